@@ -1,0 +1,55 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Source rules that the compiler does not check (STYLE.md section 10, cf. curl's checksrc).
+# A line may be exempted with a comment: /* check_src: allow <RULE>: <reason> */
+set -eu
+cd "$(dirname "$0")/.."
+status=0
+
+report() { # rule, grep -n output
+    echo "$2" | while IFS= read -r line; do
+        [ -n "$line" ] && echo "check_src: $1: $line"
+    done
+}
+
+scan() { # rule, regex, files...
+    rule=$1; regex=$2; shift 2
+    [ "$#" -gt 0 ] || return 0
+    hits=$(grep -nE "$regex" "$@" 2>/dev/null | grep -v "check_src: allow $rule" || true)
+    if [ -n "$hits" ]; then
+        report "$rule" "$hits"
+        status=1
+    fi
+}
+
+src=$(git ls-files 'src/*.c' 'src/*.h')
+for fn in sprintf vsprintf strcpy strcat strncpy strtok gets atoi atol atof rand system alloca; do
+    scan "$fn" "(^|[^_a-zA-Z0-9.>])$fn\(" $src
+done
+scan malloc '(^|[^_a-zA-Z0-9])(malloc|calloc|realloc|free)\(' $(echo "$src" | grep -v '^src/base/alloc.c$')
+scan clock '(^|[^_a-zA-Z0-9])(time|clock_gettime)\(' $(echo "$src" | grep -v '^src/base/clock.c$')
+scan printf '(^|[^_a-zA-Z0-9])printf\(' $(echo "$src" | grep -v -e '^src/cli/' -e '^src/base/log.c$')
+scan assert '(^|[^_a-zA-Z0-9])assert\(' $src
+scan backend-header '#include <(sqlite3|libpq-fe)\.h>' $(echo "$src" | grep -v '^src/store/')
+scan http-header '#include <(microhttpd|jansson)\.h>' $(echo "$src" | grep -v '^src/http/')
+scan spdx-missing '^$' /dev/null
+for f in $src; do
+    if ! head -n 2 "$f" | grep -q 'SPDX-License-Identifier'; then
+        echo "check_src: spdx: $f has no SPDX line"
+        status=1
+    fi
+done
+# Layers: a layer never includes a header of a layer above it.
+layer_rank() { case $1 in base) echo 0;; core) echo 1;; store) echo 2;; service) echo 3;; jobs) echo 3;; http) echo 4;; cli) echo 5;; *) echo 9;; esac; }
+for f in $src; do
+    own=$(echo "$f" | cut -d/ -f2)
+    own_rank=$(layer_rank "$own")
+    for inc in $(grep -oE '#include "[a-z]+/' "$f" | sed 's/#include "//; s/\///' | sort -u); do
+        if [ "$(layer_rank "$inc")" -gt "$own_rank" ]; then
+            echo "check_src: layer: $f includes $inc/ (above $own/)"
+            status=1
+        fi
+    done
+done
+[ $status -eq 0 ] && echo "check_src: ok"
+exit $status

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A request's memory: a bump allocator over heap chunks with a hard cap (cf. h2o's mem pool).
+ * Everything allocated from an arena is released at once by pt_arena_fini. Not thread-safe: an
+ * arena belongs to one request, handled by one thread at a time.
+ */
+#ifndef PT_BASE_ARENA_H
+#define PT_BASE_ARENA_H
+
+#include <stddef.h>
+
+struct pt_arena_chunk;
+
+struct pt_arena {
+    struct pt_arena_chunk *head; /* Newest chunk first; owned. */
+    size_t used_bytes;           /* Bytes handed out plus chunk overhead; <= bytes_max. */
+    size_t bytes_max;            /* Cap; allocations beyond it fail (return NULL). */
+    unsigned magic;              /* PT_ARENA_MAGIC between init and fini. */
+};
+
+/* Initializes an empty arena on the caller's storage; allocates nothing yet. */
+void pt_arena_init(struct pt_arena *arena, size_t bytes_max);
+
+/* Releases every chunk; the arena may be initialized again. Accepts an arena never inited
+ * if zeroed, and is idempotent. */
+void pt_arena_fini(struct pt_arena *arena);
+
+/* Returns size bytes aligned for any type (borrowed from the arena), or NULL when the heap or
+ * the cap is exhausted. */
+void *pt_arena_alloc(struct pt_arena *arena, size_t size);
+
+/* Returns a NUL-terminated copy of len bytes at s in the arena, or NULL. */
+char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len);
+
+#endif

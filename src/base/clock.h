@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one clock. Only this module reads the system time; everything else receives now_ms.
+ * Also formats and parses RFC 3339 UTC timestamps and calendar dates, which are pure.
+ */
+#ifndef PT_BASE_CLOCK_H
+#define PT_BASE_CLOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Wall-clock time, Unix milliseconds UTC. */
+int64_t pt_clock_now_ms(void);
+
+/* Monotonic time in microseconds, for durations only. */
+int64_t pt_clock_mono_us(void);
+
+/* Writes "2026-11-23T08:31:33Z" (or with ".123Z" when ms is not whole) into out (>= 25 bytes). */
+void pt_time_format_rfc3339(int64_t at_ms, char *out, size_t out_bytes);
+
+/* Days since 1970-01-01 of a proleptic Gregorian date; the date must be valid. */
+int64_t pt_days_from_civil(int64_t year, unsigned month, unsigned day);
+
+/* Returns true when year-month-day is a real calendar date (leap years included). */
+bool pt_date_is_valid(int64_t year, unsigned month, unsigned day);
+
+/* Converts Unix ms to the civil date in UTC. */
+void pt_civil_from_ms(int64_t at_ms, int64_t *year, unsigned *month, unsigned *day);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Every limit of Patron, each with the reason for its number (cf. SQLite's sqliteLimit.h).
+ * Relations between limits are checked at compile time at the bottom of this file.
+ */
+#ifndef PT_BASE_LIMITS_H
+#define PT_BASE_LIMITS_H
+
+/* API.md: request bodies are at most 1 MiB; a purchase with hundreds of items fits in far less. */
+#define PT_HTTP_BODY_BYTES_MAX (1024 * 1024)
+/* A request's arena holds its parsed body, SQL results and response: four times the body. */
+#define PT_REQUEST_ARENA_BYTES_MAX (4 * 1024 * 1024)
+/* Connections held open at once; beyond it libmicrohttpd refuses new ones (one small machine). */
+#define PT_HTTP_CONNECTIONS_MAX 4096
+/* Seconds a client may stay idle mid-request before the connection is closed (slow clients). */
+#define PT_HTTP_IDLE_TIMEOUT_S 30
+/* Seconds graceful shutdown waits for in-flight requests before closing anyway. */
+#define PT_HTTP_DRAIN_TIMEOUT_S 10
+/* HTTP worker threads: enough for 2..64 cores; each owns one read connection. */
+#define PT_HTTP_THREADS_MAX 64
+/* Nesting of JSON request bodies; member attributes are shallow documents. */
+#define PT_JSON_DEPTH_MAX 32
+/* X-Request-Id values accepted from clients (API.md). */
+#define PT_REQUEST_ID_BYTES_MAX 64
+/* Idempotency-Key header length (API.md: 1..255 printable ASCII). */
+#define PT_IDEMPOTENCY_KEY_BYTES_MAX 255
+/* Seconds an idempotency key is kept (API.md: at least 7 days). */
+#define PT_IDEMPOTENCY_KEEP_S (8 * 24 * 3600)
+/* Retries of a write transaction that met a concurrent change (optimistic update, busy). */
+#define PT_TXN_RETRIES_MAX 8
+/* List endpoints (API.md): limit is 1..200, default 50. */
+#define PT_PAGE_LIMIT_MAX 200
+#define PT_PAGE_LIMIT_DEFAULT 50
+
+/* Member fields: generous for real names, tight enough to keep rows small. */
+#define PT_NAME_BYTES_MAX 100
+#define PT_CITY_BYTES_MAX 100
+#define PT_EMAIL_BYTES_MAX 254       /* RFC 5321 path limit. */
+#define PT_EMAIL_LOCAL_BYTES_MAX 64  /* RFC 5321 local-part limit. */
+#define PT_PHONE_DIGITS_MAX 15       /* E.164. */
+#define PT_PHONE_DIGITS_MIN 7        /* Shortest real subscriber numbers with country code. */
+#define PT_EXTERNAL_ID_BYTES_MAX 128 /* Receipt numbers and CRM ids of integrators. */
+#define PT_LOCALE_BYTES_MAX 16       /* "zh-Hant-TW" and friends. */
+#define PT_ATTRIBUTES_BYTES_MAX (16 * 1024) /* Issue 2: free JSON object of at most 16 KiB. */
+#define PT_Q_BYTES_MAX 100                  /* Search prefix of GET /v1/members. */
+#define PT_PROGRAM_NAME_BYTES_MAX 100
+#define PT_KEY_NAME_BYTES_MAX 100
+
+/* Ids: "mem_" + 26 Crockford base32 characters (48-bit time + 80 random bits). */
+#define PT_ID_PREFIX_BYTES_MAX 4
+#define PT_ID_BYTES 30 /* prefix(3) + "_" + 26 */
+#define PT_ID_BUF_BYTES 32
+/* API keys: 256 random bits, "ptk_" + 52 base32 characters. */
+#define PT_API_KEY_RANDOM_BYTES 32
+#define PT_API_KEY_BYTES 56
+#define PT_API_KEY_HASH_BYTES 32
+/* Card numbers: 16 digits, the last a Luhn check digit. */
+#define PT_CARD_DIGITS 16
+/* Referral codes: 8 Crockford base32 characters (40 random bits). */
+#define PT_REFERRAL_CODE_BYTES 8
+/* Random draws of a unique card number or referral code before giving up. */
+#define PT_UNIQUE_DRAWS_MAX 8
+
+_Static_assert(PT_PAGE_LIMIT_DEFAULT <= PT_PAGE_LIMIT_MAX, "default page within limit");
+_Static_assert(PT_HTTP_BODY_BYTES_MAX < PT_REQUEST_ARENA_BYTES_MAX, "arena holds a body");
+_Static_assert(PT_ATTRIBUTES_BYTES_MAX < PT_HTTP_BODY_BYTES_MAX, "attributes fit in a body");
+_Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
+
+#endif

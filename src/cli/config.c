@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/* Configuration layering; see config.h. */
+#include "cli/config.h"
+
+#include "base/limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Lines of a config file; a longer file is refused rather than half-read. */
+#define PT_CONFIG_LINES_MAX 1000
+
+static enum pt_rc set_threads(struct pt_config *cfg, const char *value, const char *origin,
+                              struct pt_err *err)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(value, &end, 10);
+    if (end == value || *end != '\0' || n < 1 || n > PT_HTTP_THREADS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "threads", "%s: threads must be 1 to %d", origin,
+                          PT_HTTP_THREADS_MAX);
+    }
+    cfg->threads = (unsigned)n;
+    return PT_OK;
+}
+
+static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *value,
+                          const char *origin, struct pt_err *err)
+{
+    if (strcmp(key, "db") == 0) {
+        (void)snprintf(cfg->db, sizeof(cfg->db), "%s", value);
+    } else if (strcmp(key, "listen") == 0) {
+        (void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", value);
+    } else if (strcmp(key, "threads") == 0) {
+        return set_threads(cfg, value, origin, err);
+    } else {
+        return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
+    }
+    return PT_OK;
+}
+
+static char *trim(char *s)
+{
+    char *end;
+    while (*s == ' ' || *s == '\t') {
+        s++;
+    }
+    end = s + strlen(s);
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r')) {
+        *--end = '\0';
+    }
+    return s;
+}
+
+static enum pt_rc load_file(struct pt_config *cfg, const char *path, struct pt_err *err)
+{
+    FILE *f = fopen(path, "r");
+    char line[1200];
+    int line_no = 0;
+    enum pt_rc rc = PT_OK;
+    if (f == NULL) {
+        return pt_err_set(err, PT_EINVAL, "config", "cannot read config file %s", path);
+    }
+    while (rc == PT_OK && fgets(line, sizeof(line), f) != NULL) {
+        char origin[1100];
+        char *eq;
+        char *s;
+        if (++line_no > PT_CONFIG_LINES_MAX) {
+            rc = pt_err_set(err, PT_EINVAL, "config", "%s has more than %d lines", path,
+                            PT_CONFIG_LINES_MAX);
+            break;
+        }
+        s = trim(line);
+        if (*s == '#' || *s == '\0') {
+            continue;
+        }
+        (void)snprintf(origin, sizeof(origin), "%s:%d", path, line_no);
+        eq = strchr(s, '=');
+        if (eq == NULL) {
+            rc = pt_err_set(err, PT_EINVAL, "config", "%s: expected `key = value`", origin);
+            break;
+        }
+        *eq = '\0';
+        rc = set_key(cfg, trim(s), trim(eq + 1), origin, err);
+    }
+    (void)fclose(f); /* Read-only: nothing to lose on close. */
+    return rc;
+}
+
+static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
+{
+    static const char *const keys[][2] = {
+        {"PATRON_DB", "db"}, {"PATRON_LISTEN", "listen"}, {"PATRON_THREADS", "threads"}};
+    size_t i;
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const char *v = getenv(keys[i][0]);
+        if (v != NULL && *v != '\0') {
+            enum pt_rc rc = set_key(cfg, keys[i][1], v, keys[i][0], err);
+            if (rc != PT_OK) {
+                return rc;
+            }
+        }
+    }
+    return PT_OK;
+}
+
+static const char *find_config_path(int argc, char **argv, int first)
+{
+    int i;
+    for (i = first; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            return argv[i + 1];
+        }
+    }
+    return getenv("PATRON_CONFIG");
+}
+
+static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int first,
+                             const char **positional, int positional_max, int *positional_count,
+                             struct pt_err *err)
+{
+    static const char *const value_flags[] = {"--db",       "--listen",  "--threads", "--name",
+                                              "--currency", "--program", "--role",    "--config"};
+    int i;
+    *positional_count = 0;
+    for (i = first; i < argc; i++) {
+        const char *a = argv[i];
+        size_t f;
+        bool known = false;
+        if (strcmp(a, "--json") == 0) {
+            cfg->json = true;
+            continue;
+        }
+        if (a[0] != '-' || a[1] != '-') {
+            if (*positional_count >= positional_max) {
+                return pt_err_set(err, PT_EINVAL, NULL, "unexpected argument '%s'", a);
+            }
+            positional[(*positional_count)++] = a;
+            continue;
+        }
+        for (f = 0; f < sizeof(value_flags) / sizeof(value_flags[0]); f++) {
+            known = known || strcmp(a, value_flags[f]) == 0;
+        }
+        if (!known) {
+            return pt_err_set(err, PT_EINVAL, NULL, "unknown option '%s'", a);
+        }
+        if (i + 1 >= argc) {
+            return pt_err_set(err, PT_EINVAL, NULL, "option %s needs a value", a);
+        }
+        i++;
+        if (strcmp(a, "--name") == 0) {
+            (void)snprintf(cfg->name, sizeof(cfg->name), "%s", argv[i]);
+        } else if (strcmp(a, "--currency") == 0) {
+            (void)snprintf(cfg->currency, sizeof(cfg->currency), "%s", argv[i]);
+        } else if (strcmp(a, "--program") == 0) {
+            (void)snprintf(cfg->program, sizeof(cfg->program), "%s", argv[i]);
+        } else if (strcmp(a, "--role") == 0) {
+            (void)snprintf(cfg->role, sizeof(cfg->role), "%s", argv[i]);
+        } else if (strcmp(a, "--config") != 0) {
+            enum pt_rc rc = set_key(cfg, a + 2, argv[i], a, err);
+            if (rc != PT_OK) {
+                return rc;
+            }
+        }
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int first,
+                          const char **positional, int positional_max, int *positional_count,
+                          struct pt_err *err)
+{
+    const char *file;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    enum pt_rc rc;
+    memset(cfg, 0, sizeof(*cfg));
+    (void)snprintf(cfg->db, sizeof(cfg->db), "./var/patron.db");
+    (void)snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+    (void)snprintf(cfg->currency, sizeof(cfg->currency), "USD");
+    (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
+    cfg->threads =
+        cpus < 2 ? 2u : (cpus > PT_HTTP_THREADS_MAX ? PT_HTTP_THREADS_MAX : (unsigned)cpus);
+    file = find_config_path(argc, argv, first);
+    if (file != NULL) {
+        rc = load_file(cfg, file, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    rc = load_env(cfg, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    return load_flags(cfg, argc, argv, first, positional, positional_max, positional_count, err);
+}
+
+enum pt_rc pt_config_split_listen(const char *listen, char *host, size_t host_bytes, unsigned *port,
+                                  struct pt_err *err)
+{
+    const char *colon = strrchr(listen, ':');
+    char *end = NULL;
+    unsigned long p;
+    if (colon == NULL || colon == listen || (size_t)(colon - listen) >= host_bytes) {
+        return pt_err_set(err, PT_EINVAL, "listen",
+                          "listen must be HOST:PORT, like 127.0.0.1:8080");
+    }
+    p = strtoul(colon + 1, &end, 10);
+    if (end == colon + 1 || *end != '\0' || p > 65535) {
+        return pt_err_set(err, PT_EINVAL, "listen", "listen port must be 0 to 65535");
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    *port = (unsigned)p;
+    return PT_OK;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Configuration of the patron command: flags > PATRON_* environment > config file > defaults.
+ * The config file (--config FILE or PATRON_CONFIG) holds `key = value` lines; `#` starts a
+ * comment. Keys: db, listen, threads. Strings are owned by the struct (static buffers).
+ */
+#ifndef PT_CLI_CONFIG_H
+#define PT_CLI_CONFIG_H
+
+#include <stdbool.h>
+
+#include "base/err.h"
+
+struct pt_config {
+    char db[1024];    /* Database path. Default ./var/patron.db. */
+    char listen[64];  /* HOST:PORT. Default 127.0.0.1:8080. */
+    unsigned threads; /* HTTP worker threads. Default: number of CPUs, at least 2. */
+    char name[128];   /* --name for init / program create. */
+    char currency[8]; /* --currency for init / program create. Default USD. */
+    char program[64]; /* --program for key create. */
+    char role[16];    /* --role for key create. */
+    bool json;        /* --json output. */
+};
+
+/*
+ * Fills cfg from defaults, the config file, the environment and then argv[first..argc).
+ * Positional arguments are stored in positional[] (at most positional_max). PT_EINVAL with a
+ * message on an unknown flag, a missing value or a bad file line.
+ */
+PT_MUSTCHECK enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int first,
+                                       const char **positional, int positional_max,
+                                       int *positional_count, struct pt_err *err);
+
+/* Splits "HOST:PORT"; PT_EINVAL when malformed. */
+PT_MUSTCHECK enum pt_rc pt_config_split_listen(const char *listen, char *host, size_t host_bytes,
+                                               unsigned *port, struct pt_err *err);
+
+#endif

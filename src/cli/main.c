@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The patron command: serve, init, program create, version. Each command loads the layered
+ * configuration, calls the service (or the HTTP server), prints its result, and exits with the
+ * status of exit.c. Keys are printed alone on the last line of stdout so scripts can take them.
+ */
+#include "base/alloc.h"
+#include "base/arena.h"
+#include "base/log.h"
+#include "cli/config.h"
+#include "cli/exit.h"
+#include "http/http.h"
+#include "service/service.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PT_CLI_POSITIONAL_MAX 4
+
+static const char usage[] =
+    "usage: patron <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--db PATH] [--listen HOST:PORT] [--threads N]   serve the HTTP API\n"
+    "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
+    "                                                         program and its admin key\n"
+    "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
+    "  version                                                print the version\n"
+    "\n"
+    "options: --json prints {\"program_id\": ..., \"api_key\": ...} for init and program create;\n"
+    "--config FILE reads `key = value` lines (db, listen, threads).\n"
+    "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS > config file > defaults.\n";
+
+static int fail(const struct pt_err *err)
+{
+    (void)fprintf(stderr, "patron: %s\n", err->msg);
+    return pt_exit_status_of(err->rc);
+}
+
+static int print_created(const struct pt_config *cfg, const struct pt_program *program,
+                         const struct pt_key_created *key)
+{
+    if (cfg->json) {
+        char out[256];
+        pt_http_encode_created_key(program->id, key->secret, out, sizeof(out));
+        printf("%s\n", out);
+    } else {
+        printf("program %s (%s, %s) created in %s\n", program->id, program->name, program->currency,
+               cfg->db);
+        printf("admin API key (shown once, store it now):\n%s\n", key->secret);
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int create_program(const struct pt_config *cfg, const char *name, bool require_empty)
+{
+    struct pt_service *svc = NULL;
+    struct pt_program program;
+    struct pt_key_created key;
+    struct pt_arena arena;
+    struct pt_err err;
+    enum pt_rc rc;
+    int status;
+    pt_err_clear(&err);
+    rc = pt_service_open(cfg->db, 1, require_empty ? PT_STORE_OPEN_CREATE : PT_STORE_OPEN_EXISTING,
+                         &svc, &err);
+    if (rc == PT_OK && require_empty) {
+        rc = pt_service_require_empty(svc, &err);
+    }
+    pt_arena_init(&arena, 64 * 1024);
+    if (rc == PT_OK) {
+        rc = pt_service_program_create(svc, name, cfg->currency, &arena, &program, &key, &err);
+    }
+    status = rc == PT_OK ? print_created(cfg, &program, &key) : fail(&err);
+    pt_arena_fini(&arena);
+    pt_service_close(svc);
+    return status;
+}
+
+static int cmd_serve(const struct pt_config *cfg)
+{
+    struct pt_http_config http;
+    struct pt_service *svc = NULL;
+    struct pt_err err;
+    char host[64];
+    unsigned port = 0;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    rc = pt_config_split_listen(cfg->listen, host, sizeof(host), &port, &err);
+    if (rc == PT_OK) {
+        rc = pt_service_open(cfg->db, cfg->threads, PT_STORE_OPEN_EXISTING, &svc, &err);
+    }
+    if (rc != PT_OK) {
+        pt_service_close(svc);
+        return fail(&err);
+    }
+    if (pt_service_version_found(svc) < PT_SCHEMA_VERSION) {
+        char extra[96];
+        (void)snprintf(extra, sizeof(extra), ",\"from\":%d,\"to\":%d",
+                       pt_service_version_found(svc), PT_SCHEMA_VERSION);
+        pt_log("info", "database migrated", extra);
+    }
+    http.host = host;
+    http.port = (uint16_t)port;
+    http.threads = cfg->threads;
+    rc = pt_http_serve(&http, svc, &err);
+    pt_service_close(svc);
+    if (rc != PT_OK) {
+        return fail(&err);
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct pt_config cfg;
+    const char *positional[PT_CLI_POSITIONAL_MAX];
+    int positional_count = 0;
+    struct pt_err err;
+    const char *cmd = argc > 1 ? argv[1] : "help";
+    pt_err_clear(&err);
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        (void)fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("patron %s (schema %d)\n", PT_VERSION, PT_SCHEMA_VERSION);
+        return 0;
+    }
+    if (pt_config_load(&cfg, argc, argv, 2, positional, PT_CLI_POSITIONAL_MAX, &positional_count,
+                       &err) != PT_OK) {
+        (void)fprintf(stderr, "patron: %s\n%s", err.msg, usage);
+        return PT_EXIT_USAGE;
+    }
+    if (strcmp(cmd, "serve") == 0 && positional_count == 0) {
+        return cmd_serve(&cfg);
+    }
+    if (strcmp(cmd, "init") == 0 && positional_count == 0) {
+        return create_program(&cfg, cfg.name[0] ? cfg.name : "My loyalty program", true);
+    }
+    if (strcmp(cmd, "program") == 0 && positional_count == 2 &&
+        strcmp(positional[0], "create") == 0) {
+        return create_program(&cfg, positional[1], false);
+    }
+    (void)fprintf(stderr, "patron: unknown command or arguments\n%s", usage);
+    return PT_EXIT_USAGE;
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The member: the CRM record of one customer in one program, and the validation of each field.
+ * Pure: the caller passes now_ms; strings are NUL-terminated and borrowed (usually from the
+ * request's arena). NULL means the field is absent (never set, or cleared by a merge patch).
+ */
+#ifndef PT_CORE_MEMBER_H
+#define PT_CORE_MEMBER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/limits.h"
+
+enum pt_member_status {
+    PT_MEMBER_ACTIVE,
+    PT_MEMBER_SUSPENDED,
+    PT_MEMBER_CLOSED,
+};
+
+struct pt_member {
+    char id[PT_ID_BUF_BYTES];         /* "mem_..."; server-set. */
+    char program_id[PT_ID_BUF_BYTES]; /* Tenant; server-set from the API key. */
+    const char *external_id; /* Integrator's id, unique in the program; borrowed; nullable. */
+    const char *email;       /* Lower-cased, unique in the program; borrowed; nullable. */
+    const char *phone;       /* E.164 "+4915112345678", unique in the program; nullable. */
+    const char *first_name;  /* borrowed; nullable. */
+    const char *last_name;   /* borrowed; nullable. */
+    const char *birth_date;  /* "YYYY-MM-DD", not in the future; nullable. */
+    const char *gender;      /* One of pt_member_genders; nullable. */
+    const char *locale;      /* BCP 47 tag "en" / "pt-BR"; nullable. */
+    const char *city;        /* borrowed; nullable. */
+    const char *country;     /* ISO 3166-1 alpha-2, upper case; nullable. */
+    const char
+        *attributes_json; /* Serialized JSON object, <= PT_ATTRIBUTES_BYTES_MAX; never NULL. */
+    bool consent_email;
+    bool consent_sms;
+    bool consent_push;
+    char card_number[PT_CARD_DIGITS + 1];           /* 16 digits with Luhn check; server-set. */
+    char referral_code[PT_REFERRAL_CODE_BYTES + 1]; /* Server-set. */
+    enum pt_member_status status;
+    int64_t enrolled_at_ms; /* Server-set at creation. */
+    int64_t updated_at_ms;  /* Server-set at every change. */
+    int64_t version;        /* Incremented at every change; optimistic concurrency. */
+};
+
+/* Genders accepted, NULL-terminated. */
+extern const char *const pt_member_genders[];
+
+/* Returns "active"/"suspended"/"closed". */
+const char *pt_member_status_name(enum pt_member_status status);
+
+/* Parses a status name; PT_EINVAL (field "status") when unknown. */
+PT_MUSTCHECK enum pt_rc pt_member_status_parse(const char *s, enum pt_member_status *out,
+                                               struct pt_err *err);
+
+/*
+ * Field validators. Each returns PT_OK or PT_EINVAL with err naming `field` and saying what a
+ * valid value looks like. None accepts NULL (the caller skips absent fields).
+ */
+PT_MUSTCHECK enum pt_rc pt_validate_email(const char *s, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_validate_phone(const char *s, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_validate_birth_date(const char *s, int64_t now_ms, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_validate_gender(const char *s, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_validate_locale(const char *s, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_validate_country(const char *s, struct pt_err *err);
+/* A human text field (names, city): 1..bytes_max bytes, no control characters, not blank. */
+PT_MUSTCHECK enum pt_rc pt_validate_text(const char *field, const char *s, size_t bytes_max,
+                                         struct pt_err *err);
+/* external_id: 1..PT_EXTERNAL_ID_BYTES_MAX printable ASCII characters, no spaces. */
+PT_MUSTCHECK enum pt_rc pt_validate_external_id(const char *s, struct pt_err *err);
+
+/* Returns true when s is an assigned ISO 3166-1 alpha-2 code (upper case). */
+bool pt_country_is_assigned(const char *s);
+
+/* Lower-cases an email address in place (addresses are compared case-insensitively). */
+void pt_email_normalize(char *email);
+
+/*
+ * Validates every client-settable field of m that is present. PT_EINVAL names the first bad
+ * field. Does not check uniqueness (the store does).
+ */
+PT_MUSTCHECK enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms,
+                                           struct pt_err *err);
+
+#endif

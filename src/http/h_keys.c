@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+/* API keys: POST/GET /v1/api-keys and DELETE /v1/api-keys/{id} (admin keys only). */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+
+#include <string.h>
+
+static const char *role_name(enum pt_role role)
+{
+    return role == PT_ROLE_ADMIN ? "admin" : "staff";
+}
+
+/* The public view of a key (never its hash). new */
+static json_t *key_to_json(const struct pt_api_key *key)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", key->id, "name", key->name, "role",
+                     role_name(key->role), "prefix", key->prefix, "created_at",
+                     pt_json_time(key->created_at_ms));
+}
+
+/* Stored with an Idempotency-Key: the key without its secret, which is shown only once. */
+static enum pt_rc encode_created_for_replay(void *ctx, const void *result, struct pt_arena *arena,
+                                            const char **body, struct pt_err *err)
+{
+    const struct pt_key_created *created = result;
+    json_t *root = key_to_json(&created->key);
+    char *text;
+    (void)ctx;
+    if (root != NULL) {
+        (void)json_object_set_new(root, "api_key", json_null());
+    }
+    text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *body = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+void pt_h_key_create(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"name", "role", NULL};
+    struct pt_key_created created;
+    struct pt_idem idem;
+    struct pt_err err;
+    const char *name = NULL;
+    const char *role_s = NULL;
+    enum pt_role role = PT_ROLE_STAFF;
+    json_t *body = pt_http_body_object(ctx);
+    json_t *out;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "name", true, &ctx->arena, &name, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "role", true, &ctx->arena, &role_s, &err);
+    }
+    json_decref(body);
+    if (rc == PT_OK && strcmp(role_s, "admin") == 0) {
+        role = PT_ROLE_ADMIN;
+    } else if (rc == PT_OK && strcmp(role_s, "staff") != 0) {
+        rc = pt_err_set(&err, PT_EINVAL, "role", "role must be admin or staff");
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!pt_http_idem_init(ctx, &idem, 201)) {
+        return;
+    }
+    idem.encode = encode_created_for_replay;
+    rc = pt_service_key_create(ctx->svc, &ctx->who, name, role, &idem, &ctx->arena, &created, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+        return;
+    }
+    out = key_to_json(&created.key);
+    if (out != NULL) {
+        (void)json_object_set_new(out, "api_key", json_string(created.secret));
+    }
+    pt_http_reply_json(ctx, 201, out);
+}
+
+void pt_h_key_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    struct pt_api_key *keys = NULL;
+    unsigned count = 0;
+    unsigned limit;
+    const char *cursor;
+    struct pt_err err;
+    json_t *data;
+    json_t *root;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "key", &limit, &cursor)) {
+        return;
+    }
+    /* One row more than the page tells whether a next page exists. */
+    if (pt_service_key_list(ctx->svc, &ctx->who, cursor, limit + 1, &ctx->arena, &keys, &count,
+                            &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count && i < limit; i++) {
+        (void)json_array_append_new(data, key_to_json(&keys[i]));
+    }
+    root = json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                     count > limit ? json_string(keys[limit - 1].id) : json_null());
+    pt_http_reply_json(ctx, 200, root);
+}
+
+void pt_h_key_delete(struct pt_http_ctx *ctx)
+{
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_key_revoke(ctx->svc, &ctx->who, ctx->params[0], &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_raw(ctx, 204, "application/json", "", 0, false);
+}

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Members: POST/GET /v1/members and GET/PATCH /v1/members/{id}. The JSON of a member is made and
+ * read here only; validation of the values is core's (pt_member_validate).
+ */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "core/codes.h"
+
+#include <string.h>
+
+/* Fields a client may set at enrollment; PATCH may set these and status. */
+static const char *const settable_fields[] = {
+    "external_id", "email", "phone",   "first_name", "last_name", "birth_date", "gender",
+    "locale",      "city",  "country", "attributes", "consents",  "status",     NULL};
+/* Fields only the server sets; naming one in a request is an error that says so. */
+static const char *const server_fields[] = {"id",          "card_number", "referral_code",
+                                            "enrolled_at", "updated_at",  NULL};
+
+/* ---- Encoding ---- */
+
+/* The member as the API shows it. new */
+static json_t *member_to_json(const struct pt_member *m)
+{
+    json_t *attributes = json_loads(m->attributes_json, 0, NULL);
+    json_t *root;
+    pt_assert(m->attributes_json != NULL);
+    if (attributes == NULL) {
+        return NULL; /* Stored attributes are always valid JSON; NULL here is out of memory. */
+    }
+    root = json_object();
+    if (root == NULL) {
+        json_decref(attributes);
+        return NULL;
+    }
+    (void)json_object_set_new(root, "id", json_string(m->id));
+    (void)json_object_set_new(root, "external_id", pt_json_string_or_null(m->external_id));
+    (void)json_object_set_new(root, "email", pt_json_string_or_null(m->email));
+    (void)json_object_set_new(root, "phone", pt_json_string_or_null(m->phone));
+    (void)json_object_set_new(root, "first_name", pt_json_string_or_null(m->first_name));
+    (void)json_object_set_new(root, "last_name", pt_json_string_or_null(m->last_name));
+    (void)json_object_set_new(root, "birth_date", pt_json_string_or_null(m->birth_date));
+    (void)json_object_set_new(root, "gender", pt_json_string_or_null(m->gender));
+    (void)json_object_set_new(root, "locale", pt_json_string_or_null(m->locale));
+    (void)json_object_set_new(root, "city", pt_json_string_or_null(m->city));
+    (void)json_object_set_new(root, "country", pt_json_string_or_null(m->country));
+    (void)json_object_set_new(root, "attributes", attributes);
+    (void)json_object_set_new(root, "consents",
+                              json_pack("{s:b,s:b,s:b}", "email", m->consent_email, "sms",
+                                        m->consent_sms, "push", m->consent_push));
+    (void)json_object_set_new(root, "card_number", json_string(m->card_number));
+    (void)json_object_set_new(root, "status", json_string(pt_member_status_name(m->status)));
+    (void)json_object_set_new(root, "referral_code", json_string(m->referral_code));
+    (void)json_object_set_new(root, "enrolled_at", pt_json_time(m->enrolled_at_ms));
+    (void)json_object_set_new(root, "updated_at", pt_json_time(m->updated_at_ms));
+    return root;
+}
+
+static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *arena,
+                                const char **body, struct pt_err *err)
+{
+    json_t *root = member_to_json(result);
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    (void)ctx;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *body = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+/* ---- Decoding ---- */
+
+static enum pt_rc read_consents(json_t *obj, struct pt_member *m, struct pt_err *err)
+{
+    static const char *const fields[] = {"email", "sms", "push", NULL};
+    json_t *v = json_object_get(obj, "consents");
+    bool *slots[] = {&m->consent_email, &m->consent_sms, &m->consent_push};
+    size_t i;
+    m->consent_email = false;
+    m->consent_sms = false;
+    m->consent_push = false;
+    if (v == NULL || json_is_null(v)) {
+        return PT_OK;
+    }
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "consents",
+                          "consents must be an object like {\"email\": true}");
+    }
+    if (pt_json_check_fields(v, fields, err) != PT_OK) {
+        char field[64];
+        memcpy(field, err->field, sizeof(field));
+        (void)snprintf(err->field, sizeof(err->field), "consents.%.40s", field);
+        return err->rc;
+    }
+    for (i = 0; fields[i] != NULL; i++) {
+        json_t *b = json_object_get(v, fields[i]);
+        if (b == NULL || json_is_null(b)) {
+            continue;
+        }
+        if (!json_is_boolean(b)) {
+            char field[32];
+            (void)snprintf(field, sizeof(field), "consents.%s", fields[i]);
+            return pt_err_set(err, PT_EINVAL, field, "%s must be true or false", field);
+        }
+        *slots[i] = json_is_true(b);
+    }
+    return PT_OK;
+}
+
+static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt_member *m,
+                                  struct pt_err *err)
+{
+    json_t *v = json_object_get(obj, "attributes");
+    char *text;
+    m->attributes_json = "{}";
+    if (v == NULL || json_is_null(v)) {
+        return PT_OK;
+    }
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "attributes", "attributes must be a JSON object");
+    }
+    text = json_dumps(v, JSON_COMPACT);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    m->attributes_json = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    if (m->attributes_json == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    return PT_OK;
+}
+
+/* Reads the client-settable fields of obj into m (strings in the arena). */
+static enum pt_rc member_from_json(json_t *obj, bool allow_status, struct pt_arena *arena,
+                                   struct pt_member *m, struct pt_err *err)
+{
+    struct {
+        const char *name;
+        const char **slot;
+    } strings[] = {
+        {"external_id", &m->external_id},
+        {"email", &m->email},
+        {"phone", &m->phone},
+        {"first_name", &m->first_name},
+        {"last_name", &m->last_name},
+        {"birth_date", &m->birth_date},
+        {"gender", &m->gender},
+        {"locale", &m->locale},
+        {"city", &m->city},
+        {"country", &m->country},
+    };
+    const char *status = NULL;
+    enum pt_rc rc = PT_OK;
+    size_t i;
+    for (i = 0; server_fields[i] != NULL; i++) {
+        if (json_object_get(obj, server_fields[i]) != NULL) {
+            return pt_err_set(err, PT_EINVAL, server_fields[i], "%s is set by the server",
+                              server_fields[i]);
+        }
+    }
+    if (!allow_status && json_object_get(obj, "status") != NULL) {
+        return pt_err_set(err, PT_EINVAL, "status",
+                          "status is set by the server at enrollment; change it with PATCH");
+    }
+    rc = pt_json_check_fields(obj, settable_fields, err);
+    for (i = 0; rc == PT_OK && i < sizeof(strings) / sizeof(strings[0]); i++) {
+        rc = pt_json_get_string(obj, strings[i].name, false, arena, strings[i].slot, err);
+    }
+    if (rc == PT_OK) {
+        rc = read_attributes(obj, arena, m, err);
+    }
+    if (rc == PT_OK) {
+        rc = read_consents(obj, m, err);
+    }
+    if (rc == PT_OK && allow_status) {
+        rc = pt_json_get_string(obj, "status", false, arena, &status, err);
+    }
+    if (rc == PT_OK && status != NULL) {
+        rc = pt_member_status_parse(status, &m->status, err);
+    }
+    if (rc == PT_OK && m->email != NULL) {
+        pt_email_normalize((char *)(uintptr_t)m->email); /* An arena copy: ours to change. */
+    }
+    return rc;
+}
+
+/* ---- Handlers ---- */
+
+void pt_h_member_create(struct pt_http_ctx *ctx)
+{
+    struct pt_member m;
+    struct pt_idem idem;
+    struct pt_err err;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    memset(&m, 0, sizeof(m));
+    if (body == NULL) {
+        return;
+    }
+    rc = member_from_json(body, false, &ctx->arena, &m, &err);
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!pt_http_idem_init(ctx, &idem, 201)) {
+        return;
+    }
+    idem.encode = encode_member;
+    rc = pt_service_member_create(ctx->svc, &ctx->who, &m, &idem, &ctx->arena, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+        return;
+    }
+    pt_http_reply_json(ctx, 201, member_to_json(&m));
+}
+
+void pt_h_member_get(struct pt_http_ctx *ctx)
+{
+    struct pt_member m;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_member_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &m, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, member_to_json(&m));
+}
+
+/* The settable view of a member, the document a merge patch applies to. new */
+static json_t *member_settable_json(const struct pt_member *m)
+{
+    json_t *all = member_to_json(m);
+    size_t i;
+    if (all == NULL) {
+        return NULL;
+    }
+    for (i = 0; server_fields[i] != NULL; i++) {
+        (void)json_object_del(all, server_fields[i]);
+    }
+    /* Absent fields are null in the view; a merge patch would keep them, so drop them. */
+    {
+        const char *key;
+        json_t *value;
+        void *tmp;
+        json_object_foreach_safe(all, tmp, key, value)
+        {
+            if (json_is_null(value)) {
+                (void)json_object_del(all, key);
+            }
+        }
+    }
+    return all;
+}
+
+/* One attempt: read, patch, write. PT_EBUSY when the member changed meanwhile. */
+static enum pt_rc member_patch_once(struct pt_http_ctx *ctx, json_t *patch, struct pt_member *m,
+                                    struct pt_err *err)
+{
+    struct pt_member current;
+    json_t *doc;
+    enum pt_rc rc =
+        pt_service_member_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    doc = pt_json_merge_patch(member_settable_json(&current), patch, PT_JSON_DEPTH_MAX);
+    if (doc == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *m = current;
+    rc = member_from_json(doc, true, &ctx->arena, m, err);
+    json_decref(doc);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    return pt_service_member_update(ctx->svc, &ctx->who, m, current.version, err);
+}
+
+void pt_h_member_patch(struct pt_http_ctx *ctx)
+{
+    struct pt_member m;
+    struct pt_err err;
+    json_t *patch = pt_http_body_object(ctx);
+    enum pt_rc rc = PT_OK;
+    int attempt;
+    size_t i;
+    pt_err_clear(&err);
+    if (patch == NULL) {
+        return;
+    }
+    for (i = 0; server_fields[i] != NULL; i++) {
+        if (json_object_get(patch, server_fields[i]) != NULL) {
+            rc = pt_err_set(&err, PT_EINVAL, server_fields[i], "%s is set by the server",
+                            server_fields[i]);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_check_fields(patch, settable_fields, &err);
+    }
+    for (attempt = 0; rc == PT_OK && attempt < PT_TXN_RETRIES_MAX; attempt++) {
+        rc = member_patch_once(ctx, patch, &m, &err);
+        if (rc != PT_EBUSY) {
+            break;
+        }
+        pt_err_clear(&err);
+        rc = PT_OK;
+    }
+    json_decref(patch);
+    if (rc == PT_OK && attempt == PT_TXN_RETRIES_MAX) {
+        rc = pt_err_set(&err, PT_EBUSY, NULL, "the member is changing too often, retry");
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, member_to_json(&m));
+}
+
+void pt_h_member_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit",       "cursor",      "email", "phone",
+                                         "external_id", "card_number", "q",     NULL};
+    struct pt_member_filter filter;
+    struct pt_member *members = NULL;
+    unsigned count = 0;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    memset(&filter, 0, sizeof(filter));
+    if (!pt_http_query_check(ctx, params) ||
+        !pt_http_page_params(ctx, "mem", &filter.limit, &filter.cursor_id)) {
+        return;
+    }
+    filter.phone = pt_http_query(ctx, "phone");
+    filter.external_id = pt_http_query(ctx, "external_id");
+    filter.card_number = pt_http_query(ctx, "card_number");
+    filter.q = pt_http_query(ctx, "q");
+    if (pt_http_query(ctx, "email") != NULL) {
+        const char *email = pt_http_query(ctx, "email");
+        char *copy = pt_arena_strndup(&ctx->arena, email, strlen(email));
+        if (copy == NULL) {
+            pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory, retry");
+            return;
+        }
+        pt_email_normalize(copy);
+        filter.email = copy;
+    }
+    if (filter.q != NULL && (filter.q[0] == '\0' || strlen(filter.q) > PT_Q_BYTES_MAX)) {
+        pt_http_reply_error(ctx, 400, "validation_failed", "q", "q must be 1 to 100 bytes");
+        return;
+    }
+    filter.limit++; /* One row more than the page tells whether a next page exists. */
+    if (pt_service_member_list(ctx->svc, &ctx->who, &filter, &ctx->arena, &members, &count, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    filter.limit--;
+    data = json_array();
+    for (i = 0; i < count && i < filter.limit; i++) {
+        (void)json_array_append_new(data, member_to_json(&members[i]));
+    }
+    pt_http_reply_json(
+        ctx, 200,
+        json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                  count > filter.limit ? json_string(members[filter.limit - 1].id) : json_null()));
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTTP face of Patron: a libmicrohttpd server (epoll, a pool of worker threads, keep-alive)
+ * that parses requests into plain C structs, calls src/service, and encodes the answers.
+ * JSON (jansson) and libmicrohttpd types never leave src/http.
+ */
+#ifndef PT_HTTP_HTTP_H
+#define PT_HTTP_HTTP_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "service/service.h"
+
+struct pt_http_config {
+    const char *host; /* Address to listen on, e.g. "127.0.0.1"; borrowed. */
+    uint16_t port;    /* 0 = any free port (logged once listening). */
+    unsigned threads; /* Worker threads, 1..PT_HTTP_THREADS_MAX. */
+};
+
+/*
+ * Serves the API until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish
+ * (at most PT_HTTP_DRAIN_TIMEOUT_S) and returns. Logs {"msg":"listening","port":N} once ready.
+ * svc is borrowed. PT_EINVAL for a bad address, PT_EINTERNAL when the daemon cannot start.
+ */
+PT_MUSTCHECK enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service *svc,
+                                      struct pt_err *err);
+
+/* Writes {"program_id": ..., "api_key": ...} for `patron ... --json` into out (>= 256 bytes). */
+void pt_http_encode_created_key(const char *program_id, const char *secret, char *out,
+                                size_t out_bytes);
+
+#endif

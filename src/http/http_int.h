@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Declarations shared by the files of src/http: the per-request context, the route table, JSON
+ * helpers and the error table. Every request owns one struct pt_http_ctx, allocated when its
+ * headers arrive and freed by the completion callback; its arena holds everything else.
+ */
+#ifndef PT_HTTP_HTTP_INT_H
+#define PT_HTTP_HTTP_INT_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/buf.h"
+#include "base/limits.h"
+#include "service/service.h"
+
+/* Path parameters per route ("{id}"); routes have at most two. */
+#define PT_ROUTE_PARAMS_MAX 2
+/* Bytes of one path parameter; ids are 31, anything longer cannot match an object. */
+#define PT_ROUTE_PARAM_BYTES_MAX 128
+
+struct pt_http_ctx;
+typedef void (*pt_http_handler_fn)(struct pt_http_ctx *ctx);
+
+enum pt_route_flags {
+    PT_ROUTE_PUBLIC = 1 << 0, /* No API key needed. */
+    PT_ROUTE_ADMIN = 1 << 1,  /* Admin keys only (staff get 403). */
+    PT_ROUTE_BODY = 1 << 2,   /* Takes a JSON body. */
+};
+
+struct pt_route {
+    const char *method;  /* "GET", "POST", ... */
+    const char *pattern; /* "/v1/members/{id}"; static. */
+    pt_http_handler_fn handler;
+    unsigned flags; /* enum pt_route_flags */
+};
+
+extern const struct pt_route pt_routes[];
+extern const unsigned pt_route_count;
+
+struct pt_http_ctx {
+    struct MHD_Connection *conn; /* borrowed from libmicrohttpd */
+    struct pt_service *svc;      /* borrowed */
+    const char *method;          /* borrowed from libmicrohttpd for the request's life */
+    char path[512];              /* URL path (query excluded); longer paths get 404 */
+    struct pt_arena arena;       /* Request memory; released in the completion callback. */
+    struct pt_buf body;          /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
+    bool body_too_large;         /* The body passed the limit; answer 413. */
+    bool answered;               /* A response was queued. */
+    char request_id[PT_REQUEST_ID_BYTES_MAX + 1];
+    int64_t start_us; /* Monotonic time the headers arrived. */
+    int route_index;  /* Index in pt_routes, or -1 when no route matched. */
+    char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
+    struct pt_principal who; /* Valid when has_who. */
+    bool has_who;
+    int status; /* Status of the response sent. */
+};
+
+/* ---- Responses (server.c) ---- */
+
+/* Sends root (takes the reference) with status. */
+void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root);
+/* Sends body bytes (copied) with status and content type; replayed adds Idempotent-Replayed. */
+void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
+                       const char *body, size_t len, bool replayed);
+/* Sends the API error object for err (status from the table in errors.c). */
+void pt_http_reply_err(struct pt_http_ctx *ctx, const struct pt_err *err);
+/* Sends an error with an explicit status and code. field may be NULL. */
+void pt_http_reply_error(struct pt_http_ctx *ctx, unsigned status, const char *code,
+                         const char *field, const char *message);
+
+/* ---- Errors (errors.c) ---- */
+
+/* The HTTP status and default API code of rc. */
+unsigned pt_http_status_of(enum pt_rc rc);
+const char *pt_http_code_of(enum pt_rc rc);
+
+/* ---- JSON helpers (json.c) ---- */
+
+/* Parses the request body as a JSON object. On failure answers 400 and returns NULL. new */
+json_t *pt_http_body_object(struct pt_http_ctx *ctx);
+/* PT_EINVAL naming the first key of obj not in allowed (NULL-terminated). */
+enum pt_rc pt_json_check_fields(json_t *obj, const char *const *allowed, struct pt_err *err);
+/*
+ * Reads obj[key] as a string into the arena. Absent or null -> *out NULL (PT_EINVAL if
+ * required). Wrong type -> PT_EINVAL naming key.
+ */
+enum pt_rc pt_json_get_string(json_t *obj, const char *key, bool required, struct pt_arena *arena,
+                              const char **out, struct pt_err *err);
+/* Returns a new string json or json null for NULL. new */
+json_t *pt_json_string_or_null(const char *s);
+/* RFC 3339 string of a time. new */
+json_t *pt_json_time(int64_t at_ms);
+/* Checks that a JSON value nests at most max_depth levels (iteratively). */
+bool pt_json_depth_ok(json_t *root, unsigned max_depth);
+/* Reads limit and cursor query parameters. On failure answers 400 and returns false. */
+bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
+                         const char **cursor);
+/* Answers 400 when the query has a parameter not in allowed (NULL-terminated); returns false. */
+bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed);
+/* Returns the query parameter or NULL. borrowed */
+const char *pt_http_query(struct pt_http_ctx *ctx, const char *name);
+/* Fills idem from the Idempotency-Key header; answers 400 and returns false when malformed. */
+bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned status);
+/* Answers a replayed idempotent request with the stored status and body. */
+void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem);
+
+/* ---- JSON merge patch (merge_patch.c) ---- */
+
+/*
+ * Applies the RFC 7396 merge patch to target and returns the result (new reference; target is
+ * modified in place when both are objects). Returns NULL when the patch nests deeper than
+ * max_depth or memory runs out. target: takes; patch: borrowed.
+ */
+json_t *pt_json_merge_patch(json_t *target, json_t *patch, unsigned max_depth);
+
+/* ---- Metrics (metrics.c) ---- */
+
+void pt_metrics_record(int route_index, unsigned status, int64_t duration_us);
+void pt_metrics_connection(int delta);
+/* Returns the Prometheus text exposition in buf. */
+void pt_metrics_render(struct pt_buf *buf);
+
+/* ---- Handlers ---- */
+
+void pt_h_healthz(struct pt_http_ctx *ctx);
+void pt_h_metrics(struct pt_http_ctx *ctx);
+void pt_h_key_create(struct pt_http_ctx *ctx);
+void pt_h_key_list(struct pt_http_ctx *ctx);
+void pt_h_key_delete(struct pt_http_ctx *ctx);
+void pt_h_member_create(struct pt_http_ctx *ctx);
+void pt_h_member_get(struct pt_http_ctx *ctx);
+void pt_h_member_patch(struct pt_http_ctx *ctx);
+void pt_h_member_list(struct pt_http_ctx *ctx);
+
+#endif

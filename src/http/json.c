@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON and query helpers shared by the handlers: strict parsing, field checks, paging. */
+#include "http/http_int.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "core/codes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+json_t *pt_http_body_object(struct pt_http_ctx *ctx)
+{
+    json_error_t jerr;
+    json_t *root;
+    char msg[200];
+    if (ctx->body.len == 0) {
+        pt_http_reply_error(ctx, 400, "malformed_json", NULL,
+                            "the body is empty; send a JSON object");
+        return NULL;
+    }
+    root = json_loadb(ctx->body.ptr, ctx->body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        (void)snprintf(msg, sizeof(msg), "the body is not valid JSON at byte %d: %s", jerr.position,
+                       jerr.text);
+        pt_http_reply_error(ctx, 400, "malformed_json", NULL, msg);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    if (!pt_json_depth_ok(root, PT_JSON_DEPTH_MAX)) {
+        json_decref(root);
+        (void)snprintf(msg, sizeof(msg), "the body nests deeper than %d levels", PT_JSON_DEPTH_MAX);
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, msg);
+        return NULL;
+    }
+    return root;
+}
+
+bool pt_json_depth_ok(json_t *root, unsigned max_depth)
+{
+    /* Iterative walk with an explicit stack of iterators: no recursion on client input. */
+    struct {
+        json_t *value;
+        void *iter;
+        size_t index;
+    } stack[PT_JSON_DEPTH_MAX + 1];
+    unsigned depth = 0;
+    pt_assert(max_depth <= PT_JSON_DEPTH_MAX);
+    if (!json_is_object(root) && !json_is_array(root)) {
+        return true;
+    }
+    stack[0].value = root;
+    stack[0].iter = json_is_object(root) ? json_object_iter(root) : NULL;
+    stack[0].index = 0;
+    while (true) {
+        json_t *v = stack[depth].value;
+        json_t *child = NULL;
+        if (json_is_object(v) && stack[depth].iter != NULL) {
+            child = json_object_iter_value(stack[depth].iter);
+            stack[depth].iter = json_object_iter_next(v, stack[depth].iter);
+        } else if (json_is_array(v) && stack[depth].index < json_array_size(v)) {
+            child = json_array_get(v, stack[depth].index++);
+        } else if (depth == 0) {
+            return true;
+        } else {
+            depth--;
+            continue;
+        }
+        if (json_is_object(child) || json_is_array(child)) {
+            if (depth + 1 >= max_depth) {
+                return false;
+            }
+            depth++;
+            stack[depth].value = child;
+            stack[depth].iter = json_is_object(child) ? json_object_iter(child) : NULL;
+            stack[depth].index = 0;
+        }
+    }
+}
+
+enum pt_rc pt_json_check_fields(json_t *obj, const char *const *allowed, struct pt_err *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value)
+    {
+        size_t i;
+        bool known = false;
+        (void)value;
+        for (i = 0; allowed[i] != NULL; i++) {
+            if (strcmp(key, allowed[i]) == 0) {
+                known = true;
+                break;
+            }
+        }
+        if (!known) {
+            char field[64];
+            (void)snprintf(field, sizeof(field), "%s", key);
+            return pt_err_set(err, PT_EINVAL, field, "unknown field '%s'", field);
+        }
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_json_get_string(json_t *obj, const char *key, bool required, struct pt_arena *arena,
+                              const char **out, struct pt_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    *out = NULL;
+    if (v == NULL || json_is_null(v)) {
+        if (required) {
+            return pt_err_set(err, PT_EINVAL, key, "%s is required", key);
+        }
+        return PT_OK;
+    }
+    if (!json_is_string(v)) {
+        return pt_err_set(err, PT_EINVAL, key, "%s must be a string", key);
+    }
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        return pt_err_set(err, PT_EINVAL, key, "%s must not contain NUL characters", key);
+    }
+    *out = pt_arena_strndup(arena, json_string_value(v), json_string_length(v));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    return PT_OK;
+}
+
+json_t *pt_json_string_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *pt_json_time(int64_t at_ms)
+{
+    char buf[32];
+    pt_time_format_rfc3339(at_ms, buf, sizeof(buf));
+    return json_string(buf);
+}
+
+const char *pt_http_query(struct pt_http_ctx *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_check {
+    const char *const *allowed;
+    const char *unknown; /* First unknown parameter name; borrowed from libmicrohttpd. */
+};
+
+static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value)
+{
+    struct query_check *qc = cls;
+    size_t i;
+    (void)kind;
+    (void)value;
+    for (i = 0; qc->allowed[i] != NULL; i++) {
+        if (strcmp(key, qc->allowed[i]) == 0) {
+            return MHD_YES;
+        }
+    }
+    qc->unknown = key;
+    return MHD_NO;
+}
+
+bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed)
+{
+    struct query_check qc = {allowed, NULL};
+    char msg[160];
+    char field[64];
+    (void)MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, query_check_one, &qc);
+    if (qc.unknown != NULL) {
+        (void)snprintf(field, sizeof(field), "%s", qc.unknown);
+        (void)snprintf(msg, sizeof(msg), "unknown query parameter '%s'", field);
+        pt_http_reply_error(ctx, 400, "validation_failed", field, msg);
+        return false;
+    }
+    return true;
+}
+
+bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
+                         const char **cursor)
+{
+    const char *s = pt_http_query(ctx, "limit");
+    *limit = PT_PAGE_LIMIT_DEFAULT;
+    *cursor = pt_http_query(ctx, "cursor");
+    if (s != NULL) {
+        unsigned long v = 0;
+        size_t i;
+        size_t n = strlen(s);
+        bool ok = n >= 1 && n <= 3;
+        for (i = 0; ok && i < n; i++) {
+            ok = s[i] >= '0' && s[i] <= '9';
+            v = v * 10 + (unsigned long)(s[i] - '0');
+        }
+        if (!ok || v < 1 || v > PT_PAGE_LIMIT_MAX) {
+            pt_http_reply_error(ctx, 400, "validation_failed", "limit",
+                                "limit must be an integer from 1 to 200");
+            return false;
+        }
+        *limit = (unsigned)v;
+    }
+    if (*cursor != NULL && !pt_id_is_valid(id_prefix, *cursor)) {
+        pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
+                            "cursor must be a next_cursor value of this list");
+        return false;
+    }
+    return true;
+}
+
+bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned status)
+{
+    const char *key = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Idempotency-Key");
+    uint8_t body_hash[32];
+    char pre[600];
+    int n;
+    size_t i;
+    memset(idem, 0, sizeof(*idem));
+    idem->status = (int)status;
+    if (key == NULL) {
+        return true;
+    }
+    n = (int)strlen(key);
+    for (i = 0; i < (size_t)n; i++) {
+        if (key[i] < 0x21 || key[i] > 0x7e) {
+            n = 0;
+            break;
+        }
+    }
+    if (n < 1 || n > PT_IDEMPOTENCY_KEY_BYTES_MAX) {
+        pt_http_reply_error(ctx, 400, "validation_failed", "Idempotency-Key",
+                            "Idempotency-Key must be 1 to 255 printable ASCII characters");
+        return false;
+    }
+    idem->key = key;
+    /* The request's identity: method, path and the hash of its body. */
+    pt_hash32(ctx->body.ptr ? ctx->body.ptr : "", ctx->body.len, body_hash);
+    n = snprintf(pre, sizeof(pre), "%s %s ", ctx->method, ctx->path);
+    pt_assert(n > 0 && (size_t)n < sizeof(pre) - 64);
+    for (i = 0; i < 32; i++) {
+        (void)snprintf(pre + n + 2 * i, 3, "%02x", body_hash[i]);
+    }
+    pt_hash32(pre, strlen(pre), idem->request_hash);
+    return true;
+}
+
+void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem)
+{
+    pt_assert(idem->replayed);
+    pt_http_reply_raw(ctx, (unsigned)idem->record.status, "application/json", idem->record.body,
+                      strlen(idem->record.body), true);
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The route table (cf. Redis's command table): every endpoint of the API as data. A test checks
+ * that docs/openapi.yaml lists exactly these routes.
+ */
+#include "http/http_int.h"
+
+const struct pt_route pt_routes[] = {
+    {"GET", "/healthz", pt_h_healthz, PT_ROUTE_PUBLIC},
+    {"GET", "/metrics", pt_h_metrics, PT_ROUTE_PUBLIC},
+    {"POST", "/v1/api-keys", pt_h_key_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/api-keys", pt_h_key_list, PT_ROUTE_ADMIN},
+    {"DELETE", "/v1/api-keys/{id}", pt_h_key_delete, PT_ROUTE_ADMIN},
+    {"POST", "/v1/members", pt_h_member_create, PT_ROUTE_BODY},
+    {"GET", "/v1/members", pt_h_member_list, 0},
+    {"GET", "/v1/members/{id}", pt_h_member_get, 0},
+    {"PATCH", "/v1/members/{id}", pt_h_member_patch, PT_ROUTE_BODY},
+};
+
+const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The use cases of the foundation: programs, API keys and members. Each write runs in one store
+ * transaction, including its idempotency record, so that a retried request either replays the
+ * committed answer or applies once. Randomness and the clock are read here and handed to core.
+ */
+#include "service/service.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "core/codes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct pt_service {
+    struct pt_store *store; /* Owned. */
+};
+
+enum pt_rc pt_service_open(const char *db_path, unsigned read_conns, enum pt_store_open_mode mode,
+                           struct pt_service **out, struct pt_err *err)
+{
+    struct pt_service *svc;
+    enum pt_rc rc = pt_random_init(err);
+    *out = NULL;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    svc = pt_calloc(1, sizeof(*svc));
+    if (svc == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    rc = pt_store_open(db_path, read_conns, mode, &svc->store, err);
+    if (rc != PT_OK) {
+        pt_free(svc);
+        return rc;
+    }
+    *out = svc;
+    return PT_OK;
+}
+
+void pt_service_close(struct pt_service *svc)
+{
+    if (svc == NULL) {
+        return;
+    }
+    pt_store_close(svc->store);
+    pt_free(svc);
+}
+
+int pt_service_version_found(const struct pt_service *svc)
+{
+    return pt_store_version_found(svc->store);
+}
+
+enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    pt_store_rollback(txn);
+    return rc;
+}
+
+static void new_id(const char *prefix, int64_t now_ms, char *out)
+{
+    uint8_t random10[10];
+    pt_random_bytes(random10, sizeof(random10));
+    pt_id_format(prefix, now_ms, random10, out);
+}
+
+/* ---- Idempotency ---- */
+
+/* Looks the key up in txn. PT_OK with idem->replayed set when it was seen with the same request;
+ * PT_ECONFLICT "idempotency_conflict" when with another; PT_OK and not replayed when new. */
+static enum pt_rc idem_check(struct pt_store_txn *txn, const char *program_id, struct pt_idem *idem,
+                             int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+{
+    enum pt_rc rc;
+    if (idem == NULL) {
+        return PT_OK;
+    }
+    idem->replayed = false;
+    if (idem->key == NULL) {
+        return PT_OK;
+    }
+    rc = pt_store_idem_get(txn, program_id, idem->key, now_ms, arena, &idem->record, err);
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        return PT_OK;
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (memcmp(idem->record.request_hash, idem->request_hash, 32) != 0) {
+        (void)pt_err_set(err, PT_ECONFLICT, NULL,
+                         "this Idempotency-Key was used with a different request");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    idem->replayed = true;
+    return PT_OK;
+}
+
+/* Stores the encoded result under the key, inside txn. */
+static enum pt_rc idem_record(struct pt_store_txn *txn, const char *program_id,
+                              struct pt_idem *idem, const void *result, int64_t now_ms,
+                              struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_idem_record rec;
+    enum pt_rc rc;
+    if (idem == NULL || idem->key == NULL) {
+        return PT_OK;
+    }
+    pt_assert(idem->encode != NULL);
+    memcpy(rec.request_hash, idem->request_hash, 32);
+    rec.status = idem->status;
+    rec.created_at_ms = now_ms;
+    rc = idem->encode(idem->encode_ctx, result, arena, &rec.body, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    return pt_store_idem_put(txn, program_id, idem->key, &rec, err);
+}
+
+/* ---- Programs and keys ---- */
+
+static enum pt_rc validate_key_name(const char *name, struct pt_err *err)
+{
+    return pt_validate_text("name", name, PT_KEY_NAME_BYTES_MAX, err);
+}
+
+static void key_make(const char *program_id, const char *name, enum pt_role role, int64_t now_ms,
+                     struct pt_key_created *out)
+{
+    uint8_t random32[PT_API_KEY_RANDOM_BYTES];
+    memset(out, 0, sizeof(*out));
+    pt_random_bytes(random32, sizeof(random32));
+    pt_api_key_format(random32, out->secret);
+    pt_hash32(out->secret, PT_API_KEY_BYTES, out->key.hash);
+    new_id("key", now_ms, out->key.id);
+    (void)snprintf(out->key.program_id, sizeof(out->key.program_id), "%s", program_id);
+    (void)snprintf(out->key.prefix, sizeof(out->key.prefix), "%.12s", out->secret);
+    out->key.name = name;
+    out->key.role = role;
+    out->key.created_at_ms = now_ms;
+    out->key.revoked_at_ms = 0;
+}
+
+static bool is_currency_code(const char *s)
+{
+    return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+           s[2] >= 'A' && s[2] <= 'Z';
+}
+
+enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, const char *currency,
+                                     struct pt_arena *arena, struct pt_program *program,
+                                     struct pt_key_created *key, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t now_ms = pt_clock_now_ms();
+    enum pt_rc rc = pt_validate_text("name", name, PT_PROGRAM_NAME_BYTES_MAX, err);
+    (void)arena;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (!is_currency_code(currency)) {
+        return pt_err_set(err, PT_EINVAL, "currency",
+                          "currency must be an ISO 4217 code of three upper-case letters");
+    }
+    memset(program, 0, sizeof(*program));
+    new_id("prg", now_ms, program->id);
+    program->name = name;
+    (void)snprintf(program->currency, sizeof(program->currency), "%s", currency);
+    program->created_at_ms = now_ms;
+    key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
+    rc = pt_store_write_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_program_insert(txn, program, err);
+    if (rc == PT_OK) {
+        rc = pt_store_key_insert(txn, &key->key, err);
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    return pt_store_commit(txn, err);
+}
+
+enum pt_rc pt_service_require_empty(struct pt_service *svc, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t count = 0;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_program_count(txn, &count, err);
+    pt_store_rollback(txn);
+    if (rc == PT_OK && count > 0) {
+        rc = pt_err_set(err, PT_ECONFLICT, NULL,
+                        "the database already holds %lld program(s); add one with "
+                        "`patron program create NAME`",
+                        (long long)count);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, size_t secret_len,
+                                   struct pt_arena *arena, struct pt_principal *out,
+                                   struct pt_err *err)
+{
+    uint8_t hash[PT_API_KEY_HASH_BYTES];
+    struct pt_store_txn *txn = NULL;
+    struct pt_api_key key;
+    enum pt_rc rc;
+    if (!pt_api_key_is_valid(secret, secret_len)) {
+        return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
+    }
+    pt_hash32(secret, secret_len, hash);
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_key_find_by_hash(txn, hash, arena, &key, err);
+    pt_store_rollback(txn);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_assert(memcmp(key.hash, hash, sizeof(hash)) == 0);
+    memcpy(out->program_id, key.program_id, sizeof(out->program_id));
+    memcpy(out->key_id, key.id, sizeof(out->key_id));
+    out->role = key.role;
+    return PT_OK;
+}
+
+enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *name, enum pt_role role, struct pt_idem *idem,
+                                 struct pt_arena *arena, struct pt_key_created *out,
+                                 struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t now_ms = pt_clock_now_ms();
+    enum pt_rc rc = validate_key_name(name, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    key_make(who->program_id, name, role, now_ms, out);
+    rc = pt_store_write_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = idem_check(txn, who->program_id, idem, now_ms, arena, err);
+    if (rc != PT_OK || (idem != NULL && idem->replayed)) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    rc = pt_store_key_insert(txn, &out->key, err);
+    if (rc == PT_OK) {
+        rc = idem_record(txn, who->program_id, idem, out, now_ms, arena, err);
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    return pt_store_commit(txn, err);
+}
+
+enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,
+                               const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                               struct pt_api_key **out, unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_key_list(txn, who->program_id, cursor_id, limit, arena, out, count, err);
+    pt_store_rollback(txn);
+    return rc;
+}
+
+enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *key_id, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t admins = 0;
+    enum pt_rc rc = pt_store_write_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_key_revoke(txn, who->program_id, key_id, pt_clock_now_ms(), err);
+    if (rc == PT_OK) {
+        rc = pt_store_key_count_admins(txn, who->program_id, &admins, err);
+    }
+    if (rc == PT_OK && admins == 0) {
+        (void)pt_err_set(err, PT_ECONFLICT, NULL,
+                         "this is the program's last admin key; create another admin key first");
+        rc = pt_err_code(err, "last_admin_key");
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    return pt_store_commit(txn, err);
+}
+
+/* ---- Members ---- */
+
+/* Draws the member's id, card number and referral code. */
+static void member_draw_codes(struct pt_member *m, int64_t now_ms)
+{
+    uint8_t random15[15];
+    uint8_t random5[5];
+    new_id("mem", now_ms, m->id);
+    pt_random_bytes(random15, sizeof(random15));
+    pt_card_number_format(random15, m->card_number);
+    pt_random_bytes(random5, sizeof(random5));
+    pt_referral_code_format(random5, m->referral_code);
+}
+
+static bool is_code_collision(const struct pt_err *err)
+{
+    return err->rc == PT_ECONFLICT &&
+           (strcmp(err->field, "card_number") == 0 || strcmp(err->field, "referral_code") == 0 ||
+            strcmp(err->field, "id") == 0);
+}
+
+enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_member *m, struct pt_idem *idem,
+                                    struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t now_ms = pt_clock_now_ms();
+    enum pt_rc rc;
+    int draw;
+    pt_assert(m->attributes_json != NULL);
+    rc = pt_member_validate(m, now_ms, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", who->program_id);
+    m->status = PT_MEMBER_ACTIVE;
+    m->enrolled_at_ms = now_ms;
+    m->updated_at_ms = now_ms;
+    m->version = 1;
+    rc = pt_store_write_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = idem_check(txn, who->program_id, idem, now_ms, arena, err);
+    if (rc != PT_OK || (idem != NULL && idem->replayed)) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    /* A random card number or referral code may already be taken: draw again, a bounded number
+     * of times (the failed INSERT leaves the transaction usable). */
+    for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
+        member_draw_codes(m, now_ms);
+        rc = pt_store_member_insert(txn, m, err);
+        if (rc != PT_ECONFLICT || !is_code_collision(err)) {
+            break;
+        }
+    }
+    if (rc == PT_OK) {
+        rc = idem_record(txn, who->program_id, idem, m, now_ms, arena, err);
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    return pt_store_commit(txn, err);
+}
+
+enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *member_id, struct pt_arena *arena,
+                                 struct pt_member *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_member_get(txn, who->program_id, member_id, arena, out, err);
+    pt_store_rollback(txn);
+    if (rc == PT_ENOTFOUND) {
+        (void)pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_update(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_member *m, int64_t expected_version,
+                                    struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    int64_t now_ms = pt_clock_now_ms();
+    enum pt_rc rc = pt_member_validate(m, now_ms, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_assert(strcmp(m->program_id, who->program_id) == 0);
+    m->updated_at_ms = now_ms;
+    rc = pt_store_write_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_member_update(txn, m, expected_version, err);
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    rc = pt_store_commit(txn, err);
+    if (rc == PT_OK) {
+        m->version = expected_version + 1;
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_principal *who,
+                                  struct pt_member_filter *filter, struct pt_arena *arena,
+                                  struct pt_member **out, unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_member_list(txn, who->program_id, filter, arena, out, count, err);
+    pt_store_rollback(txn);
+    return rc;
+}

@@ -1,0 +1,1060 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SQLite store. One write connection guarded by a mutex (SQLite has one writer at a time in
+ * any case) and a pool of read-only connections, all on one WAL database with synchronous=FULL,
+ * so that a committed write survives a crash. Statements are prepared once per connection and
+ * cached by the address of their static SQL text. Backend result codes are translated here, once:
+ * BUSY/LOCKED -> PT_EBUSY, CONSTRAINT -> PT_ECONFLICT, everything else -> PT_ESTORE.
+ */
+#include "store/store_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/buf.h"
+#include "base/clock.h"
+#include "base/log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Distinct static statements per connection; the cache is a short array searched linearly. */
+#define PT_STMT_CACHE_MAX 48
+/* Milliseconds a connection waits on another process's lock before PT_EBUSY. */
+#define PT_SQLITE_BUSY_TIMEOUT_MS 5000
+
+struct stmt_slot {
+    const char *sql;    /* Static text; the cache key is its address. */
+    sqlite3_stmt *stmt; /* Owned by the connection. */
+};
+
+struct conn {
+    sqlite3 *db;                               /* Owned. */
+    struct stmt_slot cache[PT_STMT_CACHE_MAX]; /* Prepared statements; first cache_count used. */
+    unsigned cache_count;
+};
+
+struct pt_store_txn {
+    struct pt_store *store; /* Back pointer; borrowed. */
+    struct conn *conn;      /* The connection this transaction runs on; borrowed. */
+    bool is_write;          /* Write txns hold store->write_mu. */
+    unsigned reader_index;  /* Index in the reader pool when !is_write. */
+};
+
+struct pt_store {
+    struct conn writer;               /* The one write connection. */
+    pthread_mutex_t write_mu;         /* Held from write_begin to commit/rollback. */
+    struct pt_store_txn write_txn;    /* The write transaction handle (one at a time). */
+    struct conn *readers;             /* reader_count read-only connections; owned. */
+    bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
+    struct pt_store_txn *reader_txns; /* Handles, one per reader. */
+    unsigned reader_count;
+    pthread_mutex_t read_mu; /* Guards reader_busy. */
+    pthread_cond_t read_cv;  /* Signalled when a reader is returned. */
+    int version_found;       /* Schema version before migration. */
+};
+
+/* ---- Errors ---- */
+
+static enum pt_rc db_fail(struct pt_err *err, sqlite3 *db, int rc, const char *what)
+{
+    int primary = rc & 0xff;
+    enum pt_rc prc = PT_ESTORE;
+    char extra[400];
+    char esc[300];
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+        prc = PT_EBUSY;
+    } else if (primary == SQLITE_CONSTRAINT) {
+        prc = PT_ECONFLICT;
+    } else if (primary == SQLITE_NOMEM) {
+        prc = PT_ENOMEM;
+    }
+    (void)pt_err_set(err, prc, NULL, "%s",
+                     prc == PT_EBUSY    ? "the database is busy, retry"
+                     : prc == PT_ENOMEM ? "out of memory"
+                                        : "the database could not be used");
+    (void)snprintf(err->backend, sizeof(err->backend), "SQLITE_%d", rc);
+    if (prc != PT_ECONFLICT) {
+        const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        pt_log_escape(msg, strlen(msg), esc, sizeof(esc));
+        (void)snprintf(extra, sizeof(extra),
+                       ",\"what\":\"%s\",\"backend\":\"%s\",\"detail\":\"%s\"", what, err->backend,
+                       esc);
+        pt_log("error", "sqlite failure", extra);
+    }
+    return prc;
+}
+
+/* ---- Connections and statements ---- */
+
+static enum pt_rc conn_exec(struct conn *c, const char *sql, struct pt_err *err)
+{
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        return db_fail(err, c->db, sqlite3_extended_errcode(c->db), "exec");
+    }
+    return PT_OK;
+}
+
+static enum pt_rc conn_open(struct conn *c, const char *path, int flags, struct pt_err *err)
+{
+    int rc;
+    memset(c, 0, sizeof(*c));
+    rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        enum pt_rc prc = db_fail(err, c->db, rc, "open");
+        if (rc == SQLITE_CANTOPEN) {
+            (void)pt_err_set(err, PT_ESTORE, NULL, "cannot open database file %s", path);
+        }
+        (void)sqlite3_close(c->db);
+        c->db = NULL;
+        return prc == PT_OK ? PT_ESTORE : err->rc;
+    }
+    rc = sqlite3_extended_result_codes(c->db, 1);
+    pt_assert(rc == SQLITE_OK);
+    rc = sqlite3_busy_timeout(c->db, PT_SQLITE_BUSY_TIMEOUT_MS);
+    pt_assert(rc == SQLITE_OK);
+    return PT_OK;
+}
+
+static void conn_close(struct conn *c)
+{
+    unsigned i;
+    for (i = 0; i < c->cache_count; i++) {
+        (void)sqlite3_finalize(c->cache[i].stmt); /* Errors were reported at step time. */
+    }
+    c->cache_count = 0;
+    if (c->db != NULL) {
+        int rc = sqlite3_close(c->db);
+        pt_assert(rc == SQLITE_OK); /* Every statement was finalized above. */
+        c->db = NULL;
+    }
+}
+
+/* Returns the cached statement for the static text sql, reset and unbound. */
+static enum pt_rc stmt_get(struct conn *c, const char *sql, sqlite3_stmt **out, struct pt_err *err)
+{
+    unsigned i;
+    int rc;
+    for (i = 0; i < c->cache_count; i++) {
+        if (c->cache[i].sql == sql) {
+            *out = c->cache[i].stmt;
+            return PT_OK;
+        }
+    }
+    pt_assert(c->cache_count < PT_STMT_CACHE_MAX);
+    rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+    if (rc != SQLITE_OK) {
+        return db_fail(err, c->db, rc, "prepare");
+    }
+    c->cache[c->cache_count].sql = sql;
+    c->cache[c->cache_count].stmt = *out;
+    c->cache_count++;
+    return PT_OK;
+}
+
+/* Resets a statement after use so that it holds no read lock or bound values. */
+static void stmt_done(sqlite3_stmt *stmt)
+{
+    (void)sqlite3_reset(stmt); /* Returns the last step's error, which was already handled. */
+    (void)sqlite3_clear_bindings(stmt);
+}
+
+static int bind_text(sqlite3_stmt *stmt, int index, const char *s)
+{
+    if (s == NULL) {
+        return sqlite3_bind_null(stmt, index);
+    }
+    return sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
+}
+
+static const char *column_text(sqlite3_stmt *stmt, int col, struct pt_arena *arena, bool *oom)
+{
+    const unsigned char *s = sqlite3_column_text(stmt, col);
+    char *copy;
+    if (s == NULL) {
+        return NULL;
+    }
+    copy = pt_arena_strndup(arena, (const char *)s, (size_t)sqlite3_column_bytes(stmt, col));
+    if (copy == NULL) {
+        *oom = true;
+    }
+    return copy;
+}
+
+static void column_copy(sqlite3_stmt *stmt, int col, char *out, size_t out_bytes)
+{
+    const unsigned char *s = sqlite3_column_text(stmt, col);
+    (void)snprintf(out, out_bytes, "%s", s ? (const char *)s : "");
+}
+
+/* Steps a statement expected to complete without rows (INSERT/UPDATE/DELETE). */
+static enum pt_rc stmt_run(struct conn *c, sqlite3_stmt *stmt, const char *what, struct pt_err *err)
+{
+    int rc = sqlite3_step(stmt);
+    enum pt_rc prc = PT_OK;
+    if (rc != SQLITE_DONE) {
+        prc = db_fail(err, c->db, sqlite3_extended_errcode(c->db), what);
+    }
+    stmt_done(stmt);
+    return prc;
+}
+
+/* ---- Opening, versions and migrations ---- */
+
+static enum pt_rc ensure_parent_dir(const char *path, struct pt_err *err)
+{
+    char dir[1024];
+    char *slash;
+    (void)snprintf(dir, sizeof(dir), "%s", path);
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir) {
+        return PT_OK;
+    }
+    *slash = '\0';
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        return pt_err_set(err, PT_ESTORE, NULL, "cannot create folder %s: %s", dir,
+                          strerror(errno));
+    }
+    return PT_OK;
+}
+
+static enum pt_rc read_version(struct conn *c, int *version, struct pt_err *err)
+{
+    static const char sql_has[] =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
+    static const char sql_max[] = "SELECT coalesce(max(version), 0) FROM schema_version";
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql_has, -1, &stmt, NULL);
+    int has = 0;
+    if (rc == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        has = sqlite3_column_int(stmt, 0);
+    } else {
+        enum pt_rc prc = db_fail(err, c->db, sqlite3_extended_errcode(c->db), "version");
+        (void)sqlite3_finalize(stmt);
+        if ((sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_NOTADB) {
+            return pt_err_set(err, PT_ESTORE, NULL, "the file is not a SQLite database");
+        }
+        return prc;
+    }
+    (void)sqlite3_finalize(stmt);
+    *version = 0;
+    if (!has) {
+        return PT_OK;
+    }
+    rc = sqlite3_prepare_v2(c->db, sql_max, -1, &stmt, NULL);
+    if (rc != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+        enum pt_rc prc = db_fail(err, c->db, sqlite3_extended_errcode(c->db), "version");
+        (void)sqlite3_finalize(stmt);
+        return prc;
+    }
+    *version = sqlite3_column_int(stmt, 0);
+    (void)sqlite3_finalize(stmt);
+    pt_assert(*version >= 0);
+    return PT_OK;
+}
+
+static enum pt_rc migrate_one(struct conn *c, int target, struct pt_err *err)
+{
+    static const char sql_record[] =
+        "INSERT INTO schema_version (version, applied_at_ms) VALUES (?1, ?2)";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    int version = 0;
+    pt_assert(target >= 1 && target <= PT_SCHEMA_VERSION);
+    rc = conn_exec(c, "BEGIN IMMEDIATE", err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* Another process may have migrated while this one waited for the lock. */
+    rc = read_version(c, &version, err);
+    if (rc != PT_OK || version >= target) {
+        goto out;
+    }
+    pt_assert(version == target - 1);
+    rc = conn_exec(c, pt_store_migrations[target], err);
+    if (rc != PT_OK) {
+        goto out;
+    }
+    if (sqlite3_prepare_v2(c->db, sql_record, -1, &stmt, NULL) != SQLITE_OK) {
+        rc = db_fail(err, c->db, sqlite3_extended_errcode(c->db), "migrate");
+        goto out;
+    }
+    (void)sqlite3_bind_int(stmt, 1, target);
+    (void)sqlite3_bind_int64(stmt, 2, pt_clock_now_ms());
+    if (sqlite3_step(stmt) != SQLITE_DONE) {
+        rc = db_fail(err, c->db, sqlite3_extended_errcode(c->db), "migrate");
+    }
+    (void)sqlite3_finalize(stmt);
+out:
+    if (rc == PT_OK) {
+        return conn_exec(c, "COMMIT", err);
+    }
+    (void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL); /* Undo this migration only. */
+    return rc;
+}
+
+static enum pt_rc store_migrate(struct pt_store *store, struct pt_err *err)
+{
+    enum pt_rc rc = read_version(&store->writer, &store->version_found, err);
+    int v;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (store->version_found > PT_SCHEMA_VERSION) {
+        return pt_err_set(err, PT_EVERSION, NULL,
+                          "the database has schema version %d but this patron knows only up to "
+                          "%d; use a newer patron",
+                          store->version_found, PT_SCHEMA_VERSION);
+    }
+    for (v = store->version_found + 1; v <= PT_SCHEMA_VERSION; v++) {
+        rc = migrate_one(&store->writer, v, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    return PT_OK;
+}
+
+static enum pt_rc store_open_readers(struct pt_store *store, const char *path, unsigned n,
+                                     struct pt_err *err)
+{
+    unsigned i;
+    store->readers = pt_calloc(n, sizeof(*store->readers));
+    store->reader_busy = pt_calloc(n, sizeof(*store->reader_busy));
+    store->reader_txns = pt_calloc(n, sizeof(*store->reader_txns));
+    if (!store->readers || !store->reader_busy || !store->reader_txns) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        enum pt_rc rc = conn_open(&store->readers[i], path, SQLITE_OPEN_READONLY, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        store->reader_count = i + 1;
+        store->reader_txns[i].store = store;
+        store->reader_txns[i].conn = &store->readers[i];
+        store->reader_txns[i].reader_index = i;
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_open_mode mode,
+                         struct pt_store **out, struct pt_err *err)
+{
+    struct pt_store *store;
+    struct stat st;
+    enum pt_rc rc;
+    pt_assert(read_conns >= 1);
+    *out = NULL;
+    if (mode == PT_STORE_OPEN_EXISTING && stat(path, &st) != 0) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL,
+                          "no database at %s; create one with `patron init --db %s`", path, path);
+    }
+    if (mode == PT_STORE_OPEN_CREATE && (rc = ensure_parent_dir(path, err)) != PT_OK) {
+        return rc;
+    }
+    store = pt_calloc(1, sizeof(*store));
+    if (store == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    pthread_mutex_init(&store->write_mu, NULL);
+    pthread_mutex_init(&store->read_mu, NULL);
+    pthread_cond_init(&store->read_cv, NULL);
+    store->write_txn.store = store;
+    store->write_txn.conn = &store->writer;
+    store->write_txn.is_write = true;
+    rc = conn_open(&store->writer, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+    if (rc == PT_OK) {
+        rc = conn_exec(&store->writer,
+                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+                       err);
+    }
+    if (rc == PT_OK) {
+        rc = store_migrate(store, err);
+    }
+    if (rc == PT_OK) {
+        rc = store_open_readers(store, path, read_conns, err);
+    }
+    if (rc != PT_OK) {
+        pt_store_close(store);
+        return rc;
+    }
+    *out = store;
+    return PT_OK;
+}
+
+void pt_store_close(struct pt_store *store)
+{
+    unsigned i;
+    if (store == NULL) {
+        return;
+    }
+    for (i = 0; i < store->reader_count; i++) {
+        pt_assert(!store->reader_busy[i]);
+        conn_close(&store->readers[i]);
+    }
+    conn_close(&store->writer);
+    pt_free(store->readers);
+    pt_free(store->reader_busy);
+    pt_free(store->reader_txns);
+    pthread_mutex_destroy(&store->write_mu);
+    pthread_mutex_destroy(&store->read_mu);
+    pthread_cond_destroy(&store->read_cv);
+    pt_free(store);
+}
+
+int pt_store_version_found(const struct pt_store *store)
+{
+    return store->version_found;
+}
+
+/* ---- Transactions ---- */
+
+enum pt_rc pt_store_write_begin(struct pt_store *store, struct pt_store_txn **out,
+                                struct pt_err *err)
+{
+    enum pt_rc rc;
+    static const char sql[] = "BEGIN IMMEDIATE";
+    sqlite3_stmt *stmt = NULL;
+    pthread_mutex_lock(&store->write_mu);
+    rc = stmt_get(&store->writer, sql, &stmt, err);
+    if (rc == PT_OK) {
+        rc = stmt_run(&store->writer, stmt, "begin", err);
+    }
+    if (rc != PT_OK) {
+        pthread_mutex_unlock(&store->write_mu);
+        *out = NULL;
+        return rc;
+    }
+    *out = &store->write_txn;
+    return PT_OK;
+}
+
+enum pt_rc pt_store_commit(struct pt_store_txn *txn, struct pt_err *err)
+{
+    static const char sql[] = "COMMIT";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc == PT_OK) {
+        rc = stmt_run(txn->conn, stmt, "commit", err);
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        return rc;
+    }
+    pthread_mutex_unlock(&txn->store->write_mu);
+    return PT_OK;
+}
+
+void pt_store_rollback(struct pt_store_txn *txn)
+{
+    struct pt_store *store;
+    if (txn == NULL) {
+        return;
+    }
+    store = txn->store;
+    if (!sqlite3_get_autocommit(txn->conn->db)) {
+        /* A failing ROLLBACK leaves SQLite in autocommit anyway; nothing more to do. */
+        (void)sqlite3_exec(txn->conn->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (txn->is_write) {
+        pthread_mutex_unlock(&store->write_mu);
+        return;
+    }
+    pthread_mutex_lock(&store->read_mu);
+    pt_assert(store->reader_busy[txn->reader_index]);
+    store->reader_busy[txn->reader_index] = false;
+    pthread_cond_signal(&store->read_cv);
+    pthread_mutex_unlock(&store->read_mu);
+}
+
+enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out,
+                               struct pt_err *err)
+{
+    static const char sql[] = "BEGIN";
+    struct pt_store_txn *txn = NULL;
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    unsigned i;
+    pthread_mutex_lock(&store->read_mu);
+    while (txn == NULL) {
+        for (i = 0; i < store->reader_count; i++) {
+            if (!store->reader_busy[i]) {
+                store->reader_busy[i] = true;
+                txn = &store->reader_txns[i];
+                break;
+            }
+        }
+        if (txn == NULL) {
+            pthread_cond_wait(&store->read_cv, &store->read_mu);
+        }
+    }
+    pthread_mutex_unlock(&store->read_mu);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc == PT_OK) {
+        rc = stmt_run(txn->conn, stmt, "begin", err);
+    }
+    if (rc != PT_OK) {
+        pt_store_rollback(txn);
+        *out = NULL;
+        return rc;
+    }
+    *out = txn;
+    return PT_OK;
+}
+
+/* ---- Programs ---- */
+
+enum pt_rc pt_store_program_insert(struct pt_store_txn *txn, const struct pt_program *program,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO programs (id, name, currency, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(program->name != NULL);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program->id);
+    (void)bind_text(stmt, 2, program->name);
+    (void)bind_text(stmt, 3, program->currency);
+    (void)sqlite3_bind_int64(stmt, 4, program->created_at_ms);
+    return stmt_run(txn->conn, stmt, "program_insert", err);
+}
+
+enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
+                                struct pt_arena *arena, struct pt_program *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT id, name, currency, created_at_ms FROM programs WHERE id = ?1";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    bool oom = false;
+    int step;
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        column_copy(stmt, 0, out->id, sizeof(out->id));
+        out->name = column_text(stmt, 1, arena, &oom);
+        column_copy(stmt, 2, out->currency, sizeof(out->currency));
+        out->created_at_ms = sqlite3_column_int64(stmt, 3);
+        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "program_get");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT count(*) FROM programs";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(stmt, 0);
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "program_count");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+/* ---- API keys ---- */
+
+#define KEY_COLUMNS "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms"
+
+static void key_from_row(sqlite3_stmt *stmt, struct pt_arena *arena, struct pt_api_key *out,
+                         bool *oom)
+{
+    const void *hash = sqlite3_column_blob(stmt, 4);
+    column_copy(stmt, 0, out->program_id, sizeof(out->program_id));
+    column_copy(stmt, 1, out->id, sizeof(out->id));
+    out->name = column_text(stmt, 2, arena, oom);
+    out->role = strcmp((const char *)sqlite3_column_text(stmt, 3), "admin") == 0 ? PT_ROLE_ADMIN
+                                                                                 : PT_ROLE_STAFF;
+    pt_assert(sqlite3_column_bytes(stmt, 4) == PT_API_KEY_HASH_BYTES);
+    memcpy(out->hash, hash, PT_API_KEY_HASH_BYTES);
+    column_copy(stmt, 5, out->prefix, sizeof(out->prefix));
+    out->created_at_ms = sqlite3_column_int64(stmt, 6);
+    out->revoked_at_ms = sqlite3_column_int64(stmt, 7);
+}
+
+enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key *key,
+                               struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO api_keys (" KEY_COLUMNS ") VALUES "
+                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(key->revoked_at_ms == 0);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, key->program_id);
+    (void)bind_text(stmt, 2, key->id);
+    (void)bind_text(stmt, 3, key->name);
+    (void)bind_text(stmt, 4, key->role == PT_ROLE_ADMIN ? "admin" : "staff");
+    (void)sqlite3_bind_blob(stmt, 5, key->hash, PT_API_KEY_HASH_BYTES, SQLITE_STATIC);
+    (void)bind_text(stmt, 6, key->prefix);
+    (void)sqlite3_bind_int64(stmt, 7, key->created_at_ms);
+    return stmt_run(txn->conn, stmt, "key_insert", err);
+}
+
+enum pt_rc pt_store_key_find_by_hash(struct pt_store_txn *txn,
+                                     const uint8_t hash[PT_API_KEY_HASH_BYTES],
+                                     struct pt_arena *arena, struct pt_api_key *out,
+                                     struct pt_err *err)
+{
+    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
+                              "WHERE key_hash = ?1 AND revoked_at_ms IS NULL";
+    sqlite3_stmt *stmt = NULL;
+    bool oom = false;
+    int step;
+    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)sqlite3_bind_blob(stmt, 1, hash, PT_API_KEY_HASH_BYTES, SQLITE_STATIC);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        key_from_row(stmt, arena, out, &oom);
+        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such key");
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_find");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
+                             const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                             struct pt_api_key **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
+                              "WHERE program_id = ?1 AND revoked_at_ms IS NULL "
+                              "AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+    sqlite3_stmt *stmt = NULL;
+    bool oom = false;
+    int step;
+    enum pt_rc rc;
+    pt_assert(limit >= 1 && limit <= PT_PAGE_LIMIT_MAX + 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, limit * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, cursor_id);
+    (void)sqlite3_bind_int(stmt, 3, (int)limit);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        pt_assert(*count < limit);
+        key_from_row(stmt, arena, &(*out)[*count], &oom);
+        (*count)++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_list");
+    } else if (oom) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+enum pt_rc pt_store_key_revoke(struct pt_store_txn *txn, const char *program_id, const char *key_id,
+                               int64_t now_ms, struct pt_err *err)
+{
+    static const char sql[] = "UPDATE api_keys SET revoked_at_ms = ?3 "
+                              "WHERE program_id = ?1 AND id = ?2 AND revoked_at_ms IS NULL";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, key_id);
+    (void)sqlite3_bind_int64(stmt, 3, now_ms);
+    rc = stmt_run(txn->conn, stmt, "key_revoke", err);
+    if (rc == PT_OK && sqlite3_changes(txn->conn->db) == 0) {
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such API key");
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *program_id,
+                                     int64_t *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT count(*) FROM api_keys WHERE program_id = ?1 "
+                              "AND role = 'admin' AND revoked_at_ms IS NULL";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(stmt, 0);
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_count");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+/* ---- Members ---- */
+
+#define MEMBER_COLUMNS                                                                             \
+    "id, external_id, email, phone, first_name, last_name, birth_date, gender, locale, city, "     \
+    "country, attributes, consent_email, consent_sms, consent_push, card_number, referral_code, "  \
+    "status, enrolled_at_ms, updated_at_ms, version"
+
+static void member_from_row(sqlite3_stmt *stmt, const char *program_id, struct pt_arena *arena,
+                            struct pt_member *m, bool *oom)
+{
+    struct pt_err ignored;
+    const char *status = (const char *)sqlite3_column_text(stmt, 17);
+    memset(m, 0, sizeof(*m));
+    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", program_id);
+    column_copy(stmt, 0, m->id, sizeof(m->id));
+    m->external_id = column_text(stmt, 1, arena, oom);
+    m->email = column_text(stmt, 2, arena, oom);
+    m->phone = column_text(stmt, 3, arena, oom);
+    m->first_name = column_text(stmt, 4, arena, oom);
+    m->last_name = column_text(stmt, 5, arena, oom);
+    m->birth_date = column_text(stmt, 6, arena, oom);
+    m->gender = column_text(stmt, 7, arena, oom);
+    m->locale = column_text(stmt, 8, arena, oom);
+    m->city = column_text(stmt, 9, arena, oom);
+    m->country = column_text(stmt, 10, arena, oom);
+    m->attributes_json = column_text(stmt, 11, arena, oom);
+    m->consent_email = sqlite3_column_int(stmt, 12) != 0;
+    m->consent_sms = sqlite3_column_int(stmt, 13) != 0;
+    m->consent_push = sqlite3_column_int(stmt, 14) != 0;
+    column_copy(stmt, 15, m->card_number, sizeof(m->card_number));
+    column_copy(stmt, 16, m->referral_code, sizeof(m->referral_code));
+    /* The CHECK constraint guarantees one of the three names. */
+    if (pt_member_status_parse(status ? status : "", &m->status, &ignored) != PT_OK) {
+        pt_assert(!"member status outside its CHECK constraint");
+    }
+    m->enrolled_at_ms = sqlite3_column_int64(stmt, 18);
+    m->updated_at_ms = sqlite3_column_int64(stmt, 19);
+    m->version = sqlite3_column_int64(stmt, 20);
+    if (m->attributes_json == NULL) {
+        m->attributes_json = "{}";
+    }
+}
+
+/* Binds the client-settable fields to parameters 3..17 (same order in insert and update). */
+static void member_bind_fields(sqlite3_stmt *stmt, const struct pt_member *m)
+{
+    (void)bind_text(stmt, 3, m->external_id);
+    (void)bind_text(stmt, 4, m->email);
+    (void)bind_text(stmt, 5, m->phone);
+    (void)bind_text(stmt, 6, m->first_name);
+    (void)bind_text(stmt, 7, m->last_name);
+    (void)bind_text(stmt, 8, m->birth_date);
+    (void)bind_text(stmt, 9, m->gender);
+    (void)bind_text(stmt, 10, m->locale);
+    (void)bind_text(stmt, 11, m->city);
+    (void)bind_text(stmt, 12, m->country);
+    (void)bind_text(stmt, 13, m->attributes_json);
+    (void)sqlite3_bind_int(stmt, 14, m->consent_email);
+    (void)sqlite3_bind_int(stmt, 15, m->consent_sms);
+    (void)sqlite3_bind_int(stmt, 16, m->consent_push);
+    (void)bind_text(stmt, 17, pt_member_status_name(m->status));
+}
+
+/* Turns a unique-constraint failure into the member_exists error naming the taken field. */
+static enum pt_rc member_conflict(struct pt_store_txn *txn, struct pt_err *err)
+{
+    static const char *const fields[] = {"email", "phone", "external_id", "card_number",
+                                         "referral_code"};
+    const char *msg = sqlite3_errmsg(txn->conn->db);
+    const char *field = "id";
+    char pattern[48];
+    size_t i;
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        (void)snprintf(pattern, sizeof(pattern), "members.%s", fields[i]);
+        if (strstr(msg, pattern) != NULL) {
+            field = fields[i];
+            break;
+        }
+    }
+    (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
+    return pt_err_code(err, "member_exists");
+}
+
+enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
+                                  struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO members (program_id, id, external_id, email, phone, first_name, last_name, "
+        "birth_date, gender, locale, city, country, attributes, consent_email, consent_sms, "
+        "consent_push, status, card_number, referral_code, enrolled_at_ms, updated_at_ms, version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+        "?19, ?20, ?21, ?22)";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(m->version == 1);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, m->program_id);
+    (void)bind_text(stmt, 2, m->id);
+    member_bind_fields(stmt, m);
+    (void)bind_text(stmt, 18, m->card_number);
+    (void)bind_text(stmt, 19, m->referral_code);
+    (void)sqlite3_bind_int64(stmt, 20, m->enrolled_at_ms);
+    (void)sqlite3_bind_int64(stmt, 21, m->updated_at_ms);
+    (void)sqlite3_bind_int64(stmt, 22, m->version);
+    rc = stmt_run(txn->conn, stmt, "member_insert", err);
+    if (rc == PT_ECONFLICT) {
+        rc = member_conflict(txn, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
+                               const char *member_id, struct pt_arena *arena, struct pt_member *out,
+                               struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2";
+    sqlite3_stmt *stmt = NULL;
+    bool oom = false;
+    int step;
+    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, member_id);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        member_from_row(stmt, program_id, arena, out, &oom);
+        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such member");
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_get");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *m,
+                                  int64_t expected_version, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE members SET external_id = ?3, email = ?4, phone = ?5, first_name = ?6, "
+        "last_name = ?7, birth_date = ?8, gender = ?9, locale = ?10, city = ?11, country = ?12, "
+        "attributes = ?13, consent_email = ?14, consent_sms = ?15, consent_push = ?16, "
+        "status = ?17, updated_at_ms = ?18, version = ?19 + 1 "
+        "WHERE program_id = ?1 AND id = ?2 AND version = ?19";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(expected_version >= 1);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, m->program_id);
+    (void)bind_text(stmt, 2, m->id);
+    member_bind_fields(stmt, m);
+    (void)sqlite3_bind_int64(stmt, 18, m->updated_at_ms);
+    (void)sqlite3_bind_int64(stmt, 19, expected_version);
+    rc = stmt_run(txn->conn, stmt, "member_update", err);
+    if (rc == PT_ECONFLICT) {
+        return member_conflict(txn, err);
+    }
+    if (rc == PT_OK && sqlite3_changes(txn->conn->db) == 0) {
+        rc = pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
+    }
+    return rc;
+}
+
+/* Escapes LIKE wildcards of a prefix and appends '%'; returns an arena string or NULL. */
+static char *like_prefix(struct pt_arena *arena, const char *q)
+{
+    size_t n = strlen(q);
+    char *out = pt_arena_alloc(arena, 2 * n + 2);
+    size_t o = 0;
+    size_t i;
+    if (out == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (q[i] == '%' || q[i] == '_' || q[i] == '\\') {
+            out[o++] = '\\';
+        }
+        out[o++] = q[i];
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+    return out;
+}
+
+enum pt_rc pt_store_member_list(struct pt_store_txn *txn, const char *program_id,
+                                const struct pt_member_filter *filter, struct pt_arena *arena,
+                                struct pt_member **out, unsigned *count, struct pt_err *err)
+{
+    /* The query is assembled from these static fragments only; values are always bound. */
+    struct pt_buf sql;
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc = PT_OK;
+    char *like = NULL;
+    bool oom = false;
+    int step;
+    pt_assert(filter->limit >= 1 && filter->limit <= PT_PAGE_LIMIT_MAX + 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, filter->limit * sizeof(**out));
+    if (*out == NULL || (filter->q && (like = like_prefix(arena, filter->q)) == NULL)) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    pt_buf_init(&sql, 4096);
+    (void)pt_buf_append(&sql, "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1",
+                        strlen("SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1"));
+#define APPEND(s) (void)pt_buf_append(&sql, s, sizeof(s) - 1)
+    if (filter->email) {
+        APPEND(" AND email = ?2");
+    }
+    if (filter->phone) {
+        APPEND(" AND phone = ?3");
+    }
+    if (filter->external_id) {
+        APPEND(" AND external_id = ?4");
+    }
+    if (filter->card_number) {
+        APPEND(" AND card_number = ?5");
+    }
+    if (like) {
+        APPEND(" AND (first_name LIKE ?6 ESCAPE '\\' OR last_name LIKE ?6 ESCAPE '\\'"
+               " OR email LIKE ?6 ESCAPE '\\')");
+    }
+    if (filter->cursor_id) {
+        APPEND(" AND id < ?7");
+    }
+    APPEND(" ORDER BY id DESC LIMIT ?8");
+#undef APPEND
+    if (sql.failed) {
+        pt_buf_fini(&sql);
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    if (sqlite3_prepare_v2(txn->conn->db, sql.ptr, (int)sql.len, &stmt, NULL) != SQLITE_OK) {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_list");
+        goto out;
+    }
+    /* Unused parameter numbers are simply not referenced by the text; binding them is harmless. */
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, filter->email);
+    (void)bind_text(stmt, 3, filter->phone);
+    (void)bind_text(stmt, 4, filter->external_id);
+    (void)bind_text(stmt, 5, filter->card_number);
+    (void)bind_text(stmt, 6, like);
+    (void)bind_text(stmt, 7, filter->cursor_id);
+    (void)sqlite3_bind_int(stmt, 8, (int)filter->limit);
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        pt_assert(*count < filter->limit);
+        member_from_row(stmt, program_id, arena, &(*out)[*count], &oom);
+        (*count)++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_list");
+    } else if (oom) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+out:
+    (void)sqlite3_finalize(stmt);
+    pt_buf_fini(&sql);
+    return rc;
+}
+
+/* ---- Idempotency ---- */
+
+enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *program_id, const char *key,
+                             int64_t now_ms, struct pt_arena *arena, struct pt_idem_record *out,
+                             struct pt_err *err)
+{
+    static const char sql[] = "SELECT request_hash, status, body, created_at_ms "
+                              "FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 "
+                              "AND created_at_ms > ?3";
+    sqlite3_stmt *stmt = NULL;
+    bool oom = false;
+    int step;
+    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, key);
+    (void)sqlite3_bind_int64(stmt, 3, now_ms - (int64_t)PT_IDEMPOTENCY_KEEP_S * 1000);
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        pt_assert(sqlite3_column_bytes(stmt, 0) == 32);
+        memcpy(out->request_hash, sqlite3_column_blob(stmt, 0), 32);
+        out->status = sqlite3_column_int(stmt, 1);
+        out->body = column_text(stmt, 2, arena, &oom);
+        out->created_at_ms = sqlite3_column_int64(stmt, 3);
+        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
+    } else if (step == SQLITE_DONE) {
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such idempotency key");
+    } else {
+        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "idem_get");
+    }
+    stmt_done(stmt);
+    return rc;
+}
+
+enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, const char *key,
+                             const struct pt_idem_record *rec, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO idempotency_keys (program_id, key, request_hash, status, body, "
+        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    sqlite3_stmt *stmt = NULL;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(rec->body != NULL);
+    rc = stmt_get(txn->conn, sql, &stmt, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)bind_text(stmt, 1, program_id);
+    (void)bind_text(stmt, 2, key);
+    (void)sqlite3_bind_blob(stmt, 3, rec->request_hash, 32, SQLITE_STATIC);
+    (void)sqlite3_bind_int(stmt, 4, rec->status);
+    (void)bind_text(stmt, 5, rec->body);
+    (void)sqlite3_bind_int64(stmt, 6, rec->created_at_ms);
+    return stmt_run(txn->conn, stmt, "idem_put", err);
+}
