@@ -28,6 +28,12 @@
 #define PT_IDEMPOTENCY_KEEP_S (8 * 24 * 3600)
 /* Retries of a write transaction that met a concurrent change (optimistic update, busy). */
 #define PT_TXN_RETRIES_MAX 8
+/* Writes waiting for the writer; beyond it a write is refused at once with 503 (load shedding)
+ * rather than queued without bound. Sized for the HTTP connection cap. */
+#define PT_WRITE_QUEUE_MAX 4096
+/* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
+ * that one batch holds the write lock for a few milliseconds at most. */
+#define PT_WRITE_BATCH_MAX 256
 /* List endpoints (API.md): limit is 1..200, default 50. */
 #define PT_PAGE_LIMIT_MAX 200
 #define PT_PAGE_LIMIT_DEFAULT 50
@@ -61,6 +67,7 @@
 /* Random draws of a unique card number or referral code before giving up. */
 #define PT_UNIQUE_DRAWS_MAX 8
 
+_Static_assert(PT_WRITE_BATCH_MAX <= PT_WRITE_QUEUE_MAX, "a batch fits in the queue");
 _Static_assert(PT_PAGE_LIMIT_DEFAULT <= PT_PAGE_LIMIT_MAX, "default page within limit");
 _Static_assert(PT_HTTP_BODY_BYTES_MAX < PT_REQUEST_ARENA_BYTES_MAX, "arena holds a body");
 _Static_assert(PT_ATTRIBUTES_BYTES_MAX < PT_HTTP_BODY_BYTES_MAX, "attributes fit in a body");

@@ -310,6 +310,10 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
     if (rc == PT_OK) {
         rc = pt_json_check_fields(patch, settable_fields, &err);
     }
+    if (rc == PT_OK && json_is_null(json_object_get(patch, "status"))) {
+        rc = pt_err_set(&err, PT_EINVAL, "status",
+                        "status cannot be cleared; set active, suspended or closed");
+    }
     for (attempt = 0; rc == PT_OK && attempt < PT_TXN_RETRIES_MAX; attempt++) {
         rc = member_patch_once(ctx, patch, &m, &err);
         if (rc != PT_EBUSY) {

@@ -59,7 +59,7 @@ enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err)
 {
     struct pt_store_txn *txn = NULL;
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     return rc;
 }
 
@@ -153,11 +153,26 @@ static bool is_currency_code(const char *s)
            s[2] >= 'A' && s[2] <= 'Z';
 }
 
+struct program_create_ctx {
+    const struct pt_program *program;
+    const struct pt_key_created *key;
+};
+
+static enum pt_rc program_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct program_create_ctx *ctx = arg;
+    enum pt_rc rc = pt_store_program_insert(txn, ctx->program, err);
+    if (rc == PT_OK) {
+        rc = pt_store_key_insert(txn, &ctx->key->key, err);
+    }
+    return rc;
+}
+
 enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, const char *currency,
                                      struct pt_arena *arena, struct pt_program *program,
                                      struct pt_key_created *key, struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
+    struct program_create_ctx ctx;
     int64_t now_ms = pt_clock_now_ms();
     enum pt_rc rc = pt_validate_text("name", name, PT_PROGRAM_NAME_BYTES_MAX, err);
     (void)arena;
@@ -174,19 +189,9 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
     (void)snprintf(program->currency, sizeof(program->currency), "%s", currency);
     program->created_at_ms = now_ms;
     key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
-    rc = pt_store_write_begin(svc->store, &txn, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    rc = pt_store_program_insert(txn, program, err);
-    if (rc == PT_OK) {
-        rc = pt_store_key_insert(txn, &key->key, err);
-    }
-    if (rc != PT_OK) {
-        pt_store_rollback(txn);
-        return rc;
-    }
-    return pt_store_commit(txn, err);
+    ctx.program = program;
+    ctx.key = key;
+    return pt_store_write(svc->store, program_create_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_require_empty(struct pt_service *svc, struct pt_err *err)
@@ -198,7 +203,7 @@ enum pt_rc pt_service_require_empty(struct pt_service *svc, struct pt_err *err)
         return rc;
     }
     rc = pt_store_program_count(txn, &count, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     if (rc == PT_OK && count > 0) {
         rc = pt_err_set(err, PT_ECONFLICT, NULL,
                         "the database already holds %lld program(s); add one with "
@@ -225,7 +230,7 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
         return rc;
     }
     rc = pt_store_key_find_by_hash(txn, hash, arena, &key, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     if (rc == PT_ENOTFOUND) {
         return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
     }
@@ -239,36 +244,41 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
     return PT_OK;
 }
 
+struct key_create_ctx {
+    const struct pt_principal *who;
+    struct pt_idem *idem;
+    struct pt_key_created *out;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc key_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct key_create_ctx *ctx = arg;
+    enum pt_rc rc = idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
+        return rc;
+    }
+    rc = pt_store_key_insert(txn, &ctx->out->key, err);
+    if (rc == PT_OK) {
+        rc = idem_record(txn, ctx->who->program_id, ctx->idem, ctx->out, ctx->now_ms, ctx->arena,
+                         err);
+    }
+    return rc;
+}
+
 enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_principal *who,
                                  const char *name, enum pt_role role, struct pt_idem *idem,
                                  struct pt_arena *arena, struct pt_key_created *out,
                                  struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
-    int64_t now_ms = pt_clock_now_ms();
+    struct key_create_ctx ctx = {who, idem, out, arena, pt_clock_now_ms()};
     enum pt_rc rc = validate_key_name(name, err);
     if (rc != PT_OK) {
         return rc;
     }
-    key_make(who->program_id, name, role, now_ms, out);
-    rc = pt_store_write_begin(svc->store, &txn, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    rc = idem_check(txn, who->program_id, idem, now_ms, arena, err);
-    if (rc != PT_OK || (idem != NULL && idem->replayed)) {
-        pt_store_rollback(txn);
-        return rc;
-    }
-    rc = pt_store_key_insert(txn, &out->key, err);
-    if (rc == PT_OK) {
-        rc = idem_record(txn, who->program_id, idem, out, now_ms, arena, err);
-    }
-    if (rc != PT_OK) {
-        pt_store_rollback(txn);
-        return rc;
-    }
-    return pt_store_commit(txn, err);
+    key_make(who->program_id, name, role, ctx.now_ms, out);
+    return pt_store_write(svc->store, key_create_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,
@@ -281,33 +291,37 @@ enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal
         return rc;
     }
     rc = pt_store_key_list(txn, who->program_id, cursor_id, limit, arena, out, count, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     return rc;
 }
 
-enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
-                                 const char *key_id, struct pt_err *err)
+struct key_revoke_ctx {
+    const struct pt_principal *who;
+    const char *key_id;
+    int64_t now_ms;
+};
+
+static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
+    struct key_revoke_ctx *ctx = arg;
     int64_t admins = 0;
-    enum pt_rc rc = pt_store_write_begin(svc->store, &txn, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    rc = pt_store_key_revoke(txn, who->program_id, key_id, pt_clock_now_ms(), err);
+    enum pt_rc rc = pt_store_key_revoke(txn, ctx->who->program_id, ctx->key_id, ctx->now_ms, err);
     if (rc == PT_OK) {
-        rc = pt_store_key_count_admins(txn, who->program_id, &admins, err);
+        rc = pt_store_key_count_admins(txn, ctx->who->program_id, &admins, err);
     }
     if (rc == PT_OK && admins == 0) {
         (void)pt_err_set(err, PT_ECONFLICT, NULL,
                          "this is the program's last admin key; create another admin key first");
         rc = pt_err_code(err, "last_admin_key");
     }
-    if (rc != PT_OK) {
-        pt_store_rollback(txn);
-        return rc;
-    }
-    return pt_store_commit(txn, err);
+    return rc;
+}
+
+enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *key_id, struct pt_err *err)
+{
+    struct key_revoke_ctx ctx = {who, key_id, pt_clock_now_ms()};
+    return pt_store_write(svc->store, key_revoke_txn, &ctx, err);
 }
 
 /* ---- Members ---- */
@@ -331,50 +345,56 @@ static bool is_code_collision(const struct pt_err *err)
             strcmp(err->field, "id") == 0);
 }
 
-enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
-                                    struct pt_member *m, struct pt_idem *idem,
-                                    struct pt_arena *arena, struct pt_err *err)
+struct member_create_ctx {
+    const struct pt_principal *who;
+    struct pt_member *m;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
-    int64_t now_ms = pt_clock_now_ms();
-    enum pt_rc rc;
+    struct member_create_ctx *ctx = arg;
+    enum pt_rc rc = idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
     int draw;
-    pt_assert(m->attributes_json != NULL);
-    rc = pt_member_validate(m, now_ms, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", who->program_id);
-    m->status = PT_MEMBER_ACTIVE;
-    m->enrolled_at_ms = now_ms;
-    m->updated_at_ms = now_ms;
-    m->version = 1;
-    rc = pt_store_write_begin(svc->store, &txn, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    rc = idem_check(txn, who->program_id, idem, now_ms, arena, err);
-    if (rc != PT_OK || (idem != NULL && idem->replayed)) {
-        pt_store_rollback(txn);
+    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
         return rc;
     }
     /* A random card number or referral code may already be taken: draw again, a bounded number
      * of times (the failed INSERT leaves the transaction usable). */
     for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
-        member_draw_codes(m, now_ms);
-        rc = pt_store_member_insert(txn, m, err);
+        member_draw_codes(ctx->m, ctx->now_ms);
+        rc = pt_store_member_insert(txn, ctx->m, err);
         if (rc != PT_ECONFLICT || !is_code_collision(err)) {
             break;
         }
+        pt_err_clear(err);
     }
     if (rc == PT_OK) {
-        rc = idem_record(txn, who->program_id, idem, m, now_ms, arena, err);
+        rc =
+            idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->now_ms, ctx->arena, err);
     }
+    return rc;
+}
+
+enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_member *m, struct pt_idem *idem,
+                                    struct pt_arena *arena, struct pt_err *err)
+{
+    struct member_create_ctx ctx = {who, m, idem, arena, pt_clock_now_ms()};
+    enum pt_rc rc;
+    pt_assert(m->attributes_json != NULL);
+    rc = pt_member_validate(m, ctx.now_ms, err);
     if (rc != PT_OK) {
-        pt_store_rollback(txn);
         return rc;
     }
-    return pt_store_commit(txn, err);
+    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", who->program_id);
+    m->status = PT_MEMBER_ACTIVE;
+    m->enrolled_at_ms = ctx.now_ms;
+    m->updated_at_ms = ctx.now_ms;
+    m->version = 1;
+    return pt_store_write(svc->store, member_create_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_principal *who,
@@ -387,35 +407,36 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
         return rc;
     }
     rc = pt_store_member_get(txn, who->program_id, member_id, arena, out, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     if (rc == PT_ENOTFOUND) {
         (void)pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
     }
     return rc;
 }
 
+struct member_update_ctx {
+    struct pt_member *m;
+    int64_t expected_version;
+};
+
+static enum pt_rc member_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct member_update_ctx *ctx = arg;
+    return pt_store_member_update(txn, ctx->m, ctx->expected_version, err);
+}
+
 enum pt_rc pt_service_member_update(struct pt_service *svc, const struct pt_principal *who,
                                     struct pt_member *m, int64_t expected_version,
                                     struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
-    int64_t now_ms = pt_clock_now_ms();
-    enum pt_rc rc = pt_member_validate(m, now_ms, err);
+    struct member_update_ctx ctx = {m, expected_version};
+    enum pt_rc rc = pt_member_validate(m, pt_clock_now_ms(), err);
     if (rc != PT_OK) {
         return rc;
     }
     pt_assert(strcmp(m->program_id, who->program_id) == 0);
-    m->updated_at_ms = now_ms;
-    rc = pt_store_write_begin(svc->store, &txn, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    rc = pt_store_member_update(txn, m, expected_version, err);
-    if (rc != PT_OK) {
-        pt_store_rollback(txn);
-        return rc;
-    }
-    rc = pt_store_commit(txn, err);
+    m->updated_at_ms = pt_clock_now_ms();
+    rc = pt_store_write(svc->store, member_update_txn, &ctx, err);
     if (rc == PT_OK) {
         m->version = expected_version + 1;
     }
@@ -432,6 +453,6 @@ enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_princi
         return rc;
     }
     rc = pt_store_member_list(txn, who->program_id, filter, arena, out, count, err);
-    pt_store_rollback(txn);
+    pt_store_read_end(txn);
     return rc;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one door to persistence. A store is one database with one write connection, serialized
- * by a mutex (one writer at a time, as SQLite allows), and a pool of read connections that see
- * committed snapshots (WAL). Every function that touches rows takes a transaction handle:
- * write transactions from pt_store_write_begin, read transactions from pt_store_read_begin.
+ * The one door to persistence. A store is one database with one write connection, owned by a
+ * writer thread that applies writes in batches (group commit), and a pool of read connections
+ * that see committed snapshots (WAL) and never wait for the writer. Every function that touches
+ * rows takes a transaction handle: the writer's (inside a pt_store_write_fn) or a read
+ * transaction from pt_store_read_begin.
  * Every query is scoped by program_id: a row of another program does not exist for the caller.
  *
  * Ownership: strings returned in out-structs are allocated from the caller's arena (borrowed
@@ -48,15 +49,24 @@ void pt_store_close(struct pt_store *store);
 int pt_store_version_found(const struct pt_store *store);
 
 /*
- * Begins a write transaction (BEGIN IMMEDIATE on the write connection), waiting for the writer.
- * OUT: *out is borrowed until commit or rollback. PT_ESTORE/PT_EBUSY on failure.
+ * A unit of write work: runs on the writer thread inside a savepoint of the current batch
+ * transaction, using txn for every store call. Returns PT_OK to keep its changes, anything else
+ * (with err set) to undo them. It must not call pt_store_write.
  */
-PT_MUSTCHECK enum pt_rc pt_store_write_begin(struct pt_store *store, struct pt_store_txn **out,
-                                             struct pt_err *err);
-/* Commits (durably: WAL, synchronous=FULL) and ends txn. On failure the txn is rolled back. */
-PT_MUSTCHECK enum pt_rc pt_store_commit(struct pt_store_txn *txn, struct pt_err *err);
-/* Rolls back and ends txn (write or read). Accepts NULL. */
-void pt_store_rollback(struct pt_store_txn *txn);
+typedef enum pt_rc (*pt_store_write_fn)(struct pt_store_txn *txn, void *ctx, struct pt_err *err);
+
+/*
+ * Hands fn to the writer, which applies queued writes in batches of up to PT_WRITE_BATCH_MAX in
+ * one transaction, each in its own savepoint, and commits the batch with one fsync (WAL,
+ * synchronous=FULL): group commit. Returns fn's result once the batch is durable, or the commit's
+ * error (nothing of fn remains then). PT_EBUSY at once when PT_WRITE_QUEUE_MAX writes are
+ * already waiting. ctx is borrowed and used on the writer thread while the caller waits.
+ */
+PT_MUSTCHECK enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
+                                       struct pt_err *err);
+
+/* Ends a read transaction and returns its connection to the pool. Accepts NULL. */
+void pt_store_read_end(struct pt_store_txn *txn);
 
 /* Begins a read transaction on a pooled read connection (waits for a free one). */
 PT_MUSTCHECK enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out,

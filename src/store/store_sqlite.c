@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -40,14 +41,32 @@ struct conn {
 struct pt_store_txn {
     struct pt_store *store; /* Back pointer; borrowed. */
     struct conn *conn;      /* The connection this transaction runs on; borrowed. */
-    bool is_write;          /* Write txns hold store->write_mu. */
+    bool is_write;          /* The writer's batch transaction (used by the writer thread only). */
     unsigned reader_index;  /* Index in the reader pool when !is_write. */
 };
 
+/* A write waiting for the writer: lives on the stack of the thread that called pt_store_write. */
+struct write_cmd {
+    pt_store_write_fn fn;   /* The work; runs on the writer thread inside a savepoint. */
+    void *ctx;              /* Passed to fn; borrowed. */
+    struct pt_err *err;     /* The caller's error; filled on failure. */
+    enum pt_rc rc;          /* Result, valid once done. */
+    bool done;              /* Set by the writer after the batch committed or failed. */
+    struct write_cmd *next; /* Queue link. */
+};
+
 struct pt_store {
-    struct conn writer;               /* The one write connection. */
-    pthread_mutex_t write_mu;         /* Held from write_begin to commit/rollback. */
-    struct pt_store_txn write_txn;    /* The write transaction handle (one at a time). */
+    struct conn writer;            /* The one write connection; used by the writer thread only. */
+    struct pt_store_txn write_txn; /* The batch transaction handle of the writer thread. */
+    pthread_t writer_thread;       /* Applies queued writes in batches (group commit). */
+    bool writer_started;
+    pthread_mutex_t queue_mu;     /* Guards the queue, stopping and every cmd->done. */
+    pthread_cond_t queue_cv;      /* Signalled when work arrives or stopping is set. */
+    pthread_cond_t done_cv;       /* Broadcast when a batch has finished. */
+    struct write_cmd *queue_head; /* FIFO of waiting writes; at most PT_WRITE_QUEUE_MAX. */
+    struct write_cmd *queue_tail;
+    unsigned queue_len;
+    bool stopping;                    /* Set by close: the writer drains the queue and exits. */
     struct conn *readers;             /* reader_count read-only connections; owned. */
     bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -86,6 +105,14 @@ static enum pt_rc db_fail(struct pt_err *err, sqlite3 *db, int rc, const char *w
         pt_log("error", "sqlite failure", extra);
     }
     return prc;
+}
+
+/* Stops the process: the writer's transaction state is unknown, and a ledger must not go on
+ * writing on top of it. */
+static _Noreturn void pt_fatal_store(const char *what)
+{
+    pt_log("fatal", what, "");
+    abort();
 }
 
 /* ---- Connections and statements ---- */
@@ -202,6 +229,8 @@ static enum pt_rc stmt_run(struct conn *c, sqlite3_stmt *stmt, const char *what,
     stmt_done(stmt);
     return prc;
 }
+
+static void *writer_main(void *arg);
 
 /* ---- Opening, versions and migrations ---- */
 
@@ -361,7 +390,9 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     if (store == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
-    pthread_mutex_init(&store->write_mu, NULL);
+    pthread_mutex_init(&store->queue_mu, NULL);
+    pthread_cond_init(&store->queue_cv, NULL);
+    pthread_cond_init(&store->done_cv, NULL);
     pthread_mutex_init(&store->read_mu, NULL);
     pthread_cond_init(&store->read_cv, NULL);
     store->write_txn.store = store;
@@ -379,6 +410,13 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     if (rc == PT_OK) {
         rc = store_open_readers(store, path, read_conns, err);
     }
+    if (rc == PT_OK) {
+        if (pthread_create(&store->writer_thread, NULL, writer_main, store) != 0) {
+            rc = pt_err_set(err, PT_EINTERNAL, NULL, "cannot start the writer thread");
+        } else {
+            store->writer_started = true;
+        }
+    }
     if (rc != PT_OK) {
         pt_store_close(store);
         return rc;
@@ -393,6 +431,15 @@ void pt_store_close(struct pt_store *store)
     if (store == NULL) {
         return;
     }
+    if (store->writer_started) {
+        /* The writer finishes every queued write before it exits. */
+        pthread_mutex_lock(&store->queue_mu);
+        store->stopping = true;
+        pthread_cond_signal(&store->queue_cv);
+        pthread_mutex_unlock(&store->queue_mu);
+        (void)pthread_join(store->writer_thread, NULL); /* Cannot fail for a joinable thread. */
+        store->writer_started = false;
+    }
     for (i = 0; i < store->reader_count; i++) {
         pt_assert(!store->reader_busy[i]);
         conn_close(&store->readers[i]);
@@ -401,7 +448,9 @@ void pt_store_close(struct pt_store *store)
     pt_free(store->readers);
     pt_free(store->reader_busy);
     pt_free(store->reader_txns);
-    pthread_mutex_destroy(&store->write_mu);
+    pthread_mutex_destroy(&store->queue_mu);
+    pthread_cond_destroy(&store->queue_cv);
+    pthread_cond_destroy(&store->done_cv);
     pthread_mutex_destroy(&store->read_mu);
     pthread_cond_destroy(&store->read_cv);
     pt_free(store);
@@ -414,45 +463,133 @@ int pt_store_version_found(const struct pt_store *store)
 
 /* ---- Transactions ---- */
 
-enum pt_rc pt_store_write_begin(struct pt_store *store, struct pt_store_txn **out,
-                                struct pt_err *err)
+/* ---- The writer: group commit ---- */
+
+/* Runs one command inside its own savepoint, so that a failing command leaves no trace and does
+ * not fail its neighbours in the batch. */
+static void writer_run_one(struct pt_store *store, struct write_cmd *cmd)
 {
-    enum pt_rc rc;
-    static const char sql[] = "BEGIN IMMEDIATE";
-    sqlite3_stmt *stmt = NULL;
-    pthread_mutex_lock(&store->write_mu);
-    rc = stmt_get(&store->writer, sql, &stmt, err);
+    struct pt_err ignored;
+    enum pt_rc rc = conn_exec(&store->writer, "SAVEPOINT cmd", cmd->err);
     if (rc == PT_OK) {
-        rc = stmt_run(&store->writer, stmt, "begin", err);
+        rc = cmd->fn(&store->write_txn, cmd->ctx, cmd->err);
+        pt_assert(rc != PT_OK || cmd->err->rc == PT_OK);
+        if (rc != PT_OK && conn_exec(&store->writer, "ROLLBACK TO cmd", &ignored) != PT_OK) {
+            pt_fatal_store("ROLLBACK TO failed; the batch cannot be trusted");
+        }
+        if (conn_exec(&store->writer, "RELEASE cmd", &ignored) != PT_OK) {
+            pt_fatal_store("RELEASE failed; the batch cannot be trusted");
+        }
     }
-    if (rc != PT_OK) {
-        pthread_mutex_unlock(&store->write_mu);
-        *out = NULL;
-        return rc;
-    }
-    *out = &store->write_txn;
-    return PT_OK;
+    cmd->rc = rc;
 }
 
-enum pt_rc pt_store_commit(struct pt_store_txn *txn, struct pt_err *err)
+/* Applies a batch of commands in one transaction and commits it with one fsync. */
+static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
 {
-    static const char sql[] = "COMMIT";
-    sqlite3_stmt *stmt = NULL;
+    struct write_cmd *cmd;
+    struct pt_err begin_err;
     enum pt_rc rc;
-    pt_assert(txn->is_write);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc == PT_OK) {
-        rc = stmt_run(txn->conn, stmt, "commit", err);
+    pt_err_clear(&begin_err);
+    rc = conn_exec(&store->writer, "BEGIN IMMEDIATE", &begin_err);
+    for (cmd = batch; cmd != NULL; cmd = cmd->next) {
+        if (rc != PT_OK) {
+            *cmd->err = begin_err;
+            cmd->rc = rc;
+        } else {
+            writer_run_one(store, cmd);
+        }
     }
     if (rc != PT_OK) {
-        pt_store_rollback(txn);
-        return rc;
+        return;
     }
-    pthread_mutex_unlock(&txn->store->write_mu);
-    return PT_OK;
+    rc = conn_exec(&store->writer, "COMMIT", &begin_err);
+    if (rc == PT_OK) {
+        return;
+    }
+    /* Nothing of the batch is durable: every command that had succeeded now fails. */
+    (void)sqlite3_exec(store->writer.db, "ROLLBACK", NULL, NULL, NULL);
+    for (cmd = batch; cmd != NULL; cmd = cmd->next) {
+        if (cmd->rc == PT_OK) {
+            *cmd->err = begin_err;
+            cmd->rc = rc;
+        }
+    }
 }
 
-void pt_store_rollback(struct pt_store_txn *txn)
+static void *writer_main(void *arg)
+{
+    struct pt_store *store = arg;
+    pthread_mutex_lock(&store->queue_mu);
+    while (true) {
+        struct write_cmd *batch;
+        struct write_cmd *last;
+        struct write_cmd *cmd;
+        unsigned n = 1;
+        while (store->queue_head == NULL && !store->stopping) {
+            pthread_cond_wait(&store->queue_cv, &store->queue_mu);
+        }
+        if (store->queue_head == NULL) {
+            break; /* Stopping and drained. */
+        }
+        batch = store->queue_head;
+        last = batch;
+        while (last->next != NULL && n < PT_WRITE_BATCH_MAX) {
+            last = last->next;
+            n++;
+        }
+        store->queue_head = last->next;
+        if (store->queue_head == NULL) {
+            store->queue_tail = NULL;
+        }
+        store->queue_len -= n;
+        last->next = NULL;
+        pthread_mutex_unlock(&store->queue_mu);
+        writer_run_batch(store, batch);
+        pthread_mutex_lock(&store->queue_mu);
+        for (cmd = batch; cmd != NULL;) {
+            struct write_cmd *next = cmd->next;
+            cmd->done = true; /* cmd may be gone as soon as the lock is released. */
+            cmd = next;
+        }
+        pthread_cond_broadcast(&store->done_cv);
+    }
+    pthread_mutex_unlock(&store->queue_mu);
+    return NULL;
+}
+
+enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
+                          struct pt_err *err)
+{
+    struct write_cmd cmd;
+    pt_assert(fn != NULL);
+    pt_assert(store->writer_started);
+    memset(&cmd, 0, sizeof(cmd));
+    cmd.fn = fn;
+    cmd.ctx = ctx;
+    cmd.err = err;
+    pthread_mutex_lock(&store->queue_mu);
+    if (store->queue_len >= PT_WRITE_QUEUE_MAX || store->stopping) {
+        pthread_mutex_unlock(&store->queue_mu);
+        return pt_err_set(err, PT_EBUSY, NULL, "too many writes are waiting; retry shortly");
+    }
+    if (store->queue_tail != NULL) {
+        store->queue_tail->next = &cmd;
+    } else {
+        store->queue_head = &cmd;
+    }
+    store->queue_tail = &cmd;
+    store->queue_len++;
+    pthread_cond_signal(&store->queue_cv);
+    while (!cmd.done) {
+        pthread_cond_wait(&store->done_cv, &store->queue_mu);
+    }
+    pthread_mutex_unlock(&store->queue_mu);
+    pt_assert(cmd.rc == err->rc);
+    return cmd.rc;
+}
+
+void pt_store_read_end(struct pt_store_txn *txn)
 {
     struct pt_store *store;
     if (txn == NULL) {
@@ -463,10 +600,7 @@ void pt_store_rollback(struct pt_store_txn *txn)
         /* A failing ROLLBACK leaves SQLite in autocommit anyway; nothing more to do. */
         (void)sqlite3_exec(txn->conn->db, "ROLLBACK", NULL, NULL, NULL);
     }
-    if (txn->is_write) {
-        pthread_mutex_unlock(&store->write_mu);
-        return;
-    }
+    pt_assert(!txn->is_write); /* The writer's transaction ends with its batch. */
     pthread_mutex_lock(&store->read_mu);
     pt_assert(store->reader_busy[txn->reader_index]);
     store->reader_busy[txn->reader_index] = false;
@@ -501,7 +635,7 @@ enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out
         rc = stmt_run(txn->conn, stmt, "begin", err);
     }
     if (rc != PT_OK) {
-        pt_store_rollback(txn);
+        pt_store_read_end(txn);
         *out = NULL;
         return rc;
     }
