@@ -8,6 +8,7 @@
 #include "base/assert.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 int64_t pt_clock_now_ms(void)
@@ -89,4 +90,80 @@ void pt_time_format_rfc3339(int64_t at_ms, char *out, size_t out_bytes)
                        (long long)year, month, day, (long long)(s / 3600), (long long)(s / 60 % 60),
                        (long long)(s % 60), (long long)(ms_of_day % 1000));
     }
+}
+
+/* Reads n digits at s into *out; false when one is not a digit. */
+static bool read_digits(const char *s, int n, int64_t *out)
+{
+    int i;
+    *out = 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        *out = *out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms)
+{
+    int64_t year;
+    int64_t month;
+    int64_t day;
+    int64_t hour;
+    int64_t minute;
+    int64_t second;
+    int64_t ms = 0;
+    int64_t offset_min = 0;
+    const char *p = s + 19;
+    if (strlen(s) < 20 || !read_digits(s, 4, &year) || s[4] != '-' ||
+        !read_digits(s + 5, 2, &month) || s[7] != '-' || !read_digits(s + 8, 2, &day) ||
+        (s[10] != 'T' && s[10] != 't') || !read_digits(s + 11, 2, &hour) || s[13] != ':' ||
+        !read_digits(s + 14, 2, &minute) || s[16] != ':' || !read_digits(s + 17, 2, &second)) {
+        return false;
+    }
+    if (!pt_date_is_valid(year, (unsigned)month, (unsigned)day) || hour > 23 || minute > 59 ||
+        second > 59) {
+        return false;
+    }
+    if (*p == '.') {
+        int digits = 0;
+        p++;
+        while (*p >= '0' && *p <= '9' && digits < 9) {
+            if (digits < 3) {
+                ms = ms * 10 + (*p - '0');
+            }
+            digits++;
+            p++;
+        }
+        if (digits == 0) {
+            return false;
+        }
+        while (digits < 3) {
+            ms *= 10;
+            digits++;
+        }
+    }
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+        int64_t oh;
+        int64_t om;
+        if (!read_digits(p + 1, 2, &oh) || !read_digits(p + 4, 2, &om) || oh > 23 || om > 59) {
+            return false;
+        }
+        offset_min = (*p == '+' ? 1 : -1) * (oh * 60 + om);
+        p += 6;
+    } else {
+        return false;
+    }
+    if (*p != '\0') {
+        return false;
+    }
+    *at_ms = ((pt_days_from_civil(year, (unsigned)month, (unsigned)day) * 24 + hour) * 60 + minute -
+              offset_min) *
+                 60000 +
+             second * 1000 + ms;
+    return true;
 }

@@ -19,6 +19,12 @@ int64_t pt_clock_mono_us(void);
 /* Writes "2026-11-23T08:31:33Z" (or with ".123Z" when ms is not whole) into out (>= 25 bytes). */
 void pt_time_format_rfc3339(int64_t at_ms, char *out, size_t out_bytes);
 
+/*
+ * Parses an RFC 3339 timestamp ("2026-11-23T08:31:33Z", fractions of a second up to
+ * milliseconds, or an offset "+02:00") into Unix ms. Returns false when malformed.
+ */
+bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms);
+
 /* Days since 1970-01-01 of a proleptic Gregorian date; the date must be valid. */
 int64_t pt_days_from_civil(int64_t year, unsigned month, unsigned day);
 

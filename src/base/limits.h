@@ -52,6 +52,35 @@
 #define PT_PROGRAM_NAME_BYTES_MAX 100
 #define PT_KEY_NAME_BYTES_MAX 100
 
+/* The ledger. */
+/* Open lots considered for one member's spend; a member earning daily for 27 years has fewer. */
+#define PT_MEMBER_OPEN_LOTS_MAX 10000
+/* Lines of one purchase; a large basket has a few hundred. */
+#define PT_PURCHASE_ITEMS_MAX 500
+/* Reasons of redemptions and adjustments; a sentence. */
+#define PT_REASON_BYTES_MAX 200
+/* Expiry dates shown in a balance. */
+#define PT_EXPIRING_MAX 5
+/* Lots expired per write by the expiry job; keeps each batch short. */
+#define PT_EXPIRE_BATCH_LOTS 500
+/* Write rounds of one expiry run per program, so that a run always ends. */
+#define PT_EXPIRE_ROUNDS_MAX 1000
+/* Programs in one database that the background jobs visit per run. */
+#define PT_PROGRAMS_MAX 10000
+/* Categories excluded from earning, and the length of one. */
+#define PT_CATEGORIES_MAX 100
+#define PT_CATEGORY_BYTES_MAX 64
+/* Largest amount of one purchase in minor units (10^15: beyond any real receipt, and products
+ * with earn rates stay far from INT64_MAX). */
+#define PT_AMOUNT_MAX 1000000000000000LL
+/* Largest points of one redemption, adjustment or transfer. */
+#define PT_POINTS_MAX 1000000000000000LL
+/* How far in the future a purchase's occurred_at may be (tills with skewed clocks). */
+#define PT_CLOCK_SKEW_MS (5 * 60 * 1000)
+/* Pending days and expiry months a program may set. */
+#define PT_PENDING_DAYS_MAX 365
+#define PT_EXPIRY_MONTHS_MAX 120
+
 /* Ids: "mem_" + 26 Crockford base32 characters (48-bit time + 80 random bits). */
 #define PT_ID_PREFIX_BYTES_MAX 4
 #define PT_ID_BYTES 30 /* prefix(3) + "_" + 26 */

@@ -132,6 +132,10 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             cfg->json = true;
             continue;
         }
+        if (strcmp(a, "--test-clock") == 0) {
+            cfg->test_clock = true;
+            continue;
+        }
         if (a[0] != '-' || a[1] != '-') {
             if (*positional_count >= positional_max) {
                 return pt_err_set(err, PT_EINVAL, NULL, "unexpected argument '%s'", a);

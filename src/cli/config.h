@@ -20,6 +20,7 @@ struct pt_config {
     char program[64]; /* --program for key create. */
     char role[16];    /* --role for key create. */
     bool json;        /* --json output. */
+    bool test_clock;  /* --test-clock: PUT /v1/test/clock sets the clock (tests only). */
 };
 
 /*

@@ -10,6 +10,7 @@
 #include "cli/config.h"
 #include "cli/exit.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "service/service.h"
 
 #include <stdio.h>
@@ -25,10 +26,12 @@ static const char usage[] =
     "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
+    "  audit [--db PATH]                                      check every ledger invariant\n"
     "  version                                                print the version\n"
     "\n"
     "options: --json prints {\"program_id\": ..., \"api_key\": ...} for init and program create;\n"
     "--config FILE reads `key = value` lines (db, listen, threads).\n"
+    "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS > config file > defaults.\n";
 
 static int fail(const struct pt_err *err)
@@ -81,6 +84,7 @@ static int cmd_serve(const struct pt_config *cfg)
 {
     struct pt_http_config http;
     struct pt_service *svc = NULL;
+    struct pt_jobs *jobs = NULL;
     struct pt_err err;
     char host[64];
     unsigned port = 0;
@@ -100,14 +104,47 @@ static int cmd_serve(const struct pt_config *cfg)
                        pt_service_version_found(svc), PT_SCHEMA_VERSION);
         pt_log("info", "database migrated", extra);
     }
+    if (cfg->test_clock) {
+        pt_service_enable_test_clock(svc);
+    }
+    rc = pt_jobs_start(svc, &jobs, &err);
+    if (rc != PT_OK) {
+        pt_service_close(svc);
+        return fail(&err);
+    }
     http.host = host;
     http.port = (uint16_t)port;
     http.threads = cfg->threads;
     rc = pt_http_serve(&http, svc, &err);
+    pt_jobs_stop(jobs);
     pt_service_close(svc);
     if (rc != PT_OK) {
         return fail(&err);
     }
+    return 0;
+}
+
+static int cmd_audit(const struct pt_config *cfg)
+{
+    struct pt_service *svc = NULL;
+    struct pt_err err;
+    char problem[512];
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    rc = pt_service_open(cfg->db, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
+    if (rc == PT_OK) {
+        rc = pt_service_audit(svc, problem, sizeof(problem), &err);
+    }
+    pt_service_close(svc);
+    if (rc != PT_OK) {
+        return fail(&err);
+    }
+    if (problem[0] != '\0') {
+        (void)fprintf(stderr, "patron audit: FAILED: %s\n", problem);
+        return 1;
+    }
+    printf("patron audit: ok: every entry balances, every account equals its postings, every "
+           "member's balance equals its open lots less what it owes\n");
     return 0;
 }
 
@@ -137,6 +174,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "init") == 0 && positional_count == 0) {
         return create_program(&cfg, cfg.name[0] ? cfg.name : "My loyalty program", true);
+    }
+    if (strcmp(cmd, "audit") == 0 && positional_count == 0) {
+        return cmd_audit(&cfg);
     }
     if (strcmp(cmd, "program") == 0 && positional_count == 2 &&
         strcmp(positional[0], "create") == 0) {

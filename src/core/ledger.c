@@ -63,7 +63,7 @@ enum pt_rc pt_ledger_return_points(int64_t points_earned, int64_t amount_minor,
     pt_assert(reversed_before >= 0 && reversed_before <= points_earned);
     if (__builtin_add_overflow(returned_before_minor, returned_now_minor, &returned_total) ||
         returned_total > amount_minor) {
-        (void)pt_err_set(err, PT_EINVAL, "amount",
+        (void)pt_err_set(err, PT_ELIMIT, "amount",
                          "the returns would exceed the amount of the purchase");
         return pt_err_code(err, "return_exceeds_purchase");
     }
@@ -109,32 +109,56 @@ static bool spend_before(const struct pt_lot *a, size_t ia, const struct pt_lot 
     return ia < ib;
 }
 
+static bool lots_in_spend_order(const struct pt_lot *lots, size_t lot_count)
+{
+    size_t i;
+    for (i = 1; i < lot_count; i++) {
+        if (spend_before(&lots[i], i, &lots[i - 1], i - 1)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Picks the next lot to spend from: the first available one after `after` when the lots are in
+ * spend order, else the best unused one by repeated minimum. Returns lot_count when none. */
+static size_t next_lot(const struct pt_lot *lots, size_t lot_count, bool sorted, size_t after,
+                       const struct pt_lot_take *takes, size_t take_count, int64_t now_ms)
+{
+    size_t best = lot_count;
+    size_t i;
+    for (i = sorted ? after : 0; i < lot_count; i++) {
+        bool used = false;
+        size_t t;
+        if (!pt_lot_is_available(&lots[i], now_ms)) {
+            continue;
+        }
+        if (sorted) {
+            return i;
+        }
+        for (t = 0; t < take_count; t++) {
+            used = used || takes[t].lot_index == i;
+        }
+        if (!used && (best == lot_count || spend_before(&lots[i], i, &lots[best], best))) {
+            best = i;
+        }
+    }
+    return best;
+}
+
 enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int64_t points,
                                 int64_t now_ms, struct pt_lot_take *takes, size_t takes_cap,
                                 size_t *take_count, int64_t *taken, struct pt_err *err)
 {
+    /* Lots usually arrive in spend order (the store sorts them): then one linear pass. */
+    bool sorted = lots_in_spend_order(lots, lot_count);
     int64_t need = points;
+    size_t after = 0;
     pt_assert(points > 0);
     *take_count = 0;
     *taken = 0;
-    /* Selection by repeated minimum: O(lots x takes), bounded by the caller's lot limit and
-     * free of allocation. The last pick is remembered so that each lot is taken once. */
     while (need > 0) {
-        size_t best = lot_count;
-        size_t i;
-        for (i = 0; i < lot_count; i++) {
-            bool used = false;
-            size_t t;
-            if (!pt_lot_is_available(&lots[i], now_ms)) {
-                continue;
-            }
-            for (t = 0; t < *take_count; t++) {
-                used = used || takes[t].lot_index == i;
-            }
-            if (!used && (best == lot_count || spend_before(&lots[i], i, &lots[best], best))) {
-                best = i;
-            }
-        }
+        size_t best = next_lot(lots, lot_count, sorted, after, takes, *take_count, now_ms);
         if (best == lot_count) {
             return pt_err_set(err, PT_EINSUFFICIENT, "points",
                               "not enough available points: %lld available, %lld asked",
@@ -143,6 +167,7 @@ enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int
         if (*take_count == takes_cap) {
             return pt_err_set(err, PT_ELIMIT, "points", "the spend touches too many lots");
         }
+        after = best + 1;
         takes[*take_count].lot_index = best;
         takes[*take_count].points =
             lots[best].points_remaining < need ? lots[best].points_remaining : need;

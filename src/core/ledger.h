@@ -57,13 +57,12 @@ PT_MUSTCHECK enum pt_rc pt_ledger_earn_points(int64_t eligible_minor,
  * Points to take back for a return, such that the sum over all returns of a purchase never
  * exceeds what it earned and equals it exactly once the whole amount is returned:
  * floor(points_earned * (returned_before + returned_now) / amount) - reversed_before.
- * PT_EINVAL when returned_before + returned_now > amount.
+ * PT_ELIMIT (code "return_exceeds_purchase") when returned_before + returned_now > amount.
  */
 PT_MUSTCHECK enum pt_rc pt_ledger_return_points(int64_t points_earned, int64_t amount_minor,
                                                 int64_t returned_before_minor,
-                                                int64_t returned_now_minor,
-                                                int64_t reversed_before, int64_t *points,
-                                                struct pt_err *err);
+                                                int64_t returned_now_minor, int64_t reversed_before,
+                                                int64_t *points, struct pt_err *err);
 
 /* Returns true when the lot can be spent at now_ms. */
 bool pt_lot_is_available(const struct pt_lot *lot, int64_t now_ms);

@@ -22,7 +22,7 @@ static const char *const server_fields[] = {"id",          "card_number", "refer
 /* ---- Encoding ---- */
 
 /* The member as the API shows it. new */
-static json_t *member_to_json(const struct pt_member *m)
+json_t *pt_http_member_json(const struct pt_member *m)
 {
     json_t *attributes = json_loads(m->attributes_json, 0, NULL);
     json_t *root;
@@ -61,7 +61,7 @@ static json_t *member_to_json(const struct pt_member *m)
 static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *arena,
                                 const char **body, struct pt_err *err)
 {
-    json_t *root = member_to_json(result);
+    json_t *root = pt_http_member_json(result);
     char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     (void)ctx;
     json_decref(root);
@@ -223,7 +223,7 @@ void pt_h_member_create(struct pt_http_ctx *ctx)
         pt_http_reply_replay(ctx, &idem);
         return;
     }
-    pt_http_reply_json(ctx, 201, member_to_json(&m));
+    pt_http_reply_json(ctx, 201, pt_http_member_json(&m));
 }
 
 void pt_h_member_get(struct pt_http_ctx *ctx)
@@ -236,13 +236,13 @@ void pt_h_member_get(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 200, member_to_json(&m));
+    pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
 }
 
 /* The settable view of a member, the document a merge patch applies to. new */
 static json_t *member_settable_json(const struct pt_member *m)
 {
-    json_t *all = member_to_json(m);
+    json_t *all = pt_http_member_json(m);
     size_t i;
     if (all == NULL) {
         return NULL;
@@ -286,7 +286,7 @@ static enum pt_rc member_patch_once(struct pt_http_ctx *ctx, json_t *patch, stru
     if (rc != PT_OK) {
         return rc;
     }
-    return pt_service_member_update(ctx->svc, &ctx->who, m, current.version, err);
+    return pt_service_member_update(ctx->svc, &ctx->who, m, current.version, &ctx->arena, err);
 }
 
 void pt_h_member_patch(struct pt_http_ctx *ctx)
@@ -330,7 +330,7 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 200, member_to_json(&m));
+    pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
 }
 
 void pt_h_member_list(struct pt_http_ctx *ctx)
@@ -376,7 +376,7 @@ void pt_h_member_list(struct pt_http_ctx *ctx)
     filter.limit--;
     data = json_array();
     for (i = 0; i < count && i < filter.limit; i++) {
-        (void)json_array_append_new(data, member_to_json(&members[i]));
+        (void)json_array_append_new(data, pt_http_member_json(&members[i]));
     }
     pt_http_reply_json(
         ctx, 200,

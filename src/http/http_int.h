@@ -90,6 +90,13 @@ enum pt_rc pt_json_check_fields(json_t *obj, const char *const *allowed, struct 
  */
 enum pt_rc pt_json_get_string(json_t *obj, const char *key, bool required, struct pt_arena *arena,
                               const char **out, struct pt_err *err);
+/* Reads obj[key] as an integer in [min, max]; JSON reals and strings are refused. Absent ->
+ * PT_EINVAL when required, else *out untouched and *present false. field names the error. */
+enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool required,
+                           int64_t min, int64_t max, int64_t *out, bool *present,
+                           struct pt_err *err);
+/* Copies the text of an arena JSON document into a response (answers 503 on failure). */
+void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json);
 /* Returns a new string json or json null for NULL. new */
 json_t *pt_json_string_or_null(const char *s);
 /* RFC 3339 string of a time. new */
@@ -135,5 +142,24 @@ void pt_h_member_create(struct pt_http_ctx *ctx);
 void pt_h_member_get(struct pt_http_ctx *ctx);
 void pt_h_member_patch(struct pt_http_ctx *ctx);
 void pt_h_member_list(struct pt_http_ctx *ctx);
+void pt_h_program_get(struct pt_http_ctx *ctx);
+void pt_h_program_patch(struct pt_http_ctx *ctx);
+void pt_h_purchase_create(struct pt_http_ctx *ctx);
+void pt_h_return_create(struct pt_http_ctx *ctx);
+void pt_h_redemption_create(struct pt_http_ctx *ctx);
+void pt_h_redemption_cancel(struct pt_http_ctx *ctx);
+void pt_h_adjustment_create(struct pt_http_ctx *ctx);
+void pt_h_transfer_create(struct pt_http_ctx *ctx);
+void pt_h_balance_get(struct pt_http_ctx *ctx);
+void pt_h_ledger_list(struct pt_http_ctx *ctx);
+void pt_h_expire_run(struct pt_http_ctx *ctx);
+void pt_h_event_list(struct pt_http_ctx *ctx);
+void pt_h_test_clock_set(struct pt_http_ctx *ctx);
+
+/* The member as the API shows it (h_members.c). new */
+json_t *pt_http_member_json(const struct pt_member *m);
+
+/* The API's encoders for event payloads (h_ledger.c). */
+void pt_http_encoders(struct pt_encoders *out);
 
 #endif

@@ -256,3 +256,36 @@ void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem)
     pt_http_reply_raw(ctx, (unsigned)idem->record.status, "application/json", idem->record.body,
                       strlen(idem->record.body), true);
 }
+
+enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool required,
+                           int64_t min, int64_t max, int64_t *out, bool *present,
+                           struct pt_err *err)
+{
+    json_t *v = json_object_get(obj, key);
+    if (present != NULL) {
+        *present = false;
+    }
+    if (v == NULL || json_is_null(v)) {
+        if (required) {
+            return pt_err_set(err, PT_EINVAL, field, "%s is required", field);
+        }
+        return PT_OK;
+    }
+    if (!json_is_integer(v)) {
+        return pt_err_set(err, PT_EINVAL, field, "%s must be an integer", field);
+    }
+    if (json_integer_value(v) < min || json_integer_value(v) > max) {
+        return pt_err_set(err, PT_EINVAL, field, "%s must be from %lld to %lld", field,
+                          (long long)min, (long long)max);
+    }
+    *out = (int64_t)json_integer_value(v);
+    if (present != NULL) {
+        *present = true;
+    }
+    return PT_OK;
+}
+
+void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json)
+{
+    pt_http_reply_raw(ctx, status, "application/json", json, strlen(json), false);
+}

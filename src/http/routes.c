@@ -15,6 +15,19 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members", pt_h_member_list, 0},
     {"GET", "/v1/members/{id}", pt_h_member_get, 0},
     {"PATCH", "/v1/members/{id}", pt_h_member_patch, PT_ROUTE_BODY},
+    {"GET", "/v1/members/{id}/balance", pt_h_balance_get, 0},
+    {"GET", "/v1/members/{id}/ledger", pt_h_ledger_list, 0},
+    {"POST", "/v1/members/{id}/redemptions", pt_h_redemption_create, PT_ROUTE_BODY},
+    {"POST", "/v1/members/{id}/adjustments", pt_h_adjustment_create, PT_ROUTE_BODY},
+    {"GET", "/v1/program", pt_h_program_get, PT_ROUTE_ADMIN},
+    {"PATCH", "/v1/program", pt_h_program_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/transactions", pt_h_purchase_create, PT_ROUTE_BODY},
+    {"POST", "/v1/transactions/{id}/returns", pt_h_return_create, PT_ROUTE_BODY},
+    {"POST", "/v1/redemptions/{id}/cancel", pt_h_redemption_cancel, 0},
+    {"POST", "/v1/transfers", pt_h_transfer_create, PT_ROUTE_BODY},
+    {"POST", "/v1/jobs/expire", pt_h_expire_run, PT_ROUTE_ADMIN},
+    {"GET", "/v1/events", pt_h_event_list, 0},
+    {"PUT", "/v1/test/clock", pt_h_test_clock_set, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

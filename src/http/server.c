@@ -416,6 +416,11 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     }
     /* jansson allocates through pt_malloc too, so tests see every allocation. */
     json_set_alloc_funcs(json_malloc, pt_free);
+    {
+        struct pt_encoders enc;
+        pt_http_encoders(&enc);
+        pt_service_set_encoders(svc, &enc);
+    }
     daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, config->port, NULL, NULL, on_request, svc,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,

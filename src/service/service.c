@@ -4,7 +4,7 @@
  * transaction, including its idempotency record, so that a retried request either replays the
  * committed answer or applies once. Randomness and the clock are read here and handed to core.
  */
-#include "service/service.h"
+#include "service/service_int.h"
 
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -14,10 +14,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-struct pt_service {
-    struct pt_store *store; /* Owned. */
-};
 
 enum pt_rc pt_service_open(const char *db_path, unsigned read_conns, enum pt_store_open_mode mode,
                            struct pt_service **out, struct pt_err *err)
@@ -63,7 +59,67 @@ enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err)
     return rc;
 }
 
-static void new_id(const char *prefix, int64_t now_ms, char *out)
+void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc)
+{
+    svc->enc = *enc;
+}
+
+void pt_service_enable_test_clock(struct pt_service *svc)
+{
+    svc->test_clock_enabled = true;
+}
+
+bool pt_service_test_clock_enabled(const struct pt_service *svc)
+{
+    return svc->test_clock_enabled;
+}
+
+enum pt_rc pt_service_test_clock_set(struct pt_service *svc, int64_t now_ms, struct pt_err *err)
+{
+    if (!svc->test_clock_enabled) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no such route");
+    }
+    if (now_ms <= 0) {
+        return pt_err_set(err, PT_EINVAL, "now", "now must be after 1970");
+    }
+    atomic_store(&svc->test_now_ms, now_ms);
+    return PT_OK;
+}
+
+int64_t pt_svc_now_ms(struct pt_service *svc)
+{
+    int64_t t = svc->test_clock_enabled ? (int64_t)atomic_load(&svc->test_now_ms) : 0;
+    return t > 0 ? t : pt_clock_now_ms();
+}
+
+int64_t pt_service_now_ms(struct pt_service *svc)
+{
+    return pt_svc_now_ms(svc);
+}
+
+enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const char *program_id,
+                        const char *type, const char *member_id, pt_encode_fn encode,
+                        const void *obj, int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_event event;
+    enum pt_rc rc = PT_OK;
+    (void)svc;
+    memset(&event, 0, sizeof(event));
+    pt_svc_new_id("evt", now_ms, event.id);
+    event.type = type;
+    event.member_id = member_id;
+    event.created_at_ms = now_ms;
+    event.payload_json = "{}";
+    if (encode != NULL) {
+        rc = encode(obj, arena, &event.payload_json, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    return pt_store_event_append(txn, program_id, &event, err);
+}
+
+void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out)
 {
     uint8_t random10[10];
     pt_random_bytes(random10, sizeof(random10));
@@ -74,7 +130,7 @@ static void new_id(const char *prefix, int64_t now_ms, char *out)
 
 /* Looks the key up in txn. PT_OK with idem->replayed set when it was seen with the same request;
  * PT_ECONFLICT "idempotency_conflict" when with another; PT_OK and not replayed when new. */
-static enum pt_rc idem_check(struct pt_store_txn *txn, const char *program_id, struct pt_idem *idem,
+enum pt_rc pt_svc_idem_check(struct pt_store_txn *txn, const char *program_id, struct pt_idem *idem,
                              int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
 {
     enum pt_rc rc;
@@ -103,9 +159,9 @@ static enum pt_rc idem_check(struct pt_store_txn *txn, const char *program_id, s
 }
 
 /* Stores the encoded result under the key, inside txn. */
-static enum pt_rc idem_record(struct pt_store_txn *txn, const char *program_id,
-                              struct pt_idem *idem, const void *result, int64_t now_ms,
-                              struct pt_arena *arena, struct pt_err *err)
+enum pt_rc pt_svc_idem_record(struct pt_store_txn *txn, const char *program_id,
+                              struct pt_idem *idem, const void *result, const char *ref_id,
+                              int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
 {
     struct pt_idem_record rec;
     enum pt_rc rc;
@@ -116,6 +172,7 @@ static enum pt_rc idem_record(struct pt_store_txn *txn, const char *program_id,
     memcpy(rec.request_hash, idem->request_hash, 32);
     rec.status = idem->status;
     rec.created_at_ms = now_ms;
+    rec.ref_id = ref_id;
     rc = idem->encode(idem->encode_ctx, result, arena, &rec.body, err);
     if (rc != PT_OK) {
         return rc;
@@ -138,7 +195,7 @@ static void key_make(const char *program_id, const char *name, enum pt_role role
     pt_random_bytes(random32, sizeof(random32));
     pt_api_key_format(random32, out->secret);
     pt_hash32(out->secret, PT_API_KEY_BYTES, out->key.hash);
-    new_id("key", now_ms, out->key.id);
+    pt_svc_new_id("key", now_ms, out->key.id);
     (void)snprintf(out->key.program_id, sizeof(out->key.program_id), "%s", program_id);
     (void)snprintf(out->key.prefix, sizeof(out->key.prefix), "%.12s", out->secret);
     out->key.name = name;
@@ -173,7 +230,7 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
                                      struct pt_key_created *key, struct pt_err *err)
 {
     struct program_create_ctx ctx;
-    int64_t now_ms = pt_clock_now_ms();
+    int64_t now_ms = pt_svc_now_ms(svc);
     enum pt_rc rc = pt_validate_text("name", name, PT_PROGRAM_NAME_BYTES_MAX, err);
     (void)arena;
     if (rc != PT_OK) {
@@ -184,7 +241,7 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
                           "currency must be an ISO 4217 code of three upper-case letters");
     }
     memset(program, 0, sizeof(*program));
-    new_id("prg", now_ms, program->id);
+    pt_svc_new_id("prg", now_ms, program->id);
     program->name = name;
     (void)snprintf(program->currency, sizeof(program->currency), "%s", currency);
     program->created_at_ms = now_ms;
@@ -255,14 +312,15 @@ struct key_create_ctx {
 static enum pt_rc key_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct key_create_ctx *ctx = arg;
-    enum pt_rc rc = idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
     if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
         return rc;
     }
     rc = pt_store_key_insert(txn, &ctx->out->key, err);
     if (rc == PT_OK) {
-        rc = idem_record(txn, ctx->who->program_id, ctx->idem, ctx->out, ctx->now_ms, ctx->arena,
-                         err);
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->out, ctx->out->key.id,
+                                ctx->now_ms, ctx->arena, err);
     }
     return rc;
 }
@@ -272,7 +330,7 @@ enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_princip
                                  struct pt_arena *arena, struct pt_key_created *out,
                                  struct pt_err *err)
 {
-    struct key_create_ctx ctx = {who, idem, out, arena, pt_clock_now_ms()};
+    struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc)};
     enum pt_rc rc = validate_key_name(name, err);
     if (rc != PT_OK) {
         return rc;
@@ -320,7 +378,7 @@ static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_
 enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
                                  const char *key_id, struct pt_err *err)
 {
-    struct key_revoke_ctx ctx = {who, key_id, pt_clock_now_ms()};
+    struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc)};
     return pt_store_write(svc->store, key_revoke_txn, &ctx, err);
 }
 
@@ -331,7 +389,7 @@ static void member_draw_codes(struct pt_member *m, int64_t now_ms)
 {
     uint8_t random15[15];
     uint8_t random5[5];
-    new_id("mem", now_ms, m->id);
+    pt_svc_new_id("mem", now_ms, m->id);
     pt_random_bytes(random15, sizeof(random15));
     pt_card_number_format(random15, m->card_number);
     pt_random_bytes(random5, sizeof(random5));
@@ -346,6 +404,7 @@ static bool is_code_collision(const struct pt_err *err)
 }
 
 struct member_create_ctx {
+    struct pt_service *svc;
     const struct pt_principal *who;
     struct pt_member *m;
     struct pt_idem *idem;
@@ -356,7 +415,8 @@ struct member_create_ctx {
 static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct member_create_ctx *ctx = arg;
-    enum pt_rc rc = idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
     int draw;
     if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
         return rc;
@@ -372,8 +432,12 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
         pt_err_clear(err);
     }
     if (rc == PT_OK) {
-        rc =
-            idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->now_ms, ctx->arena, err);
+        rc = pt_svc_event(ctx->svc, txn, ctx->who->program_id, "member.created", ctx->m->id,
+                          ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->m->id,
+                                ctx->now_ms, ctx->arena, err);
     }
     return rc;
 }
@@ -382,7 +446,7 @@ enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_prin
                                     struct pt_member *m, struct pt_idem *idem,
                                     struct pt_arena *arena, struct pt_err *err)
 {
-    struct member_create_ctx ctx = {who, m, idem, arena, pt_clock_now_ms()};
+    struct member_create_ctx ctx = {svc, who, m, idem, arena, pt_svc_now_ms(svc)};
     enum pt_rc rc;
     pt_assert(m->attributes_json != NULL);
     rc = pt_member_validate(m, ctx.now_ms, err);
@@ -415,30 +479,38 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
 }
 
 struct member_update_ctx {
+    struct pt_service *svc;
     struct pt_member *m;
     int64_t expected_version;
+    struct pt_arena *arena;
 };
 
 static enum pt_rc member_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct member_update_ctx *ctx = arg;
-    return pt_store_member_update(txn, ctx->m, ctx->expected_version, err);
+    enum pt_rc rc = pt_store_member_update(txn, ctx->m, ctx->expected_version, err);
+    if (rc == PT_OK) {
+        ctx->m->version = ctx->expected_version + 1;
+        rc = pt_svc_event(ctx->svc, txn, ctx->m->program_id, "member.updated", ctx->m->id,
+                          ctx->svc->enc.member, ctx->m, ctx->m->updated_at_ms, ctx->arena, err);
+    }
+    return rc;
 }
 
 enum pt_rc pt_service_member_update(struct pt_service *svc, const struct pt_principal *who,
                                     struct pt_member *m, int64_t expected_version,
-                                    struct pt_err *err)
+                                    struct pt_arena *arena, struct pt_err *err)
 {
-    struct member_update_ctx ctx = {m, expected_version};
-    enum pt_rc rc = pt_member_validate(m, pt_clock_now_ms(), err);
+    struct member_update_ctx ctx = {svc, m, expected_version, arena};
+    enum pt_rc rc = pt_member_validate(m, pt_svc_now_ms(svc), err);
     if (rc != PT_OK) {
         return rc;
     }
     pt_assert(strcmp(m->program_id, who->program_id) == 0);
-    m->updated_at_ms = pt_clock_now_ms();
+    m->updated_at_ms = pt_svc_now_ms(svc);
     rc = pt_store_write(svc->store, member_update_txn, &ctx, err);
-    if (rc == PT_OK) {
-        m->version = expected_version + 1;
+    if (rc != PT_OK) {
+        m->version = expected_version;
     }
     return rc;
 }

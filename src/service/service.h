@@ -34,6 +34,22 @@ struct pt_principal {
 typedef enum pt_rc (*pt_idem_encode_fn)(void *ctx, const void *result, struct pt_arena *arena,
                                         const char **body, struct pt_err *err);
 
+/* Encodes an object as the API shows it (JSON), for the event log. OUT: arena string. */
+typedef enum pt_rc (*pt_encode_fn)(const void *obj, struct pt_arena *arena, const char **json,
+                                   struct pt_err *err);
+
+/* The API's encoders, given by src/http at startup so that events carry the API's JSON while
+ * the service stays free of JSON. Any may be NULL (the payload is then "{}"). */
+struct pt_encoders {
+    pt_encode_fn member;     /* const struct pt_member * */
+    pt_encode_fn purchase;   /* const struct pt_purchase_result * */
+    pt_encode_fn ret;        /* const struct pt_return_result * */
+    pt_encode_fn redemption; /* const struct pt_redemption_result * */
+    pt_encode_fn adjustment; /* const struct pt_adjustment_result * */
+    pt_encode_fn transfer;   /* const struct pt_transfer_result * */
+    pt_encode_fn expiry;     /* const struct pt_expiry_event * */
+};
+
 struct pt_idem {
     const char *key;              /* Idempotency-Key, or NULL for none; borrowed. */
     uint8_t request_hash[32];     /* Hash of the request (method, path, body). */
@@ -50,6 +66,22 @@ PT_MUSTCHECK enum pt_rc pt_service_open(const char *db_path, unsigned read_conns
                                         struct pt_err *err);
 /* Closes the store and frees svc. Accepts NULL. */
 void pt_service_close(struct pt_service *svc);
+
+/* Installs the encoders for event payloads (copied). Call before serving. */
+void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc);
+
+/* Enables the test clock (patron serve --test-clock). */
+void pt_service_enable_test_clock(struct pt_service *svc);
+
+/* Returns true when the test clock is enabled. */
+bool pt_service_test_clock_enabled(const struct pt_service *svc);
+
+/* Sets the test clock to now_ms. PT_ENOTFOUND when the test clock is not enabled. */
+PT_MUSTCHECK enum pt_rc pt_service_test_clock_set(struct pt_service *svc, int64_t now_ms,
+                                                  struct pt_err *err);
+
+/* The service's notion of now (the test clock when set). */
+int64_t pt_service_now_ms(struct pt_service *svc);
 
 /* Returns the schema version the database had before this open migrated it. */
 int pt_service_version_found(const struct pt_service *svc);
@@ -125,7 +157,7 @@ PT_MUSTCHECK enum pt_rc pt_service_member_get(struct pt_service *svc,
 PT_MUSTCHECK enum pt_rc pt_service_member_update(struct pt_service *svc,
                                                  const struct pt_principal *who,
                                                  struct pt_member *m, int64_t expected_version,
-                                                 struct pt_err *err);
+                                                 struct pt_arena *arena, struct pt_err *err);
 
 /* Lists members matching filter (see pt_store_member_list). */
 PT_MUSTCHECK enum pt_rc pt_service_member_list(struct pt_service *svc,
@@ -133,5 +165,164 @@ PT_MUSTCHECK enum pt_rc pt_service_member_list(struct pt_service *svc,
                                                struct pt_member_filter *filter,
                                                struct pt_arena *arena, struct pt_member **out,
                                                unsigned *count, struct pt_err *err);
+
+/* ---- Program settings ---- */
+
+/* Reads the caller's program with its settings. */
+PT_MUSTCHECK enum pt_rc pt_service_program_get(struct pt_service *svc,
+                                               const struct pt_principal *who,
+                                               struct pt_arena *arena, struct pt_program *out,
+                                               struct pt_err *err);
+/* Validates and writes new settings (the whole struct, as read and changed by the caller).
+ * PT_EINVAL naming the field. */
+PT_MUSTCHECK enum pt_rc pt_service_program_update(struct pt_service *svc,
+                                                  const struct pt_principal *who,
+                                                  struct pt_program *program, struct pt_err *err);
+
+/* ---- The ledger ---- */
+
+struct pt_expiring {
+    int64_t expires_at_ms;
+    int64_t points;
+};
+
+/* A member's points at one moment. */
+struct pt_balance {
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t available; /* Spendable now: available lots less owed (>= 0 unless the
+                          program allows negative balances). */
+    int64_t pending;   /* In lots still in their return window. */
+    int64_t owed;      /* Taken back by returns beyond what the member had. */
+    int64_t lifetime_earned;
+    int64_t lifetime_redeemed;
+    int64_t lifetime_expired;
+    struct pt_expiring expiring[PT_EXPIRING_MAX]; /* Next expiry dates, soonest first. */
+    unsigned expiring_count;
+};
+
+struct pt_purchase_result {
+    struct pt_purchase purchase;
+    int64_t points_pending; /* Of points_earned, what is still pending. */
+    struct pt_balance balance;
+};
+
+struct pt_return_request {
+    const char *external_id;        /* Required: the return's receipt number. */
+    int64_t amount;                 /* Amount returned, or 0 when items are given. */
+    struct pt_purchase_item *items; /* sku + quantity of returned items; NULL when amount. */
+    unsigned item_count;
+};
+
+struct pt_return_result {
+    struct pt_return ret;
+    struct pt_balance balance;
+};
+
+struct pt_redemption_result {
+    struct pt_redemption redemption;
+    struct pt_balance balance;
+};
+
+struct pt_adjustment_result {
+    char id[PT_ID_BUF_BYTES]; /* The entry id ("ent_..."). */
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t points;
+    const char *reason;
+    char key_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+    struct pt_balance balance;
+};
+
+struct pt_transfer_result {
+    char id[PT_ID_BUF_BYTES]; /* "trf_..." */
+    char from_member_id[PT_ID_BUF_BYTES];
+    char to_member_id[PT_ID_BUF_BYTES];
+    int64_t points;
+    int64_t created_at_ms;
+    struct pt_balance from_balance;
+    struct pt_balance to_balance;
+};
+
+/* The event of one member's expired points. */
+struct pt_expiry_event {
+    char entry_id[PT_ID_BUF_BYTES];
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t points;
+    int64_t created_at_ms;
+};
+
+struct pt_expiry_result {
+    int64_t points_expired;
+    int64_t lots_expired;
+    int64_t members;
+};
+
+/*
+ * Records a purchase (p: external_id, member_id, occurred_at, currency, amount, items, channel,
+ * location) and earns its points. The external_id is the idempotency key unless idem->key is
+ * given. PT_ENOTFOUND member; PT_EINVAL fields; PT_ECONFLICT idempotency_conflict;
+ * PT_ELIMIT member_inactive.
+ */
+PT_MUSTCHECK enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal *who,
+                                            const struct pt_purchase *p, struct pt_idem *idem,
+                                            struct pt_arena *arena, struct pt_purchase_result *out,
+                                            struct pt_err *err);
+
+/* A full or partial return of a purchase. PT_EINVAL "return_exceeds_purchase" (422). */
+PT_MUSTCHECK enum pt_rc pt_service_return(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *purchase_id,
+                                          const struct pt_return_request *req, struct pt_idem *idem,
+                                          struct pt_arena *arena, struct pt_return_result *out,
+                                          struct pt_err *err);
+
+/* Spends points. PT_EINSUFFICIENT when the available points are short. */
+PT_MUSTCHECK enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *member_id, int64_t points, const char *reason,
+                                          struct pt_idem *idem, struct pt_arena *arena,
+                                          struct pt_redemption_result *out, struct pt_err *err);
+
+/* Gives a redemption's points back into the lots they came from (expired ones to expired).
+ * Cancelling a cancelled redemption changes nothing and answers its state. */
+PT_MUSTCHECK enum pt_rc
+pt_service_redemption_cancel(struct pt_service *svc, const struct pt_principal *who,
+                             const char *redemption_id, struct pt_arena *arena,
+                             struct pt_redemption_result *out, struct pt_err *err);
+
+/* Adds (points > 0) or removes points with a reason. */
+PT_MUSTCHECK enum pt_rc pt_service_adjust(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *member_id, int64_t points, const char *reason,
+                                          struct pt_idem *idem, struct pt_arena *arena,
+                                          struct pt_adjustment_result *out, struct pt_err *err);
+
+/* Moves points between two members of the program; the receiver's lots keep their expiry. */
+PT_MUSTCHECK enum pt_rc pt_service_transfer(struct pt_service *svc, const struct pt_principal *who,
+                                            const char *from_id, const char *to_id, int64_t points,
+                                            struct pt_idem *idem, struct pt_arena *arena,
+                                            struct pt_transfer_result *out, struct pt_err *err);
+
+/* The member's balance now. */
+PT_MUSTCHECK enum pt_rc pt_service_balance(struct pt_service *svc, const struct pt_principal *who,
+                                           const char *member_id, struct pt_arena *arena,
+                                           struct pt_balance *out, struct pt_err *err);
+
+/* The member's ledger lines, newest first (before_seq 0 = newest). */
+PT_MUSTCHECK enum pt_rc pt_service_ledger(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *member_id, int64_t before_seq, unsigned limit,
+                                          struct pt_arena *arena, struct pt_ledger_line **out,
+                                          unsigned *count, struct pt_err *err);
+
+/* Expires every due lot of one program (program_id) or of all (NULL). */
+PT_MUSTCHECK enum pt_rc pt_service_expire(struct pt_service *svc, const char *program_id,
+                                          struct pt_expiry_result *out, struct pt_err *err);
+
+/* The program's events after an event id (NULL = from the start), in commit order. */
+PT_MUSTCHECK enum pt_rc pt_service_events(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *after_id, unsigned limit,
+                                          struct pt_arena *arena, struct pt_event **out,
+                                          unsigned *count, struct pt_err *err);
+
+/* Checks every ledger invariant. OUT: problem "" when all hold. */
+PT_MUSTCHECK enum pt_rc pt_service_audit(struct pt_service *svc, char *problem,
+                                         size_t problem_bytes, struct pt_err *err);
 
 #endif

@@ -19,13 +19,14 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "core/ledger.h"
 #include "core/member.h"
 
 struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 2
+#define PT_SCHEMA_VERSION 3
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -79,6 +80,13 @@ struct pt_program {
     const char *name; /* arena */
     char currency[4]; /* ISO 4217 */
     int64_t created_at_ms;
+    int64_t updated_at_ms;
+    int64_t earn_points;     /* earn_rate.points; >= 0 */
+    int64_t earn_per_amount; /* earn_rate.per_amount, minor units; >= 1 */
+    int64_t pending_days;    /* Return window before points become available; >= 0. */
+    int64_t expiry_months;   /* 0 = points never expire; else rolling months after earning. */
+    bool allow_negative_balance;
+    const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -88,6 +96,14 @@ PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
 PT_MUSTCHECK enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
                                              struct pt_arena *arena, struct pt_program *out,
                                              struct pt_err *err);
+/* Writes the settings of program (name, currency, earning, expiry, ...). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_program_update(struct pt_store_txn *txn,
+                                                const struct pt_program *program,
+                                                struct pt_err *err);
+/* OUT: *ids is an arena array of every program id (at most max), *count of them. */
+PT_MUSTCHECK enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena,
+                                             unsigned max, char (**ids)[PT_ID_BUF_BYTES],
+                                             unsigned *count, struct pt_err *err);
 /* OUT: *count is the number of programs. */
 PT_MUSTCHECK enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count,
                                                struct pt_err *err);
@@ -167,8 +183,9 @@ PT_MUSTCHECK enum pt_rc pt_store_member_list(struct pt_store_txn *txn, const cha
 
 struct pt_idem_record {
     uint8_t request_hash[32]; /* Hash of method, path and body of the first request. */
-    int status;               /* HTTP status of the stored response. */
-    const char *body;         /* arena; the stored response body. */
+    const char *ref_id; /* The object the request created (audit checks it exists); nullable. */
+    int status;         /* HTTP status of the stored response. */
+    const char *body;   /* arena; the stored response body. */
     int64_t created_at_ms;
 };
 
@@ -180,5 +197,235 @@ PT_MUSTCHECK enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *
 PT_MUSTCHECK enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id,
                                           const char *key, const struct pt_idem_record *rec,
                                           struct pt_err *err);
+
+/* ---- Ledger ---- */
+
+/* Program accounts; member accounts are named by the member id. */
+#define PT_ACCOUNT_ISSUED "program:issued"
+#define PT_ACCOUNT_REDEEMED "program:redeemed"
+#define PT_ACCOUNT_EXPIRED "program:expired"
+#define PT_ACCOUNT_ADJUSTED "program:adjusted"
+
+struct pt_account {
+    int64_t balance;         /* Sum of the account's postings. */
+    int64_t owed;            /* Member accounts: points owed, repaid from the next earnings. */
+    int64_t lifetime_earned; /* Member accounts: totals for the balance view. */
+    int64_t lifetime_redeemed;
+    int64_t lifetime_expired;
+};
+
+struct pt_entry {
+    char id[PT_ID_BUF_BYTES]; /* "ent_..." */
+    const char *type;         /* earn, return, redeem, redeem_cancel, adjust, transfer, expire */
+    const char *reference;    /* The purchase, return, redemption or transfer id; nullable. */
+    const char *reason;       /* Adjustments and redemptions; nullable. */
+    const char *key_id;       /* The API key that made it; nullable. */
+    int64_t created_at_ms;
+};
+
+struct pt_posting {
+    const char *account_id; /* A member id or a PT_ACCOUNT_* name; borrowed. */
+    const char *member_id;  /* NULL for program accounts. */
+    int64_t points;         /* Non-zero; the postings of an entry sum to zero. */
+    int64_t owed_delta;     /* Member accounts only: changes to the account's counters. */
+    int64_t earned_delta;
+    int64_t redeemed_delta;
+    int64_t expired_delta;
+    int64_t balance_after; /* OUT: the account's balance after this posting. */
+};
+
+/* Appends entry with its postings and moves the accounts' balances, in txn. The caller has
+ * checked that the postings sum to zero (pt_ledger_entry_check); the store checks again. */
+PT_MUSTCHECK enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
+                                            const struct pt_entry *entry,
+                                            struct pt_posting *postings, size_t count,
+                                            struct pt_err *err);
+
+/* Moves a member account's counters (owed, lifetime_*) of counters; its points must be 0. */
+PT_MUSTCHECK enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *program_id,
+                                                  const struct pt_posting *counters,
+                                                  struct pt_err *err);
+
+/* The account, or zeros when it has no posting yet. */
+PT_MUSTCHECK enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id,
+                                             const char *account_id, struct pt_account *out,
+                                             struct pt_err *err);
+
+struct pt_lot_row {
+    char id[PT_ID_BUF_BYTES]; /* "lot_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    char entry_id[PT_ID_BUF_BYTES];  /* The entry that created it. */
+    char source_id[PT_ID_BUF_BYTES]; /* The purchase, adjustment or transfer; "" if none. */
+    int64_t points_earned;           /* At creation; >= points_remaining. */
+    struct pt_lot lot;               /* remaining, earned/available/expires times */
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_lot_insert(struct pt_store_txn *txn, const char *program_id,
+                                            const struct pt_lot_row *lot, struct pt_err *err);
+/* The member's lots with points left, soonest-expiring first, at most max. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_lots_open(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, unsigned max,
+                                           struct pt_arena *arena, struct pt_lot_row **out,
+                                           unsigned *count, struct pt_err *err);
+/* One lot of the member by id; PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id,
+                                         const char *member_id, const char *lot_id,
+                                         struct pt_lot_row *out, struct pt_err *err);
+/* Adds delta (negative to take) to a lot's remaining points; the result must stay >= 0 and
+ * <= points_earned (PT_EINTERNAL otherwise). */
+PT_MUSTCHECK enum pt_rc pt_store_lot_move(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id, const char *lot_id, int64_t delta,
+                                          struct pt_err *err);
+/* Lots of a program with points left that expire at or before now_ms, at most max, grouped by
+ * member. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *program_id,
+                                          int64_t now_ms, unsigned max, struct pt_arena *arena,
+                                          struct pt_lot_row **out, unsigned *count,
+                                          struct pt_err *err);
+
+struct pt_purchase_item {
+    const char *sku;      /* arena */
+    const char *name;     /* arena; nullable */
+    const char *category; /* arena; nullable */
+    int64_t quantity;     /* >= 1 */
+    int64_t unit_price;   /* minor units, >= 0 */
+    bool eligible;        /* false when the category is excluded from earning */
+    int64_t returned_quantity;
+};
+
+struct pt_purchase {
+    char id[PT_ID_BUF_BYTES]; /* "txn_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    const char *external_id; /* receipt number; arena */
+    int64_t occurred_at_ms;
+    char currency[4];
+    int64_t amount;                 /* minor units */
+    int64_t eligible_amount;        /* amount less excluded items */
+    struct pt_purchase_item *items; /* arena array of item_count */
+    unsigned item_count;
+    const char *channel;  /* nullable */
+    const char *location; /* nullable */
+    int64_t points_earned;
+    char lot_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t returned_amount;
+    int64_t returned_eligible;
+    int64_t points_reversed;
+    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t created_at_ms;
+};
+
+/* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
+                                                 const struct pt_purchase *p, struct pt_err *err);
+/* Reads a purchase with its items. PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
+                                              const char *purchase_id, struct pt_arena *arena,
+                                              struct pt_purchase *out, struct pt_err *err);
+/* Writes the returned amounts of p and its items' returned quantities. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn,
+                                                         const char *program_id,
+                                                         const struct pt_purchase *p,
+                                                         struct pt_err *err);
+
+struct pt_return {
+    char id[PT_ID_BUF_BYTES]; /* "ret_..." */
+    const char *external_id;
+    char purchase_id[PT_ID_BUF_BYTES];
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t amount;
+    int64_t points_reversed;
+    int64_t points_owed; /* Of points_reversed, what the member could not cover. */
+    char entry_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+};
+
+/* PT_ECONFLICT when the external_id is taken. */
+PT_MUSTCHECK enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_id,
+                                               const struct pt_return *r, struct pt_err *err);
+
+struct pt_redemption {
+    char id[PT_ID_BUF_BYTES]; /* "red_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t points;
+    const char *reason;
+    bool cancelled;
+    char entry_id[PT_ID_BUF_BYTES];
+    char cancel_entry_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+    int64_t cancelled_at_ms;
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_redemption_insert(struct pt_store_txn *txn, const char *program_id,
+                                                   const struct pt_redemption *r,
+                                                   struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program_id,
+                                                const char *redemption_id, struct pt_arena *arena,
+                                                struct pt_redemption *out, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *program_id,
+                                                   const struct pt_redemption *r,
+                                                   struct pt_err *err);
+/* Records that a redemption took points from a lot. */
+PT_MUSTCHECK enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn,
+                                                    const char *program_id,
+                                                    const char *redemption_id,
+                                                    const char *member_id, const char *lot_id,
+                                                    int64_t points, struct pt_err *err);
+
+struct pt_lot_share {
+    char lot_id[PT_ID_BUF_BYTES];
+    int64_t points;
+};
+/* The lots a redemption took points from. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *redemption_id, struct pt_arena *arena,
+                                                 struct pt_lot_share **out, unsigned *count,
+                                                 struct pt_err *err);
+
+struct pt_ledger_line {
+    char entry_id[PT_ID_BUF_BYTES];
+    const char *type; /* entry type; transfers are split into transfer_in/transfer_out */
+    int64_t points;   /* The posting to the member's account. */
+    int64_t balance_after;
+    const char *reference; /* nullable */
+    const char *reason;    /* nullable */
+    int64_t created_at_ms;
+    int64_t seq; /* Cursor. */
+};
+
+/* The member's ledger, newest first, postings with seq < before_seq (0 = from the newest). */
+PT_MUSTCHECK enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id,
+                                             const char *member_id, int64_t before_seq,
+                                             unsigned limit, struct pt_arena *arena,
+                                             struct pt_ledger_line **out, unsigned *count,
+                                             struct pt_err *err);
+
+/* ---- Events ---- */
+
+struct pt_event {
+    char id[PT_ID_BUF_BYTES]; /* "evt_..." */
+    const char *type;         /* "points.earned", ... */
+    const char *member_id;    /* nullable */
+    int64_t created_at_ms;
+    const char *payload_json; /* The object as the API shows it. */
+    int64_t seq;              /* Commit order (OUT of list). */
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_id,
+                                              const struct pt_event *event, struct pt_err *err);
+/* The seq of an event id; PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_event_seq(struct pt_store_txn *txn, const char *program_id,
+                                           const char *event_id, int64_t *seq, struct pt_err *err);
+/* Events with seq > after_seq in commit order, at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
+                                            int64_t after_seq, unsigned limit,
+                                            struct pt_arena *arena, struct pt_event **out,
+                                            unsigned *count, struct pt_err *err);
+
+/* ---- Audit ---- */
+
+/* Checks every ledger invariant of the database (all programs). OUT: *problem is "" when all
+ * hold, else a sentence naming the first violation (out buffer of problem_bytes). */
+PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
+                                       size_t problem_bytes, struct pt_err *err);
 
 #endif

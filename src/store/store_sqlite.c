@@ -291,6 +291,7 @@ static enum pt_rc migrate_one(struct conn *c, int target, struct pt_err *err)
     static const char sql_record[] =
         "INSERT INTO schema_version (version, applied_at_ms) VALUES (?1, ?2)";
     sqlite3_stmt *stmt = NULL;
+    const char *const *part;
     enum pt_rc rc;
     int version = 0;
     pt_assert(target >= 1 && target <= PT_SCHEMA_VERSION);
@@ -304,7 +305,9 @@ static enum pt_rc migrate_one(struct conn *c, int target, struct pt_err *err)
         goto out;
     }
     pt_assert(version == target - 1);
-    rc = conn_exec(c, pt_store_migrations[target], err);
+    for (part = pt_store_migrations[target]; rc == PT_OK && *part != NULL; part++) {
+        rc = conn_exec(c, *part, err);
+    }
     if (rc != PT_OK) {
         goto out;
     }
@@ -669,30 +672,84 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
                                 struct pt_arena *arena, struct pt_program *out, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT id, name, currency, created_at_ms FROM programs WHERE id = ?1";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    bool oom = false;
-    int step;
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
+        "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
+        "pending_days, expiry_months, allow_negative_balance, excluded_categories "
+        "FROM programs WHERE id = ?1";
+    struct pt_q q;
+    enum pt_rc rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, out->id, sizeof(out->id));
+        out->name = pt_q_col_text(&q, 1, arena);
+        pt_q_col_copy(&q, 2, out->currency, sizeof(out->currency));
+        out->created_at_ms = pt_q_col_int(&q, 3);
+        out->updated_at_ms = pt_q_col_int(&q, 4);
+        out->earn_points = pt_q_col_int(&q, 5);
+        out->earn_per_amount = pt_q_col_int(&q, 6);
+        out->pending_days = pt_q_col_int(&q, 7);
+        out->expiry_months = pt_q_col_int(&q, 8);
+        out->allow_negative_balance = pt_q_col_int(&q, 9) != 0;
+        out->excluded_categories = pt_q_col_text(&q, 10, arena);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
-    (void)bind_text(stmt, 1, program_id);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        column_copy(stmt, 0, out->id, sizeof(out->id));
-        out->name = column_text(stmt, 1, arena, &oom);
-        column_copy(stmt, 2, out->currency, sizeof(out->currency));
-        out->created_at_ms = sqlite3_column_int64(stmt, 3);
-        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "program_get");
+    rc = pt_q_close(&q);
+    if (rc == PT_OK) {
+        pt_assert(out->earn_per_amount >= 1);
+        pt_assert(out->excluded_categories != NULL);
     }
-    stmt_done(stmt);
     return rc;
+}
+
+enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_program *program,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE programs SET name = ?2, currency = ?3, updated_at_ms = ?4, earn_points = ?5, "
+        "earn_per_amount = ?6, pending_days = ?7, expiry_months = ?8, "
+        "allow_negative_balance = ?9, excluded_categories = ?10 WHERE id = ?1";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(txn->is_write);
+    pt_assert(program->earn_per_amount >= 1);
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program->id);
+    pt_q_text(&q, 2, program->name);
+    pt_q_text(&q, 3, program->currency);
+    pt_q_int(&q, 4, program->updated_at_ms);
+    pt_q_int(&q, 5, program->earn_points);
+    pt_q_int(&q, 6, program->earn_per_amount);
+    pt_q_int(&q, 7, program->pending_days);
+    pt_q_int(&q, 8, program->expiry_months);
+    pt_q_int(&q, 9, program->allow_negative_balance);
+    pt_q_text(&q, 10, program->excluded_categories);
+    rc = pt_q_exec(&q);
+    if (rc == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena, unsigned max,
+                                char (**ids)[PT_ID_BUF_BYTES], unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT id FROM programs ORDER BY id LIMIT ?1";
+    struct pt_q q;
+    enum pt_rc rc;
+    *count = 0;
+    *ids = pt_arena_alloc(arena, (size_t)max * PT_ID_BUF_BYTES);
+    if (*ids == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_int(&q, 1, max);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < max);
+        pt_q_col_copy(&q, 0, (*ids)[*count], PT_ID_BUF_BYTES);
+        (*count)++;
+    }
+    (void)rc;
+    return pt_q_close(&q);
 }
 
 enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, struct pt_err *err)
@@ -1140,7 +1197,7 @@ enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *program_id, c
                              int64_t now_ms, struct pt_arena *arena, struct pt_idem_record *out,
                              struct pt_err *err)
 {
-    static const char sql[] = "SELECT request_hash, status, body, created_at_ms "
+    static const char sql[] = "SELECT request_hash, status, body, created_at_ms, ref_id "
                               "FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 "
                               "AND created_at_ms > ?3";
     sqlite3_stmt *stmt = NULL;
@@ -1160,6 +1217,7 @@ enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *program_id, c
         out->status = sqlite3_column_int(stmt, 1);
         out->body = column_text(stmt, 2, arena, &oom);
         out->created_at_ms = sqlite3_column_int64(stmt, 3);
+        out->ref_id = column_text(stmt, 4, arena, &oom);
         rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
     } else if (step == SQLITE_DONE) {
         rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such idempotency key");
@@ -1175,7 +1233,7 @@ enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, c
 {
     static const char sql[] =
         "INSERT OR REPLACE INTO idempotency_keys (program_id, key, request_hash, status, body, "
-        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        "created_at_ms, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     sqlite3_stmt *stmt = NULL;
     enum pt_rc rc;
     pt_assert(txn->is_write);
@@ -1190,5 +1248,107 @@ enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, c
     (void)sqlite3_bind_int(stmt, 4, rec->status);
     (void)bind_text(stmt, 5, rec->body);
     (void)sqlite3_bind_int64(stmt, 6, rec->created_at_ms);
+    (void)bind_text(stmt, 7, rec->ref_id);
     return stmt_run(txn->conn, stmt, "idem_put", err);
+}
+
+/* ---- Query cursors (store_int.h) ---- */
+
+enum pt_rc pt_q_open(struct pt_q *q, struct pt_store_txn *txn, const char *sql, struct pt_err *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    q->txn = txn;
+    q->err = err;
+    q->oom = false;
+    q->rc = stmt_get(txn->conn, sql, &stmt, err);
+    q->stmt = stmt;
+    return q->rc;
+}
+
+void pt_q_text(struct pt_q *q, int index, const char *s)
+{
+    if (q->rc == PT_OK) {
+        (void)bind_text(q->stmt, index, s); /* Indexes are constants of the SQL text. */
+    }
+}
+
+void pt_q_int(struct pt_q *q, int index, int64_t v)
+{
+    if (q->rc == PT_OK) {
+        (void)sqlite3_bind_int64(q->stmt, index, v);
+    }
+}
+
+void pt_q_null(struct pt_q *q, int index)
+{
+    if (q->rc == PT_OK) {
+        (void)sqlite3_bind_null(q->stmt, index);
+    }
+}
+
+bool pt_q_next(struct pt_q *q)
+{
+    int step;
+    if (q->rc != PT_OK) {
+        return false;
+    }
+    step = sqlite3_step(q->stmt);
+    if (step == SQLITE_ROW) {
+        return true;
+    }
+    if (step != SQLITE_DONE) {
+        q->rc =
+            db_fail(q->err, q->txn->conn->db, sqlite3_extended_errcode(q->txn->conn->db), "query");
+    }
+    return false;
+}
+
+int64_t pt_q_col_int(struct pt_q *q, int col)
+{
+    return sqlite3_column_int64(q->stmt, col);
+}
+
+bool pt_q_col_is_null(struct pt_q *q, int col)
+{
+    return sqlite3_column_type(q->stmt, col) == SQLITE_NULL;
+}
+
+const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena)
+{
+    return column_text(q->stmt, col, arena, &q->oom);
+}
+
+void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes)
+{
+    column_copy(q->stmt, col, out, out_bytes);
+}
+
+enum pt_rc pt_q_exec(struct pt_q *q)
+{
+    if (q->rc != PT_OK) {
+        return q->rc;
+    }
+    q->rc = stmt_run(q->txn->conn, q->stmt, "exec", q->err);
+    return q->rc;
+}
+
+int64_t pt_q_changes(struct pt_q *q)
+{
+    return sqlite3_changes(q->txn->conn->db);
+}
+
+enum pt_rc pt_q_close(struct pt_q *q)
+{
+    if (q->stmt != NULL) {
+        stmt_done(q->stmt);
+    }
+    if (q->rc == PT_OK && q->oom) {
+        q->rc = pt_err_set(q->err, PT_ENOMEM, NULL, "out of memory");
+    }
+    return q->rc;
+}
+
+bool pt_store_txn_is_write(const struct pt_store_txn *txn)
+{
+    return txn->is_write;
 }

@@ -1,0 +1,678 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger's endpoints: purchases, returns, redemptions, adjustments, transfers, balances,
+ * the member's ledger, expiry, the event log, program settings and the test clock. Parsing and
+ * encoding only; the rules are in src/service/ledger.c and src/core/ledger.c.
+ */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/clock.h"
+#include "core/codes.h"
+#include "core/member.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Encoders ---- */
+
+static enum pt_rc dump_to_arena(json_t *root, struct pt_arena *arena, const char **out,
+                                struct pt_err *err)
+{
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *out = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *out ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+static json_t *balance_json(const struct pt_balance *b)
+{
+    json_t *expiring = json_array();
+    unsigned i;
+    for (i = 0; i < b->expiring_count; i++) {
+        (void)json_array_append_new(expiring,
+                                    json_pack("{s:o,s:I}", "expires_at",
+                                              pt_json_time(b->expiring[i].expires_at_ms), "points",
+                                              (json_int_t)b->expiring[i].points));
+    }
+    return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "member_id", b->member_id, "available",
+                     (json_int_t)b->available, "pending", (json_int_t)b->pending, "owed",
+                     (json_int_t)b->owed, "lifetime_earned", (json_int_t)b->lifetime_earned,
+                     "lifetime_redeemed", (json_int_t)b->lifetime_redeemed, "lifetime_expired",
+                     (json_int_t)b->lifetime_expired, "expiring", expiring);
+}
+
+static json_t *purchase_json(const struct pt_purchase_result *r)
+{
+    const struct pt_purchase *p = &r->purchase;
+    json_t *items = json_array();
+    unsigned i;
+    for (i = 0; i < p->item_count; i++) {
+        const struct pt_purchase_item *it = &p->items[i];
+        (void)json_array_append_new(
+            items, json_pack("{s:s,s:o,s:o,s:I,s:I}", "sku", it->sku, "name",
+                             pt_json_string_or_null(it->name), "category",
+                             pt_json_string_or_null(it->category), "quantity",
+                             (json_int_t)it->quantity, "unit_price", (json_int_t)it->unit_price));
+    }
+    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:o,s:o}", "id", p->id,
+                     "external_id", p->external_id, "member_id", p->member_id, "occurred_at",
+                     pt_json_time(p->occurred_at_ms), "currency", p->currency, "amount",
+                     (json_int_t)p->amount, "eligible_amount", (json_int_t)p->eligible_amount,
+                     "items", items, "channel", pt_json_string_or_null(p->channel), "location",
+                     pt_json_string_or_null(p->location), "points_earned",
+                     (json_int_t)p->points_earned, "points_pending", (json_int_t)r->points_pending,
+                     "balance", balance_json(&r->balance), "created_at",
+                     pt_json_time(p->created_at_ms));
+}
+
+static json_t *return_json(const struct pt_return_result *r)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "id", r->ret.id, "external_id",
+                     r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id",
+                     r->ret.member_id, "amount", (json_int_t)r->ret.amount, "points_reversed",
+                     (json_int_t)r->ret.points_reversed, "points_owed",
+                     (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
+                     "created_at", pt_json_time(r->ret.created_at_ms));
+}
+
+static json_t *redemption_json(const struct pt_redemption_result *r)
+{
+    const struct pt_redemption *red = &r->redemption;
+    return json_pack(
+        "{s:s,s:s,s:I,s:o,s:s,s:o,s:o,s:o}", "id", red->id, "member_id", red->member_id, "points",
+        (json_int_t)red->points, "reason", pt_json_string_or_null(red->reason), "status",
+        red->cancelled ? "cancelled" : "completed", "created_at", pt_json_time(red->created_at_ms),
+        "cancelled_at", red->cancelled ? pt_json_time(red->cancelled_at_ms) : json_null(),
+        "balance", balance_json(&r->balance));
+}
+
+static json_t *adjustment_json(const struct pt_adjustment_result *a)
+{
+    return json_pack("{s:s,s:s,s:I,s:s,s:s,s:o,s:o}", "id", a->id, "member_id", a->member_id,
+                     "points", (json_int_t)a->points, "reason", a->reason, "key_id", a->key_id,
+                     "created_at", pt_json_time(a->created_at_ms), "balance",
+                     balance_json(&a->balance));
+}
+
+static json_t *transfer_json(const struct pt_transfer_result *t)
+{
+    return json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:o}", "id", t->id, "from_member_id",
+                     t->from_member_id, "to_member_id", t->to_member_id, "points",
+                     (json_int_t)t->points, "created_at", pt_json_time(t->created_at_ms),
+                     "from_balance", balance_json(&t->from_balance), "to_balance",
+                     balance_json(&t->to_balance));
+}
+
+#define ENCODER(name, type, to_json)                                                               \
+    static enum pt_rc name(const void *obj, struct pt_arena *arena, const char **json,             \
+                           struct pt_err *err)                                                     \
+    {                                                                                              \
+        return dump_to_arena(to_json((const type *)obj), arena, json, err);                        \
+    }
+
+static json_t *expiry_json(const struct pt_expiry_event *e)
+{
+    return json_pack("{s:s,s:s,s:I,s:o}", "entry_id", e->entry_id, "member_id", e->member_id,
+                     "points", (json_int_t)e->points, "created_at", pt_json_time(e->created_at_ms));
+}
+
+ENCODER(encode_member, struct pt_member, pt_http_member_json)
+ENCODER(encode_purchase, struct pt_purchase_result, purchase_json)
+ENCODER(encode_return, struct pt_return_result, return_json)
+ENCODER(encode_redemption, struct pt_redemption_result, redemption_json)
+ENCODER(encode_adjustment, struct pt_adjustment_result, adjustment_json)
+ENCODER(encode_transfer, struct pt_transfer_result, transfer_json)
+ENCODER(encode_expiry, struct pt_expiry_event, expiry_json)
+
+void pt_http_encoders(struct pt_encoders *out)
+{
+    out->member = encode_member;
+    out->purchase = encode_purchase;
+    out->ret = encode_return;
+    out->redemption = encode_redemption;
+    out->adjustment = encode_adjustment;
+    out->transfer = encode_transfer;
+    out->expiry = encode_expiry;
+}
+
+/* Adapts an encoder to the idempotency record's signature. */
+static enum pt_rc idem_encode(void *ctx, const void *result, struct pt_arena *arena,
+                              const char **body, struct pt_err *err)
+{
+    pt_encode_fn encode = (pt_encode_fn)(uintptr_t)ctx;
+    return encode(result, arena, body, err);
+}
+
+/* Answers a write: the replayed record, or the encoded result (the same bytes either way). */
+static void reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
+                          const void *result, unsigned status)
+{
+    const char *body = NULL;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (idem != NULL && idem->replayed) {
+        pt_http_reply_replay(ctx, idem);
+        return;
+    }
+    if (encode(result, &ctx->arena, &body, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_text_json(ctx, status, body);
+}
+
+static bool idem_setup(struct pt_http_ctx *ctx, struct pt_idem *idem, pt_encode_fn encode)
+{
+    if (!pt_http_idem_init(ctx, idem, 201)) {
+        return false;
+    }
+    idem->encode = idem_encode;
+    idem->encode_ctx = (void *)(uintptr_t)encode;
+    return true;
+}
+
+/* ---- Purchases and returns ---- */
+
+static enum pt_rc parse_items(json_t *arr, bool for_return, struct pt_arena *arena,
+                              struct pt_purchase_item **out, unsigned *count, struct pt_err *err)
+{
+    static const char *const fields[] = {"sku", "name", "category", "quantity", "unit_price", NULL};
+    static const char *const return_fields[] = {"sku", "quantity", NULL};
+    size_t i;
+    enum pt_rc rc = PT_OK;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > PT_PURCHASE_ITEMS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "items", "items must be an array of 1 to %d items",
+                          PT_PURCHASE_ITEMS_MAX);
+    }
+    *count = (unsigned)json_array_size(arr);
+    *out = pt_arena_alloc(arena, *count * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    memset(*out, 0, *count * sizeof(**out));
+    for (i = 0; rc == PT_OK && i < *count; i++) {
+        json_t *item = json_array_get(arr, i);
+        struct pt_purchase_item *it = &(*out)[i];
+        char field[48];
+        if (!json_is_object(item)) {
+            (void)snprintf(field, sizeof(field), "items.%zu", i);
+            rc = pt_err_set(err, PT_EINVAL, field, "%s must be an object", field);
+            break;
+        }
+        rc = pt_json_check_fields(item, for_return ? return_fields : fields, err);
+        if (rc == PT_OK) {
+            rc = pt_json_get_string(item, "sku", true, arena, &it->sku, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_string(item, "name", false, arena, &it->name, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_string(item, "category", false, arena, &it->category, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_json_get_int(item, "quantity", "quantity", true, 1, 1000000, &it->quantity,
+                                 NULL, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_int(item, "unit_price", "unit_price", true, 0, PT_AMOUNT_MAX,
+                                 &it->unit_price, NULL, err);
+        }
+        if (rc == PT_OK && (strlen(it->sku) == 0 || strlen(it->sku) > PT_EXTERNAL_ID_BYTES_MAX)) {
+            rc = pt_err_set(err, PT_EINVAL, "sku", "sku must be 1 to %d bytes",
+                            PT_EXTERNAL_ID_BYTES_MAX);
+        }
+        if (rc != PT_OK && err->field[0] != '\0' && strncmp(err->field, "items.", 6) != 0) {
+            (void)snprintf(field, sizeof(field), "items.%zu.%.30s", i, err->field);
+            memcpy(err->field, field,
+                   sizeof(field) < sizeof(err->field) ? sizeof(field) : sizeof(err->field));
+            err->field[sizeof(err->field) - 1] = '\0';
+        }
+    }
+    return rc;
+}
+
+static enum pt_rc parse_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
+                                 struct pt_err *err)
+{
+    static const char *const fields[] = {"external_id", "member_id", "occurred_at",
+                                         "currency",    "amount",    "items",
+                                         "channel",     "location",  NULL};
+    const char *occurred = NULL;
+    const char *currency = NULL;
+    const char *member_id = NULL;
+    json_t *items = json_object_get(body, "items");
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    memset(p, 0, sizeof(*p));
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "external_id", true, arena, &p->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_validate_external_id(p->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "member_id", true, arena, &member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "occurred_at", false, arena, &occurred, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "currency", true, arena, &currency, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "amount", "amount", true, 0, PT_AMOUNT_MAX, &p->amount, NULL,
+                             err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "channel", false, arena, &p->channel, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "location", false, arena, &p->location, err);
+    }
+    if (rc == PT_OK && items != NULL && !json_is_null(items)) {
+        rc = parse_items(items, false, arena, &p->items, &p->item_count, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strlen(member_id) >= sizeof(p->member_id) || strlen(currency) >= sizeof(p->currency)) {
+        return pt_err_set(err, PT_EINVAL, strlen(currency) >= 4 ? "currency" : "member_id",
+                          "%s is malformed", strlen(currency) >= 4 ? "currency" : "member_id");
+    }
+    (void)snprintf(p->member_id, sizeof(p->member_id), "%s", member_id);
+    (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
+    p->occurred_at_ms = -1;
+    if (occurred != NULL && !pt_time_parse_rfc3339(occurred, &p->occurred_at_ms)) {
+        return pt_err_set(err, PT_EINVAL, "occurred_at",
+                          "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
+    }
+    return PT_OK;
+}
+
+void pt_h_purchase_create(struct pt_http_ctx *ctx)
+{
+    struct pt_purchase p;
+    struct pt_purchase_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = parse_purchase(body, &ctx->arena, &p, &err);
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (p.occurred_at_ms < 0) {
+        p.occurred_at_ms = pt_service_now_ms(ctx->svc);
+    }
+    if (!idem_setup(ctx, &idem, encode_purchase)) {
+        return;
+    }
+    rc = pt_service_purchase(ctx->svc, &ctx->who, &p, &idem, &ctx->arena, &result, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_purchase, &result, 201);
+}
+
+void pt_h_return_create(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"external_id", "amount", "items", NULL};
+    struct pt_return_request req;
+    struct pt_return_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    bool has_amount = false;
+    json_t *items;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    memset(&req, 0, sizeof(req));
+    if (body == NULL) {
+        return;
+    }
+    items = json_object_get(body, "items");
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "external_id", true, &ctx->arena, &req.external_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_validate_external_id(req.external_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "amount", "amount", false, 1, PT_AMOUNT_MAX, &req.amount,
+                             &has_amount, &err);
+    }
+    if (rc == PT_OK && (items == NULL || json_is_null(items)) == !has_amount) {
+        rc = pt_err_set(&err, PT_EINVAL, "amount", "give either amount or items");
+    }
+    if (rc == PT_OK && !has_amount) {
+        rc = parse_items(items, true, &ctx->arena, &req.items, &req.item_count, &err);
+    }
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!idem_setup(ctx, &idem, encode_return)) {
+        return;
+    }
+    rc = pt_service_return(ctx->svc, &ctx->who, ctx->params[0], &req, &idem, &ctx->arena, &result,
+                           &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_return, &result, 201);
+}
+
+/* ---- Redemptions, adjustments, transfers ---- */
+
+/* Parses {"points": N, "reason": "..."}; points_min is 1 for redemptions. */
+static enum pt_rc parse_points_reason(struct pt_http_ctx *ctx, json_t *body, int64_t points_min,
+                                      int64_t *points, const char **reason, struct pt_err *err)
+{
+    static const char *const fields[] = {"points", "reason", NULL};
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "points", "points", true, points_min, PT_POINTS_MAX, points,
+                             NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "reason", true, &ctx->arena, reason, err);
+    }
+    return rc;
+}
+
+void pt_h_redemption_create(struct pt_http_ctx *ctx)
+{
+    struct pt_redemption_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    int64_t points = 0;
+    const char *reason = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = parse_points_reason(ctx, body, 1, &points, &reason, &err);
+    json_decref(body);
+    if (rc == PT_OK && !idem_setup(ctx, &idem, encode_redemption)) {
+        return;
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_redeem(ctx->svc, &ctx->who, ctx->params[0], points, reason, &idem,
+                               &ctx->arena, &result, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_redemption, &result, 201);
+}
+
+void pt_h_redemption_cancel(struct pt_http_ctx *ctx)
+{
+    struct pt_redemption_result result;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (ctx->body.len > 0) {
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "cancel takes no body");
+        return;
+    }
+    if (pt_service_redemption_cancel(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &result,
+                                     &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, NULL, encode_redemption, &result, 200);
+}
+
+void pt_h_adjustment_create(struct pt_http_ctx *ctx)
+{
+    struct pt_adjustment_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    int64_t points = 0;
+    const char *reason = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = parse_points_reason(ctx, body, -PT_POINTS_MAX, &points, &reason, &err);
+    json_decref(body);
+    if (rc == PT_OK && !idem_setup(ctx, &idem, encode_adjustment)) {
+        return;
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_adjust(ctx->svc, &ctx->who, ctx->params[0], points, reason, &idem,
+                               &ctx->arena, &result, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_adjustment, &result, 201);
+}
+
+void pt_h_transfer_create(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"from_member_id", "to_member_id", "points", NULL};
+    struct pt_transfer_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    const char *from = NULL;
+    const char *to = NULL;
+    int64_t points = 0;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "from_member_id", true, &ctx->arena, &from, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "to_member_id", true, &ctx->arena, &to, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "points", "points", true, 1, PT_POINTS_MAX, &points, NULL, &err);
+    }
+    json_decref(body);
+    if (rc == PT_OK && !idem_setup(ctx, &idem, encode_transfer)) {
+        return;
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_transfer(ctx->svc, &ctx->who, from, to, points, &idem, &ctx->arena, &result,
+                                 &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_transfer, &result, 201);
+}
+
+/* ---- Reads ---- */
+
+void pt_h_balance_get(struct pt_http_ctx *ctx)
+{
+    struct pt_balance b;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_balance(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &b, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, balance_json(&b));
+}
+
+void pt_h_ledger_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    struct pt_ledger_line *lines = NULL;
+    const char *cursor = pt_http_query(ctx, "cursor");
+    const char *limit_s = pt_http_query(ctx, "limit");
+    unsigned count = 0;
+    unsigned limit = PT_PAGE_LIMIT_DEFAULT;
+    int64_t before = 0;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params)) {
+        return;
+    }
+    if (limit_s != NULL) {
+        char *end = NULL;
+        unsigned long v = strtoul(limit_s, &end, 10);
+        if (end == limit_s || *end != '\0' || v < 1 || v > PT_PAGE_LIMIT_MAX) {
+            pt_http_reply_error(ctx, 400, "validation_failed", "limit",
+                                "limit must be an integer from 1 to 200");
+            return;
+        }
+        limit = (unsigned)v;
+    }
+    if (cursor != NULL) {
+        char *end = NULL;
+        long long v = strtoll(cursor, &end, 10);
+        if (end == cursor || *end != '\0' || v <= 0) {
+            pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
+                                "cursor must be a next_cursor value of this list");
+            return;
+        }
+        before = v;
+    }
+    if (pt_service_ledger(ctx->svc, &ctx->who, ctx->params[0], before, limit + 1, &ctx->arena,
+                          &lines, &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count && i < limit; i++) {
+        const struct pt_ledger_line *l = &lines[i];
+        (void)json_array_append_new(data,
+                                    json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "id", l->entry_id,
+                                              "type", l->type, "points", (json_int_t)l->points,
+                                              "balance_after", (json_int_t)l->balance_after,
+                                              "reference", pt_json_string_or_null(l->reference),
+                                              "reason", pt_json_string_or_null(l->reason),
+                                              "created_at", pt_json_time(l->created_at_ms)));
+    }
+    {
+        char next[32];
+        (void)snprintf(next, sizeof(next), "%lld",
+                       count > limit ? (long long)lines[limit - 1].seq : 0LL);
+        pt_http_reply_json(ctx, 200,
+                           json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                     count > limit ? json_string(next) : json_null()));
+    }
+}
+
+void pt_h_event_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"after", "limit", NULL};
+    struct pt_event *events = NULL;
+    const char *after = pt_http_query(ctx, "after");
+    const char *cursor = NULL;
+    unsigned count = 0;
+    unsigned limit;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "evt", &limit, &cursor)) {
+        return;
+    }
+    if (after != NULL && !pt_id_is_valid("evt", after)) {
+        pt_http_reply_error(ctx, 400, "validation_failed", "after",
+                            "after must be the id of an event");
+        return;
+    }
+    if (pt_service_events(ctx->svc, &ctx->who, after, limit, &ctx->arena, &events, &count, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count; i++) {
+        json_t *payload = json_loads(events[i].payload_json, 0, NULL);
+        (void)json_array_append_new(
+            data, json_pack("{s:s,s:s,s:o,s:o,s:o}", "id", events[i].id, "type", events[i].type,
+                            "created_at", pt_json_time(events[i].created_at_ms), "member_id",
+                            pt_json_string_or_null(events[i].member_id), "data",
+                            payload ? payload : json_object()));
+    }
+    pt_http_reply_json(ctx, 200,
+                       json_pack("{s:o,s:o}", "data", data, "next_after",
+                                 count > 0 ? json_string(events[count - 1].id)
+                                           : (after ? json_string(after) : json_null())));
+}
+
+void pt_h_expire_run(struct pt_http_ctx *ctx)
+{
+    struct pt_expiry_result r;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_expire(ctx->svc, ctx->who.program_id, &r, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200,
+                       json_pack("{s:I,s:I,s:I}", "points_expired", (json_int_t)r.points_expired,
+                                 "lots_expired", (json_int_t)r.lots_expired, "members",
+                                 (json_int_t)r.members));
+}
+
+void pt_h_test_clock_set(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"now", NULL};
+    const char *now_s = NULL;
+    int64_t now_ms = 0;
+    struct pt_err err;
+    json_t *body;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (!pt_service_test_clock_enabled(ctx->svc)) {
+        pt_http_reply_error(ctx, 404, "not_found", NULL, "no such route");
+        return;
+    }
+    body = pt_http_body_object(ctx);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "now", true, &ctx->arena, &now_s, &err);
+    }
+    json_decref(body);
+    if (rc == PT_OK && !pt_time_parse_rfc3339(now_s, &now_ms)) {
+        rc = pt_err_set(&err, PT_EINVAL, "now", "now must be an RFC 3339 time");
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_test_clock_set(ctx->svc, now_ms, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, json_pack("{s:o}", "now", pt_json_time(now_ms)));
+}

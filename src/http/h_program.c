@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/* Program settings: GET and PATCH /v1/program (admin keys). */
+#include "http/http_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The settings as the API shows them. new */
+static json_t *program_json(const struct pt_program *p)
+{
+    json_t *categories = json_array();
+    const char *c = p->excluded_categories;
+    json_t *expiry;
+    while (c != NULL && *c != '\0') {
+        const char *end = strchr(c, '\n');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        (void)json_array_append_new(categories, json_stringn(c, len));
+        c += len + (end ? 1 : 0);
+    }
+    if (p->expiry_months > 0) {
+        expiry =
+            json_pack("{s:s,s:I}", "policy", "rolling", "months", (json_int_t)p->expiry_months);
+    } else {
+        expiry = json_pack("{s:s}", "policy", "none");
+    }
+    return json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:I,s:o,s:b,s:o,s:o,s:o}", "id", p->id, "name",
+                     p->name, "currency", p->currency, "earn_rate", "points",
+                     (json_int_t)p->earn_points, "per_amount", (json_int_t)p->earn_per_amount,
+                     "rounding", "floor", "pending_days", (json_int_t)p->pending_days, "expiry",
+                     expiry, "allow_negative_balance", p->allow_negative_balance,
+                     "excluded_categories", categories, "created_at",
+                     pt_json_time(p->created_at_ms), "updated_at",
+                     pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
+}
+
+void pt_h_program_get(struct pt_http_ctx *ctx)
+{
+    struct pt_program p;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_program_get(ctx->svc, &ctx->who, &ctx->arena, &p, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, program_json(&p));
+}
+
+static enum pt_rc patch_earn_rate(json_t *v, struct pt_program *p, struct pt_err *err)
+{
+    static const char *const fields[] = {"points", "per_amount", NULL};
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "earn_rate",
+                          "earn_rate must be an object like {\"points\":1,\"per_amount\":100}");
+    }
+    rc = pt_json_check_fields(v, fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "points", "earn_rate.points", false, 0, 1000000, &p->earn_points,
+                             NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "per_amount", "earn_rate.per_amount", false, 1, 100000000,
+                             &p->earn_per_amount, NULL, err);
+    }
+    return rc;
+}
+
+static enum pt_rc patch_expiry(json_t *v, struct pt_arena *arena, struct pt_program *p,
+                               struct pt_err *err)
+{
+    static const char *const fields[] = {"policy", "months", NULL};
+    const char *policy = NULL;
+    int64_t months = 0;
+    bool has_months = false;
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "expiry",
+                          "expiry must be {\"policy\":\"none\"} or "
+                          "{\"policy\":\"rolling\",\"months\":12}");
+    }
+    rc = pt_json_check_fields(v, fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(v, "policy", true, arena, &policy, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "months", "expiry.months", false, 1, PT_EXPIRY_MONTHS_MAX, &months,
+                             &has_months, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strcmp(policy, "none") == 0 && !has_months) {
+        p->expiry_months = 0;
+    } else if (strcmp(policy, "rolling") == 0 && has_months) {
+        p->expiry_months = months;
+    } else {
+        return pt_err_set(err, PT_EINVAL, "expiry.policy",
+                          "expiry.policy must be none (without months) or rolling (with months)");
+    }
+    return PT_OK;
+}
+
+static enum pt_rc patch_categories(json_t *v, struct pt_arena *arena, struct pt_program *p,
+                                   struct pt_err *err)
+{
+    size_t i;
+    size_t total = 0;
+    char *text;
+    if (!json_is_array(v) || json_array_size(v) > PT_CATEGORIES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "excluded_categories",
+                          "excluded_categories must be an array of at most %d names",
+                          PT_CATEGORIES_MAX);
+    }
+    for (i = 0; i < json_array_size(v); i++) {
+        json_t *c = json_array_get(v, i);
+        char field[48];
+        (void)snprintf(field, sizeof(field), "excluded_categories.%zu", i);
+        if (!json_is_string(c) ||
+            pt_validate_text(field, json_string_value(c), PT_CATEGORY_BYTES_MAX, err) != PT_OK ||
+            strlen(json_string_value(c)) != json_string_length(c)) {
+            return pt_err_set(err, PT_EINVAL, field, "%s must be a name of 1 to %d bytes", field,
+                              PT_CATEGORY_BYTES_MAX);
+        }
+        total += json_string_length(c) + 1;
+    }
+    text = pt_arena_alloc(arena, total + 1);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    text[0] = '\0';
+    for (i = 0; i < json_array_size(v); i++) {
+        if (i > 0) {
+            (void)strncat(text, "\n", total + 1 - strlen(text) - 1); /* Sized above. */
+        }
+        (void)strncat(text, json_string_value(json_array_get(v, i)), total + 1 - strlen(text) - 1);
+    }
+    p->excluded_categories = text;
+    return PT_OK;
+}
+
+/* Applies a settings patch onto p (fields absent from the patch keep their values). */
+static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt_program *p,
+                                struct pt_err *err)
+{
+    static const char *const fields[] = {"name",
+                                         "currency",
+                                         "earn_rate",
+                                         "rounding",
+                                         "pending_days",
+                                         "expiry",
+                                         "allow_negative_balance",
+                                         "excluded_categories",
+                                         NULL};
+    const char *name = NULL;
+    const char *currency = NULL;
+    const char *rounding = NULL;
+    json_t *v;
+    enum pt_rc rc = pt_json_check_fields(patch, fields, err);
+    if (rc == PT_OK && json_object_get(patch, "name") != NULL) {
+        rc = pt_json_get_string(patch, "name", true, arena, &name, err);
+        p->name = name;
+    }
+    if (rc == PT_OK && json_object_get(patch, "currency") != NULL) {
+        rc = pt_json_get_string(patch, "currency", true, arena, &currency, err);
+        if (rc == PT_OK && strlen(currency) >= sizeof(p->currency)) {
+            rc = pt_err_set(err, PT_EINVAL, "currency", "currency must be an ISO 4217 code");
+        }
+        if (rc == PT_OK) {
+            (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
+        }
+    }
+    if (rc == PT_OK && json_object_get(patch, "rounding") != NULL) {
+        rc = pt_json_get_string(patch, "rounding", true, arena, &rounding, err);
+        if (rc == PT_OK && strcmp(rounding, "floor") != 0) {
+            rc = pt_err_set(err, PT_EINVAL, "rounding", "rounding must be floor");
+        }
+    }
+    v = json_object_get(patch, "earn_rate");
+    if (rc == PT_OK && v != NULL) {
+        rc = patch_earn_rate(v, p, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(patch, "pending_days", "pending_days", false, 0, PT_PENDING_DAYS_MAX,
+                             &p->pending_days, NULL, err);
+    }
+    v = json_object_get(patch, "expiry");
+    if (rc == PT_OK && v != NULL) {
+        rc = patch_expiry(v, arena, p, err);
+    }
+    v = json_object_get(patch, "allow_negative_balance");
+    if (rc == PT_OK && v != NULL) {
+        if (!json_is_boolean(v)) {
+            rc = pt_err_set(err, PT_EINVAL, "allow_negative_balance",
+                            "allow_negative_balance must be true or false");
+        } else {
+            p->allow_negative_balance = json_is_true(v);
+        }
+    }
+    v = json_object_get(patch, "excluded_categories");
+    if (rc == PT_OK && v != NULL) {
+        rc = patch_categories(v, arena, p, err);
+    }
+    return rc;
+}
+
+void pt_h_program_patch(struct pt_http_ctx *ctx)
+{
+    struct pt_program p;
+    struct pt_err err;
+    json_t *patch = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (patch == NULL) {
+        return;
+    }
+    rc = pt_service_program_get(ctx->svc, &ctx->who, &ctx->arena, &p, &err);
+    if (rc == PT_OK) {
+        rc = program_patch(patch, &ctx->arena, &p, &err);
+    }
+    json_decref(patch);
+    if (rc == PT_OK) {
+        rc = pt_service_program_update(ctx->svc, &ctx->who, &p, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, program_json(&p));
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* The jobs thread: expiry of points at start and then hourly (issue: "at least hourly"). */
+#include "jobs/jobs.h"
+
+#include "base/alloc.h"
+#include "base/log.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <time.h>
+
+/* Seconds between two expiry runs. The issue asks for at least hourly; a quarter keeps the
+ * gap between a lot's expiry and its entry short. */
+#define PT_JOBS_EXPIRY_INTERVAL_S (15 * 60)
+
+struct pt_jobs {
+    struct pt_service *svc; /* borrowed */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* Signalled by stop. */
+    bool stopping;
+};
+
+static void expiry_run(struct pt_service *svc)
+{
+    struct pt_expiry_result r;
+    struct pt_err err;
+    char extra[200];
+    pt_err_clear(&err);
+    if (pt_service_expire(svc, NULL, &r, &err) != PT_OK) {
+        (void)snprintf(extra, sizeof(extra), ",\"rc\":\"%s\"", pt_rc_name(err.rc));
+        pt_log("error", "expiry job failed; it runs again later", extra);
+        return;
+    }
+    if (r.points_expired > 0) {
+        (void)snprintf(extra, sizeof(extra), ",\"points\":%lld,\"lots\":%lld,\"members\":%lld",
+                       (long long)r.points_expired, (long long)r.lots_expired,
+                       (long long)r.members);
+        pt_log("info", "points expired", extra);
+    }
+}
+
+static void *jobs_main(void *arg)
+{
+    struct pt_jobs *jobs = arg;
+    pthread_mutex_lock(&jobs->mu);
+    while (!jobs->stopping) {
+        struct timespec until;
+        pthread_mutex_unlock(&jobs->mu);
+        expiry_run(jobs->svc);
+        pthread_mutex_lock(&jobs->mu);
+        /* The condition variable's timeout needs the real-time clock (pthread's default). */
+        (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */
+        until.tv_sec += PT_JOBS_EXPIRY_INTERVAL_S;
+        while (!jobs->stopping && pthread_cond_timedwait(&jobs->cv, &jobs->mu, &until) == 0) {
+        }
+    }
+    pthread_mutex_unlock(&jobs->mu);
+    return NULL;
+}
+
+enum pt_rc pt_jobs_start(struct pt_service *svc, struct pt_jobs **out, struct pt_err *err)
+{
+    struct pt_jobs *jobs = pt_calloc(1, sizeof(*jobs));
+    *out = NULL;
+    if (jobs == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    jobs->svc = svc;
+    pthread_mutex_init(&jobs->mu, NULL);
+    pthread_cond_init(&jobs->cv, NULL);
+    if (pthread_create(&jobs->thread, NULL, jobs_main, jobs) != 0) {
+        pthread_mutex_destroy(&jobs->mu);
+        pthread_cond_destroy(&jobs->cv);
+        pt_free(jobs);
+        return pt_err_set(err, PT_EINTERNAL, NULL, "cannot start the jobs thread");
+    }
+    *out = jobs;
+    return PT_OK;
+}
+
+void pt_jobs_stop(struct pt_jobs *jobs)
+{
+    if (jobs == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&jobs->mu);
+    jobs->stopping = true;
+    pthread_cond_signal(&jobs->cv);
+    pthread_mutex_unlock(&jobs->mu);
+    (void)pthread_join(jobs->thread, NULL); /* Cannot fail for a joinable thread. */
+    pthread_mutex_destroy(&jobs->mu);
+    pthread_cond_destroy(&jobs->cv);
+    pt_free(jobs);
+}

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ledger's persistence: entries and postings (double-entry, append-only), account balances,
+ * lots, purchases, returns, redemptions, the event log and the audit. Written against the query
+ * cursors of store_int.h; every query is scoped by program_id.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Entries, postings, accounts ---- */
+
+enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
+                               const struct pt_entry *entry, struct pt_posting *postings,
+                               size_t count, struct pt_err *err)
+{
+    static const char sql_entry[] =
+        "INSERT INTO entries (program_id, id, type, reference, reason, key_id, created_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_account[] =
+        "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
+        "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+        "ON CONFLICT (program_id, id) DO UPDATE SET balance = balance + excluded.balance, "
+        "owed = owed + excluded.owed, lifetime_earned = lifetime_earned + "
+        "excluded.lifetime_earned, "
+        "lifetime_redeemed = lifetime_redeemed + excluded.lifetime_redeemed, "
+        "lifetime_expired = lifetime_expired + excluded.lifetime_expired RETURNING balance";
+    static const char sql_posting[] =
+        "INSERT INTO postings (program_id, entry_id, account_id, member_id, points, balance_after) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    struct pt_q q;
+    int64_t sum = 0;
+    size_t i;
+    enum pt_rc rc;
+    pt_assert(count >= 2);
+    for (i = 0; i < count; i++) {
+        pt_assert(postings[i].points != 0);
+        pt_assert(!__builtin_add_overflow(sum, postings[i].points, &sum));
+    }
+    pt_assert(sum == 0); /* Pair assertion: core checked it before the store was called. */
+    rc = pt_q_open(&q, txn, sql_entry, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, entry->id);
+    pt_q_text(&q, 3, entry->type);
+    pt_q_text(&q, 4, entry->reference);
+    pt_q_text(&q, 5, entry->reason);
+    pt_q_text(&q, 6, entry->key_id);
+    pt_q_int(&q, 7, entry->created_at_ms);
+    rc = pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_posting *p = &postings[i];
+        rc = pt_q_open(&q, txn, sql_account, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, p->account_id);
+        pt_q_text(&q, 3, p->member_id);
+        pt_q_int(&q, 4, p->points);
+        pt_q_int(&q, 5, p->owed_delta);
+        pt_q_int(&q, 6, p->earned_delta);
+        pt_q_int(&q, 7, p->redeemed_delta);
+        pt_q_int(&q, 8, p->expired_delta);
+        if (pt_q_next(&q)) {
+            p->balance_after = pt_q_col_int(&q, 0);
+            /* Drain the statement so that the upsert completes. */
+            (void)pt_q_next(&q);
+        } else if (q.rc == PT_OK) {
+            q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "account upsert returned no row");
+        }
+        rc = pt_q_close(&q);
+        if (rc != PT_OK) {
+            break;
+        }
+        rc = pt_q_open(&q, txn, sql_posting, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, entry->id);
+        pt_q_text(&q, 3, p->account_id);
+        pt_q_text(&q, 4, p->member_id);
+        pt_q_int(&q, 5, p->points);
+        pt_q_int(&q, 6, p->balance_after);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *program_id,
+                                     const struct pt_posting *c, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
+        "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (program_id, id) DO UPDATE SET owed = owed + excluded.owed, "
+        "lifetime_earned = lifetime_earned + excluded.lifetime_earned, "
+        "lifetime_redeemed = lifetime_redeemed + excluded.lifetime_redeemed, "
+        "lifetime_expired = lifetime_expired + excluded.lifetime_expired";
+    struct pt_q q;
+    pt_assert(c->points == 0);
+    pt_assert(c->member_id != NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, c->account_id);
+    pt_q_text(&q, 3, c->member_id);
+    pt_q_int(&q, 4, c->owed_delta);
+    pt_q_int(&q, 5, c->earned_delta);
+    pt_q_int(&q, 6, c->redeemed_delta);
+    pt_q_int(&q, 7, c->expired_delta);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id,
+                                const char *account_id, struct pt_account *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT balance, owed, lifetime_earned, lifetime_redeemed, lifetime_expired "
+        "FROM accounts WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    enum pt_rc rc = pt_q_open(&q, txn, sql, err);
+    memset(out, 0, sizeof(*out));
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, account_id);
+    if (pt_q_next(&q)) {
+        out->balance = pt_q_col_int(&q, 0);
+        out->owed = pt_q_col_int(&q, 1);
+        out->lifetime_earned = pt_q_col_int(&q, 2);
+        out->lifetime_redeemed = pt_q_col_int(&q, 3);
+        out->lifetime_expired = pt_q_col_int(&q, 4);
+    }
+    (void)rc;
+    rc = pt_q_close(&q);
+    pt_assert(rc != PT_OK || out->owed >= 0);
+    return rc;
+}
+
+/* ---- Lots ---- */
+
+#define LOT_COLUMNS                                                                                \
+    "id, member_id, entry_id, source_id, points_earned, points_remaining, earned_at_ms, "          \
+    "available_at_ms, expires_at_ms"
+
+static void lot_from_row(struct pt_q *q, struct pt_lot_row *out)
+{
+    pt_q_col_copy(q, 0, out->id, sizeof(out->id));
+    pt_q_col_copy(q, 1, out->member_id, sizeof(out->member_id));
+    pt_q_col_copy(q, 2, out->entry_id, sizeof(out->entry_id));
+    pt_q_col_copy(q, 3, out->source_id, sizeof(out->source_id));
+    out->points_earned = pt_q_col_int(q, 4);
+    out->lot.points_remaining = pt_q_col_int(q, 5);
+    out->lot.earned_at_ms = pt_q_col_int(q, 6);
+    out->lot.available_at_ms = pt_q_col_int(q, 7);
+    out->lot.expires_at_ms = pt_q_col_int(q, 8);
+    pt_assert(out->lot.points_remaining >= 0);
+    pt_assert(out->lot.points_remaining <= out->points_earned);
+}
+
+enum pt_rc pt_store_lot_insert(struct pt_store_txn *txn, const char *program_id,
+                               const struct pt_lot_row *lot, struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO lots (program_id, " LOT_COLUMNS ") "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(lot->lot.points_remaining >= 0);
+    pt_assert(lot->lot.points_remaining <= lot->points_earned);
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, lot->id);
+    pt_q_text(&q, 3, lot->member_id);
+    pt_q_text(&q, 4, lot->entry_id);
+    pt_q_text(&q, 5, lot->source_id[0] ? lot->source_id : NULL);
+    pt_q_int(&q, 6, lot->points_earned);
+    pt_q_int(&q, 7, lot->lot.points_remaining);
+    pt_q_int(&q, 8, lot->lot.earned_at_ms);
+    pt_q_int(&q, 9, lot->lot.available_at_ms);
+    pt_q_int(&q, 10, lot->lot.expires_at_ms);
+    (void)rc;
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const char *program_id,
+                             const char *text2, int64_t int3, unsigned max, struct pt_arena *arena,
+                             struct pt_lot_row **out, unsigned *count, struct pt_err *err)
+{
+    /* Most members have a few open lots: start small and double, up to max. */
+    unsigned cap = max < 16 ? max : 16;
+    struct pt_q q;
+    pt_assert(max >= 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, text2);
+    pt_q_int(&q, 3, int3);
+    pt_q_int(&q, 4, max);
+    while (pt_q_next(&q)) {
+        if (*count == cap) {
+            struct pt_lot_row *grown;
+            cap = cap * 2 < max ? cap * 2 : max;
+            grown = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
+            if (grown == NULL) {
+                q.rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+                break;
+            }
+            memcpy(grown, *out, (size_t)*count * sizeof(**out));
+            *out = grown;
+        }
+        pt_assert(*count < cap);
+        lot_from_row(&q, &(*out)[*count]);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_lots_open(struct pt_store_txn *txn, const char *program_id,
+                              const char *member_id, unsigned max, struct pt_arena *arena,
+                              struct pt_lot_row **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " LOT_COLUMNS " FROM lots WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND points_remaining > 0 AND ?3 = ?3 "
+                              "ORDER BY expires_at_ms, earned_at_ms, id LIMIT ?4";
+    return lots_query(txn, sql, program_id, member_id, 0, max, arena, out, count, err);
+}
+
+enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *program_id, int64_t now_ms,
+                             unsigned max, struct pt_arena *arena, struct pt_lot_row **out,
+                             unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " LOT_COLUMNS " FROM lots WHERE program_id = ?1 "
+                              "AND points_remaining > 0 AND (?2 IS NULL) AND expires_at_ms <= ?3 "
+                              "ORDER BY member_id, expires_at_ms, id LIMIT ?4";
+    return lots_query(txn, sql, program_id, NULL, now_ms, max, arena, out, count, err);
+}
+
+enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id, const char *member_id,
+                            const char *lot_id, struct pt_lot_row *out, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " LOT_COLUMNS " FROM lots WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND id = ?3";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, lot_id);
+    if (pt_q_next(&q)) {
+        lot_from_row(&q, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such lot");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_lot_move(struct pt_store_txn *txn, const char *program_id,
+                             const char *member_id, const char *lot_id, int64_t delta,
+                             struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE lots SET points_remaining = points_remaining + ?4 WHERE program_id = ?1 "
+        "AND member_id = ?2 AND id = ?3 AND points_remaining + ?4 BETWEEN 0 AND points_earned";
+    struct pt_q q;
+    pt_assert(delta != 0);
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, lot_id);
+    pt_q_int(&q, 4, delta);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
+        q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "lot %s cannot move by %lld", lot_id,
+                          (long long)delta);
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- Purchases and returns ---- */
+
+enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
+                                    const struct pt_purchase *p, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
+        "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
+        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    static const char sql_item[] =
+        "INSERT INTO purchase_items (program_id, purchase_id, line, sku, category, quantity, "
+        "unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    struct pt_q q;
+    unsigned i;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(p->eligible_amount <= p->amount);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->id);
+    pt_q_text(&q, 3, p->external_id);
+    pt_q_text(&q, 4, p->member_id);
+    pt_q_int(&q, 5, p->occurred_at_ms);
+    pt_q_text(&q, 6, p->currency);
+    pt_q_int(&q, 7, p->amount);
+    pt_q_int(&q, 8, p->eligible_amount);
+    pt_q_text(&q, 9, p->channel);
+    pt_q_text(&q, 10, p->location);
+    pt_q_int(&q, 11, p->points_earned);
+    pt_q_text(&q, 12, p->lot_id[0] ? p->lot_id : NULL);
+    pt_q_text(&q, 13, p->entry_id[0] ? p->entry_id : NULL);
+    pt_q_int(&q, 14, p->created_at_ms);
+    (void)pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    if (rc == PT_ECONFLICT) {
+        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
+                         "a purchase with this external_id already exists");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    for (i = 0; rc == PT_OK && i < p->item_count; i++) {
+        const struct pt_purchase_item *it = &p->items[i];
+        (void)pt_q_open(&q, txn, sql_item, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, p->id);
+        pt_q_int(&q, 3, i);
+        pt_q_text(&q, 4, it->sku);
+        pt_q_text(&q, 5, it->category);
+        pt_q_int(&q, 6, it->quantity);
+        pt_q_int(&q, 7, it->unit_price);
+        pt_q_int(&q, 8, it->eligible);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
+                                 const char *purchase_id, struct pt_arena *arena,
+                                 struct pt_purchase *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
+        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
+        "points_reversed, entry_id, created_at_ms, "
+        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
+        "AND i.purchase_id = p.id) FROM purchases p WHERE program_id = ?1 AND id = ?2";
+    static const char sql_items[] =
+        "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
+        "FROM purchase_items WHERE program_id = ?1 AND purchase_id = ?2 ORDER BY line";
+    struct pt_q q;
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, purchase_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, out->id, sizeof(out->id));
+        out->external_id = pt_q_col_text(&q, 1, arena);
+        pt_q_col_copy(&q, 2, out->member_id, sizeof(out->member_id));
+        out->occurred_at_ms = pt_q_col_int(&q, 3);
+        pt_q_col_copy(&q, 4, out->currency, sizeof(out->currency));
+        out->amount = pt_q_col_int(&q, 5);
+        out->eligible_amount = pt_q_col_int(&q, 6);
+        out->channel = pt_q_col_text(&q, 7, arena);
+        out->location = pt_q_col_text(&q, 8, arena);
+        out->points_earned = pt_q_col_int(&q, 9);
+        pt_q_col_copy(&q, 10, out->lot_id, sizeof(out->lot_id));
+        out->returned_amount = pt_q_col_int(&q, 11);
+        out->returned_eligible = pt_q_col_int(&q, 12);
+        out->points_reversed = pt_q_col_int(&q, 13);
+        pt_q_col_copy(&q, 14, out->entry_id, sizeof(out->entry_id));
+        out->created_at_ms = pt_q_col_int(&q, 15);
+        out->item_count = (unsigned)pt_q_col_int(&q, 16);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
+    }
+    rc = pt_q_close(&q);
+    if (rc != PT_OK || out->item_count == 0) {
+        return rc;
+    }
+    out->items = pt_arena_alloc(arena, out->item_count * sizeof(*out->items));
+    if (out->items == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql_items, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, purchase_id);
+    {
+        unsigned i = 0;
+        while (pt_q_next(&q)) {
+            struct pt_purchase_item *it = &out->items[i];
+            pt_assert(i < out->item_count);
+            memset(it, 0, sizeof(*it));
+            it->sku = pt_q_col_text(&q, 0, arena);
+            it->category = pt_q_col_text(&q, 1, arena);
+            it->quantity = pt_q_col_int(&q, 2);
+            it->unit_price = pt_q_col_int(&q, 3);
+            it->eligible = pt_q_col_int(&q, 4) != 0;
+            it->returned_quantity = pt_q_col_int(&q, 5);
+            i++;
+        }
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char *program_id,
+                                            const struct pt_purchase *p, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5 "
+        "WHERE program_id = ?1 AND id = ?2";
+    static const char sql_item[] = "UPDATE purchase_items SET returned_quantity = ?4 "
+                                   "WHERE program_id = ?1 AND purchase_id = ?2 AND line = ?3";
+    struct pt_q q;
+    unsigned i;
+    enum pt_rc rc;
+    pt_assert(p->returned_amount <= p->amount);
+    pt_assert(p->points_reversed <= p->points_earned);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->id);
+    pt_q_int(&q, 3, p->returned_amount);
+    pt_q_int(&q, 4, p->returned_eligible);
+    pt_q_int(&q, 5, p->points_reversed);
+    (void)pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    for (i = 0; rc == PT_OK && i < p->item_count; i++) {
+        pt_assert(p->items[i].returned_quantity <= p->items[i].quantity);
+        (void)pt_q_open(&q, txn, sql_item, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, p->id);
+        pt_q_int(&q, 3, i);
+        pt_q_int(&q, 4, p->items[i].returned_quantity);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_id,
+                                  const struct pt_return *r, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO returns (program_id, id, external_id, purchase_id, member_id, amount, "
+        "points_reversed, points_owed, entry_id, created_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(r->points_owed <= r->points_reversed);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, r->id);
+    pt_q_text(&q, 3, r->external_id);
+    pt_q_text(&q, 4, r->purchase_id);
+    pt_q_text(&q, 5, r->member_id);
+    pt_q_int(&q, 6, r->amount);
+    pt_q_int(&q, 7, r->points_reversed);
+    pt_q_int(&q, 8, r->points_owed);
+    pt_q_text(&q, 9, r->entry_id[0] ? r->entry_id : NULL);
+    pt_q_int(&q, 10, r->created_at_ms);
+    (void)pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    if (rc == PT_ECONFLICT) {
+        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
+                         "a return with this external_id already exists");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    return rc;
+}
+
+/* ---- Redemptions ---- */
+
+enum pt_rc pt_store_redemption_insert(struct pt_store_txn *txn, const char *program_id,
+                                      const struct pt_redemption *r, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO redemptions (program_id, id, member_id, points, reason, status, entry_id, "
+        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'completed', ?6, ?7)";
+    struct pt_q q;
+    pt_assert(r->points > 0);
+    pt_assert(!r->cancelled);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, r->id);
+    pt_q_text(&q, 3, r->member_id);
+    pt_q_int(&q, 4, r->points);
+    pt_q_text(&q, 5, r->reason);
+    pt_q_text(&q, 6, r->entry_id);
+    pt_q_int(&q, 7, r->created_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program_id,
+                                   const char *redemption_id, struct pt_arena *arena,
+                                   struct pt_redemption *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "
+        "cancelled_at_ms FROM redemptions WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    memset(out, 0, sizeof(*out));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, redemption_id);
+    if (pt_q_next(&q)) {
+        char status[16];
+        pt_q_col_copy(&q, 0, out->id, sizeof(out->id));
+        pt_q_col_copy(&q, 1, out->member_id, sizeof(out->member_id));
+        out->points = pt_q_col_int(&q, 2);
+        out->reason = pt_q_col_text(&q, 3, arena);
+        pt_q_col_copy(&q, 4, status, sizeof(status));
+        out->cancelled = strcmp(status, "cancelled") == 0;
+        pt_q_col_copy(&q, 5, out->entry_id, sizeof(out->entry_id));
+        pt_q_col_copy(&q, 6, out->cancel_entry_id, sizeof(out->cancel_entry_id));
+        out->created_at_ms = pt_q_col_int(&q, 7);
+        out->cancelled_at_ms = pt_q_col_int(&q, 8);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no redemption %s", redemption_id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *program_id,
+                                      const struct pt_redemption *r, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE redemptions SET status = 'cancelled', cancel_entry_id = ?3, cancelled_at_ms = ?4 "
+        "WHERE program_id = ?1 AND id = ?2 AND status = 'completed'";
+    struct pt_q q;
+    pt_assert(r->cancelled);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, r->id);
+    pt_q_text(&q, 3, r->cancel_entry_id);
+    pt_q_int(&q, 4, r->cancelled_at_ms);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
+        q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "redemption %s was not open", r->id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn, const char *program_id,
+                                       const char *redemption_id, const char *member_id,
+                                       const char *lot_id, int64_t points, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO redemption_lots (program_id, redemption_id, member_id, lot_id, points) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)";
+    struct pt_q q;
+    pt_assert(points > 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, redemption_id);
+    pt_q_text(&q, 3, member_id);
+    pt_q_text(&q, 4, lot_id);
+    pt_q_int(&q, 5, points);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
+                                    const char *redemption_id, struct pt_arena *arena,
+                                    struct pt_lot_share **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql_count[] =
+        "SELECT count(*) FROM redemption_lots WHERE program_id = ?1 AND redemption_id = ?2";
+    static const char sql[] = "SELECT lot_id, points FROM redemption_lots "
+                              "WHERE program_id = ?1 AND redemption_id = ?2 ORDER BY lot_id";
+    struct pt_q q;
+    unsigned n = 0;
+    enum pt_rc rc;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql_count, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, redemption_id);
+    if (pt_q_next(&q)) {
+        n = (unsigned)pt_q_col_int(&q, 0);
+    }
+    rc = pt_q_close(&q);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    *out = pt_arena_alloc(arena, (size_t)(n ? n : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, redemption_id);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < n);
+        pt_q_col_copy(&q, 0, (*out)[*count].lot_id, sizeof((*out)[*count].lot_id));
+        (*out)[*count].points = pt_q_col_int(&q, 1);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- The member's ledger ---- */
+
+enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id,
+                                const char *member_id, int64_t before_seq, unsigned limit,
+                                struct pt_arena *arena, struct pt_ledger_line **out,
+                                unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT p.entry_id, e.type, p.points, p.balance_after, e.reference, e.reason, "
+        "e.created_at_ms, p.seq FROM postings p JOIN entries e ON e.program_id = p.program_id "
+        "AND e.id = p.entry_id WHERE p.program_id = ?1 AND p.member_id = ?2 "
+        "AND (?3 = 0 OR p.seq < ?3) ORDER BY p.seq DESC LIMIT ?4";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, before_seq);
+    pt_q_int(&q, 4, limit);
+    while (pt_q_next(&q)) {
+        struct pt_ledger_line *l = &(*out)[*count];
+        pt_assert(*count < limit);
+        pt_q_col_copy(&q, 0, l->entry_id, sizeof(l->entry_id));
+        l->type = pt_q_col_text(&q, 1, arena);
+        l->points = pt_q_col_int(&q, 2);
+        l->balance_after = pt_q_col_int(&q, 3);
+        l->reference = pt_q_col_text(&q, 4, arena);
+        l->reason = pt_q_col_text(&q, 5, arena);
+        l->created_at_ms = pt_q_col_int(&q, 6);
+        l->seq = pt_q_col_int(&q, 7);
+        if (l->type != NULL && strcmp(l->type, "transfer") == 0) {
+            l->type = l->points > 0 ? "transfer_in" : "transfer_out";
+        }
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- Events ---- */
+
+enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_id,
+                                 const struct pt_event *event, struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO events (program_id, id, type, member_id, "
+                              "created_at_ms, payload) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+    struct pt_q q;
+    pt_assert(event->payload_json != NULL);
+    pt_assert(event->type != NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, event->id);
+    pt_q_text(&q, 3, event->type);
+    pt_q_text(&q, 4, event->member_id);
+    pt_q_int(&q, 5, event->created_at_ms);
+    pt_q_text(&q, 6, event->payload_json);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_event_seq(struct pt_store_txn *txn, const char *program_id,
+                              const char *event_id, int64_t *seq, struct pt_err *err)
+{
+    static const char sql[] = "SELECT seq FROM events WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, event_id);
+    if (pt_q_next(&q)) {
+        *seq = pt_q_col_int(&q, 0);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, "after", "no event %s", event_id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id, int64_t after_seq,
+                               unsigned limit, struct pt_arena *arena, struct pt_event **out,
+                               unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT id, type, member_id, created_at_ms, payload, seq "
+                              "FROM events WHERE program_id = ?1 AND seq > ?2 "
+                              "ORDER BY seq LIMIT ?3";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, after_seq);
+    pt_q_int(&q, 3, limit);
+    while (pt_q_next(&q)) {
+        struct pt_event *e = &(*out)[*count];
+        pt_assert(*count < limit);
+        pt_q_col_copy(&q, 0, e->id, sizeof(e->id));
+        e->type = pt_q_col_text(&q, 1, arena);
+        e->member_id = pt_q_col_text(&q, 2, arena);
+        e->created_at_ms = pt_q_col_int(&q, 3);
+        e->payload_json = pt_q_col_text(&q, 4, arena);
+        e->seq = pt_q_col_int(&q, 5);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- Audit ---- */
+
+/* Each check selects a description of its first violation, or no row when it holds. */
+static const char *const audit_checks[] = {
+    "SELECT 'entry ' || entry_id || ' of program ' || program_id || ' sums to ' || sum(points) "
+    "FROM postings GROUP BY program_id, entry_id HAVING sum(points) <> 0 LIMIT 1",
+    "SELECT 'entry ' || e.id || ' has fewer than two postings' FROM entries e "
+    "WHERE (SELECT count(*) FROM postings p WHERE p.program_id = e.program_id "
+    "AND p.entry_id = e.id) < 2 LIMIT 1",
+    "SELECT 'account ' || a.id || ' of program ' || a.program_id || ' holds ' || a.balance || "
+    "' but its postings sum to ' || coalesce((SELECT sum(points) FROM postings p "
+    "WHERE p.program_id = a.program_id AND p.account_id = a.id), 0) FROM accounts a "
+    "WHERE a.balance <> coalesce((SELECT sum(points) FROM postings p "
+    "WHERE p.program_id = a.program_id AND p.account_id = a.id), 0) LIMIT 1",
+    "SELECT 'member ' || a.id || ': balance ' || a.balance || ' is not open lots ' || "
+    "coalesce((SELECT sum(points_remaining) FROM lots l WHERE l.program_id = a.program_id "
+    "AND l.member_id = a.id), 0) || ' less owed ' || a.owed FROM accounts a "
+    "WHERE a.member_id IS NOT NULL AND a.balance <> coalesce((SELECT sum(points_remaining) "
+    "FROM lots l WHERE l.program_id = a.program_id AND l.member_id = a.id), 0) - a.owed LIMIT 1",
+    "SELECT 'lot ' || id || ' has ' || points_remaining || ' of ' || points_earned || ' points' "
+    "FROM lots WHERE points_remaining < 0 OR points_remaining > points_earned LIMIT 1",
+    "SELECT 'account ' || id || ' owes ' || owed FROM accounts WHERE owed < 0 LIMIT 1",
+    "SELECT 'the postings of program ' || program_id || ' sum to ' || sum(points) "
+    "FROM postings GROUP BY program_id HAVING sum(points) <> 0 LIMIT 1",
+    "SELECT 'idempotency key ' || key || ' points at ' || ref_id || ', which has no entry' "
+    "FROM idempotency_keys k WHERE k.ref_id IS NOT NULL AND k.ref_id NOT LIKE 'mem_%' "
+    "AND k.ref_id NOT LIKE 'key_%' AND NOT EXISTS (SELECT 1 FROM entries e "
+    "WHERE e.program_id = k.program_id AND (e.reference = k.ref_id OR e.id = k.ref_id)) "
+    "AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.program_id = k.program_id "
+    "AND p.id = k.ref_id AND p.points_earned = 0) LIMIT 1",
+    NULL,
+};
+
+enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem, size_t problem_bytes,
+                          struct pt_err *err)
+{
+    size_t i;
+    enum pt_rc rc = PT_OK;
+    pt_assert(problem_bytes > 0);
+    problem[0] = '\0';
+    for (i = 0; rc == PT_OK && audit_checks[i] != NULL && problem[0] == '\0'; i++) {
+        struct pt_q q;
+        (void)pt_q_open(&q, txn, audit_checks[i], err);
+        if (pt_q_next(&q)) {
+            pt_q_col_copy(&q, 0, problem, problem_bytes);
+        }
+        rc = pt_q_close(&q);
+    }
+    return rc;
+}
