@@ -8,6 +8,9 @@
 
 /* API.md: request bodies are at most 1 MiB; a purchase with hundreds of items fits in far less. */
 #define PT_HTTP_BODY_BYTES_MAX (1024 * 1024)
+/* Bytes of an over-limit chunked body read and dropped before the connection is closed
+ * (the 413 can only be sent once the upload ends). */
+#define PT_HTTP_DISCARD_BYTES_MAX (16 * 1024 * 1024)
 /* A request's arena holds its parsed body, SQL results and response: four times the body. */
 #define PT_REQUEST_ARENA_BYTES_MAX (4 * 1024 * 1024)
 /* Connections held open at once; beyond it libmicrohttpd refuses new ones (one small machine). */

@@ -49,6 +49,7 @@ struct pt_http_ctx {
     struct pt_arena arena;       /* Request memory; released in the completion callback. */
     struct pt_buf body;          /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
     bool body_too_large;         /* The body passed the limit; answer 413. */
+    size_t discarded_bytes;      /* Body bytes dropped after the limit was passed. */
     bool answered;               /* A response was queued. */
     char request_id[PT_REQUEST_ID_BYTES_MAX + 1];
     int64_t start_us; /* Monotonic time the headers arrived. */

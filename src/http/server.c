@@ -349,10 +349,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!ctx->body_too_large && !pt_buf_append(&ctx->body, upload_data, *upload_data_size)) {
             ctx->body_too_large = true;
         }
-        *upload_data_size = 0;
-        if (!ctx->body_too_large) {
-            return MHD_YES;
+        if (ctx->body_too_large) {
+            /* A chunked body passed the limit: read and drop the rest, then answer 413 once
+             * it ends (libmicrohttpd answers only after the upload). Past a bound, hang up. */
+            ctx->discarded_bytes += *upload_data_size;
+            if (ctx->discarded_bytes > PT_HTTP_DISCARD_BYTES_MAX) {
+                return MHD_NO;
+            }
         }
+        *upload_data_size = 0;
+        return MHD_YES;
     }
     if (ctx->answered) {
         *upload_data_size = 0; /* Discard the rest of a refused body. */

@@ -95,6 +95,9 @@ static enum pt_rc db_fail(struct pt_err *err, sqlite3 *db, int rc, const char *w
                      prc == PT_EBUSY    ? "the database is busy, retry"
                      : prc == PT_ENOMEM ? "out of memory"
                                         : "the database could not be used");
+    if (primary == SQLITE_NOTADB) {
+        (void)pt_err_set(err, PT_ESTORE, NULL, "the file is not a SQLite database");
+    }
     (void)snprintf(err->backend, sizeof(err->backend), "SQLITE_%d", rc);
     if (prc != PT_ECONFLICT) {
         const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

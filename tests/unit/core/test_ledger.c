@@ -103,15 +103,14 @@ static void test_pt_ledger_return_points__rejects_over_return(void **state)
     assert_string_equal(err.code, "return_exceeds_purchase");
     assert_int_equal(pt_ledger_return_points(10, 1000, 600, 400, 6, &points, &err), PT_OK);
     assert_int_equal(points, 4);
-    assert_int_equal(pt_ledger_return_points(10, 1000, INT64_MAX, 1, 6, &points, &err),
-                     PT_ELIMIT);
+    assert_int_equal(pt_ledger_return_points(10, 1000, INT64_MAX, 1, 6, &points, &err), PT_ELIMIT);
 }
 
 static void test_pt_ledger_plan_spend__soonest_expiring_first(void **state)
 {
     const int64_t now = 100 * DAY_MS;
     struct pt_lot lots[] = {
-        {50, 1 * DAY_MS, 1 * DAY_MS, PT_LEDGER_NEVER},  /* never expires: last */
+        {50, 1 * DAY_MS, 1 * DAY_MS, PT_LEDGER_NEVER}, /* never expires: last */
         {30, 2 * DAY_MS, 2 * DAY_MS, 200 * DAY_MS},    /* expires second */
         {20, 3 * DAY_MS, 3 * DAY_MS, 150 * DAY_MS},    /* expires first */
         {40, 4 * DAY_MS, 200 * DAY_MS, 300 * DAY_MS},  /* pending: not spendable */
@@ -122,8 +121,7 @@ static void test_pt_ledger_plan_spend__soonest_expiring_first(void **state)
     int64_t taken = 0;
     struct pt_err err;
     (void)state;
-    assert_int_equal(
-        pt_ledger_plan_spend(lots, 5, 60, now, takes, 8, &count, &taken, &err), PT_OK);
+    assert_int_equal(pt_ledger_plan_spend(lots, 5, 60, now, takes, 8, &count, &taken, &err), PT_OK);
     assert_int_equal(count, 3);
     assert_int_equal(takes[0].lot_index, 2);
     assert_int_equal(takes[0].points, 20);
@@ -145,13 +143,11 @@ static void test_pt_ledger_plan_spend__insufficient_and_cap(void **state)
     assert_int_equal(pt_ledger_plan_spend(lots, 2, 11, 10, takes, 2, &count, &taken, &err),
                      PT_EINSUFFICIENT);
     assert_int_equal(taken, 10);
-    assert_int_equal(pt_ledger_plan_spend(lots, 2, 10, 10, takes, 2, &count, &taken, &err),
-                     PT_OK);
+    assert_int_equal(pt_ledger_plan_spend(lots, 2, 10, 10, takes, 2, &count, &taken, &err), PT_OK);
     assert_int_equal(pt_ledger_plan_spend(lots, 2, 10, 10, takes, 1, &count, &taken, &err),
                      PT_ELIMIT);
     /* Ties on expiry are broken by the earliest earned lot. */
-    assert_int_equal(pt_ledger_plan_spend(lots, 2, 3, 10, takes, 2, &count, &taken, &err),
-                     PT_OK);
+    assert_int_equal(pt_ledger_plan_spend(lots, 2, 3, 10, takes, 2, &count, &taken, &err), PT_OK);
     assert_int_equal(takes[0].lot_index, 0);
 }
 

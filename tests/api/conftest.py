@@ -1,0 +1,220 @@
+# SPDX-License-Identifier: MIT
+"""Fixtures for the black-box API tests: a real `patron serve` on 127.0.0.1, driven over HTTP.
+
+Each server runs on a temporary SQLite file with two programs (A and B). Stopping a server
+sends SIGTERM and fails the test when the process does not exit 0 or when its stderr holds a
+sanitizer report (the suite runs against the ASan/UBSan build). After every module, `patron
+audit` must pass on each database the module used.
+"""
+import http.client
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import threading
+
+import pytest
+
+SOURCE_DIR = os.environ.get(
+    "PATRON_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+)
+PATRON_BIN = os.environ.get("PATRON_BIN", os.path.join(SOURCE_DIR, "build-asan", "patron"))
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "assertion failed")
+
+
+def run_cli(*args, check=True):
+    """Runs the patron command; returns the CompletedProcess."""
+    out = subprocess.run([PATRON_BIN, *args], capture_output=True, text=True, timeout=60)
+    for marker in SANITIZER_MARKERS:
+        assert marker not in out.stderr, out.stderr
+    if check:
+        assert out.returncode == 0, (args, out.stdout, out.stderr)
+    return out
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def json(self):
+        return json.loads(self.body)
+
+    @property
+    def error(self):
+        return self.json["error"]
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+class Client:
+    """A keep-alive HTTP client bound to one API key."""
+
+    def __init__(self, port, key=None):
+        self.port = port
+        self.key = key
+        self.conn = None
+
+    def with_key(self, key):
+        return Client(self.port, key)
+
+    def request(self, method, path, body=None, headers=None, raw=None):
+        hdrs = {}
+        if self.key is not None:
+            hdrs["Authorization"] = "Bearer " + self.key
+        data = None
+        if raw is not None:
+            data = raw
+        elif body is not None:
+            data = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers or {})
+        for attempt in range(2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            try:
+                self.conn.request(method, path, body=data, headers=hdrs)
+                resp = self.conn.getresponse()
+                payload = resp.read().decode()
+                return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, payload)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 1:
+                    raise
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.request("PATCH", path, body=body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self.request("PUT", path, body=body, **kw)
+
+    def delete(self, path, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+class Server:
+    """A patron serve process on a database, with its stderr collected line by line."""
+
+    def __init__(self, db, extra_args=()):
+        self.db = db
+        self.proc = subprocess.Popen(
+            [PATRON_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "4",
+             *extra_args],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.lines = []
+        self.port = None
+        ready = threading.Event()
+
+        def drain():
+            for line in self.proc.stderr:
+                self.lines.append(line)
+                if '"msg":"listening"' in line:
+                    self.port = json.loads(line)["port"]
+                    ready.set()
+            ready.set()
+
+        self.thread = threading.Thread(target=drain, daemon=True)
+        self.thread.start()
+        assert ready.wait(60), "server did not start"
+        assert self.port, "".join(self.lines)
+
+    def log(self):
+        return "".join(self.lines)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(60)
+        self.thread.join(10)
+        log = self.log()
+        for marker in SANITIZER_MARKERS:
+            assert marker not in log, log[-5000:]
+        assert code == 0, log[-5000:]
+
+
+class Deployment:
+    """A database with programs A and B and a running server."""
+
+    def __init__(self, tmp, extra_args=()):
+        self.dir = tmp
+        self.db = os.path.join(tmp, "patron.db")
+        init = json.loads(run_cli("init", "--db", self.db, "--name", "Program A", "--json").stdout)
+        other = json.loads(
+            run_cli("program", "create", "Program B", "--db", self.db, "--json").stdout
+        )
+        self.program_a, self.key_a = init["program_id"], init["api_key"]
+        self.program_b, self.key_b = other["program_id"], other["api_key"]
+        self.extra_args = extra_args
+        self.server = Server(self.db, extra_args)
+
+    @property
+    def a(self):
+        return Client(self.server.port, self.key_a)
+
+    @property
+    def b(self):
+        return Client(self.server.port, self.key_b)
+
+    def anon(self):
+        return Client(self.server.port)
+
+    def restart(self):
+        self.server.stop()
+        self.server = Server(self.db, self.extra_args)
+
+    def audit(self):
+        out = run_cli("audit", "--db", self.db, check=False)
+        assert out.returncode == 0, out.stderr
+
+
+@pytest.fixture(scope="module")
+def dep():
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Deployment(tmp, ("--test-clock",))
+        try:
+            yield d
+        finally:
+            d.server.stop()
+            d.audit()
+
+
+@pytest.fixture
+def fresh():
+    """A deployment of its own, for tests that restart or need an empty program."""
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Deployment(tmp, ("--test-clock",))
+        try:
+            yield d
+        finally:
+            d.server.stop()
+            d.audit()
+
+
+_counter = [0]
+
+
+def unique(prefix="x"):
+    _counter[0] += 1
+    return "%s%d_%d" % (prefix, os.getpid(), _counter[0])
+
+
+def new_member(client, **fields):
+    body = {"email": unique("m") + "@example.com"}
+    body.update(fields)
+    r = client.post("/v1/members", body)
+    assert r.status == 201, r
+    return r.json
