@@ -223,6 +223,15 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
     size_t i;
     memset(idem, 0, sizeof(*idem));
     idem->status = (int)status;
+    /* The request's identity: method, path and the hash of its body. Computed even without a
+     * header, because some writes have a natural key (a receipt number) instead. */
+    pt_hash32(ctx->body.ptr ? ctx->body.ptr : "", ctx->body.len, body_hash);
+    n = snprintf(pre, sizeof(pre), "%s %s ", ctx->method, ctx->path);
+    pt_assert(n > 0 && (size_t)n < sizeof(pre) - 64);
+    for (i = 0; i < 32; i++) {
+        (void)snprintf(pre + n + 2 * i, 3, "%02x", body_hash[i]);
+    }
+    pt_hash32(pre, strlen(pre), idem->request_hash);
     if (key == NULL) {
         return true;
     }
@@ -239,14 +248,6 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
         return false;
     }
     idem->key = key;
-    /* The request's identity: method, path and the hash of its body. */
-    pt_hash32(ctx->body.ptr ? ctx->body.ptr : "", ctx->body.len, body_hash);
-    n = snprintf(pre, sizeof(pre), "%s %s ", ctx->method, ctx->path);
-    pt_assert(n > 0 && (size_t)n < sizeof(pre) - 64);
-    for (i = 0; i < 32; i++) {
-        (void)snprintf(pre + n + 2 * i, 3, "%02x", body_hash[i]);
-    }
-    pt_hash32(pre, strlen(pre), idem->request_hash);
     return true;
 }
 

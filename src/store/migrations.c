@@ -89,7 +89,7 @@ static const char migration_3a[] =
     "  id TEXT NOT NULL,"
     "  member_id TEXT,"
     "  balance INTEGER NOT NULL DEFAULT 0,"
-    "  owed INTEGER NOT NULL DEFAULT 0 CHECK (owed >= 0),"
+    "  owed INTEGER NOT NULL DEFAULT 0,"
     "  lifetime_earned INTEGER NOT NULL DEFAULT 0,"
     "  lifetime_redeemed INTEGER NOT NULL DEFAULT 0,"
     "  lifetime_expired INTEGER NOT NULL DEFAULT 0,"

@@ -731,12 +731,30 @@ static const char *const audit_checks[] = {
     "SELECT 'account ' || id || ' owes ' || owed FROM accounts WHERE owed < 0 LIMIT 1",
     "SELECT 'the postings of program ' || program_id || ' sum to ' || sum(points) "
     "FROM postings GROUP BY program_id HAVING sum(points) <> 0 LIMIT 1",
-    "SELECT 'idempotency key ' || key || ' points at ' || ref_id || ', which has no entry' "
-    "FROM idempotency_keys k WHERE k.ref_id IS NOT NULL AND k.ref_id NOT LIKE 'mem_%' "
-    "AND k.ref_id NOT LIKE 'key_%' AND NOT EXISTS (SELECT 1 FROM entries e "
-    "WHERE e.program_id = k.program_id AND (e.reference = k.ref_id OR e.id = k.ref_id)) "
-    "AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.program_id = k.program_id "
-    "AND p.id = k.ref_id AND p.points_earned = 0) LIMIT 1",
+    "SELECT 'idempotency key ' || key || ' points at ' || ref_id || ', which does not exist' "
+    "FROM idempotency_keys k WHERE k.ref_id IS NOT NULL "
+    "AND NOT EXISTS (SELECT 1 FROM members x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM api_keys x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "
+    "AND (e.id = k.ref_id OR e.reference = k.ref_id)) LIMIT 1",
+    "SELECT 'purchase ' || id || ' earned ' || points_earned || ' points but has no entry' "
+    "FROM purchases p WHERE points_earned > 0 AND NOT EXISTS (SELECT 1 FROM entries e "
+    "WHERE e.program_id = p.program_id AND e.id = p.entry_id AND e.reference = p.id) LIMIT 1",
+    "SELECT 'return ' || id || ' reversed ' || points_reversed || ' points but has no entry' "
+    "FROM returns r WHERE points_reversed > 0 AND NOT EXISTS (SELECT 1 FROM entries e "
+    "WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
+    "SELECT 'redemption ' || id || ' has no entry' FROM redemptions r WHERE NOT EXISTS "
+    "(SELECT 1 FROM entries e WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
+    "SELECT 'redemption ' || r.id || ' took ' || coalesce(sum(l.points), 0) || ' of ' || "
+    "r.points || ' points from its lots' FROM redemptions r LEFT JOIN redemption_lots l "
+    "ON l.program_id = r.program_id AND l.redemption_id = r.id GROUP BY r.program_id, r.id "
+    "HAVING coalesce(sum(l.points), 0) <> r.points LIMIT 1",
     NULL,
 };
 

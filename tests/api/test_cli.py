@@ -171,3 +171,15 @@ def test_graceful_shutdown_finishes_in_flight_requests(fresh):
     fresh.server = Server(fresh.db, fresh.extra_args)
     emails = {m["email"] for m in fresh.a.get("/v1/members?limit=200").json["data"]}
     assert sum(1 for i in range(20) if "gs%d@example.com" % i in emails) >= len(answered)
+
+
+def test_test_clock_is_404_without_the_flag():
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "p.db")
+        key = run_cli("init", "--db", db).stdout.strip().splitlines()[-1]
+        server = Server(db)
+        try:
+            r = Client(server.port, key).put("/v1/test/clock", {"now": "2026-01-01T00:00:00Z"})
+            assert r.status == 404
+        finally:
+            server.stop()
