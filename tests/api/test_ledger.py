@@ -329,3 +329,37 @@ def test_program_settings_validation(led):
     s = led.a.get("/v1/program").json
     assert s["earn_rate"] == {"points": 1, "per_amount": 100} and s["rounding"] == "floor"
     assert s["expiry"] == {"policy": "none"} and s["pending_days"] == 0
+
+
+def test_the_worked_example_of_docs_ledger_md(fresh):
+    """docs/ledger.md walks through five steps; this runs them and checks every figure."""
+    c = fresh.a
+    clock(fresh, "2026-03-01T10:00:00Z")
+    c.patch("/v1/program", {"excluded_categories": ["tobacco"], "pending_days": 14,
+                            "expiry": {"policy": "rolling", "months": 12}})
+    ada = new_member(c, first_name="Ada")["id"]
+    p = buy(fresh, ada, 3900, items=[
+        {"sku": "BEANS", "category": "coffee", "quantity": 2, "unit_price": 1500},
+        {"sku": "CIGS", "category": "tobacco", "quantity": 1, "unit_price": 900}])
+    assert p["points_earned"] == 30
+    b = balance(fresh, ada)
+    assert (b["available"], b["pending"]) == (0, 30)
+    assert b["expiring"] == [{"expires_at": "2027-03-01T10:00:00Z", "points": 30}]
+    clock(fresh, "2026-03-15T10:00:00Z")
+    assert (balance(fresh, ada)["available"], balance(fresh, ada)["pending"]) == (30, 0)
+    clock(fresh, "2026-03-20T10:00:00Z")
+    r = c.post("/v1/members/%s/redemptions" % ada, {"points": 20, "reason": "free drink"})
+    assert r.json["balance"]["available"] == 10
+    clock(fresh, "2026-03-22T10:00:00Z")
+    r = c.post("/v1/transactions/%s/returns" % p["id"],
+               {"external_id": "RET-ADA", "items": [{"sku": "BEANS", "quantity": 1}]})
+    assert (r.json["points_reversed"], r.json["points_owed"]) == (15, 5)
+    assert (r.json["balance"]["available"], r.json["balance"]["owed"]) == (0, 5)
+    clock(fresh, "2026-04-01T10:00:00Z")
+    p2 = buy(fresh, ada, 1200)
+    assert p2["points_earned"] == 12 and p2["points_pending"] == 7
+    b = balance(fresh, ada)
+    assert (b["available"], b["pending"], b["owed"]) == (0, 7, 0)
+    lines = c.get("/v1/members/%s/ledger" % ada).json["data"]
+    assert [(l["type"], l["points"], l["balance_after"]) for l in lines] == [
+        ("earn", 12, 7), ("return", -15, -5), ("redeem", -20, 10), ("earn", 30, 30)]

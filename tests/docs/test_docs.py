@@ -123,7 +123,7 @@ def run_curl(command, env):
 
 def test_readme_tour__runs_as_written():
     commands = tour_commands()
-    assert len(commands) >= 8, commands
+    assert len(commands) >= 14, commands
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "patron.db")
         init = subprocess.run(
@@ -134,11 +134,14 @@ def test_readme_tour__runs_as_written():
         try:
             env = dict(os.environ, KEY=key)
             member = None
+            purchase = None
             for command in commands:
                 command = command.replace("127.0.0.1:8080", "127.0.0.1:%d" % server.port)
                 if member is not None:
                     command = command.replace("<id>", member["id"])
                     command = command.replace("<card>", member["card_number"])
+                if purchase is not None:
+                    command = command.replace("<txn>", purchase["id"])
                 assert "<" not in command.split("-d")[0], command
                 status, body = run_curl(command, env)
                 if "not an address" in command:
@@ -149,9 +152,22 @@ def test_readme_tour__runs_as_written():
                 if "/metrics" in command:
                     continue
                 doc = json.loads(body) if body else None
-                if command.startswith("curl -X POST") and "/v1/members" in command:
+                if command.startswith("curl -X POST http://127.0.0.1:%d/v1/members " % server.port):
                     member = doc
                     assert member["email"] == "ada@example.com"
+                if "/v1/transactions" in command and "/returns" not in command:
+                    purchase = doc
+                    assert doc["points_earned"] == 42
+                if "/returns" in command:
+                    assert doc["points_reversed"] == 12
+                if command.endswith("/balance -H \"Authorization: Bearer $KEY\""):
+                    assert (doc["available"], doc["lifetime_earned"], doc["lifetime_redeemed"]) == (10, 30, 20)
+                if "/ledger" in command:
+                    assert [l["type"] for l in doc["data"]] == ["redeem", "return", "earn"]
+                if "/v1/events" in command:
+                    assert [e["type"] for e in doc["data"]] == [
+                        "member.created", "member.updated", "points.earned", "points.returned",
+                        "points.redeemed"]
                 if "q=ada" in command or "card_number=" in command:
                     assert [m["id"] for m in doc["data"]] == [member["id"]]
                 if "-X PATCH" in command:
