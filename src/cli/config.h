@@ -14,7 +14,7 @@
 struct pt_config {
     char db[1024];    /* Database path. Default ./var/patron.db. */
     char listen[64];  /* HOST:PORT. Default 127.0.0.1:8080. */
-    unsigned threads; /* HTTP worker threads. Default: number of CPUs, at least 2. */
+    unsigned threads; /* HTTP worker threads. Default: 8 per CPU, at least 16. */
     char name[128];   /* --name for init / program create. */
     char currency[8]; /* --currency for init / program create. Default USD. */
     char program[64]; /* --program for key create. */

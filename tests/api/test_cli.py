@@ -183,3 +183,30 @@ def test_test_clock_is_404_without_the_flag():
             assert r.status == 404
         finally:
             server.stop()
+
+
+@pytest.mark.parametrize("tamper,expected", [
+    ("UPDATE postings SET points = points + 1 WHERE seq = (SELECT max(seq) FROM postings)",
+     "sums to"),
+    ("UPDATE accounts SET balance = balance + 5 WHERE member_id IS NOT NULL", "postings sum to"),
+    ("UPDATE lots SET points_remaining = points_remaining - 1", "open lots"),
+])
+def test_audit_names_the_first_violation(tamper, expected):
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "p.db")
+        key = run_cli("init", "--db", db).stdout.strip().splitlines()[-1]
+        server = Server(db)
+        try:
+            c = Client(server.port, key)
+            m = new_member(c)
+            assert c.post("/v1/transactions", {"external_id": "r1", "member_id": m["id"],
+                                               "currency": "USD", "amount": 5000}).status == 201
+        finally:
+            server.stop()
+        assert run_cli("audit", "--db", db).returncode == 0
+        con = sqlite3.connect(db)
+        con.execute(tamper)
+        con.commit()
+        con.close()
+        out = run_cli("audit", "--db", db, check=False)
+        assert out.returncode == 1 and "FAILED" in out.stderr and expected in out.stderr, out.stderr
