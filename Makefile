@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The front door. `make run` and `make check` each set up everything they need.
-.PHONY: all deps build run check unit api format format-check check-src clean
+.PHONY: all deps build run check unit api format format-check check-src crash-test clean
 
 all: build
 
@@ -25,6 +25,10 @@ unit: deps
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
 	@cd build-asan && ctest --output-on-failure -L unit
+
+# Twenty SIGKILLs of the release server under load; prints crashes, acknowledged, lost, duplicated.
+crash-test: build
+	@PATRON_BIN=build/patron /usr/bin/python3 tests/crash/crash_test.py --kills 20
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
