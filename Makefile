@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The front door. `make run` and `make check` each set up everything they need.
-.PHONY: all deps build run check unit api format format-check check-src crash-test clean
+.PHONY: all deps build run check unit api format format-check check-src crash-test bench clean
 
 all: build
 
@@ -29,6 +29,11 @@ unit: deps
 # Twenty SIGKILLs of the release server under load; prints crashes, acknowledged, lost, duplicated.
 crash-test: build
 	@PATRON_BIN=build/patron /usr/bin/python3 tests/crash/crash_test.py --kills 20
+
+# Throughput and latency beside baselines measured in the same run (bench/run_bench.py).
+bench: build
+	@scripts/install-deps bench
+	@/usr/bin/python3 bench/run_bench.py
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
