@@ -37,6 +37,12 @@
 /* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
  * that one batch holds the write lock for a few milliseconds at most. */
 #define PT_WRITE_BATCH_MAX 256
+/* WAL pages (4 KiB) after which the background checkpoint runs: SQLite's own default. */
+#define PT_WAL_CHECKPOINT_PAGES 1000
+/* WAL pages after which the writer finishes the checkpoint itself so that the WAL can start
+ * over (bounds the WAL near 16 MiB). */
+#define PT_WAL_RESTART_PAGES 4000
+_Static_assert(PT_WAL_CHECKPOINT_PAGES < PT_WAL_RESTART_PAGES, "background first");
 /* List endpoints (API.md): limit is 1..200, default 50. */
 #define PT_PAGE_LIMIT_MAX 200
 #define PT_PAGE_LIMIT_DEFAULT 50
@@ -58,6 +64,8 @@
 /* The ledger. */
 /* Open lots considered for one member's spend; a member earning daily for 27 years has fewer. */
 #define PT_MEMBER_OPEN_LOTS_MAX 10000
+/* Lots read per page when spending; most spends touch one or two lots. */
+#define PT_SPEND_PAGE_LOTS 16
 /* Lines of one purchase; a large basket has a few hundred. */
 #define PT_PURCHASE_ITEMS_MAX 500
 /* Reasons of redemptions and adjustments; a sentence. */

@@ -48,50 +48,37 @@ static enum pt_rc require_active(const struct pt_member *m, struct pt_err *err)
     return PT_OK;
 }
 
-/* Computes the balance view from the member's open lots and account at now_ms. */
+/*
+ * Computes the balance view at now_ms from the account (whose balance is the points left in
+ * the member's lots less what it owes) and the few lots that cannot be spent now, so that the
+ * cost does not grow with the member's history.
+ */
 static enum pt_rc balance_compute(struct pt_store_txn *txn, const struct pt_program *program,
                                   const char *member_id, int64_t now_ms, struct pt_arena *arena,
                                   struct pt_balance *out, struct pt_err *err)
 {
-    struct pt_lot_row *lots = NULL;
     struct pt_account acct;
-    unsigned count = 0;
-    unsigned i;
-    int64_t available = 0;
+    int64_t unavailable = 0;
+    int64_t in_lots;
     enum pt_rc rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
+    (void)arena;
     memset(out, 0, sizeof(*out));
     (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member_id);
     if (rc == PT_OK) {
-        rc = pt_store_lots_open(txn, program->id, member_id, PT_MEMBER_OPEN_LOTS_MAX, arena, &lots,
-                                &count, err);
+        rc = pt_store_lots_unavailable(txn, program->id, member_id, now_ms, &out->pending,
+                                       &unavailable, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_lots_expiring(txn, program->id, member_id, now_ms, out->expiring,
+                                    PT_EXPIRING_MAX, &out->expiring_count, err);
     }
     if (rc != PT_OK) {
         return rc;
     }
-    for (i = 0; i < count; i++) {
-        const struct pt_lot *lot = &lots[i].lot;
-        if (pt_lot_is_available(lot, now_ms)) {
-            available += lot->points_remaining;
-        } else if (pt_lot_is_pending(lot, now_ms)) {
-            out->pending += lot->points_remaining;
-        } else {
-            continue; /* Expired, waiting for the expiry job. */
-        }
-        if (lot->expires_at_ms == PT_LEDGER_NEVER) {
-            continue;
-        }
-        /* Lots arrive soonest-expiring first: group equal dates. */
-        if (out->expiring_count > 0 &&
-            out->expiring[out->expiring_count - 1].expires_at_ms == lot->expires_at_ms) {
-            out->expiring[out->expiring_count - 1].points += lot->points_remaining;
-        } else if (out->expiring_count < PT_EXPIRING_MAX) {
-            out->expiring[out->expiring_count].expires_at_ms = lot->expires_at_ms;
-            out->expiring[out->expiring_count].points = lot->points_remaining;
-            out->expiring_count++;
-        }
-    }
+    in_lots = acct.balance + acct.owed;
+    pt_assert(in_lots >= unavailable);
     out->owed = acct.owed;
-    out->available = available - acct.owed;
+    out->available = in_lots - unavailable - acct.owed;
     if (out->available < 0 && !program->allow_negative_balance) {
         out->available = 0;
     }
@@ -121,7 +108,9 @@ static enum pt_rc spendable(struct pt_store_txn *txn, const struct pt_program *p
 
 /*
  * Takes `points` from the member's available lots (soonest-expiring first), recording each take
- * in takes_out when given. PT_EINSUFFICIENT when short (nothing moved).
+ * (lot rows and takes into the arena) when taken_lots is given and in redemption_lots when
+ * redemption_id is. Lots are read a page at a time in spend order until enough are found.
+ * PT_EINSUFFICIENT when short (nothing moved).
  */
 static enum pt_rc take_from_lots(struct pt_store_txn *txn, const char *program_id,
                                  const char *member_id, int64_t points, int64_t now_ms,
@@ -133,13 +122,26 @@ static enum pt_rc take_from_lots(struct pt_store_txn *txn, const char *program_i
     struct pt_lot *lots;
     struct pt_lot_take *takes;
     unsigned count = 0;
+    unsigned page = PT_SPEND_PAGE_LOTS;
     size_t take_count = 0;
     int64_t taken = 0;
     size_t i;
-    enum pt_rc rc = pt_store_lots_open(txn, program_id, member_id, PT_MEMBER_OPEN_LOTS_MAX, arena,
-                                       &rows, &count, err);
-    if (rc != PT_OK) {
-        return rc;
+    enum pt_rc rc;
+    /* Fetch pages of growing size until they hold enough points (or the member runs out). */
+    while (true) {
+        int64_t sum = 0;
+        rc = pt_store_lots_spendable(txn, program_id, member_id, now_ms, 0, page, arena, &rows,
+                                     &count, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        for (i = 0; i < count; i++) {
+            sum += rows[i].lot.points_remaining;
+        }
+        if (sum >= points || count < page || page >= PT_MEMBER_OPEN_LOTS_MAX) {
+            break;
+        }
+        page = page * 4 < PT_MEMBER_OPEN_LOTS_MAX ? page * 4 : PT_MEMBER_OPEN_LOTS_MAX;
     }
     lots = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*lots));
     takes = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*takes));
@@ -482,26 +484,27 @@ exceeds:
 }
 
 /* Takes `points` back for a return: from the purchase's own lot, then from other available
- * points, and what is still missing is owed. OUT: *owed_now. */
+ * points, and what is still missing is owed. OUT: *owed_now. The spendable points are read
+ * before the own lot moves: the account is posted only after this. */
 static enum pt_rc return_take(struct pt_store_txn *txn, struct return_ctx *ctx,
                               const struct pt_program *program, const struct pt_purchase *p,
                               int64_t points, int64_t *owed_now, struct pt_err *err)
 {
+    struct pt_lot_row own;
     int64_t left = points;
     int64_t avail = 0;
-    enum pt_rc rc = PT_OK;
+    enum pt_rc rc = spendable(txn, program, p->member_id, ctx->now_ms, ctx->arena, &avail, err);
     *owed_now = 0;
-    if (p->lot_id[0] != '\0') {
-        struct pt_lot_row own;
+    if (rc == PT_OK && p->lot_id[0] != '\0') {
         rc = pt_store_lot_get(txn, program->id, p->member_id, p->lot_id, &own, err);
         if (rc == PT_OK && own.lot.points_remaining > 0) {
             int64_t take = own.lot.points_remaining < left ? own.lot.points_remaining : left;
             rc = pt_store_lot_move(txn, program->id, p->member_id, p->lot_id, -take, err);
             left -= take;
+            if (pt_lot_is_available(&own.lot, ctx->now_ms)) {
+                avail = avail > take ? avail - take : 0; /* Those points were spendable. */
+            }
         }
-    }
-    if (rc == PT_OK && left > 0) {
-        rc = spendable(txn, program, p->member_id, ctx->now_ms, ctx->arena, &avail, err);
     }
     if (rc == PT_OK && left > 0 && avail > 0) {
         int64_t take = avail < left ? avail : left;

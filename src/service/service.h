@@ -181,11 +181,6 @@ PT_MUSTCHECK enum pt_rc pt_service_program_update(struct pt_service *svc,
 
 /* ---- The ledger ---- */
 
-struct pt_expiring {
-    int64_t expires_at_ms;
-    int64_t points;
-};
-
 /* A member's points at one moment. */
 struct pt_balance {
     char member_id[PT_ID_BUF_BYTES];

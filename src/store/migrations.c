@@ -127,8 +127,12 @@ static const char migration_3a[] =
     "  PRIMARY KEY (program_id, member_id, id));";
 
 static const char migration_3b[] =
-    "CREATE INDEX lots_open ON lots (program_id, member_id) WHERE points_remaining > 0;"
-    "CREATE INDEX lots_expiry ON lots (expires_at_ms) WHERE points_remaining > 0;"
+    /* Spend order and expiry dates of a member's open lots; its pending lots; due lots. */
+    "CREATE INDEX lots_spend ON lots (program_id, member_id, expires_at_ms, earned_at_ms) "
+    "WHERE points_remaining > 0;"
+    "CREATE INDEX lots_pending ON lots (program_id, member_id, available_at_ms) "
+    "WHERE points_remaining > 0;"
+    "CREATE INDEX lots_due ON lots (program_id, expires_at_ms) WHERE points_remaining > 0;"
     "CREATE TABLE purchases ("
     "  program_id TEXT NOT NULL,"
     "  id TEXT NOT NULL,"

@@ -262,11 +262,35 @@ struct pt_lot_row {
 
 PT_MUSTCHECK enum pt_rc pt_store_lot_insert(struct pt_store_txn *txn, const char *program_id,
                                             const struct pt_lot_row *lot, struct pt_err *err);
-/* The member's lots with points left, soonest-expiring first, at most max. OUT: arena array. */
-PT_MUSTCHECK enum pt_rc pt_store_lots_open(struct pt_store_txn *txn, const char *program_id,
-                                           const char *member_id, unsigned max,
-                                           struct pt_arena *arena, struct pt_lot_row **out,
-                                           unsigned *count, struct pt_err *err);
+/*
+ * The member's lots that can be spent at now_ms, in spend order (soonest expiry, then earliest
+ * earned), skipping the first `skip`, at most max. Served by an index: the cost does not grow
+ * with the member's history. OUT: arena array.
+ */
+PT_MUSTCHECK enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, int64_t now_ms,
+                                                unsigned skip, unsigned max, struct pt_arena *arena,
+                                                struct pt_lot_row **out, unsigned *count,
+                                                struct pt_err *err);
+/*
+ * Points in the member's lots that cannot be spent at now_ms. OUT: *pending (in the return
+ * window) and *unavailable (pending plus expired, awaiting the expiry job).
+ */
+PT_MUSTCHECK enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *member_id, int64_t now_ms,
+                                                  int64_t *pending, int64_t *unavailable,
+                                                  struct pt_err *err);
+
+struct pt_expiring {
+    int64_t expires_at_ms;
+    int64_t points;
+};
+
+/* The member's next expiry dates after now_ms with their points, soonest first, at most max. */
+PT_MUSTCHECK enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
+                                               const char *member_id, int64_t now_ms,
+                                               struct pt_expiring *out, unsigned max,
+                                               unsigned *count, struct pt_err *err);
 /* One lot of the member by id; PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id,
                                          const char *member_id, const char *lot_id,

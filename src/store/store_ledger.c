@@ -218,23 +218,102 @@ static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const ch
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_lots_open(struct pt_store_txn *txn, const char *program_id,
-                              const char *member_id, unsigned max, struct pt_arena *arena,
-                              struct pt_lot_row **out, unsigned *count, struct pt_err *err)
+enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const char *program_id,
+                                   const char *member_id, int64_t now_ms, unsigned skip,
+                                   unsigned max, struct pt_arena *arena, struct pt_lot_row **out,
+                                   unsigned *count, struct pt_err *err)
 {
-    static const char sql[] = "SELECT " LOT_COLUMNS " FROM lots WHERE program_id = ?1 "
-                              "AND member_id = ?2 AND points_remaining > 0 AND ?3 = ?3 "
-                              "ORDER BY expires_at_ms, earned_at_ms, id LIMIT ?4";
-    return lots_query(txn, sql, program_id, member_id, 0, max, arena, out, count, err);
+    static const char sql[] =
+        "SELECT " LOT_COLUMNS " FROM lots INDEXED BY lots_spend WHERE program_id = ?1 "
+        "AND member_id = ?2 AND points_remaining > 0 AND expires_at_ms > ?3 "
+        "AND available_at_ms <= ?3 ORDER BY expires_at_ms, earned_at_ms, id LIMIT ?4 OFFSET ?5";
+    struct pt_q q;
+    unsigned cap = max;
+    pt_assert(max >= 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, now_ms);
+    pt_q_int(&q, 4, max);
+    pt_q_int(&q, 5, skip);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < cap);
+        lot_from_row(&q, &(*out)[*count]);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *program_id,
+                                     const char *member_id, int64_t now_ms, int64_t *pending,
+                                     int64_t *unavailable, struct pt_err *err)
+{
+    /* Two index ranges (still pending; already expired), each short, instead of a scan of
+     * every open lot of the member. UNION drops a lot found by both. */
+    static const char sql[] =
+        "SELECT coalesce(sum(CASE WHEN expires_at_ms > ?3 THEN points_remaining ELSE 0 END), 0), "
+        "coalesce(sum(points_remaining), 0) FROM ("
+        "SELECT id, points_remaining, expires_at_ms FROM lots INDEXED BY lots_pending "
+        "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
+        "AND available_at_ms > ?3 UNION "
+        "SELECT id, points_remaining, expires_at_ms FROM lots INDEXED BY lots_spend "
+        "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
+        "AND expires_at_ms <= ?3)";
+    struct pt_q q;
+    *pending = 0;
+    *unavailable = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, now_ms);
+    if (pt_q_next(&q)) {
+        *pending = pt_q_col_int(&q, 0);
+        *unavailable = pt_q_col_int(&q, 1);
+    }
+    pt_assert(*pending >= 0);
+    pt_assert(*pending <= *unavailable);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
+                                  const char *member_id, int64_t now_ms, struct pt_expiring *out,
+                                  unsigned max, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT expires_at_ms, sum(points_remaining) FROM lots INDEXED BY lots_spend "
+        "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
+        "AND expires_at_ms > ?3 AND expires_at_ms < ?4 GROUP BY expires_at_ms "
+        "ORDER BY expires_at_ms LIMIT ?5";
+    struct pt_q q;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, now_ms);
+    pt_q_int(&q, 4, PT_LEDGER_NEVER);
+    pt_q_int(&q, 5, max);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < max);
+        out[*count].expires_at_ms = pt_q_col_int(&q, 0);
+        out[*count].points = pt_q_col_int(&q, 1);
+        (*count)++;
+    }
+    return pt_q_close(&q);
 }
 
 enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *program_id, int64_t now_ms,
                              unsigned max, struct pt_arena *arena, struct pt_lot_row **out,
                              unsigned *count, struct pt_err *err)
 {
-    static const char sql[] = "SELECT " LOT_COLUMNS " FROM lots WHERE program_id = ?1 "
-                              "AND points_remaining > 0 AND (?2 IS NULL) AND expires_at_ms <= ?3 "
-                              "ORDER BY member_id, expires_at_ms, id LIMIT ?4";
+    static const char sql[] =
+        "SELECT " LOT_COLUMNS " FROM lots INDEXED BY lots_due WHERE program_id = ?1 "
+        "AND points_remaining > 0 AND (?2 IS NULL) AND expires_at_ms <= ?3 "
+        "ORDER BY member_id, expires_at_ms, id LIMIT ?4";
     return lots_query(txn, sql, program_id, NULL, now_ms, max, arena, out, count, err);
 }
 

@@ -66,7 +66,15 @@ struct pt_store {
     struct write_cmd *queue_head; /* FIFO of waiting writes; at most PT_WRITE_QUEUE_MAX. */
     struct write_cmd *queue_tail;
     unsigned queue_len;
-    bool stopping;                    /* Set by close: the writer drains the queue and exits. */
+    bool stopping;            /* Set by close: the writer drains the queue and exits. */
+    struct conn checkpointer; /* Runs WAL checkpoints off the writer's path. */
+    pthread_t checkpointer_thread;
+    bool checkpointer_started;
+    pthread_mutex_t ckpt_mu; /* Guards ckpt_wanted and ckpt_stopping. */
+    pthread_cond_t ckpt_cv;  /* Signalled by the WAL hook and by close. */
+    bool ckpt_wanted;        /* The WAL passed PT_WAL_CHECKPOINT_PAGES since the last one. */
+    bool ckpt_stopping;
+    bool writer_ckpt_due;             /* Writer thread only: the WAL passed PT_WAL_RESTART_PAGES. */
     struct conn *readers;             /* reader_count read-only connections; owned. */
     bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -235,6 +243,83 @@ static enum pt_rc stmt_run(struct conn *c, sqlite3_stmt *stmt, const char *what,
 
 static void *writer_main(void *arg);
 
+/* ---- Checkpoints, off the writer's path ---- */
+
+/* Called by SQLite on the writer thread after each commit, with the WAL's size in pages. */
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    struct pt_store *store = arg;
+    (void)db;
+    (void)name;
+    /* The background checkpoint cannot finish while the writer keeps appending, and SQLite
+     * starts the WAL over only after a finished one: past the restart mark the writer finishes
+     * it itself, between batches, when little is left to copy. */
+    store->writer_ckpt_due = pages >= PT_WAL_RESTART_PAGES;
+    if (pages >= PT_WAL_CHECKPOINT_PAGES && !store->ckpt_wanted) {
+        pthread_mutex_lock(&store->ckpt_mu);
+        store->ckpt_wanted = true;
+        pthread_cond_signal(&store->ckpt_cv);
+        pthread_mutex_unlock(&store->ckpt_mu);
+    }
+    return SQLITE_OK;
+}
+
+/* Copies the WAL into the database in the background. PASSIVE never waits for the writer or
+ * the readers, so a commit never pays for a checkpoint (the stalls of the prototype); SQLite
+ * starts the WAL over once a checkpoint has caught up, which keeps it bounded. */
+static void *checkpointer_main(void *arg)
+{
+    struct pt_store *store = arg;
+    pthread_mutex_lock(&store->ckpt_mu);
+    while (!store->ckpt_stopping) {
+        while (!store->ckpt_wanted && !store->ckpt_stopping) {
+            pthread_cond_wait(&store->ckpt_cv, &store->ckpt_mu);
+        }
+        if (store->ckpt_stopping) {
+            break;
+        }
+        store->ckpt_wanted = false;
+        pthread_mutex_unlock(&store->ckpt_mu);
+        /* A busy or partial passive checkpoint is simply retried at the next signal. */
+        (void)sqlite3_wal_checkpoint_v2(store->checkpointer.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                        NULL, NULL);
+        pthread_mutex_lock(&store->ckpt_mu);
+    }
+    pthread_mutex_unlock(&store->ckpt_mu);
+    return NULL;
+}
+
+static enum pt_rc checkpointer_start(struct pt_store *store, const char *path, struct pt_err *err)
+{
+    enum pt_rc rc = conn_open(&store->checkpointer, path, SQLITE_OPEN_READWRITE, err);
+    if (rc == PT_OK) {
+        /* A connection sees the WAL only once it has read the database. */
+        rc = conn_exec(&store->checkpointer, "SELECT count(*) FROM sqlite_master", err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (pthread_create(&store->checkpointer_thread, NULL, checkpointer_main, store) != 0) {
+        return pt_err_set(err, PT_EINTERNAL, NULL, "cannot start the checkpoint thread");
+    }
+    store->checkpointer_started = true;
+    (void)sqlite3_wal_hook(store->writer.db, wal_hook, store); /* Returns the previous hook. */
+    return PT_OK;
+}
+
+static void checkpointer_stop(struct pt_store *store)
+{
+    if (store->checkpointer_started) {
+        pthread_mutex_lock(&store->ckpt_mu);
+        store->ckpt_stopping = true;
+        pthread_cond_signal(&store->ckpt_cv);
+        pthread_mutex_unlock(&store->ckpt_mu);
+        (void)pthread_join(store->checkpointer_thread, NULL); /* Joinable: cannot fail. */
+        store->checkpointer_started = false;
+    }
+    conn_close(&store->checkpointer);
+}
+
 /* ---- Opening, versions and migrations ---- */
 
 static enum pt_rc ensure_parent_dir(const char *path, struct pt_err *err)
@@ -366,6 +451,10 @@ static enum pt_rc store_open_readers(struct pt_store *store, const char *path, u
     }
     for (i = 0; i < n; i++) {
         enum pt_rc rc = conn_open(&store->readers[i], path, SQLITE_OPEN_READONLY, err);
+        if (rc == PT_OK) {
+            rc = conn_exec(&store->readers[i],
+                           "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456", err);
+        }
         if (rc != PT_OK) {
             return rc;
         }
@@ -397,6 +486,8 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     pthread_mutex_init(&store->queue_mu, NULL);
+    pthread_mutex_init(&store->ckpt_mu, NULL);
+    pthread_cond_init(&store->ckpt_cv, NULL);
     pthread_cond_init(&store->queue_cv, NULL);
     pthread_cond_init(&store->done_cv, NULL);
     pthread_mutex_init(&store->read_mu, NULL);
@@ -407,7 +498,10 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     rc = conn_open(&store->writer, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
     if (rc == PT_OK) {
         rc = conn_exec(&store->writer,
-                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON",
+                       "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                       "PRAGMA cache_size=-65536; PRAGMA mmap_size=268435456;"
+                       "PRAGMA temp_store=MEMORY; PRAGMA journal_size_limit=67108864;"
+                       "PRAGMA wal_autocheckpoint=0",
                        err);
     }
     if (rc == PT_OK) {
@@ -415,6 +509,9 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     }
     if (rc == PT_OK) {
         rc = store_open_readers(store, path, read_conns, err);
+    }
+    if (rc == PT_OK) {
+        rc = checkpointer_start(store, path, err);
     }
     if (rc == PT_OK) {
         if (pthread_create(&store->writer_thread, NULL, writer_main, store) != 0) {
@@ -446,6 +543,7 @@ void pt_store_close(struct pt_store *store)
         (void)pthread_join(store->writer_thread, NULL); /* Cannot fail for a joinable thread. */
         store->writer_started = false;
     }
+    checkpointer_stop(store);
     for (i = 0; i < store->reader_count; i++) {
         pt_assert(!store->reader_busy[i]);
         conn_close(&store->readers[i]);
@@ -455,6 +553,8 @@ void pt_store_close(struct pt_store *store)
     pt_free(store->reader_busy);
     pt_free(store->reader_txns);
     pthread_mutex_destroy(&store->queue_mu);
+    pthread_mutex_destroy(&store->ckpt_mu);
+    pthread_cond_destroy(&store->ckpt_cv);
     pthread_cond_destroy(&store->queue_cv);
     pthread_cond_destroy(&store->done_cv);
     pthread_mutex_destroy(&store->read_mu);
@@ -552,6 +652,12 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&store->queue_mu);
         writer_run_batch(store, batch);
+        if (store->writer_ckpt_due) {
+            /* Passive: never waits for readers; a busy result is retried after the next batch. */
+            (void)sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                            NULL);
+            store->writer_ckpt_due = false;
+        }
         pthread_mutex_lock(&store->queue_mu);
         for (cmd = batch; cmd != NULL;) {
             struct write_cmd *next = cmd->next;
