@@ -103,6 +103,7 @@ static const char migration_3a[] =
     "  key_id TEXT,"
     "  created_at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX entries_reference ON entries (program_id, reference);"
     "CREATE TABLE postings ("
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
     "  program_id TEXT NOT NULL,"

@@ -792,19 +792,19 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
 static const char *const audit_checks[] = {
     "SELECT 'entry ' || entry_id || ' of program ' || program_id || ' sums to ' || sum(points) "
     "FROM postings GROUP BY program_id, entry_id HAVING sum(points) <> 0 LIMIT 1",
-    "SELECT 'entry ' || e.id || ' has fewer than two postings' FROM entries e "
-    "WHERE (SELECT count(*) FROM postings p WHERE p.program_id = e.program_id "
-    "AND p.entry_id = e.id) < 2 LIMIT 1",
+    "SELECT 'entry ' || e.id || ' has fewer than two postings' FROM entries e LEFT JOIN "
+    "(SELECT program_id, entry_id, count(*) AS n FROM postings GROUP BY program_id, entry_id) p "
+    "ON p.program_id = e.program_id AND p.entry_id = e.id WHERE coalesce(p.n, 0) < 2 LIMIT 1",
     "SELECT 'account ' || a.id || ' of program ' || a.program_id || ' holds ' || a.balance || "
-    "' but its postings sum to ' || coalesce((SELECT sum(points) FROM postings p "
-    "WHERE p.program_id = a.program_id AND p.account_id = a.id), 0) FROM accounts a "
-    "WHERE a.balance <> coalesce((SELECT sum(points) FROM postings p "
-    "WHERE p.program_id = a.program_id AND p.account_id = a.id), 0) LIMIT 1",
+    "' but its postings sum to ' || coalesce(p.s, 0) FROM accounts a LEFT JOIN "
+    "(SELECT program_id, account_id, sum(points) AS s FROM postings "
+    "GROUP BY program_id, account_id) p ON p.program_id = a.program_id AND p.account_id = a.id "
+    "WHERE a.balance <> coalesce(p.s, 0) LIMIT 1",
     "SELECT 'member ' || a.id || ': balance ' || a.balance || ' is not open lots ' || "
-    "coalesce((SELECT sum(points_remaining) FROM lots l WHERE l.program_id = a.program_id "
-    "AND l.member_id = a.id), 0) || ' less owed ' || a.owed FROM accounts a "
-    "WHERE a.member_id IS NOT NULL AND a.balance <> coalesce((SELECT sum(points_remaining) "
-    "FROM lots l WHERE l.program_id = a.program_id AND l.member_id = a.id), 0) - a.owed LIMIT 1",
+    "coalesce(l.s, 0) || ' less owed ' || a.owed FROM accounts a LEFT JOIN "
+    "(SELECT program_id, member_id, sum(points_remaining) AS s FROM lots "
+    "GROUP BY program_id, member_id) l ON l.program_id = a.program_id AND l.member_id = a.id "
+    "WHERE a.member_id IS NOT NULL AND a.balance <> coalesce(l.s, 0) - a.owed LIMIT 1",
     "SELECT 'lot ' || id || ' has ' || points_remaining || ' of ' || points_earned || ' points' "
     "FROM lots WHERE points_remaining < 0 OR points_remaining > points_earned LIMIT 1",
     "SELECT 'account ' || id || ' owes ' || owed FROM accounts WHERE owed < 0 LIMIT 1",
@@ -812,16 +812,13 @@ static const char *const audit_checks[] = {
     "FROM postings GROUP BY program_id HAVING sum(points) <> 0 LIMIT 1",
     "SELECT 'idempotency key ' || key || ' points at ' || ref_id || ', which does not exist' "
     "FROM idempotency_keys k WHERE k.ref_id IS NOT NULL "
-    "AND NOT EXISTS (SELECT 1 FROM members x WHERE x.program_id = k.program_id AND x.id = "
-    "k.ref_id) "
-    "AND NOT EXISTS (SELECT 1 FROM api_keys x WHERE x.program_id = k.program_id AND x.id = "
-    "k.ref_id) "
-    "AND NOT EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id AND x.id = "
-    "k.ref_id) "
-    "AND NOT EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id AND x.id = "
-    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM members x WHERE x.program_id = k.program_id AND x.id = k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM api_keys x WHERE x.program_id = k.program_id AND x.id = k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id AND x.id = k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id AND x.id = k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "
-    "AND (e.id = k.ref_id OR e.reference = k.ref_id)) LIMIT 1",
+    "AND e.reference = k.ref_id) LIMIT 1",
     "SELECT 'purchase ' || id || ' earned ' || points_earned || ' points but has no entry' "
     "FROM purchases p WHERE points_earned > 0 AND NOT EXISTS (SELECT 1 FROM entries e "
     "WHERE e.program_id = p.program_id AND e.id = p.entry_id AND e.reference = p.id) LIMIT 1",
@@ -830,10 +827,11 @@ static const char *const audit_checks[] = {
     "WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
     "SELECT 'redemption ' || id || ' has no entry' FROM redemptions r WHERE NOT EXISTS "
     "(SELECT 1 FROM entries e WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
-    "SELECT 'redemption ' || r.id || ' took ' || coalesce(sum(l.points), 0) || ' of ' || "
-    "r.points || ' points from its lots' FROM redemptions r LEFT JOIN redemption_lots l "
-    "ON l.program_id = r.program_id AND l.redemption_id = r.id GROUP BY r.program_id, r.id "
-    "HAVING coalesce(sum(l.points), 0) <> r.points LIMIT 1",
+    "SELECT 'redemption ' || r.id || ' took ' || coalesce(l.s, 0) || ' of ' || r.points || "
+    "' points from its lots' FROM redemptions r LEFT JOIN (SELECT program_id, redemption_id, "
+    "sum(points) AS s FROM redemption_lots GROUP BY program_id, redemption_id) l "
+    "ON l.program_id = r.program_id AND l.redemption_id = r.id "
+    "WHERE coalesce(l.s, 0) <> r.points LIMIT 1",
     NULL,
 };
 
