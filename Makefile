@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The front door. `make run` and `make check` each set up everything they need.
-.PHONY: all deps build run check unit api format format-check check-src crash-test bench clean
+.PHONY: all deps build run check unit api format format-check check-src crash-test bench fuzz clean
 
 all: build
 
@@ -35,6 +35,20 @@ bench: build
 	@scripts/install-deps bench
 	@/usr/bin/python3 bench/run_bench.py
 
+# libFuzzer on every request decoder for FUZZ_SECONDS each (default 60); new findings join
+# fuzz/corpus/<target>/ (-merge=1 keeps the corpus small).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps fuzz
+	@cmake --preset fuzz -S . >/dev/null
+	@cmake --build build-fuzz -j2
+	@for t in member purchase return; do \
+	    mkdir -p build-fuzz/corpus-$$t; \
+	    build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build-fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | tail -n 3 || exit 1; \
+	    build-fuzz/fuzz_$$t -merge=1 fuzz/corpus/$$t build-fuzz/corpus-$$t >/dev/null 2>&1; \
+	done
+
 format:
 	@clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c' 'tests/*.h')
 
@@ -45,4 +59,4 @@ check-src:
 	@scripts/check_src.sh
 
 clean:
-	rm -rf build build-asan build-dev
+	rm -rf build build-asan build-dev build-fuzz

@@ -179,122 +179,6 @@ static bool idem_setup(struct pt_http_ctx *ctx, struct pt_idem *idem, pt_encode_
 
 /* ---- Purchases and returns ---- */
 
-static enum pt_rc parse_items(json_t *arr, bool for_return, struct pt_arena *arena,
-                              struct pt_purchase_item **out, unsigned *count, struct pt_err *err)
-{
-    static const char *const fields[] = {"sku", "name", "category", "quantity", "unit_price", NULL};
-    static const char *const return_fields[] = {"sku", "quantity", NULL};
-    size_t i;
-    enum pt_rc rc = PT_OK;
-    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
-        json_array_size(arr) > PT_PURCHASE_ITEMS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "items", "items must be an array of 1 to %d items",
-                          PT_PURCHASE_ITEMS_MAX);
-    }
-    *count = (unsigned)json_array_size(arr);
-    *out = pt_arena_alloc(arena, *count * sizeof(**out));
-    if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    memset(*out, 0, *count * sizeof(**out));
-    for (i = 0; rc == PT_OK && i < *count; i++) {
-        json_t *item = json_array_get(arr, i);
-        struct pt_purchase_item *it = &(*out)[i];
-        char field[48];
-        if (!json_is_object(item)) {
-            (void)snprintf(field, sizeof(field), "items.%zu", i);
-            rc = pt_err_set(err, PT_EINVAL, field, "%s must be an object", field);
-            break;
-        }
-        rc = pt_json_check_fields(item, for_return ? return_fields : fields, err);
-        if (rc == PT_OK) {
-            rc = pt_json_get_string(item, "sku", true, arena, &it->sku, err);
-        }
-        if (rc == PT_OK && !for_return) {
-            rc = pt_json_get_string(item, "name", false, arena, &it->name, err);
-        }
-        if (rc == PT_OK && !for_return) {
-            rc = pt_json_get_string(item, "category", false, arena, &it->category, err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_get_int(item, "quantity", "quantity", true, 1, 1000000, &it->quantity,
-                                 NULL, err);
-        }
-        if (rc == PT_OK && !for_return) {
-            rc = pt_json_get_int(item, "unit_price", "unit_price", true, 0, PT_AMOUNT_MAX,
-                                 &it->unit_price, NULL, err);
-        }
-        if (rc == PT_OK && (strlen(it->sku) == 0 || strlen(it->sku) > PT_EXTERNAL_ID_BYTES_MAX)) {
-            rc = pt_err_set(err, PT_EINVAL, "sku", "sku must be 1 to %d bytes",
-                            PT_EXTERNAL_ID_BYTES_MAX);
-        }
-        if (rc != PT_OK && err->field[0] != '\0' && strncmp(err->field, "items.", 6) != 0) {
-            (void)snprintf(field, sizeof(field), "items.%zu.%.30s", i, err->field);
-            memcpy(err->field, field,
-                   sizeof(field) < sizeof(err->field) ? sizeof(field) : sizeof(err->field));
-            err->field[sizeof(err->field) - 1] = '\0';
-        }
-    }
-    return rc;
-}
-
-static enum pt_rc parse_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
-                                 struct pt_err *err)
-{
-    static const char *const fields[] = {"external_id", "member_id", "occurred_at",
-                                         "currency",    "amount",    "items",
-                                         "channel",     "location",  NULL};
-    const char *occurred = NULL;
-    const char *currency = NULL;
-    const char *member_id = NULL;
-    json_t *items = json_object_get(body, "items");
-    enum pt_rc rc = pt_json_check_fields(body, fields, err);
-    memset(p, 0, sizeof(*p));
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "external_id", true, arena, &p->external_id, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_validate_external_id(p->external_id, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "member_id", true, arena, &member_id, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "occurred_at", false, arena, &occurred, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "currency", true, arena, &currency, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "amount", "amount", true, 0, PT_AMOUNT_MAX, &p->amount, NULL,
-                             err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "channel", false, arena, &p->channel, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "location", false, arena, &p->location, err);
-    }
-    if (rc == PT_OK && items != NULL && !json_is_null(items)) {
-        rc = parse_items(items, false, arena, &p->items, &p->item_count, err);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (strlen(member_id) >= sizeof(p->member_id) || strlen(currency) >= sizeof(p->currency)) {
-        return pt_err_set(err, PT_EINVAL, strlen(currency) >= 4 ? "currency" : "member_id",
-                          "%s is malformed", strlen(currency) >= 4 ? "currency" : "member_id");
-    }
-    (void)snprintf(p->member_id, sizeof(p->member_id), "%s", member_id);
-    (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
-    p->occurred_at_ms = -1;
-    if (occurred != NULL && !pt_time_parse_rfc3339(occurred, &p->occurred_at_ms)) {
-        return pt_err_set(err, PT_EINVAL, "occurred_at",
-                          "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
-    }
-    return PT_OK;
-}
-
 void pt_h_purchase_create(struct pt_http_ctx *ctx)
 {
     struct pt_purchase p;
@@ -307,7 +191,7 @@ void pt_h_purchase_create(struct pt_http_ctx *ctx)
     if (body == NULL) {
         return;
     }
-    rc = parse_purchase(body, &ctx->arena, &p, &err);
+    rc = pt_decode_purchase(body, &ctx->arena, &p, &err);
     json_decref(body);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
@@ -329,38 +213,17 @@ void pt_h_purchase_create(struct pt_http_ctx *ctx)
 
 void pt_h_return_create(struct pt_http_ctx *ctx)
 {
-    static const char *const fields[] = {"external_id", "amount", "items", NULL};
     struct pt_return_request req;
     struct pt_return_result result;
     struct pt_idem idem;
     struct pt_err err;
-    bool has_amount = false;
-    json_t *items;
     json_t *body = pt_http_body_object(ctx);
     enum pt_rc rc;
     pt_err_clear(&err);
-    memset(&req, 0, sizeof(req));
     if (body == NULL) {
         return;
     }
-    items = json_object_get(body, "items");
-    rc = pt_json_check_fields(body, fields, &err);
-    if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "external_id", true, &ctx->arena, &req.external_id, &err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_validate_external_id(req.external_id, &err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "amount", "amount", false, 1, PT_AMOUNT_MAX, &req.amount,
-                             &has_amount, &err);
-    }
-    if (rc == PT_OK && (items == NULL || json_is_null(items)) == !has_amount) {
-        rc = pt_err_set(&err, PT_EINVAL, "amount", "give either amount or items");
-    }
-    if (rc == PT_OK && !has_amount) {
-        rc = parse_items(items, true, &ctx->arena, &req.items, &req.item_count, &err);
-    }
+    rc = pt_decode_return(body, &ctx->arena, &req, &err);
     json_decref(body);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

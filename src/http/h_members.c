@@ -11,14 +11,6 @@
 
 #include <string.h>
 
-/* Fields a client may set at enrollment; PATCH may set these and status. */
-static const char *const settable_fields[] = {
-    "external_id", "email", "phone",   "first_name", "last_name", "birth_date", "gender",
-    "locale",      "city",  "country", "attributes", "consents",  "status",     NULL};
-/* Fields only the server sets; naming one in a request is an error that says so. */
-static const char *const server_fields[] = {"id",          "card_number", "referral_code",
-                                            "enrolled_at", "updated_at",  NULL};
-
 /* ---- Encoding ---- */
 
 /* The member as the API shows it. new */
@@ -73,123 +65,6 @@ static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *
     return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
 
-/* ---- Decoding ---- */
-
-static enum pt_rc read_consents(json_t *obj, struct pt_member *m, struct pt_err *err)
-{
-    static const char *const fields[] = {"email", "sms", "push", NULL};
-    json_t *v = json_object_get(obj, "consents");
-    bool *slots[] = {&m->consent_email, &m->consent_sms, &m->consent_push};
-    size_t i;
-    m->consent_email = false;
-    m->consent_sms = false;
-    m->consent_push = false;
-    if (v == NULL || json_is_null(v)) {
-        return PT_OK;
-    }
-    if (!json_is_object(v)) {
-        return pt_err_set(err, PT_EINVAL, "consents",
-                          "consents must be an object like {\"email\": true}");
-    }
-    if (pt_json_check_fields(v, fields, err) != PT_OK) {
-        char field[64];
-        memcpy(field, err->field, sizeof(field));
-        (void)snprintf(err->field, sizeof(err->field), "consents.%.40s", field);
-        return err->rc;
-    }
-    for (i = 0; fields[i] != NULL; i++) {
-        json_t *b = json_object_get(v, fields[i]);
-        if (b == NULL || json_is_null(b)) {
-            continue;
-        }
-        if (!json_is_boolean(b)) {
-            char field[32];
-            (void)snprintf(field, sizeof(field), "consents.%s", fields[i]);
-            return pt_err_set(err, PT_EINVAL, field, "%s must be true or false", field);
-        }
-        *slots[i] = json_is_true(b);
-    }
-    return PT_OK;
-}
-
-static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt_member *m,
-                                  struct pt_err *err)
-{
-    json_t *v = json_object_get(obj, "attributes");
-    char *text;
-    m->attributes_json = "{}";
-    if (v == NULL || json_is_null(v)) {
-        return PT_OK;
-    }
-    if (!json_is_object(v)) {
-        return pt_err_set(err, PT_EINVAL, "attributes", "attributes must be a JSON object");
-    }
-    text = json_dumps(v, JSON_COMPACT);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    m->attributes_json = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    if (m->attributes_json == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    return PT_OK;
-}
-
-/* Reads the client-settable fields of obj into m (strings in the arena). */
-static enum pt_rc member_from_json(json_t *obj, bool allow_status, struct pt_arena *arena,
-                                   struct pt_member *m, struct pt_err *err)
-{
-    struct {
-        const char *name;
-        const char **slot;
-    } strings[] = {
-        {"external_id", &m->external_id},
-        {"email", &m->email},
-        {"phone", &m->phone},
-        {"first_name", &m->first_name},
-        {"last_name", &m->last_name},
-        {"birth_date", &m->birth_date},
-        {"gender", &m->gender},
-        {"locale", &m->locale},
-        {"city", &m->city},
-        {"country", &m->country},
-    };
-    const char *status = NULL;
-    enum pt_rc rc = PT_OK;
-    size_t i;
-    for (i = 0; server_fields[i] != NULL; i++) {
-        if (json_object_get(obj, server_fields[i]) != NULL) {
-            return pt_err_set(err, PT_EINVAL, server_fields[i], "%s is set by the server",
-                              server_fields[i]);
-        }
-    }
-    if (!allow_status && json_object_get(obj, "status") != NULL) {
-        return pt_err_set(err, PT_EINVAL, "status",
-                          "status is set by the server at enrollment; change it with PATCH");
-    }
-    rc = pt_json_check_fields(obj, settable_fields, err);
-    for (i = 0; rc == PT_OK && i < sizeof(strings) / sizeof(strings[0]); i++) {
-        rc = pt_json_get_string(obj, strings[i].name, false, arena, strings[i].slot, err);
-    }
-    if (rc == PT_OK) {
-        rc = read_attributes(obj, arena, m, err);
-    }
-    if (rc == PT_OK) {
-        rc = read_consents(obj, m, err);
-    }
-    if (rc == PT_OK && allow_status) {
-        rc = pt_json_get_string(obj, "status", false, arena, &status, err);
-    }
-    if (rc == PT_OK && status != NULL) {
-        rc = pt_member_status_parse(status, &m->status, err);
-    }
-    if (rc == PT_OK && m->email != NULL) {
-        pt_email_normalize((char *)(uintptr_t)m->email); /* An arena copy: ours to change. */
-    }
-    return rc;
-}
-
 /* ---- Handlers ---- */
 
 void pt_h_member_create(struct pt_http_ctx *ctx)
@@ -204,7 +79,7 @@ void pt_h_member_create(struct pt_http_ctx *ctx)
     if (body == NULL) {
         return;
     }
-    rc = member_from_json(body, false, &ctx->arena, &m, &err);
+    rc = pt_decode_member(body, false, &ctx->arena, &m, &err);
     json_decref(body);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
@@ -247,8 +122,8 @@ static json_t *member_settable_json(const struct pt_member *m)
     if (all == NULL) {
         return NULL;
     }
-    for (i = 0; server_fields[i] != NULL; i++) {
-        (void)json_object_del(all, server_fields[i]);
+    for (i = 0; pt_member_server_fields[i] != NULL; i++) {
+        (void)json_object_del(all, pt_member_server_fields[i]);
     }
     /* Absent fields are null in the view; a merge patch would keep them, so drop them. */
     {
@@ -281,7 +156,7 @@ static enum pt_rc member_patch_once(struct pt_http_ctx *ctx, json_t *patch, stru
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     *m = current;
-    rc = member_from_json(doc, true, &ctx->arena, m, err);
+    rc = pt_decode_member(doc, true, &ctx->arena, m, err);
     json_decref(doc);
     if (rc != PT_OK) {
         return rc;
@@ -301,14 +176,14 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
     if (patch == NULL) {
         return;
     }
-    for (i = 0; server_fields[i] != NULL; i++) {
-        if (json_object_get(patch, server_fields[i]) != NULL) {
-            rc = pt_err_set(&err, PT_EINVAL, server_fields[i], "%s is set by the server",
-                            server_fields[i]);
+    for (i = 0; pt_member_server_fields[i] != NULL; i++) {
+        if (json_object_get(patch, pt_member_server_fields[i]) != NULL) {
+            rc = pt_err_set(&err, PT_EINVAL, pt_member_server_fields[i], "%s is set by the server",
+                            pt_member_server_fields[i]);
         }
     }
     if (rc == PT_OK) {
-        rc = pt_json_check_fields(patch, settable_fields, &err);
+        rc = pt_json_check_fields(patch, pt_member_settable_fields, &err);
     }
     if (rc == PT_OK && json_is_null(json_object_get(patch, "status"))) {
         rc = pt_err_set(&err, PT_EINVAL, "status",

@@ -116,6 +116,25 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
 /* Answers a replayed idempotent request with the stored status and body. */
 void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem);
 
+/* ---- Request decoders (decode.c): JSON body -> plain C request ---- */
+
+/* Fields of a member a client may set (PATCH also status), and those only the server sets. */
+extern const char *const pt_member_settable_fields[];
+extern const char *const pt_member_server_fields[];
+
+/* Parses body bytes as a JSON object (duplicates refused, depth bounded). PT_EINVAL with code
+ * "malformed_json" (message gives the byte offset) or a validation message. OUT: new json. */
+enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt_err *err);
+/* A member's settable fields (and status when allow_status) into m; strings in the arena. */
+enum pt_rc pt_decode_member(json_t *obj, bool allow_status, struct pt_arena *arena,
+                            struct pt_member *m, struct pt_err *err);
+/* A purchase (POST /v1/transactions); occurred_at_ms is -1 when absent. */
+enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
+                              struct pt_err *err);
+/* A return (POST /v1/transactions/{id}/returns): amount or items. */
+enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
+                            struct pt_err *err);
+
 /* ---- JSON merge patch (merge_patch.c) ---- */
 
 /*

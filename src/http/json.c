@@ -12,30 +12,11 @@
 
 json_t *pt_http_body_object(struct pt_http_ctx *ctx)
 {
-    json_error_t jerr;
-    json_t *root;
-    char msg[200];
-    if (ctx->body.len == 0) {
-        pt_http_reply_error(ctx, 400, "malformed_json", NULL,
-                            "the body is empty; send a JSON object");
-        return NULL;
-    }
-    root = json_loadb(ctx->body.ptr, ctx->body.len, JSON_REJECT_DUPLICATES, &jerr);
-    if (root == NULL) {
-        (void)snprintf(msg, sizeof(msg), "the body is not valid JSON at byte %d: %s", jerr.position,
-                       jerr.text);
-        pt_http_reply_error(ctx, 400, "malformed_json", NULL, msg);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        json_decref(root);
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "the body must be a JSON object");
-        return NULL;
-    }
-    if (!pt_json_depth_ok(root, PT_JSON_DEPTH_MAX)) {
-        json_decref(root);
-        (void)snprintf(msg, sizeof(msg), "the body nests deeper than %d levels", PT_JSON_DEPTH_MAX);
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, msg);
+    struct pt_err err;
+    json_t *root = NULL;
+    pt_err_clear(&err);
+    if (pt_decode_body(ctx->body.ptr, ctx->body.len, &root, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
         return NULL;
     }
     return root;

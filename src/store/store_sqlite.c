@@ -453,7 +453,7 @@ static enum pt_rc store_open_readers(struct pt_store *store, const char *path, u
         enum pt_rc rc = conn_open(&store->readers[i], path, SQLITE_OPEN_READONLY, err);
         if (rc == PT_OK) {
             rc = conn_exec(&store->readers[i],
-                           "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456", err);
+                           "PRAGMA cache_size=-2048; PRAGMA mmap_size=268435456", err);
         }
         if (rc != PT_OK) {
             return rc;

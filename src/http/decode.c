@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Request decoders: a parsed JSON body into the plain C request the service takes. Strict: an
+ * unknown field, a wrong type, a real where an integer belongs, a NUL inside a string, or a
+ * value out of its limit is PT_EINVAL naming the field. Values are validated by core later;
+ * these functions check shape. Each is also a fuzz target (fuzz/).
+ */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/clock.h"
+#include "core/member.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt_err *err)
+{
+    json_error_t jerr;
+    json_t *root;
+    *out = NULL;
+    if (len == 0) {
+        (void)pt_err_set(err, PT_EINVAL, NULL, "the body is empty; send a JSON object");
+        return pt_err_code(err, "malformed_json");
+    }
+    root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (root == NULL) {
+        (void)pt_err_set(err, PT_EINVAL, NULL, "the body is not valid JSON at byte %d: %s",
+                         jerr.position, jerr.text);
+        return pt_err_code(err, "malformed_json");
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return pt_err_set(err, PT_EINVAL, NULL, "the body must be a JSON object");
+    }
+    if (!pt_json_depth_ok(root, PT_JSON_DEPTH_MAX)) {
+        json_decref(root);
+        return pt_err_set(err, PT_EINVAL, NULL, "the body nests deeper than %d levels",
+                          PT_JSON_DEPTH_MAX);
+    }
+    *out = root;
+    return PT_OK;
+}
+
+/* ---- Members ---- */
+
+/* Fields a client may set at enrollment; PATCH may set these and status. */
+const char *const pt_member_settable_fields[] = {
+    "external_id", "email", "phone",   "first_name", "last_name", "birth_date", "gender",
+    "locale",      "city",  "country", "attributes", "consents",  "status",     NULL};
+/* Fields only the server sets; naming one in a request is an error that says so. */
+const char *const pt_member_server_fields[] = {"id",          "card_number", "referral_code",
+                                               "enrolled_at", "updated_at",  NULL};
+
+static enum pt_rc read_consents(json_t *obj, struct pt_member *m, struct pt_err *err)
+{
+    static const char *const fields[] = {"email", "sms", "push", NULL};
+    json_t *v = json_object_get(obj, "consents");
+    bool *slots[] = {&m->consent_email, &m->consent_sms, &m->consent_push};
+    size_t i;
+    m->consent_email = false;
+    m->consent_sms = false;
+    m->consent_push = false;
+    if (v == NULL || json_is_null(v)) {
+        return PT_OK;
+    }
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "consents",
+                          "consents must be an object like {\"email\": true}");
+    }
+    if (pt_json_check_fields(v, fields, err) != PT_OK) {
+        char field[64];
+        memcpy(field, err->field, sizeof(field));
+        (void)snprintf(err->field, sizeof(err->field), "consents.%.40s", field);
+        return err->rc;
+    }
+    for (i = 0; fields[i] != NULL; i++) {
+        json_t *b = json_object_get(v, fields[i]);
+        if (b == NULL || json_is_null(b)) {
+            continue;
+        }
+        if (!json_is_boolean(b)) {
+            char field[32];
+            (void)snprintf(field, sizeof(field), "consents.%s", fields[i]);
+            return pt_err_set(err, PT_EINVAL, field, "%s must be true or false", field);
+        }
+        *slots[i] = json_is_true(b);
+    }
+    return PT_OK;
+}
+
+static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt_member *m,
+                                  struct pt_err *err)
+{
+    json_t *v = json_object_get(obj, "attributes");
+    char *text;
+    m->attributes_json = "{}";
+    if (v == NULL || json_is_null(v)) {
+        return PT_OK;
+    }
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "attributes", "attributes must be a JSON object");
+    }
+    text = json_dumps(v, JSON_COMPACT);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    m->attributes_json = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    if (m->attributes_json == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    return PT_OK;
+}
+
+/* Reads the client-settable fields of obj into m (strings in the arena). */
+enum pt_rc pt_decode_member(json_t *obj, bool allow_status, struct pt_arena *arena,
+                            struct pt_member *m, struct pt_err *err)
+{
+    struct {
+        const char *name;
+        const char **slot;
+    } strings[] = {
+        {"external_id", &m->external_id},
+        {"email", &m->email},
+        {"phone", &m->phone},
+        {"first_name", &m->first_name},
+        {"last_name", &m->last_name},
+        {"birth_date", &m->birth_date},
+        {"gender", &m->gender},
+        {"locale", &m->locale},
+        {"city", &m->city},
+        {"country", &m->country},
+    };
+    const char *status = NULL;
+    enum pt_rc rc = PT_OK;
+    size_t i;
+    for (i = 0; pt_member_server_fields[i] != NULL; i++) {
+        if (json_object_get(obj, pt_member_server_fields[i]) != NULL) {
+            return pt_err_set(err, PT_EINVAL, pt_member_server_fields[i], "%s is set by the server",
+                              pt_member_server_fields[i]);
+        }
+    }
+    if (!allow_status && json_object_get(obj, "status") != NULL) {
+        return pt_err_set(err, PT_EINVAL, "status",
+                          "status is set by the server at enrollment; change it with PATCH");
+    }
+    rc = pt_json_check_fields(obj, pt_member_settable_fields, err);
+    for (i = 0; rc == PT_OK && i < sizeof(strings) / sizeof(strings[0]); i++) {
+        rc = pt_json_get_string(obj, strings[i].name, false, arena, strings[i].slot, err);
+    }
+    if (rc == PT_OK) {
+        rc = read_attributes(obj, arena, m, err);
+    }
+    if (rc == PT_OK) {
+        rc = read_consents(obj, m, err);
+    }
+    if (rc == PT_OK && allow_status) {
+        rc = pt_json_get_string(obj, "status", false, arena, &status, err);
+    }
+    if (rc == PT_OK && status != NULL) {
+        rc = pt_member_status_parse(status, &m->status, err);
+    }
+    if (rc == PT_OK && m->email != NULL) {
+        pt_email_normalize((char *)(uintptr_t)m->email); /* An arena copy: ours to change. */
+    }
+    return rc;
+}
+
+/* ---- Purchases and returns ---- */
+
+static enum pt_rc parse_items(json_t *arr, bool for_return, struct pt_arena *arena,
+                              struct pt_purchase_item **out, unsigned *count, struct pt_err *err)
+{
+    static const char *const fields[] = {"sku", "name", "category", "quantity", "unit_price", NULL};
+    static const char *const return_fields[] = {"sku", "quantity", NULL};
+    size_t i;
+    enum pt_rc rc = PT_OK;
+    if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+        json_array_size(arr) > PT_PURCHASE_ITEMS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "items", "items must be an array of 1 to %d items",
+                          PT_PURCHASE_ITEMS_MAX);
+    }
+    *count = (unsigned)json_array_size(arr);
+    *out = pt_arena_alloc(arena, *count * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    memset(*out, 0, *count * sizeof(**out));
+    for (i = 0; rc == PT_OK && i < *count; i++) {
+        json_t *item = json_array_get(arr, i);
+        struct pt_purchase_item *it = &(*out)[i];
+        char field[48];
+        if (!json_is_object(item)) {
+            (void)snprintf(field, sizeof(field), "items.%zu", i);
+            rc = pt_err_set(err, PT_EINVAL, field, "%s must be an object", field);
+            break;
+        }
+        rc = pt_json_check_fields(item, for_return ? return_fields : fields, err);
+        if (rc == PT_OK) {
+            rc = pt_json_get_string(item, "sku", true, arena, &it->sku, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_string(item, "name", false, arena, &it->name, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_string(item, "category", false, arena, &it->category, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_json_get_int(item, "quantity", "quantity", true, 1, 1000000, &it->quantity,
+                                 NULL, err);
+        }
+        if (rc == PT_OK && !for_return) {
+            rc = pt_json_get_int(item, "unit_price", "unit_price", true, 0, PT_AMOUNT_MAX,
+                                 &it->unit_price, NULL, err);
+        }
+        if (rc == PT_OK && (strlen(it->sku) == 0 || strlen(it->sku) > PT_EXTERNAL_ID_BYTES_MAX)) {
+            rc = pt_err_set(err, PT_EINVAL, "sku", "sku must be 1 to %d bytes",
+                            PT_EXTERNAL_ID_BYTES_MAX);
+        }
+        if (rc != PT_OK && err->field[0] != '\0' && strncmp(err->field, "items.", 6) != 0) {
+            (void)snprintf(field, sizeof(field), "items.%zu.%.30s", i, err->field);
+            memcpy(err->field, field,
+                   sizeof(field) < sizeof(err->field) ? sizeof(field) : sizeof(err->field));
+            err->field[sizeof(err->field) - 1] = '\0';
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
+                              struct pt_err *err)
+{
+    static const char *const fields[] = {"external_id", "member_id", "occurred_at",
+                                         "currency",    "amount",    "items",
+                                         "channel",     "location",  NULL};
+    const char *occurred = NULL;
+    const char *currency = NULL;
+    const char *member_id = NULL;
+    json_t *items = json_object_get(body, "items");
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    memset(p, 0, sizeof(*p));
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "external_id", true, arena, &p->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_validate_external_id(p->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "member_id", true, arena, &member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "occurred_at", false, arena, &occurred, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "currency", true, arena, &currency, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "amount", "amount", true, 0, PT_AMOUNT_MAX, &p->amount, NULL,
+                             err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "channel", false, arena, &p->channel, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "location", false, arena, &p->location, err);
+    }
+    if (rc == PT_OK && items != NULL && !json_is_null(items)) {
+        rc = parse_items(items, false, arena, &p->items, &p->item_count, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strlen(member_id) >= sizeof(p->member_id) || strlen(currency) >= sizeof(p->currency)) {
+        return pt_err_set(err, PT_EINVAL, strlen(currency) >= 4 ? "currency" : "member_id",
+                          "%s is malformed", strlen(currency) >= 4 ? "currency" : "member_id");
+    }
+    (void)snprintf(p->member_id, sizeof(p->member_id), "%s", member_id);
+    (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
+    p->occurred_at_ms = -1;
+    if (occurred != NULL && !pt_time_parse_rfc3339(occurred, &p->occurred_at_ms)) {
+        return pt_err_set(err, PT_EINVAL, "occurred_at",
+                          "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
+                            struct pt_err *err)
+{
+    static const char *const fields[] = {"external_id", "amount", "items", NULL};
+    bool has_amount = false;
+    json_t *items = json_object_get(body, "items");
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    memset(req, 0, sizeof(*req));
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "external_id", true, arena, &req->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_validate_external_id(req->external_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "amount", "amount", false, 1, PT_AMOUNT_MAX, &req->amount,
+                             &has_amount, err);
+    }
+    if (rc == PT_OK && (items == NULL || json_is_null(items)) == !has_amount) {
+        rc = pt_err_set(err, PT_EINVAL, "amount", "give either amount or items");
+    }
+    if (rc == PT_OK && !has_amount) {
+        rc = parse_items(items, true, arena, &req->items, &req->item_count, err);
+    }
+    return rc;
+}
