@@ -16,6 +16,18 @@ import threading
 
 import pytest
 
+try:
+    import resource
+
+    # The hostile-client tests open 1,000 connections: raise the soft limit on open files (the
+    # servers started below inherit it).
+    _soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _want = 8192 if _hard == resource.RLIM_INFINITY else min(8192, _hard)
+    if _soft < _want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (_want, _hard))
+except (ImportError, ValueError, OSError):
+    pass
+
 SOURCE_DIR = os.environ.get(
     "PATRON_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 )
