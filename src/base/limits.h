@@ -37,6 +37,9 @@
 /* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
  * that one batch holds the write lock for a few milliseconds at most. */
 #define PT_WRITE_BATCH_MAX 256
+/* Free bytes the database's filesystem must keep for writes to be accepted: room for a batch,
+ * its WAL frames and a checkpoint, so that SQLite never meets a full disk mid-page. */
+#define PT_STORE_MIN_FREE_BYTES_DEFAULT (64LL * 1024 * 1024)
 /* WAL pages (4 KiB) after which the background checkpoint runs: SQLite's own default. */
 #define PT_WAL_CHECKPOINT_PAGES 1000
 /* WAL pages after which the writer finishes the checkpoint itself so that the WAL can start

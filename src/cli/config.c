@@ -34,6 +34,14 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
         (void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", value);
     } else if (strcmp(key, "threads") == 0) {
         return set_threads(cfg, value, origin, err);
+    } else if (strcmp(key, "min_free_mb") == 0) {
+        char *end = NULL;
+        long long mb = strtoll(value, &end, 10);
+        if (end == value || *end != '\0' || mb < 0 || mb > 1024 * 1024) {
+            return pt_err_set(err, PT_EINVAL, "min_free_mb", "%s: min_free_mb must be 0 to 1048576",
+                              origin);
+        }
+        cfg->min_free_mb = mb;
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -90,8 +98,10 @@ static enum pt_rc load_file(struct pt_config *cfg, const char *path, struct pt_e
 
 static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
 {
-    static const char *const keys[][2] = {
-        {"PATRON_DB", "db"}, {"PATRON_LISTEN", "listen"}, {"PATRON_THREADS", "threads"}};
+    static const char *const keys[][2] = {{"PATRON_DB", "db"},
+                                          {"PATRON_LISTEN", "listen"},
+                                          {"PATRON_THREADS", "threads"},
+                                          {"PATRON_MIN_FREE_MB", "min_free_mb"}};
     size_t i;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = getenv(keys[i][0]);
@@ -120,8 +130,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                              const char **positional, int positional_max, int *positional_count,
                              struct pt_err *err)
 {
-    static const char *const value_flags[] = {"--db",       "--listen",  "--threads", "--name",
-                                              "--currency", "--program", "--role",    "--config"};
+    static const char *const value_flags[] = {"--db",   "--listen",   "--threads",
+                                              "--name", "--currency", "--program",
+                                              "--role", "--config",   "--min-free-mb"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -161,6 +172,11 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             (void)snprintf(cfg->program, sizeof(cfg->program), "%s", argv[i]);
         } else if (strcmp(a, "--role") == 0) {
             (void)snprintf(cfg->role, sizeof(cfg->role), "%s", argv[i]);
+        } else if (strcmp(a, "--min-free-mb") == 0) {
+            enum pt_rc rc = set_key(cfg, "min_free_mb", argv[i], a, err);
+            if (rc != PT_OK) {
+                return rc;
+            }
         } else if (strcmp(a, "--config") != 0) {
             enum pt_rc rc = set_key(cfg, a + 2, argv[i], a, err);
             if (rc != PT_OK) {
@@ -183,6 +199,7 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     (void)snprintf(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
     (void)snprintf(cfg->currency, sizeof(cfg->currency), "USD");
     (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
+    cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
     /* Workers block while the writer commits their batch, so group commit needs many of them
      * in flight: 8 per CPU, at least 16 (measured on 2 cores: 2 threads give ~950 durable
      * purchases/s, 32 give ~2,000/s). */

@@ -23,6 +23,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--db PATH] [--listen HOST:PORT] [--threads N]   serve the HTTP API\n"
+    "        [--min-free-mb N] [--test-clock]\n"
     "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
@@ -32,7 +33,9 @@ static const char usage[] =
     "options: --json prints {\"program_id\": ..., \"api_key\": ...} for init and program create;\n"
     "--config FILE reads `key = value` lines (db, listen, threads).\n"
     "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
-    "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS > config file > defaults.\n";
+    "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
+    "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
+    "config file > defaults.\n";
 
 static int fail(const struct pt_err *err)
 {
@@ -67,6 +70,9 @@ static int create_program(const struct pt_config *cfg, const char *name, bool re
     pt_err_clear(&err);
     rc = pt_service_open(cfg->db, 1, require_empty ? PT_STORE_OPEN_CREATE : PT_STORE_OPEN_EXISTING,
                          &svc, &err);
+    if (rc == PT_OK) {
+        pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
+    }
     if (rc == PT_OK && require_empty) {
         rc = pt_service_require_empty(svc, &err);
     }
@@ -107,6 +113,7 @@ static int cmd_serve(const struct pt_config *cfg)
     if (cfg->test_clock) {
         pt_service_enable_test_clock(svc);
     }
+    pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
     rc = pt_jobs_start(svc, &jobs, &err);
     if (rc != PT_OK) {
         pt_service_close(svc);

@@ -59,6 +59,11 @@ enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err)
     return rc;
 }
 
+void pt_service_set_min_free(struct pt_service *svc, int64_t bytes)
+{
+    pt_store_set_min_free(svc->store, bytes);
+}
+
 void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc)
 {
     svc->enc = *enc;

@@ -67,6 +67,9 @@ PT_MUSTCHECK enum pt_rc pt_service_open(const char *db_path, unsigned read_conns
 /* Closes the store and frees svc. Accepts NULL. */
 void pt_service_close(struct pt_service *svc);
 
+/* Sets the store's free-space margin (see pt_store_set_min_free). */
+void pt_service_set_min_free(struct pt_service *svc, int64_t bytes);
+
 /* Installs the encoders for event payloads (copied). Call before serving. */
 void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc);
 

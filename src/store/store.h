@@ -43,6 +43,11 @@ PT_MUSTCHECK enum pt_rc pt_store_open(const char *path, unsigned read_conns,
                                       enum pt_store_open_mode mode, struct pt_store **out,
                                       struct pt_err *err);
 
+/* Sets the free-space margin: while the database's filesystem has fewer free bytes, every
+ * write fails with PT_ESTORE ("the disk is nearly full") and nothing is written. Reads go on.
+ * Default PT_STORE_MIN_FREE_BYTES_DEFAULT; 0 turns the check off. Call before serving. */
+void pt_store_set_min_free(struct pt_store *store, int64_t bytes);
+
 /* Closes every connection and frees the store. Accepts NULL. No transaction may be open. */
 void pt_store_close(struct pt_store *store);
 

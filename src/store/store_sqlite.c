@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 /* Distinct static statements per connection; the cache is a short array searched linearly. */
 #define PT_STMT_CACHE_MAX 48
@@ -74,9 +75,11 @@ struct pt_store {
     pthread_cond_t ckpt_cv;  /* Signalled by the WAL hook and by close. */
     bool ckpt_wanted;        /* The WAL passed PT_WAL_CHECKPOINT_PAGES since the last one. */
     bool ckpt_stopping;
-    bool writer_ckpt_due;             /* Writer thread only: the WAL passed PT_WAL_RESTART_PAGES. */
-    struct conn *readers;             /* reader_count read-only connections; owned. */
-    bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
+    bool writer_ckpt_due;   /* Writer thread only: the WAL passed PT_WAL_RESTART_PAGES. */
+    char dir[1024];         /* Folder of the database, for the free-space check. */
+    int64_t min_free_bytes; /* Writes are refused while the folder's free space is below it. */
+    struct conn *readers;   /* reader_count read-only connections; owned. */
+    bool *reader_busy;      /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
     unsigned reader_count;
     pthread_mutex_t read_mu; /* Guards reader_busy. */
@@ -494,6 +497,16 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     pthread_cond_init(&store->read_cv, NULL);
     store->write_txn.store = store;
     store->write_txn.conn = &store->writer;
+    store->min_free_bytes = PT_STORE_MIN_FREE_BYTES_DEFAULT;
+    (void)snprintf(store->dir, sizeof(store->dir), "%s", path);
+    if (strrchr(store->dir, '/') != NULL) {
+        *strrchr(store->dir, '/') = '\0';
+    } else {
+        (void)snprintf(store->dir, sizeof(store->dir), ".");
+    }
+    if (store->dir[0] == '\0') {
+        (void)snprintf(store->dir, sizeof(store->dir), "/");
+    }
     store->write_txn.is_write = true;
     rc = conn_open(&store->writer, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
     if (rc == PT_OK) {
@@ -590,6 +603,24 @@ static void writer_run_one(struct pt_store *store, struct write_cmd *cmd)
     cmd->rc = rc;
 }
 
+/* Refuses a batch while the database's filesystem has less than the margin free, so that
+ * writes stop with a clean 503 before SQLite meets a full disk halfway through a page. */
+static enum pt_rc free_space_check(struct pt_store *store, struct pt_err *err)
+{
+    struct statvfs fs;
+    int64_t free_bytes;
+    if (store->min_free_bytes <= 0 || statvfs(store->dir, &fs) != 0) {
+        return PT_OK; /* No margin set, or no answer: SQLite's own SQLITE_FULL still guards. */
+    }
+    free_bytes = (int64_t)fs.f_bavail * (int64_t)fs.f_frsize;
+    if (free_bytes < store->min_free_bytes) {
+        return pt_err_set(err, PT_ESTORE, NULL,
+                          "the disk is nearly full (%lld bytes free); writes are paused",
+                          (long long)free_bytes);
+    }
+    return PT_OK;
+}
+
 /* Applies a batch of commands in one transaction and commits it with one fsync. */
 static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
 {
@@ -597,7 +628,10 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     struct pt_err begin_err;
     enum pt_rc rc;
     pt_err_clear(&begin_err);
-    rc = conn_exec(&store->writer, "BEGIN IMMEDIATE", &begin_err);
+    rc = free_space_check(store, &begin_err);
+    if (rc == PT_OK) {
+        rc = conn_exec(&store->writer, "BEGIN IMMEDIATE", &begin_err);
+    }
     for (cmd = batch; cmd != NULL; cmd = cmd->next) {
         if (rc != PT_OK) {
             *cmd->err = begin_err;
@@ -1460,4 +1494,10 @@ enum pt_rc pt_q_close(struct pt_q *q)
 bool pt_store_txn_is_write(const struct pt_store_txn *txn)
 {
     return txn->is_write;
+}
+
+void pt_store_set_min_free(struct pt_store *store, int64_t bytes)
+{
+    pt_assert(bytes >= 0);
+    store->min_free_bytes = bytes; /* Set before serving; read by the writer thread. */
 }
