@@ -6,7 +6,9 @@ Baselines: the disk's fsync rate (fsync_rate.c), the HTTP ceiling (`GET /healthz
 and the SQL peer (PostgreSQL 15, a throw-away cluster, the same purchase as plain SQL through
 pgbench with 16 clients, synchronous_commit=on). Then Patron on SQLite (WAL,
 synchronous=FULL) with 100,000 members over 64 keep-alive connections: purchases with 3
-items, balance reads, and a 70/20/8/2 mix; the server's peak RSS.
+items, balance reads, and a 70/20/8/2 mix; purchases at half the measured peak from an
+open-loop generator (openloop.c: latency from the due time, so queueing is not hidden); the
+server's peak RSS.
 
 Prints one table and writes bench/results/latest.json. BENCH_SECONDS sets each run's length.
 """
@@ -30,6 +32,9 @@ PATRON = os.path.join(ROOT, "build", "patron")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "100000"))
 CONNECTIONS = 64
+BIG_MEMBERS = int(os.environ.get("BENCH_BIG_MEMBERS", "1000000"))
+BIG_ENTRIES = int(os.environ.get("BENCH_BIG_ENTRIES", "10000000"))
+OPENLOOP_SECONDS = int(os.environ.get("BENCH_OPENLOOP_SECONDS", "60"))
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
@@ -116,6 +121,33 @@ def wrk(url, script, env, seconds=SECONDS, connections=CONNECTIONS):
     return r
 
 
+def openloop(workdir, port, key, members_file, rate, seconds):
+    exe = os.path.join(workdir, "openloop")
+    run(["cc", "-O2", "-o", exe, os.path.join(HERE, "openloop.c")])
+    out = run([exe, str(port), key, members_file, "%.0f" % rate, str(seconds), "64"])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def big_database(workdir):
+    """Purchases/s on a database already holding BIG_MEMBERS members and BIG_ENTRIES entries."""
+    db = os.path.join(workdir, "big.db")
+    created = json.loads(run([PATRON, "init", "--db", db, "--json"]).stdout)
+    run([sys.executable, os.path.join(HERE, "big_dataset.py"), db, created["program_id"],
+         str(BIG_MEMBERS), str(BIG_ENTRIES)])
+    members_file = os.path.join(workdir, "big_members.txt")
+    with open(members_file, "w") as f:
+        for i in range(1, min(BIG_MEMBERS, 100000) + 1):
+            f.write("mem_%026d\n" % (i * (BIG_MEMBERS // min(BIG_MEMBERS, 100000))))
+    server = Server(db)
+    try:
+        r = wrk("http://127.0.0.1:%d" % server.port, "purchase.lua",
+                {"BENCH_KEY": created["api_key"], "BENCH_MEMBERS": members_file})
+    finally:
+        server.stop()
+    os.remove(db)
+    return r
+
+
 def postgres_peer(workdir):
     """TPS of the purchase as plain SQL on PostgreSQL 15, 16 clients, synchronous_commit=on."""
     bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
@@ -166,6 +198,10 @@ def main():
         try:
             results["healthz"] = wrk(url + "/healthz", "healthz.lua", env)
             results["purchases"] = wrk(url, "purchase.lua", env)
+            rate = results["purchases"]["per_s"] / 2
+            results["openloop"] = openloop(workdir, server.port, created["api_key"], members_file,
+                                           rate, OPENLOOP_SECONDS)
+            results["openloop"]["rate"] = rate
             results["balance_reads"] = wrk(url, "balance.lua", env)
             results["mix"] = wrk(url, "mix.lua", env)
             results["peak_rss_kib"] = server.peak_rss_kib()
@@ -173,6 +209,7 @@ def main():
             server.stop()
         audit = subprocess.run([PATRON, "audit", "--db", db], capture_output=True, text=True)
         results["audit_ok"] = audit.returncode == 0
+        results["big"] = big_database(workdir)
         results["pg_peer_tps"] = postgres_peer(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -201,8 +238,13 @@ def report(r):
          "p99 %.1f ms, non-2xx %d" % (m["p99_us"] / 1e3, m["errors_status"])),
         ("server peak RSS MiB", "%.1f" % (r["peak_rss_kib"] / 1024), ""),
         ("audit after the runs", "ok" if r["audit_ok"] else "FAILED", ""),
-        ("open-loop p99 at 50% of peak", "not measured yet", "needs a rate-limited generator"),
-        ("purchases/s at 1 M members / 10 M entries", "not measured yet", ""),
+        ("open loop at 50%% of peak (%.0f/s): p50 / p99 / max ms" % r["openloop"]["rate"],
+         "%.1f / %.1f / %.1f" % (r["openloop"]["p50_us"] / 1e3, r["openloop"]["p99_us"] / 1e3,
+                                 r["openloop"]["max_us"] / 1e3),
+         "target p99 <= 10 ms, max <= 100 ms; %d errors" % r["openloop"]["errors"]),
+        ("purchases/s at %d members / %d entries" % (BIG_MEMBERS, BIG_ENTRIES),
+         "%.0f" % r["big"]["per_s"],
+         "%.2f x the 100k-member figure (target >= 0.8)" % (r["big"]["per_s"] / p["per_s"])),
     ]
     width = max(len(x[0]) for x in rows)
     print("Patron benchmark, %s, %d s per run, %d members, %d connections"
