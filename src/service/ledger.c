@@ -245,6 +245,26 @@ static enum pt_rc credit_lot(struct pt_store_txn *txn, const char *program_id,
 
 /* ---- Purchases ---- */
 
+/* Without an Idempotency-Key header, the receipt number (external_id) is the request's natural
+ * idempotency key, namespaced by kind ("purchase:R-1001"). */
+static enum pt_rc natural_key(struct pt_idem *idem, const char *kind, const char *external_id,
+                              struct pt_arena *arena, struct pt_err *err)
+{
+    size_t n;
+    char *key;
+    if (idem->key != NULL) {
+        return PT_OK;
+    }
+    n = strlen(kind) + strlen(external_id) + 1;
+    key = pt_arena_alloc(arena, n);
+    if (key == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)snprintf(key, n, "%s%s", kind, external_id);
+    idem->key = key;
+    return PT_OK;
+}
+
 static bool category_excluded(const char *excluded, const char *category)
 {
     size_t n;
@@ -398,19 +418,11 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
                                struct pt_err *err)
 {
     struct purchase_ctx ctx = {svc, who, p, idem, arena, out, pt_svc_now_ms(svc)};
-    char *key;
     pt_assert(idem != NULL);
     pt_assert(p->external_id != NULL);
     memset(out, 0, sizeof(*out));
-    if (idem->key == NULL) {
-        /* The receipt number is the purchase's natural idempotency key. */
-        size_t n = strlen(p->external_id) + sizeof("purchase:");
-        key = pt_arena_alloc(arena, n);
-        if (key == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        (void)snprintf(key, n, "purchase:%s", p->external_id);
-        idem->key = key;
+    if (natural_key(idem, "purchase:", p->external_id, arena, err) != PT_OK) {
+        return err->rc;
     }
     return pt_store_write(svc->store, purchase_txn, &ctx, err);
 }
@@ -611,14 +623,8 @@ enum pt_rc pt_service_return(struct pt_service *svc, const struct pt_principal *
     pt_assert(idem != NULL);
     pt_assert(req->external_id != NULL);
     memset(out, 0, sizeof(*out));
-    if (idem->key == NULL) {
-        size_t n = strlen(req->external_id) + sizeof("return:");
-        char *key = pt_arena_alloc(arena, n);
-        if (key == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        (void)snprintf(key, n, "return:%s", req->external_id);
-        idem->key = key;
+    if (natural_key(idem, "return:", req->external_id, arena, err) != PT_OK) {
+        return err->rc;
     }
     return pt_store_write(svc->store, return_txn, &ctx, err);
 }
