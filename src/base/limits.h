@@ -34,6 +34,9 @@
 /* Writes waiting for the writer; beyond it a write is refused at once with 503 (load shedding)
  * rather than queued without bound. Sized for the HTTP connection cap. */
 #define PT_WRITE_QUEUE_MAX 4096
+/* Milliseconds the oldest queued write may have waited before new writes are shed with 503:
+ * past it the writer is behind, and queueing more would only raise everyone's latency. */
+#define PT_WRITE_WAIT_MS_DEFAULT 200
 /* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
  * that one batch holds the write lock for a few milliseconds at most. */
 #define PT_WRITE_BATCH_MAX 256

@@ -42,6 +42,14 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
                               origin);
         }
         cfg->min_free_mb = mb;
+    } else if (strcmp(key, "max_write_wait_ms") == 0) {
+        char *end = NULL;
+        long long ms = strtoll(value, &end, 10);
+        if (end == value || *end != '\0' || ms < 0 || ms > 60000) {
+            return pt_err_set(err, PT_EINVAL, "max_write_wait_ms",
+                              "%s: max_write_wait_ms must be 0 to 60000", origin);
+        }
+        cfg->max_write_wait_ms = ms;
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -101,7 +109,8 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
     static const char *const keys[][2] = {{"PATRON_DB", "db"},
                                           {"PATRON_LISTEN", "listen"},
                                           {"PATRON_THREADS", "threads"},
-                                          {"PATRON_MIN_FREE_MB", "min_free_mb"}};
+                                          {"PATRON_MIN_FREE_MB", "min_free_mb"},
+                                          {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"}};
     size_t i;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = getenv(keys[i][0]);
@@ -130,9 +139,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                              const char **positional, int positional_max, int *positional_count,
                              struct pt_err *err)
 {
-    static const char *const value_flags[] = {"--db",   "--listen",   "--threads",
-                                              "--name", "--currency", "--program",
-                                              "--role", "--config",   "--min-free-mb"};
+    static const char *const value_flags[] = {
+        "--db",      "--listen", "--threads", "--name",        "--currency",
+        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -172,8 +181,10 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             (void)snprintf(cfg->program, sizeof(cfg->program), "%s", argv[i]);
         } else if (strcmp(a, "--role") == 0) {
             (void)snprintf(cfg->role, sizeof(cfg->role), "%s", argv[i]);
-        } else if (strcmp(a, "--min-free-mb") == 0) {
-            enum pt_rc rc = set_key(cfg, "min_free_mb", argv[i], a, err);
+        } else if (strcmp(a, "--min-free-mb") == 0 || strcmp(a, "--max-write-wait-ms") == 0) {
+            enum pt_rc rc =
+                set_key(cfg, strcmp(a, "--min-free-mb") == 0 ? "min_free_mb" : "max_write_wait_ms",
+                        argv[i], a, err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -200,6 +211,7 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     (void)snprintf(cfg->currency, sizeof(cfg->currency), "USD");
     (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
     cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
+    cfg->max_write_wait_ms = PT_WRITE_WAIT_MS_DEFAULT;
     /* Workers block while the writer commits their batch, so group commit needs many of them
      * in flight: 8 per CPU, at least 16 (measured on 2 cores: 2 threads give ~950 durable
      * purchases/s, 32 give ~2,000/s). */

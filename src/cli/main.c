@@ -23,7 +23,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--db PATH] [--listen HOST:PORT] [--threads N]   serve the HTTP API\n"
-    "        [--min-free-mb N] [--test-clock]\n"
+    "        [--min-free-mb N] [--max-write-wait-ms N] [--test-clock]\n"
     "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
@@ -34,6 +34,8 @@ static const char usage[] =
     "--config FILE reads `key = value` lines (db, listen, threads).\n"
     "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
+    "--max-write-wait-ms N (serve): new writes get 503 while the oldest queued one has waited\n"
+    "longer (default 200; 0 = only when the queue is full).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 
@@ -114,6 +116,7 @@ static int cmd_serve(const struct pt_config *cfg)
         pt_service_enable_test_clock(svc);
     }
     pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
+    pt_service_set_max_write_wait(svc, cfg->max_write_wait_ms);
     rc = pt_jobs_start(svc, &jobs, &err);
     if (rc != PT_OK) {
         pt_service_close(svc);

@@ -64,6 +64,11 @@ void pt_service_set_min_free(struct pt_service *svc, int64_t bytes)
     pt_store_set_min_free(svc->store, bytes);
 }
 
+void pt_service_set_max_write_wait(struct pt_service *svc, int64_t ms)
+{
+    pt_store_set_max_wait(svc->store, ms);
+}
+
 void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc)
 {
     svc->enc = *enc;

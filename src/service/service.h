@@ -70,6 +70,9 @@ void pt_service_close(struct pt_service *svc);
 /* Sets the store's free-space margin (see pt_store_set_min_free). */
 void pt_service_set_min_free(struct pt_service *svc, int64_t bytes);
 
+/* Sets the store's load-shedding bound (see pt_store_set_max_wait). */
+void pt_service_set_max_write_wait(struct pt_service *svc, int64_t ms);
+
 /* Installs the encoders for event payloads (copied). Call before serving. */
 void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc);
 

@@ -53,6 +53,7 @@ struct write_cmd {
     struct pt_err *err;     /* The caller's error; filled on failure. */
     enum pt_rc rc;          /* Result, valid once done. */
     bool done;              /* Set by the writer after the batch committed or failed. */
+    int64_t queued_at_us;   /* Monotonic time it joined the queue. */
     struct write_cmd *next; /* Queue link. */
 };
 
@@ -78,6 +79,7 @@ struct pt_store {
     bool writer_ckpt_due;   /* Writer thread only: the WAL passed PT_WAL_RESTART_PAGES. */
     char dir[1024];         /* Folder of the database, for the free-space check. */
     int64_t min_free_bytes; /* Writes are refused while the folder's free space is below it. */
+    int64_t max_wait_us;    /* Shed new writes while the oldest has waited longer (0: never). */
     struct conn *readers;   /* reader_count read-only connections; owned. */
     bool *reader_busy;      /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -498,6 +500,7 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     store->write_txn.store = store;
     store->write_txn.conn = &store->writer;
     store->min_free_bytes = PT_STORE_MIN_FREE_BYTES_DEFAULT;
+    store->max_wait_us = (int64_t)PT_WRITE_WAIT_MS_DEFAULT * 1000;
     (void)snprintf(store->dir, sizeof(store->dir), "%s", path);
     if (strrchr(store->dir, '/') != NULL) {
         *strrchr(store->dir, '/') = '\0';
@@ -715,7 +718,13 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     cmd.ctx = ctx;
     cmd.err = err;
     pthread_mutex_lock(&store->queue_mu);
-    if (store->queue_len >= PT_WRITE_QUEUE_MAX || store->stopping) {
+    cmd.queued_at_us = pt_clock_mono_us();
+    /* Load shedding: when the oldest waiting write has waited longer than the bound, the
+     * writer is behind; refusing at once (503, Retry-After) keeps the latency of the writes
+     * that are accepted bounded instead of letting every queue grow. */
+    if (store->queue_len >= PT_WRITE_QUEUE_MAX || store->stopping ||
+        (store->queue_head != NULL && store->max_wait_us > 0 &&
+         cmd.queued_at_us - store->queue_head->queued_at_us > store->max_wait_us)) {
         pthread_mutex_unlock(&store->queue_mu);
         return pt_err_set(err, PT_EBUSY, NULL, "too many writes are waiting; retry shortly");
     }
@@ -1500,4 +1509,10 @@ void pt_store_set_min_free(struct pt_store *store, int64_t bytes)
 {
     pt_assert(bytes >= 0);
     store->min_free_bytes = bytes; /* Set before serving; read by the writer thread. */
+}
+
+void pt_store_set_max_wait(struct pt_store *store, int64_t ms)
+{
+    pt_assert(ms >= 0);
+    store->max_wait_us = ms * 1000; /* Set before serving. */
 }

@@ -43,7 +43,7 @@ def cli(*args):
 class Server:
     def __init__(self, db):
         self.proc = subprocess.Popen([PATRON_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0",
-                                      "--threads", "16"],
+                                      "--threads", "16", "--max-write-wait-ms", "0"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         self.port = None
         self.log = []
