@@ -160,6 +160,10 @@ static void reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, p
         pt_http_reply_replay(ctx, idem);
         return;
     }
+    if (idem != NULL && idem->body != NULL) {
+        pt_http_reply_text_json(ctx, status, idem->body); /* Encoded once, by the service. */
+        return;
+    }
     if (encode(result, &ctx->arena, &body, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

@@ -402,8 +402,9 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
                              &ctx->out->balance, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "points.earned", p->member_id,
-                          ctx->svc->enc.purchase, ctx->out, ctx->now_ms, ctx->arena, err);
+        rc =
+            pt_svc_event(ctx->svc, txn, program.id, "points.earned", p->member_id,
+                         ctx->svc->enc.purchase, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, p->id, ctx->now_ms,
@@ -605,7 +606,7 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, program.id, "points.returned", p.member_id,
-                          ctx->svc->enc.ret, ctx->out, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.ret, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, r->id, ctx->now_ms,
@@ -699,7 +700,8 @@ static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, program.id, "points.redeemed", member.id,
-                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, ctx->idem,
+                          err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, r->id, ctx->now_ms,
@@ -813,7 +815,7 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, program.id, "points.redemption_cancelled", r->member_id,
-                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
     }
     return rc;
 }
@@ -919,7 +921,7 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, program.id, "points.adjusted", member.id,
-                          ctx->svc->enc.adjustment, out, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.adjustment, out, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, program.id, ctx->idem, out, entry.id, ctx->now_ms, ctx->arena,
@@ -1052,7 +1054,7 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, program.id, "points.transferred", from.id,
-                          ctx->svc->enc.transfer, out, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.transfer, out, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, program.id, ctx->idem, out, out->id, ctx->now_ms, ctx->arena,
@@ -1123,7 +1125,7 @@ static enum pt_rc expire_member(struct pt_store_txn *txn, struct expire_ctx *ctx
     ev.created_at_ms = ctx->now_ms;
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, ctx->program_id, "points.expired", ev.member_id,
-                          ctx->svc->enc.expiry, &ev, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.expiry, &ev, ctx->now_ms, ctx->arena, NULL, err);
     }
     ctx->out->points_expired += points;
     ctx->out->members++;

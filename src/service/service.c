@@ -109,7 +109,8 @@ int64_t pt_service_now_ms(struct pt_service *svc)
 
 enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const char *program_id,
                         const char *type, const char *member_id, pt_encode_fn encode,
-                        const void *obj, int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+                        const void *obj, int64_t now_ms, struct pt_arena *arena,
+                        struct pt_idem *idem, struct pt_err *err)
 {
     struct pt_event event;
     enum pt_rc rc = PT_OK;
@@ -122,6 +123,9 @@ enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const 
     event.payload_json = "{}";
     if (encode != NULL) {
         rc = encode(obj, arena, &event.payload_json, err);
+        if (rc == PT_OK && idem != NULL) {
+            idem->body = event.payload_json;
+        }
     }
     if (rc != PT_OK) {
         return rc;
@@ -183,9 +187,13 @@ enum pt_rc pt_svc_idem_record(struct pt_store_txn *txn, const char *program_id,
     rec.status = idem->status;
     rec.created_at_ms = now_ms;
     rec.ref_id = ref_id;
-    rc = idem->encode(idem->encode_ctx, result, arena, &rec.body, err);
-    if (rc != PT_OK) {
-        return rc;
+    if (idem->body != NULL) {
+        rec.body = idem->body; /* Encoded once already, for the event. */
+    } else {
+        rc = idem->encode(idem->encode_ctx, result, arena, &rec.body, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
     }
     return pt_store_idem_put(txn, program_id, idem->key, &rec, err);
 }
@@ -443,7 +451,7 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, ctx->who->program_id, "member.created", ctx->m->id,
-                          ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, err);
+                          ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->m->id,
@@ -502,7 +510,8 @@ static enum pt_rc member_update_txn(struct pt_store_txn *txn, void *arg, struct 
     if (rc == PT_OK) {
         ctx->m->version = ctx->expected_version + 1;
         rc = pt_svc_event(ctx->svc, txn, ctx->m->program_id, "member.updated", ctx->m->id,
-                          ctx->svc->enc.member, ctx->m, ctx->m->updated_at_ms, ctx->arena, err);
+                          ctx->svc->enc.member, ctx->m, ctx->m->updated_at_ms, ctx->arena, NULL,
+                          err);
     }
     return rc;
 }

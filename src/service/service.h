@@ -51,12 +51,14 @@ struct pt_encoders {
 };
 
 struct pt_idem {
-    const char *key;              /* Idempotency-Key, or NULL for none; borrowed. */
-    uint8_t request_hash[32];     /* Hash of the request (method, path, body). */
-    int status;                   /* HTTP status that a success answers with. */
-    pt_idem_encode_fn encode;     /* Encoder of the stored body. */
-    void *encode_ctx;             /* Passed to encode; borrowed. */
-    bool replayed;                /* OUT: the key was seen with this request: record holds it. */
+    const char *key;          /* Idempotency-Key, or NULL for none; borrowed. */
+    uint8_t request_hash[32]; /* Hash of the request (method, path, body). */
+    int status;               /* HTTP status that a success answers with. */
+    pt_idem_encode_fn encode; /* Encoder of the stored body. */
+    void *encode_ctx;         /* Passed to encode; borrowed. */
+    bool replayed;            /* OUT: the key was seen with this request: record holds it. */
+    const char *body;         /* OUT: the encoded answer of a new write (arena), so that the caller
+                                 answers with it rather than encoding it again; NULL if not encoded. */
     struct pt_idem_record record; /* OUT when replayed: the original status and body. */
 };
 

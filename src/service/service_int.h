@@ -29,10 +29,15 @@ PT_MUSTCHECK enum pt_rc pt_svc_idem_record(struct pt_store_txn *txn, const char 
                                            const char *ref_id, int64_t now_ms,
                                            struct pt_arena *arena, struct pt_err *err);
 
-/* Appends an event whose payload is encode(obj) (or "{}" without an encoder), in txn. */
+/*
+ * Appends an event whose payload is encode(obj) (or "{}" without an encoder), in txn. When idem
+ * is given, its body is set to the payload: the request's answer is the same object in the
+ * same encoding, so it is encoded once rather than three times. idem may be NULL.
+ */
 PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn,
                                      const char *program_id, const char *type,
                                      const char *member_id, pt_encode_fn encode, const void *obj,
-                                     int64_t now_ms, struct pt_arena *arena, struct pt_err *err);
+                                     int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
+                                     struct pt_err *err);
 
 #endif
