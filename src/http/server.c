@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #include <time.h>
 
 static atomic_int inflight_count; /* Requests between headers and completion. */
+/* Set by SIGINT/SIGTERM: new requests are refused while in-flight ones finish. */
+static volatile sig_atomic_t stop_requested;
 
 /* ---- Responses ---- */
 
@@ -55,6 +58,9 @@ void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *con
         }
         if (status == 503) {
             (void)MHD_add_response_header(resp, "Retry-After", "1");
+        }
+        if (stop_requested) {
+            (void)MHD_add_response_header(resp, "Connection", "close");
         }
     }
     reply_finish(ctx, resp, status);
@@ -211,6 +217,10 @@ static bool is_json_content_type(const char *ct)
 static void dispatch(struct pt_http_ctx *ctx)
 {
     const struct pt_route *route;
+    if (stop_requested) {
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
+        return;
+    }
     if (!route_find(ctx)) {
         return;
     }
@@ -382,7 +392,32 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 /* ---- Serving ---- */
 
-static volatile sig_atomic_t stop_requested;
+/* libmicrohttpd's own errors and panics go to the JSON log, so that an abort inside the
+ * library says why. */
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[300];
+    char esc[400];
+    char extra[480];
+    (void)cls;
+    (void)vsnprintf(msg, sizeof(msg), fmt, ap); /* Truncation is fine for a log line. */
+    pt_log_escape(msg, strlen(msg), esc, sizeof(esc));
+    (void)snprintf(extra, sizeof(extra), ",\"detail\":\"%s\"", esc);
+    pt_log("warn", "libmicrohttpd", extra);
+}
+
+static _Noreturn void on_mhd_panic(void *cls, const char *file, unsigned int line,
+                                   const char *reason)
+{
+    char extra[512];
+    char esc[300];
+    (void)cls;
+    pt_log_escape(reason ? reason : "", reason ? strlen(reason) : 0, esc, sizeof(esc));
+    (void)snprintf(extra, sizeof(extra), ",\"reason\":\"%s\",\"at\":\"%s:%u\"", esc,
+                   file ? file : "", line);
+    pt_log("fatal", "libmicrohttpd panic", extra);
+    abort();
+}
 
 static void on_signal(int signo)
 {
@@ -427,13 +462,15 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
         pt_http_encoders(&enc);
         pt_service_set_encoders(svc, &enc);
     }
+    MHD_set_panic_func(on_mhd_panic, NULL);
     daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC, config->port, NULL, NULL, on_request, svc,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)config->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)PT_HTTP_CONNECTIONS_MAX,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PT_HTTP_IDLE_TIMEOUT_S,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, config->port, NULL, NULL,
+        on_request, svc, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config->threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)PT_HTTP_CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)PT_HTTP_IDLE_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (daemon == NULL) {
         return pt_err_set(err, PT_EINTERNAL, "listen", "cannot listen on %s:%u: %s", config->host,
                           (unsigned)config->port, strerror(errno));
@@ -449,9 +486,11 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     while (!stop_requested) {
         (void)nanosleep(&tick, NULL); /* EINTR on a signal is what ends the wait. */
     }
-    /* Graceful stop: no new connections, then let in-flight requests finish. */
+    /* Graceful stop: refuse new requests, let in-flight ones finish, then close. */
     pt_log("info", "stopping", "");
-    (void)MHD_quiesce_daemon(daemon);
+    /* New requests are answered 503 with Connection: close from here on (see dispatch), which
+     * drains keep-alive clients without MHD_quiesce_daemon: with epoll and a thread pool that
+     * call can race a worker and panic ("Failed to remove listen FD from epoll set"). */
     drain_until_us = pt_clock_mono_us() + (int64_t)PT_HTTP_DRAIN_TIMEOUT_S * 1000000;
     while (atomic_load(&inflight_count) > 0 && pt_clock_mono_us() < drain_until_us) {
         (void)nanosleep(&tick, NULL);

@@ -166,7 +166,10 @@ def test_graceful_shutdown_finishes_in_flight_requests(fresh):
     for t in threads:
         t.join(30)
     answered = [s for s in results if s != "refused"]
-    assert all(s == 201 for s in answered), results
+    # Requests that arrived after SIGTERM are refused with 503 (retry elsewhere); the others
+    # complete.
+    assert all(s in (201, 503) for s in answered), results
+    answered = [s for s in answered if s == 201]
     # Every acknowledged member is in the database.
     fresh.server = Server(fresh.db, fresh.extra_args)
     emails = {m["email"] for m in fresh.a.get("/v1/members?limit=200").json["data"]}
