@@ -24,7 +24,10 @@ enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt
         (void)pt_err_set(err, PT_EINVAL, NULL, "the body is empty; send a JSON object");
         return pt_err_code(err, "malformed_json");
     }
-    root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES, &jerr);
+    /* Any JSON value parses; a valid body that is not an object is a validation error. */
+    /* \u0000 parses, so that a NUL inside a field is refused naming the field (every string
+     * read goes through pt_json_get_string, which refuses it). */
+    root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
     if (root == NULL) {
         (void)pt_err_set(err, PT_EINVAL, NULL, "the body is not valid JSON at byte %d: %s",
                          jerr.position, jerr.text);

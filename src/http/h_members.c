@@ -140,28 +140,20 @@ static json_t *member_settable_json(const struct pt_member *m)
     return all;
 }
 
-/* One attempt: read, patch, write. PT_EBUSY when the member changed meanwhile. */
-static enum pt_rc member_patch_once(struct pt_http_ctx *ctx, json_t *patch, struct pt_member *m,
-                                    struct pt_err *err)
+/* Applies the request's merge patch to the member's current state; runs inside the write. */
+static enum pt_rc member_apply_patch(void *arg, const struct pt_member *current,
+                                     struct pt_member *next, struct pt_arena *arena,
+                                     struct pt_err *err)
 {
-    struct pt_member current;
-    json_t *doc;
-    enum pt_rc rc =
-        pt_service_member_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &current, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    doc = pt_json_merge_patch(member_settable_json(&current), patch, PT_JSON_DEPTH_MAX);
+    json_t *patch = arg;
+    json_t *doc = pt_json_merge_patch(member_settable_json(current), patch, PT_JSON_DEPTH_MAX);
+    enum pt_rc rc;
     if (doc == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
-    *m = current;
-    rc = pt_decode_member(doc, true, &ctx->arena, m, err);
+    rc = pt_decode_member(doc, true, arena, next, err);
     json_decref(doc);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    return pt_service_member_update(ctx->svc, &ctx->who, m, current.version, &ctx->arena, err);
+    return rc;
 }
 
 void pt_h_member_patch(struct pt_http_ctx *ctx)
@@ -170,7 +162,6 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
     struct pt_err err;
     json_t *patch = pt_http_body_object(ctx);
     enum pt_rc rc = PT_OK;
-    int attempt;
     size_t i;
     pt_err_clear(&err);
     if (patch == NULL) {
@@ -189,18 +180,11 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
         rc = pt_err_set(&err, PT_EINVAL, "status",
                         "status cannot be cleared; set active, suspended or closed");
     }
-    for (attempt = 0; rc == PT_OK && attempt < PT_TXN_RETRIES_MAX; attempt++) {
-        rc = member_patch_once(ctx, patch, &m, &err);
-        if (rc != PT_EBUSY) {
-            break;
-        }
-        pt_err_clear(&err);
-        rc = PT_OK;
+    if (rc == PT_OK) {
+        rc = pt_service_member_change(ctx->svc, &ctx->who, ctx->params[0], member_apply_patch,
+                                      patch, &ctx->arena, &m, &err);
     }
     json_decref(patch);
-    if (rc == PT_OK && attempt == PT_TXN_RETRIES_MAX) {
-        rc = pt_err_set(&err, PT_EBUSY, NULL, "the member is changing too often, retry");
-    }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

@@ -29,6 +29,7 @@ enum pt_route_flags {
     PT_ROUTE_PUBLIC = 1 << 0, /* No API key needed. */
     PT_ROUTE_ADMIN = 1 << 1,  /* Admin keys only (staff get 403). */
     PT_ROUTE_BODY = 1 << 2,   /* Takes a JSON body. */
+    PT_ROUTE_QUERY = 1 << 3,  /* Takes query parameters (its handler checks which). */
 };
 
 struct pt_route {
@@ -51,6 +52,7 @@ struct pt_http_ctx {
     bool body_too_large;         /* The body passed the limit; answer 413. */
     size_t discarded_bytes;      /* Body bytes dropped after the limit was passed. */
     bool answered;               /* A response was queued. */
+    bool after_stop; /* Began after SIGTERM: refused with 503 (in-flight ones finish). */
     char request_id[PT_REQUEST_ID_BYTES_MAX + 1];
     int64_t start_us; /* Monotonic time the headers arrived. */
     int route_index;  /* Index in pt_routes, or -1 when no route matched. */

@@ -217,7 +217,7 @@ static bool is_json_content_type(const char *ct)
 static void dispatch(struct pt_http_ctx *ctx)
 {
     const struct pt_route *route;
-    if (stop_requested) {
+    if (ctx->after_stop) {
         pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
         return;
     }
@@ -236,6 +236,12 @@ static void dispatch(struct pt_http_ctx *ctx)
             pt_http_reply_error(ctx, 415, "unsupported_media_type", NULL,
                                 "send the body as Content-Type: application/json");
             return;
+        }
+    }
+    if (!(route->flags & PT_ROUTE_QUERY)) {
+        static const char *const none[] = {NULL};
+        if (!pt_http_query_check(ctx, none)) {
+            return; /* Answered 400 naming the parameter. */
         }
     }
     if (!authorize(ctx, route)) {
@@ -279,6 +285,7 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
     ctx->method = method;
     ctx->route_index = -1;
     ctx->start_us = pt_clock_mono_us();
+    ctx->after_stop = stop_requested != 0;
     if (strlen(url) < sizeof(ctx->path)) {
         memcpy(ctx->path, url, strlen(url) + 1);
     } else {

@@ -12,6 +12,7 @@
 #include "base/random.h"
 #include "core/codes.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -133,10 +134,34 @@ enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const 
     return pt_store_event_append(txn, program_id, &event, err);
 }
 
+/*
+ * The one piece of process-wide state of the service: ids of one process are strictly
+ * increasing, also within one millisecond (the time part is kept and the random part counts
+ * up, as monotonic ULIDs do), so that "newest first" lists are exact.
+ */
+static pthread_mutex_t id_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t id_last_ms;
+static uint8_t id_last_random[10];
+
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out)
 {
     uint8_t random10[10];
-    pt_random_bytes(random10, sizeof(random10));
+    int i;
+    pthread_mutex_lock(&id_mu);
+    if (now_ms <= id_last_ms) {
+        now_ms = id_last_ms;
+        for (i = 9; i >= 0; i--) {
+            if (++id_last_random[i] != 0) {
+                break; /* No carry further. */
+            }
+        }
+    } else {
+        pt_random_bytes(id_last_random, sizeof(id_last_random));
+        id_last_random[0] &= 0x7f; /* Room to count up within the millisecond. */
+        id_last_ms = now_ms;
+    }
+    memcpy(random10, id_last_random, sizeof(random10));
+    pthread_mutex_unlock(&id_mu);
     pt_id_format(prefix, now_ms, random10, out);
 }
 
@@ -496,42 +521,64 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
     return rc;
 }
 
-struct member_update_ctx {
+struct member_change_ctx {
     struct pt_service *svc;
-    struct pt_member *m;
-    int64_t expected_version;
+    const struct pt_principal *who;
+    const char *member_id;
+    pt_member_change_fn change;
+    void *change_ctx;
     struct pt_arena *arena;
+    struct pt_member *out;
+    int64_t now_ms;
 };
 
-static enum pt_rc member_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
-    struct member_update_ctx *ctx = arg;
-    enum pt_rc rc = pt_store_member_update(txn, ctx->m, ctx->expected_version, err);
+    struct member_change_ctx *ctx = arg;
+    struct pt_member current;
+    enum pt_rc rc =
+        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    *ctx->out = current;
+    rc = ctx->change(ctx->change_ctx, &current, ctx->out, ctx->arena, err);
     if (rc == PT_OK) {
-        ctx->m->version = ctx->expected_version + 1;
-        rc = pt_svc_event(ctx->svc, txn, ctx->m->program_id, "member.updated", ctx->m->id,
-                          ctx->svc->enc.member, ctx->m, ctx->m->updated_at_ms, ctx->arena, NULL,
-                          err);
+        rc = pt_member_validate(ctx->out, ctx->now_ms, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* Identity and server-set fields are the current ones, whatever change did. */
+    memcpy(ctx->out->id, current.id, sizeof(current.id));
+    memcpy(ctx->out->program_id, current.program_id, sizeof(current.program_id));
+    memcpy(ctx->out->card_number, current.card_number, sizeof(current.card_number));
+    memcpy(ctx->out->referral_code, current.referral_code, sizeof(current.referral_code));
+    ctx->out->enrolled_at_ms = current.enrolled_at_ms;
+    ctx->out->updated_at_ms = ctx->now_ms;
+    /* Inside the writer nobody else can have changed it: the version always matches. */
+    rc = pt_store_member_update(txn, ctx->out, current.version, err);
+    pt_assert(rc != PT_EBUSY);
+    if (rc == PT_OK) {
+        ctx->out->version = current.version + 1;
+        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.updated", current.id,
+                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
     }
     return rc;
 }
 
-enum pt_rc pt_service_member_update(struct pt_service *svc, const struct pt_principal *who,
-                                    struct pt_member *m, int64_t expected_version,
-                                    struct pt_arena *arena, struct pt_err *err)
+enum pt_rc pt_service_member_change(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *member_id, pt_member_change_fn change,
+                                    void *change_ctx, struct pt_arena *arena, struct pt_member *out,
+                                    struct pt_err *err)
 {
-    struct member_update_ctx ctx = {svc, m, expected_version, arena};
-    enum pt_rc rc = pt_member_validate(m, pt_svc_now_ms(svc), err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    pt_assert(strcmp(m->program_id, who->program_id) == 0);
-    m->updated_at_ms = pt_svc_now_ms(svc);
-    rc = pt_store_write(svc->store, member_update_txn, &ctx, err);
-    if (rc != PT_OK) {
-        m->version = expected_version;
-    }
-    return rc;
+    struct member_change_ctx ctx = {svc,        who,   member_id, change,
+                                    change_ctx, arena, out,       pt_svc_now_ms(svc)};
+    pt_assert(change != NULL);
+    return pt_store_write(svc->store, member_change_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_principal *who,

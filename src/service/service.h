@@ -158,14 +158,24 @@ PT_MUSTCHECK enum pt_rc pt_service_member_get(struct pt_service *svc,
                                               struct pt_err *err);
 
 /*
- * Writes the new state m of a member read at expected_version (fields validated here).
- * PT_EBUSY when the member changed since (re-read, re-apply the patch, retry).
- * OUT: m->version and m->updated_at_ms are the new ones.
+ * Computes a member's next state from its current one (a merge patch, in src/http). Runs on the
+ * writer thread inside the write, so concurrent changes of one member apply one after another
+ * and none is lost. OUT: *next (strings in the arena). PT_EINVAL naming a field refuses.
  */
-PT_MUSTCHECK enum pt_rc pt_service_member_update(struct pt_service *svc,
+typedef enum pt_rc (*pt_member_change_fn)(void *ctx, const struct pt_member *current,
+                                          struct pt_member *next, struct pt_arena *arena,
+                                          struct pt_err *err);
+
+/*
+ * Changes a member: reads it in the write, lets change compute the next state, validates it
+ * (core), writes it with its member.updated event. OUT: *out is the member as written.
+ * PT_ENOTFOUND, PT_EINVAL naming the field, PT_ECONFLICT member_exists.
+ */
+PT_MUSTCHECK enum pt_rc pt_service_member_change(struct pt_service *svc,
                                                  const struct pt_principal *who,
-                                                 struct pt_member *m, int64_t expected_version,
-                                                 struct pt_arena *arena, struct pt_err *err);
+                                                 const char *member_id, pt_member_change_fn change,
+                                                 void *change_ctx, struct pt_arena *arena,
+                                                 struct pt_member *out, struct pt_err *err);
 
 /* Lists members matching filter (see pt_store_member_list). */
 PT_MUSTCHECK enum pt_rc pt_service_member_list(struct pt_service *svc,

@@ -44,7 +44,8 @@ class Lot:
 
 
 class Model:
-    def __init__(self, members):
+    def __init__(self, members, allow_negative=False):
+        self.allow_negative = allow_negative
         self.lots = {m: [] for m in members}
         self.owed = {m: 0 for m in members}
         self.earned = {m: 0 for m in members}
@@ -84,21 +85,25 @@ class Model:
         avail = sum(l.remaining for l in self.lots[m] if self.avail(l))
         pending = sum(l.remaining for l in self.lots[m]
                       if l.remaining > 0 and self.now < l.available and self.now < l.expires)
-        return {"available": max(0, avail - self.owed[m]), "pending": pending,
+        available = avail - self.owed[m]
+        if not self.allow_negative:
+            available = max(0, available)
+        return {"available": available, "pending": pending,
                 "owed": self.owed[m], "lifetime_earned": self.earned[m],
                 "lifetime_redeemed": self.redeemed[m], "lifetime_expired": self.expired[m]}
 
 
-def run_model(dep, seed, steps):
+def run_model(dep, seed, steps, allow_negative=False):
     rng = random.Random(seed)
     c = dep.a
     assert c.patch("/v1/program", {"pending_days": PENDING_DAYS,
-                                   "expiry": {"policy": "rolling", "months": EXPIRY_MONTHS}}).status == 200
+                                   "expiry": {"policy": "rolling", "months": EXPIRY_MONTHS},
+                                   "allow_negative_balance": allow_negative}).status == 200
     now = 1767225600000  # 2026-01-01T00:00:00Z
     assert c.put("/v1/test/clock", {"now": iso(now)}).status == 200
     members = [c.post("/v1/members", {"email": unique("model") + "@example.com"}).json["id"]
                for _ in range(4)]
-    model = Model(members)
+    model = Model(members, allow_negative)
     model.now = now
     for step in range(steps):
         now += rng.randint(1000, 3 * DAY)
@@ -193,6 +198,12 @@ def run_model(dep, seed, steps):
             elif model.spendable(m) >= -points:
                 assert r.status == 201, (context, r)
                 model.take(m, -points)
+            elif allow_negative:
+                assert r.status == 201, (context, r)
+                taken = model.spendable(m)
+                if taken > 0:
+                    model.take(m, taken)
+                model.owed[m] += -points - taken
             else:
                 assert r.status == 422, (context, r)
         elif op == "expire":
@@ -215,8 +226,14 @@ def run_model(dep, seed, steps):
 
 
 SEEDS = [int(os.environ["PATRON_MODEL_SEED"])] if "PATRON_MODEL_SEED" in os.environ else [1, 2]
+STEPS = int(os.environ.get("PATRON_MODEL_STEPS", "1000"))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_ledger_matches_model(fresh, seed):
-    run_model(fresh, seed, int(os.environ.get("PATRON_MODEL_STEPS", "1000")))
+    run_model(fresh, seed, STEPS)
+
+
+def test_ledger_matches_model_with_negative_balances(fresh):
+    """The same, in a program that lets balances go below zero (owed shown as negative)."""
+    run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True)

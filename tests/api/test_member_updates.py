@@ -174,14 +174,14 @@ def test_patch_needs_json_and_a_json_object(dep):
     assert dep.a.get(path).json == m
 
 
-@pytest.mark.parametrize("doc", [b'"city"', b'null', b'42', b'true'])
-def test_a_valid_json_scalar_body_is_not_malformed_but_not_an_object(dep, doc):
+def test_a_valid_json_scalar_body_is_not_malformed_but_not_an_object(dep):
     """RFC 8259 allows a scalar as the whole text: such a body is valid JSON, so the answer is
     validation_failed (the body must be an object), not malformed_json."""
     m = new_member(dep.a)
-    for method, path in (("PATCH", "/v1/members/" + m["id"]), ("POST", "/v1/members")):
-        r = dep.a.request(method, path, raw=doc, headers={"Content-Type": "application/json"})
-        assert r.status == 400 and r.error["code"] == "validation_failed", (method, doc, r)
+    for doc in (b'"city"', b'null', b'42', b'true'):
+        for method, path in (("PATCH", "/v1/members/" + m["id"]), ("POST", "/v1/members")):
+            r = dep.a.request(method, path, raw=doc, headers={"Content-Type": "application/json"})
+            assert r.status == 400 and r.error["code"] == "validation_failed", (method, doc, r)
     assert dep.a.get("/v1/members/" + m["id"]).json == m
 
 
