@@ -259,15 +259,20 @@ def test_sigint_also_stops_cleanly():
         proc = subprocess.Popen([PATRON_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0",
                                  "--threads", "2"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, text=True)
-        seen = []
-        while True:
-            line = proc.stderr.readline()
-            assert line, "".join(seen)
-            seen.append(line)
-            if '"msg":"listening"' in line:
-                break
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        try:
+            seen = []
+            while True:
+                line = proc.stderr.readline()
+                assert line, "".join(seen)
+                seen.append(line)
+                if '"msg":"listening"' in line:
+                    break
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:  # a failed assertion above must not leave a server behind
+                proc.kill()
+                proc.wait(10)
         err = "".join(seen) + err
         assert proc.returncode == 0, err
         for marker in SANITIZER_MARKERS:
