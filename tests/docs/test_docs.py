@@ -8,13 +8,12 @@ database, take the README's ```sh blocks after "A 5-minute tour", fill in the ke
 and card number the tour tells the reader to copy, run each curl through bash, and check the
 HTTP status of each (2xx, except the error example, which must be 400 naming the field).
 """
+import importlib.util
 import json
 import os
 import re
-import signal
 import subprocess
 import tempfile
-import threading
 
 import yaml
 
@@ -22,6 +21,14 @@ SOURCE_DIR = os.environ.get(
     "PATRON_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", "..")
 )
 PATRON_BIN = os.environ.get("PATRON_BIN", os.path.join(SOURCE_DIR, "build-asan", "patron"))
+
+# The API tests' server fixture (start on a free port, stop with SIGTERM, fail on a sanitizer
+# report), loaded under its own name so that it does not clash with this folder's modules.
+_spec = importlib.util.spec_from_file_location(
+    "patron_api_support", os.path.join(SOURCE_DIR, "tests", "api", "conftest.py"))
+_support = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_support)
+Server = _support.Server
 
 
 def router_routes():
@@ -52,40 +59,6 @@ def test_openapi__every_route_documents_its_error_shape():
         for method, op in item.items():
             if path.startswith("/v1/"):
                 assert "401" in op["responses"], (method, path)
-
-
-class Server:
-    def __init__(self, db):
-        self.proc = subprocess.Popen(
-            [PATRON_BIN, "serve", "--db", db, "--listen", "127.0.0.1:0", "--threads", "2"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.lines = []
-        self.port = None
-        ready = threading.Event()
-
-        def drain():
-            for line in self.proc.stderr:
-                self.lines.append(line)
-                if '"msg":"listening"' in line:
-                    self.port = json.loads(line)["port"]
-                    ready.set()
-            ready.set()
-
-        self.thread = threading.Thread(target=drain, daemon=True)
-        self.thread.start()
-        assert ready.wait(30), "server did not start"
-        assert self.port, "".join(self.lines)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        assert self.proc.wait(30) == 0, "".join(self.lines)
-        self.thread.join(10)
-        log = "".join(self.lines)
-        for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error"):
-            assert marker not in log, log
 
 
 def tour_commands():
