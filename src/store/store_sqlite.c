@@ -457,8 +457,10 @@ static enum pt_rc store_open_readers(struct pt_store *store, const char *path, u
     for (i = 0; i < n; i++) {
         enum pt_rc rc = conn_open(&store->readers[i], path, SQLITE_OPEN_READONLY, err);
         if (rc == PT_OK) {
-            rc = conn_exec(&store->readers[i],
-                           "PRAGMA cache_size=-2048; PRAGMA mmap_size=268435456", err);
+            /* No mmap for readers: each connection's mapping of the same pages counts again in
+             * the process's RSS (measured: 1.1 GB peak on a 120 MB database with 64 readers,
+             * 179 MB without), for about 17% fewer balance reads in that one A/B run. */
+            rc = conn_exec(&store->readers[i], "PRAGMA cache_size=-2048; PRAGMA mmap_size=0", err);
         }
         if (rc != PT_OK) {
             return rc;
