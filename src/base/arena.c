@@ -9,6 +9,7 @@
 #include "base/assert.h"
 
 #include <stdalign.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -48,16 +49,27 @@ void pt_arena_fini(struct pt_arena *arena)
     arena->magic = 0;
 }
 
+/* Whether a chunk of cap usable bytes still fits under bytes_max. Written without sums that
+ * could wrap: used_bytes <= bytes_max is the invariant, so the subtraction is safe. */
+static bool arena_chunk_fits(const struct pt_arena *arena, size_t cap)
+{
+    size_t room = arena->bytes_max - arena->used_bytes;
+    return room >= sizeof(struct pt_arena_chunk) && cap <= room - sizeof(struct pt_arena_chunk);
+}
+
 static struct pt_arena_chunk *arena_alloc_chunk(struct pt_arena *arena, size_t size)
 {
-    size_t cap = arena->head ? arena->head->cap_bytes * 2 : PT_ARENA_CHUNK_BYTES_MIN;
+    size_t cap = PT_ARENA_CHUNK_BYTES_MIN;
     struct pt_arena_chunk *chunk;
+    if (arena->head != NULL) {
+        cap = arena->head->cap_bytes <= SIZE_MAX / 2 ? arena->head->cap_bytes * 2 : SIZE_MAX;
+    }
     if (cap < size) {
         cap = size;
     }
-    if (arena->used_bytes + cap + sizeof(*chunk) > arena->bytes_max) {
+    if (!arena_chunk_fits(arena, cap)) {
         cap = size; /* Fall back to an exact fit before refusing. */
-        if (arena->used_bytes + cap + sizeof(*chunk) > arena->bytes_max) {
+        if (!arena_chunk_fits(arena, cap)) {
             return NULL;
         }
     }
@@ -79,10 +91,11 @@ void *pt_arena_alloc(struct pt_arena *arena, size_t size)
     struct pt_arena_chunk *chunk = arena->head;
     void *p;
     pt_assert(arena->magic == PT_ARENA_MAGIC);
-    if (size > arena->bytes_max) {
+    /* Refuse before rounding up, so that the rounding cannot wrap for sizes near SIZE_MAX. */
+    if (size > arena->bytes_max || size > SIZE_MAX - align) {
         return NULL;
     }
-    size = (size + align - 1) & ~(align - 1);
+    size = size + (align - size % align) % align;
     if (chunk == NULL || chunk->cap_bytes - chunk->used_bytes < size) {
         chunk = arena_alloc_chunk(arena, size);
         if (chunk == NULL) {
@@ -98,7 +111,11 @@ void *pt_arena_alloc(struct pt_arena *arena, size_t size)
 
 char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len)
 {
-    char *p = pt_arena_alloc(arena, len + 1);
+    char *p;
+    if (len == SIZE_MAX) {
+        return NULL;
+    }
+    p = pt_arena_alloc(arena, len + 1);
     if (p == NULL) {
         return NULL;
     }
