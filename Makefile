@@ -26,9 +26,14 @@ unit: deps
 	@cmake --build build-asan -j2
 	@cd build-asan && ctest --output-on-failure -L unit
 
-# Twenty SIGKILLs of the release server under load; prints crashes, acknowledged, lost, duplicated.
+# Twenty SIGKILLs of the release server under load, then power cuts, kills inside checkpoints and
+# migrations and failing fsyncs through the fault VFS (tests/fault/faultvfs.c); prints crashes,
+# acknowledged, lost, duplicated.
 crash-test: build
-	@PATRON_BIN=build/patron /usr/bin/python3 tests/crash/crash_test.py --kills 20
+	@cc -shared -fPIC -O2 -o build/libpt_faultvfs.so tests/fault/faultvfs.c -lsqlite3 -lpthread
+	@PATRON_BIN=build/patron PATRON_FAULTVFS=build/libpt_faultvfs.so /usr/bin/python3 \
+		tests/crash/crash_test.py --kills 20 --power-cuts 10 --checkpoint-kills 5 \
+		--migration-kills 10 --fsync-failures 3
 
 # Throughput and latency beside baselines measured in the same run (bench/run_bench.py).
 bench: build

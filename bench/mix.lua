@@ -3,10 +3,23 @@ local members = {}
 for line in io.lines(os.getenv("BENCH_MEMBERS")) do members[#members + 1] = line end
 local key = os.getenv("BENCH_KEY")
 local counter = 0
-local prefix = "m" .. tostring(math.random(1, 1000000000))
+PREFIX_LETTER = "m"
+prefix = ""
 local purchases = {}
 local pending_purchase = false
-function init(args) prefix = prefix .. "-" .. tostring(math.random(1, 1000000000)) end
+-- wrk seeds every thread's Lua the same way, so without this two threads (and two runs) would
+-- send the same receipt numbers and measure idempotent replays instead of purchases.
+local threads_made = 0
+function setup(thread) threads_made = threads_made + 1; thread:set("thread_no", threads_made) end
+function init(args)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local bytes = f:read(6)
+  f:close()
+  local n = 0
+  for i = 1, #bytes do n = n * 256 + bytes:byte(i) end
+  math.randomseed(n + (thread_no or 0))
+  prefix = string.format("%s%x-%d", PREFIX_LETTER, n, thread_no or 0)
+end
 local headers = {["Authorization"] = "Bearer " .. key, ["Content-Type"] = "application/json"}
 function request()
   counter = counter + 1

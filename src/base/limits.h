@@ -17,9 +17,11 @@
 #define PT_HTTP_CONNECTIONS_MAX 4096
 /* Seconds a client may stay idle mid-request before the connection is closed (slow clients). */
 #define PT_HTTP_IDLE_TIMEOUT_S 30
+/* Stack of each connection's thread; a request's big buffers live in its arena, not here. */
+#define PT_HTTP_THREAD_STACK_BYTES (512 * 1024)
 /* Seconds graceful shutdown waits for in-flight requests before closing anyway. */
 #define PT_HTTP_DRAIN_TIMEOUT_S 10
-/* HTTP worker threads: enough for 2..64 cores; each owns one read connection. */
+/* Read connections of the store (--threads): enough for 2..64 cores. */
 #define PT_HTTP_THREADS_MAX 64
 /* Nesting of JSON request bodies; member attributes are shallow documents. */
 #define PT_JSON_DEPTH_MAX 32

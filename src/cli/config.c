@@ -212,9 +212,8 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
     cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
     cfg->max_write_wait_ms = PT_WRITE_WAIT_MS_DEFAULT;
-    /* Workers block while the writer commits their batch, so group commit needs many of them
-     * in flight: 8 per CPU, at least 16 (measured on 2 cores: 2 threads give ~950 durable
-     * purchases/s, 32 give ~2,000/s). */
+    /* Read connections: requests that may read the database at once (each HTTP connection has
+     * its own thread; writes go to the one writer). 8 per CPU, at least 16. */
     cfg->threads =
         cpus * 8 < 16 ? 16u
                       : (cpus * 8 > PT_HTTP_THREADS_MAX ? PT_HTTP_THREADS_MAX : (unsigned)cpus * 8);

@@ -32,6 +32,8 @@ static const char usage[] =
     "\n"
     "options: --json prints {\"program_id\": ..., \"api_key\": ...} for init and program create;\n"
     "--config FILE reads `key = value` lines (db, listen, threads).\n"
+    "--threads N (serve): read connections, the requests that may read at once (default 8\n"
+    "per CPU, at least 16).\n"
     "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
     "--max-write-wait-ms N (serve): new writes get 503 while the oldest queued one has waited\n"

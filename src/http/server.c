@@ -471,11 +471,12 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     }
     MHD_set_panic_func(on_mhd_panic, NULL);
     daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, config->port, NULL, NULL,
-        on_request, svc,
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        config->port, NULL, NULL, on_request, svc,
         /* The logger must be the first option to catch messages about the others. */
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)config->threads,
+        (struct sockaddr *)&addr, MHD_OPTION_THREAD_STACK_SIZE, (size_t)PT_HTTP_THREAD_STACK_BYTES,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)PT_HTTP_CONNECTIONS_MAX,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PT_HTTP_IDLE_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ struct write_cmd {
     struct pt_err *err;     /* The caller's error; filled on failure. */
     enum pt_rc rc;          /* Result, valid once done. */
     bool done;              /* Set by the writer after the batch committed or failed. */
+    pthread_cond_t done_cv; /* Signalled with done: only this command's caller wakes. */
     int64_t queued_at_us;   /* Monotonic time it joined the queue. */
     struct write_cmd *next; /* Queue link. */
 };
@@ -64,7 +66,6 @@ struct pt_store {
     bool writer_started;
     pthread_mutex_t queue_mu;     /* Guards the queue, stopping and every cmd->done. */
     pthread_cond_t queue_cv;      /* Signalled when work arrives or stopping is set. */
-    pthread_cond_t done_cv;       /* Broadcast when a batch has finished. */
     struct write_cmd *queue_head; /* FIFO of waiting writes; at most PT_WRITE_QUEUE_MAX. */
     struct write_cmd *queue_tail;
     unsigned queue_len;
@@ -87,6 +88,10 @@ struct pt_store {
     pthread_mutex_t read_mu; /* Guards reader_busy. */
     pthread_cond_t read_cv;  /* Signalled when a reader is returned. */
     int version_found;       /* Schema version before migration. */
+    /* Set for good when a write or fsync of the database failed: after a failed fsync the
+     * kernel may have dropped the dirty pages, so nothing written since can be trusted to be
+     * on disk. Writes answer 503 until the server restarts and recovers from the WAL. */
+    atomic_bool writes_stopped;
 };
 
 /* ---- Errors ---- */
@@ -129,6 +134,30 @@ static _Noreturn void pt_fatal_store(const char *what)
 {
     pt_log("fatal", what, "");
     abort();
+}
+
+/* Whether an error (err->backend, "SQLITE_<code>") means the disk failed us: an I/O error or
+ * a corrupt page. SQLITE_FULL is not one: writes resume when space returns. */
+static bool backend_is_disk_failure(int sqlite_rc)
+{
+    int primary = sqlite_rc & 0xff;
+    return primary == SQLITE_IOERR || primary == SQLITE_CORRUPT;
+}
+
+static bool err_is_disk_failure(const struct pt_err *err)
+{
+    return strncmp(err->backend, "SQLITE_", 7) == 0 &&
+           backend_is_disk_failure((int)strtol(err->backend + 7, NULL, 10));
+}
+
+/* Stops all writes until restart (see writes_stopped). Any thread. */
+static void store_stop_writes(struct pt_store *store, const char *why)
+{
+    char extra[160];
+    if (!atomic_exchange(&store->writes_stopped, true)) {
+        (void)snprintf(extra, sizeof(extra), ",\"why\":\"%s\"", why);
+        pt_log("error", "writes stopped until restart: the disk failed a write or an fsync", extra);
+    }
 }
 
 /* ---- Connections and statements ---- */
@@ -246,6 +275,21 @@ static enum pt_rc stmt_run(struct conn *c, sqlite3_stmt *stmt, const char *what,
     return prc;
 }
 
+/* Runs a statement of static text through the cache: the writer's transaction control runs
+ * several times per batch, and sqlite3_exec would parse it every time. */
+static enum pt_rc conn_run(struct conn *c, const char *sql, struct pt_err *err)
+{
+    sqlite3_stmt *stmt;
+    enum pt_rc rc = stmt_get(c, sql, &stmt, err);
+    return rc == PT_OK ? stmt_run(c, stmt, sql, err) : rc;
+}
+
+static const char sql_savepoint[] = "SAVEPOINT cmd";
+static const char sql_rollback_to[] = "ROLLBACK TO cmd";
+static const char sql_release[] = "RELEASE cmd";
+static const char sql_begin_immediate[] = "BEGIN IMMEDIATE";
+static const char sql_commit[] = "COMMIT";
+
 static void *writer_main(void *arg);
 
 /* ---- Checkpoints, off the writer's path ---- */
@@ -285,9 +329,16 @@ static void *checkpointer_main(void *arg)
         }
         store->ckpt_wanted = false;
         pthread_mutex_unlock(&store->ckpt_mu);
-        /* A busy or partial passive checkpoint is simply retried at the next signal. */
-        (void)sqlite3_wal_checkpoint_v2(store->checkpointer.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
-                                        NULL, NULL);
+        /* A busy or partial passive checkpoint is simply retried at the next signal. A disk
+         * failure stops writes, and checkpoints with them: the WAL keeps what the database
+         * file may have lost. */
+        if (!atomic_load(&store->writes_stopped)) {
+            int rc = sqlite3_wal_checkpoint_v2(store->checkpointer.db, NULL,
+                                               SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+            if (backend_is_disk_failure(rc)) {
+                store_stop_writes(store, "checkpoint");
+            }
+        }
         pthread_mutex_lock(&store->ckpt_mu);
     }
     pthread_mutex_unlock(&store->ckpt_mu);
@@ -321,6 +372,10 @@ static void checkpointer_stop(struct pt_store *store)
         pthread_mutex_unlock(&store->ckpt_mu);
         (void)pthread_join(store->checkpointer_thread, NULL); /* Joinable: cannot fail. */
         store->checkpointer_started = false;
+    }
+    if (store->checkpointer.db != NULL && atomic_load(&store->writes_stopped)) {
+        /* Closing would checkpoint the WAL into a file whose writes are in doubt. */
+        (void)sqlite3_db_config(store->checkpointer.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
     }
     conn_close(&store->checkpointer);
 }
@@ -492,11 +547,11 @@ enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_op
     if (store == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
+    atomic_init(&store->writes_stopped, false);
     pthread_mutex_init(&store->queue_mu, NULL);
     pthread_mutex_init(&store->ckpt_mu, NULL);
     pthread_cond_init(&store->ckpt_cv, NULL);
     pthread_cond_init(&store->queue_cv, NULL);
-    pthread_cond_init(&store->done_cv, NULL);
     pthread_mutex_init(&store->read_mu, NULL);
     pthread_cond_init(&store->read_cv, NULL);
     store->write_txn.store = store;
@@ -562,6 +617,9 @@ void pt_store_close(struct pt_store *store)
         store->writer_started = false;
     }
     checkpointer_stop(store);
+    if (store->writer.db != NULL && atomic_load(&store->writes_stopped)) {
+        (void)sqlite3_db_config(store->writer.db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+    }
     for (i = 0; i < store->reader_count; i++) {
         pt_assert(!store->reader_busy[i]);
         conn_close(&store->readers[i]);
@@ -574,7 +632,6 @@ void pt_store_close(struct pt_store *store)
     pthread_mutex_destroy(&store->ckpt_mu);
     pthread_cond_destroy(&store->ckpt_cv);
     pthread_cond_destroy(&store->queue_cv);
-    pthread_cond_destroy(&store->done_cv);
     pthread_mutex_destroy(&store->read_mu);
     pthread_cond_destroy(&store->read_cv);
     pt_free(store);
@@ -594,18 +651,27 @@ int pt_store_version_found(const struct pt_store *store)
 static void writer_run_one(struct pt_store *store, struct write_cmd *cmd)
 {
     struct pt_err ignored;
-    enum pt_rc rc = conn_exec(&store->writer, "SAVEPOINT cmd", cmd->err);
+    enum pt_rc rc = conn_run(&store->writer, sql_savepoint, cmd->err);
     if (rc == PT_OK) {
         rc = cmd->fn(&store->write_txn, cmd->ctx, cmd->err);
         pt_assert(rc != PT_OK || cmd->err->rc == PT_OK);
-        if (rc != PT_OK && conn_exec(&store->writer, "ROLLBACK TO cmd", &ignored) != PT_OK) {
+        if (rc != PT_OK && err_is_disk_failure(cmd->err)) {
+            store_stop_writes(store, "write");
+        }
+        if (rc != PT_OK && conn_run(&store->writer, sql_rollback_to, &ignored) != PT_OK) {
             pt_fatal_store("ROLLBACK TO failed; the batch cannot be trusted");
         }
-        if (conn_exec(&store->writer, "RELEASE cmd", &ignored) != PT_OK) {
+        if (conn_run(&store->writer, sql_release, &ignored) != PT_OK) {
             pt_fatal_store("RELEASE failed; the batch cannot be trusted");
         }
     }
     cmd->rc = rc;
+}
+
+static enum pt_rc writes_stopped_err(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ESTORE, NULL,
+                      "a disk write failed; writes are stopped until the server is restarted");
 }
 
 /* Refuses a batch while the database's filesystem has less than the margin free, so that
@@ -633,9 +699,10 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     struct pt_err begin_err;
     enum pt_rc rc;
     pt_err_clear(&begin_err);
-    rc = free_space_check(store, &begin_err);
+    rc = atomic_load(&store->writes_stopped) ? writes_stopped_err(&begin_err)
+                                             : free_space_check(store, &begin_err);
     if (rc == PT_OK) {
-        rc = conn_exec(&store->writer, "BEGIN IMMEDIATE", &begin_err);
+        rc = conn_run(&store->writer, sql_begin_immediate, &begin_err);
     }
     for (cmd = batch; cmd != NULL; cmd = cmd->next) {
         if (rc != PT_OK) {
@@ -648,9 +715,18 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     if (rc != PT_OK) {
         return;
     }
-    rc = conn_exec(&store->writer, "COMMIT", &begin_err);
+    if (atomic_load(&store->writes_stopped)) {
+        /* A command's I/O error stopped writes mid-batch: commit none of it. */
+        rc = writes_stopped_err(&begin_err);
+    } else {
+        rc = conn_run(&store->writer, sql_commit, &begin_err);
+    }
     if (rc == PT_OK) {
         return;
+    }
+    if (err_is_disk_failure(&begin_err)) {
+        store_stop_writes(store, "commit");
+        (void)writes_stopped_err(&begin_err);
     }
     /* Nothing of the batch is durable: every command that had succeeded now fails. */
     (void)sqlite3_exec(store->writer.db, "ROLLBACK", NULL, NULL, NULL);
@@ -691,19 +767,24 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&store->queue_mu);
         writer_run_batch(store, batch);
-        if (store->writer_ckpt_due) {
+        if (store->writer_ckpt_due && !atomic_load(&store->writes_stopped)) {
             /* Passive: never waits for readers; a busy result is retried after the next batch. */
-            (void)sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL,
-                                            NULL);
+            int ckpt = sqlite3_wal_checkpoint_v2(store->writer.db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+                                                 NULL, NULL);
+            if (backend_is_disk_failure(ckpt)) {
+                store_stop_writes(store, "checkpoint");
+            }
             store->writer_ckpt_due = false;
         }
         pthread_mutex_lock(&store->queue_mu);
+        /* One wake-up per caller, not a broadcast to every waiting thread: with 64 workers a
+         * broadcast woke dozens of threads per batch only to send them back to sleep. */
         for (cmd = batch; cmd != NULL;) {
             struct write_cmd *next = cmd->next;
             cmd->done = true; /* cmd may be gone as soon as the lock is released. */
+            pthread_cond_signal(&cmd->done_cv);
             cmd = next;
         }
-        pthread_cond_broadcast(&store->done_cv);
     }
     pthread_mutex_unlock(&store->queue_mu);
     return NULL;
@@ -719,6 +800,11 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     cmd.fn = fn;
     cmd.ctx = ctx;
     cmd.err = err;
+    pthread_cond_init(&cmd.done_cv, NULL);
+    if (atomic_load(&store->writes_stopped)) {
+        pthread_cond_destroy(&cmd.done_cv);
+        return writes_stopped_err(err);
+    }
     pthread_mutex_lock(&store->queue_mu);
     cmd.queued_at_us = pt_clock_mono_us();
     /* Load shedding: when the oldest waiting write has waited longer than the bound, the
@@ -728,6 +814,7 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
         (store->queue_head != NULL && store->max_wait_us > 0 &&
          cmd.queued_at_us - store->queue_head->queued_at_us > store->max_wait_us)) {
         pthread_mutex_unlock(&store->queue_mu);
+        pthread_cond_destroy(&cmd.done_cv);
         return pt_err_set(err, PT_EBUSY, NULL, "too many writes are waiting; retry shortly");
     }
     if (store->queue_tail != NULL) {
@@ -739,9 +826,10 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     store->queue_len++;
     pthread_cond_signal(&store->queue_cv);
     while (!cmd.done) {
-        pthread_cond_wait(&store->done_cv, &store->queue_mu);
+        pthread_cond_wait(&cmd.done_cv, &store->queue_mu);
     }
     pthread_mutex_unlock(&store->queue_mu);
+    pthread_cond_destroy(&cmd.done_cv);
     pt_assert(cmd.rc == err->rc);
     return cmd.rc;
 }
