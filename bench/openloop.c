@@ -7,7 +7,9 @@
  * one, and its wait counts in its latency.
  *
  * Usage: openloop PORT KEY MEMBERS_FILE RATE SECONDS [CONNECTIONS]
- * Prints: {"sent":N,"ok":N,"errors":N,"p50_us":N,"p99_us":N,"max_us":N}
+ * Prints: {"sent":N,"ok":N,"errors":N,"shed":N,"shed_without_retry_after":N,"p50_us":N,
+ *          "p99_us":N,"max_us":N,"ok_p50_us":N,"ok_p99_us":N,"ok_max_us":N}
+ * where shed counts 503 answers (load shedding) and ok_* are the latencies of 2xx answers.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -22,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONN_MAX 256
+#define CONN_MAX 1024
 #define MEMBERS_MAX 200000
 
 struct conn {
@@ -37,6 +39,8 @@ static char members[MEMBERS_MAX][40];
 static int member_count;
 static double *latencies;
 static long latency_count;
+static double *ok_latencies;
+static long ok_latency_count;
 
 static double now_s(void)
 {
@@ -113,7 +117,7 @@ static int cmp_double(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    struct conn conns[CONN_MAX];
+    static struct conn conns[CONN_MAX]; /* 8 MiB: too big for the stack. */
     struct pollfd pfds[CONN_MAX];
     FILE *f;
     double rate;
@@ -122,6 +126,8 @@ int main(int argc, char **argv)
     long sent = 0;
     long ok = 0;
     long errors = 0;
+    long shed = 0;
+    long shed_without_retry_after = 0;
     long due_count;
     int nconn;
     int i;
@@ -147,6 +153,7 @@ int main(int argc, char **argv)
     }
     due_count = (long)(rate * seconds);
     latencies = calloc((size_t)due_count + 1, sizeof(double));
+    ok_latencies = calloc((size_t)due_count + 1, sizeof(double));
     for (i = 0; i < nconn; i++) {
         conns[i].fd = connect_to(atoi(argv[1]));
         conns[i].busy = 0;
@@ -154,7 +161,7 @@ int main(int argc, char **argv)
         pfds[i].events = POLLIN;
     }
     start = now_s();
-    while (ok + errors < due_count) {
+    while (ok + errors + shed < due_count) {
         double t = now_s() - start;
         /* Send every request that is due, each on a free connection. */
         while (sent < due_count && (double)sent / rate <= t) {
@@ -195,6 +202,10 @@ int main(int argc, char **argv)
             latencies[latency_count++] = now_s() - conns[i].due_s;
             if (status >= 200 && status < 300) {
                 ok++;
+                ok_latencies[ok_latency_count++] = latencies[latency_count - 1];
+            } else if (status == 503) {
+                shed++;
+                shed_without_retry_after += strstr(conns[i].in, "Retry-After: ") == NULL;
             } else {
                 errors++;
             }
@@ -202,10 +213,20 @@ int main(int argc, char **argv)
         }
     }
     qsort(latencies, (size_t)latency_count, sizeof(double), cmp_double);
-    printf("{\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"elapsed_s\":%.2f,\"p50_us\":%.0f,"
-           "\"p99_us\":%.0f,\"max_us\":%.0f}\n",
-           sent, ok, errors, now_s() - start, latencies[latency_count / 2] * 1e6,
+    qsort(ok_latencies, (size_t)ok_latency_count, sizeof(double), cmp_double);
+    if (ok_latency_count == 0) {
+        ok_latencies[0] = 0;
+        ok_latency_count = 1;
+    }
+    printf("{\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"shed\":%ld,"
+           "\"shed_without_retry_after\":%ld,\"elapsed_s\":%.2f,\"p50_us\":%.0f,"
+           "\"p99_us\":%.0f,\"max_us\":%.0f,\"ok_p50_us\":%.0f,\"ok_p99_us\":%.0f,"
+           "\"ok_max_us\":%.0f}\n",
+           sent, ok, errors, shed, shed_without_retry_after, now_s() - start,
+           latencies[latency_count / 2] * 1e6,
            latencies[(long)((double)latency_count * 0.99)] * 1e6,
-           latencies[latency_count - 1] * 1e6);
+           latencies[latency_count - 1] * 1e6, ok_latencies[ok_latency_count / 2] * 1e6,
+           ok_latencies[(long)((double)ok_latency_count * 0.99)] * 1e6,
+           ok_latencies[ok_latency_count - 1] * 1e6);
     return 0;
 }

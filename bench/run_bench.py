@@ -8,7 +8,10 @@ pgbench with 16 clients, synchronous_commit=on). Then Patron on SQLite (WAL,
 synchronous=FULL) with 100,000 members over 64 keep-alive connections: purchases with 3
 items, balance reads, and a 70/20/8/2 mix; purchases at half the measured peak from an
 open-loop generator (openloop.c: latency from the due time, so queueing is not hidden); the
-server's peak RSS.
+server's peak RSS; overload: purchases offered at twice the measured peak over 1,024
+connections, where the excess must be shed with 503 + Retry-After and memory stay bounded.
+The purchases stored are counted in the database after the purchase run, so that a replayed
+receipt number cannot pass for a purchase.
 
 Prints one table and writes bench/results/latest.json. BENCH_SECONDS sets each run's length.
 """
@@ -17,6 +20,7 @@ import glob
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -35,6 +39,8 @@ CONNECTIONS = 64
 BIG_MEMBERS = int(os.environ.get("BENCH_BIG_MEMBERS", "1000000"))
 BIG_ENTRIES = int(os.environ.get("BENCH_BIG_ENTRIES", "10000000"))
 OPENLOOP_SECONDS = int(os.environ.get("BENCH_OPENLOOP_SECONDS", "60"))
+OVERLOAD_SECONDS = int(os.environ.get("BENCH_OVERLOAD_SECONDS", "20"))
+OVERLOAD_CONNECTIONS = 1024
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
@@ -102,12 +108,20 @@ class Server:
         ready.wait(60)
         assert self.port, "patron serve did not start"
 
-    def peak_rss_kib(self):
+    def peak_rss_kib(self, field="VmHWM:"):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1])
         return 0
+
+
+def purchases_stored(db):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute("SELECT count(*) FROM purchases").fetchone()[0]
+    finally:
+        con.close()
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -123,10 +137,10 @@ def wrk(url, script, env, seconds=SECONDS, connections=CONNECTIONS):
     return r
 
 
-def openloop(workdir, port, key, members_file, rate, seconds):
+def openloop(workdir, port, key, members_file, rate, seconds, connections=64):
     exe = os.path.join(workdir, "openloop")
     run(["cc", "-O2", "-o", exe, os.path.join(HERE, "openloop.c")])
-    out = run([exe, str(port), key, members_file, "%.0f" % rate, str(seconds), "64"])
+    out = run([exe, str(port), key, members_file, "%.0f" % rate, str(seconds), str(connections)])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -182,6 +196,9 @@ def postgres_peer(workdir):
 
 
 def main():
+    # 1,024 connections for the overload run, in the generator and in the server it starts.
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
     results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
                "seconds_per_run": SECONDS, "members": MEMBERS, "connections": CONNECTIONS}
     workdir = tempfile.mkdtemp(prefix="patron-bench-", dir=os.path.join(HERE, "results"))
@@ -200,7 +217,9 @@ def main():
         try:
             results["healthz"] = wrk(url + "/healthz", "healthz.lua", env)
             wrk(url, "purchase.lua", env, seconds=3)  # warm-up, not reported
+            before = purchases_stored(db)
             results["purchases"] = wrk(url, "purchase.lua", env)
+            results["purchases"]["stored"] = purchases_stored(db) - before
             rate = results["purchases"]["per_s"] / 2
             results["openloop"] = openloop(workdir, server.port, created["api_key"], members_file,
                                            rate, OPENLOOP_SECONDS)
@@ -208,6 +227,13 @@ def main():
             results["balance_reads"] = wrk(url, "balance.lua", env)
             results["mix"] = wrk(url, "mix.lua", env)
             results["peak_rss_kib"] = server.peak_rss_kib()
+            rss_before = server.peak_rss_kib("VmRSS:")
+            results["overload"] = openloop(workdir, server.port, created["api_key"],
+                                           members_file, 2 * results["purchases"]["per_s"],
+                                           OVERLOAD_SECONDS, OVERLOAD_CONNECTIONS)
+            results["overload"]["rate"] = 2 * results["purchases"]["per_s"]
+            results["overload"]["rss_before_kib"] = rss_before
+            results["overload"]["rss_after_kib"] = server.peak_rss_kib("VmRSS:")
         finally:
             server.stop()
         audit = subprocess.run([PATRON, "audit", "--db", db], capture_output=True, text=True)
@@ -231,6 +257,8 @@ def report(r):
         ("Patron durable purchases/s", "%.0f" % p["per_s"],
          "%.2f x fsync, %.2f x PostgreSQL (target >= 5 x both)"
          % (p["per_s"] / r["fsync_per_s"], p["per_s"] / r["pg_peer_tps"])),
+        ("  purchases stored / answered 2xx", "%d / %d" % (p["stored"], p["requests"]
+                                                         - p["errors_status"]), ""),
         ("  purchase p50 / p99 / max ms", "%.1f / %.1f / %.1f"
          % (p["p50_us"] / 1e3, p["p99_us"] / 1e3, p["max_us"] / 1e3), ""),
         ("Patron balance reads/s", "%.0f" % b["per_s"],
@@ -245,6 +273,19 @@ def report(r):
          "%.1f / %.1f / %.1f" % (r["openloop"]["p50_us"] / 1e3, r["openloop"]["p99_us"] / 1e3,
                                  r["openloop"]["max_us"] / 1e3),
          "target p99 <= 10 ms, max <= 100 ms; %d errors" % r["openloop"]["errors"]),
+        ("overload at 2 x peak (%.0f/s offered, %d conns): accepted/s"
+         % (r["overload"]["rate"], OVERLOAD_CONNECTIONS),
+         "%.0f" % (r["overload"]["ok"] / r["overload"]["elapsed_s"]),
+         "shed %d (503, %d without Retry-After), other errors %d"
+         % (r["overload"]["shed"], r["overload"]["shed_without_retry_after"],
+            r["overload"]["errors"])),
+        ("  accepted p50 / p99 / max ms", "%.1f / %.1f / %.1f"
+         % (r["overload"]["ok_p50_us"] / 1e3, r["overload"]["ok_p99_us"] / 1e3,
+            r["overload"]["ok_max_us"] / 1e3),
+         "target p99 <= 2 x the open-loop p99 (%.1f ms)" % (2 * r["openloop"]["p99_us"] / 1e3)),
+        ("  server RSS before / after MiB", "%.0f / %.0f"
+         % (r["overload"]["rss_before_kib"] / 1024, r["overload"]["rss_after_kib"] / 1024),
+         "memory bounded"),
         ("purchases/s at %d members / %d entries" % (BIG_MEMBERS, BIG_ENTRIES),
          "%.0f" % r["big"]["per_s"],
          "%.2f x the 100k-member figure (target >= 0.8)" % (r["big"]["per_s"] / p["per_s"])),

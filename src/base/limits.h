@@ -38,10 +38,10 @@
 #define PT_WRITE_QUEUE_MAX 4096
 /* Milliseconds the oldest queued write may have waited before new writes are shed with 503:
  * past it the writer is behind, and queueing more would only raise everyone's latency. */
-#define PT_WRITE_WAIT_MS_DEFAULT 200
+#define PT_WRITE_WAIT_MS_DEFAULT 50
 /* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
  * that one batch holds the write lock for a few milliseconds at most. */
-#define PT_WRITE_BATCH_MAX 256
+#define PT_WRITE_BATCH_MAX 64
 /* Free bytes the database's filesystem must keep for writes to be accepted: room for a batch,
  * its WAL frames and a checkpoint, so that SQLite never meets a full disk mid-page. */
 #define PT_STORE_MIN_FREE_BYTES_DEFAULT (64LL * 1024 * 1024)

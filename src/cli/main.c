@@ -36,8 +36,8 @@ static const char usage[] =
     "per CPU, at least 16).\n"
     "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
-    "--max-write-wait-ms N (serve): new writes get 503 while the oldest queued one has waited\n"
-    "longer (default 200; 0 = only when the queue is full).\n"
+    "--max-write-wait-ms N (serve): a new write gets 503 when it would wait longer than N ms\n"
+    "for the writer (default 50; 0 = only when the queue is full).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 

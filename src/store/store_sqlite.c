@@ -80,7 +80,8 @@ struct pt_store {
     bool writer_ckpt_due;   /* Writer thread only: the WAL passed PT_WAL_RESTART_PAGES. */
     char dir[1024];         /* Folder of the database, for the free-space check. */
     int64_t min_free_bytes; /* Writes are refused while the folder's free space is below it. */
-    int64_t max_wait_us;    /* Shed new writes while the oldest has waited longer (0: never). */
+    int64_t max_wait_us;    /* Shed new writes expected to wait longer (0: never). */
+    int64_t write_cost_us;  /* Recent writer time per write (moving average); queue_mu. */
     struct conn *readers;   /* reader_count read-only connections; owned. */
     bool *reader_busy;      /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -747,6 +748,7 @@ static void *writer_main(void *arg)
         struct write_cmd *last;
         struct write_cmd *cmd;
         unsigned n = 1;
+        int64_t batch_started_us;
         while (store->queue_head == NULL && !store->stopping) {
             pthread_cond_wait(&store->queue_cv, &store->queue_mu);
         }
@@ -766,6 +768,7 @@ static void *writer_main(void *arg)
         store->queue_len -= n;
         last->next = NULL;
         pthread_mutex_unlock(&store->queue_mu);
+        batch_started_us = pt_clock_mono_us();
         writer_run_batch(store, batch);
         if (store->writer_ckpt_due && !atomic_load(&store->writes_stopped)) {
             /* Passive: never waits for readers; a busy result is retried after the next batch. */
@@ -777,6 +780,9 @@ static void *writer_main(void *arg)
             store->writer_ckpt_due = false;
         }
         pthread_mutex_lock(&store->queue_mu);
+        /* Moving average over about eight batches, including the fsync and the checkpoint. */
+        store->write_cost_us +=
+            ((pt_clock_mono_us() - batch_started_us) / (int64_t)n - store->write_cost_us) / 8;
         /* One wake-up per caller, not a broadcast to every waiting thread: with 64 workers a
          * broadcast woke dozens of threads per batch only to send them back to sleep. */
         for (cmd = batch; cmd != NULL;) {
@@ -807,12 +813,15 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     }
     pthread_mutex_lock(&store->queue_mu);
     cmd.queued_at_us = pt_clock_mono_us();
-    /* Load shedding: when the oldest waiting write has waited longer than the bound, the
+    /* Load shedding: when this write would wait longer than the bound (the writes ahead of it
+     * times the writer's recent cost per write), or the oldest waiting write already has, the
      * writer is behind; refusing at once (503, Retry-After) keeps the latency of the writes
      * that are accepted bounded instead of letting every queue grow. */
     if (store->queue_len >= PT_WRITE_QUEUE_MAX || store->stopping ||
-        (store->queue_head != NULL && store->max_wait_us > 0 &&
-         cmd.queued_at_us - store->queue_head->queued_at_us > store->max_wait_us)) {
+        (store->max_wait_us > 0 &&
+         ((int64_t)store->queue_len * store->write_cost_us > store->max_wait_us ||
+          (store->queue_head != NULL &&
+           cmd.queued_at_us - store->queue_head->queued_at_us > store->max_wait_us)))) {
         pthread_mutex_unlock(&store->queue_mu);
         pthread_cond_destroy(&cmd.done_cv);
         return pt_err_set(err, PT_EBUSY, NULL, "too many writes are waiting; retry shortly");
