@@ -45,7 +45,11 @@ ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 def run(cmd, **kw):
-    return subprocess.run(cmd, capture_output=True, text=True, check=True, **kw)
+    out = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if out.returncode != 0:
+        raise SystemExit("%s exited %d: %s%s" % (cmd[0], out.returncode, out.stdout[-2000:],
+                                                 out.stderr[-2000:]))
+    return out
 
 
 def fsync_rate(workdir):
@@ -115,6 +119,10 @@ class Server:
                     return int(line.split()[1])
         return 0
 
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)
+
 
 def purchases_stored(db):
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
@@ -122,10 +130,6 @@ def purchases_stored(db):
         return con.execute("SELECT count(*) FROM purchases").fetchone()[0]
     finally:
         con.close()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(60)
 
 
 def wrk(url, script, env, seconds=SECONDS, connections=CONNECTIONS):

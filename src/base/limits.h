@@ -108,6 +108,10 @@ _Static_assert(PT_WAL_CHECKPOINT_PAGES < PT_WAL_RESTART_PAGES, "background first
 #define PT_API_KEY_RANDOM_BYTES 32
 #define PT_API_KEY_BYTES 56
 #define PT_API_KEY_HASH_BYTES 32
+/* Authenticated keys remembered per process (direct-mapped by hash) and for how long: a key
+ * revoked through another process may work that long (the PostgreSQL issue's several nodes). */
+#define PT_KEY_CACHE_SLOTS 256
+#define PT_KEY_CACHE_TTL_MS 1000
 /* Card numbers: 16 digits, the last a Luhn check digit. */
 #define PT_CARD_DIGITS 16
 /* Referral codes: 8 Crockford base32 characters (40 random bits). */

@@ -34,6 +34,7 @@ enum pt_rc pt_service_open(const char *db_path, unsigned read_conns, enum pt_sto
         pt_free(svc);
         return rc;
     }
+    pthread_mutex_init(&svc->key_cache_mu, NULL);
     *out = svc;
     return PT_OK;
 }
@@ -44,6 +45,7 @@ void pt_service_close(struct pt_service *svc)
         return;
     }
     pt_store_close(svc->store);
+    pthread_mutex_destroy(&svc->key_cache_mu);
     pt_free(svc);
 }
 
@@ -313,6 +315,53 @@ enum pt_rc pt_service_require_empty(struct pt_service *svc, struct pt_err *err)
     return rc;
 }
 
+static struct pt_key_cache_slot *key_cache_slot(struct pt_service *svc, const uint8_t *hash)
+{
+    return &svc->key_cache[(hash[0] | (unsigned)hash[1] << 8) % PT_KEY_CACHE_SLOTS];
+}
+
+/* Looks the key up; on a miss, *generation is what key_cache_put must be given. */
+static bool key_cache_get(struct pt_service *svc, const uint8_t *hash, struct pt_principal *out,
+                          uint64_t *generation)
+{
+    struct pt_key_cache_slot *slot = key_cache_slot(svc, hash);
+    bool hit;
+    pthread_mutex_lock(&svc->key_cache_mu);
+    *generation = svc->key_cache_generation;
+    hit = slot->expires_us > pt_clock_mono_us() &&
+          memcmp(slot->hash, hash, PT_API_KEY_HASH_BYTES) == 0;
+    if (hit) {
+        *out = slot->who;
+    }
+    pthread_mutex_unlock(&svc->key_cache_mu);
+    return hit;
+}
+
+/* Remembers a key read from the store, unless a revocation cleared the cache since the read
+ * began (the read may predate it). */
+static void key_cache_put(struct pt_service *svc, const uint8_t *hash,
+                          const struct pt_principal *who, uint64_t generation)
+{
+    struct pt_key_cache_slot *slot = key_cache_slot(svc, hash);
+    pthread_mutex_lock(&svc->key_cache_mu);
+    if (generation != svc->key_cache_generation) {
+        pthread_mutex_unlock(&svc->key_cache_mu);
+        return;
+    }
+    memcpy(slot->hash, hash, PT_API_KEY_HASH_BYTES);
+    slot->who = *who;
+    slot->expires_us = pt_clock_mono_us() + (int64_t)PT_KEY_CACHE_TTL_MS * 1000;
+    pthread_mutex_unlock(&svc->key_cache_mu);
+}
+
+static void key_cache_clear(struct pt_service *svc)
+{
+    pthread_mutex_lock(&svc->key_cache_mu);
+    memset(svc->key_cache, 0, sizeof(svc->key_cache));
+    svc->key_cache_generation++;
+    pthread_mutex_unlock(&svc->key_cache_mu);
+}
+
 enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, size_t secret_len,
                                    struct pt_arena *arena, struct pt_principal *out,
                                    struct pt_err *err)
@@ -320,11 +369,15 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
     uint8_t hash[PT_API_KEY_HASH_BYTES];
     struct pt_store_txn *txn = NULL;
     struct pt_api_key key;
+    uint64_t generation;
     enum pt_rc rc;
     if (!pt_api_key_is_valid(secret, secret_len)) {
         return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
     }
     pt_hash32(secret, secret_len, hash);
+    if (key_cache_get(svc, hash, out, &generation)) {
+        return PT_OK;
+    }
     rc = pt_store_read_begin(svc->store, &txn, err);
     if (rc != PT_OK) {
         return rc;
@@ -341,6 +394,7 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
     memcpy(out->program_id, key.program_id, sizeof(out->program_id));
     memcpy(out->key_id, key.id, sizeof(out->key_id));
     out->role = key.role;
+    key_cache_put(svc, hash, out, generation);
     return PT_OK;
 }
 
@@ -422,7 +476,10 @@ enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_princip
                                  const char *key_id, struct pt_err *err)
 {
     struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc)};
-    return pt_store_write(svc->store, key_revoke_txn, &ctx, err);
+    enum pt_rc rc = pt_store_write(svc->store, key_revoke_txn, &ctx, err);
+    /* Emptied after the revocation is committed, so no request can cache the key again. */
+    key_cache_clear(svc);
+    return rc;
 }
 
 /* ---- Members ---- */

@@ -7,11 +7,27 @@
 
 #include "service/service.h"
 
+#include "base/limits.h"
+
+#include <pthread.h>
+
+/* A recently authenticated API key. */
+struct pt_key_cache_slot {
+    uint8_t hash[PT_API_KEY_HASH_BYTES];
+    struct pt_principal who;
+    int64_t expires_us; /* Monotonic; 0 = empty. */
+};
+
 struct pt_service {
-    struct pt_store *store;   /* Owned. */
-    bool test_clock_enabled;  /* patron serve --test-clock */
-    atomic_llong test_now_ms; /* The test clock; 0 = follow the system clock. */
-    struct pt_encoders enc;   /* JSON encoders of the API's objects, for events. */
+    struct pt_store *store; /* Owned. */
+    /* Keys seen in the last PT_KEY_CACHE_TTL_MS, so that a read is one store transaction, not
+     * two. A revocation through this process empties it at once. */
+    pthread_mutex_t key_cache_mu;
+    struct pt_key_cache_slot key_cache[PT_KEY_CACHE_SLOTS];
+    uint64_t key_cache_generation; /* Bumped by each clear; key_cache_mu. */
+    bool test_clock_enabled;       /* patron serve --test-clock */
+    atomic_llong test_now_ms;      /* The test clock; 0 = follow the system clock. */
+    struct pt_encoders enc;        /* JSON encoders of the API's objects, for events. */
 };
 
 /* The one clock of the service: the test clock when set, else the system's. */

@@ -529,14 +529,24 @@ static enum pt_rc store_open_readers(struct pt_store *store, const char *path, u
     return PT_OK;
 }
 
+/* Process-wide SQLite settings, before its first use. Memory statistics off: with them on,
+ * every SQLite allocation takes one global mutex, which all reader threads contend for. */
+static void sqlite_configure(void)
+{
+    /* SQLITE_MISUSE when SQLite was already initialized (a test's preloaded VFS): harmless. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum pt_rc pt_store_open(const char *path, unsigned read_conns, enum pt_store_open_mode mode,
                          struct pt_store **out, struct pt_err *err)
 {
     struct pt_store *store;
     struct stat st;
     enum pt_rc rc;
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     pt_assert(read_conns >= 1);
     *out = NULL;
+    (void)pthread_once(&configured, sqlite_configure); /* Cannot fail with a valid once. */
     if (mode == PT_STORE_OPEN_EXISTING && stat(path, &st) != 0) {
         return pt_err_set(err, PT_ENOTFOUND, NULL,
                           "no database at %s; create one with `patron init --db %s`", path, path);
