@@ -15,23 +15,37 @@ extern const char *const *const pt_store_migrations[];
 bool pt_store_txn_is_write(const struct pt_store_txn *txn);
 
 /*
- * A query cursor over one cached statement of the transaction's connection: the thin layer the
- * store's SQL is written against (one day also the PostgreSQL driver's). Usage:
+ * A query cursor: the thin layer all the store's SQL is written against. Only the engine file
+ * (store_sqlite.c; a PostgreSQL one later) implements it and knows the engine's types; the
+ * files of programs, keys, members, idempotency and the ledger use nothing else, so that a
+ * second engine needs no change to them. Usage:
  *   pt_q_open(&q, txn, sql, err); pt_q_text(&q, 1, id); while (pt_q_next(&q)) {...}
  *   rc = pt_q_close(&q);
- * Errors are sticky: after one, binds and steps do nothing and pt_q_close returns the rc.
+ * Parameters are numbered from 1 and columns from 0. Bound strings and bytes are borrowed: they
+ * must outlive the cursor (until pt_q_close). Errors are sticky: after one, binds and steps do
+ * nothing and pt_q_close returns the rc. pt_q_close is called after every open, failed or not.
  */
 struct pt_q {
     struct pt_store_txn *txn; /* borrowed */
-    void *stmt;               /* sqlite3_stmt, owned by the connection's cache */
-    struct pt_err *err;       /* the caller's */
-    enum pt_rc rc;            /* sticky result */
-    bool oom;                 /* an arena copy failed */
+    void *stmt;         /* sqlite3_stmt; owned by the connection's cache, or by q when is_dynamic */
+    struct pt_err *err; /* the caller's */
+    enum pt_rc rc;      /* sticky result */
+    bool oom;           /* an arena copy failed */
+    bool is_dynamic;    /* stmt was prepared for this one query; pt_q_close finalizes it */
 };
 
+/* Opens a cursor over sql, static text: prepared once per connection and cached by its address. */
 enum pt_rc pt_q_open(struct pt_q *q, struct pt_store_txn *txn, const char *sql, struct pt_err *err);
+/* Opens a cursor over sql built at run time (borrowed, NUL-terminated; may be freed once this
+ * returns): prepared for this one query, not cached, and released by pt_q_close. Its text is
+ * made of static fragments only; values are always bound. */
+enum pt_rc pt_q_open_dynamic(struct pt_q *q, struct pt_store_txn *txn, const char *sql,
+                             struct pt_err *err);
+/* Binds a string (NULL binds SQL NULL). */
 void pt_q_text(struct pt_q *q, int index, const char *s);
 void pt_q_int(struct pt_q *q, int index, int64_t v);
+/* Binds len bytes as a blob (bytea); len is small (a hash). */
+void pt_q_blob(struct pt_q *q, int index, const void *bytes, size_t len);
 void pt_q_null(struct pt_q *q, int index);
 /* Steps; true while a row is available. */
 bool pt_q_next(struct pt_q *q);
@@ -41,11 +55,18 @@ bool pt_q_col_is_null(struct pt_q *q, int col);
 const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena);
 /* Copies the column into a fixed buffer ("" for NULL). */
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes);
+/* Copies the column's bytes into a fixed buffer (at most out_bytes; the rest zeroed) and returns
+ * the column's length in bytes (0 for NULL), which the caller checks against what it expects. */
+size_t pt_q_col_blob(struct pt_q *q, int col, void *out, size_t out_bytes);
 /* Runs a statement that returns no rows; returns the rc (also kept in q: sticky). */
 enum pt_rc pt_q_exec(struct pt_q *q);
 /* Rows changed by the last statement of the transaction's connection. */
 int64_t pt_q_changes(struct pt_q *q);
-/* Resets the statement and returns the sticky rc (PT_ENOMEM when an arena copy failed). */
+/* The engine's own message of the cursor's error ("" when none), e.g. which unique constraint
+ * failed. Borrowed until pt_q_close, so read it before; never shown to a client. */
+const char *pt_q_error_detail(struct pt_q *q);
+/* Resets the statement (finalizes a dynamic one) and returns the sticky rc (PT_ENOMEM when an
+ * arena copy failed). */
 PT_MUSTCHECK enum pt_rc pt_q_close(struct pt_q *q);
 
 #endif

@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SQLite store. One write connection guarded by a mutex (SQLite has one writer at a time in
- * any case) and a pool of read-only connections, all on one WAL database with synchronous=FULL,
- * so that a committed write survives a crash. Statements are prepared once per connection and
- * cached by the address of their static SQL text. Backend result codes are translated here, once:
- * BUSY/LOCKED -> PT_EBUSY, CONSTRAINT -> PT_ECONFLICT, everything else -> PT_ESTORE.
+ * The SQLite engine of the store, and nothing else: connections, the statement cache, the writer
+ * thread with its group commit, the pool of readers, the checkpointer, the migrations runner and
+ * the query cursors (struct pt_q of store_int.h) that all the store's SQL is written against
+ * (store_program.c, store_member.c, store_ledger.c). One write connection, used by the writer
+ * thread only (SQLite has one writer at a time in any case), and a pool of read-only
+ * connections, all on one WAL database with synchronous=FULL, so that a committed write survives
+ * a crash. Statements of static SQL text are prepared once per connection and cached by the
+ * address of that text. Backend result codes are translated here, once: BUSY/LOCKED -> PT_EBUSY,
+ * CONSTRAINT -> PT_ECONFLICT, everything else -> PT_ESTORE. sqlite3 types never leave this file.
  */
 #include "store/store_int.h"
 
 #include "base/alloc.h"
 #include "base/assert.h"
-#include "base/buf.h"
 #include "base/clock.h"
 #include "base/log.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>
@@ -907,621 +911,39 @@ enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out
     return PT_OK;
 }
 
-/* ---- Programs ---- */
-
-enum pt_rc pt_store_program_insert(struct pt_store_txn *txn, const struct pt_program *program,
-                                   struct pt_err *err)
-{
-    static const char sql[] =
-        "INSERT INTO programs (id, name, currency, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(program->name != NULL);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program->id);
-    (void)bind_text(stmt, 2, program->name);
-    (void)bind_text(stmt, 3, program->currency);
-    (void)sqlite3_bind_int64(stmt, 4, program->created_at_ms);
-    return stmt_run(txn->conn, stmt, "program_insert", err);
-}
-
-enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
-                                struct pt_arena *arena, struct pt_program *out, struct pt_err *err)
-{
-    static const char sql[] =
-        "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
-        "pending_days, expiry_months, allow_negative_balance, excluded_categories "
-        "FROM programs WHERE id = ?1";
-    struct pt_q q;
-    enum pt_rc rc = pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program_id);
-    if (pt_q_next(&q)) {
-        pt_q_col_copy(&q, 0, out->id, sizeof(out->id));
-        out->name = pt_q_col_text(&q, 1, arena);
-        pt_q_col_copy(&q, 2, out->currency, sizeof(out->currency));
-        out->created_at_ms = pt_q_col_int(&q, 3);
-        out->updated_at_ms = pt_q_col_int(&q, 4);
-        out->earn_points = pt_q_col_int(&q, 5);
-        out->earn_per_amount = pt_q_col_int(&q, 6);
-        out->pending_days = pt_q_col_int(&q, 7);
-        out->expiry_months = pt_q_col_int(&q, 8);
-        out->allow_negative_balance = pt_q_col_int(&q, 9) != 0;
-        out->excluded_categories = pt_q_col_text(&q, 10, arena);
-    } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
-    }
-    rc = pt_q_close(&q);
-    if (rc == PT_OK) {
-        pt_assert(out->earn_per_amount >= 1);
-        pt_assert(out->excluded_categories != NULL);
-    }
-    return rc;
-}
-
-enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_program *program,
-                                   struct pt_err *err)
-{
-    static const char sql[] =
-        "UPDATE programs SET name = ?2, currency = ?3, updated_at_ms = ?4, earn_points = ?5, "
-        "earn_per_amount = ?6, pending_days = ?7, expiry_months = ?8, "
-        "allow_negative_balance = ?9, excluded_categories = ?10 WHERE id = ?1";
-    struct pt_q q;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(program->earn_per_amount >= 1);
-    rc = pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program->id);
-    pt_q_text(&q, 2, program->name);
-    pt_q_text(&q, 3, program->currency);
-    pt_q_int(&q, 4, program->updated_at_ms);
-    pt_q_int(&q, 5, program->earn_points);
-    pt_q_int(&q, 6, program->earn_per_amount);
-    pt_q_int(&q, 7, program->pending_days);
-    pt_q_int(&q, 8, program->expiry_months);
-    pt_q_int(&q, 9, program->allow_negative_balance);
-    pt_q_text(&q, 10, program->excluded_categories);
-    rc = pt_q_exec(&q);
-    if (rc == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
-    }
-    return pt_q_close(&q);
-}
-
-enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena, unsigned max,
-                                char (**ids)[PT_ID_BUF_BYTES], unsigned *count, struct pt_err *err)
-{
-    static const char sql[] = "SELECT id FROM programs ORDER BY id LIMIT ?1";
-    struct pt_q q;
-    enum pt_rc rc;
-    *count = 0;
-    *ids = pt_arena_alloc(arena, (size_t)max * PT_ID_BUF_BYTES);
-    if (*ids == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    rc = pt_q_open(&q, txn, sql, err);
-    pt_q_int(&q, 1, max);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < max);
-        pt_q_col_copy(&q, 0, (*ids)[*count], PT_ID_BUF_BYTES);
-        (*count)++;
-    }
-    (void)rc;
-    return pt_q_close(&q);
-}
-
-enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, struct pt_err *err)
-{
-    static const char sql[] = "SELECT count(*) FROM programs";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *count = sqlite3_column_int64(stmt, 0);
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "program_count");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-/* ---- API keys ---- */
-
-#define KEY_COLUMNS "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms"
-
-static void key_from_row(sqlite3_stmt *stmt, struct pt_arena *arena, struct pt_api_key *out,
-                         bool *oom)
-{
-    const void *hash = sqlite3_column_blob(stmt, 4);
-    column_copy(stmt, 0, out->program_id, sizeof(out->program_id));
-    column_copy(stmt, 1, out->id, sizeof(out->id));
-    out->name = column_text(stmt, 2, arena, oom);
-    out->role = strcmp((const char *)sqlite3_column_text(stmt, 3), "admin") == 0 ? PT_ROLE_ADMIN
-                                                                                 : PT_ROLE_STAFF;
-    pt_assert(sqlite3_column_bytes(stmt, 4) == PT_API_KEY_HASH_BYTES);
-    memcpy(out->hash, hash, PT_API_KEY_HASH_BYTES);
-    column_copy(stmt, 5, out->prefix, sizeof(out->prefix));
-    out->created_at_ms = sqlite3_column_int64(stmt, 6);
-    out->revoked_at_ms = sqlite3_column_int64(stmt, 7);
-}
-
-enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key *key,
-                               struct pt_err *err)
-{
-    static const char sql[] = "INSERT INTO api_keys (" KEY_COLUMNS ") VALUES "
-                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(key->revoked_at_ms == 0);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, key->program_id);
-    (void)bind_text(stmt, 2, key->id);
-    (void)bind_text(stmt, 3, key->name);
-    (void)bind_text(stmt, 4, key->role == PT_ROLE_ADMIN ? "admin" : "staff");
-    (void)sqlite3_bind_blob(stmt, 5, key->hash, PT_API_KEY_HASH_BYTES, SQLITE_STATIC);
-    (void)bind_text(stmt, 6, key->prefix);
-    (void)sqlite3_bind_int64(stmt, 7, key->created_at_ms);
-    return stmt_run(txn->conn, stmt, "key_insert", err);
-}
-
-enum pt_rc pt_store_key_find_by_hash(struct pt_store_txn *txn,
-                                     const uint8_t hash[PT_API_KEY_HASH_BYTES],
-                                     struct pt_arena *arena, struct pt_api_key *out,
-                                     struct pt_err *err)
-{
-    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
-                              "WHERE key_hash = ?1 AND revoked_at_ms IS NULL";
-    sqlite3_stmt *stmt = NULL;
-    bool oom = false;
-    int step;
-    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)sqlite3_bind_blob(stmt, 1, hash, PT_API_KEY_HASH_BYTES, SQLITE_STATIC);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        key_from_row(stmt, arena, out, &oom);
-        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such key");
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_find");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
-                             const char *cursor_id, unsigned limit, struct pt_arena *arena,
-                             struct pt_api_key **out, unsigned *count, struct pt_err *err)
-{
-    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
-                              "WHERE program_id = ?1 AND revoked_at_ms IS NULL "
-                              "AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
-    sqlite3_stmt *stmt = NULL;
-    bool oom = false;
-    int step;
-    enum pt_rc rc;
-    pt_assert(limit >= 1 && limit <= PT_PAGE_LIMIT_MAX + 1);
-    *count = 0;
-    *out = pt_arena_alloc(arena, limit * sizeof(**out));
-    if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, cursor_id);
-    (void)sqlite3_bind_int(stmt, 3, (int)limit);
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        pt_assert(*count < limit);
-        key_from_row(stmt, arena, &(*out)[*count], &oom);
-        (*count)++;
-    }
-    if (step != SQLITE_DONE) {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_list");
-    } else if (oom) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-enum pt_rc pt_store_key_revoke(struct pt_store_txn *txn, const char *program_id, const char *key_id,
-                               int64_t now_ms, struct pt_err *err)
-{
-    static const char sql[] = "UPDATE api_keys SET revoked_at_ms = ?3 "
-                              "WHERE program_id = ?1 AND id = ?2 AND revoked_at_ms IS NULL";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, key_id);
-    (void)sqlite3_bind_int64(stmt, 3, now_ms);
-    rc = stmt_run(txn->conn, stmt, "key_revoke", err);
-    if (rc == PT_OK && sqlite3_changes(txn->conn->db) == 0) {
-        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such API key");
-    }
-    return rc;
-}
-
-enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *program_id,
-                                     int64_t *count, struct pt_err *err)
-{
-    static const char sql[] = "SELECT count(*) FROM api_keys WHERE program_id = ?1 "
-                              "AND role = 'admin' AND revoked_at_ms IS NULL";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        *count = sqlite3_column_int64(stmt, 0);
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "key_count");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-/* ---- Members ---- */
-
-#define MEMBER_COLUMNS                                                                             \
-    "id, external_id, email, phone, first_name, last_name, birth_date, gender, locale, city, "     \
-    "country, attributes, consent_email, consent_sms, consent_push, card_number, referral_code, "  \
-    "status, enrolled_at_ms, updated_at_ms, version"
-
-static void member_from_row(sqlite3_stmt *stmt, const char *program_id, struct pt_arena *arena,
-                            struct pt_member *m, bool *oom)
-{
-    struct pt_err ignored;
-    const char *status = (const char *)sqlite3_column_text(stmt, 17);
-    memset(m, 0, sizeof(*m));
-    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", program_id);
-    column_copy(stmt, 0, m->id, sizeof(m->id));
-    m->external_id = column_text(stmt, 1, arena, oom);
-    m->email = column_text(stmt, 2, arena, oom);
-    m->phone = column_text(stmt, 3, arena, oom);
-    m->first_name = column_text(stmt, 4, arena, oom);
-    m->last_name = column_text(stmt, 5, arena, oom);
-    m->birth_date = column_text(stmt, 6, arena, oom);
-    m->gender = column_text(stmt, 7, arena, oom);
-    m->locale = column_text(stmt, 8, arena, oom);
-    m->city = column_text(stmt, 9, arena, oom);
-    m->country = column_text(stmt, 10, arena, oom);
-    m->attributes_json = column_text(stmt, 11, arena, oom);
-    m->consent_email = sqlite3_column_int(stmt, 12) != 0;
-    m->consent_sms = sqlite3_column_int(stmt, 13) != 0;
-    m->consent_push = sqlite3_column_int(stmt, 14) != 0;
-    column_copy(stmt, 15, m->card_number, sizeof(m->card_number));
-    column_copy(stmt, 16, m->referral_code, sizeof(m->referral_code));
-    /* The CHECK constraint guarantees one of the three names. */
-    if (pt_member_status_parse(status ? status : "", &m->status, &ignored) != PT_OK) {
-        pt_assert(!"member status outside its CHECK constraint");
-    }
-    m->enrolled_at_ms = sqlite3_column_int64(stmt, 18);
-    m->updated_at_ms = sqlite3_column_int64(stmt, 19);
-    m->version = sqlite3_column_int64(stmt, 20);
-    if (m->attributes_json == NULL) {
-        m->attributes_json = "{}";
-    }
-}
-
-/* Binds the client-settable fields to parameters 3..17 (same order in insert and update). */
-static void member_bind_fields(sqlite3_stmt *stmt, const struct pt_member *m)
-{
-    (void)bind_text(stmt, 3, m->external_id);
-    (void)bind_text(stmt, 4, m->email);
-    (void)bind_text(stmt, 5, m->phone);
-    (void)bind_text(stmt, 6, m->first_name);
-    (void)bind_text(stmt, 7, m->last_name);
-    (void)bind_text(stmt, 8, m->birth_date);
-    (void)bind_text(stmt, 9, m->gender);
-    (void)bind_text(stmt, 10, m->locale);
-    (void)bind_text(stmt, 11, m->city);
-    (void)bind_text(stmt, 12, m->country);
-    (void)bind_text(stmt, 13, m->attributes_json);
-    (void)sqlite3_bind_int(stmt, 14, m->consent_email);
-    (void)sqlite3_bind_int(stmt, 15, m->consent_sms);
-    (void)sqlite3_bind_int(stmt, 16, m->consent_push);
-    (void)bind_text(stmt, 17, pt_member_status_name(m->status));
-}
-
-/* Turns a unique-constraint failure into the member_exists error naming the taken field. */
-static enum pt_rc member_conflict(struct pt_store_txn *txn, struct pt_err *err)
-{
-    static const char *const fields[] = {"email", "phone", "external_id", "card_number",
-                                         "referral_code"};
-    const char *msg = sqlite3_errmsg(txn->conn->db);
-    const char *field = "id";
-    char pattern[48];
-    size_t i;
-    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        (void)snprintf(pattern, sizeof(pattern), "members.%s", fields[i]);
-        if (strstr(msg, pattern) != NULL) {
-            field = fields[i];
-            break;
-        }
-    }
-    (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
-    return pt_err_code(err, "member_exists");
-}
-
-enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
-                                  struct pt_err *err)
-{
-    static const char sql[] =
-        "INSERT INTO members (program_id, id, external_id, email, phone, first_name, last_name, "
-        "birth_date, gender, locale, city, country, attributes, consent_email, consent_sms, "
-        "consent_push, status, card_number, referral_code, enrolled_at_ms, updated_at_ms, version) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-        "?19, ?20, ?21, ?22)";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(m->version == 1);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, m->program_id);
-    (void)bind_text(stmt, 2, m->id);
-    member_bind_fields(stmt, m);
-    (void)bind_text(stmt, 18, m->card_number);
-    (void)bind_text(stmt, 19, m->referral_code);
-    (void)sqlite3_bind_int64(stmt, 20, m->enrolled_at_ms);
-    (void)sqlite3_bind_int64(stmt, 21, m->updated_at_ms);
-    (void)sqlite3_bind_int64(stmt, 22, m->version);
-    rc = stmt_run(txn->conn, stmt, "member_insert", err);
-    if (rc == PT_ECONFLICT) {
-        rc = member_conflict(txn, err);
-    }
-    return rc;
-}
-
-enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
-                               const char *member_id, struct pt_arena *arena, struct pt_member *out,
-                               struct pt_err *err)
-{
-    static const char sql[] =
-        "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2";
-    sqlite3_stmt *stmt = NULL;
-    bool oom = false;
-    int step;
-    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, member_id);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        member_from_row(stmt, program_id, arena, out, &oom);
-        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such member");
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_get");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *m,
-                                  int64_t expected_version, struct pt_err *err)
-{
-    static const char sql[] =
-        "UPDATE members SET external_id = ?3, email = ?4, phone = ?5, first_name = ?6, "
-        "last_name = ?7, birth_date = ?8, gender = ?9, locale = ?10, city = ?11, country = ?12, "
-        "attributes = ?13, consent_email = ?14, consent_sms = ?15, consent_push = ?16, "
-        "status = ?17, updated_at_ms = ?18, version = ?19 + 1 "
-        "WHERE program_id = ?1 AND id = ?2 AND version = ?19";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(expected_version >= 1);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, m->program_id);
-    (void)bind_text(stmt, 2, m->id);
-    member_bind_fields(stmt, m);
-    (void)sqlite3_bind_int64(stmt, 18, m->updated_at_ms);
-    (void)sqlite3_bind_int64(stmt, 19, expected_version);
-    rc = stmt_run(txn->conn, stmt, "member_update", err);
-    if (rc == PT_ECONFLICT) {
-        return member_conflict(txn, err);
-    }
-    if (rc == PT_OK && sqlite3_changes(txn->conn->db) == 0) {
-        rc = pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
-    }
-    return rc;
-}
-
-/* Escapes LIKE wildcards of a prefix and appends '%'; returns an arena string or NULL. */
-static char *like_prefix(struct pt_arena *arena, const char *q)
-{
-    size_t n = strlen(q);
-    char *out = pt_arena_alloc(arena, 2 * n + 2);
-    size_t o = 0;
-    size_t i;
-    if (out == NULL) {
-        return NULL;
-    }
-    for (i = 0; i < n; i++) {
-        if (q[i] == '%' || q[i] == '_' || q[i] == '\\') {
-            out[o++] = '\\';
-        }
-        out[o++] = q[i];
-    }
-    out[o++] = '%';
-    out[o] = '\0';
-    return out;
-}
-
-enum pt_rc pt_store_member_list(struct pt_store_txn *txn, const char *program_id,
-                                const struct pt_member_filter *filter, struct pt_arena *arena,
-                                struct pt_member **out, unsigned *count, struct pt_err *err)
-{
-    /* The query is assembled from these static fragments only; values are always bound. */
-    struct pt_buf sql;
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc = PT_OK;
-    char *like = NULL;
-    bool oom = false;
-    int step;
-    pt_assert(filter->limit >= 1 && filter->limit <= PT_PAGE_LIMIT_MAX + 1);
-    *count = 0;
-    *out = pt_arena_alloc(arena, filter->limit * sizeof(**out));
-    if (*out == NULL || (filter->q && (like = like_prefix(arena, filter->q)) == NULL)) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    pt_buf_init(&sql, 4096);
-    (void)pt_buf_append(&sql, "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1",
-                        strlen("SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1"));
-#define APPEND(s) (void)pt_buf_append(&sql, s, sizeof(s) - 1)
-    if (filter->email) {
-        APPEND(" AND email = ?2");
-    }
-    if (filter->phone) {
-        APPEND(" AND phone = ?3");
-    }
-    if (filter->external_id) {
-        APPEND(" AND external_id = ?4");
-    }
-    if (filter->card_number) {
-        APPEND(" AND card_number = ?5");
-    }
-    if (like) {
-        APPEND(" AND (first_name LIKE ?6 ESCAPE '\\' OR last_name LIKE ?6 ESCAPE '\\'"
-               " OR email LIKE ?6 ESCAPE '\\')");
-    }
-    if (filter->cursor_id) {
-        APPEND(" AND id < ?7");
-    }
-    APPEND(" ORDER BY id DESC LIMIT ?8");
-#undef APPEND
-    if (sql.failed) {
-        pt_buf_fini(&sql);
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    if (sqlite3_prepare_v2(txn->conn->db, sql.ptr, (int)sql.len, &stmt, NULL) != SQLITE_OK) {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_list");
-        goto out;
-    }
-    /* Unused parameter numbers are simply not referenced by the text; binding them is harmless. */
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, filter->email);
-    (void)bind_text(stmt, 3, filter->phone);
-    (void)bind_text(stmt, 4, filter->external_id);
-    (void)bind_text(stmt, 5, filter->card_number);
-    (void)bind_text(stmt, 6, like);
-    (void)bind_text(stmt, 7, filter->cursor_id);
-    (void)sqlite3_bind_int(stmt, 8, (int)filter->limit);
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        pt_assert(*count < filter->limit);
-        member_from_row(stmt, program_id, arena, &(*out)[*count], &oom);
-        (*count)++;
-    }
-    if (step != SQLITE_DONE) {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "member_list");
-    } else if (oom) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-out:
-    (void)sqlite3_finalize(stmt);
-    pt_buf_fini(&sql);
-    return rc;
-}
-
-/* ---- Idempotency ---- */
-
-enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *program_id, const char *key,
-                             int64_t now_ms, struct pt_arena *arena, struct pt_idem_record *out,
-                             struct pt_err *err)
-{
-    static const char sql[] = "SELECT request_hash, status, body, created_at_ms, ref_id "
-                              "FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 "
-                              "AND created_at_ms > ?3";
-    sqlite3_stmt *stmt = NULL;
-    bool oom = false;
-    int step;
-    enum pt_rc rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, key);
-    (void)sqlite3_bind_int64(stmt, 3, now_ms - (int64_t)PT_IDEMPOTENCY_KEEP_S * 1000);
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        pt_assert(sqlite3_column_bytes(stmt, 0) == 32);
-        memcpy(out->request_hash, sqlite3_column_blob(stmt, 0), 32);
-        out->status = sqlite3_column_int(stmt, 1);
-        out->body = column_text(stmt, 2, arena, &oom);
-        out->created_at_ms = sqlite3_column_int64(stmt, 3);
-        out->ref_id = column_text(stmt, 4, arena, &oom);
-        rc = oom ? pt_err_set(err, PT_ENOMEM, NULL, "out of memory") : PT_OK;
-    } else if (step == SQLITE_DONE) {
-        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such idempotency key");
-    } else {
-        rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "idem_get");
-    }
-    stmt_done(stmt);
-    return rc;
-}
-
-enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, const char *key,
-                             const struct pt_idem_record *rec, struct pt_err *err)
-{
-    static const char sql[] =
-        "INSERT OR REPLACE INTO idempotency_keys (program_id, key, request_hash, status, body, "
-        "created_at_ms, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    sqlite3_stmt *stmt = NULL;
-    enum pt_rc rc;
-    pt_assert(txn->is_write);
-    pt_assert(rec->body != NULL);
-    rc = stmt_get(txn->conn, sql, &stmt, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    (void)bind_text(stmt, 1, program_id);
-    (void)bind_text(stmt, 2, key);
-    (void)sqlite3_bind_blob(stmt, 3, rec->request_hash, 32, SQLITE_STATIC);
-    (void)sqlite3_bind_int(stmt, 4, rec->status);
-    (void)bind_text(stmt, 5, rec->body);
-    (void)sqlite3_bind_int64(stmt, 6, rec->created_at_ms);
-    (void)bind_text(stmt, 7, rec->ref_id);
-    return stmt_run(txn->conn, stmt, "idem_put", err);
-}
-
 /* ---- Query cursors (store_int.h) ---- */
+
+static void q_init(struct pt_q *q, struct pt_store_txn *txn, struct pt_err *err)
+{
+    q->txn = txn;
+    q->stmt = NULL;
+    q->err = err;
+    q->rc = PT_OK;
+    q->oom = false;
+    q->is_dynamic = false;
+}
 
 enum pt_rc pt_q_open(struct pt_q *q, struct pt_store_txn *txn, const char *sql, struct pt_err *err)
 {
     sqlite3_stmt *stmt = NULL;
-    q->txn = txn;
-    q->err = err;
-    q->oom = false;
+    q_init(q, txn, err);
     q->rc = stmt_get(txn->conn, sql, &stmt, err);
+    q->stmt = stmt;
+    return q->rc;
+}
+
+enum pt_rc pt_q_open_dynamic(struct pt_q *q, struct pt_store_txn *txn, const char *sql,
+                             struct pt_err *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+    q_init(q, txn, err);
+    q->is_dynamic = true;
+    /* Not SQLITE_PREPARE_PERSISTENT: the statement lives for this one query. */
+    rc = sqlite3_prepare_v2(txn->conn->db, sql, -1, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        q->rc = db_fail(err, txn->conn->db, sqlite3_extended_errcode(txn->conn->db), "prepare");
+    }
     q->stmt = stmt;
     return q->rc;
 }
@@ -1537,6 +959,14 @@ void pt_q_int(struct pt_q *q, int index, int64_t v)
 {
     if (q->rc == PT_OK) {
         (void)sqlite3_bind_int64(q->stmt, index, v);
+    }
+}
+
+void pt_q_blob(struct pt_q *q, int index, const void *bytes, size_t len)
+{
+    pt_assert(len <= (size_t)INT_MAX); /* SQLite takes the length as an int. */
+    if (q->rc == PT_OK) {
+        (void)sqlite3_bind_blob(q->stmt, index, bytes, (int)len, SQLITE_STATIC);
     }
 }
 
@@ -1584,6 +1014,21 @@ void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes)
     column_copy(q->stmt, col, out, out_bytes);
 }
 
+size_t pt_q_col_blob(struct pt_q *q, int col, void *out, size_t out_bytes)
+{
+    /* sqlite3_column_bytes after sqlite3_column_blob: the length of the bytes returned. */
+    const void *bytes = sqlite3_column_blob(q->stmt, col);
+    int len = sqlite3_column_bytes(q->stmt, col);
+    size_t copied;
+    pt_assert(len >= 0);
+    copied = (size_t)len < out_bytes ? (size_t)len : out_bytes;
+    memset(out, 0, out_bytes);
+    if (bytes != NULL && copied > 0) {
+        memcpy(out, bytes, copied);
+    }
+    return (size_t)len;
+}
+
 enum pt_rc pt_q_exec(struct pt_q *q)
 {
     if (q->rc != PT_OK) {
@@ -1598,11 +1043,24 @@ int64_t pt_q_changes(struct pt_q *q)
     return sqlite3_changes(q->txn->conn->db);
 }
 
+const char *pt_q_error_detail(struct pt_q *q)
+{
+    /* The connection keeps its last error's message until its next call: the statement's
+     * reset in stmt_run leaves it in place. */
+    if (q->rc == PT_OK) {
+        return "";
+    }
+    return sqlite3_errmsg(q->txn->conn->db);
+}
+
 enum pt_rc pt_q_close(struct pt_q *q)
 {
-    if (q->stmt != NULL) {
+    if (q->is_dynamic) {
+        (void)sqlite3_finalize(q->stmt); /* Accepts NULL; errors were reported at step time. */
+    } else if (q->stmt != NULL) {
         stmt_done(q->stmt);
     }
+    q->stmt = NULL;
     if (q->rc == PT_OK && q->oom) {
         q->rc = pt_err_set(q->err, PT_ENOMEM, NULL, "out of memory");
     }

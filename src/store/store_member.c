@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Members and idempotency records. Written against the query cursors of store_int.h; every
+ * query is scoped by program_id. Unique indexes, not application checks, keep an email, phone,
+ * external id, card number or referral code to one member per program; a violation is turned
+ * into "member_exists" naming the taken field. Strings of the out-structs come from the
+ * caller's arena.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+#include "base/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Members ---- */
+
+#define MEMBER_COLUMNS                                                                             \
+    "id, external_id, email, phone, first_name, last_name, birth_date, gender, locale, city, "     \
+    "country, attributes, consent_email, consent_sms, consent_push, card_number, referral_code, "  \
+    "status, enrolled_at_ms, updated_at_ms, version"
+
+static void member_from_row(struct pt_q *q, const char *program_id, struct pt_arena *arena,
+                            struct pt_member *m)
+{
+    struct pt_err ignored;
+    char status[16];
+    memset(m, 0, sizeof(*m));
+    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", program_id);
+    pt_q_col_copy(q, 0, m->id, sizeof(m->id));
+    m->external_id = pt_q_col_text(q, 1, arena);
+    m->email = pt_q_col_text(q, 2, arena);
+    m->phone = pt_q_col_text(q, 3, arena);
+    m->first_name = pt_q_col_text(q, 4, arena);
+    m->last_name = pt_q_col_text(q, 5, arena);
+    m->birth_date = pt_q_col_text(q, 6, arena);
+    m->gender = pt_q_col_text(q, 7, arena);
+    m->locale = pt_q_col_text(q, 8, arena);
+    m->city = pt_q_col_text(q, 9, arena);
+    m->country = pt_q_col_text(q, 10, arena);
+    m->attributes_json = pt_q_col_text(q, 11, arena);
+    m->consent_email = pt_q_col_int(q, 12) != 0;
+    m->consent_sms = pt_q_col_int(q, 13) != 0;
+    m->consent_push = pt_q_col_int(q, 14) != 0;
+    pt_q_col_copy(q, 15, m->card_number, sizeof(m->card_number));
+    pt_q_col_copy(q, 16, m->referral_code, sizeof(m->referral_code));
+    pt_q_col_copy(q, 17, status, sizeof(status));
+    /* The CHECK constraint guarantees one of the three names. */
+    if (pt_member_status_parse(status, &m->status, &ignored) != PT_OK) {
+        pt_assert(!"member status outside its CHECK constraint");
+    }
+    m->enrolled_at_ms = pt_q_col_int(q, 18);
+    m->updated_at_ms = pt_q_col_int(q, 19);
+    m->version = pt_q_col_int(q, 20);
+    if (m->attributes_json == NULL) {
+        m->attributes_json = "{}";
+    }
+}
+
+/* Binds the client-settable fields to parameters 3..17 (same order in insert and update). */
+static void member_bind_fields(struct pt_q *q, const struct pt_member *m)
+{
+    pt_q_text(q, 3, m->external_id);
+    pt_q_text(q, 4, m->email);
+    pt_q_text(q, 5, m->phone);
+    pt_q_text(q, 6, m->first_name);
+    pt_q_text(q, 7, m->last_name);
+    pt_q_text(q, 8, m->birth_date);
+    pt_q_text(q, 9, m->gender);
+    pt_q_text(q, 10, m->locale);
+    pt_q_text(q, 11, m->city);
+    pt_q_text(q, 12, m->country);
+    pt_q_text(q, 13, m->attributes_json);
+    pt_q_int(q, 14, m->consent_email);
+    pt_q_int(q, 15, m->consent_sms);
+    pt_q_int(q, 16, m->consent_push);
+    pt_q_text(q, 17, pt_member_status_name(m->status));
+}
+
+/* Turns a unique-constraint failure into the member_exists error naming the taken field. The
+ * engine names it either by column ("members.email": SQLite) or by unique index
+ * ("members_email": PostgreSQL); both forms are accepted, so this works on either. */
+static enum pt_rc member_conflict(struct pt_q *q, struct pt_err *err)
+{
+    static const char *const fields[] = {"email", "phone", "external_id", "card_number",
+                                         "referral_code"};
+    const char *msg = pt_q_error_detail(q);
+    const char *field = "id";
+    char column[48];
+    char index[48];
+    size_t i;
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        (void)snprintf(column, sizeof(column), "members.%s", fields[i]);
+        (void)snprintf(index, sizeof(index), "members_%s", fields[i]);
+        if (strstr(msg, column) != NULL || strstr(msg, index) != NULL) {
+            field = fields[i];
+            break;
+        }
+    }
+    (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
+    return pt_err_code(err, "member_exists");
+}
+
+enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
+                                  struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO members (program_id, id, external_id, email, phone, first_name, last_name, "
+        "birth_date, gender, locale, city, country, attributes, consent_email, consent_sms, "
+        "consent_push, status, card_number, referral_code, enrolled_at_ms, updated_at_ms, version) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
+        "?19, ?20, ?21, ?22)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(m->version == 1);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, m->program_id);
+    pt_q_text(&q, 2, m->id);
+    member_bind_fields(&q, m);
+    pt_q_text(&q, 18, m->card_number);
+    pt_q_text(&q, 19, m->referral_code);
+    pt_q_int(&q, 20, m->enrolled_at_ms);
+    pt_q_int(&q, 21, m->updated_at_ms);
+    pt_q_int(&q, 22, m->version);
+    if (pt_q_exec(&q) == PT_ECONFLICT) {
+        q.rc = member_conflict(&q, err); /* Before close: the detail lasts until then. */
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
+                               const char *member_id, struct pt_arena *arena, struct pt_member *out,
+                               struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    if (pt_q_next(&q)) {
+        member_from_row(&q, program_id, arena, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such member");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *m,
+                                  int64_t expected_version, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE members SET external_id = ?3, email = ?4, phone = ?5, first_name = ?6, "
+        "last_name = ?7, birth_date = ?8, gender = ?9, locale = ?10, city = ?11, country = ?12, "
+        "attributes = ?13, consent_email = ?14, consent_sms = ?15, consent_push = ?16, "
+        "status = ?17, updated_at_ms = ?18, version = ?19 + 1 "
+        "WHERE program_id = ?1 AND id = ?2 AND version = ?19";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(expected_version >= 1);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, m->program_id);
+    pt_q_text(&q, 2, m->id);
+    member_bind_fields(&q, m);
+    pt_q_int(&q, 18, m->updated_at_ms);
+    pt_q_int(&q, 19, expected_version);
+    rc = pt_q_exec(&q);
+    if (rc == PT_ECONFLICT) {
+        q.rc = member_conflict(&q, err); /* Before close: the detail lasts until then. */
+    } else if (rc == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
+    }
+    return pt_q_close(&q);
+}
+
+/* Escapes LIKE wildcards of a prefix and appends '%'; returns an arena string or NULL. */
+static char *like_prefix(struct pt_arena *arena, const char *q)
+{
+    size_t n = strlen(q);
+    char *out = pt_arena_alloc(arena, 2 * n + 2);
+    size_t o = 0;
+    size_t i;
+    if (out == NULL) {
+        return NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (q[i] == '%' || q[i] == '_' || q[i] == '\\') {
+            out[o++] = '\\';
+        }
+        out[o++] = q[i];
+    }
+    out[o++] = '%';
+    out[o] = '\0';
+    return out;
+}
+
+enum pt_rc pt_store_member_list(struct pt_store_txn *txn, const char *program_id,
+                                const struct pt_member_filter *filter, struct pt_arena *arena,
+                                struct pt_member **out, unsigned *count, struct pt_err *err)
+{
+    /* The query is assembled from these static fragments only; values are always bound. */
+    struct pt_buf sql;
+    struct pt_q q;
+    char *like = NULL;
+    enum pt_rc rc;
+    pt_assert(filter->limit >= 1 && filter->limit <= PT_PAGE_LIMIT_MAX + 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, filter->limit * sizeof(**out));
+    if (*out == NULL || (filter->q && (like = like_prefix(arena, filter->q)) == NULL)) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    pt_buf_init(&sql, 4096);
+    (void)pt_buf_append(&sql, "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1",
+                        strlen("SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1"));
+#define APPEND(s) (void)pt_buf_append(&sql, s, sizeof(s) - 1)
+    if (filter->email) {
+        APPEND(" AND email = ?2");
+    }
+    if (filter->phone) {
+        APPEND(" AND phone = ?3");
+    }
+    if (filter->external_id) {
+        APPEND(" AND external_id = ?4");
+    }
+    if (filter->card_number) {
+        APPEND(" AND card_number = ?5");
+    }
+    if (like) {
+        APPEND(" AND (first_name LIKE ?6 ESCAPE '\\' OR last_name LIKE ?6 ESCAPE '\\'"
+               " OR email LIKE ?6 ESCAPE '\\')");
+    }
+    if (filter->cursor_id) {
+        APPEND(" AND id < ?7");
+    }
+    APPEND(" ORDER BY id DESC LIMIT ?8");
+#undef APPEND
+    if (sql.failed) {
+        pt_buf_fini(&sql);
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open_dynamic(&q, txn, sql.ptr, err);
+    /* Unused parameter numbers are simply not referenced by the text; binding them is harmless. */
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, filter->email);
+    pt_q_text(&q, 3, filter->phone);
+    pt_q_text(&q, 4, filter->external_id);
+    pt_q_text(&q, 5, filter->card_number);
+    pt_q_text(&q, 6, like);
+    pt_q_text(&q, 7, filter->cursor_id);
+    pt_q_int(&q, 8, filter->limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < filter->limit);
+        member_from_row(&q, program_id, arena, &(*out)[*count]);
+        (*count)++;
+    }
+    rc = pt_q_close(&q);
+    pt_buf_fini(&sql);
+    return rc;
+}
+
+/* ---- Idempotency ---- */
+
+enum pt_rc pt_store_idem_get(struct pt_store_txn *txn, const char *program_id, const char *key,
+                             int64_t now_ms, struct pt_arena *arena, struct pt_idem_record *out,
+                             struct pt_err *err)
+{
+    static const char sql[] = "SELECT request_hash, status, body, created_at_ms, ref_id "
+                              "FROM idempotency_keys WHERE program_id = ?1 AND key = ?2 "
+                              "AND created_at_ms > ?3";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, key);
+    pt_q_int(&q, 3, now_ms - (int64_t)PT_IDEMPOTENCY_KEEP_S * 1000);
+    if (pt_q_next(&q)) {
+        size_t hash_bytes = pt_q_col_blob(&q, 0, out->request_hash, sizeof(out->request_hash));
+        pt_assert(hash_bytes == sizeof(out->request_hash));
+        out->status = (int)pt_q_col_int(&q, 1);
+        out->body = pt_q_col_text(&q, 2, arena);
+        out->created_at_ms = pt_q_col_int(&q, 3);
+        out->ref_id = pt_q_col_text(&q, 4, arena);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such idempotency key");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, const char *key,
+                             const struct pt_idem_record *rec, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT OR REPLACE INTO idempotency_keys (program_id, key, request_hash, status, body, "
+        "created_at_ms, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(rec->body != NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, key);
+    pt_q_blob(&q, 3, rec->request_hash, sizeof(rec->request_hash));
+    pt_q_int(&q, 4, rec->status);
+    pt_q_text(&q, 5, rec->body);
+    pt_q_int(&q, 6, rec->created_at_ms);
+    pt_q_text(&q, 7, rec->ref_id);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}

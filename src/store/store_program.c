@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Programs (the tenants) and their API keys. Written against the query cursors of store_int.h;
+ * every key query is scoped by program_id, except the lookup by hash that finds the caller's
+ * program in the first place. Strings of the out-structs come from the caller's arena.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+
+#include <string.h>
+
+/* ---- Programs ---- */
+
+enum pt_rc pt_store_program_insert(struct pt_store_txn *txn, const struct pt_program *program,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO programs (id, name, currency, created_at_ms) VALUES (?1, ?2, ?3, ?4)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(program->name != NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program->id);
+    pt_q_text(&q, 2, program->name);
+    pt_q_text(&q, 3, program->currency);
+    pt_q_int(&q, 4, program->created_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
+                                struct pt_arena *arena, struct pt_program *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
+        "pending_days, expiry_months, allow_negative_balance, excluded_categories "
+        "FROM programs WHERE id = ?1";
+    struct pt_q q;
+    enum pt_rc rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, out->id, sizeof(out->id));
+        out->name = pt_q_col_text(&q, 1, arena);
+        pt_q_col_copy(&q, 2, out->currency, sizeof(out->currency));
+        out->created_at_ms = pt_q_col_int(&q, 3);
+        out->updated_at_ms = pt_q_col_int(&q, 4);
+        out->earn_points = pt_q_col_int(&q, 5);
+        out->earn_per_amount = pt_q_col_int(&q, 6);
+        out->pending_days = pt_q_col_int(&q, 7);
+        out->expiry_months = pt_q_col_int(&q, 8);
+        out->allow_negative_balance = pt_q_col_int(&q, 9) != 0;
+        out->excluded_categories = pt_q_col_text(&q, 10, arena);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+    }
+    rc = pt_q_close(&q);
+    if (rc == PT_OK) {
+        pt_assert(out->earn_per_amount >= 1);
+        pt_assert(out->excluded_categories != NULL);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_program *program,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE programs SET name = ?2, currency = ?3, updated_at_ms = ?4, earn_points = ?5, "
+        "earn_per_amount = ?6, pending_days = ?7, expiry_months = ?8, "
+        "allow_negative_balance = ?9, excluded_categories = ?10 WHERE id = ?1";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(program->earn_per_amount >= 1);
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program->id);
+    pt_q_text(&q, 2, program->name);
+    pt_q_text(&q, 3, program->currency);
+    pt_q_int(&q, 4, program->updated_at_ms);
+    pt_q_int(&q, 5, program->earn_points);
+    pt_q_int(&q, 6, program->earn_per_amount);
+    pt_q_int(&q, 7, program->pending_days);
+    pt_q_int(&q, 8, program->expiry_months);
+    pt_q_int(&q, 9, program->allow_negative_balance);
+    pt_q_text(&q, 10, program->excluded_categories);
+    rc = pt_q_exec(&q);
+    if (rc == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena, unsigned max,
+                                char (**ids)[PT_ID_BUF_BYTES], unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT id FROM programs ORDER BY id LIMIT ?1";
+    struct pt_q q;
+    enum pt_rc rc;
+    *count = 0;
+    *ids = pt_arena_alloc(arena, (size_t)max * PT_ID_BUF_BYTES);
+    if (*ids == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_int(&q, 1, max);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < max);
+        pt_q_col_copy(&q, 0, (*ids)[*count], PT_ID_BUF_BYTES);
+        (*count)++;
+    }
+    (void)rc;
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT count(*) FROM programs";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    if (pt_q_next(&q)) {
+        *count = pt_q_col_int(&q, 0);
+    } else if (q.rc == PT_OK) {
+        /* count(*) always returns a row: its absence is a failure of the database. */
+        q.rc = pt_err_set(err, PT_ESTORE, NULL, "the database could not be used");
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- API keys ---- */
+
+#define KEY_COLUMNS "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms"
+
+static void key_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_api_key *out)
+{
+    char role[16];
+    size_t hash_bytes;
+    pt_q_col_copy(q, 0, out->program_id, sizeof(out->program_id));
+    pt_q_col_copy(q, 1, out->id, sizeof(out->id));
+    out->name = pt_q_col_text(q, 2, arena);
+    pt_q_col_copy(q, 3, role, sizeof(role));
+    out->role = strcmp(role, "admin") == 0 ? PT_ROLE_ADMIN : PT_ROLE_STAFF;
+    hash_bytes = pt_q_col_blob(q, 4, out->hash, sizeof(out->hash));
+    pt_assert(hash_bytes == PT_API_KEY_HASH_BYTES);
+    pt_q_col_copy(q, 5, out->prefix, sizeof(out->prefix));
+    out->created_at_ms = pt_q_col_int(q, 6);
+    out->revoked_at_ms = pt_q_col_int(q, 7);
+}
+
+enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key *key,
+                               struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO api_keys (" KEY_COLUMNS ") VALUES "
+                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(key->revoked_at_ms == 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, key->program_id);
+    pt_q_text(&q, 2, key->id);
+    pt_q_text(&q, 3, key->name);
+    pt_q_text(&q, 4, key->role == PT_ROLE_ADMIN ? "admin" : "staff");
+    pt_q_blob(&q, 5, key->hash, PT_API_KEY_HASH_BYTES);
+    pt_q_text(&q, 6, key->prefix);
+    pt_q_int(&q, 7, key->created_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_key_find_by_hash(struct pt_store_txn *txn,
+                                     const uint8_t hash[PT_API_KEY_HASH_BYTES],
+                                     struct pt_arena *arena, struct pt_api_key *out,
+                                     struct pt_err *err)
+{
+    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
+                              "WHERE key_hash = ?1 AND revoked_at_ms IS NULL";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_blob(&q, 1, hash, PT_API_KEY_HASH_BYTES);
+    if (pt_q_next(&q)) {
+        key_from_row(&q, arena, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such key");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
+                             const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                             struct pt_api_key **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
+                              "WHERE program_id = ?1 AND revoked_at_ms IS NULL "
+                              "AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+    struct pt_q q;
+    pt_assert(limit >= 1 && limit <= PT_PAGE_LIMIT_MAX + 1);
+    *count = 0;
+    *out = pt_arena_alloc(arena, limit * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, cursor_id);
+    pt_q_int(&q, 3, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        key_from_row(&q, arena, &(*out)[*count]);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_key_revoke(struct pt_store_txn *txn, const char *program_id, const char *key_id,
+                               int64_t now_ms, struct pt_err *err)
+{
+    static const char sql[] = "UPDATE api_keys SET revoked_at_ms = ?3 "
+                              "WHERE program_id = ?1 AND id = ?2 AND revoked_at_ms IS NULL";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, key_id);
+    pt_q_int(&q, 3, now_ms);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such API key");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *program_id,
+                                     int64_t *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT count(*) FROM api_keys WHERE program_id = ?1 "
+                              "AND role = 'admin' AND revoked_at_ms IS NULL";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        *count = pt_q_col_int(&q, 0);
+    } else if (q.rc == PT_OK) {
+        /* count(*) always returns a row: its absence is a failure of the database. */
+        q.rc = pt_err_set(err, PT_ESTORE, NULL, "the database could not be used");
+    }
+    return pt_q_close(&q);
+}
