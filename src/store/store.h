@@ -48,9 +48,10 @@ PT_MUSTCHECK enum pt_rc pt_store_open(const char *path, unsigned read_conns,
  * Default PT_STORE_MIN_FREE_BYTES_DEFAULT; 0 turns the check off. Call before serving. */
 void pt_store_set_min_free(struct pt_store *store, int64_t bytes);
 
-/* Sets the load-shedding bound: while the oldest queued write has waited longer than ms, new
- * writes fail at once with PT_EBUSY (503 with Retry-After). Default PT_WRITE_WAIT_MS_DEFAULT;
- * 0 sheds only when the queue is full. Call before serving. */
+/* Sets the load-shedding bound: a new write fails at once with PT_EBUSY (503 with Retry-After)
+ * when it would wait longer than ms (the writes ahead of it times the writer's recent cost per
+ * write) or the oldest queued write already has. Default PT_WRITE_WAIT_MS_DEFAULT; 0 sheds
+ * only when the queue is full. Call before serving. */
 void pt_store_set_max_wait(struct pt_store *store, int64_t ms);
 
 /* Closes every connection and frees the store. Accepts NULL. No transaction may be open. */
