@@ -16,7 +16,7 @@ bool pt_store_txn_is_write(const struct pt_store_txn *txn);
 
 /*
  * A query cursor: the thin layer all the store's SQL is written against. Only the engine file
- * (store_sqlite.c; a PostgreSQL one later) implements it and knows the engine's types; the
+ * (store.c, over the driver of driver.h) implements it and knows the engine's types; the
  * files of programs, keys, members, idempotency and the ledger use nothing else, so that a
  * second engine needs no change to them. Usage:
  *   pt_q_open(&q, txn, sql, err); pt_q_text(&q, 1, id); while (pt_q_next(&q)) {...}
@@ -25,13 +25,16 @@ bool pt_store_txn_is_write(const struct pt_store_txn *txn);
  * must outlive the cursor (until pt_q_close). Errors are sticky: after one, binds and steps do
  * nothing and pt_q_close returns the rc. pt_q_close is called after every open, failed or not.
  */
+struct pt_db_stmt;
+
 struct pt_q {
     struct pt_store_txn *txn; /* borrowed */
-    void *stmt;         /* sqlite3_stmt; owned by the connection's cache, or by q when is_dynamic */
-    struct pt_err *err; /* the caller's */
-    enum pt_rc rc;      /* sticky result */
-    bool oom;           /* an arena copy failed */
-    bool is_dynamic;    /* stmt was prepared for this one query; pt_q_close finalizes it */
+    struct pt_db_stmt *stmt;  /* the driver's; owned by the connection's cache, or by q when
+                                 is_dynamic */
+    struct pt_err *err;       /* the caller's */
+    enum pt_rc rc;            /* sticky result */
+    bool oom;                 /* an arena copy failed */
+    bool is_dynamic;          /* stmt was prepared for this one query; pt_q_close finalizes it */
 };
 
 /* Opens a cursor over sql, static text: prepared once per connection and cached by its address. */

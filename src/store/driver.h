@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the store needs of a database engine, and nothing more: connections, statements with
+ * numbered parameters, rows, and the engine's errors mapped once to pt_rc. The store's core
+ * (store.c: group commit, the reader pool, migrations, the query cursors) and all its SQL
+ * (store_program.c, store_member.c, store_ledger.c) are written against this interface, so an
+ * engine is one file: driver_sqlite.c today, a libpq one for PostgreSQL next.
+ *
+ * Statements of static text are cached per connection by the address of the text (prepare with
+ * cached = true); text built at run time is prepared for one use (cached = false) and
+ * finalized by release. Bound strings and bytes are borrowed until release. A connection is
+ * used by one thread at a time.
+ */
+#ifndef PT_STORE_DRIVER_H
+#define PT_STORE_DRIVER_H
+
+#include "base/err.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pt_db;      /* One connection of some engine. */
+struct pt_db_stmt; /* A prepared statement of a connection. */
+
+enum pt_db_role {
+    PT_DB_WRITER, /* The one write connection of a process, used by its writer thread. */
+    PT_DB_READER, /* A read-only connection of the pool. */
+};
+
+/* What a driver's background work tells the store. */
+struct pt_db_events {
+    void (*disk_failed)(void *arg, const char *why); /* Any thread; see writes_stopped. */
+    void *arg;
+};
+
+struct pt_driver {
+    const char *name;
+    /* Static SQL the core runs: begin the writer's batch, begin a read snapshot, and a query
+     * answering one integer row, 1 when the schema_version table exists. */
+    const char *sql_begin_write;
+    const char *sql_begin_read;
+    const char *sql_has_version_table;
+    /* Migration SQL by target version, each a NULL-terminated list of texts; [0] is NULL. */
+    const char *const *const *migrations;
+
+    /* Opens a connection to target (for SQLite a file path). create: make the database when
+     * missing (else PT_ENOTFOUND). events: for the writer's background work; may be NULL. */
+    PT_MUSTCHECK enum pt_rc (*open)(const char *target, enum pt_db_role role, bool create,
+                                    const struct pt_db_events *events, struct pt_db **out,
+                                    struct pt_err *err);
+    /* Starts the writer connection's background work, once the schema is migrated. */
+    PT_MUSTCHECK enum pt_rc (*start)(struct pt_db *writer, const char *target, struct pt_err *err);
+    /* Closes and frees. writes_stopped: a disk failure stopped writes, so the close must not
+     * fold the log into the database. Accepts NULL. */
+    void (*close)(struct pt_db *db, bool writes_stopped);
+    /* Runs SQL without parameters or rows (several statements allowed). */
+    PT_MUSTCHECK enum pt_rc (*exec)(struct pt_db *db, const char *sql, struct pt_err *err);
+    PT_MUSTCHECK enum pt_rc (*prepare)(struct pt_db *db, const char *sql, bool cached,
+                                       struct pt_db_stmt **out, struct pt_err *err);
+    void (*bind_text)(struct pt_db_stmt *st, int index, const char *s); /* NULL binds NULL. */
+    void (*bind_int)(struct pt_db_stmt *st, int index, int64_t v);
+    void (*bind_null)(struct pt_db_stmt *st, int index);
+    void (*bind_blob)(struct pt_db_stmt *st, int index, const void *bytes, size_t len);
+    /* Advances: PT_OK with *row true for a row, false when done; else the mapped error. */
+    PT_MUSTCHECK enum pt_rc (*step)(struct pt_db *db, struct pt_db_stmt *st, bool *row,
+                                    struct pt_err *err);
+    int64_t (*col_int)(struct pt_db_stmt *st, int col);
+    bool (*col_is_null)(struct pt_db_stmt *st, int col);
+    /* The column's bytes and length, valid until the next step; NULL for SQL NULL. */
+    const char *(*col_text)(struct pt_db_stmt *st, int col, size_t *len);
+    const void *(*col_blob)(struct pt_db_stmt *st, int col, size_t *len);
+    /* Resets and unbinds a cached statement, or finalizes one prepared with cached = false. */
+    void (*release)(struct pt_db_stmt *st, bool cached);
+    int64_t (*changes)(struct pt_db *db);          /* Rows changed by the last statement. */
+    const char *(*error_detail)(struct pt_db *db); /* The engine's message of the last error. */
+    bool (*in_transaction)(struct pt_db *db);
+    /* Whether err (set by this driver) means the disk failed: writes must stop. */
+    bool (*is_disk_failure)(const struct pt_err *err);
+    /* Writer thread, after each batch. */
+    void (*after_batch)(struct pt_db *writer);
+    /* Free bytes where the database lives, or -1 when unknown or not the engine's concern. */
+    int64_t (*free_bytes)(struct pt_db *writer);
+};
+
+extern const struct pt_driver pt_driver_sqlite;
+
+#endif
