@@ -4,7 +4,7 @@
  * numbered parameters, rows, and the engine's errors mapped once to pt_rc. The store's core
  * (store.c: group commit, the reader pool, migrations, the query cursors) and all its SQL
  * (store_program.c, store_member.c, store_ledger.c) are written against this interface, so an
- * engine is one file: driver_sqlite.c today, a libpq one for PostgreSQL next.
+ * engine is one file: driver_sqlite.c and driver_pg.c (libpq).
  *
  * Statements of static text are cached per connection by the address of the text (prepare with
  * cached = true); text built at run time is prepared for one use (cached = false) and
@@ -84,5 +84,6 @@ struct pt_driver {
 };
 
 extern const struct pt_driver pt_driver_sqlite;
+extern const struct pt_driver pt_driver_pg;
 
 #endif

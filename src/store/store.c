@@ -263,10 +263,19 @@ static enum pt_rc store_open_readers(struct pt_store *store, const char *target,
 
 static void *writer_main(void *arg);
 
-/* The engine of a --db value: for now SQLite, as a path or "sqlite:PATH". */
+/* The engine of a --db value: PostgreSQL for a postgres:// or postgresql:// URI or a libpq
+ * keyword string ("host=... dbname=..."), else SQLite for a path or "sqlite:PATH". */
 static const struct pt_driver *driver_for(const char *target, const char **rest)
 {
-    *rest = strncmp(target, "sqlite:", 7) == 0 ? target + 7 : target;
+    *rest = target;
+    if (strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0 ||
+        strncmp(target, "host=", 5) == 0 || strncmp(target, "dbname=", 7) == 0 ||
+        strstr(target, " dbname=") != NULL || strstr(target, " host=") != NULL) {
+        return &pt_driver_pg;
+    }
+    if (strncmp(target, "sqlite:", 7) == 0) {
+        *rest = target + 7;
+    }
     return &pt_driver_sqlite;
 }
 

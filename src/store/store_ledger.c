@@ -23,11 +23,12 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
     static const char sql_account[] =
         "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
         "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (program_id, id) DO UPDATE SET balance = balance + excluded.balance, "
-        "owed = owed + excluded.owed, lifetime_earned = lifetime_earned + "
+        "ON CONFLICT (program_id, id) DO UPDATE SET balance = accounts.balance + excluded.balance, "
+        "owed = accounts.owed + excluded.owed, lifetime_earned = accounts.lifetime_earned + "
         "excluded.lifetime_earned, "
-        "lifetime_redeemed = lifetime_redeemed + excluded.lifetime_redeemed, "
-        "lifetime_expired = lifetime_expired + excluded.lifetime_expired RETURNING balance";
+        "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
+        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired RETURNING "
+        "accounts.balance";
     static const char sql_posting[] =
         "INSERT INTO postings (program_id, entry_id, account_id, member_id, points, balance_after) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
@@ -92,10 +93,10 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
     static const char sql[] =
         "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
         "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (program_id, id) DO UPDATE SET owed = owed + excluded.owed, "
-        "lifetime_earned = lifetime_earned + excluded.lifetime_earned, "
-        "lifetime_redeemed = lifetime_redeemed + excluded.lifetime_redeemed, "
-        "lifetime_expired = lifetime_expired + excluded.lifetime_expired";
+        "ON CONFLICT (program_id, id) DO UPDATE SET owed = accounts.owed + excluded.owed, "
+        "lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
+        "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
+        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired";
     struct pt_q q;
     pt_assert(c->points == 0);
     pt_assert(c->member_id != NULL);
@@ -263,7 +264,7 @@ enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *progr
         "AND available_at_ms > ?3 UNION "
         "SELECT id, points_remaining, expires_at_ms FROM lots INDEXED BY lots_spend "
         "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
-        "AND expires_at_ms <= ?3)";
+        "AND expires_at_ms <= ?3) AS unavailable";
     struct pt_q q;
     *pending = 0;
     *unavailable = 0;
@@ -312,7 +313,7 @@ enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *program_id, i
 {
     static const char sql[] =
         "SELECT " LOT_COLUMNS " FROM lots INDEXED BY lots_due WHERE program_id = ?1 "
-        "AND points_remaining > 0 AND (?2 IS NULL) AND expires_at_ms <= ?3 "
+        "AND points_remaining > 0 AND (CAST(?2 AS TEXT) IS NULL) AND expires_at_ms <= ?3 "
         "ORDER BY member_id, expires_at_ms, id LIMIT ?4";
     return lots_query(txn, sql, program_id, NULL, now_ms, max, arena, out, count, err);
 }

@@ -291,8 +291,11 @@ enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *program_id, c
                              const struct pt_idem_record *rec, struct pt_err *err)
 {
     static const char sql[] =
-        "INSERT OR REPLACE INTO idempotency_keys (program_id, key, request_hash, status, body, "
-        "created_at_ms, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO idempotency_keys (program_id, key, request_hash, status, body, "
+        "created_at_ms, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+        "ON CONFLICT (program_id, key) DO UPDATE SET request_hash = excluded.request_hash, "
+        "status = excluded.status, body = excluded.body, created_at_ms = excluded.created_at_ms, "
+        "ref_id = excluded.ref_id";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(rec->body != NULL);

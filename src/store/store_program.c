@@ -191,7 +191,7 @@ enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
 {
     static const char sql[] = "SELECT " KEY_COLUMNS " FROM api_keys "
                               "WHERE program_id = ?1 AND revoked_at_ms IS NULL "
-                              "AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+                              "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
     struct pt_q q;
     pt_assert(limit >= 1 && limit <= PT_PAGE_LIMIT_MAX + 1);
     *count = 0;

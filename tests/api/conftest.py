@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 """Fixtures for the black-box API tests: a real `patron serve` on 127.0.0.1, driven over HTTP.
 
-Each server runs on a temporary SQLite file with two programs (A and B). Stopping a server
+Each server runs on a temporary SQLite file with two programs (A and B), or, with
+PATRON_TEST_STORE=postgres, on a new database of a throw-away PostgreSQL cluster started for the
+session (tests/support/pgcluster.py). Stopping a server
 sends SIGTERM and fails the test when the process does not exit 0 or when its stderr holds a
 sanitizer report (the suite runs against the ASan/UBSan build). After every module, `patron
 audit` must pass on each database the module used.
@@ -12,6 +14,8 @@ import os
 import signal
 import subprocess
 import tempfile
+import atexit
+import sys
 import threading
 
 import pytest
@@ -32,6 +36,56 @@ SOURCE_DIR = os.environ.get(
     "PATRON_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 )
 PATRON_BIN = os.environ.get("PATRON_BIN", os.path.join(SOURCE_DIR, "build-asan", "patron"))
+STORE = os.environ.get("PATRON_TEST_STORE", "sqlite")
+_pg = []
+
+
+def new_database(tmp):
+    """Where a deployment's data lives: a file in tmp, or a new PostgreSQL database."""
+    if STORE != "postgres":
+        return os.path.join(tmp, "patron.db")
+    if not _pg:
+        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "support"))
+        from pgcluster import PgCluster
+
+        cluster = PgCluster().__enter__()
+        atexit.register(cluster.__exit__, None, None, None)
+        _pg.append(cluster)
+    return _pg[0].new_database()
+
+
+def db_dump(db):
+    """The whole database as SQL text: what a thief of the file or the server would read."""
+    if STORE != "postgres":
+        import sqlite3
+
+        con = sqlite3.connect(db)
+        try:
+            return "\n".join(con.iterdump())
+        finally:
+            con.close()
+    return subprocess.run([_pg[0].bin + "/pg_dump", "-d", db], capture_output=True, text=True,
+                          check=True, timeout=60).stdout
+
+
+def db_key_row(db, key_id):
+    """The stored (key_hash, prefix) of an API key, read from the database itself."""
+    if STORE != "postgres":
+        import sqlite3
+
+        con = sqlite3.connect(db)
+        try:
+            return con.execute("SELECT key_hash, prefix FROM api_keys WHERE id = ?",
+                               (key_id,)).fetchall()
+        finally:
+            con.close()
+    out = subprocess.run([_pg[0].bin + "/psql", "-X", "-A", "-t", "-F", "|", "-d", db, "-c",
+                          "SELECT encode(key_hash, 'hex'), prefix FROM api_keys WHERE id = '%s'"
+                          % key_id.replace("'", "")],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return [(bytes.fromhex(h), p) for h, p in (line.split("|") for line in out.split())]
+
+
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "assertion failed")
 
 
@@ -165,7 +219,7 @@ class Deployment:
 
     def __init__(self, tmp, extra_args=()):
         self.dir = tmp
-        self.db = os.path.join(tmp, "patron.db")
+        self.db = new_database(tmp)
         init = json.loads(run_cli("init", "--db", self.db, "--name", "Program A", "--json").stdout)
         other = json.loads(
             run_cli("program", "create", "Program B", "--db", self.db, "--json").stdout

@@ -5,12 +5,11 @@ connection and for the key doing the deleting), the last admin key (also under a
 isolation of keys between programs in both directions."""
 import hashlib
 import re
-import sqlite3
 import threading
 
 import pytest
 
-from conftest import Client, unique
+from conftest import Client, db_dump, db_key_row, unique
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -41,13 +40,8 @@ def test_created_key_shape_and_it_works(fresh, role):
     assert c.get("/v1/members").status == 200
     assert c.get("/v1/api-keys").status == (200 if role == "admin" else 403)
     # The database holds the BLAKE2b-256 hash of the key, never the key.
-    con = sqlite3.connect(fresh.db)
-    try:
-        rows = con.execute("SELECT key_hash, prefix FROM api_keys WHERE id = ?",
-                           (k["id"],)).fetchall()
-        dump = "\n".join(con.iterdump())
-    finally:
-        con.close()
+    rows = db_key_row(fresh.db, k["id"])
+    dump = db_dump(fresh.db)
     assert rows == [(hashlib.blake2b(k["api_key"].encode(), digest_size=32).digest(),
                      k["prefix"])]
     assert k["api_key"] not in dump
