@@ -18,8 +18,9 @@ static enum pt_rc set_threads(struct pt_config *cfg, const char *value, const ch
     char *end = NULL;
     unsigned long n = strtoul(value, &end, 10);
     if (end == value || *end != '\0' || n < 1 || n > PT_HTTP_THREADS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "threads", "%s: threads must be 1 to %d", origin,
-                          PT_HTTP_THREADS_MAX);
+        return pt_err_set(err, PT_EINVAL, "db_pool",
+                          "%s: the read pool (db_pool, threads) must be 1 to %d connections",
+                          origin, PT_HTTP_THREADS_MAX);
     }
     cfg->threads = (unsigned)n;
     return PT_OK;
@@ -32,7 +33,9 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
         (void)snprintf(cfg->db, sizeof(cfg->db), "%s", value);
     } else if (strcmp(key, "listen") == 0) {
         (void)snprintf(cfg->listen, sizeof(cfg->listen), "%s", value);
-    } else if (strcmp(key, "threads") == 0) {
+    } else if (strcmp(key, "threads") == 0 || strcmp(key, "db_pool") == 0) {
+        /* db_pool is the name for the PostgreSQL issue's "--db-pool N"; threads the older one:
+         * both size the pool of read connections. */
         return set_threads(cfg, value, origin, err);
     } else if (strcmp(key, "min_free_mb") == 0) {
         char *end = NULL;
@@ -109,6 +112,7 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
     static const char *const keys[][2] = {{"PATRON_DB", "db"},
                                           {"PATRON_LISTEN", "listen"},
                                           {"PATRON_THREADS", "threads"},
+                                          {"PATRON_DB_POOL", "db_pool"},
                                           {"PATRON_MIN_FREE_MB", "min_free_mb"},
                                           {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"}};
     size_t i;
@@ -141,7 +145,8 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
 {
     static const char *const value_flags[] = {
         "--db",      "--listen", "--threads", "--name",        "--currency",
-        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms"};
+        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms",
+        "--db-pool"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -185,6 +190,11 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             enum pt_rc rc =
                 set_key(cfg, strcmp(a, "--min-free-mb") == 0 ? "min_free_mb" : "max_write_wait_ms",
                         argv[i], a, err);
+            if (rc != PT_OK) {
+                return rc;
+            }
+        } else if (strcmp(a, "--db-pool") == 0) {
+            enum pt_rc rc = set_key(cfg, "db_pool", argv[i], a, err);
             if (rc != PT_OK) {
                 return rc;
             }

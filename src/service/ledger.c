@@ -563,6 +563,9 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     rc = pt_store_purchase_get(txn, ctx->who->program_id, ctx->purchase_id, ctx->arena, &p, err);
     if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, ctx->who->program_id, p.member_id, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
     }
     if (rc == PT_OK) {
@@ -773,6 +776,9 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     int64_t expired = 0;
     enum pt_rc rc =
         pt_store_redemption_get(txn, ctx->who->program_id, ctx->redemption_id, ctx->arena, r, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, ctx->who->program_id, r->member_id, err);
+    }
     if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
     }
@@ -1006,8 +1012,20 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     if (rc != PT_OK || ctx->idem->replayed) {
         return rc;
     }
-    rc = load_member_program(txn, ctx->who->program_id, ctx->from_id, ctx->arena, &from, &program,
-                             err);
+    /* Both members locked in one order (by id), so that two opposite transfers in two processes
+     * cannot deadlock. */
+    rc =
+        pt_store_member_lock(txn, ctx->who->program_id,
+                             strcmp(ctx->from_id, ctx->to_id) < 0 ? ctx->from_id : ctx->to_id, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, ctx->who->program_id,
+                                  strcmp(ctx->from_id, ctx->to_id) < 0 ? ctx->to_id : ctx->from_id,
+                                  err);
+    }
+    if (rc == PT_OK) {
+        rc = load_member_program(txn, ctx->who->program_id, ctx->from_id, ctx->arena, &from,
+                                 &program, err);
+    }
     if (rc == PT_OK) {
         rc = load_member_program(txn, ctx->who->program_id, ctx->to_id, ctx->arena, &to, NULL, err);
     }

@@ -41,6 +41,9 @@ struct pt_driver {
     const char *sql_begin_write;
     const char *sql_begin_read;
     const char *sql_has_version_table;
+    /* Other processes may write the same database at once: writes lock the rows they read
+     * to change (SELECT ... FOR UPDATE). False for SQLite, whose one writer is serialized. */
+    bool shared_writers;
     /* Migration SQL by target version, each a NULL-terminated list of texts; [0] is NULL. */
     const char *const *const *migrations;
 

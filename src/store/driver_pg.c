@@ -28,6 +28,8 @@
 #define PT_PG_STMT_CACHE_MAX 48
 /* Parameters of one statement (the widest, a member insert, has 22). */
 #define PT_PG_PARAMS_MAX 32
+/* Seconds to wait for the server when connecting or reconnecting. */
+#define PT_PG_CONNECT_TIMEOUT_S "2"
 /* Bytes of a bytea column decoded for the caller (API key and request hashes: 32). */
 #define PT_PG_BLOB_MAX 64
 
@@ -233,7 +235,13 @@ static enum pt_rc pg_open(const char *target, enum pt_db_role role, bool create,
     if (c == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
-    c->pg = PQconnectdb(target);
+    {
+        /* target is a URI or a keyword string; a connect timeout keeps an unreachable server
+         * from holding a request (or the start) for minutes: it answers 503 within seconds. */
+        const char *const keys[] = {"dbname", "connect_timeout", NULL};
+        const char *const values[] = {target, PT_PG_CONNECT_TIMEOUT_S, NULL};
+        c->pg = PQconnectdbParams(keys, values, 1);
+    }
     if (c->pg == NULL) {
         pt_free(c);
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
@@ -496,6 +504,7 @@ static int64_t pg_free_bytes(struct pt_db *writer)
 
 const struct pt_driver pt_driver_pg = {
     .name = "postgres",
+    .shared_writers = true,
     .sql_begin_write = "BEGIN",
     .sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sql_has_version_table = "SELECT count(*) FROM information_schema.tables WHERE "

@@ -369,11 +369,11 @@ int pt_store_version_found(const struct pt_store *store)
 /* ---- The writer: group commit ---- */
 
 /* Runs one command inside its own savepoint, so that a failing command leaves no trace and does
- * not fail its neighbours in the batch. */
-static void writer_run_one(struct pt_store *store, struct write_cmd *cmd)
+ * not fail its neighbours in the batch. Returns false when the batch's transaction is gone (a
+ * connection to a database server was lost): then nothing of the batch was written. */
+static bool writer_run_one(struct pt_store *store, struct write_cmd *cmd, struct pt_err *lost)
 {
     const struct pt_driver *drv = store->drv;
-    struct pt_err ignored;
     enum pt_rc rc = conn_run(drv, store->writer, sql_savepoint, cmd->err);
     if (rc == PT_OK) {
         rc = cmd->fn(&store->write_txn, cmd->ctx, cmd->err);
@@ -381,14 +381,25 @@ static void writer_run_one(struct pt_store *store, struct write_cmd *cmd)
         if (rc != PT_OK && drv->is_disk_failure(cmd->err)) {
             store_stop_writes(store, "write");
         }
-        if (rc != PT_OK && conn_run(drv, store->writer, sql_rollback_to, &ignored) != PT_OK) {
-            pt_fatal_store("ROLLBACK TO failed; the batch cannot be trusted");
+        if ((rc == PT_OK || conn_run(drv, store->writer, sql_rollback_to, lost) == PT_OK) &&
+            conn_run(drv, store->writer, sql_release, lost) == PT_OK) {
+            cmd->rc = rc;
+            return true;
         }
-        if (conn_run(drv, store->writer, sql_release, &ignored) != PT_OK) {
-            pt_fatal_store("RELEASE failed; the batch cannot be trusted");
+        /* A savepoint that cannot be rolled back or released inside a live transaction leaves
+         * the batch in an unknown state: a ledger must not go on writing on top of it. */
+        if (drv->in_transaction(store->writer)) {
+            pt_fatal_store("ROLLBACK TO or RELEASE failed; the batch cannot be trusted");
         }
+        cmd->rc = rc;
+        return false;
     }
     cmd->rc = rc;
+    if (!drv->in_transaction(store->writer)) {
+        *lost = *cmd->err;
+        return false;
+    }
+    return true;
 }
 
 /* Refuses a batch while the database's filesystem has less than the margin free, so that
@@ -414,6 +425,7 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     const struct pt_driver *drv = store->drv;
     struct write_cmd *cmd;
     struct pt_err begin_err;
+    bool lost = false;
     enum pt_rc rc;
     pt_err_clear(&begin_err);
     rc = atomic_load(&store->writes_stopped) ? writes_stopped_err(&begin_err)
@@ -425,14 +437,21 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
         if (rc != PT_OK) {
             *cmd->err = begin_err;
             cmd->rc = rc;
-        } else {
-            writer_run_one(store, cmd);
+        } else if (!writer_run_one(store, cmd, &begin_err)) {
+            rc = begin_err.rc != PT_OK ? begin_err.rc : PT_ESTORE;
+            lost = true;
+            if (cmd->rc == PT_OK || cmd->err->rc == PT_OK) {
+                *cmd->err = begin_err;
+                cmd->rc = rc;
+            }
         }
     }
-    if (rc != PT_OK) {
+    if (rc != PT_OK && !lost) {
         return;
     }
-    if (atomic_load(&store->writes_stopped)) {
+    if (lost) {
+        /* The transaction is gone with the connection: nothing of the batch was written. */
+    } else if (atomic_load(&store->writes_stopped)) {
         /* A command's I/O error stopped writes mid-batch: commit none of it. */
         rc = writes_stopped_err(&begin_err);
     } else {
@@ -440,6 +459,9 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     }
     if (rc == PT_OK) {
         return;
+    }
+    if (begin_err.rc == PT_OK) {
+        (void)pt_err_set(&begin_err, PT_ESTORE, NULL, "the database could not be used");
     }
     if (drv->is_disk_failure(&begin_err)) {
         store_stop_writes(store, "commit");
@@ -605,6 +627,11 @@ enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out
 bool pt_store_txn_is_write(const struct pt_store_txn *txn)
 {
     return txn->is_write;
+}
+
+bool pt_store_txn_locks_rows(const struct pt_store_txn *txn)
+{
+    return txn->is_write && txn->store->drv->shared_writers;
 }
 
 void pt_store_set_min_free(struct pt_store *store, int64_t bytes)

@@ -165,6 +165,12 @@ PT_MUSTCHECK enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, cons
 PT_MUSTCHECK enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
                                                struct pt_err *err);
 /* PT_ENOTFOUND when no such member in the program. */
+/* Inside a write: serializes it with every other write of this member, in any process, until
+ * the batch commits (a row lock where several processes share the database; with one writer,
+ * nothing to do). Reading a member in a write (pt_store_member_get) locks it too. PT_OK even
+ * when the member does not exist (the caller's next read says so). */
+PT_MUSTCHECK enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const char *program_id,
+                                             const char *member_id, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *member_id, struct pt_arena *arena,
                                             struct pt_member *out, struct pt_err *err);

@@ -13,6 +13,9 @@ extern const char *const *const pt_store_migrations[];
 
 /* Returns true for the writer's transaction (store functions that write assert it). */
 bool pt_store_txn_is_write(const struct pt_store_txn *txn);
+/* Returns true inside a write on an engine where other processes may write the same rows at
+ * once (PostgreSQL), so that the SQL locks the rows it reads to change (SELECT ... FOR UPDATE). */
+bool pt_store_txn_locks_rows(const struct pt_store_txn *txn);
 
 /*
  * A query cursor: the thin layer all the store's SQL is written against. Only the engine file

@@ -424,13 +424,22 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "points_reversed, entry_id, created_at_ms, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
         "AND i.purchase_id = p.id) FROM purchases p WHERE program_id = ?1 AND id = ?2";
+    /* In a write, locked: two returns of one purchase in two processes must not both pass the
+     * "not more than was bought" check (see pt_store_member_lock). */
+    static const char sql_lock[] =
+        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
+        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
+        "points_reversed, entry_id, created_at_ms, "
+        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
+        "AND i.purchase_id = p.id) FROM purchases p WHERE program_id = ?1 AND id = ?2 "
+        "FOR UPDATE";
     static const char sql_items[] =
         "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
         "FROM purchase_items WHERE program_id = ?1 AND purchase_id = ?2 ORDER BY line";
     struct pt_q q;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
-    (void)pt_q_open(&q, txn, sql, err);
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, purchase_id);
     if (pt_q_next(&q)) {
@@ -578,9 +587,13 @@ enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program
     static const char sql[] =
         "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "
         "cancelled_at_ms FROM redemptions WHERE program_id = ?1 AND id = ?2";
+    /* In a write, locked: a cancel in two processes at once must restore the points once. */
+    static const char sql_lock[] =
+        "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "
+        "cancelled_at_ms FROM redemptions WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
     struct pt_q q;
     memset(out, 0, sizeof(*out));
-    (void)pt_q_open(&q, txn, sql, err);
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, redemption_id);
     if (pt_q_next(&q)) {

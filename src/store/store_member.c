@@ -129,14 +129,34 @@ enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_memb
     return pt_q_close(&q);
 }
 
+enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const char *program_id,
+                                const char *member_id, struct pt_err *err)
+{
+    static const char sql[] = "SELECT 1 FROM members WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+    struct pt_q q;
+    if (!pt_store_txn_locks_rows(txn)) {
+        return PT_OK;
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    (void)pt_q_next(&q);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                const char *member_id, struct pt_arena *arena, struct pt_member *out,
                                struct pt_err *err)
 {
     static const char sql[] =
         "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2";
+    /* Inside a write, the member's row is locked until the batch commits: every write that
+     * changes a member's points reads the member first, so writes of one member are serialized
+     * across every process sharing the database (PostgreSQL; SQLite has one writer anyway). */
+    static const char sql_lock[] =
+        "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
     struct pt_q q;
-    (void)pt_q_open(&q, txn, sql, err);
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     if (pt_q_next(&q)) {

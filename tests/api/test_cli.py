@@ -37,11 +37,26 @@ def test_usage_errors_exit_64_and_missing_db_names_init():
     assert run_cli("serve", "--bogus", check=False).returncode == 64
     assert run_cli("frobnicate", check=False).returncode == 64
     assert run_cli("serve", "--threads", "0", check=False).returncode == 64
+    out = run_cli("serve", "--db-pool", "65", check=False)
+    assert out.returncode == 64 and "--db-pool" in out.stderr
     with tempfile.TemporaryDirectory() as tmp:
         out = run_cli("serve", "--db", os.path.join(tmp, "none.db"), check=False)
         assert out.returncode == 1 and "patron init" in out.stderr
         out = run_cli("program", "create", "X", "--db", os.path.join(tmp, "none.db"), check=False)
         assert out.returncode == 1
+
+
+def test_db_accepts_a_sqlite_prefix_and_a_pool_size():
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "prefixed.db")
+        key = run_cli("init", "--db", "sqlite:" + path).stdout.strip().splitlines()[-1]
+        assert os.path.exists(path) and not os.path.exists("sqlite:" + path)
+        server = Server("sqlite:" + path, ("--db-pool", "2"))
+        try:
+            assert Client(server.port, key).get("/v1/members").status == 200
+        finally:
+            server.stop()
+        assert run_cli("audit", "--db", path).returncode == 0
 
 
 def test_config_precedence_flag_env_file():

@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: MIT
+"""PostgreSQL only (the api_postgres run, PATRON_TEST_STORE=postgres): the database goes away
+under load and comes back. While it is down, writes and reads answer 503 `unavailable` within
+seconds and nothing half-written remains; when it returns, service resumes without a restart
+of Patron; every acknowledged purchase is there exactly once and the audit passes."""
+import threading
+import time
+
+import pytest
+
+import conftest
+from conftest import Client, new_member
+
+pytestmark = pytest.mark.skipif(conftest.STORE != "postgres",
+                                reason="tests the PostgreSQL store; runs in the api_postgres run")
+
+
+def test_outage_answers_503_then_service_resumes(fresh):
+    member = new_member(fresh.a)["id"]
+    acked = []
+    answers = []
+    stop = threading.Event()
+
+    def buyer(t):
+        c = Client(fresh.server.port, fresh.key_a)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            body = {"external_id": "out-%d-%d" % (t, n), "member_id": member, "currency": "USD",
+                    "amount": 100}
+            started = time.monotonic()
+            r = c.post("/v1/transactions", body)
+            answers.append((r.status, time.monotonic() - started,
+                            r.json.get("error", {}).get("code") if r.status >= 400 else None))
+            if r.status == 201:
+                acked.append(body)
+
+    threads = [threading.Thread(target=buyer, args=(t,)) for t in range(4)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    cluster = conftest._pg[0]
+    cluster.stop()
+    try:
+        down_since = len(answers)
+        time.sleep(2.0)
+        during = answers[down_since + 8:]  # answers of requests sent after the stop settled
+        read = Client(fresh.server.port, fresh.key_a).get("/v1/members/%s/balance" % member)
+    finally:
+        cluster.start()
+    # Service resumes by itself: within a few seconds purchases succeed again.
+    deadline = time.monotonic() + 15
+    resumed_at = len(answers)
+    while time.monotonic() < deadline and 201 not in [a[0] for a in answers[resumed_at:]]:
+        time.sleep(0.1)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert during, "no answers while the database was down"
+    assert all(status == 503 and code == "unavailable" for status, _, code in during), during[:5]
+    assert max(seconds for _, seconds, _ in during) < 5, "an answer took too long while down"
+    assert read.status == 503 and read.json["error"]["code"] == "unavailable", read
+    assert 201 in [a[0] for a in answers[resumed_at:]], "service did not resume"
+    # Every acknowledged purchase is stored once: its retry is a replay, not a new purchase.
+    c = Client(fresh.server.port, fresh.key_a)
+    for body in acked:
+        r = c.post("/v1/transactions", body)
+        assert r.status == 201 and r.headers.get("idempotent-replayed") == "true", r
+    balance = c.get("/v1/members/%s/balance" % member).json
+    assert balance["available"] == len(acked), (balance, len(acked))
+
+
+def test_two_nodes_share_one_database_without_losing_or_doubling(fresh):
+    """Two `patron serve` processes on one database; concurrent purchases, returns,
+    redemptions and transfers for the same members spread across both."""
+    other = conftest.Server(fresh.db, ("--test-clock",))
+    try:
+        nodes = [fresh.server.port, other.port]
+        members = [new_member(fresh.a)["id"] for _ in range(4)]
+        for i, m in enumerate(members):  # 500 points each to start with
+            r = Client(nodes[i % 2], fresh.key_a).post("/v1/transactions", {
+                "external_id": "seed-%d" % i, "member_id": m, "currency": "USD",
+                "amount": 50000})
+            assert r.status == 201, r
+        ops = []
+        lock = threading.Lock()
+
+        def worker(t):
+            c = Client(nodes[t % 2], fresh.key_a)
+            for n in range(30):
+                m = members[(t + n) % len(members)]
+                kind = ("purchase", "redeem", "transfer", "return")[n % 4]
+                key = "w%d-%d" % (t, n)
+                if kind == "purchase":
+                    path, body, hdrs = "/v1/transactions", {
+                        "external_id": key, "member_id": m, "currency": "USD",
+                        "amount": 1000}, {}
+                elif kind == "redeem":
+                    path, body, hdrs = "/v1/members/%s/redemptions" % m, {
+                        "points": 7, "reason": "two nodes"}, {"Idempotency-Key": key}
+                elif kind == "transfer":
+                    to = members[(t + n + 1) % len(members)]
+                    path, body, hdrs = "/v1/transfers", {
+                        "from_member_id": m, "to_member_id": to, "points": 3}, \
+                        {"Idempotency-Key": key}
+                else:
+                    path, body, hdrs = "/v1/transactions/%s/returns" % seed_ids[m], {
+                        "external_id": key, "amount": 100}, {}
+                r = c.post(path, body, headers=hdrs)
+                assert r.status in (200, 201, 422, 503), r
+                with lock:
+                    ops.append((path, body, hdrs, r))
+
+        seed_ids = {}
+        for i, m in enumerate(members):
+            txns = Client(nodes[0], fresh.key_a).get("/v1/members/%s/ledger" % m).json
+            seed_ids[m] = [e for e in txns["data"] if e["type"] == "earn"][0]["reference"]
+        threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        acked = [o for o in ops if o[3].status in (200, 201)]
+        assert len(acked) > len(ops) // 2, [o[3] for o in ops if o[3].status >= 300][:5]
+        # Every acknowledged operation is there exactly once: sent again (to the other node),
+        # it is a replay with the same answer.
+        for i, (path, body, hdrs, r) in enumerate(acked):
+            again = Client(nodes[(i + 1) % 2], fresh.key_a).post(path, body, headers=hdrs)
+            assert again.status == r.status and again.body == r.body, (again, r)
+            assert again.headers.get("idempotent-replayed") == "true", again
+        # The concurrent-redemption race across the two nodes: 100 points, 40 attempts of 10.
+        m = new_member(fresh.a)["id"]
+        assert Client(nodes[0], fresh.key_a).post("/v1/transactions", {
+            "external_id": "race-seed", "member_id": m, "currency": "USD",
+            "amount": 10000}).status == 201
+        statuses = []
+
+        def redeem(i):
+            statuses.append(Client(nodes[i % 2], fresh.key_a).post(
+                "/v1/members/%s/redemptions" % m, {"points": 10, "reason": "race"}).status)
+
+        threads = [threading.Thread(target=redeem, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert statuses.count(201) == 10 and statuses.count(422) == 30, statuses
+        balance = Client(nodes[1], fresh.key_a).get("/v1/members/%s/balance" % m).json
+        assert balance["available"] == 0, balance
+    finally:
+        other.stop()
