@@ -146,7 +146,7 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
     static const char *const value_flags[] = {
         "--db",      "--listen", "--threads", "--name",        "--currency",
         "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms",
-        "--db-pool"};
+        "--db-pool", "--from",   "--to"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -193,6 +193,10 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             if (rc != PT_OK) {
                 return rc;
             }
+        } else if (strcmp(a, "--from") == 0) {
+            (void)snprintf(cfg->from, sizeof(cfg->from), "%s", argv[i]);
+        } else if (strcmp(a, "--to") == 0) {
+            (void)snprintf(cfg->to, sizeof(cfg->to), "%s", argv[i]);
         } else if (strcmp(a, "--db-pool") == 0) {
             enum pt_rc rc = set_key(cfg, "db_pool", argv[i], a, err);
             if (rc != PT_OK) {

@@ -14,9 +14,11 @@
 #include "base/err.h"
 
 struct pt_config {
-    char db[1024];             /* Database path. Default ./var/patron.db. */
+    char db[1024];             /* The store: a path, sqlite:PATH or a PostgreSQL URI. */
+    char from[1024];           /* migrate-store --from. */
+    char to[1024];             /* migrate-store --to. */
     char listen[64];           /* HOST:PORT. Default 127.0.0.1:8080. */
-    unsigned threads;          /* HTTP worker threads. Default: 8 per CPU, at least 16. */
+    unsigned threads;          /* Read connections (--db-pool). Default: 8 per CPU, at least 16. */
     int64_t min_free_mb;       /* Writes pause below this much free disk (MiB). Default 64. */
     int64_t max_write_wait_ms; /* Writes are shed while the oldest waited longer. Default 200. */
     char name[128];            /* --name for init / program create. */

@@ -28,6 +28,10 @@ static const char usage[] =
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
     "  audit [--db PATH]                                      check every ledger invariant\n"
+    "  backup [--db PATH] --to FILE                           a consistent copy of a SQLite\n"
+    "                                                         database, while it serves\n"
+    "  migrate-store --from STORE --to STORE                  copy a whole database (e.g. a\n"
+    "                                                         SQLite file to PostgreSQL), audit\n"
     "  version                                                print the version\n"
     "\n"
     "options: --json prints {\"program_id\": ..., \"api_key\": ...} for init and program create;\n"
@@ -161,6 +165,60 @@ static int cmd_audit(const struct pt_config *cfg)
     return 0;
 }
 
+static int cmd_backup(const struct pt_config *cfg)
+{
+    struct pt_service *svc = NULL;
+    struct pt_err err;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (cfg->to[0] == '\0') {
+        (void)fprintf(stderr, "patron: backup needs --to FILE\n");
+        return PT_EXIT_USAGE;
+    }
+    rc = pt_service_open(cfg->db, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
+    if (rc == PT_OK) {
+        rc = pt_service_backup(svc, cfg->to, &err);
+    }
+    pt_service_close(svc);
+    if (rc != PT_OK) {
+        return fail(&err);
+    }
+    printf("patron backup: %s written\n", cfg->to);
+    return 0;
+}
+
+static int cmd_migrate_store(const struct pt_config *cfg)
+{
+    struct pt_service *svc = NULL;
+    struct pt_err err;
+    char problem[512];
+    int64_t rows = 0;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (cfg->from[0] == '\0' || cfg->to[0] == '\0') {
+        (void)fprintf(stderr, "patron: migrate-store needs --from STORE and --to STORE\n");
+        return PT_EXIT_USAGE;
+    }
+    rc = pt_service_migrate_store(cfg->from, cfg->to, &rows, &err);
+    if (rc == PT_OK) {
+        rc = pt_service_open(cfg->to, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_audit(svc, problem, sizeof(problem), &err);
+    }
+    pt_service_close(svc);
+    if (rc != PT_OK) {
+        return fail(&err);
+    }
+    if (problem[0] != '\0') {
+        (void)fprintf(stderr, "patron migrate-store: copied %lld rows, but the audit FAILED: %s\n",
+                      (long long)rows, problem);
+        return 1;
+    }
+    printf("patron migrate-store: copied %lld rows; audit of the target ok\n", (long long)rows);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct pt_config cfg;
@@ -190,6 +248,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "audit") == 0 && positional_count == 0) {
         return cmd_audit(&cfg);
+    }
+    if (strcmp(cmd, "backup") == 0 && positional_count == 0) {
+        return cmd_backup(&cfg);
+    }
+    if (strcmp(cmd, "migrate-store") == 0 && positional_count == 0) {
+        return cmd_migrate_store(&cfg);
     }
     if (strcmp(cmd, "program") == 0 && positional_count == 2 &&
         strcmp(positional[0], "create") == 0) {

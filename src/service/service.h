@@ -335,6 +335,16 @@ PT_MUSTCHECK enum pt_rc pt_service_events(struct pt_service *svc, const struct p
                                           unsigned *count, struct pt_err *err);
 
 /* Checks every ledger invariant. OUT: problem "" when all hold. */
+/* Copies every row of the store at from (which must exist) into the store at to (created and
+ * migrated when missing; it must hold no program), in one transaction of to. *rows counts
+ * the rows copied. `patron migrate-store`. */
+PT_MUSTCHECK enum pt_rc pt_service_migrate_store(const char *from, const char *to, int64_t *rows,
+                                                 struct pt_err *err);
+
+/* `patron backup`: see pt_store_backup. */
+PT_MUSTCHECK enum pt_rc pt_service_backup(struct pt_service *svc, const char *dest,
+                                          struct pt_err *err);
+
 PT_MUSTCHECK enum pt_rc pt_service_audit(struct pt_service *svc, char *problem,
                                          size_t problem_bytes, struct pt_err *err);
 

@@ -44,6 +44,9 @@ struct pt_driver {
     /* Other processes may write the same database at once: writes lock the rows they read
      * to change (SELECT ... FOR UPDATE). False for SQLite, whose one writer is serialized. */
     bool shared_writers;
+    /* Statements after a bulk copy with explicit keys (NULL-terminated): PostgreSQL's
+     * identity sequences must move past the copied keys; SQLite's AUTOINCREMENT already has. */
+    const char *const *sql_after_copy;
     /* Migration SQL by target version, each a NULL-terminated list of texts; [0] is NULL. */
     const char *const *const *migrations;
 
@@ -82,6 +85,9 @@ struct pt_driver {
     bool (*is_disk_failure)(const struct pt_err *err);
     /* Writer thread, after each batch. */
     void (*after_batch)(struct pt_db *writer);
+    /* Writes a consistent copy of the database, read through this connection, to the new
+     * file dest. NULL where the engine has its own tools (PostgreSQL: pg_dump). */
+    PT_MUSTCHECK enum pt_rc (*backup)(struct pt_db *db, const char *dest, struct pt_err *err);
     /* Free bytes where the database lives, or -1 when unknown or not the engine's concern. */
     int64_t (*free_bytes)(struct pt_db *writer);
 };

@@ -502,6 +502,13 @@ static int64_t pg_free_bytes(struct pt_db *writer)
     return -1; /* The disk is the database server's, not this machine's. */
 }
 
+static const char *const pg_after_copy[] = {
+    "SELECT setval(pg_get_serial_sequence('postings', 'seq'), coalesce(max(seq), 0) + 1, false) "
+    "FROM postings",
+    "SELECT setval(pg_get_serial_sequence('events', 'seq'), coalesce(max(seq), 0) + 1, false) "
+    "FROM events",
+    NULL};
+
 const struct pt_driver pt_driver_pg = {
     .name = "postgres",
     .shared_writers = true,
@@ -509,6 +516,7 @@ const struct pt_driver pt_driver_pg = {
     .sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sql_has_version_table = "SELECT count(*) FROM information_schema.tables WHERE "
                              "table_schema = current_schema() AND table_name = 'schema_version'",
+    .sql_after_copy = pg_after_copy,
     .migrations = pt_store_migrations,
     .open = pg_open,
     .start = pg_start,
@@ -531,4 +539,5 @@ const struct pt_driver pt_driver_pg = {
     .is_disk_failure = pg_is_disk_failure,
     .after_batch = pg_after_batch,
     .free_bytes = pg_free_bytes,
+    .backup = NULL,
 };

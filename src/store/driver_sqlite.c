@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 /* Distinct static statements per connection; the cache is a short array searched linearly. */
 #define PT_STMT_CACHE_MAX 48
@@ -481,6 +482,51 @@ static void sq_release(struct pt_db_stmt *st, bool cached)
     (void)sqlite3_clear_bindings(stmt);
 }
 
+/* SQLite's online backup: pages copied from one read snapshot, while the writer goes on. */
+static enum pt_rc sq_backup(struct pt_db *c, const char *dest, struct pt_err *err)
+{
+    struct stat st;
+    sqlite3 *out = NULL;
+    sqlite3_backup *b;
+    enum pt_rc rc = PT_OK;
+    int step;
+    if (stat(dest, &st) == 0) {
+        return pt_err_set(err, PT_ECONFLICT, NULL, "%s exists; a backup never overwrites a file",
+                          dest);
+    }
+    step = sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (step != SQLITE_OK) {
+        rc = db_fail(err, out, step, "backup open");
+        (void)sqlite3_close(out);
+        return rc;
+    }
+    b = sqlite3_backup_init(out, "main", c->db, "main");
+    if (b == NULL) {
+        rc = db_fail(err, out, sqlite3_extended_errcode(out), "backup");
+        (void)sqlite3_close(out);
+        return rc;
+    }
+    step = sqlite3_backup_step(b, -1); /* Every page, from one snapshot of the source. */
+    if (step != SQLITE_DONE) {
+        rc = db_fail(err, out, step, "backup");
+    }
+    (void)sqlite3_backup_finish(b); /* Its result repeats the step's, handled above. */
+    if (rc == PT_OK) {
+        /* The copy keeps the source's WAL mode, so a server can start on it as it is. */
+        step = sqlite3_exec(out, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        if (step != SQLITE_OK) {
+            rc = db_fail(err, out, sqlite3_extended_errcode(out), "backup");
+        }
+    }
+    if (sqlite3_close(out) != SQLITE_OK && rc == PT_OK) {
+        rc = pt_err_set(err, PT_ESTORE, NULL, "the backup file could not be closed");
+    }
+    if (rc != PT_OK) {
+        (void)unlink(dest); /* No half-written backup left behind. */
+    }
+    return rc;
+}
+
 static int64_t sq_changes(struct pt_db *c)
 {
     return sqlite3_changes(c->db);
@@ -498,12 +544,15 @@ static bool sq_in_transaction(struct pt_db *c)
     return !sqlite3_get_autocommit(c->db);
 }
 
+static const char *const sq_after_copy[] = {NULL};
+
 const struct pt_driver pt_driver_sqlite = {
     .name = "sqlite",
     .sql_begin_write = "BEGIN IMMEDIATE",
     .sql_begin_read = "BEGIN",
     .sql_has_version_table =
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+    .sql_after_copy = sq_after_copy,
     .migrations = pt_store_migrations,
     .open = sq_open,
     .start = sq_start,
@@ -526,4 +575,5 @@ const struct pt_driver pt_driver_sqlite = {
     .is_disk_failure = sq_is_disk_failure,
     .after_batch = sq_after_batch,
     .free_bytes = sq_free_bytes,
+    .backup = sq_backup,
 };

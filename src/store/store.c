@@ -624,6 +624,26 @@ enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_store_txn **out
     return PT_OK;
 }
 
+enum pt_rc pt_store_backup(struct pt_store *store, const char *dest, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc;
+    if (store->drv->backup == NULL) {
+        return pt_err_set(err, PT_EINVAL, NULL,
+                          "patron backup is for SQLite; back up PostgreSQL with pg_dump "
+                          "(docs/operations.md)");
+    }
+    rc = pt_store_read_begin(store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* The backup reads through its own snapshot: the reader's transaction is not needed. */
+    conn_rollback(store->drv, txn->conn);
+    rc = store->drv->backup(txn->conn, dest, err);
+    pt_store_read_end(txn);
+    return rc;
+}
+
 bool pt_store_txn_is_write(const struct pt_store_txn *txn)
 {
     return txn->is_write;
@@ -733,6 +753,23 @@ const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena)
         q->oom = true;
     }
     return copy;
+}
+
+const char *pt_q_col_text_borrowed(struct pt_q *q, int col)
+{
+    size_t len;
+    return q->txn->store->drv->col_text(q->stmt, col, &len);
+}
+
+enum pt_rc pt_store_after_copy(struct pt_store_txn *txn, struct pt_err *err)
+{
+    const char *const *sql;
+    enum pt_rc rc = PT_OK;
+    pt_assert(txn->is_write);
+    for (sql = txn->store->drv->sql_after_copy; rc == PT_OK && *sql != NULL; sql++) {
+        rc = txn->store->drv->exec(txn->conn, *sql, err);
+    }
+    return rc;
 }
 
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes)

@@ -54,6 +54,12 @@ void pt_store_set_min_free(struct pt_store *store, int64_t bytes);
  * only when the queue is full. Call before serving. */
 void pt_store_set_max_wait(struct pt_store *store, int64_t ms);
 
+/* Writes a consistent copy of the database to the new file dest while the store keeps serving
+ * (SQLite's online backup). PT_ECONFLICT when dest exists; PT_EINVAL on an engine with its own
+ * backup tools (PostgreSQL: pg_dump). */
+PT_MUSTCHECK enum pt_rc pt_store_backup(struct pt_store *store, const char *dest,
+                                        struct pt_err *err);
+
 /* Closes every connection and frees the store. Accepts NULL. No transaction may be open. */
 void pt_store_close(struct pt_store *store);
 
@@ -165,6 +171,12 @@ PT_MUSTCHECK enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, cons
 PT_MUSTCHECK enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
                                                struct pt_err *err);
 /* PT_ENOTFOUND when no such member in the program. */
+/* Inside a write of an empty store (no program), copies every row of the store read by src
+ * (a read transaction of another store), table by table; *rows counts them. PT_ECONFLICT when
+ * dst already holds a program. */
+PT_MUSTCHECK enum pt_rc pt_store_copy_into(struct pt_store_txn *src, struct pt_store_txn *dst,
+                                           int64_t *rows, struct pt_err *err);
+
 /* Inside a write: serializes it with every other write of this member, in any process, until
  * the batch commits (a row lock where several processes share the database; with one writer,
  * nothing to do). Reading a member in a write (pt_store_member_get) locks it too. PT_OK even

@@ -13,6 +13,9 @@ extern const char *const *const pt_store_migrations[];
 
 /* Returns true for the writer's transaction (store functions that write assert it). */
 bool pt_store_txn_is_write(const struct pt_store_txn *txn);
+/* Runs the engine's statements that follow a bulk copy into txn (identity sequences). */
+PT_MUSTCHECK enum pt_rc pt_store_after_copy(struct pt_store_txn *txn, struct pt_err *err);
+
 /* Returns true inside a write on an engine where other processes may write the same rows at
  * once (PostgreSQL), so that the SQL locks the rows it reads to change (SELECT ... FOR UPDATE). */
 bool pt_store_txn_locks_rows(const struct pt_store_txn *txn);
@@ -59,6 +62,9 @@ int64_t pt_q_col_int(struct pt_q *q, int col);
 bool pt_q_col_is_null(struct pt_q *q, int col);
 /* The column as an arena string (NULL for SQL NULL). */
 const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena);
+/* The column's text as the engine holds it, valid until the cursor's next step (NULL for SQL
+ * NULL): for copying a value straight into another statement. */
+const char *pt_q_col_text_borrowed(struct pt_q *q, int col);
 /* Copies the column into a fixed buffer ("" for NULL). */
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes);
 /* Copies the column's bytes into a fixed buffer (at most out_bytes; the rest zeroed) and returns

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Copying a whole database from one store to another (`patron migrate-store`), e.g. from a
+ * SQLite file to PostgreSQL: every table's rows, read from one snapshot of the source and
+ * written in one transaction of the target, so that the target holds all of it or none. Written
+ * on the query cursors only, so it works between any two engines. schema_version is not
+ * copied: each store is migrated to this binary's version when it is opened.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+#include "base/buf.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Columns of one table and their kinds: 't' text, 'i' integer, 'b' bytes. */
+struct copy_table {
+    const char *name;
+    const char *columns;
+    const char *kinds;
+    const char *order_by; /* The primary key: the copy reads rows in a stable order. */
+};
+
+/* In an order that satisfies the foreign keys (programs first). */
+static const struct copy_table copy_tables[] = {
+    {"programs",
+     "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
+     "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms",
+     "tttiiiiiiti", "id"},
+    {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
+     "ttttbtii", "program_id, id"},
+    {"members",
+     "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "
+     "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "
+     "referral_code, status, enrolled_at_ms, updated_at_ms, version",
+     "tttttttttttttiiitttiii", "program_id, id"},
+    {"idempotency_keys", "program_id, key, request_hash, status, body, created_at_ms, ref_id",
+     "ttbitit", "program_id, key"},
+    {"accounts",
+     "program_id, id, member_id, balance, owed, lifetime_earned, lifetime_redeemed, "
+     "lifetime_expired",
+     "tttiiiii", "program_id, id"},
+    {"entries", "program_id, id, type, reference, reason, key_id, created_at_ms", "tttttti",
+     "program_id, id"},
+    {"postings", "seq, program_id, entry_id, account_id, member_id, points, balance_after",
+     "ittttii", "seq"},
+    {"lots",
+     "program_id, member_id, id, entry_id, source_id, points_earned, points_remaining, "
+     "earned_at_ms, available_at_ms, expires_at_ms",
+     "tttttiiiii", "program_id, member_id, id"},
+    {"purchases",
+     "program_id, id, external_id, member_id, occurred_at_ms, currency, amount, "
+     "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
+     "returned_eligible, points_reversed, entry_id, created_at_ms",
+     "ttttitiitttitiiiti", "program_id, id"},
+    {"purchase_items",
+     "program_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
+     "returned_quantity",
+     "ttittiiii", "program_id, purchase_id, line"},
+    {"returns",
+     "program_id, id, external_id, purchase_id, member_id, amount, points_reversed, "
+     "points_owed, entry_id, created_at_ms",
+     "tttttiiiti", "program_id, id"},
+    {"redemptions",
+     "program_id, id, member_id, points, reason, status, entry_id, cancel_entry_id, "
+     "created_at_ms, cancelled_at_ms",
+     "tttitttiii", "program_id, id"},
+    {"redemption_lots", "program_id, redemption_id, member_id, lot_id, points", "tttti",
+     "program_id, redemption_id, lot_id"},
+    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload", "ittttit", "seq"},
+};
+
+/* Bytes of one copied blob (hashes: 32). */
+#define PT_COPY_BLOB_MAX 64
+
+static enum pt_rc copy_table(struct pt_store_txn *src, struct pt_store_txn *dst,
+                             const struct copy_table *t, int64_t *rows, struct pt_err *err)
+{
+    size_t ncols = strlen(t->kinds);
+    struct pt_buf select;
+    struct pt_buf insert;
+    struct pt_q in;
+    enum pt_rc rc;
+    size_t i;
+    char num[16];
+    const char *c;
+    size_t commas = 0;
+    for (c = t->columns; *c != '\0'; c++) {
+        commas += *c == ',';
+    }
+    pt_assert(commas + 1 == ncols); /* One kind per column. */
+    pt_buf_init(&select, 4096);
+    pt_buf_init(&insert, 4096);
+    (void)pt_buf_append(&select, "SELECT ", 7);
+    (void)pt_buf_append(&select, t->columns, strlen(t->columns));
+    (void)pt_buf_append(&select, " FROM ", 6);
+    (void)pt_buf_append(&select, t->name, strlen(t->name));
+    (void)pt_buf_append(&select, " ORDER BY ", 10);
+    (void)pt_buf_append(&select, t->order_by, strlen(t->order_by));
+    (void)pt_buf_append(&insert, "INSERT INTO ", 12);
+    (void)pt_buf_append(&insert, t->name, strlen(t->name));
+    (void)pt_buf_append(&insert, " (", 2);
+    (void)pt_buf_append(&insert, t->columns, strlen(t->columns));
+    (void)pt_buf_append(&insert, ") VALUES (", 10);
+    for (i = 0; i < ncols; i++) {
+        int n = snprintf(num, sizeof(num), "%s?%zu", i ? ", " : "", i + 1);
+        (void)pt_buf_append(&insert, num, (size_t)n);
+    }
+    (void)pt_buf_append(&insert, ")", 2); /* With its NUL. */
+    (void)pt_buf_append(&select, "", 1);
+    if (select.failed || insert.failed) {
+        pt_buf_fini(&select);
+        pt_buf_fini(&insert);
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open_dynamic(&in, src, select.ptr, err);
+    while (pt_q_next(&in)) {
+        /* One statement per row: its text is prepared once per table by the engine's own
+         * statement handling, and values are bound by kind. */
+        unsigned char blob[PT_COPY_BLOB_MAX];
+        struct pt_q out;
+        (void)pt_q_open_dynamic(&out, dst, insert.ptr, err);
+        for (i = 0; i < ncols && out.rc == PT_OK; i++) {
+            int col = (int)i;
+            if (pt_q_col_is_null(&in, col)) {
+                pt_q_null(&out, col + 1);
+            } else if (t->kinds[i] == 'i') {
+                pt_q_int(&out, col + 1, pt_q_col_int(&in, col));
+            } else if (t->kinds[i] == 'b') {
+                size_t len = pt_q_col_blob(&in, col, blob, sizeof(blob));
+                pt_assert(len <= sizeof(blob));
+                pt_q_blob(&out, col + 1, blob, len);
+            } else {
+                /* Borrowed until the insert runs, which is before the next step of in. */
+                pt_q_text(&out, col + 1, pt_q_col_text_borrowed(&in, col));
+            }
+        }
+        (void)pt_q_exec(&out);
+        rc = pt_q_close(&out);
+        if (rc != PT_OK) {
+            in.rc = rc;
+            break;
+        }
+        (*rows)++;
+    }
+    rc = pt_q_close(&in);
+    pt_buf_fini(&select);
+    pt_buf_fini(&insert);
+    return rc;
+}
+
+enum pt_rc pt_store_copy_into(struct pt_store_txn *src, struct pt_store_txn *dst, int64_t *rows,
+                              struct pt_err *err)
+{
+    int64_t programs = 0;
+    enum pt_rc rc;
+    size_t i;
+    pt_assert(pt_store_txn_is_write(dst));
+    *rows = 0;
+    rc = pt_store_program_count(dst, &programs, err);
+    if (rc == PT_OK && programs > 0) {
+        return pt_err_set(err, PT_ECONFLICT, NULL,
+                          "the target already holds %lld program(s); copy into an empty store",
+                          (long long)programs);
+    }
+    for (i = 0; rc == PT_OK && i < sizeof(copy_tables) / sizeof(copy_tables[0]); i++) {
+        rc = copy_table(src, dst, &copy_tables[i], rows, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_after_copy(dst, err);
+    }
+    return rc;
+}
