@@ -1264,19 +1264,20 @@ enum pt_rc pt_service_events(struct pt_service *svc, const struct pt_principal *
                              struct pt_event **out, unsigned *count, struct pt_err *err)
 {
     struct pt_store_txn *txn = NULL;
-    int64_t after_seq = 0;
+    struct pt_event_position after;
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     if (rc != PT_OK) {
         return rc;
     }
     if (after_id != NULL) {
-        rc = pt_store_event_seq(txn, who->program_id, after_id, &after_seq, err);
+        rc = pt_store_event_position(txn, who->program_id, after_id, &after, err);
         if (rc == PT_ENOTFOUND) {
             rc = pt_err_set(err, PT_EINVAL, "after", "after must be the id of an event");
         }
     }
     if (rc == PT_OK) {
-        rc = pt_store_event_list(txn, who->program_id, after_seq, limit, arena, out, count, err);
+        rc = pt_store_event_list(txn, who->program_id, after_id != NULL ? &after : NULL, limit,
+                                 arena, out, count, err);
     }
     pt_store_read_end(txn);
     return rc;

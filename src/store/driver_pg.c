@@ -3,12 +3,13 @@
  * The PostgreSQL driver (driver.h), over libpq. The store's SQL is written once, in the
  * subset both engines share; what differs is rewritten here, in one place (pg_rewrite):
  * numbered parameters ?N become $N, SQLite's INDEXED BY hints go, LIKE becomes ILIKE (SQLite's
- * LIKE ignores ASCII case), and in the migrations' DDL INTEGER becomes BIGINT (SQLite's
- * integers are 64-bit), BLOB becomes BYTEA, AUTOINCREMENT keys become identity columns and
- * COLLATE NOCASE goes. Parameters travel as text (bytes as binary) and results come back as
- * text. SQLSTATE classes are mapped once: 23 (integrity) -> PT_ECONFLICT; 40001, 40P01, 55P03
- * (serialization, deadlock, lock timeout) -> PT_EBUSY; a lost connection -> PT_ESTORE, and the
- * next use reconnects. PGconn and PGresult never leave this file.
+ * LIKE ignores ASCII case), pt_txid() and pt_txid_horizon() (the event feed's order, functions
+ * the SQLite driver defines) become the transaction's id and the oldest running one, and in the
+ * migrations' DDL INTEGER becomes BIGINT (SQLite's integers are 64-bit), BLOB becomes BYTEA,
+ * AUTOINCREMENT keys become identity columns and COLLATE NOCASE goes. Parameters travel as text
+ * (bytes as binary) and results come back as text. SQLSTATE classes are mapped once: 23 (integrity)
+ * -> PT_ECONFLICT; 40001, 40P01, 55P03 (serialization, deadlock, lock timeout) -> PT_EBUSY; a lost
+ * connection -> PT_ESTORE, and the next use reconnects. PGconn and PGresult never leave this file.
  */
 #include "store/driver.h"
 #include "store/store_int.h"
@@ -111,6 +112,15 @@ static char *pg_rewrite(const char *in, int *nparams, uint32_t *used)
             while (in[i] == ' ') {
                 i++;
             }
+        } else if (strncmp(in + i, "pt_txid_horizon()", 17) == 0) {
+            /* The oldest transaction still running: older ones have all committed. */
+            static const char horizon[] = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+            (void)pt_buf_append(&out, horizon, strlen(horizon));
+            i += 17;
+        } else if (strncmp(in + i, "pt_txid()", 9) == 0) {
+            static const char txid[] = "pg_current_xact_id()::text::bigint";
+            (void)pt_buf_append(&out, txid, strlen(txid));
+            i += 9;
         } else if (word_at(in, i, "LIKE")) {
             (void)pt_buf_append(&out, "ILIKE", 5);
             i += 4;

@@ -211,13 +211,23 @@ static const char migration_3c[] =
     "  UNIQUE (program_id, id));"
     "CREATE INDEX events_program ON events (program_id, seq);";
 
+/*
+ * Version 4: the event feed in an order no later commit can insert into (see
+ * pt_store_event_list): each event records its writing transaction (txid; 0 for the events
+ * before this version, which came first).
+ */
+static const char migration_4[] = "ALTER TABLE events ADD COLUMN txid INTEGER NOT NULL DEFAULT 0;"
+                                  "CREATE INDEX events_feed ON events (program_id, txid, seq);"
+                                  "DROP INDEX events_program;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
 static const char *const migration_3_parts[] = {migration_3a, migration_3b, migration_3c, NULL};
+static const char *const migration_4_parts[] = {migration_4, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL, migration_1_parts, migration_2_parts,
-                                                  migration_3_parts};
+                                                  migration_3_parts, migration_4_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -26,7 +26,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 3
+#define PT_SCHEMA_VERSION 4
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -465,12 +465,23 @@ struct pt_event {
 
 PT_MUSTCHECK enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_id,
                                               const struct pt_event *event, struct pt_err *err);
-/* The seq of an event id; PT_ENOTFOUND. */
-PT_MUSTCHECK enum pt_rc pt_store_event_seq(struct pt_store_txn *txn, const char *program_id,
-                                           const char *event_id, int64_t *seq, struct pt_err *err);
-/* Events with seq > after_seq in commit order, at most limit. */
+/* Where an event stands in the feed: the writing transaction's position, then seq. */
+struct pt_event_position {
+    int64_t txid; /* PostgreSQL: the writing transaction's id; SQLite: 0 or 1 (one writer). */
+    int64_t seq;
+};
+
+/* The feed position of an event id; PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_event_position(struct pt_store_txn *txn, const char *program_id,
+                                                const char *event_id, struct pt_event_position *out,
+                                                struct pt_err *err);
+/* Events after the position (NULL: from the start), at most limit, in an order that no later
+ * commit can insert into: by (txid, seq), and only events of transactions older than every
+ * one still running. With several writers (PostgreSQL), seq alone is drawn at insert and a
+ * transaction may commit after a later seq became visible; a client paging by seq could then
+ * step past it. */
 PT_MUSTCHECK enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
-                                            int64_t after_seq, unsigned limit,
+                                            const struct pt_event_position *after, unsigned limit,
                                             struct pt_arena *arena, struct pt_event **out,
                                             unsigned *count, struct pt_err *err);
 

@@ -20,6 +20,7 @@ struct copy_table {
     const char *columns;
     const char *kinds;
     const char *order_by; /* The primary key: the copy reads rows in a stable order. */
+    const char *select;   /* What to read for the columns, when not the columns themselves. */
 };
 
 /* In an order that satisfies the foreign keys (programs first). */
@@ -27,48 +28,51 @@ static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
      "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms",
-     "tttiiiiiiti", "id"},
+     "tttiiiiiiti", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
-     "ttttbtii", "program_id, id"},
+     "ttttbtii", "program_id, id", NULL},
     {"members",
      "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "
      "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "
      "referral_code, status, enrolled_at_ms, updated_at_ms, version",
-     "tttttttttttttiiitttiii", "program_id, id"},
+     "tttttttttttttiiitttiii", "program_id, id", NULL},
     {"idempotency_keys", "program_id, key, request_hash, status, body, created_at_ms, ref_id",
-     "ttbitit", "program_id, key"},
+     "ttbitit", "program_id, key", NULL},
     {"accounts",
      "program_id, id, member_id, balance, owed, lifetime_earned, lifetime_redeemed, "
      "lifetime_expired",
-     "tttiiiii", "program_id, id"},
+     "tttiiiii", "program_id, id", NULL},
     {"entries", "program_id, id, type, reference, reason, key_id, created_at_ms", "tttttti",
-     "program_id, id"},
+     "program_id, id", NULL},
     {"postings", "seq, program_id, entry_id, account_id, member_id, points, balance_after",
-     "ittttii", "seq"},
+     "ittttii", "seq", NULL},
     {"lots",
      "program_id, member_id, id, entry_id, source_id, points_earned, points_remaining, "
      "earned_at_ms, available_at_ms, expires_at_ms",
-     "tttttiiiii", "program_id, member_id, id"},
+     "tttttiiiii", "program_id, member_id, id", NULL},
     {"purchases",
      "program_id, id, external_id, member_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
      "returned_eligible, points_reversed, entry_id, created_at_ms",
-     "ttttitiitttitiiiti", "program_id, id"},
+     "ttttitiitttitiiiti", "program_id, id", NULL},
     {"purchase_items",
      "program_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",
-     "ttittiiii", "program_id, purchase_id, line"},
+     "ttittiiii", "program_id, purchase_id, line", NULL},
     {"returns",
      "program_id, id, external_id, purchase_id, member_id, amount, points_reversed, "
      "points_owed, entry_id, created_at_ms",
-     "tttttiiiti", "program_id, id"},
+     "tttttiiiti", "program_id, id", NULL},
     {"redemptions",
      "program_id, id, member_id, points, reason, status, entry_id, cancel_entry_id, "
      "created_at_ms, cancelled_at_ms",
-     "tttitttiii", "program_id, id"},
+     "tttitttiii", "program_id, id", NULL},
     {"redemption_lots", "program_id, redemption_id, member_id, lot_id, points", "tttti",
-     "program_id, redemption_id, lot_id"},
-    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload", "ittttit", "seq"},
+     "program_id, redemption_id, lot_id", NULL},
+    /* A copy's events come before any written on the target: the writing transactions'
+     * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
+    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",
+     "txid, seq", "seq, program_id, id, type, member_id, created_at_ms, payload, 0"},
 };
 
 /* Bytes of one copied blob (hashes: 32). */
@@ -93,7 +97,8 @@ static enum pt_rc copy_table(struct pt_store_txn *src, struct pt_store_txn *dst,
     pt_buf_init(&select, 4096);
     pt_buf_init(&insert, 4096);
     (void)pt_buf_append(&select, "SELECT ", 7);
-    (void)pt_buf_append(&select, t->columns, strlen(t->columns));
+    (void)pt_buf_append(&select, t->select ? t->select : t->columns,
+                        strlen(t->select ? t->select : t->columns));
     (void)pt_buf_append(&select, " FROM ", 6);
     (void)pt_buf_append(&select, t->name, strlen(t->name));
     (void)pt_buf_append(&select, " ORDER BY ", 10);

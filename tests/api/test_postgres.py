@@ -149,3 +149,40 @@ def test_two_nodes_share_one_database_without_losing_or_doubling(fresh):
         assert balance["available"] == 0, balance
     finally:
         other.stop()
+
+
+def test_event_feed_never_skips_an_event_that_commits_late(fresh):
+    """A transaction holding an event with a lower seq, still open, hides every later event
+    from the feed until it commits; then the feed shows both, the held one first. Paging by
+    seq alone would have shown the later one and skipped the held one for good."""
+    import subprocess
+
+    cluster = conftest._pg[0]
+    member = new_member(fresh.a)["id"]
+    feed = lambda: [e["id"] for e in fresh.a.get("/v1/events?limit=200").json["data"]]
+    before = feed()
+    held = subprocess.Popen([cluster.bin + "/psql", "-X", "-q", "-A", "-t", "-d", fresh.db],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        held.stdin.write(
+            "BEGIN;\nINSERT INTO events (program_id, id, type, member_id, created_at_ms, "
+            "payload, txid) VALUES ('%s', 'evt_06h00000000000000000000held', 'test.held', "
+            "NULL, 0, '{}', pg_current_xact_id()::text::bigint);\n"
+            "SELECT 'inserted';\n" % fresh.program_a)
+        held.stdin.flush()
+        assert held.stdout.readline().strip() == "inserted"
+        r = fresh.a.post("/v1/transactions", {"external_id": "late-1", "member_id": member,
+                                              "currency": "USD", "amount": 1000})
+        assert r.status == 201, r
+        assert feed() == before, "an event behind an open transaction was shown"
+        held.stdin.write("COMMIT;\n")
+        held.stdin.close()
+        assert held.wait(30) == 0, held.stderr.read()
+    finally:
+        if held.poll() is None:
+            held.kill()
+    after = feed()
+    assert after[:len(before)] == before
+    new = after[len(before):]
+    assert new[0] == "evt_06h00000000000000000000held" and len(new) == 2, new
