@@ -141,18 +141,26 @@ static int cmd_serve(const struct pt_config *cfg)
     return 0;
 }
 
-static int cmd_audit(const struct pt_config *cfg)
+/* Opens the store at db and audits it; problem is "" when every invariant holds. */
+static enum pt_rc audit_store(const char *db, char *problem, size_t problem_bytes,
+                              struct pt_err *err)
 {
     struct pt_service *svc = NULL;
+    enum pt_rc rc = pt_service_open(db, 1, PT_STORE_OPEN_EXISTING, &svc, err);
+    if (rc == PT_OK) {
+        rc = pt_service_audit(svc, problem, problem_bytes, err);
+    }
+    pt_service_close(svc);
+    return rc;
+}
+
+static int cmd_audit(const struct pt_config *cfg)
+{
     struct pt_err err;
     char problem[512];
     enum pt_rc rc;
     pt_err_clear(&err);
-    rc = pt_service_open(cfg->db, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
-    if (rc == PT_OK) {
-        rc = pt_service_audit(svc, problem, sizeof(problem), &err);
-    }
-    pt_service_close(svc);
+    rc = audit_store(cfg->db, problem, sizeof(problem), &err);
     if (rc != PT_OK) {
         return fail(&err);
     }
@@ -189,7 +197,6 @@ static int cmd_backup(const struct pt_config *cfg)
 
 static int cmd_migrate_store(const struct pt_config *cfg)
 {
-    struct pt_service *svc = NULL;
     struct pt_err err;
     char problem[512];
     int64_t rows = 0;
@@ -201,12 +208,8 @@ static int cmd_migrate_store(const struct pt_config *cfg)
     }
     rc = pt_service_migrate_store(cfg->from, cfg->to, &rows, &err);
     if (rc == PT_OK) {
-        rc = pt_service_open(cfg->to, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
+        rc = audit_store(cfg->to, problem, sizeof(problem), &err);
     }
-    if (rc == PT_OK) {
-        rc = pt_service_audit(svc, problem, sizeof(problem), &err);
-    }
-    pt_service_close(svc);
     if (rc != PT_OK) {
         return fail(&err);
     }
