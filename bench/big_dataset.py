@@ -29,49 +29,52 @@ def main():
             SELECT ?, 'mem_' || printf('%026d', i), 'big' || i || '@example.com',
                    printf('9%014d', i) || '0', printf('Z%07d', i), 'active', ?, ?, 1 FROM n
         """, (members, program, now, now))
-        # Entry k belongs to member (k % members) + 1 and earns (k % 50) + 1 points.
+        for kind, column in (("email", "email"), ("card_number", "card_number"),
+                             ("referral_code", "referral_code")):
+            con.execute("INSERT INTO member_keys SELECT program_id, ?, %s, id FROM members "
+                        "WHERE program_id = ?" % column, (kind, program))
+        # Entry k belongs to member (k - 1) % members + 1, is that member's posting number
+        # (k - 1) / members + 1 on each of its two accounts, and earns k % 50 + 1 points.
         con.execute("""
             WITH RECURSIVE n(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM n WHERE k < ?)
-            INSERT INTO entries (program_id, id, type, reference, created_at_ms)
-            SELECT ?, 'ent_' || printf('%026d', k), 'earn', 'txn_' || printf('%026d', k), ?
+            INSERT INTO entries (program_id, member_id, id, type, reference, created_at_ms)
+            SELECT ?, 'mem_' || printf('%026d', (k - 1) % ? + 1), 'ent_' || printf('%026d', k),
+                   'earn', 'txn_' || printf('%026d', k), ?
             FROM n
-        """, (entries, program, now))
-        con.execute("""
-            INSERT INTO postings (program_id, entry_id, account_id, member_id, points,
-                                  balance_after)
-            SELECT ?, id, 'mem_' || printf('%026d', (CAST(substr(id, 5) AS INTEGER) % ?) + 1),
-                   'mem_' || printf('%026d', (CAST(substr(id, 5) AS INTEGER) % ?) + 1),
-                   (CAST(substr(id, 5) AS INTEGER) % 50) + 1, 0
-            FROM entries WHERE program_id = ?
-        """, (program, members, members, program))
-        con.execute("""
-            INSERT INTO postings (program_id, entry_id, account_id, member_id, points,
-                                  balance_after)
-            SELECT ?, id, 'program:issued', NULL, -((CAST(substr(id, 5) AS INTEGER) % 50) + 1), 0
-            FROM entries WHERE program_id = ?
-        """, (program, program))
+        """, (entries, program, members, now))
+        for account, sign in (("member_id", 1), ("'program:issued'", -1)):
+            con.execute("""
+                INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points,
+                                      balance_after)
+                SELECT program_id, member_id, %s,
+                       (CAST(substr(id, 5) AS INTEGER) - 1) / ? + 1, id,
+                       %d * ((CAST(substr(id, 5) AS INTEGER) %% 50) + 1), 0
+                FROM entries WHERE program_id = ?
+            """ % (account, sign), (members, program))
         con.execute("""
             INSERT INTO lots (program_id, member_id, id, entry_id, source_id, points_earned,
                               points_remaining, earned_at_ms, available_at_ms, expires_at_ms)
             SELECT p.program_id, p.member_id, 'lot_' || substr(p.entry_id, 5), p.entry_id,
                    'txn_' || substr(p.entry_id, 5), p.points, p.points, ?, ?,
                    9223372036854775807
-            FROM postings p WHERE p.program_id = ? AND p.member_id IS NOT NULL
+            FROM postings p WHERE p.program_id = ? AND p.account_id = p.member_id
         """, (now, now, program))
         con.execute("""
-            INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms,
+            INSERT INTO purchases (program_id, member_id, id, external_id, occurred_at_ms,
                                    currency, amount, eligible_amount, points_earned, lot_id,
                                    entry_id, created_at_ms)
-            SELECT p.program_id, 'txn_' || substr(p.entry_id, 5), 'big-' || substr(p.entry_id, 5),
-                   p.member_id, ?, 'USD', p.points * 100, p.points * 100, p.points,
-                   'lot_' || substr(p.entry_id, 5), p.entry_id, ?
-            FROM postings p WHERE p.program_id = ? AND p.member_id IS NOT NULL
+            SELECT p.program_id, p.member_id, 'txn_' || substr(p.entry_id, 5),
+                   'big-' || substr(p.entry_id, 5), ?, 'USD', p.points * 100, p.points * 100,
+                   p.points, 'lot_' || substr(p.entry_id, 5), p.entry_id, ?
+            FROM postings p WHERE p.program_id = ? AND p.account_id = p.member_id
         """, (now, now, program))
+        con.execute("INSERT INTO member_keys SELECT program_id, 'purchase', external_id, "
+                    "member_id FROM purchases WHERE program_id = ?", (program,))
         con.execute("""
-            INSERT INTO accounts (program_id, id, member_id, balance, lifetime_earned)
-            SELECT program_id, account_id, member_id, sum(points),
-                   CASE WHEN member_id IS NULL THEN 0 ELSE sum(points) END
-            FROM postings WHERE program_id = ? GROUP BY program_id, account_id
+            INSERT INTO accounts (program_id, member_id, id, balance, lifetime_earned, postings)
+            SELECT program_id, member_id, account_id, sum(points),
+                   CASE WHEN account_id = member_id THEN sum(points) ELSE 0 END, count(*)
+            FROM postings WHERE program_id = ? GROUP BY program_id, member_id, account_id
         """, (program,))
     con.execute("PRAGMA journal_mode=WAL")
     con.close()

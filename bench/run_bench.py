@@ -88,6 +88,9 @@ def add_members(db, program_id, n):
     con.executemany("INSERT INTO members (program_id, id, email, card_number, referral_code, "
                     "status, enrolled_at_ms, updated_at_ms, version) "
                     "VALUES (?, ?, ?, ?, ?, 'active', ?, ?, 1)", rows)
+    for kind in ("email", "card_number", "referral_code"):
+        con.execute("INSERT INTO member_keys SELECT program_id, ?, %s, id FROM members" % kind,
+                    (kind,))
     con.commit()
     # Start the runs from a checkpointed database, as a server that has been up a while has.
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -198,7 +201,12 @@ def patron_on_postgres(workdir):
              "enrolled_at_ms, updated_at_ms, version) SELECT '%s', 'mem_' || lpad(i::text, 26, "
              "'0'), 'pg' || i || '@example.com', '9' || lpad(i::text, 14, '0') || '0', "
              "'P' || lpad(i::text, 7, '0'), 'active', 0, 0, 1 "
-             "FROM generate_series(1, %d) AS i" % (created["program_id"], MEMBERS)])
+             "FROM generate_series(1, %d) AS i;"
+             "INSERT INTO member_keys SELECT program_id, 'email', email, id FROM members;"
+             "INSERT INTO member_keys SELECT program_id, 'card_number', card_number, id "
+             "FROM members;"
+             "INSERT INTO member_keys SELECT program_id, 'referral_code', referral_code, id "
+             "FROM members" % (created["program_id"], MEMBERS)])
         run([bindir + "/psql", "-h", sock, "-U", "bench", "-d", "patron", "-q", "-c",
              "VACUUM ANALYZE"])
         members_file = os.path.join(workdir, "pg_members.txt")

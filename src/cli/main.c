@@ -12,8 +12,10 @@
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "service/service.h"
+#include "store/store.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define PT_CLI_POSITIONAL_MAX 4
@@ -39,7 +41,8 @@ static const char usage[] =
     "--db-pool N or --threads N (serve): read connections, the requests that may read at once\n"
     "(default 8 per CPU, at least 16); the writer has one more.\n"
     "--db PATH | sqlite:PATH | postgres://USER@HOST:PORT/DB | 'host=... dbname=...': the store.\n"
-    "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry.\n"
+    "--test-clock (serve) enables PUT /v1/test/clock, for tests of pending and expiry; the\n"
+    "    scheduled jobs then do not run (POST /v1/jobs/expire runs them).\n"
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
     "--max-write-wait-ms N (serve): a new write gets 503 when it would wait longer than N ms\n"
     "for the writer (default 50; 0 = only when the queue is full).\n"
@@ -124,7 +127,9 @@ static int cmd_serve(const struct pt_config *cfg)
     }
     pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
     pt_service_set_max_write_wait(svc, cfg->max_write_wait_ms);
-    rc = pt_jobs_start(svc, &jobs, &err);
+    /* On a test clock, time moves only when the test says so: the scheduled jobs (on the real
+     * clock's schedule) stay off, and tests run them with POST /v1/jobs/expire. */
+    rc = cfg->test_clock ? PT_OK : pt_jobs_start(svc, &jobs, &err);
     if (rc != PT_OK) {
         pt_service_close(svc);
         return fail(&err);
@@ -169,7 +174,8 @@ static int cmd_audit(const struct pt_config *cfg)
         return 1;
     }
     printf("patron audit: ok: every entry balances, every account equals its postings, every "
-           "member's balance equals its open lots less what it owes\n");
+           "member's balance equals its open lots less what it owes, every transfer's legs "
+           "cancel out, every unique value is claimed by its owner\n");
     return 0;
 }
 
@@ -242,6 +248,17 @@ int main(int argc, char **argv)
                        &err) != PT_OK) {
         (void)fprintf(stderr, "patron: %s\n%s", err.msg, usage);
         return PT_EXIT_USAGE;
+    }
+    if (getenv("PATRON_TEST_SCHEMA_VERSION") != NULL) {
+        /* Migration tests: make a database of an older schema (docs/testing.md). */
+        char *end = NULL;
+        long v = strtol(getenv("PATRON_TEST_SCHEMA_VERSION"), &end, 10);
+        if (end == NULL || *end != '\0' || v < 1 || v > PT_SCHEMA_VERSION) {
+            (void)fprintf(stderr, "patron: PATRON_TEST_SCHEMA_VERSION must be 1..%d\n",
+                          PT_SCHEMA_VERSION);
+            return PT_EXIT_USAGE;
+        }
+        pt_store_set_schema_target((int)v);
     }
     if (strcmp(cmd, "serve") == 0 && positional_count == 0) {
         return cmd_serve(&cfg);

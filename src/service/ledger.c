@@ -187,11 +187,13 @@ static enum pt_rc post(struct pt_store_txn *txn, const char *program_id,
     return pt_store_entry_post(txn, program_id, entry, postings, count, err);
 }
 
-static void entry_init(struct pt_entry *e, const char *type, const char *reference,
-                       const char *reason, const char *key_id, int64_t now_ms)
+static void entry_init(struct pt_entry *e, const char *member_id, const char *type,
+                       const char *reference, const char *reason, const char *key_id,
+                       int64_t now_ms)
 {
     memset(e, 0, sizeof(*e));
     pt_svc_new_id("ent", now_ms, e->id);
+    (void)snprintf(e->member_id, sizeof(e->member_id), "%s", member_id);
     e->type = type;
     e->reference = reference;
     e->reason = reason;
@@ -347,7 +349,7 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     if (rc != PT_OK) {
         return rc;
     }
-    entry_init(&entry, "earn", p->id, NULL, ctx->who->key_id, ctx->now_ms);
+    entry_init(&entry, p->member_id, "earn", p->id, NULL, ctx->who->key_id, ctx->now_ms);
     memcpy(p->entry_id, entry.id, sizeof(p->entry_id));
     times.earned_at_ms = p->occurred_at_ms;
     times.available_at_ms = p->occurred_at_ms + program->pending_days * DAY_MS;
@@ -539,7 +541,7 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     if (rc != PT_OK) {
         return rc;
     }
-    entry_init(&entry, "return", r->id, NULL, ctx->who->key_id, ctx->now_ms);
+    entry_init(&entry, p->member_id, "return", r->id, NULL, ctx->who->key_id, ctx->now_ms);
     memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
     posting_init(&postings[0], p->member_id, p->member_id, -r->points_reversed);
     postings[0].earned_delta = -r->points_reversed;
@@ -684,7 +686,7 @@ static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     r->points = ctx->points;
     r->reason = ctx->reason;
     r->created_at_ms = ctx->now_ms;
-    entry_init(&entry, "redeem", r->id, ctx->reason, ctx->who->key_id, ctx->now_ms);
+    entry_init(&entry, member.id, "redeem", r->id, ctx->reason, ctx->who->key_id, ctx->now_ms);
     memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
     rc = pt_store_redemption_insert(txn, program.id, r, err);
     if (rc == PT_OK) {
@@ -743,7 +745,8 @@ static enum pt_rc cancel_restore(struct pt_store_txn *txn, const char *program_i
     struct pt_lot_share *shares = NULL;
     unsigned count = 0;
     unsigned i;
-    enum pt_rc rc = pt_store_redemption_lots(txn, program_id, r->id, arena, &shares, &count, err);
+    enum pt_rc rc =
+        pt_store_redemption_lots(txn, program_id, r->member_id, r->id, arena, &shares, &count, err);
     *live = 0;
     *expired = 0;
     for (i = 0; rc == PT_OK && i < count; i++) {
@@ -792,7 +795,7 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     if (rc != PT_OK) {
         return rc;
     }
-    entry_init(&entry, "redeem_cancel", r->id, NULL, ctx->who->key_id, ctx->now_ms);
+    entry_init(&entry, r->member_id, "redeem_cancel", r->id, NULL, ctx->who->key_id, ctx->now_ms);
     posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
     if (live > 0) {
         posting_init(&postings[n++], r->member_id, r->member_id, live);
@@ -900,7 +903,7 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     if (rc != PT_OK) {
         return rc;
     }
-    entry_init(&entry, "adjust", NULL, ctx->reason, ctx->who->key_id, ctx->now_ms);
+    entry_init(&entry, member.id, "adjust", NULL, ctx->reason, ctx->who->key_id, ctx->now_ms);
     if (ctx->points > 0) {
         struct pt_lot times = {0, ctx->now_ms, ctx->now_ms, lot_expiry(&program, ctx->now_ms)};
         int64_t repaid = 0;
@@ -1051,15 +1054,23 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     memcpy(out->to_member_id, to.id, sizeof(out->to_member_id));
     out->points = ctx->points;
     out->created_at_ms = ctx->now_ms;
-    entry_init(&entry, "transfer", out->id, NULL, ctx->who->key_id, ctx->now_ms);
+    /* One entry id, one leg in each member's ledger; each leg balances against the member's
+     * transfers clearing account, so that no entry spans two members. */
+    entry_init(&entry, from.id, "transfer", out->id, NULL, ctx->who->key_id, ctx->now_ms);
     rc = take_from_lots(txn, program.id, from.id, ctx->points, ctx->now_ms, ctx->arena, NULL, &rows,
                         &takes, &take_count, err);
     if (rc == PT_OK) {
         rc = transfer_credit(txn, ctx, program.id, entry.id, rows, takes, take_count, &repaid, err);
     }
     posting_init(&postings[0], from.id, from.id, -ctx->points);
-    posting_init(&postings[1], to.id, to.id, ctx->points);
-    postings[1].owed_delta = -repaid;
+    posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, ctx->points);
+    if (rc == PT_OK) {
+        rc = post(txn, program.id, &entry, postings, 2, err);
+    }
+    (void)snprintf(entry.member_id, sizeof(entry.member_id), "%s", to.id);
+    posting_init(&postings[0], to.id, to.id, ctx->points);
+    postings[0].owed_delta = -repaid;
+    posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, -ctx->points);
     if (rc == PT_OK) {
         rc = post(txn, program.id, &entry, postings, 2, err);
     }
@@ -1131,7 +1142,7 @@ static enum pt_rc expire_member(struct pt_store_txn *txn, struct expire_ctx *ctx
     if (rc != PT_OK || points == 0) {
         return rc;
     }
-    entry_init(&entry, "expire", NULL, NULL, NULL, ctx->now_ms);
+    entry_init(&entry, rows[first].member_id, "expire", NULL, NULL, NULL, ctx->now_ms);
     posting_init(&postings[0], rows[first].member_id, rows[first].member_id, -points);
     postings[0].expired_delta = points;
     posting_init(&postings[1], PT_ACCOUNT_EXPIRED, NULL, points);

@@ -617,7 +617,7 @@ static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct 
     ctx->out->enrolled_at_ms = current.enrolled_at_ms;
     ctx->out->updated_at_ms = ctx->now_ms;
     /* Inside the writer nobody else can have changed it: the version always matches. */
-    rc = pt_store_member_update(txn, ctx->out, current.version, err);
+    rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
     pt_assert(rc != PT_EBUSY);
     if (rc == PT_OK) {
         ctx->out->version = current.version + 1;

@@ -513,8 +513,6 @@ static int64_t pg_free_bytes(struct pt_db *writer)
 }
 
 static const char *const pg_after_copy[] = {
-    "SELECT setval(pg_get_serial_sequence('postings', 'seq'), coalesce(max(seq), 0) + 1, false) "
-    "FROM postings",
     "SELECT setval(pg_get_serial_sequence('events', 'seq'), coalesce(max(seq), 0) + 1, false) "
     "FROM events",
     NULL};
@@ -527,7 +525,7 @@ const struct pt_driver pt_driver_pg = {
     .sql_has_version_table = "SELECT count(*) FROM information_schema.tables WHERE "
                              "table_schema = current_schema() AND table_name = 'schema_version'",
     .sql_after_copy = pg_after_copy,
-    .migrations = pt_store_migrations,
+    .migrations = pt_store_migrations_pg,
     .open = pg_open,
     .start = pg_start,
     .close = pg_close,

@@ -3,7 +3,8 @@
  * The schema, as numbered forward-only migrations. Migration N brings a database from version
  * N-1 to N; each runs in one transaction together with its schema_version row. Never edit a
  * released migration: add the next one. Every program-owned table carries program_id, and
- * member-owned tables member_id, in their keys (fit for sharding by member later).
+ * member-owned tables member_id, in their keys (fit for sharding by member: version 5). Each
+ * driver runs the same migrations; PostgreSQL adds one statement to version 5.
  */
 #include "store/store_int.h"
 
@@ -220,15 +221,253 @@ static const char migration_4[] = "ALTER TABLE events ADD COLUMN txid INTEGER NO
                                   "CREATE INDEX events_feed ON events (program_id, txid, seq);"
                                   "DROP INDEX events_program;";
 
+/*
+ * Version 5: fit for sharding by member (docs/scaling.md). Every member-owned table has the
+ * member in its primary key, so each of them can be distributed by member_id:
+ * - entries belong to one member (a transfer is one entry id with a leg for each of its two
+ *   members, each leg balanced through the member's `program:transfers` clearing account);
+ * - the program's accounts (issued, redeemed, expired, adjusted) are kept per member and summed
+ *   when read, so that no write touches a row shared by every member;
+ * - postings are numbered per account (n, from the account's posting count) instead of by one
+ *   global sequence;
+ * - values unique in a whole program (a member's email, phone, external id, card number and
+ *   referral code, a purchase's or a return's receipt number) are claimed in member_keys, whose
+ *   key is the value itself, instead of by unique indexes of member-owned tables.
+ * v5_entry_members maps each old entry to its member(s) while the tables are rebuilt.
+ */
+static const char migration_5a[] =
+    "CREATE TABLE member_keys ("
+    "  program_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  PRIMARY KEY (program_id, kind, value));"
+    "INSERT INTO member_keys SELECT program_id, 'email', email, id FROM members "
+    "WHERE email IS NOT NULL;"
+    "INSERT INTO member_keys SELECT program_id, 'phone', phone, id FROM members "
+    "WHERE phone IS NOT NULL;"
+    "INSERT INTO member_keys SELECT program_id, 'external_id', external_id, id FROM members "
+    "WHERE external_id IS NOT NULL;"
+    "INSERT INTO member_keys SELECT program_id, 'card_number', card_number, id FROM members "
+    "WHERE card_number IS NOT NULL;"
+    "INSERT INTO member_keys SELECT program_id, 'referral_code', referral_code, id FROM members "
+    "WHERE referral_code IS NOT NULL;"
+    "INSERT INTO member_keys SELECT program_id, 'purchase', external_id, member_id FROM purchases;"
+    "INSERT INTO member_keys SELECT program_id, 'return', external_id, member_id FROM returns;"
+    "DROP INDEX members_email;"
+    "DROP INDEX members_phone;"
+    "DROP INDEX members_external_id;"
+    "DROP INDEX members_card_number;"
+    "DROP INDEX members_referral_code;"
+    "CREATE INDEX members_email ON members (program_id, email);"
+    "CREATE INDEX members_phone ON members (program_id, phone);"
+    "CREATE INDEX members_external_id ON members (program_id, external_id);"
+    "CREATE INDEX members_card_number ON members (program_id, card_number);"
+    "CREATE TABLE v5_entry_members ("
+    "  program_id TEXT NOT NULL,"
+    "  entry_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  PRIMARY KEY (program_id, entry_id, member_id));"
+    "INSERT INTO v5_entry_members SELECT DISTINCT program_id, entry_id, member_id FROM postings "
+    "WHERE member_id IS NOT NULL;"
+    /* A cancelled redemption whose points had all expired has no member posting. */
+    "INSERT INTO v5_entry_members SELECT e.program_id, e.id, r.member_id FROM entries e "
+    "JOIN redemptions r ON r.program_id = e.program_id AND r.id = e.reference "
+    "WHERE e.type = 'redeem_cancel' AND NOT EXISTS (SELECT 1 FROM postings p "
+    "WHERE p.program_id = e.program_id AND p.entry_id = e.id AND p.member_id IS NOT NULL);";
+
+static const char migration_5b[] =
+    "CREATE TABLE entries_v5 ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  reference TEXT,"
+    "  reason TEXT,"
+    "  key_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO entries_v5 SELECT e.program_id, m.member_id, e.id, e.type, e.reference, "
+    "e.reason, e.key_id, e.created_at_ms FROM entries e JOIN v5_entry_members m "
+    "ON m.program_id = e.program_id AND m.entry_id = e.id;"
+    "CREATE TABLE postings_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  account_id TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  entry_id TEXT NOT NULL,"
+    "  points INTEGER NOT NULL CHECK (points <> 0),"
+    "  balance_after INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, account_id, n),"
+    "  UNIQUE (program_id, member_id, entry_id, account_id));"
+    /* The member's postings, the program's (now the entry's member's), and for each transfer
+     * leg its clearing posting; numbered and balanced per account in the old commit order. */
+    "INSERT INTO postings_v5 (program_id, member_id, account_id, n, entry_id, points, "
+    "balance_after) SELECT program_id, member_id, account_id, row_number() OVER w, entry_id, "
+    "points, sum(points) OVER w FROM ("
+    "SELECT p.seq, p.program_id, p.member_id, p.account_id, p.entry_id, p.points "
+    "FROM postings p WHERE p.member_id IS NOT NULL "
+    "UNION ALL SELECT p.seq, p.program_id, m.member_id, p.account_id, p.entry_id, p.points "
+    "FROM postings p JOIN v5_entry_members m ON m.program_id = p.program_id "
+    "AND m.entry_id = p.entry_id WHERE p.member_id IS NULL "
+    "UNION ALL SELECT p.seq, p.program_id, p.member_id, 'program:transfers', p.entry_id, "
+    "-p.points FROM postings p JOIN entries e ON e.program_id = p.program_id "
+    "AND e.id = p.entry_id WHERE e.type = 'transfer' AND p.member_id IS NOT NULL) AS x "
+    "WINDOW w AS (PARTITION BY program_id, member_id, account_id ORDER BY seq);"
+    "CREATE TABLE accounts_v5 ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  balance INTEGER NOT NULL DEFAULT 0,"
+    "  owed INTEGER NOT NULL DEFAULT 0,"
+    "  lifetime_earned INTEGER NOT NULL DEFAULT 0,"
+    "  lifetime_redeemed INTEGER NOT NULL DEFAULT 0,"
+    "  lifetime_expired INTEGER NOT NULL DEFAULT 0,"
+    "  postings INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO accounts_v5 SELECT a.program_id, a.member_id, a.id, a.balance, a.owed, "
+    "a.lifetime_earned, a.lifetime_redeemed, a.lifetime_expired, (SELECT count(*) "
+    "FROM postings_v5 p WHERE p.program_id = a.program_id AND p.member_id = a.member_id "
+    "AND p.account_id = a.id) FROM accounts a WHERE a.member_id IS NOT NULL;"
+    "INSERT INTO accounts_v5 (program_id, member_id, id, balance, postings) "
+    "SELECT program_id, member_id, account_id, sum(points), count(*) FROM postings_v5 "
+    "WHERE account_id <> member_id GROUP BY program_id, member_id, account_id;"
+    "DROP TABLE accounts;"
+    "DROP TABLE postings;"
+    "DROP TABLE entries;"
+    "DROP TABLE v5_entry_members;"
+    "ALTER TABLE accounts_v5 RENAME TO accounts;"
+    "ALTER TABLE postings_v5 RENAME TO postings;"
+    "ALTER TABLE entries_v5 RENAME TO entries;"
+    "CREATE INDEX entries_reference ON entries (program_id, reference);";
+
+static const char migration_5c[] =
+    "CREATE TABLE purchases_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  occurred_at_ms INTEGER NOT NULL,"
+    "  currency TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  eligible_amount INTEGER NOT NULL,"
+    "  items TEXT NOT NULL DEFAULT '[]',"
+    "  channel TEXT,"
+    "  location TEXT,"
+    "  points_earned INTEGER NOT NULL,"
+    "  lot_id TEXT,"
+    "  returned_amount INTEGER NOT NULL DEFAULT 0,"
+    "  returned_eligible INTEGER NOT NULL DEFAULT 0,"
+    "  points_reversed INTEGER NOT NULL DEFAULT 0,"
+    "  entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO purchases_v5 SELECT program_id, member_id, id, external_id, occurred_at_ms, "
+    "currency, amount, eligible_amount, items, channel, location, points_earned, lot_id, "
+    "returned_amount, returned_eligible, points_reversed, entry_id, created_at_ms "
+    "FROM purchases;"
+    "CREATE TABLE purchase_items_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  line INTEGER NOT NULL,"
+    "  sku TEXT NOT NULL,"
+    "  category TEXT,"
+    "  quantity INTEGER NOT NULL,"
+    "  unit_price INTEGER NOT NULL,"
+    "  eligible INTEGER NOT NULL,"
+    "  returned_quantity INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, member_id, purchase_id, line));"
+    "INSERT INTO purchase_items_v5 SELECT i.program_id, p.member_id, i.purchase_id, i.line, "
+    "i.sku, i.category, i.quantity, i.unit_price, i.eligible, i.returned_quantity "
+    "FROM purchase_items i JOIN purchases p ON p.program_id = i.program_id "
+    "AND p.id = i.purchase_id;"
+    "CREATE TABLE returns_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  points_reversed INTEGER NOT NULL,"
+    "  points_owed INTEGER NOT NULL,"
+    "  entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO returns_v5 SELECT program_id, member_id, id, external_id, purchase_id, amount, "
+    "points_reversed, points_owed, entry_id, created_at_ms FROM returns;"
+    "DROP TABLE purchase_items;"
+    "DROP TABLE purchases;"
+    "DROP TABLE returns;"
+    "ALTER TABLE purchases_v5 RENAME TO purchases;"
+    "ALTER TABLE purchase_items_v5 RENAME TO purchase_items;"
+    "ALTER TABLE returns_v5 RENAME TO returns;"
+    /* A return names only its purchase's id, so purchases are also found by id alone. */
+    "CREATE INDEX purchases_id ON purchases (program_id, id);";
+
+static const char migration_5d[] =
+    "CREATE TABLE redemptions_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('completed', 'cancelled')),"
+    "  entry_id TEXT NOT NULL,"
+    "  cancel_entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  cancelled_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO redemptions_v5 SELECT program_id, member_id, id, points, reason, status, "
+    "entry_id, cancel_entry_id, created_at_ms, cancelled_at_ms FROM redemptions;"
+    "CREATE TABLE redemption_lots_v5 ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  redemption_id TEXT NOT NULL,"
+    "  lot_id TEXT NOT NULL,"
+    "  points INTEGER NOT NULL CHECK (points > 0),"
+    "  PRIMARY KEY (program_id, member_id, redemption_id, lot_id));"
+    "INSERT INTO redemption_lots_v5 SELECT program_id, member_id, redemption_id, lot_id, points "
+    "FROM redemption_lots;"
+    "DROP TABLE redemption_lots;"
+    "DROP TABLE redemptions;"
+    "ALTER TABLE redemptions_v5 RENAME TO redemptions;"
+    "ALTER TABLE redemption_lots_v5 RENAME TO redemption_lots;"
+    /* A cancel names only the redemption's id. */
+    "CREATE INDEX redemptions_id ON redemptions (program_id, id);";
+
+/* PostgreSQL only (the engine that is sharded): an event's id need not be unique by a
+ * constraint (ids are random), and a unique key without the distribution column would keep the
+ * table from being distributed. SQLite keeps its index as it is. */
+static const char migration_5_pg[] = "ALTER TABLE events DROP CONSTRAINT events_program_id_id_key;"
+                                     "CREATE INDEX events_id ON events (program_id, id);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
 static const char *const migration_3_parts[] = {migration_3a, migration_3b, migration_3c, NULL};
 static const char *const migration_4_parts[] = {migration_4, NULL};
+static const char *const migration_5_parts[] = {migration_5a, migration_5b, migration_5c,
+                                                migration_5d, NULL};
+static const char *const migration_5_pg_parts[] = {migration_5a, migration_5b,   migration_5c,
+                                                   migration_5d, migration_5_pg, NULL};
 
-const char *const *const pt_store_migrations[] = {NULL, migration_1_parts, migration_2_parts,
-                                                  migration_3_parts, migration_4_parts};
+const char *const *const pt_store_migrations[] = {NULL,
+                                                  migration_1_parts,
+                                                  migration_2_parts,
+                                                  migration_3_parts,
+                                                  migration_4_parts,
+                                                  migration_5_parts};
+const char *const *const pt_store_migrations_pg[] = {NULL,
+                                                     migration_1_parts,
+                                                     migration_2_parts,
+                                                     migration_3_parts,
+                                                     migration_4_parts,
+                                                     migration_5_pg_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
+                   PT_SCHEMA_VERSION + 1,
+               "one migration per schema version");
+_Static_assert(sizeof(pt_store_migrations_pg) / sizeof(pt_store_migrations_pg[0]) ==
                    PT_SCHEMA_VERSION + 1,
                "one migration per schema version");

@@ -213,6 +213,16 @@ out:
     return rc;
 }
 
+/* The version migrations stop at: PT_SCHEMA_VERSION, except in migration tests, which make a
+ * database of an older version to migrate (pt_store_set_schema_target). */
+static int schema_target = PT_SCHEMA_VERSION;
+
+void pt_store_set_schema_target(int version)
+{
+    pt_assert(version >= 1 && version <= PT_SCHEMA_VERSION);
+    schema_target = version;
+}
+
 static enum pt_rc store_migrate(struct pt_store *store, struct pt_err *err)
 {
     enum pt_rc rc = read_version(store, &store->version_found, err);
@@ -226,7 +236,7 @@ static enum pt_rc store_migrate(struct pt_store *store, struct pt_err *err)
                           "%d; use a newer patron",
                           store->version_found, PT_SCHEMA_VERSION);
     }
-    for (v = store->version_found + 1; v <= PT_SCHEMA_VERSION; v++) {
+    for (v = store->version_found + 1; v <= schema_target; v++) {
         rc = migrate_one(store, v, err);
         if (rc != PT_OK) {
             return rc;

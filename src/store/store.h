@@ -26,7 +26,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 4
+#define PT_SCHEMA_VERSION 5
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -42,6 +42,10 @@ enum pt_store_open_mode {
 PT_MUSTCHECK enum pt_rc pt_store_open(const char *path, unsigned read_conns,
                                       enum pt_store_open_mode mode, struct pt_store **out,
                                       struct pt_err *err);
+
+/* Migration tests only: later opens migrate only up to version (1..PT_SCHEMA_VERSION), so that
+ * a test can make a database of an older schema, fill it, and then migrate it. */
+void pt_store_set_schema_target(int version);
 
 /* Sets the free-space margin: while the database's filesystem has fewer free bytes, every
  * write fails with PT_ESTORE ("the disk is nearly full") and nothing is written. Reads go on.
@@ -189,8 +193,16 @@ PT_MUSTCHECK enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char
 /* Writes every client-settable field and status of m where version == expected_version, and
  * sets version = expected_version + 1. PT_EBUSY when the version moved (reload and retry),
  * PT_ENOTFOUND when gone, PT_ECONFLICT "member_exists" on a taken email/phone/external_id. */
-PT_MUSTCHECK enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *m,
-                                               int64_t expected_version, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_member_update(struct pt_store_txn *txn,
+                                               const struct pt_member *old,
+                                               const struct pt_member *m, int64_t expected_version,
+                                               struct pt_err *err);
+/* Claims a value unique in the program (kind: email, phone, external_id, card_number,
+ * referral_code, purchase, return) for member_id. PT_ECONFLICT (field = kind) when taken, in
+ * which case nothing changed and the transaction goes on. */
+PT_MUSTCHECK enum pt_rc pt_store_member_key_claim(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *kind, const char *value,
+                                                  const char *member_id, struct pt_err *err);
 
 struct pt_member_filter {
     const char *email;       /* exact (normalized) or NULL */
@@ -229,11 +241,15 @@ PT_MUSTCHECK enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *
 
 /* ---- Ledger ---- */
 
-/* Program accounts; member accounts are named by the member id. */
+/* Program accounts; member accounts are named by the member id. Every account is kept per
+ * member (the program's are summed over its members when read), so that a write touches only
+ * its member's rows. PT_ACCOUNT_TRANSFERS clears the two legs of a transfer: its balances
+ * sum to zero over the program. */
 #define PT_ACCOUNT_ISSUED "program:issued"
 #define PT_ACCOUNT_REDEEMED "program:redeemed"
 #define PT_ACCOUNT_EXPIRED "program:expired"
 #define PT_ACCOUNT_ADJUSTED "program:adjusted"
+#define PT_ACCOUNT_TRANSFERS "program:transfers"
 
 struct pt_account {
     int64_t balance;         /* Sum of the account's postings. */
@@ -244,17 +260,18 @@ struct pt_account {
 };
 
 struct pt_entry {
-    char id[PT_ID_BUF_BYTES]; /* "ent_..." */
-    const char *type;         /* earn, return, redeem, redeem_cancel, adjust, transfer, expire */
-    const char *reference;    /* The purchase, return, redemption or transfer id; nullable. */
-    const char *reason;       /* Adjustments and redemptions; nullable. */
-    const char *key_id;       /* The API key that made it; nullable. */
+    char id[PT_ID_BUF_BYTES];        /* "ent_..."; a transfer's two legs share it. */
+    char member_id[PT_ID_BUF_BYTES]; /* Whose ledger it is in; every posting is in the member's. */
+    const char *type;      /* earn, return, redeem, redeem_cancel, adjust, transfer, expire */
+    const char *reference; /* The purchase, return, redemption or transfer id; nullable. */
+    const char *reason;    /* Adjustments and redemptions; nullable. */
+    const char *key_id;    /* The API key that made it; nullable. */
     int64_t created_at_ms;
 };
 
 struct pt_posting {
     const char *account_id; /* A member id or a PT_ACCOUNT_* name; borrowed. */
-    const char *member_id;  /* NULL for program accounts. */
+    const char *member_id;  /* NULL for program accounts: the entry's member's. */
     int64_t points;         /* Non-zero; the postings of an entry sum to zero. */
     int64_t owed_delta;     /* Member accounts only: changes to the account's counters. */
     int64_t earned_delta;
@@ -275,9 +292,9 @@ PT_MUSTCHECK enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, cons
                                                   const struct pt_posting *counters,
                                                   struct pt_err *err);
 
-/* The account, or zeros when it has no posting yet. */
+/* The member's account, or zeros when it has no posting yet. */
 PT_MUSTCHECK enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id,
-                                             const char *account_id, struct pt_account *out,
+                                             const char *member_id, struct pt_account *out,
                                              struct pt_err *err);
 
 struct pt_lot_row {
@@ -430,9 +447,9 @@ struct pt_lot_share {
 };
 /* The lots a redemption took points from. OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
-                                                 const char *redemption_id, struct pt_arena *arena,
-                                                 struct pt_lot_share **out, unsigned *count,
-                                                 struct pt_err *err);
+                                                 const char *member_id, const char *redemption_id,
+                                                 struct pt_arena *arena, struct pt_lot_share **out,
+                                                 unsigned *count, struct pt_err *err);
 
 struct pt_ledger_line {
     char entry_id[PT_ID_BUF_BYTES];
@@ -442,10 +459,10 @@ struct pt_ledger_line {
     const char *reference; /* nullable */
     const char *reason;    /* nullable */
     int64_t created_at_ms;
-    int64_t seq; /* Cursor. */
+    int64_t seq; /* Cursor: the posting's number in the member's account. */
 };
 
-/* The member's ledger, newest first, postings with seq < before_seq (0 = from the newest). */
+/* The member's ledger, newest first, postings numbered below before_seq (0 = from the newest). */
 PT_MUSTCHECK enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id,
                                              const char *member_id, int64_t before_seq,
                                              unsigned limit, struct pt_arena *arena,

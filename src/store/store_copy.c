@@ -38,37 +38,38 @@ static const struct copy_table copy_tables[] = {
      "tttttttttttttiiitttiii", "program_id, id", NULL},
     {"idempotency_keys", "program_id, key, request_hash, status, body, created_at_ms, ref_id",
      "ttbitit", "program_id, key", NULL},
+    {"member_keys", "program_id, kind, value, member_id", "tttt", "program_id, kind, value", NULL},
     {"accounts",
-     "program_id, id, member_id, balance, owed, lifetime_earned, lifetime_redeemed, "
-     "lifetime_expired",
-     "tttiiiii", "program_id, id", NULL},
-    {"entries", "program_id, id, type, reference, reason, key_id, created_at_ms", "tttttti",
-     "program_id, id", NULL},
-    {"postings", "seq, program_id, entry_id, account_id, member_id, points, balance_after",
-     "ittttii", "seq", NULL},
+     "program_id, member_id, id, balance, owed, lifetime_earned, lifetime_redeemed, "
+     "lifetime_expired, postings",
+     "tttiiiiii", "program_id, member_id, id", NULL},
+    {"entries", "program_id, member_id, id, type, reference, reason, key_id, created_at_ms",
+     "ttttttti", "program_id, member_id, id", NULL},
+    {"postings", "program_id, member_id, account_id, n, entry_id, points, balance_after", "tttitii",
+     "program_id, member_id, account_id, n", NULL},
     {"lots",
      "program_id, member_id, id, entry_id, source_id, points_earned, points_remaining, "
      "earned_at_ms, available_at_ms, expires_at_ms",
      "tttttiiiii", "program_id, member_id, id", NULL},
     {"purchases",
-     "program_id, id, external_id, member_id, occurred_at_ms, currency, amount, "
+     "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
      "returned_eligible, points_reversed, entry_id, created_at_ms",
-     "ttttitiitttitiiiti", "program_id, id", NULL},
+     "ttttitiitttitiiiti", "program_id, member_id, id", NULL},
     {"purchase_items",
-     "program_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
+     "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",
-     "ttittiiii", "program_id, purchase_id, line", NULL},
+     "tttittiiii", "program_id, member_id, purchase_id, line", NULL},
     {"returns",
-     "program_id, id, external_id, purchase_id, member_id, amount, points_reversed, "
+     "program_id, member_id, id, external_id, purchase_id, amount, points_reversed, "
      "points_owed, entry_id, created_at_ms",
-     "tttttiiiti", "program_id, id", NULL},
+     "tttttiiiti", "program_id, member_id, id", NULL},
     {"redemptions",
-     "program_id, id, member_id, points, reason, status, entry_id, cancel_entry_id, "
+     "program_id, member_id, id, points, reason, status, entry_id, cancel_entry_id, "
      "created_at_ms, cancelled_at_ms",
-     "tttitttiii", "program_id, id", NULL},
-    {"redemption_lots", "program_id, redemption_id, member_id, lot_id, points", "tttti",
-     "program_id, redemption_id, lot_id", NULL},
+     "tttitttiii", "program_id, member_id, id", NULL},
+    {"redemption_lots", "program_id, member_id, redemption_id, lot_id, points", "tttti",
+     "program_id, member_id, redemption_id, lot_id", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

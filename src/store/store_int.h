@@ -10,6 +10,7 @@
 
 /* Migration SQL by target version, each a NULL-terminated list of texts; index 0 is NULL. */
 extern const char *const *const pt_store_migrations[];
+extern const char *const *const pt_store_migrations_pg[];
 
 /* Returns true for the writer's transaction (store functions that write assert it). */
 bool pt_store_txn_is_write(const struct pt_store_txn *txn);

@@ -18,46 +18,53 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
                                size_t count, struct pt_err *err)
 {
     static const char sql_entry[] =
-        "INSERT INTO entries (program_id, id, type, reference, reason, key_id, created_at_ms) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+        "INSERT INTO entries (program_id, member_id, id, type, reference, reason, key_id, "
+        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    /* The account's posting count numbers its postings (n): a per-account sequence that needs
+     * no table-wide counter. */
     static const char sql_account[] =
-        "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
-        "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-        "ON CONFLICT (program_id, id) DO UPDATE SET balance = accounts.balance + excluded.balance, "
-        "owed = accounts.owed + excluded.owed, lifetime_earned = accounts.lifetime_earned + "
-        "excluded.lifetime_earned, "
+        "INSERT INTO accounts (program_id, member_id, id, balance, owed, lifetime_earned, "
+        "lifetime_redeemed, lifetime_expired, postings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1) "
+        "ON CONFLICT (program_id, member_id, id) DO UPDATE SET "
+        "balance = accounts.balance + excluded.balance, owed = accounts.owed + excluded.owed, "
+        "lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
         "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
-        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired RETURNING "
-        "accounts.balance";
+        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired, "
+        "postings = accounts.postings + 1 RETURNING accounts.balance, accounts.postings";
     static const char sql_posting[] =
-        "INSERT INTO postings (program_id, entry_id, account_id, member_id, points, balance_after) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+        "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "
+        "balance_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     struct pt_q q;
     int64_t sum = 0;
     size_t i;
     enum pt_rc rc;
     pt_assert(count >= 2);
+    pt_assert(entry->member_id[0] != '\0');
     for (i = 0; i < count; i++) {
         pt_assert(postings[i].points != 0);
+        pt_assert(postings[i].member_id == NULL ||
+                  strcmp(postings[i].member_id, entry->member_id) == 0);
         pt_assert(!__builtin_add_overflow(sum, postings[i].points, &sum));
     }
     pt_assert(sum == 0); /* Pair assertion: core checked it before the store was called. */
     rc = pt_q_open(&q, txn, sql_entry, err);
     pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, entry->id);
-    pt_q_text(&q, 3, entry->type);
-    pt_q_text(&q, 4, entry->reference);
-    pt_q_text(&q, 5, entry->reason);
-    pt_q_text(&q, 6, entry->key_id);
-    pt_q_int(&q, 7, entry->created_at_ms);
+    pt_q_text(&q, 2, entry->member_id);
+    pt_q_text(&q, 3, entry->id);
+    pt_q_text(&q, 4, entry->type);
+    pt_q_text(&q, 5, entry->reference);
+    pt_q_text(&q, 6, entry->reason);
+    pt_q_text(&q, 7, entry->key_id);
+    pt_q_int(&q, 8, entry->created_at_ms);
     rc = pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < count; i++) {
         struct pt_posting *p = &postings[i];
+        int64_t n = 0;
         rc = pt_q_open(&q, txn, sql_account, err);
         pt_q_text(&q, 1, program_id);
-        pt_q_text(&q, 2, p->account_id);
-        pt_q_text(&q, 3, p->member_id);
+        pt_q_text(&q, 2, entry->member_id);
+        pt_q_text(&q, 3, p->account_id);
         pt_q_int(&q, 4, p->points);
         pt_q_int(&q, 5, p->owed_delta);
         pt_q_int(&q, 6, p->earned_delta);
@@ -65,6 +72,7 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
         pt_q_int(&q, 8, p->expired_delta);
         if (pt_q_next(&q)) {
             p->balance_after = pt_q_col_int(&q, 0);
+            n = pt_q_col_int(&q, 1);
             /* Drain the statement so that the upsert completes. */
             (void)pt_q_next(&q);
         } else if (q.rc == PT_OK) {
@@ -74,13 +82,15 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
         if (rc != PT_OK) {
             break;
         }
+        pt_assert(n >= 1);
         rc = pt_q_open(&q, txn, sql_posting, err);
         pt_q_text(&q, 1, program_id);
-        pt_q_text(&q, 2, entry->id);
+        pt_q_text(&q, 2, entry->member_id);
         pt_q_text(&q, 3, p->account_id);
-        pt_q_text(&q, 4, p->member_id);
-        pt_q_int(&q, 5, p->points);
-        pt_q_int(&q, 6, p->balance_after);
+        pt_q_int(&q, 4, n);
+        pt_q_text(&q, 5, entry->id);
+        pt_q_int(&q, 6, p->points);
+        pt_q_int(&q, 7, p->balance_after);
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
     }
@@ -91,10 +101,10 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
                                      const struct pt_posting *c, struct pt_err *err)
 {
     static const char sql[] =
-        "INSERT INTO accounts (program_id, id, member_id, balance, owed, lifetime_earned, "
+        "INSERT INTO accounts (program_id, member_id, id, balance, owed, lifetime_earned, "
         "lifetime_redeemed, lifetime_expired) VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7) "
-        "ON CONFLICT (program_id, id) DO UPDATE SET owed = accounts.owed + excluded.owed, "
-        "lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
+        "ON CONFLICT (program_id, member_id, id) DO UPDATE SET owed = accounts.owed + "
+        "excluded.owed, lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
         "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
         "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired";
     struct pt_q q;
@@ -102,8 +112,8 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
     pt_assert(c->member_id != NULL);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, c->account_id);
-    pt_q_text(&q, 3, c->member_id);
+    pt_q_text(&q, 2, c->member_id);
+    pt_q_text(&q, 3, c->account_id);
     pt_q_int(&q, 4, c->owed_delta);
     pt_q_int(&q, 5, c->earned_delta);
     pt_q_int(&q, 6, c->redeemed_delta);
@@ -113,16 +123,16 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
 }
 
 enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id,
-                                const char *account_id, struct pt_account *out, struct pt_err *err)
+                                const char *member_id, struct pt_account *out, struct pt_err *err)
 {
     static const char sql[] =
         "SELECT balance, owed, lifetime_earned, lifetime_redeemed, lifetime_expired "
-        "FROM accounts WHERE program_id = ?1 AND id = ?2";
+        "FROM accounts WHERE program_id = ?1 AND member_id = ?2 AND id = ?2";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     memset(out, 0, sizeof(*out));
     pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, account_id);
+    pt_q_text(&q, 2, member_id);
     if (pt_q_next(&q)) {
         out->balance = pt_q_col_int(&q, 0);
         out->owed = pt_q_col_int(&q, 1);
@@ -368,13 +378,23 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
         "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
     static const char sql_item[] =
-        "INSERT INTO purchase_items (program_id, purchase_id, line, sku, category, quantity, "
-        "unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+        "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
+        "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     struct pt_q q;
     unsigned i;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(p->eligible_amount <= p->amount);
+    /* The receipt number is unique in the program: claimed before anything is written. */
+    rc = pt_store_member_key_claim(txn, program_id, "purchase", p->external_id, p->member_id, err);
+    if (rc == PT_ECONFLICT) {
+        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
+                         "a purchase with this external_id already exists");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, p->id);
@@ -392,22 +412,18 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 14, p->created_at_ms);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
-    if (rc == PT_ECONFLICT) {
-        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
-                         "a purchase with this external_id already exists");
-        return pt_err_code(err, "idempotency_conflict");
-    }
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {
         const struct pt_purchase_item *it = &p->items[i];
         (void)pt_q_open(&q, txn, sql_item, err);
         pt_q_text(&q, 1, program_id);
-        pt_q_text(&q, 2, p->id);
-        pt_q_int(&q, 3, i);
-        pt_q_text(&q, 4, it->sku);
-        pt_q_text(&q, 5, it->category);
-        pt_q_int(&q, 6, it->quantity);
-        pt_q_int(&q, 7, it->unit_price);
-        pt_q_int(&q, 8, it->eligible);
+        pt_q_text(&q, 2, p->member_id);
+        pt_q_text(&q, 3, p->id);
+        pt_q_int(&q, 4, i);
+        pt_q_text(&q, 5, it->sku);
+        pt_q_text(&q, 6, it->category);
+        pt_q_int(&q, 7, it->quantity);
+        pt_q_int(&q, 8, it->unit_price);
+        pt_q_int(&q, 9, it->eligible);
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
     }
@@ -423,7 +439,8 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.purchase_id = p.id) FROM purchases p WHERE program_id = ?1 AND id = ?2";
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
+        "WHERE program_id = ?1 AND id = ?2";
     /* In a write, locked: two returns of one purchase in two processes must not both pass the
      * "not more than was bought" check (see pt_store_member_lock). */
     static const char sql_lock[] =
@@ -431,11 +448,12 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.purchase_id = p.id) FROM purchases p WHERE program_id = ?1 AND id = ?2 "
-        "FOR UPDATE";
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
+        "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
     static const char sql_items[] =
         "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
-        "FROM purchase_items WHERE program_id = ?1 AND purchase_id = ?2 ORDER BY line";
+        "FROM purchase_items WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 "
+        "ORDER BY line";
     struct pt_q q;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
@@ -473,7 +491,8 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
     }
     (void)pt_q_open(&q, txn, sql_items, err);
     pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, purchase_id);
+    pt_q_text(&q, 2, out->member_id);
+    pt_q_text(&q, 3, purchase_id);
     {
         unsigned i = 0;
         while (pt_q_next(&q)) {
@@ -497,9 +516,10 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
 {
     static const char sql[] =
         "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5 "
-        "WHERE program_id = ?1 AND id = ?2";
-    static const char sql_item[] = "UPDATE purchase_items SET returned_quantity = ?4 "
-                                   "WHERE program_id = ?1 AND purchase_id = ?2 AND line = ?3";
+        "WHERE program_id = ?1 AND member_id = ?6 AND id = ?2";
+    static const char sql_item[] =
+        "UPDATE purchase_items SET returned_quantity = ?4 "
+        "WHERE program_id = ?1 AND member_id = ?5 AND purchase_id = ?2 AND line = ?3";
     struct pt_q q;
     unsigned i;
     enum pt_rc rc;
@@ -511,6 +531,7 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     pt_q_int(&q, 3, p->returned_amount);
     pt_q_int(&q, 4, p->returned_eligible);
     pt_q_int(&q, 5, p->points_reversed);
+    pt_q_text(&q, 6, p->member_id);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {
@@ -520,6 +541,7 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
         pt_q_text(&q, 2, p->id);
         pt_q_int(&q, 3, i);
         pt_q_int(&q, 4, p->items[i].returned_quantity);
+        pt_q_text(&q, 5, p->member_id);
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
     }
@@ -536,6 +558,15 @@ enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(r->points_owed <= r->points_reversed);
+    rc = pt_store_member_key_claim(txn, program_id, "return", r->external_id, r->member_id, err);
+    if (rc == PT_ECONFLICT) {
+        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
+                         "a return with this external_id already exists");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, r->id);
@@ -548,13 +579,7 @@ enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_
     pt_q_text(&q, 9, r->entry_id[0] ? r->entry_id : NULL);
     pt_q_int(&q, 10, r->created_at_ms);
     (void)pt_q_exec(&q);
-    rc = pt_q_close(&q);
-    if (rc == PT_ECONFLICT) {
-        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
-                         "a return with this external_id already exists");
-        return pt_err_code(err, "idempotency_conflict");
-    }
-    return rc;
+    return pt_q_close(&q);
 }
 
 /* ---- Redemptions ---- */
@@ -619,7 +644,7 @@ enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *prog
 {
     static const char sql[] =
         "UPDATE redemptions SET status = 'cancelled', cancel_entry_id = ?3, cancelled_at_ms = ?4 "
-        "WHERE program_id = ?1 AND id = ?2 AND status = 'completed'";
+        "WHERE program_id = ?1 AND member_id = ?5 AND id = ?2 AND status = 'completed'";
     struct pt_q q;
     pt_assert(r->cancelled);
     (void)pt_q_open(&q, txn, sql, err);
@@ -627,6 +652,7 @@ enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *prog
     pt_q_text(&q, 2, r->id);
     pt_q_text(&q, 3, r->cancel_entry_id);
     pt_q_int(&q, 4, r->cancelled_at_ms);
+    pt_q_text(&q, 5, r->member_id);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
         q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "redemption %s was not open", r->id);
     }
@@ -653,13 +679,15 @@ enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn, const char *pro
 }
 
 enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
-                                    const char *redemption_id, struct pt_arena *arena,
-                                    struct pt_lot_share **out, unsigned *count, struct pt_err *err)
+                                    const char *member_id, const char *redemption_id,
+                                    struct pt_arena *arena, struct pt_lot_share **out,
+                                    unsigned *count, struct pt_err *err)
 {
-    static const char sql_count[] =
-        "SELECT count(*) FROM redemption_lots WHERE program_id = ?1 AND redemption_id = ?2";
-    static const char sql[] = "SELECT lot_id, points FROM redemption_lots "
-                              "WHERE program_id = ?1 AND redemption_id = ?2 ORDER BY lot_id";
+    static const char sql_count[] = "SELECT count(*) FROM redemption_lots WHERE program_id = ?1 "
+                                    "AND member_id = ?3 AND redemption_id = ?2";
+    static const char sql[] =
+        "SELECT lot_id, points FROM redemption_lots "
+        "WHERE program_id = ?1 AND member_id = ?3 AND redemption_id = ?2 ORDER BY lot_id";
     struct pt_q q;
     unsigned n = 0;
     enum pt_rc rc;
@@ -667,6 +695,7 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
     (void)pt_q_open(&q, txn, sql_count, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, redemption_id);
+    pt_q_text(&q, 3, member_id);
     if (pt_q_next(&q)) {
         n = (unsigned)pt_q_col_int(&q, 0);
     }
@@ -681,6 +710,7 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, redemption_id);
+    pt_q_text(&q, 3, member_id);
     while (pt_q_next(&q)) {
         pt_assert(*count < n);
         pt_q_col_copy(&q, 0, (*out)[*count].lot_id, sizeof((*out)[*count].lot_id));
@@ -699,9 +729,10 @@ enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id
 {
     static const char sql[] =
         "SELECT p.entry_id, e.type, p.points, p.balance_after, e.reference, e.reason, "
-        "e.created_at_ms, p.seq FROM postings p JOIN entries e ON e.program_id = p.program_id "
-        "AND e.id = p.entry_id WHERE p.program_id = ?1 AND p.member_id = ?2 "
-        "AND (?3 = 0 OR p.seq < ?3) ORDER BY p.seq DESC LIMIT ?4";
+        "e.created_at_ms, p.n FROM postings p JOIN entries e ON e.program_id = p.program_id "
+        "AND e.member_id = p.member_id AND e.id = p.entry_id WHERE p.program_id = ?1 "
+        "AND p.member_id = ?2 AND p.account_id = ?2 AND (?3 = 0 OR p.n < ?3) "
+        "ORDER BY p.n DESC LIMIT ?4";
     struct pt_q q;
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
@@ -816,26 +847,36 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
 
 /* Each check selects a description of its first violation, or no row when it holds. */
 static const char *const audit_checks[] = {
-    "SELECT 'entry ' || entry_id || ' of program ' || program_id || ' sums to ' || sum(points) "
-    "FROM postings GROUP BY program_id, entry_id HAVING sum(points) <> 0 LIMIT 1",
+    "SELECT 'entry ' || entry_id || ' of member ' || member_id || ' sums to ' || sum(points) "
+    "FROM postings GROUP BY program_id, member_id, entry_id HAVING sum(points) <> 0 LIMIT 1",
     "SELECT 'entry ' || e.id || ' has fewer than two postings' FROM entries e LEFT JOIN "
-    "(SELECT program_id, entry_id, count(*) AS n FROM postings GROUP BY program_id, entry_id) p "
-    "ON p.program_id = e.program_id AND p.entry_id = e.id WHERE coalesce(p.n, 0) < 2 LIMIT 1",
-    "SELECT 'account ' || a.id || ' of program ' || a.program_id || ' holds ' || a.balance || "
-    "' but its postings sum to ' || coalesce(p.s, 0) FROM accounts a LEFT JOIN "
-    "(SELECT program_id, account_id, sum(points) AS s FROM postings "
-    "GROUP BY program_id, account_id) p ON p.program_id = a.program_id AND p.account_id = a.id "
-    "WHERE a.balance <> coalesce(p.s, 0) LIMIT 1",
+    "(SELECT program_id, member_id, entry_id, count(*) AS n FROM postings "
+    "GROUP BY program_id, member_id, entry_id) p ON p.program_id = e.program_id "
+    "AND p.member_id = e.member_id AND p.entry_id = e.id WHERE coalesce(p.n, 0) < 2 LIMIT 1",
+    "SELECT 'posting of entry ' || p.entry_id || ' has no entry' FROM postings p WHERE NOT EXISTS "
+    "(SELECT 1 FROM entries e WHERE e.program_id = p.program_id AND e.member_id = p.member_id "
+    "AND e.id = p.entry_id) LIMIT 1",
+    "SELECT 'account ' || a.id || ' of member ' || a.member_id || ' holds ' || a.balance || "
+    "' in ' || a.postings || ' postings but its postings sum to ' || coalesce(p.s, 0) || "
+    "' in ' || coalesce(p.n, 0) FROM accounts a LEFT JOIN "
+    "(SELECT program_id, member_id, account_id, sum(points) AS s, count(*) AS n, max(n) AS top "
+    "FROM postings GROUP BY program_id, member_id, account_id) p "
+    "ON p.program_id = a.program_id AND p.member_id = a.member_id AND p.account_id = a.id "
+    "WHERE a.balance <> coalesce(p.s, 0) OR a.postings <> coalesce(p.n, 0) "
+    "OR a.postings <> coalesce(p.top, 0) LIMIT 1",
     "SELECT 'member ' || a.id || ': balance ' || a.balance || ' is not open lots ' || "
     "coalesce(l.s, 0) || ' less owed ' || a.owed FROM accounts a LEFT JOIN "
     "(SELECT program_id, member_id, sum(points_remaining) AS s FROM lots "
     "GROUP BY program_id, member_id) l ON l.program_id = a.program_id AND l.member_id = a.id "
-    "WHERE a.member_id IS NOT NULL AND a.balance <> coalesce(l.s, 0) - a.owed LIMIT 1",
+    "WHERE a.id = a.member_id AND a.balance <> coalesce(l.s, 0) - a.owed LIMIT 1",
     "SELECT 'lot ' || id || ' has ' || points_remaining || ' of ' || points_earned || ' points' "
     "FROM lots WHERE points_remaining < 0 OR points_remaining > points_earned LIMIT 1",
     "SELECT 'account ' || id || ' owes ' || owed FROM accounts WHERE owed < 0 LIMIT 1",
     "SELECT 'the postings of program ' || program_id || ' sum to ' || sum(points) "
     "FROM postings GROUP BY program_id HAVING sum(points) <> 0 LIMIT 1",
+    "SELECT 'the legs of transfer entry ' || entry_id || ' sum to ' || sum(points) "
+    "FROM postings WHERE account_id = 'program:transfers' GROUP BY program_id, entry_id "
+    "HAVING sum(points) <> 0 OR count(*) <> 2 LIMIT 1",
     "SELECT 'idempotency key ' || key || ' points at ' || ref_id || ', which does not exist' "
     "FROM idempotency_keys k WHERE k.ref_id IS NOT NULL "
     "AND NOT EXISTS (SELECT 1 FROM members x WHERE x.program_id = k.program_id AND x.id = "
@@ -852,17 +893,45 @@ static const char *const audit_checks[] = {
     "AND e.reference = k.ref_id) LIMIT 1",
     "SELECT 'purchase ' || id || ' earned ' || points_earned || ' points but has no entry' "
     "FROM purchases p WHERE points_earned > 0 AND NOT EXISTS (SELECT 1 FROM entries e "
-    "WHERE e.program_id = p.program_id AND e.id = p.entry_id AND e.reference = p.id) LIMIT 1",
+    "WHERE e.program_id = p.program_id AND e.member_id = p.member_id AND e.id = p.entry_id "
+    "AND e.reference = p.id) LIMIT 1",
     "SELECT 'return ' || id || ' reversed ' || points_reversed || ' points but has no entry' "
     "FROM returns r WHERE points_reversed > 0 AND NOT EXISTS (SELECT 1 FROM entries e "
-    "WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
+    "WHERE e.program_id = r.program_id AND e.member_id = r.member_id AND e.id = r.entry_id) "
+    "LIMIT 1",
     "SELECT 'redemption ' || id || ' has no entry' FROM redemptions r WHERE NOT EXISTS "
-    "(SELECT 1 FROM entries e WHERE e.program_id = r.program_id AND e.id = r.entry_id) LIMIT 1",
+    "(SELECT 1 FROM entries e WHERE e.program_id = r.program_id AND e.member_id = r.member_id "
+    "AND e.id = r.entry_id) LIMIT 1",
     "SELECT 'redemption ' || r.id || ' took ' || coalesce(l.s, 0) || ' of ' || r.points || "
-    "' points from its lots' FROM redemptions r LEFT JOIN (SELECT program_id, redemption_id, "
-    "sum(points) AS s FROM redemption_lots GROUP BY program_id, redemption_id) l "
-    "ON l.program_id = r.program_id AND l.redemption_id = r.id "
+    "' points from its lots' FROM redemptions r LEFT JOIN (SELECT program_id, member_id, "
+    "redemption_id, sum(points) AS s FROM redemption_lots "
+    "GROUP BY program_id, member_id, redemption_id) l ON l.program_id = r.program_id "
+    "AND l.member_id = r.member_id AND l.redemption_id = r.id "
     "WHERE coalesce(l.s, 0) <> r.points LIMIT 1",
+    /* Every value unique in the program is claimed in member_keys by its owner, and member_keys
+     * holds nothing else. */
+    "SELECT 'the ' || v.kind || ' of member ' || v.member_id || ' is not in member_keys' FROM ("
+    "SELECT program_id, id AS member_id, 'email' AS kind, email AS value FROM members "
+    "WHERE email IS NOT NULL UNION ALL SELECT program_id, id, 'phone', phone FROM members "
+    "WHERE phone IS NOT NULL UNION ALL SELECT program_id, id, 'external_id', external_id "
+    "FROM members WHERE external_id IS NOT NULL UNION ALL SELECT program_id, id, 'card_number', "
+    "card_number FROM members WHERE card_number IS NOT NULL UNION ALL SELECT program_id, id, "
+    "'referral_code', referral_code FROM members WHERE referral_code IS NOT NULL UNION ALL "
+    "SELECT program_id, member_id, 'purchase', external_id FROM purchases UNION ALL "
+    "SELECT program_id, member_id, 'return', external_id FROM returns) AS v WHERE NOT EXISTS "
+    "(SELECT 1 FROM member_keys k WHERE k.program_id = v.program_id AND k.kind = v.kind "
+    "AND k.value = v.value AND k.member_id = v.member_id) LIMIT 1",
+    "SELECT 'member_keys holds the ' || k.kind || ' ' || k.value || ' for member ' || "
+    "k.member_id || ', who does not have it' FROM member_keys k WHERE NOT CASE k.kind "
+    "WHEN 'purchase' THEN EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id "
+    "AND x.member_id = k.member_id AND x.external_id = k.value) "
+    "WHEN 'return' THEN EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id "
+    "AND x.member_id = k.member_id AND x.external_id = k.value) "
+    "ELSE EXISTS (SELECT 1 FROM members m WHERE m.program_id = k.program_id "
+    "AND m.id = k.member_id AND k.value = CASE k.kind WHEN 'email' THEN m.email "
+    "WHEN 'phone' THEN m.phone WHEN 'external_id' THEN m.external_id "
+    "WHEN 'card_number' THEN m.card_number WHEN 'referral_code' THEN m.referral_code END) END "
+    "LIMIT 1",
     NULL,
 };
 

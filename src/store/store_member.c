@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Members and idempotency records. Written against the query cursors of store_int.h; every
- * query is scoped by program_id. Unique indexes, not application checks, keep an email, phone,
+ * query is scoped by program_id. Rows of member_keys, not application checks, keep an email, phone,
  * external id, card number or referral code to one member per program; a violation is turned
  * into "member_exists" naming the taken field. Strings of the out-structs come from the
  * caller's arena.
@@ -78,26 +78,60 @@ static void member_bind_fields(struct pt_q *q, const struct pt_member *m)
     pt_q_text(q, 17, pt_member_status_name(m->status));
 }
 
-/* Turns a unique-constraint failure into the member_exists error naming the taken field. The
- * engine names it either by column ("members.email": SQLite) or by unique index
- * ("members_email": PostgreSQL); both forms are accepted, so this works on either. */
-static enum pt_rc member_conflict(struct pt_q *q, struct pt_err *err)
+/* ---- Values unique in a program (member_keys) ---- */
+
+enum pt_rc pt_store_member_key_claim(struct pt_store_txn *txn, const char *program_id,
+                                     const char *kind, const char *value, const char *member_id,
+                                     struct pt_err *err)
 {
-    static const char *const fields[] = {"email", "phone", "external_id", "card_number",
-                                         "referral_code"};
-    const char *msg = pt_q_error_detail(q);
-    const char *field = "id";
-    char column[48];
-    char index[48];
-    size_t i;
-    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        (void)snprintf(column, sizeof(column), "members.%s", fields[i]);
-        (void)snprintf(index, sizeof(index), "members_%s", fields[i]);
-        if (strstr(msg, column) != NULL || strstr(msg, index) != NULL) {
-            field = fields[i];
-            break;
-        }
+    /* DO NOTHING rather than a failing insert: a taken value is an answer, not an error that
+     * would abort a PostgreSQL transaction. */
+    static const char sql[] = "INSERT INTO member_keys (program_id, kind, value, member_id) "
+                              "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
+    struct pt_q q;
+    pt_assert(value != NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, kind);
+    pt_q_text(&q, 3, value);
+    pt_q_text(&q, 4, member_id);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ECONFLICT, kind, "%s is taken", kind);
     }
+    return pt_q_close(&q);
+}
+
+static enum pt_rc member_key_release(struct pt_store_txn *txn, const char *program_id,
+                                     const char *kind, const char *value, const char *member_id,
+                                     struct pt_err *err)
+{
+    static const char sql[] = "DELETE FROM member_keys WHERE program_id = ?1 AND kind = ?2 "
+                              "AND value = ?3 AND member_id = ?4";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, kind);
+    pt_q_text(&q, 3, value);
+    pt_q_text(&q, 4, member_id);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+/* The member's values that must be unique in the program, by kind (the member_exists field). */
+#define MEMBER_KEYS 5
+static void member_keys(const struct pt_member *m, const char *values[MEMBER_KEYS])
+{
+    values[0] = m->email;
+    values[1] = m->phone;
+    values[2] = m->external_id;
+    values[3] = m->card_number[0] ? m->card_number : NULL;
+    values[4] = m->referral_code[0] ? m->referral_code : NULL;
+}
+static const char *const member_key_kinds[MEMBER_KEYS] = {"email", "phone", "external_id",
+                                                          "card_number", "referral_code"};
+
+static enum pt_rc member_exists(const char *field, struct pt_err *err)
+{
     (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
     return pt_err_code(err, "member_exists");
 }
@@ -111,22 +145,53 @@ enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_memb
         "consent_push, status, card_number, referral_code, enrolled_at_ms, updated_at_ms, version) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
         "?19, ?20, ?21, ?22)";
+    const char *values[MEMBER_KEYS];
     struct pt_q q;
+    unsigned claimed = 0;
+    enum pt_rc rc = PT_OK;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(m->version == 1);
-    (void)pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, m->program_id);
-    pt_q_text(&q, 2, m->id);
-    member_bind_fields(&q, m);
-    pt_q_text(&q, 18, m->card_number);
-    pt_q_text(&q, 19, m->referral_code);
-    pt_q_int(&q, 20, m->enrolled_at_ms);
-    pt_q_int(&q, 21, m->updated_at_ms);
-    pt_q_int(&q, 22, m->version);
-    if (pt_q_exec(&q) == PT_ECONFLICT) {
-        q.rc = member_conflict(&q, err); /* Before close: the detail lasts until then. */
+    member_keys(m, values);
+    for (claimed = 0; rc == PT_OK && claimed < MEMBER_KEYS; claimed++) {
+        if (values[claimed] != NULL) {
+            rc = pt_store_member_key_claim(txn, m->program_id, member_key_kinds[claimed],
+                                           values[claimed], m->id, err);
+        }
     }
-    return pt_q_close(&q);
+    if (rc == PT_OK) {
+        (void)pt_q_open(&q, txn, sql, err);
+        pt_q_text(&q, 1, m->program_id);
+        pt_q_text(&q, 2, m->id);
+        member_bind_fields(&q, m);
+        pt_q_text(&q, 18, m->card_number);
+        pt_q_text(&q, 19, m->referral_code);
+        pt_q_int(&q, 20, m->enrolled_at_ms);
+        pt_q_int(&q, 21, m->updated_at_ms);
+        pt_q_int(&q, 22, m->version);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+        if (rc == PT_ECONFLICT) {
+            (void)pt_err_set(err, PT_ECONFLICT, "id", "member id taken");
+        }
+    } else {
+        claimed--; /* The failed claim holds nothing. */
+    }
+    if (rc == PT_ECONFLICT) {
+        /* The caller may draw new codes and insert again in this transaction: give back what
+         * this attempt claimed. */
+        struct pt_err ignored;
+        char field[sizeof(err->field)];
+        unsigned i;
+        (void)snprintf(field, sizeof(field), "%s", err->field);
+        for (i = 0; i < claimed && i < MEMBER_KEYS; i++) {
+            if (values[i] != NULL && member_key_release(txn, m->program_id, member_key_kinds[i],
+                                                        values[i], m->id, &ignored) != PT_OK) {
+                return pt_err_set(err, ignored.rc, NULL, "%s", ignored.msg);
+            }
+        }
+        return member_exists(field, err);
+    }
+    return rc;
 }
 
 enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const char *program_id,
@@ -167,8 +232,9 @@ enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *m,
-                                  int64_t expected_version, struct pt_err *err)
+enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *old,
+                                  const struct pt_member *m, int64_t expected_version,
+                                  struct pt_err *err)
 {
     static const char sql[] =
         "UPDATE members SET external_id = ?3, email = ?4, phone = ?5, first_name = ?6, "
@@ -176,20 +242,45 @@ enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_memb
         "attributes = ?13, consent_email = ?14, consent_sms = ?15, consent_push = ?16, "
         "status = ?17, updated_at_ms = ?18, version = ?19 + 1 "
         "WHERE program_id = ?1 AND id = ?2 AND version = ?19";
+    const char *before[MEMBER_KEYS];
+    const char *after[MEMBER_KEYS];
     struct pt_q q;
-    enum pt_rc rc;
+    unsigned i;
+    enum pt_rc rc = PT_OK;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(expected_version >= 1);
+    pt_assert(strcmp(old->id, m->id) == 0);
+    member_keys(old, before);
+    member_keys(m, after);
+    /* Each changed unique value: the old one is given back, the new one claimed. A failure
+     * rolls back with the caller's command. */
+    for (i = 0; rc == PT_OK && i < MEMBER_KEYS; i++) {
+        bool same = (before[i] == NULL && after[i] == NULL) ||
+                    (before[i] != NULL && after[i] != NULL && strcmp(before[i], after[i]) == 0);
+        if (same) {
+            continue;
+        }
+        if (before[i] != NULL) {
+            rc = member_key_release(txn, m->program_id, member_key_kinds[i], before[i], m->id, err);
+        }
+        if (rc == PT_OK && after[i] != NULL) {
+            rc = pt_store_member_key_claim(txn, m->program_id, member_key_kinds[i], after[i], m->id,
+                                           err);
+            if (rc == PT_ECONFLICT) {
+                return member_exists(member_key_kinds[i], err);
+            }
+        }
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, m->program_id);
     pt_q_text(&q, 2, m->id);
     member_bind_fields(&q, m);
     pt_q_int(&q, 18, m->updated_at_ms);
     pt_q_int(&q, 19, expected_version);
-    rc = pt_q_exec(&q);
-    if (rc == PT_ECONFLICT) {
-        q.rc = member_conflict(&q, err); /* Before close: the detail lasts until then. */
-    } else if (rc == PT_OK && pt_q_changes(&q) == 0) {
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
     }
     return pt_q_close(&q);

@@ -204,9 +204,13 @@ def test_test_clock_is_404_without_the_flag():
 
 
 @pytest.mark.parametrize("tamper,expected", [
-    ("UPDATE postings SET points = points + 1 WHERE seq = (SELECT max(seq) FROM postings)",
+    ("UPDATE postings SET points = points + 1 WHERE rowid = (SELECT max(rowid) FROM postings)",
      "sums to"),
-    ("UPDATE accounts SET balance = balance + 5 WHERE member_id IS NOT NULL", "postings sum to"),
+    ("UPDATE accounts SET balance = balance + 5 WHERE id = member_id", "postings sum to"),
+    ("UPDATE accounts SET postings = postings + 1 WHERE id = member_id", "postings sum to"),
+    ("DELETE FROM member_keys WHERE kind = 'purchase'", "is not in member_keys"),
+    ("INSERT INTO member_keys SELECT program_id, 'email', 'gone@example.com', id FROM members",
+     "who does not have it"),
     ("UPDATE lots SET points_remaining = points_remaining - 1", "open lots"),
 ])
 def test_audit_names_the_first_violation(tamper, expected):
