@@ -143,7 +143,15 @@ def wrk(url, script, env, seconds=SECONDS, connections=CONNECTIONS):
     line = [l for l in out.stdout.splitlines() if l.startswith("{")][-1]
     r = json.loads(line)
     r["per_s"] = r["requests"] / (r["duration_us"] / 1e6)
+    # Answered with 2xx: a shed request (503) is quick, and must not count as work done.
+    r["ok_per_s"] = (r["requests"] - r["errors_status"]) / (r["duration_us"] / 1e6)
     return r
+
+
+def rules_micro(workdir):
+    """The rules engine in process: a 10-item cart against 200 rules (bench/rules_bench.c)."""
+    out = run([os.path.join(ROOT, "build", "rules_bench"), "100000"])
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def openloop(workdir, port, key, members_file, rate, seconds, connections=64):
@@ -164,9 +172,12 @@ def big_database(workdir):
         for i in range(1, min(BIG_MEMBERS, 100000) + 1):
             f.write("mem_%026d\n" % (i * (BIG_MEMBERS // min(BIG_MEMBERS, 100000))))
     server = Server(db)
+    env = {"BENCH_KEY": created["api_key"], "BENCH_MEMBERS": members_file}
     try:
-        r = wrk("http://127.0.0.1:%d" % server.port, "purchase.lua",
-                {"BENCH_KEY": created["api_key"], "BENCH_MEMBERS": members_file})
+        # Warm-up as for the 100k-member run: a server that has been up a while has its pages
+        # cached.
+        wrk("http://127.0.0.1:%d" % server.port, "purchase.lua", env, seconds=5)
+        r = wrk("http://127.0.0.1:%d" % server.port, "purchase.lua", env)
     finally:
         server.stop()
     os.remove(db)
@@ -286,7 +297,7 @@ def main():
             before = purchases_stored(db)
             results["purchases"] = wrk(url, "purchase.lua", env)
             results["purchases"]["stored"] = purchases_stored(db) - before
-            rate = results["purchases"]["per_s"] / 2
+            rate = results["purchases"]["ok_per_s"] / 2
             results["openloop"] = openloop(workdir, server.port, created["api_key"], members_file,
                                            rate, OPENLOOP_SECONDS)
             results["openloop"]["rate"] = rate
@@ -295,15 +306,16 @@ def main():
             results["peak_rss_kib"] = server.peak_rss_kib()
             rss_before = server.peak_rss_kib("VmRSS:")
             results["overload"] = openloop(workdir, server.port, created["api_key"],
-                                           members_file, 2 * results["purchases"]["per_s"],
+                                           members_file, 2 * results["purchases"]["ok_per_s"],
                                            OVERLOAD_SECONDS, OVERLOAD_CONNECTIONS)
-            results["overload"]["rate"] = 2 * results["purchases"]["per_s"]
+            results["overload"]["rate"] = 2 * results["purchases"]["ok_per_s"]
             results["overload"]["rss_before_kib"] = rss_before
             results["overload"]["rss_after_kib"] = server.peak_rss_kib("VmRSS:")
         finally:
             server.stop()
         audit = subprocess.run([PATRON, "audit", "--db", db], capture_output=True, text=True)
         results["audit_ok"] = audit.returncode == 0
+        results["rules"] = rules_micro(workdir)
         results["big"] = big_database(workdir)
         results["pg_peer_tps"] = postgres_peer(workdir)
         results["on_postgres"] = patron_on_postgres(workdir)
@@ -321,9 +333,9 @@ def report(r):
         ("disk fsyncs/s (baseline)", "%.0f" % r["fsync_per_s"], ""),
         ("GET /healthz req/s (HTTP ceiling)", "%.0f" % h["per_s"], ""),
         ("PostgreSQL SQL peer purchases/s (16 clients)", "%.0f" % r["pg_peer_tps"], ""),
-        ("Patron durable purchases/s", "%.0f" % p["per_s"],
+        ("Patron durable purchases/s (2xx)", "%.0f" % p["ok_per_s"],
          "%.2f x fsync, %.2f x PostgreSQL (target >= 5 x both)"
-         % (p["per_s"] / r["fsync_per_s"], p["per_s"] / r["pg_peer_tps"])),
+         % (p["ok_per_s"] / r["fsync_per_s"], p["ok_per_s"] / r["pg_peer_tps"])),
         ("  purchases stored / answered 2xx", "%d / %d" % (p["stored"], p["requests"]
                                                          - p["errors_status"]), ""),
         ("  purchase p50 / p99 / max ms", "%.1f / %.1f / %.1f"
@@ -353,13 +365,17 @@ def report(r):
         ("  server RSS before / after MiB", "%.0f / %.0f"
          % (r["overload"]["rss_before_kib"] / 1024, r["overload"]["rss_after_kib"] / 1024),
          "memory bounded"),
-        ("purchases/s at %d members / %d entries" % (BIG_MEMBERS, BIG_ENTRIES),
-         "%.0f" % r["big"]["per_s"],
-         "%.2f x the 100k-member figure (target >= 0.8)" % (r["big"]["per_s"] / p["per_s"])),
+        ("purchases/s (2xx) at %d members / %d entries" % (BIG_MEMBERS, BIG_ENTRIES),
+         "%.0f" % r["big"]["ok_per_s"],
+         "%.2f x the 100k-member figure (target >= 0.8); %d shed (503)"
+         % (r["big"]["ok_per_s"] / p["ok_per_s"], r["big"]["errors_status"])),
+        ("rules: 10-item cart, 200 rules, median / p99 us per evaluation",
+         "%.1f / %.1f" % (r["rules"]["median_ns"] / 1e3, r["rules"]["p99_ns"] / 1e3),
+         "target median < 20 us; fastest of %d rounds (slowest round's median %.1f us)"
+         % (r["rules"]["rounds"], r["rules"]["slowest_round_median_ns"] / 1e3)),
     ]
     pg = r["on_postgres"]
-    pg_ok = (pg["purchases"]["requests"] - pg["purchases"]["errors_status"]) / (
-        pg["purchases"]["duration_us"] / 1e6)
+    pg_ok = pg["purchases"]["ok_per_s"]
     rows += [
         ("Patron on PostgreSQL: durable purchases/s (2xx)", "%.0f" % pg_ok,
          "%.2f x Patron on SQLite, %.2f x the SQL peer; p99 %.1f ms; %d shed (503); audit %s"

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rules engine: earning rules and cart promotions (docs/rules.md).
+ *
+ * A rule is a JSON document of the program. pt_rule_compile parses and validates it once into
+ * a compiled form (conditions as a flat array of nodes, effects as a small array), reporting the
+ * first problem with the JSON path of the offending part ("conditions.all.1.gte"). Rule
+ * documents are the one JSON that core reads itself: they are documents of the domain, stored
+ * as written, and the same compiler serves the API, the stored rules and the fuzz target.
+ *
+ * pt_rules_evaluate applies a set of compiled rules to a cart (or an activity) and answers
+ * every effect: points by rule, discounts by line, free items, free shipping, messages, and
+ * nudges for rules that are nearly met. It is a pure function of its inputs (the caller passes
+ * the time as facts and each rule's remaining limits), so a cart evaluated twice, or evaluated
+ * and then applied, gives the same answer. Work is bounded: rules per set, nodes and depth per
+ * rule, items per cart are all limited below.
+ *
+ * Adding an effect: one entry in the effect table of rules_effects.c (its name, how it is
+ * parsed, how it applies and what nudge it gives), one value of enum pt_effect_type.
+ */
+#ifndef PT_CORE_RULES_H
+#define PT_CORE_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/limits.h"
+#include "core/ledger.h"
+
+#define PT_RULE_DOC_BYTES_MAX (16 * 1024) /* A rule document. */
+#define PT_RULE_NODES_MAX 64              /* Condition nodes of one rule (both trees). */
+#define PT_RULE_DEPTH_MAX 8               /* Nesting of all/any/not. */
+#define PT_RULE_EFFECTS_MAX 8
+#define PT_RULE_LIST_MAX 32          /* Values of one `in` list. */
+#define PT_RULE_TEXT_BYTES_MAX 200   /* A name, a message, a string value. */
+#define PT_RULE_KEY_BYTES_MAX 64     /* The key of member.attributes.KEY or activity.KEY. */
+#define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules evaluated per cart. */
+#define PT_CART_ITEMS_MAX 200        /* Lines of an evaluated cart. */
+#define PT_CART_COUPONS_MAX 10
+#define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
+/* A threshold is "nearly met" when what is missing is at most this percentage of it. */
+#define PT_NUDGE_WITHIN_PERCENT 50
+
+enum pt_rule_trigger {
+    PT_TRIGGER_PURCHASE,
+    PT_TRIGGER_ACTIVITY, /* activity:<type> */
+    PT_TRIGGER_ENROLLMENT,
+    PT_TRIGGER_BIRTHDAY,
+};
+
+enum pt_rule_status {
+    PT_RULE_DRAFT,
+    PT_RULE_ACTIVE,
+    PT_RULE_PAUSED,
+    PT_RULE_ARCHIVED,
+};
+
+/* The facts a condition can test; see docs/rules.md for each. */
+enum pt_fact {
+    PT_FACT_CART_AMOUNT,
+    PT_FACT_CART_ITEM_COUNT,
+    PT_FACT_CART_CHANNEL,
+    PT_FACT_CART_LOCATION,
+    PT_FACT_CART_COUPONS,
+    PT_FACT_ITEM_SKU,
+    PT_FACT_ITEM_CATEGORY,
+    PT_FACT_ITEM_QUANTITY,
+    PT_FACT_ITEM_UNIT_PRICE,
+    PT_FACT_SELECTED_QUANTITY, /* Units of the items the rule's `items` selects. */
+    PT_FACT_SELECTED_AMOUNT,   /* Their amount in minor units. */
+    PT_FACT_MEMBER_TIER,
+    PT_FACT_MEMBER_ATTRIBUTE, /* member.attributes.KEY */
+    PT_FACT_MEMBER_BIRTH_MONTH,
+    PT_FACT_MEMBER_DAYS_SINCE_ENROLLMENT,
+    PT_FACT_MEMBER_PURCHASE_COUNT,
+    PT_FACT_MEMBER_CITY,
+    PT_FACT_MEMBER_COUNTRY,
+    PT_FACT_TIME_WEEKDAY,      /* 1 = Monday … 7 = Sunday, in the program's time zone. */
+    PT_FACT_TIME_HOUR,         /* 0 … 23 */
+    PT_FACT_TIME_DATE,         /* "YYYY-MM-DD" */
+    PT_FACT_ACTIVITY_PROPERTY, /* activity.KEY */
+};
+
+enum pt_rule_op {
+    PT_OP_EQ,
+    PT_OP_NE,
+    PT_OP_LT,
+    PT_OP_LTE,
+    PT_OP_GT,
+    PT_OP_GTE,
+    PT_OP_IN,
+    PT_OP_BETWEEN,
+    PT_OP_CONTAINS,
+};
+
+enum pt_value_kind {
+    PT_VALUE_NONE, /* A fact without a value (no member, attribute absent). */
+    PT_VALUE_INT,
+    PT_VALUE_TEXT,
+    PT_VALUE_BOOL,
+};
+
+struct pt_value {
+    enum pt_value_kind kind;
+    int64_t i;     /* INT, BOOL (0/1) */
+    const char *s; /* TEXT; arena */
+    uint32_t h;    /* TEXT: a hash of s that tells most unequal strings apart; 0 = unknown */
+};
+
+enum pt_node_kind {
+    PT_NODE_ALL,
+    PT_NODE_ANY,
+    PT_NODE_NOT,
+    PT_NODE_TEST,
+};
+
+/* One node of a condition tree; the children of ALL/ANY/NOT are contiguous. */
+struct pt_rule_node {
+    enum pt_node_kind kind;
+    uint16_t first; /* ALL/ANY/NOT: index of the first child. */
+    uint16_t count; /* ALL/ANY/NOT: number of children (NOT: 1). */
+    enum pt_rule_op op;
+    enum pt_fact fact;
+    const char *key;             /* MEMBER_ATTRIBUTE, ACTIVITY_PROPERTY; arena */
+    struct pt_value a, b;        /* Operands: a; BETWEEN a..b (inclusive). */
+    const struct pt_value *list; /* IN: the values; arena */
+    uint16_t list_count;
+};
+
+enum pt_effect_type {
+    PT_EFFECT_AWARD_POINTS,
+    PT_EFFECT_DISCOUNT,
+    PT_EFFECT_FREE_ITEMS,
+    PT_EFFECT_FREE_SHIPPING,
+    PT_EFFECT_MESSAGE,
+    PT_EFFECT_TYPES, /* count */
+};
+
+struct pt_rule_effect {
+    enum pt_effect_type type;
+    bool on_items; /* Applies to the selected items (else the cart). */
+    /* award_points: fixed `points`; or `points` per `per_amount` of the amount; or a
+     * `multiplier` of the base earn, in hundredths (300 = 3×). */
+    int64_t points;
+    int64_t per_amount;
+    int64_t multiplier_pct;
+    /* discount: `percent` in hundredths of a percent (1000 = 10%), or an `amount`. */
+    int64_t percent_bp;
+    int64_t amount;
+    /* free_items: buy `buy`, get `get` free (the cheapest of each buy + get units). */
+    int64_t buy;
+    int64_t get;
+    const char *text; /* message; arena */
+};
+
+struct pt_rule {
+    /* Set by the caller (the store's identity of the rule), not by the document. */
+    char id[PT_ID_BUF_BYTES];
+    int64_t version;
+    /* From the document. */
+    const char *name;
+    enum pt_rule_trigger trigger;
+    const char *activity_type; /* PT_TRIGGER_ACTIVITY; arena */
+    int root;                  /* Condition tree root, -1 = always. */
+    int items_root;            /* Item selector root, -1 = the rule does not select items. */
+    struct pt_rule_node nodes[PT_RULE_NODES_MAX];
+    unsigned node_count;
+    struct pt_rule_effect effects[PT_RULE_EFFECTS_MAX];
+    unsigned effect_count;
+    unsigned messages;     /* Effects of type message. */
+    int64_t priority;      /* Higher first; ties by id. */
+    bool exclusive;        /* When it fires, lower-priority rules are not evaluated. */
+    int64_t valid_from_ms; /* INT64_MIN when open. */
+    int64_t valid_to_ms;   /* INT64_MAX when open; exclusive end. */
+    enum pt_rule_status status;
+    int64_t max_uses_per_member;           /* 0 = no limit */
+    int64_t max_points_per_member_per_day; /* 0 = no limit */
+    int64_t budget_points;                 /* 0 = no limit */
+};
+
+/*
+ * Parses and validates the rule document doc (len bytes of JSON) into out; strings go to
+ * arena. PT_EINVAL with err->field the JSON path of the first problem (code
+ * "validation_failed"), PT_ELIMIT when a limit above is passed.
+ */
+PT_MUSTCHECK enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena,
+                                        struct pt_rule *out, struct pt_err *err);
+
+const char *pt_rule_status_name(enum pt_rule_status s);
+PT_MUSTCHECK enum pt_rc pt_rule_status_parse(const char *s, enum pt_rule_status *out,
+                                             struct pt_err *err);
+
+/* ---- Evaluation ---- */
+
+struct pt_cart_item {
+    const char *sku;
+    const char *category; /* nullable */
+    int64_t quantity;     /* >= 1 */
+    int64_t unit_price;   /* minor units, >= 0 */
+    bool eligible;        /* Earns base points (not in an excluded category). */
+};
+
+struct pt_cart {
+    const struct pt_cart_item *items;
+    unsigned item_count;  /* <= PT_CART_ITEMS_MAX */
+    const char *channel;  /* nullable */
+    const char *location; /* nullable */
+    const char *const *coupons;
+    unsigned coupon_count; /* <= PT_CART_COUPONS_MAX */
+};
+
+struct pt_rule_member {
+    bool known;             /* false for a guest cart: every member fact is absent. */
+    const char *tier;       /* nullable */
+    const char *attributes; /* The member's attributes, a JSON object; nullable. */
+    int64_t birth_month;    /* 1..12, 0 when unknown */
+    int64_t days_since_enrollment;
+    int64_t purchase_count; /* Purchases before this one. */
+    const char *city;
+    const char *country;
+};
+
+struct pt_rule_time {
+    int64_t now_ms;  /* Checks valid_from/valid_to. */
+    int64_t weekday; /* 1..7, Monday = 1, in the program's time zone. */
+    int64_t hour;    /* 0..23 */
+    char date[11];   /* "YYYY-MM-DD" */
+};
+
+struct pt_activity {
+    const char *type;
+    const char *properties; /* A JSON object; nullable. */
+};
+
+/* What a rule may still give this member now (the caller reads it from the store). */
+struct pt_rule_room {
+    int64_t uses;         /* Uses left for the member; INT64_MAX when unlimited. */
+    int64_t points_today; /* Points left for the member today; INT64_MAX when unlimited. */
+    int64_t budget;       /* Points left in the rule's budget; INT64_MAX when unlimited. */
+};
+
+struct pt_eval_input {
+    enum pt_rule_trigger trigger;
+    const char *activity_type;  /* ACTIVITY */
+    const struct pt_cart *cart; /* PURCHASE; an empty cart otherwise */
+    const struct pt_rule_member *member;
+    const struct pt_rule_time *time;
+    const struct pt_activity *activity; /* ACTIVITY; nullable */
+    struct pt_earn_rate earn_rate;      /* The program's base rate. */
+    const char *currency;               /* For the nudges' texts. */
+    int currency_exponent;              /* Minor unit digits: 2 for EUR, 0 for JPY. */
+};
+
+/* What one rule gave. */
+struct pt_rule_outcome {
+    unsigned rule;      /* Index into the rule set. */
+    int64_t points;     /* After the rule's limits. */
+    int64_t discount;   /* Minor units. */
+    int64_t free_units; /* Units made free by free_items. */
+    bool free_shipping;
+    bool capped; /* Points were cut by a limit or the budget. */
+};
+
+struct pt_nudge {
+    unsigned rule;
+    enum pt_fact fact; /* CART_AMOUNT/SELECTED_AMOUNT (missing minor units) or a count. */
+    int64_t missing;   /* > 0 */
+    int64_t need;      /* The threshold (or group size) it is missing from. */
+    const char *text;  /* "Spend 12.50 USD more: Double points over 50"; arena */
+};
+
+struct pt_eval_result {
+    int64_t base_points;    /* The program's rate on what is eligible, after discounts. */
+    int64_t rule_points;    /* Sum of the outcomes' points. */
+    int64_t points;         /* base_points + rule_points */
+    int64_t discount;       /* Sum of the line discounts. */
+    int64_t *line_discount; /* Per cart item; arena; NULL for an empty cart. */
+    int64_t amount;         /* The cart's amount before discounts. */
+    bool free_shipping;
+    struct pt_rule_outcome *outcomes; /* Rules that fired, in evaluation order; arena */
+    unsigned outcome_count;
+    const char **messages; /* Of the rules that fired; arena */
+    unsigned message_count;
+    struct pt_nudge nudges[PT_RULE_NUDGES_MAX];
+    unsigned nudge_count;
+};
+
+/* The evaluation order: higher priority first, then by id. A caller that passes its rules in
+ * this order saves the evaluation a sort. */
+int pt_rules_compare(const struct pt_rule *a, const struct pt_rule *b);
+
+/*
+ * Evaluates rules[0..count) (the caller passes the active ones of the trigger; any order:
+ * they are evaluated by priority, then id) with room[i] the limits left of rules[i]. Rules
+ * outside their validity window or without room do not fire. OUT: *out (arrays in arena).
+ * PT_ELIMIT when the cart or the set passes a limit, PT_ENOMEM when the arena is full.
+ */
+PT_MUSTCHECK enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules,
+                                          const struct pt_rule_room *room, unsigned count,
+                                          const struct pt_eval_input *in, struct pt_arena *arena,
+                                          struct pt_eval_result *out, struct pt_err *err);
+
+#endif

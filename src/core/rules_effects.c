@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The effects a rule can have, one entry each: how the effect is read from the rule document,
+ * how it moves money (discounts, first pass, in rule order), how it gives points (second pass,
+ * on what is left to pay) and what nudge it can give. Adding an effect is adding an entry here.
+ */
+#include "core/rules_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define POINTS_MAX 1000000000LL         /* One rule's fixed points. */
+#define AMOUNT_MAX 1000000000000LL      /* Minor units of a per_amount or discount amount. */
+#define MULTIPLIER_HUNDREDTHS_MAX 10000 /* 100× */
+#define FREE_ITEMS_GROUP_MAX 1000       /* buy + get */
+
+/* ---- award_points ---- */
+
+static enum pt_rc award_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                              struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "on", "points", "per_amount", "multiplier", NULL};
+    bool has_points = json_object_get(obj, "points") != NULL;
+    bool has_per = json_object_get(obj, "per_amount") != NULL;
+    bool has_mult = json_object_get(obj, "multiplier") != NULL;
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    (void)arena;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (has_mult == has_points || (has_per && !has_points)) {
+        return pt_err_set(err, PT_EINVAL, path,
+                          "award_points takes points, points with per_amount, or multiplier");
+    }
+    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult)) {
+        return pt_err_set(err, PT_EINVAL, path,
+                          "only purchase rules award per amount or a multiplier; this rule "
+                          "awards fixed points");
+    }
+    if (has_mult) {
+        return pt_rule_json_hundredths(obj, "multiplier", path, 1, MULTIPLIER_HUNDREDTHS_MAX,
+                                       &e->multiplier_pct, err);
+    }
+    rc = pt_rule_json_int(obj, "points", path, 1, POINTS_MAX, true, &e->points, err);
+    if (rc == PT_OK && has_per) {
+        rc = pt_rule_json_int(obj, "per_amount", path, 1, AMOUNT_MAX, true, &e->per_amount, err);
+    }
+    return rc;
+}
+
+/* The eligible amount the effect counts: of the selected items or of the whole cart, after
+ * the discounts. */
+static int64_t eligible_left(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                             const struct pt_eval_state *st)
+{
+    const struct pt_cart *cart = st->in->cart;
+    int64_t sum = 0;
+    unsigned i;
+    for (i = 0; i < st->item_count; i++) {
+        if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
+            sum += st->line_left[i]; /* Bounded by the cart's checked amount. */
+        }
+    }
+    return sum;
+}
+
+static enum pt_rc award_points(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                               const struct pt_eval_state *st, int64_t *points, struct pt_err *err)
+{
+    int64_t base;
+    enum pt_rc rc;
+    if (e->multiplier_pct > 0) {
+        /* Extra = base earn of the amount × (multiplier − 1): 2× doubles the base points. */
+        rc = pt_ledger_earn_points(eligible_left(e, sel, st), &st->in->earn_rate, &base, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        if (e->multiplier_pct <= 100) {
+            *points = 0;
+            return PT_OK;
+        }
+        return pt_mul_div_floor(base, e->multiplier_pct - 100, 100, points, err);
+    }
+    if (e->per_amount > 0) {
+        return pt_mul_div_floor(eligible_left(e, sel, st), e->points, e->per_amount, points, err);
+    }
+    *points = e->points;
+    return PT_OK;
+}
+
+/* ---- discount ---- */
+
+static enum pt_rc discount_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                 struct pt_arena *arena, struct pt_rule_effect *e,
+                                 struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "on", "percent", "amount", NULL};
+    bool has_percent = json_object_get(obj, "percent") != NULL;
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    (void)rule;
+    (void)arena;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (has_percent == (json_object_get(obj, "amount") != NULL)) {
+        return pt_err_set(err, PT_EINVAL, path, "discount takes percent or amount");
+    }
+    if (has_percent) {
+        /* Hundredths of a percent: 12.5% -> 1250. */
+        return pt_rule_json_hundredths(obj, "percent", path, 1, 10000, &e->percent_bp, err);
+    }
+    return pt_rule_json_int(obj, "amount", path, 1, AMOUNT_MAX, true, &e->amount, err);
+}
+
+/*
+ * Takes `total` (<= the sum of the weights) from the lines in proportion to their weights,
+ * never more than a line has left: floor shares first, then the units left over one at a time
+ * to the lines with the largest remainders (ties: the earlier line), so that exactly `total`
+ * is taken.
+ */
+static void take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
+{
+    int64_t weight = 0;
+    int64_t given = 0;
+    int64_t *rem = st->scratch_rem;
+    unsigned i;
+    for (i = 0; i < st->item_count; i++) {
+        if (lines[i]) {
+            weight += st->line_left[i];
+        }
+    }
+    pt_assert(total >= 0 && total <= weight);
+    if (total == 0) {
+        return;
+    }
+    for (i = 0; i < st->item_count; i++) {
+        int64_t share = 0;
+        rem[i] = -1;
+        if (lines[i] && st->line_left[i] > 0) {
+            wide_int p = (wide_int)total * st->line_left[i];
+            share = (int64_t)(p / weight);
+            rem[i] = (int64_t)(p % weight);
+            st->line_left[i] -= share;
+            st->line_discount[i] += share;
+            given += share;
+        }
+    }
+    while (given < total) {
+        unsigned best = st->item_count;
+        for (i = 0; i < st->item_count; i++) {
+            if (rem[i] >= 0 && st->line_left[i] > 0 &&
+                (best == st->item_count || rem[i] > rem[best])) {
+                best = i;
+            }
+        }
+        pt_assert(best < st->item_count); /* total <= weight: a line has room. */
+        st->line_left[best]--;
+        st->line_discount[best]++;
+        rem[best] = -1;
+        given++;
+    }
+}
+
+static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                 struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                 struct pt_err *err)
+{
+    bool *lines = st->scratch_lines;
+    int64_t left = 0;
+    int64_t before = 0;
+    int64_t after = 0;
+    unsigned i;
+    (void)err;
+    for (i = 0; i < st->item_count; i++) {
+        lines[i] = !e->on_items || sel->selected[i];
+        if (lines[i]) {
+            left += st->line_left[i];
+        }
+        before += st->line_left[i];
+    }
+    if (e->percent_bp > 0) {
+        /* Percent of each line, floored per line: a line never goes below zero. */
+        for (i = 0; i < st->item_count; i++) {
+            if (lines[i]) {
+                int64_t d = (int64_t)((wide_int)st->line_left[i] * e->percent_bp / 10000);
+                st->line_left[i] -= d;
+                st->line_discount[i] += d;
+            }
+        }
+    } else {
+        take_proportionally(st, lines, e->amount < left ? e->amount : left);
+    }
+    for (i = 0; i < st->item_count; i++) {
+        after += st->line_left[i];
+    }
+    o->discount += before - after;
+    return PT_OK;
+}
+
+/* ---- free_items ---- */
+
+static enum pt_rc free_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                             struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "on", "buy", "get", NULL};
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    (void)rule;
+    (void)arena;
+    if (rc == PT_OK) {
+        rc = pt_rule_json_int(obj, "buy", path, 1, FREE_ITEMS_GROUP_MAX - 1, true, &e->buy, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_rule_json_int(obj, "get", path, 1, FREE_ITEMS_GROUP_MAX - e->buy, true, &e->get,
+                              err);
+    }
+    return rc;
+}
+
+/* Free positions among the first x units (dearest first): in each group of buy + get, the
+ * positions from buy on. */
+static int64_t free_before(const struct pt_rule_effect *e, int64_t x)
+{
+    int64_t group = e->buy + e->get;
+    int64_t tail = x % group - e->buy;
+    return x / group * e->get + (tail > 0 ? tail : 0);
+}
+
+/*
+ * The selected units sorted by unit price, dearest first (ties: earlier line); in each full
+ * group of buy + get units, the last `get` (the cheapest of the group) are free.
+ */
+static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                             struct pt_eval_state *st, struct pt_rule_outcome *o,
+                             struct pt_err *err)
+{
+    const struct pt_cart *cart = st->in->cart;
+    int64_t group = e->buy + e->get;
+    int64_t free_units = sel->quantity / group * e->get;
+    int64_t position = 0; /* Units walked so far, dearest first. */
+    unsigned *order = st->scratch_order;
+    unsigned n = 0;
+    unsigned i;
+    unsigned j;
+    (void)err;
+    if (free_units == 0) {
+        return PT_OK;
+    }
+    for (i = 0; i < st->item_count; i++) {
+        if (!e->on_items || sel->selected[i]) {
+            /* Insertion sort: at most PT_CART_ITEMS_MAX lines. */
+            for (j = n; j > 0 && cart->items[order[j - 1]].unit_price < cart->items[i].unit_price;
+                 j--) {
+                order[j] = order[j - 1];
+            }
+            order[j] = i;
+            n++;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        const struct pt_cart_item *it = &cart->items[order[i]];
+        /* Units of this line at positions position .. position + quantity - 1; position p is
+         * free when p % group >= buy and its group is complete. */
+        int64_t full = (sel->quantity / group) * group; /* Units in complete groups. */
+        int64_t first = position;
+        int64_t last = position + it->quantity; /* exclusive */
+        int64_t count = 0;
+        if (last > full) {
+            last = full;
+        }
+        if (last > first) {
+            count = free_before(e, last) - free_before(e, first);
+        }
+        if (count > 0) {
+            int64_t d = (int64_t)((wide_int)count * it->unit_price);
+            if (d > st->line_left[order[i]]) {
+                d = st->line_left[order[i]];
+            }
+            st->line_left[order[i]] -= d;
+            st->line_discount[order[i]] += d;
+            o->discount += d;
+            o->free_units += count;
+        }
+        position += it->quantity;
+    }
+    return PT_OK;
+}
+
+static int64_t free_missing(const struct pt_rule_effect *e, const struct pt_selection *sel)
+{
+    int64_t group = e->buy + e->get;
+    int64_t in_group = sel->quantity % group;
+    return in_group >= e->buy ? group - in_group : 0;
+}
+
+/* ---- free_shipping, message ---- */
+
+static enum pt_rc no_fields_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                  struct pt_arena *arena, struct pt_rule_effect *e,
+                                  struct pt_err *err)
+{
+    static const char *const keys[] = {"type", NULL};
+    (void)rule;
+    (void)arena;
+    (void)e;
+    return pt_rule_json_only(obj, keys, path, err);
+}
+
+static enum pt_rc free_shipping_apply(const struct pt_rule_effect *e,
+                                      const struct pt_selection *sel, struct pt_eval_state *st,
+                                      struct pt_rule_outcome *o, struct pt_err *err)
+{
+    (void)e;
+    (void)sel;
+    (void)st;
+    (void)err;
+    o->free_shipping = true;
+    return PT_OK;
+}
+
+static enum pt_rc message_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                struct pt_arena *arena, struct pt_rule_effect *e,
+                                struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "text", NULL};
+    json_t *text = json_object_get(obj, "text");
+    char field[PT_RULE_PATH_BYTES + 8];
+    size_t len;
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    (void)rule;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)snprintf(field, sizeof(field), "%s.text", path);
+    if (!json_is_string(text)) {
+        return pt_err_set(err, PT_EINVAL, field, "text must be a string");
+    }
+    len = json_string_length(text);
+    if (len == 0 || len > PT_RULE_TEXT_BYTES_MAX || strlen(json_string_value(text)) != len) {
+        return pt_err_set(err, PT_EINVAL, field, "text must be 1 to %d bytes without NUL",
+                          PT_RULE_TEXT_BYTES_MAX);
+    }
+    e->text = pt_arena_strndup(arena, json_string_value(text), len);
+    return e->text != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+/* ---- The table ---- */
+
+#define CART_ONLY PT_TRIGGER_BIT(PT_TRIGGER_PURCHASE)
+
+const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
+    [PT_EFFECT_AWARD_POINTS] = {"award_points", PT_TRIGGERS_ALL, award_parse, NULL, award_points,
+                                NULL},
+    [PT_EFFECT_DISCOUNT] = {"discount", CART_ONLY, discount_parse, discount_apply, NULL, NULL},
+    [PT_EFFECT_FREE_ITEMS] = {"free_items", CART_ONLY, free_parse, free_apply, NULL, free_missing},
+    [PT_EFFECT_FREE_SHIPPING] = {"free_shipping", CART_ONLY, no_fields_parse, free_shipping_apply,
+                                 NULL, NULL},
+    [PT_EFFECT_MESSAGE] = {"message", PT_TRIGGERS_ALL, message_parse, NULL, NULL, NULL},
+};

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the rules engine: the effect table (rules_effects.c) shared by the compiler and the
+ * evaluator (rules.c). Not for use outside src/core/rules*.c.
+ */
+#ifndef PT_CORE_RULES_INT_H
+#define PT_CORE_RULES_INT_H
+
+#include <jansson.h>
+
+#include "core/rules.h"
+
+/* 128-bit products keep shares and percentages exact (as in ledger.c). */
+__extension__ typedef __int128 wide_int;
+
+/* A JSON path while compiling ("effects.1.percent"). */
+#define PT_RULE_PATH_BYTES 128
+
+/* The state of one evaluation, shared with the effects. */
+struct pt_eval_state {
+    const struct pt_eval_input *in;
+    unsigned item_count;
+    const int64_t *line_amount; /* quantity × unit_price per item */
+    int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
+    int64_t *line_discount;     /* The discounts so far, per line. */
+    /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
+    bool *scratch_lines;
+    unsigned *scratch_order;
+    int64_t *scratch_rem;
+};
+
+/* What the current rule selects: its items (all of them when it has no selector). */
+struct pt_selection {
+    const bool *selected; /* per item */
+    int64_t quantity;
+    int64_t amount;
+};
+
+struct pt_effect_kind {
+    const char *name;
+    /* Which triggers may use it: a bit per enum pt_rule_trigger. */
+    unsigned triggers;
+    /* Reads the effect's own fields from obj (the "type" and "on" fields are read already)
+     * into e; path is the effect's JSON path. */
+    enum pt_rc (*parse)(json_t *obj, const char *path, const struct pt_rule *rule,
+                        struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err);
+    /* Moves money: discounts (the first pass, in rule order). NULL when it does not. */
+    enum pt_rc (*discount)(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                           struct pt_eval_state *st, struct pt_rule_outcome *o, struct pt_err *err);
+    /* Gives points: the second pass, on what is left to pay. NULL when it does not. */
+    enum pt_rc (*points)(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                         const struct pt_eval_state *st, int64_t *points, struct pt_err *err);
+    /* What is missing for the effect to give more (free_items: units to the next free one);
+     * 0 when nothing is near. NULL when it never nudges. */
+    int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel);
+};
+
+extern const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES];
+
+#define PT_TRIGGER_BIT(t) (1u << (unsigned)(t))
+#define PT_TRIGGERS_ALL                                                                            \
+    (PT_TRIGGER_BIT(PT_TRIGGER_PURCHASE) | PT_TRIGGER_BIT(PT_TRIGGER_ACTIVITY) |                   \
+     PT_TRIGGER_BIT(PT_TRIGGER_ENROLLMENT) | PT_TRIGGER_BIT(PT_TRIGGER_BIRTHDAY))
+
+/* Reads an integer field of obj in [lo, hi] (absent: PT_OK and *out untouched when optional). */
+PT_MUSTCHECK enum pt_rc pt_rule_json_int(json_t *obj, const char *key, const char *path, int64_t lo,
+                                         int64_t hi, bool required, int64_t *out,
+                                         struct pt_err *err);
+/* Reads a number that may have up to two decimals into hundredths (1.5 -> 150). */
+PT_MUSTCHECK enum pt_rc pt_rule_json_hundredths(json_t *obj, const char *key, const char *path,
+                                                int64_t lo, int64_t hi, int64_t *out,
+                                                struct pt_err *err);
+/* Refuses a field of obj not in keys (NULL-terminated). */
+PT_MUSTCHECK enum pt_rc pt_rule_json_only(json_t *obj, const char *const *keys, const char *path,
+                                          struct pt_err *err);
+
+#endif

@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Goal: the rules engine (src/core/rules*.c) compiles what docs/rules.md says, refuses the rest
+ * with the JSON path of the problem, and evaluates every operator, effect, limit and the
+ * stacking order exactly.
+ * Method: table-driven compile errors; one case per sentence of the rules issue; cases per
+ * operator; limits and stacking; a random sweep of carts and rules checking the invariants of
+ * discounts (never below zero, lines add up to the total) and that evaluation is a function of
+ * its input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/arena.h"
+#include "core/rules.h"
+
+#define MON_MS 1764547200000LL /* 2025-12-01T00:00:00Z, a Monday */
+
+struct fixture {
+    struct pt_arena arena;      /* The compiled rules. */
+    struct pt_arena eval_arena; /* Evaluations. */
+    struct pt_rule rules[8];
+    const struct pt_rule *ptrs[8];
+    struct pt_rule_room room[8];
+    unsigned count;
+    struct pt_cart_item items[16];
+    struct pt_cart cart;
+    struct pt_rule_member member;
+    struct pt_rule_time time;
+    struct pt_activity activity;
+    struct pt_eval_input in;
+    struct pt_eval_result out;
+    struct pt_err err;
+};
+
+static struct fixture fx;
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&fx, 0, sizeof(fx));
+    pt_arena_init(&fx.arena, 4 * 1024 * 1024);
+    pt_arena_init(&fx.eval_arena, 4 * 1024 * 1024);
+    fx.cart.items = fx.items;
+    fx.time.now_ms = MON_MS + 10 * 3600000LL;
+    fx.time.weekday = 1;
+    fx.time.hour = 10;
+    memcpy(fx.time.date, "2025-12-01", 11);
+    fx.in.trigger = PT_TRIGGER_PURCHASE;
+    fx.in.cart = &fx.cart;
+    fx.in.member = &fx.member;
+    fx.in.time = &fx.time;
+    fx.in.earn_rate.points = 1;
+    fx.in.earn_rate.per_amount_minor = 100;
+    fx.in.currency = "USD";
+    fx.in.currency_exponent = 2;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    pt_arena_fini(&fx.arena);
+    pt_arena_fini(&fx.eval_arena);
+    return 0;
+}
+
+static void add_rule(const char *doc)
+{
+    struct pt_rule *r = &fx.rules[fx.count];
+    enum pt_rc rc = pt_rule_compile(doc, strlen(doc), &fx.arena, r, &fx.err);
+    if (rc != PT_OK) {
+        fail_msg("compile: %s at %s: %s", fx.err.msg, fx.err.field, doc);
+    }
+    (void)snprintf(r->id, sizeof(r->id), "rul_%u", fx.count);
+    fx.ptrs[fx.count] = r;
+    fx.room[fx.count].uses = INT64_MAX;
+    fx.room[fx.count].points_today = INT64_MAX;
+    fx.room[fx.count].budget = INT64_MAX;
+    fx.count++;
+}
+
+static void add_item(const char *sku, const char *category, int64_t quantity, int64_t price)
+{
+    struct pt_cart_item *it = &fx.items[fx.cart.item_count++];
+    it->sku = sku;
+    it->category = category;
+    it->quantity = quantity;
+    it->unit_price = price;
+    it->eligible = true;
+}
+
+static void evaluate(void)
+{
+    enum pt_rc rc =
+        pt_rules_evaluate(fx.ptrs, fx.room, fx.count, &fx.in, &fx.eval_arena, &fx.out, &fx.err);
+    if (rc != PT_OK) {
+        fail_msg("evaluate: %s", fx.err.msg);
+    }
+}
+
+/* ---- Compile errors: each names the JSON path of the problem ---- */
+
+struct bad_rule {
+    const char *doc;
+    enum pt_rc rc;
+    const char *field;
+};
+
+#define EFFECT ",\"effects\":[{\"type\":\"award_points\",\"points\":10}]"
+#define PURCHASE "{\"name\":\"r\",\"trigger\":\"purchase\""
+
+static const struct bad_rule bad_rules[] = {
+    {"[1]", PT_EINVAL, ""},
+    {"{\"name\":", PT_EINVAL, ""},
+    {"{\"trigger\":\"purchase\"" EFFECT "}", PT_EINVAL, "name"},
+    {PURCHASE EFFECT ",\"colour\":\"red\"}", PT_EINVAL, "colour"},
+    {"{\"name\":\"r\",\"trigger\":\"sale\"" EFFECT "}", PT_EINVAL, "trigger"},
+    {"{\"name\":\"r\",\"trigger\":\"activity:Bad Type\"" EFFECT "}", PT_EINVAL, "trigger"},
+    {PURCHASE "}", PT_EINVAL, "effects"},
+    {PURCHASE ",\"effects\":[]}", PT_EINVAL, "effects"},
+    {PURCHASE ",\"conditions\":{\"all\":[{\"eq\":[\"cart.channel\",\"web\"]},"
+              "{\"gte\":[\"cart.amount\",50.5]}]}" EFFECT "}",
+     PT_EINVAL, "conditions.all.1.gte.1"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"cart.colour\",\"red\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.0"},
+    {PURCHASE ",\"conditions\":{\"like\":[\"cart.channel\",\"web\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.like"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"cart.channel\",\"web\"],\"ne\":[\"cart.channel\","
+              "\"x\"]}" EFFECT "}",
+     PT_EINVAL, "conditions"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"item.sku\",\"A\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.0"},
+    {PURCHASE ",\"items\":{\"eq\":[\"cart.channel\",\"web\"]}" EFFECT "}", PT_EINVAL, "items.eq.0"},
+    {PURCHASE ",\"conditions\":{\"gte\":[\"selected.quantity\",3]}" EFFECT "}", PT_EINVAL,
+     "conditions.gte.0"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"time.weekday\",8]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.1"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"time.date\",\"1 May\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.1"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"cart.amount\",\"5000\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.1"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"cart.coupons\",\"X\"]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq"},
+    {PURCHASE ",\"conditions\":{\"between\":[\"cart.amount\",1]}" EFFECT "}", PT_EINVAL,
+     "conditions.between"},
+    {PURCHASE ",\"conditions\":{\"in\":[\"cart.channel\",[]]}" EFFECT "}", PT_EINVAL,
+     "conditions.in.1"},
+    {PURCHASE ",\"conditions\":{\"in\":[\"cart.channel\",[\"web\",3]]}" EFFECT "}", PT_EINVAL,
+     "conditions.in.1.1"},
+    {PURCHASE ",\"conditions\":{\"lt\":[\"member.attributes.vip\",true]}" EFFECT "}", PT_EINVAL,
+     "conditions.lt"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"member.attributes.\",1]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.0"},
+    {PURCHASE ",\"conditions\":{\"eq\":[\"activity.stars\",5]}" EFFECT "}", PT_EINVAL,
+     "conditions.eq.0"},
+    {PURCHASE ",\"conditions\":{\"not\":[]}" EFFECT "}", PT_EINVAL, "conditions.not"},
+    {PURCHASE ",\"conditions\":{\"all\":[]}" EFFECT "}", PT_EINVAL, "conditions.all"},
+    {PURCHASE ",\"conditions\":{\"not\":{\"not\":{\"not\":{\"not\":{\"not\":{\"not\":{\"not\":"
+              "{\"not\":{\"eq\":[\"cart.channel\",\"web\"]}}}}}}}}}" EFFECT "}",
+     PT_ELIMIT, "conditions.not.not.not.not.not.not.not.not"},
+    {PURCHASE ",\"effects\":[{\"points\":1}]}", PT_EINVAL, "effects.0"},
+    {PURCHASE ",\"effects\":[{\"type\":\"teleport\"}]}", PT_EINVAL, "effects.0.type"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"points\":1,\"multiplier\":2}]}",
+     PT_EINVAL, "effects.0"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"multiplier\":1.234}]}", PT_EINVAL,
+     "effects.0.multiplier"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"points\":0}]}", PT_EINVAL,
+     "effects.0.points"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"points\":1,\"on\":\"items\"}]}",
+     PT_EINVAL, "effects.0.on"},
+    {PURCHASE ",\"effects\":[{\"type\":\"discount\",\"percent\":101}]}", PT_EINVAL,
+     "effects.0.percent"},
+    {PURCHASE ",\"effects\":[{\"type\":\"discount\",\"percent\":10,\"amount\":5}]}", PT_EINVAL,
+     "effects.0"},
+    {PURCHASE ",\"effects\":[{\"type\":\"free_items\",\"buy\":3}]}", PT_EINVAL, "effects.0.get"},
+    {PURCHASE ",\"effects\":[{\"type\":\"message\",\"text\":\"\"}]}", PT_EINVAL, "effects.0.text"},
+    {PURCHASE ",\"effects\":[{\"type\":\"free_shipping\",\"over\":40}]}", PT_EINVAL,
+     "effects.0.over"},
+    {"{\"name\":\"r\",\"trigger\":\"activity:review\",\"effects\":[{\"type\":\"discount\","
+     "\"percent\":5}]}",
+     PT_EINVAL, "effects.0.type"},
+    {"{\"name\":\"r\",\"trigger\":\"birthday\",\"effects\":[{\"type\":\"award_points\","
+     "\"multiplier\":2}]}",
+     PT_EINVAL, "effects.0"},
+    {"{\"name\":\"r\",\"trigger\":\"enrollment\",\"conditions\":{\"gte\":[\"cart.amount\",1]"
+     "}" EFFECT "}",
+     PT_EINVAL, "conditions.gte.0"},
+    {PURCHASE EFFECT ",\"priority\":1.5}", PT_EINVAL, "priority"},
+    {PURCHASE EFFECT ",\"valid_from\":\"2026-02-01T00:00:00Z\",\"valid_to\":\"2026-01-01T00:00:"
+                     "00Z\"}",
+     PT_EINVAL, "valid_to"},
+    {PURCHASE EFFECT ",\"status\":\"live\"}", PT_EINVAL, "status"},
+    {PURCHASE EFFECT ",\"budget_points\":0}", PT_EINVAL, "budget_points"},
+    {PURCHASE EFFECT ",\"exclusive\":\"yes\"}", PT_EINVAL, "exclusive"},
+};
+
+static void test_pt_rule_compile__refuses_with_the_json_path(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(bad_rules) / sizeof(bad_rules[0]); i++) {
+        struct pt_rule r;
+        enum pt_rc rc =
+            pt_rule_compile(bad_rules[i].doc, strlen(bad_rules[i].doc), &fx.arena, &r, &fx.err);
+        if (rc != bad_rules[i].rc || strcmp(fx.err.field, bad_rules[i].field) != 0) {
+            fail_msg("case %zu: rc %d field '%s' (%s), want rc %d field '%s'", i, rc, fx.err.field,
+                     fx.err.msg, bad_rules[i].rc, bad_rules[i].field);
+        }
+    }
+}
+
+static void test_pt_rule_compile__node_limit(void **state)
+{
+    char doc[PT_RULE_DOC_BYTES_MAX];
+    size_t n = 0;
+    unsigned i;
+    struct pt_rule r;
+    (void)state;
+    n += (size_t)snprintf(doc + n, sizeof(doc) - n, PURCHASE ",\"conditions\":{\"any\":[");
+    for (i = 0; i < PT_RULE_NODES_MAX; i++) {
+        n += (size_t)snprintf(doc + n, sizeof(doc) - n, "%s{\"eq\":[\"cart.channel\",\"c%u\"]}",
+                              i ? "," : "", i);
+    }
+    (void)snprintf(doc + n, sizeof(doc) - n, "]}" EFFECT "}");
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_ELIMIT);
+    assert_string_equal(fx.err.code, "limit_exceeded");
+}
+
+static void test_pt_rule_compile__reads_every_field(void **state)
+{
+    static const char doc[] =
+        "{\"name\":\"Summer\",\"trigger\":\"purchase\",\"priority\":7,\"exclusive\":true,"
+        "\"valid_from\":\"2026-06-01T00:00:00Z\",\"valid_to\":\"2026-09-01T00:00:00Z\","
+        "\"status\":\"active\",\"max_uses_per_member\":2,\"max_points_per_member_per_day\":500,"
+        "\"budget_points\":100000,\"effects\":[{\"type\":\"award_points\",\"multiplier\":1.5}]}";
+    struct pt_rule r;
+    (void)state;
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_OK);
+    assert_string_equal(r.name, "Summer");
+    assert_int_equal(r.priority, 7);
+    assert_true(r.exclusive);
+    assert_int_equal(r.status, PT_RULE_ACTIVE);
+    assert_int_equal(r.max_uses_per_member, 2);
+    assert_int_equal(r.max_points_per_member_per_day, 500);
+    assert_int_equal(r.budget_points, 100000);
+    assert_int_equal(r.effects[0].multiplier_pct, 150);
+    assert_int_equal(r.valid_to_ms - r.valid_from_ms, 92LL * 86400000);
+    assert_int_equal(r.root, -1);
+}
+
+/* ---- The ten sentences of the issue ---- */
+
+static void test_double_points_on_weekends(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Double weekends\",\"trigger\":\"purchase\",\"conditions\":{\"in\":"
+             "[\"time.weekday\",[6,7]]},\"effects\":[{\"type\":\"award_points\",\"multiplier\":2}]"
+             "}");
+    add_item("A", "food", 1, 5000);
+    evaluate();
+    assert_int_equal(fx.out.base_points, 50);
+    assert_int_equal(fx.out.rule_points, 0);
+    fx.time.weekday = 6;
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 50);
+    assert_int_equal(fx.out.points, 100);
+    assert_int_equal(fx.out.outcome_count, 1);
+}
+
+static void test_triple_points_on_coffee_beans(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"3x beans\",\"trigger\":\"purchase\",\"items\":{\"eq\":"
+             "[\"item.category\",\"coffee\"]},\"effects\":[{\"type\":\"award_points\","
+             "\"multiplier\":3}]}");
+    add_item("beans", "coffee", 2, 1000);
+    add_item("tea", "tea", 1, 550);
+    evaluate();
+    assert_int_equal(fx.out.base_points, 25); /* floor(2550 / 100) */
+    assert_int_equal(fx.out.rule_points, 40); /* 20 base on the beans, 2 × more */
+}
+
+static void test_spend_50_get_100_and_its_nudge(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"100 over 50\",\"trigger\":\"purchase\",\"conditions\":{\"gte\":"
+             "[\"cart.amount\",5000]},\"effects\":[{\"type\":\"award_points\",\"points\":100}]}");
+    add_item("A", NULL, 1, 3750);
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 0);
+    assert_int_equal(fx.out.nudge_count, 1);
+    assert_int_equal(fx.out.nudges[0].missing, 1250);
+    assert_string_equal(fx.out.nudges[0].text, "spend 12.50 USD more: 100 over 50");
+    fx.items[0].unit_price = 2000; /* 30.00 missing: more than half of 50.00, no nudge */
+    evaluate();
+    assert_int_equal(fx.out.nudge_count, 0);
+    fx.items[0].unit_price = 5000;
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 100);
+    assert_int_equal(fx.out.nudge_count, 0);
+}
+
+static void test_buy_3_courses_get_the_4th_free(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"4th course free\",\"trigger\":\"purchase\",\"items\":{\"eq\":"
+             "[\"item.category\",\"course\"]},\"effects\":[{\"type\":\"free_items\",\"buy\":3,"
+             "\"get\":1}]}");
+    add_item("c1", "course", 1, 400);
+    add_item("c2", "course", 2, 100);
+    add_item("book", "book", 1, 999);
+    evaluate();
+    /* 3 courses: none free yet, one more gives a free one. */
+    assert_int_equal(fx.out.discount, 0);
+    assert_int_equal(fx.out.nudge_count, 1);
+    assert_string_equal(fx.out.nudges[0].text, "1 more for a free one: 4th course free");
+    add_item("c3", "course", 1, 300);
+    evaluate();
+    /* Dearest first: 400, 300, 100, 100: the last of the group (100) is free. */
+    assert_int_equal(fx.out.discount, 100);
+    assert_int_equal(fx.out.line_discount[1], 100);
+    assert_int_equal(fx.out.outcomes[0].free_units, 1);
+    assert_int_equal(fx.out.nudge_count, 0);
+    assert_int_equal(fx.out.base_points, (400 + 200 + 999 + 300 - 100) / 100);
+}
+
+static void test_ten_percent_off_for_members(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Members 10%\",\"trigger\":\"purchase\",\"conditions\":{\"gte\":"
+             "[\"member.days_since_enrollment\",0]},\"effects\":[{\"type\":\"discount\","
+             "\"percent\":10}]}");
+    add_item("A", NULL, 1, 1999);
+    add_item("B", NULL, 3, 333);
+    evaluate(); /* A guest: no member facts. */
+    assert_int_equal(fx.out.discount, 0);
+    fx.member.known = true;
+    evaluate();
+    assert_int_equal(fx.out.line_discount[0], 199); /* floor per line */
+    assert_int_equal(fx.out.line_discount[1], 99);
+    assert_int_equal(fx.out.discount, 298);
+    assert_int_equal(fx.out.base_points, (2998 - 298) / 100);
+}
+
+static void test_free_shipping_over_40(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Free shipping\",\"trigger\":\"purchase\",\"conditions\":{\"gte\":"
+             "[\"cart.amount\",4000]},\"effects\":[{\"type\":\"free_shipping\"},{\"type\":"
+             "\"message\",\"text\":\"Shipping is on us\"}]}");
+    add_item("A", NULL, 1, 3999);
+    evaluate();
+    assert_false(fx.out.free_shipping);
+    assert_int_equal(fx.out.message_count, 0);
+    fx.items[0].unit_price = 4000;
+    evaluate();
+    assert_true(fx.out.free_shipping);
+    assert_int_equal(fx.out.message_count, 1);
+    assert_string_equal(fx.out.messages[0], "Shipping is on us");
+}
+
+static void test_activity_enrollment_and_birthday_rules(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Review\",\"trigger\":\"activity:review\",\"conditions\":{\"gte\":"
+             "[\"activity.stars\",1]},\"effects\":[{\"type\":\"award_points\",\"points\":200}]}");
+    add_rule("{\"name\":\"Birthday\",\"trigger\":\"birthday\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":500}]}");
+    add_rule("{\"name\":\"Welcome\",\"trigger\":\"enrollment\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":100}]}");
+    fx.member.known = true;
+    fx.in.cart = NULL;
+    fx.in.trigger = PT_TRIGGER_ACTIVITY;
+    fx.in.activity_type = "review";
+    fx.activity.type = "review";
+    fx.activity.properties = "{\"stars\":4,\"product\":\"P-1\"}";
+    fx.in.activity = &fx.activity;
+    evaluate();
+    assert_int_equal(fx.out.points, 200);
+    assert_int_equal(fx.out.base_points, 0);
+    fx.in.activity_type = "survey";
+    evaluate();
+    assert_int_equal(fx.out.points, 0);
+    fx.in.trigger = PT_TRIGGER_BIRTHDAY;
+    evaluate();
+    assert_int_equal(fx.out.points, 500);
+    assert_int_equal(fx.out.outcomes[0].rule, 1);
+    fx.in.trigger = PT_TRIGGER_ENROLLMENT;
+    evaluate();
+    assert_int_equal(fx.out.points, 100);
+}
+
+/* ---- Operators ---- */
+
+struct op_case {
+    const char *condition;
+    bool fires;
+};
+
+static const struct op_case op_cases[] = {
+    {"{\"eq\":[\"cart.channel\",\"web\"]}", true},
+    {"{\"eq\":[\"cart.channel\",\"store\"]}", false},
+    {"{\"ne\":[\"cart.channel\",\"store\"]}", true},
+    {"{\"ne\":[\"member.tier\",\"gold\"]}", true}, /* absent is not equal */
+    {"{\"eq\":[\"member.tier\",\"gold\"]}", false},
+    {"{\"lt\":[\"cart.amount\",2501]}", true},
+    {"{\"lt\":[\"cart.amount\",2500]}", false},
+    {"{\"lte\":[\"cart.amount\",2500]}", true},
+    {"{\"gt\":[\"cart.amount\",2500]}", false},
+    {"{\"gte\":[\"cart.amount\",2500]}", true},
+    {"{\"gt\":[\"cart.item_count\",2]}", true},
+    {"{\"in\":[\"cart.location\",[\"berlin\",\"paris\"]]}", true},
+    {"{\"in\":[\"cart.location\",[\"rome\"]]}", false},
+    {"{\"between\":[\"time.hour\",9,17]}", true},
+    {"{\"between\":[\"time.hour\",11,17]}", false},
+    {"{\"between\":[\"time.date\",\"2025-11-01\",\"2025-12-01\"]}", true},
+    {"{\"gte\":[\"time.date\",\"2025-12-02\"]}", false},
+    {"{\"contains\":[\"cart.coupons\",\"SUMMER\"]}", true},
+    {"{\"contains\":[\"cart.coupons\",\"WINTER\"]}", false},
+    {"{\"contains\":[\"member.city\",\"erl\"]}", true},
+    {"{\"eq\":[\"member.attributes.vip\",true]}", true},
+    {"{\"eq\":[\"member.attributes.vip\",false]}", false},
+    {"{\"gte\":[\"member.attributes.visits\",3]}", true},
+    {"{\"eq\":[\"member.attributes.missing\",1]}", false},
+    {"{\"eq\":[\"member.attributes.visits\",\"3\"]}", false}, /* kinds differ */
+    {"{\"eq\":[\"member.birth_month\",12]}", true},
+    {"{\"gte\":[\"member.purchase_count\",5]}", false},
+    {"{\"eq\":[\"member.country\",\"DE\"]}", true},
+    {"{\"all\":[{\"eq\":[\"cart.channel\",\"web\"]},{\"eq\":[\"time.weekday\",1]}]}", true},
+    {"{\"all\":[{\"eq\":[\"cart.channel\",\"web\"]},{\"eq\":[\"time.weekday\",2]}]}", false},
+    {"{\"any\":[{\"eq\":[\"cart.channel\",\"app\"]},{\"eq\":[\"time.weekday\",1]}]}", true},
+    {"{\"any\":[{\"eq\":[\"cart.channel\",\"app\"]},{\"eq\":[\"time.weekday\",2]}]}", false},
+    {"{\"not\":{\"eq\":[\"cart.channel\",\"app\"]}}", true},
+    {"{\"not\":{\"eq\":[\"cart.channel\",\"web\"]}}", false},
+};
+
+static void test_every_operator(void **state)
+{
+    size_t i;
+    (void)state;
+    fx.member.known = true;
+    fx.member.city = "Berlin";
+    fx.member.country = "DE";
+    fx.member.birth_month = 12;
+    fx.member.purchase_count = 4;
+    fx.member.attributes = "{\"vip\":true,\"visits\":3}";
+    fx.cart.channel = "web";
+    fx.cart.location = "berlin";
+    {
+        static const char *const coupons[] = {"SUMMER"};
+        fx.cart.coupons = coupons;
+        fx.cart.coupon_count = 1;
+    }
+    add_item("A", NULL, 2, 1000);
+    add_item("B", NULL, 1, 500);
+    for (i = 0; i < sizeof(op_cases) / sizeof(op_cases[0]); i++) {
+        char doc[1024];
+        (void)snprintf(doc, sizeof(doc),
+                       "{\"name\":\"op\",\"trigger\":\"purchase\",\"conditions\":%s,"
+                       "\"effects\":[{\"type\":\"award_points\",\"points\":7}]}",
+                       op_cases[i].condition);
+        fx.count = 0;
+        add_rule(doc);
+        evaluate();
+        if ((fx.out.rule_points == 7) != op_cases[i].fires) {
+            fail_msg("case %zu %s: points %lld", i, op_cases[i].condition,
+                     (long long)fx.out.rule_points);
+        }
+    }
+}
+
+/* ---- Limits and stacking ---- */
+
+static void test_limits_cap_and_stop_a_rule(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Bonus\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":100}]}");
+    add_item("A", NULL, 1, 1000);
+    fx.room[0].points_today = 30;
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 30);
+    assert_true(fx.out.outcomes[0].capped);
+    fx.room[0].points_today = INT64_MAX;
+    fx.room[0].budget = 12;
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 12);
+    fx.room[0].budget = 0;
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 0);
+    fx.room[0].budget = INT64_MAX;
+    fx.room[0].uses = 0;
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 0);
+}
+
+static void test_validity_window(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Dec\",\"trigger\":\"purchase\",\"valid_from\":\"2025-12-01T10:00:00Z\","
+             "\"valid_to\":\"2025-12-02T00:00:00Z\",\"effects\":[{\"type\":\"award_points\","
+             "\"points\":5}]}");
+    add_item("A", NULL, 1, 100);
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 5); /* from is inclusive */
+    fx.time.now_ms -= 1;
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 0);
+    fx.time.now_ms = MON_MS + 86400000LL; /* to is exclusive */
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 0);
+}
+
+static void test_priority_order_and_exclusive(void **state)
+{
+    (void)state;
+    /* Listed low first: evaluation still goes by priority. */
+    add_rule("{\"name\":\"10% off\",\"trigger\":\"purchase\",\"priority\":1,\"effects\":"
+             "[{\"type\":\"discount\",\"percent\":10}]}");
+    add_rule("{\"name\":\"5.00 off\",\"trigger\":\"purchase\",\"priority\":9,\"effects\":"
+             "[{\"type\":\"discount\",\"amount\":500}]}");
+    add_item("A", NULL, 1, 10000);
+    evaluate();
+    /* 5.00 first (priority 9), then 10% of the 95.00 left. */
+    assert_int_equal(fx.out.outcomes[0].rule, 1);
+    assert_int_equal(fx.out.outcomes[0].discount, 500);
+    assert_int_equal(fx.out.outcomes[1].discount, 950);
+    assert_int_equal(fx.out.discount, 1450);
+    add_rule("{\"name\":\"Only this\",\"trigger\":\"purchase\",\"priority\":5,\"exclusive\":true,"
+             "\"effects\":[{\"type\":\"award_points\",\"points\":1}]}");
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 2); /* 5.00 off, then the exclusive one: stop */
+    assert_int_equal(fx.out.discount, 500);
+    assert_int_equal(fx.out.rule_points, 1);
+}
+
+static void test_amount_discounts_split_exactly_and_stop_at_zero(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"10.00 off\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"discount\",\"amount\":1000}]}");
+    add_item("A", NULL, 1, 3333);
+    add_item("B", NULL, 1, 3333);
+    add_item("C", NULL, 1, 3334);
+    evaluate();
+    assert_int_equal(fx.out.discount, 1000);
+    assert_int_equal(fx.out.line_discount[0] + fx.out.line_discount[1] + fx.out.line_discount[2],
+                     1000);
+    assert_int_equal(fx.out.line_discount[2], 334); /* the largest remainder gets the unit */
+    fx.cart.item_count = 1;
+    fx.items[0].unit_price = 250;
+    evaluate();
+    assert_int_equal(fx.out.discount, 250); /* never below zero */
+    assert_int_equal(fx.out.base_points, 0);
+}
+
+static void test_per_amount_points_and_excluded_items(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"2 per euro on wine\",\"trigger\":\"purchase\",\"items\":{\"eq\":"
+             "[\"item.category\",\"wine\"]},\"effects\":[{\"type\":\"award_points\",\"points\":2,"
+             "\"per_amount\":100}]}");
+    add_item("red", "wine", 2, 1250);
+    add_item("cigs", "tobacco", 1, 900);
+    fx.items[1].eligible = false;
+    evaluate();
+    assert_int_equal(fx.out.base_points, 25);
+    assert_int_equal(fx.out.rule_points, 50);
+}
+
+static void test_cart_limits(void **state)
+{
+    unsigned i;
+    (void)state;
+    for (i = 0; i < 16; i++) {
+        add_item("A", NULL, 1, 1);
+    }
+    fx.cart.item_count = PT_CART_ITEMS_MAX + 1;
+    assert_int_equal(pt_rules_evaluate(fx.ptrs, fx.room, 0, &fx.in, &fx.arena, &fx.out, &fx.err),
+                     PT_ELIMIT);
+    fx.cart.item_count = 1;
+    fx.items[0].quantity = INT64_MAX;
+    fx.items[0].unit_price = 2;
+    assert_int_equal(pt_rules_evaluate(fx.ptrs, fx.room, 0, &fx.in, &fx.arena, &fx.out, &fx.err),
+                     PT_ELIMIT);
+}
+
+/* ---- A random sweep ---- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+static void test_random_carts_keep_the_discount_invariants(void **state)
+{
+    static const char *const rule_docs[] = {
+        "{\"name\":\"a\",\"trigger\":\"purchase\",\"effects\":[{\"type\":\"discount\","
+        "\"percent\":33.33}]}",
+        "{\"name\":\"b\",\"trigger\":\"purchase\",\"priority\":3,\"effects\":[{\"type\":"
+        "\"discount\",\"amount\":777}]}",
+        "{\"name\":\"c\",\"trigger\":\"purchase\",\"items\":{\"in\":[\"item.category\",[\"x\","
+        "\"y\"]]},\"effects\":[{\"type\":\"free_items\",\"buy\":2,\"get\":1}]}",
+        "{\"name\":\"d\",\"trigger\":\"purchase\",\"items\":{\"eq\":[\"item.category\",\"x\"]},"
+        "\"conditions\":{\"gte\":[\"selected.quantity\",2]},\"effects\":[{\"type\":"
+        "\"award_points\",\"multiplier\":2.5},{\"type\":\"discount\",\"amount\":300}]}",
+        "{\"name\":\"e\",\"trigger\":\"purchase\",\"conditions\":{\"gte\":[\"cart.amount\","
+        "5000]},\"effects\":[{\"type\":\"award_points\",\"points\":10,\"per_amount\":1000}]}",
+    };
+    static const char *const categories[] = {"x", "y", "z"};
+    unsigned round;
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(rule_docs) / sizeof(rule_docs[0]); i++) {
+        add_rule(rule_docs[i]);
+    }
+    for (round = 0; round < 3000; round++) {
+        struct pt_eval_result first;
+        int64_t sum = 0;
+        unsigned n = 1 + (unsigned)(rng() % 12);
+        fx.cart.item_count = 0;
+        for (i = 0; i < n; i++) {
+            add_item("s", categories[rng() % 3], 1 + (int64_t)(rng() % 5), (int64_t)(rng() % 4000));
+        }
+        fx.count = 1 + (unsigned)(rng() % 5);
+        pt_arena_fini(&fx.eval_arena);
+        pt_arena_init(&fx.eval_arena, 4 * 1024 * 1024);
+        evaluate();
+        first = fx.out;
+        assert_true(fx.out.discount <= fx.out.amount);
+        for (i = 0; i < n; i++) {
+            int64_t line = fx.items[i].quantity * fx.items[i].unit_price;
+            assert_true(fx.out.line_discount[i] >= 0 && fx.out.line_discount[i] <= line);
+            sum += fx.out.line_discount[i];
+        }
+        assert_int_equal(sum, fx.out.discount);
+        assert_int_equal(fx.out.points, fx.out.base_points + fx.out.rule_points);
+        /* The same input gives the same answer. */
+        evaluate();
+        assert_int_equal(fx.out.points, first.points);
+        assert_int_equal(fx.out.discount, first.discount);
+        assert_int_equal(fx.out.outcome_count, first.outcome_count);
+        assert_int_equal(fx.out.nudge_count, first.nudge_count);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__refuses_with_the_json_path, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__node_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__reads_every_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_double_points_on_weekends, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_triple_points_on_coffee_beans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spend_50_get_100_and_its_nudge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_buy_3_courses_get_the_4th_free, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ten_percent_off_for_members, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_shipping_over_40, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_activity_enrollment_and_birthday_rules, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_every_operator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limits_cap_and_stop_a_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validity_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_priority_order_and_exclusive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_amount_discounts_split_exactly_and_stop_at_zero, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_per_amount_points_and_excluded_items, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cart_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_random_carts_keep_the_discount_invariants, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
