@@ -177,6 +177,14 @@ void pt_h_ledger_list(struct pt_http_ctx *ctx);
 void pt_h_expire_run(struct pt_http_ctx *ctx);
 void pt_h_event_list(struct pt_http_ctx *ctx);
 void pt_h_test_clock_set(struct pt_http_ctx *ctx);
+void pt_h_rule_create(struct pt_http_ctx *ctx);
+void pt_h_rule_list(struct pt_http_ctx *ctx);
+void pt_h_rule_get(struct pt_http_ctx *ctx);
+void pt_h_rule_patch(struct pt_http_ctx *ctx);
+void pt_h_rule_activate(struct pt_http_ctx *ctx);
+void pt_h_rule_pause(struct pt_http_ctx *ctx);
+void pt_h_rule_archive(struct pt_http_ctx *ctx);
+void pt_h_rule_versions(struct pt_http_ctx *ctx);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);

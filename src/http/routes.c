@@ -28,6 +28,14 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/jobs/expire", pt_h_expire_run, PT_ROUTE_ADMIN},
     {"GET", "/v1/events", pt_h_event_list, PT_ROUTE_QUERY},
     {"PUT", "/v1/test/clock", pt_h_test_clock_set, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/rules", pt_h_rule_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/rules", pt_h_rule_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
+    {"GET", "/v1/rules/{id}", pt_h_rule_get, PT_ROUTE_ADMIN},
+    {"PATCH", "/v1/rules/{id}", pt_h_rule_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/rules/{id}/activate", pt_h_rule_activate, PT_ROUTE_ADMIN},
+    {"POST", "/v1/rules/{id}/pause", pt_h_rule_pause, PT_ROUTE_ADMIN},
+    {"POST", "/v1/rules/{id}/archive", pt_h_rule_archive, PT_ROUTE_ADMIN},
+    {"GET", "/v1/rules/{id}/versions", pt_h_rule_versions, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -348,4 +348,37 @@ PT_MUSTCHECK enum pt_rc pt_service_backup(struct pt_service *svc, const char *de
 PT_MUSTCHECK enum pt_rc pt_service_audit(struct pt_service *svc, char *problem,
                                          size_t problem_bytes, struct pt_err *err);
 
+/* ---- Rules (rules.c; docs/rules.md) ---- */
+
+/* Creates a rule from its document (JSON text without status), draft or active. PT_EINVAL with
+ * the JSON path of the problem; PT_ELIMIT "limit_exceeded" past the active rules' limit. */
+PT_MUSTCHECK enum pt_rc pt_service_rule_create(struct pt_service *svc,
+                                               const struct pt_principal *who, const char *document,
+                                               enum pt_rule_status status, struct pt_idem *idem,
+                                               struct pt_arena *arena, struct pt_rule_row *out,
+                                               struct pt_err *err);
+/* Makes a new version of the rule with document (NULL: the same) and status (< 0: the same).
+ * if_version > 0 applies it only to that version (PT_ECONFLICT "version_conflict" else).
+ * PT_ELIMIT "rule_archived" for a change of an archived rule, "rule_not_active" to pause a
+ * draft. A status it already has changes nothing (no new version). */
+PT_MUSTCHECK enum pt_rc pt_service_rule_change(struct pt_service *svc,
+                                               const struct pt_principal *who, const char *rule_id,
+                                               const char *document, int status, int64_t if_version,
+                                               struct pt_arena *arena, struct pt_rule_row *out,
+                                               struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_rule_get(struct pt_service *svc, const struct pt_principal *who,
+                                            const char *rule_id, struct pt_arena *arena,
+                                            struct pt_rule_row *out, struct pt_err *err);
+/* status < 0: every status. */
+PT_MUSTCHECK enum pt_rc pt_service_rule_list(struct pt_service *svc, const struct pt_principal *who,
+                                             int status, const char *cursor_id, unsigned limit,
+                                             struct pt_arena *arena, struct pt_rule_row **out,
+                                             unsigned *count, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_rule_versions(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 const char *rule_id, int64_t before,
+                                                 unsigned limit, struct pt_arena *arena,
+                                                 struct pt_rule_row **out, unsigned *count,
+                                                 struct pt_err *err);
+
 #endif

@@ -442,6 +442,65 @@ static const char migration_5d[] =
 static const char migration_5_pg[] = "ALTER TABLE events DROP CONSTRAINT events_program_id_id_key;"
                                      "CREATE INDEX events_id ON events (program_id, id);";
 
+/*
+ * Version 6: the rules engine (docs/rules.md). A rule's current document and each of its
+ * versions (who changed it, when); what each rule has issued against its budget (a row per
+ * rule, apart from the rule, so that the rules stay small and rarely written); how often and
+ * how much each rule gave each member (per-member limits); which rule versions fired on each
+ * purchase and what each gave. programs.rules_version moves on every rule change, so that a
+ * cache of compiled rules knows when it is stale.
+ */
+static const char migration_6[] =
+    "ALTER TABLE programs ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN base_points INTEGER;"
+    "CREATE TABLE rules ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'paused', 'archived')),"
+    "  name TEXT NOT NULL,"
+    "  trigger_name TEXT NOT NULL,"
+    "  priority INTEGER NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  key_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX rules_status ON rules (program_id, status, id);"
+    "CREATE TABLE rule_versions ("
+    "  program_id TEXT NOT NULL,"
+    "  rule_id TEXT NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  document TEXT NOT NULL,"
+    "  key_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, rule_id, version));"
+    "CREATE TABLE rule_budgets ("
+    "  program_id TEXT NOT NULL,"
+    "  rule_id TEXT NOT NULL,"
+    "  points_issued INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, rule_id));"
+    "CREATE TABLE rule_usage ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  rule_id TEXT NOT NULL,"
+    "  uses INTEGER NOT NULL DEFAULT 0,"
+    "  points INTEGER NOT NULL DEFAULT 0,"
+    "  day TEXT NOT NULL DEFAULT '',"
+    "  points_day INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, member_id, rule_id));"
+    "CREATE TABLE purchase_rules ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  rule_id TEXT NOT NULL,"
+    "  rule_version INTEGER NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  discount INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, purchase_id, rule_id));";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -451,19 +510,22 @@ static const char *const migration_5_parts[] = {migration_5a, migration_5b, migr
                                                 migration_5d, NULL};
 static const char *const migration_5_pg_parts[] = {migration_5a, migration_5b,   migration_5c,
                                                    migration_5d, migration_5_pg, NULL};
+static const char *const migration_6_parts[] = {migration_6, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
                                                   migration_2_parts,
                                                   migration_3_parts,
                                                   migration_4_parts,
-                                                  migration_5_parts};
+                                                  migration_5_parts,
+                                                  migration_6_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
                                                      migration_3_parts,
                                                      migration_4_parts,
-                                                     migration_5_pg_parts};
+                                                     migration_5_pg_parts,
+                                                     migration_6_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

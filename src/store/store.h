@@ -21,12 +21,13 @@
 #include "base/err.h"
 #include "core/ledger.h"
 #include "core/member.h"
+#include "core/rules.h"
 
 struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 5
+#define PT_SCHEMA_VERSION 6
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -108,6 +109,7 @@ struct pt_program {
     int64_t expiry_months;   /* 0 = points never expire; else rolling months after earning. */
     bool allow_negative_balance;
     const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
+    int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -468,6 +470,78 @@ PT_MUSTCHECK enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const cha
                                              unsigned limit, struct pt_arena *arena,
                                              struct pt_ledger_line **out, unsigned *count,
                                              struct pt_err *err);
+
+/* ---- Rules (store_rules.c) ---- */
+
+struct pt_rule_row {
+    char id[PT_ID_BUF_BYTES]; /* "rul_..." */
+    int64_t version;          /* 1 on creation, +1 on every change */
+    enum pt_rule_status status;
+    const char *name;    /* arena */
+    const char *trigger; /* "purchase", "activity:review", ...; arena */
+    int64_t priority;
+    const char *document; /* The rule document (JSON) without status; arena */
+    const char *key_id;   /* The key that made this version; nullable; arena */
+    int64_t created_at_ms;
+    int64_t updated_at_ms; /* When this version was made. */
+    int64_t points_issued; /* Against the budget (read only). */
+};
+
+/* Inserts a new rule (version 1) with its first version row and budget row; moves the
+ * program's rules_version. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_insert(struct pt_store_txn *txn, const char *program_id,
+                                             const struct pt_rule_row *rule, struct pt_err *err);
+/* Writes rule as its next version (rule->version == the stored version + 1) with a version
+ * row; moves the program's rules_version. PT_EBUSY when the stored version is not
+ * rule->version - 1 (changed meanwhile). */
+PT_MUSTCHECK enum pt_rc pt_store_rule_update(struct pt_store_txn *txn, const char *program_id,
+                                             const struct pt_rule_row *rule, struct pt_err *err);
+/* PT_ENOTFOUND when no such rule in the program. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_get(struct pt_store_txn *txn, const char *program_id,
+                                          const char *rule_id, struct pt_arena *arena,
+                                          struct pt_rule_row *out, struct pt_err *err);
+/* Rules newest first, ids below cursor_id (NULL: from the newest), at most limit; status < 0
+ * for every status. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_list(struct pt_store_txn *txn, const char *program_id,
+                                           int status, const char *cursor_id, unsigned limit,
+                                           struct pt_arena *arena, struct pt_rule_row **out,
+                                           unsigned *count, struct pt_err *err);
+/* A rule's versions, newest first, versions below before (0: from the newest), at most limit
+ * (points_issued is 0 in them). */
+PT_MUSTCHECK enum pt_rc pt_store_rule_versions(struct pt_store_txn *txn, const char *program_id,
+                                               const char *rule_id, int64_t before, unsigned limit,
+                                               struct pt_arena *arena, struct pt_rule_row **out,
+                                               unsigned *count, struct pt_err *err);
+/* Counts the program's rules of a status. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_count(struct pt_store_txn *txn, const char *program_id,
+                                            enum pt_rule_status status, int64_t *count,
+                                            struct pt_err *err);
+
+/* What one rule gave one member: uses, and points on `day` (the program's local date). */
+struct pt_rule_usage {
+    char rule_id[PT_ID_BUF_BYTES];
+    int64_t uses;
+    int64_t points;
+    char day[11];
+    int64_t points_day;
+};
+
+/* The member's usage of every rule that gave it something. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, struct pt_arena *arena,
+                                                struct pt_rule_usage **out, unsigned *count,
+                                                struct pt_err *err);
+/* Adds one use and `points` (on day) to the member's usage of the rule, and `points` to the
+ * rule's budget. */
+PT_MUSTCHECK enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, const char *rule_id,
+                                           const char *day, int64_t points, struct pt_err *err);
+/* Records that a rule version fired on a purchase and what it gave. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *member_id, const char *purchase_id,
+                                                   const char *rule_id, int64_t rule_version,
+                                                   int64_t points, int64_t discount,
+                                                   struct pt_err *err);
 
 /* ---- Events ---- */
 

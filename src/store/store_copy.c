@@ -27,8 +27,8 @@ struct copy_table {
 static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
-     "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms",
-     "tttiiiiiiti", "id", NULL},
+     "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version",
+     "tttiiiiiitii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -54,8 +54,8 @@ static const struct copy_table copy_tables[] = {
     {"purchases",
      "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
-     "returned_eligible, points_reversed, entry_id, created_at_ms",
-     "ttttitiitttitiiiti", "program_id, member_id, id", NULL},
+     "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points",
+     "ttttitiitttitiiitiii", "program_id, member_id, id", NULL},
     {"purchase_items",
      "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",
@@ -70,6 +70,18 @@ static const struct copy_table copy_tables[] = {
      "tttitttiii", "program_id, member_id, id", NULL},
     {"redemption_lots", "program_id, member_id, redemption_id, lot_id, points", "tttti",
      "program_id, member_id, redemption_id, lot_id", NULL},
+    {"rules",
+     "program_id, id, version, status, name, trigger_name, priority, document, key_id, "
+     "created_at_ms, updated_at_ms",
+     "ttittititii", "program_id, id", NULL},
+    {"rule_versions", "program_id, rule_id, version, status, document, key_id, created_at_ms",
+     "ttittti", "program_id, rule_id, version", NULL},
+    {"rule_budgets", "program_id, rule_id, points_issued", "tti", "program_id, rule_id", NULL},
+    {"rule_usage", "program_id, member_id, rule_id, uses, points, day, points_day", "tttiiti",
+     "program_id, member_id, rule_id", NULL},
+    {"purchase_rules",
+     "program_id, member_id, purchase_id, rule_id, rule_version, points, discount", "ttttiii",
+     "program_id, member_id, purchase_id, rule_id", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

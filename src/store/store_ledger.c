@@ -887,6 +887,8 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM rules x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "

@@ -34,8 +34,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
 {
     static const char sql[] =
         "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
-        "pending_days, expiry_months, allow_negative_balance, excluded_categories "
-        "FROM programs WHERE id = ?1";
+        "pending_days, expiry_months, allow_negative_balance, excluded_categories, "
+        "rules_version FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -51,6 +51,7 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->expiry_months = pt_q_col_int(&q, 8);
         out->allow_negative_balance = pt_q_col_int(&q, 9) != 0;
         out->excluded_categories = pt_q_col_text(&q, 10, arena);
+        out->rules_version = pt_q_col_int(&q, 11);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }

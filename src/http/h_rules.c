@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rules (admin keys): POST/GET /v1/rules, GET/PATCH /v1/rules/{id},
+ * POST /v1/rules/{id}/activate|pause|archive, GET /v1/rules/{id}/versions (docs/rules.md).
+ * A rule is shown as its document with id, version, status, times, the key of the last change
+ * and the points it has issued against its budget.
+ */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The document as stored: compact, keys sorted, without status (which has its own column).
+ * OUT: arena string. */
+static enum pt_rc document_text(json_t *doc, struct pt_arena *arena, const char **out,
+                                struct pt_err *err)
+{
+    char *text;
+    (void)json_object_del(doc, "status");
+    text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *out = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *out != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+static json_t *rule_json(const struct pt_rule_row *r, bool with_budget)
+{
+    json_t *root = json_loads(r->document, 0, NULL);
+    if (root == NULL || !json_is_object(root)) {
+        json_decref(root);
+        return NULL;
+    }
+    (void)json_object_set_new(root, "id", json_string(r->id));
+    (void)json_object_set_new(root, "version", json_integer(r->version));
+    (void)json_object_set_new(root, "status", json_string(pt_rule_status_name(r->status)));
+    (void)json_object_set_new(root, "updated_by", pt_json_string_or_null(r->key_id));
+    (void)json_object_set_new(root, "updated_at", pt_json_time(r->updated_at_ms));
+    if (with_budget) {
+        (void)json_object_set_new(root, "created_at", pt_json_time(r->created_at_ms));
+        (void)json_object_set_new(root, "points_issued", json_integer(r->points_issued));
+    }
+    return root;
+}
+
+static enum pt_rc encode_rule(void *ctx, const void *result, struct pt_arena *arena,
+                              const char **body, struct pt_err *err)
+{
+    json_t *root = rule_json(result, true);
+    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+    (void)ctx;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *body = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text);
+    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+static void reply_rule(struct pt_http_ctx *ctx, unsigned status, const struct pt_rule_row *r)
+{
+    pt_http_reply_json(ctx, status, rule_json(r, true));
+}
+
+/* Reads "status" of a body: absent is `dflt`. */
+static enum pt_rc body_status(json_t *body, enum pt_rule_status dflt, enum pt_rule_status *out,
+                              struct pt_err *err)
+{
+    json_t *v = json_object_get(body, "status");
+    *out = dflt;
+    if (v == NULL) {
+        return PT_OK;
+    }
+    return pt_rule_status_parse(json_string_value(v), out, err);
+}
+
+void pt_h_rule_create(struct pt_http_ctx *ctx)
+{
+    struct pt_rule_row row;
+    struct pt_idem idem;
+    struct pt_err err;
+    enum pt_rule_status status = PT_RULE_DRAFT;
+    const char *doc = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = body_status(body, PT_RULE_DRAFT, &status, &err);
+    if (rc == PT_OK) {
+        rc = document_text(body, &ctx->arena, &doc, &err);
+    }
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!pt_http_idem_init(ctx, &idem, 201)) {
+        return;
+    }
+    idem.encode = encode_rule;
+    rc = pt_service_rule_create(ctx->svc, &ctx->who, doc, status, &idem, &ctx->arena, &row, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+    } else if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+    } else {
+        reply_rule(ctx, 201, &row);
+    }
+}
+
+void pt_h_rule_get(struct pt_http_ctx *ctx)
+{
+    struct pt_rule_row row;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_rule_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &row, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_rule(ctx, 200, &row);
+}
+
+/* PATCH: a JSON merge patch (RFC 7396) of the document. A change of one rule made meanwhile
+ * is seen as a version conflict and the patch is applied again on the new version. */
+void pt_h_rule_patch(struct pt_http_ctx *ctx)
+{
+    struct pt_rule_row current;
+    struct pt_rule_row row;
+    struct pt_err err;
+    json_t *patch = pt_http_body_object(ctx);
+    unsigned attempt;
+    enum pt_rc rc = PT_OK;
+    pt_err_clear(&err);
+    if (patch == NULL) {
+        return;
+    }
+    if (json_object_get(patch, "status") != NULL) {
+        json_decref(patch);
+        pt_http_reply_error(ctx, 400, "validation_failed", "status",
+                            "status changes through /activate, /pause and /archive");
+        return;
+    }
+    for (attempt = 0; attempt < PT_TXN_RETRIES_MAX; attempt++) {
+        json_t *doc;
+        json_t *merged;
+        const char *text = NULL;
+        rc = pt_service_rule_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &current, &err);
+        if (rc != PT_OK) {
+            break;
+        }
+        doc = json_loads(current.document, 0, NULL);
+        /* The merge takes doc. */
+        merged = doc != NULL ? pt_json_merge_patch(doc, patch, PT_JSON_DEPTH_MAX) : NULL;
+        if (merged == NULL) {
+            rc = pt_err_set(&err, PT_EINVAL, NULL, "the patch nests too deep");
+            break;
+        }
+        rc = document_text(merged, &ctx->arena, &text, &err);
+        json_decref(merged);
+        if (rc == PT_OK) {
+            rc = pt_service_rule_change(ctx->svc, &ctx->who, ctx->params[0], text, -1,
+                                        current.version, &ctx->arena, &row, &err);
+        }
+        if (!(rc == PT_ECONFLICT && strcmp(err.code, "version_conflict") == 0)) {
+            break;
+        }
+        pt_err_clear(&err);
+    }
+    json_decref(patch);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_rule(ctx, 200, &row);
+}
+
+static void rule_status_to(struct pt_http_ctx *ctx, enum pt_rule_status status)
+{
+    struct pt_rule_row row;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_rule_change(ctx->svc, &ctx->who, ctx->params[0], NULL, (int)status, 0,
+                               &ctx->arena, &row, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_rule(ctx, 200, &row);
+}
+
+void pt_h_rule_activate(struct pt_http_ctx *ctx)
+{
+    rule_status_to(ctx, PT_RULE_ACTIVE);
+}
+
+void pt_h_rule_pause(struct pt_http_ctx *ctx)
+{
+    rule_status_to(ctx, PT_RULE_PAUSED);
+}
+
+void pt_h_rule_archive(struct pt_http_ctx *ctx)
+{
+    rule_status_to(ctx, PT_RULE_ARCHIVED);
+}
+
+void pt_h_rule_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", "status", NULL};
+    struct pt_rule_row *rows = NULL;
+    unsigned count = 0;
+    unsigned limit;
+    const char *cursor;
+    const char *status_s;
+    int status = -1;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "rul", &limit, &cursor)) {
+        return;
+    }
+    status_s = pt_http_query(ctx, "status");
+    if (status_s != NULL) {
+        enum pt_rule_status s;
+        if (pt_rule_status_parse(status_s, &s, &err) != PT_OK) {
+            pt_http_reply_err(ctx, &err);
+            return;
+        }
+        status = (int)s;
+    }
+    if (pt_service_rule_list(ctx->svc, &ctx->who, status, cursor, limit + 1, &ctx->arena, &rows,
+                             &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count && i < limit; i++) {
+        (void)json_array_append_new(data, rule_json(&rows[i], true));
+    }
+    pt_http_reply_json(ctx, 200,
+                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                 count > limit ? json_string(rows[limit - 1].id) : json_null()));
+}
+
+void pt_h_rule_versions(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", NULL};
+    struct pt_rule_row *rows = NULL;
+    unsigned count = 0;
+    unsigned limit = PT_PAGE_LIMIT_DEFAULT;
+    int64_t before = 0;
+    const char *v;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params)) {
+        return;
+    }
+    v = pt_http_query(ctx, "limit");
+    if (v != NULL) {
+        char *end = NULL;
+        long n = strtol(v, &end, 10);
+        if (end == v || *end != '\0' || n < 1 || n > PT_PAGE_LIMIT_MAX) {
+            pt_http_reply_error(ctx, 400, "validation_failed", "limit", "limit must be 1 to 200");
+            return;
+        }
+        limit = (unsigned)n;
+    }
+    v = pt_http_query(ctx, "cursor");
+    if (v != NULL) {
+        char *end = NULL;
+        long long n = strtoll(v, &end, 10);
+        if (end == v || *end != '\0' || n < 2) {
+            pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
+                                "cursor must be a next_cursor value of this list");
+            return;
+        }
+        before = n;
+    }
+    if (pt_service_rule_versions(ctx->svc, &ctx->who, ctx->params[0], before, limit + 1,
+                                 &ctx->arena, &rows, &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count && i < limit; i++) {
+        json_t *one = rule_json(&rows[i], false);
+        if (one == NULL) {
+            continue;
+        }
+        (void)json_object_set(one, "changed_by", json_object_get(one, "updated_by"));
+        (void)json_object_del(one, "updated_by");
+        (void)json_object_set(one, "changed_at", json_object_get(one, "updated_at"));
+        (void)json_object_del(one, "updated_at");
+        (void)json_array_append_new(data, one);
+    }
+    pt_http_reply_json(ctx, 200,
+                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                 count > limit
+                                     ? json_sprintf("%lld", (long long)rows[limit - 1].version)
+                                     : json_null()));
+}

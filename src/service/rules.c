@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rules: create, change, activate/pause/archive, read (docs/rules.md). Every change is a new
+ * version of the rule, kept with the key that made it. The document is compiled by core on
+ * every save, so that a stored rule always compiles.
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "core/rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Compiles doc and fills the columns the store keeps beside it (name, trigger, priority). */
+static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
+                                    struct pt_rule_row *row, struct pt_err *err)
+{
+    struct pt_rule *rule = pt_arena_alloc(arena, sizeof(*rule));
+    char trigger[PT_RULE_KEY_BYTES_MAX + 16];
+    enum pt_rc rc;
+    if (rule == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    rc = pt_rule_compile(doc, strlen(doc), arena, rule, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    switch (rule->trigger) {
+    case PT_TRIGGER_PURCHASE:
+        (void)snprintf(trigger, sizeof(trigger), "purchase");
+        break;
+    case PT_TRIGGER_ACTIVITY:
+        (void)snprintf(trigger, sizeof(trigger), "activity:%s", rule->activity_type);
+        break;
+    case PT_TRIGGER_ENROLLMENT:
+        (void)snprintf(trigger, sizeof(trigger), "enrollment");
+        break;
+    case PT_TRIGGER_BIRTHDAY:
+        (void)snprintf(trigger, sizeof(trigger), "birthday");
+        break;
+    }
+    row->name = rule->name;
+    row->trigger = pt_arena_strndup(arena, trigger, strlen(trigger));
+    row->priority = rule->priority;
+    row->document = doc;
+    return row->trigger != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+/* Refuses to make one more rule active beyond the limit of rules evaluated per cart. */
+static enum pt_rc room_for_active(struct pt_store_txn *txn, const char *program_id,
+                                  struct pt_err *err)
+{
+    int64_t active = 0;
+    enum pt_rc rc = pt_store_rule_count(txn, program_id, PT_RULE_ACTIVE, &active, err);
+    if (rc == PT_OK && active >= PT_RULES_PER_PROGRAM_MAX) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "a program has at most %d active rules",
+                         PT_RULES_PER_PROGRAM_MAX);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
+struct rule_write_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *rule_id;  /* NULL on create */
+    const char *document; /* NULL: keep the document (status changes) */
+    int status;           /* < 0: keep the status */
+    int64_t if_version;   /* > 0: the change applies only to this version */
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    struct pt_rule_row *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc rule_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct rule_write_ctx *ctx = arg;
+    struct pt_rule_row *row = ctx->out;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    if (row->status == PT_RULE_ACTIVE) {
+        rc = room_for_active(txn, ctx->who->program_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_rule_insert(txn, ctx->who->program_id, row, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, row, row->id, ctx->now_ms,
+                                ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_principal *who,
+                                  const char *document, enum pt_rule_status status,
+                                  struct pt_idem *idem, struct pt_arena *arena,
+                                  struct pt_rule_row *out, struct pt_err *err)
+{
+    struct rule_write_ctx ctx = {svc, who,  NULL,  document, (int)status,
+                                 0,   idem, arena, out,      pt_svc_now_ms(svc)};
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    if (status != PT_RULE_DRAFT && status != PT_RULE_ACTIVE) {
+        return pt_err_set(err, PT_EINVAL, "status", "a new rule is draft or active");
+    }
+    rc = rule_compile_into(document, arena, out, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_new_id("rul", ctx.now_ms, out->id);
+    out->version = 1;
+    out->status = status;
+    out->key_id = who->key_id;
+    out->created_at_ms = ctx.now_ms;
+    out->updated_at_ms = ctx.now_ms;
+    return pt_store_write(svc->store, rule_create_txn, &ctx, err);
+}
+
+/* The allowed moves of a rule's status; archived is final. */
+static enum pt_rc status_move(enum pt_rule_status from, enum pt_rule_status to, struct pt_err *err)
+{
+    if (from == PT_RULE_ARCHIVED && to != PT_RULE_ARCHIVED) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "the rule is archived");
+        return pt_err_code(err, "rule_archived");
+    }
+    if (to == PT_RULE_PAUSED && from == PT_RULE_DRAFT) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "only an active rule can be paused");
+        return pt_err_code(err, "rule_not_active");
+    }
+    return PT_OK;
+}
+
+static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct rule_write_ctx *ctx = arg;
+    struct pt_rule_row current;
+    struct pt_rule_row *row = ctx->out;
+    enum pt_rc rc =
+        pt_store_rule_get(txn, ctx->who->program_id, ctx->rule_id, ctx->arena, &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (ctx->if_version > 0 && current.version != ctx->if_version) {
+        (void)pt_err_set(err, PT_ECONFLICT, "version",
+                         "the rule is at version %lld, not %lld: read it again",
+                         (long long)current.version, (long long)ctx->if_version);
+        return pt_err_code(err, "version_conflict");
+    }
+    if (ctx->document == NULL && ctx->status >= 0 &&
+        current.status == (enum pt_rule_status)ctx->status) {
+        *row = current; /* Nothing moves: no new version. */
+        return PT_OK;
+    }
+    if (ctx->document != NULL && current.status == PT_RULE_ARCHIVED) {
+        (void)pt_err_set(err, PT_ELIMIT, NULL, "an archived rule cannot change");
+        return pt_err_code(err, "rule_archived");
+    }
+    *row = current;
+    if (ctx->status >= 0) {
+        rc = status_move(current.status, (enum pt_rule_status)ctx->status, err);
+        if (rc == PT_OK && ctx->status == PT_RULE_ACTIVE) {
+            rc = room_for_active(txn, ctx->who->program_id, err);
+        }
+        row->status = (enum pt_rule_status)ctx->status;
+    }
+    if (rc == PT_OK && ctx->document != NULL) {
+        rc = rule_compile_into(ctx->document, ctx->arena, row, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    row->version = current.version + 1;
+    row->key_id = ctx->who->key_id;
+    row->updated_at_ms = ctx->now_ms;
+    return pt_store_rule_update(txn, ctx->who->program_id, row, err);
+}
+
+enum pt_rc pt_service_rule_change(struct pt_service *svc, const struct pt_principal *who,
+                                  const char *rule_id, const char *document, int status,
+                                  int64_t if_version, struct pt_arena *arena,
+                                  struct pt_rule_row *out, struct pt_err *err)
+{
+    struct rule_write_ctx ctx = {svc,        who,  rule_id, document, status,
+                                 if_version, NULL, arena,   out,      pt_svc_now_ms(svc)};
+    pt_assert(document != NULL || status >= 0);
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, rule_change_txn, &ctx, err);
+}
+
+enum pt_rc pt_service_rule_get(struct pt_service *svc, const struct pt_principal *who,
+                               const char *rule_id, struct pt_arena *arena, struct pt_rule_row *out,
+                               struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_rule_get(txn, who->program_id, rule_id, arena, out, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_rule_list(struct pt_service *svc, const struct pt_principal *who, int status,
+                                const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                                struct pt_rule_row **out, unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_rule_list(txn, who->program_id, status, cursor_id, limit, arena, out, count,
+                                err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_rule_versions(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *rule_id, int64_t before, unsigned limit,
+                                    struct pt_arena *arena, struct pt_rule_row **out,
+                                    unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_rule_row current;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        /* 404 for a rule of another program, not an empty list. */
+        rc = pt_store_rule_get(txn, who->program_id, rule_id, arena, &current, err);
+        if (rc == PT_OK) {
+            rc = pt_store_rule_versions(txn, who->program_id, rule_id, before, limit, arena, out,
+                                        count, err);
+        }
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
