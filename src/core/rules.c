@@ -1345,6 +1345,17 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
     if (rc == PT_OK) {
         rc = pt_points_add(out->base_points, out->rule_points, &out->points, err);
     }
+    /* A rule whose conditions held but that gave nothing (a free_items rule short of a free
+     * unit, points cut to zero) is not an outcome: it is not shown and not counted as a use. */
+    for (i = 0, k = 0; rc == PT_OK && i < out->outcome_count; i++) {
+        const struct pt_rule_outcome *o = &out->outcomes[i];
+        if (o->points > 0 || o->discount > 0 || o->free_shipping || rules[o->rule]->messages > 0) {
+            out->outcomes[k++] = *o;
+        }
+    }
+    if (rc == PT_OK) {
+        out->outcome_count = k;
+    }
     out->amount = ev.cart_amount;
     out->line_discount = ev.st.item_count > 0 ? ev.st.line_discount : NULL;
     for (i = 0; i < ev.st.item_count; i++) {

@@ -289,6 +289,90 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     return PT_OK;
 }
 
+enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_request *cart,
+                          const char **currency, struct pt_err *err)
+{
+    static const char *const fields[] = {"member_id", "currency", "amount",  "items",
+                                         "channel",   "location", "coupons", NULL};
+    json_t *items = json_object_get(body, "items");
+    json_t *coupons = json_object_get(body, "coupons");
+    bool has_amount = json_object_get(body, "amount") != NULL;
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    memset(cart, 0, sizeof(*cart));
+    *currency = NULL;
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "member_id", false, arena, &cart->member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "currency", false, arena, currency, err);
+    }
+    if (rc == PT_OK && has_amount) {
+        rc = pt_json_get_int(body, "amount", "amount", true, 0, PT_AMOUNT_MAX, &cart->amount, NULL,
+                             err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "channel", false, arena, &cart->channel, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "location", false, arena, &cart->location, err);
+    }
+    if (rc == PT_OK && items != NULL && !json_is_null(items)) {
+        rc = parse_items(items, false, arena, &cart->items, &cart->item_count, err);
+    }
+    if (rc == PT_OK && coupons != NULL && !json_is_null(coupons)) {
+        const char **codes;
+        size_t i;
+        if (!json_is_array(coupons) || json_array_size(coupons) > PT_CART_COUPONS_MAX) {
+            return pt_err_set(err, PT_EINVAL, "coupons", "coupons is a list of at most %d codes",
+                              PT_CART_COUPONS_MAX);
+        }
+        codes = pt_arena_alloc(arena, (json_array_size(coupons) + 1) * sizeof(*codes));
+        if (codes == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        for (i = 0; i < json_array_size(coupons); i++) {
+            const char *code = json_string_value(json_array_get(coupons, i));
+            if (code == NULL || code[0] == '\0' || strlen(code) > PT_EXTERNAL_ID_BYTES_MAX) {
+                return pt_err_set(err, PT_EINVAL, "coupons", "coupons are codes of 1 to %d bytes",
+                                  PT_EXTERNAL_ID_BYTES_MAX);
+            }
+            codes[i] = pt_arena_strndup(arena, code, strlen(code));
+            if (codes[i] == NULL) {
+                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            }
+        }
+        cart->coupons = codes;
+        cart->coupon_count = (unsigned)json_array_size(coupons);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (cart->items == NULL && !has_amount) {
+        return pt_err_set(err, PT_EINVAL, "items", "a cart has items or an amount");
+    }
+    if (cart->items != NULL) {
+        int64_t sum = 0;
+        unsigned i;
+        for (i = 0; i < cart->item_count; i++) {
+            int64_t line;
+            if (__builtin_mul_overflow(cart->items[i].quantity, cart->items[i].unit_price, &line) ||
+                __builtin_add_overflow(sum, line, &sum) || sum > PT_AMOUNT_MAX) {
+                return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
+            }
+        }
+        if (has_amount && sum != cart->amount) {
+            return pt_err_set(err, PT_EINVAL, "items", "items add up to %lld but amount is %lld",
+                              (long long)sum, (long long)cart->amount);
+        }
+        if (cart->item_count > PT_CART_ITEMS_MAX) {
+            return pt_err_set(err, PT_EINVAL, "items", "a cart has at most %d lines",
+                              PT_CART_ITEMS_MAX);
+        }
+        cart->amount = sum;
+    }
+    return PT_OK;
+}
+
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
                             struct pt_err *err)
 {

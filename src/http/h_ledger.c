@@ -51,6 +51,7 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
 {
     const struct pt_purchase *p = &r->purchase;
     json_t *items = json_array();
+    json_t *root;
     unsigned i;
     for (i = 0; i < p->item_count; i++) {
         const struct pt_purchase_item *it = &p->items[i];
@@ -60,7 +61,7 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
                              pt_json_string_or_null(it->category), "quantity",
                              (json_int_t)it->quantity, "unit_price", (json_int_t)it->unit_price));
     }
-    return json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:o,s:o}", "id", p->id,
+    root = json_pack("{s:s,s:s,s:s,s:o,s:s,s:I,s:I,s:o,s:o,s:o,s:I,s:I,s:o,s:o}", "id", p->id,
                      "external_id", p->external_id, "member_id", p->member_id, "occurred_at",
                      pt_json_time(p->occurred_at_ms), "currency", p->currency, "amount",
                      (json_int_t)p->amount, "eligible_amount", (json_int_t)p->eligible_amount,
@@ -69,6 +70,11 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
                      (json_int_t)p->points_earned, "points_pending", (json_int_t)r->points_pending,
                      "balance", balance_json(&r->balance), "created_at",
                      pt_json_time(p->created_at_ms));
+    if (root != NULL) {
+        /* What the rules gave, as POST /v1/carts/evaluate shows it. */
+        pt_http_cart_answer_fields(root, &r->cart);
+    }
+    return root;
 }
 
 static json_t *return_json(const struct pt_return_result *r)

@@ -309,3 +309,73 @@ void pt_h_rule_versions(struct pt_http_ctx *ctx)
                                      ? json_sprintf("%lld", (long long)rows[limit - 1].version)
                                      : json_null()));
 }
+
+/* ---- Carts ---- */
+
+void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
+{
+    json_t *rules = json_array();
+    json_t *lines = json_array();
+    json_t *messages = json_array();
+    json_t *nudges = json_array();
+    unsigned i;
+    for (i = 0; i < a->rule_count; i++) {
+        const struct pt_rule_applied *r = &a->rules[i];
+        (void)json_array_append_new(
+            rules,
+            json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:b,s:b}", "rule_id", r->rule_id, "version",
+                      (json_int_t)r->version, "name", r->name, "points", (json_int_t)r->points,
+                      "discount", (json_int_t)r->discount, "free_units", (json_int_t)r->free_units,
+                      "free_shipping", r->free_shipping, "capped", r->capped));
+    }
+    for (i = 0; i < a->line_count; i++) {
+        (void)json_array_append_new(lines, json_pack("{s:I,s:I}", "line", (json_int_t)i, "discount",
+                                                     (json_int_t)a->line_discount[i]));
+    }
+    for (i = 0; i < a->message_count; i++) {
+        (void)json_array_append_new(messages, json_string(a->messages[i]));
+    }
+    for (i = 0; i < a->nudge_count; i++) {
+        (void)json_array_append_new(
+            nudges, json_pack("{s:s,s:s,s:I}", "rule_id", a->nudges[i].rule_id, "text",
+                              a->nudges[i].text, "missing", (json_int_t)a->nudges[i].missing));
+    }
+    (void)json_object_set_new(obj, "discount", json_integer(a->discount));
+    (void)json_object_set_new(obj, "base_points", json_integer(a->base_points));
+    (void)json_object_set_new(obj, "rules", rules);
+    (void)json_object_set_new(obj, "lines", lines);
+    (void)json_object_set_new(obj, "free_shipping", json_boolean(a->free_shipping));
+    (void)json_object_set_new(obj, "messages", messages);
+    (void)json_object_set_new(obj, "nudges", nudges);
+}
+
+void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
+{
+    struct pt_cart_request cart;
+    struct pt_cart_answer answer;
+    struct pt_err err;
+    const char *currency = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    json_t *out;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_decode_cart(body, &ctx->arena, &cart, &currency, &err);
+    json_decref(body);
+    if (rc == PT_OK) {
+        rc = pt_service_cart_evaluate(ctx->svc, &ctx->who, &cart, currency, &ctx->arena, &answer,
+                                      &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    out = json_pack("{s:I,s:I}", "amount", (json_int_t)answer.amount, "points",
+                    (json_int_t)answer.points);
+    if (out != NULL) {
+        pt_http_cart_answer_fields(out, &answer);
+    }
+    pt_http_reply_json(ctx, 200, out);
+}

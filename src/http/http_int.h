@@ -134,6 +134,12 @@ enum pt_rc pt_decode_member(json_t *obj, bool allow_status, struct pt_arena *are
 enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
                               struct pt_err *err);
 /* A return (POST /v1/transactions/{id}/returns): amount or items. */
+/* POST /v1/carts/evaluate: *currency is the optional currency given (arena). */
+enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_request *cart,
+                          const char **currency, struct pt_err *err);
+/* The rules' answer on a cart (evaluate) or purchase: sets discount, base_points, rules, lines,
+ * free_shipping, messages and nudges on obj. */
+void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a);
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
                             struct pt_err *err);
 
@@ -185,6 +191,7 @@ void pt_h_rule_activate(struct pt_http_ctx *ctx);
 void pt_h_rule_pause(struct pt_http_ctx *ctx);
 void pt_h_rule_archive(struct pt_http_ctx *ctx);
 void pt_h_rule_versions(struct pt_http_ctx *ctx);
+void pt_h_cart_evaluate(struct pt_http_ctx *ctx);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);

@@ -11,6 +11,7 @@
 #include "service/service_int.h"
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "core/ledger.h"
 
 #include <stdio.h>
@@ -267,7 +268,7 @@ static enum pt_rc natural_key(struct pt_idem *idem, const char *kind, const char
     return PT_OK;
 }
 
-static bool category_excluded(const char *excluded, const char *category)
+bool pt_svc_category_excluded(const char *excluded, const char *category)
 {
     size_t n;
     const char *p = excluded;
@@ -317,7 +318,7 @@ static enum pt_rc purchase_check(const struct pt_program *program, struct pt_pur
             __builtin_add_overflow(sum, line, &sum)) {
             return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
         }
-        it->eligible = !category_excluded(program->excluded_categories, it->category);
+        it->eligible = !pt_svc_category_excluded(program->excluded_categories, it->category);
         if (it->eligible) {
             eligible += line;
         }
@@ -335,15 +336,15 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
                                 const struct pt_program *program, struct pt_purchase *p,
                                 struct pt_err *err)
 {
-    struct pt_earn_rate rate = {program->earn_points, program->earn_per_amount};
     struct pt_account acct;
     struct pt_entry entry;
     struct pt_posting postings[2];
     struct pt_lot times;
     int64_t repaid = 0;
-    enum pt_rc rc = pt_ledger_earn_points(p->eligible_amount, &rate, &p->points_earned, err);
-    if (rc != PT_OK || p->points_earned == 0) {
-        return rc;
+    enum pt_rc rc;
+    /* p->points_earned: what the rules engine answered (the base rate and every rule). */
+    if (p->points_earned == 0) {
+        return PT_OK;
     }
     rc = pt_store_account_get(txn, program->id, p->member_id, &acct, err);
     if (rc != PT_OK) {
@@ -368,6 +369,30 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
         ctx->out->points_pending = p->points_earned - repaid;
     }
     return post(txn, program->id, &entry, postings, 2, err);
+}
+
+/* Which rule versions fired and what each gave; each rule's use, day and budget. */
+static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct pt_program *program,
+                                        const struct pt_purchase *p,
+                                        const struct pt_cart_answer *cart, struct pt_err *err)
+{
+    char stamp[40];
+    char day[11];
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    pt_time_format_rfc3339(p->occurred_at_ms, stamp, sizeof(stamp));
+    memcpy(day, stamp, 10);
+    day[10] = '\0';
+    for (i = 0; rc == PT_OK && i < cart->rule_count; i++) {
+        const struct pt_rule_applied *a = &cart->rules[i];
+        rc = pt_store_purchase_rule_add(txn, program->id, p->member_id, p->id, a->rule_id,
+                                        a->version, a->points, a->discount, err);
+        if (rc == PT_OK) {
+            rc =
+                pt_store_rule_used(txn, program->id, p->member_id, a->rule_id, day, a->points, err);
+        }
+    }
+    return rc;
 }
 
 static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
@@ -395,9 +420,30 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     }
     pt_svc_new_id("txn", ctx->now_ms, p->id);
     p->created_at_ms = ctx->now_ms;
-    rc = purchase_earn(txn, ctx, &program, p, err);
+    {
+        /* The same evaluation as POST /v1/carts/evaluate, at the time of the purchase. */
+        struct pt_cart_request cart;
+        memset(&cart, 0, sizeof(cart));
+        cart.member_id = member.id;
+        cart.items = p->item_count > 0 ? p->items : NULL;
+        cart.item_count = p->item_count;
+        cart.amount = p->amount;
+        cart.channel = p->channel;
+        cart.location = p->location;
+        rc = pt_svc_cart_answer(ctx->svc, txn, &program, &member, &cart, p->occurred_at_ms,
+                                ctx->arena, &ctx->out->cart, err);
+        p->points_earned = ctx->out->cart.points;
+        p->base_points = ctx->out->cart.base_points;
+        p->discount = ctx->out->cart.discount;
+    }
+    if (rc == PT_OK) {
+        rc = purchase_earn(txn, ctx, &program, p, err);
+    }
     if (rc == PT_OK) {
         rc = pt_store_purchase_insert(txn, program.id, p, err);
+    }
+    if (rc == PT_OK) {
+        rc = purchase_rules_record(txn, &program, p, &ctx->out->cart, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p->member_id, ctx->now_ms, ctx->arena,

@@ -35,6 +35,7 @@ enum pt_rc pt_service_open(const char *db_path, unsigned read_conns, enum pt_sto
         return rc;
     }
     pthread_mutex_init(&svc->key_cache_mu, NULL);
+    pthread_mutex_init(&svc->rules_mu, NULL);
     *out = svc;
     return PT_OK;
 }
@@ -46,6 +47,8 @@ void pt_service_close(struct pt_service *svc)
     }
     pt_store_close(svc->store);
     pthread_mutex_destroy(&svc->key_cache_mu);
+    pt_svc_rules_cache_fini(svc);
+    pthread_mutex_destroy(&svc->rules_mu);
     pt_free(svc);
 }
 

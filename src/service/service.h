@@ -213,11 +213,68 @@ struct pt_balance {
     unsigned expiring_count;
 };
 
+/* A cart to evaluate (POST /v1/carts/evaluate), or the cart of a purchase. */
+struct pt_cart_request {
+    const char *member_id;          /* nullable: a guest */
+    struct pt_purchase_item *items; /* arena array of item_count; NULL: one line of amount */
+    unsigned item_count;
+    int64_t amount;       /* minor units; the items' sum when items are given */
+    const char *channel;  /* nullable */
+    const char *location; /* nullable */
+    const char *const *coupons;
+    unsigned coupon_count;
+};
+
+/* One rule that fired, and what it gave. */
+struct pt_rule_applied {
+    char rule_id[PT_ID_BUF_BYTES];
+    int64_t version;
+    const char *name;
+    int64_t points;
+    int64_t discount;
+    int64_t free_units;
+    bool free_shipping;
+    bool capped; /* Cut by its budget or its limit for the member today. */
+};
+
+struct pt_rule_nudge {
+    char rule_id[PT_ID_BUF_BYTES];
+    const char *text;
+    int64_t missing; /* minor units or units */
+};
+
+/* What the rules make of a cart: the same for an evaluation and for the purchase. */
+struct pt_cart_answer {
+    int64_t amount;
+    int64_t discount;
+    int64_t *line_discount; /* per item; arena; NULL without items */
+    unsigned line_count;
+    int64_t base_points;
+    int64_t points;                /* base + the rules' */
+    struct pt_rule_applied *rules; /* arena */
+    unsigned rule_count;
+    bool free_shipping;
+    const char **messages;
+    unsigned message_count;
+    struct pt_rule_nudge nudges[PT_RULE_NUDGES_MAX];
+    unsigned nudge_count;
+};
+
 struct pt_purchase_result {
     struct pt_purchase purchase;
     int64_t points_pending; /* Of points_earned, what is still pending. */
     struct pt_balance balance;
+    struct pt_cart_answer cart; /* What the rules gave (points_earned == cart.points). */
 };
+
+/* Evaluates a cart against the program's active purchase rules, without changing anything:
+ * exactly what a purchase of this cart would earn and get now. currency (nullable) must be
+ * the program's. PT_ENOTFOUND for an unknown member. */
+PT_MUSTCHECK enum pt_rc pt_service_cart_evaluate(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 const struct pt_cart_request *cart,
+                                                 const char *currency, struct pt_arena *arena,
+                                                 struct pt_cart_answer *out, struct pt_err *err);
 
 struct pt_return_request {
     const char *external_id;        /* Required: the return's receipt number. */

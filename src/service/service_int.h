@@ -18,6 +18,11 @@ struct pt_key_cache_slot {
     int64_t expires_us; /* Monotonic; 0 = empty. */
 };
 
+/* Programs whose compiled rules are kept (rules_eval.c). */
+#define PT_RULE_CACHE_SLOTS 64
+
+struct pt_rule_set;
+
 struct pt_service {
     struct pt_store *store; /* Owned. */
     /* Keys seen in the last PT_KEY_CACHE_TTL_MS, so that a read is one store transaction, not
@@ -28,6 +33,8 @@ struct pt_service {
     bool test_clock_enabled;       /* patron serve --test-clock */
     atomic_llong test_now_ms;      /* The test clock; 0 = follow the system clock. */
     struct pt_encoders enc;        /* JSON encoders of the API's objects, for events. */
+    pthread_mutex_t rules_mu;      /* Guards rule_sets and their reference counts. */
+    struct pt_rule_set *rule_sets[PT_RULE_CACHE_SLOTS];
 };
 
 /* The one clock of the service: the test clock when set, else the system's. */
@@ -55,5 +62,19 @@ PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn
                                      const char *member_id, pt_encode_fn encode, const void *obj,
                                      int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
                                      struct pt_err *err);
+
+/* Whether category is one of the program's excluded categories (one per line). */
+bool pt_svc_category_excluded(const char *excluded, const char *category);
+
+/* What the program's active purchase rules make of the cart for member (NULL: a guest) at
+ * now_ms, read in txn (a read, or the purchase's write). */
+PT_MUSTCHECK enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                                           const struct pt_program *program,
+                                           const struct pt_member *member,
+                                           const struct pt_cart_request *req, int64_t now_ms,
+                                           struct pt_arena *arena, struct pt_cart_answer *out,
+                                           struct pt_err *err);
+/* Frees the cached rule sets (at close, when no request runs). */
+void pt_svc_rules_cache_fini(struct pt_service *svc);
 
 #endif

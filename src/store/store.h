@@ -384,6 +384,8 @@ struct pt_purchase {
     int64_t points_reversed;
     char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
     int64_t created_at_ms;
+    int64_t base_points; /* Of points_earned, the program's base rate's (the rest: rules). */
+    int64_t discount;    /* What the rules took off the amount. */
 };
 
 /* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */
@@ -536,6 +538,15 @@ PT_MUSTCHECK enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const 
 PT_MUSTCHECK enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
                                            const char *member_id, const char *rule_id,
                                            const char *day, int64_t points, struct pt_err *err);
+/* What the rule has issued against its budget (locked inside a write on PostgreSQL). */
+PT_MUSTCHECK enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *rule_id, int64_t *points_issued,
+                                                 struct pt_err *err);
+/* The member's purchases so far. */
+PT_MUSTCHECK enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const char *member_id, int64_t *count,
+                                                       struct pt_err *err);
 /* Records that a rule version fired on a purchase and what it gave. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *program_id,
                                                    const char *member_id, const char *purchase_id,

@@ -376,7 +376,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     static const char sql[] =
         "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
-        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+        "created_at_ms, base_points, discount) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
     static const char sql_item[] =
         "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
         "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -410,6 +411,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_text(&q, 12, p->lot_id[0] ? p->lot_id : NULL);
     pt_q_text(&q, 13, p->entry_id[0] ? p->entry_id : NULL);
     pt_q_int(&q, 14, p->created_at_ms);
+    pt_q_int(&q, 15, p->base_points);
+    pt_q_int(&q, 16, p->discount);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {

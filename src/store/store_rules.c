@@ -321,3 +321,38 @@ enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *prog
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
+                                    const char *rule_id, int64_t *points_issued, struct pt_err *err)
+{
+    static const char sql[] = "SELECT points_issued FROM rule_budgets "
+                              "WHERE program_id = ?1 AND rule_id = ?2";
+    /* In a write, locked: two processes must not both spend the budget's last points. */
+    static const char sql_lock[] = "SELECT points_issued FROM rule_budgets "
+                                   "WHERE program_id = ?1 AND rule_id = ?2 FOR UPDATE";
+    struct pt_q q;
+    *points_issued = 0;
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, rule_id);
+    if (pt_q_next(&q)) {
+        *points_issued = pt_q_col_int(&q, 0);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id, int64_t *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM purchases WHERE program_id = ?1 AND member_id = ?2";
+    struct pt_q q;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    if (pt_q_next(&q)) {
+        *count = pt_q_col_int(&q, 0);
+    }
+    return pt_q_close(&q);
+}

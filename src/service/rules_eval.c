@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Evaluating carts against the program's rules, for POST /v1/carts/evaluate and for every
+ * purchase: the same function with the same inputs, so that what a till shows before payment
+ * is what the purchase then gives.
+ *
+ * The compiled rules of a program are cached (a few programs, each a reference-counted set);
+ * a set is stale as soon as the program's rules_version moves, which every rule change does in
+ * the same transaction, so no process ever evaluates an old rule after reading the new version.
+ */
+#include "service/service_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+
+struct pt_rule_set {
+    char program_id[PT_ID_BUF_BYTES];
+    int64_t rules_version;
+    unsigned refs;  /* rules_mu */
+    bool installed; /* In the cache; rules_mu */
+    struct pt_arena arena;
+    const struct pt_rule **rules; /* Active rules in evaluation order. */
+    unsigned count;
+    bool needs_purchase_count; /* A rule tests member.purchase_count. */
+};
+
+static void set_release(struct pt_service *svc, struct pt_rule_set *set)
+{
+    bool free_it;
+    if (set == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&svc->rules_mu);
+    pt_assert(set->refs > 0);
+    set->refs--;
+    free_it = set->refs == 0 && !set->installed;
+    pthread_mutex_unlock(&svc->rules_mu);
+    if (free_it) {
+        pt_arena_fini(&set->arena);
+        pt_free(set);
+    }
+}
+
+void pt_svc_rules_cache_fini(struct pt_service *svc)
+{
+    unsigned i;
+    for (i = 0; i < PT_RULE_CACHE_SLOTS; i++) {
+        struct pt_rule_set *set = svc->rule_sets[i];
+        if (set != NULL) {
+            pt_assert(set->refs == 0);
+            pt_arena_fini(&set->arena);
+            pt_free(set);
+            svc->rule_sets[i] = NULL;
+        }
+    }
+}
+
+static int by_order(const void *a, const void *b)
+{
+    return pt_rules_compare(*(const struct pt_rule *const *)a, *(const struct pt_rule *const *)b);
+}
+
+static bool tests_fact(const struct pt_rule *r, enum pt_fact fact)
+{
+    unsigned i;
+    for (i = 0; i < r->node_count; i++) {
+        if (r->nodes[i].kind == PT_NODE_TEST && r->nodes[i].fact == fact) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads and compiles the program's active rules into a new set (refs 1). */
+static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *program,
+                           struct pt_rule_set **out, struct pt_err *err)
+{
+    struct pt_rule_set *set = pt_calloc(1, sizeof(*set));
+    struct pt_rule_row *rows = NULL;
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc;
+    *out = NULL;
+    if (set == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)snprintf(set->program_id, sizeof(set->program_id), "%s", program->id);
+    set->rules_version = program->rules_version;
+    set->refs = 1;
+    pt_arena_init(&set->arena,
+                  (size_t)PT_RULES_PER_PROGRAM_MAX * 2 * sizeof(struct pt_rule) + 64 * 1024 * 1024);
+    rc = pt_store_rule_list(txn, program->id, PT_RULE_ACTIVE, NULL, PT_RULES_PER_PROGRAM_MAX,
+                            &set->arena, &rows, &count, err);
+    set->rules = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->rules));
+    if (rc == PT_OK && set->rules == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_rule *r = pt_arena_alloc(&set->arena, sizeof(*r));
+        struct pt_err cerr;
+        if (r == NULL) {
+            rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            break;
+        }
+        if (pt_rule_compile(rows[i].document, strlen(rows[i].document), &set->arena, r, &cerr) !=
+            PT_OK) {
+            /* Every stored version compiled when it was saved; one that no longer does (an
+             * older engine's document) is left out rather than stopping every purchase. */
+            char extra[200];
+            (void)snprintf(extra, sizeof(extra), ",\"rule_id\":\"%s\"", rows[i].id);
+            pt_log("error", "stored rule no longer compiles; not evaluated", extra);
+            continue;
+        }
+        memcpy(r->id, rows[i].id, sizeof(r->id));
+        r->version = rows[i].version;
+        r->status = rows[i].status;
+        set->needs_purchase_count |= tests_fact(r, PT_FACT_MEMBER_PURCHASE_COUNT);
+        set->rules[set->count++] = r;
+    }
+    if (rc != PT_OK) {
+        pt_arena_fini(&set->arena);
+        pt_free(set);
+        return rc;
+    }
+    qsort(set->rules, set->count, sizeof(*set->rules), by_order);
+    *out = set;
+    return PT_OK;
+}
+
+/* The program's current rule set (a reference the caller releases). */
+static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
+                          const struct pt_program *program, struct pt_rule_set **out,
+                          struct pt_err *err)
+{
+    unsigned slot = 0;
+    unsigned i;
+    struct pt_rule_set *set;
+    struct pt_rule_set *old = NULL;
+    enum pt_rc rc;
+    for (i = 0; program->id[i] != '\0'; i++) {
+        slot = slot * 31 + (unsigned char)program->id[i];
+    }
+    slot %= PT_RULE_CACHE_SLOTS;
+    pthread_mutex_lock(&svc->rules_mu);
+    set = svc->rule_sets[slot];
+    if (set != NULL && strcmp(set->program_id, program->id) == 0 &&
+        set->rules_version == program->rules_version) {
+        set->refs++;
+        pthread_mutex_unlock(&svc->rules_mu);
+        *out = set;
+        return PT_OK;
+    }
+    pthread_mutex_unlock(&svc->rules_mu);
+    rc = set_load(txn, program, &set, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pthread_mutex_lock(&svc->rules_mu);
+    old = svc->rule_sets[slot];
+    /* Install it unless a newer set got there first. */
+    if (old == NULL || strcmp(old->program_id, program->id) != 0 ||
+        old->rules_version < set->rules_version) {
+        if (old != NULL) {
+            old->installed = false;
+            if (old->refs == 0) {
+                pt_arena_fini(&old->arena);
+                pt_free(old);
+            }
+        }
+        svc->rule_sets[slot] = set;
+        set->installed = true;
+    }
+    pthread_mutex_unlock(&svc->rules_mu);
+    *out = set;
+    return PT_OK;
+}
+
+/* The time facts at now_ms. The program's time zone is UTC until programs have one. */
+static void time_facts(int64_t now_ms, struct pt_rule_time *t)
+{
+    int64_t days = now_ms >= 0 ? now_ms / DAY_MS : (now_ms - DAY_MS + 1) / DAY_MS;
+    char stamp[40];
+    memset(t, 0, sizeof(*t));
+    t->now_ms = now_ms;
+    t->weekday = ((days % 7 + 7) % 7 + 3) % 7 + 1; /* 1970-01-01 was a Thursday (4). */
+    t->hour = (now_ms - days * DAY_MS) / 3600000;
+    pt_time_format_rfc3339(now_ms, stamp, sizeof(stamp));
+    memcpy(t->date, stamp, 10);
+    t->date[10] = '\0';
+}
+
+static int64_t birth_month(const char *birth_date)
+{
+    if (birth_date == NULL || strlen(birth_date) < 7) {
+        return 0;
+    }
+    return (birth_date[5] - '0') * 10 + (birth_date[6] - '0');
+}
+
+/* What each rule may still give the member: uses, today's points and the budget. */
+static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *program,
+                        const struct pt_member *member, const struct pt_rule_set *set,
+                        const char *today, struct pt_arena *arena, struct pt_rule_room **out,
+                        struct pt_err *err)
+{
+    struct pt_rule_usage *usage = NULL;
+    unsigned used = 0;
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    *out = pt_arena_alloc(arena, (set->count ? set->count : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    if (member != NULL) {
+        rc = pt_store_rule_usage_get(txn, program->id, member->id, arena, &usage, &used, err);
+    }
+    for (i = 0; rc == PT_OK && i < set->count; i++) {
+        const struct pt_rule *r = set->rules[i];
+        struct pt_rule_room *room = &(*out)[i];
+        unsigned u;
+        room->uses = INT64_MAX;
+        room->points_today = INT64_MAX;
+        room->budget = INT64_MAX;
+        for (u = 0; u < used && strcmp(usage[u].rule_id, r->id) != 0; u++) {
+        }
+        if (r->max_uses_per_member > 0) {
+            room->uses = r->max_uses_per_member - (u < used ? usage[u].uses : 0);
+        }
+        if (r->max_points_per_member_per_day > 0) {
+            int64_t today_points =
+                u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0;
+            room->points_today = r->max_points_per_member_per_day - today_points;
+        }
+        if (r->budget_points > 0) {
+            int64_t issued = 0;
+            rc = pt_store_rule_budget_get(txn, program->id, r->id, &issued, err);
+            room->budget = r->budget_points - issued;
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const struct pt_member *member,
+                              const struct pt_cart_request *req, int64_t now_ms,
+                              struct pt_arena *arena, struct pt_cart_answer *out,
+                              struct pt_err *err)
+{
+    struct pt_rule_set *set = NULL;
+    struct pt_cart_item *items;
+    struct pt_rule_room *room = NULL;
+    struct pt_rule_member facts;
+    struct pt_rule_time time;
+    struct pt_cart cart;
+    struct pt_eval_input in;
+    struct pt_eval_result res;
+    unsigned n = req->items != NULL ? req->item_count : 1;
+    unsigned i;
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    items = pt_arena_alloc(arena, n * sizeof(*items));
+    if (items == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    /* A purchase without items is one line of its amount. */
+    for (i = 0; i < n; i++) {
+        const struct pt_purchase_item *it = req->items != NULL ? &req->items[i] : NULL;
+        items[i].sku = it != NULL ? it->sku : "";
+        items[i].category = it != NULL ? it->category : NULL;
+        items[i].quantity = it != NULL ? it->quantity : 1;
+        items[i].unit_price = it != NULL ? it->unit_price : req->amount;
+        items[i].eligible =
+            !pt_svc_category_excluded(program->excluded_categories, items[i].category);
+    }
+    memset(&cart, 0, sizeof(cart));
+    cart.items = items;
+    cart.item_count = n;
+    cart.channel = req->channel;
+    cart.location = req->location;
+    cart.coupons = req->coupons;
+    cart.coupon_count = req->coupon_count;
+    time_facts(now_ms, &time);
+    memset(&facts, 0, sizeof(facts));
+    rc = set_get(svc, txn, program, &set, err);
+    if (rc == PT_OK && member != NULL) {
+        facts.known = true;
+        facts.attributes = member->attributes_json;
+        facts.birth_month = birth_month(member->birth_date);
+        facts.days_since_enrollment = (now_ms - member->enrolled_at_ms) / DAY_MS;
+        facts.city = member->city;
+        facts.country = member->country;
+        if (set->needs_purchase_count) {
+            rc = pt_store_member_purchase_count(txn, program->id, member->id, &facts.purchase_count,
+                                                err);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = rooms(txn, program, member, set, time.date, arena, &room, err);
+    }
+    if (rc == PT_OK) {
+        memset(&in, 0, sizeof(in));
+        in.trigger = PT_TRIGGER_PURCHASE;
+        in.cart = &cart;
+        in.member = &facts;
+        in.time = &time;
+        in.earn_rate.points = program->earn_points;
+        in.earn_rate.per_amount_minor = program->earn_per_amount;
+        in.currency = program->currency;
+        in.currency_exponent = 2;
+        rc = pt_rules_evaluate(set->rules, room, set->count, &in, arena, &res, err);
+    }
+    if (rc == PT_OK) {
+        out->amount = res.amount;
+        out->discount = res.discount;
+        out->line_discount = req->items != NULL ? res.line_discount : NULL;
+        out->line_count = req->items != NULL ? n : 0;
+        out->base_points = res.base_points;
+        out->points = res.points;
+        out->free_shipping = res.free_shipping;
+        out->messages = res.messages;
+        out->message_count = res.message_count;
+        out->rules = pt_arena_alloc(arena, (res.outcome_count ? res.outcome_count : 1) *
+                                               sizeof(*out->rules));
+        if (out->rules == NULL) {
+            rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
+        const struct pt_rule_outcome *o = &res.outcomes[i];
+        const struct pt_rule *r = set->rules[o->rule];
+        struct pt_rule_applied *a = &out->rules[out->rule_count++];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->rule_id, r->id, sizeof(a->rule_id));
+        a->version = r->version;
+        a->name = pt_arena_strndup(arena, r->name, strlen(r->name));
+        a->points = o->points;
+        a->discount = o->discount;
+        a->free_units = o->free_units;
+        a->free_shipping = o->free_shipping;
+        a->capped = o->capped;
+    }
+    for (i = 0; rc == PT_OK && i < res.nudge_count; i++) {
+        memcpy(out->nudges[i].rule_id, set->rules[res.nudges[i].rule]->id, PT_ID_BUF_BYTES);
+        out->nudges[i].text = res.nudges[i].text;
+        out->nudges[i].missing = res.nudges[i].missing;
+        out->nudge_count++;
+    }
+    set_release(svc, set);
+    return rc;
+}
+
+enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_principal *who,
+                                    const struct pt_cart_request *cart, const char *currency,
+                                    struct pt_arena *arena, struct pt_cart_answer *out,
+                                    struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_program program;
+    struct pt_member member;
+    int64_t now_ms = pt_svc_now_ms(svc);
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+    if (rc == PT_OK && currency != NULL && strcmp(currency, program.currency) != 0) {
+        rc = pt_err_set(err, PT_EINVAL, "currency", "currency must be the program's (%s)",
+                        program.currency);
+    }
+    if (rc == PT_OK && cart->member_id != NULL) {
+        rc = pt_store_member_get(txn, who->program_id, cart->member_id, arena, &member, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_cart_answer(svc, txn, &program, cart->member_id != NULL ? &member : NULL, cart,
+                                now_ms, arena, out, err);
+    }
+    pt_store_read_end(txn);
+    return rc;
+}

@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: MIT
+"""Rules at work: POST /v1/carts/evaluate answers what a cart would earn and get, and a
+purchase of the same cart at the same time gets exactly that (checked on random carts); limits
+and budgets run out; validity windows and weekdays follow the (test) clock; returns take back
+the rules' points in proportion; purchases record the rule versions that fired."""
+import random
+
+import pytest
+
+from conftest import new_member, unique
+
+MONDAY = "2026-03-02T10:00:00Z"
+SATURDAY = "2026-03-07T10:00:00Z"
+
+
+@pytest.fixture
+def shop(fresh):
+    assert fresh.a.put("/v1/test/clock", {"now": MONDAY}).status == 200
+    return fresh
+
+
+def rule(client, body):
+    body = dict(body, status=body.get("status", "active"))
+    r = client.post("/v1/rules", body)
+    assert r.status == 201, r
+    return r.json
+
+
+def buy(client, member, items=None, amount=None, **kw):
+    body = {"external_id": unique("r"), "member_id": member, "currency": "USD"}
+    if items is not None:
+        body["items"] = items
+        body["amount"] = sum(i["quantity"] * i["unit_price"] for i in items)
+    else:
+        body["amount"] = amount
+    body.update(kw)
+    r = client.post("/v1/transactions", body)
+    assert r.status == 201, r
+    return r.json
+
+
+def evaluate(client, body):
+    r = client.post("/v1/carts/evaluate", body)
+    assert r.status == 200, r
+    return r.json
+
+
+RULES = [
+    {"name": "100 over 50", "trigger": "purchase", "conditions": {"gte": ["cart.amount", 5000]},
+     "effects": [{"type": "award_points", "points": 100}]},
+    {"name": "3x beans", "trigger": "purchase", "items": {"eq": ["item.category", "coffee"]},
+     "effects": [{"type": "award_points", "multiplier": 3}]},
+    {"name": "4th course free", "trigger": "purchase", "priority": 5,
+     "items": {"eq": ["item.category", "course"]},
+     "effects": [{"type": "free_items", "buy": 3, "get": 1}]},
+    {"name": "Members 10%", "trigger": "purchase",
+     "conditions": {"gte": ["member.days_since_enrollment", 0]},
+     "effects": [{"type": "discount", "percent": 10}]},
+    {"name": "Free shipping over 40", "trigger": "purchase",
+     "conditions": {"gte": ["cart.amount", 4000]},
+     "effects": [{"type": "free_shipping"}, {"type": "message", "text": "Shipping is on us"}]},
+    {"name": "Web bonus", "trigger": "purchase", "conditions": {"eq": ["cart.channel", "web"]},
+     "effects": [{"type": "award_points", "points": 2, "per_amount": 1000}], "priority": -1},
+    {"name": "5 off wine", "trigger": "purchase", "items": {"in": ["item.sku", ["RED", "WHITE"]]},
+     "conditions": {"gte": ["selected.quantity", 2]},
+     "effects": [{"type": "discount", "amount": 500}], "priority": 3},
+]
+
+
+def test_evaluate_then_buy_gives_the_same_on_random_carts(shop):
+    for body in RULES:
+        rule(shop.a, body)
+    m = new_member(shop.a)["id"]
+    rng = random.Random(7)
+    catalog = [("BEANS", "coffee"), ("C1", "course"), ("C2", "course"), ("RED", "wine"),
+               ("WHITE", "wine"), ("MUG", "gear"), ("CIGS", "tobacco")]
+    shop.a.patch("/v1/program", {"excluded_categories": ["tobacco"]})
+    for _ in range(40):
+        items = []
+        for sku, category in rng.sample(catalog, rng.randint(1, 5)):
+            items.append({"sku": sku, "category": category, "quantity": rng.randint(1, 4),
+                          "unit_price": rng.randint(0, 3000)})
+        channel = rng.choice([None, "web", "store"])
+        cart = {"member_id": m, "items": items}
+        if channel:
+            cart["channel"] = channel
+        answer = evaluate(shop.a, cart)
+        kw = {"channel": channel} if channel else {}
+        bought = buy(shop.a, m, items, **kw)
+        assert bought["points_earned"] == answer["points"], (cart, answer, bought)
+        for k in ("discount", "base_points", "rules", "lines", "free_shipping", "messages",
+                  "nudges"):
+            assert bought[k] == answer[k], (k, cart, answer[k], bought[k])
+        assert answer["discount"] <= answer["amount"]
+        assert sum(l["discount"] for l in answer["lines"]) == answer["discount"]
+        assert answer["points"] == answer["base_points"] + sum(r["points"]
+                                                                for r in answer["rules"])
+    shop.audit()
+
+
+def test_guests_get_no_member_rules(shop):
+    rule(shop.a, RULES[3])
+    rule(shop.a, RULES[4])
+    cart = {"items": [{"sku": "A", "quantity": 1, "unit_price": 5000}]}
+    guest = evaluate(shop.a, cart)
+    assert guest["discount"] == 0 and guest["free_shipping"] is True
+    assert guest["messages"] == ["Shipping is on us"]
+    member = evaluate(shop.a, dict(cart, member_id=new_member(shop.a)["id"]))
+    assert member["discount"] == 500 and member["points"] == 45
+
+
+@pytest.mark.parametrize("body,field,status", [
+    ({}, "items", 400),
+    ({"amount": 100, "currency": "EUR"}, "currency", 400),
+    ({"amount": 100, "coupons": "X"}, "coupons", 400),
+    ({"amount": 100, "colour": "red"}, "colour", 400),
+    ({"amount": 100, "items": [{"sku": "A", "quantity": 1, "unit_price": 50}]}, "items", 400),
+])
+def test_evaluate__bad_carts(shop, body, field, status):
+    r = shop.a.post("/v1/carts/evaluate", body)
+    assert r.status == status and r.error["field"] == field, r
+
+
+def test_evaluate__unknown_member_and_coupons(shop):
+    r = shop.a.post("/v1/carts/evaluate", {"amount": 100, "member_id": "mem_00000000000000000000000000"})
+    assert r.status == 404
+    rule(shop.a, {"name": "Coupon", "trigger": "purchase",
+                  "conditions": {"contains": ["cart.coupons", "SPRING"]},
+                  "effects": [{"type": "discount", "amount": 300}]})
+    assert evaluate(shop.a, {"amount": 1000, "coupons": ["SPRING"]})["discount"] == 300
+    assert evaluate(shop.a, {"amount": 1000, "coupons": ["FALL"]})["discount"] == 0
+
+
+def test_limits_and_budgets_run_out(shop):
+    once = rule(shop.a, {"name": "First 50", "trigger": "purchase", "max_uses_per_member": 1,
+                         "effects": [{"type": "award_points", "points": 50}]})
+    budget = rule(shop.a, {"name": "Budget", "trigger": "purchase", "budget_points": 150,
+                           "effects": [{"type": "award_points", "points": 100}]})
+    daily = rule(shop.a, {"name": "Daily", "trigger": "purchase",
+                          "max_points_per_member_per_day": 30,
+                          "effects": [{"type": "award_points", "points": 20}]})
+    a = new_member(shop.a)["id"]
+    b = new_member(shop.a)["id"]
+    got = {r["rule_id"]: r for r in buy(shop.a, a, amount=100)["rules"]}
+    assert got[once["id"]]["points"] == 50 and got[budget["id"]]["points"] == 100
+    assert got[daily["id"]]["points"] == 20
+    got = {r["rule_id"]: r for r in buy(shop.a, a, amount=100)["rules"]}
+    assert once["id"] not in got  # used up for a
+    assert got[budget["id"]]["points"] == 50 and got[budget["id"]]["capped"] is True
+    assert got[daily["id"]]["points"] == 10 and got[daily["id"]]["capped"] is True
+    got = {r["rule_id"]: r for r in buy(shop.a, b, amount=100)["rules"]}
+    assert got[once["id"]]["points"] == 50  # b's own first use
+    assert budget["id"] not in got  # the budget is spent for everyone
+    assert shop.a.get("/v1/rules/" + budget["id"]).json["points_issued"] == 150
+    assert daily["id"] not in {r["rule_id"] for r in buy(shop.a, a, amount=100)["rules"]}
+    assert shop.a.put("/v1/test/clock", {"now": "2026-03-03T10:00:00Z"}).status == 200
+    got = {r["rule_id"]: r for r in buy(shop.a, a, amount=100)["rules"]}
+    assert got[daily["id"]]["points"] == 20  # a new day
+
+
+def test_time_rules_follow_the_clock(shop):
+    weekend = rule(shop.a, {"name": "Weekend x2", "trigger": "purchase",
+                            "conditions": {"in": ["time.weekday", [6, 7]]},
+                            "effects": [{"type": "award_points", "multiplier": 2}]})
+    window = rule(shop.a, {"name": "March 7 only", "trigger": "purchase",
+                           "valid_from": "2026-03-07T00:00:00Z",
+                           "valid_to": "2026-03-08T00:00:00Z",
+                           "effects": [{"type": "award_points", "points": 5}]})
+    m = new_member(shop.a)["id"]
+    assert buy(shop.a, m, amount=1000)["points_earned"] == 10
+    assert shop.a.put("/v1/test/clock", {"now": SATURDAY}).status == 200
+    p = buy(shop.a, m, amount=1000)
+    assert p["points_earned"] == 10 + 10 + 5
+    assert {r["rule_id"] for r in p["rules"]} == {weekend["id"], window["id"]}
+
+
+def test_paused_and_archived_rules_do_not_apply(shop):
+    r = rule(shop.a, RULES[0])
+    m = new_member(shop.a)["id"]
+    assert buy(shop.a, m, amount=5000)["points_earned"] == 150
+    shop.a.post("/v1/rules/%s/pause" % r["id"])
+    assert buy(shop.a, m, amount=5000)["points_earned"] == 50
+    shop.a.post("/v1/rules/%s/activate" % r["id"])
+    assert buy(shop.a, m, amount=5000)["points_earned"] == 150
+    shop.a.post("/v1/rules/%s/archive" % r["id"])
+    assert buy(shop.a, m, amount=5000)["points_earned"] == 50
+
+
+def test_purchases_record_the_version_that_fired(shop):
+    r = rule(shop.a, RULES[0])
+    m = new_member(shop.a)["id"]
+    assert buy(shop.a, m, amount=5000)["rules"][0]["version"] == 1
+    shop.a.patch("/v1/rules/" + r["id"], {"effects": [{"type": "award_points", "points": 7}]})
+    p = buy(shop.a, m, amount=5000)
+    assert p["rules"] == [{"rule_id": r["id"], "version": 2, "name": "100 over 50", "points": 7,
+                           "discount": 0, "free_units": 0, "free_shipping": False,
+                           "capped": False}]
+
+
+def test_returns_take_back_the_rules_points_in_proportion(shop):
+    rule(shop.a, RULES[0])
+    m = new_member(shop.a)["id"]
+    p = buy(shop.a, m, amount=6000)
+    assert p["points_earned"] == 160
+    r = shop.a.post("/v1/transactions/%s/returns" % p["id"],
+                    {"external_id": unique("x"), "amount": 3000})
+    assert r.status == 201 and r.json["points_reversed"] == 80, r
+    r = shop.a.post("/v1/transactions/%s/returns" % p["id"],
+                    {"external_id": unique("x"), "amount": 3000})
+    assert r.json["points_reversed"] == 80
+    assert shop.a.get("/v1/members/%s/balance" % m).json["available"] == 0
