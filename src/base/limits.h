@@ -125,4 +125,11 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX < PT_REQUEST_ARENA_BYTES_MAX, "arena holds
 _Static_assert(PT_ATTRIBUTES_BYTES_MAX < PT_HTTP_BODY_BYTES_MAX, "attributes fit in a body");
 _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 
+/* Birthday job: members per write, and writes per program and run. */
+#define PT_BIRTHDAY_PAGE 200
+#define PT_BIRTHDAY_ROUNDS_MAX 10000
+/* Member activities: a type and the properties' size. */
+#define PT_ACTIVITY_TYPE_BYTES_MAX 64
+#define PT_ACTIVITY_PROPERTIES_BYTES_MAX (16 * 1024)
+
 #endif

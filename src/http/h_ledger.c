@@ -128,6 +128,32 @@ static json_t *expiry_json(const struct pt_expiry_event *e)
                      "points", (json_int_t)e->points, "created_at", pt_json_time(e->created_at_ms));
 }
 
+static json_t *activity_json(const struct pt_activity_result *r)
+{
+    const struct pt_activity_row *a = &r->activity;
+    json_t *props = json_loads(a->properties, 0, NULL);
+    json_t *root = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o}", "id", a->id, "member_id",
+                             a->member_id, "type", a->type, "external_id", a->external_id,
+                             "occurred_at", pt_json_time(a->occurred_at_ms), "properties",
+                             props != NULL ? props : json_object(), "points_earned",
+                             (json_int_t)a->points_earned, "balance", balance_json(&r->balance),
+                             "created_at", pt_json_time(a->created_at_ms));
+    if (root != NULL) {
+        json_t *rules = json_array();
+        unsigned i;
+        for (i = 0; i < r->rules.rule_count; i++) {
+            const struct pt_rule_applied *x = &r->rules.rules[i];
+            (void)json_array_append_new(
+                rules, json_pack("{s:s,s:I,s:s,s:I,s:b}", "rule_id", x->rule_id, "version",
+                                 (json_int_t)x->version, "name", x->name, "points",
+                                 (json_int_t)x->points, "capped", x->capped));
+        }
+        (void)json_object_set_new(root, "rules", rules);
+    }
+    return root;
+}
+
+ENCODER(encode_activity, struct pt_activity_result, activity_json)
 ENCODER(encode_member, struct pt_member, pt_http_member_json)
 ENCODER(encode_purchase, struct pt_purchase_result, purchase_json)
 ENCODER(encode_return, struct pt_return_result, return_json)
@@ -145,6 +171,7 @@ void pt_http_encoders(struct pt_encoders *out)
     out->adjustment = encode_adjustment;
     out->transfer = encode_transfer;
     out->expiry = encode_expiry;
+    out->activity = encode_activity;
 }
 
 /* Adapts an encoder to the idempotency record's signature. */
@@ -513,6 +540,107 @@ void pt_h_expire_run(struct pt_http_ctx *ctx)
                        json_pack("{s:I,s:I,s:I}", "points_expired", (json_int_t)r.points_expired,
                                  "lots_expired", (json_int_t)r.lots_expired, "members",
                                  (json_int_t)r.members));
+}
+
+void pt_h_birthdays_run(struct pt_http_ctx *ctx)
+{
+    struct pt_birthday_result r;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_birthdays(ctx->svc, &ctx->who, &r, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(
+        ctx, 200,
+        json_pack("{s:I,s:I}", "members", (json_int_t)r.members, "points", (json_int_t)r.points));
+}
+
+void pt_h_activity_create(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"member_id",   "type",       "external_id",
+                                         "occurred_at", "properties", NULL};
+    struct pt_activity_request req;
+    struct pt_activity_result result;
+    struct pt_idem idem;
+    struct pt_err err;
+    const char *occurred = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    json_t *props;
+    enum pt_rc rc;
+    size_t i;
+    pt_err_clear(&err);
+    memset(&req, 0, sizeof(req));
+    if (body == NULL) {
+        return;
+    }
+    props = json_object_get(body, "properties");
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "member_id", true, &ctx->arena, &req.member_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "type", true, &ctx->arena, &req.type, &err);
+    }
+    for (i = 0; rc == PT_OK && req.type[i] != '\0'; i++) {
+        char ch = req.type[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-') ||
+            i >= PT_ACTIVITY_TYPE_BYTES_MAX) {
+            rc = pt_err_set(&err, PT_EINVAL, "type",
+                            "type is 1 to %d lower-case letters, digits, _ and -",
+                            PT_ACTIVITY_TYPE_BYTES_MAX);
+        }
+    }
+    if (rc == PT_OK && req.type[0] == '\0') {
+        rc = pt_err_set(&err, PT_EINVAL, "type", "type must not be empty");
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "external_id", true, &ctx->arena, &req.external_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_validate_external_id(req.external_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "occurred_at", false, &ctx->arena, &occurred, &err);
+    }
+    req.occurred_at_ms = pt_service_now_ms(ctx->svc);
+    if (rc == PT_OK && occurred != NULL && !pt_time_parse_rfc3339(occurred, &req.occurred_at_ms)) {
+        rc = pt_err_set(&err, PT_EINVAL, "occurred_at",
+                        "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
+    }
+    if (rc == PT_OK && props != NULL && !json_is_null(props)) {
+        char *text;
+        if (!json_is_object(props) || !pt_json_depth_ok(props, 4)) {
+            rc = pt_err_set(&err, PT_EINVAL, "properties",
+                            "properties is an object nested at most 4 deep");
+        } else if ((text = json_dumps(props, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+            rc = pt_err_set(&err, PT_ENOMEM, NULL, "out of memory");
+        } else {
+            if (strlen(text) > PT_ACTIVITY_PROPERTIES_BYTES_MAX) {
+                rc = pt_err_set(&err, PT_EINVAL, "properties", "properties is at most %d bytes",
+                                PT_ACTIVITY_PROPERTIES_BYTES_MAX);
+            }
+            req.properties = pt_arena_strndup(&ctx->arena, text, strlen(text));
+            pt_free(text);
+        }
+    }
+    json_decref(body);
+    if (rc == PT_OK && req.properties == NULL) {
+        req.properties = "{}";
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!idem_setup(ctx, &idem, encode_activity)) {
+        return;
+    }
+    rc = pt_service_activity(ctx->svc, &ctx->who, &req, &idem, &ctx->arena, &result, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    reply_written(ctx, &idem, encode_activity, &result, 201);
 }
 
 void pt_h_test_clock_set(struct pt_http_ctx *ctx)

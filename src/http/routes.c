@@ -37,6 +37,8 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/rules/{id}/archive", pt_h_rule_archive, PT_ROUTE_ADMIN},
     {"GET", "/v1/rules/{id}/versions", pt_h_rule_versions, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"POST", "/v1/carts/evaluate", pt_h_cart_evaluate, PT_ROUTE_BODY},
+    {"POST", "/v1/activities", pt_h_activity_create, PT_ROUTE_BODY},
+    {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The jobs thread: expiry of points at start and then hourly (issue: "at least hourly"). */
+/* The jobs thread: expiry of points and the birthday rules, at start and then every quarter
+ * hour (issue: "at least hourly"; a birthday is handled once a year, however often it runs). */
 #include "jobs/jobs.h"
 
 #include "base/alloc.h"
@@ -41,6 +42,24 @@ static void expiry_run(struct pt_service *svc)
     }
 }
 
+static void birthdays_run(struct pt_service *svc)
+{
+    struct pt_birthday_result r;
+    struct pt_err err;
+    char extra[160];
+    pt_err_clear(&err);
+    if (pt_service_birthdays(svc, NULL, &r, &err) != PT_OK) {
+        (void)snprintf(extra, sizeof(extra), ",\"rc\":\"%s\"", pt_rc_name(err.rc));
+        pt_log("error", "birthday job failed; it runs again later", extra);
+        return;
+    }
+    if (r.members > 0) {
+        (void)snprintf(extra, sizeof(extra), ",\"members\":%lld,\"points\":%lld",
+                       (long long)r.members, (long long)r.points);
+        pt_log("info", "birthdays", extra);
+    }
+}
+
 static void *jobs_main(void *arg)
 {
     struct pt_jobs *jobs = arg;
@@ -49,6 +68,7 @@ static void *jobs_main(void *arg)
         struct timespec until;
         pthread_mutex_unlock(&jobs->mu);
         expiry_run(jobs->svc);
+        birthdays_run(jobs->svc);
         pthread_mutex_lock(&jobs->mu);
         /* The condition variable's timeout needs the real-time clock (pthread's default). */
         (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */

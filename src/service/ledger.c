@@ -476,6 +476,254 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
     return pt_store_write(svc->store, purchase_txn, &ctx, err);
 }
 
+/* ---- Points from rules outside purchases: activities, enrollment, birthdays ---- */
+
+enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const struct pt_member *member,
+                              enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                              const char *entry_type, const char *ref_id, int64_t at_ms,
+                              int64_t now_ms, const char *key_id, struct pt_arena *arena,
+                              struct pt_cart_answer *out, char *entry_id, struct pt_err *err)
+{
+    struct pt_account acct;
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    /* No return window: these points are available at once; they expire as any points do. */
+    struct pt_lot times = {0, at_ms, at_ms, lot_expiry(program, at_ms)};
+    char stamp[40];
+    char day[11];
+    int64_t repaid = 0;
+    unsigned i;
+    enum pt_rc rc = pt_svc_rules_answer(svc, txn, program, member, trigger, activity, NULL, at_ms,
+                                        arena, out, err);
+    entry_id[0] = '\0';
+    if (rc != PT_OK || out->points == 0) {
+        return rc;
+    }
+    rc = pt_store_account_get(txn, program->id, member->id, &acct, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    entry_init(&entry, member->id, entry_type, ref_id, NULL, key_id, now_ms);
+    memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
+    rc = credit_lot(txn, program->id, member->id, entry.id, ref_id, out->points, acct.owed, &times,
+                    NULL, now_ms, &repaid, err);
+    posting_init(&postings[0], member->id, member->id, out->points);
+    postings[0].earned_delta = out->points;
+    postings[0].owed_delta = -repaid;
+    posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -out->points);
+    if (rc == PT_OK) {
+        rc = post(txn, program->id, &entry, postings, 2, err);
+    }
+    pt_time_format_rfc3339(at_ms, stamp, sizeof(stamp));
+    memcpy(day, stamp, 10);
+    day[10] = '\0';
+    for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
+        rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id, day,
+                                out->rules[i].points, err);
+    }
+    return rc;
+}
+
+/* ---- Activities ---- */
+
+struct activity_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const struct pt_activity_request *req;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    struct pt_activity_result *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc activity_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct activity_ctx *ctx = arg;
+    struct pt_activity_row *a = &ctx->out->activity;
+    struct pt_member member;
+    struct pt_program program;
+    struct pt_activity facts;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc = load_member_program(txn, ctx->who->program_id, ctx->req->member_id, ctx->arena, &member,
+                             &program, err);
+    if (rc == PT_OK) {
+        rc = require_active(&member, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    memset(a, 0, sizeof(*a));
+    pt_svc_new_id("act", ctx->now_ms, a->id);
+    memcpy(a->member_id, member.id, sizeof(a->member_id));
+    a->external_id = ctx->req->external_id;
+    a->type = ctx->req->type;
+    a->occurred_at_ms = ctx->req->occurred_at_ms;
+    a->properties = ctx->req->properties;
+    a->created_at_ms = ctx->now_ms;
+    facts.type = a->type;
+    facts.properties = a->properties;
+    rc = pt_svc_rules_award(ctx->svc, txn, &program, &member, PT_TRIGGER_ACTIVITY, &facts,
+                            "activity", a->id, a->occurred_at_ms, ctx->now_ms, ctx->who->key_id,
+                            ctx->arena, &ctx->out->rules, a->entry_id, err);
+    a->points_earned = ctx->out->rules.points;
+    if (rc == PT_OK) {
+        rc = pt_store_activity_insert(txn, program.id, a, err);
+    }
+    if (rc == PT_OK) {
+        rc = balance_compute(txn, &program, member.id, ctx->now_ms, ctx->arena, &ctx->out->balance,
+                             err);
+    }
+    if (rc == PT_OK) {
+        rc =
+            pt_svc_event(ctx->svc, txn, program.id, "activity.recorded", member.id,
+                         ctx->svc->enc.activity, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, a->id, ctx->now_ms,
+                                ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_activity(struct pt_service *svc, const struct pt_principal *who,
+                               const struct pt_activity_request *req, struct pt_idem *idem,
+                               struct pt_arena *arena, struct pt_activity_result *out,
+                               struct pt_err *err)
+{
+    struct activity_ctx ctx = {svc, who, req, idem, arena, out, pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    if (req->occurred_at_ms > ctx.now_ms + PT_CLOCK_SKEW_MS) {
+        return pt_err_set(err, PT_EINVAL, "occurred_at", "occurred_at must not be in the future");
+    }
+    if (natural_key(idem, "activity:", req->external_id, arena, err) != PT_OK) {
+        return err->rc;
+    }
+    return pt_store_write(svc->store, activity_txn, &ctx, err);
+}
+
+/* ---- Birthdays ---- */
+
+struct birthday_ctx {
+    struct pt_service *svc;
+    const char *program_id;
+    struct pt_arena *arena;
+    struct pt_birthday_result *out;
+    int64_t now_ms;
+    bool more; /* OUT of one round: a full page was found */
+};
+
+/* One page of today's birthdays of a program, each awarded once per year. */
+static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct birthday_ctx *ctx = arg;
+    struct pt_program program;
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    char stamp[40];
+    char month_day[6];
+    int64_t year;
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_program_get(txn, ctx->program_id, ctx->arena, &program, err);
+    pt_time_format_rfc3339(ctx->now_ms, stamp, sizeof(stamp));
+    memcpy(month_day, stamp + 5, 5);
+    month_day[5] = '\0';
+    year =
+        (stamp[0] - '0') * 1000 + (stamp[1] - '0') * 100 + (stamp[2] - '0') * 10 + (stamp[3] - '0');
+    if (rc == PT_OK) {
+        rc = pt_store_birthdays(txn, program.id, month_day, year, PT_BIRTHDAY_PAGE, ctx->arena,
+                                &ids, &count, err);
+    }
+    /* 29 February: in other years, celebrated on the 28th. */
+    if (rc == PT_OK && strcmp(month_day, "02-28") == 0 && count < PT_BIRTHDAY_PAGE &&
+        !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))) {
+        char(*more)[PT_ID_BUF_BYTES] = NULL;
+        unsigned extra = 0;
+        rc = pt_store_birthdays(txn, program.id, "02-29", year, PT_BIRTHDAY_PAGE - count,
+                                ctx->arena, &more, &extra, err);
+        if (rc == PT_OK && extra > 0) {
+            char(*all)[PT_ID_BUF_BYTES] =
+                pt_arena_alloc(ctx->arena, (count + extra) * PT_ID_BUF_BYTES);
+            if (all == NULL) {
+                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            }
+            memcpy(all, ids, count * PT_ID_BUF_BYTES);
+            memcpy(all + count, more, extra * PT_ID_BUF_BYTES);
+            ids = all;
+            count += extra;
+        }
+    }
+    ctx->more = rc == PT_OK && count == PT_BIRTHDAY_PAGE;
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_member member;
+        struct pt_cart_answer answer;
+        char entry_id[PT_ID_BUF_BYTES];
+        bool claimed = false;
+        rc = pt_store_member_get(txn, program.id, ids[i], ctx->arena, &member, err);
+        if (rc == PT_OK) {
+            rc = pt_svc_rules_award(ctx->svc, txn, &program, &member, PT_TRIGGER_BIRTHDAY, NULL,
+                                    "birthday", member.id, ctx->now_ms, ctx->now_ms, NULL,
+                                    ctx->arena, &answer, entry_id, err);
+        }
+        if (rc == PT_OK) {
+            /* Claimed even when nothing was given, so that the member is not read again. */
+            rc = pt_store_birthday_award(txn, program.id, member.id, year, answer.points,
+                                         entry_id[0] ? entry_id : NULL, ctx->now_ms, &claimed, err);
+        }
+        if (rc == PT_OK && claimed) {
+            ctx->out->members++;
+            ctx->out->points += answer.points;
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
+                                struct pt_birthday_result *out, struct pt_err *err)
+{
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    unsigned count = 0;
+    unsigned p;
+    struct pt_arena arena;
+    enum pt_rc rc = PT_OK;
+    memset(out, 0, sizeof(*out));
+    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
+    if (who != NULL) {
+        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
+        if (ids == NULL) {
+            pt_arena_fini(&arena);
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        memcpy(ids[0], who->program_id, PT_ID_BUF_BYTES);
+        count = 1;
+    } else {
+        struct pt_store_txn *txn = NULL;
+        rc = pt_store_read_begin(svc->store, &txn, err);
+        if (rc == PT_OK) {
+            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
+            pt_store_read_end(txn);
+        }
+    }
+    for (p = 0; rc == PT_OK && p < count; p++) {
+        struct birthday_ctx ctx = {svc, ids[p], NULL, out, pt_svc_now_ms(svc), true};
+        unsigned rounds;
+        /* Pages of members, each in its own write, so that a big day does not hold the writer. */
+        for (rounds = 0; rc == PT_OK && ctx.more && rounds < PT_BIRTHDAY_ROUNDS_MAX; rounds++) {
+            struct pt_arena round_arena;
+            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
+            ctx.arena = &round_arena;
+            rc = pt_store_write(svc->store, birthday_round_txn, &ctx, err);
+            pt_arena_fini(&round_arena);
+        }
+    }
+    pt_arena_fini(&arena);
+    return rc;
+}
+
 /* ---- Returns ---- */
 
 struct return_ctx {

@@ -248,11 +248,12 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     return rc;
 }
 
-enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
-                              const struct pt_program *program, const struct pt_member *member,
-                              const struct pt_cart_request *req, int64_t now_ms,
-                              struct pt_arena *arena, struct pt_cart_answer *out,
-                              struct pt_err *err)
+enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                               const struct pt_program *program, const struct pt_member *member,
+                               enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                               const struct pt_cart_request *req, int64_t now_ms,
+                               struct pt_arena *arena, struct pt_cart_answer *out,
+                               struct pt_err *err)
 {
     struct pt_rule_set *set = NULL;
     struct pt_cart_item *items;
@@ -262,11 +263,11 @@ enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
     struct pt_cart cart;
     struct pt_eval_input in;
     struct pt_eval_result res;
-    unsigned n = req->items != NULL ? req->item_count : 1;
+    unsigned n = req == NULL ? 0 : req->items != NULL ? req->item_count : 1;
     unsigned i;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
-    items = pt_arena_alloc(arena, n * sizeof(*items));
+    items = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*items));
     if (items == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
@@ -283,10 +284,12 @@ enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
     memset(&cart, 0, sizeof(cart));
     cart.items = items;
     cart.item_count = n;
-    cart.channel = req->channel;
-    cart.location = req->location;
-    cart.coupons = req->coupons;
-    cart.coupon_count = req->coupon_count;
+    if (req != NULL) {
+        cart.channel = req->channel;
+        cart.location = req->location;
+        cart.coupons = req->coupons;
+        cart.coupon_count = req->coupon_count;
+    }
     time_facts(now_ms, &time);
     memset(&facts, 0, sizeof(facts));
     rc = set_get(svc, txn, program, &set, err);
@@ -307,7 +310,9 @@ enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         memset(&in, 0, sizeof(in));
-        in.trigger = PT_TRIGGER_PURCHASE;
+        in.trigger = trigger;
+        in.activity = activity;
+        in.activity_type = activity != NULL ? activity->type : NULL;
         in.cart = &cart;
         in.member = &facts;
         in.time = &time;
@@ -320,8 +325,8 @@ enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc == PT_OK) {
         out->amount = res.amount;
         out->discount = res.discount;
-        out->line_discount = req->items != NULL ? res.line_discount : NULL;
-        out->line_count = req->items != NULL ? n : 0;
+        out->line_discount = req != NULL && req->items != NULL ? res.line_discount : NULL;
+        out->line_count = req != NULL && req->items != NULL ? n : 0;
         out->base_points = res.base_points;
         out->points = res.points;
         out->free_shipping = res.free_shipping;
@@ -355,6 +360,16 @@ enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     set_release(svc, set);
     return rc;
+}
+
+enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const struct pt_member *member,
+                              const struct pt_cart_request *req, int64_t now_ms,
+                              struct pt_arena *arena, struct pt_cart_answer *out,
+                              struct pt_err *err)
+{
+    return pt_svc_rules_answer(svc, txn, program, member, PT_TRIGGER_PURCHASE, NULL, req, now_ms,
+                               arena, out, err);
 }
 
 enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_principal *who,

@@ -539,6 +539,18 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
                           ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
+        /* The program's enrollment rules (a welcome bonus), in the same transaction. */
+        struct pt_program program;
+        struct pt_cart_answer answer;
+        char entry_id[PT_ID_BUF_BYTES];
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        if (rc == PT_OK) {
+            rc = pt_svc_rules_award(ctx->svc, txn, &program, ctx->m, PT_TRIGGER_ENROLLMENT, NULL,
+                                    "enrollment", ctx->m->id, ctx->now_ms, ctx->now_ms,
+                                    ctx->who->key_id, ctx->arena, &answer, entry_id, err);
+        }
+    }
+    if (rc == PT_OK) {
         rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->m->id,
                                 ctx->now_ms, ctx->arena, err);
     }

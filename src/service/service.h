@@ -48,6 +48,7 @@ struct pt_encoders {
     pt_encode_fn adjustment; /* const struct pt_adjustment_result * */
     pt_encode_fn transfer;   /* const struct pt_transfer_result * */
     pt_encode_fn expiry;     /* const struct pt_expiry_event * */
+    pt_encode_fn activity;   /* const struct pt_activity_result * */
 };
 
 struct pt_idem {
@@ -437,5 +438,39 @@ PT_MUSTCHECK enum pt_rc pt_service_rule_versions(struct pt_service *svc,
                                                  unsigned limit, struct pt_arena *arena,
                                                  struct pt_rule_row **out, unsigned *count,
                                                  struct pt_err *err);
+
+/* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
+
+struct pt_activity_request {
+    const char *member_id;
+    const char *type;        /* [a-z0-9_-], 1..64 */
+    const char *external_id; /* unique in the program: the activity's own idempotency */
+    int64_t occurred_at_ms;
+    const char *properties; /* JSON object text ("{}" when none) */
+};
+
+struct pt_activity_result {
+    struct pt_activity_row activity;
+    struct pt_cart_answer rules; /* What the activity's rules gave. */
+    struct pt_balance balance;
+};
+
+/* Records a member activity and applies the program's activity:<type> rules. A replay of its
+ * external_id (or Idempotency-Key) answers the first result. */
+PT_MUSTCHECK enum pt_rc pt_service_activity(struct pt_service *svc, const struct pt_principal *who,
+                                            const struct pt_activity_request *req,
+                                            struct pt_idem *idem, struct pt_arena *arena,
+                                            struct pt_activity_result *out, struct pt_err *err);
+
+struct pt_birthday_result {
+    int64_t members; /* Members whose birthday was handled now (once a year each). */
+    int64_t points;
+};
+
+/* Applies the birthday rules to every active member whose birthday is today (UTC; 29 February
+ * on the 28th in other years), once per member and year, in the program of who (NULL: every
+ * program). Running it again the same day awards nothing. */
+PT_MUSTCHECK enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
+                                             struct pt_birthday_result *out, struct pt_err *err);
 
 #endif

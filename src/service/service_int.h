@@ -74,6 +74,23 @@ PT_MUSTCHECK enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_sto
                                            const struct pt_cart_request *req, int64_t now_ms,
                                            struct pt_arena *arena, struct pt_cart_answer *out,
                                            struct pt_err *err);
+/* The same for any trigger: activity for PT_TRIGGER_ACTIVITY, req NULL when there is no cart. */
+PT_MUSTCHECK enum pt_rc
+pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                    const struct pt_program *program, const struct pt_member *member,
+                    enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                    const struct pt_cart_request *req, int64_t now_ms, struct pt_arena *arena,
+                    struct pt_cart_answer *out, struct pt_err *err);
+/* Awards what the member's `trigger` rules give at at_ms (activity for activities) as one
+ * ledger entry of entry_type referencing ref_id, and records each rule's use. OUT: *out
+ * (out->points is the entry's points; entry_id "" when nothing was given). */
+PT_MUSTCHECK enum pt_rc
+pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
+                   const struct pt_program *program, const struct pt_member *member,
+                   enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                   const char *entry_type, const char *ref_id, int64_t at_ms, int64_t now_ms,
+                   const char *key_id, struct pt_arena *arena, struct pt_cart_answer *out,
+                   char *entry_id, struct pt_err *err);
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 

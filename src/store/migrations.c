@@ -499,7 +499,30 @@ static const char migration_6[] =
     "  rule_version INTEGER NOT NULL,"
     "  points INTEGER NOT NULL,"
     "  discount INTEGER NOT NULL,"
-    "  PRIMARY KEY (program_id, member_id, purchase_id, rule_id));";
+    "  PRIMARY KEY (program_id, member_id, purchase_id, rule_id));"
+    /* Member activities (reviews, surveys, …) and what their rules gave. */
+    "CREATE TABLE activities ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  external_id TEXT NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  occurred_at_ms INTEGER NOT NULL,"
+    "  properties TEXT NOT NULL,"
+    "  points_earned INTEGER NOT NULL,"
+    "  entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    /* One birthday bonus per member and year; the job finds today's birthdays by index. */
+    "CREATE TABLE birthday_awards ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  year INTEGER NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, year));"
+    "CREATE INDEX members_birthday ON members (program_id, substr(birth_date, 6, 5));";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};

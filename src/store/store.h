@@ -547,6 +547,33 @@ PT_MUSTCHECK enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn,
                                                        const char *program_id,
                                                        const char *member_id, int64_t *count,
                                                        struct pt_err *err);
+struct pt_activity_row {
+    char id[PT_ID_BUF_BYTES]; /* "act_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    const char *external_id; /* unique in the program (member_keys kind "activity") */
+    const char *type;
+    int64_t occurred_at_ms;
+    const char *properties; /* JSON object text */
+    int64_t points_earned;
+    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t created_at_ms;
+};
+
+/* PT_ECONFLICT "idempotency_conflict" when the external_id is taken. */
+PT_MUSTCHECK enum pt_rc pt_store_activity_insert(struct pt_store_txn *txn, const char *program_id,
+                                                 const struct pt_activity_row *a,
+                                                 struct pt_err *err);
+/* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
+ * most limit. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_birthdays(struct pt_store_txn *txn, const char *program_id,
+                                           const char *month_day, int64_t year, unsigned limit,
+                                           struct pt_arena *arena, char (**ids)[PT_ID_BUF_BYTES],
+                                           unsigned *count, struct pt_err *err);
+/* Records the member's birthday award of year; *claimed false when there was one already. */
+PT_MUSTCHECK enum pt_rc pt_store_birthday_award(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, int64_t year, int64_t points,
+                                                const char *entry_id, int64_t now_ms, bool *claimed,
+                                                struct pt_err *err);
 /* Records that a rule version fired on a purchase and what it gave. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *program_id,
                                                    const char *member_id, const char *purchase_id,

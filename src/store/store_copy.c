@@ -82,6 +82,12 @@ static const struct copy_table copy_tables[] = {
     {"purchase_rules",
      "program_id, member_id, purchase_id, rule_id, rule_version, points, discount", "ttttiii",
      "program_id, member_id, purchase_id, rule_id", NULL},
+    {"activities",
+     "program_id, member_id, id, external_id, type, occurred_at_ms, properties, points_earned, "
+     "entry_id, created_at_ms",
+     "tttttitiit", "program_id, member_id, id", NULL},
+    {"birthday_awards", "program_id, member_id, year, points, entry_id, created_at_ms", "ttiiti",
+     "program_id, member_id, year", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

@@ -356,3 +356,89 @@ enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn, const char *
     }
     return pt_q_close(&q);
 }
+
+/* ---- Activities and birthdays ---- */
+
+enum pt_rc pt_store_activity_insert(struct pt_store_txn *txn, const char *program_id,
+                                    const struct pt_activity_row *a, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO activities (program_id, member_id, id, external_id, type, occurred_at_ms, "
+        "properties, points_earned, entry_id, created_at_ms) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+    struct pt_q q;
+    enum pt_rc rc =
+        pt_store_member_key_claim(txn, program_id, "activity", a->external_id, a->member_id, err);
+    if (rc == PT_ECONFLICT) {
+        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
+                         "an activity with this external_id already exists");
+        return pt_err_code(err, "idempotency_conflict");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, a->member_id);
+    pt_q_text(&q, 3, a->id);
+    pt_q_text(&q, 4, a->external_id);
+    pt_q_text(&q, 5, a->type);
+    pt_q_int(&q, 6, a->occurred_at_ms);
+    pt_q_text(&q, 7, a->properties);
+    pt_q_int(&q, 8, a->points_earned);
+    pt_q_text(&q, 9, a->entry_id[0] ? a->entry_id : NULL);
+    pt_q_int(&q, 10, a->created_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_birthdays(struct pt_store_txn *txn, const char *program_id,
+                              const char *month_day, int64_t year, unsigned limit,
+                              struct pt_arena *arena, char (**ids)[PT_ID_BUF_BYTES],
+                              unsigned *count, struct pt_err *err)
+{
+    /* Members born on month_day who have no award for year yet. */
+    static const char sql[] =
+        "SELECT m.id FROM members m WHERE m.program_id = ?1 AND substr(m.birth_date, 6, 5) = ?2 "
+        "AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM birthday_awards a "
+        "WHERE a.program_id = m.program_id AND a.member_id = m.id AND a.year = ?3) "
+        "ORDER BY m.id LIMIT ?4";
+    struct pt_q q;
+    *count = 0;
+    *ids = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**ids));
+    if (*ids == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, month_day);
+    pt_q_int(&q, 3, year);
+    pt_q_int(&q, 4, limit);
+    while (pt_q_next(&q) && *count < limit) {
+        pt_q_col_copy(&q, 0, (*ids)[(*count)++], PT_ID_BUF_BYTES);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_birthday_award(struct pt_store_txn *txn, const char *program_id,
+                                   const char *member_id, int64_t year, int64_t points,
+                                   const char *entry_id, int64_t now_ms, bool *claimed,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO birthday_awards (program_id, member_id, year, points, entry_id, "
+        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING";
+    struct pt_q q;
+    *claimed = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, year);
+    pt_q_int(&q, 4, points);
+    pt_q_text(&q, 5, entry_id);
+    pt_q_int(&q, 6, now_ms);
+    if (pt_q_exec(&q) == PT_OK) {
+        *claimed = pt_q_changes(&q) == 1;
+    }
+    return pt_q_close(&q);
+}

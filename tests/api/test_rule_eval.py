@@ -209,3 +209,66 @@ def test_returns_take_back_the_rules_points_in_proportion(shop):
                     {"external_id": unique("x"), "amount": 3000})
     assert r.json["points_reversed"] == 80
     assert shop.a.get("/v1/members/%s/balance" % m).json["available"] == 0
+
+
+def test_activities_apply_their_rules_once_each(shop):
+    review = rule(shop.a, {"name": "Review bonus", "trigger": "activity:review",
+                           "conditions": {"gte": ["activity.stars", 4]},
+                           "max_points_per_member_per_day": 400,
+                           "effects": [{"type": "award_points", "points": 200}]})
+    m = new_member(shop.a)["id"]
+
+    def act(ext, stars, kind="review", **kw):
+        body = {"member_id": m, "type": kind, "external_id": ext,
+                "properties": {"stars": stars, "product": "P-1"}}
+        body.update(kw)
+        return shop.a.post("/v1/activities", body)
+
+    first = act("rv-1", 5)
+    assert first.status == 201, first
+    assert first.json["points_earned"] == 200 and first.json["rules"][0]["rule_id"] == review["id"]
+    assert first.json["properties"] == {"product": "P-1", "stars": 5}
+    again = act("rv-1", 5)
+    assert again.status == 201 and again.json == first.json  # a replay
+    assert act("rv-1", 3).status == 409  # same receipt, other content
+    assert act("rv-2", 3).json["points_earned"] == 0  # 3 stars: the rule does not apply
+    assert act("rv-3", 4).json["points_earned"] == 200
+    capped = act("rv-4", 5).json  # the day's 400 are given
+    assert capped["points_earned"] == 0
+    assert act("sv-1", 5, kind="survey").json["points_earned"] == 0  # no survey rule
+    balance = shop.a.get("/v1/members/%s/balance" % m).json
+    assert balance["available"] == 400
+    lines = shop.a.get("/v1/members/%s/ledger" % m).json["data"]
+    assert [l["type"] for l in lines] == ["activity", "activity"]
+    for body, field in (({"type": "Bad Type"}, "type"), ({"external_id": None}, "external_id"),
+                        ({"occurred_at": "2030-01-01T00:00:00Z"}, "occurred_at"),
+                        ({"properties": [1]}, "properties")):
+        r = act("rv-x", 5, **body)
+        assert r.status == 400 and r.error["field"] == field, (body, r)
+
+
+def test_enrollment_rules_welcome_new_members(shop):
+    rule(shop.a, {"name": "Welcome", "trigger": "enrollment",
+                  "effects": [{"type": "award_points", "points": 250}]})
+    m = new_member(shop.a)["id"]
+    assert shop.a.get("/v1/members/%s/balance" % m).json["available"] == 250
+    assert shop.a.get("/v1/members/%s/ledger" % m).json["data"][0]["type"] == "enrollment"
+
+
+def test_birthday_rules_once_a_year(shop):
+    rule(shop.a, {"name": "Birthday", "trigger": "birthday",
+                  "effects": [{"type": "award_points", "points": 500}]})
+    today = new_member(shop.a, birth_date="1990-03-02")["id"]
+    other = new_member(shop.a, birth_date="1990-03-03")["id"]
+    leap = new_member(shop.a, birth_date="2000-02-29")["id"]
+    run = shop.a.post("/v1/jobs/birthdays")
+    assert run.status == 200 and run.json == {"members": 1, "points": 500}, run
+    assert shop.a.post("/v1/jobs/birthdays").json == {"members": 0, "points": 0}
+    assert shop.a.get("/v1/members/%s/balance" % today).json["available"] == 500
+    assert shop.a.get("/v1/members/%s/balance" % other).json["available"] == 0
+    shop.a.put("/v1/test/clock", {"now": "2027-02-28T09:00:00Z"})
+    assert shop.a.post("/v1/jobs/birthdays").json == {"members": 1, "points": 500}
+    assert shop.a.get("/v1/members/%s/balance" % leap).json["available"] == 500
+    shop.a.put("/v1/test/clock", {"now": "2027-03-02T09:00:00Z"})
+    assert shop.a.post("/v1/jobs/birthdays").json == {"members": 1, "points": 500}
+    assert shop.a.get("/v1/members/%s/balance" % today).json["lifetime_earned"] == 1000

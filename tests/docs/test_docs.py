@@ -96,7 +96,7 @@ def run_curl(command, env):
 
 def test_readme_tour__runs_as_written():
     commands = tour_commands()
-    assert len(commands) >= 14, commands
+    assert len(commands) >= 16, commands
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "patron.db")
         init = subprocess.run(
@@ -135,6 +135,11 @@ def test_readme_tour__runs_as_written():
                     assert doc["points_reversed"] == 12
                 if command.endswith("/balance -H \"Authorization: Bearer $KEY\""):
                     assert (doc["available"], doc["lifetime_earned"], doc["lifetime_redeemed"]) == (10, 30, 20)
+                if command.startswith("curl -X POST http://127.0.0.1:%d/v1/rules " % server.port):
+                    assert doc["status"] == "active" and doc["version"] == 1
+                if "/v1/carts/evaluate" in command:
+                    assert (doc["points"], doc["base_points"]) == (160, 60), doc
+                    assert [r["points"] for r in doc["rules"]] == [100]
                 if "/ledger" in command:
                     assert [l["type"] for l in doc["data"]] == ["redeem", "return", "earn"]
                 if "/v1/events" in command:
