@@ -25,14 +25,14 @@ static json_t *program_json(const struct pt_program *p)
     } else {
         expiry = json_pack("{s:s}", "policy", "none");
     }
-    return json_pack("{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:I,s:o,s:b,s:o,s:o,s:o}", "id", p->id, "name",
-                     p->name, "currency", p->currency, "earn_rate", "points",
-                     (json_int_t)p->earn_points, "per_amount", (json_int_t)p->earn_per_amount,
-                     "rounding", "floor", "pending_days", (json_int_t)p->pending_days, "expiry",
-                     expiry, "allow_negative_balance", p->allow_negative_balance,
-                     "excluded_categories", categories, "created_at",
-                     pt_json_time(p->created_at_ms), "updated_at",
-                     pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
+    return json_pack(
+        "{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:I,s:o,s:b,s:o,s:s,s:o,s:o}", "id", p->id, "name", p->name,
+        "currency", p->currency, "earn_rate", "points", (json_int_t)p->earn_points, "per_amount",
+        (json_int_t)p->earn_per_amount, "rounding", "floor", "pending_days",
+        (json_int_t)p->pending_days, "expiry", expiry, "allow_negative_balance",
+        p->allow_negative_balance, "excluded_categories", categories, "time_zone",
+        p->time_zone != NULL ? p->time_zone : "UTC", "created_at", pt_json_time(p->created_at_ms),
+        "updated_at", pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
 }
 
 void pt_h_program_get(struct pt_http_ctx *ctx)
@@ -152,6 +152,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "expiry",
                                          "allow_negative_balance",
                                          "excluded_categories",
+                                         "time_zone",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -201,6 +202,10 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     v = json_object_get(patch, "excluded_categories");
     if (rc == PT_OK && v != NULL) {
         rc = patch_categories(v, arena, p, err);
+    }
+    if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
+        /* Checked against the system's tz database by the service. */
+        rc = pt_json_get_string(patch, "time_zone", true, arena, &p->time_zone, err);
     }
     return rc;
 }

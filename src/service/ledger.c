@@ -10,8 +10,10 @@
  */
 #include "service/service_int.h"
 
+#include "base/alloc.h"
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/tz.h"
 #include "core/ledger.h"
 
 #include <stdio.h>
@@ -376,13 +378,9 @@ static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct p
                                         const struct pt_purchase *p,
                                         const struct pt_cart_answer *cart, struct pt_err *err)
 {
-    char stamp[40];
-    char day[11];
+    const char *day = cart->local_date; /* The day the limits were read for. */
     unsigned i;
     enum pt_rc rc = PT_OK;
-    pt_time_format_rfc3339(p->occurred_at_ms, stamp, sizeof(stamp));
-    memcpy(day, stamp, 10);
-    day[10] = '\0';
     for (i = 0; rc == PT_OK && i < cart->rule_count; i++) {
         const struct pt_rule_applied *a = &cart->rules[i];
         rc = pt_store_purchase_rule_add(txn, program->id, p->member_id, p->id, a->rule_id,
@@ -490,8 +488,6 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
     struct pt_posting postings[2];
     /* No return window: these points are available at once; they expire as any points do. */
     struct pt_lot times = {0, at_ms, at_ms, lot_expiry(program, at_ms)};
-    char stamp[40];
-    char day[11];
     int64_t repaid = 0;
     unsigned i;
     enum pt_rc rc = pt_svc_rules_answer(svc, txn, program, member, trigger, activity, NULL, at_ms,
@@ -515,12 +511,9 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc == PT_OK) {
         rc = post(txn, program->id, &entry, postings, 2, err);
     }
-    pt_time_format_rfc3339(at_ms, stamp, sizeof(stamp));
-    memcpy(day, stamp, 10);
-    day[10] = '\0';
     for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
-        rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id, day,
-                                out->rules[i].points, err);
+        rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id,
+                                out->local_date, out->rules[i].points, err);
     }
     return rc;
 }
@@ -628,8 +621,21 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
     int64_t year;
     unsigned count = 0;
     unsigned i;
+    struct pt_tz *tz = pt_arena_alloc(ctx->arena, sizeof(*tz));
     enum pt_rc rc = pt_store_program_get(txn, ctx->program_id, ctx->arena, &program, err);
-    pt_time_format_rfc3339(ctx->now_ms, stamp, sizeof(stamp));
+    if (rc == PT_OK && tz == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    if (rc == PT_OK && pt_tz_load(program.time_zone, tz, err) != PT_OK) {
+        pt_err_clear(err); /* A zone gone from the system: UTC (as the rules do). */
+        rc = pt_tz_load("UTC", tz, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* Today in the program's time zone. */
+    pt_time_format_rfc3339(ctx->now_ms + (int64_t)pt_tz_offset_s(tz, ctx->now_ms) * 1000, stamp,
+                           sizeof(stamp));
     memcpy(month_day, stamp + 5, 5);
     month_day[5] = '\0';
     year =
@@ -1687,7 +1693,16 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
                           PT_EXPIRY_MONTHS_MAX);
     }
-    return PT_OK;
+    if (p->time_zone != NULL) {
+        /* A zone of the system's tz database (tzdata). */
+        struct pt_tz *tz = pt_malloc(sizeof(*tz));
+        if (tz == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        rc = pt_tz_load(p->time_zone, tz, err);
+        pt_free(tz);
+    }
+    return rc;
 }
 
 struct program_update_ctx {

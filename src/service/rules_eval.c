@@ -14,6 +14,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/tz.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct pt_rule_set {
     const struct pt_rule **rules; /* Active rules in evaluation order. */
     unsigned count;
     bool needs_purchase_count; /* A rule tests member.purchase_count. */
+    struct pt_tz *tz;          /* The program's time zone when the set was made; arena. */
 };
 
 static void set_release(struct pt_service *svc, struct pt_rule_set *set)
@@ -131,6 +133,22 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
         return rc;
     }
     qsort(set->rules, set->count, sizeof(*set->rules), by_order);
+    set->tz = pt_arena_alloc(&set->arena, sizeof(*set->tz));
+    if (set->tz == NULL || pt_tz_load(program->time_zone != NULL ? program->time_zone : "UTC",
+                                      set->tz, err) != PT_OK) {
+        /* The zone was valid when set; a system without it now falls back to UTC. */
+        struct pt_err ignored;
+        if (set->tz == NULL) {
+            pt_arena_fini(&set->arena);
+            pt_free(set);
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        pt_log("error", "program time zone not found; using UTC", NULL);
+        pt_err_clear(err);
+        if (pt_tz_load("UTC", set->tz, &ignored) != PT_OK) {
+            pt_assert(!"UTC needs no file");
+        }
+    }
     *out = set;
     return PT_OK;
 }
@@ -152,7 +170,8 @@ static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
     pthread_mutex_lock(&svc->rules_mu);
     set = svc->rule_sets[slot];
     if (set != NULL && strcmp(set->program_id, program->id) == 0 &&
-        set->rules_version == program->rules_version) {
+        set->rules_version == program->rules_version && program->time_zone != NULL &&
+        strcmp(set->tz->name, program->time_zone) == 0) {
         set->refs++;
         pthread_mutex_unlock(&svc->rules_mu);
         *out = set;
@@ -167,7 +186,7 @@ static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
     old = svc->rule_sets[slot];
     /* Install it unless a newer set got there first. */
     if (old == NULL || strcmp(old->program_id, program->id) != 0 ||
-        old->rules_version < set->rules_version) {
+        old->rules_version <= set->rules_version) {
         if (old != NULL) {
             old->installed = false;
             if (old->refs == 0) {
@@ -183,16 +202,17 @@ static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
     return PT_OK;
 }
 
-/* The time facts at now_ms. The program's time zone is UTC until programs have one. */
-static void time_facts(int64_t now_ms, struct pt_rule_time *t)
+/* The time facts at now_ms, local to the program's time zone. */
+static void time_facts(const struct pt_tz *tz, int64_t now_ms, struct pt_rule_time *t)
 {
-    int64_t days = now_ms >= 0 ? now_ms / DAY_MS : (now_ms - DAY_MS + 1) / DAY_MS;
+    int64_t local_ms = now_ms + (int64_t)pt_tz_offset_s(tz, now_ms) * 1000;
+    int64_t days = local_ms >= 0 ? local_ms / DAY_MS : (local_ms - DAY_MS + 1) / DAY_MS;
     char stamp[40];
     memset(t, 0, sizeof(*t));
     t->now_ms = now_ms;
     t->weekday = ((days % 7 + 7) % 7 + 3) % 7 + 1; /* 1970-01-01 was a Thursday (4). */
-    t->hour = (now_ms - days * DAY_MS) / 3600000;
-    pt_time_format_rfc3339(now_ms, stamp, sizeof(stamp));
+    t->hour = (local_ms - days * DAY_MS) / 3600000;
+    pt_time_format_rfc3339(local_ms, stamp, sizeof(stamp));
     memcpy(t->date, stamp, 10);
     t->date[10] = '\0';
 }
@@ -290,9 +310,13 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         cart.coupons = req->coupons;
         cart.coupon_count = req->coupon_count;
     }
-    time_facts(now_ms, &time);
     memset(&facts, 0, sizeof(facts));
     rc = set_get(svc, txn, program, &set, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    time_facts(set->tz, now_ms, &time);
+    memcpy(out->local_date, time.date, sizeof(out->local_date));
     if (rc == PT_OK && member != NULL) {
         facts.known = true;
         facts.attributes = member->attributes_json;

@@ -259,6 +259,7 @@ struct pt_cart_answer {
     unsigned message_count;
     struct pt_rule_nudge nudges[PT_RULE_NUDGES_MAX];
     unsigned nudge_count;
+    char local_date[11]; /* The program's local date of the evaluation ("YYYY-MM-DD"). */
 };
 
 struct pt_purchase_result {

@@ -452,6 +452,7 @@ static const char migration_5_pg[] = "ALTER TABLE events DROP CONSTRAINT events_
  */
 static const char migration_6[] =
     "ALTER TABLE programs ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';"
     "ALTER TABLE purchases ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE purchases ADD COLUMN base_points INTEGER;"
     "CREATE TABLE rules ("

@@ -110,6 +110,7 @@ struct pt_program {
     bool allow_negative_balance;
     const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
     int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
+    const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,

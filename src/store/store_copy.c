@@ -27,8 +27,9 @@ struct copy_table {
 static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
-     "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version",
-     "tttiiiiiitii", "id", NULL},
+     "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version, "
+     "time_zone",
+     "tttiiiiiitiit", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",

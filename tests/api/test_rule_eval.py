@@ -272,3 +272,24 @@ def test_birthday_rules_once_a_year(shop):
     shop.a.put("/v1/test/clock", {"now": "2027-03-02T09:00:00Z"})
     assert shop.a.post("/v1/jobs/birthdays").json == {"members": 1, "points": 500}
     assert shop.a.get("/v1/members/%s/balance" % today).json["lifetime_earned"] == 1000
+
+
+def test_time_facts_are_local_to_the_program_time_zone(shop):
+    rule(shop.a, {"name": "Weekend x2", "trigger": "purchase",
+                  "conditions": {"in": ["time.weekday", [6, 7]]},
+                  "effects": [{"type": "award_points", "multiplier": 2}]})
+    rule(shop.a, {"name": "Birthday", "trigger": "birthday",
+                  "effects": [{"type": "award_points", "points": 500}]})
+    bad = shop.a.patch("/v1/program", {"time_zone": "Mars/Olympus"})
+    assert bad.status == 400 and bad.error["field"] == "time_zone", bad
+    assert shop.a.get("/v1/program").json["time_zone"] == "UTC"
+    m = new_member(shop.a, birth_date="1990-03-07")["id"]
+    # Friday 20:00 UTC is Saturday 05:00 in Tokyo.
+    shop.a.put("/v1/test/clock", {"now": "2026-03-06T20:00:00Z"})
+    assert buy(shop.a, m, amount=1000)["points_earned"] == 10
+    assert shop.a.post("/v1/jobs/birthdays").json["members"] == 0
+    r = shop.a.patch("/v1/program", {"time_zone": "Asia/Tokyo"})
+    assert r.status == 200 and r.json["time_zone"] == "Asia/Tokyo", r
+    assert buy(shop.a, m, amount=1000)["points_earned"] == 20
+    assert evaluate(shop.a, {"amount": 1000})["points"] == 20
+    assert shop.a.post("/v1/jobs/birthdays").json == {"members": 1, "points": 500}
