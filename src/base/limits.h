@@ -132,4 +132,8 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 #define PT_ACTIVITY_TYPE_BYTES_MAX 64
 #define PT_ACTIVITY_PROPERTIES_BYTES_MAX (16 * 1024)
 
+/* What-if simulation: purchases replayed by one request, and per page read. */
+#define PT_SIMULATE_PURCHASES_MAX 200000
+#define PT_SIMULATE_PAGE 500
+
 #endif

@@ -7,9 +7,19 @@
 #include <stdio.h>
 #include <string.h>
 
+/* 1/10000 units as the API shows them: an integer when whole, else a decimal. */
+static json_t *e4_json(int64_t v)
+{
+    if (v % 10000 == 0) {
+        return json_integer(v / 10000);
+    }
+    return json_real((double)v / 10000.0);
+}
+
 /* The settings as the API shows them. new */
 static json_t *program_json(const struct pt_program *p)
 {
+    json_t *root;
     json_t *categories = json_array();
     const char *c = p->excluded_categories;
     json_t *expiry;
@@ -25,7 +35,7 @@ static json_t *program_json(const struct pt_program *p)
     } else {
         expiry = json_pack("{s:s}", "policy", "none");
     }
-    return json_pack(
+    root = json_pack(
         "{s:s,s:s,s:s,s:{s:I,s:I},s:s,s:I,s:o,s:b,s:o,s:s,s:o,s:o}", "id", p->id, "name", p->name,
         "currency", p->currency, "earn_rate", "points", (json_int_t)p->earn_points, "per_amount",
         (json_int_t)p->earn_per_amount, "rounding", "floor", "pending_days",
@@ -33,6 +43,10 @@ static json_t *program_json(const struct pt_program *p)
         p->allow_negative_balance, "excluded_categories", categories, "time_zone",
         p->time_zone != NULL ? p->time_zone : "UTC", "created_at", pt_json_time(p->created_at_ms),
         "updated_at", pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
+    if (root != NULL) {
+        (void)json_object_set_new(root, "point_value", e4_json(p->point_value_e4));
+    }
+    return root;
 }
 
 void pt_h_program_get(struct pt_http_ctx *ctx)
@@ -153,6 +167,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "allow_negative_balance",
                                          "excluded_categories",
                                          "time_zone",
+                                         "point_value",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -202,6 +217,22 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     v = json_object_get(patch, "excluded_categories");
     if (rc == PT_OK && v != NULL) {
         rc = patch_categories(v, arena, p, err);
+    }
+    v = json_object_get(patch, "point_value");
+    if (rc == PT_OK && v != NULL) {
+        /* The cost of one point in minor units, up to 4 decimals (0.5 = half a cent). */
+        double d = json_is_integer(v) ? (double)json_integer_value(v)
+                   : json_is_real(v)  ? json_real_value(v)
+                                      : -1;
+        double e4 = d * 10000;
+        int64_t r = (int64_t)(e4 + 0.5);
+        if (d < 0 || d > 1000000 || e4 - (double)r > 1e-6 || (double)r - e4 > 1e-6) {
+            rc = pt_err_set(err, PT_EINVAL, "point_value",
+                            "point_value is the cost of one point in minor units, 0 to 1000000 "
+                            "with at most 4 decimals");
+        } else {
+            p->point_value_e4 = r;
+        }
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/clock.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,113 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
                     (json_int_t)answer.points);
     if (out != NULL) {
         pt_http_cart_answer_fields(out, &answer);
+    }
+    pt_http_reply_json(ctx, 200, out);
+}
+
+/* ---- What-if ---- */
+
+/* POST /v1/rules/simulate: {"rule": {...}} (a draft) and/or {"rule_id": "...", "changes":
+ * {...}} (a merge patch of that rule; without changes, the rule as it is, made active), with
+ * "from" and "to". */
+void pt_h_rule_simulate(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"rule", "rule_id", "changes", "from", "to", NULL};
+    struct pt_simulation sim;
+    struct pt_err err;
+    const char *rule_id = NULL;
+    const char *from_s = NULL;
+    const char *to_s = NULL;
+    const char *draft = NULL;
+    const char *changed = NULL;
+    int64_t from_ms = 0;
+    int64_t to_ms = 0;
+    json_t *body = pt_http_body_object(ctx);
+    json_t *rule;
+    json_t *changes;
+    json_t *out;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rule = json_object_get(body, "rule");
+    changes = json_object_get(body, "changes");
+    rc = pt_json_check_fields(body, fields, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "rule_id", false, &ctx->arena, &rule_id, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "from", true, &ctx->arena, &from_s, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(body, "to", true, &ctx->arena, &to_s, &err);
+    }
+    if (rc == PT_OK && !pt_time_parse_rfc3339(from_s, &from_ms)) {
+        rc = pt_err_set(&err, PT_EINVAL, "from", "from must be an RFC 3339 time");
+    }
+    if (rc == PT_OK && !pt_time_parse_rfc3339(to_s, &to_ms)) {
+        rc = pt_err_set(&err, PT_EINVAL, "to", "to must be an RFC 3339 time");
+    }
+    if (rc == PT_OK && changes != NULL && (rule_id == NULL || !json_is_object(changes))) {
+        rc = pt_err_set(&err, PT_EINVAL, "changes",
+                        "changes is a merge patch (an object) of the rule rule_id");
+    }
+    if (rc == PT_OK && rule == NULL && rule_id == NULL) {
+        rc = pt_err_set(&err, PT_EINVAL, "rule", "give a draft rule, or a rule_id and changes");
+    }
+    if (rc == PT_OK && rule != NULL) {
+        if (!json_is_object(rule)) {
+            rc = pt_err_set(&err, PT_EINVAL, "rule", "rule is a rule document");
+        } else {
+            json_t *copy = json_deep_copy(rule);
+            rc = copy != NULL ? document_text(copy, &ctx->arena, &draft, &err)
+                              : pt_err_set(&err, PT_ENOMEM, NULL, "out of memory");
+            json_decref(copy);
+        }
+    }
+    if (rc == PT_OK && changes != NULL) {
+        struct pt_rule_row current;
+        rc = pt_service_rule_get(ctx->svc, &ctx->who, rule_id, &ctx->arena, &current, &err);
+        if (rc == PT_OK) {
+            json_t *doc = json_loads(current.document, 0, NULL);
+            json_t *merged =
+                doc != NULL ? pt_json_merge_patch(doc, changes, PT_JSON_DEPTH_MAX) : NULL;
+            rc = merged != NULL ? document_text(merged, &ctx->arena, &changed, &err)
+                                : pt_err_set(&err, PT_EINVAL, "changes", "changes nest too deep");
+            json_decref(merged);
+        }
+    }
+    json_decref(body);
+    if (rc == PT_OK) {
+        rc = pt_service_rules_simulate(ctx->svc, &ctx->who, draft, rule_id, changed, from_ms, to_ms,
+                                       &sim, &err);
+    }
+    if (rc != PT_OK) {
+        /* A draft's compile error names its path inside "rule" (or "changes"). */
+        if (err.rc == PT_EINVAL && err.field[0] != '\0' && strcmp(err.field, "from") != 0 &&
+            strcmp(err.field, "to") != 0 && strcmp(err.field, "rule") != 0 &&
+            strcmp(err.field, "changes") != 0 && strcmp(err.field, "rule_id") != 0) {
+            char field[sizeof(err.field)];
+            int n = snprintf(field, sizeof(field), "%s.%s", draft != NULL ? "rule" : "changes",
+                             err.field);
+            if (n > 0) {
+                memcpy(err.field, field, sizeof(field));
+            }
+        }
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "from", from_s, "to", to_s, "purchases",
+                    (json_int_t)sim.purchases, "members_affected", (json_int_t)sim.members_affected,
+                    "actual_points", (json_int_t)sim.actual_points, "simulated_points",
+                    (json_int_t)sim.simulated_points, "extra_points", (json_int_t)sim.extra_points,
+                    "cost", (json_int_t)sim.cost);
+    if (out != NULL) {
+        (void)json_object_set_new(out, "point_value",
+                                  sim.point_value_e4 % 10000 == 0
+                                      ? json_integer(sim.point_value_e4 / 10000)
+                                      : json_real((double)sim.point_value_e4 / 10000.0));
     }
     pt_http_reply_json(ctx, 200, out);
 }

@@ -192,6 +192,7 @@ void pt_h_rule_pause(struct pt_http_ctx *ctx);
 void pt_h_rule_archive(struct pt_http_ctx *ctx);
 void pt_h_rule_versions(struct pt_http_ctx *ctx);
 void pt_h_cart_evaluate(struct pt_http_ctx *ctx);
+void pt_h_rule_simulate(struct pt_http_ctx *ctx);
 void pt_h_activity_create(struct pt_http_ctx *ctx);
 void pt_h_birthdays_run(struct pt_http_ctx *ctx);
 

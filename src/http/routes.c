@@ -29,6 +29,7 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/events", pt_h_event_list, PT_ROUTE_QUERY},
     {"PUT", "/v1/test/clock", pt_h_test_clock_set, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"POST", "/v1/rules", pt_h_rule_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/rules/simulate", pt_h_rule_simulate, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"GET", "/v1/rules", pt_h_rule_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"GET", "/v1/rules/{id}", pt_h_rule_get, PT_ROUTE_ADMIN},
     {"PATCH", "/v1/rules/{id}", pt_h_rule_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},

@@ -474,4 +474,30 @@ struct pt_birthday_result {
 PT_MUSTCHECK enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
                                              struct pt_birthday_result *out, struct pt_err *err);
 
+/* ---- What-if simulation (rules_eval.c) ---- */
+
+struct pt_simulation {
+    int64_t purchases;        /* Replayed. */
+    int64_t members_affected; /* Whose points would differ. */
+    int64_t actual_points;    /* What those purchases earned. */
+    int64_t simulated_points; /* What they would have earned. */
+    int64_t extra_points;     /* simulated - actual */
+    int64_t cost;             /* extra_points at the program's point value, minor units (floor) */
+    int64_t point_value_e4;
+};
+
+/*
+ * Replays the program's purchases that occurred in [from_ms, to_ms) through its active rules
+ * as they would be: with draft (a rule document, nullable) added, and/or the rule rule_id
+ * (nullable) as document changed (its new document; NULL: as it is) and active. Read-only, on
+ * a read connection. Members' facts are as they are now; their use of limited rules counts
+ * within the period; budgets are spent in member order. PT_EINVAL (JSON path) for a rule that
+ * does not compile; PT_ELIMIT past PT_SIMULATE_PURCHASES_MAX purchases.
+ */
+PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
+                                                  const struct pt_principal *who, const char *draft,
+                                                  const char *rule_id, const char *changed,
+                                                  int64_t from_ms, int64_t to_ms,
+                                                  struct pt_simulation *out, struct pt_err *err);
+
 #endif

@@ -111,6 +111,7 @@ struct pt_program {
     const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
     int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
     const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
+    int64_t point_value_e4; /* What one point costs, in 1/10000 of a minor unit (10000 = 1). */
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -575,6 +576,19 @@ PT_MUSTCHECK enum pt_rc pt_store_birthday_award(struct pt_store_txn *txn, const 
                                                 const char *member_id, int64_t year, int64_t points,
                                                 const char *entry_id, int64_t now_ms, bool *claimed,
                                                 struct pt_err *err);
+struct pt_purchase_ref {
+    char member_id[PT_ID_BUF_BYTES];
+    char id[PT_ID_BUF_BYTES];
+};
+
+/* Purchases that occurred in [from_ms, to_ms), by member then id, after (after_member,
+ * after_id) ("" for the start), at most limit. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *program_id,
+                                                   int64_t from_ms, int64_t to_ms,
+                                                   const char *after_member, const char *after_id,
+                                                   unsigned limit, struct pt_arena *arena,
+                                                   struct pt_purchase_ref **out, unsigned *count,
+                                                   struct pt_err *err);
 /* Records that a rule version fired on a purchase and what it gave. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *program_id,
                                                    const char *member_id, const char *purchase_id,

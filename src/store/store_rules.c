@@ -442,3 +442,34 @@ enum pt_rc pt_store_birthday_award(struct pt_store_txn *txn, const char *program
     }
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *program_id,
+                                      int64_t from_ms, int64_t to_ms, const char *after_member,
+                                      const char *after_id, unsigned limit, struct pt_arena *arena,
+                                      struct pt_purchase_ref **out, unsigned *count,
+                                      struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT member_id, id FROM purchases WHERE program_id = ?1 AND occurred_at_ms >= ?2 "
+        "AND occurred_at_ms < ?3 AND (member_id > ?4 OR (member_id = ?4 AND id > ?5)) "
+        "ORDER BY member_id, id LIMIT ?6";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, from_ms);
+    pt_q_int(&q, 3, to_ms);
+    pt_q_text(&q, 4, after_member);
+    pt_q_text(&q, 5, after_id);
+    pt_q_int(&q, 6, limit);
+    while (pt_q_next(&q) && *count < limit) {
+        pt_q_col_copy(&q, 0, (*out)[*count].member_id, PT_ID_BUF_BYTES);
+        pt_q_col_copy(&q, 1, (*out)[*count].id, PT_ID_BUF_BYTES);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}

@@ -293,3 +293,51 @@ def test_time_facts_are_local_to_the_program_time_zone(shop):
     assert buy(shop.a, m, amount=1000)["points_earned"] == 20
     assert evaluate(shop.a, {"amount": 1000})["points"] == 20
     assert shop.a.post("/v1/jobs/birthdays").json == {"members": 1, "points": 500}
+
+
+def test_simulation_replays_the_period_with_the_changed_rules(shop):
+    bonus = rule(shop.a, RULES[0])  # 100 over 50
+    assert shop.a.patch("/v1/program", {"point_value": 0.5}).json["point_value"] == 0.5
+    a = new_member(shop.a)["id"]
+    b = new_member(shop.a)["id"]
+    assert buy(shop.a, a, amount=6000)["points_earned"] == 160
+    assert buy(shop.a, a, amount=3000)["points_earned"] == 30
+    assert buy(shop.a, b, amount=8000)["points_earned"] == 180
+    shop.a.put("/v1/test/clock", {"now": "2026-04-06T10:00:00Z"})  # a Monday, out of the period
+    buy(shop.a, b, amount=9000)
+    before = shop.a.get("/v1/rules?limit=200").json
+    march = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+
+    def simulate(**body):
+        r = shop.a.post("/v1/rules/simulate", dict(march, **body))
+        assert r.status == 200, r
+        return r.json
+
+    mondays = {"name": "Mondays x2", "trigger": "purchase",
+               "conditions": {"eq": ["time.weekday", 1]},
+               "effects": [{"type": "award_points", "multiplier": 2}]}
+    s = simulate(rule=mondays)
+    # All three March purchases were on Monday 2 March: each base earn again, 60 + 30 + 80.
+    assert (s["purchases"], s["actual_points"], s["simulated_points"]) == (3, 370, 540), s
+    assert (s["extra_points"], s["members_affected"], s["cost"]) == (170, 2, 85), s
+    s = simulate(rule_id=bonus["id"], changes={"effects": [{"type": "award_points", "points": 50}]})
+    assert (s["extra_points"], s["members_affected"], s["cost"]) == (-100, 2, -50), s
+    budget = {"name": "Bonus while 150 last", "trigger": "purchase", "budget_points": 150,
+              "effects": [{"type": "award_points", "points": 100}]}
+    s = simulate(rule=budget)
+    # Member order: a's first purchase 100, a's second the last 50, b nothing.
+    assert (s["extra_points"], s["members_affected"]) == (150, 1), s
+    empty = shop.a.post("/v1/rules/simulate", {"rule": mondays, "from": "2025-01-01T00:00:00Z",
+                                               "to": "2025-02-01T00:00:00Z"}).json
+    assert (empty["purchases"], empty["extra_points"]) == (0, 0)
+    bad = shop.a.post("/v1/rules/simulate", dict(march, rule=dict(mondays, effects=[{"type": "x"}])))
+    assert bad.status == 400 and bad.error["field"] == "rule.effects.0.type", bad
+    for body, field in (({"rule": mondays, "from": "2026-04-01T00:00:00Z",
+                          "to": "2026-03-01T00:00:00Z"}, "to"),
+                        (dict(march), "rule"),
+                        (dict(march, changes={"priority": 1}), "changes")):
+        r = shop.a.post("/v1/rules/simulate", body)
+        assert r.status == 400 and r.error["field"] == field, (body, r)
+    assert shop.a.post("/v1/rules/simulate",
+                       dict(march, rule_id="rul_00000000000000000000000000")).status == 404
+    assert shop.a.get("/v1/rules?limit=200").json == before  # nothing changed
