@@ -1197,7 +1197,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                              unsigned count, const struct pt_eval_input *in, struct pt_arena *arena,
                              struct pt_eval_result *out, struct pt_err *err)
 {
-    static const struct pt_cart empty_cart = {NULL, 0, NULL, NULL, NULL, 0};
+    static const struct pt_cart empty_cart = {NULL, 0, NULL, NULL, NULL, 0, 0};
     struct pt_eval_input input = *in;
     struct eval ev;
     struct ordered *order;
@@ -1223,6 +1223,18 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
     rc = check_cart(&ev, arena, err);
     if (rc != PT_OK) {
         return rc;
+    }
+    if (input.cart->discount < 0) {
+        return pt_err_set(err, PT_EINVAL, "discount", "discount must not be negative");
+    }
+    if (input.cart->discount > 0) {
+        /* The till's own discount comes first: rules then see what is left to pay. */
+        for (i = 0; i < ev.st.item_count; i++) {
+            ev.st.scratch_lines[i] = true;
+        }
+        pt_rules_take_proportionally(&ev.st, ev.st.scratch_lines,
+                                     input.cart->discount < ev.cart_amount ? input.cart->discount
+                                                                           : ev.cart_amount);
     }
     order = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*order));
     selections = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*selections));

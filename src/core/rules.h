@@ -210,6 +210,7 @@ struct pt_cart {
     const char *location; /* nullable */
     const char *const *coupons;
     unsigned coupon_count; /* <= PT_CART_COUPONS_MAX */
+    int64_t discount;      /* Given at the till outside the rules; taken first, over all lines. */
 };
 
 struct pt_rule_member {

@@ -120,7 +120,7 @@ static enum pt_rc discount_parse(json_t *obj, const char *path, const struct pt_
  * to the lines with the largest remainders (ties: the earlier line), so that exactly `total`
  * is taken.
  */
-static void take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
+void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
 {
     int64_t weight = 0;
     int64_t given = 0;
@@ -190,7 +190,7 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
             }
         }
     } else {
-        take_proportionally(st, lines, e->amount < left ? e->amount : left);
+        pt_rules_take_proportionally(st, lines, e->amount < left ? e->amount : left);
     }
     for (i = 0; i < st->item_count; i++) {
         after += st->line_left[i];

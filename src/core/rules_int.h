@@ -57,6 +57,9 @@ struct pt_effect_kind {
 
 extern const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES];
 
+/* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
+void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);
+
 #define PT_TRIGGER_BIT(t) (1u << (unsigned)(t))
 #define PT_TRIGGERS_ALL                                                                            \
     (PT_TRIGGER_BIT(PT_TRIGGER_PURCHASE) | PT_TRIGGER_BIT(PT_TRIGGER_ACTIVITY) |                   \

@@ -235,9 +235,9 @@ static enum pt_rc parse_items(json_t *arr, bool for_return, struct pt_arena *are
 enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
                               struct pt_err *err)
 {
-    static const char *const fields[] = {"external_id", "member_id", "occurred_at",
-                                         "currency",    "amount",    "items",
-                                         "channel",     "location",  NULL};
+    static const char *const fields[] = {"external_id", "member_id", "occurred_at", "currency",
+                                         "amount",      "items",     "channel",     "location",
+                                         "discount",    NULL};
     const char *occurred = NULL;
     const char *currency = NULL;
     const char *member_id = NULL;
@@ -262,6 +262,13 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     if (rc == PT_OK) {
         rc = pt_json_get_int(body, "amount", "amount", true, 0, PT_AMOUNT_MAX, &p->amount, NULL,
                              err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "discount", "discount", false, 0, PT_AMOUNT_MAX,
+                             &p->till_discount, NULL, err);
+    }
+    if (rc == PT_OK && p->till_discount > p->amount) {
+        rc = pt_err_set(err, PT_EINVAL, "discount", "discount must not exceed the amount");
     }
     if (rc == PT_OK) {
         rc = pt_json_get_string(body, "channel", false, arena, &p->channel, err);
@@ -292,8 +299,8 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
 enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_request *cart,
                           const char **currency, struct pt_err *err)
 {
-    static const char *const fields[] = {"member_id", "currency", "amount",  "items",
-                                         "channel",   "location", "coupons", NULL};
+    static const char *const fields[] = {"member_id", "currency", "amount",   "items", "channel",
+                                         "location",  "coupons",  "discount", NULL};
     json_t *items = json_object_get(body, "items");
     json_t *coupons = json_object_get(body, "coupons");
     bool has_amount = json_object_get(body, "amount") != NULL;
@@ -370,7 +377,12 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
         }
         cart->amount = sum;
     }
-    return PT_OK;
+    rc = pt_json_get_int(body, "discount", "discount", false, 0, PT_AMOUNT_MAX, &cart->discount,
+                         NULL, err);
+    if (rc == PT_OK && cart->discount > cart->amount) {
+        rc = pt_err_set(err, PT_EINVAL, "discount", "discount must not exceed the amount");
+    }
+    return rc;
 }
 
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,

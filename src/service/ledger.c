@@ -428,6 +428,7 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         cart.amount = p->amount;
         cart.channel = p->channel;
         cart.location = p->location;
+        cart.discount = p->till_discount;
         rc = pt_svc_cart_answer(ctx->svc, txn, &program, &member, &cart, p->occurred_at_ms,
                                 ctx->arena, &ctx->out->cart, err);
         p->points_earned = ctx->out->cart.points;

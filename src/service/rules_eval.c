@@ -312,6 +312,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         cart.location = req->location;
         cart.coupons = req->coupons;
         cart.coupon_count = req->coupon_count;
+        cart.discount = req->discount;
     }
     memset(&facts, 0, sizeof(facts));
     rc = set_get(svc, txn, program, &set, err);

@@ -224,6 +224,7 @@ struct pt_cart_request {
     const char *location; /* nullable */
     const char *const *coupons;
     unsigned coupon_count;
+    int64_t discount; /* Given at the till outside the rules (minor units; <= amount). */
 };
 
 /* One rule that fired, and what it gave. */

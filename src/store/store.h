@@ -386,8 +386,9 @@ struct pt_purchase {
     int64_t points_reversed;
     char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
     int64_t created_at_ms;
-    int64_t base_points; /* Of points_earned, the program's base rate's (the rest: rules). */
-    int64_t discount;    /* What the rules took off the amount. */
+    int64_t base_points;   /* Of points_earned, the program's base rate's (the rest: rules). */
+    int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
+    int64_t till_discount; /* Request: given at the till outside the rules; not stored apart. */
 };
 
 /* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */

@@ -341,3 +341,18 @@ def test_simulation_replays_the_period_with_the_changed_rules(shop):
     assert shop.a.post("/v1/rules/simulate",
                        dict(march, rule_id="rul_00000000000000000000000000")).status == 404
     assert shop.a.get("/v1/rules?limit=200").json == before  # nothing changed
+
+
+def test_a_till_discount_comes_first_and_points_follow_what_is_paid(shop):
+    rule(shop.a, RULES[0])  # 100 over 50: tested on the cart before discounts
+    m = new_member(shop.a)["id"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 4000},
+             {"sku": "B", "quantity": 2, "unit_price": 1000}]
+    answer = evaluate(shop.a, {"member_id": m, "items": items, "discount": 1000})
+    assert (answer["amount"], answer["discount"], answer["points"]) == (6000, 1000, 150), answer
+    assert [l["discount"] for l in answer["lines"]] == [667, 333]
+    bought = buy(shop.a, m, items, discount=1000)
+    assert bought["points_earned"] == 150 and bought["discount"] == 1000
+    assert bought["lines"] == answer["lines"]
+    too_much = shop.a.post("/v1/carts/evaluate", {"items": items, "discount": 6001})
+    assert too_much.status == 400 and too_much.error["field"] == "discount"
