@@ -670,19 +670,17 @@ enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena, 
     out->valid_from_ms = INT64_MIN;
     out->valid_to_ms = INT64_MAX;
     if (len > PT_RULE_DOC_BYTES_MAX) {
-        return pt_err_set(err, PT_ELIMIT, NULL, "a rule is at most %d bytes",
-                          PT_RULE_DOC_BYTES_MAX);
+        rc = pt_err_set(err, PT_ELIMIT, NULL, "a rule is at most %d bytes", PT_RULE_DOC_BYTES_MAX);
+    } else if ((root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+        rc =
+            pt_err_set(err, PT_EINVAL, NULL, "the rule is not valid JSON (byte %d)", jerr.position);
+    } else {
+        rc = compile_doc(&c, root);
+        json_decref(root);
     }
-    root = json_loadb(doc, len, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK * 0, &jerr);
-    if (root == NULL) {
-        return pt_err_set(err, PT_EINVAL, NULL, "the rule is not valid JSON (byte %d)",
-                          jerr.position);
-    }
-    rc = compile_doc(&c, root);
-    json_decref(root);
-    if (rc != PT_OK &&
-        pt_err_code(err, err->rc == PT_ELIMIT ? "limit_exceeded" : "validation_failed") != rc) {
-        pt_assert(!"pt_err_code returns the rc");
+    /* Every refusal carries its API code (ENOMEM keeps the default). */
+    if (rc == PT_EINVAL || rc == PT_ELIMIT) {
+        (void)pt_err_code(err, rc == PT_ELIMIT ? "limit_exceeded" : "validation_failed");
     }
     return rc;
 }

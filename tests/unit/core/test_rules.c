@@ -117,6 +117,7 @@ struct bad_rule {
 #define PURCHASE "{\"name\":\"r\",\"trigger\":\"purchase\""
 
 static const struct bad_rule bad_rules[] = {
+    {"", PT_EINVAL, ""}, /* found by the fuzzer: no API code on a parse error */
     {"[1]", PT_EINVAL, ""},
     {"{\"name\":", PT_EINVAL, ""},
     {"{\"trigger\":\"purchase\"" EFFECT "}", PT_EINVAL, "name"},
@@ -213,6 +214,7 @@ static void test_pt_rule_compile__refuses_with_the_json_path(void **state)
             fail_msg("case %zu: rc %d field '%s' (%s), want rc %d field '%s'", i, rc, fx.err.field,
                      fx.err.msg, bad_rules[i].rc, bad_rules[i].field);
         }
+        assert_string_equal(fx.err.code, rc == PT_ELIMIT ? "limit_exceeded" : "validation_failed");
     }
 }
 
