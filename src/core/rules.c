@@ -981,8 +981,10 @@ static bool near_miss(struct eval *ev, const struct pt_rule *r, unsigned node, e
             return false;
         }
         v = fact_value(ev, n);
-        *need = n->a.i + (n->op == PT_OP_GT);
-        *missing = *need - v.i;
+        if (__builtin_add_overflow(n->a.i, n->op == PT_OP_GT, need) ||
+            __builtin_sub_overflow(*need, v.i, missing)) {
+            return false; /* A threshold no cart can reach is not near. */
+        }
         *fact = n->fact;
         return *missing > 0 && *need > 0 &&
                (wide_int)*missing * 100 <= (wide_int)*need * PT_NUDGE_WITHIN_PERCENT;
@@ -1109,6 +1111,7 @@ static void select_items(struct eval *ev, const struct pt_rule *r, bool *scratch
 {
     const struct pt_cart *cart = ev->in->cart;
     unsigned i;
+    ev->sel.cart_quantity = ev->cart_units;
     if (r->items_root < 0) {
         ev->sel.selected = all;
         ev->sel.quantity = ev->cart_units;
@@ -1214,9 +1217,9 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
     }
     ev.in = &input;
     ev.st.in = &input;
-    if (count > PT_RULES_PER_PROGRAM_MAX) {
+    if (count > PT_RULES_EVALUATED_MAX) {
         return pt_err_set(err, PT_ELIMIT, NULL, "at most %d rules are evaluated",
-                          PT_RULES_PER_PROGRAM_MAX);
+                          PT_RULES_EVALUATED_MAX);
     }
     rc = check_cart(&ev, arena, err);
     if (rc != PT_OK) {
@@ -1303,11 +1306,28 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                 }
             }
         }
+        if (r->exclusive) {
+            /* It ends the evaluation only if it gives something. Nothing after it changes what
+             * is left to pay, so its points can be known now. */
+            int64_t points = 0;
+            for (e = 0; rc == PT_OK && e < r->effect_count; e++) {
+                const struct pt_effect_kind *kind = &pt_effect_kinds[r->effects[e].type];
+                int64_t p = 0;
+                if (kind->points != NULL) {
+                    rc = kind->points(&r->effects[e], &ev.sel, &ev.st, &p, err);
+                    points += rc == PT_OK ? p : 0;
+                }
+            }
+            if (rc == PT_OK &&
+                (points > 0 || o->discount > 0 || o->free_shipping || r->messages > 0)) {
+                out->free_shipping |= o->free_shipping;
+                out->outcome_count++;
+                break;
+            }
+            continue;
+        }
         out->free_shipping |= o->free_shipping;
         out->outcome_count++;
-        if (r->exclusive) {
-            break;
-        }
     }
     if (message_count > 0) {
         out->messages = pt_arena_alloc(arena, message_count * sizeof(*out->messages));

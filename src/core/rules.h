@@ -37,8 +37,10 @@
 #define PT_RULE_LIST_MAX 32          /* Values of one `in` list. */
 #define PT_RULE_TEXT_BYTES_MAX 200   /* A name, a message, a string value. */
 #define PT_RULE_KEY_BYTES_MAX 64     /* The key of member.attributes.KEY or activity.KEY. */
-#define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules evaluated per cart. */
-#define PT_CART_ITEMS_MAX 200        /* Lines of an evaluated cart. */
+#define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules of a program. */
+/* Rules one evaluation takes: the active ones, and in a what-if a changed rule and a draft. */
+#define PT_RULES_EVALUATED_MAX (PT_RULES_PER_PROGRAM_MAX + 2)
+#define PT_CART_ITEMS_MAX 200 /* Lines of an evaluated cart. */
 #define PT_CART_COUPONS_MAX 10
 #define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
 /* A threshold is "nearly met" when what is missing is at most this percentage of it. */

@@ -237,7 +237,8 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
 {
     const struct pt_cart *cart = st->in->cart;
     int64_t group = e->buy + e->get;
-    int64_t free_units = sel->quantity / group * e->get;
+    int64_t units = e->on_items ? sel->quantity : sel->cart_quantity; /* The units walked. */
+    int64_t free_units = units / group * e->get;
     int64_t position = 0; /* Units walked so far, dearest first. */
     unsigned *order = st->scratch_order;
     unsigned n = 0;
@@ -262,7 +263,7 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
         const struct pt_cart_item *it = &cart->items[order[i]];
         /* Units of this line at positions position .. position + quantity - 1; position p is
          * free when p % group >= buy and its group is complete. */
-        int64_t full = (sel->quantity / group) * group; /* Units in complete groups. */
+        int64_t full = (units / group) * group; /* Units in complete groups. */
         int64_t first = position;
         int64_t last = position + it->quantity; /* exclusive */
         int64_t count = 0;
@@ -273,7 +274,8 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
             count = free_before(e, last) - free_before(e, first);
         }
         if (count > 0) {
-            int64_t d = (int64_t)((wide_int)count * it->unit_price);
+            /* A unit is worth what is left to pay of it after earlier discounts. */
+            int64_t d = (int64_t)((wide_int)st->line_left[order[i]] * count / it->quantity);
             if (d > st->line_left[order[i]]) {
                 d = st->line_left[order[i]];
             }
@@ -290,7 +292,7 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
 static int64_t free_missing(const struct pt_rule_effect *e, const struct pt_selection *sel)
 {
     int64_t group = e->buy + e->get;
-    int64_t in_group = sel->quantity % group;
+    int64_t in_group = (e->on_items ? sel->quantity : sel->cart_quantity) % group;
     return in_group >= e->buy ? group - in_group : 0;
 }
 

@@ -34,6 +34,7 @@ struct pt_selection {
     const bool *selected; /* per item */
     int64_t quantity;
     int64_t amount;
+    int64_t cart_quantity; /* Units of the whole cart (effects "on": "cart"). */
 };
 
 struct pt_effect_kind {

@@ -232,12 +232,47 @@ static enum pt_rc parse_items(json_t *arr, bool for_return, struct pt_arena *are
     return rc;
 }
 
+/* "coupons": a list of at most PT_CART_COUPONS_MAX codes (absent or null: none). */
+static enum pt_rc decode_coupons(json_t *coupons, struct pt_arena *arena, const char *const **out,
+                                 unsigned *count, struct pt_err *err)
+{
+    const char **codes;
+    size_t i;
+    *out = NULL;
+    *count = 0;
+    if (coupons == NULL || json_is_null(coupons)) {
+        return PT_OK;
+    }
+    if (!json_is_array(coupons) || json_array_size(coupons) > PT_CART_COUPONS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "coupons", "coupons is a list of at most %d codes",
+                          PT_CART_COUPONS_MAX);
+    }
+    codes = pt_arena_alloc(arena, (json_array_size(coupons) + 1) * sizeof(*codes));
+    if (codes == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < json_array_size(coupons); i++) {
+        const char *code = json_string_value(json_array_get(coupons, i));
+        if (code == NULL || code[0] == '\0' || strlen(code) > PT_EXTERNAL_ID_BYTES_MAX) {
+            return pt_err_set(err, PT_EINVAL, "coupons", "coupons are codes of 1 to %d bytes",
+                              PT_EXTERNAL_ID_BYTES_MAX);
+        }
+        codes[i] = pt_arena_strndup(arena, code, strlen(code));
+        if (codes[i] == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    *out = codes;
+    *count = (unsigned)json_array_size(coupons);
+    return PT_OK;
+}
+
 enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
                               struct pt_err *err)
 {
     static const char *const fields[] = {"external_id", "member_id", "occurred_at", "currency",
                                          "amount",      "items",     "channel",     "location",
-                                         "discount",    NULL};
+                                         "discount",    "coupons",   NULL};
     const char *occurred = NULL;
     const char *currency = NULL;
     const char *member_id = NULL;
@@ -266,6 +301,10 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     if (rc == PT_OK) {
         rc = pt_json_get_int(body, "discount", "discount", false, 0, PT_AMOUNT_MAX,
                              &p->till_discount, NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = decode_coupons(json_object_get(body, "coupons"), arena, &p->coupons, &p->coupon_count,
+                            err);
     }
     if (rc == PT_OK && p->till_discount > p->amount) {
         rc = pt_err_set(err, PT_EINVAL, "discount", "discount must not exceed the amount");
@@ -326,30 +365,8 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
     if (rc == PT_OK && items != NULL && !json_is_null(items)) {
         rc = parse_items(items, false, arena, &cart->items, &cart->item_count, err);
     }
-    if (rc == PT_OK && coupons != NULL && !json_is_null(coupons)) {
-        const char **codes;
-        size_t i;
-        if (!json_is_array(coupons) || json_array_size(coupons) > PT_CART_COUPONS_MAX) {
-            return pt_err_set(err, PT_EINVAL, "coupons", "coupons is a list of at most %d codes",
-                              PT_CART_COUPONS_MAX);
-        }
-        codes = pt_arena_alloc(arena, (json_array_size(coupons) + 1) * sizeof(*codes));
-        if (codes == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        for (i = 0; i < json_array_size(coupons); i++) {
-            const char *code = json_string_value(json_array_get(coupons, i));
-            if (code == NULL || code[0] == '\0' || strlen(code) > PT_EXTERNAL_ID_BYTES_MAX) {
-                return pt_err_set(err, PT_EINVAL, "coupons", "coupons are codes of 1 to %d bytes",
-                                  PT_EXTERNAL_ID_BYTES_MAX);
-            }
-            codes[i] = pt_arena_strndup(arena, code, strlen(code));
-            if (codes[i] == NULL) {
-                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-            }
-        }
-        cart->coupons = codes;
-        cart->coupon_count = (unsigned)json_array_size(coupons);
+    if (rc == PT_OK) {
+        rc = decode_coupons(coupons, arena, &cart->coupons, &cart->coupon_count, err);
     }
     if (rc != PT_OK) {
         return rc;

@@ -429,6 +429,8 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         cart.channel = p->channel;
         cart.location = p->location;
         cart.discount = p->till_discount;
+        cart.coupons = p->coupons;
+        cart.coupon_count = p->coupon_count;
         rc = pt_svc_cart_answer(ctx->svc, txn, &program, &member, &cart, p->occurred_at_ms,
                                 ctx->arena, &ctx->out->cart, err);
         p->points_earned = ctx->out->cart.points;

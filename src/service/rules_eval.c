@@ -33,8 +33,9 @@ struct pt_rule_set {
     struct pt_arena arena;
     const struct pt_rule **rules; /* Active rules in evaluation order. */
     unsigned count;
-    bool needs_purchase_count; /* A rule tests member.purchase_count. */
-    struct pt_tz *tz;          /* The program's time zone when the set was made; arena. */
+    bool needs_purchase_count;           /* A rule tests member.purchase_count. */
+    struct pt_tz *tz;                    /* The program's time zone when the set was made; arena. */
+    char zone[PT_TZ_NAME_BYTES_MAX + 1]; /* The zone asked for (tz may have fallen back to UTC). */
 };
 
 static void set_release(struct pt_service *svc, struct pt_rule_set *set)
@@ -136,6 +137,8 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
         return rc;
     }
     qsort(set->rules, set->count, sizeof(*set->rules), by_order);
+    (void)snprintf(set->zone, sizeof(set->zone), "%s",
+                   program->time_zone != NULL ? program->time_zone : "UTC");
     set->tz = pt_arena_alloc(&set->arena, sizeof(*set->tz));
     if (set->tz == NULL || pt_tz_load(program->time_zone != NULL ? program->time_zone : "UTC",
                                       set->tz, err) != PT_OK) {
@@ -174,7 +177,7 @@ static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
     set = svc->rule_sets[slot];
     if (set != NULL && strcmp(set->program_id, program->id) == 0 &&
         set->rules_version == program->rules_version && program->time_zone != NULL &&
-        strcmp(set->tz->name, program->time_zone) == 0) {
+        strcmp(set->zone, program->time_zone) == 0) {
         set->refs++;
         pthread_mutex_unlock(&svc->rules_mu);
         *out = set;
@@ -329,8 +332,8 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         facts.city = member->city;
         facts.country = member->country;
         if (set->needs_purchase_count) {
-            rc = pt_store_member_purchase_count(txn, program->id, member->id, &facts.purchase_count,
-                                                err);
+            rc = pt_store_member_purchase_count(txn, program->id, member->id, INT64_MAX,
+                                                &facts.purchase_count, err);
         }
     }
     if (rc == PT_OK) {
@@ -556,6 +559,7 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     cart.item_count = n;
     cart.channel = p->channel;
     cart.location = p->location;
+    cart.discount = p->till_discount;
     time_facts(s->tz, p->occurred_at_ms, &time);
     for (i = 0; i < s->count; i++) {
         const struct pt_rule *r = s->rules[i];
@@ -652,6 +656,11 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
                 facts.birth_month = birth_month(member.birth_date);
                 facts.city = member.city;
                 facts.country = member.country;
+                if (rc == PT_OK) {
+                    /* Counted as the live engine counts: every purchase before this one. */
+                    rc = pt_store_member_purchase_count(txn, program.id, member.id, from_ms,
+                                                        &facts.purchase_count, err);
+                }
                 memset(s.uses, 0, (s.count ? s.count : 1) * sizeof(int64_t));
                 memset(s.points_day, 0, (s.count ? s.count : 1) * sizeof(int64_t));
                 memset(s.day, 0, (s.count ? s.count : 1) * sizeof(*s.day));

@@ -456,6 +456,7 @@ static const char migration_6[] =
     "ALTER TABLE programs ADD COLUMN point_value_e4 INTEGER NOT NULL DEFAULT 10000;"
     "ALTER TABLE purchases ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE purchases ADD COLUMN base_points INTEGER;"
+    "ALTER TABLE purchases ADD COLUMN till_discount INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE rules ("
     "  program_id TEXT NOT NULL REFERENCES programs(id),"
     "  id TEXT NOT NULL,"

@@ -388,7 +388,9 @@ struct pt_purchase {
     int64_t created_at_ms;
     int64_t base_points;   /* Of points_earned, the program's base rate's (the rest: rules). */
     int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
-    int64_t till_discount; /* Request: given at the till outside the rules; not stored apart. */
+    int64_t till_discount; /* Given at the till outside the rules (part of discount). */
+    const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
+    unsigned coupon_count;
 };
 
 /* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */
@@ -545,11 +547,11 @@ PT_MUSTCHECK enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char 
 PT_MUSTCHECK enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
                                                  const char *rule_id, int64_t *points_issued,
                                                  struct pt_err *err);
-/* The member's purchases so far. */
+/* The member's purchases that occurred before before_ms (INT64_MAX: all of them). */
 PT_MUSTCHECK enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn,
                                                        const char *program_id,
-                                                       const char *member_id, int64_t *count,
-                                                       struct pt_err *err);
+                                                       const char *member_id, int64_t before_ms,
+                                                       int64_t *count, struct pt_err *err);
 struct pt_activity_row {
     char id[PT_ID_BUF_BYTES]; /* "act_..." */
     char member_id[PT_ID_BUF_BYTES];

@@ -55,8 +55,9 @@ static const struct copy_table copy_tables[] = {
     {"purchases",
      "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
-     "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points",
-     "ttttitiitttitiiitiii", "program_id, member_id, id", NULL},
+     "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points, "
+     "till_discount",
+     "ttttitiitttitiiitiiii", "program_id, member_id, id", NULL},
     {"purchase_items",
      "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",

@@ -376,8 +376,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     static const char sql[] =
         "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
-        "created_at_ms, base_points, discount) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+        "created_at_ms, base_points, discount, till_discount) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
     static const char sql_item[] =
         "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
         "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -413,6 +413,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 14, p->created_at_ms);
     pt_q_int(&q, 15, p->base_points);
     pt_q_int(&q, 16, p->discount);
+    pt_q_int(&q, 17, p->till_discount);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {
@@ -440,7 +441,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
     static const char sql[] =
         "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, "
+        "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
         "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2";
@@ -449,7 +450,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
     static const char sql_lock[] =
         "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, "
+        "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
         "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
@@ -480,7 +481,8 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         out->points_reversed = pt_q_col_int(&q, 13);
         pt_q_col_copy(&q, 14, out->entry_id, sizeof(out->entry_id));
         out->created_at_ms = pt_q_col_int(&q, 15);
-        out->item_count = (unsigned)pt_q_col_int(&q, 16);
+        out->till_discount = pt_q_col_int(&q, 16);
+        out->item_count = (unsigned)pt_q_col_int(&q, 17);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
     }

@@ -342,15 +342,17 @@ enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *progra
 }
 
 enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn, const char *program_id,
-                                          const char *member_id, int64_t *count, struct pt_err *err)
+                                          const char *member_id, int64_t before_ms, int64_t *count,
+                                          struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT count(*) FROM purchases WHERE program_id = ?1 AND member_id = ?2";
+    static const char sql[] = "SELECT count(*) FROM purchases WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND occurred_at_ms < ?3";
     struct pt_q q;
     *count = 0;
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, before_ms);
     if (pt_q_next(&q)) {
         *count = pt_q_col_int(&q, 0);
     }

@@ -356,3 +356,30 @@ def test_a_till_discount_comes_first_and_points_follow_what_is_paid(shop):
     assert bought["lines"] == answer["lines"]
     too_much = shop.a.post("/v1/carts/evaluate", {"items": items, "discount": 6001})
     assert too_much.status == 400 and too_much.error["field"] == "discount"
+
+
+def test_coupons_count_on_the_purchase_as_on_the_evaluation(shop):
+    rule(shop.a, {"name": "Coupon", "trigger": "purchase",
+                  "conditions": {"contains": ["cart.coupons", "SPRING"]},
+                  "effects": [{"type": "discount", "amount": 300}]})
+    m = new_member(shop.a)["id"]
+    answer = evaluate(shop.a, {"member_id": m, "amount": 1000, "coupons": ["SPRING"]})
+    bought = buy(shop.a, m, amount=1000, coupons=["SPRING"])
+    assert answer["discount"] == bought["discount"] == 300
+    assert bought["points_earned"] == answer["points"] == 7
+
+
+def test_a_simulation_without_a_change_changes_nothing(shop):
+    first = rule(shop.a, {"name": "First purchase", "trigger": "purchase",
+                          "conditions": {"eq": ["member.purchase_count", 0]},
+                          "effects": [{"type": "award_points", "points": 50}]})
+    m = new_member(shop.a)["id"]
+    buy(shop.a, m, amount=5000, discount=1000)
+    buy(shop.a, m, amount=3000)
+    shop.a.put("/v1/test/clock", {"now": "2026-03-20T10:00:00Z"})
+    buy(shop.a, m, amount=2000, discount=500)
+    s = shop.a.post("/v1/rules/simulate", {"rule_id": first["id"],
+                                           "from": "2026-03-10T00:00:00Z",
+                                           "to": "2026-04-01T00:00:00Z"}).json
+    assert (s["purchases"], s["extra_points"], s["members_affected"]) == (1, 0, 0), s
+    assert s["actual_points"] == 15

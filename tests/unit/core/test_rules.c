@@ -594,6 +594,65 @@ static void test_cart_limits(void **state)
                      PT_ELIMIT);
 }
 
+/* ---- Found in review ---- */
+
+static void test_free_items_on_the_cart_counts_every_unit(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"2 for 1\",\"trigger\":\"purchase\",\"items\":{\"eq\":"
+             "[\"item.category\",\"course\"]},\"effects\":[{\"type\":\"free_items\","
+             "\"buy\":1,\"get\":1,\"on\":\"cart\"}]}");
+    add_item("c1", "course", 1, 1000);
+    add_item("b1", "book", 3, 500);
+    evaluate();
+    /* Dearest first: 1000, 500 | 500, 500: the second of each pair is free. */
+    assert_int_equal(fx.out.outcomes[0].free_units, 2);
+    assert_int_equal(fx.out.discount, 1000);
+    assert_int_equal(fx.out.nudge_count, 0);
+}
+
+static void test_a_free_unit_is_worth_what_is_left_to_pay(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"2 for 1\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"free_items\",\"buy\":1,\"get\":1}]}");
+    add_item("A", NULL, 2, 1000);
+    fx.cart.discount = 1000; /* the till took half */
+    evaluate();
+    assert_int_equal(fx.out.discount, 1500); /* the free unit was worth 500 */
+    assert_int_equal(fx.out.line_discount[0], 1500);
+}
+
+static void test_an_unreachable_threshold_is_no_nudge(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"never\",\"trigger\":\"purchase\",\"conditions\":{\"gt\":"
+             "[\"cart.amount\",9223372036854775807]},\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":1}]}");
+    add_item("A", NULL, 1, 100);
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 0);
+    assert_int_equal(fx.out.nudge_count, 0);
+}
+
+static void test_an_exclusive_rule_that_gives_nothing_does_not_stop(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"4th free, alone\",\"trigger\":\"purchase\",\"priority\":10,"
+             "\"exclusive\":true,\"effects\":[{\"type\":\"free_items\",\"buy\":3,"
+             "\"get\":1}]}");
+    add_rule("{\"name\":\"100\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":100}]}");
+    add_item("A", NULL, 1, 100);
+    evaluate();
+    assert_int_equal(fx.out.rule_points, 100);
+    fx.items[0].quantity = 4;
+    evaluate(); /* now it gives a free unit: it alone applies */
+    assert_int_equal(fx.out.rule_points, 0);
+    assert_int_equal(fx.out.discount, 100);
+    assert_int_equal(fx.out.outcome_count, 1);
+}
+
 /* ---- A random sweep ---- */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
@@ -683,6 +742,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cart_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_carts_keep_the_discount_invariants, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_free_items_on_the_cart_counts_every_unit, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_free_unit_is_worth_what_is_left_to_pay, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_an_unreachable_threshold_is_no_nudge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_exclusive_rule_that_gives_nothing_does_not_stop,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
