@@ -7,15 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* 1/10000 units as the API shows them: an integer when whole, else a decimal. */
-static json_t *e4_json(int64_t v)
-{
-    if (v % 10000 == 0) {
-        return json_integer(v / 10000);
-    }
-    return json_real((double)v / 10000.0);
-}
-
 /* The settings as the API shows them. new */
 static json_t *program_json(const struct pt_program *p)
 {
@@ -44,7 +35,9 @@ static json_t *program_json(const struct pt_program *p)
         p->time_zone != NULL ? p->time_zone : "UTC", "created_at", pt_json_time(p->created_at_ms),
         "updated_at", pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
     if (root != NULL) {
-        (void)json_object_set_new(root, "point_value", e4_json(p->point_value_e4));
+        (void)json_object_set_new(root, "point_value",
+                                  json_pack("{s:I,s:I}", "amount", (json_int_t)p->point_cost_amount,
+                                            "points", (json_int_t)p->point_cost_points));
     }
     return root;
 }
@@ -220,18 +213,23 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     }
     v = json_object_get(patch, "point_value");
     if (rc == PT_OK && v != NULL) {
-        /* The cost of one point in minor units, up to 4 decimals (0.5 = half a cent). */
-        double d = json_is_integer(v) ? (double)json_integer_value(v)
-                   : json_is_real(v)  ? json_real_value(v)
-                                      : -1;
-        double e4 = d * 10000;
-        int64_t r = (int64_t)(e4 + 0.5);
-        if (d < 0 || d > 1000000 || e4 - (double)r > 1e-6 || (double)r - e4 > 1e-6) {
+        /* What points cost the business: {"amount": 1, "points": 2} is half a minor unit each,
+         * an exact rational like the earn rate (no floating point for money). */
+        static const char *const cost_fields[] = {"amount", "points", NULL};
+        if (!json_is_object(v)) {
             rc = pt_err_set(err, PT_EINVAL, "point_value",
-                            "point_value is the cost of one point in minor units, 0 to 1000000 "
-                            "with at most 4 decimals");
-        } else {
-            p->point_value_e4 = r;
+                            "point_value is {\"amount\": minor units, \"points\": N}");
+        }
+        if (rc == PT_OK) {
+            rc = pt_json_check_fields(v, cost_fields, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_json_get_int(v, "amount", "point_value.amount", true, 0, 1000000000,
+                                 &p->point_cost_amount, NULL, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_json_get_int(v, "points", "point_value.points", true, 1, 1000000000,
+                                 &p->point_cost_points, NULL, err);
         }
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {

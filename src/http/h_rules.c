@@ -481,9 +481,9 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
                     "cost", (json_int_t)sim.cost);
     if (out != NULL) {
         (void)json_object_set_new(out, "point_value",
-                                  sim.point_value_e4 % 10000 == 0
-                                      ? json_integer(sim.point_value_e4 / 10000)
-                                      : json_real((double)sim.point_value_e4 / 10000.0));
+                                  json_pack("{s:I,s:I}", "amount",
+                                            (json_int_t)sim.point_cost_amount, "points",
+                                            (json_int_t)sim.point_cost_points));
     }
     pt_http_reply_json(ctx, 200, out);
 }

@@ -1696,6 +1696,10 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
                           PT_EXPIRY_MONTHS_MAX);
     }
+    if (p->point_cost_amount < 0 || p->point_cost_points < 1) {
+        return pt_err_set(err, PT_EINVAL, "point_value",
+                          "point_value is {\"amount\": >= 0, \"points\": >= 1}");
+    }
     if (p->time_zone != NULL) {
         /* A zone of the system's tz database (tzdata). */
         struct pt_tz *tz = pt_malloc(sizeof(*tz));

@@ -696,11 +696,13 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
     if (rc == PT_OK) {
         out->members_affected += member_differs;
         out->extra_points = out->simulated_points - out->actual_points;
-        out->point_value_e4 = program.point_value_e4;
+        out->point_cost_amount = program.point_cost_amount;
+        out->point_cost_points = program.point_cost_points;
         /* Floor, also for a saving (a negative cost). */
         {
-            wide c = (wide)out->extra_points * program.point_value_e4;
-            out->cost = (int64_t)(c >= 0 ? c / 10000 : -((-c + 9999) / 10000));
+            wide c = (wide)out->extra_points * program.point_cost_amount;
+            wide d = program.point_cost_points;
+            out->cost = (int64_t)(c >= 0 ? c / d : -((-c + d - 1) / d));
         }
     }
     pt_arena_fini(&s.arena);

@@ -478,13 +478,14 @@ PT_MUSTCHECK enum pt_rc pt_service_birthdays(struct pt_service *svc, const struc
 /* ---- What-if simulation (rules_eval.c) ---- */
 
 struct pt_simulation {
-    int64_t purchases;        /* Replayed. */
-    int64_t members_affected; /* Whose points would differ. */
-    int64_t actual_points;    /* What those purchases earned. */
-    int64_t simulated_points; /* What they would have earned. */
-    int64_t extra_points;     /* simulated - actual */
-    int64_t cost;             /* extra_points at the program's point value, minor units (floor) */
-    int64_t point_value_e4;
+    int64_t purchases;         /* Replayed. */
+    int64_t members_affected;  /* Whose points would differ. */
+    int64_t actual_points;     /* What those purchases earned. */
+    int64_t simulated_points;  /* What they would have earned. */
+    int64_t extra_points;      /* simulated - actual */
+    int64_t cost;              /* extra_points at the program's point value, minor units, floored */
+    int64_t point_cost_amount; /* The program's point value: amount per points. */
+    int64_t point_cost_points;
 };
 
 /*

@@ -453,7 +453,8 @@ static const char migration_5_pg[] = "ALTER TABLE events DROP CONSTRAINT events_
 static const char migration_6[] =
     "ALTER TABLE programs ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE programs ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';"
-    "ALTER TABLE programs ADD COLUMN point_value_e4 INTEGER NOT NULL DEFAULT 10000;"
+    "ALTER TABLE programs ADD COLUMN point_cost_amount INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE programs ADD COLUMN point_cost_points INTEGER NOT NULL DEFAULT 1;"
     "ALTER TABLE purchases ADD COLUMN discount INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE purchases ADD COLUMN base_points INTEGER;"
     "ALTER TABLE purchases ADD COLUMN till_discount INTEGER NOT NULL DEFAULT 0;"

@@ -111,7 +111,10 @@ struct pt_program {
     const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
     int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
     const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
-    int64_t point_value_e4; /* What one point costs, in 1/10000 of a minor unit (10000 = 1). */
+    /* What points cost the business: point_cost_points points cost point_cost_amount minor
+     * units (a rational, as the earn rate: no floating point for money). */
+    int64_t point_cost_amount;
+    int64_t point_cost_points;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,

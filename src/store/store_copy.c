@@ -28,8 +28,8 @@ static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
      "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version, "
-     "time_zone, point_value_e4",
-     "tttiiiiiitiiti", "id", NULL},
+     "time_zone, point_cost_amount, point_cost_points",
+     "tttiiiiiitiitii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",

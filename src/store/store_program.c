@@ -35,7 +35,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
     static const char sql[] =
         "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
         "pending_days, expiry_months, allow_negative_balance, excluded_categories, "
-        "rules_version, time_zone, point_value_e4 FROM programs WHERE id = ?1";
+        "rules_version, time_zone, point_cost_amount, point_cost_points FROM programs "
+        "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -53,7 +54,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->excluded_categories = pt_q_col_text(&q, 10, arena);
         out->rules_version = pt_q_col_int(&q, 11);
         out->time_zone = pt_q_col_text(&q, 12, arena);
-        out->point_value_e4 = pt_q_col_int(&q, 13);
+        out->point_cost_amount = pt_q_col_int(&q, 13);
+        out->point_cost_points = pt_q_col_int(&q, 14);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -72,7 +74,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "UPDATE programs SET name = ?2, currency = ?3, updated_at_ms = ?4, earn_points = ?5, "
         "earn_per_amount = ?6, pending_days = ?7, expiry_months = ?8, "
         "allow_negative_balance = ?9, excluded_categories = ?10, "
-        "time_zone = coalesce(?11, time_zone), point_value_e4 = ?12 WHERE id = ?1";
+        "time_zone = coalesce(?11, time_zone), point_cost_amount = ?12, "
+        "point_cost_points = ?13 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
@@ -89,7 +92,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 9, program->allow_negative_balance);
     pt_q_text(&q, 10, program->excluded_categories);
     pt_q_text(&q, 11, program->time_zone);
-    pt_q_int(&q, 12, program->point_value_e4);
+    pt_q_int(&q, 12, program->point_cost_amount);
+    pt_q_int(&q, 13, program->point_cost_points);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");

@@ -297,7 +297,12 @@ def test_time_facts_are_local_to_the_program_time_zone(shop):
 
 def test_simulation_replays_the_period_with_the_changed_rules(shop):
     bonus = rule(shop.a, RULES[0])  # 100 over 50
-    assert shop.a.patch("/v1/program", {"point_value": 0.5}).json["point_value"] == 0.5
+    half = {"amount": 1, "points": 2}  # a point costs half a minor unit
+    assert shop.a.patch("/v1/program", {"point_value": half}).json["point_value"] == half
+    for bad, field in (({"amount": 1, "points": 0}, "point_value.points"), (0.5, "point_value"),
+                       ({"amount": -1, "points": 1}, "point_value.amount")):
+        r = shop.a.patch("/v1/program", {"point_value": bad})
+        assert r.status == 400 and r.error["field"] == field, (bad, r)
     a = new_member(shop.a)["id"]
     b = new_member(shop.a)["id"]
     assert buy(shop.a, a, amount=6000)["points_earned"] == 160
