@@ -274,6 +274,27 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     return rc;
 }
 
+/* The engine's lines of a cart or purchase: its items, or one line of its amount when it has
+ * none (n is then 1); eligibility from the program's excluded categories. NULL when the arena
+ * is full. */
+static struct pt_cart_item *cart_lines(const struct pt_program *program,
+                                       const struct pt_purchase_item *items, unsigned n,
+                                       int64_t amount, struct pt_arena *arena)
+{
+    struct pt_cart_item *lines = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*lines));
+    unsigned i;
+    for (i = 0; lines != NULL && i < n; i++) {
+        const struct pt_purchase_item *it = items != NULL ? &items[i] : NULL;
+        lines[i].sku = it != NULL ? it->sku : "";
+        lines[i].category = it != NULL ? it->category : NULL;
+        lines[i].quantity = it != NULL ? it->quantity : 1;
+        lines[i].unit_price = it != NULL ? it->unit_price : amount;
+        lines[i].eligible =
+            !pt_svc_category_excluded(program->excluded_categories, lines[i].category);
+    }
+    return lines;
+}
+
 enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
                                const struct pt_program *program, const struct pt_member *member,
                                enum pt_rule_trigger trigger, const struct pt_activity *activity,
@@ -293,19 +314,10 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     unsigned i;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
-    items = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*items));
+    items = cart_lines(program, req != NULL ? req->items : NULL, n, req != NULL ? req->amount : 0,
+                       arena);
     if (items == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    /* A purchase without items is one line of its amount. */
-    for (i = 0; i < n; i++) {
-        const struct pt_purchase_item *it = req->items != NULL ? &req->items[i] : NULL;
-        items[i].sku = it != NULL ? it->sku : "";
-        items[i].category = it != NULL ? it->category : NULL;
-        items[i].quantity = it != NULL ? it->quantity : 1;
-        items[i].unit_price = it != NULL ? it->unit_price : req->amount;
-        items[i].eligible =
-            !pt_svc_category_excluded(program->excluded_categories, items[i].category);
     }
     memset(&cart, 0, sizeof(cart));
     cart.items = items;
@@ -533,8 +545,8 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
                                const struct pt_purchase *p, const struct pt_rule_member *facts,
                                struct pt_arena *arena, int64_t *points, struct pt_err *err)
 {
-    struct pt_cart_item *items =
-        pt_arena_alloc(arena, (p->item_count ? p->item_count : 1) * sizeof(*items));
+    struct pt_cart_item *items = cart_lines(program, p->item_count ? p->items : NULL,
+                                            p->item_count ? p->item_count : 1, p->amount, arena);
     struct pt_cart cart;
     struct pt_rule_time time;
     struct pt_eval_input in;
@@ -544,15 +556,6 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     enum pt_rc rc;
     if (items == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    for (i = 0; i < n; i++) {
-        const struct pt_purchase_item *it = p->item_count ? &p->items[i] : NULL;
-        items[i].sku = it != NULL ? it->sku : "";
-        items[i].category = it != NULL ? it->category : NULL;
-        items[i].quantity = it != NULL ? it->quantity : 1;
-        items[i].unit_price = it != NULL ? it->unit_price : p->amount;
-        items[i].eligible =
-            !pt_svc_category_excluded(program->excluded_categories, items[i].category);
     }
     memset(&cart, 0, sizeof(cart));
     cart.items = items;
