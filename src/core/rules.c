@@ -962,24 +962,6 @@ static bool near_miss(struct eval *ev, const struct pt_rule *r, unsigned node, e
             n->a.kind != PT_VALUE_INT) {
             return false;
         }
-        if ((n->fact == PT_FACT_ITEM_SKU || n->fact == PT_FACT_ITEM_CATEGORY) &&
-            (n->op == PT_OP_EQ || n->op == PT_OP_IN)) {
-            /* The common item selector ("category is coffee"): hashes first, bytes on a match. */
-            const char *s = n->fact == PT_FACT_ITEM_SKU ? ev->item->sku : ev->item->category;
-            uint32_t h = n->fact == PT_FACT_ITEM_SKU ? ev->sku_h[ev->item_index]
-                                                     : ev->category_h[ev->item_index];
-            const struct pt_value *vals = n->op == PT_OP_IN ? n->list : &n->a;
-            unsigned count = n->op == PT_OP_IN ? n->list_count : 1;
-            if (s == NULL) {
-                return false;
-            }
-            for (i = 0; i < count; i++) {
-                if (vals[i].kind == PT_VALUE_TEXT && vals[i].h == h && strcmp(vals[i].s, s) == 0) {
-                    return true;
-                }
-            }
-            return false;
-        }
         v = fact_value(ev, n);
         if (__builtin_add_overflow(n->a.i, n->op == PT_OP_GT, need) ||
             __builtin_sub_overflow(*need, v.i, missing)) {
