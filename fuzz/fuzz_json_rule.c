@@ -34,15 +34,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct pt_rule_member member = {true, "gold", "{\"vip\":true}", 5, 40, 3, "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
         struct pt_activity activity = {rule->activity_type, "{\"stars\":5}"};
-        struct pt_eval_input in = {rule->trigger,
-                                   rule->activity_type,
-                                   &cart,
-                                   &member,
-                                   &time,
-                                   &activity,
-                                   {1, 100},
-                                   "EUR",
-                                   2};
+        struct pt_eval_input in = {rule->trigger, rule->activity_type,
+                                   &cart,         &member,
+                                   &time,         &activity,
+                                   {1, 100},      NULL,
+                                   "EUR",         2};
         struct pt_eval_result out;
         enum pt_rc rc;
         FUZZ_CHECK(rule->node_count <= PT_RULE_NODES_MAX);

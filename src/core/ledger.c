@@ -5,6 +5,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* 128-bit products keep a * b / d exact; __extension__ states that this is a GCC/Clang type. */
@@ -223,4 +224,20 @@ enum pt_rc pt_ledger_entry_check(const int64_t *posting_points, size_t count, st
         return pt_err_set(err, PT_EINTERNAL, NULL, "entry does not sum to zero");
     }
     return PT_OK;
+}
+
+/* 1250 with exponent 2 -> "12.50"; exponent 0..4 (ISO 4217 has 0 to 4). */
+void pt_money_format(int64_t minor, int exponent, char *out, size_t out_bytes)
+{
+    char digits[32];
+    size_t len;
+    int e = exponent < 0 ? 0 : exponent > 4 ? 4 : exponent;
+    (void)snprintf(digits, sizeof(digits), "%0*lld", e + 1, (long long)minor);
+    len = strlen(digits);
+    if (e == 0) {
+        (void)snprintf(out, out_bytes, "%s", digits);
+    } else {
+        (void)snprintf(out, out_bytes, "%.*s.%s", (int)(len - (size_t)e), digits,
+                       digits + len - (size_t)e);
+    }
 }

@@ -91,4 +91,8 @@ int64_t pt_ledger_add_months(int64_t at_ms, unsigned months);
 PT_MUSTCHECK enum pt_rc pt_ledger_entry_check(const int64_t *posting_points, size_t count,
                                               struct pt_err *err);
 
+/* Writes an amount of minor units as the currency shows it: 1250 with exponent 2 is "12.50"
+ * (exponent 0..4, as ISO 4217 has; minor >= 0). */
+void pt_money_format(int64_t minor, int exponent, char *out, size_t out_bytes);
+
 #endif

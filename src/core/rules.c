@@ -983,22 +983,6 @@ static bool near_miss(struct eval *ev, const struct pt_rule *r, unsigned node, e
     return failing == 1 && near_miss(ev, r, which, fact, missing, need);
 }
 
-/* 1250 with exponent 2 -> "12.50"; exponent 0..4 (ISO 4217 has 0 to 4). */
-static void format_money(int64_t minor, int exponent, char *out, size_t out_bytes)
-{
-    char digits[32];
-    size_t len;
-    int e = exponent < 0 ? 0 : exponent > 4 ? 4 : exponent;
-    (void)snprintf(digits, sizeof(digits), "%0*lld", e + 1, (long long)minor);
-    len = strlen(digits);
-    if (e == 0) {
-        (void)snprintf(out, out_bytes, "%s", digits);
-    } else {
-        (void)snprintf(out, out_bytes, "%.*s.%s", (int)(len - (size_t)e), digits,
-                       digits + len - (size_t)e);
-    }
-}
-
 /* Adds a nudge, keeping the PT_RULE_NUDGES_MAX nearest (smallest share missing) in order. */
 static enum pt_rc add_nudge(struct eval *ev, struct pt_eval_result *out, struct pt_arena *arena,
                             unsigned rule_index, const struct pt_rule *r, enum pt_fact fact,
@@ -1023,7 +1007,7 @@ static enum pt_rc add_nudge(struct eval *ev, struct pt_eval_result *out, struct 
         (void)snprintf(text, sizeof(text), "%lld more for a free one: %s", (long long)missing,
                        r->name);
     } else if (fact == PT_FACT_CART_AMOUNT || fact == PT_FACT_SELECTED_AMOUNT) {
-        format_money(missing, ev->in->currency_exponent, money, sizeof(money));
+        pt_money_format(missing, ev->in->currency_exponent, money, sizeof(money));
         (void)snprintf(text, sizeof(text), "spend %s %s more: %s", money,
                        ev->in->currency != NULL ? ev->in->currency : "", r->name);
     } else {
@@ -1354,8 +1338,14 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
             rc = pt_points_add(out->rule_points, o->points, &out->rule_points, err);
         }
     }
+    if (rc == PT_OK && input.tier != NULL) {
+        rc = pt_tier_extra_points(input.tier, out->base_points, &out->tier_points, err);
+    }
     if (rc == PT_OK) {
-        rc = pt_points_add(out->base_points, out->rule_points, &out->points, err);
+        rc = pt_points_add(out->base_points, out->tier_points, &out->points, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_points_add(out->points, out->rule_points, &out->points, err);
     }
     /* A rule whose conditions held but that gave nothing (a free_items rule short of a free
      * unit, points cut to zero) is not an outcome: it is not shown and not counted as a use. */

@@ -29,6 +29,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/ledger.h"
+#include "core/tiers.h"
 
 #define PT_RULE_DOC_BYTES_MAX (16 * 1024) /* A rule document. */
 #define PT_RULE_NODES_MAX 64              /* Condition nodes of one rule (both trees). */
@@ -253,6 +254,7 @@ struct pt_eval_input {
     const struct pt_rule_time *time;
     const struct pt_activity *activity; /* ACTIVITY; nullable */
     struct pt_earn_rate earn_rate;      /* The program's base rate. */
+    const struct pt_tier *tier;         /* The member's tier (its earn multiplier); nullable. */
     const char *currency;               /* For the nudges' texts. */
     int currency_exponent;              /* Minor unit digits: 2 for EUR, 0 for JPY. */
 };
@@ -277,8 +279,9 @@ struct pt_nudge {
 
 struct pt_eval_result {
     int64_t base_points;    /* The program's rate on what is eligible, after discounts. */
+    int64_t tier_points;    /* What the tier's earn multiplier adds to base_points. */
     int64_t rule_points;    /* Sum of the outcomes' points. */
-    int64_t points;         /* base_points + rule_points */
+    int64_t points;         /* base_points + tier_points + rule_points */
     int64_t discount;       /* Sum of the line discounts. */
     int64_t *line_discount; /* Per cart item; arena; NULL for an empty cart. */
     int64_t amount;         /* The cart's amount before discounts. */

@@ -161,6 +161,7 @@ ENCODER(encode_redemption, struct pt_redemption_result, redemption_json)
 ENCODER(encode_adjustment, struct pt_adjustment_result, adjustment_json)
 ENCODER(encode_transfer, struct pt_transfer_result, transfer_json)
 ENCODER(encode_expiry, struct pt_expiry_event, expiry_json)
+ENCODER(encode_tier, struct pt_tier_event, pt_http_tier_event_json)
 
 void pt_http_encoders(struct pt_encoders *out)
 {
@@ -172,6 +173,7 @@ void pt_http_encoders(struct pt_encoders *out)
     out->transfer = encode_transfer;
     out->expiry = encode_expiry;
     out->activity = encode_activity;
+    out->tier = encode_tier;
 }
 
 /* Adapts an encoder to the idempotency record's signature. */

@@ -38,6 +38,7 @@ static json_t *program_json(const struct pt_program *p)
         (void)json_object_set_new(root, "point_value",
                                   json_pack("{s:I,s:I}", "amount", (json_int_t)p->point_cost_amount,
                                             "points", (json_int_t)p->point_cost_points));
+        (void)json_object_set_new(root, "tiers", pt_http_tiers_json(&p->tiers));
     }
     return root;
 }
@@ -161,6 +162,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "excluded_categories",
                                          "time_zone",
                                          "point_value",
+                                         "tiers",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -231,6 +233,10 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
             rc = pt_json_get_int(v, "points", "point_value.points", true, 1, 1000000000,
                                  &p->point_cost_points, NULL, err);
         }
+    }
+    v = json_object_get(patch, "tiers");
+    if (rc == PT_OK && v != NULL) {
+        rc = pt_http_tiers_parse(v, arena, &p->tiers, err);
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

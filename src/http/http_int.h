@@ -195,6 +195,19 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx);
 void pt_h_rule_simulate(struct pt_http_ctx *ctx);
 void pt_h_activity_create(struct pt_http_ctx *ctx);
 void pt_h_birthdays_run(struct pt_http_ctx *ctx);
+void pt_h_member_tier_get(struct pt_http_ctx *ctx);
+void pt_h_tier_reviews_run(struct pt_http_ctx *ctx);
+
+/* ---- Tiers (h_tiers.c) ---- */
+
+/* The program setting `tiers` as the API shows it (null without tiers). new */
+json_t *pt_http_tiers_json(const struct pt_tier_policy *p);
+/* Reads the setting `tiers` (null removes them) into p; strings into the arena. The service
+ * validates the rest (core/tiers.h). */
+enum pt_rc pt_http_tiers_parse(json_t *v, struct pt_arena *arena, struct pt_tier_policy *p,
+                               struct pt_err *err);
+/* The payload of tier.upgraded and tier.downgraded. new */
+json_t *pt_http_tier_event_json(const struct pt_tier_event *e);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);

@@ -40,6 +40,8 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/carts/evaluate", pt_h_cart_evaluate, PT_ROUTE_BODY},
     {"POST", "/v1/activities", pt_h_activity_create, PT_ROUTE_BODY},
     {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN},
+    {"GET", "/v1/members/{id}/tier", pt_h_member_tier_get, 0},
+    {"POST", "/v1/jobs/tier-reviews", pt_h_tier_reviews_run, PT_ROUTE_ADMIN},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

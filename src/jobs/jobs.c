@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The jobs thread: expiry of points and the birthday rules, at start and then every quarter
- * hour (issue: "at least hourly"; a birthday is handled once a year, however often it runs). */
+/* The jobs thread: expiry of points, the birthday rules and tier reviews, at start and then
+ * every quarter hour (issue: "at least hourly"; a birthday is handled once a year and a review
+ * once per window, however often it runs). */
 #include "jobs/jobs.h"
 
 #include "base/alloc.h"
@@ -60,6 +61,26 @@ static void birthdays_run(struct pt_service *svc)
     }
 }
 
+static void tier_reviews_run(struct pt_service *svc)
+{
+    struct pt_tier_review_result r;
+    struct pt_err err;
+    char extra[200];
+    pt_err_clear(&err);
+    if (pt_service_tier_reviews(svc, NULL, &r, &err) != PT_OK) {
+        (void)snprintf(extra, sizeof(extra), ",\"rc\":\"%s\"", pt_rc_name(err.rc));
+        pt_log("error", "tier review job failed; it runs again later", extra);
+        return;
+    }
+    if (r.reviewed > 0) {
+        (void)snprintf(extra, sizeof(extra),
+                       ",\"reviewed\":%lld,\"kept\":%lld,\"retained\":%lld,\"downgraded\":%lld",
+                       (long long)r.reviewed, (long long)r.kept, (long long)r.retained,
+                       (long long)r.downgraded);
+        pt_log("info", "tier reviews", extra);
+    }
+}
+
 static void *jobs_main(void *arg)
 {
     struct pt_jobs *jobs = arg;
@@ -69,6 +90,7 @@ static void *jobs_main(void *arg)
         pthread_mutex_unlock(&jobs->mu);
         expiry_run(jobs->svc);
         birthdays_run(jobs->svc);
+        tier_reviews_run(jobs->svc);
         pthread_mutex_lock(&jobs->mu);
         /* The condition variable's timeout needs the real-time clock (pthread's default). */
         (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */

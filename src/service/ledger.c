@@ -447,6 +447,13 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         rc = purchase_rules_record(txn, &program, p, &ctx->out->cart, err);
     }
     if (rc == PT_OK) {
+        /* The qualifying metric of the purchase's local month; a crossing moves the member up. */
+        struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
+        rc = pt_svc_tier_purchase(ctx->svc, txn, &program, &member,
+                                  pt_svc_date_month(ctx->out->cart.local_date), &delta, ctx->now_ms,
+                                  ctx->arena, err);
+    }
+    if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p->member_id, ctx->now_ms, ctx->arena,
                              &ctx->out->balance, err);
     }
@@ -907,6 +914,18 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_store_return_insert(txn, program.id, r, err);
+    }
+    if (rc == PT_OK) {
+        /* Returns lower the qualifying metric of the purchase's month; a member moves down
+         * only at the next review. */
+        char day[11];
+        struct pt_tier_metrics delta = {-r->points_reversed, -amount_now,
+                                        p.returned_amount == p.amount ? -1 : 0};
+        rc = pt_svc_local_date(ctx->svc, txn, &program, p.occurred_at_ms, day, err);
+        if (rc == PT_OK) {
+            rc = pt_store_tier_metric_add(txn, program.id, p.member_id, pt_svc_date_month(day),
+                                          &delta, err);
+        }
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p.member_id, ctx->now_ms, ctx->arena,
@@ -1695,6 +1714,10 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
     if (p->expiry_months < 0 || p->expiry_months > PT_EXPIRY_MONTHS_MAX) {
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
                           PT_EXPIRY_MONTHS_MAX);
+    }
+    rc = pt_tier_policy_validate(&p->tiers, err);
+    if (rc != PT_OK) {
+        return rc;
     }
     if (p->point_cost_amount < 0 || p->point_cost_points < 1) {
         return pt_err_set(err, PT_EINVAL, "point_value",

@@ -308,6 +308,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     struct pt_rule_member facts;
     struct pt_rule_time time;
     struct pt_cart cart;
+    const struct pt_tier *tier = NULL;
     struct pt_eval_input in;
     struct pt_eval_result res;
     unsigned n = req == NULL ? 0 : req->items != NULL ? req->item_count : 1;
@@ -343,7 +344,15 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         facts.days_since_enrollment = (now_ms - member->enrolled_at_ms) / DAY_MS;
         facts.city = member->city;
         facts.country = member->country;
-        if (set->needs_purchase_count) {
+        if (program->tiers.metric != PT_TIER_METRIC_NONE) {
+            struct pt_tier_state st;
+            rc = pt_svc_tier_state(txn, program, member, &st, err);
+            if (rc == PT_OK) {
+                tier = &program->tiers.tiers[st.position];
+                facts.tier = tier->name;
+            }
+        }
+        if (rc == PT_OK && set->needs_purchase_count) {
             rc = pt_store_member_purchase_count(txn, program->id, member->id, INT64_MAX,
                                                 &facts.purchase_count, err);
         }
@@ -361,6 +370,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.time = &time;
         in.earn_rate.points = program->earn_points;
         in.earn_rate.per_amount_minor = program->earn_per_amount;
+        in.tier = tier;
         in.currency = program->currency;
         in.currency_exponent = 2;
         rc = pt_rules_evaluate(set->rules, room, set->count, &in, arena, &res, err);
@@ -371,6 +381,8 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         out->line_discount = req != NULL && req->items != NULL ? res.line_discount : NULL;
         out->line_count = req != NULL && req->items != NULL ? n : 0;
         out->base_points = res.base_points;
+        out->tier_points = res.tier_points;
+        out->tier = tier != NULL ? tier->name : NULL;
         out->points = res.points;
         out->free_shipping = res.free_shipping;
         out->messages = res.messages;
@@ -403,6 +415,34 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     set_release(svc, set);
     return rc;
+}
+
+enum pt_rc pt_svc_local_date(struct pt_service *svc, struct pt_store_txn *txn,
+                             const struct pt_program *program, int64_t at_ms, char *out,
+                             struct pt_err *err)
+{
+    struct pt_rule_set *set = NULL;
+    struct pt_rule_time t;
+    enum pt_rc rc = set_get(svc, txn, program, &set, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    time_facts(set->tz, at_ms, &t);
+    memcpy(out, t.date, sizeof(t.date));
+    set_release(svc, set);
+    return PT_OK;
+}
+
+int64_t pt_svc_date_month(const char *date)
+{
+    int64_t year = 0;
+    unsigned month;
+    unsigned i;
+    for (i = 0; i < 4; i++) {
+        year = year * 10 + (date[i] - '0');
+    }
+    month = (unsigned)((date[5] - '0') * 10 + (date[6] - '0'));
+    return pt_tier_month(year, month);
 }
 
 enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
@@ -659,6 +699,12 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
                 facts.birth_month = birth_month(member.birth_date);
                 facts.city = member.city;
                 facts.country = member.country;
+                if (rc == PT_OK && program.tiers.metric != PT_TIER_METRIC_NONE) {
+                    /* The member's tier now, as the other facts are now. */
+                    struct pt_tier_state st;
+                    rc = pt_svc_tier_state(txn, &program, &member, &st, err);
+                    facts.tier = rc == PT_OK ? program.tiers.tiers[st.position].name : NULL;
+                }
                 if (rc == PT_OK) {
                     /* Counted as the live engine counts: every purchase before this one. */
                     rc = pt_store_member_purchase_count(txn, program.id, member.id, from_ms,

@@ -49,6 +49,7 @@ struct pt_encoders {
     pt_encode_fn transfer;   /* const struct pt_transfer_result * */
     pt_encode_fn expiry;     /* const struct pt_expiry_event * */
     pt_encode_fn activity;   /* const struct pt_activity_result * */
+    pt_encode_fn tier;       /* const struct pt_tier_event * */
 };
 
 struct pt_idem {
@@ -252,7 +253,9 @@ struct pt_cart_answer {
     int64_t *line_discount; /* per item; arena; NULL without items */
     unsigned line_count;
     int64_t base_points;
-    int64_t points;                /* base + the rules' */
+    int64_t tier_points;           /* What the member's tier multiplier adds to base_points. */
+    const char *tier;              /* The member's tier when evaluated; NULL without tiers. */
+    int64_t points;                /* base + tier + the rules' */
     struct pt_rule_applied *rules; /* arena */
     unsigned rule_count;
     bool free_shipping;
@@ -440,6 +443,60 @@ PT_MUSTCHECK enum pt_rc pt_service_rule_versions(struct pt_service *svc,
                                                  unsigned limit, struct pt_arena *arena,
                                                  struct pt_rule_row **out, unsigned *count,
                                                  struct pt_err *err);
+
+/* ---- Tiers (tiers.c; docs/tiers.md) ---- */
+
+/* The payload of tier.upgraded and tier.downgraded (and of a kept tier in the history). */
+struct pt_tier_event {
+    char member_id[PT_ID_BUF_BYTES];
+    const char *from; /* tier names */
+    const char *to;
+    const char *reason; /* "purchase", "review" */
+    const char *metric; /* qualifying_points, spend, purchases */
+    int64_t value;      /* The metric that decided. */
+    int64_t at_ms;
+    char review_date[11]; /* The next review ("YYYY-MM-DD", local), "" at the first tier. */
+};
+
+/* A member's tier as GET /v1/members/{id}/tier shows it. */
+struct pt_member_tier {
+    char member_id[PT_ID_BUF_BYTES];
+    struct pt_program program; /* Its policy (program.tiers) and currency. */
+    struct pt_tier_state state;
+    int64_t value;        /* The metric of the current window. */
+    char window_from[11]; /* The current window ("YYYY-MM-DD", local, inclusive). */
+    char window_to[11];
+    bool has_next;                  /* A higher tier exists. */
+    int64_t next_missing;           /* What the current window lacks for it (> 0). */
+    bool has_review;                /* Above the first tier: a review will come. */
+    char review_date[11];           /* The first day of the review month. */
+    int64_t review_value;           /* The metric of the reviewed window so far. */
+    int64_t keep_missing;           /* What it lacks to keep the tier (0 when kept). */
+    char keep_by[11];               /* The last day of the reviewed window. */
+    struct pt_tier_change *history; /* Newest first; arena. */
+    unsigned history_count;
+};
+
+/* PT_ENOTFOUND for an unknown member, or (code tiers_not_configured) a program without tiers. */
+PT_MUSTCHECK enum pt_rc pt_service_member_tier(struct pt_service *svc,
+                                               const struct pt_principal *who,
+                                               const char *member_id, struct pt_arena *arena,
+                                               struct pt_member_tier *out, struct pt_err *err);
+
+struct pt_tier_review_result {
+    int64_t reviewed; /* Reviews done (a member a window behind counts once per window). */
+    int64_t kept;     /* Kept on the window's metric. */
+    int64_t retained; /* Kept one more window by retain. */
+    int64_t downgraded;
+    int64_t upgraded; /* Thresholds lowered since the last review. */
+};
+
+/* Reviews every member whose review month has come, in who's program (NULL: every program):
+ * pages of members, each in its own write. Running it again finds nothing more to do. */
+PT_MUSTCHECK enum pt_rc pt_service_tier_reviews(struct pt_service *svc,
+                                                const struct pt_principal *who,
+                                                struct pt_tier_review_result *out,
+                                                struct pt_err *err);
 
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 

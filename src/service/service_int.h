@@ -91,6 +91,28 @@ pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
                    const char *entry_type, const char *ref_id, int64_t at_ms, int64_t now_ms,
                    const char *key_id, struct pt_arena *arena, struct pt_cart_answer *out,
                    char *entry_id, struct pt_err *err);
+/* The program's local date at at_ms ("YYYY-MM-DD") in out[11] (the rule cache's zone). */
+PT_MUSTCHECK enum pt_rc pt_svc_local_date(struct pt_service *svc, struct pt_store_txn *txn,
+                                          const struct pt_program *program, int64_t at_ms,
+                                          char *out, struct pt_err *err);
+/* The month index (core/tiers.h) of a local date "YYYY-MM-DD". */
+int64_t pt_svc_date_month(const char *date);
+
+/* The member's tier standing now: the stored one (position clamped to the levels), or the
+ * first tier since enrollment. The program must have tiers. */
+PT_MUSTCHECK enum pt_rc pt_svc_tier_state(struct pt_store_txn *txn,
+                                          const struct pt_program *program,
+                                          const struct pt_member *member, struct pt_tier_state *out,
+                                          struct pt_err *err);
+/* After a purchase of local month `month` (delta: its points, amount, 1): adds to the
+ * member's metric, and moves the member up at once when the current window reaches a higher
+ * tier (tier.upgraded). */
+PT_MUSTCHECK enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const struct pt_member *member, int64_t month,
+                                             const struct pt_tier_metrics *delta, int64_t now_ms,
+                                             struct pt_arena *arena, struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 

@@ -528,6 +528,68 @@ static const char migration_6[] =
     "  PRIMARY KEY (program_id, member_id, year));"
     "CREATE INDEX members_birthday ON members (program_id, substr(birth_date, 6, 5));";
 
+/*
+ * Version 7: status tiers. The program's tier policy (metric, window, retain) and its levels;
+ * each member's tier, review month and grace; the qualifying metric by member and local month
+ * (a window is a sum of at most 36 rows); every tier change, for the member's history.
+ */
+static const char migration_7[] =
+    "ALTER TABLE programs ADD COLUMN tier_metric TEXT NOT NULL DEFAULT 'none';"
+    "ALTER TABLE programs ADD COLUMN tier_months INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN tier_retain INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE tiers ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  tier_index INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  threshold INTEGER NOT NULL,"
+    "  multiplier_num INTEGER NOT NULL,"
+    "  multiplier_den INTEGER NOT NULL,"
+    "  perks TEXT NOT NULL,"
+    "  PRIMARY KEY (program_id, tier_index));"
+    "CREATE TABLE member_tiers ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  tier_index INTEGER NOT NULL,"
+    "  since_ms INTEGER NOT NULL,"
+    "  review_month INTEGER NOT NULL,"
+    "  grace INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id));"
+    "CREATE INDEX member_tiers_review ON member_tiers (program_id, review_month) "
+    "WHERE tier_index > 0;"
+    "CREATE TABLE tier_metrics ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  month INTEGER NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  spend INTEGER NOT NULL,"
+    "  purchases INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, month));"
+    "CREATE TABLE tier_changes ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  from_name TEXT NOT NULL,"
+    "  to_name TEXT NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  metric_value INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, n));"
+    /* The purchases so far, by UTC month (the time zone is not known to SQL): the civil date
+     * of each day number in integer arithmetic both engines share (H. Hinnant's algorithm). */
+    "INSERT INTO tier_metrics (program_id, member_id, month, points, spend, purchases) "
+    "SELECT program_id, member_id, (y + CASE WHEN mp < 10 THEN 0 ELSE 1 END) * 12 "
+    "+ CASE WHEN mp < 10 THEN mp + 2 ELSE mp - 10 END AS month, "
+    "sum(points_earned - points_reversed), sum(amount - returned_amount), "
+    "sum(CASE WHEN returned_amount < amount THEN 1 ELSE 0 END) FROM ("
+    "SELECT g.*, (5 * doy + 2) / 153 AS mp FROM ("
+    "SELECT f.*, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy, yoe + era * 400 AS y FROM ("
+    "SELECT e.*, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe FROM ("
+    "SELECT d.*, z - era * 146097 AS doe FROM ("
+    "SELECT c.*, z / 146097 AS era FROM ("
+    "SELECT program_id, member_id, points_earned, points_reversed, amount, returned_amount, "
+    "occurred_at_ms / 86400000 + 719468 AS z FROM purchases WHERE occurred_at_ms >= 0"
+    ") c) d) e) f) g) h GROUP BY program_id, member_id, month;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -538,6 +600,7 @@ static const char *const migration_5_parts[] = {migration_5a, migration_5b, migr
 static const char *const migration_5_pg_parts[] = {migration_5a, migration_5b,   migration_5c,
                                                    migration_5d, migration_5_pg, NULL};
 static const char *const migration_6_parts[] = {migration_6, NULL};
+static const char *const migration_7_parts[] = {migration_7, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -545,14 +608,16 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_3_parts,
                                                   migration_4_parts,
                                                   migration_5_parts,
-                                                  migration_6_parts};
+                                                  migration_6_parts,
+                                                  migration_7_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
                                                      migration_3_parts,
                                                      migration_4_parts,
                                                      migration_5_pg_parts,
-                                                     migration_6_parts};
+                                                     migration_6_parts,
+                                                     migration_7_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

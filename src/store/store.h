@@ -22,12 +22,13 @@
 #include "core/ledger.h"
 #include "core/member.h"
 #include "core/rules.h"
+#include "core/tiers.h"
 
 struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 6
+#define PT_SCHEMA_VERSION 7
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -115,6 +116,8 @@ struct pt_program {
      * units (a rational, as the earn rate: no floating point for money). */
     int64_t point_cost_amount;
     int64_t point_cost_points;
+    /* Status tiers (metric NONE: none); the names and perks are arena strings. */
+    struct pt_tier_policy tiers;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -571,6 +574,66 @@ struct pt_activity_row {
 PT_MUSTCHECK enum pt_rc pt_store_activity_insert(struct pt_store_txn *txn, const char *program_id,
                                                  const struct pt_activity_row *a,
                                                  struct pt_err *err);
+/* ---- Tiers ---- */
+
+/* The qualifying metric of a member over some months. */
+struct pt_tier_metrics {
+    int64_t points;    /* Points earned by purchases, less what returns took back. */
+    int64_t spend;     /* Purchases' amounts less returned amounts, minor units. */
+    int64_t purchases; /* Purchases, less those returned in full. */
+};
+
+/* One tier change of a member's history. */
+struct pt_tier_change {
+    const char *from_name; /* arena */
+    const char *to_name;   /* arena */
+    const char *reason;    /* "purchase", "review" or "grace"; arena */
+    int64_t metric_value;  /* The metric that decided. */
+    int64_t at_ms;
+};
+
+/* Loads the program's levels into policy (metric, months and retain come with the program). */
+PT_MUSTCHECK enum pt_rc pt_store_tiers_load(struct pt_store_txn *txn, const char *program_id,
+                                            struct pt_arena *arena, struct pt_tier_policy *policy,
+                                            struct pt_err *err);
+/* Replaces the program's tier policy and levels. */
+PT_MUSTCHECK enum pt_rc pt_store_tiers_save(struct pt_store_txn *txn, const char *program_id,
+                                            const struct pt_tier_policy *policy,
+                                            struct pt_err *err);
+/* The member's standing; PT_ENOTFOUND while the member never left the first tier. */
+PT_MUSTCHECK enum pt_rc pt_store_member_tier_get(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id, struct pt_tier_state *out,
+                                                 struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_member_tier_put(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id,
+                                                 const struct pt_tier_state *s, struct pt_err *err);
+/* Adds delta (negative for returns) to the member's metric of month. */
+PT_MUSTCHECK enum pt_rc pt_store_tier_metric_add(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id, int64_t month,
+                                                 const struct pt_tier_metrics *delta,
+                                                 struct pt_err *err);
+/* The member's metric summed over months first_month..last_month. */
+PT_MUSTCHECK enum pt_rc pt_store_tier_metric_sum(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id, int64_t first_month,
+                                                 int64_t last_month, struct pt_tier_metrics *out,
+                                                 struct pt_err *err);
+/* Appends a change to the member's tier history. */
+PT_MUSTCHECK enum pt_rc pt_store_tier_change_add(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id,
+                                                 const struct pt_tier_change *c,
+                                                 struct pt_err *err);
+/* The member's last `limit` tier changes, newest first. OUT: *out arena array of *count. */
+PT_MUSTCHECK enum pt_rc pt_store_tier_changes(struct pt_store_txn *txn, const char *program_id,
+                                              const char *member_id, unsigned limit,
+                                              struct pt_arena *arena, struct pt_tier_change **out,
+                                              unsigned *count, struct pt_err *err);
+/* Members above the first tier whose review month is at or before month, at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_tier_reviews_due(struct pt_store_txn *txn, const char *program_id,
+                                                  int64_t month, unsigned limit,
+                                                  struct pt_arena *arena,
+                                                  char (**ids)[PT_ID_BUF_BYTES], unsigned *count,
+                                                  struct pt_err *err);
+
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_birthdays(struct pt_store_txn *txn, const char *program_id,

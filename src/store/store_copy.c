@@ -28,8 +28,8 @@ static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
      "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version, "
-     "time_zone, point_cost_amount, point_cost_points",
-     "tttiiiiiitiitii", "id", NULL},
+     "time_zone, point_cost_amount, point_cost_points, tier_metric, tier_months, tier_retain",
+     "tttiiiiiitiitiitii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -90,6 +90,14 @@ static const struct copy_table copy_tables[] = {
      "tttttitiit", "program_id, member_id, id", NULL},
     {"birthday_awards", "program_id, member_id, year, points, entry_id, created_at_ms", "ttiiti",
      "program_id, member_id, year", NULL},
+    {"tiers", "program_id, tier_index, name, threshold, multiplier_num, multiplier_den, perks",
+     "titiiit", "program_id, tier_index", NULL},
+    {"member_tiers", "program_id, member_id, tier_index, since_ms, review_month, grace", "ttiiii",
+     "program_id, member_id", NULL},
+    {"tier_metrics", "program_id, member_id, month, points, spend, purchases", "ttiiii",
+     "program_id, member_id, month", NULL},
+    {"tier_changes", "program_id, member_id, n, from_name, to_name, reason, metric_value, at_ms",
+     "ttitttii", "program_id, member_id, n", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

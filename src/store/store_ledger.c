@@ -944,6 +944,17 @@ static const char *const audit_checks[] = {
     "WHEN 'phone' THEN m.phone WHEN 'external_id' THEN m.external_id "
     "WHEN 'card_number' THEN m.card_number WHEN 'referral_code' THEN m.referral_code END) END "
     "LIMIT 1",
+    /* The tier metric of every member, over all months, is what its purchases hold now. */
+    "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
+    "' do not match the purchases' FROM (SELECT program_id, member_id, "
+    "sum(points_earned - points_reversed) AS points, sum(amount - returned_amount) AS spend, "
+    "sum(CASE WHEN returned_amount < amount THEN 1 ELSE 0 END) AS n FROM purchases "
+    "GROUP BY program_id, member_id) p FULL JOIN (SELECT program_id, member_id, "
+    "sum(points) AS points, sum(spend) AS spend, sum(purchases) AS n FROM tier_metrics "
+    "GROUP BY program_id, member_id) t ON t.program_id = p.program_id "
+    "AND t.member_id = p.member_id WHERE coalesce(p.points, 0) <> coalesce(t.points, 0) "
+    "OR coalesce(p.spend, 0) <> coalesce(t.spend, 0) OR coalesce(p.n, 0) <> coalesce(t.n, 0) "
+    "LIMIT 1",
     NULL,
 };
 

@@ -35,8 +35,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
     static const char sql[] =
         "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
         "pending_days, expiry_months, allow_negative_balance, excluded_categories, "
-        "rules_version, time_zone, point_cost_amount, point_cost_points FROM programs "
-        "WHERE id = ?1";
+        "rules_version, time_zone, point_cost_amount, point_cost_points, tier_metric, "
+        "tier_months, tier_retain FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -56,10 +56,26 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->time_zone = pt_q_col_text(&q, 12, arena);
         out->point_cost_amount = pt_q_col_int(&q, 13);
         out->point_cost_points = pt_q_col_int(&q, 14);
+        memset(&out->tiers, 0, sizeof(out->tiers));
+        {
+            struct pt_err ignored;
+            char metric[24];
+            pt_q_col_copy(&q, 15, metric, sizeof(metric));
+            if (strcmp(metric, "none") != 0 &&
+                pt_tier_metric_parse(metric, "tier_metric", &out->tiers.metric, &ignored) !=
+                    PT_OK) {
+                q.rc = pt_err_set(err, PT_ESTORE, NULL, "unknown tier metric %s", metric);
+            }
+        }
+        out->tiers.months = pt_q_col_int(&q, 16);
+        out->tiers.retain = pt_q_col_int(&q, 17) != 0;
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
     rc = pt_q_close(&q);
+    if (rc == PT_OK && out->tiers.metric != PT_TIER_METRIC_NONE) {
+        rc = pt_store_tiers_load(txn, program_id, arena, &out->tiers, err);
+    }
     if (rc == PT_OK) {
         pt_assert(out->earn_per_amount >= 1);
         pt_assert(out->excluded_categories != NULL);
@@ -98,7 +114,11 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
-    return pt_q_close(&q);
+    rc = pt_q_close(&q);
+    if (rc == PT_OK) {
+        rc = pt_store_tiers_save(txn, program->id, &program->tiers, err);
+    }
+    return rc;
 }
 
 enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena, unsigned max,

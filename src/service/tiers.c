@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Status tiers (docs/tiers.md): each purchase adds to the member's qualifying metric of its
+ * local month and moves the member up at once when the current window reaches a higher tier;
+ * the review job moves members down, only at their review month; GET .../tier shows where a
+ * member stands. Every change is in the member's tier history and the event log.
+ */
+#include "service/service_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/clock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Members reviewed per write, and writes per run (a run a year late still ends). */
+#define PT_TIER_REVIEW_PAGE 200
+#define PT_TIER_REVIEW_ROUNDS_MAX 100000
+/* Changes shown with a member's tier. */
+#define PT_TIER_HISTORY_SHOWN 20
+
+static int64_t metric_value(const struct pt_tier_policy *p, const struct pt_tier_metrics *m)
+{
+    switch (p->metric) {
+    case PT_TIER_METRIC_QUALIFYING_POINTS:
+        return m->points;
+    case PT_TIER_METRIC_SPEND:
+        return m->spend;
+    case PT_TIER_METRIC_PURCHASES:
+        return m->purchases;
+    case PT_TIER_METRIC_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* "YYYY-MM-01" of month index m (times are years 1970..9999). */
+static void month_first_day(int64_t m, char out[11])
+{
+    pt_assert(m >= 0);
+    (void)snprintf(out, 11, "%04u-%02u-01", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1));
+}
+
+/* The last day of month index m. */
+static void month_last_day(int64_t m, char out[11])
+{
+    unsigned day = 31;
+    while (!pt_date_is_valid(m / 12, (unsigned)(m % 12 + 1), day)) {
+        day--;
+    }
+    pt_assert(m >= 0);
+    (void)snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1),
+                   day % 100);
+}
+
+enum pt_rc pt_svc_tier_state(struct pt_store_txn *txn, const struct pt_program *program,
+                             const struct pt_member *member, struct pt_tier_state *out,
+                             struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_member_tier_get(txn, program->id, member->id, out, err);
+    pt_assert(program->tiers.count > 0);
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        memset(out, 0, sizeof(*out));
+        out->since_ms = member->enrolled_at_ms;
+        return PT_OK;
+    }
+    if (rc == PT_OK && out->position >= program->tiers.count) {
+        out->position = program->tiers.count - 1; /* The list shrank since. */
+    }
+    return rc;
+}
+
+/* Records a change of the member's tier: history, and the event when it moved. */
+static enum pt_rc tier_changed(struct pt_service *svc, struct pt_store_txn *txn,
+                               const struct pt_program *program, const char *member_id,
+                               unsigned from, const struct pt_tier_state *to, const char *reason,
+                               int64_t value, int64_t now_ms, struct pt_arena *arena,
+                               struct pt_err *err)
+{
+    struct pt_tier_change c;
+    struct pt_tier_event ev;
+    enum pt_rc rc;
+    c.from_name = program->tiers.tiers[from].name;
+    c.to_name = program->tiers.tiers[to->position].name;
+    c.reason = reason;
+    c.metric_value = value;
+    c.at_ms = now_ms;
+    rc = pt_store_tier_change_add(txn, program->id, member_id, &c, err);
+    if (rc != PT_OK || from == to->position) {
+        return rc;
+    }
+    memset(&ev, 0, sizeof(ev));
+    (void)snprintf(ev.member_id, sizeof(ev.member_id), "%s", member_id);
+    ev.from = c.from_name;
+    ev.to = c.to_name;
+    ev.reason = reason;
+    ev.metric = pt_tier_metric_name(program->tiers.metric);
+    ev.value = value;
+    ev.at_ms = now_ms;
+    if (to->position > 0) {
+        month_first_day(to->review_month, ev.review_date);
+    }
+    return pt_svc_event(svc, txn, program->id,
+                        to->position > from ? "tier.upgraded" : "tier.downgraded", member_id,
+                        svc->enc.tier, &ev, now_ms, arena, NULL, err);
+}
+
+enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_store_txn *txn,
+                                const struct pt_program *program, const struct pt_member *member,
+                                int64_t month, const struct pt_tier_metrics *delta, int64_t now_ms,
+                                struct pt_arena *arena, struct pt_err *err)
+{
+    const struct pt_tier_policy *policy = &program->tiers;
+    struct pt_tier_metrics window;
+    struct pt_tier_state state;
+    char today[11];
+    int64_t month_now;
+    int64_t value;
+    unsigned target;
+    unsigned from;
+    /* The metric is kept with or without tiers, so that tiers set up later see the past. */
+    enum pt_rc rc = pt_store_tier_metric_add(txn, program->id, member->id, month, delta, err);
+    if (rc != PT_OK || policy->metric == PT_TIER_METRIC_NONE) {
+        return rc;
+    }
+    rc = pt_svc_local_date(svc, txn, program, now_ms, today, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    month_now = pt_svc_date_month(today);
+    rc = pt_store_tier_metric_sum(txn, program->id, member->id,
+                                  pt_tier_window_first(policy, month_now),
+                                  pt_tier_window_last(policy, month_now), &window, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_tier_state(txn, program, member, &state, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    value = metric_value(policy, &window);
+    target = pt_tier_for_value(policy, value);
+    if (target <= state.position) {
+        return PT_OK; /* Never down here: only a review moves a member down. */
+    }
+    from = state.position;
+    state.position = target;
+    state.since_ms = now_ms;
+    state.review_month = pt_tier_first_review(policy, month_now);
+    state.grace = false;
+    rc = pt_store_member_tier_put(txn, program->id, member->id, &state, err);
+    if (rc == PT_OK) {
+        rc = tier_changed(svc, txn, program, member->id, from, &state, "purchase", value, now_ms,
+                          arena, err);
+    }
+    return rc;
+}
+
+/* ---- The member's view ---- */
+
+enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_principal *who,
+                                  const char *member_id, struct pt_arena *arena,
+                                  struct pt_member_tier *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    struct pt_tier_metrics m;
+    const struct pt_tier_policy *policy = &out->program.tiers;
+    char today[11];
+    int64_t month_now;
+    int64_t now_ms = pt_svc_now_ms(svc);
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, who->program_id, arena, &out->program, err);
+    }
+    if (rc == PT_OK && policy->metric == PT_TIER_METRIC_NONE) {
+        (void)pt_err_set(err, PT_ENOTFOUND, NULL,
+                         "the program has no tiers (PATCH /v1/program with tiers)");
+        rc = pt_err_code(err, "tiers_not_configured");
+    }
+    if (rc == PT_OK) {
+        (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member.id);
+        rc = pt_svc_tier_state(txn, &out->program, &member, &out->state, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_local_date(svc, txn, &out->program, now_ms, today, err);
+    }
+    if (rc == PT_OK) {
+        int64_t first;
+        int64_t last;
+        month_now = pt_svc_date_month(today);
+        first = pt_tier_window_first(policy, month_now);
+        last = pt_tier_window_last(policy, month_now);
+        month_first_day(first, out->window_from);
+        month_last_day(last, out->window_to);
+        rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, last, &m, err);
+        out->value = metric_value(policy, &m);
+        if (out->state.position + 1 < policy->count) {
+            int64_t need = policy->tiers[out->state.position + 1].threshold - out->value;
+            out->has_next = true;
+            out->next_missing = need > 0 ? need : 0;
+        }
+    }
+    if (rc == PT_OK && out->state.position > 0) {
+        /* The review judges the window that ends just before the review month. */
+        int64_t reviewed = out->state.review_month - 1;
+        int64_t first = pt_tier_window_first(policy, reviewed);
+        int64_t need;
+        out->has_review = true;
+        month_first_day(out->state.review_month, out->review_date);
+        month_last_day(reviewed, out->keep_by);
+        rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, reviewed, &m, err);
+        out->review_value = metric_value(policy, &m);
+        need = policy->tiers[out->state.position].threshold - out->review_value;
+        out->keep_missing = need > 0 ? need : 0;
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_tier_changes(txn, out->program.id, member.id, PT_TIER_HISTORY_SHOWN, arena,
+                                   &out->history, &out->history_count, err);
+    }
+    pt_store_read_end(txn);
+    return rc;
+}
+
+/* ---- Reviews ---- */
+
+struct review_ctx {
+    struct pt_service *svc;
+    const char *program_id;
+    struct pt_arena *arena;
+    struct pt_tier_review_result *out;
+    int64_t now_ms;
+    bool more; /* OUT of one round: a full page was found */
+};
+
+/* Reviews one member whose review month has come. */
+static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn,
+                                const struct pt_program *program, const char *member_id,
+                                struct pt_err *err)
+{
+    const struct pt_tier_policy *policy = &program->tiers;
+    struct pt_member member;
+    struct pt_tier_state state;
+    struct pt_tier_metrics m;
+    struct pt_tier_review decision;
+    unsigned from;
+    int64_t value;
+    enum pt_rc rc = pt_store_member_get(txn, program->id, member_id, ctx->arena, &member, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_tier_state(txn, program, &member, &state, err);
+    }
+    if (rc == PT_OK) {
+        int64_t reviewed = state.review_month - 1;
+        rc = pt_store_tier_metric_sum(txn, program->id, member.id,
+                                      pt_tier_window_first(policy, reviewed), reviewed, &m, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    value = metric_value(policy, &m);
+    decision = pt_tier_review_decide(policy, &state, value);
+    from = state.position;
+    ctx->out->reviewed++;
+    if (decision.position != from) {
+        state.since_ms = ctx->now_ms;
+    }
+    state.position = decision.position;
+    state.grace = decision.grace;
+    state.review_month = decision.position > 0 ? decision.next_review_month : 0;
+    rc = pt_store_member_tier_put(txn, program->id, member.id, &state, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (decision.position < from) {
+        ctx->out->downgraded++;
+    } else if (decision.position > from) {
+        ctx->out->upgraded++;
+    } else if (decision.grace) {
+        ctx->out->retained++;
+    } else {
+        ctx->out->kept++;
+    }
+    return tier_changed(ctx->svc, txn, program, member.id, from, &state,
+                        decision.grace ? "retained" : "review", value, ctx->now_ms, ctx->arena,
+                        err);
+}
+
+static enum pt_rc review_round_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct review_ctx *ctx = arg;
+    struct pt_program program;
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    char today[11];
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_program_get(txn, ctx->program_id, ctx->arena, &program, err);
+    ctx->more = false;
+    if (rc != PT_OK || program.tiers.metric == PT_TIER_METRIC_NONE) {
+        return rc;
+    }
+    rc = pt_svc_local_date(ctx->svc, txn, &program, ctx->now_ms, today, err);
+    if (rc == PT_OK) {
+        rc = pt_store_tier_reviews_due(txn, program.id, pt_svc_date_month(today),
+                                       PT_TIER_REVIEW_PAGE, ctx->arena, &ids, &count, err);
+    }
+    /* Until a round finds nobody: a member reviewed a window late may be due again. */
+    ctx->more = rc == PT_OK && count > 0;
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        rc = review_member(ctx, txn, &program, ids[i], err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_tier_reviews(struct pt_service *svc, const struct pt_principal *who,
+                                   struct pt_tier_review_result *out, struct pt_err *err)
+{
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    unsigned count = 0;
+    unsigned p;
+    struct pt_arena arena;
+    enum pt_rc rc = PT_OK;
+    memset(out, 0, sizeof(*out));
+    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
+    if (who != NULL) {
+        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
+        if (ids == NULL) {
+            pt_arena_fini(&arena);
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        memcpy(ids[0], who->program_id, PT_ID_BUF_BYTES);
+        count = 1;
+    } else {
+        struct pt_store_txn *txn = NULL;
+        rc = pt_store_read_begin(svc->store, &txn, err);
+        if (rc == PT_OK) {
+            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
+            pt_store_read_end(txn);
+        }
+    }
+    for (p = 0; rc == PT_OK && p < count; p++) {
+        struct review_ctx ctx = {svc, ids[p], NULL, out, pt_svc_now_ms(svc), true};
+        unsigned rounds;
+        /* A member a window or more behind is due again after its review: the next round
+         * finds it, until every review month is in the future. */
+        for (rounds = 0; rc == PT_OK && ctx.more && rounds < PT_TIER_REVIEW_ROUNDS_MAX; rounds++) {
+            struct pt_arena round_arena;
+            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
+            ctx.arena = &round_arena;
+            rc = pt_store_write(svc->store, review_round_txn, &ctx, err);
+            pt_arena_fini(&round_arena);
+        }
+    }
+    pt_arena_fini(&arena);
+    return rc;
+}
