@@ -136,4 +136,12 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 #define PT_SIMULATE_PURCHASES_MAX 200000
 #define PT_SIMULATE_PAGE 500
 
+/* Stamp cards: stamps that fill one card, active cards of a program (each is evaluated on every
+ * purchase, as a rule), days an instance stays open. */
+#define PT_STAMPS_REQUIRED_MAX 1000
+#define PT_STAMP_CARDS_ACTIVE_MAX 50
+#define PT_STAMP_CARD_VALID_DAYS_MAX 3650
+/* Cards completed by one purchase (a purchase of many units on a small card). */
+#define PT_STAMP_COMPLETIONS_MAX 1000
+
 #endif

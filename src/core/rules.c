@@ -540,8 +540,8 @@ static enum pt_rc parse_effects(struct compiler *c, json_t *list)
         path_join(field, path, "type");
         if (k == PT_EFFECT_TYPES) {
             return pt_err_set(c->err, PT_EINVAL, field,
-                              "type is award_points, discount, free_items, free_shipping or "
-                              "message");
+                              "type is award_points, discount, free_items, free_shipping, "
+                              "message, add_stamps or cashback");
         }
         if ((pt_effect_kinds[k].triggers & PT_TRIGGER_BIT(r->trigger)) == 0) {
             return pt_err_set(c->err, PT_EINVAL, field, "%s applies to purchases only", type);
@@ -1276,6 +1276,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
             /* It ends the evaluation only if it gives something. Nothing after it changes what
              * is left to pay, so its points can be known now. */
             int64_t points = 0;
+            struct pt_rule_outcome given = *o;
             for (e = 0; rc == PT_OK && e < r->effect_count; e++) {
                 const struct pt_effect_kind *kind = &pt_effect_kinds[r->effects[e].type];
                 int64_t p = 0;
@@ -1283,9 +1284,12 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                     rc = kind->points(&r->effects[e], &ev.sel, &ev.st, &p, err);
                     points += rc == PT_OK ? p : 0;
                 }
+                if (rc == PT_OK && kind->gives != NULL) {
+                    rc = kind->gives(&r->effects[e], &ev.sel, &ev.st, &given, err);
+                }
             }
-            if (rc == PT_OK &&
-                (points > 0 || o->discount > 0 || o->free_shipping || r->messages > 0)) {
+            if (rc == PT_OK && (points > 0 || o->discount > 0 || o->free_shipping ||
+                                r->messages > 0 || given.stamps > 0 || given.cashback > 0)) {
                 out->free_shipping |= o->free_shipping;
                 out->outcome_count++;
                 break;
@@ -1329,6 +1333,12 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                     rc = pt_points_add(o->points, p, &o->points, err);
                 }
             }
+            if (rc == PT_OK && kind->gives != NULL) {
+                rc = kind->gives(&r->effects[e], sel, &ev.st, o, err);
+            }
+        }
+        if (rc == PT_OK) {
+            rc = pt_points_add(out->cashback, o->cashback, &out->cashback, err);
         }
         if (o->points > cap) {
             o->points = cap;
@@ -1351,7 +1361,8 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
      * unit, points cut to zero) is not an outcome: it is not shown and not counted as a use. */
     for (i = 0, k = 0; rc == PT_OK && i < out->outcome_count; i++) {
         const struct pt_rule_outcome *o = &out->outcomes[i];
-        if (o->points > 0 || o->discount > 0 || o->free_shipping || rules[o->rule]->messages > 0) {
+        if (o->points > 0 || o->discount > 0 || o->free_shipping || rules[o->rule]->messages > 0 ||
+            o->stamps > 0 || o->cashback > 0) {
             out->outcomes[k++] = *o;
         }
     }

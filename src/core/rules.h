@@ -139,7 +139,9 @@ enum pt_effect_type {
     PT_EFFECT_FREE_ITEMS,
     PT_EFFECT_FREE_SHIPPING,
     PT_EFFECT_MESSAGE,
-    PT_EFFECT_TYPES, /* count */
+    PT_EFFECT_ADD_STAMPS, /* docs/stamp-cards.md */
+    PT_EFFECT_CASHBACK,   /* docs/wallets.md */
+    PT_EFFECT_TYPES,      /* count */
 };
 
 struct pt_rule_effect {
@@ -157,6 +159,11 @@ struct pt_rule_effect {
     int64_t buy;
     int64_t get;
     const char *text; /* message; arena */
+    /* add_stamps: `stamps` on stamp card `card`, per purchase or per selected unit. */
+    const char *card; /* arena */
+    int64_t stamps;
+    bool per_item;
+    /* cashback: percent_bp of what is left to pay of the eligible lines, to the wallet. */
 };
 
 struct pt_rule {
@@ -266,7 +273,10 @@ struct pt_rule_outcome {
     int64_t discount;   /* Minor units. */
     int64_t free_units; /* Units made free by free_items. */
     bool free_shipping;
-    bool capped; /* Points were cut by a limit or the budget. */
+    bool capped;            /* Points were cut by a limit or the budget. */
+    const char *stamp_card; /* add_stamps: the card (NULL when none) */
+    int64_t stamps;         /* Stamps it adds to stamp_card. */
+    int64_t cashback;       /* Minor units to the member's wallet. */
 };
 
 struct pt_nudge {
@@ -285,6 +295,7 @@ struct pt_eval_result {
     int64_t discount;       /* Sum of the line discounts. */
     int64_t *line_discount; /* Per cart item; arena; NULL for an empty cart. */
     int64_t amount;         /* The cart's amount before discounts. */
+    int64_t cashback;       /* Sum of the outcomes' cashback, minor units. */
     bool free_shipping;
     struct pt_rule_outcome *outcomes; /* Rules that fired, in evaluation order; arena */
     unsigned outcome_count;

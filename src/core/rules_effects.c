@@ -347,16 +347,118 @@ static enum pt_rc message_parse(json_t *obj, const char *path, const struct pt_r
     return e->text != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
 
+/* ---- add_stamps (docs/stamp-cards.md) ---- */
+
+#define STAMPS_MAX 1000 /* Stamps one effect adds per purchase or per unit. */
+
+static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                               struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "on", "card", "per", "stamps", NULL};
+    const char *card = json_string_value(json_object_get(obj, "card"));
+    json_t *per = json_object_get(obj, "per");
+    char field[PT_RULE_PATH_BYTES + 8];
+    unsigned i;
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (i = 0; i < rule->effect_count; i++) {
+        if (rule->effects[i].type == PT_EFFECT_ADD_STAMPS) {
+            return pt_err_set(err, PT_EINVAL, path, "a rule adds stamps to one card");
+        }
+    }
+    (void)snprintf(field, sizeof(field), "%s.card", path);
+    if (card == NULL || strncmp(card, "stc_", 4) != 0 || strlen(card) > PT_ID_BYTES) {
+        return pt_err_set(err, PT_EINVAL, field, "card is the id of a stamp card (stc_...)");
+    }
+    e->card = pt_arena_strndup(arena, card, strlen(card));
+    if (e->card == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)snprintf(field, sizeof(field), "%s.per", path);
+    if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&
+                                                 strcmp(json_string_value(per), "item") != 0))) {
+        return pt_err_set(err, PT_EINVAL, field, "per is purchase or item");
+    }
+    e->per_item = per != NULL && strcmp(json_string_value(per), "item") == 0;
+    e->stamps = 1;
+    return pt_rule_json_int(obj, "stamps", path, 1, STAMPS_MAX, false, &e->stamps, err);
+}
+
+static enum pt_rc stamps_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                              const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                              struct pt_err *err)
+{
+    int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
+    int64_t stamps = e->stamps;
+    (void)st;
+    if (e->per_item && __builtin_mul_overflow(e->stamps, units, &stamps)) {
+        return pt_err_set(err, PT_ELIMIT, NULL, "too many stamps");
+    }
+    o->stamp_card = e->card;
+    return pt_points_add(o->stamps, stamps, &o->stamps, err);
+}
+
+/* ---- cashback (docs/wallets.md) ---- */
+
+static enum pt_rc cashback_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                 struct pt_arena *arena, struct pt_rule_effect *e,
+                                 struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "on", "percent", NULL};
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    (void)rule;
+    (void)arena;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* Hundredths of a percent, as discounts: 2.5% -> 250. */
+    return pt_rule_json_hundredths(obj, "percent", path, 1, 10000, &e->percent_bp, err);
+}
+
+static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                struct pt_err *err)
+{
+    int64_t amount;
+    /* On what is left to pay of the eligible lines, floored: never more than was paid. */
+    enum pt_rc rc = pt_mul_div_floor(eligible_left(e, sel, st), e->percent_bp, 10000, &amount, err);
+    if (rc == PT_OK) {
+        rc = pt_points_add(o->cashback, amount, &o->cashback, err);
+    }
+    return rc;
+}
+
 /* ---- The table ---- */
 
 #define CART_ONLY PT_TRIGGER_BIT(PT_TRIGGER_PURCHASE)
 
 const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
-    [PT_EFFECT_AWARD_POINTS] = {"award_points", PT_TRIGGERS_ALL, award_parse, NULL, award_points,
-                                NULL},
-    [PT_EFFECT_DISCOUNT] = {"discount", CART_ONLY, discount_parse, discount_apply, NULL, NULL},
-    [PT_EFFECT_FREE_ITEMS] = {"free_items", CART_ONLY, free_parse, free_apply, NULL, free_missing},
-    [PT_EFFECT_FREE_SHIPPING] = {"free_shipping", CART_ONLY, no_fields_parse, free_shipping_apply,
-                                 NULL, NULL},
-    [PT_EFFECT_MESSAGE] = {"message", PT_TRIGGERS_ALL, message_parse, NULL, NULL, NULL},
+    [PT_EFFECT_AWARD_POINTS] = {.name = "award_points",
+                                .triggers = PT_TRIGGERS_ALL,
+                                .parse = award_parse,
+                                .points = award_points},
+    [PT_EFFECT_DISCOUNT] = {.name = "discount",
+                            .triggers = CART_ONLY,
+                            .parse = discount_parse,
+                            .discount = discount_apply},
+    [PT_EFFECT_FREE_ITEMS] = {.name = "free_items",
+                              .triggers = CART_ONLY,
+                              .parse = free_parse,
+                              .discount = free_apply,
+                              .missing = free_missing},
+    [PT_EFFECT_FREE_SHIPPING] = {.name = "free_shipping",
+                                 .triggers = CART_ONLY,
+                                 .parse = no_fields_parse,
+                                 .discount = free_shipping_apply},
+    [PT_EFFECT_MESSAGE] = {.name = "message", .triggers = PT_TRIGGERS_ALL, .parse = message_parse},
+    [PT_EFFECT_ADD_STAMPS] = {.name = "add_stamps",
+                              .triggers = CART_ONLY,
+                              .parse = stamps_parse,
+                              .gives = stamps_give},
+    [PT_EFFECT_CASHBACK] = {.name = "cashback",
+                            .triggers = CART_ONLY,
+                            .parse = cashback_parse,
+                            .gives = cashback_give},
 };

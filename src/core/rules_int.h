@@ -51,6 +51,11 @@ struct pt_effect_kind {
     /* Gives points: the second pass, on what is left to pay. NULL when it does not. */
     enum pt_rc (*points)(const struct pt_rule_effect *e, const struct pt_selection *sel,
                          const struct pt_eval_state *st, int64_t *points, struct pt_err *err);
+    /* Gives something other than points (stamps, cashback) into the outcome: the second pass,
+     * on what is left to pay. NULL when it does not. */
+    enum pt_rc (*gives)(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                        const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                        struct pt_err *err);
     /* What is missing for the effect to give more (free_items: units to the next free one);
      * 0 when nothing is near. NULL when it never nudges. */
     int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel);

@@ -38,6 +38,11 @@ static enum pt_rc perks_validate(const char *perks, unsigned tier, struct pt_err
     unsigned n = 0;
     char field[48];
     char one[PT_TIER_PERK_BYTES_MAX + 1];
+    if (p != NULL && *p != '\0' && p[strlen(p) - 1] == '\n') {
+        (void)snprintf(field, sizeof(field), "tiers.levels.%u.perks", tier);
+        return pt_err_set(err, PT_EINVAL, field, "a perk is a text of 1 to %d bytes",
+                          PT_TIER_PERK_BYTES_MAX);
+    }
     while (p != NULL && *p != '\0') {
         const char *end = strchr(p, '\n');
         size_t len = end ? (size_t)(end - p) : strlen(p);

@@ -73,6 +73,10 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
     if (root != NULL) {
         /* What the rules gave, as POST /v1/carts/evaluate shows it. */
         pt_http_cart_answer_fields(root, &r->cart);
+        /* And where the stamps left the member's cards. */
+        (void)json_object_set_new(
+            root, "stamp_cards",
+            pt_http_stamp_gains_json(r->cart.stamps, r->cart.stamp_count, true));
     }
     return root;
 }
@@ -162,6 +166,8 @@ ENCODER(encode_adjustment, struct pt_adjustment_result, adjustment_json)
 ENCODER(encode_transfer, struct pt_transfer_result, transfer_json)
 ENCODER(encode_expiry, struct pt_expiry_event, expiry_json)
 ENCODER(encode_tier, struct pt_tier_event, pt_http_tier_event_json)
+ENCODER(encode_stamps, struct pt_stamps_event, pt_http_stamps_event_json)
+ENCODER(encode_stamp_card, struct pt_stamp_completion, pt_http_stamp_completion_json)
 
 void pt_http_encoders(struct pt_encoders *out)
 {
@@ -174,6 +180,8 @@ void pt_http_encoders(struct pt_encoders *out)
     out->expiry = encode_expiry;
     out->activity = encode_activity;
     out->tier = encode_tier;
+    out->stamps = encode_stamps;
+    out->stamp_card = encode_stamp_card;
 }
 
 /* Adapts an encoder to the idempotency record's signature. */

@@ -345,6 +345,9 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
     (void)json_object_set_new(obj, "base_points", json_integer(a->base_points));
     (void)json_object_set_new(obj, "tier", pt_json_string_or_null(a->tier));
     (void)json_object_set_new(obj, "tier_points", json_integer(a->tier_points));
+    (void)json_object_set_new(obj, "cashback", json_integer(a->cashback));
+    (void)json_object_set_new(obj, "stamps",
+                              pt_http_stamp_gains_json(a->stamps, a->stamp_count, false));
     (void)json_object_set_new(obj, "rules", rules);
     (void)json_object_set_new(obj, "lines", lines);
     (void)json_object_set_new(obj, "free_shipping", json_boolean(a->free_shipping));

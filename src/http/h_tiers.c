@@ -112,10 +112,12 @@ static enum pt_rc level_parse(json_t *v, unsigned i, struct pt_arena *arena, str
         }
         for (k = 0; k < json_array_size(perks); k++) {
             json_t *one = json_array_get(perks, k);
-            if (!json_is_string(one) || strchr(json_string_value(one), '\n') != NULL ||
+            if (!json_is_string(one) || json_string_length(one) == 0 ||
+                strchr(json_string_value(one), '\n') != NULL ||
                 strlen(json_string_value(one)) != json_string_length(one)) {
                 (void)snprintf(field, sizeof(field), "tiers.levels.%u.perks.%zu", i, k);
-                return pt_err_set(err, PT_EINVAL, field, "%s must be a text of one line", field);
+                return pt_err_set(err, PT_EINVAL, field, "%s must be a text of one line, not empty",
+                                  field);
             }
             total += json_string_length(one) + 1;
         }

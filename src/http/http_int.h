@@ -197,6 +197,19 @@ void pt_h_activity_create(struct pt_http_ctx *ctx);
 void pt_h_birthdays_run(struct pt_http_ctx *ctx);
 void pt_h_member_tier_get(struct pt_http_ctx *ctx);
 void pt_h_tier_reviews_run(struct pt_http_ctx *ctx);
+void pt_h_stamp_card_create(struct pt_http_ctx *ctx);
+void pt_h_stamp_card_list(struct pt_http_ctx *ctx);
+void pt_h_stamp_card_get(struct pt_http_ctx *ctx);
+void pt_h_stamp_card_patch(struct pt_http_ctx *ctx);
+void pt_h_member_stamp_cards(struct pt_http_ctx *ctx);
+
+/* ---- Stamp cards (h_stamps.c) ---- */
+
+/* The stamps of a cart or purchase (progress: with each card's progress and completions). new */
+json_t *pt_http_stamp_gains_json(const struct pt_stamp_gain *g, unsigned count, bool progress);
+/* Payloads of stamps.added / stamps.removed and stamp_card.completed. new */
+json_t *pt_http_stamps_event_json(const struct pt_stamps_event *e);
+json_t *pt_http_stamp_completion_json(const struct pt_stamp_completion *c);
 
 /* ---- Tiers (h_tiers.c) ---- */
 

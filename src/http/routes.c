@@ -42,6 +42,11 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN},
     {"GET", "/v1/members/{id}/tier", pt_h_member_tier_get, 0},
     {"POST", "/v1/jobs/tier-reviews", pt_h_tier_reviews_run, PT_ROUTE_ADMIN},
+    {"POST", "/v1/stamp-cards", pt_h_stamp_card_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/stamp-cards", pt_h_stamp_card_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
+    {"GET", "/v1/stamp-cards/{id}", pt_h_stamp_card_get, PT_ROUTE_ADMIN},
+    {"PATCH", "/v1/stamp-cards/{id}", pt_h_stamp_card_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/members/{id}/stamp-cards", pt_h_member_stamp_cards, 0},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -441,17 +441,22 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         rc = purchase_earn(txn, ctx, &program, p, err);
     }
     if (rc == PT_OK) {
+        /* Its local month: its tier metric is counted there, and its returns take from it. */
+        p->tier_month = pt_svc_date_month(ctx->out->cart.local_date);
         rc = pt_store_purchase_insert(txn, program.id, p, err);
     }
     if (rc == PT_OK) {
         rc = purchase_rules_record(txn, &program, p, &ctx->out->cart, err);
     }
     if (rc == PT_OK) {
-        /* The qualifying metric of the purchase's local month; a crossing moves the member up. */
+        /* A crossing of a tier's threshold moves the member up at once. */
         struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
-        rc = pt_svc_tier_purchase(ctx->svc, txn, &program, &member,
-                                  pt_svc_date_month(ctx->out->cart.local_date), &delta, ctx->now_ms,
-                                  ctx->arena, err);
+        rc = pt_svc_tier_purchase(ctx->svc, txn, &program, &member, p->tier_month, &delta,
+                                  ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_stamps_purchase(ctx->svc, txn, &program, p, &ctx->out->cart, ctx->now_ms,
+                                    ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p->member_id, ctx->now_ms, ctx->arena,
@@ -486,12 +491,10 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
 
 /* ---- Points from rules outside purchases: activities, enrollment, birthdays ---- */
 
-enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
-                              const struct pt_program *program, const struct pt_member *member,
-                              enum pt_rule_trigger trigger, const struct pt_activity *activity,
-                              const char *entry_type, const char *ref_id, int64_t at_ms,
-                              int64_t now_ms, const char *key_id, struct pt_arena *arena,
-                              struct pt_cart_answer *out, char *entry_id, struct pt_err *err)
+enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program *program,
+                               const char *member_id, const char *entry_type, const char *ref_id,
+                               int64_t points, int64_t at_ms, int64_t now_ms, const char *key_id,
+                               char *entry_id, struct pt_err *err)
 {
     struct pt_account acct;
     struct pt_entry entry;
@@ -499,6 +502,32 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
     /* No return window: these points are available at once; they expire as any points do. */
     struct pt_lot times = {0, at_ms, at_ms, lot_expiry(program, at_ms)};
     int64_t repaid = 0;
+    enum pt_rc rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
+    pt_assert(points > 0);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    entry_init(&entry, member_id, entry_type, ref_id, NULL, key_id, now_ms);
+    memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
+    rc = credit_lot(txn, program->id, member_id, entry.id, ref_id, points, acct.owed, &times, NULL,
+                    now_ms, &repaid, err);
+    posting_init(&postings[0], member_id, member_id, points);
+    postings[0].earned_delta = points;
+    postings[0].owed_delta = -repaid;
+    posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -points);
+    if (rc == PT_OK) {
+        rc = post(txn, program->id, &entry, postings, 2, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const struct pt_member *member,
+                              enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                              const char *entry_type, const char *ref_id, int64_t at_ms,
+                              int64_t now_ms, const char *key_id, struct pt_arena *arena,
+                              struct pt_cart_answer *out, char *entry_id, struct pt_err *err)
+{
     unsigned i;
     enum pt_rc rc = pt_svc_rules_answer(svc, txn, program, member, trigger, activity, NULL, at_ms,
                                         arena, out, err);
@@ -506,21 +535,8 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc != PT_OK || out->points == 0) {
         return rc;
     }
-    rc = pt_store_account_get(txn, program->id, member->id, &acct, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    entry_init(&entry, member->id, entry_type, ref_id, NULL, key_id, now_ms);
-    memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
-    rc = credit_lot(txn, program->id, member->id, entry.id, ref_id, out->points, acct.owed, &times,
-                    NULL, now_ms, &repaid, err);
-    posting_init(&postings[0], member->id, member->id, out->points);
-    postings[0].earned_delta = out->points;
-    postings[0].owed_delta = -repaid;
-    posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -out->points);
-    if (rc == PT_OK) {
-        rc = post(txn, program->id, &entry, postings, 2, err);
-    }
+    rc = pt_svc_award_points(txn, program, member->id, entry_type, ref_id, out->points, at_ms,
+                             now_ms, key_id, entry_id, err);
     for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
         rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id,
                                 out->local_date, out->rules[i].points, err);
@@ -918,14 +934,12 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     if (rc == PT_OK) {
         /* Returns lower the qualifying metric of the purchase's month; a member moves down
          * only at the next review. */
-        char day[11];
         struct pt_tier_metrics delta = {-r->points_reversed, -amount_now,
                                         p.returned_amount == p.amount ? -1 : 0};
-        rc = pt_svc_local_date(ctx->svc, txn, &program, p.occurred_at_ms, day, err);
-        if (rc == PT_OK) {
-            rc = pt_store_tier_metric_add(txn, program.id, p.member_id, pt_svc_date_month(day),
-                                          &delta, err);
-        }
+        rc = pt_store_tier_metric_add(txn, program.id, p.member_id, p.tier_month, &delta, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_stamps_return(ctx->svc, txn, &program, &p, ctx->now_ms, ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p.member_id, ctx->now_ms, ctx->arena,

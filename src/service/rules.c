@@ -14,7 +14,8 @@
 
 /* Compiles doc and fills the columns the store keeps beside it (name, trigger, priority). */
 static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
-                                    struct pt_rule_row *row, struct pt_err *err)
+                                    struct pt_rule_row *row, const struct pt_rule **compiled,
+                                    struct pt_err *err)
 {
     struct pt_rule *rule = pt_arena_alloc(arena, sizeof(*rule));
     char trigger[PT_RULE_KEY_BYTES_MAX + 16];
@@ -44,6 +45,7 @@ static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
     row->trigger = pt_arena_strndup(arena, trigger, strlen(trigger));
     row->priority = rule->priority;
     row->document = doc;
+    *compiled = rule;
     return row->trigger != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
 
@@ -64,10 +66,11 @@ static enum pt_rc room_for_active(struct pt_store_txn *txn, const char *program_
 struct rule_write_ctx {
     struct pt_service *svc;
     const struct pt_principal *who;
-    const char *rule_id;  /* NULL on create */
-    const char *document; /* NULL: keep the document (status changes) */
-    int status;           /* < 0: keep the status */
-    int64_t if_version;   /* > 0: the change applies only to this version */
+    const char *rule_id;            /* NULL on create */
+    const char *document;           /* NULL: keep the document (status changes) */
+    int status;                     /* < 0: keep the status */
+    int64_t if_version;             /* > 0: the change applies only to this version */
+    const struct pt_rule *compiled; /* The document's, when one is given */
     struct pt_idem *idem;
     struct pt_arena *arena;
     struct pt_rule_row *out;
@@ -87,6 +90,9 @@ static enum pt_rc rule_create_txn(struct pt_store_txn *txn, void *arg, struct pt
         rc = room_for_active(txn, ctx->who->program_id, err);
     }
     if (rc == PT_OK) {
+        rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_rule_insert(txn, ctx->who->program_id, row, err);
     }
     if (rc == PT_OK) {
@@ -101,14 +107,14 @@ enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_princi
                                   struct pt_idem *idem, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc, who,  NULL,  document, (int)status,
-                                 0,   idem, arena, out,      pt_svc_now_ms(svc)};
+    struct rule_write_ctx ctx = {svc,  who,  NULL,  document, (int)status,       0,
+                                 NULL, idem, arena, out,      pt_svc_now_ms(svc)};
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     if (status != PT_RULE_DRAFT && status != PT_RULE_ACTIVE) {
         return pt_err_set(err, PT_EINVAL, "status", "a new rule is draft or active");
     }
-    rc = rule_compile_into(document, arena, out, err);
+    rc = rule_compile_into(document, arena, out, &ctx.compiled, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -169,7 +175,10 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
         row->status = (enum pt_rule_status)ctx->status;
     }
     if (rc == PT_OK && ctx->document != NULL) {
-        rc = rule_compile_into(ctx->document, ctx->arena, row, err);
+        rc = rule_compile_into(ctx->document, ctx->arena, row, &ctx->compiled, err);
+        if (rc == PT_OK) {
+            rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
+        }
     }
     if (rc != PT_OK) {
         return rc;
@@ -185,8 +194,8 @@ enum pt_rc pt_service_rule_change(struct pt_service *svc, const struct pt_princi
                                   int64_t if_version, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc,        who,  rule_id, document, status,
-                                 if_version, NULL, arena,   out,      pt_svc_now_ms(svc)};
+    struct rule_write_ctx ctx = {svc,  who,   rule_id, document,          status, if_version, NULL,
+                                 NULL, arena, out,     pt_svc_now_ms(svc)};
     pt_assert(document != NULL || status >= 0);
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, rule_change_txn, &ctx, err);

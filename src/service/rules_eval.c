@@ -33,7 +33,12 @@ struct pt_rule_set {
     struct pt_arena arena;
     const struct pt_rule **rules; /* Active rules in evaluation order. */
     unsigned count;
-    bool needs_purchase_count;           /* A rule tests member.purchase_count. */
+    bool needs_purchase_count; /* A rule tests member.purchase_count. */
+    /* The active stamp cards, each a rule with one add_stamps effect (docs/stamp-cards.md),
+     * evaluated apart from the rules: an exclusive promotion does not stop a card. */
+    const struct pt_rule **stamp_rules;
+    const struct pt_stamp_card *stamp_cards;
+    unsigned stamp_count;
     struct pt_tz *tz;                    /* The program's time zone when the set was made; arena. */
     char zone[PT_TZ_NAME_BYTES_MAX + 1]; /* The zone asked for (tz may have fallen back to UTC). */
 };
@@ -86,6 +91,44 @@ static bool tests_fact(const struct pt_rule *r, enum pt_fact fact)
 }
 
 /* Reads and compiles the program's active rules into a new set (refs 1). */
+/* The program's active stamp cards, compiled: each card's document is a purchase rule whose
+ * one effect adds stamps to the card itself. */
+static enum pt_rc stamp_rules_load(struct pt_store_txn *txn, const struct pt_program *program,
+                                   struct pt_rule_set *set, struct pt_err *err)
+{
+    struct pt_stamp_card *cards = NULL;
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_stamp_card_list(
+        txn, program->id, true, NULL, PT_STAMP_CARDS_ACTIVE_MAX, &set->arena, &cards, &count, err);
+    set->stamp_rules = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->stamp_rules));
+    if (rc == PT_OK && set->stamp_rules == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    set->stamp_cards = cards;
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_rule *r = pt_arena_alloc(&set->arena, sizeof(*r));
+        struct pt_err cerr;
+        if (r == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        if (pt_rule_compile(cards[i].document, strlen(cards[i].document), &set->arena, r, &cerr) !=
+                PT_OK ||
+            r->effect_count != 1 || r->effects[0].type != PT_EFFECT_ADD_STAMPS) {
+            char extra[200];
+            (void)snprintf(extra, sizeof(extra), ",\"card_id\":\"%s\"", cards[i].id);
+            pt_log("error", "stored stamp card no longer compiles; not evaluated", extra);
+            continue;
+        }
+        cards[set->stamp_count] = cards[i];
+        memcpy(r->id, cards[i].id, sizeof(r->id));
+        /* The card's own id, whatever the document says. */
+        r->effects[0].card = cards[set->stamp_count].id;
+        set->stamp_rules[set->stamp_count++] = r;
+    }
+    return rc;
+}
+
 static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *program,
                            struct pt_rule_set **out, struct pt_err *err)
 {
@@ -130,6 +173,9 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
         r->status = rows[i].status;
         set->needs_purchase_count |= tests_fact(r, PT_FACT_MEMBER_PURCHASE_COUNT);
         set->rules[set->count++] = r;
+    }
+    if (rc == PT_OK) {
+        rc = stamp_rules_load(txn, program, set, err);
     }
     if (rc != PT_OK) {
         pt_arena_fini(&set->arena);
@@ -295,6 +341,61 @@ static struct pt_cart_item *cart_lines(const struct pt_program *program,
     return lines;
 }
 
+/* The stamps the cart earns on each active card: the cards' own conditions (a second
+ * evaluation, without limits) and the rules' add_stamps effects (res). */
+static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
+                                const struct pt_eval_result *res, struct pt_arena *arena,
+                                struct pt_cart_answer *out, struct pt_err *err)
+{
+    struct pt_rule_room *room;
+    struct pt_eval_result cards;
+    int64_t *stamps;
+    unsigned i;
+    unsigned k;
+    enum pt_rc rc;
+    if (set->stamp_count == 0) {
+        return PT_OK;
+    }
+    room = pt_arena_alloc(arena, set->stamp_count * sizeof(*room));
+    stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*stamps));
+    out->stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*out->stamps));
+    if (room == NULL || stamps == NULL || out->stamps == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < set->stamp_count; i++) {
+        room[i].uses = INT64_MAX;
+        room[i].points_today = INT64_MAX;
+        room[i].budget = INT64_MAX;
+        stamps[i] = 0;
+    }
+    rc = pt_rules_evaluate(set->stamp_rules, room, set->stamp_count, in, arena, &cards, err);
+    for (i = 0; rc == PT_OK && i < cards.outcome_count; i++) {
+        stamps[cards.outcomes[i].rule] += cards.outcomes[i].stamps;
+    }
+    for (i = 0; rc == PT_OK && i < res->outcome_count; i++) {
+        const char *card = res->outcomes[i].stamp_card;
+        for (k = 0; card != NULL && k < set->stamp_count; k++) {
+            if (strcmp(set->stamp_cards[k].id, card) == 0) {
+                stamps[k] += res->outcomes[i].stamps; /* Bounded: units × 1000 per rule. */
+            }
+        }
+    }
+    for (k = 0; rc == PT_OK && k < set->stamp_count; k++) {
+        if (stamps[k] > 0) {
+            struct pt_stamp_gain *g = &out->stamps[out->stamp_count++];
+            memset(g, 0, sizeof(*g));
+            memcpy(g->card_id, set->stamp_cards[k].id, sizeof(g->card_id));
+            g->name =
+                pt_arena_strndup(arena, set->stamp_cards[k].name, strlen(set->stamp_cards[k].name));
+            g->stamps = stamps[k];
+            if (g->name == NULL) {
+                rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            }
+        }
+    }
+    return rc;
+}
+
 enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
                                const struct pt_program *program, const struct pt_member *member,
                                enum pt_rule_trigger trigger, const struct pt_activity *activity,
@@ -406,6 +507,15 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         a->free_units = o->free_units;
         a->free_shipping = o->free_shipping;
         a->capped = o->capped;
+        a->stamps = o->stamps;
+        a->cashback = o->cashback;
+        if (o->stamp_card != NULL) {
+            (void)snprintf(a->stamp_card, sizeof(a->stamp_card), "%s", o->stamp_card);
+        }
+    }
+    if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
+        out->cashback = res.cashback;
+        rc = stamps_answer(set, &in, &res, arena, out, err);
     }
     for (i = 0; rc == PT_OK && i < res.nudge_count; i++) {
         memcpy(out->nudges[i].rule_id, set->rules[res.nudges[i].rule]->id, PT_ID_BUF_BYTES);

@@ -50,6 +50,8 @@ struct pt_encoders {
     pt_encode_fn expiry;     /* const struct pt_expiry_event * */
     pt_encode_fn activity;   /* const struct pt_activity_result * */
     pt_encode_fn tier;       /* const struct pt_tier_event * */
+    pt_encode_fn stamps;     /* const struct pt_stamps_event * */
+    pt_encode_fn stamp_card; /* const struct pt_stamp_completion * */
 };
 
 struct pt_idem {
@@ -237,7 +239,20 @@ struct pt_rule_applied {
     int64_t discount;
     int64_t free_units;
     bool free_shipping;
-    bool capped; /* Cut by its budget or its limit for the member today. */
+    bool capped;    /* Cut by its budget or its limit for the member today. */
+    int64_t stamps; /* add_stamps: to stamp_card */
+    char stamp_card[PT_ID_BUF_BYTES];
+    int64_t cashback; /* minor units */
+};
+
+/* Stamps a cart adds to one stamp card (its own condition and rules' add_stamps together). */
+struct pt_stamp_gain {
+    char card_id[PT_ID_BUF_BYTES];
+    const char *name;
+    int64_t stamps;
+    /* After a purchase: the card's open stamps, and cards completed by it. */
+    int64_t progress;
+    int64_t completed;
 };
 
 struct pt_rule_nudge {
@@ -253,8 +268,11 @@ struct pt_cart_answer {
     int64_t *line_discount; /* per item; arena; NULL without items */
     unsigned line_count;
     int64_t base_points;
-    int64_t tier_points;           /* What the member's tier multiplier adds to base_points. */
-    const char *tier;              /* The member's tier when evaluated; NULL without tiers. */
+    int64_t tier_points;          /* What the member's tier multiplier adds to base_points. */
+    const char *tier;             /* The member's tier when evaluated; NULL without tiers. */
+    int64_t cashback;             /* Minor units to the member's wallet (docs/wallets.md). */
+    struct pt_stamp_gain *stamps; /* Per active stamp card that gains stamps; arena */
+    unsigned stamp_count;
     int64_t points;                /* base + tier + the rules' */
     struct pt_rule_applied *rules; /* arena */
     unsigned rule_count;
@@ -497,6 +515,65 @@ PT_MUSTCHECK enum pt_rc pt_service_tier_reviews(struct pt_service *svc,
                                                 const struct pt_principal *who,
                                                 struct pt_tier_review_result *out,
                                                 struct pt_err *err);
+
+/* ---- Stamp cards (stamps.c; docs/stamp-cards.md) ---- */
+
+/* Creates a card from card (id, times set here); card->document is the rule document the
+ * API made of the card's condition (its one effect adds stamps to this card). PT_EINVAL names
+ * the bad field; PT_ELIMIT (limit_exceeded) past PT_STAMP_CARDS_ACTIVE_MAX active cards. */
+PT_MUSTCHECK enum pt_rc pt_service_stamp_card_create(struct pt_service *svc,
+                                                     const struct pt_principal *who,
+                                                     struct pt_stamp_card *card,
+                                                     struct pt_idem *idem, struct pt_arena *arena,
+                                                     struct pt_err *err);
+/* Writes every field of card (read with _get and changed); archived is final. */
+PT_MUSTCHECK enum pt_rc pt_service_stamp_card_update(struct pt_service *svc,
+                                                     const struct pt_principal *who,
+                                                     struct pt_stamp_card *card,
+                                                     struct pt_arena *arena, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_stamp_card_get(struct pt_service *svc,
+                                                  const struct pt_principal *who,
+                                                  const char *card_id, struct pt_arena *arena,
+                                                  struct pt_stamp_card *out, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_service_stamp_card_list(struct pt_service *svc, const struct pt_principal *who,
+                           const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                           struct pt_stamp_card **out, unsigned *count, struct pt_err *err);
+
+/* A member's progress on one active card. */
+struct pt_stamp_progress {
+    const struct pt_stamp_card *card;
+    int64_t stamps;        /* On the open instance (0 when none or expired). */
+    int64_t started_at_ms; /* 0 when no open instance */
+    int64_t expires_at_ms; /* 0 when none or never */
+    int64_t completed;     /* Instances completed so far. */
+};
+
+/* Every active card with the member's progress. PT_ENOTFOUND for an unknown member. */
+PT_MUSTCHECK enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc,
+                                                      const struct pt_principal *who,
+                                                      const char *member_id, struct pt_arena *arena,
+                                                      struct pt_stamp_progress **out,
+                                                      unsigned *count, struct pt_err *err);
+
+/* The payload of stamps.added and stamps.removed. */
+struct pt_stamps_event {
+    char member_id[PT_ID_BUF_BYTES];
+    char purchase_id[PT_ID_BUF_BYTES];
+    const struct pt_stamp_gain *cards; /* removed: stamps is what was taken back */
+    unsigned card_count;
+};
+
+/* The payload of stamp_card.completed. */
+struct pt_stamp_completion {
+    char member_id[PT_ID_BUF_BYTES];
+    char card_id[PT_ID_BUF_BYTES];
+    const char *name;
+    int64_t n; /* The member's how-many-th card */
+    int64_t reward_points;
+    char entry_id[PT_ID_BUF_BYTES];
+    int64_t completed_at_ms;
+};
 
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 

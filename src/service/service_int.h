@@ -113,6 +113,34 @@ PT_MUSTCHECK enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_s
                                              const struct pt_tier_metrics *delta, int64_t now_ms,
                                              struct pt_arena *arena, struct pt_err *err);
 
+/* Credits `points` (> 0) to the member as one entry of entry_type referencing ref_id: a lot
+ * available at once from at_ms (repaying what the member owes first), member +points,
+ * program:issued -points. OUT: entry_id (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_svc_award_points(struct pt_store_txn *txn,
+                                            const struct pt_program *program, const char *member_id,
+                                            const char *entry_type, const char *ref_id,
+                                            int64_t points, int64_t at_ms, int64_t now_ms,
+                                            const char *key_id, char *entry_id, struct pt_err *err);
+
+/* After a purchase: adds the stamps the answer gives (answer->stamps) to the member's cards,
+ * completing cards and giving their rewards; fills each gain's progress and completions;
+ * stamps.added and stamp_card.completed. */
+PT_MUSTCHECK enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt_store_txn *txn,
+                                               const struct pt_program *program,
+                                               const struct pt_purchase *p,
+                                               struct pt_cart_answer *answer, int64_t now_ms,
+                                               struct pt_arena *arena, struct pt_err *err);
+/* After a return (p's returned_amount includes it): takes the purchase's stamps back in
+ * proportion, from the open cards only; stamps.removed. */
+PT_MUSTCHECK enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const struct pt_purchase *p, int64_t now_ms,
+                                             struct pt_arena *arena, struct pt_err *err);
+/* PT_EINVAL (field effects.N.card) when an add_stamps effect of rule names no card of the
+ * program. */
+PT_MUSTCHECK enum pt_rc pt_svc_stamp_cards_exist(struct pt_store_txn *txn, const char *program_id,
+                                                 const struct pt_rule *rule, struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 

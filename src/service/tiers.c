@@ -241,10 +241,10 @@ struct review_ctx {
     bool more; /* OUT of one round: a full page was found */
 };
 
-/* Reviews one member whose review month has come. */
+/* Reviews one member whose review month has come (month_now: the local month now). */
 static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn,
                                 const struct pt_program *program, const char *member_id,
-                                struct pt_err *err)
+                                int64_t month_now, struct pt_err *err)
 {
     const struct pt_tier_policy *policy = &program->tiers;
     struct pt_member member;
@@ -252,45 +252,69 @@ static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn
     struct pt_tier_metrics m;
     struct pt_tier_review decision;
     unsigned from;
+    unsigned current;
     int64_t value;
+    int64_t reviewed;
+    /* Reading the member locks it: another node may have reviewed it since the list was read,
+     * so the state read after the lock decides. */
     enum pt_rc rc = pt_store_member_get(txn, program->id, member_id, ctx->arena, &member, err);
     if (rc == PT_OK) {
         rc = pt_svc_tier_state(txn, program, &member, &state, err);
     }
-    if (rc == PT_OK) {
-        int64_t reviewed = state.review_month - 1;
-        rc = pt_store_tier_metric_sum(txn, program->id, member.id,
-                                      pt_tier_window_first(policy, reviewed), reviewed, &m, err);
+    if (rc != PT_OK || state.position == 0 || state.review_month > month_now) {
+        return rc;
     }
+    reviewed = state.review_month - 1;
+    rc = pt_store_tier_metric_sum(txn, program->id, member.id,
+                                  pt_tier_window_first(policy, reviewed), reviewed, &m, err);
     if (rc != PT_OK) {
         return rc;
     }
     value = metric_value(policy, &m);
     decision = pt_tier_review_decide(policy, &state, value);
     from = state.position;
-    ctx->out->reviewed++;
-    if (decision.position != from) {
-        state.since_ms = ctx->now_ms;
+    if (member.status == PT_MEMBER_CLOSED) {
+        /* A closed member keeps its standing; only the review month moves on. */
+        state.review_month = decision.next_review_month;
+        return pt_store_member_tier_put(txn, program->id, member.id, &state, err);
     }
+    ctx->out->reviewed++;
     state.position = decision.position;
     state.grace = decision.grace;
     state.review_month = decision.position > 0 ? decision.next_review_month : 0;
-    rc = pt_store_member_tier_put(txn, program->id, member.id, &state, err);
+    /* A review a job runs late must end where an on-time one would have, followed by the
+     * purchases since: the current window moves the member up as they would have. */
+    rc = pt_store_tier_metric_sum(txn, program->id, member.id,
+                                  pt_tier_window_first(policy, month_now),
+                                  pt_tier_window_last(policy, month_now), &m, err);
+    current = pt_tier_for_value(policy, metric_value(policy, &m));
+    if (rc == PT_OK && current > state.position) {
+        state.position = current;
+        state.grace = false;
+        state.review_month = pt_tier_first_review(policy, month_now);
+        value = metric_value(policy, &m);
+    }
+    if (state.position != from) {
+        state.since_ms = ctx->now_ms;
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_member_tier_put(txn, program->id, member.id, &state, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
-    if (decision.position < from) {
+    if (state.position < from) {
         ctx->out->downgraded++;
-    } else if (decision.position > from) {
+    } else if (state.position > from) {
         ctx->out->upgraded++;
-    } else if (decision.grace) {
+    } else if (state.grace) {
         ctx->out->retained++;
     } else {
         ctx->out->kept++;
+        return PT_OK; /* Nothing changed: nothing for the history. */
     }
     return tier_changed(ctx->svc, txn, program, member.id, from, &state,
-                        decision.grace ? "retained" : "review", value, ctx->now_ms, ctx->arena,
-                        err);
+                        state.grace ? "retained" : "review", value, ctx->now_ms, ctx->arena, err);
 }
 
 static enum pt_rc review_round_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
@@ -314,7 +338,7 @@ static enum pt_rc review_round_txn(struct pt_store_txn *txn, void *arg, struct p
     /* Until a round finds nobody: a member reviewed a window late may be due again. */
     ctx->more = rc == PT_OK && count > 0;
     for (i = 0; rc == PT_OK && i < count; i++) {
-        rc = review_member(ctx, txn, &program, ids[i], err);
+        rc = review_member(ctx, txn, &program, ids[i], pt_svc_date_month(today), err);
     }
     return rc;
 }

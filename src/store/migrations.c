@@ -575,20 +575,78 @@ static const char migration_7[] =
     "  at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (program_id, member_id, n));"
     /* The purchases so far, by UTC month (the time zone is not known to SQL): the civil date
-     * of each day number in integer arithmetic both engines share (H. Hinnant's algorithm). */
-    "INSERT INTO tier_metrics (program_id, member_id, month, points, spend, purchases) "
-    "SELECT program_id, member_id, (y + CASE WHEN mp < 10 THEN 0 ELSE 1 END) * 12 "
-    "+ CASE WHEN mp < 10 THEN mp + 2 ELSE mp - 10 END AS month, "
-    "sum(points_earned - points_reversed), sum(amount - returned_amount), "
-    "sum(CASE WHEN returned_amount < amount THEN 1 ELSE 0 END) FROM ("
+     * of each day number in integer arithmetic both engines share (H. Hinnant's algorithm).
+     * Each purchase keeps the month it was counted in, so that its returns take from it. */
+    "ALTER TABLE purchases ADD COLUMN tier_month INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE v7_purchase_months ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  month INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "INSERT INTO v7_purchase_months (program_id, member_id, id, month) "
+    "SELECT program_id, member_id, id, (y + CASE WHEN mp < 10 THEN 0 ELSE 1 END) * 12 "
+    "+ CASE WHEN mp < 10 THEN mp + 2 ELSE mp - 10 END FROM ("
     "SELECT g.*, (5 * doy + 2) / 153 AS mp FROM ("
     "SELECT f.*, doe - (365 * yoe + yoe / 4 - yoe / 100) AS doy, yoe + era * 400 AS y FROM ("
     "SELECT e.*, (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365 AS yoe FROM ("
     "SELECT d.*, z - era * 146097 AS doe FROM ("
     "SELECT c.*, z / 146097 AS era FROM ("
-    "SELECT program_id, member_id, points_earned, points_reversed, amount, returned_amount, "
-    "occurred_at_ms / 86400000 + 719468 AS z FROM purchases WHERE occurred_at_ms >= 0"
-    ") c) d) e) f) g) h GROUP BY program_id, member_id, month;";
+    "SELECT program_id, member_id, id, occurred_at_ms / 86400000 + 719468 AS z FROM purchases "
+    "WHERE occurred_at_ms >= 0) c) d) e) f) g) h;"
+    "UPDATE purchases SET tier_month = (SELECT m.month FROM v7_purchase_months m "
+    "WHERE m.program_id = purchases.program_id AND m.member_id = purchases.member_id "
+    "AND m.id = purchases.id) WHERE occurred_at_ms >= 0;"
+    "DROP TABLE v7_purchase_months;"
+    "INSERT INTO tier_metrics (program_id, member_id, month, points, spend, purchases) "
+    "SELECT program_id, member_id, tier_month, sum(points_earned - points_reversed), "
+    "sum(amount - returned_amount), "
+    "sum(CASE WHEN returned_amount < amount OR amount = 0 THEN 1 ELSE 0 END) FROM purchases "
+    "GROUP BY program_id, member_id, tier_month;";
+
+/*
+ * Version 8: stamp cards. A card is a rule document with an add_stamps effect (what earns a
+ * stamp) plus its size, reward and validity; each member fills numbered instances of it; a
+ * purchase remembers the stamps it added, so that returns can take them back.
+ */
+static const char migration_8[] =
+    "CREATE TABLE stamp_cards ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'archived')),"
+    "  stamps_required INTEGER NOT NULL,"
+    "  stamps_per TEXT NOT NULL CHECK (stamps_per IN ('purchase', 'item')),"
+    "  conditions TEXT,"
+    "  items TEXT,"
+    "  document TEXT NOT NULL,"
+    "  reward_points INTEGER NOT NULL,"
+    "  reward_id TEXT,"
+    "  valid_days INTEGER NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE TABLE member_stamp_cards ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  card_id TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'completed', 'expired')),"
+    "  stamps INTEGER NOT NULL,"
+    "  started_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  completed_at_ms INTEGER NOT NULL,"
+    "  reward_points INTEGER NOT NULL,"
+    "  entry_id TEXT,"
+    "  PRIMARY KEY (program_id, member_id, card_id, n));"
+    "CREATE TABLE purchase_stamps ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  card_id TEXT NOT NULL,"
+    "  stamps INTEGER NOT NULL,"
+    "  stamps_removed INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, purchase_id, card_id));";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
@@ -601,6 +659,7 @@ static const char *const migration_5_pg_parts[] = {migration_5a, migration_5b,  
                                                    migration_5d, migration_5_pg, NULL};
 static const char *const migration_6_parts[] = {migration_6, NULL};
 static const char *const migration_7_parts[] = {migration_7, NULL};
+static const char *const migration_8_parts[] = {migration_8, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -609,7 +668,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_4_parts,
                                                   migration_5_parts,
                                                   migration_6_parts,
-                                                  migration_7_parts};
+                                                  migration_7_parts,
+                                                  migration_8_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -617,7 +677,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_4_parts,
                                                      migration_5_pg_parts,
                                                      migration_6_parts,
-                                                     migration_7_parts};
+                                                     migration_7_parts,
+                                                     migration_8_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

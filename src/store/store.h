@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 7
+#define PT_SCHEMA_VERSION 8
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -395,6 +395,7 @@ struct pt_purchase {
     int64_t base_points;   /* Of points_earned, the program's base rate's (the rest: rules). */
     int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
     int64_t till_discount; /* Given at the till outside the rules (part of discount). */
+    int64_t tier_month;    /* The month (core/tiers.h) its tier metric was counted in. */
     const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
     unsigned coupon_count;
 };
@@ -633,6 +634,101 @@ PT_MUSTCHECK enum pt_rc pt_store_tier_reviews_due(struct pt_store_txn *txn, cons
                                                   struct pt_arena *arena,
                                                   char (**ids)[PT_ID_BUF_BYTES], unsigned *count,
                                                   struct pt_err *err);
+
+/* ---- Stamp cards (docs/stamp-cards.md) ---- */
+
+enum pt_stamp_card_status {
+    PT_STAMP_CARD_ACTIVE,
+    PT_STAMP_CARD_PAUSED,
+    PT_STAMP_CARD_ARCHIVED,
+};
+
+struct pt_stamp_card {
+    char id[PT_ID_BUF_BYTES]; /* "stc_..." */
+    const char *name;         /* arena */
+    enum pt_stamp_card_status status;
+    int64_t stamps_required; /* 1..PT_STAMPS_REQUIRED_MAX */
+    bool per_item;           /* A stamp per unit of the selected items (else per purchase). */
+    const char *conditions;  /* JSON of the rule condition; nullable; arena */
+    const char *items;       /* JSON of the item selector; nullable; arena */
+    const char *document;    /* The rule document evaluated on purchases; arena */
+    int64_t reward_points;   /* Given at completion (> 0 unless reward_id). */
+    const char *reward_id;   /* A reward of the catalog (nullable; not yet offered). */
+    int64_t valid_days;      /* An instance is open this long from its first stamp; 0 = always. */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+};
+
+/* One card of one member: the instances are numbered from 1; at most one is open. */
+struct pt_member_stamp_card {
+    char card_id[PT_ID_BUF_BYTES];
+    int64_t n;
+    const char *status; /* "open", "completed", "expired"; static */
+    int64_t stamps;
+    int64_t started_at_ms;
+    int64_t expires_at_ms; /* 0 = never */
+    int64_t completed_at_ms;
+    int64_t reward_points;
+    char entry_id[PT_ID_BUF_BYTES]; /* The reward's entry ("" before completion) */
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_stamp_card_insert(struct pt_store_txn *txn, const char *program_id,
+                                                   const struct pt_stamp_card *card,
+                                                   struct pt_err *err);
+/* Writes every field of card; moves the program's rules_version (cards are evaluated with the
+ * rules). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_stamp_card_update(struct pt_store_txn *txn, const char *program_id,
+                                                   const struct pt_stamp_card *card,
+                                                   struct pt_err *err);
+/* PT_ENOTFOUND when no such card in the program. */
+PT_MUSTCHECK enum pt_rc pt_store_stamp_card_get(struct pt_store_txn *txn, const char *program_id,
+                                                const char *card_id, struct pt_arena *arena,
+                                                struct pt_stamp_card *out, struct pt_err *err);
+/* Cards newest first, ids below cursor_id (NULL: from the newest), at most limit; active_only
+ * for the active ones. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_stamp_card_list(struct pt_store_txn *txn, const char *program_id,
+                                                 bool active_only, const char *cursor_id,
+                                                 unsigned limit, struct pt_arena *arena,
+                                                 struct pt_stamp_card **out, unsigned *count,
+                                                 struct pt_err *err);
+/* The member's newest instance of card_id (PT_ENOTFOUND when none). */
+PT_MUSTCHECK enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn,
+                                                        const char *program_id,
+                                                        const char *member_id, const char *card_id,
+                                                        struct pt_member_stamp_card *out,
+                                                        struct pt_err *err);
+/* Inserts or replaces instance (card_id, n) of the member. */
+PT_MUSTCHECK enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const char *member_id,
+                                                       const struct pt_member_stamp_card *c,
+                                                       struct pt_err *err);
+/* How many instances of card_id the member completed. */
+PT_MUSTCHECK enum pt_rc pt_store_member_stamp_cards_completed(struct pt_store_txn *txn,
+                                                              const char *program_id,
+                                                              const char *member_id,
+                                                              const char *card_id, int64_t *count,
+                                                              struct pt_err *err);
+/* Records the stamps a purchase added to card_id. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *member_id,
+                                                     const char *purchase_id, const char *card_id,
+                                                     int64_t stamps, struct pt_err *err);
+/* The stamps of a purchase, per card. */
+struct pt_purchase_stamps {
+    char card_id[PT_ID_BUF_BYTES];
+    int64_t stamps;
+    int64_t stamps_removed;
+};
+PT_MUSTCHECK enum pt_rc
+pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *program_id,
+                             const char *member_id, const char *purchase_id, struct pt_arena *arena,
+                             struct pt_purchase_stamps **out, unsigned *count, struct pt_err *err);
+/* Adds removed to the stamps a purchase's returns took back from card_id. */
+PT_MUSTCHECK enum pt_rc
+pt_store_purchase_stamps_removed(struct pt_store_txn *txn, const char *program_id,
+                                 const char *member_id, const char *purchase_id,
+                                 const char *card_id, int64_t removed, struct pt_err *err);
 
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */

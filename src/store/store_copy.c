@@ -56,8 +56,8 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
      "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points, "
-     "till_discount",
-     "ttttitiitttitiiitiiii", "program_id, member_id, id", NULL},
+     "till_discount, tier_month",
+     "ttttitiitttitiiitiiiii", "program_id, member_id, id", NULL},
     {"purchase_items",
      "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",
@@ -98,6 +98,16 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, month", NULL},
     {"tier_changes", "program_id, member_id, n, from_name, to_name, reason, metric_value, at_ms",
      "ttitttii", "program_id, member_id, n", NULL},
+    {"stamp_cards",
+     "program_id, id, name, status, stamps_required, stamps_per, conditions, items, document, "
+     "reward_points, reward_id, valid_days, created_at_ms, updated_at_ms",
+     "ttttittttitiii", "program_id, id", NULL},
+    {"member_stamp_cards",
+     "program_id, member_id, card_id, n, status, stamps, started_at_ms, expires_at_ms, "
+     "completed_at_ms, reward_points, entry_id",
+     "tttitiiiiit", "program_id, member_id, card_id, n", NULL},
+    {"purchase_stamps", "program_id, member_id, purchase_id, card_id, stamps, stamps_removed",
+     "ttttii", "program_id, member_id, purchase_id, card_id", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

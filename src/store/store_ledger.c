@@ -376,8 +376,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     static const char sql[] =
         "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
-        "created_at_ms, base_points, discount, till_discount) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+        "created_at_ms, base_points, discount, till_discount, tier_month) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
     static const char sql_item[] =
         "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
         "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -414,6 +414,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 15, p->base_points);
     pt_q_int(&q, 16, p->discount);
     pt_q_int(&q, 17, p->till_discount);
+    pt_q_int(&q, 18, p->tier_month);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {
@@ -443,7 +444,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2";
     /* In a write, locked: two returns of one purchase in two processes must not both pass the
      * "not more than was bought" check (see pt_store_member_lock). */
@@ -452,7 +453,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id) FROM purchases p "
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
     static const char sql_items[] =
         "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
@@ -483,6 +484,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         out->created_at_ms = pt_q_col_int(&q, 15);
         out->till_discount = pt_q_col_int(&q, 16);
         out->item_count = (unsigned)pt_q_col_int(&q, 17);
+        out->tier_month = pt_q_col_int(&q, 18);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
     }
@@ -896,6 +898,8 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM activities x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM stamp_cards x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "
@@ -948,7 +952,7 @@ static const char *const audit_checks[] = {
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
     "' do not match the purchases' FROM (SELECT program_id, member_id, "
     "sum(points_earned - points_reversed) AS points, sum(amount - returned_amount) AS spend, "
-    "sum(CASE WHEN returned_amount < amount THEN 1 ELSE 0 END) AS n FROM purchases "
+    "sum(CASE WHEN returned_amount < amount OR amount = 0 THEN 1 ELSE 0 END) AS n FROM purchases "
     "GROUP BY program_id, member_id) p FULL JOIN (SELECT program_id, member_id, "
     "sum(points) AS points, sum(spend) AS spend, sum(purchases) AS n FROM tier_metrics "
     "GROUP BY program_id, member_id) t ON t.program_id = p.program_id "

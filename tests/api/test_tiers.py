@@ -3,9 +3,12 @@
 never down in the middle of a window, and at the review down (or, with retain, one window
 later); the tier's earn multiplier is exact; rules can test member.tier; the review job run twice
 changes nothing twice; bad settings are refused and change nothing."""
+import threading
+
 import pytest
 
-from conftest import new_member, unique
+import conftest
+from conftest import STORE, Client, new_member, unique
 
 START = "2026-03-02T10:00:00Z"
 
@@ -313,3 +316,96 @@ def test_staff_keys_read_tiers_but_run_no_jobs(shop):
     assert staff.get("/v1/members/%s/tier" % member).status == 200
     assert staff.post("/v1/jobs/tier-reviews", {}).status == 403
     assert shop.b.get("/v1/members/%s/tier" % member).status == 404
+
+
+# ---- Found by review ----
+
+def test_a_zero_amount_purchase_counts_once_and_keeps_the_audit_green(fresh):
+    set_clock(fresh.a, START)
+    policy = dict(SPEND_TIERS, metric="purchases",
+                  levels=[{"name": "Member", "threshold": 0}, {"name": "Regular", "threshold": 2}])
+    assert fresh.a.patch("/v1/program", {"tiers": policy}).status == 200
+    member = new_member(fresh.a)["id"]
+    buy(fresh.a, member, 0)
+    assert tier(fresh.a, member)["value"] == 1
+    fresh.audit()
+
+
+def test_an_empty_perk_is_refused(shop):
+    for perks, field in ((["Coffee", ""], "tiers.levels.0.perks.1"),
+                         (["", "Coffee"], "tiers.levels.0.perks.0")):
+        levels = [{"name": "Member", "threshold": 0, "perks": perks}]
+        r = shop.a.patch("/v1/program", {"tiers": dict(SPEND_TIERS, levels=levels)})
+        assert r.status == 400 and r.json["error"]["field"] == field, r
+
+
+def test_a_late_review_ends_where_an_on_time_review_ends(shop):
+    member = new_member(shop.a)["id"]
+    first = buy(shop.a, member, 60000)
+    give_back(shop.a, first, 60000)  # Silver until the review, which will judge 0.
+    set_clock(shop.a, "2027-03-10T12:00:00Z")  # The job has not run since February.
+    buy(shop.a, member, 60000)  # Already Silver: no move now; the current window holds 600.00.
+    assert reviews(shop.a)["reviewed"] == 1
+    view = tier(shop.a, member)
+    assert view["value"] == 60000 and view["tier"]["name"] == "Silver"
+    assert view["review"]["date"] == "2028-03-01"
+
+
+def test_a_return_lowers_the_month_its_purchase_was_counted_in(fresh):
+    set_clock(fresh.a, "2026-03-31T23:40:00Z")
+    assert fresh.a.patch("/v1/program", {"tiers": dict(SPEND_TIERS,
+                                                       window={"rolling_months": 1}),
+                                         "time_zone": "UTC"}).status == 200
+    member = new_member(fresh.a)["id"]
+    p = buy(fresh.a, member, 60000, occurred_at="2026-03-31T23:30:00Z")  # March, in UTC
+    assert fresh.a.patch("/v1/program", {"time_zone": "Asia/Tokyo"}).status == 200
+    set_clock(fresh.a, "2026-04-02T00:00:00Z")
+    assert tier(fresh.a, member)["value"] == 0
+    give_back(fresh.a, p, 60000)
+    assert tier(fresh.a, member)["value"] == 0  # Not -600.00 in April.
+    fresh.audit()
+
+
+def test_closed_members_are_not_reviewed(shop):
+    member = new_member(shop.a)["id"]
+    buy(shop.a, member, 60000)
+    r = shop.a.patch("/v1/members/%s" % member, {"status": "closed"})
+    assert r.status == 200, r
+    set_clock(shop.a, "2027-03-01T00:30:00Z")
+    assert reviews(shop.a)["reviewed"] == 0
+    assert events_of(shop.a, "tier.downgraded", member) == []
+    assert reviews(shop.a)["reviewed"] == 0
+
+
+@pytest.mark.skipif(STORE != "postgres", reason="two processes on one database")
+def test_two_nodes_running_the_review_job_review_each_member_once(fresh):
+    set_clock(fresh.a, START)
+    assert fresh.a.patch("/v1/program", {"tiers": SPEND_TIERS}).status == 200
+    other = conftest.Server(fresh.db, ("--test-clock",))
+    try:
+        members = []
+        for _ in range(150):
+            m = new_member(fresh.a)["id"]
+            buy(fresh.a, m, 60000)
+            members.append(m)
+        nodes = [fresh.a, Client(other.port, fresh.key_a)]
+        for c in nodes:
+            set_clock(c, "2027-03-01T00:30:00Z")
+        results = [None, None]
+        go = threading.Barrier(2)
+
+        def run(i):
+            go.wait()
+            results[i] = reviews(nodes[i])
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert results[0]["reviewed"] + results[1]["reviewed"] == 150, results
+        wrong = [v for v in (tier(fresh.a, m) for m in members)
+                 if v["tier"]["name"] != "Silver" or v["review"]["date"] != "2028-03-01"]
+        assert not wrong, len(wrong)
+    finally:
+        other.stop()

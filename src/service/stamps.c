@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stamp cards (docs/stamp-cards.md): the coffee shop's punch card. A card is a rule whose one
+ * effect adds stamps to it; purchases add stamps to the member's open instance of the card; a
+ * full card completes, gives its reward through the ledger and a new instance starts with the
+ * overflow. Returns take stamps back from the open instance only: a completed card stays
+ * completed.
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "core/rules.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+#define REWARD_POINTS_MAX 1000000000LL
+
+/* ---- The cards ---- */
+
+static enum pt_rc card_validate(const struct pt_stamp_card *c, struct pt_arena *arena,
+                                struct pt_err *err)
+{
+    struct pt_rule *rule = pt_arena_alloc(arena, sizeof(*rule));
+    enum pt_rc rc = pt_validate_text("name", c->name, PT_NAME_BYTES_MAX, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (c->stamps_required < 1 || c->stamps_required > PT_STAMPS_REQUIRED_MAX) {
+        return pt_err_set(err, PT_EINVAL, "stamps_required", "stamps_required is 1 to %d",
+                          PT_STAMPS_REQUIRED_MAX);
+    }
+    if (c->reward_id != NULL) {
+        /* The shape is ready for catalog rewards; the catalog is not (docs/stamp-cards.md). */
+        return pt_err_set(err, PT_EINVAL, "reward.reward_id",
+                          "rewards from the catalog are not available yet: give reward.points");
+    }
+    if (c->reward_points < 1 || c->reward_points > REWARD_POINTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "reward.points", "reward.points is 1 to %lld",
+                          REWARD_POINTS_MAX);
+    }
+    if (c->valid_days < 0 || c->valid_days > PT_STAMP_CARD_VALID_DAYS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "valid_days", "valid_days is 0 (no limit) to %d",
+                          PT_STAMP_CARD_VALID_DAYS_MAX);
+    }
+    if (rule == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    /* The card's condition and items, as the rules engine reads them. */
+    rc = pt_rule_compile(c->document, strlen(c->document), arena, rule, err);
+    pt_assert(rc != PT_OK || rule->effect_count == 1);
+    return rc;
+}
+
+/* Refuses one more active card beyond what every purchase evaluates. */
+static enum pt_rc room_for_active_card(struct pt_store_txn *txn, const char *program_id,
+                                       const char *except_id, struct pt_arena *arena,
+                                       struct pt_err *err)
+{
+    struct pt_stamp_card *cards = NULL;
+    unsigned count = 0;
+    unsigned others = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_stamp_card_list(
+        txn, program_id, true, NULL, PT_STAMP_CARDS_ACTIVE_MAX + 1, arena, &cards, &count, err);
+    for (i = 0; i < count; i++) {
+        others += except_id == NULL || strcmp(cards[i].id, except_id) != 0;
+    }
+    if (rc == PT_OK && others >= PT_STAMP_CARDS_ACTIVE_MAX) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "a program has at most %d active stamp cards",
+                         PT_STAMP_CARDS_ACTIVE_MAX);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
+struct card_ctx {
+    const struct pt_principal *who;
+    struct pt_stamp_card *card;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc card_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct card_ctx *ctx = arg;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    if (ctx->card->status == PT_STAMP_CARD_ACTIVE) {
+        rc = room_for_active_card(txn, ctx->who->program_id, NULL, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_stamp_card_insert(txn, ctx->who->program_id, ctx->card, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->card, ctx->card->id,
+                                ctx->now_ms, ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_principal *who,
+                                        struct pt_stamp_card *card, struct pt_idem *idem,
+                                        struct pt_arena *arena, struct pt_err *err)
+{
+    struct card_ctx ctx = {who, card, idem, arena, pt_svc_now_ms(svc)};
+    enum pt_rc rc = card_validate(card, arena, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (card->status == PT_STAMP_CARD_ARCHIVED) {
+        return pt_err_set(err, PT_EINVAL, "status", "a new stamp card is active or paused");
+    }
+    pt_svc_new_id("stc", ctx.now_ms, card->id);
+    card->created_at_ms = ctx.now_ms;
+    card->updated_at_ms = ctx.now_ms;
+    return pt_store_write(svc->store, card_create_txn, &ctx, err);
+}
+
+static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct card_ctx *ctx = arg;
+    struct pt_stamp_card current;
+    enum pt_rc rc = pt_store_stamp_card_get(txn, ctx->who->program_id, ctx->card->id, ctx->arena,
+                                            &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (current.status == PT_STAMP_CARD_ARCHIVED) {
+        (void)pt_err_set(err, PT_ELIMIT, NULL, "an archived stamp card cannot change");
+        return pt_err_code(err, "stamp_card_archived");
+    }
+    if (ctx->card->status == PT_STAMP_CARD_ACTIVE && current.status != PT_STAMP_CARD_ACTIVE) {
+        rc = room_for_active_card(txn, ctx->who->program_id, current.id, ctx->arena, err);
+    }
+    ctx->card->created_at_ms = current.created_at_ms;
+    ctx->card->updated_at_ms = ctx->now_ms;
+    return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->who->program_id, ctx->card, err) : rc;
+}
+
+enum pt_rc pt_service_stamp_card_update(struct pt_service *svc, const struct pt_principal *who,
+                                        struct pt_stamp_card *card, struct pt_arena *arena,
+                                        struct pt_err *err)
+{
+    struct card_ctx ctx = {who, card, NULL, arena, pt_svc_now_ms(svc)};
+    enum pt_rc rc = card_validate(card, arena, err);
+    return rc == PT_OK ? pt_store_write(svc->store, card_update_txn, &ctx, err) : rc;
+}
+
+enum pt_rc pt_service_stamp_card_get(struct pt_service *svc, const struct pt_principal *who,
+                                     const char *card_id, struct pt_arena *arena,
+                                     struct pt_stamp_card *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_stamp_card_get(txn, who->program_id, card_id, arena, out, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_stamp_card_list(struct pt_service *svc, const struct pt_principal *who,
+                                      const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                                      struct pt_stamp_card **out, unsigned *count,
+                                      struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_stamp_card_list(txn, who->program_id, false, cursor_id, limit, arena, out,
+                                      count, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_stamp_cards_exist(struct pt_store_txn *txn, const char *program_id,
+                                    const struct pt_rule *rule, struct pt_err *err)
+{
+    unsigned i;
+    for (i = 0; i < rule->effect_count; i++) {
+        const struct pt_rule_effect *e = &rule->effects[i];
+        struct pt_arena scratch;
+        struct pt_stamp_card card;
+        enum pt_rc rc;
+        char field[32];
+        if (e->type != PT_EFFECT_ADD_STAMPS) {
+            continue;
+        }
+        pt_arena_init(&scratch, 64 * 1024);
+        rc = pt_store_stamp_card_get(txn, program_id, e->card, &scratch, &card, err);
+        pt_arena_fini(&scratch);
+        if (rc == PT_ENOTFOUND) {
+            (void)snprintf(field, sizeof(field), "effects.%u.card", i);
+            return pt_err_set(err, PT_EINVAL, field, "no stamp card %s in the program", e->card);
+        }
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    return PT_OK;
+}
+
+/* ---- Stamps on purchases ---- */
+
+/* The member's open instance of card at now_ms: the last one if open and not expired, else a
+ * new one (not yet stored) numbered after it. */
+static enum pt_rc open_instance(struct pt_store_txn *txn, const char *program_id,
+                                const char *member_id, const struct pt_stamp_card *card,
+                                int64_t now_ms, struct pt_member_stamp_card *out,
+                                struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_member_stamp_card_last(txn, program_id, member_id, card->id, out, err);
+    int64_t next = 1;
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        rc = PT_OK;
+        next = 1;
+    } else if (rc != PT_OK) {
+        return rc;
+    } else if (strcmp(out->status, "open") == 0 &&
+               (out->expires_at_ms == 0 || out->expires_at_ms > now_ms)) {
+        return PT_OK;
+    } else {
+        if (strcmp(out->status, "open") == 0) {
+            /* Its time ran out with stamps on it: those stamps are lost. */
+            out->status = "expired";
+            rc = pt_store_member_stamp_card_put(txn, program_id, member_id, out, err);
+        }
+        next = out->n + 1;
+    }
+    memset(out, 0, sizeof(*out));
+    memcpy(out->card_id, card->id, sizeof(out->card_id));
+    out->n = next;
+    out->status = "open";
+    return rc;
+}
+
+/* A new instance's clock starts at its first stamp. */
+static void instance_start(struct pt_member_stamp_card *c, const struct pt_stamp_card *card,
+                           int64_t now_ms)
+{
+    c->started_at_ms = now_ms;
+    c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * DAY_MS : 0;
+}
+
+/* Adds stamps to the member's card; completes as many instances as they fill. */
+static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
+                             const struct pt_program *program, const char *member_id,
+                             const struct pt_stamp_card *card, struct pt_stamp_gain *gain,
+                             int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_member_stamp_card c;
+    int64_t left = gain->stamps;
+    enum pt_rc rc = open_instance(txn, program->id, member_id, card, now_ms, &c, err);
+    while (rc == PT_OK && left > 0) {
+        int64_t room = card->stamps_required - c.stamps;
+        int64_t take = left < room ? left : room;
+        if (c.stamps == 0) {
+            instance_start(&c, card, now_ms);
+        }
+        if (room <= 0 || gain->completed >= PT_STAMP_COMPLETIONS_MAX) {
+            /* The card was made smaller while this instance was open, or this purchase filled
+             * the most cards one purchase may: the rest wait on the open card. */
+            c.stamps += left;
+            break;
+        }
+        c.stamps += take;
+        left -= take;
+        if (c.stamps == card->stamps_required) {
+            struct pt_stamp_completion done;
+            c.status = "completed";
+            c.completed_at_ms = now_ms;
+            c.reward_points = card->reward_points;
+            rc = pt_svc_award_points(txn, program, member_id, "stamp_reward", card->id,
+                                     card->reward_points, now_ms, now_ms, NULL, c.entry_id, err);
+            if (rc == PT_OK) {
+                rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
+            }
+            memset(&done, 0, sizeof(done));
+            (void)snprintf(done.member_id, sizeof(done.member_id), "%s", member_id);
+            memcpy(done.card_id, card->id, sizeof(done.card_id));
+            done.name = card->name;
+            done.n = c.n;
+            done.reward_points = card->reward_points;
+            memcpy(done.entry_id, c.entry_id, sizeof(done.entry_id));
+            done.completed_at_ms = now_ms;
+            if (rc == PT_OK) {
+                rc = pt_svc_event(svc, txn, program->id, "stamp_card.completed", member_id,
+                                  svc->enc.stamp_card, &done, now_ms, arena, NULL, err);
+            }
+            gain->completed++;
+            /* The overflow starts the next card. */
+            memset(&c, 0, sizeof(c));
+            memcpy(c.card_id, card->id, sizeof(c.card_id));
+            c.n = done.n + 1;
+            c.status = "open";
+        }
+    }
+    if (rc == PT_OK && c.stamps > 0) {
+        rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
+    }
+    gain->progress = c.stamps;
+    return rc;
+}
+
+enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt_store_txn *txn,
+                                  const struct pt_program *program, const struct pt_purchase *p,
+                                  struct pt_cart_answer *answer, int64_t now_ms,
+                                  struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_stamps_event ev;
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    if (answer->stamp_count == 0) {
+        return PT_OK;
+    }
+    for (i = 0; rc == PT_OK && i < answer->stamp_count; i++) {
+        struct pt_stamp_gain *g = &answer->stamps[i];
+        struct pt_stamp_card card;
+        rc = pt_store_stamp_card_get(txn, program->id, g->card_id, arena, &card, err);
+        if (rc == PT_OK) {
+            rc = add_stamps(svc, txn, program, p->member_id, &card, g, now_ms, arena, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_purchase_stamps_add(txn, program->id, p->member_id, p->id, g->card_id,
+                                              g->stamps, err);
+        }
+    }
+    memset(&ev, 0, sizeof(ev));
+    memcpy(ev.member_id, p->member_id, sizeof(ev.member_id));
+    memcpy(ev.purchase_id, p->id, sizeof(ev.purchase_id));
+    ev.cards = answer->stamps;
+    ev.card_count = answer->stamp_count;
+    return rc == PT_OK ? pt_svc_event(svc, txn, program->id, "stamps.added", p->member_id,
+                                      svc->enc.stamps, &ev, now_ms, arena, NULL, err)
+                       : rc;
+}
+
+enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn,
+                                const struct pt_program *program, const struct pt_purchase *p,
+                                int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_purchase_stamps *rows = NULL;
+    struct pt_stamp_gain *taken;
+    unsigned count = 0;
+    unsigned n = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_purchase_stamps_get(txn, program->id, p->member_id, p->id, arena,
+                                                 &rows, &count, err);
+    if (rc != PT_OK || count == 0 || p->amount <= 0) {
+        return rc;
+    }
+    taken = pt_arena_alloc(arena, count * sizeof(*taken));
+    if (taken == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_member_stamp_card c;
+        int64_t due;
+        int64_t now;
+        /* In proportion to the amount returned, exactly all of them on a full return. */
+        rc = pt_mul_div_floor(rows[i].stamps, p->returned_amount, p->amount, &due, err);
+        now = due - rows[i].stamps_removed;
+        if (rc != PT_OK || now <= 0) {
+            continue;
+        }
+        rc = pt_store_purchase_stamps_removed(txn, program->id, p->member_id, p->id,
+                                              rows[i].card_id, now, err);
+        if (rc == PT_OK) {
+            rc = pt_store_member_stamp_card_last(txn, program->id, p->member_id, rows[i].card_id,
+                                                 &c, err);
+            if (rc == PT_ENOTFOUND) {
+                pt_err_clear(err);
+                rc = PT_OK;
+                continue;
+            }
+        }
+        if (rc == PT_OK && strcmp(c.status, "open") == 0 && c.stamps > 0 &&
+            (c.expires_at_ms == 0 || c.expires_at_ms > now_ms)) {
+            struct pt_stamp_gain *g = &taken[n++];
+            int64_t take = c.stamps < now ? c.stamps : now;
+            c.stamps -= take;
+            memset(g, 0, sizeof(*g));
+            memcpy(g->card_id, rows[i].card_id, sizeof(g->card_id));
+            g->name = "";
+            g->stamps = take;
+            g->progress = c.stamps;
+            rc = pt_store_member_stamp_card_put(txn, program->id, p->member_id, &c, err);
+        }
+    }
+    if (rc == PT_OK && n > 0) {
+        struct pt_stamps_event ev;
+        memset(&ev, 0, sizeof(ev));
+        memcpy(ev.member_id, p->member_id, sizeof(ev.member_id));
+        memcpy(ev.purchase_id, p->id, sizeof(ev.purchase_id));
+        ev.cards = taken;
+        ev.card_count = n;
+        rc = pt_svc_event(svc, txn, program->id, "stamps.removed", p->member_id, svc->enc.stamps,
+                          &ev, now_ms, arena, NULL, err);
+    }
+    return rc;
+}
+
+/* ---- The member's view ---- */
+
+enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc, const struct pt_principal *who,
+                                         const char *member_id, struct pt_arena *arena,
+                                         struct pt_stamp_progress **out, unsigned *count,
+                                         struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    struct pt_stamp_card *cards = NULL;
+    unsigned n = 0;
+    unsigned i;
+    int64_t now_ms = pt_svc_now_ms(svc);
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    *count = 0;
+    if (rc == PT_OK) {
+        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_stamp_card_list(txn, who->program_id, true, NULL, PT_STAMP_CARDS_ACTIVE_MAX,
+                                      arena, &cards, &n, err);
+    }
+    *out = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**out));
+    if (rc == PT_OK && *out == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; rc == PT_OK && i < n; i++) {
+        struct pt_stamp_progress *pr = &(*out)[(*count)++];
+        struct pt_member_stamp_card c;
+        memset(pr, 0, sizeof(*pr));
+        pr->card = &cards[i];
+        rc = pt_store_member_stamp_card_last(txn, who->program_id, member.id, cards[i].id, &c, err);
+        if (rc == PT_ENOTFOUND) {
+            pt_err_clear(err);
+            rc = PT_OK;
+            continue;
+        }
+        if (rc == PT_OK && strcmp(c.status, "open") == 0 &&
+            (c.expires_at_ms == 0 || c.expires_at_ms > now_ms)) {
+            pr->stamps = c.stamps;
+            pr->started_at_ms = c.started_at_ms;
+            pr->expires_at_ms = c.expires_at_ms;
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_member_stamp_cards_completed(txn, who->program_id, member.id, cards[i].id,
+                                                       &pr->completed, err);
+        }
+    }
+    pt_store_read_end(txn);
+    return rc;
+}

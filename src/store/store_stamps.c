@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Stamp cards: the program's cards, each member's instances of them, and the stamps each
+ * purchase added. Written against the query cursors of store_int.h; every query is scoped by
+ * program_id.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const card_status_names[] = {"active", "paused", "archived"};
+
+#define CARD_COLUMNS                                                                               \
+    "id, name, status, stamps_required, stamps_per, conditions, items, document, reward_points, "  \
+    "reward_id, valid_days, created_at_ms, updated_at_ms"
+
+static void card_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_stamp_card *c)
+{
+    char text[16];
+    unsigned i;
+    memset(c, 0, sizeof(*c));
+    pt_q_col_copy(q, 0, c->id, sizeof(c->id));
+    c->name = pt_q_col_text(q, 1, arena);
+    pt_q_col_copy(q, 2, text, sizeof(text));
+    for (i = 0; i < 3 && strcmp(text, card_status_names[i]) != 0; i++) {
+    }
+    pt_assert(i < 3); /* The CHECK constraint keeps it one of the names. */
+    c->status = (enum pt_stamp_card_status)i;
+    c->stamps_required = pt_q_col_int(q, 3);
+    pt_q_col_copy(q, 4, text, sizeof(text));
+    c->per_item = strcmp(text, "item") == 0;
+    c->conditions = pt_q_col_text(q, 5, arena);
+    c->items = pt_q_col_text(q, 6, arena);
+    c->document = pt_q_col_text(q, 7, arena);
+    c->reward_points = pt_q_col_int(q, 8);
+    c->reward_id = pt_q_col_text(q, 9, arena);
+    c->valid_days = pt_q_col_int(q, 10);
+    c->created_at_ms = pt_q_col_int(q, 11);
+    c->updated_at_ms = pt_q_col_int(q, 12);
+}
+
+static void card_bind(struct pt_q *q, const char *program_id, const struct pt_stamp_card *c)
+{
+    pt_q_text(q, 1, program_id);
+    pt_q_text(q, 2, c->id);
+    pt_q_text(q, 3, c->name);
+    pt_q_text(q, 4, card_status_names[c->status]);
+    pt_q_int(q, 5, c->stamps_required);
+    pt_q_text(q, 6, c->per_item ? "item" : "purchase");
+    pt_q_text(q, 7, c->conditions);
+    pt_q_text(q, 8, c->items);
+    pt_q_text(q, 9, c->document);
+    pt_q_int(q, 10, c->reward_points);
+    pt_q_text(q, 11, c->reward_id);
+    pt_q_int(q, 12, c->valid_days);
+    pt_q_int(q, 13, c->created_at_ms);
+    pt_q_int(q, 14, c->updated_at_ms);
+}
+
+/* Cards are evaluated with the rules: a change makes cached rule sets stale. */
+static enum pt_rc rules_version_move(struct pt_store_txn *txn, const char *program_id,
+                                     struct pt_err *err)
+{
+    static const char sql[] = "UPDATE programs SET rules_version = rules_version + 1 WHERE id = ?1";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_stamp_card_insert(struct pt_store_txn *txn, const char *program_id,
+                                      const struct pt_stamp_card *card, struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO stamp_cards (program_id, " CARD_COLUMNS ") VALUES "
+                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    card_bind(&q, program_id, card);
+    (void)pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    return rc == PT_OK ? rules_version_move(txn, program_id, err) : rc;
+}
+
+enum pt_rc pt_store_stamp_card_update(struct pt_store_txn *txn, const char *program_id,
+                                      const struct pt_stamp_card *card, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE stamp_cards SET name = ?3, status = ?4, stamps_required = ?5, stamps_per = ?6, "
+        "conditions = ?7, items = ?8, document = ?9, reward_points = ?10, reward_id = ?11, "
+        "valid_days = ?12, created_at_ms = ?13, updated_at_ms = ?14 "
+        "WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    card_bind(&q, program_id, card);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamp card %s", card->id);
+    }
+    rc = pt_q_close(&q);
+    return rc == PT_OK ? rules_version_move(txn, program_id, err) : rc;
+}
+
+enum pt_rc pt_store_stamp_card_get(struct pt_store_txn *txn, const char *program_id,
+                                   const char *card_id, struct pt_arena *arena,
+                                   struct pt_stamp_card *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " CARD_COLUMNS " FROM stamp_cards WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, card_id);
+    if (pt_q_next(&q)) {
+        card_from_row(&q, arena, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamp card %s", card_id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_stamp_card_list(struct pt_store_txn *txn, const char *program_id,
+                                    bool active_only, const char *cursor_id, unsigned limit,
+                                    struct pt_arena *arena, struct pt_stamp_card **out,
+                                    unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " CARD_COLUMNS " FROM stamp_cards WHERE program_id = ?1 "
+        "AND (?2 = 0 OR status = 'active') AND (CAST(?3 AS TEXT) IS NULL OR id < ?3) "
+        "ORDER BY id DESC LIMIT ?4";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, active_only);
+    pt_q_text(&q, 3, cursor_id);
+    pt_q_int(&q, 4, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        card_from_row(&q, arena, &(*out)[*count]);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+static const char *instance_status(const char *s)
+{
+    if (strcmp(s, "completed") == 0) {
+        return "completed";
+    }
+    return strcmp(s, "expired") == 0 ? "expired" : "open";
+}
+
+enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, const char *card_id,
+                                           struct pt_member_stamp_card *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT n, status, stamps, started_at_ms, expires_at_ms, completed_at_ms, "
+        "reward_points, entry_id FROM member_stamp_cards WHERE program_id = ?1 "
+        "AND member_id = ?2 AND card_id = ?3 ORDER BY n DESC LIMIT 1";
+    struct pt_q q;
+    char status[16];
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, card_id);
+    if (pt_q_next(&q)) {
+        memset(out, 0, sizeof(*out));
+        (void)snprintf(out->card_id, sizeof(out->card_id), "%s", card_id);
+        out->n = pt_q_col_int(&q, 0);
+        pt_q_col_copy(&q, 1, status, sizeof(status));
+        out->status = instance_status(status);
+        out->stamps = pt_q_col_int(&q, 2);
+        out->started_at_ms = pt_q_col_int(&q, 3);
+        out->expires_at_ms = pt_q_col_int(&q, 4);
+        out->completed_at_ms = pt_q_col_int(&q, 5);
+        out->reward_points = pt_q_col_int(&q, 6);
+        pt_q_col_copy(&q, 7, out->entry_id, sizeof(out->entry_id));
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamps on card %s", card_id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id,
+                                          const struct pt_member_stamp_card *c, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO member_stamp_cards (program_id, member_id, card_id, n, status, stamps, "
+        "started_at_ms, expires_at_ms, completed_at_ms, reward_points, entry_id) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+        "ON CONFLICT (program_id, member_id, card_id, n) DO UPDATE SET status = ?5, "
+        "stamps = ?6, started_at_ms = ?7, expires_at_ms = ?8, completed_at_ms = ?9, "
+        "reward_points = ?10, entry_id = ?11";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(c->stamps >= 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, c->card_id);
+    pt_q_int(&q, 4, c->n);
+    pt_q_text(&q, 5, c->status);
+    pt_q_int(&q, 6, c->stamps);
+    pt_q_int(&q, 7, c->started_at_ms);
+    pt_q_int(&q, 8, c->expires_at_ms);
+    pt_q_int(&q, 9, c->completed_at_ms);
+    pt_q_int(&q, 10, c->reward_points);
+    pt_q_text(&q, 11, c->entry_id[0] ? c->entry_id : NULL);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_stamp_cards_completed(struct pt_store_txn *txn, const char *program_id,
+                                                 const char *member_id, const char *card_id,
+                                                 int64_t *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM member_stamp_cards WHERE program_id = ?1 AND member_id = ?2 "
+        "AND card_id = ?3 AND status = 'completed'";
+    struct pt_q q;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, card_id);
+    if (pt_q_next(&q)) {
+        *count = pt_q_col_int(&q, 0);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn, const char *program_id,
+                                        const char *member_id, const char *purchase_id,
+                                        const char *card_id, int64_t stamps, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO purchase_stamps (program_id, member_id, purchase_id, card_id, stamps, "
+        "stamps_removed) VALUES (?1, ?2, ?3, ?4, ?5, 0)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    pt_q_text(&q, 4, card_id);
+    pt_q_int(&q, 5, stamps);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *program_id,
+                                        const char *member_id, const char *purchase_id,
+                                        struct pt_arena *arena, struct pt_purchase_stamps **out,
+                                        unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT card_id, stamps, stamps_removed FROM purchase_stamps WHERE program_id = ?1 "
+        "AND member_id = ?2 AND purchase_id = ?3 ORDER BY card_id LIMIT ?4";
+    struct pt_q q;
+    unsigned cap = PT_STAMP_CARDS_ACTIVE_MAX + PT_RULES_PER_PROGRAM_MAX;
+    *count = 0;
+    *out = pt_arena_alloc(arena, cap * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    pt_q_int(&q, 4, cap);
+    while (pt_q_next(&q)) {
+        struct pt_purchase_stamps *s = &(*out)[*count];
+        pt_q_col_copy(&q, 0, s->card_id, sizeof(s->card_id));
+        s->stamps = pt_q_col_int(&q, 1);
+        s->stamps_removed = pt_q_col_int(&q, 2);
+        (*count)++;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_purchase_stamps_removed(struct pt_store_txn *txn, const char *program_id,
+                                            const char *member_id, const char *purchase_id,
+                                            const char *card_id, int64_t removed,
+                                            struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE purchase_stamps SET stamps_removed = stamps_removed + ?5 WHERE program_id = ?1 "
+        "AND member_id = ?2 AND purchase_id = ?3 AND card_id = ?4";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    pt_q_text(&q, 4, card_id);
+    pt_q_int(&q, 5, removed);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}

@@ -1,0 +1,233 @@
+# SPDX-License-Identifier: MIT
+"""Stamp cards on the test clock: ten stamps complete a card, give its reward through the
+ledger and the eleventh starts the next card; stamps per item; returns take stamps back from
+the open card only; a card's stamps expire valid_days after its first; rules add stamps with
+add_stamps; paused and archived cards; bad cards are refused with the field and change
+nothing."""
+from conftest import new_member, unique
+
+START = "2026-03-02T10:00:00Z"  # a Monday
+
+COFFEE = {"name": "Coffee card", "stamps_required": 10, "stamps_per": "purchase",
+          "conditions": {"gte": ["cart.amount", 300]}, "reward": {"points": 100}}
+
+
+def set_clock(client, when):
+    r = client.put("/v1/test/clock", {"now": when})
+    assert r.status == 200, r
+
+
+def card(client, body):
+    r = client.post("/v1/stamp-cards", body)
+    assert r.status == 201, r
+    return r.json
+
+
+def buy(client, member, amount=None, items=None, **kw):
+    body = {"external_id": unique("r"), "member_id": member, "currency": "USD"}
+    if items is not None:
+        body["items"] = items
+        body["amount"] = sum(i["quantity"] * i["unit_price"] for i in items)
+    else:
+        body["amount"] = amount
+    body.update(kw)
+    r = client.post("/v1/transactions", body)
+    assert r.status == 201, r
+    return r.json
+
+
+def give_back(client, purchase, amount):
+    r = client.post("/v1/transactions/%s/returns" % purchase["id"],
+                    {"external_id": unique("ret"), "amount": amount})
+    assert r.status == 201, r
+    return r.json
+
+
+def progress(client, member, card_id):
+    r = client.get("/v1/members/%s/stamp-cards" % member)
+    assert r.status == 200, r
+    return next(c for c in r.json["data"] if c["card_id"] == card_id)
+
+
+def events(client, kind, member):
+    r = client.get("/v1/events?limit=200")
+    assert r.status == 200, r
+    return [e for e in r.json["data"] if e["type"] == kind and e["member_id"] == member]
+
+
+def test_bad_cards_are_refused_with_the_field(fresh):
+    bad = [
+        ({k: v for k, v in COFFEE.items() if k != "stamps_required"}, "stamps_required"),
+        (dict(COFFEE, stamps_required=0), "stamps_required"),
+        (dict(COFFEE, stamps_required=1001), "stamps_required"),
+        (dict(COFFEE, stamps_per="visit"), "stamps_per"),
+        (dict(COFFEE, reward={"reward_id": "rwd_1"}), "reward.reward_id"),
+        (dict(COFFEE, reward={"points": 0}), "reward.points"),
+        ({k: v for k, v in COFFEE.items() if k != "reward"}, "reward"),
+        (dict(COFFEE, valid_days=0), "valid_days"),
+        (dict(COFFEE, valid_days=4000), "valid_days"),
+        (dict(COFFEE, conditions={"gte": ["cart.amount"]}), "conditions.gte"),
+        (dict(COFFEE, items={"eq": ["cart.amount", 1]}), "items.eq.0"),
+        (dict(COFFEE, status="archived"), "status"),
+        (dict(COFFEE, colour="red"), "colour"),
+        ({k: v for k, v in COFFEE.items() if k != "name"}, "name"),
+    ]
+    for body, field in bad:
+        r = fresh.a.post("/v1/stamp-cards", body)
+        assert r.status == 400, (body, r)
+        assert r.json["error"]["field"] == field, (body, r.json)
+    assert fresh.a.get("/v1/stamp-cards").json["data"] == []
+    r = fresh.a.post("/v1/rules", {"name": "x", "trigger": "purchase", "status": "active",
+                                   "effects": [{"type": "add_stamps", "card": "stc_nope"}]})
+    assert r.status == 400 and r.json["error"]["field"] == "effects.0.card", r
+
+
+def test_ten_stamps_complete_a_card_and_the_eleventh_starts_the_next(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, COFFEE)
+    assert c["status"] == "active" and c["valid_days"] is None
+    assert fresh.a.get("/v1/stamp-cards/" + c["id"]).json == c
+    member = new_member(fresh.a)["id"]
+    small = buy(fresh.a, member, 299)  # Below the card's condition: no stamp.
+    assert small["stamps"] == [] and small["stamp_cards"] == []
+    for i in range(9):
+        got = buy(fresh.a, member, 450)
+        assert got["stamps"] == [{"card_id": c["id"], "name": "Coffee card", "stamps": 1}]
+        assert got["stamp_cards"][0]["progress"] == i + 1
+    view = progress(fresh.a, member, c["id"])
+    assert view["stamps"] == 9 and view["missing"] == 1 and view["completed"] == 0
+    before = fresh.a.get("/v1/members/%s/balance" % member).json["available"]
+    tenth = buy(fresh.a, member, 450)
+    assert tenth["stamp_cards"] == [{"card_id": c["id"], "name": "Coffee card", "stamps": 1,
+                                     "progress": 0, "completed": 1}]
+    # The reward is ledger points, available at once; the purchase's own points are pending
+    # only when the program has a return window.
+    after = fresh.a.get("/v1/members/%s/balance" % member).json
+    assert after["available"] == before + 100 + tenth["points_earned"] - tenth["points_pending"]
+    done = events(fresh.a, "stamp_card.completed", member)
+    assert len(done) == 1 and done[0]["data"]["n"] == 1 and done[0]["data"]["reward_points"] == 100
+    ledger = fresh.a.get("/v1/members/%s/ledger?limit=200" % member).json["data"]
+    assert [e["type"] for e in ledger].count("stamp_reward") == 1
+    eleventh = buy(fresh.a, member, 450)
+    assert eleventh["stamp_cards"][0]["progress"] == 1
+    view = progress(fresh.a, member, c["id"])
+    assert view["stamps"] == 1 and view["completed"] == 1
+    assert len(events(fresh.a, "stamps.added", member)) == 11
+
+
+def test_stamps_per_item_with_overflow_into_the_next_card(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, {"name": "Beans", "stamps_required": 5, "stamps_per": "item",
+                       "items": {"eq": ["item.category", "coffee"]},
+                       "reward": {"points": 50}})
+    member = new_member(fresh.a)["id"]
+    cart = [{"sku": "esp", "category": "coffee", "quantity": 3, "unit_price": 250},
+            {"sku": "cake", "category": "food", "quantity": 2, "unit_price": 400}]
+    ev = fresh.a.post("/v1/carts/evaluate", {"member_id": member, "currency": "USD",
+                                              "items": cart, "amount": 1550}).json
+    assert ev["stamps"] == [{"card_id": c["id"], "name": "Beans", "stamps": 3}]
+    buy(fresh.a, member, items=cart)
+    got = buy(fresh.a, member, items=cart)  # 6 stamps: one card of 5, 1 over.
+    assert got["stamp_cards"][0] == {"card_id": c["id"], "name": "Beans", "stamps": 3,
+                                     "progress": 1, "completed": 1}
+    big = buy(fresh.a, member, items=[dict(cart[0], quantity=11)])  # 1 + 11 = 12: two cards
+    assert big["stamp_cards"][0]["completed"] == 2 and big["stamp_cards"][0]["progress"] == 2
+    assert progress(fresh.a, member, c["id"])["completed"] == 3
+
+
+def test_returns_take_stamps_from_the_open_card_only(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, stamps_required=3, stamps_per="item",
+                           conditions=None))
+    member = new_member(fresh.a)["id"]
+    line = {"sku": "esp", "category": "coffee", "unit_price": 300}
+    first = buy(fresh.a, member, items=[dict(line, quantity=2)])  # 2 stamps
+    give_back(fresh.a, first, 300)  # Half the amount: 1 stamp back.
+    assert progress(fresh.a, member, c["id"])["stamps"] == 1
+    give_back(fresh.a, first, 300)  # The rest.
+    assert progress(fresh.a, member, c["id"])["stamps"] == 0
+    removed = events(fresh.a, "stamps.removed", member)
+    assert [e["data"]["cards"][0]["stamps"] for e in removed] == [1, 1]
+    # A purchase that completes a card: returning it leaves the card completed and takes back
+    # only what is on the open card.
+    buy(fresh.a, member, items=[dict(line, quantity=1)])  # 1
+    full = buy(fresh.a, member, items=[dict(line, quantity=3)])  # 4: completes one, 1 left
+    assert full["stamp_cards"][0]["completed"] == 1
+    give_back(fresh.a, full, 900)
+    view = progress(fresh.a, member, c["id"])
+    assert view["completed"] == 1 and view["stamps"] == 0
+    ledger = fresh.a.get("/v1/members/%s/ledger?limit=200" % member).json["data"]
+    assert [e["type"] for e in ledger].count("stamp_reward") == 1  # The reward stays.
+    fresh.audit()
+
+
+def test_stamps_expire_valid_days_after_the_first(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, valid_days=30))
+    member = new_member(fresh.a)["id"]
+    buy(fresh.a, member, 500)
+    set_clock(fresh.a, "2026-03-20T10:00:00Z")
+    buy(fresh.a, member, 500)
+    view = progress(fresh.a, member, c["id"])
+    assert view["stamps"] == 2 and view["started_at"] == START
+    assert view["expires_at"] == "2026-04-01T10:00:00Z"
+    set_clock(fresh.a, "2026-04-01T10:00:00Z")
+    view = progress(fresh.a, member, c["id"])
+    assert view["stamps"] == 0 and view["expires_at"] is None
+    got = buy(fresh.a, member, 500)
+    assert got["stamp_cards"][0]["progress"] == 1
+    assert progress(fresh.a, member, c["id"])["expires_at"] == "2026-05-01T10:00:00Z"
+
+
+def test_rules_add_stamps_and_an_exclusive_rule_does_not_stop_a_card(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, COFFEE)
+    r = fresh.a.post("/v1/rules", {
+        "name": "Double stamps on Mondays", "trigger": "purchase", "status": "active",
+        "priority": 10, "exclusive": True, "conditions": {"eq": ["time.weekday", 1]},
+        "effects": [{"type": "add_stamps", "card": c["id"]},
+                    {"type": "award_points", "points": 5}]})
+    assert r.status == 201, r
+    member = new_member(fresh.a)["id"]
+    got = buy(fresh.a, member, 500)
+    assert got["stamps"] == [{"card_id": c["id"], "name": "Coffee card", "stamps": 2}]
+    assert [x["name"] for x in got["rules"]] == ["Double stamps on Mondays"]
+    set_clock(fresh.a, "2026-03-03T10:00:00Z")  # Tuesday: the card's own stamp only
+    assert buy(fresh.a, member, 500)["stamp_cards"][0]["progress"] == 3
+
+
+def test_paused_and_archived_cards(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, COFFEE)
+    member = new_member(fresh.a)["id"]
+    buy(fresh.a, member, 500)
+    r = fresh.a.patch("/v1/stamp-cards/" + c["id"], {"status": "paused"})
+    assert r.status == 200 and r.json["status"] == "paused"
+    assert buy(fresh.a, member, 500)["stamps"] == []
+    assert fresh.a.get("/v1/members/%s/stamp-cards" % member).json["data"] == []
+    r = fresh.a.patch("/v1/stamp-cards/" + c["id"], {"status": "active", "stamps_required": 2})
+    assert r.status == 200 and r.json["stamps_required"] == 2
+    got = buy(fresh.a, member, 500)  # 1 + 1 = 2: complete under the new size
+    assert got["stamp_cards"][0]["completed"] == 1
+    assert fresh.a.patch("/v1/stamp-cards/" + c["id"], {"status": "archived"}).status == 200
+    r = fresh.a.patch("/v1/stamp-cards/" + c["id"], {"status": "active"})
+    assert r.status == 422 and r.json["error"]["code"] == "stamp_card_archived"
+    assert buy(fresh.a, member, 500)["stamps"] == []
+    listed = fresh.a.get("/v1/stamp-cards?limit=1").json
+    assert [x["id"] for x in listed["data"]] == [c["id"]] and listed["next_cursor"] is None
+
+
+def test_roles_and_tenants(fresh):
+    first = fresh.a.post("/v1/stamp-cards", COFFEE, headers={"Idempotency-Key": "card-1"})
+    again = fresh.a.post("/v1/stamp-cards", COFFEE, headers={"Idempotency-Key": "card-1"})
+    assert first.status == again.status == 201 and again.json == first.json
+    assert again.headers["idempotent-replayed"] == "true"
+    c = first.json
+    assert len(fresh.a.get("/v1/stamp-cards").json["data"]) == 1
+    staff_key = fresh.a.post("/v1/api-keys", {"name": "till", "role": "staff"}).json["api_key"]
+    staff = fresh.a.with_key(staff_key)
+    member = new_member(fresh.a)["id"]
+    assert staff.get("/v1/members/%s/stamp-cards" % member).status == 200
+    assert staff.post("/v1/stamp-cards", COFFEE).status == 403
+    assert fresh.b.get("/v1/stamp-cards/" + c["id"]).status == 404
+    assert fresh.b.get("/v1/members/%s/stamp-cards" % member).status == 404
