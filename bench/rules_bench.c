@@ -113,8 +113,18 @@ int main(int argc, char **argv)
         struct pt_rule_member member = {true,     "t7", "{\"vip\":false,\"visits\":3}", 5, 300, 12,
                                         "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
-        struct pt_eval_input in = {
-            PT_TRIGGER_PURCHASE, NULL, &cart, &member, &time, NULL, {1, 100}, NULL, "EUR", 2};
+        struct pt_eval_input in = {PT_TRIGGER_PURCHASE,
+                                   NULL,
+                                   &cart,
+                                   &member,
+                                   &time,
+                                   NULL,
+                                   {1, 100},
+                                   NULL,
+                                   NULL,
+                                   0,
+                                   "EUR",
+                                   2};
         per_eval = calloc((size_t)(batches > 0 ? batches : 1), sizeof(*per_eval));
         for (round = 0; round < ROUNDS; round++) {
             for (b = 0; b < batches; b++) {

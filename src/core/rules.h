@@ -262,8 +262,11 @@ struct pt_eval_input {
     const struct pt_activity *activity; /* ACTIVITY; nullable */
     struct pt_earn_rate earn_rate;      /* The program's base rate. */
     const struct pt_tier *tier;         /* The member's tier (its earn multiplier); nullable. */
-    const char *currency;               /* For the nudges' texts. */
-    int currency_exponent;              /* Minor unit digits: 2 for EUR, 0 for JPY. */
+    /* The program's active stamp cards: add_stamps to any other card gives nothing. */
+    const char *const *active_cards;
+    unsigned active_card_count;
+    const char *currency;  /* For the nudges' texts. */
+    int currency_exponent; /* Minor unit digits: 2 for EUR, 0 for JPY. */
 };
 
 /* What one rule gave. */

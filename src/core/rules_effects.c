@@ -392,7 +392,13 @@ static enum pt_rc stamps_give(const struct pt_rule_effect *e, const struct pt_se
 {
     int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
     int64_t stamps = e->stamps;
-    (void)st;
+    unsigned i;
+    for (i = 0; i < st->in->active_card_count && strcmp(st->in->active_cards[i], e->card) != 0;
+         i++) {
+    }
+    if (i == st->in->active_card_count) {
+        return PT_OK; /* A paused or archived card: nothing, so the rule may give nothing. */
+    }
     if (e->per_item && __builtin_mul_overflow(e->stamps, units, &stamps)) {
         return pt_err_set(err, PT_ELIMIT, NULL, "too many stamps");
     }

@@ -83,12 +83,13 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
 
 static json_t *return_json(const struct pt_return_result *r)
 {
-    return json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o}", "id", r->ret.id, "external_id",
-                     r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id",
-                     r->ret.member_id, "amount", (json_int_t)r->ret.amount, "points_reversed",
-                     (json_int_t)r->ret.points_reversed, "points_owed",
-                     (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
-                     "created_at", pt_json_time(r->ret.created_at_ms));
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "id", r->ret.id, "external_id",
+        r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id", r->ret.member_id,
+        "amount", (json_int_t)r->ret.amount, "points_reversed", (json_int_t)r->ret.points_reversed,
+        "points_owed", (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
+        "created_at", pt_json_time(r->ret.created_at_ms), "cashback_reversed",
+        (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed);
 }
 
 static json_t *redemption_json(const struct pt_redemption_result *r)
@@ -167,6 +168,9 @@ ENCODER(encode_transfer, struct pt_transfer_result, transfer_json)
 ENCODER(encode_expiry, struct pt_expiry_event, expiry_json)
 ENCODER(encode_tier, struct pt_tier_event, pt_http_tier_event_json)
 ENCODER(encode_stamps, struct pt_stamps_event, pt_http_stamps_event_json)
+ENCODER(encode_wallet, struct pt_wallet_event, pt_http_wallet_event_json)
+ENCODER(encode_referral, struct pt_referral, pt_http_referral_json)
+ENCODER(encode_wallet_debit, struct pt_wallet_debit_result, pt_http_wallet_debit_json)
 ENCODER(encode_stamp_card, struct pt_stamp_completion, pt_http_stamp_completion_json)
 
 void pt_http_encoders(struct pt_encoders *out)
@@ -182,6 +186,9 @@ void pt_http_encoders(struct pt_encoders *out)
     out->tier = encode_tier;
     out->stamps = encode_stamps;
     out->stamp_card = encode_stamp_card;
+    out->wallet = encode_wallet;
+    out->wallet_debit = encode_wallet_debit;
+    out->referral = encode_referral;
 }
 
 /* Adapts an encoder to the idempotency record's signature. */
@@ -222,6 +229,17 @@ static bool idem_setup(struct pt_http_ctx *ctx, struct pt_idem *idem, pt_encode_
     idem->encode = idem_encode;
     idem->encode_ctx = (void *)(uintptr_t)encode;
     return true;
+}
+
+void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
+                           const void *result, unsigned status)
+{
+    reply_written(ctx, idem, encode, result, status);
+}
+
+bool pt_http_idem_setup(struct pt_http_ctx *ctx, struct pt_idem *idem, pt_encode_fn encode)
+{
+    return idem_setup(ctx, idem, encode);
 }
 
 /* ---- Purchases and returns ---- */

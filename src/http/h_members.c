@@ -69,6 +69,7 @@ static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *
 
 void pt_h_member_create(struct pt_http_ctx *ctx)
 {
+    const char *referred_by = NULL;
     struct pt_member m;
     struct pt_idem idem;
     struct pt_err err;
@@ -79,7 +80,12 @@ void pt_h_member_create(struct pt_http_ctx *ctx)
     if (body == NULL) {
         return;
     }
-    rc = pt_decode_member(body, false, &ctx->arena, &m, &err);
+    /* The referral code of whoever referred the member: not a field of the member. */
+    rc = pt_json_get_string(body, "referred_by", false, &ctx->arena, &referred_by, &err);
+    (void)json_object_del(body, "referred_by");
+    if (rc == PT_OK) {
+        rc = pt_decode_member(body, false, &ctx->arena, &m, &err);
+    }
     json_decref(body);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
@@ -89,7 +95,7 @@ void pt_h_member_create(struct pt_http_ctx *ctx)
         return;
     }
     idem.encode = encode_member;
-    rc = pt_service_member_create(ctx->svc, &ctx->who, &m, &idem, &ctx->arena, &err);
+    rc = pt_service_member_create(ctx->svc, &ctx->who, &m, referred_by, &idem, &ctx->arena, &err);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

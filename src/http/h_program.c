@@ -39,6 +39,9 @@ static json_t *program_json(const struct pt_program *p)
                                   json_pack("{s:I,s:I}", "amount", (json_int_t)p->point_cost_amount,
                                             "points", (json_int_t)p->point_cost_points));
         (void)json_object_set_new(root, "tiers", pt_http_tiers_json(&p->tiers));
+        (void)json_object_set_new(
+            root, "wallet", json_pack("{s:I}", "pending_days", (json_int_t)p->wallet_pending_days));
+        (void)json_object_set_new(root, "referrals", pt_http_referrals_json(&p->referrals));
     }
     return root;
 }
@@ -163,6 +166,8 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "time_zone",
                                          "point_value",
                                          "tiers",
+                                         "wallet",
+                                         "referrals",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -237,6 +242,23 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     v = json_object_get(patch, "tiers");
     if (rc == PT_OK && v != NULL) {
         rc = pt_http_tiers_parse(v, arena, &p->tiers, err);
+    }
+    v = json_object_get(patch, "referrals");
+    if (rc == PT_OK && v != NULL) {
+        rc = pt_http_referrals_parse(v, &p->referrals, err);
+    }
+    v = json_object_get(patch, "wallet");
+    if (rc == PT_OK && v != NULL) {
+        /* The wallet's own pending period for cashback (docs/wallets.md). */
+        static const char *const wallet_fields[] = {"pending_days", NULL};
+        if (!json_is_object(v)) {
+            return pt_err_set(err, PT_EINVAL, "wallet", "wallet is {\"pending_days\": N}");
+        }
+        rc = pt_json_check_fields(v, wallet_fields, err);
+        if (rc == PT_OK) {
+            rc = pt_json_get_int(v, "pending_days", "wallet.pending_days", false, 0,
+                                 PT_PENDING_DAYS_MAX, &p->wallet_pending_days, NULL, err);
+        }
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

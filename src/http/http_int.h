@@ -202,6 +202,31 @@ void pt_h_stamp_card_list(struct pt_http_ctx *ctx);
 void pt_h_stamp_card_get(struct pt_http_ctx *ctx);
 void pt_h_stamp_card_patch(struct pt_http_ctx *ctx);
 void pt_h_member_stamp_cards(struct pt_http_ctx *ctx);
+void pt_h_wallet_get(struct pt_http_ctx *ctx);
+void pt_h_member_referrals(struct pt_http_ctx *ctx);
+
+/* ---- Referrals (h_referrals.c) ---- */
+
+/* The program setting `referrals` (null without). new */
+json_t *pt_http_referrals_json(const struct pt_referral_policy *p);
+/* Reads the setting `referrals` (null turns them off) into p. */
+enum pt_rc pt_http_referrals_parse(json_t *v, struct pt_referral_policy *p, struct pt_err *err);
+/* A referral, and the payload of referral.qualified / referral.reversed. new */
+json_t *pt_http_referral_json(const struct pt_referral *r);
+void pt_h_wallet_debit_create(struct pt_http_ctx *ctx);
+void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
+
+/* Answers a write (h_ledger.c): the replayed record, or the encoded result. */
+void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
+                           const void *result, unsigned status);
+/* Fills idem for a write answered 201 whose body encode makes. */
+bool pt_http_idem_setup(struct pt_http_ctx *ctx, struct pt_idem *idem, pt_encode_fn encode);
+
+/* ---- Wallets (h_wallet.c) ---- */
+
+/* Payloads of wallet.credited / wallet.reversed, and of a debit (its answer and events). new */
+json_t *pt_http_wallet_event_json(const struct pt_wallet_event *e);
+json_t *pt_http_wallet_debit_json(const struct pt_wallet_debit_result *r);
 
 /* ---- Stamp cards (h_stamps.c) ---- */
 

@@ -47,6 +47,10 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/stamp-cards/{id}", pt_h_stamp_card_get, PT_ROUTE_ADMIN},
     {"PATCH", "/v1/stamp-cards/{id}", pt_h_stamp_card_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"GET", "/v1/members/{id}/stamp-cards", pt_h_member_stamp_cards, 0},
+    {"GET", "/v1/members/{id}/wallet", pt_h_wallet_get, 0},
+    {"GET", "/v1/members/{id}/referrals", pt_h_member_referrals, PT_ROUTE_QUERY},
+    {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
+    {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, 0},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

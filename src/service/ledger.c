@@ -213,6 +213,27 @@ static void posting_init(struct pt_posting *p, const char *account_id, const cha
     p->points = points;
 }
 
+/* For the other units of the ledger (wallet.c): the same checked posting and entry shapes. */
+enum pt_rc pt_svc_post(struct pt_store_txn *txn, const char *program_id,
+                       const struct pt_entry *entry, struct pt_posting *postings, size_t count,
+                       struct pt_err *err)
+{
+    return post(txn, program_id, entry, postings, count, err);
+}
+
+void pt_svc_entry_init(struct pt_entry *e, const char *member_id, const char *type,
+                       const char *reference, const char *reason, const char *key_id,
+                       int64_t now_ms)
+{
+    entry_init(e, member_id, type, reference, reason, key_id, now_ms);
+}
+
+void pt_svc_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
+                         int64_t amount)
+{
+    posting_init(p, account_id, member_id, amount);
+}
+
 static int64_t lot_expiry(const struct pt_program *program, int64_t earned_at_ms)
 {
     if (program->expiry_months <= 0) {
@@ -440,6 +461,14 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     if (rc == PT_OK) {
         rc = purchase_earn(txn, ctx, &program, p, err);
     }
+    if (rc == PT_OK && ctx->out->cart.cashback > 0) {
+        /* Cashback to the wallet, pending for the wallet's own period (docs/wallets.md). */
+        p->cashback = ctx->out->cart.cashback;
+        rc = pt_svc_wallet_credit(
+            ctx->svc, txn, &program, p->member_id, "cashback", p->id, p->cashback,
+            p->occurred_at_ms + program.wallet_pending_days * DAY_MS, ctx->now_ms, ctx->who->key_id,
+            p->wallet_credit_id, ctx->arena, err);
+    }
     if (rc == PT_OK) {
         /* Its local month: its tier metric is counted there, and its returns take from it. */
         p->tier_month = pt_svc_date_month(ctx->out->cart.local_date);
@@ -457,6 +486,10 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     if (rc == PT_OK) {
         rc = pt_svc_stamps_purchase(ctx->svc, txn, &program, p, &ctx->out->cart, ctx->now_ms,
                                     ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_referral_purchase(ctx->svc, txn, &program, p, ctx->now_ms, ctx->who->key_id,
+                                      ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p->member_id, ctx->now_ms, ctx->arena,
@@ -519,6 +552,35 @@ enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program
         rc = post(txn, program->id, &entry, postings, 2, err);
     }
     return rc;
+}
+
+enum pt_rc pt_svc_take_back_points(struct pt_store_txn *txn, const struct pt_program *program,
+                                   const char *member_id, const char *entry_type,
+                                   const char *ref_id, int64_t points, int64_t now_ms,
+                                   const char *key_id, int64_t *owed_now, struct pt_arena *arena,
+                                   struct pt_err *err)
+{
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    int64_t avail = 0;
+    int64_t take;
+    enum pt_rc rc = spendable(txn, program, member_id, now_ms, arena, &avail, err);
+    pt_assert(points > 0);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    take = avail < points ? avail : points;
+    if (take > 0) {
+        rc = take_from_lots(txn, program->id, member_id, take, now_ms, arena, NULL, NULL, NULL,
+                            NULL, err);
+    }
+    *owed_now = points - take;
+    entry_init(&entry, member_id, entry_type, ref_id, NULL, key_id, now_ms);
+    posting_init(&postings[0], member_id, member_id, -points);
+    postings[0].earned_delta = -points;
+    postings[0].owed_delta = *owed_now;
+    posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, points);
+    return rc == PT_OK ? post(txn, program->id, &entry, postings, 2, err) : rc;
 }
 
 enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
@@ -925,6 +987,22 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     p.returned_amount += amount_now;
     p.returned_eligible += eligible_now;
     p.points_reversed += r->points_reversed;
+    if (rc == PT_OK && p.cashback > 0) {
+        /* The cashback in proportion to the amount returned, all of it on a full return. */
+        int64_t due = 0;
+        rc = pt_mul_div_floor(p.cashback, p.returned_amount, p.amount, &due, err);
+        ctx->out->cashback_reversed = due - p.cashback_reversed;
+        if (rc == PT_OK && ctx->out->cashback_reversed > 0) {
+            rc = pt_svc_wallet_take_back(ctx->svc, txn, &program, p.member_id, "cashback_return",
+                                         r->id, p.wallet_credit_id, ctx->out->cashback_reversed,
+                                         ctx->now_ms, ctx->who->key_id, &ctx->out->cashback_owed,
+                                         ctx->arena, err);
+            p.cashback_reversed = due;
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_purchase_update_cashback(txn, program.id, &p, err);
+        }
+    }
     if (rc == PT_OK) {
         rc = pt_store_purchase_update_returns(txn, program.id, &p, err);
     }
@@ -940,6 +1018,10 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     }
     if (rc == PT_OK) {
         rc = pt_svc_stamps_return(ctx->svc, txn, &program, &p, ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK && p.returned_amount == p.amount) {
+        rc = pt_svc_referral_return(ctx->svc, txn, &program, &p, ctx->now_ms, ctx->who->key_id,
+                                    ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, p.member_id, ctx->now_ms, ctx->arena,
@@ -1728,6 +1810,17 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
     if (p->expiry_months < 0 || p->expiry_months > PT_EXPIRY_MONTHS_MAX) {
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
                           PT_EXPIRY_MONTHS_MAX);
+    }
+    if (p->referrals.enabled &&
+        (p->referrals.within_days < 1 || p->referrals.min_amount < 0 ||
+         p->referrals.max_per_month < 0 || p->referrals.referrer_points < 0 ||
+         p->referrals.referee_points < 0 || p->referrals.referrer_wallet < 0 ||
+         p->referrals.referee_wallet < 0)) {
+        return pt_err_set(err, PT_EINVAL, "referrals", "referrals hold no negative values");
+    }
+    if (p->wallet_pending_days < 0 || p->wallet_pending_days > PT_PENDING_DAYS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "wallet.pending_days",
+                          "wallet.pending_days must be 0 to %d", PT_PENDING_DAYS_MAX);
     }
     rc = pt_tier_policy_validate(&p->tiers, err);
     if (rc != PT_OK) {

@@ -38,6 +38,7 @@ struct pt_rule_set {
      * evaluated apart from the rules: an exclusive promotion does not stop a card. */
     const struct pt_rule **stamp_rules;
     const struct pt_stamp_card *stamp_cards;
+    const char **stamp_card_ids; /* Their ids, for the engine's add_stamps. */
     unsigned stamp_count;
     struct pt_tz *tz;                    /* The program's time zone when the set was made; arena. */
     char zone[PT_TZ_NAME_BYTES_MAX + 1]; /* The zone asked for (tz may have fallen back to UTC). */
@@ -105,6 +106,11 @@ static enum pt_rc stamp_rules_load(struct pt_store_txn *txn, const struct pt_pro
     if (rc == PT_OK && set->stamp_rules == NULL) {
         rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
+    set->stamp_card_ids =
+        pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->stamp_card_ids));
+    if (rc == PT_OK && set->stamp_card_ids == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
     set->stamp_cards = cards;
     for (i = 0; rc == PT_OK && i < count; i++) {
         struct pt_rule *r = pt_arena_alloc(&set->arena, sizeof(*r));
@@ -124,6 +130,8 @@ static enum pt_rc stamp_rules_load(struct pt_store_txn *txn, const struct pt_pro
         memcpy(r->id, cards[i].id, sizeof(r->id));
         /* The card's own id, whatever the document says. */
         r->effects[0].card = cards[set->stamp_count].id;
+        set->stamp_card_ids[set->stamp_count] = cards[set->stamp_count].id;
+        set->needs_purchase_count |= tests_fact(r, PT_FACT_MEMBER_PURCHASE_COUNT);
         set->stamp_rules[set->stamp_count++] = r;
     }
     return rc;
@@ -472,6 +480,8 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.earn_rate.points = program->earn_points;
         in.earn_rate.per_amount_minor = program->earn_per_amount;
         in.tier = tier;
+        in.active_cards = set->stamp_card_ids;
+        in.active_card_count = set->stamp_count;
         in.currency = program->currency;
         in.currency_exponent = 2;
         rc = pt_rules_evaluate(set->rules, room, set->count, &in, arena, &res, err);

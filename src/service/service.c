@@ -510,6 +510,7 @@ struct member_create_ctx {
     struct pt_service *svc;
     const struct pt_principal *who;
     struct pt_member *m;
+    const char *referred_by;
     struct pt_idem *idem;
     struct pt_arena *arena;
     int64_t now_ms;
@@ -518,11 +519,21 @@ struct member_create_ctx {
 static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct member_create_ctx *ctx = arg;
+    char referrer_id[PT_ID_BUF_BYTES] = "";
     enum pt_rc rc =
         pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
     int draw;
     if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
         return rc;
+    }
+    if (ctx->referred_by != NULL) {
+        /* Before the insert, so that a self-referral is refused as one and not as a taken
+         * email or phone. */
+        rc = pt_svc_referral_check(txn, ctx->who->program_id, ctx->m, ctx->referred_by, referrer_id,
+                                   ctx->arena, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
     }
     /* A random card number or referral code may already be taken: draw again, a bounded number
      * of times (the failed INSERT leaves the transaction usable). */
@@ -533,6 +544,10 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
             break;
         }
         pt_err_clear(err);
+    }
+    if (rc == PT_OK && ctx->referred_by != NULL) {
+        rc = pt_svc_referral_record(txn, ctx->who->program_id, ctx->m, referrer_id, ctx->now_ms,
+                                    err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_event(ctx->svc, txn, ctx->who->program_id, "member.created", ctx->m->id,
@@ -558,10 +573,11 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
 }
 
 enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
-                                    struct pt_member *m, struct pt_idem *idem,
-                                    struct pt_arena *arena, struct pt_err *err)
+                                    struct pt_member *m, const char *referred_by,
+                                    struct pt_idem *idem, struct pt_arena *arena,
+                                    struct pt_err *err)
 {
-    struct member_create_ctx ctx = {svc, who, m, idem, arena, pt_svc_now_ms(svc)};
+    struct member_create_ctx ctx = {svc, who, m, referred_by, idem, arena, pt_svc_now_ms(svc)};
     enum pt_rc rc;
     pt_assert(m->attributes_json != NULL);
     rc = pt_member_validate(m, ctx.now_ms, err);

@@ -41,17 +41,20 @@ typedef enum pt_rc (*pt_encode_fn)(const void *obj, struct pt_arena *arena, cons
 /* The API's encoders, given by src/http at startup so that events carry the API's JSON while
  * the service stays free of JSON. Any may be NULL (the payload is then "{}"). */
 struct pt_encoders {
-    pt_encode_fn member;     /* const struct pt_member * */
-    pt_encode_fn purchase;   /* const struct pt_purchase_result * */
-    pt_encode_fn ret;        /* const struct pt_return_result * */
-    pt_encode_fn redemption; /* const struct pt_redemption_result * */
-    pt_encode_fn adjustment; /* const struct pt_adjustment_result * */
-    pt_encode_fn transfer;   /* const struct pt_transfer_result * */
-    pt_encode_fn expiry;     /* const struct pt_expiry_event * */
-    pt_encode_fn activity;   /* const struct pt_activity_result * */
-    pt_encode_fn tier;       /* const struct pt_tier_event * */
-    pt_encode_fn stamps;     /* const struct pt_stamps_event * */
-    pt_encode_fn stamp_card; /* const struct pt_stamp_completion * */
+    pt_encode_fn member;       /* const struct pt_member * */
+    pt_encode_fn purchase;     /* const struct pt_purchase_result * */
+    pt_encode_fn ret;          /* const struct pt_return_result * */
+    pt_encode_fn redemption;   /* const struct pt_redemption_result * */
+    pt_encode_fn adjustment;   /* const struct pt_adjustment_result * */
+    pt_encode_fn transfer;     /* const struct pt_transfer_result * */
+    pt_encode_fn expiry;       /* const struct pt_expiry_event * */
+    pt_encode_fn activity;     /* const struct pt_activity_result * */
+    pt_encode_fn tier;         /* const struct pt_tier_event * */
+    pt_encode_fn stamps;       /* const struct pt_stamps_event * */
+    pt_encode_fn stamp_card;   /* const struct pt_stamp_completion * */
+    pt_encode_fn wallet;       /* const struct pt_wallet_event * */
+    pt_encode_fn wallet_debit; /* const struct pt_wallet_debit_result * */
+    pt_encode_fn referral;     /* const struct pt_referral * */
 };
 
 struct pt_idem {
@@ -150,10 +153,13 @@ PT_MUSTCHECK enum pt_rc pt_service_key_revoke(struct pt_service *svc,
  * so m->email must be writable arena memory). OUT: m completed with its server-set fields.
  * PT_EINVAL naming the field; PT_ECONFLICT "member_exists"/"idempotency_conflict".
  */
+/* referred_by (nullable): the referral code of the member who referred this one
+ * (docs/referrals.md). */
 PT_MUSTCHECK enum pt_rc pt_service_member_create(struct pt_service *svc,
                                                  const struct pt_principal *who,
-                                                 struct pt_member *m, struct pt_idem *idem,
-                                                 struct pt_arena *arena, struct pt_err *err);
+                                                 struct pt_member *m, const char *referred_by,
+                                                 struct pt_idem *idem, struct pt_arena *arena,
+                                                 struct pt_err *err);
 
 /* Reads a member of the principal's program; PT_ENOTFOUND otherwise. */
 PT_MUSTCHECK enum pt_rc pt_service_member_get(struct pt_service *svc,
@@ -310,6 +316,8 @@ struct pt_return_request {
 struct pt_return_result {
     struct pt_return ret;
     struct pt_balance balance;
+    int64_t cashback_reversed; /* Taken back from the wallet (docs/wallets.md). */
+    int64_t cashback_owed;     /* Of it, what the wallet could not give: owed. */
 };
 
 struct pt_redemption_result {
@@ -574,6 +582,84 @@ struct pt_stamp_completion {
     char entry_id[PT_ID_BUF_BYTES];
     int64_t completed_at_ms;
 };
+
+/* ---- Wallets (wallet.c; docs/wallets.md) ---- */
+
+/* A member's wallet, in minor units of the program's currency. */
+struct pt_wallet {
+    char member_id[PT_ID_BUF_BYTES];
+    char currency[4];
+    int64_t balance;   /* available + pending - owed, as the account holds it */
+    int64_t available; /* Spendable now. */
+    int64_t pending;   /* Credited, in its pending period. */
+    int64_t owed;      /* Taken back by returns after it was spent; repaid by the next credit. */
+    int64_t lifetime_credited;
+    int64_t lifetime_spent;
+    struct pt_ledger_line *lines; /* The last movements, newest first; arena */
+    unsigned line_count;
+};
+
+PT_MUSTCHECK enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *member_id, struct pt_arena *arena,
+                                          struct pt_wallet *out, struct pt_err *err);
+
+struct pt_wallet_debit_request {
+    int64_t amount;          /* > 0 */
+    const char *reason;      /* nullable */
+    const char *external_id; /* The order it pays; nullable; natural idempotency key */
+};
+
+struct pt_wallet_debit_result {
+    struct pt_wallet_debit debit;
+    struct pt_wallet wallet;
+};
+
+/* Spends money from the member's wallet (available money only: never below zero, 422
+ * insufficient_funds). Idempotent by Idempotency-Key or external_id. */
+PT_MUSTCHECK enum pt_rc
+pt_service_wallet_debit(struct pt_service *svc, const struct pt_principal *who,
+                        const char *member_id, const struct pt_wallet_debit_request *req,
+                        struct pt_idem *idem, struct pt_arena *arena,
+                        struct pt_wallet_debit_result *out, struct pt_err *err);
+/* Gives a debit's money back to the credits it came from; twice changes nothing twice. */
+PT_MUSTCHECK enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc,
+                                                       const struct pt_principal *who,
+                                                       const char *debit_id, struct pt_arena *arena,
+                                                       struct pt_wallet_debit_result *out,
+                                                       struct pt_err *err);
+
+/* The payload of wallet.credited, wallet.reversed. */
+struct pt_wallet_event {
+    char member_id[PT_ID_BUF_BYTES];
+    const char *type;        /* the entry's type: cashback, cashback_return, referral, ... */
+    const char *reference;   /* what it is about (a purchase, a referral) */
+    int64_t amount;          /* > 0 credited or taken back */
+    int64_t owed;            /* wallet.reversed: what could not be taken */
+    int64_t available_at_ms; /* wallet.credited */
+    char entry_id[PT_ID_BUF_BYTES];
+};
+
+/* ---- Referrals (referrals.c; docs/referrals.md) ---- */
+
+struct pt_referral_view {
+    char member_id[PT_ID_BUF_BYTES];
+    char referral_code[PT_REFERRAL_CODE_BYTES + 1];
+    bool referred; /* The member was referred: referred_by holds its referral. */
+    struct pt_referral referred_by;
+    struct pt_referral *data; /* The member's referrals, newest first; arena */
+    unsigned count;
+    int64_t within_days; /* The program's window now (0 without referrals), to tell
+                            expired invitations */
+    int64_t now_ms;
+};
+
+/* A member's referrals (as referrer) and its own referral. PT_ENOTFOUND for an unknown member. */
+PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
+                                                    const struct pt_principal *who,
+                                                    const char *member_id, const char *cursor_id,
+                                                    unsigned limit, struct pt_arena *arena,
+                                                    struct pt_referral_view *out,
+                                                    struct pt_err *err);
 
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 

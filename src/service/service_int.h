@@ -141,6 +141,75 @@ PT_MUSTCHECK enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_s
 PT_MUSTCHECK enum pt_rc pt_svc_stamp_cards_exist(struct pt_store_txn *txn, const char *program_id,
                                                  const struct pt_rule *rule, struct pt_err *err);
 
+/* A balanced entry (checked in core) and its postings, as ledger.c writes them. */
+PT_MUSTCHECK enum pt_rc pt_svc_post(struct pt_store_txn *txn, const char *program_id,
+                                    const struct pt_entry *entry, struct pt_posting *postings,
+                                    size_t count, struct pt_err *err);
+void pt_svc_entry_init(struct pt_entry *e, const char *member_id, const char *type,
+                       const char *reference, const char *reason, const char *key_id,
+                       int64_t now_ms);
+void pt_svc_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
+                         int64_t amount);
+
+/* Credits amount (> 0) to the member's wallet as one entry of entry_type referencing
+ * source_id: a credit pending until available_at_ms (repaying what the wallet owes first),
+ * wallet +amount, program:wallet_issued -amount; wallet.credited. OUT: credit_id. */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const char *member_id, const char *entry_type,
+                                             const char *source_id, int64_t amount,
+                                             int64_t available_at_ms, int64_t now_ms,
+                                             const char *key_id, char *credit_id,
+                                             struct pt_arena *arena, struct pt_err *err);
+/* Takes `amount` back from the wallet for entry_type (a return, a reversed referral): from
+ * the credit own_credit_id first (when given), then from the available money, and what is
+ * still missing is owed; wallet.reversed. OUT: *owed_now. */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_take_back(struct pt_service *svc, struct pt_store_txn *txn,
+                                                const struct pt_program *program,
+                                                const char *member_id, const char *entry_type,
+                                                const char *reference, const char *own_credit_id,
+                                                int64_t amount, int64_t now_ms, const char *key_id,
+                                                int64_t *owed_now, struct pt_arena *arena,
+                                                struct pt_err *err);
+
+/* Takes `points` (> 0) given by an earning back from the member (a reversed referral): from
+ * the available points, and what is missing is owed. One entry of entry_type, member -points,
+ * program:issued +points. OUT: *owed_now. */
+PT_MUSTCHECK enum pt_rc pt_svc_take_back_points(struct pt_store_txn *txn,
+                                                const struct pt_program *program,
+                                                const char *member_id, const char *entry_type,
+                                                const char *ref_id, int64_t points, int64_t now_ms,
+                                                const char *key_id, int64_t *owed_now,
+                                                struct pt_arena *arena, struct pt_err *err);
+
+/* At enrollment, before the member is written: the referral code `code` must be an active
+ * member's, and not the new member's own person (same email without its +tag, or phone).
+ * PT_ELIMIT with codes referral_code_unknown, referrer_inactive, self_referral (field
+ * referred_by). OUT: referrer_id (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_svc_referral_check(struct pt_store_txn *txn, const char *program_id,
+                                              const struct pt_member *member, const char *code,
+                                              char *referrer_id, struct pt_arena *arena,
+                                              struct pt_err *err);
+/* Then records that member was referred by referrer_id (status invited). */
+PT_MUSTCHECK enum pt_rc pt_svc_referral_record(struct pt_store_txn *txn, const char *program_id,
+                                               const struct pt_member *member,
+                                               const char *referrer_id, int64_t now_ms,
+                                               struct pt_err *err);
+/* After a purchase of a referred member: qualifies and rewards its referral when it is the
+ * first purchase of at least min_amount within within_days (referral.qualified). */
+PT_MUSTCHECK enum pt_rc pt_svc_referral_purchase(struct pt_service *svc, struct pt_store_txn *txn,
+                                                 const struct pt_program *program,
+                                                 const struct pt_purchase *p, int64_t now_ms,
+                                                 const char *key_id, struct pt_arena *arena,
+                                                 struct pt_err *err);
+/* After a return that returned p in full: takes back the rewards p qualified for
+ * (referral.reversed). */
+PT_MUSTCHECK enum pt_rc pt_svc_referral_return(struct pt_service *svc, struct pt_store_txn *txn,
+                                               const struct pt_program *program,
+                                               const struct pt_purchase *p, int64_t now_ms,
+                                               const char *key_id, struct pt_arena *arena,
+                                               struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 

@@ -250,63 +250,69 @@ static void instance_start(struct pt_member_stamp_card *c, const struct pt_stamp
     c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * DAY_MS : 0;
 }
 
-/* Adds stamps to the member's card; completes as many instances as they fill. */
+/* Adds the gain's stamps to the member's card; completes as many instances as they fill (at
+ * most PT_STAMP_COMPLETIONS_MAX: stamps beyond wait on the open card and complete with the
+ * next stamp). OUT: *s, what the purchase's return may take back. */
 static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
                              const struct pt_program *program, const char *member_id,
                              const struct pt_stamp_card *card, struct pt_stamp_gain *gain,
-                             int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+                             int64_t now_ms, struct pt_arena *arena, struct pt_purchase_stamps *s,
+                             struct pt_err *err)
 {
     struct pt_member_stamp_card c;
-    int64_t left = gain->stamps;
     enum pt_rc rc = open_instance(txn, program->id, member_id, card, now_ms, &c, err);
-    while (rc == PT_OK && left > 0) {
-        int64_t room = card->stamps_required - c.stamps;
-        int64_t take = left < room ? left : room;
-        if (c.stamps == 0) {
-            instance_start(&c, card, now_ms);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (c.stamps == 0) {
+        instance_start(&c, card, now_ms);
+    }
+    rc = pt_points_add(c.stamps, gain->stamps, &c.stamps, err);
+    /* A card made smaller while this one was open completes now too. */
+    while (rc == PT_OK && c.stamps >= card->stamps_required &&
+           gain->completed < PT_STAMP_COMPLETIONS_MAX) {
+        struct pt_stamp_completion done;
+        int64_t overflow = c.stamps - card->stamps_required;
+        c.stamps = card->stamps_required;
+        c.status = "completed";
+        c.completed_at_ms = now_ms;
+        c.reward_points = card->reward_points;
+        rc = pt_svc_award_points(txn, program, member_id, "stamp_reward", card->id,
+                                 card->reward_points, now_ms, now_ms, NULL, c.entry_id, err);
+        if (rc == PT_OK) {
+            rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
         }
-        if (room <= 0 || gain->completed >= PT_STAMP_COMPLETIONS_MAX) {
-            /* The card was made smaller while this instance was open, or this purchase filled
-             * the most cards one purchase may: the rest wait on the open card. */
-            c.stamps += left;
-            break;
+        memset(&done, 0, sizeof(done));
+        (void)snprintf(done.member_id, sizeof(done.member_id), "%s", member_id);
+        memcpy(done.card_id, card->id, sizeof(done.card_id));
+        done.name = card->name;
+        done.n = c.n;
+        done.reward_points = card->reward_points;
+        memcpy(done.entry_id, c.entry_id, sizeof(done.entry_id));
+        done.completed_at_ms = now_ms;
+        if (rc == PT_OK) {
+            rc = pt_svc_event(svc, txn, program->id, "stamp_card.completed", member_id,
+                              svc->enc.stamp_card, &done, now_ms, arena, NULL, err);
         }
-        c.stamps += take;
-        left -= take;
-        if (c.stamps == card->stamps_required) {
-            struct pt_stamp_completion done;
-            c.status = "completed";
-            c.completed_at_ms = now_ms;
-            c.reward_points = card->reward_points;
-            rc = pt_svc_award_points(txn, program, member_id, "stamp_reward", card->id,
-                                     card->reward_points, now_ms, now_ms, NULL, c.entry_id, err);
-            if (rc == PT_OK) {
-                rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
-            }
-            memset(&done, 0, sizeof(done));
-            (void)snprintf(done.member_id, sizeof(done.member_id), "%s", member_id);
-            memcpy(done.card_id, card->id, sizeof(done.card_id));
-            done.name = card->name;
-            done.n = c.n;
-            done.reward_points = card->reward_points;
-            memcpy(done.entry_id, c.entry_id, sizeof(done.entry_id));
-            done.completed_at_ms = now_ms;
-            if (rc == PT_OK) {
-                rc = pt_svc_event(svc, txn, program->id, "stamp_card.completed", member_id,
-                                  svc->enc.stamp_card, &done, now_ms, arena, NULL, err);
-            }
-            gain->completed++;
-            /* The overflow starts the next card. */
-            memset(&c, 0, sizeof(c));
-            memcpy(c.card_id, card->id, sizeof(c.card_id));
-            c.n = done.n + 1;
-            c.status = "open";
-        }
+        gain->completed++;
+        /* The overflow starts the next card. */
+        memset(&c, 0, sizeof(c));
+        memcpy(c.card_id, card->id, sizeof(c.card_id));
+        c.n = done.n + 1;
+        c.status = "open";
+        c.stamps = overflow;
+        instance_start(&c, card, now_ms);
     }
     if (rc == PT_OK && c.stamps > 0) {
         rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
     }
     gain->progress = c.stamps;
+    memset(s, 0, sizeof(*s));
+    memcpy(s->card_id, card->id, sizeof(s->card_id));
+    s->stamps = gain->stamps;
+    s->card_n = c.n;
+    /* The purchase's stamps are the last ones on the open card. */
+    s->on_open = c.stamps < gain->stamps ? c.stamps : gain->stamps;
     return rc;
 }
 
@@ -324,13 +330,13 @@ enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt_store_txn *t
     for (i = 0; rc == PT_OK && i < answer->stamp_count; i++) {
         struct pt_stamp_gain *g = &answer->stamps[i];
         struct pt_stamp_card card;
+        struct pt_purchase_stamps s;
         rc = pt_store_stamp_card_get(txn, program->id, g->card_id, arena, &card, err);
         if (rc == PT_OK) {
-            rc = add_stamps(svc, txn, program, p->member_id, &card, g, now_ms, arena, err);
+            rc = add_stamps(svc, txn, program, p->member_id, &card, g, now_ms, arena, &s, err);
         }
         if (rc == PT_OK) {
-            rc = pt_store_purchase_stamps_add(txn, program->id, p->member_id, p->id, g->card_id,
-                                              g->stamps, err);
+            rc = pt_store_purchase_stamps_add(txn, program->id, p->member_id, p->id, &s, err);
         }
     }
     memset(&ev, 0, sizeof(ev));
@@ -362,37 +368,46 @@ enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_purchase_stamps *row = &rows[i];
         struct pt_member_stamp_card c;
+        struct pt_stamp_card card;
         int64_t due;
         int64_t now;
-        /* In proportion to the amount returned, exactly all of them on a full return. */
-        rc = pt_mul_div_floor(rows[i].stamps, p->returned_amount, p->amount, &due, err);
-        now = due - rows[i].stamps_removed;
+        int64_t take = 0;
+        /* The return's share of the purchase's stamps, in proportion to the amount (all of
+         * them on a full return); of that share, only stamps still on the card the purchase
+         * left open come off: those in a completed or expired card stay where they went. */
+        rc = pt_mul_div_floor(row->stamps, p->returned_amount, p->amount, &due, err);
+        now = due - row->stamps_removed;
         if (rc != PT_OK || now <= 0) {
             continue;
         }
-        rc = pt_store_purchase_stamps_removed(txn, program->id, p->member_id, p->id,
-                                              rows[i].card_id, now, err);
-        if (rc == PT_OK) {
-            rc = pt_store_member_stamp_card_last(txn, program->id, p->member_id, rows[i].card_id,
-                                                 &c, err);
-            if (rc == PT_ENOTFOUND) {
-                pt_err_clear(err);
-                rc = PT_OK;
-                continue;
-            }
+        row->stamps_removed = due;
+        rc = pt_store_member_stamp_card_last(txn, program->id, p->member_id, row->card_id, &c, err);
+        if (rc == PT_ENOTFOUND) {
+            pt_err_clear(err);
+            rc = PT_OK;
+        } else if (rc == PT_OK && c.n == row->card_n && strcmp(c.status, "open") == 0 &&
+                   (c.expires_at_ms == 0 || c.expires_at_ms > now_ms)) {
+            take = now < row->on_open ? now : row->on_open;
+            take = take < c.stamps ? take : c.stamps;
         }
-        if (rc == PT_OK && strcmp(c.status, "open") == 0 && c.stamps > 0 &&
-            (c.expires_at_ms == 0 || c.expires_at_ms > now_ms)) {
-            struct pt_stamp_gain *g = &taken[n++];
-            int64_t take = c.stamps < now ? c.stamps : now;
+        if (rc == PT_OK && take > 0) {
             c.stamps -= take;
+            row->on_open -= take;
+            rc = pt_store_member_stamp_card_put(txn, program->id, p->member_id, &c, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_purchase_stamps_update(txn, program->id, p->member_id, p->id, row, err);
+        }
+        if (rc == PT_OK && take > 0) {
+            struct pt_stamp_gain *g = &taken[n++];
             memset(g, 0, sizeof(*g));
-            memcpy(g->card_id, rows[i].card_id, sizeof(g->card_id));
-            g->name = "";
+            memcpy(g->card_id, row->card_id, sizeof(g->card_id));
+            rc = pt_store_stamp_card_get(txn, program->id, row->card_id, arena, &card, err);
+            g->name = rc == PT_OK ? card.name : "";
             g->stamps = take;
             g->progress = c.stamps;
-            rc = pt_store_member_stamp_card_put(txn, program->id, p->member_id, &c, err);
         }
     }
     if (rc == PT_OK && n > 0) {

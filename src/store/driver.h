@@ -20,6 +20,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The first slot of a statement cache of `slots` (a power of two) for the static text sql:
+ * texts are keyed by address, so a multiplicative hash of the address spreads them. */
+static inline unsigned pt_stmt_slot(const char *sql, unsigned slots)
+{
+    uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ull;
+    return (unsigned)(h >> 32) & (slots - 1);
+}
+
 struct pt_db;      /* One connection of some engine. */
 struct pt_db_stmt; /* A prepared statement of a connection. */
 

@@ -26,7 +26,10 @@
 #include <string.h>
 
 /* Distinct static statements per connection, as for SQLite. */
-#define PT_PG_STMT_CACHE_MAX 48
+/* Prepared statements per connection: an open-addressing table keyed by the text's address,
+ * at most three quarters full. */
+#define PT_PG_STMT_CACHE_SLOTS 512
+#define PT_PG_STMT_CACHE_MAX (PT_PG_STMT_CACHE_SLOTS / 4 * 3)
 /* Parameters of one statement (the widest, a member insert, has 22). */
 #define PT_PG_PARAMS_MAX 32
 /* Seconds to wait for the server when connecting or reconnecting. */
@@ -54,7 +57,7 @@ struct pt_db_stmt {
 
 struct pt_db {
     PGconn *pg;
-    struct pt_db_stmt *cache[PT_PG_STMT_CACHE_MAX];
+    struct pt_db_stmt *cache[PT_PG_STMT_CACHE_SLOTS];
     unsigned cache_count;
     unsigned names_made; /* For statement names; reset with the connection. */
     int64_t changes;     /* Rows changed by the last statement. */
@@ -190,8 +193,10 @@ static enum pt_rc pg_fail(struct pt_db *c, struct pt_err *err, const PGresult *r
 static void stmt_forget_prepared(struct pt_db *c)
 {
     unsigned i;
-    for (i = 0; i < c->cache_count; i++) {
-        c->cache[i]->name[0] = '\0';
+    for (i = 0; i < PT_PG_STMT_CACHE_SLOTS; i++) {
+        if (c->cache[i] != NULL) {
+            c->cache[i]->name[0] = '\0';
+        }
     }
     c->names_made = 0;
 }
@@ -303,8 +308,10 @@ static void pg_close(struct pt_db *c, bool writes_stopped)
     if (c == NULL) {
         return;
     }
-    for (i = 0; i < c->cache_count; i++) {
-        stmt_free(c->cache[i]);
+    for (i = 0; i < PT_PG_STMT_CACHE_SLOTS; i++) {
+        if (c->cache[i] != NULL) {
+            stmt_free(c->cache[i]);
+        }
     }
     PQfinish(c->pg);
     pt_free(c);
@@ -323,7 +330,8 @@ static enum pt_rc pg_prepare(struct pt_db *c, const char *sql, bool cached, stru
         return rc;
     }
     if (cached) {
-        for (i = 0; i < c->cache_count; i++) {
+        for (i = pt_stmt_slot(sql, PT_PG_STMT_CACHE_SLOTS); c->cache[i] != NULL;
+             i = (i + 1) % PT_PG_STMT_CACHE_SLOTS) {
             if (c->cache[i]->key == sql) {
                 st = c->cache[i];
                 break;
@@ -349,9 +357,11 @@ static enum pt_rc pg_prepare(struct pt_db *c, const char *sql, bool cached, stru
             st->types[n] = used & (uint32_t)1 << n ? 0 : 25; /* 25: text */
         }
         if (cached) {
-            pt_assert(c->cache_count < PT_PG_STMT_CACHE_MAX);
+            /* i is the empty slot the search above ended on. */
+            pt_assert(c->cache_count < PT_PG_STMT_CACHE_MAX && c->cache[i] == NULL);
             st->key = sql;
-            c->cache[c->cache_count++] = st;
+            c->cache[i] = st;
+            c->cache_count++;
         }
     }
     if (cached && st->name[0] == '\0') {

@@ -26,8 +26,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-/* Distinct static statements per connection; the cache is a short array searched linearly. */
-#define PT_STMT_CACHE_MAX 48
+/* Distinct static statements per connection: an open-addressing table keyed by the text's
+ * address, kept at most three quarters full (every statement of src/store fits twice). */
+#define PT_STMT_CACHE_SLOTS 512
+#define PT_STMT_CACHE_MAX (PT_STMT_CACHE_SLOTS / 4 * 3)
 /* Milliseconds a connection waits on another process's lock before PT_EBUSY. */
 #define PT_SQLITE_BUSY_TIMEOUT_MS 5000
 
@@ -38,7 +40,7 @@ struct stmt_slot {
 
 struct pt_db {
     sqlite3 *db; /* Owned. */
-    struct stmt_slot cache[PT_STMT_CACHE_MAX];
+    struct stmt_slot cache[PT_STMT_CACHE_SLOTS];
     unsigned cache_count;
     /* Writer only: the checkpointer and the folder for the free-space check. */
     struct pt_db_events events;
@@ -196,8 +198,10 @@ static enum pt_rc conn_open(const char *path, int flags, struct pt_db **out, str
 static void conn_free(struct pt_db *c)
 {
     unsigned i;
-    for (i = 0; i < c->cache_count; i++) {
-        (void)sqlite3_finalize(c->cache[i].stmt); /* Errors were reported at step time. */
+    for (i = 0; i < PT_STMT_CACHE_SLOTS; i++) {
+        if (c->cache[i].stmt != NULL) {
+            (void)sqlite3_finalize(c->cache[i].stmt); /* Errors were reported at step time. */
+        }
     }
     if (c->db != NULL) {
         int rc = sqlite3_close(c->db);
@@ -417,7 +421,8 @@ static enum pt_rc sq_prepare(struct pt_db *c, const char *sql, bool cached, stru
         *out = (struct pt_db_stmt *)stmt;
         return PT_OK;
     }
-    for (i = 0; i < c->cache_count; i++) {
+    for (i = pt_stmt_slot(sql, PT_STMT_CACHE_SLOTS); c->cache[i].sql != NULL;
+         i = (i + 1) % PT_STMT_CACHE_SLOTS) {
         if (c->cache[i].sql == sql) {
             *out = (struct pt_db_stmt *)c->cache[i].stmt;
             return PT_OK;
@@ -428,8 +433,8 @@ static enum pt_rc sq_prepare(struct pt_db *c, const char *sql, bool cached, stru
     if (rc != SQLITE_OK) {
         return db_fail(err, c->db, rc, "prepare");
     }
-    c->cache[c->cache_count].sql = sql;
-    c->cache[c->cache_count].stmt = stmt;
+    c->cache[i].sql = sql;
+    c->cache[i].stmt = stmt;
     c->cache_count++;
     *out = (struct pt_db_stmt *)stmt;
     return PT_OK;

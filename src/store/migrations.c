@@ -646,7 +646,91 @@ static const char migration_8[] =
     "  card_id TEXT NOT NULL,"
     "  stamps INTEGER NOT NULL,"
     "  stamps_removed INTEGER NOT NULL,"
+    "  card_n INTEGER NOT NULL,"
+    "  on_open INTEGER NOT NULL,"
     "  PRIMARY KEY (program_id, member_id, purchase_id, card_id));";
+
+/*
+ * Version 9: wallets. Money in the program's currency beside points, double-entry on the same
+ * entries and postings (the member's account "wallet"), credited in lots with their own
+ * pending period (wallet_credits), spent at checkout by debits that remember the credits they
+ * took from, so that a cancel puts the money back where it was. A purchase remembers its
+ * cashback and its credit, so that returns take it back in proportion.
+ */
+static const char migration_9[] =
+    "ALTER TABLE programs ADD COLUMN wallet_pending_days INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN cashback INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN cashback_reversed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN wallet_credit_id TEXT;"
+    "CREATE TABLE wallet_credits ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  entry_id TEXT NOT NULL,"
+    "  source_id TEXT,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  remaining INTEGER NOT NULL CHECK (remaining >= 0),"
+    "  available_at_ms INTEGER NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "CREATE INDEX wallet_credits_spend ON wallet_credits (program_id, member_id, "
+    "available_at_ms) WHERE remaining > 0;"
+    "CREATE TABLE wallet_debits ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  reason TEXT,"
+    "  external_id TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'cancelled')),"
+    "  entry_id TEXT NOT NULL,"
+    "  cancel_entry_id TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  cancelled_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, member_id, id));"
+    "CREATE INDEX wallet_debits_id ON wallet_debits (program_id, id);"
+    "CREATE TABLE wallet_debit_credits ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  debit_id TEXT NOT NULL,"
+    "  credit_id TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL CHECK (amount > 0),"
+    "  PRIMARY KEY (program_id, member_id, debit_id, credit_id));";
+
+/*
+ * Version 10: referrals. The program's referral rewards, and one row per referred member: who
+ * referred it, how far it got (invited, qualified, rewarded, reversed) and what each side got,
+ * so that a full return of the qualifying purchase takes exactly that back.
+ */
+static const char migration_10[] =
+    "ALTER TABLE programs ADD COLUMN referral_enabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referrer_points INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referrer_wallet INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referee_points INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referee_wallet INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referral_min_amount INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referral_within_days INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN referral_max_per_month INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE referrals ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  referrer_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('invited', 'qualified', 'rewarded', 'reversed')),"
+    "  enrolled_at_ms INTEGER NOT NULL,"
+    "  qualified_at_ms INTEGER NOT NULL,"
+    "  rewarded_at_ms INTEGER NOT NULL,"
+    "  reversed_at_ms INTEGER NOT NULL,"
+    "  purchase_id TEXT,"
+    "  rewarded_month INTEGER NOT NULL,"
+    "  referrer_points INTEGER NOT NULL,"
+    "  referrer_wallet INTEGER NOT NULL,"
+    "  referee_points INTEGER NOT NULL,"
+    "  referee_wallet INTEGER NOT NULL,"
+    "  referrer_credit_id TEXT,"
+    "  referee_credit_id TEXT,"
+    "  note TEXT,"
+    "  PRIMARY KEY (program_id, member_id));"
+    "CREATE INDEX referrals_referrer ON referrals (program_id, referrer_id, rewarded_month);";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
@@ -660,6 +744,8 @@ static const char *const migration_5_pg_parts[] = {migration_5a, migration_5b,  
 static const char *const migration_6_parts[] = {migration_6, NULL};
 static const char *const migration_7_parts[] = {migration_7, NULL};
 static const char *const migration_8_parts[] = {migration_8, NULL};
+static const char *const migration_9_parts[] = {migration_9, NULL};
+static const char *const migration_10_parts[] = {migration_10, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -669,7 +755,9 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_5_parts,
                                                   migration_6_parts,
                                                   migration_7_parts,
-                                                  migration_8_parts};
+                                                  migration_8_parts,
+                                                  migration_9_parts,
+                                                  migration_10_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -678,7 +766,9 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_5_pg_parts,
                                                      migration_6_parts,
                                                      migration_7_parts,
-                                                     migration_8_parts};
+                                                     migration_8_parts,
+                                                     migration_9_parts,
+                                                     migration_10_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 8
+#define PT_SCHEMA_VERSION 10
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -98,6 +98,19 @@ PT_MUSTCHECK enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_st
 
 /* ---- Programs ---- */
 
+/* Referral rewards (docs/referrals.md): given to both sides when the referred member's first
+ * purchase of at least min_amount comes within within_days of enrolling. */
+struct pt_referral_policy {
+    bool enabled;
+    int64_t referrer_points; /* >= 0 each; points and wallet money (minor units) */
+    int64_t referrer_wallet;
+    int64_t referee_points;
+    int64_t referee_wallet;
+    int64_t min_amount;    /* minor units */
+    int64_t within_days;   /* >= 1 */
+    int64_t max_per_month; /* Rewarded referrals per referrer and local month; 0 = no limit. */
+};
+
 struct pt_program {
     char id[PT_ID_BUF_BYTES];
     const char *name; /* arena */
@@ -118,6 +131,8 @@ struct pt_program {
     int64_t point_cost_points;
     /* Status tiers (metric NONE: none); the names and perks are arena strings. */
     struct pt_tier_policy tiers;
+    int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
+    struct pt_referral_policy referrals;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -260,6 +275,12 @@ PT_MUSTCHECK enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *
 #define PT_ACCOUNT_EXPIRED "program:expired"
 #define PT_ACCOUNT_ADJUSTED "program:adjusted"
 #define PT_ACCOUNT_TRANSFERS "program:transfers"
+/* Wallets (docs/wallets.md): the member's wallet, in minor units of the program's currency,
+ * and its counterparts: what the program credited (cashback, referral credit) and what
+ * members spent. */
+#define PT_ACCOUNT_WALLET "wallet"
+#define PT_ACCOUNT_WALLET_ISSUED "program:wallet_issued"
+#define PT_ACCOUNT_WALLET_SPENT "program:wallet_spent"
 
 struct pt_account {
     int64_t balance;         /* Sum of the account's postings. */
@@ -396,6 +417,9 @@ struct pt_purchase {
     int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
     int64_t till_discount; /* Given at the till outside the rules (part of discount). */
     int64_t tier_month;    /* The month (core/tiers.h) its tier metric was counted in. */
+    int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
+    int64_t cashback_reversed;              /* Taken back by returns. */
+    char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
     const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
     unsigned coupon_count;
 };
@@ -709,26 +733,171 @@ PT_MUSTCHECK enum pt_rc pt_store_member_stamp_cards_completed(struct pt_store_tx
                                                               const char *member_id,
                                                               const char *card_id, int64_t *count,
                                                               struct pt_err *err);
-/* Records the stamps a purchase added to card_id. */
-PT_MUSTCHECK enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn,
-                                                     const char *program_id, const char *member_id,
-                                                     const char *purchase_id, const char *card_id,
-                                                     int64_t stamps, struct pt_err *err);
-/* The stamps of a purchase, per card. */
+/* The stamps of a purchase on one card. */
 struct pt_purchase_stamps {
     char card_id[PT_ID_BUF_BYTES];
-    int64_t stamps;
-    int64_t stamps_removed;
+    int64_t stamps;         /* Added by the purchase. */
+    int64_t stamps_removed; /* Its returns' share so far (in proportion to the amount). */
+    int64_t card_n;         /* The member's instance the purchase left open. */
+    int64_t on_open;        /* Of its stamps, those still on that instance to take back. */
 };
+/* Records the stamps a purchase added to a card (s->stamps_removed is 0). */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *member_id,
+                                                     const char *purchase_id,
+                                                     const struct pt_purchase_stamps *s,
+                                                     struct pt_err *err);
 PT_MUSTCHECK enum pt_rc
 pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *program_id,
                              const char *member_id, const char *purchase_id, struct pt_arena *arena,
                              struct pt_purchase_stamps **out, unsigned *count, struct pt_err *err);
-/* Adds removed to the stamps a purchase's returns took back from card_id. */
+/* Writes a purchase's stamps_removed and on_open after a return. */
 PT_MUSTCHECK enum pt_rc
-pt_store_purchase_stamps_removed(struct pt_store_txn *txn, const char *program_id,
-                                 const char *member_id, const char *purchase_id,
-                                 const char *card_id, int64_t removed, struct pt_err *err);
+pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char *program_id,
+                                const char *member_id, const char *purchase_id,
+                                const struct pt_purchase_stamps *s, struct pt_err *err);
+
+/* ---- Wallets (docs/wallets.md) ---- */
+
+/* A member's account other than the points account (PT_ACCOUNT_WALLET); zeros when it has
+ * no posting yet. */
+PT_MUSTCHECK enum pt_rc pt_store_account_get_id(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, const char *account_id,
+                                                struct pt_account *out, struct pt_err *err);
+
+struct pt_wallet_credit {
+    char id[PT_ID_BUF_BYTES]; /* "wcr_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    char entry_id[PT_ID_BUF_BYTES];
+    const char *source_id; /* The purchase or referral; nullable */
+    int64_t amount;
+    int64_t remaining;
+    int64_t available_at_ms; /* Pending until then. */
+    int64_t created_at_ms;
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_wallet_credit_insert(struct pt_store_txn *txn,
+                                                      const char *program_id,
+                                                      const struct pt_wallet_credit *c,
+                                                      struct pt_err *err);
+/* PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_credit_get(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *member_id, const char *credit_id,
+                                                   struct pt_wallet_credit *out,
+                                                   struct pt_err *err);
+/* The member's available credits with money left, oldest available first, at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_credits_spendable(struct pt_store_txn *txn,
+                                                          const char *program_id,
+                                                          const char *member_id, int64_t now_ms,
+                                                          unsigned limit, struct pt_arena *arena,
+                                                          struct pt_wallet_credit **out,
+                                                          unsigned *count, struct pt_err *err);
+/* Adds delta (negative to take) to a credit's remaining money. */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_credit_move(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    const char *credit_id, int64_t delta,
+                                                    struct pt_err *err);
+/* The money of the member's credits still pending at now_ms. */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_pending(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, int64_t now_ms,
+                                                int64_t *pending, struct pt_err *err);
+
+struct pt_wallet_debit {
+    char id[PT_ID_BUF_BYTES]; /* "wdb_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t amount;
+    const char *reason;      /* nullable; arena */
+    const char *external_id; /* The order it paid; nullable; arena */
+    bool cancelled;
+    char entry_id[PT_ID_BUF_BYTES];
+    char cancel_entry_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+    int64_t cancelled_at_ms;
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_insert(struct pt_store_txn *txn,
+                                                     const char *program_id,
+                                                     const struct pt_wallet_debit *d,
+                                                     struct pt_err *err);
+/* By id alone (the member is read from the row; locked in a write). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_get(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *debit_id, struct pt_arena *arena,
+                                                  struct pt_wallet_debit *out, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_cancel(struct pt_store_txn *txn,
+                                                     const char *program_id,
+                                                     const struct pt_wallet_debit *d,
+                                                     struct pt_err *err);
+/* What a debit took from one credit. */
+struct pt_wallet_take {
+    char credit_id[PT_ID_BUF_BYTES];
+    int64_t amount;
+};
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_take_add(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const char *member_id, const char *debit_id,
+                                                       const struct pt_wallet_take *t,
+                                                       struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_takes(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    const char *debit_id, struct pt_arena *arena,
+                                                    struct pt_wallet_take **out, unsigned *count,
+                                                    struct pt_err *err);
+/* The last postings of one of the member's accounts, newest first (as pt_store_ledger_list). */
+PT_MUSTCHECK enum pt_rc pt_store_account_lines(struct pt_store_txn *txn, const char *program_id,
+                                               const char *member_id, const char *account_id,
+                                               unsigned limit, struct pt_arena *arena,
+                                               struct pt_ledger_line **out, unsigned *count,
+                                               struct pt_err *err);
+/* Writes the purchase's cashback_reversed. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_update_cashback(struct pt_store_txn *txn,
+                                                          const char *program_id,
+                                                          const struct pt_purchase *p,
+                                                          struct pt_err *err);
+
+/* ---- Referrals (docs/referrals.md) ---- */
+
+/* The member that holds a value unique in the program (member_keys). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_member_key_owner(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *kind, const char *value,
+                                                  char *member_id, struct pt_err *err);
+
+struct pt_referral {
+    char member_id[PT_ID_BUF_BYTES];   /* The referred member (referee). */
+    char referrer_id[PT_ID_BUF_BYTES]; /* Who referred it. */
+    const char *status;                /* invited, qualified, rewarded, reversed; static */
+    int64_t enrolled_at_ms;
+    int64_t qualified_at_ms; /* 0 until then */
+    int64_t rewarded_at_ms;
+    int64_t reversed_at_ms;
+    char purchase_id[PT_ID_BUF_BYTES]; /* The qualifying purchase ("" before) */
+    int64_t rewarded_month;            /* Local month index of the reward (the monthly limit) */
+    int64_t referrer_points;           /* What each side got */
+    int64_t referrer_wallet;
+    int64_t referee_points;
+    int64_t referee_wallet;
+    char referrer_credit_id[PT_ID_BUF_BYTES]; /* The wallet credits, to take back */
+    char referee_credit_id[PT_ID_BUF_BYTES];
+    const char *note; /* Why a qualified referral was not rewarded; nullable; arena */
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_referral_put(struct pt_store_txn *txn, const char *program_id,
+                                              const struct pt_referral *r, struct pt_err *err);
+/* The referral of a referred member. PT_ENOTFOUND when it was not referred. */
+PT_MUSTCHECK enum pt_rc pt_store_referral_get(struct pt_store_txn *txn, const char *program_id,
+                                              const char *member_id, struct pt_arena *arena,
+                                              struct pt_referral *out, struct pt_err *err);
+/* A referrer's referrals, newest first, referred members below cursor_id (NULL: from the
+ * newest), at most limit. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc pt_store_referrals_of(struct pt_store_txn *txn, const char *program_id,
+                                              const char *referrer_id, const char *cursor_id,
+                                              unsigned limit, struct pt_arena *arena,
+                                              struct pt_referral **out, unsigned *count,
+                                              struct pt_err *err);
+/* The referrer's referrals rewarded in month (and not reversed). */
+PT_MUSTCHECK enum pt_rc pt_store_referrals_rewarded(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *referrer_id,
+                                                    int64_t month, int64_t *count,
+                                                    struct pt_err *err);
 
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */

@@ -28,8 +28,10 @@ static const struct copy_table copy_tables[] = {
     {"programs",
      "id, name, currency, created_at_ms, earn_points, earn_per_amount, pending_days, "
      "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version, "
-     "time_zone, point_cost_amount, point_cost_points, tier_metric, tier_months, tier_retain",
-     "tttiiiiiitiitiitii", "id", NULL},
+     "time_zone, point_cost_amount, point_cost_points, tier_metric, tier_months, tier_retain, "
+     "wallet_pending_days, referral_enabled, referrer_points, referrer_wallet, referee_points, "
+     "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month",
+     "tttiiiiiitiitiitiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -56,8 +58,8 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
      "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points, "
-     "till_discount, tier_month",
-     "ttttitiitttitiiitiiiii", "program_id, member_id, id", NULL},
+     "till_discount, tier_month, cashback, cashback_reversed, wallet_credit_id",
+     "ttttitiitttitiiitiiiiiiit", "program_id, member_id, id", NULL},
     {"purchase_items",
      "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",
@@ -106,8 +108,25 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, card_id, n, status, stamps, started_at_ms, expires_at_ms, "
      "completed_at_ms, reward_points, entry_id",
      "tttitiiiiit", "program_id, member_id, card_id, n", NULL},
-    {"purchase_stamps", "program_id, member_id, purchase_id, card_id, stamps, stamps_removed",
-     "ttttii", "program_id, member_id, purchase_id, card_id", NULL},
+    {"purchase_stamps",
+     "program_id, member_id, purchase_id, card_id, stamps, stamps_removed, card_n, on_open",
+     "ttttiiii", "program_id, member_id, purchase_id, card_id", NULL},
+    {"wallet_credits",
+     "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
+     "created_at_ms",
+     "tttttiiii", "program_id, member_id, id", NULL},
+    {"wallet_debits",
+     "program_id, member_id, id, amount, reason, external_id, status, entry_id, cancel_entry_id, "
+     "created_at_ms, cancelled_at_ms",
+     "tttitttttii", "program_id, member_id, id", NULL},
+    {"wallet_debit_credits", "program_id, member_id, debit_id, credit_id, amount", "tttti",
+     "program_id, member_id, debit_id, credit_id", NULL},
+    {"referrals",
+     "program_id, member_id, referrer_id, status, enrolled_at_ms, qualified_at_ms, "
+     "rewarded_at_ms, reversed_at_ms, purchase_id, rewarded_month, referrer_points, "
+     "referrer_wallet, referee_points, referee_wallet, referrer_credit_id, referee_credit_id, "
+     "note",
+     "ttttiiiitiiiiittt", "program_id, member_id", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

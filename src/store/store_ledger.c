@@ -376,8 +376,9 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     static const char sql[] =
         "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
-        "created_at_ms, base_points, discount, till_discount, tier_month) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+        "created_at_ms, base_points, discount, till_discount, tier_month, cashback, "
+        "wallet_credit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+        "?15, ?16, ?17, ?18, ?19, ?20)";
     static const char sql_item[] =
         "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
         "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
@@ -415,6 +416,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 16, p->discount);
     pt_q_int(&q, 17, p->till_discount);
     pt_q_int(&q, 18, p->tier_month);
+    pt_q_int(&q, 19, p->cashback);
+    pt_q_text(&q, 20, p->wallet_credit_id[0] ? p->wallet_credit_id : NULL);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i++) {
@@ -444,7 +447,8 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month FROM purchases p "
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
+        "cashback_reversed, wallet_credit_id FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2";
     /* In a write, locked: two returns of one purchase in two processes must not both pass the
      * "not more than was bought" check (see pt_store_member_lock). */
@@ -453,7 +457,8 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
         "points_reversed, entry_id, created_at_ms, till_discount, "
         "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month FROM purchases p "
+        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
+        "cashback_reversed, wallet_credit_id FROM purchases p "
         "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
     static const char sql_items[] =
         "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
@@ -485,6 +490,9 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         out->till_discount = pt_q_col_int(&q, 16);
         out->item_count = (unsigned)pt_q_col_int(&q, 17);
         out->tier_month = pt_q_col_int(&q, 18);
+        out->cashback = pt_q_col_int(&q, 19);
+        out->cashback_reversed = pt_q_col_int(&q, 20);
+        pt_q_col_copy(&q, 21, out->wallet_credit_id, sizeof(out->wallet_credit_id));
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
     }
@@ -900,6 +908,8 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM stamp_cards x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM wallet_debits x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "
@@ -947,6 +957,24 @@ static const char *const audit_checks[] = {
     "AND m.id = k.member_id AND k.value = CASE k.kind WHEN 'email' THEN m.email "
     "WHEN 'phone' THEN m.phone WHEN 'external_id' THEN m.external_id "
     "WHEN 'card_number' THEN m.card_number WHEN 'referral_code' THEN m.referral_code END) END "
+    "LIMIT 1",
+    /* A wallet holds its credits' remaining money less what it owes; a debit took exactly
+     * its amount from credits; cashback reversed never passes the cashback. */
+    "SELECT 'the wallet of member ' || a.member_id || ' holds ' || a.balance || "
+    "' but its credits hold ' || coalesce(c.s, 0) || ' less owed ' || a.owed FROM accounts a "
+    "LEFT JOIN (SELECT program_id, member_id, sum(remaining) AS s FROM wallet_credits "
+    "GROUP BY program_id, member_id) c ON c.program_id = a.program_id "
+    "AND c.member_id = a.member_id WHERE a.id = 'wallet' "
+    "AND a.balance <> coalesce(c.s, 0) - a.owed LIMIT 1",
+    "SELECT 'wallet credit ' || id || ' has ' || remaining || ' of ' || amount FROM "
+    "wallet_credits WHERE remaining < 0 OR remaining > amount LIMIT 1",
+    "SELECT 'wallet debit ' || d.id || ' of ' || d.amount || ' took ' || coalesce(t.s, 0) "
+    "FROM wallet_debits d LEFT JOIN (SELECT program_id, member_id, debit_id, sum(amount) AS s "
+    "FROM wallet_debit_credits GROUP BY program_id, member_id, debit_id) t "
+    "ON t.program_id = d.program_id AND t.member_id = d.member_id AND t.debit_id = d.id "
+    "WHERE coalesce(t.s, 0) <> d.amount LIMIT 1",
+    "SELECT 'purchase ' || id || ' reversed ' || cashback_reversed || ' of its cashback ' || "
+    "cashback FROM purchases WHERE cashback_reversed < 0 OR cashback_reversed > cashback "
     "LIMIT 1",
     /* The tier metric of every member, over all months, is what its purchases hold now. */
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "

@@ -36,7 +36,9 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
         "pending_days, expiry_months, allow_negative_balance, excluded_categories, "
         "rules_version, time_zone, point_cost_amount, point_cost_points, tier_metric, "
-        "tier_months, tier_retain FROM programs WHERE id = ?1";
+        "tier_months, tier_retain, wallet_pending_days, referral_enabled, referrer_points, "
+        "referrer_wallet, referee_points, referee_wallet, referral_min_amount, "
+        "referral_within_days, referral_max_per_month FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -69,6 +71,15 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         }
         out->tiers.months = pt_q_col_int(&q, 16);
         out->tiers.retain = pt_q_col_int(&q, 17) != 0;
+        out->wallet_pending_days = pt_q_col_int(&q, 18);
+        out->referrals.enabled = pt_q_col_int(&q, 19) != 0;
+        out->referrals.referrer_points = pt_q_col_int(&q, 20);
+        out->referrals.referrer_wallet = pt_q_col_int(&q, 21);
+        out->referrals.referee_points = pt_q_col_int(&q, 22);
+        out->referrals.referee_wallet = pt_q_col_int(&q, 23);
+        out->referrals.min_amount = pt_q_col_int(&q, 24);
+        out->referrals.within_days = pt_q_col_int(&q, 25);
+        out->referrals.max_per_month = pt_q_col_int(&q, 26);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -91,7 +102,10 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "earn_per_amount = ?6, pending_days = ?7, expiry_months = ?8, "
         "allow_negative_balance = ?9, excluded_categories = ?10, "
         "time_zone = coalesce(?11, time_zone), point_cost_amount = ?12, "
-        "point_cost_points = ?13 WHERE id = ?1";
+        "point_cost_points = ?13, wallet_pending_days = ?14, referral_enabled = ?15, "
+        "referrer_points = ?16, referrer_wallet = ?17, referee_points = ?18, "
+        "referee_wallet = ?19, referral_min_amount = ?20, referral_within_days = ?21, "
+        "referral_max_per_month = ?22 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
@@ -110,6 +124,15 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_text(&q, 11, program->time_zone);
     pt_q_int(&q, 12, program->point_cost_amount);
     pt_q_int(&q, 13, program->point_cost_points);
+    pt_q_int(&q, 14, program->wallet_pending_days);
+    pt_q_int(&q, 15, program->referrals.enabled);
+    pt_q_int(&q, 16, program->referrals.referrer_points);
+    pt_q_int(&q, 17, program->referrals.referrer_wallet);
+    pt_q_int(&q, 18, program->referrals.referee_points);
+    pt_q_int(&q, 19, program->referrals.referee_wallet);
+    pt_q_int(&q, 20, program->referrals.min_amount);
+    pt_q_int(&q, 21, program->referrals.within_days);
+    pt_q_int(&q, 22, program->referrals.max_per_month);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");

@@ -244,19 +244,22 @@ enum pt_rc pt_store_member_stamp_cards_completed(struct pt_store_txn *txn, const
 
 enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn, const char *program_id,
                                         const char *member_id, const char *purchase_id,
-                                        const char *card_id, int64_t stamps, struct pt_err *err)
+                                        const struct pt_purchase_stamps *s, struct pt_err *err)
 {
     static const char sql[] =
         "INSERT INTO purchase_stamps (program_id, member_id, purchase_id, card_id, stamps, "
-        "stamps_removed) VALUES (?1, ?2, ?3, ?4, ?5, 0)";
+        "stamps_removed, card_n, on_open) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(s->on_open >= 0 && s->on_open <= s->stamps);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, purchase_id);
-    pt_q_text(&q, 4, card_id);
-    pt_q_int(&q, 5, stamps);
+    pt_q_text(&q, 4, s->card_id);
+    pt_q_int(&q, 5, s->stamps);
+    pt_q_int(&q, 6, s->card_n);
+    pt_q_int(&q, 7, s->on_open);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -267,10 +270,10 @@ enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *pr
                                         unsigned *count, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT card_id, stamps, stamps_removed FROM purchase_stamps WHERE program_id = ?1 "
-        "AND member_id = ?2 AND purchase_id = ?3 ORDER BY card_id LIMIT ?4";
+        "SELECT card_id, stamps, stamps_removed, card_n, on_open FROM purchase_stamps "
+        "WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 ORDER BY card_id LIMIT ?4";
     struct pt_q q;
-    unsigned cap = PT_STAMP_CARDS_ACTIVE_MAX + PT_RULES_PER_PROGRAM_MAX;
+    unsigned cap = PT_STAMP_CARDS_ACTIVE_MAX;
     *count = 0;
     *out = pt_arena_alloc(arena, cap * sizeof(**out));
     if (*out == NULL) {
@@ -286,27 +289,30 @@ enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *pr
         pt_q_col_copy(&q, 0, s->card_id, sizeof(s->card_id));
         s->stamps = pt_q_col_int(&q, 1);
         s->stamps_removed = pt_q_col_int(&q, 2);
+        s->card_n = pt_q_col_int(&q, 3);
+        s->on_open = pt_q_col_int(&q, 4);
         (*count)++;
     }
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_purchase_stamps_removed(struct pt_store_txn *txn, const char *program_id,
-                                            const char *member_id, const char *purchase_id,
-                                            const char *card_id, int64_t removed,
-                                            struct pt_err *err)
+enum pt_rc pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, const char *purchase_id,
+                                           const struct pt_purchase_stamps *s, struct pt_err *err)
 {
     static const char sql[] =
-        "UPDATE purchase_stamps SET stamps_removed = stamps_removed + ?5 WHERE program_id = ?1 "
+        "UPDATE purchase_stamps SET stamps_removed = ?5, on_open = ?6 WHERE program_id = ?1 "
         "AND member_id = ?2 AND purchase_id = ?3 AND card_id = ?4";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(s->stamps_removed <= s->stamps && s->on_open >= 0);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, purchase_id);
-    pt_q_text(&q, 4, card_id);
-    pt_q_int(&q, 5, removed);
+    pt_q_text(&q, 4, s->card_id);
+    pt_q_int(&q, 5, s->stamps_removed);
+    pt_q_int(&q, 6, s->on_open);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

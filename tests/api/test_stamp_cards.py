@@ -231,3 +231,110 @@ def test_roles_and_tenants(fresh):
     assert staff.post("/v1/stamp-cards", COFFEE).status == 403
     assert fresh.b.get("/v1/stamp-cards/" + c["id"]).status == 404
     assert fresh.b.get("/v1/members/%s/stamp-cards" % member).status == 404
+
+
+# ---- Found by review ----
+
+def test_card_made_smaller_below_open_stamps_completes_at_next_stamp(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, COFFEE)  # 10 stamps
+    member = new_member(fresh.a)["id"]
+    for _ in range(7):
+        buy(fresh.a, member, 500)
+    r = fresh.a.patch("/v1/stamp-cards/" + c["id"], {"stamps_required": 5})
+    assert r.status == 200, r
+    got = buy(fresh.a, member, 500)  # "the card completes at its next stamp"
+    assert got["stamp_cards"][0]["completed"] >= 1, got["stamp_cards"]
+    assert progress(fresh.a, member, c["id"])["completed"] >= 1
+
+
+def test_stamps_beyond_the_completion_cap_complete_with_the_next_stamp(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, {"name": "One", "stamps_required": 1, "stamps_per": "item",
+                       "reward": {"points": 1}})
+    member = new_member(fresh.a)["id"]
+    line = {"sku": "esp", "category": "coffee", "unit_price": 1}
+    got = buy(fresh.a, member, items=[dict(line, quantity=1002)])
+    assert got["stamp_cards"][0]["completed"] == 1000
+    assert got["stamp_cards"][0]["progress"] == 2  # 2 stamps wait on the open card
+    nxt = buy(fresh.a, member, items=[dict(line, quantity=1)])
+    # "stamps beyond that wait on the open card and complete with the next stamp"
+    assert nxt["stamp_cards"][0]["completed"] >= 1, nxt["stamp_cards"]
+    assert progress(fresh.a, member, c["id"])["completed"] > 1000
+
+
+def test_card_condition_on_member_purchase_count(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, conditions={"gte": ["member.purchase_count", 1]}))
+    member = new_member(fresh.a)["id"]
+    assert buy(fresh.a, member, 500)["stamps"] == []  # 0 purchases before it
+    want = [{"card_id": c["id"], "name": "Coffee card", "stamps": 1}]
+    ev = fresh.a.post("/v1/carts/evaluate", {"member_id": member, "currency": "USD",
+                                             "amount": 500}).json
+    got = buy(fresh.a, member, 500)  # 1 purchase before it
+    assert ev["stamps"] == want, ev
+    assert got["stamps"] == want, got
+
+
+def test_return_after_add_stamps_rule_and_item_purchase_does_not_crash(fresh):
+    c = card(fresh.a, dict(COFFEE, stamps_required=3, conditions=None))
+    r = fresh.a.post("/v1/rules", {"name": "more", "trigger": "purchase", "status": "active",
+                                   "effects": [{"type": "add_stamps", "card": c["id"],
+                                                "per": "item", "stamps": 2}]})
+    assert r.status == 201, r
+    member = new_member(fresh.a)["id"]
+    got = buy(fresh.a, member,
+              items=[{"sku": "e", "category": "coffee", "quantity": 3, "unit_price": 100}])
+    give_back(fresh.a, got, 300)  # server aborts: statement cache full
+    assert progress(fresh.a, member, c["id"])["stamps"] == 0
+
+
+def test_return_does_not_take_stamps_that_went_into_a_completed_card(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, stamps_required=3, conditions=None))
+    member = new_member(fresh.a)["id"]
+    p1 = buy(fresh.a, member, 500)  # its stamp is the first of card 1
+    buy(fresh.a, member, 500)
+    buy(fresh.a, member, 500)       # card 1 completes, with p1's stamp in it
+    buy(fresh.a, member, 500)       # card 2: one stamp, p4's
+    give_back(fresh.a, p1, 500)
+    # "the stamps that went into [a completed card] are not taken back"
+    assert progress(fresh.a, member, c["id"])["stamps"] == 1
+    assert events(fresh.a, "stamps.removed", member) == []
+
+
+def test_return_does_not_take_stamps_lost_to_expiry_from_the_new_card(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, stamps_required=3, conditions=None, valid_days=1))
+    member = new_member(fresh.a)["id"]
+    p1 = buy(fresh.a, member, 500)
+    set_clock(fresh.a, "2026-03-04T10:00:00Z")  # card 1 expired with p1's stamp
+    buy(fresh.a, member, 500)                     # card 2: one stamp, p2's
+    give_back(fresh.a, p1, 500)
+    assert progress(fresh.a, member, c["id"])["stamps"] == 1
+
+
+def test_exclusive_rule_adding_stamps_to_a_paused_card_gives_nothing_and_does_not_stop(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, COFFEE)
+    for rule in [{"name": "ex", "trigger": "purchase", "status": "active", "priority": 5,
+                  "exclusive": True, "effects": [{"type": "add_stamps", "card": c["id"]}]},
+                 {"name": "pts", "trigger": "purchase", "status": "active", "priority": 0,
+                  "effects": [{"type": "award_points", "points": 7}]}]:
+        assert fresh.a.post("/v1/rules", rule).status == 201
+    assert fresh.a.patch("/v1/stamp-cards/" + c["id"], {"status": "paused"}).status == 200
+    member = new_member(fresh.a)["id"]
+    got = buy(fresh.a, member, 500)
+    assert got["stamps"] == []
+    assert [r["name"] for r in got["rules"]] == ["pts"], got["rules"]
+    assert got["points_earned"] == 5 + 7
+
+
+def test_stamps_removed_event_names_the_card(fresh):
+    set_clock(fresh.a, START)
+    c = card(fresh.a, dict(COFFEE, conditions=None))
+    member = new_member(fresh.a)["id"]
+    p = buy(fresh.a, member, 500)
+    give_back(fresh.a, p, 500)
+    removed = events(fresh.a, "stamps.removed", member)
+    assert removed[0]["data"]["cards"][0]["name"] == "Coffee card", removed

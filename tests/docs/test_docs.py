@@ -96,7 +96,7 @@ def run_curl(command, env):
 
 def test_readme_tour__runs_as_written():
     commands = tour_commands()
-    assert len(commands) >= 16, commands
+    assert len(commands) >= 21, commands
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "patron.db")
         init = subprocess.run(
@@ -128,9 +128,21 @@ def test_readme_tour__runs_as_written():
                 if command.startswith("curl -X POST http://127.0.0.1:%d/v1/members " % server.port):
                     member = doc
                     assert member["email"] == "ada@example.com"
-                if "/v1/transactions" in command and "/returns" not in command:
+                if "R-1001" in command:
                     purchase = doc
                     assert doc["points_earned"] == 42
+                if "R-1002" in command:
+                    assert (doc["points_earned"], doc["tier"]) == (160, "Member")
+                    assert doc["stamp_cards"][0]["progress"] == 2
+                if command.endswith("/tier -H \"Authorization: Bearer $KEY\""):
+                    assert doc["tier"]["name"] == "Silver" and doc["value"] == 9000, doc
+                    assert doc["tier"]["perks"] == ["Free shipping"] and doc["next"] is None
+                    assert doc["history"][0]["reason"] == "purchase"
+                if "/stamp-cards -H" in command and "/members/" in command:
+                    assert [(c["name"], c["stamps"], c["missing"]) for c in doc["data"]] == [
+                        ("Coffee card", 2, 8)]
+                if "-X PATCH http://127.0.0.1:%d/v1/program" % server.port in command:
+                    assert [t["name"] for t in doc["tiers"]["levels"]] == ["Member", "Silver"]
                 if "/returns" in command:
                     assert doc["points_reversed"] == 12
                 if command.endswith("/balance -H \"Authorization: Bearer $KEY\""):
@@ -148,7 +160,7 @@ def test_readme_tour__runs_as_written():
                         "points.redeemed"]
                 if "q=ada" in command or "card_number=" in command:
                     assert [m["id"] for m in doc["data"]] == [member["id"]]
-                if "-X PATCH" in command:
+                if "-X PATCH" in command and "/v1/members/" in command:
                     assert doc["city"] == "London"
                     assert doc["phone"] is None
                     assert doc["attributes"] == {"favourite": "flat white"}

@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wallets (docs/wallets.md): money in the program's currency beside points. Cashback and
+ * referral credits come in as credits with their own pending period; debits spend available
+ * money at checkout and remember which credits they took from, so that a cancel puts it back;
+ * returns take cashback back in proportion, from the purchase's own credit first, and what is
+ * already spent is owed and repaid by the next credit. The wallet account always equals its
+ * credits' remaining money less what it owes (`patron audit` checks it).
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Movements shown with a wallet. */
+#define PT_WALLET_LINES_SHOWN 20
+/* Credits one debit or return takes from (oldest first); more is refused as too fragmented. */
+#define PT_WALLET_TAKE_CREDITS_MAX 1000
+
+static enum pt_rc wallet_event(struct pt_service *svc, struct pt_store_txn *txn,
+                               const char *program_id, const char *kind, const char *member_id,
+                               const struct pt_entry *entry, int64_t amount, int64_t owed,
+                               int64_t available_at_ms, int64_t now_ms, struct pt_arena *arena,
+                               struct pt_err *err)
+{
+    struct pt_wallet_event ev;
+    memset(&ev, 0, sizeof(ev));
+    (void)snprintf(ev.member_id, sizeof(ev.member_id), "%s", member_id);
+    ev.type = entry->type;
+    ev.reference = entry->reference;
+    ev.amount = amount;
+    ev.owed = owed;
+    ev.available_at_ms = available_at_ms;
+    memcpy(ev.entry_id, entry->id, sizeof(ev.entry_id));
+    return pt_svc_event(svc, txn, program_id, kind, member_id, svc->enc.wallet, &ev, now_ms, arena,
+                        NULL, err);
+}
+
+enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn,
+                                const struct pt_program *program, const char *member_id,
+                                const char *entry_type, const char *source_id, int64_t amount,
+                                int64_t available_at_ms, int64_t now_ms, const char *key_id,
+                                char *credit_id, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_account acct;
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    struct pt_wallet_credit c;
+    int64_t repaid;
+    enum pt_rc rc =
+        pt_store_account_get_id(txn, program->id, member_id, PT_ACCOUNT_WALLET, &acct, err);
+    pt_assert(amount > 0);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_entry_init(&entry, member_id, entry_type, source_id, NULL, key_id, now_ms);
+    repaid = acct.owed < amount ? acct.owed : amount;
+    memset(&c, 0, sizeof(c));
+    pt_svc_new_id("wcr", now_ms, c.id);
+    (void)snprintf(c.member_id, sizeof(c.member_id), "%s", member_id);
+    memcpy(c.entry_id, entry.id, sizeof(c.entry_id));
+    c.source_id = source_id;
+    c.amount = amount;
+    c.remaining = amount - repaid;
+    c.available_at_ms = available_at_ms;
+    c.created_at_ms = now_ms;
+    memcpy(credit_id, c.id, PT_ID_BUF_BYTES);
+    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, amount);
+    postings[0].earned_delta = amount;
+    postings[0].owed_delta = -repaid;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, -amount);
+    rc = pt_store_wallet_credit_insert(txn, program->id, &c, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
+    }
+    if (rc == PT_OK) {
+        rc = wallet_event(svc, txn, program->id, "wallet.credited", member_id, &entry, amount, 0,
+                          available_at_ms, now_ms, arena, err);
+    }
+    return rc;
+}
+
+/* Takes `amount` from the available credits, oldest first, recording each take for debit_id
+ * when given. PT_EINSUFFICIENT (nothing moved) when they hold less. */
+static enum pt_rc take_available(struct pt_store_txn *txn, const char *program_id,
+                                 const char *member_id, int64_t amount, int64_t now_ms,
+                                 const char *debit_id, struct pt_arena *arena, int64_t *taken,
+                                 struct pt_err *err)
+{
+    struct pt_wallet_credit *credits = NULL;
+    unsigned count = 0;
+    unsigned i;
+    int64_t sum = 0;
+    enum pt_rc rc =
+        pt_store_wallet_credits_spendable(txn, program_id, member_id, now_ms,
+                                          PT_WALLET_TAKE_CREDITS_MAX, arena, &credits, &count, err);
+    *taken = 0;
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        sum += credits[i].remaining; /* Bounded: the account's balance. */
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (sum < amount && debit_id != NULL) {
+        return pt_err_set(err, PT_EINSUFFICIENT, "amount",
+                          "not enough money available in the wallet: %lld available, %lld asked",
+                          (long long)sum, (long long)amount);
+    }
+    for (i = 0; rc == PT_OK && i < count && *taken < amount; i++) {
+        struct pt_wallet_take t;
+        int64_t left = amount - *taken;
+        t.amount = credits[i].remaining < left ? credits[i].remaining : left;
+        memcpy(t.credit_id, credits[i].id, sizeof(t.credit_id));
+        rc = pt_store_wallet_credit_move(txn, program_id, member_id, t.credit_id, -t.amount, err);
+        if (rc == PT_OK && debit_id != NULL) {
+            rc = pt_store_wallet_debit_take_add(txn, program_id, member_id, debit_id, &t, err);
+        }
+        *taken += t.amount;
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_wallet_take_back(struct pt_service *svc, struct pt_store_txn *txn,
+                                   const struct pt_program *program, const char *member_id,
+                                   const char *entry_type, const char *reference,
+                                   const char *own_credit_id, int64_t amount, int64_t now_ms,
+                                   const char *key_id, int64_t *owed_now, struct pt_arena *arena,
+                                   struct pt_err *err)
+{
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    int64_t left = amount;
+    int64_t taken = 0;
+    enum pt_rc rc = PT_OK;
+    pt_assert(amount > 0);
+    if (own_credit_id != NULL && own_credit_id[0] != '\0') {
+        struct pt_wallet_credit own;
+        rc = pt_store_wallet_credit_get(txn, program->id, member_id, own_credit_id, &own, err);
+        if (rc == PT_OK && own.remaining > 0) {
+            int64_t take = own.remaining < left ? own.remaining : left;
+            rc = pt_store_wallet_credit_move(txn, program->id, member_id, own.id, -take, err);
+            left -= take;
+        }
+    }
+    if (rc == PT_OK && left > 0) {
+        rc = take_available(txn, program->id, member_id, left, now_ms, NULL, arena, &taken, err);
+        left -= taken;
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    *owed_now = left;
+    pt_svc_entry_init(&entry, member_id, entry_type, reference, NULL, key_id, now_ms);
+    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, -amount);
+    postings[0].earned_delta = -amount;
+    postings[0].owed_delta = left;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, amount);
+    rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
+    if (rc == PT_OK) {
+        rc = wallet_event(svc, txn, program->id, "wallet.reversed", member_id, &entry, amount, left,
+                          0, now_ms, arena, err);
+    }
+    return rc;
+}
+
+static enum pt_rc wallet_read(struct pt_store_txn *txn, const struct pt_program *program,
+                              const char *member_id, int64_t now_ms, struct pt_arena *arena,
+                              bool with_lines, struct pt_wallet *out, struct pt_err *err)
+{
+    struct pt_account acct;
+    enum pt_rc rc =
+        pt_store_account_get_id(txn, program->id, member_id, PT_ACCOUNT_WALLET, &acct, err);
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member_id);
+    memcpy(out->currency, program->currency, sizeof(out->currency));
+    if (rc == PT_OK) {
+        rc = pt_store_wallet_pending(txn, program->id, member_id, now_ms, &out->pending, err);
+    }
+    if (rc == PT_OK && with_lines) {
+        rc = pt_store_account_lines(txn, program->id, member_id, PT_ACCOUNT_WALLET,
+                                    PT_WALLET_LINES_SHOWN, arena, &out->lines, &out->line_count,
+                                    err);
+    }
+    out->balance = acct.balance;
+    out->owed = acct.owed;
+    /* Credits' remaining money = balance + owed: what is not pending can be spent. */
+    out->available = acct.balance + acct.owed - out->pending;
+    out->lifetime_credited = acct.lifetime_earned;
+    out->lifetime_spent = acct.lifetime_redeemed;
+    pt_assert(rc != PT_OK || out->available >= 0);
+    return rc;
+}
+
+enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *who,
+                             const char *member_id, struct pt_arena *arena, struct pt_wallet *out,
+                             struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    struct pt_program program;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+    }
+    if (rc == PT_OK) {
+        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc), arena, true, out, err);
+    }
+    pt_store_read_end(txn);
+    return rc;
+}
+
+/* ---- Debits ---- */
+
+struct debit_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *member_id; /* debit; NULL for a cancel */
+    const char *debit_id;  /* cancel */
+    const struct pt_wallet_debit_request *req;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    struct pt_wallet_debit_result *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct debit_ctx *ctx = arg;
+    struct pt_wallet_debit *d = &ctx->out->debit;
+    struct pt_member member;
+    struct pt_program program;
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    int64_t taken = 0;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc = pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &member, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
+    }
+    if (rc == PT_OK && member.status != PT_MEMBER_ACTIVE) {
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", member.id,
+                         pt_member_status_name(member.status));
+        return pt_err_code(err, "member_inactive");
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    memset(d, 0, sizeof(*d));
+    pt_svc_new_id("wdb", ctx->now_ms, d->id);
+    memcpy(d->member_id, member.id, sizeof(d->member_id));
+    d->amount = ctx->req->amount;
+    d->reason = ctx->req->reason;
+    d->external_id = ctx->req->external_id;
+    d->created_at_ms = ctx->now_ms;
+    rc = take_available(txn, program.id, member.id, d->amount, ctx->now_ms, d->id, ctx->arena,
+                        &taken, err);
+    if (rc == PT_EINSUFFICIENT) {
+        return pt_err_code(err, "insufficient_funds");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_assert(taken == d->amount);
+    pt_svc_entry_init(&entry, member.id, "wallet_debit", d->id, d->reason, ctx->who->key_id,
+                      ctx->now_ms);
+    memcpy(d->entry_id, entry.id, sizeof(d->entry_id));
+    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member.id, -d->amount);
+    postings[0].redeemed_delta = d->amount;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, d->amount);
+    rc = pt_store_wallet_debit_insert(txn, program.id, d, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
+    }
+    if (rc == PT_OK) {
+        rc = wallet_read(txn, &program, member.id, ctx->now_ms, ctx->arena, false,
+                         &ctx->out->wallet, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_event(ctx->svc, txn, program.id, "wallet.debited", member.id,
+                          ctx->svc->enc.wallet_debit, ctx->out, ctx->now_ms, ctx->arena, ctx->idem,
+                          err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, d->id, ctx->now_ms,
+                                ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_wallet_debit(struct pt_service *svc, const struct pt_principal *who,
+                                   const char *member_id, const struct pt_wallet_debit_request *req,
+                                   struct pt_idem *idem, struct pt_arena *arena,
+                                   struct pt_wallet_debit_result *out, struct pt_err *err)
+{
+    struct debit_ctx ctx = {svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc)};
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    if (req->amount <= 0 || req->amount > PT_AMOUNT_MAX) {
+        return pt_err_set(err, PT_EINVAL, "amount", "amount is 1 to %lld minor units",
+                          (long long)PT_AMOUNT_MAX);
+    }
+    if (req->reason != NULL) {
+        rc = pt_validate_text("reason", req->reason, PT_REASON_BYTES_MAX, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    if (req->external_id != NULL) {
+        rc = pt_validate_external_id(req->external_id, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        if (idem->key == NULL) {
+            /* The order number is the debit's natural idempotency key. */
+            size_t n = strlen("wallet_debit:") + strlen(req->external_id) + 1;
+            char *key = pt_arena_alloc(arena, n);
+            if (key == NULL) {
+                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            }
+            (void)snprintf(key, n, "wallet_debit:%s", req->external_id);
+            idem->key = key;
+        }
+    }
+    return pt_store_write(svc->store, debit_txn, &ctx, err);
+}
+
+static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct debit_ctx *ctx = arg;
+    struct pt_wallet_debit *d = &ctx->out->debit;
+    struct pt_program program;
+    struct pt_wallet_take *takes = NULL;
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc =
+        pt_store_wallet_debit_get(txn, ctx->who->program_id, ctx->debit_id, ctx->arena, d, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, ctx->who->program_id, d->member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+    }
+    if (rc != PT_OK || d->cancelled) {
+        /* Cancelling twice changes nothing: answer the current state. */
+        return rc == PT_OK ? wallet_read(txn, &program, d->member_id, ctx->now_ms, ctx->arena,
+                                         false, &ctx->out->wallet, err)
+                           : rc;
+    }
+    rc = pt_store_wallet_debit_takes(txn, program.id, d->member_id, d->id, ctx->arena, &takes,
+                                     &count, err);
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        /* Back where it came from: the credit keeps its own pending date. */
+        rc = pt_store_wallet_credit_move(txn, program.id, d->member_id, takes[i].credit_id,
+                                         takes[i].amount, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->who->key_id,
+                      ctx->now_ms);
+    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
+    postings[0].redeemed_delta = -d->amount;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, -d->amount);
+    d->cancelled = true;
+    d->cancelled_at_ms = ctx->now_ms;
+    memcpy(d->cancel_entry_id, entry.id, sizeof(d->cancel_entry_id));
+    rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
+    if (rc == PT_OK) {
+        rc = pt_store_wallet_debit_cancel(txn, program.id, d, err);
+    }
+    if (rc == PT_OK) {
+        rc = wallet_read(txn, &program, d->member_id, ctx->now_ms, ctx->arena, false,
+                         &ctx->out->wallet, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_event(ctx->svc, txn, program.id, "wallet.debit_cancelled", d->member_id,
+                          ctx->svc->enc.wallet_debit, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc, const struct pt_principal *who,
+                                          const char *debit_id, struct pt_arena *arena,
+                                          struct pt_wallet_debit_result *out, struct pt_err *err)
+{
+    struct debit_ctx ctx = {svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, cancel_txn, &ctx, err);
+}
