@@ -11,6 +11,8 @@
 #include "base/assert.h"
 #include "core/rules.h"
 
+#include <string.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct pt_cart_item items[] = {{"beans", "coffee", 3, 1250, true},
@@ -34,11 +36,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct pt_rule_member member = {true, "gold", "{\"vip\":true}", 5, 40, 3, "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
         struct pt_activity activity = {rule->activity_type, "{\"stars\":5}"};
-        struct pt_eval_input in = {rule->trigger, rule->activity_type,
-                                   &cart,         &member,
-                                   &time,         &activity,
-                                   {1, 100},      NULL,
-                                   "EUR",         2};
+        /* The cards the rule stamps are active, so that add_stamps gives; a tier multiplies. */
+        const char *cards[PT_RULE_EFFECTS_MAX];
+        unsigned card_count = 0;
+        static const struct pt_tier gold = {"gold", 100, 3, 2, ""};
+        struct pt_eval_input in;
+        unsigned e;
+        for (e = 0; e < rule->effect_count; e++) {
+            if (rule->effects[e].type == PT_EFFECT_ADD_STAMPS) {
+                cards[card_count++] = rule->effects[e].card;
+            }
+        }
+        memset(&in, 0, sizeof(in));
+        in.trigger = rule->trigger;
+        in.activity_type = rule->activity_type;
+        in.cart = &cart;
+        in.member = &member;
+        in.time = &time;
+        in.activity = &activity;
+        in.earn_rate.points = 1;
+        in.earn_rate.per_amount_minor = 100;
+        in.tier = &gold;
+        in.active_cards = cards;
+        in.active_card_count = card_count;
+        in.currency = "EUR";
+        in.currency_exponent = 2;
         struct pt_eval_result out;
         enum pt_rc rc;
         FUZZ_CHECK(rule->node_count <= PT_RULE_NODES_MAX);
@@ -47,6 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         rc = pt_rules_evaluate(set, &room, 1, &in, &arena, &out, &err);
         FUZZ_CHECK(rc == PT_OK || rc == PT_ENOMEM || rc == PT_ELIMIT);
         FUZZ_CHECK(rc != PT_OK || (out.discount >= 0 && out.discount <= out.amount));
+        /* Cashback is a share of what is left to pay; stamps are never negative. */
+        FUZZ_CHECK(rc != PT_OK || (out.cashback >= 0 && out.cashback <= out.amount - out.discount));
+        FUZZ_CHECK(rc != PT_OK || out.tier_points >= 0);
+        for (e = 0; rc == PT_OK && e < out.outcome_count; e++) {
+            FUZZ_CHECK(out.outcomes[e].stamps >= 0);
+        }
     } else {
         FUZZ_CHECK(err.rc == PT_EINVAL || err.rc == PT_ELIMIT || err.rc == PT_ENOMEM);
         FUZZ_CHECK(err.rc == PT_ENOMEM || err.code[0] != '\0');
