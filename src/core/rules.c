@@ -1348,6 +1348,18 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
             rc = pt_points_add(out->rule_points, o->points, &out->rule_points, err);
         }
     }
+    if (rc == PT_OK && out->cashback > eligible) {
+        /* Cashback rules add up, but never to more than the customer paid for the eligible
+         * lines: the last rules give less. */
+        int64_t excess = out->cashback - eligible;
+        for (k = out->outcome_count; k > 0 && excess > 0; k--) {
+            struct pt_rule_outcome *o = &out->outcomes[k - 1];
+            int64_t cut = o->cashback < excess ? o->cashback : excess;
+            o->cashback -= cut;
+            excess -= cut;
+        }
+        out->cashback = eligible;
+    }
     if (rc == PT_OK && input.tier != NULL) {
         rc = pt_tier_extra_points(input.tier, out->base_points, &out->tier_points, err);
     }

@@ -1077,8 +1077,12 @@ static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     struct pt_entry entry;
     struct pt_posting postings[2];
     int64_t avail = 0;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    /* The member first: of two nodes given one request at once, the second waits here and
+     * then finds the first's idempotency record. */
+    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    }
     if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
         return rc;
     }
@@ -1308,8 +1312,11 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     struct pt_entry entry;
     struct pt_posting postings[2];
     int64_t owed_delta = 0;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    /* The member first, as for redemptions. */
+    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    }
     if (rc != PT_OK || ctx->idem->replayed) {
         return rc;
     }

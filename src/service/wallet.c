@@ -85,9 +85,9 @@ enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn
 /* Takes `amount` from the available credits, oldest first, recording each take for debit_id
  * when given. PT_EINSUFFICIENT (nothing moved) when they hold less. */
 static enum pt_rc take_available(struct pt_store_txn *txn, const char *program_id,
-                                 const char *member_id, int64_t amount, int64_t now_ms,
-                                 const char *debit_id, struct pt_arena *arena, int64_t *taken,
-                                 struct pt_err *err)
+                                 const char *member_id, int64_t amount, int64_t owed,
+                                 int64_t now_ms, const char *debit_id, struct pt_arena *arena,
+                                 int64_t *taken, struct pt_err *err)
 {
     struct pt_wallet_credit *credits = NULL;
     unsigned count = 0;
@@ -103,10 +103,11 @@ static enum pt_rc take_available(struct pt_store_txn *txn, const char *program_i
     if (rc != PT_OK) {
         return rc;
     }
-    if (sum < amount && debit_id != NULL) {
+    /* What the wallet owes is not the member's to spend: a debit gets what is left after it. */
+    if (debit_id != NULL && sum - owed < amount) {
         return pt_err_set(err, PT_EINSUFFICIENT, "amount",
                           "not enough money available in the wallet: %lld available, %lld asked",
-                          (long long)sum, (long long)amount);
+                          (long long)(sum > owed ? sum - owed : 0), (long long)amount);
     }
     for (i = 0; rc == PT_OK && i < count && *taken < amount; i++) {
         struct pt_wallet_take t;
@@ -145,7 +146,7 @@ enum pt_rc pt_svc_wallet_take_back(struct pt_service *svc, struct pt_store_txn *
         }
     }
     if (rc == PT_OK && left > 0) {
-        rc = take_available(txn, program->id, member_id, left, now_ms, NULL, arena, &taken, err);
+        rc = take_available(txn, program->id, member_id, left, 0, now_ms, NULL, arena, &taken, err);
         left -= taken;
     }
     if (rc != PT_OK) {
@@ -185,11 +186,14 @@ static enum pt_rc wallet_read(struct pt_store_txn *txn, const struct pt_program 
     }
     out->balance = acct.balance;
     out->owed = acct.owed;
-    /* Credits' remaining money = balance + owed: what is not pending can be spent. */
-    out->available = acct.balance + acct.owed - out->pending;
+    /* Credits' remaining money is balance + owed; of it, what is not pending, less what the
+     * wallet owes, can be spent (as for points). */
+    out->available = acct.balance - out->pending;
+    if (out->available < 0) {
+        out->available = 0;
+    }
     out->lifetime_credited = acct.lifetime_earned;
     out->lifetime_spent = acct.lifetime_redeemed;
-    pt_assert(rc != PT_OK || out->available >= 0);
     return rc;
 }
 
@@ -239,9 +243,14 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     struct pt_program program;
     struct pt_entry entry;
     struct pt_posting postings[2];
+    struct pt_account acct;
     int64_t taken = 0;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    /* The member first: of two nodes given one debit at once, the second waits here and then
+     * finds the first's idempotency record. */
+    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    }
     if (rc != PT_OK || ctx->idem->replayed) {
         return rc;
     }
@@ -267,8 +276,11 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     d->reason = ctx->req->reason;
     d->external_id = ctx->req->external_id;
     d->created_at_ms = ctx->now_ms;
-    rc = take_available(txn, program.id, member.id, d->amount, ctx->now_ms, d->id, ctx->arena,
-                        &taken, err);
+    rc = pt_store_account_get_id(txn, program.id, member.id, PT_ACCOUNT_WALLET, &acct, err);
+    if (rc == PT_OK) {
+        rc = take_available(txn, program.id, member.id, d->amount, acct.owed, ctx->now_ms, d->id,
+                            ctx->arena, &taken, err);
+    }
     if (rc == PT_EINSUFFICIENT) {
         return pt_err_code(err, "insufficient_funds");
     }
@@ -347,6 +359,9 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     struct pt_wallet_take *takes = NULL;
     struct pt_entry entry;
     struct pt_posting postings[2];
+    struct pt_account acct;
+    int64_t repaid;
+    int64_t left_to_repay;
     unsigned count = 0;
     unsigned i;
     enum pt_rc rc =
@@ -363,20 +378,32 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
                                          false, &ctx->out->wallet, err)
                            : rc;
     }
-    rc = pt_store_wallet_debit_takes(txn, program.id, d->member_id, d->id, ctx->arena, &takes,
-                                     &count, err);
+    rc = pt_store_account_get_id(txn, program.id, d->member_id, PT_ACCOUNT_WALLET, &acct, err);
+    if (rc == PT_OK) {
+        rc = pt_store_wallet_debit_takes(txn, program.id, d->member_id, d->id, ctx->arena, &takes,
+                                         &count, err);
+    }
+    /* The money goes back where it came from (each credit keeps its pending date), except what
+     * the wallet owes meanwhile (a return after the debit), which it repays first. */
+    repaid = acct.owed < d->amount ? acct.owed : d->amount;
+    left_to_repay = repaid;
     for (i = 0; rc == PT_OK && i < count; i++) {
-        /* Back where it came from: the credit keeps its own pending date. */
-        rc = pt_store_wallet_credit_move(txn, program.id, d->member_id, takes[i].credit_id,
-                                         takes[i].amount, err);
+        int64_t keep = takes[i].amount < left_to_repay ? takes[i].amount : left_to_repay;
+        left_to_repay -= keep;
+        if (takes[i].amount - keep > 0) {
+            rc = pt_store_wallet_credit_move(txn, program.id, d->member_id, takes[i].credit_id,
+                                             takes[i].amount - keep, err);
+        }
     }
     if (rc != PT_OK) {
         return rc;
     }
+    pt_assert(left_to_repay == 0);
     pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->who->key_id,
                       ctx->now_ms);
     pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
     postings[0].redeemed_delta = -d->amount;
+    postings[0].owed_delta = -repaid;
     pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, -d->amount);
     d->cancelled = true;
     d->cancelled_at_ms = ctx->now_ms;
