@@ -840,8 +840,8 @@ static enum pt_rc return_amounts(struct pt_purchase *p, const struct pt_return_r
     *amount_now = 0;
     *eligible_now = 0;
     if (req->items == NULL) {
-        int64_t before;
-        int64_t after;
+        int64_t before = 0;
+        int64_t after = 0;
         enum pt_rc rc;
         if (req->amount > p->amount - p->returned_amount) {
             goto exceeds;
