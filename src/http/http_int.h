@@ -204,6 +204,15 @@ void pt_h_stamp_card_patch(struct pt_http_ctx *ctx);
 void pt_h_member_stamp_cards(struct pt_http_ctx *ctx);
 void pt_h_wallet_get(struct pt_http_ctx *ctx);
 void pt_h_member_referrals(struct pt_http_ctx *ctx);
+void pt_h_member_card_qr(struct pt_http_ctx *ctx);
+void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
+
+/* ---- Pictures (pictures.c) ---- */
+
+/* Appends an SVG picture of text to out: a QR code (libqrencode, error correction M, 4
+ * modules of quiet zone) or a Code 128 barcode with its text below (libzint). */
+enum pt_rc pt_picture_qr_svg(const char *text, struct pt_buf *out, struct pt_err *err);
+enum pt_rc pt_picture_code128_svg(const char *text, struct pt_buf *out, struct pt_err *err);
 
 /* ---- Referrals (h_referrals.c) ---- */
 

@@ -49,6 +49,8 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members/{id}/stamp-cards", pt_h_member_stamp_cards, 0},
     {"GET", "/v1/members/{id}/wallet", pt_h_wallet_get, 0},
     {"GET", "/v1/members/{id}/referrals", pt_h_member_referrals, PT_ROUTE_QUERY},
+    {"GET", "/v1/members/{id}/card/qr.svg", pt_h_member_card_qr, 0},
+    {"GET", "/v1/members/{id}/card/barcode.svg", pt_h_member_card_barcode, 0},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, 0},
 };
