@@ -1068,15 +1068,48 @@ struct redeem_ctx {
     int64_t now_ms;
 };
 
+enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_program *program,
+                                const char *member_id, int64_t points, const char *reason,
+                                const char *key_id, int64_t now_ms, struct pt_arena *arena,
+                                struct pt_redemption *r, struct pt_err *err)
+{
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    int64_t avail = 0;
+    enum pt_rc rc = spendable(txn, program, member_id, now_ms, arena, &avail, err);
+    if (rc == PT_OK && avail < points) {
+        rc = pt_err_set(err, PT_EINSUFFICIENT, "points",
+                        "not enough available points: %lld available, %lld asked", (long long)avail,
+                        (long long)points);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    memset(r, 0, sizeof(*r));
+    pt_svc_new_id("red", now_ms, r->id);
+    (void)snprintf(r->member_id, sizeof(r->member_id), "%s", member_id);
+    r->points = points;
+    r->reason = reason;
+    r->created_at_ms = now_ms;
+    entry_init(&entry, member_id, "redeem", r->id, reason, key_id, now_ms);
+    memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
+    rc = pt_store_redemption_insert(txn, program->id, r, err);
+    if (rc == PT_OK) {
+        rc = take_from_lots(txn, program->id, member_id, points, now_ms, arena, r->id, NULL, NULL,
+                            NULL, err);
+    }
+    posting_init(&postings[0], member_id, member_id, -points);
+    postings[0].redeemed_delta = points;
+    posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, points);
+    return rc == PT_OK ? post(txn, program->id, &entry, postings, 2, err) : rc;
+}
+
 static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct redeem_ctx *ctx = arg;
     struct pt_redemption *r = &ctx->out->redemption;
     struct pt_member member;
     struct pt_program program;
-    struct pt_entry entry;
-    struct pt_posting postings[2];
-    int64_t avail = 0;
     /* The member first: of two nodes given one request at once, the second waits here and
      * then finds the first's idempotency record. */
     enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
@@ -1092,34 +1125,8 @@ static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = require_active(&member, err);
     }
     if (rc == PT_OK) {
-        rc = spendable(txn, &program, member.id, ctx->now_ms, ctx->arena, &avail, err);
-    }
-    if (rc == PT_OK && avail < ctx->points) {
-        rc = pt_err_set(err, PT_EINSUFFICIENT, "points",
-                        "not enough available points: %lld available, %lld asked", (long long)avail,
-                        (long long)ctx->points);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
-    memset(r, 0, sizeof(*r));
-    pt_svc_new_id("red", ctx->now_ms, r->id);
-    memcpy(r->member_id, member.id, sizeof(r->member_id));
-    r->points = ctx->points;
-    r->reason = ctx->reason;
-    r->created_at_ms = ctx->now_ms;
-    entry_init(&entry, member.id, "redeem", r->id, ctx->reason, ctx->who->key_id, ctx->now_ms);
-    memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
-    rc = pt_store_redemption_insert(txn, program.id, r, err);
-    if (rc == PT_OK) {
-        rc = take_from_lots(txn, program.id, member.id, ctx->points, ctx->now_ms, ctx->arena, r->id,
-                            NULL, NULL, NULL, err);
-    }
-    posting_init(&postings[0], member.id, member.id, -ctx->points);
-    postings[0].redeemed_delta = ctx->points;
-    posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, ctx->points);
-    if (rc == PT_OK) {
-        rc = post(txn, program.id, &entry, postings, 2, err);
+        rc = pt_svc_redeem_points(txn, &program, member.id, ctx->points, ctx->reason,
+                                  ctx->who->key_id, ctx->now_ms, ctx->arena, r, err);
     }
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, member.id, ctx->now_ms, ctx->arena, &ctx->out->balance,
@@ -1189,16 +1196,48 @@ static enum pt_rc cancel_restore(struct pt_store_txn *txn, const char *program_i
     return rc;
 }
 
-static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_program *program,
+                                  struct pt_redemption *r, const char *key_id, int64_t now_ms,
+                                  struct pt_arena *arena, struct pt_err *err)
 {
-    struct redeem_ctx *ctx = arg;
-    struct pt_redemption *r = &ctx->out->redemption;
-    struct pt_program program;
     struct pt_entry entry;
     struct pt_posting postings[3];
     size_t n = 0;
     int64_t live = 0;
     int64_t expired = 0;
+    enum pt_rc rc = cancel_restore(txn, program->id, r, now_ms, arena, &live, &expired, err);
+    pt_assert(!r->cancelled);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    entry_init(&entry, r->member_id, "redeem_cancel", r->id, NULL, key_id, now_ms);
+    posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
+    if (live > 0) {
+        posting_init(&postings[n++], r->member_id, r->member_id, live);
+    }
+    if (expired > 0) {
+        posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
+    }
+    r->cancelled = true;
+    r->cancelled_at_ms = now_ms;
+    memcpy(r->cancel_entry_id, entry.id, sizeof(r->cancel_entry_id));
+    rc = post(txn, program->id, &entry, postings, n, err);
+    if (rc == PT_OK) {
+        /* The member's counters move even when nothing came back (all of it had expired). */
+        struct pt_posting counters;
+        posting_init(&counters, r->member_id, r->member_id, 0);
+        counters.redeemed_delta = -r->points;
+        counters.expired_delta = expired;
+        rc = pt_store_account_counters(txn, program->id, &counters, err);
+    }
+    return rc == PT_OK ? pt_store_redemption_cancel(txn, program->id, r, err) : rc;
+}
+
+static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct redeem_ctx *ctx = arg;
+    struct pt_redemption *r = &ctx->out->redemption;
+    struct pt_program program;
     enum pt_rc rc =
         pt_store_redemption_get(txn, ctx->who->program_id, ctx->redemption_id, ctx->arena, r, err);
     if (rc == PT_OK) {
@@ -1213,33 +1252,7 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
                                              &ctx->out->balance, err)
                            : rc;
     }
-    rc = cancel_restore(txn, program.id, r, ctx->now_ms, ctx->arena, &live, &expired, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    entry_init(&entry, r->member_id, "redeem_cancel", r->id, NULL, ctx->who->key_id, ctx->now_ms);
-    posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
-    if (live > 0) {
-        posting_init(&postings[n++], r->member_id, r->member_id, live);
-    }
-    if (expired > 0) {
-        posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
-    }
-    r->cancelled = true;
-    r->cancelled_at_ms = ctx->now_ms;
-    memcpy(r->cancel_entry_id, entry.id, sizeof(r->cancel_entry_id));
-    rc = post(txn, program.id, &entry, postings, n, err);
-    if (rc == PT_OK) {
-        /* The member's counters move even when nothing came back (all of it had expired). */
-        struct pt_posting counters;
-        posting_init(&counters, r->member_id, r->member_id, 0);
-        counters.redeemed_delta = -r->points;
-        counters.expired_delta = expired;
-        rc = pt_store_account_counters(txn, program.id, &counters, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_redemption_cancel(txn, program.id, r, err);
-    }
+    rc = pt_svc_redemption_undo(txn, &program, r, ctx->who->key_id, ctx->now_ms, ctx->arena, err);
     if (rc == PT_OK) {
         rc = balance_compute(txn, &program, r->member_id, ctx->now_ms, ctx->arena,
                              &ctx->out->balance, err);

@@ -210,6 +210,22 @@ PT_MUSTCHECK enum pt_rc pt_svc_referral_return(struct pt_service *svc, struct pt
                                                const char *key_id, struct pt_arena *arena,
                                                struct pt_err *err);
 
+/* Spends `points` of the member's available points (soonest-expiring lots first) as one
+ * redemption with its entry. PT_EINSUFFICIENT (field points) when short. OUT: *r. */
+PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const char *member_id, int64_t points,
+                                             const char *reason, const char *key_id,
+                                             int64_t now_ms, struct pt_arena *arena,
+                                             struct pt_redemption *r, struct pt_err *err);
+/* Cancels redemption r (not cancelled): its points back into the lots they came from (expired
+ * ones to expired), one entry. */
+PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
+                                               const struct pt_program *program,
+                                               struct pt_redemption *r, const char *key_id,
+                                               int64_t now_ms, struct pt_arena *arena,
+                                               struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 
