@@ -205,6 +205,18 @@ void pt_h_member_stamp_cards(struct pt_http_ctx *ctx);
 void pt_h_wallet_get(struct pt_http_ctx *ctx);
 void pt_h_member_referrals(struct pt_http_ctx *ctx);
 void pt_h_member_card_qr(struct pt_http_ctx *ctx);
+void pt_h_reward_create(struct pt_http_ctx *ctx);
+void pt_h_reward_list(struct pt_http_ctx *ctx);
+void pt_h_reward_get(struct pt_http_ctx *ctx);
+void pt_h_reward_patch(struct pt_http_ctx *ctx);
+void pt_h_reward_redeem(struct pt_http_ctx *ctx);
+void pt_h_coupon_get(struct pt_http_ctx *ctx);
+void pt_h_coupon_redeem(struct pt_http_ctx *ctx);
+void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
+void pt_h_coupon_qr(struct pt_http_ctx *ctx);
+void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
+/* A coupon as the till and the member see it; the payload of coupon events. new */
+json_t *pt_http_coupon_json(const struct pt_coupon_view *v);
 void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
 
 /* ---- Pictures (pictures.c) ---- */

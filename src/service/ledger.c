@@ -213,6 +213,13 @@ static void posting_init(struct pt_posting *p, const char *account_id, const cha
     p->points = points;
 }
 
+enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
+                          const char *member_id, int64_t now_ms, struct pt_arena *arena,
+                          struct pt_balance *out, struct pt_err *err)
+{
+    return balance_compute(txn, program, member_id, now_ms, arena, out, err);
+}
+
 /* For the other units of the ledger (wallet.c): the same checked posting and entry shapes. */
 enum pt_rc pt_svc_post(struct pt_store_txn *txn, const char *program_id,
                        const struct pt_entry *entry, struct pt_posting *postings, size_t count,
@@ -1251,6 +1258,21 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         return rc == PT_OK ? balance_compute(txn, &program, r->member_id, ctx->now_ms, ctx->arena,
                                              &ctx->out->balance, err)
                            : rc;
+    }
+    {
+        /* A redemption that paid for a coupon is undone by cancelling the coupon, which also
+         * returns its unit of stock and stops the code. */
+        char code[PT_ID_BUF_BYTES];
+        rc = pt_store_coupon_of_redemption(txn, program.id, r->member_id, r->id, code, err);
+        if (rc == PT_OK) {
+            (void)pt_err_set(err, PT_ECONFLICT, NULL,
+                             "this redemption paid for a coupon: cancel the coupon instead");
+            return pt_err_code(err, "coupon_redemption");
+        }
+        if (rc != PT_ENOTFOUND) {
+            return rc;
+        }
+        pt_err_clear(err);
     }
     rc = pt_svc_redemption_undo(txn, &program, r, ctx->who->key_id, ctx->now_ms, ctx->arena, err);
     if (rc == PT_OK) {

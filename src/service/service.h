@@ -55,6 +55,7 @@ struct pt_encoders {
     pt_encode_fn wallet;       /* const struct pt_wallet_event * */
     pt_encode_fn wallet_debit; /* const struct pt_wallet_debit_result * */
     pt_encode_fn referral;     /* const struct pt_referral * */
+    pt_encode_fn coupon;       /* const struct pt_coupon_view * */
 };
 
 struct pt_idem {
@@ -660,6 +661,76 @@ PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
                                                     unsigned limit, struct pt_arena *arena,
                                                     struct pt_referral_view *out,
                                                     struct pt_err *err);
+
+/* ---- Rewards and coupons (rewards.c; docs/rewards.md) ---- */
+
+/* Creates a reward (id and times set here). PT_EINVAL names the bad field. */
+PT_MUSTCHECK enum pt_rc pt_service_reward_create(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 struct pt_reward *r, struct pt_idem *idem,
+                                                 struct pt_arena *arena, struct pt_err *err);
+/* Writes every settable field of r (read with _get and changed); archived is final. */
+PT_MUSTCHECK enum pt_rc pt_service_reward_update(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 struct pt_reward *r, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_reward_get(struct pt_service *svc,
+                                              const struct pt_principal *who, const char *reward_id,
+                                              struct pt_arena *arena, struct pt_reward *out,
+                                              struct pt_err *err);
+
+/* A reward as one member sees it. */
+struct pt_reward_offer {
+    struct pt_reward reward;
+    bool affordable;
+    int64_t points_missing;
+    bool eligible;
+    const char *reason; /* Why not eligible (an API code), NULL when eligible; static */
+};
+
+/* Rewards newest first; with member_id (nullable), whether each is affordable and eligible
+ * for that member. */
+PT_MUSTCHECK enum pt_rc pt_service_reward_list(struct pt_service *svc,
+                                               const struct pt_principal *who,
+                                               const char *member_id, const char *cursor_id,
+                                               unsigned limit, struct pt_arena *arena,
+                                               struct pt_reward_offer **out, unsigned *count,
+                                               struct pt_err *err);
+
+/* A coupon with its reward and member, as the till and the member see it. */
+struct pt_coupon_view {
+    struct pt_coupon coupon;
+    struct pt_reward reward;
+    struct pt_member member;
+    bool valid;                /* Can be redeemed now. */
+    const char *reason;        /* Why not: already_redeemed, coupon_expired, coupon_cancelled */
+    struct pt_balance balance; /* The member's points after a redemption or a cancel. */
+};
+
+/* Spends the reward's points through the ledger, takes one unit of stock and issues a coupon.
+ * 422 insufficient_points, out_of_stock, member_limit_reached, not_eligible, reward_inactive.
+ * Idempotent by Idempotency-Key. */
+PT_MUSTCHECK enum pt_rc pt_service_reward_redeem(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 const char *member_id, const char *reward_id,
+                                                 struct pt_idem *idem, struct pt_arena *arena,
+                                                 struct pt_coupon_view *out, struct pt_err *err);
+/* code: canonical (core/coupon_code.h). Changes nothing. PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_service_coupon_get(struct pt_service *svc,
+                                              const struct pt_principal *who, const char *code,
+                                              struct pt_arena *arena, struct pt_coupon_view *out,
+                                              struct pt_err *err);
+/* Marks the coupon used at location, exactly once: 409 already_redeemed (when and where in
+ * the message), 422 coupon_expired, coupon_cancelled. */
+PT_MUSTCHECK enum pt_rc pt_service_coupon_redeem(struct pt_service *svc,
+                                                 const struct pt_principal *who, const char *code,
+                                                 const char *location, struct pt_arena *arena,
+                                                 struct pt_coupon_view *out, struct pt_err *err);
+/* Cancels an active coupon: its points come back through the redemption's cancel, its unit
+ * back to stock. Twice changes nothing; a redeemed coupon is 409 already_redeemed. */
+PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
+                                                 const struct pt_principal *who, const char *code,
+                                                 struct pt_arena *arena, struct pt_coupon_view *out,
+                                                 struct pt_err *err);
 
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 

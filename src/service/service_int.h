@@ -215,9 +215,9 @@ PT_MUSTCHECK enum pt_rc pt_svc_referral_return(struct pt_service *svc, struct pt
 PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
                                              const struct pt_program *program,
                                              const char *member_id, int64_t points,
-                                             const char *reason, const char *key_id,
-                                             int64_t now_ms, struct pt_arena *arena,
-                                             struct pt_redemption *r, struct pt_err *err);
+                                             const char *reason, const char *key_id, int64_t now_ms,
+                                             struct pt_arena *arena, struct pt_redemption *r,
+                                             struct pt_err *err);
 /* Cancels redemption r (not cancelled): its points back into the lots they came from (expired
  * ones to expired), one entry. */
 PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
@@ -225,6 +225,12 @@ PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
                                                struct pt_redemption *r, const char *key_id,
                                                int64_t now_ms, struct pt_arena *arena,
                                                struct pt_err *err);
+
+/* The member's points balance at now_ms (as GET .../balance shows it). */
+PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
+                                       const char *member_id, int64_t now_ms,
+                                       struct pt_arena *arena, struct pt_balance *out,
+                                       struct pt_err *err);
 
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);

@@ -732,6 +732,51 @@ static const char migration_10[] =
     "  PRIMARY KEY (program_id, member_id));"
     "CREATE INDEX referrals_referrer ON referrals (program_id, referrer_id, rewarded_month);";
 
+/*
+ * Version 11: the rewards catalog and coupons. A reward counts the coupons it issued against
+ * its stock in one row (the last unit cannot go twice); a coupon is keyed by its code, unique
+ * in the program, and remembers the redemption that paid for it.
+ */
+static const char migration_11[] =
+    "CREATE TABLE rewards ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  description TEXT,"
+    "  terms TEXT,"
+    "  image_url TEXT,"
+    "  type TEXT NOT NULL CHECK (type IN ('discount_amount', 'discount_percent', "
+    "'free_product', 'gift', 'partner_voucher')),"
+    "  value INTEGER NOT NULL,"
+    "  sku TEXT,"
+    "  cost_points INTEGER NOT NULL,"
+    "  stock INTEGER,"
+    "  issued INTEGER NOT NULL DEFAULT 0,"
+    "  per_member_limit INTEGER NOT NULL,"
+    "  valid_from_ms INTEGER NOT NULL,"
+    "  valid_to_ms INTEGER NOT NULL,"
+    "  tiers TEXT NOT NULL,"
+    "  coupon_valid_days INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'inactive', 'archived')),"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE TABLE coupons ("
+    "  program_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  reward_id TEXT NOT NULL,"
+    "  redemption_id TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'redeemed', 'expired', 'cancelled')),"
+    "  issued_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  redeemed_at_ms INTEGER NOT NULL,"
+    "  location TEXT,"
+    "  cancelled_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, code));"
+    "CREATE INDEX coupons_member ON coupons (program_id, member_id, reward_id);"
+    "CREATE INDEX coupons_due ON coupons (program_id, expires_at_ms) WHERE status = 'active';";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -746,6 +791,7 @@ static const char *const migration_7_parts[] = {migration_7, NULL};
 static const char *const migration_8_parts[] = {migration_8, NULL};
 static const char *const migration_9_parts[] = {migration_9, NULL};
 static const char *const migration_10_parts[] = {migration_10, NULL};
+static const char *const migration_11_parts[] = {migration_11, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -757,7 +803,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_7_parts,
                                                   migration_8_parts,
                                                   migration_9_parts,
-                                                  migration_10_parts};
+                                                  migration_10_parts,
+                                                  migration_11_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -768,7 +815,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_7_parts,
                                                      migration_8_parts,
                                                      migration_9_parts,
-                                                     migration_10_parts};
+                                                     migration_10_parts,
+                                                     migration_11_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 10
+#define PT_SCHEMA_VERSION 11
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -898,6 +898,108 @@ PT_MUSTCHECK enum pt_rc pt_store_referrals_rewarded(struct pt_store_txn *txn,
                                                     const char *program_id, const char *referrer_id,
                                                     int64_t month, int64_t *count,
                                                     struct pt_err *err);
+
+/* ---- Rewards and coupons (docs/rewards.md) ---- */
+
+enum pt_reward_type {
+    PT_REWARD_DISCOUNT_AMOUNT,  /* value: minor units off */
+    PT_REWARD_DISCOUNT_PERCENT, /* value: hundredths of a percent off */
+    PT_REWARD_FREE_PRODUCT,     /* sku */
+    PT_REWARD_GIFT,             /* a physical item handed over */
+    PT_REWARD_PARTNER_VOUCHER,  /* a code from a partner's pool */
+    PT_REWARD_TYPES,
+};
+
+enum pt_reward_status {
+    PT_REWARD_ACTIVE,
+    PT_REWARD_INACTIVE,
+    PT_REWARD_ARCHIVED,
+};
+
+struct pt_reward {
+    char id[PT_ID_BUF_BYTES]; /* "rwd_..." */
+    const char *name;         /* arena */
+    const char *description;  /* nullable; arena */
+    const char *terms;        /* nullable; arena */
+    const char *image_url;    /* nullable; arena */
+    enum pt_reward_type type;
+    int64_t value;            /* discount_amount: minor units; discount_percent: hundredths of % */
+    const char *sku;          /* free_product; nullable; arena */
+    int64_t cost_points;      /* >= 1 */
+    bool has_stock;           /* false: unlimited */
+    int64_t stock;            /* Coupons it may ever issue (cancelled ones come back). */
+    int64_t issued;           /* Issued and not cancelled (read only). */
+    int64_t per_member_limit; /* 0: none */
+    int64_t valid_from_ms;    /* INT64_MIN: open */
+    int64_t valid_to_ms;      /* INT64_MAX: open; exclusive */
+    const char *tiers;        /* Tier names allowed, one per line; "" = every member; arena */
+    int64_t coupon_valid_days;
+    enum pt_reward_status status;
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+};
+
+extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
+extern const char *const pt_reward_status_names[3];
+
+PT_MUSTCHECK enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_id,
+                                               const struct pt_reward *r, struct pt_err *err);
+/* Writes every settable field. PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_id,
+                                               const struct pt_reward *r, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_reward_get(struct pt_store_txn *txn, const char *program_id,
+                                            const char *reward_id, struct pt_arena *arena,
+                                            struct pt_reward *out, struct pt_err *err);
+/* Rewards newest first below cursor_id (NULL: from the newest), at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id,
+                                             const char *cursor_id, unsigned limit,
+                                             struct pt_arena *arena, struct pt_reward **out,
+                                             unsigned *count, struct pt_err *err);
+/* Takes one unit of the reward's stock: *taken false when none is left (nothing changed).
+ * One statement, so that of two takes of the last unit exactly one succeeds. */
+PT_MUSTCHECK enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
+                                             const char *reward_id, bool *taken,
+                                             struct pt_err *err);
+/* Gives a unit back (a cancelled coupon). */
+PT_MUSTCHECK enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *reward_id, struct pt_err *err);
+
+struct pt_coupon {
+    char code[PT_ID_BUF_BYTES]; /* canonical */
+    char member_id[PT_ID_BUF_BYTES];
+    char reward_id[PT_ID_BUF_BYTES];
+    char redemption_id[PT_ID_BUF_BYTES];
+    const char *status; /* active, redeemed, expired, cancelled; static */
+    int64_t issued_at_ms;
+    int64_t expires_at_ms;
+    int64_t redeemed_at_ms;
+    const char *location; /* Where it was redeemed; nullable; arena */
+    int64_t cancelled_at_ms;
+};
+
+/* Inserts c unless its code is taken (*claimed false: draw another). */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_id,
+                                               const struct pt_coupon *c, bool *claimed,
+                                               struct pt_err *err);
+/* By code (locked in a write). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
+                                            const char *code, struct pt_arena *arena,
+                                            struct pt_coupon *out, struct pt_err *err);
+/* Moves the coupon from status `from` to c's status, times and location: *moved false when it
+ * was no longer `from` (another scan got there first). */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,
+                                             const struct pt_coupon *c, const char *from,
+                                             bool *moved, struct pt_err *err);
+/* The code of the coupon a redemption paid for into code (PT_ID_BUF_BYTES); PT_ENOTFOUND when
+ * it paid for none. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn,
+                                                      const char *program_id, const char *member_id,
+                                                      const char *redemption_id, char *code,
+                                                      struct pt_err *err);
+/* The member's coupons of a reward that were not cancelled. */
+PT_MUSTCHECK enum pt_rc pt_store_coupons_of_member(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *member_id, const char *reward_id,
+                                                   int64_t *count, struct pt_err *err);
 
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */

@@ -127,6 +127,15 @@ static const struct copy_table copy_tables[] = {
      "referrer_wallet, referee_points, referee_wallet, referrer_credit_id, referee_credit_id, "
      "note",
      "ttttiiiitiiiiittt", "program_id, member_id", NULL},
+    {"rewards",
+     "program_id, id, name, description, terms, image_url, type, value, sku, cost_points, stock, "
+     "issued, per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "
+     "created_at_ms, updated_at_ms",
+     "tttttttititiiiiitiii", "program_id, id", NULL},
+    {"coupons",
+     "program_id, code, member_id, reward_id, redemption_id, status, issued_at_ms, "
+     "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms",
+     "ttttttiiiti", "program_id, code", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

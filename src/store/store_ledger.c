@@ -910,6 +910,10 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM wallet_debits x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM rewards x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM coupons x WHERE x.program_id = k.program_id AND x.code = "
+    "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "
@@ -976,6 +980,17 @@ static const char *const audit_checks[] = {
     "SELECT 'purchase ' || id || ' reversed ' || cashback_reversed || ' of its cashback ' || "
     "cashback FROM purchases WHERE cashback_reversed < 0 OR cashback_reversed > cashback "
     "LIMIT 1",
+    /* A reward's issued count is its coupons that were not cancelled; a coupon not cancelled
+     * has its redemption, and a cancelled one had it cancelled. */
+    "SELECT 'reward ' || r.id || ' counts ' || r.issued || ' coupons but has ' || "
+    "coalesce(c.n, 0) FROM rewards r LEFT JOIN (SELECT program_id, reward_id, count(*) AS n "
+    "FROM coupons WHERE status <> 'cancelled' GROUP BY program_id, reward_id) c "
+    "ON c.program_id = r.program_id AND c.reward_id = r.id "
+    "WHERE r.issued <> coalesce(c.n, 0) LIMIT 1",
+    "SELECT 'coupon ' || c.code || ' (' || c.status || ') does not match its redemption' "
+    "FROM coupons c LEFT JOIN redemptions r ON r.program_id = c.program_id "
+    "AND r.member_id = c.member_id AND r.id = c.redemption_id WHERE c.redemption_id IS NOT NULL "
+    "AND (r.id IS NULL OR (c.status = 'cancelled') <> (r.status = 'cancelled')) LIMIT 1",
     /* The tier metric of every member, over all months, is what its purchases hold now. */
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
     "' do not match the purchases' FROM (SELECT program_id, member_id, "

@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rewards catalog and coupons (docs/rewards.md): POST/GET /v1/rewards, GET/PATCH
+ * /v1/rewards/{id}, POST /v1/members/{id}/rewards/{reward_id}/redeem, and at the till
+ * GET /v1/coupons/{code}, POST /v1/coupons/{code}/redeem and /cancel, with the coupon's
+ * pictures (qr.svg, barcode.svg). A code is read by core/coupon_code.c before any lookup: a
+ * typo is 400 invalid_code.
+ */
+#include "http/http_int.h"
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "core/coupon_code.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+static json_t *text_list(const char *lines)
+{
+    json_t *list = json_array();
+    const char *c = lines;
+    while (c != NULL && *c != '\0') {
+        const char *end = strchr(c, '\n');
+        size_t len = end ? (size_t)(end - c) : strlen(c);
+        (void)json_array_append_new(list, json_stringn(c, len));
+        c += len + (end ? 1 : 0);
+    }
+    return list;
+}
+
+static json_t *time_or_null(int64_t at_ms, int64_t open)
+{
+    return at_ms == open ? json_null() : pt_json_time(at_ms);
+}
+
+static json_t *reward_json(const struct pt_reward *r)
+{
+    json_t *root = json_pack(
+        "{s:s,s:s,s:o,s:o,s:o,s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:s,s:o,s:o}", "id",
+        r->id, "name", r->name, "description", pt_json_string_or_null(r->description), "terms",
+        pt_json_string_or_null(r->terms), "image_url", pt_json_string_or_null(r->image_url), "type",
+        pt_reward_type_names[r->type], "value", (json_int_t)r->value, "sku",
+        pt_json_string_or_null(r->sku), "cost_points", (json_int_t)r->cost_points, "stock",
+        r->has_stock ? json_integer(r->stock) : json_null(), "issued", (json_int_t)r->issued,
+        "per_member_limit",
+        r->per_member_limit > 0 ? json_integer(r->per_member_limit) : json_null(), "valid_from",
+        time_or_null(r->valid_from_ms, INT64_MIN), "valid_to",
+        time_or_null(r->valid_to_ms, INT64_MAX), "tiers", text_list(r->tiers), "coupon_valid_days",
+        (json_int_t)r->coupon_valid_days, "status", pt_reward_status_names[r->status], "created_at",
+        pt_json_time(r->created_at_ms), "updated_at", pt_json_time(r->updated_at_ms));
+    return root;
+}
+
+static enum pt_rc dump(json_t *root, struct pt_arena *arena, const char **out, struct pt_err *err)
+{
+    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *out = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *out != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+static enum pt_rc encode_reward(void *ctx, const void *result, struct pt_arena *arena,
+                                const char **body, struct pt_err *err)
+{
+    (void)ctx;
+    return dump(reward_json(result), arena, body, err);
+}
+
+static enum pt_rc time_field(json_t *body, const char *key, int64_t open, int64_t *out,
+                             struct pt_err *err)
+{
+    json_t *v = json_object_get(body, key);
+    if (v == NULL) {
+        return PT_OK;
+    }
+    if (json_is_null(v)) {
+        *out = open;
+        return PT_OK;
+    }
+    if (!json_is_string(v) || !pt_time_parse_rfc3339(json_string_value(v), out)) {
+        return pt_err_set(err, PT_EINVAL, key, "%s is an RFC 3339 time or null", key);
+    }
+    return PT_OK;
+}
+
+/* Applies the fields of body onto r (absent fields keep their values). */
+static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_reward *r,
+                               struct pt_err *err)
+{
+    static const char *const fields[] = {"name",       "description",
+                                         "terms",      "image_url",
+                                         "type",       "value",
+                                         "sku",        "cost_points",
+                                         "stock",      "per_member_limit",
+                                         "valid_from", "valid_to",
+                                         "tiers",      "coupon_valid_days",
+                                         "status",     NULL};
+    json_t *v;
+    unsigned i;
+    enum pt_rc rc = pt_json_check_fields(body, fields, err);
+    static const char *const texts[] = {"name", "description", "terms", "image_url", "sku"};
+    const char **slots[] = {&r->name, &r->description, &r->terms, &r->image_url, &r->sku};
+    for (i = 0; rc == PT_OK && i < 5; i++) {
+        if (json_object_get(body, texts[i]) != NULL) {
+            rc = pt_json_get_string(body, texts[i], false, arena, slots[i], err);
+        }
+    }
+    v = json_object_get(body, "type");
+    if (rc == PT_OK && v != NULL) {
+        for (i = 0;
+             i < PT_REWARD_TYPES &&
+             !(json_is_string(v) && strcmp(json_string_value(v), pt_reward_type_names[i]) == 0);
+             i++) {
+        }
+        if (i == PT_REWARD_TYPES) {
+            return pt_err_set(err, PT_EINVAL, "type",
+                              "type is discount_amount, discount_percent, free_product, gift or "
+                              "partner_voucher");
+        }
+        r->type = (enum pt_reward_type)i;
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "value", "value", false, 0, INT64_MAX / 2, &r->value, NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "cost_points", "cost_points", false, 1, PT_POINTS_MAX,
+                             &r->cost_points, NULL, err);
+    }
+    v = json_object_get(body, "stock");
+    if (rc == PT_OK && v != NULL) {
+        r->has_stock = !json_is_null(v);
+        if (r->has_stock) {
+            rc = pt_json_get_int(body, "stock", "stock", true, 0, PT_POINTS_MAX, &r->stock, NULL,
+                                 err);
+        }
+    }
+    v = json_object_get(body, "per_member_limit");
+    if (rc == PT_OK && v != NULL) {
+        r->per_member_limit = 0;
+        if (!json_is_null(v)) {
+            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1, 1000000,
+                                 &r->per_member_limit, NULL, err);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = time_field(body, "valid_from", INT64_MIN, &r->valid_from_ms, err);
+    }
+    if (rc == PT_OK) {
+        rc = time_field(body, "valid_to", INT64_MAX, &r->valid_to_ms, err);
+    }
+    v = json_object_get(body, "tiers");
+    if (rc == PT_OK && v != NULL) {
+        size_t total = 1;
+        size_t k;
+        char *text;
+        if (!json_is_array(v) || json_array_size(v) > 10) {
+            return pt_err_set(err, PT_EINVAL, "tiers",
+                              "tiers is a list of tier names allowed (empty: every member)");
+        }
+        for (k = 0; k < json_array_size(v); k++) {
+            json_t *one = json_array_get(v, k);
+            if (!json_is_string(one) || json_string_length(one) == 0 ||
+                json_string_length(one) > 64 || strchr(json_string_value(one), '\n') != NULL) {
+                return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
+            }
+            total += json_string_length(one) + 1;
+        }
+        text = pt_arena_alloc(arena, total);
+        if (text == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        text[0] = '\0';
+        for (k = 0; k < json_array_size(v); k++) {
+            size_t used = strlen(text);
+            (void)snprintf(text + used, total - used, "%s%s", k > 0 ? "\n" : "",
+                           json_string_value(json_array_get(v, k)));
+        }
+        r->tiers = text;
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1, 3650,
+                             &r->coupon_valid_days, NULL, err);
+    }
+    v = json_object_get(body, "status");
+    if (rc == PT_OK && v != NULL) {
+        for (i = 0; i < 3 && !(json_is_string(v) &&
+                               strcmp(json_string_value(v), pt_reward_status_names[i]) == 0);
+             i++) {
+        }
+        if (i == 3) {
+            return pt_err_set(err, PT_EINVAL, "status", "status is active, inactive or archived");
+        }
+        r->status = (enum pt_reward_status)i;
+    }
+    if (rc == PT_OK && r->name == NULL) {
+        rc = pt_err_set(err, PT_EINVAL, "name", "name is required (a text)");
+    }
+    return rc;
+}
+
+void pt_h_reward_create(struct pt_http_ctx *ctx)
+{
+    struct pt_reward r;
+    struct pt_idem idem;
+    struct pt_err err;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    memset(&r, 0, sizeof(r));
+    r.valid_from_ms = INT64_MIN;
+    r.valid_to_ms = INT64_MAX;
+    r.tiers = "";
+    r.coupon_valid_days = 30;
+    rc = reward_patch(body, &ctx->arena, &r, &err);
+    if (rc == PT_OK && json_object_get(body, "type") == NULL) {
+        rc = pt_err_set(&err, PT_EINVAL, "type", "type is required");
+    }
+    if (rc == PT_OK && json_object_get(body, "cost_points") == NULL) {
+        rc = pt_err_set(&err, PT_EINVAL, "cost_points", "cost_points is required");
+    }
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    if (!pt_http_idem_init(ctx, &idem, 201)) {
+        return;
+    }
+    idem.encode = encode_reward;
+    rc = pt_service_reward_create(ctx->svc, &ctx->who, &r, &idem, &ctx->arena, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+    } else if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+    } else {
+        pt_http_reply_json(ctx, 201, reward_json(&r));
+    }
+}
+
+void pt_h_reward_get(struct pt_http_ctx *ctx)
+{
+    struct pt_reward r;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_reward_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &r, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, reward_json(&r));
+}
+
+void pt_h_reward_patch(struct pt_http_ctx *ctx)
+{
+    struct pt_reward r;
+    struct pt_err err;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_service_reward_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &r, &err);
+    if (rc == PT_OK) {
+        rc = reward_patch(body, &ctx->arena, &r, &err);
+    }
+    json_decref(body);
+    if (rc == PT_OK) {
+        rc = pt_service_reward_update(ctx->svc, &ctx->who, &r, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, reward_json(&r));
+}
+
+void pt_h_reward_list(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", "member_id", NULL};
+    struct pt_reward_offer *offers = NULL;
+    unsigned count = 0;
+    unsigned limit;
+    const char *cursor;
+    const char *member_id;
+    struct pt_err err;
+    json_t *data;
+    unsigned i;
+    pt_err_clear(&err);
+    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "rwd", &limit, &cursor)) {
+        return;
+    }
+    member_id = pt_http_query(ctx, "member_id");
+    if (pt_service_reward_list(ctx->svc, &ctx->who, member_id, cursor, limit + 1, &ctx->arena,
+                               &offers, &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    data = json_array();
+    for (i = 0; i < count && i < limit; i++) {
+        json_t *one = reward_json(&offers[i].reward);
+        if (one != NULL && member_id != NULL) {
+            (void)json_object_set_new(one, "affordable", json_boolean(offers[i].affordable));
+            (void)json_object_set_new(one, "points_missing",
+                                      json_integer(offers[i].points_missing));
+            (void)json_object_set_new(one, "eligible", json_boolean(offers[i].eligible));
+            (void)json_object_set_new(one, "reason", pt_json_string_or_null(offers[i].reason));
+        }
+        (void)json_array_append_new(data, one);
+    }
+    pt_http_reply_json(
+        ctx, 200,
+        json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                  count > limit ? json_string(offers[limit - 1].reward.id) : json_null()));
+}
+
+/* ---- Coupons ---- */
+
+json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
+{
+    char printed[PT_COUPON_PRINTED_BYTES];
+    const struct pt_coupon *c = &v->coupon;
+    json_t *root;
+    pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
+    root = json_pack(
+        "{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:I,s:o},s:{s:s,s:o,s:o,s:s},s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
+        "code", printed, "status", c->status, "member_id", c->member_id, "reward", "id",
+        v->reward.id, "name", v->reward.name, "type", pt_reward_type_names[v->reward.type], "value",
+        (json_int_t)v->reward.value, "sku", pt_json_string_or_null(v->reward.sku), "member", "id",
+        v->member.id, "first_name", pt_json_string_or_null(v->member.first_name), "last_name",
+        pt_json_string_or_null(v->member.last_name), "card_number", v->member.card_number,
+        "issued_at", pt_json_time(c->issued_at_ms), "expires_at", pt_json_time(c->expires_at_ms),
+        "redeemed_at", c->redeemed_at_ms ? pt_json_time(c->redeemed_at_ms) : json_null(),
+        "location", pt_json_string_or_null(c->location), "cancelled_at",
+        c->cancelled_at_ms ? pt_json_time(c->cancelled_at_ms) : json_null(), "valid", v->valid,
+        "reason", pt_json_string_or_null(v->reason));
+    if (root != NULL && v->balance.member_id[0] != '\0') {
+        (void)json_object_set_new(root, "points_available", json_integer(v->balance.available));
+    }
+    return root;
+}
+
+static enum pt_rc encode_coupon(void *ctx, const void *result, struct pt_arena *arena,
+                                const char **body, struct pt_err *err)
+{
+    (void)ctx;
+    return dump(pt_http_coupon_json(result), arena, body, err);
+}
+
+void pt_h_reward_redeem(struct pt_http_ctx *ctx)
+{
+    struct pt_coupon_view v;
+    struct pt_idem idem;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (ctx->body.len > 0) {
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "redeem takes no body");
+        return;
+    }
+    if (!pt_http_idem_init(ctx, &idem, 201)) {
+        return;
+    }
+    idem.encode = encode_coupon;
+    if (pt_service_reward_redeem(ctx->svc, &ctx->who, ctx->params[0], ctx->params[1], &idem,
+                                 &ctx->arena, &v, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+    } else if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+    } else if (idem.body != NULL) {
+        pt_http_reply_text_json(ctx, 201, idem.body);
+    } else {
+        pt_http_reply_json(ctx, 201, pt_http_coupon_json(&v));
+    }
+}
+
+/* The canonical code of the path, or an answer 400 invalid_code (before any lookup). */
+static bool path_code(struct pt_http_ctx *ctx, char *code)
+{
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_coupon_code_parse(ctx->params[0], code, PT_COUPON_CODE_MAX + 1, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return false;
+    }
+    return true;
+}
+
+void pt_h_coupon_get(struct pt_http_ctx *ctx)
+{
+    char code[PT_COUPON_CODE_MAX + 1];
+    struct pt_coupon_view v;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (!path_code(ctx, code)) {
+        return;
+    }
+    if (pt_service_coupon_get(ctx->svc, &ctx->who, code, &ctx->arena, &v, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pt_http_coupon_json(&v));
+}
+
+void pt_h_coupon_redeem(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"location", NULL};
+    char code[PT_COUPON_CODE_MAX + 1];
+    const char *location = NULL;
+    struct pt_coupon_view v;
+    struct pt_err err;
+    json_t *body = NULL;
+    enum pt_rc rc = PT_OK;
+    pt_err_clear(&err);
+    if (!path_code(ctx, code)) {
+        return;
+    }
+    if (ctx->body.len > 0) {
+        body = pt_http_body_object(ctx);
+        if (body == NULL) {
+            return;
+        }
+        rc = pt_json_check_fields(body, fields, &err);
+        if (rc == PT_OK) {
+            rc = pt_json_get_string(body, "location", false, &ctx->arena, &location, &err);
+        }
+        json_decref(body);
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_coupon_redeem(ctx->svc, &ctx->who, code, location, &ctx->arena, &v, &err);
+    }
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pt_http_coupon_json(&v));
+}
+
+void pt_h_coupon_cancel(struct pt_http_ctx *ctx)
+{
+    char code[PT_COUPON_CODE_MAX + 1];
+    struct pt_coupon_view v;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (!path_code(ctx, code)) {
+        return;
+    }
+    if (ctx->body.len > 0) {
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "cancel takes no body");
+        return;
+    }
+    if (pt_service_coupon_cancel(ctx->svc, &ctx->who, code, &ctx->arena, &v, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pt_http_coupon_json(&v));
+}
+
+/* The coupon's code as a picture: checked, then looked up (404 for another program's). */
+static void coupon_picture(struct pt_http_ctx *ctx,
+                           enum pt_rc (*draw)(const char *, struct pt_buf *, struct pt_err *))
+{
+    char code[PT_COUPON_CODE_MAX + 1];
+    struct pt_coupon_view v;
+    struct pt_err err;
+    struct pt_buf svg;
+    pt_err_clear(&err);
+    if (!path_code(ctx, code)) {
+        return;
+    }
+    if (pt_service_coupon_get(ctx->svc, &ctx->who, code, &ctx->arena, &v, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_buf_init(&svg, 512 * 1024);
+    if (draw(code, &svg, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+    } else {
+        pt_http_reply_raw(ctx, 200, "image/svg+xml", svg.ptr, svg.len, false);
+    }
+    pt_buf_fini(&svg);
+}
+
+void pt_h_coupon_qr(struct pt_http_ctx *ctx)
+{
+    coupon_picture(ctx, pt_picture_qr_svg);
+}
+
+void pt_h_coupon_barcode(struct pt_http_ctx *ctx)
+{
+    coupon_picture(ctx, pt_picture_code128_svg);
+}

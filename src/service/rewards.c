@@ -1,0 +1,595 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rewards catalog and coupons (docs/rewards.md). A member redeems a reward: its points are
+ * spent through the ledger's redemption, one unit of stock is taken in one statement (the last
+ * unit cannot go to two members), and a coupon with a fresh code is issued. At the till a
+ * coupon is verified without change, and redeemed exactly once; a cancel gives the points back
+ * through the redemption's cancel and the unit back to stock.
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "core/coupon_code.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+#define REWARD_TEXT_BYTES_MAX 2000
+#define REWARD_COUPON_DAYS_MAX 3650
+#define REWARD_VALUE_MAX 1000000000000LL
+
+/* A refusal with its API code; the message names the reward. */
+static enum pt_rc refuse(struct pt_err *err, const char *code, const char *message,
+                         const char *name)
+{
+    (void)pt_err_set(err, PT_ELIMIT, NULL, "%s%s%s", message, name[0] ? ": " : "", name);
+    return pt_err_code(err, code);
+}
+
+static enum pt_rc reward_validate(const struct pt_reward *r, struct pt_err *err)
+{
+    enum pt_rc rc = pt_validate_text("name", r->name, PT_NAME_BYTES_MAX, err);
+    if (rc == PT_OK && r->description != NULL) {
+        rc = pt_validate_text("description", r->description, REWARD_TEXT_BYTES_MAX, err);
+    }
+    if (rc == PT_OK && r->terms != NULL) {
+        rc = pt_validate_text("terms", r->terms, REWARD_TEXT_BYTES_MAX, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (r->image_url != NULL &&
+        (strncmp(r->image_url, "https://", 8) != 0 || strlen(r->image_url) > 2000 ||
+         strpbrk(r->image_url, " \t\r\n\"<>") != NULL)) {
+        return pt_err_set(err, PT_EINVAL, "image_url", "image_url is an https:// address");
+    }
+    if (r->cost_points < 1 || r->cost_points > PT_POINTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "cost_points", "cost_points is 1 to %lld",
+                          (long long)PT_POINTS_MAX);
+    }
+    switch (r->type) {
+    case PT_REWARD_DISCOUNT_AMOUNT:
+        if (r->value < 1 || r->value > REWARD_VALUE_MAX) {
+            return pt_err_set(err, PT_EINVAL, "value",
+                              "a discount_amount reward takes value: minor units off, >= 1");
+        }
+        break;
+    case PT_REWARD_DISCOUNT_PERCENT:
+        if (r->value < 1 || r->value > 10000) {
+            return pt_err_set(err, PT_EINVAL, "value",
+                              "a discount_percent reward takes value: hundredths of a percent "
+                              "off, 1 to 10000");
+        }
+        break;
+    case PT_REWARD_FREE_PRODUCT:
+        if (r->sku == NULL || pt_validate_text("sku", r->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
+            return pt_err_set(err, PT_EINVAL, "sku", "a free_product reward names its sku");
+        }
+        break;
+    case PT_REWARD_GIFT:
+        break;
+    case PT_REWARD_PARTNER_VOUCHER:
+        return pt_err_set(err, PT_EINVAL, "type",
+                          "partner_voucher rewards need a pool of partner codes, which Patron "
+                          "does not take yet");
+    case PT_REWARD_TYPES:
+        break;
+    }
+    if (r->has_stock && (r->stock < 0 || r->stock > PT_POINTS_MAX)) {
+        return pt_err_set(err, PT_EINVAL, "stock", "stock is null (unlimited) or >= 0");
+    }
+    if (r->per_member_limit < 0) {
+        return pt_err_set(err, PT_EINVAL, "per_member_limit", "per_member_limit is null or >= 1");
+    }
+    if (r->valid_from_ms >= r->valid_to_ms) {
+        return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
+    }
+    if (r->coupon_valid_days < 1 || r->coupon_valid_days > REWARD_COUPON_DAYS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "coupon_valid_days", "coupon_valid_days is 1 to %d",
+                          REWARD_COUPON_DAYS_MAX);
+    }
+    return PT_OK;
+}
+
+struct reward_ctx {
+    const struct pt_principal *who;
+    struct pt_reward *reward;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc reward_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct reward_ctx *ctx = arg;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc = pt_store_reward_insert(txn, ctx->who->program_id, ctx->reward, err);
+    return rc == PT_OK ? pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->reward,
+                                            ctx->reward->id, ctx->now_ms, ctx->arena, err)
+                       : rc;
+}
+
+enum pt_rc pt_service_reward_create(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_reward *r, struct pt_idem *idem,
+                                    struct pt_arena *arena, struct pt_err *err)
+{
+    struct reward_ctx ctx = {who, r, idem, arena, pt_svc_now_ms(svc)};
+    enum pt_rc rc = reward_validate(r, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (r->status == PT_REWARD_ARCHIVED) {
+        return pt_err_set(err, PT_EINVAL, "status", "a new reward is active or inactive");
+    }
+    pt_svc_new_id("rwd", ctx.now_ms, r->id);
+    r->issued = 0;
+    r->created_at_ms = ctx.now_ms;
+    r->updated_at_ms = ctx.now_ms;
+    return pt_store_write(svc->store, reward_create_txn, &ctx, err);
+}
+
+static enum pt_rc reward_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct reward_ctx *ctx = arg;
+    struct pt_reward current;
+    enum pt_rc rc =
+        pt_store_reward_get(txn, ctx->who->program_id, ctx->reward->id, ctx->arena, &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (current.status == PT_REWARD_ARCHIVED) {
+        return refuse(err, "reward_archived", "an archived reward cannot change", "");
+    }
+    ctx->reward->created_at_ms = current.created_at_ms;
+    ctx->reward->updated_at_ms = ctx->now_ms;
+    return pt_store_reward_update(txn, ctx->who->program_id, ctx->reward, err);
+}
+
+enum pt_rc pt_service_reward_update(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_reward *r, struct pt_err *err)
+{
+    struct reward_ctx ctx = {who, r, NULL, NULL, pt_svc_now_ms(svc)};
+    struct pt_arena arena;
+    enum pt_rc rc = reward_validate(r, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_arena_init(&arena, 64 * 1024);
+    ctx.arena = &arena;
+    rc = pt_store_write(svc->store, reward_update_txn, &ctx, err);
+    pt_arena_fini(&arena);
+    return rc;
+}
+
+enum pt_rc pt_service_reward_get(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *reward_id, struct pt_arena *arena,
+                                 struct pt_reward *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc == PT_OK) {
+        rc = pt_store_reward_get(txn, who->program_id, reward_id, arena, out, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+/* Whether member (with tier name `tier`, nullable) may redeem r now: NULL, or the API code of
+ * the reason it may not. */
+static const char *not_eligible(const struct pt_reward *r, const struct pt_member *member,
+                                const char *tier, int64_t now_ms)
+{
+    if (r->status != PT_REWARD_ACTIVE || now_ms < r->valid_from_ms || now_ms >= r->valid_to_ms) {
+        return "reward_inactive";
+    }
+    if (member->status != PT_MEMBER_ACTIVE) {
+        return "member_inactive";
+    }
+    if (r->tiers != NULL && r->tiers[0] != '\0') {
+        const char *p = r->tiers;
+        size_t n = tier != NULL ? strlen(tier) : 0;
+        bool found = false;
+        while (!found && *p != '\0') {
+            const char *end = strchr(p, '\n');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            found = tier != NULL && len == n && strncmp(p, tier, n) == 0;
+            p += len + (end ? 1 : 0);
+        }
+        if (!found) {
+            return "not_eligible";
+        }
+    }
+    if (r->has_stock && r->issued >= r->stock) {
+        return "out_of_stock";
+    }
+    return NULL;
+}
+
+/* The member's tier name, or NULL in a program without tiers. */
+static enum pt_rc tier_of(struct pt_store_txn *txn, const struct pt_program *program,
+                          const struct pt_member *member, const char **tier, struct pt_err *err)
+{
+    struct pt_tier_state st;
+    enum pt_rc rc = PT_OK;
+    *tier = NULL;
+    if (program->tiers.metric != PT_TIER_METRIC_NONE) {
+        rc = pt_svc_tier_state(txn, program, member, &st, err);
+        if (rc == PT_OK) {
+            *tier = program->tiers.tiers[st.position].name;
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_principal *who,
+                                  const char *member_id, const char *cursor_id, unsigned limit,
+                                  struct pt_arena *arena, struct pt_reward_offer **out,
+                                  unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_reward *rewards = NULL;
+    struct pt_member member;
+    struct pt_program program;
+    struct pt_balance balance;
+    const char *tier = NULL;
+    int64_t now_ms = pt_svc_now_ms(svc);
+    unsigned i;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    *count = 0;
+    if (rc == PT_OK && member_id != NULL) {
+        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", member_id);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_svc_balance(txn, &program, member.id, now_ms, arena, &balance, err);
+        }
+        if (rc == PT_OK) {
+            rc = tier_of(txn, &program, &member, &tier, err);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_reward_list(txn, who->program_id, cursor_id, limit, arena, &rewards, count,
+                                  err);
+    }
+    *out = pt_arena_alloc(arena, (*count ? *count : 1) * sizeof(**out));
+    if (rc == PT_OK && *out == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; rc == PT_OK && i < *count; i++) {
+        struct pt_reward_offer *o = &(*out)[i];
+        memset(o, 0, sizeof(*o));
+        o->reward = rewards[i];
+        o->affordable = true;
+        o->eligible = true;
+        if (member_id == NULL) {
+            continue;
+        }
+        o->affordable = balance.available >= rewards[i].cost_points;
+        o->points_missing = o->affordable ? 0 : rewards[i].cost_points - balance.available;
+        o->reason = not_eligible(&rewards[i], &member, tier, now_ms);
+        if (o->reason == NULL && rewards[i].per_member_limit > 0) {
+            int64_t had = 0;
+            rc = pt_store_coupons_of_member(txn, who->program_id, member.id, rewards[i].id, &had,
+                                            err);
+            if (rc == PT_OK && had >= rewards[i].per_member_limit) {
+                o->reason = "member_limit_reached";
+            }
+        }
+        o->eligible = o->reason == NULL;
+    }
+    pt_store_read_end(txn);
+    return rc;
+}
+
+/* ---- Redeeming a reward into a coupon ---- */
+
+struct redeem_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *member_id;
+    const char *reward_id;
+    const char *code; /* coupons: the canonical code */
+    const char *location;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    struct pt_coupon_view *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc issue_coupon(struct pt_store_txn *txn, const char *program_id,
+                               struct pt_coupon *c, struct pt_err *err)
+{
+    unsigned draw;
+    /* 60 random bits: a taken code is rare but possible; draw again, a bounded number of
+     * times. */
+    for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
+        uint8_t random8[8];
+        bool claimed = false;
+        enum pt_rc rc;
+        pt_random_bytes(random8, sizeof(random8));
+        pt_coupon_code_make(random8, "", c->code, sizeof(c->code));
+        rc = pt_store_coupon_insert(txn, program_id, c, &claimed, err);
+        if (rc != PT_OK || claimed) {
+            return rc;
+        }
+    }
+    return pt_err_set(err, PT_EINTERNAL, NULL, "no free coupon code after %d draws",
+                      PT_UNIQUE_DRAWS_MAX);
+}
+
+static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct redeem_ctx *ctx = arg;
+    struct pt_coupon_view *v = ctx->out;
+    struct pt_program program;
+    struct pt_redemption red;
+    const char *tier = NULL;
+    const char *why;
+    bool taken = false;
+    int64_t had = 0;
+    char reason[PT_NAME_BYTES_MAX + 16];
+    /* The member first: of two nodes given one request at once, the second waits here and
+     * then finds the first's idempotency record. */
+    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    }
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc =
+        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &v->member, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_reward_get(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, &v->reward,
+                                 err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+    }
+    if (rc == PT_OK) {
+        rc = tier_of(txn, &program, &v->member, &tier, err);
+    }
+    if (rc == PT_OK && v->reward.per_member_limit > 0) {
+        rc = pt_store_coupons_of_member(txn, program.id, v->member.id, v->reward.id, &had, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    why = not_eligible(&v->reward, &v->member, tier, ctx->now_ms);
+    if (why != NULL && strcmp(why, "out_of_stock") != 0) {
+        return refuse(err, why, "the member may not redeem this reward now", v->reward.name);
+    }
+    if (v->reward.per_member_limit > 0 && had >= v->reward.per_member_limit) {
+        return refuse(err, "member_limit_reached",
+                      "the member has had as many of this reward as one member may",
+                      v->reward.name);
+    }
+    /* Stock in one statement: of two members after the last unit, one gets it. */
+    rc = pt_store_reward_take(txn, program.id, v->reward.id, &taken, err);
+    if (rc == PT_OK && !taken) {
+        return refuse(err, "out_of_stock", "the reward is out of stock", v->reward.name);
+    }
+    (void)snprintf(reason, sizeof(reason), "reward: %s", v->reward.name);
+    if (rc == PT_OK) {
+        rc = pt_svc_redeem_points(txn, &program, v->member.id, v->reward.cost_points, reason,
+                                  ctx->who->key_id, ctx->now_ms, ctx->arena, &red, err);
+        if (rc == PT_EINSUFFICIENT) {
+            return pt_err_code(err, "insufficient_points");
+        }
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    memset(&v->coupon, 0, sizeof(v->coupon));
+    memcpy(v->coupon.member_id, v->member.id, sizeof(v->coupon.member_id));
+    memcpy(v->coupon.reward_id, v->reward.id, sizeof(v->coupon.reward_id));
+    memcpy(v->coupon.redemption_id, red.id, sizeof(v->coupon.redemption_id));
+    v->coupon.status = "active";
+    v->coupon.issued_at_ms = ctx->now_ms;
+    v->coupon.expires_at_ms = ctx->now_ms + v->reward.coupon_valid_days * DAY_MS;
+    v->reward.issued++;
+    v->valid = true;
+    rc = issue_coupon(txn, program.id, &v->coupon, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_event(ctx->svc, txn, program.id, "coupon.issued", v->member.id,
+                          ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, ctx->idem, err);
+    }
+    return rc == PT_OK ? pt_svc_idem_record(txn, program.id, ctx->idem, v, v->coupon.code,
+                                            ctx->now_ms, ctx->arena, err)
+                       : rc;
+}
+
+enum pt_rc pt_service_reward_redeem(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *member_id, const char *reward_id,
+                                    struct pt_idem *idem, struct pt_arena *arena,
+                                    struct pt_coupon_view *out, struct pt_err *err)
+{
+    struct redeem_ctx ctx = {svc,  who,  member_id, reward_id, NULL,
+                             NULL, idem, arena,     out,       pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, reward_redeem_txn, &ctx, err);
+}
+
+/* ---- At the till ---- */
+
+/* The coupon, its reward and member, and whether it can be redeemed at now_ms. */
+static enum pt_rc coupon_load(struct pt_store_txn *txn, const char *program_id, const char *code,
+                              int64_t now_ms, struct pt_arena *arena, struct pt_coupon_view *v,
+                              struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_coupon_get(txn, program_id, code, arena, &v->coupon, err);
+    if (rc == PT_OK) {
+        rc = pt_store_reward_get(txn, program_id, v->coupon.reward_id, arena, &v->reward, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_member_get(txn, program_id, v->coupon.member_id, arena, &v->member, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strcmp(v->coupon.status, "active") == 0 && v->coupon.expires_at_ms <= now_ms) {
+        v->coupon.status = "expired"; /* The expiry job writes it; the till knows at once. */
+    }
+    v->valid = strcmp(v->coupon.status, "active") == 0;
+    v->reason = strcmp(v->coupon.status, "redeemed") == 0    ? "already_redeemed"
+                : strcmp(v->coupon.status, "expired") == 0   ? "coupon_expired"
+                : strcmp(v->coupon.status, "cancelled") == 0 ? "coupon_cancelled"
+                                                             : NULL;
+    return PT_OK;
+}
+
+enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *code, struct pt_arena *arena,
+                                 struct pt_coupon_view *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = coupon_load(txn, who->program_id, code, pt_svc_now_ms(svc), arena, out, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+/* The refusal of a coupon that cannot be used: when and where it was, for a redeemed one. */
+static enum pt_rc coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err)
+{
+    char when[40];
+    if (strcmp(v->reason, "already_redeemed") == 0) {
+        pt_time_format_rfc3339(v->coupon.redeemed_at_ms, when, sizeof(when));
+        (void)pt_err_set(err, PT_ECONFLICT, "code", "already redeemed at %s in %s", when,
+                         v->coupon.location != NULL ? v->coupon.location : "an unnamed place");
+        return pt_err_code(err, "already_redeemed");
+    }
+    (void)pt_err_set(err, PT_ELIMIT, "code", "the coupon is %s", v->coupon.status);
+    return pt_err_code(err, v->reason);
+}
+
+static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct redeem_ctx *ctx = arg;
+    struct pt_coupon_view *v = ctx->out;
+    bool moved = false;
+    enum pt_rc rc =
+        coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (!v->valid) {
+        return coupon_refusal(v, err);
+    }
+    v->coupon.status = "redeemed";
+    v->coupon.redeemed_at_ms = ctx->now_ms;
+    v->coupon.location = ctx->location;
+    /* Exactly once: the move happens only from active. */
+    rc = pt_store_coupon_move(txn, ctx->who->program_id, &v->coupon, "active", &moved, err);
+    if (rc == PT_OK && !moved) {
+        rc = coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+        return rc == PT_OK ? coupon_refusal(v, err) : rc;
+    }
+    v->valid = false;
+    v->reason = NULL;
+    return rc == PT_OK
+               ? pt_svc_event(ctx->svc, txn, ctx->who->program_id, "coupon.redeemed", v->member.id,
+                              ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, NULL, err)
+               : rc;
+}
+
+enum pt_rc pt_service_coupon_redeem(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *code, const char *location, struct pt_arena *arena,
+                                    struct pt_coupon_view *out, struct pt_err *err)
+{
+    struct redeem_ctx ctx = {svc,      who,  NULL,  NULL, code,
+                             location, NULL, arena, out,  pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    if (location != NULL) {
+        enum pt_rc rc = pt_validate_text("location", location, PT_NAME_BYTES_MAX, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    return pt_store_write(svc->store, coupon_redeem_txn, &ctx, err);
+}
+
+static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct redeem_ctx *ctx = arg;
+    struct pt_coupon_view *v = ctx->out;
+    struct pt_program program;
+    struct pt_redemption red;
+    bool moved = false;
+    enum pt_rc rc =
+        coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, ctx->who->program_id, v->member.id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strcmp(v->coupon.status, "cancelled") == 0) {
+        /* Cancelling twice changes nothing: answer the current state. */
+        return pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance,
+                              err);
+    }
+    if (!v->valid) {
+        return coupon_refusal(v, err);
+    }
+    v->coupon.status = "cancelled";
+    v->coupon.cancelled_at_ms = ctx->now_ms;
+    rc = pt_store_coupon_move(txn, program.id, &v->coupon, "active", &moved, err);
+    if (rc == PT_OK && !moved) {
+        return pt_err_set(err, PT_EBUSY, NULL, "the coupon changed meanwhile: try again");
+    }
+    if (rc == PT_OK) {
+        /* The points come back through the ledger's own redemption cancel. */
+        rc = pt_store_redemption_get(txn, program.id, v->coupon.redemption_id, ctx->arena, &red,
+                                     err);
+    }
+    if (rc == PT_OK && !red.cancelled) {
+        rc = pt_svc_redemption_undo(txn, &program, &red, ctx->who->key_id, ctx->now_ms, ctx->arena,
+                                    err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_reward_give_back(txn, program.id, v->reward.id, err);
+        v->reward.issued--;
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance, err);
+    }
+    v->valid = false;
+    v->reason = "coupon_cancelled";
+    return rc == PT_OK ? pt_svc_event(ctx->svc, txn, program.id, "coupon.cancelled", v->member.id,
+                                      ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, NULL, err)
+                       : rc;
+}
+
+enum pt_rc pt_service_coupon_cancel(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *code, struct pt_arena *arena,
+                                    struct pt_coupon_view *out, struct pt_err *err)
+{
+    struct redeem_ctx ctx = {svc,  who,  NULL,  NULL, code,
+                             NULL, NULL, arena, out,  pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, coupon_cancel_txn, &ctx, err);
+}

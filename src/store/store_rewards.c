@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rewards catalog and coupons. Written against the query cursors of store_int.h; every
+ * query is scoped by program_id.
+ */
+#include "store/store_int.h"
+
+#include "base/assert.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const pt_reward_type_names[PT_REWARD_TYPES] = {
+    "discount_amount", "discount_percent", "free_product", "gift", "partner_voucher"};
+const char *const pt_reward_status_names[3] = {"active", "inactive", "archived"};
+
+#define REWARD_COLUMNS                                                                             \
+    "id, name, description, terms, image_url, type, value, sku, cost_points, stock, issued, "      \
+    "per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "             \
+    "created_at_ms, updated_at_ms"
+
+static unsigned name_index(const char *const *names, unsigned n, const char *s)
+{
+    unsigned i;
+    for (i = 0; i < n && strcmp(names[i], s) != 0; i++) {
+    }
+    pt_assert(i < n); /* The CHECK constraints keep the names known. */
+    return i;
+}
+
+static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_reward *r)
+{
+    char text[24];
+    memset(r, 0, sizeof(*r));
+    pt_q_col_copy(q, 0, r->id, sizeof(r->id));
+    r->name = pt_q_col_text(q, 1, arena);
+    r->description = pt_q_col_text(q, 2, arena);
+    r->terms = pt_q_col_text(q, 3, arena);
+    r->image_url = pt_q_col_text(q, 4, arena);
+    pt_q_col_copy(q, 5, text, sizeof(text));
+    r->type = (enum pt_reward_type)name_index(pt_reward_type_names, PT_REWARD_TYPES, text);
+    r->value = pt_q_col_int(q, 6);
+    r->sku = pt_q_col_text(q, 7, arena);
+    r->cost_points = pt_q_col_int(q, 8);
+    r->has_stock = !pt_q_col_is_null(q, 9);
+    r->stock = pt_q_col_int(q, 9);
+    r->issued = pt_q_col_int(q, 10);
+    r->per_member_limit = pt_q_col_int(q, 11);
+    r->valid_from_ms = pt_q_col_int(q, 12);
+    r->valid_to_ms = pt_q_col_int(q, 13);
+    r->tiers = pt_q_col_text(q, 14, arena);
+    r->coupon_valid_days = pt_q_col_int(q, 15);
+    pt_q_col_copy(q, 16, text, sizeof(text));
+    r->status = (enum pt_reward_status)name_index(pt_reward_status_names, 3, text);
+    r->created_at_ms = pt_q_col_int(q, 17);
+    r->updated_at_ms = pt_q_col_int(q, 18);
+}
+
+static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_reward *r)
+{
+    pt_q_text(q, 1, program_id);
+    pt_q_text(q, 2, r->id);
+    pt_q_text(q, 3, r->name);
+    pt_q_text(q, 4, r->description);
+    pt_q_text(q, 5, r->terms);
+    pt_q_text(q, 6, r->image_url);
+    pt_q_text(q, 7, pt_reward_type_names[r->type]);
+    pt_q_int(q, 8, r->value);
+    pt_q_text(q, 9, r->sku);
+    pt_q_int(q, 10, r->cost_points);
+    if (r->has_stock) {
+        pt_q_int(q, 11, r->stock);
+    } else {
+        pt_q_null(q, 11);
+    }
+    pt_q_int(q, 12, r->per_member_limit);
+    pt_q_int(q, 13, r->valid_from_ms);
+    pt_q_int(q, 14, r->valid_to_ms);
+    pt_q_text(q, 15, r->tiers != NULL ? r->tiers : "");
+    pt_q_int(q, 16, r->coupon_valid_days);
+    pt_q_text(q, 17, pt_reward_status_names[r->status]);
+    pt_q_int(q, 18, r->created_at_ms);
+    pt_q_int(q, 19, r->updated_at_ms);
+}
+
+enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_id,
+                                  const struct pt_reward *r, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO rewards (program_id, id, name, description, terms, image_url, type, value, "
+        "sku, cost_points, stock, per_member_limit, valid_from_ms, valid_to_ms, tiers, "
+        "coupon_valid_days, status, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    reward_bind(&q, program_id, r);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_id,
+                                  const struct pt_reward *r, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE rewards SET name = ?3, description = ?4, terms = ?5, image_url = ?6, type = ?7, "
+        "value = ?8, sku = ?9, cost_points = ?10, stock = ?11, per_member_limit = ?12, "
+        "valid_from_ms = ?13, valid_to_ms = ?14, tiers = ?15, coupon_valid_days = ?16, "
+        "status = ?17, created_at_ms = ?18, updated_at_ms = ?19 "
+        "WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    reward_bind(&q, program_id, r);
+    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", r->id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_reward_get(struct pt_store_txn *txn, const char *program_id,
+                               const char *reward_id, struct pt_arena *arena, struct pt_reward *out,
+                               struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " REWARD_COLUMNS " FROM rewards WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, reward_id);
+    if (pt_q_next(&q)) {
+        reward_from_row(&q, arena, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", reward_id);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id,
+                                const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                                struct pt_reward **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " REWARD_COLUMNS " FROM rewards WHERE program_id = ?1 "
+                              "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, cursor_id);
+    pt_q_int(&q, 3, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        reward_from_row(&q, arena, &(*out)[(*count)++]);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
+                                const char *reward_id, bool *taken, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE rewards SET issued = issued + 1 WHERE program_id = ?1 AND id = ?2 "
+        "AND (stock IS NULL OR issued < stock)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    *taken = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, reward_id);
+    if (pt_q_exec(&q) == PT_OK) {
+        *taken = pt_q_changes(&q) == 1;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *program_id,
+                                     const char *reward_id, struct pt_err *err)
+{
+    static const char sql[] = "UPDATE rewards SET issued = issued - 1 WHERE program_id = ?1 "
+                              "AND id = ?2 AND issued > 0";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, reward_id);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+#define COUPON_COLUMNS                                                                             \
+    "code, member_id, reward_id, redemption_id, status, issued_at_ms, expires_at_ms, "             \
+    "redeemed_at_ms, location, cancelled_at_ms"
+
+static const char *coupon_status(const char *s)
+{
+    static const char *const names[] = {"active", "redeemed", "expired", "cancelled"};
+    return names[name_index(names, 4, s)];
+}
+
+enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_id,
+                                  const struct pt_coupon *c, bool *claimed, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO coupons (program_id, " COUPON_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10, ?11) ON CONFLICT (program_id, code) DO NOTHING";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    *claimed = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, c->code);
+    pt_q_text(&q, 3, c->member_id);
+    pt_q_text(&q, 4, c->reward_id);
+    pt_q_text(&q, 5, c->redemption_id[0] ? c->redemption_id : NULL);
+    pt_q_text(&q, 6, c->status);
+    pt_q_int(&q, 7, c->issued_at_ms);
+    pt_q_int(&q, 8, c->expires_at_ms);
+    pt_q_int(&q, 9, c->redeemed_at_ms);
+    pt_q_text(&q, 10, c->location);
+    pt_q_int(&q, 11, c->cancelled_at_ms);
+    if (pt_q_exec(&q) == PT_OK) {
+        *claimed = pt_q_changes(&q) == 1;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id, const char *code,
+                               struct pt_arena *arena, struct pt_coupon *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " COUPON_COLUMNS " FROM coupons WHERE program_id = ?1 AND code = ?2";
+    static const char sql_lock[] =
+        "SELECT " COUPON_COLUMNS " FROM coupons WHERE program_id = ?1 AND code = ?2 FOR UPDATE";
+    struct pt_q q;
+    char status[16];
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, code);
+    if (pt_q_next(&q)) {
+        memset(out, 0, sizeof(*out));
+        pt_q_col_copy(&q, 0, out->code, sizeof(out->code));
+        pt_q_col_copy(&q, 1, out->member_id, sizeof(out->member_id));
+        pt_q_col_copy(&q, 2, out->reward_id, sizeof(out->reward_id));
+        pt_q_col_copy(&q, 3, out->redemption_id, sizeof(out->redemption_id));
+        pt_q_col_copy(&q, 4, status, sizeof(status));
+        out->status = coupon_status(status);
+        out->issued_at_ms = pt_q_col_int(&q, 5);
+        out->expires_at_ms = pt_q_col_int(&q, 6);
+        out->redeemed_at_ms = pt_q_col_int(&q, 7);
+        out->location = pt_q_col_text(&q, 8, arena);
+        out->cancelled_at_ms = pt_q_col_int(&q, 9);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,
+                                const struct pt_coupon *c, const char *from, bool *moved,
+                                struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE coupons SET status = ?3, redeemed_at_ms = ?4, location = ?5, "
+        "cancelled_at_ms = ?6 WHERE program_id = ?1 AND code = ?2 AND status = ?7";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    *moved = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, c->code);
+    pt_q_text(&q, 3, c->status);
+    pt_q_int(&q, 4, c->redeemed_at_ms);
+    pt_q_text(&q, 5, c->location);
+    pt_q_int(&q, 6, c->cancelled_at_ms);
+    pt_q_text(&q, 7, from);
+    if (pt_q_exec(&q) == PT_OK) {
+        *moved = pt_q_changes(&q) == 1;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupons_of_member(struct pt_store_txn *txn, const char *program_id,
+                                      const char *member_id, const char *reward_id, int64_t *count,
+                                      struct pt_err *err)
+{
+    static const char sql[] = "SELECT count(*) FROM coupons WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND reward_id = ?3 AND status <> 'cancelled'";
+    struct pt_q q;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, reward_id);
+    if (pt_q_next(&q)) {
+        *count = pt_q_col_int(&q, 0);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn, const char *program_id,
+                                         const char *member_id, const char *redemption_id,
+                                         char *code, struct pt_err *err)
+{
+    static const char sql[] = "SELECT code FROM coupons WHERE program_id = ?1 AND member_id = ?2 "
+                              "AND redemption_id = ?3";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, redemption_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, code, PT_ID_BUF_BYTES);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no coupon of redemption %s", redemption_id);
+    }
+    return pt_q_close(&q);
+}
