@@ -96,7 +96,7 @@ def run_curl(command, env):
 
 def test_readme_tour__runs_as_written():
     commands = tour_commands()
-    assert len(commands) >= 21, commands
+    assert len(commands) >= 26, commands
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "patron.db")
         init = subprocess.run(
@@ -108,6 +108,8 @@ def test_readme_tour__runs_as_written():
             env = dict(os.environ, KEY=key)
             member = None
             purchase = None
+            reward = None
+            coupon = None
             for command in commands:
                 command = command.replace("127.0.0.1:8080", "127.0.0.1:%d" % server.port)
                 if member is not None:
@@ -115,6 +117,10 @@ def test_readme_tour__runs_as_written():
                     command = command.replace("<card>", member["card_number"])
                 if purchase is not None:
                     command = command.replace("<txn>", purchase["id"])
+                if reward is not None:
+                    command = command.replace("<reward>", reward["id"])
+                if coupon is not None:
+                    command = command.replace("<code>", coupon["code"])
                 assert "<" not in command.split("-d")[0], command
                 status, body = run_curl(command, env)
                 if "not an address" in command:
@@ -123,6 +129,9 @@ def test_readme_tour__runs_as_written():
                     continue
                 assert 200 <= status < 300, (command, status, body)
                 if "/metrics" in command:
+                    continue
+                if command.endswith("/qr.svg -H \"Authorization: Bearer $KEY\""):
+                    assert body.startswith("<svg"), body[:100]
                     continue
                 doc = json.loads(body) if body else None
                 if command.startswith("curl -X POST http://127.0.0.1:%d/v1/members " % server.port):
@@ -141,6 +150,17 @@ def test_readme_tour__runs_as_written():
                 if "/stamp-cards -H" in command and "/members/" in command:
                     assert [(c["name"], c["stamps"], c["missing"]) for c in doc["data"]] == [
                         ("Coffee card", 2, 8)]
+                if command.startswith("curl -X POST http://127.0.0.1:%d/v1/rewards " % server.port):
+                    reward = doc
+                    assert (doc["cost_points"], doc["stock"], doc["issued"]) == (100, 50, 0)
+                if "/rewards/" in command and "/redeem" in command:
+                    coupon = doc
+                    assert doc["status"] == "active" and doc["points_available"] == 70, doc
+                if command.endswith("/v1/coupons/%s -H \"Authorization: Bearer $KEY\""
+                                    % (coupon or {}).get("code")):
+                    assert doc["valid"] is True and doc["member"]["id"] == member["id"]
+                if "/v1/coupons/" in command and command.count("/redeem") == 1 and "Store 1" in command:
+                    assert doc["status"] == "redeemed" and doc["location"] == "Store 1"
                 if "-X PATCH http://127.0.0.1:%d/v1/program" % server.port in command:
                     assert [t["name"] for t in doc["tiers"]["levels"]] == ["Member", "Silver"]
                 if "/returns" in command:
