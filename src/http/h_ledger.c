@@ -561,15 +561,18 @@ void pt_h_expire_run(struct pt_http_ctx *ctx)
 {
     struct pt_expiry_result r;
     struct pt_err err;
+    int64_t coupons = 0;
     pt_err_clear(&err);
-    if (pt_service_expire(ctx->svc, ctx->who.program_id, &r, &err) != PT_OK) {
+    if (pt_service_expire(ctx->svc, ctx->who.program_id, &r, &err) != PT_OK ||
+        pt_service_coupons_expire(ctx->svc, ctx->who.program_id, &coupons, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
     pt_http_reply_json(ctx, 200,
-                       json_pack("{s:I,s:I,s:I}", "points_expired", (json_int_t)r.points_expired,
-                                 "lots_expired", (json_int_t)r.lots_expired, "members",
-                                 (json_int_t)r.members));
+                       json_pack("{s:I,s:I,s:I,s:I}", "points_expired",
+                                 (json_int_t)r.points_expired, "lots_expired",
+                                 (json_int_t)r.lots_expired, "members", (json_int_t)r.members,
+                                 "coupons_expired", (json_int_t)coupons));
 }
 
 void pt_h_birthdays_run(struct pt_http_ctx *ctx)

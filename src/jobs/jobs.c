@@ -81,6 +81,23 @@ static void tier_reviews_run(struct pt_service *svc)
     }
 }
 
+static void coupons_expire_run(struct pt_service *svc)
+{
+    struct pt_err err;
+    int64_t expired = 0;
+    char extra[160];
+    pt_err_clear(&err);
+    if (pt_service_coupons_expire(svc, NULL, &expired, &err) != PT_OK) {
+        (void)snprintf(extra, sizeof(extra), ",\"rc\":\"%s\"", pt_rc_name(err.rc));
+        pt_log("error", "coupon expiry job failed; it runs again later", extra);
+        return;
+    }
+    if (expired > 0) {
+        (void)snprintf(extra, sizeof(extra), ",\"coupons\":%lld", (long long)expired);
+        pt_log("info", "coupons expired", extra);
+    }
+}
+
 static void *jobs_main(void *arg)
 {
     struct pt_jobs *jobs = arg;
@@ -91,6 +108,7 @@ static void *jobs_main(void *arg)
         expiry_run(jobs->svc);
         birthdays_run(jobs->svc);
         tier_reviews_run(jobs->svc);
+        coupons_expire_run(jobs->svc);
         pthread_mutex_lock(&jobs->mu);
         /* The condition variable's timeout needs the real-time clock (pthread's default). */
         (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */

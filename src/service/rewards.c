@@ -593,3 +593,86 @@ enum pt_rc pt_service_coupon_cancel(struct pt_service *svc, const struct pt_prin
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, coupon_cancel_txn, &ctx, err);
 }
+
+/* ---- Expiry ---- */
+
+#define COUPON_EXPIRY_PAGE 200
+#define COUPON_EXPIRY_ROUNDS_MAX 100000
+
+struct expire_ctx {
+    struct pt_service *svc;
+    const char *program_id;
+    struct pt_arena *arena;
+    int64_t now_ms;
+    int64_t expired;
+    bool more;
+};
+
+static enum pt_rc coupons_expire_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct expire_ctx *ctx = arg;
+    char(*codes)[PT_ID_BUF_BYTES] = NULL;
+    unsigned count = 0;
+    unsigned i;
+    enum pt_rc rc = pt_store_coupons_due(txn, ctx->program_id, ctx->now_ms, COUPON_EXPIRY_PAGE,
+                                         ctx->arena, &codes, &count, err);
+    ctx->more = rc == PT_OK && count == COUPON_EXPIRY_PAGE;
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        struct pt_coupon_view v;
+        bool moved = false;
+        memset(&v, 0, sizeof(v));
+        rc = coupon_load(txn, ctx->program_id, codes[i], ctx->now_ms, ctx->arena, &v, err);
+        if (rc == PT_OK) {
+            v.coupon.status = "expired";
+            rc = pt_store_coupon_move(txn, ctx->program_id, &v.coupon, "active", &moved, err);
+        }
+        if (rc == PT_OK && moved) {
+            ctx->expired++;
+            rc = pt_svc_event(ctx->svc, txn, ctx->program_id, "coupon.expired", v.member.id,
+                              ctx->svc->enc.coupon, &v, ctx->now_ms, ctx->arena, NULL, err);
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
+                                     int64_t *expired, struct pt_err *err)
+{
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    unsigned count = 0;
+    unsigned p;
+    struct pt_arena arena;
+    enum pt_rc rc = PT_OK;
+    *expired = 0;
+    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
+    if (program_id != NULL) {
+        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
+        if (ids == NULL) {
+            pt_arena_fini(&arena);
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        (void)snprintf(ids[0], PT_ID_BUF_BYTES, "%s", program_id);
+        count = 1;
+    } else {
+        struct pt_store_txn *txn = NULL;
+        rc = pt_store_read_begin(svc->store, &txn, err);
+        if (rc == PT_OK) {
+            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
+            pt_store_read_end(txn);
+        }
+    }
+    for (p = 0; rc == PT_OK && p < count; p++) {
+        struct expire_ctx ctx = {svc, ids[p], NULL, pt_svc_now_ms(svc), 0, true};
+        unsigned rounds;
+        for (rounds = 0; rc == PT_OK && ctx.more && rounds < COUPON_EXPIRY_ROUNDS_MAX; rounds++) {
+            struct pt_arena round_arena;
+            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
+            ctx.arena = &round_arena;
+            rc = pt_store_write(svc->store, coupons_expire_txn, &ctx, err);
+            pt_arena_fini(&round_arena);
+        }
+        *expired += ctx.expired;
+    }
+    pt_arena_fini(&arena);
+    return rc;
+}

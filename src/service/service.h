@@ -732,6 +732,12 @@ PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
                                                  struct pt_arena *arena, struct pt_coupon_view *out,
                                                  struct pt_err *err);
 
+/* Marks expired every active coupon whose expiry has come, in program_id (NULL: every
+ * program), with coupon.expired each; pages of coupons, each in its own write. The points
+ * stay spent (breakage). OUT: *expired. */
+PT_MUSTCHECK enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
+                                                  int64_t *expired, struct pt_err *err);
+
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 
 struct pt_activity_request {

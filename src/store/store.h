@@ -996,6 +996,11 @@ PT_MUSTCHECK enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn,
                                                       const char *program_id, const char *member_id,
                                                       const char *redemption_id, char *code,
                                                       struct pt_err *err);
+/* Codes of active coupons whose expiry has come by now_ms, oldest first, at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id,
+                                             int64_t now_ms, unsigned limit, struct pt_arena *arena,
+                                             char (**codes)[PT_ID_BUF_BYTES], unsigned *count,
+                                             struct pt_err *err);
 /* The member's coupons of a reward that were not cancelled. */
 PT_MUSTCHECK enum pt_rc pt_store_coupons_of_member(struct pt_store_txn *txn, const char *program_id,
                                                    const char *member_id, const char *reward_id,

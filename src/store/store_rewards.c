@@ -319,3 +319,28 @@ enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn, const char *p
     }
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id, int64_t now_ms,
+                                unsigned limit, struct pt_arena *arena,
+                                char (**codes)[PT_ID_BUF_BYTES], unsigned *count,
+                                struct pt_err *err)
+{
+    static const char sql[] = "SELECT code FROM coupons WHERE program_id = ?1 "
+                              "AND status = 'active' AND expires_at_ms <= ?2 "
+                              "ORDER BY expires_at_ms, code LIMIT ?3";
+    struct pt_q q;
+    *count = 0;
+    *codes = pt_arena_alloc(arena, (limit ? limit : 1) * PT_ID_BUF_BYTES);
+    if (*codes == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, now_ms);
+    pt_q_int(&q, 3, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        pt_q_col_copy(&q, 0, (*codes)[(*count)++], PT_ID_BUF_BYTES);
+    }
+    return pt_q_close(&q);
+}

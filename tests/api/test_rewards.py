@@ -222,6 +222,15 @@ def test_expired_and_cancelled_coupons(fresh):
     got = fresh.a.post("/v1/coupons/%s/redeem" % first, {})
     assert got.status == 422 and got.json["error"]["code"] == "coupon_expired"
     assert fresh.a.get("/v1/coupons/" + first).json["reason"] == "coupon_expired"
+    # The expiry job writes it down once, with its event; the points stay spent.
+    job = fresh.a.post("/v1/jobs/expire", {})
+    assert job.status == 200 and job.json["coupons_expired"] == 1, job
+    assert fresh.a.post("/v1/jobs/expire", {}).json["coupons_expired"] == 0
+    assert fresh.a.get("/v1/coupons/" + first).json["status"] == "expired"
+    expired = [e for e in fresh.a.get("/v1/events?limit=100").json["data"]
+               if e["type"] == "coupon.expired"]
+    assert len(expired) == 1 and expired[0]["data"]["code"] == first
+    assert available(fresh.a, m) == 200
     fresh.audit()
 
 
