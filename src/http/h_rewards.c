@@ -463,8 +463,9 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, pt_http_coupon_json(&v));
 }
 
-/* The coupon's code as a picture: checked, then looked up (404 for another program's). */
-static void coupon_picture(struct pt_http_ctx *ctx,
+/* The coupon's code as a picture of content_type: checked, then looked up (404 for another
+ * program's). */
+static void coupon_picture(struct pt_http_ctx *ctx, const char *content_type,
                            enum pt_rc (*draw)(const char *, struct pt_buf *, struct pt_err *))
 {
     char code[PT_COUPON_CODE_MAX + 1];
@@ -483,17 +484,22 @@ static void coupon_picture(struct pt_http_ctx *ctx,
     if (draw(code, &svg, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
     } else {
-        pt_http_reply_raw(ctx, 200, "image/svg+xml", svg.ptr, svg.len, false);
+        pt_http_reply_raw(ctx, 200, content_type, svg.ptr, svg.len, false);
     }
     pt_buf_fini(&svg);
 }
 
 void pt_h_coupon_qr(struct pt_http_ctx *ctx)
 {
-    coupon_picture(ctx, pt_picture_qr_svg);
+    coupon_picture(ctx, "image/svg+xml", pt_picture_qr_svg);
+}
+
+void pt_h_coupon_qr_png(struct pt_http_ctx *ctx)
+{
+    coupon_picture(ctx, "image/png", pt_picture_qr_png);
 }
 
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx)
 {
-    coupon_picture(ctx, pt_picture_code128_svg);
+    coupon_picture(ctx, "image/svg+xml", pt_picture_code128_svg);
 }

@@ -215,6 +215,7 @@ void pt_h_coupon_redeem(struct pt_http_ctx *ctx);
 void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
+void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
 /* A coupon as the till and the member see it; the payload of coupon events. new */
 json_t *pt_http_coupon_json(const struct pt_coupon_view *v);
 void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
@@ -225,6 +226,8 @@ void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
  * modules of quiet zone) or a Code 128 barcode with its text below (libzint). */
 enum pt_rc pt_picture_qr_svg(const char *text, struct pt_buf *out, struct pt_err *err);
 enum pt_rc pt_picture_code128_svg(const char *text, struct pt_buf *out, struct pt_err *err);
+/* Appends a PNG picture of text as a QR code (8-bit grey, 8 pixels a module). */
+enum pt_rc pt_picture_qr_png(const char *text, struct pt_buf *out, struct pt_err *err);
 
 /* ---- Referrals (h_referrals.c) ---- */
 

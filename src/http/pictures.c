@@ -3,15 +3,22 @@
  * Pictures of codes for the till and the phone (issue 8): QR codes drawn with libqrencode and
  * Code 128 barcodes drawn with libzint, both written out as SVG here (each dark module or bar
  * a rectangle), so that a picture is exact at any size and needs no image library.
+ * A QR code is also written as PNG (8-bit grey, compressed with zlib) for screens and tills
+ * that take no SVG.
  * GET /v1/members/{id}/card/qr.svg and barcode.svg: the member's card number, so that a
  * member is found by scanning the phone.
  */
 #include "http/http_int.h"
 
+#include "base/alloc.h"
+#include "base/assert.h"
+
 #include <qrencode.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <zint.h>
+#include <zlib.h>
 
 /* Modules of white space around a QR code (the standard's quiet zone) and pixels a module. */
 #define QR_QUIET_MODULES 4
@@ -63,6 +70,93 @@ enum pt_rc pt_picture_qr_svg(const char *text, struct pt_buf *out, struct pt_err
     (void)pt_buf_append(out, "\"/></svg>\n", 10);
     QRcode_free(qr);
     return out->failed ? pt_err_set(err, PT_ENOMEM, NULL, "the picture is too big") : PT_OK;
+}
+
+/* Appends one PNG chunk: length, type, data, CRC of type and data. */
+static void png_chunk(struct pt_buf *out, const char type[4], const unsigned char *data, size_t n)
+{
+    unsigned char head[8];
+    unsigned char tail[4];
+    uLong crc = crc32(0L, (const Bytef *)type, 4);
+    if (n > 0) {
+        crc = crc32(crc, data, (uInt)n);
+    }
+    head[0] = (unsigned char)(n >> 24);
+    head[1] = (unsigned char)(n >> 16);
+    head[2] = (unsigned char)(n >> 8);
+    head[3] = (unsigned char)n;
+    memcpy(head + 4, type, 4);
+    tail[0] = (unsigned char)(crc >> 24);
+    tail[1] = (unsigned char)(crc >> 16);
+    tail[2] = (unsigned char)(crc >> 8);
+    tail[3] = (unsigned char)crc;
+    (void)pt_buf_append(out, head, sizeof(head));
+    if (n > 0) {
+        (void)pt_buf_append(out, data, n);
+    }
+    (void)pt_buf_append(out, tail, sizeof(tail));
+}
+
+enum pt_rc pt_picture_qr_png(const char *text, struct pt_buf *out, struct pt_err *err)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    QRcode *qr = QRcode_encodeString8bit(text, 0, QR_ECLEVEL_M);
+    struct pt_buf raw;
+    unsigned char ihdr[13];
+    unsigned char *packed = NULL;
+    uLongf packed_len;
+    uint32_t side;
+    uint32_t x;
+    uint32_t y;
+    enum pt_rc rc = PT_OK;
+    if (qr == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "the QR code could not be drawn");
+    }
+    side = (uint32_t)(qr->width + 2 * QR_QUIET_MODULES) * QR_MODULE_PX;
+    pt_buf_init(&raw, PICTURE_BYTES_MAX * 8);
+    /* Rows of grey bytes, each after its filter byte (0: none). */
+    for (y = 0; y < side && !raw.failed; y++) {
+        int row = (int)(y / QR_MODULE_PX) - QR_QUIET_MODULES;
+        unsigned char line[1 + 2048];
+        pt_assert(side < sizeof(line));
+        line[0] = 0;
+        for (x = 0; x < side; x++) {
+            int col = (int)(x / QR_MODULE_PX) - QR_QUIET_MODULES;
+            bool dark = row >= 0 && row < qr->width && col >= 0 && col < qr->width &&
+                        (qr->data[row * qr->width + col] & 1);
+            line[1 + x] = dark ? 0 : 255;
+        }
+        (void)pt_buf_append(&raw, line, 1 + side);
+    }
+    QRcode_free(qr);
+    packed_len = compressBound((uLong)raw.len);
+    packed = raw.failed ? NULL : pt_malloc(packed_len);
+    if (packed == NULL ||
+        compress2(packed, &packed_len, (const Bytef *)raw.ptr, (uLong)raw.len, 9) != Z_OK) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "the picture could not be compressed");
+    }
+    if (rc == PT_OK) {
+        ihdr[0] = (unsigned char)(side >> 24);
+        ihdr[1] = (unsigned char)(side >> 16);
+        ihdr[2] = (unsigned char)(side >> 8);
+        ihdr[3] = (unsigned char)side;
+        memcpy(ihdr + 4, ihdr, 4); /* Square. */
+        ihdr[8] = 8;               /* bits per sample */
+        ihdr[9] = 0;               /* grey */
+        ihdr[10] = 0;              /* deflate */
+        ihdr[11] = 0;              /* adaptive filtering (each row says none) */
+        ihdr[12] = 0;              /* no interlace */
+        (void)pt_buf_append(out, signature, sizeof(signature));
+        png_chunk(out, "IHDR", ihdr, sizeof(ihdr));
+        png_chunk(out, "IDAT", packed, packed_len);
+        png_chunk(out, "IEND", NULL, 0);
+        if (out->failed) {
+            rc = pt_err_set(err, PT_ENOMEM, NULL, "the picture is too big");
+        }
+    }
+    pt_free(packed);
+    pt_buf_fini(&raw);
+    return rc;
 }
 
 enum pt_rc pt_picture_code128_svg(const char *text, struct pt_buf *out, struct pt_err *err)

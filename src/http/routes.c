@@ -60,6 +60,7 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/coupons/{code}/redeem", pt_h_coupon_redeem, 0},
     {"POST", "/v1/coupons/{code}/cancel", pt_h_coupon_cancel, 0},
     {"GET", "/v1/coupons/{code}/qr.svg", pt_h_coupon_qr, 0},
+    {"GET", "/v1/coupons/{code}/qr.png", pt_h_coupon_qr_png, 0},
     {"GET", "/v1/coupons/{code}/barcode.svg", pt_h_coupon_barcode, 0},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, 0},

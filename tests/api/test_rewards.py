@@ -4,6 +4,7 @@ unit of stock, a coupon with a checked code); every refusal with its code and no
 the last units of stock raced by 20 members; the till verifies without change and redeems
 exactly once (a double scan raced); cancel gives points and stock back; typos caught before
 any lookup; the coupon's QR code and barcode decoded back by ZBar."""
+import http.client
 import os
 import subprocess
 import tempfile
@@ -275,6 +276,21 @@ def test_coupon_pictures_decode_to_the_code(fresh):
     qr = fresh.a.get("/v1/coupons/%s/qr.svg" % code)
     assert qr.status == 200 and qr.headers["content-type"] == "image/svg+xml"
     assert decode(qr.body, 400) == code.replace("-", "")
+    conn = http.client.HTTPConnection("127.0.0.1", fresh.server.port, timeout=30)
+    conn.request("GET", "/v1/coupons/%s/qr.png" % code,
+                 headers={"Authorization": "Bearer " + fresh.key_a})
+    png = conn.getresponse()
+    body = png.read()
+    conn.close()
+    assert png.status == 200 and png.getheader("Content-Type") == "image/png"
+    assert body.startswith(b"\x89PNG\r\n\x1a\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "c.png")
+        with open(path, "wb") as f:
+            f.write(body)
+        out = subprocess.run(["zbarimg", "--quiet", "--raw", path], capture_output=True,
+                             text=True, timeout=30)
+        assert out.returncode == 0 and out.stdout.strip() == code.replace("-", ""), out
     bar = fresh.a.get("/v1/coupons/%s/barcode.svg" % code)
     assert bar.status == 200 and decode(bar.body, 900) == code.replace("-", "")
     assert fresh.b.get("/v1/coupons/%s/qr.svg" % code).status == 404
