@@ -96,7 +96,7 @@ enum pt_rc pt_coupon_code_parse(const char *input, char *out, size_t out_bytes, 
     size_t i;
     pt_assert(out_bytes >= PT_COUPON_CODE_MAX + 1);
     if (strlen(input) > PT_COUPON_INPUT_BYTES_MAX) {
-        return invalid(err, "a code is at most 22 symbols");
+        return invalid(err, "a code is at most 64 characters, separators included");
     }
     for (i = 0; input[i] != '\0'; i++) {
         char c = input[i];
@@ -115,7 +115,7 @@ enum pt_rc pt_coupon_code_parse(const char *input, char *out, size_t out_bytes, 
             return invalid(err, "a code has 0-9 and A-Z without U (and separators - or space)");
         }
         if (n == PT_COUPON_CODE_MAX) {
-            return invalid(err, "a code is at most 22 symbols");
+            return invalid(err, "a code is at most 21 symbols (a prefix of 8, 12, a check)");
         }
         out[n++] = c;
     }

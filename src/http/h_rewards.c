@@ -258,6 +258,13 @@ void pt_h_reward_get(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, reward_json(&r));
 }
 
+/* Applies the request's body onto the stored reward, inside the service's write. */
+static enum pt_rc apply_reward_patch(void *ctx, struct pt_arena *arena, struct pt_reward *r,
+                                     struct pt_err *err)
+{
+    return reward_patch(ctx, arena, r, err);
+}
+
 void pt_h_reward_patch(struct pt_http_ctx *ctx)
 {
     struct pt_reward r;
@@ -268,14 +275,9 @@ void pt_h_reward_patch(struct pt_http_ctx *ctx)
     if (body == NULL) {
         return;
     }
-    rc = pt_service_reward_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &r, &err);
-    if (rc == PT_OK) {
-        rc = reward_patch(body, &ctx->arena, &r, &err);
-    }
+    rc = pt_service_reward_update(ctx->svc, &ctx->who, ctx->params[0], apply_reward_patch, body,
+                                  &ctx->arena, &r, &err);
     json_decref(body);
-    if (rc == PT_OK) {
-        rc = pt_service_reward_update(ctx->svc, &ctx->who, &r, &err);
-    }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

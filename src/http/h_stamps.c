@@ -223,6 +223,13 @@ void pt_h_stamp_card_get(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, card_json(&card));
 }
 
+/* Applies the request's body onto the stored card, inside the service's write. */
+static enum pt_rc apply_card_patch(void *ctx, struct pt_arena *arena, struct pt_stamp_card *card,
+                                   struct pt_err *err)
+{
+    return card_patch(ctx, arena, card, err);
+}
+
 void pt_h_stamp_card_patch(struct pt_http_ctx *ctx)
 {
     struct pt_stamp_card card;
@@ -233,14 +240,9 @@ void pt_h_stamp_card_patch(struct pt_http_ctx *ctx)
     if (body == NULL) {
         return;
     }
-    rc = pt_service_stamp_card_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &card, &err);
-    if (rc == PT_OK) {
-        rc = card_patch(body, &ctx->arena, &card, &err);
-    }
+    rc = pt_service_stamp_card_update(ctx->svc, &ctx->who, ctx->params[0], apply_card_patch, body,
+                                      &ctx->arena, &card, &err);
     json_decref(body);
-    if (rc == PT_OK) {
-        rc = pt_service_stamp_card_update(ctx->svc, &ctx->who, &card, &ctx->arena, &err);
-    }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

@@ -135,37 +135,46 @@ enum pt_rc pt_service_reward_create(struct pt_service *svc, const struct pt_prin
     return pt_store_write(svc->store, reward_create_txn, &ctx, err);
 }
 
+struct reward_update_ctx {
+    const struct pt_principal *who;
+    const char *reward_id;
+    pt_reward_patch_fn patch;
+    void *patch_ctx;
+    struct pt_arena *arena;
+    struct pt_reward *out;
+    int64_t now_ms;
+};
+
 static enum pt_rc reward_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
-    struct reward_ctx *ctx = arg;
-    struct pt_reward current;
+    struct reward_update_ctx *ctx = arg;
+    struct pt_reward *r = ctx->out;
+    /* Read, changed and written in one write, so that two changes at once both land. */
     enum pt_rc rc =
-        pt_store_reward_get(txn, ctx->who->program_id, ctx->reward->id, ctx->arena, &current, err);
+        pt_store_reward_get(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, r, err);
     if (rc != PT_OK) {
         return rc;
     }
-    if (current.status == PT_REWARD_ARCHIVED) {
+    if (r->status == PT_REWARD_ARCHIVED) {
         return refuse(err, "reward_archived", "an archived reward cannot change", "");
     }
-    ctx->reward->created_at_ms = current.created_at_ms;
-    ctx->reward->updated_at_ms = ctx->now_ms;
-    return pt_store_reward_update(txn, ctx->who->program_id, ctx->reward, err);
+    rc = ctx->patch(ctx->patch_ctx, ctx->arena, r, err);
+    if (rc == PT_OK) {
+        rc = reward_validate(r, err);
+    }
+    r->updated_at_ms = ctx->now_ms;
+    return rc == PT_OK ? pt_store_reward_update(txn, ctx->who->program_id, r, err) : rc;
 }
 
 enum pt_rc pt_service_reward_update(struct pt_service *svc, const struct pt_principal *who,
-                                    struct pt_reward *r, struct pt_err *err)
+                                    const char *reward_id, pt_reward_patch_fn patch,
+                                    void *patch_ctx, struct pt_arena *arena, struct pt_reward *out,
+                                    struct pt_err *err)
 {
-    struct reward_ctx ctx = {who, r, NULL, NULL, pt_svc_now_ms(svc)};
-    struct pt_arena arena;
-    enum pt_rc rc = reward_validate(r, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    pt_arena_init(&arena, 64 * 1024);
-    ctx.arena = &arena;
-    rc = pt_store_write(svc->store, reward_update_txn, &ctx, err);
-    pt_arena_fini(&arena);
-    return rc;
+    struct reward_update_ctx ctx = {who, reward_id,         patch, patch_ctx, arena,
+                                    out, pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, reward_update_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_reward_get(struct pt_service *svc, const struct pt_principal *who,

@@ -535,11 +535,16 @@ PT_MUSTCHECK enum pt_rc pt_service_stamp_card_create(struct pt_service *svc,
                                                      struct pt_stamp_card *card,
                                                      struct pt_idem *idem, struct pt_arena *arena,
                                                      struct pt_err *err);
-/* Writes every field of card (read with _get and changed); archived is final. */
-PT_MUSTCHECK enum pt_rc pt_service_stamp_card_update(struct pt_service *svc,
-                                                     const struct pt_principal *who,
-                                                     struct pt_stamp_card *card,
-                                                     struct pt_arena *arena, struct pt_err *err);
+/* Changes a card's fields onto the stored card (given by the API: a request's patch, which
+ * also rebuilds the card's rule document). Runs inside the write, on the writer thread. */
+typedef enum pt_rc (*pt_stamp_card_patch_fn)(void *ctx, struct pt_arena *arena,
+                                             struct pt_stamp_card *card, struct pt_err *err);
+/* Reads the card, applies patch and writes it, in one write: two changes at once both land.
+ * Archived is final (422 stamp_card_archived). OUT: *out, the card written. */
+PT_MUSTCHECK enum pt_rc
+pt_service_stamp_card_update(struct pt_service *svc, const struct pt_principal *who,
+                             const char *card_id, pt_stamp_card_patch_fn patch, void *patch_ctx,
+                             struct pt_arena *arena, struct pt_stamp_card *out, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_service_stamp_card_get(struct pt_service *svc,
                                                   const struct pt_principal *who,
                                                   const char *card_id, struct pt_arena *arena,
@@ -669,10 +674,17 @@ PT_MUSTCHECK enum pt_rc pt_service_reward_create(struct pt_service *svc,
                                                  const struct pt_principal *who,
                                                  struct pt_reward *r, struct pt_idem *idem,
                                                  struct pt_arena *arena, struct pt_err *err);
-/* Writes every settable field of r (read with _get and changed); archived is final. */
+/* Changes a reward's fields onto the stored reward (given by the API: the patch of a
+ * request). Runs inside the write, on the writer thread, while the caller waits. */
+typedef enum pt_rc (*pt_reward_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_reward *r,
+                                         struct pt_err *err);
+/* Reads the reward, applies patch and writes it, in one write: two changes at once both
+ * land. Archived is final (422 reward_archived). OUT: *out, the reward written. */
 PT_MUSTCHECK enum pt_rc pt_service_reward_update(struct pt_service *svc,
                                                  const struct pt_principal *who,
-                                                 struct pt_reward *r, struct pt_err *err);
+                                                 const char *reward_id, pt_reward_patch_fn patch,
+                                                 void *patch_ctx, struct pt_arena *arena,
+                                                 struct pt_reward *out, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_service_reward_get(struct pt_service *svc,
                                               const struct pt_principal *who, const char *reward_id,
                                               struct pt_arena *arena, struct pt_reward *out,

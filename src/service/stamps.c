@@ -122,34 +122,51 @@ enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_
     return pt_store_write(svc->store, card_create_txn, &ctx, err);
 }
 
+struct card_update_ctx {
+    const struct pt_principal *who;
+    const char *card_id;
+    pt_stamp_card_patch_fn patch;
+    void *patch_ctx;
+    struct pt_arena *arena;
+    struct pt_stamp_card *out;
+    int64_t now_ms;
+};
+
 static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
-    struct card_ctx *ctx = arg;
-    struct pt_stamp_card current;
-    enum pt_rc rc = pt_store_stamp_card_get(txn, ctx->who->program_id, ctx->card->id, ctx->arena,
-                                            &current, err);
+    struct card_update_ctx *ctx = arg;
+    struct pt_stamp_card *card = ctx->out;
+    enum pt_stamp_card_status was;
+    /* Read, changed and written in one write, so that two changes at once both land. */
+    enum pt_rc rc =
+        pt_store_stamp_card_get(txn, ctx->who->program_id, ctx->card_id, ctx->arena, card, err);
     if (rc != PT_OK) {
         return rc;
     }
-    if (current.status == PT_STAMP_CARD_ARCHIVED) {
+    if (card->status == PT_STAMP_CARD_ARCHIVED) {
         (void)pt_err_set(err, PT_ELIMIT, NULL, "an archived stamp card cannot change");
         return pt_err_code(err, "stamp_card_archived");
     }
-    if (ctx->card->status == PT_STAMP_CARD_ACTIVE && current.status != PT_STAMP_CARD_ACTIVE) {
-        rc = room_for_active_card(txn, ctx->who->program_id, current.id, ctx->arena, err);
+    was = card->status;
+    rc = ctx->patch(ctx->patch_ctx, ctx->arena, card, err);
+    if (rc == PT_OK) {
+        rc = card_validate(card, ctx->arena, err);
     }
-    ctx->card->created_at_ms = current.created_at_ms;
-    ctx->card->updated_at_ms = ctx->now_ms;
-    return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->who->program_id, ctx->card, err) : rc;
+    if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE && was != PT_STAMP_CARD_ACTIVE) {
+        rc = room_for_active_card(txn, ctx->who->program_id, card->id, ctx->arena, err);
+    }
+    card->updated_at_ms = ctx->now_ms;
+    return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->who->program_id, card, err) : rc;
 }
 
 enum pt_rc pt_service_stamp_card_update(struct pt_service *svc, const struct pt_principal *who,
-                                        struct pt_stamp_card *card, struct pt_arena *arena,
-                                        struct pt_err *err)
+                                        const char *card_id, pt_stamp_card_patch_fn patch,
+                                        void *patch_ctx, struct pt_arena *arena,
+                                        struct pt_stamp_card *out, struct pt_err *err)
 {
-    struct card_ctx ctx = {who, card, NULL, arena, pt_svc_now_ms(svc)};
-    enum pt_rc rc = card_validate(card, arena, err);
-    return rc == PT_OK ? pt_store_write(svc->store, card_update_txn, &ctx, err) : rc;
+    struct card_update_ctx ctx = {who, card_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc)};
+    memset(out, 0, sizeof(*out));
+    return pt_store_write(svc->store, card_update_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_stamp_card_get(struct pt_service *svc, const struct pt_principal *who,

@@ -294,3 +294,29 @@ def test_coupon_pictures_decode_to_the_code(fresh):
     bar = fresh.a.get("/v1/coupons/%s/barcode.svg" % code)
     assert bar.status == 200 and decode(bar.body, 900) == code.replace("-", "")
     assert fresh.b.get("/v1/coupons/%s/qr.svg" % code).status == 404
+
+
+def test_two_changes_at_once_both_land(fresh):
+    # Found by review: a PATCH used to write back a copy read before the other's write.
+    for _ in range(10):
+        r = reward(fresh.a)
+        out = run_at_once([
+            lambda: fresh.a.with_key(fresh.key_a).patch("/v1/rewards/" + r["id"],
+                                                        {"cost_points": 777}),
+            lambda: fresh.a.with_key(fresh.key_a).patch("/v1/rewards/" + r["id"],
+                                                        {"status": "inactive"})])
+        assert all(x.status == 200 for x in out), out
+        now = fresh.a.get("/v1/rewards/" + r["id"]).json
+        assert (now["cost_points"], now["status"]) == (777, "inactive"), now
+    bad = fresh.a.patch("/v1/rewards/" + r["id"], {"cost_points": 0})
+    assert bad.status == 400 and bad.json["error"]["field"] == "cost_points"
+    assert fresh.a.get("/v1/rewards/" + r["id"]).json["cost_points"] == 777
+
+
+def test_a_too_long_code_says_the_real_limit(fresh):
+    r = reward(fresh.a)
+    m = rich_member(fresh.a, 100)
+    plain = redeem(fresh.a, m, r["id"]).json["code"].replace("-", "")
+    got = fresh.a.get("/v1/coupons/" + "0" * 9 + plain)  # 22 symbols
+    assert got.status == 400 and got.json["error"]["code"] == "invalid_code"
+    assert "at most 21 symbols" in got.json["error"]["message"], got.json

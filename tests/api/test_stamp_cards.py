@@ -338,3 +338,26 @@ def test_stamps_removed_event_names_the_card(fresh):
     give_back(fresh.a, p, 500)
     removed = events(fresh.a, "stamps.removed", member)
     assert removed[0]["data"]["cards"][0]["name"] == "Coffee card", removed
+
+
+def test_two_changes_at_once_both_land(fresh):
+    import threading
+    c = card(fresh.a, COFFEE)
+    for n in range(8):
+        go = threading.Barrier(2)
+        out = [None, None]
+        bodies = [{"stamps_required": 11 + n}, {"name": "Card %d" % n}]
+
+        def one(i):
+            client = fresh.a.with_key(fresh.key_a)
+            go.wait()
+            out[i] = client.patch("/v1/stamp-cards/" + c["id"], bodies[i])
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert all(x.status == 200 for x in out), out
+        now = fresh.a.get("/v1/stamp-cards/" + c["id"]).json
+        assert (now["stamps_required"], now["name"]) == (11 + n, "Card %d" % n), now
