@@ -786,43 +786,10 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
 enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
                                 struct pt_birthday_result *out, struct pt_err *err)
 {
-    char(*ids)[PT_ID_BUF_BYTES] = NULL;
-    unsigned count = 0;
-    unsigned p;
-    struct pt_arena arena;
-    enum pt_rc rc = PT_OK;
+    struct birthday_ctx ctx = {svc, NULL, NULL, out, pt_svc_now_ms(svc), true};
     memset(out, 0, sizeof(*out));
-    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
-    if (who != NULL) {
-        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
-        if (ids == NULL) {
-            pt_arena_fini(&arena);
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        memcpy(ids[0], who->program_id, PT_ID_BUF_BYTES);
-        count = 1;
-    } else {
-        struct pt_store_txn *txn = NULL;
-        rc = pt_store_read_begin(svc->store, &txn, err);
-        if (rc == PT_OK) {
-            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
-            pt_store_read_end(txn);
-        }
-    }
-    for (p = 0; rc == PT_OK && p < count; p++) {
-        struct birthday_ctx ctx = {svc, ids[p], NULL, out, pt_svc_now_ms(svc), true};
-        unsigned rounds;
-        /* Pages of members, each in its own write, so that a big day does not hold the writer. */
-        for (rounds = 0; rc == PT_OK && ctx.more && rounds < PT_BIRTHDAY_ROUNDS_MAX; rounds++) {
-            struct pt_arena round_arena;
-            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
-            ctx.arena = &round_arena;
-            rc = pt_store_write(svc->store, birthday_round_txn, &ctx, err);
-            pt_arena_fini(&round_arena);
-        }
-    }
-    pt_arena_fini(&arena);
-    return rc;
+    return pt_svc_job_rounds(svc, who != NULL ? who->program_id : NULL, PT_BIRTHDAY_ROUNDS_MAX,
+                             birthday_round_txn, &ctx, &ctx.program_id, &ctx.arena, &ctx.more, err);
 }
 
 /* ---- Returns ---- */

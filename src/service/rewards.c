@@ -647,41 +647,9 @@ static enum pt_rc coupons_expire_txn(struct pt_store_txn *txn, void *arg, struct
 enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
                                      int64_t *expired, struct pt_err *err)
 {
-    char(*ids)[PT_ID_BUF_BYTES] = NULL;
-    unsigned count = 0;
-    unsigned p;
-    struct pt_arena arena;
-    enum pt_rc rc = PT_OK;
-    *expired = 0;
-    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
-    if (program_id != NULL) {
-        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
-        if (ids == NULL) {
-            pt_arena_fini(&arena);
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        (void)snprintf(ids[0], PT_ID_BUF_BYTES, "%s", program_id);
-        count = 1;
-    } else {
-        struct pt_store_txn *txn = NULL;
-        rc = pt_store_read_begin(svc->store, &txn, err);
-        if (rc == PT_OK) {
-            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
-            pt_store_read_end(txn);
-        }
-    }
-    for (p = 0; rc == PT_OK && p < count; p++) {
-        struct expire_ctx ctx = {svc, ids[p], NULL, pt_svc_now_ms(svc), 0, true};
-        unsigned rounds;
-        for (rounds = 0; rc == PT_OK && ctx.more && rounds < COUPON_EXPIRY_ROUNDS_MAX; rounds++) {
-            struct pt_arena round_arena;
-            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
-            ctx.arena = &round_arena;
-            rc = pt_store_write(svc->store, coupons_expire_txn, &ctx, err);
-            pt_arena_fini(&round_arena);
-        }
-        *expired += ctx.expired;
-    }
-    pt_arena_fini(&arena);
+    struct expire_ctx ctx = {svc, NULL, NULL, pt_svc_now_ms(svc), 0, true};
+    enum pt_rc rc = pt_svc_job_rounds(svc, program_id, COUPON_EXPIRY_ROUNDS_MAX, coupons_expire_txn,
+                                      &ctx, &ctx.program_id, &ctx.arena, &ctx.more, err);
+    *expired = ctx.expired;
     return rc;
 }

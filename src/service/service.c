@@ -682,3 +682,47 @@ enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_princi
     pt_store_read_end(txn);
     return rc;
 }
+
+enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *program_id, unsigned rounds_max,
+                             pt_store_write_fn fn, void *ctx, const char **ctx_program_id,
+                             struct pt_arena **ctx_arena, bool *ctx_more, struct pt_err *err)
+{
+    char(*ids)[PT_ID_BUF_BYTES] = NULL;
+    unsigned count = 0;
+    unsigned p;
+    struct pt_arena arena;
+    enum pt_rc rc = PT_OK;
+    pt_arena_init(&arena, PT_REQUEST_ARENA_BYTES_MAX);
+    if (program_id != NULL) {
+        ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
+        if (ids == NULL) {
+            pt_arena_fini(&arena);
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        (void)snprintf(ids[0], PT_ID_BUF_BYTES, "%s", program_id);
+        count = 1;
+    } else {
+        struct pt_store_txn *txn = NULL;
+        rc = pt_store_read_begin(svc->store, &txn, err);
+        if (rc == PT_OK) {
+            rc = pt_store_program_ids(txn, &arena, PT_PROGRAMS_MAX, &ids, &count, err);
+            pt_store_read_end(txn);
+        }
+    }
+    for (p = 0; rc == PT_OK && p < count; p++) {
+        unsigned rounds;
+        *ctx_program_id = ids[p];
+        *ctx_more = true;
+        /* Pages, each in its own write, so that a big run does not hold the writer. */
+        for (rounds = 0; rc == PT_OK && *ctx_more && rounds < rounds_max; rounds++) {
+            struct pt_arena round_arena;
+            pt_arena_init(&round_arena, PT_REQUEST_ARENA_BYTES_MAX);
+            *ctx_arena = &round_arena;
+            rc = pt_store_write(svc->store, fn, ctx, err);
+            *ctx_arena = NULL;
+            pt_arena_fini(&round_arena);
+        }
+    }
+    pt_arena_fini(&arena);
+    return rc;
+}

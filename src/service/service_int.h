@@ -232,6 +232,14 @@ PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt
                                        struct pt_arena *arena, struct pt_balance *out,
                                        struct pt_err *err);
 
+/* A job in pages (birthdays, tier reviews, coupon expiry): for program_id, or every program
+ * when NULL, runs fn(ctx) in its own write again and again, with *ctx_program_id set and a
+ * fresh arena in *ctx_arena each time, until fn sets *ctx_more false or rounds_max. */
+PT_MUSTCHECK enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *program_id,
+                                          unsigned rounds_max, pt_store_write_fn fn, void *ctx,
+                                          const char **ctx_program_id, struct pt_arena **ctx_arena,
+                                          bool *ctx_more, struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 
