@@ -737,6 +737,22 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
 
 /* ---- The member's ledger ---- */
 
+/* One posting of an account with its entry (the columns of the ledger queries below). */
+static void line_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_ledger_line *l)
+{
+    pt_q_col_copy(q, 0, l->entry_id, sizeof(l->entry_id));
+    l->type = pt_q_col_text(q, 1, arena);
+    l->points = pt_q_col_int(q, 2);
+    l->balance_after = pt_q_col_int(q, 3);
+    l->reference = pt_q_col_text(q, 4, arena);
+    l->reason = pt_q_col_text(q, 5, arena);
+    l->created_at_ms = pt_q_col_int(q, 6);
+    l->seq = pt_q_col_int(q, 7);
+    if (l->type != NULL && strcmp(l->type, "transfer") == 0) {
+        l->type = l->points > 0 ? "transfer_in" : "transfer_out";
+    }
+}
+
 enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id,
                                 const char *member_id, int64_t before_seq, unsigned limit,
                                 struct pt_arena *arena, struct pt_ledger_line **out,
@@ -760,20 +776,36 @@ enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id
     pt_q_int(&q, 3, before_seq);
     pt_q_int(&q, 4, limit);
     while (pt_q_next(&q)) {
-        struct pt_ledger_line *l = &(*out)[*count];
         pt_assert(*count < limit);
-        pt_q_col_copy(&q, 0, l->entry_id, sizeof(l->entry_id));
-        l->type = pt_q_col_text(&q, 1, arena);
-        l->points = pt_q_col_int(&q, 2);
-        l->balance_after = pt_q_col_int(&q, 3);
-        l->reference = pt_q_col_text(&q, 4, arena);
-        l->reason = pt_q_col_text(&q, 5, arena);
-        l->created_at_ms = pt_q_col_int(&q, 6);
-        l->seq = pt_q_col_int(&q, 7);
-        if (l->type != NULL && strcmp(l->type, "transfer") == 0) {
-            l->type = l->points > 0 ? "transfer_in" : "transfer_out";
-        }
-        (*count)++;
+        line_from_row(&q, arena, &(*out)[(*count)++]);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_account_lines(struct pt_store_txn *txn, const char *program_id,
+                                  const char *member_id, const char *account_id, unsigned limit,
+                                  struct pt_arena *arena, struct pt_ledger_line **out,
+                                  unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT p.entry_id, e.type, p.points, p.balance_after, e.reference, e.reason, "
+        "e.created_at_ms, p.n FROM postings p JOIN entries e ON e.program_id = p.program_id "
+        "AND e.member_id = p.member_id AND e.id = p.entry_id WHERE p.program_id = ?1 "
+        "AND p.member_id = ?2 AND p.account_id = ?3 ORDER BY p.n DESC LIMIT ?4";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, account_id);
+    pt_q_int(&q, 4, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        line_from_row(&q, arena, &(*out)[(*count)++]);
     }
     return pt_q_close(&q);
 }
