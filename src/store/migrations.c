@@ -777,6 +777,71 @@ static const char migration_11[] =
     "CREATE INDEX coupons_member ON coupons (program_id, member_id, reward_id);"
     "CREATE INDEX coupons_due ON coupons (program_id, expires_at_ms) WHERE status = 'active';";
 
+/*
+ * Version 12: coupons used in purchases, partner voucher pools, and promotion codes in bulk.
+ * - A coupon remembers the purchase that used it, and a partner voucher's coupon the partner's
+ *   code it drew.
+ * - partner_vouchers: a reward's pool of partner codes; a code is free until a coupon draws it.
+ * - coupon_batches: a batch of promotion codes, generated in the background (generated counts
+ *   up to count); it gives a reward or its own discount (type, value, sku).
+ * - promo_codes: the batch's codes (n = 1..count, its order in codes.csv) and their uses;
+ *   promo_code_uses: one row per use, for uses_per_member.
+ */
+static const char migration_12[] =
+    "ALTER TABLE coupons ADD COLUMN purchase_id TEXT;"
+    "ALTER TABLE coupons ADD COLUMN partner_code TEXT;"
+    "CREATE TABLE partner_vouchers ("
+    "  program_id TEXT NOT NULL,"
+    "  reward_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  uploaded_at_ms INTEGER NOT NULL,"
+    "  coupon_code TEXT,"
+    "  PRIMARY KEY (program_id, reward_id, code));"
+    "CREATE INDEX partner_vouchers_free ON partner_vouchers (program_id, reward_id, n) "
+    "WHERE coupon_code IS NULL;"
+    "CREATE TABLE coupon_batches ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  reward_id TEXT,"
+    "  type TEXT CHECK (type IN ('discount_amount', 'discount_percent', 'free_product')),"
+    "  value INTEGER NOT NULL,"
+    "  sku TEXT,"
+    "  prefix TEXT NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  generated INTEGER NOT NULL DEFAULT 0,"
+    "  uses_per_code INTEGER NOT NULL,"
+    "  uses_per_member INTEGER NOT NULL,"
+    "  valid_from_ms INTEGER NOT NULL,"
+    "  valid_to_ms INTEGER NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('generating', 'ready', 'failed')),"
+    "  error TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX coupon_batches_generating ON coupon_batches (status) "
+    "WHERE status = 'generating';"
+    "CREATE TABLE promo_codes ("
+    "  program_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  batch_id TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  uses INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, code));"
+    "CREATE UNIQUE INDEX promo_codes_batch ON promo_codes (program_id, batch_id, n);"
+    "CREATE TABLE promo_code_uses ("
+    "  program_id TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  n INTEGER NOT NULL,"
+    "  batch_id TEXT NOT NULL,"
+    "  member_id TEXT,"
+    "  purchase_id TEXT,"
+    "  location TEXT,"
+    "  used_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, code, n));"
+    "CREATE INDEX promo_code_uses_member ON promo_code_uses (program_id, batch_id, member_id);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -792,6 +857,7 @@ static const char *const migration_8_parts[] = {migration_8, NULL};
 static const char *const migration_9_parts[] = {migration_9, NULL};
 static const char *const migration_10_parts[] = {migration_10, NULL};
 static const char *const migration_11_parts[] = {migration_11, NULL};
+static const char *const migration_12_parts[] = {migration_12, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -804,7 +870,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_8_parts,
                                                   migration_9_parts,
                                                   migration_10_parts,
-                                                  migration_11_parts};
+                                                  migration_11_parts,
+                                                  migration_12_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -816,7 +883,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_8_parts,
                                                      migration_9_parts,
                                                      migration_10_parts,
-                                                     migration_11_parts};
+                                                     migration_11_parts,
+                                                     migration_12_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

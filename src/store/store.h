@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 11
+#define PT_SCHEMA_VERSION 12
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -975,6 +975,8 @@ struct pt_coupon {
     int64_t redeemed_at_ms;
     const char *location; /* Where it was redeemed; nullable; arena */
     int64_t cancelled_at_ms;
+    char purchase_id[PT_ID_BUF_BYTES]; /* The purchase that used it; "" when none */
+    const char *partner_code;          /* partner_voucher: the code drawn; nullable; arena */
 };
 
 /* Inserts c unless its code is taken (*claimed false: draw another). */
@@ -1001,10 +1003,101 @@ PT_MUSTCHECK enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const cha
                                              int64_t now_ms, unsigned limit, struct pt_arena *arena,
                                              char (**codes)[PT_ID_BUF_BYTES], unsigned *count,
                                              struct pt_err *err);
+/* Marks an active coupon redeemed by purchase purchase_id at at_ms: *moved false when it was
+ * no longer active. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_use(struct pt_store_txn *txn, const char *program_id,
+                                            const char *code, const char *purchase_id,
+                                            const char *location, int64_t at_ms, bool *moved,
+                                            struct pt_err *err);
 /* The member's coupons of a reward that were not cancelled. */
 PT_MUSTCHECK enum pt_rc pt_store_coupons_of_member(struct pt_store_txn *txn, const char *program_id,
                                                    const char *member_id, const char *reward_id,
                                                    int64_t *count, struct pt_err *err);
+
+/* ---- Partner voucher pools (docs/rewards.md) ---- */
+
+/* Adds codes[0..count) to the reward's pool, after its n codes so far; a code already in the
+ * pool is skipped (*added counts the new ones). */
+PT_MUSTCHECK enum pt_rc pt_store_vouchers_add(struct pt_store_txn *txn, const char *program_id,
+                                              const char *reward_id, const char *const *codes,
+                                              unsigned count, int64_t now_ms, int64_t *added,
+                                              struct pt_err *err);
+/* Draws the oldest free code of the pool for coupon_code into out (arena); PT_ENOTFOUND when
+ * none is free. */
+PT_MUSTCHECK enum pt_rc pt_store_voucher_draw(struct pt_store_txn *txn, const char *program_id,
+                                              const char *reward_id, const char *coupon_code,
+                                              struct pt_arena *arena, const char **out,
+                                              struct pt_err *err);
+/* Codes in the pool and those still free. */
+PT_MUSTCHECK enum pt_rc pt_store_vouchers_count(struct pt_store_txn *txn, const char *program_id,
+                                                const char *reward_id, int64_t *total,
+                                                int64_t *free_codes, struct pt_err *err);
+
+/* ---- Promotion codes in bulk (store_batches.c; docs/rewards.md) ---- */
+
+enum pt_batch_status {
+    PT_BATCH_GENERATING,
+    PT_BATCH_READY,
+    PT_BATCH_FAILED,
+};
+
+extern const char *const pt_batch_status_names[3];
+
+struct pt_coupon_batch {
+    char id[PT_ID_BUF_BYTES];        /* "cbt_..." */
+    const char *name;                /* arena */
+    char reward_id[PT_ID_BUF_BYTES]; /* The reward it gives; "" when it has its own discount */
+    /* Its own discount (reward_id ""): DISCOUNT_AMOUNT, DISCOUNT_PERCENT or FREE_PRODUCT. */
+    enum pt_reward_type type;
+    int64_t value;                /* As a reward's value */
+    const char *sku;              /* FREE_PRODUCT; nullable; arena */
+    char prefix[PT_ID_BUF_BYTES]; /* Upper case, 0..8 symbols */
+    int64_t count;                /* 1..1,000,000 */
+    int64_t generated;            /* Codes stored so far (n = 1..generated) */
+    int64_t uses_per_code;        /* >= 1 */
+    int64_t uses_per_member;      /* Uses of the batch's codes by one member; 0: no limit */
+    int64_t valid_from_ms;        /* INT64_MIN: open */
+    int64_t valid_to_ms;          /* INT64_MAX: open; exclusive */
+    enum pt_batch_status status;
+    const char *error; /* FAILED: why; nullable; arena */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+};
+
+struct pt_promo_code {
+    char code[PT_ID_BUF_BYTES]; /* canonical */
+    char batch_id[PT_ID_BUF_BYTES];
+    int64_t n;    /* Its place in the batch, 1..count */
+    int64_t uses; /* Times used so far */
+};
+
+/* One use of a promotion code. */
+struct pt_promo_use {
+    const char *code;
+    const char *batch_id;
+    const char *member_id;   /* nullable (a till scan without a member) */
+    const char *purchase_id; /* nullable */
+    const char *location;    /* nullable */
+    int64_t used_at_ms;
+};
+
+PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_get(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *batch_id, struct pt_arena *arena,
+                                                  struct pt_coupon_batch *out, struct pt_err *err);
+/* By code (locked in a write). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const char *program_id,
+                                                const char *code, struct pt_promo_code *out,
+                                                struct pt_err *err);
+/* Counts one use of the code unless it has had uses_per_code (*used false: nothing changed),
+ * in one statement; records the use. */
+PT_MUSTCHECK enum pt_rc pt_store_promo_code_use(struct pt_store_txn *txn, const char *program_id,
+                                                const struct pt_promo_use *u, int64_t uses_per_code,
+                                                bool *used, struct pt_err *err);
+/* Uses of the batch's codes by the member. */
+PT_MUSTCHECK enum pt_rc pt_store_promo_uses_of_member(struct pt_store_txn *txn,
+                                                      const char *program_id, const char *batch_id,
+                                                      const char *member_id, int64_t *count,
+                                                      struct pt_err *err);
 
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */

@@ -134,8 +134,18 @@ static const struct copy_table copy_tables[] = {
      "tttttttititiiiiitiii", "program_id, id", NULL},
     {"coupons",
      "program_id, code, member_id, reward_id, redemption_id, status, issued_at_ms, "
-     "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms",
-     "ttttttiiiti", "program_id, code", NULL},
+     "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code",
+     "ttttttiiititt", "program_id, code", NULL},
+    {"partner_vouchers", "program_id, reward_id, code, n, uploaded_at_ms, coupon_code", "tttiit",
+     "program_id, reward_id, code", NULL},
+    {"coupon_batches",
+     "program_id, id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "
+     "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms",
+     "tttttittiiiiiittii", "program_id, id", NULL},
+    {"promo_codes", "program_id, code, batch_id, n, uses", "tttii", "program_id, code", NULL},
+    {"promo_code_uses",
+     "program_id, code, n, batch_id, member_id, purchase_id, location, used_at_ms", "ttitttti",
+     "program_id, code, n", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",

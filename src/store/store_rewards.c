@@ -193,7 +193,7 @@ enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *progr
 
 #define COUPON_COLUMNS                                                                             \
     "code, member_id, reward_id, redemption_id, status, issued_at_ms, expires_at_ms, "             \
-    "redeemed_at_ms, location, cancelled_at_ms"
+    "redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code"
 
 static const char *coupon_status(const char *s)
 {
@@ -201,15 +201,34 @@ static const char *coupon_status(const char *s)
     return names[name_index(names, 4, s)];
 }
 
+static enum pt_rc promo_code_exists(struct pt_store_txn *txn, const char *program_id,
+                                    const char *code, bool *exists, struct pt_err *err)
+{
+    static const char sql[] = "SELECT 1 FROM promo_codes WHERE program_id = ?1 AND code = ?2";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, code);
+    *exists = pt_q_next(&q);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_id,
                                   const struct pt_coupon *c, bool *claimed, struct pt_err *err)
 {
     static const char sql[] =
         "INSERT INTO coupons (program_id, " COUPON_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9, ?10, ?11) ON CONFLICT (program_id, code) DO NOTHING";
+        "?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (program_id, code) DO NOTHING";
     struct pt_q q;
+    bool taken = false;
+    enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
     *claimed = false;
+    /* Codes are unique across a program's coupons and its promotion codes. */
+    rc = promo_code_exists(txn, program_id, c->code, &taken, err);
+    if (rc != PT_OK || taken) {
+        return rc;
+    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, c->code);
@@ -222,6 +241,8 @@ enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_
     pt_q_int(&q, 9, c->redeemed_at_ms);
     pt_q_text(&q, 10, c->location);
     pt_q_int(&q, 11, c->cancelled_at_ms);
+    pt_q_text(&q, 12, c->purchase_id[0] ? c->purchase_id : NULL);
+    pt_q_text(&q, 13, c->partner_code);
     if (pt_q_exec(&q) == PT_OK) {
         *claimed = pt_q_changes(&q) == 1;
     }
@@ -253,6 +274,8 @@ enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
         out->redeemed_at_ms = pt_q_col_int(&q, 7);
         out->location = pt_q_col_text(&q, 8, arena);
         out->cancelled_at_ms = pt_q_col_int(&q, 9);
+        pt_q_col_copy(&q, 10, out->purchase_id, sizeof(out->purchase_id));
+        out->partner_code = pt_q_col_text(&q, 11, arena);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
     }
@@ -277,6 +300,28 @@ enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id
     pt_q_text(&q, 5, c->location);
     pt_q_int(&q, 6, c->cancelled_at_ms);
     pt_q_text(&q, 7, from);
+    if (pt_q_exec(&q) == PT_OK) {
+        *moved = pt_q_changes(&q) == 1;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_use(struct pt_store_txn *txn, const char *program_id, const char *code,
+                               const char *purchase_id, const char *location, int64_t at_ms,
+                               bool *moved, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE coupons SET status = 'redeemed', redeemed_at_ms = ?3, location = ?4, "
+        "purchase_id = ?5 WHERE program_id = ?1 AND code = ?2 AND status = 'active'";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    *moved = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, code);
+    pt_q_int(&q, 3, at_ms);
+    pt_q_text(&q, 4, location);
+    pt_q_text(&q, 5, purchase_id);
     if (pt_q_exec(&q) == PT_OK) {
         *moved = pt_q_changes(&q) == 1;
     }
@@ -341,6 +386,124 @@ enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id
     while (pt_q_next(&q)) {
         pt_assert(*count < limit);
         pt_q_col_copy(&q, 0, (*codes)[(*count)++], PT_ID_BUF_BYTES);
+    }
+    return pt_q_close(&q);
+}
+
+/* ---- Partner voucher pools ---- */
+
+enum pt_rc pt_store_vouchers_add(struct pt_store_txn *txn, const char *program_id,
+                                 const char *reward_id, const char *const *codes, unsigned count,
+                                 int64_t now_ms, int64_t *added, struct pt_err *err)
+{
+    static const char sql_n[] =
+        "SELECT coalesce(max(n), 0) FROM partner_vouchers WHERE program_id = ?1 AND reward_id = ?2";
+    static const char sql[] =
+        "INSERT INTO partner_vouchers (program_id, reward_id, code, n, uploaded_at_ms, "
+        "coupon_code) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, NULL) ON CONFLICT (program_id, reward_id, code) DO NOTHING";
+    struct pt_q q;
+    int64_t n = 0;
+    unsigned i;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    *added = 0;
+    (void)pt_q_open(&q, txn, sql_n, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, reward_id);
+    if (pt_q_next(&q)) {
+        n = pt_q_col_int(&q, 0);
+    }
+    rc = pt_q_close(&q);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (i = 0; i < count; i++) {
+        (void)pt_q_open(&q, txn, sql, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, reward_id);
+        pt_q_text(&q, 3, codes[i]);
+        pt_q_int(&q, 4, n + 1);
+        pt_q_int(&q, 5, now_ms);
+        if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 1) {
+            n++;
+            (*added)++;
+        }
+        rc = pt_q_close(&q);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_store_voucher_draw(struct pt_store_txn *txn, const char *program_id,
+                                 const char *reward_id, const char *coupon_code,
+                                 struct pt_arena *arena, const char **out, struct pt_err *err)
+{
+    /* The oldest free code, then a claim that holds only while it is still free: a writer on
+     * another node that drew it first makes the claim change nothing, and the next is tried. */
+    static const char sql_free[] =
+        "SELECT code FROM partner_vouchers WHERE program_id = ?1 AND reward_id = ?2 "
+        "AND coupon_code IS NULL ORDER BY n LIMIT 1";
+    static const char sql_claim[] =
+        "UPDATE partner_vouchers SET coupon_code = ?4 WHERE program_id = ?1 AND reward_id = ?2 "
+        "AND code = ?3 AND coupon_code IS NULL";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(pt_store_txn_is_write(txn));
+    *out = NULL;
+    for (;;) {
+        const char *code = NULL;
+        bool claimed = false;
+        (void)pt_q_open(&q, txn, sql_free, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, reward_id);
+        if (pt_q_next(&q)) {
+            code = pt_q_col_text(&q, 0, arena);
+        }
+        rc = pt_q_close(&q);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        if (code == NULL) {
+            return pt_err_set(err, PT_ENOTFOUND, NULL, "the partner voucher pool is empty");
+        }
+        (void)pt_q_open(&q, txn, sql_claim, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, reward_id);
+        pt_q_text(&q, 3, code);
+        pt_q_text(&q, 4, coupon_code);
+        if (pt_q_exec(&q) == PT_OK) {
+            claimed = pt_q_changes(&q) == 1;
+        }
+        rc = pt_q_close(&q);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        if (claimed) {
+            *out = code;
+            return PT_OK;
+        }
+    }
+}
+
+enum pt_rc pt_store_vouchers_count(struct pt_store_txn *txn, const char *program_id,
+                                   const char *reward_id, int64_t *total, int64_t *free_codes,
+                                   struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT count(*), count(*) - count(coupon_code) FROM partner_vouchers "
+        "WHERE program_id = ?1 AND reward_id = ?2";
+    struct pt_q q;
+    *total = 0;
+    *free_codes = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, reward_id);
+    if (pt_q_next(&q)) {
+        *total = pt_q_col_int(&q, 0);
+        *free_codes = pt_q_col_int(&q, 1);
     }
     return pt_q_close(&q);
 }
