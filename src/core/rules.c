@@ -14,7 +14,7 @@
 
 /* FNV-1a, never 0 (0 means "not computed"): equal strings have equal hashes, so a test of
  * equality compares hashes first and the bytes only when they match. */
-static uint32_t text_hash(const char *s)
+uint32_t pt_rule_text_hash(const char *s)
 {
     uint32_t h = 2166136261u;
     for (; *s != '\0'; s++) {
@@ -224,7 +224,7 @@ static enum pt_rc literal(struct compiler *c, const struct fact_def *def, json_t
         if (copy_text(c, v, field, PT_RULE_TEXT_BYTES_MAX, &out->s) != PT_OK) {
             return c->err->rc;
         }
-        out->h = text_hash(out->s);
+        out->h = pt_rule_text_hash(out->s);
         if (def->fact == PT_FACT_TIME_DATE && !is_date(out->s)) {
             return pt_err_set(c->err, PT_EINVAL, field, "time.date is compared with YYYY-MM-DD");
         }
@@ -746,7 +746,7 @@ static struct pt_value text_value(const char *s, uint32_t h)
 
 static uint32_t hash_or_0(const char *s)
 {
-    return s != NULL ? text_hash(s) : 0;
+    return s != NULL ? pt_rule_text_hash(s) : 0;
 }
 
 static struct pt_value fact_value(struct eval *ev, const struct pt_rule_node *n)
@@ -1137,7 +1137,7 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
         ev->city_h = hash_or_0(ev->in->member->city);
         ev->country_h = hash_or_0(ev->in->member->country);
     }
-    ev->date_h = text_hash(ev->in->time->date);
+    ev->date_h = pt_rule_text_hash(ev->in->time->date);
     for (i = 0; i < n; i++) {
         const struct pt_cart_item *it = &cart->items[i];
         int64_t line;
@@ -1152,7 +1152,7 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
             return pt_err_set(err, PT_ELIMIT, "items", "items add up beyond the amount limit");
         }
         line_amount[i] = line;
-        ev->sku_h[i] = text_hash(it->sku);
+        ev->sku_h[i] = pt_rule_text_hash(it->sku);
         ev->category_h[i] = hash_or_0(it->category);
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;

@@ -39,10 +39,11 @@
 #define PT_RULE_TEXT_BYTES_MAX 200   /* A name, a message, a string value. */
 #define PT_RULE_KEY_BYTES_MAX 64     /* The key of member.attributes.KEY or activity.KEY. */
 #define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules of a program. */
-/* Rules one evaluation takes: the active ones, and in a what-if a changed rule and a draft. */
-#define PT_RULES_EVALUATED_MAX (PT_RULES_PER_PROGRAM_MAX + 2)
-#define PT_CART_ITEMS_MAX 200 /* Lines of an evaluated cart. */
+#define PT_CART_ITEMS_MAX 200        /* Lines of an evaluated cart. */
 #define PT_CART_COUPONS_MAX 10
+/* Rules one evaluation takes: the active ones, in a what-if a changed rule and a draft, and
+ * one per coupon of the cart (docs/rewards.md). */
+#define PT_RULES_EVALUATED_MAX (PT_RULES_PER_PROGRAM_MAX + 2 + PT_CART_COUPONS_MAX)
 #define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
 /* A threshold is "nearly met" when what is missing is at most this percentage of it. */
 #define PT_NUDGE_WITHIN_PERCENT 50
@@ -112,6 +113,9 @@ struct pt_value {
     const char *s; /* TEXT; arena */
     uint32_t h;    /* TEXT: a hash of s that tells most unequal strings apart; 0 = unknown */
 };
+
+/* The hash of a TEXT value's s (a rule built outside pt_rule_compile must set it). */
+uint32_t pt_rule_text_hash(const char *s);
 
 enum pt_node_kind {
     PT_NODE_ALL,

@@ -7,6 +7,8 @@
  */
 #include "http/http_int.h"
 
+#include "core/coupon_code.h"
+
 #include "base/alloc.h"
 #include "base/assert.h"
 #include "base/clock.h"
@@ -313,6 +315,40 @@ void pt_h_rule_versions(struct pt_http_ctx *ctx)
 
 /* ---- Carts ---- */
 
+/* The codes given with the cart: coupons and promotion codes with what each took off (or why
+ * it could not be used), and the codes for the rules (docs/rewards.md). */
+static json_t *cart_coupons_json(const struct pt_cart_answer *a)
+{
+    static const char *const kinds[] = {"rule_code", "coupon", "promo_code"};
+    json_t *list = json_array();
+    unsigned i;
+    for (i = 0; i < a->coupon_count; i++) {
+        const struct pt_cart_coupon *c = &a->coupons[i];
+        json_t *one;
+        char printed[PT_COUPON_PRINTED_BYTES];
+        if (c->kind == PT_CART_CODE_RULE) {
+            (void)json_array_append_new(
+                list, json_pack("{s:s,s:s}", "code", c->input, "kind", kinds[c->kind]));
+            continue;
+        }
+        pt_coupon_code_print(c->code, strlen(c->code) - PT_COUPON_RANDOM_SYMBOLS - 1, printed,
+                             sizeof(printed));
+        one =
+            json_pack("{s:s,s:s,s:b,s:o,s:I,s:s,s:I,s:o}", "code", printed, "kind", kinds[c->kind],
+                      "applied", c->applied, "reason", pt_json_string_or_null(c->reason),
+                      "discount", (json_int_t)c->discount, "type", pt_reward_type_names[c->type],
+                      "value", (json_int_t)c->value, "sku", pt_json_string_or_null(c->sku));
+        (void)json_object_set_new(one, "reward_id",
+                                  pt_json_string_or_null(c->reward_id[0] ? c->reward_id : NULL));
+        (void)json_object_set_new(one, "name", pt_json_string_or_null(c->reward_name));
+        if (c->kind == PT_CART_CODE_PROMO) {
+            (void)json_object_set_new(one, "batch_id", json_string(c->batch_id));
+        }
+        (void)json_array_append_new(list, one);
+    }
+    return list;
+}
+
 void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
 {
     json_t *rules = json_array();
@@ -353,6 +389,7 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
     (void)json_object_set_new(obj, "free_shipping", json_boolean(a->free_shipping));
     (void)json_object_set_new(obj, "messages", messages);
     (void)json_object_set_new(obj, "nudges", nudges);
+    (void)json_object_set_new(obj, "coupons", cart_coupons_json(a));
 }
 
 void pt_h_cart_evaluate(struct pt_http_ctx *ctx)

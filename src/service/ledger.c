@@ -485,6 +485,11 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         rc = purchase_rules_record(txn, &program, p, &ctx->out->cart, err);
     }
     if (rc == PT_OK) {
+        /* The coupons and promotion codes it used, used once, in this transaction. */
+        rc = pt_svc_purchase_coupons(ctx->svc, txn, &program, p, &ctx->out->cart, ctx->now_ms,
+                                     ctx->arena, err);
+    }
+    if (rc == PT_OK) {
         /* A crossing of a tier's threshold moves the member up at once. */
         struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
         rc = pt_svc_tier_purchase(ctx->svc, txn, &program, &member, p->tier_month, &delta,

@@ -653,3 +653,249 @@ enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program
     *expired = ctx.expired;
     return rc;
 }
+
+/* ---- Coupons and promotion codes in carts and purchases ---- */
+
+/* What a reward type gives on a cart of lines: NULL when it applies, else why not. A
+ * free_product needs its sku in the cart; a partner voucher is used at the partner. */
+static const char *gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                            unsigned line_count)
+{
+    unsigned i;
+    switch (c->type) {
+    case PT_REWARD_FREE_PRODUCT:
+        for (i = 0; i < line_count; i++) {
+            if (lines[i].sku != NULL && c->sku != NULL && strcmp(lines[i].sku, c->sku) == 0) {
+                return NULL;
+            }
+        }
+        return "product_not_in_cart";
+    case PT_REWARD_PARTNER_VOUCHER:
+        return "coupon_not_applicable";
+    case PT_REWARD_DISCOUNT_AMOUNT:
+    case PT_REWARD_DISCOUNT_PERCENT:
+    case PT_REWARD_GIFT:
+    case PT_REWARD_TYPES:
+        break;
+    }
+    return NULL;
+}
+
+static void gives_reward(struct pt_cart_coupon *c, const struct pt_reward *r)
+{
+    memcpy(c->reward_id, r->id, sizeof(c->reward_id));
+    c->reward_name = r->name;
+    c->type = r->type;
+    c->value = r->value;
+    c->sku = r->sku;
+}
+
+/* A member's coupon: theirs, active and not expired. */
+static enum pt_rc cart_coupon(struct pt_store_txn *txn, const struct pt_program *program,
+                              const struct pt_member *member, const struct pt_coupon *coupon,
+                              int64_t now_ms, struct pt_arena *arena, struct pt_cart_coupon *c,
+                              struct pt_err *err)
+{
+    struct pt_reward reward;
+    enum pt_rc rc = pt_store_reward_get(txn, program->id, coupon->reward_id, arena, &reward, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    c->kind = PT_CART_CODE_COUPON;
+    gives_reward(c, &reward);
+    c->reason = strcmp(coupon->status, "redeemed") == 0    ? "already_redeemed"
+                : strcmp(coupon->status, "cancelled") == 0 ? "coupon_cancelled"
+                : strcmp(coupon->status, "expired") == 0 || coupon->expires_at_ms <= now_ms
+                    ? "coupon_expired"
+                : member == NULL || strcmp(member->id, coupon->member_id) != 0 ? "coupon_not_yours"
+                                                                               : NULL;
+    return PT_OK;
+}
+
+/* A promotion code: within its batch's validity, uses left, and the member's uses left. */
+static enum pt_rc cart_promo(struct pt_store_txn *txn, const struct pt_program *program,
+                             const struct pt_member *member, const struct pt_promo_code *code,
+                             int64_t now_ms, struct pt_arena *arena, struct pt_cart_coupon *c,
+                             struct pt_err *err)
+{
+    struct pt_coupon_batch batch;
+    int64_t used = 0;
+    enum pt_rc rc = pt_store_coupon_batch_get(txn, program->id, code->batch_id, arena, &batch, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    c->kind = PT_CART_CODE_PROMO;
+    memcpy(c->batch_id, batch.id, sizeof(c->batch_id));
+    c->uses_per_code = batch.uses_per_code;
+    if (batch.reward_id[0] != '\0') {
+        struct pt_reward reward;
+        rc = pt_store_reward_get(txn, program->id, batch.reward_id, arena, &reward, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        gives_reward(c, &reward);
+        if (reward.status == PT_REWARD_ARCHIVED) {
+            c->reason = "reward_inactive";
+        }
+    } else {
+        c->type = batch.type;
+        c->value = batch.value;
+        c->sku = batch.sku;
+        c->reward_name = batch.name;
+    }
+    if (c->reason != NULL) {
+        return PT_OK;
+    }
+    if (now_ms < batch.valid_from_ms) {
+        c->reason = "coupon_not_yet_valid";
+    } else if (now_ms >= batch.valid_to_ms) {
+        c->reason = "coupon_expired";
+    } else if (code->uses >= batch.uses_per_code) {
+        c->reason = "already_redeemed";
+    } else if (batch.uses_per_member > 0) {
+        if (member == NULL) {
+            c->reason = "member_required";
+        } else {
+            rc = pt_store_promo_uses_of_member(txn, program->id, batch.id, member->id, &used, err);
+            if (rc == PT_OK && used >= batch.uses_per_member) {
+                c->reason = "member_limit_reached";
+            }
+        }
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program *program,
+                               const struct pt_member *member, const struct pt_cart_request *req,
+                               const struct pt_cart_item *lines, unsigned line_count,
+                               int64_t now_ms, struct pt_arena *arena, struct pt_cart_coupon **out,
+                               struct pt_err *err)
+{
+    unsigned n = req->coupon_count;
+    unsigned i;
+    unsigned k;
+    enum pt_rc rc = PT_OK;
+    *out = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; rc == PT_OK && i < n; i++) {
+        struct pt_cart_coupon *c = &(*out)[i];
+        struct pt_coupon coupon;
+        struct pt_promo_code promo;
+        struct pt_err perr;
+        memset(c, 0, sizeof(*c));
+        c->input = req->coupons[i];
+        c->kind = PT_CART_CODE_RULE;
+        pt_err_clear(&perr);
+        /* Text that is not a well-formed code (a typo included) is a code for the rules. */
+        if (pt_coupon_code_parse(c->input, c->code, sizeof(c->code), &perr) != PT_OK) {
+            c->code[0] = '\0';
+            continue;
+        }
+        rc = pt_store_coupon_get(txn, program->id, c->code, arena, &coupon, err);
+        if (rc == PT_OK) {
+            rc = cart_coupon(txn, program, member, &coupon, now_ms, arena, c, err);
+        } else if (rc == PT_ENOTFOUND) {
+            pt_err_clear(err);
+            rc = pt_store_promo_code_get(txn, program->id, c->code, &promo, err);
+            if (rc == PT_OK) {
+                rc = cart_promo(txn, program, member, &promo, now_ms, arena, c, err);
+            } else if (rc == PT_ENOTFOUND) {
+                pt_err_clear(err);
+                rc = PT_OK;
+                continue;
+            }
+        }
+        for (k = 0; rc == PT_OK && c->reason == NULL && k < i; k++) {
+            if ((*out)[k].kind != PT_CART_CODE_RULE && strcmp((*out)[k].code, c->code) == 0) {
+                c->reason = "duplicate_code";
+            }
+        }
+        if (rc == PT_OK && c->reason == NULL) {
+            c->reason = gives_on(c, lines, line_count);
+        }
+        c->applied = rc == PT_OK && c->reason == NULL;
+    }
+    return rc;
+}
+
+/* The refusal of a purchase for a code it could not use. */
+static enum pt_rc code_refusal(const struct pt_cart_coupon *c, struct pt_err *err)
+{
+    static const struct {
+        const char *reason;
+        const char *text;
+    } texts[] = {
+        {"already_redeemed", "has been used"},
+        {"coupon_cancelled", "was cancelled"},
+        {"coupon_expired", "has expired"},
+        {"coupon_not_yet_valid", "is not valid yet"},
+        {"coupon_not_yours", "belongs to another member"},
+        {"member_required", "needs a member: it has a limit of uses per member"},
+        {"member_limit_reached", "has been used by this member as often as one member may"},
+        {"reward_inactive", "gives a reward that was archived"},
+        {"product_not_in_cart", "gives a product that is not in the cart"},
+        {"coupon_not_applicable", "is used at the partner, not here"},
+        {"duplicate_code", "was given twice"},
+    };
+    const char *text = "cannot be used";
+    unsigned i;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (strcmp(texts[i].reason, c->reason) == 0) {
+            text = texts[i].text;
+        }
+    }
+    (void)pt_err_set(err, strcmp(c->reason, "already_redeemed") == 0 ? PT_ECONFLICT : PT_ELIMIT,
+                     "coupons", "the code %s %s", c->input, text);
+    return pt_err_code(err, c->reason);
+}
+
+enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *txn,
+                                   const struct pt_program *program, const struct pt_purchase *p,
+                                   const struct pt_cart_answer *cart, int64_t now_ms,
+                                   struct pt_arena *arena, struct pt_err *err)
+{
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    for (i = 0; rc == PT_OK && i < cart->coupon_count; i++) {
+        const struct pt_cart_coupon *c = &cart->coupons[i];
+        bool used = false;
+        if (c->kind == PT_CART_CODE_RULE) {
+            continue;
+        }
+        if (!c->applied) {
+            return code_refusal(c, err);
+        }
+        if (c->kind == PT_CART_CODE_COUPON) {
+            struct pt_coupon_view v;
+            memset(&v, 0, sizeof(v));
+            /* Exactly once: the row was read locked in this write, and moves only from active. */
+            rc = pt_store_coupon_use(txn, program->id, c->code, p->id, p->location, now_ms, &used,
+                                     err);
+            if (rc == PT_OK && !used) {
+                struct pt_cart_coupon again = *c;
+                again.reason = "already_redeemed";
+                return code_refusal(&again, err);
+            }
+            if (rc == PT_OK) {
+                rc = coupon_load(txn, program->id, c->code, now_ms, arena, &v, err);
+            }
+            if (rc == PT_OK) {
+                v.reason = NULL;
+                rc = pt_svc_event(svc, txn, program->id, "coupon.redeemed", p->member_id,
+                                  svc->enc.coupon, &v, now_ms, arena, NULL, err);
+            }
+        } else {
+            struct pt_promo_use u = {c->code, c->batch_id, p->member_id,
+                                     p->id,   p->location, now_ms};
+            rc = pt_store_promo_code_use(txn, program->id, &u, c->uses_per_code, &used, err);
+            if (rc == PT_OK && !used) {
+                struct pt_cart_coupon again = *c;
+                again.reason = "already_redeemed";
+                return code_refusal(&again, err);
+            }
+        }
+    }
+    return rc;
+}

@@ -349,6 +349,100 @@ static struct pt_cart_item *cart_lines(const struct pt_program *program,
     return lines;
 }
 
+/* The rule by which a usable coupon gives its reward (docs/rewards.md): a discount by amount
+ * or percent on the cart, or one unit of the sku free (the dearest line of it). It comes before
+ * every rule (an exclusive promotion cannot stop a coupon the member paid for) and has no
+ * limits. Gifts give nothing on the cart; NULL then. */
+static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                                   unsigned line_count, struct pt_arena *arena)
+{
+    struct pt_rule *r;
+    struct pt_rule_effect *e;
+    unsigned i;
+    if (c->type != PT_REWARD_DISCOUNT_AMOUNT && c->type != PT_REWARD_DISCOUNT_PERCENT &&
+        c->type != PT_REWARD_FREE_PRODUCT) {
+        return NULL;
+    }
+    r = pt_arena_alloc(arena, sizeof(*r));
+    if (r == NULL) {
+        return NULL;
+    }
+    memset(r, 0, sizeof(*r));
+    (void)snprintf(r->id, sizeof(r->id), "%s", c->code);
+    r->name = c->reward_name != NULL ? c->reward_name : c->code;
+    r->trigger = PT_TRIGGER_PURCHASE;
+    r->root = -1;
+    r->items_root = -1;
+    r->priority = INT64_MAX;
+    r->valid_from_ms = INT64_MIN;
+    r->valid_to_ms = INT64_MAX;
+    r->status = PT_RULE_ACTIVE;
+    r->effect_count = 1;
+    e = &r->effects[0];
+    e->type = PT_EFFECT_DISCOUNT;
+    if (c->type == PT_REWARD_DISCOUNT_PERCENT) {
+        e->percent_bp = c->value;
+    } else if (c->type == PT_REWARD_DISCOUNT_AMOUNT) {
+        e->amount = c->value;
+    } else {
+        /* The sku's lines, and the price of one unit of the dearest. */
+        struct pt_rule_node *n = &r->nodes[0];
+        n->kind = PT_NODE_TEST;
+        n->op = PT_OP_EQ;
+        n->fact = PT_FACT_ITEM_SKU;
+        n->a.kind = PT_VALUE_TEXT;
+        n->a.s = c->sku;
+        n->a.h = pt_rule_text_hash(c->sku);
+        r->node_count = 1;
+        r->items_root = 0;
+        e->on_items = true;
+        for (i = 0; i < line_count; i++) {
+            if (strcmp(lines[i].sku, c->sku) == 0 && lines[i].unit_price > e->amount) {
+                e->amount = lines[i].unit_price;
+            }
+        }
+    }
+    return r;
+}
+
+/* The rules with one more for each coupon of the cart that gives a discount; *extra of them,
+ * after set's rules, with no limits. */
+static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_cart_answer *out,
+                                    const struct pt_cart_item *lines, unsigned line_count,
+                                    struct pt_arena *arena, const struct pt_rule ***rules,
+                                    struct pt_rule_room **room, unsigned *extra, struct pt_err *err)
+{
+    unsigned n = set->count + out->coupon_count;
+    const struct pt_rule **all = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*all));
+    struct pt_rule_room *rooms_all = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*rooms_all));
+    unsigned i;
+    *extra = 0;
+    if (all == NULL || rooms_all == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(all, set->rules, set->count * sizeof(*all));
+    memcpy(rooms_all, *room, set->count * sizeof(*rooms_all));
+    for (i = 0; i < out->coupon_count; i++) {
+        const struct pt_cart_coupon *c = &out->coupons[i];
+        struct pt_rule *r;
+        if (!c->applied) {
+            continue;
+        }
+        r = coupon_rule(c, lines, line_count, arena);
+        if (r == NULL) {
+            continue; /* A gift: nothing off the cart. */
+        }
+        all[set->count + *extra] = r;
+        rooms_all[set->count + *extra].uses = INT64_MAX;
+        rooms_all[set->count + *extra].points_today = INT64_MAX;
+        rooms_all[set->count + *extra].budget = INT64_MAX;
+        (*extra)++;
+    }
+    *rules = all;
+    *room = rooms_all;
+    return PT_OK;
+}
+
 /* The stamps the cart earns on each active card: the cards' own conditions (a second
  * evaluation, without limits) and the rules' add_stamps effects (res). */
 static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
@@ -420,8 +514,11 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     const struct pt_tier *tier = NULL;
     struct pt_eval_input in;
     struct pt_eval_result res;
+    const struct pt_rule **rules;
+    unsigned coupon_rules = 0;
     unsigned n = req == NULL ? 0 : req->items != NULL ? req->item_count : 1;
     unsigned i;
+    unsigned k;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     items = cart_lines(program, req != NULL ? req->items : NULL, n, req != NULL ? req->amount : 0,
@@ -469,6 +566,16 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc == PT_OK) {
         rc = rooms(txn, program, member, set, time.date, arena, &room, err);
     }
+    rules = set->rules;
+    if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE && req != NULL && req->coupon_count > 0) {
+        /* Coupons are judged at the time of asking, whatever time the purchase gives. */
+        out->coupon_count = req->coupon_count;
+        rc = pt_svc_cart_coupons(txn, program, member, req, items, n, pt_svc_now_ms(svc), arena,
+                                 &out->coupons, err);
+        if (rc == PT_OK) {
+            rc = with_coupon_rules(set, out, items, n, arena, &rules, &room, &coupon_rules, err);
+        }
+    }
     if (rc == PT_OK) {
         memset(&in, 0, sizeof(in));
         in.trigger = trigger;
@@ -484,7 +591,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.active_card_count = set->stamp_count;
         in.currency = program->currency;
         in.currency_exponent = 2;
-        rc = pt_rules_evaluate(set->rules, room, set->count, &in, arena, &res, err);
+        rc = pt_rules_evaluate(rules, room, set->count + coupon_rules, &in, arena, &res, err);
     }
     if (rc == PT_OK) {
         out->amount = res.amount;
@@ -506,8 +613,18 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
         const struct pt_rule_outcome *o = &res.outcomes[i];
-        const struct pt_rule *r = set->rules[o->rule];
-        struct pt_rule_applied *a = &out->rules[out->rule_count++];
+        const struct pt_rule *r = rules[o->rule];
+        struct pt_rule_applied *a;
+        if (o->rule >= set->count) {
+            /* A coupon's: what it took off, on the coupon, not among the rules. */
+            for (k = 0; k < out->coupon_count; k++) {
+                if (strcmp(out->coupons[k].code, r->id) == 0 && out->coupons[k].applied) {
+                    out->coupons[k].discount = o->discount;
+                }
+            }
+            continue;
+        }
+        a = &out->rules[out->rule_count++];
         memset(a, 0, sizeof(*a));
         memcpy(a->rule_id, r->id, sizeof(a->rule_id));
         a->version = r->version;
@@ -528,7 +645,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         rc = stamps_answer(set, &in, &res, arena, out, err);
     }
     for (i = 0; rc == PT_OK && i < res.nudge_count; i++) {
-        memcpy(out->nudges[i].rule_id, set->rules[res.nudges[i].rule]->id, PT_ID_BUF_BYTES);
+        memcpy(out->nudges[i].rule_id, rules[res.nudges[i].rule]->id, PT_ID_BUF_BYTES);
         out->nudges[i].text = res.nudges[i].text;
         out->nudges[i].missing = res.nudges[i].missing;
         out->nudge_count++;

@@ -268,6 +268,29 @@ struct pt_rule_nudge {
     int64_t missing; /* minor units or units */
 };
 
+/* A code given with a cart (`coupons`), and what became of it (docs/rewards.md). */
+enum pt_cart_code_kind {
+    PT_CART_CODE_RULE,   /* Not a coupon or promotion code of the program: for rules only. */
+    PT_CART_CODE_COUPON, /* A member's coupon of a reward. */
+    PT_CART_CODE_PROMO,  /* A promotion code of a coupon batch. */
+};
+
+struct pt_cart_coupon {
+    const char *input; /* As given */
+    enum pt_cart_code_kind kind;
+    char code[PT_ID_BUF_BYTES]; /* canonical; COUPON and PROMO */
+    bool applied;
+    const char *reason;              /* API code when not applied; static */
+    char reward_id[PT_ID_BUF_BYTES]; /* "" for a batch with its own discount */
+    const char *reward_name;         /* nullable; arena */
+    char batch_id[PT_ID_BUF_BYTES];  /* PROMO */
+    enum pt_reward_type type;        /* What it gives */
+    int64_t value;
+    const char *sku;       /* FREE_PRODUCT; arena */
+    int64_t discount;      /* What it took off the cart, minor units */
+    int64_t uses_per_code; /* PROMO: the batch's */
+};
+
 /* What the rules make of a cart: the same for an evaluation and for the purchase. */
 struct pt_cart_answer {
     int64_t amount;
@@ -288,7 +311,9 @@ struct pt_cart_answer {
     unsigned message_count;
     struct pt_rule_nudge nudges[PT_RULE_NUDGES_MAX];
     unsigned nudge_count;
-    char local_date[11]; /* The program's local date of the evaluation ("YYYY-MM-DD"). */
+    char local_date[11];            /* The program's local date of the evaluation ("YYYY-MM-DD"). */
+    struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
+    unsigned coupon_count;
 };
 
 struct pt_purchase_result {

@@ -226,6 +226,24 @@ PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
                                                int64_t now_ms, struct pt_arena *arena,
                                                struct pt_err *err);
 
+/* What the codes of a cart are (rewards.c; docs/rewards.md): each of req's coupons that is a
+ * coupon or a promotion code of the program, whether it can be used now by member (NULL: a
+ * guest) on a cart of lines[0..line_count), and what it gives; the others are codes for the
+ * rules. Reads only. OUT: out[0..req->coupon_count) in arena. */
+PT_MUSTCHECK enum pt_rc
+pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program *program,
+                    const struct pt_member *member, const struct pt_cart_request *req,
+                    const struct pt_cart_item *lines, unsigned line_count, int64_t now_ms,
+                    struct pt_arena *arena, struct pt_cart_coupon **out, struct pt_err *err);
+/* Marks used the coupons and promotion codes that cart (the purchase's answer) applied, by
+ * purchase p, with coupon.redeemed for each coupon; refuses the purchase (422 with the reason,
+ * 409 already_redeemed) when one of them could not be used. */
+PT_MUSTCHECK enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *txn,
+                                                const struct pt_program *program,
+                                                const struct pt_purchase *p,
+                                                const struct pt_cart_answer *cart, int64_t now_ms,
+                                                struct pt_arena *arena, struct pt_err *err);
+
 /* The member's points balance at now_ms (as GET .../balance shows it). */
 PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
                                        const char *member_id, int64_t now_ms,
