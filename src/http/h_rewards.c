@@ -344,6 +344,9 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
         "location", pt_json_string_or_null(c->location), "cancelled_at",
         c->cancelled_at_ms ? pt_json_time(c->cancelled_at_ms) : json_null(), "valid", v->valid,
         "reason", pt_json_string_or_null(v->reason));
+    if (root != NULL && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
+        (void)json_object_set_new(root, "partner_code", pt_json_string_or_null(c->partner_code));
+    }
     if (root != NULL && v->balance.member_id[0] != '\0') {
         (void)json_object_set_new(root, "points_available", json_integer(v->balance.available));
     }
@@ -504,4 +507,81 @@ void pt_h_coupon_qr_png(struct pt_http_ctx *ctx)
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx)
 {
     coupon_picture(ctx, "image/svg+xml", pt_picture_code128_svg);
+}
+
+/* ---- Partner voucher pools ---- */
+
+static json_t *pool_json(const struct pt_voucher_pool *p)
+{
+    return json_pack("{s:s,s:I,s:I,s:I}", "reward_id", p->reward_id, "codes", (json_int_t)p->codes,
+                     "free", (json_int_t)p->free_codes, "added", (json_int_t)p->added);
+}
+
+void pt_h_vouchers_add(struct pt_http_ctx *ctx)
+{
+    static const char *const fields[] = {"codes", NULL};
+    struct pt_voucher_pool pool;
+    struct pt_err err;
+    const char **codes = NULL;
+    json_t *body = pt_http_body_object(ctx);
+    json_t *list;
+    size_t i;
+    size_t n;
+    enum pt_rc rc;
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return;
+    }
+    rc = pt_json_check_fields(body, fields, &err);
+    list = json_object_get(body, "codes");
+    if (rc == PT_OK && !json_is_array(list)) {
+        rc = pt_err_set(&err, PT_EINVAL, "codes", "codes is a list of the partner's codes");
+    }
+    n = rc == PT_OK ? json_array_size(list) : 0;
+    if (rc == PT_OK && (n == 0 || n > PT_VOUCHERS_PER_UPLOAD_MAX)) {
+        rc = pt_err_set(&err, PT_EINVAL, "codes", "an upload holds 1 to %d codes",
+                        PT_VOUCHERS_PER_UPLOAD_MAX);
+    }
+    if (rc == PT_OK) {
+        codes = pt_arena_alloc(&ctx->arena, n * sizeof(*codes));
+        if (codes == NULL) {
+            rc = pt_err_set(&err, PT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    for (i = 0; rc == PT_OK && i < n; i++) {
+        json_t *c = json_array_get(list, i);
+        if (!json_is_string(c)) {
+            rc = pt_err_set(&err, PT_EINVAL, "codes", "codes[%zu] is not a string", i);
+        } else {
+            codes[i] = pt_arena_strndup(&ctx->arena, json_string_value(c), json_string_length(c));
+            if (codes[i] == NULL) {
+                rc = pt_err_set(&err, PT_ENOMEM, NULL, "out of memory");
+            } else if (strlen(codes[i]) != json_string_length(c)) {
+                rc = pt_err_set(&err, PT_EINVAL, "codes", "codes[%zu] holds a NUL", i);
+            }
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_vouchers_add(ctx->svc, &ctx->who, ctx->params[0], codes, (unsigned)n,
+                                     &ctx->arena, &pool, &err);
+    }
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pool_json(&pool));
+}
+
+void pt_h_vouchers_get(struct pt_http_ctx *ctx)
+{
+    struct pt_voucher_pool pool;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_vouchers_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &pool, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pool_json(&pool));
 }

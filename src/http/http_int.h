@@ -210,6 +210,8 @@ void pt_h_reward_list(struct pt_http_ctx *ctx);
 void pt_h_reward_get(struct pt_http_ctx *ctx);
 void pt_h_reward_patch(struct pt_http_ctx *ctx);
 void pt_h_reward_redeem(struct pt_http_ctx *ctx);
+void pt_h_vouchers_add(struct pt_http_ctx *ctx);
+void pt_h_vouchers_get(struct pt_http_ctx *ctx);
 void pt_h_coupon_get(struct pt_http_ctx *ctx);
 void pt_h_coupon_redeem(struct pt_http_ctx *ctx);
 void pt_h_coupon_cancel(struct pt_http_ctx *ctx);

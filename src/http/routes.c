@@ -55,6 +55,8 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/rewards", pt_h_reward_list, PT_ROUTE_QUERY},
     {"GET", "/v1/rewards/{id}", pt_h_reward_get, 0},
     {"PATCH", "/v1/rewards/{id}", pt_h_reward_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/rewards/{id}/vouchers", pt_h_vouchers_add, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/rewards/{id}/vouchers", pt_h_vouchers_get, PT_ROUTE_ADMIN},
     {"POST", "/v1/members/{id}/rewards/{reward_id}/redeem", pt_h_reward_redeem, 0},
     {"GET", "/v1/coupons/{code}", pt_h_coupon_get, 0},
     {"POST", "/v1/coupons/{code}/redeem", pt_h_coupon_redeem, 0},

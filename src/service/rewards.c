@@ -72,9 +72,13 @@ static enum pt_rc reward_validate(const struct pt_reward *r, struct pt_err *err)
     case PT_REWARD_GIFT:
         break;
     case PT_REWARD_PARTNER_VOUCHER:
-        return pt_err_set(err, PT_EINVAL, "type",
-                          "partner_voucher rewards need a pool of partner codes, which Patron "
-                          "does not take yet");
+        /* Its stock is its pool of partner codes (POST /v1/rewards/{id}/vouchers). */
+        if (r->has_stock) {
+            return pt_err_set(err, PT_EINVAL, "stock",
+                              "a partner_voucher reward's stock is its pool of partner codes: "
+                              "leave stock null and upload codes");
+        }
+        break;
     case PT_REWARD_TYPES:
         break;
     }
@@ -287,6 +291,15 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
         o->affordable = balance.available >= rewards[i].cost_points;
         o->points_missing = o->affordable ? 0 : rewards[i].cost_points - balance.available;
         o->reason = not_eligible(&rewards[i], &member, tier, now_ms);
+        if (o->reason == NULL && rewards[i].type == PT_REWARD_PARTNER_VOUCHER) {
+            int64_t total = 0;
+            int64_t free_codes = 0;
+            rc = pt_store_vouchers_count(txn, who->program_id, rewards[i].id, &total, &free_codes,
+                                         err);
+            if (rc == PT_OK && free_codes == 0) {
+                o->reason = "out_of_stock";
+            }
+        }
         if (o->reason == NULL && rewards[i].per_member_limit > 0) {
             int64_t had = 0;
             rc = pt_store_coupons_of_member(txn, who->program_id, member.id, rewards[i].id, &had,
@@ -413,6 +426,19 @@ static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
     v->reward.issued++;
     v->valid = true;
     rc = issue_coupon(txn, program.id, &v->coupon, err);
+    if (rc == PT_OK && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
+        /* The next free partner code goes with the coupon; none left is out of stock (also
+         * when another node drew the last one meanwhile). */
+        rc = pt_store_voucher_draw(txn, program.id, v->reward.id, v->coupon.code, ctx->arena,
+                                   &v->coupon.partner_code, err);
+        if (rc == PT_ENOTFOUND) {
+            return refuse(err, "out_of_stock", "no partner codes are left", v->reward.name);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_coupon_partner_code(txn, program.id, v->coupon.code,
+                                              v->coupon.partner_code, err);
+        }
+    }
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance, err);
     }
@@ -563,6 +589,12 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
     }
     if (!v->valid) {
         return coupon_refusal(v, err);
+    }
+    if (v->coupon.partner_code != NULL) {
+        /* Its partner code has been shown: it could be used at the partner still. */
+        (void)pt_err_set(err, PT_ECONFLICT, "code",
+                         "a partner voucher cannot be cancelled: its partner code was shown");
+        return pt_err_code(err, "partner_voucher_shown");
     }
     v->coupon.status = "cancelled";
     v->coupon.cancelled_at_ms = ctx->now_ms;
@@ -896,6 +928,96 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
                 return code_refusal(&again, err);
             }
         }
+    }
+    return rc;
+}
+
+/* ---- Partner voucher pools ---- */
+
+struct vouchers_ctx {
+    const struct pt_principal *who;
+    const char *reward_id;
+    const char *const *codes;
+    unsigned count;
+    int64_t now_ms;
+    struct pt_arena *arena;
+    struct pt_voucher_pool *out;
+};
+
+static enum pt_rc vouchers_load(struct pt_store_txn *txn, const char *program_id,
+                                const char *reward_id, struct pt_arena *arena,
+                                struct pt_voucher_pool *out, struct pt_err *err)
+{
+    struct pt_reward r;
+    enum pt_rc rc = pt_store_reward_get(txn, program_id, reward_id, arena, &r, err);
+    if (rc == PT_OK && r.type != PT_REWARD_PARTNER_VOUCHER) {
+        (void)pt_err_set(err, PT_ELIMIT, NULL, "reward %s is not a partner_voucher reward",
+                         reward_id);
+        return pt_err_code(err, "not_partner_voucher");
+    }
+    if (rc == PT_OK) {
+        memcpy(out->reward_id, r.id, sizeof(out->reward_id));
+        rc = pt_store_vouchers_count(txn, program_id, r.id, &out->codes, &out->free_codes, err);
+    }
+    return rc;
+}
+
+static enum pt_rc vouchers_add_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct vouchers_ctx *ctx = arg;
+    enum pt_rc rc =
+        vouchers_load(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, ctx->out, err);
+    if (rc == PT_OK) {
+        rc = pt_store_vouchers_add(txn, ctx->who->program_id, ctx->reward_id, ctx->codes,
+                                   ctx->count, ctx->now_ms, &ctx->out->added, err);
+    }
+    if (rc == PT_OK) {
+        ctx->out->codes += ctx->out->added;
+        ctx->out->free_codes += ctx->out->added;
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_vouchers_add(struct pt_service *svc, const struct pt_principal *who,
+                                   const char *reward_id, const char *const *codes, unsigned count,
+                                   struct pt_arena *arena, struct pt_voucher_pool *out,
+                                   struct pt_err *err)
+{
+    struct vouchers_ctx ctx = {who, reward_id, codes, count, pt_svc_now_ms(svc), arena, out};
+    unsigned i;
+    memset(out, 0, sizeof(*out));
+    if (count == 0 || count > PT_VOUCHERS_PER_UPLOAD_MAX) {
+        return pt_err_set(err, PT_EINVAL, "codes", "an upload holds 1 to %d codes",
+                          PT_VOUCHERS_PER_UPLOAD_MAX);
+    }
+    for (i = 0; i < count; i++) {
+        const char *c = codes[i];
+        size_t n = strlen(c);
+        size_t k;
+        bool ok = n >= 1 && n <= PT_VOUCHER_CODE_BYTES_MAX;
+        for (k = 0; ok && k < n; k++) {
+            ok = c[k] > ' ' && c[k] < 0x7f; /* Printable ASCII, no spaces: what a partner's
+                                               till can read back. */
+        }
+        if (!ok) {
+            return pt_err_set(err, PT_EINVAL, "codes",
+                              "codes[%u] is 1 to %d printable ASCII characters without spaces", i,
+                              PT_VOUCHER_CODE_BYTES_MAX);
+        }
+    }
+    return pt_store_write(svc->store, vouchers_add_txn, &ctx, err);
+}
+
+enum pt_rc pt_service_vouchers_get(struct pt_service *svc, const struct pt_principal *who,
+                                   const char *reward_id, struct pt_arena *arena,
+                                   struct pt_voucher_pool *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = vouchers_load(txn, who->program_id, reward_id, arena, out, err);
+        pt_store_read_end(txn);
     }
     return rc;
 }

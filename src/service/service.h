@@ -694,6 +694,29 @@ PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
 
 /* ---- Rewards and coupons (rewards.c; docs/rewards.md) ---- */
 
+#define PT_VOUCHERS_PER_UPLOAD_MAX 10000
+#define PT_VOUCHER_CODE_BYTES_MAX 64
+
+/* A partner_voucher reward's pool of partner codes. */
+struct pt_voucher_pool {
+    char reward_id[PT_ID_BUF_BYTES];
+    int64_t codes;      /* In the pool */
+    int64_t free_codes; /* Not drawn yet */
+    int64_t added;      /* By this upload (a code already in the pool is not added twice) */
+};
+
+/* Adds codes[0..count) (1..PT_VOUCHERS_PER_UPLOAD_MAX, each 1..PT_VOUCHER_CODE_BYTES_MAX
+ * printable ASCII without spaces) to a partner_voucher reward's pool, in one write. */
+PT_MUSTCHECK enum pt_rc pt_service_vouchers_add(struct pt_service *svc,
+                                                const struct pt_principal *who,
+                                                const char *reward_id, const char *const *codes,
+                                                unsigned count, struct pt_arena *arena,
+                                                struct pt_voucher_pool *out, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_vouchers_get(struct pt_service *svc,
+                                                const struct pt_principal *who,
+                                                const char *reward_id, struct pt_arena *arena,
+                                                struct pt_voucher_pool *out, struct pt_err *err);
+
 /* Creates a reward (id and times set here). PT_EINVAL names the bad field. */
 PT_MUSTCHECK enum pt_rc pt_service_reward_create(struct pt_service *svc,
                                                  const struct pt_principal *who,

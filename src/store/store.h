@@ -1003,6 +1003,10 @@ PT_MUSTCHECK enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const cha
                                              int64_t now_ms, unsigned limit, struct pt_arena *arena,
                                              char (**codes)[PT_ID_BUF_BYTES], unsigned *count,
                                              struct pt_err *err);
+/* Writes the partner code a partner voucher's coupon drew. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_partner_code(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *code,
+                                                     const char *partner_code, struct pt_err *err);
 /* Marks an active coupon redeemed by purchase purchase_id at at_ms: *moved false when it was
  * no longer active. */
 PT_MUSTCHECK enum pt_rc pt_store_coupon_use(struct pt_store_txn *txn, const char *program_id,

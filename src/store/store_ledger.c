@@ -1023,6 +1023,21 @@ static const char *const audit_checks[] = {
     "FROM coupons c LEFT JOIN redemptions r ON r.program_id = c.program_id "
     "AND r.member_id = c.member_id AND r.id = c.redemption_id WHERE c.redemption_id IS NOT NULL "
     "AND (r.id IS NULL OR (c.status = 'cancelled') <> (r.status = 'cancelled')) LIMIT 1",
+    /* A drawn partner code is on the coupon that drew it; a coupon used by a purchase is
+     * redeemed and names a purchase of its member; a promotion code counts its uses. */
+    "SELECT 'partner code ' || v.code || ' of reward ' || v.reward_id || "
+    "' is not on the coupon that drew it' FROM partner_vouchers v LEFT JOIN coupons c "
+    "ON c.program_id = v.program_id AND c.code = v.coupon_code WHERE v.coupon_code IS NOT NULL "
+    "AND (c.code IS NULL OR c.partner_code IS NULL OR c.partner_code <> v.code "
+    "OR c.reward_id <> v.reward_id) LIMIT 1",
+    "SELECT 'coupon ' || c.code || ' names purchase ' || c.purchase_id || "
+    "' of another member or is not redeemed' FROM coupons c LEFT JOIN purchases p "
+    "ON p.program_id = c.program_id AND p.member_id = c.member_id AND p.id = c.purchase_id "
+    "WHERE c.purchase_id IS NOT NULL AND (p.id IS NULL OR c.status <> 'redeemed') LIMIT 1",
+    "SELECT 'promotion code ' || p.code || ' counts ' || p.uses || ' uses but has ' || "
+    "coalesce(u.n, 0) FROM promo_codes p LEFT JOIN (SELECT program_id, code, count(*) AS n "
+    "FROM promo_code_uses GROUP BY program_id, code) u ON u.program_id = p.program_id "
+    "AND u.code = p.code WHERE p.uses <> coalesce(u.n, 0) LIMIT 1",
     /* The tier metric of every member, over all months, is what its purchases hold now. */
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
     "' do not match the purchases' FROM (SELECT program_id, member_id, "

@@ -306,6 +306,22 @@ enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id
     return pt_q_close(&q);
 }
 
+enum pt_rc pt_store_coupon_partner_code(struct pt_store_txn *txn, const char *program_id,
+                                        const char *code, const char *partner_code,
+                                        struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE coupons SET partner_code = ?3 WHERE program_id = ?1 AND code = ?2";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, code);
+    pt_q_text(&q, 3, partner_code);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_coupon_use(struct pt_store_txn *txn, const char *program_id, const char *code,
                                const char *purchase_id, const char *location, int64_t at_ms,
                                bool *moved, struct pt_err *err)

@@ -57,7 +57,7 @@ def test_catalog_round_trip_and_bad_rewards(fresh):
     assert fresh.a.get("/v1/rewards/" + r["id"]).json == r
     for body, field in ((dict(ESPRESSO, cost_points=0), "cost_points"),
                         (dict(ESPRESSO, type="voucher"), "type"),
-                        (dict(ESPRESSO, type="partner_voucher"), "type"),
+                        (dict(ESPRESSO, type="partner_voucher", stock=5), "stock"),
                         (dict(ESPRESSO, type="discount_amount"), "value"),
                         (dict(ESPRESSO, type="discount_percent", value=10001), "value"),
                         (dict(ESPRESSO, sku=None), "sku"),
