@@ -326,11 +326,39 @@ void pt_h_reward_list(struct pt_http_ctx *ctx)
 
 /* ---- Coupons ---- */
 
+/* A promotion code as the till sees it: its batch, what it gives, its uses. */
+static json_t *promo_json(const struct pt_coupon_view *v)
+{
+    char printed[PT_COUPON_PRINTED_BYTES];
+    const struct pt_coupon_batch *b = &v->batch;
+    json_t *gives;
+    pt_coupon_code_print(v->promo_code.code, strlen(b->prefix), printed, sizeof(printed));
+    if (b->reward_id[0] != '\0') {
+        gives =
+            json_pack("{s:s,s:s,s:s,s:I,s:o}", "id", v->reward.id, "name", v->reward.name, "type",
+                      pt_reward_type_names[v->reward.type], "value", (json_int_t)v->reward.value,
+                      "sku", pt_json_string_or_null(v->reward.sku));
+    } else {
+        gives = json_pack("{s:o,s:s,s:s,s:I,s:o}", "id", json_null(), "name", b->name, "type",
+                          pt_reward_type_names[b->type], "value", (json_int_t)b->value, "sku",
+                          pt_json_string_or_null(b->sku));
+    }
+    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:o,s:o,s:b,s:o}", "code", printed, "kind",
+                     "promo_code", "batch_id", b->id, "reward", gives, "uses",
+                     (json_int_t)v->promo_code.uses, "uses_per_code", (json_int_t)b->uses_per_code,
+                     "valid_from", time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
+                     time_or_null(b->valid_to_ms, INT64_MAX), "valid", v->valid, "reason",
+                     pt_json_string_or_null(v->reason));
+}
+
 json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
 {
     char printed[PT_COUPON_PRINTED_BYTES];
     const struct pt_coupon *c = &v->coupon;
     json_t *root;
+    if (v->promo) {
+        return promo_json(v);
+    }
     pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
     root = json_pack(
         "{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:I,s:o},s:{s:s,s:o,s:o,s:s},s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
@@ -344,6 +372,9 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
         "location", pt_json_string_or_null(c->location), "cancelled_at",
         c->cancelled_at_ms ? pt_json_time(c->cancelled_at_ms) : json_null(), "valid", v->valid,
         "reason", pt_json_string_or_null(v->reason));
+    if (root != NULL) {
+        (void)json_object_set_new(root, "kind", json_string("coupon"));
+    }
     if (root != NULL && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
         (void)json_object_set_new(root, "partner_code", pt_json_string_or_null(c->partner_code));
     }
@@ -416,9 +447,10 @@ void pt_h_coupon_get(struct pt_http_ctx *ctx)
 
 void pt_h_coupon_redeem(struct pt_http_ctx *ctx)
 {
-    static const char *const fields[] = {"location", NULL};
+    static const char *const fields[] = {"location", "member_id", NULL};
     char code[PT_COUPON_CODE_MAX + 1];
     const char *location = NULL;
+    const char *member_id = NULL;
     struct pt_coupon_view v;
     struct pt_err err;
     json_t *body = NULL;
@@ -436,10 +468,14 @@ void pt_h_coupon_redeem(struct pt_http_ctx *ctx)
         if (rc == PT_OK) {
             rc = pt_json_get_string(body, "location", false, &ctx->arena, &location, &err);
         }
+        if (rc == PT_OK) {
+            rc = pt_json_get_string(body, "member_id", false, &ctx->arena, &member_id, &err);
+        }
         json_decref(body);
     }
     if (rc == PT_OK) {
-        rc = pt_service_coupon_redeem(ctx->svc, &ctx->who, code, location, &ctx->arena, &v, &err);
+        rc = pt_service_coupon_redeem(ctx->svc, &ctx->who, code, location, member_id, &ctx->arena,
+                                      &v, &err);
     }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

@@ -490,6 +490,57 @@ static enum pt_rc coupon_load(struct pt_store_txn *txn, const char *program_id, 
     return PT_OK;
 }
 
+/* A promotion code, its batch and the batch's reward, and whether it can be used at now_ms
+ * (by member_id when not NULL: its uses of the batch). */
+static enum pt_rc promo_load(struct pt_store_txn *txn, const char *program_id, const char *code,
+                             const char *member_id, int64_t now_ms, struct pt_arena *arena,
+                             struct pt_coupon_view *v, struct pt_err *err)
+{
+    struct pt_coupon_batch *b = &v->batch;
+    int64_t used = 0;
+    enum pt_rc rc = pt_store_promo_code_get(txn, program_id, code, &v->promo_code, err);
+    if (rc == PT_OK) {
+        rc = pt_store_coupon_batch_get(txn, program_id, v->promo_code.batch_id, arena, b, err);
+    }
+    if (rc == PT_OK && b->reward_id[0] != '\0') {
+        rc = pt_store_reward_get(txn, program_id, b->reward_id, arena, &v->reward, err);
+    }
+    if (rc == PT_OK && member_id != NULL && b->uses_per_member > 0) {
+        rc = pt_store_promo_uses_of_member(txn, program_id, b->id, member_id, &used, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    v->promo = true;
+    v->reason = v->promo_code.uses >= b->uses_per_code ? "already_redeemed"
+                : now_ms < b->valid_from_ms            ? "coupon_not_yet_valid"
+                : now_ms >= b->valid_to_ms             ? "coupon_expired"
+                : b->reward_id[0] != '\0' && v->reward.status == PT_REWARD_ARCHIVED
+                    ? "reward_inactive"
+                : member_id != NULL && b->uses_per_member > 0 && used >= b->uses_per_member
+                    ? "member_limit_reached"
+                    : NULL;
+    v->valid = v->reason == NULL;
+    return PT_OK;
+}
+
+/* A coupon, or else a promotion code, by its canonical code. */
+static enum pt_rc code_load(struct pt_store_txn *txn, const char *program_id, const char *code,
+                            const char *member_id, int64_t now_ms, struct pt_arena *arena,
+                            struct pt_coupon_view *v, struct pt_err *err)
+{
+    enum pt_rc rc = coupon_load(txn, program_id, code, now_ms, arena, v, err);
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        memset(v, 0, sizeof(*v));
+        rc = promo_load(txn, program_id, code, member_id, now_ms, arena, v, err);
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+        }
+    }
+    return rc;
+}
+
 enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_principal *who,
                                  const char *code, struct pt_arena *arena,
                                  struct pt_coupon_view *out, struct pt_err *err)
@@ -498,7 +549,7 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     memset(out, 0, sizeof(*out));
     if (rc == PT_OK) {
-        rc = coupon_load(txn, who->program_id, code, pt_svc_now_ms(svc), arena, out, err);
+        rc = code_load(txn, who->program_id, code, NULL, pt_svc_now_ms(svc), arena, out, err);
         pt_store_read_end(txn);
     }
     return rc;
@@ -508,6 +559,16 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
 static enum pt_rc coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err)
 {
     char when[40];
+    if (v->promo) {
+        if (strcmp(v->reason, "already_redeemed") == 0) {
+            (void)pt_err_set(err, PT_ECONFLICT, "code", "already used %lld of %lld times",
+                             (long long)v->promo_code.uses, (long long)v->batch.uses_per_code);
+        } else {
+            (void)pt_err_set(err, PT_ELIMIT, "code", "the promotion code cannot be used: %s",
+                             v->reason);
+        }
+        return pt_err_code(err, v->reason);
+    }
     if (strcmp(v->reason, "already_redeemed") == 0) {
         pt_time_format_rfc3339(v->coupon.redeemed_at_ms, when, sizeof(when));
         (void)pt_err_set(err, PT_ECONFLICT, "code", "already redeemed at %s in %s", when,
@@ -518,15 +579,60 @@ static enum pt_rc coupon_refusal(const struct pt_coupon_view *v, struct pt_err *
     return pt_err_code(err, v->reason);
 }
 
+/* One use of a promotion code at the till, by ctx->member_id when given. */
+static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct redeem_ctx *ctx,
+                               struct pt_coupon_view *v, struct pt_err *err)
+{
+    struct pt_promo_use u = {v->promo_code.code, v->batch.id, ctx->member_id, NULL,
+                             ctx->location,      ctx->now_ms};
+    bool used = false;
+    enum pt_rc rc;
+    if (ctx->member_id == NULL && v->valid && v->batch.uses_per_member > 0) {
+        v->valid = false;
+        v->reason = "member_required";
+    }
+    if (!v->valid) {
+        return coupon_refusal(v, err);
+    }
+    rc = pt_store_promo_code_use(txn, ctx->who->program_id, &u, v->batch.uses_per_code, &used, err);
+    if (rc == PT_OK && !used) {
+        v->reason = "already_redeemed";
+        return coupon_refusal(v, err);
+    }
+    v->promo_code.uses++;
+    v->valid = v->promo_code.uses < v->batch.uses_per_code;
+    v->reason = v->valid ? NULL : "already_redeemed";
+    return rc;
+}
+
 static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct redeem_ctx *ctx = arg;
     struct pt_coupon_view *v = ctx->out;
     bool moved = false;
-    enum pt_rc rc =
-        coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+    enum pt_rc rc = PT_OK;
+    if (ctx->member_id != NULL) {
+        /* The member first: their uses of a batch are counted, then one is added. */
+        rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+        if (rc == PT_ENOTFOUND) {
+            return pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", ctx->member_id);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = code_load(txn, ctx->who->program_id, ctx->code, ctx->member_id, ctx->now_ms,
+                       ctx->arena, v, err);
+    }
     if (rc != PT_OK) {
         return rc;
+    }
+    if (v->promo) {
+        return promo_redeem(txn, ctx, v, err);
+    }
+    if (v->valid && ctx->member_id != NULL && strcmp(ctx->member_id, v->member.id) != 0) {
+        v->valid = false;
+        v->reason = "coupon_not_yours";
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "the coupon belongs to another member");
+        return pt_err_code(err, "coupon_not_yours");
     }
     if (!v->valid) {
         return coupon_refusal(v, err);
@@ -549,11 +655,12 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
 }
 
 enum pt_rc pt_service_coupon_redeem(struct pt_service *svc, const struct pt_principal *who,
-                                    const char *code, const char *location, struct pt_arena *arena,
-                                    struct pt_coupon_view *out, struct pt_err *err)
+                                    const char *code, const char *location, const char *member_id,
+                                    struct pt_arena *arena, struct pt_coupon_view *out,
+                                    struct pt_err *err)
 {
-    struct redeem_ctx ctx = {svc,      who,  NULL,  NULL, code,
-                             location, NULL, arena, out,  pt_svc_now_ms(svc)};
+    struct redeem_ctx ctx = {svc,      who,  member_id, NULL, code,
+                             location, NULL, arena,     out,  pt_svc_now_ms(svc)};
     memset(out, 0, sizeof(*out));
     if (location != NULL) {
         enum pt_rc rc = pt_validate_text("location", location, PT_NAME_BYTES_MAX, err);
@@ -572,7 +679,12 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
     struct pt_redemption red;
     bool moved = false;
     enum pt_rc rc =
-        coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+        code_load(txn, ctx->who->program_id, ctx->code, NULL, ctx->now_ms, ctx->arena, v, err);
+    if (rc == PT_OK && v->promo) {
+        (void)pt_err_set(err, PT_ELIMIT, "code",
+                         "a promotion code is not cancelled: its batch gives it away");
+        return pt_err_code(err, "not_cancellable");
+    }
     if (rc == PT_OK) {
         rc = pt_store_member_lock(txn, ctx->who->program_id, v->member.id, err);
     }

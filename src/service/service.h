@@ -764,6 +764,11 @@ struct pt_coupon_view {
     bool valid;                /* Can be redeemed now. */
     const char *reason;        /* Why not: already_redeemed, coupon_expired, coupon_cancelled */
     struct pt_balance balance; /* The member's points after a redemption or a cancel. */
+    /* A promotion code of a batch instead (member, coupon and balance unused; reward set
+     * when the batch gives one). */
+    bool promo;
+    struct pt_promo_code promo_code;
+    struct pt_coupon_batch batch;
 };
 
 /* Spends the reward's points through the ledger, takes one unit of stock and issues a coupon.
@@ -780,11 +785,14 @@ PT_MUSTCHECK enum pt_rc pt_service_coupon_get(struct pt_service *svc,
                                               struct pt_arena *arena, struct pt_coupon_view *out,
                                               struct pt_err *err);
 /* Marks the coupon used at location, exactly once: 409 already_redeemed (when and where in
- * the message), 422 coupon_expired, coupon_cancelled. */
+ * the message), 422 coupon_expired, coupon_cancelled. A promotion code counts one use, by
+ * member_id (nullable) when given: 409 already_redeemed when its uses are used up, 422
+ * coupon_not_yet_valid, coupon_expired, member_required, member_limit_reached. */
 PT_MUSTCHECK enum pt_rc pt_service_coupon_redeem(struct pt_service *svc,
                                                  const struct pt_principal *who, const char *code,
-                                                 const char *location, struct pt_arena *arena,
-                                                 struct pt_coupon_view *out, struct pt_err *err);
+                                                 const char *location, const char *member_id,
+                                                 struct pt_arena *arena, struct pt_coupon_view *out,
+                                                 struct pt_err *err);
 /* Cancels an active coupon: its points come back through the redemption's cancel, its unit
  * back to stock. Twice changes nothing; a redeemed coupon is 409 already_redeemed. */
 PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
