@@ -267,6 +267,12 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     return rc;
 }
 
+static enum pt_rc apply_program_patch(void *patch, struct pt_arena *arena, struct pt_program *p,
+                                      struct pt_err *err)
+{
+    return program_patch(patch, arena, p, err);
+}
+
 void pt_h_program_patch(struct pt_http_ctx *ctx)
 {
     struct pt_program p;
@@ -277,14 +283,10 @@ void pt_h_program_patch(struct pt_http_ctx *ctx)
     if (patch == NULL) {
         return;
     }
-    rc = pt_service_program_get(ctx->svc, &ctx->who, &ctx->arena, &p, &err);
-    if (rc == PT_OK) {
-        rc = program_patch(patch, &ctx->arena, &p, &err);
-    }
+    /* The patch is applied to the program as the write reads it. */
+    rc = pt_service_program_update(ctx->svc, &ctx->who, apply_program_patch, patch, &ctx->arena, &p,
+                                   &err);
     json_decref(patch);
-    if (rc == PT_OK) {
-        rc = pt_service_program_update(ctx->svc, &ctx->who, &p, &err);
-    }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

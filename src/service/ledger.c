@@ -1857,24 +1857,41 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
 }
 
 struct program_update_ctx {
+    const struct pt_principal *who;
+    pt_program_patch_fn patch;
+    void *patch_ctx;
+    struct pt_arena *arena;
     struct pt_program *program;
+    int64_t now_ms;
 };
 
+/* Read, patched and written in one write, the row locked: a change made meanwhile by another
+ * request is not lost. */
 static enum pt_rc program_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct program_update_ctx *ctx = arg;
-    return pt_store_program_update(txn, ctx->program, err);
+    enum pt_rc rc = pt_store_program_lock(txn, ctx->who->program_id, err);
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, ctx->program, err);
+    }
+    if (rc == PT_OK) {
+        rc = ctx->patch(ctx->patch_ctx, ctx->arena, ctx->program, err);
+    }
+    if (rc == PT_OK) {
+        rc = program_settings_validate(ctx->program, err);
+    }
+    if (rc == PT_OK) {
+        ctx->program->updated_at_ms = ctx->now_ms;
+        rc = pt_store_program_update(txn, ctx->program, err);
+    }
+    return rc;
 }
 
 enum pt_rc pt_service_program_update(struct pt_service *svc, const struct pt_principal *who,
-                                     struct pt_program *program, struct pt_err *err)
+                                     pt_program_patch_fn patch, void *patch_ctx,
+                                     struct pt_arena *arena, struct pt_program *program,
+                                     struct pt_err *err)
 {
-    struct program_update_ctx ctx = {program};
-    enum pt_rc rc = program_settings_validate(program, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    pt_assert(strcmp(program->id, who->program_id) == 0);
-    program->updated_at_ms = pt_svc_now_ms(svc);
+    struct program_update_ctx ctx = {who, patch, patch_ctx, arena, program, pt_svc_now_ms(svc)};
     return pt_store_write(svc->store, program_update_txn, &ctx, err);
 }

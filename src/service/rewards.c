@@ -613,7 +613,12 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
     enum pt_rc rc = PT_OK;
     if (ctx->member_id != NULL) {
         /* The member first: their uses of a batch are counted, then one is added. */
+        struct pt_member m;
         rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+        if (rc == PT_OK) {
+            rc =
+                pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &m, err);
+        }
         if (rc == PT_ENOTFOUND) {
             return pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", ctx->member_id);
         }

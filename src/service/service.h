@@ -202,10 +202,14 @@ PT_MUSTCHECK enum pt_rc pt_service_program_get(struct pt_service *svc,
                                                const struct pt_principal *who,
                                                struct pt_arena *arena, struct pt_program *out,
                                                struct pt_err *err);
-/* Validates and writes new settings (the whole struct, as read and changed by the caller).
- * PT_EINVAL naming the field. */
+/* Changes the settings the caller's patch makes to the program as it is read in the write
+ * (two changes at once both land), validated. OUT: *program. PT_EINVAL naming the field. */
+typedef enum pt_rc (*pt_program_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_program *p,
+                                          struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_service_program_update(struct pt_service *svc,
                                                   const struct pt_principal *who,
+                                                  pt_program_patch_fn patch, void *patch_ctx,
+                                                  struct pt_arena *arena,
                                                   struct pt_program *program, struct pt_err *err);
 
 /* ---- The ledger ---- */

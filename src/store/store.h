@@ -142,6 +142,9 @@ PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
 PT_MUSTCHECK enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
                                              struct pt_arena *arena, struct pt_program *out,
                                              struct pt_err *err);
+/* Locks the program's row until the write ends (a read-modify-write of its settings). */
+PT_MUSTCHECK enum pt_rc pt_store_program_lock(struct pt_store_txn *txn, const char *program_id,
+                                              struct pt_err *err);
 /* Writes the settings of program (name, currency, earning, expiry, ...). PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_program_update(struct pt_store_txn *txn,
                                                 const struct pt_program *program,

@@ -297,3 +297,17 @@ enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *progr
     }
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_program_lock(struct pt_store_txn *txn, const char *program_id,
+                                 struct pt_err *err)
+{
+    static const char sql[] = "SELECT 1 FROM programs WHERE id = ?1 FOR UPDATE";
+    struct pt_q q;
+    if (!pt_store_txn_locks_rows(txn)) {
+        return PT_OK; /* One writer at a time already. */
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    (void)pt_q_next(&q);
+    return pt_q_close(&q);
+}

@@ -331,6 +331,32 @@ def test_program_settings_validation(led):
     assert s["expiry"] == {"policy": "none"} and s["pending_days"] == 0
 
 
+def test_two_program_changes_at_once_both_land(fresh):
+    # Found by review: a PATCH wrote back the whole program as read before the other's write.
+    for n in range(8):
+        calls = [lambda: fresh.a.with_key(fresh.key_a).patch("/v1/program",
+                                                             {"pending_days": 10 + n}),
+                 lambda: fresh.a.with_key(fresh.key_a).patch("/v1/program",
+                                                             {"excluded_categories": ["t%d" % n]})]
+        go = threading.Barrier(2)
+        out = [None, None]
+
+        def one(i):
+            go.wait()
+            out[i] = calls[i]()
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert [r.status for r in out] == [200, 200], out
+        s = fresh.a.get("/v1/program").json
+        assert (s["pending_days"], s["excluded_categories"]) == (10 + n, ["t%d" % n]), s
+    bad = fresh.a.patch("/v1/program", {"pending_days": 400})
+    assert bad.status == 400 and fresh.a.get("/v1/program").json["pending_days"] == 17
+
+
 def test_the_worked_example_of_docs_ledger_md(fresh):
     """docs/ledger.md walks through five steps; this runs them and checks every figure."""
     c = fresh.a
