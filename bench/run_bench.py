@@ -15,6 +15,11 @@ receipt number cannot pass for a purchase. Last, Patron itself on PostgreSQL (a 
 cluster, synchronous_commit=on, the same members bulk-loaded): purchases and balance reads
 with the same load, beside the SQLite figures.
 
+Promotion codes in bulk: a batch of BATCH_CODES (1,000,000) codes made by a server on each
+engine, timed from the POST to the batch's ready state, and its codes.csv downloaded; beside
+the engine's own bulk insert of as many rows of the same shape in one transaction (the
+floor). `run_bench.py batches` runs only these.
+
 Prints one table and writes bench/results/latest.json. BENCH_SECONDS sets each run's length.
 """
 import datetime
@@ -44,6 +49,7 @@ OPENLOOP_SECONDS = int(os.environ.get("BENCH_OPENLOOP_SECONDS", "60"))
 OVERLOAD_SECONDS = int(os.environ.get("BENCH_OVERLOAD_SECONDS", "20"))
 OVERLOAD_CONNECTIONS = 1024
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+BATCH_CODES = int(os.environ.get("BENCH_BATCH_CODES", "1000000"))
 
 
 def run(cmd, **kw):
@@ -184,7 +190,96 @@ def big_database(workdir):
     return r
 
 
-def patron_on_postgres(workdir):
+def http_call(port, method, path, key, body=None):
+    import http.client
+    con = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Authorization": "Bearer " + key}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    con.request(method, path, body=json.dumps(body) if body is not None else None,
+                headers=headers)
+    resp = con.getresponse()
+    data = resp.read()
+    con.close()
+    return resp.status, data
+
+
+def coupon_batch(port, key):
+    """A batch of BATCH_CODES codes: seconds from the POST to ready, and the codes.csv download."""
+    t0 = time.monotonic()
+    status, body = http_call(port, "POST", "/v1/coupon-batches", key,
+                             {"name": "Bench", "count": BATCH_CODES, "prefix": "BNCH",
+                              "discount": {"type": "discount_amount", "value": 500}})
+    assert status == 202, body
+    batch = json.loads(body)
+    while batch["status"] == "generating":
+        time.sleep(0.05)
+        status, body = http_call(port, "GET", "/v1/coupon-batches/" + batch["id"], key)
+        batch = json.loads(body)
+    made_s = time.monotonic() - t0
+    assert batch["status"] == "ready" and batch["generated"] == BATCH_CODES, batch
+    t0 = time.monotonic()
+    status, body = http_call(port, "GET", "/v1/coupon-batches/%s/codes.csv" % batch["id"], key)
+    csv_s = time.monotonic() - t0
+    lines = body.decode().splitlines()
+    assert status == 200 and len(lines) == BATCH_CODES + 1
+    assert len(set(l.split(",")[1] for l in lines[1:])) == BATCH_CODES
+    return {"codes": BATCH_CODES, "seconds": made_s, "per_s": BATCH_CODES / made_s,
+            "csv_seconds": csv_s, "csv_bytes": len(body)}
+
+
+def sqlite_bulk_floor(workdir):
+    """Seconds SQLite takes to store BATCH_CODES rows shaped as promotion codes in one
+    transaction (executemany, synchronous=FULL, WAL): the floor of the batch's insert."""
+    path = os.path.join(workdir, "floor.db")
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA synchronous=FULL")
+    con.execute("PRAGMA cache_size=-65536")  # As Patron's writer.
+    con.execute("CREATE TABLE promo_codes (program_id TEXT NOT NULL, code TEXT NOT NULL "
+                "PRIMARY KEY, batch_id TEXT NOT NULL, n INTEGER NOT NULL, "
+                "uses INTEGER NOT NULL DEFAULT 0)")
+    con.execute("CREATE UNIQUE INDEX promo_codes_batch ON promo_codes (program_id, batch_id, n)")
+    rows = [("prg_bench", "BNCH" + "".join(random.choice(ALPHABET.upper()) for _ in range(13)),
+             "cbt_bench", i + 1) for i in range(BATCH_CODES)]
+    t0 = time.monotonic()
+    with con:
+        con.executemany("INSERT INTO promo_codes (program_id, code, batch_id, n) "
+                        "VALUES (?, ?, ?, ?)", rows)
+    seconds = time.monotonic() - t0
+    con.close()
+    return seconds
+
+
+def batches_only():
+    """`run_bench.py batches`: the batch figures alone, on SQLite and on PostgreSQL."""
+    workdir = tempfile.mkdtemp(prefix="patron-bench-", dir=os.path.join(HERE, "results"))
+    os.chmod(workdir, 0o755)
+    try:
+        db = os.path.join(workdir, "bench.db")
+        created = json.loads(run([PATRON, "init", "--db", db, "--json"]).stdout)
+        server = Server(db)
+        try:
+            batch = coupon_batch(server.port, created["api_key"])
+        finally:
+            server.stop()
+        floor = sqlite_bulk_floor(workdir)
+        pg = patron_on_postgres(workdir, batches_only=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report_batches(batch, floor, pg["batch"], pg["batch_floor_s"])
+    return 0
+
+
+def report_batches(batch, floor, pg_batch, pg_floor):
+    for engine, b, f in (("SQLite", batch, floor), ("PostgreSQL", pg_batch, pg_floor)):
+        print("%-10s %d codes made in %.1f s (%.0f codes/s; target < 30 s); the engine's own "
+              "bulk insert of as many rows: %.1f s (batch = %.1f x it); codes.csv %.1f MB in "
+              "%.1f s" % (engine, b["codes"], b["seconds"], b["per_s"], f, b["seconds"] / f,
+                          b["csv_bytes"] / 1e6, b["csv_seconds"]))
+
+
+def patron_on_postgres(workdir, batches_only=False):
     """Patron itself on PostgreSQL (a throw-away cluster, synchronous_commit=on): purchases and
     balance reads with the same load as on SQLite, on PG_MEMBERS members."""
     bindir = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
@@ -220,6 +315,8 @@ def patron_on_postgres(workdir):
              "FROM members" % (created["program_id"], MEMBERS)])
         run([bindir + "/psql", "-h", sock, "-U", "bench", "-d", "patron", "-q", "-c",
              "VACUUM ANALYZE"])
+        if batches_only:
+            return pg_batches(bindir, sock, dsn, created)
         members_file = os.path.join(workdir, "pg_members.txt")
         with open(members_file, "w") as f:
             for i in range(1, MEMBERS + 1):
@@ -233,12 +330,33 @@ def patron_on_postgres(workdir):
                       "balance_reads": wrk(url, "balance.lua", env)}
         finally:
             server.stop()
+        result.update(pg_batches(bindir, sock, dsn, created))
         result["audit_ok"] = subprocess.run([PATRON, "audit", "--db", dsn],
                                             capture_output=True).returncode == 0
         return result
     finally:
         subprocess.run(user + [bindir + "/pg_ctl", "-D", data, "-m", "fast", "stop"],
                        capture_output=True)
+
+
+def pg_batches(bindir, sock, dsn, created):
+    """The batch on PostgreSQL, and PostgreSQL's own insert of as many rows of the same shape
+    in one statement (generate_series, md5 for the codes): the floor."""
+    server = Server(dsn)
+    try:
+        batch = coupon_batch(server.port, created["api_key"])
+    finally:
+        server.stop()
+    psql = [bindir + "/psql", "-h", sock, "-U", "bench", "-d", "patron", "-q", "-c"]
+    run(psql + ["CREATE TABLE floor_codes (program_id TEXT NOT NULL, code TEXT NOT NULL "
+                "PRIMARY KEY, batch_id TEXT NOT NULL, n BIGINT NOT NULL, "
+                "uses BIGINT NOT NULL DEFAULT 0); CREATE UNIQUE INDEX floor_codes_batch ON "
+                "floor_codes (program_id, batch_id, n)"])
+    t0 = time.monotonic()
+    run(psql + ["INSERT INTO floor_codes (program_id, code, batch_id, n) SELECT 'prg_bench', "
+                "'BNCH' || upper(substr(md5(random()::text), 1, 13)), 'cbt_bench', i "
+                "FROM generate_series(1, %d) AS i" % BATCH_CODES])
+    return {"batch": batch, "batch_floor_s": time.monotonic() - t0}
 
 
 def postgres_peer(workdir):
@@ -311,12 +429,15 @@ def main():
             results["overload"]["rate"] = 2 * results["purchases"]["ok_per_s"]
             results["overload"]["rss_before_kib"] = rss_before
             results["overload"]["rss_after_kib"] = server.peak_rss_kib("VmRSS:")
+            batch_result = coupon_batch(server.port, created["api_key"])
         finally:
             server.stop()
         audit = subprocess.run([PATRON, "audit", "--db", db], capture_output=True, text=True)
         results["audit_ok"] = audit.returncode == 0
         results["rules"] = rules_micro(workdir)
         results["big"] = big_database(workdir)
+        results["batch"] = batch_result
+        results["batch_floor_s"] = sqlite_bulk_floor(workdir)
         results["pg_peer_tps"] = postgres_peer(workdir)
         results["on_postgres"] = patron_on_postgres(workdir)
     finally:
@@ -328,6 +449,8 @@ def main():
 
 
 def report(r):
+    report_batches(r["batch"], r["batch_floor_s"], r["on_postgres"]["batch"],
+                   r["on_postgres"]["batch_floor_s"])
     p, b, m, h = r["purchases"], r["balance_reads"], r["mix"], r["healthz"]
     rows = [
         ("disk fsyncs/s (baseline)", "%.0f" % r["fsync_per_s"], ""),
@@ -393,4 +516,4 @@ def report(r):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(batches_only() if sys.argv[1:] == ["batches"] else main())

@@ -127,9 +127,12 @@ static int cmd_serve(const struct pt_config *cfg)
     }
     pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
     pt_service_set_max_write_wait(svc, cfg->max_write_wait_ms);
+    /* Events written by the jobs carry the API's JSON from the first one. */
+    pt_http_prepare(svc);
     /* On a test clock, time moves only when the test says so: the scheduled jobs (on the real
-     * clock's schedule) stay off, and tests run them with POST /v1/jobs/expire. */
-    rc = cfg->test_clock ? PT_OK : pt_jobs_start(svc, &jobs, &err);
+     * clock's schedule) stay off, and tests run them with POST /v1/jobs/expire. Coupon batches
+     * are made either way. */
+    rc = pt_jobs_start(svc, !cfg->test_clock, &jobs, &err);
     if (rc != PT_OK) {
         pt_service_close(svc);
         return fail(&err);

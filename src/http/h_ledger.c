@@ -171,6 +171,7 @@ ENCODER(encode_stamps, struct pt_stamps_event, pt_http_stamps_event_json)
 ENCODER(encode_wallet, struct pt_wallet_event, pt_http_wallet_event_json)
 ENCODER(encode_referral, struct pt_referral, pt_http_referral_json)
 ENCODER(encode_coupon, struct pt_coupon_view, pt_http_coupon_json)
+ENCODER(encode_batch, struct pt_coupon_batch, pt_http_batch_json)
 ENCODER(encode_wallet_debit, struct pt_wallet_debit_result, pt_http_wallet_debit_json)
 ENCODER(encode_stamp_card, struct pt_stamp_completion, pt_http_stamp_completion_json)
 
@@ -191,6 +192,7 @@ void pt_http_encoders(struct pt_encoders *out)
     out->wallet_debit = encode_wallet_debit;
     out->referral = encode_referral;
     out->coupon = encode_coupon;
+    out->batch = encode_batch;
 }
 
 /* Adapts an encoder to the idempotency record's signature. */

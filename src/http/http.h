@@ -18,6 +18,10 @@ struct pt_http_config {
     unsigned threads; /* Worker threads, 1..PT_HTTP_THREADS_MAX. */
 };
 
+/* Sets up what the API gives the service before anything writes: jansson's allocator and the
+ * JSON encoders of event payloads. pt_http_serve calls it too. */
+void pt_http_prepare(struct pt_service *svc);
+
 /*
  * Serves the API until SIGINT or SIGTERM, then stops accepting, lets in-flight requests finish
  * (at most PT_HTTP_DRAIN_TIMEOUT_S) and returns. Logs {"msg":"listening","port":N} once ready.

@@ -69,6 +69,14 @@ void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root);
 /* Sends body bytes (copied) with status and content type; replayed adds Idempotent-Replayed. */
 void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
                        const char *body, size_t len, bool replayed);
+/* Bytes a streamed answer hands libmicrohttpd per call of its reader. */
+#define PT_HTTP_STREAM_BLOCK_BYTES (64 * 1024)
+/* Sends a 200 whose body of size bytes (MHD_SIZE_UNKNOWN: chunked) reader writes as it goes, on
+ * the connection's thread; free_cls(cls) runs when the answer is done or dropped (also here,
+ * at once, when it cannot be sent). */
+void pt_http_reply_stream(struct pt_http_ctx *ctx, const char *content_type, uint64_t size,
+                          MHD_ContentReaderCallback reader, void *cls,
+                          MHD_ContentReaderFreeCallback free_cls);
 /* Sends the API error object for err (status from the table in errors.c). */
 void pt_http_reply_err(struct pt_http_ctx *ctx, const struct pt_err *err);
 /* Sends an error with an explicit status and code. field may be NULL. */
@@ -218,6 +226,12 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
+void pt_h_batch_create(struct pt_http_ctx *ctx);
+void pt_h_batch_list(struct pt_http_ctx *ctx);
+void pt_h_batch_get(struct pt_http_ctx *ctx);
+void pt_h_batch_codes(struct pt_http_ctx *ctx);
+/* A coupon batch as the API shows it; the payload of coupon_batch.ready. new */
+json_t *pt_http_batch_json(const struct pt_coupon_batch *b);
 /* A coupon as the till and the member see it; the payload of coupon events. new */
 json_t *pt_http_coupon_json(const struct pt_coupon_view *v);
 void pt_h_member_card_barcode(struct pt_http_ctx *ctx);

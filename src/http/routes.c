@@ -64,6 +64,10 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/coupons/{code}/qr.svg", pt_h_coupon_qr, 0},
     {"GET", "/v1/coupons/{code}/qr.png", pt_h_coupon_qr_png, 0},
     {"GET", "/v1/coupons/{code}/barcode.svg", pt_h_coupon_barcode, 0},
+    {"POST", "/v1/coupon-batches", pt_h_batch_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/coupon-batches", pt_h_batch_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
+    {"GET", "/v1/coupon-batches/{id}", pt_h_batch_get, PT_ROUTE_ADMIN},
+    {"GET", "/v1/coupon-batches/{id}/codes.csv", pt_h_batch_codes, PT_ROUTE_ADMIN},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, 0},
 };

@@ -66,6 +66,24 @@ void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *con
     reply_finish(ctx, resp, status);
 }
 
+void pt_http_reply_stream(struct pt_http_ctx *ctx, const char *content_type, uint64_t size,
+                          MHD_ContentReaderCallback reader, void *cls,
+                          MHD_ContentReaderFreeCallback free_cls)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(size, PT_HTTP_STREAM_BLOCK_BYTES, reader, cls, free_cls);
+    if (resp == NULL) {
+        free_cls(cls);
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory; retry");
+        return;
+    }
+    (void)MHD_add_response_header(resp, "Content-Type", content_type);
+    if (stop_requested) {
+        (void)MHD_add_response_header(resp, "Connection", "close");
+    }
+    reply_finish(ctx, resp, 200);
+}
+
 void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root)
 {
     char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
@@ -437,6 +455,15 @@ static void *json_malloc(size_t n)
     return pt_malloc(n);
 }
 
+void pt_http_prepare(struct pt_service *svc)
+{
+    struct pt_encoders enc;
+    /* jansson allocates through pt_malloc too, so tests see every allocation. */
+    json_set_alloc_funcs(json_malloc, pt_free);
+    pt_http_encoders(&enc);
+    pt_service_set_encoders(svc, &enc);
+}
+
 void pt_http_encode_created_key(const char *program_id, const char *secret, char *out,
                                 size_t out_bytes)
 {
@@ -462,13 +489,7 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
         return pt_err_set(err, PT_EINVAL, "listen", "listen address must be an IPv4 HOST:PORT");
     }
-    /* jansson allocates through pt_malloc too, so tests see every allocation. */
-    json_set_alloc_funcs(json_malloc, pt_free);
-    {
-        struct pt_encoders enc;
-        pt_http_encoders(&enc);
-        pt_service_set_encoders(svc, &enc);
-    }
+    pt_http_prepare(svc);
     MHD_set_panic_func(on_mhd_panic, NULL);
     daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |

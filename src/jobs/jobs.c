@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The jobs thread: expiry of points, the birthday rules and tier reviews, at start and then
  * every quarter hour (issue: "at least hourly"; a birthday is handled once a year and a review
- * once per window, however often it runs). */
+ * once per window, however often it runs); coupon batches' codes when told of a new batch and
+ * every minute. */
 #include "jobs/jobs.h"
 
 #include "base/alloc.h"
@@ -15,13 +16,17 @@
 /* Seconds between two expiry runs. The issue asks for at least hourly; a quarter keeps the
  * gap between a lot's expiry and its entry short. */
 #define PT_JOBS_EXPIRY_INTERVAL_S (15 * 60)
+/* Seconds between two looks for coupon batches left generating by another process. */
+#define PT_JOBS_BATCH_INTERVAL_S 60
 
 struct pt_jobs {
     struct pt_service *svc; /* borrowed */
+    bool scheduled;         /* Run the scheduled jobs (off on a test clock). */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t cv; /* Signalled by stop. */
-    bool stopping;
+    pthread_cond_t cv;  /* Signalled by stop and by wake. */
+    bool stopping;      /* mu */
+    bool batch_waiting; /* mu: a batch was created since the last run. */
 };
 
 static void expiry_run(struct pt_service *svc)
@@ -98,29 +103,85 @@ static void coupons_expire_run(struct pt_service *svc)
     }
 }
 
+static bool jobs_stopping(void *arg)
+{
+    struct pt_jobs *jobs = arg;
+    bool stopping;
+    pthread_mutex_lock(&jobs->mu);
+    stopping = jobs->stopping;
+    pthread_mutex_unlock(&jobs->mu);
+    return stopping;
+}
+
+static void batches_run(struct pt_jobs *jobs)
+{
+    struct pt_err err;
+    int64_t made = 0;
+    char extra[160];
+    pt_err_clear(&err);
+    if (pt_service_batches_run(jobs->svc, jobs_stopping, jobs, &made, &err) != PT_OK) {
+        (void)snprintf(extra, sizeof(extra), ",\"rc\":\"%s\"", pt_rc_name(err.rc));
+        pt_log("error", "coupon batch job failed; it runs again later", extra);
+    }
+    if (made > 0) {
+        (void)snprintf(extra, sizeof(extra), ",\"codes\":%lld", (long long)made);
+        pt_log("info", "promotion codes made", extra);
+    }
+}
+
+/* Seconds on the monotonic clock, for the schedule (the wall clock may jump). */
+static int64_t mono_s(void)
+{
+    struct timespec now;
+    (void)clock_gettime(CLOCK_MONOTONIC, &now); /* check_src: allow clock: the jobs' schedule */
+    return (int64_t)now.tv_sec;
+}
+
 static void *jobs_main(void *arg)
 {
     struct pt_jobs *jobs = arg;
+    int64_t scheduled_due = mono_s();
     pthread_mutex_lock(&jobs->mu);
     while (!jobs->stopping) {
         struct timespec until;
+        int64_t wait_s = PT_JOBS_BATCH_INTERVAL_S;
+        jobs->batch_waiting = false;
         pthread_mutex_unlock(&jobs->mu);
-        expiry_run(jobs->svc);
-        birthdays_run(jobs->svc);
-        tier_reviews_run(jobs->svc);
-        coupons_expire_run(jobs->svc);
+        if (jobs->scheduled && mono_s() >= scheduled_due) {
+            expiry_run(jobs->svc);
+            birthdays_run(jobs->svc);
+            tier_reviews_run(jobs->svc);
+            coupons_expire_run(jobs->svc);
+            scheduled_due = mono_s() + PT_JOBS_EXPIRY_INTERVAL_S;
+        }
+        batches_run(jobs);
+        if (jobs->scheduled && scheduled_due - mono_s() < wait_s) {
+            wait_s = scheduled_due - mono_s() > 0 ? scheduled_due - mono_s() : 0;
+        }
         pthread_mutex_lock(&jobs->mu);
         /* The condition variable's timeout needs the real-time clock (pthread's default). */
         (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */
-        until.tv_sec += PT_JOBS_EXPIRY_INTERVAL_S;
-        while (!jobs->stopping && pthread_cond_timedwait(&jobs->cv, &jobs->mu, &until) == 0) {
+        until.tv_sec += wait_s;
+        while (!jobs->stopping && !jobs->batch_waiting &&
+               pthread_cond_timedwait(&jobs->cv, &jobs->mu, &until) == 0) {
         }
     }
     pthread_mutex_unlock(&jobs->mu);
     return NULL;
 }
 
-enum pt_rc pt_jobs_start(struct pt_service *svc, struct pt_jobs **out, struct pt_err *err)
+/* The service's batch notifier: wakes the thread to make the new batch's codes. */
+static void jobs_wake(void *arg)
+{
+    struct pt_jobs *jobs = arg;
+    pthread_mutex_lock(&jobs->mu);
+    jobs->batch_waiting = true;
+    pthread_cond_signal(&jobs->cv);
+    pthread_mutex_unlock(&jobs->mu);
+}
+
+enum pt_rc pt_jobs_start(struct pt_service *svc, bool scheduled, struct pt_jobs **out,
+                         struct pt_err *err)
 {
     struct pt_jobs *jobs = pt_calloc(1, sizeof(*jobs));
     *out = NULL;
@@ -128,6 +189,7 @@ enum pt_rc pt_jobs_start(struct pt_service *svc, struct pt_jobs **out, struct pt
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     jobs->svc = svc;
+    jobs->scheduled = scheduled;
     pthread_mutex_init(&jobs->mu, NULL);
     pthread_cond_init(&jobs->cv, NULL);
     if (pthread_create(&jobs->thread, NULL, jobs_main, jobs) != 0) {
@@ -136,6 +198,7 @@ enum pt_rc pt_jobs_start(struct pt_service *svc, struct pt_jobs **out, struct pt
         pt_free(jobs);
         return pt_err_set(err, PT_EINTERNAL, NULL, "cannot start the jobs thread");
     }
+    pt_service_set_batch_notify(svc, jobs_wake, jobs);
     *out = jobs;
     return PT_OK;
 }
@@ -145,6 +208,7 @@ void pt_jobs_stop(struct pt_jobs *jobs)
     if (jobs == NULL) {
         return;
     }
+    pt_service_set_batch_notify(jobs->svc, NULL, NULL);
     pthread_mutex_lock(&jobs->mu);
     jobs->stopping = true;
     pthread_cond_signal(&jobs->cv);

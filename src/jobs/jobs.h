@@ -1,18 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Background jobs of a serving process: today the expiry of points, run at start and then
- * every PT_JOBS_EXPIRY_INTERVAL_S. One thread; stopping wakes it and waits for it.
+ * Background jobs of a serving process: the scheduled jobs (expiry of points and coupons,
+ * birthdays, tier reviews), run at start and then every PT_JOBS_EXPIRY_INTERVAL_S; and the
+ * codes of coupon batches, made as soon as a batch is created and looked for every minute
+ * (another process may have created one, or stopped halfway). One thread; stopping wakes it
+ * and waits for it (a batch stops between two chunks).
  */
 #ifndef PT_JOBS_JOBS_H
 #define PT_JOBS_JOBS_H
 
 #include "base/err.h"
+
 #include "service/service.h"
+#include <stdbool.h>
 
 struct pt_jobs;
 
-/* Starts the jobs thread on svc (borrowed; must outlive the jobs). OUT: *out, new. */
-PT_MUSTCHECK enum pt_rc pt_jobs_start(struct pt_service *svc, struct pt_jobs **out,
+/* Starts the jobs thread on svc (borrowed; must outlive the jobs); scheduled false leaves the
+ * scheduled jobs off (a test clock: tests run them through the API), batches are made either
+ * way. Registers itself as svc's batch notifier. OUT: *out, new. */
+PT_MUSTCHECK enum pt_rc pt_jobs_start(struct pt_service *svc, bool scheduled, struct pt_jobs **out,
                                       struct pt_err *err);
 
 /* Stops the thread (waits for a run in progress) and frees jobs. Accepts NULL. */

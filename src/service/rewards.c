@@ -512,9 +512,12 @@ static enum pt_rc promo_load(struct pt_store_txn *txn, const char *program_id, c
         return rc;
     }
     v->promo = true;
-    v->reason = v->promo_code.uses >= b->uses_per_code ? "already_redeemed"
-                : now_ms < b->valid_from_ms            ? "coupon_not_yet_valid"
-                : now_ms >= b->valid_to_ms             ? "coupon_expired"
+    /* A code of a batch still being made, or failed, was never handed out (codes.csv waits
+     * for ready): it cannot be used. */
+    v->reason = b->status != PT_BATCH_READY              ? "batch_not_ready"
+                : v->promo_code.uses >= b->uses_per_code ? "already_redeemed"
+                : now_ms < b->valid_from_ms              ? "coupon_not_yet_valid"
+                : now_ms >= b->valid_to_ms               ? "coupon_expired"
                 : b->reward_id[0] != '\0' && v->reward.status == PT_REWARD_ARCHIVED
                     ? "reward_inactive"
                 : member_id != NULL && b->uses_per_member > 0 && used >= b->uses_per_member
@@ -602,7 +605,10 @@ static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct redeem_ctx *ctx,
     v->promo_code.uses++;
     v->valid = v->promo_code.uses < v->batch.uses_per_code;
     v->reason = v->valid ? NULL : "already_redeemed";
-    return rc;
+    return rc == PT_OK ? pt_svc_event(ctx->svc, txn, ctx->who->program_id, "coupon.redeemed",
+                                      ctx->member_id, ctx->svc->enc.coupon, v, ctx->now_ms,
+                                      ctx->arena, NULL, err)
+                       : rc;
 }
 
 static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
@@ -895,7 +901,9 @@ static enum pt_rc cart_promo(struct pt_store_txn *txn, const struct pt_program *
     if (c->reason != NULL) {
         return PT_OK;
     }
-    if (now_ms < batch.valid_from_ms) {
+    if (batch.status != PT_BATCH_READY) {
+        c->reason = "batch_not_ready";
+    } else if (now_ms < batch.valid_from_ms) {
         c->reason = "coupon_not_yet_valid";
     } else if (now_ms >= batch.valid_to_ms) {
         c->reason = "coupon_expired";
@@ -987,6 +995,7 @@ static enum pt_rc code_refusal(const struct pt_cart_coupon *c, struct pt_err *er
         {"product_not_in_cart", "gives a product that is not in the cart"},
         {"coupon_not_applicable", "is used at the partner, not here"},
         {"duplicate_code", "was given twice"},
+        {"batch_not_ready", "belongs to a batch whose codes are still being made"},
     };
     const char *text = "cannot be used";
     unsigned i;
@@ -1016,9 +1025,9 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
         if (!c->applied) {
             return code_refusal(c, err);
         }
+        struct pt_coupon_view v;
+        memset(&v, 0, sizeof(v));
         if (c->kind == PT_CART_CODE_COUPON) {
-            struct pt_coupon_view v;
-            memset(&v, 0, sizeof(v));
             /* Exactly once: the row was read locked in this write, and moves only from active. */
             rc = pt_store_coupon_use(txn, program->id, c->code, p->id, p->location, now_ms, &used,
                                      err);
@@ -1043,6 +1052,13 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
                 struct pt_cart_coupon again = *c;
                 again.reason = "already_redeemed";
                 return code_refusal(&again, err);
+            }
+            if (rc == PT_OK) {
+                rc = promo_load(txn, program->id, c->code, NULL, now_ms, arena, &v, err);
+            }
+            if (rc == PT_OK) {
+                rc = pt_svc_event(svc, txn, program->id, "coupon.redeemed", p->member_id,
+                                  svc->enc.coupon, &v, now_ms, arena, NULL, err);
             }
         }
     }

@@ -56,6 +56,7 @@ struct pt_encoders {
     pt_encode_fn wallet_debit; /* const struct pt_wallet_debit_result * */
     pt_encode_fn referral;     /* const struct pt_referral * */
     pt_encode_fn coupon;       /* const struct pt_coupon_view * */
+    pt_encode_fn batch;        /* const struct pt_coupon_batch * */
 };
 
 struct pt_idem {
@@ -809,6 +810,42 @@ PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
  * stay spent (breakage). OUT: *expired. */
 PT_MUSTCHECK enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
                                                   int64_t *expired, struct pt_err *err);
+
+/* ---- Promotion codes in bulk (batches.c; docs/rewards.md) ---- */
+
+/* Creates a coupon batch (id, times, status and generated set here) from b: name, count,
+ * prefix, validity, uses, and either reward_id or its own discount (type, value, sku). Its
+ * codes are made in the background (pt_service_batches_run). PT_EINVAL names the bad field;
+ * 422 reward_inactive for an archived reward. */
+PT_MUSTCHECK enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc,
+                                                       const struct pt_principal *who,
+                                                       struct pt_coupon_batch *b,
+                                                       struct pt_idem *idem, struct pt_arena *arena,
+                                                       struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_service_coupon_batch_get(struct pt_service *svc,
+                                                    const struct pt_principal *who,
+                                                    const char *batch_id, struct pt_arena *arena,
+                                                    struct pt_coupon_batch *out,
+                                                    struct pt_err *err);
+/* Newest first below cursor_id (NULL: from the newest), at most limit. */
+PT_MUSTCHECK enum pt_rc
+pt_service_coupon_batch_list(struct pt_service *svc, const struct pt_principal *who,
+                             const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                             struct pt_coupon_batch **out, unsigned *count, struct pt_err *err);
+/* The batch's codes with n > after_n, by n, at most limit, into out (limit slots), in one
+ * read. */
+PT_MUSTCHECK enum pt_rc pt_service_promo_codes_page(struct pt_service *svc, const char *program_id,
+                                                    const char *batch_id, int64_t after_n,
+                                                    unsigned limit, struct pt_promo_code *out,
+                                                    unsigned *count, struct pt_err *err);
+/* Makes the codes of every generating batch of every program, a chunk per write, until none
+ * is left or stop(stop_ctx) is true between two chunks; coupon_batch.ready for each finished.
+ * OUT: *made, codes stored. */
+PT_MUSTCHECK enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *),
+                                               void *stop_ctx, int64_t *made, struct pt_err *err);
+/* notify(ctx) is called after a batch is created (NULL: nothing is called). Set before serving
+ * and cleared after. */
+void pt_service_set_batch_notify(struct pt_service *svc, void (*notify)(void *ctx), void *ctx);
 
 /* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
 

@@ -35,6 +35,10 @@ struct pt_service {
     struct pt_encoders enc;        /* JSON encoders of the API's objects, for events. */
     pthread_mutex_t rules_mu;      /* Guards rule_sets and their reference counts. */
     struct pt_rule_set *rule_sets[PT_RULE_CACHE_SLOTS];
+    /* Told after a coupon batch is created, so that its codes are made at once (the jobs
+     * thread); set before serving. */
+    void (*batch_notify)(void *ctx);
+    void *batch_notify_ctx;
 };
 
 /* The one clock of the service: the test clock when set, else the system's. */

@@ -6,7 +6,9 @@
  * LIKE ignores ASCII case), pt_txid() and pt_txid_horizon() (the event feed's order, functions
  * the SQLite driver defines) become the transaction's id and the oldest running one, and in the
  * migrations' DDL INTEGER becomes BIGINT (SQLite's integers are 64-bit), BLOB becomes BYTEA,
- * AUTOINCREMENT keys become identity columns and COLLATE NOCASE goes. Parameters travel as text
+ * AUTOINCREMENT keys become identity columns and COLLATE NOCASE goes. SQLite's json_each(?N)
+ * over a JSON array (a list of values in one parameter) becomes json_array_elements_text with
+ * the same columns, value and key (0-based). Parameters travel as text
  * (bytes as binary) and results come back as text. SQLSTATE classes are mapped once: 23 (integrity)
  * -> PT_ECONFLICT; 40001, 40P01, 55P03 (serialization, deadlock, lock timeout) -> PT_EBUSY; a lost
  * connection -> PT_ESTORE, and the next use reconnects. PGconn and PGresult never leave this file.
@@ -87,6 +89,7 @@ static char *pg_rewrite(const char *in, int *nparams, uint32_t *used)
     struct pt_buf out;
     char *text;
     size_t i = 0;
+    bool in_json_each = false; /* Inside json_each( ... ): its ) closes the rewrite. */
     *nparams = 0;
     *used = 0;
     pt_buf_init(&out, 4 * strlen(in) + 64);
@@ -115,6 +118,17 @@ static char *pg_rewrite(const char *in, int *nparams, uint32_t *used)
             while (in[i] == ' ') {
                 i++;
             }
+        } else if (word_at(in, i, "json_each") && in[i + 9] == '(') {
+            static const char each[] = "(SELECT value, ordinality - 1 AS key FROM "
+                                       "json_array_elements_text(";
+            (void)pt_buf_append(&out, each, strlen(each));
+            in_json_each = true;
+            i += 10;
+        } else if (in_json_each && in[i] == ')') {
+            static const char each_end[] = "::json) WITH ORDINALITY)";
+            (void)pt_buf_append(&out, each_end, strlen(each_end));
+            in_json_each = false;
+            i++;
         } else if (strncmp(in + i, "pt_txid_horizon()", 17) == 0) {
             /* The oldest transaction still running: older ones have all committed. */
             static const char horizon[] = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint";

@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 12
+#define PT_SCHEMA_VERSION 13
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -1100,6 +1100,52 @@ PT_MUSTCHECK enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const 
 PT_MUSTCHECK enum pt_rc pt_store_promo_code_use(struct pt_store_txn *txn, const char *program_id,
                                                 const struct pt_promo_use *u, int64_t uses_per_code,
                                                 bool *used, struct pt_err *err);
+/* The batch locked for a change (FOR UPDATE where processes share the rows). PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *batch_id, struct pt_arena *arena,
+                                                   struct pt_coupon_batch *out, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn,
+                                                     const char *program_id,
+                                                     const struct pt_coupon_batch *b,
+                                                     struct pt_err *err);
+/* Writes b's generated, status, error and updated_at_ms. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_progress(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const struct pt_coupon_batch *b,
+                                                       struct pt_err *err);
+/* Batches newest first below cursor_id (NULL: from the newest), at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_list(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *cursor_id, unsigned limit,
+                                                   struct pt_arena *arena,
+                                                   struct pt_coupon_batch **out, unsigned *count,
+                                                   struct pt_err *err);
+/* A batch of any program. */
+struct pt_batch_ref {
+    char program_id[PT_ID_BUF_BYTES];
+    char batch_id[PT_ID_BUF_BYTES];
+};
+/* Batches still generating, of every program, oldest first, at most limit. OUT: arena. */
+PT_MUSTCHECK enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
+                                                    struct pt_arena *arena,
+                                                    struct pt_batch_ref **out, unsigned *count,
+                                                    struct pt_err *err);
+/* Stores codes[i] (canonical) as the batch's code n = first_n + i, in one statement, skipping a
+ * code that a coupon or promotion code of the program already has. *inserted: codes stored. */
+PT_MUSTCHECK enum pt_rc pt_store_promo_codes_insert(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *batch_id,
+                                                    int64_t first_n, char (*codes)[PT_ID_BUF_BYTES],
+                                                    unsigned count, int64_t *inserted,
+                                                    struct pt_err *err);
+/* present[i]: whether the batch has its code n = first_n + i (i < count). */
+PT_MUSTCHECK enum pt_rc pt_store_promo_codes_present(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *batch_id,
+                                                     int64_t first_n, unsigned count, bool *present,
+                                                     struct pt_err *err);
+/* The batch's codes with n > after_n, by n, at most limit, into out (limit slots). */
+PT_MUSTCHECK enum pt_rc pt_store_promo_codes_page(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *batch_id, int64_t after_n,
+                                                  unsigned limit, struct pt_promo_code *out,
+                                                  unsigned *count, struct pt_err *err);
 /* Uses of the batch's codes by the member. */
 PT_MUSTCHECK enum pt_rc pt_store_promo_uses_of_member(struct pt_store_txn *txn,
                                                       const char *program_id, const char *batch_id,

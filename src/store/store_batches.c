@@ -6,6 +6,7 @@
 #include "store/store_int.h"
 
 #include "base/assert.h"
+#include "base/buf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -145,6 +146,214 @@ enum pt_rc pt_store_promo_uses_of_member(struct pt_store_txn *txn, const char *p
     pt_q_text(&q, 3, member_id);
     if (pt_q_next(&q)) {
         *count = pt_q_col_int(&q, 0);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *program_id,
+                                      const char *batch_id, struct pt_arena *arena,
+                                      struct pt_coupon_batch *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    if (!pt_store_txn_locks_rows(txn)) {
+        return pt_store_coupon_batch_get(txn, program_id, batch_id, arena, out, err);
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, batch_id);
+    if (pt_q_next(&q)) {
+        batch_from_row(&q, arena, out);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon batch");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn, const char *program_id,
+                                        const struct pt_coupon_batch *b, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO coupon_batches (program_id, " BATCH_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, b->id);
+    pt_q_text(&q, 3, b->name);
+    pt_q_text(&q, 4, b->reward_id[0] ? b->reward_id : NULL);
+    pt_q_text(&q, 5, b->reward_id[0] ? NULL : pt_reward_type_names[b->type]);
+    pt_q_int(&q, 6, b->value);
+    pt_q_text(&q, 7, b->sku);
+    pt_q_text(&q, 8, b->prefix);
+    pt_q_int(&q, 9, b->count);
+    pt_q_int(&q, 10, b->generated);
+    pt_q_int(&q, 11, b->uses_per_code);
+    pt_q_int(&q, 12, b->uses_per_member);
+    pt_q_int(&q, 13, b->valid_from_ms);
+    pt_q_int(&q, 14, b->valid_to_ms);
+    pt_q_text(&q, 15, pt_batch_status_names[b->status]);
+    pt_q_text(&q, 16, b->error);
+    pt_q_int(&q, 17, b->created_at_ms);
+    pt_q_int(&q, 18, b->updated_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_batch_progress(struct pt_store_txn *txn, const char *program_id,
+                                          const struct pt_coupon_batch *b, struct pt_err *err)
+{
+    static const char sql[] = "UPDATE coupon_batches SET generated = ?3, status = ?4, error = ?5, "
+                              "updated_at_ms = ?6 WHERE program_id = ?1 AND id = ?2";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, b->id);
+    pt_q_int(&q, 3, b->generated);
+    pt_q_text(&q, 4, pt_batch_status_names[b->status]);
+    pt_q_text(&q, 5, b->error);
+    pt_q_int(&q, 6, b->updated_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_batch_list(struct pt_store_txn *txn, const char *program_id,
+                                      const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                                      struct pt_coupon_batch **out, unsigned *count,
+                                      struct pt_err *err)
+{
+    static const char sql[] = "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 "
+                              "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, cursor_id);
+    pt_q_int(&q, 3, limit);
+    while (pt_q_next(&q)) {
+        pt_assert(*count < limit);
+        batch_from_row(&q, arena, &(*out)[(*count)++]);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
+                                       struct pt_arena *arena, struct pt_batch_ref **out,
+                                       unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT program_id, id FROM coupon_batches "
+                              "WHERE status = 'generating' ORDER BY created_at_ms, id LIMIT ?1";
+    struct pt_q q;
+    *count = 0;
+    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_int(&q, 1, limit);
+    while (pt_q_next(&q)) {
+        struct pt_batch_ref *r = &(*out)[(*count)++];
+        pt_assert(*count <= limit);
+        pt_q_col_copy(&q, 0, r->program_id, sizeof(r->program_id));
+        pt_q_col_copy(&q, 1, r->batch_id, sizeof(r->batch_id));
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_promo_codes_insert(struct pt_store_txn *txn, const char *program_id,
+                                       const char *batch_id, int64_t first_n,
+                                       char (*codes)[PT_ID_BUF_BYTES], unsigned count,
+                                       int64_t *inserted, struct pt_err *err)
+{
+    /* One statement for the whole chunk: the codes go as one JSON array (a statement per code
+     * costs a round trip each on PostgreSQL). A code taken by a coupon or another promotion
+     * code of the program is skipped; the caller fills the gaps it leaves. */
+    static const char sql[] =
+        "INSERT INTO promo_codes (program_id, code, batch_id, n, uses) "
+        "SELECT ?1, j.value, ?2, ?3 + j.key, 0 FROM json_each(?4) AS j "
+        "WHERE NOT EXISTS (SELECT 1 FROM coupons c WHERE c.program_id = ?1 AND c.code = j.value) "
+        "ON CONFLICT DO NOTHING";
+    struct pt_buf json;
+    struct pt_q q;
+    unsigned i;
+    enum pt_rc rc;
+    bool ok;
+    pt_assert(pt_store_txn_is_write(txn));
+    *inserted = 0;
+    pt_buf_init(&json, (size_t)count * (PT_ID_BUF_BYTES + 4) + 16);
+    ok = pt_buf_append(&json, "[", 1);
+    for (i = 0; i < count; i++) {
+        /* Codes are Crockford symbols only: nothing to escape. */
+        ok = ok && pt_buf_append(&json, i ? ",\"" : "\"", i ? 2 : 1);
+        ok = ok && pt_buf_append(&json, codes[i], strlen(codes[i]));
+        ok = ok && pt_buf_append(&json, "\"", 1);
+    }
+    ok = ok && pt_buf_append(&json, "]", 2); /* With its NUL. */
+    if (!ok) {
+        pt_buf_fini(&json);
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, batch_id);
+    pt_q_int(&q, 3, first_n);
+    pt_q_text(&q, 4, json.ptr);
+    if (pt_q_exec(&q) == PT_OK) {
+        *inserted = pt_q_changes(&q);
+    }
+    rc = pt_q_close(&q);
+    pt_buf_fini(&json);
+    return rc;
+}
+
+enum pt_rc pt_store_promo_codes_present(struct pt_store_txn *txn, const char *program_id,
+                                        const char *batch_id, int64_t first_n, unsigned count,
+                                        bool *present, struct pt_err *err)
+{
+    static const char sql[] = "SELECT n FROM promo_codes WHERE program_id = ?1 AND batch_id = ?2 "
+                              "AND n >= ?3 AND n < ?4";
+    struct pt_q q;
+    memset(present, 0, count * sizeof(*present));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, batch_id);
+    pt_q_int(&q, 3, first_n);
+    pt_q_int(&q, 4, first_n + count);
+    while (pt_q_next(&q)) {
+        present[pt_q_col_int(&q, 0) - first_n] = true;
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_promo_codes_page(struct pt_store_txn *txn, const char *program_id,
+                                     const char *batch_id, int64_t after_n, unsigned limit,
+                                     struct pt_promo_code *out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT n, code, uses FROM promo_codes WHERE program_id = ?1 "
+                              "AND batch_id = ?2 AND n > ?3 ORDER BY n LIMIT ?4";
+    struct pt_q q;
+    *count = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, batch_id);
+    pt_q_int(&q, 3, after_n);
+    pt_q_int(&q, 4, limit);
+    while (pt_q_next(&q)) {
+        struct pt_promo_code *c = &out[(*count)++];
+        pt_assert(*count <= limit);
+        memset(c, 0, sizeof(*c));
+        c->n = pt_q_col_int(&q, 0);
+        pt_q_col_copy(&q, 1, c->code, sizeof(c->code));
+        c->uses = pt_q_col_int(&q, 2);
+        (void)snprintf(c->batch_id, sizeof(c->batch_id), "%s", batch_id);
     }
     return pt_q_close(&q);
 }

@@ -1038,6 +1038,17 @@ static const char *const audit_checks[] = {
     "coalesce(u.n, 0) FROM promo_codes p LEFT JOIN (SELECT program_id, code, count(*) AS n "
     "FROM promo_code_uses GROUP BY program_id, code) u ON u.program_id = p.program_id "
     "AND u.code = p.code WHERE p.uses <> coalesce(u.n, 0) LIMIT 1",
+    /* A batch holds codes n = 1..generated (generated of count; all of them when ready), and
+     * no code is both a promotion code and a coupon. */
+    "SELECT 'coupon batch ' || b.id || ' (' || b.status || ') counts ' || b.generated || ' of ' "
+    "|| b.count || ' codes but holds ' || coalesce(p.n, 0) || ' up to n ' || coalesce(p.top, 0) "
+    "FROM coupon_batches b LEFT JOIN (SELECT program_id, batch_id, count(*) AS n, max(n) AS top "
+    "FROM promo_codes GROUP BY program_id, batch_id) p ON p.program_id = b.program_id "
+    "AND p.batch_id = b.id WHERE coalesce(p.n, 0) <> b.generated "
+    "OR coalesce(p.top, 0) <> b.generated OR b.generated > b.count "
+    "OR (b.status = 'ready' AND b.generated <> b.count) LIMIT 1",
+    "SELECT 'code ' || p.code || ' is both a promotion code and a coupon' FROM promo_codes p "
+    "JOIN coupons c ON c.program_id = p.program_id AND c.code = p.code LIMIT 1",
     /* The tier metric of every member, over all months, is what its purchases hold now. */
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
     "' do not match the purchases' FROM (SELECT program_id, member_id, "

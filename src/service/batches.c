@@ -1,0 +1,386 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Promotion codes in bulk (docs/rewards.md): a coupon batch gives a reward, or its own
+ * discount, through up to a million codes. Creating one writes only the batch; its codes are
+ * made in the background (pt_service_batches_run, from the jobs thread), a chunk per write, so
+ * that a batch never holds the writer for long and a stopped server resumes where it was: each
+ * chunk reads the batch locked, stores codes n = generated + 1.. and moves generated on, in one
+ * write. Codes are drawn like coupon codes (60 random bits and a check symbol) and never take
+ * a code a coupon or another promotion code of the program has.
+ */
+#include "service/service_int.h"
+
+#include "base/alloc.h"
+#include "base/assert.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "core/coupon_code.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define BATCH_COUNT_MAX 1000000
+#define BATCH_USES_MAX 1000000
+#define BATCH_VALUE_MAX 1000000000000LL
+/* Codes per write: large enough that a million codes take a few hundred writes, small enough
+ * that a chunk holds the writer for a few tens of milliseconds only. */
+#define BATCH_CHUNK_CODES 5000
+/* Fresh draws for one place whose code was taken (60 random bits: one is almost never
+ * needed). */
+#define BATCH_DRAWS_MAX 64
+/* Batches read per round of the runner. */
+#define BATCH_RUN_PAGE 16
+
+static enum pt_rc batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
+{
+    enum pt_rc rc = pt_validate_text("name", b->name, PT_NAME_BYTES_MAX, err);
+    char *p;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (b->count < 1 || b->count > BATCH_COUNT_MAX) {
+        return pt_err_set(err, PT_EINVAL, "count", "count is 1 to %d", BATCH_COUNT_MAX);
+    }
+    if (b->uses_per_code < 1 || b->uses_per_code > BATCH_USES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "uses_per_code", "uses_per_code is 1 to %d",
+                          BATCH_USES_MAX);
+    }
+    if (b->uses_per_member < 0 || b->uses_per_member > BATCH_USES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "uses_per_member",
+                          "uses_per_member is null (no limit) or 1 to %d", BATCH_USES_MAX);
+    }
+    if (b->valid_from_ms >= b->valid_to_ms) {
+        return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
+    }
+    rc = pt_coupon_prefix_validate(b->prefix, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (p = b->prefix; *p != '\0'; p++) {
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    }
+    if (b->reward_id[0] != '\0') {
+        return PT_OK;
+    }
+    switch (b->type) {
+    case PT_REWARD_DISCOUNT_AMOUNT:
+        if (b->value < 1 || b->value > BATCH_VALUE_MAX) {
+            return pt_err_set(err, PT_EINVAL, "discount.value",
+                              "a discount_amount takes value: minor units off, >= 1");
+        }
+        break;
+    case PT_REWARD_DISCOUNT_PERCENT:
+        if (b->value < 1 || b->value > 10000) {
+            return pt_err_set(err, PT_EINVAL, "discount.value",
+                              "a discount_percent takes value: hundredths of a percent off, 1 "
+                              "to 10000");
+        }
+        break;
+    case PT_REWARD_FREE_PRODUCT:
+        if (b->sku == NULL || pt_validate_text("sku", b->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
+            return pt_err_set(err, PT_EINVAL, "discount.sku", "a free_product names its sku");
+        }
+        b->value = 0;
+        break;
+    default:
+        return pt_err_set(err, PT_EINVAL, "discount.type",
+                          "discount.type is discount_amount, discount_percent or free_product");
+    }
+    if (b->type != PT_REWARD_FREE_PRODUCT) {
+        b->sku = NULL;
+    }
+    return PT_OK;
+}
+
+struct batch_create_ctx {
+    const struct pt_principal *who;
+    struct pt_coupon_batch *batch;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc batch_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct batch_create_ctx *ctx = arg;
+    struct pt_coupon_batch *b = ctx->batch;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    if (b->reward_id[0] != '\0') {
+        struct pt_reward reward;
+        rc = pt_store_reward_get(txn, ctx->who->program_id, b->reward_id, ctx->arena, &reward, err);
+        if (rc == PT_ENOTFOUND) {
+            pt_err_clear(err);
+            return pt_err_set(err, PT_EINVAL, "reward_id", "no such reward: %s", b->reward_id);
+        }
+        if (rc != PT_OK) {
+            return rc;
+        }
+        if (reward.type == PT_REWARD_PARTNER_VOUCHER) {
+            return pt_err_set(err, PT_EINVAL, "reward_id",
+                              "a partner_voucher reward draws from its pool of partner codes: a "
+                              "batch cannot give it");
+        }
+        if (reward.status == PT_REWARD_ARCHIVED) {
+            (void)pt_err_set(err, PT_ELIMIT, "reward_id", "the reward is archived: %s",
+                             reward.name);
+            return pt_err_code(err, "reward_inactive");
+        }
+    }
+    rc = pt_store_coupon_batch_insert(txn, ctx->who->program_id, b, err);
+    return rc == PT_OK ? pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, b, b->id,
+                                            ctx->now_ms, ctx->arena, err)
+                       : rc;
+}
+
+enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc, const struct pt_principal *who,
+                                          struct pt_coupon_batch *b, struct pt_idem *idem,
+                                          struct pt_arena *arena, struct pt_err *err)
+{
+    struct batch_create_ctx ctx = {who, b, idem, arena, pt_svc_now_ms(svc)};
+    enum pt_rc rc = batch_validate(b, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_new_id("cbt", ctx.now_ms, b->id);
+    b->generated = 0;
+    b->status = PT_BATCH_GENERATING;
+    b->error = NULL;
+    b->created_at_ms = ctx.now_ms;
+    b->updated_at_ms = ctx.now_ms;
+    rc = pt_store_write(svc->store, batch_create_txn, &ctx, err);
+    if (rc == PT_OK && !idem->replayed && svc->batch_notify != NULL) {
+        svc->batch_notify(svc->batch_notify_ctx);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_coupon_batch_get(struct pt_service *svc, const struct pt_principal *who,
+                                       const char *batch_id, struct pt_arena *arena,
+                                       struct pt_coupon_batch *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = pt_store_coupon_batch_get(txn, who->program_id, batch_id, arena, out, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_coupon_batch_list(struct pt_service *svc, const struct pt_principal *who,
+                                        const char *cursor_id, unsigned limit,
+                                        struct pt_arena *arena, struct pt_coupon_batch **out,
+                                        unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    *out = NULL;
+    *count = 0;
+    if (rc == PT_OK) {
+        rc = pt_store_coupon_batch_list(txn, who->program_id, cursor_id, limit, arena, out, count,
+                                        err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_promo_codes_page(struct pt_service *svc, const char *program_id,
+                                       const char *batch_id, int64_t after_n, unsigned limit,
+                                       struct pt_promo_code *out, unsigned *count,
+                                       struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    *count = 0;
+    if (rc == PT_OK) {
+        rc = pt_store_promo_codes_page(txn, program_id, batch_id, after_n, limit, out, count, err);
+        pt_store_read_end(txn);
+    }
+    return rc;
+}
+
+void pt_service_set_batch_notify(struct pt_service *svc, void (*notify)(void *ctx), void *ctx)
+{
+    svc->batch_notify = notify;
+    svc->batch_notify_ctx = ctx;
+}
+
+/* ---- Making the codes ---- */
+
+struct batch_chunk_ctx {
+    struct pt_service *svc;
+    const struct pt_batch_ref *ref;
+    struct pt_arena *arena;
+    char (*codes)[PT_ID_BUF_BYTES]; /* BATCH_CHUNK_CODES */
+    bool *present;                  /* BATCH_CHUNK_CODES */
+    const char *fail;               /* Set: mark the batch failed with this error instead. */
+    int64_t now_ms;
+    bool done;    /* OUT: the batch is no longer generating. */
+    int64_t made; /* OUT: codes stored. */
+};
+
+static void draw_code(const char *prefix, char *out)
+{
+    uint8_t random8[8];
+    pt_random_bytes(random8, sizeof(random8));
+    pt_coupon_code_make(random8, prefix, out, PT_ID_BUF_BYTES);
+}
+
+/* Stores a fresh code at each place of first_n.. the chunk's insert left empty (its code was
+ * taken). *ok false when a place found no free code in BATCH_DRAWS_MAX draws. */
+static enum pt_rc fill_gaps(struct pt_store_txn *txn, struct batch_chunk_ctx *ctx,
+                            const struct pt_coupon_batch *b, int64_t first_n, unsigned k, bool *ok,
+                            struct pt_err *err)
+{
+    unsigned i;
+    enum pt_rc rc = pt_store_promo_codes_present(txn, ctx->ref->program_id, b->id, first_n, k,
+                                                 ctx->present, err);
+    *ok = true;
+    for (i = 0; rc == PT_OK && i < k && *ok; i++) {
+        int64_t inserted = 0;
+        unsigned draw;
+        for (draw = 0; rc == PT_OK && !ctx->present[i] && inserted == 0 && draw < BATCH_DRAWS_MAX;
+             draw++) {
+            draw_code(b->prefix, ctx->codes[0]);
+            rc = pt_store_promo_codes_insert(txn, ctx->ref->program_id, b->id, first_n + i,
+                                             ctx->codes, 1, &inserted, err);
+        }
+        *ok = ctx->present[i] || inserted == 1;
+    }
+    return rc;
+}
+
+static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct batch_chunk_ctx *ctx = arg;
+    struct pt_coupon_batch b;
+    int64_t first_n;
+    int64_t inserted = 0;
+    unsigned k;
+    unsigned i;
+    bool ok = true;
+    enum pt_rc rc;
+    ctx->done = false;
+    ctx->made = 0;
+    /* Locked: two processes on one PostgreSQL database take turns on a batch's chunks. */
+    rc = pt_store_coupon_batch_lock(txn, ctx->ref->program_id, ctx->ref->batch_id, ctx->arena, &b,
+                                    err);
+    if (rc != PT_OK || b.status != PT_BATCH_GENERATING) {
+        ctx->done = true;
+        return rc;
+    }
+    if (ctx->fail == NULL) {
+        first_n = b.generated + 1;
+        k = (unsigned)(b.count - b.generated < BATCH_CHUNK_CODES ? b.count - b.generated
+                                                                 : BATCH_CHUNK_CODES);
+        for (i = 0; i < k; i++) {
+            draw_code(b.prefix, ctx->codes[i]);
+        }
+        rc = pt_store_promo_codes_insert(txn, ctx->ref->program_id, b.id, first_n, ctx->codes, k,
+                                         &inserted, err);
+        if (rc == PT_OK && inserted < (int64_t)k) {
+            rc = fill_gaps(txn, ctx, &b, first_n, k, &ok, err);
+        }
+        if (rc != PT_OK) {
+            return rc;
+        }
+        b.generated += k;
+        ctx->made = k;
+    }
+    if (ctx->fail != NULL || !ok) {
+        b.status = PT_BATCH_FAILED;
+        b.error = ctx->fail != NULL ? ctx->fail : "no free code was found for a place";
+    } else if (b.generated == b.count) {
+        b.status = PT_BATCH_READY;
+    }
+    b.updated_at_ms = ctx->now_ms;
+    rc = pt_store_coupon_batch_progress(txn, ctx->ref->program_id, &b, err);
+    if (rc == PT_OK && b.status == PT_BATCH_READY) {
+        rc = pt_svc_event(ctx->svc, txn, ctx->ref->program_id, "coupon_batch.ready", NULL,
+                          ctx->svc->enc.batch, &b, ctx->now_ms, ctx->arena, NULL, err);
+    }
+    ctx->done = b.status != PT_BATCH_GENERATING;
+    return rc;
+}
+
+/* Whether rc may pass if tried again later (the store busy or away, memory short). */
+static bool transient(enum pt_rc rc)
+{
+    return rc == PT_EBUSY || rc == PT_ESTORE || rc == PT_ENOMEM;
+}
+
+/* Makes the batch's codes chunk by chunk until it is ready or stop says so. A chunk that fails
+ * for good marks the batch failed with the reason, so that it is not tried forever. */
+static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_ref *ref,
+                                 bool (*stop)(void *), void *stop_ctx, struct batch_chunk_ctx *ctx,
+                                 int64_t *made, struct pt_err *err)
+{
+    enum pt_rc rc = PT_OK;
+    ctx->ref = ref;
+    ctx->fail = NULL;
+    ctx->done = false;
+    while (rc == PT_OK && !ctx->done && !stop(stop_ctx)) {
+        struct pt_arena arena;
+        pt_arena_init(&arena, 4u << 20);
+        ctx->arena = &arena;
+        ctx->now_ms = pt_svc_now_ms(svc);
+        rc = pt_store_write(svc->store, batch_chunk_txn, ctx, err);
+        if (rc == PT_OK) {
+            *made += ctx->made;
+        } else if (!transient(rc) && ctx->fail == NULL) {
+            char extra[200];
+            (void)snprintf(extra, sizeof(extra), ",\"batch_id\":\"%s\",\"rc\":\"%s\"",
+                           ref->batch_id, pt_rc_name(rc));
+            pt_log("error", "a coupon batch failed", extra);
+            ctx->fail = "the codes could not be stored; create the batch again";
+            pt_err_clear(err);
+            rc = PT_OK;
+        }
+        pt_arena_fini(&arena);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *), void *stop_ctx,
+                                  int64_t *made, struct pt_err *err)
+{
+    struct batch_chunk_ctx ctx;
+    enum pt_rc rc = PT_OK;
+    *made = 0;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.svc = svc;
+    ctx.codes = pt_calloc(BATCH_CHUNK_CODES, sizeof(*ctx.codes));
+    ctx.present = pt_calloc(BATCH_CHUNK_CODES, sizeof(*ctx.present));
+    if (ctx.codes == NULL || ctx.present == NULL) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    /* Rounds until no batch is generating: a batch created meanwhile is taken in the next. */
+    while (rc == PT_OK && !stop(stop_ctx)) {
+        struct pt_arena arena;
+        struct pt_store_txn *txn = NULL;
+        struct pt_batch_ref *refs = NULL;
+        unsigned count = 0;
+        unsigned i;
+        pt_arena_init(&arena, 64u << 10);
+        rc = pt_store_read_begin(svc->store, &txn, err);
+        if (rc == PT_OK) {
+            rc = pt_store_batches_generating(txn, BATCH_RUN_PAGE, &arena, &refs, &count, err);
+            pt_store_read_end(txn);
+        }
+        for (i = 0; rc == PT_OK && i < count; i++) {
+            rc = batch_generate(svc, &refs[i], stop, stop_ctx, &ctx, made, err);
+        }
+        pt_arena_fini(&arena);
+        if (count == 0) {
+            break;
+        }
+    }
+    pt_free(ctx.codes);
+    pt_free(ctx.present);
+    return rc;
+}
