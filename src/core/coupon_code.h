@@ -11,8 +11,8 @@
  * swap of two different neighbours does too (the check symbol included). It stays inside the
  * 32 symbols, unlike Crockford's own mod-37 check (which needs * ~ $ = U).
  *
- * Forms: canonical "SUMMERK7QF9XZ2M4TDP" (upper case, no separators; stored and looked up),
- * printed "SUMMER-K7QF-9XZ2-M4TD-P". Input is accepted in any case, with or without hyphens
+ * Forms: canonical "MAY26K7QF9XZ2M4TDZ" (upper case, no separators; stored and looked up),
+ * printed "MAY26-K7QF-9XZ2-M4TD-Z". Input is accepted in any case, with or without hyphens
  * and spaces, and with Crockford's aliases (O is 0; I and L are 1). Pure.
  */
 #ifndef PT_CORE_COUPON_CODE_H

@@ -946,6 +946,8 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM coupons x WHERE x.program_id = k.program_id AND x.code = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM coupon_batches x WHERE x.program_id = k.program_id "
+    "AND x.id = k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id AND e.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = k.program_id "

@@ -86,6 +86,21 @@ def db_key_row(db, key_id):
     return [(bytes.fromhex(h), p) for h, p in (line.split("|") for line in out.split())]
 
 
+def db_query(db, sql):
+    """Rows of a query (values as text) read from the database itself, on either engine."""
+    if STORE != "postgres":
+        import sqlite3
+
+        con = sqlite3.connect(db)
+        try:
+            return [tuple(str(v) for v in row) for row in con.execute(sql).fetchall()]
+        finally:
+            con.close()
+    out = subprocess.run([_pg[0].bin + "/psql", "-X", "-A", "-t", "-F", "|", "-d", db, "-c", sql],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return [tuple(line.split("|")) for line in out.split("\n") if line]
+
+
 SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:", "assertion failed")
 
 

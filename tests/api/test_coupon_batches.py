@@ -9,6 +9,7 @@ per code, uses per member, validity, not cancellable, pictures) and in carts and
 import re
 import time
 
+from conftest import db_query
 from test_cart_coupons import cart, evaluate, purchase
 from test_rewards import available, decode, redeem, reward, rich_member, set_clock
 
@@ -283,6 +284,11 @@ def test_the_till_counts_the_uses_of_a_promotion_code(fresh):
     refused(staff, code, 409, "already_redeemed")
     v = staff.get("/v1/coupons/" + code).json
     assert (v["uses"], v["valid"], v["reason"]) == (2, False, "already_redeemed")
+    # Each use, and only a use, sent coupon.redeemed with the code as it stood after it.
+    used = [e["data"] for e in fresh.a.get("/v1/events?limit=100").json["data"]
+            if e["type"] == "coupon.redeemed"]
+    assert sorted(u["uses"] for u in used) == [1, 2], used
+    assert all(u["kind"] == "promo_code" and u["code"] == printed for u in used), used
     got = staff.post("/v1/coupons/%s/cancel" % code)
     assert got.status == 422 and got.json["error"]["code"] == "not_cancellable", got
     assert staff.get("/v1/coupons/" + code).json["uses"] == 2
@@ -373,3 +379,26 @@ def test_a_batch_giving_a_reward_shows_the_reward_at_the_till(fresh):
     assert fresh.a.patch("/v1/rewards/" + rid, {"status": "archived"}).status == 200
     refused(fresh.a, spare, 422, "reward_inactive")
     assert fresh.a.get("/v1/coupons/" + spare).json["reason"] == "reward_inactive"
+
+
+def test_a_code_of_a_batch_still_being_made_cannot_be_used(fresh):
+    """codes.csv waits for ready, so a code of a generating batch was never handed out: read
+    from the database itself, it is refused at the till and in a cart."""
+    bid = create(fresh.a, count=1000000).json["id"]
+    deadline = time.monotonic() + 60
+    rows = []
+    while not rows and time.monotonic() < deadline:
+        rows = db_query(fresh.db, "SELECT code FROM promo_codes WHERE batch_id = '%s' AND n = 1"
+                        % bid)
+        time.sleep(0.05)
+    assert rows, "no code was made"
+    code = rows[0][0]
+    assert fresh.a.get("/v1/coupon-batches/" + bid).json["status"] == "generating"
+    staff = staff_of(fresh.a)
+    v = staff.get("/v1/coupons/" + code).json
+    assert (v["valid"], v["reason"]) == (False, "batch_not_ready"), v
+    refused(staff, code, 422, "batch_not_ready")
+    got = evaluate(fresh.a, cart(None, amount=2000, coupons=[code]))
+    assert (got["coupons"][0]["applied"], got["coupons"][0]["reason"]) == (
+        False, "batch_not_ready"), got
+    assert staff.get("/v1/coupons/" + code).json["uses"] == 0
