@@ -258,9 +258,24 @@ def batches_only():
     try:
         db = os.path.join(workdir, "bench.db")
         created = json.loads(run([PATRON, "init", "--db", db, "--json"]).stdout)
+        members_file = os.path.join(workdir, "members.txt")
+        with open(members_file, "w") as f:
+            f.write("\n".join(add_members(db, created["program_id"], 10000)) + "\n")
+        env = {"BENCH_KEY": created["api_key"], "BENCH_MEMBERS": members_file}
         server = Server(db)
+        url = "http://127.0.0.1:%d" % server.port
         try:
             batch = coupon_batch(server.port, created["api_key"])
+            # Purchases alone, then beside a batch being made: what a batch costs live traffic.
+            wrk(url, "purchase.lua", env, seconds=3, connections=16)  # warm-up
+            alone = wrk(url, "purchase.lua", env, connections=16)
+            # For most of the batch's making (about 20-25 s on this machine).
+            during = {}
+            thread = threading.Thread(target=lambda: during.update(
+                wrk(url, "purchase.lua", env, seconds=20, connections=16)))
+            thread.start()
+            busy_batch = coupon_batch(server.port, created["api_key"])
+            thread.join()
         finally:
             server.stop()
         floor = sqlite_bulk_floor(workdir)
@@ -268,6 +283,10 @@ def batches_only():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report_batches(batch, floor, pg["batch"], pg["batch_floor_s"])
+    print("SQLite     a batch beside those purchases: %.1f s" % busy_batch["seconds"])
+    for name, r in (("alone", alone), ("beside a batch", during)):
+        print("SQLite purchases %-15s %6.0f/s  p50 %5.1f ms  p99 %6.1f ms  max %6.1f ms"
+              % (name, r["ok_per_s"], r["p50_us"] / 1e3, r["p99_us"] / 1e3, r["max_us"] / 1e3))
     return 0
 
 

@@ -167,3 +167,13 @@ bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms)
              second * 1000 + ms;
     return true;
 }
+
+void pt_sleep_ms(int64_t ms)
+{
+    struct timespec t;
+    t.tv_sec = (time_t)(ms / 1000);
+    t.tv_nsec = (long)(ms % 1000) * 1000000L;
+    while (nanosleep(&t, &t) != 0) {
+        /* Interrupted by a signal: sleep the rest. */
+    }
+}

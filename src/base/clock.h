@@ -16,6 +16,9 @@ int64_t pt_clock_now_ms(void);
 /* Monotonic time in microseconds, for durations only. */
 int64_t pt_clock_mono_us(void);
 
+/* Sleeps ms milliseconds (background work backing off; never a request thread). */
+void pt_sleep_ms(int64_t ms);
+
 /* Writes "2026-11-23T08:31:33Z" (or with ".123Z" when ms is not whole) into out (>= 25 bytes). */
 void pt_time_format_rfc3339(int64_t at_ms, char *out, size_t out_bytes);
 

@@ -12,6 +12,7 @@
 
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/random.h"
 #include "core/coupon_code.h"
@@ -22,12 +23,24 @@
 #define BATCH_COUNT_MAX 1000000
 #define BATCH_USES_MAX 1000000
 #define BATCH_VALUE_MAX 1000000000000LL
-/* Codes per write: large enough that a million codes take a few hundred writes, small enough
- * that a chunk holds the writer for a few tens of milliseconds only. */
-#define BATCH_CHUNK_CODES 5000
+/* Codes per write. Each write of a chunk touches pages all over the code index (codes are
+ * random) and commits them, so large chunks make a batch faster: 10,000 codes per write make a
+ * million in about 16 s on SQLite, 2,500 in about 26 s. But a chunk holds the writer, and with
+ * 5,000 codes purchases queued behind one waited up to half a second (bench/run_bench.py
+ * batches). So chunks are large while nothing else writes, and small for a while once other
+ * writes were seen waiting at the end of one. */
+#define BATCH_CHUNK_CODES 10000
+#define BATCH_CHUNK_CODES_BUSY 500
+/* The pause after a chunk that saw other writes waiting. */
+#define BATCH_YIELD_MS 40
+/* Chunks after the last one that saw other writes waiting before chunks grow again. */
+#define BATCH_QUIET_CHUNKS 8
 /* Fresh draws for one place whose code was taken (60 random bits: one is almost never
  * needed). */
 #define BATCH_DRAWS_MAX 64
+/* Transient failures of chunks in a row before the runner gives up until its next look
+ * (about a minute of backing off). */
+#define BATCH_BUSY_RETRIES 60
 /* Batches read per round of the runner. */
 #define BATCH_RUN_PAGE 16
 
@@ -220,8 +233,9 @@ struct batch_chunk_ctx {
     bool *present;                  /* BATCH_CHUNK_CODES */
     const char *fail;               /* Set: mark the batch failed with this error instead. */
     int64_t now_ms;
-    bool done;    /* OUT: the batch is no longer generating. */
-    int64_t made; /* OUT: codes stored. */
+    unsigned quiet; /* Chunks since one saw other writes waiting (live traffic). */
+    bool done;      /* OUT: the batch is no longer generating. */
+    int64_t made;   /* OUT: codes stored. */
 };
 
 static void draw_code(const char *prefix, char *out)
@@ -275,9 +289,10 @@ static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt
         return rc;
     }
     if (ctx->fail == NULL) {
+        unsigned chunk =
+            ctx->quiet >= BATCH_QUIET_CHUNKS ? BATCH_CHUNK_CODES : BATCH_CHUNK_CODES_BUSY;
         first_n = b.generated + 1;
-        k = (unsigned)(b.count - b.generated < BATCH_CHUNK_CODES ? b.count - b.generated
-                                                                 : BATCH_CHUNK_CODES);
+        k = (unsigned)(b.count - b.generated < chunk ? b.count - b.generated : chunk);
         for (i = 0; i < k; i++) {
             draw_code(b.prefix, ctx->codes[i]);
         }
@@ -291,6 +306,8 @@ static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt
         }
         b.generated += k;
         ctx->made = k;
+        /* Writes that queued up while this chunk ran: purchases are coming in. */
+        ctx->quiet = pt_store_writes_waiting(txn) ? 0 : ctx->quiet + 1;
     }
     if (ctx->fail != NULL || !ok) {
         b.status = PT_BATCH_FAILED;
@@ -321,6 +338,7 @@ static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_r
                                  int64_t *made, struct pt_err *err)
 {
     enum pt_rc rc = PT_OK;
+    unsigned busy = 0; /* Chunks in a row refused as transient (the store busy or away). */
     ctx->ref = ref;
     ctx->fail = NULL;
     ctx->done = false;
@@ -332,6 +350,19 @@ static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_r
         rc = pt_store_write(svc->store, batch_chunk_txn, ctx, err);
         if (rc == PT_OK) {
             *made += ctx->made;
+            busy = 0;
+            if (ctx->quiet == 0) {
+                /* Live traffic: leave the writer to it a moment between two chunks. */
+                pt_sleep_ms(BATCH_YIELD_MS);
+            }
+        } else if (transient(rc) && busy < BATCH_BUSY_RETRIES) {
+            /* A chunk is shed like any write when the writer is behind (load shedding), or
+             * the database is away a moment: back off and go on, rather than wait for the
+             * next look a minute later. */
+            pt_sleep_ms(busy < 10 ? 50 * (int64_t)(busy + 1) : 1000);
+            busy++;
+            pt_err_clear(err);
+            rc = PT_OK;
         } else if (!transient(rc) && ctx->fail == NULL) {
             char extra[200];
             (void)snprintf(extra, sizeof(extra), ",\"batch_id\":\"%s\",\"rc\":\"%s\"",

@@ -659,6 +659,16 @@ bool pt_store_txn_is_write(const struct pt_store_txn *txn)
     return txn->is_write;
 }
 
+bool pt_store_writes_waiting(struct pt_store_txn *txn)
+{
+    bool waiting;
+    pt_assert(txn->is_write);
+    pthread_mutex_lock(&txn->store->queue_mu);
+    waiting = txn->store->queue_len > 0;
+    pthread_mutex_unlock(&txn->store->queue_mu);
+    return waiting;
+}
+
 bool pt_store_txn_locks_rows(const struct pt_store_txn *txn)
 {
     return txn->is_write && txn->store->drv->shared_writers;

@@ -1100,6 +1100,9 @@ PT_MUSTCHECK enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const 
 PT_MUSTCHECK enum pt_rc pt_store_promo_code_use(struct pt_store_txn *txn, const char *program_id,
                                                 const struct pt_promo_use *u, int64_t uses_per_code,
                                                 bool *used, struct pt_err *err);
+/* Inside a write: whether other writes are queued behind the current batch now (live
+ * traffic), so that background work can take smaller steps. */
+bool pt_store_writes_waiting(struct pt_store_txn *txn);
 /* The batch locked for a change (FOR UPDATE where processes share the rows). PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *program_id,
                                                    const char *batch_id, struct pt_arena *arena,
