@@ -301,6 +301,10 @@ static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt
         if (rc == PT_OK && inserted < (int64_t)k) {
             rc = fill_gaps(txn, ctx, &b, first_n, k, &ok, err);
         }
+        if (rc == PT_OK && !ok) {
+            /* Undone with the chunk's savepoint; the runner then marks the batch failed. */
+            rc = pt_err_set(err, PT_EINTERNAL, NULL, "no free code was found for a place");
+        }
         if (rc != PT_OK) {
             return rc;
         }
@@ -309,9 +313,9 @@ static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt
         /* Writes that queued up while this chunk ran: purchases are coming in. */
         ctx->quiet = pt_store_writes_waiting(txn) ? 0 : ctx->quiet + 1;
     }
-    if (ctx->fail != NULL || !ok) {
+    if (ctx->fail != NULL) {
         b.status = PT_BATCH_FAILED;
-        b.error = ctx->fail != NULL ? ctx->fail : "no free code was found for a place";
+        b.error = ctx->fail;
     } else if (b.generated == b.count) {
         b.status = PT_BATCH_READY;
     }

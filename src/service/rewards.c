@@ -688,16 +688,21 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
     struct pt_coupon_view *v = ctx->out;
     struct pt_program program;
     struct pt_redemption red;
+    char member_id[PT_ID_BUF_BYTES];
     bool moved = false;
-    enum pt_rc rc =
-        code_load(txn, ctx->who->program_id, ctx->code, NULL, ctx->now_ms, ctx->arena, v, err);
+    /* The member first, then the coupon: the order of purchases and of the till, so that a
+     * cancel racing them on PostgreSQL waits rather than deadlocks. */
+    enum pt_rc rc = pt_store_coupon_member(txn, ctx->who->program_id, ctx->code, member_id, err);
+    if (rc == PT_OK && member_id[0] != '\0') {
+        rc = pt_store_member_lock(txn, ctx->who->program_id, member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = code_load(txn, ctx->who->program_id, ctx->code, NULL, ctx->now_ms, ctx->arena, v, err);
+    }
     if (rc == PT_OK && v->promo) {
         (void)pt_err_set(err, PT_ELIMIT, "code",
                          "a promotion code is not cancelled: its batch gives it away");
         return pt_err_code(err, "not_cancellable");
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, ctx->who->program_id, v->member.id, err);
     }
     if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);

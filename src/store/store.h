@@ -987,6 +987,12 @@ PT_MUSTCHECK enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const c
                                                const struct pt_coupon *c, bool *claimed,
                                                struct pt_err *err);
 /* By code (locked in a write). PT_ENOTFOUND. */
+/* The member of a coupon, read without a lock (it never changes), so that a write can lock the
+ * member before the coupon, in the order purchases and the till take them; "" when there is
+ * no such coupon. member_id: PT_ID_BUF_BYTES. */
+PT_MUSTCHECK enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const char *program_id,
+                                               const char *code, char *member_id,
+                                               struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *code, struct pt_arena *arena,
                                             struct pt_coupon *out, struct pt_err *err);

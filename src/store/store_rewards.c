@@ -249,6 +249,21 @@ enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_
     return pt_q_close(&q);
 }
 
+enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const char *program_id,
+                                  const char *code, char *member_id, struct pt_err *err)
+{
+    static const char sql[] = "SELECT member_id FROM coupons WHERE program_id = ?1 AND code = ?2";
+    struct pt_q q;
+    member_id[0] = '\0';
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, code);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, member_id, PT_ID_BUF_BYTES);
+    }
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id, const char *code,
                                struct pt_arena *arena, struct pt_coupon *out, struct pt_err *err)
 {

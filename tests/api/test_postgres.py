@@ -226,3 +226,33 @@ def test_two_nodes_make_one_batch_of_promotion_codes_together(fresh):
         print("codes made by each node:", made)
     finally:
         other.stop()
+
+
+def test_a_cancel_and_a_till_scan_racing_on_two_nodes_never_deadlock(fresh):
+    """A member cancels a coupon on one node while a till scans it for that member on the
+    other: both lock the member before the coupon, so one waits for the other (a deadlock
+    would answer 503). Exactly one of the two wins; the points follow the winner."""
+    from test_rewards import redeem, reward, rich_member, run_at_once, available
+
+    other = conftest.Server(fresh.db, ("--test-clock",))
+    try:
+        rid = reward(fresh.a, cost_points=10)["id"]
+        m = rich_member(fresh.a, 10 * 30)
+        codes = [redeem(fresh.a, m, rid).json["code"] for _ in range(30)]
+        b = Client(other.port, fresh.key_a)
+        cancelled = 0
+        for code in codes:
+            got = run_at_once([
+                lambda: fresh.a.post("/v1/coupons/%s/cancel" % code),
+                lambda: b.post("/v1/coupons/%s/redeem" % code,
+                               {"location": "Till 2", "member_id": m}),
+            ])
+            statuses = sorted(r.status for r in got)
+            assert 503 not in statuses, got
+            # The cancel wins (the scan then finds it cancelled: 422) or the scan does (the
+            # cancel then finds it redeemed: 409).
+            assert statuses in ([200, 409], [200, 422]), got
+            cancelled += got[0].status == 200
+        assert available(fresh.a, m) == 10 * cancelled
+    finally:
+        other.stop()
