@@ -96,7 +96,7 @@ def run_curl(command, env):
 
 def test_readme_tour__runs_as_written():
     commands = tour_commands()
-    assert len(commands) >= 26, commands
+    assert len(commands) >= 28, commands
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "patron.db")
         init = subprocess.run(
@@ -159,6 +159,11 @@ def test_readme_tour__runs_as_written():
                 if command.endswith("/v1/coupons/%s -H \"Authorization: Bearer $KEY\""
                                     % (coupon or {}).get("code")):
                     assert doc["valid"] is True and doc["member"]["id"] == member["id"]
+                if "-X POST http://127.0.0.1:%d/v1/coupon-batches" % server.port in command:
+                    assert (doc["count"], doc["prefix"], doc["uses_per_code"]) == (1000, "MAY26", 1)
+                    assert doc["status"] in ("generating", "ready"), doc
+                if command.endswith("/v1/coupon-batches -H \"Authorization: Bearer $KEY\""):
+                    assert [b["name"] for b in doc["data"]] == ["May flyer"], doc
                 if "/v1/coupons/" in command and command.count("/redeem") == 1 and "Store 1" in command:
                     assert doc["status"] == "redeemed" and doc["location"] == "Store 1"
                 if "-X PATCH http://127.0.0.1:%d/v1/program" % server.port in command:
