@@ -377,7 +377,11 @@ void pt_h_batch_codes(struct pt_http_ctx *ctx)
     s->prefix_len = strlen(b.prefix);
     s->count = b.count;
     pt_buf_init(&s->text, (size_t)CODES_PAGE * 64 + 64);
-    (void)pt_buf_append(&s->text, CODES_HEADER, strlen(CODES_HEADER));
+    if (!pt_buf_append(&s->text, CODES_HEADER, strlen(CODES_HEADER))) {
+        codes_stream_free(s);
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory; retry");
+        return;
+    }
     /* Every code is the prefix, the random symbols and the check symbol. */
     code_len = s->prefix_len + PT_COUPON_RANDOM_SYMBOLS + 1;
     memset(sample, '0', code_len);

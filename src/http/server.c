@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -455,13 +456,21 @@ static void *json_malloc(size_t n)
     return pt_malloc(n);
 }
 
-void pt_http_prepare(struct pt_service *svc)
+static void json_alloc_setup(void)
 {
-    struct pt_encoders enc;
     /* jansson allocates through pt_malloc too, so tests see every allocation. */
     json_set_alloc_funcs(json_malloc, pt_free);
-    pt_http_encoders(&enc);
-    pt_service_set_encoders(svc, &enc);
+}
+
+void pt_http_prepare(struct pt_service *svc)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    struct pt_encoders enc;
+    (void)pthread_once(&once, json_alloc_setup);
+    if (!pt_service_encoders_set(svc)) {
+        pt_http_encoders(&enc);
+        pt_service_set_encoders(svc, &enc);
+    }
 }
 
 void pt_http_encode_created_key(const char *program_id, const char *secret, char *out,

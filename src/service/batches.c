@@ -281,12 +281,24 @@ static enum pt_rc batch_chunk_txn(struct pt_store_txn *txn, void *arg, struct pt
     enum pt_rc rc;
     ctx->done = false;
     ctx->made = 0;
-    /* Locked: two processes on one PostgreSQL database take turns on a batch's chunks. */
+    /* Locked: of two processes on one PostgreSQL database, the one that finds the batch held
+     * (not found) leaves it to the other for this round. */
     rc = pt_store_coupon_batch_lock(txn, ctx->ref->program_id, ctx->ref->batch_id, ctx->arena, &b,
                                     err);
-    if (rc != PT_OK || b.status != PT_BATCH_GENERATING) {
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
         ctx->done = true;
+        return PT_OK;
+    }
+    if (rc != PT_OK) {
         return rc;
+    }
+    if (b.status != PT_BATCH_GENERATING) {
+        ctx->done = true;
+        return PT_OK;
+    }
+    if (b.generated > b.count && ctx->fail == NULL) {
+        ctx->fail = "the batch counts more codes than it was to make";
     }
     if (ctx->fail == NULL) {
         unsigned chunk =
@@ -351,7 +363,7 @@ static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_r
         pt_arena_init(&arena, 4u << 20);
         ctx->arena = &arena;
         ctx->now_ms = pt_svc_now_ms(svc);
-        rc = pt_store_write(svc->store, batch_chunk_txn, ctx, err);
+        rc = pt_store_write_background(svc->store, batch_chunk_txn, ctx, err);
         if (rc == PT_OK) {
             *made += ctx->made;
             busy = 0;
@@ -407,11 +419,13 @@ enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *), 
             rc = pt_store_batches_generating(txn, BATCH_RUN_PAGE, &arena, &refs, &count, err);
             pt_store_read_end(txn);
         }
+        int64_t made_before = *made;
         for (i = 0; rc == PT_OK && i < count; i++) {
             rc = batch_generate(svc, &refs[i], stop, stop_ctx, &ctx, made, err);
         }
         pt_arena_fini(&arena);
-        if (count == 0) {
+        /* Done, or every batch left is held by another process: its next look comes soon. */
+        if (count == 0 || *made == made_before) {
             break;
         }
     }

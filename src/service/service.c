@@ -80,6 +80,11 @@ void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *e
     svc->enc = *enc;
 }
 
+bool pt_service_encoders_set(const struct pt_service *svc)
+{
+    return svc->enc.member != NULL;
+}
+
 void pt_service_enable_test_clock(struct pt_service *svc)
 {
     svc->test_clock_enabled = true;

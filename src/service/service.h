@@ -86,6 +86,8 @@ void pt_service_set_max_write_wait(struct pt_service *svc, int64_t ms);
 
 /* Installs the encoders for event payloads (copied). Call before serving. */
 void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *enc);
+/* Whether the encoders were set (they are set once, before any thread uses them). */
+bool pt_service_encoders_set(const struct pt_service *svc);
 
 /* Enables the test clock (patron serve --test-clock). */
 void pt_service_enable_test_clock(struct pt_service *svc);

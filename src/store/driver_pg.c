@@ -118,7 +118,8 @@ static char *pg_rewrite(const char *in, int *nparams, uint32_t *used)
             while (in[i] == ' ') {
                 i++;
             }
-        } else if (word_at(in, i, "json_each") && in[i + 9] == '(') {
+        } else if (word_at(in, i, "json_each") && in[i + 9] == '(' && in[i + 10] == '?') {
+            /* Only json_each(?N): the closing parenthesis is the first after the number. */
             static const char each[] = "(SELECT value, ordinality - 1 AS key FROM "
                                        "json_array_elements_text(";
             (void)pt_buf_append(&out, each, strlen(each));

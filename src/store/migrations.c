@@ -863,6 +863,9 @@ static const char migration_13[] =
     "ALTER TABLE promo_codes_13 RENAME TO promo_codes;"
     "CREATE UNIQUE INDEX promo_codes_batch ON promo_codes (program_id, batch_id, n);";
 
+/* PostgreSQL names the key after the table it was made on: named as the table is now. */
+static const char migration_13_pg[] = "ALTER INDEX promo_codes_13_pkey RENAME TO promo_codes_pkey;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -880,6 +883,7 @@ static const char *const migration_10_parts[] = {migration_10, NULL};
 static const char *const migration_11_parts[] = {migration_11, NULL};
 static const char *const migration_12_parts[] = {migration_12, NULL};
 static const char *const migration_13_parts[] = {migration_13, NULL};
+static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -908,7 +912,7 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_10_parts,
                                                      migration_11_parts,
                                                      migration_12_parts,
-                                                     migration_13_parts};
+                                                     migration_13_pg_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

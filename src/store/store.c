@@ -39,6 +39,7 @@ struct write_cmd {
     bool done;              /* Set by the writer after the batch committed or failed. */
     pthread_cond_t done_cv; /* Signalled with done: only this command's caller wakes. */
     int64_t queued_at_us;   /* Monotonic time it joined the queue. */
+    bool background;        /* pt_store_write_background: a long write of background work. */
     struct write_cmd *next; /* Queue link. */
 };
 
@@ -57,6 +58,9 @@ struct pt_store {
     int64_t min_free_bytes;           /* Writes are refused while free space is below it. */
     int64_t max_wait_us;              /* Shed new writes expected to wait longer (0: never). */
     int64_t write_cost_us;            /* Recent writer time per write (moving average); queue_mu. */
+    bool background_running;          /* The writer's batch holds background work; queue_mu. */
+    unsigned batch_len;               /* Writes in the writer's current batch; queue_mu. */
+    int64_t background_ended_us;      /* When the last batch with background work ended. */
     struct pt_db **readers;           /* reader_count read connections; owned. */
     bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -515,6 +519,10 @@ static void *writer_main(void *arg)
         }
         store->queue_len -= n;
         last->next = NULL;
+        for (cmd = batch; cmd != NULL && !cmd->background; cmd = cmd->next) {
+        }
+        store->background_running = cmd != NULL;
+        store->batch_len = n;
         pthread_mutex_unlock(&store->queue_mu);
         batch_started_us = pt_clock_mono_us();
         writer_run_batch(store, batch);
@@ -522,9 +530,16 @@ static void *writer_main(void *arg)
             store->drv->after_batch(store->writer);
         }
         pthread_mutex_lock(&store->queue_mu);
-        /* Moving average over about eight batches, including the fsync and the checkpoint. */
-        store->write_cost_us +=
-            ((pt_clock_mono_us() - batch_started_us) / (int64_t)n - store->write_cost_us) / 8;
+        /* Moving average over about eight batches, including the fsync and the checkpoint.
+         * Background work is long by design and rare: counted, it would make every request
+         * look slow and be shed. */
+        if (!store->background_running) {
+            store->write_cost_us +=
+                ((pt_clock_mono_us() - batch_started_us) / (int64_t)n - store->write_cost_us) / 8;
+        } else {
+            store->background_ended_us = pt_clock_mono_us();
+        }
+        store->background_running = false;
         /* One wake-up per caller, not a broadcast to every waiting thread: with 64 workers a
          * broadcast woke dozens of threads per batch only to send them back to sleep. */
         for (cmd = batch; cmd != NULL;) {
@@ -538,8 +553,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
-                          struct pt_err *err)
+static enum pt_rc store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
+                              bool background, struct pt_err *err)
 {
     struct write_cmd cmd;
     pt_assert(fn != NULL);
@@ -551,18 +566,24 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     cmd.fn = fn;
     cmd.ctx = ctx;
     cmd.err = err;
+    cmd.background = background;
     pthread_cond_init(&cmd.done_cv, NULL);
     pthread_mutex_lock(&store->queue_mu);
     cmd.queued_at_us = pt_clock_mono_us();
     /* Load shedding: when this write would wait longer than the bound (the writes ahead of it
      * times the writer's recent cost per write), or the oldest waiting write already has, the
      * writer is behind; refusing at once (503, Retry-After) keeps the latency of the writes
-     * that are accepted bounded instead of letting every queue grow. */
+     * that are accepted bounded instead of letting every queue grow. While the writer runs
+     * background work, and for the oldest write's wait up to its end, the wait is that work's,
+     * known to end: writes queue (up to the queue's bound) rather than being refused. */
     if (store->queue_len >= PT_WRITE_QUEUE_MAX || store->stopping ||
-        (store->max_wait_us > 0 &&
+        (store->max_wait_us > 0 && !store->background_running &&
          ((int64_t)store->queue_len * store->write_cost_us > store->max_wait_us ||
           (store->queue_head != NULL &&
-           cmd.queued_at_us - store->queue_head->queued_at_us > store->max_wait_us)))) {
+           cmd.queued_at_us - (store->queue_head->queued_at_us > store->background_ended_us
+                                   ? store->queue_head->queued_at_us
+                                   : store->background_ended_us) >
+               store->max_wait_us)))) {
         pthread_mutex_unlock(&store->queue_mu);
         pthread_cond_destroy(&cmd.done_cv);
         return pt_err_set(err, PT_EBUSY, NULL, "too many writes are waiting; retry shortly");
@@ -582,6 +603,18 @@ enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ct
     pthread_cond_destroy(&cmd.done_cv);
     pt_assert(cmd.rc == err->rc);
     return cmd.rc;
+}
+
+enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
+                          struct pt_err *err)
+{
+    return store_write(store, fn, ctx, false, err);
+}
+
+enum pt_rc pt_store_write_background(struct pt_store *store, pt_store_write_fn fn, void *ctx,
+                                     struct pt_err *err)
+{
+    return store_write(store, fn, ctx, true, err);
 }
 
 /* ---- Read transactions ---- */
@@ -664,7 +697,8 @@ bool pt_store_writes_waiting(struct pt_store_txn *txn)
     bool waiting;
     pt_assert(txn->is_write);
     pthread_mutex_lock(&txn->store->queue_mu);
-    waiting = txn->store->queue_len > 0;
+    /* Queued behind the batch, or in it beside the caller's write. */
+    waiting = txn->store->queue_len > 0 || txn->store->batch_len > 1;
     pthread_mutex_unlock(&txn->store->queue_mu);
     return waiting;
 }

@@ -88,6 +88,11 @@ typedef enum pt_rc (*pt_store_write_fn)(struct pt_store_txn *txn, void *ctx, str
  */
 PT_MUSTCHECK enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
                                        struct pt_err *err);
+/* The same for background work whose write is long (a chunk of a coupon batch): while the
+ * writer runs it, other writes queue rather than being shed, and its time stays out of the
+ * writer's cost per write that shedding estimates from. */
+PT_MUSTCHECK enum pt_rc pt_store_write_background(struct pt_store *store, pt_store_write_fn fn,
+                                                  void *ctx, struct pt_err *err);
 
 /* Ends a read transaction and returns its connection to the pool. Accepts NULL. */
 void pt_store_read_end(struct pt_store_txn *txn);
@@ -1106,10 +1111,11 @@ PT_MUSTCHECK enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const 
 PT_MUSTCHECK enum pt_rc pt_store_promo_code_use(struct pt_store_txn *txn, const char *program_id,
                                                 const struct pt_promo_use *u, int64_t uses_per_code,
                                                 bool *used, struct pt_err *err);
-/* Inside a write: whether other writes are queued behind the current batch now (live
- * traffic), so that background work can take smaller steps. */
+/* Inside a write: whether other writes are in the current batch or queued behind it now
+ * (live traffic), so that background work can take smaller steps. */
 bool pt_store_writes_waiting(struct pt_store_txn *txn);
-/* The batch locked for a change (FOR UPDATE where processes share the rows). PT_ENOTFOUND. */
+/* The batch locked for a change (FOR UPDATE where processes share the rows). PT_ENOTFOUND
+ * also while another process holds it (SKIP LOCKED). */
 PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *program_id,
                                                    const char *batch_id, struct pt_arena *arena,
                                                    struct pt_coupon_batch *out, struct pt_err *err);

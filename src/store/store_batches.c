@@ -155,8 +155,11 @@ enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *prog
                                       struct pt_coupon_batch *out, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+        "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2 "
+        "FOR UPDATE SKIP LOCKED";
     struct pt_q q;
+    /* SKIP LOCKED: another process making a chunk of it holds the row; this one leaves the
+     * batch to it (PT_ENOTFOUND) rather than stall its own writer and group behind it. */
     pt_assert(pt_store_txn_is_write(txn));
     if (!pt_store_txn_locks_rows(txn)) {
         return pt_store_coupon_batch_get(txn, program_id, batch_id, arena, out, err);

@@ -142,7 +142,7 @@ static const struct copy_table copy_tables[] = {
      "program_id, id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "
      "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms",
      "tttttittiiiiiittii", "program_id, id", NULL},
-    {"promo_codes", "program_id, code, batch_id, n, uses", "tttii", "program_id, code", NULL},
+    {"promo_codes", "program_id, code, batch_id, n, uses", "tttii", "code", NULL},
     {"promo_code_uses",
      "program_id, code, n, batch_id, member_id, purchase_id, location, used_at_ms", "ttitttti",
      "program_id, code, n", NULL},

@@ -189,43 +189,59 @@ def test_event_feed_never_skips_an_event_that_commits_late(fresh):
     assert new[0] == "evt_06h00000000000000000000held" and len(new) == 2, new
 
 
-def test_two_nodes_make_one_batch_of_promotion_codes_together(fresh):
-    """A batch created on one node while a second node starts: the second node's worker finds
-    it at its start and both make its chunks, taking turns on the batch's row. Every place
-    n = 1..count gets exactly one code, none twice; the audit checks the counts at teardown."""
+def test_nodes_share_a_batch_of_promotion_codes_and_one_takes_over_from_another(fresh):
+    """A batch created on node A while node B runs too: a node that finds the batch's row held
+    by the other's chunk leaves it to the other (SKIP LOCKED) instead of stalling its writer.
+    A is stopped halfway (between two chunks); node C, started then, resumes the batch. Every
+    place n = 1..count gets exactly one code, none twice; the audit checks the counts at
+    teardown."""
     count = 300000
     r = fresh.a.post("/v1/coupon-batches", {"name": "Two nodes", "count": count,
                                              "discount": {"type": "discount_amount",
                                                           "value": 100}})
     assert r.status == 202, r
     batch_id = r.json["id"]
-    other = conftest.Server(fresh.db, ("--test-clock",))
+    nodes = [fresh.server, conftest.Server(fresh.db, ("--test-clock",))]
     try:
         deadline = time.monotonic() + 300
         batch = r.json
+        while batch["generated"] < count // 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+            batch = Client(nodes[1].port, fresh.key_a).get("/v1/coupon-batches/" + batch_id).json
+        assert batch["status"] == "generating", batch
+        nodes[0].stop()
+        stopped_at = Client(nodes[1].port, fresh.key_a).get(
+            "/v1/coupon-batches/" + batch_id).json["generated"]
+        assert stopped_at < count, "A finished before it was stopped: use a larger batch"
+        nodes.append(conftest.Server(fresh.db, ("--test-clock",)))
+        c = Client(nodes[2].port, fresh.key_a)
         while batch["status"] == "generating" and time.monotonic() < deadline:
             time.sleep(0.1)
-            batch = Client(other.port, fresh.key_a).get("/v1/coupon-batches/" + batch_id).json
+            batch = c.get("/v1/coupon-batches/" + batch_id).json
         assert batch["status"] == "ready" and batch["generated"] == count, batch
-        csv = Client(other.port, fresh.key_a).get("/v1/coupon-batches/%s/codes.csv" % batch_id)
+        csv = c.get("/v1/coupon-batches/%s/codes.csv" % batch_id)
         assert csv.status == 200, csv
         rows = [line.split(",") for line in csv.body.splitlines()[1:]]
         assert [int(row[0]) for row in rows] == list(range(1, count + 1))
         assert len({row[1] for row in rows}) == count
-        # Between them the two nodes made each code once (which node made how many depends on
-        # timing, and is printed for the record). A node logs its count when its run ends,
-        # just after the batch is ready.
+        # Between them the nodes made each code once, and C made what was left when A stopped
+        # (B may have made some chunks too). A node logs its count when its run ends, just
+        # after the batch is ready.
         deadline = time.monotonic() + 10
         while True:
             made = [sum(json.loads(line).get("codes", 0) for line in list(server.lines)
-                        if "promotion codes made" in line) for server in (fresh.server, other)]
+                        if "promotion codes made" in line) for server in nodes]
             if sum(made) >= count or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
         assert sum(made) == count, made
+        assert made[2] > 0 and made[0] >= count // 3 - made[1], made
         print("codes made by each node:", made)
     finally:
-        other.stop()
+        nodes[1].stop()
+        if len(nodes) > 2:
+            nodes[2].stop()
+        fresh.restart()
 
 
 def test_a_cancel_and_a_till_scan_racing_on_two_nodes_never_deadlock(fresh):
