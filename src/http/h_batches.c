@@ -18,11 +18,6 @@
 /* The first line of codes.csv. */
 #define CODES_HEADER "n,code,printed\n"
 
-static json_t *time_or_null(int64_t at_ms, int64_t open)
-{
-    return at_ms == open ? json_null() : pt_json_time(at_ms);
-}
-
 json_t *pt_http_batch_json(const struct pt_coupon_batch *b)
 {
     json_t *discount = json_null();
@@ -39,24 +34,16 @@ json_t *pt_http_batch_json(const struct pt_coupon_batch *b)
                      pt_batch_status_names[b->status], "error", pt_json_string_or_null(b->error),
                      "uses_per_code", (json_int_t)b->uses_per_code, "uses_per_member",
                      b->uses_per_member > 0 ? json_integer(b->uses_per_member) : json_null(),
-                     "valid_from", time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
-                     time_or_null(b->valid_to_ms, INT64_MAX), "created_at",
+                     "valid_from", pt_json_time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
+                     pt_json_time_or_null(b->valid_to_ms, INT64_MAX), "created_at",
                      pt_json_time(b->created_at_ms), "updated_at", pt_json_time(b->updated_at_ms));
 }
 
 static enum pt_rc encode_batch(void *ctx, const void *result, struct pt_arena *arena,
                                const char **body, struct pt_err *err)
 {
-    json_t *root = pt_http_batch_json(result);
-    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
     (void)ctx;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *body = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    return *body != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return pt_json_dump_arena(pt_http_batch_json(result), arena, body, err);
 }
 
 static enum pt_rc time_field(json_t *body, const char *key, int64_t *out, struct pt_err *err)

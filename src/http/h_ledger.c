@@ -17,19 +17,6 @@
 
 /* ---- Encoders ---- */
 
-static enum pt_rc dump_to_arena(json_t *root, struct pt_arena *arena, const char **out,
-                                struct pt_err *err)
-{
-    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *out = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    return *out ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-}
-
 static json_t *balance_json(const struct pt_balance *b)
 {
     json_t *expiring = json_array();
@@ -124,7 +111,7 @@ static json_t *transfer_json(const struct pt_transfer_result *t)
     static enum pt_rc name(const void *obj, struct pt_arena *arena, const char **json,             \
                            struct pt_err *err)                                                     \
     {                                                                                              \
-        return dump_to_arena(to_json((const type *)obj), arena, json, err);                        \
+        return pt_json_dump_arena(to_json((const type *)obj), arena, json, err);                   \
     }
 
 static json_t *expiry_json(const struct pt_expiry_event *e)

@@ -53,16 +53,8 @@ json_t *pt_http_member_json(const struct pt_member *m)
 static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *arena,
                                 const char **body, struct pt_err *err)
 {
-    json_t *root = pt_http_member_json(result);
-    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     (void)ctx;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *body = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return pt_json_dump_arena(pt_http_member_json(result), arena, body, err);
 }
 
 /* ---- Handlers ---- */

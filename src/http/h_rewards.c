@@ -29,11 +29,6 @@ static json_t *text_list(const char *lines)
     return list;
 }
 
-static json_t *time_or_null(int64_t at_ms, int64_t open)
-{
-    return at_ms == open ? json_null() : pt_json_time(at_ms);
-}
-
 static json_t *reward_json(const struct pt_reward *r)
 {
     json_t *root = json_pack(
@@ -45,30 +40,19 @@ static json_t *reward_json(const struct pt_reward *r)
         r->has_stock ? json_integer(r->stock) : json_null(), "issued", (json_int_t)r->issued,
         "per_member_limit",
         r->per_member_limit > 0 ? json_integer(r->per_member_limit) : json_null(), "valid_from",
-        time_or_null(r->valid_from_ms, INT64_MIN), "valid_to",
-        time_or_null(r->valid_to_ms, INT64_MAX), "tiers", text_list(r->tiers), "coupon_valid_days",
-        (json_int_t)r->coupon_valid_days, "status", pt_reward_status_names[r->status], "created_at",
-        pt_json_time(r->created_at_ms), "updated_at", pt_json_time(r->updated_at_ms));
+        pt_json_time_or_null(r->valid_from_ms, INT64_MIN), "valid_to",
+        pt_json_time_or_null(r->valid_to_ms, INT64_MAX), "tiers", text_list(r->tiers),
+        "coupon_valid_days", (json_int_t)r->coupon_valid_days, "status",
+        pt_reward_status_names[r->status], "created_at", pt_json_time(r->created_at_ms),
+        "updated_at", pt_json_time(r->updated_at_ms));
     return root;
-}
-
-static enum pt_rc dump(json_t *root, struct pt_arena *arena, const char **out, struct pt_err *err)
-{
-    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *out = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    return *out != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
 
 static enum pt_rc encode_reward(void *ctx, const void *result, struct pt_arena *arena,
                                 const char **body, struct pt_err *err)
 {
     (void)ctx;
-    return dump(reward_json(result), arena, body, err);
+    return pt_json_dump_arena(reward_json(result), arena, body, err);
 }
 
 static enum pt_rc time_field(json_t *body, const char *key, int64_t open, int64_t *out,
@@ -346,8 +330,8 @@ static json_t *promo_json(const struct pt_coupon_view *v)
     return json_pack("{s:s,s:s,s:s,s:o,s:I,s:I,s:o,s:o,s:b,s:o}", "code", printed, "kind",
                      "promo_code", "batch_id", b->id, "reward", gives, "uses",
                      (json_int_t)v->promo_code.uses, "uses_per_code", (json_int_t)b->uses_per_code,
-                     "valid_from", time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
-                     time_or_null(b->valid_to_ms, INT64_MAX), "valid", v->valid, "reason",
+                     "valid_from", pt_json_time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
+                     pt_json_time_or_null(b->valid_to_ms, INT64_MAX), "valid", v->valid, "reason",
                      pt_json_string_or_null(v->reason));
 }
 
@@ -388,7 +372,7 @@ static enum pt_rc encode_coupon(void *ctx, const void *result, struct pt_arena *
                                 const char **body, struct pt_err *err)
 {
     (void)ctx;
-    return dump(pt_http_coupon_json(result), arena, body, err);
+    return pt_json_dump_arena(pt_http_coupon_json(result), arena, body, err);
 }
 
 void pt_h_reward_redeem(struct pt_http_ctx *ctx)

@@ -54,16 +54,8 @@ static json_t *rule_json(const struct pt_rule_row *r, bool with_budget)
 static enum pt_rc encode_rule(void *ctx, const void *result, struct pt_arena *arena,
                               const char **body, struct pt_err *err)
 {
-    json_t *root = rule_json(result, true);
-    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     (void)ctx;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *body = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text);
-    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return pt_json_dump_arena(rule_json(result, true), arena, body, err);
 }
 
 static void reply_rule(struct pt_http_ctx *ctx, unsigned status, const struct pt_rule_row *r)

@@ -41,16 +41,8 @@ static json_t *card_json(const struct pt_stamp_card *c)
 static enum pt_rc encode_card(void *ctx, const void *result, struct pt_arena *arena,
                               const char **body, struct pt_err *err)
 {
-    json_t *root = card_json(result);
-    char *text = root ? json_dumps(root, JSON_COMPACT) : NULL;
     (void)ctx;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *body = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text);
-    return *body ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return pt_json_dump_arena(card_json(result), arena, body, err);
 }
 
 /* A JSON value as compact text in the arena (NULL for null or absent). */

@@ -59,15 +59,7 @@ json_t *pt_http_wallet_event_json(const struct pt_wallet_event *e)
 static enum pt_rc encode_debit(const void *obj, struct pt_arena *arena, const char **json,
                                struct pt_err *err)
 {
-    json_t *root = pt_http_wallet_debit_json(obj);
-    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(root);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    *json = pt_arena_strndup(arena, text, strlen(text));
-    pt_free(text); /* jansson allocates through pt_malloc. */
-    return *json != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return pt_json_dump_arena(pt_http_wallet_debit_json(obj), arena, json, err);
 }
 
 void pt_h_wallet_get(struct pt_http_ctx *ctx)

@@ -112,6 +112,11 @@ void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const cha
 json_t *pt_json_string_or_null(const char *s);
 /* RFC 3339 string of a time. new */
 json_t *pt_json_time(int64_t at_ms);
+/* Encodes root (takes the reference; NULL: out of memory) as compact JSON into the arena. */
+enum pt_rc pt_json_dump_arena(json_t *root, struct pt_arena *arena, const char **out,
+                              struct pt_err *err);
+/* The time, or json null when it is the open end `open` (INT64_MIN or INT64_MAX). new */
+json_t *pt_json_time_or_null(int64_t at_ms, int64_t open);
 /* Checks that a JSON value nests at most max_depth levels (iteratively). */
 bool pt_json_depth_ok(json_t *root, unsigned max_depth);
 /* Reads limit and cursor query parameters. On failure answers 400 and returns false. */

@@ -2,6 +2,7 @@
 /* JSON and query helpers shared by the handlers: strict parsing, field checks, paging. */
 #include "http/http_int.h"
 
+#include "base/alloc.h"
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/random.h"
@@ -122,6 +123,24 @@ json_t *pt_json_time(int64_t at_ms)
     char buf[32];
     pt_time_format_rfc3339(at_ms, buf, sizeof(buf));
     return json_string(buf);
+}
+
+enum pt_rc pt_json_dump_arena(json_t *root, struct pt_arena *arena, const char **out,
+                              struct pt_err *err)
+{
+    char *text = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
+    json_decref(root);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    *out = pt_arena_strndup(arena, text, strlen(text));
+    pt_free(text); /* jansson allocates through pt_malloc. */
+    return *out != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+json_t *pt_json_time_or_null(int64_t at_ms, int64_t open)
+{
+    return at_ms == open ? json_null() : pt_json_time(at_ms);
 }
 
 const char *pt_http_query(struct pt_http_ctx *ctx, const char *name)

@@ -54,12 +54,11 @@ static void batch_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_cou
     b->updated_at_ms = pt_q_col_int(q, 16);
 }
 
-enum pt_rc pt_store_coupon_batch_get(struct pt_store_txn *txn, const char *program_id,
-                                     const char *batch_id, struct pt_arena *arena,
-                                     struct pt_coupon_batch *out, struct pt_err *err)
+/* The one batch sql selects (BATCH_COLUMNS, by ?1 program and ?2 id) into out. */
+static enum pt_rc batch_read(struct pt_store_txn *txn, const char *sql, const char *program_id,
+                             const char *batch_id, struct pt_arena *arena,
+                             struct pt_coupon_batch *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2";
     struct pt_q q;
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -70,6 +69,15 @@ enum pt_rc pt_store_coupon_batch_get(struct pt_store_txn *txn, const char *progr
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon batch");
     }
     return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_coupon_batch_get(struct pt_store_txn *txn, const char *program_id,
+                                     const char *batch_id, struct pt_arena *arena,
+                                     struct pt_coupon_batch *out, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2";
+    return batch_read(txn, sql, program_id, batch_id, arena, out, err);
 }
 
 enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const char *program_id,
@@ -154,25 +162,16 @@ enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *prog
                                       const char *batch_id, struct pt_arena *arena,
                                       struct pt_coupon_batch *out, struct pt_err *err)
 {
+    /* SKIP LOCKED: another process making a chunk of it holds the row; this one leaves the
+     * batch to it (PT_ENOTFOUND) rather than stall its own writer and group behind it. */
     static const char sql[] =
         "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 AND id = ?2 "
         "FOR UPDATE SKIP LOCKED";
-    struct pt_q q;
-    /* SKIP LOCKED: another process making a chunk of it holds the row; this one leaves the
-     * batch to it (PT_ENOTFOUND) rather than stall its own writer and group behind it. */
     pt_assert(pt_store_txn_is_write(txn));
     if (!pt_store_txn_locks_rows(txn)) {
         return pt_store_coupon_batch_get(txn, program_id, batch_id, arena, out, err);
     }
-    (void)pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, batch_id);
-    if (pt_q_next(&q)) {
-        batch_from_row(&q, arena, out);
-    } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon batch");
-    }
-    return pt_q_close(&q);
+    return batch_read(txn, sql, program_id, batch_id, arena, out, err);
 }
 
 enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn, const char *program_id,
