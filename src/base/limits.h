@@ -42,6 +42,13 @@
 /* Writes applied in one transaction and made durable by one fsync (group commit). Bounded so
  * that one batch holds the write lock for a few milliseconds at most. */
 #define PT_WRITE_BATCH_MAX 64
+/* Milliseconds a write waits for its answer when the connection to PostgreSQL was lost during
+ * its batch's COMMIT, whose outcome the client then cannot know: the writer asks the server
+ * whether that transaction committed as soon as it can reconnect. Past the bound the write
+ * answers 503 `outcome_unknown` (retry with the same key to learn it). */
+#define PT_COMMIT_DOUBT_WAIT_MS 10000
+/* Milliseconds between two attempts to learn such an outcome. */
+#define PT_COMMIT_DOUBT_POLL_MS 100
 /* Free bytes the database's filesystem must keep for writes to be accepted: room for a batch,
  * its WAL frames and a checkpoint, so that SQLite never meets a full disk mid-page. */
 #define PT_STORE_MIN_FREE_BYTES_DEFAULT (64LL * 1024 * 1024)

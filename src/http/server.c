@@ -135,10 +135,12 @@ void pt_http_reply_err(struct pt_http_ctx *ctx, const struct pt_err *err)
                        ctx->request_id, pt_rc_name(err->rc), esc, err->backend,
                        err->file ? err->file : "", err->line);
         pt_log("error", "request failed", extra);
-        /* No detail leaks to the client for server-side failures. */
+        /* No detail leaks to the client for server-side failures; a failure with a code of
+         * its own (outcome_unknown) carries a sentence written for the client. */
         pt_http_reply_error(ctx, status, code, NULL,
-                            status == 500 ? "internal error; see the server log"
-                                          : "the service is unavailable, retry");
+                            status == 500  ? "internal error; see the server log"
+                            : err->code[0] ? err->msg
+                                           : "the service is unavailable, retry");
         return;
     }
     pt_http_reply_error(ctx, status, code, err->field, err->msg);

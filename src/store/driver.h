@@ -52,6 +52,12 @@ struct pt_driver {
     /* Other processes may write the same database at once: writes lock the rows they read
      * to change (SELECT ... FOR UPDATE). False for SQLite, whose one writer is serialized. */
     bool shared_writers;
+    /* When a connection is lost during COMMIT the client cannot know whether the server
+     * committed. sql_write_txid answers one integer row, the id of the writer's open
+     * transaction; sql_txid_status takes that id (?1) and answers 1 when it committed, 0 when
+     * it aborted, 2 while still unknown. NULL for SQLite, whose commits are never in doubt. */
+    const char *sql_write_txid;
+    const char *sql_txid_status;
     /* Statements after a bulk copy with explicit keys (NULL-terminated): PostgreSQL's
      * identity sequences must move past the copied keys; SQLite's AUTOINCREMENT already has. */
     const char *const *sql_after_copy;

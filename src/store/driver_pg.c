@@ -549,6 +549,10 @@ const struct pt_driver pt_driver_pg = {
     .sql_begin_read = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     .sql_has_version_table = "SELECT count(*) FROM information_schema.tables WHERE "
                              "table_schema = current_schema() AND table_name = 'schema_version'",
+    .sql_write_txid = "SELECT txid_current()",
+    /* NULL (too old to know) cannot happen within seconds; it stays unknown like in progress. */
+    .sql_txid_status = "SELECT CASE txid_status(?1) WHEN 'committed' THEN 1 WHEN 'aborted' THEN "
+                       "0 ELSE 2 END",
     .sql_after_copy = pg_after_copy,
     .migrations = pt_store_migrations_pg,
     .open = pg_open,

@@ -587,6 +587,8 @@ const struct pt_driver pt_driver_sqlite = {
     .sql_begin_read = "BEGIN",
     .sql_has_version_table =
         "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+    .sql_write_txid = NULL, /* A commit's outcome is known in-process. */
+    .sql_txid_status = NULL,
     .sql_after_copy = sq_after_copy,
     .migrations = pt_store_migrations,
     .open = sq_open,

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct pt_store_txn {
     struct pt_store *store; /* Back pointer; borrowed. */
@@ -41,6 +42,12 @@ struct write_cmd {
     int64_t queued_at_us;   /* Monotonic time it joined the queue. */
     bool background;        /* pt_store_write_background: a long write of background work. */
     struct write_cmd *next; /* Queue link. */
+    /* A write whose batch's COMMIT was lost with the connection waits, in the store's in_doubt
+     * list, until the server tells whether transaction doubt_txid committed. */
+    bool in_doubt;
+    int64_t doubt_txid;
+    int64_t doubt_until_us;       /* Monotonic time it stops waiting: outcome_unknown. */
+    struct write_cmd *doubt_next; /* in_doubt link. */
 };
 
 struct pt_store {
@@ -61,6 +68,8 @@ struct pt_store {
     bool background_running;          /* The writer's batch holds background work; queue_mu. */
     unsigned batch_len;               /* Writes in the writer's current batch; queue_mu. */
     int64_t background_ended_us;      /* When the last batch with background work ended. */
+    struct write_cmd *in_doubt;       /* Writes waiting for a lost COMMIT's outcome; writer. */
+    int64_t doubt_next_try_us;        /* When the writer next asks the server; writer. */
     struct pt_db **readers;           /* reader_count read connections; owned. */
     bool *reader_busy;                /* reader_busy[i]: connection i is checked out. */
     struct pt_store_txn *reader_txns; /* Handles, one per reader. */
@@ -433,6 +442,128 @@ static enum pt_rc free_space_check(struct pt_store *store, struct pt_err *err)
     return PT_OK; /* Enough, or no answer: the engine's own full-disk error still guards. */
 }
 
+/* Commits the writer's batch. When COMMIT itself fails on an engine that can tell, *txid is
+ * the transaction's id: the connection may have been lost after the server committed, so the
+ * outcome is in doubt until the server is asked (writer_resolve_doubts). */
+static enum pt_rc writer_commit(struct pt_store *store, int64_t *txid, struct pt_err *err)
+{
+    const struct pt_driver *drv = store->drv;
+    int64_t id = -1;
+    enum pt_rc rc = PT_OK;
+    if (drv->sql_write_txid != NULL) {
+        rc = conn_int(drv, store->writer, drv->sql_write_txid, NULL, &id, err);
+    }
+    if (rc == PT_OK) {
+        rc = conn_run(drv, store->writer, sql_commit, err);
+        if (rc != PT_OK) {
+            *txid = id;
+        }
+    }
+    return rc;
+}
+
+/* Parks the batch's writes that succeeded until the outcome of its COMMIT is known; the others
+ * keep their own failure. Each parked write's error holds the commit's, its answer if the
+ * server aborted the transaction; its rc stays PT_OK, its answer if the server committed. */
+static void writer_park(struct pt_store *store, struct write_cmd *batch, int64_t txid,
+                        const struct pt_err *commit_err)
+{
+    int64_t until = pt_clock_mono_us() + (int64_t)PT_COMMIT_DOUBT_WAIT_MS * 1000;
+    struct write_cmd *cmd;
+    unsigned n = 0;
+    char extra[96];
+    for (cmd = batch; cmd != NULL; cmd = cmd->next) {
+        if (cmd->rc == PT_OK) {
+            *cmd->err = *commit_err;
+            cmd->in_doubt = true;
+            cmd->doubt_txid = txid;
+            cmd->doubt_until_us = until;
+            cmd->doubt_next = store->in_doubt;
+            store->in_doubt = cmd;
+            n++;
+        }
+    }
+    store->doubt_next_try_us = 0; /* Ask at once: a live connection answers now. */
+    (void)snprintf(extra, sizeof(extra), ",\"txid\":%lld,\"writes\":%u", (long long)txid, n);
+    pt_log("warn", "a commit failed; its writes wait to learn whether it took effect", extra);
+}
+
+/* Answers a write that was in doubt. outcome: 1 committed (its own result stands), 0 aborted
+ * (nothing of it was written: the commit's error), 2 still unknown when its wait ended. */
+static void writer_settle(struct pt_store *store, struct write_cmd *cmd, int64_t outcome)
+{
+    static const char *const names[] = {"aborted", "committed", "unknown"};
+    char extra[96];
+    pt_assert(outcome >= 0 && outcome <= 2);
+    (void)snprintf(extra, sizeof(extra), ",\"txid\":%lld,\"outcome\":\"%s\"",
+                   (long long)cmd->doubt_txid, names[outcome]);
+    pt_log(outcome == 2 ? "error" : "info", "a commit in doubt settled", extra);
+    if (outcome == 1) {
+        pt_err_clear(cmd->err); /* fn's result (PT_OK) stands. */
+    } else if (outcome == 0) {
+        cmd->rc = cmd->err->rc; /* The commit's own failure. */
+    } else {
+        cmd->rc = pt_err_set(cmd->err, PT_ESTORE, NULL,
+                             "the database connection was lost while committing; retry with the "
+                             "same key to learn whether it was stored");
+        (void)pt_err_code(cmd->err, "outcome_unknown");
+    }
+    pthread_mutex_lock(&store->queue_mu);
+    cmd->done = true; /* cmd may be gone as soon as the lock is released. */
+    pthread_cond_signal(&cmd->done_cv);
+    pthread_mutex_unlock(&store->queue_mu);
+}
+
+/* Asks the server, at most once per PT_COMMIT_DOUBT_POLL_MS, how the commits in doubt ended,
+ * and answers the writes whose outcome is known or whose wait is over. Writer thread, outside
+ * a transaction. */
+static void writer_resolve_doubts(struct pt_store *store)
+{
+    const struct pt_driver *drv = store->drv;
+    struct write_cmd **link = &store->in_doubt;
+    int64_t now = pt_clock_mono_us();
+    int64_t asked = -1;
+    int64_t outcome = 2;
+    bool reachable = true;
+    if (now < store->doubt_next_try_us) {
+        return;
+    }
+    store->doubt_next_try_us = now + (int64_t)PT_COMMIT_DOUBT_POLL_MS * 1000;
+    while (*link != NULL) {
+        struct write_cmd *cmd = *link;
+        if (cmd->doubt_txid != asked) {
+            struct pt_err ignored;
+            asked = cmd->doubt_txid;
+            outcome = 2;
+            if (reachable && conn_int(drv, store->writer, drv->sql_txid_status, &asked, &outcome,
+                                      &ignored) != PT_OK) {
+                outcome = 2;
+                reachable = false; /* Not again in this pass: each try may take seconds. */
+            } else if (outcome != 0 && outcome != 1) {
+                outcome = 2;
+            }
+        }
+        if (outcome == 2 && now < cmd->doubt_until_us) {
+            link = &cmd->doubt_next;
+            continue;
+        }
+        *link = cmd->doubt_next;
+        writer_settle(store, cmd, outcome);
+    }
+}
+
+/* Waits on the queue's condition for at most ms; queue_mu held. */
+static void queue_wait_ms(struct pt_store *store, int ms)
+{
+    struct timespec until;
+    /* The condition variable's timeout needs the real-time clock (pthread's default). */
+    (void)clock_gettime(CLOCK_REALTIME, &until); /* check_src: allow clock: pthread timeout */
+    until.tv_nsec += (long)ms * 1000000L;
+    until.tv_sec += until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    (void)pthread_cond_timedwait(&store->queue_cv, &store->queue_mu, &until);
+}
+
 /* Applies a batch of commands in one transaction and commits it with one fsync. */
 static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
 {
@@ -440,6 +571,7 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     struct write_cmd *cmd;
     struct pt_err begin_err;
     bool lost = false;
+    int64_t txid = -1;
     enum pt_rc rc;
     pt_err_clear(&begin_err);
     rc = atomic_load(&store->writes_stopped) ? writes_stopped_err(&begin_err)
@@ -469,13 +601,20 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
         /* A command's I/O error stopped writes mid-batch: commit none of it. */
         rc = writes_stopped_err(&begin_err);
     } else {
-        rc = conn_run(drv, store->writer, sql_commit, &begin_err);
+        rc = writer_commit(store, &txid, &begin_err);
     }
     if (rc == PT_OK) {
         return;
     }
     if (begin_err.rc == PT_OK) {
         (void)pt_err_set(&begin_err, PT_ESTORE, NULL, "the database could not be used");
+    }
+    if (txid >= 0) {
+        /* The server may have committed before the connection went: the writes that succeeded
+         * wait for the outcome instead of being told that nothing was written. */
+        conn_rollback(drv, store->writer);
+        writer_park(store, batch, txid, &begin_err);
+        return;
     }
     if (drv->is_disk_failure(&begin_err)) {
         store_stop_writes(store, "commit");
@@ -501,8 +640,17 @@ static void *writer_main(void *arg)
         struct write_cmd *cmd;
         unsigned n = 1;
         int64_t batch_started_us;
-        while (store->queue_head == NULL && !store->stopping) {
-            pthread_cond_wait(&store->queue_cv, &store->queue_mu);
+        /* Writes in doubt keep the writer asking, even when stopping, until each is answered:
+         * their wait is bounded. */
+        while (store->queue_head == NULL && (!store->stopping || store->in_doubt != NULL)) {
+            if (store->in_doubt == NULL) {
+                pthread_cond_wait(&store->queue_cv, &store->queue_mu);
+                continue;
+            }
+            queue_wait_ms(store, PT_COMMIT_DOUBT_POLL_MS);
+            pthread_mutex_unlock(&store->queue_mu);
+            writer_resolve_doubts(store);
+            pthread_mutex_lock(&store->queue_mu);
         }
         if (store->queue_head == NULL) {
             break; /* Stopping and drained. */
@@ -524,6 +672,9 @@ static void *writer_main(void *arg)
         store->background_running = cmd != NULL;
         store->batch_len = n;
         pthread_mutex_unlock(&store->queue_mu);
+        if (store->in_doubt != NULL) {
+            writer_resolve_doubts(store);
+        }
         batch_started_us = pt_clock_mono_us();
         writer_run_batch(store, batch);
         if (!atomic_load(&store->writes_stopped)) {
@@ -544,8 +695,10 @@ static void *writer_main(void *arg)
          * broadcast woke dozens of threads per batch only to send them back to sleep. */
         for (cmd = batch; cmd != NULL;) {
             struct write_cmd *next = cmd->next;
-            cmd->done = true; /* cmd may be gone as soon as the lock is released. */
-            pthread_cond_signal(&cmd->done_cv);
+            if (!cmd->in_doubt) { /* Those are answered by writer_resolve_doubts. */
+                cmd->done = true; /* cmd may be gone as soon as the lock is released. */
+                pthread_cond_signal(&cmd->done_cv);
+            }
             cmd = next;
         }
     }

@@ -85,6 +85,10 @@ typedef enum pt_rc (*pt_store_write_fn)(struct pt_store_txn *txn, void *ctx, str
  * synchronous=FULL): group commit. Returns fn's result once the batch is durable, or the commit's
  * error (nothing of fn remains then). PT_EBUSY at once when PT_WRITE_QUEUE_MAX writes are
  * already waiting. ctx is borrowed and used on the writer thread while the caller waits.
+ * When the connection to PostgreSQL is lost during the batch's COMMIT, the caller waits until
+ * the server tells whether the transaction committed (fn's result) or not (PT_ESTORE), and for
+ * at most PT_COMMIT_DOUBT_WAIT_MS: then PT_ESTORE with code "outcome_unknown", the one failure
+ * after which fn's changes may remain.
  */
 PT_MUSTCHECK enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
                                        struct pt_err *err);

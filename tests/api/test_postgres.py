@@ -4,6 +4,8 @@ under load and comes back. While it is down, writes and reads answer 503 `unavai
 seconds and nothing half-written remains; when it returns, service resumes without a restart
 of Patron; every acknowledged purchase is there exactly once and the audit passes."""
 import json
+import os
+import sys
 import threading
 import time
 
@@ -69,6 +71,97 @@ def test_outage_answers_503_then_service_resumes(fresh):
         assert r.status == 201 and r.headers.get("idempotent-replayed") == "true", r
     balance = c.get("/v1/members/%s/balance" % member).json
     assert balance["available"] == len(acked), (balance, len(acked))
+
+
+class ProxiedServer:
+    """A second patron serve on the deployment's database whose connections pass through a
+    proxy that can cut a COMMIT (tests/support/pgproxy.py)."""
+
+    def __enter__(self):
+        return self
+
+    def __init__(self, fresh):
+        sys.path.insert(0, os.path.join(conftest.SOURCE_DIR, "tests", "support"))
+        from pgproxy import PgProxy
+
+        cluster = conftest._pg[0]
+        self.proxy = PgProxy(cluster.dir, cluster.port)
+        dbname = fresh.db.split("dbname=")[1].split()[0]
+        self.server = conftest.Server(self.proxy.dsn(dbname), ("--test-clock",))
+        self.client = Client(self.server.port, fresh.key_a)
+
+    def __exit__(self, *exc):
+        try:
+            self.proxy.refuse(False)
+            self.server.stop()
+        finally:
+            self.proxy.close()
+
+    def settled(self, outcome):
+        return [json.loads(line) for line in self.server.lines
+                if '"a commit in doubt settled"' in line and '"%s"' % outcome in line]
+
+
+def purchase(member, external_id):
+    return {"external_id": external_id, "member_id": member, "currency": "USD", "amount": 700}
+
+
+def test_a_commit_whose_answer_was_lost_is_answered_as_the_server_decided(fresh):
+    """The server commits the purchase but the connection goes before its answer arrives:
+    Patron asks the server how that transaction ended and answers 201, not 503."""
+    with ProxiedServer(fresh) as node:
+        member = new_member(node.client)["id"]
+        node.proxy.arm("drop_ack")
+        r = node.client.post("/v1/transactions", purchase(member, "lost-ack"))
+        assert node.proxy.fired.is_set(), "the proxy never saw the COMMIT"
+        assert r.status == 201, r
+        assert r.headers.get("idempotent-replayed") is None, r
+        assert len(node.settled("committed")) == 1, node.server.log()[-3000:]
+        balance = node.client.get("/v1/members/%s/balance" % member).json
+        assert balance["available"] == 7, balance
+        again = node.client.post("/v1/transactions", purchase(member, "lost-ack"))
+        assert again.status == 201 and again.headers.get("idempotent-replayed") == "true", again
+        assert node.client.get("/v1/members/%s/balance" % member).json["available"] == 7
+        # Service goes on over the new connection.
+        r = node.client.post("/v1/transactions", purchase(member, "after"))
+        assert r.status == 201, r
+
+
+def test_a_commit_lost_before_the_server_saw_it_answers_503_and_wrote_nothing(fresh):
+    with ProxiedServer(fresh) as node:
+        member = new_member(node.client)["id"]
+        node.proxy.arm("drop_commit")
+        r = node.client.post("/v1/transactions", purchase(member, "lost-commit"))
+        assert node.proxy.fired.is_set(), "the proxy never saw the COMMIT"
+        assert r.status == 503 and r.json["error"]["code"] == "unavailable", r
+        assert len(node.settled("aborted")) == 1, node.server.log()[-3000:]
+        balance = node.client.get("/v1/members/%s/balance" % member).json
+        assert balance["available"] == 0 and balance["lifetime_earned"] == 0, balance
+        # Nothing was written, so the retry is a new purchase, applied once.
+        again = node.client.post("/v1/transactions", purchase(member, "lost-commit"))
+        assert again.status == 201 and again.headers.get("idempotent-replayed") is None, again
+        assert node.client.get("/v1/members/%s/balance" % member).json["available"] == 7
+
+
+def test_a_commit_whose_outcome_cannot_be_learned_answers_outcome_unknown(fresh):
+    """The answer is lost and the database stays unreachable: the purchase waits the bound
+    (PT_COMMIT_DOUBT_WAIT_MS, 10 s) and answers 503 outcome_unknown; retried with the same
+    external_id once the database is back, it replays the purchase the server had committed."""
+    with ProxiedServer(fresh) as node:
+        member = new_member(node.client)["id"]
+        node.proxy.arm("drop_ack", then_refuse=True)
+        started = time.monotonic()
+        r = node.client.post("/v1/transactions", purchase(member, "unknown"))
+        waited = time.monotonic() - started
+        assert node.proxy.fired.is_set(), "the proxy never saw the COMMIT"
+        assert r.status == 503 and r.json["error"]["code"] == "outcome_unknown", r
+        assert "same key" in r.json["error"]["message"], r
+        assert 9.5 <= waited < 30, waited
+        assert len(node.settled("unknown")) == 1, node.server.log()[-3000:]
+        node.proxy.refuse(False)
+        again = node.client.post("/v1/transactions", purchase(member, "unknown"))
+        assert again.status == 201 and again.headers.get("idempotent-replayed") == "true", again
+        assert node.client.get("/v1/members/%s/balance" % member).json["available"] == 7
 
 
 def test_two_nodes_share_one_database_without_losing_or_doubling(fresh):
