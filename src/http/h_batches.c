@@ -234,9 +234,7 @@ void pt_h_batch_list(struct pt_http_ctx *ctx)
     for (i = 0; i < count && i < limit; i++) {
         (void)json_array_append_new(data, pt_http_batch_json(&batches[i]));
     }
-    pt_http_reply_json(ctx, 200,
-                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                 count > limit ? json_string(batches[limit - 1].id) : json_null()));
+    pt_http_reply_page(ctx, data, count > limit ? batches[limit - 1].id : NULL);
 }
 
 /* ---- codes.csv ---- */

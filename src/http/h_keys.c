@@ -103,7 +103,6 @@ void pt_h_key_list(struct pt_http_ctx *ctx)
     const char *cursor;
     struct pt_err err;
     json_t *data;
-    json_t *root;
     unsigned i;
     pt_err_clear(&err);
     if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "key", &limit, &cursor)) {
@@ -119,9 +118,7 @@ void pt_h_key_list(struct pt_http_ctx *ctx)
     for (i = 0; i < count && i < limit; i++) {
         (void)json_array_append_new(data, key_to_json(&keys[i]));
     }
-    root = json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                     count > limit ? json_string(keys[limit - 1].id) : json_null());
-    pt_http_reply_json(ctx, 200, root);
+    pt_http_reply_page(ctx, data, count > limit ? keys[limit - 1].id : NULL);
 }
 
 void pt_h_key_delete(struct pt_http_ctx *ctx)

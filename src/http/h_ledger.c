@@ -500,9 +500,7 @@ void pt_h_ledger_list(struct pt_http_ctx *ctx)
         char next[32];
         (void)snprintf(next, sizeof(next), "%lld",
                        count > limit ? (long long)lines[limit - 1].seq : 0LL);
-        pt_http_reply_json(ctx, 200,
-                           json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                     count > limit ? json_string(next) : json_null()));
+        pt_http_reply_page(ctx, data, count > limit ? next : NULL);
     }
 }
 

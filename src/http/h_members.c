@@ -235,8 +235,5 @@ void pt_h_member_list(struct pt_http_ctx *ctx)
     for (i = 0; i < count && i < filter.limit; i++) {
         (void)json_array_append_new(data, pt_http_member_json(&members[i]));
     }
-    pt_http_reply_json(
-        ctx, 200,
-        json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                  count > filter.limit ? json_string(members[filter.limit - 1].id) : json_null()));
+    pt_http_reply_page(ctx, data, count > filter.limit ? members[filter.limit - 1].id : NULL);
 }

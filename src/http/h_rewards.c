@@ -302,10 +302,7 @@ void pt_h_reward_list(struct pt_http_ctx *ctx)
         }
         (void)json_array_append_new(data, one);
     }
-    pt_http_reply_json(
-        ctx, 200,
-        json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                  count > limit ? json_string(offers[limit - 1].reward.id) : json_null()));
+    pt_http_reply_page(ctx, data, count > limit ? offers[limit - 1].reward.id : NULL);
 }
 
 /* ---- Coupons ---- */

@@ -13,6 +13,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -240,9 +241,7 @@ void pt_h_rule_list(struct pt_http_ctx *ctx)
     for (i = 0; i < count && i < limit; i++) {
         (void)json_array_append_new(data, rule_json(&rows[i], true));
     }
-    pt_http_reply_json(ctx, 200,
-                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                 count > limit ? json_string(rows[limit - 1].id) : json_null()));
+    pt_http_reply_page(ctx, data, count > limit ? rows[limit - 1].id : NULL);
 }
 
 void pt_h_rule_versions(struct pt_http_ctx *ctx)
@@ -253,6 +252,7 @@ void pt_h_rule_versions(struct pt_http_ctx *ctx)
     unsigned limit = PT_PAGE_LIMIT_DEFAULT;
     int64_t before = 0;
     const char *v;
+    char next[24];
     struct pt_err err;
     json_t *data;
     unsigned i;
@@ -298,11 +298,9 @@ void pt_h_rule_versions(struct pt_http_ctx *ctx)
         (void)json_object_del(one, "updated_at");
         (void)json_array_append_new(data, one);
     }
-    pt_http_reply_json(ctx, 200,
-                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                 count > limit
-                                     ? json_sprintf("%lld", (long long)rows[limit - 1].version)
-                                     : json_null()));
+    (void)snprintf(next, sizeof(next), "%lld",
+                   count > limit ? (long long)rows[limit - 1].version : 0LL);
+    pt_http_reply_page(ctx, data, count > limit ? next : NULL);
 }
 
 /* ---- Carts ---- */

@@ -265,9 +265,7 @@ void pt_h_stamp_card_list(struct pt_http_ctx *ctx)
     for (i = 0; i < count && i < limit; i++) {
         (void)json_array_append_new(data, card_json(&cards[i]));
     }
-    pt_http_reply_json(ctx, 200,
-                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                 count > limit ? json_string(cards[limit - 1].id) : json_null()));
+    pt_http_reply_page(ctx, data, count > limit ? cards[limit - 1].id : NULL);
 }
 
 void pt_h_member_stamp_cards(struct pt_http_ctx *ctx)

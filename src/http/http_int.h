@@ -122,6 +122,9 @@ bool pt_json_depth_ok(json_t *root, unsigned max_depth);
 /* Reads limit and cursor query parameters. On failure answers 400 and returns false. */
 bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
                          const char **cursor);
+/* Answers 200 with a page of a list: {"data": data, "next_cursor": next} (takes data). next is
+ * the next page's cursor, the last listed item's key; NULL on the last page (json null). */
+void pt_http_reply_page(struct pt_http_ctx *ctx, json_t *data, const char *next);
 /* Answers 400 when the query has a parameter not in allowed (NULL-terminated); returns false. */
 bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed);
 /* Returns the query parameter or NULL. borrowed */

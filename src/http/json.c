@@ -184,6 +184,13 @@ bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed)
     return true;
 }
 
+void pt_http_reply_page(struct pt_http_ctx *ctx, json_t *data, const char *next)
+{
+    pt_http_reply_json(ctx, 200,
+                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
+                                 next != NULL ? json_string(next) : json_null()));
+}
+
 bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
                          const char **cursor)
 {

@@ -609,10 +609,10 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
     if (begin_err.rc == PT_OK) {
         (void)pt_err_set(&begin_err, PT_ESTORE, NULL, "the database could not be used");
     }
+    conn_rollback(drv, store->writer);
     if (txid >= 0) {
         /* The server may have committed before the connection went: the writes that succeeded
          * wait for the outcome instead of being told that nothing was written. */
-        conn_rollback(drv, store->writer);
         writer_park(store, batch, txid, &begin_err);
         return;
     }
@@ -621,7 +621,6 @@ static void writer_run_batch(struct pt_store *store, struct write_cmd *batch)
         (void)writes_stopped_err(&begin_err);
     }
     /* Nothing of the batch is durable: every command that had succeeded now fails. */
-    conn_rollback(drv, store->writer);
     for (cmd = batch; cmd != NULL; cmd = cmd->next) {
         if (cmd->rc == PT_OK) {
             *cmd->err = begin_err;
