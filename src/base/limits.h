@@ -151,4 +151,19 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 /* Cards completed by one purchase (a purchase of many units on a small card). */
 #define PT_STAMP_COMPLETIONS_MAX 1000
 
+/* ---- Issue 16: the bounded ledger ---- */
+/* (ledger bounds go here) */
+
+/* ---- Issue 16: the HTTP edge ---- */
+/* (HTTP edge limits go here) */
+
+/* ---- Issue 16: rate limits ---- */
+/* (rate limits go here) */
+
+/* ---- Issue 16: fairness between programs ---- */
+/* (background fairness and evaluation cost go here) */
+
+/* ---- Issue 16: smaller bounds ---- */
+/* (dates, holds and the like go here) */
+
 #endif
