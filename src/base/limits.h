@@ -161,7 +161,20 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 /* (rate limits go here) */
 
 /* ---- Issue 16: fairness between programs ---- */
-/* (background fairness and evaluation cost go here) */
+/* Codes that a program's coupon batches still being made may promise at once (their whole
+ * counts, made or not, so that a client knows from its own list what it may still queue): one
+ * batch of the largest size. One program that queued eight batches of a million kept every
+ * other program's batches, and the jobs thread, busy for minutes. Past it POST
+ * /v1/coupon-batches answers 422 limit_exceeded (field count) until a batch is ready. */
+#define PT_BATCH_CODES_PENDING_MAX 1000000
+/* Programs whose batches get one chunk each in one round of the batch runner (round robin by
+ * program, fewest codes left first); more wait for the next round, which comes at once. */
+#define PT_BATCH_ROUND_PROGRAMS 64
+/* Seconds between two runs of the scheduled jobs (expiry, birthdays, tier reviews, coupon
+ * expiry): the issue asks for at least hourly; a quarter keeps the gap between a lot's expiry
+ * and its entry short. serve --jobs-interval-s sets it within 1 s .. a day. */
+#define PT_JOBS_INTERVAL_S_DEFAULT (15 * 60)
+#define PT_JOBS_INTERVAL_S_MAX (24 * 3600)
 
 /* ---- Issue 16: smaller bounds ---- */
 /* (dates, holds and the like go here) */

@@ -53,6 +53,15 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
                               "%s: max_write_wait_ms must be 0 to 60000", origin);
         }
         cfg->max_write_wait_ms = ms;
+    } else if (strcmp(key, "jobs_interval_s") == 0) {
+        char *end = NULL;
+        long long sec = strtoll(value, &end, 10);
+        if (end == value || *end != '\0' || sec < 1 || sec > PT_JOBS_INTERVAL_S_MAX) {
+            return pt_err_set(err, PT_EINVAL, "jobs_interval_s",
+                              "%s: jobs_interval_s must be 1 to %d", origin,
+                              PT_JOBS_INTERVAL_S_MAX);
+        }
+        cfg->jobs_interval_s = sec;
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -114,7 +123,8 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
                                           {"PATRON_THREADS", "threads"},
                                           {"PATRON_DB_POOL", "db_pool"},
                                           {"PATRON_MIN_FREE_MB", "min_free_mb"},
-                                          {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"}};
+                                          {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"},
+                                          {"PATRON_JOBS_INTERVAL_S", "jobs_interval_s"}};
     size_t i;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = getenv(keys[i][0]);
@@ -144,9 +154,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                              struct pt_err *err)
 {
     static const char *const value_flags[] = {
-        "--db",      "--listen", "--threads", "--name",        "--currency",
-        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms",
-        "--db-pool", "--from",   "--to"};
+        "--db",      "--listen", "--threads", "--name",           "--currency",
+        "--program", "--role",   "--config",  "--min-free-mb",    "--max-write-wait-ms",
+        "--db-pool", "--from",   "--to",      "--jobs-interval-s"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -197,8 +207,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             (void)snprintf(cfg->from, sizeof(cfg->from), "%s", argv[i]);
         } else if (strcmp(a, "--to") == 0) {
             (void)snprintf(cfg->to, sizeof(cfg->to), "%s", argv[i]);
-        } else if (strcmp(a, "--db-pool") == 0) {
-            enum pt_rc rc = set_key(cfg, "db_pool", argv[i], a, err);
+        } else if (strcmp(a, "--db-pool") == 0 || strcmp(a, "--jobs-interval-s") == 0) {
+            enum pt_rc rc = set_key(
+                cfg, strcmp(a, "--db-pool") == 0 ? "db_pool" : "jobs_interval_s", argv[i], a, err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -226,6 +237,7 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
     cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
     cfg->max_write_wait_ms = PT_WRITE_WAIT_MS_DEFAULT;
+    cfg->jobs_interval_s = PT_JOBS_INTERVAL_S_DEFAULT;
     /* Read connections: requests that may read the database at once (each HTTP connection has
      * its own thread; writes go to the one writer). 8 per CPU, at least 16. */
     cfg->threads =

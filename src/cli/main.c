@@ -25,7 +25,7 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  serve [--db PATH] [--listen HOST:PORT] [--threads N]   serve the HTTP API\n"
-    "        [--min-free-mb N] [--max-write-wait-ms N] [--test-clock]\n"
+    "        [--min-free-mb N] [--max-write-wait-ms N] [--jobs-interval-s N] [--test-clock]\n"
     "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
@@ -46,6 +46,8 @@ static const char usage[] =
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
     "--max-write-wait-ms N (serve): a new write gets 503 when it would wait longer than N ms\n"
     "for the writer (default 50; 0 = only when the queue is full).\n"
+    "--jobs-interval-s N (serve): seconds between two runs of the scheduled jobs (expiry,\n"
+    "    birthdays, tier reviews; default 900, 1 to 86400).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 
@@ -132,7 +134,7 @@ static int cmd_serve(const struct pt_config *cfg)
     /* On a test clock, time moves only when the test says so: the scheduled jobs (on the real
      * clock's schedule) stay off, and tests run them with POST /v1/jobs/expire. Coupon batches
      * are made either way. */
-    rc = pt_jobs_start(svc, !cfg->test_clock, &jobs, &err);
+    rc = pt_jobs_start(svc, !cfg->test_clock, cfg->jobs_interval_s, &jobs, &err);
     if (rc != PT_OK) {
         pt_service_close(svc);
         return fail(&err);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #define BATCH_COUNT_MAX 1000000
+_Static_assert(BATCH_COUNT_MAX <= PT_BATCH_CODES_PENDING_MAX, "a largest batch fits the quota");
 #define BATCH_USES_MAX 1000000
 #define BATCH_VALUE_MAX 1000000000000LL
 /* Codes per write. Each write of a chunk touches pages all over the code index (codes are
@@ -41,8 +42,6 @@
 /* Transient failures of chunks in a row before the runner gives up until its next look
  * (about a minute of backing off). */
 #define BATCH_BUSY_RETRIES 60
-/* Batches read per round of the runner. */
-#define BATCH_RUN_PAGE 16
 
 static enum pt_rc batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
 {
@@ -113,6 +112,23 @@ struct batch_create_ctx {
     int64_t now_ms;
 };
 
+/* Refuses a batch whose codes would take the program's batches still being made past the
+ * quota (fairness between programs: docs/security.md). */
+static enum pt_rc batch_quota(struct pt_store_txn *txn, const char *program_id, int64_t count,
+                              struct pt_err *err)
+{
+    int64_t pending = 0;
+    enum pt_rc rc = pt_store_batch_codes_pending(txn, program_id, &pending, err);
+    if (rc == PT_OK && (pending > PT_BATCH_CODES_PENDING_MAX - count)) {
+        (void)pt_err_set(err, PT_ELIMIT, "count",
+                         "the program's batches still being made hold %lld codes; together they "
+                         "may hold at most %d: wait until one is ready",
+                         (long long)pending, PT_BATCH_CODES_PENDING_MAX);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
 static enum pt_rc batch_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct batch_create_ctx *ctx = arg;
@@ -143,7 +159,10 @@ static enum pt_rc batch_create_txn(struct pt_store_txn *txn, void *arg, struct p
             return pt_err_code(err, "reward_inactive");
         }
     }
-    rc = pt_store_coupon_batch_insert(txn, ctx->who->program_id, b, err);
+    rc = batch_quota(txn, ctx->who->program_id, b->count, err);
+    if (rc == PT_OK) {
+        rc = pt_store_coupon_batch_insert(txn, ctx->who->program_id, b, err);
+    }
     return rc == PT_OK ? pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, b, b->id,
                                             ctx->now_ms, ctx->arena, err)
                        : rc;
@@ -347,18 +366,20 @@ static bool transient(enum pt_rc rc)
     return rc == PT_EBUSY || rc == PT_ESTORE || rc == PT_ENOMEM;
 }
 
-/* Makes the batch's codes chunk by chunk until it is ready or stop says so. A chunk that fails
- * for good marks the batch failed with the reason, so that it is not tried forever. */
-static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_ref *ref,
-                                 bool (*stop)(void *), void *stop_ctx, struct batch_chunk_ctx *ctx,
-                                 int64_t *made, struct pt_err *err)
+/* Makes one chunk of the batch (retried while the store is busy or away a moment). A chunk
+ * that fails for good marks the batch failed with the reason, so that it is not tried
+ * forever. */
+static enum pt_rc batch_chunk(struct pt_service *svc, const struct pt_batch_ref *ref,
+                              bool (*stop)(void *), void *stop_ctx, struct batch_chunk_ctx *ctx,
+                              int64_t *made, struct pt_err *err)
 {
     enum pt_rc rc = PT_OK;
-    unsigned busy = 0; /* Chunks in a row refused as transient (the store busy or away). */
+    unsigned busy = 0; /* Tries in a row refused as transient (the store busy or away). */
+    bool written = false;
     ctx->ref = ref;
     ctx->fail = NULL;
     ctx->done = false;
-    while (rc == PT_OK && !ctx->done && !stop(stop_ctx)) {
+    while (rc == PT_OK && !written && !stop(stop_ctx)) {
         struct pt_arena arena;
         pt_arena_init(&arena, 4u << 20);
         ctx->arena = &arena;
@@ -366,7 +387,7 @@ static enum pt_rc batch_generate(struct pt_service *svc, const struct pt_batch_r
         rc = pt_store_write_background(svc->store, batch_chunk_txn, ctx, err);
         if (rc == PT_OK) {
             *made += ctx->made;
-            busy = 0;
+            written = true;
             if (ctx->quiet == 0) {
                 /* Live traffic: leave the writer to it a moment between two chunks. */
                 pt_sleep_ms(BATCH_YIELD_MS);
@@ -406,7 +427,11 @@ enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *), 
     if (ctx.codes == NULL || ctx.present == NULL) {
         rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
-    /* Rounds until no batch is generating: a batch created meanwhile is taken in the next. */
+    /* Rounds until no batch is generating: a batch created meanwhile is taken in the next.
+     * Each round gives one chunk to each program that has a batch in making, its batch with the
+     * fewest codes left, the programs with the least left first: a program's turn is one
+     * chunk however many codes it queued (round robin by program, small work first), and the
+     * caller's stop ends the runs between two chunks when other jobs are due. */
     while (rc == PT_OK && !stop(stop_ctx)) {
         struct pt_arena arena;
         struct pt_store_txn *txn = NULL;
@@ -416,12 +441,13 @@ enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *), 
         pt_arena_init(&arena, 64u << 10);
         rc = pt_store_read_begin(svc->store, &txn, err);
         if (rc == PT_OK) {
-            rc = pt_store_batches_generating(txn, BATCH_RUN_PAGE, &arena, &refs, &count, err);
+            rc = pt_store_batches_generating(txn, PT_BATCH_ROUND_PROGRAMS, &arena, &refs, &count,
+                                             err);
             pt_store_read_end(txn);
         }
         int64_t made_before = *made;
         for (i = 0; rc == PT_OK && i < count; i++) {
-            rc = batch_generate(svc, &refs[i], stop, stop_ctx, &ctx, made, err);
+            rc = batch_chunk(svc, &refs[i], stop, stop_ctx, &ctx, made, err);
         }
         pt_arena_fini(&arena);
         /* Done, or every batch left is held by another process: its next look comes soon. */

@@ -817,8 +817,10 @@ PT_MUSTCHECK enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const 
 
 /* Creates a coupon batch (id, times, status and generated set here) from b: name, count,
  * prefix, validity, uses, and either reward_id or its own discount (type, value, sku). Its
- * codes are made in the background (pt_service_batches_run). PT_EINVAL names the bad field;
- * 422 reward_inactive for an archived reward. */
+ * codes are made in the background (pt_service_batches_run). PT_ELIMIT (limit_exceeded, field
+ * count) when the program's batches still being made would promise more than
+ * PT_BATCH_CODES_PENDING_MAX codes. PT_EINVAL names the bad field; 422 reward_inactive for an
+ * archived reward. */
 PT_MUSTCHECK enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc,
                                                        const struct pt_principal *who,
                                                        struct pt_coupon_batch *b,
@@ -842,7 +844,9 @@ PT_MUSTCHECK enum pt_rc pt_service_promo_codes_page(struct pt_service *svc, cons
                                                     unsigned *count, struct pt_err *err);
 /* Makes the codes of every generating batch of every program, a chunk per write, until none
  * is left or stop(stop_ctx) is true between two chunks; coupon_batch.ready for each finished.
- * OUT: *made, codes stored. */
+ * Fair between programs: in each round every program with a batch in making gets one chunk
+ * (of its batch with the fewest codes left), the programs with the least left first, so that
+ * a small batch is never behind a large one. OUT: *made, codes stored. */
 PT_MUSTCHECK enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *),
                                                void *stop_ctx, int64_t *made, struct pt_err *err);
 /* notify(ctx) is called after a batch is created (NULL: nothing is called). Set before serving

@@ -1138,12 +1138,19 @@ PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_list(struct pt_store_txn *txn, con
                                                    struct pt_arena *arena,
                                                    struct pt_coupon_batch **out, unsigned *count,
                                                    struct pt_err *err);
+/* *codes: the counts of the program's batches still generating added up (the codes they
+ * promise, made or not: the quota PT_BATCH_CODES_PENDING_MAX). */
+PT_MUSTCHECK enum pt_rc pt_store_batch_codes_pending(struct pt_store_txn *txn,
+                                                     const char *program_id, int64_t *codes,
+                                                     struct pt_err *err);
 /* A batch of any program. */
 struct pt_batch_ref {
     char program_id[PT_ID_BUF_BYTES];
     char batch_id[PT_ID_BUF_BYTES];
 };
-/* Batches still generating, of every program, oldest first, at most limit. OUT: arena. */
+/* Batches still generating, one per program (fairness, docs/security.md): of each program the
+ * batch with the fewest codes left to make, the programs whose batch has the fewest codes left
+ * first (ties oldest first), at most limit. OUT: arena. */
 PT_MUSTCHECK enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
                                                     struct pt_arena *arena,
                                                     struct pt_batch_ref **out, unsigned *count,

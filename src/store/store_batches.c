@@ -251,8 +251,13 @@ enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
                                        struct pt_arena *arena, struct pt_batch_ref **out,
                                        unsigned *count, struct pt_err *err)
 {
-    static const char sql[] = "SELECT program_id, id FROM coupon_batches "
-                              "WHERE status = 'generating' ORDER BY created_at_ms, id LIMIT ?1";
+    /* One batch per program, so that a program's turn is one chunk whatever it queued; the
+     * smallest work first, so that ten codes never wait behind a million. */
+    static const char sql[] =
+        "SELECT b.program_id, b.id FROM coupon_batches b WHERE b.status = 'generating' AND "
+        "b.id = (SELECT c.id FROM coupon_batches c WHERE c.program_id = b.program_id AND "
+        "c.status = 'generating' ORDER BY c.count - c.generated, c.created_at_ms, c.id LIMIT 1) "
+        "ORDER BY b.count - b.generated, b.created_at_ms, b.id LIMIT ?1";
     struct pt_q q;
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
@@ -266,6 +271,21 @@ enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
         pt_assert(*count <= limit);
         pt_q_col_copy(&q, 0, r->program_id, sizeof(r->program_id));
         pt_q_col_copy(&q, 1, r->batch_id, sizeof(r->batch_id));
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_batch_codes_pending(struct pt_store_txn *txn, const char *program_id,
+                                        int64_t *codes, struct pt_err *err)
+{
+    static const char sql[] = "SELECT CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM coupon_batches "
+                              "WHERE program_id = ?1 AND status = 'generating'";
+    struct pt_q q;
+    *codes = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        *codes = pt_q_col_int(&q, 0);
     }
     return pt_q_close(&q);
 }
