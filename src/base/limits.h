@@ -175,6 +175,14 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
  * and its entry short. serve --jobs-interval-s sets it within 1 s .. a day. */
 #define PT_JOBS_INTERVAL_S_DEFAULT (15 * 60)
 #define PT_JOBS_INTERVAL_S_MAX (24 * 3600)
+/* Work one evaluation of a program's rules may take, in units of one test of one value against
+ * one cart line (pt_rules_eval_cost, src/core/rules_cost.c; docs/rules.md): 499 maximal rules
+ * once made one 200-line cart cost about 220 ms of CPU, callable by any staff key. At this
+ * bound the worst evaluation found takes about 5 ms (bench/rules_worst.c), while 500 ordinary
+ * rules (a one-value item selector and one effect) on a 200-line cart cost 1,100,000. Saving a
+ * rule that would let the largest cart pass it, and a cart (or simulation) that passes it, is
+ * refused with 422 limit_exceeded. */
+#define PT_RULES_EVAL_COST_MAX 4000000
 
 /* ---- Issue 16: smaller bounds ---- */
 /* (dates, holds and the like go here) */

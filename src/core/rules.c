@@ -1112,6 +1112,14 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
         return pt_err_set(err, PT_ELIMIT, "coupons", "a cart has at most %d coupons",
                           PT_CART_COUPONS_MAX);
     }
+    if ((cart->channel != NULL && strlen(cart->channel) > PT_CART_TEXT_BYTES_MAX) ||
+        (cart->location != NULL && strlen(cart->location) > PT_CART_TEXT_BYTES_MAX)) {
+        return pt_err_set(err, PT_EINVAL,
+                          cart->channel != NULL && strlen(cart->channel) > PT_CART_TEXT_BYTES_MAX
+                              ? "channel"
+                              : "location",
+                          "channel and location are at most %d bytes", PT_CART_TEXT_BYTES_MAX);
+    }
     ev->st.item_count = n;
     int64_t *line_amount = pt_arena_alloc(arena, (n ? n : 1) * sizeof(int64_t));
     ev->st.line_amount = line_amount;
@@ -1120,9 +1128,11 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
     ev->st.scratch_lines = pt_arena_alloc(arena, (n ? n : 1) * sizeof(bool));
     ev->st.scratch_order = pt_arena_alloc(arena, (n ? n : 1) * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, (n ? n : 1) * sizeof(int64_t));
+    ev->st.price_order = pt_arena_alloc(arena, (n ? n : 1) * sizeof(unsigned));
+    ev->st.price_sorted = false;
     if (line_amount == NULL || ev->st.line_left == NULL || ev->st.line_discount == NULL ||
         ev->st.scratch_lines == NULL || ev->st.scratch_order == NULL ||
-        ev->st.scratch_rem == NULL) {
+        ev->st.scratch_rem == NULL || ev->st.price_order == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     ev->sku_h = pt_arena_alloc(arena, (n ? n : 1) * sizeof(uint32_t));
@@ -1146,6 +1156,12 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
                               "each item has a sku, a quantity >= 1 "
                               "and a unit_price >= 0");
         }
+        if (strlen(it->sku) > PT_CART_TEXT_BYTES_MAX ||
+            (it->category != NULL && strlen(it->category) > PT_CART_TEXT_BYTES_MAX)) {
+            return pt_err_set(err, PT_EINVAL, "items",
+                              "an item's sku and category are at most %d bytes",
+                              PT_CART_TEXT_BYTES_MAX);
+        }
         if (__builtin_mul_overflow(it->quantity, it->unit_price, &line) ||
             __builtin_add_overflow(ev->cart_amount, line, &ev->cart_amount) ||
             __builtin_add_overflow(ev->cart_units, it->quantity, &ev->cart_units)) {
@@ -1156,6 +1172,26 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
         ev->category_h[i] = hash_or_0(it->category);
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;
+    }
+    return PT_OK;
+}
+
+/* Refuses an evaluation whose work would pass the bound, before doing any of it. */
+static enum pt_rc eval_cost_check(const struct pt_rule *const *rules, unsigned count,
+                                  const struct pt_eval_input *in, struct pt_err *err)
+{
+    unsigned lines = in->cart->item_count;
+    int64_t cost;
+    if (lines > PT_CART_ITEMS_MAX) {
+        return PT_OK; /* check_cart refuses it, naming the limit of lines. */
+    }
+    cost = pt_rules_eval_cost(rules, count, in->trigger, lines);
+    if (cost > PT_RULES_EVAL_COST_MAX) {
+        (void)pt_err_set(err, PT_ELIMIT, "items",
+                         "the rules would cost %lld units of work on these %u lines; at most %lld "
+                         "(docs/rules.md)",
+                         (long long)cost, lines, (long long)PT_RULES_EVAL_COST_MAX);
+        return pt_err_code(err, "limit_exceeded");
     }
     return PT_OK;
 }
@@ -1187,7 +1223,10 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
         return pt_err_set(err, PT_ELIMIT, NULL, "at most %d rules are evaluated",
                           PT_RULES_EVALUATED_MAX);
     }
-    rc = check_cart(&ev, arena, err);
+    rc = eval_cost_check(rules, count, &input, err);
+    if (rc == PT_OK) {
+        rc = check_cart(&ev, arena, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }

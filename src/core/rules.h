@@ -41,10 +41,21 @@
 #define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules of a program. */
 #define PT_CART_ITEMS_MAX 200        /* Lines of an evaluated cart. */
 #define PT_CART_COUPONS_MAX 10
+/* A text of a cart or its lines (category, channel, location; a SKU is an external id): rules
+ * search them (`contains`), so their length is part of an evaluation's cost. */
+#define PT_CART_TEXT_BYTES_MAX PT_EXTERNAL_ID_BYTES_MAX
 /* Rules one evaluation takes: the active ones, in a what-if a changed rule and a draft, and
  * one per coupon of the cart (docs/rewards.md). */
 #define PT_RULES_EVALUATED_MAX (PT_RULES_PER_PROGRAM_MAX + 2 + PT_CART_COUPONS_MAX)
 #define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
+/* The evaluation cost a program's active rules may reach at the largest cart when a rule is
+ * saved: the bound of one evaluation (limits.h) less room for the rules that a cart's coupons
+ * add (each costs at most PT_COUPON_RULE_LINE_COST per line; tests/unit/core/test_rules.c). */
+#define PT_COUPON_RULE_LINE_COST 12
+#define PT_RULES_SAVE_COST_MAX                                                                     \
+    (PT_RULES_EVAL_COST_MAX -                                                                      \
+     (int64_t)PT_CART_COUPONS_MAX * PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1))
+_Static_assert(PT_RULES_SAVE_COST_MAX > PT_RULES_EVAL_COST_MAX / 2, "coupons take little room");
 /* A threshold is "nearly met" when what is missing is at most this percentage of it. */
 #define PT_NUDGE_WITHIN_PERCENT 50
 
@@ -312,6 +323,18 @@ struct pt_eval_result {
     unsigned nudge_count;
 };
 
+/*
+ * The work of evaluating rule r on a cart of lines lines (<= PT_CART_ITEMS_MAX), in units of
+ * one test of one value against one line (src/core/rules_cost.c tells what is counted). A
+ * pure function of the compiled rule: callers bound it before evaluating, and may charge it.
+ */
+int64_t pt_rule_eval_cost(const struct pt_rule *r, unsigned lines);
+/* The work of one evaluation of rules[0..count) (count <= PT_RULES_EVALUATED_MAX) for trigger
+ * on a cart of lines lines: the rules of that trigger and the lines themselves.
+ * pt_rules_evaluate refuses an evaluation over PT_RULES_EVAL_COST_MAX with PT_ELIMIT. */
+int64_t pt_rules_eval_cost(const struct pt_rule *const *rules, unsigned count,
+                           enum pt_rule_trigger trigger, unsigned lines);
+
 /* The evaluation order: higher priority first, then by id. A caller that passes its rules in
  * this order saves the evaluation a sort. */
 int pt_rules_compare(const struct pt_rule *a, const struct pt_rule *b);
@@ -320,7 +343,9 @@ int pt_rules_compare(const struct pt_rule *a, const struct pt_rule *b);
  * Evaluates rules[0..count) (the caller passes the active ones of the trigger; any order:
  * they are evaluated by priority, then id) with room[i] the limits left of rules[i]. Rules
  * outside their validity window or without room do not fire. OUT: *out (arrays in arena).
- * PT_ELIMIT when the cart or the set passes a limit, PT_ENOMEM when the arena is full.
+ * PT_ELIMIT when the cart or the set passes a limit, among them the cost of the evaluation
+ * (pt_rules_eval_cost over PT_RULES_EVAL_COST_MAX: code limit_exceeded, field items, nothing
+ * evaluated), PT_ENOMEM when the arena is full.
  */
 PT_MUSTCHECK enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules,
                                           const struct pt_rule_room *room, unsigned count,

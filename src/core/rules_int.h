@@ -27,6 +27,10 @@ struct pt_eval_state {
     bool *scratch_lines;
     unsigned *scratch_order;
     int64_t *scratch_rem;
+    /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
+     * free_items effect asks, so that each further one only filters them. */
+    unsigned *price_order;
+    bool price_sorted;
 };
 
 /* What the current rule selects: its items (all of them when it has no selector). */

@@ -63,6 +63,30 @@ static enum pt_rc room_for_active(struct pt_store_txn *txn, const char *program_
     return rc;
 }
 
+/* Refuses to make rule (rule_id, compiled) active when an evaluation of the program's active
+ * rules with it would cost more than the bound at the largest cart (docs/rules.md). */
+static enum pt_rc room_for_cost(struct pt_service *svc, struct pt_store_txn *txn,
+                                const char *program_id, const char *rule_id,
+                                const struct pt_rule *compiled, struct pt_arena *arena,
+                                struct pt_err *err)
+{
+    unsigned lines = compiled->trigger == PT_TRIGGER_PURCHASE ? PT_CART_ITEMS_MAX : 0;
+    int64_t cost = 0;
+    enum pt_rc rc = pt_svc_rules_cost(svc, txn, program_id, rule_id, compiled->trigger, lines,
+                                      arena, &cost, err);
+    if (rc == PT_OK) {
+        cost += pt_rule_eval_cost(compiled, lines);
+    }
+    if (rc == PT_OK && cost > PT_RULES_SAVE_COST_MAX) {
+        (void)pt_err_set(err, PT_ELIMIT, NULL,
+                         "the active rules would cost %lld units of work on a cart of %u lines; "
+                         "at most %lld (docs/rules.md)",
+                         (long long)cost, lines, (long long)PT_RULES_SAVE_COST_MAX);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
 struct rule_write_ctx {
     struct pt_service *svc;
     const struct pt_principal *who;
@@ -88,6 +112,10 @@ static enum pt_rc rule_create_txn(struct pt_store_txn *txn, void *arg, struct pt
     }
     if (row->status == PT_RULE_ACTIVE) {
         rc = room_for_active(txn, ctx->who->program_id, err);
+    }
+    if (rc == PT_OK && row->status == PT_RULE_ACTIVE) {
+        rc = room_for_cost(ctx->svc, txn, ctx->who->program_id, NULL, ctx->compiled, ctx->arena,
+                           err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
@@ -141,6 +169,28 @@ static enum pt_rc status_move(enum pt_rule_status from, enum pt_rule_status to, 
     return PT_OK;
 }
 
+/* The cost check of a change that leaves the rule active with a new document, or makes it
+ * active: its document is the new one, or its current one. */
+static enum pt_rc rule_cost_check(struct rule_write_ctx *ctx, struct pt_store_txn *txn,
+                                  const struct pt_rule_row *current, struct pt_err *err)
+{
+    const struct pt_rule *compiled = ctx->compiled;
+    if (compiled == NULL) {
+        struct pt_rule *r = pt_arena_alloc(ctx->arena, sizeof(*r));
+        enum pt_rc rc;
+        if (r == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+        rc = pt_rule_compile(current->document, strlen(current->document), ctx->arena, r, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        compiled = r;
+    }
+    return room_for_cost(ctx->svc, txn, ctx->who->program_id, ctx->rule_id, compiled, ctx->arena,
+                         err);
+}
+
 static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct rule_write_ctx *ctx = arg;
@@ -179,6 +229,10 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
         if (rc == PT_OK) {
             rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
         }
+    }
+    if (rc == PT_OK && row->status == PT_RULE_ACTIVE &&
+        (ctx->document != NULL || current.status != PT_RULE_ACTIVE)) {
+        rc = rule_cost_check(ctx, txn, &current, err);
     }
     if (rc != PT_OK) {
         return rc;

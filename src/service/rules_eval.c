@@ -262,6 +262,32 @@ static enum pt_rc set_get(struct pt_service *svc, struct pt_store_txn *txn,
     return PT_OK;
 }
 
+enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_store_txn *txn,
+                             const char *program_id, const char *except_rule_id,
+                             enum pt_rule_trigger trigger, unsigned lines, struct pt_arena *arena,
+                             int64_t *cost, struct pt_err *err)
+{
+    struct pt_program program;
+    struct pt_rule_set *set = NULL;
+    unsigned i;
+    enum pt_rc rc = pt_store_program_get(txn, program_id, arena, &program, err);
+    *cost = pt_rules_eval_cost(NULL, 0, trigger, lines);
+    if (rc == PT_OK) {
+        rc = set_get(svc, txn, &program, &set, err);
+    }
+    for (i = 0; rc == PT_OK && i < set->count; i++) {
+        const struct pt_rule *r = set->rules[i];
+        if (r->trigger == trigger &&
+            (except_rule_id == NULL || strcmp(r->id, except_rule_id) != 0)) {
+            *cost += pt_rule_eval_cost(r, lines);
+        }
+    }
+    if (set != NULL) {
+        set_release(svc, set);
+    }
+    return rc;
+}
+
 /* The time facts at now_ms, local to the program's time zone. */
 static void time_facts(const struct pt_tz *tz, int64_t now_ms, struct pt_rule_time *t)
 {

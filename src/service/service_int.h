@@ -85,6 +85,13 @@ pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
                     enum pt_rule_trigger trigger, const struct pt_activity *activity,
                     const struct pt_cart_request *req, int64_t now_ms, struct pt_arena *arena,
                     struct pt_cart_answer *out, struct pt_err *err);
+/* What one evaluation of the program's active rules of trigger on a cart of lines lines costs
+ * (pt_rules_eval_cost), leaving out the rule except_rule_id (NULL: none), read in txn. */
+PT_MUSTCHECK enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_store_txn *txn,
+                                          const char *program_id, const char *except_rule_id,
+                                          enum pt_rule_trigger trigger, unsigned lines,
+                                          struct pt_arena *arena, int64_t *cost,
+                                          struct pt_err *err);
 /* Awards what the member's `trigger` rules give at at_ms (activity for activities) as one
  * ledger entry of entry_type referencing ref_id, and records each rule's use. OUT: *out
  * (out->points is the entry's points; entry_id "" when nothing was given). */

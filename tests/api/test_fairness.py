@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import Deployment, db_query
+from conftest import STORE, Deployment, db_query
 from test_coupon_batches import batch_ids, create, wait_ready
 
 # src/base/limits.h: PT_BATCH_CODES_PENDING_MAX.
@@ -93,3 +93,121 @@ def test_the_scheduled_jobs_run_while_a_batch_is_being_made(scheduled):
     # Two runs of expiry, birthdays and tier reviews while the million codes were being made.
     b = status_of(scheduled.a, bid)
     assert b["status"] == "generating" and b["generated"] < PENDING_MAX, b
+
+
+# ---- What a cart evaluation may cost (docs/rules.md) ----
+
+CART_LINES_MAX = 200  # src/core/rules.h: PT_CART_ITEMS_MAX
+
+
+def heavy_rule(name):
+    """The most expensive item selector a rule may have: every line is selected after 62 `in`
+    lists of 32 SKUs; 448,207 units of work on a 200-line cart (src/core/rules_cost.c), so
+    that eight fit the bound and a ninth does not."""
+    lists = [{"in": ["item.sku", ["%s%s" % (chr(97 + n % 26), chr(97 + v % 26))
+                                  for v in range(32)]]} for n in range(62)]
+    return {"name": name, "trigger": "purchase", "items": {"not": {"any": lists}},
+            "effects": [{"type": "free_items", "buy": 1, "get": 1}]}
+
+
+def lines(n):
+    return [{"sku": "99", "quantity": 1, "unit_price": 100 + i} for i in range(n)]
+
+
+def db_exec(db, sql):
+    """A write to the database itself, committed (conftest's db_query reads)."""
+    if STORE != "postgres":
+        import sqlite3
+
+        con = sqlite3.connect(db)
+        try:
+            con.execute(sql)
+            con.commit()
+        finally:
+            con.close()
+    else:
+        db_query(db, sql)  # psql commits each statement
+
+
+def active_rules(client):
+    r = client.get("/v1/rules?limit=200&status=active")
+    assert r.status == 200, r
+    return [x["id"] for x in r.json["data"]]
+
+
+@pytest.fixture
+def heavy(fresh):
+    """Program A with eight heavy rules active: the most its evaluations may cost."""
+    assert fresh.a.put("/v1/test/clock", {"now": "2026-03-02T10:00:00Z"}).status == 200
+    for i in range(8):
+        r = fresh.a.post("/v1/rules", dict(heavy_rule("Heavy %d" % i), status="active"))
+        assert r.status == 201, r
+    return fresh
+
+
+def test_a_rule_that_would_pass_the_cost_bound_is_not_made_active(heavy):
+    before = active_rules(heavy.a)
+    assert len(before) == 8
+    over = heavy.a.post("/v1/rules", dict(heavy_rule("Ninth"), status="active"))
+    assert over.status == 422 and over.error["code"] == "limit_exceeded", over
+    assert "docs/rules.md" in over.error["message"], over
+    assert active_rules(heavy.a) == before
+    assert len(heavy.a.get("/v1/rules?limit=200").json["data"]) == 8  # nothing stored
+    # As a draft it is stored; made active, or an active rule made heavy, it is refused.
+    draft = heavy.a.post("/v1/rules", dict(heavy_rule("Ninth"), status="draft"))
+    assert draft.status == 201, draft
+    r = heavy.a.post("/v1/rules/%s/activate" % draft.json["id"], {})
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r
+    light = heavy.a.post("/v1/rules", {"name": "Light", "trigger": "purchase", "status": "active",
+                                       "effects": [{"type": "award_points", "points": 1}]})
+    assert light.status == 201, light
+    heavier = heavy.a.patch("/v1/rules/" + light.json["id"],
+                            {"items": heavy_rule("x")["items"]})
+    assert heavier.status == 422 and heavier.error["code"] == "limit_exceeded", heavier
+    got = heavy.a.get("/v1/rules/" + light.json["id"]).json
+    assert (got["version"], "items" in got) == (1, False), got
+    assert len(active_rules(heavy.a)) == 9
+    # Another program is not limited by A's rules.
+    assert heavy.b.post("/v1/rules", dict(heavy_rule("B's"), status="active")).status == 201
+
+
+def test_a_cart_that_would_pass_the_cost_bound_is_refused(heavy):
+    from conftest import new_member
+
+    m = new_member(heavy.a)["id"]
+    full = heavy.a.post("/v1/carts/evaluate", {"member_id": m, "items": lines(CART_LINES_MAX)})
+    assert full.status == 200, full  # eight heavy rules on the largest cart: at the bound
+    # A ninth active rule from before the bound (a database made by an older server).
+    draft = heavy.a.post("/v1/rules", dict(heavy_rule("Old"), status="draft")).json["id"]
+    db_exec(heavy.db, "UPDATE rules SET status = 'active' WHERE id = '%s'" % draft)
+    db_exec(heavy.db, "UPDATE programs SET rules_version = rules_version + 1 WHERE id = '%s'"
+            % heavy.program_a)
+    over = heavy.a.post("/v1/carts/evaluate", {"member_id": m, "items": lines(CART_LINES_MAX)})
+    assert over.status == 422, over
+    assert (over.error["code"], over.error["field"]) == ("limit_exceeded", "items"), over
+    # A purchase of that cart is refused and records nothing.
+    balance = heavy.a.get("/v1/members/%s/balance" % m).json
+    body = {"external_id": "big-basket", "member_id": m, "currency": "USD",
+            "items": lines(CART_LINES_MAX),
+            "amount": sum(100 + i for i in range(CART_LINES_MAX))}
+    bought = heavy.a.post("/v1/transactions", body)
+    assert bought.status == 422 and bought.error["code"] == "limit_exceeded", bought
+    assert heavy.a.get("/v1/members/%s/balance" % m).json == balance
+    # Half the lines cost half: the same rules answer.
+    half = heavy.a.post("/v1/carts/evaluate", {"member_id": m, "items": lines(CART_LINES_MAX // 2)})
+    assert half.status == 200, half
+
+
+def test_a_simulation_that_would_pass_the_cost_bound_is_refused(heavy):
+    from conftest import new_member
+
+    m = new_member(heavy.a)["id"]
+    body = {"external_id": "big-basket", "member_id": m, "currency": "USD",
+            "items": lines(CART_LINES_MAX),
+            "amount": sum(100 + i for i in range(CART_LINES_MAX))}
+    assert heavy.a.post("/v1/transactions", body).status == 201
+    period = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+    same = heavy.a.post("/v1/rules/simulate", dict(period, rule_id=active_rules(heavy.a)[0]))
+    assert same.status == 200, same
+    r = heavy.a.post("/v1/rules/simulate", dict(period, rule=heavy_rule("What if")))
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r

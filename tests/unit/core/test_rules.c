@@ -594,6 +594,117 @@ static void test_cart_limits(void **state)
                      PT_ELIMIT);
 }
 
+/* ---- What an evaluation costs (issue 16) ---- */
+
+static void test_pt_rule_eval_cost__counts_the_selector_per_line(void **state)
+{
+    unsigned lines;
+    (void)state;
+    add_rule(PURCHASE ",\"items\":{\"eq\":[\"item.category\",\"coffee\"]}" EFFECT "}");
+    add_rule(PURCHASE ",\"conditions\":{\"all\":[{\"gte\":[\"cart.amount\",5000]},{\"in\":"
+                      "[\"time.weekday\",[1,2,3,4,5]]}]}" EFFECT "}");
+    add_rule("{\"name\":\"a\",\"trigger\":\"activity:review\"" EFFECT "}");
+    for (lines = 0; lines <= PT_CART_ITEMS_MAX; lines += 50) {
+        int64_t l = lines;
+        /* A test 4, the effect 6 per line, 1 per line for the rule, 7 for the rule itself. */
+        assert_int_equal(pt_rule_eval_cost(fx.ptrs[0], lines), l * (4 + 6 + 1) + 6 + 1);
+        /* The conditions, not per line, twice (the nudge): all 1, gte 4, in 4 + 5 values. */
+        assert_int_equal(pt_rule_eval_cost(fx.ptrs[1], lines), l * (6 + 1) + 2 * 14 + 6 + 1);
+        /* The activity rule is no work for a cart; the lines are hashed and sorted once. */
+        assert_int_equal(pt_rules_eval_cost(fx.ptrs, 3, PT_TRIGGER_PURCHASE, lines),
+                         l * 18 + 42 + l + l * l / 2);
+    }
+    assert_int_equal(pt_rules_eval_cost(fx.ptrs, 3, PT_TRIGGER_ACTIVITY, 0), 7);
+}
+
+/* The rule a free-product coupon adds to a cart (src/service/rules_eval.c) fits the room that
+ * saving a rule leaves for coupons. */
+static void test_pt_rule_eval_cost__a_coupons_rule_fits_its_room(void **state)
+{
+    struct pt_rule r;
+    (void)state;
+    memset(&r, 0, sizeof(r));
+    r.trigger = PT_TRIGGER_PURCHASE;
+    r.root = -1;
+    r.items_root = 0;
+    r.node_count = 1;
+    r.nodes[0].kind = PT_NODE_TEST;
+    r.nodes[0].op = PT_OP_EQ;
+    r.nodes[0].fact = PT_FACT_ITEM_SKU;
+    r.nodes[0].a.kind = PT_VALUE_TEXT;
+    r.nodes[0].a.s = "SKU";
+    r.effect_count = 1;
+    r.effects[0].type = PT_EFFECT_DISCOUNT;
+    assert_true(pt_rule_eval_cost(&r, PT_CART_ITEMS_MAX) <=
+                (int64_t)PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1));
+}
+
+/* The most expensive selector there is: 62 `in` lists of 32 SKUs that no line has, negated. */
+static void heavy_rule(char *doc, size_t size)
+{
+    size_t at = 0;
+    int node;
+    int value;
+    at += (size_t)snprintf(doc + at, size - at, PURCHASE ",\"items\":{\"not\":{\"any\":[");
+    for (node = 0; node < PT_RULE_NODES_MAX - 2; node++) {
+        at += (size_t)snprintf(doc + at, size - at, "%s{\"in\":[\"item.sku\",[", node ? "," : "");
+        for (value = 0; value < PT_RULE_LIST_MAX; value++) {
+            at += (size_t)snprintf(doc + at, size - at, "%s\"%c%c\"", value ? "," : "",
+                                   'a' + node % 26, 'a' + value % 26);
+        }
+        at += (size_t)snprintf(doc + at, size - at, "]]}");
+    }
+    (void)snprintf(doc + at, size - at,
+                   "]}},\"effects\":[{\"type\":\"free_items\",\"buy\":1,\"get\":1}]}");
+}
+
+static void test_pt_rules_evaluate__refuses_an_evaluation_over_the_cost_bound(void **state)
+{
+    static char doc[PT_RULE_DOC_BYTES_MAX];
+    static struct pt_rule rules[16];
+    static const struct pt_rule *set[16];
+    static struct pt_rule_room room[16];
+    static struct pt_cart_item items[PT_CART_ITEMS_MAX];
+    int64_t one;
+    unsigned fit;
+    unsigned i;
+    (void)state;
+    heavy_rule(doc, sizeof(doc));
+    for (i = 0; i < 16; i++) {
+        assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &rules[i], &fx.err), PT_OK);
+        (void)snprintf(rules[i].id, sizeof(rules[i].id), "rul_%02u", i);
+        set[i] = &rules[i];
+        room[i].uses = room[i].points_today = room[i].budget = INT64_MAX;
+    }
+    for (i = 0; i < PT_CART_ITEMS_MAX; i++) {
+        items[i].sku = "99"; /* No SKU of the lists: every line is selected. */
+        items[i].quantity = 1;
+        items[i].unit_price = 100 + i;
+    }
+    fx.cart.items = items;
+    fx.cart.item_count = PT_CART_ITEMS_MAX;
+    one = pt_rule_eval_cost(&rules[0], PT_CART_ITEMS_MAX);
+    fit = (unsigned)(PT_RULES_EVAL_COST_MAX / one); /* A few more than would fit: the lines. */
+    while (pt_rules_eval_cost(set, fit, PT_TRIGGER_PURCHASE, PT_CART_ITEMS_MAX) >
+           PT_RULES_EVAL_COST_MAX) {
+        fit--;
+    }
+    assert_true(fit >= 2 && fit < 16);
+    assert_int_equal(pt_rules_evaluate(set, room, fit, &fx.in, &fx.eval_arena, &fx.out, &fx.err),
+                     PT_OK);
+    /* Prices 100..299, one unit each: of each pair, dearest first, the cheaper is free. */
+    assert_int_equal(fx.out.discount, 100 * 100 + 2 * (99 * 100 / 2));
+    /* One rule more: refused before any work, naming the lines. */
+    assert_int_equal(
+        pt_rules_evaluate(set, room, fit + 1, &fx.in, &fx.eval_arena, &fx.out, &fx.err), PT_ELIMIT);
+    assert_string_equal(fx.err.code, "limit_exceeded");
+    assert_string_equal(fx.err.field, "items");
+    /* The same rules on half the lines cost about half: allowed. */
+    fx.cart.item_count = PT_CART_ITEMS_MAX / 2;
+    assert_int_equal(
+        pt_rules_evaluate(set, room, fit + 1, &fx.in, &fx.eval_arena, &fx.out, &fx.err), PT_OK);
+}
+
 /* ---- Found in review ---- */
 
 static void test_free_items_on_the_cart_counts_every_unit(void **state)
@@ -740,6 +851,12 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_per_amount_points_and_excluded_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cart_limits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__counts_the_selector_per_line, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__a_coupons_rule_fits_its_room, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pt_rules_evaluate__refuses_an_evaluation_over_the_cost_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_carts_keep_the_discount_invariants, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_free_items_on_the_cart_counts_every_unit, setup,
