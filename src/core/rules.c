@@ -1158,8 +1158,12 @@ static enum pt_rc check_cart(struct eval *ev, struct pt_arena *arena, struct pt_
         }
         if (strlen(it->sku) > PT_CART_TEXT_BYTES_MAX ||
             (it->category != NULL && strlen(it->category) > PT_CART_TEXT_BYTES_MAX)) {
-            return pt_err_set(err, PT_EINVAL, "items",
-                              "an item's sku and category are at most %d bytes",
+            char field[32];
+            (void)snprintf(field, sizeof(field), "items.%u.%s", i,
+                           strlen(it->sku) > PT_CART_TEXT_BYTES_MAX ? "sku" : "category");
+            return pt_err_set(err, PT_EINVAL, field,
+                              "an item's sku and category are at most %d "
+                              "bytes: rules search them",
                               PT_CART_TEXT_BYTES_MAX);
         }
         if (__builtin_mul_overflow(it->quantity, it->unit_price, &line) ||

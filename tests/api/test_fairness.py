@@ -211,3 +211,26 @@ def test_a_simulation_that_would_pass_the_cost_bound_is_refused(heavy):
     assert same.status == 200, same
     r = heavy.a.post("/v1/rules/simulate", dict(period, rule=heavy_rule("What if")))
     assert r.status == 422 and r.error["code"] == "limit_exceeded", r
+
+
+def test_the_texts_that_rules_search_are_bounded(fresh):
+    """A `contains` walks the cart's texts: a megabyte-long category would make every rule's
+    test scan it. Each text is at most 128 bytes; a longer one is refused and records nothing."""
+    from conftest import new_member
+
+    m = new_member(fresh.a)["id"]
+    ok = [{"sku": "A", "category": "c" * 128, "quantity": 1, "unit_price": 100}]
+    assert fresh.a.post("/v1/carts/evaluate", {"member_id": m, "items": ok,
+                                               "channel": "w" * 128}).status == 200
+    long_category = [dict(ok[0], sku="B"), dict(ok[0], category="c" * 129)]
+    for body, field in (({"items": long_category}, "items.1.category"),
+                        ({"items": ok, "channel": "w" * 129}, "channel"),
+                        ({"items": ok, "location": "l" * 129}, "location")):
+        r = fresh.a.post("/v1/carts/evaluate", dict(body, member_id=m))
+        assert r.status == 400 and r.error["field"] == field, (field, r)
+    balance = fresh.a.get("/v1/members/%s/balance" % m).json
+    r = fresh.a.post("/v1/transactions", {"external_id": "long", "member_id": m,
+                                          "currency": "USD", "items": long_category,
+                                          "amount": 200})
+    assert r.status == 400 and r.error["field"] == "items.1.category", r
+    assert fresh.a.get("/v1/members/%s/balance" % m).json == balance
