@@ -678,6 +678,9 @@ enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena, 
         rc = compile_doc(&c, root);
         json_decref(root);
     }
+    if (rc == PT_OK) {
+        pt_rule_cost_prepare(out);
+    }
     /* Every refusal carries its API code (ENOMEM keeps the default). */
     if (rc == PT_EINVAL || rc == PT_ELIMIT) {
         (void)pt_err_code(err, rc == PT_ELIMIT ? "limit_exceeded" : "validation_failed");

@@ -204,6 +204,12 @@ struct pt_rule {
     int64_t max_uses_per_member;           /* 0 = no limit */
     int64_t max_points_per_member_per_day; /* 0 = no limit */
     int64_t budget_points;                 /* 0 = no limit */
+    /* Its evaluation cost (pt_rule_eval_cost), counted once by pt_rule_compile: per cart line,
+     * and for the rule itself. A rule built by hand leaves cost_known false and is counted on
+     * every call. */
+    bool cost_known;
+    int64_t cost_per_line;
+    int64_t cost_fixed;
 };
 
 /*
@@ -329,6 +335,8 @@ struct pt_eval_result {
  * pure function of the compiled rule: callers bound it before evaluating, and may charge it.
  */
 int64_t pt_rule_eval_cost(const struct pt_rule *r, unsigned lines);
+/* Counts r's cost once into r->cost_per_line and r->cost_fixed (pt_rule_compile calls it). */
+void pt_rule_cost_prepare(struct pt_rule *r);
 /* The work of one evaluation of rules[0..count) (count <= PT_RULES_EVALUATED_MAX) for trigger
  * on a cart of lines lines: the rules of that trigger and the lines themselves.
  * pt_rules_evaluate refuses an evaluation over PT_RULES_EVAL_COST_MAX with PT_ELIMIT. */

@@ -76,12 +76,28 @@ static int64_t tree_weight(const struct pt_rule *r, int root)
     return weight;
 }
 
+/* The rule's cost per line and for itself. */
+static void cost_parts(const struct pt_rule *r, int64_t *per_line, int64_t *fixed)
+{
+    *per_line = tree_weight(r, r->items_root) + 6 * (int64_t)r->effect_count + 1;
+    *fixed = 2 * tree_weight(r, r->root) + 6 * (int64_t)r->effect_count + 1;
+}
+
+void pt_rule_cost_prepare(struct pt_rule *r)
+{
+    cost_parts(r, &r->cost_per_line, &r->cost_fixed);
+    r->cost_known = true;
+}
+
 int64_t pt_rule_eval_cost(const struct pt_rule *r, unsigned lines)
 {
-    int64_t per_line = tree_weight(r, r->items_root) + 6 * (int64_t)r->effect_count + 1;
+    int64_t per_line = r->cost_per_line;
+    int64_t fixed = r->cost_fixed;
     pt_assert(lines <= PT_CART_ITEMS_MAX);
-    return (int64_t)lines * per_line + 2 * tree_weight(r, r->root) + 6 * (int64_t)r->effect_count +
-           1;
+    if (!r->cost_known) {
+        cost_parts(r, &per_line, &fixed);
+    }
+    return (int64_t)lines * per_line + fixed;
 }
 
 int64_t pt_rules_eval_cost(const struct pt_rule *const *rules, unsigned count,

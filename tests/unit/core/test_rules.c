@@ -615,6 +615,14 @@ static void test_pt_rule_eval_cost__counts_the_selector_per_line(void **state)
                          l * 18 + 42 + l + l * l / 2);
     }
     assert_int_equal(pt_rules_eval_cost(fx.ptrs, 3, PT_TRIGGER_ACTIVITY, 0), 7);
+    /* What compile counted once is what a walk of the rule counts. */
+    {
+        struct pt_rule by_hand = fx.rules[1];
+        assert_true(fx.rules[1].cost_known);
+        by_hand.cost_known = false;
+        by_hand.cost_per_line = by_hand.cost_fixed = 0;
+        assert_int_equal(pt_rule_eval_cost(&by_hand, 77), pt_rule_eval_cost(&fx.rules[1], 77));
+    }
 }
 
 /* The rule a free-product coupon adds to a cart (src/service/rules_eval.c) fits the room that
