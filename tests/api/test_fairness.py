@@ -232,3 +232,11 @@ def test_the_texts_that_rules_search_are_bounded(fresh):
                                           "amount": 200})
     assert r.status == 400 and r.error["field"] == "items.1.category", r
     assert fresh.a.get("/v1/members/%s/balance" % m).json == balance
+
+
+def test_the_jobs_interval_is_bounded():
+    from conftest import run_cli
+
+    for bad in ("0", "86401", "soon"):
+        out = run_cli("serve", "--db", "/nonexistent/x.db", "--jobs-interval-s", bad, check=False)
+        assert out.returncode != 0 and "jobs_interval_s must be 1 to 86400" in out.stderr, out
