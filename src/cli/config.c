@@ -26,6 +26,20 @@ static enum pt_rc set_threads(struct pt_config *cfg, const char *value, const ch
     return PT_OK;
 }
 
+/* A whole number in [min, max] into *out; PT_EINVAL naming key otherwise. */
+static enum pt_rc set_bounded(const char *value, const char *origin, const char *key,
+                              unsigned long min, unsigned long max, unsigned *out,
+                              struct pt_err *err)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(value, &end, 10);
+    if (end == value || *end != '\0' || value[0] == '-' || n < min || n > max) {
+        return pt_err_set(err, PT_EINVAL, key, "%s: %s must be %lu to %lu", origin, key, min, max);
+    }
+    *out = (unsigned)n;
+    return PT_OK;
+}
+
 static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *value,
                           const char *origin, struct pt_err *err)
 {
@@ -53,6 +67,12 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
                               "%s: max_write_wait_ms must be 0 to 60000", origin);
         }
         cfg->max_write_wait_ms = ms;
+    } else if (strcmp(key, "max_connections_per_address") == 0) {
+        return set_bounded(value, origin, key, 1, PT_HTTP_CONNECTIONS_MAX,
+                           &cfg->connections_per_address, err);
+    } else if (strcmp(key, "header_timeout_ms") == 0) {
+        return set_bounded(value, origin, key, PT_HTTP_HEADERS_TIMEOUT_MS_MIN,
+                           PT_HTTP_HEADERS_TIMEOUT_MS_MAX, &cfg->headers_timeout_ms, err);
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -109,12 +129,15 @@ static enum pt_rc load_file(struct pt_config *cfg, const char *path, struct pt_e
 
 static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
 {
-    static const char *const keys[][2] = {{"PATRON_DB", "db"},
-                                          {"PATRON_LISTEN", "listen"},
-                                          {"PATRON_THREADS", "threads"},
-                                          {"PATRON_DB_POOL", "db_pool"},
-                                          {"PATRON_MIN_FREE_MB", "min_free_mb"},
-                                          {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"}};
+    static const char *const keys[][2] = {
+        {"PATRON_DB", "db"},
+        {"PATRON_LISTEN", "listen"},
+        {"PATRON_THREADS", "threads"},
+        {"PATRON_DB_POOL", "db_pool"},
+        {"PATRON_MIN_FREE_MB", "min_free_mb"},
+        {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"},
+        {"PATRON_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
+        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"}};
     size_t i;
     for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         const char *v = getenv(keys[i][0]);
@@ -143,10 +166,21 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                              const char **positional, int positional_max, int *positional_count,
                              struct pt_err *err)
 {
-    static const char *const value_flags[] = {
-        "--db",      "--listen", "--threads", "--name",        "--currency",
-        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms",
-        "--db-pool", "--from",   "--to"};
+    static const char *const value_flags[] = {"--db",
+                                              "--listen",
+                                              "--threads",
+                                              "--name",
+                                              "--currency",
+                                              "--program",
+                                              "--role",
+                                              "--config",
+                                              "--min-free-mb",
+                                              "--max-write-wait-ms",
+                                              "--db-pool",
+                                              "--from",
+                                              "--to",
+                                              "--max-connections-per-address",
+                                              "--header-timeout-ms"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -203,7 +237,14 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                 return rc;
             }
         } else if (strcmp(a, "--config") != 0) {
-            enum pt_rc rc = set_key(cfg, a + 2, argv[i], a, err);
+            char key[64]; /* "--max-connections-per-address" is the key max_connections_... */
+            size_t k;
+            enum pt_rc rc;
+            (void)snprintf(key, sizeof(key), "%s", a + 2);
+            for (k = 0; key[k] != '\0'; k++) {
+                key[k] = key[k] == '-' ? '_' : key[k];
+            }
+            rc = set_key(cfg, key, argv[i], a, err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -226,6 +267,8 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     (void)snprintf(cfg->role, sizeof(cfg->role), "admin");
     cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
     cfg->max_write_wait_ms = PT_WRITE_WAIT_MS_DEFAULT;
+    cfg->connections_per_address = PT_HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    cfg->headers_timeout_ms = PT_HTTP_HEADERS_TIMEOUT_MS_DEFAULT;
     /* Read connections: requests that may read the database at once (each HTTP connection has
      * its own thread; writes go to the one writer). 8 per CPU, at least 16. */
     cfg->threads =

@@ -140,6 +140,8 @@ static int cmd_serve(const struct pt_config *cfg)
     http.host = host;
     http.port = (uint16_t)port;
     http.threads = cfg->threads;
+    http.connections_per_address = cfg->connections_per_address;
+    http.headers_timeout_ms = cfg->headers_timeout_ms;
     rc = pt_http_serve(&http, svc, &err);
     pt_jobs_stop(jobs);
     pt_service_close(svc);
