@@ -305,3 +305,117 @@ def test_coupon_codes_are_redacted_in_logs_and_metrics(fresh):
     for code in (canonical, printed, codes[1][1], codes[1][2]):
         assert code not in log
         assert code not in metrics
+
+
+# ---- Connection exhaustion ----
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """A deployment whose deadlines are short (1 s) and whose addresses may hold 8 connections,
+    set through the environment (PATRON_HEADER_TIMEOUT_MS, PATRON_MAX_CONNECTIONS_PER_ADDRESS)."""
+    monkeypatch.setenv("PATRON_HEADER_TIMEOUT_MS", "1000")
+    monkeypatch.setenv("PATRON_MAX_CONNECTIONS_PER_ADDRESS", "8")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Deployment(tmp, ("--test-clock",))
+        try:
+            yield d
+        finally:
+            d.server.stop()
+            d.audit()
+
+
+def seconds_until_cut(s, trickle, limit=6.0):
+    """Calls trickle(s) every 0.2 s until the server closes s; the seconds that took."""
+    started = time.monotonic()
+    s.settimeout(0.2)
+    while time.monotonic() - started < limit:
+        try:
+            data = s.recv(65536)
+            if not data:
+                return time.monotonic() - started
+            continue  # an answer (e.g. 408-like); keep reading until the close
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - started
+        try:
+            trickle(s)
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_headers_idle_keepalives_and_slow_bodies_are_cut_at_their_deadline(quick):
+    port = quick.server.port
+    s = connect(port)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+    took = seconds_until_cut(s, lambda s: s.sendall(b"X-Slow: 1\r\n"))
+    s.close()
+    assert took is not None and 0.8 < took < 3, took  # one header line every 0.2 s: cut at 1 s
+    s = connect(port)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert read_answer(s)[0] == 200
+    took = seconds_until_cut(s, lambda s: None)
+    s.close()
+    assert took is not None and took < 3, took  # an idle keep-alive
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{" % quick.key_a)
+    s = connect(port)
+    s.sendall(head.encode())
+    took = seconds_until_cut(s, lambda s: s.sendall(b" "))
+    s.close()
+    assert took is not None and took < 3, took  # a body at 5 bytes a second
+    assert quick.a.get("/v1/members?limit=1").status == 200
+
+
+def test_one_address_holds_at_most_its_share_of_connections(quick):
+    port = quick.server.port
+    socks = [connect(port, "127.0.4.1") for _ in range(12)]
+    try:
+        for s in socks:
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        served = [read_answer(s, timeout=5) for s in socks]
+        assert sum(1 for a in served if a is not None and a[0] == 200) == 8
+        # Another address is served meanwhile.
+        assert exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", "127.0.4.2")[0] == 200
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_thousands_of_slow_connections_from_many_addresses_starve_nobody(dep):
+    """4,224 connections from 66 addresses (64 each, the most one address may hold) trickle
+    their headers or idle on keep-alive, more than the server's 4,096 slots: idle and slow
+    connections are reclaimed, oldest first, and a normal client is still served."""
+    port = dep.server.port
+    slow = []
+    try:
+        for a in range(66):
+            for i in range(64):
+                try:
+                    s = connect(port, "127.0.%d.%d" % (10 + a // 200, 1 + a % 200), timeout=5)
+                    if i % 2:
+                        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")  # then idle
+                    else:
+                        s.sendall(b"POST /v1/members HTTP/1.1\r\nHost: t\r\n")  # then trickle
+                    slow.append(s)
+                except OSError:
+                    pass  # refused: the server is full
+        for _ in range(3):
+            for s in slow[::2]:
+                try:
+                    s.send(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+            r = Client(dep.server.port).get("/healthz")
+            assert r.status == 200, r
+            r = dep.b.get("/v1/members?limit=1")
+            assert r.status == 200, r
+            time.sleep(0.5)
+    finally:
+        for s in slow:
+            s.close()
