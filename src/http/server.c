@@ -411,13 +411,6 @@ static void dispatch(struct pt_http_ctx *ctx)
                             "the request body is larger than 1 MiB");
         return;
     }
-    if (ctx->body.len > 0 && !(route->flags & PT_ROUTE_BODY) &&
-        !is_json_content_type(
-            MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Content-Type"))) {
-        pt_http_reply_error(ctx, 415, "unsupported_media_type", NULL,
-                            "send the body as Content-Type: application/json");
-        return;
-    }
     route->handler(ctx);
     if (!ctx->answered) {
         pt_http_reply_error(ctx, 500, "internal", NULL, "internal error; see the server log");

@@ -419,3 +419,14 @@ def test_thousands_of_slow_connections_from_many_addresses_starve_nobody(dep):
     finally:
         for s in slow:
             s.close()
+
+
+def test_edge_settings_are_checked():
+    from conftest import run_cli
+
+    for flag, value in (("--max-connections-per-address", "0"),
+                        ("--max-connections-per-address", "4097"),
+                        ("--max-connections-per-address", "-1"),
+                        ("--header-timeout-ms", "99"), ("--header-timeout-ms", "1s")):
+        out = run_cli("serve", "--db", "/nonexistent/x.db", flag, value, check=False)
+        assert out.returncode != 0 and flag[2:].replace("-", "_") in out.stderr, (flag, out.stderr)
