@@ -46,6 +46,10 @@ static const char usage[] =
     "--min-free-mb N (serve): writes pause with 503 while the disk has less free (default 64).\n"
     "--max-write-wait-ms N (serve): a new write gets 503 when it would wait longer than N ms\n"
     "for the writer (default 50; 0 = only when the queue is full).\n"
+    "--max-connections-per-address N (serve): connections one client address may hold\n"
+    "    (default 64).\n"
+    "--header-timeout-ms MS (serve): a request's headers must be complete within MS of the\n"
+    "    connection or of the previous answer; idle keep-alives close then (default 10000).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 

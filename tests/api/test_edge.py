@@ -146,6 +146,35 @@ def test_refused_bodies_do_not_grow_the_server_memory(dep):
     assert dep.anon().get("/healthz").status == 200
 
 
+def test_bodies_in_flight_share_one_budget(dep):
+    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX): 64 clients that
+    announce 1 MiB hold it all, the next is answered 503 at once, and once they go the budget
+    is back."""
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{" % dep.key_a)
+    holders = []
+    try:
+        for i in range(64):
+            s = connect(dep.server.port, "127.0.5.%d" % (1 + i // 32))
+            s.sendall(head.encode())
+            holders.append(s)
+        time.sleep(0.3)
+        answer = exchange(dep.server.port, head.encode(), "127.0.5.9")
+        err = json_error(answer, 503, "unavailable")
+        assert b"retry-after" in answer[1].lower(), answer[1]
+        assert "busy" in err["message"]
+    finally:
+        for s in holders:
+            s.close()
+    deadline = time.monotonic() + 10
+    while True:
+        r = dep.a.post("/v1/members", {"email": unique("after") + "@example.com"})
+        if r.status == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status == 201, r
+
+
 # ---- Ambiguous framing (RFC 9112 section 6.3) ----
 
 
