@@ -129,20 +129,23 @@ static enum pt_rc load_file(struct pt_config *cfg, const char *path, struct pt_e
 
 static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
 {
-    static const char *const keys[][2] = {
-        {"PATRON_DB", "db"},
-        {"PATRON_LISTEN", "listen"},
-        {"PATRON_THREADS", "threads"},
-        {"PATRON_DB_POOL", "db_pool"},
-        {"PATRON_MIN_FREE_MB", "min_free_mb"},
-        {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"},
+    static const char *const keys[][2] = {{"PATRON_DB", "db"},
+                                          {"PATRON_LISTEN", "listen"},
+                                          {"PATRON_THREADS", "threads"},
+                                          {"PATRON_DB_POOL", "db_pool"},
+                                          {"PATRON_MIN_FREE_MB", "min_free_mb"},
+                                          {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"}};
+    /* The HTTP edge's settings (docs/security.md). */
+    static const char *const edge_keys[][2] = {
         {"PATRON_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
         {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"}};
+    const size_t key_count = sizeof(keys) / sizeof(keys[0]);
     size_t i;
-    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = getenv(keys[i][0]);
+    for (i = 0; i < key_count + sizeof(edge_keys) / sizeof(edge_keys[0]); i++) {
+        const char *const *key = i < key_count ? keys[i] : edge_keys[i - key_count];
+        const char *v = getenv(key[0]);
         if (v != NULL && *v != '\0') {
-            enum pt_rc rc = set_key(cfg, keys[i][1], v, keys[i][0], err);
+            enum pt_rc rc = set_key(cfg, key[1], v, key[0], err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -166,21 +169,12 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                              const char **positional, int positional_max, int *positional_count,
                              struct pt_err *err)
 {
-    static const char *const value_flags[] = {"--db",
-                                              "--listen",
-                                              "--threads",
-                                              "--name",
-                                              "--currency",
-                                              "--program",
-                                              "--role",
-                                              "--config",
-                                              "--min-free-mb",
-                                              "--max-write-wait-ms",
-                                              "--db-pool",
-                                              "--from",
-                                              "--to",
-                                              "--max-connections-per-address",
-                                              "--header-timeout-ms"};
+    static const char *const value_flags[] = {
+        "--db",      "--listen", "--threads", "--name",        "--currency",
+        "--program", "--role",   "--config",  "--min-free-mb", "--max-write-wait-ms",
+        "--db-pool", "--from",   "--to"};
+    static const char *const edge_value_flags[] = {"--max-connections-per-address",
+                                                   "--header-timeout-ms"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -204,6 +198,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
         }
         for (f = 0; f < sizeof(value_flags) / sizeof(value_flags[0]); f++) {
             known = known || strcmp(a, value_flags[f]) == 0;
+        }
+        for (f = 0; f < sizeof(edge_value_flags) / sizeof(edge_value_flags[0]); f++) {
+            known = known || strcmp(a, edge_value_flags[f]) == 0;
         }
         if (!known) {
             return pt_err_set(err, PT_EINVAL, NULL, "unknown option '%s'", a);

@@ -22,14 +22,16 @@ struct pt_config {
     unsigned threads;          /* Read connections (--db-pool). Default: 8 per CPU, at least 16. */
     int64_t min_free_mb;       /* Writes pause below this much free disk (MiB). Default 64. */
     int64_t max_write_wait_ms; /* Writes are shed while the oldest waited longer. Default 200. */
+    char name[128];            /* --name for init / program create. */
+    char currency[8];          /* --currency for init / program create. Default USD. */
+    char program[64];          /* --program for key create. */
+    char role[16];             /* --role for key create. */
+    bool json;                 /* --json output. */
+    bool test_clock;           /* --test-clock: PUT /v1/test/clock sets the clock (tests only). */
+
+    /* The HTTP edge (docs/security.md). */
     unsigned connections_per_address; /* --max-connections-per-address. Default 64. */
     unsigned headers_timeout_ms;      /* --header-timeout-ms: complete headers by then. */
-    char name[128];                   /* --name for init / program create. */
-    char currency[8];                 /* --currency for init / program create. Default USD. */
-    char program[64];                 /* --program for key create. */
-    char role[16];                    /* --role for key create. */
-    bool json;                        /* --json output. */
-    bool test_clock; /* --test-clock: PUT /v1/test/clock sets the clock (tests only). */
 };
 
 /*
