@@ -483,33 +483,45 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
  * written as sent, but a segment after /v1/coupons/ is masked too (a mistyped route still
  * carries a real code).
  */
+/* Appends n bytes of piece to out (size out_bytes, length *o), truncating. */
+static void log_path_append(char *out, size_t out_bytes, size_t *o, const char *piece, size_t n)
+{
+    size_t room = out_bytes - 1 - *o;
+    n = n < room ? n : room;
+    memcpy(out + *o, piece, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
 static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
 {
     static const char coupons[] = "/v1/coupons/";
+    static const char secret[] = "{code}";
+    char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
     char raw[sizeof(ctx->path)];
-    if (ctx->path_route >= 0) {
+    size_t o = 0;
+    raw[0] = '\0';
+    if (ctx->path_route >= 0 &&
+        route_match(pt_routes[ctx->path_route].pattern, ctx->path, params)) {
         const char *p = pt_routes[ctx->path_route].pattern;
-        size_t o = 0;
         unsigned param = 0;
-        while (*p != '\0' && o + 1 < sizeof(raw)) {
+        while (*p != '\0') {
             const char *close = *p == '{' ? strchr(p, '}') : NULL;
-            if (close != NULL) {
-                bool secret = strncmp(p, "{code}", 6) == 0;
-                int w = snprintf(raw + o, sizeof(raw) - o, "%.*s",
-                                 secret ? (int)(close + 1 - p) : (int)sizeof(raw),
-                                 secret ? p : ctx->params[param]);
-                o += w > 0 ? (size_t)w : 0;
-                o = o < sizeof(raw) ? o : sizeof(raw) - 1;
+            if (close == NULL) {
+                log_path_append(raw, sizeof(raw), &o, p++, 1);
+            } else if (strncmp(p, secret, sizeof(secret) - 1) == 0) {
+                log_path_append(raw, sizeof(raw), &o, secret, sizeof(secret) - 1);
                 param++;
                 p = close + 1;
             } else {
-                raw[o++] = *p++;
+                log_path_append(raw, sizeof(raw), &o, params[param], strlen(params[param]));
+                param++;
+                p = close + 1;
             }
         }
-        raw[o] = '\0';
     } else if (strncmp(ctx->path, coupons, sizeof(coupons) - 1) == 0) {
         const char *rest = strchr(ctx->path + sizeof(coupons) - 1, '/');
-        (void)snprintf(raw, sizeof(raw), "%s{code}%s", coupons, rest ? rest : "");
+        (void)snprintf(raw, sizeof(raw), "%s%s%s", coupons, secret, rest ? rest : "");
     } else {
         (void)snprintf(raw, sizeof(raw), "%s", ctx->path);
     }
