@@ -155,7 +155,40 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 /* (ledger bounds go here) */
 
 /* ---- Issue 16: the HTTP edge ---- */
-/* (HTTP edge limits go here) */
+/* Milliseconds a client has to send a request's complete headers, from the connection's opening
+ * or the end of its previous answer (an idle keep-alive counts as slow headers; Apache keeps
+ * keep-alives 5 s). Bounds how long a slowloris client holds a slot. --header-timeout-ms. */
+#define PT_HTTP_HEADERS_TIMEOUT_MS_DEFAULT 10000
+#define PT_HTTP_HEADERS_TIMEOUT_MS_MIN 100
+#define PT_HTTP_HEADERS_TIMEOUT_MS_MAX 600000
+/* A body has the headers' timeout as a grace, plus one second per this many bytes received:
+ * 1 MiB may take 10 s + 64 s, a rate any till's link exceeds, while a trickling client is cut. */
+#define PT_HTTP_BODY_RATE_MIN_BYTES_S (16 * 1024)
+/* Connections one client address may hold at once (--max-connections-per-address): a till or an
+ * integration's pool needs a few dozen; an attacker needs cap / 64 addresses to fill the server. */
+#define PT_HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT 64
+/* Above HIGH open connections, the reaper reclaims idle keep-alives, then connections still
+ * waiting for headers (oldest first), down to LOW: new clients always find a slot. */
+#define PT_HTTP_CONNECTIONS_HIGH (PT_HTTP_CONNECTIONS_MAX * 7 / 8)
+#define PT_HTTP_CONNECTIONS_LOW (PT_HTTP_CONNECTIONS_MAX * 3 / 4)
+/* Milliseconds between two passes of the reaper (deadlines are that precise). */
+#define PT_HTTP_REAPER_TICK_MS 100
+/* Bytes of request bodies buffered at once by the whole server; a body that would pass it is
+ * refused at once with 503 (64 maximal bodies; each request's arena is bounded separately). */
+#define PT_HTTP_BODIES_BYTES_MAX (64LL * 1024 * 1024)
+/* The request target (path and query) and the whole header section Patron accepts, answered
+ * 414 and 431 as JSON. libmicrohttpd's own per-connection memory is set well above them
+ * (PT_HTTP_CONNECTION_MEMORY_BYTES) so that it rarely answers first (with its HTML page). */
+#define PT_HTTP_URI_BYTES_MAX (8 * 1024)
+#define PT_HTTP_HEADERS_BYTES_MAX (16 * 1024)
+#define PT_HTTP_CONNECTION_MEMORY_BYTES (64 * 1024)
+_Static_assert(PT_HTTP_URI_BYTES_MAX + PT_HTTP_HEADERS_BYTES_MAX <
+                   PT_HTTP_CONNECTION_MEMORY_BYTES / 2,
+               "Patron's own header limits answer before libmicrohttpd's");
+_Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_BYTES_MAX, "one body fits the budget");
+/* Bytes of one log line; pt_log drops the extra fields of a longer one rather than cut it (a cut
+ * line is not JSON). A request's line holds a path of at most 512 bytes, escaped. */
+#define PT_LOG_LINE_BYTES_MAX 4096
 
 /* ---- Issue 16: rate limits ---- */
 /* (rate limits go here) */

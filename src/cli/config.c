@@ -26,6 +26,20 @@ static enum pt_rc set_threads(struct pt_config *cfg, const char *value, const ch
     return PT_OK;
 }
 
+/* A whole number in [min, max] into *out; PT_EINVAL naming key otherwise. */
+static enum pt_rc set_bounded(const char *value, const char *origin, const char *key,
+                              unsigned long min, unsigned long max, unsigned *out,
+                              struct pt_err *err)
+{
+    char *end = NULL;
+    unsigned long n = strtoul(value, &end, 10);
+    if (end == value || *end != '\0' || value[0] == '-' || n < min || n > max) {
+        return pt_err_set(err, PT_EINVAL, key, "%s: %s must be %lu to %lu", origin, key, min, max);
+    }
+    *out = (unsigned)n;
+    return PT_OK;
+}
+
 static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *value,
                           const char *origin, struct pt_err *err)
 {
@@ -62,6 +76,12 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
                               PT_JOBS_INTERVAL_S_MAX);
         }
         cfg->jobs_interval_s = sec;
+    } else if (strcmp(key, "max_connections_per_address") == 0) {
+        return set_bounded(value, origin, key, 1, PT_HTTP_CONNECTIONS_MAX,
+                           &cfg->connections_per_address, err);
+    } else if (strcmp(key, "header_timeout_ms") == 0) {
+        return set_bounded(value, origin, key, PT_HTTP_HEADERS_TIMEOUT_MS_MIN,
+                           PT_HTTP_HEADERS_TIMEOUT_MS_MAX, &cfg->headers_timeout_ms, err);
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -125,11 +145,17 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
                                           {"PATRON_MIN_FREE_MB", "min_free_mb"},
                                           {"PATRON_MAX_WRITE_WAIT_MS", "max_write_wait_ms"},
                                           {"PATRON_JOBS_INTERVAL_S", "jobs_interval_s"}};
+    /* The HTTP edge's settings (docs/security.md). */
+    static const char *const edge_keys[][2] = {
+        {"PATRON_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
+        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"}};
+    const size_t key_count = sizeof(keys) / sizeof(keys[0]);
     size_t i;
-    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = getenv(keys[i][0]);
+    for (i = 0; i < key_count + sizeof(edge_keys) / sizeof(edge_keys[0]); i++) {
+        const char *const *key = i < key_count ? keys[i] : edge_keys[i - key_count];
+        const char *v = getenv(key[0]);
         if (v != NULL && *v != '\0') {
-            enum pt_rc rc = set_key(cfg, keys[i][1], v, keys[i][0], err);
+            enum pt_rc rc = set_key(cfg, key[1], v, key[0], err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -157,6 +183,8 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
         "--db",      "--listen", "--threads", "--name",           "--currency",
         "--program", "--role",   "--config",  "--min-free-mb",    "--max-write-wait-ms",
         "--db-pool", "--from",   "--to",      "--jobs-interval-s"};
+    static const char *const edge_value_flags[] = {"--max-connections-per-address",
+                                                   "--header-timeout-ms"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -180,6 +208,9 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
         }
         for (f = 0; f < sizeof(value_flags) / sizeof(value_flags[0]); f++) {
             known = known || strcmp(a, value_flags[f]) == 0;
+        }
+        for (f = 0; f < sizeof(edge_value_flags) / sizeof(edge_value_flags[0]); f++) {
+            known = known || strcmp(a, edge_value_flags[f]) == 0;
         }
         if (!known) {
             return pt_err_set(err, PT_EINVAL, NULL, "unknown option '%s'", a);
@@ -214,7 +245,14 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                 return rc;
             }
         } else if (strcmp(a, "--config") != 0) {
-            enum pt_rc rc = set_key(cfg, a + 2, argv[i], a, err);
+            char key[64]; /* "--max-connections-per-address" is the key max_connections_... */
+            size_t k;
+            enum pt_rc rc;
+            (void)snprintf(key, sizeof(key), "%s", a + 2);
+            for (k = 0; key[k] != '\0'; k++) {
+                key[k] = key[k] == '-' ? '_' : key[k];
+            }
+            rc = set_key(cfg, key, argv[i], a, err);
             if (rc != PT_OK) {
                 return rc;
             }
@@ -238,6 +276,8 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     cfg->min_free_mb = PT_STORE_MIN_FREE_BYTES_DEFAULT / (1024 * 1024);
     cfg->max_write_wait_ms = PT_WRITE_WAIT_MS_DEFAULT;
     cfg->jobs_interval_s = PT_JOBS_INTERVAL_S_DEFAULT;
+    cfg->connections_per_address = PT_HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT;
+    cfg->headers_timeout_ms = PT_HTTP_HEADERS_TIMEOUT_MS_DEFAULT;
     /* Read connections: requests that may read the database at once (each HTTP connection has
      * its own thread; writes go to the one writer). 8 per CPU, at least 16. */
     cfg->threads =

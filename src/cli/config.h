@@ -2,8 +2,9 @@
 /*
  * Configuration of the patron command: flags > PATRON_* environment > config file > defaults.
  * The config file (--config FILE or PATRON_CONFIG) holds `key = value` lines; `#` starts a
- * comment. Keys: db, listen, threads, min_free_mb, max_write_wait_ms, jobs_interval_s. Strings are
- * owned by the struct (static buffers).
+ * comment. Keys: db, listen, threads, min_free_mb, max_write_wait_ms, jobs_interval_s,
+ * max_connections_per_address, header_timeout_ms. Strings are owned by the struct (static
+ * buffers).
  */
 #ifndef PT_CLI_CONFIG_H
 #define PT_CLI_CONFIG_H
@@ -28,6 +29,10 @@ struct pt_config {
     char role[16];             /* --role for key create. */
     bool json;                 /* --json output. */
     bool test_clock;           /* --test-clock: PUT /v1/test/clock sets the clock (tests only). */
+
+    /* The HTTP edge (docs/security.md). */
+    unsigned connections_per_address; /* --max-connections-per-address. Default 64. */
+    unsigned headers_timeout_ms;      /* --header-timeout-ms: complete headers by then. */
 };
 
 /*

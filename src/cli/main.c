@@ -48,6 +48,10 @@ static const char usage[] =
     "for the writer (default 50; 0 = only when the queue is full).\n"
     "--jobs-interval-s N (serve): seconds between two runs of the scheduled jobs (expiry,\n"
     "    birthdays, tier reviews; default 900, 1 to 86400).\n"
+    "--max-connections-per-address N (serve): connections one client address may hold\n"
+    "    (default 64).\n"
+    "--header-timeout-ms MS (serve): a request's headers must be complete within MS of the\n"
+    "    connection or of the previous answer; idle keep-alives close then (default 10000).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 
@@ -142,6 +146,8 @@ static int cmd_serve(const struct pt_config *cfg)
     http.host = host;
     http.port = (uint16_t)port;
     http.threads = cfg->threads;
+    http.connections_per_address = cfg->connections_per_address;
+    http.headers_timeout_ms = cfg->headers_timeout_ms;
     rc = pt_http_serve(&http, svc, &err);
     pt_jobs_stop(jobs);
     pt_service_close(svc);

@@ -13,9 +13,11 @@
 #include "service/service.h"
 
 struct pt_http_config {
-    const char *host; /* Address to listen on, e.g. "127.0.0.1"; borrowed. */
-    uint16_t port;    /* 0 = any free port (logged once listening). */
-    unsigned threads; /* Worker threads, 1..PT_HTTP_THREADS_MAX. */
+    const char *host;                 /* Address to listen on, e.g. "127.0.0.1"; borrowed. */
+    uint16_t port;                    /* 0 = any free port (logged once listening). */
+    unsigned threads;                 /* Worker threads, 1..PT_HTTP_THREADS_MAX. */
+    unsigned connections_per_address; /* Connections one client address may hold at once. */
+    unsigned headers_timeout_ms;      /* Deadline for a request's complete headers. */
 };
 
 /* Sets up what the API gives the service before anything writes: jansson's allocator and the

@@ -23,6 +23,7 @@
 #define PT_ROUTE_PARAM_BYTES_MAX 128
 
 struct pt_http_ctx;
+struct pt_edge_slot;
 typedef void (*pt_http_handler_fn)(struct pt_http_ctx *ctx);
 
 enum pt_route_flags {
@@ -46,10 +47,16 @@ struct pt_http_ctx {
     struct MHD_Connection *conn; /* borrowed from libmicrohttpd */
     struct pt_service *svc;      /* borrowed */
     const char *method;          /* borrowed from libmicrohttpd for the request's life */
+    const char *url;             /* likewise: the path as libmicrohttpd decoded it */
     char path[512];              /* URL path (query excluded); longer paths get 404 */
     struct pt_arena arena;       /* Request memory; released in the completion callback. */
     struct pt_buf body;          /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
     bool body_too_large;         /* The body passed the limit; answer 413. */
+    size_t body_reserved;        /* Bytes of the bodies' budget held (pt_edge_body_reserve). */
+    struct pt_edge_slot *edge;   /* The connection's watchdog slot (edge.c); may be NULL. */
+    bool close_after;            /* Answered before its body was read: the connection must close. */
+    bool logged;                 /* The request's log line and metrics were written. */
+    int path_route;              /* Index of a route whose path matched (for the log), or -1. */
     size_t discarded_bytes;      /* Body bytes dropped after the limit was passed. */
     bool answered;               /* A response was queued. */
     bool after_stop; /* Began after SIGTERM: refused with 503 (in-flight ones finish). */
@@ -167,6 +174,27 @@ enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_retu
  * max_depth or memory runs out. target: takes; patch: borrowed.
  */
 json_t *pt_json_merge_patch(json_t *target, json_t *patch, unsigned max_depth);
+
+/* ---- The edge's watchdog (edge.c) ---- */
+
+/* Starts the reaper thread that enforces the deadlines below; pt_edge_stop ends it. */
+enum pt_rc pt_edge_start(unsigned headers_timeout_ms, struct pt_err *err);
+void pt_edge_stop(void);
+/* A connection opened on fd (its headers deadline starts); NULL when the table is full. */
+struct pt_edge_slot *pt_edge_open(int fd);
+/* The connection closed (libmicrohttpd closes fd right after); s may be NULL. */
+void pt_edge_close(struct pt_edge_slot *s);
+/* Phases of the connection's current request: headers received (the body must follow at the
+ * minimum rate; progress adds the bytes received), being answered (no deadline), answered
+ * (keep-alive: the next request's headers have the headers deadline). s may be NULL. */
+void pt_edge_headers_done(struct pt_edge_slot *s);
+void pt_edge_body_progress(struct pt_edge_slot *s, size_t bytes);
+void pt_edge_busy(struct pt_edge_slot *s);
+void pt_edge_idle(struct pt_edge_slot *s);
+/* Holds bytes of the server-wide budget for request bodies (PT_HTTP_BODIES_BYTES_MAX); false
+ * when they do not fit. */
+bool pt_edge_body_reserve(size_t bytes);
+void pt_edge_body_release(size_t bytes);
 
 /* ---- Metrics (metrics.c) ---- */
 

@@ -60,7 +60,7 @@ void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *con
         if (status == 503) {
             (void)MHD_add_response_header(resp, "Retry-After", "1");
         }
-        if (stop_requested) {
+        if (stop_requested || ctx->close_after) {
             (void)MHD_add_response_header(resp, "Connection", "close");
         }
     }
@@ -183,6 +183,7 @@ static bool route_find(struct pt_http_ctx *ctx)
             continue;
         }
         path_known = true;
+        ctx->path_route = (int)i;
         if (strcmp(pt_routes[i].method, ctx->method) == 0) {
             ctx->route_index = (int)i;
             return true;
@@ -235,37 +236,179 @@ static bool is_json_content_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-static void dispatch(struct pt_http_ctx *ctx)
+/* ---- Framing (RFC 9112 section 6.3) and sizes ---- */
+
+/* How the request's body is delimited, as read from its headers. */
+struct pt_framing {
+    bool has_body;          /* A body follows (a length above 0, or chunked). */
+    bool chunked;           /* Transfer-Encoding: chunked. */
+    int64_t content_length; /* The announced length; 0 when none or chunked. */
+};
+
+/* What one pass over the headers counts. */
+struct header_tally {
+    unsigned content_lengths;
+    unsigned transfer_encodings;
+    bool bad_length;   /* A Content-Length that is not a plain decimal within bounds. */
+    bool bad_encoding; /* A Transfer-Encoding other than "chunked". */
+    int64_t length;
+    size_t header_bytes;
+};
+
+static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
 {
-    const struct pt_route *route;
-    if (ctx->after_stop) {
-        pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
-        return;
+    struct header_tally *t = cls;
+    size_t vlen = value ? strlen(value) : 0;
+    (void)kind;
+    t->header_bytes += strlen(key) + vlen + 4; /* "key: value\r\n" */
+    if (strcasecmp(key, "Content-Length") == 0) {
+        size_t i;
+        t->content_lengths++;
+        t->bad_length = t->bad_length || vlen == 0 || vlen > 18; /* 18 digits fit int64. */
+        for (i = 0; i < vlen; i++) {
+            t->bad_length = t->bad_length || value[i] < '0' || value[i] > '9';
+        }
+        if (!t->bad_length) {
+            t->length = strtoll(value, NULL, 10);
+        }
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        t->transfer_encodings++;
+        t->bad_encoding = t->bad_encoding || value == NULL || strcasecmp(value, "chunked") != 0;
     }
-    if (!route_find(ctx)) {
-        return;
+    return MHD_YES;
+}
+
+static enum MHD_Result tally_argument(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      const char *value)
+{
+    size_t *bytes = cls;
+    (void)kind;
+    *bytes += strlen(key) + (value ? strlen(value) : 0) + 2; /* "&key=value" */
+    return MHD_YES;
+}
+
+/* Answers 400 and returns false for a body whose end a proxy and Patron could see differently. */
+static bool framing_check(struct pt_http_ctx *ctx, const struct header_tally *t)
+{
+    const char *why = NULL;
+    if (t->content_lengths > 1) {
+        why = "send one Content-Length header";
+    } else if (t->bad_length) {
+        why = "Content-Length must be a decimal number of bytes";
+    } else if (t->transfer_encodings > 1 || t->bad_encoding) {
+        why = "the only Transfer-Encoding accepted is a single 'chunked'";
+    } else if (t->transfer_encodings > 0 && t->content_lengths > 0) {
+        why = "send either Content-Length or Transfer-Encoding, not both";
     }
-    route = &pt_routes[ctx->route_index];
-    if (ctx->body_too_large) {
+    if (why != NULL) {
+        pt_http_reply_error(ctx, 400, "malformed_request", NULL, why);
+        return false;
+    }
+    return true;
+}
+
+/* Reads the framing and checks the request's sizes and version; answers and returns false. */
+static bool framing_read(struct pt_http_ctx *ctx, const char *version, struct pt_framing *f)
+{
+    struct header_tally t;
+    size_t uri_bytes = strlen(ctx->url);
+    memset(&t, 0, sizeof(t));
+    memset(f, 0, sizeof(*f));
+    (void)MHD_get_connection_values(ctx->conn, MHD_HEADER_KIND, tally_header, &t);
+    (void)MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, tally_argument, &uri_bytes);
+    f->chunked = t.transfer_encodings > 0;
+    f->content_length = t.bad_length ? 0 : t.length;
+    f->has_body = f->chunked || (t.content_lengths > 0 && f->content_length > 0);
+    if (version == NULL || strncmp(version, "HTTP/1.", 7) != 0) {
+        pt_http_reply_error(ctx, 505, "http_version_not_supported", NULL,
+                            "send HTTP/1.1 (or HTTP/1.0)");
+        return false;
+    }
+    if (uri_bytes > PT_HTTP_URI_BYTES_MAX) {
+        pt_http_reply_error(ctx, 414, "uri_too_long", NULL, "the request target is over 8 KiB");
+        return false;
+    }
+    if (t.header_bytes > PT_HTTP_HEADERS_BYTES_MAX) {
+        pt_http_reply_error(ctx, 431, "headers_too_large", NULL,
+                            "the request headers are over 16 KiB");
+        return false;
+    }
+    return framing_check(ctx, &t);
+}
+
+/* Checks the body a route is about to receive; answers 413/415/400/503 and returns false. */
+static bool admit_body(struct pt_http_ctx *ctx, const struct pt_route *route,
+                       const struct pt_framing *f)
+{
+    if (f->content_length > PT_HTTP_BODY_BYTES_MAX) {
         pt_http_reply_error(ctx, 413, "payload_too_large", NULL,
                             "the request body is larger than 1 MiB");
-        return;
+        return false;
     }
-    if ((route->flags & PT_ROUTE_BODY) || ctx->body.len > 0) {
+    if ((route->flags & PT_ROUTE_BODY) || f->has_body) {
         const char *ct = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Content-Type");
         if (!is_json_content_type(ct)) {
             pt_http_reply_error(ctx, 415, "unsupported_media_type", NULL,
                                 "send the body as Content-Type: application/json");
-            return;
+            return false;
         }
     }
     if (!(route->flags & PT_ROUTE_QUERY)) {
         static const char *const none[] = {NULL};
         if (!pt_http_query_check(ctx, none)) {
-            return; /* Answered 400 naming the parameter. */
+            return false; /* Answered 400 naming the parameter. */
         }
     }
+    /* Bodies in flight share one budget; a body announced with its length holds it at once. */
+    if (f->content_length > 0 && !pt_edge_body_reserve((size_t)f->content_length)) {
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is busy, retry");
+        return false;
+    }
+    ctx->body_reserved = (size_t)f->content_length;
+    return true;
+}
+
+/*
+ * Everything decided from the request line and headers, before a byte of the body is read:
+ * framing, sizes, route, method, key, role, then the body's own checks. Answers and returns
+ * false when the request is refused; a refusal with a body pending closes the connection.
+ */
+static bool admit(struct pt_http_ctx *ctx, const char *version)
+{
+    const struct pt_route *route;
+    struct pt_framing f;
+    bool ok = framing_read(ctx, version, &f);
+    ctx->close_after = f.has_body;
+    if (!ok) {
+        ctx->close_after = true; /* The framing is unknown: nothing after it can be trusted. */
+        return false;
+    }
+    if (ctx->after_stop) {
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
+        return false;
+    }
+    if (!route_find(ctx)) {
+        return false;
+    }
+    route = &pt_routes[ctx->route_index];
     if (!authorize(ctx, route)) {
+        return false;
+    }
+    if (!admit_body(ctx, route, &f)) {
+        return false;
+    }
+    ctx->close_after = false; /* Accepted: the body is read whole and keep-alive goes on. */
+    return true;
+}
+
+/* Runs the route's handler once the body is complete. */
+static void dispatch(struct pt_http_ctx *ctx)
+{
+    const struct pt_route *route = &pt_routes[ctx->route_index];
+    if (ctx->body_too_large) {
+        pt_http_reply_error(ctx, 413, "payload_too_large", NULL,
+                            "the request body is larger than 1 MiB");
         return;
     }
     route->handler(ctx);
@@ -297,6 +440,7 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
                                    const char *url, const char *method)
 {
     struct pt_http_ctx *ctx = pt_calloc(1, sizeof(*ctx));
+    const union MHD_ConnectionInfo *info;
     const char *rid;
     if (ctx == NULL) {
         return NULL;
@@ -304,7 +448,9 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
     ctx->conn = conn;
     ctx->svc = svc;
     ctx->method = method;
+    ctx->url = url;
     ctx->route_index = -1;
+    ctx->path_route = -1;
     ctx->start_us = pt_clock_mono_us();
     ctx->after_stop = stop_requested != 0;
     if (strlen(url) < sizeof(ctx->path)) {
@@ -314,6 +460,8 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
     }
     pt_arena_init(&ctx->arena, PT_REQUEST_ARENA_BYTES_MAX);
     pt_buf_init(&ctx->body, PT_HTTP_BODY_BYTES_MAX);
+    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    ctx->edge = info ? info->socket_context : NULL;
     rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (rid != NULL && is_safe_request_id(rid)) {
         (void)snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", rid);
@@ -328,20 +476,77 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
     return ctx;
 }
 
+/*
+ * The path as the log shows it. A matched route is written as its pattern with the parameters
+ * filled in, except those that are secrets to whoever reads logs (coupon and promotion codes:
+ * redeemable by their bearer), written as the parameter's name, "{code}". An unmatched path is
+ * written as sent, but a segment after /v1/coupons/ is masked too (a mistyped route still
+ * carries a real code).
+ */
+/* Appends n bytes of piece to out (size out_bytes, length *o), truncating. */
+static void log_path_append(char *out, size_t out_bytes, size_t *o, const char *piece, size_t n)
+{
+    size_t room = out_bytes - 1 - *o;
+    n = n < room ? n : room;
+    memcpy(out + *o, piece, n);
+    *o += n;
+    out[*o] = '\0';
+}
+
+static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
+{
+    static const char coupons[] = "/v1/coupons/";
+    static const char secret[] = "{code}";
+    char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
+    char raw[sizeof(ctx->path)];
+    size_t o = 0;
+    raw[0] = '\0';
+    if (ctx->path_route >= 0 &&
+        route_match(pt_routes[ctx->path_route].pattern, ctx->path, params)) {
+        const char *p = pt_routes[ctx->path_route].pattern;
+        unsigned param = 0;
+        while (*p != '\0') {
+            const char *close = *p == '{' ? strchr(p, '}') : NULL;
+            if (close == NULL) {
+                log_path_append(raw, sizeof(raw), &o, p++, 1);
+            } else if (strncmp(p, secret, sizeof(secret) - 1) == 0) {
+                log_path_append(raw, sizeof(raw), &o, secret, sizeof(secret) - 1);
+                param++;
+                p = close + 1;
+            } else {
+                log_path_append(raw, sizeof(raw), &o, params[param], strlen(params[param]));
+                param++;
+                p = close + 1;
+            }
+        }
+    } else if (strncmp(ctx->path, coupons, sizeof(coupons) - 1) == 0) {
+        const char *rest = strchr(ctx->path + sizeof(coupons) - 1, '/');
+        (void)snprintf(raw, sizeof(raw), "%s%s%s", coupons, secret, rest ? rest : "");
+    } else {
+        (void)snprintf(raw, sizeof(raw), "%s", ctx->path);
+    }
+    pt_log_escape(raw, strlen(raw), out, out_bytes);
+}
+
+/* One JSON line per request; every string in it is escaped (the method is the client's). */
 static void log_request(const struct pt_http_ctx *ctx, int64_t duration_us)
 {
     char ts[32];
-    char path[600];
-    char line[1024];
+    char method[64];
+    char path[sizeof(ctx->path) * 6 + 1];
+    char line[PT_LOG_LINE_BYTES_MAX];
+    int n;
     pt_time_format_rfc3339(pt_clock_now_ms(), ts, sizeof(ts));
-    pt_log_escape(ctx->path, strlen(ctx->path), path, sizeof(path));
-    (void)snprintf(line, sizeof(line),
-                   "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\","
-                   "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_us\":%lld,"
-                   "\"program_id\":%s%s%s}",
-                   ts, ctx->request_id, ctx->method, path, ctx->status, (long long)duration_us,
-                   ctx->has_who ? "\"" : "", ctx->has_who ? ctx->who.program_id : "null",
-                   ctx->has_who ? "\"" : "");
+    pt_log_escape(ctx->method, strlen(ctx->method), method, sizeof(method));
+    log_path(ctx, path, sizeof(path));
+    n = snprintf(line, sizeof(line),
+                 "{\"ts\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":\"%s\","
+                 "\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"duration_us\":%lld,"
+                 "\"program_id\":%s%s%s}",
+                 ts, ctx->request_id, method, path, ctx->status, (long long)duration_us,
+                 ctx->has_who ? "\"" : "", ctx->has_who ? ctx->who.program_id : "null",
+                 ctx->has_who ? "\"" : "");
+    pt_assert(n > 0 && (size_t)n < sizeof(line)); /* Every field above is bounded. */
     pt_log_line(line);
 }
 
@@ -355,6 +560,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (ctx == NULL) {
         return;
     }
+    pt_edge_idle(ctx->edge); /* Keep-alive: the next request's headers have their deadline. */
+    pt_edge_body_release(ctx->body_reserved);
     pt_buf_fini(&ctx->body);
     pt_arena_fini(&ctx->arena);
     pt_free(ctx);
@@ -362,60 +569,93 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     atomic_fetch_sub(&inflight_count, 1);
 }
 
+/* The request is answered (or refused): metrics and its log line, once. */
+static enum MHD_Result request_end(struct pt_http_ctx *ctx)
+{
+    int64_t duration_us = pt_clock_mono_us() - ctx->start_us;
+    if (!ctx->logged) {
+        ctx->logged = true;
+        pt_edge_busy(ctx->edge);
+        pt_metrics_record(ctx->route_index, (unsigned)ctx->status, duration_us);
+        log_request(ctx, duration_us);
+    }
+    return ctx->answered ? MHD_YES : MHD_NO;
+}
+
+/* A piece of the body: buffered within the request's and the server's bounds. */
+static enum MHD_Result body_receive(struct pt_http_ctx *ctx, const char *data, size_t *size)
+{
+    size_t n = *size;
+    *size = 0;
+    pt_edge_body_progress(ctx->edge, n);
+    if (ctx->answered) {
+        return MHD_YES; /* Refused early; libmicrohttpd may still pass what it had read. */
+    }
+    if (!ctx->body_too_large && ctx->body.len + n > ctx->body_reserved) {
+        /* A chunked body holds the budget as it grows; past the budget, hang up (an answer
+         * can only be sent once the upload ends). */
+        size_t more = ctx->body.len + n - ctx->body_reserved;
+        if (!pt_edge_body_reserve(more)) {
+            return MHD_NO;
+        }
+        ctx->body_reserved += more;
+    }
+    if (!ctx->body_too_large && !pt_buf_append(&ctx->body, data, n)) {
+        ctx->body_too_large = true;
+    }
+    if (ctx->body_too_large) {
+        /* A chunked body passed the limit: read and drop the rest, then answer 413 once it
+         * ends (libmicrohttpd answers only after the upload). Past a bound, hang up. */
+        ctx->discarded_bytes += n;
+        if (ctx->discarded_bytes > PT_HTTP_DISCARD_BYTES_MAX) {
+            return MHD_NO;
+        }
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
     struct pt_http_ctx *ctx = *req_cls;
-    int64_t duration_us;
-    (void)version;
     if (ctx == NULL) {
-        const char *cl;
+        /* The headers arrived: everything but the body is decided now, before it is read. */
         ctx = ctx_new(conn, cls, url, method);
         if (ctx == NULL) {
             return MHD_NO; /* Out of memory: close the connection. */
         }
         *req_cls = ctx;
-        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl != NULL && strtoull(cl, NULL, 10) > PT_HTTP_BODY_BYTES_MAX) {
-            ctx->body_too_large = true; /* Answered at once below, without reading the body. */
-        } else {
-            return MHD_YES;
+        pt_edge_headers_done(ctx->edge);
+        if (admit(ctx, version)) {
+            return MHD_YES; /* The body (if any) comes in the next calls. */
         }
+        return request_end(ctx);
     }
-    if (*upload_data_size > 0 && !ctx->answered) {
-        if (!ctx->body_too_large && !pt_buf_append(&ctx->body, upload_data, *upload_data_size)) {
-            ctx->body_too_large = true;
-        }
-        if (ctx->body_too_large) {
-            /* A chunked body passed the limit: read and drop the rest, then answer 413 once
-             * it ends (libmicrohttpd answers only after the upload). Past a bound, hang up. */
-            ctx->discarded_bytes += *upload_data_size;
-            if (ctx->discarded_bytes > PT_HTTP_DISCARD_BYTES_MAX) {
-                return MHD_NO;
-            }
-        }
-        *upload_data_size = 0;
-        return MHD_YES;
+    if (*upload_data_size > 0) {
+        return body_receive(ctx, upload_data, upload_data_size);
     }
-    if (ctx->answered) {
-        *upload_data_size = 0; /* Discard the rest of a refused body. */
-        return MHD_YES;
+    if (!ctx->answered) {
+        pt_edge_busy(ctx->edge);
+        dispatch(ctx);
     }
-    dispatch(ctx);
-    duration_us = pt_clock_mono_us() - ctx->start_us;
-    pt_metrics_record(ctx->route_index, (unsigned)ctx->status, duration_us);
-    log_request(ctx, duration_us);
-    return ctx->answered ? MHD_YES : MHD_NO;
+    return request_end(ctx);
 }
 
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
-    (void)conn;
-    (void)socket_ctx;
-    pt_metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *info =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = info ? pt_edge_open(info->connect_fd) : NULL;
+        pt_metrics_connection(1);
+    } else {
+        pt_edge_close(*socket_ctx);
+        *socket_ctx = NULL;
+        pt_metrics_connection(-1);
+    }
 }
 
 /* ---- Serving ---- */
@@ -491,7 +731,7 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     const union MHD_DaemonInfo *info;
     struct sigaction sa;
     struct timespec tick = {0, 50 * 1000 * 1000};
-    char extra[128];
+    char extra[256];
     int64_t drain_until_us;
     pt_assert(config->threads >= 1 && config->threads <= PT_HTTP_THREADS_MAX);
     memset(&addr, 0, sizeof(addr));
@@ -502,6 +742,9 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     }
     pt_http_prepare(svc);
     MHD_set_panic_func(on_mhd_panic, NULL);
+    if (pt_edge_start(config->headers_timeout_ms, err) != PT_OK) {
+        return err->rc;
+    }
     daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
             MHD_USE_ERROR_LOG,
@@ -510,16 +753,22 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_THREAD_STACK_SIZE, (size_t)PT_HTTP_THREAD_STACK_BYTES,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)PT_HTTP_CONNECTIONS_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->connections_per_address,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PT_HTTP_CONNECTION_MEMORY_BYTES,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PT_HTTP_IDLE_TIMEOUT_S,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
     if (daemon == NULL) {
+        pt_edge_stop();
         return pt_err_set(err, PT_EINTERNAL, "listen", "cannot listen on %s:%u: %s", config->host,
                           (unsigned)config->port, strerror(errno));
     }
     info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    (void)snprintf(extra, sizeof(extra), ",\"host\":\"%s\",\"port\":%u,\"threads\":%u",
-                   config->host, info ? (unsigned)info->port : 0u, config->threads);
+    (void)snprintf(extra, sizeof(extra),
+                   ",\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"connections_per_address\":%u,"
+                   "\"header_timeout_ms\":%u",
+                   config->host, info ? (unsigned)info->port : 0u, config->threads,
+                   config->connections_per_address, config->headers_timeout_ms);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     (void)sigaction(SIGINT, &sa, NULL); /* Cannot fail for these valid signals. */
@@ -538,6 +787,7 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
         (void)nanosleep(&tick, NULL);
     }
     MHD_stop_daemon(daemon);
+    pt_edge_stop();
     pt_log("info", "stopped", "");
     return PT_OK;
 }

@@ -83,7 +83,8 @@ def test_slowloris_is_cut_off_and_starves_nobody(dep):
 
 
 def test_idle_connection_is_closed_by_the_server(dep):
-    """Connections idle past the timeout (30 s) are closed: the socket reads EOF."""
+    """A request whose headers are not complete within the deadline (10 s) is cut: the socket
+    reads EOF (issue 16: libmicrohttpd's own timeout, 30 s of silence, let a trickle live)."""
     s = socket.create_connection(("127.0.0.1", dep.server.port))
     try:
         s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")  # headers never finished
@@ -92,7 +93,7 @@ def test_idle_connection_is_closed_by_the_server(dep):
         data = s.recv(100)
         elapsed = time.monotonic() - started
         assert data == b"" or data.startswith(b"HTTP/1.1 4")
-        assert 20 < elapsed < 45, elapsed
+        assert 8 < elapsed < 15, elapsed
     finally:
         s.close()
 
@@ -100,8 +101,12 @@ def test_idle_connection_is_closed_by_the_server(dep):
 def test_a_thousand_concurrent_connections(dep):
     socks = []
     try:
-        for _ in range(1000):
-            socks.append(socket.create_connection(("127.0.0.1", dep.server.port)))
+        for i in range(1000):
+            # From 16 loopback addresses: one address may hold at most 64 connections.
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind(("127.0.2.%d" % (1 + i % 16), 0))
+            s.connect(("127.0.0.1", dep.server.port))
+            socks.append(s)
         for s in socks:
             s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
         ok = sum(1 for s in socks if read_response(s, timeout=30).startswith(b"HTTP/1.1 200"))

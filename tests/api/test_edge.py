@@ -1,0 +1,471 @@
+# SPDX-License-Identifier: MIT
+"""The HTTP edge facing the internet (issue 16): a request is authenticated, routed and its
+method checked before its body is read, and a refused body is never buffered; bodies whose
+framing a proxy could read differently (two Content-Lengths, Transfer-Encoding with
+Content-Length, an unknown Transfer-Encoding) are refused with 400 and the connection closed, so
+that a smuggled request is never executed; the errors libmicrohttpd would answer with an HTML
+page (400, 413, 414, 431) are the JSON error object; slow clients are cut at their deadline and
+idle keep-alives reclaimed, one address holds at most its share of connections, and thousands
+of slow connections from many addresses leave /healthz and authenticated requests served."""
+import json
+import os
+import re
+import socket
+import tempfile
+import threading
+import time
+
+import pytest
+
+from conftest import Deployment, Client, unique
+
+
+def connect(port, source="127.0.0.1", timeout=10):
+    """A socket to the server from a loopback source address (Linux routes 127/8 to lo)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+
+def read_answer(s, timeout=10):
+    """(status, headers bytes, body bytes) of one answer, or None when the server hung up."""
+    s.settimeout(timeout)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        try:
+            chunk = s.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+    length = int(m.group(1)) if m else 0
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return int(head.split(b" ")[1]), head, body[:length]
+
+
+def exchange(port, data, source="127.0.0.1"):
+    s = connect(port, source)
+    try:
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading everything
+        return read_answer(s)
+    finally:
+        s.close()
+
+
+def json_error(answer, status, code=None):
+    assert answer is not None, "the server hung up without an answer"
+    got, head, body = answer
+    assert got == status, (got, head, body[:300])
+    assert b"application/json" in head.lower(), head
+    err = json.loads(body)["error"]
+    assert isinstance(err["message"], str) and err["message"]
+    if code:
+        assert err["code"] == code, err
+    return err
+
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return int(re.search(r"VmRSS:\s+(\d+) kB", f.read()).group(1))
+
+
+# ---- Memory before authentication ----
+
+
+@pytest.mark.parametrize("method,path", [("POST", "/v1/members"), ("PATCH", "/v1/program"),
+                                         ("PUT", "/v1/test/clock")])
+def test_a_body_without_a_key_is_refused_before_it_is_sent(dep, method, path):
+    head = ("%s %s HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            "Content-Length: 1048576\r\n\r\n" % (method, path)).encode()
+    s = connect(dep.server.port)
+    try:
+        s.sendall(head)  # and not one byte of the announced MiB
+        answer = read_answer(s, timeout=5)
+        json_error(answer, 401, "unauthorized")
+        assert b"connection: close" in answer[1].lower()
+    finally:
+        s.close()
+
+
+def test_unknown_routes_and_methods_are_refused_before_the_body(dep):
+    for path, method, status in (("/v1/nothing", "POST", 404), ("/v1/members", "DELETE", 405),
+                                 ("/v1/api-keys", "POST", 403)):
+        staff = dep.a.post("/v1/api-keys", {"name": unique("k"), "role": "staff"}).json["api_key"]
+        head = ("%s %s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n"
+                % (method, path, staff)).encode()
+        s = connect(dep.server.port)
+        try:
+            s.sendall(head)
+            json_error(read_answer(s, timeout=5), status)
+        finally:
+            s.close()
+
+
+def test_refused_bodies_do_not_grow_the_server_memory(dep):
+    """256 clients without a key each send a 1 MiB body: none of it is buffered."""
+    pid = dep.server.proc.pid
+    body = b"x" * (1024 * 1024)
+    head = (b"POST /v1/members HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    socks = []
+    before = rss_kib(pid)
+
+    def send(s):
+        try:
+            s.sendall(head + body)
+        except OSError:
+            pass  # refused and closed before the body was read: what we want
+
+    try:
+        for i in range(256):
+            socks.append(connect(dep.server.port, "127.0.1.%d" % (1 + i // 32)))
+        threads = [threading.Thread(target=send, args=(s,)) for s in socks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        grown_mib = (rss_kib(pid) - before) / 1024
+        # Buffered, the bodies alone would be 256 MiB; the connections' threads cost a few.
+        assert grown_mib < 64, grown_mib
+    finally:
+        for s in socks:
+            s.close()
+    assert dep.anon().get("/healthz").status == 200
+
+
+def test_bodies_in_flight_share_one_budget(dep):
+    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX): 64 clients that
+    announce 1 MiB hold it all, the next is answered 503 at once, and once they go the budget
+    is back."""
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{" % dep.key_a)
+    holders = []
+    try:
+        for i in range(64):
+            s = connect(dep.server.port, "127.0.5.%d" % (1 + i // 32))
+            s.sendall(head.encode())
+            holders.append(s)
+        time.sleep(0.3)
+        answer = exchange(dep.server.port, head.encode(), "127.0.5.9")
+        err = json_error(answer, 503, "unavailable")
+        assert b"retry-after" in answer[1].lower(), answer[1]
+        assert "busy" in err["message"]
+    finally:
+        for s in holders:
+            s.close()
+    deadline = time.monotonic() + 10
+    while True:
+        r = dep.a.post("/v1/members", {"email": unique("after") + "@example.com"})
+        if r.status == 201 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert r.status == 201, r
+
+
+# ---- Ambiguous framing (RFC 9112 section 6.3) ----
+
+
+def member_exists(client, email):
+    r = client.get("/v1/members?limit=5&q=" + email)
+    assert r.status == 200, r
+    return any(m["email"] == email for m in r.json["data"])
+
+
+def smuggling_heads(key, smuggled):
+    """Requests whose body ends where a proxy and the server could disagree; smuggled is the
+    request hidden in it."""
+    auth = "Authorization: Bearer %s\r\nContent-Type: application/json\r\n" % key
+    start = "POST /v1/members HTTP/1.1\r\nHost: t\r\n" + auth
+    chunked = "2\r\n{}\r\n0\r\n\r\n"
+    return [
+        (start + "Content-Length: 2\r\nContent-Length: %d\r\n\r\n{}" % (2 + len(smuggled)))
+        + smuggled,
+        (start + "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}") + smuggled,
+        (start + "Transfer-Encoding: chunked\r\nContent-Length: %d\r\n\r\n" % len(chunked))
+        + chunked + smuggled,
+        (start + "Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n" % len(chunked))
+        + chunked + smuggled,
+        (start + "Transfer-Encoding: gzip\r\n\r\n{}") + smuggled,
+        (start + "Transfer-Encoding: gzip, chunked\r\n\r\n" + chunked) + smuggled,
+        (start + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked)
+        + smuggled,
+    ]
+
+
+def test_ambiguous_framing_is_refused_and_nothing_is_smuggled(dep):
+    for i in range(len(smuggling_heads("k", ""))):
+        email = unique("smuggled") + "@example.com"
+        body = json.dumps({"email": email})
+        smuggled = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                    "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                    % (dep.key_a, len(body), body))
+        data = smuggling_heads(dep.key_a, smuggled)[i].encode()
+        s = connect(dep.server.port)
+        try:
+            s.sendall(data)
+            answer = read_answer(s, timeout=5)
+            json_error(answer, 400, "malformed_request")
+            assert b"connection: close" in answer[1].lower()
+            time.sleep(0.1)
+            assert read_answer(s, timeout=2) is None, "a second answer: the smuggled request ran"
+        finally:
+            s.close()
+        assert not member_exists(dep.a, email), (i, data)
+    # A Content-Length that is not one decimal number ("2, 2") is refused by libmicrohttpd
+    # itself, before Patron sees the request: with its own HTML page (docs/security.md), but
+    # refused and closed all the same.
+    email = unique("smuggled") + "@example.com"
+    body = json.dumps({"email": email})
+    data = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 2, 2\r\n\r\n{}"
+            "POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (dep.key_a, dep.key_a, len(body), body)).encode()
+    s = connect(dep.server.port)
+    try:
+        s.sendall(data)
+        assert read_answer(s, timeout=5)[0] == 400
+        assert read_answer(s, timeout=2) is None
+    finally:
+        s.close()
+    assert not member_exists(dep.a, email)
+
+
+# ---- Errors that libmicrohttpd would answer itself are JSON ----
+
+
+def test_oversized_requests_get_json_errors(dep):
+    port = dep.server.port
+    json_error(exchange(port, b"GET /healthz?q=" + b"a" * 10000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"),
+               414, "uri_too_long")
+    json_error(exchange(port, b"GET /" + b"a" * 10000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"),
+               414, "uri_too_long")
+    many = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"b" * 1000) for i in range(20))
+    json_error(exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n"),
+               431, "headers_too_large")
+    one = b"X-Big: " + b"c" * 20000 + b"\r\n"
+    json_error(exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + one + b"\r\n"),
+               431, "headers_too_large")
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+            % (dep.key_a, 2 * 1024 * 1024)).encode()
+    json_error(exchange(port, head), 413, "payload_too_large")
+    # Just under the limits is served.
+    nine = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"b" * 1000) for i in range(9))
+    ok = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + nine + b"\r\n")
+    assert ok is not None and ok[0] == 200
+
+
+# ---- Clean logs ----
+
+
+def strict_json(line):
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), ("duplicate keys", line)
+        return dict(pairs)
+
+    return json.loads(line, object_pairs_hook=no_duplicates)
+
+
+def test_hostile_requests_cannot_forge_or_break_log_lines(dep):
+    forged = '"level":"fatal","program_id":"%s","x":"' % dep.program_b
+    methods = [b'GE"T', b'G\\ET', b'POST","level":"fatal', forged.encode().replace(b" ", b""),
+               b"M" * 300]
+    paths = [b"/v1/members/%22,%22level%22:%22fatal", b"/v1/x%5c%5c%22", b"/v1/%0a%0d%09%00x",
+             b"/v1/%ff%fe%c3%28", b"/v1/caf%c3%a9", b"/v1/" + b"%22" * 400,
+             b"/v1/members/" + b"\\" * 100]
+    headers = [b"X-Request-Id: a\"b", b"X-Request-Id: \\\\", b"User-Agent: \",\"level\":\"fatal",
+               b"X-Junk: \x01\x02\x7f\xff"]
+    start = len(dep.server.lines)
+    for m in methods:
+        exchange(dep.server.port, m + b" /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    for p in paths:
+        exchange(dep.server.port, b"GET " + p + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+    for h in headers:
+        exchange(dep.server.port, b"GET /v1/members HTTP/1.1\r\nHost: t\r\n" + h + b"\r\n\r\n")
+    assert dep.anon().get("/healthz").status == 200
+    time.sleep(0.3)
+    written = dep.server.lines[start:]
+    assert len([l for l in written if '"msg":"request"' in l]) >= len(methods) + len(paths)
+    for line in written:
+        obj = strict_json(line)
+        assert obj["level"] != "fatal", line
+        assert obj.get("program_id") in (None, dep.program_a), line
+
+
+def raw_status(dep, path):
+    head = "GET %s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n\r\n" % (path, dep.key_a)
+    return exchange(dep.server.port, head.encode())[0]
+
+
+def test_coupon_codes_are_redacted_in_logs_and_metrics(fresh):
+    from test_coupon_batches import batch, codes_of
+
+    b = batch(fresh.a, count=2)
+    codes = codes_of(fresh.a, b["id"])
+    canonical, printed = codes[0][1], codes[0][2]
+    start = len(fresh.server.lines)
+    for path in ("/v1/coupons/%s", "/v1/coupons/%s/qr.svg", "/v1/coupons/%s/barcode.svg",
+                 "/v1/coupons/%s/no-such-thing"):
+        fresh.a.get(path % printed)
+        fresh.a.get(path % canonical)
+    assert raw_status(fresh, "/v1/coupons/%s/qr.png" % printed) == 200
+    fresh.a.post("/v1/coupons/%s/redeem" % printed, {"location": "Store 1"})
+    fresh.a.post("/v1/coupons/%s/cancel" % canonical, {})
+    fresh.a.delete("/v1/coupons/%s" % canonical)  # 405
+    metrics = fresh.anon().get("/metrics").body
+    time.sleep(0.3)
+    log = fresh.server.log()
+    assert '"path":"/v1/coupons/{code}/qr.svg"' in log
+    for code in (canonical, printed, codes[1][1], codes[1][2]):
+        assert code not in log
+        assert code not in metrics
+
+
+# ---- Connection exhaustion ----
+
+
+@pytest.fixture
+def quick(monkeypatch):
+    """A deployment whose deadlines are short (1 s) and whose addresses may hold 8 connections,
+    set through the environment (PATRON_HEADER_TIMEOUT_MS, PATRON_MAX_CONNECTIONS_PER_ADDRESS)."""
+    monkeypatch.setenv("PATRON_HEADER_TIMEOUT_MS", "1000")
+    monkeypatch.setenv("PATRON_MAX_CONNECTIONS_PER_ADDRESS", "8")
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Deployment(tmp, ("--test-clock",))
+        try:
+            yield d
+        finally:
+            d.server.stop()
+            d.audit()
+
+
+def seconds_until_cut(s, trickle, limit=6.0):
+    """Calls trickle(s) every 0.2 s until the server closes s; the seconds that took."""
+    started = time.monotonic()
+    s.settimeout(0.2)
+    while time.monotonic() - started < limit:
+        try:
+            data = s.recv(65536)
+            if not data:
+                return time.monotonic() - started
+            continue  # an answer (e.g. 408-like); keep reading until the close
+        except socket.timeout:
+            pass
+        except ConnectionResetError:
+            return time.monotonic() - started
+        try:
+            trickle(s)
+        except (BrokenPipeError, ConnectionResetError):
+            return time.monotonic() - started
+    return None
+
+
+def test_slow_headers_idle_keepalives_and_slow_bodies_are_cut_at_their_deadline(quick):
+    port = quick.server.port
+    s = connect(port)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+    took = seconds_until_cut(s, lambda s: s.sendall(b"X-Slow: 1\r\n"))
+    s.close()
+    assert took is not None and 0.8 < took < 3, took  # one header line every 0.2 s: cut at 1 s
+    s = connect(port)
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+    assert read_answer(s)[0] == 200
+    took = seconds_until_cut(s, lambda s: None)
+    s.close()
+    assert took is not None and took < 3, took  # an idle keep-alive
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{" % quick.key_a)
+    s = connect(port)
+    s.sendall(head.encode())
+    took = seconds_until_cut(s, lambda s: s.sendall(b" "))
+    s.close()
+    assert took is not None and took < 3, took  # a body at 5 bytes a second
+    assert quick.a.get("/v1/members?limit=1").status == 200
+
+
+def test_one_address_holds_at_most_its_share_of_connections(quick):
+    port = quick.server.port
+    socks = [connect(port, "127.0.4.1") for _ in range(12)]
+    try:
+        for s in socks:
+            try:
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+        served = [read_answer(s, timeout=5) for s in socks]
+        assert sum(1 for a in served if a is not None and a[0] == 200) == 8
+        # Another address is served meanwhile.
+        assert exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", "127.0.4.2")[0] == 200
+    finally:
+        for s in socks:
+            s.close()
+
+
+def patiently(request):
+    """A client that retries, as real ones do, when its new connection is closed unanswered
+    (a full server closes new connections at once; the reaper frees slots every 100 ms)."""
+    for attempt in range(5):
+        try:
+            return request()
+        except (ConnectionError, OSError):
+            if attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+def test_thousands_of_slow_connections_from_many_addresses_starve_nobody(dep):
+    """4,224 connections from 66 addresses (64 each, the most one address may hold) trickle
+    their headers or idle on keep-alive, more than the server's 4,096 slots: idle and slow
+    connections are reclaimed, oldest first, and a normal client is still served."""
+    port = dep.server.port
+    slow = []
+    try:
+        for a in range(66):
+            for i in range(64):
+                try:
+                    s = connect(port, "127.0.%d.%d" % (10 + a // 200, 1 + a % 200), timeout=5)
+                    if i % 2:
+                        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")  # then idle
+                    else:
+                        s.sendall(b"POST /v1/members HTTP/1.1\r\nHost: t\r\n")  # then trickle
+                    slow.append(s)
+                except OSError:
+                    pass  # refused: the server is full
+        for _ in range(3):
+            for s in slow[::2]:
+                try:
+                    s.send(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass
+            assert patiently(lambda: Client(dep.server.port).get("/healthz")).status == 200
+            assert patiently(lambda: dep.b.get("/v1/members?limit=1")).status == 200
+            time.sleep(0.5)
+    finally:
+        for s in slow:
+            s.close()
+
+
+def test_edge_settings_are_checked():
+    from conftest import run_cli
+
+    for flag, value in (("--max-connections-per-address", "0"),
+                        ("--max-connections-per-address", "4097"),
+                        ("--max-connections-per-address", "-1"),
+                        ("--header-timeout-ms", "99"), ("--header-timeout-ms", "1s")):
+        out = run_cli("serve", "--db", "/nonexistent/x.db", flag, value, check=False)
+        assert out.returncode != 0 and flag[2:].replace("-", "_") in out.stderr, (flag, out.stderr)
