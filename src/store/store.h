@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 13
+#define PT_SCHEMA_VERSION 14
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -142,6 +142,10 @@ struct pt_program {
     struct pt_tier_policy tiers;
     int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
     struct pt_referral_policy referrals;
+    /* Points one adjustment may move, per role of the calling key (adjust_limits); 0 forbids
+     * the role to adjust; at most PT_POINTS_MAX. */
+    int64_t adjust_staff_max;
+    int64_t adjust_admin_max;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
