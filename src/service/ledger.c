@@ -141,7 +141,7 @@ static enum pt_rc take_from_lots(struct pt_store_txn *txn, const char *program_i
         for (i = 0; i < count; i++) {
             /* Lots are bounded (limits.h), but a sum of many is checked all the same: past
              * int64 it is certainly enough. */
-            if (pt_points_add(sum, rows[i].lot.points_remaining, &sum, err) != PT_OK) {
+            if (__builtin_add_overflow(sum, rows[i].lot.points_remaining, &sum)) {
                 sum = INT64_MAX;
                 break;
             }

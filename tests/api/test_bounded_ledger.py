@@ -237,3 +237,28 @@ def test_adjust_limits_per_role_are_a_program_setting(fresh):
 def test_settings_that_could_overflow_are_refused(fresh, body, field):
     r = fresh.a.patch("/v1/program", body)
     assert r.status == 400 and r.error["field"] == field, r
+
+
+def test_a_spend_over_lots_past_int64_is_not_a_signed_overflow(fresh):
+    # The issue: the sanitizer build reported a signed overflow in the sum of a member's lots
+    # when spending. Two lots whose sum passes INT64_MAX (hand-edited: the API can no longer make
+    # them): a redemption must be answered, and the server's stderr hold no sanitizer report
+    # (the fixture fails the test on "runtime error:"; the build aborts on the first one).
+    d = fresh
+    m = new_member(d.a)["id"]
+    for _ in range(2):
+        assert d.a.post("/v1/members/%s/adjustments" % m, {"points": 10, "reason": "x"}).status \
+            == 201
+    d.server.stop()
+    big = 5 * 10**18
+    db_write(d.db, "UPDATE lots SET points_earned = %d, points_remaining = %d "
+             "WHERE member_id = '%s'" % (big, big, m))
+    d.restart()
+    r = d.a.post("/v1/members/%s/redemptions" % m, {"points": 1, "reason": "coffee"})
+    assert r.status in (201, 422), r
+    assert "runtime error:" not in d.server.log()
+    d.server.stop()
+    db_write(d.db, "UPDATE lots SET points_earned = 10, points_remaining = 10 - coalesce("
+             "(SELECT sum(points) FROM redemption_lots r WHERE r.program_id = lots.program_id "
+             "AND r.lot_id = lots.id), 0) WHERE member_id = '%s'" % m)
+    d.restart()
