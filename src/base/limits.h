@@ -171,9 +171,11 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
  * still fit, and one more posting (at most PT_POINTS_MAX) added to any of them stays inside
  * int64_t: the stores' guarded upserts compute the sum before comparing it. */
 #define PT_ACCOUNT_UNITS_MAX 1000000000000000000LL
-/* Tier metrics (points, spend and purchases of a member's month), a rule's usage per member and
- * its budget's points issued: the same bound, for the same reason. */
-#define PT_METRIC_MAX PT_ACCOUNT_UNITS_MAX
+/* Tier metrics (points, spend and purchases of a member's month) and a rule's usage per member:
+ * a tenth of that, so that a tier window's sum over its months (at most PT_TIER_MONTHS_MAX, 36,
+ * core/tiers.h asserts it) still fits int64_t. A hundred purchases of the largest amount a
+ * month. */
+#define PT_METRIC_MAX 100000000000000000LL
 /* earn_rate.points (points per earn_rate.per_amount) and earn_rate.per_amount: earned points are
  * computed as floor(amount * points / per_amount) in 128 bits, so the product of the largest
  * purchase and the largest rate (10^21) cannot overflow; a purchase that would earn more than

@@ -71,12 +71,12 @@ static enum pt_rc patch_earn_rate(json_t *v, struct pt_program *p, struct pt_err
     }
     rc = pt_json_check_fields(v, fields, err);
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "points", "earn_rate.points", false, 0, 1000000, &p->earn_points,
-                             NULL, err);
+        rc = pt_json_get_int(v, "points", "earn_rate.points", false, 0, PT_EARN_RATE_POINTS_MAX,
+                             &p->earn_points, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "per_amount", "earn_rate.per_amount", false, 1, 100000000,
-                             &p->earn_per_amount, NULL, err);
+        rc = pt_json_get_int(v, "per_amount", "earn_rate.per_amount", false, 1,
+                             PT_EARN_RATE_PER_AMOUNT_MAX, &p->earn_per_amount, NULL, err);
     }
     return rc;
 }

@@ -262,3 +262,21 @@ def test_a_spend_over_lots_past_int64_is_not_a_signed_overflow(fresh):
              "(SELECT sum(points) FROM redemption_lots r WHERE r.program_id = lots.program_id "
              "AND r.lot_id = lots.id), 0) WHERE member_id = '%s'" % m)
     d.restart()
+
+
+def test_cashback_stops_at_the_wallet_bound(fresh):
+    # A wallet holds at most 10^15 minor units: the purchase whose cashback would pass it is
+    # refused whole (its points, its cashback, its events), naming amount.
+    d = fresh
+    r = d.a.post("/v1/rules", {"name": "all back", "trigger": "purchase", "status": "active",
+                               "effects": [{"type": "cashback", "percent": 100}]})
+    assert r.status == 201, r
+    m = new_member(d.a)["id"]
+    r = d.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": m,
+                                      "currency": "USD", "amount": 10**15})
+    assert r.status == 201 and r.json["cashback"] == 10**15, r
+    before = snapshot(d, m), d.a.get("/v1/members/%s/wallet" % m).json
+    r = d.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": m,
+                                      "currency": "USD", "amount": 100})
+    assert_limit(r, "amount")
+    assert (snapshot(d, m), d.a.get("/v1/members/%s/wallet" % m).json) == before
