@@ -808,6 +808,14 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
                                     "birthday", member.id, ctx->now_ms, ctx->now_ms, NULL,
                                     ctx->arena, &answer, entry_id, err);
         }
+        if (rc == PT_ELIMIT && entry_id[0] == '\0') {
+            /* The member's balance is at its bound (refused before anything was written): no
+             * gift this year, and the round goes on for the others rather than failing them
+             * all on every run. */
+            pt_err_clear(err);
+            rc = PT_OK;
+            answer.points = 0;
+        }
         if (rc == PT_OK) {
             /* Claimed even when nothing was given, so that the member is not read again. */
             rc = pt_store_birthday_award(txn, program.id, member.id, year, answer.points,

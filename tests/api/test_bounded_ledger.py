@@ -280,3 +280,23 @@ def test_cashback_stops_at_the_wallet_bound(fresh):
                                       "currency": "USD", "amount": 100})
     assert_limit(r, "amount")
     assert (snapshot(d, m), d.a.get("/v1/members/%s/wallet" % m).json) == before
+
+
+def test_a_member_at_the_bound_does_not_stop_the_birthday_job(fresh):
+    # One member whose balance is at its bound gets no birthday points; the job still runs and
+    # every other member gets theirs (it must not fail the whole program's run, every run).
+    d = fresh
+    assert d.a.put("/v1/test/clock", {"now": "2027-03-02T09:00:00Z"}).status == 200
+    r = d.a.post("/v1/rules", {"name": "Birthday", "trigger": "birthday", "status": "active",
+                               "effects": [{"type": "award_points", "points": 500}]})
+    assert r.status == 201, r
+    full = new_member(d.a, birth_date="1990-03-02")["id"]
+    assert d.a.post("/v1/members/%s/adjustments" % full,
+                    {"points": MEMBER_POINTS_MAX, "reason": "full"}).status == 201
+    others = [new_member(d.a, birth_date="1991-03-02")["id"] for _ in range(2)]
+    run = d.a.post("/v1/jobs/birthdays")
+    # Three claimed (the full one given nothing), 500 points to each of the two others.
+    assert run.status == 200 and run.json == {"members": 3, "points": 1000}, run
+    assert d.a.get("/v1/members/%s/balance" % full).json["available"] == MEMBER_POINTS_MAX
+    for m in others:
+        assert d.a.get("/v1/members/%s/balance" % m).json["available"] == 500
