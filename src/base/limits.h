@@ -6,6 +6,8 @@
 #ifndef PT_BASE_LIMITS_H
 #define PT_BASE_LIMITS_H
 
+#include <stdint.h>
+
 /* API.md: request bodies are at most 1 MiB; a purchase with hundreds of items fits in far less. */
 #define PT_HTTP_BODY_BYTES_MAX (1024 * 1024)
 /* Bytes of an over-limit chunked body read and dropped before the connection is closed
@@ -152,7 +154,50 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 #define PT_STAMP_COMPLETIONS_MAX 1000
 
 /* ---- Issue 16: the bounded ledger ---- */
-/* (ledger bounds go here) */
+/* Every stored number of the ledger has a bound far inside int64_t (9.2 * 10^18), so that no
+ * addition can overflow, in C or in either engine's SQL (SQLite silently turns an overflowing
+ * integer into a float; PostgreSQL fails the statement). A write that would pass a bound is
+ * refused with 422 limit_exceeded and changes nothing (docs/security.md, "The bounded ledger").
+ *
+ * A member's points balance, its debt (owed) and each of its lots: 10^15 points, the largest
+ * redemption, adjustment or transfer (PT_POINTS_MAX); a million times more points than a
+ * lifetime of daily shopping earns at one point per cent. Likewise a member's wallet, in minor
+ * units (10^15 cents is ten trillion in the currency). */
+#define PT_MEMBER_POINTS_MAX PT_POINTS_MAX
+#define PT_MEMBER_WALLET_MINOR_MAX 1000000000000000LL
+/* Every other account (the program's accounts are kept per member and only grow with the
+ * member's history: program:redeemed sums every redemption) and every lifetime counter of an
+ * account: a thousand times a member's bound, so that 1,000 round trips of the largest balance
+ * still fit, and one more posting (at most PT_POINTS_MAX) added to any of them stays inside
+ * int64_t: the stores' guarded upserts compute the sum before comparing it. */
+#define PT_ACCOUNT_UNITS_MAX 1000000000000000000LL
+/* Tier metrics (points, spend and purchases of a member's month) and a rule's usage per member:
+ * a tenth of that, so that a tier window's sum over its months (at most PT_TIER_MONTHS_MAX, 36,
+ * core/tiers.h asserts it) still fits int64_t. A hundred purchases of the largest amount a
+ * month. */
+#define PT_METRIC_MAX 100000000000000000LL
+/* earn_rate.points (points per earn_rate.per_amount) and earn_rate.per_amount: earned points are
+ * computed as floor(amount * points / per_amount) in 128 bits, so the product of the largest
+ * purchase and the largest rate (10^21) cannot overflow; a purchase that would earn more than
+ * a member may hold is refused (422 limit_exceeded, field amount). */
+#define PT_EARN_RATE_POINTS_MAX 1000000
+#define PT_EARN_RATE_PER_AMOUNT_MAX 100000000
+/* Points one call of POST /v1/members/{id}/adjustments may move, per role (a program setting,
+ * adjust_limits): a till's staff key corrects small mistakes; the admin may move up to the
+ * per-call maximum. */
+#define PT_ADJUST_STAFF_POINTS_DEFAULT 10000
+#define PT_ADJUST_ADMIN_POINTS_DEFAULT PT_POINTS_MAX
+/* The audit sums postings, lots and credits of a whole program in 128 bits (SQLite) or numeric
+ * (PostgreSQL): at most 2^127 / PT_ACCOUNT_UNITS_MAX (1.7 * 10^20) rows each, beyond any disk. */
+_Static_assert(PT_MEMBER_POINTS_MAX <= PT_ACCOUNT_UNITS_MAX, "a member's bound is the tighter one");
+_Static_assert(PT_MEMBER_WALLET_MINOR_MAX <= PT_ACCOUNT_UNITS_MAX, "so is its wallet's");
+_Static_assert(PT_ACCOUNT_UNITS_MAX <= INT64_MAX - PT_POINTS_MAX, "bound + a posting fits");
+_Static_assert(PT_ACCOUNT_UNITS_MAX <= INT64_MAX - PT_AMOUNT_MAX, "bound + an amount fits");
+_Static_assert(PT_ACCOUNT_UNITS_MAX <= INT64_MAX / 2, "two bounded values sum in int64_t");
+_Static_assert(PT_AMOUNT_MAX <= INT64_MAX / PT_EARN_RATE_POINTS_MAX / 1000 * 1000000000,
+               "amount * rate fits in 128 bits with room to spare");
+_Static_assert(PT_ADJUST_STAFF_POINTS_DEFAULT <= PT_ADJUST_ADMIN_POINTS_DEFAULT, "staff <= admin");
+_Static_assert(PT_ADJUST_ADMIN_POINTS_DEFAULT <= PT_MEMBER_POINTS_MAX, "a call fits a balance");
 
 /* ---- Issue 16: the HTTP edge ---- */
 /* Milliseconds a client has to send a request's complete headers, from the connection's opening

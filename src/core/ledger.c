@@ -27,6 +27,21 @@ enum pt_rc pt_points_sub(int64_t a, int64_t b, int64_t *diff, struct pt_err *err
     return PT_OK;
 }
 
+enum pt_rc pt_ledger_bounded_add(int64_t value, int64_t delta, int64_t max, const char *field,
+                                 const char *what, int64_t *sum, struct pt_err *err)
+{
+    int64_t out;
+    pt_assert(max >= 0);
+    pt_assert(what != NULL);
+    if (__builtin_add_overflow(value, delta, &out) || out > max || out < -max) {
+        (void)pt_err_set(err, PT_ELIMIT, field, "%s would pass its bound of %lld", what,
+                         (long long)max);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    *sum = out;
+    return PT_OK;
+}
+
 enum pt_rc pt_mul_div_floor(int64_t a, int64_t b, int64_t d, int64_t *out, struct pt_err *err)
 {
     wide_int q;

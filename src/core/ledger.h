@@ -43,6 +43,17 @@ struct pt_lot_take {
 PT_MUSTCHECK enum pt_rc pt_points_add(int64_t a, int64_t b, int64_t *sum, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_points_sub(int64_t a, int64_t b, int64_t *diff, struct pt_err *err);
 
+/*
+ * Adds delta to a bounded value (a balance, a debt, a counter): OUT: *sum = value + delta when it
+ * stays within [-max, max]. PT_ELIMIT (code "limit_exceeded", field named, message naming
+ * `what` and the bound) when it would leave it or overflow; *sum is then unchanged. max >= 0;
+ * field and what are borrowed static strings. The checks every write of the ledger makes
+ * before the store is called (limits.h, "the bounded ledger").
+ */
+PT_MUSTCHECK enum pt_rc pt_ledger_bounded_add(int64_t value, int64_t delta, int64_t max,
+                                              const char *field, const char *what, int64_t *sum,
+                                              struct pt_err *err);
+
 /* floor(a * b / d) for a, b >= 0 and d > 0, exact through 128-bit arithmetic; PT_ELIMIT when
  * the result does not fit int64_t. */
 PT_MUSTCHECK enum pt_rc pt_mul_div_floor(int64_t a, int64_t b, int64_t d, int64_t *out,

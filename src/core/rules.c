@@ -1328,7 +1328,9 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                 int64_t p = 0;
                 if (kind->points != NULL) {
                     rc = kind->points(&r->effects[e], &ev.sel, &ev.st, &p, err);
-                    points += rc == PT_OK ? p : 0;
+                    if (rc == PT_OK) {
+                        rc = pt_points_add(points, p, &points, err);
+                    }
                 }
                 if (rc == PT_OK && kind->gives != NULL) {
                     rc = kind->gives(&r->effects[e], &ev.sel, &ev.st, &given, err);

@@ -17,12 +17,15 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/limits.h"
 
 #define PT_TIERS_MAX 10
 #define PT_TIER_NAME_BYTES_MAX 64
 #define PT_TIER_PERKS_MAX 10
 #define PT_TIER_PERK_BYTES_MAX 200
 #define PT_TIER_MONTHS_MAX 36
+_Static_assert(PT_TIER_MONTHS_MAX <= INT64_MAX / PT_METRIC_MAX,
+               "a window of metrics sums in int64");
 #define PT_TIER_MULTIPLIER_DEN_MAX 10000
 #define PT_TIER_MULTIPLIER_MAX 100 /* An earn multiplier is at most 100×. */
 

@@ -42,6 +42,9 @@ static json_t *program_json(const struct pt_program *p)
         (void)json_object_set_new(
             root, "wallet", json_pack("{s:I}", "pending_days", (json_int_t)p->wallet_pending_days));
         (void)json_object_set_new(root, "referrals", pt_http_referrals_json(&p->referrals));
+        (void)json_object_set_new(root, "adjust_limits",
+                                  json_pack("{s:I,s:I}", "staff", (json_int_t)p->adjust_staff_max,
+                                            "admin", (json_int_t)p->adjust_admin_max));
     }
     return root;
 }
@@ -68,12 +71,12 @@ static enum pt_rc patch_earn_rate(json_t *v, struct pt_program *p, struct pt_err
     }
     rc = pt_json_check_fields(v, fields, err);
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "points", "earn_rate.points", false, 0, 1000000, &p->earn_points,
-                             NULL, err);
+        rc = pt_json_get_int(v, "points", "earn_rate.points", false, 0, PT_EARN_RATE_POINTS_MAX,
+                             &p->earn_points, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "per_amount", "earn_rate.per_amount", false, 1, 100000000,
-                             &p->earn_per_amount, NULL, err);
+        rc = pt_json_get_int(v, "per_amount", "earn_rate.per_amount", false, 1,
+                             PT_EARN_RATE_PER_AMOUNT_MAX, &p->earn_per_amount, NULL, err);
     }
     return rc;
 }
@@ -151,6 +154,28 @@ static enum pt_rc patch_categories(json_t *v, struct pt_arena *arena, struct pt_
     return PT_OK;
 }
 
+/* Points one adjustment may move, per role: {"staff": N, "admin": N}, each 0..PT_POINTS_MAX
+ * (0: the role may not adjust); a role absent keeps its limit. */
+static enum pt_rc patch_adjust_limits(json_t *v, struct pt_program *p, struct pt_err *err)
+{
+    static const char *const limit_fields[] = {"staff", "admin", NULL};
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "adjust_limits",
+                          "adjust_limits is {\"staff\": points, \"admin\": points}");
+    }
+    rc = pt_json_check_fields(v, limit_fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "staff", "adjust_limits.staff", false, 0, PT_POINTS_MAX,
+                             &p->adjust_staff_max, NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "admin", "adjust_limits.admin", false, 0, PT_POINTS_MAX,
+                             &p->adjust_admin_max, NULL, err);
+    }
+    return rc;
+}
+
 /* Applies a settings patch onto p (fields absent from the patch keep their values). */
 static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt_program *p,
                                 struct pt_err *err)
@@ -168,6 +193,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "tiers",
                                          "wallet",
                                          "referrals",
+                                         "adjust_limits",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -259,6 +285,10 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
             rc = pt_json_get_int(v, "pending_days", "wallet.pending_days", false, 0,
                                  PT_PENDING_DAYS_MAX, &p->wallet_pending_days, NULL, err);
         }
+    }
+    v = json_object_get(patch, "adjust_limits");
+    if (rc == PT_OK && v != NULL) {
+        rc = patch_adjust_limits(v, p, err);
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

@@ -139,7 +139,12 @@ static enum pt_rc take_from_lots(struct pt_store_txn *txn, const char *program_i
             return rc;
         }
         for (i = 0; i < count; i++) {
-            sum += rows[i].lot.points_remaining;
+            /* Lots are bounded (limits.h), but a sum of many is checked all the same: past
+             * int64 it is certainly enough. */
+            if (__builtin_add_overflow(sum, rows[i].lot.points_remaining, &sum)) {
+                sum = INT64_MAX;
+                break;
+            }
         }
         if (sum >= points || count < page || page >= PT_MEMBER_OPEN_LOTS_MAX) {
             break;
@@ -211,6 +216,17 @@ static void posting_init(struct pt_posting *p, const char *account_id, const cha
     p->account_id = account_id;
     p->member_id = member_id;
     p->points = points;
+}
+
+/* Refuses, before anything is written, a change of `points` that would take the member's
+ * balance past its bound (limits.h PT_MEMBER_POINTS_MAX, either sign): 422 limit_exceeded
+ * naming field. */
+static enum pt_rc balance_room(const struct pt_account *acct, int64_t points, const char *field,
+                               struct pt_err *err)
+{
+    int64_t after = 0;
+    return pt_ledger_bounded_add(acct->balance, points, PT_MEMBER_POINTS_MAX, field,
+                                 "the member's points balance", &after, err);
 }
 
 enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
@@ -377,6 +393,9 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
         return PT_OK;
     }
     rc = pt_store_account_get(txn, program->id, p->member_id, &acct, err);
+    if (rc == PT_OK) {
+        rc = balance_room(&acct, p->points_earned, "amount", err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -519,6 +538,17 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     return rc;
 }
 
+/* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
+ * purchase's amount's doing: named so when the check that refused it named no field. */
+static enum pt_rc purchase_limit_field(enum pt_rc rc, struct pt_err *err)
+{
+    if (rc == PT_ELIMIT && err->field[0] == '\0') {
+        (void)snprintf(err->field, sizeof(err->field), "amount");
+        (void)pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
 enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal *who,
                                const struct pt_purchase *p, struct pt_idem *idem,
                                struct pt_arena *arena, struct pt_purchase_result *out,
@@ -531,7 +561,7 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
     if (natural_key(idem, "purchase:", p->external_id, arena, err) != PT_OK) {
         return err->rc;
     }
-    return pt_store_write(svc->store, purchase_txn, &ctx, err);
+    return purchase_limit_field(pt_store_write(svc->store, purchase_txn, &ctx, err), err);
 }
 
 /* ---- Points from rules outside purchases: activities, enrollment, birthdays ---- */
@@ -549,6 +579,9 @@ enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program
     int64_t repaid = 0;
     enum pt_rc rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
     pt_assert(points > 0);
+    if (rc == PT_OK) {
+        rc = balance_room(&acct, points, "points", err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -774,6 +807,14 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
             rc = pt_svc_rules_award(ctx->svc, txn, &program, &member, PT_TRIGGER_BIRTHDAY, NULL,
                                     "birthday", member.id, ctx->now_ms, ctx->now_ms, NULL,
                                     ctx->arena, &answer, entry_id, err);
+        }
+        if (rc == PT_ELIMIT && entry_id[0] == '\0') {
+            /* The member's balance is at its bound (refused before anything was written): no
+             * gift this year, and the round goes on for the others rather than failing them
+             * all on every run. */
+            pt_err_clear(err);
+            rc = PT_OK;
+            answer.points = 0;
         }
         if (rc == PT_OK) {
             /* Claimed even when nothing was given, so that the member is not read again. */
@@ -1309,6 +1350,24 @@ static enum pt_rc adjust_take(struct pt_store_txn *txn, struct adjust_ctx *ctx,
     return rc;
 }
 
+/* The role's per-call limit (program setting adjust_limits) and the member's bound, both
+ * checked before anything is written: 422 limit_exceeded naming points. */
+static enum pt_rc adjust_allowed(const struct pt_program *program, const struct pt_principal *who,
+                                 int64_t points, const struct pt_account *acct, struct pt_err *err)
+{
+    int64_t limit =
+        who->role == PT_ROLE_ADMIN ? program->adjust_admin_max : program->adjust_staff_max;
+    pt_assert(points != 0);
+    pt_assert(limit >= 0);
+    if (points > limit || points < -limit) {
+        (void)pt_err_set(err, PT_ELIMIT, "points",
+                         "a %s key may adjust at most %lld points per call (adjust_limits)",
+                         who->role == PT_ROLE_ADMIN ? "admin" : "staff", (long long)limit);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return balance_room(acct, points, "points", err);
+}
+
 static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct adjust_ctx *ctx = arg;
@@ -1331,6 +1390,9 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
                              &program, err);
     if (rc == PT_OK) {
         rc = pt_store_account_get(txn, program.id, member.id, &acct, err);
+    }
+    if (rc == PT_OK) {
+        rc = adjust_allowed(&program, ctx->who, ctx->points, &acct, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -1417,6 +1479,9 @@ static enum pt_rc transfer_credit(struct pt_store_txn *txn, struct transfer_ctx 
     size_t i;
     enum pt_rc rc = pt_store_account_get(txn, program_id, ctx->to_id, &acct, err);
     *repaid_total = 0;
+    if (rc == PT_OK) {
+        rc = balance_room(&acct, ctx->points, "points", err);
+    }
     for (i = 0; rc == PT_OK && i < take_count; i++) {
         const struct pt_lot *src = &rows[takes[i].lot_index].lot;
         struct pt_lot times = {0, ctx->now_ms, ctx->now_ms, src->expires_at_ms};
@@ -1797,6 +1862,27 @@ enum pt_rc pt_service_program_get(struct pt_service *svc, const struct pt_princi
     return rc;
 }
 
+/* Referral rewards hold no negative values, and none past what one posting may move (limits.h,
+ * the bounded ledger). */
+static enum pt_rc referrals_validate(const struct pt_referral_policy *r, struct pt_err *err)
+{
+    if (!r->enabled) {
+        return PT_OK;
+    }
+    if (r->within_days < 1 || r->min_amount < 0 || r->max_per_month < 0 || r->referrer_points < 0 ||
+        r->referee_points < 0 || r->referrer_wallet < 0 || r->referee_wallet < 0) {
+        return pt_err_set(err, PT_EINVAL, "referrals", "referrals hold no negative values");
+    }
+    if (r->referrer_points > PT_POINTS_MAX || r->referee_points > PT_POINTS_MAX ||
+        r->referrer_wallet > PT_MEMBER_WALLET_MINOR_MAX ||
+        r->referee_wallet > PT_MEMBER_WALLET_MINOR_MAX || r->min_amount > PT_AMOUNT_MAX) {
+        return pt_err_set(err, PT_EINVAL, "referrals",
+                          "referral points, wallet amounts and min_amount are at most %lld",
+                          (long long)PT_POINTS_MAX);
+    }
+    return PT_OK;
+}
+
 static enum pt_rc program_settings_validate(const struct pt_program *p, struct pt_err *err)
 {
     enum pt_rc rc = pt_validate_text("name", p->name, PT_PROGRAM_NAME_BYTES_MAX, err);
@@ -1809,13 +1895,21 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
         return pt_err_set(err, PT_EINVAL, "currency",
                           "currency must be an ISO 4217 code of three upper-case letters");
     }
-    if (p->earn_points < 0 || p->earn_points > 1000000) {
-        return pt_err_set(err, PT_EINVAL, "earn_rate.points",
-                          "earn_rate.points must be 0 to 1000000");
+    if (p->earn_points < 0 || p->earn_points > PT_EARN_RATE_POINTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "earn_rate.points", "earn_rate.points must be 0 to %d",
+                          PT_EARN_RATE_POINTS_MAX);
     }
-    if (p->earn_per_amount < 1 || p->earn_per_amount > 100000000) {
+    if (p->earn_per_amount < 1 || p->earn_per_amount > PT_EARN_RATE_PER_AMOUNT_MAX) {
         return pt_err_set(err, PT_EINVAL, "earn_rate.per_amount",
-                          "earn_rate.per_amount must be 1 to 100000000");
+                          "earn_rate.per_amount must be 1 to %d", PT_EARN_RATE_PER_AMOUNT_MAX);
+    }
+    if (p->adjust_staff_max < 0 || p->adjust_staff_max > PT_POINTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "adjust_limits.staff",
+                          "adjust_limits.staff must be 0 to %lld", (long long)PT_POINTS_MAX);
+    }
+    if (p->adjust_admin_max < 0 || p->adjust_admin_max > PT_POINTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "adjust_limits.admin",
+                          "adjust_limits.admin must be 0 to %lld", (long long)PT_POINTS_MAX);
     }
     if (p->pending_days < 0 || p->pending_days > PT_PENDING_DAYS_MAX) {
         return pt_err_set(err, PT_EINVAL, "pending_days", "pending_days must be 0 to %d",
@@ -1825,12 +1919,9 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
                           PT_EXPIRY_MONTHS_MAX);
     }
-    if (p->referrals.enabled &&
-        (p->referrals.within_days < 1 || p->referrals.min_amount < 0 ||
-         p->referrals.max_per_month < 0 || p->referrals.referrer_points < 0 ||
-         p->referrals.referee_points < 0 || p->referrals.referrer_wallet < 0 ||
-         p->referrals.referee_wallet < 0)) {
-        return pt_err_set(err, PT_EINVAL, "referrals", "referrals hold no negative values");
+    rc = referrals_validate(&p->referrals, err);
+    if (rc != PT_OK) {
+        return rc;
     }
     if (p->wallet_pending_days < 0 || p->wallet_pending_days > PT_PENDING_DAYS_MAX) {
         return pt_err_set(err, PT_EINVAL, "wallet.pending_days",

@@ -894,8 +894,12 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
             memcpy(s->day[k], time.date, sizeof(s->day[k]));
             s->points_day[k] = 0;
         }
-        s->points_day[k] += res.outcomes[i].points;
-        s->issued[k] += res.outcomes[i].points;
+        /* Checked: a simulation replays up to PT_SIMULATE_PURCHASES_MAX purchases, each up
+         * to a member's bound, which together pass int64. */
+        rc = pt_points_add(s->points_day[k], res.outcomes[i].points, &s->points_day[k], err);
+        if (rc == PT_OK) {
+            rc = pt_points_add(s->issued[k], res.outcomes[i].points, &s->issued[k], err);
+        }
     }
     *points = rc == PT_OK ? res.points : 0;
     return rc;
@@ -987,8 +991,10 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
             }
             if (rc == PT_OK) {
                 out->purchases++;
-                out->actual_points += p.points_earned;
-                out->simulated_points += points;
+                rc = pt_points_add(out->actual_points, p.points_earned, &out->actual_points, err);
+            }
+            if (rc == PT_OK) {
+                rc = pt_points_add(out->simulated_points, points, &out->simulated_points, err);
                 member_differs |= points != p.points_earned;
             }
             pt_arena_fini(&one);

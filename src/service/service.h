@@ -396,7 +396,8 @@ struct pt_expiry_result {
  * Records a purchase (p: external_id, member_id, occurred_at, currency, amount, items, channel,
  * location) and earns its points. The external_id is the idempotency key unless idem->key is
  * given. PT_ENOTFOUND member; PT_EINVAL fields; PT_ECONFLICT idempotency_conflict;
- * PT_ELIMIT member_inactive.
+ * PT_ELIMIT member_inactive, or limit_exceeded (field amount) when what it earns would pass a
+ * bound of the ledger (limits.h), nothing then written.
  */
 PT_MUSTCHECK enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal *who,
                                             const struct pt_purchase *p, struct pt_idem *idem,
@@ -423,7 +424,9 @@ pt_service_redemption_cancel(struct pt_service *svc, const struct pt_principal *
                              const char *redemption_id, struct pt_arena *arena,
                              struct pt_redemption_result *out, struct pt_err *err);
 
-/* Adds (points > 0) or removes points with a reason. */
+/* Adds (points > 0) or removes points with a reason. PT_ELIMIT limit_exceeded (field points)
+ * past the caller's role's per-call limit (the program's adjust_limits) or when the member's
+ * balance would pass PT_MEMBER_POINTS_MAX either way; nothing is then written. */
 PT_MUSTCHECK enum pt_rc pt_service_adjust(struct pt_service *svc, const struct pt_principal *who,
                                           const char *member_id, int64_t points, const char *reason,
                                           struct pt_idem *idem, struct pt_arena *arena,

@@ -49,9 +49,15 @@ enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn
     struct pt_posting postings[2];
     struct pt_wallet_credit c;
     int64_t repaid;
+    int64_t after = 0;
     enum pt_rc rc =
         pt_store_account_get_id(txn, program->id, member_id, PT_ACCOUNT_WALLET, &acct, err);
     pt_assert(amount > 0);
+    if (rc == PT_OK) {
+        /* The wallet's bound (limits.h), checked before anything is written. */
+        rc = pt_ledger_bounded_add(acct.balance, amount, PT_MEMBER_WALLET_MINOR_MAX, "amount",
+                                   "the member's wallet", &after, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }

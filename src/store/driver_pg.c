@@ -10,7 +10,9 @@
  * over a JSON array (a list of values in one parameter) becomes json_array_elements_text with
  * the same columns, value and key (0-based). Parameters travel as text
  * (bytes as binary) and results come back as text. SQLSTATE classes are mapped once: 23 (integrity)
- * -> PT_ECONFLICT; 40001, 40P01, 55P03 (serialization, deadlock, lock timeout) -> PT_EBUSY; a lost
+ * -> PT_ECONFLICT; 22003, 22001 (out of range) -> PT_ELIMIT; other 22 and 42 -> PT_EINTERNAL
+ * (errors that no retry cures are never "busy"); 40001, 40P01, 55P03 (serialization, deadlock,
+ * lock timeout) -> PT_EBUSY; a lost
  * connection -> PT_ESTORE, and the next use reconnects. PGconn and PGresult never leave this file.
  */
 #include "store/driver.h"
@@ -186,12 +188,22 @@ static enum pt_rc pg_fail(struct pt_db *c, struct pt_err *err, const PGresult *r
         prc = PT_EBUSY;
     } else if (strcmp(state, "53200") == 0) {
         prc = PT_ENOMEM;
+    } else if (strcmp(state, "22003") == 0 || strcmp(state, "22001") == 0) {
+        /* A value out of range (numeric_value_out_of_range, string too long): the same write
+         * fails the same way on every retry, so it is never "busy" or "unavailable". */
+        prc = PT_ELIMIT;
+    } else if (strncmp(state, "22", 2) == 0 || strncmp(state, "42", 2) == 0) {
+        prc = PT_EINTERNAL; /* Other data exceptions and SQL errors: permanent, a bug. */
     }
     (void)snprintf(c->last_error, sizeof(c->last_error), "%s", msg ? msg : "");
     (void)pt_err_set(err, prc, NULL, "%s",
                      prc == PT_EBUSY    ? "the database is busy, retry"
                      : prc == PT_ENOMEM ? "out of memory"
+                     : prc == PT_ELIMIT ? "a value is out of the range the ledger allows"
                                         : "the database could not be used");
+    if (prc == PT_ELIMIT) {
+        (void)pt_err_code(err, "limit_exceeded");
+    }
     (void)snprintf(err->backend, sizeof(err->backend), "PG_%s", state ? state : "CONN");
     if (prc != PT_ECONFLICT) {
         pt_log_escape(c->last_error, strlen(c->last_error), esc, sizeof(esc));

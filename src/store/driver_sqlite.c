@@ -4,7 +4,9 @@
  * write survives a crash or a power cut. The writer connection also owns the checkpointer: a
  * background thread with its own connection that copies the WAL into the database, so that a
  * commit never pays for a checkpoint. Result codes are mapped here, once: BUSY/LOCKED ->
- * PT_EBUSY, CONSTRAINT -> PT_ECONFLICT, NOMEM -> PT_ENOMEM, everything else -> PT_ESTORE; an
+ * PT_EBUSY, CONSTRAINT -> PT_ECONFLICT, NOMEM -> PT_ENOMEM, TOOBIG and "integer overflow" ->
+ * PT_ELIMIT, MISMATCH and RANGE -> PT_EINTERNAL (no retry cures them), everything else ->
+ * PT_ESTORE; an
  * I/O error or a corrupt page is a disk failure. sqlite3 types never leave this file.
  */
 #include "store/driver.h"
@@ -70,11 +72,21 @@ static enum pt_rc db_fail(struct pt_err *err, sqlite3 *db, int rc, const char *w
         prc = PT_ECONFLICT;
     } else if (primary == SQLITE_NOMEM) {
         prc = PT_ENOMEM;
+    } else if (primary == SQLITE_TOOBIG || (primary == SQLITE_ERROR && db != NULL &&
+                                            strcmp(sqlite3_errmsg(db), "integer overflow") == 0)) {
+        /* Out of range (sum() past int64, a value too big): no retry cures it. */
+        prc = PT_ELIMIT;
+    } else if (primary == SQLITE_MISMATCH || primary == SQLITE_RANGE) {
+        prc = PT_EINTERNAL; /* A bug of the caller: permanent, never "unavailable". */
     }
     (void)pt_err_set(err, prc, NULL, "%s",
                      prc == PT_EBUSY    ? "the database is busy, retry"
                      : prc == PT_ENOMEM ? "out of memory"
+                     : prc == PT_ELIMIT ? "a value is out of the range the ledger allows"
                                         : "the database could not be used");
+    if (prc == PT_ELIMIT) {
+        (void)pt_err_code(err, "limit_exceeded");
+    }
     if (primary == SQLITE_NOTADB) {
         (void)pt_err_set(err, PT_ESTORE, NULL, "the file is not a SQLite database");
     }
@@ -139,6 +151,92 @@ static void sqlite_configure(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/* ---- sum() in 128 bits ---- */
+
+/*
+ * SQLite's own sum() of integers fails the whole statement with "integer overflow" as soon as a
+ * partial sum passes int64, whatever the final sum; total() is a float and loses units. The
+ * audit adds up a whole program's postings, lots and credits, each bounded (limits.h) but many,
+ * so this driver replaces sum() on its connections by one that adds integers in 128 bits: exact
+ * whatever the order of the rows. Its result is the integer sum when that fits int64 (the only
+ * case a consistent ledger has), else a float, which no stored integer equals, so that the audit
+ * reports the mismatch instead of failing to run. Non-integer inputs are added as floats, as
+ * SQLite's sum() does; no row at all gives NULL, as it does.
+ */
+__extension__ typedef __int128 sum_int;
+
+/* SQLite's aggregate context is only 8-byte aligned: the 128-bit sum is kept as bytes. */
+struct sum_state {
+    unsigned char whole[sizeof(sum_int)]; /* Sum of the integer inputs, a sum_int. */
+    double fraction;                      /* Sum of the other non-NULL inputs. */
+    bool any;                             /* A non-NULL input was seen. */
+    bool non_integer; /* One of them was not an integer: the result is a float. */
+};
+
+static void sum_add(struct sum_state *st, sum_int v)
+{
+    sum_int whole;
+    memcpy(&whole, st->whole, sizeof(whole));
+    whole += v;
+    memcpy(st->whole, &whole, sizeof(whole));
+}
+
+static void sql_sum_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct sum_state *st = sqlite3_aggregate_context(ctx, (int)sizeof(*st));
+    int type;
+    pt_assert(argc == 1);
+    if (st == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    type = sqlite3_value_numeric_type(argv[0]);
+    if (type == SQLITE_NULL) {
+        return;
+    }
+    st->any = true;
+    if (type == SQLITE_INTEGER) {
+        sum_add(st, sqlite3_value_int64(argv[0])); /* 2^63 rows could not overflow 2^127. */
+    } else {
+        st->non_integer = true;
+        st->fraction += sqlite3_value_double(argv[0]);
+    }
+}
+
+/* The window form (migrations number rows with sum() OVER): a row leaving the frame. */
+static void sql_sum_inverse(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct sum_state *st = sqlite3_aggregate_context(ctx, (int)sizeof(*st));
+    int type;
+    pt_assert(argc == 1);
+    if (st == NULL) {
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    type = sqlite3_value_numeric_type(argv[0]);
+    if (type == SQLITE_INTEGER) {
+        sum_add(st, -(sum_int)sqlite3_value_int64(argv[0]));
+    } else if (type != SQLITE_NULL) {
+        st->fraction -= sqlite3_value_double(argv[0]);
+    }
+}
+
+static void sql_sum_final(sqlite3_context *ctx)
+{
+    struct sum_state *st = sqlite3_aggregate_context(ctx, 0);
+    sum_int whole;
+    if (st == NULL || !st->any) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    memcpy(&whole, st->whole, sizeof(whole));
+    if (!st->non_integer && whole >= INT64_MIN && whole <= INT64_MAX) {
+        sqlite3_result_int64(ctx, (sqlite3_int64)whole);
+    } else {
+        sqlite3_result_double(ctx, (double)whole + st->fraction);
+    }
+}
+
 /* Events written by this version: after those migrated from before it (txid 0). */
 static void sql_txid(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
@@ -182,6 +280,11 @@ static enum pt_rc conn_open(const char *path, int flags, struct pt_db **out, str
         rc = sqlite3_create_function_v2(c->db, "pt_txid_horizon", 0,
                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL, sql_txid_horizon,
                                         NULL, NULL, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_create_window_function(c->db, "sum", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                            NULL, sql_sum_step, sql_sum_final, sql_sum_final,
+                                            sql_sum_inverse, NULL);
     }
     if (rc != SQLITE_OK) {
         enum pt_rc prc = db_fail(err, c->db, rc, "open");

@@ -866,6 +866,16 @@ static const char migration_13[] =
 /* PostgreSQL names the key after the table it was made on: named as the table is now. */
 static const char migration_13_pg[] = "ALTER INDEX promo_codes_13_pkey RENAME TO promo_codes_pkey;";
 
+/*
+ * Version 14: which roles may adjust points, and by how much per call, is a program setting
+ * (issue 16, the bounded ledger): staff keys up to PT_ADJUST_STAFF_POINTS_DEFAULT, the admin up
+ * to PT_ADJUST_ADMIN_POINTS_DEFAULT (the values below; a test compares them).
+ */
+static const char migration_14[] =
+    "ALTER TABLE programs ADD COLUMN adjust_staff_max INTEGER NOT NULL DEFAULT 10000;"
+    "ALTER TABLE programs ADD COLUMN adjust_admin_max INTEGER NOT NULL "
+    "DEFAULT 1000000000000000;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -884,6 +894,7 @@ static const char *const migration_11_parts[] = {migration_11, NULL};
 static const char *const migration_12_parts[] = {migration_12, NULL};
 static const char *const migration_13_parts[] = {migration_13, NULL};
 static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
+static const char *const migration_14_parts[] = {migration_14, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -898,7 +909,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_10_parts,
                                                   migration_11_parts,
                                                   migration_12_parts,
-                                                  migration_13_parts};
+                                                  migration_13_parts,
+                                                  migration_14_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -912,7 +924,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_10_parts,
                                                      migration_11_parts,
                                                      migration_12_parts,
-                                                     migration_13_pg_parts};
+                                                     migration_13_pg_parts,
+                                                     migration_14_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -28,7 +28,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 13
+#define PT_SCHEMA_VERSION 14
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -142,6 +142,10 @@ struct pt_program {
     struct pt_tier_policy tiers;
     int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
     struct pt_referral_policy referrals;
+    /* Points one adjustment may move, per role of the calling key (adjust_limits); 0 forbids
+     * the role to adjust; at most PT_POINTS_MAX. */
+    int64_t adjust_staff_max;
+    int64_t adjust_admin_max;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
@@ -324,13 +328,17 @@ struct pt_posting {
 };
 
 /* Appends entry with its postings and moves the accounts' balances, in txn. The caller has
- * checked that the postings sum to zero (pt_ledger_entry_check); the store checks again. */
+ * checked that the postings sum to zero (pt_ledger_entry_check); the store checks again.
+ * PT_ELIMIT limit_exceeded when an account's balance or counter would pass its bound (limits.h:
+ * a member's points and wallet PT_MEMBER_*_MAX, other accounts PT_ACCOUNT_UNITS_MAX); the
+ * caller's write then fails whole (its savepoint is rolled back). */
 PT_MUSTCHECK enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
                                             const struct pt_entry *entry,
                                             struct pt_posting *postings, size_t count,
                                             struct pt_err *err);
 
-/* Moves a member account's counters (owed, lifetime_*) of counters; its points must be 0. */
+/* Moves a member account's counters (owed, lifetime_*) of counters; its points must be 0.
+ * PT_ELIMIT limit_exceeded past PT_ACCOUNT_UNITS_MAX. */
 PT_MUSTCHECK enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *program_id,
                                                   const struct pt_posting *counters,
                                                   struct pt_err *err);
@@ -582,7 +590,7 @@ PT_MUSTCHECK enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const 
                                                 struct pt_rule_usage **out, unsigned *count,
                                                 struct pt_err *err);
 /* Adds one use and `points` (on day) to the member's usage of the rule, and `points` to the
- * rule's budget. */
+ * rule's budget. PT_ELIMIT limit_exceeded when the usage would pass PT_METRIC_MAX. */
 PT_MUSTCHECK enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
                                            const char *member_id, const char *rule_id,
                                            const char *day, int64_t points, struct pt_err *err);
@@ -644,7 +652,8 @@ PT_MUSTCHECK enum pt_rc pt_store_member_tier_get(struct pt_store_txn *txn, const
 PT_MUSTCHECK enum pt_rc pt_store_member_tier_put(struct pt_store_txn *txn, const char *program_id,
                                                  const char *member_id,
                                                  const struct pt_tier_state *s, struct pt_err *err);
-/* Adds delta (negative for returns) to the member's metric of month. */
+/* Adds delta (negative for returns) to the member's metric of month. PT_ELIMIT limit_exceeded
+ * when a sum would pass PT_METRIC_MAX either way. */
 PT_MUSTCHECK enum pt_rc pt_store_tier_metric_add(struct pt_store_txn *txn, const char *program_id,
                                                  const char *member_id, int64_t month,
                                                  const struct pt_tier_metrics *delta,

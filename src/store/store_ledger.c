@@ -13,6 +13,37 @@
 
 /* ---- Entries, postings, accounts ---- */
 
+/* The bound of an account's balance (limits.h): a member's own points account and its wallet
+ * hold at most a member's bound, the program's accounts (kept per member) a wider one. */
+static int64_t account_bound(const char *member_id, const char *account_id)
+{
+    if (strcmp(account_id, member_id) == 0) {
+        return PT_MEMBER_POINTS_MAX;
+    }
+    if (strcmp(account_id, PT_ACCOUNT_WALLET) == 0) {
+        return PT_MEMBER_WALLET_MINOR_MAX;
+    }
+    return PT_ACCOUNT_UNITS_MAX;
+}
+
+/* A new account starts at the posting's values: each must already be inside the bounds. */
+static bool posting_in_bounds(const struct pt_posting *p, int64_t bound)
+{
+    return p->points >= -bound && p->points <= bound && p->owed_delta >= -bound &&
+           p->owed_delta <= bound && p->earned_delta >= -PT_ACCOUNT_UNITS_MAX &&
+           p->earned_delta <= PT_ACCOUNT_UNITS_MAX && p->redeemed_delta >= -PT_ACCOUNT_UNITS_MAX &&
+           p->redeemed_delta <= PT_ACCOUNT_UNITS_MAX && p->expired_delta >= -PT_ACCOUNT_UNITS_MAX &&
+           p->expired_delta <= PT_ACCOUNT_UNITS_MAX;
+}
+
+static enum pt_rc account_limit(struct pt_err *err, const char *account_id, int64_t bound)
+{
+    (void)pt_err_set(err, PT_ELIMIT,
+                     strcmp(account_id, PT_ACCOUNT_WALLET) == 0 ? "amount" : "points",
+                     "the account %s would pass its bound of %lld", account_id, (long long)bound);
+    return pt_err_code(err, "limit_exceeded");
+}
+
 enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
                                const struct pt_entry *entry, struct pt_posting *postings,
                                size_t count, struct pt_err *err)
@@ -30,7 +61,16 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
         "lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
         "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
         "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired, "
-        "postings = accounts.postings + 1 RETURNING accounts.balance, accounts.postings";
+        "postings = accounts.postings + 1 "
+        /* The guard: a sum that would leave its bound updates nothing and returns no row (the
+         * sums cannot overflow: each side is bounded, limits.h). In SQLite an overflowing sum
+         * becomes a float, which no bound admits either. */
+        "WHERE accounts.balance + excluded.balance BETWEEN ?9 AND ?10 "
+        "AND accounts.owed + excluded.owed BETWEEN 0 AND ?10 "
+        "AND accounts.lifetime_earned + excluded.lifetime_earned BETWEEN ?11 AND ?12 "
+        "AND accounts.lifetime_redeemed + excluded.lifetime_redeemed BETWEEN ?11 AND ?12 "
+        "AND accounts.lifetime_expired + excluded.lifetime_expired BETWEEN ?11 AND ?12 "
+        "AND accounts.postings < ?12 RETURNING accounts.balance, accounts.postings";
     static const char sql_posting[] =
         "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "
         "balance_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -60,6 +100,7 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < count; i++) {
         struct pt_posting *p = &postings[i];
+        int64_t bound = account_bound(entry->member_id, p->account_id);
         int64_t n = 0;
         rc = pt_q_open(&q, txn, sql_account, err);
         pt_q_text(&q, 1, program_id);
@@ -70,13 +111,21 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
         pt_q_int(&q, 6, p->earned_delta);
         pt_q_int(&q, 7, p->redeemed_delta);
         pt_q_int(&q, 8, p->expired_delta);
+        pt_q_int(&q, 9, -bound);
+        pt_q_int(&q, 10, bound);
+        pt_q_int(&q, 11, -PT_ACCOUNT_UNITS_MAX);
+        pt_q_int(&q, 12, PT_ACCOUNT_UNITS_MAX);
+        if (q.rc == PT_OK && !posting_in_bounds(p, bound)) {
+            q.rc = account_limit(err, p->account_id, bound);
+        }
         if (pt_q_next(&q)) {
             p->balance_after = pt_q_col_int(&q, 0);
             n = pt_q_col_int(&q, 1);
             /* Drain the statement so that the upsert completes. */
             (void)pt_q_next(&q);
         } else if (q.rc == PT_OK) {
-            q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "account upsert returned no row");
+            /* The guard refused the sum: the write fails and its savepoint undoes it all. */
+            q.rc = account_limit(err, p->account_id, bound);
         }
         rc = pt_q_close(&q);
         if (rc != PT_OK) {
@@ -106,8 +155,14 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
         "ON CONFLICT (program_id, member_id, id) DO UPDATE SET owed = accounts.owed + "
         "excluded.owed, lifetime_earned = accounts.lifetime_earned + excluded.lifetime_earned, "
         "lifetime_redeemed = accounts.lifetime_redeemed + excluded.lifetime_redeemed, "
-        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired";
+        "lifetime_expired = accounts.lifetime_expired + excluded.lifetime_expired "
+        "WHERE accounts.owed + excluded.owed BETWEEN 0 AND ?9 "
+        "AND accounts.lifetime_earned + excluded.lifetime_earned BETWEEN ?8 AND ?9 "
+        "AND accounts.lifetime_redeemed + excluded.lifetime_redeemed BETWEEN ?8 AND ?9 "
+        "AND accounts.lifetime_expired + excluded.lifetime_expired BETWEEN ?8 AND ?9 "
+        "RETURNING accounts.owed";
     struct pt_q q;
+    bool updated = false;
     pt_assert(c->points == 0);
     pt_assert(c->member_id != NULL);
     (void)pt_q_open(&q, txn, sql, err);
@@ -118,7 +173,17 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
     pt_q_int(&q, 5, c->earned_delta);
     pt_q_int(&q, 6, c->redeemed_delta);
     pt_q_int(&q, 7, c->expired_delta);
-    (void)pt_q_exec(&q);
+    pt_q_int(&q, 8, -PT_ACCOUNT_UNITS_MAX);
+    pt_q_int(&q, 9, PT_ACCOUNT_UNITS_MAX);
+    if (q.rc == PT_OK && !posting_in_bounds(c, PT_ACCOUNT_UNITS_MAX)) {
+        q.rc = account_limit(err, c->account_id, PT_ACCOUNT_UNITS_MAX);
+    }
+    while (pt_q_next(&q)) {
+        updated = true;
+    }
+    if (!updated && q.rc == PT_OK) {
+        q.rc = account_limit(err, c->account_id, PT_ACCOUNT_UNITS_MAX);
+    }
     return pt_q_close(&q);
 }
 

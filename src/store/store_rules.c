@@ -276,10 +276,12 @@ enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
         "UPDATE SET uses = rule_usage.uses + 1, points = rule_usage.points + excluded.points, "
         "points_day = CASE WHEN rule_usage.day = excluded.day "
         "THEN rule_usage.points_day + excluded.points ELSE excluded.points END, "
-        "day = excluded.day";
+        "day = excluded.day WHERE rule_usage.uses < ?6 AND rule_usage.points + excluded.points "
+        "<= ?6 AND rule_usage.points_day + excluded.points <= ?6 RETURNING rule_usage.uses";
     static const char sql_budget[] = "UPDATE rule_budgets SET points_issued = points_issued + ?3 "
                                      "WHERE program_id = ?1 AND rule_id = ?2";
     struct pt_q q;
+    bool written = false;
     enum pt_rc rc;
     pt_assert(points >= 0);
     (void)pt_q_open(&q, txn, sql_usage, err);
@@ -288,7 +290,15 @@ enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
     pt_q_text(&q, 3, rule_id);
     pt_q_int(&q, 4, points);
     pt_q_text(&q, 5, day);
-    (void)pt_q_exec(&q);
+    pt_q_int(&q, 6, PT_METRIC_MAX);
+    while (pt_q_next(&q)) {
+        written = true;
+    }
+    if (!written && q.rc == PT_OK) {
+        /* Guarded as the accounts are (limits.h PT_METRIC_MAX). */
+        (void)pt_err_set(err, PT_ELIMIT, "points", "the rule's usage would pass its bound");
+        q.rc = pt_err_code(err, "limit_exceeded");
+    }
     rc = pt_q_close(&q);
     if (rc != PT_OK || points == 0) {
         return rc;

@@ -127,8 +127,13 @@ enum pt_rc pt_store_tier_metric_add(struct pt_store_txn *txn, const char *progra
         "INSERT INTO tier_metrics (program_id, member_id, month, points, spend, purchases) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (program_id, member_id, month) DO UPDATE "
         "SET points = tier_metrics.points + ?4, spend = tier_metrics.spend + ?5, "
-        "purchases = tier_metrics.purchases + ?6";
+        "purchases = tier_metrics.purchases + ?6 "
+        /* Guarded as the accounts are (limits.h PT_METRIC_MAX): no row when a sum would pass. */
+        "WHERE tier_metrics.points + ?4 BETWEEN ?7 AND ?8 "
+        "AND tier_metrics.spend + ?5 BETWEEN ?7 AND ?8 "
+        "AND tier_metrics.purchases + ?6 BETWEEN ?7 AND ?8 RETURNING tier_metrics.purchases";
     struct pt_q q;
+    bool written = false;
     pt_assert(pt_store_txn_is_write(txn));
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -137,7 +142,15 @@ enum pt_rc pt_store_tier_metric_add(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 4, delta->points);
     pt_q_int(&q, 5, delta->spend);
     pt_q_int(&q, 6, delta->purchases);
-    (void)pt_q_exec(&q);
+    pt_q_int(&q, 7, -PT_METRIC_MAX);
+    pt_q_int(&q, 8, PT_METRIC_MAX);
+    while (pt_q_next(&q)) {
+        written = true;
+    }
+    if (!written && q.rc == PT_OK) {
+        (void)pt_err_set(err, PT_ELIMIT, "amount", "the tier metrics would pass their bound");
+        q.rc = pt_err_code(err, "limit_exceeded");
+    }
     return pt_q_close(&q);
 }
 

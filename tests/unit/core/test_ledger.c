@@ -63,6 +63,39 @@ static void test_pt_points_add__guards_int64(void **state)
     assert_int_equal(out, -INT64_MAX);
 }
 
+static void test_pt_ledger_bounded_add__at_the_bound_and_one_past(void **state)
+{
+    const int64_t max = 1000000000000000LL;
+    struct pt_err err;
+    int64_t out = 7;
+    (void)state;
+    assert_int_equal(pt_ledger_bounded_add(max - 1, 1, max, "points", "the balance", &out, &err),
+                     PT_OK);
+    assert_int_equal(out, max);
+    out = 7;
+    assert_int_equal(pt_ledger_bounded_add(max, 1, max, "points", "the balance", &out, &err),
+                     PT_ELIMIT);
+    assert_int_equal(out, 7); /* Unchanged on failure. */
+    assert_string_equal(err.field, "points");
+    assert_string_equal(err.code, "limit_exceeded");
+    assert_int_equal(pt_ledger_bounded_add(-max + 1, -1, max, "points", "the debt", &out, &err),
+                     PT_OK);
+    assert_int_equal(out, -max);
+    assert_int_equal(pt_ledger_bounded_add(-max, -1, max, "amount", "the debt", &out, &err),
+                     PT_ELIMIT);
+    assert_string_equal(err.field, "amount");
+    /* Values already out of range, and sums that overflow int64, are refused, never wrapped. */
+    assert_int_equal(pt_ledger_bounded_add(INT64_MAX, 1, max, "points", "x", &out, &err),
+                     PT_ELIMIT);
+    assert_int_equal(pt_ledger_bounded_add(INT64_MIN, -1, max, "points", "x", &out, &err),
+                     PT_ELIMIT);
+    assert_int_equal(pt_ledger_bounded_add(INT64_MAX, -INT64_MAX, max, "points", "x", &out, &err),
+                     PT_OK);
+    assert_int_equal(out, 0);
+    assert_int_equal(pt_ledger_bounded_add(0, 0, 0, NULL, "x", &out, &err), PT_OK);
+    assert_int_equal(pt_ledger_bounded_add(0, 1, 0, NULL, "x", &out, &err), PT_ELIMIT);
+}
+
 static void test_pt_ledger_return_points__partial_returns_sum_exactly(void **state)
 {
     /* For every purchase amount up to 60 and every way to cut it into returns of 1..7,
@@ -210,6 +243,7 @@ int main(void)
         cmocka_unit_test(test_pt_ledger_earn_points__floors),
         cmocka_unit_test(test_pt_ledger_earn_points__overflow_is_limit),
         cmocka_unit_test(test_pt_points_add__guards_int64),
+        cmocka_unit_test(test_pt_ledger_bounded_add__at_the_bound_and_one_past),
         cmocka_unit_test(test_pt_ledger_return_points__partial_returns_sum_exactly),
         cmocka_unit_test(test_pt_ledger_return_points__rejects_over_return),
         cmocka_unit_test(test_pt_ledger_plan_spend__soonest_expiring_first),
