@@ -215,7 +215,8 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
         rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc), arena, true, out, err);
+        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena, true,
+                         out, err);
     }
     pt_store_read_end(txn);
     return rc;
@@ -319,7 +320,8 @@ enum pt_rc pt_service_wallet_debit(struct pt_service *svc, const struct pt_princ
                                    struct pt_idem *idem, struct pt_arena *arena,
                                    struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc)};
+    struct debit_ctx ctx = {
+        svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     if (req->amount <= 0 || req->amount > PT_AMOUNT_MAX) {
@@ -368,6 +370,9 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         pt_store_wallet_debit_get(txn, ctx->who->program_id, ctx->debit_id, ctx->arena, d, err);
     if (rc == PT_OK) {
         rc = pt_store_member_lock(txn, ctx->who->program_id, d->member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_member_open(txn, ctx->who->program_id, d->member_id, ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
@@ -427,7 +432,8 @@ enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc, const struct p
                                           const char *debit_id, struct pt_arena *arena,
                                           struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc)};
+    struct debit_ctx ctx = {
+        svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, cancel_txn, &ctx, err);
 }
