@@ -177,5 +177,10 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
 /* Programs that may set their own test clock (patron serve --test-clock, tests only): every
  * program of a test database. */
 #define PT_TEST_CLOCKS_MAX PT_PROGRAMS_MAX
+/* The return window a program may set (return_days; 0 = none, returns at any time): ten years,
+ * beyond any shop's policy. New programs start with PT_RETURN_DAYS_DEFAULT and hold what a
+ * return may take back (hold_returnable); programs from before keep no window and no hold. */
+#define PT_RETURN_DAYS_MAX 3650
+#define PT_RETURN_DAYS_DEFAULT 30
 
 #endif

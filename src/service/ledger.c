@@ -943,6 +943,9 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
     }
     if (rc == PT_OK) {
+        rc = pt_svc_return_window_check(&program, p.occurred_at_ms, ctx->now_ms, err);
+    }
+    if (rc == PT_OK) {
         rc = return_amounts(&p, ctx->req, &amount_now, &eligible_now, err);
     }
     if (rc == PT_OK && amount_now <= 0) {
@@ -1490,6 +1493,10 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
                         "not enough available points: %lld available, %lld asked", (long long)avail,
                         (long long)ctx->points);
     }
+    if (rc == PT_OK) {
+        rc = pt_svc_hold_check(txn, &program, from.id, ctx->now_ms, PT_HOLD_POINTS, avail,
+                               ctx->points, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -1848,6 +1855,13 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
     if (p->wallet_pending_days < 0 || p->wallet_pending_days > PT_PENDING_DAYS_MAX) {
         return pt_err_set(err, PT_EINVAL, "wallet.pending_days",
                           "wallet.pending_days must be 0 to %d", PT_PENDING_DAYS_MAX);
+    }
+    if (p->return_days < 0 || p->return_days > PT_RETURN_DAYS_MAX ||
+        (p->hold_returnable && p->return_days == 0)) {
+        return pt_err_set(err, PT_EINVAL, "return_days",
+                          "return_days must be 1 to %d (0, no return window, only without "
+                          "hold_returnable)",
+                          PT_RETURN_DAYS_MAX);
     }
     rc = pt_tier_policy_validate(&p->tiers, err);
     if (rc != PT_OK) {

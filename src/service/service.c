@@ -347,6 +347,10 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
     program->name = name;
     (void)snprintf(program->currency, sizeof(program->currency), "%s", currency);
     program->created_at_ms = now_ms;
+    /* A new program holds what a return may take back (issue 16): the columns' defaults
+     * (migration 16) say the same, and the insert leaves them to the database. */
+    program->return_days = PT_RETURN_DAYS_DEFAULT;
+    program->hold_returnable = true;
     key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
     ctx.program = program;
     ctx.key = key;

@@ -280,6 +280,29 @@ PT_MUSTCHECK enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *pr
                                           const char **ctx_program_id, struct pt_arena **ctx_arena,
                                           bool *ctx_more, struct pt_err *err);
 
+/* ---- Returns and what they may take back (holds.c, issue 16) ---- */
+
+/* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
+ * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
+PT_MUSTCHECK enum pt_rc pt_svc_return_window_check(const struct pt_program *program,
+                                                   int64_t occurred_at_ms, int64_t now_ms,
+                                                   struct pt_err *err);
+
+/* The units a hold applies to. */
+enum pt_hold_unit {
+    PT_HOLD_POINTS, /* A transfer of points; field "points". */
+    PT_HOLD_MONEY,  /* A wallet debit; field "amount". */
+};
+
+/* With the program's hold_returnable, refuses taking `asked` of the member's `available` (points
+ * or wallet money, as the balance shows it) when more than what is free of the hold
+ * (core/hold.h): PT_ELIMIT held_for_returns, saying how much may leave now. PT_OK without a
+ * hold. */
+PT_MUSTCHECK enum pt_rc pt_svc_hold_check(struct pt_store_txn *txn,
+                                          const struct pt_program *program, const char *member_id,
+                                          int64_t now_ms, enum pt_hold_unit unit, int64_t available,
+                                          int64_t asked, struct pt_err *err);
+
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
 

@@ -278,6 +278,15 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     d->external_id = ctx->req->external_id;
     d->created_at_ms = ctx->now_ms;
     rc = pt_store_account_get_id(txn, program.id, member.id, PT_ACCOUNT_WALLET, &acct, err);
+    if (rc == PT_OK && program.hold_returnable) {
+        /* Cashback of purchases that may still be returned stays (docs/wallets.md). */
+        struct pt_wallet before;
+        rc = wallet_read(txn, &program, member.id, ctx->now_ms, ctx->arena, false, &before, err);
+        if (rc == PT_OK && before.available >= d->amount) {
+            rc = pt_svc_hold_check(txn, &program, member.id, ctx->now_ms, PT_HOLD_MONEY,
+                                   before.available, d->amount, err);
+        }
+    }
     if (rc == PT_OK) {
         rc = take_available(txn, program.id, member.id, d->amount, acct.owed, ctx->now_ms, d->id,
                             ctx->arena, &taken, err);

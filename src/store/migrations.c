@@ -866,6 +866,24 @@ static const char migration_13[] =
 /* PostgreSQL names the key after the table it was made on: named as the table is now. */
 static const char migration_13_pg[] = "ALTER INDEX promo_codes_13_pkey RENAME TO promo_codes_pkey;";
 
+/*
+ * Issue 16's smaller rules (planned as migration 16; the next version on this branch): a
+ * program's return window and its hold on what a return may take back. The columns' defaults
+ * are a new program's (PT_RETURN_DAYS_DEFAULT days, the hold on), so that an insert need not
+ * name them; the programs that existed before keep their behaviour (no window, no hold).
+ * Purchases of a member by time, for the hold.
+ */
+#define MIGRATION_16_STR(x) #x
+#define MIGRATION_16_XSTR(x) MIGRATION_16_STR(x)
+static const char migration_16[] =
+    "ALTER TABLE programs ADD COLUMN return_days INTEGER NOT NULL DEFAULT " MIGRATION_16_XSTR(
+        PT_RETURN_DAYS_DEFAULT) ";"
+                                "ALTER TABLE programs ADD COLUMN hold_returnable INTEGER NOT NULL "
+                                "DEFAULT 1;"
+                                "UPDATE programs SET return_days = 0, hold_returnable = 0;"
+                                "CREATE INDEX purchases_member_time ON purchases (program_id, "
+                                "member_id, occurred_at_ms);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -884,6 +902,7 @@ static const char *const migration_11_parts[] = {migration_11, NULL};
 static const char *const migration_12_parts[] = {migration_12, NULL};
 static const char *const migration_13_parts[] = {migration_13, NULL};
 static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
+static const char *const migration_16_parts[] = {migration_16, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -898,7 +917,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_10_parts,
                                                   migration_11_parts,
                                                   migration_12_parts,
-                                                  migration_13_parts};
+                                                  migration_13_parts,
+                                                  migration_16_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -912,7 +932,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_10_parts,
                                                      migration_11_parts,
                                                      migration_12_parts,
-                                                     migration_13_pg_parts};
+                                                     migration_13_pg_parts,
+                                                     migration_16_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -230,3 +230,122 @@ def test_a_purchase_has_at_most_the_documented_number_of_lines(fresh):
                                             "items": items(ITEMS_MAX + 1)})
     refused(r, 400, "validation_failed", "items")
     assert len(fresh.a.get("/v1/members/%s/ledger" % m).json["data"]) == 1
+
+
+# ---- Holding what a return may take back ----
+
+DAY_MS = 86400000
+
+
+def iso(ms):
+    import datetime
+    t = datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
+
+
+T0_MS = 1772445600000  # T0, 2026-03-02T10:00:00Z
+assert iso(T0_MS) == "2026-03-02T10:00:00.000Z"
+
+
+def transfer(client, frm, to, points):
+    return client.post("/v1/transfers", {"from_member_id": frm, "to_member_id": to,
+                                         "points": points})
+
+
+def test_new_programs_hold_what_a_return_may_take_back(fresh):
+    a = fresh.a
+    clock(a, T0)
+    program = a.get("/v1/program").json
+    assert program["hold_returnable"] is True and program["return_days"] == 30, program
+    m, friend = new_member(a)["id"], new_member(a)["id"]
+    p = buy(a, m, 1000)  # 10 points, returnable for 30 days.
+    assert a.post("/v1/members/%s/adjustments" % m, {"points": 5, "reason": "x"}).status == 201
+    # Only what no return can take back may leave: 15 available, 10 held.
+    r = transfer(a, m, friend, 6)
+    refused(r, 422, "held_for_returns", "points")
+    assert "5" in r.json["error"]["message"], r
+    assert transfer(a, m, friend, 5).status == 201
+    clock(a, iso(T0_MS + 30 * DAY_MS - 1))  # The last instant of the window: still held.
+    refused(transfer(a, m, friend, 1), 422, "held_for_returns", "points")
+    # A partial return inside the window takes its points back from the member.
+    r = a.post("/v1/transactions/%s/returns" % p["id"], {"external_id": unique("ret"),
+                                                         "amount": 500})
+    assert r.status == 201 and r.json["points_reversed"] == 5 and r.json["points_owed"] == 0, r
+    refused(transfer(a, m, friend, 1), 422, "held_for_returns", "points")
+    clock(a, iso(T0_MS + 30 * DAY_MS))  # The window has closed: nothing is held, no return.
+    assert transfer(a, m, friend, 5).status == 201
+    r = a.post("/v1/transactions/%s/returns" % p["id"], {"external_id": unique("ret"),
+                                                         "amount": 500})
+    refused(r, 422, "return_window_closed")
+    b = a.get("/v1/members/%s/balance" % m).json
+    assert b["available"] == 0 and b["owed"] == 0, b
+    assert a.get("/v1/members/%s/balance" % friend).json["available"] == 10
+
+
+def test_a_return_after_the_window_leaves_no_debt(fresh):
+    a = fresh.a
+    clock(a, T0)
+    m, friend = new_member(a)["id"], new_member(a)["id"]
+    p = buy(a, m, 1000)
+    clock(a, iso(T0_MS + 31 * DAY_MS))
+    assert transfer(a, m, friend, 10).status == 201
+    ledger = a.get("/v1/members/%s/ledger" % m).json
+    refused(a.post("/v1/transactions/%s/returns" % p["id"],
+                   {"external_id": unique("ret"), "amount": 1000}), 422, "return_window_closed")
+    assert a.get("/v1/members/%s/ledger" % m).json == ledger
+    assert a.get("/v1/members/%s/balance" % m).json["owed"] == 0
+
+
+def test_wallet_spending_of_returnable_cashback_is_held(fresh):
+    a = fresh.a
+    clock(a, T0)
+    assert a.patch("/v1/program", {"wallet": {"pending_days": 0}}).status == 200
+    assert a.post("/v1/rules", {"name": "5% back", "trigger": "purchase", "status": "active",
+                                "effects": [{"type": "cashback", "percent": 5}]}).status == 201
+    m = new_member(a)["id"]
+    buy(a, m, 2000)  # 100 of cashback, returnable for 30 days.
+    assert a.get("/v1/members/%s/wallet" % m).json["available"] == 100
+    r = a.post("/v1/members/%s/wallet/debits" % m, {"amount": 1})
+    refused(r, 422, "held_for_returns", "amount")
+    clock(a, iso(T0_MS + 30 * DAY_MS))
+    r = a.post("/v1/members/%s/wallet/debits" % m, {"amount": 100})
+    assert r.status == 201 and r.json["wallet"]["available"] == 0, r
+
+
+def test_the_hold_and_the_window_are_settings(fresh):
+    a = fresh.a
+    clock(a, T0)
+    for body, field in (({"return_days": -1}, "return_days"),
+                        ({"return_days": 3651}, "return_days"),
+                        ({"return_days": "30"}, "return_days"),
+                        ({"hold_returnable": 1}, "hold_returnable"),
+                        ({"return_days": 0}, "return_days")):  # A hold needs a window.
+        refused(a.patch("/v1/program", body), 400, "validation_failed", field)
+    assert a.get("/v1/program").json["return_days"] == 30
+    r = a.patch("/v1/program", {"hold_returnable": False, "return_days": 0})
+    assert r.status == 200 and r.json["hold_returnable"] is False and r.json["return_days"] == 0
+    m, friend = new_member(a)["id"], new_member(a)["id"]
+    p = buy(a, m, 1000)
+    assert transfer(a, m, friend, 10).status == 201  # No hold: the old behaviour...
+    clock(a, iso(T0_MS + 400 * DAY_MS))
+    r = a.post("/v1/transactions/%s/returns" % p["id"], {"external_id": unique("ret"),
+                                                         "amount": 1000})
+    assert r.status == 201 and r.json["points_owed"] == 10, r  # ...and its debt (the risk).
+    r = a.patch("/v1/program", {"hold_returnable": True, "return_days": 7})
+    assert r.status == 200 and r.json["return_days"] == 7
+
+
+def test_programs_from_before_the_hold_keep_their_behaviour():
+    import os
+    import tempfile
+    from conftest import Client, Server
+    from test_migration import make_v1_database
+    with tempfile.TemporaryDirectory() as tmp:
+        db = os.path.join(tmp, "v1.db")
+        keys = make_v1_database(db)
+        server = Server(db)
+        try:
+            program = Client(server.port, keys["admin"]).get("/v1/program").json
+            assert program["hold_returnable"] is False and program["return_days"] == 0, program
+        finally:
+            server.stop()
