@@ -6,6 +6,7 @@
 #include "base/clock.h"
 
 #include "base/assert.h"
+#include "base/limits.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -116,6 +117,7 @@ bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms)
     int64_t second;
     int64_t ms = 0;
     int64_t offset_min = 0;
+    int64_t t;
     const char *p = s + 19;
     if (strlen(s) < 20 || !read_digits(s, 4, &year) || s[4] != '-' ||
         !read_digits(s + 5, 2, &month) || s[7] != '-' || !read_digits(s + 8, 2, &day) ||
@@ -161,10 +163,15 @@ bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms)
     if (*p != '\0') {
         return false;
     }
-    *at_ms = ((pt_days_from_civil(year, (unsigned)month, (unsigned)day) * 24 + hour) * 60 + minute -
-              offset_min) *
-                 60000 +
-             second * 1000 + ms;
+    t = ((pt_days_from_civil(year, (unsigned)month, (unsigned)day) * 24 + hour) * 60 + minute -
+         offset_min) *
+            60000 +
+        second * 1000 + ms;
+    /* Outside the range is refused like a malformed time: no caller sees a negative time. */
+    if (t < PT_TIME_INPUT_MIN_MS || t > PT_TIME_INPUT_MAX_MS) {
+        return false;
+    }
+    *at_ms = t;
     return true;
 }
 

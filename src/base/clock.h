@@ -24,7 +24,9 @@ void pt_time_format_rfc3339(int64_t at_ms, char *out, size_t out_bytes);
 
 /*
  * Parses an RFC 3339 timestamp ("2026-11-23T08:31:33Z", fractions of a second up to
- * milliseconds, or an offset "+02:00") into Unix ms. Returns false when malformed.
+ * milliseconds, or an offset "+02:00") into Unix ms. Returns false when malformed, or when the
+ * time is outside [PT_TIME_INPUT_MIN_MS, PT_TIME_INPUT_MAX_MS] (1970 to the end of 9999): every
+ * time a client sends passes here, so none is negative. *at_ms is unchanged on false.
  */
 bool pt_time_parse_rfc3339(const char *s, int64_t *at_ms);
 

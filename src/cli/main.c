@@ -129,7 +129,11 @@ static int cmd_serve(const struct pt_config *cfg)
         pt_log("info", "database migrated", extra);
     }
     if (cfg->test_clock) {
-        pt_service_enable_test_clock(svc);
+        rc = pt_service_enable_test_clock(svc, &err);
+        if (rc != PT_OK) {
+            pt_service_close(svc);
+            return fail(&err);
+        }
     }
     pt_service_set_min_free(svc, cfg->min_free_mb * 1024 * 1024);
     pt_service_set_max_write_wait(svc, cfg->max_write_wait_ms);

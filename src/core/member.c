@@ -38,6 +38,21 @@ const char *pt_member_status_name(enum pt_member_status status)
     return "";
 }
 
+enum pt_rc pt_member_require_open(const struct pt_member *m, struct pt_err *err)
+{
+    pt_assert(m != NULL);
+    pt_assert(m->status == PT_MEMBER_ACTIVE || m->status == PT_MEMBER_SUSPENDED ||
+              m->status == PT_MEMBER_CLOSED);
+    if (m->status != PT_MEMBER_CLOSED) {
+        return PT_OK;
+    }
+    (void)pt_err_set(err, PT_ELIMIT, "member_id",
+                     "member %s is closed: it is read-only until reopened (POST "
+                     "/v1/members/{id}/reopen)",
+                     m->id);
+    return pt_err_code(err, "member_inactive");
+}
+
 enum pt_rc pt_member_status_parse(const char *s, enum pt_member_status *out, struct pt_err *err)
 {
     if (strcmp(s, "active") == 0) {

@@ -51,6 +51,15 @@ extern const char *const pt_member_genders[];
 /* Returns "active"/"suspended"/"closed". */
 const char *pt_member_status_name(enum pt_member_status status);
 
+/*
+ * A closed member is read-only (issue 16): every write on it (points, purchases, returns, the
+ * wallet, coupons, its profile) is refused until an explicit reopen; reads still work. A
+ * suspended member may not earn or spend (the callers refuse that) but takes corrections
+ * (adjustments, returns) and profile changes. Returns PT_OK for an active or suspended member,
+ * else PT_ELIMIT with code member_inactive, field "member_id".
+ */
+PT_MUSTCHECK enum pt_rc pt_member_require_open(const struct pt_member *m, struct pt_err *err);
+
 /* Parses a status name; PT_EINVAL (field "status") when unknown. */
 PT_MUSTCHECK enum pt_rc pt_member_status_parse(const char *s, enum pt_member_status *out,
                                                struct pt_err *err);

@@ -579,7 +579,10 @@ static enum pt_rc parse_time(struct compiler *c, json_t *doc, const char *key, i
         return PT_OK;
     }
     if (!json_is_string(v) || !pt_time_parse_rfc3339(json_string_value(v), out)) {
-        return pt_err_set(c->err, PT_EINVAL, key, "%s must be an RFC 3339 UTC time", key);
+        return pt_err_set(
+            c->err, PT_EINVAL, key,
+            "%s must be an RFC 3339 UTC time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+            key);
     }
     return PT_OK;
 }

@@ -39,7 +39,7 @@
 #define PT_RULE_TEXT_BYTES_MAX 200   /* A name, a message, a string value. */
 #define PT_RULE_KEY_BYTES_MAX 64     /* The key of member.attributes.KEY or activity.KEY. */
 #define PT_RULES_PER_PROGRAM_MAX 500 /* Active rules of a program. */
-#define PT_CART_ITEMS_MAX 200        /* Lines of an evaluated cart. */
+#define PT_CART_ITEMS_MAX PT_PURCHASE_ITEMS_MAX /* Lines of an evaluated cart: a purchase's. */
 #define PT_CART_COUPONS_MAX 10
 /* A text of a cart or its lines (category, channel, location; a SKU is an external id): rules
  * search them (`contains`), so their length is part of an evaluation's cost. */

@@ -329,8 +329,9 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
     p->occurred_at_ms = -1;
     if (occurred != NULL && !pt_time_parse_rfc3339(occurred, &p->occurred_at_ms)) {
-        return pt_err_set(err, PT_EINVAL, "occurred_at",
-                          "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
+        return pt_err_set(
+            err, PT_EINVAL, "occurred_at",
+            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, not before 1970");
     }
     return PT_OK;
 }

@@ -53,7 +53,10 @@ static enum pt_rc time_field(json_t *body, const char *key, int64_t *out, struct
         return PT_OK;
     }
     if (!json_is_string(v) || !pt_time_parse_rfc3339(json_string_value(v), out)) {
-        return pt_err_set(err, PT_EINVAL, key, "%s is an RFC 3339 time or null", key);
+        return pt_err_set(
+            err, PT_EINVAL, key,
+            "%s is null or an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+            key);
     }
     return PT_OK;
 }

@@ -254,7 +254,7 @@ void pt_h_purchase_create(struct pt_http_ctx *ctx)
         return;
     }
     if (p.occurred_at_ms < 0) {
-        p.occurred_at_ms = pt_service_now_ms(ctx->svc);
+        p.occurred_at_ms = pt_service_now_ms(ctx->svc, ctx->who.program_id);
     }
     if (!idem_setup(ctx, &idem, encode_purchase)) {
         return;
@@ -623,10 +623,11 @@ void pt_h_activity_create(struct pt_http_ctx *ctx)
     if (rc == PT_OK) {
         rc = pt_json_get_string(body, "occurred_at", false, &ctx->arena, &occurred, &err);
     }
-    req.occurred_at_ms = pt_service_now_ms(ctx->svc);
+    req.occurred_at_ms = pt_service_now_ms(ctx->svc, ctx->who.program_id);
     if (rc == PT_OK && occurred != NULL && !pt_time_parse_rfc3339(occurred, &req.occurred_at_ms)) {
-        rc = pt_err_set(&err, PT_EINVAL, "occurred_at",
-                        "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z");
+        rc = pt_err_set(
+            &err, PT_EINVAL, "occurred_at",
+            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, not before 1970");
     }
     if (rc == PT_OK && props != NULL && !json_is_null(props)) {
         char *text;
@@ -686,10 +687,12 @@ void pt_h_test_clock_set(struct pt_http_ctx *ctx)
     }
     json_decref(body);
     if (rc == PT_OK && !pt_time_parse_rfc3339(now_s, &now_ms)) {
-        rc = pt_err_set(&err, PT_EINVAL, "now", "now must be an RFC 3339 time");
+        rc = pt_err_set(
+            &err, PT_EINVAL, "now",
+            "now must be an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
     }
     if (rc == PT_OK) {
-        rc = pt_service_test_clock_set(ctx->svc, now_ms, &err);
+        rc = pt_service_test_clock_set(ctx->svc, ctx->who.program_id, now_ms, &err);
     }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

@@ -190,6 +190,19 @@ void pt_h_member_patch(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
 }
 
+void pt_h_member_reopen(struct pt_http_ctx *ctx)
+{
+    struct pt_member m;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (pt_service_member_reopen(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &m, &err) !=
+        PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
+}
+
 void pt_h_member_list(struct pt_http_ctx *ctx)
 {
     static const char *const params[] = {"limit",       "cursor",      "email", "phone",

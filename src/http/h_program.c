@@ -45,6 +45,8 @@ static json_t *program_json(const struct pt_program *p)
         (void)json_object_set_new(root, "adjust_limits",
                                   json_pack("{s:I,s:I}", "staff", (json_int_t)p->adjust_staff_max,
                                             "admin", (json_int_t)p->adjust_admin_max));
+        (void)json_object_set_new(root, "return_days", json_integer(p->return_days));
+        (void)json_object_set_new(root, "hold_returnable", json_boolean(p->hold_returnable));
     }
     return root;
 }
@@ -194,6 +196,8 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "wallet",
                                          "referrals",
                                          "adjust_limits",
+                                         "return_days",
+                                         "hold_returnable",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -289,6 +293,20 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     v = json_object_get(patch, "adjust_limits");
     if (rc == PT_OK && v != NULL) {
         rc = patch_adjust_limits(v, p, err);
+    }
+    if (rc == PT_OK) {
+        /* The return window and the hold on what returns may take back (docs/ledger.md). */
+        rc = pt_json_get_int(patch, "return_days", "return_days", false, 0, PT_RETURN_DAYS_MAX,
+                             &p->return_days, NULL, err);
+    }
+    v = json_object_get(patch, "hold_returnable");
+    if (rc == PT_OK && v != NULL) {
+        if (!json_is_boolean(v)) {
+            rc = pt_err_set(err, PT_EINVAL, "hold_returnable",
+                            "hold_returnable must be true or false");
+        } else {
+            p->hold_returnable = json_is_true(v);
+        }
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

@@ -452,10 +452,14 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
         rc = pt_json_get_string(body, "to", true, &ctx->arena, &to_s, &err);
     }
     if (rc == PT_OK && !pt_time_parse_rfc3339(from_s, &from_ms)) {
-        rc = pt_err_set(&err, PT_EINVAL, "from", "from must be an RFC 3339 time");
+        rc = pt_err_set(
+            &err, PT_EINVAL, "from",
+            "from must be an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
     }
     if (rc == PT_OK && !pt_time_parse_rfc3339(to_s, &to_ms)) {
-        rc = pt_err_set(&err, PT_EINVAL, "to", "to must be an RFC 3339 time");
+        rc = pt_err_set(
+            &err, PT_EINVAL, "to",
+            "to must be an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
     }
     if (rc == PT_OK && changes != NULL && (rule_id == NULL || !json_is_object(changes))) {
         rc = pt_err_set(&err, PT_EINVAL, "changes",

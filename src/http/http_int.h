@@ -213,6 +213,7 @@ void pt_h_key_delete(struct pt_http_ctx *ctx);
 void pt_h_member_create(struct pt_http_ctx *ctx);
 void pt_h_member_get(struct pt_http_ctx *ctx);
 void pt_h_member_patch(struct pt_http_ctx *ctx);
+void pt_h_member_reopen(struct pt_http_ctx *ctx);
 void pt_h_member_list(struct pt_http_ctx *ctx);
 void pt_h_program_get(struct pt_http_ctx *ctx);
 void pt_h_program_patch(struct pt_http_ctx *ctx);

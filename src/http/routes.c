@@ -15,6 +15,7 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members", pt_h_member_list, PT_ROUTE_QUERY},
     {"GET", "/v1/members/{id}", pt_h_member_get, 0},
     {"PATCH", "/v1/members/{id}", pt_h_member_patch, PT_ROUTE_BODY},
+    {"POST", "/v1/members/{id}/reopen", pt_h_member_reopen, PT_ROUTE_ADMIN},
     {"GET", "/v1/members/{id}/balance", pt_h_balance_get, 0},
     {"GET", "/v1/members/{id}/ledger", pt_h_ledger_list, PT_ROUTE_QUERY},
     {"POST", "/v1/members/{id}/redemptions", pt_h_redemption_create, PT_ROUTE_BODY},

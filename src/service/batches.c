@@ -172,7 +172,7 @@ enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc, const struct p
                                           struct pt_coupon_batch *b, struct pt_idem *idem,
                                           struct pt_arena *arena, struct pt_err *err)
 {
-    struct batch_create_ctx ctx = {who, b, idem, arena, pt_svc_now_ms(svc)};
+    struct batch_create_ctx ctx = {who, b, idem, arena, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = batch_validate(b, err);
     if (rc != PT_OK) {
         return rc;
@@ -383,7 +383,7 @@ static enum pt_rc batch_chunk(struct pt_service *svc, const struct pt_batch_ref 
         struct pt_arena arena;
         pt_arena_init(&arena, 4u << 20);
         ctx->arena = &arena;
-        ctx->now_ms = pt_svc_now_ms(svc);
+        ctx->now_ms = pt_svc_now_ms(svc, ref->program_id);
         rc = pt_store_write_background(svc->store, batch_chunk_txn, ctx, err);
         if (rc == PT_OK) {
             *made += ctx->made;

@@ -554,7 +554,7 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
                                struct pt_arena *arena, struct pt_purchase_result *out,
                                struct pt_err *err)
 {
-    struct purchase_ctx ctx = {svc, who, p, idem, arena, out, pt_svc_now_ms(svc)};
+    struct purchase_ctx ctx = {svc, who, p, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     pt_assert(idem != NULL);
     pt_assert(p->external_id != NULL);
     memset(out, 0, sizeof(*out));
@@ -721,7 +721,8 @@ enum pt_rc pt_service_activity(struct pt_service *svc, const struct pt_principal
                                struct pt_arena *arena, struct pt_activity_result *out,
                                struct pt_err *err)
 {
-    struct activity_ctx ctx = {svc, who, req, idem, arena, out, pt_svc_now_ms(svc)};
+    struct activity_ctx ctx = {
+        svc, who, req, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     if (req->occurred_at_ms > ctx.now_ms + PT_CLOCK_SKEW_MS) {
         return pt_err_set(err, PT_EINVAL, "occurred_at", "occurred_at must not be in the future");
@@ -832,7 +833,8 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
 enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
                                 struct pt_birthday_result *out, struct pt_err *err)
 {
-    struct birthday_ctx ctx = {svc, NULL, NULL, out, pt_svc_now_ms(svc), true};
+    struct birthday_ctx ctx = {
+        svc, NULL, NULL, out, pt_svc_now_ms(svc, who != NULL ? who->program_id : NULL), true};
     memset(out, 0, sizeof(*out));
     return pt_svc_job_rounds(svc, who != NULL ? who->program_id : NULL, PT_BIRTHDAY_ROUNDS_MAX,
                              birthday_round_txn, &ctx, &ctx.program_id, &ctx.arena, &ctx.more, err);
@@ -976,7 +978,13 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = pt_store_member_lock(txn, ctx->who->program_id, p.member_id, err);
     }
     if (rc == PT_OK) {
+        rc = pt_svc_member_open(txn, ctx->who->program_id, p.member_id, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_return_window_check(&program, p.occurred_at_ms, ctx->now_ms, err);
     }
     if (rc == PT_OK) {
         rc = return_amounts(&p, ctx->req, &amount_now, &eligible_now, err);
@@ -1063,7 +1071,8 @@ enum pt_rc pt_service_return(struct pt_service *svc, const struct pt_principal *
                              struct pt_idem *idem, struct pt_arena *arena,
                              struct pt_return_result *out, struct pt_err *err)
 {
-    struct return_ctx ctx = {svc, who, purchase_id, req, idem, arena, out, pt_svc_now_ms(svc)};
+    struct return_ctx ctx = {svc,  who,   purchase_id, req,
+                             idem, arena, out,         pt_svc_now_ms(svc, who->program_id)};
     pt_assert(idem != NULL);
     pt_assert(req->external_id != NULL);
     memset(out, 0, sizeof(*out));
@@ -1170,7 +1179,7 @@ enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *
                              struct pt_redemption_result *out, struct pt_err *err)
 {
     struct redeem_ctx ctx = {svc,  who,  member_id, points, reason,
-                             NULL, idem, arena,     out,    pt_svc_now_ms(svc)};
+                             NULL, idem, arena,     out,    pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = PT_OK;
     memset(out, 0, sizeof(*out));
     if (points <= 0 || points > PT_POINTS_MAX) {
@@ -1264,6 +1273,9 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = pt_store_member_lock(txn, ctx->who->program_id, r->member_id, err);
     }
     if (rc == PT_OK) {
+        rc = pt_svc_member_open(txn, ctx->who->program_id, r->member_id, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
     }
     if (rc != PT_OK || r->cancelled) {
@@ -1304,7 +1316,7 @@ enum pt_rc pt_service_redemption_cancel(struct pt_service *svc, const struct pt_
                                         struct pt_redemption_result *out, struct pt_err *err)
 {
     struct redeem_ctx ctx = {svc,           who,  NULL,  0,   NULL,
-                             redemption_id, NULL, arena, out, pt_svc_now_ms(svc)};
+                             redemption_id, NULL, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, cancel_txn, &ctx, err);
 }
@@ -1389,6 +1401,9 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     rc = load_member_program(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &member,
                              &program, err);
     if (rc == PT_OK) {
+        rc = pt_member_require_open(&member, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_account_get(txn, program.id, member.id, &acct, err);
     }
     if (rc == PT_OK) {
@@ -1438,8 +1453,8 @@ enum pt_rc pt_service_adjust(struct pt_service *svc, const struct pt_principal *
                              struct pt_idem *idem, struct pt_arena *arena,
                              struct pt_adjustment_result *out, struct pt_err *err)
 {
-    struct adjust_ctx ctx = {svc,   who, member_id,         points, reason, idem,
-                             arena, out, pt_svc_now_ms(svc)};
+    struct adjust_ctx ctx = {
+        svc, who, member_id, points, reason, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc;
     pt_assert(idem != NULL);
     memset(out, 0, sizeof(*out));
@@ -1543,6 +1558,10 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
                         "not enough available points: %lld available, %lld asked", (long long)avail,
                         (long long)ctx->points);
     }
+    if (rc == PT_OK) {
+        rc = pt_svc_hold_check(txn, &program, from.id, ctx->now_ms, PT_HOLD_POINTS, avail,
+                               ctx->points, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -1594,8 +1613,8 @@ enum pt_rc pt_service_transfer(struct pt_service *svc, const struct pt_principal
                                struct pt_idem *idem, struct pt_arena *arena,
                                struct pt_transfer_result *out, struct pt_err *err)
 {
-    struct transfer_ctx ctx = {svc,   who, from_id,           to_id, points, idem,
-                               arena, out, pt_svc_now_ms(svc)};
+    struct transfer_ctx ctx = {
+        svc, who, from_id, to_id, points, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     pt_assert(idem != NULL);
     memset(out, 0, sizeof(*out));
     if (points <= 0 || points > PT_POINTS_MAX) {
@@ -1702,7 +1721,7 @@ static enum pt_rc expire_program(struct pt_service *svc, const char *program_id,
 enum pt_rc pt_service_expire(struct pt_service *svc, const char *program_id,
                              struct pt_expiry_result *out, struct pt_err *err)
 {
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, program_id);
     struct pt_store_txn *txn = NULL;
     struct pt_arena arena;
     char(*ids)[PT_ID_BUF_BYTES] = NULL;
@@ -1741,7 +1760,8 @@ enum pt_rc pt_service_balance(struct pt_service *svc, const struct pt_principal 
     }
     rc = load_member_program(txn, who->program_id, member_id, arena, &member, &program, err);
     if (rc == PT_OK) {
-        rc = balance_compute(txn, &program, member.id, pt_svc_now_ms(svc), arena, out, err);
+        rc = balance_compute(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena,
+                             out, err);
     }
     pt_store_read_end(txn);
     return rc;
@@ -1927,6 +1947,13 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
         return pt_err_set(err, PT_EINVAL, "wallet.pending_days",
                           "wallet.pending_days must be 0 to %d", PT_PENDING_DAYS_MAX);
     }
+    if (p->return_days < 0 || p->return_days > PT_RETURN_DAYS_MAX ||
+        (p->hold_returnable && p->return_days == 0)) {
+        return pt_err_set(err, PT_EINVAL, "return_days",
+                          "return_days must be 1 to %d (0, no return window, only without "
+                          "hold_returnable)",
+                          PT_RETURN_DAYS_MAX);
+    }
     rc = pt_tier_policy_validate(&p->tiers, err);
     if (rc != PT_OK) {
         return rc;
@@ -1983,6 +2010,7 @@ enum pt_rc pt_service_program_update(struct pt_service *svc, const struct pt_pri
                                      struct pt_arena *arena, struct pt_program *program,
                                      struct pt_err *err)
 {
-    struct program_update_ctx ctx = {who, patch, patch_ctx, arena, program, pt_svc_now_ms(svc)};
+    struct program_update_ctx ctx = {who,   patch,   patch_ctx,
+                                     arena, program, pt_svc_now_ms(svc, who->program_id)};
     return pt_store_write(svc->store, program_update_txn, &ctx, err);
 }

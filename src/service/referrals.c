@@ -249,7 +249,7 @@ enum pt_rc pt_service_member_referrals(struct pt_service *svc, const struct pt_p
     struct pt_program program;
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     memset(out, 0, sizeof(*out));
-    out->now_ms = pt_svc_now_ms(svc);
+    out->now_ms = pt_svc_now_ms(svc, who->program_id);
     if (rc == PT_OK) {
         rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
         if (rc == PT_ENOTFOUND) {

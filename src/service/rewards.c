@@ -124,7 +124,7 @@ enum pt_rc pt_service_reward_create(struct pt_service *svc, const struct pt_prin
                                     struct pt_reward *r, struct pt_idem *idem,
                                     struct pt_arena *arena, struct pt_err *err)
 {
-    struct reward_ctx ctx = {who, r, idem, arena, pt_svc_now_ms(svc)};
+    struct reward_ctx ctx = {who, r, idem, arena, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = reward_validate(r, err);
     if (rc != PT_OK) {
         return rc;
@@ -175,8 +175,8 @@ enum pt_rc pt_service_reward_update(struct pt_service *svc, const struct pt_prin
                                     void *patch_ctx, struct pt_arena *arena, struct pt_reward *out,
                                     struct pt_err *err)
 {
-    struct reward_update_ctx ctx = {who, reward_id,         patch, patch_ctx, arena,
-                                    out, pt_svc_now_ms(svc)};
+    struct reward_update_ctx ctx = {
+        who, reward_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, reward_update_txn, &ctx, err);
 }
@@ -252,7 +252,7 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
     struct pt_program program;
     struct pt_balance balance;
     const char *tier = NULL;
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
     unsigned i;
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     *count = 0;
@@ -457,7 +457,7 @@ enum pt_rc pt_service_reward_redeem(struct pt_service *svc, const struct pt_prin
                                     struct pt_coupon_view *out, struct pt_err *err)
 {
     struct redeem_ctx ctx = {svc,  who,  member_id, reward_id, NULL,
-                             NULL, idem, arena,     out,       pt_svc_now_ms(svc)};
+                             NULL, idem, arena,     out,       pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, reward_redeem_txn, &ctx, err);
 }
@@ -552,7 +552,8 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     memset(out, 0, sizeof(*out));
     if (rc == PT_OK) {
-        rc = code_load(txn, who->program_id, code, NULL, pt_svc_now_ms(svc), arena, out, err);
+        rc = code_load(txn, who->program_id, code, NULL, pt_svc_now_ms(svc, who->program_id), arena,
+                       out, err);
         pt_store_read_end(txn);
     }
     return rc;
@@ -628,10 +629,16 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
         if (rc == PT_ENOTFOUND) {
             return pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", ctx->member_id);
         }
+        if (rc == PT_OK) {
+            rc = pt_member_require_open(&m, err);
+        }
     }
     if (rc == PT_OK) {
         rc = code_load(txn, ctx->who->program_id, ctx->code, ctx->member_id, ctx->now_ms,
                        ctx->arena, v, err);
+    }
+    if (rc == PT_OK && !v->promo) {
+        rc = pt_member_require_open(&v->member, err); /* A closed member's coupon waits. */
     }
     if (rc != PT_OK) {
         return rc;
@@ -671,7 +678,7 @@ enum pt_rc pt_service_coupon_redeem(struct pt_service *svc, const struct pt_prin
                                     struct pt_err *err)
 {
     struct redeem_ctx ctx = {svc,      who,  member_id, NULL, code,
-                             location, NULL, arena,     out,  pt_svc_now_ms(svc)};
+                             location, NULL, arena,     out,  pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     if (location != NULL) {
         enum pt_rc rc = pt_validate_text("location", location, PT_NAME_BYTES_MAX, err);
@@ -695,6 +702,9 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
     enum pt_rc rc = pt_store_coupon_member(txn, ctx->who->program_id, ctx->code, member_id, err);
     if (rc == PT_OK && member_id[0] != '\0') {
         rc = pt_store_member_lock(txn, ctx->who->program_id, member_id, err);
+    }
+    if (rc == PT_OK && member_id[0] != '\0') {
+        rc = pt_svc_member_open(txn, ctx->who->program_id, member_id, ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = code_load(txn, ctx->who->program_id, ctx->code, NULL, ctx->now_ms, ctx->arena, v, err);
@@ -758,7 +768,7 @@ enum pt_rc pt_service_coupon_cancel(struct pt_service *svc, const struct pt_prin
                                     struct pt_coupon_view *out, struct pt_err *err)
 {
     struct redeem_ctx ctx = {svc,  who,  NULL,  NULL, code,
-                             NULL, NULL, arena, out,  pt_svc_now_ms(svc)};
+                             NULL, NULL, arena, out,  pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, coupon_cancel_txn, &ctx, err);
 }
@@ -807,7 +817,7 @@ static enum pt_rc coupons_expire_txn(struct pt_store_txn *txn, void *arg, struct
 enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
                                      int64_t *expired, struct pt_err *err)
 {
-    struct expire_ctx ctx = {svc, NULL, NULL, pt_svc_now_ms(svc), 0, true};
+    struct expire_ctx ctx = {svc, NULL, NULL, pt_svc_now_ms(svc, program_id), 0, true};
     enum pt_rc rc = pt_svc_job_rounds(svc, program_id, COUPON_EXPIRY_ROUNDS_MAX, coupons_expire_txn,
                                       &ctx, &ctx.program_id, &ctx.arena, &ctx.more, err);
     *expired = ctx.expired;
@@ -1121,7 +1131,8 @@ enum pt_rc pt_service_vouchers_add(struct pt_service *svc, const struct pt_princ
                                    struct pt_arena *arena, struct pt_voucher_pool *out,
                                    struct pt_err *err)
 {
-    struct vouchers_ctx ctx = {who, reward_id, codes, count, pt_svc_now_ms(svc), arena, out};
+    struct vouchers_ctx ctx = {who,   reward_id, codes, count, pt_svc_now_ms(svc, who->program_id),
+                               arena, out};
     unsigned i;
     memset(out, 0, sizeof(*out));
     if (count == 0 || count > PT_VOUCHERS_PER_UPLOAD_MAX) {

@@ -135,8 +135,17 @@ enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_princi
                                   struct pt_idem *idem, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc,  who,  NULL,  document, (int)status,       0,
-                                 NULL, idem, arena, out,      pt_svc_now_ms(svc)};
+    struct rule_write_ctx ctx = {svc,
+                                 who,
+                                 NULL,
+                                 document,
+                                 (int)status,
+                                 0,
+                                 NULL,
+                                 idem,
+                                 arena,
+                                 out,
+                                 pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     if (status != PT_RULE_DRAFT && status != PT_RULE_ACTIVE) {
@@ -248,8 +257,17 @@ enum pt_rc pt_service_rule_change(struct pt_service *svc, const struct pt_princi
                                   int64_t if_version, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc,  who,   rule_id, document,          status, if_version, NULL,
-                                 NULL, arena, out,     pt_svc_now_ms(svc)};
+    struct rule_write_ctx ctx = {svc,
+                                 who,
+                                 rule_id,
+                                 document,
+                                 status,
+                                 if_version,
+                                 NULL,
+                                 NULL,
+                                 arena,
+                                 out,
+                                 pt_svc_now_ms(svc, who->program_id)};
     pt_assert(document != NULL || status >= 0);
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, rule_change_txn, &ctx, err);

@@ -596,8 +596,8 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE && req != NULL && req->coupon_count > 0) {
         /* Coupons are judged at the time of asking, whatever time the purchase gives. */
         out->coupon_count = req->coupon_count;
-        rc = pt_svc_cart_coupons(txn, program, member, req, items, n, pt_svc_now_ms(svc), arena,
-                                 &out->coupons, err);
+        rc = pt_svc_cart_coupons(txn, program, member, req, items, n,
+                                 pt_svc_now_ms(svc, program->id), arena, &out->coupons, err);
         if (rc == PT_OK) {
             rc = with_coupon_rules(set, out, items, n, arena, &rules, &room, &coupon_rules, err);
         }
@@ -726,7 +726,7 @@ enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_prin
     struct pt_store_txn *txn = NULL;
     struct pt_program program;
     struct pt_member member;
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     if (rc != PT_OK) {
         return rc;

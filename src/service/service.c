@@ -49,6 +49,10 @@ void pt_service_close(struct pt_service *svc)
     pthread_mutex_destroy(&svc->key_cache_mu);
     pt_svc_rules_cache_fini(svc);
     pthread_mutex_destroy(&svc->rules_mu);
+    if (svc->test_clocks != NULL) {
+        pthread_mutex_destroy(&svc->test_clock_mu);
+        pt_free(svc->test_clocks);
+    }
     pt_free(svc);
 }
 
@@ -85,9 +89,18 @@ bool pt_service_encoders_set(const struct pt_service *svc)
     return svc->enc.member != NULL;
 }
 
-void pt_service_enable_test_clock(struct pt_service *svc)
+/* ---- The test clock, one per program ---- */
+
+enum pt_rc pt_service_enable_test_clock(struct pt_service *svc, struct pt_err *err)
 {
+    pt_assert(svc->test_clocks == NULL);
+    svc->test_clocks = pt_calloc(PT_TEST_CLOCKS_MAX, sizeof(*svc->test_clocks));
+    if (svc->test_clocks == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    pthread_mutex_init(&svc->test_clock_mu, NULL);
     svc->test_clock_enabled = true;
+    return PT_OK;
 }
 
 bool pt_service_test_clock_enabled(const struct pt_service *svc)
@@ -95,27 +108,63 @@ bool pt_service_test_clock_enabled(const struct pt_service *svc)
     return svc->test_clock_enabled;
 }
 
-enum pt_rc pt_service_test_clock_set(struct pt_service *svc, int64_t now_ms, struct pt_err *err)
+/* The slot of program_id among the clocks set, or -1. Called with test_clock_mu held. */
+static int test_clock_find(const struct pt_service *svc, const char *program_id)
 {
+    unsigned i;
+    pt_assert(svc->test_clock_count <= PT_TEST_CLOCKS_MAX);
+    for (i = 0; i < svc->test_clock_count; i++) {
+        if (strcmp(svc->test_clocks[i].program_id, program_id) == 0) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+enum pt_rc pt_service_test_clock_set(struct pt_service *svc, const char *program_id, int64_t now_ms,
+                                     struct pt_err *err)
+{
+    enum pt_rc rc = PT_OK;
+    int slot;
     if (!svc->test_clock_enabled) {
         return pt_err_set(err, PT_ENOTFOUND, NULL, "no such route");
     }
     if (now_ms <= 0) {
         return pt_err_set(err, PT_EINVAL, "now", "now must be after 1970");
     }
-    atomic_store(&svc->test_now_ms, now_ms);
-    return PT_OK;
+    pt_assert(strlen(program_id) < PT_ID_BUF_BYTES);
+    pthread_mutex_lock(&svc->test_clock_mu);
+    slot = test_clock_find(svc, program_id);
+    if (slot < 0 && svc->test_clock_count < PT_TEST_CLOCKS_MAX) {
+        slot = (int)svc->test_clock_count++;
+        (void)snprintf(svc->test_clocks[slot].program_id, PT_ID_BUF_BYTES, "%s", program_id);
+    }
+    if (slot >= 0) {
+        svc->test_clocks[slot].now_ms = now_ms;
+    } else {
+        rc = pt_err_set(err, PT_ELIMIT, NULL, "at most %d programs have a test clock",
+                        PT_TEST_CLOCKS_MAX);
+    }
+    pthread_mutex_unlock(&svc->test_clock_mu);
+    return rc;
 }
 
-int64_t pt_svc_now_ms(struct pt_service *svc)
+int64_t pt_svc_now_ms(struct pt_service *svc, const char *program_id)
 {
-    int64_t t = svc->test_clock_enabled ? (int64_t)atomic_load(&svc->test_now_ms) : 0;
+    int64_t t = 0;
+    if (svc->test_clock_enabled && program_id != NULL) {
+        int slot;
+        pthread_mutex_lock(&svc->test_clock_mu);
+        slot = test_clock_find(svc, program_id);
+        t = slot >= 0 ? svc->test_clocks[slot].now_ms : 0;
+        pthread_mutex_unlock(&svc->test_clock_mu);
+    }
     return t > 0 ? t : pt_clock_now_ms();
 }
 
-int64_t pt_service_now_ms(struct pt_service *svc)
+int64_t pt_service_now_ms(struct pt_service *svc, const char *program_id)
 {
-    return pt_svc_now_ms(svc);
+    return pt_svc_now_ms(svc, program_id);
 }
 
 enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const char *program_id,
@@ -283,7 +332,7 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
                                      struct pt_key_created *key, struct pt_err *err)
 {
     struct program_create_ctx ctx;
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, NULL);
     enum pt_rc rc = pt_validate_text("name", name, PT_PROGRAM_NAME_BYTES_MAX, err);
     (void)arena;
     if (rc != PT_OK) {
@@ -298,6 +347,10 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
     program->name = name;
     (void)snprintf(program->currency, sizeof(program->currency), "%s", currency);
     program->created_at_ms = now_ms;
+    /* A new program holds what a return may take back (issue 16): the columns' defaults
+     * (migration 16) say the same, and the insert leaves them to the database. */
+    program->return_days = PT_RETURN_DAYS_DEFAULT;
+    program->hold_returnable = true;
     key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
     ctx.program = program;
     ctx.key = key;
@@ -435,7 +488,7 @@ enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_princip
                                  struct pt_arena *arena, struct pt_key_created *out,
                                  struct pt_err *err)
 {
-    struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc)};
+    struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = validate_key_name(name, err);
     if (rc != PT_OK) {
         return rc;
@@ -483,7 +536,7 @@ static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_
 enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
                                  const char *key_id, struct pt_err *err)
 {
-    struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc)};
+    struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = pt_store_write(svc->store, key_revoke_txn, &ctx, err);
     /* Emptied after the revocation is committed, so no request can cache the key again. */
     key_cache_clear(svc);
@@ -582,7 +635,8 @@ enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_prin
                                     struct pt_idem *idem, struct pt_arena *arena,
                                     struct pt_err *err)
 {
-    struct member_create_ctx ctx = {svc, who, m, referred_by, idem, arena, pt_svc_now_ms(svc)};
+    struct member_create_ctx ctx = {
+        svc, who, m, referred_by, idem, arena, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc;
     pt_assert(m->attributes_json != NULL);
     rc = pt_member_validate(m, ctx.now_ms, err);
@@ -637,6 +691,11 @@ static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct 
     if (rc != PT_OK) {
         return rc;
     }
+    /* A closed member's profile and status change only by an explicit reopen. */
+    rc = pt_member_require_open(&current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
     *ctx->out = current;
     rc = ctx->change(ctx->change_ctx, &current, ctx->out, ctx->arena, err);
     if (rc == PT_OK) {
@@ -668,10 +727,72 @@ enum pt_rc pt_service_member_change(struct pt_service *svc, const struct pt_prin
                                     void *change_ctx, struct pt_arena *arena, struct pt_member *out,
                                     struct pt_err *err)
 {
-    struct member_change_ctx ctx = {svc,        who,   member_id, change,
-                                    change_ctx, arena, out,       pt_svc_now_ms(svc)};
+    struct member_change_ctx ctx = {
+        svc, who, member_id, change, change_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
     pt_assert(change != NULL);
     return pt_store_write(svc->store, member_change_txn, &ctx, err);
+}
+
+/* ---- Closed members ---- */
+
+enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
+                              const char *member_id, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_member member;
+    enum pt_rc rc = pt_store_member_get(txn, program_id, member_id, arena, &member, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+    }
+    return rc == PT_OK ? pt_member_require_open(&member, err) : rc;
+}
+
+struct member_reopen_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *member_id;
+    struct pt_arena *arena;
+    struct pt_member *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc member_reopen_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct member_reopen_ctx *ctx = arg;
+    struct pt_member current;
+    enum pt_rc rc =
+        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (current.status != PT_MEMBER_CLOSED) {
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s, not closed", current.id,
+                         pt_member_status_name(current.status));
+        return pt_err_code(err, "member_not_closed");
+    }
+    *ctx->out = current;
+    ctx->out->status = PT_MEMBER_ACTIVE;
+    ctx->out->updated_at_ms = ctx->now_ms;
+    rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
+    pt_assert(rc != PT_EBUSY);
+    if (rc == PT_OK) {
+        ctx->out->version = current.version + 1;
+        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.reopened", current.id,
+                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_reopen(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *member_id, struct pt_arena *arena,
+                                    struct pt_member *out, struct pt_err *err)
+{
+    struct member_reopen_ctx ctx = {svc,   who, member_id,
+                                    arena, out, pt_svc_now_ms(svc, who->program_id)};
+    pt_assert(who->role == PT_ROLE_ADMIN);
+    return pt_store_write(svc->store, member_reopen_txn, &ctx, err);
 }
 
 enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_principal *who,

@@ -89,18 +89,22 @@ void pt_service_set_encoders(struct pt_service *svc, const struct pt_encoders *e
 /* Whether the encoders were set (they are set once, before any thread uses them). */
 bool pt_service_encoders_set(const struct pt_service *svc);
 
-/* Enables the test clock (patron serve --test-clock). */
-void pt_service_enable_test_clock(struct pt_service *svc);
+/* Enables the test clocks (patron serve --test-clock): each program may then set its own now.
+ * Call before serving. PT_ENOMEM. */
+PT_MUSTCHECK enum pt_rc pt_service_enable_test_clock(struct pt_service *svc, struct pt_err *err);
 
 /* Returns true when the test clock is enabled. */
 bool pt_service_test_clock_enabled(const struct pt_service *svc);
 
-/* Sets the test clock to now_ms. PT_ENOTFOUND when the test clock is not enabled. */
-PT_MUSTCHECK enum pt_rc pt_service_test_clock_set(struct pt_service *svc, int64_t now_ms,
-                                                  struct pt_err *err);
+/* Sets the test clock of program_id (borrowed) to now_ms; other programs keep theirs.
+ * PT_ENOTFOUND when the test clock is not enabled; PT_EINVAL now_ms <= 0; PT_ELIMIT past
+ * PT_TEST_CLOCKS_MAX programs. Thread-safe. */
+PT_MUSTCHECK enum pt_rc pt_service_test_clock_set(struct pt_service *svc, const char *program_id,
+                                                  int64_t now_ms, struct pt_err *err);
 
-/* The service's notion of now (the test clock when set). */
-int64_t pt_service_now_ms(struct pt_service *svc);
+/* The service's notion of now for program_id (its test clock when set; the system's clock for
+ * NULL or a program without one). Thread-safe. */
+int64_t pt_service_now_ms(struct pt_service *svc, const char *program_id);
 
 /* Returns the schema version the database had before this open migrated it. */
 int pt_service_version_found(const struct pt_service *svc);
@@ -189,6 +193,16 @@ PT_MUSTCHECK enum pt_rc pt_service_member_change(struct pt_service *svc,
                                                  const struct pt_principal *who,
                                                  const char *member_id, pt_member_change_fn change,
                                                  void *change_ctx, struct pt_arena *arena,
+                                                 struct pt_member *out, struct pt_err *err);
+
+/*
+ * Reopens a closed member (admin): its status becomes active, with a member.reopened event, so
+ * that it may be written again (a closed member is read-only: pt_member_require_open). OUT: *out
+ * is the member as written. PT_ENOTFOUND; PT_ELIMIT member_not_closed when it is not closed.
+ */
+PT_MUSTCHECK enum pt_rc pt_service_member_reopen(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 const char *member_id, struct pt_arena *arena,
                                                  struct pt_member *out, struct pt_err *err);
 
 /* Lists members matching filter (see pt_store_member_list). */

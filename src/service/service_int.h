@@ -23,6 +23,12 @@ struct pt_key_cache_slot {
 
 struct pt_rule_set;
 
+/* One program's test clock (patron serve --test-clock). */
+struct pt_test_clock {
+    char program_id[PT_ID_BUF_BYTES]; /* "" for a free slot. */
+    int64_t now_ms;                   /* The program's now, > 0. */
+};
+
 struct pt_service {
     struct pt_store *store; /* Owned. */
     /* Keys seen in the last PT_KEY_CACHE_TTL_MS, so that a read is one store transaction, not
@@ -30,10 +36,14 @@ struct pt_service {
     pthread_mutex_t key_cache_mu;
     struct pt_key_cache_slot key_cache[PT_KEY_CACHE_SLOTS];
     uint64_t key_cache_generation; /* Bumped by each clear; key_cache_mu. */
-    bool test_clock_enabled;       /* patron serve --test-clock */
-    atomic_llong test_now_ms;      /* The test clock; 0 = follow the system clock. */
-    struct pt_encoders enc;        /* JSON encoders of the API's objects, for events. */
-    pthread_mutex_t rules_mu;      /* Guards rule_sets and their reference counts. */
+    bool test_clock_enabled;       /* patron serve --test-clock; set before serving. */
+    /* The test clocks, one per program that set one (issue 16: one program's admin must not
+     * move another's time); a program without one follows the system clock. */
+    pthread_mutex_t test_clock_mu;     /* Guards test_clocks and test_clock_count. */
+    struct pt_test_clock *test_clocks; /* Owned; PT_TEST_CLOCKS_MAX slots, NULL when off. */
+    unsigned test_clock_count;         /* Slots in use; <= PT_TEST_CLOCKS_MAX. */
+    struct pt_encoders enc;            /* JSON encoders of the API's objects, for events. */
+    pthread_mutex_t rules_mu;          /* Guards rule_sets and their reference counts. */
     struct pt_rule_set *rule_sets[PT_RULE_CACHE_SLOTS];
     /* Told after a coupon batch is created, so that its codes are made at once (the jobs
      * thread); set before serving. */
@@ -41,8 +51,16 @@ struct pt_service {
     void *batch_notify_ctx;
 };
 
-/* The one clock of the service: the test clock when set, else the system's. */
-int64_t pt_svc_now_ms(struct pt_service *svc);
+/* The one clock of the service for program_id: its test clock when set, else the system's.
+ * program_id NULL (work over every program, or none) is the system's clock: the scheduled jobs
+ * that run over all programs are off on a test clock (src/cli/main.c). */
+int64_t pt_svc_now_ms(struct pt_service *svc, const char *program_id);
+
+/* Refuses a write on a closed member (pt_member_require_open), reading it in txn. PT_ENOTFOUND,
+ * PT_ELIMIT member_inactive. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, struct pt_arena *arena,
+                                           struct pt_err *err);
 
 /* Draws a new id "<prefix>_..." for the time now_ms into out (PT_ID_BUF_BYTES). */
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out);
@@ -268,6 +286,29 @@ PT_MUSTCHECK enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *pr
                                           unsigned rounds_max, pt_store_write_fn fn, void *ctx,
                                           const char **ctx_program_id, struct pt_arena **ctx_arena,
                                           bool *ctx_more, struct pt_err *err);
+
+/* ---- Returns and what they may take back (holds.c, issue 16) ---- */
+
+/* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
+ * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
+PT_MUSTCHECK enum pt_rc pt_svc_return_window_check(const struct pt_program *program,
+                                                   int64_t occurred_at_ms, int64_t now_ms,
+                                                   struct pt_err *err);
+
+/* The units a hold applies to. */
+enum pt_hold_unit {
+    PT_HOLD_POINTS, /* A transfer of points; field "points". */
+    PT_HOLD_MONEY,  /* A wallet debit; field "amount". */
+};
+
+/* With the program's hold_returnable, refuses taking `asked` of the member's `available` (points
+ * or wallet money, as the balance shows it) when more than what is free of the hold
+ * (core/hold.h): PT_ELIMIT held_for_returns, saying how much may leave now. PT_OK without a
+ * hold. */
+PT_MUSTCHECK enum pt_rc pt_svc_hold_check(struct pt_store_txn *txn,
+                                          const struct pt_program *program, const char *member_id,
+                                          int64_t now_ms, enum pt_hold_unit unit, int64_t available,
+                                          int64_t asked, struct pt_err *err);
 
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);

@@ -108,7 +108,7 @@ enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_
                                         struct pt_stamp_card *card, struct pt_idem *idem,
                                         struct pt_arena *arena, struct pt_err *err)
 {
-    struct card_ctx ctx = {who, card, idem, arena, pt_svc_now_ms(svc)};
+    struct card_ctx ctx = {who, card, idem, arena, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc = card_validate(card, arena, err);
     if (rc != PT_OK) {
         return rc;
@@ -164,7 +164,8 @@ enum pt_rc pt_service_stamp_card_update(struct pt_service *svc, const struct pt_
                                         void *patch_ctx, struct pt_arena *arena,
                                         struct pt_stamp_card *out, struct pt_err *err)
 {
-    struct card_update_ctx ctx = {who, card_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc)};
+    struct card_update_ctx ctx = {
+        who, card_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, card_update_txn, &ctx, err);
 }
@@ -452,7 +453,7 @@ enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc, const struct pt
     struct pt_stamp_card *cards = NULL;
     unsigned n = 0;
     unsigned i;
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     *count = 0;
     if (rc == PT_OK) {

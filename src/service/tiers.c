@@ -169,7 +169,7 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
     const struct pt_tier_policy *policy = &out->program.tiers;
     char today[11];
     int64_t month_now;
-    int64_t now_ms = pt_svc_now_ms(svc);
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     memset(out, 0, sizeof(*out));
     if (rc == PT_OK) {
@@ -346,7 +346,8 @@ static enum pt_rc review_round_txn(struct pt_store_txn *txn, void *arg, struct p
 enum pt_rc pt_service_tier_reviews(struct pt_service *svc, const struct pt_principal *who,
                                    struct pt_tier_review_result *out, struct pt_err *err)
 {
-    struct review_ctx ctx = {svc, NULL, NULL, out, pt_svc_now_ms(svc), true};
+    struct review_ctx ctx = {
+        svc, NULL, NULL, out, pt_svc_now_ms(svc, who != NULL ? who->program_id : NULL), true};
     memset(out, 0, sizeof(*out));
     /* A member a window or more behind is due again after its review: the next round finds
      * it, until every review month is in the future. */

@@ -221,7 +221,8 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
         rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc), arena, true, out, err);
+        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena, true,
+                         out, err);
     }
     pt_store_read_end(txn);
     return rc;
@@ -283,6 +284,15 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     d->external_id = ctx->req->external_id;
     d->created_at_ms = ctx->now_ms;
     rc = pt_store_account_get_id(txn, program.id, member.id, PT_ACCOUNT_WALLET, &acct, err);
+    if (rc == PT_OK && program.hold_returnable) {
+        /* Cashback of purchases that may still be returned stays (docs/wallets.md). */
+        struct pt_wallet before;
+        rc = wallet_read(txn, &program, member.id, ctx->now_ms, ctx->arena, false, &before, err);
+        if (rc == PT_OK && before.available >= d->amount) {
+            rc = pt_svc_hold_check(txn, &program, member.id, ctx->now_ms, PT_HOLD_MONEY,
+                                   before.available, d->amount, err);
+        }
+    }
     if (rc == PT_OK) {
         rc = take_available(txn, program.id, member.id, d->amount, acct.owed, ctx->now_ms, d->id,
                             ctx->arena, &taken, err);
@@ -325,7 +335,8 @@ enum pt_rc pt_service_wallet_debit(struct pt_service *svc, const struct pt_princ
                                    struct pt_idem *idem, struct pt_arena *arena,
                                    struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc)};
+    struct debit_ctx ctx = {
+        svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     if (req->amount <= 0 || req->amount > PT_AMOUNT_MAX) {
@@ -374,6 +385,9 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         pt_store_wallet_debit_get(txn, ctx->who->program_id, ctx->debit_id, ctx->arena, d, err);
     if (rc == PT_OK) {
         rc = pt_store_member_lock(txn, ctx->who->program_id, d->member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_member_open(txn, ctx->who->program_id, d->member_id, ctx->arena, err);
     }
     if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
@@ -433,7 +447,8 @@ enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc, const struct p
                                           const char *debit_id, struct pt_arena *arena,
                                           struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc)};
+    struct debit_ctx ctx = {
+        svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, cancel_txn, &ctx, err);
 }

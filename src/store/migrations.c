@@ -876,6 +876,19 @@ static const char migration_14[] =
     "ALTER TABLE programs ADD COLUMN adjust_admin_max INTEGER NOT NULL "
     "DEFAULT 1000000000000000;";
 
+/*
+ * Version 15: a program's return window and its hold on what a return may take back (issue 16,
+ * the smaller rules). The columns' defaults are a new program's (PT_RETURN_DAYS_DEFAULT days,
+ * the hold on), so that an insert need not name them; the programs that existed before keep
+ * their behaviour (no window, no hold). Purchases of a member by time, for the hold.
+ */
+static const char migration_15[] =
+    "ALTER TABLE programs ADD COLUMN return_days INTEGER NOT NULL DEFAULT 30;"
+    "ALTER TABLE programs ADD COLUMN hold_returnable INTEGER NOT NULL DEFAULT 1;"
+    "UPDATE programs SET return_days = 0, hold_returnable = 0;"
+    "CREATE INDEX purchases_member_time ON purchases (program_id, member_id, occurred_at_ms);";
+_Static_assert(PT_RETURN_DAYS_DEFAULT == 30, "migration 15's default of return_days");
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -895,6 +908,7 @@ static const char *const migration_12_parts[] = {migration_12, NULL};
 static const char *const migration_13_parts[] = {migration_13, NULL};
 static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
 static const char *const migration_14_parts[] = {migration_14, NULL};
+static const char *const migration_15_parts[] = {migration_15, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -910,7 +924,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_11_parts,
                                                   migration_12_parts,
                                                   migration_13_parts,
-                                                  migration_14_parts};
+                                                  migration_14_parts,
+                                                  migration_15_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -925,7 +940,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_11_parts,
                                                      migration_12_parts,
                                                      migration_13_pg_parts,
-                                                     migration_14_parts};
+                                                     migration_14_parts,
+                                                     migration_15_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -19,6 +19,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "core/hold.h"
 #include "core/ledger.h"
 #include "core/member.h"
 #include "core/rules.h"
@@ -28,7 +29,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 14
+#define PT_SCHEMA_VERSION 15
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -146,8 +147,16 @@ struct pt_program {
      * the role to adjust; at most PT_POINTS_MAX. */
     int64_t adjust_staff_max;
     int64_t adjust_admin_max;
+    /* Days after its occurred_at a purchase may be returned; 0 = no window (returns at any
+     * time). 0..PT_RETURN_DAYS_MAX. */
+    int64_t return_days;
+    /* Transfers and wallet debits leave what a return inside the window may take back
+     * (docs/ledger.md); needs return_days > 0. */
+    bool hold_returnable;
 };
 
+/* Inserts a new program with default settings: return_days and hold_returnable are left to the
+ * columns' defaults (PT_RETURN_DAYS_DEFAULT, on), which program must already hold. */
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,
                                                 const struct pt_program *program,
                                                 struct pt_err *err);
@@ -1250,6 +1259,18 @@ PT_MUSTCHECK enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char
                                             const struct pt_event_position *after, unsigned limit,
                                             struct pt_arena *arena, struct pt_event **out,
                                             unsigned *count, struct pt_err *err);
+
+/* ---- What returns may take back (issue 16) ---- */
+
+/*
+ * Sums over the member's purchases that occurred after since_ms (the ones still returnable):
+ * of points, earned less reversed, and of it what is still in each purchase's own lot and not
+ * available at now_ms (pending or expired); of cashback, credited less reversed, and of it what
+ * is still pending in each purchase's own wallet credit. OUT: *points, *money.
+ */
+PT_MUSTCHECK enum pt_rc pt_store_purchases_returnable(
+    struct pt_store_txn *txn, const char *program_id, const char *member_id, int64_t since_ms,
+    int64_t now_ms, struct pt_returnable *points, struct pt_returnable *money, struct pt_err *err);
 
 /* ---- Audit ---- */
 

@@ -31,8 +31,9 @@ static const struct copy_table copy_tables[] = {
      "time_zone, point_cost_amount, point_cost_points, tier_metric, tier_months, tier_retain, "
      "wallet_pending_days, referral_enabled, referrer_points, referrer_wallet, referee_points, "
      "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month, "
-     "adjust_staff_max, adjust_admin_max",
-     "tttiiiiiitiitiitiiiiiiiiiiiii", "id", NULL},
+     "adjust_staff_max, adjust_admin_max, "
+     "return_days, hold_returnable",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",

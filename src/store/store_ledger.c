@@ -1147,3 +1147,43 @@ enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem, size_t proble
     }
     return rc;
 }
+
+/* ---- What returns may take back (issue 16) ---- */
+
+enum pt_rc pt_store_purchases_returnable(struct pt_store_txn *txn, const char *program_id,
+                                         const char *member_id, int64_t since_ms, int64_t now_ms,
+                                         struct pt_returnable *points, struct pt_returnable *money,
+                                         struct pt_err *err)
+{
+    /* The member's purchases by time (index purchases_member_time), each with its own lot and
+     * wallet credit: a return takes from them first. */
+    static const char sql[] =
+        "SELECT coalesce(sum(p.points_earned - p.points_reversed), 0), "
+        "coalesce(sum(CASE WHEN l.available_at_ms > ?4 OR l.expires_at_ms <= ?4 "
+        "THEN l.points_remaining ELSE 0 END), 0), "
+        "coalesce(sum(p.cashback - p.cashback_reversed), 0), "
+        "coalesce(sum(CASE WHEN c.available_at_ms > ?4 THEN c.remaining ELSE 0 END), 0) "
+        "FROM purchases p "
+        "LEFT JOIN lots l ON l.program_id = p.program_id AND l.member_id = p.member_id "
+        "AND l.id = p.lot_id "
+        "LEFT JOIN wallet_credits c ON c.program_id = p.program_id "
+        "AND c.member_id = p.member_id AND c.id = p.wallet_credit_id "
+        "WHERE p.program_id = ?1 AND p.member_id = ?2 AND p.occurred_at_ms > ?3";
+    struct pt_q q;
+    memset(points, 0, sizeof(*points));
+    memset(money, 0, sizeof(*money));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, since_ms);
+    pt_q_int(&q, 4, now_ms);
+    if (pt_q_next(&q)) {
+        points->returnable = pt_q_col_int(&q, 0);
+        points->own_unavailable = pt_q_col_int(&q, 1);
+        money->returnable = pt_q_col_int(&q, 2);
+        money->own_unavailable = pt_q_col_int(&q, 3);
+    }
+    pt_assert(points->own_unavailable >= 0);
+    pt_assert(money->own_unavailable >= 0);
+    return pt_q_close(&q);
+}

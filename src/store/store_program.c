@@ -38,7 +38,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         "rules_version, time_zone, point_cost_amount, point_cost_points, tier_metric, "
         "tier_months, tier_retain, wallet_pending_days, referral_enabled, referrer_points, "
         "referrer_wallet, referee_points, referee_wallet, referral_min_amount, "
-        "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max "
+        "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max, "
+        "return_days, hold_returnable "
         "FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
@@ -83,6 +84,8 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->referrals.max_per_month = pt_q_col_int(&q, 26);
         out->adjust_staff_max = pt_q_col_int(&q, 27);
         out->adjust_admin_max = pt_q_col_int(&q, 28);
+        out->return_days = pt_q_col_int(&q, 29);
+        out->hold_returnable = pt_q_col_int(&q, 30) != 0;
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -108,8 +111,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "point_cost_points = ?13, wallet_pending_days = ?14, referral_enabled = ?15, "
         "referrer_points = ?16, referrer_wallet = ?17, referee_points = ?18, "
         "referee_wallet = ?19, referral_min_amount = ?20, referral_within_days = ?21, "
-        "referral_max_per_month = ?22, adjust_staff_max = ?23, adjust_admin_max = ?24 "
-        "WHERE id = ?1";
+        "referral_max_per_month = ?22, adjust_staff_max = ?23, adjust_admin_max = ?24, "
+        "return_days = ?25, hold_returnable = ?26 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
@@ -139,6 +142,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 22, program->referrals.max_per_month);
     pt_q_int(&q, 23, program->adjust_staff_max);
     pt_q_int(&q, 24, program->adjust_admin_max);
+    pt_q_int(&q, 25, program->return_days);
+    pt_q_int(&q, 26, program->hold_returnable);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");

@@ -325,7 +325,8 @@ def run_model(dep, seed, steps, allow_negative=False):
     tiers, tiers_body = tier_policy(rng, metric, seed % 4 == 2)
     cashback_bp = rng.randint(1, 1500)
     wallet_pending_days = rng.choice([0, 1, 3, 14])
-    assert c.patch("/v1/program", {"pending_days": PENDING_DAYS,
+    # The return window and its hold are tested in test_smaller_rules.py; here, as before them.
+    assert c.patch("/v1/program", {"pending_days": PENDING_DAYS, "hold_returnable": False, "return_days": 0,
                                    "expiry": {"policy": "rolling", "months": EXPIRY_MONTHS},
                                    "allow_negative_balance": allow_negative}).status == 200
     r = c.patch("/v1/program", {"time_zone": "UTC", "tiers": tiers_body,
@@ -395,7 +396,9 @@ def run_model(dep, seed, steps, allow_negative=False):
                 amount = left  # The rest: a full return takes back exactly what was given.
             r = c.post("/v1/transactions/%s/returns" % pid,
                        {"external_id": unique("r"), "amount": amount})
-            if amount > left:
+            if model.status[p["member"]] == "closed":  # Read-only until reopened.
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            elif amount > left:
                 assert r.status == 422 and r.error["code"] == "return_exceeds_purchase", context
             else:
                 assert r.status == 201, (context, r)
@@ -455,16 +458,19 @@ def run_model(dep, seed, steps, allow_negative=False):
             rid = rng.choice(sorted(model.redemptions))
             red = model.redemptions[rid]
             r = c.post("/v1/redemptions/%s/cancel" % rid)
-            assert r.status == 200, (context, r)
-            if not red["cancelled"]:
-                red["cancelled"] = True
-                rm = red["member"]
-                model.redeemed[rm] -= red["points"]
-                for lot, t in red["takes"]:
-                    if lot.expires <= now:
-                        model.expired[rm] += t
-                    else:
-                        lot.remaining += t
+            if model.status[red["member"]] == "closed":
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            else:
+                assert r.status == 200, (context, r)
+                if not red["cancelled"]:
+                    red["cancelled"] = True
+                    rm = red["member"]
+                    model.redeemed[rm] -= red["points"]
+                    for lot, t in red["takes"]:
+                        if lot.expires <= now:
+                            model.expired[rm] += t
+                        else:
+                            lot.remaining += t
         elif op == "transfer":
             to = rng.choice([x for x in members if x != m])
             points = rng.randint(1, 80)
@@ -480,7 +486,9 @@ def run_model(dep, seed, steps, allow_negative=False):
         elif op == "adjust":
             points = rng.choice([-1, 1]) * rng.randint(1, 60)
             r = c.post("/v1/members/%s/adjustments" % m, {"points": points, "reason": "model"})
-            if points > 0:
+            if model.status[m] == "closed":
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            elif points > 0:
                 assert r.status == 201, (context, r)
                 model.credit(m, points, now, add_months(now, EXPIRY_MONTHS))
             elif model.spendable(m) >= -points:
@@ -531,29 +539,35 @@ def run_model(dep, seed, steps, allow_negative=False):
             did = rng.choice(sorted(model.debits))
             d = model.debits[did]
             r = c.post("/v1/wallet-debits/%s/cancel" % did)
-            assert r.status == 200 and r.json["status"] == "cancelled", (context, r)
-            if not d["cancelled"]:
-                d["cancelled"] = True
-                model.spent[d["member"]] -= d["amount"]
-                # What the wallet owes meanwhile is repaid first; the rest goes back where it
-                # came from. (Which of the debit's credits keeps the repayment shows nowhere:
-                # they were all available when the debit took from them.)
-                owed = model.wallet_owed[d["member"]]
-                repay = min(owed, d["amount"])
-                model.wallet_owed[d["member"]] -= repay
-                for credit, t in d["takes"]:
-                    keep = min(t, repay)
-                    repay -= keep
-                    credit.remaining += t - keep
-            got = {k: r.json["wallet"][k] for k in model.wallet(d["member"])}
-            assert got == model.wallet(d["member"]), context
+            if model.status[d["member"]] == "closed":
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            else:
+                assert r.status == 200 and r.json["status"] == "cancelled", (context, r)
+                if not d["cancelled"]:
+                    d["cancelled"] = True
+                    model.spent[d["member"]] -= d["amount"]
+                    # What the wallet owes meanwhile is repaid first; the rest goes back where it
+                    # came from. (Which of the debit's credits keeps the repayment shows nowhere:
+                    # they were all available when the debit took from them.)
+                    owed = model.wallet_owed[d["member"]]
+                    repay = min(owed, d["amount"])
+                    model.wallet_owed[d["member"]] -= repay
+                    for credit, t in d["takes"]:
+                        keep = min(t, repay)
+                        repay -= keep
+                        credit.remaining += t - keep
+                got = {k: r.json["wallet"][k] for k in model.wallet(d["member"])}
+                assert got == model.wallet(d["member"]), context
         elif op == "review":
             r = c.post("/v1/jobs/tier-reviews", {})
             assert r.status == 200, (context, r)
             assert r.json == model.tier_reviews(), context
         elif op == "status":
             status = "active" if not active else rng.choice(["closed", "suspended"])
-            r = c.patch("/v1/members/%s" % m, {"status": status})
+            if model.status[m] == "closed":  # Only an explicit reopen opens a closed member.
+                r = c.post("/v1/members/%s/reopen" % m)
+            else:
+                r = c.patch("/v1/members/%s" % m, {"status": status})
             assert r.status == 200 and r.json["status"] == status, (context, r)
             model.status[m] = status
         for mm in members:

@@ -33,6 +33,8 @@ def test_migrate_store_round_trips_a_database():
         server = Server(source)
         try:
             c = Client(server.port, key)
+            # A transfer of just-earned points: without the hold (test_smaller_rules.py).
+            assert c.patch("/v1/program", {"hold_returnable": False}).status == 200
             a, b = new_member(c)["id"], new_member(c)["id"]
             p = c.post("/v1/transactions", {"external_id": "r-1", "member_id": a,
                                             "currency": "USD", "amount": 12345}).json

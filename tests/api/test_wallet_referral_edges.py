@@ -19,7 +19,8 @@ def set_clock(client, when):
 
 def setup_cashback(client, percent=10, pending_days=0):
     set_clock(client, START)
-    r = client.patch("/v1/program", {"wallet": {"pending_days": pending_days}})
+    # The return window and its hold are tested in test_smaller_rules.py; here, as before them.
+    r = client.patch("/v1/program", {"wallet": {"pending_days": pending_days}, "hold_returnable": False, "return_days": 0})
     assert r.status == 200, r
     r = client.post("/v1/rules", {"name": unique("cb"), "trigger": "purchase",
                                   "status": "active",

@@ -16,7 +16,8 @@ def set_clock(client, when):
 
 def setup_cashback(client, percent=5, pending_days=14):
     set_clock(client, START)
-    r = client.patch("/v1/program", {"wallet": {"pending_days": pending_days}})
+    # The return window and its hold are tested in test_smaller_rules.py; here, as before them.
+    r = client.patch("/v1/program", {"wallet": {"pending_days": pending_days}, "hold_returnable": False, "return_days": 0})
     assert r.status == 200 and r.json["wallet"] == {"pending_days": pending_days}, r
     r = client.post("/v1/rules", {"name": "%s%% back" % percent, "trigger": "purchase",
                                   "status": "active",

@@ -191,3 +191,20 @@ def test_readme_tour__runs_as_written():
                     assert doc["attributes"] == {"favourite": "flat white"}
         finally:
             server.stop()
+
+
+def test_openapi__lines_of_a_purchase_are_the_limit_of_limits_h():
+    """Issue 16: openapi.yaml promised 500 lines while the server refused more than 200. The
+    number is PT_PURCHASE_ITEMS_MAX, and every list of lines in openapi.yaml states it."""
+    limits = open(os.path.join(SOURCE_DIR, "src", "base", "limits.h")).read()
+    limit = int(re.search(r"#define PT_PURCHASE_ITEMS_MAX (\d+)", limits).group(1))
+    rules_h = open(os.path.join(SOURCE_DIR, "src", "core", "rules.h")).read()
+    assert re.search(r"#define PT_CART_ITEMS_MAX PT_PURCHASE_ITEMS_MAX\b", rules_h)
+    doc = yaml.safe_load(open(os.path.join(SOURCE_DIR, "docs", "openapi.yaml")))
+
+    def items_of(path):
+        body = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+        return body["schema"]["properties"]["items"]
+
+    for path in ("/v1/transactions", "/v1/transactions/{id}/returns", "/v1/carts/evaluate"):
+        assert items_of(path).get("maxItems") == limit, path

@@ -17,6 +17,7 @@
 
 #include "../../support/pt_test.h"
 #include "base/clock.h"
+#include "base/limits.h"
 
 #define DAY_MS INT64_C(86400000)
 
@@ -267,16 +268,16 @@ static void test_pt_time_parse_rfc3339__known_times(void **state)
     assert_int_equal(at, 1764000000000);
     assert_true(pt_time_parse_rfc3339("2025-11-25T01:00:00+09:00", &at));
     assert_int_equal(at, 1764000000000);
-    assert_true(pt_time_parse_rfc3339("1969-12-31T23:59:59.999Z", &at));
-    assert_int_equal(at, -1);
+    assert_true(pt_time_parse_rfc3339("1970-01-01T00:00:00Z", &at));
+    assert_int_equal(at, 0);
     assert_true(pt_time_parse_rfc3339("2000-02-29T00:00:00Z", &at));
     assert_int_equal(at, 951782400000);
 }
 
 static void test_pt_time_parse_rfc3339__round_trip_of_format(void **state)
 {
-    const int64_t lo = -62135596800000; /* 0001-01-01 */
-    const int64_t hi = 253402300799999; /* 9999-12-31T23:59:59.999 */
+    const int64_t lo = PT_TIME_INPUT_MIN_MS; /* 1970-01-01 */
+    const int64_t hi = PT_TIME_INPUT_MAX_MS; /* 9999-12-31T23:59:59.999 */
     uint64_t seed = 3339;
     int i;
     (void)state;
@@ -292,6 +293,28 @@ static void test_pt_time_parse_rfc3339__round_trip_of_format(void **state)
             fail_msg("%lld -> '%s' -> %lld", (long long)at, out, (long long)back);
         }
     }
+}
+
+/* Times before 1970 or after 9999 are refused (issue 16: a purchase of 1960 had a negative time,
+ * which meant "absent" and was re-dated to now); the bounds themselves are accepted. */
+static void test_pt_time_parse_rfc3339__refuses_times_outside_the_range(void **state)
+{
+    const char *const out_of_range[] = {"1969-12-31T23:59:59.999Z",  "0000-01-01T00:00:00Z",
+                                        "1900-01-01T00:00:00Z",      "1970-01-01T00:30:00+01:00",
+                                        "9999-12-31T23:59:59-00:01", NULL};
+    size_t i;
+    int64_t at = 42;
+    (void)state;
+    for (i = 0; out_of_range[i] != NULL; i++) {
+        if (pt_time_parse_rfc3339(out_of_range[i], &at)) {
+            fail_msg("'%s' should be refused (got %lld)", out_of_range[i], (long long)at);
+        }
+        assert_int_equal(at, 42);
+    }
+    assert_true(pt_time_parse_rfc3339("1970-01-01T01:00:00+01:00", &at));
+    assert_int_equal(at, PT_TIME_INPUT_MIN_MS);
+    assert_true(pt_time_parse_rfc3339("9999-12-31T23:59:59.999Z", &at));
+    assert_int_equal(at, PT_TIME_INPUT_MAX_MS);
 }
 
 static void test_pt_time_parse_rfc3339__malformed(void **state)
@@ -359,6 +382,7 @@ int main(void)
         PT_TEST(test_pt_time_parse_rfc3339__known_times),
         PT_TEST(test_pt_time_parse_rfc3339__round_trip_of_format),
         PT_TEST(test_pt_time_parse_rfc3339__malformed),
+        PT_TEST(test_pt_time_parse_rfc3339__refuses_times_outside_the_range),
         PT_TEST(test_pt_clock_now_ms__plausible_and_monotonic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -514,6 +515,26 @@ static void test_pt_member_status_name__names(void **state)
     assert_string_equal(pt_member_status_name(PT_MEMBER_CLOSED), "closed");
 }
 
+/* Issue 16: a closed member is read-only; active and suspended members take writes (the
+ * callers refuse a suspended member's earning and spending themselves). */
+static void test_pt_member_require_open__refuses_only_closed(void **state)
+{
+    struct pt_member m;
+    struct pt_err err;
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    (void)snprintf(m.id, sizeof(m.id), "mem_x");
+    pt_err_clear(&err);
+    m.status = PT_MEMBER_ACTIVE;
+    assert_int_equal(pt_member_require_open(&m, &err), PT_OK);
+    m.status = PT_MEMBER_SUSPENDED;
+    assert_int_equal(pt_member_require_open(&m, &err), PT_OK);
+    m.status = PT_MEMBER_CLOSED;
+    assert_int_equal(pt_member_require_open(&m, &err), PT_ELIMIT);
+    assert_string_equal(err.code, "member_inactive");
+    assert_string_equal(err.field, "member_id");
+}
+
 static void test_pt_member_status_parse__round_trip(void **state)
 {
     const enum pt_member_status all[] = {PT_MEMBER_ACTIVE, PT_MEMBER_SUSPENDED, PT_MEMBER_CLOSED};
@@ -744,6 +765,7 @@ int main(void)
         PT_TEST(test_pt_member_validate__all_good_and_all_absent),
         PT_TEST(test_pt_member_validate__reports_the_first_bad_field),
         PT_TEST(test_pt_member_validate__each_field_alone),
+        PT_TEST(test_pt_member_require_open__refuses_only_closed),
         PT_TEST(test_pt_member_validate__birth_date_against_now),
         PT_TEST(test_pt_member_validate__attributes_16384_ok_16385_bad),
     };
