@@ -42,6 +42,7 @@ static json_t *program_json(const struct pt_program *p)
         (void)json_object_set_new(
             root, "wallet", json_pack("{s:I}", "pending_days", (json_int_t)p->wallet_pending_days));
         (void)json_object_set_new(root, "referrals", pt_http_referrals_json(&p->referrals));
+        (void)json_object_set_new(root, "rate_limits", pt_http_rate_limits_json(&p->rate_limits));
     }
     return root;
 }
@@ -168,6 +169,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "tiers",
                                          "wallet",
                                          "referrals",
+                                         "rate_limits",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -247,6 +249,10 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     if (rc == PT_OK && v != NULL) {
         rc = pt_http_referrals_parse(v, &p->referrals, err);
     }
+    v = json_object_get(patch, "rate_limits");
+    if (rc == PT_OK && v != NULL) {
+        rc = pt_http_rate_limits_parse(v, &p->rate_limits, err);
+    }
     v = json_object_get(patch, "wallet");
     if (rc == PT_OK && v != NULL) {
         /* The wallet's own pending period for cashback (docs/wallets.md). */
@@ -291,5 +297,6 @@ void pt_h_program_patch(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
+    pt_http_ratelimit_forget(ctx->who.program_id); /* New limits apply from the next request. */
     pt_http_reply_json(ctx, 200, program_json(&p));
 }

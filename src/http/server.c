@@ -41,6 +41,7 @@ static void reply_finish(struct pt_http_ctx *ctx, struct MHD_Response *resp, uns
         return; /* Out of memory: libmicrohttpd closes the connection without an answer. */
     }
     (void)MHD_add_response_header(resp, "X-Request-Id", ctx->request_id);
+    pt_http_ratelimit_headers(ctx, resp);
     ok = MHD_queue_response(ctx->conn, status, resp);
     MHD_destroy_response(resp);
     ctx->answered = ok == MHD_YES;
@@ -267,6 +268,9 @@ static void dispatch(struct pt_http_ctx *ctx)
     }
     if (!authorize(ctx, route)) {
         return;
+    }
+    if (!pt_http_ratelimit_admit(ctx, route)) {
+        return; /* Answered 429. */
     }
     route->handler(ctx);
     if (!ctx->answered) {

@@ -1837,6 +1837,9 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
                           "wallet.pending_days must be 0 to %d", PT_PENDING_DAYS_MAX);
     }
     rc = pt_tier_policy_validate(&p->tiers, err);
+    if (rc == PT_OK) {
+        rc = pt_ratelimit_validate(&p->rate_limits, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }

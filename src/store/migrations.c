@@ -866,6 +866,26 @@ static const char migration_13[] =
 /* PostgreSQL names the key after the table it was made on: named as the table is now. */
 static const char migration_13_pg[] = "ALTER INDEX promo_codes_13_pkey RENAME TO promo_codes_pkey;";
 
+/*
+ * Version 14: a placeholder for another part of issue 16 (the bounded ledger), so that version
+ * 15 below has its number; the lead replaces it when the branches merge.
+ */
+static const char migration_14[] = "SELECT 1;";
+
+/*
+ * Version 15: each program's rate limits (docs/security.md, "Rate limits"): tokens a second
+ * and burst of the bucket of each key, of the whole program, and of its expensive routes. 0 is
+ * the server's default (src/base/limits.h), so a program that never set them follows a change
+ * of the defaults.
+ */
+static const char migration_15[] =
+    "ALTER TABLE programs ADD COLUMN rate_key_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_key_burst INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_program_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_program_burst INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_expensive_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_expensive_burst INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -884,6 +904,8 @@ static const char *const migration_11_parts[] = {migration_11, NULL};
 static const char *const migration_12_parts[] = {migration_12, NULL};
 static const char *const migration_13_parts[] = {migration_13, NULL};
 static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
+static const char *const migration_14_parts[] = {migration_14, NULL};
+static const char *const migration_15_parts[] = {migration_15, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -898,7 +920,9 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_10_parts,
                                                   migration_11_parts,
                                                   migration_12_parts,
-                                                  migration_13_parts};
+                                                  migration_13_parts,
+                                                  migration_14_parts,
+                                                  migration_15_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -912,7 +936,9 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_10_parts,
                                                      migration_11_parts,
                                                      migration_12_parts,
-                                                     migration_13_pg_parts};
+                                                     migration_13_pg_parts,
+                                                     migration_14_parts,
+                                                     migration_15_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

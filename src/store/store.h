@@ -21,6 +21,7 @@
 #include "base/err.h"
 #include "core/ledger.h"
 #include "core/member.h"
+#include "core/ratelimit.h"
 #include "core/rules.h"
 #include "core/tiers.h"
 
@@ -28,7 +29,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 13
+#define PT_SCHEMA_VERSION 15
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -142,6 +143,8 @@ struct pt_program {
     struct pt_tier_policy tiers;
     int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
     struct pt_referral_policy referrals;
+    /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
+    struct pt_rate_limits rate_limits;
 };
 
 PT_MUSTCHECK enum pt_rc pt_store_program_insert(struct pt_store_txn *txn,

@@ -30,8 +30,10 @@ static const struct copy_table copy_tables[] = {
      "expiry_months, allow_negative_balance, excluded_categories, updated_at_ms, rules_version, "
      "time_zone, point_cost_amount, point_cost_points, tier_metric, tier_months, tier_retain, "
      "wallet_pending_days, referral_enabled, referrer_points, referrer_wallet, referee_points, "
-     "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month",
-     "tttiiiiiitiitiitiiiiiiiiiii", "id", NULL},
+     "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month, "
+     "rate_key_per_second, rate_key_burst, rate_program_per_second, rate_program_burst, "
+     "rate_expensive_per_second, rate_expensive_burst",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",

@@ -38,7 +38,9 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         "rules_version, time_zone, point_cost_amount, point_cost_points, tier_metric, "
         "tier_months, tier_retain, wallet_pending_days, referral_enabled, referrer_points, "
         "referrer_wallet, referee_points, referee_wallet, referral_min_amount, "
-        "referral_within_days, referral_max_per_month FROM programs WHERE id = ?1";
+        "referral_within_days, referral_max_per_month, rate_key_per_second, rate_key_burst, "
+        "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
+        "rate_expensive_burst FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -80,6 +82,12 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->referrals.min_amount = pt_q_col_int(&q, 24);
         out->referrals.within_days = pt_q_col_int(&q, 25);
         out->referrals.max_per_month = pt_q_col_int(&q, 26);
+        out->rate_limits.key.per_second = pt_q_col_int(&q, 27);
+        out->rate_limits.key.burst = pt_q_col_int(&q, 28);
+        out->rate_limits.program.per_second = pt_q_col_int(&q, 29);
+        out->rate_limits.program.burst = pt_q_col_int(&q, 30);
+        out->rate_limits.expensive.per_second = pt_q_col_int(&q, 31);
+        out->rate_limits.expensive.burst = pt_q_col_int(&q, 32);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -105,7 +113,9 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "point_cost_points = ?13, wallet_pending_days = ?14, referral_enabled = ?15, "
         "referrer_points = ?16, referrer_wallet = ?17, referee_points = ?18, "
         "referee_wallet = ?19, referral_min_amount = ?20, referral_within_days = ?21, "
-        "referral_max_per_month = ?22 WHERE id = ?1";
+        "referral_max_per_month = ?22, rate_key_per_second = ?23, rate_key_burst = ?24, "
+        "rate_program_per_second = ?25, rate_program_burst = ?26, "
+        "rate_expensive_per_second = ?27, rate_expensive_burst = ?28 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
@@ -133,6 +143,12 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 20, program->referrals.min_amount);
     pt_q_int(&q, 21, program->referrals.within_days);
     pt_q_int(&q, 22, program->referrals.max_per_month);
+    pt_q_int(&q, 23, program->rate_limits.key.per_second);
+    pt_q_int(&q, 24, program->rate_limits.key.burst);
+    pt_q_int(&q, 25, program->rate_limits.program.per_second);
+    pt_q_int(&q, 26, program->rate_limits.program.burst);
+    pt_q_int(&q, 27, program->rate_limits.expensive.per_second);
+    pt_q_int(&q, 28, program->rate_limits.expensive.burst);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
