@@ -249,10 +249,6 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     if (rc == PT_OK && v != NULL) {
         rc = pt_http_referrals_parse(v, &p->referrals, err);
     }
-    v = json_object_get(patch, "rate_limits");
-    if (rc == PT_OK && v != NULL) {
-        rc = pt_http_rate_limits_parse(v, &p->rate_limits, err);
-    }
     v = json_object_get(patch, "wallet");
     if (rc == PT_OK && v != NULL) {
         /* The wallet's own pending period for cashback (docs/wallets.md). */
@@ -276,7 +272,12 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
 static enum pt_rc apply_program_patch(void *patch, struct pt_arena *arena, struct pt_program *p,
                                       struct pt_err *err)
 {
-    return program_patch(patch, arena, p, err);
+    enum pt_rc rc = program_patch(patch, arena, p, err);
+    json_t *limits = json_object_get(patch, "rate_limits");
+    if (rc == PT_OK && limits != NULL) {
+        rc = pt_http_rate_limits_parse(limits, &p->rate_limits, err); /* ratelimit.c */
+    }
+    return rc;
 }
 
 void pt_h_program_patch(struct pt_http_ctx *ctx)

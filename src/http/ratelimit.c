@@ -90,7 +90,7 @@ static struct slot *slot_get(enum slot_kind kind, const char *id, const struct p
                 victim = s; /* The first empty slot of the window. */
             }
         } else if (victim->kind != SLOT_EMPTY && s->used_us < victim->used_us) {
-            victim = s;
+            victim = s; /* Older (the slots this request already holds are the newest). */
         }
     }
     pt_assert(victim != NULL);
