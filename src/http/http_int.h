@@ -26,11 +26,12 @@ struct pt_http_ctx;
 typedef void (*pt_http_handler_fn)(struct pt_http_ctx *ctx);
 
 enum pt_route_flags {
-    PT_ROUTE_PUBLIC = 1 << 0,    /* No API key needed. */
-    PT_ROUTE_ADMIN = 1 << 1,     /* Admin keys only (staff get 403). */
-    PT_ROUTE_BODY = 1 << 2,      /* Takes a JSON body. */
-    PT_ROUTE_QUERY = 1 << 3,     /* Takes query parameters (its handler checks which). */
-    PT_ROUTE_EXPENSIVE = 1 << 4, /* Also draws from the program's expensive bucket (ratelimit.c). */
+    PT_ROUTE_PUBLIC = 1 << 0, /* No API key needed. */
+    PT_ROUTE_ADMIN = 1 << 1,  /* Admin keys only (staff get 403). */
+    PT_ROUTE_BODY = 1 << 2,   /* Takes a JSON body. */
+    PT_ROUTE_QUERY = 1 << 3,  /* Takes query parameters (its handler checks which). */
+    /* Also draws from the program's expensive bucket (ratelimit.c). */
+    PT_ROUTE_EXPENSIVE = 1 << 4,
 };
 
 struct pt_route {
@@ -68,8 +69,9 @@ struct pt_http_ctx {
     char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
     struct pt_principal who; /* Valid when has_who. */
     bool has_who;
-    int status;               /* Status of the response sent. */
-    struct pt_http_rate rate; /* ratelimit.c */
+    int status; /* Status of the response sent. */
+    /* This request's rate limiting (ratelimit.c). */
+    struct pt_http_rate rate;
 };
 
 /* ---- Responses (server.c) ---- */
