@@ -104,17 +104,21 @@ static struct slot *slot_get(enum slot_kind kind, const char *id, const struct p
 
 /* ---- A program's limits ---- */
 
-/* Copies the program's limits into *out when this process read them less than the TTL ago. */
+/* Copies the program's limits into *out when this process read them less than the TTL ago.
+ * When they are older, the first request to see it reads them again (returns false) while the
+ * others go on with them meanwhile: one store read a second, not one per thread. */
 static bool limits_cached(const char *program_id, int64_t now_us, struct pt_rate_limits *out)
 {
     struct slot *s;
     bool fresh = false;
     pthread_mutex_lock(&table_mu);
     s = slot_find(SLOT_PROGRAM, program_id);
-    if (s != NULL && s->limits_read_us != 0 &&
-        now_us - s->limits_read_us < (int64_t)PT_RATE_POLICY_TTL_MS * 1000) {
+    if (s != NULL && s->limits_read_us != 0) {
         *out = s->limits;
-        fresh = true;
+        fresh = now_us - s->limits_read_us < (int64_t)PT_RATE_POLICY_TTL_MS * 1000;
+        if (!fresh) {
+            s->limits_read_us = now_us; /* This request reads them again. */
+        }
     }
     pthread_mutex_unlock(&table_mu);
     return fresh;

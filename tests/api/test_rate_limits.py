@@ -12,7 +12,10 @@ come back while a test runs, and assertions that allow for the ones that do.
 """
 import time
 
-from conftest import new_member, unique
+import pytest
+
+import conftest
+from conftest import Client, new_member, unique
 
 DEFAULTS = {"key": {"per_second": 2000, "burst": 4000},
             "program": {"per_second": 5000, "burst": 10000},
@@ -178,3 +181,29 @@ def test_every_authenticated_answer_carries_the_headers(fresh):
     assert "ratelimit-limit" in fresh.a.get("/v1/members/mem_00000000000000000000000000").headers
     assert "ratelimit-limit" not in fresh.anon().get("/v1/program").headers
     assert "ratelimit-limit" not in fresh.anon().get("/healthz").headers
+
+
+@pytest.mark.skipif(conftest.STORE != "postgres", reason="two nodes share a PostgreSQL database")
+def test_each_node_keeps_its_own_buckets_and_reads_a_change_within_a_second(fresh):
+    other = conftest.Server(fresh.db, ("--test-clock",))
+    try:
+        node2 = Client(other.port, fresh.key_a)
+        assert node2.get("/v1/program").headers["ratelimit-limit"] == "4000"  # cached there
+        set_limits(fresh.a, {"key": {"per_second": 1, "burst": 3}})  # through node 1
+        # Node 2 reads the program's limits again within PT_RATE_POLICY_TTL_MS (1 s).
+        deadline = time.monotonic() + 5
+        while True:
+            r = node2.get("/v1/program")
+            if r.headers["ratelimit-limit"] == "3":
+                break
+            assert time.monotonic() < deadline, r.headers
+            time.sleep(0.1)
+        left = int(r.headers["ratelimit-remaining"])
+        assert left >= 1, r.headers
+        # Node 1 empties its bucket for the key; node 2's is its own and still has tokens.
+        _, refused, _ = until_refused(lambda: fresh.a.get("/v1/program"))
+        assert_refused(refused, "key")
+        r = node2.get("/v1/program")
+        assert r.status == 200, r
+    finally:
+        other.stop()
