@@ -37,6 +37,7 @@ struct slot {
     int64_t used_us;              /* Monotonic; the least recently used is evicted first. */
     struct pt_rate_limits limits; /* SLOT_PROGRAM: the program's, effective. */
     int64_t limits_read_us;       /* SLOT_PROGRAM: when read from the store; 0 = to read. */
+    uint64_t limits_changes;      /* SLOT_PROGRAM: changes through this process (forget). */
 };
 
 static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -107,12 +108,14 @@ static struct slot *slot_get(enum slot_kind kind, const char *id, const struct p
 /* Copies the program's limits into *out when this process read them less than the TTL ago.
  * When they are older, the first request to see it reads them again (returns false) while the
  * others go on with them meanwhile: one store read a second, not one per thread. */
-static bool limits_cached(const char *program_id, int64_t now_us, struct pt_rate_limits *out)
+static bool limits_cached(const char *program_id, int64_t now_us, struct pt_rate_limits *out,
+                          uint64_t *changes)
 {
     struct slot *s;
     bool fresh = false;
     pthread_mutex_lock(&table_mu);
     s = slot_find(SLOT_PROGRAM, program_id);
+    *changes = s != NULL ? s->limits_changes : 0;
     if (s != NULL && s->limits_read_us != 0) {
         *out = s->limits;
         fresh = now_us - s->limits_read_us < (int64_t)PT_RATE_POLICY_TTL_MS * 1000;
@@ -131,7 +134,8 @@ static void limits_get(struct pt_http_ctx *ctx, int64_t now_us, struct pt_rate_l
     struct pt_program program;
     struct pt_err err;
     struct slot *s;
-    if (limits_cached(ctx->who.program_id, now_us, out)) {
+    uint64_t changes;
+    if (limits_cached(ctx->who.program_id, now_us, out, &changes)) {
         return;
     }
     pt_err_clear(&err);
@@ -147,7 +151,8 @@ static void limits_get(struct pt_http_ctx *ctx, int64_t now_us, struct pt_rate_l
     } else {
         *out = s->limits; /* The store failed: keep what was known. */
     }
-    s->limits_read_us = now_us;
+    /* A change made while this read was under way may be missing from it: read again. */
+    s->limits_read_us = s->limits_changes == changes ? now_us : 0;
     pthread_mutex_unlock(&table_mu);
 }
 
@@ -158,6 +163,7 @@ void pt_http_ratelimit_forget(const char *program_id)
     s = slot_find(SLOT_PROGRAM, program_id);
     if (s != NULL) {
         s->limits_read_us = 0;
+        s->limits_changes++;
     }
     pthread_mutex_unlock(&table_mu);
 }
