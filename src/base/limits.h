@@ -239,7 +239,42 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_BYTES_MAX, "one body fit
 #define PT_LOG_LINE_BYTES_MAX 4096
 
 /* ---- Issue 16: rate limits ---- */
-/* (rate limits go here) */
+/* Token buckets (src/core/ratelimit.c, docs/security.md "Rate limits"). The defaults of a
+ * program that set none. A key: 2,000 requests a second with a burst of 4,000 is a hundred times
+ * what a till or a web shop's checkout sends, and what one sequential client of the test suite
+ * sends at most against the sanitizer build, so that integrations never meet it while one
+ * leaked or looping key cannot take a server's whole capacity (about 10,000 purchases and 50,000
+ * reads a second on the reference machine). A program: 5,000 a second, burst 10,000, about half
+ * the purchases one server stores a second, so that two busy programs still share it. The
+ * expensive routes of a program (cart evaluation, what-if simulation, coupon batches, the codes
+ * export): 100 units a second, burst 200; a unit is one request plus its evaluation work
+ * (PT_RATE_EVAL_WORK_PER_TOKEN), so a maximal cart evaluation (200 lines x 500 rules, about
+ * 220 ms of CPU) costs 100 and one a second is a fifth of a core. The benchmark raises them
+ * through PATCH /v1/program. */
+#define PT_RATE_KEY_PER_SECOND_DEFAULT 2000
+#define PT_RATE_KEY_BURST_DEFAULT 4000
+#define PT_RATE_PROGRAM_PER_SECOND_DEFAULT 5000
+#define PT_RATE_PROGRAM_BURST_DEFAULT 10000
+#define PT_RATE_EXPENSIVE_PER_SECOND_DEFAULT 100
+#define PT_RATE_EXPENSIVE_BURST_DEFAULT 200
+/* The most a program may set: past a million a second a limit no longer limits anything (the
+ * server answers far fewer), and bursts stay far from overflowing a level in micro-tokens. */
+#define PT_RATE_PER_SECOND_MAX 1000000
+#define PT_RATE_BURST_MAX 10000000
+/* Evaluation work (cart lines x rules evaluated) that costs one token beyond the request's
+ * first: about 2 ms of CPU at the measured 2.2 us per line and rule. A charge is at most this
+ * many tokens (a debt of more would only lengthen the wait). */
+#define PT_RATE_EVAL_WORK_PER_TOKEN 1000
+#define PT_RATE_EVAL_TOKENS_MAX 100000
+/* Buckets one request draws from: its key's, its program's, and the program's expensive one. */
+#define PT_RATE_BUCKETS_PER_REQUEST_MAX 3
+/* Buckets one process remembers (keys and programs). Beyond, the least recently used of a
+ * probe window is forgotten and starts full again: limits then err on the lenient side. */
+#define PT_RATE_BUCKET_SLOTS 8192
+#define PT_RATE_BUCKET_PROBES 8
+/* How long a process uses a program's rate limits before reading them again: a change through
+ * another process (several PostgreSQL nodes) applies within this; through this one at once. */
+#define PT_RATE_POLICY_TTL_MS 1000
 
 /* ---- Issue 16: fairness between programs ---- */
 /* Codes that a program's coupon batches still being made may promise at once (their whole

@@ -264,6 +264,11 @@ void pt_h_purchase_create(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
+    if (!idem.replayed) {
+        /* A purchase runs the rules as a cart evaluation does: its work counts alike. */
+        pt_http_ratelimit_charge(ctx, p.items != NULL ? p.item_count : 1,
+                                 result.cart.rules_evaluated);
+    }
     reply_written(ctx, &idem, encode_purchase, &result, 201);
 }
 

@@ -47,6 +47,7 @@ static json_t *program_json(const struct pt_program *p)
                                             "admin", (json_int_t)p->adjust_admin_max));
         (void)json_object_set_new(root, "return_days", json_integer(p->return_days));
         (void)json_object_set_new(root, "hold_returnable", json_boolean(p->hold_returnable));
+        (void)json_object_set_new(root, "rate_limits", pt_http_rate_limits_json(&p->rate_limits));
     }
     return root;
 }
@@ -198,6 +199,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "adjust_limits",
                                          "return_days",
                                          "hold_returnable",
+                                         "rate_limits",
                                          NULL};
     const char *name = NULL;
     const char *currency = NULL;
@@ -318,7 +320,12 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
 static enum pt_rc apply_program_patch(void *patch, struct pt_arena *arena, struct pt_program *p,
                                       struct pt_err *err)
 {
-    return program_patch(patch, arena, p, err);
+    enum pt_rc rc = program_patch(patch, arena, p, err);
+    json_t *limits = json_object_get(patch, "rate_limits");
+    if (rc == PT_OK && limits != NULL) {
+        rc = pt_http_rate_limits_parse(limits, &p->rate_limits, err); /* ratelimit.c */
+    }
+    return rc;
 }
 
 void pt_h_program_patch(struct pt_http_ctx *ctx)
@@ -339,5 +346,6 @@ void pt_h_program_patch(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
+    pt_http_ratelimit_forget(ctx->who.program_id); /* New limits apply from the next request. */
     pt_http_reply_json(ctx, 200, program_json(&p));
 }

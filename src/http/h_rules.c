@@ -405,6 +405,9 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
+    /* What the evaluation cost counts against the rate limits (a cart without items is one
+     * line). */
+    pt_http_ratelimit_charge(ctx, cart.items != NULL ? cart.item_count : 1, answer.rules_evaluated);
     out = json_pack("{s:I,s:I}", "amount", (json_int_t)answer.amount, "points",
                     (json_int_t)answer.points);
     if (out != NULL) {
@@ -510,6 +513,9 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
+    /* Each purchase replayed is an evaluation: a unit of the expensive bucket per
+     * PT_RATE_EVAL_WORK_PER_TOKEN of them. */
+    pt_http_ratelimit_charge(ctx, sim.purchases, 1);
     out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "from", from_s, "to", to_s, "purchases",
                     (json_int_t)sim.purchases, "members_affected", (json_int_t)sim.members_affected,
                     "actual_points", (json_int_t)sim.actual_points, "simulated_points",

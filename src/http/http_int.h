@@ -31,6 +31,8 @@ enum pt_route_flags {
     PT_ROUTE_ADMIN = 1 << 1,  /* Admin keys only (staff get 403). */
     PT_ROUTE_BODY = 1 << 2,   /* Takes a JSON body. */
     PT_ROUTE_QUERY = 1 << 3,  /* Takes query parameters (its handler checks which). */
+    /* Also draws from the program's expensive bucket (ratelimit.c). */
+    PT_ROUTE_EXPENSIVE = 1 << 4,
 };
 
 struct pt_route {
@@ -42,6 +44,14 @@ struct pt_route {
 
 extern const struct pt_route pt_routes[];
 extern const unsigned pt_route_count;
+
+/* A request's rate limiting (ratelimit.c). */
+struct pt_http_rate {
+    bool checked;                   /* The request drew from its buckets: headers are sent. */
+    bool expensive;                 /* It drew from the program's expensive bucket too. */
+    struct pt_rate_limits limits;   /* The program's, effective, when checked. */
+    struct pt_rate_verdict verdict; /* Of its tightest bucket. */
+};
 
 struct pt_http_ctx {
     struct MHD_Connection *conn; /* borrowed from libmicrohttpd */
@@ -67,6 +77,8 @@ struct pt_http_ctx {
     struct pt_principal who; /* Valid when has_who. */
     bool has_who;
     int status; /* Status of the response sent. */
+    /* This request's rate limiting (ratelimit.c). */
+    struct pt_http_rate rate;
 };
 
 /* ---- Responses (server.c) ---- */
@@ -195,6 +207,26 @@ void pt_edge_idle(struct pt_edge_slot *s);
  * when they do not fit. */
 bool pt_edge_body_reserve(size_t bytes);
 void pt_edge_body_release(size_t bytes);
+
+/* ---- Rate limits (ratelimit.c) ---- */
+
+/* Right after authentication: draws the request's tokens (its key's, its program's, and for a
+ * PT_ROUTE_EXPENSIVE route the program's expensive bucket's). Returns false after answering
+ * 429 rate_limited when one lacks them; nothing else is done for the request then. Public
+ * routes and requests without a key pass untouched. Thread-safe. */
+bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *route);
+/* After an evaluation of lines x rules work: charges its cost (core/ratelimit.h) to the
+ * buckets the request drew from; later requests wait for it. Thread-safe. */
+void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t lines, int64_t rules);
+/* Adds RateLimit-Limit, -Remaining, -Reset (and Retry-After when refused) to resp, for a
+ * request that drew from its buckets. */
+void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct MHD_Response *resp);
+/* The program's limits are read again on its next request (they were just changed). */
+void pt_http_ratelimit_forget(const char *program_id);
+/* The program setting `rate_limits`, effective values (0s shown as the defaults). new */
+json_t *pt_http_rate_limits_json(const struct pt_rate_limits *stored);
+/* Merges the setting `rate_limits` (JSON merge patch: null restores defaults) into l. */
+enum pt_rc pt_http_rate_limits_parse(json_t *v, struct pt_rate_limits *l, struct pt_err *err);
 
 /* ---- Metrics (metrics.c) ---- */
 

@@ -41,6 +41,7 @@ static void reply_finish(struct pt_http_ctx *ctx, struct MHD_Response *resp, uns
         return; /* Out of memory: libmicrohttpd closes the connection without an answer. */
     }
     (void)MHD_add_response_header(resp, "X-Request-Id", ctx->request_id);
+    pt_http_ratelimit_headers(ctx, resp);
     ok = MHD_queue_response(ctx->conn, status, resp);
     MHD_destroy_response(resp);
     ctx->answered = ok == MHD_YES;
@@ -371,8 +372,8 @@ static bool admit_body(struct pt_http_ctx *ctx, const struct pt_route *route,
 
 /*
  * Everything decided from the request line and headers, before a byte of the body is read:
- * framing, sizes, route, method, key, role, then the body's own checks. Answers and returns
- * false when the request is refused; a refusal with a body pending closes the connection.
+ * framing, sizes, route, method, key, role, rate limits, then the body's own checks. Answers and
+ * returns false when the request is refused; a refusal with a body pending closes the connection.
  */
 static bool admit(struct pt_http_ctx *ctx, const char *version)
 {
@@ -394,6 +395,9 @@ static bool admit(struct pt_http_ctx *ctx, const char *version)
     route = &pt_routes[ctx->route_index];
     if (!authorize(ctx, route)) {
         return false;
+    }
+    if (!pt_http_ratelimit_admit(ctx, route)) {
+        return false; /* Answered 429, before the body is read. */
     }
     if (!admit_body(ctx, route, &f)) {
         return false;

@@ -1955,6 +1955,9 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
                           PT_RETURN_DAYS_MAX);
     }
     rc = pt_tier_policy_validate(&p->tiers, err);
+    if (rc == PT_OK) {
+        rc = pt_ratelimit_validate(&p->rate_limits, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }

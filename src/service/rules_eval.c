@@ -618,6 +618,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.currency = program->currency;
         in.currency_exponent = 2;
         rc = pt_rules_evaluate(rules, room, set->count + coupon_rules, &in, arena, &res, err);
+        out->rules_evaluated = set->count + coupon_rules + set->stamp_count;
     }
     if (rc == PT_OK) {
         out->amount = res.amount;

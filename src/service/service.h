@@ -335,6 +335,8 @@ struct pt_cart_answer {
     char local_date[11];            /* The program's local date of the evaluation ("YYYY-MM-DD"). */
     struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
     unsigned coupon_count;
+    /* Rules, coupons' rules and stamp cards run: the evaluation's work is lines x this. */
+    unsigned rules_evaluated;
 };
 
 struct pt_purchase_result {

@@ -889,6 +889,20 @@ static const char migration_15[] =
     "CREATE INDEX purchases_member_time ON purchases (program_id, member_id, occurred_at_ms);";
 _Static_assert(PT_RETURN_DAYS_DEFAULT == 30, "migration 15's default of return_days");
 
+/*
+ * Version 16: each program's rate limits (docs/security.md, "Rate limits"): tokens a second
+ * and burst of the bucket of each key, of the whole program, and of its expensive routes. 0 is
+ * the server's default (src/base/limits.h), so a program that never set them follows a change
+ * of the defaults.
+ */
+static const char migration_16[] =
+    "ALTER TABLE programs ADD COLUMN rate_key_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_key_burst INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_program_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_program_burst INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_expensive_per_second INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN rate_expensive_burst INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -909,6 +923,7 @@ static const char *const migration_13_parts[] = {migration_13, NULL};
 static const char *const migration_13_pg_parts[] = {migration_13, migration_13_pg, NULL};
 static const char *const migration_14_parts[] = {migration_14, NULL};
 static const char *const migration_15_parts[] = {migration_15, NULL};
+static const char *const migration_16_parts[] = {migration_16, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -925,7 +940,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_12_parts,
                                                   migration_13_parts,
                                                   migration_14_parts,
-                                                  migration_15_parts};
+                                                  migration_15_parts,
+                                                  migration_16_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -941,7 +957,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_12_parts,
                                                      migration_13_pg_parts,
                                                      migration_14_parts,
-                                                     migration_15_parts};
+                                                     migration_15_parts,
+                                                     migration_16_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

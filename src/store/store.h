@@ -22,6 +22,7 @@
 #include "core/hold.h"
 #include "core/ledger.h"
 #include "core/member.h"
+#include "core/ratelimit.h"
 #include "core/rules.h"
 #include "core/tiers.h"
 
@@ -29,7 +30,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 15
+#define PT_SCHEMA_VERSION 16
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -153,6 +154,8 @@ struct pt_program {
     /* Transfers and wallet debits leave what a return inside the window may take back
      * (docs/ledger.md); needs return_days > 0. */
     bool hold_returnable;
+    /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
+    struct pt_rate_limits rate_limits;
 };
 
 /* Inserts a new program with default settings: return_days and hold_returnable are left to the

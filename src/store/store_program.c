@@ -39,7 +39,9 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         "tier_months, tier_retain, wallet_pending_days, referral_enabled, referrer_points, "
         "referrer_wallet, referee_points, referee_wallet, referral_min_amount, "
         "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max, "
-        "return_days, hold_returnable "
+        "return_days, hold_returnable, rate_key_per_second, rate_key_burst, "
+        "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
+        "rate_expensive_burst "
         "FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
@@ -86,6 +88,12 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->adjust_admin_max = pt_q_col_int(&q, 28);
         out->return_days = pt_q_col_int(&q, 29);
         out->hold_returnable = pt_q_col_int(&q, 30) != 0;
+        out->rate_limits.key.per_second = pt_q_col_int(&q, 31);
+        out->rate_limits.key.burst = pt_q_col_int(&q, 32);
+        out->rate_limits.program.per_second = pt_q_col_int(&q, 33);
+        out->rate_limits.program.burst = pt_q_col_int(&q, 34);
+        out->rate_limits.expensive.per_second = pt_q_col_int(&q, 35);
+        out->rate_limits.expensive.burst = pt_q_col_int(&q, 36);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -112,7 +120,9 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "referrer_points = ?16, referrer_wallet = ?17, referee_points = ?18, "
         "referee_wallet = ?19, referral_min_amount = ?20, referral_within_days = ?21, "
         "referral_max_per_month = ?22, adjust_staff_max = ?23, adjust_admin_max = ?24, "
-        "return_days = ?25, hold_returnable = ?26 WHERE id = ?1";
+        "return_days = ?25, hold_returnable = ?26, rate_key_per_second = ?27, "
+        "rate_key_burst = ?28, rate_program_per_second = ?29, rate_program_burst = ?30, "
+        "rate_expensive_per_second = ?31, rate_expensive_burst = ?32 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
@@ -144,6 +154,12 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 24, program->adjust_admin_max);
     pt_q_int(&q, 25, program->return_days);
     pt_q_int(&q, 26, program->hold_returnable);
+    pt_q_int(&q, 27, program->rate_limits.key.per_second);
+    pt_q_int(&q, 28, program->rate_limits.key.burst);
+    pt_q_int(&q, 29, program->rate_limits.program.per_second);
+    pt_q_int(&q, 30, program->rate_limits.program.burst);
+    pt_q_int(&q, 31, program->rate_limits.expensive.per_second);
+    pt_q_int(&q, 32, program->rate_limits.expensive.burst);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");

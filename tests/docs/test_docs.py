@@ -61,6 +61,21 @@ def test_openapi__every_route_documents_its_error_shape():
                 assert "401" in op["responses"], (method, path)
 
 
+def test_openapi__every_route_with_a_key_documents_429_and_its_headers():
+    """Rate limits (docs/security.md): 429 rate_limited, Retry-After and RateLimit-*."""
+    doc = yaml.safe_load(open(os.path.join(SOURCE_DIR, "docs", "openapi.yaml")))
+    limited = doc["components"]["responses"]["RateLimited"]
+    assert set(limited["headers"]) == {"Retry-After", "RateLimit-Limit", "RateLimit-Remaining",
+                                       "RateLimit-Reset"}
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            if path.startswith("/v1/"):
+                assert op["responses"].get("429") == {
+                    "$ref": "#/components/responses/RateLimited"}, (method, path)
+    assert set(doc["components"]["schemas"]["Program"]["properties"]["rate_limits"][
+        "properties"]) == {"key", "program", "expensive"}
+
+
 def tour_commands():
     readme = open(os.path.join(SOURCE_DIR, "README.md")).read()
     tour = readme.split("## A 5-minute tour", 1)[1].split("\n## ", 1)[0]

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Rate limits at the HTTP edge (docs/security.md, "Rate limits"): once a request's key is known,
+ * it draws one token from its key's bucket and from its program's, and an expensive route (a
+ * route flagged PT_ROUTE_EXPENSIVE) one more from the program's expensive bucket; when one of
+ * them lacks it, the request is answered 429 rate_limited with Retry-After and nothing else
+ * happens. A costly rules evaluation is charged afterwards in proportion to its work (cart lines
+ * x rules evaluated). Every answer to an authenticated request carries RateLimit-Limit,
+ * RateLimit-Remaining and RateLimit-Reset of its tightest bucket.
+ *
+ * The buckets and each program's limits live in this process, in one table of
+ * PT_RATE_BUCKET_SLOTS slots under one lock (the arithmetic is src/core/ratelimit.c): several
+ * processes on one PostgreSQL database each keep their own. A program's limits are read from
+ * the store at most every PT_RATE_POLICY_TTL_MS, at once after a change through this process.
+ * The table is static storage owned by this file; nothing here allocates.
+ */
+#include "http/http_int.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+enum slot_kind {
+    SLOT_EMPTY = 0,
+    SLOT_KEY,       /* One API key's bucket; id is the key's id. */
+    SLOT_PROGRAM,   /* A program's bucket and its limits; id is the program's id. */
+    SLOT_EXPENSIVE, /* A program's expensive routes' bucket. */
+};
+
+struct slot {
+    enum slot_kind kind;
+    char id[PT_ID_BUF_BYTES];
+    struct pt_rate_bucket bucket;
+    int64_t used_us;              /* Monotonic; the least recently used is evicted first. */
+    struct pt_rate_limits limits; /* SLOT_PROGRAM: the program's, effective. */
+    int64_t limits_read_us;       /* SLOT_PROGRAM: when read from the store; 0 = to read. */
+    uint64_t limits_changes;      /* SLOT_PROGRAM: changes through this process (forget). */
+};
+
+static pthread_mutex_t table_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct slot table[PT_RATE_BUCKET_SLOTS]; /* table_mu */
+
+_Static_assert(PT_RATE_BUCKET_PROBES <= PT_RATE_BUCKET_SLOTS, "a probe window fits the table");
+
+/* FNV-1a of the kind and the id. */
+static size_t slot_hash(enum slot_kind kind, const char *id)
+{
+    uint64_t h = 1469598103934665603ull ^ (uint64_t)kind;
+    size_t i;
+    for (i = 0; id[i] != '\0' && i < PT_ID_BUF_BYTES; i++) {
+        h = (h ^ (uint8_t)id[i]) * 1099511628211ull;
+    }
+    return (size_t)(h % PT_RATE_BUCKET_SLOTS);
+}
+
+/* The slot of (kind, id), or NULL when it is not in the table. table_mu held. */
+static struct slot *slot_find(enum slot_kind kind, const char *id)
+{
+    size_t start = slot_hash(kind, id);
+    unsigned i;
+    for (i = 0; i < PT_RATE_BUCKET_PROBES; i++) {
+        struct slot *s = &table[(start + i) % PT_RATE_BUCKET_SLOTS];
+        if (s->kind == kind && strcmp(s->id, id) == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+/* The slot of (kind, id), made with a full bucket of policy p when absent: in an empty slot of
+ * the probe window, else in place of its least recently used one. table_mu held. */
+static struct slot *slot_get(enum slot_kind kind, const char *id, const struct pt_rate_policy *p,
+                             int64_t now_us)
+{
+    size_t start = slot_hash(kind, id);
+    struct slot *victim = NULL;
+    unsigned i;
+    for (i = 0; i < PT_RATE_BUCKET_PROBES; i++) {
+        struct slot *s = &table[(start + i) % PT_RATE_BUCKET_SLOTS];
+        if (s->kind == kind && strcmp(s->id, id) == 0) {
+            s->used_us = now_us;
+            return s;
+        }
+        if (victim == NULL) {
+            victim = s;
+        } else if (s->kind == SLOT_EMPTY) {
+            if (victim->kind != SLOT_EMPTY) {
+                victim = s; /* The first empty slot of the window. */
+            }
+        } else if (victim->kind != SLOT_EMPTY && s->used_us < victim->used_us) {
+            victim = s; /* Older (the slots this request already holds are the newest). */
+        }
+    }
+    pt_assert(victim != NULL);
+    memset(victim, 0, sizeof(*victim));
+    victim->kind = kind;
+    (void)snprintf(victim->id, sizeof(victim->id), "%s", id);
+    victim->used_us = now_us;
+    pt_ratelimit_bucket_init(&victim->bucket, p, now_us);
+    return victim;
+}
+
+/* ---- A program's limits ---- */
+
+/* Copies the program's limits into *out when this process read them less than the TTL ago.
+ * When they are older, the first request to see it reads them again (returns false) while the
+ * others go on with them meanwhile: one store read a second, not one per thread. */
+static bool limits_cached(const char *program_id, int64_t now_us, struct pt_rate_limits *out,
+                          uint64_t *changes)
+{
+    struct slot *s;
+    bool fresh = false;
+    pthread_mutex_lock(&table_mu);
+    s = slot_find(SLOT_PROGRAM, program_id);
+    *changes = s != NULL ? s->limits_changes : 0;
+    if (s != NULL && s->limits_read_us != 0) {
+        *out = s->limits;
+        fresh = now_us - s->limits_read_us < (int64_t)PT_RATE_POLICY_TTL_MS * 1000;
+        if (!fresh) {
+            s->limits_read_us = now_us; /* This request reads them again. */
+        }
+    }
+    pthread_mutex_unlock(&table_mu);
+    return fresh;
+}
+
+/* The caller's program's limits: cached, or read from the store. A store that cannot answer
+ * leaves the last limits known (or the defaults): rate limiting never fails a request. */
+static void limits_get(struct pt_http_ctx *ctx, int64_t now_us, struct pt_rate_limits *out)
+{
+    struct pt_program program;
+    struct pt_err err;
+    struct slot *s;
+    uint64_t changes;
+    if (limits_cached(ctx->who.program_id, now_us, out, &changes)) {
+        return;
+    }
+    pt_err_clear(&err);
+    memset(&program, 0, sizeof(program));
+    if (pt_service_program_get(ctx->svc, &ctx->who, &ctx->arena, &program, &err) != PT_OK) {
+        memset(&program.rate_limits, 0, sizeof(program.rate_limits));
+    }
+    pt_ratelimit_effective(&program.rate_limits, out);
+    pthread_mutex_lock(&table_mu);
+    s = slot_get(SLOT_PROGRAM, ctx->who.program_id, &out->program, now_us);
+    if (err.rc == PT_OK || s->limits_read_us == 0) {
+        s->limits = *out;
+    } else {
+        *out = s->limits; /* The store failed: keep what was known. */
+    }
+    /* A change made while this read was under way may be missing from it: read again. */
+    s->limits_read_us = s->limits_changes == changes ? now_us : 0;
+    pthread_mutex_unlock(&table_mu);
+}
+
+void pt_http_ratelimit_forget(const char *program_id)
+{
+    struct slot *s;
+    pthread_mutex_lock(&table_mu);
+    s = slot_find(SLOT_PROGRAM, program_id);
+    if (s != NULL) {
+        s->limits_read_us = 0;
+        s->limits_changes++;
+    }
+    pthread_mutex_unlock(&table_mu);
+}
+
+/* ---- Admission ---- */
+
+static const char *const bucket_names[PT_RATE_BUCKETS_PER_REQUEST_MAX] = {"key", "program",
+                                                                          "expensive"};
+
+/* The request's buckets (key, program, and expensive when flagged) and their policies. */
+static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool create,
+                           struct pt_rate_bucket **buckets, const struct pt_rate_policy **policies)
+{
+    static const enum slot_kind kinds[PT_RATE_BUCKETS_PER_REQUEST_MAX] = {SLOT_KEY, SLOT_PROGRAM,
+                                                                          SLOT_EXPENSIVE};
+    const char *ids[PT_RATE_BUCKETS_PER_REQUEST_MAX];
+    unsigned n = ctx->rate.expensive ? 3 : 2;
+    unsigned count = 0;
+    unsigned i;
+    ids[0] = ctx->who.key_id;
+    ids[1] = ctx->who.program_id;
+    ids[2] = ctx->who.program_id;
+    policies[0] = &ctx->rate.limits.key;
+    policies[1] = &ctx->rate.limits.program;
+    policies[2] = &ctx->rate.limits.expensive;
+    for (i = 0; i < n; i++) {
+        struct slot *s =
+            create ? slot_get(kinds[i], ids[i], policies[i], now_us) : slot_find(kinds[i], ids[i]);
+        if (s != NULL) {
+            buckets[count] = &s->bucket;
+            policies[count] = policies[i];
+            count++;
+        }
+    }
+    return count;
+}
+
+bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *route)
+{
+    struct pt_rate_bucket *buckets[PT_RATE_BUCKETS_PER_REQUEST_MAX];
+    const struct pt_rate_policy *policies[PT_RATE_BUCKETS_PER_REQUEST_MAX];
+    const struct pt_rate_policy *refused;
+    int64_t now_us;
+    unsigned n;
+    char message[200];
+    if ((route->flags & PT_ROUTE_PUBLIC) || !ctx->has_who) {
+        return true; /* No key, no bucket: the edge's connection limits apply. */
+    }
+    now_us = pt_clock_mono_us();
+    limits_get(ctx, now_us, &ctx->rate.limits);
+    ctx->rate.expensive = (route->flags & PT_ROUTE_EXPENSIVE) != 0;
+    pthread_mutex_lock(&table_mu);
+    n = buckets_of(ctx, now_us, true, buckets, policies);
+    pt_assert(n == (ctx->rate.expensive ? 3u : 2u));
+    pt_ratelimit_take(buckets, policies, n, 1, now_us, &ctx->rate.verdict);
+    pthread_mutex_unlock(&table_mu);
+    ctx->rate.checked = true;
+    if (ctx->rate.verdict.allowed) {
+        return true;
+    }
+    refused = policies[ctx->rate.verdict.bucket_index];
+    (void)snprintf(message, sizeof(message),
+                   "over the rate limit of the %s (rate_limits.%s: %lld a second, burst %lld); "
+                   "retry after %lld s",
+                   ctx->rate.verdict.bucket_index == 0 ? "API key" : "program",
+                   bucket_names[ctx->rate.verdict.bucket_index], (long long)refused->per_second,
+                   (long long)refused->burst, (long long)ctx->rate.verdict.retry_after_s);
+    pt_http_reply_error(ctx, 429, "rate_limited", NULL, message);
+    return false;
+}
+
+void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t lines, int64_t rules)
+{
+    struct pt_rate_bucket *buckets[PT_RATE_BUCKETS_PER_REQUEST_MAX];
+    const struct pt_rate_policy *policies[PT_RATE_BUCKETS_PER_REQUEST_MAX];
+    int64_t cost = pt_ratelimit_eval_cost(lines, rules);
+    int64_t now_us;
+    unsigned n;
+    unsigned i;
+    if (!ctx->rate.checked || cost == 0) {
+        return;
+    }
+    now_us = pt_clock_mono_us();
+    pthread_mutex_lock(&table_mu);
+    n = buckets_of(ctx, now_us, false, buckets, policies);
+    for (i = 0; i < n; i++) {
+        pt_ratelimit_charge(buckets[i], policies[i], cost, now_us);
+    }
+    pthread_mutex_unlock(&table_mu);
+    /* The headers tell what is left after this request. */
+    ctx->rate.verdict.remaining =
+        ctx->rate.verdict.remaining > cost ? ctx->rate.verdict.remaining - cost : 0;
+}
+
+void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct MHD_Response *resp)
+{
+    char value[24];
+    const struct pt_rate_verdict *v = &ctx->rate.verdict;
+    if (!ctx->rate.checked) {
+        return;
+    }
+    /* libmicrohttpd copies the values; a failure only loses a header. */
+    (void)snprintf(value, sizeof(value), "%lld", (long long)v->limit);
+    (void)MHD_add_response_header(resp, "RateLimit-Limit", value);
+    (void)snprintf(value, sizeof(value), "%lld", (long long)v->remaining);
+    (void)MHD_add_response_header(resp, "RateLimit-Remaining", value);
+    (void)snprintf(value, sizeof(value), "%lld", (long long)v->reset_s);
+    (void)MHD_add_response_header(resp, "RateLimit-Reset", value);
+    if (!v->allowed) {
+        (void)snprintf(value, sizeof(value), "%lld", (long long)v->retry_after_s);
+        (void)MHD_add_response_header(resp, "Retry-After", value);
+    }
+}
+
+/* ---- The program setting `rate_limits` ---- */
+
+json_t *pt_http_rate_limits_json(const struct pt_rate_limits *stored)
+{
+    struct pt_rate_limits l;
+    pt_ratelimit_effective(stored, &l);
+    return json_pack("{s:{s:I,s:I},s:{s:I,s:I},s:{s:I,s:I}}", "key", "per_second",
+                     (json_int_t)l.key.per_second, "burst", (json_int_t)l.key.burst, "program",
+                     "per_second", (json_int_t)l.program.per_second, "burst",
+                     (json_int_t)l.program.burst, "expensive", "per_second",
+                     (json_int_t)l.expensive.per_second, "burst", (json_int_t)l.expensive.burst);
+}
+
+/* One bucket's setting, merged: absent fields keep their value, null ones the default (0). */
+static enum pt_rc policy_parse(json_t *v, const char *name, struct pt_rate_policy *p,
+                               struct pt_err *err)
+{
+    static const char *const fields[] = {"per_second", "burst", NULL};
+    char field[128];
+    enum pt_rc rc;
+    if (json_is_null(v)) {
+        memset(p, 0, sizeof(*p));
+        return PT_OK;
+    }
+    (void)snprintf(field, sizeof(field), "rate_limits.%s", name);
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, field, "%s is null or {\"per_second\": N, \"burst\": N}",
+                          field);
+    }
+    rc = pt_json_check_fields(v, fields, err);
+    if (rc != PT_OK) {
+        (void)snprintf(field, sizeof(field), "rate_limits.%s.%s", name, err->field);
+        return pt_err_set(err, PT_EINVAL, field, "unknown field '%s'", field);
+    }
+    if (json_is_null(json_object_get(v, "per_second"))) {
+        p->per_second = 0;
+    }
+    if (json_is_null(json_object_get(v, "burst"))) {
+        p->burst = 0;
+    }
+    (void)snprintf(field, sizeof(field), "rate_limits.%s.per_second", name);
+    rc = pt_json_get_int(v, "per_second", field, false, 1, PT_RATE_PER_SECOND_MAX, &p->per_second,
+                         NULL, err);
+    if (rc == PT_OK) {
+        (void)snprintf(field, sizeof(field), "rate_limits.%s.burst", name);
+        rc = pt_json_get_int(v, "burst", field, false, 1, PT_RATE_BURST_MAX, &p->burst, NULL, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_http_rate_limits_parse(json_t *v, struct pt_rate_limits *l, struct pt_err *err)
+{
+    struct pt_rate_policy *policies[PT_RATE_BUCKETS_PER_REQUEST_MAX] = {&l->key, &l->program,
+                                                                        &l->expensive};
+    static const char *const fields[] = {"key", "program", "expensive", NULL};
+    enum pt_rc rc = PT_OK;
+    unsigned i;
+    if (json_is_null(v)) {
+        memset(l, 0, sizeof(*l)); /* Every limit back to its default. */
+        return PT_OK;
+    }
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "rate_limits",
+                          "rate_limits is {\"key\": {\"per_second\": N, \"burst\": N}, "
+                          "\"program\": {...}, \"expensive\": {...}}");
+    }
+    if (pt_json_check_fields(v, fields, err) != PT_OK) {
+        char field[128];
+        (void)snprintf(field, sizeof(field), "rate_limits.%s", err->field);
+        return pt_err_set(err, PT_EINVAL, field, "unknown field '%s'", field);
+    }
+    for (i = 0; rc == PT_OK && fields[i] != NULL; i++) {
+        json_t *p = json_object_get(v, fields[i]);
+        if (p != NULL) {
+            rc = policy_parse(p, fields[i], policies[i], err);
+        }
+    }
+    return rc;
+}
