@@ -17,6 +17,9 @@
 #define PT_REQUEST_ARENA_BYTES_MAX (4 * 1024 * 1024)
 /* Connections held open at once; beyond it libmicrohttpd refuses new ones (one small machine). */
 #define PT_HTTP_CONNECTIONS_MAX 4096
+/* Routes of the API (routes.c); metrics keep counters per route, and routes.c asserts the bound
+ * at compile time. Twice today's 65, for the faces and CRM to come. */
+#define PT_HTTP_ROUTES_MAX 128
 /* Seconds a client may stay idle mid-request before the connection is closed (slow clients). */
 #define PT_HTTP_IDLE_TIMEOUT_S 30
 /* Stack of each connection's thread; a request's big buffers live in its arena, not here. */

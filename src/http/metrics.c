@@ -13,11 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Routes in the table; checked against pt_route_count at render time. */
-#define PT_METRICS_ROUTES_MAX 64
-
-static const unsigned statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
-                                    409, 413, 415, 422, 429, 500, 503, 0};
+static const unsigned statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409, 413,
+                                    414, 415, 422, 429, 431, 500, 503, 505, 0};
 #define STATUS_COUNT (sizeof(statuses) / sizeof(statuses[0]))
 
 /* Upper bounds of the latency buckets in microseconds (+Inf is implicit). */
@@ -25,18 +22,18 @@ static const int64_t bucket_us[] = {100,   250,   500,   1000,   2500,   5000,
                                     10000, 25000, 50000, 100000, 250000, 1000000};
 #define BUCKET_COUNT (sizeof(bucket_us) / sizeof(bucket_us[0]))
 
-static atomic_uint_fast64_t request_counts[PT_METRICS_ROUTES_MAX + 1][STATUS_COUNT];
+static atomic_uint_fast64_t request_counts[PT_HTTP_ROUTES_MAX + 1][STATUS_COUNT];
 static atomic_uint_fast64_t bucket_counts[BUCKET_COUNT + 1];
 static atomic_uint_fast64_t duration_sum_us;
 static atomic_int open_connections;
 
 void pt_metrics_record(int route_index, unsigned status, int64_t duration_us)
 {
-    unsigned row = route_index < 0 ? PT_METRICS_ROUTES_MAX : (unsigned)route_index;
+    unsigned row = route_index < 0 ? PT_HTTP_ROUTES_MAX : (unsigned)route_index;
     size_t s = STATUS_COUNT - 1;
     size_t b = BUCKET_COUNT;
     size_t i;
-    pt_assert(row <= PT_METRICS_ROUTES_MAX);
+    pt_assert(row <= PT_HTTP_ROUTES_MAX);
     for (i = 0; i + 1 < STATUS_COUNT; i++) {
         if (statuses[i] == status) {
             s = i;
@@ -79,15 +76,15 @@ void pt_metrics_render(struct pt_buf *buf)
     unsigned r;
     size_t s;
     uint64_t cumulative = 0;
-    pt_assert(pt_route_count <= PT_METRICS_ROUTES_MAX);
+    pt_assert(pt_route_count <= PT_HTTP_ROUTES_MAX);
     appendf(buf, "# HELP patron_http_requests_total HTTP requests by route and status.\n"
                  "# TYPE patron_http_requests_total counter\n");
-    for (r = 0; r <= PT_METRICS_ROUTES_MAX; r++) {
+    for (r = 0; r <= PT_HTTP_ROUTES_MAX; r++) {
         char route[128];
         if (r < pt_route_count) {
             (void)snprintf(route, sizeof(route), "%s %s", pt_routes[r].method,
                            pt_routes[r].pattern);
-        } else if (r == PT_METRICS_ROUTES_MAX) {
+        } else if (r == PT_HTTP_ROUTES_MAX) {
             (void)snprintf(route, sizeof(route), "unmatched");
         } else {
             continue;

@@ -77,3 +77,5 @@ const struct pt_route pt_routes[] = {
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);
+/* Metrics keep a row per route: a new route past the bound fails the build, not GET /metrics. */
+_Static_assert(sizeof(pt_routes) / sizeof(pt_routes[0]) <= PT_HTTP_ROUTES_MAX, "raise the bound");

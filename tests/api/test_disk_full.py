@@ -51,7 +51,7 @@ def test_disk_full_pauses_writes_cleanly(small_disk):
         for i in range(20000):
             r = c.post("/v1/transactions", {
                 "external_id": "full-%d" % i, "member_id": member, "currency": "USD",
-                "amount": 100, "channel": "x" * 200})
+                "amount": 100, "channel": "x" * 128})
             if r.status == 201:
                 acknowledged.append(r.json["id"])
                 continue

@@ -89,13 +89,20 @@ def test_consents_are_merged_key_by_key(dep):
 
 def test_status_changes(dep):
     m = new_member(dep.a)
-    for status in ("suspended", "closed", "active", "closed"):
+    for status in ("suspended", "active", "closed"):
         p = patch_ok(dep.a, m["id"], {"status": status})
         assert p["status"] == status
+    # A closed member is read-only until reopened (docs/security.md, "Smaller rules").
+    r = dep.a.patch("/v1/members/" + m["id"], {"status": "active"})
+    assert r.status == 422 and r.error["code"] == "member_inactive", r
+    assert dep.a.get("/v1/members/" + m["id"]).json["status"] == "closed"
+    r = dep.a.post("/v1/members/%s/reopen" % m["id"], {})
+    assert r.status == 200 and r.json["status"] == "active", r
     for bad in ("deleted", "Active", "", 1, True, None):
         r = dep.a.patch("/v1/members/" + m["id"], {"status": bad})
         assert r.status == 400 and r.error["code"] == "validation_failed", (bad, r)
         assert r.error["field"] == "status"
+    assert patch_ok(dep.a, m["id"], {"status": "closed"})["status"] == "closed"
     assert dep.a.get("/v1/members/" + m["id"]).json["status"] == "closed"
 
 
