@@ -109,6 +109,11 @@ static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt
     if (text == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
+    if (pt_json_text_has_nul(text)) {
+        pt_free(text);
+        return pt_err_set(err, PT_EINVAL, "attributes",
+                          "attributes must not contain the character U+0000");
+    }
     m->attributes_json = pt_arena_strndup(arena, text, strlen(text));
     pt_free(text); /* jansson allocates through pt_malloc. */
     if (m->attributes_json == NULL) {
@@ -331,7 +336,7 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     if (occurred != NULL && !pt_time_parse_rfc3339(occurred, &p->occurred_at_ms)) {
         return pt_err_set(
             err, PT_EINVAL, "occurred_at",
-            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, not before 1970");
+            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, from 1970 to 9999");
     }
     return PT_OK;
 }

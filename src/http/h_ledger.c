@@ -632,7 +632,7 @@ void pt_h_activity_create(struct pt_http_ctx *ctx)
     if (rc == PT_OK && occurred != NULL && !pt_time_parse_rfc3339(occurred, &req.occurred_at_ms)) {
         rc = pt_err_set(
             &err, PT_EINVAL, "occurred_at",
-            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, not before 1970");
+            "occurred_at must be an RFC 3339 time like 2026-11-23T08:31:33Z, from 1970 to 9999");
     }
     if (rc == PT_OK && props != NULL && !json_is_null(props)) {
         char *text;
@@ -645,6 +645,9 @@ void pt_h_activity_create(struct pt_http_ctx *ctx)
             if (strlen(text) > PT_ACTIVITY_PROPERTIES_BYTES_MAX) {
                 rc = pt_err_set(&err, PT_EINVAL, "properties", "properties is at most %d bytes",
                                 PT_ACTIVITY_PROPERTIES_BYTES_MAX);
+            } else if (pt_json_text_has_nul(text)) {
+                rc = pt_err_set(&err, PT_EINVAL, "properties",
+                                "properties must not contain the character U+0000");
             }
             req.properties = pt_arena_strndup(&ctx->arena, text, strlen(text));
             pt_free(text);

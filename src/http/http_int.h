@@ -110,6 +110,10 @@ const char *pt_http_code_of(enum pt_rc rc);
 
 /* ---- JSON helpers (json.c) ---- */
 
+/* Whether JSON text made by json_dumps holds the character U+0000 (in a key or a value):
+ * stored documents must not, since they are read back without JSON_ALLOW_NUL. */
+bool pt_json_text_has_nul(const char *text);
+
 /* Parses the request body as a JSON object. On failure answers 400 and returns NULL. new */
 json_t *pt_http_body_object(struct pt_http_ctx *ctx);
 /* PT_EINVAL naming the first key of obj not in allowed (NULL-terminated). */

@@ -138,6 +138,20 @@ enum pt_rc pt_json_dump_arena(json_t *root, struct pt_arena *arena, const char *
     return *out != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
 
+bool pt_json_text_has_nul(const char *text)
+{
+    /* jansson writes U+0000 as the escape \u0000; any other backslash escapes one character. */
+    const char *p = text;
+    pt_assert(text != NULL);
+    while ((p = strchr(p, '\\')) != NULL) {
+        if (strncmp(p + 1, "u0000", 5) == 0) {
+            return true;
+        }
+        p += p[1] != '\0' ? 2 : 1;
+    }
+    return false;
+}
+
 json_t *pt_json_time_or_null(int64_t at_ms, int64_t open)
 {
     return at_ms == open ? json_null() : pt_json_time(at_ms);

@@ -130,7 +130,7 @@ enum pt_rc pt_service_test_clock_set(struct pt_service *svc, const char *program
         return pt_err_set(err, PT_ENOTFOUND, NULL, "no such route");
     }
     if (now_ms <= 0) {
-        return pt_err_set(err, PT_EINVAL, "now", "now must be after 1970");
+        return pt_err_set(err, PT_EINVAL, "now", "now must be later than 1970-01-01T00:00:00Z");
     }
     pt_assert(strlen(program_id) < PT_ID_BUF_BYTES);
     pthread_mutex_lock(&svc->test_clock_mu);
