@@ -381,8 +381,7 @@ void pt_h_reward_redeem(struct pt_http_ctx *ctx)
     struct pt_idem idem;
     struct pt_err err;
     pt_err_clear(&err);
-    if (ctx->body.len > 0) {
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "redeem takes no body");
+    if (!pt_http_action_body_ok(ctx, "redeem")) {
         return;
     }
     if (!pt_http_idem_init(ctx, &idem, 201)) {
@@ -477,8 +476,7 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx)
     if (!path_code(ctx, code)) {
         return;
     }
-    if (ctx->body.len > 0) {
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "cancel takes no body");
+    if (!pt_http_action_body_ok(ctx, "cancel")) {
         return;
     }
     if (pt_service_coupon_cancel(ctx->svc, &ctx->who, code, &ctx->arena, &v, &err) != PT_OK) {

@@ -119,8 +119,7 @@ void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx)
     struct pt_wallet_debit_result result;
     struct pt_err err;
     pt_err_clear(&err);
-    if (ctx->body.len > 0) {
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, "cancel takes no body");
+    if (!pt_http_action_body_ok(ctx, "cancel")) {
         return;
     }
     if (pt_service_wallet_debit_cancel(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &result,

@@ -114,6 +114,9 @@ const char *pt_http_code_of(enum pt_rc rc);
  * stored documents must not, since they are read back without JSON_ALLOW_NUL. */
 bool pt_json_text_has_nul(const char *text);
 
+/* An action's body (API.md): none and {} are the same request. Otherwise answers 400 naming
+ * action ("cancel") and returns false. */
+bool pt_http_action_body_ok(struct pt_http_ctx *ctx, const char *action);
 /* Parses the request body as a JSON object. On failure answers 400 and returns NULL. new */
 json_t *pt_http_body_object(struct pt_http_ctx *ctx);
 /* PT_EINVAL naming the first key of obj not in allowed (NULL-terminated). */

@@ -23,6 +23,27 @@ json_t *pt_http_body_object(struct pt_http_ctx *ctx)
     return root;
 }
 
+bool pt_http_action_body_ok(struct pt_http_ctx *ctx, const char *action)
+{
+    json_t *root;
+    bool empty;
+    char message[96];
+    if (ctx->body.len == 0) {
+        return true;
+    }
+    root = pt_http_body_object(ctx);
+    if (root == NULL) {
+        return false; /* Answered 400. */
+    }
+    empty = json_object_size(root) == 0;
+    json_decref(root);
+    if (!empty) {
+        (void)snprintf(message, sizeof(message), "%s takes no fields: send no body or {}", action);
+        pt_http_reply_error(ctx, 400, "validation_failed", NULL, message);
+    }
+    return empty;
+}
+
 bool pt_json_depth_ok(json_t *root, unsigned max_depth)
 {
     /* Iterative walk with an explicit stack of iterators: no recursion on client input. */

@@ -374,3 +374,20 @@ def test_the_character_u0000_in_stored_documents_is_refused_naming_the_field(fre
                                   "properties": {"k": "a\u0000b", "other": "kept?"}})
     refused(r, 400, "validation_failed", "properties")
     assert a.get("/v1/events?limit=200").json["data"] == events
+
+
+def test_an_action_takes_no_body_or_an_empty_object_alike(fresh):
+    """API.md: for actions, an empty body and {} are the same request (a cancel with {} used to
+    be 400 'cancel takes no body'); any field is still refused and changes nothing."""
+    a = fresh.a
+    m = new_member(a)["id"]
+    buy(a, m, 5000)
+    red = a.post("/v1/members/%s/redemptions" % m, {"points": 20, "reason": "x"})
+    assert red.status == 201, red
+    before = a.get("/v1/members/%s/balance" % m).json["available"]
+    r = a.post("/v1/redemptions/%s/cancel" % red.json["id"], {"surprise": 1})
+    refused(r, 400, "validation_failed")
+    assert a.get("/v1/members/%s/balance" % m).json["available"] == before
+    r = a.post("/v1/redemptions/%s/cancel" % red.json["id"], {})
+    assert r.status in (200, 201), r
+    assert a.get("/v1/members/%s/balance" % m).json["available"] == before + 20
