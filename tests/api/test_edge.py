@@ -147,9 +147,9 @@ def test_refused_bodies_do_not_grow_the_server_memory(dep):
 
 
 def test_bodies_in_flight_share_one_budget(dep):
-    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX): 64 clients that
-    announce 1 MiB hold it all, the next is answered 503 at once, and once they go the budget
-    is back."""
+    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX), a quarter of it per
+    program: 64 clients of one program that announce 1 MiB fill that share, the next is answered
+    503 at once, and once they go the budget is back."""
     head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
             "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{" % dep.key_a)
     holders = []
