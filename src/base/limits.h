@@ -237,6 +237,17 @@ _Static_assert(PT_HTTP_URI_BYTES_MAX + PT_HTTP_HEADERS_BYTES_MAX <
                    PT_HTTP_CONNECTION_MEMORY_BYTES / 2,
                "Patron's own header limits answer before libmicrohttpd's");
 _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_BYTES_MAX, "one body fits the budget");
+/* A program's share of that budget (one quarter): 16 slow maximal uploads of one program, or of
+ * one stolen key, leave three quarters to the others instead of 503 for every program. */
+#define PT_HTTP_BODIES_PROGRAM_BYTES_MAX (PT_HTTP_BODIES_BYTES_MAX / 4)
+_Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one body fits a share");
+/* Header fields Patron accepts (431 past it). libmicrohttpd keeps a record of some 50 bytes per
+ * field in the connection's memory besides its bytes, so many small fields would exhaust it (and
+ * get its HTML 431) long before 16 KiB; 100 is several times what browsers and proxies send. */
+#define PT_HTTP_HEADER_FIELDS_MAX 100
+/* Blanks accepted between a field's colon and its value (field_is_clean in server.c reads the
+ * gap byte by byte, and a longer one serves no client). */
+#define PT_HTTP_FIELD_BLANKS_MAX 64
 /* Bytes of one log line; pt_log drops the extra fields of a longer one rather than cut it (a cut
  * line is not JSON). A request's line holds a path of at most 512 bytes, escaped. */
 #define PT_LOG_LINE_BYTES_MAX 4096

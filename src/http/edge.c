@@ -23,6 +23,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -51,7 +52,6 @@ static pthread_t reaper;
 static atomic_bool reaper_stop;
 static bool reaper_running;
 static int64_t headers_timeout_us = (int64_t)PT_HTTP_HEADERS_TIMEOUT_MS_DEFAULT * 1000;
-static atomic_llong body_bytes_in_flight;
 
 /* Candidates for reclaiming, reused by the reaper only. */
 static unsigned candidates[PT_HTTP_CONNECTIONS_MAX];
@@ -224,17 +224,70 @@ void pt_edge_stop(void)
     }
 }
 
-bool pt_edge_body_reserve(size_t bytes)
+/* Bytes each program holds of the bodies' budget: one entry per program with a body in flight,
+ * at most one per connection. Guarded by bodies_lock. */
+struct program_bodies {
+    char program_id[PT_ID_BUF_BYTES]; /* "" for a free entry. */
+    long long bytes;
+};
+static struct program_bodies by_program[PT_HTTP_CONNECTIONS_MAX];
+static pthread_mutex_t bodies_lock = PTHREAD_MUTEX_INITIALIZER;
+static long long body_bytes_in_flight;
+
+/* The program's entry, or a free one to take; NULL when none (more programs than slots). */
+static struct program_bodies *program_entry(const char *program_id)
 {
-    long long now = atomic_fetch_add(&body_bytes_in_flight, (long long)bytes);
-    if (now + (long long)bytes > (long long)PT_HTTP_BODIES_BYTES_MAX) {
-        atomic_fetch_sub(&body_bytes_in_flight, (long long)bytes);
-        return false;
+    struct program_bodies *free_entry = NULL;
+    unsigned i;
+    for (i = 0; i < PT_HTTP_CONNECTIONS_MAX; i++) {
+        struct program_bodies *e = &by_program[i];
+        if (e->program_id[0] == '\0') {
+            free_entry = free_entry ? free_entry : e;
+        } else if (strcmp(e->program_id, program_id) == 0) {
+            return e;
+        }
     }
-    return true;
+    return free_entry;
 }
 
-void pt_edge_body_release(size_t bytes)
+/*
+ * The whole budget bounds the server's memory; a program's share of it (a quarter) keeps one
+ * program, or one stolen key, from holding all of it with slow uploads while the others get
+ * 503. A request without a program (a public route) counts under "".
+ */
+bool pt_edge_body_reserve(const char *program_id, size_t bytes)
 {
-    atomic_fetch_sub(&body_bytes_in_flight, (long long)bytes);
+    struct program_bodies *e;
+    bool ok = false;
+    pt_assert(pthread_mutex_lock(&bodies_lock) == 0);
+    e = program_entry(program_id);
+    if (e != NULL && bytes <= (size_t)PT_HTTP_BODIES_PROGRAM_BYTES_MAX &&
+        e->bytes + (long long)bytes <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX &&
+        body_bytes_in_flight + (long long)bytes <= PT_HTTP_BODIES_BYTES_MAX) {
+        if (e->program_id[0] == '\0') {
+            (void)snprintf(e->program_id, sizeof(e->program_id), "%s", program_id);
+        }
+        e->bytes += (long long)bytes;
+        body_bytes_in_flight += (long long)bytes;
+        ok = true;
+    }
+    pt_assert(pthread_mutex_unlock(&bodies_lock) == 0);
+    return ok;
+}
+
+void pt_edge_body_release(const char *program_id, size_t bytes)
+{
+    struct program_bodies *e;
+    if (bytes == 0) {
+        return;
+    }
+    pt_assert(pthread_mutex_lock(&bodies_lock) == 0);
+    e = program_entry(program_id);
+    pt_assert(e != NULL && e->bytes >= (long long)bytes);
+    e->bytes -= (long long)bytes;
+    if (e->bytes == 0) {
+        e->program_id[0] = '\0';
+    }
+    body_bytes_in_flight -= (long long)bytes;
+    pt_assert(pthread_mutex_unlock(&bodies_lock) == 0);
 }

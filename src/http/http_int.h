@@ -212,8 +212,8 @@ void pt_edge_busy(struct pt_edge_slot *s);
 void pt_edge_idle(struct pt_edge_slot *s);
 /* Holds bytes of the server-wide budget for request bodies (PT_HTTP_BODIES_BYTES_MAX); false
  * when they do not fit. */
-bool pt_edge_body_reserve(size_t bytes);
-void pt_edge_body_release(size_t bytes);
+bool pt_edge_body_reserve(const char *program_id, size_t bytes);
+void pt_edge_body_release(const char *program_id, size_t bytes);
 
 /* ---- Rate limits (ratelimit.c) ---- */
 

@@ -248,13 +248,61 @@ struct pt_framing {
 
 /* What one pass over the headers counts. */
 struct header_tally {
+    unsigned fields;
     unsigned content_lengths;
     unsigned transfer_encodings;
+    bool bad_field;    /* A field libmicrohttpd parsed leniently (RFC 9112 section 5). */
     bool bad_length;   /* A Content-Length that is not a plain decimal within bounds. */
     bool bad_encoding; /* A Transfer-Encoding other than "chunked". */
     int64_t length;
     size_t header_bytes;
 };
+
+/* RFC 9110 section 5.6.2: a field name is a token. */
+static bool is_token(const char *s)
+{
+    static const char tchar[] = "!#$%&'*+-.^_`|~";
+    if (*s == '\0') {
+        return false;
+    }
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr(tchar, c) != NULL)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Whether libmicrohttpd (0.9.75) read the line "name: value" as sent. It parses in place: the
+ * colon becomes the name's NUL, optional blanks follow, then the value, whose CR and LF become
+ * two NULs. It is lenient where a proxy may read otherwise, and the access handler can only tell
+ * from that layout: whitespace before the colon stays in the name (not a token); a folded line
+ * (obs-fold) is appended to the name, which moves it or leaves the value before its end; a bare
+ * CR stays in the value; a NUL in the value cuts it short, so what follows is not the LF's NUL.
+ */
+static bool field_is_clean(const char *key, const char *value)
+{
+    size_t klen = strlen(key);
+    size_t vlen = strlen(value);
+    uintptr_t after_colon = (uintptr_t)key + klen + 1;
+    uintptr_t v = (uintptr_t)value;
+    size_t i;
+    if (!is_token(key) || memchr(value, '\r', vlen) != NULL || memchr(value, '\n', vlen) != NULL) {
+        return false;
+    }
+    if (v < after_colon || v - after_colon > PT_HTTP_FIELD_BLANKS_MAX) {
+        return false; /* The name no longer precedes its value: a line was folded onto it. */
+    }
+    for (i = 0; i < v - after_colon; i++) {
+        if (key[klen + 1 + i] != ' ' && key[klen + 1 + i] != '\t') {
+            return false;
+        }
+    }
+    return value[vlen + 1] == '\0'; /* The line's LF; a NUL in the value leaves bytes here. */
+}
 
 static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
                                     const char *value)
@@ -262,6 +310,8 @@ static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const ch
     struct header_tally *t = cls;
     size_t vlen = value ? strlen(value) : 0;
     (void)kind;
+    t->fields++;
+    t->bad_field = t->bad_field || value == NULL || !field_is_clean(key, value);
     t->header_bytes += strlen(key) + vlen + 4; /* "key: value\r\n" */
     if (strcasecmp(key, "Content-Length") == 0) {
         size_t i;
@@ -285,7 +335,8 @@ static enum MHD_Result tally_argument(void *cls, enum MHD_ValueKind kind, const 
 {
     size_t *bytes = cls;
     (void)kind;
-    *bytes += strlen(key) + (value ? strlen(value) : 0) + 2; /* "&key=value" */
+    /* "&key=value", or "&key" (libmicrohttpd passes NULL): counted as sent, after decoding. */
+    *bytes += 1 + strlen(key) + (value ? 1 + strlen(value) : 0);
     return MHD_YES;
 }
 
@@ -293,7 +344,10 @@ static enum MHD_Result tally_argument(void *cls, enum MHD_ValueKind kind, const 
 static bool framing_check(struct pt_http_ctx *ctx, const struct header_tally *t)
 {
     const char *why = NULL;
-    if (t->content_lengths > 1) {
+    if (t->bad_field) {
+        why = "a header field is malformed (a name that is not a token, whitespace before the "
+              "colon, a folded line, or a CR, LF or NUL in a value)";
+    } else if (t->content_lengths > 1) {
         why = "send one Content-Length header";
     } else if (t->bad_length) {
         why = "Content-Length must be a decimal number of bytes";
@@ -330,12 +384,18 @@ static bool framing_read(struct pt_http_ctx *ctx, const char *version, struct pt
         pt_http_reply_error(ctx, 414, "uri_too_long", NULL, "the request target is over 8 KiB");
         return false;
     }
-    if (t.header_bytes > PT_HTTP_HEADERS_BYTES_MAX) {
+    if (t.header_bytes > PT_HTTP_HEADERS_BYTES_MAX || t.fields > PT_HTTP_HEADER_FIELDS_MAX) {
         pt_http_reply_error(ctx, 431, "headers_too_large", NULL,
-                            "the request headers are over 16 KiB");
+                            "the request headers are over 16 KiB or 100 fields");
         return false;
     }
     return framing_check(ctx, &t);
+}
+
+/* Whose share of the bodies' budget a request's body counts against (edge.c). */
+static const char *body_program(const struct pt_http_ctx *ctx)
+{
+    return ctx->has_who ? ctx->who.program_id : "";
 }
 
 /* Checks the body a route is about to receive; answers 413/415/400/503 and returns false. */
@@ -362,7 +422,8 @@ static bool admit_body(struct pt_http_ctx *ctx, const struct pt_route *route,
         }
     }
     /* Bodies in flight share one budget; a body announced with its length holds it at once. */
-    if (f->content_length > 0 && !pt_edge_body_reserve((size_t)f->content_length)) {
+    if (f->content_length > 0 &&
+        !pt_edge_body_reserve(body_program(ctx), (size_t)f->content_length)) {
         pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is busy, retry");
         return false;
     }
@@ -483,9 +544,9 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
 /*
  * The path as the log shows it. A matched route is written as its pattern with the parameters
  * filled in, except those that are secrets to whoever reads logs (coupon and promotion codes:
- * redeemable by their bearer), written as the parameter's name, "{code}". An unmatched path is
- * written as sent, but a segment after /v1/coupons/ is masked too (a mistyped route still
- * carries a real code).
+ * redeemable by their bearer), written as the parameter's name, "{code}". A path that matches
+ * no route may carry anything in any segment (a code behind "//" or "/../", a key, an email):
+ * only segments that are a literal segment of some route are kept, every other one is "{?}".
  */
 /* Appends n bytes of piece to out (size out_bytes, length *o), truncating. */
 static void log_path_append(char *out, size_t out_bytes, size_t *o, const char *piece, size_t n)
@@ -497,9 +558,49 @@ static void log_path_append(char *out, size_t out_bytes, size_t *o, const char *
     out[*o] = '\0';
 }
 
+/* True when the n bytes at seg are a literal (non-parameter) segment of some route's pattern. */
+static bool is_route_literal(const char *seg, size_t n)
+{
+    unsigned i;
+    if (n == 0) {
+        return true; /* An empty segment ("//") carries nothing. */
+    }
+    for (i = 0; i < pt_route_count; i++) {
+        const char *p = pt_routes[i].pattern;
+        while (*p != '\0') {
+            size_t len;
+            p += *p == '/' ? 1 : 0;
+            len = strcspn(p, "/");
+            if (len == n && p[0] != '{' && memcmp(p, seg, n) == 0) {
+                return true;
+            }
+            p += len;
+        }
+    }
+    return false;
+}
+
+static void log_path_masked(const char *path, char *raw, size_t raw_bytes, size_t *o)
+{
+    static const char mask[] = "{?}";
+    while (*path != '\0') {
+        size_t n;
+        if (*path == '/') {
+            log_path_append(raw, raw_bytes, o, path++, 1);
+            continue;
+        }
+        n = strcspn(path, "/");
+        if (is_route_literal(path, n)) {
+            log_path_append(raw, raw_bytes, o, path, n);
+        } else {
+            log_path_append(raw, raw_bytes, o, mask, sizeof(mask) - 1);
+        }
+        path += n;
+    }
+}
+
 static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
 {
-    static const char coupons[] = "/v1/coupons/";
     static const char secret[] = "{code}";
     char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
     char raw[sizeof(ctx->path)];
@@ -523,11 +624,8 @@ static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
                 p = close + 1;
             }
         }
-    } else if (strncmp(ctx->path, coupons, sizeof(coupons) - 1) == 0) {
-        const char *rest = strchr(ctx->path + sizeof(coupons) - 1, '/');
-        (void)snprintf(raw, sizeof(raw), "%s%s%s", coupons, secret, rest ? rest : "");
     } else {
-        (void)snprintf(raw, sizeof(raw), "%s", ctx->path);
+        log_path_masked(ctx->path, raw, sizeof(raw), &o);
     }
     pt_log_escape(raw, strlen(raw), out, out_bytes);
 }
@@ -565,7 +663,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     }
     pt_edge_idle(ctx->edge); /* Keep-alive: the next request's headers have their deadline. */
-    pt_edge_body_release(ctx->body_reserved);
+    pt_edge_body_release(body_program(ctx), ctx->body_reserved);
     pt_buf_fini(&ctx->body);
     pt_arena_fini(&ctx->arena);
     pt_free(ctx);
@@ -599,7 +697,7 @@ static enum MHD_Result body_receive(struct pt_http_ctx *ctx, const char *data, s
         /* A chunked body holds the budget as it grows; past the budget, hang up (an answer
          * can only be sent once the upload ends). */
         size_t more = ctx->body.len + n - ctx->body_reserved;
-        if (!pt_edge_body_reserve(more)) {
+        if (!pt_edge_body_reserve(body_program(ctx), more)) {
             return MHD_NO;
         }
         ctx->body_reserved += more;

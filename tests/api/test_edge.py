@@ -147,9 +147,9 @@ def test_refused_bodies_do_not_grow_the_server_memory(dep):
 
 
 def test_bodies_in_flight_share_one_budget(dep):
-    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX): 64 clients that
-    announce 1 MiB hold it all, the next is answered 503 at once, and once they go the budget
-    is back."""
+    """64 MiB of bodies may be in flight at once (PT_HTTP_BODIES_BYTES_MAX), a quarter of it per
+    program: 64 clients of one program that announce 1 MiB fill that share, the next is answered
+    503 at once, and once they go the budget is back."""
     head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
             "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{" % dep.key_a)
     holders = []
@@ -469,3 +469,147 @@ def test_edge_settings_are_checked():
                         ("--header-timeout-ms", "99"), ("--header-timeout-ms", "1s")):
         out = run_cli("serve", "--db", "/nonexistent/x.db", flag, value, check=False)
         assert out.returncode != 0 and flag[2:].replace("-", "_") in out.stderr, (flag, out.stderr)
+
+
+# ---- Review of the edge (issue 16, second pass) ----
+
+
+def smuggle_one(dep, head_lines, body_of):
+    """Sends a POST whose framing header is malformed (head_lines), with the smuggled request as
+    its body (body_of wraps it); returns (first answer, second answer or None, email)."""
+    email = unique("smuggled") + "@example.com"
+    body = json.dumps({"email": email})
+    smuggled = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (dep.key_a, len(body), body))
+    payload = body_of(smuggled)
+    data = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\n%s\r\n\r\n%s"
+            % (dep.key_a, head_lines % len(payload), payload)).encode()
+    s = connect(dep.server.port)
+    try:
+        s.sendall(data)
+        first = read_answer(s, timeout=5)
+        time.sleep(0.1)
+        try:
+            second = read_answer(s, timeout=2)
+        except socket.timeout:
+            second = "kept open"
+    finally:
+        s.close()
+    return first, second, email
+
+
+def test_malformed_header_fields_are_refused_and_nothing_is_smuggled(dep):
+    """RFC 9112 section 5: whitespace between a field's name and its colon, a folded line
+    (obs-fold), a bare CR or a NUL in a value, and a name that is not a token are 400 and close;
+    a framing header libmicrohttpd would not recognise then cannot hide a request."""
+    plain = lambda smuggled: smuggled
+    chunked = lambda smuggled: "%x\r\n%s\r\n0\r\n\r\n" % (len(smuggled), smuggled)
+    cases = [
+        ("Content-Length : %d", plain),
+        ("Content-Length\t: %d", plain),
+        ("Content-Length:\r\n %d", plain),
+        ("Content-Length:\r\n\t%d", plain),
+        ("X-A: a\r\n b\r\nContent-Length: %d", plain),
+        ("X-A: a\rContent-Length: %d", plain),
+        ("X-A: a\rX-B: %d", plain),
+        ("Transfer-Encoding : chunked\r\nX-N: %d", chunked),
+        ("Transfer-Encoding:\r\n chunked\r\nX-N: %d", chunked),
+        ("X-A: a\x00b\r\nContent-Length: %d", plain),
+        ("X(A): a\r\nContent-Length: %d", plain),
+        ("X\x7fA: a\r\nContent-Length: %d", plain),
+    ]
+    for head, body_of in cases:
+        first, second, email = smuggle_one(dep, head, body_of)
+        if first is not None and first[0] != 400:
+            raise AssertionError((head, first))
+        if first is not None:
+            json_error(first, 400, "malformed_request")
+            assert b"connection: close" in first[1].lower(), (head, first[1])
+        assert second is None, ("a second answer: the smuggled request ran", head, second)
+        assert not member_exists(dep.a, email), head
+    # A NUL in a name is refused by libmicrohttpd itself (its HTML 400, docs/security.md).
+    first, second, email = smuggle_one(dep, "X-A\x00: a\r\nContent-Length: %d", plain)
+    assert first is not None and first[0] == 400 and second is None, (first, second)
+    assert not member_exists(dep.a, email)
+    # A well-formed request on a fresh connection is still served.
+    assert dep.a.post("/v1/members", {"email": unique("ok") + "@example.com"}).status == 201
+
+
+def test_one_program_holds_at_most_its_share_of_the_bodies_budget(dep):
+    """One program may hold a quarter of the bodies' budget (PT_HTTP_BODIES_PROGRAM_BYTES_MAX):
+    past it its next body is 503, while another program's body is still accepted."""
+    head = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1048576\r\n\r\n{")
+    holders = []
+    try:
+        for i in range(16):
+            s = connect(dep.server.port, "127.0.6.1")
+            s.sendall((head % dep.key_a).encode())
+            holders.append(s)
+        time.sleep(0.3)
+        err = json_error(exchange(dep.server.port, (head % dep.key_a).encode(), "127.0.6.2"),
+                         503, "unavailable")
+        assert "busy" in err["message"]
+        r = dep.b.post("/v1/members", {"email": unique("other") + "@example.com"})
+        assert r.status == 201, r
+        # A large body of the other program fits too.
+        s = connect(dep.server.port, "127.0.6.3")
+        try:
+            s.sendall((head % dep.key_b).encode())
+            s.sendall(b" " * (1048576 - 1))
+            got = read_answer(s)
+            assert got is not None and got[0] != 503, got
+        finally:
+            s.close()
+    finally:
+        for s in holders:
+            s.close()
+
+
+def test_many_header_fields_get_a_json_431(dep):
+    """Each header field costs libmicrohttpd a record besides its bytes: Patron refuses more
+    than PT_HTTP_HEADER_FIELDS_MAX (100) fields with its JSON 431."""
+    port = dep.server.port
+    hundred = b"".join(b"X-F-%d: v\r\n" % i for i in range(99))  # plus Host
+    ok = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + hundred + b"\r\n")
+    assert ok is not None and ok[0] == 200, ok
+    for count in (100, 400):
+        many = b"".join(b"X-F-%d: v\r\n" % i for i in range(count))
+        json_error(exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n"),
+                   431, "headers_too_large")
+
+
+def test_a_request_target_of_8_kib_is_served_and_one_byte_more_is_414(dep):
+    """docs/security.md: a request target over 8 KiB is 414; one of exactly 8,192 bytes is
+    routed (here to a 401 or 404)."""
+    port = dep.server.port
+    for path in (b"/v1/" + b"a" * (8192 - 4), b"/v1/members?q=" + b"a" * (8192 - 14),
+                 b"/v1/members?" + b"a" * (8192 - 12), b"/v1/members?a&" + b"a" * (8192 - 14)):
+        assert len(path) == 8192
+        answer = exchange(port, b"GET " + path + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert answer is not None and answer[0] in (401, 404), (len(path), answer)
+        json_error(exchange(port, b"GET " + path + b"a HTTP/1.1\r\nHost: t\r\n\r\n"), 414,
+                   "uri_too_long")
+
+
+def test_unrouted_paths_are_masked_in_logs(dep):
+    """A path that matches no route keeps only the segments that are literal segments of some
+    route: no code, key or address sent in a mistyped path reaches the log."""
+    paths = ["//v1/coupons/SECRETX1/redeem", "/./v1/coupons/SECRETX2/redeem",
+             "/v1//coupons/SECRETX3/redeem", "/v1/Coupons/SECRETX5/redeem",
+             "/v1/coupons/../coupons/SECRETCODE4", "/v1/" + dep.key_b,
+             "/v1/members/alice@example.com/nothing-here", "/SECRETX6", "/v1/SECRETX7/"]
+    start = len(dep.server.lines)
+    for p in paths:
+        raw_status(dep, p)
+    assert dep.anon().get("/healthz").status == 200
+    time.sleep(0.3)
+    written = dep.server.lines[start:]
+    assert len([l for l in written if '"msg":"request"' in l]) >= len(paths)
+    for line in written:
+        strict_json(line)
+        for secret in ("SECRET", dep.key_b, dep.key_b[:12], "alice", "example.com"):
+            assert secret not in line, (secret, line)
+    assert any('/v1/coupons/{?}/redeem"' in l for l in written), written
