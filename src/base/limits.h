@@ -261,25 +261,34 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
  * reads a second on the reference machine). A program: 5,000 a second, burst 10,000, about half
  * the purchases one server stores a second, so that two busy programs still share it. The
  * expensive routes of a program (cart evaluation, what-if simulation, coupon batches, the codes
- * export): 100 units a second, burst 200; a unit is one request plus its evaluation work
- * (PT_RATE_EVAL_WORK_PER_TOKEN), so a maximal cart evaluation (200 lines x 500 rules, about
- * 220 ms of CPU) costs 100 and one a second is a fifth of a core. The benchmark raises them
- * through PATCH /v1/program. */
+ * export): 1,000 tokens a second, burst 2,000. A request takes one token; an evaluation then
+ * costs one more per PT_RATE_EVAL_UNITS_PER_TOKEN units of the evaluator's cost (below), so that
+ * at these defaults one program's rules evaluations take at most about 50 ms of CPU a second in
+ * purchases and activities (the program's bucket: 5,000 tokens), 20 ms through one key, and
+ * 10 ms in cart evaluations and simulations (the expensive bucket): a few percent of a core
+ * each, whatever the program's rules. The benchmark raises them through PATCH /v1/program. */
 #define PT_RATE_KEY_PER_SECOND_DEFAULT 2000
 #define PT_RATE_KEY_BURST_DEFAULT 4000
 #define PT_RATE_PROGRAM_PER_SECOND_DEFAULT 5000
 #define PT_RATE_PROGRAM_BURST_DEFAULT 10000
-#define PT_RATE_EXPENSIVE_PER_SECOND_DEFAULT 100
-#define PT_RATE_EXPENSIVE_BURST_DEFAULT 200
+#define PT_RATE_EXPENSIVE_PER_SECOND_DEFAULT 1000
+#define PT_RATE_EXPENSIVE_BURST_DEFAULT 2000
 /* The most a program may set: past a million a second a limit no longer limits anything (the
  * server answers far fewer), and bursts stay far from overflowing a level in micro-tokens. */
 #define PT_RATE_PER_SECOND_MAX 1000000
 #define PT_RATE_BURST_MAX 10000000
-/* Evaluation work (cart lines x rules evaluated) that costs one token beyond the request's
- * first: about 2 ms of CPU at the measured 2.2 us per line and rule. A charge is at most this
- * many tokens (a debt of more would only lengthen the wait). */
-#define PT_RATE_EVAL_WORK_PER_TOKEN 1000
-#define PT_RATE_EVAL_TOKENS_MAX 100000
+/* Units of the evaluator's cost (pt_rules_eval_cost, about a nanosecond of CPU each) that cost
+ * one token beyond the request's first: about 10 us of CPU. An ordinary cart (a few rules, a few
+ * lines: some hundreds to a few thousand units) costs its request's token alone, a 200-line cart
+ * under ten plain rules about 3 tokens, and one at the bound (PT_RULES_EVAL_COST_MAX, about 4 ms
+ * of the single writer in a purchase) 400: the evaluations' CPU, not their count, is what the
+ * buckets bound. Once lines x rules / 1,000 was charged: 16 rules at the bound on 200-line
+ * purchases cost 3 tokens for 4 ms each, and one program's six threads took over the writer. */
+#define PT_RATE_EVAL_UNITS_PER_TOKEN 10000
+/* The most one charge takes (a simulation replays up to PT_SIMULATE_PURCHASES_MAX purchases):
+ * about 10 s of CPU. A bucket may go this far into debt, so that a charge is never forgiven
+ * below a small burst and the wait after it is the work's. */
+#define PT_RATE_EVAL_TOKENS_MAX 1000000
 /* Buckets one request draws from: its key's, its program's, and the program's expensive one. */
 #define PT_RATE_BUCKETS_PER_REQUEST_MAX 3
 /* Buckets one process remembers (keys and programs). Beyond, the least recently used of a

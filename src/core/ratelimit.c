@@ -172,23 +172,23 @@ void pt_ratelimit_charge(struct pt_rate_bucket *b, const struct pt_rate_policy *
     int64_t floor_utok;
     pt_assert(cost >= 0 && cost <= PT_RATE_BURST_MAX);
     pt_ratelimit_refill(b, p, now_us);
-    floor_utok = -p->burst * PT_RATE_UTOK;
+    /* A debt of the largest charge at most, or of one burst: a bounded wait, and no charge
+     * forgiven because the bucket is small. */
+    floor_utok =
+        -(p->burst > PT_RATE_EVAL_TOKENS_MAX ? p->burst : PT_RATE_EVAL_TOKENS_MAX) * PT_RATE_UTOK;
     b->level_utok -= cost * PT_RATE_UTOK;
     if (b->level_utok < floor_utok) {
-        b->level_utok = floor_utok; /* A debt of one burst at most: a bounded wait. */
+        b->level_utok = floor_utok;
     }
     pt_assert(b->level_utok >= floor_utok);
 }
 
-int64_t pt_ratelimit_eval_cost(int64_t lines, int64_t rules)
+int64_t pt_ratelimit_eval_cost(int64_t units)
 {
-    int64_t work;
-    if (lines <= 0 || rules <= 0) {
+    int64_t tokens;
+    if (units <= 0) {
         return 0;
     }
-    if (__builtin_mul_overflow(lines, rules, &work)) {
-        return PT_RATE_EVAL_TOKENS_MAX;
-    }
-    work /= PT_RATE_EVAL_WORK_PER_TOKEN;
-    return work < PT_RATE_EVAL_TOKENS_MAX ? work : PT_RATE_EVAL_TOKENS_MAX;
+    tokens = units / PT_RATE_EVAL_UNITS_PER_TOKEN;
+    return tokens < PT_RATE_EVAL_TOKENS_MAX ? tokens : PT_RATE_EVAL_TOKENS_MAX;
 }

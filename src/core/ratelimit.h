@@ -34,7 +34,7 @@ struct pt_rate_limits {
 };
 
 struct pt_rate_bucket {
-    int64_t level_utok; /* Micro-tokens held; in [-burst, burst] tokens (negative: a debt). */
+    int64_t level_utok; /* Micro-tokens; down to -max(burst, charge max) (a debt). */
     int64_t updated_us; /* Monotonic time of the last refill. */
 };
 
@@ -76,13 +76,15 @@ void pt_ratelimit_take(struct pt_rate_bucket *const *buckets,
                        int64_t now_us, struct pt_rate_verdict *out);
 
 /* Takes cost (>= 0) from a bucket after the work was done (an evaluation found costly),
- * whether or not it is there: the bucket may go into debt, down to -burst, and later requests
+ * whether or not it is there: the bucket may go into debt, down to the larger of its burst and
+ * PT_RATE_EVAL_TOKENS_MAX (the largest charge, so that none is forgiven), and later requests
  * wait for it to refill. */
 void pt_ratelimit_charge(struct pt_rate_bucket *b, const struct pt_rate_policy *p, int64_t cost,
                          int64_t now_us);
 
-/* Tokens that work units of evaluation (cart lines x rules evaluated) cost beyond the first:
- * work / PT_RATE_EVAL_WORK_PER_TOKEN, rounded down, at most PT_RATE_EVAL_TOKENS_MAX. */
-int64_t pt_ratelimit_eval_cost(int64_t lines, int64_t rules);
+/* Tokens that evaluations of a cost of units (pt_rules_eval_cost, summed) cost beyond the
+ * request's first: units / PT_RATE_EVAL_UNITS_PER_TOKEN, rounded down, at most
+ * PT_RATE_EVAL_TOKENS_MAX; 0 for units <= 0. */
+int64_t pt_ratelimit_eval_cost(int64_t units);
 
 #endif

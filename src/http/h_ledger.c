@@ -260,14 +260,12 @@ void pt_h_purchase_create(struct pt_http_ctx *ctx)
         return;
     }
     rc = pt_service_purchase(ctx->svc, &ctx->who, &p, &idem, &ctx->arena, &result, &err);
+    /* A purchase runs the rules as a cart evaluation does: their cost counts alike, also when
+     * the purchase failed after them (a balance at its bound); a replay evaluated nothing. */
+    pt_http_ratelimit_charge(ctx, result.cart.eval_cost);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
-    }
-    if (!idem.replayed) {
-        /* A purchase runs the rules as a cart evaluation does: its work counts alike. */
-        pt_http_ratelimit_charge(ctx, p.items != NULL ? p.item_count : 1,
-                                 result.cart.rules_evaluated);
     }
     reply_written(ctx, &idem, encode_purchase, &result, 201);
 }
@@ -664,6 +662,8 @@ void pt_h_activity_create(struct pt_http_ctx *ctx)
         return;
     }
     rc = pt_service_activity(ctx->svc, &ctx->who, &req, &idem, &ctx->arena, &result, &err);
+    /* Its activity rules' cost counts as a purchase's (no lines: their conditions alone). */
+    pt_http_ratelimit_charge(ctx, result.rules.eval_cost);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;

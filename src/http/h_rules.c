@@ -392,6 +392,7 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
     json_t *out;
     enum pt_rc rc;
     pt_err_clear(&err);
+    memset(&answer, 0, sizeof(answer));
     if (body == NULL) {
         return;
     }
@@ -401,13 +402,13 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
         rc = pt_service_cart_evaluate(ctx->svc, &ctx->who, &cart, currency, &ctx->arena, &answer,
                                       &err);
     }
+    /* What the evaluation cost counts against the rate limits, also when the answer is an
+     * error that came after it. */
+    pt_http_ratelimit_charge(ctx, answer.eval_cost);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    /* What the evaluation cost counts against the rate limits (a cart without items is one
-     * line). */
-    pt_http_ratelimit_charge(ctx, cart.items != NULL ? cart.item_count : 1, answer.rules_evaluated);
     out = json_pack("{s:I,s:I}", "amount", (json_int_t)answer.amount, "points",
                     (json_int_t)answer.points);
     if (out != NULL) {
@@ -494,10 +495,14 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
         }
     }
     json_decref(body);
+    memset(&sim, 0, sizeof(sim));
     if (rc == PT_OK) {
         rc = pt_service_rules_simulate(ctx->svc, &ctx->who, draft, rule_id, changed, from_ms, to_ms,
                                        &sim, &err);
     }
+    /* Every purchase replayed is an evaluation: their summed cost counts against the rate
+     * limits, also when the simulation then failed. */
+    pt_http_ratelimit_charge(ctx, sim.eval_cost);
     if (rc != PT_OK) {
         /* A draft's compile error names its path inside "rule" (or "changes"). */
         if (err.rc == PT_EINVAL && err.field[0] != '\0' && strcmp(err.field, "from") != 0 &&
@@ -513,9 +518,6 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    /* Each purchase replayed is an evaluation: a unit of the expensive bucket per
-     * PT_RATE_EVAL_WORK_PER_TOKEN of them. */
-    pt_http_ratelimit_charge(ctx, sim.purchases, 1);
     out = json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "from", from_s, "to", to_s, "purchases",
                     (json_int_t)sim.purchases, "members_affected", (json_int_t)sim.members_affected,
                     "actual_points", (json_int_t)sim.actual_points, "simulated_points",

@@ -222,9 +222,10 @@ void pt_edge_body_release(const char *program_id, size_t bytes);
  * 429 rate_limited when one lacks them; nothing else is done for the request then. Public
  * routes and requests without a key pass untouched. Thread-safe. */
 bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *route);
-/* After an evaluation of lines x rules work: charges its cost (core/ratelimit.h) to the
- * buckets the request drew from; later requests wait for it. Thread-safe. */
-void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t lines, int64_t rules);
+/* After evaluations that cost units (pt_rules_eval_cost, summed): charges their tokens
+ * (core/ratelimit.h) to the request's key's and program's buckets, or for an expensive route to
+ * the program's expensive bucket; later requests wait for it. Thread-safe. */
+void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t units);
 /* Adds RateLimit-Limit, -Remaining, -Reset (and Retry-After when refused) to resp, for a
  * request that drew from its buckets. */
 void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct MHD_Response *resp);

@@ -4,8 +4,9 @@
  * it draws one token from its key's bucket and from its program's, and an expensive route (a
  * route flagged PT_ROUTE_EXPENSIVE) one more from the program's expensive bucket; when one of
  * them lacks it, the request is answered 429 rate_limited with Retry-After and nothing else
- * happens. A costly rules evaluation is charged afterwards in proportion to its work (cart lines
- * x rules evaluated). Every answer to an authenticated request carries RateLimit-Limit,
+ * happens. A rules evaluation is charged afterwards by its cost as the evaluator counts it
+ * (pt_rules_eval_cost: a token per PT_RATE_EVAL_UNITS_PER_TOKEN units), whether or not the
+ * request then succeeded. Every answer to an authenticated request carries RateLimit-Limit,
  * RateLimit-Remaining and RateLimit-Reset of its tightest bucket.
  *
  * The buckets and each program's limits live in this process, in one table of
@@ -235,11 +236,11 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
     return false;
 }
 
-void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t lines, int64_t rules)
+void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t units)
 {
     struct pt_rate_bucket *buckets[PT_RATE_BUCKETS_PER_REQUEST_MAX];
     const struct pt_rate_policy *policies[PT_RATE_BUCKETS_PER_REQUEST_MAX];
-    int64_t cost = pt_ratelimit_eval_cost(lines, rules);
+    int64_t cost = pt_ratelimit_eval_cost(units);
     int64_t now_us;
     unsigned n;
     unsigned i;
@@ -249,7 +250,10 @@ void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t lines, int64_t ru
     now_us = pt_clock_mono_us();
     pthread_mutex_lock(&table_mu);
     n = buckets_of(ctx, now_us, false, buckets, policies);
-    for (i = 0; i < n; i++) {
+    /* An expensive route's evaluations (carts, simulations) are owed by the program's
+     * expensive bucket alone: a large simulation's debt waits out there, and does not stop the
+     * program's tills. Purchases and activities owe their key's and their program's. */
+    for (i = ctx->rate.expensive && n == 3 ? 2 : 0; i < n; i++) {
         pt_ratelimit_charge(buckets[i], policies[i], cost, now_us);
     }
     pthread_mutex_unlock(&table_mu);

@@ -282,6 +282,14 @@ enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_store_txn *txn,
             *cost += pt_rule_eval_cost(r, lines);
         }
     }
+    /* Every purchase evaluates the active stamp cards too, as purchase rules: they share the
+     * bound, or cards added after the rules would make every large cart pass it. */
+    for (i = 0; rc == PT_OK && trigger == PT_TRIGGER_PURCHASE && i < set->stamp_count; i++) {
+        const struct pt_rule *r = set->stamp_rules[i];
+        if (except_rule_id == NULL || strcmp(r->id, except_rule_id) != 0) {
+            *cost += pt_rule_eval_cost(r, lines);
+        }
+    }
     if (set != NULL) {
         set_release(svc, set);
     }
@@ -469,6 +477,19 @@ static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_car
     return PT_OK;
 }
 
+/* What an evaluation of count rules on lines costs (pt_rules_eval_cost), or 0 when
+ * pt_rules_evaluate refuses it before doing any work: the rate limits charge what ran. */
+static int64_t eval_cost_run(const struct pt_rule *const *rules, unsigned count,
+                             enum pt_rule_trigger trigger, unsigned lines)
+{
+    int64_t cost;
+    if (count > PT_RULES_EVALUATED_MAX || lines > PT_CART_ITEMS_MAX) {
+        return 0;
+    }
+    cost = pt_rules_eval_cost(rules, count, trigger, lines);
+    return cost <= PT_RULES_EVAL_COST_MAX ? cost : 0;
+}
+
 /* The stamps the cart earns on each active card: the cards' own conditions (a second
  * evaluation, without limits) and the rules' add_stamps effects (res). */
 static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
@@ -496,6 +517,8 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
         room[i].budget = INT64_MAX;
         stamps[i] = 0;
     }
+    out->eval_cost +=
+        eval_cost_run(set->stamp_rules, set->stamp_count, in->trigger, in->cart->item_count);
     rc = pt_rules_evaluate(set->stamp_rules, room, set->stamp_count, in, arena, &cards, err);
     for (i = 0; rc == PT_OK && i < cards.outcome_count; i++) {
         stamps[cards.outcomes[i].rule] += cards.outcomes[i].stamps;
@@ -617,6 +640,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.active_card_count = set->stamp_count;
         in.currency = program->currency;
         in.currency_exponent = 2;
+        out->eval_cost = eval_cost_run(rules, set->count + coupon_rules, trigger, n);
         rc = pt_rules_evaluate(rules, room, set->count + coupon_rules, &in, arena, &res, err);
         out->rules_evaluated = set->count + coupon_rules + set->stamp_count;
     }
@@ -728,7 +752,9 @@ enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_prin
     struct pt_program program;
     struct pt_member member;
     int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
-    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    rc = pt_store_read_begin(svc->store, &txn, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -760,6 +786,9 @@ struct sim {
     char (*day)[11];
     int64_t *issued; /* Per rule, in the whole simulation (budgets). */
     struct pt_tz *tz;
+    /* The replayed evaluations' cost (pt_rules_eval_cost): at most PT_SIMULATE_PURCHASES_MAX
+     * of PT_RULES_EVAL_COST_MAX, far inside int64. */
+    int64_t eval_cost;
 };
 
 static enum pt_rc sim_add(struct sim *s, const char *id, int64_t version, const char *doc,
@@ -887,6 +916,7 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     in.earn_rate.per_amount_minor = program->earn_per_amount;
     in.currency = program->currency;
     in.currency_exponent = 2;
+    s->eval_cost += eval_cost_run(s->rules, s->count, PT_TRIGGER_PURCHASE, cart.item_count);
     rc = pt_rules_evaluate(s->rules, s->room, s->count, &in, arena, &res, err);
     for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
         unsigned k = res.outcomes[i].rule;
@@ -1012,6 +1042,7 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
     if (txn != NULL) {
         pt_store_read_end(txn);
     }
+    out->eval_cost = s.eval_cost; /* Charged even when the simulation then failed. */
     if (rc == PT_OK) {
         out->members_affected += member_differs;
         out->extra_points = out->simulated_points - out->actual_points;

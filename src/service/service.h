@@ -335,8 +335,12 @@ struct pt_cart_answer {
     char local_date[11];            /* The program's local date of the evaluation ("YYYY-MM-DD"). */
     struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
     unsigned coupon_count;
-    /* Rules, coupons' rules and stamp cards run: the evaluation's work is lines x this. */
+    /* Rules, coupons' rules and stamp cards run. */
     unsigned rules_evaluated;
+    /* What the evaluations cost, as the evaluator counts it (pt_rules_eval_cost: about a ns of
+     * CPU a unit); set once they ran, even when the request then fails: the rate limits charge
+     * it. */
+    int64_t eval_cost;
 };
 
 struct pt_purchase_result {
@@ -917,6 +921,7 @@ struct pt_simulation {
     int64_t cost;              /* extra_points at the program's point value, minor units, floored */
     int64_t point_cost_amount; /* The program's point value: amount per points. */
     int64_t point_cost_points;
+    int64_t eval_cost; /* The replayed evaluations' cost, summed (pt_rules_eval_cost). */
 };
 
 /*

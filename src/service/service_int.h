@@ -104,7 +104,8 @@ pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
                     const struct pt_cart_request *req, int64_t now_ms, struct pt_arena *arena,
                     struct pt_cart_answer *out, struct pt_err *err);
 /* What one evaluation of the program's active rules of trigger on a cart of lines lines costs
- * (pt_rules_eval_cost), leaving out the rule except_rule_id (NULL: none), read in txn. */
+ * (pt_rules_eval_cost), with the active stamp cards' for a purchase, leaving out the rule or
+ * stamp card except_rule_id (NULL: none), read in txn. */
 PT_MUSTCHECK enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_store_txn *txn,
                                           const char *program_id, const char *except_rule_id,
                                           enum pt_rule_trigger trigger, unsigned lines,

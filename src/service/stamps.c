@@ -20,7 +20,7 @@
 /* ---- The cards ---- */
 
 static enum pt_rc card_validate(const struct pt_stamp_card *c, struct pt_arena *arena,
-                                struct pt_err *err)
+                                const struct pt_rule **compiled, struct pt_err *err)
 {
     struct pt_rule *rule = pt_arena_alloc(arena, sizeof(*rule));
     enum pt_rc rc = pt_validate_text("name", c->name, PT_NAME_BYTES_MAX, err);
@@ -50,6 +50,31 @@ static enum pt_rc card_validate(const struct pt_stamp_card *c, struct pt_arena *
     /* The card's condition and items, as the rules engine reads them. */
     rc = pt_rule_compile(c->document, strlen(c->document), arena, rule, err);
     pt_assert(rc != PT_OK || rule->effect_count == 1);
+    *compiled = rule;
+    return rc;
+}
+
+/* Refuses to make card (compiled) active when an evaluation of the program's active rules and
+ * stamp cards with it would cost more than the bound at the largest cart, as a rule is refused
+ * (service/rules.c, docs/rules.md): every purchase evaluates the cards too. */
+static enum pt_rc room_for_card_cost(struct pt_service *svc, struct pt_store_txn *txn,
+                                     const char *program_id, const struct pt_stamp_card *card,
+                                     const struct pt_rule *compiled, struct pt_arena *arena,
+                                     struct pt_err *err)
+{
+    int64_t cost = 0;
+    enum pt_rc rc = pt_svc_rules_cost(svc, txn, program_id, card->id, PT_TRIGGER_PURCHASE,
+                                      PT_CART_ITEMS_MAX, arena, &cost, err);
+    if (rc == PT_OK) {
+        cost += pt_rule_eval_cost(compiled, PT_CART_ITEMS_MAX);
+    }
+    if (rc == PT_OK && cost > PT_RULES_SAVE_COST_MAX) {
+        (void)pt_err_set(err, PT_ELIMIT, NULL,
+                         "the active rules and stamp cards would cost %lld units of work on a "
+                         "cart of %d lines; at most %lld (docs/rules.md)",
+                         (long long)cost, PT_CART_ITEMS_MAX, (long long)PT_RULES_SAVE_COST_MAX);
+        return pt_err_code(err, "limit_exceeded");
+    }
     return rc;
 }
 
@@ -76,7 +101,9 @@ static enum pt_rc room_for_active_card(struct pt_store_txn *txn, const char *pro
 }
 
 struct card_ctx {
+    struct pt_service *svc;
     const struct pt_principal *who;
+    const struct pt_rule *compiled; /* The card's document */
     struct pt_stamp_card *card;
     struct pt_idem *idem;
     struct pt_arena *arena;
@@ -94,6 +121,10 @@ static enum pt_rc card_create_txn(struct pt_store_txn *txn, void *arg, struct pt
     if (ctx->card->status == PT_STAMP_CARD_ACTIVE) {
         rc = room_for_active_card(txn, ctx->who->program_id, NULL, ctx->arena, err);
     }
+    if (rc == PT_OK && ctx->card->status == PT_STAMP_CARD_ACTIVE) {
+        rc = room_for_card_cost(ctx->svc, txn, ctx->who->program_id, ctx->card, ctx->compiled,
+                                ctx->arena, err);
+    }
     if (rc == PT_OK) {
         rc = pt_store_stamp_card_insert(txn, ctx->who->program_id, ctx->card, err);
     }
@@ -108,8 +139,8 @@ enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_
                                         struct pt_stamp_card *card, struct pt_idem *idem,
                                         struct pt_arena *arena, struct pt_err *err)
 {
-    struct card_ctx ctx = {who, card, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = card_validate(card, arena, err);
+    struct card_ctx ctx = {svc, who, NULL, card, idem, arena, pt_svc_now_ms(svc, who->program_id)};
+    enum pt_rc rc = card_validate(card, arena, &ctx.compiled, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -123,6 +154,7 @@ enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_
 }
 
 struct card_update_ctx {
+    struct pt_service *svc;
     const struct pt_principal *who;
     const char *card_id;
     pt_stamp_card_patch_fn patch;
@@ -136,6 +168,7 @@ static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt
 {
     struct card_update_ctx *ctx = arg;
     struct pt_stamp_card *card = ctx->out;
+    const struct pt_rule *compiled = NULL;
     enum pt_stamp_card_status was;
     /* Read, changed and written in one write, so that two changes at once both land. */
     enum pt_rc rc =
@@ -150,10 +183,15 @@ static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt
     was = card->status;
     rc = ctx->patch(ctx->patch_ctx, ctx->arena, card, err);
     if (rc == PT_OK) {
-        rc = card_validate(card, ctx->arena, err);
+        rc = card_validate(card, ctx->arena, &compiled, err);
     }
     if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE && was != PT_STAMP_CARD_ACTIVE) {
         rc = room_for_active_card(txn, ctx->who->program_id, card->id, ctx->arena, err);
+    }
+    if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE) {
+        /* Made active, or changed while active: its cost with the others', as a rule's. */
+        rc = room_for_card_cost(ctx->svc, txn, ctx->who->program_id, card, compiled, ctx->arena,
+                                err);
     }
     card->updated_at_ms = ctx->now_ms;
     return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->who->program_id, card, err) : rc;
@@ -164,8 +202,8 @@ enum pt_rc pt_service_stamp_card_update(struct pt_service *svc, const struct pt_
                                         void *patch_ctx, struct pt_arena *arena,
                                         struct pt_stamp_card *out, struct pt_err *err)
 {
-    struct card_update_ctx ctx = {
-        who, card_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct card_update_ctx ctx = {svc,       who,   card_id, patch,
+                                  patch_ctx, arena, out,     pt_svc_now_ms(svc, who->program_id)};
     memset(out, 0, sizeof(*out));
     return pt_store_write(svc->store, card_update_txn, &ctx, err);
 }

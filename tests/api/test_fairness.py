@@ -240,3 +240,125 @@ def test_the_jobs_interval_is_bounded():
     for bad in ("0", "86401", "soon"):
         out = run_cli("serve", "--db", "/nonexistent/x.db", "--jobs-interval-s", bad, check=False)
         assert out.returncode != 0 and "jobs_interval_s must be 1 to 86400" in out.stderr, out
+
+
+# ---- Evaluations are charged by their cost (docs/security.md, "Fairness between programs") ----
+
+# Tokens of an evaluation at the heavy fixture's cost (3.6 million units at 10,000 a token:
+# src/base/limits.h PT_RATE_EVAL_UNITS_PER_TOKEN); lines x rules / 1,000 once charged 1.
+HEAVY_TOKENS_AT_LEAST = 300
+
+
+def remaining(r):
+    return int(r.headers["ratelimit-remaining"])
+
+
+def purchase_body(member, n):
+    return {"external_id": "heavy-%s" % time.monotonic_ns(), "member_id": member,
+            "currency": "USD", "items": lines(n), "amount": sum(100 + i for i in range(n))}
+
+
+def set_limits(client, limits):
+    r = client.patch("/v1/program", {"rate_limits": limits})
+    assert r.status == 200, r
+
+
+def test_a_purchase_is_charged_by_its_evaluations_cost(heavy):
+    from conftest import new_member
+
+    m = new_member(heavy.a)["id"]
+    # The key's bucket the tightest, and slow to refill: what a request took stays visible.
+    set_limits(heavy.a, {"key": {"per_second": 1, "burst": 1000}})
+    before = remaining(heavy.a.get("/v1/program"))
+    small = heavy.a.post("/v1/transactions", purchase_body(m, 1))
+    assert small.status == 201, small
+    assert before - remaining(small) <= 3, (before, small.headers)  # a one-line cart: ~1 token
+    r = heavy.a.post("/v1/transactions", purchase_body(m, CART_LINES_MAX))
+    assert r.status == 201, r
+    after = remaining(heavy.a.get("/v1/program"))
+    assert remaining(small) - after >= HEAVY_TOKENS_AT_LEAST, (remaining(small), after)
+    # Two more at the bound, and the key's bucket (1,000) is spent: the third waits.
+    statuses = [heavy.a.post("/v1/transactions", purchase_body(m, CART_LINES_MAX)).status
+                for _ in range(3)]
+    assert statuses[-1] == 429, statuses
+
+
+def test_a_purchase_that_fails_after_its_evaluation_is_charged(heavy):
+    from conftest import new_member
+
+    m = new_member(heavy.a)["id"]
+    r = heavy.a.post("/v1/members/%s/adjustments" % m, {"points": 10 ** 15, "reason": "full"})
+    assert r.status == 201, r
+    set_limits(heavy.a, {"key": {"per_second": 1, "burst": 1000}})
+    before = remaining(heavy.a.get("/v1/program"))
+    r = heavy.a.post("/v1/transactions", purchase_body(m, CART_LINES_MAX))
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r  # the balance's bound
+    after = remaining(heavy.a.get("/v1/program"))
+    assert before - after >= HEAVY_TOKENS_AT_LEAST, (before, after)
+
+
+def test_a_simulation_is_charged_by_the_cost_of_what_it_replays(heavy):
+    from conftest import new_member
+
+    m = new_member(heavy.a)["id"]
+    assert heavy.a.post("/v1/transactions", purchase_body(m, CART_LINES_MAX)).status == 201
+    set_limits(heavy.a, {"expensive": {"per_second": 1, "burst": 1000}})
+    period = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+    r = heavy.a.post("/v1/rules/simulate", dict(period, rule_id=active_rules(heavy.a)[0]))
+    assert r.status == 200 and r.json["purchases"] == 1, r
+    assert r.headers["ratelimit-limit"] == "1000", r.headers
+    # One replayed purchase at the bound: hundreds of tokens (once 1 per 1,000 purchases).
+    assert 1000 - remaining(r) >= HEAVY_TOKENS_AT_LEAST, r.headers
+    # Two more, and the bucket (1,000) is spent: the third waits.
+    answers = [heavy.a.post("/v1/rules/simulate", dict(period, rule_id=active_rules(heavy.a)[0]))
+               for _ in range(3)]
+    assert [a.status for a in answers] == [200, 200, 429], answers
+    assert "rate_limits.expensive" in answers[-1].error["message"], answers[-1]
+
+
+def test_a_stamp_card_that_would_pass_the_cost_bound_is_refused(heavy):
+    from conftest import new_member
+
+    card = {"name": "Heavy card", "stamps_required": 5, "stamps_per": "item",
+            "items": heavy_rule("x")["items"], "reward": {"points": 50}}
+    r = heavy.a.post("/v1/stamp-cards", card)
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r
+    assert "docs/rules.md" in r.error["message"], r
+    assert heavy.a.get("/v1/stamp-cards").json["data"] == []  # nothing stored
+    # Paused it is stored; made active, or an active light card made heavy, it is refused.
+    paused = heavy.a.post("/v1/stamp-cards", dict(card, status="paused"))
+    assert paused.status == 201, paused
+    r = heavy.a.patch("/v1/stamp-cards/" + paused.json["id"], {"status": "active"})
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r
+    light = heavy.a.post("/v1/stamp-cards", {"name": "Light", "stamps_required": 5,
+                                             "reward": {"points": 50}})
+    assert light.status == 201, light
+    r = heavy.a.patch("/v1/stamp-cards/" + light.json["id"], {"items": card["items"]})
+    assert r.status == 422 and r.error["code"] == "limit_exceeded", r
+    # The largest cart is still evaluated: the cards did not push it past the bound.
+    m = new_member(heavy.a)["id"]
+    full = heavy.a.post("/v1/carts/evaluate", {"member_id": m, "items": lines(CART_LINES_MAX)})
+    assert full.status == 200, full
+    # Another program is not limited by A's rules.
+    assert heavy.b.post("/v1/stamp-cards", card).status == 201
+
+
+def test_an_activity_is_charged_by_its_rules_cost(fresh):
+    from conftest import new_member
+
+    # Activity rules that search the activity's properties (16 KiB each at most): about 520,000
+    # units a rule (docs/rules.md), so seven cost about 360 tokens an activity.
+    tests = [{"contains": ["activity.text%d" % n, "needle %d" % n]} for n in range(62)]
+    for i in range(7):
+        r = fresh.a.post("/v1/rules", {"name": "Search %d" % i, "trigger": "activity:review",
+                                       "status": "active", "conditions": {"any": tests},
+                                       "effects": [{"type": "award_points", "points": 1}]})
+        assert r.status == 201, r
+    m = new_member(fresh.a)["id"]
+    set_limits(fresh.a, {"key": {"per_second": 1, "burst": 1000}})
+    before = remaining(fresh.a.get("/v1/program"))
+    r = fresh.a.post("/v1/activities", {"member_id": m, "type": "review",
+                                        "external_id": "act-heavy", "properties": {}})
+    assert r.status == 201, r
+    after = remaining(fresh.a.get("/v1/program"))
+    assert before - after >= HEAVY_TOKENS_AT_LEAST, (before, after)

@@ -153,16 +153,21 @@ static void test_ratelimit_charge__debt_is_bounded_and_waited_out(void **state)
     pt_ratelimit_bucket_init(&b, &p, T0);
     pt_ratelimit_charge(&b, &p, 30, T0);
     assert_int_equal(b.level_utok, 20 * PT_RATE_UTOK);
-    pt_ratelimit_charge(&b, &p, PT_RATE_EVAL_TOKENS_MAX, T0);
-    assert_int_equal(b.level_utok, -50 * PT_RATE_UTOK);
+    /* A charge larger than the burst is owed whole: none of it is forgiven. */
+    pt_ratelimit_charge(&b, &p, 100, T0);
+    assert_int_equal(b.level_utok, -80 * PT_RATE_UTOK);
     assert_false(take1(&b, &p, T0, &v));
-    assert_int_equal(v.retry_after_s, 6); /* 51 tokens at 10 a second: 5.1 s. */
-    assert_int_equal(v.reset_s, 10);
+    assert_int_equal(v.retry_after_s, 9); /* 81 tokens at 10 a second: 8.1 s. */
+    assert_int_equal(v.reset_s, 13);
     assert_int_equal(v.remaining, 0);
-    assert_false(take1(&b, &p, T0 + 5099999, &v));
-    assert_true(take1(&b, &p, T0 + 5100000, &v));
-    pt_ratelimit_charge(&b, &p, 0, T0 + 5100000);
+    assert_false(take1(&b, &p, T0 + 8099999, &v));
+    assert_true(take1(&b, &p, T0 + 8100000, &v));
+    pt_ratelimit_charge(&b, &p, 0, T0 + 8100000);
     assert_int_equal(b.level_utok, 0);
+    /* The debt stops at the largest charge. */
+    pt_ratelimit_charge(&b, &p, PT_RATE_EVAL_TOKENS_MAX, T0 + 8100000);
+    pt_ratelimit_charge(&b, &p, PT_RATE_EVAL_TOKENS_MAX, T0 + 8100000);
+    assert_int_equal(b.level_utok, -(int64_t)PT_RATE_EVAL_TOKENS_MAX * PT_RATE_UTOK);
 }
 
 static void test_ratelimit_take__largest_settings_do_not_overflow(void **state)
@@ -225,13 +230,13 @@ static void test_ratelimit_validate__edges_name_the_field(void **state)
 static void test_ratelimit_eval_cost__floor_and_cap(void **state)
 {
     (void)state;
-    assert_int_equal(pt_ratelimit_eval_cost(0, 500), 0);
-    assert_int_equal(pt_ratelimit_eval_cost(3, 0), 0);
-    assert_int_equal(pt_ratelimit_eval_cost(1, PT_RATE_EVAL_WORK_PER_TOKEN - 1), 0);
-    assert_int_equal(pt_ratelimit_eval_cost(1, PT_RATE_EVAL_WORK_PER_TOKEN), 1);
-    assert_int_equal(pt_ratelimit_eval_cost(200, 499), 99);
-    assert_int_equal(pt_ratelimit_eval_cost(INT64_MAX, 2), PT_RATE_EVAL_TOKENS_MAX);
-    assert_int_equal(pt_ratelimit_eval_cost(1000000, 1000000), PT_RATE_EVAL_TOKENS_MAX);
+    assert_int_equal(pt_ratelimit_eval_cost(0), 0);
+    assert_int_equal(pt_ratelimit_eval_cost(-3), 0);
+    assert_int_equal(pt_ratelimit_eval_cost(PT_RATE_EVAL_UNITS_PER_TOKEN - 1), 0);
+    assert_int_equal(pt_ratelimit_eval_cost(PT_RATE_EVAL_UNITS_PER_TOKEN), 1);
+    /* An evaluation at the bound costs hundreds of tokens. */
+    assert_int_equal(pt_ratelimit_eval_cost(PT_RULES_EVAL_COST_MAX), 400);
+    assert_int_equal(pt_ratelimit_eval_cost(INT64_MAX), PT_RATE_EVAL_TOKENS_MAX);
 }
 
 int main(void)
