@@ -15,12 +15,11 @@ build: deps
 run: build
 	@scripts/run.sh
 
-# Sanitizer build, every unit and API test, formatting and source rules. Two tests at a time:
-# the API suites mostly wait on their servers and fsyncs, so the two stores' suites overlap.
+# Sanitizer build, every unit and API test, formatting and source rules.
 check: deps format-check check-src
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
-	@cd build-asan && ctest --output-on-failure -j2
+	@cd build-asan && ctest --output-on-failure
 
 unit: deps
 	@cmake --preset asan -S . >/dev/null

@@ -60,7 +60,8 @@ def test_outage_answers_503_then_service_resumes(fresh):
     for t in threads:
         t.join(30)
     assert during, "no answers while the database was down"
-    assert all(status == 503 and code == "unavailable" for status, _, code in during), during[:5]
+    odd = [a for a in during if a[0] != 503 or a[2] != "unavailable"]
+    assert not odd, (odd[:5], len(during))
     assert max(seconds for _, seconds, _ in during) < 5, "an answer took too long while down"
     assert read.status == 503 and read.json["error"]["code"] == "unavailable", read
     assert 201 in [a[0] for a in answers[resumed_at:]], "service did not resume"
