@@ -99,8 +99,15 @@ class ProxiedServer:
             self.proxy.close()
 
     def settled(self, outcome):
-        return [json.loads(line) for line in self.server.lines
-                if '"a commit in doubt settled"' in line and '"%s"' % outcome in line]
+        """The server's 'settled' log lines of this outcome. The line is written before the
+        answer, but the server's stderr is read by another thread: wait up to 5 s for it."""
+        deadline = time.monotonic() + 5
+        while True:
+            found = [json.loads(line) for line in self.server.lines
+                     if '"a commit in doubt settled"' in line and '"%s"' % outcome in line]
+            if found or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
 
 
 def purchase(member, external_id):
