@@ -668,6 +668,18 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
     return rc;
 }
 
+/* The member of the program, or PT_ENOTFOUND naming it. */
+static enum pt_rc member_get(struct pt_store_txn *txn, const char *program_id,
+                             const char *member_id, struct pt_arena *arena, struct pt_member *out,
+                             struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_member_get(txn, program_id, member_id, arena, out, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+    }
+    return rc;
+}
+
 struct member_change_ctx {
     struct pt_service *svc;
     const struct pt_principal *who;
@@ -684,10 +696,7 @@ static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct 
     struct member_change_ctx *ctx = arg;
     struct pt_member current;
     enum pt_rc rc =
-        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
-    if (rc == PT_ENOTFOUND) {
-        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
-    }
+        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -739,10 +748,7 @@ enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
                               const char *member_id, struct pt_arena *arena, struct pt_err *err)
 {
     struct pt_member member;
-    enum pt_rc rc = pt_store_member_get(txn, program_id, member_id, arena, &member, err);
-    if (rc == PT_ENOTFOUND) {
-        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-    }
+    enum pt_rc rc = member_get(txn, program_id, member_id, arena, &member, err);
     return rc == PT_OK ? pt_member_require_open(&member, err) : rc;
 }
 
@@ -760,10 +766,7 @@ static enum pt_rc member_reopen_txn(struct pt_store_txn *txn, void *arg, struct 
     struct member_reopen_ctx *ctx = arg;
     struct pt_member current;
     enum pt_rc rc =
-        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
-    if (rc == PT_ENOTFOUND) {
-        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
-    }
+        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
     if (rc != PT_OK) {
         return rc;
     }
