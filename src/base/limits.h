@@ -15,7 +15,7 @@
 #define PT_HTTP_DISCARD_BYTES_MAX (16 * 1024 * 1024)
 /* A request's arena holds its parsed body, SQL results and response: four times the body. */
 #define PT_REQUEST_ARENA_BYTES_MAX (4 * 1024 * 1024)
-/* Connections held open at once; beyond it libmicrohttpd refuses new ones (one small machine). */
+/* Connections held open at once; beyond it new ones are refused (one small machine). */
 #define PT_HTTP_CONNECTIONS_MAX 4096
 /* Routes of the API (routes.c); metrics keep counters per route, and routes.c asserts the bound
  * at compile time. Twice today's 65, for the faces and CRM to come. */
@@ -227,27 +227,19 @@ _Static_assert(PT_ADJUST_ADMIN_POINTS_DEFAULT <= PT_MEMBER_POINTS_MAX, "a call f
 /* Bytes of request bodies buffered at once by the whole server; a body that would pass it is
  * refused at once with 503 (64 maximal bodies; each request's arena is bounded separately). */
 #define PT_HTTP_BODIES_BYTES_MAX (64LL * 1024 * 1024)
-/* The request target (path and query) and the whole header section Patron accepts, answered
- * 414 and 431 as JSON. libmicrohttpd's own per-connection memory is set well above them
- * (PT_HTTP_CONNECTION_MEMORY_BYTES) so that it rarely answers first (with its HTML page). */
+/* The request target (path and query, as sent) and the whole header section Patron accepts,
+ * answered 414 and 431 as JSON (src/http/wire.c). Browsers send under 8 KiB of target, and
+ * proxies' defaults for headers are 8 to 16 KiB. */
 #define PT_HTTP_URI_BYTES_MAX (8 * 1024)
 #define PT_HTTP_HEADERS_BYTES_MAX (16 * 1024)
-#define PT_HTTP_CONNECTION_MEMORY_BYTES (64 * 1024)
-_Static_assert(PT_HTTP_URI_BYTES_MAX + PT_HTTP_HEADERS_BYTES_MAX <
-                   PT_HTTP_CONNECTION_MEMORY_BYTES / 2,
-               "Patron's own header limits answer before libmicrohttpd's");
 _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_BYTES_MAX, "one body fits the budget");
 /* A program's share of that budget (one quarter): 16 slow maximal uploads of one program, or of
  * one stolen key, leave three quarters to the others instead of 503 for every program. */
 #define PT_HTTP_BODIES_PROGRAM_BYTES_MAX (PT_HTTP_BODIES_BYTES_MAX / 4)
 _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one body fits a share");
-/* Header fields Patron accepts (431 past it). libmicrohttpd keeps a record of some 50 bytes per
- * field in the connection's memory besides its bytes, so many small fields would exhaust it (and
- * get its HTML 431) long before 16 KiB; 100 is several times what browsers and proxies send. */
+/* Header fields Patron accepts (431 past it): each has a record in the request's head, and 100
+ * is several times what browsers and proxies send. */
 #define PT_HTTP_HEADER_FIELDS_MAX 100
-/* Blanks accepted between a field's colon and its value (field_is_clean in server.c reads the
- * gap byte by byte, and a longer one serves no client). */
-#define PT_HTTP_FIELD_BLANKS_MAX 64
 /* Bytes of one log line; pt_log drops the extra fields of a longer one rather than cut it (a cut
  * line is not JSON). A request's line holds a path of at most 512 bytes, escaped. */
 #define PT_LOG_LINE_BYTES_MAX 4096

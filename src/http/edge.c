@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The edge's watchdog: deadlines that libmicrohttpd does not have. Its connection timeout only
- * measures silence, so a client sending one header byte every few seconds, or a keep-alive
- * connection re-used just before each timeout, holds a slot (and a thread) for ever. Each
- * connection therefore has a slot here with its phase and a deadline: the complete headers
- * within headers_timeout_ms of the connection opening or of the previous answer; the body at a
- * minimum rate. A reaper thread shuts down (shutdown(2), never close(2): libmicrohttpd owns the
- * descriptor) every connection past its deadline, and when the server nears its connection cap
- * it reclaims idle keep-alive connections first, then connections still waiting for headers,
+ * The edge's watchdog: deadlines beyond a socket's timeout. A socket timeout only measures
+ * silence, so a client sending one header byte every few seconds, or a keep-alive connection
+ * re-used just before each timeout, would hold a slot (and a thread) for ever. Each connection
+ * therefore has a slot here with its phase and a deadline: the complete headers within
+ * headers_timeout_ms of the connection opening or of the previous answer; the body at a minimum
+ * rate. A reaper thread shuts down (shutdown(2), never close(2): the connection's thread owns
+ * the descriptor) every connection past its deadline, and when the server nears its connection
+ * cap it reclaims idle keep-alive connections first, then connections still waiting for headers,
  * oldest first, so that a new client (and /healthz) always finds a slot.
  *
- * The descriptor stays valid while its slot is used: libmicrohttpd notifies the close before it
- * closes the socket, and the slot is released under the same lock the reaper holds.
+ * The descriptor stays valid while its slot is used: the connection's thread releases the slot
+ * before it closes the socket, under the same lock the reaper holds.
  */
 #include "http/http_int.h"
 
@@ -32,13 +32,13 @@ enum phase {
     PHASE_IDLE,    /* Between two requests of a keep-alive connection. */
     PHASE_HEADERS, /* Opened, no request yet (headers may be arriving). */
     PHASE_BODY,    /* Headers received; reading the body. */
-    PHASE_BUSY,    /* Being answered: no deadline here (libmicrohttpd's idle timeout holds). */
+    PHASE_BUSY,    /* Being answered: no deadline here (the socket's idle timeout holds). */
 };
 
 struct pt_edge_slot {
     int fd;
     enum phase phase;
-    bool shut;           /* Already shut down; waiting for libmicrohttpd to notice. */
+    bool shut;           /* Already shut down; waiting for its thread to notice. */
     int64_t since_us;    /* When the phase began (monotonic). */
     int64_t deadline_us; /* 0: none. */
     unsigned next_free;  /* Free list link (index + 1; 0 ends it). */
@@ -148,6 +148,18 @@ static void shut(struct pt_edge_slot *s)
 {
     (void)shutdown(s->fd, SHUT_RDWR); /* The connection's thread then reads EOF and closes. */
     s->shut = true;
+}
+
+void pt_edge_shutdown_all(void)
+{
+    unsigned i;
+    pt_assert(pthread_mutex_lock(&lock) == 0);
+    for (i = 0; i < PT_HTTP_CONNECTIONS_MAX; i++) {
+        if (slots[i].phase != PHASE_FREE && !slots[i].shut) {
+            shut(&slots[i]);
+        }
+    }
+    pt_assert(pthread_mutex_unlock(&lock) == 0);
 }
 
 /* Idle keep-alives first, then connections still waiting for headers; oldest first. */

@@ -303,11 +303,11 @@ static ssize_t codes_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     if (s->sent == s->text.len) {
         if (s->last_n == s->count) {
-            return MHD_CONTENT_READER_END_OF_STREAM;
+            return PT_HTTP_STREAM_END;
         }
         if (!codes_stream_page(s)) {
             /* The client sees a body shorter than Content-Length: a failed download. */
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+            return PT_HTTP_STREAM_ERROR;
         }
     }
     n = s->text.len - s->sent < max ? s->text.len - s->sent : max;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The HTTP face of Patron: a libmicrohttpd server (epoll, a pool of worker threads, keep-alive)
- * that parses requests into plain C structs, calls src/service, and encodes the answers.
- * JSON (jansson) and libmicrohttpd types never leave src/http.
+ * The HTTP face of Patron: an HTTP/1.1 server (its own wire-format reader, a thread per
+ * connection, keep-alive) that parses requests into plain C structs, calls src/service, and
+ * encodes the answers. JSON (jansson) types never leave src/http.
  */
 #ifndef PT_HTTP_HTTP_H
 #define PT_HTTP_HTTP_H

@@ -8,13 +8,15 @@
 #define PT_HTTP_HTTP_INT_H
 
 #include <jansson.h>
-#include <microhttpd.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "base/arena.h"
 #include "base/buf.h"
 #include "base/limits.h"
+#include "http/http.h"
+#include "http/wire.h"
 #include "service/service.h"
 
 /* Path parameters per route ("{id}"); routes have at most two. */
@@ -53,13 +55,43 @@ struct pt_http_rate {
     struct pt_rate_verdict verdict; /* Of its tightest bucket. */
 };
 
+/* A streamed answer's reader (pt_http_reply_stream): writes at most max bytes of the body from
+ * byte pos into buf and returns how many, or one of these. */
+typedef ssize_t (*pt_http_stream_fn)(void *cls, uint64_t pos, char *buf, size_t max);
+typedef void (*pt_http_stream_free_fn)(void *cls);
+#define PT_HTTP_STREAM_END ((ssize_t)-1)   /* The body is complete. */
+#define PT_HTTP_STREAM_ERROR ((ssize_t)-2) /* It cannot be completed: the connection closes. */
+#define PT_HTTP_SIZE_UNKNOWN UINT64_MAX    /* A streamed body of unknown size is sent chunked. */
+/* Bytes of a response's own header lines (Content-Type, X-Request-Id, RateLimit-*, ...). */
+#define PT_HTTP_RESPONSE_HEADERS_BYTES 1024
+
+/* The answer a request queued, sent by connection.c once the handler returns. */
+struct pt_http_response {
+    unsigned status;
+    char headers[PT_HTTP_RESPONSE_HEADERS_BYTES]; /* "Name: value\r\n" lines. */
+    size_t headers_len;
+    char *body; /* pt_malloc'ed copy; NULL for none. */
+    size_t body_len;
+    pt_http_stream_fn stream; /* Or a streamed body. */
+    void *stream_cls;
+    pt_http_stream_free_fn stream_free;
+    uint64_t stream_size; /* PT_HTTP_SIZE_UNKNOWN: chunked. */
+};
+
+/* One decoded query parameter; value is NULL for "?key" without '='. */
+struct pt_http_query_pair {
+    const char *key;
+    const char *value;
+};
+
 struct pt_http_ctx {
-    struct MHD_Connection *conn; /* borrowed from libmicrohttpd */
-    struct pt_service *svc;      /* borrowed */
-    const char *method;          /* borrowed from libmicrohttpd for the request's life */
-    const char *url;             /* likewise: the path as libmicrohttpd decoded it */
-    char path[512];              /* URL path (query excluded); longer paths get 404 */
-    struct pt_arena arena;       /* Request memory; released in the completion callback. */
+    struct pt_service *svc;           /* borrowed */
+    const struct pt_wire_head *head;  /* borrowed from the connection for the request's life */
+    const char *method;               /* head->method */
+    char path[512];                   /* URL path, percent-decoded (query excluded); longer: 404 */
+    struct pt_http_query_pair *query; /* In the arena; query_count of them. */
+    unsigned query_count;
+    struct pt_arena arena;       /* Request memory; released when the request ends. */
     struct pt_buf body;          /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
     bool body_too_large;         /* The body passed the limit; answer 413. */
     size_t body_reserved;        /* Bytes of the bodies' budget held (pt_edge_body_reserve). */
@@ -68,7 +100,8 @@ struct pt_http_ctx {
     bool logged;                 /* The request's log line and metrics were written. */
     int path_route;              /* Index of a route whose path matched (for the log), or -1. */
     size_t discarded_bytes;      /* Body bytes dropped after the limit was passed. */
-    bool answered;               /* A response was queued. */
+    bool answered;               /* A response was queued (resp). */
+    struct pt_http_response resp;
     bool after_stop; /* Began after SIGTERM: refused with 503 (in-flight ones finish). */
     char request_id[PT_REQUEST_ID_BYTES_MAX + 1];
     int64_t start_us; /* Monotonic time the headers arrived. */
@@ -81,6 +114,44 @@ struct pt_http_ctx {
     struct pt_http_rate rate;
 };
 
+/* ---- A request's life (server.c), driven by a connection (connection.c) ---- */
+
+/* A request whose head arrived, or (head NULL) a head refused by the wire format with werr:
+ * the context is answered already then. NULL when memory runs out (close the connection). */
+struct pt_http_ctx *pt_http_request_new(struct pt_service *svc, struct pt_edge_slot *edge,
+                                        const struct pt_wire_head *head,
+                                        const struct pt_wire_error *werr);
+/* Everything decided before the body is read (route, key, limits, ...). False when answered. */
+bool pt_http_request_admit(struct pt_http_ctx *ctx);
+/* A piece of the body; false when the connection must hang up without an answer. */
+bool pt_http_request_body(struct pt_http_ctx *ctx, const char *data, size_t n);
+/* The body is complete: runs the route's handler, which answers. */
+void pt_http_request_dispatch(struct pt_http_ctx *ctx);
+/* Answered (or abandoned): writes its log line and metrics, once. */
+void pt_http_request_log(struct pt_http_ctx *ctx);
+/* Releases the request (its body's budget, arena, response). */
+void pt_http_request_free(struct pt_http_ctx *ctx);
+/* Whether SIGTERM or SIGINT asked the server to stop (connections close after their answer). */
+bool pt_http_stopping(void);
+/* Requests between their head and the end of their answer. */
+unsigned pt_http_requests_in_flight(void);
+/* The value of a request header (first of the name, without case), or NULL. borrowed */
+const char *pt_http_header(const struct pt_http_ctx *ctx, const char *name);
+/* Adds "name: value" to the response being built; false when the header block is full. */
+bool pt_http_response_header(struct pt_http_response *resp, const char *name, const char *value);
+
+/* ---- Connections (connection.c) ---- */
+
+struct pt_http_listener;
+/* Listens on addr (IPv4) and serves each connection on its own thread until
+ * pt_http_listener_stop. *port is the port bound (for port 0). */
+enum pt_rc pt_http_listener_start(const struct pt_http_config *config, struct pt_service *svc,
+                                  struct pt_http_listener **out, uint16_t *port,
+                                  struct pt_err *err);
+/* Stops accepting, lets the requests in flight finish until drain_until_us (monotonic), then
+ * shuts the remaining connections, waits for their threads and frees l. */
+void pt_http_listener_stop(struct pt_http_listener *l, int64_t drain_until_us);
+
 /* ---- Responses (server.c) ---- */
 
 /* Sends root (takes the reference) with status. */
@@ -88,14 +159,12 @@ void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root);
 /* Sends body bytes (copied) with status and content type; replayed adds Idempotent-Replayed. */
 void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
                        const char *body, size_t len, bool replayed);
-/* Bytes a streamed answer hands libmicrohttpd per call of its reader. */
+/* Bytes a streamed answer's reader is asked for per call. */
 #define PT_HTTP_STREAM_BLOCK_BYTES (64 * 1024)
-/* Sends a 200 whose body of size bytes (MHD_SIZE_UNKNOWN: chunked) reader writes as it goes, on
- * the connection's thread; free_cls(cls) runs when the answer is done or dropped (also here,
- * at once, when it cannot be sent). */
+/* Sends a 200 whose body of size bytes (PT_HTTP_SIZE_UNKNOWN: chunked) reader writes as it
+ * goes, on the connection's thread; free_cls(cls) runs when the answer is done or dropped. */
 void pt_http_reply_stream(struct pt_http_ctx *ctx, const char *content_type, uint64_t size,
-                          MHD_ContentReaderCallback reader, void *cls,
-                          MHD_ContentReaderFreeCallback free_cls);
+                          pt_http_stream_fn reader, void *cls, pt_http_stream_free_fn free_cls);
 /* Sends the API error object for err (status from the table in errors.c). */
 void pt_http_reply_err(struct pt_http_ctx *ctx, const struct pt_err *err);
 /* Sends an error with an explicit status and code. field may be NULL. */
@@ -201,7 +270,7 @@ enum pt_rc pt_edge_start(unsigned headers_timeout_ms, struct pt_err *err);
 void pt_edge_stop(void);
 /* A connection opened on fd (its headers deadline starts); NULL when the table is full. */
 struct pt_edge_slot *pt_edge_open(int fd);
-/* The connection closed (libmicrohttpd closes fd right after); s may be NULL. */
+/* The connection closes (fd is closed right after); s may be NULL. */
 void pt_edge_close(struct pt_edge_slot *s);
 /* Phases of the connection's current request: headers received (the body must follow at the
  * minimum rate; progress adds the bytes received), being answered (no deadline), answered
@@ -210,6 +279,8 @@ void pt_edge_headers_done(struct pt_edge_slot *s);
 void pt_edge_body_progress(struct pt_edge_slot *s, size_t bytes);
 void pt_edge_busy(struct pt_edge_slot *s);
 void pt_edge_idle(struct pt_edge_slot *s);
+/* Shuts every open connection down (the last step of a graceful stop). */
+void pt_edge_shutdown_all(void);
 /* Holds bytes of the server-wide budget for request bodies (PT_HTTP_BODIES_BYTES_MAX); false
  * when they do not fit. */
 bool pt_edge_body_reserve(const char *program_id, size_t bytes);
@@ -228,7 +299,7 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
 void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t units);
 /* Adds RateLimit-Limit, -Remaining, -Reset (and Retry-After when refused) to resp, for a
  * request that drew from its buckets. */
-void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct MHD_Response *resp);
+void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct pt_http_response *resp);
 /* The program's limits are read again on its next request (they were just changed). */
 void pt_http_ratelimit_forget(const char *program_id);
 /* The program setting `rate_limits`, effective values (0s shown as the defaults). new */

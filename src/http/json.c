@@ -180,41 +180,31 @@ json_t *pt_json_time_or_null(int64_t at_ms, int64_t open)
 
 const char *pt_http_query(struct pt_http_ctx *ctx, const char *name)
 {
-    return MHD_lookup_connection_value(ctx->conn, MHD_GET_ARGUMENT_KIND, name);
-}
-
-struct query_check {
-    const char *const *allowed;
-    const char *unknown; /* First unknown parameter name; borrowed from libmicrohttpd. */
-};
-
-static enum MHD_Result query_check_one(void *cls, enum MHD_ValueKind kind, const char *key,
-                                       const char *value)
-{
-    struct query_check *qc = cls;
-    size_t i;
-    (void)kind;
-    (void)value;
-    for (i = 0; qc->allowed[i] != NULL; i++) {
-        if (strcmp(key, qc->allowed[i]) == 0) {
-            return MHD_YES;
+    unsigned i;
+    for (i = 0; i < ctx->query_count; i++) {
+        if (strcmp(ctx->query[i].key, name) == 0) {
+            return ctx->query[i].value; /* The first one, as sent. */
         }
     }
-    qc->unknown = key;
-    return MHD_NO;
+    return NULL;
 }
 
 bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed)
 {
-    struct query_check qc = {allowed, NULL};
     char msg[160];
     char field[64];
-    (void)MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, query_check_one, &qc);
-    if (qc.unknown != NULL) {
-        (void)snprintf(field, sizeof(field), "%s", qc.unknown);
-        (void)snprintf(msg, sizeof(msg), "unknown query parameter '%s'", field);
-        pt_http_reply_error(ctx, 400, "validation_failed", field, msg);
-        return false;
+    unsigned i;
+    for (i = 0; i < ctx->query_count; i++) {
+        const char *key = ctx->query[i].key;
+        size_t k;
+        for (k = 0; allowed[k] != NULL && strcmp(key, allowed[k]) != 0; k++) {
+        }
+        if (allowed[k] == NULL) {
+            (void)snprintf(field, sizeof(field), "%s", key);
+            (void)snprintf(msg, sizeof(msg), "unknown query parameter '%s'", field);
+            pt_http_reply_error(ctx, 400, "validation_failed", field, msg);
+            return false;
+        }
     }
     return true;
 }
@@ -258,7 +248,7 @@ bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigne
 
 bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned status)
 {
-    const char *key = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Idempotency-Key");
+    const char *key = pt_http_header(ctx, "Idempotency-Key");
     uint8_t body_hash[32];
     char pre[600];
     int n;

@@ -262,23 +262,23 @@ void pt_http_ratelimit_charge(struct pt_http_ctx *ctx, int64_t units)
         ctx->rate.verdict.remaining > cost ? ctx->rate.verdict.remaining - cost : 0;
 }
 
-void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct MHD_Response *resp)
+void pt_http_ratelimit_headers(const struct pt_http_ctx *ctx, struct pt_http_response *resp)
 {
     char value[24];
     const struct pt_rate_verdict *v = &ctx->rate.verdict;
     if (!ctx->rate.checked) {
         return;
     }
-    /* libmicrohttpd copies the values; a failure only loses a header. */
+    /* The header block has room for these (a failure would only lose a header). */
     (void)snprintf(value, sizeof(value), "%lld", (long long)v->limit);
-    (void)MHD_add_response_header(resp, "RateLimit-Limit", value);
+    (void)pt_http_response_header(resp, "RateLimit-Limit", value);
     (void)snprintf(value, sizeof(value), "%lld", (long long)v->remaining);
-    (void)MHD_add_response_header(resp, "RateLimit-Remaining", value);
+    (void)pt_http_response_header(resp, "RateLimit-Remaining", value);
     (void)snprintf(value, sizeof(value), "%lld", (long long)v->reset_s);
-    (void)MHD_add_response_header(resp, "RateLimit-Reset", value);
+    (void)pt_http_response_header(resp, "RateLimit-Reset", value);
     if (!v->allowed) {
         (void)snprintf(value, sizeof(value), "%lld", (long long)v->retry_after_s);
-        (void)MHD_add_response_header(resp, "Retry-After", value);
+        (void)pt_http_response_header(resp, "Retry-After", value);
     }
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The libmicrohttpd server: request lifecycle, routing, authentication, limits, logging and
- * graceful shutdown. A request's context is created when its headers arrive, collects the body
- * (at most PT_HTTP_BODY_BYTES_MAX), is dispatched once the body is complete, and is freed in the
- * completion callback. Handlers run on libmicrohttpd's worker threads.
+ * The server: a request's life (routing, authentication, limits, logging), the answers handlers
+ * queue, and graceful shutdown. A request's context is created when its head arrives
+ * (connection.c reads it, wire.c parses it), is admitted or refused before a byte of its body is
+ * read, collects the body (at most PT_HTTP_BODY_BYTES_MAX), is dispatched once the body is
+ * complete, and is freed once its answer is sent. Handlers run on the connection's thread.
  */
 #include "http/http.h"
 #include "http/http_int.h"
@@ -33,57 +34,67 @@ static volatile sig_atomic_t stop_requested;
 
 /* ---- Responses ---- */
 
-static void reply_finish(struct pt_http_ctx *ctx, struct MHD_Response *resp, unsigned status)
+bool pt_http_response_header(struct pt_http_response *resp, const char *name, const char *value)
 {
-    enum MHD_Result ok;
-    pt_assert(!ctx->answered);
-    if (resp == NULL) {
-        return; /* Out of memory: libmicrohttpd closes the connection without an answer. */
+    size_t room = sizeof(resp->headers) - resp->headers_len;
+    int n = snprintf(resp->headers + resp->headers_len, room, "%s: %s\r\n", name, value);
+    if (n < 0 || (size_t)n >= room) {
+        resp->headers[resp->headers_len] = '\0';
+        return false;
     }
-    (void)MHD_add_response_header(resp, "X-Request-Id", ctx->request_id);
-    pt_http_ratelimit_headers(ctx, resp);
-    ok = MHD_queue_response(ctx->conn, status, resp);
-    MHD_destroy_response(resp);
-    ctx->answered = ok == MHD_YES;
+    resp->headers_len += (size_t)n;
+    return true;
+}
+
+static void reply_finish(struct pt_http_ctx *ctx, unsigned status)
+{
+    (void)pt_http_response_header(&ctx->resp, "X-Request-Id", ctx->request_id);
+    pt_http_ratelimit_headers(ctx, &ctx->resp);
+    ctx->resp.status = status;
+    ctx->answered = true;
     ctx->status = (int)status;
+}
+
+/* A fresh response: a handler's error answer replaces nothing queued before (asserted). */
+static struct pt_http_response *reply_begin(struct pt_http_ctx *ctx)
+{
+    pt_assert(!ctx->answered);
+    memset(&ctx->resp, 0, sizeof(ctx->resp));
+    return &ctx->resp;
 }
 
 void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
                        const char *body, size_t len, bool replayed)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-    if (resp != NULL) {
-        (void)MHD_add_response_header(resp, "Content-Type", content_type);
-        if (replayed) {
-            (void)MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+    struct pt_http_response *resp = reply_begin(ctx);
+    if (len > 0) {
+        resp->body = pt_malloc(len);
+        if (resp->body == NULL) {
+            return; /* Out of memory: the connection closes without an answer. */
         }
-        if (status == 503) {
-            (void)MHD_add_response_header(resp, "Retry-After", "1");
-        }
-        if (stop_requested || ctx->close_after) {
-            (void)MHD_add_response_header(resp, "Connection", "close");
-        }
+        memcpy(resp->body, body, len);
+        resp->body_len = len;
     }
-    reply_finish(ctx, resp, status);
+    (void)pt_http_response_header(resp, "Content-Type", content_type);
+    if (replayed) {
+        (void)pt_http_response_header(resp, "Idempotent-Replayed", "true");
+    }
+    if (status == 503) {
+        (void)pt_http_response_header(resp, "Retry-After", "1");
+    }
+    reply_finish(ctx, status);
 }
 
 void pt_http_reply_stream(struct pt_http_ctx *ctx, const char *content_type, uint64_t size,
-                          MHD_ContentReaderCallback reader, void *cls,
-                          MHD_ContentReaderFreeCallback free_cls)
+                          pt_http_stream_fn reader, void *cls, pt_http_stream_free_fn free_cls)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(size, PT_HTTP_STREAM_BLOCK_BYTES, reader, cls, free_cls);
-    if (resp == NULL) {
-        free_cls(cls);
-        pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory; retry");
-        return;
-    }
-    (void)MHD_add_response_header(resp, "Content-Type", content_type);
-    if (stop_requested) {
-        (void)MHD_add_response_header(resp, "Connection", "close");
-    }
-    reply_finish(ctx, resp, 200);
+    struct pt_http_response *resp = reply_begin(ctx);
+    resp->stream = reader;
+    resp->stream_cls = cls;
+    resp->stream_free = free_cls;
+    resp->stream_size = size;
+    (void)pt_http_response_header(resp, "Content-Type", content_type);
+    reply_finish(ctx, 200);
 }
 
 void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root)
@@ -202,7 +213,7 @@ static bool route_find(struct pt_http_ctx *ctx)
 /* Resolves the Bearer key and checks the route's role; answers 401/403 and returns false. */
 static bool authorize(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
-    const char *auth = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Authorization");
+    const char *auth = pt_http_header(ctx, "Authorization");
     struct pt_err err;
     enum pt_rc rc;
     pt_err_clear(&err);
@@ -237,160 +248,11 @@ static bool is_json_content_type(const char *ct)
     return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
 }
 
-/* ---- Framing (RFC 9112 section 6.3) and sizes ---- */
-
-/* How the request's body is delimited, as read from its headers. */
+/* How the request's body is delimited (the wire format checked its headers). */
 struct pt_framing {
     bool has_body;          /* A body follows (a length above 0, or chunked). */
-    bool chunked;           /* Transfer-Encoding: chunked. */
     int64_t content_length; /* The announced length; 0 when none or chunked. */
 };
-
-/* What one pass over the headers counts. */
-struct header_tally {
-    unsigned fields;
-    unsigned content_lengths;
-    unsigned transfer_encodings;
-    bool bad_field;    /* A field libmicrohttpd parsed leniently (RFC 9112 section 5). */
-    bool bad_length;   /* A Content-Length that is not a plain decimal within bounds. */
-    bool bad_encoding; /* A Transfer-Encoding other than "chunked". */
-    int64_t length;
-    size_t header_bytes;
-};
-
-/* RFC 9110 section 5.6.2: a field name is a token. */
-static bool is_token(const char *s)
-{
-    static const char tchar[] = "!#$%&'*+-.^_`|~";
-    if (*s == '\0') {
-        return false;
-    }
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr(tchar, c) != NULL)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/*
- * Whether libmicrohttpd (0.9.75) read the line "name: value" as sent. It parses in place: the
- * colon becomes the name's NUL, optional blanks follow, then the value, whose CR and LF become
- * two NULs. It is lenient where a proxy may read otherwise, and the access handler can only tell
- * from that layout: whitespace before the colon stays in the name (not a token); a folded line
- * (obs-fold) is appended to the name, which moves it or leaves the value before its end; a bare
- * CR stays in the value; a NUL in the value cuts it short, so what follows is not the LF's NUL.
- */
-static bool field_is_clean(const char *key, const char *value)
-{
-    size_t klen = strlen(key);
-    size_t vlen = strlen(value);
-    uintptr_t after_colon = (uintptr_t)key + klen + 1;
-    uintptr_t v = (uintptr_t)value;
-    size_t i;
-    if (!is_token(key) || memchr(value, '\r', vlen) != NULL || memchr(value, '\n', vlen) != NULL) {
-        return false;
-    }
-    if (v < after_colon || v - after_colon > PT_HTTP_FIELD_BLANKS_MAX) {
-        return false; /* The name no longer precedes its value: a line was folded onto it. */
-    }
-    for (i = 0; i < v - after_colon; i++) {
-        if (key[klen + 1 + i] != ' ' && key[klen + 1 + i] != '\t') {
-            return false;
-        }
-    }
-    return value[vlen + 1] == '\0'; /* The line's LF; a NUL in the value leaves bytes here. */
-}
-
-static enum MHD_Result tally_header(void *cls, enum MHD_ValueKind kind, const char *key,
-                                    const char *value)
-{
-    struct header_tally *t = cls;
-    size_t vlen = value ? strlen(value) : 0;
-    (void)kind;
-    t->fields++;
-    t->bad_field = t->bad_field || value == NULL || !field_is_clean(key, value);
-    t->header_bytes += strlen(key) + vlen + 4; /* "key: value\r\n" */
-    if (strcasecmp(key, "Content-Length") == 0) {
-        size_t i;
-        t->content_lengths++;
-        t->bad_length = t->bad_length || vlen == 0 || vlen > 18; /* 18 digits fit int64. */
-        for (i = 0; i < vlen; i++) {
-            t->bad_length = t->bad_length || value[i] < '0' || value[i] > '9';
-        }
-        if (!t->bad_length) {
-            t->length = strtoll(value, NULL, 10);
-        }
-    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
-        t->transfer_encodings++;
-        t->bad_encoding = t->bad_encoding || value == NULL || strcasecmp(value, "chunked") != 0;
-    }
-    return MHD_YES;
-}
-
-static enum MHD_Result tally_argument(void *cls, enum MHD_ValueKind kind, const char *key,
-                                      const char *value)
-{
-    size_t *bytes = cls;
-    (void)kind;
-    /* "&key=value", or "&key" (libmicrohttpd passes NULL): counted as sent, after decoding. */
-    *bytes += 1 + strlen(key) + (value ? 1 + strlen(value) : 0);
-    return MHD_YES;
-}
-
-/* Answers 400 and returns false for a body whose end a proxy and Patron could see differently. */
-static bool framing_check(struct pt_http_ctx *ctx, const struct header_tally *t)
-{
-    const char *why = NULL;
-    if (t->bad_field) {
-        why = "a header field is malformed (a name that is not a token, whitespace before the "
-              "colon, a folded line, or a CR, LF or NUL in a value)";
-    } else if (t->content_lengths > 1) {
-        why = "send one Content-Length header";
-    } else if (t->bad_length) {
-        why = "Content-Length must be a decimal number of bytes";
-    } else if (t->transfer_encodings > 1 || t->bad_encoding) {
-        why = "the only Transfer-Encoding accepted is a single 'chunked'";
-    } else if (t->transfer_encodings > 0 && t->content_lengths > 0) {
-        why = "send either Content-Length or Transfer-Encoding, not both";
-    }
-    if (why != NULL) {
-        pt_http_reply_error(ctx, 400, "malformed_request", NULL, why);
-        return false;
-    }
-    return true;
-}
-
-/* Reads the framing and checks the request's sizes and version; answers and returns false. */
-static bool framing_read(struct pt_http_ctx *ctx, const char *version, struct pt_framing *f)
-{
-    struct header_tally t;
-    size_t uri_bytes = strlen(ctx->url);
-    memset(&t, 0, sizeof(t));
-    memset(f, 0, sizeof(*f));
-    (void)MHD_get_connection_values(ctx->conn, MHD_HEADER_KIND, tally_header, &t);
-    (void)MHD_get_connection_values(ctx->conn, MHD_GET_ARGUMENT_KIND, tally_argument, &uri_bytes);
-    f->chunked = t.transfer_encodings > 0;
-    f->content_length = t.bad_length ? 0 : t.length;
-    f->has_body = f->chunked || (t.content_lengths > 0 && f->content_length > 0);
-    if (version == NULL || strncmp(version, "HTTP/1.", 7) != 0) {
-        pt_http_reply_error(ctx, 505, "http_version_not_supported", NULL,
-                            "send HTTP/1.1 (or HTTP/1.0)");
-        return false;
-    }
-    if (uri_bytes > PT_HTTP_URI_BYTES_MAX) {
-        pt_http_reply_error(ctx, 414, "uri_too_long", NULL, "the request target is over 8 KiB");
-        return false;
-    }
-    if (t.header_bytes > PT_HTTP_HEADERS_BYTES_MAX || t.fields > PT_HTTP_HEADER_FIELDS_MAX) {
-        pt_http_reply_error(ctx, 431, "headers_too_large", NULL,
-                            "the request headers are over 16 KiB or 100 fields");
-        return false;
-    }
-    return framing_check(ctx, &t);
-}
 
 /* Whose share of the bodies' budget a request's body counts against (edge.c). */
 static const char *body_program(const struct pt_http_ctx *ctx)
@@ -408,7 +270,7 @@ static bool admit_body(struct pt_http_ctx *ctx, const struct pt_route *route,
         return false;
     }
     if ((route->flags & PT_ROUTE_BODY) || f->has_body) {
-        const char *ct = MHD_lookup_connection_value(ctx->conn, MHD_HEADER_KIND, "Content-Type");
+        const char *ct = pt_http_header(ctx, "Content-Type");
         if (!is_json_content_type(ct)) {
             pt_http_reply_error(ctx, 415, "unsupported_media_type", NULL,
                                 "send the body as Content-Type: application/json");
@@ -432,20 +294,18 @@ static bool admit_body(struct pt_http_ctx *ctx, const struct pt_route *route,
 }
 
 /*
- * Everything decided from the request line and headers, before a byte of the body is read:
- * framing, sizes, route, method, key, role, rate limits, then the body's own checks. Answers and
+ * Everything decided from the request line and headers, before a byte of the body is read
+ * (wire.c has checked the framing and sizes): route, method, key, role, rate limits, then the
+ * body's own checks. Answers and
  * returns false when the request is refused; a refusal with a body pending closes the connection.
  */
-static bool admit(struct pt_http_ctx *ctx, const char *version)
+bool pt_http_request_admit(struct pt_http_ctx *ctx)
 {
     const struct pt_route *route;
     struct pt_framing f;
-    bool ok = framing_read(ctx, version, &f);
+    f.content_length = (int64_t)ctx->head->content_length; /* At most 18 digits (wire.c). */
+    f.has_body = ctx->head->chunked || f.content_length > 0;
     ctx->close_after = f.has_body;
-    if (!ok) {
-        ctx->close_after = true; /* The framing is unknown: nothing after it can be trusted. */
-        return false;
-    }
     if (ctx->after_stop) {
         pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
         return false;
@@ -467,8 +327,7 @@ static bool admit(struct pt_http_ctx *ctx, const char *version)
     return true;
 }
 
-/* Runs the route's handler once the body is complete. */
-static void dispatch(struct pt_http_ctx *ctx)
+void pt_http_request_dispatch(struct pt_http_ctx *ctx)
 {
     const struct pt_route *route = &pt_routes[ctx->route_index];
     if (ctx->body_too_large) {
@@ -476,6 +335,7 @@ static void dispatch(struct pt_http_ctx *ctx)
                             "the request body is larger than 1 MiB");
         return;
     }
+    pt_edge_busy(ctx->edge);
     route->handler(ctx);
     if (!ctx->answered) {
         pt_http_reply_error(ctx, 500, "internal", NULL, "internal error; see the server log");
@@ -501,33 +361,105 @@ static bool is_safe_request_id(const char *s)
     return true;
 }
 
-static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_service *svc,
-                                   const char *url, const char *method)
+const char *pt_http_header(const struct pt_http_ctx *ctx, const char *name)
+{
+    return ctx->head != NULL ? pt_wire_head_field(ctx->head, name) : NULL;
+}
+
+bool pt_http_stopping(void)
+{
+    return stop_requested != 0;
+}
+
+unsigned pt_http_requests_in_flight(void)
+{
+    int n = atomic_load(&inflight_count);
+    return n > 0 ? (unsigned)n : 0;
+}
+
+/* Splits the target into the decoded path and query parameters (in the arena). False when an
+ * escape is malformed or decodes to NUL: answered 400. */
+static bool target_read(struct pt_http_ctx *ctx)
+{
+    const char *target = ctx->head->target;
+    size_t path_len = strcspn(target, "?");
+    const char *q = target + path_len;
+    size_t bytes = ctx->head->target_len + 1;
+    char *decoded = pt_arena_alloc(&ctx->arena, bytes);
+    unsigned pairs = 0;
+    const char *p;
+    if (decoded == NULL) {
+        return false;
+    }
+    if (!pt_wire_percent_decode(target, path_len, false, decoded, bytes)) {
+        pt_http_reply_error(ctx, 400, "malformed_request", NULL,
+                            "the path has a malformed percent-escape (or %00)");
+        return false;
+    }
+    if (strlen(decoded) < sizeof(ctx->path)) {
+        memcpy(ctx->path, decoded, strlen(decoded) + 1);
+    } else {
+        memcpy(ctx->path, "/-too-long-", sizeof("/-too-long-"));
+    }
+    if (*q == '\0') {
+        return true;
+    }
+    for (p = q; *p != '\0'; p++) {
+        pairs += *p == '&' ? 1 : 0;
+    }
+    ctx->query = pt_arena_alloc(&ctx->arena, (pairs + 1) * sizeof(*ctx->query));
+    if (ctx->query == NULL) {
+        return false;
+    }
+    for (p = q + 1;;) {
+        size_t n = strcspn(p, "&");
+        size_t key_len = strcspn(p, "=&");
+        if (n > 0) {
+            struct pt_http_query_pair *pair = &ctx->query[ctx->query_count];
+            char *key = pt_arena_alloc(&ctx->arena, key_len + 1);
+            char *value = key_len < n ? pt_arena_alloc(&ctx->arena, n - key_len) : NULL;
+            if (key == NULL || (key_len < n && value == NULL)) {
+                return false;
+            }
+            if (!pt_wire_percent_decode(p, key_len, true, key, key_len + 1) ||
+                (value != NULL &&
+                 !pt_wire_percent_decode(p + key_len + 1, n - key_len - 1, true, value,
+                                         n - key_len))) {
+                pt_http_reply_error(ctx, 400, "malformed_request", NULL,
+                                    "a query parameter has a malformed percent-escape (or %00)");
+                return false;
+            }
+            pair->key = key;
+            pair->value = value;
+            ctx->query_count++;
+        }
+        if (p[n] == '\0') {
+            return true;
+        }
+        p += n + 1;
+    }
+}
+
+struct pt_http_ctx *pt_http_request_new(struct pt_service *svc, struct pt_edge_slot *edge,
+                                        const struct pt_wire_head *head,
+                                        const struct pt_wire_error *werr)
 {
     struct pt_http_ctx *ctx = pt_calloc(1, sizeof(*ctx));
-    const union MHD_ConnectionInfo *info;
-    const char *rid;
+    const char *rid = NULL;
     if (ctx == NULL) {
         return NULL;
     }
-    ctx->conn = conn;
     ctx->svc = svc;
-    ctx->method = method;
-    ctx->url = url;
+    ctx->edge = edge;
+    ctx->head = head;
+    ctx->method = head != NULL ? head->method : "-";
     ctx->route_index = -1;
     ctx->path_route = -1;
     ctx->start_us = pt_clock_mono_us();
     ctx->after_stop = stop_requested != 0;
-    if (strlen(url) < sizeof(ctx->path)) {
-        memcpy(ctx->path, url, strlen(url) + 1);
-    } else {
-        memcpy(ctx->path, "/-too-long-", sizeof("/-too-long-"));
-    }
     pt_arena_init(&ctx->arena, PT_REQUEST_ARENA_BYTES_MAX);
     pt_buf_init(&ctx->body, PT_HTTP_BODY_BYTES_MAX);
-    info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    ctx->edge = info ? info->socket_context : NULL;
-    rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    rid = pt_http_header(ctx, "X-Request-Id");
     if (rid != NULL && is_safe_request_id(rid)) {
         (void)snprintf(ctx->request_id, sizeof(ctx->request_id), "%s", rid);
     } else {
@@ -538,6 +470,14 @@ static struct pt_http_ctx *ctx_new(struct MHD_Connection *conn, struct pt_servic
                                sizeof(ctx->request_id) - 4);
     }
     atomic_fetch_add(&inflight_count, 1);
+    if (head == NULL) {
+        /* Refused by the wire format: what follows the head cannot be trusted. */
+        pt_http_reply_error(ctx, werr->status, werr->code, NULL, werr->message);
+        ctx->close_after = true;
+    } else if (!target_read(ctx) && !ctx->answered) {
+        pt_http_request_free(ctx);
+        return NULL; /* Out of memory. */
+    }
     return ctx;
 }
 
@@ -652,53 +592,38 @@ static void log_request(const struct pt_http_ctx *ctx, int64_t duration_us)
     pt_log_line(line);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-                         enum MHD_RequestTerminationCode toe)
+void pt_http_request_free(struct pt_http_ctx *ctx)
 {
-    struct pt_http_ctx *ctx = *req_cls;
-    (void)cls;
-    (void)conn;
-    (void)toe;
-    if (ctx == NULL) {
-        return;
-    }
-    pt_edge_idle(ctx->edge); /* Keep-alive: the next request's headers have their deadline. */
     pt_edge_body_release(body_program(ctx), ctx->body_reserved);
+    if (ctx->resp.stream_free != NULL) {
+        ctx->resp.stream_free(ctx->resp.stream_cls);
+    }
+    pt_free(ctx->resp.body);
     pt_buf_fini(&ctx->body);
     pt_arena_fini(&ctx->arena);
     pt_free(ctx);
-    *req_cls = NULL;
     atomic_fetch_sub(&inflight_count, 1);
 }
 
-/* The request is answered (or refused): metrics and its log line, once. */
-static enum MHD_Result request_end(struct pt_http_ctx *ctx)
+void pt_http_request_log(struct pt_http_ctx *ctx)
 {
     int64_t duration_us = pt_clock_mono_us() - ctx->start_us;
     if (!ctx->logged) {
         ctx->logged = true;
-        pt_edge_busy(ctx->edge);
         pt_metrics_record(ctx->route_index, (unsigned)ctx->status, duration_us);
         log_request(ctx, duration_us);
     }
-    return ctx->answered ? MHD_YES : MHD_NO;
 }
 
-/* A piece of the body: buffered within the request's and the server's bounds. */
-static enum MHD_Result body_receive(struct pt_http_ctx *ctx, const char *data, size_t *size)
+bool pt_http_request_body(struct pt_http_ctx *ctx, const char *data, size_t n)
 {
-    size_t n = *size;
-    *size = 0;
     pt_edge_body_progress(ctx->edge, n);
-    if (ctx->answered) {
-        return MHD_YES; /* Refused early; libmicrohttpd may still pass what it had read. */
-    }
     if (!ctx->body_too_large && ctx->body.len + n > ctx->body_reserved) {
         /* A chunked body holds the budget as it grows; past the budget, hang up (an answer
          * can only be sent once the upload ends). */
         size_t more = ctx->body.len + n - ctx->body_reserved;
         if (!pt_edge_body_reserve(body_program(ctx), more)) {
-            return MHD_NO;
+            return false;
         }
         ctx->body_reserved += more;
     }
@@ -707,86 +632,13 @@ static enum MHD_Result body_receive(struct pt_http_ctx *ctx, const char *data, s
     }
     if (ctx->body_too_large) {
         /* A chunked body passed the limit: read and drop the rest, then answer 413 once it
-         * ends (libmicrohttpd answers only after the upload). Past a bound, hang up. */
+         * ends (a client sending its body reads no answer before). Past a bound, hang up. */
         ctx->discarded_bytes += n;
         if (ctx->discarded_bytes > PT_HTTP_DISCARD_BYTES_MAX) {
-            return MHD_NO;
+            return false;
         }
     }
-    return MHD_YES;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload_data,
-                                  size_t *upload_data_size, void **req_cls)
-{
-    struct pt_http_ctx *ctx = *req_cls;
-    if (ctx == NULL) {
-        /* The headers arrived: everything but the body is decided now, before it is read. */
-        ctx = ctx_new(conn, cls, url, method);
-        if (ctx == NULL) {
-            return MHD_NO; /* Out of memory: close the connection. */
-        }
-        *req_cls = ctx;
-        pt_edge_headers_done(ctx->edge);
-        if (admit(ctx, version)) {
-            return MHD_YES; /* The body (if any) comes in the next calls. */
-        }
-        return request_end(ctx);
-    }
-    if (*upload_data_size > 0) {
-        return body_receive(ctx, upload_data, upload_data_size);
-    }
-    if (!ctx->answered) {
-        pt_edge_busy(ctx->edge);
-        dispatch(ctx);
-    }
-    return request_end(ctx);
-}
-
-static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
-                          enum MHD_ConnectionNotificationCode toe)
-{
-    (void)cls;
-    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        const union MHD_ConnectionInfo *info =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_ctx = info ? pt_edge_open(info->connect_fd) : NULL;
-        pt_metrics_connection(1);
-    } else {
-        pt_edge_close(*socket_ctx);
-        *socket_ctx = NULL;
-        pt_metrics_connection(-1);
-    }
-}
-
-/* ---- Serving ---- */
-
-/* libmicrohttpd's own errors and panics go to the JSON log, so that an abort inside the
- * library says why. */
-static void on_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-    char msg[300];
-    char esc[400];
-    char extra[480];
-    (void)cls;
-    (void)vsnprintf(msg, sizeof(msg), fmt, ap); /* Truncation is fine for a log line. */
-    pt_log_escape(msg, strlen(msg), esc, sizeof(esc));
-    (void)snprintf(extra, sizeof(extra), ",\"detail\":\"%s\"", esc);
-    pt_log("warn", "libmicrohttpd", extra);
-}
-
-static _Noreturn void on_mhd_panic(void *cls, const char *file, unsigned int line,
-                                   const char *reason)
-{
-    char extra[512];
-    char esc[300];
-    (void)cls;
-    pt_log_escape(reason ? reason : "", reason ? strlen(reason) : 0, esc, sizeof(esc));
-    (void)snprintf(extra, sizeof(extra), ",\"reason\":\"%s\",\"at\":\"%s:%u\"", esc,
-                   file ? file : "", line);
-    pt_log("fatal", "libmicrohttpd panic", extra);
-    abort();
+    return true;
 }
 
 static void on_signal(int signo)
@@ -828,67 +680,39 @@ void pt_http_encode_created_key(const char *program_id, const char *secret, char
 enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service *svc,
                          struct pt_err *err)
 {
-    struct sockaddr_in addr;
-    struct MHD_Daemon *daemon;
-    const union MHD_DaemonInfo *info;
+    struct pt_http_listener *listener;
     struct sigaction sa;
     struct timespec tick = {0, 50 * 1000 * 1000};
     char extra[256];
+    uint16_t port = 0;
     int64_t drain_until_us;
     pt_assert(config->threads >= 1 && config->threads <= PT_HTTP_THREADS_MAX);
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(config->port);
-    if (inet_pton(AF_INET, config->host, &addr.sin_addr) != 1) {
-        return pt_err_set(err, PT_EINVAL, "listen", "listen address must be an IPv4 HOST:PORT");
-    }
     pt_http_prepare(svc);
-    MHD_set_panic_func(on_mhd_panic, NULL);
     if (pt_edge_start(config->headers_timeout_ms, err) != PT_OK) {
         return err->rc;
     }
-    daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
-            MHD_USE_ERROR_LOG,
-        config->port, NULL, NULL, on_request, svc,
-        /* The logger must be the first option to catch messages about the others. */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr, MHD_OPTION_THREAD_STACK_SIZE, (size_t)PT_HTTP_THREAD_STACK_BYTES,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)PT_HTTP_CONNECTIONS_MAX,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->connections_per_address,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)PT_HTTP_CONNECTION_MEMORY_BYTES,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)PT_HTTP_IDLE_TIMEOUT_S,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
-    if (daemon == NULL) {
-        pt_edge_stop();
-        return pt_err_set(err, PT_EINTERNAL, "listen", "cannot listen on %s:%u: %s", config->host,
-                          (unsigned)config->port, strerror(errno));
-    }
-    info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    (void)snprintf(extra, sizeof(extra),
-                   ",\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"connections_per_address\":%u,"
-                   "\"header_timeout_ms\":%u",
-                   config->host, info ? (unsigned)info->port : 0u, config->threads,
-                   config->connections_per_address, config->headers_timeout_ms);
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     (void)sigaction(SIGINT, &sa, NULL); /* Cannot fail for these valid signals. */
     (void)sigaction(SIGTERM, &sa, NULL);
+    if (pt_http_listener_start(config, svc, &listener, &port, err) != PT_OK) {
+        pt_edge_stop();
+        return err->rc;
+    }
+    (void)snprintf(extra, sizeof(extra),
+                   ",\"host\":\"%s\",\"port\":%u,\"threads\":%u,\"connections_per_address\":%u,"
+                   "\"header_timeout_ms\":%u",
+                   config->host, (unsigned)port, config->threads, config->connections_per_address,
+                   config->headers_timeout_ms);
     pt_log("info", "listening", extra);
     while (!stop_requested) {
         (void)nanosleep(&tick, NULL); /* EINTR on a signal is what ends the wait. */
     }
-    /* Graceful stop: refuse new requests, let in-flight ones finish, then close. */
+    /* Graceful stop: stop accepting, refuse new requests on open connections with 503 and
+     * Connection: close, let in-flight ones finish, then close what is left. */
     pt_log("info", "stopping", "");
-    /* New requests are answered 503 with Connection: close from here on (see dispatch), which
-     * drains keep-alive clients without MHD_quiesce_daemon: with epoll and a thread pool that
-     * call can race a worker and panic ("Failed to remove listen FD from epoll set"). */
     drain_until_us = pt_clock_mono_us() + (int64_t)PT_HTTP_DRAIN_TIMEOUT_S * 1000000;
-    while (atomic_load(&inflight_count) > 0 && pt_clock_mono_us() < drain_until_us) {
-        (void)nanosleep(&tick, NULL);
-    }
-    MHD_stop_daemon(daemon);
+    pt_http_listener_stop(listener, drain_until_us);
     pt_edge_stop();
     pt_log("info", "stopped", "");
     return PT_OK;

@@ -4,7 +4,8 @@ method checked before its body is read, and a refused body is never buffered; bo
 framing a proxy could read differently (two Content-Lengths, Transfer-Encoding with
 Content-Length, an unknown Transfer-Encoding) are refused with 400 and the connection closed, so
 that a smuggled request is never executed; the errors libmicrohttpd would answer with an HTML
-page (400, 413, 414, 431) are the JSON error object; slow clients are cut at their deadline and
+page (400, 413, 414, 431, 505) are the JSON error object, since Patron reads the wire format itself
+(src/http/wire.c); slow clients are cut at their deadline and
 idle keep-alives reclaimed, one address holds at most its share of connections, and thousands
 of slow connections from many addresses leave /healthz and authenticated requests served."""
 import json
@@ -224,27 +225,27 @@ def test_ambiguous_framing_is_refused_and_nothing_is_smuggled(dep):
         finally:
             s.close()
         assert not member_exists(dep.a, email), (i, data)
-    # A Content-Length that is not one decimal number ("2, 2") is refused by libmicrohttpd
-    # itself, before Patron sees the request: with its own HTML page (docs/security.md), but
-    # refused and closed all the same.
-    email = unique("smuggled") + "@example.com"
-    body = json.dumps({"email": email})
-    data = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
-            "Content-Type: application/json\r\nContent-Length: 2, 2\r\n\r\n{}"
-            "POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
-            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
-            % (dep.key_a, dep.key_a, len(body), body)).encode()
-    s = connect(dep.server.port)
-    try:
-        s.sendall(data)
-        assert read_answer(s, timeout=5)[0] == 400
-        assert read_answer(s, timeout=2) is None
-    finally:
-        s.close()
-    assert not member_exists(dep.a, email)
+    # A Content-Length that is not one decimal number ("2, 2", "+2", "0x2", 19 digits) is the
+    # JSON 400 and closes: the request after it never runs.
+    for length in ("2, 2", "+2", "0x2", "-2", "2 2", "1" * 19, ""):
+        email = unique("smuggled") + "@example.com"
+        body = json.dumps({"email": email})
+        data = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: %s\r\n\r\n{}"
+                "POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                % (dep.key_a, length, dep.key_a, len(body), body)).encode()
+        s = connect(dep.server.port)
+        try:
+            s.sendall(data)
+            json_error(read_answer(s, timeout=5), 400, "malformed_request")
+            assert read_answer(s, timeout=2) is None, length
+        finally:
+            s.close()
+        assert not member_exists(dep.a, email), length
 
 
-# ---- Errors that libmicrohttpd would answer itself are JSON ----
+# ---- Every error is the JSON error object, from the first byte on ----
 
 
 def test_oversized_requests_get_json_errors(dep):
@@ -529,10 +530,12 @@ def test_malformed_header_fields_are_refused_and_nothing_is_smuggled(dep):
             assert b"connection: close" in first[1].lower(), (head, first[1])
         assert second is None, ("a second answer: the smuggled request ran", head, second)
         assert not member_exists(dep.a, email), head
-    # A NUL in a name is refused by libmicrohttpd itself (its HTML 400, docs/security.md).
-    first, second, email = smuggle_one(dep, "X-A\x00: a\r\nContent-Length: %d", plain)
-    assert first is not None and first[0] == 400 and second is None, (first, second)
-    assert not member_exists(dep.a, email)
+    # A NUL in a name, and a bare LF ending a line, are the same JSON 400.
+    for head in ("X-A\x00: a\r\nContent-Length: %d", "X-A: a\nContent-Length: %d"):
+        first, second, email = smuggle_one(dep, head, plain)
+        json_error(first, 400, "malformed_request")
+        assert second is None, (head, second)
+        assert not member_exists(dep.a, email)
     # A well-formed request on a fresh connection is still served.
     assert dep.a.post("/v1/members", {"email": unique("ok") + "@example.com"}).status == 201
 
@@ -569,13 +572,13 @@ def test_one_program_holds_at_most_its_share_of_the_bodies_budget(dep):
 
 
 def test_many_header_fields_get_a_json_431(dep):
-    """Each header field costs libmicrohttpd a record besides its bytes: Patron refuses more
-    than PT_HTTP_HEADER_FIELDS_MAX (100) fields with its JSON 431."""
+    """More than PT_HTTP_HEADER_FIELDS_MAX (100) fields is the JSON 431, however small they
+    are (900 tiny fields once got libmicrohttpd's HTML page)."""
     port = dep.server.port
     hundred = b"".join(b"X-F-%d: v\r\n" % i for i in range(99))  # plus Host
     ok = exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + hundred + b"\r\n")
     assert ok is not None and ok[0] == 200, ok
-    for count in (100, 400):
+    for count in (100, 400, 900, 3000):
         many = b"".join(b"X-F-%d: v\r\n" % i for i in range(count))
         json_error(exchange(port, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n"),
                    431, "headers_too_large")
@@ -613,3 +616,137 @@ def test_unrouted_paths_are_masked_in_logs(dep):
         for secret in ("SECRET", dep.key_b, dep.key_b[:12], "alice", "example.com"):
             assert secret not in line, (secret, line)
     assert any('/v1/coupons/{?}/redeem"' in l for l in written), written
+
+
+# ---- Patron's own reader of HTTP/1.1 (src/http/wire.c) ----
+
+
+def test_requests_libmicrohttpd_answered_in_html_get_the_json_error(dep):
+    """Each of these once got libmicrohttpd's own HTML page (docs/security.md had the list):
+    now each is the API's JSON error, and the connection closes."""
+    port = dep.server.port
+    cases = [
+        (b"GARBAGE\r\n\r\n", 400, "malformed_request"),
+        (b"GET /healthz\r\nHost: t\r\n\r\n", 400, "malformed_request"),
+        (b"GET  /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 400, "malformed_request"),
+        (b"GET /healthz HTTP/1.1 \r\nHost: t\r\n\r\n", 400, "malformed_request"),
+        (b"GET /healthz http/1.1\r\nHost: t\r\n\r\n", 400, "malformed_request"),
+        (b"GET http://t/healthz HTTP/1.1\r\nHost: t\r\n\r\n", 400, "malformed_request"),
+        (b"GET /healthz HTTP/2.0\r\nHost: t\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET /healthz HTTP/1.2\r\nHost: t\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET /healthz HTTP/0.9\r\nHost: t\r\n\r\n", 505, "http_version_not_supported"),
+        (b"GET /healthz HTTP/1.1\r\n\r\n", 400, "malformed_request"),  # no Host
+        (b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "malformed_request"),
+        (b"GET /healthz HTTP/1.1\r\nHost: t\r\nExpect: 200-ok\r\n\r\n", 417,
+         "expectation_failed"),
+        (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400, "malformed_request"),  # TLS
+        (b"GET /healthz HTTP/1.1\r\nHost: t\r\nX: " + b"v" * 70000 + b"\r\n\r\n", 431,
+         "headers_too_large"),
+        (b"G" * 40 + b" /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 501, "not_implemented"),
+    ]
+    for data, status, code in cases:
+        answer = exchange(port, data)
+        json_error(answer, status, code)
+        assert b"connection: close" in answer[1].lower(), data[:60]
+    # A malformed percent-escape is refused too; the request's framing is sound, so the
+    # connection stays open.
+    for target in (b"/he%zzlthz", b"/v1/members/%00", b"/healthz?a=%2", b"/healthz?%=1"):
+        answer = exchange(port, b"GET " + target + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        json_error(answer, 400, "malformed_request")
+    # A target still arriving past 8 KiB is refused before its line ends.
+    s = connect(port)
+    try:
+        s.sendall(b"GET /" + b"a" * 9000)
+        json_error(read_answer(s, timeout=5), 414, "uri_too_long")
+    finally:
+        s.close()
+
+
+def chunked_post(key, body, chunk=7, extension=""):
+    pieces = [body[i:i + chunk] for i in range(0, len(body), chunk)]
+    framed = "".join("%x%s\r\n%s\r\n" % (len(p), extension, p) for p in pieces) + "0\r\n\r\n"
+    return ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%s"
+            % (key, framed)).encode()
+
+
+def test_chunked_bodies_are_read_and_malformed_ones_refused(dep):
+    email = unique("chunked") + "@example.com"
+    answer = exchange(dep.server.port, chunked_post(dep.key_a, json.dumps({"email": email}),
+                                                    extension=";x=1"))
+    assert answer is not None and answer[0] == 201, answer
+    assert json.loads(answer[2])["email"] == email
+    for bad in ("zz\r\n{}\r\n0\r\n\r\n", "2\r\n{}0\r\n\r\n", "2\n{}\r\n0\r\n\r\n",
+                "1234567890abcdef0\r\n"):
+        data = ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n%s"
+                % (dep.key_a, bad)).encode()
+        answer = exchange(dep.server.port, data)
+        json_error(answer, 400, "malformed_request")
+        assert b"connection: close" in answer[1].lower()
+
+
+def test_pipelined_requests_are_answered_in_order(dep):
+    emails = [unique("pipe%d" % i) + "@example.com" for i in range(3)]
+    data = b""
+    for email in emails:
+        body = json.dumps({"email": email})
+        data += ("POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                 "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+                 % (dep.key_a, len(body), body)).encode()
+    data += chunked_post(dep.key_a, json.dumps({"email": "not an email"}))
+    data += b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n"
+    s = connect(dep.server.port)
+    try:
+        s.sendall(data)
+        for email in emails:
+            answer = read_answer(s)
+            assert answer[0] == 201 and json.loads(answer[2])["email"] == email, answer
+        json_error(read_answer(s), 400, "validation_failed")
+        assert read_answer(s)[0] == 200
+    finally:
+        s.close()
+
+
+def test_expect_continue_head_and_http_1_0(dep):
+    port = dep.server.port
+    email = unique("expect") + "@example.com"
+    body = json.dumps({"email": email}).encode()
+    s = connect(port)
+    try:
+        s.sendall(b"POST /v1/members HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n"
+                  b"Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: %d\r\n\r\n" % (dep.key_a.encode(), len(body)))
+        s.settimeout(5)
+        assert s.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+        s.sendall(body)
+        answer = read_answer(s)
+        assert answer[0] == 201, answer
+    finally:
+        s.close()
+    # A refused request gets its answer instead of 100 Continue, and the body is not awaited.
+    s = connect(port)
+    try:
+        s.sendall(b"POST /v1/members HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+                  b"Content-Type: application/json\r\nContent-Length: 10\r\n\r\n")
+        json_error(read_answer(s, timeout=5), 401, "unauthorized")
+    finally:
+        s.close()
+    # HEAD: the headers of the answer and no body (here a 405, the API has no HEAD routes).
+    s = connect(port)
+    try:
+        s.sendall(b"HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        s.settimeout(5)
+        data = b""
+        while data.count(b"HTTP/1.1 ") < 2 or not data.endswith(b"}"):
+            chunk = s.recv(65536)
+            assert chunk, data
+            data += chunk
+        first, _, rest = data.partition(b"\r\n\r\n")
+        assert first.startswith(b"HTTP/1.1 405"), data
+        assert rest.startswith(b"HTTP/1.1 200"), data  # no body between the two answers
+    finally:
+        s.close()
+    # HTTP/1.0: served, then closed.
+    answer = exchange(port, b"GET /healthz HTTP/1.0\r\n\r\n")
+    assert answer[0] == 200 and b"connection: close" in answer[1].lower(), answer
