@@ -31,7 +31,6 @@ scan clock '(^|[^_a-zA-Z0-9])(time|clock_gettime)\(' $(echo "$src" | grep -v '^s
 scan printf '(^|[^_a-zA-Z0-9])printf\(' $(echo "$src" | grep -v -e '^src/cli/' -e '^src/base/log.c$')
 scan assert '(^|[^_a-zA-Z0-9])assert\(' $src
 scan backend-header '#include <(sqlite3|libpq-fe)\.h>' $(echo "$src" | grep -v '^src/store/')
-scan http-header '#include <microhttpd\.h>' $(echo "$src" | grep -v '^src/http/')
 scan picture-header '#include <(qrencode|zint|zlib)\.h>' $(echo "$src" | grep -v '^src/http/pictures\.c$')
 # JSON is parsed at the boundary (src/http), except rule documents and the member attributes
 # they test, which the rules engine reads itself (src/core/rules*; docs/architecture.md).

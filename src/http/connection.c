@@ -17,6 +17,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -24,7 +25,6 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -193,8 +193,8 @@ static bool read_body(struct conn *c, struct pt_http_ctx *ctx)
                 struct pt_wire_error e;
                 size_t used;
                 size_t data;
-                enum pt_wire_result r = pt_wire_chunked_decode(
-                    &chunked, c->in + c->pos, c->len - c->pos, &used, &data, &e);
+                enum pt_wire_result r = pt_wire_chunked_decode(&chunked, c->in + c->pos,
+                                                               c->len - c->pos, &used, &data, &e);
                 if (r == PT_WIRE_ERROR) {
                     pt_http_reply_error(ctx, e.status, e.code, NULL, e.message);
                     ctx->close_after = true;
@@ -268,41 +268,66 @@ static bool send_text(int fd, const char *text, size_t len)
 static const char *reason_of(unsigned status)
 {
     switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 409: return "Conflict";
-    case 410: return "Gone";
-    case 412: return "Precondition Failed";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 202:
+        return "Accepted";
+    case 204:
+        return "No Content";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 410:
+        return "Gone";
+    case 412:
+        return "Precondition Failed";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 415:
+        return "Unsupported Media Type";
+    case 417:
+        return "Expectation Failed";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Status";
     }
 }
 
-/* The status line and headers of resp into out; its length. */
-static size_t response_head(const struct pt_http_response *resp, bool keep, char *out,
-                            size_t out_bytes)
+/* The status line and headers of resp into out; its length. An HTTP/1.0 client keeps the
+ * connection only when the answer says so. */
+static size_t response_head(const struct pt_http_response *resp, bool keep, unsigned minor,
+                            char *out, size_t out_bytes)
 {
     char date[40];
     char length[48] = "";
     struct tm tm;
-    time_t now = time(NULL);
+    time_t now = (time_t)(pt_clock_now_ms() / 1000);
     int n;
     (void)gmtime_r(&now, &tm);
     (void)strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -316,7 +341,9 @@ static size_t response_head(const struct pt_http_response *resp, bool keep, char
     }
     n = snprintf(out, out_bytes, "HTTP/1.1 %u %s\r\nDate: %s\r\n%s%s%s\r\n", resp->status,
                  reason_of(resp->status), date, length, resp->headers,
-                 keep ? "" : "Connection: close\r\n");
+                 !keep        ? "Connection: close\r\n"
+                 : minor == 0 ? "Connection: keep-alive\r\n"
+                              : "");
     pt_assert(n > 0 && (size_t)n < out_bytes); /* Every part above is bounded. */
     return (size_t)n;
 }
@@ -363,7 +390,7 @@ static bool send_response(struct conn *c, const struct pt_http_ctx *ctx, bool ke
 {
     const struct pt_http_response *resp = &ctx->resp;
     char head[PT_HTTP_RESPONSE_HEADERS_BYTES + 256];
-    size_t head_len = response_head(resp, keep, head, sizeof(head));
+    size_t head_len = response_head(resp, keep, c->head.minor, head, sizeof(head));
     /* HEAD asks for the headers only; a 204 has no body. */
     bool body = strcmp(ctx->method, "HEAD") != 0 && resp->status != 204;
     struct iovec iov[2];
@@ -475,12 +502,12 @@ static void refuse_connection(int fd, const char *why)
 {
     char text[512];
     char drop[4096];
-    int n = snprintf(text, sizeof(text),
-                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-                     "Retry-After: 1\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n"
-                     "{\"error\":{\"code\":\"unavailable\",\"message\":\"%s\"}}",
-                     strlen("{\"error\":{\"code\":\"unavailable\",\"message\":\"\"}}") + strlen(why),
-                     why);
+    int n = snprintf(
+        text, sizeof(text),
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Retry-After: 1\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n"
+        "{\"error\":{\"code\":\"unavailable\",\"message\":\"%s\"}}",
+        strlen("{\"error\":{\"code\":\"unavailable\",\"message\":\"\"}}") + strlen(why), why);
     pt_assert(n > 0 && (size_t)n < sizeof(text));
     (void)recv(fd, drop, sizeof(drop), MSG_DONTWAIT); /* What already came, against a reset. */
     (void)send(fd, text, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -559,8 +586,7 @@ static void *accept_main(void *arg)
 }
 
 enum pt_rc pt_http_listener_start(const struct pt_http_config *config, struct pt_service *svc,
-                                  struct pt_http_listener **out, uint16_t *port,
-                                  struct pt_err *err)
+                                  struct pt_http_listener **out, uint16_t *port, struct pt_err *err)
 {
     struct sockaddr_in addr;
     socklen_t addr_len = sizeof(addr);

@@ -91,16 +91,16 @@ struct pt_http_ctx {
     char path[512];                   /* URL path, percent-decoded (query excluded); longer: 404 */
     struct pt_http_query_pair *query; /* In the arena; query_count of them. */
     unsigned query_count;
-    struct pt_arena arena;       /* Request memory; released when the request ends. */
-    struct pt_buf body;          /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
-    bool body_too_large;         /* The body passed the limit; answer 413. */
-    size_t body_reserved;        /* Bytes of the bodies' budget held (pt_edge_body_reserve). */
-    struct pt_edge_slot *edge;   /* The connection's watchdog slot (edge.c); may be NULL. */
-    bool close_after;            /* Answered before its body was read: the connection must close. */
-    bool logged;                 /* The request's log line and metrics were written. */
-    int path_route;              /* Index of a route whose path matched (for the log), or -1. */
-    size_t discarded_bytes;      /* Body bytes dropped after the limit was passed. */
-    bool answered;               /* A response was queued (resp). */
+    struct pt_arena arena;     /* Request memory; released when the request ends. */
+    struct pt_buf body;        /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
+    bool body_too_large;       /* The body passed the limit; answer 413. */
+    size_t body_reserved;      /* Bytes of the bodies' budget held (pt_edge_body_reserve). */
+    struct pt_edge_slot *edge; /* The connection's watchdog slot (edge.c); may be NULL. */
+    bool close_after;          /* Answered before its body was read: the connection must close. */
+    bool logged;               /* The request's log line and metrics were written. */
+    int path_route;            /* Index of a route whose path matched (for the log), or -1. */
+    size_t discarded_bytes;    /* Body bytes dropped after the limit was passed. */
+    bool answered;             /* A response was queued (resp). */
     struct pt_http_response resp;
     bool after_stop; /* Began after SIGTERM: refused with 503 (in-flight ones finish). */
     char request_id[PT_REQUEST_ID_BYTES_MAX + 1];

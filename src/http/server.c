@@ -422,9 +422,8 @@ static bool target_read(struct pt_http_ctx *ctx)
                 return false;
             }
             if (!pt_wire_percent_decode(p, key_len, true, key, key_len + 1) ||
-                (value != NULL &&
-                 !pt_wire_percent_decode(p + key_len + 1, n - key_len - 1, true, value,
-                                         n - key_len))) {
+                (value != NULL && !pt_wire_percent_decode(p + key_len + 1, n - key_len - 1, true,
+                                                          value, n - key_len))) {
                 pt_http_reply_error(ctx, 400, "malformed_request", NULL,
                                     "a query parameter has a malformed percent-escape (or %00)");
                 return false;

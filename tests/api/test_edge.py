@@ -747,6 +747,14 @@ def test_expect_continue_head_and_http_1_0(dep):
         assert rest.startswith(b"HTTP/1.1 200"), data  # no body between the two answers
     finally:
         s.close()
-    # HTTP/1.0: served, then closed.
+    # HTTP/1.0: served, then closed, unless it asks to keep the connection.
     answer = exchange(port, b"GET /healthz HTTP/1.0\r\n\r\n")
     assert answer[0] == 200 and b"connection: close" in answer[1].lower(), answer
+    s = connect(port)
+    try:
+        for _ in range(2):
+            s.sendall(b"GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+            answer = read_answer(s)
+            assert answer[0] == 200 and b"connection: keep-alive" in answer[1].lower(), answer
+    finally:
+        s.close()
