@@ -263,6 +263,12 @@ static enum pt_wire_result head_complete(char *buf, size_t start, size_t end,
     size_t section;
     /* Every LF was checked to follow a CR while scanning, and no line holds a bare CR unless a
      * value does (refused by field_line): each line ends at its first CR. */
+    if (cr[1] != '\n') {
+        /* A bare CR in the request line: without this check the byte after it passed for its
+         * LF ("HTTP/1.1\rXHost: a" read as two lines), and "GET / HTTP/1.1\r\r\n\r\n" left
+         * the field loop below on a line without CR, where memchr gave NULL. */
+        return fail(error, &err_request_line);
+    }
     why = request_line(line, cr, head);
     if (why != NULL) {
         return fail(error, why);
