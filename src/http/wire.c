@@ -261,6 +261,12 @@ static enum pt_wire_result head_complete(char *buf, size_t start, size_t end,
     char *cr = memchr(line, '\r', (size_t)(stop - line));
     const struct pt_wire_error *why;
     size_t section;
+    /* First the size: a head arriving in pieces is 431 once past its bound, before any of its
+     * lines is read, so a whole one must be too, whatever its lines say. */
+    section = (size_t)(buf + end - (cr + 2));
+    if (section > PT_HTTP_HEADERS_BYTES_MAX + 2) {
+        return fail(error, &err_head_large);
+    }
     /* Every LF was checked to follow a CR while scanning, and no line holds a bare CR unless a
      * value does (refused by field_line): each line ends at its first CR. */
     if (cr[1] != '\n') {
@@ -274,10 +280,6 @@ static enum pt_wire_result head_complete(char *buf, size_t start, size_t end,
         return fail(error, why);
     }
     line = cr + 2;
-    section = (size_t)(buf + end - line);
-    if (section > PT_HTTP_HEADERS_BYTES_MAX + 2) {
-        return fail(error, &err_head_large);
-    }
     while (line < stop) {
         cr = memchr(line, '\r', (size_t)(stop - line));
         if (cr[1] != '\n') {
