@@ -197,6 +197,7 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
     unsigned lengths = 0;
     unsigned encodings = 0;
     unsigned hosts = 0;
+    bool has_close = false;
     unsigned i;
     head->keep_alive = head->minor == 1;
     for (i = 0; i < head->field_count; i++) {
@@ -226,7 +227,7 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
             hosts++;
         } else if (strcasecmp(f->name, "Connection") == 0) {
             if (list_has(f->value, "close")) {
-                head->keep_alive = false;
+                has_close = true;
             } else if (head->minor == 0 && list_has(f->value, "keep-alive")) {
                 head->keep_alive = true;
             }
@@ -248,6 +249,10 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
     }
     if (head->chunked) {
         head->content_length = 0;
+    }
+    /* close wins over a keep-alive in any field, before or after it (RFC 9112 section 9.3). */
+    if (has_close) {
+        head->keep_alive = false;
     }
     return NULL;
 }
