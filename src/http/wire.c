@@ -309,6 +309,7 @@ enum pt_wire_result pt_wire_head_parse(char *buf, size_t len, size_t *scanned,
 {
     size_t start = 0;
     size_t i;
+    size_t limit;
     const char *first_lf;
     unsigned empty = 0;
     memset(head, 0, sizeof(*head));
@@ -333,7 +334,11 @@ enum pt_wire_result pt_wire_head_parse(char *buf, size_t len, size_t *scanned,
         PT_WIRE_REQUEST_LINE_BYTES_MAX) {
         return fail(error, &err_uri_long);
     }
-    for (i = *scanned > start ? *scanned : start; i < len; i++) {
+    /* No further than the head's bound: past it the head is 431 whatever follows, as it is when
+     * the bytes arrive in pieces and the call that passes the bound never sees the later ones
+     * (a bare LF after the bound was 400 whole, 431 in pieces). */
+    limit = len - start > PT_WIRE_HEAD_BYTES_MAX ? start + PT_WIRE_HEAD_BYTES_MAX + 1 : len;
+    for (i = *scanned > start ? *scanned : start; i < limit; i++) {
         if (buf[i] != '\n') {
             continue;
         }

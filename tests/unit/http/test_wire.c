@@ -608,6 +608,10 @@ static void test_pt_wire_head_parse__long_head_refused_alike_whole_or_in_pieces(
     (void)state;
     n = build(big, sizeof(big), "GET / HTTP/1.2\r\nX: ", 'v', PT_WIRE_HEAD_BYTES_MAX, "\r\n\r\n");
     assert_refused(big, n, 431, "headers_too_large", M_HEAD);
+    /* Nor by a bare LF after the bound, which the call that passes the bound never sees. */
+    n = build(big, sizeof(big), "GET / HTTP/1.1\r\nHost: a\r\nX: ", 'v', PT_WIRE_HEAD_BYTES_MAX,
+              "\n\r\n");
+    assert_refused(big, n, 431, "headers_too_large", M_HEAD);
 }
 
 /* ---- Heads refused ---- */
