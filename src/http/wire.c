@@ -31,8 +31,8 @@ static const struct pt_wire_error err_field = {
     "folded line, or a control character in a value)"};
 static const struct pt_wire_error err_lengths = {400, "malformed_request",
                                                  "send one Content-Length header"};
-static const struct pt_wire_error err_length = {
-    400, "malformed_request", "Content-Length must be a decimal number of bytes"};
+static const struct pt_wire_error err_length = {400, "malformed_request",
+                                                "Content-Length must be a decimal number of bytes"};
 static const struct pt_wire_error err_encoding = {
     400, "malformed_request", "the only Transfer-Encoding accepted is a single 'chunked'"};
 static const struct pt_wire_error err_both = {
@@ -408,17 +408,17 @@ bool pt_wire_percent_decode(const char *s, size_t n, bool plus_is_space, char *o
 }
 
 enum chunk_state {
-    CH_SIZE = 0,   /* Hex digits of a chunk's size. */
-    CH_EXT,        /* Blanks and extensions after the size, up to the CR. */
-    CH_SIZE_LF,    /* The LF ending the size line. */
-    CH_DATA,       /* The chunk's bytes. */
-    CH_DATA_CR,    /* The CRLF after them. */
+    CH_SIZE = 0, /* Hex digits of a chunk's size. */
+    CH_EXT,      /* Blanks and extensions after the size, up to the CR. */
+    CH_SIZE_LF,  /* The LF ending the size line. */
+    CH_DATA,     /* The chunk's bytes. */
+    CH_DATA_CR,  /* The CRLF after them. */
     CH_DATA_LF,
-    CH_TRAILER,    /* The start of a trailer line, or the final CRLF. */
+    CH_TRAILER, /* The start of a trailer line, or the final CRLF. */
     CH_TRAILER_NAME,
     CH_TRAILER_VALUE,
     CH_TRAILER_LF,
-    CH_END_LF,     /* The LF of the final CRLF. */
+    CH_END_LF, /* The LF of the final CRLF. */
 };
 
 enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf, size_t len,
