@@ -47,7 +47,7 @@ fuzz:
 	@scripts/install-deps fuzz
 	@cmake --preset fuzz -S . >/dev/null
 	@cmake --build build-fuzz -j2
-	@for t in member purchase return rule code; do \
+	@for t in member purchase return rule code wire; do \
 	    mkdir -p build-fuzz/corpus-$$t; \
 	    build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        build-fuzz/corpus-$$t fuzz/corpus/$$t 2>&1 | tail -n 3 || exit 1; \

@@ -31,8 +31,8 @@ static const struct pt_wire_error err_field = {
     "folded line, or a control character in a value)"};
 static const struct pt_wire_error err_lengths = {400, "malformed_request",
                                                  "send one Content-Length header"};
-static const struct pt_wire_error err_length = {
-    400, "malformed_request", "Content-Length must be a decimal number of bytes"};
+static const struct pt_wire_error err_length = {400, "malformed_request",
+                                                "Content-Length must be a decimal number of bytes"};
 static const struct pt_wire_error err_encoding = {
     400, "malformed_request", "the only Transfer-Encoding accepted is a single 'chunked'"};
 static const struct pt_wire_error err_both = {
@@ -197,6 +197,7 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
     unsigned lengths = 0;
     unsigned encodings = 0;
     unsigned hosts = 0;
+    bool has_close = false;
     unsigned i;
     head->keep_alive = head->minor == 1;
     for (i = 0; i < head->field_count; i++) {
@@ -226,7 +227,7 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
             hosts++;
         } else if (strcasecmp(f->name, "Connection") == 0) {
             if (list_has(f->value, "close")) {
-                head->keep_alive = false;
+                has_close = true;
             } else if (head->minor == 0 && list_has(f->value, "keep-alive")) {
                 head->keep_alive = true;
             }
@@ -249,6 +250,10 @@ static const struct pt_wire_error *framing(struct pt_wire_head *head)
     if (head->chunked) {
         head->content_length = 0;
     }
+    /* close wins over a keep-alive in any field, before or after it (RFC 9112 section 9.3). */
+    if (has_close) {
+        head->keep_alive = false;
+    }
     return NULL;
 }
 
@@ -261,17 +266,25 @@ static enum pt_wire_result head_complete(char *buf, size_t start, size_t end,
     char *cr = memchr(line, '\r', (size_t)(stop - line));
     const struct pt_wire_error *why;
     size_t section;
+    /* First the size: a head arriving in pieces is 431 once past its bound, before any of its
+     * lines is read, so a whole one must be too, whatever its lines say. */
+    section = (size_t)(buf + end - (cr + 2));
+    if (section > PT_HTTP_HEADERS_BYTES_MAX + 2) {
+        return fail(error, &err_head_large);
+    }
     /* Every LF was checked to follow a CR while scanning, and no line holds a bare CR unless a
      * value does (refused by field_line): each line ends at its first CR. */
+    if (cr[1] != '\n') {
+        /* A bare CR in the request line: without this check the byte after it passed for its
+         * LF ("HTTP/1.1\rXHost: a" read as two lines), and "GET / HTTP/1.1\r\r\n\r\n" left
+         * the field loop below on a line without CR, where memchr gave NULL. */
+        return fail(error, &err_request_line);
+    }
     why = request_line(line, cr, head);
     if (why != NULL) {
         return fail(error, why);
     }
     line = cr + 2;
-    section = (size_t)(buf + end - line);
-    if (section > PT_HTTP_HEADERS_BYTES_MAX + 2) {
-        return fail(error, &err_head_large);
-    }
     while (line < stop) {
         cr = memchr(line, '\r', (size_t)(stop - line));
         if (cr[1] != '\n') {
@@ -296,6 +309,7 @@ enum pt_wire_result pt_wire_head_parse(char *buf, size_t len, size_t *scanned,
 {
     size_t start = 0;
     size_t i;
+    size_t limit;
     const char *first_lf;
     unsigned empty = 0;
     memset(head, 0, sizeof(*head));
@@ -320,7 +334,11 @@ enum pt_wire_result pt_wire_head_parse(char *buf, size_t len, size_t *scanned,
         PT_WIRE_REQUEST_LINE_BYTES_MAX) {
         return fail(error, &err_uri_long);
     }
-    for (i = *scanned > start ? *scanned : start; i < len; i++) {
+    /* No further than the head's bound: past it the head is 431 whatever follows, as it is when
+     * the bytes arrive in pieces and the call that passes the bound never sees the later ones
+     * (a bare LF after the bound was 400 whole, 431 in pieces). */
+    limit = len - start > PT_WIRE_HEAD_BYTES_MAX ? start + PT_WIRE_HEAD_BYTES_MAX + 1 : len;
+    for (i = *scanned > start ? *scanned : start; i < limit; i++) {
         if (buf[i] != '\n') {
             continue;
         }
@@ -390,17 +408,17 @@ bool pt_wire_percent_decode(const char *s, size_t n, bool plus_is_space, char *o
 }
 
 enum chunk_state {
-    CH_SIZE = 0,   /* Hex digits of a chunk's size. */
-    CH_EXT,        /* Blanks and extensions after the size, up to the CR. */
-    CH_SIZE_LF,    /* The LF ending the size line. */
-    CH_DATA,       /* The chunk's bytes. */
-    CH_DATA_CR,    /* The CRLF after them. */
+    CH_SIZE = 0, /* Hex digits of a chunk's size. */
+    CH_EXT,      /* Blanks and extensions after the size, up to the CR. */
+    CH_SIZE_LF,  /* The LF ending the size line. */
+    CH_DATA,     /* The chunk's bytes. */
+    CH_DATA_CR,  /* The CRLF after them. */
     CH_DATA_LF,
-    CH_TRAILER,    /* The start of a trailer line, or the final CRLF. */
+    CH_TRAILER, /* The start of a trailer line, or the final CRLF. */
     CH_TRAILER_NAME,
     CH_TRAILER_VALUE,
     CH_TRAILER_LF,
-    CH_END_LF,     /* The LF of the final CRLF. */
+    CH_END_LF, /* The LF of the final CRLF. */
 };
 
 enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf, size_t len,

@@ -26,8 +26,8 @@
  * a POST body); more is not a client. */
 #define PT_WIRE_LEADING_EMPTY_LINES_MAX 4
 /* A whole head: request line, header section and its final CRLF. */
-#define PT_WIRE_HEAD_BYTES_MAX                                                                 \
-    (PT_WIRE_LEADING_EMPTY_LINES_MAX * 2 + PT_WIRE_REQUEST_LINE_BYTES_MAX +                    \
+#define PT_WIRE_HEAD_BYTES_MAX                                                                     \
+    (PT_WIRE_LEADING_EMPTY_LINES_MAX * 2 + PT_WIRE_REQUEST_LINE_BYTES_MAX +                        \
      PT_HTTP_HEADERS_BYTES_MAX + 2)
 /* A chunk-size line with its extensions (which Patron ignores). */
 #define PT_WIRE_CHUNK_LINE_BYTES_MAX 4096
@@ -42,7 +42,7 @@ struct pt_wire_error {
 };
 
 struct pt_wire_field {
-    const char *name; /* NUL-terminated in place; as sent (compare without case). */
+    const char *name;  /* NUL-terminated in place; as sent (compare without case). */
     const char *value; /* NUL-terminated in place; blanks around it removed. */
     size_t value_len;
 };
