@@ -409,7 +409,8 @@ bool pt_wire_percent_decode(const char *s, size_t n, bool plus_is_space, char *o
 
 enum chunk_state {
     CH_SIZE = 0, /* Hex digits of a chunk's size. */
-    CH_EXT,      /* Blanks and extensions after the size, up to the CR. */
+    CH_SIZE_BWS, /* Blanks after the size: then ';' and an extension, or the CR. */
+    CH_EXT,      /* An extension (';' and what follows), up to the CR. */
     CH_SIZE_LF,  /* The LF ending the size line. */
     CH_DATA,     /* The chunk's bytes. */
     CH_DATA_CR,  /* The CRLF after them. */
@@ -452,8 +453,10 @@ enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf,
                     return fail(error, &err_chunked);
                 }
                 c->remaining = c->remaining * 16 + (uint64_t)v;
-            } else if (c->digits > 0 && (b == ';' || is_blank((char)b))) {
+            } else if (c->digits > 0 && b == ';') {
                 c->state = CH_EXT;
+            } else if (c->digits > 0 && is_blank((char)b)) {
+                c->state = CH_SIZE_BWS;
             } else if (c->digits > 0 && b == '\r') {
                 c->state = CH_SIZE_LF;
             } else {
@@ -461,6 +464,20 @@ enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf,
             }
             break;
         }
+        case CH_SIZE_BWS:
+            /* RFC 9112 section 7.1.1: only an extension may follow the size's blanks; "5 6"
+             * read as 5 here and as 56 or an error by a proxy would split the body apart. */
+            if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX) {
+                return fail(error, &err_chunked);
+            }
+            if (b == ';') {
+                c->state = CH_EXT;
+            } else if (b == '\r') {
+                c->state = CH_SIZE_LF;
+            } else if (!is_blank((char)b)) {
+                return fail(error, &err_chunked);
+            }
+            break;
         case CH_EXT:
             if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX) {
                 return fail(error, &err_chunked);

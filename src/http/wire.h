@@ -105,7 +105,8 @@ struct pt_wire_chunked {
  * Decodes len bytes of chunked framing in place: the data bytes found are moved to the front of
  * buf (*data_len of them; the data never outgrows the input). *used is the input consumed.
  * PT_WIRE_MORE: all len bytes were used, feed more. PT_WIRE_DONE: the body ended at *used; the
- * bytes after it belong to the next request. PT_WIRE_ERROR: malformed framing (400).
+ * bytes after it belong to the next request. PT_WIRE_ERROR: malformed framing (400), or
+ * trailers past the header limits (431).
  */
 enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf, size_t len,
                                            size_t *used, size_t *data_len,

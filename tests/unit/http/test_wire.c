@@ -1158,6 +1158,10 @@ static void test_pt_wire_chunked_decode__refusals(void **state)
     (void)state;
     /* The CRLF after the data. */
     assert_chunked_refused("5\r\nhelloX\r\n0\r\n\r\n");
+    /* After the size's blanks, only an extension: "5 6" must not read as 5. */
+    assert_chunked_refused("5 6\r\nhello\r\n0\r\n\r\n");
+    assert_chunked_refused("5 garbage\r\nhello\r\n0\r\n\r\n");
+    assert_chunked("5 \t \r\nhello\r\n0\r\n\r\n", "hello");
     assert_chunked_refused("5\r\nhello\n0\r\n\r\n");
     assert_chunked_refused("5\r\nhello\r0\r\n\r\n");
     assert_chunked_refused("5\r\nhello0\r\n\r\n");
