@@ -76,7 +76,15 @@ static pthread_mutex_t addresses_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned address_home(uint32_t addr)
 {
-    return (unsigned)((addr * 2654435761u) & (ADDRESS_SLOTS - 1));
+    /* MurmurHash3's finaliser: every bit of the address moves the slot, so the addresses of
+     * one network (which differ in their last bytes) spread instead of probing one run. */
+    uint32_t h = addr;
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return (unsigned)(h & (ADDRESS_SLOTS - 1));
 }
 
 static unsigned address_find(uint32_t addr)
@@ -350,7 +358,7 @@ static size_t response_head(const struct pt_http_response *resp, bool keep, unsi
 
 /* Sends a streamed body; false when it could not be completed (the connection closes, and the
  * client sees a short body). */
-static bool send_stream(int fd, const struct pt_http_response *resp)
+static bool send_stream(int fd, struct pt_edge_slot *edge, const struct pt_http_response *resp)
 {
     bool chunked = resp->stream_size == PT_HTTP_SIZE_UNKNOWN;
     char *block = pt_malloc(PT_HTTP_STREAM_BLOCK_BYTES);
@@ -367,6 +375,7 @@ static bool send_stream(int fd, const struct pt_http_response *resp)
             ok = false; /* An error, or more than announced. */
             break;
         }
+        pt_edge_sending(edge, (size_t)n);
         if (chunked) {
             struct iovec iov[3];
             int k = snprintf(size_line, sizeof(size_line), "%zx\r\n", (size_t)n);
@@ -398,10 +407,11 @@ static bool send_response(struct conn *c, const struct pt_http_ctx *ctx, bool ke
     iov[0].iov_len = head_len;
     iov[1].iov_base = resp->body;
     iov[1].iov_len = body && resp->stream == NULL ? resp->body_len : 0;
+    pt_edge_sending(c->edge, head_len + iov[1].iov_len);
     if (!send_all(c->fd, iov, iov[1].iov_len > 0 ? 2 : 1)) {
         return false;
     }
-    return !body || resp->stream == NULL || send_stream(c->fd, resp);
+    return !body || resp->stream == NULL || send_stream(c->fd, c->edge, resp);
 }
 
 /* ---- A connection's life ---- */

@@ -32,7 +32,8 @@ enum phase {
     PHASE_IDLE,    /* Between two requests of a keep-alive connection. */
     PHASE_HEADERS, /* Opened, no request yet (headers may be arriving). */
     PHASE_BODY,    /* Headers received; reading the body. */
-    PHASE_BUSY,    /* Being answered: no deadline here (the socket's idle timeout holds). */
+    PHASE_BUSY,    /* Being answered: no deadline (the handler waits on the store only). */
+    PHASE_SEND,    /* Sending the answer: the client must read it at the minimum rate. */
 };
 
 struct pt_edge_slot {
@@ -132,6 +133,14 @@ void pt_edge_body_progress(struct pt_edge_slot *s, size_t bytes)
     pt_assert(pthread_mutex_unlock(&lock) == 0);
 }
 
+void pt_edge_sending(struct pt_edge_slot *s, size_t bytes)
+{
+    /* Like a body: the headers' timeout as a grace, then the minimum rate. A client that stops
+     * reading its answers (pipelining requests it never reads) is cut, as a silent one is. */
+    int64_t extra_us = (int64_t)bytes * 1000000 / PT_HTTP_BODY_RATE_MIN_BYTES_S;
+    set_phase(s, PHASE_SEND, pt_clock_mono_us() + headers_timeout_us + extra_us);
+}
+
 void pt_edge_busy(struct pt_edge_slot *s)
 {
     set_phase(s, PHASE_BUSY, 0);
@@ -162,13 +171,19 @@ void pt_edge_shutdown_all(void)
     pt_assert(pthread_mutex_unlock(&lock) == 0);
 }
 
-/* Idle keep-alives first, then connections still waiting for headers; oldest first. */
+/* Idle keep-alives first, then connections still waiting for headers, then clients slow to
+ * read their answers; oldest first. */
+static int reclaim_rank(enum phase phase)
+{
+    return phase == PHASE_IDLE ? 0 : phase == PHASE_HEADERS ? 1 : 2;
+}
+
 static int reclaim_order(const void *a, const void *b)
 {
     const struct pt_edge_slot *x = &slots[*(const unsigned *)a];
     const struct pt_edge_slot *y = &slots[*(const unsigned *)b];
     if (x->phase != y->phase) {
-        return x->phase == PHASE_IDLE ? -1 : 1;
+        return reclaim_rank(x->phase) - reclaim_rank(y->phase);
     }
     return x->since_us < y->since_us ? -1 : (x->since_us > y->since_us ? 1 : 0);
 }
@@ -190,7 +205,7 @@ static void reap_once(int64_t now)
             continue;
         }
         open++;
-        if (s->phase == PHASE_IDLE || s->phase == PHASE_HEADERS) {
+        if (s->phase == PHASE_IDLE || s->phase == PHASE_HEADERS || s->phase == PHASE_SEND) {
             candidates[candidate_count++] = i;
         }
     }
@@ -237,9 +252,11 @@ void pt_edge_stop(void)
 }
 
 /* Bytes each program holds of the bodies' budget: one entry per program with a body in flight,
- * at most one per connection. Guarded by bodies_lock. */
+ * at most one per connection. Requests on public routes hold theirs under "" (a key like any
+ * other: an entry is free by its flag, never by its name). Guarded by bodies_lock. */
 struct program_bodies {
-    char program_id[PT_ID_BUF_BYTES]; /* "" for a free entry. */
+    bool used;
+    char program_id[PT_ID_BUF_BYTES];
     long long bytes;
 };
 static struct program_bodies by_program[PT_HTTP_CONNECTIONS_MAX];
@@ -253,7 +270,7 @@ static struct program_bodies *program_entry(const char *program_id)
     unsigned i;
     for (i = 0; i < PT_HTTP_CONNECTIONS_MAX; i++) {
         struct program_bodies *e = &by_program[i];
-        if (e->program_id[0] == '\0') {
+        if (!e->used) {
             free_entry = free_entry ? free_entry : e;
         } else if (strcmp(e->program_id, program_id) == 0) {
             return e;
@@ -271,12 +288,16 @@ bool pt_edge_body_reserve(const char *program_id, size_t bytes)
 {
     struct program_bodies *e;
     bool ok = false;
+    if (bytes == 0) {
+        return true; /* Holds nothing, so takes no entry (release ignores 0 too). */
+    }
     pt_assert(pthread_mutex_lock(&bodies_lock) == 0);
     e = program_entry(program_id);
     if (e != NULL && bytes <= (size_t)PT_HTTP_BODIES_PROGRAM_BYTES_MAX &&
         e->bytes + (long long)bytes <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX &&
         body_bytes_in_flight + (long long)bytes <= PT_HTTP_BODIES_BYTES_MAX) {
-        if (e->program_id[0] == '\0') {
+        if (!e->used) {
+            e->used = true;
             (void)snprintf(e->program_id, sizeof(e->program_id), "%s", program_id);
         }
         e->bytes += (long long)bytes;
@@ -295,10 +316,10 @@ void pt_edge_body_release(const char *program_id, size_t bytes)
     }
     pt_assert(pthread_mutex_lock(&bodies_lock) == 0);
     e = program_entry(program_id);
-    pt_assert(e != NULL && e->bytes >= (long long)bytes);
+    pt_assert(e != NULL && e->used && e->bytes >= (long long)bytes);
     e->bytes -= (long long)bytes;
     if (e->bytes == 0) {
-        e->program_id[0] = '\0';
+        e->used = false;
     }
     body_bytes_in_flight -= (long long)bytes;
     pt_assert(pthread_mutex_unlock(&bodies_lock) == 0);

@@ -278,6 +278,9 @@ void pt_edge_close(struct pt_edge_slot *s);
 void pt_edge_headers_done(struct pt_edge_slot *s);
 void pt_edge_body_progress(struct pt_edge_slot *s, size_t bytes);
 void pt_edge_busy(struct pt_edge_slot *s);
+/* Sending bytes of an answer (or of a streamed answer's block): they must be read within the
+ * headers' timeout plus a second per PT_HTTP_BODY_RATE_MIN_BYTES_S. s may be NULL. */
+void pt_edge_sending(struct pt_edge_slot *s, size_t bytes);
 void pt_edge_idle(struct pt_edge_slot *s);
 /* Shuts every open connection down (the last step of a graceful stop). */
 void pt_edge_shutdown_all(void);

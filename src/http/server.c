@@ -202,8 +202,18 @@ static bool route_find(struct pt_http_ctx *ctx)
         }
     }
     if (path_known) {
+        /* RFC 9110 section 15.5.6: a 405 names the methods the path has. */
+        char allow[64] = "";
+        for (i = 0; i < pt_route_count; i++) {
+            if (route_match(pt_routes[i].pattern, ctx->path, ctx->params) &&
+                strlen(allow) + strlen(pt_routes[i].method) + 3 < sizeof(allow)) {
+                (void)snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+                               allow[0] ? ", " : "", pt_routes[i].method);
+            }
+        }
         pt_http_reply_error(ctx, 405, "method_not_allowed", NULL,
                             "this path does not support this method");
+        (void)pt_http_response_header(&ctx->resp, "Allow", allow);
     } else {
         pt_http_reply_error(ctx, 404, "not_found", NULL, "no such route");
     }
@@ -391,6 +401,15 @@ static bool target_read(struct pt_http_ctx *ctx)
     if (decoded == NULL) {
         return false;
     }
+    for (p = target; p + 2 < target + path_len; p++) {
+        /* RFC 3986 section 6.2.2.2: "%2F" is not "/". Decoded, it would route /v1%2Fprogram as
+         * /v1/program, where a proxy allowing or denying by raw path sees another resource. */
+        if (p[0] == '%' && p[1] == '2' && (p[2] == 'F' || p[2] == 'f')) {
+            pt_http_reply_error(ctx, 400, "malformed_request", NULL,
+                                "a path may not hold an escaped '/' (%2F)");
+            return false;
+        }
+    }
     if (!pt_wire_percent_decode(target, path_len, false, decoded, bytes)) {
         pt_http_reply_error(ctx, 400, "malformed_request", NULL,
                             "the path has a malformed percent-escape (or %00)");
@@ -473,9 +492,14 @@ struct pt_http_ctx *pt_http_request_new(struct pt_service *svc, struct pt_edge_s
         /* Refused by the wire format: what follows the head cannot be trusted. */
         pt_http_reply_error(ctx, werr->status, werr->code, NULL, werr->message);
         ctx->close_after = true;
-    } else if (!target_read(ctx) && !ctx->answered) {
-        pt_http_request_free(ctx);
-        return NULL; /* Out of memory. */
+    } else if (!target_read(ctx)) {
+        if (!ctx->answered) {
+            pt_http_request_free(ctx);
+            return NULL; /* Out of memory. */
+        }
+        /* Refused before admission: a body it announced is never read, so the connection
+         * closes after the answer (else the body would be read as the next request). */
+        ctx->close_after = head->chunked || head->content_length > 0;
     }
     return ctx;
 }
@@ -538,6 +562,13 @@ static void log_path_masked(const char *path, char *raw, size_t raw_bytes, size_
     }
 }
 
+/* A parameter the log may show: an id of Patron's shape ("mem_" and 26 symbols). Anything else
+ * in an {id} (an email, an API key, a typo) is the client's, and is written "{?}". */
+static bool param_loggable(const char *param)
+{
+    return pt_id_is_valid(param, param); /* Its own prefix: any id's shape. */
+}
+
 static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
 {
     static const char secret[] = "{code}";
@@ -557,8 +588,12 @@ static void log_path(const struct pt_http_ctx *ctx, char *out, size_t out_bytes)
                 log_path_append(raw, sizeof(raw), &o, secret, sizeof(secret) - 1);
                 param++;
                 p = close + 1;
-            } else {
+            } else if (param_loggable(params[param])) {
                 log_path_append(raw, sizeof(raw), &o, params[param], strlen(params[param]));
+                param++;
+                p = close + 1;
+            } else {
+                log_path_append(raw, sizeof(raw), &o, "{?}", 3);
                 param++;
                 p = close + 1;
             }

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Break-it review of Patron's own HTTP/1.1 server (issue 16, last part): each test here failed
-against the commit reviewed (065dd20) and states what the edge promises (docs/security.md, "The
-HTTP edge"). Same helpers as test_edge.py."""
+"""What the break-it review of Patron's own HTTP/1.1 server found (issue 16): each test failed
+before its fix and states what the edge promises (docs/security.md, "The HTTP edge"). Same
+helpers as test_edge.py."""
 import json
 import re
 import socket
@@ -11,7 +11,7 @@ import time
 import pytest
 
 from conftest import Client, Deployment, unique
-from test_edge import connect, json_error, read_answer, strict_json
+from test_edge import connect, json_error, member_exists, read_answer, strict_json
 
 
 def read_all(s, timeout=3.0):
@@ -28,12 +28,6 @@ def read_all(s, timeout=3.0):
         if not chunk:
             return data, True
         data += chunk
-
-
-def member_exists(client, email):
-    r = client.get("/v1/members?limit=5&q=" + email)
-    assert r.status == 200, r
-    return any(m["email"] == email for m in r.json["data"])
 
 
 # ---- Request smuggling: a target refused for its escapes keeps the connection ----
