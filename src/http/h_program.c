@@ -180,6 +180,72 @@ static enum pt_rc patch_adjust_limits(json_t *v, struct pt_program *p, struct pt
 }
 
 /* Applies a settings patch onto p (fields absent from the patch keep their values). */
+/* {"amount": 1, "points": 2}: what points cost the business, half a minor unit each here, an
+ * exact rational like the earn rate (no floating point for money). */
+static enum pt_rc patch_point_value(json_t *v, struct pt_program *p, struct pt_err *err)
+{
+    static const char *const cost_fields[] = {"amount", "points", NULL};
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "point_value",
+                          "point_value is {\"amount\": minor units, \"points\": N}");
+    }
+    rc = pt_json_check_fields(v, cost_fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "amount", "point_value.amount", true, 0, 1000000000,
+                             &p->point_cost_amount, NULL, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "points", "point_value.points", true, 1, 1000000000,
+                             &p->point_cost_points, NULL, err);
+    }
+    return rc;
+}
+
+/* The wallet's own pending period for cashback (docs/wallets.md). */
+static enum pt_rc patch_wallet(json_t *v, struct pt_program *p, struct pt_err *err)
+{
+    static const char *const wallet_fields[] = {"pending_days", NULL};
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "wallet", "wallet is {\"pending_days\": N}");
+    }
+    rc = pt_json_check_fields(v, wallet_fields, err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "pending_days", "wallet.pending_days", false, 0,
+                             PT_PENDING_DAYS_MAX, &p->wallet_pending_days, NULL, err);
+    }
+    return rc;
+}
+
+/* A true/false setting named key, when the patch has it. */
+static enum pt_rc patch_bool(json_t *patch, const char *key, bool *out, struct pt_err *err)
+{
+    json_t *v = json_object_get(patch, key);
+    if (v == NULL) {
+        return PT_OK;
+    }
+    if (!json_is_boolean(v)) {
+        return pt_err_set(err, PT_EINVAL, key, "%s must be true or false", key);
+    }
+    *out = json_is_true(v);
+    return PT_OK;
+}
+
+static enum pt_rc patch_currency(json_t *patch, struct pt_arena *arena, struct pt_program *p,
+                                 struct pt_err *err)
+{
+    const char *currency = NULL;
+    enum pt_rc rc = pt_json_get_string(patch, "currency", true, arena, &currency, err);
+    if (rc == PT_OK && strlen(currency) >= sizeof(p->currency)) {
+        rc = pt_err_set(err, PT_EINVAL, "currency", "currency must be an ISO 4217 code");
+    }
+    if (rc == PT_OK) {
+        (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
+    }
+    return rc;
+}
+
 static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt_program *p,
                                 struct pt_err *err)
 {
@@ -202,7 +268,6 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
                                          "rate_limits",
                                          NULL};
     const char *name = NULL;
-    const char *currency = NULL;
     const char *rounding = NULL;
     json_t *v;
     enum pt_rc rc = pt_json_check_fields(patch, fields, err);
@@ -211,13 +276,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
         p->name = name;
     }
     if (rc == PT_OK && json_object_get(patch, "currency") != NULL) {
-        rc = pt_json_get_string(patch, "currency", true, arena, &currency, err);
-        if (rc == PT_OK && strlen(currency) >= sizeof(p->currency)) {
-            rc = pt_err_set(err, PT_EINVAL, "currency", "currency must be an ISO 4217 code");
-        }
-        if (rc == PT_OK) {
-            (void)snprintf(p->currency, sizeof(p->currency), "%s", currency);
-        }
+        rc = patch_currency(patch, arena, p, err);
     }
     if (rc == PT_OK && json_object_get(patch, "rounding") != NULL) {
         rc = pt_json_get_string(patch, "rounding", true, arena, &rounding, err);
@@ -237,14 +296,8 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     if (rc == PT_OK && v != NULL) {
         rc = patch_expiry(v, arena, p, err);
     }
-    v = json_object_get(patch, "allow_negative_balance");
-    if (rc == PT_OK && v != NULL) {
-        if (!json_is_boolean(v)) {
-            rc = pt_err_set(err, PT_EINVAL, "allow_negative_balance",
-                            "allow_negative_balance must be true or false");
-        } else {
-            p->allow_negative_balance = json_is_true(v);
-        }
+    if (rc == PT_OK) {
+        rc = patch_bool(patch, "allow_negative_balance", &p->allow_negative_balance, err);
     }
     v = json_object_get(patch, "excluded_categories");
     if (rc == PT_OK && v != NULL) {
@@ -252,24 +305,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     }
     v = json_object_get(patch, "point_value");
     if (rc == PT_OK && v != NULL) {
-        /* What points cost the business: {"amount": 1, "points": 2} is half a minor unit each,
-         * an exact rational like the earn rate (no floating point for money). */
-        static const char *const cost_fields[] = {"amount", "points", NULL};
-        if (!json_is_object(v)) {
-            rc = pt_err_set(err, PT_EINVAL, "point_value",
-                            "point_value is {\"amount\": minor units, \"points\": N}");
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_check_fields(v, cost_fields, err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "amount", "point_value.amount", true, 0, 1000000000,
-                                 &p->point_cost_amount, NULL, err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "points", "point_value.points", true, 1, 1000000000,
-                                 &p->point_cost_points, NULL, err);
-        }
+        rc = patch_point_value(v, p, err);
     }
     v = json_object_get(patch, "tiers");
     if (rc == PT_OK && v != NULL) {
@@ -281,16 +317,7 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
     }
     v = json_object_get(patch, "wallet");
     if (rc == PT_OK && v != NULL) {
-        /* The wallet's own pending period for cashback (docs/wallets.md). */
-        static const char *const wallet_fields[] = {"pending_days", NULL};
-        if (!json_is_object(v)) {
-            return pt_err_set(err, PT_EINVAL, "wallet", "wallet is {\"pending_days\": N}");
-        }
-        rc = pt_json_check_fields(v, wallet_fields, err);
-        if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "pending_days", "wallet.pending_days", false, 0,
-                                 PT_PENDING_DAYS_MAX, &p->wallet_pending_days, NULL, err);
-        }
+        rc = patch_wallet(v, p, err);
     }
     v = json_object_get(patch, "adjust_limits");
     if (rc == PT_OK && v != NULL) {
@@ -301,14 +328,8 @@ static enum pt_rc program_patch(json_t *patch, struct pt_arena *arena, struct pt
         rc = pt_json_get_int(patch, "return_days", "return_days", false, 0, PT_RETURN_DAYS_MAX,
                              &p->return_days, NULL, err);
     }
-    v = json_object_get(patch, "hold_returnable");
-    if (rc == PT_OK && v != NULL) {
-        if (!json_is_boolean(v)) {
-            rc = pt_err_set(err, PT_EINVAL, "hold_returnable",
-                            "hold_returnable must be true or false");
-        } else {
-            p->hold_returnable = json_is_true(v);
-        }
+    if (rc == PT_OK) {
+        rc = patch_bool(patch, "hold_returnable", &p->hold_returnable, err);
     }
     if (rc == PT_OK && json_object_get(patch, "time_zone") != NULL) {
         /* Checked against the system's tz database by the service. */

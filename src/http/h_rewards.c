@@ -76,6 +76,39 @@ static enum pt_rc time_field(json_t *body, const char *key, int64_t open, int64_
 }
 
 /* Applies the fields of body onto r (absent fields keep their values). */
+/* The tiers a reward is for: a list of tier names (empty: every member), kept as lines. */
+static enum pt_rc reward_tiers(json_t *v, struct pt_arena *arena, const char **out,
+                               struct pt_err *err)
+{
+    size_t total = 1;
+    size_t k;
+    char *text;
+    if (!json_is_array(v) || json_array_size(v) > 10) {
+        return pt_err_set(err, PT_EINVAL, "tiers",
+                          "tiers is a list of tier names allowed (empty: every member)");
+    }
+    for (k = 0; k < json_array_size(v); k++) {
+        json_t *one = json_array_get(v, k);
+        if (!json_is_string(one) || json_string_length(one) == 0 || json_string_length(one) > 64 ||
+            strchr(json_string_value(one), '\n') != NULL) {
+            return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
+        }
+        total += json_string_length(one) + 1;
+    }
+    text = pt_arena_alloc(arena, total);
+    if (text == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    text[0] = '\0';
+    for (k = 0; k < json_array_size(v); k++) {
+        size_t used = strlen(text);
+        (void)snprintf(text + used, total - used, "%s%s", k > 0 ? "\n" : "",
+                       json_string_value(json_array_get(v, k)));
+    }
+    *out = text;
+    return PT_OK;
+}
+
 static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_reward *r,
                                struct pt_err *err)
 {
@@ -142,32 +175,7 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
     }
     v = json_object_get(body, "tiers");
     if (rc == PT_OK && v != NULL) {
-        size_t total = 1;
-        size_t k;
-        char *text;
-        if (!json_is_array(v) || json_array_size(v) > 10) {
-            return pt_err_set(err, PT_EINVAL, "tiers",
-                              "tiers is a list of tier names allowed (empty: every member)");
-        }
-        for (k = 0; k < json_array_size(v); k++) {
-            json_t *one = json_array_get(v, k);
-            if (!json_is_string(one) || json_string_length(one) == 0 ||
-                json_string_length(one) > 64 || strchr(json_string_value(one), '\n') != NULL) {
-                return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
-            }
-            total += json_string_length(one) + 1;
-        }
-        text = pt_arena_alloc(arena, total);
-        if (text == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        text[0] = '\0';
-        for (k = 0; k < json_array_size(v); k++) {
-            size_t used = strlen(text);
-            (void)snprintf(text + used, total - used, "%s%s", k > 0 ? "\n" : "",
-                           json_string_value(json_array_get(v, k)));
-        }
-        r->tiers = text;
+        rc = reward_tiers(v, arena, &r->tiers, err);
     }
     if (rc == PT_OK) {
         rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1, 3650,

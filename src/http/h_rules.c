@@ -422,6 +422,42 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
 /* POST /v1/rules/simulate: {"rule": {...}} (a draft) and/or {"rule_id": "...", "changes":
  * {...}} (a merge patch of that rule; without changes, the rule as it is, made active), with
  * "from" and "to". */
+/* The simulation's window end key ("from", "to"): an RFC 3339 time, as text and in ms. */
+static enum pt_rc simulate_time(json_t *body, const char *key, struct pt_arena *arena,
+                                const char **text, int64_t *at_ms, struct pt_err *err)
+{
+    enum pt_rc rc = pt_json_get_string(body, key, true, arena, text, err);
+    if (rc == PT_OK && !pt_time_parse_rfc3339(*text, at_ms)) {
+        rc = pt_err_set(err, PT_EINVAL, key,
+                        "%s must be an RFC 3339 time between 1970-01-01T00:00:00Z and "
+                        "9999-12-31T23:59:59Z",
+                        key);
+    }
+    return rc;
+}
+
+/* A draft's compile error names its path inside the document simulated, "rule" (a draft) or
+ * "changes" (a patch of a rule): "rule.effects[0].points". */
+static void simulate_error_field(struct pt_err *err, const char *document)
+{
+    static const char *const own[] = {"from", "to", "rule", "changes", "rule_id"};
+    char field[sizeof(err->field)];
+    size_t i;
+    int n;
+    if (err->rc != PT_EINVAL || err->field[0] == '\0') {
+        return;
+    }
+    for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+        if (strcmp(err->field, own[i]) == 0) {
+            return;
+        }
+    }
+    n = snprintf(field, sizeof(field), "%s.%s", document, err->field);
+    if (n > 0) {
+        memcpy(err->field, field, sizeof(field));
+    }
+}
+
 void pt_h_rule_simulate(struct pt_http_ctx *ctx)
 {
     static const char *const fields[] = {"rule", "rule_id", "changes", "from", "to", NULL};
@@ -450,20 +486,10 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
         rc = pt_json_get_string(body, "rule_id", false, &ctx->arena, &rule_id, &err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "from", true, &ctx->arena, &from_s, &err);
+        rc = simulate_time(body, "from", &ctx->arena, &from_s, &from_ms, &err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_string(body, "to", true, &ctx->arena, &to_s, &err);
-    }
-    if (rc == PT_OK && !pt_time_parse_rfc3339(from_s, &from_ms)) {
-        rc = pt_err_set(
-            &err, PT_EINVAL, "from",
-            "from must be an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
-    }
-    if (rc == PT_OK && !pt_time_parse_rfc3339(to_s, &to_ms)) {
-        rc = pt_err_set(
-            &err, PT_EINVAL, "to",
-            "to must be an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
+        rc = simulate_time(body, "to", &ctx->arena, &to_s, &to_ms, &err);
     }
     if (rc == PT_OK && changes != NULL && (rule_id == NULL || !json_is_object(changes))) {
         rc = pt_err_set(&err, PT_EINVAL, "changes",
@@ -504,17 +530,7 @@ void pt_h_rule_simulate(struct pt_http_ctx *ctx)
      * limits, also when the simulation then failed. */
     pt_http_ratelimit_charge(ctx, sim.eval_cost);
     if (rc != PT_OK) {
-        /* A draft's compile error names its path inside "rule" (or "changes"). */
-        if (err.rc == PT_EINVAL && err.field[0] != '\0' && strcmp(err.field, "from") != 0 &&
-            strcmp(err.field, "to") != 0 && strcmp(err.field, "rule") != 0 &&
-            strcmp(err.field, "changes") != 0 && strcmp(err.field, "rule_id") != 0) {
-            char field[sizeof(err.field)];
-            int n = snprintf(field, sizeof(field), "%s.%s", draft != NULL ? "rule" : "changes",
-                             err.field);
-            if (n > 0) {
-                memcpy(err.field, field, sizeof(field));
-            }
-        }
+        simulate_error_field(&err, draft != NULL ? "rule" : "changes");
         pt_http_reply_err(ctx, &err);
         return;
     }

@@ -420,7 +420,103 @@ enum chunk_state {
     CH_TRAILER_VALUE,
     CH_TRAILER_LF,
     CH_END_LF, /* The LF of the final CRLF. */
+    CH_DONE,   /* The body ended. */
 };
+
+/* One byte of a chunk's size line or of the CRLF after its data. NULL, or why it is refused. */
+static const struct pt_wire_error *chunk_line_byte(struct pt_wire_chunked *c, unsigned char b)
+{
+    int v;
+    switch (c->state) {
+    case CH_SIZE:
+        v = hex_value((char)b);
+        c->line_bytes++;
+        if (v >= 0) {
+            if (++c->digits > PT_WIRE_CHUNK_SIZE_DIGITS_MAX) {
+                return &err_chunked;
+            }
+            c->remaining = c->remaining * 16 + (uint64_t)v;
+        } else if (c->digits > 0 && b == ';') {
+            c->state = CH_EXT;
+        } else if (c->digits > 0 && is_blank((char)b)) {
+            c->state = CH_SIZE_BWS;
+        } else if (c->digits > 0 && b == '\r') {
+            c->state = CH_SIZE_LF;
+        } else {
+            return &err_chunked;
+        }
+        return NULL;
+    case CH_SIZE_BWS:
+        /* RFC 9112 section 7.1.1: only an extension may follow the size's blanks; "5 6"
+         * read as 5 here and as 56 or an error by a proxy would split the body apart. */
+        if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX ||
+            (b != ';' && b != '\r' && !is_blank((char)b))) {
+            return &err_chunked;
+        }
+        c->state = b == ';' ? CH_EXT : b == '\r' ? CH_SIZE_LF : CH_SIZE_BWS;
+        return NULL;
+    case CH_EXT:
+        if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX || (b != '\r' && !is_value_byte(b))) {
+            return &err_chunked;
+        }
+        c->state = b == '\r' ? CH_SIZE_LF : CH_EXT;
+        return NULL;
+    case CH_SIZE_LF:
+        if (b != '\n') {
+            return &err_chunked;
+        }
+        c->digits = 0;
+        c->line_bytes = 0;
+        c->state = c->remaining > 0 ? CH_DATA : CH_TRAILER;
+        return NULL;
+    case CH_DATA_CR:
+        c->state = CH_DATA_LF;
+        return b == '\r' ? NULL : &err_chunked;
+    case CH_DATA_LF:
+        c->state = CH_SIZE;
+        return b == '\n' ? NULL : &err_chunked;
+    default:
+        return &err_chunked;
+    }
+}
+
+/* One byte of the trailer section, which ends the body (CH_DONE). NULL, or why it is refused. */
+static const struct pt_wire_error *trailer_byte(struct pt_wire_chunked *c, unsigned char b)
+{
+    switch (c->state) {
+    case CH_TRAILER:
+        if (b == '\r') {
+            c->state = CH_END_LF;
+        } else if (!is_tchar(b)) {
+            return &err_chunked;
+        } else if (++c->trailer_count > PT_HTTP_HEADER_FIELDS_MAX) {
+            return &err_head_large;
+        } else {
+            c->state = CH_TRAILER_NAME;
+        }
+        return NULL;
+    case CH_TRAILER_NAME:
+        if (b != ':' && !is_tchar(b)) {
+            return &err_chunked;
+        }
+        c->state = b == ':' ? CH_TRAILER_VALUE : CH_TRAILER_NAME;
+        return NULL;
+    case CH_TRAILER_VALUE:
+        if (b != '\r' && !is_value_byte(b)) {
+            return &err_chunked;
+        }
+        c->state = b == '\r' ? CH_TRAILER_LF : CH_TRAILER_VALUE;
+        return NULL;
+    case CH_TRAILER_LF:
+        c->state = CH_TRAILER;
+        return b == '\n' ? NULL : &err_chunked;
+    case CH_END_LF:
+        c->state = CH_DONE;
+        return b == '\n' ? NULL : &err_chunked;
+    default:
+        return &err_chunked;
+    }
+}
 
 enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf, size_t len,
                                            size_t *used, size_t *data_len,
@@ -431,7 +527,7 @@ enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf,
     *used = 0;
     *data_len = 0;
     while (i < len) {
-        unsigned char b = (unsigned char)buf[i];
+        const struct pt_wire_error *why;
         if (c->state == CH_DATA) {
             size_t n = len - i < c->remaining ? len - i : (size_t)c->remaining;
             memmove(buf + out, buf + i, n);
@@ -443,110 +539,16 @@ enum pt_wire_result pt_wire_chunked_decode(struct pt_wire_chunked *c, char *buf,
             }
             continue;
         }
+        why = c->state < CH_TRAILER ? chunk_line_byte(c, (unsigned char)buf[i])
+                                    : trailer_byte(c, (unsigned char)buf[i]);
         i++;
-        switch (c->state) {
-        case CH_SIZE: {
-            int v = hex_value((char)b);
-            c->line_bytes++;
-            if (v >= 0) {
-                if (++c->digits > PT_WIRE_CHUNK_SIZE_DIGITS_MAX) {
-                    return fail(error, &err_chunked);
-                }
-                c->remaining = c->remaining * 16 + (uint64_t)v;
-            } else if (c->digits > 0 && b == ';') {
-                c->state = CH_EXT;
-            } else if (c->digits > 0 && is_blank((char)b)) {
-                c->state = CH_SIZE_BWS;
-            } else if (c->digits > 0 && b == '\r') {
-                c->state = CH_SIZE_LF;
-            } else {
-                return fail(error, &err_chunked);
-            }
-            break;
+        if (why != NULL) {
+            return fail(error, why);
         }
-        case CH_SIZE_BWS:
-            /* RFC 9112 section 7.1.1: only an extension may follow the size's blanks; "5 6"
-             * read as 5 here and as 56 or an error by a proxy would split the body apart. */
-            if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX) {
-                return fail(error, &err_chunked);
-            }
-            if (b == ';') {
-                c->state = CH_EXT;
-            } else if (b == '\r') {
-                c->state = CH_SIZE_LF;
-            } else if (!is_blank((char)b)) {
-                return fail(error, &err_chunked);
-            }
-            break;
-        case CH_EXT:
-            if (++c->line_bytes > PT_WIRE_CHUNK_LINE_BYTES_MAX) {
-                return fail(error, &err_chunked);
-            }
-            if (b == '\r') {
-                c->state = CH_SIZE_LF;
-            } else if (!is_value_byte(b)) {
-                return fail(error, &err_chunked);
-            }
-            break;
-        case CH_SIZE_LF:
-            if (b != '\n') {
-                return fail(error, &err_chunked);
-            }
-            c->digits = 0;
-            c->line_bytes = 0;
-            c->state = c->remaining > 0 ? CH_DATA : CH_TRAILER;
-            break;
-        case CH_DATA_CR:
-            if (b != '\r') {
-                return fail(error, &err_chunked);
-            }
-            c->state = CH_DATA_LF;
-            break;
-        case CH_DATA_LF:
-            if (b != '\n') {
-                return fail(error, &err_chunked);
-            }
-            c->state = CH_SIZE;
-            break;
-        case CH_TRAILER:
-            if (b == '\r') {
-                c->state = CH_END_LF;
-            } else if (is_tchar(b) && ++c->trailer_count <= PT_HTTP_HEADER_FIELDS_MAX) {
-                c->state = CH_TRAILER_NAME;
-            } else {
-                return fail(error, c->trailer_count > PT_HTTP_HEADER_FIELDS_MAX ? &err_head_large
-                                                                                : &err_chunked);
-            }
-            break;
-        case CH_TRAILER_NAME:
-            if (b == ':') {
-                c->state = CH_TRAILER_VALUE;
-            } else if (!is_tchar(b)) {
-                return fail(error, &err_chunked);
-            }
-            break;
-        case CH_TRAILER_VALUE:
-            if (b == '\r') {
-                c->state = CH_TRAILER_LF;
-            } else if (!is_value_byte(b)) {
-                return fail(error, &err_chunked);
-            }
-            break;
-        case CH_TRAILER_LF:
-            if (b != '\n') {
-                return fail(error, &err_chunked);
-            }
-            c->state = CH_TRAILER;
-            break;
-        case CH_END_LF:
-            if (b != '\n') {
-                return fail(error, &err_chunked);
-            }
+        if (c->state == CH_DONE) {
             *used = i;
             *data_len = out;
             return PT_WIRE_DONE;
-        default:
-            return fail(error, &err_chunked);
         }
         if (c->state >= CH_TRAILER && ++c->trailer_bytes > PT_HTTP_HEADERS_BYTES_MAX) {
             return fail(error, &err_head_large);
