@@ -722,7 +722,7 @@ PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
                                                     struct pt_referral_view *out,
                                                     struct pt_err *err);
 
-/* ---- Rewards and coupons (rewards.c; docs/rewards.md) ---- */
+/* ---- Rewards, coupons and vouchers (rewards.c, coupons.c, vouchers.c; docs/rewards.md) ---- */
 
 #define PT_VOUCHERS_PER_UPLOAD_MAX 10000
 #define PT_VOUCHER_CODE_BYTES_MAX 64

@@ -256,7 +256,7 @@ PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
                                                int64_t now_ms, struct pt_arena *arena,
                                                struct pt_err *err);
 
-/* What the codes of a cart are (rewards.c; docs/rewards.md): each of req's coupons that is a
+/* What the codes of a cart are (coupons.c; docs/rewards.md): each of req's coupons that is a
  * coupon or a promotion code of the program, whether it can be used now by member (NULL: a
  * guest) on a cart of lines[0..line_count), and what it gives; the others are codes for the
  * rules. Reads only. OUT: out[0..req->coupon_count) in arena. */
