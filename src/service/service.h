@@ -910,7 +910,7 @@ struct pt_birthday_result {
 PT_MUSTCHECK enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
                                              struct pt_birthday_result *out, struct pt_err *err);
 
-/* ---- What-if simulation (rules_eval.c) ---- */
+/* ---- What-if simulation (simulations.c) ---- */
 
 struct pt_simulation {
     int64_t purchases;         /* Replayed. */
