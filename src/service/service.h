@@ -722,7 +722,7 @@ PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
                                                     struct pt_referral_view *out,
                                                     struct pt_err *err);
 
-/* ---- Rewards and coupons (rewards.c; docs/rewards.md) ---- */
+/* ---- Rewards, coupons and vouchers (rewards.c, coupons.c, vouchers.c; docs/rewards.md) ---- */
 
 #define PT_VOUCHERS_PER_UPLOAD_MAX 10000
 #define PT_VOUCHER_CODE_BYTES_MAX 64
@@ -910,7 +910,7 @@ struct pt_birthday_result {
 PT_MUSTCHECK enum pt_rc pt_service_birthdays(struct pt_service *svc, const struct pt_principal *who,
                                              struct pt_birthday_result *out, struct pt_err *err);
 
-/* ---- What-if simulation (rules_eval.c) ---- */
+/* ---- What-if simulation (simulations.c) ---- */
 
 struct pt_simulation {
     int64_t purchases;         /* Replayed. */

@@ -8,6 +8,7 @@
 #include "service/service.h"
 
 #include "base/limits.h"
+#include "base/tz.h"
 
 #include <pthread.h>
 
@@ -18,7 +19,7 @@ struct pt_key_cache_slot {
     int64_t expires_us; /* Monotonic; 0 = empty. */
 };
 
-/* Programs whose compiled rules are kept (rules_eval.c). */
+/* Programs whose compiled rules are kept (rule_sets.c). */
 #define PT_RULE_CACHE_SLOTS 64
 
 struct pt_rule_set;
@@ -256,7 +257,7 @@ PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
                                                int64_t now_ms, struct pt_arena *arena,
                                                struct pt_err *err);
 
-/* What the codes of a cart are (rewards.c; docs/rewards.md): each of req's coupons that is a
+/* What the codes of a cart are (coupons.c; docs/rewards.md): each of req's coupons that is a
  * coupon or a promotion code of the program, whether it can be used now by member (NULL: a
  * guest) on a cart of lines[0..line_count), and what it gives; the others are codes for the
  * rules. Reads only. OUT: out[0..req->coupon_count) in arena. */
@@ -313,5 +314,59 @@ PT_MUSTCHECK enum pt_rc pt_svc_hold_check(struct pt_store_txn *txn,
 
 /* Frees the cached rule sets (at close, when no request runs). */
 void pt_svc_rules_cache_fini(struct pt_service *svc);
+
+/* ---- Rule sets, carts and simulations (rule_sets.c, carts.c, simulations.c) ---- */
+
+/* A program's active rules and stamp cards, compiled (rule_sets.c): shared by the requests
+ * that evaluate them while its rules_version holds, then replaced. */
+struct pt_rule_set {
+    char program_id[PT_ID_BUF_BYTES];
+    int64_t rules_version;
+    unsigned refs;  /* rules_mu */
+    bool installed; /* In the cache; rules_mu */
+    struct pt_arena arena;
+    const struct pt_rule **rules; /* Active rules in evaluation order. */
+    unsigned count;
+    bool needs_purchase_count; /* A rule tests member.purchase_count. */
+    /* The active stamp cards, each a rule with one add_stamps effect (docs/stamp-cards.md),
+     * evaluated apart from the rules: an exclusive promotion does not stop a card. */
+    const struct pt_rule **stamp_rules;
+    const struct pt_stamp_card *stamp_cards;
+    const char **stamp_card_ids; /* Their ids, for the engine's add_stamps. */
+    unsigned stamp_count;
+    struct pt_tz *tz;                    /* The program's time zone when the set was made; arena. */
+    char zone[PT_TZ_NAME_BYTES_MAX + 1]; /* The zone asked for (tz may have fallen back to UTC). */
+};
+
+/* The program's current rule set, read and compiled in txn when the cached one is stale. OUT:
+ * *out, a reference the caller gives back with pt_svc_rule_set_release. */
+PT_MUSTCHECK enum pt_rc pt_svc_rule_set_get(struct pt_service *svc, struct pt_store_txn *txn,
+                                            const struct pt_program *program,
+                                            struct pt_rule_set **out, struct pt_err *err);
+/* Gives back a reference of pt_svc_rule_set_get; set may be NULL. */
+void pt_svc_rule_set_release(struct pt_service *svc, struct pt_rule_set *set);
+/* Sorts rules[0..count) into evaluation order (pt_rules_compare). */
+void pt_svc_rules_order(const struct pt_rule **rules, unsigned count);
+/* The time facts at now_ms, local to the time zone tz. */
+void pt_svc_time_facts(const struct pt_tz *tz, int64_t now_ms, struct pt_rule_time *t);
+
+/* The engine's lines of a cart or purchase (carts.c): its items, or one line of its amount
+ * when it has none (n is then 1); eligibility from the program's excluded categories. NULL
+ * when the arena is full. */
+struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
+                                       const struct pt_purchase_item *items, unsigned n,
+                                       int64_t amount, struct pt_arena *arena);
+/* The facts the rules test of member that do not move with time or purchases: known, its
+ * attributes, birth month, city and country. */
+void pt_svc_member_facts(const struct pt_member *member, struct pt_rule_member *facts);
+/* The evaluation input of trigger on cart for facts at time, with the program's earn rate and
+ * currency; the rest zero. The pointers are kept, not copied. */
+void pt_svc_eval_input(const struct pt_program *program, enum pt_rule_trigger trigger,
+                       const struct pt_cart *cart, const struct pt_rule_member *facts,
+                       const struct pt_rule_time *time, struct pt_eval_input *in);
+/* What an evaluation of count rules on lines costs (pt_rules_eval_cost), or 0 when
+ * pt_rules_evaluate refuses it before doing any work: the rate limits charge what ran. */
+int64_t pt_svc_eval_cost_run(const struct pt_rule *const *rules, unsigned count,
+                             enum pt_rule_trigger trigger, unsigned lines);
 
 #endif

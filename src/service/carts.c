@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the program's rules give (docs/rules.md): a cart evaluated for POST /v1/carts/evaluate
+ * and for every purchase, the same function with the same inputs, so that what a till shows
+ * before payment is what the purchase then gives; and the same evaluation for an activity, an
+ * enrollment or a birthday. The facts are the member's, the time's (the program's zone) and
+ * what each limited rule may still give; a cart's coupons join as rules of their own.
+ */
+#include "service/service_int.h"
+
+#include "base/tz.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS 86400000LL
+
+static int64_t birth_month(const char *birth_date)
+{
+    if (birth_date == NULL || strlen(birth_date) < 7) {
+        return 0;
+    }
+    return (birth_date[5] - '0') * 10 + (birth_date[6] - '0');
+}
+
+void pt_svc_member_facts(const struct pt_member *member, struct pt_rule_member *facts)
+{
+    facts->known = true;
+    facts->attributes = member->attributes_json;
+    facts->birth_month = birth_month(member->birth_date);
+    facts->city = member->city;
+    facts->country = member->country;
+}
+
+/* What each rule may still give the member: uses, today's points and the budget. */
+static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *program,
+                        const struct pt_member *member, const struct pt_rule_set *set,
+                        const char *today, struct pt_arena *arena, struct pt_rule_room **out,
+                        struct pt_err *err)
+{
+    struct pt_rule_usage *usage = NULL;
+    unsigned used = 0;
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    *out = pt_arena_alloc(arena, (set->count ? set->count : 1) * sizeof(**out));
+    if (*out == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    if (member != NULL) {
+        rc = pt_store_rule_usage_get(txn, program->id, member->id, arena, &usage, &used, err);
+    }
+    for (i = 0; rc == PT_OK && i < set->count; i++) {
+        const struct pt_rule *r = set->rules[i];
+        struct pt_rule_room *room = &(*out)[i];
+        unsigned u;
+        room->uses = INT64_MAX;
+        room->points_today = INT64_MAX;
+        room->budget = INT64_MAX;
+        for (u = 0; u < used && strcmp(usage[u].rule_id, r->id) != 0; u++) {
+        }
+        if (r->max_uses_per_member > 0) {
+            room->uses = r->max_uses_per_member - (u < used ? usage[u].uses : 0);
+        }
+        if (r->max_points_per_member_per_day > 0) {
+            int64_t today_points =
+                u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0;
+            room->points_today = r->max_points_per_member_per_day - today_points;
+        }
+        if (r->budget_points > 0) {
+            int64_t issued = 0;
+            rc = pt_store_rule_budget_get(txn, program->id, r->id, &issued, err);
+            room->budget = r->budget_points - issued;
+        }
+    }
+    return rc;
+}
+
+struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
+                                       const struct pt_purchase_item *items, unsigned n,
+                                       int64_t amount, struct pt_arena *arena)
+{
+    struct pt_cart_item *lines = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*lines));
+    unsigned i;
+    for (i = 0; lines != NULL && i < n; i++) {
+        const struct pt_purchase_item *it = items != NULL ? &items[i] : NULL;
+        lines[i].sku = it != NULL ? it->sku : "";
+        lines[i].category = it != NULL ? it->category : NULL;
+        lines[i].quantity = it != NULL ? it->quantity : 1;
+        lines[i].unit_price = it != NULL ? it->unit_price : amount;
+        lines[i].eligible =
+            !pt_svc_category_excluded(program->excluded_categories, lines[i].category);
+    }
+    return lines;
+}
+
+/* The rule by which a usable coupon gives its reward (docs/rewards.md): a discount by amount
+ * or percent on the cart, or one unit of the sku free (the dearest line of it). It comes before
+ * every rule (an exclusive promotion cannot stop a coupon the member paid for) and has no
+ * limits. Gifts give nothing on the cart; NULL then. */
+static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                                   unsigned line_count, struct pt_arena *arena)
+{
+    struct pt_rule *r;
+    struct pt_rule_effect *e;
+    unsigned i;
+    if (c->type != PT_REWARD_DISCOUNT_AMOUNT && c->type != PT_REWARD_DISCOUNT_PERCENT &&
+        c->type != PT_REWARD_FREE_PRODUCT) {
+        return NULL;
+    }
+    r = pt_arena_alloc(arena, sizeof(*r));
+    if (r == NULL) {
+        return NULL;
+    }
+    memset(r, 0, sizeof(*r));
+    (void)snprintf(r->id, sizeof(r->id), "%s", c->code);
+    r->name = c->reward_name != NULL ? c->reward_name : c->code;
+    r->trigger = PT_TRIGGER_PURCHASE;
+    r->root = -1;
+    r->items_root = -1;
+    r->priority = INT64_MAX;
+    r->valid_from_ms = INT64_MIN;
+    r->valid_to_ms = INT64_MAX;
+    r->status = PT_RULE_ACTIVE;
+    r->effect_count = 1;
+    e = &r->effects[0];
+    e->type = PT_EFFECT_DISCOUNT;
+    if (c->type == PT_REWARD_DISCOUNT_PERCENT) {
+        e->percent_bp = c->value;
+    } else if (c->type == PT_REWARD_DISCOUNT_AMOUNT) {
+        e->amount = c->value;
+    } else {
+        /* The sku's lines, and the price of one unit of the dearest. */
+        struct pt_rule_node *n = &r->nodes[0];
+        n->kind = PT_NODE_TEST;
+        n->op = PT_OP_EQ;
+        n->fact = PT_FACT_ITEM_SKU;
+        n->a.kind = PT_VALUE_TEXT;
+        n->a.s = c->sku;
+        n->a.h = pt_rule_text_hash(c->sku);
+        r->node_count = 1;
+        r->items_root = 0;
+        e->on_items = true;
+        for (i = 0; i < line_count; i++) {
+            if (strcmp(lines[i].sku, c->sku) == 0 && lines[i].unit_price > e->amount) {
+                e->amount = lines[i].unit_price;
+            }
+        }
+    }
+    return r;
+}
+
+/* The rules with one more for each coupon of the cart that gives a discount; *extra of them,
+ * after set's rules, with no limits. */
+static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_cart_answer *out,
+                                    const struct pt_cart_item *lines, unsigned line_count,
+                                    struct pt_arena *arena, const struct pt_rule ***rules,
+                                    struct pt_rule_room **room, unsigned *extra, struct pt_err *err)
+{
+    unsigned n = set->count + out->coupon_count;
+    const struct pt_rule **all = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*all));
+    struct pt_rule_room *rooms_all = pt_arena_alloc(arena, (n ? n : 1) * sizeof(*rooms_all));
+    unsigned i;
+    *extra = 0;
+    if (all == NULL || rooms_all == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    memcpy(all, set->rules, set->count * sizeof(*all));
+    memcpy(rooms_all, *room, set->count * sizeof(*rooms_all));
+    for (i = 0; i < out->coupon_count; i++) {
+        const struct pt_cart_coupon *c = &out->coupons[i];
+        struct pt_rule *r;
+        if (!c->applied) {
+            continue;
+        }
+        r = coupon_rule(c, lines, line_count, arena);
+        if (r == NULL) {
+            continue; /* A gift: nothing off the cart. */
+        }
+        all[set->count + *extra] = r;
+        rooms_all[set->count + *extra].uses = INT64_MAX;
+        rooms_all[set->count + *extra].points_today = INT64_MAX;
+        rooms_all[set->count + *extra].budget = INT64_MAX;
+        (*extra)++;
+    }
+    *rules = all;
+    *room = rooms_all;
+    return PT_OK;
+}
+
+int64_t pt_svc_eval_cost_run(const struct pt_rule *const *rules, unsigned count,
+                             enum pt_rule_trigger trigger, unsigned lines)
+{
+    int64_t cost;
+    if (count > PT_RULES_EVALUATED_MAX || lines > PT_CART_ITEMS_MAX) {
+        return 0;
+    }
+    cost = pt_rules_eval_cost(rules, count, trigger, lines);
+    return cost <= PT_RULES_EVAL_COST_MAX ? cost : 0;
+}
+
+void pt_svc_eval_input(const struct pt_program *program, enum pt_rule_trigger trigger,
+                       const struct pt_cart *cart, const struct pt_rule_member *facts,
+                       const struct pt_rule_time *time, struct pt_eval_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->trigger = trigger;
+    in->cart = cart;
+    in->member = facts;
+    in->time = time;
+    in->earn_rate.points = program->earn_points;
+    in->earn_rate.per_amount_minor = program->earn_per_amount;
+    in->currency = program->currency;
+    in->currency_exponent = 2;
+}
+
+/* The stamps the cart earns on each active card: the cards' own conditions (a second
+ * evaluation, without limits) and the rules' add_stamps effects (res). */
+static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
+                                const struct pt_eval_result *res, struct pt_arena *arena,
+                                struct pt_cart_answer *out, struct pt_err *err)
+{
+    struct pt_rule_room *room;
+    struct pt_eval_result cards;
+    int64_t *stamps;
+    unsigned i;
+    unsigned k;
+    enum pt_rc rc;
+    if (set->stamp_count == 0) {
+        return PT_OK;
+    }
+    room = pt_arena_alloc(arena, set->stamp_count * sizeof(*room));
+    stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*stamps));
+    out->stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*out->stamps));
+    if (room == NULL || stamps == NULL || out->stamps == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < set->stamp_count; i++) {
+        room[i].uses = INT64_MAX;
+        room[i].points_today = INT64_MAX;
+        room[i].budget = INT64_MAX;
+        stamps[i] = 0;
+    }
+    out->eval_cost +=
+        pt_svc_eval_cost_run(set->stamp_rules, set->stamp_count, in->trigger, in->cart->item_count);
+    rc = pt_rules_evaluate(set->stamp_rules, room, set->stamp_count, in, arena, &cards, err);
+    for (i = 0; rc == PT_OK && i < cards.outcome_count; i++) {
+        stamps[cards.outcomes[i].rule] += cards.outcomes[i].stamps;
+    }
+    for (i = 0; rc == PT_OK && i < res->outcome_count; i++) {
+        const char *card = res->outcomes[i].stamp_card;
+        for (k = 0; card != NULL && k < set->stamp_count; k++) {
+            if (strcmp(set->stamp_cards[k].id, card) == 0) {
+                stamps[k] += res->outcomes[i].stamps; /* Bounded: units × 1000 per rule. */
+            }
+        }
+    }
+    for (k = 0; rc == PT_OK && k < set->stamp_count; k++) {
+        if (stamps[k] > 0) {
+            struct pt_stamp_gain *g = &out->stamps[out->stamp_count++];
+            memset(g, 0, sizeof(*g));
+            memcpy(g->card_id, set->stamp_cards[k].id, sizeof(g->card_id));
+            g->name =
+                pt_arena_strndup(arena, set->stamp_cards[k].name, strlen(set->stamp_cards[k].name));
+            g->stamps = stamps[k];
+            if (g->name == NULL) {
+                rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            }
+        }
+    }
+    return rc;
+}
+
+/* The engine's cart of req (NULL: none, for an activity): its lines, channel, location, codes
+ * and till discount. */
+static enum pt_rc cart_of(const struct pt_program *program, const struct pt_cart_request *req,
+                          struct pt_arena *arena, struct pt_cart *cart, struct pt_err *err)
+{
+    unsigned n = req == NULL ? 0 : req->items != NULL ? req->item_count : 1;
+    struct pt_cart_item *items = pt_svc_cart_lines(program, req != NULL ? req->items : NULL, n,
+                                                   req != NULL ? req->amount : 0, arena);
+    if (items == NULL) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    memset(cart, 0, sizeof(*cart));
+    cart->items = items;
+    cart->item_count = n;
+    if (req != NULL) {
+        cart->channel = req->channel;
+        cart->location = req->location;
+        cart->coupons = req->coupons;
+        cart->coupon_count = req->coupon_count;
+        cart->discount = req->discount;
+    }
+    return PT_OK;
+}
+
+/* The facts of member (NULL: a guest, no facts) at now_ms: those of pt_svc_member_facts, the
+ * days since enrollment, its tier (*tier, NULL without tiers) and, when a rule of set tests
+ * it, its purchase count. */
+static enum pt_rc member_facts_now(struct pt_store_txn *txn, const struct pt_program *program,
+                                   const struct pt_member *member, const struct pt_rule_set *set,
+                                   int64_t now_ms, struct pt_rule_member *facts,
+                                   const struct pt_tier **tier, struct pt_err *err)
+{
+    enum pt_rc rc = PT_OK;
+    memset(facts, 0, sizeof(*facts));
+    *tier = NULL;
+    if (member == NULL) {
+        return PT_OK;
+    }
+    pt_svc_member_facts(member, facts);
+    facts->days_since_enrollment = (now_ms - member->enrolled_at_ms) / DAY_MS;
+    if (program->tiers.metric != PT_TIER_METRIC_NONE) {
+        struct pt_tier_state st;
+        rc = pt_svc_tier_state(txn, program, member, &st, err);
+        if (rc == PT_OK) {
+            *tier = &program->tiers.tiers[st.position];
+            facts->tier = (*tier)->name;
+        }
+    }
+    if (rc == PT_OK && set->needs_purchase_count) {
+        rc = pt_store_member_purchase_count(txn, program->id, member->id, INT64_MAX,
+                                            &facts->purchase_count, err);
+    }
+    return rc;
+}
+
+/* The answer's totals from res; out->rules made room for. */
+static enum pt_rc answer_totals(const struct pt_eval_result *res, const struct pt_cart_request *req,
+                                unsigned lines, const struct pt_tier *tier, struct pt_arena *arena,
+                                struct pt_cart_answer *out, struct pt_err *err)
+{
+    out->amount = res->amount;
+    out->discount = res->discount;
+    out->line_discount = req != NULL && req->items != NULL ? res->line_discount : NULL;
+    out->line_count = req != NULL && req->items != NULL ? lines : 0;
+    out->base_points = res->base_points;
+    out->tier_points = res->tier_points;
+    out->tier = tier != NULL ? tier->name : NULL;
+    out->points = res->points;
+    out->free_shipping = res->free_shipping;
+    out->messages = res->messages;
+    out->message_count = res->message_count;
+    out->rules =
+        pt_arena_alloc(arena, (res->outcome_count ? res->outcome_count : 1) * sizeof(*out->rules));
+    return out->rules != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+/* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
+ * discount to its coupon instead. */
+static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *const *rules,
+                         const struct pt_eval_result *res, struct pt_arena *arena,
+                         struct pt_cart_answer *out)
+{
+    unsigned i;
+    unsigned k;
+    for (i = 0; i < res->outcome_count; i++) {
+        const struct pt_rule_outcome *o = &res->outcomes[i];
+        const struct pt_rule *r = rules[o->rule];
+        struct pt_rule_applied *a;
+        if (o->rule >= set->count) {
+            /* A coupon's: what it took off, on the coupon, not among the rules. */
+            for (k = 0; k < out->coupon_count; k++) {
+                if (strcmp(out->coupons[k].code, r->id) == 0 && out->coupons[k].applied) {
+                    out->coupons[k].discount = o->discount;
+                }
+            }
+            continue;
+        }
+        a = &out->rules[out->rule_count++];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->rule_id, r->id, sizeof(a->rule_id));
+        a->version = r->version;
+        a->name = pt_arena_strndup(arena, r->name, strlen(r->name));
+        a->points = o->points;
+        a->discount = o->discount;
+        a->free_units = o->free_units;
+        a->free_shipping = o->free_shipping;
+        a->capped = o->capped;
+        a->stamps = o->stamps;
+        a->cashback = o->cashback;
+        if (o->stamp_card != NULL) {
+            (void)snprintf(a->stamp_card, sizeof(a->stamp_card), "%s", o->stamp_card);
+        }
+    }
+}
+
+/* The nudges of res ("spend 5 more for ..."), into out. */
+static void answer_nudges(const struct pt_rule *const *rules, const struct pt_eval_result *res,
+                          struct pt_cart_answer *out)
+{
+    unsigned i;
+    for (i = 0; i < res->nudge_count; i++) {
+        memcpy(out->nudges[i].rule_id, rules[res->nudges[i].rule]->id, PT_ID_BUF_BYTES);
+        out->nudges[i].text = res->nudges[i].text;
+        out->nudges[i].missing = res->nudges[i].missing;
+        out->nudge_count++;
+    }
+}
+
+enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                               const struct pt_program *program, const struct pt_member *member,
+                               enum pt_rule_trigger trigger, const struct pt_activity *activity,
+                               const struct pt_cart_request *req, int64_t now_ms,
+                               struct pt_arena *arena, struct pt_cart_answer *out,
+                               struct pt_err *err)
+{
+    struct pt_rule_set *set = NULL;
+    struct pt_rule_room *room = NULL;
+    struct pt_rule_member facts;
+    struct pt_rule_time time;
+    struct pt_cart cart;
+    const struct pt_tier *tier = NULL;
+    struct pt_eval_input in;
+    struct pt_eval_result res;
+    const struct pt_rule **rules;
+    unsigned coupon_rules = 0;
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    rc = cart_of(program, req, arena, &cart, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_rule_set_get(svc, txn, program, &set, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_time_facts(set->tz, now_ms, &time);
+    memcpy(out->local_date, time.date, sizeof(out->local_date));
+    rc = member_facts_now(txn, program, member, set, now_ms, &facts, &tier, err);
+    if (rc == PT_OK) {
+        rc = rooms(txn, program, member, set, time.date, arena, &room, err);
+    }
+    rules = set->rules;
+    if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE && req != NULL && req->coupon_count > 0) {
+        /* Coupons are judged at the time of asking, whatever time the purchase gives. */
+        out->coupon_count = req->coupon_count;
+        rc = pt_svc_cart_coupons(txn, program, member, req, cart.items, cart.item_count,
+                                 pt_svc_now_ms(svc, program->id), arena, &out->coupons, err);
+        if (rc == PT_OK) {
+            rc = with_coupon_rules(set, out, cart.items, cart.item_count, arena, &rules, &room,
+                                   &coupon_rules, err);
+        }
+    }
+    if (rc == PT_OK) {
+        pt_svc_eval_input(program, trigger, &cart, &facts, &time, &in);
+        in.activity = activity;
+        in.activity_type = activity != NULL ? activity->type : NULL;
+        in.tier = tier;
+        in.active_cards = set->stamp_card_ids;
+        in.active_card_count = set->stamp_count;
+        out->eval_cost =
+            pt_svc_eval_cost_run(rules, set->count + coupon_rules, trigger, cart.item_count);
+        rc = pt_rules_evaluate(rules, room, set->count + coupon_rules, &in, arena, &res, err);
+        out->rules_evaluated = set->count + coupon_rules + set->stamp_count;
+    }
+    if (rc == PT_OK) {
+        rc = answer_totals(&res, req, cart.item_count, tier, arena, out, err);
+    }
+    if (rc == PT_OK) {
+        answer_rules(set, rules, &res, arena, out);
+    }
+    if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
+        out->cashback = res.cashback;
+        rc = stamps_answer(set, &in, &res, arena, out, err);
+    }
+    if (rc == PT_OK) {
+        answer_nudges(rules, &res, out);
+    }
+    pt_svc_rule_set_release(svc, set);
+    return rc;
+}
+
+enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const struct pt_member *member,
+                              const struct pt_cart_request *req, int64_t now_ms,
+                              struct pt_arena *arena, struct pt_cart_answer *out,
+                              struct pt_err *err)
+{
+    return pt_svc_rules_answer(svc, txn, program, member, PT_TRIGGER_PURCHASE, NULL, req, now_ms,
+                               arena, out, err);
+}
+
+enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_principal *who,
+                                    const struct pt_cart_request *cart, const char *currency,
+                                    struct pt_arena *arena, struct pt_cart_answer *out,
+                                    struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_program program;
+    struct pt_member member;
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+    if (rc == PT_OK && currency != NULL && strcmp(currency, program.currency) != 0) {
+        rc = pt_err_set(err, PT_EINVAL, "currency", "currency must be the program's (%s)",
+                        program.currency);
+    }
+    if (rc == PT_OK && cart->member_id != NULL) {
+        rc = pt_store_member_get(txn, who->program_id, cart->member_id, arena, &member, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_cart_answer(svc, txn, &program, cart->member_id != NULL ? &member : NULL, cart,
+                                now_ms, arena, out, err);
+    }
+    pt_store_read_end(txn);
+    return rc;
+}
