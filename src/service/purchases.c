@@ -140,6 +140,62 @@ static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct p
     return rc;
 }
 
+/* The same evaluation as POST /v1/carts/evaluate, at the time of the purchase: its answer in
+ * ctx->out->cart, and the points, base points and discount of p from it. */
+static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                                const struct pt_program *program, const struct pt_member *member,
+                                struct pt_purchase *p, struct pt_err *err)
+{
+    struct pt_cart_request cart;
+    enum pt_rc rc;
+    memset(&cart, 0, sizeof(cart));
+    cart.member_id = member->id;
+    cart.items = p->item_count > 0 ? p->items : NULL;
+    cart.item_count = p->item_count;
+    cart.amount = p->amount;
+    cart.channel = p->channel;
+    cart.location = p->location;
+    cart.discount = p->till_discount;
+    cart.coupons = p->coupons;
+    cart.coupon_count = p->coupon_count;
+    rc = pt_svc_cart_answer(ctx->svc, txn, program, member, &cart, p->occurred_at_ms, ctx->arena,
+                            &ctx->out->cart, err);
+    p->points_earned = ctx->out->cart.points;
+    p->base_points = ctx->out->cart.base_points;
+    p->discount = ctx->out->cart.discount;
+    return rc;
+}
+
+/* After the purchase is stored: the rules it used, its coupons, and the mechanics beside points
+ * (tiers, stamp cards, referrals), in this transaction. */
+static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                                     const struct pt_program *program,
+                                     const struct pt_member *member, const struct pt_purchase *p,
+                                     struct pt_err *err)
+{
+    enum pt_rc rc = purchase_rules_record(txn, program, p, &ctx->out->cart, err);
+    if (rc == PT_OK) {
+        /* The coupons and promotion codes it used, used once, in this transaction. */
+        rc = pt_svc_purchase_coupons(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
+                                     ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        /* A crossing of a tier's threshold moves the member up at once. */
+        struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
+        rc = pt_svc_tier_purchase(ctx->svc, txn, program, member, p->tier_month, &delta,
+                                  ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_stamps_purchase(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
+                                    ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_referral_purchase(ctx->svc, txn, program, p, ctx->now_ms, ctx->who->key_id,
+                                      ctx->arena, err);
+    }
+    return rc;
+}
+
 static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct purchase_ctx *ctx = arg;
@@ -165,25 +221,7 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     }
     pt_svc_new_id("txn", ctx->now_ms, p->id);
     p->created_at_ms = ctx->now_ms;
-    {
-        /* The same evaluation as POST /v1/carts/evaluate, at the time of the purchase. */
-        struct pt_cart_request cart;
-        memset(&cart, 0, sizeof(cart));
-        cart.member_id = member.id;
-        cart.items = p->item_count > 0 ? p->items : NULL;
-        cart.item_count = p->item_count;
-        cart.amount = p->amount;
-        cart.channel = p->channel;
-        cart.location = p->location;
-        cart.discount = p->till_discount;
-        cart.coupons = p->coupons;
-        cart.coupon_count = p->coupon_count;
-        rc = pt_svc_cart_answer(ctx->svc, txn, &program, &member, &cart, p->occurred_at_ms,
-                                ctx->arena, &ctx->out->cart, err);
-        p->points_earned = ctx->out->cart.points;
-        p->base_points = ctx->out->cart.base_points;
-        p->discount = ctx->out->cart.discount;
-    }
+    rc = purchase_cart(txn, ctx, &program, &member, p, err);
     if (rc == PT_OK) {
         rc = purchase_earn(txn, ctx, &program, p, err);
     }
@@ -201,26 +239,7 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         rc = pt_store_purchase_insert(txn, program.id, p, err);
     }
     if (rc == PT_OK) {
-        rc = purchase_rules_record(txn, &program, p, &ctx->out->cart, err);
-    }
-    if (rc == PT_OK) {
-        /* The coupons and promotion codes it used, used once, in this transaction. */
-        rc = pt_svc_purchase_coupons(ctx->svc, txn, &program, p, &ctx->out->cart, ctx->now_ms,
-                                     ctx->arena, err);
-    }
-    if (rc == PT_OK) {
-        /* A crossing of a tier's threshold moves the member up at once. */
-        struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
-        rc = pt_svc_tier_purchase(ctx->svc, txn, &program, &member, p->tier_month, &delta,
-                                  ctx->now_ms, ctx->arena, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_stamps_purchase(ctx->svc, txn, &program, p, &ctx->out->cart, ctx->now_ms,
-                                    ctx->arena, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_referral_purchase(ctx->svc, txn, &program, p, ctx->now_ms, ctx->who->key_id,
-                                      ctx->arena, err);
+        rc = purchase_mechanics(txn, ctx, &program, &member, p, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, &program, p->member_id, ctx->now_ms, ctx->arena,

@@ -131,6 +131,106 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
 }
 
+/* Reads the purchase, locks its member (who must not be closed), reads the program, and checks
+ * the return window. */
+static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
+                              struct pt_purchase *p, struct pt_program *program, struct pt_err *err)
+{
+    const char *program_id = ctx->who->program_id;
+    enum pt_rc rc = pt_store_purchase_get(txn, program_id, ctx->purchase_id, ctx->arena, p, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_lock(txn, program_id, p->member_id, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_member_open(txn, program_id, p->member_id, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_program_get(txn, program_id, ctx->arena, program, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_return_window_check(program, p->occurred_at_ms, ctx->now_ms, err);
+    }
+    return rc;
+}
+
+/* Works out what this return gives back (*amount_now, *eligible_now) and the points it takes
+ * back, and fills the return r (nothing is written yet). */
+static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, struct pt_return *r,
+                              int64_t *amount_now, int64_t *eligible_now, struct pt_err *err)
+{
+    enum pt_rc rc = return_amounts(p, ctx->req, amount_now, eligible_now, err);
+    if (rc == PT_OK && *amount_now <= 0) {
+        rc = pt_err_set(err, PT_EINVAL, "amount", "a return must return something");
+    }
+    memset(r, 0, sizeof(*r));
+    if (rc == PT_OK && p->returned_amount + *amount_now == p->amount) {
+        *eligible_now = p->eligible_amount - p->returned_eligible; /* Exact on the full return. */
+    }
+    if (rc == PT_OK) {
+        rc = pt_ledger_return_points(p->points_earned, p->eligible_amount, p->returned_eligible,
+                                     *eligible_now, p->points_reversed, &r->points_reversed, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_new_id("ret", ctx->now_ms, r->id);
+    r->external_id = ctx->req->external_id;
+    memcpy(r->purchase_id, p->id, sizeof(r->purchase_id));
+    memcpy(r->member_id, p->member_id, sizeof(r->member_id));
+    r->amount = *amount_now;
+    r->created_at_ms = ctx->now_ms;
+    return PT_OK;
+}
+
+/* The cashback in proportion to the amount returned (p already counts this return), all of it
+ * on a full return, taken back from the wallet. */
+static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *ctx,
+                                  const struct pt_program *program, struct pt_purchase *p,
+                                  const struct pt_return *r, struct pt_err *err)
+{
+    int64_t due = 0;
+    enum pt_rc rc = pt_mul_div_floor(p->cashback, p->returned_amount, p->amount, &due, err);
+    ctx->out->cashback_reversed = due - p->cashback_reversed;
+    if (rc == PT_OK && ctx->out->cashback_reversed > 0) {
+        rc = pt_svc_wallet_take_back(ctx->svc, txn, program, p->member_id, "cashback_return", r->id,
+                                     p->wallet_credit_id, ctx->out->cashback_reversed, ctx->now_ms,
+                                     ctx->who->key_id, &ctx->out->cashback_owed, ctx->arena, err);
+        p->cashback_reversed = due;
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_purchase_update_cashback(txn, program->id, p, err);
+    }
+    return rc;
+}
+
+/* Records the return and what follows from it: the purchase's returned totals, the return
+ * row, the tier metric of the purchase's month, the stamps, and on a full return the referral
+ * the purchase qualified. */
+static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx,
+                                const struct pt_program *program, const struct pt_purchase *p,
+                                const struct pt_return *r, int64_t amount_now, struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_purchase_update_returns(txn, program->id, p, err);
+    if (rc == PT_OK) {
+        rc = pt_store_return_insert(txn, program->id, r, err);
+    }
+    if (rc == PT_OK) {
+        /* Returns lower the qualifying metric of the purchase's month; a member moves down
+         * only at the next review. */
+        struct pt_tier_metrics delta = {-r->points_reversed, -amount_now,
+                                        p->returned_amount == p->amount ? -1 : 0};
+        rc = pt_store_tier_metric_add(txn, program->id, p->member_id, p->tier_month, &delta, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_stamps_return(ctx->svc, txn, program, p, ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK && p->returned_amount == p->amount) {
+        rc = pt_svc_referral_return(ctx->svc, txn, program, p, ctx->now_ms, ctx->who->key_id,
+                                    ctx->arena, err);
+    }
+    return rc;
+}
+
 static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct return_ctx *ctx = arg;
@@ -144,42 +244,13 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     if (rc != PT_OK || ctx->idem->replayed) {
         return rc;
     }
-    rc = pt_store_purchase_get(txn, ctx->who->program_id, ctx->purchase_id, ctx->arena, &p, err);
+    rc = return_load(txn, ctx, &p, &program, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, ctx->who->program_id, p.member_id, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, ctx->who->program_id, p.member_id, ctx->arena, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_return_window_check(&program, p.occurred_at_ms, ctx->now_ms, err);
-    }
-    if (rc == PT_OK) {
-        rc = return_amounts(&p, ctx->req, &amount_now, &eligible_now, err);
-    }
-    if (rc == PT_OK && amount_now <= 0) {
-        rc = pt_err_set(err, PT_EINVAL, "amount", "a return must return something");
-    }
-    memset(r, 0, sizeof(*r));
-    if (rc == PT_OK && p.returned_amount + amount_now == p.amount) {
-        eligible_now = p.eligible_amount - p.returned_eligible; /* Exact on the full return. */
-    }
-    if (rc == PT_OK) {
-        rc = pt_ledger_return_points(p.points_earned, p.eligible_amount, p.returned_eligible,
-                                     eligible_now, p.points_reversed, &r->points_reversed, err);
+        rc = return_plan(ctx, &p, r, &amount_now, &eligible_now, err);
     }
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("ret", ctx->now_ms, r->id);
-    r->external_id = ctx->req->external_id;
-    memcpy(r->purchase_id, p.id, sizeof(r->purchase_id));
-    memcpy(r->member_id, p.member_id, sizeof(r->member_id));
-    r->amount = amount_now;
-    r->created_at_ms = ctx->now_ms;
     if (r->points_reversed > 0) {
         rc = return_post(txn, ctx, &program, &p, r, err);
     }
@@ -187,40 +258,10 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     p.returned_eligible += eligible_now;
     p.points_reversed += r->points_reversed;
     if (rc == PT_OK && p.cashback > 0) {
-        /* The cashback in proportion to the amount returned, all of it on a full return. */
-        int64_t due = 0;
-        rc = pt_mul_div_floor(p.cashback, p.returned_amount, p.amount, &due, err);
-        ctx->out->cashback_reversed = due - p.cashback_reversed;
-        if (rc == PT_OK && ctx->out->cashback_reversed > 0) {
-            rc = pt_svc_wallet_take_back(ctx->svc, txn, &program, p.member_id, "cashback_return",
-                                         r->id, p.wallet_credit_id, ctx->out->cashback_reversed,
-                                         ctx->now_ms, ctx->who->key_id, &ctx->out->cashback_owed,
-                                         ctx->arena, err);
-            p.cashback_reversed = due;
-        }
-        if (rc == PT_OK) {
-            rc = pt_store_purchase_update_cashback(txn, program.id, &p, err);
-        }
+        rc = return_cashback(txn, ctx, &program, &p, r, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_purchase_update_returns(txn, program.id, &p, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_return_insert(txn, program.id, r, err);
-    }
-    if (rc == PT_OK) {
-        /* Returns lower the qualifying metric of the purchase's month; a member moves down
-         * only at the next review. */
-        struct pt_tier_metrics delta = {-r->points_reversed, -amount_now,
-                                        p.returned_amount == p.amount ? -1 : 0};
-        rc = pt_store_tier_metric_add(txn, program.id, p.member_id, p.tier_month, &delta, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_stamps_return(ctx->svc, txn, &program, &p, ctx->now_ms, ctx->arena, err);
-    }
-    if (rc == PT_OK && p.returned_amount == p.amount) {
-        rc = pt_svc_referral_return(ctx->svc, txn, &program, &p, ctx->now_ms, ctx->who->key_id,
-                                    ctx->arena, err);
+        rc = return_record(txn, ctx, &program, &p, r, amount_now, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, &program, p.member_id, ctx->now_ms, ctx->arena, &ctx->out->balance,

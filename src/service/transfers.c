@@ -47,50 +47,35 @@ static enum pt_rc transfer_credit(struct pt_store_txn *txn, struct transfer_ctx 
     return rc;
 }
 
-static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+/* Locks both members in one order (by id), so that two opposite transfers in two processes
+ * cannot deadlock; loads them (both active) and the program; and checks that the sender may
+ * spend ctx->points now, hold included. */
+static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *ctx,
+                                struct pt_member *from, struct pt_member *to,
+                                struct pt_program *program, struct pt_err *err)
 {
-    struct transfer_ctx *ctx = arg;
-    struct pt_transfer_result *out = ctx->out;
-    struct pt_member from;
-    struct pt_member to;
-    struct pt_program program;
-    struct pt_entry entry;
-    struct pt_posting postings[2];
-    struct pt_lot_row *rows = NULL;
-    struct pt_lot_take *takes = NULL;
-    size_t take_count = 0;
+    const char *program_id = ctx->who->program_id;
+    bool from_first = strcmp(ctx->from_id, ctx->to_id) < 0;
     int64_t avail = 0;
-    int64_t repaid = 0;
     enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    /* Both members locked in one order (by id), so that two opposite transfers in two processes
-     * cannot deadlock. */
-    rc =
-        pt_store_member_lock(txn, ctx->who->program_id,
-                             strcmp(ctx->from_id, ctx->to_id) < 0 ? ctx->from_id : ctx->to_id, err);
+        pt_store_member_lock(txn, program_id, from_first ? ctx->from_id : ctx->to_id, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, ctx->who->program_id,
-                                  strcmp(ctx->from_id, ctx->to_id) < 0 ? ctx->to_id : ctx->from_id,
-                                  err);
+        rc = pt_store_member_lock(txn, program_id, from_first ? ctx->to_id : ctx->from_id, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->from_id, ctx->arena, &from,
-                                &program, err);
+        rc = pt_svc_member_load(txn, program_id, ctx->from_id, ctx->arena, from, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->to_id, ctx->arena, &to, NULL, err);
+        rc = pt_svc_member_load(txn, program_id, ctx->to_id, ctx->arena, to, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(&from, err);
+        rc = pt_svc_member_require_active(from, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(&to, err);
+        rc = pt_svc_member_require_active(to, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_spendable(txn, &program, from.id, ctx->now_ms, ctx->arena, &avail, err);
+        rc = pt_svc_spendable(txn, program, from->id, ctx->now_ms, ctx->arena, &avail, err);
     }
     if (rc == PT_OK && avail < ctx->points) {
         rc = pt_err_set(err, PT_EINSUFFICIENT, "points",
@@ -98,9 +83,62 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
                         (long long)ctx->points);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_hold_check(txn, &program, from.id, ctx->now_ms, PT_HOLD_POINTS, avail,
+        rc = pt_svc_hold_check(txn, program, from->id, ctx->now_ms, PT_HOLD_POINTS, avail,
                                ctx->points, err);
     }
+    return rc;
+}
+
+/* Moves the points: the sender's lots spent, the receiver credited lot by lot. One entry id,
+ * one leg in each member's ledger; each leg balances against the member's transfers clearing
+ * account, so that no entry spans two members. */
+static enum pt_rc transfer_move(struct pt_store_txn *txn, struct transfer_ctx *ctx,
+                                const struct pt_program *program, const struct pt_member *from,
+                                const struct pt_member *to, struct pt_err *err)
+{
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    struct pt_lot_row *rows = NULL;
+    struct pt_lot_take *takes = NULL;
+    size_t take_count = 0;
+    int64_t repaid = 0;
+    enum pt_rc rc;
+    pt_svc_entry_init(&entry, from->id, "transfer", ctx->out->id, NULL, ctx->who->key_id,
+                      ctx->now_ms);
+    rc = pt_svc_take_from_lots(txn, program->id, from->id, ctx->points, ctx->now_ms, ctx->arena,
+                               NULL, &rows, &takes, &take_count, err);
+    if (rc == PT_OK) {
+        rc =
+            transfer_credit(txn, ctx, program->id, entry.id, rows, takes, take_count, &repaid, err);
+    }
+    pt_svc_posting_init(&postings[0], from->id, from->id, -ctx->points);
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, ctx->points);
+    if (rc == PT_OK) {
+        rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
+    }
+    (void)snprintf(entry.member_id, sizeof(entry.member_id), "%s", to->id);
+    pt_svc_posting_init(&postings[0], to->id, to->id, ctx->points);
+    postings[0].owed_delta = -repaid;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, -ctx->points);
+    if (rc == PT_OK) {
+        rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
+    }
+    return rc;
+}
+
+static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct transfer_ctx *ctx = arg;
+    struct pt_transfer_result *out = ctx->out;
+    struct pt_member from;
+    struct pt_member to;
+    struct pt_program program;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc = transfer_load(txn, ctx, &from, &to, &program, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -109,26 +147,7 @@ static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     memcpy(out->to_member_id, to.id, sizeof(out->to_member_id));
     out->points = ctx->points;
     out->created_at_ms = ctx->now_ms;
-    /* One entry id, one leg in each member's ledger; each leg balances against the member's
-     * transfers clearing account, so that no entry spans two members. */
-    pt_svc_entry_init(&entry, from.id, "transfer", out->id, NULL, ctx->who->key_id, ctx->now_ms);
-    rc = pt_svc_take_from_lots(txn, program.id, from.id, ctx->points, ctx->now_ms, ctx->arena, NULL,
-                               &rows, &takes, &take_count, err);
-    if (rc == PT_OK) {
-        rc = transfer_credit(txn, ctx, program.id, entry.id, rows, takes, take_count, &repaid, err);
-    }
-    pt_svc_posting_init(&postings[0], from.id, from.id, -ctx->points);
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, ctx->points);
-    if (rc == PT_OK) {
-        rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
-    }
-    (void)snprintf(entry.member_id, sizeof(entry.member_id), "%s", to.id);
-    pt_svc_posting_init(&postings[0], to.id, to.id, ctx->points);
-    postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, -ctx->points);
-    if (rc == PT_OK) {
-        rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
-    }
+    rc = transfer_move(txn, ctx, &program, &from, &to, err);
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, &program, from.id, ctx->now_ms, ctx->arena, &out->from_balance,
                             err);
