@@ -238,7 +238,7 @@ enum pt_rc pt_svc_credit_lot(struct pt_store_txn *txn, const char *program_id,
     return pt_store_lot_insert(txn, program_id, &row, err);
 }
 
-/* ---- Points from rules outside purchases: activities, enrollment, birthdays ---- */
+/* ---- Points given and taken back outside purchases: rules, stamp cards, referrals ---- */
 
 enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program *program,
                                const char *member_id, const char *entry_type, const char *ref_id,
