@@ -876,7 +876,7 @@ PT_MUSTCHECK enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*st
  * and cleared after. */
 void pt_service_set_batch_notify(struct pt_service *svc, void (*notify)(void *ctx), void *ctx);
 
-/* ---- Activities, enrollment and birthdays (ledger.c; docs/rules.md) ---- */
+/* ---- Activities, enrollment and birthdays (activities.c, birthdays.c; docs/rules.md) ---- */
 
 struct pt_activity_request {
     const char *member_id;

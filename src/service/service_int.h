@@ -66,7 +66,7 @@ PT_MUSTCHECK enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char 
 /* Draws a new id "<prefix>_..." for the time now_ms into out (PT_ID_BUF_BYTES). */
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out);
 
-/* Idempotency inside a write: see service.c. */
+/* Idempotency inside a write: see idempotency.c. */
 PT_MUSTCHECK enum pt_rc pt_svc_idem_check(struct pt_store_txn *txn, const char *program_id,
                                           struct pt_idem *idem, int64_t now_ms,
                                           struct pt_arena *arena, struct pt_err *err);
@@ -181,6 +181,58 @@ void pt_svc_entry_init(struct pt_entry *e, const char *member_id, const char *ty
                        int64_t now_ms);
 void pt_svc_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
                          int64_t amount);
+
+/* ---- Steps shared by the files of the ledger's use cases (issue 17: ledger.c, members.c,
+ * idempotency.c, keys.c) ---- */
+
+/* The member's points balance view at now_ms (pt_svc_balance), reduced to the points it may
+ * spend now: available lots less owed, never below 0. OUT: *out. */
+PT_MUSTCHECK enum pt_rc pt_svc_spendable(struct pt_store_txn *txn, const struct pt_program *program,
+                                         const char *member_id, int64_t now_ms,
+                                         struct pt_arena *arena, int64_t *out, struct pt_err *err);
+/* Takes `points` from the member's available lots, soonest-expiring first, adding each take to
+ * redemption redemption_id when given. When taken_lots is given, OUT: the lots read
+ * (*taken_lots), the takes (*takes_out, indexes into them) and *take_count_out, in arena.
+ * PT_EINSUFFICIENT when short (nothing moved). */
+PT_MUSTCHECK enum pt_rc pt_svc_take_from_lots(struct pt_store_txn *txn, const char *program_id,
+                                              const char *member_id, int64_t points, int64_t now_ms,
+                                              struct pt_arena *arena, const char *redemption_id,
+                                              struct pt_lot_row **taken_lots,
+                                              struct pt_lot_take **takes_out,
+                                              size_t *take_count_out, struct pt_err *err);
+/* PT_ELIMIT limit_exceeded (naming field) when `points` would take the member's balance past
+ * PT_MEMBER_POINTS_MAX either way; checked before anything is written. */
+PT_MUSTCHECK enum pt_rc pt_svc_balance_room(const struct pt_account *acct, int64_t points,
+                                            const char *field, struct pt_err *err);
+/* When points earned at earned_at_ms expire under the program's expiry_months. */
+int64_t pt_svc_lot_expiry(const struct pt_program *program, int64_t earned_at_ms);
+/* Credits `points` (> 0) to the member as a new lot with the times of *times, repaying `owed`
+ * first; the caller posts the entry with owed_delta -*repaid. OUT: lot_id_out (when given,
+ * PT_ID_BUF_BYTES), *repaid. */
+PT_MUSTCHECK enum pt_rc pt_svc_credit_lot(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id, const char *entry_id,
+                                          const char *source_id, int64_t points, int64_t owed,
+                                          const struct pt_lot *times, char *lot_id_out,
+                                          int64_t now_ms, int64_t *repaid, struct pt_err *err);
+
+/* Loads the member of the program (PT_ENOTFOUND naming it) and, when program is not NULL, the
+ * program's settings. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_load(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, struct pt_arena *arena,
+                                           struct pt_member *member, struct pt_program *program,
+                                           struct pt_err *err);
+/* PT_ELIMIT member_inactive unless the member is active. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_require_active(const struct pt_member *m, struct pt_err *err);
+
+/* Without an Idempotency-Key, the request's external id is its natural key, namespaced by kind
+ * ("purchase:R-1001"), copied into arena. Does nothing when idem has a key. */
+PT_MUSTCHECK enum pt_rc pt_svc_idem_natural_key(struct pt_idem *idem, const char *kind,
+                                                const char *external_id, struct pt_arena *arena,
+                                                struct pt_err *err);
+
+/* Makes a new API key of role for program_id: its secret (shown once), hash, id and prefix. */
+void pt_svc_key_make(const char *program_id, const char *name, enum pt_role role, int64_t now_ms,
+                     struct pt_key_created *out);
 
 /* Credits amount (> 0) to the member's wallet as one entry of entry_type referencing
  * source_id: a credit pending until available_at_ms (repaying what the wallet owes first),

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * API keys: making one (the secret is shown once, only its hash is stored), authenticating a
+ * request's key through a short-lived cache, creating, listing and revoking keys. A revocation
+ * empties the cache of this process at once.
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/random.h"
+#include "core/codes.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static enum pt_rc validate_key_name(const char *name, struct pt_err *err)
+{
+    return pt_validate_text("name", name, PT_KEY_NAME_BYTES_MAX, err);
+}
+
+void pt_svc_key_make(const char *program_id, const char *name, enum pt_role role, int64_t now_ms,
+                     struct pt_key_created *out)
+{
+    uint8_t random32[PT_API_KEY_RANDOM_BYTES];
+    memset(out, 0, sizeof(*out));
+    pt_random_bytes(random32, sizeof(random32));
+    pt_api_key_format(random32, out->secret);
+    pt_hash32(out->secret, PT_API_KEY_BYTES, out->key.hash);
+    pt_svc_new_id("key", now_ms, out->key.id);
+    (void)snprintf(out->key.program_id, sizeof(out->key.program_id), "%s", program_id);
+    (void)snprintf(out->key.prefix, sizeof(out->key.prefix), "%.12s", out->secret);
+    out->key.name = name;
+    out->key.role = role;
+    out->key.created_at_ms = now_ms;
+    out->key.revoked_at_ms = 0;
+}
+
+/* ---- The key cache ---- */
+
+static struct pt_key_cache_slot *key_cache_slot(struct pt_service *svc, const uint8_t *hash)
+{
+    return &svc->key_cache[(hash[0] | (unsigned)hash[1] << 8) % PT_KEY_CACHE_SLOTS];
+}
+
+/* Looks the key up; on a miss, *generation is what key_cache_put must be given. */
+static bool key_cache_get(struct pt_service *svc, const uint8_t *hash, struct pt_principal *out,
+                          uint64_t *generation)
+{
+    struct pt_key_cache_slot *slot = key_cache_slot(svc, hash);
+    bool hit;
+    pthread_mutex_lock(&svc->key_cache_mu);
+    *generation = svc->key_cache_generation;
+    hit = slot->expires_us > pt_clock_mono_us() &&
+          memcmp(slot->hash, hash, PT_API_KEY_HASH_BYTES) == 0;
+    if (hit) {
+        *out = slot->who;
+    }
+    pthread_mutex_unlock(&svc->key_cache_mu);
+    return hit;
+}
+
+/* Remembers a key read from the store, unless a revocation cleared the cache since the read
+ * began (the read may predate it). */
+static void key_cache_put(struct pt_service *svc, const uint8_t *hash,
+                          const struct pt_principal *who, uint64_t generation)
+{
+    struct pt_key_cache_slot *slot = key_cache_slot(svc, hash);
+    pthread_mutex_lock(&svc->key_cache_mu);
+    if (generation != svc->key_cache_generation) {
+        pthread_mutex_unlock(&svc->key_cache_mu);
+        return;
+    }
+    memcpy(slot->hash, hash, PT_API_KEY_HASH_BYTES);
+    slot->who = *who;
+    slot->expires_us = pt_clock_mono_us() + (int64_t)PT_KEY_CACHE_TTL_MS * 1000;
+    pthread_mutex_unlock(&svc->key_cache_mu);
+}
+
+static void key_cache_clear(struct pt_service *svc)
+{
+    pthread_mutex_lock(&svc->key_cache_mu);
+    memset(svc->key_cache, 0, sizeof(svc->key_cache));
+    svc->key_cache_generation++;
+    pthread_mutex_unlock(&svc->key_cache_mu);
+}
+
+enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, size_t secret_len,
+                                   struct pt_arena *arena, struct pt_principal *out,
+                                   struct pt_err *err)
+{
+    uint8_t hash[PT_API_KEY_HASH_BYTES];
+    struct pt_store_txn *txn = NULL;
+    struct pt_api_key key;
+    uint64_t generation;
+    enum pt_rc rc;
+    if (!pt_api_key_is_valid(secret, secret_len)) {
+        return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
+    }
+    pt_hash32(secret, secret_len, hash);
+    if (key_cache_get(svc, hash, out, &generation)) {
+        return PT_OK;
+    }
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_key_find_by_hash(txn, hash, arena, &key, err);
+    pt_store_read_end(txn);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_assert(memcmp(key.hash, hash, sizeof(hash)) == 0);
+    memcpy(out->program_id, key.program_id, sizeof(out->program_id));
+    memcpy(out->key_id, key.id, sizeof(out->key_id));
+    out->role = key.role;
+    key_cache_put(svc, hash, out, generation);
+    return PT_OK;
+}
+
+struct key_create_ctx {
+    const struct pt_principal *who;
+    struct pt_idem *idem;
+    struct pt_key_created *out;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc key_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct key_create_ctx *ctx = arg;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
+        return rc;
+    }
+    rc = pt_store_key_insert(txn, &ctx->out->key, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->out, ctx->out->key.id,
+                                ctx->now_ms, ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *name, enum pt_role role, struct pt_idem *idem,
+                                 struct pt_arena *arena, struct pt_key_created *out,
+                                 struct pt_err *err)
+{
+    struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc, who->program_id)};
+    enum pt_rc rc = validate_key_name(name, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_key_make(who->program_id, name, role, ctx.now_ms, out);
+    return pt_store_write(svc->store, key_create_txn, &ctx, err);
+}
+
+enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,
+                               const char *cursor_id, unsigned limit, struct pt_arena *arena,
+                               struct pt_api_key **out, unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_key_list(txn, who->program_id, cursor_id, limit, arena, out, count, err);
+    pt_store_read_end(txn);
+    return rc;
+}
+
+struct key_revoke_ctx {
+    const struct pt_principal *who;
+    const char *key_id;
+    int64_t now_ms;
+};
+
+static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct key_revoke_ctx *ctx = arg;
+    int64_t admins = 0;
+    enum pt_rc rc = pt_store_key_revoke(txn, ctx->who->program_id, ctx->key_id, ctx->now_ms, err);
+    if (rc == PT_OK) {
+        rc = pt_store_key_count_admins(txn, ctx->who->program_id, &admins, err);
+    }
+    if (rc == PT_OK && admins == 0) {
+        (void)pt_err_set(err, PT_ECONFLICT, NULL,
+                         "this is the program's last admin key; create another admin key first");
+        rc = pt_err_code(err, "last_admin_key");
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *key_id, struct pt_err *err)
+{
+    struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc, who->program_id)};
+    enum pt_rc rc = pt_store_write(svc->store, key_revoke_txn, &ctx, err);
+    /* Emptied after the revocation is committed, so no request can cache the key again. */
+    key_cache_clear(svc);
+    return rc;
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Members: enrollment (with its referral and its enrollment rules), reading, changing, listing,
+ * and reopening a closed member; and the checks other use cases make of a member before they
+ * write for it.
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "base/random.h"
+#include "core/codes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ---- Enrollment, reads and changes ---- */
+
+/* Draws the member's id, card number and referral code. */
+static void member_draw_codes(struct pt_member *m, int64_t now_ms)
+{
+    uint8_t random15[15];
+    uint8_t random5[5];
+    pt_svc_new_id("mem", now_ms, m->id);
+    pt_random_bytes(random15, sizeof(random15));
+    pt_card_number_format(random15, m->card_number);
+    pt_random_bytes(random5, sizeof(random5));
+    pt_referral_code_format(random5, m->referral_code);
+}
+
+static bool is_code_collision(const struct pt_err *err)
+{
+    return err->rc == PT_ECONFLICT &&
+           (strcmp(err->field, "card_number") == 0 || strcmp(err->field, "referral_code") == 0 ||
+            strcmp(err->field, "id") == 0);
+}
+
+struct member_create_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    struct pt_member *m;
+    const char *referred_by;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    int64_t now_ms;
+};
+
+static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct member_create_ctx *ctx = arg;
+    char referrer_id[PT_ID_BUF_BYTES] = "";
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    int draw;
+    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
+        return rc;
+    }
+    if (ctx->referred_by != NULL) {
+        /* Before the insert, so that a self-referral is refused as one and not as a taken
+         * email or phone. */
+        rc = pt_svc_referral_check(txn, ctx->who->program_id, ctx->m, ctx->referred_by, referrer_id,
+                                   ctx->arena, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    /* A random card number or referral code may already be taken: draw again, a bounded number
+     * of times (the failed INSERT leaves the transaction usable). */
+    for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
+        member_draw_codes(ctx->m, ctx->now_ms);
+        rc = pt_store_member_insert(txn, ctx->m, err);
+        if (rc != PT_ECONFLICT || !is_code_collision(err)) {
+            break;
+        }
+        pt_err_clear(err);
+    }
+    if (rc == PT_OK && ctx->referred_by != NULL) {
+        rc = pt_svc_referral_record(txn, ctx->who->program_id, ctx->m, referrer_id, ctx->now_ms,
+                                    err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_event(ctx->svc, txn, ctx->who->program_id, "member.created", ctx->m->id,
+                          ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, ctx->idem, err);
+    }
+    if (rc == PT_OK) {
+        /* The program's enrollment rules (a welcome bonus), in the same transaction. */
+        struct pt_program program;
+        struct pt_cart_answer answer;
+        char entry_id[PT_ID_BUF_BYTES];
+        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        if (rc == PT_OK) {
+            rc = pt_svc_rules_award(ctx->svc, txn, &program, ctx->m, PT_TRIGGER_ENROLLMENT, NULL,
+                                    "enrollment", ctx->m->id, ctx->now_ms, ctx->now_ms,
+                                    ctx->who->key_id, ctx->arena, &answer, entry_id, err);
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->m->id,
+                                ctx->now_ms, ctx->arena, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
+                                    struct pt_member *m, const char *referred_by,
+                                    struct pt_idem *idem, struct pt_arena *arena,
+                                    struct pt_err *err)
+{
+    struct member_create_ctx ctx = {
+        svc, who, m, referred_by, idem, arena, pt_svc_now_ms(svc, who->program_id)};
+    enum pt_rc rc;
+    pt_assert(m->attributes_json != NULL);
+    rc = pt_member_validate(m, ctx.now_ms, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    (void)snprintf(m->program_id, sizeof(m->program_id), "%s", who->program_id);
+    m->status = PT_MEMBER_ACTIVE;
+    m->enrolled_at_ms = ctx.now_ms;
+    m->updated_at_ms = ctx.now_ms;
+    m->version = 1;
+    return pt_store_write(svc->store, member_create_txn, &ctx, err);
+}
+
+enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *member_id, struct pt_arena *arena,
+                                 struct pt_member *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_member_get(txn, who->program_id, member_id, arena, out, err);
+    pt_store_read_end(txn);
+    if (rc == PT_ENOTFOUND) {
+        (void)pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+    }
+    return rc;
+}
+
+/* The member of the program, or PT_ENOTFOUND naming it. */
+static enum pt_rc member_get(struct pt_store_txn *txn, const char *program_id,
+                             const char *member_id, struct pt_arena *arena, struct pt_member *out,
+                             struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_member_get(txn, program_id, member_id, arena, out, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
+    }
+    return rc;
+}
+
+struct member_change_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *member_id;
+    pt_member_change_fn change;
+    void *change_ctx;
+    struct pt_arena *arena;
+    struct pt_member *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct member_change_ctx *ctx = arg;
+    struct pt_member current;
+    enum pt_rc rc =
+        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* A closed member's profile and status change only by an explicit reopen. */
+    rc = pt_member_require_open(&current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    *ctx->out = current;
+    rc = ctx->change(ctx->change_ctx, &current, ctx->out, ctx->arena, err);
+    if (rc == PT_OK) {
+        rc = pt_member_validate(ctx->out, ctx->now_ms, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* Identity and server-set fields are the current ones, whatever change did. */
+    memcpy(ctx->out->id, current.id, sizeof(current.id));
+    memcpy(ctx->out->program_id, current.program_id, sizeof(current.program_id));
+    memcpy(ctx->out->card_number, current.card_number, sizeof(current.card_number));
+    memcpy(ctx->out->referral_code, current.referral_code, sizeof(current.referral_code));
+    ctx->out->enrolled_at_ms = current.enrolled_at_ms;
+    ctx->out->updated_at_ms = ctx->now_ms;
+    /* Inside the writer nobody else can have changed it: the version always matches. */
+    rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
+    pt_assert(rc != PT_EBUSY);
+    if (rc == PT_OK) {
+        ctx->out->version = current.version + 1;
+        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.updated", current.id,
+                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_change(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *member_id, pt_member_change_fn change,
+                                    void *change_ctx, struct pt_arena *arena, struct pt_member *out,
+                                    struct pt_err *err)
+{
+    struct member_change_ctx ctx = {
+        svc, who, member_id, change, change_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    pt_assert(change != NULL);
+    return pt_store_write(svc->store, member_change_txn, &ctx, err);
+}
+
+/* ---- Closed members ---- */
+
+enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
+                              const char *member_id, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_member member;
+    enum pt_rc rc = member_get(txn, program_id, member_id, arena, &member, err);
+    return rc == PT_OK ? pt_member_require_open(&member, err) : rc;
+}
+
+struct member_reopen_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const char *member_id;
+    struct pt_arena *arena;
+    struct pt_member *out;
+    int64_t now_ms;
+};
+
+static enum pt_rc member_reopen_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct member_reopen_ctx *ctx = arg;
+    struct pt_member current;
+    enum pt_rc rc =
+        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (current.status != PT_MEMBER_CLOSED) {
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s, not closed", current.id,
+                         pt_member_status_name(current.status));
+        return pt_err_code(err, "member_not_closed");
+    }
+    *ctx->out = current;
+    ctx->out->status = PT_MEMBER_ACTIVE;
+    ctx->out->updated_at_ms = ctx->now_ms;
+    rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
+    pt_assert(rc != PT_EBUSY);
+    if (rc == PT_OK) {
+        ctx->out->version = current.version + 1;
+        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.reopened", current.id,
+                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_reopen(struct pt_service *svc, const struct pt_principal *who,
+                                    const char *member_id, struct pt_arena *arena,
+                                    struct pt_member *out, struct pt_err *err)
+{
+    struct member_reopen_ctx ctx = {svc,   who, member_id,
+                                    arena, out, pt_svc_now_ms(svc, who->program_id)};
+    pt_assert(who->role == PT_ROLE_ADMIN);
+    return pt_store_write(svc->store, member_reopen_txn, &ctx, err);
+}
+
+enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_principal *who,
+                                  struct pt_member_filter *filter, struct pt_arena *arena,
+                                  struct pt_member **out, unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_member_list(txn, who->program_id, filter, arena, out, count, err);
+    pt_store_read_end(txn);
+    return rc;
+}
+
+/* ---- What the other use cases check of a member ---- */
+
+/* Loads the member (must be in the program) and, when program is given, the program's settings. */
+enum pt_rc pt_svc_member_load(struct pt_store_txn *txn, const char *program_id,
+                              const char *member_id, struct pt_arena *arena,
+                              struct pt_member *member, struct pt_program *program,
+                              struct pt_err *err)
+{
+    enum pt_rc rc = member_get(txn, program_id, member_id, arena, member, err);
+    if (rc == PT_OK && program != NULL) {
+        rc = pt_store_program_get(txn, program_id, arena, program, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_member_require_active(const struct pt_member *m, struct pt_err *err)
+{
+    if (m->status != PT_MEMBER_ACTIVE) {
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", m->id,
+                         pt_member_status_name(m->status));
+        return pt_err_code(err, "member_inactive");
+    }
+    return PT_OK;
+}

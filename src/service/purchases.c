@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Purchases (POST /v1/transactions): the purchase is checked against the program, the rules engine
+ * answers what its cart earns, and one write posts the points, the cashback, the rules' uses,
+ * the coupons it used, and the mechanics beside points (tiers, stamp cards, referrals).
+ */
+#include "service/service_int.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS (24LL * 3600 * 1000)
+
+bool pt_svc_category_excluded(const char *excluded, const char *category)
+{
+    size_t n;
+    const char *p = excluded;
+    if (category == NULL || excluded == NULL) {
+        return false;
+    }
+    n = strlen(category);
+    while (*p != '\0') {
+        const char *end = strchr(p, '\n');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, category, n) == 0) {
+            return true;
+        }
+        p += len + (end ? 1 : 0);
+    }
+    return false;
+}
+
+struct purchase_ctx {
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    const struct pt_purchase *req;
+    struct pt_idem *idem;
+    struct pt_arena *arena;
+    struct pt_purchase_result *out;
+    int64_t now_ms;
+};
+
+/* Validates the purchase against the program and computes its eligible amount. */
+static enum pt_rc purchase_check(const struct pt_program *program, struct pt_purchase *p,
+                                 int64_t now_ms, struct pt_err *err)
+{
+    int64_t sum = 0;
+    int64_t eligible = 0;
+    unsigned i;
+    if (strcmp(p->currency, program->currency) != 0) {
+        return pt_err_set(err, PT_EINVAL, "currency", "currency must be the program's (%s)",
+                          program->currency);
+    }
+    if (p->occurred_at_ms > now_ms + PT_CLOCK_SKEW_MS) {
+        return pt_err_set(err, PT_EINVAL, "occurred_at", "occurred_at must not be in the future");
+    }
+    for (i = 0; i < p->item_count; i++) {
+        struct pt_purchase_item *it = &p->items[i];
+        int64_t line;
+        if (__builtin_mul_overflow(it->quantity, it->unit_price, &line) ||
+            __builtin_add_overflow(sum, line, &sum)) {
+            return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
+        }
+        it->eligible = !pt_svc_category_excluded(program->excluded_categories, it->category);
+        if (it->eligible) {
+            eligible += line;
+        }
+    }
+    if (p->item_count > 0 && sum != p->amount) {
+        return pt_err_set(err, PT_EINVAL, "items", "items add up to %lld but amount is %lld",
+                          (long long)sum, (long long)p->amount);
+    }
+    p->eligible_amount = p->item_count > 0 ? eligible : p->amount;
+    pt_assert(p->eligible_amount <= p->amount);
+    return PT_OK;
+}
+
+static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                                const struct pt_program *program, struct pt_purchase *p,
+                                struct pt_err *err)
+{
+    struct pt_account acct;
+    struct pt_entry entry;
+    struct pt_posting postings[2];
+    struct pt_lot times;
+    int64_t repaid = 0;
+    enum pt_rc rc;
+    /* p->points_earned: what the rules engine answered (the base rate and every rule). */
+    if (p->points_earned == 0) {
+        return PT_OK;
+    }
+    rc = pt_store_account_get(txn, program->id, p->member_id, &acct, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_balance_room(&acct, p->points_earned, "amount", err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_entry_init(&entry, p->member_id, "earn", p->id, NULL, ctx->who->key_id, ctx->now_ms);
+    memcpy(p->entry_id, entry.id, sizeof(p->entry_id));
+    times.earned_at_ms = p->occurred_at_ms;
+    times.available_at_ms = p->occurred_at_ms + program->pending_days * DAY_MS;
+    times.expires_at_ms = pt_svc_lot_expiry(program, p->occurred_at_ms);
+    times.points_remaining = 0;
+    rc = pt_svc_credit_lot(txn, program->id, p->member_id, entry.id, p->id, p->points_earned,
+                           acct.owed, &times, p->lot_id, ctx->now_ms, &repaid, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_posting_init(&postings[0], p->member_id, p->member_id, p->points_earned);
+    postings[0].earned_delta = p->points_earned;
+    postings[0].owed_delta = -repaid;
+    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -p->points_earned);
+    if (times.available_at_ms > ctx->now_ms && times.expires_at_ms > ctx->now_ms) {
+        ctx->out->points_pending = p->points_earned - repaid;
+    }
+    return pt_svc_post(txn, program->id, &entry, postings, 2, err);
+}
+
+/* Which rule versions fired and what each gave; each rule's use, day and budget. */
+static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct pt_program *program,
+                                        const struct pt_purchase *p,
+                                        const struct pt_cart_answer *cart, struct pt_err *err)
+{
+    const char *day = cart->local_date; /* The day the limits were read for. */
+    unsigned i;
+    enum pt_rc rc = PT_OK;
+    for (i = 0; rc == PT_OK && i < cart->rule_count; i++) {
+        const struct pt_rule_applied *a = &cart->rules[i];
+        rc = pt_store_purchase_rule_add(txn, program->id, p->member_id, p->id, a->rule_id,
+                                        a->version, a->points, a->discount, err);
+        if (rc == PT_OK) {
+            rc =
+                pt_store_rule_used(txn, program->id, p->member_id, a->rule_id, day, a->points, err);
+        }
+    }
+    return rc;
+}
+
+/* The same evaluation as POST /v1/carts/evaluate, at the time of the purchase: its answer in
+ * ctx->out->cart, and the points, base points and discount of p from it. */
+static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                                const struct pt_program *program, const struct pt_member *member,
+                                struct pt_purchase *p, struct pt_err *err)
+{
+    struct pt_cart_request cart;
+    enum pt_rc rc;
+    memset(&cart, 0, sizeof(cart));
+    cart.member_id = member->id;
+    cart.items = p->item_count > 0 ? p->items : NULL;
+    cart.item_count = p->item_count;
+    cart.amount = p->amount;
+    cart.channel = p->channel;
+    cart.location = p->location;
+    cart.discount = p->till_discount;
+    cart.coupons = p->coupons;
+    cart.coupon_count = p->coupon_count;
+    rc = pt_svc_cart_answer(ctx->svc, txn, program, member, &cart, p->occurred_at_ms, ctx->arena,
+                            &ctx->out->cart, err);
+    p->points_earned = ctx->out->cart.points;
+    p->base_points = ctx->out->cart.base_points;
+    p->discount = ctx->out->cart.discount;
+    return rc;
+}
+
+/* After the purchase is stored: the rules it used, its coupons, and the mechanics beside points
+ * (tiers, stamp cards, referrals), in this transaction. */
+static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                                     const struct pt_program *program,
+                                     const struct pt_member *member, const struct pt_purchase *p,
+                                     struct pt_err *err)
+{
+    enum pt_rc rc = purchase_rules_record(txn, program, p, &ctx->out->cart, err);
+    if (rc == PT_OK) {
+        /* The coupons and promotion codes it used, used once, in this transaction. */
+        rc = pt_svc_purchase_coupons(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
+                                     ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        /* A crossing of a tier's threshold moves the member up at once. */
+        struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
+        rc = pt_svc_tier_purchase(ctx->svc, txn, program, member, p->tier_month, &delta,
+                                  ctx->now_ms, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_stamps_purchase(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
+                                    ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_referral_purchase(ctx->svc, txn, program, p, ctx->now_ms, ctx->who->key_id,
+                                      ctx->arena, err);
+    }
+    return rc;
+}
+
+static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+{
+    struct purchase_ctx *ctx = arg;
+    struct pt_purchase *p = &ctx->out->purchase;
+    struct pt_member member;
+    struct pt_program program;
+    enum pt_rc rc =
+        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    if (rc != PT_OK || ctx->idem->replayed) {
+        return rc;
+    }
+    rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->req->member_id, ctx->arena, &member,
+                            &program, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_member_require_active(&member, err);
+    }
+    *p = *ctx->req;
+    if (rc == PT_OK) {
+        rc = purchase_check(&program, p, ctx->now_ms, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_new_id("txn", ctx->now_ms, p->id);
+    p->created_at_ms = ctx->now_ms;
+    rc = purchase_cart(txn, ctx, &program, &member, p, err);
+    if (rc == PT_OK) {
+        rc = purchase_earn(txn, ctx, &program, p, err);
+    }
+    if (rc == PT_OK && ctx->out->cart.cashback > 0) {
+        /* Cashback to the wallet, pending for the wallet's own period (docs/wallets.md). */
+        p->cashback = ctx->out->cart.cashback;
+        rc = pt_svc_wallet_credit(
+            ctx->svc, txn, &program, p->member_id, "cashback", p->id, p->cashback,
+            p->occurred_at_ms + program.wallet_pending_days * DAY_MS, ctx->now_ms, ctx->who->key_id,
+            p->wallet_credit_id, ctx->arena, err);
+    }
+    if (rc == PT_OK) {
+        /* Its local month: its tier metric is counted there, and its returns take from it. */
+        p->tier_month = pt_svc_date_month(ctx->out->cart.local_date);
+        rc = pt_store_purchase_insert(txn, program.id, p, err);
+    }
+    if (rc == PT_OK) {
+        rc = purchase_mechanics(txn, ctx, &program, &member, p, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_balance(txn, &program, p->member_id, ctx->now_ms, ctx->arena,
+                            &ctx->out->balance, err);
+    }
+    if (rc == PT_OK) {
+        rc =
+            pt_svc_event(ctx->svc, txn, program.id, "points.earned", p->member_id,
+                         ctx->svc->enc.purchase, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, p->id, ctx->now_ms,
+                                ctx->arena, err);
+    }
+    return rc;
+}
+
+/* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
+ * purchase's amount's doing: named so when the check that refused it named no field. */
+static enum pt_rc purchase_limit_field(enum pt_rc rc, struct pt_err *err)
+{
+    if (rc == PT_ELIMIT && err->field[0] == '\0') {
+        (void)snprintf(err->field, sizeof(err->field), "amount");
+        (void)pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal *who,
+                               const struct pt_purchase *p, struct pt_idem *idem,
+                               struct pt_arena *arena, struct pt_purchase_result *out,
+                               struct pt_err *err)
+{
+    struct purchase_ctx ctx = {svc, who, p, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    pt_assert(idem != NULL);
+    pt_assert(p->external_id != NULL);
+    memset(out, 0, sizeof(*out));
+    if (pt_svc_idem_natural_key(idem, "purchase:", p->external_id, arena, err) != PT_OK) {
+        return err->rc;
+    }
+    return purchase_limit_field(pt_store_write(svc->store, purchase_txn, &ctx, err), err);
+}
