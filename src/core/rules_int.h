@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Inside the rules engine: the effect table (rules_effects.c) shared by the compiler and the
- * evaluator (rules.c). Not for use outside src/core/rules*.c.
+ * Inside the rules engine: the effect table (rules_effects.c) shared by the compiler
+ * (rules_compile.c) and the evaluator (rules_evaluate.c), and the state of one evaluation that
+ * the evaluator shares with its conditions (rules_conditions.c) and nudges (rules_nudges.c).
+ * Not for use outside src/core/rules*.c.
  */
 #ifndef PT_CORE_RULES_INT_H
 #define PT_CORE_RULES_INT_H
@@ -86,5 +88,44 @@ PT_MUSTCHECK enum pt_rc pt_rule_json_hundredths(json_t *obj, const char *key, co
 /* Refuses a field of obj not in keys (NULL-terminated). */
 PT_MUSTCHECK enum pt_rc pt_rule_json_only(json_t *obj, const char *const *keys, const char *path,
                                           struct pt_err *err);
+
+/* ---- One evaluation (rules_evaluate.c, rules_conditions.c, rules_nudges.c) ---- */
+
+/* An evaluation: its state shared with the effects, and the facts its conditions test. */
+struct pt_eval {
+    const struct pt_eval_input *in;
+    struct pt_eval_state st;
+    const struct pt_cart_item *item; /* The item tested by an items tree. */
+    unsigned item_index;             /* Its index. */
+    int64_t cart_amount;             /* Before discounts. */
+    int64_t cart_units;
+    /* Hashes of the text facts, computed once per evaluation (see pt_rule_text_hash). */
+    uint32_t *sku_h;
+    uint32_t *category_h;
+    uint32_t channel_h, location_h, tier_h, city_h, country_h, date_h;
+    struct pt_selection sel;
+    json_t *attributes; /* Parsed once, when a rule asks; the evaluation releases them. */
+    json_t *properties;
+    bool attributes_parsed;
+    bool properties_parsed;
+};
+
+/* The value of the fact that test node n reads (PT_VALUE_NONE when it is absent). */
+struct pt_value pt_rules_fact_value(struct pt_eval *ev, const struct pt_rule_node *n);
+/* Whether the condition at nodes[node] of r holds. Depth is bounded by PT_RULE_DEPTH_MAX. */
+bool pt_rules_holds(struct pt_eval *ev, const struct pt_rule *r, unsigned node);
+
+/*
+ * Whether the condition at node fails only by one threshold (gte/gt on an amount or a count)
+ * that is nearly met: OUT the fact, what is missing and the threshold.
+ */
+bool pt_rules_near_miss(struct pt_eval *ev, const struct pt_rule *r, unsigned node,
+                        enum pt_fact *fact, int64_t *missing, int64_t *need);
+/* Adds a nudge, keeping the PT_RULE_NUDGES_MAX nearest (smallest share missing) in order. */
+PT_MUSTCHECK enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
+                                           struct pt_arena *arena, unsigned rule_index,
+                                           const struct pt_rule *r, enum pt_fact fact,
+                                           int64_t missing, int64_t need, bool free_one,
+                                           struct pt_err *err);
 
 #endif
