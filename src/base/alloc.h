@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one door to the heap (STYLE.md section 6). Tests count allocations through it and can make
+ * The one door to the heap (docs/style.md, "Memory"). Tests count allocations through it and can make
  * the Nth one fail, to prove that every out-of-memory path leaks nothing and writes nothing.
  * Thread-safe.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Assertions (STYLE.md section 8). pt_assert states a proven invariant and stays on in every
+ * Assertions (docs/style.md, "Assertions"). pt_assert states a proven invariant and stays on in every
  * build: a ledger should stop rather than write a wrong balance. PT_ALWAYS/PT_NEVER mark beliefs
  * that are checked in debug builds and fall through to a trivial branch in release builds.
  */

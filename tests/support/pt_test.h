@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers shared by the cmocka unit tests (STYLE.md section 9).
+ * Helpers shared by the cmocka unit tests (docs/style.md, "Tests").
  * - PT_TEST(f): a test whose teardown asserts that the allocation counter of src/base/alloc.c is
  *   back where it was at setup (libuv's MAKE_VALGRIND_HAPPY), and that fault injection is off.
  * - pt_test_rand: a seeded, reproducible generator (splitmix64) for property loops, so that a
