@@ -299,6 +299,27 @@ int pt_store_version_found(const struct pt_store *store)
     return store->version_found;
 }
 
+/* Adds a connection's counts to out. */
+static void statement_count_add(const struct pt_db_counts *counts,
+                                struct pt_store_statement_count *out)
+{
+    out->statements += atomic_load_explicit(&counts->statements, memory_order_relaxed);
+    out->txn_control += atomic_load_explicit(&counts->txn_control, memory_order_relaxed);
+}
+
+void pt_store_statement_count(struct pt_store *store, struct pt_store_statement_count *out)
+{
+    unsigned i;
+    pt_assert(store->writer != NULL);
+    memset(out, 0, sizeof(*out));
+    statement_count_add(store->drv->counts(store->writer), out);
+    for (i = 0; i < store->reader_count; i++) {
+        statement_count_add(store->drv->counts(store->readers[i]), out);
+    }
+    pt_assert(out->statements >= 0);
+    pt_assert(out->txn_control >= 0);
+}
+
 /* ---- Read transactions ---- */
 
 void pt_store_read_end(struct pt_store_txn *txn)
