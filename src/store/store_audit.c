@@ -9,8 +9,6 @@
 
 #include <string.h>
 
-/* ---- Audit ---- */
-
 /* Each check selects a description of its first violation, or no row when it holds. */
 static const char *const audit_checks[] = {
     "SELECT 'entry ' || entry_id || ' of member ' || member_id || ' sums to ' || sum(points) "

@@ -47,6 +47,8 @@ static _Noreturn void pt_fatal_store(const char *what)
     abort();
 }
 
+/* ---- A batch: savepoints and the commit ---- */
+
 /* Runs one command inside its own savepoint, so that a failing command leaves no trace and does
  * not fail its neighbours in the batch. Returns false when the batch's transaction is gone (a
  * connection to a database server was lost): then nothing of the batch was written. */
@@ -118,6 +120,8 @@ static enum pt_rc writer_commit(struct pt_store *store, int64_t *txid, struct pt
     }
     return rc;
 }
+
+/* ---- Commits in doubt (PostgreSQL) ---- */
 
 /* Parks the batch's writes that succeeded until the outcome of its COMMIT is known; the others
  * keep their own failure. Each parked write's error holds the commit's, its answer if the
@@ -208,6 +212,8 @@ static void writer_resolve_doubts(struct pt_store *store)
         writer_settle(store, cmd, outcome);
     }
 }
+
+/* ---- The writer thread ---- */
 
 /* Waits on the queue's condition for at most ms; queue_mu held. */
 static void queue_wait_ms(struct pt_store *store, int ms)
@@ -362,6 +368,8 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* ---- Callers: queueing and load shedding ---- */
+
 static enum pt_rc store_write(struct pt_store *store, pt_store_write_fn fn, void *ctx,
                               bool background, struct pt_err *err)
 {
@@ -436,6 +444,8 @@ bool pt_store_writes_waiting(struct pt_store_txn *txn)
     pthread_mutex_unlock(&txn->store->queue_mu);
     return waiting;
 }
+
+/* ---- Starting and stopping ---- */
 
 enum pt_rc pt_store_writer_start(struct pt_store *store, struct pt_err *err)
 {
