@@ -2,9 +2,10 @@
 /*
  * What the store needs of a database engine, and nothing more: connections, statements with
  * numbered parameters, rows, and the engine's errors mapped once to pt_rc. The store's core
- * (store.c: group commit, the reader pool, migrations, the query cursors) and all its SQL
- * (store_program.c, store_member.c, store_ledger.c) are written against this interface, so an
- * engine is one file: driver_sqlite.c and driver_pg.c (libpq).
+ * (store.c: opening, the reader pool, migrations; store_writer.c: group commit;
+ * store_cursor.c: the query cursors) and, through the cursors, all its SQL (the other
+ * store_*.c) are written against this interface, so an engine is one file: driver_sqlite.c and
+ * driver_pg.c (libpq). Each connection counts the statements it executes (struct pt_db_counts).
  *
  * Statements of static text are cached per connection by the address of the text (prepare with
  * cached = true); text built at run time is prepared for one use (cached = false) and
@@ -16,9 +17,11 @@
 
 #include "base/err.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The first slot of a statement cache of `slots` (a power of two) for the static text sql:
  * texts are keyed by address, so a multiplicative hash of the address spreads them. */
@@ -26,6 +29,36 @@ static inline unsigned pt_stmt_slot(const char *sql, unsigned slots)
 {
     uint64_t h = (uint64_t)(uintptr_t)sql * 0x9E3779B97F4A7C15ull;
     return (unsigned)(h >> 32) & (slots - 1);
+}
+
+/* What a connection has executed since it opened, counted by its driver at each execution of a
+ * statement (however many rows it returns) and each exec: so that a test can bound the
+ * statements of a use case. Written by the connection's thread, read by any (relaxed atomics:
+ * counts, not synchronization). */
+struct pt_db_counts {
+    atomic_int_least64_t statements;  /* Everything but transaction control. */
+    atomic_int_least64_t txn_control; /* BEGIN, COMMIT, SAVEPOINT, RELEASE, ROLLBACK. */
+};
+
+/* Whether sql is transaction control (the store's own texts, written in capitals). */
+static inline bool pt_db_sql_is_txn_control(const char *sql)
+{
+    static const char *const words[] = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"};
+    size_t i;
+    for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        size_t n = strlen(words[i]);
+        if (strncmp(sql, words[i], n) == 0 && (sql[n] == '\0' || sql[n] == ' ')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Counts one execution. */
+static inline void pt_db_counts_add(struct pt_db_counts *counts, bool is_txn_control)
+{
+    atomic_fetch_add_explicit(is_txn_control ? &counts->txn_control : &counts->statements, 1,
+                              memory_order_relaxed);
 }
 
 struct pt_db;      /* One connection of some engine. */
@@ -104,6 +137,8 @@ struct pt_driver {
     PT_MUSTCHECK enum pt_rc (*backup)(struct pt_db *db, const char *dest, struct pt_err *err);
     /* Free bytes where the database lives, or -1 when unknown or not the engine's concern. */
     int64_t (*free_bytes)(struct pt_db *writer);
+    /* The connection's counts (borrowed, live as long as the connection); any thread. */
+    const struct pt_db_counts *(*counts)(struct pt_db *db);
 };
 
 extern const struct pt_driver pt_driver_sqlite;

@@ -63,6 +63,7 @@ struct pt_db_stmt {
 
 struct pt_db {
     PGconn *pg;
+    struct pt_db_counts counts;
     struct pt_db_stmt *cache[PT_PG_STMT_CACHE_SLOTS];
     unsigned cache_count;
     unsigned names_made; /* For statement names; reset with the connection. */
@@ -259,6 +260,9 @@ static enum pt_rc pg_exec(struct pt_db *c, const char *sql, struct pt_err *err)
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
     pt_assert(nparams == 0);
+    /* Counted once, however many statements sql holds (only the migrations' texts hold
+     * several). */
+    pt_db_counts_add(&c->counts, pt_db_sql_is_txn_control(sql));
     res = PQexec(c->pg, text);
     pt_free(text);
     if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -279,6 +283,8 @@ static enum pt_rc pg_open(const char *target, enum pt_db_role role, bool create,
     if (c == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
+    atomic_init(&c->counts.statements, 0);
+    atomic_init(&c->counts.txn_control, 0);
     {
         /* target is a URI or a keyword string; a connect timeout keeps an unreachable server
          * from holding a request (or the start) for minutes: it answers 503 within seconds. */
@@ -440,11 +446,24 @@ static void pg_bind_blob(struct pt_db_stmt *st, int index, const void *bytes, si
     bind(st, index, bytes, (int)len, 1);
 }
 
+/* Transaction control, and the commit's own queries: the transaction's id before COMMIT and,
+ * after a lost COMMIT, its outcome. They run per batch, not per write, and SQLite has no
+ * counterpart, so that a use case counts the same statements on both engines. */
+static bool stmt_is_txn_control(const struct pt_db_stmt *st)
+{
+    if (st->key != NULL &&
+        (st->key == pt_driver_pg.sql_write_txid || st->key == pt_driver_pg.sql_txid_status)) {
+        return true;
+    }
+    return pt_db_sql_is_txn_control(st->key != NULL ? st->key : st->sql);
+}
+
 static enum pt_rc pg_step(struct pt_db *c, struct pt_db_stmt *st, bool *row, struct pt_err *err)
 {
     *row = false;
     if (st->res == NULL) {
         ExecStatusType status;
+        pt_db_counts_add(&c->counts, stmt_is_txn_control(st));
         if (st->name[0] != '\0') {
             st->res = PQexecPrepared(c->pg, st->name, st->nparams, st->values, st->lengths,
                                      st->formats, 0);
@@ -528,6 +547,11 @@ static const char *pg_error_detail(struct pt_db *c)
     return c->last_error;
 }
 
+static const struct pt_db_counts *pg_counts(struct pt_db *c)
+{
+    return &c->counts;
+}
+
 static bool pg_in_transaction(struct pt_db *c)
 {
     PGTransactionStatusType s = PQtransactionStatus(c->pg);
@@ -591,4 +615,5 @@ const struct pt_driver pt_driver_pg = {
     .after_batch = pg_after_batch,
     .free_bytes = pg_free_bytes,
     .backup = NULL,
+    .counts = pg_counts,
 };

@@ -42,6 +42,7 @@ struct stmt_slot {
 
 struct pt_db {
     sqlite3 *db; /* Owned. */
+    struct pt_db_counts counts;
     struct stmt_slot cache[PT_STMT_CACHE_SLOTS];
     unsigned cache_count;
     /* Writer only: the checkpointer and the folder for the free-space check. */
@@ -117,9 +118,12 @@ static bool sq_is_disk_failure(const struct pt_err *err)
 
 /* ---- Connections ---- */
 
+/* Counted once, however many statements sql holds (only the migrations' texts hold several). */
 static enum pt_rc sq_exec(struct pt_db *c, const char *sql, struct pt_err *err)
 {
-    int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+    int rc;
+    pt_db_counts_add(&c->counts, pt_db_sql_is_txn_control(sql));
+    rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         return db_fail(err, c->db, sqlite3_extended_errcode(c->db), "exec");
     }
@@ -260,6 +264,8 @@ static enum pt_rc conn_open(const char *path, int flags, struct pt_db **out, str
     if (c == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
+    atomic_init(&c->counts.statements, 0);
+    atomic_init(&c->counts.txn_control, 0);
     rc = sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         enum pt_rc prc = db_fail(err, c->db, rc, "open");
@@ -573,7 +579,13 @@ static void sq_bind_blob(struct pt_db_stmt *st, int index, const void *bytes, si
 
 static enum pt_rc sq_step(struct pt_db *c, struct pt_db_stmt *st, bool *row, struct pt_err *err)
 {
-    int step = sqlite3_step((sqlite3_stmt *)st);
+    sqlite3_stmt *stmt = (sqlite3_stmt *)st;
+    int step;
+    /* Not busy: not stepped since its reset or its end, so this step executes it anew. */
+    if (!sqlite3_stmt_busy(stmt)) {
+        pt_db_counts_add(&c->counts, pt_db_sql_is_txn_control(sqlite3_sql(stmt)));
+    }
+    step = sqlite3_step(stmt);
     *row = step == SQLITE_ROW;
     if (step == SQLITE_ROW || step == SQLITE_DONE) {
         return PT_OK;
@@ -677,6 +689,11 @@ static const char *sq_error_detail(struct pt_db *c)
     return sqlite3_errmsg(c->db);
 }
 
+static const struct pt_db_counts *sq_counts(struct pt_db *c)
+{
+    return &c->counts;
+}
+
 static bool sq_in_transaction(struct pt_db *c)
 {
     return !sqlite3_get_autocommit(c->db);
@@ -716,4 +733,5 @@ const struct pt_driver pt_driver_sqlite = {
     .after_batch = sq_after_batch,
     .free_bytes = sq_free_bytes,
     .backup = sq_backup,
+    .counts = sq_counts,
 };

@@ -74,6 +74,19 @@ void pt_store_close(struct pt_store *store);
 /* Returns the schema version found in the database before migration (0 for a new file). */
 int pt_store_version_found(const struct pt_store *store);
 
+/* Statements the store's connections (the writer and every reader) have executed since it was
+ * opened, each counted once per execution however many rows it returns. */
+struct pt_store_statement_count {
+    int64_t statements;  /* Queries and writes: everything but transaction control. */
+    int64_t txn_control; /* BEGIN, COMMIT, SAVEPOINT, RELEASE, ROLLBACK (and on PostgreSQL the
+                            commit's transaction-id queries, which SQLite does not need). */
+};
+
+/* OUT: *out, the counts so far. For tests that bound the statements of a use case: read before
+ * and after it while nothing else runs (the counts are the whole store's, of every thread).
+ * Any thread. */
+void pt_store_statement_count(struct pt_store *store, struct pt_store_statement_count *out);
+
 /*
  * A unit of write work: runs on the writer thread inside a savepoint of the current batch
  * transaction, using txn for every store call. Returns PT_OK to keep its changes, anything else

@@ -22,8 +22,8 @@ PT_MUSTCHECK enum pt_rc pt_store_after_copy(struct pt_store_txn *txn, struct pt_
 bool pt_store_txn_locks_rows(const struct pt_store_txn *txn);
 
 /*
- * A query cursor: the thin layer all the store's SQL is written against. Only the engine file
- * (store.c, over the driver of driver.h) implements it and knows the engine's types; the
+ * A query cursor: the thin layer all the store's SQL is written against. Only the engine core
+ * (store_cursor.c, over the driver of driver.h) implements it and knows the engine's types; the
  * files of programs, keys, members, idempotency and the ledger use nothing else, so that a
  * second engine needs no change to them. Usage:
  *   pt_q_open(&q, txn, sql, err); pt_q_text(&q, 1, id); while (pt_q_next(&q)) {...}
