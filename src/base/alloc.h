@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one door to the heap (docs/style.md, "Memory"). Tests count allocations through it and can make
- * the Nth one fail, to prove that every out-of-memory path leaks nothing and writes nothing.
+ * The one door to the heap (docs/style.md, "Memory"). Tests count allocations through it and
+ * can make the Nth one fail, to prove that every out-of-memory path leaks nothing and writes
+ * nothing.
  * Thread-safe.
  */
 #ifndef PT_BASE_ALLOC_H

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Assertions (docs/style.md, "Assertions"). pt_assert states a proven invariant and stays on in every
- * build: a ledger should stop rather than write a wrong balance. PT_ALWAYS/PT_NEVER mark beliefs
- * that are checked in debug builds and fall through to a trivial branch in release builds.
+ * Assertions (docs/style.md, "Assertions"). pt_assert states a proven invariant and stays on
+ * in every build: a ledger should stop rather than write a wrong balance. PT_ALWAYS/PT_NEVER
+ * mark beliefs that are checked in debug builds and fall through to a trivial branch in release
+ * builds.
  */
 #ifndef PT_BASE_ASSERT_H
 #define PT_BASE_ASSERT_H
