@@ -69,6 +69,14 @@ enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err)
     return rc;
 }
 
+void pt_service_statement_count(struct pt_service *svc, int64_t *statements, int64_t *txn_control)
+{
+    struct pt_store_statement_count count;
+    pt_store_statement_count(svc->store, &count);
+    *statements = count.statements;
+    *txn_control = count.txn_control;
+}
+
 void pt_service_set_min_free(struct pt_service *svc, int64_t bytes)
 {
     pt_store_set_min_free(svc->store, bytes);

@@ -112,6 +112,11 @@ int pt_service_version_found(const struct pt_service *svc);
 /* PT_OK when a read transaction can be opened (health check). */
 PT_MUSTCHECK enum pt_rc pt_service_ping(struct pt_service *svc, struct pt_err *err);
 
+/* OUT: the SQL statements the store has run so far, and its transaction control statements
+ * apart (store.h, pt_store_statement_count): for /metrics, and for tests that bound what a use
+ * case costs. Thread-safe. */
+void pt_service_statement_count(struct pt_service *svc, int64_t *statements, int64_t *txn_control);
+
 /* ---- Programs and keys ---- */
 
 struct pt_key_created {
