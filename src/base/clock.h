@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Milliseconds in a day (UTC days; a program's local days come from its time zone, base/tz.h). */
+#define PT_DAY_MS (24LL * 3600 * 1000)
+
 /* Wall-clock time, Unix milliseconds UTC. */
 int64_t pt_clock_now_ms(void);
 

@@ -5,9 +5,9 @@
  */
 #include "http/http_int.h"
 
-#include <string.h>
+#include "base/clock.h"
 
-#define DAY_MS 86400000LL
+#include <string.h>
 
 static json_t *side_json(int64_t points, int64_t wallet)
 {
@@ -119,7 +119,7 @@ static json_t *listed_json(const struct pt_referral_view *v, const struct pt_ref
 {
     json_t *one = pt_http_referral_json(r);
     if (one != NULL && strcmp(r->status, "invited") == 0 && v->within_days > 0 &&
-        v->now_ms > r->enrolled_at_ms + v->within_days * DAY_MS) {
+        v->now_ms > r->enrolled_at_ms + v->within_days * PT_DAY_MS) {
         (void)json_object_set_new(one, "status", json_string("expired"));
     }
     return one;

@@ -8,12 +8,11 @@
  */
 #include "service/service_int.h"
 
+#include "base/clock.h"
 #include "base/tz.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define DAY_MS 86400000LL
 
 static int64_t birth_month(const char *birth_date)
 {
@@ -309,7 +308,7 @@ static enum pt_rc member_facts_now(struct pt_store_txn *txn, const struct pt_pro
         return PT_OK;
     }
     pt_svc_member_facts(member, facts);
-    facts->days_since_enrollment = (now_ms - member->enrolled_at_ms) / DAY_MS;
+    facts->days_since_enrollment = (now_ms - member->enrolled_at_ms) / PT_DAY_MS;
     if (program->tiers.metric != PT_TIER_METRIC_NONE) {
         struct pt_tier_state st;
         rc = pt_svc_tier_state(txn, program, member, &st, err);

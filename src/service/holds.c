@@ -9,16 +9,15 @@
 #include "service/service_int.h"
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "core/hold.h"
-
-#define DAY_MS (24LL * 3600 * 1000)
 
 enum pt_rc pt_svc_return_window_check(const struct pt_program *program, int64_t occurred_at_ms,
                                       int64_t now_ms, struct pt_err *err)
 {
     pt_assert(program->return_days >= 0);
     pt_assert(program->return_days <= PT_RETURN_DAYS_MAX);
-    if (program->return_days == 0 || now_ms < occurred_at_ms + program->return_days * DAY_MS) {
+    if (program->return_days == 0 || now_ms < occurred_at_ms + program->return_days * PT_DAY_MS) {
         return PT_OK;
     }
     (void)pt_err_set(err, PT_ELIMIT, NULL,
@@ -41,7 +40,7 @@ enum pt_rc pt_svc_hold_check(struct pt_store_txn *txn, const struct pt_program *
         return PT_OK;
     }
     rc = pt_store_purchases_returnable(txn, program->id, member_id,
-                                       now_ms - program->return_days * DAY_MS, now_ms, &points,
+                                       now_ms - program->return_days * PT_DAY_MS, now_ms, &points,
                                        &money, err);
     if (rc == PT_OK) {
         rc = pt_hold_free(available, unit == PT_HOLD_POINTS ? &points : &money, &free_now, err);

@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DAY_MS (24LL * 3600 * 1000)
-
 bool pt_svc_category_excluded(const char *excluded, const char *category)
 {
     size_t n;
@@ -102,7 +100,7 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     pt_svc_entry_init(&entry, p->member_id, "earn", p->id, NULL, ctx->who->key_id, ctx->now_ms);
     memcpy(p->entry_id, entry.id, sizeof(p->entry_id));
     times.earned_at_ms = p->occurred_at_ms;
-    times.available_at_ms = p->occurred_at_ms + program->pending_days * DAY_MS;
+    times.available_at_ms = p->occurred_at_ms + program->pending_days * PT_DAY_MS;
     times.expires_at_ms = pt_svc_lot_expiry(program, p->occurred_at_ms);
     times.points_remaining = 0;
     rc = pt_svc_credit_lot(txn, program->id, p->member_id, entry.id, p->id, p->points_earned,
@@ -230,8 +228,8 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
         p->cashback = ctx->out->cart.cashback;
         rc = pt_svc_wallet_credit(
             ctx->svc, txn, &program, p->member_id, "cashback", p->id, p->cashback,
-            p->occurred_at_ms + program.wallet_pending_days * DAY_MS, ctx->now_ms, ctx->who->key_id,
-            p->wallet_credit_id, ctx->arena, err);
+            p->occurred_at_ms + program.wallet_pending_days * PT_DAY_MS, ctx->now_ms,
+            ctx->who->key_id, p->wallet_credit_id, ctx->arena, err);
     }
     if (rc == PT_OK) {
         /* Its local month: its tier metric is counted there, and its returns take from it. */

@@ -10,12 +10,11 @@
 #include "service/service_int.h"
 
 #include "base/assert.h"
+#include "base/clock.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
-
-#define DAY_MS 86400000LL
 
 /* An email address without its +tag, lower case ("Ann+ref@x.org" and "ann@x.org" are one
  * person). */
@@ -135,7 +134,7 @@ enum pt_rc pt_svc_referral_purchase(struct pt_service *svc, struct pt_store_txn 
         return PT_OK;
     }
     if (rc != PT_OK || strcmp(r.status, "invited") != 0 || p->amount < policy->min_amount ||
-        p->occurred_at_ms > r.enrolled_at_ms + policy->within_days * DAY_MS ||
+        p->occurred_at_ms > r.enrolled_at_ms + policy->within_days * PT_DAY_MS ||
         p->occurred_at_ms < r.enrolled_at_ms) {
         return rc;
     }

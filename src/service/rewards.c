@@ -8,13 +8,13 @@
  */
 #include "service/service_int.h"
 
+#include "base/clock.h"
 #include "base/random.h"
 #include "core/coupon_code.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define DAY_MS 86400000LL
 #define REWARD_TEXT_BYTES_MAX 2000
 #define REWARD_COUPON_DAYS_MAX 3650
 #define REWARD_VALUE_MAX 1000000000000LL
@@ -403,7 +403,7 @@ static enum pt_rc redeem_coupon(struct pt_store_txn *txn, struct redeem_ctx *ctx
     memcpy(v->coupon.redemption_id, red->id, sizeof(v->coupon.redemption_id));
     v->coupon.status = "active";
     v->coupon.issued_at_ms = ctx->now_ms;
-    v->coupon.expires_at_ms = ctx->now_ms + v->reward.coupon_valid_days * DAY_MS;
+    v->coupon.expires_at_ms = ctx->now_ms + v->reward.coupon_valid_days * PT_DAY_MS;
     v->reward.issued++;
     v->valid = true;
     rc = issue_coupon(txn, program_id, &v->coupon, err);

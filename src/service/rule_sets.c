@@ -20,8 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_MS 86400000LL
-
 void pt_svc_rule_set_release(struct pt_service *svc, struct pt_rule_set *set)
 {
     bool free_it;
@@ -281,12 +279,12 @@ enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_store_txn *txn,
 void pt_svc_time_facts(const struct pt_tz *tz, int64_t now_ms, struct pt_rule_time *t)
 {
     int64_t local_ms = now_ms + (int64_t)pt_tz_offset_s(tz, now_ms) * 1000;
-    int64_t days = local_ms >= 0 ? local_ms / DAY_MS : (local_ms - DAY_MS + 1) / DAY_MS;
+    int64_t days = local_ms >= 0 ? local_ms / PT_DAY_MS : (local_ms - PT_DAY_MS + 1) / PT_DAY_MS;
     char stamp[40];
     memset(t, 0, sizeof(*t));
     t->now_ms = now_ms;
     t->weekday = ((days % 7 + 7) % 7 + 3) % 7 + 1; /* 1970-01-01 was a Thursday (4). */
-    t->hour = (local_ms - days * DAY_MS) / 3600000;
+    t->hour = (local_ms - days * PT_DAY_MS) / 3600000;
     pt_time_format_rfc3339(local_ms, stamp, sizeof(stamp));
     memcpy(t->date, stamp, 10);
     t->date[10] = '\0';

@@ -7,12 +7,11 @@
  */
 #include "service/service_int.h"
 
+#include "base/clock.h"
 #include "base/tz.h"
 
 #include <stdio.h>
 #include <string.h>
-
-#define DAY_MS 86400000LL
 
 /* 128-bit products keep the cost exact (points × value can pass 64 bits). */
 __extension__ typedef __int128 wide;
@@ -227,7 +226,7 @@ static enum pt_rc sim_one(struct sim *s, struct pt_store_txn *txn, const struct 
         rc = pt_store_purchase_get(txn, program->id, ref->id, &one, &p, err);
     }
     if (rc == PT_OK) {
-        s->facts.days_since_enrollment = (p.occurred_at_ms - s->member.enrolled_at_ms) / DAY_MS;
+        s->facts.days_since_enrollment = (p.occurred_at_ms - s->member.enrolled_at_ms) / PT_DAY_MS;
         rc = sim_purchase(s, program, &p, &s->facts, &one, &points, err);
         s->facts.purchase_count++;
     }

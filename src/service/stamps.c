@@ -9,12 +9,12 @@
 #include "service/service_int.h"
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "core/rules.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define DAY_MS 86400000LL
 #define REWARD_POINTS_MAX 1000000000LL
 
 /* ---- The cards ---- */
@@ -303,7 +303,7 @@ static void instance_start(struct pt_member_stamp_card *c, const struct pt_stamp
                            int64_t now_ms)
 {
     c->started_at_ms = now_ms;
-    c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * DAY_MS : 0;
+    c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * PT_DAY_MS : 0;
 }
 
 /* Adds the gain's stamps to the member's card; completes as many instances as they fill (at
