@@ -5,13 +5,12 @@ helpers as test_edge.py."""
 import json
 import re
 import socket
-import tempfile
 import time
 
 import pytest
 
-from conftest import Client, Deployment, unique
-from test_edge import connect, json_error, member_exists, read_answer, strict_json
+from conftest import Client, unique
+from test_edge import connect, json_error, member_exists, quick, read_answer, strict_json  # noqa: F401 (quick: a fixture)
 
 
 def read_all(s, timeout=3.0):
@@ -116,20 +115,6 @@ def test_a_public_route_body_beside_a_program_body_does_not_stop_the_server(fres
 
 
 # ---- A client that never reads its answers ----
-
-
-@pytest.fixture
-def quick(monkeypatch):
-    """Deadlines of 1 s and 8 connections per address (as test_edge.py's quick)."""
-    monkeypatch.setenv("PATRON_HEADER_TIMEOUT_MS", "1000")
-    monkeypatch.setenv("PATRON_MAX_CONNECTIONS_PER_ADDRESS", "8")
-    with tempfile.TemporaryDirectory() as tmp:
-        d = Deployment(tmp, ("--test-clock",))
-        try:
-            yield d
-        finally:
-            d.server.stop()
-            d.audit()
 
 
 def open_connections(port):
