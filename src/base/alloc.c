@@ -12,12 +12,26 @@
 static atomic_int_fast64_t live_count;
 static atomic_int_fast64_t fail_countdown; /* 0 = off; else the remaining calls before failing. */
 
+static atomic_int_fast64_t fail_every;   /* Debug builds: 0 = off; else the period. */
+static atomic_int_fast64_t fail_counter; /* Allocations counted since pt_alloc_fail_every. */
+
 static int should_fail(void)
 {
+#ifdef PT_DEBUG
+    int_fast64_t every = atomic_load_explicit(&fail_every, memory_order_relaxed);
+    if (every > 0 && (atomic_fetch_add(&fail_counter, 1) + 1) % every == 0) {
+        return 1;
+    }
+#endif
     if (atomic_load_explicit(&fail_countdown, memory_order_relaxed) == 0) {
         return 0;
     }
     return atomic_fetch_sub(&fail_countdown, 1) == 1;
+}
+
+bool pt_alloc_injected_failure(void)
+{
+    return should_fail() != 0;
 }
 
 void *pt_malloc(size_t size)
@@ -88,4 +102,10 @@ int64_t pt_alloc_live_count(void)
 void pt_alloc_fail_at(int64_t n)
 {
     atomic_store(&fail_countdown, n < 0 ? 0 : n);
+}
+
+void pt_alloc_fail_every(int64_t n)
+{
+    atomic_store(&fail_counter, 0);
+    atomic_store(&fail_every, n < 0 ? 0 : n);
 }

@@ -738,6 +738,8 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
                    "\"header_timeout_ms\":%u",
                    config->host, (unsigned)port, config->threads, config->connections_per_address,
                    config->headers_timeout_ms);
+    /* Armed before the line that tells a test it may send: every request meets it. */
+    pt_alloc_fail_every(config->fail_alloc_every);
     pt_log("info", "listening", extra);
     while (!stop_requested) {
         (void)nanosleep(&tick, NULL); /* EINTR on a signal is what ends the wait. */
