@@ -12,6 +12,7 @@
 static atomic_int_fast64_t live_count;
 static atomic_int_fast64_t fail_countdown; /* 0 = off; else the remaining calls before failing. */
 
+static _Thread_local uint64_t failures_here;
 static atomic_int_fast64_t fail_every;   /* Debug builds: 0 = off; else the period. */
 static atomic_int_fast64_t fail_counter; /* Allocations counted since pt_alloc_fail_every. */
 
@@ -29,6 +30,11 @@ static int should_fail(void)
     return atomic_fetch_sub(&fail_countdown, 1) == 1;
 }
 
+uint64_t pt_alloc_failures_here(void)
+{
+    return failures_here;
+}
+
 bool pt_alloc_injected_failure(void)
 {
     return should_fail() != 0;
@@ -38,11 +44,14 @@ void *pt_malloc(size_t size)
 {
     void *p;
     if (should_fail()) {
+        failures_here++;
         return NULL;
     }
     p = malloc(size == 0 ? 1 : size); /* check_src: allow malloc: the allocator itself */
     if (p != NULL) {
         atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
+    } else {
+        failures_here++;
     }
     return p;
 }
@@ -51,12 +60,15 @@ void *pt_calloc(size_t count, size_t size)
 {
     void *p;
     if (should_fail()) {
+        failures_here++;
         return NULL;
     }
     p = calloc(count == 0 ? 1 : count,
                size == 0 ? 1 : size); /* check_src: allow calloc: allocator */
     if (p != NULL) {
         atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
+    } else {
+        failures_here++;
     }
     return p;
 }
@@ -68,9 +80,13 @@ void *pt_realloc(void *ptr, size_t size)
         return pt_malloc(size);
     }
     if (should_fail()) {
+        failures_here++;
         return NULL;
     }
     p = realloc(ptr, size == 0 ? 1 : size); /* check_src: allow realloc: the allocator itself */
+    if (p == NULL) {
+        failures_here++;
+    }
     return p;
 }
 

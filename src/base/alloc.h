@@ -32,6 +32,10 @@ void pt_alloc_fail_at(int64_t n);
  * test_alloc_failure.py); 0 turns it off. Release builds ignore it. */
 void pt_alloc_fail_every(int64_t n);
 
+/* How many heap allocations have failed on the calling thread since it started (injected or
+ * not): a parser that cannot tell out of memory from bad input (jansson) is judged by it. */
+uint64_t pt_alloc_failures_here(void);
+
 /* Whether the allocation being made should fail by injection; counts it. pt_arena_alloc asks
  * too, so that injected failures reach the arena's callers and not only its chunk refills. */
 bool pt_alloc_injected_failure(void);

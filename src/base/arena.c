@@ -59,6 +59,12 @@ bool pt_arena_failed(const struct pt_arena *arena)
     return arena->failed;
 }
 
+enum pt_rc pt_arena_err(const struct pt_arena *arena, struct pt_err *err)
+{
+    pt_debug_assert(arena->failed);
+    return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
 uint64_t pt_arena_failures_here(void)
 {
     return failures_here;

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
+
 struct pt_arena_chunk;
 
 struct pt_arena {
@@ -37,6 +39,10 @@ void *pt_arena_alloc(struct pt_arena *arena, size_t size);
 
 /* Whether an allocation from the arena has failed since pt_arena_init. */
 bool pt_arena_failed(const struct pt_arena *arena);
+
+/* The answer to an allocation from the arena that returned NULL: PT_ENOMEM in err, the one
+ * spelling of it. Asserts (debug builds) that the arena did latch the failure. */
+PT_MUSTCHECK enum pt_rc pt_arena_err(const struct pt_arena *arena, struct pt_err *err);
 
 /* How many arena allocations have failed on the calling thread since it started: the writer
  * compares it before and after a write function, so that a write that met a failure in any

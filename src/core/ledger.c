@@ -98,6 +98,7 @@ enum pt_rc pt_ledger_return_points(int64_t points_earned, int64_t amount_minor,
 
 bool pt_lot_is_available(const struct pt_lot *lot, int64_t now_ms)
 {
+    pt_debug_assert(lot->points_remaining >= 0);
     return lot->points_remaining > 0 && lot->available_at_ms <= now_ms &&
            now_ms < lot->expires_at_ms;
 }
@@ -171,6 +172,8 @@ enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int
     int64_t need = points;
     size_t after = 0;
     pt_assert(points > 0);
+    pt_assert(lot_count == 0 || lots != NULL);
+    pt_assert(takes_cap == 0 || takes != NULL);
     *take_count = 0;
     *taken = 0;
     while (need > 0) {
@@ -187,6 +190,7 @@ enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int
         takes[*take_count].lot_index = best;
         takes[*take_count].points =
             lots[best].points_remaining < need ? lots[best].points_remaining : need;
+        pt_debug_assert(takes[*take_count].points > 0); /* Only available lots are taken. */
         need -= takes[*take_count].points;
         *taken += takes[*take_count].points;
         (*take_count)++;

@@ -303,7 +303,7 @@ static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const ch
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -316,7 +316,7 @@ static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const ch
             cap = cap * 2 < max ? cap * 2 : max;
             grown = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
             if (grown == NULL) {
-                q.rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+                q.rc = pt_arena_err(arena, err);
                 break;
             }
             memcpy(grown, *out, (size_t)*count * sizeof(**out));
@@ -344,7 +344,7 @@ enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const char *program
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -501,7 +501,7 @@ enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -529,7 +529,7 @@ enum pt_rc pt_store_account_lines(struct pt_store_txn *txn, const char *program_
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

@@ -121,7 +121,7 @@ static enum pt_rc purchase_items_read(struct pt_store_txn *txn, const char *prog
     pt_assert(out->item_count > 0);
     out->items = pt_arena_alloc(arena, out->item_count * sizeof(*out->items));
     if (out->items == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql_items, err);
     pt_q_text(&q, 1, program_id);

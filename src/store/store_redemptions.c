@@ -133,7 +133,7 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
     }
     *out = pt_arena_alloc(arena, (size_t)(n ? n : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

@@ -103,7 +103,7 @@ enum pt_rc pt_store_wallet_credits_spendable(struct pt_store_txn *txn, const cha
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -282,7 +282,7 @@ enum pt_rc pt_store_wallet_debit_takes(struct pt_store_txn *txn, const char *pro
     rc = pt_q_close(&q);
     *out = pt_arena_alloc(arena, (size_t)(n > 0 ? n : 1) * sizeof(**out));
     if (rc != PT_OK || *out == NULL) {
-        return rc != PT_OK ? rc : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return rc != PT_OK ? rc : pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

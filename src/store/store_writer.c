@@ -65,6 +65,7 @@ static bool writer_run_one(struct pt_store *store, struct pt_write_cmd *cmd, str
             /* An arena allocation failed (latched, base/arena.h) and the write went on: what it
              * wrote cannot be trusted. It is undone, and answered as out of memory. */
             rc = pt_err_set(cmd->err, PT_ENOMEM, NULL, "out of memory");
+            pt_log("warn", "a write met an allocation failure and is undone", "");
         }
         if (rc != PT_OK && drv->is_disk_failure(cmd->err)) {
             pt_store_stop_writes(store, "write");
