@@ -241,7 +241,6 @@ enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id
     (void)rc;
     rc = pt_q_close(&q);
     pt_assert(rc != PT_OK || out->owed >= 0);
-    pt_debug_assert(rc != PT_OK || pt_account_sane(out, PT_MEMBER_POINTS_MAX));
     return rc;
 }
 

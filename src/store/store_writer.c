@@ -59,6 +59,7 @@ static bool writer_run_one(struct pt_store *store, struct pt_write_cmd *cmd, str
     enum pt_rc rc = pt_store_conn_run(drv, store->writer, sql_savepoint, cmd->err);
     if (rc == PT_OK) {
         uint64_t failures = pt_arena_failures_here();
+        unsigned touched = store->touched_count;
         rc = cmd->fn(&store->write_txn, cmd->ctx, cmd->err);
         pt_assert(rc != PT_OK || cmd->err->rc == PT_OK);
         if (rc == PT_OK && pt_arena_failures_here() != failures) {
@@ -66,6 +67,9 @@ static bool writer_run_one(struct pt_store *store, struct pt_write_cmd *cmd, str
              * wrote cannot be trusted. It is undone, and answered as out of memory. */
             rc = pt_err_set(cmd->err, PT_ENOMEM, NULL, "out of memory");
             pt_log("warn", "a write met an allocation failure and is undone", "");
+        }
+        if (rc != PT_OK) {
+            store->touched_count = touched; /* Undone: it wrote no account to check. */
         }
         if (rc != PT_OK && drv->is_disk_failure(cmd->err)) {
             pt_store_stop_writes(store, "write");
