@@ -96,4 +96,22 @@ struct pt_tier_review pt_tier_review_decide(const struct pt_tier_policy *p,
 PT_MUSTCHECK enum pt_rc pt_tier_extra_points(const struct pt_tier *t, int64_t base_points,
                                              int64_t *extra, struct pt_err *err);
 
+/* ---- Metrics and history ---- */
+
+/* The qualifying metric of a member over some months. */
+struct pt_tier_metrics {
+    int64_t points;    /* Points earned by purchases, less what returns took back. */
+    int64_t spend;     /* Purchases' amounts less returned amounts, minor units. */
+    int64_t purchases; /* Purchases, less those returned in full. */
+};
+
+/* One tier change of a member's history. */
+struct pt_tier_change {
+    const char *from_name; /* arena */
+    const char *to_name;   /* arena */
+    const char *reason;    /* "purchase", "review" or "grace"; arena */
+    int64_t metric_value;  /* The metric that decided. */
+    int64_t at_ms;
+};
+
 #endif

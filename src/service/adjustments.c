@@ -61,7 +61,7 @@ static enum pt_rc adjust_allowed(const struct pt_program *program, const struct 
     if (points > limit || points < -limit) {
         (void)pt_err_set(err, PT_ELIMIT, "points",
                          "a %s key may adjust at most %lld points per call (adjust_limits)",
-                         who->role == PT_ROLE_ADMIN ? "admin" : "staff", (long long)limit);
+                         pt_role_names[who->role], (long long)limit);
         return pt_err_code(err, "limit_exceeded");
     }
     return pt_svc_balance_room(acct, points, "points", err);
