@@ -9,8 +9,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
+#include "core/cart.h"
+#include "core/ledger.h"
+#include "core/member.h"
 #include "core/reward.h"
+
+/* Bounds of a coupon batch (docs/rewards.md). */
+#define PT_BATCH_COUNT_MAX 1000000
+_Static_assert(PT_BATCH_COUNT_MAX <= PT_BATCH_CODES_PENDING_MAX, "a largest batch fits the quota");
+#define PT_BATCH_USES_MAX 1000000
+#define PT_BATCH_VALUE_MAX 1000000000000LL
 
 /* A coupon's statuses; struct pt_coupon holds the name (static). */
 enum pt_coupon_status {
@@ -85,5 +95,37 @@ struct pt_promo_use {
     const char *location;    /* nullable */
     int64_t used_at_ms;
 };
+
+/* A coupon with its reward and member, as the till and the member see it. */
+struct pt_coupon_view {
+    struct pt_coupon coupon;
+    struct pt_reward reward;
+    struct pt_member member;
+    bool valid;                /* Can be redeemed now. */
+    const char *reason;        /* Why not: already_redeemed, coupon_expired, coupon_cancelled */
+    struct pt_balance balance; /* The member's points after a redemption or a cancel. */
+    /* A promotion code of a batch instead (member, coupon and balance unused; reward set
+     * when the batch gives one). */
+    bool promo;
+    struct pt_promo_code promo_code;
+    struct pt_coupon_batch batch;
+};
+
+/* The refusal of a coupon or promotion code v that cannot be used (v->reason): 409
+ * already_redeemed saying when and where (a coupon) or how often (a code), else 422 with the
+ * reason as its code. */
+PT_MUSTCHECK enum pt_rc pt_coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err);
+/* What c's reward type gives on a cart of lines: NULL when it applies, else why not
+ * (product_not_in_cart, coupon_not_applicable). */
+const char *pt_cart_coupon_gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                                    unsigned line_count);
+/* Sets what c gives from reward r (borrowed). */
+void pt_cart_coupon_gives_reward(struct pt_cart_coupon *c, const struct pt_reward *r);
+/* The refusal of a purchase for a code c it could not use (c->reason as its code; 409 for
+ * already_redeemed, else 422), field coupons. */
+PT_MUSTCHECK enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err *err);
+/* PT_EINVAL naming the field unless b is a valid batch; upper-cases its prefix, drops the
+ * value of a free_product and the sku of a discount. */
+PT_MUSTCHECK enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err);
 
 #endif

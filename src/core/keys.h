@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
 
 enum pt_role {
@@ -31,5 +32,8 @@ struct pt_api_key {
     int64_t created_at_ms;
     int64_t revoked_at_ms; /* 0 while active. */
 };
+
+/* PT_EINVAL (field name) unless name is a text of 1..PT_KEY_NAME_BYTES_MAX bytes. */
+PT_MUSTCHECK enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err);
 
 #endif

@@ -10,7 +10,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
+
+struct pt_program;
 
 struct pt_purchase_item {
     const char *sku;      /* arena */
@@ -63,5 +66,33 @@ struct pt_return {
     char entry_id[PT_ID_BUF_BYTES];
     int64_t created_at_ms;
 };
+
+struct pt_return_request {
+    const char *external_id;        /* Required: the return's receipt number. */
+    int64_t amount;                 /* Amount returned, or 0 when items are given. */
+    struct pt_purchase_item *items; /* sku + quantity of returned items; NULL when amount. */
+    unsigned item_count;
+};
+
+/* Checks purchase p against its program at now_ms (currency, not in the future, items adding up
+ * to the amount) and sets its eligible amount and each item's `eligible` (its category not
+ * excluded). PT_EINVAL naming the field. */
+PT_MUSTCHECK enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
+                                          int64_t now_ms, struct pt_err *err);
+/* Whether category (nullable) is one of excluded's names (one per line; nullable). */
+bool pt_purchase_category_excluded(const char *excluded, const char *category);
+/* Works out the amount and the eligible amount returned now by req, updating p's items'
+ * returned quantities. PT_ELIMIT return_exceeds_purchase (field amount or items). */
+PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,
+                                          const struct pt_return_request *req, int64_t *amount_now,
+                                          int64_t *eligible_now, struct pt_err *err);
+/* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
+ * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
+PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,
+                                               int64_t occurred_at_ms, int64_t now_ms,
+                                               struct pt_err *err);
+/* The refusal of a receipt number taken already: PT_ECONFLICT idempotency_conflict (field
+ * external_id); what names the kind ("a purchase", "a return", "an activity"). */
+PT_MUSTCHECK enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err);
 
 #endif

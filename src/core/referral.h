@@ -9,7 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
+#include "core/member.h"
 
 /* Referral rewards (docs/referrals.md): given to both sides when the referred member's first
  * purchase of at least min_amount comes within within_days of enrolling. */
@@ -42,5 +44,13 @@ struct pt_referral {
     char referee_credit_id[PT_ID_BUF_BYTES];
     const char *note; /* Why a qualified referral was not rewarded; nullable; arena */
 };
+
+/* Whether a and b are one person: the same email without its +tag, in any case, or the same
+ * phone. A member may not refer itself. */
+bool pt_referral_same_person(const struct pt_member *a, const struct pt_member *b);
+/* A refusal of the referral code at enrollment: PT_ELIMIT with code (referral_code_unknown,
+ * referrer_inactive, self_referral), field referred_by. */
+PT_MUSTCHECK enum pt_rc pt_referral_refuse(struct pt_err *err, const char *code,
+                                           const char *message);
 
 #endif

@@ -10,7 +10,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
+#include "core/member.h"
+
+/* Bounds of a reward (docs/rewards.md). */
+#define PT_REWARD_TEXT_BYTES_MAX 2000       /* description, terms */
+#define PT_REWARD_VALUE_MAX 1000000000000LL /* discount_amount, minor units */
+#define PT_REWARD_PERCENT_MAX 10000         /* discount_percent, hundredths of a percent */
+#define PT_REWARD_COUPON_DAYS_MAX 3650      /* coupon_valid_days: ten years */
+#define PT_REWARD_PER_MEMBER_MAX 1000000    /* per_member_limit */
 
 enum pt_reward_type {
     PT_REWARD_DISCOUNT_AMOUNT,  /* value: minor units off */
@@ -55,5 +64,17 @@ struct pt_reward {
  * one). */
 extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
 extern const char *const pt_reward_status_names[PT_REWARD_STATUSES];
+
+/* PT_EINVAL naming the field unless r is a valid reward (texts, cost, the value its type
+ * takes, stock, validity, coupon days). */
+PT_MUSTCHECK enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err);
+/* Whether member (with tier name `tier`, nullable) may redeem r at now_ms: NULL, or the API
+ * code of the reason it may not (reward_inactive, member_inactive, not_eligible,
+ * out_of_stock). */
+const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_member *member,
+                                   const char *tier, int64_t now_ms);
+/* A refusal with its API code (PT_ELIMIT); the message names the reward (name, "" for none). */
+PT_MUSTCHECK enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *message,
+                                         const char *name);
 
 #endif

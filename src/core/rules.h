@@ -397,4 +397,13 @@ struct pt_activity_row {
     int64_t created_at_ms;
 };
 
+/* The allowed moves of a rule's status: PT_ELIMIT rule_archived from archived (final),
+ * rule_not_active when pausing a draft. */
+PT_MUSTCHECK enum pt_rc pt_rule_status_move(enum pt_rule_status from, enum pt_rule_status to,
+                                            struct pt_err *err);
+
+/* The refusal of a rule's use that would take the member's usage past PT_METRIC_MAX
+ * (PT_ELIMIT limit_exceeded, field points): the store's guard. */
+PT_MUSTCHECK enum pt_rc pt_rule_usage_refused(struct pt_err *err);
+
 #endif

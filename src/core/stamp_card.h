@@ -9,7 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/arena.h"
+#include "base/err.h"
 #include "base/limits.h"
+
+/* reward.points of a card: at most a billion. */
+#define PT_STAMP_CARD_REWARD_POINTS_MAX 1000000000LL
+
+struct pt_rule;
 
 enum pt_stamp_card_status {
     PT_STAMP_CARD_ACTIVE,
@@ -58,5 +65,14 @@ struct pt_purchase_stamps {
     int64_t card_n;         /* The member's instance the purchase left open. */
     int64_t on_open;        /* Of its stamps, those still on that instance to take back. */
 };
+
+/* Checks card c and compiles its rule document (the condition and items the engine reads).
+ * PT_EINVAL naming the field; OUT: *compiled, in arena. */
+PT_MUSTCHECK enum pt_rc pt_stamp_card_validate(const struct pt_stamp_card *c,
+                                               struct pt_arena *arena,
+                                               const struct pt_rule **compiled, struct pt_err *err);
+/* Starts a new instance c of card at its first stamp, now_ms: its clock (valid_days). */
+void pt_stamp_card_start(struct pt_member_stamp_card *c, const struct pt_stamp_card *card,
+                         int64_t now_ms);
 
 #endif

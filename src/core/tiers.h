@@ -114,4 +114,17 @@ struct pt_tier_change {
     int64_t at_ms;
 };
 
+/* The value of the policy's metric in m (0 without tiers). */
+int64_t pt_tier_metric_value(const struct pt_tier_policy *p, const struct pt_tier_metrics *m);
+/* "YYYY-MM-01" of month index m (times are years 1970..9999). */
+void pt_tier_month_first_day(int64_t m, char out[11]);
+/* The last day "YYYY-MM-DD" of month index m. */
+void pt_tier_month_last_day(int64_t m, char out[11]);
+/* The month index of a local date "YYYY-MM-DD". */
+int64_t pt_tier_date_month(const char *date);
+
+/* The refusal of a metric that would pass PT_METRIC_MAX (PT_ELIMIT limit_exceeded, field
+ * amount): the store's guard. */
+PT_MUSTCHECK enum pt_rc pt_tier_metrics_refused(struct pt_err *err);
+
 #endif

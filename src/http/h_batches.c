@@ -136,7 +136,8 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
         rc = discount_decode(discount, arena, b, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "count", "count", true, 1, 1000000, &b->count, &present, err);
+        rc = pt_json_get_int(body, "count", "count", true, 1, PT_BATCH_COUNT_MAX, &b->count,
+                             &present, err);
     }
     if (rc == PT_OK) {
         rc = pt_json_get_string(body, "prefix", false, arena, &prefix, err);
@@ -156,12 +157,12 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
         rc = time_field(body, "valid_to", &b->valid_to_ms, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "uses_per_code", "uses_per_code", false, 1, 1000000,
+        rc = pt_json_get_int(body, "uses_per_code", "uses_per_code", false, 1, PT_BATCH_USES_MAX,
                              &b->uses_per_code, &present, err);
     }
     if (rc == PT_OK && !json_is_null(json_object_get(body, "uses_per_member"))) {
-        rc = pt_json_get_int(body, "uses_per_member", "uses_per_member", false, 1, 1000000,
-                             &b->uses_per_member, &present, err);
+        rc = pt_json_get_int(body, "uses_per_member", "uses_per_member", false, 1,
+                             PT_BATCH_USES_MAX, &b->uses_per_member, &present, err);
     }
     return rc;
 }

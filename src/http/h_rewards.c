@@ -161,8 +161,8 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
     if (rc == PT_OK && v != NULL) {
         r->per_member_limit = 0;
         if (!json_is_null(v)) {
-            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1, 1000000,
-                                 &r->per_member_limit, NULL, err);
+            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1,
+                                 PT_REWARD_PER_MEMBER_MAX, &r->per_member_limit, NULL, err);
         }
     }
     if (rc == PT_OK) {
@@ -176,8 +176,8 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
         rc = reward_tiers(v, arena, &r->tiers, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1, 3650,
-                             &r->coupon_valid_days, NULL, err);
+        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1,
+                             PT_REWARD_COUPON_DAYS_MAX, &r->coupon_valid_days, NULL, err);
     }
     v = json_object_get(body, "status");
     if (rc == PT_OK && v != NULL) {

@@ -129,8 +129,8 @@ static enum pt_rc card_patch(json_t *body, struct pt_arena *arena, struct pt_sta
         c->reward_points = 0;
         c->reward_id = NULL;
         if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "points", "reward.points", false, 1, 1000000000,
-                                 &c->reward_points, NULL, err);
+            rc = pt_json_get_int(v, "points", "reward.points", false, 1,
+                                 PT_STAMP_CARD_REWARD_POINTS_MAX, &c->reward_points, NULL, err);
         }
         if (rc == PT_OK) {
             rc = pt_json_get_string(v, "reward_id", false, arena, &c->reward_id, err);
