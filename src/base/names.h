@@ -6,7 +6,14 @@
 #ifndef PT_BASE_NAMES_H
 #define PT_BASE_NAMES_H
 
+#include <stdbool.h>
+
 /* The index of s in names[0..count), or -1 when s is NULL or not one of them. */
 int pt_name_index(const char *const *names, unsigned count, const char *s);
+
+/* Whether s is one of the lines of lines (names one per line, "" for none); false when either
+ * is NULL. The settings that hold lists of names (excluded categories, a reward's tiers) keep
+ * them so. */
+bool pt_name_in_lines(const char *lines, const char *s);
 
 #endif

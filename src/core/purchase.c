@@ -51,21 +51,7 @@ enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchas
 
 bool pt_purchase_category_excluded(const char *excluded, const char *category)
 {
-    size_t n;
-    const char *p = excluded;
-    if (category == NULL || excluded == NULL) {
-        return false;
-    }
-    n = strlen(category);
-    while (*p != '\0') {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, category, n) == 0) {
-            return true;
-        }
-        p += len + (end ? 1 : 0);
-    }
-    return false;
+    return pt_name_in_lines(excluded, category);
 }
 
 /* Works out the amount and the eligible amount returned now, updating the purchase's returned

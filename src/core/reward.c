@@ -101,19 +101,8 @@ const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_me
     if (member->status != PT_MEMBER_ACTIVE) {
         return "member_inactive";
     }
-    if (r->tiers != NULL && r->tiers[0] != '\0') {
-        const char *p = r->tiers;
-        size_t n = tier != NULL ? strlen(tier) : 0;
-        bool found = false;
-        while (!found && *p != '\0') {
-            const char *end = strchr(p, '\n');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            found = tier != NULL && len == n && strncmp(p, tier, n) == 0;
-            p += len + (end ? 1 : 0);
-        }
-        if (!found) {
-            return "not_eligible";
-        }
+    if (r->tiers != NULL && r->tiers[0] != '\0' && !pt_name_in_lines(r->tiers, tier)) {
+        return "not_eligible";
     }
     if (r->has_stock && r->issued >= r->stock) {
         return "out_of_stock";
