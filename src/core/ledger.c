@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "core/program.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -316,4 +317,59 @@ bool pt_account_sane(const struct pt_account *account, int64_t bound)
            account->balance <= bound && account->owed >= 0 && account->owed <= bound &&
            units_sane(account->lifetime_earned) && units_sane(account->lifetime_redeemed) &&
            units_sane(account->lifetime_expired);
+}
+
+/* ---- The ledger's rows, and adjustments ---- */
+
+void pt_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
+                     int64_t points)
+{
+    memset(p, 0, sizeof(*p));
+    p->account_id = account_id;
+    p->member_id = member_id;
+    p->points = points;
+}
+
+/* Refuses, before anything is written, a change of `points` that would take the member's
+ * balance past its bound (limits.h PT_MEMBER_POINTS_MAX, either sign): 422 limit_exceeded
+ * naming field. */
+enum pt_rc pt_ledger_balance_room(const struct pt_account *acct, int64_t points, const char *field,
+                                  struct pt_err *err)
+{
+    int64_t after = 0;
+    return pt_ledger_bounded_add(acct->balance, points, PT_MEMBER_POINTS_MAX, field,
+                                 "the member's points balance", &after, err);
+}
+
+int64_t pt_ledger_lot_expiry(const struct pt_program *program, int64_t earned_at_ms)
+{
+    if (program->expiry_months <= 0) {
+        return PT_LEDGER_NEVER;
+    }
+    return pt_ledger_add_months(earned_at_ms, (unsigned)program->expiry_months);
+}
+
+/* The role's per-call limit (program setting adjust_limits) and the member's bound, both
+ * checked before anything is written: 422 limit_exceeded naming points. */
+enum pt_rc pt_ledger_adjust_check(const struct pt_program *program, enum pt_role role,
+                                  int64_t points, const struct pt_account *acct, struct pt_err *err)
+{
+    int64_t limit = role == PT_ROLE_ADMIN ? program->adjust_admin_max : program->adjust_staff_max;
+    pt_assert(points != 0);
+    pt_assert(limit >= 0);
+    if (points > limit || points < -limit) {
+        (void)pt_err_set(err, PT_ELIMIT, "points",
+                         "a %s key may adjust at most %lld points per call (adjust_limits)",
+                         pt_role_names[role], (long long)limit);
+        return pt_err_code(err, "limit_exceeded");
+    }
+    return pt_ledger_balance_room(acct, points, "points", err);
+}
+
+enum pt_rc pt_ledger_account_refused(const char *account_id, int64_t bound, struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ELIMIT,
+                     strcmp(account_id, PT_ACCOUNT_WALLET) == 0 ? "amount" : "points",
+                     "the account %s would pass its bound of %lld", account_id, (long long)bound);
+    return pt_err_code(err, "limit_exceeded");
 }

@@ -18,6 +18,9 @@
 
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/keys.h"
+
+struct pt_program;
 
 /* expires_at_ms of a lot that never expires. */
 #define PT_LEDGER_NEVER INT64_MAX
@@ -107,7 +110,7 @@ PT_MUSTCHECK enum pt_rc pt_ledger_entry_check(const int64_t *posting_points, siz
  * (exponent 0..4, as ISO 4217 has; minor >= 0). */
 void pt_money_format(int64_t minor, int exponent, char *out, size_t out_bytes);
 
-/* ---- The ledger's rows: accounts, entries, postings, lots ---- */
+/* ---- The ledger's rows: accounts, entries, postings, lots, redemptions ---- */
 
 /* Program accounts; member accounts are named by the member id. Every account is kept per
  * member (the program's are summed over its members when read), so that a write touches only
@@ -176,5 +179,71 @@ bool pt_entry_sane(const struct pt_entry *entry);
 bool pt_posting_sane(const struct pt_posting *posting);
 bool pt_lot_sane(const struct pt_lot_row *lot);
 bool pt_account_sane(const struct pt_account *account, int64_t bound);
+struct pt_expiring {
+    int64_t expires_at_ms;
+    int64_t points;
+};
+
+struct pt_redemption {
+    char id[PT_ID_BUF_BYTES]; /* "red_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t points;
+    const char *reason;
+    bool cancelled;
+    char entry_id[PT_ID_BUF_BYTES];
+    char cancel_entry_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+    int64_t cancelled_at_ms;
+};
+
+struct pt_lot_share {
+    char lot_id[PT_ID_BUF_BYTES];
+    int64_t points;
+};
+
+struct pt_ledger_line {
+    char entry_id[PT_ID_BUF_BYTES];
+    const char *type; /* entry type; transfers are split into transfer_in/transfer_out */
+    int64_t points;   /* The posting to the member's account. */
+    int64_t balance_after;
+    const char *reference; /* nullable */
+    const char *reason;    /* nullable */
+    int64_t created_at_ms;
+    int64_t seq; /* Cursor: the posting's number in the member's account. */
+};
+
+/* A member's points at one moment. */
+struct pt_balance {
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t available; /* Spendable now: available lots less owed (>= 0 unless the
+                          program allows negative balances). */
+    int64_t pending;   /* In lots still in their return window. */
+    int64_t owed;      /* Taken back by returns beyond what the member had. */
+    int64_t lifetime_earned;
+    int64_t lifetime_redeemed;
+    int64_t lifetime_expired;
+    struct pt_expiring expiring[PT_EXPIRING_MAX]; /* Next expiry dates, soonest first. */
+    unsigned expiring_count;
+};
+
+/* A posting of `points` to account_id (member_id: NULL for the entry's member), its counters
+ * zero. */
+void pt_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
+                     int64_t points);
+/* PT_ELIMIT limit_exceeded (naming field) when `points` would take the member's balance past
+ * PT_MEMBER_POINTS_MAX either way; checked before anything is written. */
+PT_MUSTCHECK enum pt_rc pt_ledger_balance_room(const struct pt_account *acct, int64_t points,
+                                               const char *field, struct pt_err *err);
+/* When points earned at earned_at_ms expire under the program's expiry_months. */
+int64_t pt_ledger_lot_expiry(const struct pt_program *program, int64_t earned_at_ms);
+/* An adjustment of `points` (non-zero) by a key of role: PT_ELIMIT limit_exceeded (field
+ * points) past the role's per-call limit (the program's adjust_limits) or the member's bound. */
+PT_MUSTCHECK enum pt_rc pt_ledger_adjust_check(const struct pt_program *program, enum pt_role role,
+                                               int64_t points, const struct pt_account *acct,
+                                               struct pt_err *err);
+/* The refusal of a posting that would take account_id past bound (PT_ELIMIT limit_exceeded,
+ * field amount for the wallet, else points): the store's last guard behind the checks above. */
+PT_MUSTCHECK enum pt_rc pt_ledger_account_refused(const char *account_id, int64_t bound,
+                                                  struct pt_err *err);
 
 #endif

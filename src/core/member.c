@@ -328,3 +328,27 @@ enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms, struct 
     }
     return rc;
 }
+
+enum pt_rc pt_member_require_active(const struct pt_member *m, struct pt_err *err)
+{
+    if (m->status != PT_MEMBER_ACTIVE) {
+        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", m->id,
+                         pt_member_status_name(m->status));
+        return pt_err_code(err, "member_inactive");
+    }
+    return PT_OK;
+}
+
+int64_t pt_member_birth_month(const char *birth_date)
+{
+    if (birth_date == NULL || strlen(birth_date) < 7) {
+        return 0;
+    }
+    return (birth_date[5] - '0') * 10 + (birth_date[6] - '0');
+}
+
+enum pt_rc pt_member_exists(const char *field, struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
+    return pt_err_code(err, "member_exists");
+}

@@ -93,4 +93,12 @@ void pt_email_normalize(char *email);
 PT_MUSTCHECK enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms,
                                            struct pt_err *err);
 
+/* PT_ELIMIT member_inactive (field member_id) unless the member is active. */
+PT_MUSTCHECK enum pt_rc pt_member_require_active(const struct pt_member *m, struct pt_err *err);
+/* The month (1..12) of a birth date "YYYY-MM-DD" (nullable: 0). */
+int64_t pt_member_birth_month(const char *birth_date);
+/* The refusal of a value another member of the program holds: PT_ECONFLICT member_exists
+ * naming field (email, phone, external_id). */
+PT_MUSTCHECK enum pt_rc pt_member_exists(const char *field, struct pt_err *err);
+
 #endif

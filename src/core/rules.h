@@ -360,4 +360,50 @@ PT_MUSTCHECK enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules,
                                           const struct pt_eval_input *in, struct pt_arena *arena,
                                           struct pt_eval_result *out, struct pt_err *err);
 
+/* ---- Stored rules, their usage, activities ---- */
+
+struct pt_rule_row {
+    char id[PT_ID_BUF_BYTES]; /* "rul_..." */
+    int64_t version;          /* 1 on creation, +1 on every change */
+    enum pt_rule_status status;
+    const char *name;    /* arena */
+    const char *trigger; /* "purchase", "activity:review", ...; arena */
+    int64_t priority;
+    const char *document; /* The rule document (JSON) without status; arena */
+    const char *key_id;   /* The key that made this version; nullable; arena */
+    int64_t created_at_ms;
+    int64_t updated_at_ms; /* When this version was made. */
+    int64_t points_issued; /* Against the budget (read only). */
+};
+
+/* What one rule gave one member: uses, and points on `day` (the program's local date). */
+struct pt_rule_usage {
+    char rule_id[PT_ID_BUF_BYTES];
+    int64_t uses;
+    int64_t points;
+    char day[11];
+    int64_t points_day;
+};
+
+struct pt_activity_row {
+    char id[PT_ID_BUF_BYTES]; /* "act_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    const char *external_id; /* unique in the program (member_keys kind "activity") */
+    const char *type;
+    int64_t occurred_at_ms;
+    const char *properties; /* JSON object text */
+    int64_t points_earned;
+    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t created_at_ms;
+};
+
+/* The allowed moves of a rule's status: PT_ELIMIT rule_archived from archived (final),
+ * rule_not_active when pausing a draft. */
+PT_MUSTCHECK enum pt_rc pt_rule_status_move(enum pt_rule_status from, enum pt_rule_status to,
+                                            struct pt_err *err);
+
+/* The refusal of a rule's use that would take the member's usage past PT_METRIC_MAX
+ * (PT_ELIMIT limit_exceeded, field points): the store's guard. */
+PT_MUSTCHECK enum pt_rc pt_rule_usage_refused(struct pt_err *err);
+
 #endif

@@ -692,3 +692,23 @@ enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena, 
     }
     return rc;
 }
+
+/* The allowed moves of a rule's status; archived is final. */
+enum pt_rc pt_rule_status_move(enum pt_rule_status from, enum pt_rule_status to, struct pt_err *err)
+{
+    if (from == PT_RULE_ARCHIVED && to != PT_RULE_ARCHIVED) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "the rule is archived");
+        return pt_err_code(err, "rule_archived");
+    }
+    if (to == PT_RULE_PAUSED && from == PT_RULE_DRAFT) {
+        (void)pt_err_set(err, PT_ELIMIT, "status", "only an active rule can be paused");
+        return pt_err_code(err, "rule_not_active");
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_rule_usage_refused(struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ELIMIT, "points", "the rule's usage would pass its bound");
+    return pt_err_code(err, "limit_exceeded");
+}

@@ -3,6 +3,7 @@
 #include "core/tiers.h"
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "core/ledger.h"
 #include "core/member.h"
 
@@ -196,4 +197,58 @@ enum pt_rc pt_tier_extra_points(const struct pt_tier *t, int64_t base_points, in
         *extra = boosted - base_points;
     }
     return rc;
+}
+
+/* ---- Months and metrics ---- */
+
+int64_t pt_tier_metric_value(const struct pt_tier_policy *p, const struct pt_tier_metrics *m)
+{
+    switch (p->metric) {
+    case PT_TIER_METRIC_QUALIFYING_POINTS:
+        return m->points;
+    case PT_TIER_METRIC_SPEND:
+        return m->spend;
+    case PT_TIER_METRIC_PURCHASES:
+        return m->purchases;
+    case PT_TIER_METRIC_NONE:
+        break;
+    }
+    return 0;
+}
+
+/* "YYYY-MM-01" of month index m (times are years 1970..9999). */
+void pt_tier_month_first_day(int64_t m, char out[11])
+{
+    pt_assert(m >= 0);
+    (void)snprintf(out, 11, "%04u-%02u-01", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1));
+}
+
+/* The last day of month index m. */
+void pt_tier_month_last_day(int64_t m, char out[11])
+{
+    unsigned day = 31;
+    while (!pt_date_is_valid(m / 12, (unsigned)(m % 12 + 1), day)) {
+        day--;
+    }
+    pt_assert(m >= 0);
+    (void)snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1),
+                   day % 100);
+}
+
+int64_t pt_tier_date_month(const char *date)
+{
+    int64_t year = 0;
+    unsigned month;
+    unsigned i;
+    for (i = 0; i < 4; i++) {
+        year = year * 10 + (date[i] - '0');
+    }
+    month = (unsigned)((date[5] - '0') * 10 + (date[6] - '0'));
+    return pt_tier_month(year, month);
+}
+
+enum pt_rc pt_tier_metrics_refused(struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ELIMIT, "amount", "the tier metrics would pass their bound");
+    return pt_err_code(err, "limit_exceeded");
 }

@@ -96,4 +96,35 @@ struct pt_tier_review pt_tier_review_decide(const struct pt_tier_policy *p,
 PT_MUSTCHECK enum pt_rc pt_tier_extra_points(const struct pt_tier *t, int64_t base_points,
                                              int64_t *extra, struct pt_err *err);
 
+/* ---- Metrics and history ---- */
+
+/* The qualifying metric of a member over some months. */
+struct pt_tier_metrics {
+    int64_t points;    /* Points earned by purchases, less what returns took back. */
+    int64_t spend;     /* Purchases' amounts less returned amounts, minor units. */
+    int64_t purchases; /* Purchases, less those returned in full. */
+};
+
+/* One tier change of a member's history. */
+struct pt_tier_change {
+    const char *from_name; /* arena */
+    const char *to_name;   /* arena */
+    const char *reason;    /* "purchase", "review" or "grace"; arena */
+    int64_t metric_value;  /* The metric that decided. */
+    int64_t at_ms;
+};
+
+/* The value of the policy's metric in m (0 without tiers). */
+int64_t pt_tier_metric_value(const struct pt_tier_policy *p, const struct pt_tier_metrics *m);
+/* "YYYY-MM-01" of month index m (times are years 1970..9999). */
+void pt_tier_month_first_day(int64_t m, char out[11]);
+/* The last day "YYYY-MM-DD" of month index m. */
+void pt_tier_month_last_day(int64_t m, char out[11]);
+/* The month index of a local date "YYYY-MM-DD". */
+int64_t pt_tier_date_month(const char *date);
+
+/* The refusal of a metric that would pass PT_METRIC_MAX (PT_ELIMIT limit_exceeded, field
+ * amount): the store's guard. */
+PT_MUSTCHECK enum pt_rc pt_tier_metrics_refused(struct pt_err *err);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/names.h"
 #include "core/coupon_code.h"
 
 #include <stdio.h>
@@ -68,7 +69,7 @@ static enum pt_rc discount_decode(json_t *d, struct pt_arena *arena, struct pt_c
     static const char *const fields[] = {"type", "value", "sku", NULL};
     const char *type = NULL;
     bool present = false;
-    unsigned i;
+    int i;
     enum pt_rc rc;
     if (!json_is_object(d)) {
         return pt_err_set(err, PT_EINVAL, "discount", "discount is an object {type, value, sku}");
@@ -94,8 +95,7 @@ static enum pt_rc discount_decode(json_t *d, struct pt_arena *arena, struct pt_c
         }
         return rc;
     }
-    for (i = 0; i < PT_REWARD_TYPES && strcmp(pt_reward_type_names[i], type) != 0; i++) {
-    }
+    i = pt_name_index(pt_reward_type_names, PT_REWARD_TYPES, type);
     if (i != PT_REWARD_DISCOUNT_AMOUNT && i != PT_REWARD_DISCOUNT_PERCENT &&
         i != PT_REWARD_FREE_PRODUCT) {
         return pt_err_set(err, PT_EINVAL, "discount.type",
@@ -136,7 +136,8 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
         rc = discount_decode(discount, arena, b, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "count", "count", true, 1, 1000000, &b->count, &present, err);
+        rc = pt_json_get_int(body, "count", "count", true, 1, PT_BATCH_COUNT_MAX, &b->count,
+                             &present, err);
     }
     if (rc == PT_OK) {
         rc = pt_json_get_string(body, "prefix", false, arena, &prefix, err);
@@ -156,12 +157,12 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
         rc = time_field(body, "valid_to", &b->valid_to_ms, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "uses_per_code", "uses_per_code", false, 1, 1000000,
+        rc = pt_json_get_int(body, "uses_per_code", "uses_per_code", false, 1, PT_BATCH_USES_MAX,
                              &b->uses_per_code, &present, err);
     }
     if (rc == PT_OK && !json_is_null(json_object_get(body, "uses_per_member"))) {
-        rc = pt_json_get_int(body, "uses_per_member", "uses_per_member", false, 1, 1000000,
-                             &b->uses_per_member, &present, err);
+        rc = pt_json_get_int(body, "uses_per_member", "uses_per_member", false, 1,
+                             PT_BATCH_USES_MAX, &b->uses_per_member, &present, err);
     }
     return rc;
 }

@@ -4,19 +4,15 @@
 
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "base/names.h"
 
 #include <string.h>
-
-static const char *role_name(enum pt_role role)
-{
-    return role == PT_ROLE_ADMIN ? "admin" : "staff";
-}
 
 /* The public view of a key (never its hash). new */
 static json_t *key_to_json(const struct pt_api_key *key)
 {
     return json_pack("{s:s,s:s,s:s,s:s,s:o}", "id", key->id, "name", key->name, "role",
-                     role_name(key->role), "prefix", key->prefix, "created_at",
+                     pt_role_names[key->role], "prefix", key->prefix, "created_at",
                      pt_json_time(key->created_at_ms));
 }
 
@@ -65,10 +61,10 @@ void pt_h_key_create(struct pt_http_ctx *ctx)
         rc = pt_json_get_string(body, "role", true, &ctx->arena, &role_s, &err);
     }
     json_decref(body);
-    if (rc == PT_OK && strcmp(role_s, "admin") == 0) {
-        role = PT_ROLE_ADMIN;
-    } else if (rc == PT_OK && strcmp(role_s, "staff") != 0) {
+    if (rc == PT_OK && pt_name_index(pt_role_names, PT_ROLES, role_s) < 0) {
         rc = pt_err_set(&err, PT_EINVAL, "role", "role must be admin or staff");
+    } else if (rc == PT_OK) {
+        role = (enum pt_role)pt_name_index(pt_role_names, PT_ROLES, role_s);
     }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

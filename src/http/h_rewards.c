@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "base/names.h"
 #include "core/coupon_code.h"
 
 #include <stdint.h>
@@ -132,17 +133,14 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
     }
     v = json_object_get(body, "type");
     if (rc == PT_OK && v != NULL) {
-        for (i = 0;
-             i < PT_REWARD_TYPES &&
-             !(json_is_string(v) && strcmp(json_string_value(v), pt_reward_type_names[i]) == 0);
-             i++) {
-        }
-        if (i == PT_REWARD_TYPES) {
+        int type = pt_name_index(pt_reward_type_names, PT_REWARD_TYPES,
+                                 json_is_string(v) ? json_string_value(v) : NULL);
+        if (type < 0) {
             return pt_err_set(err, PT_EINVAL, "type",
                               "type is discount_amount, discount_percent, free_product, gift or "
                               "partner_voucher");
         }
-        r->type = (enum pt_reward_type)i;
+        r->type = (enum pt_reward_type)type;
     }
     if (rc == PT_OK) {
         rc = pt_json_get_int(body, "value", "value", false, 0, INT64_MAX / 2, &r->value, NULL, err);
@@ -163,8 +161,8 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
     if (rc == PT_OK && v != NULL) {
         r->per_member_limit = 0;
         if (!json_is_null(v)) {
-            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1, 1000000,
-                                 &r->per_member_limit, NULL, err);
+            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1,
+                                 PT_REWARD_PER_MEMBER_MAX, &r->per_member_limit, NULL, err);
         }
     }
     if (rc == PT_OK) {
@@ -178,19 +176,17 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
         rc = reward_tiers(v, arena, &r->tiers, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1, 3650,
-                             &r->coupon_valid_days, NULL, err);
+        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1,
+                             PT_REWARD_COUPON_DAYS_MAX, &r->coupon_valid_days, NULL, err);
     }
     v = json_object_get(body, "status");
     if (rc == PT_OK && v != NULL) {
-        for (i = 0; i < 3 && !(json_is_string(v) &&
-                               strcmp(json_string_value(v), pt_reward_status_names[i]) == 0);
-             i++) {
-        }
-        if (i == 3) {
+        int status = pt_name_index(pt_reward_status_names, PT_REWARD_STATUSES,
+                                   json_is_string(v) ? json_string_value(v) : NULL);
+        if (status < 0) {
             return pt_err_set(err, PT_EINVAL, "status", "status is active, inactive or archived");
         }
-        r->status = (enum pt_reward_status)i;
+        r->status = (enum pt_reward_status)status;
     }
     if (rc == PT_OK && r->name == NULL) {
         rc = pt_err_set(err, PT_EINVAL, "name", "name is required (a text)");

@@ -9,11 +9,10 @@
 #include "http/http_int.h"
 
 #include "base/alloc.h"
+#include "base/names.h"
 
 #include <stdio.h>
 #include <string.h>
-
-static const char *const status_names[] = {"active", "paused", "archived"};
 
 static json_t *json_or_null(const char *text)
 {
@@ -30,7 +29,7 @@ static json_t *reward_json(const struct pt_stamp_card *c)
 static json_t *card_json(const struct pt_stamp_card *c)
 {
     return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id", c->id, "name", c->name,
-                     "status", status_names[c->status], "stamps_required",
+                     "status", pt_stamp_card_status_names[c->status], "stamps_required",
                      (json_int_t)c->stamps_required, "stamps_per",
                      c->per_item ? "item" : "purchase", "conditions", json_or_null(c->conditions),
                      "items", json_or_null(c->items), "reward", reward_json(c), "valid_days",
@@ -130,8 +129,8 @@ static enum pt_rc card_patch(json_t *body, struct pt_arena *arena, struct pt_sta
         c->reward_points = 0;
         c->reward_id = NULL;
         if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "points", "reward.points", false, 1, 1000000000,
-                                 &c->reward_points, NULL, err);
+            rc = pt_json_get_int(v, "points", "reward.points", false, 1,
+                                 PT_STAMP_CARD_REWARD_POINTS_MAX, &c->reward_points, NULL, err);
         }
         if (rc == PT_OK) {
             rc = pt_json_get_string(v, "reward_id", false, arena, &c->reward_id, err);
@@ -147,12 +146,9 @@ static enum pt_rc card_patch(json_t *body, struct pt_arena *arena, struct pt_sta
     }
     v = json_object_get(body, "status");
     if (rc == PT_OK && v != NULL) {
-        unsigned i;
-        for (i = 0;
-             i < 3 && !(json_is_string(v) && strcmp(json_string_value(v), status_names[i]) == 0);
-             i++) {
-        }
-        if (i == 3) {
+        int i = pt_name_index(pt_stamp_card_status_names, PT_STAMP_CARD_STATUSES,
+                              json_is_string(v) ? json_string_value(v) : NULL);
+        if (i < 0) {
             return pt_err_set(err, PT_EINVAL, "status", "status is active, paused or archived");
         }
         c->status = (enum pt_stamp_card_status)i;

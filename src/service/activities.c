@@ -32,7 +32,7 @@ static enum pt_rc activity_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->req->member_id, ctx->arena, &member,
                             &program, err);
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(&member, err);
+        rc = pt_member_require_active(&member, err);
     }
     if (rc != PT_OK) {
         return rc;

@@ -49,24 +49,6 @@ static enum pt_rc adjust_take(struct pt_store_txn *txn, struct adjust_ctx *ctx,
     return rc;
 }
 
-/* The role's per-call limit (program setting adjust_limits) and the member's bound, both
- * checked before anything is written: 422 limit_exceeded naming points. */
-static enum pt_rc adjust_allowed(const struct pt_program *program, const struct pt_principal *who,
-                                 int64_t points, const struct pt_account *acct, struct pt_err *err)
-{
-    int64_t limit =
-        who->role == PT_ROLE_ADMIN ? program->adjust_admin_max : program->adjust_staff_max;
-    pt_assert(points != 0);
-    pt_assert(limit >= 0);
-    if (points > limit || points < -limit) {
-        (void)pt_err_set(err, PT_ELIMIT, "points",
-                         "a %s key may adjust at most %lld points per call (adjust_limits)",
-                         who->role == PT_ROLE_ADMIN ? "admin" : "staff", (long long)limit);
-        return pt_err_code(err, "limit_exceeded");
-    }
-    return pt_svc_balance_room(acct, points, "points", err);
-}
-
 static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
 {
     struct adjust_ctx *ctx = arg;
@@ -94,7 +76,7 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = pt_store_account_get(txn, program.id, member.id, &acct, err);
     }
     if (rc == PT_OK) {
-        rc = adjust_allowed(&program, ctx->who, ctx->points, &acct, err);
+        rc = pt_ledger_adjust_check(&program, ctx->who->role, ctx->points, &acct, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -103,7 +85,7 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
                       ctx->now_ms);
     if (ctx->points > 0) {
         struct pt_lot times = {0, ctx->now_ms, ctx->now_ms,
-                               pt_svc_lot_expiry(&program, ctx->now_ms)};
+                               pt_ledger_lot_expiry(&program, ctx->now_ms)};
         int64_t repaid = 0;
         rc = pt_svc_credit_lot(txn, program.id, member.id, entry.id, entry.id, ctx->points,
                                acct.owed, &times, NULL, ctx->now_ms, &repaid, err);
@@ -111,9 +93,9 @@ static enum pt_rc adjust_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     } else {
         rc = adjust_take(txn, ctx, &program, -ctx->points, &owed_delta, err);
     }
-    pt_svc_posting_init(&postings[0], member.id, member.id, ctx->points);
+    pt_posting_init(&postings[0], member.id, member.id, ctx->points);
     postings[0].owed_delta = owed_delta;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ADJUSTED, NULL, -ctx->points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_ADJUSTED, NULL, -ctx->points);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
     }

@@ -20,10 +20,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define BATCH_COUNT_MAX 1000000
-_Static_assert(BATCH_COUNT_MAX <= PT_BATCH_CODES_PENDING_MAX, "a largest batch fits the quota");
-#define BATCH_USES_MAX 1000000
-#define BATCH_VALUE_MAX 1000000000000LL
 /* Codes per write. Each write of a chunk touches pages all over the code index (codes are
  * random) and commits them, so large chunks make a batch faster: 10,000 codes per write make a
  * million in about 16 s on SQLite, 2,500 in about 26 s. But a chunk holds the writer, and with
@@ -42,67 +38,6 @@ _Static_assert(BATCH_COUNT_MAX <= PT_BATCH_CODES_PENDING_MAX, "a largest batch f
 /* Transient failures of chunks in a row before the runner gives up until its next look
  * (about a minute of backing off). */
 #define BATCH_BUSY_RETRIES 60
-
-static enum pt_rc batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
-{
-    enum pt_rc rc = pt_validate_text("name", b->name, PT_NAME_BYTES_MAX, err);
-    char *p;
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (b->count < 1 || b->count > BATCH_COUNT_MAX) {
-        return pt_err_set(err, PT_EINVAL, "count", "count is 1 to %d", BATCH_COUNT_MAX);
-    }
-    if (b->uses_per_code < 1 || b->uses_per_code > BATCH_USES_MAX) {
-        return pt_err_set(err, PT_EINVAL, "uses_per_code", "uses_per_code is 1 to %d",
-                          BATCH_USES_MAX);
-    }
-    if (b->uses_per_member < 0 || b->uses_per_member > BATCH_USES_MAX) {
-        return pt_err_set(err, PT_EINVAL, "uses_per_member",
-                          "uses_per_member is null (no limit) or 1 to %d", BATCH_USES_MAX);
-    }
-    if (b->valid_from_ms >= b->valid_to_ms) {
-        return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
-    }
-    rc = pt_coupon_prefix_validate(b->prefix, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    for (p = b->prefix; *p != '\0'; p++) {
-        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
-    }
-    if (b->reward_id[0] != '\0') {
-        return PT_OK;
-    }
-    switch (b->type) {
-    case PT_REWARD_DISCOUNT_AMOUNT:
-        if (b->value < 1 || b->value > BATCH_VALUE_MAX) {
-            return pt_err_set(err, PT_EINVAL, "discount.value",
-                              "a discount_amount takes value: minor units off, >= 1");
-        }
-        break;
-    case PT_REWARD_DISCOUNT_PERCENT:
-        if (b->value < 1 || b->value > 10000) {
-            return pt_err_set(err, PT_EINVAL, "discount.value",
-                              "a discount_percent takes value: hundredths of a percent off, 1 "
-                              "to 10000");
-        }
-        break;
-    case PT_REWARD_FREE_PRODUCT:
-        if (b->sku == NULL || pt_validate_text("sku", b->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
-            return pt_err_set(err, PT_EINVAL, "discount.sku", "a free_product names its sku");
-        }
-        b->value = 0;
-        break;
-    default:
-        return pt_err_set(err, PT_EINVAL, "discount.type",
-                          "discount.type is discount_amount, discount_percent or free_product");
-    }
-    if (b->type != PT_REWARD_FREE_PRODUCT) {
-        b->sku = NULL;
-    }
-    return PT_OK;
-}
 
 struct batch_create_ctx {
     const struct pt_principal *who;
@@ -173,7 +108,7 @@ enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc, const struct p
                                           struct pt_arena *arena, struct pt_err *err)
 {
     struct batch_create_ctx ctx = {who, b, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = batch_validate(b, err);
+    enum pt_rc rc = pt_batch_validate(b, err);
     if (rc != PT_OK) {
         return rc;
     }

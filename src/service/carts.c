@@ -14,19 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 
-static int64_t birth_month(const char *birth_date)
-{
-    if (birth_date == NULL || strlen(birth_date) < 7) {
-        return 0;
-    }
-    return (birth_date[5] - '0') * 10 + (birth_date[6] - '0');
-}
-
 void pt_svc_member_facts(const struct pt_member *member, struct pt_rule_member *facts)
 {
     facts->known = true;
     facts->attributes = member->attributes_json;
-    facts->birth_month = birth_month(member->birth_date);
+    facts->birth_month = pt_member_birth_month(member->birth_date);
     facts->city = member->city;
     facts->country = member->country;
 }
@@ -87,7 +79,7 @@ struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
         lines[i].quantity = it != NULL ? it->quantity : 1;
         lines[i].unit_price = it != NULL ? it->unit_price : amount;
         lines[i].eligible =
-            !pt_svc_category_excluded(program->excluded_categories, lines[i].category);
+            !pt_purchase_category_excluded(program->excluded_categories, lines[i].category);
     }
     return lines;
 }

@@ -121,30 +121,6 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
     return rc;
 }
 
-/* The refusal of a coupon that cannot be used: when and where it was, for a redeemed one. */
-static enum pt_rc coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err)
-{
-    char when[40];
-    if (v->promo) {
-        if (strcmp(v->reason, "already_redeemed") == 0) {
-            (void)pt_err_set(err, PT_ECONFLICT, "code", "already used %lld of %lld times",
-                             (long long)v->promo_code.uses, (long long)v->batch.uses_per_code);
-        } else {
-            (void)pt_err_set(err, PT_ELIMIT, "code", "the promotion code cannot be used: %s",
-                             v->reason);
-        }
-        return pt_err_code(err, v->reason);
-    }
-    if (strcmp(v->reason, "already_redeemed") == 0) {
-        pt_time_format_rfc3339(v->coupon.redeemed_at_ms, when, sizeof(when));
-        (void)pt_err_set(err, PT_ECONFLICT, "code", "already redeemed at %s in %s", when,
-                         v->coupon.location != NULL ? v->coupon.location : "an unnamed place");
-        return pt_err_code(err, "already_redeemed");
-    }
-    (void)pt_err_set(err, PT_ELIMIT, "code", "the coupon is %s", v->coupon.status);
-    return pt_err_code(err, v->reason);
-}
-
 /* One use of a promotion code at the till, by ctx->member_id when given. */
 static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
                                struct pt_coupon_view *v, struct pt_err *err)
@@ -158,12 +134,12 @@ static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
         v->reason = "member_required";
     }
     if (!v->valid) {
-        return coupon_refusal(v, err);
+        return pt_coupon_refusal(v, err);
     }
     rc = pt_store_promo_code_use(txn, ctx->who->program_id, &u, v->batch.uses_per_code, &used, err);
     if (rc == PT_OK && !used) {
         v->reason = "already_redeemed";
-        return coupon_refusal(v, err);
+        return pt_coupon_refusal(v, err);
     }
     v->promo_code.uses++;
     v->valid = v->promo_code.uses < v->batch.uses_per_code;
@@ -215,7 +191,7 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
         return pt_err_code(err, "coupon_not_yours");
     }
     if (!v->valid) {
-        return coupon_refusal(v, err);
+        return pt_coupon_refusal(v, err);
     }
     v->coupon.status = "redeemed";
     v->coupon.redeemed_at_ms = ctx->now_ms;
@@ -224,7 +200,7 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
     rc = pt_store_coupon_move(txn, ctx->who->program_id, &v->coupon, "active", &moved, err);
     if (rc == PT_OK && !moved) {
         rc = coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
-        return rc == PT_OK ? coupon_refusal(v, err) : rc;
+        return rc == PT_OK ? pt_coupon_refusal(v, err) : rc;
     }
     v->valid = false;
     v->reason = NULL;
@@ -288,7 +264,7 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
                               err);
     }
     if (!v->valid) {
-        return coupon_refusal(v, err);
+        return pt_coupon_refusal(v, err);
     }
     if (v->coupon.partner_code != NULL) {
         /* Its partner code has been shown: it could be used at the partner still. */
@@ -388,40 +364,6 @@ enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program
 
 /* ---- Coupons and promotion codes in carts and purchases ---- */
 
-/* What a reward type gives on a cart of lines: NULL when it applies, else why not. A
- * free_product needs its sku in the cart; a partner voucher is used at the partner. */
-static const char *gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
-                            unsigned line_count)
-{
-    unsigned i;
-    switch (c->type) {
-    case PT_REWARD_FREE_PRODUCT:
-        for (i = 0; i < line_count; i++) {
-            if (lines[i].sku != NULL && c->sku != NULL && strcmp(lines[i].sku, c->sku) == 0) {
-                return NULL;
-            }
-        }
-        return "product_not_in_cart";
-    case PT_REWARD_PARTNER_VOUCHER:
-        return "coupon_not_applicable";
-    case PT_REWARD_DISCOUNT_AMOUNT:
-    case PT_REWARD_DISCOUNT_PERCENT:
-    case PT_REWARD_GIFT:
-    case PT_REWARD_TYPES:
-        break;
-    }
-    return NULL;
-}
-
-static void gives_reward(struct pt_cart_coupon *c, const struct pt_reward *r)
-{
-    memcpy(c->reward_id, r->id, sizeof(c->reward_id));
-    c->reward_name = r->name;
-    c->type = r->type;
-    c->value = r->value;
-    c->sku = r->sku;
-}
-
 /* A member's coupon: theirs, active and not expired. */
 static enum pt_rc cart_coupon(struct pt_store_txn *txn, const struct pt_program *program,
                               const struct pt_member *member, const struct pt_coupon *coupon,
@@ -434,7 +376,7 @@ static enum pt_rc cart_coupon(struct pt_store_txn *txn, const struct pt_program 
         return rc;
     }
     c->kind = PT_CART_CODE_COUPON;
-    gives_reward(c, &reward);
+    pt_cart_coupon_gives_reward(c, &reward);
     c->reason = strcmp(coupon->status, "redeemed") == 0    ? "already_redeemed"
                 : strcmp(coupon->status, "cancelled") == 0 ? "coupon_cancelled"
                 : strcmp(coupon->status, "expired") == 0 || coupon->expires_at_ms <= now_ms
@@ -465,7 +407,7 @@ static enum pt_rc cart_promo(struct pt_store_txn *txn, const struct pt_program *
         if (rc != PT_OK) {
             return rc;
         }
-        gives_reward(c, &reward);
+        pt_cart_coupon_gives_reward(c, &reward);
         if (reward.status == PT_REWARD_ARCHIVED) {
             c->reason = "reward_inactive";
         }
@@ -547,43 +489,11 @@ enum pt_rc pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program
             }
         }
         if (rc == PT_OK && c->reason == NULL) {
-            c->reason = gives_on(c, lines, line_count);
+            c->reason = pt_cart_coupon_gives_on(c, lines, line_count);
         }
         c->applied = rc == PT_OK && c->reason == NULL;
     }
     return rc;
-}
-
-/* The refusal of a purchase for a code it could not use. */
-static enum pt_rc code_refusal(const struct pt_cart_coupon *c, struct pt_err *err)
-{
-    static const struct {
-        const char *reason;
-        const char *text;
-    } texts[] = {
-        {"already_redeemed", "has been used"},
-        {"coupon_cancelled", "was cancelled"},
-        {"coupon_expired", "has expired"},
-        {"coupon_not_yet_valid", "is not valid yet"},
-        {"coupon_not_yours", "belongs to another member"},
-        {"member_required", "needs a member: it has a limit of uses per member"},
-        {"member_limit_reached", "has been used by this member as often as one member may"},
-        {"reward_inactive", "gives a reward that was archived"},
-        {"product_not_in_cart", "gives a product that is not in the cart"},
-        {"coupon_not_applicable", "is used at the partner, not here"},
-        {"duplicate_code", "was given twice"},
-        {"batch_not_ready", "belongs to a batch whose codes are still being made"},
-    };
-    const char *text = "cannot be used";
-    unsigned i;
-    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
-        if (strcmp(texts[i].reason, c->reason) == 0) {
-            text = texts[i].text;
-        }
-    }
-    (void)pt_err_set(err, strcmp(c->reason, "already_redeemed") == 0 ? PT_ECONFLICT : PT_ELIMIT,
-                     "coupons", "the code %s %s", c->input, text);
-    return pt_err_code(err, c->reason);
 }
 
 enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *txn,
@@ -600,7 +510,7 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
             continue;
         }
         if (!c->applied) {
-            return code_refusal(c, err);
+            return pt_cart_coupon_refusal(c, err);
         }
         struct pt_coupon_view v;
         memset(&v, 0, sizeof(v));
@@ -611,7 +521,7 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
             if (rc == PT_OK && !used) {
                 struct pt_cart_coupon again = *c;
                 again.reason = "already_redeemed";
-                return code_refusal(&again, err);
+                return pt_cart_coupon_refusal(&again, err);
             }
             if (rc == PT_OK) {
                 rc = coupon_load(txn, program->id, c->code, now_ms, arena, &v, err);
@@ -628,7 +538,7 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
             if (rc == PT_OK && !used) {
                 struct pt_cart_coupon again = *c;
                 again.reason = "already_redeemed";
-                return code_refusal(&again, err);
+                return pt_cart_coupon_refusal(&again, err);
             }
             if (rc == PT_OK) {
                 rc = promo_load(txn, program->id, c->code, NULL, now_ms, arena, &v, err);

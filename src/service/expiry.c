@@ -38,9 +38,9 @@ static enum pt_rc expire_member(struct pt_store_txn *txn, struct expire_ctx *ctx
         return rc;
     }
     pt_svc_entry_init(&entry, rows[first].member_id, "expire", NULL, NULL, NULL, ctx->now_ms);
-    pt_svc_posting_init(&postings[0], rows[first].member_id, rows[first].member_id, -points);
+    pt_posting_init(&postings[0], rows[first].member_id, rows[first].member_id, -points);
     postings[0].expired_delta = points;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_EXPIRED, NULL, points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_EXPIRED, NULL, points);
     rc = pt_svc_post(txn, ctx->program_id, &entry, postings, 2, err);
     memset(&ev, 0, sizeof(ev));
     memcpy(ev.entry_id, entry.id, sizeof(ev.entry_id));

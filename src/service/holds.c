@@ -12,21 +12,6 @@
 #include "base/clock.h"
 #include "core/hold.h"
 
-enum pt_rc pt_svc_return_window_check(const struct pt_program *program, int64_t occurred_at_ms,
-                                      int64_t now_ms, struct pt_err *err)
-{
-    pt_assert(program->return_days >= 0);
-    pt_assert(program->return_days <= PT_RETURN_DAYS_MAX);
-    if (program->return_days == 0 || now_ms < occurred_at_ms + program->return_days * PT_DAY_MS) {
-        return PT_OK;
-    }
-    (void)pt_err_set(err, PT_ELIMIT, NULL,
-                     "the purchase can no longer be returned: the program's return window is %lld "
-                     "days",
-                     (long long)program->return_days);
-    return pt_err_code(err, "return_window_closed");
-}
-
 enum pt_rc pt_svc_hold_check(struct pt_store_txn *txn, const struct pt_program *program,
                              const char *member_id, int64_t now_ms, enum pt_hold_unit unit,
                              int64_t available, int64_t asked, struct pt_err *err)

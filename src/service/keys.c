@@ -15,11 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static enum pt_rc validate_key_name(const char *name, struct pt_err *err)
-{
-    return pt_validate_text("name", name, PT_KEY_NAME_BYTES_MAX, err);
-}
-
 void pt_svc_key_make(const char *program_id, const char *name, enum pt_role role, int64_t now_ms,
                      struct pt_key_created *out)
 {
@@ -152,7 +147,7 @@ enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_princip
                                  struct pt_err *err)
 {
     struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = validate_key_name(name, err);
+    enum pt_rc rc = pt_key_name_validate(name, err);
     if (rc != PT_OK) {
         return rc;
     }

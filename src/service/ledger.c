@@ -183,34 +183,6 @@ void pt_svc_entry_init(struct pt_entry *e, const char *member_id, const char *ty
     e->created_at_ms = now_ms;
 }
 
-void pt_svc_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
-                         int64_t points)
-{
-    memset(p, 0, sizeof(*p));
-    p->account_id = account_id;
-    p->member_id = member_id;
-    p->points = points;
-}
-
-/* Refuses, before anything is written, a change of `points` that would take the member's
- * balance past its bound (limits.h PT_MEMBER_POINTS_MAX, either sign): 422 limit_exceeded
- * naming field. */
-enum pt_rc pt_svc_balance_room(const struct pt_account *acct, int64_t points, const char *field,
-                               struct pt_err *err)
-{
-    int64_t after = 0;
-    return pt_ledger_bounded_add(acct->balance, points, PT_MEMBER_POINTS_MAX, field,
-                                 "the member's points balance", &after, err);
-}
-
-int64_t pt_svc_lot_expiry(const struct pt_program *program, int64_t earned_at_ms)
-{
-    if (program->expiry_months <= 0) {
-        return PT_LEDGER_NEVER;
-    }
-    return pt_ledger_add_months(earned_at_ms, (unsigned)program->expiry_months);
-}
-
 /*
  * Credits `points` to the member as a new lot, repaying what the member owes first.
  * The caller posts the entry with the member posting's owed_delta set from *repaid.
@@ -249,12 +221,12 @@ enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program
     struct pt_entry entry;
     struct pt_posting postings[2];
     /* No return window: these points are available at once; they expire as any points do. */
-    struct pt_lot times = {0, at_ms, at_ms, pt_svc_lot_expiry(program, at_ms)};
+    struct pt_lot times = {0, at_ms, at_ms, pt_ledger_lot_expiry(program, at_ms)};
     int64_t repaid = 0;
     enum pt_rc rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
     pt_assert(points > 0);
     if (rc == PT_OK) {
-        rc = pt_svc_balance_room(&acct, points, "points", err);
+        rc = pt_ledger_balance_room(&acct, points, "points", err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -263,10 +235,10 @@ enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program
     memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
     rc = pt_svc_credit_lot(txn, program->id, member_id, entry.id, ref_id, points, acct.owed, &times,
                            NULL, now_ms, &repaid, err);
-    pt_svc_posting_init(&postings[0], member_id, member_id, points);
+    pt_posting_init(&postings[0], member_id, member_id, points);
     postings[0].earned_delta = points;
     postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -points);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }
@@ -295,10 +267,10 @@ enum pt_rc pt_svc_take_back_points(struct pt_store_txn *txn, const struct pt_pro
     }
     *owed_now = points - take;
     pt_svc_entry_init(&entry, member_id, entry_type, ref_id, NULL, key_id, now_ms);
-    pt_svc_posting_init(&postings[0], member_id, member_id, -points);
+    pt_posting_init(&postings[0], member_id, member_id, -points);
     postings[0].earned_delta = -points;
     postings[0].owed_delta = *owed_now;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, points);
     return rc == PT_OK ? pt_svc_post(txn, program->id, &entry, postings, 2, err) : rc;
 }
 

@@ -296,13 +296,3 @@ enum pt_rc pt_svc_member_load(struct pt_store_txn *txn, const char *program_id,
     }
     return rc;
 }
-
-enum pt_rc pt_svc_member_require_active(const struct pt_member *m, struct pt_err *err)
-{
-    if (m->status != PT_MEMBER_ACTIVE) {
-        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", m->id,
-                         pt_member_status_name(m->status));
-        return pt_err_code(err, "member_inactive");
-    }
-    return PT_OK;
-}

@@ -12,25 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool pt_svc_category_excluded(const char *excluded, const char *category)
-{
-    size_t n;
-    const char *p = excluded;
-    if (category == NULL || excluded == NULL) {
-        return false;
-    }
-    n = strlen(category);
-    while (*p != '\0') {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, category, n) == 0) {
-            return true;
-        }
-        p += len + (end ? 1 : 0);
-    }
-    return false;
-}
-
 struct purchase_ctx {
     struct pt_service *svc;
     const struct pt_principal *who;
@@ -40,41 +21,6 @@ struct purchase_ctx {
     struct pt_purchase_result *out;
     int64_t now_ms;
 };
-
-/* Validates the purchase against the program and computes its eligible amount. */
-static enum pt_rc purchase_check(const struct pt_program *program, struct pt_purchase *p,
-                                 int64_t now_ms, struct pt_err *err)
-{
-    int64_t sum = 0;
-    int64_t eligible = 0;
-    unsigned i;
-    if (strcmp(p->currency, program->currency) != 0) {
-        return pt_err_set(err, PT_EINVAL, "currency", "currency must be the program's (%s)",
-                          program->currency);
-    }
-    if (p->occurred_at_ms > now_ms + PT_CLOCK_SKEW_MS) {
-        return pt_err_set(err, PT_EINVAL, "occurred_at", "occurred_at must not be in the future");
-    }
-    for (i = 0; i < p->item_count; i++) {
-        struct pt_purchase_item *it = &p->items[i];
-        int64_t line;
-        if (__builtin_mul_overflow(it->quantity, it->unit_price, &line) ||
-            __builtin_add_overflow(sum, line, &sum)) {
-            return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
-        }
-        it->eligible = !pt_svc_category_excluded(program->excluded_categories, it->category);
-        if (it->eligible) {
-            eligible += line;
-        }
-    }
-    if (p->item_count > 0 && sum != p->amount) {
-        return pt_err_set(err, PT_EINVAL, "items", "items add up to %lld but amount is %lld",
-                          (long long)sum, (long long)p->amount);
-    }
-    p->eligible_amount = p->item_count > 0 ? eligible : p->amount;
-    pt_assert(p->eligible_amount <= p->amount);
-    return PT_OK;
-}
 
 static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *ctx,
                                 const struct pt_program *program, struct pt_purchase *p,
@@ -92,7 +38,7 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     }
     rc = pt_store_account_get(txn, program->id, p->member_id, &acct, err);
     if (rc == PT_OK) {
-        rc = pt_svc_balance_room(&acct, p->points_earned, "amount", err);
+        rc = pt_ledger_balance_room(&acct, p->points_earned, "amount", err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -101,17 +47,17 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     memcpy(p->entry_id, entry.id, sizeof(p->entry_id));
     times.earned_at_ms = p->occurred_at_ms;
     times.available_at_ms = p->occurred_at_ms + program->pending_days * PT_DAY_MS;
-    times.expires_at_ms = pt_svc_lot_expiry(program, p->occurred_at_ms);
+    times.expires_at_ms = pt_ledger_lot_expiry(program, p->occurred_at_ms);
     times.points_remaining = 0;
     rc = pt_svc_credit_lot(txn, program->id, p->member_id, entry.id, p->id, p->points_earned,
                            acct.owed, &times, p->lot_id, ctx->now_ms, &repaid, err);
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_posting_init(&postings[0], p->member_id, p->member_id, p->points_earned);
+    pt_posting_init(&postings[0], p->member_id, p->member_id, p->points_earned);
     postings[0].earned_delta = p->points_earned;
     postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -p->points_earned);
+    pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -p->points_earned);
     if (times.available_at_ms > ctx->now_ms && times.expires_at_ms > ctx->now_ms) {
         ctx->out->points_pending = p->points_earned - repaid;
     }
@@ -208,11 +154,11 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->req->member_id, ctx->arena, &member,
                             &program, err);
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(&member, err);
+        rc = pt_member_require_active(&member, err);
     }
     *p = *ctx->req;
     if (rc == PT_OK) {
-        rc = purchase_check(&program, p, ctx->now_ms, err);
+        rc = pt_purchase_check(&program, p, ctx->now_ms, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -233,7 +179,7 @@ static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_er
     }
     if (rc == PT_OK) {
         /* Its local month: its tier metric is counted there, and its returns take from it. */
-        p->tier_month = pt_svc_date_month(ctx->out->cart.local_date);
+        p->tier_month = pt_tier_date_month(ctx->out->cart.local_date);
         rc = pt_store_purchase_insert(txn, program.id, p, err);
     }
     if (rc == PT_OK) {

@@ -54,9 +54,9 @@ enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_progra
         rc = pt_svc_take_from_lots(txn, program->id, member_id, points, now_ms, arena, r->id, NULL,
                                    NULL, NULL, err);
     }
-    pt_svc_posting_init(&postings[0], member_id, member_id, -points);
+    pt_posting_init(&postings[0], member_id, member_id, -points);
     postings[0].redeemed_delta = points;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, points);
     return rc == PT_OK ? pt_svc_post(txn, program->id, &entry, postings, 2, err) : rc;
 }
 
@@ -78,7 +78,7 @@ static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &member,
                             &program, err);
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(&member, err);
+        rc = pt_member_require_active(&member, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_redeem_points(txn, &program, member.id, ctx->points, ctx->reason,
@@ -167,12 +167,12 @@ enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_prog
         return rc;
     }
     pt_svc_entry_init(&entry, r->member_id, "redeem_cancel", r->id, NULL, key_id, now_ms);
-    pt_svc_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
+    pt_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
     if (live > 0) {
-        pt_svc_posting_init(&postings[n++], r->member_id, r->member_id, live);
+        pt_posting_init(&postings[n++], r->member_id, r->member_id, live);
     }
     if (expired > 0) {
-        pt_svc_posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
+        pt_posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
     }
     r->cancelled = true;
     r->cancelled_at_ms = now_ms;
@@ -181,7 +181,7 @@ enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_prog
     if (rc == PT_OK) {
         /* The member's counters move even when nothing came back (all of it had expired). */
         struct pt_posting counters;
-        pt_svc_posting_init(&counters, r->member_id, r->member_id, 0);
+        pt_posting_init(&counters, r->member_id, r->member_id, 0);
         counters.redeemed_delta = -r->points;
         counters.expired_delta = expired;
         rc = pt_store_account_counters(txn, program->id, &counters, err);

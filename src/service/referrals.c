@@ -16,43 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* An email address without its +tag, lower case ("Ann+ref@x.org" and "ann@x.org" are one
- * person). */
-static void email_base(const char *email, char *out, size_t out_bytes)
-{
-    const char *at = strchr(email, '@');
-    const char *plus = strchr(email, '+');
-    size_t n = 0;
-    const char *p;
-    for (p = email; *p != '\0' && n + 1 < out_bytes; p++) {
-        if (plus != NULL && at != NULL && plus < at && p >= plus && p < at) {
-            continue; /* The tag */
-        }
-        out[n++] = (char)tolower((unsigned char)*p);
-    }
-    out[n] = '\0';
-}
-
-static bool same_person(const struct pt_member *a, const struct pt_member *b)
-{
-    if (a->email != NULL && b->email != NULL) {
-        char x[PT_EMAIL_BYTES_MAX + 1];
-        char y[PT_EMAIL_BYTES_MAX + 1];
-        email_base(a->email, x, sizeof(x));
-        email_base(b->email, y, sizeof(y));
-        if (strcmp(x, y) == 0) {
-            return true;
-        }
-    }
-    return a->phone != NULL && b->phone != NULL && strcmp(a->phone, b->phone) == 0;
-}
-
-static enum pt_rc refuse(struct pt_err *err, const char *code, const char *message)
-{
-    (void)pt_err_set(err, PT_ELIMIT, "referred_by", "%s", message);
-    return pt_err_code(err, code);
-}
-
 enum pt_rc pt_svc_referral_check(struct pt_store_txn *txn, const char *program_id,
                                  const struct pt_member *member, const char *code,
                                  char *referrer_id, struct pt_arena *arena, struct pt_err *err)
@@ -62,7 +25,7 @@ enum pt_rc pt_svc_referral_check(struct pt_store_txn *txn, const char *program_i
         pt_store_member_key_owner(txn, program_id, "referral_code", code, referrer_id, err);
     if (rc == PT_ENOTFOUND) {
         pt_err_clear(err);
-        return refuse(err, "referral_code_unknown", "no member has this referral code");
+        return pt_referral_refuse(err, "referral_code_unknown", "no member has this referral code");
     }
     if (rc == PT_OK) {
         rc = pt_store_member_get(txn, program_id, referrer_id, arena, &referrer, err);
@@ -71,12 +34,13 @@ enum pt_rc pt_svc_referral_check(struct pt_store_txn *txn, const char *program_i
         return rc;
     }
     if (referrer.status != PT_MEMBER_ACTIVE) {
-        return refuse(err, "referrer_inactive",
-                      "the member of this referral code is closed or suspended");
+        return pt_referral_refuse(err, "referrer_inactive",
+                                  "the member of this referral code is closed or suspended");
     }
-    if (same_person(member, &referrer)) {
-        return refuse(err, "self_referral",
-                      "a member cannot refer itself (same email or phone as the referrer)");
+    if (pt_referral_same_person(member, &referrer)) {
+        return pt_referral_refuse(
+            err, "self_referral",
+            "a member cannot refer itself (same email or phone as the referrer)");
     }
     return PT_OK;
 }
@@ -154,7 +118,7 @@ enum pt_rc pt_svc_referral_purchase(struct pt_service *svc, struct pt_store_txn 
         rc = pt_svc_local_date(svc, txn, program, now_ms, today, err);
     }
     if (rc == PT_OK && policy->max_per_month > 0) {
-        rc = pt_store_referrals_rewarded(txn, program->id, r.referrer_id, pt_svc_date_month(today),
+        rc = pt_store_referrals_rewarded(txn, program->id, r.referrer_id, pt_tier_date_month(today),
                                          &rewarded, err);
     }
     if (rc != PT_OK) {
@@ -167,7 +131,7 @@ enum pt_rc pt_svc_referral_purchase(struct pt_service *svc, struct pt_store_txn 
     } else {
         r.status = "rewarded";
         r.rewarded_at_ms = now_ms;
-        r.rewarded_month = pt_svc_date_month(today);
+        r.rewarded_month = pt_tier_date_month(today);
         r.referrer_points = policy->referrer_points;
         r.referrer_wallet = policy->referrer_wallet;
         rc = reward(svc, txn, program, r.referrer_id, p->member_id, r.referrer_points,

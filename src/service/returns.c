@@ -23,61 +23,6 @@ struct return_ctx {
     int64_t now_ms;
 };
 
-/* Works out the amount and the eligible amount returned now, updating the purchase's returned
- * quantities. PT_ELIMIT return_exceeds_purchase; PT_EINVAL for an unknown sku. */
-static enum pt_rc return_amounts(struct pt_purchase *p, const struct pt_return_request *req,
-                                 int64_t *amount_now, int64_t *eligible_now, struct pt_err *err)
-{
-    unsigned i;
-    *amount_now = 0;
-    *eligible_now = 0;
-    if (req->items == NULL) {
-        int64_t before = 0;
-        int64_t after = 0;
-        enum pt_rc rc;
-        if (req->amount > p->amount - p->returned_amount) {
-            goto exceeds;
-        }
-        *amount_now = req->amount;
-        /* Cumulative proportion of the eligible amount: exact once everything is returned. */
-        rc = pt_mul_div_floor(p->returned_amount, p->eligible_amount, p->amount, &before, err);
-        if (rc == PT_OK) {
-            rc = pt_mul_div_floor(p->returned_amount + req->amount, p->eligible_amount, p->amount,
-                                  &after, err);
-        }
-        *eligible_now = after - before;
-        return rc;
-    }
-    for (i = 0; i < req->item_count; i++) {
-        const struct pt_purchase_item *want = &req->items[i];
-        int64_t left = want->quantity;
-        unsigned j;
-        for (j = 0; j < p->item_count && left > 0; j++) {
-            struct pt_purchase_item *have = &p->items[j];
-            int64_t take = have->quantity - have->returned_quantity;
-            if (strcmp(have->sku, want->sku) != 0 || take <= 0) {
-                continue;
-            }
-            take = take < left ? take : left;
-            have->returned_quantity += take;
-            left -= take;
-            *amount_now += take * have->unit_price;
-            *eligible_now += have->eligible ? take * have->unit_price : 0;
-        }
-        if (left > 0) {
-            goto exceeds;
-        }
-    }
-    if (*amount_now > p->amount - p->returned_amount) {
-        goto exceeds;
-    }
-    return PT_OK;
-exceeds:
-    (void)pt_err_set(err, PT_ELIMIT, req->items ? "items" : "amount",
-                     "the returns would exceed what was bought");
-    return pt_err_code(err, "return_exceeds_purchase");
-}
-
 /* Takes `points` back for a return: from the purchase's own lot, then from other available
  * points, and what is still missing is owed. OUT: *owed_now. The spendable points are read
  * before the own lot moves: the account is posted only after this. */
@@ -124,10 +69,10 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     }
     pt_svc_entry_init(&entry, p->member_id, "return", r->id, NULL, ctx->who->key_id, ctx->now_ms);
     memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
-    pt_svc_posting_init(&postings[0], p->member_id, p->member_id, -r->points_reversed);
+    pt_posting_init(&postings[0], p->member_id, p->member_id, -r->points_reversed);
     postings[0].earned_delta = -r->points_reversed;
     postings[0].owed_delta = r->points_owed;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, r->points_reversed);
+    pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, r->points_reversed);
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
 }
 
@@ -148,7 +93,7 @@ static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
         rc = pt_store_program_get(txn, program_id, ctx->arena, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_return_window_check(program, p->occurred_at_ms, ctx->now_ms, err);
+        rc = pt_return_window_check(program, p->occurred_at_ms, ctx->now_ms, err);
     }
     return rc;
 }
@@ -158,7 +103,7 @@ static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
 static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, struct pt_return *r,
                               int64_t *amount_now, int64_t *eligible_now, struct pt_err *err)
 {
-    enum pt_rc rc = return_amounts(p, ctx->req, amount_now, eligible_now, err);
+    enum pt_rc rc = pt_return_amounts(p, ctx->req, amount_now, eligible_now, err);
     if (rc == PT_OK && *amount_now <= 0) {
         rc = pt_err_set(err, PT_EINVAL, "amount", "a return must return something");
     }

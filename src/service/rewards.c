@@ -15,87 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define REWARD_TEXT_BYTES_MAX 2000
-#define REWARD_COUPON_DAYS_MAX 3650
-#define REWARD_VALUE_MAX 1000000000000LL
-
-/* A refusal with its API code; the message names the reward. */
-static enum pt_rc refuse(struct pt_err *err, const char *code, const char *message,
-                         const char *name)
-{
-    (void)pt_err_set(err, PT_ELIMIT, NULL, "%s%s%s", message, name[0] ? ": " : "", name);
-    return pt_err_code(err, code);
-}
-
-static enum pt_rc reward_validate(const struct pt_reward *r, struct pt_err *err)
-{
-    enum pt_rc rc = pt_validate_text("name", r->name, PT_NAME_BYTES_MAX, err);
-    if (rc == PT_OK && r->description != NULL) {
-        rc = pt_validate_text("description", r->description, REWARD_TEXT_BYTES_MAX, err);
-    }
-    if (rc == PT_OK && r->terms != NULL) {
-        rc = pt_validate_text("terms", r->terms, REWARD_TEXT_BYTES_MAX, err);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (r->image_url != NULL &&
-        (strncmp(r->image_url, "https://", 8) != 0 || strlen(r->image_url) > 2000 ||
-         strpbrk(r->image_url, " \t\r\n\"<>") != NULL)) {
-        return pt_err_set(err, PT_EINVAL, "image_url", "image_url is an https:// address");
-    }
-    if (r->cost_points < 1 || r->cost_points > PT_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "cost_points", "cost_points is 1 to %lld",
-                          (long long)PT_POINTS_MAX);
-    }
-    switch (r->type) {
-    case PT_REWARD_DISCOUNT_AMOUNT:
-        if (r->value < 1 || r->value > REWARD_VALUE_MAX) {
-            return pt_err_set(err, PT_EINVAL, "value",
-                              "a discount_amount reward takes value: minor units off, >= 1");
-        }
-        break;
-    case PT_REWARD_DISCOUNT_PERCENT:
-        if (r->value < 1 || r->value > 10000) {
-            return pt_err_set(err, PT_EINVAL, "value",
-                              "a discount_percent reward takes value: hundredths of a percent "
-                              "off, 1 to 10000");
-        }
-        break;
-    case PT_REWARD_FREE_PRODUCT:
-        if (r->sku == NULL || pt_validate_text("sku", r->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
-            return pt_err_set(err, PT_EINVAL, "sku", "a free_product reward names its sku");
-        }
-        break;
-    case PT_REWARD_GIFT:
-        break;
-    case PT_REWARD_PARTNER_VOUCHER:
-        /* Its stock is its pool of partner codes (POST /v1/rewards/{id}/vouchers). */
-        if (r->has_stock) {
-            return pt_err_set(err, PT_EINVAL, "stock",
-                              "a partner_voucher reward's stock is its pool of partner codes: "
-                              "leave stock null and upload codes");
-        }
-        break;
-    case PT_REWARD_TYPES:
-        break;
-    }
-    if (r->has_stock && (r->stock < 0 || r->stock > PT_POINTS_MAX)) {
-        return pt_err_set(err, PT_EINVAL, "stock", "stock is null (unlimited) or >= 0");
-    }
-    if (r->per_member_limit < 0) {
-        return pt_err_set(err, PT_EINVAL, "per_member_limit", "per_member_limit is null or >= 1");
-    }
-    if (r->valid_from_ms >= r->valid_to_ms) {
-        return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
-    }
-    if (r->coupon_valid_days < 1 || r->coupon_valid_days > REWARD_COUPON_DAYS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "coupon_valid_days", "coupon_valid_days is 1 to %d",
-                          REWARD_COUPON_DAYS_MAX);
-    }
-    return PT_OK;
-}
-
 struct reward_ctx {
     const struct pt_principal *who;
     struct pt_reward *reward;
@@ -123,7 +42,7 @@ enum pt_rc pt_service_reward_create(struct pt_service *svc, const struct pt_prin
                                     struct pt_arena *arena, struct pt_err *err)
 {
     struct reward_ctx ctx = {who, r, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = reward_validate(r, err);
+    enum pt_rc rc = pt_reward_validate(r, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -158,11 +77,11 @@ static enum pt_rc reward_update_txn(struct pt_store_txn *txn, void *arg, struct 
         return rc;
     }
     if (r->status == PT_REWARD_ARCHIVED) {
-        return refuse(err, "reward_archived", "an archived reward cannot change", "");
+        return pt_reward_refuse(err, "reward_archived", "an archived reward cannot change", "");
     }
     rc = ctx->patch(ctx->patch_ctx, ctx->arena, r, err);
     if (rc == PT_OK) {
-        rc = reward_validate(r, err);
+        rc = pt_reward_validate(r, err);
     }
     r->updated_at_ms = ctx->now_ms;
     return rc == PT_OK ? pt_store_reward_update(txn, ctx->who->program_id, r, err) : rc;
@@ -190,37 +109,6 @@ enum pt_rc pt_service_reward_get(struct pt_service *svc, const struct pt_princip
         pt_store_read_end(txn);
     }
     return rc;
-}
-
-/* Whether member (with tier name `tier`, nullable) may redeem r now: NULL, or the API code of
- * the reason it may not. */
-static const char *not_eligible(const struct pt_reward *r, const struct pt_member *member,
-                                const char *tier, int64_t now_ms)
-{
-    if (r->status != PT_REWARD_ACTIVE || now_ms < r->valid_from_ms || now_ms >= r->valid_to_ms) {
-        return "reward_inactive";
-    }
-    if (member->status != PT_MEMBER_ACTIVE) {
-        return "member_inactive";
-    }
-    if (r->tiers != NULL && r->tiers[0] != '\0') {
-        const char *p = r->tiers;
-        size_t n = tier != NULL ? strlen(tier) : 0;
-        bool found = false;
-        while (!found && *p != '\0') {
-            const char *end = strchr(p, '\n');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            found = tier != NULL && len == n && strncmp(p, tier, n) == 0;
-            p += len + (end ? 1 : 0);
-        }
-        if (!found) {
-            return "not_eligible";
-        }
-    }
-    if (r->has_stock && r->issued >= r->stock) {
-        return "out_of_stock";
-    }
-    return NULL;
 }
 
 /* The member's tier name, or NULL in a program without tiers. */
@@ -288,7 +176,7 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
         }
         o->affordable = balance.available >= rewards[i].cost_points;
         o->points_missing = o->affordable ? 0 : rewards[i].cost_points - balance.available;
-        o->reason = not_eligible(&rewards[i], &member, tier, now_ms);
+        o->reason = pt_reward_not_eligible(&rewards[i], &member, tier, now_ms);
         if (o->reason == NULL && rewards[i].type == PT_REWARD_PARTNER_VOUCHER) {
             int64_t total = 0;
             int64_t free_codes = 0;
@@ -377,14 +265,15 @@ static enum pt_rc redeem_allowed(struct pt_store_txn *txn, struct redeem_ctx *ct
     if (rc != PT_OK) {
         return rc;
     }
-    why = not_eligible(&v->reward, &v->member, tier, ctx->now_ms);
+    why = pt_reward_not_eligible(&v->reward, &v->member, tier, ctx->now_ms);
     if (why != NULL && strcmp(why, "out_of_stock") != 0) {
-        return refuse(err, why, "the member may not redeem this reward now", v->reward.name);
+        return pt_reward_refuse(err, why, "the member may not redeem this reward now",
+                                v->reward.name);
     }
     if (v->reward.per_member_limit > 0 && had >= v->reward.per_member_limit) {
-        return refuse(err, "member_limit_reached",
-                      "the member has had as many of this reward as one member may",
-                      v->reward.name);
+        return pt_reward_refuse(err, "member_limit_reached",
+                                "the member has had as many of this reward as one member may",
+                                v->reward.name);
     }
     return PT_OK;
 }
@@ -413,7 +302,8 @@ static enum pt_rc redeem_coupon(struct pt_store_txn *txn, struct redeem_ctx *ctx
         rc = pt_store_voucher_draw(txn, program_id, v->reward.id, v->coupon.code, ctx->arena,
                                    &v->coupon.partner_code, err);
         if (rc == PT_ENOTFOUND) {
-            return refuse(err, "out_of_stock", "no partner codes are left", v->reward.name);
+            return pt_reward_refuse(err, "out_of_stock", "no partner codes are left",
+                                    v->reward.name);
         }
         if (rc == PT_OK) {
             rc = pt_store_coupon_partner_code(txn, program_id, v->coupon.code,
@@ -447,7 +337,7 @@ static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
     /* Stock in one statement: of two members after the last unit, one gets it. */
     rc = pt_store_reward_take(txn, program.id, v->reward.id, &taken, err);
     if (rc == PT_OK && !taken) {
-        return refuse(err, "out_of_stock", "the reward is out of stock", v->reward.name);
+        return pt_reward_refuse(err, "out_of_stock", "the reward is out of stock", v->reward.name);
     }
     (void)snprintf(reason, sizeof(reason), "reward: %s", v->reward.name);
     if (rc == PT_OK) {

@@ -305,15 +305,3 @@ enum pt_rc pt_svc_local_date(struct pt_service *svc, struct pt_store_txn *txn,
     pt_svc_rule_set_release(svc, set);
     return PT_OK;
 }
-
-int64_t pt_svc_date_month(const char *date)
-{
-    int64_t year = 0;
-    unsigned month;
-    unsigned i;
-    for (i = 0; i < 4; i++) {
-        year = year * 10 + (date[i] - '0');
-    }
-    month = (unsigned)((date[5] - '0') * 10 + (date[6] - '0'));
-    return pt_tier_month(year, month);
-}

@@ -164,20 +164,6 @@ enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_princi
     return pt_store_write(svc->store, rule_create_txn, &ctx, err);
 }
 
-/* The allowed moves of a rule's status; archived is final. */
-static enum pt_rc status_move(enum pt_rule_status from, enum pt_rule_status to, struct pt_err *err)
-{
-    if (from == PT_RULE_ARCHIVED && to != PT_RULE_ARCHIVED) {
-        (void)pt_err_set(err, PT_ELIMIT, "status", "the rule is archived");
-        return pt_err_code(err, "rule_archived");
-    }
-    if (to == PT_RULE_PAUSED && from == PT_RULE_DRAFT) {
-        (void)pt_err_set(err, PT_ELIMIT, "status", "only an active rule can be paused");
-        return pt_err_code(err, "rule_not_active");
-    }
-    return PT_OK;
-}
-
 /* The cost check of a change that leaves the rule active with a new document, or makes it
  * active: its document is the new one, or its current one. */
 static enum pt_rc rule_cost_check(struct rule_write_ctx *ctx, struct pt_store_txn *txn,
@@ -227,7 +213,7 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
     }
     *row = current;
     if (ctx->status >= 0) {
-        rc = status_move(current.status, (enum pt_rule_status)ctx->status, err);
+        rc = pt_rule_status_move(current.status, (enum pt_rule_status)ctx->status, err);
         if (rc == PT_OK && ctx->status == PT_RULE_ACTIVE) {
             rc = room_for_active(txn, ctx->who->program_id, err);
         }

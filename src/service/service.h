@@ -15,6 +15,7 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "core/cart.h"
 #include "core/member.h"
 #include "store/store.h"
 
@@ -236,118 +237,6 @@ PT_MUSTCHECK enum pt_rc pt_service_program_update(struct pt_service *svc,
 
 /* ---- The ledger ---- */
 
-/* A member's points at one moment. */
-struct pt_balance {
-    char member_id[PT_ID_BUF_BYTES];
-    int64_t available; /* Spendable now: available lots less owed (>= 0 unless the
-                          program allows negative balances). */
-    int64_t pending;   /* In lots still in their return window. */
-    int64_t owed;      /* Taken back by returns beyond what the member had. */
-    int64_t lifetime_earned;
-    int64_t lifetime_redeemed;
-    int64_t lifetime_expired;
-    struct pt_expiring expiring[PT_EXPIRING_MAX]; /* Next expiry dates, soonest first. */
-    unsigned expiring_count;
-};
-
-/* A cart to evaluate (POST /v1/carts/evaluate), or the cart of a purchase. */
-struct pt_cart_request {
-    const char *member_id;          /* nullable: a guest */
-    struct pt_purchase_item *items; /* arena array of item_count; NULL: one line of amount */
-    unsigned item_count;
-    int64_t amount;       /* minor units; the items' sum when items are given */
-    const char *channel;  /* nullable */
-    const char *location; /* nullable */
-    const char *const *coupons;
-    unsigned coupon_count;
-    int64_t discount; /* Given at the till outside the rules (minor units; <= amount). */
-};
-
-/* One rule that fired, and what it gave. */
-struct pt_rule_applied {
-    char rule_id[PT_ID_BUF_BYTES];
-    int64_t version;
-    const char *name;
-    int64_t points;
-    int64_t discount;
-    int64_t free_units;
-    bool free_shipping;
-    bool capped;    /* Cut by its budget or its limit for the member today. */
-    int64_t stamps; /* add_stamps: to stamp_card */
-    char stamp_card[PT_ID_BUF_BYTES];
-    int64_t cashback; /* minor units */
-};
-
-/* Stamps a cart adds to one stamp card (its own condition and rules' add_stamps together). */
-struct pt_stamp_gain {
-    char card_id[PT_ID_BUF_BYTES];
-    const char *name;
-    int64_t stamps;
-    /* After a purchase: the card's open stamps, and cards completed by it. */
-    int64_t progress;
-    int64_t completed;
-};
-
-struct pt_rule_nudge {
-    char rule_id[PT_ID_BUF_BYTES];
-    const char *text;
-    int64_t missing; /* minor units or units */
-};
-
-/* A code given with a cart (`coupons`), and what became of it (docs/rewards.md). */
-enum pt_cart_code_kind {
-    PT_CART_CODE_RULE,   /* Not a coupon or promotion code of the program: for rules only. */
-    PT_CART_CODE_COUPON, /* A member's coupon of a reward. */
-    PT_CART_CODE_PROMO,  /* A promotion code of a coupon batch. */
-};
-
-struct pt_cart_coupon {
-    const char *input; /* As given */
-    enum pt_cart_code_kind kind;
-    char code[PT_ID_BUF_BYTES]; /* canonical; COUPON and PROMO */
-    bool applied;
-    const char *reason;              /* API code when not applied; static */
-    char reward_id[PT_ID_BUF_BYTES]; /* "" for a batch with its own discount */
-    const char *reward_name;         /* nullable; arena */
-    char batch_id[PT_ID_BUF_BYTES];  /* PROMO */
-    enum pt_reward_type type;        /* What it gives */
-    int64_t value;
-    const char *sku;       /* FREE_PRODUCT; arena */
-    int64_t discount;      /* What it took off the cart, minor units */
-    int64_t uses_per_code; /* PROMO: the batch's */
-};
-
-/* What the rules make of a cart: the same for an evaluation and for the purchase. */
-struct pt_cart_answer {
-    int64_t amount;
-    int64_t discount;
-    int64_t *line_discount; /* per item; arena; NULL without items */
-    unsigned line_count;
-    int64_t base_points;
-    int64_t tier_points;          /* What the member's tier multiplier adds to base_points. */
-    const char *tier;             /* The member's tier when evaluated; NULL without tiers. */
-    int64_t cashback;             /* Minor units to the member's wallet (docs/wallets.md). */
-    struct pt_stamp_gain *stamps; /* Per active stamp card that gains stamps; arena */
-    unsigned stamp_count;
-    int64_t points;                /* base + tier + the rules' */
-    struct pt_rule_applied *rules; /* arena */
-    unsigned rule_count;
-    bool free_shipping;
-    const char **messages;
-    unsigned message_count;
-    struct pt_rule_nudge nudges[PT_RULE_NUDGES_MAX];
-    unsigned nudge_count;
-    char local_date[11];            /* The program's local date of the evaluation ("YYYY-MM-DD"). */
-    struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
-    unsigned coupon_count;
-    /* Rules, coupons' rules and stamp cards run. */
-    unsigned rules_evaluated;
-    /* What the evaluations cost, as the evaluator counts it (pt_rules_eval_cost: about a ns of
-     * CPU a unit); set once they ran, even when the request then fails: the rate limits charge
-     * it. */
-    int64_t eval_cost;
-};
-
 struct pt_purchase_result {
     struct pt_purchase purchase;
     int64_t points_pending; /* Of points_earned, what is still pending. */
@@ -363,13 +252,6 @@ PT_MUSTCHECK enum pt_rc pt_service_cart_evaluate(struct pt_service *svc,
                                                  const struct pt_cart_request *cart,
                                                  const char *currency, struct pt_arena *arena,
                                                  struct pt_cart_answer *out, struct pt_err *err);
-
-struct pt_return_request {
-    const char *external_id;        /* Required: the return's receipt number. */
-    int64_t amount;                 /* Amount returned, or 0 when items are given. */
-    struct pt_purchase_item *items; /* sku + quantity of returned items; NULL when amount. */
-    unsigned item_count;
-};
 
 struct pt_return_result {
     struct pt_return ret;
@@ -727,160 +609,6 @@ PT_MUSTCHECK enum pt_rc pt_service_member_referrals(struct pt_service *svc,
                                                     struct pt_referral_view *out,
                                                     struct pt_err *err);
 
-/* ---- Rewards, coupons and vouchers (rewards.c, coupons.c, vouchers.c; docs/rewards.md) ---- */
-
-#define PT_VOUCHERS_PER_UPLOAD_MAX 10000
-#define PT_VOUCHER_CODE_BYTES_MAX 64
-
-/* A partner_voucher reward's pool of partner codes. */
-struct pt_voucher_pool {
-    char reward_id[PT_ID_BUF_BYTES];
-    int64_t codes;      /* In the pool */
-    int64_t free_codes; /* Not drawn yet */
-    int64_t added;      /* By this upload (a code already in the pool is not added twice) */
-};
-
-/* Adds codes[0..count) (1..PT_VOUCHERS_PER_UPLOAD_MAX, each 1..PT_VOUCHER_CODE_BYTES_MAX
- * printable ASCII without spaces) to a partner_voucher reward's pool, in one write. */
-PT_MUSTCHECK enum pt_rc pt_service_vouchers_add(struct pt_service *svc,
-                                                const struct pt_principal *who,
-                                                const char *reward_id, const char *const *codes,
-                                                unsigned count, struct pt_arena *arena,
-                                                struct pt_voucher_pool *out, struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_service_vouchers_get(struct pt_service *svc,
-                                                const struct pt_principal *who,
-                                                const char *reward_id, struct pt_arena *arena,
-                                                struct pt_voucher_pool *out, struct pt_err *err);
-
-/* Creates a reward (id and times set here). PT_EINVAL names the bad field. */
-PT_MUSTCHECK enum pt_rc pt_service_reward_create(struct pt_service *svc,
-                                                 const struct pt_principal *who,
-                                                 struct pt_reward *r, struct pt_idem *idem,
-                                                 struct pt_arena *arena, struct pt_err *err);
-/* Changes a reward's fields onto the stored reward (given by the API: the patch of a
- * request). Runs inside the write, on the writer thread, while the caller waits. */
-typedef enum pt_rc (*pt_reward_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_reward *r,
-                                         struct pt_err *err);
-/* Reads the reward, applies patch and writes it, in one write: two changes at once both
- * land. Archived is final (422 reward_archived). OUT: *out, the reward written. */
-PT_MUSTCHECK enum pt_rc pt_service_reward_update(struct pt_service *svc,
-                                                 const struct pt_principal *who,
-                                                 const char *reward_id, pt_reward_patch_fn patch,
-                                                 void *patch_ctx, struct pt_arena *arena,
-                                                 struct pt_reward *out, struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_service_reward_get(struct pt_service *svc,
-                                              const struct pt_principal *who, const char *reward_id,
-                                              struct pt_arena *arena, struct pt_reward *out,
-                                              struct pt_err *err);
-
-/* A reward as one member sees it. */
-struct pt_reward_offer {
-    struct pt_reward reward;
-    bool affordable;
-    int64_t points_missing;
-    bool eligible;
-    const char *reason; /* Why not eligible (an API code), NULL when eligible; static */
-};
-
-/* Rewards newest first; with member_id (nullable), whether each is affordable and eligible
- * for that member. */
-PT_MUSTCHECK enum pt_rc pt_service_reward_list(struct pt_service *svc,
-                                               const struct pt_principal *who,
-                                               const char *member_id, const char *cursor_id,
-                                               unsigned limit, struct pt_arena *arena,
-                                               struct pt_reward_offer **out, unsigned *count,
-                                               struct pt_err *err);
-
-/* A coupon with its reward and member, as the till and the member see it. */
-struct pt_coupon_view {
-    struct pt_coupon coupon;
-    struct pt_reward reward;
-    struct pt_member member;
-    bool valid;                /* Can be redeemed now. */
-    const char *reason;        /* Why not: already_redeemed, coupon_expired, coupon_cancelled */
-    struct pt_balance balance; /* The member's points after a redemption or a cancel. */
-    /* A promotion code of a batch instead (member, coupon and balance unused; reward set
-     * when the batch gives one). */
-    bool promo;
-    struct pt_promo_code promo_code;
-    struct pt_coupon_batch batch;
-};
-
-/* Spends the reward's points through the ledger, takes one unit of stock and issues a coupon.
- * 422 insufficient_points, out_of_stock, member_limit_reached, not_eligible, reward_inactive.
- * Idempotent by Idempotency-Key. */
-PT_MUSTCHECK enum pt_rc pt_service_reward_redeem(struct pt_service *svc,
-                                                 const struct pt_principal *who,
-                                                 const char *member_id, const char *reward_id,
-                                                 struct pt_idem *idem, struct pt_arena *arena,
-                                                 struct pt_coupon_view *out, struct pt_err *err);
-/* code: canonical (core/coupon_code.h). Changes nothing. PT_ENOTFOUND. */
-PT_MUSTCHECK enum pt_rc pt_service_coupon_get(struct pt_service *svc,
-                                              const struct pt_principal *who, const char *code,
-                                              struct pt_arena *arena, struct pt_coupon_view *out,
-                                              struct pt_err *err);
-/* Marks the coupon used at location, exactly once: 409 already_redeemed (when and where in
- * the message), 422 coupon_expired, coupon_cancelled. A promotion code counts one use, by
- * member_id (nullable) when given: 409 already_redeemed when its uses are used up, 422
- * coupon_not_yet_valid, coupon_expired, member_required, member_limit_reached. */
-PT_MUSTCHECK enum pt_rc pt_service_coupon_redeem(struct pt_service *svc,
-                                                 const struct pt_principal *who, const char *code,
-                                                 const char *location, const char *member_id,
-                                                 struct pt_arena *arena, struct pt_coupon_view *out,
-                                                 struct pt_err *err);
-/* Cancels an active coupon: its points come back through the redemption's cancel, its unit
- * back to stock. Twice changes nothing; a redeemed coupon is 409 already_redeemed. */
-PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
-                                                 const struct pt_principal *who, const char *code,
-                                                 struct pt_arena *arena, struct pt_coupon_view *out,
-                                                 struct pt_err *err);
-
-/* Marks expired every active coupon whose expiry has come, in program_id (NULL: every
- * program), with coupon.expired each; pages of coupons, each in its own write. The points
- * stay spent (breakage). OUT: *expired. */
-PT_MUSTCHECK enum pt_rc pt_service_coupons_expire(struct pt_service *svc, const char *program_id,
-                                                  int64_t *expired, struct pt_err *err);
-
-/* ---- Promotion codes in bulk (batches.c; docs/rewards.md) ---- */
-
-/* Creates a coupon batch (id, times, status and generated set here) from b: name, count,
- * prefix, validity, uses, and either reward_id or its own discount (type, value, sku). Its
- * codes are made in the background (pt_service_batches_run). PT_ELIMIT (limit_exceeded, field
- * count) when the program's batches still being made would promise more than
- * PT_BATCH_CODES_PENDING_MAX codes. PT_EINVAL names the bad field; 422 reward_inactive for an
- * archived reward. */
-PT_MUSTCHECK enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc,
-                                                       const struct pt_principal *who,
-                                                       struct pt_coupon_batch *b,
-                                                       struct pt_idem *idem, struct pt_arena *arena,
-                                                       struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_service_coupon_batch_get(struct pt_service *svc,
-                                                    const struct pt_principal *who,
-                                                    const char *batch_id, struct pt_arena *arena,
-                                                    struct pt_coupon_batch *out,
-                                                    struct pt_err *err);
-/* Newest first below cursor_id (NULL: from the newest), at most limit. */
-PT_MUSTCHECK enum pt_rc
-pt_service_coupon_batch_list(struct pt_service *svc, const struct pt_principal *who,
-                             const char *cursor_id, unsigned limit, struct pt_arena *arena,
-                             struct pt_coupon_batch **out, unsigned *count, struct pt_err *err);
-/* The batch's codes with n > after_n, by n, at most limit, into out (limit slots), in one
- * read. */
-PT_MUSTCHECK enum pt_rc pt_service_promo_codes_page(struct pt_service *svc, const char *program_id,
-                                                    const char *batch_id, int64_t after_n,
-                                                    unsigned limit, struct pt_promo_code *out,
-                                                    unsigned *count, struct pt_err *err);
-/* Makes the codes of every generating batch of every program, a chunk per write, until none
- * is left or stop(stop_ctx) is true between two chunks; coupon_batch.ready for each finished.
- * Fair between programs: in each round every program with a batch in making gets one chunk
- * (of its batch with the fewest codes left), the programs with the least left first, so that
- * a small batch is never behind a large one. OUT: *made, codes stored. */
-PT_MUSTCHECK enum pt_rc pt_service_batches_run(struct pt_service *svc, bool (*stop)(void *),
-                                               void *stop_ctx, int64_t *made, struct pt_err *err);
-/* notify(ctx) is called after a batch is created (NULL: nothing is called). Set before serving
- * and cleared after. */
-void pt_service_set_batch_notify(struct pt_service *svc, void (*notify)(void *ctx), void *ctx);
-
 /* ---- Activities, enrollment and birthdays (activities.c, birthdays.c; docs/rules.md) ---- */
 
 struct pt_activity_request {
@@ -942,5 +670,8 @@ PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
                                                   const char *rule_id, const char *changed,
                                                   int64_t from_ms, int64_t to_ms,
                                                   struct pt_simulation *out, struct pt_err *err);
+
+/* Rewards, coupons, vouchers and batches (rewards.c, coupons.c, vouchers.c, batches.c). */
+#include "service/service_rewards.h"
 
 #endif

@@ -86,9 +86,6 @@ PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn
                                      int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
                                      struct pt_err *err);
 
-/* Whether category is one of the program's excluded categories (one per line). */
-bool pt_svc_category_excluded(const char *excluded, const char *category);
-
 /* What the program's active purchase rules make of the cart for member (NULL: a guest) at
  * now_ms, read in txn (a read, or the purchase's write). */
 PT_MUSTCHECK enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
@@ -126,8 +123,6 @@ pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
 PT_MUSTCHECK enum pt_rc pt_svc_local_date(struct pt_service *svc, struct pt_store_txn *txn,
                                           const struct pt_program *program, int64_t at_ms,
                                           char *out, struct pt_err *err);
-/* The month index (core/tiers.h) of a local date "YYYY-MM-DD". */
-int64_t pt_svc_date_month(const char *date);
 
 /* The member's tier standing now: the stored one (position clamped to the levels), or the
  * first tier since enrollment. The program must have tiers. */
@@ -179,8 +174,6 @@ PT_MUSTCHECK enum pt_rc pt_svc_post(struct pt_store_txn *txn, const char *progra
 void pt_svc_entry_init(struct pt_entry *e, const char *member_id, const char *type,
                        const char *reference, const char *reason, const char *key_id,
                        int64_t now_ms);
-void pt_svc_posting_init(struct pt_posting *p, const char *account_id, const char *member_id,
-                         int64_t amount);
 
 /* ---- Steps shared by the files of the ledger's use cases (issue 17: ledger.c, members.c,
  * idempotency.c, keys.c) ---- */
@@ -200,12 +193,6 @@ PT_MUSTCHECK enum pt_rc pt_svc_take_from_lots(struct pt_store_txn *txn, const ch
                                               struct pt_lot_row **taken_lots,
                                               struct pt_lot_take **takes_out,
                                               size_t *take_count_out, struct pt_err *err);
-/* PT_ELIMIT limit_exceeded (naming field) when `points` would take the member's balance past
- * PT_MEMBER_POINTS_MAX either way; checked before anything is written. */
-PT_MUSTCHECK enum pt_rc pt_svc_balance_room(const struct pt_account *acct, int64_t points,
-                                            const char *field, struct pt_err *err);
-/* When points earned at earned_at_ms expire under the program's expiry_months. */
-int64_t pt_svc_lot_expiry(const struct pt_program *program, int64_t earned_at_ms);
 /* Credits `points` (> 0) to the member as a new lot with the times of *times, repaying `owed`
  * first; the caller posts the entry with owed_delta -*repaid. OUT: lot_id_out (when given,
  * PT_ID_BUF_BYTES), *repaid. */
@@ -221,8 +208,6 @@ PT_MUSTCHECK enum pt_rc pt_svc_member_load(struct pt_store_txn *txn, const char 
                                            const char *member_id, struct pt_arena *arena,
                                            struct pt_member *member, struct pt_program *program,
                                            struct pt_err *err);
-/* PT_ELIMIT member_inactive unless the member is active. */
-PT_MUSTCHECK enum pt_rc pt_svc_member_require_active(const struct pt_member *m, struct pt_err *err);
 
 /* Without an Idempotency-Key, the request's external id is its natural key, namespaced by kind
  * ("purchase:R-1001"), copied into arena. Does nothing when idem has a key. */
@@ -342,12 +327,6 @@ PT_MUSTCHECK enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *pr
                                           bool *ctx_more, struct pt_err *err);
 
 /* ---- Returns and what they may take back (holds.c, issue 16) ---- */
-
-/* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
- * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
-PT_MUSTCHECK enum pt_rc pt_svc_return_window_check(const struct pt_program *program,
-                                                   int64_t occurred_at_ms, int64_t now_ms,
-                                                   struct pt_err *err);
 
 /* The units a hold applies to. */
 enum pt_hold_unit {

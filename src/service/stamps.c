@@ -15,44 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define REWARD_POINTS_MAX 1000000000LL
-
 /* ---- The cards ---- */
-
-static enum pt_rc card_validate(const struct pt_stamp_card *c, struct pt_arena *arena,
-                                const struct pt_rule **compiled, struct pt_err *err)
-{
-    struct pt_rule *rule = pt_arena_alloc(arena, sizeof(*rule));
-    enum pt_rc rc = pt_validate_text("name", c->name, PT_NAME_BYTES_MAX, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (c->stamps_required < 1 || c->stamps_required > PT_STAMPS_REQUIRED_MAX) {
-        return pt_err_set(err, PT_EINVAL, "stamps_required", "stamps_required is 1 to %d",
-                          PT_STAMPS_REQUIRED_MAX);
-    }
-    if (c->reward_id != NULL) {
-        /* The shape is ready for catalog rewards; the catalog is not (docs/stamp-cards.md). */
-        return pt_err_set(err, PT_EINVAL, "reward.reward_id",
-                          "rewards from the catalog are not available yet: give reward.points");
-    }
-    if (c->reward_points < 1 || c->reward_points > REWARD_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "reward.points", "reward.points is 1 to %lld",
-                          REWARD_POINTS_MAX);
-    }
-    if (c->valid_days < 0 || c->valid_days > PT_STAMP_CARD_VALID_DAYS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "valid_days", "valid_days is 0 (no limit) to %d",
-                          PT_STAMP_CARD_VALID_DAYS_MAX);
-    }
-    if (rule == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    /* The card's condition and items, as the rules engine reads them. */
-    rc = pt_rule_compile(c->document, strlen(c->document), arena, rule, err);
-    pt_assert(rc != PT_OK || rule->effect_count == 1);
-    *compiled = rule;
-    return rc;
-}
 
 /* Refuses to make card (compiled) active when an evaluation of the program's active rules and
  * stamp cards with it would cost more than the bound at the largest cart, as a rule is refused
@@ -140,7 +103,7 @@ enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_
                                         struct pt_arena *arena, struct pt_err *err)
 {
     struct card_ctx ctx = {svc, who, NULL, card, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = card_validate(card, arena, &ctx.compiled, err);
+    enum pt_rc rc = pt_stamp_card_validate(card, arena, &ctx.compiled, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -183,7 +146,7 @@ static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt
     was = card->status;
     rc = ctx->patch(ctx->patch_ctx, ctx->arena, card, err);
     if (rc == PT_OK) {
-        rc = card_validate(card, ctx->arena, &compiled, err);
+        rc = pt_stamp_card_validate(card, ctx->arena, &compiled, err);
     }
     if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE && was != PT_STAMP_CARD_ACTIVE) {
         rc = room_for_active_card(txn, ctx->who->program_id, card->id, ctx->arena, err);
@@ -298,14 +261,6 @@ static enum pt_rc open_instance(struct pt_store_txn *txn, const char *program_id
     return rc;
 }
 
-/* A new instance's clock starts at its first stamp. */
-static void instance_start(struct pt_member_stamp_card *c, const struct pt_stamp_card *card,
-                           int64_t now_ms)
-{
-    c->started_at_ms = now_ms;
-    c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * PT_DAY_MS : 0;
-}
-
 /* Adds the gain's stamps to the member's card; completes as many instances as they fill (at
  * most PT_STAMP_COMPLETIONS_MAX: stamps beyond wait on the open card and complete with the
  * next stamp). OUT: *s, what the purchase's return may take back. */
@@ -321,7 +276,7 @@ static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
         return rc;
     }
     if (c.stamps == 0) {
-        instance_start(&c, card, now_ms);
+        pt_stamp_card_start(&c, card, now_ms);
     }
     rc = pt_points_add(c.stamps, gain->stamps, &c.stamps, err);
     /* A card made smaller while this one was open completes now too. */
@@ -357,7 +312,7 @@ static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
         c.n = done.n + 1;
         c.status = "open";
         c.stamps = overflow;
-        instance_start(&c, card, now_ms);
+        pt_stamp_card_start(&c, card, now_ms);
     }
     if (rc == PT_OK && c.stamps > 0) {
         rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);

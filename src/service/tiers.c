@@ -20,40 +20,6 @@
 /* Changes shown with a member's tier. */
 #define PT_TIER_HISTORY_SHOWN 20
 
-static int64_t metric_value(const struct pt_tier_policy *p, const struct pt_tier_metrics *m)
-{
-    switch (p->metric) {
-    case PT_TIER_METRIC_QUALIFYING_POINTS:
-        return m->points;
-    case PT_TIER_METRIC_SPEND:
-        return m->spend;
-    case PT_TIER_METRIC_PURCHASES:
-        return m->purchases;
-    case PT_TIER_METRIC_NONE:
-        break;
-    }
-    return 0;
-}
-
-/* "YYYY-MM-01" of month index m (times are years 1970..9999). */
-static void month_first_day(int64_t m, char out[11])
-{
-    pt_assert(m >= 0);
-    (void)snprintf(out, 11, "%04u-%02u-01", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1));
-}
-
-/* The last day of month index m. */
-static void month_last_day(int64_t m, char out[11])
-{
-    unsigned day = 31;
-    while (!pt_date_is_valid(m / 12, (unsigned)(m % 12 + 1), day)) {
-        day--;
-    }
-    pt_assert(m >= 0);
-    (void)snprintf(out, 11, "%04u-%02u-%02u", (unsigned)(m / 12 % 10000), (unsigned)(m % 12 + 1),
-                   day % 100);
-}
-
 enum pt_rc pt_svc_tier_state(struct pt_store_txn *txn, const struct pt_program *program,
                              const struct pt_member *member, struct pt_tier_state *out,
                              struct pt_err *err)
@@ -100,7 +66,7 @@ static enum pt_rc tier_changed(struct pt_service *svc, struct pt_store_txn *txn,
     ev.value = value;
     ev.at_ms = now_ms;
     if (to->position > 0) {
-        month_first_day(to->review_month, ev.review_date);
+        pt_tier_month_first_day(to->review_month, ev.review_date);
     }
     return pt_svc_event(svc, txn, program->id,
                         to->position > from ? "tier.upgraded" : "tier.downgraded", member_id,
@@ -129,7 +95,7 @@ enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_store_txn *txn
     if (rc != PT_OK) {
         return rc;
     }
-    month_now = pt_svc_date_month(today);
+    month_now = pt_tier_date_month(today);
     rc = pt_store_tier_metric_sum(txn, program->id, member->id,
                                   pt_tier_window_first(policy, month_now),
                                   pt_tier_window_last(policy, month_now), &window, err);
@@ -139,7 +105,7 @@ enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_store_txn *txn
     if (rc != PT_OK) {
         return rc;
     }
-    value = metric_value(policy, &window);
+    value = pt_tier_metric_value(policy, &window);
     target = pt_tier_for_value(policy, value);
     if (target <= state.position) {
         return PT_OK; /* Never down here: only a review moves a member down. */
@@ -196,13 +162,13 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
     if (rc == PT_OK) {
         int64_t first;
         int64_t last;
-        month_now = pt_svc_date_month(today);
+        month_now = pt_tier_date_month(today);
         first = pt_tier_window_first(policy, month_now);
         last = pt_tier_window_last(policy, month_now);
-        month_first_day(first, out->window_from);
-        month_last_day(last, out->window_to);
+        pt_tier_month_first_day(first, out->window_from);
+        pt_tier_month_last_day(last, out->window_to);
         rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, last, &m, err);
-        out->value = metric_value(policy, &m);
+        out->value = pt_tier_metric_value(policy, &m);
         if (out->state.position + 1 < policy->count) {
             int64_t need = policy->tiers[out->state.position + 1].threshold - out->value;
             out->has_next = true;
@@ -215,10 +181,10 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
         int64_t first = pt_tier_window_first(policy, reviewed);
         int64_t need;
         out->has_review = true;
-        month_first_day(out->state.review_month, out->review_date);
-        month_last_day(reviewed, out->keep_by);
+        pt_tier_month_first_day(out->state.review_month, out->review_date);
+        pt_tier_month_last_day(reviewed, out->keep_by);
         rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, reviewed, &m, err);
-        out->review_value = metric_value(policy, &m);
+        out->review_value = pt_tier_metric_value(policy, &m);
         need = policy->tiers[out->state.position].threshold - out->review_value;
         out->keep_missing = need > 0 ? need : 0;
     }
@@ -270,7 +236,7 @@ static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn
     if (rc != PT_OK) {
         return rc;
     }
-    value = metric_value(policy, &m);
+    value = pt_tier_metric_value(policy, &m);
     decision = pt_tier_review_decide(policy, &state, value);
     from = state.position;
     if (member.status == PT_MEMBER_CLOSED) {
@@ -287,12 +253,12 @@ static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn
     rc = pt_store_tier_metric_sum(txn, program->id, member.id,
                                   pt_tier_window_first(policy, month_now),
                                   pt_tier_window_last(policy, month_now), &m, err);
-    current = pt_tier_for_value(policy, metric_value(policy, &m));
+    current = pt_tier_for_value(policy, pt_tier_metric_value(policy, &m));
     if (rc == PT_OK && current > state.position) {
         state.position = current;
         state.grace = false;
         state.review_month = pt_tier_first_review(policy, month_now);
-        value = metric_value(policy, &m);
+        value = pt_tier_metric_value(policy, &m);
     }
     if (state.position != from) {
         state.since_ms = ctx->now_ms;
@@ -332,13 +298,13 @@ static enum pt_rc review_round_txn(struct pt_store_txn *txn, void *arg, struct p
     }
     rc = pt_svc_local_date(ctx->svc, txn, &program, ctx->now_ms, today, err);
     if (rc == PT_OK) {
-        rc = pt_store_tier_reviews_due(txn, program.id, pt_svc_date_month(today),
+        rc = pt_store_tier_reviews_due(txn, program.id, pt_tier_date_month(today),
                                        PT_TIER_REVIEW_PAGE, ctx->arena, &ids, &count, err);
     }
     /* Until a round finds nobody: a member reviewed a window late may be due again. */
     ctx->more = rc == PT_OK && count > 0;
     for (i = 0; rc == PT_OK && i < count; i++) {
-        rc = review_member(ctx, txn, &program, ids[i], pt_svc_date_month(today), err);
+        rc = review_member(ctx, txn, &program, ids[i], pt_tier_date_month(today), err);
     }
     return rc;
 }

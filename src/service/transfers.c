@@ -34,7 +34,7 @@ static enum pt_rc transfer_credit(struct pt_store_txn *txn, struct transfer_ctx 
     enum pt_rc rc = pt_store_account_get(txn, program_id, ctx->to_id, &acct, err);
     *repaid_total = 0;
     if (rc == PT_OK) {
-        rc = pt_svc_balance_room(&acct, ctx->points, "points", err);
+        rc = pt_ledger_balance_room(&acct, ctx->points, "points", err);
     }
     for (i = 0; rc == PT_OK && i < take_count; i++) {
         const struct pt_lot *src = &rows[takes[i].lot_index].lot;
@@ -69,10 +69,10 @@ static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *c
         rc = pt_svc_member_load(txn, program_id, ctx->to_id, ctx->arena, to, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(from, err);
+        rc = pt_member_require_active(from, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_require_active(to, err);
+        rc = pt_member_require_active(to, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_spendable(txn, program, from->id, ctx->now_ms, ctx->arena, &avail, err);
@@ -111,15 +111,15 @@ static enum pt_rc transfer_move(struct pt_store_txn *txn, struct transfer_ctx *c
         rc =
             transfer_credit(txn, ctx, program->id, entry.id, rows, takes, take_count, &repaid, err);
     }
-    pt_svc_posting_init(&postings[0], from->id, from->id, -ctx->points);
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, ctx->points);
+    pt_posting_init(&postings[0], from->id, from->id, -ctx->points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, ctx->points);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }
     (void)snprintf(entry.member_id, sizeof(entry.member_id), "%s", to->id);
-    pt_svc_posting_init(&postings[0], to->id, to->id, ctx->points);
+    pt_posting_init(&postings[0], to->id, to->id, ctx->points);
     postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, -ctx->points);
+    pt_posting_init(&postings[1], PT_ACCOUNT_TRANSFERS, NULL, -ctx->points);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }

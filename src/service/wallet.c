@@ -73,10 +73,10 @@ enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn
     c.available_at_ms = available_at_ms;
     c.created_at_ms = now_ms;
     memcpy(credit_id, c.id, PT_ID_BUF_BYTES);
-    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, amount);
     postings[0].earned_delta = amount;
     postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, -amount);
+    pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, -amount);
     rc = pt_store_wallet_credit_insert(txn, program->id, &c, err);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
@@ -160,10 +160,10 @@ enum pt_rc pt_svc_wallet_take_back(struct pt_service *svc, struct pt_store_txn *
     }
     *owed_now = left;
     pt_svc_entry_init(&entry, member_id, entry_type, reference, NULL, key_id, now_ms);
-    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, -amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, -amount);
     postings[0].earned_delta = -amount;
     postings[0].owed_delta = left;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, amount);
+    pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, amount);
     rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     if (rc == PT_OK) {
         rc = wallet_event(svc, txn, program->id, "wallet.reversed", member_id, &entry, amount, left,
@@ -307,9 +307,9 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     pt_svc_entry_init(&entry, member.id, "wallet_debit", d->id, d->reason, ctx->who->key_id,
                       ctx->now_ms);
     memcpy(d->entry_id, entry.id, sizeof(d->entry_id));
-    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, member.id, -d->amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member.id, -d->amount);
     postings[0].redeemed_delta = d->amount;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, d->amount);
+    pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, d->amount);
     rc = pt_store_wallet_debit_insert(txn, program.id, d, err);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
@@ -421,10 +421,10 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     pt_assert(left_to_repay == 0);
     pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->who->key_id,
                       ctx->now_ms);
-    pt_svc_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
     postings[0].redeemed_delta = -d->amount;
     postings[0].owed_delta = -repaid;
-    pt_svc_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, -d->amount);
+    pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, -d->amount);
     d->cancelled = true;
     d->cancelled_at_ms = ctx->now_ms;
     memcpy(d->cancel_entry_id, entry.id, sizeof(d->cancel_entry_id));

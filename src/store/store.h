@@ -19,12 +19,20 @@
 
 #include "base/arena.h"
 #include "base/err.h"
+#include "core/coupon.h"
+#include "core/event.h"
 #include "core/hold.h"
+#include "core/keys.h"
 #include "core/ledger.h"
 #include "core/member.h"
-#include "core/ratelimit.h"
+#include "core/program.h"
+#include "core/purchase.h"
+#include "core/referral.h"
+#include "core/reward.h"
 #include "core/rules.h"
+#include "core/stamp_card.h"
 #include "core/tiers.h"
+#include "core/wallet.h"
 
 struct pt_store;
 struct pt_store_txn;
@@ -113,6 +121,10 @@ PT_MUSTCHECK enum pt_rc pt_store_write(struct pt_store *store, pt_store_write_fn
 PT_MUSTCHECK enum pt_rc pt_store_write_background(struct pt_store *store, pt_store_write_fn fn,
                                                   void *ctx, struct pt_err *err);
 
+/* Inside a write: whether other writes are in the current batch or queued behind it now
+ * (live traffic), so that background work can take smaller steps. */
+bool pt_store_writes_waiting(struct pt_store_txn *txn);
+
 /* Ends a read transaction and returns its connection to the pool. Accepts NULL. */
 void pt_store_read_end(struct pt_store_txn *txn);
 
@@ -121,55 +133,6 @@ PT_MUSTCHECK enum pt_rc pt_store_read_begin(struct pt_store *store, struct pt_st
                                             struct pt_err *err);
 
 /* ---- Programs ---- */
-
-/* Referral rewards (docs/referrals.md): given to both sides when the referred member's first
- * purchase of at least min_amount comes within within_days of enrolling. */
-struct pt_referral_policy {
-    bool enabled;
-    int64_t referrer_points; /* >= 0 each; points and wallet money (minor units) */
-    int64_t referrer_wallet;
-    int64_t referee_points;
-    int64_t referee_wallet;
-    int64_t min_amount;    /* minor units */
-    int64_t within_days;   /* >= 1 */
-    int64_t max_per_month; /* Rewarded referrals per referrer and local month; 0 = no limit. */
-};
-
-struct pt_program {
-    char id[PT_ID_BUF_BYTES];
-    const char *name; /* arena */
-    char currency[4]; /* ISO 4217 */
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-    int64_t earn_points;     /* earn_rate.points; >= 0 */
-    int64_t earn_per_amount; /* earn_rate.per_amount, minor units; >= 1 */
-    int64_t pending_days;    /* Return window before points become available; >= 0. */
-    int64_t expiry_months;   /* 0 = points never expire; else rolling months after earning. */
-    bool allow_negative_balance;
-    const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
-    int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
-    const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
-    /* What points cost the business: point_cost_points points cost point_cost_amount minor
-     * units (a rational, as the earn rate: no floating point for money). */
-    int64_t point_cost_amount;
-    int64_t point_cost_points;
-    /* Status tiers (metric NONE: none); the names and perks are arena strings. */
-    struct pt_tier_policy tiers;
-    int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
-    struct pt_referral_policy referrals;
-    /* Points one adjustment may move, per role of the calling key (adjust_limits); 0 forbids
-     * the role to adjust; at most PT_POINTS_MAX. */
-    int64_t adjust_staff_max;
-    int64_t adjust_admin_max;
-    /* Days after its occurred_at a purchase may be returned; 0 = no window (returns at any
-     * time). 0..PT_RETURN_DAYS_MAX. */
-    int64_t return_days;
-    /* Transfers and wallet debits leave what a return inside the window may take back
-     * (docs/ledger.md); needs return_days > 0. */
-    bool hold_returnable;
-    /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
-    struct pt_rate_limits rate_limits;
-};
 
 /* Inserts a new program with default settings: return_days and hold_returnable are left to the
  * columns' defaults (PT_RETURN_DAYS_DEFAULT, on), which program must already hold. */
@@ -197,23 +160,6 @@ PT_MUSTCHECK enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t
 
 /* ---- API keys ---- */
 
-enum pt_role {
-    PT_ROLE_ADMIN,
-    PT_ROLE_STAFF,
-};
-
-struct pt_api_key {
-    char id[PT_ID_BUF_BYTES];
-    char program_id[PT_ID_BUF_BYTES];
-    const char *name; /* arena */
-    enum pt_role role;
-    uint8_t
-        hash[PT_API_KEY_HASH_BYTES]; /* BLAKE2b-256 of the secret; the secret is never stored. */
-    char prefix[13]; /* First characters of the secret, to recognise a key in a list. */
-    int64_t created_at_ms;
-    int64_t revoked_at_ms; /* 0 while active. */
-};
-
 PT_MUSTCHECK enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key *key,
                                             struct pt_err *err);
 /* Finds the active key with this hash. PT_ENOTFOUND when none (unknown or revoked). */
@@ -240,7 +186,6 @@ PT_MUSTCHECK enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, cons
  * is taken, or with field card_number/referral_code (the caller draws again). */
 PT_MUSTCHECK enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
                                                struct pt_err *err);
-/* PT_ENOTFOUND when no such member in the program. */
 /* Inside a write of an empty store (no program), copies every row of the store read by src
  * (a read transaction of another store), table by table; *rows counts them. PT_ECONFLICT when
  * dst already holds a program. */
@@ -253,6 +198,7 @@ PT_MUSTCHECK enum pt_rc pt_store_copy_into(struct pt_store_txn *src, struct pt_s
  * when the member does not exist (the caller's next read says so). */
 PT_MUSTCHECK enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const char *program_id,
                                              const char *member_id, struct pt_err *err);
+/* PT_ENOTFOUND when no such member in the program. */
 PT_MUSTCHECK enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *member_id, struct pt_arena *arena,
                                             struct pt_member *out, struct pt_err *err);
@@ -349,11 +295,6 @@ PT_MUSTCHECK enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, cons
                                                   int64_t *pending, int64_t *unavailable,
                                                   struct pt_err *err);
 
-struct pt_expiring {
-    int64_t expires_at_ms;
-    int64_t points;
-};
-
 /* The member's next expiry dates after now_ms with their points, soonest first, at most max. */
 PT_MUSTCHECK enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
                                                const char *member_id, int64_t now_ms,
@@ -375,46 +316,6 @@ PT_MUSTCHECK enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *
                                           struct pt_lot_row **out, unsigned *count,
                                           struct pt_err *err);
 
-struct pt_purchase_item {
-    const char *sku;      /* arena */
-    const char *name;     /* arena; nullable */
-    const char *category; /* arena; nullable */
-    int64_t quantity;     /* >= 1 */
-    int64_t unit_price;   /* minor units, >= 0 */
-    bool eligible;        /* false when the category is excluded from earning */
-    int64_t returned_quantity;
-};
-
-struct pt_purchase {
-    char id[PT_ID_BUF_BYTES]; /* "txn_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    const char *external_id; /* receipt number; arena */
-    int64_t occurred_at_ms;
-    char currency[4];
-    int64_t amount;                 /* minor units */
-    int64_t eligible_amount;        /* amount less excluded items */
-    struct pt_purchase_item *items; /* arena array of item_count */
-    unsigned item_count;
-    const char *channel;  /* nullable */
-    const char *location; /* nullable */
-    int64_t points_earned;
-    char lot_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
-    int64_t returned_amount;
-    int64_t returned_eligible;
-    int64_t points_reversed;
-    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
-    int64_t created_at_ms;
-    int64_t base_points;   /* Of points_earned, the program's base rate's (the rest: rules). */
-    int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
-    int64_t till_discount; /* Given at the till outside the rules (part of discount). */
-    int64_t tier_month;    /* The month (core/tiers.h) its tier metric was counted in. */
-    int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
-    int64_t cashback_reversed;              /* Taken back by returns. */
-    char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
-    const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
-    unsigned coupon_count;
-};
-
 /* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
                                                  const struct pt_purchase *p, struct pt_err *err);
@@ -428,33 +329,9 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *tx
                                                          const struct pt_purchase *p,
                                                          struct pt_err *err);
 
-struct pt_return {
-    char id[PT_ID_BUF_BYTES]; /* "ret_..." */
-    const char *external_id;
-    char purchase_id[PT_ID_BUF_BYTES];
-    char member_id[PT_ID_BUF_BYTES];
-    int64_t amount;
-    int64_t points_reversed;
-    int64_t points_owed; /* Of points_reversed, what the member could not cover. */
-    char entry_id[PT_ID_BUF_BYTES];
-    int64_t created_at_ms;
-};
-
 /* PT_ECONFLICT when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_id,
                                                const struct pt_return *r, struct pt_err *err);
-
-struct pt_redemption {
-    char id[PT_ID_BUF_BYTES]; /* "red_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    int64_t points;
-    const char *reason;
-    bool cancelled;
-    char entry_id[PT_ID_BUF_BYTES];
-    char cancel_entry_id[PT_ID_BUF_BYTES];
-    int64_t created_at_ms;
-    int64_t cancelled_at_ms;
-};
 
 PT_MUSTCHECK enum pt_rc pt_store_redemption_insert(struct pt_store_txn *txn, const char *program_id,
                                                    const struct pt_redemption *r,
@@ -472,26 +349,11 @@ PT_MUSTCHECK enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn,
                                                     const char *member_id, const char *lot_id,
                                                     int64_t points, struct pt_err *err);
 
-struct pt_lot_share {
-    char lot_id[PT_ID_BUF_BYTES];
-    int64_t points;
-};
 /* The lots a redemption took points from. OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
                                                  const char *member_id, const char *redemption_id,
                                                  struct pt_arena *arena, struct pt_lot_share **out,
                                                  unsigned *count, struct pt_err *err);
-
-struct pt_ledger_line {
-    char entry_id[PT_ID_BUF_BYTES];
-    const char *type; /* entry type; transfers are split into transfer_in/transfer_out */
-    int64_t points;   /* The posting to the member's account. */
-    int64_t balance_after;
-    const char *reference; /* nullable */
-    const char *reason;    /* nullable */
-    int64_t created_at_ms;
-    int64_t seq; /* Cursor: the posting's number in the member's account. */
-};
 
 /* The member's ledger, newest first, postings numbered below before_seq (0 = from the newest). */
 PT_MUSTCHECK enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id,
@@ -501,20 +363,6 @@ PT_MUSTCHECK enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const cha
                                              struct pt_err *err);
 
 /* ---- Rules (store_rules.c) ---- */
-
-struct pt_rule_row {
-    char id[PT_ID_BUF_BYTES]; /* "rul_..." */
-    int64_t version;          /* 1 on creation, +1 on every change */
-    enum pt_rule_status status;
-    const char *name;    /* arena */
-    const char *trigger; /* "purchase", "activity:review", ...; arena */
-    int64_t priority;
-    const char *document; /* The rule document (JSON) without status; arena */
-    const char *key_id;   /* The key that made this version; nullable; arena */
-    int64_t created_at_ms;
-    int64_t updated_at_ms; /* When this version was made. */
-    int64_t points_issued; /* Against the budget (read only). */
-};
 
 /* Inserts a new rule (version 1) with its first version row and budget row; moves the
  * program's rules_version. */
@@ -546,15 +394,6 @@ PT_MUSTCHECK enum pt_rc pt_store_rule_count(struct pt_store_txn *txn, const char
                                             enum pt_rule_status status, int64_t *count,
                                             struct pt_err *err);
 
-/* What one rule gave one member: uses, and points on `day` (the program's local date). */
-struct pt_rule_usage {
-    char rule_id[PT_ID_BUF_BYTES];
-    int64_t uses;
-    int64_t points;
-    char day[11];
-    int64_t points_day;
-};
-
 /* The member's usage of every rule that gave it something. OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const char *program_id,
                                                 const char *member_id, struct pt_arena *arena,
@@ -574,39 +413,12 @@ PT_MUSTCHECK enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn,
                                                        const char *program_id,
                                                        const char *member_id, int64_t before_ms,
                                                        int64_t *count, struct pt_err *err);
-struct pt_activity_row {
-    char id[PT_ID_BUF_BYTES]; /* "act_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    const char *external_id; /* unique in the program (member_keys kind "activity") */
-    const char *type;
-    int64_t occurred_at_ms;
-    const char *properties; /* JSON object text */
-    int64_t points_earned;
-    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
-    int64_t created_at_ms;
-};
 
 /* PT_ECONFLICT "idempotency_conflict" when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_activity_insert(struct pt_store_txn *txn, const char *program_id,
                                                  const struct pt_activity_row *a,
                                                  struct pt_err *err);
 /* ---- Tiers ---- */
-
-/* The qualifying metric of a member over some months. */
-struct pt_tier_metrics {
-    int64_t points;    /* Points earned by purchases, less what returns took back. */
-    int64_t spend;     /* Purchases' amounts less returned amounts, minor units. */
-    int64_t purchases; /* Purchases, less those returned in full. */
-};
-
-/* One tier change of a member's history. */
-struct pt_tier_change {
-    const char *from_name; /* arena */
-    const char *to_name;   /* arena */
-    const char *reason;    /* "purchase", "review" or "grace"; arena */
-    int64_t metric_value;  /* The metric that decided. */
-    int64_t at_ms;
-};
 
 /* Loads the program's levels into policy (metric, months and retain come with the program). */
 PT_MUSTCHECK enum pt_rc pt_store_tiers_load(struct pt_store_txn *txn, const char *program_id,
@@ -653,41 +465,6 @@ PT_MUSTCHECK enum pt_rc pt_store_tier_reviews_due(struct pt_store_txn *txn, cons
 
 /* ---- Stamp cards (docs/stamp-cards.md) ---- */
 
-enum pt_stamp_card_status {
-    PT_STAMP_CARD_ACTIVE,
-    PT_STAMP_CARD_PAUSED,
-    PT_STAMP_CARD_ARCHIVED,
-};
-
-struct pt_stamp_card {
-    char id[PT_ID_BUF_BYTES]; /* "stc_..." */
-    const char *name;         /* arena */
-    enum pt_stamp_card_status status;
-    int64_t stamps_required; /* 1..PT_STAMPS_REQUIRED_MAX */
-    bool per_item;           /* A stamp per unit of the selected items (else per purchase). */
-    const char *conditions;  /* JSON of the rule condition; nullable; arena */
-    const char *items;       /* JSON of the item selector; nullable; arena */
-    const char *document;    /* The rule document evaluated on purchases; arena */
-    int64_t reward_points;   /* Given at completion (> 0 unless reward_id). */
-    const char *reward_id;   /* A reward of the catalog (nullable; not yet offered). */
-    int64_t valid_days;      /* An instance is open this long from its first stamp; 0 = always. */
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-};
-
-/* One card of one member: the instances are numbered from 1; at most one is open. */
-struct pt_member_stamp_card {
-    char card_id[PT_ID_BUF_BYTES];
-    int64_t n;
-    const char *status; /* "open", "completed", "expired"; static */
-    int64_t stamps;
-    int64_t started_at_ms;
-    int64_t expires_at_ms; /* 0 = never */
-    int64_t completed_at_ms;
-    int64_t reward_points;
-    char entry_id[PT_ID_BUF_BYTES]; /* The reward's entry ("" before completion) */
-};
-
 PT_MUSTCHECK enum pt_rc pt_store_stamp_card_insert(struct pt_store_txn *txn, const char *program_id,
                                                    const struct pt_stamp_card *card,
                                                    struct pt_err *err);
@@ -725,14 +502,6 @@ PT_MUSTCHECK enum pt_rc pt_store_member_stamp_cards_completed(struct pt_store_tx
                                                               const char *member_id,
                                                               const char *card_id, int64_t *count,
                                                               struct pt_err *err);
-/* The stamps of a purchase on one card. */
-struct pt_purchase_stamps {
-    char card_id[PT_ID_BUF_BYTES];
-    int64_t stamps;         /* Added by the purchase. */
-    int64_t stamps_removed; /* Its returns' share so far (in proportion to the amount). */
-    int64_t card_n;         /* The member's instance the purchase left open. */
-    int64_t on_open;        /* Of its stamps, those still on that instance to take back. */
-};
 /* Records the stamps a purchase added to a card (s->stamps_removed is 0). */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn,
                                                      const char *program_id, const char *member_id,
@@ -756,17 +525,6 @@ pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char *program_id
 PT_MUSTCHECK enum pt_rc pt_store_account_get_id(struct pt_store_txn *txn, const char *program_id,
                                                 const char *member_id, const char *account_id,
                                                 struct pt_account *out, struct pt_err *err);
-
-struct pt_wallet_credit {
-    char id[PT_ID_BUF_BYTES]; /* "wcr_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    char entry_id[PT_ID_BUF_BYTES];
-    const char *source_id; /* The purchase or referral; nullable */
-    int64_t amount;
-    int64_t remaining;
-    int64_t available_at_ms; /* Pending until then. */
-    int64_t created_at_ms;
-};
 
 PT_MUSTCHECK enum pt_rc pt_store_wallet_credit_insert(struct pt_store_txn *txn,
                                                       const char *program_id,
@@ -794,19 +552,6 @@ PT_MUSTCHECK enum pt_rc pt_store_wallet_pending(struct pt_store_txn *txn, const 
                                                 const char *member_id, int64_t now_ms,
                                                 int64_t *pending, struct pt_err *err);
 
-struct pt_wallet_debit {
-    char id[PT_ID_BUF_BYTES]; /* "wdb_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    int64_t amount;
-    const char *reason;      /* nullable; arena */
-    const char *external_id; /* The order it paid; nullable; arena */
-    bool cancelled;
-    char entry_id[PT_ID_BUF_BYTES];
-    char cancel_entry_id[PT_ID_BUF_BYTES];
-    int64_t created_at_ms;
-    int64_t cancelled_at_ms;
-};
-
 PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_insert(struct pt_store_txn *txn,
                                                      const char *program_id,
                                                      const struct pt_wallet_debit *d,
@@ -819,11 +564,6 @@ PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_cancel(struct pt_store_txn *txn,
                                                      const char *program_id,
                                                      const struct pt_wallet_debit *d,
                                                      struct pt_err *err);
-/* What a debit took from one credit. */
-struct pt_wallet_take {
-    char credit_id[PT_ID_BUF_BYTES];
-    int64_t amount;
-};
 PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_take_add(struct pt_store_txn *txn,
                                                        const char *program_id,
                                                        const char *member_id, const char *debit_id,
@@ -853,25 +593,6 @@ PT_MUSTCHECK enum pt_rc pt_store_member_key_owner(struct pt_store_txn *txn, cons
                                                   const char *kind, const char *value,
                                                   char *member_id, struct pt_err *err);
 
-struct pt_referral {
-    char member_id[PT_ID_BUF_BYTES];   /* The referred member (referee). */
-    char referrer_id[PT_ID_BUF_BYTES]; /* Who referred it. */
-    const char *status;                /* invited, qualified, rewarded, reversed; static */
-    int64_t enrolled_at_ms;
-    int64_t qualified_at_ms; /* 0 until then */
-    int64_t rewarded_at_ms;
-    int64_t reversed_at_ms;
-    char purchase_id[PT_ID_BUF_BYTES]; /* The qualifying purchase ("" before) */
-    int64_t rewarded_month;            /* Local month index of the reward (the monthly limit) */
-    int64_t referrer_points;           /* What each side got */
-    int64_t referrer_wallet;
-    int64_t referee_points;
-    int64_t referee_wallet;
-    char referrer_credit_id[PT_ID_BUF_BYTES]; /* The wallet credits, to take back */
-    char referee_credit_id[PT_ID_BUF_BYTES];
-    const char *note; /* Why a qualified referral was not rewarded; nullable; arena */
-};
-
 PT_MUSTCHECK enum pt_rc pt_store_referral_put(struct pt_store_txn *txn, const char *program_id,
                                               const struct pt_referral *r, struct pt_err *err);
 /* The referral of a referred member. PT_ENOTFOUND when it was not referred. */
@@ -890,273 +611,6 @@ PT_MUSTCHECK enum pt_rc pt_store_referrals_rewarded(struct pt_store_txn *txn,
                                                     const char *program_id, const char *referrer_id,
                                                     int64_t month, int64_t *count,
                                                     struct pt_err *err);
-
-/* ---- Rewards and coupons (docs/rewards.md) ---- */
-
-enum pt_reward_type {
-    PT_REWARD_DISCOUNT_AMOUNT,  /* value: minor units off */
-    PT_REWARD_DISCOUNT_PERCENT, /* value: hundredths of a percent off */
-    PT_REWARD_FREE_PRODUCT,     /* sku */
-    PT_REWARD_GIFT,             /* a physical item handed over */
-    PT_REWARD_PARTNER_VOUCHER,  /* a code from a partner's pool */
-    PT_REWARD_TYPES,
-};
-
-enum pt_reward_status {
-    PT_REWARD_ACTIVE,
-    PT_REWARD_INACTIVE,
-    PT_REWARD_ARCHIVED,
-};
-
-struct pt_reward {
-    char id[PT_ID_BUF_BYTES]; /* "rwd_..." */
-    const char *name;         /* arena */
-    const char *description;  /* nullable; arena */
-    const char *terms;        /* nullable; arena */
-    const char *image_url;    /* nullable; arena */
-    enum pt_reward_type type;
-    int64_t value;            /* discount_amount: minor units; discount_percent: hundredths of % */
-    const char *sku;          /* free_product; nullable; arena */
-    int64_t cost_points;      /* >= 1 */
-    bool has_stock;           /* false: unlimited */
-    int64_t stock;            /* Coupons it may ever issue (cancelled ones come back). */
-    int64_t issued;           /* Issued and not cancelled (read only). */
-    int64_t per_member_limit; /* 0: none */
-    int64_t valid_from_ms;    /* INT64_MIN: open */
-    int64_t valid_to_ms;      /* INT64_MAX: open; exclusive */
-    const char *tiers;        /* Tier names allowed, one per line; "" = every member; arena */
-    int64_t coupon_valid_days;
-    enum pt_reward_status status;
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-};
-
-extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
-extern const char *const pt_reward_status_names[3];
-
-PT_MUSTCHECK enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_id,
-                                               const struct pt_reward *r, struct pt_err *err);
-/* Writes every settable field. PT_ENOTFOUND. */
-PT_MUSTCHECK enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_id,
-                                               const struct pt_reward *r, struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_store_reward_get(struct pt_store_txn *txn, const char *program_id,
-                                            const char *reward_id, struct pt_arena *arena,
-                                            struct pt_reward *out, struct pt_err *err);
-/* Rewards newest first below cursor_id (NULL: from the newest), at most limit. */
-PT_MUSTCHECK enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id,
-                                             const char *cursor_id, unsigned limit,
-                                             struct pt_arena *arena, struct pt_reward **out,
-                                             unsigned *count, struct pt_err *err);
-/* Takes one unit of the reward's stock: *taken false when none is left (nothing changed).
- * One statement, so that of two takes of the last unit exactly one succeeds. */
-PT_MUSTCHECK enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
-                                             const char *reward_id, bool *taken,
-                                             struct pt_err *err);
-/* Gives a unit back (a cancelled coupon). */
-PT_MUSTCHECK enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *program_id,
-                                                  const char *reward_id, struct pt_err *err);
-
-struct pt_coupon {
-    char code[PT_ID_BUF_BYTES]; /* canonical */
-    char member_id[PT_ID_BUF_BYTES];
-    char reward_id[PT_ID_BUF_BYTES];
-    char redemption_id[PT_ID_BUF_BYTES];
-    const char *status; /* active, redeemed, expired, cancelled; static */
-    int64_t issued_at_ms;
-    int64_t expires_at_ms;
-    int64_t redeemed_at_ms;
-    const char *location; /* Where it was redeemed; nullable; arena */
-    int64_t cancelled_at_ms;
-    char purchase_id[PT_ID_BUF_BYTES]; /* The purchase that used it; "" when none */
-    const char *partner_code;          /* partner_voucher: the code drawn; nullable; arena */
-};
-
-/* Inserts c unless its code is taken (*claimed false: draw another). */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_id,
-                                               const struct pt_coupon *c, bool *claimed,
-                                               struct pt_err *err);
-/* By code (locked in a write). PT_ENOTFOUND. */
-/* The member of a coupon, read without a lock (it never changes), so that a write can lock the
- * member before the coupon, in the order purchases and the till take them; "" when there is
- * no such coupon. member_id: PT_ID_BUF_BYTES. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const char *program_id,
-                                               const char *code, char *member_id,
-                                               struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
-                                            const char *code, struct pt_arena *arena,
-                                            struct pt_coupon *out, struct pt_err *err);
-/* Moves the coupon from status `from` to c's status, times and location: *moved false when it
- * was no longer `from` (another scan got there first). */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,
-                                             const struct pt_coupon *c, const char *from,
-                                             bool *moved, struct pt_err *err);
-/* The code of the coupon a redemption paid for into code (PT_ID_BUF_BYTES); PT_ENOTFOUND when
- * it paid for none. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn,
-                                                      const char *program_id, const char *member_id,
-                                                      const char *redemption_id, char *code,
-                                                      struct pt_err *err);
-/* Codes of active coupons whose expiry has come by now_ms, oldest first, at most limit. */
-PT_MUSTCHECK enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id,
-                                             int64_t now_ms, unsigned limit, struct pt_arena *arena,
-                                             char (**codes)[PT_ID_BUF_BYTES], unsigned *count,
-                                             struct pt_err *err);
-/* Writes the partner code a partner voucher's coupon drew. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_partner_code(struct pt_store_txn *txn,
-                                                     const char *program_id, const char *code,
-                                                     const char *partner_code, struct pt_err *err);
-/* Marks an active coupon redeemed by purchase purchase_id at at_ms: *moved false when it was
- * no longer active. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_use(struct pt_store_txn *txn, const char *program_id,
-                                            const char *code, const char *purchase_id,
-                                            const char *location, int64_t at_ms, bool *moved,
-                                            struct pt_err *err);
-/* The member's coupons of a reward that were not cancelled. */
-PT_MUSTCHECK enum pt_rc pt_store_coupons_of_member(struct pt_store_txn *txn, const char *program_id,
-                                                   const char *member_id, const char *reward_id,
-                                                   int64_t *count, struct pt_err *err);
-
-/* ---- Partner voucher pools (docs/rewards.md) ---- */
-
-/* Adds codes[0..count) to the reward's pool, after its n codes so far; a code already in the
- * pool is skipped (*added counts the new ones). */
-PT_MUSTCHECK enum pt_rc pt_store_vouchers_add(struct pt_store_txn *txn, const char *program_id,
-                                              const char *reward_id, const char *const *codes,
-                                              unsigned count, int64_t now_ms, int64_t *added,
-                                              struct pt_err *err);
-/* Draws the oldest free code of the pool for coupon_code into out (arena); PT_ENOTFOUND when
- * none is free. */
-PT_MUSTCHECK enum pt_rc pt_store_voucher_draw(struct pt_store_txn *txn, const char *program_id,
-                                              const char *reward_id, const char *coupon_code,
-                                              struct pt_arena *arena, const char **out,
-                                              struct pt_err *err);
-/* Codes in the pool and those still free. */
-PT_MUSTCHECK enum pt_rc pt_store_vouchers_count(struct pt_store_txn *txn, const char *program_id,
-                                                const char *reward_id, int64_t *total,
-                                                int64_t *free_codes, struct pt_err *err);
-
-/* ---- Promotion codes in bulk (store_batches.c; docs/rewards.md) ---- */
-
-enum pt_batch_status {
-    PT_BATCH_GENERATING,
-    PT_BATCH_READY,
-    PT_BATCH_FAILED,
-};
-
-extern const char *const pt_batch_status_names[3];
-
-struct pt_coupon_batch {
-    char id[PT_ID_BUF_BYTES];        /* "cbt_..." */
-    const char *name;                /* arena */
-    char reward_id[PT_ID_BUF_BYTES]; /* The reward it gives; "" when it has its own discount */
-    /* Its own discount (reward_id ""): DISCOUNT_AMOUNT, DISCOUNT_PERCENT or FREE_PRODUCT. */
-    enum pt_reward_type type;
-    int64_t value;                /* As a reward's value */
-    const char *sku;              /* FREE_PRODUCT; nullable; arena */
-    char prefix[PT_ID_BUF_BYTES]; /* Upper case, 0..8 symbols */
-    int64_t count;                /* 1..1,000,000 */
-    int64_t generated;            /* Codes stored so far (n = 1..generated) */
-    int64_t uses_per_code;        /* >= 1 */
-    int64_t uses_per_member;      /* Uses of the batch's codes by one member; 0: no limit */
-    int64_t valid_from_ms;        /* INT64_MIN: open */
-    int64_t valid_to_ms;          /* INT64_MAX: open; exclusive */
-    enum pt_batch_status status;
-    const char *error; /* FAILED: why; nullable; arena */
-    int64_t created_at_ms;
-    int64_t updated_at_ms;
-};
-
-struct pt_promo_code {
-    char code[PT_ID_BUF_BYTES]; /* canonical */
-    char batch_id[PT_ID_BUF_BYTES];
-    int64_t n;    /* Its place in the batch, 1..count */
-    int64_t uses; /* Times used so far */
-};
-
-/* One use of a promotion code. */
-struct pt_promo_use {
-    const char *code;
-    const char *batch_id;
-    const char *member_id;   /* nullable (a till scan without a member) */
-    const char *purchase_id; /* nullable */
-    const char *location;    /* nullable */
-    int64_t used_at_ms;
-};
-
-PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_get(struct pt_store_txn *txn, const char *program_id,
-                                                  const char *batch_id, struct pt_arena *arena,
-                                                  struct pt_coupon_batch *out, struct pt_err *err);
-/* By code (locked in a write). PT_ENOTFOUND. */
-PT_MUSTCHECK enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const char *program_id,
-                                                const char *code, struct pt_promo_code *out,
-                                                struct pt_err *err);
-/* Counts one use of the code unless it has had uses_per_code (*used false: nothing changed),
- * in one statement; records the use. */
-PT_MUSTCHECK enum pt_rc pt_store_promo_code_use(struct pt_store_txn *txn, const char *program_id,
-                                                const struct pt_promo_use *u, int64_t uses_per_code,
-                                                bool *used, struct pt_err *err);
-/* Inside a write: whether other writes are in the current batch or queued behind it now
- * (live traffic), so that background work can take smaller steps. */
-bool pt_store_writes_waiting(struct pt_store_txn *txn);
-/* The batch locked for a change (FOR UPDATE where processes share the rows). PT_ENOTFOUND
- * also while another process holds it (SKIP LOCKED). */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_lock(struct pt_store_txn *txn, const char *program_id,
-                                                   const char *batch_id, struct pt_arena *arena,
-                                                   struct pt_coupon_batch *out, struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn,
-                                                     const char *program_id,
-                                                     const struct pt_coupon_batch *b,
-                                                     struct pt_err *err);
-/* Writes b's generated, status, error and updated_at_ms. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_progress(struct pt_store_txn *txn,
-                                                       const char *program_id,
-                                                       const struct pt_coupon_batch *b,
-                                                       struct pt_err *err);
-/* Batches newest first below cursor_id (NULL: from the newest), at most limit. */
-PT_MUSTCHECK enum pt_rc pt_store_coupon_batch_list(struct pt_store_txn *txn, const char *program_id,
-                                                   const char *cursor_id, unsigned limit,
-                                                   struct pt_arena *arena,
-                                                   struct pt_coupon_batch **out, unsigned *count,
-                                                   struct pt_err *err);
-/* *codes: the counts of the program's batches still generating added up (the codes they
- * promise, made or not: the quota PT_BATCH_CODES_PENDING_MAX). */
-PT_MUSTCHECK enum pt_rc pt_store_batch_codes_pending(struct pt_store_txn *txn,
-                                                     const char *program_id, int64_t *codes,
-                                                     struct pt_err *err);
-/* A batch of any program. */
-struct pt_batch_ref {
-    char program_id[PT_ID_BUF_BYTES];
-    char batch_id[PT_ID_BUF_BYTES];
-};
-/* Batches still generating, one per program (fairness, docs/security.md): of each program the
- * batch with the fewest codes left to make, the programs whose batch has the fewest codes left
- * first (ties oldest first), at most limit. OUT: arena. */
-PT_MUSTCHECK enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
-                                                    struct pt_arena *arena,
-                                                    struct pt_batch_ref **out, unsigned *count,
-                                                    struct pt_err *err);
-/* Stores codes[i] (canonical) as the batch's code n = first_n + i, in one statement, skipping a
- * code that a coupon or promotion code of the program already has. *inserted: codes stored. */
-PT_MUSTCHECK enum pt_rc pt_store_promo_codes_insert(struct pt_store_txn *txn,
-                                                    const char *program_id, const char *batch_id,
-                                                    int64_t first_n, char (*codes)[PT_ID_BUF_BYTES],
-                                                    unsigned count, int64_t *inserted,
-                                                    struct pt_err *err);
-/* present[i]: whether the batch has its code n = first_n + i (i < count). */
-PT_MUSTCHECK enum pt_rc pt_store_promo_codes_present(struct pt_store_txn *txn,
-                                                     const char *program_id, const char *batch_id,
-                                                     int64_t first_n, unsigned count, bool *present,
-                                                     struct pt_err *err);
-/* The batch's codes with n > after_n, by n, at most limit, into out (limit slots). */
-PT_MUSTCHECK enum pt_rc pt_store_promo_codes_page(struct pt_store_txn *txn, const char *program_id,
-                                                  const char *batch_id, int64_t after_n,
-                                                  unsigned limit, struct pt_promo_code *out,
-                                                  unsigned *count, struct pt_err *err);
-/* Uses of the batch's codes by the member. */
-PT_MUSTCHECK enum pt_rc pt_store_promo_uses_of_member(struct pt_store_txn *txn,
-                                                      const char *program_id, const char *batch_id,
-                                                      const char *member_id, int64_t *count,
-                                                      struct pt_err *err);
 
 /* Active members born on month_day ("MM-DD") without a birthday award for year, by id, at
  * most limit. OUT: arena array. */
@@ -1190,15 +644,6 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, con
                                                    struct pt_err *err);
 
 /* ---- Events ---- */
-
-struct pt_event {
-    char id[PT_ID_BUF_BYTES]; /* "evt_..." */
-    const char *type;         /* "points.earned", ... */
-    const char *member_id;    /* nullable */
-    int64_t created_at_ms;
-    const char *payload_json; /* The object as the API shows it. */
-    int64_t seq;              /* Commit order (OUT of list). */
-};
 
 PT_MUSTCHECK enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_id,
                                               const struct pt_event *event, struct pt_err *err);
@@ -1240,5 +685,8 @@ PT_MUSTCHECK enum pt_rc pt_store_purchases_returnable(
  * hold, else a sentence naming the first violation (out buffer of problem_bytes). */
 PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
                                        size_t problem_bytes, struct pt_err *err);
+
+/* The rewards catalog, coupons, vouchers and batches (store_rewards.c, store_batches.c). */
+#include "store/store_rewards.h"
 
 #endif

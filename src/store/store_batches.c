@@ -11,32 +11,19 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const pt_batch_status_names[3] = {"generating", "ready", "failed"};
-
 #define BATCH_COLUMNS                                                                              \
     "id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "             \
     "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms"
 
-static unsigned name_index(const char *const *names, unsigned n, const char *s)
-{
-    unsigned i;
-    for (i = 0; i < n && strcmp(names[i], s) != 0; i++) {
-    }
-    pt_assert(i < n); /* The CHECK constraints keep the names known. */
-    return i;
-}
-
 static void batch_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_coupon_batch *b)
 {
-    char text[24];
     memset(b, 0, sizeof(*b));
     pt_q_col_copy(q, 0, b->id, sizeof(b->id));
     b->name = pt_q_col_text(q, 1, arena);
     pt_q_col_copy(q, 2, b->reward_id, sizeof(b->reward_id));
     b->type = PT_REWARD_DISCOUNT_AMOUNT;
     if (!pt_q_col_is_null(q, 3)) {
-        pt_q_col_copy(q, 3, text, sizeof(text));
-        b->type = (enum pt_reward_type)name_index(pt_reward_type_names, PT_REWARD_TYPES, text);
+        b->type = (enum pt_reward_type)pt_q_col_name(q, 3, pt_reward_type_names, PT_REWARD_TYPES);
     }
     b->value = pt_q_col_int(q, 4);
     b->sku = pt_q_col_text(q, 5, arena);
@@ -47,8 +34,8 @@ static void batch_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_cou
     b->uses_per_member = pt_q_col_int(q, 10);
     b->valid_from_ms = pt_q_col_int(q, 11);
     b->valid_to_ms = pt_q_col_int(q, 12);
-    pt_q_col_copy(q, 13, text, sizeof(text));
-    b->status = (enum pt_batch_status)name_index(pt_batch_status_names, 3, text);
+    b->status =
+        (enum pt_batch_status)pt_q_col_name(q, 13, pt_batch_status_names, PT_BATCH_STATUSES);
     b->error = pt_q_col_text(q, 14, arena);
     b->created_at_ms = pt_q_col_int(q, 15);
     b->updated_at_ms = pt_q_col_int(q, 16);

@@ -7,6 +7,8 @@
 #include "store/store_core.h"
 
 #include "base/arena.h"
+#include "base/assert.h"
+#include "base/names.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -109,6 +111,16 @@ void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes)
     size_t len;
     const char *s = q->txn->store->drv->col_text(q->stmt, col, &len);
     (void)snprintf(out, out_bytes, "%.*s", s ? (int)len : 0, s ? s : "");
+}
+
+unsigned pt_q_col_name(struct pt_q *q, int col, const char *const *names, unsigned count)
+{
+    char text[32];
+    int i;
+    pt_q_col_copy(q, col, text, sizeof(text));
+    i = pt_name_index(names, count, text);
+    pt_assert(i >= 0); /* The CHECK constraints keep the names known. */
+    return (unsigned)i;
 }
 
 size_t pt_q_col_blob(struct pt_q *q, int col, void *out, size_t out_bytes)

@@ -68,6 +68,9 @@ const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena);
 const char *pt_q_col_text_borrowed(struct pt_q *q, int col);
 /* Copies the column into a fixed buffer ("" for NULL). */
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes);
+/* The index in names[0..count) of a text column that holds one of them (a CHECK constraint
+ * keeps it so: anything else is a bug, asserted). */
+unsigned pt_q_col_name(struct pt_q *q, int col, const char *const *names, unsigned count);
 /* Copies the column's bytes into a fixed buffer (at most out_bytes; the rest zeroed) and returns
  * the column's length in bytes (0 for NULL), which the caller checks against what it expects. */
 size_t pt_q_col_blob(struct pt_q *q, int col, void *out, size_t out_bytes);

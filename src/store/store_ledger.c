@@ -35,14 +35,6 @@ static bool posting_in_bounds(const struct pt_posting *p, int64_t bound)
            p->expired_delta <= PT_ACCOUNT_UNITS_MAX;
 }
 
-static enum pt_rc account_limit(struct pt_err *err, const char *account_id, int64_t bound)
-{
-    (void)pt_err_set(err, PT_ELIMIT,
-                     strcmp(account_id, PT_ACCOUNT_WALLET) == 0 ? "amount" : "points",
-                     "the account %s would pass its bound of %lld", account_id, (long long)bound);
-    return pt_err_code(err, "limit_exceeded");
-}
-
 /* Inserts the entry's own row, before its postings. */
 static enum pt_rc entry_insert(struct pt_store_txn *txn, const char *program_id,
                                const struct pt_entry *entry, struct pt_err *err)
@@ -109,7 +101,7 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
     pt_q_int(&q, 11, -PT_ACCOUNT_UNITS_MAX);
     pt_q_int(&q, 12, PT_ACCOUNT_UNITS_MAX);
     if (q.rc == PT_OK && !posting_in_bounds(p, bound)) {
-        q.rc = account_limit(err, p->account_id, bound);
+        q.rc = pt_ledger_account_refused(p->account_id, bound, err);
     }
     if (pt_q_next(&q)) {
         p->balance_after = pt_q_col_int(&q, 0);
@@ -118,7 +110,7 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
         (void)pt_q_next(&q);
     } else if (q.rc == PT_OK) {
         /* The guard refused the sum: the write fails and its savepoint undoes it all. */
-        q.rc = account_limit(err, p->account_id, bound);
+        q.rc = pt_ledger_account_refused(p->account_id, bound, err);
     }
     rc = pt_q_close(&q);
     pt_assert(rc != PT_OK || *n >= 1);
@@ -209,13 +201,13 @@ enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *progr
     pt_q_int(&q, 8, -PT_ACCOUNT_UNITS_MAX);
     pt_q_int(&q, 9, PT_ACCOUNT_UNITS_MAX);
     if (q.rc == PT_OK && !posting_in_bounds(c, PT_ACCOUNT_UNITS_MAX)) {
-        q.rc = account_limit(err, c->account_id, PT_ACCOUNT_UNITS_MAX);
+        q.rc = pt_ledger_account_refused(c->account_id, PT_ACCOUNT_UNITS_MAX, err);
     }
     while (pt_q_next(&q)) {
         updated = true;
     }
     if (!updated && q.rc == PT_OK) {
-        q.rc = account_limit(err, c->account_id, PT_ACCOUNT_UNITS_MAX);
+        q.rc = pt_ledger_account_refused(c->account_id, PT_ACCOUNT_UNITS_MAX, err);
     }
     return pt_q_close(&q);
 }

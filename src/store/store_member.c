@@ -130,12 +130,6 @@ static void member_keys(const struct pt_member *m, const char *values[MEMBER_KEY
 static const char *const member_key_kinds[MEMBER_KEYS] = {"email", "phone", "external_id",
                                                           "card_number", "referral_code"};
 
-static enum pt_rc member_exists(const char *field, struct pt_err *err)
-{
-    (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
-    return pt_err_code(err, "member_exists");
-}
-
 enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_member *m,
                                   struct pt_err *err)
 {
@@ -189,7 +183,7 @@ enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_memb
                 return pt_err_set(err, ignored.rc, NULL, "%s", ignored.msg);
             }
         }
-        return member_exists(field, err);
+        return pt_member_exists(field, err);
     }
     return rc;
 }
@@ -267,7 +261,7 @@ enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_memb
             rc = pt_store_member_key_claim(txn, m->program_id, member_key_kinds[i], after[i], m->id,
                                            err);
             if (rc == PT_ECONFLICT) {
-                return member_exists(member_key_kinds[i], err);
+                return pt_member_exists(member_key_kinds[i], err);
             }
         }
     }

@@ -213,13 +213,11 @@ enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, stru
 
 static void key_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_api_key *out)
 {
-    char role[16];
     size_t hash_bytes;
     pt_q_col_copy(q, 0, out->program_id, sizeof(out->program_id));
     pt_q_col_copy(q, 1, out->id, sizeof(out->id));
     out->name = pt_q_col_text(q, 2, arena);
-    pt_q_col_copy(q, 3, role, sizeof(role));
-    out->role = strcmp(role, "admin") == 0 ? PT_ROLE_ADMIN : PT_ROLE_STAFF;
+    out->role = (enum pt_role)pt_q_col_name(q, 3, pt_role_names, PT_ROLES);
     hash_bytes = pt_q_col_blob(q, 4, out->hash, sizeof(out->hash));
     pt_assert(hash_bytes == PT_API_KEY_HASH_BYTES);
     pt_q_col_copy(q, 5, out->prefix, sizeof(out->prefix));
@@ -239,7 +237,7 @@ enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key
     pt_q_text(&q, 1, key->program_id);
     pt_q_text(&q, 2, key->id);
     pt_q_text(&q, 3, key->name);
-    pt_q_text(&q, 4, key->role == PT_ROLE_ADMIN ? "admin" : "staff");
+    pt_q_text(&q, 4, pt_role_names[key->role]);
     pt_q_blob(&q, 5, key->hash, PT_API_KEY_HASH_BYTES);
     pt_q_text(&q, 6, key->prefix);
     pt_q_int(&q, 7, key->created_at_ms);

@@ -31,9 +31,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     /* The receipt number is unique in the program: claimed before anything is written. */
     rc = pt_store_member_key_claim(txn, program_id, "purchase", p->external_id, p->member_id, err);
     if (rc == PT_ECONFLICT) {
-        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
-                         "a purchase with this external_id already exists");
-        return pt_err_code(err, "idempotency_conflict");
+        return pt_external_id_taken("a purchase", err);
     }
     if (rc != PT_OK) {
         return rc;

@@ -61,9 +61,7 @@ enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_
     pt_debug_assert(pt_store_txn_is_write(txn) && r->amount > 0 && r->points_owed >= 0);
     rc = pt_store_member_key_claim(txn, program_id, "return", r->external_id, r->member_id, err);
     if (rc == PT_ECONFLICT) {
-        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
-                         "a return with this external_id already exists");
-        return pt_err_code(err, "idempotency_conflict");
+        return pt_external_id_taken("a return", err);
     }
     if (rc != PT_OK) {
         return rc;

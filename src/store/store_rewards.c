@@ -6,39 +6,25 @@
 #include "store/store_int.h"
 
 #include "base/assert.h"
+#include "base/names.h"
 
 #include <stdio.h>
 #include <string.h>
-
-const char *const pt_reward_type_names[PT_REWARD_TYPES] = {
-    "discount_amount", "discount_percent", "free_product", "gift", "partner_voucher"};
-const char *const pt_reward_status_names[3] = {"active", "inactive", "archived"};
 
 #define REWARD_COLUMNS                                                                             \
     "id, name, description, terms, image_url, type, value, sku, cost_points, stock, issued, "      \
     "per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "             \
     "created_at_ms, updated_at_ms"
 
-static unsigned name_index(const char *const *names, unsigned n, const char *s)
-{
-    unsigned i;
-    for (i = 0; i < n && strcmp(names[i], s) != 0; i++) {
-    }
-    pt_assert(i < n); /* The CHECK constraints keep the names known. */
-    return i;
-}
-
 static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_reward *r)
 {
-    char text[24];
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, r->id, sizeof(r->id));
     r->name = pt_q_col_text(q, 1, arena);
     r->description = pt_q_col_text(q, 2, arena);
     r->terms = pt_q_col_text(q, 3, arena);
     r->image_url = pt_q_col_text(q, 4, arena);
-    pt_q_col_copy(q, 5, text, sizeof(text));
-    r->type = (enum pt_reward_type)name_index(pt_reward_type_names, PT_REWARD_TYPES, text);
+    r->type = (enum pt_reward_type)pt_q_col_name(q, 5, pt_reward_type_names, PT_REWARD_TYPES);
     r->value = pt_q_col_int(q, 6);
     r->sku = pt_q_col_text(q, 7, arena);
     r->cost_points = pt_q_col_int(q, 8);
@@ -50,8 +36,8 @@ static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_re
     r->valid_to_ms = pt_q_col_int(q, 13);
     r->tiers = pt_q_col_text(q, 14, arena);
     r->coupon_valid_days = pt_q_col_int(q, 15);
-    pt_q_col_copy(q, 16, text, sizeof(text));
-    r->status = (enum pt_reward_status)name_index(pt_reward_status_names, 3, text);
+    r->status =
+        (enum pt_reward_status)pt_q_col_name(q, 16, pt_reward_status_names, PT_REWARD_STATUSES);
     r->created_at_ms = pt_q_col_int(q, 17);
     r->updated_at_ms = pt_q_col_int(q, 18);
 }
@@ -197,8 +183,9 @@ enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *progr
 
 static const char *coupon_status(const char *s)
 {
-    static const char *const names[] = {"active", "redeemed", "expired", "cancelled"};
-    return names[name_index(names, 4, s)];
+    int i = pt_name_index(pt_coupon_status_names, PT_COUPON_STATUSES, s);
+    pt_assert(i >= 0); /* The CHECK constraints keep the names known. */
+    return pt_coupon_status_names[i];
 }
 
 static enum pt_rc promo_code_exists(struct pt_store_txn *txn, const char *program_id,

@@ -296,8 +296,7 @@ enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
     }
     if (!written && q.rc == PT_OK) {
         /* Guarded as the accounts are (limits.h PT_METRIC_MAX). */
-        (void)pt_err_set(err, PT_ELIMIT, "points", "the rule's usage would pass its bound");
-        q.rc = pt_err_code(err, "limit_exceeded");
+        q.rc = pt_rule_usage_refused(err);
     }
     rc = pt_q_close(&q);
     if (rc != PT_OK || points == 0) {
@@ -382,9 +381,7 @@ enum pt_rc pt_store_activity_insert(struct pt_store_txn *txn, const char *progra
     enum pt_rc rc =
         pt_store_member_key_claim(txn, program_id, "activity", a->external_id, a->member_id, err);
     if (rc == PT_ECONFLICT) {
-        (void)pt_err_set(err, PT_ECONFLICT, "external_id",
-                         "an activity with this external_id already exists");
-        return pt_err_code(err, "idempotency_conflict");
+        return pt_external_id_taken("an activity", err);
     }
     if (rc != PT_OK) {
         return rc;

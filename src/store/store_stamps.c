@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const card_status_names[] = {"active", "paused", "archived"};
-
 #define CARD_COLUMNS                                                                               \
     "id, name, status, stamps_required, stamps_per, conditions, items, document, reward_points, "  \
     "reward_id, valid_days, created_at_ms, updated_at_ms"
@@ -20,15 +18,11 @@ static const char *const card_status_names[] = {"active", "paused", "archived"};
 static void card_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_stamp_card *c)
 {
     char text[16];
-    unsigned i;
     memset(c, 0, sizeof(*c));
     pt_q_col_copy(q, 0, c->id, sizeof(c->id));
     c->name = pt_q_col_text(q, 1, arena);
-    pt_q_col_copy(q, 2, text, sizeof(text));
-    for (i = 0; i < 3 && strcmp(text, card_status_names[i]) != 0; i++) {
-    }
-    pt_assert(i < 3); /* The CHECK constraint keeps it one of the names. */
-    c->status = (enum pt_stamp_card_status)i;
+    c->status = (enum pt_stamp_card_status)pt_q_col_name(q, 2, pt_stamp_card_status_names,
+                                                         PT_STAMP_CARD_STATUSES);
     c->stamps_required = pt_q_col_int(q, 3);
     pt_q_col_copy(q, 4, text, sizeof(text));
     c->per_item = strcmp(text, "item") == 0;
@@ -47,7 +41,7 @@ static void card_bind(struct pt_q *q, const char *program_id, const struct pt_st
     pt_q_text(q, 1, program_id);
     pt_q_text(q, 2, c->id);
     pt_q_text(q, 3, c->name);
-    pt_q_text(q, 4, card_status_names[c->status]);
+    pt_q_text(q, 4, pt_stamp_card_status_names[c->status]);
     pt_q_int(q, 5, c->stamps_required);
     pt_q_text(q, 6, c->per_item ? "item" : "purchase");
     pt_q_text(q, 7, c->conditions);

@@ -148,8 +148,7 @@ enum pt_rc pt_store_tier_metric_add(struct pt_store_txn *txn, const char *progra
         written = true;
     }
     if (!written && q.rc == PT_OK) {
-        (void)pt_err_set(err, PT_ELIMIT, "amount", "the tier metrics would pass their bound");
-        q.rc = pt_err_code(err, "limit_exceeded");
+        q.rc = pt_tier_metrics_refused(err);
     }
     return pt_q_close(&q);
 }

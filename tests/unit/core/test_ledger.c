@@ -15,6 +15,8 @@
 #include "base/alloc.h"
 #include "base/clock.h"
 #include "core/ledger.h"
+#include "core/program.h"
+#include <string.h>
 
 #define DAY_MS 86400000LL
 
@@ -269,6 +271,61 @@ static void test_pt_ledger_rows_sane__at_their_bounds(void **state)
     assert_false(pt_account_sane(&a, PT_MEMBER_POINTS_MAX));
 }
 
+static void test_pt_ledger_balance_room__at_the_bound_and_one_past(void **state)
+{
+    struct pt_account acct = {PT_MEMBER_POINTS_MAX - 10, 0, 0, 0, 0};
+    struct pt_err err;
+    (void)state;
+    assert_int_equal(pt_ledger_balance_room(&acct, 10, "points", &err), PT_OK);
+    assert_int_equal(pt_ledger_balance_room(&acct, 11, "points", &err), PT_ELIMIT);
+    assert_string_equal(err.code, "limit_exceeded");
+    assert_string_equal(err.field, "points");
+    acct.balance = -PT_MEMBER_POINTS_MAX;
+    assert_int_equal(pt_ledger_balance_room(&acct, -1, "amount", &err), PT_ELIMIT);
+    assert_string_equal(err.field, "amount");
+}
+
+static void test_pt_ledger_adjust_check__per_role_limit(void **state)
+{
+    struct pt_program program;
+    struct pt_account acct = {0, 0, 0, 0, 0};
+    struct pt_err err;
+    (void)state;
+    memset(&program, 0, sizeof(program));
+    program.adjust_staff_max = 100;
+    program.adjust_admin_max = 1000;
+    assert_int_equal(pt_ledger_adjust_check(&program, PT_ROLE_STAFF, 100, &acct, &err), PT_OK);
+    assert_int_equal(pt_ledger_adjust_check(&program, PT_ROLE_STAFF, -101, &acct, &err), PT_ELIMIT);
+    assert_string_equal(err.msg, "a staff key may adjust at most 100 points per call "
+                                 "(adjust_limits)");
+    assert_int_equal(pt_ledger_adjust_check(&program, PT_ROLE_ADMIN, 1000, &acct, &err), PT_OK);
+    assert_int_equal(pt_ledger_adjust_check(&program, PT_ROLE_ADMIN, 1001, &acct, &err), PT_ELIMIT);
+    program.adjust_staff_max = 0; /* 0 forbids the role to adjust. */
+    assert_int_equal(pt_ledger_adjust_check(&program, PT_ROLE_STAFF, 1, &acct, &err), PT_ELIMIT);
+}
+
+static void test_pt_ledger_lot_expiry__months_or_never(void **state)
+{
+    struct pt_program program;
+    (void)state;
+    memset(&program, 0, sizeof(program));
+    assert_true(pt_ledger_lot_expiry(&program, 0) == PT_LEDGER_NEVER);
+    program.expiry_months = 12;
+    assert_int_equal(pt_ledger_lot_expiry(&program, 0), pt_ledger_add_months(0, 12));
+}
+
+static void test_pt_ledger_account_refused__field_by_account(void **state)
+{
+    struct pt_err err;
+    (void)state;
+    assert_int_equal(pt_ledger_account_refused(PT_ACCOUNT_WALLET, 5, &err), PT_ELIMIT);
+    assert_string_equal(err.field, "amount");
+    assert_string_equal(err.code, "limit_exceeded");
+    assert_int_equal(pt_ledger_account_refused(PT_ACCOUNT_ISSUED, 5, &err), PT_ELIMIT);
+    assert_string_equal(err.field, "points");
+    assert_string_equal(err.msg, "the account program:issued would pass its bound of 5");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +341,10 @@ int main(void)
         cmocka_unit_test(test_pt_ledger_add_months__clamps_to_month_end),
         cmocka_unit_test(test_pt_ledger_entry_check__sum_zero),
         cmocka_unit_test(test_pt_ledger_rows_sane__at_their_bounds),
+        cmocka_unit_test(test_pt_ledger_balance_room__at_the_bound_and_one_past),
+        cmocka_unit_test(test_pt_ledger_adjust_check__per_role_limit),
+        cmocka_unit_test(test_pt_ledger_lot_expiry__months_or_never),
+        cmocka_unit_test(test_pt_ledger_account_refused__field_by_account),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

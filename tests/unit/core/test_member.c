@@ -732,6 +732,33 @@ static void test_pt_member_validate__attributes_16384_ok_16385_bad(void **state)
     expect_member_bad(&m, "attributes");
 }
 
+static void test_pt_member_require_active__only_active(void **state)
+{
+    struct pt_member m;
+    struct pt_err err;
+    (void)state;
+    memset(&m, 0, sizeof(m));
+    m.status = PT_MEMBER_ACTIVE;
+    assert_int_equal(pt_member_require_active(&m, &err), PT_OK);
+    m.status = PT_MEMBER_SUSPENDED;
+    assert_int_equal(pt_member_require_active(&m, &err), PT_ELIMIT);
+    assert_string_equal(err.code, "member_inactive");
+    assert_string_equal(err.field, "member_id");
+}
+
+static void test_pt_member_birth_month__of_a_date(void **state)
+{
+    struct pt_err err;
+    (void)state;
+    assert_int_equal(pt_member_birth_month("1990-07-14"), 7);
+    assert_int_equal(pt_member_birth_month("1990-12-01"), 12);
+    assert_int_equal(pt_member_birth_month(NULL), 0);
+    assert_int_equal(pt_member_birth_month("1990"), 0);
+    assert_int_equal(pt_member_exists("email", &err), PT_ECONFLICT);
+    assert_string_equal(err.code, "member_exists");
+    assert_string_equal(err.msg, "a member with this email already exists");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -768,6 +795,8 @@ int main(void)
         PT_TEST(test_pt_member_require_open__refuses_only_closed),
         PT_TEST(test_pt_member_validate__birth_date_against_now),
         PT_TEST(test_pt_member_validate__attributes_16384_ok_16385_bad),
+        PT_TEST(test_pt_member_require_active__only_active),
+        PT_TEST(test_pt_member_birth_month__of_a_date),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

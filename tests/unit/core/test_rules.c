@@ -836,6 +836,21 @@ static void test_random_carts_keep_the_discount_invariants(void **state)
     }
 }
 
+static void test_pt_rule_status_move__archived_is_final(void **state)
+{
+    struct pt_err err;
+    (void)state;
+    assert_int_equal(pt_rule_status_move(PT_RULE_DRAFT, PT_RULE_ACTIVE, &err), PT_OK);
+    assert_int_equal(pt_rule_status_move(PT_RULE_ACTIVE, PT_RULE_PAUSED, &err), PT_OK);
+    assert_int_equal(pt_rule_status_move(PT_RULE_ARCHIVED, PT_RULE_ARCHIVED, &err), PT_OK);
+    assert_int_equal(pt_rule_status_move(PT_RULE_ARCHIVED, PT_RULE_ACTIVE, &err), PT_ELIMIT);
+    assert_string_equal(err.code, "rule_archived");
+    assert_int_equal(pt_rule_status_move(PT_RULE_DRAFT, PT_RULE_PAUSED, &err), PT_ELIMIT);
+    assert_string_equal(err.code, "rule_not_active");
+    assert_int_equal(pt_rule_usage_refused(&err), PT_ELIMIT);
+    assert_string_equal(err.field, "points");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -874,6 +889,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_an_unreachable_threshold_is_no_nudge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_an_exclusive_rule_that_gives_nothing_does_not_stop,
                                         setup, teardown),
+        cmocka_unit_test(test_pt_rule_status_move__archived_is_final),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

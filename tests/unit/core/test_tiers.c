@@ -170,6 +170,40 @@ static void test_pt_tier_extra_points__exact_floor(void **state)
     assert_int_equal(pt_tier_extra_points(&p.tiers[2], INT64_MAX / 10, &extra, &err), PT_ELIMIT);
 }
 
+static void test_pt_tier_month_days__first_and_last(void **state)
+{
+    char out[11];
+    (void)state;
+    pt_tier_month_first_day(pt_tier_month(2024, 2), out);
+    assert_string_equal(out, "2024-02-01");
+    pt_tier_month_last_day(pt_tier_month(2024, 2), out);
+    assert_string_equal(out, "2024-02-29");
+    pt_tier_month_last_day(pt_tier_month(2023, 2), out);
+    assert_string_equal(out, "2023-02-28");
+    pt_tier_month_last_day(pt_tier_month(2023, 12), out);
+    assert_string_equal(out, "2023-12-31");
+    assert_int_equal(pt_tier_date_month("2023-12-31"), pt_tier_month(2023, 12));
+}
+
+static void test_pt_tier_metric_value__by_metric(void **state)
+{
+    struct pt_tier_policy p;
+    struct pt_tier_metrics m = {10, 2000, 3};
+    struct pt_err err;
+    (void)state;
+    memset(&p, 0, sizeof(p));
+    p.metric = PT_TIER_METRIC_SPEND;
+    assert_int_equal(pt_tier_metric_value(&p, &m), 2000);
+    p.metric = PT_TIER_METRIC_PURCHASES;
+    assert_int_equal(pt_tier_metric_value(&p, &m), 3);
+    p.metric = PT_TIER_METRIC_QUALIFYING_POINTS;
+    assert_int_equal(pt_tier_metric_value(&p, &m), 10);
+    p.metric = PT_TIER_METRIC_NONE;
+    assert_int_equal(pt_tier_metric_value(&p, &m), 0);
+    assert_int_equal(pt_tier_metrics_refused(&err), PT_ELIMIT);
+    assert_string_equal(err.code, "limit_exceeded");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +213,8 @@ int main(void)
         cmocka_unit_test(test_pt_tier_review_decide__matches_the_rules),
         cmocka_unit_test(test_pt_tier_review_decide__clamps_a_shrunk_list),
         cmocka_unit_test(test_pt_tier_extra_points__exact_floor),
+        cmocka_unit_test(test_pt_tier_month_days__first_and_last),
+        cmocka_unit_test(test_pt_tier_metric_value__by_metric),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

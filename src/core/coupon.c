@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Coupons, coupon batches and promotion codes (coupon.h): the names of a batch's statuses, a
+ * batch's validation, and why a coupon or a code cannot be used now.
+ */
+#include "core/coupon.h"
+
+#include "base/clock.h"
+#include "core/coupon_code.h"
+
+#include <string.h>
+
+const char *const pt_coupon_status_names[PT_COUPON_STATUSES] = {"active", "redeemed", "expired",
+                                                                "cancelled"};
+const char *const pt_batch_status_names[PT_BATCH_STATUSES] = {"generating", "ready", "failed"};
+
+/* The refusal of a coupon that cannot be used: when and where it was, for a redeemed one. */
+enum pt_rc pt_coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err)
+{
+    char when[40];
+    if (v->promo) {
+        if (strcmp(v->reason, "already_redeemed") == 0) {
+            (void)pt_err_set(err, PT_ECONFLICT, "code", "already used %lld of %lld times",
+                             (long long)v->promo_code.uses, (long long)v->batch.uses_per_code);
+        } else {
+            (void)pt_err_set(err, PT_ELIMIT, "code", "the promotion code cannot be used: %s",
+                             v->reason);
+        }
+        return pt_err_code(err, v->reason);
+    }
+    if (strcmp(v->reason, "already_redeemed") == 0) {
+        pt_time_format_rfc3339(v->coupon.redeemed_at_ms, when, sizeof(when));
+        (void)pt_err_set(err, PT_ECONFLICT, "code", "already redeemed at %s in %s", when,
+                         v->coupon.location != NULL ? v->coupon.location : "an unnamed place");
+        return pt_err_code(err, "already_redeemed");
+    }
+    (void)pt_err_set(err, PT_ELIMIT, "code", "the coupon is %s", v->coupon.status);
+    return pt_err_code(err, v->reason);
+}
+
+/* What a reward type gives on a cart of lines: NULL when it applies, else why not. A
+ * free_product needs its sku in the cart; a partner voucher is used at the partner. */
+const char *pt_cart_coupon_gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                                    unsigned line_count)
+{
+    unsigned i;
+    switch (c->type) {
+    case PT_REWARD_FREE_PRODUCT:
+        for (i = 0; i < line_count; i++) {
+            if (lines[i].sku != NULL && c->sku != NULL && strcmp(lines[i].sku, c->sku) == 0) {
+                return NULL;
+            }
+        }
+        return "product_not_in_cart";
+    case PT_REWARD_PARTNER_VOUCHER:
+        return "coupon_not_applicable";
+    case PT_REWARD_DISCOUNT_AMOUNT:
+    case PT_REWARD_DISCOUNT_PERCENT:
+    case PT_REWARD_GIFT:
+    case PT_REWARD_TYPES:
+        break;
+    }
+    return NULL;
+}
+
+void pt_cart_coupon_gives_reward(struct pt_cart_coupon *c, const struct pt_reward *r)
+{
+    memcpy(c->reward_id, r->id, sizeof(c->reward_id));
+    c->reward_name = r->name;
+    c->type = r->type;
+    c->value = r->value;
+    c->sku = r->sku;
+}
+
+/* The refusal of a purchase for a code it could not use. */
+enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err *err)
+{
+    static const struct {
+        const char *reason;
+        const char *text;
+    } texts[] = {
+        {"already_redeemed", "has been used"},
+        {"coupon_cancelled", "was cancelled"},
+        {"coupon_expired", "has expired"},
+        {"coupon_not_yet_valid", "is not valid yet"},
+        {"coupon_not_yours", "belongs to another member"},
+        {"member_required", "needs a member: it has a limit of uses per member"},
+        {"member_limit_reached", "has been used by this member as often as one member may"},
+        {"reward_inactive", "gives a reward that was archived"},
+        {"product_not_in_cart", "gives a product that is not in the cart"},
+        {"coupon_not_applicable", "is used at the partner, not here"},
+        {"duplicate_code", "was given twice"},
+        {"batch_not_ready", "belongs to a batch whose codes are still being made"},
+    };
+    const char *text = "cannot be used";
+    unsigned i;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        if (strcmp(texts[i].reason, c->reason) == 0) {
+            text = texts[i].text;
+        }
+    }
+    (void)pt_err_set(err, strcmp(c->reason, "already_redeemed") == 0 ? PT_ECONFLICT : PT_ELIMIT,
+                     "coupons", "the code %s %s", c->input, text);
+    return pt_err_code(err, c->reason);
+}
+
+enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
+{
+    enum pt_rc rc = pt_validate_text("name", b->name, PT_NAME_BYTES_MAX, err);
+    char *p;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (b->count < 1 || b->count > PT_BATCH_COUNT_MAX) {
+        return pt_err_set(err, PT_EINVAL, "count", "count is 1 to %d", PT_BATCH_COUNT_MAX);
+    }
+    if (b->uses_per_code < 1 || b->uses_per_code > PT_BATCH_USES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "uses_per_code", "uses_per_code is 1 to %d",
+                          PT_BATCH_USES_MAX);
+    }
+    if (b->uses_per_member < 0 || b->uses_per_member > PT_BATCH_USES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "uses_per_member",
+                          "uses_per_member is null (no limit) or 1 to %d", PT_BATCH_USES_MAX);
+    }
+    if (b->valid_from_ms >= b->valid_to_ms) {
+        return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
+    }
+    rc = pt_coupon_prefix_validate(b->prefix, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (p = b->prefix; *p != '\0'; p++) {
+        *p = (char)(*p >= 'a' && *p <= 'z' ? *p - 'a' + 'A' : *p);
+    }
+    if (b->reward_id[0] != '\0') {
+        return PT_OK;
+    }
+    switch (b->type) {
+    case PT_REWARD_DISCOUNT_AMOUNT:
+        if (b->value < 1 || b->value > PT_BATCH_VALUE_MAX) {
+            return pt_err_set(err, PT_EINVAL, "discount.value",
+                              "a discount_amount takes value: minor units off, >= 1");
+        }
+        break;
+    case PT_REWARD_DISCOUNT_PERCENT:
+        if (b->value < 1 || b->value > PT_REWARD_PERCENT_MAX) {
+            return pt_err_set(err, PT_EINVAL, "discount.value",
+                              "a discount_percent takes value: hundredths of a percent off, 1 "
+                              "to 10000");
+        }
+        break;
+    case PT_REWARD_FREE_PRODUCT:
+        if (b->sku == NULL || pt_validate_text("sku", b->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
+            return pt_err_set(err, PT_EINVAL, "discount.sku", "a free_product names its sku");
+        }
+        b->value = 0;
+        break;
+    default:
+        return pt_err_set(err, PT_EINVAL, "discount.type",
+                          "discount.type is discount_amount, discount_percent or free_product");
+    }
+    if (b->type != PT_REWARD_FREE_PRODUCT) {
+        b->sku = NULL;
+    }
+    return PT_OK;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* API keys (keys.h): the names of the roles and the rules of a key's name. */
+#include "core/keys.h"
+
+#include "core/member.h"
+
+const char *const pt_role_names[PT_ROLES] = {"admin", "staff"};
+
+enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err)
+{
+    return pt_validate_text("name", name, PT_KEY_NAME_BYTES_MAX, err);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * API keys: a key belongs to one program and has a role. The secret is never stored, only its
+ * hash (BLAKE2b-256) and the first characters to recognise it in a list (core/codes.h draws and
+ * hashes it).
+ */
+#ifndef PT_CORE_KEYS_H
+#define PT_CORE_KEYS_H
+
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/limits.h"
+
+enum pt_role {
+    PT_ROLE_ADMIN,
+    PT_ROLE_STAFF,
+    PT_ROLES,
+};
+
+/* The roles' names, as the API and the store spell them. */
+extern const char *const pt_role_names[PT_ROLES];
+
+struct pt_api_key {
+    char id[PT_ID_BUF_BYTES];
+    char program_id[PT_ID_BUF_BYTES];
+    const char *name; /* arena */
+    enum pt_role role;
+    uint8_t
+        hash[PT_API_KEY_HASH_BYTES]; /* BLAKE2b-256 of the secret; the secret is never stored. */
+    char prefix[13]; /* First characters of the secret, to recognise a key in a list. */
+    int64_t created_at_ms;
+    int64_t revoked_at_ms; /* 0 while active. */
+};
+
+/* PT_EINVAL (field name) unless name is a text of 1..PT_KEY_NAME_BYTES_MAX bytes. */
+PT_MUSTCHECK enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program: the tenant, its currency and its settings (earning, expiry, tiers, wallets,
+ * referrals, adjustment limits, the return window, rate limits). Pure data: the store reads and
+ * writes it, the service checks and changes it, http shows it.
+ */
+#ifndef PT_CORE_PROGRAM_H
+#define PT_CORE_PROGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/limits.h"
+#include "core/ratelimit.h"
+#include "core/referral.h"
+#include "core/tiers.h"
+
+struct pt_program {
+    char id[PT_ID_BUF_BYTES];
+    const char *name; /* arena */
+    char currency[4]; /* ISO 4217 */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+    int64_t earn_points;     /* earn_rate.points; >= 0 */
+    int64_t earn_per_amount; /* earn_rate.per_amount, minor units; >= 1 */
+    int64_t pending_days;    /* Return window before points become available; >= 0. */
+    int64_t expiry_months;   /* 0 = points never expire; else rolling months after earning. */
+    bool allow_negative_balance;
+    const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
+    int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
+    const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
+    /* What points cost the business: point_cost_points points cost point_cost_amount minor
+     * units (a rational, as the earn rate: no floating point for money). */
+    int64_t point_cost_amount;
+    int64_t point_cost_points;
+    /* Status tiers (metric NONE: none); the names and perks are arena strings. */
+    struct pt_tier_policy tiers;
+    int64_t wallet_pending_days; /* Wallet credits from purchases are pending this long. */
+    struct pt_referral_policy referrals;
+    /* Points one adjustment may move, per role of the calling key (adjust_limits); 0 forbids
+     * the role to adjust; at most PT_POINTS_MAX. */
+    int64_t adjust_staff_max;
+    int64_t adjust_admin_max;
+    /* Days after its occurred_at a purchase may be returned; 0 = no window (returns at any
+     * time). 0..PT_RETURN_DAYS_MAX. */
+    int64_t return_days;
+    /* Transfers and wallet debits leave what a return inside the window may take back
+     * (docs/ledger.md); needs return_days > 0. */
+    bool hold_returnable;
+    /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
+    struct pt_rate_limits rate_limits;
+};
+
+#endif

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Purchases and returns (purchase.h): the checks of a purchase against its program and its
+ * eligible amount, what a return takes back of its items and amounts, and the return window.
+ * Pure: the caller passes now_ms.
+ */
+#include "core/purchase.h"
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/names.h"
+#include "core/ledger.h"
+#include "core/program.h"
+
+#include <string.h>
+
+/* Validates the purchase against the program and computes its eligible amount. */
+enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
+                             int64_t now_ms, struct pt_err *err)
+{
+    int64_t sum = 0;
+    int64_t eligible = 0;
+    unsigned i;
+    if (strcmp(p->currency, program->currency) != 0) {
+        return pt_err_set(err, PT_EINVAL, "currency", "currency must be the program's (%s)",
+                          program->currency);
+    }
+    if (p->occurred_at_ms > now_ms + PT_CLOCK_SKEW_MS) {
+        return pt_err_set(err, PT_EINVAL, "occurred_at", "occurred_at must not be in the future");
+    }
+    for (i = 0; i < p->item_count; i++) {
+        struct pt_purchase_item *it = &p->items[i];
+        int64_t line;
+        if (__builtin_mul_overflow(it->quantity, it->unit_price, &line) ||
+            __builtin_add_overflow(sum, line, &sum)) {
+            return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
+        }
+        it->eligible = !pt_purchase_category_excluded(program->excluded_categories, it->category);
+        if (it->eligible) {
+            eligible += line;
+        }
+    }
+    if (p->item_count > 0 && sum != p->amount) {
+        return pt_err_set(err, PT_EINVAL, "items", "items add up to %lld but amount is %lld",
+                          (long long)sum, (long long)p->amount);
+    }
+    p->eligible_amount = p->item_count > 0 ? eligible : p->amount;
+    pt_assert(p->eligible_amount <= p->amount);
+    return PT_OK;
+}
+
+bool pt_purchase_category_excluded(const char *excluded, const char *category)
+{
+    return pt_name_in_lines(excluded, category);
+}
+
+/* Works out the amount and the eligible amount returned now, updating the purchase's returned
+ * quantities. PT_ELIMIT return_exceeds_purchase; PT_EINVAL for an unknown sku. */
+enum pt_rc pt_return_amounts(struct pt_purchase *p, const struct pt_return_request *req,
+                             int64_t *amount_now, int64_t *eligible_now, struct pt_err *err)
+{
+    unsigned i;
+    *amount_now = 0;
+    *eligible_now = 0;
+    if (req->items == NULL) {
+        int64_t before = 0;
+        int64_t after = 0;
+        enum pt_rc rc;
+        if (req->amount > p->amount - p->returned_amount) {
+            goto exceeds;
+        }
+        *amount_now = req->amount;
+        /* Cumulative proportion of the eligible amount: exact once everything is returned. */
+        rc = pt_mul_div_floor(p->returned_amount, p->eligible_amount, p->amount, &before, err);
+        if (rc == PT_OK) {
+            rc = pt_mul_div_floor(p->returned_amount + req->amount, p->eligible_amount, p->amount,
+                                  &after, err);
+        }
+        *eligible_now = after - before;
+        return rc;
+    }
+    for (i = 0; i < req->item_count; i++) {
+        const struct pt_purchase_item *want = &req->items[i];
+        int64_t left = want->quantity;
+        unsigned j;
+        for (j = 0; j < p->item_count && left > 0; j++) {
+            struct pt_purchase_item *have = &p->items[j];
+            int64_t take = have->quantity - have->returned_quantity;
+            if (strcmp(have->sku, want->sku) != 0 || take <= 0) {
+                continue;
+            }
+            take = take < left ? take : left;
+            have->returned_quantity += take;
+            left -= take;
+            *amount_now += take * have->unit_price;
+            *eligible_now += have->eligible ? take * have->unit_price : 0;
+        }
+        if (left > 0) {
+            goto exceeds;
+        }
+    }
+    if (*amount_now > p->amount - p->returned_amount) {
+        goto exceeds;
+    }
+    return PT_OK;
+exceeds:
+    (void)pt_err_set(err, PT_ELIMIT, req->items ? "items" : "amount",
+                     "the returns would exceed what was bought");
+    return pt_err_code(err, "return_exceeds_purchase");
+}
+
+enum pt_rc pt_return_window_check(const struct pt_program *program, int64_t occurred_at_ms,
+                                  int64_t now_ms, struct pt_err *err)
+{
+    pt_assert(program->return_days >= 0);
+    pt_assert(program->return_days <= PT_RETURN_DAYS_MAX);
+    if (program->return_days == 0 || now_ms < occurred_at_ms + program->return_days * PT_DAY_MS) {
+        return PT_OK;
+    }
+    (void)pt_err_set(err, PT_ELIMIT, NULL,
+                     "the purchase can no longer be returned: the program's return window is %lld "
+                     "days",
+                     (long long)program->return_days);
+    return pt_err_code(err, "return_window_closed");
+}
+
+enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ECONFLICT, "external_id", "%s with this external_id already exists",
+                     what);
+    return pt_err_code(err, "idempotency_conflict");
+}

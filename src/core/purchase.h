@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Purchases and their returns (docs/ledger.md): a purchase's items, amounts and what it earned
+ * (points, cashback), and what its returns took back. Pure data and the checks and arithmetic of
+ * a purchase and a return (core/purchase.c).
+ */
+#ifndef PT_CORE_PURCHASE_H
+#define PT_CORE_PURCHASE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "base/limits.h"
+
+struct pt_program;
+
+struct pt_purchase_item {
+    const char *sku;      /* arena */
+    const char *name;     /* arena; nullable */
+    const char *category; /* arena; nullable */
+    int64_t quantity;     /* >= 1 */
+    int64_t unit_price;   /* minor units, >= 0 */
+    bool eligible;        /* false when the category is excluded from earning */
+    int64_t returned_quantity;
+};
+
+struct pt_purchase {
+    char id[PT_ID_BUF_BYTES]; /* "txn_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    const char *external_id; /* receipt number; arena */
+    int64_t occurred_at_ms;
+    char currency[4];
+    int64_t amount;                 /* minor units */
+    int64_t eligible_amount;        /* amount less excluded items */
+    struct pt_purchase_item *items; /* arena array of item_count */
+    unsigned item_count;
+    const char *channel;  /* nullable */
+    const char *location; /* nullable */
+    int64_t points_earned;
+    char lot_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t returned_amount;
+    int64_t returned_eligible;
+    int64_t points_reversed;
+    char entry_id[PT_ID_BUF_BYTES]; /* "" when it earned nothing */
+    int64_t created_at_ms;
+    int64_t base_points;   /* Of points_earned, the program's base rate's (the rest: rules). */
+    int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
+    int64_t till_discount; /* Given at the till outside the rules (part of discount). */
+    int64_t tier_month;    /* The month (core/tiers.h) its tier metric was counted in. */
+    int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
+    int64_t cashback_reversed;              /* Taken back by returns. */
+    char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
+    const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
+    unsigned coupon_count;
+};
+
+struct pt_return {
+    char id[PT_ID_BUF_BYTES]; /* "ret_..." */
+    const char *external_id;
+    char purchase_id[PT_ID_BUF_BYTES];
+    char member_id[PT_ID_BUF_BYTES];
+    int64_t amount;
+    int64_t points_reversed;
+    int64_t points_owed; /* Of points_reversed, what the member could not cover. */
+    char entry_id[PT_ID_BUF_BYTES];
+    int64_t created_at_ms;
+};
+
+struct pt_return_request {
+    const char *external_id;        /* Required: the return's receipt number. */
+    int64_t amount;                 /* Amount returned, or 0 when items are given. */
+    struct pt_purchase_item *items; /* sku + quantity of returned items; NULL when amount. */
+    unsigned item_count;
+};
+
+/* Checks purchase p against its program at now_ms (currency, not in the future, items adding up
+ * to the amount) and sets its eligible amount and each item's `eligible` (its category not
+ * excluded). PT_EINVAL naming the field. */
+PT_MUSTCHECK enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
+                                          int64_t now_ms, struct pt_err *err);
+/* Whether category (nullable) is one of excluded's names (one per line; nullable). */
+bool pt_purchase_category_excluded(const char *excluded, const char *category);
+/* Works out the amount and the eligible amount returned now by req, updating p's items'
+ * returned quantities. PT_ELIMIT return_exceeds_purchase (field amount or items). */
+PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,
+                                          const struct pt_return_request *req, int64_t *amount_now,
+                                          int64_t *eligible_now, struct pt_err *err);
+/* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
+ * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
+PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,
+                                               int64_t occurred_at_ms, int64_t now_ms,
+                                               struct pt_err *err);
+/* The refusal of a receipt number taken already: PT_ECONFLICT idempotency_conflict (field
+ * external_id); what names the kind ("a purchase", "a return", "an activity"). */
+PT_MUSTCHECK enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err);
+
+#endif
