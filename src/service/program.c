@@ -195,42 +195,45 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
 }
 
 struct program_update_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     pt_program_patch_fn patch;
     void *patch_ctx;
-    struct pt_arena *arena;
     struct pt_program *program;
-    int64_t now_ms;
 };
 
 /* Read, patched and written in one write, the row locked: a change made meanwhile by another
  * request is not lost. */
-static enum pt_rc program_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc program_update_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct program_update_ctx *ctx = arg;
-    enum pt_rc rc = pt_store_program_lock(txn, ctx->who->program_id, err);
+    struct program_update_ctx *ctx = (struct program_update_ctx *)w;
+    enum pt_rc rc = pt_store_program_lock(w->txn, w->who->program_id, err);
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, ctx->program, err);
+        rc = pt_store_program_get(w->txn, w->who->program_id, w->arena, ctx->program, err);
     }
     if (rc == PT_OK) {
-        rc = ctx->patch(ctx->patch_ctx, ctx->arena, ctx->program, err);
+        rc = ctx->patch(ctx->patch_ctx, w->arena, ctx->program, err);
     }
     if (rc == PT_OK) {
         rc = program_settings_validate(ctx->program, err);
     }
     if (rc == PT_OK) {
-        ctx->program->updated_at_ms = ctx->now_ms;
-        rc = pt_store_program_update(txn, ctx->program, err);
+        ctx->program->updated_at_ms = w->now_ms;
+        rc = pt_store_program_update(w->txn, ctx->program, err);
     }
     return rc;
 }
+
+static const struct pt_write_case program_update_case = {
+    .name = "program_update",
+    .body = program_update_body,
+};
 
 enum pt_rc pt_service_program_update(struct pt_service *svc, const struct pt_principal *who,
                                      pt_program_patch_fn patch, void *patch_ctx,
                                      struct pt_arena *arena, struct pt_program *program,
                                      struct pt_err *err)
 {
-    struct program_update_ctx ctx = {who,   patch,   patch_ctx,
-                                     arena, program, pt_svc_now_ms(svc, who->program_id)};
-    return pt_store_write(svc->store, program_update_txn, &ctx, err);
+    struct program_update_ctx ctx = {.patch = patch, .patch_ctx = patch_ctx, .program = program};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    return pt_svc_write(&ctx.w, &program_update_case, err);
 }
