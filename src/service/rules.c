@@ -95,6 +95,8 @@ struct rule_write_ctx {
     int status;                     /* < 0: keep the status */
     int64_t if_version;             /* > 0: the change applies only to this version */
     const struct pt_rule *compiled; /* The document's, when one is given */
+    pt_rule_patch_fn patch;         /* NULL, or makes the document from the current one */
+    void *patch_ctx;
     struct pt_rule_row *out;
 };
 
@@ -205,6 +207,15 @@ static enum pt_rc rule_change_body(struct pt_svc_write *w, struct pt_err *err)
                          (long long)current.version, (long long)ctx->if_version);
         return pt_err_code(err, "version_conflict");
     }
+    if (ctx->patch != NULL) {
+        /* PATCH: the new document is the patch of the current one, read in this write. */
+        struct pt_rule_row patched = current;
+        rc = ctx->patch(ctx->patch_ctx, ctx->w.arena, &patched, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        ctx->document = patched.document;
+    }
     if (ctx->document == NULL && ctx->status >= 0 &&
         current.status == (enum pt_rule_status)ctx->status) {
         *row = current; /* Nothing moves: no new version. */
@@ -257,6 +268,19 @@ enum pt_rc pt_service_rule_change(struct pt_service *svc, const struct pt_princi
                                  .if_version = if_version,
                                  .out = out};
     pt_assert(document != NULL || status >= 0);
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    memset(out, 0, sizeof(*out));
+    return pt_svc_write(&ctx.w, &rule_change_case, err);
+}
+
+enum pt_rc pt_service_rule_patch(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *rule_id, pt_rule_patch_fn patch, void *patch_ctx,
+                                 struct pt_arena *arena, struct pt_rule_row *out,
+                                 struct pt_err *err)
+{
+    struct rule_write_ctx ctx = {
+        .rule_id = rule_id, .status = -1, .patch = patch, .patch_ctx = patch_ctx, .out = out};
+    pt_assert(patch != NULL);
     pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
     return pt_svc_write(&ctx.w, &rule_change_case, err);
