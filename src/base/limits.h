@@ -188,6 +188,10 @@ _Static_assert(PT_ID_BYTES < PT_ID_BUF_BYTES, "id buffer holds NUL");
  * a member may hold is refused (422 limit_exceeded, field amount). */
 #define PT_EARN_RATE_POINTS_MAX 1000000
 #define PT_EARN_RATE_PER_AMOUNT_MAX 100000000
+/* Either side of a program's point_value (what its points cost the business, an exact rational
+ * amount/points): the bound PATCH /v1/program has taken since the setting came, far more than
+ * any real price of a point. */
+#define PT_POINT_VALUE_MAX 1000000000
 /* Points one call of POST /v1/members/{id}/adjustments may move, per role (a program setting,
  * adjust_limits): a till's staff key corrects small mistakes; the admin may move up to the
  * per-call maximum. */

@@ -125,16 +125,30 @@ void pt_h_rule_get(struct pt_http_ctx *ctx)
     reply_rule(ctx, 200, &row);
 }
 
-/* PATCH: a JSON merge patch (RFC 7396) of the document. A change of one rule made meanwhile
- * is seen as a version conflict and the patch is applied again on the new version. */
+/* The merge patch (RFC 7396) ctx applied to the rule's document, inside the write. */
+static enum pt_rc apply_rule_patch(void *ctx, struct pt_arena *arena, struct pt_rule_row *row,
+                                   struct pt_err *err)
+{
+    json_t *doc = json_loads(row->document, 0, NULL);
+    /* The merge takes doc. */
+    json_t *merged = doc != NULL ? pt_json_merge_patch(doc, ctx, PT_JSON_DEPTH_MAX) : NULL;
+    enum pt_rc rc;
+    if (merged == NULL) {
+        return pt_err_set(err, PT_EINVAL, NULL, "the patch nests too deep");
+    }
+    rc = document_text(merged, arena, &row->document, err);
+    json_decref(merged);
+    return rc;
+}
+
+/* PATCH: a JSON merge patch (RFC 7396) of the document, applied to the rule as the write reads
+ * it (two changes at once both land). */
 void pt_h_rule_patch(struct pt_http_ctx *ctx)
 {
-    struct pt_rule_row current;
     struct pt_rule_row row;
     struct pt_err err;
     json_t *patch = pt_http_body_object(ctx);
-    unsigned attempt;
-    enum pt_rc rc = PT_OK;
+    enum pt_rc rc;
     pt_err_clear(&err);
     if (patch == NULL) {
         return;
@@ -145,32 +159,8 @@ void pt_h_rule_patch(struct pt_http_ctx *ctx)
                             "status changes through /activate, /pause and /archive");
         return;
     }
-    for (attempt = 0; attempt < PT_TXN_RETRIES_MAX; attempt++) {
-        json_t *doc;
-        json_t *merged;
-        const char *text = NULL;
-        rc = pt_service_rule_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &current, &err);
-        if (rc != PT_OK) {
-            break;
-        }
-        doc = json_loads(current.document, 0, NULL);
-        /* The merge takes doc. */
-        merged = doc != NULL ? pt_json_merge_patch(doc, patch, PT_JSON_DEPTH_MAX) : NULL;
-        if (merged == NULL) {
-            rc = pt_err_set(&err, PT_EINVAL, NULL, "the patch nests too deep");
-            break;
-        }
-        rc = document_text(merged, &ctx->arena, &text, &err);
-        json_decref(merged);
-        if (rc == PT_OK) {
-            rc = pt_service_rule_change(ctx->svc, &ctx->who, ctx->params[0], text, -1,
-                                        current.version, &ctx->arena, &row, &err);
-        }
-        if (!(rc == PT_ECONFLICT && strcmp(err.code, "version_conflict") == 0)) {
-            break;
-        }
-        pt_err_clear(&err);
-    }
+    rc = pt_service_rule_patch(ctx->svc, &ctx->who, ctx->params[0], apply_rule_patch, patch,
+                               &ctx->arena, &row, &err);
     json_decref(patch);
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

@@ -206,6 +206,26 @@ enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool
 void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json);
 /* Returns a new string json or json null for NULL. new */
 json_t *pt_json_string_or_null(const char *s);
+
+/* ---- Field tables over JSON (fields.c; core/fields.h) ---- */
+
+/* Decodes the PT_FIELD_CUSTOM field f, given in the JSON object patch, onto obj. */
+typedef enum pt_rc (*pt_http_field_decode_fn)(void *ctx, const struct pt_field *f, json_t *patch,
+                                              struct pt_arena *arena, void *obj,
+                                              struct pt_err *err);
+/* Encodes the PT_FIELD_CUSTOM field f of obj. new */
+typedef json_t *(*pt_http_field_encode_fn)(void *ctx, const struct pt_field *f, const void *obj);
+/* Applies the JSON object patch onto obj (a struct described by fields[0..n)): names outside
+ * the table are refused, absent fields keep their values, each given one is checked against
+ * its limits, in the table's order; custom fields go to custom. PT_EINVAL naming the field. */
+PT_MUSTCHECK enum pt_rc pt_http_fields_decode(const struct pt_field *fields, size_t n,
+                                              json_t *patch, struct pt_arena *arena, void *obj,
+                                              pt_http_field_decode_fn custom, void *custom_ctx,
+                                              struct pt_err *err);
+/* Sets obj's fields into root in the table's order, custom ones from custom. Returns root
+ * (NULL when root is NULL). */
+json_t *pt_http_fields_encode(const struct pt_field *fields, size_t n, const void *obj,
+                              json_t *root, pt_http_field_encode_fn custom, void *custom_ctx);
 /* RFC 3339 string of a time. new */
 json_t *pt_json_time(int64_t at_ms);
 /* Encodes root (takes the reference; NULL: out of memory) as compact JSON into the arena. */

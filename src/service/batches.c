@@ -17,6 +17,7 @@
 #include "base/random.h"
 #include "core/coupon_code.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,11 +41,8 @@
 #define BATCH_BUSY_RETRIES 60
 
 struct batch_create_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     struct pt_coupon_batch *batch;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
-    int64_t now_ms;
 };
 
 /* Refuses a batch whose codes would take the program's batches still being made past the
@@ -64,18 +62,18 @@ static enum pt_rc batch_quota(struct pt_store_txn *txn, const char *program_id, 
     return rc;
 }
 
-static enum pt_rc batch_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc batch_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct batch_create_ctx *ctx = arg;
+    struct batch_create_ctx *ctx = (struct batch_create_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_coupon_batch *b = ctx->batch;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
+    enum pt_rc rc;
+    w->result = b;
+    w->ref_id = b->id;
     if (b->reward_id[0] != '\0') {
         struct pt_reward reward;
-        rc = pt_store_reward_get(txn, ctx->who->program_id, b->reward_id, ctx->arena, &reward, err);
+        rc = pt_store_reward_get(txn, ctx->w.who->program_id, b->reward_id, ctx->w.arena, &reward,
+                                 err);
         if (rc == PT_ENOTFOUND) {
             pt_err_clear(err);
             return pt_err_set(err, PT_EINVAL, "reward_id", "no such reward: %s", b->reward_id);
@@ -94,31 +92,36 @@ static enum pt_rc batch_create_txn(struct pt_store_txn *txn, void *arg, struct p
             return pt_err_code(err, "reward_inactive");
         }
     }
-    rc = batch_quota(txn, ctx->who->program_id, b->count, err);
+    rc = batch_quota(txn, ctx->w.who->program_id, b->count, err);
     if (rc == PT_OK) {
-        rc = pt_store_coupon_batch_insert(txn, ctx->who->program_id, b, err);
+        rc = pt_store_coupon_batch_insert(txn, ctx->w.who->program_id, b, err);
     }
-    return rc == PT_OK ? pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, b, b->id,
-                                            ctx->now_ms, ctx->arena, err)
-                       : rc;
+    return rc;
 }
+
+static const struct pt_write_case batch_create_case = {
+    .name = "coupon_batch_create",
+    .body = batch_create_body,
+};
 
 enum pt_rc pt_service_coupon_batch_create(struct pt_service *svc, const struct pt_principal *who,
                                           struct pt_coupon_batch *b, struct pt_idem *idem,
                                           struct pt_arena *arena, struct pt_err *err)
 {
-    struct batch_create_ctx ctx = {who, b, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = pt_batch_validate(b, err);
+    struct batch_create_ctx ctx = {.batch = b};
+    enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    rc = pt_batch_validate(b, err);
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("cbt", ctx.now_ms, b->id);
+    pt_svc_new_id("cbt", ctx.w.now_ms, b->id);
     b->generated = 0;
     b->status = PT_BATCH_GENERATING;
     b->error = NULL;
-    b->created_at_ms = ctx.now_ms;
-    b->updated_at_ms = ctx.now_ms;
-    rc = pt_store_write(svc->store, batch_create_txn, &ctx, err);
+    b->created_at_ms = ctx.w.now_ms;
+    b->updated_at_ms = ctx.w.now_ms;
+    rc = pt_svc_write(&ctx.w, &batch_create_case, err);
     if (rc == PT_OK && !idem->replayed && svc->batch_notify != NULL) {
         svc->batch_notify(svc->batch_notify_ctx);
     }

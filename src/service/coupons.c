@@ -10,18 +10,16 @@
 #include "base/clock.h"
 #include "core/coupon_code.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* A write at the till or a cancel: the code, and who uses it where. */
 struct till_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *member_id; /* Nullable at the till; NULL on cancel. */
     const char *code;      /* The canonical code. */
     const char *location;  /* Nullable. */
-    struct pt_arena *arena;
     struct pt_coupon_view *out;
-    int64_t now_ms;
 };
 
 /* ---- At the till ---- */
@@ -125,8 +123,8 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
 static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
                                struct pt_coupon_view *v, struct pt_err *err)
 {
-    struct pt_promo_use u = {v->promo_code.code, v->batch.id, ctx->member_id, NULL,
-                             ctx->location,      ctx->now_ms};
+    struct pt_promo_use u = {v->promo_code.code, v->batch.id,  ctx->member_id, NULL,
+                             ctx->location,      ctx->w.now_ms};
     bool used = false;
     enum pt_rc rc;
     if (ctx->member_id == NULL && v->valid && v->batch.uses_per_member > 0) {
@@ -136,7 +134,8 @@ static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
     if (!v->valid) {
         return pt_coupon_refusal(v, err);
     }
-    rc = pt_store_promo_code_use(txn, ctx->who->program_id, &u, v->batch.uses_per_code, &used, err);
+    rc = pt_store_promo_code_use(txn, ctx->w.who->program_id, &u, v->batch.uses_per_code, &used,
+                                 err);
     if (rc == PT_OK && !used) {
         v->reason = "already_redeemed";
         return pt_coupon_refusal(v, err);
@@ -144,25 +143,25 @@ static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
     v->promo_code.uses++;
     v->valid = v->promo_code.uses < v->batch.uses_per_code;
     v->reason = v->valid ? NULL : "already_redeemed";
-    return rc == PT_OK ? pt_svc_event(ctx->svc, txn, ctx->who->program_id, "coupon.redeemed",
-                                      ctx->member_id, ctx->svc->enc.coupon, v, ctx->now_ms,
-                                      ctx->arena, NULL, err)
-                       : rc;
+    ctx->w.result = v;
+    ctx->w.event_member_id = ctx->member_id; /* NULL for a guest. */
+    return rc;
 }
 
-static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc coupon_redeem_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct till_ctx *ctx = arg;
+    struct till_ctx *ctx = (struct till_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_coupon_view *v = ctx->out;
     bool moved = false;
     enum pt_rc rc = PT_OK;
     if (ctx->member_id != NULL) {
         /* The member first: their uses of a batch are counted, then one is added. */
         struct pt_member m;
-        rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+        rc = pt_store_member_lock(txn, ctx->w.who->program_id, ctx->member_id, err);
         if (rc == PT_OK) {
-            rc =
-                pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &m, err);
+            rc = pt_store_member_get(txn, ctx->w.who->program_id, ctx->member_id, ctx->w.arena, &m,
+                                     err);
         }
         if (rc == PT_ENOTFOUND) {
             return pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", ctx->member_id);
@@ -172,8 +171,8 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
         }
     }
     if (rc == PT_OK) {
-        rc = code_load(txn, ctx->who->program_id, ctx->code, ctx->member_id, ctx->now_ms,
-                       ctx->arena, v, err);
+        rc = code_load(txn, ctx->w.who->program_id, ctx->code, ctx->member_id, ctx->w.now_ms,
+                       ctx->w.arena, v, err);
     }
     if (rc == PT_OK && !v->promo) {
         rc = pt_member_require_open(&v->member, err); /* A closed member's coupon waits. */
@@ -194,29 +193,37 @@ static enum pt_rc coupon_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
         return pt_coupon_refusal(v, err);
     }
     v->coupon.status = "redeemed";
-    v->coupon.redeemed_at_ms = ctx->now_ms;
+    v->coupon.redeemed_at_ms = ctx->w.now_ms;
     v->coupon.location = ctx->location;
     /* Exactly once: the move happens only from active. */
-    rc = pt_store_coupon_move(txn, ctx->who->program_id, &v->coupon, "active", &moved, err);
+    rc = pt_store_coupon_move(txn, ctx->w.who->program_id, &v->coupon, "active", &moved, err);
     if (rc == PT_OK && !moved) {
-        rc = coupon_load(txn, ctx->who->program_id, ctx->code, ctx->now_ms, ctx->arena, v, err);
+        rc = coupon_load(txn, ctx->w.who->program_id, ctx->code, ctx->w.now_ms, ctx->w.arena, v,
+                         err);
         return rc == PT_OK ? pt_coupon_refusal(v, err) : rc;
     }
     v->valid = false;
     v->reason = NULL;
-    return rc == PT_OK
-               ? pt_svc_event(ctx->svc, txn, ctx->who->program_id, "coupon.redeemed", v->member.id,
-                              ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, NULL, err)
-               : rc;
+    w->result = v;
+    w->event_member_id = v->member.id;
+    return rc;
 }
+
+/* A coupon of a member, or a use of a promotion code (by a member or a guest). */
+static const struct pt_write_case coupon_redeem_case = {
+    .name = "coupon_redeem",
+    .event = "coupon.redeemed",
+    .encoder = offsetof(struct pt_encoders, coupon),
+    .body = coupon_redeem_body,
+};
 
 enum pt_rc pt_service_coupon_redeem(struct pt_service *svc, const struct pt_principal *who,
                                     const char *code, const char *location, const char *member_id,
                                     struct pt_arena *arena, struct pt_coupon_view *out,
                                     struct pt_err *err)
 {
-    struct till_ctx ctx = {svc,      who,   member_id, code,
-                           location, arena, out,       pt_svc_now_ms(svc, who->program_id)};
+    struct till_ctx ctx = {.member_id = member_id, .code = code, .location = location, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
     if (location != NULL) {
         enum pt_rc rc = pt_validate_text("location", location, PT_NAME_BYTES_MAX, err);
@@ -224,12 +231,13 @@ enum pt_rc pt_service_coupon_redeem(struct pt_service *svc, const struct pt_prin
             return rc;
         }
     }
-    return pt_store_write(svc->store, coupon_redeem_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &coupon_redeem_case, err);
 }
 
-static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc coupon_cancel_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct till_ctx *ctx = arg;
+    struct till_ctx *ctx = (struct till_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_coupon_view *v = ctx->out;
     struct pt_program program;
     struct pt_redemption red;
@@ -237,15 +245,16 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
     bool moved = false;
     /* The member first, then the coupon: the order of purchases and of the till, so that a
      * cancel racing them on PostgreSQL waits rather than deadlocks. */
-    enum pt_rc rc = pt_store_coupon_member(txn, ctx->who->program_id, ctx->code, member_id, err);
+    enum pt_rc rc = pt_store_coupon_member(txn, ctx->w.who->program_id, ctx->code, member_id, err);
     if (rc == PT_OK && member_id[0] != '\0') {
-        rc = pt_store_member_lock(txn, ctx->who->program_id, member_id, err);
+        rc = pt_store_member_lock(txn, ctx->w.who->program_id, member_id, err);
     }
     if (rc == PT_OK && member_id[0] != '\0') {
-        rc = pt_svc_member_open(txn, ctx->who->program_id, member_id, ctx->arena, err);
+        rc = pt_svc_member_open(txn, ctx->w.who->program_id, member_id, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = code_load(txn, ctx->who->program_id, ctx->code, NULL, ctx->now_ms, ctx->arena, v, err);
+        rc = code_load(txn, ctx->w.who->program_id, ctx->code, NULL, ctx->w.now_ms, ctx->w.arena, v,
+                       err);
     }
     if (rc == PT_OK && v->promo) {
         (void)pt_err_set(err, PT_ELIMIT, "code",
@@ -253,14 +262,14 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
         return pt_err_code(err, "not_cancellable");
     }
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
     }
     if (rc != PT_OK) {
         return rc;
     }
     if (strcmp(v->coupon.status, "cancelled") == 0) {
         /* Cancelling twice changes nothing: answer the current state. */
-        return pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance,
+        return pt_svc_balance(txn, &program, v->member.id, ctx->w.now_ms, ctx->w.arena, &v->balance,
                               err);
     }
     if (!v->valid) {
@@ -273,42 +282,51 @@ static enum pt_rc coupon_cancel_txn(struct pt_store_txn *txn, void *arg, struct 
         return pt_err_code(err, "partner_voucher_shown");
     }
     v->coupon.status = "cancelled";
-    v->coupon.cancelled_at_ms = ctx->now_ms;
+    v->coupon.cancelled_at_ms = ctx->w.now_ms;
     rc = pt_store_coupon_move(txn, program.id, &v->coupon, "active", &moved, err);
     if (rc == PT_OK && !moved) {
         return pt_err_set(err, PT_EBUSY, NULL, "the coupon changed meanwhile: try again");
     }
     if (rc == PT_OK) {
         /* The points come back through the ledger's own redemption cancel. */
-        rc = pt_store_redemption_get(txn, program.id, v->coupon.redemption_id, ctx->arena, &red,
+        rc = pt_store_redemption_get(txn, program.id, v->coupon.redemption_id, ctx->w.arena, &red,
                                      err);
     }
     if (rc == PT_OK && !red.cancelled) {
-        rc = pt_svc_redemption_undo(txn, &program, &red, ctx->who->key_id, ctx->now_ms, ctx->arena,
-                                    err);
+        rc = pt_svc_redemption_undo(txn, &program, &red, ctx->w.who->key_id, ctx->w.now_ms,
+                                    ctx->w.arena, err);
     }
     if (rc == PT_OK) {
         rc = pt_store_reward_give_back(txn, program.id, v->reward.id, err);
         v->reward.issued--;
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance, err);
+        rc = pt_svc_balance(txn, &program, v->member.id, ctx->w.now_ms, ctx->w.arena, &v->balance,
+                            err);
     }
     v->valid = false;
     v->reason = "coupon_cancelled";
-    return rc == PT_OK ? pt_svc_event(ctx->svc, txn, program.id, "coupon.cancelled", v->member.id,
-                                      ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, NULL, err)
-                       : rc;
+    w->result = v;
+    w->event_member_id = v->member.id;
+    return rc;
 }
+
+/* Cancelling twice changes nothing and appends no event (the body leaves w->result NULL). */
+static const struct pt_write_case coupon_cancel_case = {
+    .name = "coupon_cancel",
+    .event = "coupon.cancelled",
+    .encoder = offsetof(struct pt_encoders, coupon),
+    .body = coupon_cancel_body,
+};
 
 enum pt_rc pt_service_coupon_cancel(struct pt_service *svc, const struct pt_principal *who,
                                     const char *code, struct pt_arena *arena,
                                     struct pt_coupon_view *out, struct pt_err *err)
 {
-    struct till_ctx ctx = {svc,  who,   NULL, code,
-                           NULL, arena, out,  pt_svc_now_ms(svc, who->program_id)};
+    struct till_ctx ctx = {.code = code, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, coupon_cancel_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &coupon_cancel_case, err);
 }
 
 /* ---- Expiry ---- */

@@ -12,6 +12,7 @@
 #include "core/codes.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -118,41 +119,37 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
 }
 
 struct key_create_ctx {
-    const struct pt_principal *who;
-    struct pt_idem *idem;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     struct pt_key_created *out;
-    struct pt_arena *arena;
-    int64_t now_ms;
 };
 
-static enum pt_rc key_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc key_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct key_create_ctx *ctx = arg;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
-        return rc;
-    }
-    rc = pt_store_key_insert(txn, &ctx->out->key, err);
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->out, ctx->out->key.id,
-                                ctx->now_ms, ctx->arena, err);
-    }
-    return rc;
+    struct key_create_ctx *ctx = (struct key_create_ctx *)w;
+    w->result = ctx->out;
+    w->ref_id = ctx->out->key.id;
+    return pt_store_key_insert(w->txn, &ctx->out->key, err);
 }
+
+static const struct pt_write_case key_create_case = {
+    .name = "key_create",
+    .body = key_create_body,
+};
 
 enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_principal *who,
                                  const char *name, enum pt_role role, struct pt_idem *idem,
                                  struct pt_arena *arena, struct pt_key_created *out,
                                  struct pt_err *err)
 {
-    struct key_create_ctx ctx = {who, idem, out, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = pt_key_name_validate(name, err);
+    struct key_create_ctx ctx = {.out = out};
+    enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    rc = pt_key_name_validate(name, err);
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_key_make(who->program_id, name, role, ctx.now_ms, out);
-    return pt_store_write(svc->store, key_create_txn, &ctx, err);
+    pt_svc_key_make(who->program_id, name, role, ctx.w.now_ms, out);
+    return pt_svc_write(&ctx.w, &key_create_case, err);
 }
 
 enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,
@@ -170,18 +167,19 @@ enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal
 }
 
 struct key_revoke_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *key_id;
-    int64_t now_ms;
 };
 
-static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc key_revoke_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct key_revoke_ctx *ctx = arg;
+    struct key_revoke_ctx *ctx = (struct key_revoke_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     int64_t admins = 0;
-    enum pt_rc rc = pt_store_key_revoke(txn, ctx->who->program_id, ctx->key_id, ctx->now_ms, err);
+    enum pt_rc rc =
+        pt_store_key_revoke(txn, ctx->w.who->program_id, ctx->key_id, ctx->w.now_ms, err);
     if (rc == PT_OK) {
-        rc = pt_store_key_count_admins(txn, ctx->who->program_id, &admins, err);
+        rc = pt_store_key_count_admins(txn, ctx->w.who->program_id, &admins, err);
     }
     if (rc == PT_OK && admins == 0) {
         (void)pt_err_set(err, PT_ECONFLICT, NULL,
@@ -191,11 +189,18 @@ static enum pt_rc key_revoke_txn(struct pt_store_txn *txn, void *arg, struct pt_
     return rc;
 }
 
+static const struct pt_write_case key_revoke_case = {
+    .name = "key_revoke",
+    .body = key_revoke_body,
+};
+
 enum pt_rc pt_service_key_revoke(struct pt_service *svc, const struct pt_principal *who,
                                  const char *key_id, struct pt_err *err)
 {
-    struct key_revoke_ctx ctx = {who, key_id, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = pt_store_write(svc->store, key_revoke_txn, &ctx, err);
+    struct key_revoke_ctx ctx = {.key_id = key_id};
+    enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, NULL, NULL); /* Revoking allocates nothing. */
+    rc = pt_svc_write(&ctx.w, &key_revoke_case, err);
     /* Emptied after the revocation is committed, so no request can cache the key again. */
     key_cache_clear(svc);
     return rc;

@@ -10,6 +10,7 @@
 #include "base/random.h"
 #include "core/codes.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,30 +36,23 @@ static bool is_code_collision(const struct pt_err *err)
 }
 
 struct member_create_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     struct pt_member *m;
     const char *referred_by;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
-    int64_t now_ms;
 };
 
-static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc member_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct member_create_ctx *ctx = arg;
+    struct member_create_ctx *ctx = (struct member_create_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     char referrer_id[PT_ID_BUF_BYTES] = "";
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+    enum pt_rc rc = PT_OK;
     int draw;
-    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
-        return rc;
-    }
     if (ctx->referred_by != NULL) {
         /* Before the insert, so that a self-referral is refused as one and not as a taken
          * email or phone. */
-        rc = pt_svc_referral_check(txn, ctx->who->program_id, ctx->m, ctx->referred_by, referrer_id,
-                                   ctx->arena, err);
+        rc = pt_svc_referral_check(txn, ctx->w.who->program_id, ctx->m, ctx->referred_by,
+                                   referrer_id, ctx->w.arena, err);
         if (rc != PT_OK) {
             return rc;
         }
@@ -66,7 +60,7 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
     /* A random card number or referral code may already be taken: draw again, a bounded number
      * of times (the failed INSERT leaves the transaction usable). */
     for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
-        member_draw_codes(ctx->m, ctx->now_ms);
+        member_draw_codes(ctx->m, ctx->w.now_ms);
         rc = pt_store_member_insert(txn, ctx->m, err);
         if (rc != PT_ECONFLICT || !is_code_collision(err)) {
             break;
@@ -74,51 +68,53 @@ static enum pt_rc member_create_txn(struct pt_store_txn *txn, void *arg, struct 
         pt_err_clear(err);
     }
     if (rc == PT_OK && ctx->referred_by != NULL) {
-        rc = pt_svc_referral_record(txn, ctx->who->program_id, ctx->m, referrer_id, ctx->now_ms,
+        rc = pt_svc_referral_record(txn, ctx->w.who->program_id, ctx->m, referrer_id, ctx->w.now_ms,
                                     err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, ctx->who->program_id, "member.created", ctx->m->id,
-                          ctx->svc->enc.member, ctx->m, ctx->now_ms, ctx->arena, ctx->idem, err);
     }
     if (rc == PT_OK) {
         /* The program's enrollment rules (a welcome bonus), in the same transaction. */
         struct pt_program program;
         struct pt_cart_answer answer;
         char entry_id[PT_ID_BUF_BYTES];
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
         if (rc == PT_OK) {
-            rc = pt_svc_rules_award(ctx->svc, txn, &program, ctx->m, PT_TRIGGER_ENROLLMENT, NULL,
-                                    "enrollment", ctx->m->id, ctx->now_ms, ctx->now_ms,
-                                    ctx->who->key_id, ctx->arena, &answer, entry_id, err);
+            rc = pt_svc_rules_award(ctx->w.svc, txn, &program, ctx->m, PT_TRIGGER_ENROLLMENT, NULL,
+                                    "enrollment", ctx->m->id, ctx->w.now_ms, ctx->w.now_ms,
+                                    ctx->w.who->key_id, ctx->w.arena, &answer, entry_id, err);
         }
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->m, ctx->m->id,
-                                ctx->now_ms, ctx->arena, err);
-    }
+    w->result = ctx->m;
+    w->ref_id = ctx->m->id;
+    w->event_member_id = ctx->m->id;
     return rc;
 }
+
+static const struct pt_write_case member_create_case = {
+    .name = "member_create",
+    .event = "member.created",
+    .encoder = offsetof(struct pt_encoders, member),
+    .body = member_create_body,
+};
 
 enum pt_rc pt_service_member_create(struct pt_service *svc, const struct pt_principal *who,
                                     struct pt_member *m, const char *referred_by,
                                     struct pt_idem *idem, struct pt_arena *arena,
                                     struct pt_err *err)
 {
-    struct member_create_ctx ctx = {
-        svc, who, m, referred_by, idem, arena, pt_svc_now_ms(svc, who->program_id)};
+    struct member_create_ctx ctx = {.m = m, .referred_by = referred_by};
     enum pt_rc rc;
     pt_assert(m->attributes_json != NULL);
-    rc = pt_member_validate(m, ctx.now_ms, err);
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    rc = pt_member_validate(m, ctx.w.now_ms, err);
     if (rc != PT_OK) {
         return rc;
     }
     (void)snprintf(m->program_id, sizeof(m->program_id), "%s", who->program_id);
     m->status = PT_MEMBER_ACTIVE;
-    m->enrolled_at_ms = ctx.now_ms;
-    m->updated_at_ms = ctx.now_ms;
+    m->enrolled_at_ms = ctx.w.now_ms;
+    m->updated_at_ms = ctx.w.now_ms;
     m->version = 1;
-    return pt_store_write(svc->store, member_create_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &member_create_case, err);
 }
 
 enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_principal *who,
@@ -151,34 +147,23 @@ static enum pt_rc member_get(struct pt_store_txn *txn, const char *program_id,
 }
 
 struct member_change_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
-    const char *member_id;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     pt_member_change_fn change;
     void *change_ctx;
-    struct pt_arena *arena;
     struct pt_member *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+/* A closed member's profile and status change only by an explicit reopen (the runner refuses
+ * it: PT_WRITE_MEMBER_OPEN). */
+static enum pt_rc member_change_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct member_change_ctx *ctx = arg;
-    struct pt_member current;
-    enum pt_rc rc =
-        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    /* A closed member's profile and status change only by an explicit reopen. */
-    rc = pt_member_require_open(&current, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
+    struct member_change_ctx *ctx = (struct member_change_ctx *)w;
+    const struct pt_member current = w->member;
+    enum pt_rc rc;
     *ctx->out = current;
-    rc = ctx->change(ctx->change_ctx, &current, ctx->out, ctx->arena, err);
+    rc = ctx->change(ctx->change_ctx, &current, ctx->out, ctx->w.arena, err);
     if (rc == PT_OK) {
-        rc = pt_member_validate(ctx->out, ctx->now_ms, err);
+        rc = pt_member_validate(ctx->out, ctx->w.now_ms, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -189,27 +174,33 @@ static enum pt_rc member_change_txn(struct pt_store_txn *txn, void *arg, struct 
     memcpy(ctx->out->card_number, current.card_number, sizeof(current.card_number));
     memcpy(ctx->out->referral_code, current.referral_code, sizeof(current.referral_code));
     ctx->out->enrolled_at_ms = current.enrolled_at_ms;
-    ctx->out->updated_at_ms = ctx->now_ms;
+    ctx->out->updated_at_ms = ctx->w.now_ms;
     /* Inside the writer nobody else can have changed it: the version always matches. */
-    rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
+    rc = pt_store_member_update(w->txn, &current, ctx->out, current.version, err);
     pt_assert(rc != PT_EBUSY);
-    if (rc == PT_OK) {
-        ctx->out->version = current.version + 1;
-        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.updated", current.id,
-                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
-    }
+    ctx->out->version = current.version + 1;
+    w->result = ctx->out;
     return rc;
 }
+
+static const struct pt_write_case member_change_case = {
+    .name = "member_change",
+    .member = PT_WRITE_MEMBER_OPEN,
+    .event = "member.updated",
+    .encoder = offsetof(struct pt_encoders, member),
+    .body = member_change_body,
+};
 
 enum pt_rc pt_service_member_change(struct pt_service *svc, const struct pt_principal *who,
                                     const char *member_id, pt_member_change_fn change,
                                     void *change_ctx, struct pt_arena *arena, struct pt_member *out,
                                     struct pt_err *err)
 {
-    struct member_change_ctx ctx = {
-        svc, who, member_id, change, change_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct member_change_ctx ctx = {.change = change, .change_ctx = change_ctx, .out = out};
     pt_assert(change != NULL);
-    return pt_store_write(svc->store, member_change_txn, &ctx, err);
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    ctx.w.member_id = member_id;
+    return pt_svc_write(&ctx.w, &member_change_case, err);
 }
 
 /* ---- Closed members ---- */
@@ -223,20 +214,18 @@ enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
 }
 
 struct member_reopen_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
-    const char *member_id;
-    struct pt_arena *arena;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     struct pt_member *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc member_reopen_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+/* The case asks the runner for no member: PT_WRITE_MEMBER_OPEN would refuse the closed member
+ * it is for, so it reads it here. */
+static enum pt_rc member_reopen_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct member_reopen_ctx *ctx = arg;
+    struct member_reopen_ctx *ctx = (struct member_reopen_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_member current;
-    enum pt_rc rc =
-        member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &current, err);
+    enum pt_rc rc = member_get(txn, w->who->program_id, w->member_id, w->arena, &current, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -247,25 +236,31 @@ static enum pt_rc member_reopen_txn(struct pt_store_txn *txn, void *arg, struct 
     }
     *ctx->out = current;
     ctx->out->status = PT_MEMBER_ACTIVE;
-    ctx->out->updated_at_ms = ctx->now_ms;
+    ctx->out->updated_at_ms = ctx->w.now_ms;
     rc = pt_store_member_update(txn, &current, ctx->out, current.version, err);
     pt_assert(rc != PT_EBUSY);
-    if (rc == PT_OK) {
-        ctx->out->version = current.version + 1;
-        rc = pt_svc_event(ctx->svc, txn, current.program_id, "member.reopened", current.id,
-                          ctx->svc->enc.member, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
-    }
+    ctx->out->version = current.version + 1;
+    w->result = ctx->out;
+    w->event_member_id = ctx->out->id;
     return rc;
 }
+
+static const struct pt_write_case member_reopen_case = {
+    .name = "member_reopen",
+    .event = "member.reopened",
+    .encoder = offsetof(struct pt_encoders, member),
+    .body = member_reopen_body,
+};
 
 enum pt_rc pt_service_member_reopen(struct pt_service *svc, const struct pt_principal *who,
                                     const char *member_id, struct pt_arena *arena,
                                     struct pt_member *out, struct pt_err *err)
 {
-    struct member_reopen_ctx ctx = {svc,   who, member_id,
-                                    arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct member_reopen_ctx ctx = {.out = out};
     pt_assert(who->role == PT_ROLE_ADMIN);
-    return pt_store_write(svc->store, member_reopen_txn, &ctx, err);
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    ctx.w.member_id = member_id;
+    return pt_svc_write(&ctx.w, &member_reopen_case, err);
 }
 
 enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_principal *who,

@@ -9,6 +9,7 @@
 #include "base/alloc.h"
 #include "base/tz.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,35 +123,68 @@ static enum pt_rc referrals_validate(const struct pt_referral_policy *r, struct 
     return PT_OK;
 }
 
+#define INT_FIELD(name, member, lo, hi)                                                            \
+    {                                                                                              \
+        name, PT_FIELD_INT, offsetof(struct pt_program, member), lo, hi, false, false, NULL        \
+    }
+#define BOOL_FIELD(name, member)                                                                   \
+    {                                                                                              \
+        name, PT_FIELD_BOOL, offsetof(struct pt_program, member), 0, 0, false, false, NULL         \
+    }
+#define OBJECT_FIELD(name, shape)                                                                  \
+    {                                                                                              \
+        name, PT_FIELD_OBJECT, 0, 0, 0, false, false, shape                                        \
+    }
+#define CUSTOM_FIELD(name)                                                                         \
+    {                                                                                              \
+        name, PT_FIELD_CUSTOM, 0, 0, 0, false, false, NULL                                         \
+    }
+
+/* The program's settings as GET and PATCH /v1/program show and take them, in the API's order.
+ * Custom: currency (an ISO code in a char array), rounding (always floor, not stored), expiry
+ * (a policy with months or without), excluded_categories (a list kept as lines of text),
+ * time_zone (checked against the tz database), tiers, referrals and rate_limits (policies with
+ * their own parsers and validators). */
+const struct pt_field pt_program_fields[] = {
+    {"name", PT_FIELD_TEXT, offsetof(struct pt_program, name), 0, PT_PROGRAM_NAME_BYTES_MAX, false,
+     false, NULL},
+    CUSTOM_FIELD("currency"),
+    OBJECT_FIELD("earn_rate", "earn_rate must be an object like {\"points\":1,\"per_amount\":100}"),
+    INT_FIELD("earn_rate.points", earn_points, 0, PT_EARN_RATE_POINTS_MAX),
+    INT_FIELD("earn_rate.per_amount", earn_per_amount, 1, PT_EARN_RATE_PER_AMOUNT_MAX),
+    CUSTOM_FIELD("rounding"),
+    INT_FIELD("pending_days", pending_days, 0, PT_PENDING_DAYS_MAX),
+    CUSTOM_FIELD("expiry"),
+    BOOL_FIELD("allow_negative_balance", allow_negative_balance),
+    CUSTOM_FIELD("excluded_categories"),
+    CUSTOM_FIELD("time_zone"),
+    OBJECT_FIELD("point_value", "point_value is {\"amount\": minor units, \"points\": N}"),
+    {"point_value.amount", PT_FIELD_INT, offsetof(struct pt_program, point_cost_amount), 0,
+     PT_POINT_VALUE_MAX, true, false, NULL},
+    {"point_value.points", PT_FIELD_INT, offsetof(struct pt_program, point_cost_points), 1,
+     PT_POINT_VALUE_MAX, true, false, NULL},
+    CUSTOM_FIELD("tiers"),
+    OBJECT_FIELD("wallet", "wallet is {\"pending_days\": N}"),
+    INT_FIELD("wallet.pending_days", wallet_pending_days, 0, PT_PENDING_DAYS_MAX),
+    CUSTOM_FIELD("referrals"),
+    OBJECT_FIELD("adjust_limits", "adjust_limits is {\"staff\": points, \"admin\": points}"),
+    INT_FIELD("adjust_limits.staff", adjust_staff_max, 0, PT_POINTS_MAX),
+    INT_FIELD("adjust_limits.admin", adjust_admin_max, 0, PT_POINTS_MAX),
+    INT_FIELD("return_days", return_days, 0, PT_RETURN_DAYS_MAX),
+    BOOL_FIELD("hold_returnable", hold_returnable),
+    CUSTOM_FIELD("rate_limits"),
+};
+const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);
+
 static enum pt_rc program_settings_validate(const struct pt_program *p, struct pt_err *err)
 {
-    enum pt_rc rc = pt_validate_text("name", p->name, PT_PROGRAM_NAME_BYTES_MAX, err);
+    enum pt_rc rc = pt_fields_validate(pt_program_fields, pt_program_field_count, p, err);
     if (rc != PT_OK) {
         return rc;
     }
     if (!is_currency_code(p->currency)) {
         return pt_err_set(err, PT_EINVAL, "currency",
                           "currency must be an ISO 4217 code of three upper-case letters");
-    }
-    if (p->earn_points < 0 || p->earn_points > PT_EARN_RATE_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "earn_rate.points", "earn_rate.points must be 0 to %d",
-                          PT_EARN_RATE_POINTS_MAX);
-    }
-    if (p->earn_per_amount < 1 || p->earn_per_amount > PT_EARN_RATE_PER_AMOUNT_MAX) {
-        return pt_err_set(err, PT_EINVAL, "earn_rate.per_amount",
-                          "earn_rate.per_amount must be 1 to %d", PT_EARN_RATE_PER_AMOUNT_MAX);
-    }
-    if (p->adjust_staff_max < 0 || p->adjust_staff_max > PT_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "adjust_limits.staff",
-                          "adjust_limits.staff must be 0 to %lld", (long long)PT_POINTS_MAX);
-    }
-    if (p->adjust_admin_max < 0 || p->adjust_admin_max > PT_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "adjust_limits.admin",
-                          "adjust_limits.admin must be 0 to %lld", (long long)PT_POINTS_MAX);
-    }
-    if (p->pending_days < 0 || p->pending_days > PT_PENDING_DAYS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "pending_days", "pending_days must be 0 to %d",
-                          PT_PENDING_DAYS_MAX);
     }
     if (p->expiry_months < 0 || p->expiry_months > PT_EXPIRY_MONTHS_MAX) {
         return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
@@ -160,12 +194,7 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
     if (rc != PT_OK) {
         return rc;
     }
-    if (p->wallet_pending_days < 0 || p->wallet_pending_days > PT_PENDING_DAYS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "wallet.pending_days",
-                          "wallet.pending_days must be 0 to %d", PT_PENDING_DAYS_MAX);
-    }
-    if (p->return_days < 0 || p->return_days > PT_RETURN_DAYS_MAX ||
-        (p->hold_returnable && p->return_days == 0)) {
+    if (p->hold_returnable && p->return_days == 0) {
         return pt_err_set(err, PT_EINVAL, "return_days",
                           "return_days must be 1 to %d (0, no return window, only without "
                           "hold_returnable)",
@@ -177,10 +206,6 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
     }
     if (rc != PT_OK) {
         return rc;
-    }
-    if (p->point_cost_amount < 0 || p->point_cost_points < 1) {
-        return pt_err_set(err, PT_EINVAL, "point_value",
-                          "point_value is {\"amount\": >= 0, \"points\": >= 1}");
     }
     if (p->time_zone != NULL) {
         /* A zone of the system's tz database (tzdata). */
@@ -195,42 +220,45 @@ static enum pt_rc program_settings_validate(const struct pt_program *p, struct p
 }
 
 struct program_update_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     pt_program_patch_fn patch;
     void *patch_ctx;
-    struct pt_arena *arena;
     struct pt_program *program;
-    int64_t now_ms;
 };
 
 /* Read, patched and written in one write, the row locked: a change made meanwhile by another
  * request is not lost. */
-static enum pt_rc program_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc program_update_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct program_update_ctx *ctx = arg;
-    enum pt_rc rc = pt_store_program_lock(txn, ctx->who->program_id, err);
+    struct program_update_ctx *ctx = (struct program_update_ctx *)w;
+    enum pt_rc rc = pt_store_program_lock(w->txn, w->who->program_id, err);
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, ctx->program, err);
+        rc = pt_store_program_get(w->txn, w->who->program_id, w->arena, ctx->program, err);
     }
     if (rc == PT_OK) {
-        rc = ctx->patch(ctx->patch_ctx, ctx->arena, ctx->program, err);
+        rc = ctx->patch(ctx->patch_ctx, w->arena, ctx->program, err);
     }
     if (rc == PT_OK) {
         rc = program_settings_validate(ctx->program, err);
     }
     if (rc == PT_OK) {
-        ctx->program->updated_at_ms = ctx->now_ms;
-        rc = pt_store_program_update(txn, ctx->program, err);
+        ctx->program->updated_at_ms = w->now_ms;
+        rc = pt_store_program_update(w->txn, ctx->program, err);
     }
     return rc;
 }
+
+static const struct pt_write_case program_update_case = {
+    .name = "program_update",
+    .body = program_update_body,
+};
 
 enum pt_rc pt_service_program_update(struct pt_service *svc, const struct pt_principal *who,
                                      pt_program_patch_fn patch, void *patch_ctx,
                                      struct pt_arena *arena, struct pt_program *program,
                                      struct pt_err *err)
 {
-    struct program_update_ctx ctx = {who,   patch,   patch_ctx,
-                                     arena, program, pt_svc_now_ms(svc, who->program_id)};
-    return pt_store_write(svc->store, program_update_txn, &ctx, err);
+    struct program_update_ctx ctx = {.patch = patch, .patch_ctx = patch_ctx, .program = program};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    return pt_svc_write(&ctx.w, &program_update_case, err);
 }

@@ -9,17 +9,14 @@
 #include "base/assert.h"
 #include "base/clock.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 struct purchase_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const struct pt_purchase *req;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_purchase_result *out;
-    int64_t now_ms;
 };
 
 static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *ctx,
@@ -43,14 +40,14 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_entry_init(&entry, p->member_id, "earn", p->id, NULL, ctx->who->key_id, ctx->now_ms);
+    pt_svc_entry_init(&entry, p->member_id, "earn", p->id, NULL, ctx->w.who->key_id, ctx->w.now_ms);
     memcpy(p->entry_id, entry.id, sizeof(p->entry_id));
     times.earned_at_ms = p->occurred_at_ms;
     times.available_at_ms = p->occurred_at_ms + program->pending_days * PT_DAY_MS;
     times.expires_at_ms = pt_ledger_lot_expiry(program, p->occurred_at_ms);
     times.points_remaining = 0;
     rc = pt_svc_credit_lot(txn, program->id, p->member_id, entry.id, p->id, p->points_earned,
-                           acct.owed, &times, p->lot_id, ctx->now_ms, &repaid, err);
+                           acct.owed, &times, p->lot_id, ctx->w.now_ms, &repaid, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -58,7 +55,7 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     postings[0].earned_delta = p->points_earned;
     postings[0].owed_delta = -repaid;
     pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -p->points_earned);
-    if (times.available_at_ms > ctx->now_ms && times.expires_at_ms > ctx->now_ms) {
+    if (times.available_at_ms > ctx->w.now_ms && times.expires_at_ms > ctx->w.now_ms) {
         ctx->out->points_pending = p->points_earned - repaid;
     }
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
@@ -102,8 +99,8 @@ static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *c
     cart.discount = p->till_discount;
     cart.coupons = p->coupons;
     cart.coupon_count = p->coupon_count;
-    rc = pt_svc_cart_answer(ctx->svc, txn, program, member, &cart, p->occurred_at_ms, ctx->arena,
-                            &ctx->out->cart, err);
+    rc = pt_svc_cart_answer(ctx->w.svc, txn, program, member, &cart, p->occurred_at_ms,
+                            ctx->w.arena, &ctx->out->cart, err);
     p->points_earned = ctx->out->cart.points;
     p->base_points = ctx->out->cart.base_points;
     p->discount = ctx->out->cart.discount;
@@ -120,86 +117,77 @@ static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_c
     enum pt_rc rc = purchase_rules_record(txn, program, p, &ctx->out->cart, err);
     if (rc == PT_OK) {
         /* The coupons and promotion codes it used, used once, in this transaction. */
-        rc = pt_svc_purchase_coupons(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
-                                     ctx->arena, err);
+        rc = pt_svc_purchase_coupons(ctx->w.svc, txn, program, p, &ctx->out->cart, ctx->w.now_ms,
+                                     ctx->w.arena, err);
     }
     if (rc == PT_OK) {
         /* A crossing of a tier's threshold moves the member up at once. */
         struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
-        rc = pt_svc_tier_purchase(ctx->svc, txn, program, member, p->tier_month, &delta,
-                                  ctx->now_ms, ctx->arena, err);
+        rc = pt_svc_tier_purchase(ctx->w.svc, txn, program, member, p->tier_month, &delta,
+                                  ctx->w.now_ms, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_stamps_purchase(ctx->svc, txn, program, p, &ctx->out->cart, ctx->now_ms,
-                                    ctx->arena, err);
+        rc = pt_svc_stamps_purchase(ctx->w.svc, txn, program, p, &ctx->out->cart, ctx->w.now_ms,
+                                    ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_referral_purchase(ctx->svc, txn, program, p, ctx->now_ms, ctx->who->key_id,
-                                      ctx->arena, err);
+        rc = pt_svc_referral_purchase(ctx->w.svc, txn, program, p, ctx->w.now_ms,
+                                      ctx->w.who->key_id, ctx->w.arena, err);
     }
     return rc;
 }
 
-static enum pt_rc purchase_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct purchase_ctx *ctx = arg;
+    struct purchase_ctx *ctx = (struct purchase_ctx *)w;
     struct pt_purchase *p = &ctx->out->purchase;
-    struct pt_member member;
-    struct pt_program program;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->req->member_id, ctx->arena, &member,
-                            &program, err);
-    if (rc == PT_OK) {
-        rc = pt_member_require_active(&member, err);
-    }
+    const struct pt_program *program = &w->program;
+    enum pt_rc rc;
     *p = *ctx->req;
-    if (rc == PT_OK) {
-        rc = pt_purchase_check(&program, p, ctx->now_ms, err);
-    }
+    rc = pt_purchase_check(program, p, w->now_ms, err);
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("txn", ctx->now_ms, p->id);
-    p->created_at_ms = ctx->now_ms;
-    rc = purchase_cart(txn, ctx, &program, &member, p, err);
+    pt_svc_new_id("txn", w->now_ms, p->id);
+    p->created_at_ms = w->now_ms;
+    rc = purchase_cart(w->txn, ctx, program, &w->member, p, err);
     if (rc == PT_OK) {
-        rc = purchase_earn(txn, ctx, &program, p, err);
+        rc = purchase_earn(w->txn, ctx, program, p, err);
     }
     if (rc == PT_OK && ctx->out->cart.cashback > 0) {
         /* Cashback to the wallet, pending for the wallet's own period (docs/wallets.md). */
         p->cashback = ctx->out->cart.cashback;
-        rc = pt_svc_wallet_credit(
-            ctx->svc, txn, &program, p->member_id, "cashback", p->id, p->cashback,
-            p->occurred_at_ms + program.wallet_pending_days * PT_DAY_MS, ctx->now_ms,
-            ctx->who->key_id, p->wallet_credit_id, ctx->arena, err);
+        rc = pt_svc_wallet_credit(w->svc, w->txn, program, p->member_id, "cashback", p->id,
+                                  p->cashback,
+                                  p->occurred_at_ms + program->wallet_pending_days * PT_DAY_MS,
+                                  w->now_ms, w->who->key_id, p->wallet_credit_id, w->arena, err);
     }
     if (rc == PT_OK) {
         /* Its local month: its tier metric is counted there, and its returns take from it. */
         p->tier_month = pt_tier_date_month(ctx->out->cart.local_date);
-        rc = pt_store_purchase_insert(txn, program.id, p, err);
+        rc = pt_store_purchase_insert(w->txn, program->id, p, err);
     }
     if (rc == PT_OK) {
-        rc = purchase_mechanics(txn, ctx, &program, &member, p, err);
+        rc = purchase_mechanics(w->txn, ctx, program, &w->member, p, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, p->member_id, ctx->now_ms, ctx->arena,
-                            &ctx->out->balance, err);
+        rc = pt_svc_balance(w->txn, program, p->member_id, w->now_ms, w->arena, &ctx->out->balance,
+                            err);
     }
-    if (rc == PT_OK) {
-        rc =
-            pt_svc_event(ctx->svc, txn, program.id, "points.earned", p->member_id,
-                         ctx->svc->enc.purchase, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, p->id, ctx->now_ms,
-                                ctx->arena, err);
-    }
+    w->result = ctx->out;
+    w->ref_id = p->id;
+    w->event_member_id = p->member_id;
     return rc;
 }
+
+static const struct pt_write_case purchase_case = {
+    .name = "purchase",
+    .natural_key = "purchase:",
+    .member = PT_WRITE_MEMBER_ACTIVE,
+    .event = "points.earned",
+    .encoder = offsetof(struct pt_encoders, purchase),
+    .body = purchase_body,
+};
 
 /* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
  * purchase's amount's doing: named so when the check that refused it named no field. */
@@ -217,12 +205,12 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
                                struct pt_arena *arena, struct pt_purchase_result *out,
                                struct pt_err *err)
 {
-    struct purchase_ctx ctx = {svc, who, p, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct purchase_ctx ctx = {.req = p, .out = out};
     pt_assert(idem != NULL);
     pt_assert(p->external_id != NULL);
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
-    if (pt_svc_idem_natural_key(idem, "purchase:", p->external_id, arena, err) != PT_OK) {
-        return err->rc;
-    }
-    return purchase_limit_field(pt_store_write(svc->store, purchase_txn, &ctx, err), err);
+    ctx.w.member_id = p->member_id;
+    ctx.w.external_id = p->external_id;
+    return purchase_limit_field(pt_svc_write(&ctx.w, &purchase_case, err), err);
 }

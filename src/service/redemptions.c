@@ -8,20 +8,16 @@
 
 #include "base/assert.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 struct redeem_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
-    const char *member_id;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     int64_t points;
     const char *reason;
     const char *redemption_id; /* cancel only */
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_redemption_result *out;
-    int64_t now_ms;
 };
 
 enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_program *program,
@@ -60,54 +56,41 @@ enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_progra
     return rc == PT_OK ? pt_svc_post(txn, program->id, &entry, postings, 2, err) : rc;
 }
 
-static enum pt_rc redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc redeem_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct redeem_ctx *ctx = arg;
+    struct redeem_ctx *ctx = (struct redeem_ctx *)w;
     struct pt_redemption *r = &ctx->out->redemption;
-    struct pt_member member;
-    struct pt_program program;
-    /* The member first: of two nodes given one request at once, the second waits here and
-     * then finds the first's idempotency record. */
-    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
+    enum pt_rc rc = pt_svc_redeem_points(w->txn, &w->program, w->member.id, ctx->points,
+                                         ctx->reason, w->who->key_id, w->now_ms, w->arena, r, err);
     if (rc == PT_OK) {
-        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
+        rc = pt_svc_balance(w->txn, &w->program, w->member.id, w->now_ms, w->arena,
+                            &ctx->out->balance, err);
     }
-    if (rc != PT_OK || (ctx->idem != NULL && ctx->idem->replayed)) {
-        return rc;
-    }
-    rc = pt_svc_member_load(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &member,
-                            &program, err);
-    if (rc == PT_OK) {
-        rc = pt_member_require_active(&member, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_redeem_points(txn, &program, member.id, ctx->points, ctx->reason,
-                                  ctx->who->key_id, ctx->now_ms, ctx->arena, r, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, member.id, ctx->now_ms, ctx->arena, &ctx->out->balance,
-                            err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "points.redeemed", member.id,
-                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, ctx->idem,
-                          err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, r->id, ctx->now_ms,
-                                ctx->arena, err);
-    }
+    w->result = ctx->out;
+    w->ref_id = r->id;
     return rc;
 }
+
+/* The member first: of two nodes given one request at once, the second waits there and then
+ * finds the first's idempotency record. */
+static const struct pt_write_case redeem_case = {
+    .name = "redeem",
+    .lock_member = true,
+    .member = PT_WRITE_MEMBER_ACTIVE,
+    .event = "points.redeemed",
+    .encoder = offsetof(struct pt_encoders, redemption),
+    .body = redeem_body,
+};
 
 enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *who,
                              const char *member_id, int64_t points, const char *reason,
                              struct pt_idem *idem, struct pt_arena *arena,
                              struct pt_redemption_result *out, struct pt_err *err)
 {
-    struct redeem_ctx ctx = {svc,  who,  member_id, points, reason,
-                             NULL, idem, arena,     out,    pt_svc_now_ms(svc, who->program_id)};
+    struct redeem_ctx ctx = {.points = points, .reason = reason, .out = out};
     enum pt_rc rc = PT_OK;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    ctx.w.member_id = member_id;
     memset(out, 0, sizeof(*out));
     if (points <= 0 || points > PT_POINTS_MAX) {
         return pt_err_set(err, PT_EINVAL, "points", "points must be 1 to %lld",
@@ -117,7 +100,7 @@ enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *
     if (rc != PT_OK) {
         return rc;
     }
-    return pt_store_write(svc->store, redeem_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &redeem_case, err);
 }
 
 /* Puts a cancelled redemption's points back: live lots get them again, expired ones send
@@ -189,26 +172,27 @@ enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_prog
     return rc == PT_OK ? pt_store_redemption_cancel(txn, program->id, r, err) : rc;
 }
 
-static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct redeem_ctx *ctx = arg;
+    struct redeem_ctx *ctx = (struct redeem_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_redemption *r = &ctx->out->redemption;
     struct pt_program program;
-    enum pt_rc rc =
-        pt_store_redemption_get(txn, ctx->who->program_id, ctx->redemption_id, ctx->arena, r, err);
+    enum pt_rc rc = pt_store_redemption_get(txn, ctx->w.who->program_id, ctx->redemption_id,
+                                            ctx->w.arena, r, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, ctx->who->program_id, r->member_id, err);
+        rc = pt_store_member_lock(txn, ctx->w.who->program_id, r->member_id, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, ctx->who->program_id, r->member_id, ctx->arena, err);
+        rc = pt_svc_member_open(txn, ctx->w.who->program_id, r->member_id, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
     }
     if (rc != PT_OK || r->cancelled) {
         /* Cancelling twice changes nothing: answer the current state. */
-        return rc == PT_OK ? pt_svc_balance(txn, &program, r->member_id, ctx->now_ms, ctx->arena,
-                                            &ctx->out->balance, err)
+        return rc == PT_OK ? pt_svc_balance(txn, &program, r->member_id, ctx->w.now_ms,
+                                            ctx->w.arena, &ctx->out->balance, err)
                            : rc;
     }
     {
@@ -226,24 +210,31 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         }
         pt_err_clear(err);
     }
-    rc = pt_svc_redemption_undo(txn, &program, r, ctx->who->key_id, ctx->now_ms, ctx->arena, err);
+    rc = pt_svc_redemption_undo(txn, &program, r, ctx->w.who->key_id, ctx->w.now_ms, ctx->w.arena,
+                                err);
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, r->member_id, ctx->now_ms, ctx->arena,
+        rc = pt_svc_balance(txn, &program, r->member_id, ctx->w.now_ms, ctx->w.arena,
                             &ctx->out->balance, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "points.redemption_cancelled", r->member_id,
-                          ctx->svc->enc.redemption, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
-    }
+    w->result = ctx->out;
+    w->event_member_id = r->member_id;
     return rc;
 }
+
+/* Cancelling twice changes nothing and appends no event (the body leaves w->result NULL). */
+static const struct pt_write_case redemption_cancel_case = {
+    .name = "redemption_cancel",
+    .event = "points.redemption_cancelled",
+    .encoder = offsetof(struct pt_encoders, redemption),
+    .body = cancel_body,
+};
 
 enum pt_rc pt_service_redemption_cancel(struct pt_service *svc, const struct pt_principal *who,
                                         const char *redemption_id, struct pt_arena *arena,
                                         struct pt_redemption_result *out, struct pt_err *err)
 {
-    struct redeem_ctx ctx = {svc,           who,  NULL,  0,   NULL,
-                             redemption_id, NULL, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct redeem_ctx ctx = {.redemption_id = redemption_id, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, cancel_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &redemption_cancel_case, err);
 }

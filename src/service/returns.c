@@ -10,17 +10,14 @@
 #include "base/assert.h"
 #include "core/ledger.h"
 
+#include <stddef.h>
 #include <string.h>
 
 struct return_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *purchase_id;
     const struct pt_return_request *req;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_return_result *out;
-    int64_t now_ms;
 };
 
 /* Takes `points` back for a return: from the purchase's own lot, then from other available
@@ -34,7 +31,7 @@ static enum pt_rc return_take(struct pt_store_txn *txn, struct return_ctx *ctx,
     int64_t left = points;
     int64_t avail = 0;
     enum pt_rc rc =
-        pt_svc_spendable(txn, program, p->member_id, ctx->now_ms, ctx->arena, &avail, err);
+        pt_svc_spendable(txn, program, p->member_id, ctx->w.now_ms, ctx->w.arena, &avail, err);
     *owed_now = 0;
     if (rc == PT_OK && p->lot_id[0] != '\0') {
         rc = pt_store_lot_get(txn, program->id, p->member_id, p->lot_id, &own, err);
@@ -42,15 +39,15 @@ static enum pt_rc return_take(struct pt_store_txn *txn, struct return_ctx *ctx,
             int64_t take = own.lot.points_remaining < left ? own.lot.points_remaining : left;
             rc = pt_store_lot_move(txn, program->id, p->member_id, p->lot_id, -take, err);
             left -= take;
-            if (pt_lot_is_available(&own.lot, ctx->now_ms)) {
+            if (pt_lot_is_available(&own.lot, ctx->w.now_ms)) {
                 avail = avail > take ? avail - take : 0; /* Those points were spendable. */
             }
         }
     }
     if (rc == PT_OK && left > 0 && avail > 0) {
         int64_t take = avail < left ? avail : left;
-        rc = pt_svc_take_from_lots(txn, program->id, p->member_id, take, ctx->now_ms, ctx->arena,
-                                   NULL, NULL, NULL, NULL, err);
+        rc = pt_svc_take_from_lots(txn, program->id, p->member_id, take, ctx->w.now_ms,
+                                   ctx->w.arena, NULL, NULL, NULL, NULL, err);
         left -= take;
     }
     *owed_now = left;
@@ -67,7 +64,8 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_entry_init(&entry, p->member_id, "return", r->id, NULL, ctx->who->key_id, ctx->now_ms);
+    pt_svc_entry_init(&entry, p->member_id, "return", r->id, NULL, ctx->w.who->key_id,
+                      ctx->w.now_ms);
     memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
     pt_posting_init(&postings[0], p->member_id, p->member_id, -r->points_reversed);
     postings[0].earned_delta = -r->points_reversed;
@@ -81,19 +79,19 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
 static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
                               struct pt_purchase *p, struct pt_program *program, struct pt_err *err)
 {
-    const char *program_id = ctx->who->program_id;
-    enum pt_rc rc = pt_store_purchase_get(txn, program_id, ctx->purchase_id, ctx->arena, p, err);
+    const char *program_id = ctx->w.who->program_id;
+    enum pt_rc rc = pt_store_purchase_get(txn, program_id, ctx->purchase_id, ctx->w.arena, p, err);
     if (rc == PT_OK) {
         rc = pt_store_member_lock(txn, program_id, p->member_id, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, program_id, p->member_id, ctx->arena, err);
+        rc = pt_svc_member_open(txn, program_id, p->member_id, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, program_id, ctx->arena, program, err);
+        rc = pt_store_program_get(txn, program_id, ctx->w.arena, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_return_window_check(program, p->occurred_at_ms, ctx->now_ms, err);
+        rc = pt_return_window_check(program, p->occurred_at_ms, ctx->w.now_ms, err);
     }
     return rc;
 }
@@ -118,12 +116,12 @@ static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, str
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("ret", ctx->now_ms, r->id);
+    pt_svc_new_id("ret", ctx->w.now_ms, r->id);
     r->external_id = ctx->req->external_id;
     memcpy(r->purchase_id, p->id, sizeof(r->purchase_id));
     memcpy(r->member_id, p->member_id, sizeof(r->member_id));
     r->amount = *amount_now;
-    r->created_at_ms = ctx->now_ms;
+    r->created_at_ms = ctx->w.now_ms;
     return PT_OK;
 }
 
@@ -137,9 +135,10 @@ static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *c
     enum pt_rc rc = pt_mul_div_floor(p->cashback, p->returned_amount, p->amount, &due, err);
     ctx->out->cashback_reversed = due - p->cashback_reversed;
     if (rc == PT_OK && ctx->out->cashback_reversed > 0) {
-        rc = pt_svc_wallet_take_back(ctx->svc, txn, program, p->member_id, "cashback_return", r->id,
-                                     p->wallet_credit_id, ctx->out->cashback_reversed, ctx->now_ms,
-                                     ctx->who->key_id, &ctx->out->cashback_owed, ctx->arena, err);
+        rc = pt_svc_wallet_take_back(ctx->w.svc, txn, program, p->member_id, "cashback_return",
+                                     r->id, p->wallet_credit_id, ctx->out->cashback_reversed,
+                                     ctx->w.now_ms, ctx->w.who->key_id, &ctx->out->cashback_owed,
+                                     ctx->w.arena, err);
         p->cashback_reversed = due;
     }
     if (rc == PT_OK) {
@@ -167,29 +166,25 @@ static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx
         rc = pt_store_tier_metric_add(txn, program->id, p->member_id, p->tier_month, &delta, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_stamps_return(ctx->svc, txn, program, p, ctx->now_ms, ctx->arena, err);
+        rc = pt_svc_stamps_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.arena, err);
     }
     if (rc == PT_OK && p->returned_amount == p->amount) {
-        rc = pt_svc_referral_return(ctx->svc, txn, program, p, ctx->now_ms, ctx->who->key_id,
-                                    ctx->arena, err);
+        rc = pt_svc_referral_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.who->key_id,
+                                    ctx->w.arena, err);
     }
     return rc;
 }
 
-static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct return_ctx *ctx = arg;
+    struct return_ctx *ctx = (struct return_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_return *r = &ctx->out->ret;
     struct pt_purchase p;
     struct pt_program program;
     int64_t amount_now = 0;
     int64_t eligible_now = 0;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = return_load(txn, ctx, &p, &program, err);
+    enum pt_rc rc = return_load(txn, ctx, &p, &program, err);
     if (rc == PT_OK) {
         rc = return_plan(ctx, &p, r, &amount_now, &eligible_now, err);
     }
@@ -209,32 +204,33 @@ static enum pt_rc return_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         rc = return_record(txn, ctx, &program, &p, r, amount_now, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, p.member_id, ctx->now_ms, ctx->arena, &ctx->out->balance,
-                            err);
+        rc = pt_svc_balance(txn, &program, p.member_id, ctx->w.now_ms, ctx->w.arena,
+                            &ctx->out->balance, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "points.returned", p.member_id,
-                          ctx->svc->enc.ret, ctx->out, ctx->now_ms, ctx->arena, ctx->idem, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, r->id, ctx->now_ms,
-                                ctx->arena, err);
-    }
+    w->result = ctx->out;
+    w->ref_id = r->id;
+    w->event_member_id = ctx->out->ret.member_id;
     return rc;
 }
+
+static const struct pt_write_case return_case = {
+    .name = "return",
+    .natural_key = "return:",
+    .event = "points.returned",
+    .encoder = offsetof(struct pt_encoders, ret),
+    .body = return_body,
+};
 
 enum pt_rc pt_service_return(struct pt_service *svc, const struct pt_principal *who,
                              const char *purchase_id, const struct pt_return_request *req,
                              struct pt_idem *idem, struct pt_arena *arena,
                              struct pt_return_result *out, struct pt_err *err)
 {
-    struct return_ctx ctx = {svc,  who,   purchase_id, req,
-                             idem, arena, out,         pt_svc_now_ms(svc, who->program_id)};
+    struct return_ctx ctx = {.purchase_id = purchase_id, .req = req, .out = out};
     pt_assert(idem != NULL);
     pt_assert(req->external_id != NULL);
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
-    if (pt_svc_idem_natural_key(idem, "return:", req->external_id, arena, err) != PT_OK) {
-        return err->rc;
-    }
-    return pt_store_write(svc->store, return_txn, &ctx, err);
+    ctx.w.external_id = req->external_id;
+    return pt_svc_write(&ctx.w, &return_case, err);
 }

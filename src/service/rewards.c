@@ -12,80 +12,83 @@
 #include "base/random.h"
 #include "core/coupon_code.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 struct reward_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     struct pt_reward *reward;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
-    int64_t now_ms;
 };
 
-static enum pt_rc reward_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc reward_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct reward_ctx *ctx = arg;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = pt_store_reward_insert(txn, ctx->who->program_id, ctx->reward, err);
-    return rc == PT_OK ? pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->reward,
-                                            ctx->reward->id, ctx->now_ms, ctx->arena, err)
-                       : rc;
+    struct reward_ctx *ctx = (struct reward_ctx *)w;
+    w->result = ctx->reward;
+    w->ref_id = ctx->reward->id;
+    return pt_store_reward_insert(w->txn, w->who->program_id, ctx->reward, err);
 }
+
+static const struct pt_write_case reward_create_case = {
+    .name = "reward_create",
+    .body = reward_create_body,
+};
 
 enum pt_rc pt_service_reward_create(struct pt_service *svc, const struct pt_principal *who,
                                     struct pt_reward *r, struct pt_idem *idem,
                                     struct pt_arena *arena, struct pt_err *err)
 {
-    struct reward_ctx ctx = {who, r, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = pt_reward_validate(r, err);
+    struct reward_ctx ctx = {.reward = r};
+    enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    rc = pt_reward_validate(r, err);
     if (rc != PT_OK) {
         return rc;
     }
     if (r->status == PT_REWARD_ARCHIVED) {
         return pt_err_set(err, PT_EINVAL, "status", "a new reward is active or inactive");
     }
-    pt_svc_new_id("rwd", ctx.now_ms, r->id);
+    pt_svc_new_id("rwd", ctx.w.now_ms, r->id);
     r->issued = 0;
-    r->created_at_ms = ctx.now_ms;
-    r->updated_at_ms = ctx.now_ms;
-    return pt_store_write(svc->store, reward_create_txn, &ctx, err);
+    r->created_at_ms = ctx.w.now_ms;
+    r->updated_at_ms = ctx.w.now_ms;
+    return pt_svc_write(&ctx.w, &reward_create_case, err);
 }
 
 struct reward_update_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *reward_id;
     pt_reward_patch_fn patch;
     void *patch_ctx;
-    struct pt_arena *arena;
     struct pt_reward *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc reward_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc reward_update_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct reward_update_ctx *ctx = arg;
+    struct reward_update_ctx *ctx = (struct reward_update_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_reward *r = ctx->out;
     /* Read, changed and written in one write, so that two changes at once both land. */
     enum pt_rc rc =
-        pt_store_reward_get(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, r, err);
+        pt_store_reward_get(txn, ctx->w.who->program_id, ctx->reward_id, ctx->w.arena, r, err);
     if (rc != PT_OK) {
         return rc;
     }
     if (r->status == PT_REWARD_ARCHIVED) {
         return pt_reward_refuse(err, "reward_archived", "an archived reward cannot change", "");
     }
-    rc = ctx->patch(ctx->patch_ctx, ctx->arena, r, err);
+    rc = ctx->patch(ctx->patch_ctx, ctx->w.arena, r, err);
     if (rc == PT_OK) {
         rc = pt_reward_validate(r, err);
     }
-    r->updated_at_ms = ctx->now_ms;
-    return rc == PT_OK ? pt_store_reward_update(txn, ctx->who->program_id, r, err) : rc;
+    r->updated_at_ms = ctx->w.now_ms;
+    return rc == PT_OK ? pt_store_reward_update(txn, ctx->w.who->program_id, r, err) : rc;
 }
+
+static const struct pt_write_case reward_update_case = {
+    .name = "reward_update",
+    .body = reward_update_body,
+};
 
 enum pt_rc pt_service_reward_update(struct pt_service *svc, const struct pt_principal *who,
                                     const char *reward_id, pt_reward_patch_fn patch,
@@ -93,9 +96,10 @@ enum pt_rc pt_service_reward_update(struct pt_service *svc, const struct pt_prin
                                     struct pt_err *err)
 {
     struct reward_update_ctx ctx = {
-        who, reward_id, patch, patch_ctx, arena, out, pt_svc_now_ms(svc, who->program_id)};
+        .reward_id = reward_id, .patch = patch, .patch_ctx = patch_ctx, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, reward_update_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &reward_update_case, err);
 }
 
 enum pt_rc pt_service_reward_get(struct pt_service *svc, const struct pt_principal *who,
@@ -203,14 +207,9 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
 /* ---- Redeeming a reward into a coupon ---- */
 
 struct redeem_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
-    const char *member_id;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *reward_id;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_coupon_view *out;
-    int64_t now_ms;
 };
 
 static enum pt_rc issue_coupon(struct pt_store_txn *txn, const char *program_id,
@@ -244,17 +243,17 @@ static enum pt_rc redeem_allowed(struct pt_store_txn *txn, struct redeem_ctx *ct
     const char *tier = NULL;
     const char *why;
     int64_t had = 0;
-    enum pt_rc rc =
-        pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &v->member, err);
+    enum pt_rc rc = pt_store_member_get(txn, ctx->w.who->program_id, ctx->w.member_id, ctx->w.arena,
+                                        &v->member, err);
     if (rc == PT_ENOTFOUND) {
-        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->w.member_id);
     }
     if (rc == PT_OK) {
-        rc = pt_store_reward_get(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, &v->reward,
-                                 err);
+        rc = pt_store_reward_get(txn, ctx->w.who->program_id, ctx->reward_id, ctx->w.arena,
+                                 &v->reward, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, program, err);
+        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, program, err);
     }
     if (rc == PT_OK) {
         rc = tier_of(txn, program, &v->member, &tier, err);
@@ -265,7 +264,7 @@ static enum pt_rc redeem_allowed(struct pt_store_txn *txn, struct redeem_ctx *ct
     if (rc != PT_OK) {
         return rc;
     }
-    why = pt_reward_not_eligible(&v->reward, &v->member, tier, ctx->now_ms);
+    why = pt_reward_not_eligible(&v->reward, &v->member, tier, ctx->w.now_ms);
     if (why != NULL && strcmp(why, "out_of_stock") != 0) {
         return pt_reward_refuse(err, why, "the member may not redeem this reward now",
                                 v->reward.name);
@@ -291,15 +290,15 @@ static enum pt_rc redeem_coupon(struct pt_store_txn *txn, struct redeem_ctx *ctx
     memcpy(v->coupon.reward_id, v->reward.id, sizeof(v->coupon.reward_id));
     memcpy(v->coupon.redemption_id, red->id, sizeof(v->coupon.redemption_id));
     v->coupon.status = "active";
-    v->coupon.issued_at_ms = ctx->now_ms;
-    v->coupon.expires_at_ms = ctx->now_ms + v->reward.coupon_valid_days * PT_DAY_MS;
+    v->coupon.issued_at_ms = ctx->w.now_ms;
+    v->coupon.expires_at_ms = ctx->w.now_ms + v->reward.coupon_valid_days * PT_DAY_MS;
     v->reward.issued++;
     v->valid = true;
     rc = issue_coupon(txn, program_id, &v->coupon, err);
     if (rc == PT_OK && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
         /* The next free partner code goes with the coupon; none left is out of stock (also
          * when another node drew the last one meanwhile). */
-        rc = pt_store_voucher_draw(txn, program_id, v->reward.id, v->coupon.code, ctx->arena,
+        rc = pt_store_voucher_draw(txn, program_id, v->reward.id, v->coupon.code, ctx->w.arena,
                                    &v->coupon.partner_code, err);
         if (rc == PT_ENOTFOUND) {
             return pt_reward_refuse(err, "out_of_stock", "no partner codes are left",
@@ -313,24 +312,17 @@ static enum pt_rc redeem_coupon(struct pt_store_txn *txn, struct redeem_ctx *ctx
     return rc;
 }
 
-static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+/* The member is read by redeem_allowed: an inactive member's refusal is the reward's. */
+static enum pt_rc reward_redeem_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct redeem_ctx *ctx = arg;
+    struct redeem_ctx *ctx = (struct redeem_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_coupon_view *v = ctx->out;
     struct pt_program program;
     struct pt_redemption red;
     bool taken = false;
     char reason[PT_NAME_BYTES_MAX + 16];
-    /* The member first: of two nodes given one request at once, the second waits here and
-     * then finds the first's idempotency record. */
-    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    }
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = redeem_allowed(txn, ctx, &program, err);
+    enum pt_rc rc = redeem_allowed(txn, ctx, &program, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -342,7 +334,7 @@ static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
     (void)snprintf(reason, sizeof(reason), "reward: %s", v->reward.name);
     if (rc == PT_OK) {
         rc = pt_svc_redeem_points(txn, &program, v->member.id, v->reward.cost_points, reason,
-                                  ctx->who->key_id, ctx->now_ms, ctx->arena, &red, err);
+                                  ctx->w.who->key_id, ctx->w.now_ms, ctx->w.arena, &red, err);
         if (rc == PT_EINSUFFICIENT) {
             return pt_err_code(err, "insufficient_points");
         }
@@ -351,24 +343,33 @@ static enum pt_rc reward_redeem_txn(struct pt_store_txn *txn, void *arg, struct 
         rc = redeem_coupon(txn, ctx, program.id, &red, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, v->member.id, ctx->now_ms, ctx->arena, &v->balance, err);
+        rc = pt_svc_balance(txn, &program, v->member.id, ctx->w.now_ms, ctx->w.arena, &v->balance,
+                            err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "coupon.issued", v->member.id,
-                          ctx->svc->enc.coupon, v, ctx->now_ms, ctx->arena, ctx->idem, err);
-    }
-    return rc == PT_OK ? pt_svc_idem_record(txn, program.id, ctx->idem, v, v->coupon.code,
-                                            ctx->now_ms, ctx->arena, err)
-                       : rc;
+    w->result = v;
+    w->ref_id = v->coupon.code;
+    w->event_member_id = v->member.id;
+    return rc;
 }
+
+/* The member first: of two nodes given one request at once, the second waits there and then
+ * finds the first's idempotency record. */
+static const struct pt_write_case reward_redeem_case = {
+    .name = "reward_redeem",
+    .lock_member = true,
+    .event = "coupon.issued",
+    .encoder = offsetof(struct pt_encoders, coupon),
+    .body = reward_redeem_body,
+};
 
 enum pt_rc pt_service_reward_redeem(struct pt_service *svc, const struct pt_principal *who,
                                     const char *member_id, const char *reward_id,
                                     struct pt_idem *idem, struct pt_arena *arena,
                                     struct pt_coupon_view *out, struct pt_err *err)
 {
-    struct redeem_ctx ctx = {svc,  who,   member_id, reward_id,
-                             idem, arena, out,       pt_svc_now_ms(svc, who->program_id)};
+    struct redeem_ctx ctx = {.reward_id = reward_id, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    ctx.w.member_id = member_id;
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, reward_redeem_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &reward_redeem_case, err);
 }

@@ -9,6 +9,7 @@
 #include "base/assert.h"
 #include "core/rules.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,65 +89,54 @@ static enum pt_rc room_for_cost(struct pt_service *svc, struct pt_store_txn *txn
 }
 
 struct rule_write_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w;          /* First: the body's w is the context. */
     const char *rule_id;            /* NULL on create */
     const char *document;           /* NULL: keep the document (status changes) */
     int status;                     /* < 0: keep the status */
     int64_t if_version;             /* > 0: the change applies only to this version */
     const struct pt_rule *compiled; /* The document's, when one is given */
-    struct pt_idem *idem;
-    struct pt_arena *arena;
+    pt_rule_patch_fn patch;         /* NULL, or makes the document from the current one */
+    void *patch_ctx;
     struct pt_rule_row *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc rule_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc rule_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct rule_write_ctx *ctx = arg;
+    struct rule_write_ctx *ctx = (struct rule_write_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_rule_row *row = ctx->out;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
+    enum pt_rc rc = PT_OK;
     if (row->status == PT_RULE_ACTIVE) {
-        rc = room_for_active(txn, ctx->who->program_id, err);
+        rc = room_for_active(txn, ctx->w.who->program_id, err);
     }
     if (rc == PT_OK && row->status == PT_RULE_ACTIVE) {
-        rc = room_for_cost(ctx->svc, txn, ctx->who->program_id, NULL, ctx->compiled, ctx->arena,
-                           err);
+        rc = room_for_cost(ctx->w.svc, txn, ctx->w.who->program_id, NULL, ctx->compiled,
+                           ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
+        rc = pt_svc_stamp_cards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_rule_insert(txn, ctx->who->program_id, row, err);
+        rc = pt_store_rule_insert(txn, ctx->w.who->program_id, row, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, row, row->id, ctx->now_ms,
-                                ctx->arena, err);
-    }
+    w->result = row;
+    w->ref_id = row->id;
     return rc;
 }
+
+static const struct pt_write_case rule_create_case = {
+    .name = "rule_create",
+    .body = rule_create_body,
+};
 
 enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_principal *who,
                                   const char *document, enum pt_rule_status status,
                                   struct pt_idem *idem, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc,
-                                 who,
-                                 NULL,
-                                 document,
-                                 (int)status,
-                                 0,
-                                 NULL,
-                                 idem,
-                                 arena,
-                                 out,
-                                 pt_svc_now_ms(svc, who->program_id)};
+    struct rule_write_ctx ctx = {.document = document, .status = (int)status, .out = out};
     enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
     if (status != PT_RULE_DRAFT && status != PT_RULE_ACTIVE) {
         return pt_err_set(err, PT_EINVAL, "status", "a new rule is draft or active");
@@ -155,13 +145,13 @@ enum pt_rc pt_service_rule_create(struct pt_service *svc, const struct pt_princi
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("rul", ctx.now_ms, out->id);
+    pt_svc_new_id("rul", ctx.w.now_ms, out->id);
     out->version = 1;
     out->status = status;
     out->key_id = who->key_id;
-    out->created_at_ms = ctx.now_ms;
-    out->updated_at_ms = ctx.now_ms;
-    return pt_store_write(svc->store, rule_create_txn, &ctx, err);
+    out->created_at_ms = ctx.w.now_ms;
+    out->updated_at_ms = ctx.w.now_ms;
+    return pt_svc_write(&ctx.w, &rule_create_case, err);
 }
 
 /* The cost check of a change that leaves the rule active with a new document, or makes it
@@ -171,28 +161,29 @@ static enum pt_rc rule_cost_check(struct rule_write_ctx *ctx, struct pt_store_tx
 {
     const struct pt_rule *compiled = ctx->compiled;
     if (compiled == NULL) {
-        struct pt_rule *r = pt_arena_alloc(ctx->arena, sizeof(*r));
+        struct pt_rule *r = pt_arena_alloc(ctx->w.arena, sizeof(*r));
         enum pt_rc rc;
         if (r == NULL) {
             return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
         }
-        rc = pt_rule_compile(current->document, strlen(current->document), ctx->arena, r, err);
+        rc = pt_rule_compile(current->document, strlen(current->document), ctx->w.arena, r, err);
         if (rc != PT_OK) {
             return rc;
         }
         compiled = r;
     }
-    return room_for_cost(ctx->svc, txn, ctx->who->program_id, ctx->rule_id, compiled, ctx->arena,
-                         err);
+    return room_for_cost(ctx->w.svc, txn, ctx->w.who->program_id, ctx->rule_id, compiled,
+                         ctx->w.arena, err);
 }
 
-static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc rule_change_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct rule_write_ctx *ctx = arg;
+    struct rule_write_ctx *ctx = (struct rule_write_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_rule_row current;
     struct pt_rule_row *row = ctx->out;
     enum pt_rc rc =
-        pt_store_rule_get(txn, ctx->who->program_id, ctx->rule_id, ctx->arena, &current, err);
+        pt_store_rule_get(txn, ctx->w.who->program_id, ctx->rule_id, ctx->w.arena, &current, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -201,6 +192,15 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
                          "the rule is at version %lld, not %lld: read it again",
                          (long long)current.version, (long long)ctx->if_version);
         return pt_err_code(err, "version_conflict");
+    }
+    if (ctx->patch != NULL) {
+        /* PATCH: the new document is the patch of the current one, read in this write. */
+        struct pt_rule_row patched = current;
+        rc = ctx->patch(ctx->patch_ctx, ctx->w.arena, &patched, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+        ctx->document = patched.document;
     }
     if (ctx->document == NULL && ctx->status >= 0 &&
         current.status == (enum pt_rule_status)ctx->status) {
@@ -215,14 +215,14 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
     if (ctx->status >= 0) {
         rc = pt_rule_status_move(current.status, (enum pt_rule_status)ctx->status, err);
         if (rc == PT_OK && ctx->status == PT_RULE_ACTIVE) {
-            rc = room_for_active(txn, ctx->who->program_id, err);
+            rc = room_for_active(txn, ctx->w.who->program_id, err);
         }
         row->status = (enum pt_rule_status)ctx->status;
     }
     if (rc == PT_OK && ctx->document != NULL) {
-        rc = rule_compile_into(ctx->document, ctx->arena, row, &ctx->compiled, err);
+        rc = rule_compile_into(ctx->document, ctx->w.arena, row, &ctx->compiled, err);
         if (rc == PT_OK) {
-            rc = pt_svc_stamp_cards_exist(txn, ctx->who->program_id, ctx->compiled, err);
+            rc = pt_svc_stamp_cards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
         }
     }
     if (rc == PT_OK && row->status == PT_RULE_ACTIVE &&
@@ -233,30 +233,43 @@ static enum pt_rc rule_change_txn(struct pt_store_txn *txn, void *arg, struct pt
         return rc;
     }
     row->version = current.version + 1;
-    row->key_id = ctx->who->key_id;
-    row->updated_at_ms = ctx->now_ms;
-    return pt_store_rule_update(txn, ctx->who->program_id, row, err);
+    row->key_id = ctx->w.who->key_id;
+    row->updated_at_ms = ctx->w.now_ms;
+    return pt_store_rule_update(txn, ctx->w.who->program_id, row, err);
 }
+
+static const struct pt_write_case rule_change_case = {
+    .name = "rule_change",
+    .body = rule_change_body,
+};
 
 enum pt_rc pt_service_rule_change(struct pt_service *svc, const struct pt_principal *who,
                                   const char *rule_id, const char *document, int status,
                                   int64_t if_version, struct pt_arena *arena,
                                   struct pt_rule_row *out, struct pt_err *err)
 {
-    struct rule_write_ctx ctx = {svc,
-                                 who,
-                                 rule_id,
-                                 document,
-                                 status,
-                                 if_version,
-                                 NULL,
-                                 NULL,
-                                 arena,
-                                 out,
-                                 pt_svc_now_ms(svc, who->program_id)};
+    struct rule_write_ctx ctx = {.rule_id = rule_id,
+                                 .document = document,
+                                 .status = status,
+                                 .if_version = if_version,
+                                 .out = out};
     pt_assert(document != NULL || status >= 0);
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, rule_change_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &rule_change_case, err);
+}
+
+enum pt_rc pt_service_rule_patch(struct pt_service *svc, const struct pt_principal *who,
+                                 const char *rule_id, pt_rule_patch_fn patch, void *patch_ctx,
+                                 struct pt_arena *arena, struct pt_rule_row *out,
+                                 struct pt_err *err)
+{
+    struct rule_write_ctx ctx = {
+        .rule_id = rule_id, .status = -1, .patch = patch, .patch_ctx = patch_ctx, .out = out};
+    pt_assert(patch != NULL);
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    memset(out, 0, sizeof(*out));
+    return pt_svc_write(&ctx.w, &rule_change_case, err);
 }
 
 enum pt_rc pt_service_rule_get(struct pt_service *svc, const struct pt_principal *who,

@@ -16,6 +16,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "core/cart.h"
+#include "core/fields.h"
 #include "core/member.h"
 #include "store/store.h"
 
@@ -225,6 +226,10 @@ PT_MUSTCHECK enum pt_rc pt_service_program_get(struct pt_service *svc,
                                                const struct pt_principal *who,
                                                struct pt_arena *arena, struct pt_program *out,
                                                struct pt_err *err);
+/* The program's settings as a field table (core/fields.h), in the API's order: the http
+ * layer decodes and encodes them by it, and the service validates them by it. */
+extern const struct pt_field pt_program_fields[];
+extern const size_t pt_program_field_count;
 /* Changes the settings the caller's patch makes to the program as it is read in the write
  * (two changes at once both land), validated. OUT: *program. PT_EINVAL naming the field. */
 typedef enum pt_rc (*pt_program_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_program *p,
@@ -398,6 +403,18 @@ PT_MUSTCHECK enum pt_rc pt_service_rule_change(struct pt_service *svc,
                                                const char *document, int status, int64_t if_version,
                                                struct pt_arena *arena, struct pt_rule_row *out,
                                                struct pt_err *err);
+/* Changes a rule's document onto the stored rule (given by the API: a merge patch of the
+ * request). Runs inside the write, on the writer thread. OUT: row->document (arena). */
+typedef enum pt_rc (*pt_rule_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_rule_row *row,
+                                       struct pt_err *err);
+/* Reads the rule, applies patch to its document and makes the new version, in one write: two
+ * changes at once both land. The same refusals as pt_service_rule_change with a document.
+ * OUT: *out, the rule written. */
+PT_MUSTCHECK enum pt_rc pt_service_rule_patch(struct pt_service *svc,
+                                              const struct pt_principal *who, const char *rule_id,
+                                              pt_rule_patch_fn patch, void *patch_ctx,
+                                              struct pt_arena *arena, struct pt_rule_row *out,
+                                              struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_service_rule_get(struct pt_service *svc, const struct pt_principal *who,
                                             const char *rule_id, struct pt_arena *arena,
                                             struct pt_rule_row *out, struct pt_err *err);

@@ -66,6 +66,69 @@ PT_MUSTCHECK enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char 
 /* Draws a new id "<prefix>_..." for the time now_ms into out (PT_ID_BUF_BYTES). */
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out);
 
+/* ---- The write skeleton (write.c) ---- */
+
+/* What a write case asks of its member (w->member_id) before its body runs. */
+enum pt_write_member {
+    PT_WRITE_MEMBER_NONE,   /* Nothing: the case has no member, or reads its own. */
+    PT_WRITE_MEMBER_ACTIVE, /* Loaded with the program; 404, 409 member_inactive unless active. */
+    PT_WRITE_MEMBER_OPEN,   /* Loaded with the program; 404, 409 member_inactive when closed. */
+};
+
+struct pt_svc_write;
+
+/* A write case's own work, inside the write (w->txn). Sets w->result (the answer: the event's
+ * payload and the idempotency record's body), w->ref_id (the record's reference) and, when the
+ * event is not about w->member, w->event_member_id. */
+typedef enum pt_rc (*pt_write_body_fn)(struct pt_svc_write *w, struct pt_err *err);
+
+/* A write use case, described once (a static const table entry in the case's file). */
+struct pt_write_case {
+    const char *name;            /* The use case ("purchase"), for assertions and reading. */
+    const char *natural_key;     /* Namespace of w->external_id as the idempotency key without an
+                                    Idempotency-Key ("purchase:"), or NULL. */
+    bool lock_member;            /* Lock w->member_id's row before the idempotency check. */
+    enum pt_write_member member; /* What is asked of w->member_id. */
+    const char *event; /* Appended after the body with payload w->result when the body set it
+                          (a body that changed nothing leaves it NULL); NULL for none. */
+    size_t encoder;    /* offsetof(struct pt_encoders, ...): the event's encoder. */
+    pt_write_body_fn body;
+};
+
+/* One run of a write case. A case's own context embeds it as its first member, so that its
+ * body reads the case's fields through w. */
+struct pt_svc_write {
+    /* IN (pt_svc_write_init, then the case) */
+    struct pt_service *svc;
+    const struct pt_principal *who;
+    struct pt_idem *idem; /* NULL: no idempotency (PATCH, cancels). */
+    struct pt_arena *arena;
+    int64_t now_ms;          /* The program's now, read once before the write. */
+    const char *member_id;   /* The member locked or loaded; NULL when the case has none. */
+    const char *external_id; /* The natural idempotency key's value, or NULL. */
+    /* Inside the write (the runner's) */
+    const struct pt_write_case *wcase;
+    struct pt_store_txn *txn;
+    struct pt_member member;   /* Loaded unless PT_WRITE_MEMBER_NONE. */
+    struct pt_program program; /* Loaded with the member. */
+    /* OUT of the body */
+    const void *result;          /* The answer; NULL when the case has no event or record. */
+    const char *ref_id;          /* The idempotency record's reference. */
+    const char *event_member_id; /* The event's member; NULL: w->member.id when loaded, else
+                                    none. */
+};
+
+/* Starts a run: the service, the caller, its idempotency (may be NULL) and arena (NULL only
+ * for a case without idempotency or member that allocates nothing), now_ms. */
+void pt_svc_write_init(struct pt_svc_write *w, struct pt_service *svc,
+                       const struct pt_principal *who, struct pt_idem *idem,
+                       struct pt_arena *arena);
+/* Runs case wc in one write (see write.c): lock, idempotency check or replay, member, body,
+ * event, idempotency record. Returns what pt_store_write returns; on a replay PT_OK with
+ * w->idem->replayed set and nothing written. */
+PT_MUSTCHECK enum pt_rc pt_svc_write(struct pt_svc_write *w, const struct pt_write_case *wc,
+                                     struct pt_err *err);
+
 /* Idempotency inside a write: see idempotency.c. */
 PT_MUSTCHECK enum pt_rc pt_svc_idem_check(struct pt_store_txn *txn, const char *program_id,
                                           struct pt_idem *idem, int64_t now_ms,

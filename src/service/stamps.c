@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "core/rules.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -64,78 +65,74 @@ static enum pt_rc room_for_active_card(struct pt_store_txn *txn, const char *pro
 }
 
 struct card_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w;          /* First: the body's w is the context. */
     const struct pt_rule *compiled; /* The card's document */
     struct pt_stamp_card *card;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
-    int64_t now_ms;
 };
 
-static enum pt_rc card_create_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc card_create_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct card_ctx *ctx = arg;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
+    struct card_ctx *ctx = (struct card_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
+    enum pt_rc rc = PT_OK;
     if (ctx->card->status == PT_STAMP_CARD_ACTIVE) {
-        rc = room_for_active_card(txn, ctx->who->program_id, NULL, ctx->arena, err);
+        rc = room_for_active_card(txn, ctx->w.who->program_id, NULL, ctx->w.arena, err);
     }
     if (rc == PT_OK && ctx->card->status == PT_STAMP_CARD_ACTIVE) {
-        rc = room_for_card_cost(ctx->svc, txn, ctx->who->program_id, ctx->card, ctx->compiled,
-                                ctx->arena, err);
+        rc = room_for_card_cost(ctx->w.svc, txn, ctx->w.who->program_id, ctx->card, ctx->compiled,
+                                ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_stamp_card_insert(txn, ctx->who->program_id, ctx->card, err);
+        rc = pt_store_stamp_card_insert(txn, ctx->w.who->program_id, ctx->card, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, ctx->who->program_id, ctx->idem, ctx->card, ctx->card->id,
-                                ctx->now_ms, ctx->arena, err);
-    }
+    w->result = ctx->card;
+    w->ref_id = ctx->card->id;
     return rc;
 }
+
+static const struct pt_write_case card_create_case = {
+    .name = "stamp_card_create",
+    .body = card_create_body,
+};
 
 enum pt_rc pt_service_stamp_card_create(struct pt_service *svc, const struct pt_principal *who,
                                         struct pt_stamp_card *card, struct pt_idem *idem,
                                         struct pt_arena *arena, struct pt_err *err)
 {
-    struct card_ctx ctx = {svc, who, NULL, card, idem, arena, pt_svc_now_ms(svc, who->program_id)};
-    enum pt_rc rc = pt_stamp_card_validate(card, arena, &ctx.compiled, err);
+    struct card_ctx ctx = {.card = card};
+    enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    rc = pt_stamp_card_validate(card, arena, &ctx.compiled, err);
     if (rc != PT_OK) {
         return rc;
     }
     if (card->status == PT_STAMP_CARD_ARCHIVED) {
         return pt_err_set(err, PT_EINVAL, "status", "a new stamp card is active or paused");
     }
-    pt_svc_new_id("stc", ctx.now_ms, card->id);
-    card->created_at_ms = ctx.now_ms;
-    card->updated_at_ms = ctx.now_ms;
-    return pt_store_write(svc->store, card_create_txn, &ctx, err);
+    pt_svc_new_id("stc", ctx.w.now_ms, card->id);
+    card->created_at_ms = ctx.w.now_ms;
+    card->updated_at_ms = ctx.w.now_ms;
+    return pt_svc_write(&ctx.w, &card_create_case, err);
 }
 
 struct card_update_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *card_id;
     pt_stamp_card_patch_fn patch;
     void *patch_ctx;
-    struct pt_arena *arena;
     struct pt_stamp_card *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc card_update_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct card_update_ctx *ctx = arg;
+    struct card_update_ctx *ctx = (struct card_update_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_stamp_card *card = ctx->out;
     const struct pt_rule *compiled = NULL;
     enum pt_stamp_card_status was;
     /* Read, changed and written in one write, so that two changes at once both land. */
     enum pt_rc rc =
-        pt_store_stamp_card_get(txn, ctx->who->program_id, ctx->card_id, ctx->arena, card, err);
+        pt_store_stamp_card_get(txn, ctx->w.who->program_id, ctx->card_id, ctx->w.arena, card, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -144,31 +141,37 @@ static enum pt_rc card_update_txn(struct pt_store_txn *txn, void *arg, struct pt
         return pt_err_code(err, "stamp_card_archived");
     }
     was = card->status;
-    rc = ctx->patch(ctx->patch_ctx, ctx->arena, card, err);
+    rc = ctx->patch(ctx->patch_ctx, ctx->w.arena, card, err);
     if (rc == PT_OK) {
-        rc = pt_stamp_card_validate(card, ctx->arena, &compiled, err);
+        rc = pt_stamp_card_validate(card, ctx->w.arena, &compiled, err);
     }
     if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE && was != PT_STAMP_CARD_ACTIVE) {
-        rc = room_for_active_card(txn, ctx->who->program_id, card->id, ctx->arena, err);
+        rc = room_for_active_card(txn, ctx->w.who->program_id, card->id, ctx->w.arena, err);
     }
     if (rc == PT_OK && card->status == PT_STAMP_CARD_ACTIVE) {
         /* Made active, or changed while active: its cost with the others', as a rule's. */
-        rc = room_for_card_cost(ctx->svc, txn, ctx->who->program_id, card, compiled, ctx->arena,
-                                err);
+        rc = room_for_card_cost(ctx->w.svc, txn, ctx->w.who->program_id, card, compiled,
+                                ctx->w.arena, err);
     }
-    card->updated_at_ms = ctx->now_ms;
-    return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->who->program_id, card, err) : rc;
+    card->updated_at_ms = ctx->w.now_ms;
+    return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->w.who->program_id, card, err) : rc;
 }
+
+static const struct pt_write_case card_update_case = {
+    .name = "stamp_card_update",
+    .body = card_update_body,
+};
 
 enum pt_rc pt_service_stamp_card_update(struct pt_service *svc, const struct pt_principal *who,
                                         const char *card_id, pt_stamp_card_patch_fn patch,
                                         void *patch_ctx, struct pt_arena *arena,
                                         struct pt_stamp_card *out, struct pt_err *err)
 {
-    struct card_update_ctx ctx = {svc,       who,   card_id, patch,
-                                  patch_ctx, arena, out,     pt_svc_now_ms(svc, who->program_id)};
+    struct card_update_ctx ctx = {
+        .card_id = card_id, .patch = patch, .patch_ctx = patch_ctx, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, card_update_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &card_update_case, err);
 }
 
 enum pt_rc pt_service_stamp_card_get(struct pt_service *svc, const struct pt_principal *who,

@@ -7,19 +7,16 @@
 
 #include "base/assert.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 struct transfer_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *from_id;
     const char *to_id;
     int64_t points;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_transfer_result *out;
-    int64_t now_ms;
 };
 
 /* Gives the receiver one lot per lot taken from the sender, keeping its expiry date; the
@@ -38,10 +35,11 @@ static enum pt_rc transfer_credit(struct pt_store_txn *txn, struct transfer_ctx 
     }
     for (i = 0; rc == PT_OK && i < take_count; i++) {
         const struct pt_lot *src = &rows[takes[i].lot_index].lot;
-        struct pt_lot times = {0, ctx->now_ms, ctx->now_ms, src->expires_at_ms};
+        struct pt_lot times = {0, ctx->w.now_ms, ctx->w.now_ms, src->expires_at_ms};
         int64_t repaid = 0;
-        rc = pt_svc_credit_lot(txn, program_id, ctx->to_id, entry_id, ctx->out->id, takes[i].points,
-                               acct.owed - *repaid_total, &times, NULL, ctx->now_ms, &repaid, err);
+        rc =
+            pt_svc_credit_lot(txn, program_id, ctx->to_id, entry_id, ctx->out->id, takes[i].points,
+                              acct.owed - *repaid_total, &times, NULL, ctx->w.now_ms, &repaid, err);
         *repaid_total += repaid;
     }
     return rc;
@@ -54,7 +52,7 @@ static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *c
                                 struct pt_member *from, struct pt_member *to,
                                 struct pt_program *program, struct pt_err *err)
 {
-    const char *program_id = ctx->who->program_id;
+    const char *program_id = ctx->w.who->program_id;
     bool from_first = strcmp(ctx->from_id, ctx->to_id) < 0;
     int64_t avail = 0;
     enum pt_rc rc =
@@ -63,10 +61,10 @@ static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *c
         rc = pt_store_member_lock(txn, program_id, from_first ? ctx->to_id : ctx->from_id, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_load(txn, program_id, ctx->from_id, ctx->arena, from, program, err);
+        rc = pt_svc_member_load(txn, program_id, ctx->from_id, ctx->w.arena, from, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_load(txn, program_id, ctx->to_id, ctx->arena, to, NULL, err);
+        rc = pt_svc_member_load(txn, program_id, ctx->to_id, ctx->w.arena, to, NULL, err);
     }
     if (rc == PT_OK) {
         rc = pt_member_require_active(from, err);
@@ -75,7 +73,7 @@ static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *c
         rc = pt_member_require_active(to, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_spendable(txn, program, from->id, ctx->now_ms, ctx->arena, &avail, err);
+        rc = pt_svc_spendable(txn, program, from->id, ctx->w.now_ms, ctx->w.arena, &avail, err);
     }
     if (rc == PT_OK && avail < ctx->points) {
         rc = pt_err_set(err, PT_EINSUFFICIENT, "points",
@@ -83,7 +81,7 @@ static enum pt_rc transfer_load(struct pt_store_txn *txn, struct transfer_ctx *c
                         (long long)ctx->points);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_hold_check(txn, program, from->id, ctx->now_ms, PT_HOLD_POINTS, avail,
+        rc = pt_svc_hold_check(txn, program, from->id, ctx->w.now_ms, PT_HOLD_POINTS, avail,
                                ctx->points, err);
     }
     return rc;
@@ -103,9 +101,9 @@ static enum pt_rc transfer_move(struct pt_store_txn *txn, struct transfer_ctx *c
     size_t take_count = 0;
     int64_t repaid = 0;
     enum pt_rc rc;
-    pt_svc_entry_init(&entry, from->id, "transfer", ctx->out->id, NULL, ctx->who->key_id,
-                      ctx->now_ms);
-    rc = pt_svc_take_from_lots(txn, program->id, from->id, ctx->points, ctx->now_ms, ctx->arena,
+    pt_svc_entry_init(&entry, from->id, "transfer", ctx->out->id, NULL, ctx->w.who->key_id,
+                      ctx->w.now_ms);
+    rc = pt_svc_take_from_lots(txn, program->id, from->id, ctx->points, ctx->w.now_ms, ctx->w.arena,
                                NULL, &rows, &takes, &take_count, err);
     if (rc == PT_OK) {
         rc =
@@ -126,54 +124,52 @@ static enum pt_rc transfer_move(struct pt_store_txn *txn, struct transfer_ctx *c
     return rc;
 }
 
-static enum pt_rc transfer_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+/* Both members are locked and loaded by the body, in one order (transfer_load). */
+static enum pt_rc transfer_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct transfer_ctx *ctx = arg;
+    struct transfer_ctx *ctx = (struct transfer_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_transfer_result *out = ctx->out;
     struct pt_member from;
     struct pt_member to;
     struct pt_program program;
-    enum pt_rc rc =
-        pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = transfer_load(txn, ctx, &from, &to, &program, err);
+    enum pt_rc rc = transfer_load(txn, ctx, &from, &to, &program, err);
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_new_id("trf", ctx->now_ms, out->id);
+    pt_svc_new_id("trf", w->now_ms, out->id);
     memcpy(out->from_member_id, from.id, sizeof(out->from_member_id));
     memcpy(out->to_member_id, to.id, sizeof(out->to_member_id));
     out->points = ctx->points;
-    out->created_at_ms = ctx->now_ms;
+    out->created_at_ms = w->now_ms;
     rc = transfer_move(txn, ctx, &program, &from, &to, err);
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, from.id, ctx->now_ms, ctx->arena, &out->from_balance,
-                            err);
+        rc = pt_svc_balance(txn, &program, from.id, w->now_ms, w->arena, &out->from_balance, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(txn, &program, to.id, ctx->now_ms, ctx->arena, &out->to_balance, err);
+        rc = pt_svc_balance(txn, &program, to.id, w->now_ms, w->arena, &out->to_balance, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "points.transferred", from.id,
-                          ctx->svc->enc.transfer, out, ctx->now_ms, ctx->arena, ctx->idem, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, program.id, ctx->idem, out, out->id, ctx->now_ms, ctx->arena,
-                                err);
-    }
+    w->result = out;
+    w->ref_id = out->id;
+    w->event_member_id = out->from_member_id;
     return rc;
 }
+
+static const struct pt_write_case transfer_case = {
+    .name = "transfer",
+    .event = "points.transferred",
+    .encoder = offsetof(struct pt_encoders, transfer),
+    .body = transfer_body,
+};
 
 enum pt_rc pt_service_transfer(struct pt_service *svc, const struct pt_principal *who,
                                const char *from_id, const char *to_id, int64_t points,
                                struct pt_idem *idem, struct pt_arena *arena,
                                struct pt_transfer_result *out, struct pt_err *err)
 {
-    struct transfer_ctx ctx = {
-        svc, who, from_id, to_id, points, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct transfer_ctx ctx = {.from_id = from_id, .to_id = to_id, .points = points, .out = out};
     pt_assert(idem != NULL);
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
     if (points <= 0 || points > PT_POINTS_MAX) {
         return pt_err_set(err, PT_EINVAL, "points", "points must be 1 to %lld",
@@ -183,5 +179,5 @@ enum pt_rc pt_service_transfer(struct pt_service *svc, const struct pt_principal
         return pt_err_set(err, PT_EINVAL, "to_member_id",
                           "to_member_id must differ from from_member_id");
     }
-    return pt_store_write(svc->store, transfer_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &transfer_case, err);
 }

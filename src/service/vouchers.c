@@ -9,12 +9,10 @@
 #include <string.h>
 
 struct vouchers_ctx {
-    const struct pt_principal *who;
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *reward_id;
     const char *const *codes;
     unsigned count;
-    int64_t now_ms;
-    struct pt_arena *arena;
     struct pt_voucher_pool *out;
 };
 
@@ -36,14 +34,14 @@ static enum pt_rc vouchers_load(struct pt_store_txn *txn, const char *program_id
     return rc;
 }
 
-static enum pt_rc vouchers_add_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc vouchers_add_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct vouchers_ctx *ctx = arg;
+    struct vouchers_ctx *ctx = (struct vouchers_ctx *)w;
     enum pt_rc rc =
-        vouchers_load(txn, ctx->who->program_id, ctx->reward_id, ctx->arena, ctx->out, err);
+        vouchers_load(w->txn, w->who->program_id, ctx->reward_id, w->arena, ctx->out, err);
     if (rc == PT_OK) {
-        rc = pt_store_vouchers_add(txn, ctx->who->program_id, ctx->reward_id, ctx->codes,
-                                   ctx->count, ctx->now_ms, &ctx->out->added, err);
+        rc = pt_store_vouchers_add(w->txn, w->who->program_id, ctx->reward_id, ctx->codes,
+                                   ctx->count, w->now_ms, &ctx->out->added, err);
     }
     if (rc == PT_OK) {
         ctx->out->codes += ctx->out->added;
@@ -52,14 +50,19 @@ static enum pt_rc vouchers_add_txn(struct pt_store_txn *txn, void *arg, struct p
     return rc;
 }
 
+static const struct pt_write_case vouchers_add_case = {
+    .name = "vouchers_add",
+    .body = vouchers_add_body,
+};
+
 enum pt_rc pt_service_vouchers_add(struct pt_service *svc, const struct pt_principal *who,
                                    const char *reward_id, const char *const *codes, unsigned count,
                                    struct pt_arena *arena, struct pt_voucher_pool *out,
                                    struct pt_err *err)
 {
-    struct vouchers_ctx ctx = {who,   reward_id, codes, count, pt_svc_now_ms(svc, who->program_id),
-                               arena, out};
+    struct vouchers_ctx ctx = {.reward_id = reward_id, .codes = codes, .count = count, .out = out};
     unsigned i;
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
     if (count == 0 || count > PT_VOUCHERS_PER_UPLOAD_MAX) {
         return pt_err_set(err, PT_EINVAL, "codes", "an upload holds 1 to %d codes",
@@ -80,7 +83,7 @@ enum pt_rc pt_service_vouchers_add(struct pt_service *svc, const struct pt_princ
                               PT_VOUCHER_CODE_BYTES_MAX);
         }
     }
-    return pt_store_write(svc->store, vouchers_add_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &vouchers_add_case, err);
 }
 
 enum pt_rc pt_service_vouchers_get(struct pt_service *svc, const struct pt_principal *who,

@@ -11,6 +11,7 @@
 
 #include "base/assert.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -231,71 +232,45 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
 /* ---- Debits ---- */
 
 struct debit_ctx {
-    struct pt_service *svc;
-    const struct pt_principal *who;
-    const char *member_id; /* debit; NULL for a cancel */
+    struct pt_svc_write w; /* First: the body's w is the context. */
     const char *debit_id;  /* cancel */
     const struct pt_wallet_debit_request *req;
-    struct pt_idem *idem;
-    struct pt_arena *arena;
     struct pt_wallet_debit_result *out;
-    int64_t now_ms;
 };
 
-static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc debit_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct debit_ctx *ctx = arg;
+    struct debit_ctx *ctx = (struct debit_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_wallet_debit *d = &ctx->out->debit;
-    struct pt_member member;
-    struct pt_program program;
+    const struct pt_member *member = &w->member;
+    const struct pt_program *program = &w->program;
     struct pt_entry entry;
     struct pt_posting postings[2];
     struct pt_account acct;
     int64_t taken = 0;
-    /* The member first: of two nodes given one debit at once, the second waits here and then
-     * finds the first's idempotency record. */
-    enum pt_rc rc = pt_store_member_lock(txn, ctx->who->program_id, ctx->member_id, err);
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_check(txn, ctx->who->program_id, ctx->idem, ctx->now_ms, ctx->arena, err);
-    }
-    if (rc != PT_OK || ctx->idem->replayed) {
-        return rc;
-    }
-    rc = pt_store_member_get(txn, ctx->who->program_id, ctx->member_id, ctx->arena, &member, err);
-    if (rc == PT_ENOTFOUND) {
-        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", ctx->member_id);
-    }
-    if (rc == PT_OK && member.status != PT_MEMBER_ACTIVE) {
-        (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", member.id,
-                         pt_member_status_name(member.status));
-        return pt_err_code(err, "member_inactive");
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
+    enum pt_rc rc;
     memset(d, 0, sizeof(*d));
-    pt_svc_new_id("wdb", ctx->now_ms, d->id);
-    memcpy(d->member_id, member.id, sizeof(d->member_id));
+    pt_svc_new_id("wdb", ctx->w.now_ms, d->id);
+    memcpy(d->member_id, member->id, sizeof(d->member_id));
     d->amount = ctx->req->amount;
     d->reason = ctx->req->reason;
     d->external_id = ctx->req->external_id;
-    d->created_at_ms = ctx->now_ms;
-    rc = pt_store_account_get_id(txn, program.id, member.id, PT_ACCOUNT_WALLET, &acct, err);
-    if (rc == PT_OK && program.hold_returnable) {
+    d->created_at_ms = ctx->w.now_ms;
+    rc = pt_store_account_get_id(txn, program->id, member->id, PT_ACCOUNT_WALLET, &acct, err);
+    if (rc == PT_OK && program->hold_returnable) {
         /* Cashback of purchases that may still be returned stays (docs/wallets.md). */
         struct pt_wallet before;
-        rc = wallet_read(txn, &program, member.id, ctx->now_ms, ctx->arena, false, &before, err);
+        rc =
+            wallet_read(txn, program, member->id, ctx->w.now_ms, ctx->w.arena, false, &before, err);
         if (rc == PT_OK && before.available >= d->amount) {
-            rc = pt_svc_hold_check(txn, &program, member.id, ctx->now_ms, PT_HOLD_MONEY,
+            rc = pt_svc_hold_check(txn, program, member->id, ctx->w.now_ms, PT_HOLD_MONEY,
                                    before.available, d->amount, err);
         }
     }
     if (rc == PT_OK) {
-        rc = take_available(txn, program.id, member.id, d->amount, acct.owed, ctx->now_ms, d->id,
-                            ctx->arena, &taken, err);
+        rc = take_available(txn, program->id, member->id, d->amount, acct.owed, ctx->w.now_ms,
+                            d->id, ctx->w.arena, &taken, err);
     }
     if (rc == PT_EINSUFFICIENT) {
         return pt_err_code(err, "insufficient_funds");
@@ -304,40 +279,46 @@ static enum pt_rc debit_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
         return rc;
     }
     pt_assert(taken == d->amount);
-    pt_svc_entry_init(&entry, member.id, "wallet_debit", d->id, d->reason, ctx->who->key_id,
-                      ctx->now_ms);
+    pt_svc_entry_init(&entry, member->id, "wallet_debit", d->id, d->reason, ctx->w.who->key_id,
+                      ctx->w.now_ms);
     memcpy(d->entry_id, entry.id, sizeof(d->entry_id));
-    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member.id, -d->amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member->id, -d->amount);
     postings[0].redeemed_delta = d->amount;
     pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, d->amount);
-    rc = pt_store_wallet_debit_insert(txn, program.id, d, err);
+    rc = pt_store_wallet_debit_insert(txn, program->id, d, err);
     if (rc == PT_OK) {
-        rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
+        rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, member.id, ctx->now_ms, ctx->arena, false,
+        rc = wallet_read(txn, program, member->id, ctx->w.now_ms, ctx->w.arena, false,
                          &ctx->out->wallet, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "wallet.debited", member.id,
-                          ctx->svc->enc.wallet_debit, ctx->out, ctx->now_ms, ctx->arena, ctx->idem,
-                          err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_idem_record(txn, program.id, ctx->idem, ctx->out, d->id, ctx->now_ms,
-                                ctx->arena, err);
-    }
+    w->result = ctx->out;
+    w->ref_id = d->id;
     return rc;
 }
+
+/* The member first: of two nodes given one debit at once, the second waits there and then
+ * finds the first's idempotency record. The order number is the natural idempotency key. */
+static const struct pt_write_case debit_case = {
+    .name = "wallet_debit",
+    .natural_key = "wallet_debit:",
+    .lock_member = true,
+    .member = PT_WRITE_MEMBER_ACTIVE,
+    .event = "wallet.debited",
+    .encoder = offsetof(struct pt_encoders, wallet_debit),
+    .body = debit_body,
+};
 
 enum pt_rc pt_service_wallet_debit(struct pt_service *svc, const struct pt_principal *who,
                                    const char *member_id, const struct pt_wallet_debit_request *req,
                                    struct pt_idem *idem, struct pt_arena *arena,
                                    struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {
-        svc, who, member_id, NULL, req, idem, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct debit_ctx ctx = {.req = req, .out = out};
     enum pt_rc rc;
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
+    ctx.w.member_id = member_id;
     memset(out, 0, sizeof(*out));
     if (req->amount <= 0 || req->amount > PT_AMOUNT_MAX) {
         return pt_err_set(err, PT_EINVAL, "amount", "amount is 1 to %lld minor units",
@@ -354,23 +335,15 @@ enum pt_rc pt_service_wallet_debit(struct pt_service *svc, const struct pt_princ
         if (rc != PT_OK) {
             return rc;
         }
-        if (idem->key == NULL) {
-            /* The order number is the debit's natural idempotency key. */
-            size_t n = strlen("wallet_debit:") + strlen(req->external_id) + 1;
-            char *key = pt_arena_alloc(arena, n);
-            if (key == NULL) {
-                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-            }
-            (void)snprintf(key, n, "wallet_debit:%s", req->external_id);
-            idem->key = key;
-        }
+        ctx.w.external_id = req->external_id;
     }
-    return pt_store_write(svc->store, debit_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &debit_case, err);
 }
 
-static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err *err)
+static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
 {
-    struct debit_ctx *ctx = arg;
+    struct debit_ctx *ctx = (struct debit_ctx *)w;
+    struct pt_store_txn *txn = w->txn;
     struct pt_wallet_debit *d = &ctx->out->debit;
     struct pt_program program;
     struct pt_wallet_take *takes = NULL;
@@ -382,25 +355,25 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
     unsigned count = 0;
     unsigned i;
     enum pt_rc rc =
-        pt_store_wallet_debit_get(txn, ctx->who->program_id, ctx->debit_id, ctx->arena, d, err);
+        pt_store_wallet_debit_get(txn, ctx->w.who->program_id, ctx->debit_id, ctx->w.arena, d, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, ctx->who->program_id, d->member_id, err);
+        rc = pt_store_member_lock(txn, ctx->w.who->program_id, d->member_id, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, ctx->who->program_id, d->member_id, ctx->arena, err);
+        rc = pt_svc_member_open(txn, ctx->w.who->program_id, d->member_id, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, ctx->who->program_id, ctx->arena, &program, err);
+        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
     }
     if (rc != PT_OK || d->cancelled) {
         /* Cancelling twice changes nothing: answer the current state. */
-        return rc == PT_OK ? wallet_read(txn, &program, d->member_id, ctx->now_ms, ctx->arena,
+        return rc == PT_OK ? wallet_read(txn, &program, d->member_id, ctx->w.now_ms, ctx->w.arena,
                                          false, &ctx->out->wallet, err)
                            : rc;
     }
     rc = pt_store_account_get_id(txn, program.id, d->member_id, PT_ACCOUNT_WALLET, &acct, err);
     if (rc == PT_OK) {
-        rc = pt_store_wallet_debit_takes(txn, program.id, d->member_id, d->id, ctx->arena, &takes,
+        rc = pt_store_wallet_debit_takes(txn, program.id, d->member_id, d->id, ctx->w.arena, &takes,
                                          &count, err);
     }
     /* The money goes back where it came from (each credit keeps its pending date), except what
@@ -419,36 +392,42 @@ static enum pt_rc cancel_txn(struct pt_store_txn *txn, void *arg, struct pt_err 
         return rc;
     }
     pt_assert(left_to_repay == 0);
-    pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->who->key_id,
-                      ctx->now_ms);
+    pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->w.who->key_id,
+                      ctx->w.now_ms);
     pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
     postings[0].redeemed_delta = -d->amount;
     postings[0].owed_delta = -repaid;
     pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, -d->amount);
     d->cancelled = true;
-    d->cancelled_at_ms = ctx->now_ms;
+    d->cancelled_at_ms = ctx->w.now_ms;
     memcpy(d->cancel_entry_id, entry.id, sizeof(d->cancel_entry_id));
     rc = pt_svc_post(txn, program.id, &entry, postings, 2, err);
     if (rc == PT_OK) {
         rc = pt_store_wallet_debit_cancel(txn, program.id, d, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, d->member_id, ctx->now_ms, ctx->arena, false,
+        rc = wallet_read(txn, &program, d->member_id, ctx->w.now_ms, ctx->w.arena, false,
                          &ctx->out->wallet, err);
     }
-    if (rc == PT_OK) {
-        rc = pt_svc_event(ctx->svc, txn, program.id, "wallet.debit_cancelled", d->member_id,
-                          ctx->svc->enc.wallet_debit, ctx->out, ctx->now_ms, ctx->arena, NULL, err);
-    }
+    w->result = ctx->out;
+    w->event_member_id = d->member_id;
     return rc;
 }
+
+/* Cancelling twice changes nothing and appends no event (the body leaves w->result NULL). */
+static const struct pt_write_case debit_cancel_case = {
+    .name = "wallet_debit_cancel",
+    .event = "wallet.debit_cancelled",
+    .encoder = offsetof(struct pt_encoders, wallet_debit),
+    .body = cancel_body,
+};
 
 enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc, const struct pt_principal *who,
                                           const char *debit_id, struct pt_arena *arena,
                                           struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {
-        svc, who, NULL, debit_id, NULL, NULL, arena, out, pt_svc_now_ms(svc, who->program_id)};
+    struct debit_ctx ctx = {.debit_id = debit_id, .out = out};
+    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_store_write(svc->store, cancel_txn, &ctx, err);
+    return pt_svc_write(&ctx.w, &debit_cancel_case, err);
 }
