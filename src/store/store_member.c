@@ -46,9 +46,10 @@ static void member_from_row(struct pt_q *q, const char *program_id, struct pt_ar
     pt_q_col_copy(q, 15, m->card_number, sizeof(m->card_number));
     pt_q_col_copy(q, 16, m->referral_code, sizeof(m->referral_code));
     pt_q_col_copy(q, 17, status, sizeof(status));
-    /* The CHECK constraint guarantees one of the three names. */
-    if (pt_member_status_parse(status, &m->status, &ignored) != PT_OK) {
-        pt_assert(!"member status outside its CHECK constraint");
+    /* The CHECK constraint guarantees one of the three names; were it broken, a release build
+     * reads the member as closed, which writes nothing until reopened. */
+    if (PT_NEVER(pt_member_status_parse(status, &m->status, &ignored) != PT_OK)) {
+        m->status = PT_MEMBER_CLOSED;
     }
     m->enrolled_at_ms = pt_q_col_int(q, 18);
     m->updated_at_ms = pt_q_col_int(q, 19);
