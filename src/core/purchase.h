@@ -79,8 +79,8 @@ struct pt_return_request {
  * excluded). PT_EINVAL naming the field. */
 PT_MUSTCHECK enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
                                           int64_t now_ms, struct pt_err *err);
-/* Whether category (nullable) is one of excluded's names (one per line; nullable). */
-bool pt_purchase_category_excluded(const char *excluded, const char *category);
+/* Whether category (nullable) is one of the program's excluded categories. */
+bool pt_purchase_category_excluded(const struct pt_program *program, const char *category);
 /* Works out the amount and the eligible amount returned now by req, updating p's items'
  * returned quantities. PT_ELIMIT return_exceeds_purchase (field amount or items). */
 PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,

@@ -41,7 +41,11 @@ struct pt_tier {
     int64_t threshold;      /* The metric needed; the first tier's is 0. */
     int64_t multiplier_num; /* Base earning × num / den; num >= den >= 1. */
     int64_t multiplier_den;
-    const char *perks; /* Texts shown to the member, one per line ("" for none); borrowed. */
+    /* Texts shown to the member, at most PT_TIER_PERKS_MAX (pt_tier_policy_validate's bound:
+     * the decoder takes any number, so that the count is refused in its place among the
+     * tier's checks); the array and the texts are borrowed, NULL when perk_count is 0. */
+    const char *const *perks;
+    unsigned perk_count;
 };
 
 struct pt_tier_policy {
