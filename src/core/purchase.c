@@ -131,3 +131,8 @@ enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err)
                      what);
     return pt_err_code(err, "idempotency_conflict");
 }
+
+enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
+}

@@ -95,4 +95,9 @@ PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,
  * external_id); what names the kind ("a purchase", "a return", "an activity"). */
 PT_MUSTCHECK enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No purchase has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err);
+
 #endif

@@ -65,3 +65,13 @@ enum pt_rc pt_referral_refuse(struct pt_err *err, const char *code, const char *
     (void)pt_err_set(err, PT_ELIMIT, "referred_by", "%s", message);
     return pt_err_code(err, code);
 }
+
+enum pt_rc pt_referral_holder_not_found(const char *kind, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no member holds that %s", kind);
+}
+
+enum pt_rc pt_referral_not_found(const char *member_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "member %s was not referred", member_id);
+}

@@ -67,4 +67,12 @@ bool pt_referral_same_person(const struct pt_member *a, const struct pt_member *
 PT_MUSTCHECK enum pt_rc pt_referral_refuse(struct pt_err *err, const char *code,
                                            const char *message);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No member holds that referral code, email, ... (kind) (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_referral_holder_not_found(const char *kind, struct pt_err *err);
+
+/* The member has no referral (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_referral_not_found(const char *member_id, struct pt_err *err);
+
 #endif

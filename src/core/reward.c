@@ -135,3 +135,8 @@ const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_me
     }
     return NULL;
 }
+
+enum pt_rc pt_reward_not_found(const char *reward_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", reward_id);
+}

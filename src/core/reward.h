@@ -89,4 +89,9 @@ PT_MUSTCHECK enum pt_rc pt_reward_tier_name_refused(struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *message,
                                          const char *name);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No reward has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_reward_not_found(const char *reward_id, struct pt_err *err);
+
 #endif

@@ -241,3 +241,8 @@ enum pt_rc pt_tier_metrics_refused(struct pt_err *err)
     (void)pt_err_set(err, PT_ELIMIT, "amount", "the tier metrics would pass their bound");
     return pt_err_code(err, "limit_exceeded");
 }
+
+enum pt_rc pt_tier_state_not_found(const char *member_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no tier for member %s", member_id);
+}

@@ -131,4 +131,9 @@ int64_t pt_tier_date_month(const char *date);
  * amount): the store's guard. */
 PT_MUSTCHECK enum pt_rc pt_tier_metrics_refused(struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* The member has no tier standing (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_tier_state_not_found(const char *member_id, struct pt_err *err);
+
 #endif

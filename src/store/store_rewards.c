@@ -108,7 +108,7 @@ enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_
     (void)pt_q_open(&q, txn, sql, err);
     reward_bind(&q, program_id, r, &tiers);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", r->id);
+        q.rc = pt_reward_not_found(r->id, err);
     }
     return pt_q_close(&q);
 }
@@ -126,7 +126,7 @@ enum pt_rc pt_store_reward_get(struct pt_store_txn *txn, const char *program_id,
     if (pt_q_next(&q)) {
         reward_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", reward_id);
+        q.rc = pt_reward_not_found(reward_id, err);
     }
     return pt_q_close(&q);
 }
@@ -288,7 +288,7 @@ enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
         pt_q_col_copy(&q, 10, out->purchase_id, sizeof(out->purchase_id));
         out->partner_code = pt_q_col_text(&q, 11, arena);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+        q.rc = pt_coupon_not_found(err);
     }
     return pt_q_close(&q);
 }
@@ -387,7 +387,7 @@ enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn, const char *p
     if (pt_q_next(&q)) {
         pt_q_col_copy(&q, 0, code, PT_ID_BUF_BYTES);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no coupon of redemption %s", redemption_id);
+        q.rc = pt_coupon_of_redemption_not_found(redemption_id, err);
     }
     return pt_q_close(&q);
 }
@@ -494,7 +494,7 @@ enum pt_rc pt_store_voucher_draw(struct pt_store_txn *txn, const char *program_i
             return rc;
         }
         if (code == NULL) {
-            return pt_err_set(err, PT_ENOTFOUND, NULL, "the partner voucher pool is empty");
+            return pt_voucher_pool_empty(err);
         }
         (void)pt_q_open(&q, txn, sql_claim, err);
         pt_q_text(&q, 1, program_id);

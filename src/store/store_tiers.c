@@ -94,7 +94,7 @@ enum pt_rc pt_store_member_tier_get(struct pt_store_txn *txn, const char *progra
         out->review_month = pt_q_col_int(&q, 2);
         out->grace = pt_q_col_int(&q, 3) != 0;
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no tier for member %s", member_id);
+        q.rc = pt_tier_state_not_found(member_id, err);
     }
     return pt_q_close(&q);
 }
