@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The cards the rule stamps are active, so that add_stamps gives; a tier multiplies. */
         const char *cards[PT_RULE_EFFECTS_MAX];
         unsigned card_count = 0;
-        static const struct pt_tier gold = {"gold", 100, 3, 2, ""};
+        static const struct pt_tier gold = {"gold", 100, 3, 2, NULL, 0};
         struct pt_eval_input in;
         unsigned e;
         for (e = 0; e < rule->effect_count; e++) {

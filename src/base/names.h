@@ -8,12 +8,8 @@
 
 #include <stdbool.h>
 
-/* The index of s in names[0..count), or -1 when s is NULL or not one of them. */
+/* The index of s in names[0..count), or -1 when s is NULL or not one of them. It is also the
+ * lookup in the lists of names the settings hold (excluded categories, a reward's tiers). */
 int pt_name_index(const char *const *names, unsigned count, const char *s);
-
-/* Whether s is one of the lines of lines (names one per line, "" for none); false when either
- * is NULL. The settings that hold lists of names (excluded categories, a reward's tiers) keep
- * them so. */
-bool pt_name_in_lines(const char *lines, const char *s);
 
 #endif

@@ -164,3 +164,28 @@ enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
     }
     return PT_OK;
 }
+
+enum pt_rc pt_coupon_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+}
+
+enum pt_rc pt_coupon_of_redemption_not_found(const char *redemption_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no coupon of redemption %s", redemption_id);
+}
+
+enum pt_rc pt_voucher_pool_empty(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "the partner voucher pool is empty");
+}
+
+enum pt_rc pt_coupon_batch_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon batch");
+}
+
+enum pt_rc pt_promo_code_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such code");
+}

@@ -128,4 +128,22 @@ PT_MUSTCHECK enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, s
  * value of a free_product and the sku of a discount. */
 PT_MUSTCHECK enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No coupon has that code in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_coupon_not_found(struct pt_err *err);
+
+/* The redemption issued no coupon (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_coupon_of_redemption_not_found(const char *redemption_id,
+                                                          struct pt_err *err);
+
+/* A partner_voucher reward has no free partner code left (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_voucher_pool_empty(struct pt_err *err);
+
+/* No coupon batch has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_coupon_batch_not_found(struct pt_err *err);
+
+/* No code of a batch is that code (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_promo_code_not_found(struct pt_err *err);
+
 #endif

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
 
 struct pt_event {
@@ -18,5 +19,10 @@ struct pt_event {
     const char *payload_json; /* The object as the API shows it. */
     int64_t seq;              /* Commit order (OUT of list). */
 };
+
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* The feed holds no event with that id, the cursor `after` (PT_ENOTFOUND, field after). */
+PT_MUSTCHECK enum pt_rc pt_event_not_found(const char *event_id, struct pt_err *err);
 
 #endif

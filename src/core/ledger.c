@@ -373,3 +373,13 @@ enum pt_rc pt_ledger_account_refused(const char *account_id, int64_t bound, stru
                      "the account %s would pass its bound of %lld", account_id, (long long)bound);
     return pt_err_code(err, "limit_exceeded");
 }
+
+enum pt_rc pt_lot_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such lot");
+}
+
+enum pt_rc pt_redemption_not_found(const char *redemption_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no redemption %s", redemption_id);
+}

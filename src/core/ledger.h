@@ -246,4 +246,12 @@ PT_MUSTCHECK enum pt_rc pt_ledger_adjust_check(const struct pt_program *program,
 PT_MUSTCHECK enum pt_rc pt_ledger_account_refused(const char *account_id, int64_t bound,
                                                   struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No lot has that id (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_lot_not_found(struct pt_err *err);
+
+/* No redemption has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_redemption_not_found(const char *redemption_id, struct pt_err *err);
+
 #endif

@@ -352,3 +352,23 @@ enum pt_rc pt_member_exists(const char *field, struct pt_err *err)
     (void)pt_err_set(err, PT_ECONFLICT, field, "a member with this %s already exists", field);
     return pt_err_code(err, "member_exists");
 }
+
+enum pt_rc pt_member_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such member");
+}
+
+enum pt_rc pt_member_changed(struct pt_err *err)
+{
+    return pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
+}
+
+enum pt_rc pt_member_key_taken(const char *kind, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ECONFLICT, kind, "%s is taken", kind);
+}
+
+enum pt_rc pt_member_id_taken(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ECONFLICT, "id", "member id taken");
+}

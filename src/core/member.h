@@ -101,4 +101,19 @@ int64_t pt_member_birth_month(const char *birth_date);
  * naming field (email, phone, external_id). */
 PT_MUSTCHECK enum pt_rc pt_member_exists(const char *field, struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No member has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_member_not_found(struct pt_err *err);
+
+/* The member was changed by another write since it was read (PT_EBUSY: the write is retried). */
+PT_MUSTCHECK enum pt_rc pt_member_changed(struct pt_err *err);
+
+/* Another member holds that email, phone, card number or referral code (kind) (PT_ECONFLICT, field
+ * kind). */
+PT_MUSTCHECK enum pt_rc pt_member_key_taken(const char *kind, struct pt_err *err);
+
+/* A member with that id exists (PT_ECONFLICT, field id). */
+PT_MUSTCHECK enum pt_rc pt_member_id_taken(struct pt_err *err);
+
 #endif

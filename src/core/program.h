@@ -8,9 +8,12 @@
 #define PT_CORE_PROGRAM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
+#include "core/fields.h"
 #include "core/ratelimit.h"
 #include "core/referral.h"
 #include "core/tiers.h"
@@ -26,9 +29,12 @@ struct pt_program {
     int64_t pending_days;    /* Return window before points become available; >= 0. */
     int64_t expiry_months;   /* 0 = points never expire; else rolling months after earning. */
     bool allow_negative_balance;
-    const char *excluded_categories; /* Category names, one per line ("" for none); arena. */
-    int64_t rules_version;           /* Moves on every change of a rule (caches compare it). */
-    const char *time_zone;           /* IANA name; rules' time facts are local to it; arena. */
+    /* Category names excluded from earning, at most PT_CATEGORIES_MAX (the decoder's bound);
+     * the array and the names are arena. NULL when the count is 0. */
+    const char *const *excluded_categories;
+    unsigned excluded_category_count;
+    int64_t rules_version; /* Moves on every change of a rule (caches compare it). */
+    const char *time_zone; /* IANA name; rules' time facts are local to it; arena. */
     /* What points cost the business: point_cost_points points cost point_cost_amount minor
      * units (a rational, as the earn rate: no floating point for money). */
     int64_t point_cost_amount;
@@ -50,5 +56,26 @@ struct pt_program {
     /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
     struct pt_rate_limits rate_limits;
 };
+
+/* The program's settings as a field table (core/fields.h), in the API's order: the http layer
+ * decodes and encodes them by it, and pt_program_validate checks them by it. */
+extern const struct pt_field pt_program_fields[];
+extern const size_t pt_program_field_count;
+
+/* Whether s is an ISO 4217 code as the API takes it: three upper-case letters. */
+bool pt_program_currency_valid(const char *s);
+/* PT_EINVAL (field currency) unless pt_program_currency_valid(currency). */
+PT_MUSTCHECK enum pt_rc pt_program_currency_check(const char *currency, struct pt_err *err);
+
+/* PT_EINVAL (field excluded_categories.<index>) unless name (NULL: not a name) is a category
+ * name of 1 to PT_CATEGORY_BYTES_MAX bytes of text. */
+PT_MUSTCHECK enum pt_rc pt_program_category_check(size_t index, const char *name,
+                                                  struct pt_err *err);
+
+/* Checks the settings of p as a whole: the table's limits, the currency, expiry, referrals, the
+ * return window with hold_returnable, tiers and rate limits, the excluded categories. PT_EINVAL
+ * naming the first field out of bounds. The time zone's name is the caller's to check against
+ * the tz database (I/O). */
+PT_MUSTCHECK enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err);
 
 #endif

@@ -35,7 +35,7 @@ enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchas
             __builtin_add_overflow(sum, line, &sum)) {
             return pt_err_set(err, PT_EINVAL, "items", "items add up beyond the amount limit");
         }
-        it->eligible = !pt_purchase_category_excluded(program->excluded_categories, it->category);
+        it->eligible = !pt_purchase_category_excluded(program, it->category);
         if (it->eligible) {
             eligible += line;
         }
@@ -49,9 +49,10 @@ enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchas
     return PT_OK;
 }
 
-bool pt_purchase_category_excluded(const char *excluded, const char *category)
+bool pt_purchase_category_excluded(const struct pt_program *program, const char *category)
 {
-    return pt_name_in_lines(excluded, category);
+    return pt_name_index(program->excluded_categories, program->excluded_category_count,
+                         category) >= 0;
 }
 
 /* Works out the amount and the eligible amount returned now, updating the purchase's returned
@@ -129,4 +130,9 @@ enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err)
     (void)pt_err_set(err, PT_ECONFLICT, "external_id", "%s with this external_id already exists",
                      what);
     return pt_err_code(err, "idempotency_conflict");
+}
+
+enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
 }

@@ -79,8 +79,8 @@ struct pt_return_request {
  * excluded). PT_EINVAL naming the field. */
 PT_MUSTCHECK enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
                                           int64_t now_ms, struct pt_err *err);
-/* Whether category (nullable) is one of excluded's names (one per line; nullable). */
-bool pt_purchase_category_excluded(const char *excluded, const char *category);
+/* Whether category (nullable) is one of the program's excluded categories. */
+bool pt_purchase_category_excluded(const struct pt_program *program, const char *category);
 /* Works out the amount and the eligible amount returned now by req, updating p's items'
  * returned quantities. PT_ELIMIT return_exceeds_purchase (field amount or items). */
 PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,
@@ -94,5 +94,10 @@ PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,
 /* The refusal of a receipt number taken already: PT_ECONFLICT idempotency_conflict (field
  * external_id); what names the kind ("a purchase", "a return", "an activity"). */
 PT_MUSTCHECK enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err);
+
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No purchase has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err);
 
 #endif

@@ -21,6 +21,32 @@ enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *me
     return pt_err_code(err, code);
 }
 
+enum pt_rc pt_reward_tiers_refused(struct pt_err *err)
+{
+    return pt_err_set(err, PT_EINVAL, "tiers",
+                      "tiers is a list of tier names allowed (empty: every member)");
+}
+
+enum pt_rc pt_reward_tier_name_refused(struct pt_err *err)
+{
+    return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
+}
+
+/* The tiers a reward is for, as its decoder lets them through. */
+static enum pt_rc tiers_validate(const struct pt_reward *r, struct pt_err *err)
+{
+    unsigned i;
+    if (r->tier_count > PT_REWARD_TIERS_MAX) {
+        return pt_reward_tiers_refused(err);
+    }
+    for (i = 0; i < r->tier_count; i++) {
+        if (strlen(r->tiers[i]) > PT_TIER_NAME_BYTES_MAX || strchr(r->tiers[i], '\n') != NULL) {
+            return pt_reward_tier_name_refused(err);
+        }
+    }
+    return PT_OK;
+}
+
 enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err)
 {
     enum pt_rc rc = pt_validate_text("name", r->name, PT_NAME_BYTES_MAX, err);
@@ -87,7 +113,7 @@ enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err)
         return pt_err_set(err, PT_EINVAL, "coupon_valid_days", "coupon_valid_days is 1 to %d",
                           PT_REWARD_COUPON_DAYS_MAX);
     }
-    return PT_OK;
+    return tiers_validate(r, err);
 }
 
 /* Whether member (with tier name `tier`, nullable) may redeem r now: NULL, or the API code of
@@ -101,11 +127,16 @@ const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_me
     if (member->status != PT_MEMBER_ACTIVE) {
         return "member_inactive";
     }
-    if (r->tiers != NULL && r->tiers[0] != '\0' && !pt_name_in_lines(r->tiers, tier)) {
+    if (r->tier_count > 0 && pt_name_index(r->tiers, r->tier_count, tier) < 0) {
         return "not_eligible";
     }
     if (r->has_stock && r->issued >= r->stock) {
         return "out_of_stock";
     }
     return NULL;
+}
+
+enum pt_rc pt_reward_not_found(const char *reward_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", reward_id);
 }

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/member.h"
+#include "core/tiers.h"
 
 /* Bounds of a reward (docs/rewards.md). */
 #define PT_REWARD_TEXT_BYTES_MAX 2000       /* description, terms */
@@ -20,6 +21,9 @@
 #define PT_REWARD_PERCENT_MAX 10000         /* discount_percent, hundredths of a percent */
 #define PT_REWARD_COUPON_DAYS_MAX 3650      /* coupon_valid_days: ten years */
 #define PT_REWARD_PER_MEMBER_MAX 1000000    /* per_member_limit */
+#define PT_REWARD_COUPON_DAYS_DEFAULT 30    /* coupon_valid_days of a reward that sets none */
+/* The tier names a reward may be for: as many as a program has tiers, each a tier's name. */
+#define PT_REWARD_TIERS_MAX PT_TIERS_MAX
 
 enum pt_reward_type {
     PT_REWARD_DISCOUNT_AMOUNT,  /* value: minor units off */
@@ -53,7 +57,10 @@ struct pt_reward {
     int64_t per_member_limit; /* 0: none */
     int64_t valid_from_ms;    /* INT64_MIN: open */
     int64_t valid_to_ms;      /* INT64_MAX: open; exclusive */
-    const char *tiers;        /* Tier names allowed, one per line; "" = every member; arena */
+    /* Tier names allowed, at most PT_REWARD_TIERS_MAX (none: every member); the array and the
+     * names are arena, NULL when tier_count is 0. */
+    const char *const *tiers;
+    unsigned tier_count;
     int64_t coupon_valid_days;
     enum pt_reward_status status;
     int64_t created_at_ms;
@@ -66,15 +73,25 @@ extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
 extern const char *const pt_reward_status_names[PT_REWARD_STATUSES];
 
 /* PT_EINVAL naming the field unless r is a valid reward (texts, cost, the value its type
- * takes, stock, validity, coupon days). */
+ * takes, stock, validity, coupon days, the tiers' count and names). */
 PT_MUSTCHECK enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err);
 /* Whether member (with tier name `tier`, nullable) may redeem r at now_ms: NULL, or the API
  * code of the reason it may not (reward_inactive, member_inactive, not_eligible,
  * out_of_stock). */
 const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_member *member,
                                    const char *tier, int64_t now_ms);
+/* The refusals of a reward's tiers (PT_EINVAL, field tiers): not a list of at most
+ * PT_REWARD_TIERS_MAX names (list), or a name that is not one of 1 to PT_TIER_NAME_BYTES_MAX
+ * bytes on one line (name). */
+PT_MUSTCHECK enum pt_rc pt_reward_tiers_refused(struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_reward_tier_name_refused(struct pt_err *err);
 /* A refusal with its API code (PT_ELIMIT); the message names the reward (name, "" for none). */
 PT_MUSTCHECK enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *message,
                                          const char *name);
+
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No reward has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_reward_not_found(const char *reward_id, struct pt_err *err);
 
 #endif

@@ -406,4 +406,12 @@ PT_MUSTCHECK enum pt_rc pt_rule_status_move(enum pt_rule_status from, enum pt_ru
  * (PT_ELIMIT limit_exceeded, field points): the store's guard. */
 PT_MUSTCHECK enum pt_rc pt_rule_usage_refused(struct pt_err *err);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No rule has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_rule_not_found(struct pt_err *err);
+
+/* The rule was changed by another write since it was read (PT_EBUSY). */
+PT_MUSTCHECK enum pt_rc pt_rule_changed(struct pt_err *err);
+
 #endif

@@ -712,3 +712,13 @@ enum pt_rc pt_rule_usage_refused(struct pt_err *err)
     (void)pt_err_set(err, PT_ELIMIT, "points", "the rule's usage would pass its bound");
     return pt_err_code(err, "limit_exceeded");
 }
+
+enum pt_rc pt_rule_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such rule");
+}
+
+enum pt_rc pt_rule_changed(struct pt_err *err)
+{
+    return pt_err_set(err, PT_EBUSY, NULL, "the rule changed meanwhile, retry");
+}

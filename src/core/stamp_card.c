@@ -57,3 +57,13 @@ void pt_stamp_card_start(struct pt_member_stamp_card *c, const struct pt_stamp_c
     c->started_at_ms = now_ms;
     c->expires_at_ms = card->valid_days > 0 ? now_ms + card->valid_days * PT_DAY_MS : 0;
 }
+
+enum pt_rc pt_stamp_card_not_found(const char *card_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no stamp card %s", card_id);
+}
+
+enum pt_rc pt_stamps_not_found(const char *card_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no stamps on card %s", card_id);
+}

@@ -75,4 +75,12 @@ PT_MUSTCHECK enum pt_rc pt_stamp_card_validate(const struct pt_stamp_card *c,
 void pt_stamp_card_start(struct pt_member_stamp_card *c, const struct pt_stamp_card *card,
                          int64_t now_ms);
 
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No stamp card has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_stamp_card_not_found(const char *card_id, struct pt_err *err);
+
+/* The member holds no stamps on that card (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_stamps_not_found(const char *card_id, struct pt_err *err);
+
 #endif

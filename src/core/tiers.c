@@ -32,21 +32,14 @@ enum pt_rc pt_tier_metric_parse(const char *s, const char *field, enum pt_tier_m
                       field);
 }
 
-/* Perks: one per line, each a valid text of at most PT_TIER_PERK_BYTES_MAX bytes. */
-static enum pt_rc perks_validate(const char *perks, unsigned tier, struct pt_err *err)
+/* Perks: at most PT_TIER_PERKS_MAX, each a valid text of at most PT_TIER_PERK_BYTES_MAX bytes
+ * (a newline is a control character: the column keeps them one per line). */
+static enum pt_rc perks_validate(const struct pt_tier *t, unsigned tier, struct pt_err *err)
 {
-    const char *p = perks;
-    unsigned n = 0;
+    unsigned n;
     char field[48];
-    char one[PT_TIER_PERK_BYTES_MAX + 1];
-    if (p != NULL && *p != '\0' && p[strlen(p) - 1] == '\n') {
-        (void)snprintf(field, sizeof(field), "tiers.levels.%u.perks", tier);
-        return pt_err_set(err, PT_EINVAL, field, "a perk is a text of 1 to %d bytes",
-                          PT_TIER_PERK_BYTES_MAX);
-    }
-    while (p != NULL && *p != '\0') {
-        const char *end = strchr(p, '\n');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+    for (n = 0; n < t->perk_count; n++) {
+        size_t len = strlen(t->perks[n]);
         (void)snprintf(field, sizeof(field), "tiers.levels.%u.perks.%u", tier, n);
         if (n >= PT_TIER_PERKS_MAX) {
             return pt_err_set(err, PT_EINVAL, field, "a tier has at most %d perks",
@@ -56,13 +49,9 @@ static enum pt_rc perks_validate(const char *perks, unsigned tier, struct pt_err
             return pt_err_set(err, PT_EINVAL, field, "%s must be a text of 1 to %d bytes", field,
                               PT_TIER_PERK_BYTES_MAX);
         }
-        memcpy(one, p, len);
-        one[len] = '\0';
-        if (pt_validate_text(field, one, PT_TIER_PERK_BYTES_MAX, err) != PT_OK) {
+        if (pt_validate_text(field, t->perks[n], PT_TIER_PERK_BYTES_MAX, err) != PT_OK) {
             return err->rc;
         }
-        n++;
-        p += len + (end ? 1 : 0);
     }
     return PT_OK;
 }
@@ -117,7 +106,7 @@ enum pt_rc pt_tier_policy_validate(const struct pt_tier_policy *p, struct pt_err
                               "and 1 <= n/d <= %d",
                               field, PT_TIER_MULTIPLIER_DEN_MAX, PT_TIER_MULTIPLIER_MAX);
         }
-        if (perks_validate(t->perks, i, err) != PT_OK) {
+        if (perks_validate(t, i, err) != PT_OK) {
             return err->rc;
         }
     }
@@ -251,4 +240,9 @@ enum pt_rc pt_tier_metrics_refused(struct pt_err *err)
 {
     (void)pt_err_set(err, PT_ELIMIT, "amount", "the tier metrics would pass their bound");
     return pt_err_code(err, "limit_exceeded");
+}
+
+enum pt_rc pt_tier_state_not_found(const char *member_id, struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no tier for member %s", member_id);
 }

@@ -41,7 +41,11 @@ struct pt_tier {
     int64_t threshold;      /* The metric needed; the first tier's is 0. */
     int64_t multiplier_num; /* Base earning × num / den; num >= den >= 1. */
     int64_t multiplier_den;
-    const char *perks; /* Texts shown to the member, one per line ("" for none); borrowed. */
+    /* Texts shown to the member, at most PT_TIER_PERKS_MAX (pt_tier_policy_validate's bound:
+     * the decoder takes any number, so that the count is refused in its place among the
+     * tier's checks); the array and the texts are borrowed, NULL when perk_count is 0. */
+    const char *const *perks;
+    unsigned perk_count;
 };
 
 struct pt_tier_policy {
@@ -126,5 +130,10 @@ int64_t pt_tier_date_month(const char *date);
 /* The refusal of a metric that would pass PT_METRIC_MAX (PT_ELIMIT limit_exceeded, field
  * amount): the store's guard. */
 PT_MUSTCHECK enum pt_rc pt_tier_metrics_refused(struct pt_err *err);
+
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* The member has no tier standing (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_tier_state_not_found(const char *member_id, struct pt_err *err);
 
 #endif

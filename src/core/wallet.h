@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/err.h"
 #include "base/limits.h"
 
 struct pt_wallet_credit {
@@ -41,5 +42,13 @@ struct pt_wallet_take {
     char credit_id[PT_ID_BUF_BYTES];
     int64_t amount;
 };
+
+/* ---- Refusals the store reports (the words are the domain's; the store gives the id) ---- */
+
+/* No wallet credit has that id (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_wallet_credit_not_found(const char *credit_id, struct pt_err *err);
+
+/* No wallet debit has that id in the program (PT_ENOTFOUND). */
+PT_MUSTCHECK enum pt_rc pt_wallet_debit_not_found(const char *debit_id, struct pt_err *err);
 
 #endif

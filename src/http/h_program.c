@@ -7,19 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The excluded categories (lines of text) as a JSON list. new */
-static json_t *categories_json(const char *c)
-{
-    json_t *categories = json_array();
-    while (c != NULL && *c != '\0') {
-        const char *end = strchr(c, '\n');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        (void)json_array_append_new(categories, json_stringn(c, len));
-        c += len + (end ? 1 : 0);
-    }
-    return categories;
-}
-
 /* The settings the field table leaves to this file (pt_program_fields). new */
 static json_t *custom_json(void *ctx, const struct pt_field *f, const void *obj)
 {
@@ -37,7 +24,7 @@ static json_t *custom_json(void *ctx, const struct pt_field *f, const void *obj)
                                     : json_pack("{s:s}", "policy", "none");
     }
     if (strcmp(f->name, "excluded_categories") == 0) {
-        return categories_json(p->excluded_categories);
+        return pt_json_names(p->excluded_categories, p->excluded_category_count);
     }
     if (strcmp(f->name, "time_zone") == 0) {
         return json_string(p->time_zone != NULL ? p->time_zone : "UTC");
@@ -117,8 +104,6 @@ static enum pt_rc patch_categories(json_t *v, struct pt_arena *arena, struct pt_
                                    struct pt_err *err)
 {
     size_t i;
-    size_t total = 0;
-    char *text;
     if (!json_is_array(v) || json_array_size(v) > PT_CATEGORIES_MAX) {
         return pt_err_set(err, PT_EINVAL, "excluded_categories",
                           "excluded_categories must be an array of at most %d names",
@@ -126,29 +111,13 @@ static enum pt_rc patch_categories(json_t *v, struct pt_arena *arena, struct pt_
     }
     for (i = 0; i < json_array_size(v); i++) {
         json_t *c = json_array_get(v, i);
-        char field[48];
-        (void)snprintf(field, sizeof(field), "excluded_categories.%zu", i);
-        if (!json_is_string(c) ||
-            pt_validate_text(field, json_string_value(c), PT_CATEGORY_BYTES_MAX, err) != PT_OK ||
-            strlen(json_string_value(c)) != json_string_length(c)) {
-            return pt_err_set(err, PT_EINVAL, field, "%s must be a name of 1 to %d bytes", field,
-                              PT_CATEGORY_BYTES_MAX);
+        bool is_name = json_is_string(c) && strlen(json_string_value(c)) == json_string_length(c);
+        enum pt_rc rc = pt_program_category_check(i, is_name ? json_string_value(c) : NULL, err);
+        if (rc != PT_OK) {
+            return rc;
         }
-        total += json_string_length(c) + 1;
     }
-    text = pt_arena_alloc(arena, total + 1);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    text[0] = '\0';
-    for (i = 0; i < json_array_size(v); i++) {
-        if (i > 0) {
-            (void)strncat(text, "\n", total + 1 - strlen(text) - 1); /* Sized above. */
-        }
-        (void)strncat(text, json_string_value(json_array_get(v, i)), total + 1 - strlen(text) - 1);
-    }
-    p->excluded_categories = text;
-    return PT_OK;
+    return pt_json_names_copy(v, arena, &p->excluded_categories, &p->excluded_category_count, err);
 }
 
 static enum pt_rc patch_currency(json_t *patch, struct pt_arena *arena, struct pt_program *p,

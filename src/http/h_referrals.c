@@ -45,7 +45,8 @@ static enum pt_rc side_parse(json_t *v, const char *name, int64_t *points, int64
     rc = pt_json_check_fields(v, fields, err);
     (void)snprintf(field, sizeof(field), "%s.points", name);
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "points", field, false, 0, 1000000000, points, NULL, err);
+        rc = pt_json_get_int(v, "points", field, false, 0, PT_REFERRAL_POINTS_MAX, points, NULL,
+                             err);
     }
     (void)snprintf(field, sizeof(field), "%s.wallet", name);
     if (rc == PT_OK) {
@@ -84,14 +85,14 @@ enum pt_rc pt_http_referrals_parse(json_t *v, struct pt_referral_policy *p, stru
                              &p->min_amount, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(v, "within_days", "referrals.within_days", true, 1, 3650,
-                             &p->within_days, NULL, err);
+        rc = pt_json_get_int(v, "within_days", "referrals.within_days", true, 1,
+                             PT_REFERRAL_DAYS_MAX, &p->within_days, NULL, err);
     }
     max = json_object_get(v, "max_per_referrer_per_month");
     if (rc == PT_OK && max != NULL && !json_is_null(max)) {
         rc =
             pt_json_get_int(v, "max_per_referrer_per_month", "referrals.max_per_referrer_per_month",
-                            true, 1, 10000, &p->max_per_month, NULL, err);
+                            true, 1, PT_REFERRAL_PER_MONTH_MAX, &p->max_per_month, NULL, err);
     }
     if (rc == PT_OK &&
         p->referrer_points + p->referrer_wallet + p->referee_points + p->referee_wallet == 0) {

@@ -17,19 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static json_t *text_list(const char *lines)
-{
-    json_t *list = json_array();
-    const char *c = lines;
-    while (c != NULL && *c != '\0') {
-        const char *end = strchr(c, '\n');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        (void)json_array_append_new(list, json_stringn(c, len));
-        c += len + (end ? 1 : 0);
-    }
-    return list;
-}
-
 static json_t *reward_json(const struct pt_reward *r)
 {
     json_t *root = json_pack(
@@ -42,10 +29,10 @@ static json_t *reward_json(const struct pt_reward *r)
         "per_member_limit",
         r->per_member_limit > 0 ? json_integer(r->per_member_limit) : json_null(), "valid_from",
         pt_json_time_or_null(r->valid_from_ms, INT64_MIN), "valid_to",
-        pt_json_time_or_null(r->valid_to_ms, INT64_MAX), "tiers", text_list(r->tiers),
-        "coupon_valid_days", (json_int_t)r->coupon_valid_days, "status",
-        pt_reward_status_names[r->status], "created_at", pt_json_time(r->created_at_ms),
-        "updated_at", pt_json_time(r->updated_at_ms));
+        pt_json_time_or_null(r->valid_to_ms, INT64_MAX), "tiers",
+        pt_json_names(r->tiers, r->tier_count), "coupon_valid_days",
+        (json_int_t)r->coupon_valid_days, "status", pt_reward_status_names[r->status], "created_at",
+        pt_json_time(r->created_at_ms), "updated_at", pt_json_time(r->updated_at_ms));
     return root;
 }
 
@@ -76,40 +63,26 @@ static enum pt_rc time_field(json_t *body, const char *key, int64_t open, int64_
     return PT_OK;
 }
 
-/* Applies the fields of body onto r (absent fields keep their values). */
-/* The tiers a reward is for: a list of tier names (empty: every member), kept as lines. */
-static enum pt_rc reward_tiers(json_t *v, struct pt_arena *arena, const char **out,
+/* The tiers a reward is for: a list of tier names (empty: every member). */
+static enum pt_rc reward_tiers(json_t *v, struct pt_arena *arena, struct pt_reward *r,
                                struct pt_err *err)
 {
-    size_t total = 1;
     size_t k;
-    char *text;
-    if (!json_is_array(v) || json_array_size(v) > 10) {
-        return pt_err_set(err, PT_EINVAL, "tiers",
-                          "tiers is a list of tier names allowed (empty: every member)");
+    if (!json_is_array(v) || json_array_size(v) > PT_REWARD_TIERS_MAX) {
+        return pt_reward_tiers_refused(err);
     }
     for (k = 0; k < json_array_size(v); k++) {
         json_t *one = json_array_get(v, k);
-        if (!json_is_string(one) || json_string_length(one) == 0 || json_string_length(one) > 64 ||
+        if (!json_is_string(one) || json_string_length(one) == 0 ||
+            json_string_length(one) > PT_TIER_NAME_BYTES_MAX ||
             strchr(json_string_value(one), '\n') != NULL) {
-            return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
+            return pt_reward_tier_name_refused(err);
         }
-        total += json_string_length(one) + 1;
     }
-    text = pt_arena_alloc(arena, total);
-    if (text == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    text[0] = '\0';
-    for (k = 0; k < json_array_size(v); k++) {
-        size_t used = strlen(text);
-        (void)snprintf(text + used, total - used, "%s%s", k > 0 ? "\n" : "",
-                       json_string_value(json_array_get(v, k)));
-    }
-    *out = text;
-    return PT_OK;
+    return pt_json_names_copy(v, arena, &r->tiers, &r->tier_count, err);
 }
 
+/* Applies the fields of body onto r (absent fields keep their values). */
 static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_reward *r,
                                struct pt_err *err)
 {
@@ -173,7 +146,7 @@ static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_r
     }
     v = json_object_get(body, "tiers");
     if (rc == PT_OK && v != NULL) {
-        rc = reward_tiers(v, arena, &r->tiers, err);
+        rc = reward_tiers(v, arena, r, err);
     }
     if (rc == PT_OK) {
         rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1,
@@ -208,8 +181,7 @@ void pt_h_reward_create(struct pt_http_ctx *ctx)
     memset(&r, 0, sizeof(r));
     r.valid_from_ms = INT64_MIN;
     r.valid_to_ms = INT64_MAX;
-    r.tiers = "";
-    r.coupon_valid_days = 30;
+    r.coupon_valid_days = PT_REWARD_COUPON_DAYS_DEFAULT;
     rc = reward_patch(body, &ctx->arena, &r, &err);
     if (rc == PT_OK && json_object_get(body, "type") == NULL) {
         rc = pt_err_set(&err, PT_EINVAL, "type", "type is required");

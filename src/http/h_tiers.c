@@ -10,26 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Perks are kept one per line; the API shows a list. new */
-static json_t *perks_json(const char *perks)
-{
-    json_t *list = json_array();
-    const char *c = perks;
-    while (c != NULL && *c != '\0') {
-        const char *end = strchr(c, '\n');
-        size_t len = end ? (size_t)(end - c) : strlen(c);
-        (void)json_array_append_new(list, json_stringn(c, len));
-        c += len + (end ? 1 : 0);
-    }
-    return list;
-}
-
 static json_t *tier_json(const struct pt_tier *t)
 {
     return json_pack("{s:s,s:I,s:{s:I,s:I},s:o}", "name", t->name, "threshold",
                      (json_int_t)t->threshold, "earn_multiplier", "numerator",
                      (json_int_t)t->multiplier_num, "denominator", (json_int_t)t->multiplier_den,
-                     "perks", perks_json(t->perks));
+                     "perks", pt_json_names(t->perks, t->perk_count));
 }
 
 json_t *pt_http_tiers_json(const struct pt_tier_policy *p)
@@ -69,7 +55,6 @@ static enum pt_rc level_parse(json_t *v, unsigned i, struct pt_arena *arena, str
     memset(t, 0, sizeof(*t));
     t->multiplier_num = 1;
     t->multiplier_den = 1;
-    t->perks = "";
     rc = pt_json_check_fields(v, fields, err);
     if (rc == PT_OK) {
         rc = pt_json_get_string(v, "name", true, arena, &t->name, err);
@@ -104,8 +89,6 @@ static enum pt_rc level_parse(json_t *v, unsigned i, struct pt_arena *arena, str
     perks = json_object_get(v, "perks");
     if (rc == PT_OK && perks != NULL) {
         size_t k;
-        size_t total = 1;
-        char *text;
         (void)snprintf(field, sizeof(field), "tiers.levels.%u.perks", i);
         if (!json_is_array(perks)) {
             return pt_err_set(err, PT_EINVAL, field, "%s must be a list of texts", field);
@@ -119,19 +102,8 @@ static enum pt_rc level_parse(json_t *v, unsigned i, struct pt_arena *arena, str
                 return pt_err_set(err, PT_EINVAL, field, "%s must be a text of one line, not empty",
                                   field);
             }
-            total += json_string_length(one) + 1;
         }
-        text = pt_arena_alloc(arena, total);
-        if (text == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
-        text[0] = '\0';
-        for (k = 0; k < json_array_size(perks); k++) {
-            size_t used = strlen(text);
-            (void)snprintf(text + used, total - used, "%s%s", k > 0 ? "\n" : "",
-                           json_string_value(json_array_get(perks, k)));
-        }
-        t->perks = text;
+        rc = pt_json_names_copy(perks, arena, &t->perks, &t->perk_count, err);
     }
     return rc;
 }

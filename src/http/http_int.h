@@ -206,6 +206,14 @@ enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool
 void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json);
 /* Returns a new string json or json null for NULL. new */
 json_t *pt_json_string_or_null(const char *s);
+/* A list of names (excluded categories, a reward's tiers, a tier's perks) as a JSON array of
+ * strings. new */
+json_t *pt_json_names(const char *const *names, unsigned count);
+/* Copies the strings of the JSON array v, each already checked by the caller, into an arena
+ * array of arena strings. OUT: *names (NULL when empty) and *count. PT_ENOMEM. */
+PT_MUSTCHECK enum pt_rc pt_json_names_copy(json_t *v, struct pt_arena *arena,
+                                           const char *const **names, unsigned *count,
+                                           struct pt_err *err);
 
 /* ---- Field tables over JSON (fields.c; core/fields.h) ---- */
 

@@ -8,6 +8,7 @@
 #include "base/random.h"
 #include "core/codes.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -137,6 +138,42 @@ enum pt_rc pt_json_get_string(json_t *obj, const char *key, bool required, struc
 json_t *pt_json_string_or_null(const char *s)
 {
     return s ? json_string(s) : json_null();
+}
+
+json_t *pt_json_names(const char *const *names, unsigned count)
+{
+    json_t *list = json_array();
+    unsigned i;
+    for (i = 0; i < count; i++) {
+        (void)json_array_append_new(list, json_string(names[i]));
+    }
+    return list;
+}
+
+enum pt_rc pt_json_names_copy(json_t *v, struct pt_arena *arena, const char *const **names,
+                              unsigned *count, struct pt_err *err)
+{
+    size_t n = json_array_size(v);
+    const char **list = NULL;
+    size_t i;
+    pt_assert(n <= UINT_MAX);
+    if (n > 0) {
+        list = pt_arena_alloc(arena, n * sizeof(*list));
+        if (list == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    for (i = 0; i < n; i++) {
+        json_t *one = json_array_get(v, i);
+        pt_assert(json_is_string(one));
+        list[i] = pt_arena_strndup(arena, json_string_value(one), json_string_length(one));
+        if (list[i] == NULL) {
+            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        }
+    }
+    *names = list;
+    *count = (unsigned)n;
+    return PT_OK;
 }
 
 json_t *pt_json_time(int64_t at_ms)

@@ -78,8 +78,7 @@ struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
         lines[i].category = it != NULL ? it->category : NULL;
         lines[i].quantity = it != NULL ? it->quantity : 1;
         lines[i].unit_price = it != NULL ? it->unit_price : amount;
-        lines[i].eligible =
-            !pt_purchase_category_excluded(program->excluded_categories, lines[i].category);
+        lines[i].eligible = !pt_purchase_category_excluded(program, lines[i].category);
     }
     return lines;
 }

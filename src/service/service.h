@@ -226,10 +226,6 @@ PT_MUSTCHECK enum pt_rc pt_service_program_get(struct pt_service *svc,
                                                const struct pt_principal *who,
                                                struct pt_arena *arena, struct pt_program *out,
                                                struct pt_err *err);
-/* The program's settings as a field table (core/fields.h), in the API's order: the http
- * layer decodes and encodes them by it, and the service validates them by it. */
-extern const struct pt_field pt_program_fields[];
-extern const size_t pt_program_field_count;
 /* Changes the settings the caller's patch makes to the program as it is read in the write
  * (two changes at once both land), validated. OUT: *program. PT_EINVAL naming the field. */
 typedef enum pt_rc (*pt_program_patch_fn)(void *ctx, struct pt_arena *arena, struct pt_program *p,

@@ -53,7 +53,7 @@ static enum pt_rc batch_read(struct pt_store_txn *txn, const char *sql, const ch
     if (pt_q_next(&q)) {
         batch_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon batch");
+        q.rc = pt_coupon_batch_not_found(err);
     }
     return pt_q_close(&q);
 }
@@ -85,7 +85,7 @@ enum pt_rc pt_store_promo_code_get(struct pt_store_txn *txn, const char *program
         out->n = pt_q_col_int(&q, 2);
         out->uses = pt_q_col_int(&q, 3);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such code");
+        q.rc = pt_promo_code_not_found(err);
     }
     return pt_q_close(&q);
 }

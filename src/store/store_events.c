@@ -43,7 +43,7 @@ enum pt_rc pt_store_event_position(struct pt_store_txn *txn, const char *program
         out->txid = pt_q_col_int(&q, 0);
         out->seq = pt_q_col_int(&q, 1);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, "after", "no event %s", event_id);
+        q.rc = pt_event_not_found(event_id, err);
     }
     return pt_q_close(&q);
 }

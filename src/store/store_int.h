@@ -74,6 +74,15 @@ unsigned pt_q_col_name(struct pt_q *q, int col, const char *const *names, unsign
 /* Copies the column's bytes into a fixed buffer (at most out_bytes; the rest zeroed) and returns
  * the column's length in bytes (0 for NULL), which the caller checks against what it expects. */
 size_t pt_q_col_blob(struct pt_q *q, int col, void *out, size_t out_bytes);
+/* Binds names[0..count) as one text, joined by newlines ("" for none): the form of the list
+ * columns (store_lines.c). buf (buf_bytes) holds the text until pt_q_close; a list past it is
+ * PT_EINTERNAL (the validators bound every list below its column's buffer). */
+void pt_q_lines(struct pt_q *q, int index, const char *const *names, unsigned count, char *buf,
+                size_t buf_bytes);
+/* A list column (names one per line, "" or NULL for none) as an arena array of arena names;
+ * OUT: *names (NULL when *count is 0). */
+void pt_q_col_lines(struct pt_q *q, int col, struct pt_arena *arena, const char *const **names,
+                    unsigned *count);
 /* Runs a statement that returns no rows; returns the rc (also kept in q: sticky). */
 enum pt_rc pt_q_exec(struct pt_q *q);
 /* Rows changed by the last statement of the transaction's connection. */

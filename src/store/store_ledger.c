@@ -432,7 +432,7 @@ enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id, co
     if (pt_q_next(&q)) {
         lot_from_row(&q, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such lot");
+        q.rc = pt_lot_not_found(err);
     }
     return pt_q_close(&q);
 }

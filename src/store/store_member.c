@@ -97,7 +97,7 @@ enum pt_rc pt_store_member_key_claim(struct pt_store_txn *txn, const char *progr
     pt_q_text(&q, 3, value);
     pt_q_text(&q, 4, member_id);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ECONFLICT, kind, "%s is taken", kind);
+        q.rc = pt_member_key_taken(kind, err);
     }
     return pt_q_close(&q);
 }
@@ -166,7 +166,7 @@ enum pt_rc pt_store_member_insert(struct pt_store_txn *txn, const struct pt_memb
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
         if (rc == PT_ECONFLICT) {
-            (void)pt_err_set(err, PT_ECONFLICT, "id", "member id taken");
+            rc = pt_member_id_taken(err);
         }
     } else {
         claimed--; /* The failed claim holds nothing. */
@@ -222,7 +222,7 @@ enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
     if (pt_q_next(&q)) {
         member_from_row(&q, program_id, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such member");
+        q.rc = pt_member_not_found(err);
     }
     return pt_q_close(&q);
 }
@@ -276,7 +276,7 @@ enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_memb
     pt_q_int(&q, 18, m->updated_at_ms);
     pt_q_int(&q, 19, expected_version);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_EBUSY, NULL, "the member changed meanwhile, retry");
+        q.rc = pt_member_changed(err);
     }
     return pt_q_close(&q);
 }

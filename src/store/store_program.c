@@ -57,7 +57,7 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->pending_days = pt_q_col_int(&q, 7);
         out->expiry_months = pt_q_col_int(&q, 8);
         out->allow_negative_balance = pt_q_col_int(&q, 9) != 0;
-        out->excluded_categories = pt_q_col_text(&q, 10, arena);
+        pt_q_col_lines(&q, 10, arena, &out->excluded_categories, &out->excluded_category_count);
         out->rules_version = pt_q_col_int(&q, 11);
         out->time_zone = pt_q_col_text(&q, 12, arena);
         out->point_cost_amount = pt_q_col_int(&q, 13);
@@ -103,7 +103,6 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
     }
     if (rc == PT_OK) {
         pt_assert(out->earn_per_amount >= 1);
-        pt_assert(out->excluded_categories != NULL);
     }
     return rc;
 }
@@ -125,6 +124,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "rate_expensive_per_second = ?31, rate_expensive_burst = ?32 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
+    char categories[PT_CATEGORIES_MAX * (PT_CATEGORY_BYTES_MAX + 1)];
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(program->earn_per_amount >= 1);
     rc = pt_q_open(&q, txn, sql, err);
@@ -137,7 +137,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 7, program->pending_days);
     pt_q_int(&q, 8, program->expiry_months);
     pt_q_int(&q, 9, program->allow_negative_balance);
-    pt_q_text(&q, 10, program->excluded_categories);
+    pt_q_lines(&q, 10, program->excluded_categories, program->excluded_category_count, categories,
+               sizeof(categories));
     pt_q_text(&q, 11, program->time_zone);
     pt_q_int(&q, 12, program->point_cost_amount);
     pt_q_int(&q, 13, program->point_cost_points);

@@ -171,7 +171,7 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
     if (pt_q_next(&q)) {
         purchase_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
+        q.rc = pt_purchase_not_found(purchase_id, err);
     }
     rc = pt_q_close(&q);
     if (rc != PT_OK || out->item_count == 0) {

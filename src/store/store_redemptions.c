@@ -60,7 +60,7 @@ enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program
         out->created_at_ms = pt_q_col_int(&q, 7);
         out->cancelled_at_ms = pt_q_col_int(&q, 8);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no redemption %s", redemption_id);
+        q.rc = pt_redemption_not_found(redemption_id, err);
     }
     return pt_q_close(&q);
 }

@@ -24,7 +24,7 @@ enum pt_rc pt_store_member_key_owner(struct pt_store_txn *txn, const char *progr
     if (pt_q_next(&q)) {
         pt_q_col_copy(&q, 0, member_id, PT_ID_BUF_BYTES);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member holds that %s", kind);
+        q.rc = pt_referral_holder_not_found(kind, err);
     }
     return pt_q_close(&q);
 }
@@ -119,7 +119,7 @@ enum pt_rc pt_store_referral_get(struct pt_store_txn *txn, const char *program_i
     if (pt_q_next(&q)) {
         referral_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "member %s was not referred", member_id);
+        q.rc = pt_referral_not_found(member_id, err);
     }
     return pt_q_close(&q);
 }

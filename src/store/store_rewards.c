@@ -34,7 +34,7 @@ static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_re
     r->per_member_limit = pt_q_col_int(q, 11);
     r->valid_from_ms = pt_q_col_int(q, 12);
     r->valid_to_ms = pt_q_col_int(q, 13);
-    r->tiers = pt_q_col_text(q, 14, arena);
+    pt_q_col_lines(q, 14, arena, &r->tiers, &r->tier_count);
     r->coupon_valid_days = pt_q_col_int(q, 15);
     r->status =
         (enum pt_reward_status)pt_q_col_name(q, 16, pt_reward_status_names, PT_REWARD_STATUSES);
@@ -42,7 +42,14 @@ static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_re
     r->updated_at_ms = pt_q_col_int(q, 18);
 }
 
-static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_reward *r)
+/* The reward's tiers, joined as their column keeps them. */
+struct tiers_text {
+    char text[PT_REWARD_TIERS_MAX * (PT_TIER_NAME_BYTES_MAX + 1)];
+};
+
+/* Binds r; tiers holds the text of its tiers until pt_q_close. */
+static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_reward *r,
+                        struct tiers_text *tiers)
 {
     pt_q_text(q, 1, program_id);
     pt_q_text(q, 2, r->id);
@@ -62,7 +69,7 @@ static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_
     pt_q_int(q, 12, r->per_member_limit);
     pt_q_int(q, 13, r->valid_from_ms);
     pt_q_int(q, 14, r->valid_to_ms);
-    pt_q_text(q, 15, r->tiers != NULL ? r->tiers : "");
+    pt_q_lines(q, 15, r->tiers, r->tier_count, tiers->text, sizeof(tiers->text));
     pt_q_int(q, 16, r->coupon_valid_days);
     pt_q_text(q, 17, pt_reward_status_names[r->status]);
     pt_q_int(q, 18, r->created_at_ms);
@@ -78,9 +85,10 @@ enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_
         "coupon_valid_days, status, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
         "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     struct pt_q q;
+    struct tiers_text tiers;
     pt_assert(pt_store_txn_is_write(txn));
     (void)pt_q_open(&q, txn, sql, err);
-    reward_bind(&q, program_id, r);
+    reward_bind(&q, program_id, r, &tiers);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -95,11 +103,12 @@ enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_
         "status = ?17, created_at_ms = ?18, updated_at_ms = ?19 "
         "WHERE program_id = ?1 AND id = ?2";
     struct pt_q q;
+    struct tiers_text tiers;
     pt_assert(pt_store_txn_is_write(txn));
     (void)pt_q_open(&q, txn, sql, err);
-    reward_bind(&q, program_id, r);
+    reward_bind(&q, program_id, r, &tiers);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", r->id);
+        q.rc = pt_reward_not_found(r->id, err);
     }
     return pt_q_close(&q);
 }
@@ -117,7 +126,7 @@ enum pt_rc pt_store_reward_get(struct pt_store_txn *txn, const char *program_id,
     if (pt_q_next(&q)) {
         reward_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no reward %s", reward_id);
+        q.rc = pt_reward_not_found(reward_id, err);
     }
     return pt_q_close(&q);
 }
@@ -279,7 +288,7 @@ enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
         pt_q_col_copy(&q, 10, out->purchase_id, sizeof(out->purchase_id));
         out->partner_code = pt_q_col_text(&q, 11, arena);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+        q.rc = pt_coupon_not_found(err);
     }
     return pt_q_close(&q);
 }
@@ -378,7 +387,7 @@ enum pt_rc pt_store_coupon_of_redemption(struct pt_store_txn *txn, const char *p
     if (pt_q_next(&q)) {
         pt_q_col_copy(&q, 0, code, PT_ID_BUF_BYTES);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no coupon of redemption %s", redemption_id);
+        q.rc = pt_coupon_of_redemption_not_found(redemption_id, err);
     }
     return pt_q_close(&q);
 }
@@ -485,7 +494,7 @@ enum pt_rc pt_store_voucher_draw(struct pt_store_txn *txn, const char *program_i
             return rc;
         }
         if (code == NULL) {
-            return pt_err_set(err, PT_ENOTFOUND, NULL, "the partner voucher pool is empty");
+            return pt_voucher_pool_empty(err);
         }
         (void)pt_q_open(&q, txn, sql_claim, err);
         pt_q_text(&q, 1, program_id);

@@ -128,7 +128,7 @@ enum pt_rc pt_store_rule_update(struct pt_store_txn *txn, const char *program_id
     pt_q_text(&q, 9, r->key_id);
     pt_q_int(&q, 10, r->updated_at_ms);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_EBUSY, NULL, "the rule changed meanwhile, retry");
+        q.rc = pt_rule_changed(err);
     }
     rc = pt_q_close(&q);
     return rc == PT_OK ? rule_version_add(txn, program_id, r, err) : rc;
@@ -149,7 +149,7 @@ enum pt_rc pt_store_rule_get(struct pt_store_txn *txn, const char *program_id, c
     if (pt_q_next(&q)) {
         rule_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such rule");
+        q.rc = pt_rule_not_found(err);
     }
     return pt_q_close(&q);
 }

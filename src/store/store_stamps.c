@@ -95,7 +95,7 @@ enum pt_rc pt_store_stamp_card_update(struct pt_store_txn *txn, const char *prog
     (void)pt_q_open(&q, txn, sql, err);
     card_bind(&q, program_id, card);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamp card %s", card->id);
+        q.rc = pt_stamp_card_not_found(card->id, err);
     }
     rc = pt_q_close(&q);
     return rc == PT_OK ? rules_version_move(txn, program_id, err) : rc;
@@ -114,7 +114,7 @@ enum pt_rc pt_store_stamp_card_get(struct pt_store_txn *txn, const char *program
     if (pt_q_next(&q)) {
         card_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamp card %s", card_id);
+        q.rc = pt_stamp_card_not_found(card_id, err);
     }
     return pt_q_close(&q);
 }
@@ -182,7 +182,7 @@ enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn, const char 
         out->reward_points = pt_q_col_int(&q, 6);
         pt_q_col_copy(&q, 7, out->entry_id, sizeof(out->entry_id));
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no stamps on card %s", card_id);
+        q.rc = pt_stamps_not_found(card_id, err);
     }
     return pt_q_close(&q);
 }

@@ -30,7 +30,7 @@ enum pt_rc pt_store_tiers_load(struct pt_store_txn *txn, const char *program_id,
         t->threshold = pt_q_col_int(&q, 2);
         t->multiplier_num = pt_q_col_int(&q, 3);
         t->multiplier_den = pt_q_col_int(&q, 4);
-        t->perks = pt_q_col_text(&q, 5, arena);
+        pt_q_col_lines(&q, 5, arena, &t->perks, &t->perk_count);
     }
     return pt_q_close(&q);
 }
@@ -63,6 +63,7 @@ enum pt_rc pt_store_tiers_save(struct pt_store_txn *txn, const char *program_id,
     }
     for (i = 0; rc == PT_OK && i < policy->count; i++) {
         const struct pt_tier *t = &policy->tiers[i];
+        char perks[PT_TIER_PERKS_MAX * (PT_TIER_PERK_BYTES_MAX + 1)];
         (void)pt_q_open(&q, txn, sql_add, err);
         pt_q_text(&q, 1, program_id);
         pt_q_int(&q, 2, i);
@@ -70,7 +71,7 @@ enum pt_rc pt_store_tiers_save(struct pt_store_txn *txn, const char *program_id,
         pt_q_int(&q, 4, t->threshold);
         pt_q_int(&q, 5, t->multiplier_num);
         pt_q_int(&q, 6, t->multiplier_den);
-        pt_q_text(&q, 7, t->perks != NULL ? t->perks : "");
+        pt_q_lines(&q, 7, t->perks, t->perk_count, perks, sizeof(perks));
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
     }
@@ -93,7 +94,7 @@ enum pt_rc pt_store_member_tier_get(struct pt_store_txn *txn, const char *progra
         out->review_month = pt_q_col_int(&q, 2);
         out->grace = pt_q_col_int(&q, 3) != 0;
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no tier for member %s", member_id);
+        q.rc = pt_tier_state_not_found(member_id, err);
     }
     return pt_q_close(&q);
 }

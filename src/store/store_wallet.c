@@ -86,7 +86,7 @@ enum pt_rc pt_store_wallet_credit_get(struct pt_store_txn *txn, const char *prog
     if (pt_q_next(&q)) {
         credit_from_row(&q, NULL, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no wallet credit %s", credit_id);
+        q.rc = pt_wallet_credit_not_found(credit_id, err);
     }
     return pt_q_close(&q);
 }
@@ -210,7 +210,7 @@ enum pt_rc pt_store_wallet_debit_get(struct pt_store_txn *txn, const char *progr
         out->created_at_ms = pt_q_col_int(&q, 8);
         out->cancelled_at_ms = pt_q_col_int(&q, 9);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no wallet debit %s", debit_id);
+        q.rc = pt_wallet_debit_not_found(debit_id, err);
     }
     return pt_q_close(&q);
 }

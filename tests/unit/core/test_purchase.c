@@ -19,11 +19,14 @@
 #include "core/program.h"
 #include "core/purchase.h"
 
+static const char *const excluded[] = {"tobacco", "gift cards"};
+
 static void program_init(struct pt_program *program)
 {
     memset(program, 0, sizeof(*program));
     memcpy(program->currency, "EUR", 4);
-    program->excluded_categories = "tobacco\ngift cards";
+    program->excluded_categories = excluded;
+    program->excluded_category_count = 2;
     program->return_days = 30;
 }
 
@@ -87,16 +90,21 @@ static void test_pt_purchase_check__refusals(void **state)
     assert_string_equal(err.field, "occurred_at");
 }
 
-static void test_pt_purchase_category_excluded__whole_lines_only(void **state)
+static void test_pt_purchase_category_excluded__whole_names_only(void **state)
 {
+    struct pt_program program;
     (void)state;
-    assert_true(pt_purchase_category_excluded("tobacco\ngift cards", "tobacco"));
-    assert_true(pt_purchase_category_excluded("tobacco\ngift cards", "gift cards"));
-    assert_false(pt_purchase_category_excluded("tobacco\ngift cards", "gift"));
-    assert_false(pt_purchase_category_excluded("tobacco\ngift cards", "tobacc"));
-    assert_false(pt_purchase_category_excluded("", "tobacco"));
-    assert_false(pt_purchase_category_excluded(NULL, "tobacco"));
-    assert_false(pt_purchase_category_excluded("tobacco", NULL));
+    program_init(&program);
+    assert_true(pt_purchase_category_excluded(&program, "tobacco"));
+    assert_true(pt_purchase_category_excluded(&program, "gift cards"));
+    assert_false(pt_purchase_category_excluded(&program, "gift"));
+    assert_false(pt_purchase_category_excluded(&program, "tobacc"));
+    assert_false(pt_purchase_category_excluded(&program, NULL));
+    program.excluded_category_count = 1;
+    assert_false(pt_purchase_category_excluded(&program, "gift cards"));
+    program.excluded_categories = NULL;
+    program.excluded_category_count = 0;
+    assert_false(pt_purchase_category_excluded(&program, "tobacco"));
 }
 
 static void test_pt_return_amounts__by_amount_is_exact_once_all_returned(void **state)
@@ -184,7 +192,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         PT_TEST(test_pt_purchase_check__eligible_amount_leaves_excluded_items_out),
         PT_TEST(test_pt_purchase_check__refusals),
-        PT_TEST(test_pt_purchase_category_excluded__whole_lines_only),
+        PT_TEST(test_pt_purchase_category_excluded__whole_names_only),
         PT_TEST(test_pt_return_amounts__by_amount_is_exact_once_all_returned),
         PT_TEST(test_pt_return_amounts__by_items_matches_skus),
         PT_TEST(test_pt_return_window_check__closes_at_return_days),

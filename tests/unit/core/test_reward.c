@@ -17,6 +17,8 @@
 #include "base/names.h"
 #include "core/reward.h"
 
+static const char *const tiers[] = {"Gold", "Platinum"};
+
 static void reward_init(struct pt_reward *r)
 {
     memset(r, 0, sizeof(*r));
@@ -26,7 +28,6 @@ static void reward_init(struct pt_reward *r)
     r->cost_points = 100;
     r->valid_from_ms = INT64_MIN;
     r->valid_to_ms = INT64_MAX;
-    r->tiers = "";
     r->coupon_valid_days = 30;
     r->status = PT_REWARD_ACTIVE;
 }
@@ -65,6 +66,32 @@ static void test_pt_reward_validate__bounds_at_n_and_n_plus_1(void **state)
     reward_init(&r);
     r.cost_points = 0;
     assert_int_equal(validate(&r, "cost_points"), PT_EINVAL);
+}
+
+/* A reward's tiers at N and N+1: their count and a name's bytes; a newline splits a name. */
+static void test_pt_reward_validate__tiers_at_their_bounds(void **state)
+{
+    static char longest[PT_TIER_NAME_BYTES_MAX + 2];
+    const char *names[PT_REWARD_TIERS_MAX + 1];
+    struct pt_reward r;
+    unsigned i;
+    (void)state;
+    reward_init(&r);
+    memset(longest, 'x', PT_TIER_NAME_BYTES_MAX);
+    longest[PT_TIER_NAME_BYTES_MAX] = '\0';
+    for (i = 0; i <= PT_REWARD_TIERS_MAX; i++) {
+        names[i] = longest;
+    }
+    r.tiers = names;
+    r.tier_count = PT_REWARD_TIERS_MAX;
+    assert_int_equal(validate(&r, "tiers"), PT_OK);
+    r.tier_count = PT_REWARD_TIERS_MAX + 1;
+    assert_int_equal(validate(&r, "tiers"), PT_EINVAL);
+    r.tier_count = 1;
+    longest[PT_TIER_NAME_BYTES_MAX] = 'x';
+    assert_int_equal(validate(&r, "tiers"), PT_EINVAL);
+    names[0] = "Gold\nPlatinum";
+    assert_int_equal(validate(&r, "tiers"), PT_EINVAL);
 }
 
 static void test_pt_reward_validate__what_each_type_takes(void **state)
@@ -112,7 +139,8 @@ static void test_pt_reward_not_eligible__each_reason(void **state)
     m.status = PT_MEMBER_SUSPENDED;
     assert_string_equal(pt_reward_not_eligible(&r, &m, NULL, 1000), "member_inactive");
     m.status = PT_MEMBER_ACTIVE;
-    r.tiers = "Gold\nPlatinum";
+    r.tiers = tiers;
+    r.tier_count = 2;
     assert_string_equal(pt_reward_not_eligible(&r, &m, NULL, 1000), "not_eligible");
     assert_string_equal(pt_reward_not_eligible(&r, &m, "Silver", 1000), "not_eligible");
     assert_string_equal(pt_reward_not_eligible(&r, &m, "Gol", 1000), "not_eligible");
@@ -152,6 +180,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         PT_TEST(test_pt_reward_validate__bounds_at_n_and_n_plus_1),
+        PT_TEST(test_pt_reward_validate__tiers_at_their_bounds),
         PT_TEST(test_pt_reward_validate__what_each_type_takes),
         PT_TEST(test_pt_reward_not_eligible__each_reason),
         PT_TEST(test_pt_reward_names__one_table_each),

@@ -16,6 +16,8 @@
 
 #include "core/tiers.h"
 
+static const char *const silver_perks[] = {"Free shipping", "Lounge"};
+
 static struct pt_tier_policy three(int64_t months, bool retain)
 {
     struct pt_tier_policy p;
@@ -24,9 +26,9 @@ static struct pt_tier_policy three(int64_t months, bool retain)
     p.months = months;
     p.retain = retain;
     p.count = 3;
-    p.tiers[0] = (struct pt_tier){"Member", 0, 1, 1, ""};
-    p.tiers[1] = (struct pt_tier){"Silver", 500, 125, 100, "Free shipping\nLounge"};
-    p.tiers[2] = (struct pt_tier){"Gold", 1000, 3, 2, ""};
+    p.tiers[0] = (struct pt_tier){"Member", 0, 1, 1, NULL, 0};
+    p.tiers[1] = (struct pt_tier){"Silver", 500, 125, 100, silver_perks, 2};
+    p.tiers[2] = (struct pt_tier){"Gold", 1000, 3, 2, NULL, 0};
     return p;
 }
 
@@ -59,8 +61,12 @@ static void test_pt_tier_policy_validate__names_the_field(void **state)
     p.tiers[2].name = "Silver";
     expect_invalid(&p, "tiers.levels.2.name");
     p = three(12, false);
-    p.tiers[1].perks = "ok\n\nempty line";
-    expect_invalid(&p, "tiers.levels.1.perks.1");
+    {
+        static const char *const with_empty[] = {"ok", "", "empty line"};
+        p.tiers[1].perks = with_empty;
+        p.tiers[1].perk_count = 3;
+        expect_invalid(&p, "tiers.levels.1.perks.1");
+    }
     p = three(37, false);
     expect_invalid(&p, "tiers.window.rolling_months");
     p = three(12, false);
@@ -68,6 +74,32 @@ static void test_pt_tier_policy_validate__names_the_field(void **state)
     expect_invalid(&p, "tiers.levels");
     p.metric = PT_TIER_METRIC_NONE;
     assert_int_equal(pt_tier_policy_validate(&p, &err), PT_OK);
+}
+
+/* Perks at N and N+1: their count and their bytes. */
+static void test_pt_tier_policy_validate__perks_at_their_bounds(void **state)
+{
+    static char longest[PT_TIER_PERK_BYTES_MAX + 2];
+    const char *perks[PT_TIER_PERKS_MAX + 1];
+    struct pt_tier_policy p = three(12, false);
+    struct pt_err err;
+    unsigned i;
+    (void)state;
+    memset(longest, 'x', PT_TIER_PERK_BYTES_MAX);
+    longest[PT_TIER_PERK_BYTES_MAX] = '\0';
+    for (i = 0; i <= PT_TIER_PERKS_MAX; i++) {
+        perks[i] = longest;
+    }
+    p.tiers[1].perks = perks;
+    p.tiers[1].perk_count = PT_TIER_PERKS_MAX;
+    assert_int_equal(pt_tier_policy_validate(&p, &err), PT_OK);
+    p.tiers[1].perk_count = PT_TIER_PERKS_MAX + 1;
+    expect_invalid(&p, "tiers.levels.1.perks.10");
+    p.tiers[1].perk_count = 1;
+    longest[PT_TIER_PERK_BYTES_MAX] = 'x';
+    expect_invalid(&p, "tiers.levels.1.perks.0");
+    perks[0] = "two\nlines";
+    expect_invalid(&p, "tiers.levels.1.perks.0");
 }
 
 static void test_pt_tier_windows__every_month(void **state)
@@ -208,6 +240,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pt_tier_policy_validate__names_the_field),
+        cmocka_unit_test(test_pt_tier_policy_validate__perks_at_their_bounds),
         cmocka_unit_test(test_pt_tier_windows__every_month),
         cmocka_unit_test(test_pt_tier_for_value__highest_reached),
         cmocka_unit_test(test_pt_tier_review_decide__matches_the_rules),

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Program settings (program.h): the field table GET and PATCH /v1/program walk, and the check
+ * of the settings as a whole before they are written. The time zone's name is checked by the
+ * service against the tz database (reading it is I/O).
+ */
+#include "core/program.h"
+
+#include "core/member.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#define INT_FIELD(name, member, lo, hi)                                                            \
+    {                                                                                              \
+        name, PT_FIELD_INT, offsetof(struct pt_program, member), lo, hi, false, false, NULL        \
+    }
+#define BOOL_FIELD(name, member)                                                                   \
+    {                                                                                              \
+        name, PT_FIELD_BOOL, offsetof(struct pt_program, member), 0, 0, false, false, NULL         \
+    }
+#define OBJECT_FIELD(name, shape)                                                                  \
+    {                                                                                              \
+        name, PT_FIELD_OBJECT, 0, 0, 0, false, false, shape                                        \
+    }
+#define CUSTOM_FIELD(name)                                                                         \
+    {                                                                                              \
+        name, PT_FIELD_CUSTOM, 0, 0, 0, false, false, NULL                                         \
+    }
+
+/* The program's settings as GET and PATCH /v1/program show and take them, in the API's order.
+ * Custom: currency (an ISO code in a char array), rounding (always floor, not stored), expiry
+ * (a policy with months or without), excluded_categories (a list of names), time_zone (checked
+ * against the tz database), tiers, referrals and rate_limits (policies with their own parsers
+ * and validators). */
+const struct pt_field pt_program_fields[] = {
+    {"name", PT_FIELD_TEXT, offsetof(struct pt_program, name), 0, PT_PROGRAM_NAME_BYTES_MAX, false,
+     false, NULL},
+    CUSTOM_FIELD("currency"),
+    OBJECT_FIELD("earn_rate", "earn_rate must be an object like {\"points\":1,\"per_amount\":100}"),
+    INT_FIELD("earn_rate.points", earn_points, 0, PT_EARN_RATE_POINTS_MAX),
+    INT_FIELD("earn_rate.per_amount", earn_per_amount, 1, PT_EARN_RATE_PER_AMOUNT_MAX),
+    CUSTOM_FIELD("rounding"),
+    INT_FIELD("pending_days", pending_days, 0, PT_PENDING_DAYS_MAX),
+    CUSTOM_FIELD("expiry"),
+    BOOL_FIELD("allow_negative_balance", allow_negative_balance),
+    CUSTOM_FIELD("excluded_categories"),
+    CUSTOM_FIELD("time_zone"),
+    OBJECT_FIELD("point_value", "point_value is {\"amount\": minor units, \"points\": N}"),
+    {"point_value.amount", PT_FIELD_INT, offsetof(struct pt_program, point_cost_amount), 0,
+     PT_POINT_VALUE_MAX, true, false, NULL},
+    {"point_value.points", PT_FIELD_INT, offsetof(struct pt_program, point_cost_points), 1,
+     PT_POINT_VALUE_MAX, true, false, NULL},
+    CUSTOM_FIELD("tiers"),
+    OBJECT_FIELD("wallet", "wallet is {\"pending_days\": N}"),
+    INT_FIELD("wallet.pending_days", wallet_pending_days, 0, PT_PENDING_DAYS_MAX),
+    CUSTOM_FIELD("referrals"),
+    OBJECT_FIELD("adjust_limits", "adjust_limits is {\"staff\": points, \"admin\": points}"),
+    INT_FIELD("adjust_limits.staff", adjust_staff_max, 0, PT_POINTS_MAX),
+    INT_FIELD("adjust_limits.admin", adjust_admin_max, 0, PT_POINTS_MAX),
+    INT_FIELD("return_days", return_days, 0, PT_RETURN_DAYS_MAX),
+    BOOL_FIELD("hold_returnable", hold_returnable),
+    CUSTOM_FIELD("rate_limits"),
+};
+const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);
+
+bool pt_program_currency_valid(const char *s)
+{
+    return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
+           s[2] >= 'A' && s[2] <= 'Z';
+}
+
+enum pt_rc pt_program_currency_check(const char *currency, struct pt_err *err)
+{
+    if (!pt_program_currency_valid(currency)) {
+        return pt_err_set(err, PT_EINVAL, "currency",
+                          "currency must be an ISO 4217 code of three upper-case letters");
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_program_category_check(size_t index, const char *name, struct pt_err *err)
+{
+    char field[48];
+    (void)snprintf(field, sizeof(field), "excluded_categories.%zu", index);
+    if (name == NULL || pt_validate_text(field, name, PT_CATEGORY_BYTES_MAX, err) != PT_OK) {
+        return pt_err_set(err, PT_EINVAL, field, "%s must be a name of 1 to %d bytes", field,
+                          PT_CATEGORY_BYTES_MAX);
+    }
+    return PT_OK;
+}
+
+static enum pt_rc categories_validate(const struct pt_program *p, struct pt_err *err)
+{
+    unsigned i;
+    if (p->excluded_category_count > PT_CATEGORIES_MAX) {
+        return pt_err_set(err, PT_EINVAL, "excluded_categories",
+                          "excluded_categories must be an array of at most %d names",
+                          PT_CATEGORIES_MAX);
+    }
+    for (i = 0; i < p->excluded_category_count; i++) {
+        enum pt_rc rc = pt_program_category_check(i, p->excluded_categories[i], err);
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    return PT_OK;
+}
+
+enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err)
+{
+    enum pt_rc rc = pt_fields_validate(pt_program_fields, pt_program_field_count, p, err);
+    if (rc == PT_OK) {
+        rc = pt_program_currency_check(p->currency, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (p->expiry_months < 0 || p->expiry_months > PT_EXPIRY_MONTHS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "expiry.months", "expiry.months must be 1 to %d",
+                          PT_EXPIRY_MONTHS_MAX);
+    }
+    rc = pt_referral_policy_validate(&p->referrals, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (p->hold_returnable && p->return_days == 0) {
+        return pt_err_set(err, PT_EINVAL, "return_days",
+                          "return_days must be 1 to %d (0, no return window, only without "
+                          "hold_returnable)",
+                          PT_RETURN_DAYS_MAX);
+    }
+    rc = pt_tier_policy_validate(&p->tiers, err);
+    if (rc == PT_OK) {
+        rc = pt_ratelimit_validate(&p->rate_limits, err);
+    }
+    if (rc == PT_OK) {
+        rc = categories_validate(p, err);
+    }
+    return rc;
+}
