@@ -215,30 +215,33 @@ void pt_h_batch_get(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, pt_http_batch_json(&b));
 }
 
+static json_t *batch_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return pt_http_batch_json(item);
+}
+
 void pt_h_batch_list(struct pt_http_ctx *ctx)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = "cbt",
+                                             .item_bytes = sizeof(struct pt_coupon_batch),
+                                             .key_offset = offsetof(struct pt_coupon_batch, id),
+                                             .encode = batch_item_json};
+    struct pt_http_page page;
     struct pt_coupon_batch *batches = NULL;
     unsigned count = 0;
-    unsigned limit;
-    const char *cursor;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "cbt", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
-    if (pt_service_coupon_batch_list(ctx->svc, &ctx->who, cursor, limit + 1, &ctx->arena, &batches,
-                                     &count, &err) != PT_OK) {
+    if (pt_service_coupon_batch_list(ctx->svc, &ctx->who, page.cursor, page.limit + 1, &ctx->arena,
+                                     &batches, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        (void)json_array_append_new(data, pt_http_batch_json(&batches[i]));
-    }
-    pt_http_reply_page(ctx, data, count > limit ? batches[limit - 1].id : NULL);
+    pt_http_reply_list(ctx, &list, &page, batches, count, NULL);
 }
 
 /* ---- codes.csv ---- */

@@ -90,31 +90,33 @@ void pt_h_key_create(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 201, out);
 }
 
+static json_t *key_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return key_to_json(item);
+}
+
 void pt_h_key_list(struct pt_http_ctx *ctx)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = "key",
+                                             .item_bytes = sizeof(struct pt_api_key),
+                                             .key_offset = offsetof(struct pt_api_key, id),
+                                             .encode = key_item_json};
+    struct pt_http_page page;
     struct pt_api_key *keys = NULL;
     unsigned count = 0;
-    unsigned limit;
-    const char *cursor;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "key", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
-    /* One row more than the page tells whether a next page exists. */
-    if (pt_service_key_list(ctx->svc, &ctx->who, cursor, limit + 1, &ctx->arena, &keys, &count,
-                            &err) != PT_OK) {
+    if (pt_service_key_list(ctx->svc, &ctx->who, page.cursor, page.limit + 1, &ctx->arena, &keys,
+                            &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        (void)json_array_append_new(data, key_to_json(&keys[i]));
-    }
-    pt_http_reply_page(ctx, data, count > limit ? keys[limit - 1].id : NULL);
+    pt_http_reply_list(ctx, &list, &page, keys, count, NULL);
 }
 
 void pt_h_key_delete(struct pt_http_ctx *ctx)

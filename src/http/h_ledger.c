@@ -446,79 +446,56 @@ void pt_h_balance_get(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, balance_json(&b));
 }
 
+static json_t *line_item_json(const void *item, const void *cls)
+{
+    const struct pt_ledger_line *l = item;
+    (void)cls;
+    return json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "id", l->entry_id, "type", l->type, "points",
+                     (json_int_t)l->points, "balance_after", (json_int_t)l->balance_after,
+                     "reference", pt_json_string_or_null(l->reference), "reason",
+                     pt_json_string_or_null(l->reason), "created_at",
+                     pt_json_time(l->created_at_ms));
+}
+
 void pt_h_ledger_list(struct pt_http_ctx *ctx)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    /* The cursor is the posting number (seq) of the line last listed. */
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = NULL,
+                                             .seq_min = 1,
+                                             .item_bytes = sizeof(struct pt_ledger_line),
+                                             .key_offset = offsetof(struct pt_ledger_line, seq),
+                                             .encode = line_item_json};
+    struct pt_http_page page;
     struct pt_ledger_line *lines = NULL;
-    const char *cursor = pt_http_query(ctx, "cursor");
-    const char *limit_s = pt_http_query(ctx, "limit");
     unsigned count = 0;
-    unsigned limit = PT_PAGE_LIMIT_DEFAULT;
-    int64_t before = 0;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
-    if (limit_s != NULL) {
-        char *end = NULL;
-        unsigned long v = strtoul(limit_s, &end, 10);
-        if (end == limit_s || *end != '\0' || v < 1 || v > PT_PAGE_LIMIT_MAX) {
-            pt_http_reply_error(ctx, 400, "validation_failed", "limit",
-                                "limit must be an integer from 1 to 200");
-            return;
-        }
-        limit = (unsigned)v;
-    }
-    if (cursor != NULL) {
-        char *end = NULL;
-        long long v = strtoll(cursor, &end, 10);
-        if (end == cursor || *end != '\0' || v <= 0) {
-            pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
-                                "cursor must be a next_cursor value of this list");
-            return;
-        }
-        before = v;
-    }
-    if (pt_service_ledger(ctx->svc, &ctx->who, ctx->params[0], before, limit + 1, &ctx->arena,
-                          &lines, &count, &err) != PT_OK) {
+    if (pt_service_ledger(ctx->svc, &ctx->who, ctx->params[0], page.cursor_seq, page.limit + 1,
+                          &ctx->arena, &lines, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        const struct pt_ledger_line *l = &lines[i];
-        (void)json_array_append_new(data,
-                                    json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "id", l->entry_id,
-                                              "type", l->type, "points", (json_int_t)l->points,
-                                              "balance_after", (json_int_t)l->balance_after,
-                                              "reference", pt_json_string_or_null(l->reference),
-                                              "reason", pt_json_string_or_null(l->reason),
-                                              "created_at", pt_json_time(l->created_at_ms)));
-    }
-    {
-        char next[32];
-        (void)snprintf(next, sizeof(next), "%lld",
-                       count > limit ? (long long)lines[limit - 1].seq : 0LL);
-        pt_http_reply_page(ctx, data, count > limit ? next : NULL);
-    }
+    pt_http_reply_list(ctx, &list, &page, lines, count, NULL);
 }
 
 void pt_h_event_list(struct pt_http_ctx *ctx)
 {
+    /* Not paged by a cursor: the feed is read on from the last event's id (after). */
     static const char *const params[] = {"after", "limit", NULL};
+    static const struct pt_http_list list = {.params = params, .id_prefix = "evt"};
+    struct pt_http_page page;
     struct pt_event *events = NULL;
     const char *after = pt_http_query(ctx, "after");
-    const char *cursor = NULL;
     unsigned count = 0;
-    unsigned limit;
     struct pt_err err;
     json_t *data;
     unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "evt", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
     if (after != NULL && !pt_id_is_valid("evt", after)) {
@@ -526,8 +503,8 @@ void pt_h_event_list(struct pt_http_ctx *ctx)
                             "after must be the id of an event");
         return;
     }
-    if (pt_service_events(ctx->svc, &ctx->who, after, limit, &ctx->arena, &events, &count, &err) !=
-        PT_OK) {
+    if (pt_service_events(ctx->svc, &ctx->who, after, page.limit, &ctx->arena, &events, &count,
+                          &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }

@@ -203,22 +203,32 @@ void pt_h_member_reopen(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
 }
 
+static json_t *member_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return pt_http_member_json(item);
+}
+
 void pt_h_member_list(struct pt_http_ctx *ctx)
 {
     static const char *const params[] = {"limit",       "cursor",      "email", "phone",
                                          "external_id", "card_number", "q",     NULL};
+    static const struct pt_http_list list = {.params = params,
+                                             .id_prefix = "mem",
+                                             .item_bytes = sizeof(struct pt_member),
+                                             .key_offset = offsetof(struct pt_member, id),
+                                             .encode = member_item_json};
+    struct pt_http_page page;
     struct pt_member_filter filter;
     struct pt_member *members = NULL;
     unsigned count = 0;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
     memset(&filter, 0, sizeof(filter));
-    if (!pt_http_query_check(ctx, params) ||
-        !pt_http_page_params(ctx, "mem", &filter.limit, &filter.cursor_id)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
+    filter.cursor_id = page.cursor;
     filter.phone = pt_http_query(ctx, "phone");
     filter.external_id = pt_http_query(ctx, "external_id");
     filter.card_number = pt_http_query(ctx, "card_number");
@@ -237,16 +247,11 @@ void pt_h_member_list(struct pt_http_ctx *ctx)
         pt_http_reply_error(ctx, 400, "validation_failed", "q", "q must be 1 to 100 bytes");
         return;
     }
-    filter.limit++; /* One row more than the page tells whether a next page exists. */
+    filter.limit = page.limit + 1;
     if (pt_service_member_list(ctx->svc, &ctx->who, &filter, &ctx->arena, &members, &count, &err) !=
         PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    filter.limit--;
-    data = json_array();
-    for (i = 0; i < count && i < filter.limit; i++) {
-        (void)json_array_append_new(data, pt_http_member_json(&members[i]));
-    }
-    pt_http_reply_page(ctx, data, count > filter.limit ? members[filter.limit - 1].id : NULL);
+    pt_http_reply_list(ctx, &list, &page, members, count, NULL);
 }

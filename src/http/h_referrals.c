@@ -126,33 +126,32 @@ static json_t *listed_json(const struct pt_referral_view *v, const struct pt_ref
     return one;
 }
 
+static json_t *referral_item_json(const void *item, const void *cls)
+{
+    return listed_json(cls, item);
+}
+
 void pt_h_member_referrals(struct pt_http_ctx *ctx)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = "mem",
+                                             .item_bytes = sizeof(struct pt_referral),
+                                             .key_offset = offsetof(struct pt_referral, member_id),
+                                             .encode = referral_item_json};
+    struct pt_http_page page;
     struct pt_referral_view v;
     struct pt_err err;
-    unsigned limit;
-    const char *cursor;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "mem", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
-    if (pt_service_member_referrals(ctx->svc, &ctx->who, ctx->params[0], cursor, limit + 1,
-                                    &ctx->arena, &v, &err) != PT_OK) {
+    if (pt_service_member_referrals(ctx->svc, &ctx->who, ctx->params[0], page.cursor,
+                                    page.limit + 1, &ctx->arena, &v, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < v.count && i < limit; i++) {
-        (void)json_array_append_new(data, listed_json(&v, &v.data[i]));
-    }
-    pt_http_reply_json(
-        ctx, 200,
-        json_pack("{s:s,s:s,s:o,s:o,s:o}", "member_id", v.member_id, "referral_code",
-                  v.referral_code, "referred_by",
-                  v.referred ? listed_json(&v, &v.referred_by) : json_null(), "data", data,
-                  "next_cursor",
-                  v.count > limit ? json_string(v.data[limit - 1].member_id) : json_null()));
+    pt_http_reply_list_in(ctx, &list, &page, v.data, v.count, &v,
+                          json_pack("{s:s,s:s,s:o}", "member_id", v.member_id, "referral_code",
+                                    v.referral_code, "referred_by",
+                                    v.referred ? listed_json(&v, &v.referred_by) : json_null()));
 }

@@ -248,40 +248,45 @@ void pt_h_reward_patch(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, reward_json(&r));
 }
 
+/* A listed reward; for a member (cls: the member's id), with what the member lacks. */
+static json_t *offer_item_json(const void *item, const void *cls)
+{
+    const struct pt_reward_offer *offer = item;
+    json_t *one = reward_json(&offer->reward);
+    if (one != NULL && cls != NULL) {
+        (void)json_object_set_new(one, "affordable", json_boolean(offer->affordable));
+        (void)json_object_set_new(one, "points_missing", json_integer(offer->points_missing));
+        (void)json_object_set_new(one, "eligible", json_boolean(offer->eligible));
+        (void)json_object_set_new(one, "reason", pt_json_string_or_null(offer->reason));
+    }
+    return one;
+}
+
 void pt_h_reward_list(struct pt_http_ctx *ctx)
 {
     static const char *const params[] = {"limit", "cursor", "member_id", NULL};
+    static const struct pt_http_list list = {.params = params,
+                                             .id_prefix = "rwd",
+                                             .item_bytes = sizeof(struct pt_reward_offer),
+                                             .key_offset =
+                                                 offsetof(struct pt_reward_offer, reward.id),
+                                             .encode = offer_item_json};
+    struct pt_http_page page;
     struct pt_reward_offer *offers = NULL;
     unsigned count = 0;
-    unsigned limit;
-    const char *cursor;
     const char *member_id;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "rwd", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
     member_id = pt_http_query(ctx, "member_id");
-    if (pt_service_reward_list(ctx->svc, &ctx->who, member_id, cursor, limit + 1, &ctx->arena,
-                               &offers, &count, &err) != PT_OK) {
+    if (pt_service_reward_list(ctx->svc, &ctx->who, member_id, page.cursor, page.limit + 1,
+                               &ctx->arena, &offers, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        json_t *one = reward_json(&offers[i].reward);
-        if (one != NULL && member_id != NULL) {
-            (void)json_object_set_new(one, "affordable", json_boolean(offers[i].affordable));
-            (void)json_object_set_new(one, "points_missing",
-                                      json_integer(offers[i].points_missing));
-            (void)json_object_set_new(one, "eligible", json_boolean(offers[i].eligible));
-            (void)json_object_set_new(one, "reason", pt_json_string_or_null(offers[i].reason));
-        }
-        (void)json_array_append_new(data, one);
-    }
-    pt_http_reply_page(ctx, data, count > limit ? offers[limit - 1].reward.id : NULL);
+    pt_http_reply_list(ctx, &list, &page, offers, count, member_id);
 }
 
 /* ---- Coupons ---- */

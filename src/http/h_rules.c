@@ -197,20 +197,28 @@ void pt_h_rule_archive(struct pt_http_ctx *ctx)
     rule_status_to(ctx, PT_RULE_ARCHIVED);
 }
 
+static json_t *rule_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return rule_json(item, true);
+}
+
 void pt_h_rule_list(struct pt_http_ctx *ctx)
 {
     static const char *const params[] = {"limit", "cursor", "status", NULL};
+    static const struct pt_http_list list = {.params = params,
+                                             .id_prefix = "rul",
+                                             .item_bytes = sizeof(struct pt_rule_row),
+                                             .key_offset = offsetof(struct pt_rule_row, id),
+                                             .encode = rule_item_json};
+    struct pt_http_page page;
     struct pt_rule_row *rows = NULL;
     unsigned count = 0;
-    unsigned limit;
-    const char *cursor;
     const char *status_s;
     int status = -1;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "rul", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
     status_s = pt_http_query(ctx, "status");
@@ -222,75 +230,51 @@ void pt_h_rule_list(struct pt_http_ctx *ctx)
         }
         status = (int)s;
     }
-    if (pt_service_rule_list(ctx->svc, &ctx->who, status, cursor, limit + 1, &ctx->arena, &rows,
-                             &count, &err) != PT_OK) {
+    if (pt_service_rule_list(ctx->svc, &ctx->who, status, page.cursor, page.limit + 1, &ctx->arena,
+                             &rows, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        (void)json_array_append_new(data, rule_json(&rows[i], true));
-    }
-    pt_http_reply_page(ctx, data, count > limit ? rows[limit - 1].id : NULL);
+    pt_http_reply_list(ctx, &list, &page, rows, count, NULL);
 }
 
-void pt_h_rule_versions(struct pt_http_ctx *ctx)
+/* A version of a rule: who changed it and when, rather than who updated it. */
+static json_t *version_item_json(const void *item, const void *cls)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
-    struct pt_rule_row *rows = NULL;
-    unsigned count = 0;
-    unsigned limit = PT_PAGE_LIMIT_DEFAULT;
-    int64_t before = 0;
-    const char *v;
-    char next[24];
-    struct pt_err err;
-    json_t *data;
-    unsigned i;
-    pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params)) {
-        return;
-    }
-    v = pt_http_query(ctx, "limit");
-    if (v != NULL) {
-        char *end = NULL;
-        long n = strtol(v, &end, 10);
-        if (end == v || *end != '\0' || n < 1 || n > PT_PAGE_LIMIT_MAX) {
-            pt_http_reply_error(ctx, 400, "validation_failed", "limit", "limit must be 1 to 200");
-            return;
-        }
-        limit = (unsigned)n;
-    }
-    v = pt_http_query(ctx, "cursor");
-    if (v != NULL) {
-        char *end = NULL;
-        long long n = strtoll(v, &end, 10);
-        if (end == v || *end != '\0' || n < 2) {
-            pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
-                                "cursor must be a next_cursor value of this list");
-            return;
-        }
-        before = n;
-    }
-    if (pt_service_rule_versions(ctx->svc, &ctx->who, ctx->params[0], before, limit + 1,
-                                 &ctx->arena, &rows, &count, &err) != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        json_t *one = rule_json(&rows[i], false);
-        if (one == NULL) {
-            continue;
-        }
+    json_t *one = rule_json(item, false);
+    (void)cls;
+    if (one != NULL) {
         (void)json_object_set(one, "changed_by", json_object_get(one, "updated_by"));
         (void)json_object_del(one, "updated_by");
         (void)json_object_set(one, "changed_at", json_object_get(one, "updated_at"));
         (void)json_object_del(one, "updated_at");
-        (void)json_array_append_new(data, one);
     }
-    (void)snprintf(next, sizeof(next), "%lld",
-                   count > limit ? (long long)rows[limit - 1].version : 0LL);
-    pt_http_reply_page(ctx, data, count > limit ? next : NULL);
+    return one;
+}
+
+void pt_h_rule_versions(struct pt_http_ctx *ctx)
+{
+    /* The cursor is the version last listed; versions before 2 have no next page. */
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = NULL,
+                                             .seq_min = 2,
+                                             .item_bytes = sizeof(struct pt_rule_row),
+                                             .key_offset = offsetof(struct pt_rule_row, version),
+                                             .encode = version_item_json};
+    struct pt_http_page page;
+    struct pt_rule_row *rows = NULL;
+    unsigned count = 0;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (!pt_http_list_params(ctx, &list, &page)) {
+        return;
+    }
+    if (pt_service_rule_versions(ctx->svc, &ctx->who, ctx->params[0], page.cursor_seq,
+                                 page.limit + 1, &ctx->arena, &rows, &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_list(ctx, &list, &page, rows, count, NULL);
 }
 
 /* ---- Carts ---- */

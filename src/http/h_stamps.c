@@ -238,30 +238,33 @@ void pt_h_stamp_card_patch(struct pt_http_ctx *ctx)
     pt_http_reply_json(ctx, 200, card_json(&card));
 }
 
+static json_t *card_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return card_json(item);
+}
+
 void pt_h_stamp_card_list(struct pt_http_ctx *ctx)
 {
-    static const char *const params[] = {"limit", "cursor", NULL};
+    static const struct pt_http_list list = {.params = pt_http_page_query,
+                                             .id_prefix = "stc",
+                                             .item_bytes = sizeof(struct pt_stamp_card),
+                                             .key_offset = offsetof(struct pt_stamp_card, id),
+                                             .encode = card_item_json};
+    struct pt_http_page page;
     struct pt_stamp_card *cards = NULL;
     unsigned count = 0;
-    unsigned limit;
-    const char *cursor;
     struct pt_err err;
-    json_t *data;
-    unsigned i;
     pt_err_clear(&err);
-    if (!pt_http_query_check(ctx, params) || !pt_http_page_params(ctx, "stc", &limit, &cursor)) {
+    if (!pt_http_list_params(ctx, &list, &page)) {
         return;
     }
-    if (pt_service_stamp_card_list(ctx->svc, &ctx->who, cursor, limit + 1, &ctx->arena, &cards,
-                                   &count, &err) != PT_OK) {
+    if (pt_service_stamp_card_list(ctx->svc, &ctx->who, page.cursor, page.limit + 1, &ctx->arena,
+                                   &cards, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    data = json_array();
-    for (i = 0; i < count && i < limit; i++) {
-        (void)json_array_append_new(data, card_json(&cards[i]));
-    }
-    pt_http_reply_page(ctx, data, count > limit ? cards[limit - 1].id : NULL);
+    pt_http_reply_list(ctx, &list, &page, cards, count, NULL);
 }
 
 void pt_h_member_stamp_cards(struct pt_http_ctx *ctx)

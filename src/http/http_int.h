@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -243,12 +244,6 @@ enum pt_rc pt_json_dump_arena(json_t *root, struct pt_arena *arena, const char *
 json_t *pt_json_time_or_null(int64_t at_ms, int64_t open);
 /* Checks that a JSON value nests at most max_depth levels (iteratively). */
 bool pt_json_depth_ok(json_t *root, unsigned max_depth);
-/* Reads limit and cursor query parameters. On failure answers 400 and returns false. */
-bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
-                         const char **cursor);
-/* Answers 200 with a page of a list: {"data": data, "next_cursor": next} (takes data). next is
- * the next page's cursor, the last listed item's key; NULL on the last page (json null). */
-void pt_http_reply_page(struct pt_http_ctx *ctx, json_t *data, const char *next);
 /* Answers 400 when the query has a parameter not in allowed (NULL-terminated); returns false. */
 bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed);
 /* Returns the query parameter or NULL. borrowed */
@@ -472,5 +467,47 @@ json_t *pt_http_member_json(const struct pt_member *m);
 
 /* The API's encoders for event payloads (h_ledger.c). */
 void pt_http_encoders(struct pt_encoders *out);
+
+/* ---- Paged lists (list.c) ---- */
+
+/* Encodes one listed item (cls: the handler's, borrowed). new; NULL leaves the item out. */
+typedef json_t *(*pt_http_item_encode_fn)(const void *item, const void *cls);
+
+/* A paged list, described once by its handler (static const). */
+struct pt_http_list {
+    const char *const *params; /* Query parameters it takes (NULL-terminated), limit and cursor
+                                  among them. */
+    const char *id_prefix;     /* Its key is an id with this prefix (char[] in the item); NULL:
+                                  a whole number (int64_t in the item) of at least seq_min. */
+    int64_t seq_min;           /* The least numeric cursor it can have given. */
+    size_t item_bytes;         /* The size of one item of the service's array. */
+    size_t key_offset;         /* Where an item holds its key, the next page's cursor. */
+    pt_http_item_encode_fn encode;
+};
+
+/* The query parameters of a list that takes only limit and cursor. */
+extern const char *const pt_http_page_query[];
+
+/* A page asked for by the query. */
+struct pt_http_page {
+    unsigned limit;     /* Items on the page, 1..PT_PAGE_LIMIT_MAX; ask the service for one more. */
+    const char *cursor; /* The id cursor; NULL on the first page (borrowed from the query). */
+    int64_t cursor_seq; /* The numeric cursor; 0 on the first page. */
+};
+
+/* Reads the query of a paged list: only list->params, limit (default PT_PAGE_LIMIT_DEFAULT) and
+ * the cursor. On failure answers 400 and returns false. */
+bool pt_http_list_params(struct pt_http_ctx *ctx, const struct pt_http_list *list,
+                         struct pt_http_page *page);
+/* Answers 200 with the page: {"data": the first page->limit of the count items encoded (each
+ * with cls), "next_cursor": the key of the last one listed when count is more than the limit,
+ * else json null}. */
+void pt_http_reply_list(struct pt_http_ctx *ctx, const struct pt_http_list *list,
+                        const struct pt_http_page *page, const void *items, unsigned count,
+                        const void *cls);
+/* The same, with "data" and "next_cursor" added to envelope (takes; NULL: out of memory). */
+void pt_http_reply_list_in(struct pt_http_ctx *ctx, const struct pt_http_list *list,
+                           const struct pt_http_page *page, const void *items, unsigned count,
+                           const void *cls, json_t *envelope);
 
 #endif

@@ -6,7 +6,6 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/random.h"
-#include "core/codes.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -242,43 +241,6 @@ bool pt_http_query_check(struct pt_http_ctx *ctx, const char *const *allowed)
             pt_http_reply_error(ctx, 400, "validation_failed", field, msg);
             return false;
         }
-    }
-    return true;
-}
-
-void pt_http_reply_page(struct pt_http_ctx *ctx, json_t *data, const char *next)
-{
-    pt_http_reply_json(ctx, 200,
-                       json_pack("{s:o,s:o}", "data", data, "next_cursor",
-                                 next != NULL ? json_string(next) : json_null()));
-}
-
-bool pt_http_page_params(struct pt_http_ctx *ctx, const char *id_prefix, unsigned *limit,
-                         const char **cursor)
-{
-    const char *s = pt_http_query(ctx, "limit");
-    *limit = PT_PAGE_LIMIT_DEFAULT;
-    *cursor = pt_http_query(ctx, "cursor");
-    if (s != NULL) {
-        unsigned long v = 0;
-        size_t i;
-        size_t n = strlen(s);
-        bool ok = n >= 1 && n <= 3;
-        for (i = 0; ok && i < n; i++) {
-            ok = s[i] >= '0' && s[i] <= '9';
-            v = v * 10 + (unsigned long)(s[i] - '0');
-        }
-        if (!ok || v < 1 || v > PT_PAGE_LIMIT_MAX) {
-            pt_http_reply_error(ctx, 400, "validation_failed", "limit",
-                                "limit must be an integer from 1 to 200");
-            return false;
-        }
-        *limit = (unsigned)v;
-    }
-    if (*cursor != NULL && !pt_id_is_valid(id_prefix, *cursor)) {
-        pt_http_reply_error(ctx, 400, "validation_failed", "cursor",
-                            "cursor must be a next_cursor value of this list");
-        return false;
     }
     return true;
 }

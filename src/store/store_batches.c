@@ -15,8 +15,9 @@
     "id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "             \
     "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms"
 
-static void batch_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_coupon_batch *b)
+static void batch_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_coupon_batch *b = row;
     memset(b, 0, sizeof(*b));
     pt_q_col_copy(q, 0, b->id, sizeof(b->id));
     b->name = pt_q_col_text(q, 1, arena);
@@ -218,20 +219,20 @@ enum pt_rc pt_store_coupon_batch_list(struct pt_store_txn *txn, const char *prog
     static const char sql[] = "SELECT " BATCH_COLUMNS " FROM coupon_batches WHERE program_id = ?1 "
                               "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, cursor_id);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        batch_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), batch_from_row, arena, count);
     return pt_q_close(&q);
+}
+
+static void batch_ref_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_batch_ref *r = row;
+    (void)arena;
+    pt_q_col_copy(q, 0, r->program_id, sizeof(r->program_id));
+    pt_q_col_copy(q, 1, r->batch_id, sizeof(r->batch_id));
 }
 
 enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
@@ -246,19 +247,9 @@ enum pt_rc pt_store_batches_generating(struct pt_store_txn *txn, unsigned limit,
         "c.status = 'generating' ORDER BY c.count - c.generated, c.created_at_ms, c.id LIMIT 1) "
         "ORDER BY b.count - b.generated, b.created_at_ms, b.id LIMIT ?1";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_int(&q, 1, limit);
-    while (pt_q_next(&q)) {
-        struct pt_batch_ref *r = &(*out)[(*count)++];
-        pt_assert(*count <= limit);
-        pt_q_col_copy(&q, 0, r->program_id, sizeof(r->program_id));
-        pt_q_col_copy(&q, 1, r->batch_id, sizeof(r->batch_id));
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), batch_ref_from_row, arena, count);
     return pt_q_close(&q);
 }
 

@@ -169,3 +169,26 @@ enum pt_rc pt_q_close(struct pt_q *q)
     }
     return q->rc;
 }
+
+void *pt_q_rows(struct pt_q *q, unsigned limit, size_t row_bytes, pt_q_row_fn decode,
+                struct pt_arena *arena, unsigned *count)
+{
+    char *rows = pt_arena_alloc(arena, (limit ? limit : 1) * row_bytes);
+    *count = 0;
+    if (rows == NULL) {
+        q->oom = true;
+        return NULL;
+    }
+    while (pt_q_next(q)) {
+        pt_assert(*count < limit);
+        decode(q, arena, rows + (size_t)*count * row_bytes);
+        (*count)++;
+    }
+    return rows;
+}
+
+void pt_q_row_id(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    (void)arena;
+    pt_q_col_copy(q, 0, row, PT_ID_BUF_BYTES);
+}

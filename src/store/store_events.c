@@ -48,6 +48,17 @@ enum pt_rc pt_store_event_position(struct pt_store_txn *txn, const char *program
     return pt_q_close(&q);
 }
 
+static void event_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_event *e = row;
+    pt_q_col_copy(q, 0, e->id, sizeof(e->id));
+    e->type = pt_q_col_text(q, 1, arena);
+    e->member_id = pt_q_col_text(q, 2, arena);
+    e->created_at_ms = pt_q_col_int(q, 3);
+    e->payload_json = pt_q_col_text(q, 4, arena);
+    e->seq = pt_q_col_int(q, 5);
+}
+
 enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
                                const struct pt_event_position *after, unsigned limit,
                                struct pt_arena *arena, struct pt_event **out, unsigned *count,
@@ -60,11 +71,6 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
                               "AND txid < pt_txid_horizon() ORDER BY txid, seq LIMIT ?4";
     const struct pt_event_position start = {-1, 0};
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     if (after == NULL) {
         after = &start;
@@ -73,16 +79,6 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
     pt_q_int(&q, 2, after->txid);
     pt_q_int(&q, 3, after->seq);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        struct pt_event *e = &(*out)[*count];
-        pt_assert(*count < limit);
-        pt_q_col_copy(&q, 0, e->id, sizeof(e->id));
-        e->type = pt_q_col_text(&q, 1, arena);
-        e->member_id = pt_q_col_text(&q, 2, arena);
-        e->created_at_ms = pt_q_col_int(&q, 3);
-        e->payload_json = pt_q_col_text(&q, 4, arena);
-        e->seq = pt_q_col_int(&q, 5);
-        (*count)++;
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), event_from_row, arena, count);
     return pt_q_close(&q);
 }

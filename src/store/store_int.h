@@ -94,6 +94,18 @@ const char *pt_q_error_detail(struct pt_q *q);
  * arena copy failed). */
 PT_MUSTCHECK enum pt_rc pt_q_close(struct pt_q *q);
 
+/* Decodes the cursor's current row into row, one item of the caller's array (arena: for the
+ * row's strings). */
+typedef void (*pt_q_row_fn)(struct pt_q *q, struct pt_arena *arena, void *row);
+/* Reads the rows of an opened and bound cursor, at most limit (the query's LIMIT; more is a
+ * bug), into a new arena array of row_bytes each, decoded by decode; *count is how many. The
+ * list queries' one loop. Returns the array, NULL when it could not be allocated: q then
+ * latches the failure, pt_q_close answers PT_ENOMEM, and no row is read. */
+void *pt_q_rows(struct pt_q *q, unsigned limit, size_t row_bytes, pt_q_row_fn decode,
+                struct pt_arena *arena, unsigned *count);
+/* A pt_q_row_fn for a query of one id column: copies it into a char[PT_ID_BUF_BYTES] row. */
+void pt_q_row_id(struct pt_q *q, struct pt_arena *arena, void *row);
+
 /* Debug builds: notes that the writer's batch posted to an account, whose balance the writer
  * checks against the sum of its postings before COMMIT (store_writer.c). Release builds and
  * read transactions: nothing. */

@@ -462,8 +462,9 @@ enum pt_rc pt_store_lot_move(struct pt_store_txn *txn, const char *program_id,
 /* ---- The member's ledger ---- */
 
 /* One posting of an account with its entry (the columns of the ledger queries below). */
-static void line_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_ledger_line *l)
+static void line_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_ledger_line *l = row;
     pt_q_col_copy(q, 0, l->entry_id, sizeof(l->entry_id));
     l->type = pt_q_col_text(q, 1, arena);
     l->points = pt_q_col_int(q, 2);
@@ -489,20 +490,12 @@ enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id
         "AND p.member_id = ?2 AND p.account_id = ?2 AND (?3 = 0 OR p.n < ?3) "
         "ORDER BY p.n DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_int(&q, 3, before_seq);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        line_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), line_from_row, arena, count);
     return pt_q_close(&q);
 }
 
@@ -517,19 +510,11 @@ enum pt_rc pt_store_account_lines(struct pt_store_txn *txn, const char *program_
         "AND e.member_id = p.member_id AND e.id = p.entry_id WHERE p.program_id = ?1 "
         "AND p.member_id = ?2 AND p.account_id = ?3 ORDER BY p.n DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, account_id);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        line_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), line_from_row, arena, count);
     return pt_q_close(&q);
 }

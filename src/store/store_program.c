@@ -212,8 +212,9 @@ enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, stru
 
 #define KEY_COLUMNS "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms"
 
-static void key_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_api_key *out)
+static void key_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_api_key *out = row;
     size_t hash_bytes;
     pt_q_col_copy(q, 0, out->program_id, sizeof(out->program_id));
     pt_q_col_copy(q, 1, out->id, sizeof(out->id));
@@ -273,20 +274,11 @@ enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
                               "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
     struct pt_q q;
     pt_assert(limit >= 1 && limit <= PT_PAGE_LIMIT_MAX + 1);
-    *count = 0;
-    *out = pt_arena_alloc(arena, limit * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, cursor_id);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        key_from_row(&q, arena, &(*out)[*count]);
-        (*count)++;
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), key_from_row, arena, count);
     return pt_q_close(&q);
 }
 

@@ -49,8 +49,9 @@ static const char *status_of(const char *s)
     return names[i];
 }
 
-static void referral_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_referral *r)
+static void referral_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_referral *r = row;
     char status[16];
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, r->member_id, sizeof(r->member_id));
@@ -133,20 +134,12 @@ enum pt_rc pt_store_referrals_of(struct pt_store_txn *txn, const char *program_i
         "SELECT " REFERRAL_COLUMNS " FROM referrals WHERE program_id = ?1 AND referrer_id = ?2 "
         "AND (CAST(?3 AS TEXT) IS NULL OR member_id < ?3) ORDER BY member_id DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, referrer_id);
     pt_q_text(&q, 3, cursor_id);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        referral_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), referral_from_row, arena, count);
     return pt_q_close(&q);
 }
 

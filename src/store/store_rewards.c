@@ -16,8 +16,9 @@
     "per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "             \
     "created_at_ms, updated_at_ms"
 
-static void reward_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_reward *r)
+static void reward_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_reward *r = row;
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, r->id, sizeof(r->id));
     r->name = pt_q_col_text(q, 1, arena);
@@ -138,19 +139,11 @@ enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id
     static const char sql[] = "SELECT " REWARD_COLUMNS " FROM rewards WHERE program_id = ?1 "
                               "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, cursor_id);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        reward_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), reward_from_row, arena, count);
     return pt_q_close(&q);
 }
 
@@ -401,19 +394,11 @@ enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id
                               "AND status = 'active' AND expires_at_ms <= ?2 "
                               "ORDER BY expires_at_ms, code LIMIT ?3";
     struct pt_q q;
-    *count = 0;
-    *codes = pt_arena_alloc(arena, (limit ? limit : 1) * PT_ID_BUF_BYTES);
-    if (*codes == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_int(&q, 2, now_ms);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        pt_q_col_copy(&q, 0, (*codes)[(*count)++], PT_ID_BUF_BYTES);
-    }
+    *codes = pt_q_rows(&q, limit, sizeof(**codes), pt_q_row_id, arena, count);
     return pt_q_close(&q);
 }
 

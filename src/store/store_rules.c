@@ -17,8 +17,9 @@
 #define RULE_FROM                                                                                  \
     " FROM rules r LEFT JOIN rule_budgets b ON b.program_id = r.program_id AND b.rule_id = r.id "
 
-static void rule_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_rule_row *r)
+static void rule_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_rule_row *r = row;
     char status[16];
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, r->id, sizeof(r->id));
@@ -162,20 +163,12 @@ enum pt_rc pt_store_rule_list(struct pt_store_txn *txn, const char *program_id, 
         "SELECT " RULE_COLUMNS RULE_FROM "WHERE r.program_id = ?1 AND (?2 = '' OR r.status = ?2) "
         "AND (?3 = '' OR r.id < ?3) ORDER BY r.id DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, status < 0 ? "" : pt_rule_status_name((enum pt_rule_status)status));
     pt_q_text(&q, 3, cursor_id ? cursor_id : "");
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        rule_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), rule_from_row, arena, count);
     return pt_q_close(&q);
 }
 
@@ -191,20 +184,12 @@ enum pt_rc pt_store_rule_versions(struct pt_store_txn *txn, const char *program_
         "WHERE v.program_id = ?1 AND v.rule_id = ?2 AND (?3 = 0 OR v.version < ?3) "
         "ORDER BY v.version DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, rule_id);
     pt_q_int(&q, 3, before);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        rule_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), rule_from_row, arena, count);
     return pt_q_close(&q);
 }
 
@@ -413,19 +398,12 @@ enum pt_rc pt_store_birthdays(struct pt_store_txn *txn, const char *program_id,
         "WHERE a.program_id = m.program_id AND a.member_id = m.id AND a.year = ?3) "
         "ORDER BY m.id LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *ids = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**ids));
-    if (*ids == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, month_day);
     pt_q_int(&q, 3, year);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q) && *count < limit) {
-        pt_q_col_copy(&q, 0, (*ids)[(*count)++], PT_ID_BUF_BYTES);
-    }
+    *ids = pt_q_rows(&q, limit, sizeof(**ids), pt_q_row_id, arena, count);
     return pt_q_close(&q);
 }
 
@@ -452,6 +430,14 @@ enum pt_rc pt_store_birthday_award(struct pt_store_txn *txn, const char *program
     return pt_q_close(&q);
 }
 
+static void purchase_ref_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_purchase_ref *r = row;
+    (void)arena;
+    pt_q_col_copy(q, 0, r->member_id, sizeof(r->member_id));
+    pt_q_col_copy(q, 1, r->id, sizeof(r->id));
+}
+
 enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *program_id,
                                       int64_t from_ms, int64_t to_ms, const char *after_member,
                                       const char *after_id, unsigned limit, struct pt_arena *arena,
@@ -463,11 +449,6 @@ enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *prog
         "AND occurred_at_ms < ?3 AND (member_id > ?4 OR (member_id = ?4 AND id > ?5)) "
         "ORDER BY member_id, id LIMIT ?6";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_int(&q, 2, from_ms);
@@ -475,10 +456,6 @@ enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *prog
     pt_q_text(&q, 4, after_member);
     pt_q_text(&q, 5, after_id);
     pt_q_int(&q, 6, limit);
-    while (pt_q_next(&q) && *count < limit) {
-        pt_q_col_copy(&q, 0, (*out)[*count].member_id, PT_ID_BUF_BYTES);
-        pt_q_col_copy(&q, 1, (*out)[*count].id, PT_ID_BUF_BYTES);
-        (*count)++;
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), purchase_ref_from_row, arena, count);
     return pt_q_close(&q);
 }

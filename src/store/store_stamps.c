@@ -15,8 +15,9 @@
     "id, name, status, stamps_required, stamps_per, conditions, items, document, reward_points, "  \
     "reward_id, valid_days, created_at_ms, updated_at_ms"
 
-static void card_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_stamp_card *c)
+static void card_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_stamp_card *c = row;
     char text[16];
     memset(c, 0, sizeof(*c));
     pt_q_col_copy(q, 0, c->id, sizeof(c->id));
@@ -129,21 +130,12 @@ enum pt_rc pt_store_stamp_card_list(struct pt_store_txn *txn, const char *progra
         "AND (?2 = 0 OR status = 'active') AND (CAST(?3 AS TEXT) IS NULL OR id < ?3) "
         "ORDER BY id DESC LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_int(&q, 2, active_only);
     pt_q_text(&q, 3, cursor_id);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        card_from_row(&q, arena, &(*out)[*count]);
-        (*count)++;
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), card_from_row, arena, count);
     return pt_q_close(&q);
 }
 

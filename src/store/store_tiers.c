@@ -199,6 +199,16 @@ enum pt_rc pt_store_tier_change_add(struct pt_store_txn *txn, const char *progra
     return pt_q_close(&q);
 }
 
+static void change_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_tier_change *c = row;
+    c->from_name = pt_q_col_text(q, 0, arena);
+    c->to_name = pt_q_col_text(q, 1, arena);
+    c->reason = pt_q_col_text(q, 2, arena);
+    c->metric_value = pt_q_col_int(q, 3);
+    c->at_ms = pt_q_col_int(q, 4);
+}
+
 enum pt_rc pt_store_tier_changes(struct pt_store_txn *txn, const char *program_id,
                                  const char *member_id, unsigned limit, struct pt_arena *arena,
                                  struct pt_tier_change **out, unsigned *count, struct pt_err *err)
@@ -207,25 +217,11 @@ enum pt_rc pt_store_tier_changes(struct pt_store_txn *txn, const char *program_i
         "SELECT from_name, to_name, reason, metric_value, at_ms FROM tier_changes "
         "WHERE program_id = ?1 AND member_id = ?2 ORDER BY n DESC LIMIT ?3";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        struct pt_tier_change *c = &(*out)[*count];
-        pt_assert(*count < limit);
-        c->from_name = pt_q_col_text(&q, 0, arena);
-        c->to_name = pt_q_col_text(&q, 1, arena);
-        c->reason = pt_q_col_text(&q, 2, arena);
-        c->metric_value = pt_q_col_int(&q, 3);
-        c->at_ms = pt_q_col_int(&q, 4);
-        (*count)++;
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), change_from_row, arena, count);
     return pt_q_close(&q);
 }
 
@@ -238,19 +234,10 @@ enum pt_rc pt_store_tier_reviews_due(struct pt_store_txn *txn, const char *progr
                               "AND tier_index > 0 AND review_month <= ?2 "
                               "ORDER BY review_month, member_id LIMIT ?3";
     struct pt_q q;
-    *count = 0;
-    *ids = pt_arena_alloc(arena, (limit ? limit : 1) * PT_ID_BUF_BYTES);
-    if (*ids == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_int(&q, 2, month);
     pt_q_int(&q, 3, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        pt_q_col_copy(&q, 0, (*ids)[*count], PT_ID_BUF_BYTES);
-        (*count)++;
-    }
+    *ids = pt_q_rows(&q, limit, sizeof(**ids), pt_q_row_id, arena, count);
     return pt_q_close(&q);
 }

@@ -37,8 +37,9 @@ enum pt_rc pt_store_account_get_id(struct pt_store_txn *txn, const char *program
 #define CREDIT_COLUMNS                                                                             \
     "id, member_id, entry_id, source_id, amount, remaining, available_at_ms, created_at_ms"
 
-static void credit_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_wallet_credit *c)
+static void credit_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
+    struct pt_wallet_credit *c = row;
     memset(c, 0, sizeof(*c));
     pt_q_col_copy(q, 0, c->id, sizeof(c->id));
     pt_q_col_copy(q, 1, c->member_id, sizeof(c->member_id));
@@ -100,20 +101,12 @@ enum pt_rc pt_store_wallet_credits_spendable(struct pt_store_txn *txn, const cha
         "SELECT " CREDIT_COLUMNS " FROM wallet_credits WHERE program_id = ?1 AND member_id = ?2 "
         "AND remaining > 0 AND available_at_ms <= ?3 ORDER BY available_at_ms, id LIMIT ?4";
     struct pt_q q;
-    *count = 0;
-    *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_int(&q, 3, now_ms);
     pt_q_int(&q, 4, limit);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < limit);
-        credit_from_row(&q, arena, &(*out)[(*count)++]);
-    }
+    *out = pt_q_rows(&q, limit, sizeof(**out), credit_from_row, arena, count);
     return pt_q_close(&q);
 }
 
