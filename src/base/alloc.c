@@ -40,20 +40,24 @@ bool pt_alloc_injected_failure(void)
     return should_fail() != 0;
 }
 
-void *pt_malloc(size_t size)
+void *pt_malloc_uninjected(size_t size)
 {
-    void *p;
-    if (should_fail()) {
-        failures_here++;
-        return NULL;
-    }
-    p = malloc(size == 0 ? 1 : size); /* check_src: allow malloc: the allocator itself */
+    void *p = malloc(size == 0 ? 1 : size); /* check_src: allow malloc: the allocator itself */
     if (p != NULL) {
         atomic_fetch_add_explicit(&live_count, 1, memory_order_relaxed);
     } else {
         failures_here++;
     }
     return p;
+}
+
+void *pt_malloc(size_t size)
+{
+    if (should_fail()) {
+        failures_here++;
+        return NULL;
+    }
+    return pt_malloc_uninjected(size);
 }
 
 void *pt_calloc(size_t count, size_t size)
