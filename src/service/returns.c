@@ -210,7 +210,8 @@ static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx
                                 const struct pt_program *program, const struct pt_purchase *p,
                                 const struct pt_return *r, int64_t amount_now, struct pt_err *err)
 {
-    enum pt_rc rc = pt_store_purchase_update_returns(txn, program->id, p, err);
+    enum pt_rc rc =
+        pt_store_purchase_update_returns(txn, program->id, p, ctx->req->items != NULL, err);
     if (rc == PT_OK) {
         rc = pt_store_return_insert(txn, program->id, r, err);
     }

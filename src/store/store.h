@@ -352,7 +352,11 @@ struct pt_posting {
     int64_t balance_after; /* OUT: the account's balance after this posting. */
 };
 
-/* Appends entry with its postings and moves the accounts' balances, in txn. The caller has
+/* Postings of one entry: a member, a counterpart, and at most one more (cancel to expired). */
+#define PT_ENTRY_POSTINGS_MAX 3
+
+/* Appends entry with its 2..PT_ENTRY_POSTINGS_MAX postings (their rows in one statement) and
+ * moves the accounts' balances, in txn. The caller has
  * checked that the postings sum to zero (pt_ledger_entry_check); the store checks again.
  * PT_ELIMIT limit_exceeded when an account's balance or counter would pass its bound (limits.h:
  * a member's points and wallet PT_MEMBER_*_MAX, other accounts PT_ACCOUNT_UNITS_MAX); the
@@ -394,25 +398,24 @@ PT_MUSTCHECK enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const 
                                                 unsigned skip, unsigned max, struct pt_arena *arena,
                                                 struct pt_lot_row **out, unsigned *count,
                                                 struct pt_err *err);
-/*
- * Points in the member's lots that cannot be spent at now_ms. OUT: *pending (in the return
- * window) and *unavailable (pending plus expired, awaiting the expiry job).
- */
-PT_MUSTCHECK enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *program_id,
-                                                  const char *member_id, int64_t now_ms,
-                                                  int64_t *pending, int64_t *unavailable,
-                                                  struct pt_err *err);
-
 struct pt_expiring {
     int64_t expires_at_ms;
     int64_t points;
 };
 
-/* The member's next expiry dates after now_ms with their points, soonest first, at most max. */
-PT_MUSTCHECK enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
+/*
+ * What the member's balance view is made of at now_ms, in one statement. OUT: *acct, the
+ * member's own account (zeros when it has none); of the points in its lots that cannot be spent
+ * now, *pending (in the return window) and *unavailable (pending plus expired, awaiting the
+ * expiry job); its next expiry dates after now_ms with their points, soonest first, at most
+ * max, in expiring (*expiring_count of them).
+ */
+PT_MUSTCHECK enum pt_rc pt_store_balance_parts(struct pt_store_txn *txn, const char *program_id,
                                                const char *member_id, int64_t now_ms,
-                                               struct pt_expiring *out, unsigned max,
-                                               unsigned *count, struct pt_err *err);
+                                               struct pt_account *acct, int64_t *pending,
+                                               int64_t *unavailable, struct pt_expiring *expiring,
+                                               unsigned max, unsigned *expiring_count,
+                                               struct pt_err *err);
 /* One lot of the member by id; PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id,
                                          const char *member_id, const char *lot_id,
@@ -476,11 +479,12 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const
 PT_MUSTCHECK enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
                                               const char *purchase_id, struct pt_arena *arena,
                                               struct pt_purchase *out, struct pt_err *err);
-/* Writes the returned amounts of p and its items' returned quantities. */
+/* Writes the returned amounts of p and, when items_returned (a return by item: one by amount
+ * leaves them as they were), its items' returned quantities. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn,
                                                          const char *program_id,
                                                          const struct pt_purchase *p,
-                                                         struct pt_err *err);
+                                                         bool items_returned, struct pt_err *err);
 
 struct pt_return {
     char id[PT_ID_BUF_BYTES]; /* "ret_..." */

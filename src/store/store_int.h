@@ -66,6 +66,12 @@ const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena);
 /* The column's text as the engine holds it, valid until the cursor's next step (NULL for SQL
  * NULL): for copying a value straight into another statement. */
 const char *pt_q_col_text_borrowed(struct pt_q *q, int col);
+/* Room for one more row in the arena array rows of count rows (pt_arena_grow: *cap its room, 0
+ * at first), so that rows are read without counting them first; NULL when the arena is
+ * exhausted, latched as for pt_q_col_text. Usage:
+ *   while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, n, &cap, sizeof(*rows)))) */
+void *pt_q_grow(struct pt_q *q, struct pt_arena *arena, void *rows, size_t count, size_t *cap,
+                size_t row_bytes);
 /* Copies the column into a fixed buffer ("" for NULL). */
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes);
 /* Copies the column's bytes into a fixed buffer (at most out_bytes; the rest zeroed) and returns

@@ -7,8 +7,59 @@
 #include "store/store_int.h"
 
 #include "base/assert.h"
+#include "base/buf.h"
 
+#include <stdio.h>
 #include <string.h>
+
+/* Columns of an item row bound per item, after the 3 every row shares. */
+#define ITEM_PARAMS 6
+
+/* The items of p, in one statement of item_count rows. */
+static enum pt_rc items_insert(struct pt_store_txn *txn, const char *program_id,
+                               const struct pt_purchase *p, struct pt_err *err)
+{
+    static const char sql_head[] = "INSERT INTO purchase_items (program_id, member_id, "
+                                   "purchase_id, line, sku, category, quantity, unit_price, "
+                                   "eligible) VALUES ";
+    struct pt_buf sql;
+    struct pt_q q;
+    unsigned i;
+    enum pt_rc rc;
+    pt_assert(p->item_count > 0 && p->item_count <= PT_PURCHASE_ITEMS_MAX);
+    pt_buf_init(&sql, 64 * 1024);
+    (void)pt_buf_append(&sql, sql_head, sizeof(sql_head) - 1);
+    for (i = 0; i < p->item_count; i++) {
+        unsigned n = 4 + i * ITEM_PARAMS;
+        char row[80];
+        int len = snprintf(row, sizeof(row), "%s(?1, ?2, ?3, ?%u, ?%u, ?%u, ?%u, ?%u, ?%u)",
+                           i ? ", " : "", n, n + 1, n + 2, n + 3, n + 4, n + 5);
+        pt_assert(len > 0 && (size_t)len < sizeof(row));
+        (void)pt_buf_append(&sql, row, (size_t)len);
+    }
+    if (sql.failed) {
+        pt_buf_fini(&sql);
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    }
+    (void)pt_q_open_dynamic(&q, txn, sql.ptr, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->member_id);
+    pt_q_text(&q, 3, p->id);
+    for (i = 0; i < p->item_count; i++) {
+        const struct pt_purchase_item *it = &p->items[i];
+        int n = 4 + (int)(i * ITEM_PARAMS);
+        pt_q_int(&q, n, i);
+        pt_q_text(&q, n + 1, it->sku);
+        pt_q_text(&q, n + 2, it->category);
+        pt_q_int(&q, n + 3, it->quantity);
+        pt_q_int(&q, n + 4, it->unit_price);
+        pt_q_int(&q, n + 5, it->eligible);
+    }
+    (void)pt_q_exec(&q);
+    rc = pt_q_close(&q);
+    pt_buf_fini(&sql);
+    return rc;
+}
 
 enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
                                     const struct pt_purchase *p, struct pt_err *err)
@@ -19,11 +70,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
         "created_at_ms, base_points, discount, till_discount, tier_month, cashback, "
         "wallet_credit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
         "?15, ?16, ?17, ?18, ?19, ?20)";
-    static const char sql_item[] =
-        "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
-        "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     struct pt_q q;
-    unsigned i;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(p->eligible_amount <= p->amount);
@@ -60,25 +107,10 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_text(&q, 20, p->wallet_credit_id[0] ? p->wallet_credit_id : NULL);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
-    for (i = 0; rc == PT_OK && i < p->item_count; i++) {
-        const struct pt_purchase_item *it = &p->items[i];
-        (void)pt_q_open(&q, txn, sql_item, err);
-        pt_q_text(&q, 1, program_id);
-        pt_q_text(&q, 2, p->member_id);
-        pt_q_text(&q, 3, p->id);
-        pt_q_int(&q, 4, i);
-        pt_q_text(&q, 5, it->sku);
-        pt_q_text(&q, 6, it->category);
-        pt_q_int(&q, 7, it->quantity);
-        pt_q_int(&q, 8, it->unit_price);
-        pt_q_int(&q, 9, it->eligible);
-        (void)pt_q_exec(&q);
-        rc = pt_q_close(&q);
-    }
-    return rc;
+    return rc == PT_OK && p->item_count > 0 ? items_insert(txn, program_id, p, err) : rc;
 }
 
-/* One row of the purchase query of pt_store_purchase_get; strings from arena. */
+/* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
 static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase *out)
 {
     pt_q_col_copy(q, 0, out->id, sizeof(out->id));
@@ -98,85 +130,69 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     pt_q_col_copy(q, 14, out->entry_id, sizeof(out->entry_id));
     out->created_at_ms = pt_q_col_int(q, 15);
     out->till_discount = pt_q_col_int(q, 16);
-    out->item_count = (unsigned)pt_q_col_int(q, 17);
-    out->tier_month = pt_q_col_int(q, 18);
-    out->cashback = pt_q_col_int(q, 19);
-    out->cashback_reversed = pt_q_col_int(q, 20);
-    pt_q_col_copy(q, 21, out->wallet_credit_id, sizeof(out->wallet_credit_id));
+    out->tier_month = pt_q_col_int(q, 17);
+    out->cashback = pt_q_col_int(q, 18);
+    out->cashback_reversed = pt_q_col_int(q, 19);
+    pt_q_col_copy(q, 20, out->wallet_credit_id, sizeof(out->wallet_credit_id));
 }
 
-/* Reads the out->item_count items of purchase purchase_id, in line order, into an arena array
- * (out->items). */
-static enum pt_rc purchase_items_read(struct pt_store_txn *txn, const char *program_id,
-                                      const char *purchase_id, struct pt_arena *arena,
-                                      struct pt_purchase *out, struct pt_err *err)
+/* The item of a row of the same query (its columns from ITEM_COL). */
+#define ITEM_COL 21
+static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
-    static const char sql_items[] =
-        "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
-        "FROM purchase_items WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 "
-        "ORDER BY line";
-    struct pt_q q;
-    unsigned i = 0;
-    pt_assert(out->item_count > 0);
-    out->items = pt_arena_alloc(arena, out->item_count * sizeof(*out->items));
-    if (out->items == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    (void)pt_q_open(&q, txn, sql_items, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, out->member_id);
-    pt_q_text(&q, 3, purchase_id);
-    while (pt_q_next(&q)) {
-        struct pt_purchase_item *it = &out->items[i];
-        pt_assert(i < out->item_count);
-        memset(it, 0, sizeof(*it));
-        it->sku = pt_q_col_text(&q, 0, arena);
-        it->category = pt_q_col_text(&q, 1, arena);
-        it->quantity = pt_q_col_int(&q, 2);
-        it->unit_price = pt_q_col_int(&q, 3);
-        it->eligible = pt_q_col_int(&q, 4) != 0;
-        it->returned_quantity = pt_q_col_int(&q, 5);
-        i++;
-    }
-    return pt_q_close(&q);
+    memset(it, 0, sizeof(*it));
+    it->sku = pt_q_col_text(q, ITEM_COL + 1, arena);
+    it->category = pt_q_col_text(q, ITEM_COL + 2, arena);
+    it->quantity = pt_q_col_int(q, ITEM_COL + 3);
+    it->unit_price = pt_q_col_int(q, ITEM_COL + 4);
+    it->eligible = pt_q_col_int(q, ITEM_COL + 5) != 0;
+    it->returned_quantity = pt_q_col_int(q, ITEM_COL + 6);
 }
+
+/* The purchase and its items, one row per item (one row with NULL items when it has none). */
+#define PURCHASE_SELECT                                                                            \
+    "SELECT p.id, p.external_id, p.member_id, p.occurred_at_ms, p.currency, p.amount, "            \
+    "p.eligible_amount, p.channel, p.location, p.points_earned, p.lot_id, p.returned_amount, "     \
+    "p.returned_eligible, p.points_reversed, p.entry_id, p.created_at_ms, p.till_discount, "       \
+    "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, i.line, i.sku, "           \
+    "i.category, i.quantity, i.unit_price, i.eligible, i.returned_quantity FROM purchases p "      \
+    "LEFT JOIN purchase_items i ON i.program_id = p.program_id AND i.member_id = p.member_id "     \
+    "AND i.purchase_id = p.id WHERE p.program_id = ?1 AND p.id = ?2 ORDER BY i.line"
 
 enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
                                  const char *purchase_id, struct pt_arena *arena,
                                  struct pt_purchase *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
-        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, till_discount, "
-        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
-        "cashback_reversed, wallet_credit_id FROM purchases p "
-        "WHERE program_id = ?1 AND id = ?2";
+    static const char sql[] = PURCHASE_SELECT;
     /* In a write, locked: two returns of one purchase in two processes must not both pass the
      * "not more than was bought" check (see pt_store_member_lock). */
-    static const char sql_lock[] =
-        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
-        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, till_discount, "
-        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
-        "cashback_reversed, wallet_credit_id FROM purchases p "
-        "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+    static const char sql_lock[] = PURCHASE_SELECT " FOR UPDATE OF p";
+    struct pt_purchase_item *items = NULL;
+    size_t cap = 0;
     struct pt_q q;
-    enum pt_rc rc;
+    bool found = false;
     memset(out, 0, sizeof(*out));
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, purchase_id);
-    if (pt_q_next(&q)) {
-        purchase_from_row(&q, arena, out);
-    } else if (q.rc == PT_OK) {
+    while (pt_q_next(&q)) {
+        if (!found) {
+            purchase_from_row(&q, arena, out);
+            found = true;
+        }
+        if (pt_q_col_is_null(&q, ITEM_COL)) {
+            continue;
+        }
+        pt_assert(pt_q_col_int(&q, ITEM_COL) == out->item_count);
+        items = pt_q_grow(&q, arena, items, out->item_count, &cap, sizeof(*items));
+        if (items == NULL) {
+            break;
+        }
+        item_from_row(&q, arena, &items[out->item_count++]);
+    }
+    out->items = out->item_count > 0 ? items : NULL;
+    if (!found && q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
     }
-    rc = pt_q_close(&q);
-    if (rc != PT_OK || out->item_count == 0) {
-        return rc;
-    }
-    return purchase_items_read(txn, program_id, purchase_id, arena, out, err);
+    return pt_q_close(&q);
 }
