@@ -131,21 +131,19 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
 }
 
-/* Reads the purchase, locks its member (who must not be closed), reads the program, and checks
- * the return window. */
+/* Reads the purchase, its member (locked by the read, and who must not be closed) and the
+ * program, and checks the return window. */
 static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
                               struct pt_purchase *p, struct pt_program *program, struct pt_err *err)
 {
     const char *program_id = ctx->who->program_id;
+    struct pt_member member;
     enum pt_rc rc = pt_store_purchase_get(txn, program_id, ctx->purchase_id, ctx->arena, p, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, program_id, p->member_id, err);
+        rc = pt_svc_member_load(txn, program_id, p->member_id, ctx->arena, &member, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, program_id, p->member_id, ctx->arena, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, program_id, ctx->arena, program, err);
+        rc = pt_member_require_open(&member, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_return_window_check(program, p->occurred_at_ms, ctx->now_ms, err);

@@ -30,7 +30,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 16
+#define PT_SCHEMA_VERSION 17
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -256,6 +256,14 @@ PT_MUSTCHECK enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const cha
 PT_MUSTCHECK enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *member_id, struct pt_arena *arena,
                                             struct pt_member *out, struct pt_err *err);
+/* pt_store_member_get and the program's settings, its strings in arena: from the copy the store
+ * keeps while the program's versions, read in the member's statement, are those of the copy;
+ * else read (and kept). PT_ENOTFOUND when no such member or program. */
+PT_MUSTCHECK enum pt_rc pt_store_member_program_get(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    struct pt_arena *arena,
+                                                    struct pt_member *member,
+                                                    struct pt_program *program, struct pt_err *err);
 /* Writes every client-settable field and status of m where version == expected_version, and
  * sets version = expected_version + 1. PT_EBUSY when the version moved (reload and retry),
  * PT_ENOTFOUND when gone, PT_ECONFLICT "member_exists" on a taken email/phone/external_id. */
@@ -468,6 +476,7 @@ struct pt_purchase {
     int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
     int64_t cashback_reversed;              /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
+    bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
     const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
     unsigned coupon_count;
 };

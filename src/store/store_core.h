@@ -52,6 +52,7 @@ struct pt_store {
     pthread_cond_t read_cv;     /* Signalled when a reader is returned. */
     int version_found;          /* Schema version before migration. */
     atomic_bool writes_stopped; /* Set for good by a disk failure (see the file comment). */
+    struct pt_program_cache *program_cache; /* Owned; NULL when it could not be made. */
 };
 
 /* Ends the writer's batch (migrations use it too): one text, so one cached statement. */

@@ -134,10 +134,11 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->cashback = pt_q_col_int(q, 18);
     out->cashback_reversed = pt_q_col_int(q, 19);
     pt_q_col_copy(q, 20, out->wallet_credit_id, sizeof(out->wallet_credit_id));
+    out->stamped = pt_q_col_int(q, 21) != 0;
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL 21
+#define ITEM_COL 22
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -154,7 +155,9 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "SELECT p.id, p.external_id, p.member_id, p.occurred_at_ms, p.currency, p.amount, "            \
     "p.eligible_amount, p.channel, p.location, p.points_earned, p.lot_id, p.returned_amount, "     \
     "p.returned_eligible, p.points_reversed, p.entry_id, p.created_at_ms, p.till_discount, "       \
-    "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, i.line, i.sku, "           \
+    "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
+    "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
+    "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, i.line, i.sku, "   \
     "i.category, i.quantity, i.unit_price, i.eligible, i.returned_quantity FROM purchases p "      \
     "LEFT JOIN purchase_items i ON i.program_id = p.program_id AND i.member_id = p.member_id "     \
     "AND i.purchase_id = p.id WHERE p.program_id = ?1 AND p.id = ?2 ORDER BY i.line"
