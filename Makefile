@@ -19,7 +19,7 @@ run: build
 check: deps format-check check-src
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
-	@cd build-asan && ctest --output-on-failure
+	@cd build-asan && ctest --output-on-failure -j2
 
 unit: deps
 	@cmake --preset asan -S . >/dev/null

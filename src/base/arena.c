@@ -16,6 +16,8 @@
 #define PT_ARENA_MAGIC 0x41524e41u
 #define PT_ARENA_CHUNK_BYTES_MIN 4096
 
+static _Thread_local uint64_t failures_here;
+
 struct pt_arena_chunk {
     struct pt_arena_chunk *next;
     size_t cap_bytes;  /* Usable bytes in data. */
@@ -30,6 +32,7 @@ void pt_arena_init(struct pt_arena *arena, size_t bytes_max)
     arena->used_bytes = 0;
     arena->bytes_max = bytes_max;
     arena->magic = PT_ARENA_MAGIC;
+    arena->failed = false;
 }
 
 void pt_arena_fini(struct pt_arena *arena)
@@ -47,6 +50,32 @@ void pt_arena_fini(struct pt_arena *arena)
     arena->head = NULL;
     arena->used_bytes = 0;
     arena->magic = 0;
+    arena->failed = false;
+}
+
+bool pt_arena_failed(const struct pt_arena *arena)
+{
+    pt_assert(arena->magic == PT_ARENA_MAGIC);
+    return arena->failed;
+}
+
+enum pt_rc pt_arena_err(const struct pt_arena *arena, struct pt_err *err)
+{
+    pt_debug_assert(arena->failed);
+    return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+}
+
+uint64_t pt_arena_failures_here(void)
+{
+    return failures_here;
+}
+
+/* Latches the failure; returns NULL for the caller to return. */
+static void *arena_fail(struct pt_arena *arena)
+{
+    arena->failed = true;
+    failures_here++;
+    return NULL;
 }
 
 /* Whether a chunk of cap usable bytes still fits under bytes_max. Written without sums that
@@ -92,14 +121,14 @@ void *pt_arena_alloc(struct pt_arena *arena, size_t size)
     void *p;
     pt_assert(arena->magic == PT_ARENA_MAGIC);
     /* Refuse before rounding up, so that the rounding cannot wrap for sizes near SIZE_MAX. */
-    if (size > arena->bytes_max || size > SIZE_MAX - align) {
-        return NULL;
+    if (size > arena->bytes_max || size > SIZE_MAX - align || pt_alloc_injected_failure()) {
+        return arena_fail(arena);
     }
     size = size + (align - size % align) % align;
     if (chunk == NULL || chunk->cap_bytes - chunk->used_bytes < size) {
         chunk = arena_alloc_chunk(arena, size);
         if (chunk == NULL) {
-            return NULL;
+            return arena_fail(arena);
         }
     }
     p = chunk->data + chunk->used_bytes;
@@ -113,7 +142,7 @@ char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len)
 {
     char *p;
     if (len == SIZE_MAX) {
-        return NULL;
+        return arena_fail(arena);
     }
     p = pt_arena_alloc(arena, len + 1);
     if (p == NULL) {

@@ -7,7 +7,11 @@
 #ifndef PT_BASE_ARENA_H
 #define PT_BASE_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
 
 struct pt_arena_chunk;
 
@@ -16,6 +20,7 @@ struct pt_arena {
     size_t used_bytes;           /* Bytes handed out plus chunk overhead; <= bytes_max. */
     size_t bytes_max;            /* Cap; allocations beyond it fail (return NULL). */
     unsigned magic;              /* PT_ARENA_MAGIC between init and fini. */
+    bool failed;                 /* Latched by the first allocation that failed; see below. */
 };
 
 /* Initializes an empty arena on the caller's storage; allocates nothing yet. */
@@ -26,8 +31,23 @@ void pt_arena_init(struct pt_arena *arena, size_t bytes_max);
 void pt_arena_fini(struct pt_arena *arena);
 
 /* Returns size bytes aligned for any type (borrowed from the arena), or NULL when the heap or
- * the cap is exhausted. */
+ * the cap is exhausted (or a debug build injects a failure, base/alloc.h). A NULL latches the
+ * arena's failure (pt_arena_failed) until pt_arena_fini, as the query cursor latches its own: a
+ * caller that cannot go on without the memory stops, and whoever owns the arena reports the
+ * failure once (the writer, per write: pt_arena_failures_here). */
 void *pt_arena_alloc(struct pt_arena *arena, size_t size);
+
+/* Whether an allocation from the arena has failed since pt_arena_init. */
+bool pt_arena_failed(const struct pt_arena *arena);
+
+/* The answer to an allocation from the arena that returned NULL: PT_ENOMEM in err, the one
+ * spelling of it. Asserts (debug builds) that the arena did latch the failure. */
+PT_MUSTCHECK enum pt_rc pt_arena_err(const struct pt_arena *arena, struct pt_err *err);
+
+/* How many arena allocations have failed on the calling thread since it started: the writer
+ * compares it before and after a write function, so that a write that met a failure in any
+ * arena is rolled back and answered PT_ENOMEM even where the failure was not passed up. */
+uint64_t pt_arena_failures_here(void);
 
 /* Returns a NUL-terminated copy of len bytes at s in the arena, or NULL. */
 char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len);

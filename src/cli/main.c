@@ -152,6 +152,13 @@ static int cmd_serve(const struct pt_config *cfg)
     http.threads = cfg->threads;
     http.connections_per_address = cfg->connections_per_address;
     http.headers_timeout_ms = cfg->headers_timeout_ms;
+    http.fail_alloc_every = 0;
+#ifdef PT_DEBUG
+    if (getenv("PATRON_FAIL_ALLOC") != NULL) {
+        /* Allocation-failure injection (tests/api/test_alloc_failure.py): every Nth. */
+        http.fail_alloc_every = strtoll(getenv("PATRON_FAIL_ALLOC"), NULL, 10);
+    }
+#endif
     rc = pt_http_serve(&http, svc, &err);
     pt_jobs_stop(jobs);
     pt_service_close(svc);

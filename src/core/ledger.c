@@ -98,6 +98,7 @@ enum pt_rc pt_ledger_return_points(int64_t points_earned, int64_t amount_minor,
 
 bool pt_lot_is_available(const struct pt_lot *lot, int64_t now_ms)
 {
+    pt_debug_assert(lot->points_remaining >= 0);
     return lot->points_remaining > 0 && lot->available_at_ms <= now_ms &&
            now_ms < lot->expires_at_ms;
 }
@@ -171,6 +172,8 @@ enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int
     int64_t need = points;
     size_t after = 0;
     pt_assert(points > 0);
+    pt_assert(lot_count == 0 || lots != NULL);
+    pt_assert(takes_cap == 0 || takes != NULL);
     *take_count = 0;
     *taken = 0;
     while (need > 0) {
@@ -187,6 +190,7 @@ enum pt_rc pt_ledger_plan_spend(const struct pt_lot *lots, size_t lot_count, int
         takes[*take_count].lot_index = best;
         takes[*take_count].points =
             lots[best].points_remaining < need ? lots[best].points_remaining : need;
+        pt_debug_assert(takes[*take_count].points > 0); /* Only available lots are taken. */
         need -= takes[*take_count].points;
         *taken += takes[*take_count].points;
         (*take_count)++;
@@ -255,4 +259,61 @@ void pt_money_format(int64_t minor, int exponent, char *out, size_t out_bytes)
         (void)snprintf(out, out_bytes, "%.*s.%s", (int)(len - (size_t)e), digits,
                        digits + len - (size_t)e);
     }
+}
+
+/* ---- Sanity of the ledger's rows, for assertions ---- */
+
+/* A NUL-terminated string of 1..max-1 bytes in a buffer of max bytes. */
+static bool id_sane(const char *id, size_t max)
+{
+    return id != NULL && id[0] != '\0' && memchr(id, '\0', max) != NULL;
+}
+
+static bool units_sane(int64_t v)
+{
+    return v >= -PT_ACCOUNT_UNITS_MAX && v <= PT_ACCOUNT_UNITS_MAX;
+}
+
+bool pt_entry_sane(const struct pt_entry *entry)
+{
+    const char *t = entry->type;
+    size_t i;
+    if (!id_sane(entry->id, sizeof(entry->id)) ||
+        !id_sane(entry->member_id, sizeof(entry->member_id)) || t == NULL || t[0] == '\0' ||
+        entry->created_at_ms < 0) {
+        return false;
+    }
+    for (i = 0; t[i] != '\0'; i++) {
+        if (i >= PT_ID_BUF_BYTES || !((t[i] >= 'a' && t[i] <= 'z') || t[i] == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool pt_posting_sane(const struct pt_posting *posting)
+{
+    return posting->account_id != NULL && posting->account_id[0] != '\0' && posting->points != 0 &&
+           units_sane(posting->points) && units_sane(posting->owed_delta) &&
+           units_sane(posting->earned_delta) && units_sane(posting->redeemed_delta) &&
+           units_sane(posting->expired_delta);
+}
+
+bool pt_lot_sane(const struct pt_lot_row *lot)
+{
+    return id_sane(lot->id, sizeof(lot->id)) && id_sane(lot->member_id, sizeof(lot->member_id)) &&
+           id_sane(lot->entry_id, sizeof(lot->entry_id)) &&
+           memchr(lot->source_id, '\0', sizeof(lot->source_id)) != NULL &&
+           lot->lot.points_remaining >= 0 && lot->lot.points_remaining <= lot->points_earned &&
+           lot->points_earned <= PT_ACCOUNT_UNITS_MAX &&
+           lot->lot.available_at_ms >= lot->lot.earned_at_ms &&
+           lot->lot.expires_at_ms >= lot->lot.earned_at_ms;
+}
+
+bool pt_account_sane(const struct pt_account *account, int64_t bound)
+{
+    return bound >= 0 && bound <= PT_ACCOUNT_UNITS_MAX && account->balance >= -bound &&
+           account->balance <= bound && account->owed >= 0 && account->owed <= bound &&
+           units_sane(account->lifetime_earned) && units_sane(account->lifetime_redeemed) &&
+           units_sane(account->lifetime_expired);
 }

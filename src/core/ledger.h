@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "base/limits.h"
 
 /* expires_at_ms of a lot that never expires. */
 #define PT_LEDGER_NEVER INT64_MAX
@@ -105,5 +106,75 @@ PT_MUSTCHECK enum pt_rc pt_ledger_entry_check(const int64_t *posting_points, siz
 /* Writes an amount of minor units as the currency shows it: 1250 with exponent 2 is "12.50"
  * (exponent 0..4, as ISO 4217 has; minor >= 0). */
 void pt_money_format(int64_t minor, int exponent, char *out, size_t out_bytes);
+
+/* ---- The ledger's rows: accounts, entries, postings, lots ---- */
+
+/* Program accounts; member accounts are named by the member id. Every account is kept per
+ * member (the program's are summed over its members when read), so that a write touches only
+ * its member's rows. PT_ACCOUNT_TRANSFERS clears the two legs of a transfer: its balances
+ * sum to zero over the program. */
+#define PT_ACCOUNT_ISSUED "program:issued"
+#define PT_ACCOUNT_REDEEMED "program:redeemed"
+#define PT_ACCOUNT_EXPIRED "program:expired"
+#define PT_ACCOUNT_ADJUSTED "program:adjusted"
+#define PT_ACCOUNT_TRANSFERS "program:transfers"
+/* Wallets (docs/wallets.md): the member's wallet, in minor units of the program's currency,
+ * and its counterparts: what the program credited (cashback, referral credit) and what
+ * members spent. */
+#define PT_ACCOUNT_WALLET "wallet"
+#define PT_ACCOUNT_WALLET_ISSUED "program:wallet_issued"
+#define PT_ACCOUNT_WALLET_SPENT "program:wallet_spent"
+
+struct pt_account {
+    int64_t balance;         /* Sum of the account's postings. */
+    int64_t owed;            /* Member accounts: points owed, repaid from the next earnings. */
+    int64_t lifetime_earned; /* Member accounts: totals for the balance view. */
+    int64_t lifetime_redeemed;
+    int64_t lifetime_expired;
+};
+
+struct pt_entry {
+    char id[PT_ID_BUF_BYTES];        /* "ent_..."; a transfer's two legs share it. */
+    char member_id[PT_ID_BUF_BYTES]; /* Whose ledger it is in; every posting is in the member's. */
+    const char *type;      /* earn, return, redeem, redeem_cancel, adjust, transfer, expire */
+    const char *reference; /* The purchase, return, redemption or transfer id; nullable. */
+    const char *reason;    /* Adjustments and redemptions; nullable. */
+    const char *key_id;    /* The API key that made it; nullable. */
+    int64_t created_at_ms;
+};
+
+struct pt_posting {
+    const char *account_id; /* A member id or a PT_ACCOUNT_* name; borrowed. */
+    const char *member_id;  /* NULL for program accounts: the entry's member's. */
+    int64_t points;         /* Non-zero; the postings of an entry sum to zero. */
+    int64_t owed_delta;     /* Member accounts only: changes to the account's counters. */
+    int64_t earned_delta;
+    int64_t redeemed_delta;
+    int64_t expired_delta;
+    int64_t balance_after; /* OUT: the account's balance after this posting. */
+};
+
+struct pt_lot_row {
+    char id[PT_ID_BUF_BYTES]; /* "lot_..." */
+    char member_id[PT_ID_BUF_BYTES];
+    char entry_id[PT_ID_BUF_BYTES];  /* The entry that created it. */
+    char source_id[PT_ID_BUF_BYTES]; /* The purchase, adjustment or transfer; "" if none. */
+    int64_t points_earned;           /* At creation; >= points_remaining. */
+    struct pt_lot lot;               /* remaining, earned/available/expires times */
+};
+
+/*
+ * Sanity of the rows as the store writes them (docs/style.md, "Assertions"): what every row of
+ * its kind must be, whatever the use case. For assertions only, never to judge input: true
+ * when sane. An entry has its id, member and a type (a lowercase word); a posting an account,
+ * non-zero points and every amount within PT_ACCOUNT_UNITS_MAX; a lot its ids, 0 <=
+ * remaining <= earned <= PT_ACCOUNT_UNITS_MAX, and is available and expires no earlier than it
+ * was earned; an account's balance lies within [-bound, bound] (its bound in limits.h), its
+ * debt within [0, bound] and its counters within PT_ACCOUNT_UNITS_MAX.
+ */
+bool pt_entry_sane(const struct pt_entry *entry);
+bool pt_posting_sane(const struct pt_posting *posting);
+bool pt_lot_sane(const struct pt_lot_row *lot);
+bool pt_account_sane(const struct pt_account *account, int64_t bound);
 
 #endif

@@ -7,6 +7,7 @@
  */
 #include "core/rules_int.h"
 
+#include "base/alloc.h"
 #include "base/assert.h"
 #include "base/clock.h"
 
@@ -181,7 +182,7 @@ static enum pt_rc copy_text(struct compiler *c, json_t *v, const char *field, si
         return pt_err_set(c->err, PT_EINVAL, field, "must be 1 to %zu bytes without NUL", max);
     }
     *out = pt_arena_strndup(c->arena, json_string_value(v), len);
-    return *out != NULL ? PT_OK : pt_err_set(c->err, PT_ENOMEM, NULL, "out of memory");
+    return *out != NULL ? PT_OK : pt_arena_err(c->arena, c->err);
 }
 
 static bool is_date(const char *s)
@@ -270,7 +271,7 @@ static enum pt_rc parse_fact(struct compiler *c, json_t *v, const char *field,
                 }
                 n->key = pt_arena_strndup(c->arena, key, klen);
                 if (n->key == NULL) {
-                    return pt_err_set(c->err, PT_ENOMEM, NULL, "out of memory");
+                    return pt_arena_err(c->arena, c->err);
                 }
             }
             if (d->scope == FS_ITEM && scope != FS_ITEM) {
@@ -319,7 +320,7 @@ static enum pt_rc parse_in_list(struct compiler *c, const struct fact_def *def, 
     }
     vals = pt_arena_alloc(c->arena, json_array_size(list) * sizeof(*vals));
     if (vals == NULL) {
-        return pt_err_set(c->err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(c->arena, c->err);
     }
     for (i = 0; i < json_array_size(list); i++) {
         char item[PT_RULE_PATH_BYTES];
@@ -497,7 +498,7 @@ static enum pt_rc parse_trigger(struct compiler *c, json_t *v)
         r->trigger = PT_TRIGGER_ACTIVITY;
         r->activity_type = pt_arena_strndup(c->arena, s + 9, strlen(s + 9));
         if (r->activity_type == NULL) {
-            return pt_err_set(c->err, PT_ENOMEM, NULL, "out of memory");
+            return pt_arena_err(c->arena, c->err);
         }
     } else {
         return pt_err_set(c->err, PT_EINVAL, "trigger",
@@ -664,6 +665,7 @@ enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena, 
     json_error_t jerr;
     json_t *root;
     enum pt_rc rc;
+    uint64_t failures = pt_alloc_failures_here();
     memset(out, 0, sizeof(*out));
     out->root = -1;
     out->items_root = -1;
@@ -671,7 +673,10 @@ enum pt_rc pt_rule_compile(const char *doc, size_t len, struct pt_arena *arena, 
     out->valid_to_ms = INT64_MAX;
     if (len > PT_RULE_DOC_BYTES_MAX) {
         rc = pt_err_set(err, PT_ELIMIT, NULL, "a rule is at most %d bytes", PT_RULE_DOC_BYTES_MAX);
-    } else if ((root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
+    } else if ((root = json_loadb(doc, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL &&
+               pt_alloc_failures_here() != failures) {
+        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory"); /* jansson says "invalid". */
+    } else if (root == NULL) {
         rc =
             pt_err_set(err, PT_EINVAL, NULL, "the rule is not valid JSON (byte %d)", jerr.position);
     } else {

@@ -353,7 +353,7 @@ static enum pt_rc message_parse(json_t *obj, const char *path, const struct pt_r
                           PT_RULE_TEXT_BYTES_MAX);
     }
     e->text = pt_arena_strndup(arena, json_string_value(text), len);
-    return e->text != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return e->text != NULL ? PT_OK : pt_arena_err(arena, err);
 }
 
 /* ---- add_stamps (docs/stamp-cards.md) ---- */
@@ -383,7 +383,7 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
     }
     e->card = pt_arena_strndup(arena, card, strlen(card));
     if (e->card == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)snprintf(field, sizeof(field), "%s.per", path);
     if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&

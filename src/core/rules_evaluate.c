@@ -134,15 +134,10 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.price_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.price_sorted = false;
-    if (*line_amount == NULL || ev->st.line_left == NULL || ev->st.line_discount == NULL ||
-        ev->st.scratch_lines == NULL || ev->st.scratch_order == NULL ||
-        ev->st.scratch_rem == NULL || ev->st.price_order == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
     ev->sku_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
     ev->category_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
-    if (ev->sku_h == NULL || ev->category_h == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    if (pt_arena_failed(arena)) { /* One check for the nine: the arena latched any failure. */
+        return pt_arena_err(arena, err);
     }
     return PT_OK;
 }
@@ -294,9 +289,8 @@ static enum pt_rc allocate_passes(struct run *x)
     x->out->outcomes = pt_arena_alloc(x->arena, rules * sizeof(*x->out->outcomes));
     x->scratch = pt_arena_alloc(x->arena, lines * sizeof(bool));
     x->all = pt_arena_alloc(x->arena, lines * sizeof(bool));
-    if (x->order == NULL || x->selections == NULL || x->out->outcomes == NULL ||
-        x->scratch == NULL || x->all == NULL) {
-        return pt_err_set(x->err, PT_ENOMEM, NULL, "out of memory");
+    if (pt_arena_failed(x->arena)) { /* Any of the five: the arena latched it. */
+        return pt_arena_err(x->arena, x->err);
     }
     for (i = 0; i < x->ev.st.item_count; i++) {
         x->all[i] = true;
@@ -348,7 +342,7 @@ static enum pt_rc keep_selection(struct run *x)
     }
     copy = pt_arena_alloc(x->arena, (x->ev.st.item_count ? x->ev.st.item_count : 1) * sizeof(bool));
     if (copy == NULL) {
-        return pt_err_set(x->err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(x->arena, x->err);
     }
     memcpy(copy, x->scratch, x->ev.st.item_count * sizeof(bool));
     x->selections[at].selected = copy;
@@ -469,7 +463,7 @@ static enum pt_rc allocate_messages(struct run *x)
     }
     x->out->messages = pt_arena_alloc(x->arena, x->message_count * sizeof(*x->out->messages));
     if (x->out->messages == NULL) {
-        return pt_err_set(x->err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(x->arena, x->err);
     }
     return PT_OK;
 }

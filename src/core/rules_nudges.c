@@ -95,5 +95,5 @@ enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
     out->nudges[at].need = need;
     out->nudges[at].text = pt_arena_strndup(arena, text, strlen(text));
     out->nudge_count++;
-    return out->nudges[at].text != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return out->nudges[at].text != NULL ? PT_OK : pt_arena_err(arena, err);
 }

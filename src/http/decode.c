@@ -19,6 +19,7 @@ enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt
 {
     json_error_t jerr;
     json_t *root;
+    uint64_t failures = pt_alloc_failures_here();
     *out = NULL;
     if (len == 0) {
         (void)pt_err_set(err, PT_EINVAL, NULL, "the body is empty; send a JSON object");
@@ -28,6 +29,9 @@ enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt
     /* \u0000 parses, so that a NUL inside a field is refused naming the field (every string
      * read goes through pt_json_get_string, which refuses it). */
     root = json_loadb(bytes, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (root == NULL && pt_alloc_failures_here() != failures) {
+        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory"); /* jansson says "invalid". */
+    }
     if (root == NULL) {
         (void)pt_err_set(err, PT_EINVAL, NULL, "the body is not valid JSON at byte %d: %s",
                          jerr.position, jerr.text);

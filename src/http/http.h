@@ -18,6 +18,7 @@ struct pt_http_config {
     unsigned threads;                 /* Worker threads, 1..PT_HTTP_THREADS_MAX. */
     unsigned connections_per_address; /* Connections one client address may hold at once. */
     unsigned headers_timeout_ms;      /* Deadline for a request's complete headers. */
+    int64_t fail_alloc_every;         /* Debug builds: pt_alloc_fail_every once listening. */
 };
 
 /* Sets up what the API gives the service before anything writes: jansson's allocator and the

@@ -94,6 +94,7 @@ struct pt_http_ctx {
     struct pt_arena arena;     /* Request memory; released when the request ends. */
     struct pt_buf body;        /* Request body, at most PT_HTTP_BODY_BYTES_MAX. */
     bool body_too_large;       /* The body passed the limit; answer 413. */
+    bool body_oom;             /* With body_too_large: the heap refused, not the limit; 503. */
     size_t body_reserved;      /* Bytes of the bodies' budget held (pt_edge_body_reserve). */
     struct pt_edge_slot *edge; /* The connection's watchdog slot (edge.c); may be NULL. */
     bool close_after;          /* Answered before its body was read: the connection must close. */

@@ -340,6 +340,10 @@ bool pt_http_request_admit(struct pt_http_ctx *ctx)
 void pt_http_request_dispatch(struct pt_http_ctx *ctx)
 {
     const struct pt_route *route = &pt_routes[ctx->route_index];
+    if (ctx->body_oom) {
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory");
+        return;
+    }
     if (ctx->body_too_large) {
         pt_http_reply_error(ctx, 413, "payload_too_large", NULL,
                             "the request body is larger than 1 MiB");
@@ -663,6 +667,7 @@ bool pt_http_request_body(struct pt_http_ctx *ctx, const char *data, size_t n)
     }
     if (!ctx->body_too_large && !pt_buf_append(&ctx->body, data, n)) {
         ctx->body_too_large = true;
+        ctx->body_oom = n <= ctx->body.bytes_max - ctx->body.len; /* Within the limit. */
     }
     if (ctx->body_too_large) {
         /* A chunked body passed the limit: read and drop the rest, then answer 413 once it
@@ -738,6 +743,8 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
                    "\"header_timeout_ms\":%u",
                    config->host, (unsigned)port, config->threads, config->connections_per_address,
                    config->headers_timeout_ms);
+    /* Armed before the line that tells a test it may send: every request meets it. */
+    pt_alloc_fail_every(config->fail_alloc_every);
     pt_log("info", "listening", extra);
     while (!stop_requested) {
         (void)nanosleep(&tick, NULL); /* EINTR on a signal is what ends the wait. */

@@ -40,10 +40,16 @@ struct pt_db_counts {
     atomic_int_least64_t txn_control; /* BEGIN, COMMIT, SAVEPOINT, RELEASE, ROLLBACK. */
 };
 
-/* Whether sql is transaction control (the store's own texts, written in capitals). */
+/* The opening of the debug build's self-checks (store_writer.c), counted with transaction
+ * control: neither is the cost of a use case, which the statement counts bound. */
+#define PT_DB_SQL_CHECK "SELECT /* check */"
+
+/* Whether sql is transaction control (the store's own texts, written in capitals), or a
+ * self-check. */
 static inline bool pt_db_sql_is_txn_control(const char *sql)
 {
-    static const char *const words[] = {"BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK"};
+    static const char *const words[] = {"BEGIN",   "COMMIT",   "SAVEPOINT",
+                                        "RELEASE", "ROLLBACK", PT_DB_SQL_CHECK};
     size_t i;
     for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
         size_t n = strlen(words[i]);

@@ -315,51 +315,6 @@ PT_MUSTCHECK enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *
 
 /* ---- Ledger ---- */
 
-/* Program accounts; member accounts are named by the member id. Every account is kept per
- * member (the program's are summed over its members when read), so that a write touches only
- * its member's rows. PT_ACCOUNT_TRANSFERS clears the two legs of a transfer: its balances
- * sum to zero over the program. */
-#define PT_ACCOUNT_ISSUED "program:issued"
-#define PT_ACCOUNT_REDEEMED "program:redeemed"
-#define PT_ACCOUNT_EXPIRED "program:expired"
-#define PT_ACCOUNT_ADJUSTED "program:adjusted"
-#define PT_ACCOUNT_TRANSFERS "program:transfers"
-/* Wallets (docs/wallets.md): the member's wallet, in minor units of the program's currency,
- * and its counterparts: what the program credited (cashback, referral credit) and what
- * members spent. */
-#define PT_ACCOUNT_WALLET "wallet"
-#define PT_ACCOUNT_WALLET_ISSUED "program:wallet_issued"
-#define PT_ACCOUNT_WALLET_SPENT "program:wallet_spent"
-
-struct pt_account {
-    int64_t balance;         /* Sum of the account's postings. */
-    int64_t owed;            /* Member accounts: points owed, repaid from the next earnings. */
-    int64_t lifetime_earned; /* Member accounts: totals for the balance view. */
-    int64_t lifetime_redeemed;
-    int64_t lifetime_expired;
-};
-
-struct pt_entry {
-    char id[PT_ID_BUF_BYTES];        /* "ent_..."; a transfer's two legs share it. */
-    char member_id[PT_ID_BUF_BYTES]; /* Whose ledger it is in; every posting is in the member's. */
-    const char *type;      /* earn, return, redeem, redeem_cancel, adjust, transfer, expire */
-    const char *reference; /* The purchase, return, redemption or transfer id; nullable. */
-    const char *reason;    /* Adjustments and redemptions; nullable. */
-    const char *key_id;    /* The API key that made it; nullable. */
-    int64_t created_at_ms;
-};
-
-struct pt_posting {
-    const char *account_id; /* A member id or a PT_ACCOUNT_* name; borrowed. */
-    const char *member_id;  /* NULL for program accounts: the entry's member's. */
-    int64_t points;         /* Non-zero; the postings of an entry sum to zero. */
-    int64_t owed_delta;     /* Member accounts only: changes to the account's counters. */
-    int64_t earned_delta;
-    int64_t redeemed_delta;
-    int64_t expired_delta;
-    int64_t balance_after; /* OUT: the account's balance after this posting. */
-};
-
 /* Postings of one entry: a member, a counterpart, and at most one more (cancel to expired). */
 #define PT_ENTRY_POSTINGS_MAX 3
 
@@ -384,15 +339,6 @@ PT_MUSTCHECK enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, cons
 PT_MUSTCHECK enum pt_rc pt_store_account_get(struct pt_store_txn *txn, const char *program_id,
                                              const char *member_id, struct pt_account *out,
                                              struct pt_err *err);
-
-struct pt_lot_row {
-    char id[PT_ID_BUF_BYTES]; /* "lot_..." */
-    char member_id[PT_ID_BUF_BYTES];
-    char entry_id[PT_ID_BUF_BYTES];  /* The entry that created it. */
-    char source_id[PT_ID_BUF_BYTES]; /* The purchase, adjustment or transfer; "" if none. */
-    int64_t points_earned;           /* At creation; >= points_remaining. */
-    struct pt_lot lot;               /* remaining, earned/available/expires times */
-};
 
 PT_MUSTCHECK enum pt_rc pt_store_lot_insert(struct pt_store_txn *txn, const char *program_id,
                                             const struct pt_lot_row *lot, struct pt_err *err);

@@ -24,6 +24,14 @@ struct pt_store_txn {
 /* A write waiting for the writer (store_writer.c). */
 struct pt_write_cmd;
 
+/* The accounts the writer's batch posted to, which the debug build checks before COMMIT. */
+#define PT_TOUCHED_ACCOUNTS_MAX 256
+struct pt_touched_account {
+    char program_id[PT_ID_BUF_BYTES];
+    char member_id[PT_ID_BUF_BYTES];
+    char account_id[PT_ID_BUF_BYTES];
+};
+
 struct pt_store {
     const struct pt_driver *drv;
     struct pt_db *writer;          /* The one write connection; used by the writer thread only. */
@@ -53,6 +61,11 @@ struct pt_store {
     int version_found;          /* Schema version before migration. */
     atomic_bool writes_stopped; /* Set for good by a disk failure (see the file comment). */
     struct pt_program_cache *program_cache; /* Owned; NULL when it could not be made. */
+    /* Debug builds: the batch's accounts (pt_store_touch_account); writer thread. Past the
+     * bound the rest go unchecked (touched_overflow), as a check should cost little. */
+    struct pt_touched_account touched[PT_TOUCHED_ACCOUNTS_MAX];
+    unsigned touched_count;
+    bool touched_overflow;
 };
 
 /* Ends the writer's batch (migrations use it too): one text, so one cached statement. */

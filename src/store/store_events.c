@@ -63,7 +63,7 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     if (after == NULL) {

@@ -107,4 +107,10 @@ const char *pt_q_error_detail(struct pt_q *q);
  * arena copy failed). */
 PT_MUSTCHECK enum pt_rc pt_q_close(struct pt_q *q);
 
+/* Debug builds: notes that the writer's batch posted to an account, whose balance the writer
+ * checks against the sum of its postings before COMMIT (store_writer.c). Release builds and
+ * read transactions: nothing. */
+void pt_store_touch_account(struct pt_store_txn *txn, const char *program_id, const char *member_id,
+                            const char *account_id);
+
 #endif

@@ -122,6 +122,7 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
     }
     rc = pt_q_close(&q);
     pt_assert(rc != PT_OK || *n >= 1);
+    pt_assert(rc != PT_OK || (p->balance_after >= -bound && p->balance_after <= bound));
     return rc;
 }
 
@@ -171,8 +172,10 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
     enum pt_rc rc;
     pt_assert(count >= 2 && count <= PT_ENTRY_POSTINGS_MAX);
     pt_assert(entry->member_id[0] != '\0');
+    pt_debug_assert(pt_entry_sane(entry));
     for (i = 0; i < count; i++) {
         pt_assert(postings[i].points != 0);
+        pt_debug_assert(pt_posting_sane(&postings[i]));
         pt_assert(postings[i].member_id == NULL ||
                   strcmp(postings[i].member_id, entry->member_id) == 0);
         pt_assert(!__builtin_add_overflow(sum, postings[i].points, &sum));
@@ -180,6 +183,7 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
     pt_assert(sum == 0); /* Pair assertion: core checked it before the store was called. */
     rc = entry_insert(txn, program_id, entry, err);
     for (i = 0; rc == PT_OK && i < count; i++) {
+        pt_store_touch_account(txn, program_id, entry->member_id, postings[i].account_id);
         rc = posting_account_add(txn, program_id, entry->member_id, &postings[i], &n[i], err);
     }
     return rc == PT_OK ? postings_insert(txn, program_id, entry, postings, n, count, err) : rc;
@@ -280,6 +284,7 @@ enum pt_rc pt_store_lot_insert(struct pt_store_txn *txn, const char *program_id,
     enum pt_rc rc;
     pt_assert(lot->lot.points_remaining >= 0);
     pt_assert(lot->lot.points_remaining <= lot->points_earned);
+    pt_debug_assert(pt_lot_sane(lot));
     rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, lot->id);
@@ -307,7 +312,7 @@ static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const ch
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -320,7 +325,7 @@ static enum pt_rc lots_query(struct pt_store_txn *txn, const char *sql, const ch
             cap = cap * 2 < max ? cap * 2 : max;
             grown = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
             if (grown == NULL) {
-                q.rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+                q.rc = pt_arena_err(arena, err);
                 break;
             }
             memcpy(grown, *out, (size_t)*count * sizeof(**out));
@@ -348,7 +353,7 @@ enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const char *program
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)cap * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -513,7 +518,7 @@ enum pt_rc pt_store_ledger_list(struct pt_store_txn *txn, const char *program_id
     *count = 0;
     *out = pt_arena_alloc(arena, (size_t)limit * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -541,7 +546,7 @@ enum pt_rc pt_store_account_lines(struct pt_store_txn *txn, const char *program_
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

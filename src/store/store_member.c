@@ -349,7 +349,7 @@ enum pt_rc pt_store_member_list(struct pt_store_txn *txn, const char *program_id
     *count = 0;
     *out = pt_arena_alloc(arena, filter->limit * sizeof(**out));
     if (*out == NULL || (filter->q && (like = like_prefix(arena, filter->q)) == NULL)) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     pt_buf_init(&sql, 4096);
     (void)pt_buf_append(&sql, "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1",

@@ -191,7 +191,7 @@ enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena
     *count = 0;
     *ids = pt_arena_alloc(arena, (size_t)max * PT_ID_BUF_BYTES);
     if (*ids == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     rc = pt_q_open(&q, txn, sql, err);
     pt_q_int(&q, 1, max);
@@ -288,7 +288,7 @@ enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *program_id,
     *count = 0;
     *out = pt_arena_alloc(arena, limit * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

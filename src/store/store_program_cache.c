@@ -132,7 +132,7 @@ static enum pt_rc copy_get(struct pt_program_cache *cache, const char *program_i
         copied = program_copy(out, &c->program, arena);
     }
     pthread_mutex_unlock(&cache->mu);
-    return copied ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return copied ? PT_OK : pt_arena_err(arena, err);
 }
 
 /* Keeps a copy of program, read at settings_version, in place of its slot's. Nothing is kept

@@ -74,6 +74,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(p->eligible_amount <= p->amount);
+    pt_debug_assert(p->id[0] != '\0' && p->member_id[0] != '\0' && p->points_earned >= 0);
     /* The receipt number is unique in the program: claimed before anything is written. */
     rc = pt_store_member_key_claim(txn, program_id, "purchase", p->external_id, p->member_id, err);
     if (rc == PT_ECONFLICT) {

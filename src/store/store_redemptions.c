@@ -18,6 +18,7 @@ enum pt_rc pt_store_redemption_insert(struct pt_store_txn *txn, const char *prog
     struct pt_q q;
     pt_assert(r->points > 0);
     pt_assert(!r->cancelled);
+    pt_debug_assert(pt_store_txn_is_write(txn) && r->id[0] != '\0' && r->entry_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, r->id);
@@ -72,6 +73,7 @@ enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *prog
         "WHERE program_id = ?1 AND member_id = ?5 AND id = ?2 AND status = 'completed'";
     struct pt_q q;
     pt_assert(r->cancelled);
+    pt_debug_assert(pt_store_txn_is_write(txn) && r->cancel_entry_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, r->id);
@@ -93,6 +95,7 @@ enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn, const char *pro
         "VALUES (?1, ?2, ?3, ?4, ?5)";
     struct pt_q q;
     pt_assert(points > 0);
+    pt_debug_assert(pt_store_txn_is_write(txn) && lot_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, redemption_id);

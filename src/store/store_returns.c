@@ -24,6 +24,7 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     unsigned i;
     enum pt_rc rc;
     pt_assert(p->returned_amount <= p->amount);
+    pt_debug_assert(pt_store_txn_is_write(txn) && p->returned_amount >= 0);
     pt_assert(p->points_reversed <= p->points_earned);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -58,6 +59,7 @@ enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_
     struct pt_q q;
     enum pt_rc rc;
     pt_assert(r->points_owed <= r->points_reversed);
+    pt_debug_assert(pt_store_txn_is_write(txn) && r->amount > 0 && r->points_owed >= 0);
     rc = pt_store_member_key_claim(txn, program_id, "return", r->external_id, r->member_id, err);
     if (rc == PT_ECONFLICT) {
         (void)pt_err_set(err, PT_ECONFLICT, "external_id",

@@ -146,7 +146,7 @@ enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -408,7 +408,7 @@ enum pt_rc pt_store_coupons_due(struct pt_store_txn *txn, const char *program_id
     *count = 0;
     *codes = pt_arena_alloc(arena, (limit ? limit : 1) * PT_ID_BUF_BYTES);
     if (*codes == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

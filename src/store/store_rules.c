@@ -165,7 +165,7 @@ enum pt_rc pt_store_rule_list(struct pt_store_txn *txn, const char *program_id, 
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -194,7 +194,7 @@ enum pt_rc pt_store_rule_versions(struct pt_store_txn *txn, const char *program_
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -404,7 +404,7 @@ enum pt_rc pt_store_birthdays(struct pt_store_txn *txn, const char *program_id,
     *count = 0;
     *ids = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**ids));
     if (*ids == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -454,7 +454,7 @@ enum pt_rc pt_store_purchases_between(struct pt_store_txn *txn, const char *prog
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

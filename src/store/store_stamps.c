@@ -138,7 +138,7 @@ enum pt_rc pt_store_stamp_card_list(struct pt_store_txn *txn, const char *progra
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -277,7 +277,7 @@ enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *pr
     *count = 0;
     *out = pt_arena_alloc(arena, cap * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);

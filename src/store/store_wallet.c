@@ -103,7 +103,7 @@ enum pt_rc pt_store_wallet_credits_spendable(struct pt_store_txn *txn, const cha
     *count = 0;
     *out = pt_arena_alloc(arena, (limit ? limit : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err);
     }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -168,6 +168,7 @@ enum pt_rc pt_store_wallet_debit_insert(struct pt_store_txn *txn, const char *pr
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'active', ?7, NULL, ?8, NULL)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
+    pt_debug_assert(d->amount > 0 && d->id[0] != '\0' && d->entry_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, d->id);
@@ -223,6 +224,7 @@ enum pt_rc pt_store_wallet_debit_cancel(struct pt_store_txn *txn, const char *pr
         "AND status = 'active'";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
+    pt_debug_assert(d->cancel_entry_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, d->member_id);
@@ -244,6 +246,7 @@ enum pt_rc pt_store_wallet_debit_take_add(struct pt_store_txn *txn, const char *
         "VALUES (?1, ?2, ?3, ?4, ?5)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
+    pt_debug_assert(t->amount > 0 && t->credit_id[0] != '\0');
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);

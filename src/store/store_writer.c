@@ -7,6 +7,7 @@
  */
 #include "store/store_core.h"
 
+#include "base/arena.h"
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
@@ -57,8 +58,19 @@ static bool writer_run_one(struct pt_store *store, struct pt_write_cmd *cmd, str
     const struct pt_driver *drv = store->drv;
     enum pt_rc rc = pt_store_conn_run(drv, store->writer, sql_savepoint, cmd->err);
     if (rc == PT_OK) {
+        uint64_t failures = pt_arena_failures_here();
+        unsigned touched = store->touched_count;
         rc = cmd->fn(&store->write_txn, cmd->ctx, cmd->err);
         pt_assert(rc != PT_OK || cmd->err->rc == PT_OK);
+        if (rc == PT_OK && pt_arena_failures_here() != failures) {
+            /* An arena allocation failed (latched, base/arena.h) and the write went on: what it
+             * wrote cannot be trusted. It is undone, and answered as out of memory. */
+            rc = pt_err_set(cmd->err, PT_ENOMEM, NULL, "out of memory");
+            pt_log("warn", "a write met an allocation failure and is undone", "");
+        }
+        if (rc != PT_OK) {
+            store->touched_count = touched; /* Undone: it wrote no account to check. */
+        }
         if (rc != PT_OK && drv->is_disk_failure(cmd->err)) {
             pt_store_stop_writes(store, "write");
         }
@@ -120,6 +132,82 @@ static enum pt_rc writer_commit(struct pt_store *store, int64_t *txid, struct pt
     }
     return rc;
 }
+
+/* ---- The batch's accounts (debug builds) ---- */
+
+void pt_store_touch_account(struct pt_store_txn *txn, const char *program_id, const char *member_id,
+                            const char *account_id)
+{
+#ifdef PT_DEBUG
+    struct pt_store *store = txn->store;
+    struct pt_touched_account *t;
+    unsigned i;
+    if (!txn->is_write) {
+        return;
+    }
+    for (i = 0; i < store->touched_count; i++) {
+        t = &store->touched[i];
+        if (strcmp(t->account_id, account_id) == 0 && strcmp(t->member_id, member_id) == 0 &&
+            strcmp(t->program_id, program_id) == 0) {
+            return;
+        }
+    }
+    if (store->touched_count == PT_TOUCHED_ACCOUNTS_MAX) {
+        store->touched_overflow = true;
+        return;
+    }
+    t = &store->touched[store->touched_count++];
+    (void)snprintf(t->program_id, sizeof(t->program_id), "%s", program_id);
+    (void)snprintf(t->member_id, sizeof(t->member_id), "%s", member_id);
+    (void)snprintf(t->account_id, sizeof(t->account_id), "%s", account_id);
+#else
+    (void)txn;
+    (void)program_id;
+    (void)member_id;
+    (void)account_id;
+#endif
+}
+
+#ifdef PT_DEBUG
+/* The ledger's first invariant, checked on the state about to commit: each account the batch
+ * posted to holds the sum of its postings. A difference stops the process before COMMIT, naming
+ * the account. Its statements are counted apart (PT_DB_SQL_CHECK). */
+static void writer_check_touched(struct pt_store *store)
+{
+    static const char sql[] =
+        PT_DB_SQL_CHECK " a.balance, (SELECT COALESCE(SUM(p.points), 0) FROM postings p "
+                        "WHERE p.program_id = a.program_id AND p.member_id = a.member_id "
+                        "AND p.account_id = a.id) FROM accounts a "
+                        "WHERE a.program_id = ?1 AND a.member_id = ?2 AND a.id = ?3";
+    unsigned i;
+    for (i = 0; i < store->touched_count; i++) {
+        const struct pt_touched_account *t = &store->touched[i];
+        struct pt_err err;
+        struct pt_q q;
+        int64_t balance = 0;
+        int64_t sum = 0;
+        pt_err_clear(&err);
+        (void)pt_q_open(&q, &store->write_txn, sql, &err);
+        pt_q_text(&q, 1, t->program_id);
+        pt_q_text(&q, 2, t->member_id);
+        pt_q_text(&q, 3, t->account_id);
+        if (pt_q_next(&q)) {
+            balance = pt_q_col_int(&q, 0);
+            sum = pt_q_col_int(&q, 1);
+        }
+        if (pt_q_close(&q) == PT_OK && balance != sum) {
+            char extra[256];
+            (void)snprintf(extra, sizeof(extra),
+                           ",\"program_id\":\"%s\",\"member_id\":\"%s\",\"account\":\"%s\","
+                           "\"balance\":%lld,\"postings_sum\":%lld",
+                           t->program_id, t->member_id, t->account_id, (long long)balance,
+                           (long long)sum);
+            pt_log("fatal", "an account's balance is not the sum of its postings", extra);
+            abort();
+        }
+    }
+}
+#endif
 
 /* ---- Commits in doubt (PostgreSQL) ---- */
 
@@ -264,6 +352,9 @@ static void writer_run_batch(struct pt_store *store, struct pt_write_cmd *batch)
         /* A command's I/O error stopped writes mid-batch: commit none of it. */
         rc = pt_store_writes_stopped_err(&begin_err);
     } else {
+#ifdef PT_DEBUG
+        writer_check_touched(store);
+#endif
         rc = writer_commit(store, &txid, &begin_err);
     }
     if (rc == PT_OK) {
@@ -338,6 +429,8 @@ static void *writer_main(void *arg)
             writer_resolve_doubts(store);
         }
         batch_started_us = pt_clock_mono_us();
+        store->touched_count = 0;
+        store->touched_overflow = false;
         writer_run_batch(store, batch);
         if (!atomic_load(&store->writes_stopped)) {
             store->drv->after_batch(store->writer);

@@ -329,6 +329,34 @@ static void test_pt_arena_grow__beyond_the_cap_returns_null(void **state)
     pt_arena_fini(&arena);
 }
 
+static void test_pt_arena_failed__latches_until_fini(void **state)
+{
+    struct pt_arena arena;
+    struct pt_err err;
+    uint64_t here = pt_arena_failures_here();
+    (void)state;
+    pt_err_clear(&err);
+    pt_arena_init(&arena, 1 << 20);
+    assert_non_null(pt_arena_alloc(&arena, 16));
+    assert_false(pt_arena_failed(&arena));
+    assert_null(pt_arena_alloc(&arena, (size_t)2 << 20)); /* Past the cap. */
+    assert_true(pt_arena_failed(&arena));
+    assert_int_equal(pt_arena_failures_here(), here + 1);
+    /* Later allocations may succeed; the failure stays latched for whoever checks once. */
+    assert_non_null(pt_arena_alloc(&arena, 16));
+    assert_true(pt_arena_failed(&arena));
+    assert_int_equal(pt_arena_err(&arena, &err), PT_ENOMEM);
+    assert_int_equal(err.rc, PT_ENOMEM);
+    pt_arena_fini(&arena);
+    pt_arena_init(&arena, 1 << 20);
+    assert_false(pt_arena_failed(&arena));
+    pt_alloc_fail_at(1); /* An injected failure counts at the arena, not only at its refills. */
+    assert_null(pt_arena_alloc(&arena, 16));
+    pt_alloc_fail_at(0);
+    assert_true(pt_arena_failed(&arena));
+    pt_arena_fini(&arena);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,6 +373,7 @@ int main(void)
         PT_TEST(test_pt_arena_fini__idempotent_and_reusable),
         PT_TEST(test_pt_arena_grow__keeps_the_elements_and_doubles),
         PT_TEST(test_pt_arena_grow__beyond_the_cap_returns_null),
+        PT_TEST(test_pt_arena_failed__latches_until_fini),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

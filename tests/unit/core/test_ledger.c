@@ -237,6 +237,38 @@ static void test_pt_ledger_entry_check__sum_zero(void **state)
     assert_int_equal(pt_ledger_entry_check(overflow, 3, &err), PT_EINTERNAL);
 }
 
+static void test_pt_ledger_rows_sane__at_their_bounds(void **state)
+{
+    struct pt_entry e = {"ent_1", "mem_1", "redeem_cancel", NULL, NULL, NULL, 0};
+    struct pt_posting p = {"mem_1", NULL, PT_ACCOUNT_UNITS_MAX, 0, 0, 0, 0, 0};
+    struct pt_lot_row lot = {"lot_1", "mem_1", "ent_1", "", 10, {10, 5, 5, PT_LEDGER_NEVER}};
+    struct pt_account a = {PT_MEMBER_POINTS_MAX, PT_MEMBER_POINTS_MAX, 0, 0, 0};
+    (void)state;
+    assert_true(pt_entry_sane(&e));
+    e.type = "Earn";
+    assert_false(pt_entry_sane(&e));
+    e.type = "earn";
+    e.member_id[0] = '\0';
+    assert_false(pt_entry_sane(&e));
+    assert_true(pt_posting_sane(&p));
+    p.points = PT_ACCOUNT_UNITS_MAX + 1;
+    assert_false(pt_posting_sane(&p));
+    p.points = 0;
+    assert_false(pt_posting_sane(&p));
+    assert_true(pt_lot_sane(&lot));
+    lot.lot.points_remaining = 11;
+    assert_false(pt_lot_sane(&lot));
+    lot.lot.points_remaining = 10;
+    lot.lot.available_at_ms = 4;
+    assert_false(pt_lot_sane(&lot));
+    assert_true(pt_account_sane(&a, PT_MEMBER_POINTS_MAX));
+    a.balance = -PT_MEMBER_POINTS_MAX - 1;
+    assert_false(pt_account_sane(&a, PT_MEMBER_POINTS_MAX));
+    a.balance = 0;
+    a.owed = -1;
+    assert_false(pt_account_sane(&a, PT_MEMBER_POINTS_MAX));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_pt_lot_states__at_boundaries),
         cmocka_unit_test(test_pt_ledger_add_months__clamps_to_month_end),
         cmocka_unit_test(test_pt_ledger_entry_check__sum_zero),
+        cmocka_unit_test(test_pt_ledger_rows_sane__at_their_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
