@@ -7,48 +7,51 @@
 #include "store/store_int.h"
 
 #include "base/assert.h"
-#include "base/buf.h"
 
-#include <stdio.h>
 #include <string.h>
 
-/* Columns of an item row bound per item, after the 3 every row shares. */
+/* Items are inserted ITEMS_PER_STATEMENT rows a statement: each row binds 6 parameters after the
+ * 3 every row shares, and the PostgreSQL driver binds at most 48 a statement (driver_pg.c). */
+#define ITEMS_PER_STATEMENT 7
 #define ITEM_PARAMS 6
+_Static_assert(3 + ITEMS_PER_STATEMENT * ITEM_PARAMS <= 48, "the driver's parameters");
+#define ITEMS_INSERT                                                                               \
+    "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "        \
+    "quantity, unit_price, eligible) VALUES "
+#define ITEM_1 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+#define ITEM_2 ", (?1, ?2, ?3, ?10, ?11, ?12, ?13, ?14, ?15)"
+#define ITEM_3 ", (?1, ?2, ?3, ?16, ?17, ?18, ?19, ?20, ?21)"
+#define ITEM_4 ", (?1, ?2, ?3, ?22, ?23, ?24, ?25, ?26, ?27)"
+#define ITEM_5 ", (?1, ?2, ?3, ?28, ?29, ?30, ?31, ?32, ?33)"
+#define ITEM_6 ", (?1, ?2, ?3, ?34, ?35, ?36, ?37, ?38, ?39)"
+#define ITEM_7 ", (?1, ?2, ?3, ?40, ?41, ?42, ?43, ?44, ?45)"
 
-/* The items of p, in one statement of item_count rows. */
+/* Inserts the items first .. first + rows - 1 of p (at most ITEMS_PER_STATEMENT), one statement. */
 static enum pt_rc items_insert(struct pt_store_txn *txn, const char *program_id,
-                               const struct pt_purchase *p, struct pt_err *err)
+                               const struct pt_purchase *p, unsigned first, unsigned rows,
+                               struct pt_err *err)
 {
-    static const char sql_head[] = "INSERT INTO purchase_items (program_id, member_id, "
-                                   "purchase_id, line, sku, category, quantity, unit_price, "
-                                   "eligible) VALUES ";
-    struct pt_buf sql;
+    static const char *const sql[ITEMS_PER_STATEMENT + 1] = {
+        NULL,
+        ITEMS_INSERT ITEM_1,
+        ITEMS_INSERT ITEM_1 ITEM_2,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5 ITEM_6,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5 ITEM_6 ITEM_7,
+    };
     struct pt_q q;
     unsigned i;
-    enum pt_rc rc;
-    pt_assert(p->item_count > 0 && p->item_count <= PT_PURCHASE_ITEMS_MAX);
-    pt_buf_init(&sql, 64 * 1024);
-    (void)pt_buf_append(&sql, sql_head, sizeof(sql_head) - 1);
-    for (i = 0; i < p->item_count; i++) {
-        unsigned n = 4 + i * ITEM_PARAMS;
-        char row[80];
-        int len = snprintf(row, sizeof(row), "%s(?1, ?2, ?3, ?%u, ?%u, ?%u, ?%u, ?%u, ?%u)",
-                           i ? ", " : "", n, n + 1, n + 2, n + 3, n + 4, n + 5);
-        pt_assert(len > 0 && (size_t)len < sizeof(row));
-        (void)pt_buf_append(&sql, row, (size_t)len);
-    }
-    if (sql.failed) {
-        pt_buf_fini(&sql);
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    (void)pt_q_open_dynamic(&q, txn, sql.ptr, err);
+    pt_assert(rows >= 1 && rows <= ITEMS_PER_STATEMENT && first + rows <= p->item_count);
+    (void)pt_q_open(&q, txn, sql[rows], err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, p->member_id);
     pt_q_text(&q, 3, p->id);
-    for (i = 0; i < p->item_count; i++) {
-        const struct pt_purchase_item *it = &p->items[i];
+    for (i = 0; i < rows; i++) {
+        const struct pt_purchase_item *it = &p->items[first + i];
         int n = 4 + (int)(i * ITEM_PARAMS);
-        pt_q_int(&q, n, i);
+        pt_q_int(&q, n, first + i);
         pt_q_text(&q, n + 1, it->sku);
         pt_q_text(&q, n + 2, it->category);
         pt_q_int(&q, n + 3, it->quantity);
@@ -56,9 +59,7 @@ static enum pt_rc items_insert(struct pt_store_txn *txn, const char *program_id,
         pt_q_int(&q, n + 5, it->eligible);
     }
     (void)pt_q_exec(&q);
-    rc = pt_q_close(&q);
-    pt_buf_fini(&sql);
-    return rc;
+    return pt_q_close(&q);
 }
 
 enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
@@ -71,6 +72,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
         "wallet_credit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
         "?15, ?16, ?17, ?18, ?19, ?20)";
     struct pt_q q;
+    unsigned i;
     enum pt_rc rc;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(p->eligible_amount <= p->amount);
@@ -108,7 +110,12 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_text(&q, 20, p->wallet_credit_id[0] ? p->wallet_credit_id : NULL);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
-    return rc == PT_OK && p->item_count > 0 ? items_insert(txn, program_id, p, err) : rc;
+    for (i = 0; rc == PT_OK && i < p->item_count; i += ITEMS_PER_STATEMENT) {
+        unsigned rows = p->item_count - i;
+        rc = items_insert(txn, program_id, p, i,
+                          rows < ITEMS_PER_STATEMENT ? rows : ITEMS_PER_STATEMENT, err);
+    }
+    return rc;
 }
 
 /* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
