@@ -152,3 +152,29 @@ char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len)
     p[len] = '\0';
     return p;
 }
+
+void *pt_arena_grow(struct pt_arena *arena, void *items, size_t count, size_t *cap,
+                    size_t elem_bytes)
+{
+    size_t room;
+    void *grown;
+    pt_assert(count <= *cap);
+    pt_assert(elem_bytes > 0);
+    pt_assert(items != NULL || *cap == 0);
+    if (count < *cap) {
+        return items;
+    }
+    room = *cap == 0 ? 8 : *cap * 2;
+    if (room < *cap || room > SIZE_MAX / elem_bytes) {
+        return NULL;
+    }
+    grown = pt_arena_alloc(arena, room * elem_bytes);
+    if (grown == NULL) {
+        return NULL;
+    }
+    if (count > 0) {
+        memcpy(grown, items, count * elem_bytes);
+    }
+    *cap = room;
+    return grown;
+}

@@ -52,4 +52,12 @@ uint64_t pt_arena_failures_here(void);
 /* Returns a NUL-terminated copy of len bytes at s in the arena, or NULL. */
 char *pt_arena_strndup(struct pt_arena *arena, const char *s, size_t len);
 
+/* An arena array of count elements of elem_bytes, with room for *cap (items NULL and *cap 0 at
+ * first), made ready for one more element: items itself while count < *cap, else a copy in a
+ * block of twice the room (8 at first), *cap updated. Returns NULL (nothing changed) when the
+ * arena is exhausted. For rows whose number is known only once read, instead of counting
+ * them first; the outgrown blocks stay in the arena until it is released. */
+void *pt_arena_grow(struct pt_arena *arena, void *items, size_t count, size_t *cap,
+                    size_t elem_bytes);
+
 #endif

@@ -51,6 +51,7 @@ struct pt_purchase {
     int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
     int64_t cashback_reversed;              /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
+    bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
     const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
     unsigned coupon_count;
 };

@@ -37,8 +37,13 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     if (*out == NULL) {
         return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
     }
-    if (member != NULL) {
-        rc = pt_store_rule_usage_get(txn, program->id, member->id, arena, &usage, &used, err);
+    /* The member's usage matters only to a rule limited per member. */
+    for (i = 0; member != NULL && i < set->count; i++) {
+        if (set->rules[i]->max_uses_per_member > 0 ||
+            set->rules[i]->max_points_per_member_per_day > 0) {
+            rc = pt_store_rule_usage_get(txn, program->id, member->id, arena, &usage, &used, err);
+            break;
+        }
     }
     for (i = 0; rc == PT_OK && i < set->count; i++) {
         const struct pt_rule *r = set->rules[i];

@@ -18,9 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Postings of one entry: a member, a counterpart, and at most one more (cancel to expired). */
-#define PT_ENTRY_POSTINGS_MAX 3
-
 /* ---- The balance ---- */
 
 /*
@@ -35,18 +32,13 @@ enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *pro
     struct pt_account acct;
     int64_t unavailable = 0;
     int64_t in_lots;
-    enum pt_rc rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
+    enum pt_rc rc;
     (void)arena;
     memset(out, 0, sizeof(*out));
     (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member_id);
-    if (rc == PT_OK) {
-        rc = pt_store_lots_unavailable(txn, program->id, member_id, now_ms, &out->pending,
-                                       &unavailable, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_lots_expiring(txn, program->id, member_id, now_ms, out->expiring,
-                                    PT_EXPIRING_MAX, &out->expiring_count, err);
-    }
+    rc = pt_store_balance_parts(txn, program->id, member_id, now_ms, &acct, &out->pending,
+                                &unavailable, out->expiring, PT_EXPIRING_MAX, &out->expiring_count,
+                                err);
     if (rc != PT_OK) {
         return rc;
     }

@@ -279,15 +279,20 @@ enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_princi
 
 /* ---- What the other use cases check of a member ---- */
 
-/* Loads the member (must be in the program) and, when program is given, the program's settings. */
+/* Loads the member (must be in the program) and, when program is given, the program's settings
+ * (the store's copy while the program has not changed: one statement for both). */
 enum pt_rc pt_svc_member_load(struct pt_store_txn *txn, const char *program_id,
                               const char *member_id, struct pt_arena *arena,
                               struct pt_member *member, struct pt_program *program,
                               struct pt_err *err)
 {
-    enum pt_rc rc = member_get(txn, program_id, member_id, arena, member, err);
-    if (rc == PT_OK && program != NULL) {
-        rc = pt_store_program_get(txn, program_id, arena, program, err);
+    enum pt_rc rc;
+    if (program == NULL) {
+        return member_get(txn, program_id, member_id, arena, member, err);
+    }
+    rc = pt_store_member_program_get(txn, program_id, member_id, arena, member, program, err);
+    if (rc == PT_ENOTFOUND) {
+        return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
     }
     return rc;
 }

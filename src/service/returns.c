@@ -74,21 +74,19 @@ static enum pt_rc return_post(struct pt_store_txn *txn, struct return_ctx *ctx,
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
 }
 
-/* Reads the purchase, locks its member (who must not be closed), reads the program, and checks
- * the return window. */
+/* Reads the purchase, its member (locked by the read, and who must not be closed) and the
+ * program, and checks the return window. */
 static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
                               struct pt_purchase *p, struct pt_program *program, struct pt_err *err)
 {
     const char *program_id = ctx->w.who->program_id;
+    struct pt_member member;
     enum pt_rc rc = pt_store_purchase_get(txn, program_id, ctx->purchase_id, ctx->w.arena, p, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_lock(txn, program_id, p->member_id, err);
+        rc = pt_svc_member_load(txn, program_id, p->member_id, ctx->w.arena, &member, program, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_member_open(txn, program_id, p->member_id, ctx->w.arena, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, program_id, ctx->w.arena, program, err);
+        rc = pt_member_require_open(&member, err);
     }
     if (rc == PT_OK) {
         rc = pt_return_window_check(program, p->occurred_at_ms, ctx->w.now_ms, err);
@@ -154,7 +152,8 @@ static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx
                                 const struct pt_program *program, const struct pt_purchase *p,
                                 const struct pt_return *r, int64_t amount_now, struct pt_err *err)
 {
-    enum pt_rc rc = pt_store_purchase_update_returns(txn, program->id, p, err);
+    enum pt_rc rc =
+        pt_store_purchase_update_returns(txn, program->id, p, ctx->req->items != NULL, err);
     if (rc == PT_OK) {
         rc = pt_store_return_insert(txn, program->id, r, err);
     }

@@ -372,8 +372,12 @@ enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn
     unsigned count = 0;
     unsigned n = 0;
     unsigned i;
-    enum pt_rc rc = pt_store_purchase_stamps_get(txn, program->id, p->member_id, p->id, arena,
-                                                 &rows, &count, err);
+    enum pt_rc rc;
+    if (!p->stamped) {
+        return PT_OK; /* No card counted it: nothing to take back. */
+    }
+    rc = pt_store_purchase_stamps_get(txn, program->id, p->member_id, p->id, arena, &rows, &count,
+                                      err);
     if (rc != PT_OK || count == 0 || p->amount <= 0) {
         return rc;
     }

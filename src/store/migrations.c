@@ -903,6 +903,15 @@ static const char migration_16[] =
     "ALTER TABLE programs ADD COLUMN rate_expensive_per_second INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE programs ADD COLUMN rate_expensive_burst INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 17: the version of a program's settings (issue 17), which the writes read with their
+ * member and compare with the copy of the program they keep (store_program_cache.c). Every
+ * change of the settings draws a new random one in its transaction: not a counter, so that a
+ * change rolled back with its batch never comes back under the number another change commits.
+ */
+static const char migration_17[] =
+    "ALTER TABLE programs ADD COLUMN settings_version INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -924,6 +933,7 @@ static const char *const migration_13_pg_parts[] = {migration_13, migration_13_p
 static const char *const migration_14_parts[] = {migration_14, NULL};
 static const char *const migration_15_parts[] = {migration_15, NULL};
 static const char *const migration_16_parts[] = {migration_16, NULL};
+static const char *const migration_17_parts[] = {migration_17, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -941,7 +951,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_13_parts,
                                                   migration_14_parts,
                                                   migration_15_parts,
-                                                  migration_16_parts};
+                                                  migration_16_parts,
+                                                  migration_17_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -958,7 +969,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_13_pg_parts,
                                                      migration_14_parts,
                                                      migration_15_parts,
-                                                     migration_16_parts};
+                                                     migration_16_parts,
+                                                     migration_17_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -239,6 +239,7 @@ enum pt_rc pt_store_open(const char *target, unsigned read_conns, enum pt_store_
     }
     store->drv = driver_for(target, &where);
     atomic_init(&store->writes_stopped, false);
+    store->program_cache = pt_program_cache_new();
     pthread_mutex_init(&store->queue_mu, NULL);
     pthread_cond_init(&store->queue_cv, NULL);
     pthread_mutex_init(&store->read_mu, NULL);
@@ -291,6 +292,7 @@ void pt_store_close(struct pt_store *store)
     pthread_cond_destroy(&store->queue_cv);
     pthread_mutex_destroy(&store->read_mu);
     pthread_cond_destroy(&store->read_cv);
+    pt_program_cache_free(store->program_cache);
     pt_free(store);
 }
 
@@ -393,6 +395,11 @@ enum pt_rc pt_store_backup(struct pt_store *store, const char *dest, struct pt_e
 bool pt_store_txn_is_write(const struct pt_store_txn *txn)
 {
     return txn->is_write;
+}
+
+struct pt_program_cache *pt_store_txn_program_cache(const struct pt_store_txn *txn)
+{
+    return txn->store->program_cache;
 }
 
 bool pt_store_txn_locks_rows(const struct pt_store_txn *txn)

@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 16
+#define PT_SCHEMA_VERSION 17
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -202,6 +202,14 @@ PT_MUSTCHECK enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const cha
 PT_MUSTCHECK enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *member_id, struct pt_arena *arena,
                                             struct pt_member *out, struct pt_err *err);
+/* pt_store_member_get and the program's settings, its strings in arena: from the copy the store
+ * keeps while the program's versions, read in the member's statement, are those of the copy;
+ * else read (and kept). PT_ENOTFOUND when no such member or program. */
+PT_MUSTCHECK enum pt_rc pt_store_member_program_get(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    struct pt_arena *arena,
+                                                    struct pt_member *member,
+                                                    struct pt_program *program, struct pt_err *err);
 /* Writes every client-settable field and status of m where version == expected_version, and
  * sets version = expected_version + 1. PT_EBUSY when the version moved (reload and retry),
  * PT_ENOTFOUND when gone, PT_ECONFLICT "member_exists" on a taken email/phone/external_id. */
@@ -253,7 +261,11 @@ PT_MUSTCHECK enum pt_rc pt_store_idem_put(struct pt_store_txn *txn, const char *
 
 /* ---- Ledger ---- */
 
-/* Appends entry with its postings and moves the accounts' balances, in txn. The caller has
+/* Postings of one entry: a member, a counterpart, and at most one more (cancel to expired). */
+#define PT_ENTRY_POSTINGS_MAX 3
+
+/* Appends entry with its 2..PT_ENTRY_POSTINGS_MAX postings (their rows in one statement) and
+ * moves the accounts' balances, in txn. The caller has
  * checked that the postings sum to zero (pt_ledger_entry_check); the store checks again.
  * PT_ELIMIT limit_exceeded when an account's balance or counter would pass its bound (limits.h:
  * a member's points and wallet PT_MEMBER_*_MAX, other accounts PT_ACCOUNT_UNITS_MAX); the
@@ -287,19 +299,18 @@ PT_MUSTCHECK enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const 
                                                 struct pt_lot_row **out, unsigned *count,
                                                 struct pt_err *err);
 /*
- * Points in the member's lots that cannot be spent at now_ms. OUT: *pending (in the return
- * window) and *unavailable (pending plus expired, awaiting the expiry job).
+ * What the member's balance view is made of at now_ms, in one statement. OUT: *acct, the
+ * member's own account (zeros when it has none); of the points in its lots that cannot be spent
+ * now, *pending (in the return window) and *unavailable (pending plus expired, awaiting the
+ * expiry job); its next expiry dates after now_ms with their points, soonest first, at most
+ * max, in expiring (*expiring_count of them).
  */
-PT_MUSTCHECK enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *program_id,
-                                                  const char *member_id, int64_t now_ms,
-                                                  int64_t *pending, int64_t *unavailable,
-                                                  struct pt_err *err);
-
-/* The member's next expiry dates after now_ms with their points, soonest first, at most max. */
-PT_MUSTCHECK enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
+PT_MUSTCHECK enum pt_rc pt_store_balance_parts(struct pt_store_txn *txn, const char *program_id,
                                                const char *member_id, int64_t now_ms,
-                                               struct pt_expiring *out, unsigned max,
-                                               unsigned *count, struct pt_err *err);
+                                               struct pt_account *acct, int64_t *pending,
+                                               int64_t *unavailable, struct pt_expiring *expiring,
+                                               unsigned max, unsigned *expiring_count,
+                                               struct pt_err *err);
 /* One lot of the member by id; PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_lot_get(struct pt_store_txn *txn, const char *program_id,
                                          const char *member_id, const char *lot_id,
@@ -323,11 +334,12 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const
 PT_MUSTCHECK enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
                                               const char *purchase_id, struct pt_arena *arena,
                                               struct pt_purchase *out, struct pt_err *err);
-/* Writes the returned amounts of p and its items' returned quantities. */
+/* Writes the returned amounts of p and, when items_returned (a return by item: one by amount
+ * leaves them as they were), its items' returned quantities. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn,
                                                          const char *program_id,
                                                          const struct pt_purchase *p,
-                                                         struct pt_err *err);
+                                                         bool items_returned, struct pt_err *err);
 
 /* PT_ECONFLICT when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_id,

@@ -33,8 +33,8 @@ static const struct copy_table copy_tables[] = {
      "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month, "
      "adjust_staff_max, adjust_admin_max, "
      "return_days, hold_returnable, rate_key_per_second, rate_key_burst, rate_program_per_second, "
-     "rate_program_burst, rate_expensive_per_second, rate_expensive_burst",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiii", "id", NULL},
+     "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",

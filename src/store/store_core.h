@@ -60,6 +60,7 @@ struct pt_store {
     pthread_cond_t read_cv;     /* Signalled when a reader is returned. */
     int version_found;          /* Schema version before migration. */
     atomic_bool writes_stopped; /* Set for good by a disk failure (see the file comment). */
+    struct pt_program_cache *program_cache; /* Owned; NULL when it could not be made. */
     /* Debug builds: the batch's accounts (pt_store_touch_account); writer thread. Past the
      * bound the rest go unchecked (touched_overflow), as a check should cost little. */
     struct pt_touched_account touched[PT_TOUCHED_ACCOUNTS_MAX];

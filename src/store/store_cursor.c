@@ -85,6 +85,16 @@ bool pt_q_col_is_null(struct pt_q *q, int col)
     return q->txn->store->drv->col_is_null(q->stmt, col);
 }
 
+void *pt_q_grow(struct pt_q *q, struct pt_arena *arena, void *rows, size_t count, size_t *cap,
+                size_t row_bytes)
+{
+    void *grown = pt_arena_grow(arena, rows, count, cap, row_bytes);
+    if (grown == NULL) {
+        q->oom = true;
+    }
+    return grown;
+}
+
 const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena)
 {
     size_t len;

@@ -17,6 +17,25 @@ bool pt_store_txn_is_write(const struct pt_store_txn *txn);
 /* Runs the engine's statements that follow a bulk copy into txn (identity sequences). */
 PT_MUSTCHECK enum pt_rc pt_store_after_copy(struct pt_store_txn *txn, struct pt_err *err);
 
+/* The copies of programs the store keeps for writes (store_program_cache.c): one per store,
+ * made by pt_store_open and freed by pt_store_close; the transaction's store's. */
+struct pt_program_cache;
+struct pt_program_cache *pt_program_cache_new(void);
+void pt_program_cache_free(struct pt_program_cache *cache);
+struct pt_program_cache *pt_store_txn_program_cache(const struct pt_store_txn *txn);
+/* A new settings_version for a change of a program's settings (migration 17): random. */
+int64_t pt_store_settings_version_new(void);
+/* pt_store_program_get, and OUT: *settings_version, the row's. */
+PT_MUSTCHECK enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_id,
+                                              struct pt_arena *arena, struct pt_program *out,
+                                              int64_t *settings_version, struct pt_err *err);
+/* pt_store_member_get, and in the same statement its program's versions. OUT: versions[0] the
+ * settings_version, versions[1] the rules_version. */
+PT_MUSTCHECK enum pt_rc pt_store_member_get_versions(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *member_id,
+                                                     struct pt_arena *arena, struct pt_member *out,
+                                                     int64_t versions[2], struct pt_err *err);
+
 /* Returns true inside a write on an engine where other processes may write the same rows at
  * once (PostgreSQL), so that the SQL locks the rows it reads to change (SELECT ... FOR UPDATE). */
 bool pt_store_txn_locks_rows(const struct pt_store_txn *txn);
@@ -66,6 +85,12 @@ const char *pt_q_col_text(struct pt_q *q, int col, struct pt_arena *arena);
 /* The column's text as the engine holds it, valid until the cursor's next step (NULL for SQL
  * NULL): for copying a value straight into another statement. */
 const char *pt_q_col_text_borrowed(struct pt_q *q, int col);
+/* Room for one more row in the arena array rows of count rows (pt_arena_grow: *cap its room, 0
+ * at first), so that rows are read without counting them first; NULL when the arena is
+ * exhausted, latched as for pt_q_col_text. Usage:
+ *   while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, n, &cap, sizeof(*rows)))) */
+void *pt_q_grow(struct pt_q *q, struct pt_arena *arena, void *rows, size_t count, size_t *cap,
+                size_t row_bytes);
 /* Copies the column into a fixed buffer ("" for NULL). */
 void pt_q_col_copy(struct pt_q *q, int col, char *out, size_t out_bytes);
 /* The index in names[0..count) of a text column that holds one of them (a CHECK constraint

@@ -118,25 +118,38 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
     return rc;
 }
 
-/* Inserts the posting's row, numbered n in its account. */
-static enum pt_rc posting_insert(struct pt_store_txn *txn, const char *program_id,
-                                 const struct pt_entry *entry, const struct pt_posting *p,
-                                 int64_t n, struct pt_err *err)
+/* A posting's row: the entry's program, member and id (?1, ?2, ?3) with 4 parameters of its
+ * own (account, n, points, balance after). */
+#define POSTINGS_INSERT                                                                            \
+    "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "               \
+    "balance_after) VALUES "
+#define POSTING_1 "(?1, ?2, ?4, ?5, ?3, ?6, ?7)"
+#define POSTING_2 ", (?1, ?2, ?8, ?9, ?3, ?10, ?11)"
+#define POSTING_3 ", (?1, ?2, ?12, ?13, ?3, ?14, ?15)"
+
+/* Inserts the rows of the count postings, numbered n[i] in their accounts, in one statement. */
+static enum pt_rc postings_insert(struct pt_store_txn *txn, const char *program_id,
+                                  const struct pt_entry *entry, const struct pt_posting *postings,
+                                  const int64_t *n, size_t count, struct pt_err *err)
 {
-    static const char sql[] =
-        "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "
-        "balance_after) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_2[] = POSTINGS_INSERT POSTING_1 POSTING_2;
+    static const char sql_3[] = POSTINGS_INSERT POSTING_1 POSTING_2 POSTING_3;
     struct pt_q q;
-    pt_assert(n >= 1);
-    pt_assert(p->points != 0);
-    (void)pt_q_open(&q, txn, sql, err);
+    size_t i;
+    pt_assert(count == 2 || count == PT_ENTRY_POSTINGS_MAX);
+    (void)pt_q_open(&q, txn, count == 2 ? sql_2 : sql_3, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, entry->member_id);
-    pt_q_text(&q, 3, p->account_id);
-    pt_q_int(&q, 4, n);
-    pt_q_text(&q, 5, entry->id);
-    pt_q_int(&q, 6, p->points);
-    pt_q_int(&q, 7, p->balance_after);
+    pt_q_text(&q, 3, entry->id);
+    for (i = 0; i < count; i++) {
+        int at = 4 + 4 * (int)i;
+        pt_assert(n[i] >= 1);
+        pt_assert(postings[i].points != 0);
+        pt_q_text(&q, at, postings[i].account_id);
+        pt_q_int(&q, at + 1, n[i]);
+        pt_q_int(&q, at + 2, postings[i].points);
+        pt_q_int(&q, at + 3, postings[i].balance_after);
+    }
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -146,9 +159,10 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
                                size_t count, struct pt_err *err)
 {
     int64_t sum = 0;
+    int64_t n[PT_ENTRY_POSTINGS_MAX];
     size_t i;
     enum pt_rc rc;
-    pt_assert(count >= 2);
+    pt_assert(count >= 2 && count <= PT_ENTRY_POSTINGS_MAX);
     pt_assert(entry->member_id[0] != '\0');
     pt_debug_assert(pt_entry_sane(entry));
     for (i = 0; i < count; i++) {
@@ -161,14 +175,10 @@ enum pt_rc pt_store_entry_post(struct pt_store_txn *txn, const char *program_id,
     pt_assert(sum == 0); /* Pair assertion: core checked it before the store was called. */
     rc = entry_insert(txn, program_id, entry, err);
     for (i = 0; rc == PT_OK && i < count; i++) {
-        int64_t n = 0;
         pt_store_touch_account(txn, program_id, entry->member_id, postings[i].account_id);
-        rc = posting_account_add(txn, program_id, entry->member_id, &postings[i], &n, err);
-        if (rc == PT_OK) {
-            rc = posting_insert(txn, program_id, entry, &postings[i], n, err);
-        }
+        rc = posting_account_add(txn, program_id, entry->member_id, &postings[i], &n[i], err);
     }
-    return rc;
+    return rc == PT_OK ? postings_insert(txn, program_id, entry, postings, n, count, err) : rc;
 }
 
 enum pt_rc pt_store_account_counters(struct pt_store_txn *txn, const char *program_id,
@@ -351,48 +361,40 @@ enum pt_rc pt_store_lots_spendable(struct pt_store_txn *txn, const char *program
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_lots_unavailable(struct pt_store_txn *txn, const char *program_id,
-                                     const char *member_id, int64_t now_ms, int64_t *pending,
-                                     int64_t *unavailable, struct pt_err *err)
+enum pt_rc pt_store_balance_parts(struct pt_store_txn *txn, const char *program_id,
+                                  const char *member_id, int64_t now_ms, struct pt_account *acct,
+                                  int64_t *pending, int64_t *unavailable,
+                                  struct pt_expiring *expiring, unsigned max,
+                                  unsigned *expiring_count, struct pt_err *err)
 {
-    /* Two index ranges (still pending; already expired), each short, instead of a scan of
-     * every open lot of the member. UNION drops a lot found by both. */
+    /* Row kind 0: the account (the one-row sums joined to it, so that a member without an
+     * account still has the row) and the unavailable points, from two index ranges (still
+     * pending; already expired), each short, instead of a scan of every open lot of the
+     * member; UNION drops a lot found by both. Rows of kind 1: the next expiry dates. */
     static const char sql[] =
-        "SELECT coalesce(sum(CASE WHEN expires_at_ms > ?3 THEN points_remaining ELSE 0 END), 0), "
-        "coalesce(sum(points_remaining), 0) FROM ("
+        "SELECT 0 AS kind, coalesce(a.balance, 0), coalesce(a.owed, 0), "
+        "coalesce(a.lifetime_earned, 0), coalesce(a.lifetime_redeemed, 0), "
+        "coalesce(a.lifetime_expired, 0), u.pending, u.unavailable FROM ("
+        "SELECT coalesce(sum(CASE WHEN expires_at_ms > ?3 THEN points_remaining ELSE 0 END), 0) "
+        "AS pending, coalesce(sum(points_remaining), 0) AS unavailable FROM ("
         "SELECT id, points_remaining, expires_at_ms FROM lots INDEXED BY lots_pending "
         "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
         "AND available_at_ms > ?3 UNION "
         "SELECT id, points_remaining, expires_at_ms FROM lots INDEXED BY lots_spend "
         "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
-        "AND expires_at_ms <= ?3) AS unavailable";
-    struct pt_q q;
-    *pending = 0;
-    *unavailable = 0;
-    (void)pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    pt_q_int(&q, 3, now_ms);
-    if (pt_q_next(&q)) {
-        *pending = pt_q_col_int(&q, 0);
-        *unavailable = pt_q_col_int(&q, 1);
-    }
-    pt_assert(*pending >= 0);
-    pt_assert(*pending <= *unavailable);
-    return pt_q_close(&q);
-}
-
-enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_id,
-                                  const char *member_id, int64_t now_ms, struct pt_expiring *out,
-                                  unsigned max, unsigned *count, struct pt_err *err)
-{
-    static const char sql[] =
-        "SELECT expires_at_ms, sum(points_remaining) FROM lots INDEXED BY lots_spend "
+        "AND expires_at_ms <= ?3) AS unavailable) AS u LEFT JOIN accounts a "
+        "ON a.program_id = ?1 AND a.member_id = ?2 AND a.id = ?2 "
+        "UNION ALL SELECT 1, e.expires_at_ms, e.points, 0, 0, 0, 0, 0 FROM ("
+        "SELECT expires_at_ms, sum(points_remaining) AS points FROM lots INDEXED BY lots_spend "
         "WHERE program_id = ?1 AND member_id = ?2 AND points_remaining > 0 "
         "AND expires_at_ms > ?3 AND expires_at_ms < ?4 GROUP BY expires_at_ms "
-        "ORDER BY expires_at_ms LIMIT ?5";
+        "ORDER BY expires_at_ms LIMIT ?5) AS e ORDER BY 1, 2";
     struct pt_q q;
-    *count = 0;
+    bool account_row = false;
+    memset(acct, 0, sizeof(*acct));
+    *pending = 0;
+    *unavailable = 0;
+    *expiring_count = 0;
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
@@ -400,11 +402,27 @@ enum pt_rc pt_store_lots_expiring(struct pt_store_txn *txn, const char *program_
     pt_q_int(&q, 4, PT_LEDGER_NEVER);
     pt_q_int(&q, 5, max);
     while (pt_q_next(&q)) {
-        pt_assert(*count < max);
-        out[*count].expires_at_ms = pt_q_col_int(&q, 0);
-        out[*count].points = pt_q_col_int(&q, 1);
-        (*count)++;
+        if (pt_q_col_int(&q, 0) == 0) {
+            pt_assert(!account_row && *expiring_count == 0);
+            account_row = true;
+            acct->balance = pt_q_col_int(&q, 1);
+            acct->owed = pt_q_col_int(&q, 2);
+            acct->lifetime_earned = pt_q_col_int(&q, 3);
+            acct->lifetime_redeemed = pt_q_col_int(&q, 4);
+            acct->lifetime_expired = pt_q_col_int(&q, 5);
+            *pending = pt_q_col_int(&q, 6);
+            *unavailable = pt_q_col_int(&q, 7);
+            continue;
+        }
+        pt_assert(account_row && *expiring_count < max);
+        expiring[*expiring_count].expires_at_ms = pt_q_col_int(&q, 1);
+        expiring[*expiring_count].points = pt_q_col_int(&q, 2);
+        (*expiring_count)++;
     }
+    pt_assert(q.rc != PT_OK || account_row);
+    pt_assert(*pending >= 0);
+    pt_assert(*pending <= *unavailable);
+    pt_assert(acct->owed >= 0);
     return pt_q_close(&q);
 }
 

@@ -20,6 +20,7 @@
     "id, external_id, email, phone, first_name, last_name, birth_date, gender, locale, city, "     \
     "country, attributes, consent_email, consent_sms, consent_push, card_number, referral_code, "  \
     "status, enrolled_at_ms, updated_at_ms, version"
+#define MEMBER_COLUMN_COUNT 21
 
 static void member_from_row(struct pt_q *q, const char *program_id, struct pt_arena *arena,
                             struct pt_member *m)
@@ -204,6 +205,28 @@ enum pt_rc pt_store_member_lock(struct pt_store_txn *txn, const char *program_id
     return pt_q_close(&q);
 }
 
+/* The member (sql, or inside a write sql_lock), and when versions is given, the program's
+ * settings_version and rules_version from the columns after the member's. */
+static enum pt_rc member_read(struct pt_store_txn *txn, const char *sql, const char *sql_lock,
+                              const char *program_id, const char *member_id, struct pt_arena *arena,
+                              struct pt_member *out, int64_t *versions, struct pt_err *err)
+{
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    if (pt_q_next(&q)) {
+        member_from_row(&q, program_id, arena, out);
+        if (versions != NULL) {
+            versions[0] = pt_q_col_int(&q, MEMBER_COLUMN_COUNT);
+            versions[1] = pt_q_col_int(&q, MEMBER_COLUMN_COUNT + 1);
+        }
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_member_not_found(err);
+    }
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
                                const char *member_id, struct pt_arena *arena, struct pt_member *out,
                                struct pt_err *err)
@@ -215,16 +238,22 @@ enum pt_rc pt_store_member_get(struct pt_store_txn *txn, const char *program_id,
      * across every process sharing the database (PostgreSQL; SQLite has one writer anyway). */
     static const char sql_lock[] =
         "SELECT " MEMBER_COLUMNS " FROM members WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
-    struct pt_q q;
-    (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    if (pt_q_next(&q)) {
-        member_from_row(&q, program_id, arena, out);
-    } else if (q.rc == PT_OK) {
-        q.rc = pt_member_not_found(err);
-    }
-    return pt_q_close(&q);
+    return member_read(txn, sql, sql_lock, program_id, member_id, arena, out, NULL, err);
+}
+
+enum pt_rc pt_store_member_get_versions(struct pt_store_txn *txn, const char *program_id,
+                                        const char *member_id, struct pt_arena *arena,
+                                        struct pt_member *out, int64_t versions[2],
+                                        struct pt_err *err)
+{
+#define MEMBER_VERSIONS_SELECT                                                                     \
+    "SELECT " MEMBER_COLUMNS ", (SELECT settings_version FROM programs WHERE id = ?1), "           \
+    "(SELECT rules_version FROM programs WHERE id = ?1) FROM members "                             \
+    "WHERE program_id = ?1 AND id = ?2"
+    static const char sql[] = MEMBER_VERSIONS_SELECT;
+    static const char sql_lock[] = MEMBER_VERSIONS_SELECT " FOR UPDATE";
+#undef MEMBER_VERSIONS_SELECT
+    return member_read(txn, sql, sql_lock, program_id, member_id, arena, out, versions, err);
 }
 
 enum pt_rc pt_store_member_update(struct pt_store_txn *txn, const struct pt_member *old,

@@ -32,6 +32,14 @@ enum pt_rc pt_store_program_insert(struct pt_store_txn *txn, const struct pt_pro
 enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id,
                                 struct pt_arena *arena, struct pt_program *out, struct pt_err *err)
 {
+    int64_t settings_version = 0;
+    return pt_store_program_read(txn, program_id, arena, out, &settings_version, err);
+}
+
+enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_id,
+                                 struct pt_arena *arena, struct pt_program *out,
+                                 int64_t *settings_version, struct pt_err *err)
+{
     static const char sql[] =
         "SELECT id, name, currency, created_at_ms, updated_at_ms, earn_points, earn_per_amount, "
         "pending_days, expiry_months, allow_negative_balance, excluded_categories, "
@@ -41,7 +49,7 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max, "
         "return_days, hold_returnable, rate_key_per_second, rate_key_burst, "
         "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
-        "rate_expensive_burst "
+        "rate_expensive_burst, settings_version "
         "FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
@@ -94,6 +102,7 @@ enum pt_rc pt_store_program_get(struct pt_store_txn *txn, const char *program_id
         out->rate_limits.program.burst = pt_q_col_int(&q, 34);
         out->rate_limits.expensive.per_second = pt_q_col_int(&q, 35);
         out->rate_limits.expensive.burst = pt_q_col_int(&q, 36);
+        *settings_version = pt_q_col_int(&q, 37);
     } else if (q.rc == PT_OK) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
     }
@@ -121,7 +130,8 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "referral_max_per_month = ?22, adjust_staff_max = ?23, adjust_admin_max = ?24, "
         "return_days = ?25, hold_returnable = ?26, rate_key_per_second = ?27, "
         "rate_key_burst = ?28, rate_program_per_second = ?29, rate_program_burst = ?30, "
-        "rate_expensive_per_second = ?31, rate_expensive_burst = ?32 WHERE id = ?1";
+        "rate_expensive_per_second = ?31, rate_expensive_burst = ?32, settings_version = ?33 "
+        "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     char categories[PT_CATEGORIES_MAX * (PT_CATEGORY_BYTES_MAX + 1)];
@@ -161,6 +171,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 30, program->rate_limits.program.burst);
     pt_q_int(&q, 31, program->rate_limits.expensive.per_second);
     pt_q_int(&q, 32, program->rate_limits.expensive.burst);
+    pt_q_int(&q, 33, pt_store_settings_version_new());
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");

@@ -10,6 +10,58 @@
 
 #include <string.h>
 
+/* Items are inserted ITEMS_PER_STATEMENT rows a statement: each row binds 6 parameters after the
+ * 3 every row shares, and the PostgreSQL driver binds at most 48 a statement (driver_pg.c). */
+#define ITEMS_PER_STATEMENT 7
+#define ITEM_PARAMS 6
+_Static_assert(3 + ITEMS_PER_STATEMENT * ITEM_PARAMS <= 48, "the driver's parameters");
+#define ITEMS_INSERT                                                                               \
+    "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "        \
+    "quantity, unit_price, eligible) VALUES "
+#define ITEM_1 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+#define ITEM_2 ", (?1, ?2, ?3, ?10, ?11, ?12, ?13, ?14, ?15)"
+#define ITEM_3 ", (?1, ?2, ?3, ?16, ?17, ?18, ?19, ?20, ?21)"
+#define ITEM_4 ", (?1, ?2, ?3, ?22, ?23, ?24, ?25, ?26, ?27)"
+#define ITEM_5 ", (?1, ?2, ?3, ?28, ?29, ?30, ?31, ?32, ?33)"
+#define ITEM_6 ", (?1, ?2, ?3, ?34, ?35, ?36, ?37, ?38, ?39)"
+#define ITEM_7 ", (?1, ?2, ?3, ?40, ?41, ?42, ?43, ?44, ?45)"
+
+/* Inserts the items first .. first + rows - 1 of p (at most ITEMS_PER_STATEMENT), one statement. */
+static enum pt_rc items_insert(struct pt_store_txn *txn, const char *program_id,
+                               const struct pt_purchase *p, unsigned first, unsigned rows,
+                               struct pt_err *err)
+{
+    static const char *const sql[ITEMS_PER_STATEMENT + 1] = {
+        NULL,
+        ITEMS_INSERT ITEM_1,
+        ITEMS_INSERT ITEM_1 ITEM_2,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5 ITEM_6,
+        ITEMS_INSERT ITEM_1 ITEM_2 ITEM_3 ITEM_4 ITEM_5 ITEM_6 ITEM_7,
+    };
+    struct pt_q q;
+    unsigned i;
+    pt_assert(rows >= 1 && rows <= ITEMS_PER_STATEMENT && first + rows <= p->item_count);
+    (void)pt_q_open(&q, txn, sql[rows], err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->member_id);
+    pt_q_text(&q, 3, p->id);
+    for (i = 0; i < rows; i++) {
+        const struct pt_purchase_item *it = &p->items[first + i];
+        int n = 4 + (int)(i * ITEM_PARAMS);
+        pt_q_int(&q, n, first + i);
+        pt_q_text(&q, n + 1, it->sku);
+        pt_q_text(&q, n + 2, it->category);
+        pt_q_int(&q, n + 3, it->quantity);
+        pt_q_int(&q, n + 4, it->unit_price);
+        pt_q_int(&q, n + 5, it->eligible);
+    }
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
                                     const struct pt_purchase *p, struct pt_err *err)
 {
@@ -19,9 +71,6 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
         "created_at_ms, base_points, discount, till_discount, tier_month, cashback, "
         "wallet_credit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
         "?15, ?16, ?17, ?18, ?19, ?20)";
-    static const char sql_item[] =
-        "INSERT INTO purchase_items (program_id, member_id, purchase_id, line, sku, category, "
-        "quantity, unit_price, eligible) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     struct pt_q q;
     unsigned i;
     enum pt_rc rc;
@@ -59,25 +108,15 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_text(&q, 20, p->wallet_credit_id[0] ? p->wallet_credit_id : NULL);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
-    for (i = 0; rc == PT_OK && i < p->item_count; i++) {
-        const struct pt_purchase_item *it = &p->items[i];
-        (void)pt_q_open(&q, txn, sql_item, err);
-        pt_q_text(&q, 1, program_id);
-        pt_q_text(&q, 2, p->member_id);
-        pt_q_text(&q, 3, p->id);
-        pt_q_int(&q, 4, i);
-        pt_q_text(&q, 5, it->sku);
-        pt_q_text(&q, 6, it->category);
-        pt_q_int(&q, 7, it->quantity);
-        pt_q_int(&q, 8, it->unit_price);
-        pt_q_int(&q, 9, it->eligible);
-        (void)pt_q_exec(&q);
-        rc = pt_q_close(&q);
+    for (i = 0; rc == PT_OK && i < p->item_count; i += ITEMS_PER_STATEMENT) {
+        unsigned rows = p->item_count - i;
+        rc = items_insert(txn, program_id, p, i,
+                          rows < ITEMS_PER_STATEMENT ? rows : ITEMS_PER_STATEMENT, err);
     }
     return rc;
 }
 
-/* One row of the purchase query of pt_store_purchase_get; strings from arena. */
+/* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
 static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase *out)
 {
     pt_q_col_copy(q, 0, out->id, sizeof(out->id));
@@ -97,85 +136,72 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     pt_q_col_copy(q, 14, out->entry_id, sizeof(out->entry_id));
     out->created_at_ms = pt_q_col_int(q, 15);
     out->till_discount = pt_q_col_int(q, 16);
-    out->item_count = (unsigned)pt_q_col_int(q, 17);
-    out->tier_month = pt_q_col_int(q, 18);
-    out->cashback = pt_q_col_int(q, 19);
-    out->cashback_reversed = pt_q_col_int(q, 20);
-    pt_q_col_copy(q, 21, out->wallet_credit_id, sizeof(out->wallet_credit_id));
+    out->tier_month = pt_q_col_int(q, 17);
+    out->cashback = pt_q_col_int(q, 18);
+    out->cashback_reversed = pt_q_col_int(q, 19);
+    pt_q_col_copy(q, 20, out->wallet_credit_id, sizeof(out->wallet_credit_id));
+    out->stamped = pt_q_col_int(q, 21) != 0;
 }
 
-/* Reads the out->item_count items of purchase purchase_id, in line order, into an arena array
- * (out->items). */
-static enum pt_rc purchase_items_read(struct pt_store_txn *txn, const char *program_id,
-                                      const char *purchase_id, struct pt_arena *arena,
-                                      struct pt_purchase *out, struct pt_err *err)
+/* The item of a row of the same query (its columns from ITEM_COL). */
+#define ITEM_COL 22
+static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
-    static const char sql_items[] =
-        "SELECT sku, category, quantity, unit_price, eligible, returned_quantity "
-        "FROM purchase_items WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 "
-        "ORDER BY line";
-    struct pt_q q;
-    unsigned i = 0;
-    pt_assert(out->item_count > 0);
-    out->items = pt_arena_alloc(arena, out->item_count * sizeof(*out->items));
-    if (out->items == NULL) {
-        return pt_arena_err(arena, err);
-    }
-    (void)pt_q_open(&q, txn, sql_items, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, out->member_id);
-    pt_q_text(&q, 3, purchase_id);
-    while (pt_q_next(&q)) {
-        struct pt_purchase_item *it = &out->items[i];
-        pt_assert(i < out->item_count);
-        memset(it, 0, sizeof(*it));
-        it->sku = pt_q_col_text(&q, 0, arena);
-        it->category = pt_q_col_text(&q, 1, arena);
-        it->quantity = pt_q_col_int(&q, 2);
-        it->unit_price = pt_q_col_int(&q, 3);
-        it->eligible = pt_q_col_int(&q, 4) != 0;
-        it->returned_quantity = pt_q_col_int(&q, 5);
-        i++;
-    }
-    return pt_q_close(&q);
+    memset(it, 0, sizeof(*it));
+    it->sku = pt_q_col_text(q, ITEM_COL + 1, arena);
+    it->category = pt_q_col_text(q, ITEM_COL + 2, arena);
+    it->quantity = pt_q_col_int(q, ITEM_COL + 3);
+    it->unit_price = pt_q_col_int(q, ITEM_COL + 4);
+    it->eligible = pt_q_col_int(q, ITEM_COL + 5) != 0;
+    it->returned_quantity = pt_q_col_int(q, ITEM_COL + 6);
 }
+
+/* The purchase and its items, one row per item (one row with NULL items when it has none). */
+#define PURCHASE_SELECT                                                                            \
+    "SELECT p.id, p.external_id, p.member_id, p.occurred_at_ms, p.currency, p.amount, "            \
+    "p.eligible_amount, p.channel, p.location, p.points_earned, p.lot_id, p.returned_amount, "     \
+    "p.returned_eligible, p.points_reversed, p.entry_id, p.created_at_ms, p.till_discount, "       \
+    "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
+    "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
+    "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, i.line, i.sku, "   \
+    "i.category, i.quantity, i.unit_price, i.eligible, i.returned_quantity FROM purchases p "      \
+    "LEFT JOIN purchase_items i ON i.program_id = p.program_id AND i.member_id = p.member_id "     \
+    "AND i.purchase_id = p.id WHERE p.program_id = ?1 AND p.id = ?2 ORDER BY i.line"
 
 enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
                                  const char *purchase_id, struct pt_arena *arena,
                                  struct pt_purchase *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
-        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, till_discount, "
-        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
-        "cashback_reversed, wallet_credit_id FROM purchases p "
-        "WHERE program_id = ?1 AND id = ?2";
+    static const char sql[] = PURCHASE_SELECT;
     /* In a write, locked: two returns of one purchase in two processes must not both pass the
      * "not more than was bought" check (see pt_store_member_lock). */
-    static const char sql_lock[] =
-        "SELECT id, external_id, member_id, occurred_at_ms, currency, amount, eligible_amount, "
-        "channel, location, points_earned, lot_id, returned_amount, returned_eligible, "
-        "points_reversed, entry_id, created_at_ms, till_discount, "
-        "(SELECT count(*) FROM purchase_items i WHERE i.program_id = p.program_id "
-        "AND i.member_id = p.member_id AND i.purchase_id = p.id), tier_month, cashback, "
-        "cashback_reversed, wallet_credit_id FROM purchases p "
-        "WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+    static const char sql_lock[] = PURCHASE_SELECT " FOR UPDATE OF p";
+    struct pt_purchase_item *items = NULL;
+    size_t cap = 0;
     struct pt_q q;
-    enum pt_rc rc;
+    bool found = false;
     memset(out, 0, sizeof(*out));
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, purchase_id);
-    if (pt_q_next(&q)) {
-        purchase_from_row(&q, arena, out);
-    } else if (q.rc == PT_OK) {
+    while (pt_q_next(&q)) {
+        if (!found) {
+            purchase_from_row(&q, arena, out);
+            found = true;
+        }
+        if (pt_q_col_is_null(&q, ITEM_COL)) {
+            continue;
+        }
+        pt_assert(pt_q_col_int(&q, ITEM_COL) == out->item_count);
+        items = pt_q_grow(&q, arena, items, out->item_count, &cap, sizeof(*items));
+        if (items == NULL) {
+            break;
+        }
+        item_from_row(&q, arena, &items[out->item_count++]);
+    }
+    out->items = out->item_count > 0 ? items : NULL;
+    if (!found && q.rc == PT_OK) {
         q.rc = pt_purchase_not_found(purchase_id, err);
     }
-    rc = pt_q_close(&q);
-    if (rc != PT_OK || out->item_count == 0) {
-        return rc;
-    }
-    return purchase_items_read(txn, program_id, purchase_id, arena, out, err);
+    return pt_q_close(&q);
 }

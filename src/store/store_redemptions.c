@@ -111,39 +111,22 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
                                     struct pt_arena *arena, struct pt_lot_share **out,
                                     unsigned *count, struct pt_err *err)
 {
-    static const char sql_count[] = "SELECT count(*) FROM redemption_lots WHERE program_id = ?1 "
-                                    "AND member_id = ?3 AND redemption_id = ?2";
     static const char sql[] =
         "SELECT lot_id, points FROM redemption_lots "
         "WHERE program_id = ?1 AND member_id = ?3 AND redemption_id = ?2 ORDER BY lot_id";
+    struct pt_lot_share *rows = NULL;
+    size_t cap = 0;
     struct pt_q q;
-    unsigned n = 0;
-    enum pt_rc rc;
     *count = 0;
-    (void)pt_q_open(&q, txn, sql_count, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, redemption_id);
-    pt_q_text(&q, 3, member_id);
-    if (pt_q_next(&q)) {
-        n = (unsigned)pt_q_col_int(&q, 0);
-    }
-    rc = pt_q_close(&q);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    *out = pt_arena_alloc(arena, (size_t)(n ? n : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, redemption_id);
     pt_q_text(&q, 3, member_id);
-    while (pt_q_next(&q)) {
-        pt_assert(*count < n);
-        pt_q_col_copy(&q, 0, (*out)[*count].lot_id, sizeof((*out)[*count].lot_id));
-        (*out)[*count].points = pt_q_col_int(&q, 1);
+    while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, *count, &cap, sizeof(*rows)))) {
+        pt_q_col_copy(&q, 0, rows[*count].lot_id, sizeof(rows[*count].lot_id));
+        rows[*count].points = pt_q_col_int(&q, 1);
         (*count)++;
     }
+    *out = rows;
     return pt_q_close(&q);
 }

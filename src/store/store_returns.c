@@ -11,7 +11,8 @@
 #include <string.h>
 
 enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char *program_id,
-                                            const struct pt_purchase *p, struct pt_err *err)
+                                            const struct pt_purchase *p, bool items_returned,
+                                            struct pt_err *err)
 {
     static const char sql[] =
         "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5 "
@@ -34,7 +35,7 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     pt_q_text(&q, 6, p->member_id);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
-    for (i = 0; rc == PT_OK && i < p->item_count; i++) {
+    for (i = 0; rc == PT_OK && items_returned && i < p->item_count; i++) {
         pt_assert(p->items[i].returned_quantity <= p->items[i].quantity);
         (void)pt_q_open(&q, txn, sql_item, err);
         pt_q_text(&q, 1, program_id);

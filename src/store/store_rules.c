@@ -214,39 +214,24 @@ enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const char *program
                                    const char *member_id, struct pt_arena *arena,
                                    struct pt_rule_usage **out, unsigned *count, struct pt_err *err)
 {
-    static const char sql_count[] =
-        "SELECT count(*) FROM rule_usage WHERE program_id = ?1 AND member_id = ?2";
     static const char sql[] = "SELECT rule_id, uses, points, day, points_day FROM rule_usage "
                               "WHERE program_id = ?1 AND member_id = ?2 ORDER BY rule_id";
+    struct pt_rule_usage *rows = NULL;
+    size_t cap = 0;
     struct pt_q q;
-    unsigned n = 0;
-    enum pt_rc rc;
     *count = 0;
-    (void)pt_q_open(&q, txn, sql_count, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    if (pt_q_next(&q)) {
-        n = (unsigned)pt_q_col_int(&q, 0);
-    }
-    rc = pt_q_close(&q);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    *out = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**out));
-    if (*out == NULL) {
-        return pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
-    while (pt_q_next(&q) && *count < n) {
-        struct pt_rule_usage *u = &(*out)[(*count)++];
+    while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, *count, &cap, sizeof(*rows)))) {
+        struct pt_rule_usage *u = &rows[(*count)++];
         pt_q_col_copy(&q, 0, u->rule_id, sizeof(u->rule_id));
         u->uses = pt_q_col_int(&q, 1);
         u->points = pt_q_col_int(&q, 2);
         pt_q_col_copy(&q, 3, u->day, sizeof(u->day));
         u->points_day = pt_q_col_int(&q, 4);
     }
+    *out = rows;
     return pt_q_close(&q);
 }
 

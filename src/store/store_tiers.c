@@ -39,7 +39,8 @@ enum pt_rc pt_store_tiers_save(struct pt_store_txn *txn, const char *program_id,
                                const struct pt_tier_policy *policy, struct pt_err *err)
 {
     static const char sql_program[] =
-        "UPDATE programs SET tier_metric = ?2, tier_months = ?3, tier_retain = ?4 WHERE id = ?1";
+        "UPDATE programs SET tier_metric = ?2, tier_months = ?3, tier_retain = ?4, "
+        "settings_version = ?5 WHERE id = ?1";
     static const char sql_clear[] = "DELETE FROM tiers WHERE program_id = ?1";
     static const char sql_add[] =
         "INSERT INTO tiers (program_id, tier_index, name, threshold, multiplier_num, "
@@ -53,6 +54,7 @@ enum pt_rc pt_store_tiers_save(struct pt_store_txn *txn, const char *program_id,
     pt_q_text(&q, 2, pt_tier_metric_name(policy->metric));
     pt_q_int(&q, 3, policy->months);
     pt_q_int(&q, 4, policy->retain);
+    pt_q_int(&q, 5, pt_store_settings_version_new());
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     if (rc == PT_OK) {

@@ -255,37 +255,23 @@ enum pt_rc pt_store_wallet_debit_takes(struct pt_store_txn *txn, const char *pro
                                        struct pt_arena *arena, struct pt_wallet_take **out,
                                        unsigned *count, struct pt_err *err)
 {
-    static const char sql_count[] =
-        "SELECT count(*) FROM wallet_debit_credits WHERE program_id = ?1 AND member_id = ?2 "
-        "AND debit_id = ?3";
     static const char sql[] =
         "SELECT credit_id, amount FROM wallet_debit_credits WHERE program_id = ?1 "
         "AND member_id = ?2 AND debit_id = ?3 ORDER BY credit_id";
+    struct pt_wallet_take *rows = NULL;
+    size_t cap = 0;
     struct pt_q q;
-    int64_t n = 0;
-    enum pt_rc rc;
     *count = 0;
-    (void)pt_q_open(&q, txn, sql_count, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    pt_q_text(&q, 3, debit_id);
-    if (pt_q_next(&q)) {
-        n = pt_q_col_int(&q, 0);
-    }
-    rc = pt_q_close(&q);
-    *out = pt_arena_alloc(arena, (size_t)(n > 0 ? n : 1) * sizeof(**out));
-    if (rc != PT_OK || *out == NULL) {
-        return rc != PT_OK ? rc : pt_arena_err(arena, err);
-    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, debit_id);
-    while (pt_q_next(&q) && *count < (unsigned)n) {
-        pt_q_col_copy(&q, 0, (*out)[*count].credit_id, PT_ID_BUF_BYTES);
-        (*out)[*count].amount = pt_q_col_int(&q, 1);
+    while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, *count, &cap, sizeof(*rows)))) {
+        pt_q_col_copy(&q, 0, rows[*count].credit_id, PT_ID_BUF_BYTES);
+        rows[*count].amount = pt_q_col_int(&q, 1);
         (*count)++;
     }
+    *out = rows;
     return pt_q_close(&q);
 }
 

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdalign.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -280,6 +281,54 @@ static void test_pt_arena_fini__idempotent_and_reusable(void **state)
     assert_int_equal(pt_alloc_live_count(), live);
 }
 
+static void test_pt_arena_grow__keeps_the_elements_and_doubles(void **state)
+{
+    struct pt_arena arena;
+    int64_t *items = NULL;
+    size_t cap = 0;
+    size_t i;
+    (void)state;
+    pt_arena_init(&arena, 1 << 20);
+    for (i = 0; i < 100; i++) {
+        int64_t *grown = pt_arena_grow(&arena, items, i, &cap, sizeof(*items));
+        assert_non_null(grown);
+        assert_true(cap > i);
+        if (i < 8) {
+            assert_int_equal(cap, 8);
+        }
+        items = grown;
+        items[i] = (int64_t)i * 7;
+    }
+    assert_int_equal(cap, 128);
+    for (i = 0; i < 100; i++) {
+        assert_int_equal(items[i], (int64_t)i * 7);
+    }
+    pt_arena_fini(&arena);
+}
+
+static void test_pt_arena_grow__beyond_the_cap_returns_null(void **state)
+{
+    struct pt_arena arena;
+    char *items = NULL;
+    size_t cap = 0;
+    size_t count = 0;
+    (void)state;
+    pt_arena_init(&arena, 1000);
+    while (true) {
+        char *grown = pt_arena_grow(&arena, items, count, &cap, 1);
+        if (grown == NULL) {
+            break;
+        }
+        items = grown;
+        items[count++] = 'x';
+    }
+    /* Refused without a change: the array and its room are as they were. */
+    assert_int_equal(count, cap);
+    assert_true(cap >= 8 && cap < 1000);
+    assert_int_equal(items[count - 1], 'x');
+    pt_arena_fini(&arena);
+}
+
 static void test_pt_arena_failed__latches_until_fini(void **state)
 {
     struct pt_arena arena;
@@ -322,6 +371,8 @@ int main(void)
         PT_TEST(test_pt_arena_strndup__copies_len_bytes),
         PT_TEST(test_pt_arena_strndup__beyond_the_cap_returns_null),
         PT_TEST(test_pt_arena_fini__idempotent_and_reusable),
+        PT_TEST(test_pt_arena_grow__keeps_the_elements_and_doubles),
+        PT_TEST(test_pt_arena_grow__beyond_the_cap_returns_null),
         PT_TEST(test_pt_arena_failed__latches_until_fini),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
