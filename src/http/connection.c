@@ -405,7 +405,7 @@ static bool send_response(struct conn *c, const struct pt_http_ctx *ctx, bool ke
     struct iovec iov[2];
     iov[0].iov_base = head;
     iov[0].iov_len = head_len;
-    iov[1].iov_base = resp->body;
+    iov[1].iov_base = (void *)(uintptr_t)resp->body; /* writev does not write to it. */
     iov[1].iov_len = body && resp->stream == NULL ? resp->body_len : 0;
     pt_edge_sending(c->edge, head_len + iov[1].iov_len);
     if (!send_all(c->fd, iov, iov[1].iov_len > 0 ? 2 : 1)) {

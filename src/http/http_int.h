@@ -71,7 +71,8 @@ struct pt_http_response {
     unsigned status;
     char headers[PT_HTTP_RESPONSE_HEADERS_BYTES]; /* "Name: value\r\n" lines. */
     size_t headers_len;
-    char *body; /* pt_malloc'ed copy; NULL for none. */
+    const char *body; /* body_owned, or borrowed from the request's arena; NULL for none. */
+    char *body_owned; /* pt_malloc'ed, freed with the request; NULL when borrowed or none. */
     size_t body_len;
     pt_http_stream_fn stream; /* Or a streamed body. */
     void *stream_cls;
@@ -158,9 +159,14 @@ void pt_http_listener_stop(struct pt_http_listener *l, int64_t drain_until_us);
 
 /* Sends root (takes the reference) with status. */
 void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root);
-/* Sends body bytes (copied) with status and content type; replayed adds Idempotent-Replayed. */
+/* Sends body bytes (copied) with status and content type; replayed adds Idempotent-Replayed.
+ * When the copy cannot be made, a fixed 503 "out of memory" answer goes instead. */
 void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
                        const char *body, size_t len, bool replayed);
+/* The same for a body that lives until the request is freed (the request's arena): nothing is
+ * copied, so the answer of a write encoded before its commit cannot fail after it. */
+void pt_http_reply_borrowed(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
+                            const char *body, size_t len, bool replayed);
 /* Bytes a streamed answer's reader is asked for per call. */
 #define PT_HTTP_STREAM_BLOCK_BYTES (64 * 1024)
 /* Sends a 200 whose body of size bytes (PT_HTTP_SIZE_UNKNOWN: chunked) reader writes as it
@@ -203,7 +209,7 @@ enum pt_rc pt_json_get_string(json_t *obj, const char *key, bool required, struc
 enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool required,
                            int64_t min, int64_t max, int64_t *out, bool *present,
                            struct pt_err *err);
-/* Copies the text of an arena JSON document into a response (answers 503 on failure). */
+/* Answers with the text of a JSON document in the request's arena (borrowed, not copied). */
 void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json);
 /* Returns a new string json or json null for NULL. new */
 json_t *pt_json_string_or_null(const char *s);

@@ -285,8 +285,8 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
 void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem)
 {
     pt_assert(idem->replayed);
-    pt_http_reply_raw(ctx, (unsigned)idem->record.status, "application/json", idem->record.body,
-                      strlen(idem->record.body), true);
+    pt_http_reply_borrowed(ctx, (unsigned)idem->record.status, "application/json",
+                           idem->record.body, strlen(idem->record.body), true);
 }
 
 enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool required,
@@ -319,5 +319,5 @@ enum pt_rc pt_json_get_int(json_t *obj, const char *key, const char *field, bool
 
 void pt_http_reply_text_json(struct pt_http_ctx *ctx, unsigned status, const char *json)
 {
-    pt_http_reply_raw(ctx, status, "application/json", json, strlen(json), false);
+    pt_http_reply_borrowed(ctx, status, "application/json", json, strlen(json), false);
 }

@@ -63,18 +63,14 @@ static struct pt_http_response *reply_begin(struct pt_http_ctx *ctx)
     return &ctx->resp;
 }
 
-void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
-                       const char *body, size_t len, bool replayed)
+/* Answers with body (len bytes; owned: pt_malloc'ed and now the response's, else borrowed). */
+static void reply_body(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
+                       const char *body, size_t len, char *owned, bool replayed)
 {
     struct pt_http_response *resp = reply_begin(ctx);
-    if (len > 0) {
-        resp->body = pt_malloc(len);
-        if (resp->body == NULL) {
-            return; /* Out of memory: the connection closes without an answer. */
-        }
-        memcpy(resp->body, body, len);
-        resp->body_len = len;
-    }
+    resp->body = len > 0 ? body : NULL;
+    resp->body_len = len;
+    resp->body_owned = owned;
     (void)pt_http_response_header(resp, "Content-Type", content_type);
     if (replayed) {
         (void)pt_http_response_header(resp, "Idempotent-Replayed", "true");
@@ -83,6 +79,30 @@ void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *con
         (void)pt_http_response_header(resp, "Retry-After", "1");
     }
     reply_finish(ctx, status);
+}
+
+void pt_http_reply_borrowed(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
+                            const char *body, size_t len, bool replayed)
+{
+    reply_body(ctx, status, content_type, body, len, NULL, replayed);
+}
+
+void pt_http_reply_raw(struct pt_http_ctx *ctx, unsigned status, const char *content_type,
+                       const char *body, size_t len, bool replayed)
+{
+    /* Static, so that it needs no memory. */
+    static const char out_of_memory[] =
+        "{\"error\":{\"code\":\"unavailable\",\"message\":\"out of memory, retry\"}}";
+    char *copy = len > 0 ? pt_malloc(len) : NULL;
+    if (len > 0 && copy == NULL) {
+        reply_body(ctx, 503, "application/json", out_of_memory, sizeof(out_of_memory) - 1, NULL,
+                   false);
+        return;
+    }
+    if (copy != NULL) {
+        memcpy(copy, body, len);
+    }
+    reply_body(ctx, status, content_type, copy, len, copy, replayed);
 }
 
 void pt_http_reply_stream(struct pt_http_ctx *ctx, const char *content_type, uint64_t size,
@@ -105,8 +125,9 @@ void pt_http_reply_json(struct pt_http_ctx *ctx, unsigned status, json_t *root)
         pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory, retry");
         return;
     }
-    pt_http_reply_raw(ctx, status, "application/json", text, strlen(text), false);
-    pt_free(text); /* jansson allocates through pt_malloc (json_set_alloc_funcs below). */
+    /* jansson allocates through the heap wrapper (json_set_alloc_funcs below): the response
+     * takes the text as it is. */
+    reply_body(ctx, status, "application/json", text, strlen(text), text, false);
 }
 
 void pt_http_reply_error(struct pt_http_ctx *ctx, unsigned status, const char *code,
@@ -129,8 +150,7 @@ void pt_http_reply_error(struct pt_http_ctx *ctx, unsigned status, const char *c
         pt_http_reply_raw(ctx, 503, "application/json", body, strlen(body), false);
         return;
     }
-    pt_http_reply_raw(ctx, status, "application/json", text, strlen(text), false);
-    pt_free(text); /* jansson allocates through pt_malloc (json_set_alloc_funcs below). */
+    reply_body(ctx, status, "application/json", text, strlen(text), text, false);
 }
 
 void pt_http_reply_err(struct pt_http_ctx *ctx, const struct pt_err *err)
@@ -636,7 +656,7 @@ void pt_http_request_free(struct pt_http_ctx *ctx)
     if (ctx->resp.stream_free != NULL) {
         ctx->resp.stream_free(ctx->resp.stream_cls);
     }
-    pt_free(ctx->resp.body);
+    pt_free(ctx->resp.body_owned);
     pt_buf_fini(&ctx->body);
     pt_arena_fini(&ctx->arena);
     pt_free(ctx);
