@@ -6,6 +6,8 @@
  */
 #include "core/rules_int.h"
 
+#include "base/assert.h"
+
 #include <string.h>
 
 /* FNV-1a, never 0 (0 means "not computed"): equal strings have equal hashes, so a test of
@@ -231,6 +233,8 @@ static bool test(struct pt_eval *ev, const struct pt_rule_node *n)
     case PT_OP_CONTAINS:
         return v.kind == PT_VALUE_TEXT && n->a.kind == PT_VALUE_TEXT && strstr(v.s, n->a.s) != NULL;
     }
+    /* The compiler makes only the operators above; a release build reads another as false. */
+    (void)PT_NEVER("an operator the rule compiler does not make");
     return false;
 }
 
@@ -259,5 +263,7 @@ bool pt_rules_holds(struct pt_eval *ev, const struct pt_rule *r, unsigned node)
     case PT_NODE_TEST:
         return test(ev, n);
     }
+    /* The compiler makes only the node kinds above; a release build reads another as false. */
+    (void)PT_NEVER("a node kind the rule compiler does not make");
     return false;
 }
