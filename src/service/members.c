@@ -126,11 +126,8 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
     if (rc != PT_OK) {
         return rc;
     }
-    rc = pt_store_member_get(txn, who->program_id, member_id, arena, out, err);
+    rc = pt_svc_member_load(txn, who->program_id, member_id, arena, out, NULL, err);
     pt_store_read_end(txn);
-    if (rc == PT_ENOTFOUND) {
-        (void)pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-    }
     return rc;
 }
 

@@ -214,13 +214,7 @@ enum pt_rc pt_service_member_referrals(struct pt_service *svc, const struct pt_p
     memset(out, 0, sizeof(*out));
     out->now_ms = pt_svc_now_ms(svc, who->program_id);
     if (rc == PT_OK) {
-        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
-        if (rc == PT_ENOTFOUND) {
-            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-        }
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+        rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &program, err);
     }
     if (rc == PT_OK) {
         memcpy(out->member_id, member.id, sizeof(out->member_id));

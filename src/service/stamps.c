@@ -457,10 +457,7 @@ enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc, const struct pt
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     *count = 0;
     if (rc == PT_OK) {
-        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
-        if (rc == PT_ENOTFOUND) {
-            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-        }
+        rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, NULL, err);
     }
     if (rc == PT_OK) {
         rc = pt_store_stamp_card_list(txn, who->program_id, true, NULL, PT_STAMP_CARDS_ACTIVE_MAX,

@@ -139,13 +139,8 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     memset(out, 0, sizeof(*out));
     if (rc == PT_OK) {
-        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
-        if (rc == PT_ENOTFOUND) {
-            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-        }
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, who->program_id, arena, &out->program, err);
+        rc =
+            pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &out->program, err);
     }
     if (rc == PT_OK && policy->metric == PT_TIER_METRIC_NONE) {
         (void)pt_err_set(err, PT_ENOTFOUND, NULL,

@@ -213,13 +213,7 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
     struct pt_program program;
     enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
     if (rc == PT_OK) {
-        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
-        if (rc == PT_ENOTFOUND) {
-            rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", member_id);
-        }
-    }
-    if (rc == PT_OK) {
-        rc = pt_store_program_get(txn, who->program_id, arena, &program, err);
+        rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &program, err);
     }
     if (rc == PT_OK) {
         rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena, true,
