@@ -15,8 +15,9 @@ build: deps
 run: build
 	@scripts/run.sh
 
-# Sanitizer build, every unit and API test, formatting and source rules.
-check: deps format-check check-src
+# Sanitizer build, every unit and API test, formatting and source rules; the release build too,
+# which `make run` and the benchmarks use (warnings are errors there as well).
+check: deps format-check check-src build
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
 	@cd build-asan && ctest --output-on-failure -j2

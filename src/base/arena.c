@@ -61,6 +61,7 @@ bool pt_arena_failed(const struct pt_arena *arena)
 
 enum pt_rc pt_arena_err(const struct pt_arena *arena, struct pt_err *err)
 {
+    (void)arena; /* Read by the assertion of debug builds only. */
     pt_debug_assert(arena->failed);
     return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
 }
