@@ -20,7 +20,7 @@ run: build
 check: deps format-check check-src build
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
-	@cd build-asan && ctest --output-on-failure -j2
+	@cd build-asan && ctest --output-on-failure
 
 unit: deps
 	@cmake --preset asan -S . >/dev/null

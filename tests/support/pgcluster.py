@@ -81,7 +81,8 @@ class PgCluster:
     def start(self):
         opts = ("-c listen_addresses='' -c unix_socket_directories=%s -c port=%d "
                 "-c max_connections=400 -c shared_buffers=64MB" % (self.dir, self.port))
-        self._run([self.bin + "/pg_ctl", "-D", self.data, "-o", opts, "-w", "-l",
+        # Up to 120 s: a start after an immediate stop recovers first, slow on a loaded disk.
+        self._run([self.bin + "/pg_ctl", "-D", self.data, "-o", opts, "-w", "-t", "120", "-l",
                    os.path.join(self.dir, "log"), "start"])
 
     def __exit__(self, *exc):
