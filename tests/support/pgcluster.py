@@ -41,7 +41,7 @@ class PgCluster:
             self._run([self.bin + "/initdb", "-D", self.data, "-A", "trust", "-U", "patron",
                        "--no-sync"])
             opts = ("-c listen_addresses='' -c unix_socket_directories=%s -c port=%d "
-                    "-c fsync=on -c synchronous_commit=on -c max_connections=400 "
+                    "-c fsync=on -c synchronous_commit=on -c max_connections=400 -c checkpoint_timeout=30s "
                     "-c shared_buffers=64MB" % (self.dir, self.port))
             self._run([self.bin + "/pg_ctl", "-D", self.data, "-o", opts, "-w", "-l",
                        os.path.join(self.dir, "log"), "start"])
@@ -80,7 +80,7 @@ class PgCluster:
 
     def start(self):
         opts = ("-c listen_addresses='' -c unix_socket_directories=%s -c port=%d "
-                "-c max_connections=400 -c shared_buffers=64MB" % (self.dir, self.port))
+                "-c max_connections=400 -c checkpoint_timeout=30s -c shared_buffers=64MB" % (self.dir, self.port))
         # Up to 120 s: a start after an immediate stop recovers first, slow on a loaded disk.
         self._run([self.bin + "/pg_ctl", "-D", self.data, "-o", opts, "-w", "-t", "120", "-l",
                    os.path.join(self.dir, "log"), "start"])
