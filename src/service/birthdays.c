@@ -34,7 +34,7 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
     struct pt_tz *tz = pt_arena_alloc(ctx->arena, sizeof(*tz));
     enum pt_rc rc = pt_store_program_get(txn, ctx->program_id, ctx->arena, &program, err);
     if (rc == PT_OK && tz == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        rc = pt_arena_err(ctx->arena, err); /* The zone is loaded into it. */
     }
     if (rc == PT_OK && pt_tz_load(program.time_zone, tz, err) != PT_OK) {
         pt_err_clear(err); /* A zone gone from the system: UTC (as the rules do). */
@@ -65,7 +65,7 @@ static enum pt_rc birthday_round_txn(struct pt_store_txn *txn, void *arg, struct
             char(*all)[PT_ID_BUF_BYTES] =
                 pt_arena_alloc(ctx->arena, (count + extra) * PT_ID_BUF_BYTES);
             if (all == NULL) {
-                return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+                return pt_arena_err(ctx->arena, err); /* Filled below. */
             }
             memcpy(all, ids, count * PT_ID_BUF_BYTES);
             memcpy(all + count, more, extra * PT_ID_BUF_BYTES);

@@ -35,7 +35,7 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     enum pt_rc rc = PT_OK;
     *out = pt_arena_alloc(arena, (set->count ? set->count : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     /* The member's usage matters only to a rule limited per member. */
     for (i = 0; member != NULL && i < set->count; i++) {
@@ -157,7 +157,7 @@ static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_car
     unsigned i;
     *extra = 0;
     if (all == NULL || rooms_all == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     memcpy(all, set->rules, set->count * sizeof(*all));
     memcpy(rooms_all, *room, set->count * sizeof(*rooms_all));
@@ -227,7 +227,7 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
     stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*stamps));
     out->stamps = pt_arena_alloc(arena, set->stamp_count * sizeof(*out->stamps));
     if (room == NULL || stamps == NULL || out->stamps == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; i < set->stamp_count; i++) {
         room[i].uses = INT64_MAX;
@@ -256,10 +256,7 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
             memcpy(g->card_id, set->stamp_cards[k].id, sizeof(g->card_id));
             g->name =
                 pt_arena_strndup(arena, set->stamp_cards[k].name, strlen(set->stamp_cards[k].name));
-            g->stamps = stamps[k];
-            if (g->name == NULL) {
-                rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-            }
+            g->stamps = stamps[k]; /* A NULL name: the request's one check sees the latch. */
         }
     }
     return rc;
@@ -274,7 +271,7 @@ static enum pt_rc cart_of(const struct pt_program *program, const struct pt_cart
     struct pt_cart_item *items = pt_svc_cart_lines(program, req != NULL ? req->items : NULL, n,
                                                    req != NULL ? req->amount : 0, arena);
     if (items == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* The evaluation reads the lines. */
     }
     memset(cart, 0, sizeof(*cart));
     cart->items = items;
@@ -338,7 +335,7 @@ static enum pt_rc answer_totals(const struct pt_eval_result *res, const struct p
     out->message_count = res->message_count;
     out->rules =
         pt_arena_alloc(arena, (res->outcome_count ? res->outcome_count : 1) * sizeof(*out->rules));
-    return out->rules != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return out->rules != NULL ? PT_OK : pt_arena_err(arena, err); /* answer_rules fills it. */
 }
 
 /* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
@@ -502,6 +499,5 @@ enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_prin
         rc = pt_svc_cart_answer(svc, txn, &program, cart->member_id != NULL ? &member : NULL, cart,
                                 now_ms, arena, out, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }

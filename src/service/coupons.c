@@ -471,7 +471,7 @@ enum pt_rc pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program
     enum pt_rc rc = PT_OK;
     *out = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**out));
     if (*out == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; rc == PT_OK && i < n; i++) {
         struct pt_cart_coupon *c = &(*out)[i];

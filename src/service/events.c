@@ -21,6 +21,10 @@ enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const 
     event.member_id = member_id;
     event.created_at_ms = now_ms;
     event.payload_json = "{}";
+    if (encode != NULL && pt_arena_failed(arena)) {
+        /* obj may hold a NULL where a copy into the arena failed: never encoded. */
+        return pt_arena_err(arena, err);
+    }
     if (encode != NULL) {
         rc = encode(obj, arena, &event.payload_json, err);
         if (rc == PT_OK && idem != NULL) {
@@ -53,6 +57,5 @@ enum pt_rc pt_service_events(struct pt_service *svc, const struct pt_principal *
         rc = pt_store_event_list(txn, who->program_id, after_id != NULL ? &after : NULL, limit,
                                  arena, out, count, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }

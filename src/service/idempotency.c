@@ -82,7 +82,7 @@ enum pt_rc pt_svc_idem_natural_key(struct pt_idem *idem, const char *kind, const
     n = strlen(kind) + strlen(external_id) + 1;
     key = pt_arena_alloc(arena, n);
     if (key == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Written below. */
     }
     (void)snprintf(key, n, "%s%s", kind, external_id);
     idem->key = key;

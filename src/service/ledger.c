@@ -120,7 +120,7 @@ enum pt_rc pt_svc_take_from_lots(struct pt_store_txn *txn, const char *program_i
     lots = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*lots));
     takes = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*takes));
     if (lots == NULL || takes == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; i < count; i++) {
         lots[i] = rows[i].lot;
@@ -307,8 +307,7 @@ enum pt_rc pt_service_balance(struct pt_service *svc, const struct pt_principal 
         rc = pt_svc_balance(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena,
                             out, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }
 
 enum pt_rc pt_service_ledger(struct pt_service *svc, const struct pt_principal *who,
@@ -327,6 +326,5 @@ enum pt_rc pt_service_ledger(struct pt_service *svc, const struct pt_principal *
         rc = pt_store_ledger_list(txn, who->program_id, member.id, before_seq, limit, arena, out,
                                   count, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }

@@ -127,8 +127,7 @@ enum pt_rc pt_service_member_get(struct pt_service *svc, const struct pt_princip
         return rc;
     }
     rc = pt_svc_member_load(txn, who->program_id, member_id, arena, out, NULL, err);
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }
 
 /* The member of the program, or PT_ENOTFOUND naming it. */
@@ -270,8 +269,7 @@ enum pt_rc pt_service_member_list(struct pt_service *svc, const struct pt_princi
         return rc;
     }
     rc = pt_store_member_list(txn, who->program_id, filter, arena, out, count, err);
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }
 
 /* ---- What the other use cases check of a member ---- */

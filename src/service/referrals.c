@@ -231,6 +231,5 @@ enum pt_rc pt_service_member_referrals(struct pt_service *svc, const struct pt_p
         rc = pt_store_referrals_of(txn, who->program_id, member.id, cursor_id, limit, arena,
                                    &out->data, &out->count, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }

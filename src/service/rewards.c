@@ -167,7 +167,7 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
     }
     *out = pt_arena_alloc(arena, (*count ? *count : 1) * sizeof(**out));
     if (rc == PT_OK && *out == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        rc = pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; rc == PT_OK && i < *count; i++) {
         struct pt_reward_offer *o = &(*out)[i];
@@ -200,8 +200,7 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
         }
         o->eligible = o->reason == NULL;
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }
 
 /* ---- Redeeming a reward into a coupon ---- */

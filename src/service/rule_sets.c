@@ -80,24 +80,20 @@ static enum pt_rc stamp_rules_load(struct pt_store_txn *txn, const struct pt_pro
     struct pt_stamp_card *cards = NULL;
     unsigned count = 0;
     unsigned i;
+    struct pt_rule *compiled;
     enum pt_rc rc = pt_store_stamp_card_list(
         txn, program->id, true, NULL, PT_STAMP_CARDS_ACTIVE_MAX, &set->arena, &cards, &count, err);
     set->stamp_rules = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->stamp_rules));
-    if (rc == PT_OK && set->stamp_rules == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
     set->stamp_card_ids =
         pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->stamp_card_ids));
-    if (rc == PT_OK && set->stamp_card_ids == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    compiled = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*compiled));
+    if (rc == PT_OK && pt_arena_failed(&set->arena)) {
+        rc = pt_arena_err(&set->arena, err); /* One check for the three, filled below. */
     }
     set->stamp_cards = cards;
     for (i = 0; rc == PT_OK && i < count; i++) {
-        struct pt_rule *r = pt_arena_alloc(&set->arena, sizeof(*r));
+        struct pt_rule *r = &compiled[i];
         struct pt_err cerr;
-        if (r == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
         if (pt_rule_compile(cards[i].document, strlen(cards[i].document), &set->arena, r, &cerr) !=
                 PT_OK ||
             r->effect_count != 1 || r->effects[0].type != PT_EFFECT_ADD_STAMPS) {
@@ -123,6 +119,7 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
 {
     struct pt_rule_set *set = pt_calloc(1, sizeof(*set));
     struct pt_rule_row *rows = NULL;
+    struct pt_rule *compiled;
     unsigned count = 0;
     unsigned i;
     enum pt_rc rc;
@@ -138,16 +135,14 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
     rc = pt_store_rule_list(txn, program->id, PT_RULE_ACTIVE, NULL, PT_RULES_PER_PROGRAM_MAX,
                             &set->arena, &rows, &count, err);
     set->rules = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*set->rules));
-    if (rc == PT_OK && set->rules == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    compiled = pt_arena_alloc(&set->arena, (count ? count : 1) * sizeof(*compiled));
+    set->tz = pt_arena_alloc(&set->arena, sizeof(*set->tz));
+    if (rc == PT_OK && pt_arena_failed(&set->arena)) {
+        rc = pt_arena_err(&set->arena, err); /* One check for the three, filled below. */
     }
     for (i = 0; rc == PT_OK && i < count; i++) {
-        struct pt_rule *r = pt_arena_alloc(&set->arena, sizeof(*r));
+        struct pt_rule *r = &compiled[i];
         struct pt_err cerr;
-        if (r == NULL) {
-            rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-            break;
-        }
         if (pt_rule_compile(rows[i].document, strlen(rows[i].document), &set->arena, r, &cerr) !=
             PT_OK) {
             /* Every stored version compiled when it was saved; one that no longer does (an
@@ -166,6 +161,11 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
     if (rc == PT_OK) {
         rc = stamp_rules_load(txn, program, set, err);
     }
+    if (rc == PT_OK && pt_arena_failed(&set->arena)) {
+        /* A compilation that ran out of memory left its rule out (as one that no longer
+         * compiles is): such a set must not be kept and used by the purchases after. */
+        rc = pt_arena_err(&set->arena, err);
+    }
     if (rc != PT_OK) {
         pt_arena_fini(&set->arena);
         pt_free(set);
@@ -174,16 +174,10 @@ static enum pt_rc set_load(struct pt_store_txn *txn, const struct pt_program *pr
     pt_svc_rules_order(set->rules, set->count);
     (void)snprintf(set->zone, sizeof(set->zone), "%s",
                    program->time_zone != NULL ? program->time_zone : "UTC");
-    set->tz = pt_arena_alloc(&set->arena, sizeof(*set->tz));
-    if (set->tz == NULL || pt_tz_load(program->time_zone != NULL ? program->time_zone : "UTC",
-                                      set->tz, err) != PT_OK) {
+    if (pt_tz_load(program->time_zone != NULL ? program->time_zone : "UTC", set->tz, err) !=
+        PT_OK) {
         /* The zone was valid when set; a system without it now falls back to UTC. */
         struct pt_err ignored;
-        if (set->tz == NULL) {
-            pt_arena_fini(&set->arena);
-            pt_free(set);
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
         pt_log("error", "program time zone not found; using UTC", NULL);
         pt_err_clear(err);
         if (pt_tz_load("UTC", set->tz, &ignored) != PT_OK) {

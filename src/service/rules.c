@@ -22,7 +22,7 @@ static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
     char trigger[PT_RULE_KEY_BYTES_MAX + 16];
     enum pt_rc rc;
     if (rule == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* The compiler fills it. */
     }
     rc = pt_rule_compile(doc, strlen(doc), arena, rule, err);
     if (rc != PT_OK) {
@@ -43,11 +43,13 @@ static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
         break;
     }
     row->name = rule->name;
+    /* Written by the write's body: a NULL (a failed copy) is caught by the write's one check of
+     * the arena (pt_svc_write), which undoes the row. */
     row->trigger = pt_arena_strndup(arena, trigger, strlen(trigger));
     row->priority = rule->priority;
     row->document = doc;
     *compiled = rule;
-    return row->trigger != NULL ? PT_OK : pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    return PT_OK;
 }
 
 /* Refuses to make one more rule active beyond the limit of rules evaluated per cart. */
@@ -164,7 +166,7 @@ static enum pt_rc rule_cost_check(struct rule_write_ctx *ctx, struct pt_store_tx
         struct pt_rule *r = pt_arena_alloc(ctx->w.arena, sizeof(*r));
         enum pt_rc rc;
         if (r == NULL) {
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            return pt_arena_err(ctx->w.arena, err); /* The compiler fills it. */
         }
         rc = pt_rule_compile(current->document, strlen(current->document), ctx->w.arena, r, err);
         if (rc != PT_OK) {

@@ -221,8 +221,9 @@ enum pt_rc pt_svc_job_rounds(struct pt_service *svc, const char *program_id, uns
     if (program_id != NULL) {
         ids = pt_arena_alloc(&arena, PT_ID_BUF_BYTES);
         if (ids == NULL) {
+            rc = pt_arena_err(&arena, err); /* Written below. */
             pt_arena_fini(&arena);
-            return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+            return rc;
         }
         (void)snprintf(ids[0], PT_ID_BUF_BYTES, "%s", program_id);
         count = 1;

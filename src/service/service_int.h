@@ -128,6 +128,12 @@ void pt_svc_write_init(struct pt_svc_write *w, struct pt_service *svc,
  * w->idem->replayed set and nothing written. */
 PT_MUSTCHECK enum pt_rc pt_svc_write(struct pt_svc_write *w, const struct pt_write_case *wc,
                                      struct pt_err *err);
+/* Ends a read use case: ends txn (NULL: none begun) and returns rc, or PT_ENOMEM (err set,
+ * whatever rc) when an allocation from arena, whose contents go back to the caller, failed on the
+ * way (the arena latches it): the one check of a read's allocations, as pt_svc_write's is of a
+ * write's. */
+PT_MUSTCHECK enum pt_rc pt_svc_read_end(struct pt_store_txn *txn, struct pt_arena *arena,
+                                        enum pt_rc rc, struct pt_err *err);
 
 /* Idempotency inside a write: see idempotency.c. */
 PT_MUSTCHECK enum pt_rc pt_svc_idem_check(struct pt_store_txn *txn, const char *program_id,
@@ -141,7 +147,8 @@ PT_MUSTCHECK enum pt_rc pt_svc_idem_record(struct pt_store_txn *txn, const char 
 /*
  * Appends an event whose payload is encode(obj) (or "{}" without an encoder), in txn. When idem
  * is given, its body is set to the payload: the request's answer is the same object in the
- * same encoding, so it is encoded once rather than three times. idem may be NULL.
+ * same encoding, so it is encoded once rather than three times. idem may be NULL. PT_ENOMEM,
+ * nothing encoded, when an allocation from arena has failed (latched): obj may hold its NULL.
  */
 PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn,
                                      const char *program_id, const char *type,

@@ -42,7 +42,7 @@ static enum pt_rc sim_add(struct sim *s, const char *id, int64_t version, const 
     unsigned i;
     enum pt_rc rc;
     if (r == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(&s->arena, err); /* The compiler fills it. */
     }
     rc = pt_rule_compile(doc, strlen(doc), &s->arena, r, err);
     if (rc != PT_OK) {
@@ -74,15 +74,14 @@ static enum pt_rc sim_rules(struct sim *s, struct pt_store_txn *txn,
     enum pt_rc rc = pt_store_rule_list(txn, program->id, PT_RULE_ACTIVE, NULL,
                                        PT_RULES_PER_PROGRAM_MAX, &s->arena, &rows, &count, err);
     s->rules = pt_arena_alloc(&s->arena, (PT_RULES_PER_PROGRAM_MAX + 2) * sizeof(*s->rules));
-    if (rc == PT_OK && s->rules == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-    }
-    for (i = 0; rc == PT_OK && i < count; i++) {
+    for (i = 0; rc == PT_OK && s->rules != NULL && i < count; i++) {
         struct pt_err ignored;
-        /* A stored rule that no longer compiles is left out, as the live engine does. */
-        if (sim_add(s, rows[i].id, rows[i].version, rows[i].document, &ignored) == PT_ENOMEM) {
-            rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
-        }
+        /* A stored rule that no longer compiles is left out, as the live engine does; one whose
+         * compilation ran out of memory is not: the arena latched it, checked below. */
+        (void)sim_add(s, rows[i].id, rows[i].version, rows[i].document, &ignored);
+    }
+    if (rc == PT_OK && pt_arena_failed(&s->arena)) {
+        rc = pt_arena_err(&s->arena, err);
     }
     if (rc == PT_OK && rule_id != NULL) {
         struct pt_rule_row current;
@@ -105,9 +104,8 @@ static enum pt_rc sim_rules(struct sim *s, struct pt_store_txn *txn,
     s->day = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(*s->day));
     s->issued = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(int64_t));
     s->tz = pt_arena_alloc(&s->arena, sizeof(*s->tz));
-    if (s->room == NULL || s->uses == NULL || s->points_day == NULL || s->day == NULL ||
-        s->issued == NULL || s->tz == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+    if (pt_arena_failed(&s->arena)) {
+        return pt_arena_err(&s->arena, err); /* One check for the six, written below. */
     }
     memset(s->issued, 0, (s->count ? s->count : 1) * sizeof(int64_t));
     if (pt_tz_load(program->time_zone, s->tz, err) != PT_OK) {
@@ -133,7 +131,7 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     unsigned i;
     enum pt_rc rc;
     if (items == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* The evaluation reads the lines. */
     }
     memset(&cart, 0, sizeof(cart));
     cart.items = items;
@@ -311,9 +309,7 @@ enum pt_rc pt_service_rules_simulate(struct pt_service *svc, const struct pt_pri
     while (rc == PT_OK && count == PT_SIMULATE_PAGE) {
         rc = sim_page(&s, txn, &program, from_ms, to_ms, after_member, after_id, out, &count, err);
     }
-    if (txn != NULL) {
-        pt_store_read_end(txn);
-    }
+    rc = pt_svc_read_end(txn, &s.arena, rc, err);
     out->eval_cost = s.eval_cost; /* Charged even when the simulation then failed. */
     if (rc == PT_OK) {
         out->members_affected += s.member_differs;

@@ -383,7 +383,7 @@ enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn
     }
     taken = pt_arena_alloc(arena, count * sizeof(*taken));
     if (taken == NULL) {
-        return pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; rc == PT_OK && i < count; i++) {
         struct pt_purchase_stamps *row = &rows[i];
@@ -465,7 +465,7 @@ enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc, const struct pt
     }
     *out = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**out));
     if (rc == PT_OK && *out == NULL) {
-        rc = pt_err_set(err, PT_ENOMEM, NULL, "out of memory");
+        rc = pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; rc == PT_OK && i < n; i++) {
         struct pt_stamp_progress *pr = &(*out)[(*count)++];
@@ -489,6 +489,5 @@ enum pt_rc pt_service_member_stamp_cards(struct pt_service *svc, const struct pt
                                                        &pr->completed, err);
         }
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }

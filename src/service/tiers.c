@@ -187,8 +187,7 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
         rc = pt_store_tier_changes(txn, out->program.id, member.id, PT_TIER_HISTORY_SHOWN, arena,
                                    &out->history, &out->history_count, err);
     }
-    pt_store_read_end(txn);
-    return rc;
+    return pt_svc_read_end(txn, arena, rc, err);
 }
 
 /* ---- Reviews ---- */

@@ -11,13 +11,16 @@
  *      the same key with another request is 409 idempotency_conflict;
  *   3. loads the member and the program and refuses a missing (404) or inactive/closed member
  *      (409 member_inactive) when the case asks;
- *   4. runs the body, which fills w->result (and w->ref_id, w->event_member_id);
+ *   4. runs the body, which fills w->result (and w->ref_id, w->event_member_id), then checks
+ *      once whether an allocation of the request's arena failed (the arena latches it): the
+ *      body's copies that nothing reads before then need no check of their own;
  *   5. appends the case's event (its payload is the answer, encoded once) and records the
  *      answer under the key, in the same transaction. A body that changed nothing (a second
  *      cancel answering the current state) leaves w->result NULL: no event then.
  *
  * The writer may run the write again (a batch retried after a busy commit); the runner resets
- * what the body sets each time.
+ * what the body sets each time. A read use case ends with the same one check of its arena
+ * (pt_svc_read_end).
  */
 #include "service/service_int.h"
 
@@ -101,6 +104,12 @@ static enum pt_rc write_txn(struct pt_store_txn *txn, void *arg, struct pt_err *
     if (rc == PT_OK) {
         rc = wc->body(w, err);
     }
+    if (w->arena != NULL && pt_arena_failed(w->arena)) {
+        /* The one check of the request's allocations (base/arena.h): whatever the body
+         * answered, it may have gone on without memory it asked for (a name copied into the
+         * answer, a column of a row it wrote). Undone by the writer, answered 503. */
+        rc = pt_arena_err(w->arena, err);
+    }
     if (rc == PT_OK) {
         rc = write_finish(w, txn, err);
     }
@@ -125,4 +134,16 @@ enum pt_rc pt_svc_write(struct pt_svc_write *w, const struct pt_write_case *wc, 
         }
     }
     return pt_store_write(w->svc->store, write_txn, w, err);
+}
+
+enum pt_rc pt_svc_read_end(struct pt_store_txn *txn, struct pt_arena *arena, enum pt_rc rc,
+                           struct pt_err *err)
+{
+    if (txn != NULL) {
+        pt_store_read_end(txn);
+    }
+    if (pt_arena_failed(arena)) {
+        rc = pt_arena_err(arena, err); /* Whatever else went wrong may have followed from it. */
+    }
+    return rc;
 }

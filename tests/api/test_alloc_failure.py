@@ -88,7 +88,8 @@ class Run:
         return None
 
     def requests(self):
-        """Member create, purchase, return, redemption, adjustment, rule create, cart, lists."""
+        """Member create, purchase, return, redemption, adjustment, rule and stamp card create,
+        cart, a purchase with rules and stamps, simulations, lists."""
         m = self.send("POST", "/v1/members", {"email": unique("m") + "@example.com"}, (201,),
                       key=unique("k"))
         if m is None:
@@ -108,14 +109,31 @@ class Run:
         # the purchase's points are pending.
         self.send("POST", "/v1/members/%s/redemptions" % member, {"points": 10, "reason": "mug"},
                   (201,) if adjusted is not None else (422,), key=unique("k"))
-        self.send("POST", "/v1/rules",
-                  {"name": unique("rule"), "trigger": "purchase", "status": "active",
-                   "conditions": {"in": ["time.weekday", [6, 7]]},
-                   "effects": [{"type": "award_points", "multiplier": 2}]}, (201,),
-                  key=unique("k"))
+        rule = self.send("POST", "/v1/rules",
+                         {"name": unique("rule"), "trigger": "purchase", "status": "active",
+                          "conditions": {"in": ["time.weekday", [6, 7]]},
+                          "effects": [{"type": "award_points", "multiplier": 2}]}, (201,),
+                         key=unique("k"))
+        self.send("POST", "/v1/stamp-cards",
+                  {"name": unique("card"), "stamps_required": 5, "reward": {"points": 50}},
+                  (201,), key=unique("k"))
+        # The rules and cards changed: the cart and the purchase load and compile the program's
+        # rule set again (service/rule_sets.c), and the purchase adds stamps (carts.c).
         self.send("POST", "/v1/carts/evaluate",
                   {"member_id": member, "currency": "USD", "amount": 5000, "items": items},
                   (200,))
+        self.send("POST", "/v1/transactions",
+                  {"external_id": unique("p"), "member_id": member, "currency": "USD",
+                   "amount": 4000, "items": items[:1]}, (201,))
+        draft = {"name": unique("draft"), "trigger": "purchase",
+                 "effects": [{"type": "award_points", "points": 5}]}
+        self.send("POST", "/v1/rules/simulate",
+                  {"rule": draft, "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"},
+                  (200,))
+        if rule is not None:
+            self.send("POST", "/v1/rules/simulate",
+                      {"rule_id": rule.json["id"], "changes": {"priority": 3},
+                       "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}, (200,))
         self.send("GET", "/v1/members?limit=5", None, (200,))
         self.send("GET", "/v1/members/%s/ledger" % member, None, (200,))
         self.send("GET", "/v1/members/%s/balance" % member, None, (200,))
