@@ -10,3 +10,8 @@ enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err)
 {
     return pt_validate_text("name", name, PT_KEY_NAME_BYTES_MAX, err);
 }
+
+enum pt_rc pt_key_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such API key");
+}

@@ -36,4 +36,7 @@ struct pt_api_key {
 /* PT_EINVAL (field name) unless name is a text of 1..PT_KEY_NAME_BYTES_MAX bytes. */
 PT_MUSTCHECK enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err);
 
+/* The refusal of an API key the store did not find (or found revoked): PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_key_not_found(struct pt_err *err);
+
 #endif

@@ -140,3 +140,8 @@ enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err)
     }
     return rc;
 }
+
+enum pt_rc pt_program_not_found(struct pt_err *err)
+{
+    return pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+}

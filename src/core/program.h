@@ -78,4 +78,7 @@ PT_MUSTCHECK enum pt_rc pt_program_category_check(size_t index, const char *name
  * the tz database (I/O). */
 PT_MUSTCHECK enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err);
 
+/* The refusal of a program the store did not find: PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_program_not_found(struct pt_err *err);
+
 #endif

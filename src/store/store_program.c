@@ -104,7 +104,7 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         out->rate_limits.expensive.burst = pt_q_col_int(&q, 36);
         *settings_version = pt_q_col_int(&q, 37);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+        q.rc = pt_program_not_found(err);
     }
     rc = pt_q_close(&q);
     if (rc == PT_OK && out->tiers.metric != PT_TIER_METRIC_NONE) {
@@ -174,7 +174,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 33, pt_store_settings_version_new());
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+        q.rc = pt_program_not_found(err);
     }
     rc = pt_q_close(&q);
     if (rc == PT_OK) {
@@ -271,7 +271,7 @@ enum pt_rc pt_store_key_find_by_hash(struct pt_store_txn *txn,
     if (pt_q_next(&q)) {
         key_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such key");
+        q.rc = pt_key_not_found(err); /* The service answers it 401. */
     }
     return pt_q_close(&q);
 }
@@ -305,7 +305,7 @@ enum pt_rc pt_store_key_revoke(struct pt_store_txn *txn, const char *program_id,
     pt_q_text(&q, 2, key_id);
     pt_q_int(&q, 3, now_ms);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) == 0) {
-        q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such API key");
+        q.rc = pt_key_not_found(err);
     }
     return pt_q_close(&q);
 }
