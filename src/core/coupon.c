@@ -5,6 +5,7 @@
  */
 #include "core/coupon.h"
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "core/coupon_code.h"
 
@@ -57,7 +58,10 @@ const char *pt_cart_coupon_gives_on(struct pt_cart_coupon *c, const struct pt_ca
     case PT_REWARD_DISCOUNT_AMOUNT:
     case PT_REWARD_DISCOUNT_PERCENT:
     case PT_REWARD_GIFT:
+        break;
     case PT_REWARD_TYPES:
+        /* The count of types, never a coupon's (the store parses the type by its names). */
+        (void)PT_NEVER("a coupon of no reward type");
         break;
     }
     return NULL;

@@ -200,8 +200,10 @@ int64_t pt_tier_metric_value(const struct pt_tier_policy *p, const struct pt_tie
     case PT_TIER_METRIC_PURCHASES:
         return m->purchases;
     case PT_TIER_METRIC_NONE:
-        break;
+        return 0;
     }
+    /* The metric is parsed by its names (pt_tier_metric_parse); a release build counts none. */
+    (void)PT_NEVER("a tier metric out of its enum");
     return 0;
 }
 

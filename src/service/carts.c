@@ -8,6 +8,7 @@
  */
 #include "service/service_int.h"
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/tz.h"
 
@@ -186,7 +187,9 @@ int64_t pt_svc_eval_cost_run(const struct pt_rule *const *rules, unsigned count,
                              enum pt_rule_trigger trigger, unsigned lines)
 {
     int64_t cost;
-    if (count > PT_RULES_EVALUATED_MAX || lines > PT_CART_ITEMS_MAX) {
+    /* The rules of a set and a cart's coupons, and a cart's lines, are bounded where they are
+     * made (rule saves, the request's decoder, stored purchases): a release build charges 0. */
+    if (PT_NEVER(count > PT_RULES_EVALUATED_MAX || lines > PT_CART_ITEMS_MAX)) {
         return 0;
     }
     cost = pt_rules_eval_cost(rules, count, trigger, lines);
@@ -239,7 +242,10 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
         pt_svc_eval_cost_run(set->stamp_rules, set->stamp_count, in->trigger, in->cart->item_count);
     rc = pt_rules_evaluate(set->stamp_rules, room, set->stamp_count, in, arena, &cards, err);
     for (i = 0; rc == PT_OK && i < cards.outcome_count; i++) {
-        stamps[cards.outcomes[i].rule] += cards.outcomes[i].stamps;
+        /* An outcome names one of the rules evaluated (core/rules_evaluate.c). */
+        if (PT_ALWAYS(cards.outcomes[i].rule < set->stamp_count)) {
+            stamps[cards.outcomes[i].rule] += cards.outcomes[i].stamps;
+        }
     }
     for (i = 0; rc == PT_OK && i < res->outcome_count; i++) {
         const char *card = res->outcomes[i].stamp_card;

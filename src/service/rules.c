@@ -28,6 +28,7 @@ static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
     if (rc != PT_OK) {
         return rc;
     }
+    trigger[0] = '\0';
     switch (rule->trigger) {
     case PT_TRIGGER_PURCHASE:
         (void)snprintf(trigger, sizeof(trigger), "purchase");
@@ -41,6 +42,9 @@ static enum pt_rc rule_compile_into(const char *doc, struct pt_arena *arena,
     case PT_TRIGGER_BIRTHDAY:
         (void)snprintf(trigger, sizeof(trigger), "birthday");
         break;
+    }
+    if (PT_NEVER(trigger[0] == '\0')) { /* The compiler makes only the four triggers. */
+        return pt_err_set(err, PT_EINTERNAL, NULL, "the rule's trigger is unknown");
     }
     row->name = rule->name;
     /* Written by the write's body: a NULL (a failed copy) is caught by the write's one check of

@@ -7,6 +7,7 @@
  */
 #include "service/service_int.h"
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/tz.h"
 
@@ -155,6 +156,9 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     rc = pt_rules_evaluate(s->rules, s->room, s->count, &in, arena, &res, err);
     for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
         unsigned k = res.outcomes[i].rule;
+        if (!PT_ALWAYS(k < s->count)) { /* An outcome names one of the rules evaluated. */
+            continue;
+        }
         s->uses[k]++;
         if (strcmp(s->day[k], time.date) != 0) {
             memcpy(s->day[k], time.date, sizeof(s->day[k]));

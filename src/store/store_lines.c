@@ -8,6 +8,7 @@
 #include "store/store_int.h"
 
 #include "base/arena.h"
+#include "base/assert.h"
 
 #include <string.h>
 
@@ -18,7 +19,8 @@ void pt_q_lines(struct pt_q *q, int index, const char *const *names, unsigned co
     unsigned i;
     for (i = 0; i < count; i++) {
         size_t len = strlen(names[i]);
-        if (used + len + 2 > buf_bytes) {
+        /* Core's validators bound a list's names and their number to the column's size. */
+        if (PT_NEVER(used + len + 2 > buf_bytes)) {
             if (q->rc == PT_OK) {
                 q->rc = pt_err_set(q->err, PT_EINTERNAL, NULL,
                                    "a list is longer than its column's bound");

@@ -80,7 +80,8 @@ enum pt_rc pt_store_redemption_cancel(struct pt_store_txn *txn, const char *prog
     pt_q_text(&q, 3, r->cancel_entry_id);
     pt_q_int(&q, 4, r->cancelled_at_ms);
     pt_q_text(&q, 5, r->member_id);
-    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
+    /* The service found it open in this write, under the member's lock. */
+    if (pt_q_exec(&q) == PT_OK && PT_NEVER(pt_q_changes(&q) != 1)) {
         q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "redemption %s was not open", r->id);
     }
     return pt_q_close(&q);

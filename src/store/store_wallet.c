@@ -124,7 +124,9 @@ enum pt_rc pt_store_wallet_credit_move(struct pt_store_txn *txn, const char *pro
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, credit_id);
     pt_q_int(&q, 4, delta);
-    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
+    /* The service read the credit in this write, under the member's lock, and moves it within
+     * its bounds. */
+    if (pt_q_exec(&q) == PT_OK && PT_NEVER(pt_q_changes(&q) != 1)) {
         q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "wallet credit %s cannot move by %lld",
                           credit_id, (long long)delta);
     }
@@ -224,7 +226,8 @@ enum pt_rc pt_store_wallet_debit_cancel(struct pt_store_txn *txn, const char *pr
     pt_q_text(&q, 3, d->id);
     pt_q_text(&q, 4, d->cancel_entry_id);
     pt_q_int(&q, 5, d->cancelled_at_ms);
-    if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
+    /* The service found it active in this write, under the member's lock. */
+    if (pt_q_exec(&q) == PT_OK && PT_NEVER(pt_q_changes(&q) != 1)) {
         q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "wallet debit %s is not active", d->id);
     }
     return pt_q_close(&q);
