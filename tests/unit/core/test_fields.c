@@ -27,13 +27,25 @@ struct sample {
 };
 
 static const struct pt_field sample_fields[] = {
-    {"name", PT_FIELD_TEXT, offsetof(struct sample, name), 0, 5, false, false, NULL},
-    {"count", PT_FIELD_INT, offsetof(struct sample, count), 1, 10, false, false, NULL},
-    {"inner", PT_FIELD_OBJECT, 0, 0, 0, false, false, "inner is {\"days\": N}"},
-    {"inner.days", PT_FIELD_INT, offsetof(struct sample, inner_days), 0, 7, true, false, NULL},
-    {"flag", PT_FIELD_BOOL, offsetof(struct sample, flag), 0, 0, false, false, NULL},
-    {"note", PT_FIELD_TEXT, offsetof(struct sample, note), 0, 3, false, true, NULL},
-    {"custom", PT_FIELD_CUSTOM, 0, 0, 0, false, false, NULL},
+    {.name = "name", .type = PT_FIELD_TEXT, .offset = offsetof(struct sample, name), .max = 5},
+    {.name = "count",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct sample, count),
+     .min = 1,
+     .max = 10},
+    {.name = "inner", .type = PT_FIELD_OBJECT, .shape = "inner is {\"days\": N}"},
+    {.name = "inner.days",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct sample, inner_days),
+     .max = 7,
+     .required = true},
+    {.name = "flag", .type = PT_FIELD_BOOL, .offset = offsetof(struct sample, flag)},
+    {.name = "note",
+     .type = PT_FIELD_TEXT,
+     .offset = offsetof(struct sample, note),
+     .max = 3,
+     .nullable = true},
+    {.name = "custom", .type = PT_FIELD_CUSTOM},
 };
 #define SAMPLE_N (sizeof(sample_fields) / sizeof(sample_fields[0]))
 
