@@ -80,25 +80,37 @@ static enum pt_rc create_decode(struct pt_http_ctx *ctx, const struct pt_http_ob
     return rc;
 }
 
+/* The request's body, read onto a new object (create) or handed to the noun's update (its
+ * PATCH, which fills obj with what was written). False when answered already: no JSON object,
+ * or refused. */
+static bool take_body(struct pt_http_ctx *ctx, const struct pt_http_object *o, bool create,
+                      void *obj)
+{
+    struct pt_err err;
+    json_t *body = pt_http_body_object(ctx);
+    enum pt_rc rc;
+    pt_assert(o->size <= PT_HTTP_OBJECT_BYTES_MAX);
+    pt_err_clear(&err);
+    if (body == NULL) {
+        return false;
+    }
+    rc = create ? create_decode(ctx, o, body, obj, &err) : o->update(ctx, body, obj, &err);
+    json_decref(body);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return false;
+    }
+    return true;
+}
+
 void pt_http_object_create(struct pt_http_ctx *ctx, const struct pt_http_object *o)
 {
     union object_buf obj;
     struct pt_idem idem;
     struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
     enum pt_rc rc;
-    pt_assert(o->size <= sizeof(obj));
     pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    rc = create_decode(ctx, o, body, obj.bytes, &err);
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, o->created_status)) {
+    if (!take_body(ctx, o, true, obj.bytes) || !pt_http_idem_init(ctx, &idem, o->created_status)) {
         return;
     }
     idem.encode = encode_created;
@@ -129,19 +141,7 @@ void pt_http_object_get(struct pt_http_ctx *ctx, const struct pt_http_object *o)
 void pt_http_object_patch(struct pt_http_ctx *ctx, const struct pt_http_object *o)
 {
     union object_buf obj;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_assert(o->size <= sizeof(obj));
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
+    if (take_body(ctx, o, false, obj.bytes)) {
+        pt_http_reply_json(ctx, 200, o->encode(obj.bytes));
     }
-    rc = o->update(ctx, body, obj.bytes, &err);
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, o->encode(obj.bytes));
 }
