@@ -108,6 +108,15 @@ enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err 
     return pt_err_code(err, c->reason);
 }
 
+/* A batch's own discount: its fields are in "discount", and it is one of the three that take
+ * something off. */
+static const struct pt_discount_rule batch_discount = {
+    .prefix = "discount.",
+    .noun = "",
+    .amount_max = PT_BATCH_VALUE_MAX,
+    .others_field = "discount.type",
+    .others_refused = "discount.type is discount_amount, discount_percent or free_product"};
+
 enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
 {
     enum pt_rc rc = pt_validate_text("name", b->name, PT_NAME_BYTES_MAX, err);
@@ -139,31 +148,13 @@ enum pt_rc pt_batch_validate(struct pt_coupon_batch *b, struct pt_err *err)
     if (b->reward_id[0] != '\0') {
         return PT_OK;
     }
-    switch (b->type) {
-    case PT_REWARD_DISCOUNT_AMOUNT:
-        if (b->value < 1 || b->value > PT_BATCH_VALUE_MAX) {
-            return pt_err_set(err, PT_EINVAL, "discount.value",
-                              "a discount_amount takes value: minor units off, >= 1");
-        }
-        break;
-    case PT_REWARD_DISCOUNT_PERCENT:
-        if (b->value < 1 || b->value > PT_REWARD_PERCENT_MAX) {
-            return pt_err_set(err, PT_EINVAL, "discount.value",
-                              "a discount_percent takes value: hundredths of a percent off, 1 "
-                              "to 10000");
-        }
-        break;
-    case PT_REWARD_FREE_PRODUCT:
-        if (b->sku == NULL || pt_validate_text("sku", b->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
-            return pt_err_set(err, PT_EINVAL, "discount.sku", "a free_product names its sku");
-        }
-        b->value = 0;
-        break;
-    default:
-        return pt_err_set(err, PT_EINVAL, "discount.type",
-                          "discount.type is discount_amount, discount_percent or free_product");
+    rc = pt_discount_validate(&batch_discount, b->type, b->value, b->sku, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    if (b->type != PT_REWARD_FREE_PRODUCT) {
+    if (b->type == PT_REWARD_FREE_PRODUCT) {
+        b->value = 0;
+    } else {
         b->sku = NULL;
     }
     return PT_OK;

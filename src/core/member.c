@@ -8,6 +8,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 
+#include <stddef.h>
 #include <string.h>
 
 const char *const pt_member_genders[] = {"female", "male",        "nonbinary",
@@ -285,42 +286,57 @@ void pt_email_normalize(char *email)
     }
 }
 
+/* The field checks that do not judge by the time, as the table calls them. */
+#define CHECK_TEXT(fn)                                                                             \
+    static enum pt_rc fn##_at(const char *s, int64_t now_ms, struct pt_err *err)                   \
+    {                                                                                              \
+        (void)now_ms;                                                                              \
+        return fn(s, err);                                                                         \
+    }
+CHECK_TEXT(pt_validate_external_id)
+CHECK_TEXT(pt_validate_email)
+CHECK_TEXT(pt_validate_phone)
+CHECK_TEXT(pt_validate_gender)
+CHECK_TEXT(pt_validate_locale)
+CHECK_TEXT(pt_validate_country)
+
+#define MEMBER_TEXT(key, member, bytes, fn)                                                        \
+    {                                                                                              \
+        .name = key, .type = PT_FIELD_TEXT, .offset = offsetof(struct pt_member, member),          \
+        .max = bytes, .nullable = true, .check = fn                                                \
+    }
+#define CUSTOM_FIELD(key)                                                                          \
+    {                                                                                              \
+        .name = key, .type = PT_FIELD_CUSTOM                                                       \
+    }
+
+/* The fields a client may set at enrollment (PATCH may set status too), in the API's order: the
+ * order of the checks and of the answer's keys. Custom: attributes (a JSON object kept as
+ * text), consents (an object whose null members are false) and status. */
+const struct pt_field pt_member_fields[] = {
+    MEMBER_TEXT("external_id", external_id, 0, pt_validate_external_id_at),
+    MEMBER_TEXT("email", email, 0, pt_validate_email_at),
+    MEMBER_TEXT("phone", phone, 0, pt_validate_phone_at),
+    MEMBER_TEXT("first_name", first_name, PT_NAME_BYTES_MAX, NULL),
+    MEMBER_TEXT("last_name", last_name, PT_NAME_BYTES_MAX, NULL),
+    MEMBER_TEXT("birth_date", birth_date, 0, pt_validate_birth_date),
+    MEMBER_TEXT("gender", gender, 0, pt_validate_gender_at),
+    MEMBER_TEXT("locale", locale, 0, pt_validate_locale_at),
+    MEMBER_TEXT("city", city, PT_CITY_BYTES_MAX, NULL),
+    MEMBER_TEXT("country", country, 0, pt_validate_country_at),
+    CUSTOM_FIELD("attributes"),
+    CUSTOM_FIELD("consents"),
+    CUSTOM_FIELD("status"),
+};
+
+const char *const pt_member_server_fields[] = {"id",          "card_number", "referral_code",
+                                               "enrolled_at", "updated_at",  NULL};
+
 enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms, struct pt_err *err)
 {
     /* Each present field in the order of the API's field list; the first bad one is reported. */
-    enum pt_rc rc = PT_OK;
-    pt_assert(m != NULL);
+    enum pt_rc rc = pt_fields_validate_at(pt_member_fields, PT_MEMBER_FIELD_COUNT, m, now_ms, err);
     pt_assert(m->attributes_json != NULL);
-    if (rc == PT_OK && m->external_id) {
-        rc = pt_validate_external_id(m->external_id, err);
-    }
-    if (rc == PT_OK && m->email) {
-        rc = pt_validate_email(m->email, err);
-    }
-    if (rc == PT_OK && m->phone) {
-        rc = pt_validate_phone(m->phone, err);
-    }
-    if (rc == PT_OK && m->first_name) {
-        rc = pt_validate_text("first_name", m->first_name, PT_NAME_BYTES_MAX, err);
-    }
-    if (rc == PT_OK && m->last_name) {
-        rc = pt_validate_text("last_name", m->last_name, PT_NAME_BYTES_MAX, err);
-    }
-    if (rc == PT_OK && m->birth_date) {
-        rc = pt_validate_birth_date(m->birth_date, now_ms, err);
-    }
-    if (rc == PT_OK && m->gender) {
-        rc = pt_validate_gender(m->gender, err);
-    }
-    if (rc == PT_OK && m->locale) {
-        rc = pt_validate_locale(m->locale, err);
-    }
-    if (rc == PT_OK && m->city) {
-        rc = pt_validate_text("city", m->city, PT_CITY_BYTES_MAX, err);
-    }
-    if (rc == PT_OK && m->country) {
-        rc = pt_validate_country(m->country, err);
-    }
     if (rc == PT_OK && strlen(m->attributes_json) > PT_ATTRIBUTES_BYTES_MAX) {
         rc = pt_err_set(err, PT_EINVAL, "attributes",
                         "attributes must be a JSON object of at most %d bytes",

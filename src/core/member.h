@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/fields.h"
 
 enum pt_member_status {
     PT_MEMBER_ACTIVE,
@@ -86,9 +87,15 @@ bool pt_country_is_assigned(const char *s);
 /* Lower-cases an email address in place (addresses are compared case-insensitively). */
 void pt_email_normalize(char *email);
 
+/* The fields of a member a client may set (PATCH also status), as a field table in the API's
+ * order, and those only the server sets (NULL-ended). */
+#define PT_MEMBER_FIELD_COUNT 13
+extern const struct pt_field pt_member_fields[PT_MEMBER_FIELD_COUNT];
+extern const char *const pt_member_server_fields[];
+
 /*
- * Validates every client-settable field of m that is present. PT_EINVAL names the first bad
- * field. Does not check uniqueness (the store does).
+ * Validates every client-settable field of m that is present, by its table. PT_EINVAL names the
+ * first bad field. Does not check uniqueness (the store does).
  */
 PT_MUSTCHECK enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms,
                                            struct pt_err *err);

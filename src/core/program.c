@@ -12,21 +12,22 @@
 #include <stdio.h>
 #include <string.h>
 
-#define INT_FIELD(name, member, lo, hi)                                                            \
+#define INT_FIELD(key, member, lo, hi)                                                             \
     {                                                                                              \
-        name, PT_FIELD_INT, offsetof(struct pt_program, member), lo, hi, false, false, NULL        \
+        .name = key, .type = PT_FIELD_INT, .offset = offsetof(struct pt_program, member),          \
+        .min = lo, .max = hi                                                                       \
     }
-#define BOOL_FIELD(name, member)                                                                   \
+#define BOOL_FIELD(key, member)                                                                    \
     {                                                                                              \
-        name, PT_FIELD_BOOL, offsetof(struct pt_program, member), 0, 0, false, false, NULL         \
+        .name = key, .type = PT_FIELD_BOOL, .offset = offsetof(struct pt_program, member)          \
     }
-#define OBJECT_FIELD(name, shape)                                                                  \
+#define OBJECT_FIELD(key, what)                                                                    \
     {                                                                                              \
-        name, PT_FIELD_OBJECT, 0, 0, 0, false, false, shape                                        \
+        .name = key, .type = PT_FIELD_OBJECT, .shape = what                                        \
     }
-#define CUSTOM_FIELD(name)                                                                         \
+#define CUSTOM_FIELD(key)                                                                          \
     {                                                                                              \
-        name, PT_FIELD_CUSTOM, 0, 0, 0, false, false, NULL                                         \
+        .name = key, .type = PT_FIELD_CUSTOM                                                       \
     }
 
 /* The program's settings as GET and PATCH /v1/program show and take them, in the API's order.
@@ -35,8 +36,10 @@
  * against the tz database), tiers, referrals and rate_limits (policies with their own parsers
  * and validators). */
 const struct pt_field pt_program_fields[] = {
-    {"name", PT_FIELD_TEXT, offsetof(struct pt_program, name), 0, PT_PROGRAM_NAME_BYTES_MAX, false,
-     false, NULL},
+    {.name = "name",
+     .type = PT_FIELD_TEXT,
+     .offset = offsetof(struct pt_program, name),
+     .max = PT_PROGRAM_NAME_BYTES_MAX},
     CUSTOM_FIELD("currency"),
     OBJECT_FIELD("earn_rate", "earn_rate must be an object like {\"points\":1,\"per_amount\":100}"),
     INT_FIELD("earn_rate.points", earn_points, 0, PT_EARN_RATE_POINTS_MAX),
@@ -48,10 +51,17 @@ const struct pt_field pt_program_fields[] = {
     CUSTOM_FIELD("excluded_categories"),
     CUSTOM_FIELD("time_zone"),
     OBJECT_FIELD("point_value", "point_value is {\"amount\": minor units, \"points\": N}"),
-    {"point_value.amount", PT_FIELD_INT, offsetof(struct pt_program, point_cost_amount), 0,
-     PT_POINT_VALUE_MAX, true, false, NULL},
-    {"point_value.points", PT_FIELD_INT, offsetof(struct pt_program, point_cost_points), 1,
-     PT_POINT_VALUE_MAX, true, false, NULL},
+    {.name = "point_value.amount",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_program, point_cost_amount),
+     .max = PT_POINT_VALUE_MAX,
+     .required = true},
+    {.name = "point_value.points",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_program, point_cost_points),
+     .min = 1,
+     .max = PT_POINT_VALUE_MAX,
+     .required = true},
     CUSTOM_FIELD("tiers"),
     OBJECT_FIELD("wallet", "wallet is {\"pending_days\": N}"),
     INT_FIELD("wallet.pending_days", wallet_pending_days, 0, PT_PENDING_DAYS_MAX),

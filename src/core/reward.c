@@ -7,6 +7,8 @@
 
 #include "base/names.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *const pt_reward_type_names[PT_REWARD_TYPES] = {
@@ -21,99 +23,173 @@ enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *me
     return pt_err_code(err, code);
 }
 
-enum pt_rc pt_reward_tiers_refused(struct pt_err *err)
-{
-    return pt_err_set(err, PT_EINVAL, "tiers",
-                      "tiers is a list of tier names allowed (empty: every member)");
-}
+_Static_assert(sizeof(enum pt_reward_type) == sizeof(int), "an ENUM field is an int");
+_Static_assert(sizeof(enum pt_reward_status) == sizeof(int), "an ENUM field is an int");
 
-enum pt_rc pt_reward_tier_name_refused(struct pt_err *err)
+/* A reward's picture: an https address. */
+static enum pt_rc image_url_check(const char *s, int64_t now_ms, struct pt_err *err)
 {
-    return pt_err_set(err, PT_EINVAL, "tiers", "tiers holds tier names");
-}
-
-/* The tiers a reward is for, as its decoder lets them through. */
-static enum pt_rc tiers_validate(const struct pt_reward *r, struct pt_err *err)
-{
-    unsigned i;
-    if (r->tier_count > PT_REWARD_TIERS_MAX) {
-        return pt_reward_tiers_refused(err);
-    }
-    for (i = 0; i < r->tier_count; i++) {
-        if (strlen(r->tiers[i]) > PT_TIER_NAME_BYTES_MAX || strchr(r->tiers[i], '\n') != NULL) {
-            return pt_reward_tier_name_refused(err);
-        }
+    (void)now_ms;
+    if (strncmp(s, "https://", 8) != 0 || strlen(s) > 2000 || strpbrk(s, " \t\r\n\"<>") != NULL) {
+        return pt_err_set(err, PT_EINVAL, "image_url", "image_url is an https:// address");
     }
     return PT_OK;
 }
 
-enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err)
+#define REWARD_TEXT(key, member, bytes, null_ok)                                                   \
+    {                                                                                              \
+        .name = key, .type = PT_FIELD_TEXT, .offset = offsetof(struct pt_reward, member),          \
+        .max = bytes, .nullable = null_ok                                                          \
+    }
+#define REWARD_TIME(key, member, open)                                                             \
+    {                                                                                              \
+        .name = key, .type = PT_FIELD_TIME, .offset = offsetof(struct pt_reward, member),          \
+        .null_value = open                                                                         \
+    }
+
+/* A reward as POST and PATCH /v1/rewards take it, in the order they read it (its texts first;
+ * the API shows sku after value). The value its type takes, a free product's sku and the
+ * validity's order are pt_reward_validate's rules across fields. */
+const struct pt_field pt_reward_fields[] = {
+    {.name = "name",
+     .type = PT_FIELD_TEXT,
+     .offset = offsetof(struct pt_reward, name),
+     .max = PT_NAME_BYTES_MAX,
+     .message = "name is required (a text)"},
+    REWARD_TEXT("description", description, PT_REWARD_TEXT_BYTES_MAX, true),
+    REWARD_TEXT("terms", terms, PT_REWARD_TEXT_BYTES_MAX, true),
+    {.name = "image_url",
+     .type = PT_FIELD_TEXT,
+     .offset = offsetof(struct pt_reward, image_url),
+     .nullable = true,
+     .check = image_url_check},
+    {.name = "sku",
+     .type = PT_FIELD_TEXT,
+     .offset = offsetof(struct pt_reward, sku),
+     .nullable = true,
+     .own_rule = true},
+    {.name = "type",
+     .type = PT_FIELD_ENUM,
+     .offset = offsetof(struct pt_reward, type),
+     .names = pt_reward_type_names,
+     .count = PT_REWARD_TYPES,
+     .shape = "type is discount_amount, discount_percent, free_product, gift or partner_voucher"},
+    {.name = "value",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, value),
+     .max = INT64_MAX / 2,
+     .own_rule = true},
+    {.name = "cost_points",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, cost_points),
+     .min = 1,
+     .max = PT_POINTS_MAX,
+     .message = "%s is 1 to %lld"},
+    {.name = "stock",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, stock),
+     .max = PT_POINTS_MAX,
+     .nullable = true,
+     .flagged = true,
+     .flag_offset = offsetof(struct pt_reward, has_stock),
+     .message = "%s is null (unlimited) or >= 0"},
+    {.name = "issued",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, issued),
+     .read_only = true},
+    {.name = "per_member_limit",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, per_member_limit),
+     .min = 1,
+     .max = PT_REWARD_PER_MEMBER_MAX,
+     .nullable = true,
+     .null_value = 0,
+     .message = "%s is null or >= 1"},
+    REWARD_TIME("valid_from", valid_from_ms, INT64_MIN),
+    REWARD_TIME("valid_to", valid_to_ms, INT64_MAX),
+    {.name = "tiers",
+     .type = PT_FIELD_NAMES,
+     .offset = offsetof(struct pt_reward, tiers),
+     .count_offset = offsetof(struct pt_reward, tier_count),
+     .count = PT_REWARD_TIERS_MAX,
+     .max = PT_TIER_NAME_BYTES_MAX,
+     .shape = "tiers is a list of tier names allowed (empty: every member)",
+     .message = "tiers holds tier names"},
+    {.name = "coupon_valid_days",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, coupon_valid_days),
+     .min = 1,
+     .max = PT_REWARD_COUPON_DAYS_MAX,
+     .message = "%s is 1 to %lld"},
+    {.name = "status",
+     .type = PT_FIELD_ENUM,
+     .offset = offsetof(struct pt_reward, status),
+     .names = pt_reward_status_names,
+     .count = PT_REWARD_STATUSES,
+     .shape = "status is active, inactive or archived"},
+};
+
+enum pt_rc pt_discount_validate(const struct pt_discount_rule *rule, enum pt_reward_type type,
+                                int64_t value, const char *sku, struct pt_err *err)
 {
-    enum pt_rc rc = pt_validate_text("name", r->name, PT_NAME_BYTES_MAX, err);
-    if (rc == PT_OK && r->description != NULL) {
-        rc = pt_validate_text("description", r->description, PT_REWARD_TEXT_BYTES_MAX, err);
-    }
-    if (rc == PT_OK && r->terms != NULL) {
-        rc = pt_validate_text("terms", r->terms, PT_REWARD_TEXT_BYTES_MAX, err);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (r->image_url != NULL &&
-        (strncmp(r->image_url, "https://", 8) != 0 || strlen(r->image_url) > 2000 ||
-         strpbrk(r->image_url, " \t\r\n\"<>") != NULL)) {
-        return pt_err_set(err, PT_EINVAL, "image_url", "image_url is an https:// address");
-    }
-    if (r->cost_points < 1 || r->cost_points > PT_POINTS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "cost_points", "cost_points is 1 to %lld",
-                          (long long)PT_POINTS_MAX);
-    }
-    switch (r->type) {
+    char field[48];
+    switch (type) {
     case PT_REWARD_DISCOUNT_AMOUNT:
-        if (r->value < 1 || r->value > PT_REWARD_VALUE_MAX) {
-            return pt_err_set(err, PT_EINVAL, "value",
-                              "a discount_amount reward takes value: minor units off, >= 1");
+        if (value < 1 || value > rule->amount_max) {
+            (void)snprintf(field, sizeof(field), "%svalue", rule->prefix);
+            return pt_err_set(err, PT_EINVAL, field,
+                              "a discount_amount%s takes value: minor units off, >= 1", rule->noun);
         }
-        break;
+        return PT_OK;
     case PT_REWARD_DISCOUNT_PERCENT:
-        if (r->value < 1 || r->value > PT_REWARD_PERCENT_MAX) {
-            return pt_err_set(err, PT_EINVAL, "value",
-                              "a discount_percent reward takes value: hundredths of a percent "
-                              "off, 1 to 10000");
+        if (value < 1 || value > PT_REWARD_PERCENT_MAX) {
+            (void)snprintf(field, sizeof(field), "%svalue", rule->prefix);
+            return pt_err_set(err, PT_EINVAL, field,
+                              "a discount_percent%s takes value: hundredths of a percent off, 1 "
+                              "to 10000",
+                              rule->noun);
         }
-        break;
+        return PT_OK;
     case PT_REWARD_FREE_PRODUCT:
-        if (r->sku == NULL || pt_validate_text("sku", r->sku, PT_EXTERNAL_ID_BYTES_MAX, err)) {
-            return pt_err_set(err, PT_EINVAL, "sku", "a free_product reward names its sku");
+        if (sku == NULL || pt_validate_text("sku", sku, PT_EXTERNAL_ID_BYTES_MAX, err) != PT_OK) {
+            (void)snprintf(field, sizeof(field), "%ssku", rule->prefix);
+            return pt_err_set(err, PT_EINVAL, field, "a free_product%s names its sku", rule->noun);
         }
-        break;
+        return PT_OK;
     case PT_REWARD_GIFT:
-        break;
     case PT_REWARD_PARTNER_VOUCHER:
-        /* Its stock is its pool of partner codes (POST /v1/rewards/{id}/vouchers). */
-        if (r->has_stock) {
-            return pt_err_set(err, PT_EINVAL, "stock",
-                              "a partner_voucher reward's stock is its pool of partner codes: "
-                              "leave stock null and upload codes");
-        }
-        break;
     case PT_REWARD_TYPES:
         break;
     }
-    if (r->has_stock && (r->stock < 0 || r->stock > PT_POINTS_MAX)) {
-        return pt_err_set(err, PT_EINVAL, "stock", "stock is null (unlimited) or >= 0");
+    return rule->others_refused != NULL
+               ? pt_err_set(err, PT_EINVAL, rule->others_field, "%s", rule->others_refused)
+               : PT_OK;
+}
+
+/* The reward's discount: the value or sku its type takes. */
+static const struct pt_discount_rule reward_discount = {
+    .prefix = "", .noun = " reward", .amount_max = PT_REWARD_VALUE_MAX};
+
+enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err)
+{
+    enum pt_rc rc = pt_fields_validate(pt_reward_fields, PT_REWARD_FIELD_COUNT, r, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    if (r->per_member_limit < 0) {
-        return pt_err_set(err, PT_EINVAL, "per_member_limit", "per_member_limit is null or >= 1");
+    rc = pt_discount_validate(&reward_discount, r->type, r->value, r->sku, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    /* A partner voucher's stock is its pool of partner codes (POST /v1/rewards/{id}/vouchers). */
+    if (r->type == PT_REWARD_PARTNER_VOUCHER && r->has_stock) {
+        return pt_err_set(err, PT_EINVAL, "stock",
+                          "a partner_voucher reward's stock is its pool of partner codes: "
+                          "leave stock null and upload codes");
     }
     if (r->valid_from_ms >= r->valid_to_ms) {
         return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
     }
-    if (r->coupon_valid_days < 1 || r->coupon_valid_days > PT_REWARD_COUPON_DAYS_MAX) {
-        return pt_err_set(err, PT_EINVAL, "coupon_valid_days", "coupon_valid_days is 1 to %d",
-                          PT_REWARD_COUPON_DAYS_MAX);
-    }
-    return tiers_validate(r, err);
+    return PT_OK;
 }
 
 /* Whether member (with tier name `tier`, nullable) may redeem r now: NULL, or the API code of

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/fields.h"
 #include "core/member.h"
 #include "core/tiers.h"
 
@@ -72,19 +73,34 @@ struct pt_reward {
 extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
 extern const char *const pt_reward_status_names[PT_REWARD_STATUSES];
 
-/* PT_EINVAL naming the field unless r is a valid reward (texts, cost, the value its type
- * takes, stock, validity, coupon days, the tiers' count and names). */
+/* A reward's fields as the API takes and shows them (between its id and its times), with their
+ * limits. */
+#define PT_REWARD_FIELD_COUNT 16
+extern const struct pt_field pt_reward_fields[PT_REWARD_FIELD_COUNT];
+
+/* PT_EINVAL naming the field unless r is a valid reward: its table (texts, an https image,
+ * cost, stock, limit, tiers, coupon days), then the value its type takes and the validity. */
 PT_MUSTCHECK enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err);
+
+/* How a discount (a type with its value or sku) is judged: a reward's, or a coupon batch's
+ * own (coupon.h). */
+struct pt_discount_rule {
+    const char *prefix;         /* Before the field's name in the refusal: "" or "discount.". */
+    const char *noun;           /* After the type's name in the message: " reward" or "". */
+    int64_t amount_max;         /* The greatest discount_amount, minor units. */
+    const char *others_field;   /* A type that gives no discount (gift, partner_voucher) is */
+    const char *others_refused; /* refused naming others_field with this; NULL: allowed. */
+};
+/* PT_EINVAL unless value (discount_amount 1..amount_max, discount_percent 1..10000) or sku
+ * (free_product: a text) is what type takes, naming prefix + "value" or "sku". */
+PT_MUSTCHECK enum pt_rc pt_discount_validate(const struct pt_discount_rule *rule,
+                                             enum pt_reward_type type, int64_t value,
+                                             const char *sku, struct pt_err *err);
 /* Whether member (with tier name `tier`, nullable) may redeem r at now_ms: NULL, or the API
  * code of the reason it may not (reward_inactive, member_inactive, not_eligible,
  * out_of_stock). */
 const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_member *member,
                                    const char *tier, int64_t now_ms);
-/* The refusals of a reward's tiers (PT_EINVAL, field tiers): not a list of at most
- * PT_REWARD_TIERS_MAX names (list), or a name that is not one of 1 to PT_TIER_NAME_BYTES_MAX
- * bytes on one line (name). */
-PT_MUSTCHECK enum pt_rc pt_reward_tiers_refused(struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_reward_tier_name_refused(struct pt_err *err);
 /* A refusal with its API code (PT_ELIMIT); the message names the reward (name, "" for none). */
 PT_MUSTCHECK enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *message,
                                          const char *name);

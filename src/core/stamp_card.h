@@ -12,6 +12,7 @@
 #include "base/arena.h"
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/fields.h"
 
 /* reward.points of a card: at most a billion. */
 #define PT_STAMP_CARD_REWARD_POINTS_MAX 1000000000LL
@@ -66,8 +67,12 @@ struct pt_purchase_stamps {
     int64_t on_open;        /* Of its stamps, those still on that instance to take back. */
 };
 
-/* Checks card c and compiles its rule document (the condition and items the engine reads).
- * PT_EINVAL naming the field; OUT: *compiled, in arena. */
+/* A card's fields as the API takes them (between its id and its times), with their limits. */
+#define PT_STAMP_CARD_FIELD_COUNT 8
+extern const struct pt_field pt_stamp_card_fields[PT_STAMP_CARD_FIELD_COUNT];
+
+/* Checks card c (its table, then its reward) and compiles its rule document (the condition and
+ * items the engine reads). PT_EINVAL naming the field; OUT: *compiled, in arena. */
 PT_MUSTCHECK enum pt_rc pt_stamp_card_validate(const struct pt_stamp_card *c,
                                                struct pt_arena *arena,
                                                const struct pt_rule **compiled, struct pt_err *err);

@@ -52,24 +52,13 @@ enum pt_rc pt_decode_body(const char *bytes, size_t len, json_t **out, struct pt
 
 /* ---- Members ---- */
 
-/* Fields a client may set at enrollment; PATCH may set these and status. */
-const char *const pt_member_settable_fields[] = {
-    "external_id", "email", "phone",   "first_name", "last_name", "birth_date", "gender",
-    "locale",      "city",  "country", "attributes", "consents",  "status",     NULL};
-/* Fields only the server sets; naming one in a request is an error that says so. */
-const char *const pt_member_server_fields[] = {"id",          "card_number", "referral_code",
-                                               "enrolled_at", "updated_at",  NULL};
-
 static enum pt_rc read_consents(json_t *obj, struct pt_member *m, struct pt_err *err)
 {
     static const char *const fields[] = {"email", "sms", "push", NULL};
     json_t *v = json_object_get(obj, "consents");
     bool *slots[] = {&m->consent_email, &m->consent_sms, &m->consent_push};
     size_t i;
-    m->consent_email = false;
-    m->consent_sms = false;
-    m->consent_push = false;
-    if (v == NULL || json_is_null(v)) {
+    if (json_is_null(v)) {
         return PT_OK;
     }
     if (!json_is_object(v)) {
@@ -102,8 +91,7 @@ static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt
 {
     json_t *v = json_object_get(obj, "attributes");
     char *text;
-    m->attributes_json = "{}";
-    if (v == NULL || json_is_null(v)) {
+    if (json_is_null(v)) {
         return PT_OK;
     }
     if (!json_is_object(v)) {
@@ -126,27 +114,34 @@ static enum pt_rc read_attributes(json_t *obj, struct pt_arena *arena, struct pt
     return PT_OK;
 }
 
-/* Reads the client-settable fields of obj into m (strings in the arena). */
+/* The member's fields the table leaves to this file (pt_member_fields), given in obj. */
+static enum pt_rc member_custom(void *ctx, const struct pt_field *f, json_t *obj,
+                                struct pt_arena *arena, void *member, struct pt_err *err)
+{
+    struct pt_member *m = member;
+    const char *status = NULL;
+    enum pt_rc rc;
+    (void)ctx;
+    if (strcmp(f->name, "attributes") == 0) {
+        return read_attributes(obj, arena, m, err);
+    }
+    if (strcmp(f->name, "consents") == 0) {
+        return read_consents(obj, m, err);
+    }
+    pt_assert(strcmp(f->name, "status") == 0);
+    rc = pt_json_get_string(obj, "status", false, arena, &status, err);
+    if (rc == PT_OK && status != NULL) {
+        rc = pt_member_status_parse(status, &m->status, err);
+    }
+    return rc;
+}
+
+/* Reads the client-settable fields of obj into m (strings in the arena): obj is the whole of
+ * them, so an absent field is cleared. */
 enum pt_rc pt_decode_member(json_t *obj, bool allow_status, struct pt_arena *arena,
                             struct pt_member *m, struct pt_err *err)
 {
-    struct {
-        const char *name;
-        const char **slot;
-    } strings[] = {
-        {"external_id", &m->external_id},
-        {"email", &m->email},
-        {"phone", &m->phone},
-        {"first_name", &m->first_name},
-        {"last_name", &m->last_name},
-        {"birth_date", &m->birth_date},
-        {"gender", &m->gender},
-        {"locale", &m->locale},
-        {"city", &m->city},
-        {"country", &m->country},
-    };
-    const char *status = NULL;
-    enum pt_rc rc = PT_OK;
+    enum pt_rc rc;
     size_t i;
     for (i = 0; pt_member_server_fields[i] != NULL; i++) {
         if (json_object_get(obj, pt_member_server_fields[i]) != NULL) {
@@ -158,22 +153,13 @@ enum pt_rc pt_decode_member(json_t *obj, bool allow_status, struct pt_arena *are
         return pt_err_set(err, PT_EINVAL, "status",
                           "status is set by the server at enrollment; change it with PATCH");
     }
-    rc = pt_json_check_fields(obj, pt_member_settable_fields, err);
-    for (i = 0; rc == PT_OK && i < sizeof(strings) / sizeof(strings[0]); i++) {
-        rc = pt_json_get_string(obj, strings[i].name, false, arena, strings[i].slot, err);
-    }
-    if (rc == PT_OK) {
-        rc = read_attributes(obj, arena, m, err);
-    }
-    if (rc == PT_OK) {
-        rc = read_consents(obj, m, err);
-    }
-    if (rc == PT_OK && allow_status) {
-        rc = pt_json_get_string(obj, "status", false, arena, &status, err);
-    }
-    if (rc == PT_OK && status != NULL) {
-        rc = pt_member_status_parse(status, &m->status, err);
-    }
+    pt_fields_clear(pt_member_fields, PT_MEMBER_FIELD_COUNT, m);
+    m->attributes_json = "{}";
+    m->consent_email = false;
+    m->consent_sms = false;
+    m->consent_push = false;
+    rc = pt_http_fields_decode(pt_member_fields, PT_MEMBER_FIELD_COUNT, obj, arena, m,
+                               member_custom, NULL, err);
     if (rc == PT_OK && m->email != NULL) {
         pt_email_normalize((char *)(uintptr_t)m->email); /* An arena copy: ours to change. */
     }

@@ -40,13 +40,6 @@ json_t *pt_http_batch_json(const struct pt_coupon_batch *b)
                      pt_json_time(b->created_at_ms), "updated_at", pt_json_time(b->updated_at_ms));
 }
 
-static enum pt_rc encode_batch(void *ctx, const void *result, struct pt_arena *arena,
-                               const char **body, struct pt_err *err)
-{
-    (void)ctx;
-    return pt_json_dump_arena(pt_http_batch_json(result), arena, body, err);
-}
-
 static enum pt_rc time_field(json_t *body, const char *key, int64_t *out, struct pt_err *err)
 {
     json_t *v = json_object_get(body, key);
@@ -167,52 +160,56 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
     return rc;
 }
 
+static void batch_defaults(void *obj)
+{
+    struct pt_coupon_batch *b = obj;
+    b->valid_from_ms = INT64_MIN;
+    b->valid_to_ms = INT64_MAX;
+    b->uses_per_code = 1;
+}
+
+static enum pt_rc batch_decode_any(json_t *body, struct pt_arena *arena, void *obj,
+                                   struct pt_err *err)
+{
+    return batch_decode(body, arena, obj, err);
+}
+
+static json_t *batch_encode(const void *obj)
+{
+    return pt_http_batch_json(obj);
+}
+
+static enum pt_rc batch_create(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                               struct pt_err *err)
+{
+    return pt_service_coupon_batch_create(ctx->svc, &ctx->who, obj, idem, &ctx->arena, err);
+}
+
+static enum pt_rc batch_get(struct pt_http_ctx *ctx, void *out, struct pt_err *err)
+{
+    return pt_service_coupon_batch_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, out, err);
+}
+
+/* A batch is made once and never changed: no table, no PATCH; its codes are made after the
+ * answer (202). */
+static const struct pt_http_object batch_object = {
+    .size = sizeof(struct pt_coupon_batch),
+    .defaults = batch_defaults,
+    .decode = batch_decode_any,
+    .encode = batch_encode,
+    .created_status = 202,
+    .create = batch_create,
+    .get = batch_get,
+};
+
 void pt_h_batch_create(struct pt_http_ctx *ctx)
 {
-    struct pt_coupon_batch b;
-    struct pt_idem idem;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    memset(&b, 0, sizeof(b));
-    b.valid_from_ms = INT64_MIN;
-    b.valid_to_ms = INT64_MAX;
-    b.uses_per_code = 1;
-    rc = batch_decode(body, &ctx->arena, &b, &err);
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, 202)) {
-        return;
-    }
-    idem.encode = encode_batch;
-    rc = pt_service_coupon_batch_create(ctx->svc, &ctx->who, &b, &idem, &ctx->arena, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-    } else if (idem.replayed) {
-        pt_http_reply_replay(ctx, &idem);
-    } else {
-        pt_http_reply_json(ctx, 202, pt_http_batch_json(&b));
-    }
+    pt_http_object_create(ctx, &batch_object);
 }
 
 void pt_h_batch_get(struct pt_http_ctx *ctx)
 {
-    struct pt_coupon_batch b;
-    struct pt_err err;
-    pt_err_clear(&err);
-    if (pt_service_coupon_batch_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &b, &err) !=
-        PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, pt_http_batch_json(&b));
+    pt_http_object_get(ctx, &batch_object);
 }
 
 static json_t *batch_item_json(const void *item, const void *cls)

@@ -13,103 +13,79 @@
 
 /* ---- Encoding ---- */
 
-/* The member as the API shows it. new */
+/* The member's fields the table leaves to this file: attributes and consents. new */
+static json_t *member_custom_json(void *ctx, const struct pt_field *f, const void *obj)
+{
+    const struct pt_member *m = obj;
+    (void)ctx;
+    if (strcmp(f->name, "attributes") == 0) {
+        /* Stored attributes are always valid JSON; NULL here is out of memory. */
+        return json_loads(m->attributes_json, 0, NULL);
+    }
+    pt_assert(strcmp(f->name, "consents") == 0);
+    return json_pack("{s:b,s:b,s:b}", "email", m->consent_email, "sms", m->consent_sms, "push",
+                     m->consent_push);
+}
+
+/* The member as the API shows it: its id, its table to consents, what the server sets. new */
 json_t *pt_http_member_json(const struct pt_member *m)
 {
-    json_t *attributes = json_loads(m->attributes_json, 0, NULL);
     json_t *root;
     pt_assert(m->attributes_json != NULL);
-    if (attributes == NULL) {
-        return NULL; /* Stored attributes are always valid JSON; NULL here is out of memory. */
-    }
-    root = json_object();
-    if (root == NULL) {
-        json_decref(attributes);
+    pt_assert(strcmp(pt_member_fields[PT_MEMBER_FIELD_COUNT - 1].name, "status") == 0);
+    root = pt_http_fields_encode(pt_member_fields, PT_MEMBER_FIELD_COUNT - 1, m,
+                                 json_pack("{s:s}", "id", m->id), member_custom_json, NULL);
+    if (root != NULL && json_object_get(root, "attributes") == NULL) {
+        json_decref(root);
         return NULL;
     }
-    (void)json_object_set_new(root, "id", json_string(m->id));
-    (void)json_object_set_new(root, "external_id", pt_json_string_or_null(m->external_id));
-    (void)json_object_set_new(root, "email", pt_json_string_or_null(m->email));
-    (void)json_object_set_new(root, "phone", pt_json_string_or_null(m->phone));
-    (void)json_object_set_new(root, "first_name", pt_json_string_or_null(m->first_name));
-    (void)json_object_set_new(root, "last_name", pt_json_string_or_null(m->last_name));
-    (void)json_object_set_new(root, "birth_date", pt_json_string_or_null(m->birth_date));
-    (void)json_object_set_new(root, "gender", pt_json_string_or_null(m->gender));
-    (void)json_object_set_new(root, "locale", pt_json_string_or_null(m->locale));
-    (void)json_object_set_new(root, "city", pt_json_string_or_null(m->city));
-    (void)json_object_set_new(root, "country", pt_json_string_or_null(m->country));
-    (void)json_object_set_new(root, "attributes", attributes);
-    (void)json_object_set_new(root, "consents",
-                              json_pack("{s:b,s:b,s:b}", "email", m->consent_email, "sms",
-                                        m->consent_sms, "push", m->consent_push));
-    (void)json_object_set_new(root, "card_number", json_string(m->card_number));
-    (void)json_object_set_new(root, "status", json_string(pt_member_status_name(m->status)));
-    (void)json_object_set_new(root, "referral_code", json_string(m->referral_code));
-    (void)json_object_set_new(root, "enrolled_at", pt_json_time(m->enrolled_at_ms));
-    (void)json_object_set_new(root, "updated_at", pt_json_time(m->updated_at_ms));
+    if (root != NULL) {
+        (void)json_object_set_new(root, "card_number", json_string(m->card_number));
+        (void)json_object_set_new(root, "status", json_string(pt_member_status_name(m->status)));
+        (void)json_object_set_new(root, "referral_code", json_string(m->referral_code));
+        (void)json_object_set_new(root, "enrolled_at", pt_json_time(m->enrolled_at_ms));
+        (void)json_object_set_new(root, "updated_at", pt_json_time(m->updated_at_ms));
+    }
     return root;
 }
 
-static enum pt_rc encode_member(void *ctx, const void *result, struct pt_arena *arena,
-                                const char **body, struct pt_err *err)
+static json_t *member_encode(const void *obj)
 {
-    (void)ctx;
-    return pt_json_dump_arena(pt_http_member_json(result), arena, body, err);
+    return pt_http_member_json(obj);
 }
 
 /* ---- Handlers ---- */
 
-void pt_h_member_create(struct pt_http_ctx *ctx)
-{
-    const char *referred_by = NULL;
+/* A member to enroll, and the referral code of whoever referred it (not a field of the
+ * member). The member comes first: the encoder reads it. */
+struct enrollment {
     struct pt_member m;
-    struct pt_idem idem;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    memset(&m, 0, sizeof(m));
-    if (body == NULL) {
-        return;
-    }
-    /* The referral code of whoever referred the member: not a field of the member. */
-    rc = pt_json_get_string(body, "referred_by", false, &ctx->arena, &referred_by, &err);
+    const char *referred_by;
+};
+
+static enum pt_rc enrollment_decode(json_t *body, struct pt_arena *arena, void *obj,
+                                    struct pt_err *err)
+{
+    struct enrollment *e = obj;
+    enum pt_rc rc = pt_json_get_string(body, "referred_by", false, arena, &e->referred_by, err);
     (void)json_object_del(body, "referred_by");
     if (rc == PT_OK) {
-        rc = pt_decode_member(body, false, &ctx->arena, &m, &err);
+        rc = pt_decode_member(body, false, arena, &e->m, err);
     }
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, 201)) {
-        return;
-    }
-    idem.encode = encode_member;
-    rc = pt_service_member_create(ctx->svc, &ctx->who, &m, referred_by, &idem, &ctx->arena, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (idem.replayed) {
-        pt_http_reply_replay(ctx, &idem);
-        return;
-    }
-    pt_http_reply_json(ctx, 201, pt_http_member_json(&m));
+    return rc;
 }
 
-void pt_h_member_get(struct pt_http_ctx *ctx)
+static enum pt_rc member_create(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                                struct pt_err *err)
 {
-    struct pt_member m;
-    struct pt_err err;
-    pt_err_clear(&err);
-    if (pt_service_member_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &m, &err) !=
-        PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
+    struct enrollment *e = obj;
+    return pt_service_member_create(ctx->svc, &ctx->who, &e->m, e->referred_by, idem, &ctx->arena,
+                                    err);
+}
+
+static enum pt_rc member_get(struct pt_http_ctx *ctx, void *out, struct pt_err *err)
+{
+    return pt_service_member_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, out, err);
 }
 
 /* The settable view of a member, the document a merge patch applies to. new */
@@ -154,40 +130,57 @@ static enum pt_rc member_apply_patch(void *arg, const struct pt_member *current,
     return rc;
 }
 
-void pt_h_member_patch(struct pt_http_ctx *ctx)
+/* A PATCH: a JSON merge patch of the settable view, applied in the write. */
+static enum pt_rc member_update(struct pt_http_ctx *ctx, json_t *patch, void *out,
+                                struct pt_err *err)
 {
-    struct pt_member m;
-    struct pt_err err;
-    json_t *patch = pt_http_body_object(ctx);
     enum pt_rc rc = PT_OK;
     size_t i;
-    pt_err_clear(&err);
-    if (patch == NULL) {
-        return;
-    }
     for (i = 0; pt_member_server_fields[i] != NULL; i++) {
         if (json_object_get(patch, pt_member_server_fields[i]) != NULL) {
-            rc = pt_err_set(&err, PT_EINVAL, pt_member_server_fields[i], "%s is set by the server",
+            rc = pt_err_set(err, PT_EINVAL, pt_member_server_fields[i], "%s is set by the server",
                             pt_member_server_fields[i]);
         }
     }
     if (rc == PT_OK) {
-        rc = pt_json_check_fields(patch, pt_member_settable_fields, &err);
+        rc = pt_http_fields_check(pt_member_fields, PT_MEMBER_FIELD_COUNT, patch, &ctx->arena, err);
     }
     if (rc == PT_OK && json_is_null(json_object_get(patch, "status"))) {
-        rc = pt_err_set(&err, PT_EINVAL, "status",
+        rc = pt_err_set(err, PT_EINVAL, "status",
                         "status cannot be cleared; set active, suspended or closed");
     }
     if (rc == PT_OK) {
         rc = pt_service_member_change(ctx->svc, &ctx->who, ctx->params[0], member_apply_patch,
-                                      patch, &ctx->arena, &m, &err);
+                                      patch, &ctx->arena, out, err);
     }
-    json_decref(patch);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
+    return rc;
+}
+
+static const struct pt_http_object member_object = {
+    .fields = pt_member_fields,
+    .field_count = PT_MEMBER_FIELD_COUNT,
+    .size = sizeof(struct enrollment),
+    .decode = enrollment_decode,
+    .encode = member_encode,
+    .created_status = 201,
+    .create = member_create,
+    .get = member_get,
+    .update = member_update,
+};
+
+void pt_h_member_create(struct pt_http_ctx *ctx)
+{
+    pt_http_object_create(ctx, &member_object);
+}
+
+void pt_h_member_get(struct pt_http_ctx *ctx)
+{
+    pt_http_object_get(ctx, &member_object);
+}
+
+void pt_h_member_patch(struct pt_http_ctx *ctx)
+{
+    pt_http_object_patch(ctx, &member_object);
 }
 
 void pt_h_member_reopen(struct pt_http_ctx *ctx)

@@ -17,235 +17,105 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The reward as the API shows it: its id, its table's fields in this order, its times. */
 static json_t *reward_json(const struct pt_reward *r)
 {
-    json_t *root = json_pack(
-        "{s:s,s:s,s:o,s:o,s:o,s:s,s:I,s:o,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:I,s:s,s:o,s:o}", "id",
-        r->id, "name", r->name, "description", pt_json_string_or_null(r->description), "terms",
-        pt_json_string_or_null(r->terms), "image_url", pt_json_string_or_null(r->image_url), "type",
-        pt_reward_type_names[r->type], "value", (json_int_t)r->value, "sku",
-        pt_json_string_or_null(r->sku), "cost_points", (json_int_t)r->cost_points, "stock",
-        r->has_stock ? json_integer(r->stock) : json_null(), "issued", (json_int_t)r->issued,
-        "per_member_limit",
-        r->per_member_limit > 0 ? json_integer(r->per_member_limit) : json_null(), "valid_from",
-        pt_json_time_or_null(r->valid_from_ms, INT64_MIN), "valid_to",
-        pt_json_time_or_null(r->valid_to_ms, INT64_MAX), "tiers",
-        pt_json_names(r->tiers, r->tier_count), "coupon_valid_days",
-        (json_int_t)r->coupon_valid_days, "status", pt_reward_status_names[r->status], "created_at",
-        pt_json_time(r->created_at_ms), "updated_at", pt_json_time(r->updated_at_ms));
+    static const char *const shown[] = {"name",
+                                        "description",
+                                        "terms",
+                                        "image_url",
+                                        "type",
+                                        "value",
+                                        "sku",
+                                        "cost_points",
+                                        "stock",
+                                        "issued",
+                                        "per_member_limit",
+                                        "valid_from",
+                                        "valid_to",
+                                        "tiers",
+                                        "coupon_valid_days",
+                                        "status",
+                                        NULL};
+    json_t *root = pt_http_fields_encode_in(pt_reward_fields, PT_REWARD_FIELD_COUNT, shown, r,
+                                            json_pack("{s:s}", "id", r->id), NULL, NULL);
+    if (root != NULL) {
+        (void)json_object_set_new(root, "created_at", pt_json_time(r->created_at_ms));
+        (void)json_object_set_new(root, "updated_at", pt_json_time(r->updated_at_ms));
+    }
     return root;
 }
 
-static enum pt_rc encode_reward(void *ctx, const void *result, struct pt_arena *arena,
-                                const char **body, struct pt_err *err)
+static json_t *reward_encode(const void *obj)
 {
-    (void)ctx;
-    return pt_json_dump_arena(reward_json(result), arena, body, err);
+    return reward_json(obj);
 }
 
-static enum pt_rc time_field(json_t *body, const char *key, int64_t open, int64_t *out,
-                             struct pt_err *err)
+static void reward_defaults(void *obj)
 {
-    json_t *v = json_object_get(body, key);
-    if (v == NULL) {
-        return PT_OK;
-    }
-    if (json_is_null(v)) {
-        *out = open;
-        return PT_OK;
-    }
-    if (!json_is_string(v) || !pt_time_parse_rfc3339(json_string_value(v), out)) {
-        return pt_err_set(
-            err, PT_EINVAL, key,
-            "%s is null or an RFC 3339 time between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
-            key);
-    }
-    return PT_OK;
+    struct pt_reward *r = obj;
+    r->valid_from_ms = INT64_MIN;
+    r->valid_to_ms = INT64_MAX;
+    r->coupon_valid_days = PT_REWARD_COUPON_DAYS_DEFAULT;
 }
 
-/* The tiers a reward is for: a list of tier names (empty: every member). */
-static enum pt_rc reward_tiers(json_t *v, struct pt_arena *arena, struct pt_reward *r,
-                               struct pt_err *err)
+static enum pt_rc reward_create(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                                struct pt_err *err)
 {
-    size_t k;
-    if (!json_is_array(v) || json_array_size(v) > PT_REWARD_TIERS_MAX) {
-        return pt_reward_tiers_refused(err);
-    }
-    for (k = 0; k < json_array_size(v); k++) {
-        json_t *one = json_array_get(v, k);
-        if (!json_is_string(one) || json_string_length(one) == 0 ||
-            json_string_length(one) > PT_TIER_NAME_BYTES_MAX ||
-            strchr(json_string_value(one), '\n') != NULL) {
-            return pt_reward_tier_name_refused(err);
-        }
-    }
-    return pt_json_names_copy(v, arena, &r->tiers, &r->tier_count, err);
+    return pt_service_reward_create(ctx->svc, &ctx->who, obj, idem, &ctx->arena, err);
 }
 
-/* Applies the fields of body onto r (absent fields keep their values). */
-static enum pt_rc reward_patch(json_t *body, struct pt_arena *arena, struct pt_reward *r,
-                               struct pt_err *err)
+static enum pt_rc reward_get(struct pt_http_ctx *ctx, void *out, struct pt_err *err)
 {
-    static const char *const fields[] = {"name",       "description",
-                                         "terms",      "image_url",
-                                         "type",       "value",
-                                         "sku",        "cost_points",
-                                         "stock",      "per_member_limit",
-                                         "valid_from", "valid_to",
-                                         "tiers",      "coupon_valid_days",
-                                         "status",     NULL};
-    json_t *v;
-    unsigned i;
-    enum pt_rc rc = pt_json_check_fields(body, fields, err);
-    static const char *const texts[] = {"name", "description", "terms", "image_url", "sku"};
-    const char **slots[] = {&r->name, &r->description, &r->terms, &r->image_url, &r->sku};
-    for (i = 0; rc == PT_OK && i < 5; i++) {
-        if (json_object_get(body, texts[i]) != NULL) {
-            rc = pt_json_get_string(body, texts[i], false, arena, slots[i], err);
-        }
-    }
-    v = json_object_get(body, "type");
-    if (rc == PT_OK && v != NULL) {
-        int type = pt_name_index(pt_reward_type_names, PT_REWARD_TYPES,
-                                 json_is_string(v) ? json_string_value(v) : NULL);
-        if (type < 0) {
-            return pt_err_set(err, PT_EINVAL, "type",
-                              "type is discount_amount, discount_percent, free_product, gift or "
-                              "partner_voucher");
-        }
-        r->type = (enum pt_reward_type)type;
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "value", "value", false, 0, INT64_MAX / 2, &r->value, NULL, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "cost_points", "cost_points", false, 1, PT_POINTS_MAX,
-                             &r->cost_points, NULL, err);
-    }
-    v = json_object_get(body, "stock");
-    if (rc == PT_OK && v != NULL) {
-        r->has_stock = !json_is_null(v);
-        if (r->has_stock) {
-            rc = pt_json_get_int(body, "stock", "stock", true, 0, PT_POINTS_MAX, &r->stock, NULL,
-                                 err);
-        }
-    }
-    v = json_object_get(body, "per_member_limit");
-    if (rc == PT_OK && v != NULL) {
-        r->per_member_limit = 0;
-        if (!json_is_null(v)) {
-            rc = pt_json_get_int(body, "per_member_limit", "per_member_limit", true, 1,
-                                 PT_REWARD_PER_MEMBER_MAX, &r->per_member_limit, NULL, err);
-        }
-    }
-    if (rc == PT_OK) {
-        rc = time_field(body, "valid_from", INT64_MIN, &r->valid_from_ms, err);
-    }
-    if (rc == PT_OK) {
-        rc = time_field(body, "valid_to", INT64_MAX, &r->valid_to_ms, err);
-    }
-    v = json_object_get(body, "tiers");
-    if (rc == PT_OK && v != NULL) {
-        rc = reward_tiers(v, arena, r, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "coupon_valid_days", "coupon_valid_days", false, 1,
-                             PT_REWARD_COUPON_DAYS_MAX, &r->coupon_valid_days, NULL, err);
-    }
-    v = json_object_get(body, "status");
-    if (rc == PT_OK && v != NULL) {
-        int status = pt_name_index(pt_reward_status_names, PT_REWARD_STATUSES,
-                                   json_is_string(v) ? json_string_value(v) : NULL);
-        if (status < 0) {
-            return pt_err_set(err, PT_EINVAL, "status", "status is active, inactive or archived");
-        }
-        r->status = (enum pt_reward_status)status;
-    }
-    if (rc == PT_OK && r->name == NULL) {
-        rc = pt_err_set(err, PT_EINVAL, "name", "name is required (a text)");
-    }
-    return rc;
+    return pt_service_reward_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, out, err);
 }
 
-void pt_h_reward_create(struct pt_http_ctx *ctx)
-{
-    struct pt_reward r;
-    struct pt_idem idem;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    memset(&r, 0, sizeof(r));
-    r.valid_from_ms = INT64_MIN;
-    r.valid_to_ms = INT64_MAX;
-    r.coupon_valid_days = PT_REWARD_COUPON_DAYS_DEFAULT;
-    rc = reward_patch(body, &ctx->arena, &r, &err);
-    if (rc == PT_OK && json_object_get(body, "type") == NULL) {
-        rc = pt_err_set(&err, PT_EINVAL, "type", "type is required");
-    }
-    if (rc == PT_OK && json_object_get(body, "cost_points") == NULL) {
-        rc = pt_err_set(&err, PT_EINVAL, "cost_points", "cost_points is required");
-    }
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, 201)) {
-        return;
-    }
-    idem.encode = encode_reward;
-    rc = pt_service_reward_create(ctx->svc, &ctx->who, &r, &idem, &ctx->arena, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-    } else if (idem.replayed) {
-        pt_http_reply_replay(ctx, &idem);
-    } else {
-        pt_http_reply_json(ctx, 201, reward_json(&r));
-    }
-}
+static enum pt_rc reward_update(struct pt_http_ctx *ctx, json_t *body, void *out,
+                                struct pt_err *err);
 
-void pt_h_reward_get(struct pt_http_ctx *ctx)
-{
-    struct pt_reward r;
-    struct pt_err err;
-    pt_err_clear(&err);
-    if (pt_service_reward_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &r, &err) !=
-        PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, reward_json(&r));
-}
+static const struct pt_http_required reward_required[] = {
+    {"type", "type is required"}, {"cost_points", "cost_points is required"}, {NULL, NULL}};
+
+static const struct pt_http_object reward_object = {
+    .fields = pt_reward_fields,
+    .field_count = PT_REWARD_FIELD_COUNT,
+    .size = sizeof(struct pt_reward),
+    .defaults = reward_defaults,
+    .required = reward_required,
+    .encode = reward_encode,
+    .created_status = 201,
+    .create = reward_create,
+    .get = reward_get,
+    .update = reward_update,
+};
 
 /* Applies the request's body onto the stored reward, inside the service's write. */
 static enum pt_rc apply_reward_patch(void *ctx, struct pt_arena *arena, struct pt_reward *r,
                                      struct pt_err *err)
 {
-    return reward_patch(ctx, arena, r, err);
+    return pt_http_object_decode(&reward_object, ctx, arena, r, err);
+}
+
+static enum pt_rc reward_update(struct pt_http_ctx *ctx, json_t *body, void *out,
+                                struct pt_err *err)
+{
+    return pt_service_reward_update(ctx->svc, &ctx->who, ctx->params[0], apply_reward_patch, body,
+                                    &ctx->arena, out, err);
+}
+
+void pt_h_reward_create(struct pt_http_ctx *ctx)
+{
+    pt_http_object_create(ctx, &reward_object);
+}
+
+void pt_h_reward_get(struct pt_http_ctx *ctx)
+{
+    pt_http_object_get(ctx, &reward_object);
 }
 
 void pt_h_reward_patch(struct pt_http_ctx *ctx)
 {
-    struct pt_reward r;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    rc = pt_service_reward_update(ctx->svc, &ctx->who, ctx->params[0], apply_reward_patch, body,
-                                  &ctx->arena, &r, &err);
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, reward_json(&r));
+    pt_http_object_patch(ctx, &reward_object);
 }
 
 /* A listed reward; for a member (cls: the member's id), with what the member lacks. */

@@ -52,11 +52,9 @@ static json_t *rule_json(const struct pt_rule_row *r, bool with_budget)
     return root;
 }
 
-static enum pt_rc encode_rule(void *ctx, const void *result, struct pt_arena *arena,
-                              const char **body, struct pt_err *err)
+static json_t *rule_encode(const void *obj)
 {
-    (void)ctx;
-    return pt_json_dump_arena(rule_json(result, true), arena, body, err);
+    return rule_json(obj, true);
 }
 
 static void reply_rule(struct pt_http_ctx *ctx, unsigned status, const struct pt_rule_row *r)
@@ -76,53 +74,35 @@ static enum pt_rc body_status(json_t *body, enum pt_rule_status dflt, enum pt_ru
     return pt_rule_status_parse(json_string_value(v), out, err);
 }
 
-void pt_h_rule_create(struct pt_http_ctx *ctx)
-{
+/* A rule to create: its document and status as the body gives them, and the rule made. The
+ * row comes first: the encoder reads it. */
+struct rule_request {
     struct pt_rule_row row;
-    struct pt_idem idem;
-    struct pt_err err;
-    enum pt_rule_status status = PT_RULE_DRAFT;
-    const char *doc = NULL;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    rc = body_status(body, PT_RULE_DRAFT, &status, &err);
+    const char *document;
+    enum pt_rule_status status;
+};
+
+static enum pt_rc rule_decode(json_t *body, struct pt_arena *arena, void *obj, struct pt_err *err)
+{
+    struct rule_request *req = obj;
+    enum pt_rc rc = body_status(body, PT_RULE_DRAFT, &req->status, err);
     if (rc == PT_OK) {
-        rc = document_text(body, &ctx->arena, &doc, &err);
+        rc = document_text(body, arena, &req->document, err);
     }
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, 201)) {
-        return;
-    }
-    idem.encode = encode_rule;
-    rc = pt_service_rule_create(ctx->svc, &ctx->who, doc, status, &idem, &ctx->arena, &row, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-    } else if (idem.replayed) {
-        pt_http_reply_replay(ctx, &idem);
-    } else {
-        reply_rule(ctx, 201, &row);
-    }
+    return rc;
 }
 
-void pt_h_rule_get(struct pt_http_ctx *ctx)
+static enum pt_rc rule_create(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                              struct pt_err *err)
 {
-    struct pt_rule_row row;
-    struct pt_err err;
-    pt_err_clear(&err);
-    if (pt_service_rule_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &row, &err) !=
-        PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    reply_rule(ctx, 200, &row);
+    struct rule_request *req = obj;
+    return pt_service_rule_create(ctx->svc, &ctx->who, req->document, req->status, idem,
+                                  &ctx->arena, &req->row, err);
+}
+
+static enum pt_rc rule_get(struct pt_http_ctx *ctx, void *out, struct pt_err *err)
+{
+    return pt_service_rule_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, out, err);
 }
 
 /* The merge patch (RFC 7396) ctx applied to the rule's document, inside the write. */
@@ -143,30 +123,39 @@ static enum pt_rc apply_rule_patch(void *ctx, struct pt_arena *arena, struct pt_
 
 /* PATCH: a JSON merge patch (RFC 7396) of the document, applied to the rule as the write reads
  * it (two changes at once both land). */
+static enum pt_rc rule_update(struct pt_http_ctx *ctx, json_t *patch, void *out, struct pt_err *err)
+{
+    if (json_object_get(patch, "status") != NULL) {
+        return pt_err_set(err, PT_EINVAL, "status",
+                          "status changes through /activate, /pause and /archive");
+    }
+    return pt_service_rule_patch(ctx->svc, &ctx->who, ctx->params[0], apply_rule_patch, patch,
+                                 &ctx->arena, out, err);
+}
+
+static const struct pt_http_object rule_object = {
+    .size = sizeof(struct rule_request),
+    .decode = rule_decode,
+    .encode = rule_encode,
+    .created_status = 201,
+    .create = rule_create,
+    .get = rule_get,
+    .update = rule_update,
+};
+
+void pt_h_rule_create(struct pt_http_ctx *ctx)
+{
+    pt_http_object_create(ctx, &rule_object);
+}
+
+void pt_h_rule_get(struct pt_http_ctx *ctx)
+{
+    pt_http_object_get(ctx, &rule_object);
+}
+
 void pt_h_rule_patch(struct pt_http_ctx *ctx)
 {
-    struct pt_rule_row row;
-    struct pt_err err;
-    json_t *patch = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (patch == NULL) {
-        return;
-    }
-    if (json_object_get(patch, "status") != NULL) {
-        json_decref(patch);
-        pt_http_reply_error(ctx, 400, "validation_failed", "status",
-                            "status changes through /activate, /pause and /archive");
-        return;
-    }
-    rc = pt_service_rule_patch(ctx->svc, &ctx->who, ctx->params[0], apply_rule_patch, patch,
-                               &ctx->arena, &row, &err);
-    json_decref(patch);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    reply_rule(ctx, 200, &row);
+    pt_http_object_patch(ctx, &rule_object);
 }
 
 static void rule_status_to(struct pt_http_ctx *ctx, enum pt_rule_status status)

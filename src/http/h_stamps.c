@@ -9,6 +9,7 @@
 #include "http/http_int.h"
 
 #include "base/alloc.h"
+#include "base/assert.h"
 #include "base/names.h"
 
 #include <stdio.h>
@@ -26,22 +27,43 @@ static json_t *reward_json(const struct pt_stamp_card *c)
                      pt_json_string_or_null(c->reward_id));
 }
 
-static json_t *card_json(const struct pt_stamp_card *c)
+/* The card's fields the table leaves to this file (pt_stamp_card_fields). new */
+static json_t *card_custom_json(void *ctx, const struct pt_field *f, const void *obj)
 {
-    return json_pack("{s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", "id", c->id, "name", c->name,
-                     "status", pt_stamp_card_status_names[c->status], "stamps_required",
-                     (json_int_t)c->stamps_required, "stamps_per",
-                     c->per_item ? "item" : "purchase", "conditions", json_or_null(c->conditions),
-                     "items", json_or_null(c->items), "reward", reward_json(c), "valid_days",
-                     c->valid_days > 0 ? json_integer(c->valid_days) : json_null(), "created_at",
-                     pt_json_time(c->created_at_ms), "updated_at", pt_json_time(c->updated_at_ms));
+    const struct pt_stamp_card *c = obj;
+    (void)ctx;
+    if (strcmp(f->name, "stamps_per") == 0) {
+        return json_string(c->per_item ? "item" : "purchase");
+    }
+    if (strcmp(f->name, "conditions") == 0) {
+        return json_or_null(c->conditions);
+    }
+    if (strcmp(f->name, "items") == 0) {
+        return json_or_null(c->items);
+    }
+    pt_assert(strcmp(f->name, "reward") == 0);
+    return reward_json(c);
 }
 
-static enum pt_rc encode_card(void *ctx, const void *result, struct pt_arena *arena,
-                              const char **body, struct pt_err *err)
+/* The card as the API shows it: its id, its table's fields in this order, its times. */
+static json_t *card_json(const struct pt_stamp_card *c)
 {
-    (void)ctx;
-    return pt_json_dump_arena(card_json(result), arena, body, err);
+    static const char *const shown[] = {"name",       "status",     "stamps_required",
+                                        "stamps_per", "conditions", "items",
+                                        "reward",     "valid_days", NULL};
+    json_t *root =
+        pt_http_fields_encode_in(pt_stamp_card_fields, PT_STAMP_CARD_FIELD_COUNT, shown, c,
+                                 json_pack("{s:s}", "id", c->id), card_custom_json, NULL);
+    if (root != NULL) {
+        (void)json_object_set_new(root, "created_at", pt_json_time(c->created_at_ms));
+        (void)json_object_set_new(root, "updated_at", pt_json_time(c->updated_at_ms));
+    }
+    return root;
+}
+
+static json_t *card_encode(const void *obj)
+{
+    return card_json(obj);
 }
 
 /* A JSON value as compact text in the arena (NULL for null or absent). */
@@ -62,8 +84,9 @@ static enum pt_rc json_text(json_t *v, struct pt_arena *arena, const char **out,
 }
 
 /* The rule document of a card: what earns stamps, as the engine reads it. */
-static enum pt_rc card_document(struct pt_stamp_card *c, struct pt_arena *arena, struct pt_err *err)
+static enum pt_rc card_document(struct pt_arena *arena, void *obj, struct pt_err *err)
 {
+    struct pt_stamp_card *c = obj;
     json_t *doc = json_pack("{s:s,s:s,s:[{s:s,s:s,s:s}]}", "name", c->name, "trigger", "purchase",
                             "effects", "type", "add_stamps", "card", c->id[0] ? c->id : "stc_new",
                             "per", c->per_item ? "item" : "purchase");
@@ -88,154 +111,120 @@ static enum pt_rc card_document(struct pt_stamp_card *c, struct pt_arena *arena,
     return rc;
 }
 
-/* Applies the fields of body onto c (absent fields keep their values). */
-static enum pt_rc card_patch(json_t *body, struct pt_arena *arena, struct pt_stamp_card *c,
-                             struct pt_err *err)
+/* The card's reward: {"points": N} (or a reward of the catalog, not offered yet); it replaces
+ * the card's. */
+static enum pt_rc card_reward(json_t *v, struct pt_arena *arena, struct pt_stamp_card *c,
+                              struct pt_err *err)
 {
-    static const char *const fields[] = {"name",       "stamps_required", "stamps_per",
-                                         "conditions", "items",           "reward",
-                                         "valid_days", "status",          NULL};
     static const char *const reward_fields[] = {"points", "reward_id", NULL};
-    json_t *v;
-    enum pt_rc rc = pt_json_check_fields(body, fields, err);
-    if (rc == PT_OK && json_object_get(body, "name") != NULL) {
-        rc = pt_json_get_string(body, "name", true, arena, &c->name, err);
+    enum pt_rc rc;
+    if (!json_is_object(v)) {
+        return pt_err_set(err, PT_EINVAL, "reward",
+                          "reward is {\"points\": N} (or a reward of the catalog)");
+    }
+    rc = pt_json_check_fields(v, reward_fields, err);
+    c->reward_points = 0;
+    c->reward_id = NULL;
+    if (rc == PT_OK) {
+        rc = pt_json_get_int(v, "points", "reward.points", false, 1,
+                             PT_STAMP_CARD_REWARD_POINTS_MAX, &c->reward_points, NULL, err);
     }
     if (rc == PT_OK) {
-        rc = pt_json_get_int(body, "stamps_required", "stamps_required", false, 1,
-                             PT_STAMPS_REQUIRED_MAX, &c->stamps_required, NULL, err);
+        rc = pt_json_get_string(v, "reward_id", false, arena, &c->reward_id, err);
     }
-    v = json_object_get(body, "stamps_per");
-    if (rc == PT_OK && v != NULL) {
+    return rc;
+}
+
+/* The card's fields the table leaves to this file (pt_stamp_card_fields), given in body. */
+static enum pt_rc card_custom(void *ctx, const struct pt_field *f, json_t *body,
+                              struct pt_arena *arena, void *obj, struct pt_err *err)
+{
+    struct pt_stamp_card *c = obj;
+    json_t *v = json_object_get(body, f->name);
+    (void)ctx;
+    if (strcmp(f->name, "stamps_per") == 0) {
         if (!json_is_string(v) || (strcmp(json_string_value(v), "purchase") != 0 &&
                                    strcmp(json_string_value(v), "item") != 0)) {
             return pt_err_set(err, PT_EINVAL, "stamps_per", "stamps_per is purchase or item");
         }
         c->per_item = strcmp(json_string_value(v), "item") == 0;
+        return PT_OK;
     }
-    if (rc == PT_OK && json_object_get(body, "conditions") != NULL) {
-        rc = json_text(json_object_get(body, "conditions"), arena, &c->conditions, err);
+    if (strcmp(f->name, "conditions") == 0) {
+        return json_text(v, arena, &c->conditions, err);
     }
-    if (rc == PT_OK && json_object_get(body, "items") != NULL) {
-        rc = json_text(json_object_get(body, "items"), arena, &c->items, err);
+    if (strcmp(f->name, "items") == 0) {
+        return json_text(v, arena, &c->items, err);
     }
-    v = json_object_get(body, "reward");
-    if (rc == PT_OK && v != NULL) {
-        if (!json_is_object(v)) {
-            return pt_err_set(err, PT_EINVAL, "reward",
-                              "reward is {\"points\": N} (or a reward of the catalog)");
-        }
-        rc = pt_json_check_fields(v, reward_fields, err);
-        c->reward_points = 0;
-        c->reward_id = NULL;
-        if (rc == PT_OK) {
-            rc = pt_json_get_int(v, "points", "reward.points", false, 1,
-                                 PT_STAMP_CARD_REWARD_POINTS_MAX, &c->reward_points, NULL, err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_get_string(v, "reward_id", false, arena, &c->reward_id, err);
-        }
-    }
-    v = json_object_get(body, "valid_days");
-    if (rc == PT_OK && v != NULL) {
-        c->valid_days = 0;
-        if (!json_is_null(v)) {
-            rc = pt_json_get_int(body, "valid_days", "valid_days", false, 1,
-                                 PT_STAMP_CARD_VALID_DAYS_MAX, &c->valid_days, NULL, err);
-        }
-    }
-    v = json_object_get(body, "status");
-    if (rc == PT_OK && v != NULL) {
-        int i = pt_name_index(pt_stamp_card_status_names, PT_STAMP_CARD_STATUSES,
-                              json_is_string(v) ? json_string_value(v) : NULL);
-        if (i < 0) {
-            return pt_err_set(err, PT_EINVAL, "status", "status is active, paused or archived");
-        }
-        c->status = (enum pt_stamp_card_status)i;
-    }
-    if (rc == PT_OK && c->name == NULL) {
-        rc = pt_err_set(err, PT_EINVAL, "name", "name is required (a text)");
-    }
-    return rc == PT_OK ? card_document(c, arena, err) : rc;
+    pt_assert(strcmp(f->name, "reward") == 0);
+    return card_reward(v, arena, c, err);
 }
 
-void pt_h_stamp_card_create(struct pt_http_ctx *ctx)
+static void card_defaults(void *obj)
 {
-    struct pt_stamp_card card;
-    struct pt_idem idem;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    memset(&card, 0, sizeof(card));
-    card.status = PT_STAMP_CARD_ACTIVE;
-    rc = card_patch(body, &ctx->arena, &card, &err);
-    if (rc == PT_OK && json_object_get(body, "stamps_required") == NULL) {
-        rc = pt_err_set(&err, PT_EINVAL, "stamps_required", "stamps_required is required");
-    }
-    if (rc == PT_OK && json_object_get(body, "reward") == NULL) {
-        rc = pt_err_set(&err, PT_EINVAL, "reward", "reward is required: {\"points\": N}");
-    }
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    if (!pt_http_idem_init(ctx, &idem, 201)) {
-        return;
-    }
-    idem.encode = encode_card;
-    rc = pt_service_stamp_card_create(ctx->svc, &ctx->who, &card, &idem, &ctx->arena, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-    } else if (idem.replayed) {
-        pt_http_reply_replay(ctx, &idem);
-    } else {
-        pt_http_reply_json(ctx, 201, card_json(&card));
-    }
+    struct pt_stamp_card *card = obj;
+    card->status = PT_STAMP_CARD_ACTIVE;
 }
 
-void pt_h_stamp_card_get(struct pt_http_ctx *ctx)
+static enum pt_rc card_create(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                              struct pt_err *err)
 {
-    struct pt_stamp_card card;
-    struct pt_err err;
-    pt_err_clear(&err);
-    if (pt_service_stamp_card_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &card, &err) !=
-        PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, card_json(&card));
+    return pt_service_stamp_card_create(ctx->svc, &ctx->who, obj, idem, &ctx->arena, err);
 }
+
+static enum pt_rc card_get(struct pt_http_ctx *ctx, void *out, struct pt_err *err)
+{
+    return pt_service_stamp_card_get(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, out, err);
+}
+
+static enum pt_rc card_update(struct pt_http_ctx *ctx, json_t *body, void *out, struct pt_err *err);
+
+static const struct pt_http_required card_required[] = {
+    {"stamps_required", "stamps_required is required"},
+    {"reward", "reward is required: {\"points\": N}"},
+    {NULL, NULL}};
+
+static const struct pt_http_object card_object = {
+    .fields = pt_stamp_card_fields,
+    .field_count = PT_STAMP_CARD_FIELD_COUNT,
+    .size = sizeof(struct pt_stamp_card),
+    .defaults = card_defaults,
+    .decode_custom = card_custom,
+    .finish = card_document,
+    .required = card_required,
+    .encode = card_encode,
+    .created_status = 201,
+    .create = card_create,
+    .get = card_get,
+    .update = card_update,
+};
 
 /* Applies the request's body onto the stored card, inside the service's write. */
 static enum pt_rc apply_card_patch(void *ctx, struct pt_arena *arena, struct pt_stamp_card *card,
                                    struct pt_err *err)
 {
-    return card_patch(ctx, arena, card, err);
+    return pt_http_object_decode(&card_object, ctx, arena, card, err);
+}
+
+static enum pt_rc card_update(struct pt_http_ctx *ctx, json_t *body, void *out, struct pt_err *err)
+{
+    return pt_service_stamp_card_update(ctx->svc, &ctx->who, ctx->params[0], apply_card_patch, body,
+                                        &ctx->arena, out, err);
+}
+
+void pt_h_stamp_card_create(struct pt_http_ctx *ctx)
+{
+    pt_http_object_create(ctx, &card_object);
+}
+
+void pt_h_stamp_card_get(struct pt_http_ctx *ctx)
+{
+    pt_http_object_get(ctx, &card_object);
 }
 
 void pt_h_stamp_card_patch(struct pt_http_ctx *ctx)
 {
-    struct pt_stamp_card card;
-    struct pt_err err;
-    json_t *body = pt_http_body_object(ctx);
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (body == NULL) {
-        return;
-    }
-    rc = pt_service_stamp_card_update(ctx->svc, &ctx->who, ctx->params[0], apply_card_patch, body,
-                                      &ctx->arena, &card, &err);
-    json_decref(body);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return;
-    }
-    pt_http_reply_json(ctx, 200, card_json(&card));
+    pt_http_object_patch(ctx, &card_object);
 }
 
 static json_t *card_item_json(const void *item, const void *cls)

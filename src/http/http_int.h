@@ -230,6 +230,10 @@ typedef enum pt_rc (*pt_http_field_decode_fn)(void *ctx, const struct pt_field *
                                               struct pt_err *err);
 /* Encodes the PT_FIELD_CUSTOM field f of obj. new */
 typedef json_t *(*pt_http_field_encode_fn)(void *ctx, const struct pt_field *f, const void *obj);
+/* PT_EINVAL naming the first name of the JSON object obj that is not a top-level field of the
+ * table (a read-only one included). */
+PT_MUSTCHECK enum pt_rc pt_http_fields_check(const struct pt_field *fields, size_t n, json_t *obj,
+                                             struct pt_arena *arena, struct pt_err *err);
 /* Applies the JSON object patch onto obj (a struct described by fields[0..n)): names outside
  * the table are refused, absent fields keep their values, each given one is checked against
  * its limits, in the table's order; custom fields go to custom. PT_EINVAL naming the field. */
@@ -241,6 +245,11 @@ PT_MUSTCHECK enum pt_rc pt_http_fields_decode(const struct pt_field *fields, siz
  * (NULL when root is NULL). */
 json_t *pt_http_fields_encode(const struct pt_field *fields, size_t n, const void *obj,
                               json_t *root, pt_http_field_encode_fn custom, void *custom_ctx);
+/* The same, the top-level fields (with their members) named in shown (NULL-ended) in its order:
+ * for a noun whose answer shows its fields in another order than a body is read. */
+json_t *pt_http_fields_encode_in(const struct pt_field *fields, size_t n, const char *const *shown,
+                                 const void *obj, json_t *root, pt_http_field_encode_fn custom,
+                                 void *custom_ctx);
 /* RFC 3339 string of a time. new */
 json_t *pt_json_time(int64_t at_ms);
 /* Encodes root (takes the reference; NULL: out of memory) as compact JSON into the arena. */
@@ -260,10 +269,6 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
 void pt_http_reply_replay(struct pt_http_ctx *ctx, const struct pt_idem *idem);
 
 /* ---- Request decoders (decode.c): JSON body -> plain C request ---- */
-
-/* Fields of a member a client may set (PATCH also status), and those only the server sets. */
-extern const char *const pt_member_settable_fields[];
-extern const char *const pt_member_server_fields[];
 
 /* Parses body bytes as a JSON object (duplicates refused, depth bounded). PT_EINVAL with code
  * "malformed_json" (message gives the byte offset) or a validation message. OUT: new json. */
@@ -473,6 +478,55 @@ json_t *pt_http_member_json(const struct pt_member *m);
 
 /* The API's encoders for event payloads (h_ledger.c). */
 void pt_http_encoders(struct pt_encoders *out);
+
+/* ---- A noun's create, get and PATCH (object.c) ---- */
+
+/* The most bytes of the struct of a noun that pt_http_object handles (held on the stack). */
+#define PT_HTTP_OBJECT_BYTES_MAX 1024
+
+/* A name a create must give, refused with message when absent. */
+struct pt_http_required {
+    const char *name;
+    const char *message;
+};
+
+/* A noun, described once by its handlers' file (static const). The adapters call the noun's
+ * service function with the request's service, principal, path id and arena. */
+struct pt_http_object {
+    const struct pt_field *fields; /* Its table (core), field_count entries. */
+    size_t field_count;
+    size_t size; /* sizeof the struct the adapters take, at most PT_HTTP_OBJECT_BYTES_MAX. */
+    /* Sets a zeroed object to what a create starts from; NULL: zero. */
+    void (*defaults)(void *obj);
+    pt_http_field_decode_fn decode_custom; /* Its table's PT_FIELD_CUSTOM fields. */
+    /* After the table and the required texts, what the noun makes of the object (a card's rule
+     * document); NULL: nothing. */
+    enum pt_rc (*finish)(struct pt_arena *arena, void *obj, struct pt_err *err);
+    /* A decoder of its own instead of the table's (members, batches, rules); NULL: the table. */
+    enum pt_rc (*decode)(json_t *body, struct pt_arena *arena, void *obj, struct pt_err *err);
+    const struct pt_http_required *required; /* Names a create must give, {NULL} ended. */
+    json_t *(*encode)(const void *obj);      /* The object as the API shows it. new */
+    unsigned created_status;                 /* 201; 202 for work that goes on. */
+    enum pt_rc (*create)(struct pt_http_ctx *ctx, void *obj, struct pt_idem *idem,
+                         struct pt_err *err);
+    enum pt_rc (*get)(struct pt_http_ctx *ctx, void *out, struct pt_err *err);
+    /* Applies the PATCH body (borrowed) to the object ctx->params[0] in the service's write.
+     * OUT: *out, the object written. */
+    enum pt_rc (*update)(struct pt_http_ctx *ctx, json_t *body, void *out, struct pt_err *err);
+};
+
+/* Applies body (a create's, or a PATCH's inside the write) onto obj: by o->decode, or by the
+ * table (absent fields keep their values), the texts it cannot lack, then o->finish. */
+PT_MUSTCHECK enum pt_rc pt_http_object_decode(const struct pt_http_object *o, json_t *body,
+                                              struct pt_arena *arena, void *obj,
+                                              struct pt_err *err);
+/* POST: body onto the defaults, the required names, the Idempotency-Key, o->create; answers
+ * created_status with the object, the replayed answer, or the error. */
+void pt_http_object_create(struct pt_http_ctx *ctx, const struct pt_http_object *o);
+/* GET: answers 200 with what o->get read, or the error. */
+void pt_http_object_get(struct pt_http_ctx *ctx, const struct pt_http_object *o);
+/* PATCH: answers 200 with what o->update wrote, or the error. */
+void pt_http_object_patch(struct pt_http_ctx *ctx, const struct pt_http_object *o);
 
 /* ---- Paged lists (list.c) ---- */
 
