@@ -396,7 +396,7 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
 }
 
 static enum pt_rc stamps_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                              const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                              struct pt_eval_state *st, struct pt_rule_outcome *o,
                               struct pt_err *err)
 {
     int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
@@ -432,17 +432,39 @@ static enum pt_rc cashback_parse(json_t *obj, const char *path, const struct pt_
     return pt_rule_json_hundredths(obj, "percent", path, 1, 10000, &e->percent_bp, err);
 }
 
+/* Cashback is a share of what is paid for the lines a rule selects, and what is paid for a line
+ * is given back at most once, whatever the number of cashback rules on it: each line keeps
+ * the room it has left (line_left − line_cashback), a rule gives no more than the room of its
+ * lines, and its amount is charged to them in cart order. */
 static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                                const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                struct pt_eval_state *st, struct pt_rule_outcome *o,
                                 struct pt_err *err)
 {
+    const struct pt_cart *cart = st->in->cart;
     int64_t amount;
+    int64_t room = 0;
+    unsigned i;
     /* On what is left to pay of the eligible lines, floored: never more than was paid. */
     enum pt_rc rc = pt_mul_div_floor(eligible_left(e, sel, st), e->percent_bp, 10000, &amount, err);
-    if (rc == PT_OK) {
-        rc = pt_points_add(o->cashback, amount, &o->cashback, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    return rc;
+    for (i = 0; i < st->item_count; i++) {
+        if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
+            room += st->line_left[i] - st->line_cashback[i];
+        }
+    }
+    amount = amount < room ? amount : room;
+    for (i = 0, room = amount; i < st->item_count && room > 0; i++) {
+        if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
+            int64_t free = st->line_left[i] - st->line_cashback[i];
+            int64_t take = free < room ? free : room;
+            st->line_cashback[i] += take;
+            room -= take;
+        }
+    }
+    pt_assert(room == 0);
+    return pt_points_add(o->cashback, amount, &o->cashback, err);
 }
 
 /* ---- The table ---- */

@@ -129,6 +129,7 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_amount = *line_amount;
     ev->st.line_left = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_discount = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
@@ -136,7 +137,7 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.price_sorted = false;
     ev->sku_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
     ev->category_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
-    if (pt_arena_failed(arena)) { /* One check for the nine: the arena latched any failure. */
+    if (pt_arena_failed(arena)) { /* One check for the ten: the arena latched any failure. */
         return pt_arena_err(arena, err);
     }
     return PT_OK;
@@ -200,6 +201,7 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
         ev->category_h[i] = hash_or_0(it->category);
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;
+        ev->st.line_cashback[i] = 0;
     }
     return PT_OK;
 }
@@ -522,21 +524,6 @@ static enum pt_rc give_outcome(struct run *x, unsigned k)
     return rc;
 }
 
-/* Cashback rules add up, but never to more than the customer paid for the eligible lines: the
- * last rules give less. */
-static void cap_cashback(struct pt_eval_result *out, int64_t eligible)
-{
-    int64_t excess = out->cashback - eligible;
-    unsigned k;
-    for (k = out->outcome_count; k > 0 && excess > 0; k--) {
-        struct pt_rule_outcome *o = &out->outcomes[k - 1];
-        int64_t cut = o->cashback < excess ? o->cashback : excess;
-        o->cashback -= cut;
-        excess -= cut;
-    }
-    out->cashback = eligible;
-}
-
 /* The program's points on what is eligible, each outcome's gifts, the tier's extra and the
  * totals. */
 static enum pt_rc give_points(struct run *x)
@@ -551,9 +538,8 @@ static enum pt_rc give_points(struct run *x)
     for (k = 0; rc == PT_OK && k < out->outcome_count; k++) {
         rc = give_outcome(x, k);
     }
-    if (rc == PT_OK && out->cashback > eligible) {
-        cap_cashback(out, eligible);
-    }
+    /* Each line's cashback is capped at what is paid for it (rules_effects.c). */
+    pt_assert(rc != PT_OK || out->cashback <= eligible);
     if (rc == PT_OK && x->input.tier != NULL) {
         rc = pt_tier_extra_points(x->input.tier, out->base_points, &out->tier_points, x->err);
     }

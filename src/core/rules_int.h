@@ -25,6 +25,7 @@ struct pt_eval_state {
     const int64_t *line_amount; /* quantity × unit_price per item */
     int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
     int64_t *line_discount;     /* The discounts so far, per line. */
+    int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
     unsigned *scratch_order;
@@ -60,8 +61,7 @@ struct pt_effect_kind {
     /* Gives something other than points (stamps, cashback) into the outcome: the second pass,
      * on what is left to pay. NULL when it does not. */
     enum pt_rc (*gives)(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                        const struct pt_eval_state *st, struct pt_rule_outcome *o,
-                        struct pt_err *err);
+                        struct pt_eval_state *st, struct pt_rule_outcome *o, struct pt_err *err);
     /* What is missing for the effect to give more (free_items: units to the next free one);
      * 0 when nothing is near. NULL when it never nudges. */
     int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel);
