@@ -80,3 +80,78 @@ def test_cashback_on_the_whole_cart_and_on_some_lines_share_each_lines_room(fres
     # paid back in full, so the third rule has no room (capping the cart's total at 2,000
     # would give it 100 more on coffee than was paid for coffee).
     assert ev["cashback"] == got["cashback"] == 1900, got
+
+
+# ---- 5. Tier spend and referral qualification count what was paid ----
+
+SPEND_TIERS = {"metric": "spend", "window": {"rolling_months": 12}, "retain": False,
+               "levels": [{"name": "Member", "threshold": 0},
+                          {"name": "Silver", "threshold": 5000}]}
+
+
+def tier_value(client, member):
+    r = client.get("/v1/members/%s/tier" % member)
+    assert r.status == 200, r
+    return r.json["value"], r.json["tier"]["name"]
+
+
+def test_tier_spend_counts_what_was_paid_after_discounts_and_returns_take_that_share(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"tiers": SPEND_TIERS})
+    assert r.status == 200 and r.json["spend_before_discounts"] is False, r
+    member = new_member(fresh.a)["id"]
+    p = fresh.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": member,
+                                          "currency": "USD", "amount": 6000, "discount": 5900})
+    assert p.status == 201, p
+    # 60.00 with 59.00 off at the till is 1.00 paid: not the 50.00 that Silver asks for.
+    assert tier_value(fresh.a, member) == (100, "Member")
+    r = fresh.a.post("/v1/transactions/%s/returns" % p.json["id"],
+                     {"external_id": unique("ret"), "amount": 3000})
+    assert r.status == 201, r
+    assert tier_value(fresh.a, member) == (50, "Member")  # Half returned: half of what was paid.
+    r = fresh.a.post("/v1/transactions/%s/returns" % p.json["id"],
+                     {"external_id": unique("ret"), "amount": 3000})
+    assert r.status == 201, r
+    assert tier_value(fresh.a, member) == (0, "Member")
+
+
+def test_a_program_may_count_spend_before_discounts(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"tiers": SPEND_TIERS, "spend_before_discounts": True})
+    assert r.status == 200 and r.json["spend_before_discounts"] is True, r
+    member = new_member(fresh.a)["id"]
+    p = fresh.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": member,
+                                          "currency": "USD", "amount": 6000, "discount": 5900})
+    assert p.status == 201, p
+    assert tier_value(fresh.a, member) == (6000, "Silver")
+    # The purchase keeps what it counted: a return after the setting changed takes that back.
+    r = fresh.a.patch("/v1/program", {"spend_before_discounts": False})
+    assert r.status == 200, r
+    r = fresh.a.post("/v1/transactions/%s/returns" % p.json["id"],
+                     {"external_id": unique("ret"), "amount": 6000})
+    assert r.status == 201, r
+    assert tier_value(fresh.a, member)[0] == 0
+    r = fresh.a.patch("/v1/program", {"spend_before_discounts": "yes"})
+    assert r.status == 400 and r.json["error"]["field"] == "spend_before_discounts", r
+    assert fresh.a.get("/v1/program").json["spend_before_discounts"] is False
+
+
+def test_a_referral_qualifies_on_what_was_paid(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"referrals": {
+        "referrer": {"points": 500}, "referee": {"points": 200}, "min_amount": 2000,
+        "within_days": 30, "max_per_referrer_per_month": 2}})
+    assert r.status == 200, r
+    referrer = new_member(fresh.a)["id"]
+    code = fresh.a.get("/v1/members/" + referrer).json["referral_code"]
+    friend = new_member(fresh.a, referred_by=code)["id"]
+    r = fresh.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": friend,
+                                          "currency": "USD", "amount": 6000, "discount": 5900})
+    assert r.status == 201, r
+    rows = fresh.a.get("/v1/members/%s/referrals" % referrer).json["data"]
+    assert [x["status"] for x in rows] == ["invited"], rows
+    r = fresh.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": friend,
+                                          "currency": "USD", "amount": 6000, "discount": 4000})
+    assert r.status == 201, r
+    rows = fresh.a.get("/v1/members/%s/referrals" % referrer).json["data"]
+    assert [(x["status"], x["purchase_id"]) for x in rows] == [("rewarded", r.json["id"])], rows
