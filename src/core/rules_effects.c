@@ -161,6 +161,7 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
         rem[best] = -1;
         given++;
     }
+    st->left_total -= total;
 }
 
 static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
@@ -181,14 +182,9 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
         before += st->line_left[i];
     }
     if (e->percent_bp > 0) {
-        /* Percent of each line, floored per line: a line never goes below zero. */
-        for (i = 0; i < st->item_count; i++) {
-            if (lines[i]) {
-                int64_t d = (int64_t)((wide_int)st->line_left[i] * e->percent_bp / 10000);
-                st->line_left[i] -= d;
-                st->line_discount[i] += d;
-            }
-        }
+        /* A percent of what is left of the selected lines as a whole, floored once, then split
+         * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
+        pt_rules_take_proportionally(st, lines, (int64_t)((wide_int)left * e->percent_bp / 10000));
     } else {
         pt_rules_take_proportionally(st, lines, e->amount < left ? e->amount : left);
     }
@@ -290,6 +286,7 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
             }
             st->line_left[order[i]] -= d;
             st->line_discount[order[i]] += d;
+            st->left_total -= d;
             o->discount += d;
             o->free_units += count;
         }

@@ -72,11 +72,13 @@ static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scra
         ev->sel.selected = all;
         ev->sel.quantity = ev->cart_units;
         ev->sel.amount = ev->cart_amount;
+        ev->sel.left = ev->st.left_total;
         return;
     }
     ev->sel.selected = scratch;
     ev->sel.quantity = 0;
     ev->sel.amount = 0;
+    ev->sel.left = 0;
     for (i = 0; i < ev->st.item_count; i++) {
         ev->item = &cart->items[i];
         ev->item_index = i;
@@ -84,6 +86,7 @@ static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scra
         if (scratch[i]) {
             ev->sel.quantity += cart->items[i].quantity;
             ev->sel.amount += ev->st.line_amount[i];
+            ev->sel.left += ev->st.line_left[i];
         }
     }
     ev->item = NULL;
@@ -197,6 +200,7 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
             return pt_err_set(err, PT_ELIMIT, "items", "items add up beyond the amount limit");
         }
         line_amount[i] = line;
+        ev->st.left_total += line;
         ev->sku_h[i] = pt_rule_text_hash(it->sku);
         ev->category_h[i] = hash_or_0(it->category);
         ev->st.line_left[i] = line;

@@ -26,6 +26,7 @@ struct pt_eval_state {
     int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
     int64_t *line_discount;     /* The discounts so far, per line. */
     int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
+    int64_t left_total;         /* The sum of line_left: what is left to pay of the cart. */
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
     unsigned *scratch_order;
@@ -41,6 +42,7 @@ struct pt_selection {
     const bool *selected; /* per item */
     int64_t quantity;
     int64_t amount;
+    int64_t left;          /* What is left to pay of them after the discounts so far. */
     int64_t cart_quantity; /* Units of the whole cart (effects "on": "cart"). */
 };
 

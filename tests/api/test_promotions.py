@@ -155,3 +155,61 @@ def test_a_referral_qualifies_on_what_was_paid(fresh):
     assert r.status == 201, r
     rows = fresh.a.get("/v1/members/%s/referrals" % referrer).json["data"]
     assert [(x["status"], x["purchase_id"]) for x in rows] == [("rewarded", r.json["id"])], rows
+
+
+# ---- 6, 7. Each discount sees what is left to pay; a percent is of what is left ----
+
+def test_a_percent_after_a_fixed_discount_is_of_what_is_left_split_exactly(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "5.00 off", "priority": 2,
+                   "effects": [{"type": "discount", "amount": 500}]})
+    rule(fresh.a, {"name": "10% off", "priority": 1,
+                   "effects": [{"type": "discount", "percent": 10}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": s, "quantity": 1, "unit_price": 500} for s in ("A", "B", "C")]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    # 15.00 less 5.00 leaves 10.00: 10% of it is 1.00 (floored per line it was 0.99).
+    assert ev["discount"] == got["discount"] == 600, got
+    assert sum(line["discount"] for line in ev["lines"]) == 600
+
+
+def test_minimums_are_tested_against_what_is_left(fresh):
+    set_clock(fresh.a)
+    for name, priority in (("10.00 off over 10.00 (first)", 2), ("10.00 off over 10.00", 1)):
+        rule(fresh.a, {"name": name, "priority": priority,
+                       "conditions": {"gte": ["cart.remaining", 1000]},
+                       "effects": [{"type": "discount", "amount": 1000}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 1650}]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    # After the first, 6.50 is left: the second's minimum is not met.
+    assert ev["discount"] == got["discount"] == 1000, got
+    assert [r["name"] for r in ev["rules"]] == ["10.00 off over 10.00 (first)"], ev["rules"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 2000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 2000  # 10.00 left: both.
+
+
+def test_selected_remaining_counts_what_is_left_of_the_selected_items(fresh):
+    set_clock(fresh.a)
+    coffee = {"eq": ["item.category", "coffee"]}
+    rule(fresh.a, {"name": "half off coffee", "priority": 2, "items": coffee,
+                   "effects": [{"type": "discount", "on": "items", "percent": 50}]})
+    rule(fresh.a, {"name": "100 points on 8.00 of coffee", "priority": 1, "items": coffee,
+                   "conditions": {"gte": ["selected.remaining", 800]},
+                   "effects": [{"type": "award_points", "points": 100}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "C", "category": "coffee", "quantity": 1, "unit_price": 1200},
+             {"sku": "T", "category": "tea", "quantity": 1, "unit_price": 5000}]
+    ev = evaluate(fresh.a, member, items)
+    assert [r["name"] for r in ev["rules"]] == ["half off coffee"], ev["rules"]
+    # 6.00 of coffee is left to pay: 2.00 short, and the till is told so.
+    assert any("spend 2.00" in n["text"] for n in ev["nudges"]), ev["nudges"]
+    items[0]["unit_price"] = 1600
+    ev = evaluate(fresh.a, member, items)
+    assert [r["name"] for r in ev["rules"]] == ["half off coffee", "100 points on 8.00 of coffee"]
+    r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "enrollment", "status": "active",
+                                   "conditions": {"gte": ["cart.remaining", 1]},
+                                   "effects": [{"type": "award_points", "points": 1}]})
+    assert r.status == 400 and "purchases only" in r.json["error"]["message"], r
