@@ -164,6 +164,26 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
     st->left_total -= total;
 }
 
+/* A fixed amount over lines: from the lines no later rule's discount targets first (in
+ * proportion), the rest from the others (in proportion), so that 10.00 off the cart before
+ * 50% off the coffee leaves the coffee whole for it when the other lines can carry the 10.00. */
+static void take_fixed(struct pt_eval_state *st, const bool *lines, int64_t amount)
+{
+    bool *free = st->scratch_free;
+    int64_t free_left = 0;
+    int64_t first;
+    unsigned i;
+    for (i = 0; i < st->item_count; i++) {
+        free[i] = lines[i] && st->last_claim[i] <= st->position + 1;
+        if (free[i]) {
+            free_left += st->line_left[i];
+        }
+    }
+    first = amount < free_left ? amount : free_left;
+    pt_rules_take_proportionally(st, free, first);
+    pt_rules_take_proportionally(st, lines, amount - first);
+}
+
 static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
                                  struct pt_eval_state *st, struct pt_rule_outcome *o,
                                  struct pt_err *err)
@@ -186,7 +206,7 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
          * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
         pt_rules_take_proportionally(st, lines, (int64_t)((wide_int)left * e->percent_bp / 10000));
     } else {
-        pt_rules_take_proportionally(st, lines, e->amount < left ? e->amount : left);
+        take_fixed(st, lines, e->amount < left ? e->amount : left);
     }
     for (i = 0; i < st->item_count; i++) {
         after += st->line_left[i];
@@ -496,3 +516,14 @@ const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
                             .parse = cashback_parse,
                             .gives = cashback_give},
 };
+
+bool pt_rule_discounts_items(const struct pt_rule *r)
+{
+    unsigned e;
+    for (e = 0; r->items_root >= 0 && e < r->effect_count; e++) {
+        if (pt_effect_kinds[r->effects[e].type].discount != NULL && r->effects[e].on_items) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -134,13 +134,15 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_discount = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.scratch_free = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.last_claim = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.price_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.price_sorted = false;
     ev->sku_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
     ev->category_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
-    if (pt_arena_failed(arena)) { /* One check for the ten: the arena latched any failure. */
+    if (pt_arena_failed(arena)) { /* One check for them all: the arena latched any failure. */
         return pt_arena_err(arena, err);
     }
     return PT_OK;
@@ -206,6 +208,7 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;
         ev->st.line_cashback[i] = 0;
+        ev->st.last_claim[i] = 0;
     }
     return PT_OK;
 }
@@ -321,6 +324,26 @@ static void order_rules(struct run *x)
     }
 }
 
+/* For each line, the last rule in the order whose discount targets it by its items (the
+ * items are item facts alone: what a rule selects does not change as discounts are taken). */
+static void mark_claims(struct run *x)
+{
+    unsigned k;
+    unsigned i;
+    for (k = 0; k < x->count; k++) {
+        const struct pt_rule *r = x->order[k].rule;
+        if (!pt_rule_discounts_items(r) || !applies(r, &x->input, &x->room[x->order[k].index])) {
+            continue;
+        }
+        select_items(&x->ev, r, x->scratch, x->all);
+        for (i = 0; i < x->ev.st.item_count; i++) {
+            if (x->scratch[i]) {
+                x->ev.st.last_claim[i] = k + 1;
+            }
+        }
+    }
+}
+
 /* ---- Pass 1: which rules fire, and the money they move ---- */
 
 /* A rule whose conditions fail may be nearly met: then it gets a nudge. */
@@ -433,6 +456,7 @@ static enum pt_rc fire_rule(struct run *x, unsigned k, bool *stop)
         return rc;
     }
     x->message_count += r->messages;
+    x->ev.st.position = k;
     rc = move_money(x, r, index, o);
     if (r->exclusive) {
         /* It ends the evaluation only if it gives something. */
@@ -624,6 +648,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
         return rc; /* Nothing was evaluated: no member attributes were parsed. */
     }
     order_rules(&x);
+    mark_claims(&x);
     rc = fire_rules(&x);
     if (rc == PT_OK) {
         rc = allocate_messages(&x);

@@ -27,8 +27,14 @@ struct pt_eval_state {
     int64_t *line_discount;     /* The discounts so far, per line. */
     int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
     int64_t left_total;         /* The sum of line_left: what is left to pay of the cart. */
+    /* Per line, 1 + the place in the order of the last rule whose discount targets it by its
+     * items (0: none); and the place of the rule firing now. A fixed amount is charged to the
+     * lines no later rule targets first, so that the later discounts keep their value. */
+    unsigned *last_claim;
+    unsigned position;
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
+    bool *scratch_free;
     unsigned *scratch_order;
     int64_t *scratch_rem;
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
@@ -70,6 +76,9 @@ struct pt_effect_kind {
 };
 
 extern const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES];
+
+/* Whether r moves money on the lines its items select (a discount or free units "on" items). */
+bool pt_rule_discounts_items(const struct pt_rule *r);
 
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);

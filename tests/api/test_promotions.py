@@ -213,3 +213,28 @@ def test_selected_remaining_counts_what_is_left_of_the_selected_items(fresh):
                                    "conditions": {"gte": ["cart.remaining", 1]},
                                    "effects": [{"type": "award_points", "points": 1}]})
     assert r.status == 400 and "purchases only" in r.json["error"]["message"], r
+
+
+# ---- 8. A fixed amount leaves the lines later discounts target for them ----
+
+def test_a_fixed_amount_is_charged_first_to_lines_no_later_discount_targets(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "10.00 off", "priority": 2,
+                   "effects": [{"type": "discount", "amount": 1000}]})
+    rule(fresh.a, {"name": "half off coffee", "priority": 1,
+                   "items": {"eq": ["item.category", "coffee"]},
+                   "effects": [{"type": "discount", "on": "items", "percent": 50}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "C", "category": "coffee", "quantity": 1, "unit_price": 1000},
+             {"sku": "T", "category": "tea", "quantity": 1, "unit_price": 1000}]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    # Spread in proportion, the coffee kept 5.00 and its half was 2.50: 12.50 in all. Charged
+    # to the tea first, both rules give what they promise: 10.00 + 5.00.
+    assert ev["discount"] == got["discount"] == 1500, got
+    assert [line["discount"] for line in ev["lines"]] == [500, 1000]
+    # When the other lines cannot carry it all, the rest falls on the targeted lines.
+    items[1]["unit_price"] = 400
+    ev = evaluate(fresh.a, member, items)
+    # Tea 4.00, then 6.00 of the coffee; half of the 4.00 left of it is 2.00.
+    assert ev["discount"] == 1200 and [l["discount"] for l in ev["lines"]] == [800, 400], ev
