@@ -18,26 +18,49 @@
 
 /* ---- award_points ---- */
 
+/* An effect's "per": "purchase" (once, the default) or "item" (for each unit it counts). */
+static enum pt_rc per_parse(json_t *obj, const char *path, struct pt_rule_effect *e,
+                            struct pt_err *err)
+{
+    json_t *per = json_object_get(obj, "per");
+    char field[PT_RULE_PATH_BYTES + 8];
+    (void)snprintf(field, sizeof(field), "%s.per", path);
+    if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&
+                                                 strcmp(json_string_value(per), "item") != 0))) {
+        return pt_err_set(err, PT_EINVAL, field, "per is purchase or item");
+    }
+    e->per_item = per != NULL && strcmp(json_string_value(per), "item") == 0;
+    return PT_OK;
+}
+
 static enum pt_rc award_parse(json_t *obj, const char *path, const struct pt_rule *rule,
                               struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
 {
-    static const char *const keys[] = {"type", "on", "points", "per_amount", "multiplier", NULL};
+    static const char *const keys[] = {"type",       "on",  "points", "per_amount",
+                                       "multiplier", "per", NULL};
     bool has_points = json_object_get(obj, "points") != NULL;
     bool has_per = json_object_get(obj, "per_amount") != NULL;
     bool has_mult = json_object_get(obj, "multiplier") != NULL;
+    bool has_per_item = json_object_get(obj, "per") != NULL;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     (void)arena;
     if (rc != PT_OK) {
         return rc;
     }
-    if (has_mult == has_points || (has_per && !has_points)) {
+    if (has_mult == has_points || (has_per && !has_points) || (has_per_item && !has_points) ||
+        (has_per_item && has_per)) {
         return pt_err_set(err, PT_EINVAL, path,
-                          "award_points takes points, points with per_amount, or multiplier");
+                          "award_points takes points (per purchase or per item), points with "
+                          "per_amount, or multiplier");
     }
-    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult)) {
+    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult || has_per_item)) {
         return pt_err_set(err, PT_EINVAL, path,
-                          "only purchase rules award per amount or a multiplier; this rule "
-                          "awards fixed points");
+                          "only purchase rules award per amount, per item or a multiplier; this "
+                          "rule awards fixed points");
+    }
+    rc = per_parse(obj, path, e, err);
+    if (rc != PT_OK) {
+        return rc;
     }
     if (has_mult) {
         return pt_rule_json_hundredths(obj, "multiplier", path, 1, MULTIPLIER_HUNDREDTHS_MAX,
@@ -85,6 +108,14 @@ static enum pt_rc award_points(const struct pt_rule_effect *e, const struct pt_s
     }
     if (e->per_amount > 0) {
         return pt_mul_div_floor(eligible_left(e, sel, st), e->points, e->per_amount, points, err);
+    }
+    if (e->per_item) {
+        /* For each unit counted: of the selected items, or of the whole cart. */
+        int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
+        if (__builtin_mul_overflow(e->points, units, points) || *points > PT_POINTS_MAX) {
+            return pt_err_set(err, PT_ELIMIT, "items", "too many points for one purchase");
+        }
+        return PT_OK;
     }
     *points = e->points;
     return PT_OK;
@@ -382,7 +413,6 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
 {
     static const char *const keys[] = {"type", "on", "card", "per", "stamps", NULL};
     const char *card = json_string_value(json_object_get(obj, "card"));
-    json_t *per = json_object_get(obj, "per");
     char field[PT_RULE_PATH_BYTES + 8];
     unsigned i;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
@@ -402,12 +432,10 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
     if (e->card == NULL) {
         return pt_arena_err(arena, err);
     }
-    (void)snprintf(field, sizeof(field), "%s.per", path);
-    if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&
-                                                 strcmp(json_string_value(per), "item") != 0))) {
-        return pt_err_set(err, PT_EINVAL, field, "per is purchase or item");
+    rc = per_parse(obj, path, e, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    e->per_item = per != NULL && strcmp(json_string_value(per), "item") == 0;
     e->stamps = 1;
     return pt_rule_json_int(obj, "stamps", path, 1, STAMPS_MAX, false, &e->stamps, err);
 }

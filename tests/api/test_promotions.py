@@ -238,3 +238,31 @@ def test_a_fixed_amount_is_charged_first_to_lines_no_later_discount_targets(fres
     ev = evaluate(fresh.a, member, items)
     # Tea 4.00, then 6.00 of the coffee; half of the 4.00 left of it is 2.00.
     assert ev["discount"] == 1200 and [l["discount"] for l in ev["lines"]] == [800, 400], ev
+
+
+# ---- 15. Points per unit and once per purchase ----
+
+def test_award_points_per_item_and_once_per_purchase(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"earn_rate": {"points": 0, "per_amount": 100}})
+    assert r.status == 200, r
+    rule(fresh.a, {"name": "5 a bottle", "items": {"eq": ["item.category", "wine"]},
+                   "effects": [{"type": "award_points", "points": 5, "per": "item"}]})
+    rule(fresh.a, {"name": "1 an item", "effects": [{"type": "award_points", "points": 1,
+                                                      "per": "item", "on": "cart"}]})
+    rule(fresh.a, {"name": "20 a visit", "effects": [{"type": "award_points", "points": 20,
+                                                       "per": "purchase"}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "W", "category": "wine", "quantity": 3, "unit_price": 900},
+             {"sku": "B", "category": "bread", "quantity": 2, "unit_price": 300}]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    assert ev["points"] == got["points_earned"] == 15 + 5 + 20, (ev, got)
+    for bad in ({"type": "award_points", "points": 5, "per": "unit"},
+                {"type": "award_points", "points": 5, "per_amount": 100, "per": "item"},
+                {"type": "award_points", "multiplier": 2, "per": "item"}):
+        r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [bad]})
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
+    r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "enrollment", "effects": [
+        {"type": "award_points", "points": 5, "per": "item"}]})
+    assert r.status == 400 and "only purchase rules" in r.json["error"]["message"], r
