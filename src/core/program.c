@@ -71,6 +71,7 @@ const struct pt_field pt_program_fields[] = {
     INT_FIELD("adjust_limits.admin", adjust_admin_max, 0, PT_POINTS_MAX),
     INT_FIELD("return_days", return_days, 0, PT_RETURN_DAYS_MAX),
     BOOL_FIELD("hold_returnable", hold_returnable),
+    BOOL_FIELD("spend_before_discounts", spend_before_discounts),
     CUSTOM_FIELD("rate_limits"),
 };
 const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);

@@ -53,6 +53,9 @@ struct pt_program {
     /* Transfers and wallet debits leave what a return inside the window may take back
      * (docs/ledger.md); needs return_days > 0. */
     bool hold_returnable;
+    /* Tier spend and a referral's minimum count the amount before discounts; false (the
+     * default): what the customer paid after them (docs/tiers.md). */
+    bool spend_before_discounts;
     /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
     struct pt_rate_limits rate_limits;
 };

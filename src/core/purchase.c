@@ -55,6 +55,34 @@ bool pt_purchase_category_excluded(const struct pt_program *program, const char 
                          category) >= 0;
 }
 
+int64_t pt_purchase_spend(const struct pt_program *program, const struct pt_purchase *p)
+{
+    pt_assert(p->discount >= 0 && p->discount <= p->amount);
+    return program->spend_before_discounts ? p->amount : p->amount - p->discount;
+}
+
+enum pt_rc pt_return_spend(struct pt_purchase *p, int64_t amount_now, int64_t *out,
+                           struct pt_err *err)
+{
+    int64_t before = 0;
+    int64_t after = 0;
+    enum pt_rc rc;
+    pt_assert(amount_now >= 0 && amount_now <= p->returned_amount);
+    pt_assert(p->returned_amount <= p->amount && p->spend >= 0 && p->spend <= p->amount);
+    *out = 0;
+    if (p->amount == 0) {
+        return PT_OK;
+    }
+    rc = pt_mul_div_floor(p->returned_amount - amount_now, p->spend, p->amount, &before, err);
+    if (rc == PT_OK) {
+        rc = pt_mul_div_floor(p->returned_amount, p->spend, p->amount, &after, err);
+    }
+    *out = after - before;
+    p->spend_returned += *out;
+    pt_assert(rc != PT_OK || p->spend_returned <= p->spend);
+    return rc;
+}
+
 /* Works out the amount and the eligible amount returned now, updating the purchase's returned
  * quantities. PT_ELIMIT return_exceeds_purchase; PT_EINVAL for an unknown sku. */
 enum pt_rc pt_return_amounts(struct pt_purchase *p, const struct pt_return_request *req,

@@ -48,8 +48,10 @@ struct pt_purchase {
     int64_t discount;      /* Taken off the amount: the till's (till_discount) and the rules'. */
     int64_t till_discount; /* Given at the till outside the rules (part of discount). */
     int64_t tier_month;    /* The month (core/tiers.h) its tier metric was counted in. */
-    int64_t cashback;      /* Minor units credited to the wallet (docs/wallets.md). */
-    int64_t cashback_reversed;              /* Taken back by returns. */
+    int64_t spend; /* What it counted as spend for tiers and referrals (pt_purchase_spend). */
+    int64_t spend_returned;    /* Of spend, what its returns took back (pt_return_spend). */
+    int64_t cashback;          /* Minor units credited to the wallet (docs/wallets.md). */
+    int64_t cashback_reversed; /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
     bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
     const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
@@ -82,6 +84,15 @@ PT_MUSTCHECK enum pt_rc pt_purchase_check(const struct pt_program *program, stru
                                           int64_t now_ms, struct pt_err *err);
 /* Whether category (nullable) is one of the program's excluded categories. */
 bool pt_purchase_category_excluded(const struct pt_program *program, const char *category);
+/* The spend purchase p counts for tiers and a referral's minimum: what was paid after its
+ * discounts, or its amount before them when the program says so (spend_before_discounts). */
+int64_t pt_purchase_spend(const struct pt_program *program, const struct pt_purchase *p);
+/* The share of p's spend that a return of amount_now takes back (*out), added to
+ * p->spend_returned; p->returned_amount counts the return already. In cumulative proportion to
+ * the amount returned, floored, so that the returns of a purchase take back its spend exactly
+ * once all of it is returned. */
+PT_MUSTCHECK enum pt_rc pt_return_spend(struct pt_purchase *p, int64_t amount_now, int64_t *out,
+                                        struct pt_err *err);
 /* Works out the amount and the eligible amount returned now by req, updating p's items'
  * returned quantities. PT_ELIMIT return_exceeds_purchase (field amount or items). */
 PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,

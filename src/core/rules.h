@@ -84,8 +84,10 @@ enum pt_fact {
     PT_FACT_ITEM_CATEGORY,
     PT_FACT_ITEM_QUANTITY,
     PT_FACT_ITEM_UNIT_PRICE,
-    PT_FACT_SELECTED_QUANTITY, /* Units of the items the rule's `items` selects. */
-    PT_FACT_SELECTED_AMOUNT,   /* Their amount in minor units. */
+    PT_FACT_SELECTED_QUANTITY,  /* Units of the items the rule's `items` selects. */
+    PT_FACT_SELECTED_AMOUNT,    /* Their amount in minor units. */
+    PT_FACT_CART_REMAINING,     /* What is left to pay of the cart after the discounts so far. */
+    PT_FACT_SELECTED_REMAINING, /* What is left to pay of the selected items. */
     PT_FACT_MEMBER_TIER,
     PT_FACT_MEMBER_ATTRIBUTE, /* member.attributes.KEY */
     PT_FACT_MEMBER_BIRTH_MONTH,

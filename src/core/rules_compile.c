@@ -62,6 +62,8 @@ static const struct fact_def facts[] = {
     {"item.unit_price", PT_FACT_ITEM_UNIT_PRICE, FT_INT, FS_ITEM, 0, BIG},
     {"selected.quantity", PT_FACT_SELECTED_QUANTITY, FT_INT, FS_SELECTED, 0, BIG},
     {"selected.amount", PT_FACT_SELECTED_AMOUNT, FT_INT, FS_SELECTED, 0, BIG},
+    {"cart.remaining", PT_FACT_CART_REMAINING, FT_INT, FS_CART, 0, BIG},
+    {"selected.remaining", PT_FACT_SELECTED_REMAINING, FT_INT, FS_SELECTED, 0, BIG},
     {"member.tier", PT_FACT_MEMBER_TIER, FT_TEXT, FS_CART, 0, 0},
     {"member.attributes.", PT_FACT_MEMBER_ATTRIBUTE, FT_ANY, FS_CART, 0, 0},
     {"member.birth_month", PT_FACT_MEMBER_BIRTH_MONTH, FT_INT, FS_CART, 1, 12},
@@ -287,8 +289,9 @@ static enum pt_rc parse_fact(struct compiler *c, json_t *v, const char *field,
                                   "%s needs items (which items it counts)", name);
             }
             if ((d->scope != FS_CART || d->fact == PT_FACT_CART_AMOUNT ||
-                 d->fact == PT_FACT_CART_ITEM_COUNT || d->fact == PT_FACT_CART_CHANNEL ||
-                 d->fact == PT_FACT_CART_LOCATION || d->fact == PT_FACT_CART_COUPONS) &&
+                 d->fact == PT_FACT_CART_REMAINING || d->fact == PT_FACT_CART_ITEM_COUNT ||
+                 d->fact == PT_FACT_CART_CHANNEL || d->fact == PT_FACT_CART_LOCATION ||
+                 d->fact == PT_FACT_CART_COUPONS) &&
                 c->rule->trigger != PT_TRIGGER_PURCHASE) {
                 return pt_err_set(c->err, PT_EINVAL, field, "%s is a fact of purchases only", name);
             }

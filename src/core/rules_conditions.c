@@ -88,6 +88,10 @@ struct pt_value pt_rules_fact_value(struct pt_eval *ev, const struct pt_rule_nod
         return int_value(ev->sel.quantity);
     case PT_FACT_SELECTED_AMOUNT:
         return int_value(ev->sel.amount);
+    case PT_FACT_CART_REMAINING:
+        return int_value(ev->st.left_total);
+    case PT_FACT_SELECTED_REMAINING:
+        return int_value(ev->sel.left);
     case PT_FACT_MEMBER_TIER:
         return m != NULL ? text_value(m->tier, ev->tier_h) : none;
     case PT_FACT_MEMBER_ATTRIBUTE:

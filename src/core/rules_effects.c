@@ -18,26 +18,49 @@
 
 /* ---- award_points ---- */
 
+/* An effect's "per": "purchase" (once, the default) or "item" (for each unit it counts). */
+static enum pt_rc per_parse(json_t *obj, const char *path, struct pt_rule_effect *e,
+                            struct pt_err *err)
+{
+    json_t *per = json_object_get(obj, "per");
+    char field[PT_RULE_PATH_BYTES + 8];
+    (void)snprintf(field, sizeof(field), "%s.per", path);
+    if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&
+                                                 strcmp(json_string_value(per), "item") != 0))) {
+        return pt_err_set(err, PT_EINVAL, field, "per is purchase or item");
+    }
+    e->per_item = per != NULL && strcmp(json_string_value(per), "item") == 0;
+    return PT_OK;
+}
+
 static enum pt_rc award_parse(json_t *obj, const char *path, const struct pt_rule *rule,
                               struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
 {
-    static const char *const keys[] = {"type", "on", "points", "per_amount", "multiplier", NULL};
+    static const char *const keys[] = {"type",       "on",  "points", "per_amount",
+                                       "multiplier", "per", NULL};
     bool has_points = json_object_get(obj, "points") != NULL;
     bool has_per = json_object_get(obj, "per_amount") != NULL;
     bool has_mult = json_object_get(obj, "multiplier") != NULL;
+    bool has_per_item = json_object_get(obj, "per") != NULL;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     (void)arena;
     if (rc != PT_OK) {
         return rc;
     }
-    if (has_mult == has_points || (has_per && !has_points)) {
+    if (has_mult == has_points || (has_per && !has_points) || (has_per_item && !has_points) ||
+        (has_per_item && has_per)) {
         return pt_err_set(err, PT_EINVAL, path,
-                          "award_points takes points, points with per_amount, or multiplier");
+                          "award_points takes points (per purchase or per item), points with "
+                          "per_amount, or multiplier");
     }
-    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult)) {
+    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult || has_per_item)) {
         return pt_err_set(err, PT_EINVAL, path,
-                          "only purchase rules award per amount or a multiplier; this rule "
-                          "awards fixed points");
+                          "only purchase rules award per amount, per item or a multiplier; this "
+                          "rule awards fixed points");
+    }
+    rc = per_parse(obj, path, e, err);
+    if (rc != PT_OK) {
+        return rc;
     }
     if (has_mult) {
         return pt_rule_json_hundredths(obj, "multiplier", path, 1, MULTIPLIER_HUNDREDTHS_MAX,
@@ -85,6 +108,14 @@ static enum pt_rc award_points(const struct pt_rule_effect *e, const struct pt_s
     }
     if (e->per_amount > 0) {
         return pt_mul_div_floor(eligible_left(e, sel, st), e->points, e->per_amount, points, err);
+    }
+    if (e->per_item) {
+        /* For each unit counted: of the selected items, or of the whole cart. */
+        int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
+        if (__builtin_mul_overflow(e->points, units, points) || *points > PT_POINTS_MAX) {
+            return pt_err_set(err, PT_ELIMIT, "items", "too many points for one purchase");
+        }
+        return PT_OK;
     }
     *points = e->points;
     return PT_OK;
@@ -161,6 +192,27 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
         rem[best] = -1;
         given++;
     }
+    st->left_total -= total;
+}
+
+/* A fixed amount over lines: from the lines no later rule's discount targets first (in
+ * proportion), the rest from the others (in proportion), so that 10.00 off the cart before
+ * 50% off the coffee leaves the coffee whole for it when the other lines can carry the 10.00. */
+static void take_fixed(struct pt_eval_state *st, const bool *lines, int64_t amount)
+{
+    bool *free = st->scratch_free;
+    int64_t free_left = 0;
+    int64_t first;
+    unsigned i;
+    for (i = 0; i < st->item_count; i++) {
+        free[i] = lines[i] && st->last_claim[i] <= st->position + 1;
+        if (free[i]) {
+            free_left += st->line_left[i];
+        }
+    }
+    first = amount < free_left ? amount : free_left;
+    pt_rules_take_proportionally(st, free, first);
+    pt_rules_take_proportionally(st, lines, amount - first);
 }
 
 static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
@@ -181,16 +233,11 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
         before += st->line_left[i];
     }
     if (e->percent_bp > 0) {
-        /* Percent of each line, floored per line: a line never goes below zero. */
-        for (i = 0; i < st->item_count; i++) {
-            if (lines[i]) {
-                int64_t d = (int64_t)((wide_int)st->line_left[i] * e->percent_bp / 10000);
-                st->line_left[i] -= d;
-                st->line_discount[i] += d;
-            }
-        }
+        /* A percent of what is left of the selected lines as a whole, floored once, then split
+         * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
+        pt_rules_take_proportionally(st, lines, (int64_t)((wide_int)left * e->percent_bp / 10000));
     } else {
-        pt_rules_take_proportionally(st, lines, e->amount < left ? e->amount : left);
+        take_fixed(st, lines, e->amount < left ? e->amount : left);
     }
     for (i = 0; i < st->item_count; i++) {
         after += st->line_left[i];
@@ -290,6 +337,7 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
             }
             st->line_left[order[i]] -= d;
             st->line_discount[order[i]] += d;
+            st->left_total -= d;
             o->discount += d;
             o->free_units += count;
         }
@@ -365,7 +413,6 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
 {
     static const char *const keys[] = {"type", "on", "card", "per", "stamps", NULL};
     const char *card = json_string_value(json_object_get(obj, "card"));
-    json_t *per = json_object_get(obj, "per");
     char field[PT_RULE_PATH_BYTES + 8];
     unsigned i;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
@@ -385,18 +432,16 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
     if (e->card == NULL) {
         return pt_arena_err(arena, err);
     }
-    (void)snprintf(field, sizeof(field), "%s.per", path);
-    if (per != NULL && (!json_is_string(per) || (strcmp(json_string_value(per), "purchase") != 0 &&
-                                                 strcmp(json_string_value(per), "item") != 0))) {
-        return pt_err_set(err, PT_EINVAL, field, "per is purchase or item");
+    rc = per_parse(obj, path, e, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    e->per_item = per != NULL && strcmp(json_string_value(per), "item") == 0;
     e->stamps = 1;
     return pt_rule_json_int(obj, "stamps", path, 1, STAMPS_MAX, false, &e->stamps, err);
 }
 
 static enum pt_rc stamps_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                              const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                              struct pt_eval_state *st, struct pt_rule_outcome *o,
                               struct pt_err *err)
 {
     int64_t units = e->on_items ? sel->quantity : sel->cart_quantity;
@@ -432,17 +477,39 @@ static enum pt_rc cashback_parse(json_t *obj, const char *path, const struct pt_
     return pt_rule_json_hundredths(obj, "percent", path, 1, 10000, &e->percent_bp, err);
 }
 
+/* Cashback is a share of what is paid for the lines a rule selects, and what is paid for a line
+ * is given back at most once, whatever the number of cashback rules on it: each line keeps
+ * the room it has left (line_left − line_cashback), a rule gives no more than the room of its
+ * lines, and its amount is charged to them in cart order. */
 static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                                const struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                struct pt_eval_state *st, struct pt_rule_outcome *o,
                                 struct pt_err *err)
 {
+    const struct pt_cart *cart = st->in->cart;
     int64_t amount;
+    int64_t room = 0;
+    unsigned i;
     /* On what is left to pay of the eligible lines, floored: never more than was paid. */
     enum pt_rc rc = pt_mul_div_floor(eligible_left(e, sel, st), e->percent_bp, 10000, &amount, err);
-    if (rc == PT_OK) {
-        rc = pt_points_add(o->cashback, amount, &o->cashback, err);
+    if (rc != PT_OK) {
+        return rc;
     }
-    return rc;
+    for (i = 0; i < st->item_count; i++) {
+        if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
+            room += st->line_left[i] - st->line_cashback[i];
+        }
+    }
+    amount = amount < room ? amount : room;
+    for (i = 0, room = amount; i < st->item_count && room > 0; i++) {
+        if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
+            int64_t free = st->line_left[i] - st->line_cashback[i];
+            int64_t take = free < room ? free : room;
+            st->line_cashback[i] += take;
+            room -= take;
+        }
+    }
+    pt_assert(room == 0);
+    return pt_points_add(o->cashback, amount, &o->cashback, err);
 }
 
 /* ---- The table ---- */
@@ -477,3 +544,14 @@ const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
                             .parse = cashback_parse,
                             .gives = cashback_give},
 };
+
+bool pt_rule_discounts_items(const struct pt_rule *r)
+{
+    unsigned e;
+    for (e = 0; r->items_root >= 0 && e < r->effect_count; e++) {
+        if (pt_effect_kinds[r->effects[e].type].discount != NULL && r->effects[e].on_items) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -72,11 +72,13 @@ static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scra
         ev->sel.selected = all;
         ev->sel.quantity = ev->cart_units;
         ev->sel.amount = ev->cart_amount;
+        ev->sel.left = ev->st.left_total;
         return;
     }
     ev->sel.selected = scratch;
     ev->sel.quantity = 0;
     ev->sel.amount = 0;
+    ev->sel.left = 0;
     for (i = 0; i < ev->st.item_count; i++) {
         ev->item = &cart->items[i];
         ev->item_index = i;
@@ -84,6 +86,7 @@ static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scra
         if (scratch[i]) {
             ev->sel.quantity += cart->items[i].quantity;
             ev->sel.amount += ev->st.line_amount[i];
+            ev->sel.left += ev->st.line_left[i];
         }
     }
     ev->item = NULL;
@@ -129,14 +132,17 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_amount = *line_amount;
     ev->st.line_left = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_discount = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.scratch_free = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.last_claim = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.price_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.price_sorted = false;
     ev->sku_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
     ev->category_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
-    if (pt_arena_failed(arena)) { /* One check for the nine: the arena latched any failure. */
+    if (pt_arena_failed(arena)) { /* One check for them all: the arena latched any failure. */
         return pt_arena_err(arena, err);
     }
     return PT_OK;
@@ -196,10 +202,13 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
             return pt_err_set(err, PT_ELIMIT, "items", "items add up beyond the amount limit");
         }
         line_amount[i] = line;
+        ev->st.left_total += line;
         ev->sku_h[i] = pt_rule_text_hash(it->sku);
         ev->category_h[i] = hash_or_0(it->category);
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;
+        ev->st.line_cashback[i] = 0;
+        ev->st.last_claim[i] = 0;
     }
     return PT_OK;
 }
@@ -315,6 +324,26 @@ static void order_rules(struct run *x)
     }
 }
 
+/* For each line, the last rule in the order whose discount targets it by its items (the
+ * items are item facts alone: what a rule selects does not change as discounts are taken). */
+static void mark_claims(struct run *x)
+{
+    unsigned k;
+    unsigned i;
+    for (k = 0; k < x->count; k++) {
+        const struct pt_rule *r = x->order[k].rule;
+        if (!pt_rule_discounts_items(r) || !applies(r, &x->input, &x->room[x->order[k].index])) {
+            continue;
+        }
+        select_items(&x->ev, r, x->scratch, x->all);
+        for (i = 0; i < x->ev.st.item_count; i++) {
+            if (x->scratch[i]) {
+                x->ev.st.last_claim[i] = k + 1;
+            }
+        }
+    }
+}
+
 /* ---- Pass 1: which rules fire, and the money they move ---- */
 
 /* A rule whose conditions fail may be nearly met: then it gets a nudge. */
@@ -427,6 +456,7 @@ static enum pt_rc fire_rule(struct run *x, unsigned k, bool *stop)
         return rc;
     }
     x->message_count += r->messages;
+    x->ev.st.position = k;
     rc = move_money(x, r, index, o);
     if (r->exclusive) {
         /* It ends the evaluation only if it gives something. */
@@ -522,21 +552,6 @@ static enum pt_rc give_outcome(struct run *x, unsigned k)
     return rc;
 }
 
-/* Cashback rules add up, but never to more than the customer paid for the eligible lines: the
- * last rules give less. */
-static void cap_cashback(struct pt_eval_result *out, int64_t eligible)
-{
-    int64_t excess = out->cashback - eligible;
-    unsigned k;
-    for (k = out->outcome_count; k > 0 && excess > 0; k--) {
-        struct pt_rule_outcome *o = &out->outcomes[k - 1];
-        int64_t cut = o->cashback < excess ? o->cashback : excess;
-        o->cashback -= cut;
-        excess -= cut;
-    }
-    out->cashback = eligible;
-}
-
 /* The program's points on what is eligible, each outcome's gifts, the tier's extra and the
  * totals. */
 static enum pt_rc give_points(struct run *x)
@@ -551,9 +566,8 @@ static enum pt_rc give_points(struct run *x)
     for (k = 0; rc == PT_OK && k < out->outcome_count; k++) {
         rc = give_outcome(x, k);
     }
-    if (rc == PT_OK && out->cashback > eligible) {
-        cap_cashback(out, eligible);
-    }
+    /* Each line's cashback is capped at what is paid for it (rules_effects.c). */
+    pt_assert(rc != PT_OK || out->cashback <= eligible);
     if (rc == PT_OK && x->input.tier != NULL) {
         rc = pt_tier_extra_points(x->input.tier, out->base_points, &out->tier_points, x->err);
     }
@@ -634,6 +648,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
         return rc; /* Nothing was evaluated: no member attributes were parsed. */
     }
     order_rules(&x);
+    mark_claims(&x);
     rc = fire_rules(&x);
     if (rc == PT_OK) {
         rc = allocate_messages(&x);

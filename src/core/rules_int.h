@@ -25,8 +25,16 @@ struct pt_eval_state {
     const int64_t *line_amount; /* quantity × unit_price per item */
     int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
     int64_t *line_discount;     /* The discounts so far, per line. */
+    int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
+    int64_t left_total;         /* The sum of line_left: what is left to pay of the cart. */
+    /* Per line, 1 + the place in the order of the last rule whose discount targets it by its
+     * items (0: none); and the place of the rule firing now. A fixed amount is charged to the
+     * lines no later rule targets first, so that the later discounts keep their value. */
+    unsigned *last_claim;
+    unsigned position;
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
+    bool *scratch_free;
     unsigned *scratch_order;
     int64_t *scratch_rem;
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
@@ -40,6 +48,7 @@ struct pt_selection {
     const bool *selected; /* per item */
     int64_t quantity;
     int64_t amount;
+    int64_t left;          /* What is left to pay of them after the discounts so far. */
     int64_t cart_quantity; /* Units of the whole cart (effects "on": "cart"). */
 };
 
@@ -60,14 +69,16 @@ struct pt_effect_kind {
     /* Gives something other than points (stamps, cashback) into the outcome: the second pass,
      * on what is left to pay. NULL when it does not. */
     enum pt_rc (*gives)(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                        const struct pt_eval_state *st, struct pt_rule_outcome *o,
-                        struct pt_err *err);
+                        struct pt_eval_state *st, struct pt_rule_outcome *o, struct pt_err *err);
     /* What is missing for the effect to give more (free_items: units to the next free one);
      * 0 when nothing is near. NULL when it never nudges. */
     int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel);
 };
 
 extern const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES];
+
+/* Whether r moves money on the lines its items select (a discount or free units "on" items). */
+bool pt_rule_discounts_items(const struct pt_rule *r);
 
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);

@@ -13,7 +13,8 @@
 static bool threshold_fact(enum pt_fact f)
 {
     return f == PT_FACT_CART_AMOUNT || f == PT_FACT_CART_ITEM_COUNT ||
-           f == PT_FACT_SELECTED_QUANTITY || f == PT_FACT_SELECTED_AMOUNT;
+           f == PT_FACT_SELECTED_QUANTITY || f == PT_FACT_SELECTED_AMOUNT ||
+           f == PT_FACT_CART_REMAINING || f == PT_FACT_SELECTED_REMAINING;
 }
 
 /* A threshold counts as near when at most PT_NUDGE_WITHIN_PERCENT of it is missing. */
@@ -75,7 +76,8 @@ enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
     if (free_one) {
         (void)snprintf(text, sizeof(text), "%lld more for a free one: %s", (long long)missing,
                        r->name);
-    } else if (fact == PT_FACT_CART_AMOUNT || fact == PT_FACT_SELECTED_AMOUNT) {
+    } else if (fact == PT_FACT_CART_AMOUNT || fact == PT_FACT_SELECTED_AMOUNT ||
+               fact == PT_FACT_CART_REMAINING || fact == PT_FACT_SELECTED_REMAINING) {
         pt_money_format(missing, ev->in->currency_exponent, money, sizeof(money));
         (void)snprintf(text, sizeof(text), "spend %s %s more: %s", money,
                        ev->in->currency != NULL ? ev->in->currency : "", r->name);

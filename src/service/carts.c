@@ -91,10 +91,12 @@ struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
 
 /* The rule by which a usable coupon gives its reward (docs/rewards.md): a discount by amount
  * or percent on the cart, or one unit of the sku free (the dearest line of it). It comes before
- * every rule (an exclusive promotion cannot stop a coupon the member paid for) and has no
+ * every rule (an exclusive promotion cannot stop a coupon the member paid for), the coupons in
+ * the order the request gave them (position: its place there, never their text), and has no
  * limits. Gifts give nothing on the cart; NULL then. */
-static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, const struct pt_cart_item *lines,
-                                   unsigned line_count, struct pt_arena *arena)
+static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned position,
+                                   const struct pt_cart_item *lines, unsigned line_count,
+                                   struct pt_arena *arena)
 {
     struct pt_rule *r;
     struct pt_rule_effect *e;
@@ -113,7 +115,7 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, const struct 
     r->trigger = PT_TRIGGER_PURCHASE;
     r->root = -1;
     r->items_root = -1;
-    r->priority = INT64_MAX;
+    r->priority = INT64_MAX - position; /* Above any rule's (at most 10^6). */
     r->valid_from_ms = INT64_MIN;
     r->valid_to_ms = INT64_MAX;
     r->status = PT_RULE_ACTIVE;
@@ -168,7 +170,7 @@ static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_car
         if (!c->applied) {
             continue;
         }
-        r = coupon_rule(c, lines, line_count, arena);
+        r = coupon_rule(c, i, lines, line_count, arena);
         if (r == NULL) {
             continue; /* A gift: nothing off the cart. */
         }

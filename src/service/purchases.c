@@ -104,6 +104,7 @@ static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *c
     p->points_earned = ctx->out->cart.points;
     p->base_points = ctx->out->cart.base_points;
     p->discount = ctx->out->cart.discount;
+    p->spend = pt_purchase_spend(program, p);
     return rc;
 }
 
@@ -122,7 +123,7 @@ static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_c
     }
     if (rc == PT_OK) {
         /* A crossing of a tier's threshold moves the member up at once. */
-        struct pt_tier_metrics delta = {p->points_earned, p->amount, 1};
+        struct pt_tier_metrics delta = {p->points_earned, p->spend, 1};
         rc = pt_svc_tier_purchase(ctx->w.svc, txn, program, member, p->tier_month, &delta,
                                   ctx->w.now_ms, ctx->w.arena, err);
     }

@@ -97,7 +97,7 @@ enum pt_rc pt_svc_referral_purchase(struct pt_service *svc, struct pt_store_txn 
         pt_err_clear(err);
         return PT_OK;
     }
-    if (rc != PT_OK || strcmp(r.status, "invited") != 0 || p->amount < policy->min_amount ||
+    if (rc != PT_OK || strcmp(r.status, "invited") != 0 || p->spend < policy->min_amount ||
         p->occurred_at_ms > r.enrolled_at_ms + policy->within_days * PT_DAY_MS ||
         p->occurred_at_ms < r.enrolled_at_ms) {
         return rc;

@@ -149,19 +149,22 @@ static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *c
  * row, the tier metric of the purchase's month, the stamps, and on a full return the referral
  * the purchase qualified. */
 static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx,
-                                const struct pt_program *program, const struct pt_purchase *p,
+                                const struct pt_program *program, struct pt_purchase *p,
                                 const struct pt_return *r, int64_t amount_now, struct pt_err *err)
 {
-    enum pt_rc rc =
-        pt_store_purchase_update_returns(txn, program->id, p, ctx->req->items != NULL, err);
+    /* Returns lower the qualifying metric of the purchase's month by their share of the spend
+     * it counted; a member moves down only at the next review. */
+    struct pt_tier_metrics delta = {-r->points_reversed, 0,
+                                    p->returned_amount == p->amount ? -1 : 0};
+    enum pt_rc rc = pt_return_spend(p, amount_now, &delta.spend, err);
+    delta.spend = -delta.spend;
+    if (rc == PT_OK) {
+        rc = pt_store_purchase_update_returns(txn, program->id, p, ctx->req->items != NULL, err);
+    }
     if (rc == PT_OK) {
         rc = pt_store_return_insert(txn, program->id, r, err);
     }
     if (rc == PT_OK) {
-        /* Returns lower the qualifying metric of the purchase's month; a member moves down
-         * only at the next review. */
-        struct pt_tier_metrics delta = {-r->points_reversed, -amount_now,
-                                        p->returned_amount == p->amount ? -1 : 0};
         rc = pt_store_tier_metric_add(txn, program->id, p->member_id, p->tier_month, &delta, err);
     }
     if (rc == PT_OK) {

@@ -912,6 +912,18 @@ static const char migration_16[] =
 static const char migration_17[] =
     "ALTER TABLE programs ADD COLUMN settings_version INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 18: whether tier spend and a referral's minimum count the amount before discounts
+ * (issue 18); every program counts what was paid after them unless it says so. Each purchase
+ * keeps the spend it counted and what its returns took back of it, so that they take back a
+ * share of that whatever the setting is by then; the purchases before counted their amount.
+ */
+static const char migration_18[] =
+    "ALTER TABLE programs ADD COLUMN spend_before_discounts INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN spend INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchases ADD COLUMN spend_returned INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE purchases SET spend = amount, spend_returned = returned_amount;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -934,6 +946,7 @@ static const char *const migration_14_parts[] = {migration_14, NULL};
 static const char *const migration_15_parts[] = {migration_15, NULL};
 static const char *const migration_16_parts[] = {migration_16, NULL};
 static const char *const migration_17_parts[] = {migration_17, NULL};
+static const char *const migration_18_parts[] = {migration_18, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -952,7 +965,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_14_parts,
                                                   migration_15_parts,
                                                   migration_16_parts,
-                                                  migration_17_parts};
+                                                  migration_17_parts,
+                                                  migration_18_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -970,7 +984,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_14_parts,
                                                      migration_15_parts,
                                                      migration_16_parts,
-                                                     migration_17_parts};
+                                                     migration_17_parts,
+                                                     migration_18_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

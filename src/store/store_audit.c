@@ -168,10 +168,15 @@ static const char *const audit_checks[] = {
     "OR (b.status = 'ready' AND b.generated <> b.count) LIMIT 1",
     "SELECT 'code ' || p.code || ' is both a promotion code and a coupon' FROM promo_codes p "
     "JOIN coupons c ON c.program_id = p.program_id AND c.code = p.code LIMIT 1",
+    /* What a purchase counted as spend is at most its amount; its returns took back a part
+     * of it, all of it once everything is returned. */
+    "SELECT 'purchase ' || id || ' counts a spend of ' || spend || ' and returns of ' || "
+    "spend_returned FROM purchases WHERE spend < 0 OR spend > amount OR spend_returned < 0 "
+    "OR spend_returned > spend OR (returned_amount = amount AND spend_returned <> spend) LIMIT 1",
     /* The tier metric of every member, over all months, is what its purchases hold now. */
     "SELECT 'the tier metrics of member ' || coalesce(p.member_id, t.member_id) || "
     "' do not match the purchases' FROM (SELECT program_id, member_id, "
-    "sum(points_earned - points_reversed) AS points, sum(amount - returned_amount) AS spend, "
+    "sum(points_earned - points_reversed) AS points, sum(spend - spend_returned) AS spend, "
     "sum(CASE WHEN returned_amount < amount OR amount = 0 THEN 1 ELSE 0 END) AS n FROM purchases "
     "GROUP BY program_id, member_id) p FULL JOIN (SELECT program_id, member_id, "
     "sum(points) AS points, sum(spend) AS spend, sum(purchases) AS n FROM tier_metrics "

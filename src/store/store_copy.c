@@ -33,8 +33,9 @@ static const struct copy_table copy_tables[] = {
      "referee_wallet, referral_min_amount, referral_within_days, referral_max_per_month, "
      "adjust_staff_max, adjust_admin_max, "
      "return_days, hold_returnable, rate_key_per_second, rate_key_burst, rate_program_per_second, "
-     "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
+     "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version, "
+     "spend_before_discounts",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -61,8 +62,9 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, id, external_id, occurred_at_ms, currency, amount, "
      "eligible_amount, items, channel, location, points_earned, lot_id, returned_amount, "
      "returned_eligible, points_reversed, entry_id, created_at_ms, discount, base_points, "
-     "till_discount, tier_month, cashback, cashback_reversed, wallet_credit_id",
-     "ttttitiitttitiiitiiiiiiit", "program_id, member_id, id", NULL},
+     "till_discount, tier_month, cashback, cashback_reversed, wallet_credit_id, spend, "
+     "spend_returned",
+     "ttttitiitttitiiitiiiiiiitii", "program_id, member_id, id", NULL},
     {"purchase_items",
      "program_id, member_id, purchase_id, line, sku, category, quantity, unit_price, eligible, "
      "returned_quantity",

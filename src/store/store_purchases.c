@@ -69,8 +69,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
         "INSERT INTO purchases (program_id, id, external_id, member_id, occurred_at_ms, currency, "
         "amount, eligible_amount, channel, location, points_earned, lot_id, entry_id, "
         "created_at_ms, base_points, discount, till_discount, tier_month, cashback, "
-        "wallet_credit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-        "?15, ?16, ?17, ?18, ?19, ?20)";
+        "wallet_credit_id, spend) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+        "?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)";
     struct pt_q q;
     unsigned i;
     enum pt_rc rc;
@@ -106,6 +106,7 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     pt_q_int(&q, 18, p->tier_month);
     pt_q_int(&q, 19, p->cashback);
     pt_q_text(&q, 20, p->wallet_credit_id[0] ? p->wallet_credit_id : NULL);
+    pt_q_int(&q, 21, p->spend);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && i < p->item_count; i += ITEMS_PER_STATEMENT) {
@@ -141,10 +142,12 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->cashback_reversed = pt_q_col_int(q, 19);
     pt_q_col_copy(q, 20, out->wallet_credit_id, sizeof(out->wallet_credit_id));
     out->stamped = pt_q_col_int(q, 21) != 0;
+    out->spend = pt_q_col_int(q, 22);
+    out->spend_returned = pt_q_col_int(q, 23);
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL 22
+#define ITEM_COL 24
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -163,8 +166,9 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "p.returned_eligible, p.points_reversed, p.entry_id, p.created_at_ms, p.till_discount, "       \
     "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
     "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
-    "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, i.line, i.sku, "   \
-    "i.category, i.quantity, i.unit_price, i.eligible, i.returned_quantity FROM purchases p "      \
+    "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, p.spend, "         \
+    "p.spend_returned, i.line, i.sku, i.category, i.quantity, i.unit_price, i.eligible, "          \
+    "i.returned_quantity FROM purchases p "                                                        \
     "LEFT JOIN purchase_items i ON i.program_id = p.program_id AND i.member_id = p.member_id "     \
     "AND i.purchase_id = p.id WHERE p.program_id = ?1 AND p.id = ?2 ORDER BY i.line"
 

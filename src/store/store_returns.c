@@ -15,8 +15,8 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
                                             struct pt_err *err)
 {
     static const char sql[] =
-        "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5 "
-        "WHERE program_id = ?1 AND member_id = ?6 AND id = ?2";
+        "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5, "
+        "spend_returned = ?7 WHERE program_id = ?1 AND member_id = ?6 AND id = ?2";
     static const char sql_item[] =
         "UPDATE purchase_items SET returned_quantity = ?4 "
         "WHERE program_id = ?1 AND member_id = ?5 AND purchase_id = ?2 AND line = ?3";
@@ -33,6 +33,7 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     pt_q_int(&q, 4, p->returned_eligible);
     pt_q_int(&q, 5, p->points_reversed);
     pt_q_text(&q, 6, p->member_id);
+    pt_q_int(&q, 7, p->spend_returned);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
     for (i = 0; rc == PT_OK && items_returned && i < p->item_count; i++) {

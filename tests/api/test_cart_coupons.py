@@ -89,16 +89,17 @@ def test_percent_and_free_product_coupons(fresh):
     assert got["lines"][2]["discount"] == 0 and got["lines"][1]["discount"] > 0
     tenth = coupon_of(fresh.a, m, type="discount_percent", value=1000, sku=None)
     got = evaluate(fresh.a, cart(m, items=items, coupons=[free, tenth]))
-    # Both apply, in code order, each on what is left to pay.
+    # Both apply, in the order given (issue 18: never the codes' order), each on what is left.
     assert sum(c["discount"] for c in got["coupons"]) == got["discount"]
-    # Free first: 350, then 10% of what is left (1,050), floored on each of 3 lines; else
-    # 10% of each line (60 + 35 + 45), then the dearest espresso's unit price.
+    # Free first: 350, then 10% of what is left (1,050) as a whole: 105, not floored per line.
     by_code = {c["code"]: c["discount"] for c in got["coupons"]}
-    assert by_code[free] == 350
-    if free.replace("-", "") < tenth.replace("-", ""):
-        assert 105 - 2 <= by_code[tenth] <= 105
-    else:
-        assert by_code[tenth] == 140
+    assert (by_code[free], by_code[tenth]) == (350, 105), got["coupons"]
+    assert [c["code"] for c in got["coupons"]] == [free, tenth]
+    got = evaluate(fresh.a, cart(m, items=items, coupons=[tenth, free]))
+    # The other way round: 10% of 1,400, then the dearest espresso's unit price.
+    by_code = {c["code"]: c["discount"] for c in got["coupons"]}
+    assert (by_code[tenth], by_code[free]) == (140, 350), got["coupons"]
+    assert [c["code"] for c in got["coupons"]] == [tenth, free]
     assert all(c["applied"] for c in got["coupons"])
     no_esp = [{"sku": "CAKE", "quantity": 1, "unit_price": 450}]
     got = evaluate(fresh.a, cart(m, items=no_esp, coupons=[free]))

@@ -176,6 +176,43 @@ static void test_pt_return_window_check__closes_at_return_days(void **state)
     assert_int_equal(pt_return_window_check(&program, at, INT64_MAX / 2, &err), PT_OK);
 }
 
+static void test_pt_purchase_spend__paid_or_before_discounts(void **state)
+{
+    struct pt_program program;
+    struct pt_purchase p;
+    (void)state;
+    program_init(&program);
+    purchase_init(&p, NULL, 0, 6000);
+    p.discount = 5900;
+    assert_int_equal(pt_purchase_spend(&program, &p), 100);
+    program.spend_before_discounts = true;
+    assert_int_equal(pt_purchase_spend(&program, &p), 6000);
+}
+
+static void test_pt_return_spend__shares_add_up_to_the_spend(void **state)
+{
+    static const int64_t returns[] = {333, 1, 0, 665, 1};
+    struct pt_purchase p;
+    struct pt_err err;
+    int64_t taken = 0;
+    int64_t sum = 0;
+    unsigned i;
+    (void)state;
+    purchase_init(&p, NULL, 0, 1000);
+    p.spend = 701;
+    for (i = 0; i < sizeof(returns) / sizeof(returns[0]); i++) {
+        p.returned_amount += returns[i];
+        assert_int_equal(pt_return_spend(&p, returns[i], &taken, &err), PT_OK);
+        sum += taken;
+        assert_int_equal(p.spend_returned, sum);
+    }
+    assert_int_equal(p.returned_amount, 1000);
+    assert_int_equal(sum, 701);    /* Exactly the spend, once all of it is returned. */
+    purchase_init(&p, NULL, 0, 0); /* A zero purchase counted nothing and takes nothing. */
+    assert_int_equal(pt_return_spend(&p, 0, &taken, &err), PT_OK);
+    assert_int_equal(taken, 0);
+}
+
 static void test_pt_external_id_taken__code_and_sentence(void **state)
 {
     struct pt_err err;
@@ -196,6 +233,8 @@ int main(void)
         PT_TEST(test_pt_return_amounts__by_amount_is_exact_once_all_returned),
         PT_TEST(test_pt_return_amounts__by_items_matches_skus),
         PT_TEST(test_pt_return_window_check__closes_at_return_days),
+        PT_TEST(test_pt_purchase_spend__paid_or_before_discounts),
+        PT_TEST(test_pt_return_spend__shares_add_up_to_the_spend),
         PT_TEST(test_pt_external_id_taken__code_and_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
