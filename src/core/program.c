@@ -30,7 +30,9 @@
         .name = key, .type = PT_FIELD_CUSTOM                                                       \
     }
 
-/* The program's settings as GET and PATCH /v1/program show and take them, in the API's order.
+/* The program's settings as GET and PATCH /v1/program show and take them, in the order a PATCH
+ * checks them (the order it has always checked them in: the first field refused is the one an
+ * error names); the answer shows them in its own order (h_program.c).
  * Custom: currency (an ISO code in a char array), rounding (always floor, not stored), expiry
  * (a policy with months or without), excluded_categories (a list of names), time_zone (checked
  * against the tz database), tiers, referrals and rate_limits (policies with their own parsers
@@ -41,15 +43,14 @@ const struct pt_field pt_program_fields[] = {
      .offset = offsetof(struct pt_program, name),
      .max = PT_PROGRAM_NAME_BYTES_MAX},
     CUSTOM_FIELD("currency"),
+    CUSTOM_FIELD("rounding"),
     OBJECT_FIELD("earn_rate", "earn_rate must be an object like {\"points\":1,\"per_amount\":100}"),
     INT_FIELD("earn_rate.points", earn_points, 0, PT_EARN_RATE_POINTS_MAX),
     INT_FIELD("earn_rate.per_amount", earn_per_amount, 1, PT_EARN_RATE_PER_AMOUNT_MAX),
-    CUSTOM_FIELD("rounding"),
     INT_FIELD("pending_days", pending_days, 0, PT_PENDING_DAYS_MAX),
     CUSTOM_FIELD("expiry"),
     BOOL_FIELD("allow_negative_balance", allow_negative_balance),
     CUSTOM_FIELD("excluded_categories"),
-    CUSTOM_FIELD("time_zone"),
     OBJECT_FIELD("point_value", "point_value is {\"amount\": minor units, \"points\": N}"),
     {.name = "point_value.amount",
      .type = PT_FIELD_INT,
@@ -63,15 +64,16 @@ const struct pt_field pt_program_fields[] = {
      .max = PT_POINT_VALUE_MAX,
      .required = true},
     CUSTOM_FIELD("tiers"),
+    CUSTOM_FIELD("referrals"),
     OBJECT_FIELD("wallet", "wallet is {\"pending_days\": N}"),
     INT_FIELD("wallet.pending_days", wallet_pending_days, 0, PT_PENDING_DAYS_MAX),
-    CUSTOM_FIELD("referrals"),
     OBJECT_FIELD("adjust_limits", "adjust_limits is {\"staff\": points, \"admin\": points}"),
     INT_FIELD("adjust_limits.staff", adjust_staff_max, 0, PT_POINTS_MAX),
     INT_FIELD("adjust_limits.admin", adjust_admin_max, 0, PT_POINTS_MAX),
     INT_FIELD("return_days", return_days, 0, PT_RETURN_DAYS_MAX),
     BOOL_FIELD("hold_returnable", hold_returnable),
     BOOL_FIELD("spend_before_discounts", spend_before_discounts),
+    CUSTOM_FIELD("time_zone"),
     CUSTOM_FIELD("rate_limits"),
 };
 const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);

@@ -39,25 +39,34 @@ static json_t *custom_json(void *ctx, const struct pt_field *f, const void *obj)
     return pt_http_rate_limits_json(&p->rate_limits);
 }
 
-/* The settings as the API shows them: the id, the table's fields to time_zone, the times, then
- * the rest of the fields (the order the answer has always had). new */
+/* The settings as the API shows them: the id, the fields to time_zone, the times, then the
+ * rest (the order the answer has always had; the table is in the order a PATCH checks them). */
 static json_t *program_json(const struct pt_program *p)
 {
-    size_t head = 0;
-    json_t *root;
-    while (head < pt_program_field_count &&
-           strcmp(pt_program_fields[head++].name, "time_zone") != 0) {
-    }
-    root = pt_http_fields_encode(pt_program_fields, head, p, json_pack("{s:s}", "id", p->id),
-                                 custom_json, NULL);
+    static const char *const before_times[] = {"name",
+                                               "currency",
+                                               "earn_rate",
+                                               "rounding",
+                                               "pending_days",
+                                               "expiry",
+                                               "allow_negative_balance",
+                                               "excluded_categories",
+                                               "time_zone",
+                                               NULL};
+    static const char *const after_times[] = {
+        "point_value",   "tiers",       "wallet",          "referrals",
+        "adjust_limits", "return_days", "hold_returnable", "spend_before_discounts",
+        "rate_limits",   NULL};
+    json_t *root = pt_http_fields_encode_in(pt_program_fields, pt_program_field_count, before_times,
+                                            p, json_pack("{s:s}", "id", p->id), custom_json, NULL);
     if (root != NULL) {
         (void)json_object_set_new(root, "created_at", pt_json_time(p->created_at_ms));
         (void)json_object_set_new(
             root, "updated_at",
             pt_json_time(p->updated_at_ms ? p->updated_at_ms : p->created_at_ms));
     }
-    return pt_http_fields_encode(pt_program_fields + head, pt_program_field_count - head, p, root,
-                                 custom_json, NULL);
+    return pt_http_fields_encode_in(pt_program_fields, pt_program_field_count, after_times, p, root,
+                                    custom_json, NULL);
 }
 
 void pt_h_program_get(struct pt_http_ctx *ctx)

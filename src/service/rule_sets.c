@@ -7,6 +7,8 @@
  * The compiled rules of a program are cached (a few programs, each a reference-counted set);
  * a set is stale as soon as the program's rules_version moves, which every rule change does in
  * the same transaction, so no process ever evaluates an old rule after reading the new version.
+ * The version is a random value, not a counter: a set loaded inside a batch that then rolled
+ * back must never match the version a later change commits.
  */
 #include "service/service_int.h"
 
@@ -218,19 +220,17 @@ enum pt_rc pt_svc_rule_set_get(struct pt_service *svc, struct pt_store_txn *txn,
     }
     pthread_mutex_lock(&svc->rules_mu);
     old = svc->rule_sets[slot];
-    /* Install it unless a newer set got there first. */
-    if (old == NULL || strcmp(old->program_id, program->id) != 0 ||
-        old->rules_version <= set->rules_version) {
-        if (old != NULL) {
-            old->installed = false;
-            if (old->refs == 0) {
-                pt_arena_fini(&old->arena);
-                pt_free(old);
-            }
+    /* Install it: it is of the version this request read (versions are not ordered; a request
+     * that reads another version loads its own set). */
+    if (old != NULL) {
+        old->installed = false;
+        if (old->refs == 0) {
+            pt_arena_fini(&old->arena);
+            pt_free(old);
         }
-        svc->rule_sets[slot] = set;
-        set->installed = true;
     }
+    svc->rule_sets[slot] = set;
+    set->installed = true;
     pthread_mutex_unlock(&svc->rules_mu);
     *out = set;
     return PT_OK;

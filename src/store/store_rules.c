@@ -41,15 +41,15 @@ static void rule_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     r->points_issued = pt_q_col_int(q, 10);
 }
 
-/* The version row of rule, and the program's rules_version moved on. */
+/* The version row of rule, and the program's rules_version moved on (a new random value, as
+ * settings_version: store_program_cache.c says why). */
 static enum pt_rc rule_version_add(struct pt_store_txn *txn, const char *program_id,
                                    const struct pt_rule_row *r, struct pt_err *err)
 {
     static const char sql[] =
         "INSERT INTO rule_versions (program_id, rule_id, version, status, document, key_id, "
         "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    static const char sql_program[] =
-        "UPDATE programs SET rules_version = rules_version + 1 WHERE id = ?1";
+    static const char sql_program[] = "UPDATE programs SET rules_version = ?2 WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
     (void)pt_q_open(&q, txn, sql, err);
@@ -67,6 +67,7 @@ static enum pt_rc rule_version_add(struct pt_store_txn *txn, const char *program
     }
     (void)pt_q_open(&q, txn, sql_program, err);
     pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, pt_store_settings_version_new());
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

@@ -59,10 +59,11 @@ static void card_bind(struct pt_q *q, const char *program_id, const struct pt_st
 static enum pt_rc rules_version_move(struct pt_store_txn *txn, const char *program_id,
                                      struct pt_err *err)
 {
-    static const char sql[] = "UPDATE programs SET rules_version = rules_version + 1 WHERE id = ?1";
+    static const char sql[] = "UPDATE programs SET rules_version = ?2 WHERE id = ?1";
     struct pt_q q;
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, pt_store_settings_version_new());
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

@@ -335,9 +335,21 @@ def test_program_settings_validation(led):
                         ({"allow_negative_balance": 1}, "allow_negative_balance"), ({"x": 1}, "x")):
         r = led.a.patch("/v1/program", body)
         assert r.status == 400 and r.error["field"] == field, (body, r)
+    # Several bad fields: the one named is the first in the order the API has always checked
+    # them (found by review: the field table's order had changed it).
+    for body, field in (({"earn_rate": "x", "rounding": "ceil"}, "rounding"),
+                        ({"time_zone": 5, "hold_returnable": 1}, "hold_returnable"),
+                        ({"wallet": 1, "referrals": 1}, "referrals")):
+        r = led.a.patch("/v1/program", body)
+        assert r.status == 400 and r.error["field"] == field, (body, r)
     s = led.a.get("/v1/program").json
     assert s["earn_rate"] == {"points": 1, "per_amount": 100} and s["rounding"] == "floor"
     assert s["expiry"] == {"policy": "none"} and s["pending_days"] == 0
+    assert list(s) == ["id", "name", "currency", "earn_rate", "rounding", "pending_days", "expiry",
+                       "allow_negative_balance", "excluded_categories", "time_zone", "created_at",
+                       "updated_at", "point_value", "tiers", "wallet", "referrals",
+                       "adjust_limits", "return_days", "hold_returnable", "spend_before_discounts",
+                       "rate_limits"], list(s)
 
 
 def test_two_program_changes_at_once_both_land(fresh):
