@@ -175,6 +175,10 @@ struct pt_rule_effect {
     /* free_items: buy `buy`, get `get` free (the cheapest of each buy + get units). */
     int64_t buy;
     int64_t get;
+    /* Any discount: at most this much off per application (a discount applies once; free_items
+     * once per group) and per cart, minor units; 0: no cap. */
+    int64_t max_per_application;
+    int64_t max_per_cart;
     const char *text; /* message; arena */
     /* add_stamps: `stamps` on stamp card `card`, per purchase or per selected unit. */
     const char *card; /* arena */

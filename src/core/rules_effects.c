@@ -123,15 +123,46 @@ static enum pt_rc award_points(const struct pt_rule_effect *e, const struct pt_s
 
 /* ---- discount ---- */
 
+/* The caps every discount effect may have (max_per_application, max_per_cart). */
+static enum pt_rc caps_parse(json_t *obj, const char *path, struct pt_rule_effect *e,
+                             struct pt_err *err)
+{
+    enum pt_rc rc = pt_rule_json_int(obj, "max_per_application", path, 1, AMOUNT_MAX, false,
+                                     &e->max_per_application, err);
+    if (rc == PT_OK) {
+        rc = pt_rule_json_int(obj, "max_per_cart", path, 1, AMOUNT_MAX, false, &e->max_per_cart,
+                              err);
+    }
+    return rc;
+}
+
+/* What a discount of `total` over `applications` applications gives within its caps. */
+static int64_t capped(const struct pt_rule_effect *e, int64_t total, int64_t applications)
+{
+    int64_t most;
+    if (e->max_per_application > 0 &&
+        !__builtin_mul_overflow(e->max_per_application, applications, &most) && total > most) {
+        total = most;
+    }
+    if (e->max_per_cart > 0 && total > e->max_per_cart) {
+        total = e->max_per_cart;
+    }
+    return total;
+}
+
 static enum pt_rc discount_parse(json_t *obj, const char *path, const struct pt_rule *rule,
                                  struct pt_arena *arena, struct pt_rule_effect *e,
                                  struct pt_err *err)
 {
-    static const char *const keys[] = {"type", "on", "percent", "amount", NULL};
+    static const char *const keys[] = {
+        "type", "on", "percent", "amount", "max_per_cart", "max_per_application", NULL};
     bool has_percent = json_object_get(obj, "percent") != NULL;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     (void)rule;
     (void)arena;
+    if (rc == PT_OK) {
+        rc = caps_parse(obj, path, e, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -146,12 +177,13 @@ static enum pt_rc discount_parse(json_t *obj, const char *path, const struct pt_
 }
 
 /*
- * Takes `total` (<= the sum of the weights) from the lines in proportion to their weights,
- * never more than a line has left: floor shares first, then the units left over one at a time
- * to the lines with the largest remainders (ties: the earlier line), so that exactly `total`
- * is taken.
+ * Takes `total` (<= the sum of the weights) from the lines in proportion to their weights
+ * (NULL: what is left of each line; else at most that), never more than a line's weight: floor
+ * shares first, then the units left over one at a time to the lines with the largest
+ * remainders (ties: the earlier line), so that exactly `total` is taken.
  */
-void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
+void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                            int64_t total)
 {
     int64_t weight = 0;
     int64_t given = 0;
@@ -159,7 +191,9 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
     unsigned i;
     for (i = 0; i < st->item_count; i++) {
         if (lines[i]) {
-            weight += st->line_left[i];
+            int64_t w = weights != NULL ? weights[i] : st->line_left[i];
+            pt_assert(w >= 0 && w <= st->line_left[i]);
+            weight += w;
         }
     }
     pt_assert(total >= 0 && total <= weight);
@@ -167,10 +201,11 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
         return;
     }
     for (i = 0; i < st->item_count; i++) {
+        int64_t w = weights != NULL ? weights[i] : st->line_left[i];
         int64_t share = 0;
-        rem[i] = -1;
-        if (lines[i] && st->line_left[i] > 0) {
-            wide_int p = (wide_int)total * st->line_left[i];
+        rem[i] = 0;
+        if (lines[i] && w > 0) {
+            wide_int p = (wide_int)total * w;
             share = (int64_t)(p / weight);
             rem[i] = (int64_t)(p % weight);
             st->line_left[i] -= share;
@@ -181,18 +216,23 @@ void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, i
     while (given < total) {
         unsigned best = st->item_count;
         for (i = 0; i < st->item_count; i++) {
-            if (rem[i] >= 0 && st->line_left[i] > 0 &&
-                (best == st->item_count || rem[i] > rem[best])) {
+            if (rem[i] > 0 && (best == st->item_count || rem[i] > rem[best])) {
                 best = i;
             }
         }
-        pt_assert(best < st->item_count); /* total <= weight: a line has room. */
+        /* The remainders' fractions add up to what is left over: a line has one. */
+        pt_assert(best < st->item_count);
         st->line_left[best]--;
         st->line_discount[best]++;
-        rem[best] = -1;
+        rem[best] = 0;
         given++;
     }
     st->left_total -= total;
+}
+
+void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
+{
+    pt_rules_take_weighted(st, lines, NULL, total);
 }
 
 /* A fixed amount over lines: from the lines no later rule's discount targets first (in
@@ -235,9 +275,10 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
     if (e->percent_bp > 0) {
         /* A percent of what is left of the selected lines as a whole, floored once, then split
          * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
-        pt_rules_take_proportionally(st, lines, (int64_t)((wide_int)left * e->percent_bp / 10000));
+        pt_rules_take_proportionally(
+            st, lines, capped(e, (int64_t)((wide_int)left * e->percent_bp / 10000), 1));
     } else {
-        take_fixed(st, lines, e->amount < left ? e->amount : left);
+        take_fixed(st, lines, capped(e, e->amount < left ? e->amount : left, 1));
     }
     for (i = 0; i < st->item_count; i++) {
         after += st->line_left[i];
@@ -251,10 +292,14 @@ static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt
 static enum pt_rc free_parse(json_t *obj, const char *path, const struct pt_rule *rule,
                              struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
 {
-    static const char *const keys[] = {"type", "on", "buy", "get", NULL};
+    static const char *const keys[] = {
+        "type", "on", "buy", "get", "max_per_cart", "max_per_application", NULL};
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     (void)rule;
     (void)arena;
+    if (rc == PT_OK) {
+        rc = caps_parse(obj, path, e, err);
+    }
     if (rc == PT_OK) {
         rc = pt_rule_json_int(obj, "buy", path, 1, FREE_ITEMS_GROUP_MAX - 1, true, &e->buy, err);
     }
@@ -287,6 +332,10 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
     int64_t units = e->on_items ? sel->quantity : sel->cart_quantity; /* The units walked. */
     int64_t free_units = units / group * e->get;
     int64_t position = 0; /* Units walked so far, dearest first. */
+    int64_t total = 0;
+    int64_t total_capped;
+    int64_t *worth = st->scratch_worth;
+    bool *lines = st->scratch_lines;
     unsigned *order = st->scratch_order;
     unsigned n = 0;
     unsigned i;
@@ -294,6 +343,10 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
     (void)err;
     if (free_units == 0) {
         return PT_OK;
+    }
+    for (i = 0; i < st->item_count; i++) {
+        lines[i] = false;
+        worth[i] = 0;
     }
     if (!st->price_sorted) {
         /* Insertion sort, once per evaluation: at most PT_CART_ITEMS_MAX lines. Each effect
@@ -332,17 +385,17 @@ static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_sel
         if (count > 0) {
             /* A unit is worth what is left to pay of it after earlier discounts. */
             int64_t d = (int64_t)((wide_int)st->line_left[order[i]] * count / it->quantity);
-            if (d > st->line_left[order[i]]) {
-                d = st->line_left[order[i]];
-            }
-            st->line_left[order[i]] -= d;
-            st->line_discount[order[i]] += d;
-            st->left_total -= d;
-            o->discount += d;
+            worth[order[i]] = d < st->line_left[order[i]] ? d : st->line_left[order[i]];
+            total += worth[order[i]];
             o->free_units += count;
         }
+        lines[order[i]] = count > 0;
         position += it->quantity;
     }
+    /* Within the caps, taken from the free units' lines in proportion to their worth. */
+    total_capped = capped(e, total, units / group);
+    pt_rules_take_weighted(st, lines, worth, total_capped);
+    o->discount += total_capped;
     return PT_OK;
 }
 

@@ -135,6 +135,7 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
     ev->st.scratch_free = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.scratch_worth = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.last_claim = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));

@@ -35,6 +35,7 @@ struct pt_eval_state {
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
     bool *scratch_free;
+    int64_t *scratch_worth;
     unsigned *scratch_order;
     int64_t *scratch_rem;
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
@@ -82,6 +83,9 @@ bool pt_rule_discounts_items(const struct pt_rule *r);
 
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);
+/* The same by the given weights, each at most what is left of its line. */
+void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                            int64_t total);
 
 #define PT_TRIGGER_BIT(t) (1u << (unsigned)(t))
 #define PT_TRIGGERS_ALL                                                                            \

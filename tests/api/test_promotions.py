@@ -266,3 +266,35 @@ def test_award_points_per_item_and_once_per_purchase(fresh):
     r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "enrollment", "effects": [
         {"type": "award_points", "points": 5, "per": "item"}]})
     assert r.status == 400 and "only purchase rules" in r.json["error"]["message"], r
+
+
+# ---- 12. Caps per application and per cart ----
+
+def test_discount_caps_per_application_and_per_cart(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "20% off, at most 15.00", "priority": 2,
+                   "effects": [{"type": "discount", "percent": 20, "max_per_cart": 1500}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 10000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 1500  # not 20.00
+    items = [{"sku": "A", "quantity": 1, "unit_price": 5000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 1000  # under the cap
+
+
+def test_free_items_capped_per_group_and_per_cart(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "buy 1 get 1, at most 3.00 each, 5.00 a cart",
+                   "items": {"eq": ["item.category", "shirt"]},
+                   "effects": [{"type": "free_items", "buy": 1, "get": 1,
+                                "max_per_application": 300, "max_per_cart": 500}]})
+    member = new_member(fresh.a)["id"]
+    shirts = [{"sku": "S", "category": "shirt", "quantity": 2, "unit_price": 1000}]
+    got = buy(fresh.a, member, shirts)
+    assert got["discount"] == 300, got  # one group: a 10.00 shirt free, capped at 3.00
+    shirts[0]["quantity"] = 6
+    ev = evaluate(fresh.a, member, shirts)
+    assert ev["discount"] == 500, ev  # three groups: 9.00 by the groups, 5.00 by the cart
+    for bad in ({"max_per_cart": 0}, {"max_per_application": -1}, {"max_per_cart": "5"}):
+        effect = dict({"type": "discount", "percent": 10}, **bad)
+        r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [effect]})
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
