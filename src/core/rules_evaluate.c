@@ -392,8 +392,11 @@ static enum pt_rc move_money(struct run *x, const struct pt_rule *r, unsigned in
             rc = kind->discount(&r->effects[e], &x->ev.sel, &x->ev.st, o, x->err);
         }
         if (rc == PT_OK && kind->missing != NULL) {
-            int64_t missing = kind->missing(&r->effects[e], &x->ev.sel);
-            if (missing > 0) {
+            int64_t missing = kind->missing(&r->effects[e], &x->ev.sel, &x->ev.st);
+            if (missing > 0 && r->effects[e].type == PT_EFFECT_GET_PRODUCT) {
+                rc = pt_rules_add_product_nudge(&x->ev, x->out, x->arena, index, r, &r->effects[e],
+                                                missing, x->err);
+            } else if (missing > 0) {
                 rc = pt_rules_add_nudge(&x->ev, x->out, x->arena, index, r,
                                         PT_FACT_SELECTED_QUANTITY, missing,
                                         r->effects[e].buy + r->effects[e].get, true, x->err);
