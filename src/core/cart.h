@@ -57,6 +57,7 @@ struct pt_rule_nudge {
     char rule_id[PT_ID_BUF_BYTES];
     const char *text;
     int64_t missing; /* minor units or units */
+    const char *sku; /* The product to add for it (get_product); NULL otherwise. */
 };
 
 /* A code given with a cart (`coupons`), and what became of it (docs/rewards.md). */

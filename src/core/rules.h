@@ -158,7 +158,9 @@ enum pt_effect_type {
     PT_EFFECT_MESSAGE,
     PT_EFFECT_ADD_STAMPS, /* docs/stamp-cards.md */
     PT_EFFECT_CASHBACK,   /* docs/wallets.md */
-    PT_EFFECT_TYPES,      /* count */
+    PT_EFFECT_DISCOUNT_CHEAPEST,
+    PT_EFFECT_GET_PRODUCT,
+    PT_EFFECT_TYPES, /* count */
 };
 
 struct pt_rule_effect {
@@ -175,6 +177,16 @@ struct pt_rule_effect {
     /* free_items: buy `buy`, get `get` free (the cheapest of each buy + get units). */
     int64_t buy;
     int64_t get;
+    /* Any discount: at most this much off per application (a discount applies once; free_items
+     * once per group) and per cart, minor units; 0: no cap. */
+    int64_t max_per_application;
+    int64_t max_per_cart;
+    /* discount_cheapest: `percent_bp` off the `units` cheapest units. get_product: for every
+     * `buy` units of the selected items, `get` units of product `sku` at `percent_bp` off, at
+     * most `max_applications` times a cart (0: no limit). */
+    int64_t units;
+    const char *sku; /* arena */
+    int64_t max_applications;
     const char *text; /* message; arena */
     /* add_stamps: `stamps` on stamp card `card`, per purchase or per selected unit. */
     const char *card; /* arena */
@@ -311,6 +323,7 @@ struct pt_nudge {
     int64_t missing;   /* > 0 */
     int64_t need;      /* The threshold (or group size) it is missing from. */
     const char *text;  /* "Spend 12.50 USD more: Double points over 50"; arena */
+    const char *sku;   /* A product to add (get_product), NULL otherwise; borrowed */
 };
 
 struct pt_eval_result {

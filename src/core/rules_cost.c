@@ -15,7 +15,6 @@
  * once.
  */
 #include "core/rules.h"
-#include "core/rules_int.h"
 
 #include "base/assert.h"
 
@@ -77,12 +76,12 @@ static int64_t tree_weight(const struct pt_rule *r, int root)
     return weight;
 }
 
-/* The rule's cost per line and for itself. A rule whose discount targets its items selects
- * them twice: once before the rules fire, to know which lines it claims (rules_evaluate.c). */
+/* The rule's cost per line and for itself. Its items are tested once per line (a rule whose
+ * discount targets its items before the rules fire, and its selection kept for when it does:
+ * rules_evaluate.c). */
 static void cost_parts(const struct pt_rule *r, int64_t *per_line, int64_t *fixed)
 {
-    int64_t selects = pt_rule_discounts_items(r) ? 2 : 1;
-    *per_line = selects * tree_weight(r, r->items_root) + 6 * (int64_t)r->effect_count + 1;
+    *per_line = tree_weight(r, r->items_root) + 6 * (int64_t)r->effect_count + 1;
     *fixed = 2 * tree_weight(r, r->root) + 6 * (int64_t)r->effect_count + 1;
 }
 
@@ -112,7 +111,7 @@ int64_t pt_rules_eval_cost(const struct pt_rule *const *rules, unsigned count,
     pt_assert(count <= PT_RULES_EVALUATED_MAX);
     for (i = 0; i < count; i++) {
         if (rules[i]->trigger == trigger) {
-            /* No overflow: at most 512 rules of at most 201 × (2 × 64 × 4,200 + 49) each. */
+            /* No overflow: at most 512 rules of at most 201 × (64 × 4,200 + 49) each. */
             cost += pt_rule_eval_cost(rules[i], lines);
         }
     }

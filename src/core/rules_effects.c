@@ -2,7 +2,8 @@
 /*
  * The effects a rule can have, one entry each: how the effect is read from the rule document,
  * how it moves money (discounts, first pass, in rule order), how it gives points (second pass,
- * on what is left to pay) and what nudge it can give. Adding an effect is adding an entry here.
+ * on what is left to pay) and what nudge it can give. Adding an effect is adding an entry here;
+ * the effects that take money off the lines are in rules_discounts.c.
  */
 #include "core/rules_int.h"
 
@@ -12,9 +13,7 @@
 #include <string.h>
 
 #define POINTS_MAX 1000000000LL         /* One rule's fixed points. */
-#define AMOUNT_MAX 1000000000000LL      /* Minor units of a per_amount or discount amount. */
 #define MULTIPLIER_HUNDREDTHS_MAX 10000 /* 100× */
-#define FREE_ITEMS_GROUP_MAX 1000       /* buy + get */
 
 /* ---- award_points ---- */
 
@@ -68,7 +67,8 @@ static enum pt_rc award_parse(json_t *obj, const char *path, const struct pt_rul
     }
     rc = pt_rule_json_int(obj, "points", path, 1, POINTS_MAX, true, &e->points, err);
     if (rc == PT_OK && has_per) {
-        rc = pt_rule_json_int(obj, "per_amount", path, 1, AMOUNT_MAX, true, &e->per_amount, err);
+        rc = pt_rule_json_int(obj, "per_amount", path, 1, PT_RULE_AMOUNT_MAX, true, &e->per_amount,
+                              err);
     }
     return rc;
 }
@@ -119,238 +119,6 @@ static enum pt_rc award_points(const struct pt_rule_effect *e, const struct pt_s
     }
     *points = e->points;
     return PT_OK;
-}
-
-/* ---- discount ---- */
-
-static enum pt_rc discount_parse(json_t *obj, const char *path, const struct pt_rule *rule,
-                                 struct pt_arena *arena, struct pt_rule_effect *e,
-                                 struct pt_err *err)
-{
-    static const char *const keys[] = {"type", "on", "percent", "amount", NULL};
-    bool has_percent = json_object_get(obj, "percent") != NULL;
-    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
-    (void)rule;
-    (void)arena;
-    if (rc != PT_OK) {
-        return rc;
-    }
-    if (has_percent == (json_object_get(obj, "amount") != NULL)) {
-        return pt_err_set(err, PT_EINVAL, path, "discount takes percent or amount");
-    }
-    if (has_percent) {
-        /* Hundredths of a percent: 12.5% -> 1250. */
-        return pt_rule_json_hundredths(obj, "percent", path, 1, 10000, &e->percent_bp, err);
-    }
-    return pt_rule_json_int(obj, "amount", path, 1, AMOUNT_MAX, true, &e->amount, err);
-}
-
-/*
- * Takes `total` (<= the sum of the weights) from the lines in proportion to their weights,
- * never more than a line has left: floor shares first, then the units left over one at a time
- * to the lines with the largest remainders (ties: the earlier line), so that exactly `total`
- * is taken.
- */
-void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total)
-{
-    int64_t weight = 0;
-    int64_t given = 0;
-    int64_t *rem = st->scratch_rem;
-    unsigned i;
-    for (i = 0; i < st->item_count; i++) {
-        if (lines[i]) {
-            weight += st->line_left[i];
-        }
-    }
-    pt_assert(total >= 0 && total <= weight);
-    if (total == 0) {
-        return;
-    }
-    for (i = 0; i < st->item_count; i++) {
-        int64_t share = 0;
-        rem[i] = -1;
-        if (lines[i] && st->line_left[i] > 0) {
-            wide_int p = (wide_int)total * st->line_left[i];
-            share = (int64_t)(p / weight);
-            rem[i] = (int64_t)(p % weight);
-            st->line_left[i] -= share;
-            st->line_discount[i] += share;
-            given += share;
-        }
-    }
-    while (given < total) {
-        unsigned best = st->item_count;
-        for (i = 0; i < st->item_count; i++) {
-            if (rem[i] >= 0 && st->line_left[i] > 0 &&
-                (best == st->item_count || rem[i] > rem[best])) {
-                best = i;
-            }
-        }
-        pt_assert(best < st->item_count); /* total <= weight: a line has room. */
-        st->line_left[best]--;
-        st->line_discount[best]++;
-        rem[best] = -1;
-        given++;
-    }
-    st->left_total -= total;
-}
-
-/* A fixed amount over lines: from the lines no later rule's discount targets first (in
- * proportion), the rest from the others (in proportion), so that 10.00 off the cart before
- * 50% off the coffee leaves the coffee whole for it when the other lines can carry the 10.00. */
-static void take_fixed(struct pt_eval_state *st, const bool *lines, int64_t amount)
-{
-    bool *free = st->scratch_free;
-    int64_t free_left = 0;
-    int64_t first;
-    unsigned i;
-    for (i = 0; i < st->item_count; i++) {
-        free[i] = lines[i] && st->last_claim[i] <= st->position + 1;
-        if (free[i]) {
-            free_left += st->line_left[i];
-        }
-    }
-    first = amount < free_left ? amount : free_left;
-    pt_rules_take_proportionally(st, free, first);
-    pt_rules_take_proportionally(st, lines, amount - first);
-}
-
-static enum pt_rc discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                                 struct pt_eval_state *st, struct pt_rule_outcome *o,
-                                 struct pt_err *err)
-{
-    bool *lines = st->scratch_lines;
-    int64_t left = 0;
-    int64_t before = 0;
-    int64_t after = 0;
-    unsigned i;
-    (void)err;
-    for (i = 0; i < st->item_count; i++) {
-        lines[i] = !e->on_items || sel->selected[i];
-        if (lines[i]) {
-            left += st->line_left[i];
-        }
-        before += st->line_left[i];
-    }
-    if (e->percent_bp > 0) {
-        /* A percent of what is left of the selected lines as a whole, floored once, then split
-         * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
-        pt_rules_take_proportionally(st, lines, (int64_t)((wide_int)left * e->percent_bp / 10000));
-    } else {
-        take_fixed(st, lines, e->amount < left ? e->amount : left);
-    }
-    for (i = 0; i < st->item_count; i++) {
-        after += st->line_left[i];
-    }
-    o->discount += before - after;
-    return PT_OK;
-}
-
-/* ---- free_items ---- */
-
-static enum pt_rc free_parse(json_t *obj, const char *path, const struct pt_rule *rule,
-                             struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
-{
-    static const char *const keys[] = {"type", "on", "buy", "get", NULL};
-    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
-    (void)rule;
-    (void)arena;
-    if (rc == PT_OK) {
-        rc = pt_rule_json_int(obj, "buy", path, 1, FREE_ITEMS_GROUP_MAX - 1, true, &e->buy, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_rule_json_int(obj, "get", path, 1, FREE_ITEMS_GROUP_MAX - e->buy, true, &e->get,
-                              err);
-    }
-    return rc;
-}
-
-/* Free positions among the first x units (dearest first): in each group of buy + get, the
- * positions from buy on. */
-static int64_t free_before(const struct pt_rule_effect *e, int64_t x)
-{
-    int64_t group = e->buy + e->get;
-    int64_t tail = x % group - e->buy;
-    return x / group * e->get + (tail > 0 ? tail : 0);
-}
-
-/*
- * The selected units sorted by unit price, dearest first (ties: earlier line); in each full
- * group of buy + get units, the last `get` (the cheapest of the group) are free.
- */
-static enum pt_rc free_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
-                             struct pt_eval_state *st, struct pt_rule_outcome *o,
-                             struct pt_err *err)
-{
-    const struct pt_cart *cart = st->in->cart;
-    int64_t group = e->buy + e->get;
-    int64_t units = e->on_items ? sel->quantity : sel->cart_quantity; /* The units walked. */
-    int64_t free_units = units / group * e->get;
-    int64_t position = 0; /* Units walked so far, dearest first. */
-    unsigned *order = st->scratch_order;
-    unsigned n = 0;
-    unsigned i;
-    unsigned j;
-    (void)err;
-    if (free_units == 0) {
-        return PT_OK;
-    }
-    if (!st->price_sorted) {
-        /* Insertion sort, once per evaluation: at most PT_CART_ITEMS_MAX lines. Each effect
-         * used to sort its own lines, which made 499 rules of eight free_items effects cost
-         * lines² each (docs/rules.md). */
-        for (i = 0; i < st->item_count; i++) {
-            for (j = i; j > 0 &&
-                        cart->items[st->price_order[j - 1]].unit_price < cart->items[i].unit_price;
-                 j--) {
-                st->price_order[j] = st->price_order[j - 1];
-            }
-            st->price_order[j] = i;
-        }
-        st->price_sorted = true;
-    }
-    for (i = 0; i < st->item_count; i++) {
-        unsigned line = st->price_order[i];
-        if (!e->on_items || sel->selected[line]) {
-            order[n++] = line;
-        }
-    }
-    for (i = 0; i < n; i++) {
-        const struct pt_cart_item *it = &cart->items[order[i]];
-        /* Units of this line at positions position .. position + quantity - 1; position p is
-         * free when p % group >= buy and its group is complete. */
-        int64_t full = (units / group) * group; /* Units in complete groups. */
-        int64_t first = position;
-        int64_t last = position + it->quantity; /* exclusive */
-        int64_t count = 0;
-        if (last > full) {
-            last = full;
-        }
-        if (last > first) {
-            count = free_before(e, last) - free_before(e, first);
-        }
-        if (count > 0) {
-            /* A unit is worth what is left to pay of it after earlier discounts. */
-            int64_t d = (int64_t)((wide_int)st->line_left[order[i]] * count / it->quantity);
-            if (d > st->line_left[order[i]]) {
-                d = st->line_left[order[i]];
-            }
-            st->line_left[order[i]] -= d;
-            st->line_discount[order[i]] += d;
-            st->left_total -= d;
-            o->discount += d;
-            o->free_units += count;
-        }
-        position += it->quantity;
-    }
-    return PT_OK;
-}
-
-static int64_t free_missing(const struct pt_rule_effect *e, const struct pt_selection *sel)
-{
-    int64_t group = e->buy + e->get;
-    int64_t in_group = (e->on_items ? sel->quantity : sel->cart_quantity) % group;
-    return in_group >= e->buy ? group - in_group : 0;
 }
 
 /* ---- free_shipping, message ---- */
@@ -523,13 +291,13 @@ const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
                                 .points = award_points},
     [PT_EFFECT_DISCOUNT] = {.name = "discount",
                             .triggers = CART_ONLY,
-                            .parse = discount_parse,
-                            .discount = discount_apply},
+                            .parse = pt_effect_discount_parse,
+                            .discount = pt_effect_discount_apply},
     [PT_EFFECT_FREE_ITEMS] = {.name = "free_items",
                               .triggers = CART_ONLY,
-                              .parse = free_parse,
-                              .discount = free_apply,
-                              .missing = free_missing},
+                              .parse = pt_effect_free_parse,
+                              .discount = pt_effect_free_apply,
+                              .missing = pt_effect_free_missing},
     [PT_EFFECT_FREE_SHIPPING] = {.name = "free_shipping",
                                  .triggers = CART_ONLY,
                                  .parse = no_fields_parse,
@@ -543,15 +311,13 @@ const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
                             .triggers = CART_ONLY,
                             .parse = cashback_parse,
                             .gives = cashback_give},
+    [PT_EFFECT_DISCOUNT_CHEAPEST] = {.name = "discount_cheapest",
+                                     .triggers = CART_ONLY,
+                                     .parse = pt_effect_cheapest_parse,
+                                     .discount = pt_effect_cheapest_apply},
+    [PT_EFFECT_GET_PRODUCT] = {.name = "get_product",
+                               .triggers = CART_ONLY,
+                               .parse = pt_effect_product_parse,
+                               .discount = pt_effect_product_apply,
+                               .missing = pt_effect_product_missing},
 };
-
-bool pt_rule_discounts_items(const struct pt_rule *r)
-{
-    unsigned e;
-    for (e = 0; r->items_root >= 0 && e < r->effect_count; e++) {
-        if (pt_effect_kinds[r->effects[e].type].discount != NULL && r->effects[e].on_items) {
-            return true;
-        }
-    }
-    return false;
-}

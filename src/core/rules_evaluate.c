@@ -61,9 +61,10 @@ static bool applies(const struct pt_rule *r, const struct pt_eval_input *in,
 
 /* ---- What a rule selects ---- */
 
-/* Selects the rule's items into sel: all of them (shared, no work) when it has no selector. */
+/* Selects the rule's items into sel: all of them (shared, no work) when it has no selector;
+ * as `chosen` says when they were selected before (NULL: test them now). */
 static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scratch,
-                         const bool *all)
+                         const bool *all, const bool *chosen)
 {
     const struct pt_cart *cart = ev->in->cart;
     unsigned i;
@@ -82,7 +83,7 @@ static void select_items(struct pt_eval *ev, const struct pt_rule *r, bool *scra
     for (i = 0; i < ev->st.item_count; i++) {
         ev->item = &cart->items[i];
         ev->item_index = i;
-        scratch[i] = pt_rules_holds(ev, r, (unsigned)r->items_root);
+        scratch[i] = chosen != NULL ? chosen[i] : pt_rules_holds(ev, r, (unsigned)r->items_root);
         if (scratch[i]) {
             ev->sel.quantity += cart->items[i].quantity;
             ev->sel.amount += ev->st.line_amount[i];
@@ -135,6 +136,7 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
     ev->st.scratch_free = pt_arena_alloc(arena, slots * sizeof(bool));
+    ev->st.scratch_worth = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.last_claim = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
@@ -261,6 +263,7 @@ struct run {
     struct pt_eval_result *out;
     struct pt_err *err;
     struct ordered *order;           /* The rules by priority. */
+    const bool **chosen;             /* Per place in the order: its items, when tested before. */
     struct pt_selection *selections; /* Per outcome: what its rule selected. */
     bool *scratch;                   /* Per line: the selection of the rule under test. */
     bool *all;                       /* Per line: true (what a rule without items selects). */
@@ -294,6 +297,7 @@ static enum pt_rc allocate_passes(struct run *x)
     size_t lines = x->ev.st.item_count ? x->ev.st.item_count : 1;
     unsigned i;
     x->order = pt_arena_alloc(x->arena, rules * sizeof(*x->order));
+    x->chosen = pt_arena_alloc(x->arena, rules * sizeof(*x->chosen));
     x->selections = pt_arena_alloc(x->arena, rules * sizeof(*x->selections));
     x->out->outcomes = pt_arena_alloc(x->arena, rules * sizeof(*x->out->outcomes));
     x->scratch = pt_arena_alloc(x->arena, lines * sizeof(bool));
@@ -304,6 +308,7 @@ static enum pt_rc allocate_passes(struct run *x)
     for (i = 0; i < x->ev.st.item_count; i++) {
         x->all[i] = true;
     }
+    memset(x->chosen, 0, rules * sizeof(*x->chosen));
     return PT_OK;
 }
 
@@ -326,22 +331,31 @@ static void order_rules(struct run *x)
 
 /* For each line, the last rule in the order whose discount targets it by its items (the
  * items are item facts alone: what a rule selects does not change as discounts are taken). */
-static void mark_claims(struct run *x)
+static enum pt_rc mark_claims(struct run *x)
 {
+    size_t lines = x->ev.st.item_count ? x->ev.st.item_count : 1;
     unsigned k;
     unsigned i;
     for (k = 0; k < x->count; k++) {
         const struct pt_rule *r = x->order[k].rule;
+        bool *chosen;
         if (!pt_rule_discounts_items(r) || !applies(r, &x->input, &x->room[x->order[k].index])) {
             continue;
         }
-        select_items(&x->ev, r, x->scratch, x->all);
+        /* Kept for when the rule fires: its items are tested once (rules_cost.c). */
+        chosen = pt_arena_alloc(x->arena, lines * sizeof(bool));
+        if (chosen == NULL) {
+            return pt_arena_err(x->arena, x->err);
+        }
+        select_items(&x->ev, r, chosen, x->all, NULL);
+        x->chosen[k] = chosen;
         for (i = 0; i < x->ev.st.item_count; i++) {
-            if (x->scratch[i]) {
+            if (chosen[i]) {
                 x->ev.st.last_claim[i] = k + 1;
             }
         }
     }
+    return PT_OK;
 }
 
 /* ---- Pass 1: which rules fire, and the money they move ---- */
@@ -391,8 +405,11 @@ static enum pt_rc move_money(struct run *x, const struct pt_rule *r, unsigned in
             rc = kind->discount(&r->effects[e], &x->ev.sel, &x->ev.st, o, x->err);
         }
         if (rc == PT_OK && kind->missing != NULL) {
-            int64_t missing = kind->missing(&r->effects[e], &x->ev.sel);
-            if (missing > 0) {
+            int64_t missing = kind->missing(&r->effects[e], &x->ev.sel, &x->ev.st);
+            if (missing > 0 && r->effects[e].type == PT_EFFECT_GET_PRODUCT) {
+                rc = pt_rules_add_product_nudge(&x->ev, x->out, x->arena, index, r, &r->effects[e],
+                                                missing, x->err);
+            } else if (missing > 0) {
                 rc = pt_rules_add_nudge(&x->ev, x->out, x->arena, index, r,
                                         PT_FACT_SELECTED_QUANTITY, missing,
                                         r->effects[e].buy + r->effects[e].get, true, x->err);
@@ -442,7 +459,7 @@ static enum pt_rc fire_rule(struct run *x, unsigned k, bool *stop)
     if (!applies(r, &x->input, &x->room[index])) {
         return PT_OK;
     }
-    select_items(&x->ev, r, x->scratch, x->all);
+    select_items(&x->ev, r, x->scratch, x->all, x->chosen[k]);
     if (r->items_root >= 0 && x->ev.sel.quantity == 0) {
         return PT_OK;
     }
@@ -648,8 +665,10 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
         return rc; /* Nothing was evaluated: no member attributes were parsed. */
     }
     order_rules(&x);
-    mark_claims(&x);
-    rc = fire_rules(&x);
+    rc = mark_claims(&x);
+    if (rc == PT_OK) {
+        rc = fire_rules(&x);
+    }
     if (rc == PT_OK) {
         rc = allocate_messages(&x);
     }

@@ -15,6 +15,9 @@
 /* 128-bit products keep shares and percentages exact (as in ledger.c). */
 __extension__ typedef __int128 wide_int;
 
+/* Minor units of a per_amount, a discount amount or a discount's cap. */
+#define PT_RULE_AMOUNT_MAX 1000000000000LL
+
 /* A JSON path while compiling ("effects.1.percent"). */
 #define PT_RULE_PATH_BYTES 128
 
@@ -35,6 +38,7 @@ struct pt_eval_state {
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
     bool *scratch_free;
+    int64_t *scratch_worth;
     unsigned *scratch_order;
     int64_t *scratch_rem;
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
@@ -72,16 +76,50 @@ struct pt_effect_kind {
                         struct pt_eval_state *st, struct pt_rule_outcome *o, struct pt_err *err);
     /* What is missing for the effect to give more (free_items: units to the next free one);
      * 0 when nothing is near. NULL when it never nudges. */
-    int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel);
+    int64_t (*missing)(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                       const struct pt_eval_state *st);
 };
 
 extern const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES];
+
+/* The discount effects (rules_discounts.c), for the table of effects. */
+enum pt_rc pt_effect_discount_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                    struct pt_arena *arena, struct pt_rule_effect *e,
+                                    struct pt_err *err);
+enum pt_rc pt_effect_discount_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                    struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                    struct pt_err *err);
+enum pt_rc pt_effect_free_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                struct pt_arena *arena, struct pt_rule_effect *e,
+                                struct pt_err *err);
+enum pt_rc pt_effect_free_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                struct pt_err *err);
+int64_t pt_effect_free_missing(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                               const struct pt_eval_state *st);
+enum pt_rc pt_effect_cheapest_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                    struct pt_arena *arena, struct pt_rule_effect *e,
+                                    struct pt_err *err);
+enum pt_rc pt_effect_cheapest_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                    struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                    struct pt_err *err);
+enum pt_rc pt_effect_product_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                                   struct pt_arena *arena, struct pt_rule_effect *e,
+                                   struct pt_err *err);
+enum pt_rc pt_effect_product_apply(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                   struct pt_eval_state *st, struct pt_rule_outcome *o,
+                                   struct pt_err *err);
+int64_t pt_effect_product_missing(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                                  const struct pt_eval_state *st);
 
 /* Whether r moves money on the lines its items select (a discount or free units "on" items). */
 bool pt_rule_discounts_items(const struct pt_rule *r);
 
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);
+/* The same by the given weights, each at most what is left of its line. */
+void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                            int64_t total);
 
 #define PT_TRIGGER_BIT(t) (1u << (unsigned)(t))
 #define PT_TRIGGERS_ALL                                                                            \
@@ -138,5 +176,11 @@ PT_MUSTCHECK enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_re
                                            const struct pt_rule *r, enum pt_fact fact,
                                            int64_t missing, int64_t need, bool free_one,
                                            struct pt_err *err);
+/* A nudge to add `missing` units of product e->sku for rule r's get_product effect e. */
+PT_MUSTCHECK enum pt_rc pt_rules_add_product_nudge(struct pt_eval *ev, struct pt_eval_result *out,
+                                                   struct pt_arena *arena, unsigned rule_index,
+                                                   const struct pt_rule *r,
+                                                   const struct pt_rule_effect *e, int64_t missing,
+                                                   struct pt_err *err);
 
 #endif

@@ -52,14 +52,12 @@ bool pt_rules_near_miss(struct pt_eval *ev, const struct pt_rule *r, unsigned no
     return failing == 1 && pt_rules_near_miss(ev, r, which, fact, missing, need);
 }
 
-/* Adds a nudge, keeping the PT_RULE_NUDGES_MAX nearest (smallest share missing) in order. */
-enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
-                              struct pt_arena *arena, unsigned rule_index, const struct pt_rule *r,
-                              enum pt_fact fact, int64_t missing, int64_t need, bool free_one,
-                              struct pt_err *err)
+/* Inserts a nudge of `text`, keeping the PT_RULE_NUDGES_MAX nearest (smallest share missing)
+ * in order. */
+static enum pt_rc insert(struct pt_eval_result *out, struct pt_arena *arena, unsigned rule_index,
+                         enum pt_fact fact, int64_t missing, int64_t need, const char *text,
+                         const char *sku, struct pt_err *err)
 {
-    char text[PT_RULE_TEXT_BYTES_MAX + 64];
-    char money[32];
     int64_t share = (int64_t)((wide_int)missing * 1000000 / (need > 0 ? need : 1));
     unsigned at = out->nudge_count;
     unsigned i;
@@ -73,6 +71,29 @@ enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
     if (at >= PT_RULE_NUDGES_MAX) {
         return PT_OK;
     }
+    if (out->nudge_count == PT_RULE_NUDGES_MAX) {
+        out->nudge_count--; /* The farthest goes. */
+    }
+    for (i = out->nudge_count; i > at; i--) {
+        out->nudges[i] = out->nudges[i - 1];
+    }
+    out->nudges[at].rule = rule_index;
+    out->nudges[at].fact = fact;
+    out->nudges[at].missing = missing;
+    out->nudges[at].need = need;
+    out->nudges[at].sku = sku;
+    out->nudges[at].text = pt_arena_strndup(arena, text, strlen(text));
+    out->nudge_count++;
+    return out->nudges[at].text != NULL ? PT_OK : pt_arena_err(arena, err);
+}
+
+enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
+                              struct pt_arena *arena, unsigned rule_index, const struct pt_rule *r,
+                              enum pt_fact fact, int64_t missing, int64_t need, bool free_one,
+                              struct pt_err *err)
+{
+    char text[PT_RULE_TEXT_BYTES_MAX + 64];
+    char money[32];
     if (free_one) {
         (void)snprintf(text, sizeof(text), "%lld more for a free one: %s", (long long)missing,
                        r->name);
@@ -85,17 +106,23 @@ enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
         (void)snprintf(text, sizeof(text), "%lld more %s: %s", (long long)missing,
                        missing == 1 ? "item" : "items", r->name);
     }
-    if (out->nudge_count == PT_RULE_NUDGES_MAX) {
-        out->nudge_count--; /* The farthest goes. */
+    return insert(out, arena, rule_index, fact, missing, need, text, NULL, err);
+}
+
+enum pt_rc pt_rules_add_product_nudge(struct pt_eval *ev, struct pt_eval_result *out,
+                                      struct pt_arena *arena, unsigned rule_index,
+                                      const struct pt_rule *r, const struct pt_rule_effect *e,
+                                      int64_t missing, struct pt_err *err)
+{
+    char text[2 * PT_RULE_TEXT_BYTES_MAX + 64];
+    (void)ev;
+    if (e->percent_bp == 10000) {
+        (void)snprintf(text, sizeof(text), "add %lld %s to get %s free: %s", (long long)missing,
+                       e->sku, missing == 1 ? "it" : "them", r->name);
+    } else {
+        (void)snprintf(text, sizeof(text), "add %lld %s for %lld.%02lld%% off: %s",
+                       (long long)missing, e->sku, (long long)(e->percent_bp / 100),
+                       (long long)(e->percent_bp % 100), r->name);
     }
-    for (i = out->nudge_count; i > at; i--) {
-        out->nudges[i] = out->nudges[i - 1];
-    }
-    out->nudges[at].rule = rule_index;
-    out->nudges[at].fact = fact;
-    out->nudges[at].missing = missing;
-    out->nudges[at].need = need;
-    out->nudges[at].text = pt_arena_strndup(arena, text, strlen(text));
-    out->nudge_count++;
-    return out->nudges[at].text != NULL ? PT_OK : pt_arena_err(arena, err);
+    return insert(out, arena, rule_index, PT_FACT_ITEM_SKU, missing, e->get, text, e->sku, err);
 }

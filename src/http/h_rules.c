@@ -326,9 +326,13 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
         (void)json_array_append_new(messages, json_string(a->messages[i]));
     }
     for (i = 0; i < a->nudge_count; i++) {
-        (void)json_array_append_new(
-            nudges, json_pack("{s:s,s:s,s:I}", "rule_id", a->nudges[i].rule_id, "text",
-                              a->nudges[i].text, "missing", (json_int_t)a->nudges[i].missing));
+        json_t *one = json_pack("{s:s,s:s,s:I}", "rule_id", a->nudges[i].rule_id, "text",
+                                a->nudges[i].text, "missing", (json_int_t)a->nudges[i].missing);
+        if (one != NULL && a->nudges[i].sku != NULL) {
+            /* get_product: the product the till may add (missing: its units). */
+            (void)json_object_set_new(one, "sku", json_string(a->nudges[i].sku));
+        }
+        (void)json_array_append_new(nudges, one);
     }
     (void)json_object_set_new(obj, "discount", json_integer(a->discount));
     (void)json_object_set_new(obj, "base_points", json_integer(a->base_points));

@@ -394,6 +394,7 @@ static void answer_nudges(const struct pt_rule *const *rules, const struct pt_ev
         memcpy(out->nudges[i].rule_id, rules[res->nudges[i].rule]->id, PT_ID_BUF_BYTES);
         out->nudges[i].text = res->nudges[i].text;
         out->nudges[i].missing = res->nudges[i].missing;
+        out->nudges[i].sku = res->nudges[i].sku;
         out->nudge_count++;
     }
 }

@@ -266,3 +266,96 @@ def test_award_points_per_item_and_once_per_purchase(fresh):
     r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "enrollment", "effects": [
         {"type": "award_points", "points": 5, "per": "item"}]})
     assert r.status == 400 and "only purchase rules" in r.json["error"]["message"], r
+
+
+# ---- 12. Caps per application and per cart ----
+
+def test_discount_caps_per_application_and_per_cart(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "20% off, at most 15.00", "priority": 2,
+                   "effects": [{"type": "discount", "percent": 20, "max_per_cart": 1500}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 10000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 1500  # not 20.00
+    items = [{"sku": "A", "quantity": 1, "unit_price": 5000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 1000  # under the cap
+
+
+def test_free_items_capped_per_group_and_per_cart(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "buy 1 get 1, at most 3.00 each, 5.00 a cart",
+                   "items": {"eq": ["item.category", "shirt"]},
+                   "effects": [{"type": "free_items", "buy": 1, "get": 1,
+                                "max_per_application": 300, "max_per_cart": 500}]})
+    member = new_member(fresh.a)["id"]
+    shirts = [{"sku": "S", "category": "shirt", "quantity": 2, "unit_price": 1000}]
+    got = buy(fresh.a, member, shirts)
+    assert got["discount"] == 300, got  # one group: a 10.00 shirt free, capped at 3.00
+    shirts[0]["quantity"] = 6
+    ev = evaluate(fresh.a, member, shirts)
+    assert ev["discount"] == 500, ev  # three groups: 9.00 by the groups, 5.00 by the cart
+    for bad in ({"max_per_cart": 0}, {"max_per_application": -1}, {"max_per_cart": "5"}):
+        effect = dict({"type": "discount", "percent": 10}, **bad)
+        r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [effect]})
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
+
+
+# ---- 11. Percent off the cheapest unit(s) ----
+
+def test_percent_off_the_cheapest_units(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "cheapest shirt half off", "items": {"eq": ["item.category", "shirt"]},
+                   "effects": [{"type": "discount_cheapest", "percent": 50}]})
+    rule(fresh.a, {"name": "two cheapest socks free", "items": {"eq": ["item.category", "sock"]},
+                   "effects": [{"type": "discount_cheapest", "percent": 100, "units": 2}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "S1", "category": "shirt", "quantity": 1, "unit_price": 3000},
+             {"sku": "S2", "category": "shirt", "quantity": 2, "unit_price": 1999},
+             {"sku": "K1", "category": "sock", "quantity": 1, "unit_price": 500},
+             {"sku": "K2", "category": "sock", "quantity": 3, "unit_price": 300},
+             {"sku": "H", "category": "hat", "quantity": 1, "unit_price": 100}]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    # Half of one 19.99 shirt is 9.99 (floored); the two cheapest socks are two 3.00 ones.
+    assert ev["discount"] == got["discount"] == 999 + 600, got
+    assert [l["discount"] for l in ev["lines"]] == [0, 999, 0, 600, 0]
+    r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [
+        {"type": "discount_cheapest", "units": 2}]})
+    assert r.status == 400, r
+
+
+# ---- 10. Buy X, get Y ----
+
+def test_buy_x_get_y_free_with_a_maximum_and_a_nudge_to_add_y(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "coffee with every 2 croissants", "items": {"eq": ["item.sku", "CRO"]},
+                   "effects": [{"type": "get_product", "buy": 2, "sku": "COF",
+                                "max_applications": 2}]})
+    rule(fresh.a, {"name": "jam half off with bread",
+                   "items": {"eq": ["item.category", "bread"]},
+                   "effects": [{"type": "get_product", "sku": "JAM", "percent": 50}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "CRO", "quantity": 6, "unit_price": 200},
+             {"sku": "COF", "quantity": 1, "unit_price": 350}]
+    ev = evaluate(fresh.a, member, items)
+    # Six croissants make three, at most two: one coffee in the cart is free, one is missing.
+    assert ev["discount"] == 350, ev
+    nudges = [n for n in ev["nudges"] if n.get("sku") == "COF"]
+    assert len(nudges) == 1 and nudges[0]["missing"] == 1, ev["nudges"]
+    assert "add 1 COF" in nudges[0]["text"]
+    items[1]["quantity"] = 3
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    assert ev["discount"] == got["discount"] == 700, got  # two free, the third paid
+    assert not [n for n in ev["nudges"] if n.get("sku") == "COF"]
+    items = [{"sku": "BRD", "category": "bread", "quantity": 1, "unit_price": 400},
+             {"sku": "JAM", "quantity": 1, "unit_price": 301}]
+    assert evaluate(fresh.a, member, items)["discount"] == 150  # half of 3.01, floored
+    items = [{"sku": "BRD", "category": "bread", "quantity": 1, "unit_price": 400}]
+    ev = evaluate(fresh.a, member, items)
+    assert ev["discount"] == 0 and [n["sku"] for n in ev["nudges"] if "sku" in n] == ["JAM"]
+    for bad in ({"type": "get_product"}, {"type": "get_product", "sku": ""},
+                {"type": "get_product", "sku": "X", "buy": 0},
+                {"type": "get_product", "sku": "X", "percent": 0}):
+        r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [bad]})
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)

@@ -64,6 +64,21 @@ RULES = [
     {"name": "5 off wine", "trigger": "purchase", "items": {"in": ["item.sku", ["RED", "WHITE"]]},
      "conditions": {"gte": ["selected.quantity", 2]},
      "effects": [{"type": "discount", "amount": 500}], "priority": 3},
+    # Issue 18's effects and facts: on what is left, capped, cheapest units, buy X get Y.
+    {"name": "Cheapest course 30% off", "trigger": "purchase", "priority": 4,
+     "items": {"eq": ["item.category", "course"]},
+     "effects": [{"type": "discount_cheapest", "percent": 30, "units": 2,
+                  "max_per_cart": 700}]},
+    {"name": "A mug at half price with 2 coffees", "trigger": "purchase", "priority": 2,
+     "items": {"eq": ["item.category", "coffee"]},
+     "effects": [{"type": "get_product", "buy": 2, "sku": "MUG", "percent": 50,
+                  "max_applications": 2}]},
+    {"name": "3 off over 20 left", "trigger": "purchase", "priority": 1,
+     "conditions": {"gte": ["cart.remaining", 2000]},
+     "effects": [{"type": "discount", "amount": 300}]},
+    {"name": "A point a wine bottle", "trigger": "purchase",
+     "items": {"eq": ["item.category", "wine"]},
+     "effects": [{"type": "award_points", "points": 1, "per": "item"}]},
 ]
 
 
