@@ -163,7 +163,7 @@ def bad_reasons_change_nothing(client, path, member):
     """Too long, not text: 400 naming reason, and the object, ledger and feed unchanged."""
     entries = ledger(client, member)
     feed = client.get("/v1/events?limit=200").json["data"]
-    for reason in ("x" * 201, 12, ["a"], {"a": 1}, True, "bad\u0000nul"):
+    for reason in ("x" * 201, "", "   ", "tab\there", 12, ["a"], {"a": 1}, True, "bad\u0000nul"):
         r = client.post(path, {"reason": reason})
         assert r.status == 400 and r.error["code"] == "validation_failed", (reason, r)
         assert r.error["field"] == "reason", (reason, r)
