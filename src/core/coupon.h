@@ -44,6 +44,7 @@ struct pt_coupon {
     int64_t redeemed_at_ms;
     const char *location; /* Where it was redeemed; nullable; arena */
     int64_t cancelled_at_ms;
+    const char *cancel_reason; /* The cancel's (its redemption's cancel entry's); nullable; arena */
     char purchase_id[PT_ID_BUF_BYTES]; /* The purchase that used it; "" when none */
     const char *partner_code;          /* partner_voucher: the code drawn; nullable; arena */
 };

@@ -33,6 +33,7 @@ struct pt_wallet_debit {
     bool cancelled;
     char entry_id[PT_ID_BUF_BYTES];
     char cancel_entry_id[PT_ID_BUF_BYTES];
+    const char *cancel_reason; /* The cancel's (its entry's reason); nullable; arena */
     int64_t created_at_ms;
     int64_t cancelled_at_ms;
 };

@@ -83,11 +83,12 @@ static json_t *redemption_json(const struct pt_redemption_result *r)
 {
     const struct pt_redemption *red = &r->redemption;
     return json_pack(
-        "{s:s,s:s,s:I,s:o,s:s,s:o,s:o,s:o}", "id", red->id, "member_id", red->member_id, "points",
-        (json_int_t)red->points, "reason", pt_json_string_or_null(red->reason), "status",
+        "{s:s,s:s,s:I,s:o,s:s,s:o,s:o,s:o,s:o}", "id", red->id, "member_id", red->member_id,
+        "points", (json_int_t)red->points, "reason", pt_json_string_or_null(red->reason), "status",
         red->cancelled ? "cancelled" : "completed", "created_at", pt_json_time(red->created_at_ms),
         "cancelled_at", red->cancelled ? pt_json_time(red->cancelled_at_ms) : json_null(),
-        "balance", balance_json(&r->balance));
+        "cancel_reason", pt_json_string_or_null(red->cancel_reason), "balance",
+        balance_json(&r->balance));
 }
 
 static json_t *adjustment_json(const struct pt_adjustment_result *a)
@@ -351,12 +352,11 @@ void pt_h_redemption_cancel(struct pt_http_ctx *ctx)
 {
     struct pt_redemption_result result;
     struct pt_err err;
+    const char *reason = NULL;
     pt_err_clear(&err);
-    if (!pt_http_action_body_ok(ctx, "cancel")) {
-        return;
-    }
-    if (pt_service_redemption_cancel(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &result,
-                                     &err) != PT_OK) {
+    if (pt_json_get_string(ctx->action, "reason", false, &ctx->arena, &reason, &err) != PT_OK ||
+        pt_service_redemption_cancel(ctx->svc, &ctx->who, ctx->params[0], reason, &ctx->arena,
+                                     &result, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }

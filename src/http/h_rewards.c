@@ -208,6 +208,9 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
         c->cancelled_at_ms ? pt_json_time(c->cancelled_at_ms) : json_null(), "valid", v->valid,
         "reason", pt_json_string_or_null(v->reason));
     if (root != NULL) {
+        (void)json_object_set_new(root, "cancel_reason", pt_json_string_or_null(c->cancel_reason));
+    }
+    if (root != NULL) {
         (void)json_object_set_new(root, "kind", json_string("coupon"));
     }
     if (root != NULL && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
@@ -232,9 +235,6 @@ void pt_h_reward_redeem(struct pt_http_ctx *ctx)
     struct pt_idem idem;
     struct pt_err err;
     pt_err_clear(&err);
-    if (!pt_http_action_body_ok(ctx, "redeem")) {
-        return;
-    }
     if (!pt_http_idem_init(ctx, &idem, 201)) {
         return;
     }
@@ -281,31 +281,20 @@ void pt_h_coupon_get(struct pt_http_ctx *ctx)
 
 void pt_h_coupon_redeem(struct pt_http_ctx *ctx)
 {
-    static const char *const fields[] = {"location", "member_id", NULL};
     char code[PT_COUPON_CODE_MAX + 1];
     const char *location = NULL;
     const char *member_id = NULL;
     struct pt_coupon_view v;
     struct pt_err err;
-    json_t *body = NULL;
-    enum pt_rc rc = PT_OK;
+    enum pt_rc rc;
     pt_err_clear(&err);
     if (!path_code(ctx, code)) {
         return;
     }
-    if (ctx->body.len > 0) {
-        body = pt_http_body_object(ctx);
-        if (body == NULL) {
-            return;
-        }
-        rc = pt_json_check_fields(body, fields, &err);
-        if (rc == PT_OK) {
-            rc = pt_json_get_string(body, "location", false, &ctx->arena, &location, &err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_json_get_string(body, "member_id", false, &ctx->arena, &member_id, &err);
-        }
-        json_decref(body);
+    /* The route's fields (routes.c) were checked with the body. */
+    rc = pt_json_get_string(ctx->action, "location", false, &ctx->arena, &location, &err);
+    if (rc == PT_OK) {
+        rc = pt_json_get_string(ctx->action, "member_id", false, &ctx->arena, &member_id, &err);
     }
     if (rc == PT_OK) {
         rc = pt_service_coupon_redeem(ctx->svc, &ctx->who, code, location, member_id, &ctx->arena,
@@ -323,14 +312,14 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx)
     char code[PT_COUPON_CODE_MAX + 1];
     struct pt_coupon_view v;
     struct pt_err err;
+    const char *reason = NULL;
     pt_err_clear(&err);
     if (!path_code(ctx, code)) {
         return;
     }
-    if (!pt_http_action_body_ok(ctx, "cancel")) {
-        return;
-    }
-    if (pt_service_coupon_cancel(ctx->svc, &ctx->who, code, &ctx->arena, &v, &err) != PT_OK) {
+    if (pt_json_get_string(ctx->action, "reason", false, &ctx->arena, &reason, &err) != PT_OK ||
+        pt_service_coupon_cancel(ctx->svc, &ctx->who, code, reason, &ctx->arena, &v, &err) !=
+            PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }

@@ -39,12 +39,12 @@ json_t *pt_http_wallet_debit_json(const struct pt_wallet_debit_result *r)
 {
     const struct pt_wallet_debit *d = &r->debit;
     return json_pack(
-        "{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o}", "id", d->id, "member_id", d->member_id, "amount",
-        (json_int_t)d->amount, "reason", pt_json_string_or_null(d->reason), "external_id",
+        "{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:o,s:o}", "id", d->id, "member_id", d->member_id,
+        "amount", (json_int_t)d->amount, "reason", pt_json_string_or_null(d->reason), "external_id",
         pt_json_string_or_null(d->external_id), "status", d->cancelled ? "cancelled" : "completed",
         "created_at", pt_json_time(d->created_at_ms), "cancelled_at",
-        d->cancelled ? pt_json_time(d->cancelled_at_ms) : json_null(), "wallet",
-        wallet_json(&r->wallet));
+        d->cancelled ? pt_json_time(d->cancelled_at_ms) : json_null(), "cancel_reason",
+        pt_json_string_or_null(d->cancel_reason), "wallet", wallet_json(&r->wallet));
 }
 
 json_t *pt_http_wallet_event_json(const struct pt_wallet_event *e)
@@ -118,12 +118,11 @@ void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx)
 {
     struct pt_wallet_debit_result result;
     struct pt_err err;
+    const char *reason = NULL;
     pt_err_clear(&err);
-    if (!pt_http_action_body_ok(ctx, "cancel")) {
-        return;
-    }
-    if (pt_service_wallet_debit_cancel(ctx->svc, &ctx->who, ctx->params[0], &ctx->arena, &result,
-                                       &err) != PT_OK) {
+    if (pt_json_get_string(ctx->action, "reason", false, &ctx->arena, &reason, &err) != PT_OK ||
+        pt_service_wallet_debit_cancel(ctx->svc, &ctx->who, ctx->params[0], reason, &ctx->arena,
+                                       &result, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }

@@ -36,6 +36,9 @@ enum pt_route_flags {
     PT_ROUTE_QUERY = 1 << 3,  /* Takes query parameters (its handler checks which). */
     /* Also draws from the program's expensive bucket (ratelimit.c). */
     PT_ROUTE_EXPENSIVE = 1 << 4,
+    /* An action (API.md): no body and {} are the same request; a body holds only the route's
+     * fields (pt_route_action_fields), checked before the handler runs (pt_http_action_read). */
+    PT_ROUTE_ACTION = 1 << 5,
 };
 
 struct pt_route {
@@ -47,6 +50,8 @@ struct pt_route {
 
 extern const struct pt_route pt_routes[];
 extern const unsigned pt_route_count;
+/* The optional fields an action's body may hold (NULL-terminated; static), none for most. */
+const char *const *pt_route_action_fields(const struct pt_route *route);
 
 /* A request's rate limiting (ratelimit.c). */
 struct pt_http_rate {
@@ -115,6 +120,9 @@ struct pt_http_ctx {
     int status; /* Status of the response sent. */
     /* This request's rate limiting (ratelimit.c). */
     struct pt_http_rate rate;
+    /* An action's body (PT_ROUTE_ACTION): an object holding only its route's fields, {} when
+     * none was sent; owned, released after the handler. NULL for other routes. */
+    json_t *action;
 };
 
 /* ---- A request's life (server.c), driven by a connection (connection.c) ---- */
@@ -191,9 +199,11 @@ const char *pt_http_code_of(enum pt_rc rc);
  * stored documents must not, since they are read back without JSON_ALLOW_NUL. */
 bool pt_json_text_has_nul(const char *text);
 
-/* An action's body (API.md): none and {} are the same request. Otherwise answers 400 naming
- * action ("cancel") and returns false. */
-bool pt_http_action_body_ok(struct pt_http_ctx *ctx, const char *action);
+/* Reads an action's body (PT_ROUTE_ACTION, API.md) into ctx->action: none and {} are the same
+ * request, an object holding only route's fields is kept for the handler; anything else is
+ * answered 400 (malformed_json, or validation_failed naming the unknown field) and false
+ * returned. */
+bool pt_http_action_read(struct pt_http_ctx *ctx, const struct pt_route *route);
 /* Parses the request body as a JSON object. On failure answers 400 and returns NULL. new */
 json_t *pt_http_body_object(struct pt_http_ctx *ctx);
 /* PT_EINVAL naming the first key of obj not in allowed (NULL-terminated). */

@@ -23,25 +23,36 @@ json_t *pt_http_body_object(struct pt_http_ctx *ctx)
     return root;
 }
 
-bool pt_http_action_body_ok(struct pt_http_ctx *ctx, const char *action)
+bool pt_http_action_read(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
+    const char *const *fields = pt_route_action_fields(route);
+    struct pt_err err;
     json_t *root;
-    bool empty;
-    char message[96];
-    if (ctx->body.len == 0) {
-        return true;
+    pt_assert(route->flags & PT_ROUTE_ACTION);
+    pt_assert(ctx->action == NULL);
+    pt_err_clear(&err);
+    root = ctx->body.len == 0 ? json_object() : pt_http_body_object(ctx);
+    if (root == NULL && ctx->body.len == 0) {
+        pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory");
+        return false;
     }
-    root = pt_http_body_object(ctx);
     if (root == NULL) {
         return false; /* Answered 400. */
     }
-    empty = json_object_size(root) == 0;
-    json_decref(root);
-    if (!empty) {
-        (void)snprintf(message, sizeof(message), "%s takes no fields: send no body or {}", action);
-        pt_http_reply_error(ctx, 400, "validation_failed", NULL, message);
+    if (pt_json_check_fields(root, fields, &err) != PT_OK) {
+        json_decref(root);
+        if (fields[0] == NULL) {
+            char field[sizeof(err.field)];
+            (void)snprintf(field, sizeof(field), "%s", err.field);
+            (void)pt_err_set(&err, PT_EINVAL, field,
+                             "unknown field '%s': this action takes no fields; send no body or {}",
+                             field);
+        }
+        pt_http_reply_err(ctx, &err);
+        return false;
     }
-    return empty;
+    ctx->action = root;
+    return true;
 }
 
 bool pt_json_depth_ok(json_t *root, unsigned max_depth)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The route table (cf. Redis's command table): every endpoint of the API as data. A test checks
+ * The route table (cf. Redis's command table): every endpoint of the API as data, the actions
+ * (API.md) with the optional fields their body may hold. A test checks
  * that docs/openapi.yaml lists exactly these routes.
  */
 #include "http/http_int.h"
@@ -15,7 +16,7 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members", pt_h_member_list, PT_ROUTE_QUERY},
     {"GET", "/v1/members/{id}", pt_h_member_get, 0},
     {"PATCH", "/v1/members/{id}", pt_h_member_patch, PT_ROUTE_BODY},
-    {"POST", "/v1/members/{id}/reopen", pt_h_member_reopen, PT_ROUTE_ADMIN},
+    {"POST", "/v1/members/{id}/reopen", pt_h_member_reopen, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/members/{id}/balance", pt_h_balance_get, 0},
     {"GET", "/v1/members/{id}/ledger", pt_h_ledger_list, PT_ROUTE_QUERY},
     {"POST", "/v1/members/{id}/redemptions", pt_h_redemption_create, PT_ROUTE_BODY},
@@ -24,9 +25,9 @@ const struct pt_route pt_routes[] = {
     {"PATCH", "/v1/program", pt_h_program_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"POST", "/v1/transactions", pt_h_purchase_create, PT_ROUTE_BODY},
     {"POST", "/v1/transactions/{id}/returns", pt_h_return_create, PT_ROUTE_BODY},
-    {"POST", "/v1/redemptions/{id}/cancel", pt_h_redemption_cancel, 0},
+    {"POST", "/v1/redemptions/{id}/cancel", pt_h_redemption_cancel, PT_ROUTE_ACTION},
     {"POST", "/v1/transfers", pt_h_transfer_create, PT_ROUTE_BODY},
-    {"POST", "/v1/jobs/expire", pt_h_expire_run, PT_ROUTE_ADMIN},
+    {"POST", "/v1/jobs/expire", pt_h_expire_run, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/events", pt_h_event_list, PT_ROUTE_QUERY},
     {"PUT", "/v1/test/clock", pt_h_test_clock_set, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"POST", "/v1/rules", pt_h_rule_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
@@ -35,15 +36,15 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/rules", pt_h_rule_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"GET", "/v1/rules/{id}", pt_h_rule_get, PT_ROUTE_ADMIN},
     {"PATCH", "/v1/rules/{id}", pt_h_rule_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
-    {"POST", "/v1/rules/{id}/activate", pt_h_rule_activate, PT_ROUTE_ADMIN},
-    {"POST", "/v1/rules/{id}/pause", pt_h_rule_pause, PT_ROUTE_ADMIN},
-    {"POST", "/v1/rules/{id}/archive", pt_h_rule_archive, PT_ROUTE_ADMIN},
+    {"POST", "/v1/rules/{id}/activate", pt_h_rule_activate, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
+    {"POST", "/v1/rules/{id}/pause", pt_h_rule_pause, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
+    {"POST", "/v1/rules/{id}/archive", pt_h_rule_archive, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/rules/{id}/versions", pt_h_rule_versions, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"POST", "/v1/carts/evaluate", pt_h_cart_evaluate, PT_ROUTE_BODY | PT_ROUTE_EXPENSIVE},
     {"POST", "/v1/activities", pt_h_activity_create, PT_ROUTE_BODY},
-    {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN},
+    {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/members/{id}/tier", pt_h_member_tier_get, 0},
-    {"POST", "/v1/jobs/tier-reviews", pt_h_tier_reviews_run, PT_ROUTE_ADMIN},
+    {"POST", "/v1/jobs/tier-reviews", pt_h_tier_reviews_run, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"POST", "/v1/stamp-cards", pt_h_stamp_card_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"GET", "/v1/stamp-cards", pt_h_stamp_card_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"GET", "/v1/stamp-cards/{id}", pt_h_stamp_card_get, PT_ROUTE_ADMIN},
@@ -59,10 +60,10 @@ const struct pt_route pt_routes[] = {
     {"PATCH", "/v1/rewards/{id}", pt_h_reward_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"POST", "/v1/rewards/{id}/vouchers", pt_h_vouchers_add, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
     {"GET", "/v1/rewards/{id}/vouchers", pt_h_vouchers_get, PT_ROUTE_ADMIN},
-    {"POST", "/v1/members/{id}/rewards/{reward_id}/redeem", pt_h_reward_redeem, 0},
+    {"POST", "/v1/members/{id}/rewards/{reward_id}/redeem", pt_h_reward_redeem, PT_ROUTE_ACTION},
     {"GET", "/v1/coupons/{code}", pt_h_coupon_get, 0},
-    {"POST", "/v1/coupons/{code}/redeem", pt_h_coupon_redeem, 0},
-    {"POST", "/v1/coupons/{code}/cancel", pt_h_coupon_cancel, 0},
+    {"POST", "/v1/coupons/{code}/redeem", pt_h_coupon_redeem, PT_ROUTE_ACTION},
+    {"POST", "/v1/coupons/{code}/cancel", pt_h_coupon_cancel, PT_ROUTE_ACTION},
     {"GET", "/v1/coupons/{code}/qr.svg", pt_h_coupon_qr, 0},
     {"GET", "/v1/coupons/{code}/qr.png", pt_h_coupon_qr_png, 0},
     {"GET", "/v1/coupons/{code}/barcode.svg", pt_h_coupon_barcode, 0},
@@ -73,9 +74,34 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/coupon-batches/{id}/codes.csv", pt_h_batch_codes,
      PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
-    {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, 0},
+    {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, PT_ROUTE_ACTION},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);
 /* Metrics keep a row per route: a new route past the bound fails the build, not GET /metrics. */
 _Static_assert(sizeof(pt_routes) / sizeof(pt_routes[0]) <= PT_HTTP_ROUTES_MAX, "raise the bound");
+
+/* The actions that take optional fields (PT_ROUTE_ACTION), by handler; the others take none. */
+static const char *const cancel_fields[] = {"reason", NULL};
+static const char *const till_fields[] = {"location", "member_id", NULL};
+static const struct {
+    pt_http_handler_fn handler;
+    const char *const *fields;
+} action_fields[] = {
+    {pt_h_redemption_cancel, cancel_fields},
+    {pt_h_coupon_cancel, cancel_fields},
+    {pt_h_wallet_debit_cancel, cancel_fields},
+    {pt_h_coupon_redeem, till_fields},
+};
+
+const char *const *pt_route_action_fields(const struct pt_route *route)
+{
+    static const char *const none[] = {NULL};
+    size_t i;
+    for (i = 0; i < sizeof(action_fields) / sizeof(action_fields[0]); i++) {
+        if (action_fields[i].handler == route->handler) {
+            return action_fields[i].fields;
+        }
+    }
+    return none;
+}

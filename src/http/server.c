@@ -370,7 +370,12 @@ void pt_http_request_dispatch(struct pt_http_ctx *ctx)
         return;
     }
     pt_edge_busy(ctx->edge);
+    if ((route->flags & PT_ROUTE_ACTION) && !pt_http_action_read(ctx, route)) {
+        return; /* Answered 400 or 503. */
+    }
     route->handler(ctx);
+    json_decref(ctx->action);
+    ctx->action = NULL;
     if (!ctx->answered) {
         pt_http_reply_error(ctx, 500, "internal", NULL, "internal error; see the server log");
     }

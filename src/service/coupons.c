@@ -19,6 +19,7 @@ struct till_ctx {
     const char *member_id; /* Nullable at the till; NULL on cancel. */
     const char *code;      /* The canonical code. */
     const char *location;  /* Nullable. */
+    const char *reason;    /* A cancel's; nullable. */
     struct pt_coupon_view *out;
 };
 
@@ -283,6 +284,7 @@ static enum pt_rc coupon_cancel_body(struct pt_svc_write *w, struct pt_err *err)
     }
     v->coupon.status = "cancelled";
     v->coupon.cancelled_at_ms = ctx->w.now_ms;
+    v->coupon.cancel_reason = ctx->reason;
     rc = pt_store_coupon_move(txn, program.id, &v->coupon, "active", &moved, err);
     if (rc == PT_OK && !moved) {
         return pt_err_set(err, PT_EBUSY, NULL, "the coupon changed meanwhile: try again");
@@ -293,6 +295,7 @@ static enum pt_rc coupon_cancel_body(struct pt_svc_write *w, struct pt_err *err)
                                      err);
     }
     if (rc == PT_OK && !red.cancelled) {
+        red.cancel_reason = ctx->reason;
         rc = pt_svc_redemption_undo(txn, &program, &red, ctx->w.who->key_id, ctx->w.now_ms,
                                     ctx->w.arena, err);
     }
@@ -320,13 +323,14 @@ static const struct pt_write_case coupon_cancel_case = {
 };
 
 enum pt_rc pt_service_coupon_cancel(struct pt_service *svc, const struct pt_principal *who,
-                                    const char *code, struct pt_arena *arena,
+                                    const char *code, const char *reason, struct pt_arena *arena,
                                     struct pt_coupon_view *out, struct pt_err *err)
 {
-    struct till_ctx ctx = {.code = code, .out = out};
+    struct till_ctx ctx = {.code = code, .reason = reason, .out = out};
     pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_svc_write(&ctx.w, &coupon_cancel_case, err);
+    enum pt_rc rc = pt_svc_cancel_reason_check(reason, err);
+    return rc == PT_OK ? pt_svc_write(&ctx.w, &coupon_cancel_case, err) : rc;
 }
 
 /* ---- Expiry ---- */

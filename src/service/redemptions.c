@@ -15,7 +15,7 @@
 struct redeem_ctx {
     struct pt_svc_write w; /* First: the body's w is the context. */
     int64_t points;
-    const char *reason;
+    const char *reason;        /* The redemption's, or the cancel's; nullable */
     const char *redemption_id; /* cancel only */
     struct pt_redemption_result *out;
 };
@@ -103,6 +103,11 @@ enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *
     return pt_svc_write(&ctx.w, &redeem_case, err);
 }
 
+enum pt_rc pt_svc_cancel_reason_check(const char *reason, struct pt_err *err)
+{
+    return reason == NULL ? PT_OK : pt_validate_text("reason", reason, PT_REASON_BYTES_MAX, err);
+}
+
 /* Puts a cancelled redemption's points back: live lots get them again, expired ones send
  * them to the expired account. OUT: *live and *expired. */
 static enum pt_rc cancel_restore(struct pt_store_txn *txn, const char *program_id,
@@ -149,7 +154,8 @@ enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_prog
     if (rc != PT_OK) {
         return rc;
     }
-    pt_svc_entry_init(&entry, r->member_id, "redeem_cancel", r->id, NULL, key_id, now_ms);
+    pt_svc_entry_init(&entry, r->member_id, "redeem_cancel", r->id, r->cancel_reason, key_id,
+                      now_ms);
     pt_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
     if (live > 0) {
         pt_posting_init(&postings[n++], r->member_id, r->member_id, live);
@@ -210,6 +216,7 @@ static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
         }
         pt_err_clear(err);
     }
+    r->cancel_reason = ctx->reason;
     rc = pt_svc_redemption_undo(txn, &program, r, ctx->w.who->key_id, ctx->w.now_ms, ctx->w.arena,
                                 err);
     if (rc == PT_OK) {
@@ -230,11 +237,13 @@ static const struct pt_write_case redemption_cancel_case = {
 };
 
 enum pt_rc pt_service_redemption_cancel(struct pt_service *svc, const struct pt_principal *who,
-                                        const char *redemption_id, struct pt_arena *arena,
-                                        struct pt_redemption_result *out, struct pt_err *err)
+                                        const char *redemption_id, const char *reason,
+                                        struct pt_arena *arena, struct pt_redemption_result *out,
+                                        struct pt_err *err)
 {
-    struct redeem_ctx ctx = {.redemption_id = redemption_id, .out = out};
+    struct redeem_ctx ctx = {.redemption_id = redemption_id, .reason = reason, .out = out};
     pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_svc_write(&ctx.w, &redemption_cancel_case, err);
+    enum pt_rc rc = pt_svc_cancel_reason_check(reason, err);
+    return rc == PT_OK ? pt_svc_write(&ctx.w, &redemption_cancel_case, err) : rc;
 }

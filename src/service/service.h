@@ -325,11 +325,12 @@ PT_MUSTCHECK enum pt_rc pt_service_redeem(struct pt_service *svc, const struct p
                                           struct pt_idem *idem, struct pt_arena *arena,
                                           struct pt_redemption_result *out, struct pt_err *err);
 
-/* Gives a redemption's points back into the lots they came from (expired ones to expired).
- * Cancelling a cancelled redemption changes nothing and answers its state. */
+/* Gives a redemption's points back into the lots they came from (expired ones to expired), its
+ * entry recording reason (nullable; 400 field reason past PT_REASON_BYTES_MAX). Cancelling a
+ * cancelled redemption changes nothing and answers its state (with the first cancel's reason). */
 PT_MUSTCHECK enum pt_rc
 pt_service_redemption_cancel(struct pt_service *svc, const struct pt_principal *who,
-                             const char *redemption_id, struct pt_arena *arena,
+                             const char *redemption_id, const char *reason, struct pt_arena *arena,
                              struct pt_redemption_result *out, struct pt_err *err);
 
 /* Adds (points > 0) or removes points with a reason. PT_ELIMIT limit_exceeded (field points)
@@ -582,12 +583,12 @@ pt_service_wallet_debit(struct pt_service *svc, const struct pt_principal *who,
                         const char *member_id, const struct pt_wallet_debit_request *req,
                         struct pt_idem *idem, struct pt_arena *arena,
                         struct pt_wallet_debit_result *out, struct pt_err *err);
-/* Gives a debit's money back to the credits it came from; twice changes nothing twice. */
-PT_MUSTCHECK enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc,
-                                                       const struct pt_principal *who,
-                                                       const char *debit_id, struct pt_arena *arena,
-                                                       struct pt_wallet_debit_result *out,
-                                                       struct pt_err *err);
+/* Gives a debit's money back to the credits it came from, its entry recording reason
+ * (nullable; 400 field reason past PT_REASON_BYTES_MAX); twice changes nothing. */
+PT_MUSTCHECK enum pt_rc
+pt_service_wallet_debit_cancel(struct pt_service *svc, const struct pt_principal *who,
+                               const char *debit_id, const char *reason, struct pt_arena *arena,
+                               struct pt_wallet_debit_result *out, struct pt_err *err);
 
 /* The payload of wallet.credited, wallet.reversed. */
 struct pt_wallet_event {

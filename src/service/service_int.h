@@ -348,6 +348,9 @@ PT_MUSTCHECK enum pt_rc pt_svc_referral_return(struct pt_service *svc, struct pt
                                                const char *key_id, struct pt_arena *arena,
                                                struct pt_err *err);
 
+/* A cancel's optional reason (NULL: none): PT_EINVAL field reason unless it is text of at most
+ * PT_REASON_BYTES_MAX bytes, as an adjustment's. */
+PT_MUSTCHECK enum pt_rc pt_svc_cancel_reason_check(const char *reason, struct pt_err *err);
 /* Spends `points` of the member's available points (soonest-expiring lots first) as one
  * redemption with its entry. PT_EINSUFFICIENT (field points) when short. OUT: *r. */
 PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
@@ -357,7 +360,7 @@ PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
                                              struct pt_arena *arena, struct pt_redemption *r,
                                              struct pt_err *err);
 /* Cancels redemption r (not cancelled): its points back into the lots they came from (expired
- * ones to expired), one entry. */
+ * ones to expired), one entry, whose reason is r->cancel_reason. */
 PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,
                                                const struct pt_program *program,
                                                struct pt_redemption *r, const char *key_id,

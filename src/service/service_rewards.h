@@ -95,12 +95,13 @@ PT_MUSTCHECK enum pt_rc pt_service_coupon_redeem(struct pt_service *svc,
                                                  const char *location, const char *member_id,
                                                  struct pt_arena *arena, struct pt_coupon_view *out,
                                                  struct pt_err *err);
-/* Cancels an active coupon: its points come back through the redemption's cancel, its unit
- * back to stock. Twice changes nothing; a redeemed coupon is 409 already_redeemed. */
+/* Cancels an active coupon: its points come back through the redemption's cancel (whose entry
+ * records reason, nullable, validated like an adjustment's: 400 field reason), its unit back to
+ * stock. Twice changes nothing; a redeemed coupon is 409 already_redeemed. */
 PT_MUSTCHECK enum pt_rc pt_service_coupon_cancel(struct pt_service *svc,
                                                  const struct pt_principal *who, const char *code,
-                                                 struct pt_arena *arena, struct pt_coupon_view *out,
-                                                 struct pt_err *err);
+                                                 const char *reason, struct pt_arena *arena,
+                                                 struct pt_coupon_view *out, struct pt_err *err);
 
 /* Marks expired every active coupon whose expiry has come, in program_id (NULL: every
  * program), with coupon.expired each; pages of coupons, each in its own write. The points

@@ -228,6 +228,7 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
 struct debit_ctx {
     struct pt_svc_write w; /* First: the body's w is the context. */
     const char *debit_id;  /* cancel */
+    const char *reason;    /* cancel: its reason; nullable */
     const struct pt_wallet_debit_request *req;
     struct pt_wallet_debit_result *out;
 };
@@ -386,8 +387,9 @@ static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
         return rc;
     }
     pt_assert(left_to_repay == 0);
-    pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, NULL, ctx->w.who->key_id,
-                      ctx->w.now_ms);
+    d->cancel_reason = ctx->reason;
+    pt_svc_entry_init(&entry, d->member_id, "wallet_debit_cancel", d->id, ctx->reason,
+                      ctx->w.who->key_id, ctx->w.now_ms);
     pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, d->amount);
     postings[0].redeemed_delta = -d->amount;
     postings[0].owed_delta = -repaid;
@@ -417,11 +419,13 @@ static const struct pt_write_case debit_cancel_case = {
 };
 
 enum pt_rc pt_service_wallet_debit_cancel(struct pt_service *svc, const struct pt_principal *who,
-                                          const char *debit_id, struct pt_arena *arena,
+                                          const char *debit_id, const char *reason,
+                                          struct pt_arena *arena,
                                           struct pt_wallet_debit_result *out, struct pt_err *err)
 {
-    struct debit_ctx ctx = {.debit_id = debit_id, .out = out};
+    struct debit_ctx ctx = {.debit_id = debit_id, .reason = reason, .out = out};
     pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     memset(out, 0, sizeof(*out));
-    return pt_svc_write(&ctx.w, &debit_cancel_case, err);
+    enum pt_rc rc = pt_svc_cancel_reason_check(reason, err);
+    return rc == PT_OK ? pt_svc_write(&ctx.w, &debit_cancel_case, err) : rc;
 }

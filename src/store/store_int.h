@@ -12,6 +12,13 @@
 extern const char *const *const pt_store_migrations[];
 extern const char *const *const pt_store_migrations_pg[];
 
+/* A cancel's reason, in a SELECT list: the reason of the entry the cancel wrote, of the row
+ * named t (a redemption or a wallet debit, with program_id, member_id and cancel_entry_id);
+ * NULL while the row is not cancelled. */
+#define PT_SQL_CANCEL_REASON(t)                                                                    \
+    "(SELECT e.reason FROM entries e WHERE e.program_id = " t ".program_id AND e.member_id = " t   \
+    ".member_id AND e.id = " t ".cancel_entry_id)"
+
 /* Returns true for the writer's transaction (store functions that write assert it). */
 bool pt_store_txn_is_write(const struct pt_store_txn *txn);
 /* Runs the engine's statements that follow a bulk copy into txn (identity sequences). */

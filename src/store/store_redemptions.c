@@ -35,13 +35,14 @@ enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program
                                    const char *redemption_id, struct pt_arena *arena,
                                    struct pt_redemption *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "
-        "cancelled_at_ms FROM redemptions WHERE program_id = ?1 AND id = ?2";
+#define REDEMPTION_SELECT                                                                          \
+    "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "     \
+    "cancelled_at_ms, " PT_SQL_CANCEL_REASON("r") " FROM redemptions r "                           \
+                                                  "WHERE program_id = ?1 AND id = ?2"
+    static const char sql[] = REDEMPTION_SELECT;
     /* In a write, locked: a cancel in two processes at once must restore the points once. */
-    static const char sql_lock[] =
-        "SELECT id, member_id, points, reason, status, entry_id, cancel_entry_id, created_at_ms, "
-        "cancelled_at_ms FROM redemptions WHERE program_id = ?1 AND id = ?2 FOR UPDATE";
+    static const char sql_lock[] = REDEMPTION_SELECT " FOR UPDATE";
+#undef REDEMPTION_SELECT
     struct pt_q q;
     memset(out, 0, sizeof(*out));
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
@@ -59,6 +60,7 @@ enum pt_rc pt_store_redemption_get(struct pt_store_txn *txn, const char *program
         pt_q_col_copy(&q, 6, out->cancel_entry_id, sizeof(out->cancel_entry_id));
         out->created_at_ms = pt_q_col_int(&q, 7);
         out->cancelled_at_ms = pt_q_col_int(&q, 8);
+        out->cancel_reason = pt_q_col_text(&q, 9, arena);
     } else if (q.rc == PT_OK) {
         q.rc = pt_redemption_not_found(redemption_id, err);
     }

@@ -256,10 +256,17 @@ enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const char *program_
 enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id, const char *code,
                                struct pt_arena *arena, struct pt_coupon *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT " COUPON_COLUMNS " FROM coupons WHERE program_id = ?1 AND code = ?2";
-    static const char sql_lock[] =
-        "SELECT " COUPON_COLUMNS " FROM coupons WHERE program_id = ?1 AND code = ?2 FOR UPDATE";
+    /* A cancelled coupon's reason is its redemption's cancel's. */
+#define COUPON_SELECT                                                                              \
+    "SELECT " COUPON_COLUMNS ", (SELECT " PT_SQL_CANCEL_REASON(                                    \
+        "r") " FROM redemptions r "                                                                \
+             "WHERE r.program_id = c.program_id AND r.member_id = c.member_id AND r.id = "         \
+             "c.redemption_id AND c.status = 'cancelled') FROM coupons c WHERE program_id = ?1 "   \
+             "AND "                                                                                \
+             "code = ?2"
+    static const char sql[] = COUPON_SELECT;
+    static const char sql_lock[] = COUPON_SELECT " FOR UPDATE";
+#undef COUPON_SELECT
     struct pt_q q;
     char status[16];
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
@@ -280,6 +287,7 @@ enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
         out->cancelled_at_ms = pt_q_col_int(&q, 9);
         pt_q_col_copy(&q, 10, out->purchase_id, sizeof(out->purchase_id));
         out->partner_code = pt_q_col_text(&q, 11, arena);
+        out->cancel_reason = pt_q_col_text(&q, 12, arena);
     } else if (q.rc == PT_OK) {
         q.rc = pt_coupon_not_found(err);
     }

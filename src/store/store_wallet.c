@@ -181,11 +181,12 @@ enum pt_rc pt_store_wallet_debit_get(struct pt_store_txn *txn, const char *progr
                                      const char *debit_id, struct pt_arena *arena,
                                      struct pt_wallet_debit *out, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT " DEBIT_COLUMNS " FROM wallet_debits WHERE program_id = ?1 AND id = ?2";
-    static const char sql_lock[] =
-        "SELECT " DEBIT_COLUMNS " FROM wallet_debits WHERE program_id = ?1 AND id = ?2 "
-        "FOR UPDATE";
+#define DEBIT_SELECT                                                                               \
+    "SELECT " DEBIT_COLUMNS ", " PT_SQL_CANCEL_REASON("d") " FROM wallet_debits d "                \
+                                                           "WHERE program_id = ?1 AND id = ?2"
+    static const char sql[] = DEBIT_SELECT;
+    static const char sql_lock[] = DEBIT_SELECT " FOR UPDATE";
+#undef DEBIT_SELECT
     struct pt_q q;
     char status[16];
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
@@ -204,6 +205,7 @@ enum pt_rc pt_store_wallet_debit_get(struct pt_store_txn *txn, const char *progr
         pt_q_col_copy(&q, 7, out->cancel_entry_id, sizeof(out->cancel_entry_id));
         out->created_at_ms = pt_q_col_int(&q, 8);
         out->cancelled_at_ms = pt_q_col_int(&q, 9);
+        out->cancel_reason = pt_q_col_text(&q, 10, arena);
     } else if (q.rc == PT_OK) {
         q.rc = pt_wallet_debit_not_found(debit_id, err);
     }

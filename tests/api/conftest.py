@@ -42,6 +42,10 @@ STORE = os.environ.get("PATRON_TEST_STORE", "sqlite")
 # (a race of 100 clients would otherwise meet the default of 64). The edge's own tests set their
 # limits (monkeypatch.setenv) and connect from several loopback addresses.
 os.environ.setdefault("PATRON_MAX_CONNECTIONS_PER_ADDRESS", "4096")
+# Every JSON answer whose route and status docs/openapi.yaml describes is checked against its
+# schema (tests/support/openapi_check.py; the spec is read once per process).
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "support"))
+from openapi_check import check as _openapi_check  # noqa: E402
 _pg = []
 
 
@@ -50,7 +54,6 @@ def new_database(tmp):
     if STORE != "postgres":
         return os.path.join(tmp, "patron.db")
     if not _pg:
-        sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "support"))
         from pgcluster import PgCluster
 
         cluster = PgCluster().__enter__()
@@ -166,7 +169,10 @@ class Client:
                 self.conn.request(method, path, body=data, headers=hdrs)
                 resp = self.conn.getresponse()
                 payload = resp.read().decode()
-                return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, payload)
+                headers = {k.lower(): v for k, v in resp.getheaders()}
+                _openapi_check(SOURCE_DIR, method, path, resp.status,
+                               headers.get("content-type"), payload)
+                return Response(resp.status, headers, payload)
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
                 self.conn.close()
                 self.conn = None
