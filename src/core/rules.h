@@ -218,6 +218,9 @@ struct pt_rule {
     int64_t max_uses_per_member;           /* 0 = no limit */
     int64_t max_points_per_member_per_day; /* 0 = no limit */
     int64_t budget_points;                 /* 0 = no limit */
+    int64_t max_uses;                      /* Uses across all members; 0 = no limit */
+    int64_t
+        budget_amount; /* Minor units it may give off and back (discounts, cashback); 0 = none */
     /* Its evaluation cost (pt_rule_eval_cost), counted once by pt_rule_compile: per cart line,
      * and for the rule itself. A rule built by hand leaves cost_known false and is counted on
      * every call. */
@@ -286,7 +289,25 @@ struct pt_rule_room {
     int64_t uses;         /* Uses left for the member; INT64_MAX when unlimited. */
     int64_t points_today; /* Points left for the member today; INT64_MAX when unlimited. */
     int64_t budget;       /* Points left in the rule's budget; INT64_MAX when unlimited. */
+    int64_t uses_all;     /* Uses left across all members; INT64_MAX when unlimited. */
+    int64_t amount;       /* Money left in its budget_amount, minor units; INT64_MAX: none. */
 };
+
+/* What a rule has given in all: its uses, points and money (rule_budgets). */
+struct pt_rule_budget {
+    int64_t points_issued;
+    int64_t uses;
+    int64_t amount_issued;
+};
+
+/* The room of a rule with no limits. */
+void pt_rule_room_unlimited(struct pt_rule_room *room);
+/* The room of rule r given what it has given (budget; NULL: nothing read, no budget limits)
+ * and the member's usage of it (uses, points today: 0 when none). */
+void pt_rule_room_of(const struct pt_rule *r, const struct pt_rule_budget *budget,
+                     int64_t member_uses, int64_t member_points_today, struct pt_rule_room *room);
+/* Whether r has a limit read from its budget row (budget_points, max_uses, budget_amount). */
+bool pt_rule_has_budget(const struct pt_rule *r);
 
 struct pt_eval_input {
     enum pt_rule_trigger trigger;
@@ -389,6 +410,8 @@ struct pt_rule_row {
     int64_t created_at_ms;
     int64_t updated_at_ms; /* When this version was made. */
     int64_t points_issued; /* Against the budget (read only). */
+    int64_t uses;          /* Across all members (read only). */
+    int64_t amount_issued; /* Against budget_amount (read only). */
 };
 
 /* What one rule gave one member: uses, and points on `day` (the program's local date). */

@@ -48,26 +48,16 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     }
     for (i = 0; rc == PT_OK && i < set->count; i++) {
         const struct pt_rule *r = set->rules[i];
-        struct pt_rule_room *room = &(*out)[i];
+        struct pt_rule_budget budget;
         unsigned u;
-        room->uses = INT64_MAX;
-        room->points_today = INT64_MAX;
-        room->budget = INT64_MAX;
         for (u = 0; u < used && strcmp(usage[u].rule_id, r->id) != 0; u++) {
         }
-        if (r->max_uses_per_member > 0) {
-            room->uses = r->max_uses_per_member - (u < used ? usage[u].uses : 0);
+        if (pt_rule_has_budget(r)) {
+            rc = pt_store_rule_budget_get(txn, program->id, r->id, &budget, err);
         }
-        if (r->max_points_per_member_per_day > 0) {
-            int64_t today_points =
-                u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0;
-            room->points_today = r->max_points_per_member_per_day - today_points;
-        }
-        if (r->budget_points > 0) {
-            int64_t issued = 0;
-            rc = pt_store_rule_budget_get(txn, program->id, r->id, &issued, err);
-            room->budget = r->budget_points - issued;
-        }
+        pt_rule_room_of(r, pt_rule_has_budget(r) ? &budget : NULL, u < used ? usage[u].uses : 0,
+                        u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0,
+                        &(*out)[i]);
     }
     return rc;
 }
@@ -175,9 +165,7 @@ static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_car
             continue; /* A gift: nothing off the cart. */
         }
         all[set->count + *extra] = r;
-        rooms_all[set->count + *extra].uses = INT64_MAX;
-        rooms_all[set->count + *extra].points_today = INT64_MAX;
-        rooms_all[set->count + *extra].budget = INT64_MAX;
+        pt_rule_room_unlimited(&rooms_all[set->count + *extra]);
         (*extra)++;
     }
     *rules = all;
@@ -235,9 +223,7 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
         return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; i < set->stamp_count; i++) {
-        room[i].uses = INT64_MAX;
-        room[i].points_today = INT64_MAX;
-        room[i].budget = INT64_MAX;
+        pt_rule_room_unlimited(&room[i]);
         stamps[i] = 0;
     }
     out->eval_cost +=

@@ -924,6 +924,15 @@ static const char migration_18[] =
     "ALTER TABLE purchases ADD COLUMN spend_returned INTEGER NOT NULL DEFAULT 0;"
     "UPDATE purchases SET spend = amount, spend_returned = returned_amount;";
 
+/*
+ * Version 19: what each rule has given in all besides points (issue 18): its uses across all
+ * members (max_uses) and the money it took off or gave back (budget_amount). The uses before
+ * are not known: they start at 0.
+ */
+static const char migration_19[] =
+    "ALTER TABLE rule_budgets ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rule_budgets ADD COLUMN amount_issued INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -947,6 +956,7 @@ static const char *const migration_15_parts[] = {migration_15, NULL};
 static const char *const migration_16_parts[] = {migration_16, NULL};
 static const char *const migration_17_parts[] = {migration_17, NULL};
 static const char *const migration_18_parts[] = {migration_18, NULL};
+static const char *const migration_19_parts[] = {migration_19, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -966,7 +976,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_15_parts,
                                                   migration_16_parts,
                                                   migration_17_parts,
-                                                  migration_18_parts};
+                                                  migration_18_parts,
+                                                  migration_19_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -985,7 +996,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_15_parts,
                                                      migration_16_parts,
                                                      migration_17_parts,
-                                                     migration_18_parts};
+                                                     migration_18_parts,
+                                                     migration_19_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

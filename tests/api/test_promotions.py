@@ -359,3 +359,44 @@ def test_buy_x_get_y_free_with_a_maximum_and_a_nudge_to_add_y(fresh):
                 {"type": "get_product", "sku": "X", "percent": 0}):
         r = fresh.a.post("/v1/rules", {"name": "bad", "trigger": "purchase", "effects": [bad]})
         assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
+
+
+# ---- 13. Limits and budgets in money; a promotion's total uses ----
+
+def test_a_promotions_total_uses_across_all_members(fresh):
+    set_clock(fresh.a)
+    r = rule(fresh.a, {"name": "first 2 buyers: 5.00 off", "max_uses": 2,
+                       "effects": [{"type": "discount", "amount": 500}]})
+    items = [{"sku": "A", "quantity": 1, "unit_price": 2000}]
+    got = [buy(fresh.a, new_member(fresh.a)["id"], items)["discount"] for _ in range(3)]
+    assert got == [500, 500, 0], got
+    view = fresh.a.get("/v1/rules/" + r["id"]).json
+    assert (view["uses"], view["amount_issued"]) == (2, 1000), view
+
+
+def test_a_money_budget_caps_discounts_and_cashback(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"hold_returnable": False, "return_days": 0})
+    assert r.status == 200, r
+    off = rule(fresh.a, {"name": "20% off, 30.00 in all", "priority": 2, "budget_amount": 3000,
+                         "effects": [{"type": "discount", "percent": 20}]})
+    back = rule(fresh.a, {"name": "50% back, 8.00 in all", "priority": 1, "budget_amount": 800,
+                          "budget_points": 1,
+                          "effects": [{"type": "cashback", "percent": 50}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "quantity": 1, "unit_price": 10000}]
+    first = buy(fresh.a, member, items)
+    # 20.00 off; cashback 50% of 80.00 left is 40.00, but its budget is 8.00 (its points budget
+    # of 1 never limited money: issue 18).
+    assert (first["discount"], first["cashback"]) == (2000, 800), first
+    second = buy(fresh.a, member, items)
+    assert (second["discount"], second["cashback"]) == (1000, 0), second  # 10.00 left of 30.00
+    third = buy(fresh.a, member, items)
+    assert (third["discount"], third["cashback"]) == (0, 0), third
+    assert fresh.a.get("/v1/rules/" + off["id"]).json["amount_issued"] == 3000
+    assert fresh.a.get("/v1/rules/" + back["id"]).json["amount_issued"] == 800
+    for bad in ({"max_uses": 0}, {"budget_amount": -5}, {"max_uses": "1"}):
+        body = dict({"name": "bad", "trigger": "purchase",
+                     "effects": [{"type": "discount", "percent": 5}]}, **bad)
+        r = fresh.a.post("/v1/rules", body)
+        assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
