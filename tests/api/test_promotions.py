@@ -400,3 +400,16 @@ def test_a_money_budget_caps_discounts_and_cashback(fresh):
                      "effects": [{"type": "discount", "percent": 5}]}, **bad)
         r = fresh.a.post("/v1/rules", body)
         assert r.status == 400 and r.json["error"]["code"] == "validation_failed", (bad, r)
+
+
+def test_an_exclusive_cashback_rule_gives_all_its_cashback(fresh):
+    # Found in review of item 1: the exclusive rule's trial charged its cashback to the lines,
+    # so that the real one found only what was left.
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"hold_returnable": False, "return_days": 0})
+    assert r.status == 200, r
+    rule(fresh.a, {"name": "80% back, alone", "exclusive": True,
+                   "effects": [{"type": "cashback", "percent": 80}]})
+    member = new_member(fresh.a)["id"]
+    got = buy(fresh.a, member, [{"sku": "A", "quantity": 1, "unit_price": 1000}])
+    assert got["cashback"] == 800, got
