@@ -209,9 +209,13 @@ struct pt_rule {
     unsigned node_count;
     struct pt_rule_effect effects[PT_RULE_EFFECTS_MAX];
     unsigned effect_count;
-    unsigned messages;     /* Effects of type message. */
-    int64_t priority;      /* Higher first; ties by id. */
-    bool exclusive;        /* When it fires, lower-priority rules are not evaluated. */
+    unsigned messages; /* Effects of type message. */
+    int64_t priority;  /* Higher first; ties by id. */
+    bool exclusive;    /* When it fires, lower-priority rules are not evaluated. */
+    /* A coupon's rule (built by the service, not from a document), and whether the coupon
+     * combines with an exclusive rule (pt_rules_evaluate_offers). */
+    bool coupon;
+    bool combines;
     int64_t valid_from_ms; /* INT64_MIN when open. */
     int64_t valid_to_ms;   /* INT64_MAX when open; exclusive end. */
     enum pt_rule_status status;
@@ -451,5 +455,25 @@ PT_MUSTCHECK enum pt_rc pt_rule_not_found(struct pt_err *err);
 
 /* The rule was changed by another write since it was read (PT_EBUSY). */
 PT_MUSTCHECK enum pt_rc pt_rule_changed(struct pt_err *err);
+
+/* Why pt_rules_evaluate_offers left a rule out. */
+enum pt_rule_drop {
+    PT_RULE_KEPT,
+    PT_RULE_STOPPED_BY_EXCLUSIVE, /* A coupon's order-wide discount, which does not combine. */
+    PT_RULE_NOT_THE_BEST,         /* best_discount_only: another order-wide discount is larger. */
+};
+
+/* Order-wide discounts compared for best_discount_only: the first ones in the order. */
+#define PT_RULES_BEST_CANDIDATES_MAX 4
+
+/* pt_rules_evaluate, then (core/rules_offers.c) without the coupons an exclusive rule stops and,
+ * with best_discount_only, with only the largest order-wide discount. OUT: dropped[count], why
+ * each rule was left out (PT_RULE_KEPT: it was not); *runs, the evaluations it took (at most
+ * 2 + PT_RULES_BEST_CANDIDATES_MAX: the caller charges each). */
+PT_MUSTCHECK enum pt_rc
+pt_rules_evaluate_offers(const struct pt_rule *const *rules, const struct pt_rule_room *room,
+                         unsigned count, const struct pt_eval_input *in, bool best_discount_only,
+                         struct pt_arena *arena, struct pt_eval_result *out,
+                         enum pt_rule_drop *dropped, unsigned *runs, struct pt_err *err);
 
 #endif

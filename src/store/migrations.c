@@ -925,13 +925,17 @@ static const char migration_18[] =
     "UPDATE purchases SET spend = amount, spend_returned = returned_amount;";
 
 /*
- * Version 19: what each rule has given in all besides points (issue 18): its uses across all
- * members (max_uses) and the money it took off or gave back (budget_amount). The uses before
- * are not known: they start at 0.
+ * Version 19 (issue 18): what each rule has given in all besides points: its uses across all
+ * members (max_uses) and the money it took off or gave back (budget_amount); the uses before
+ * are not known: they start at 0. Whether a reward's coupons and a batch's codes combine with
+ * an exclusive rule, and whether a program applies only its best order-wide discount.
  */
 static const char migration_19[] =
     "ALTER TABLE rule_budgets ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE rule_budgets ADD COLUMN amount_issued INTEGER NOT NULL DEFAULT 0;";
+    "ALTER TABLE rule_budgets ADD COLUMN amount_issued INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rewards ADD COLUMN combines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE coupon_batches ADD COLUMN combines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN best_discount_only INTEGER NOT NULL DEFAULT 0;";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};

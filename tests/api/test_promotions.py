@@ -413,3 +413,65 @@ def test_an_exclusive_cashback_rule_gives_all_its_cashback(fresh):
     member = new_member(fresh.a)["id"]
     got = buy(fresh.a, member, [{"sku": "A", "quantity": 1, "unit_price": 1000}])
     assert got["cashback"] == 800, got
+
+
+# ---- 9. Exclusive and best only ----
+
+def _coupon(client, member, **fields):
+    from test_rewards import redeem, reward
+    rid = reward(client, **fields)["id"]
+    r = redeem(client, member, rid)
+    assert r.status == 201, r
+    return r.json["code"]
+
+
+def _rich(client):
+    from test_rewards import rich_member
+    return rich_member(client, 5000)
+
+
+def test_an_exclusive_rule_stops_order_wide_coupons_unless_they_combine(fresh):
+    set_clock(fresh.a)
+    rule(fresh.a, {"name": "30% off, nothing else", "exclusive": True,
+                   "effects": [{"type": "discount", "percent": 30}]})
+    member = _rich(fresh.a)
+    plain = _coupon(fresh.a, member, type="discount_amount", value=500, sku=None)
+    friendly = _coupon(fresh.a, member, type="discount_amount", value=300, sku=None,
+                       combines=True)
+    body = {"member_id": member, "currency": "USD", "amount": 10000,
+            "coupons": [plain, friendly]}
+    ev = fresh.a.post("/v1/carts/evaluate", body).json
+    by_code = {c["code"]: c for c in ev["coupons"]}
+    assert by_code[plain]["applied"] is False and by_code[plain]["reason"] == "not_combinable"
+    assert by_code[friendly]["applied"] is True and by_code[friendly]["discount"] == 300
+    # 3.00 off, then 30% of the 97.00 left.
+    assert ev["discount"] == 300 + 2910, ev
+    r = fresh.a.post("/v1/transactions", dict(body, external_id=unique("r")))
+    assert r.status == 422 and r.json["error"]["code"] == "not_combinable", r
+    assert fresh.a.get("/v1/coupons/" + plain).json["status"] == "active"
+    r = fresh.a.post("/v1/transactions", dict(body, coupons=[friendly], external_id=unique("r")))
+    assert r.status == 201 and r.json["discount"] == 3210, r
+
+
+def test_best_discount_only_applies_the_larger_order_wide_discount(fresh):
+    set_clock(fresh.a)
+    r = fresh.a.patch("/v1/program", {"best_discount_only": True})
+    assert r.status == 200 and r.json["best_discount_only"] is True, r
+    rule(fresh.a, {"name": "10% off", "priority": 1,
+                   "effects": [{"type": "discount", "percent": 10}]})
+    rule(fresh.a, {"name": "7.00 off over 50", "priority": 2,
+                   "conditions": {"gte": ["cart.amount", 5000]},
+                   "effects": [{"type": "discount", "amount": 700}]})
+    rule(fresh.a, {"name": "2 points an item", "effects": [{"type": "award_points", "points": 2,
+                                                              "per": "item"}]})
+    member = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "quantity": 2, "unit_price": 3000}]
+    ev = evaluate(fresh.a, member, items)
+    got = buy(fresh.a, member, items)
+    # 10% of 60.00 is 6.00 < 7.00: only the 7.00 applies; the points rule is not a discount.
+    assert ev["discount"] == got["discount"] == 700, got
+    assert sorted(x["name"] for x in ev["rules"]) == ["2 points an item", "7.00 off over 50"]
+    items = [{"sku": "A", "quantity": 3, "unit_price": 3000}]
+    assert evaluate(fresh.a, member, items)["discount"] == 900  # 10% of 90.00 > 7.00
+    assert fresh.a.patch("/v1/program", {"best_discount_only": False}).status == 200
+    assert evaluate(fresh.a, member, items)["discount"] == 700 + 830  # both, in sequence
