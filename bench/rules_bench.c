@@ -91,9 +91,7 @@ int main(int argc, char **argv)
         }
         (void)snprintf(rules[i].id, sizeof(rules[i].id), "rul_%04d", i);
         set[i] = &rules[i];
-        room[i].uses = INT64_MAX;
-        room[i].points_today = INT64_MAX;
-        room[i].budget = INT64_MAX;
+        pt_rule_room_unlimited(&room[i]);
     }
     /* Kept in evaluation order, as the service keeps its cache of a program's rules. */
     qsort(set, RULES, sizeof(set[0]), cmp_rule);

@@ -123,9 +123,7 @@ int main(int argc, char **argv)
         }
         (void)snprintf(rules[i].id, sizeof(rules[i].id), "rul_%04u", i);
         set[i] = &rules[i];
-        room[i].uses = INT64_MAX;
-        room[i].points_today = INT64_MAX;
-        room[i].budget = INT64_MAX;
+        pt_rule_room_unlimited(&room[i]);
     }
     for (i = 0; i < lines; i++) {
         (void)snprintf(skus[i], sizeof(skus[i]), "z%u", i);

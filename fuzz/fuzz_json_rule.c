@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rule != NULL);
     if (pt_rule_compile((const char *)data, size, &arena, rule, &err) == PT_OK) {
         const struct pt_rule *set[1] = {rule};
-        struct pt_rule_room room = {INT64_MAX, INT64_MAX, INT64_MAX};
+        struct pt_rule_room room;
         struct pt_cart cart = {items, 3, "web", "berlin", coupons, 1, 0};
         struct pt_rule_member member = {true, "gold", "{\"vip\":true}", 5, 40, 3, "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rule->node_count <= PT_RULE_NODES_MAX);
         FUZZ_CHECK(rule->effect_count >= 1 && rule->effect_count <= PT_RULE_EFFECTS_MAX);
         FUZZ_CHECK(rule->name != NULL && rule->valid_from_ms < rule->valid_to_ms);
+        pt_rule_room_unlimited(&room);
         rc = pt_rules_evaluate(set, &room, 1, &in, &arena, &out, &err);
         FUZZ_CHECK(rc == PT_OK || rc == PT_ENOMEM || rc == PT_ELIMIT);
         FUZZ_CHECK(rc != PT_OK || (out.discount >= 0 && out.discount <= out.amount));

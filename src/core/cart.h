@@ -81,6 +81,7 @@ struct pt_cart_coupon {
     const char *sku;       /* FREE_PRODUCT; arena */
     int64_t discount;      /* What it took off the cart, minor units */
     int64_t uses_per_code; /* PROMO: the batch's */
+    bool combines;         /* Its order-wide discount applies beside an exclusive rule. */
 };
 
 /* What the rules make of a cart: the same for an evaluation and for the purchase. */

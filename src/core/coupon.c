@@ -74,6 +74,7 @@ void pt_cart_coupon_gives_reward(struct pt_cart_coupon *c, const struct pt_rewar
     c->type = r->type;
     c->value = r->value;
     c->sku = r->sku;
+    c->combines = r->combines;
 }
 
 /* The refusal of a purchase for a code it could not use. */
@@ -95,6 +96,9 @@ enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err 
         {"coupon_not_applicable", "is used at the partner, not here"},
         {"duplicate_code", "was given twice"},
         {"batch_not_ready", "belongs to a batch whose codes are still being made"},
+        {"not_combinable", "does not combine with the exclusive promotion that applies"},
+        {"better_discount_applied", "gives less than another discount on the order, and only "
+                                    "the best applies"},
     };
     const char *text = "cannot be used";
     unsigned i;

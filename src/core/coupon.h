@@ -72,6 +72,7 @@ struct pt_coupon_batch {
     int64_t generated;            /* Codes stored so far (n = 1..generated) */
     int64_t uses_per_code;        /* >= 1 */
     int64_t uses_per_member;      /* Uses of the batch's codes by one member; 0: no limit */
+    bool combines;                /* Its own discount applies beside an exclusive rule. */
     int64_t valid_from_ms;        /* INT64_MIN: open */
     int64_t valid_to_ms;          /* INT64_MAX: open; exclusive */
     enum pt_batch_status status;

@@ -73,6 +73,7 @@ const struct pt_field pt_program_fields[] = {
     INT_FIELD("return_days", return_days, 0, PT_RETURN_DAYS_MAX),
     BOOL_FIELD("hold_returnable", hold_returnable),
     BOOL_FIELD("spend_before_discounts", spend_before_discounts),
+    BOOL_FIELD("best_discount_only", best_discount_only),
     CUSTOM_FIELD("time_zone"),
     CUSTOM_FIELD("rate_limits"),
 };

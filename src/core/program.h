@@ -56,6 +56,8 @@ struct pt_program {
     /* Tier spend and a referral's minimum count the amount before discounts; false (the
      * default): what the customer paid after them (docs/tiers.md). */
     bool spend_before_discounts;
+    /* Of the order-wide discounts (rules' and coupons'), only the largest applies. */
+    bool best_discount_only;
     /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
     struct pt_rate_limits rate_limits;
 };

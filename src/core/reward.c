@@ -121,6 +121,7 @@ const struct pt_field pt_reward_fields[] = {
      .min = 1,
      .max = PT_REWARD_COUPON_DAYS_MAX,
      .message = "%s is 1 to %lld"},
+    {.name = "combines", .type = PT_FIELD_BOOL, .offset = offsetof(struct pt_reward, combines)},
     {.name = "status",
      .type = PT_FIELD_ENUM,
      .offset = offsetof(struct pt_reward, status),

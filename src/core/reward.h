@@ -63,6 +63,7 @@ struct pt_reward {
     const char *const *tiers;
     unsigned tier_count;
     int64_t coupon_valid_days;
+    bool combines; /* Its coupons' order-wide discount applies beside an exclusive rule. */
     enum pt_reward_status status;
     int64_t created_at_ms;
     int64_t updated_at_ms;
@@ -75,7 +76,7 @@ extern const char *const pt_reward_status_names[PT_REWARD_STATUSES];
 
 /* A reward's fields as the API takes and shows them (between its id and its times), with their
  * limits. */
-#define PT_REWARD_FIELD_COUNT 16
+#define PT_REWARD_FIELD_COUNT 17
 extern const struct pt_field pt_reward_fields[PT_REWARD_FIELD_COUNT];
 
 /* PT_EINVAL naming the field unless r is a valid reward: its table (texts, an https image,

@@ -209,15 +209,22 @@ struct pt_rule {
     unsigned node_count;
     struct pt_rule_effect effects[PT_RULE_EFFECTS_MAX];
     unsigned effect_count;
-    unsigned messages;     /* Effects of type message. */
-    int64_t priority;      /* Higher first; ties by id. */
-    bool exclusive;        /* When it fires, lower-priority rules are not evaluated. */
+    unsigned messages; /* Effects of type message. */
+    int64_t priority;  /* Higher first; ties by id. */
+    bool exclusive;    /* When it fires, lower-priority rules are not evaluated. */
+    /* A coupon's rule (built by the service, not from a document), and whether the coupon
+     * combines with an exclusive rule (pt_rules_evaluate_offers). */
+    bool coupon;
+    bool combines;
     int64_t valid_from_ms; /* INT64_MIN when open. */
     int64_t valid_to_ms;   /* INT64_MAX when open; exclusive end. */
     enum pt_rule_status status;
     int64_t max_uses_per_member;           /* 0 = no limit */
     int64_t max_points_per_member_per_day; /* 0 = no limit */
     int64_t budget_points;                 /* 0 = no limit */
+    int64_t max_uses;                      /* Uses across all members; 0 = no limit */
+    int64_t
+        budget_amount; /* Minor units it may give off and back (discounts, cashback); 0 = none */
     /* Its evaluation cost (pt_rule_eval_cost), counted once by pt_rule_compile: per cart line,
      * and for the rule itself. A rule built by hand leaves cost_known false and is counted on
      * every call. */
@@ -286,7 +293,25 @@ struct pt_rule_room {
     int64_t uses;         /* Uses left for the member; INT64_MAX when unlimited. */
     int64_t points_today; /* Points left for the member today; INT64_MAX when unlimited. */
     int64_t budget;       /* Points left in the rule's budget; INT64_MAX when unlimited. */
+    int64_t uses_all;     /* Uses left across all members; INT64_MAX when unlimited. */
+    int64_t amount;       /* Money left in its budget_amount, minor units; INT64_MAX: none. */
 };
+
+/* What a rule has given in all: its uses, points and money (rule_budgets). */
+struct pt_rule_budget {
+    int64_t points_issued;
+    int64_t uses;
+    int64_t amount_issued;
+};
+
+/* The room of a rule with no limits. */
+void pt_rule_room_unlimited(struct pt_rule_room *room);
+/* The room of rule r given what it has given (budget; NULL: nothing read, no budget limits)
+ * and the member's usage of it (uses, points today: 0 when none). */
+void pt_rule_room_of(const struct pt_rule *r, const struct pt_rule_budget *budget,
+                     int64_t member_uses, int64_t member_points_today, struct pt_rule_room *room);
+/* Whether r has a limit read from its budget row (budget_points, max_uses, budget_amount). */
+bool pt_rule_has_budget(const struct pt_rule *r);
 
 struct pt_eval_input {
     enum pt_rule_trigger trigger;
@@ -389,6 +414,8 @@ struct pt_rule_row {
     int64_t created_at_ms;
     int64_t updated_at_ms; /* When this version was made. */
     int64_t points_issued; /* Against the budget (read only). */
+    int64_t uses;          /* Across all members (read only). */
+    int64_t amount_issued; /* Against budget_amount (read only). */
 };
 
 /* What one rule gave one member: uses, and points on `day` (the program's local date). */
@@ -428,5 +455,25 @@ PT_MUSTCHECK enum pt_rc pt_rule_not_found(struct pt_err *err);
 
 /* The rule was changed by another write since it was read (PT_EBUSY). */
 PT_MUSTCHECK enum pt_rc pt_rule_changed(struct pt_err *err);
+
+/* Why pt_rules_evaluate_offers left a rule out. */
+enum pt_rule_drop {
+    PT_RULE_KEPT,
+    PT_RULE_STOPPED_BY_EXCLUSIVE, /* A coupon's order-wide discount, which does not combine. */
+    PT_RULE_NOT_THE_BEST,         /* best_discount_only: another order-wide discount is larger. */
+};
+
+/* Order-wide discounts compared for best_discount_only: the first ones in the order. */
+#define PT_RULES_BEST_CANDIDATES_MAX 4
+
+/* pt_rules_evaluate, then (core/rules_offers.c) without the coupons an exclusive rule stops and,
+ * with best_discount_only, with only the largest order-wide discount. OUT: dropped[count], why
+ * each rule was left out (PT_RULE_KEPT: it was not); *runs, the evaluations it took (at most
+ * 2 + PT_RULES_BEST_CANDIDATES_MAX: the caller charges each). */
+PT_MUSTCHECK enum pt_rc
+pt_rules_evaluate_offers(const struct pt_rule *const *rules, const struct pt_rule_room *room,
+                         unsigned count, const struct pt_eval_input *in, bool best_discount_only,
+                         struct pt_arena *arena, struct pt_eval_result *out,
+                         enum pt_rule_drop *dropped, unsigned *runs, struct pt_err *err);
 
 #endif

@@ -594,7 +594,7 @@ static enum pt_rc compile_doc(struct compiler *c, json_t *doc)
         "name",          "trigger",  "conditions",          "items",
         "effects",       "priority", "exclusive",           "valid_from",
         "valid_to",      "status",   "max_uses_per_member", "max_points_per_member_per_day",
-        "budget_points", NULL};
+        "budget_points", "max_uses", "budget_amount",       NULL};
     struct pt_rule *r = c->rule;
     json_t *v;
     enum pt_rc rc;
@@ -657,6 +657,13 @@ static enum pt_rc compile_doc(struct compiler *c, json_t *doc)
     if (rc == PT_OK) {
         rc = pt_rule_json_int(doc, "budget_points", "", 1, 1000000000000000LL, false,
                               &r->budget_points, c->err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_rule_json_int(doc, "max_uses", "", 1, 1000000000000LL, false, &r->max_uses, c->err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_rule_json_int(doc, "budget_amount", "", 1, 1000000000000000LL, false,
+                              &r->budget_amount, c->err);
     }
     return rc;
 }

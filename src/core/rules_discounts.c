@@ -27,8 +27,10 @@ static enum pt_rc caps_parse(json_t *obj, const char *path, struct pt_rule_effec
     return rc;
 }
 
-/* What a discount of `total` over `applications` applications gives within its caps. */
-static int64_t capped(const struct pt_rule_effect *e, int64_t total, int64_t applications)
+/* What a discount of `total` over `applications` applications gives within its caps and what
+ * is left of its rule's budget_amount (taken from it). */
+static int64_t capped(const struct pt_rule_effect *e, struct pt_eval_state *st, int64_t total,
+                      int64_t applications)
 {
     int64_t most;
     if (e->max_per_application > 0 &&
@@ -37,6 +39,12 @@ static int64_t capped(const struct pt_rule_effect *e, int64_t total, int64_t app
     }
     if (e->max_per_cart > 0 && total > e->max_per_cart) {
         total = e->max_per_cart;
+    }
+    if (total > st->money_left) {
+        total = st->money_left;
+    }
+    if (st->money_left != INT64_MAX) {
+        st->money_left -= total;
     }
     return total;
 }
@@ -167,9 +175,9 @@ enum pt_rc pt_effect_discount_apply(const struct pt_rule_effect *e, const struct
         /* A percent of what is left of the selected lines as a whole, floored once, then split
          * over them exactly: 10% of 10.00 left over three lines is 1.00, never 0.99. */
         pt_rules_take_proportionally(
-            st, lines, capped(e, (int64_t)((wide_int)left * e->percent_bp / 10000), 1));
+            st, lines, capped(e, st, (int64_t)((wide_int)left * e->percent_bp / 10000), 1));
     } else {
-        take_fixed(st, lines, capped(e, e->amount < left ? e->amount : left, 1));
+        take_fixed(st, lines, capped(e, st, e->amount < left ? e->amount : left, 1));
     }
     for (i = 0; i < st->item_count; i++) {
         after += st->line_left[i];
@@ -261,7 +269,7 @@ static void take_worth(const struct pt_rule_effect *e, struct pt_eval_state *st,
     for (i = 0; i < st->item_count; i++) {
         worth += st->scratch_worth[i];
     }
-    total = capped(e, (int64_t)((wide_int)worth * e->percent_bp / 10000), applications);
+    total = capped(e, st, (int64_t)((wide_int)worth * e->percent_bp / 10000), applications);
     pt_rules_take_weighted(st, st->scratch_lines, st->scratch_worth, total);
     o->discount += total;
 }
@@ -322,7 +330,7 @@ enum pt_rc pt_effect_free_apply(const struct pt_rule_effect *e, const struct pt_
         position += it->quantity;
     }
     /* Within the caps, taken from the free units' lines in proportion to their worth. */
-    total_capped = capped(e, total, units / group);
+    total_capped = capped(e, st, total, units / group);
     pt_rules_take_weighted(st, lines, worth, total_capped);
     o->discount += total_capped;
     return PT_OK;

@@ -268,6 +268,10 @@ static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_
         }
     }
     amount = amount < room ? amount : room;
+    amount = amount < st->money_left ? amount : st->money_left; /* Its budget_amount. */
+    if (st->money_left != INT64_MAX) {
+        st->money_left -= amount;
+    }
     for (i = 0, room = amount; i < st->item_count && room > 0; i++) {
         if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
             int64_t free = st->line_left[i] - st->line_cashback[i];

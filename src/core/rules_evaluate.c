@@ -55,8 +55,9 @@ static bool applies(const struct pt_rule *r, const struct pt_eval_input *in,
     if (in->time->now_ms < r->valid_from_ms || in->time->now_ms >= r->valid_to_ms) {
         return false;
     }
-    /* A rule that used up its uses, the member's day or its budget gives nothing more. */
-    return room->uses > 0 && room->points_today > 0 && room->budget > 0;
+    /* A rule that used up its uses, the member's day or a budget gives nothing more. */
+    return room->uses > 0 && room->points_today > 0 && room->budget > 0 && room->uses_all > 0 &&
+           room->amount > 0;
 }
 
 /* ---- What a rule selects ---- */
@@ -134,6 +135,7 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_left = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_discount = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.scratch_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
     ev->st.scratch_free = pt_arena_alloc(arena, slots * sizeof(bool));
     ev->st.scratch_worth = pt_arena_alloc(arena, slots * sizeof(int64_t));
@@ -424,10 +426,17 @@ static enum pt_rc move_money(struct run *x, const struct pt_rule *r, unsigned in
 static enum pt_rc exclusive_gives(struct run *x, const struct pt_rule *r,
                                   const struct pt_rule_outcome *o, bool *gives)
 {
+    struct pt_eval_state *st = &x->ev.st;
+    int64_t *cashback = st->line_cashback;
+    int64_t money_left = st->money_left;
     int64_t points = 0;
     struct pt_rule_outcome given = *o;
     enum pt_rc rc = PT_OK;
     unsigned e;
+    /* A trial: what it gives is given again in pass 2, so the cashback it charges to the lines
+     * here goes to a copy. */
+    memcpy(st->scratch_cashback, cashback, (st->item_count ? st->item_count : 1) * sizeof(int64_t));
+    st->line_cashback = st->scratch_cashback;
     for (e = 0; rc == PT_OK && e < r->effect_count; e++) {
         const struct pt_effect_kind *kind = &pt_effect_kinds[r->effects[e].type];
         int64_t p = 0;
@@ -441,6 +450,8 @@ static enum pt_rc exclusive_gives(struct run *x, const struct pt_rule *r,
             rc = kind->gives(&r->effects[e], &x->ev.sel, &x->ev.st, &given, x->err);
         }
     }
+    st->line_cashback = cashback;
+    st->money_left = money_left;
     *gives = rc == PT_OK && (points > 0 || o->discount > 0 || o->free_shipping || r->messages > 0 ||
                              given.stamps > 0 || given.cashback > 0);
     return rc;
@@ -474,6 +485,7 @@ static enum pt_rc fire_rule(struct run *x, unsigned k, bool *stop)
     }
     x->message_count += r->messages;
     x->ev.st.position = k;
+    x->ev.st.money_left = x->room[index].amount;
     rc = move_money(x, r, index, o);
     if (r->exclusive) {
         /* It ends the evaluation only if it gives something. */
@@ -540,6 +552,8 @@ static enum pt_rc give_outcome(struct run *x, unsigned k)
     int64_t cap = rm->points_today < rm->budget ? rm->points_today : rm->budget;
     enum pt_rc rc = PT_OK;
     unsigned e;
+    /* Its money budget less what its discounts took in pass 1. */
+    x->ev.st.money_left = rm->amount == INT64_MAX ? INT64_MAX : rm->amount - o->discount;
     for (e = 0; rc == PT_OK && e < r->effect_count; e++) {
         const struct pt_effect_kind *kind = &pt_effect_kinds[r->effects[e].type];
         int64_t p = 0;

@@ -29,12 +29,15 @@ struct pt_eval_state {
     int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
     int64_t *line_discount;     /* The discounts so far, per line. */
     int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
+    int64_t *scratch_cashback;  /* A copy of it for an exclusive rule's trial. */
     int64_t left_total;         /* The sum of line_left: what is left to pay of the cart. */
     /* Per line, 1 + the place in the order of the last rule whose discount targets it by its
      * items (0: none); and the place of the rule firing now. A fixed amount is charged to the
      * lines no later rule targets first, so that the later discounts keep their value. */
     unsigned *last_claim;
     unsigned position;
+    /* What the rule firing now may still give in money (its budget_amount left). */
+    int64_t money_left;
     /* Scratch space of the effects, item_count entries each, allocated once per evaluation. */
     bool *scratch_lines;
     bool *scratch_free;

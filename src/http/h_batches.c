@@ -26,7 +26,7 @@ json_t *pt_http_batch_json(const struct pt_coupon_batch *b)
         discount = json_pack("{s:s,s:I,s:o}", "type", pt_reward_type_names[b->type], "value",
                              (json_int_t)b->value, "sku", pt_json_string_or_null(b->sku));
     }
-    return json_pack("{s:s,s:s,s:o,s:o,s:s,s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o}", "id",
+    return json_pack("{s:s,s:s,s:o,s:o,s:s,s:I,s:I,s:I,s:s,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:b}", "id",
                      b->id, "name", b->name, "reward_id",
                      b->reward_id[0] ? json_string(b->reward_id) : json_null(), "discount",
                      discount, "prefix", b->prefix, "count", (json_int_t)b->count, "generated",
@@ -37,7 +37,8 @@ json_t *pt_http_batch_json(const struct pt_coupon_batch *b)
                      b->uses_per_member > 0 ? json_integer(b->uses_per_member) : json_null(),
                      "valid_from", pt_json_time_or_null(b->valid_from_ms, INT64_MIN), "valid_to",
                      pt_json_time_or_null(b->valid_to_ms, INT64_MAX), "created_at",
-                     pt_json_time(b->created_at_ms), "updated_at", pt_json_time(b->updated_at_ms));
+                     pt_json_time(b->created_at_ms), "updated_at", pt_json_time(b->updated_at_ms),
+                     "combines", b->combines);
 }
 
 static enum pt_rc time_field(json_t *body, const char *key, int64_t *out, struct pt_err *err)
@@ -102,8 +103,8 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
                                struct pt_err *err)
 {
     static const char *const fields[] = {
-        "name",       "reward_id", "discount",      "count",           "prefix",
-        "valid_from", "valid_to",  "uses_per_code", "uses_per_member", NULL};
+        "name",     "reward_id",     "discount",        "count",    "prefix", "valid_from",
+        "valid_to", "uses_per_code", "uses_per_member", "combines", NULL};
     const char *reward_id = NULL;
     const char *prefix = NULL;
     json_t *discount = json_object_get(body, "discount");
@@ -156,6 +157,13 @@ static enum pt_rc batch_decode(json_t *body, struct pt_arena *arena, struct pt_c
     if (rc == PT_OK && !json_is_null(json_object_get(body, "uses_per_member"))) {
         rc = pt_json_get_int(body, "uses_per_member", "uses_per_member", false, 1,
                              PT_BATCH_USES_MAX, &b->uses_per_member, &present, err);
+    }
+    if (rc == PT_OK && json_object_get(body, "combines") != NULL) {
+        json_t *v = json_object_get(body, "combines");
+        if (!json_is_boolean(v)) {
+            return pt_err_set(err, PT_EINVAL, "combines", "combines must be true or false");
+        }
+        b->combines = json_is_true(v);
     }
     return rc;
 }

@@ -35,6 +35,7 @@ static json_t *reward_json(const struct pt_reward *r)
                                         "valid_to",
                                         "tiers",
                                         "coupon_valid_days",
+                                        "combines",
                                         "status",
                                         NULL};
     json_t *root = pt_http_fields_encode_in(pt_reward_fields, PT_REWARD_FIELD_COUNT, shown, r,

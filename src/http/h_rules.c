@@ -48,6 +48,8 @@ static json_t *rule_json(const struct pt_rule_row *r, bool with_budget)
     if (with_budget) {
         (void)json_object_set_new(root, "created_at", pt_json_time(r->created_at_ms));
         (void)json_object_set_new(root, "points_issued", json_integer(r->points_issued));
+        (void)json_object_set_new(root, "uses", json_integer(r->uses));
+        (void)json_object_set_new(root, "amount_issued", json_integer(r->amount_issued));
     }
     return root;
 }

@@ -48,26 +48,16 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
     }
     for (i = 0; rc == PT_OK && i < set->count; i++) {
         const struct pt_rule *r = set->rules[i];
-        struct pt_rule_room *room = &(*out)[i];
+        struct pt_rule_budget budget;
         unsigned u;
-        room->uses = INT64_MAX;
-        room->points_today = INT64_MAX;
-        room->budget = INT64_MAX;
         for (u = 0; u < used && strcmp(usage[u].rule_id, r->id) != 0; u++) {
         }
-        if (r->max_uses_per_member > 0) {
-            room->uses = r->max_uses_per_member - (u < used ? usage[u].uses : 0);
+        if (pt_rule_has_budget(r)) {
+            rc = pt_store_rule_budget_get(txn, program->id, r->id, &budget, err);
         }
-        if (r->max_points_per_member_per_day > 0) {
-            int64_t today_points =
-                u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0;
-            room->points_today = r->max_points_per_member_per_day - today_points;
-        }
-        if (r->budget_points > 0) {
-            int64_t issued = 0;
-            rc = pt_store_rule_budget_get(txn, program->id, r->id, &issued, err);
-            room->budget = r->budget_points - issued;
-        }
+        pt_rule_room_of(r, pt_rule_has_budget(r) ? &budget : NULL, u < used ? usage[u].uses : 0,
+                        u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0,
+                        &(*out)[i]);
     }
     return rc;
 }
@@ -116,6 +106,8 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned posi
     r->root = -1;
     r->items_root = -1;
     r->priority = INT64_MAX - position; /* Above any rule's (at most 10^6). */
+    r->coupon = true;
+    r->combines = c->combines;
     r->valid_from_ms = INT64_MIN;
     r->valid_to_ms = INT64_MAX;
     r->status = PT_RULE_ACTIVE;
@@ -175,9 +167,7 @@ static enum pt_rc with_coupon_rules(const struct pt_rule_set *set, struct pt_car
             continue; /* A gift: nothing off the cart. */
         }
         all[set->count + *extra] = r;
-        rooms_all[set->count + *extra].uses = INT64_MAX;
-        rooms_all[set->count + *extra].points_today = INT64_MAX;
-        rooms_all[set->count + *extra].budget = INT64_MAX;
+        pt_rule_room_unlimited(&rooms_all[set->count + *extra]);
         (*extra)++;
     }
     *rules = all;
@@ -235,9 +225,7 @@ static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_e
         return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; i < set->stamp_count; i++) {
-        room[i].uses = INT64_MAX;
-        room[i].points_today = INT64_MAX;
-        room[i].budget = INT64_MAX;
+        pt_rule_room_unlimited(&room[i]);
         stamps[i] = 0;
     }
     out->eval_cost +=
@@ -346,6 +334,28 @@ static enum pt_rc answer_totals(const struct pt_eval_result *res, const struct p
     return out->rules != NULL ? PT_OK : pt_arena_err(arena, err); /* answer_rules fills it. */
 }
 
+/* The coupons whose rules the offers left out (an exclusive rule, a better discount): not
+ * applied, with the reason. */
+static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, unsigned count,
+                            const enum pt_rule_drop *dropped, struct pt_cart_answer *out)
+{
+    unsigned i;
+    unsigned k;
+    for (i = first; i < first + count; i++) {
+        if (dropped[i] == PT_RULE_KEPT) {
+            continue;
+        }
+        for (k = 0; k < out->coupon_count; k++) {
+            struct pt_cart_coupon *c = &out->coupons[k];
+            if (c->applied && strcmp(c->code, rules[i]->id) == 0) {
+                c->applied = false;
+                c->reason = dropped[i] == PT_RULE_STOPPED_BY_EXCLUSIVE ? "not_combinable"
+                                                                       : "better_discount_applied";
+            }
+        }
+    }
+}
+
 /* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
  * discount to its coupon instead. */
 static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *const *rules,
@@ -416,6 +426,8 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     struct pt_eval_result res;
     const struct pt_rule **rules;
     unsigned coupon_rules = 0;
+    enum pt_rule_drop *dropped = NULL;
+    unsigned runs = 1;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
     rc = cart_of(program, req, arena, &cart, err);
@@ -449,10 +461,18 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         in.tier = tier;
         in.active_cards = set->stamp_card_ids;
         in.active_card_count = set->stamp_count;
+        dropped = pt_arena_alloc(arena, (set->count + coupon_rules + 1) * sizeof(*dropped));
+        rc = dropped != NULL ? PT_OK : pt_arena_err(arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_rules_evaluate_offers(rules, room, set->count + coupon_rules, &in,
+                                      trigger == PT_TRIGGER_PURCHASE && program->best_discount_only,
+                                      arena, &res, dropped, &runs, err);
+        /* Each evaluation of the offers is charged (core/rules_offers.c). */
         out->eval_cost =
-            pt_svc_eval_cost_run(rules, set->count + coupon_rules, trigger, cart.item_count);
-        rc = pt_rules_evaluate(rules, room, set->count + coupon_rules, &in, arena, &res, err);
+            runs * pt_svc_eval_cost_run(rules, set->count + coupon_rules, trigger, cart.item_count);
         out->rules_evaluated = set->count + coupon_rules + set->stamp_count;
+        coupons_dropped(rules, set->count, coupon_rules, dropped, out);
     }
     if (rc == PT_OK) {
         rc = answer_totals(&res, req, cart.item_count, tier, arena, out, err);

@@ -438,6 +438,7 @@ static enum pt_rc cart_promo(struct pt_store_txn *txn, const struct pt_program *
         c->value = batch.value;
         c->sku = batch.sku;
         c->reward_name = batch.name;
+        c->combines = batch.combines;
     }
     if (c->reason != NULL) {
         return PT_OK;

@@ -284,7 +284,7 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
                              now_ms, key_id, entry_id, err);
     for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
         rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id,
-                                out->local_date, out->rules[i].points, err);
+                                out->local_date, out->rules[i].points, 0, err);
     }
     return rc;
 }

@@ -74,8 +74,8 @@ static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct p
         rc = pt_store_purchase_rule_add(txn, program->id, p->member_id, p->id, a->rule_id,
                                         a->version, a->points, a->discount, err);
         if (rc == PT_OK) {
-            rc =
-                pt_store_rule_used(txn, program->id, p->member_id, a->rule_id, day, a->points, err);
+            rc = pt_store_rule_used(txn, program->id, p->member_id, a->rule_id, day, a->points,
+                                    a->discount + a->cashback, err);
         }
     }
     return rc;

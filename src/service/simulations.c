@@ -25,7 +25,7 @@ struct sim {
     int64_t *uses;       /* Per rule, of the current member. */
     int64_t *points_day; /* Per rule, of the current member on day. */
     char (*day)[11];
-    int64_t *issued; /* Per rule, in the whole simulation (budgets). */
+    struct pt_rule_budget *given; /* Per rule, in the whole simulation (budgets). */
     struct pt_tz *tz;
     /* The replayed evaluations' cost (pt_rules_eval_cost): at most PT_SIMULATE_PURCHASES_MAX
      * of PT_RULES_EVAL_COST_MAX, far inside int64. */
@@ -103,12 +103,12 @@ static enum pt_rc sim_rules(struct sim *s, struct pt_store_txn *txn,
     s->uses = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(int64_t));
     s->points_day = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(int64_t));
     s->day = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(*s->day));
-    s->issued = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(int64_t));
+    s->given = pt_arena_alloc(&s->arena, (s->count ? s->count : 1) * sizeof(*s->given));
     s->tz = pt_arena_alloc(&s->arena, sizeof(*s->tz));
     if (pt_arena_failed(&s->arena)) {
         return pt_arena_err(&s->arena, err); /* One check for the six, written below. */
     }
-    memset(s->issued, 0, (s->count ? s->count : 1) * sizeof(int64_t));
+    memset(s->given, 0, (s->count ? s->count : 1) * sizeof(*s->given));
     if (pt_tz_load(program->time_zone, s->tz, err) != PT_OK) {
         pt_err_clear(err);
         return pt_tz_load("UTC", s->tz, err);
@@ -144,12 +144,7 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     for (i = 0; i < s->count; i++) {
         const struct pt_rule *r = s->rules[i];
         int64_t today = strcmp(s->day[i], time.date) == 0 ? s->points_day[i] : 0;
-        s->room[i].uses =
-            r->max_uses_per_member > 0 ? r->max_uses_per_member - s->uses[i] : INT64_MAX;
-        s->room[i].points_today = r->max_points_per_member_per_day > 0
-                                      ? r->max_points_per_member_per_day - today
-                                      : INT64_MAX;
-        s->room[i].budget = r->budget_points > 0 ? r->budget_points - s->issued[i] : INT64_MAX;
+        pt_rule_room_of(r, &s->given[i], s->uses[i], today, &s->room[i]);
     }
     pt_svc_eval_input(program, PT_TRIGGER_PURCHASE, &cart, facts, &time, &in);
     s->eval_cost += pt_svc_eval_cost_run(s->rules, s->count, PT_TRIGGER_PURCHASE, cart.item_count);
@@ -168,7 +163,14 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
          * to a member's bound, which together pass int64. */
         rc = pt_points_add(s->points_day[k], res.outcomes[i].points, &s->points_day[k], err);
         if (rc == PT_OK) {
-            rc = pt_points_add(s->issued[k], res.outcomes[i].points, &s->issued[k], err);
+            rc = pt_points_add(s->given[k].points_issued, res.outcomes[i].points,
+                               &s->given[k].points_issued, err);
+        }
+        s->given[k].uses++;
+        if (rc == PT_OK) {
+            rc = pt_points_add(s->given[k].amount_issued,
+                               res.outcomes[i].discount + res.outcomes[i].cashback,
+                               &s->given[k].amount_issued, err);
         }
     }
     *points = rc == PT_OK ? res.points : 0;

@@ -924,6 +924,19 @@ static const char migration_18[] =
     "ALTER TABLE purchases ADD COLUMN spend_returned INTEGER NOT NULL DEFAULT 0;"
     "UPDATE purchases SET spend = amount, spend_returned = returned_amount;";
 
+/*
+ * Version 19 (issue 18): what each rule has given in all besides points: its uses across all
+ * members (max_uses) and the money it took off or gave back (budget_amount); the uses before
+ * are not known: they start at 0. Whether a reward's coupons and a batch's codes combine with
+ * an exclusive rule, and whether a program applies only its best order-wide discount.
+ */
+static const char migration_19[] =
+    "ALTER TABLE rule_budgets ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rule_budgets ADD COLUMN amount_issued INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rewards ADD COLUMN combines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE coupon_batches ADD COLUMN combines INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN best_discount_only INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -947,6 +960,7 @@ static const char *const migration_15_parts[] = {migration_15, NULL};
 static const char *const migration_16_parts[] = {migration_16, NULL};
 static const char *const migration_17_parts[] = {migration_17, NULL};
 static const char *const migration_18_parts[] = {migration_18, NULL};
+static const char *const migration_19_parts[] = {migration_19, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -966,7 +980,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_15_parts,
                                                   migration_16_parts,
                                                   migration_17_parts,
-                                                  migration_18_parts};
+                                                  migration_18_parts,
+                                                  migration_19_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -985,7 +1000,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_15_parts,
                                                      migration_16_parts,
                                                      migration_17_parts,
-                                                     migration_18_parts};
+                                                     migration_18_parts,
+                                                     migration_19_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 18
+#define PT_SCHEMA_VERSION 19
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -411,14 +411,16 @@ PT_MUSTCHECK enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const 
                                                 const char *member_id, struct pt_arena *arena,
                                                 struct pt_rule_usage **out, unsigned *count,
                                                 struct pt_err *err);
-/* Adds one use and `points` (on day) to the member's usage of the rule, and `points` to the
- * rule's budget. PT_ELIMIT limit_exceeded when the usage would pass PT_METRIC_MAX. */
+/* Adds one use and `points` (on day) to the member's usage of the rule, and one use, `points`
+ * and `amount` (money it took off or gave back) to the rule's totals. PT_ELIMIT limit_exceeded
+ * when the usage would pass PT_METRIC_MAX. */
 PT_MUSTCHECK enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
                                            const char *member_id, const char *rule_id,
-                                           const char *day, int64_t points, struct pt_err *err);
-/* What the rule has issued against its budget (locked inside a write on PostgreSQL). */
+                                           const char *day, int64_t points, int64_t amount,
+                                           struct pt_err *err);
+/* What the rule has given in all (locked inside a write on PostgreSQL). */
 PT_MUSTCHECK enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
-                                                 const char *rule_id, int64_t *points_issued,
+                                                 const char *rule_id, struct pt_rule_budget *out,
                                                  struct pt_err *err);
 /* The member's purchases that occurred before before_ms (INT64_MAX: all of them). */
 PT_MUSTCHECK enum pt_rc pt_store_member_purchase_count(struct pt_store_txn *txn,

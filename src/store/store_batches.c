@@ -13,7 +13,8 @@
 
 #define BATCH_COLUMNS                                                                              \
     "id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "             \
-    "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms"
+    "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms, "   \
+    "combines"
 
 static void batch_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
@@ -40,6 +41,7 @@ static void batch_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     b->error = pt_q_col_text(q, 14, arena);
     b->created_at_ms = pt_q_col_int(q, 15);
     b->updated_at_ms = pt_q_col_int(q, 16);
+    b->combines = pt_q_col_int(q, 17) != 0;
 }
 
 /* The one batch sql selects (BATCH_COLUMNS, by ?1 program and ?2 id) into out. */
@@ -167,7 +169,7 @@ enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn, const char *pr
 {
     static const char sql[] =
         "INSERT INTO coupon_batches (program_id, " BATCH_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)";
+        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     (void)pt_q_open(&q, txn, sql, err);
@@ -189,6 +191,7 @@ enum pt_rc pt_store_coupon_batch_insert(struct pt_store_txn *txn, const char *pr
     pt_q_text(&q, 16, b->error);
     pt_q_int(&q, 17, b->created_at_ms);
     pt_q_int(&q, 18, b->updated_at_ms);
+    pt_q_int(&q, 19, b->combines);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

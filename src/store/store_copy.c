@@ -34,8 +34,8 @@ static const struct copy_table copy_tables[] = {
      "adjust_staff_max, adjust_admin_max, "
      "return_days, hold_returnable, rate_key_per_second, rate_key_burst, rate_program_per_second, "
      "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version, "
-     "spend_before_discounts",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
+     "spend_before_discounts, best_discount_only",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -85,7 +85,8 @@ static const struct copy_table copy_tables[] = {
      "ttittititii", "program_id, id", NULL},
     {"rule_versions", "program_id, rule_id, version, status, document, key_id, created_at_ms",
      "ttittti", "program_id, rule_id, version", NULL},
-    {"rule_budgets", "program_id, rule_id, points_issued", "tti", "program_id, rule_id", NULL},
+    {"rule_budgets", "program_id, rule_id, points_issued, uses, amount_issued", "ttiii",
+     "program_id, rule_id", NULL},
     {"rule_usage", "program_id, member_id, rule_id, uses, points, day, points_day", "tttiiti",
      "program_id, member_id, rule_id", NULL},
     {"purchase_rules",
@@ -135,8 +136,8 @@ static const struct copy_table copy_tables[] = {
     {"rewards",
      "program_id, id, name, description, terms, image_url, type, value, sku, cost_points, stock, "
      "issued, per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "
-     "created_at_ms, updated_at_ms",
-     "tttttttititiiiiitiii", "program_id, id", NULL},
+     "created_at_ms, updated_at_ms, combines",
+     "tttttttititiiiiitiiii", "program_id, id", NULL},
     {"coupons",
      "program_id, code, member_id, reward_id, redemption_id, status, issued_at_ms, "
      "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code",
@@ -145,8 +146,9 @@ static const struct copy_table copy_tables[] = {
      "program_id, reward_id, code", NULL},
     {"coupon_batches",
      "program_id, id, name, reward_id, type, value, sku, prefix, count, generated, uses_per_code, "
-     "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms",
-     "tttttittiiiiiittii", "program_id, id", NULL},
+     "uses_per_member, valid_from_ms, valid_to_ms, status, error, created_at_ms, updated_at_ms, "
+     "combines",
+     "tttttittiiiiiittiii", "program_id, id", NULL},
     {"promo_codes", "program_id, code, batch_id, n, uses", "tttii", "code", NULL},
     {"promo_code_uses",
      "program_id, code, n, batch_id, member_id, purchase_id, location, used_at_ms", "ttitttti",

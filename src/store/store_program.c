@@ -49,7 +49,7 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max, "
         "return_days, hold_returnable, rate_key_per_second, rate_key_burst, "
         "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
-        "rate_expensive_burst, settings_version, spend_before_discounts "
+        "rate_expensive_burst, settings_version, spend_before_discounts, best_discount_only "
         "FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
@@ -104,6 +104,7 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         out->rate_limits.expensive.burst = pt_q_col_int(&q, 36);
         *settings_version = pt_q_col_int(&q, 37);
         out->spend_before_discounts = pt_q_col_int(&q, 38) != 0;
+        out->best_discount_only = pt_q_col_int(&q, 39) != 0;
     } else if (q.rc == PT_OK) {
         q.rc = pt_program_not_found(err);
     }
@@ -132,7 +133,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "return_days = ?25, hold_returnable = ?26, rate_key_per_second = ?27, "
         "rate_key_burst = ?28, rate_program_per_second = ?29, rate_program_burst = ?30, "
         "rate_expensive_per_second = ?31, rate_expensive_burst = ?32, settings_version = ?33, "
-        "spend_before_discounts = ?34 "
+        "spend_before_discounts = ?34, best_discount_only = ?35 "
         "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
@@ -175,6 +176,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 32, program->rate_limits.expensive.burst);
     pt_q_int(&q, 33, pt_store_settings_version_new());
     pt_q_int(&q, 34, program->spend_before_discounts);
+    pt_q_int(&q, 35, program->best_discount_only);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_program_not_found(err);

@@ -14,7 +14,7 @@
 #define REWARD_COLUMNS                                                                             \
     "id, name, description, terms, image_url, type, value, sku, cost_points, stock, issued, "      \
     "per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "             \
-    "created_at_ms, updated_at_ms"
+    "created_at_ms, updated_at_ms, combines"
 
 static void reward_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
@@ -41,6 +41,7 @@ static void reward_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
         (enum pt_reward_status)pt_q_col_name(q, 16, pt_reward_status_names, PT_REWARD_STATUSES);
     r->created_at_ms = pt_q_col_int(q, 17);
     r->updated_at_ms = pt_q_col_int(q, 18);
+    r->combines = pt_q_col_int(q, 19) != 0;
 }
 
 /* The reward's tiers, joined as their column keeps them. */
@@ -75,6 +76,7 @@ static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_
     pt_q_text(q, 17, pt_reward_status_names[r->status]);
     pt_q_int(q, 18, r->created_at_ms);
     pt_q_int(q, 19, r->updated_at_ms);
+    pt_q_int(q, 20, r->combines);
 }
 
 enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_id,
@@ -83,8 +85,8 @@ enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_
     static const char sql[] =
         "INSERT INTO rewards (program_id, id, name, description, terms, image_url, type, value, "
         "sku, cost_points, stock, per_member_limit, valid_from_ms, valid_to_ms, tiers, "
-        "coupon_valid_days, status, created_at_ms, updated_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, "
-        "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)";
+        "coupon_valid_days, status, created_at_ms, updated_at_ms, combines) VALUES (?1, ?2, ?3, "
+        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
     struct pt_q q;
     struct tiers_text tiers;
     pt_assert(pt_store_txn_is_write(txn));
@@ -101,7 +103,7 @@ enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_
         "UPDATE rewards SET name = ?3, description = ?4, terms = ?5, image_url = ?6, type = ?7, "
         "value = ?8, sku = ?9, cost_points = ?10, stock = ?11, per_member_limit = ?12, "
         "valid_from_ms = ?13, valid_to_ms = ?14, tiers = ?15, coupon_valid_days = ?16, "
-        "status = ?17, created_at_ms = ?18, updated_at_ms = ?19 "
+        "status = ?17, created_at_ms = ?18, updated_at_ms = ?19, combines = ?20 "
         "WHERE program_id = ?1 AND id = ?2";
     struct pt_q q;
     struct tiers_text tiers;

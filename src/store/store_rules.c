@@ -13,7 +13,8 @@
 
 #define RULE_COLUMNS                                                                               \
     "r.id, r.version, r.status, r.name, r.trigger_name, r.priority, r.document, r.key_id, "        \
-    "r.created_at_ms, r.updated_at_ms, coalesce(b.points_issued, 0)"
+    "r.created_at_ms, r.updated_at_ms, coalesce(b.points_issued, 0), coalesce(b.uses, 0), "        \
+    "coalesce(b.amount_issued, 0)"
 #define RULE_FROM                                                                                  \
     " FROM rules r LEFT JOIN rule_budgets b ON b.program_id = r.program_id AND b.rule_id = r.id "
 
@@ -39,6 +40,8 @@ static void rule_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     r->created_at_ms = pt_q_col_int(q, 8);
     r->updated_at_ms = pt_q_col_int(q, 9);
     r->points_issued = pt_q_col_int(q, 10);
+    r->uses = pt_q_col_int(q, 11);
+    r->amount_issued = pt_q_col_int(q, 12);
 }
 
 /* The version row of rule, and the program's rules_version moved on (a new random value, as
@@ -238,7 +241,7 @@ enum pt_rc pt_store_rule_usage_get(struct pt_store_txn *txn, const char *program
 
 enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
                               const char *member_id, const char *rule_id, const char *day,
-                              int64_t points, struct pt_err *err)
+                              int64_t points, int64_t amount, struct pt_err *err)
 {
     /* The day's points start again on a new day. */
     static const char sql_usage[] =
@@ -249,12 +252,13 @@ enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
         "THEN rule_usage.points_day + excluded.points ELSE excluded.points END, "
         "day = excluded.day WHERE rule_usage.uses < ?6 AND rule_usage.points + excluded.points "
         "<= ?6 AND rule_usage.points_day + excluded.points <= ?6 RETURNING rule_usage.uses";
-    static const char sql_budget[] = "UPDATE rule_budgets SET points_issued = points_issued + ?3 "
-                                     "WHERE program_id = ?1 AND rule_id = ?2";
+    static const char sql_budget[] =
+        "UPDATE rule_budgets SET points_issued = points_issued + ?3, uses = uses + 1, "
+        "amount_issued = amount_issued + ?4 WHERE program_id = ?1 AND rule_id = ?2";
     struct pt_q q;
     bool written = false;
     enum pt_rc rc;
-    pt_assert(points >= 0);
+    pt_assert(points >= 0 && amount >= 0);
     (void)pt_q_open(&q, txn, sql_usage, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
@@ -270,13 +274,15 @@ enum pt_rc pt_store_rule_used(struct pt_store_txn *txn, const char *program_id,
         q.rc = pt_rule_usage_refused(err);
     }
     rc = pt_q_close(&q);
-    if (rc != PT_OK || points == 0) {
+    if (rc != PT_OK) {
         return rc;
     }
+    /* Every use counts against max_uses, its points and money against the budgets. */
     (void)pt_q_open(&q, txn, sql_budget, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, rule_id);
     pt_q_int(&q, 3, points);
+    pt_q_int(&q, 4, amount);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -303,20 +309,23 @@ enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *prog
 }
 
 enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
-                                    const char *rule_id, int64_t *points_issued, struct pt_err *err)
+                                    const char *rule_id, struct pt_rule_budget *out,
+                                    struct pt_err *err)
 {
-    static const char sql[] = "SELECT points_issued FROM rule_budgets "
+    static const char sql[] = "SELECT points_issued, uses, amount_issued FROM rule_budgets "
                               "WHERE program_id = ?1 AND rule_id = ?2";
     /* In a write, locked: two processes must not both spend the budget's last points. */
-    static const char sql_lock[] = "SELECT points_issued FROM rule_budgets "
+    static const char sql_lock[] = "SELECT points_issued, uses, amount_issued FROM rule_budgets "
                                    "WHERE program_id = ?1 AND rule_id = ?2 FOR UPDATE";
     struct pt_q q;
-    *points_issued = 0;
+    memset(out, 0, sizeof(*out));
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, rule_id);
     if (pt_q_next(&q)) {
-        *points_issued = pt_q_col_int(&q, 0);
+        out->points_issued = pt_q_col_int(&q, 0);
+        out->uses = pt_q_col_int(&q, 1);
+        out->amount_issued = pt_q_col_int(&q, 2);
     }
     return pt_q_close(&q);
 }

@@ -149,7 +149,8 @@ def test_every_coupon_refusal_in_a_purchase_changes_nothing(fresh):
 def test_other_codes_stay_codes_for_the_rules(fresh):
     set_clock(fresh.a, START)
     m = rich_member(fresh.a, 1000)
-    code = coupon_of(fresh.a, m, type="discount_amount", value=100, sku=None)
+    # Issue 18: an exclusive rule stops an order-wide coupon unless it combines.
+    code = coupon_of(fresh.a, m, type="discount_amount", value=100, sku=None, combines=True)
     r = fresh.a.post("/v1/rules", {
         "name": "SUMMER code", "trigger": "purchase", "status": "active", "priority": 100,
         "exclusive": True, "conditions": {"contains": ["cart.coupons", "SUMMER"]},
@@ -159,7 +160,8 @@ def test_other_codes_stay_codes_for_the_rules(fresh):
     got = evaluate(fresh.a, cart(m, 1000, coupons=["SUMMER", typo, code]))
     kinds = [(c["kind"], c.get("applied")) for c in got["coupons"]]
     assert kinds == [("rule_code", None), ("rule_code", None), ("coupon", True)]
-    # The exclusive rule fired and the coupon still applied: coupons come before every rule.
+    # The exclusive rule fired and the coupon (which combines) still applied: coupons come
+    # before every rule.
     assert [x["name"] for x in got["rules"]] == ["SUMMER code"] and got["discount"] == 100
     bought = purchase(fresh.a, cart(m, 1000, coupons=["SUMMER", code])).json
     assert bought["rules"][0]["points"] == 50 and bought["discount"] == 100

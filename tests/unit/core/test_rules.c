@@ -80,9 +80,7 @@ static void add_rule(const char *doc)
     }
     (void)snprintf(r->id, sizeof(r->id), "rul_%u", fx.count);
     fx.ptrs[fx.count] = r;
-    fx.room[fx.count].uses = INT64_MAX;
-    fx.room[fx.count].points_today = INT64_MAX;
-    fx.room[fx.count].budget = INT64_MAX;
+    pt_rule_room_unlimited(&fx.room[fx.count]);
     fx.count++;
 }
 
@@ -684,7 +682,7 @@ static void test_pt_rules_evaluate__refuses_an_evaluation_over_the_cost_bound(vo
         assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &rules[i], &fx.err), PT_OK);
         (void)snprintf(rules[i].id, sizeof(rules[i].id), "rul_%02u", i);
         set[i] = &rules[i];
-        room[i].uses = room[i].points_today = room[i].budget = INT64_MAX;
+        pt_rule_room_unlimited(&room[i]);
     }
     for (i = 0; i < PT_CART_ITEMS_MAX; i++) {
         items[i].sku = "99"; /* No SKU of the lists: every line is selected. */
