@@ -25,6 +25,22 @@ struct pt_purchase_item {
     int64_t returned_quantity;
 };
 
+/* What a purchase's returns need to undo its mechanics (docs/ledger.md, "Returns"), kept only
+ * for a purchase that a rule or a stamp card fired on or that used a coupon: the member's facts
+ * as its evaluation saw them, and the points its coupons cost. */
+struct pt_purchase_facts {
+    bool stored;            /* Read back: the purchase has them. */
+    const char *tier;       /* nullable; arena */
+    const char *attributes; /* The member's attributes (JSON object); nullable; arena */
+    int64_t birth_month;    /* 0 when unknown */
+    int64_t days_since_enrollment;
+    int64_t purchase_count;
+    const char *city;               /* nullable; arena */
+    const char *country;            /* nullable; arena */
+    int64_t coupon_points;          /* Points the member spent on the coupons it used. */
+    int64_t coupon_points_refunded; /* Of them, what its returns gave back. */
+};
+
 struct pt_purchase {
     char id[PT_ID_BUF_BYTES]; /* "txn_..." */
     char member_id[PT_ID_BUF_BYTES];
@@ -54,8 +70,9 @@ struct pt_purchase {
     int64_t cashback_reversed; /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
     bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
-    const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
+    const char *const *coupons; /* The codes given with the cart (stored with its facts). */
     unsigned coupon_count;
+    struct pt_purchase_facts facts;
 };
 
 struct pt_return {
@@ -68,6 +85,8 @@ struct pt_return {
     int64_t points_owed; /* Of points_reversed, what the member could not cover. */
     char entry_id[PT_ID_BUF_BYTES];
     int64_t created_at_ms;
+    int64_t coupon_points_refunded; /* Points spent on the purchase's coupons given back. */
+    int64_t reward_points_reversed; /* Stamp cards' rewards taken back (docs/stamp-cards.md). */
 };
 
 struct pt_return_request {

@@ -443,6 +443,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         }
     }
     if (rc == PT_OK) {
+        out->facts = facts;
         pt_svc_eval_input(program, trigger, &cart, &facts, &time, &in);
         in.activity = activity;
         in.activity_type = activity != NULL ? activity->type : NULL;

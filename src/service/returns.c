@@ -145,12 +145,33 @@ static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *c
     return rc;
 }
 
+/* The points the purchase's coupons cost, given back in proportion to the amount returned (p
+ * counts this return), floored over all its returns, all of them on a full return: a
+ * coupon_refund entry from program:redeemed (docs/rewards.md). The coupon stays used. */
+static enum pt_rc return_coupon_points(struct pt_store_txn *txn, struct return_ctx *ctx,
+                                       const struct pt_program *program, struct pt_purchase *p,
+                                       struct pt_return *r, struct pt_err *err)
+{
+    char entry_id[PT_ID_BUF_BYTES];
+    int64_t due = 0;
+    enum pt_rc rc =
+        pt_mul_div_floor(p->facts.coupon_points, p->returned_amount, p->amount, &due, err);
+    if (rc == PT_OK && due > p->facts.coupon_points_refunded) {
+        r->coupon_points_refunded = due - p->facts.coupon_points_refunded;
+        p->facts.coupon_points_refunded = due;
+        rc = pt_svc_refund_points(txn, program, p->member_id, "coupon_refund", r->id,
+                                  r->coupon_points_refunded, ctx->w.now_ms, ctx->w.who->key_id,
+                                  entry_id, err);
+    }
+    return rc;
+}
+
 /* Records the return and what follows from it: the purchase's returned totals, the return
  * row, the tier metric of the purchase's month, the stamps, and on a full return the referral
  * the purchase qualified. */
 static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx,
                                 const struct pt_program *program, struct pt_purchase *p,
-                                const struct pt_return *r, int64_t amount_now, struct pt_err *err)
+                                struct pt_return *r, int64_t amount_now, struct pt_err *err)
 {
     /* Returns lower the qualifying metric of the purchase's month by their share of the spend
      * it counted; a member moves down only at the next review. */
@@ -168,7 +189,8 @@ static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx
         rc = pt_store_tier_metric_add(txn, program->id, p->member_id, p->tier_month, &delta, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_stamps_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.arena, err);
+        rc = pt_svc_stamps_return(ctx->w.svc, txn, program, p, NULL, 0, r, ctx->w.who->key_id,
+                                  ctx->w.now_ms, ctx->w.arena, err);
     }
     if (rc == PT_OK && p->returned_amount == p->amount) {
         rc = pt_svc_referral_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.who->key_id,
@@ -201,6 +223,9 @@ static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
     p.points_reversed += r->points_reversed;
     if (rc == PT_OK && p.cashback > 0) {
         rc = return_cashback(txn, ctx, &program, &p, r, err);
+    }
+    if (rc == PT_OK && p.facts.coupon_points > 0) {
+        rc = return_coupon_points(txn, ctx, &program, &p, r, err);
     }
     if (rc == PT_OK) {
         rc = return_record(txn, ctx, &program, &p, r, amount_now, err);
