@@ -89,6 +89,15 @@ struct pt_return {
     int64_t reward_points_reversed; /* Stamp cards' rewards taken back (docs/stamp-cards.md). */
 };
 
+/* A rule version that fired on a purchase: what it gave, and its document (a return evaluates
+ * it again on what is kept). */
+struct pt_purchase_rule {
+    char rule_id[PT_ID_BUF_BYTES];
+    int64_t version;
+    int64_t points;       /* What it gave. */
+    const char *document; /* arena */
+};
+
 struct pt_return_request {
     const char *external_id;        /* Required: the return's receipt number. */
     int64_t amount;                 /* Amount returned, or 0 when items are given. */
@@ -117,6 +126,14 @@ PT_MUSTCHECK enum pt_rc pt_return_spend(struct pt_purchase *p, int64_t amount_no
 PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,
                                           const struct pt_return_request *req, int64_t *amount_now,
                                           int64_t *eligible_now, struct pt_err *err);
+/* What a return of a purchase that gave `given` (points, cashback or stamps) takes back now
+ * when what the customer keeps would earn `kept` and earlier returns took `taken`: given less
+ * kept less taken, never below zero and never past what is left. */
+int64_t pt_return_due(int64_t given, int64_t kept, int64_t taken);
+/* What a kept cart keeps of a purchase's points: base_and_tier (its base and tier points) and,
+ * of each rule i of n, its points rule_kept[i], at most what it gave (rule_given[i]). */
+int64_t pt_return_points_kept(int64_t base_and_tier, const int64_t *rule_kept,
+                              const int64_t *rule_given, unsigned n);
 /* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
  * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
 PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,

@@ -218,6 +218,17 @@ PT_MUSTCHECK enum pt_rc pt_svc_award_points(struct pt_store_txn *txn,
                                             int64_t points, int64_t at_ms, int64_t now_ms,
                                             const char *key_id, char *entry_id, struct pt_err *err);
 
+/* What the customer keeps of purchase p earns (docs/ledger.md, "Returns"): the rule versions
+ * that fired on it evaluated again, without their limits, by the cart's own evaluator, on its
+ * lines less what was returned (without items: one line of kept_amount), at its time and with
+ * the member's facts it stored, with the active stamp cards. OUT: *points_kept (base, tier and
+ * each rule's at most what it gave), out->cashback, out->stamps. */
+PT_MUSTCHECK enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
+                                         const struct pt_program *program,
+                                         const struct pt_purchase *p, int64_t kept_amount,
+                                         struct pt_arena *arena, struct pt_cart_answer *out,
+                                         int64_t *points_kept, struct pt_err *err);
+
 /* Gives back `points` (> 0) the member spent (a coupon used in a purchase that is returned;
  * later, points paid with): as pt_svc_award_points at now_ms, but from program:redeemed, and
  * lowering the member's redeemed counter. OUT: entry_id (PT_ID_BUF_BYTES). */

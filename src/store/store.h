@@ -667,6 +667,13 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, con
                                                    const char *rule_id, int64_t rule_version,
                                                    int64_t points, int64_t discount,
                                                    struct pt_err *err);
+/* The rule versions that fired on a purchase, with what each gave and its document, by rule id.
+ * OUT: *out (arena), *count. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_rules_get(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    const char *purchase_id, struct pt_arena *arena,
+                                                    struct pt_purchase_rule **out, unsigned *count,
+                                                    struct pt_err *err);
 
 /* ---- Events ---- */
 

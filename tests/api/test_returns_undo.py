@@ -138,3 +138,75 @@ def test_partial_returns_give_back_coupon_points_in_proportion_exactly(fresh):
     assert points(fresh.a, m) == 1000
     # floor(99 x returned / 3000), cumulative.
     assert [g["coupon_points_refunded"] for g in got] == [33, 0, 33, 33]
+
+
+# ---- Bug 3: a return evaluates the purchase's rules again on what is kept ----
+
+def rule(client, conditions, effects, **fields):
+    body = {"name": unique("rule"), "trigger": "purchase", "conditions": conditions,
+            "effects": effects, "status": "active"}
+    body.update(fields)
+    r = client.post("/v1/rules", body)
+    assert r.status == 201, r
+    return r.json
+
+
+OVER_50 = {"gte": ["cart.amount", 5000]}
+
+
+def test_a_threshold_bonus_goes_when_the_return_takes_the_purchase_below_it(fresh):
+    set_clock(fresh.a, START)
+    rule(fresh.a, OVER_50, [{"type": "award_points", "points": 100}], max_uses_per_member=2)
+    m = new_member(fresh.a)["id"]
+    # docs/ledger.md's example: buy 60.00, return 20.00: the 100 go with the 20 of base.
+    p = buy(fresh.a, m, 6000)
+    assert p["points_earned"] == 160
+    assert give_back(fresh.a, p, 2000)["points_reversed"] == 120
+    # Buy 60.00, return 5.00: still over 50, the bonus stays; 5 of base go.
+    q = buy(fresh.a, m, 6000)
+    assert give_back(fresh.a, q, 500)["points_reversed"] == 5
+    # The rule's limit (2 uses, both spent) does not cut the re-evaluation.
+    assert give_back(fresh.a, q, 500)["points_reversed"] == 5
+    # Partial returns add up to what it earned, exactly: the rest with the last.
+    assert give_back(fresh.a, q, 5000)["points_reversed"] == 160 - 10
+    assert points(fresh.a, m) == 40
+
+
+def test_a_threshold_discount_that_no_longer_applies_changes_the_base_points(fresh):
+    set_clock(fresh.a, START)
+    rule(fresh.a, OVER_50, [{"type": "discount", "amount": 1000}])
+    m = new_member(fresh.a)["id"]
+    p = buy(fresh.a, m, 6000)
+    assert p["discount"] == 1000 and p["points_earned"] == 50
+    # Kept 40.00 without the discount earns 40: 10 go (in proportion it would have been 16).
+    assert give_back(fresh.a, p, 2000)["points_reversed"] == 10
+    assert give_back(fresh.a, p, 4000)["points_reversed"] == 40
+
+
+def test_threshold_cashback_and_stamps_follow_the_kept_cart(fresh):
+    set_clock(fresh.a, START)
+    rule(fresh.a, OVER_50, [{"type": "cashback", "percent": 10}])
+    c = card(fresh.a, stamps_required=5, stamps_per="purchase", items=None,
+             conditions=OVER_50)
+    m = new_member(fresh.a)["id"]
+    items = [{"sku": "A", "category": "food", "quantity": 3, "unit_price": 2000}]
+    p = buy(fresh.a, m, items=items)
+    assert p["cashback"] == 600 and p["stamps"][0]["stamps"] == 1
+    back = give_back(fresh.a, p, items=[{"sku": "A", "quantity": 1}])
+    assert back["cashback_reversed"] == 600  # 40.00 kept: no cashback.
+    view = [v for v in fresh.a.get("/v1/members/%s/stamp-cards" % m).json["data"]
+            if v["card_id"] == c["id"]][0]
+    assert view["stamps"] == 0  # Nor the card's stamp.
+    assert back["points_reversed"] == 20
+
+
+def test_the_member_facts_are_those_of_the_purchase(fresh):
+    set_clock(fresh.a, START)
+    rule(fresh.a, {"eq": ["member.purchase_count", 0]},
+         [{"type": "award_points", "points": 50}])
+    m = new_member(fresh.a)["id"]
+    first = buy(fresh.a, m, 1000)
+    assert first["points_earned"] == 60
+    buy(fresh.a, m, 1000)  # The member's count moves on; the first purchase's stays 0.
+    assert give_back(fresh.a, first, 500)["points_reversed"] == 5
+    assert give_back(fresh.a, first, 500)["points_reversed"] == 55
