@@ -105,6 +105,7 @@ struct pt_cart_answer {
     struct pt_rule_nudge nudges[PT_RULE_NUDGES_MAX];
     unsigned nudge_count;
     char local_date[11];            /* The program's local date of the evaluation ("YYYY-MM-DD"). */
+    struct pt_rule_member facts;    /* The member's facts the rules saw (strings borrowed). */
     struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
     unsigned coupon_count;
     /* Rules, coupons' rules and stamp cards run. */

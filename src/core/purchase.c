@@ -138,6 +138,28 @@ exceeds:
     return pt_err_code(err, "return_exceeds_purchase");
 }
 
+int64_t pt_return_due(int64_t given, int64_t kept, int64_t taken)
+{
+    int64_t due;
+    pt_assert(given >= 0 && taken >= 0 && taken <= given);
+    kept = kept < 0 ? 0 : kept;
+    due = kept < given ? given - kept : 0;
+    return due > taken ? due - taken : 0;
+}
+
+int64_t pt_return_points_kept(int64_t base_and_tier, const int64_t *rule_kept,
+                              const int64_t *rule_given, unsigned n)
+{
+    /* Each term is bounded by what one purchase may earn (PT_POINTS_MAX), n by the rules one
+     * evaluation takes: the sum cannot overflow. */
+    int64_t kept = base_and_tier;
+    unsigned i;
+    for (i = 0; i < n; i++) {
+        kept += rule_kept[i] < rule_given[i] ? rule_kept[i] : rule_given[i];
+    }
+    return kept;
+}
+
 enum pt_rc pt_return_window_check(const struct pt_program *program, int64_t occurred_at_ms,
                                   int64_t now_ms, struct pt_err *err)
 {

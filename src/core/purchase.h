@@ -25,6 +25,22 @@ struct pt_purchase_item {
     int64_t returned_quantity;
 };
 
+/* What a purchase's returns need to undo its mechanics (docs/ledger.md, "Returns"), kept only
+ * for a purchase that a rule or a stamp card fired on or that used a coupon: the member's facts
+ * as its evaluation saw them, and the points its coupons cost. */
+struct pt_purchase_facts {
+    bool stored;            /* Read back: the purchase has them. */
+    const char *tier;       /* nullable; arena */
+    const char *attributes; /* The member's attributes (JSON object); nullable; arena */
+    int64_t birth_month;    /* 0 when unknown */
+    int64_t days_since_enrollment;
+    int64_t purchase_count;
+    const char *city;               /* nullable; arena */
+    const char *country;            /* nullable; arena */
+    int64_t coupon_points;          /* Points the member spent on the coupons it used. */
+    int64_t coupon_points_refunded; /* Of them, what its returns gave back. */
+};
+
 struct pt_purchase {
     char id[PT_ID_BUF_BYTES]; /* "txn_..." */
     char member_id[PT_ID_BUF_BYTES];
@@ -54,8 +70,9 @@ struct pt_purchase {
     int64_t cashback_reversed; /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
     bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
-    const char *const *coupons; /* Request: the codes given with the cart; not stored yet. */
+    const char *const *coupons; /* The codes given with the cart (stored with its facts). */
     unsigned coupon_count;
+    struct pt_purchase_facts facts;
 };
 
 struct pt_return {
@@ -68,6 +85,17 @@ struct pt_return {
     int64_t points_owed; /* Of points_reversed, what the member could not cover. */
     char entry_id[PT_ID_BUF_BYTES];
     int64_t created_at_ms;
+    int64_t coupon_points_refunded; /* Points spent on the purchase's coupons given back. */
+    int64_t reward_points_reversed; /* Stamp cards' rewards taken back (docs/stamp-cards.md). */
+};
+
+/* A rule version that fired on a purchase: what it gave, and its document (a return evaluates
+ * it again on what is kept). */
+struct pt_purchase_rule {
+    char rule_id[PT_ID_BUF_BYTES];
+    int64_t version;
+    int64_t points;       /* What it gave. */
+    const char *document; /* arena */
 };
 
 struct pt_return_request {
@@ -98,6 +126,14 @@ PT_MUSTCHECK enum pt_rc pt_return_spend(struct pt_purchase *p, int64_t amount_no
 PT_MUSTCHECK enum pt_rc pt_return_amounts(struct pt_purchase *p,
                                           const struct pt_return_request *req, int64_t *amount_now,
                                           int64_t *eligible_now, struct pt_err *err);
+/* What a return of a purchase that gave `given` (points, cashback or stamps) takes back now
+ * when what the customer keeps would earn `kept` and earlier returns took `taken`: given less
+ * kept less taken, never below zero and never past what is left. */
+int64_t pt_return_due(int64_t given, int64_t kept, int64_t taken);
+/* What a kept cart keeps of a purchase's points: base_and_tier (its base and tier points) and,
+ * of each rule i of n, its points rule_kept[i], at most what it gave (rule_given[i]). */
+int64_t pt_return_points_kept(int64_t base_and_tier, const int64_t *rule_kept,
+                              const int64_t *rule_given, unsigned n);
 /* PT_ELIMIT return_window_closed when the program has a window (return_days) and a purchase of
  * occurred_at_ms can no longer be returned at now_ms (from occurred_at + return_days on). */
 PT_MUSTCHECK enum pt_rc pt_return_window_check(const struct pt_program *program,

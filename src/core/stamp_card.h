@@ -56,6 +56,7 @@ struct pt_member_stamp_card {
     int64_t completed_at_ms;
     int64_t reward_points;
     char entry_id[PT_ID_BUF_BYTES]; /* The reward's entry ("" before completion) */
+    int64_t stamps_returned;        /* Completed: of its stamps, those returns took back. */
 };
 
 /* The stamps of a purchase on one card. */
@@ -65,6 +66,8 @@ struct pt_purchase_stamps {
     int64_t stamps_removed; /* Its returns' share so far (in proportion to the amount). */
     int64_t card_n;         /* The member's instance the purchase left open. */
     int64_t on_open;        /* Of its stamps, those still on that instance to take back. */
+    int64_t completed; /* Of its stamps, those in the instances it completed (before card_n). */
+    int64_t completed_returned; /* Of those, what its returns took back. */
 };
 
 /* A card's fields as the API takes them (between its id and its times), with their limits. */

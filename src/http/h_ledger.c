@@ -71,12 +71,14 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
 static json_t *return_json(const struct pt_return_result *r)
 {
     return json_pack(
-        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I}", "id", r->ret.id, "external_id",
+        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I}", "id", r->ret.id, "external_id",
         r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id", r->ret.member_id,
         "amount", (json_int_t)r->ret.amount, "points_reversed", (json_int_t)r->ret.points_reversed,
         "points_owed", (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
         "created_at", pt_json_time(r->ret.created_at_ms), "cashback_reversed",
-        (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed);
+        (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed,
+        "reward_points_reversed", (json_int_t)r->ret.reward_points_reversed,
+        "coupon_points_refunded", (json_int_t)r->ret.coupon_points_refunded);
 }
 
 static json_t *redemption_json(const struct pt_redemption_result *r)

@@ -455,6 +455,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
         }
     }
     if (rc == PT_OK) {
+        out->facts = facts;
         pt_svc_eval_input(program, trigger, &cart, &facts, &time, &in);
         in.activity = activity;
         in.activity_type = activity != NULL ? activity->type : NULL;
@@ -486,6 +487,155 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         answer_nudges(rules, &res, out);
+    }
+    pt_svc_rule_set_release(svc, set);
+    return rc;
+}
+
+/* ---- What a return keeps (docs/ledger.md, "Returns") ---- */
+
+/* The rule versions that fired on p, compiled, each with no limits (what it gave was within
+ * them). A version that no longer compiles is left out: it keeps nothing. OUT: *rules, *room,
+ * *given (what each gave), *count. */
+static enum pt_rc fired_rules(struct pt_store_txn *txn, const struct pt_program *program,
+                              const struct pt_purchase *p, struct pt_arena *arena,
+                              const struct pt_rule ***rules, struct pt_rule_room **room,
+                              int64_t **given, unsigned *count, struct pt_err *err)
+{
+    struct pt_purchase_rule *rows = NULL;
+    unsigned n = 0;
+    unsigned i;
+    enum pt_rc rc =
+        pt_store_purchase_rules_get(txn, program->id, p->member_id, p->id, arena, &rows, &n, err);
+    *count = 0;
+    *rules = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**rules));
+    *room = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**room));
+    *given = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**given));
+    if (rc == PT_OK && (*rules == NULL || *room == NULL || *given == NULL)) {
+        rc = pt_arena_err(arena, err); /* Filled below. */
+    }
+    for (i = 0; rc == PT_OK && i < n; i++) {
+        struct pt_rule *r = pt_arena_alloc(arena, sizeof(*r));
+        struct pt_err cerr;
+        if (r == NULL ||
+            pt_rule_compile(rows[i].document, strlen(rows[i].document), arena, r, &cerr) != PT_OK) {
+            continue;
+        }
+        memcpy(r->id, rows[i].rule_id, sizeof(r->id));
+        r->version = rows[i].version;
+        r->status = PT_RULE_ACTIVE;
+        (*room)[*count].uses = INT64_MAX;
+        (*room)[*count].points_today = INT64_MAX;
+        (*room)[*count].budget = INT64_MAX;
+        (*given)[*count] = rows[i].points;
+        (*rules)[(*count)++] = r;
+    }
+    return rc;
+}
+
+/* The cart the customer keeps of p: each line less what was returned (the lines all returned
+ * left out), or without items one line of kept_amount; the till's discount in proportion. */
+static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_purchase *p,
+                            int64_t kept_amount, struct pt_arena *arena, struct pt_cart *cart,
+                            struct pt_err *err)
+{
+    struct pt_purchase_item *items = NULL;
+    unsigned n = 0;
+    unsigned i;
+    enum pt_rc rc;
+    if (p->item_count > 0) {
+        items = pt_arena_alloc(arena, p->item_count * sizeof(*items));
+        for (i = 0; items != NULL && i < p->item_count; i++) {
+            if (p->items[i].quantity > p->items[i].returned_quantity) {
+                items[n] = p->items[i];
+                items[n++].quantity -= p->items[i].returned_quantity;
+            }
+        }
+    }
+    memset(cart, 0, sizeof(*cart));
+    cart->items = pt_svc_cart_lines(program, items, items != NULL ? n : 1, kept_amount, arena);
+    cart->item_count = items != NULL ? n : 1;
+    cart->channel = p->channel;
+    cart->location = p->location;
+    cart->coupons = p->coupons;
+    cart->coupon_count = p->coupon_count;
+    rc = pt_mul_div_floor(p->till_discount, kept_amount, p->amount, &cart->discount, err);
+    return cart->items != NULL ? rc : pt_arena_err(arena, err);
+}
+
+/* p's facts as its evaluation saw them (facts, *tier: the tier of that name, if any still). */
+static void kept_facts(const struct pt_program *program, const struct pt_purchase *p,
+                       struct pt_rule_member *facts, const struct pt_tier **tier)
+{
+    unsigned i;
+    memset(facts, 0, sizeof(*facts));
+    facts->known = true;
+    facts->tier = p->facts.tier;
+    facts->attributes = p->facts.attributes;
+    facts->birth_month = p->facts.birth_month;
+    facts->days_since_enrollment = p->facts.days_since_enrollment;
+    facts->purchase_count = p->facts.purchase_count;
+    facts->city = p->facts.city;
+    facts->country = p->facts.country;
+    *tier = NULL;
+    for (i = 0; p->facts.tier != NULL && i < program->tiers.count; i++) {
+        if (strcmp(program->tiers.tiers[i].name, p->facts.tier) == 0) {
+            *tier = &program->tiers.tiers[i];
+        }
+    }
+}
+
+enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
+                            const struct pt_program *program, const struct pt_purchase *p,
+                            int64_t kept_amount, struct pt_arena *arena, struct pt_cart_answer *out,
+                            int64_t *points_kept, struct pt_err *err)
+{
+    struct pt_rule_set *set = NULL;
+    const struct pt_rule **rules = NULL;
+    struct pt_rule_room *room = NULL;
+    int64_t *given = NULL;
+    int64_t *kept = NULL;
+    unsigned count = 0;
+    unsigned i;
+    struct pt_rule_member facts;
+    const struct pt_tier *tier = NULL;
+    struct pt_rule_time time;
+    struct pt_cart cart;
+    struct pt_eval_input in;
+    struct pt_eval_result res;
+    enum pt_rc rc = fired_rules(txn, program, p, arena, &rules, &room, &given, &count, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = kept_cart(program, p, kept_amount, arena, &cart, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_rule_set_get(svc, txn, program, &set, err);
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    kept_facts(program, p, &facts, &tier);
+    pt_svc_time_facts(set->tz, p->occurred_at_ms, &time);
+    pt_svc_eval_input(program, PT_TRIGGER_PURCHASE, &cart, &facts, &time, &in);
+    in.tier = tier;
+    in.active_cards = set->stamp_card_ids;
+    in.active_card_count = set->stamp_count;
+    /* The same evaluation as the purchase's (no second evaluator), of its own rules only. */
+    rc = pt_rules_evaluate(rules, room, count, &in, arena, &res, err);
+    kept = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*kept));
+    if (rc == PT_OK && kept == NULL) {
+        rc = pt_arena_err(arena, err); /* Filled below. */
+    }
+    for (i = 0; rc == PT_OK && i < count; i++) {
+        kept[i] = 0;
+    }
+    for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
+        kept[res.outcomes[i].rule] += res.outcomes[i].points;
+    }
+    if (rc == PT_OK) {
+        *points_kept = pt_return_points_kept(res.base_points + res.tier_points, kept, given, count);
+        out->cashback = res.cashback;
+        rc = stamps_answer(set, &in, &res, arena, out, err);
     }
     pt_svc_rule_set_release(svc, set);
     return rc;

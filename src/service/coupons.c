@@ -520,7 +520,7 @@ enum pt_rc pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program
 }
 
 enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *txn,
-                                   const struct pt_program *program, const struct pt_purchase *p,
+                                   const struct pt_program *program, struct pt_purchase *p,
                                    const struct pt_cart_answer *cart, int64_t now_ms,
                                    struct pt_arena *arena, struct pt_err *err)
 {
@@ -548,6 +548,13 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
             }
             if (rc == PT_OK) {
                 rc = coupon_load(txn, program->id, c->code, now_ms, arena, &v, err);
+            }
+            if (rc == PT_OK) {
+                /* What it cost: a return of the purchase gives it back (docs/rewards.md). */
+                struct pt_redemption red;
+                rc = pt_store_redemption_get(txn, program->id, v.coupon.redemption_id, arena, &red,
+                                             err);
+                p->facts.coupon_points += rc == PT_OK ? red.points : 0;
             }
             if (rc == PT_OK) {
                 v.reason = NULL;

@@ -204,10 +204,15 @@ enum pt_rc pt_svc_credit_lot(struct pt_store_txn *txn, const char *program_id,
 
 /* ---- Points given and taken back outside purchases: rules, stamp cards, referrals ---- */
 
-enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program *program,
-                               const char *member_id, const char *entry_type, const char *ref_id,
-                               int64_t points, int64_t at_ms, int64_t now_ms, const char *key_id,
-                               char *entry_id, struct pt_err *err)
+/* Credits points (> 0) to the member as one entry of entry_type referencing ref_id: a lot
+ * available at once from at_ms (repaying what the member owes first), member +points and the
+ * program's `account` -points: program:issued for points earned, program:redeemed for spent
+ * points given back (which lowers what the member has redeemed rather than raising what it
+ * earned). OUT: entry_id (PT_ID_BUF_BYTES). */
+static enum pt_rc credit_points(struct pt_store_txn *txn, const struct pt_program *program,
+                                const char *member_id, const char *entry_type, const char *ref_id,
+                                int64_t points, int64_t at_ms, int64_t now_ms, const char *key_id,
+                                const char *account, char *entry_id, struct pt_err *err)
 {
     struct pt_account acct;
     struct pt_entry entry;
@@ -228,13 +233,35 @@ enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program
     rc = pt_svc_credit_lot(txn, program->id, member_id, entry.id, ref_id, points, acct.owed, &times,
                            NULL, now_ms, &repaid, err);
     pt_posting_init(&postings[0], member_id, member_id, points);
-    postings[0].earned_delta = points;
+    if (strcmp(account, PT_ACCOUNT_ISSUED) == 0) {
+        postings[0].earned_delta = points;
+    } else {
+        postings[0].redeemed_delta = -points;
+    }
     postings[0].owed_delta = -repaid;
-    pt_posting_init(&postings[1], PT_ACCOUNT_ISSUED, NULL, -points);
+    pt_posting_init(&postings[1], account, NULL, -points);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }
     return rc;
+}
+
+enum pt_rc pt_svc_award_points(struct pt_store_txn *txn, const struct pt_program *program,
+                               const char *member_id, const char *entry_type, const char *ref_id,
+                               int64_t points, int64_t at_ms, int64_t now_ms, const char *key_id,
+                               char *entry_id, struct pt_err *err)
+{
+    return credit_points(txn, program, member_id, entry_type, ref_id, points, at_ms, now_ms, key_id,
+                         PT_ACCOUNT_ISSUED, entry_id, err);
+}
+
+enum pt_rc pt_svc_refund_points(struct pt_store_txn *txn, const struct pt_program *program,
+                                const char *member_id, const char *entry_type, const char *ref_id,
+                                int64_t points, int64_t now_ms, const char *key_id, char *entry_id,
+                                struct pt_err *err)
+{
+    return credit_points(txn, program, member_id, entry_type, ref_id, points, now_ms, now_ms,
+                         key_id, PT_ACCOUNT_REDEEMED, entry_id, err);
 }
 
 enum pt_rc pt_svc_take_back_points(struct pt_store_txn *txn, const struct pt_program *program,

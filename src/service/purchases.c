@@ -108,11 +108,38 @@ static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *c
     return rc;
 }
 
+/* When a rule or a stamp card fired on p or it used a coupon: what its returns need to undo
+ * them (docs/ledger.md, "Returns"), the member's facts as the rules saw them and the points
+ * its coupons cost. A purchase without them writes nothing more. */
+static enum pt_rc purchase_facts(struct pt_store_txn *txn, const struct pt_program *program,
+                                 const struct pt_cart_answer *cart, struct pt_purchase *p,
+                                 struct pt_err *err)
+{
+    const struct pt_rule_member *m = &cart->facts;
+    bool coupons = false;
+    unsigned i;
+    for (i = 0; i < cart->coupon_count; i++) {
+        coupons |= cart->coupons[i].kind != PT_CART_CODE_RULE && cart->coupons[i].applied;
+    }
+    if (cart->rule_count == 0 && cart->stamp_count == 0 && !coupons) {
+        return PT_OK;
+    }
+    p->facts.stored = true;
+    p->facts.tier = m->tier;
+    p->facts.attributes = m->attributes;
+    p->facts.birth_month = m->birth_month;
+    p->facts.days_since_enrollment = m->days_since_enrollment;
+    p->facts.purchase_count = m->purchase_count;
+    p->facts.city = m->city;
+    p->facts.country = m->country;
+    return pt_store_purchase_facts_insert(txn, program->id, p, err);
+}
+
 /* After the purchase is stored: the rules it used, its coupons, and the mechanics beside points
  * (tiers, stamp cards, referrals), in this transaction. */
 static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_ctx *ctx,
                                      const struct pt_program *program,
-                                     const struct pt_member *member, const struct pt_purchase *p,
+                                     const struct pt_member *member, struct pt_purchase *p,
                                      struct pt_err *err)
 {
     enum pt_rc rc = purchase_rules_record(txn, program, p, &ctx->out->cart, err);
@@ -120,6 +147,9 @@ static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_c
         /* The coupons and promotion codes it used, used once, in this transaction. */
         rc = pt_svc_purchase_coupons(ctx->w.svc, txn, program, p, &ctx->out->cart, ctx->w.now_ms,
                                      ctx->w.arena, err);
+    }
+    if (rc == PT_OK) {
+        rc = purchase_facts(txn, program, &ctx->out->cart, p, err);
     }
     if (rc == PT_OK) {
         /* A crossing of a tier's threshold moves the member up at once. */

@@ -18,6 +18,8 @@ struct return_ctx {
     const char *purchase_id;
     const struct pt_return_request *req;
     struct pt_return_result *out;
+    bool reeval;                /* What is kept was evaluated again (return_kept). */
+    struct pt_cart_answer kept; /* Then: its cashback and stamps. */
 };
 
 /* Takes `points` back for a return: from the purchase's own lot, then from other available
@@ -94,12 +96,33 @@ static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
     return rc;
 }
 
+/* A purchase a rule or a stamp card fired on (it has facts), returned in part by its items, or
+ * by amount when it has none: its rules are evaluated again on what is kept, and the points
+ * the kept cart would not have earned are taken back (docs/ledger.md, "Returns"); the cashback
+ * and the stamps follow (ctx->kept). A full return takes back all that is left. */
+static enum pt_rc return_kept(struct pt_store_txn *txn, struct return_ctx *ctx,
+                              const struct pt_program *program, const struct pt_purchase *p,
+                              int64_t kept_amount, struct pt_return *r, struct pt_err *err)
+{
+    int64_t kept = 0;
+    enum pt_rc rc = PT_OK;
+    if (kept_amount > 0) {
+        rc = pt_svc_cart_kept(ctx->w.svc, txn, program, p, kept_amount, ctx->w.arena, &ctx->kept,
+                              &kept, err);
+    }
+    r->points_reversed = pt_return_due(p->points_earned, kept, p->points_reversed);
+    return rc;
+}
+
 /* Works out what this return gives back (*amount_now, *eligible_now) and the points it takes
  * back, and fills the return r (nothing is written yet). */
-static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, struct pt_return *r,
-                              int64_t *amount_now, int64_t *eligible_now, struct pt_err *err)
+static enum pt_rc return_plan(struct pt_store_txn *txn, struct return_ctx *ctx,
+                              const struct pt_program *program, struct pt_purchase *p,
+                              struct pt_return *r, int64_t *amount_now, int64_t *eligible_now,
+                              struct pt_err *err)
 {
     enum pt_rc rc = pt_return_amounts(p, ctx->req, amount_now, eligible_now, err);
+    ctx->reeval = p->facts.stored && (p->item_count == 0 || ctx->req->items != NULL);
     if (rc == PT_OK && *amount_now <= 0) {
         rc = pt_err_set(err, PT_EINVAL, "amount", "a return must return something");
     }
@@ -107,9 +130,13 @@ static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, str
     if (rc == PT_OK && p->returned_amount + *amount_now == p->amount) {
         *eligible_now = p->eligible_amount - p->returned_eligible; /* Exact on the full return. */
     }
-    if (rc == PT_OK) {
+    if (rc == PT_OK && !ctx->reeval) {
         rc = pt_ledger_return_points(p->points_earned, p->eligible_amount, p->returned_eligible,
                                      *eligible_now, p->points_reversed, &r->points_reversed, err);
+    }
+    if (rc == PT_OK && ctx->reeval) {
+        rc =
+            return_kept(txn, ctx, program, p, p->amount - p->returned_amount - *amount_now, r, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -123,15 +150,20 @@ static enum pt_rc return_plan(struct return_ctx *ctx, struct pt_purchase *p, str
     return PT_OK;
 }
 
-/* The cashback in proportion to the amount returned (p already counts this return), all of it
- * on a full return, taken back from the wallet. */
+/* The cashback in proportion to the amount returned (p already counts this return), or what
+ * the kept cart would not have given (ctx->reeval), all of it on a full return, taken back
+ * from the wallet. */
 static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *ctx,
                                   const struct pt_program *program, struct pt_purchase *p,
                                   const struct pt_return *r, struct pt_err *err)
 {
     int64_t due = 0;
     enum pt_rc rc = pt_mul_div_floor(p->cashback, p->returned_amount, p->amount, &due, err);
-    ctx->out->cashback_reversed = due - p->cashback_reversed;
+    if (ctx->reeval && p->returned_amount < p->amount) {
+        due = p->cashback_reversed +
+              pt_return_due(p->cashback, ctx->kept.cashback, p->cashback_reversed);
+    }
+    ctx->out->cashback_reversed = due > p->cashback_reversed ? due - p->cashback_reversed : 0;
     if (rc == PT_OK && ctx->out->cashback_reversed > 0) {
         rc = pt_svc_wallet_take_back(ctx->w.svc, txn, program, p->member_id, "cashback_return",
                                      r->id, p->wallet_credit_id, ctx->out->cashback_reversed,
@@ -145,12 +177,33 @@ static enum pt_rc return_cashback(struct pt_store_txn *txn, struct return_ctx *c
     return rc;
 }
 
+/* The points the purchase's coupons cost, given back in proportion to the amount returned (p
+ * counts this return), floored over all its returns, all of them on a full return: a
+ * coupon_refund entry from program:redeemed (docs/rewards.md). The coupon stays used. */
+static enum pt_rc return_coupon_points(struct pt_store_txn *txn, struct return_ctx *ctx,
+                                       const struct pt_program *program, struct pt_purchase *p,
+                                       struct pt_return *r, struct pt_err *err)
+{
+    char entry_id[PT_ID_BUF_BYTES];
+    int64_t due = 0;
+    enum pt_rc rc =
+        pt_mul_div_floor(p->facts.coupon_points, p->returned_amount, p->amount, &due, err);
+    if (rc == PT_OK && due > p->facts.coupon_points_refunded) {
+        r->coupon_points_refunded = due - p->facts.coupon_points_refunded;
+        p->facts.coupon_points_refunded = due;
+        rc = pt_svc_refund_points(txn, program, p->member_id, "coupon_refund", r->id,
+                                  r->coupon_points_refunded, ctx->w.now_ms, ctx->w.who->key_id,
+                                  entry_id, err);
+    }
+    return rc;
+}
+
 /* Records the return and what follows from it: the purchase's returned totals, the return
  * row, the tier metric of the purchase's month, the stamps, and on a full return the referral
  * the purchase qualified. */
 static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx,
                                 const struct pt_program *program, struct pt_purchase *p,
-                                const struct pt_return *r, int64_t amount_now, struct pt_err *err)
+                                struct pt_return *r, int64_t amount_now, struct pt_err *err)
 {
     /* Returns lower the qualifying metric of the purchase's month by their share of the spend
      * it counted; a member moves down only at the next review. */
@@ -168,7 +221,13 @@ static enum pt_rc return_record(struct pt_store_txn *txn, struct return_ctx *ctx
         rc = pt_store_tier_metric_add(txn, program->id, p->member_id, p->tier_month, &delta, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_stamps_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.arena, err);
+        /* Kept stamps (none when the kept cart earns none), or NULL: in proportion. */
+        static const struct pt_stamp_gain none;
+        const struct pt_stamp_gain *kept = ctx->kept.stamps != NULL ? ctx->kept.stamps : &none;
+        bool reeval = ctx->reeval && p->returned_amount < p->amount;
+        rc = pt_svc_stamps_return(ctx->w.svc, txn, program, p, reeval ? kept : NULL,
+                                  reeval ? ctx->kept.stamp_count : 0, r, ctx->w.who->key_id,
+                                  ctx->w.now_ms, ctx->w.arena, err);
     }
     if (rc == PT_OK && p->returned_amount == p->amount) {
         rc = pt_svc_referral_return(ctx->w.svc, txn, program, p, ctx->w.now_ms, ctx->w.who->key_id,
@@ -188,7 +247,7 @@ static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
     int64_t eligible_now = 0;
     enum pt_rc rc = return_load(txn, ctx, &p, &program, err);
     if (rc == PT_OK) {
-        rc = return_plan(ctx, &p, r, &amount_now, &eligible_now, err);
+        rc = return_plan(txn, ctx, &program, &p, r, &amount_now, &eligible_now, err);
     }
     if (rc != PT_OK) {
         return rc;
@@ -201,6 +260,9 @@ static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
     p.points_reversed += r->points_reversed;
     if (rc == PT_OK && p.cashback > 0) {
         rc = return_cashback(txn, ctx, &program, &p, r, err);
+    }
+    if (rc == PT_OK && p.facts.coupon_points > 0) {
+        rc = return_coupon_points(txn, ctx, &program, &p, r, err);
     }
     if (rc == PT_OK) {
         rc = return_record(txn, ctx, &program, &p, r, amount_now, err);

@@ -218,6 +218,27 @@ PT_MUSTCHECK enum pt_rc pt_svc_award_points(struct pt_store_txn *txn,
                                             int64_t points, int64_t at_ms, int64_t now_ms,
                                             const char *key_id, char *entry_id, struct pt_err *err);
 
+/* What the customer keeps of purchase p earns (docs/ledger.md, "Returns"): the rule versions
+ * that fired on it evaluated again, without their limits, by the cart's own evaluator, on its
+ * lines less what was returned (without items: one line of kept_amount), at its time and with
+ * the member's facts it stored, with the active stamp cards. OUT: *points_kept (base, tier and
+ * each rule's at most what it gave), out->cashback, out->stamps. */
+PT_MUSTCHECK enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
+                                         const struct pt_program *program,
+                                         const struct pt_purchase *p, int64_t kept_amount,
+                                         struct pt_arena *arena, struct pt_cart_answer *out,
+                                         int64_t *points_kept, struct pt_err *err);
+
+/* Gives back `points` (> 0) the member spent (a coupon used in a purchase that is returned;
+ * later, points paid with): as pt_svc_award_points at now_ms, but from program:redeemed, and
+ * lowering the member's redeemed counter. OUT: entry_id (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_svc_refund_points(struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const char *member_id, const char *entry_type,
+                                             const char *ref_id, int64_t points, int64_t now_ms,
+                                             const char *key_id, char *entry_id,
+                                             struct pt_err *err);
+
 /* After a purchase: adds the stamps the answer gives (answer->stamps) to the member's cards,
  * completing cards and giving their rewards; fills each gain's progress and completions;
  * stamps.added and stamp_card.completed. */
@@ -226,12 +247,18 @@ PT_MUSTCHECK enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt
                                                const struct pt_purchase *p,
                                                struct pt_cart_answer *answer, int64_t now_ms,
                                                struct pt_arena *arena, struct pt_err *err);
-/* After a return (p's returned_amount includes it): takes the purchase's stamps back in
- * proportion, from the open cards only; stamps.removed. */
+/* After return r of p (p's returned_amount includes it): takes the purchase's stamps back,
+ * those a re-evaluation does not keep (kept[0..kept_count): what the kept cart earns on each
+ * card) or without kept in proportion to the amount; from the card it left open while open,
+ * else from the reward of the card they completed (r->reward_points_reversed, a
+ * stamp_reward_return entry by key_id, owed when spent); stamps.removed. */
 PT_MUSTCHECK enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn,
                                              const struct pt_program *program,
-                                             const struct pt_purchase *p, int64_t now_ms,
-                                             struct pt_arena *arena, struct pt_err *err);
+                                             const struct pt_purchase *p,
+                                             const struct pt_stamp_gain *kept, unsigned kept_count,
+                                             struct pt_return *r, const char *key_id,
+                                             int64_t now_ms, struct pt_arena *arena,
+                                             struct pt_err *err);
 /* PT_EINVAL (field effects.N.card) when an add_stamps effect of rule names no card of the
  * program. */
 PT_MUSTCHECK enum pt_rc pt_svc_stamp_cards_exist(struct pt_store_txn *txn, const char *program_id,
@@ -377,11 +404,12 @@ pt_svc_cart_coupons(struct pt_store_txn *txn, const struct pt_program *program,
                     const struct pt_cart_item *lines, unsigned line_count, int64_t now_ms,
                     struct pt_arena *arena, struct pt_cart_coupon **out, struct pt_err *err);
 /* Marks used the coupons and promotion codes that cart (the purchase's answer) applied, by
- * purchase p, with coupon.redeemed for each coupon; refuses the purchase (422 with the reason,
- * 409 already_redeemed) when one of them could not be used. */
+ * purchase p, with coupon.redeemed for each coupon, adding the points each coupon cost to
+ * p->facts.coupon_points; refuses the purchase (422 with the reason, 409 already_redeemed) when
+ * one of them could not be used. */
 PT_MUSTCHECK enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *txn,
                                                 const struct pt_program *program,
-                                                const struct pt_purchase *p,
+                                                struct pt_purchase *p,
                                                 const struct pt_cart_answer *cart, int64_t now_ms,
                                                 struct pt_arena *arena, struct pt_err *err);
 

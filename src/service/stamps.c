@@ -3,8 +3,9 @@
  * Stamp cards (docs/stamp-cards.md): the coffee shop's punch card. A card is a rule whose one
  * effect adds stamps to it; purchases add stamps to the member's open instance of the card; a
  * full card completes, gives its reward through the ledger and a new instance starts with the
- * overflow. Returns take stamps back from the open instance only: a completed card stays
- * completed.
+ * overflow. Returns take stamps back from the open instance, and from the cards the purchase
+ * completed the reward of the stamps taken back (a completed card stays completed, with the
+ * reward of the stamps it keeps).
  */
 #include "service/service_int.h"
 
@@ -325,8 +326,10 @@ static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
     memcpy(s->card_id, card->id, sizeof(s->card_id));
     s->stamps = gain->stamps;
     s->card_n = c.n;
-    /* The purchase's stamps are the last ones on the open card. */
+    /* The purchase's stamps are the last ones on the open card; the others went into the cards
+     * it completed. */
     s->on_open = c.stamps < gain->stamps ? c.stamps : gain->stamps;
+    s->completed = gain->stamps - s->on_open;
     return rc;
 }
 
@@ -363,10 +366,165 @@ enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt_store_txn *t
                        : rc;
 }
 
+/* What a return of purchase p does to one card: the stamps it takes back of a row, the reward
+ * points it takes back with them, and the return's reference. */
+struct stamps_undo {
+    struct pt_store_txn *txn;
+    const struct pt_program *program;
+    const struct pt_purchase *p;
+    const char *ref_id;
+    const char *key_id;
+    int64_t now_ms;
+    struct pt_arena *arena;
+    int64_t reward_points; /* OUT: taken back from completed cards' rewards */
+};
+
+/* Takes k of instance c's stamps back from its reward: a completed card keeps the reward of
+ * the stamps it keeps, floored over all its returns (all of it once every stamp is returned),
+ * taken back through the ledger (owed when spent); an expired one had given nothing. */
+static enum pt_rc instance_give_back(struct stamps_undo *u, struct pt_member_stamp_card *c,
+                                     int64_t k, struct pt_err *err)
+{
+    int64_t before = 0;
+    int64_t after = 0;
+    int64_t owed = 0;
+    enum pt_rc rc;
+    k = k < c->stamps - c->stamps_returned ? k : c->stamps - c->stamps_returned;
+    if (strcmp(c->status, "completed") != 0 || k <= 0) {
+        return PT_OK;
+    }
+    rc = pt_mul_div_floor(c->reward_points, c->stamps_returned, c->stamps, &before, err);
+    if (rc == PT_OK) {
+        rc = pt_mul_div_floor(c->reward_points, c->stamps_returned + k, c->stamps, &after, err);
+    }
+    c->stamps_returned += k;
+    if (rc == PT_OK && after > before) {
+        rc = pt_svc_take_back_points(u->txn, u->program, u->p->member_id, "stamp_reward_return",
+                                     u->ref_id, after - before, u->now_ms, u->key_id, &owed,
+                                     u->arena, err);
+        u->reward_points += after - before;
+    }
+    return rc == PT_OK
+               ? pt_store_member_stamp_card_put(u->txn, u->program->id, u->p->member_id, c, err)
+               : rc;
+}
+
+/* Takes x of row's stamps that sit on the instance the purchase left open (card_n): off the
+ * card while it is open, else from the reward of the card they completed since. OUT: *taken,
+ * stamps that came off the open card; *c that instance. */
+static enum pt_rc take_from_last(struct stamps_undo *u, struct pt_purchase_stamps *row, int64_t x,
+                                 struct pt_member_stamp_card *c, int64_t *taken, struct pt_err *err)
+{
+    enum pt_rc rc = pt_store_member_stamp_card_get(u->txn, u->program->id, u->p->member_id,
+                                                   row->card_id, row->card_n, c, err);
+    *taken = 0;
+    row->on_open -= x;
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        return PT_OK;
+    }
+    if (rc != PT_OK) {
+        return rc;
+    }
+    if (strcmp(c->status, "open") == 0 && (c->expires_at_ms == 0 || c->expires_at_ms > u->now_ms)) {
+        *taken = x < c->stamps ? x : c->stamps;
+        c->stamps -= *taken;
+        return pt_store_member_stamp_card_put(u->txn, u->program->id, u->p->member_id, c, err);
+    }
+    return instance_give_back(u, c, x, err);
+}
+
+/* Takes y of row's stamps that went into the cards the purchase completed, the newest first
+ * (each card before card_n holds its stamps up to its size, the oldest the rest). */
+static enum pt_rc take_from_completed(struct stamps_undo *u, struct pt_purchase_stamps *row,
+                                      int64_t y, struct pt_err *err)
+{
+    int64_t skip = row->completed_returned;
+    int64_t left = row->completed;
+    int64_t n = row->card_n - 1;
+    enum pt_rc rc = PT_OK;
+    row->completed_returned += y;
+    while (rc == PT_OK && y > 0 && left > 0 && n >= 1) {
+        struct pt_member_stamp_card c;
+        int64_t mine;
+        int64_t k;
+        rc = pt_store_member_stamp_card_get(u->txn, u->program->id, u->p->member_id, row->card_id,
+                                            n--, &c, err);
+        if (rc != PT_OK) {
+            break;
+        }
+        mine = c.stamps < left ? c.stamps : left; /* The purchase's stamps in this card. */
+        left -= mine;
+        k = mine - skip < y ? mine - skip : y;
+        skip = skip > mine ? skip - mine : 0;
+        if (k > 0) {
+            y -= k;
+            rc = instance_give_back(u, &c, k, err);
+        }
+    }
+    return rc;
+}
+
+/* The stamps of row a return takes back now: what it keeps is kept->stamps on the card (a
+ * re-evaluation), or without kept a share in proportion to the amount returned (all of them
+ * on a full return); never what earlier returns took. */
+static enum pt_rc row_due(const struct pt_purchase *p, const struct pt_purchase_stamps *row,
+                          const struct pt_stamp_gain *kept, unsigned kept_count, int64_t *now,
+                          struct pt_err *err)
+{
+    int64_t due = 0;
+    unsigned k;
+    enum pt_rc rc = PT_OK;
+    if (kept == NULL || p->returned_amount == p->amount) {
+        rc = pt_mul_div_floor(row->stamps, p->returned_amount, p->amount, &due, err);
+    } else {
+        int64_t keep = 0;
+        for (k = 0; k < kept_count; k++) {
+            keep += strcmp(kept[k].card_id, row->card_id) == 0 ? kept[k].stamps : 0;
+        }
+        due = row->stamps - (keep < row->stamps ? keep : row->stamps);
+    }
+    *now = due - row->stamps_removed;
+    return rc;
+}
+
+/* Takes back what a return takes of row: first its stamps on the card it left open, then those
+ * in the cards it completed. OUT: *g, what came off the open card. */
+static enum pt_rc row_return(struct stamps_undo *u, struct pt_purchase_stamps *row, int64_t now,
+                             struct pt_stamp_gain *g, struct pt_err *err)
+{
+    struct pt_member_stamp_card c;
+    int64_t x = now < row->on_open ? now : row->on_open;
+    int64_t y = now - x;
+    int64_t taken = 0;
+    enum pt_rc rc = PT_OK;
+    memset(g, 0, sizeof(*g));
+    memset(&c, 0, sizeof(c));
+    row->stamps_removed += now;
+    if (x > 0) {
+        rc = take_from_last(u, row, x, &c, &taken, err);
+    }
+    y = y < row->completed - row->completed_returned ? y : row->completed - row->completed_returned;
+    if (rc == PT_OK && y > 0) {
+        rc = take_from_completed(u, row, y, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_purchase_stamps_update(u->txn, u->program->id, u->p->member_id, u->p->id, row,
+                                             err);
+    }
+    memcpy(g->card_id, row->card_id, sizeof(g->card_id));
+    g->stamps = taken;
+    g->progress = c.stamps;
+    return rc;
+}
+
 enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn,
                                 const struct pt_program *program, const struct pt_purchase *p,
-                                int64_t now_ms, struct pt_arena *arena, struct pt_err *err)
+                                const struct pt_stamp_gain *kept, unsigned kept_count,
+                                struct pt_return *r, const char *key_id, int64_t now_ms,
+                                struct pt_arena *arena, struct pt_err *err)
 {
+    struct stamps_undo u = {txn, program, p, r->id, key_id, now_ms, arena, 0};
     struct pt_purchase_stamps *rows = NULL;
     struct pt_stamp_gain *taken;
     unsigned count = 0;
@@ -386,48 +544,19 @@ enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn
         return pt_arena_err(arena, err); /* Filled below. */
     }
     for (i = 0; rc == PT_OK && i < count; i++) {
-        struct pt_purchase_stamps *row = &rows[i];
-        struct pt_member_stamp_card c;
         struct pt_stamp_card card;
-        int64_t due;
-        int64_t now;
-        int64_t take = 0;
-        /* The return's share of the purchase's stamps, in proportion to the amount (all of
-         * them on a full return); of that share, only stamps still on the card the purchase
-         * left open come off: those in a completed or expired card stay where they went. */
-        rc = pt_mul_div_floor(row->stamps, p->returned_amount, p->amount, &due, err);
-        now = due - row->stamps_removed;
+        int64_t now = 0;
+        rc = row_due(p, &rows[i], kept, kept_count, &now, err);
         if (rc != PT_OK || now <= 0) {
             continue;
         }
-        row->stamps_removed = due;
-        rc = pt_store_member_stamp_card_last(txn, program->id, p->member_id, row->card_id, &c, err);
-        if (rc == PT_ENOTFOUND) {
-            pt_err_clear(err);
-            rc = PT_OK;
-        } else if (rc == PT_OK && c.n == row->card_n && strcmp(c.status, "open") == 0 &&
-                   (c.expires_at_ms == 0 || c.expires_at_ms > now_ms)) {
-            take = now < row->on_open ? now : row->on_open;
-            take = take < c.stamps ? take : c.stamps;
-        }
-        if (rc == PT_OK && take > 0) {
-            c.stamps -= take;
-            row->on_open -= take;
-            rc = pt_store_member_stamp_card_put(txn, program->id, p->member_id, &c, err);
-        }
-        if (rc == PT_OK) {
-            rc = pt_store_purchase_stamps_update(txn, program->id, p->member_id, p->id, row, err);
-        }
-        if (rc == PT_OK && take > 0) {
-            struct pt_stamp_gain *g = &taken[n++];
-            memset(g, 0, sizeof(*g));
-            memcpy(g->card_id, row->card_id, sizeof(g->card_id));
-            rc = pt_store_stamp_card_get(txn, program->id, row->card_id, arena, &card, err);
-            g->name = rc == PT_OK ? card.name : "";
-            g->stamps = take;
-            g->progress = c.stamps;
+        rc = row_return(&u, &rows[i], now, &taken[n], err);
+        if (rc == PT_OK && taken[n].stamps > 0) {
+            rc = pt_store_stamp_card_get(txn, program->id, rows[i].card_id, arena, &card, err);
+            taken[n++].name = rc == PT_OK ? card.name : "";
         }
     }
+    r->reward_points_reversed = u.reward_points;
     if (rc == PT_OK && n > 0) {
         struct pt_stamps_event ev;
         memset(&ev, 0, sizeof(ev));

@@ -937,6 +937,36 @@ static const char migration_19[] =
     "ALTER TABLE coupon_batches ADD COLUMN combines INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE programs ADD COLUMN best_discount_only INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 20 (issue 18, returns that undo everything): what a purchase's returns need to undo
+ * its mechanics. purchase_facts, a row only for a purchase that a rule or a stamp card fired on
+ * or that used a coupon: the member's facts as its evaluation saw them and the codes given with
+ * it (a return evaluates the rule versions that fired again on what is kept), and the points its
+ * coupons cost and what its returns gave back of them. purchase_stamps.completed: of a
+ * purchase's stamps, those that went into cards it completed, and completed_returned, those of
+ * them its returns took back; member_stamp_cards.stamps_returned: of a completed card's stamps,
+ * those returns took back (its reward goes back in that proportion).
+ */
+static const char migration_20[] =
+    "CREATE TABLE purchase_facts ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  tier TEXT,"
+    "  attributes TEXT,"
+    "  birth_month INTEGER NOT NULL,"
+    "  days_since_enrollment INTEGER NOT NULL,"
+    "  purchase_count INTEGER NOT NULL,"
+    "  city TEXT,"
+    "  country TEXT,"
+    "  codes TEXT,"
+    "  coupon_points INTEGER NOT NULL,"
+    "  coupon_points_refunded INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, member_id, purchase_id));"
+    "ALTER TABLE purchase_stamps ADD COLUMN completed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchase_stamps ADD COLUMN completed_returned INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE member_stamp_cards ADD COLUMN stamps_returned INTEGER NOT NULL DEFAULT 0;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -961,6 +991,7 @@ static const char *const migration_16_parts[] = {migration_16, NULL};
 static const char *const migration_17_parts[] = {migration_17, NULL};
 static const char *const migration_18_parts[] = {migration_18, NULL};
 static const char *const migration_19_parts[] = {migration_19, NULL};
+static const char *const migration_20_parts[] = {migration_20, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -981,7 +1012,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_16_parts,
                                                   migration_17_parts,
                                                   migration_18_parts,
-                                                  migration_19_parts};
+                                                  migration_19_parts,
+                                                  migration_20_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1001,7 +1033,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_16_parts,
                                                      migration_17_parts,
                                                      migration_18_parts,
-                                                     migration_19_parts};
+                                                     migration_19_parts,
+                                                     migration_20_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 19
+#define PT_SCHEMA_VERSION 20
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -330,12 +330,19 @@ PT_MUSTCHECK enum pt_rc pt_store_lots_due(struct pt_store_txn *txn, const char *
 /* Inserts the purchase and its items. PT_ECONFLICT when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *program_id,
                                                  const struct pt_purchase *p, struct pt_err *err);
-/* Reads a purchase with its items. PT_ENOTFOUND. */
+/* Records p's facts (p->facts, and its codes p->coupons): a purchase that a rule or a stamp card
+ * fired on or that used a coupon (docs/ledger.md, "Returns"). */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const struct pt_purchase *p,
+                                                       struct pt_err *err);
+/* Reads a purchase with its items, and its facts when it has them. PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_id,
                                               const char *purchase_id, struct pt_arena *arena,
                                               struct pt_purchase *out, struct pt_err *err);
 /* Writes the returned amounts of p and, when items_returned (a return by item: one by amount
- * leaves them as they were), its items' returned quantities. */
+ * leaves them as they were), its items' returned quantities; and, when p has facts, the coupon
+ * points its returns gave back. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn,
                                                          const char *program_id,
                                                          const struct pt_purchase *p,
@@ -504,6 +511,12 @@ PT_MUSTCHECK enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn
                                                         const char *member_id, const char *card_id,
                                                         struct pt_member_stamp_card *out,
                                                         struct pt_err *err);
+/* The member's instance n (>= 1) of card_id. PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_store_member_stamp_card_get(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const char *member_id, const char *card_id,
+                                                       int64_t n, struct pt_member_stamp_card *out,
+                                                       struct pt_err *err);
 /* Inserts or replaces instance (card_id, n) of the member. */
 PT_MUSTCHECK enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn,
                                                        const char *program_id,
@@ -526,7 +539,7 @@ PT_MUSTCHECK enum pt_rc
 pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *program_id,
                              const char *member_id, const char *purchase_id, struct pt_arena *arena,
                              struct pt_purchase_stamps **out, unsigned *count, struct pt_err *err);
-/* Writes a purchase's stamps_removed and on_open after a return. */
+/* Writes a purchase's stamps_removed, on_open and completed_returned after a return. */
 PT_MUSTCHECK enum pt_rc
 pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char *program_id,
                                 const char *member_id, const char *purchase_id,
@@ -656,6 +669,13 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, con
                                                    const char *rule_id, int64_t rule_version,
                                                    int64_t points, int64_t discount,
                                                    struct pt_err *err);
+/* The rule versions that fired on a purchase, with what each gave and its document, by rule id.
+ * OUT: *out (arena), *count. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_rules_get(struct pt_store_txn *txn,
+                                                    const char *program_id, const char *member_id,
+                                                    const char *purchase_id, struct pt_arena *arena,
+                                                    struct pt_purchase_rule **out, unsigned *count,
+                                                    struct pt_err *err);
 
 /* ---- Events ---- */
 

@@ -112,11 +112,16 @@ static const struct copy_table copy_tables[] = {
      "ttttittttitiii", "program_id, id", NULL},
     {"member_stamp_cards",
      "program_id, member_id, card_id, n, status, stamps, started_at_ms, expires_at_ms, "
-     "completed_at_ms, reward_points, entry_id",
-     "tttitiiiiit", "program_id, member_id, card_id, n", NULL},
+     "completed_at_ms, reward_points, entry_id, stamps_returned",
+     "tttitiiiiiti", "program_id, member_id, card_id, n", NULL},
     {"purchase_stamps",
-     "program_id, member_id, purchase_id, card_id, stamps, stamps_removed, card_n, on_open",
-     "ttttiiii", "program_id, member_id, purchase_id, card_id", NULL},
+     "program_id, member_id, purchase_id, card_id, stamps, stamps_removed, card_n, on_open, "
+     "completed, completed_returned",
+     "ttttiiiiii", "program_id, member_id, purchase_id, card_id", NULL},
+    {"purchase_facts",
+     "program_id, member_id, purchase_id, tier, attributes, birth_month, days_since_enrollment, "
+     "purchase_count, city, country, codes, coupon_points, coupon_points_refunded",
+     "tttttiiitttii", "program_id, member_id, purchase_id", NULL},
     {"wallet_credits",
      "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
      "created_at_ms",

@@ -117,6 +117,32 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
     return rc;
 }
 
+/* The facts of a purchase (struct pt_purchase_facts) from column col of a row of
+ * PURCHASE_SELECT, NULL when the purchase has none (its columns FACTS_COLUMNS). */
+#define FACTS_COLUMNS                                                                              \
+    "f.purchase_id, f.tier, f.attributes, f.birth_month, f.days_since_enrollment, "                \
+    "f.purchase_count, f.city, f.country, f.codes, f.coupon_points, f.coupon_points_refunded, "
+#define FACTS_COLUMN_COUNT 11
+static void facts_from_row(struct pt_q *q, int col, struct pt_arena *arena, struct pt_purchase *out)
+{
+    struct pt_purchase_facts *f = &out->facts;
+    memset(f, 0, sizeof(*f));
+    if (pt_q_col_is_null(q, col)) {
+        return;
+    }
+    f->stored = true;
+    f->tier = pt_q_col_text(q, col + 1, arena);
+    f->attributes = pt_q_col_text(q, col + 2, arena);
+    f->birth_month = pt_q_col_int(q, col + 3);
+    f->days_since_enrollment = pt_q_col_int(q, col + 4);
+    f->purchase_count = pt_q_col_int(q, col + 5);
+    f->city = pt_q_col_text(q, col + 6, arena);
+    f->country = pt_q_col_text(q, col + 7, arena);
+    pt_q_col_lines(q, col + 8, arena, &out->coupons, &out->coupon_count);
+    f->coupon_points = pt_q_col_int(q, col + 9);
+    f->coupon_points_refunded = pt_q_col_int(q, col + 10);
+}
+
 /* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
 static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase *out)
 {
@@ -144,10 +170,11 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->stamped = pt_q_col_int(q, 21) != 0;
     out->spend = pt_q_col_int(q, 22);
     out->spend_returned = pt_q_col_int(q, 23);
+    facts_from_row(q, 24, arena, out);
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL 24
+#define ITEM_COL (24 + FACTS_COLUMN_COUNT)
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -167,8 +194,10 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
     "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
     "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, p.spend, "         \
-    "p.spend_returned, i.line, i.sku, i.category, i.quantity, i.unit_price, i.eligible, "          \
-    "i.returned_quantity FROM purchases p "                                                        \
+    "p.spend_returned, " FACTS_COLUMNS "i.line, i.sku, i.category, i.quantity, i.unit_price, "     \
+    "i.eligible, i.returned_quantity FROM purchases p "                                            \
+    "LEFT JOIN purchase_facts f ON f.program_id = p.program_id AND f.member_id = p.member_id "     \
+    "AND f.purchase_id = p.id "                                                                    \
     "LEFT JOIN purchase_items i ON i.program_id = p.program_id AND i.member_id = p.member_id "     \
     "AND i.purchase_id = p.id WHERE p.program_id = ?1 AND p.id = ?2 ORDER BY i.line"
 
@@ -207,5 +236,35 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
     if (!found && q.rc == PT_OK) {
         q.rc = pt_purchase_not_found(purchase_id, err);
     }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *program_id,
+                                          const struct pt_purchase *p, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO purchase_facts (program_id, member_id, purchase_id, tier, attributes, "
+        "birth_month, days_since_enrollment, purchase_count, city, country, codes, "
+        "coupon_points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    const struct pt_purchase_facts *f = &p->facts;
+    /* The codes of a cart (at most PT_CART_COUPONS_MAX of PT_CART_TEXT_BYTES_MAX) joined. */
+    char codes[PT_CART_COUPONS_MAX * (PT_CART_TEXT_BYTES_MAX + 1) + 1];
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(f->coupon_points >= 0 && p->coupon_count <= PT_CART_COUPONS_MAX);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->member_id);
+    pt_q_text(&q, 3, p->id);
+    pt_q_text(&q, 4, f->tier);
+    pt_q_text(&q, 5, f->attributes);
+    pt_q_int(&q, 6, f->birth_month);
+    pt_q_int(&q, 7, f->days_since_enrollment);
+    pt_q_int(&q, 8, f->purchase_count);
+    pt_q_text(&q, 9, f->city);
+    pt_q_text(&q, 10, f->country);
+    pt_q_lines(&q, 11, p->coupons, p->coupon_count, codes, sizeof(codes));
+    pt_q_int(&q, 12, f->coupon_points);
+    (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

@@ -17,6 +17,8 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     static const char sql[] =
         "UPDATE purchases SET returned_amount = ?3, returned_eligible = ?4, points_reversed = ?5, "
         "spend_returned = ?7 WHERE program_id = ?1 AND member_id = ?6 AND id = ?2";
+    static const char sql_facts[] = "UPDATE purchase_facts SET coupon_points_refunded = ?4 "
+                                    "WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3";
     static const char sql_item[] =
         "UPDATE purchase_items SET returned_quantity = ?4 "
         "WHERE program_id = ?1 AND member_id = ?5 AND purchase_id = ?2 AND line = ?3";
@@ -36,6 +38,16 @@ enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *txn, const char
     pt_q_int(&q, 7, p->spend_returned);
     (void)pt_q_exec(&q);
     rc = pt_q_close(&q);
+    if (rc == PT_OK && p->facts.stored) {
+        pt_assert(p->facts.coupon_points_refunded <= p->facts.coupon_points);
+        (void)pt_q_open(&q, txn, sql_facts, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, p->member_id);
+        pt_q_text(&q, 3, p->id);
+        pt_q_int(&q, 4, p->facts.coupon_points_refunded);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+    }
     for (i = 0; rc == PT_OK && items_returned && i < p->item_count; i++) {
         pt_assert(p->items[i].returned_quantity <= p->items[i].quantity);
         (void)pt_q_open(&q, txn, sql_item, err);

@@ -308,6 +308,37 @@ enum pt_rc pt_store_purchase_rule_add(struct pt_store_txn *txn, const char *prog
     return pt_q_close(&q);
 }
 
+static void purchase_rule_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_purchase_rule *r = row;
+    memset(r, 0, sizeof(*r));
+    pt_q_col_copy(q, 0, r->rule_id, sizeof(r->rule_id));
+    r->version = pt_q_col_int(q, 1);
+    r->points = pt_q_col_int(q, 2);
+    r->document = pt_q_col_text(q, 3, arena);
+}
+
+enum pt_rc pt_store_purchase_rules_get(struct pt_store_txn *txn, const char *program_id,
+                                       const char *member_id, const char *purchase_id,
+                                       struct pt_arena *arena, struct pt_purchase_rule **out,
+                                       unsigned *count, struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT r.rule_id, r.rule_version, r.points, v.document FROM purchase_rules r "
+        "JOIN rule_versions v ON v.program_id = r.program_id AND v.rule_id = r.rule_id "
+        "AND v.version = r.rule_version WHERE r.program_id = ?1 AND r.member_id = ?2 "
+        "AND r.purchase_id = ?3 ORDER BY r.rule_id LIMIT ?4";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    pt_q_int(&q, 4, PT_RULES_EVALUATED_MAX);
+    *out =
+        pt_q_rows(&q, PT_RULES_EVALUATED_MAX, sizeof(**out), purchase_rule_from_row, arena, count);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_rule_budget_get(struct pt_store_txn *txn, const char *program_id,
                                     const char *rule_id, struct pt_rule_budget *out,
                                     struct pt_err *err)

@@ -148,36 +148,64 @@ static const char *instance_status(const char *s)
     return strcmp(s, "expired") == 0 ? "expired" : "open";
 }
 
-enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn, const char *program_id,
-                                           const char *member_id, const char *card_id,
-                                           struct pt_member_stamp_card *out, struct pt_err *err)
+/* An instance of a row of INSTANCE_SELECT (card card_id). */
+#define INSTANCE_SELECT                                                                            \
+    "SELECT n, status, stamps, started_at_ms, expires_at_ms, completed_at_ms, reward_points, "     \
+    "entry_id, stamps_returned FROM member_stamp_cards WHERE program_id = ?1 AND member_id = ?2 "  \
+    "AND card_id = ?3 "
+static void instance_from_row(struct pt_q *q, const char *card_id, struct pt_member_stamp_card *out)
 {
-    static const char sql[] =
-        "SELECT n, status, stamps, started_at_ms, expires_at_ms, completed_at_ms, "
-        "reward_points, entry_id FROM member_stamp_cards WHERE program_id = ?1 "
-        "AND member_id = ?2 AND card_id = ?3 ORDER BY n DESC LIMIT 1";
-    struct pt_q q;
     char status[16];
-    (void)pt_q_open(&q, txn, sql, err);
+    memset(out, 0, sizeof(*out));
+    (void)snprintf(out->card_id, sizeof(out->card_id), "%s", card_id);
+    out->n = pt_q_col_int(q, 0);
+    pt_q_col_copy(q, 1, status, sizeof(status));
+    out->status = instance_status(status);
+    out->stamps = pt_q_col_int(q, 2);
+    out->started_at_ms = pt_q_col_int(q, 3);
+    out->expires_at_ms = pt_q_col_int(q, 4);
+    out->completed_at_ms = pt_q_col_int(q, 5);
+    out->reward_points = pt_q_col_int(q, 6);
+    pt_q_col_copy(q, 7, out->entry_id, sizeof(out->entry_id));
+    out->stamps_returned = pt_q_col_int(q, 8);
+}
+
+/* The member's instance n of card_id, or the last one when n is 0. */
+static enum pt_rc instance_get(struct pt_store_txn *txn, const char *program_id,
+                               const char *member_id, const char *card_id, int64_t n,
+                               struct pt_member_stamp_card *out, struct pt_err *err)
+{
+    static const char sql_last[] = INSTANCE_SELECT "ORDER BY n DESC LIMIT 1";
+    static const char sql_n[] = INSTANCE_SELECT "AND n = ?4";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, n == 0 ? sql_last : sql_n, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
     pt_q_text(&q, 3, card_id);
+    if (n != 0) {
+        pt_q_int(&q, 4, n);
+    }
     if (pt_q_next(&q)) {
-        memset(out, 0, sizeof(*out));
-        (void)snprintf(out->card_id, sizeof(out->card_id), "%s", card_id);
-        out->n = pt_q_col_int(&q, 0);
-        pt_q_col_copy(&q, 1, status, sizeof(status));
-        out->status = instance_status(status);
-        out->stamps = pt_q_col_int(&q, 2);
-        out->started_at_ms = pt_q_col_int(&q, 3);
-        out->expires_at_ms = pt_q_col_int(&q, 4);
-        out->completed_at_ms = pt_q_col_int(&q, 5);
-        out->reward_points = pt_q_col_int(&q, 6);
-        pt_q_col_copy(&q, 7, out->entry_id, sizeof(out->entry_id));
+        instance_from_row(&q, card_id, out);
     } else if (q.rc == PT_OK) {
         q.rc = pt_stamps_not_found(card_id, err);
     }
     return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_member_stamp_card_last(struct pt_store_txn *txn, const char *program_id,
+                                           const char *member_id, const char *card_id,
+                                           struct pt_member_stamp_card *out, struct pt_err *err)
+{
+    return instance_get(txn, program_id, member_id, card_id, 0, out, err);
+}
+
+enum pt_rc pt_store_member_stamp_card_get(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id, const char *card_id, int64_t n,
+                                          struct pt_member_stamp_card *out, struct pt_err *err)
+{
+    pt_assert(n >= 1);
+    return instance_get(txn, program_id, member_id, card_id, n, out, err);
 }
 
 enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *program_id,
@@ -186,14 +214,14 @@ enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *
 {
     static const char sql[] =
         "INSERT INTO member_stamp_cards (program_id, member_id, card_id, n, status, stamps, "
-        "started_at_ms, expires_at_ms, completed_at_ms, reward_points, entry_id) VALUES "
-        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+        "started_at_ms, expires_at_ms, completed_at_ms, reward_points, entry_id, stamps_returned) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
         "ON CONFLICT (program_id, member_id, card_id, n) DO UPDATE SET status = ?5, "
         "stamps = ?6, started_at_ms = ?7, expires_at_ms = ?8, completed_at_ms = ?9, "
-        "reward_points = ?10, entry_id = ?11";
+        "reward_points = ?10, entry_id = ?11, stamps_returned = ?12";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
-    pt_assert(c->stamps >= 0);
+    pt_assert(c->stamps >= 0 && c->stamps_returned >= 0 && c->stamps_returned <= c->stamps);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
@@ -206,6 +234,7 @@ enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *
     pt_q_int(&q, 9, c->completed_at_ms);
     pt_q_int(&q, 10, c->reward_points);
     pt_q_text(&q, 11, c->entry_id[0] ? c->entry_id : NULL);
+    pt_q_int(&q, 12, c->stamps_returned);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -235,10 +264,10 @@ enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn, const char *pr
 {
     static const char sql[] =
         "INSERT INTO purchase_stamps (program_id, member_id, purchase_id, card_id, stamps, "
-        "stamps_removed, card_n, on_open) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)";
+        "stamps_removed, card_n, on_open, completed) VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
-    pt_assert(s->on_open >= 0 && s->on_open <= s->stamps);
+    pt_assert(s->on_open >= 0 && s->on_open + s->completed <= s->stamps);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
@@ -247,6 +276,7 @@ enum pt_rc pt_store_purchase_stamps_add(struct pt_store_txn *txn, const char *pr
     pt_q_int(&q, 5, s->stamps);
     pt_q_int(&q, 6, s->card_n);
     pt_q_int(&q, 7, s->on_open);
+    pt_q_int(&q, 8, s->completed);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -257,7 +287,8 @@ enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *pr
                                         unsigned *count, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT card_id, stamps, stamps_removed, card_n, on_open FROM purchase_stamps "
+        "SELECT card_id, stamps, stamps_removed, card_n, on_open, completed, completed_returned "
+        "FROM purchase_stamps "
         "WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 ORDER BY card_id LIMIT ?4";
     struct pt_q q;
     unsigned cap = PT_STAMP_CARDS_ACTIVE_MAX;
@@ -278,6 +309,8 @@ enum pt_rc pt_store_purchase_stamps_get(struct pt_store_txn *txn, const char *pr
         s->stamps_removed = pt_q_col_int(&q, 2);
         s->card_n = pt_q_col_int(&q, 3);
         s->on_open = pt_q_col_int(&q, 4);
+        s->completed = pt_q_col_int(&q, 5);
+        s->completed_returned = pt_q_col_int(&q, 6);
         (*count)++;
     }
     return pt_q_close(&q);
@@ -288,11 +321,12 @@ enum pt_rc pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char 
                                            const struct pt_purchase_stamps *s, struct pt_err *err)
 {
     static const char sql[] =
-        "UPDATE purchase_stamps SET stamps_removed = ?5, on_open = ?6 WHERE program_id = ?1 "
-        "AND member_id = ?2 AND purchase_id = ?3 AND card_id = ?4";
+        "UPDATE purchase_stamps SET stamps_removed = ?5, on_open = ?6, completed_returned = ?7 "
+        "WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 AND card_id = ?4";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(s->stamps_removed <= s->stamps && s->on_open >= 0);
+    pt_assert(s->completed_returned >= 0 && s->completed_returned <= s->completed);
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, member_id);
@@ -300,6 +334,7 @@ enum pt_rc pt_store_purchase_stamps_update(struct pt_store_txn *txn, const char 
     pt_q_text(&q, 4, s->card_id);
     pt_q_int(&q, 5, s->stamps_removed);
     pt_q_int(&q, 6, s->on_open);
+    pt_q_int(&q, 7, s->completed_returned);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

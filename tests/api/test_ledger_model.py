@@ -389,7 +389,8 @@ def run_model(dep, seed, steps, allow_negative=False):
                 model.purchases[r.json["id"]] = {"member": m, "amount": amount, "points": points,
                                                  "returned": 0, "reversed": 0, "lot": lot,
                                                  "cashback": cashback, "cashback_reversed": 0,
-                                                 "credit": credit, "month": month}
+                                                 "credit": credit, "month": month,
+                                                 "level": level, "rules": bool(r.json["rules"])}
         elif op == "return" and model.purchases:
             pid = rng.choice(sorted(model.purchases))
             p = model.purchases[pid]
@@ -407,6 +408,13 @@ def run_model(dep, seed, steps, allow_negative=False):
                 assert r.status == 201, (context, r)
                 total = p["returned"] + amount
                 points = (p["points"] * total // p["amount"] if p["amount"] else 0) - p["reversed"]
+                kept = p["amount"] - total
+                if p["rules"] and kept > 0:
+                    # A purchase a rule fired on (the cashback rule): evaluated again on the
+                    # amount kept, at its tier; what the kept cart does not earn goes.
+                    level = p["level"]
+                    kept_points = (kept // 100) * level[2] // level[3]
+                    points = max(0, p["points"] - kept_points - p["reversed"])
                 p["returned"], p["reversed"] = total, p["reversed"] + points
                 pm = p["member"]
                 model.earned[pm] -= points
@@ -427,6 +435,8 @@ def run_model(dep, seed, steps, allow_negative=False):
                 # The cashback in proportion, from the purchase's own credit first (pending or
                 # not), then the other available credits oldest first; the rest is owed.
                 due = p["cashback"] * total // p["amount"] if p["amount"] else 0
+                if p["rules"] and kept > 0:
+                    due = max(p["cashback_reversed"], p["cashback"] - kept * cashback_bp // 10000)
                 back = due - p["cashback_reversed"]
                 owed = 0
                 if back > 0:

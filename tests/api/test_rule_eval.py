@@ -212,17 +212,19 @@ def test_purchases_record_the_version_that_fired(shop):
                            "capped": False}]
 
 
-def test_returns_take_back_the_rules_points_in_proportion(shop):
+def test_returns_take_back_what_the_kept_cart_does_not_earn(shop):
+    # Issue 18 item 3: 30.00 kept is below the rule's 50.00, so its 100 go with half the base
+    # (no longer half of everything); the rest with the last return.
     rule(shop.a, RULES[0])
     m = new_member(shop.a)["id"]
     p = buy(shop.a, m, amount=6000)
     assert p["points_earned"] == 160
     r = shop.a.post("/v1/transactions/%s/returns" % p["id"],
                     {"external_id": unique("x"), "amount": 3000})
-    assert r.status == 201 and r.json["points_reversed"] == 80, r
+    assert r.status == 201 and r.json["points_reversed"] == 130, r
     r = shop.a.post("/v1/transactions/%s/returns" % p["id"],
                     {"external_id": unique("x"), "amount": 3000})
-    assert r.json["points_reversed"] == 80
+    assert r.json["points_reversed"] == 30
     assert shop.a.get("/v1/members/%s/balance" % m).json["available"] == 0
 
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Stamp cards on the test clock: ten stamps complete a card, give its reward through the
 ledger and the eleventh starts the next card; stamps per item; returns take stamps back from
-the open card only; a card's stamps expire valid_days after its first; rules add stamps with
+the open card, and the reward of those that completed a card; a card's stamps expire valid_days after its first; rules add stamps with
 add_stamps; paused and archived cards; bad cards are refused with the field and change
 nothing."""
 from conftest import new_member, unique
@@ -148,16 +148,18 @@ def test_returns_take_stamps_from_the_open_card_only(fresh):
     assert progress(fresh.a, member, c["id"])["stamps"] == 0
     removed = events(fresh.a, "stamps.removed", member)
     assert [e["data"]["cards"][0]["stamps"] for e in removed] == [1, 1]
-    # A purchase that completes a card: returning it leaves the card completed and takes back
-    # only what is on the open card.
+    # A purchase that completes a card: returning it takes back what is on the open card, and
+    # of the completed card the reward of the stamps it gave it (2 of 3: 66 points); the card
+    # stays completed with the reward of the stamp it keeps (tests/api/test_returns_undo.py).
     buy(fresh.a, member, items=[dict(line, quantity=1)])  # 1
     full = buy(fresh.a, member, items=[dict(line, quantity=3)])  # 4: completes one, 1 left
     assert full["stamp_cards"][0]["completed"] == 1
-    give_back(fresh.a, full, 900)
+    assert give_back(fresh.a, full, 900)["reward_points_reversed"] == 66
     view = progress(fresh.a, member, c["id"])
     assert view["completed"] == 1 and view["stamps"] == 0
     ledger = fresh.a.get("/v1/members/%s/ledger?limit=200" % member).json["data"]
-    assert [e["type"] for e in ledger].count("stamp_reward") == 1  # The reward stays.
+    assert [e["type"] for e in ledger].count("stamp_reward") == 1
+    assert [e["type"] for e in ledger].count("stamp_reward_return") == 1
     fresh.audit()
 
 
