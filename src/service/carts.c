@@ -524,9 +524,7 @@ static enum pt_rc fired_rules(struct pt_store_txn *txn, const struct pt_program 
         memcpy(r->id, rows[i].rule_id, sizeof(r->id));
         r->version = rows[i].version;
         r->status = PT_RULE_ACTIVE;
-        (*room)[*count].uses = INT64_MAX;
-        (*room)[*count].points_today = INT64_MAX;
-        (*room)[*count].budget = INT64_MAX;
+        pt_rule_room_unlimited(&(*room)[*count]);
         (*given)[*count] = rows[i].points;
         (*rules)[(*count)++] = r;
     }
