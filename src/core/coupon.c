@@ -97,6 +97,7 @@ enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err 
         {"duplicate_code", "was given twice"},
         {"batch_not_ready", "belongs to a batch whose codes are still being made"},
         {"not_combinable", "does not combine with the exclusive promotion that applies"},
+        {"nothing_to_discount", "would take nothing off: nothing is left to pay"},
         {"better_discount_applied", "gives less than another discount on the order, and only "
                                     "the best applies"},
     };

@@ -463,7 +463,7 @@ enum pt_rule_drop {
     PT_RULE_NOT_THE_BEST,         /* best_discount_only: another order-wide discount is larger. */
 };
 
-/* Order-wide discounts compared for best_discount_only: the first ones in the order. */
+/* Order-wide discounts compared for best_discount_only: those that took the most off. */
 #define PT_RULES_BEST_CANDIDATES_MAX 4
 
 /* pt_rules_evaluate, then (core/rules_offers.c) without the coupons an exclusive rule stops and,

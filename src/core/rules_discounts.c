@@ -345,19 +345,6 @@ int64_t pt_effect_free_missing(const struct pt_rule_effect *e, const struct pt_s
     return in_group >= e->buy ? group - in_group : 0;
 }
 
-bool pt_rule_discounts_items(const struct pt_rule *r)
-{
-    unsigned e;
-    for (e = 0; r->items_root >= 0 && e < r->effect_count; e++) {
-        /* get_product's discount falls on its product, not on the items it selects. */
-        if (pt_effect_kinds[r->effects[e].type].discount != NULL && r->effects[e].on_items &&
-            r->effects[e].type != PT_EFFECT_GET_PRODUCT) {
-            return true;
-        }
-    }
-    return false;
-}
-
 /* ---- discount_cheapest: percent off the cheapest unit(s) ---- */
 
 enum pt_rc pt_effect_cheapest_parse(json_t *obj, const char *path, const struct pt_rule *rule,
@@ -452,10 +439,10 @@ enum pt_rc pt_effect_product_parse(json_t *obj, const char *path, const struct p
     }
     (void)snprintf(field, sizeof(field), "%s.sku", path);
     if (!json_is_string(sku) || json_string_length(sku) == 0 ||
-        json_string_length(sku) > PT_RULE_TEXT_BYTES_MAX ||
+        json_string_length(sku) > PT_CART_TEXT_BYTES_MAX ||
         strlen(json_string_value(sku)) != json_string_length(sku)) {
         return pt_err_set(err, PT_EINVAL, field, "sku is the product given: 1 to %d bytes",
-                          PT_RULE_TEXT_BYTES_MAX);
+                          PT_CART_TEXT_BYTES_MAX);
     }
     e->sku = pt_arena_strndup(arena, json_string_value(sku), json_string_length(sku));
     return e->sku != NULL ? PT_OK : pt_arena_err(arena, err);
@@ -521,4 +508,80 @@ int64_t pt_effect_product_missing(const struct pt_rule_effect *e, const struct p
     int64_t present;
     int64_t times = product_applications(e, sel, st, &present);
     return times * e->get > present ? times * e->get - present : 0;
+}
+
+/* ---- Which lines a rule's discounts will target (for the fixed amounts before it) ---- */
+
+/* Whether effect e targets some lines rather than the whole cart. */
+static bool claims_lines(const struct pt_rule_effect *e)
+{
+    switch (e->type) {
+    case PT_EFFECT_DISCOUNT:
+    case PT_EFFECT_FREE_ITEMS:
+        return e->on_items;
+    case PT_EFFECT_DISCOUNT_CHEAPEST:
+    case PT_EFFECT_GET_PRODUCT:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool pt_rule_claims_lines(const struct pt_rule *r)
+{
+    unsigned e;
+    for (e = 0; e < r->effect_count; e++) {
+        if (claims_lines(&r->effects[e])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Marks with `mark` (last_claim) the lines e will discount: its selected items; the cheapest
+ * units it counts (unit prices do not change); get_product's product. */
+static void claim(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                  struct pt_eval_state *st, unsigned mark)
+{
+    const struct pt_cart *cart = st->in->cart;
+    int64_t wanted = e->units;
+    unsigned k;
+    unsigned i;
+    switch (e->type) {
+    case PT_EFFECT_GET_PRODUCT:
+        for (i = 0; i < st->item_count; i++) {
+            if (strcmp(cart->items[i].sku, e->sku) == 0) {
+                st->last_claim[i] = mark;
+            }
+        }
+        return;
+    case PT_EFFECT_DISCOUNT_CHEAPEST:
+        sort_by_price(st);
+        for (k = st->item_count; k > 0 && wanted > 0; k--) {
+            i = st->price_order[k - 1];
+            if (!e->on_items || sel->selected[i]) {
+                st->last_claim[i] = mark;
+                wanted -= cart->items[i].quantity;
+            }
+        }
+        return;
+    default:
+        for (i = 0; i < st->item_count; i++) {
+            if (sel->selected[i]) {
+                st->last_claim[i] = mark;
+            }
+        }
+        return;
+    }
+}
+
+void pt_rule_claim(const struct pt_rule *r, const struct pt_selection *sel,
+                   struct pt_eval_state *st, unsigned mark)
+{
+    unsigned e;
+    for (e = 0; e < r->effect_count; e++) {
+        if (claims_lines(&r->effects[e])) {
+            claim(&r->effects[e], sel, st, mark);
+        }
+    }
 }

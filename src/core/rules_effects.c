@@ -52,14 +52,14 @@ static enum pt_rc award_parse(json_t *obj, const char *path, const struct pt_rul
                           "award_points takes points (per purchase or per item), points with "
                           "per_amount, or multiplier");
     }
-    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult || has_per_item)) {
-        return pt_err_set(err, PT_EINVAL, path,
-                          "only purchase rules award per amount, per item or a multiplier; this "
-                          "rule awards fixed points");
-    }
     rc = per_parse(obj, path, e, err);
     if (rc != PT_OK) {
         return rc;
+    }
+    if (rule->trigger != PT_TRIGGER_PURCHASE && (has_per || has_mult || e->per_item)) {
+        return pt_err_set(err, PT_EINVAL, path,
+                          "only purchase rules award per amount, per item or a multiplier; this "
+                          "rule awards fixed points");
     }
     if (has_mult) {
         return pt_rule_json_hundredths(obj, "multiplier", path, 1, MULTIPLIER_HUNDREDTHS_MAX,

@@ -331,31 +331,29 @@ static void order_rules(struct run *x)
     }
 }
 
-/* For each line, the last rule in the order whose discount targets it by its items (the
- * items are item facts alone: what a rule selects does not change as discounts are taken). */
+/* For each line, the last rule in the order whose discount targets it: by its items, its
+ * cheapest units or its product (item facts and unit prices alone: what a rule targets does
+ * not change as discounts are taken). */
 static enum pt_rc mark_claims(struct run *x)
 {
     size_t lines = x->ev.st.item_count ? x->ev.st.item_count : 1;
     unsigned k;
-    unsigned i;
     for (k = 0; k < x->count; k++) {
         const struct pt_rule *r = x->order[k].rule;
-        bool *chosen;
-        if (!pt_rule_discounts_items(r) || !applies(r, &x->input, &x->room[x->order[k].index])) {
+        bool *chosen = NULL;
+        if (!pt_rule_claims_lines(r) || !applies(r, &x->input, &x->room[x->order[k].index])) {
             continue;
         }
-        /* Kept for when the rule fires: its items are tested once (rules_cost.c). */
-        chosen = pt_arena_alloc(x->arena, lines * sizeof(bool));
-        if (chosen == NULL) {
-            return pt_arena_err(x->arena, x->err);
-        }
-        select_items(&x->ev, r, chosen, x->all, NULL);
-        x->chosen[k] = chosen;
-        for (i = 0; i < x->ev.st.item_count; i++) {
-            if (chosen[i]) {
-                x->ev.st.last_claim[i] = k + 1;
+        if (r->items_root >= 0) {
+            /* Kept for when the rule fires: its items are tested once (rules_cost.c). */
+            chosen = pt_arena_alloc(x->arena, lines * sizeof(bool));
+            if (chosen == NULL) {
+                return pt_arena_err(x->arena, x->err);
             }
         }
+        select_items(&x->ev, r, chosen != NULL ? chosen : x->scratch, x->all, NULL);
+        x->chosen[k] = chosen;
+        pt_rule_claim(r, &x->ev.sel, &x->ev.st, k + 1);
     }
     return PT_OK;
 }

@@ -115,8 +115,11 @@ enum pt_rc pt_effect_product_apply(const struct pt_rule_effect *e, const struct 
 int64_t pt_effect_product_missing(const struct pt_rule_effect *e, const struct pt_selection *sel,
                                   const struct pt_eval_state *st);
 
-/* Whether r moves money on the lines its items select (a discount or free units "on" items). */
-bool pt_rule_discounts_items(const struct pt_rule *r);
+/* Whether r's discounts target some lines (its items, its cheapest units, a product) rather
+ * than the whole cart; and marks those lines in st->last_claim with `mark` (sel: its items). */
+bool pt_rule_claims_lines(const struct pt_rule *r);
+void pt_rule_claim(const struct pt_rule *r, const struct pt_selection *sel,
+                   struct pt_eval_state *st, unsigned mark);
 
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);

@@ -12,9 +12,10 @@
 /* The facts a customer can add to at the till: spend more, buy more. */
 static bool threshold_fact(enum pt_fact f)
 {
+    /* Not cart.remaining or selected.remaining: after a percent discount, spending X more adds
+     * less than X to what is left, and the nudge would promise too little. */
     return f == PT_FACT_CART_AMOUNT || f == PT_FACT_CART_ITEM_COUNT ||
-           f == PT_FACT_SELECTED_QUANTITY || f == PT_FACT_SELECTED_AMOUNT ||
-           f == PT_FACT_CART_REMAINING || f == PT_FACT_SELECTED_REMAINING;
+           f == PT_FACT_SELECTED_QUANTITY || f == PT_FACT_SELECTED_AMOUNT;
 }
 
 /* A threshold counts as near when at most PT_NUDGE_WITHIN_PERCENT of it is missing. */
@@ -97,8 +98,7 @@ enum pt_rc pt_rules_add_nudge(struct pt_eval *ev, struct pt_eval_result *out,
     if (free_one) {
         (void)snprintf(text, sizeof(text), "%lld more for a free one: %s", (long long)missing,
                        r->name);
-    } else if (fact == PT_FACT_CART_AMOUNT || fact == PT_FACT_SELECTED_AMOUNT ||
-               fact == PT_FACT_CART_REMAINING || fact == PT_FACT_SELECTED_REMAINING) {
+    } else if (fact == PT_FACT_CART_AMOUNT || fact == PT_FACT_SELECTED_AMOUNT) {
         pt_money_format(missing, ev->in->currency_exponent, money, sizeof(money));
         (void)snprintf(text, sizeof(text), "spend %s %s more: %s", money,
                        ev->in->currency != NULL ? ev->in->currency : "", r->name);

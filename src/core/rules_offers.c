@@ -90,8 +90,46 @@ static enum pt_rc stop_coupons(const struct pt_rule *const *rules, const struct 
     return rc;
 }
 
-/* Of the first PT_RULES_BEST_CANDIDATES_MAX order-wide discounts that took something off, the
- * one that takes the most off alone (ties: the first in the order); the others are dropped. */
+/* The order-wide discounts that took something off, at most PT_RULES_BEST_CANDIDATES_MAX of
+ * them: those that took the most (ties: the first in the order); the others are dropped. */
+static unsigned best_candidates(const struct pt_rule *const *rules,
+                                const struct pt_eval_result *out, enum pt_rule_drop *dropped,
+                                unsigned *candidates)
+{
+    int64_t took[PT_RULES_BEST_CANDIDATES_MAX];
+    unsigned n = 0;
+    unsigned k;
+    for (k = 0; k < out->outcome_count; k++) {
+        const struct pt_rule_outcome *o = &out->outcomes[k];
+        unsigned at;
+        if (!order_wide(rules[o->rule]) || o->discount == 0) {
+            continue;
+        }
+        if (n == PT_RULES_BEST_CANDIDATES_MAX) {
+            unsigned least = 0;
+            for (at = 1; at < n; at++) {
+                least = took[at] <= took[least] ? at : least; /* Ties: the later goes. */
+            }
+            if (o->discount <= took[least]) {
+                dropped[o->rule] = PT_RULE_NOT_THE_BEST;
+                continue;
+            }
+            dropped[candidates[least]] = PT_RULE_NOT_THE_BEST;
+            for (at = least; at + 1 < n; at++) { /* Kept in the order. */
+                candidates[at] = candidates[at + 1];
+                took[at] = took[at + 1];
+            }
+            n--;
+        }
+        candidates[n] = o->rule;
+        took[n++] = o->discount;
+    }
+    return n;
+}
+
+/* Of the candidates, the one that takes the most off alone (ties: the first in the order):
+ * each is evaluated with every other order-wide discount left out, so that exactly one
+ * applies. The others that took something off are marked dropped. */
 static enum pt_rc best_only(const struct pt_rule *const *rules, const struct pt_rule_room *room,
                             unsigned count, const struct pt_eval_input *in, struct pt_arena *arena,
                             struct pt_eval_result *out, enum pt_rule_drop *dropped, unsigned *runs,
@@ -99,17 +137,12 @@ static enum pt_rc best_only(const struct pt_rule *const *rules, const struct pt_
 {
     unsigned candidates[PT_RULES_BEST_CANDIDATES_MAX];
     struct pt_eval_result best;
-    unsigned n = 0;
+    unsigned n;
     unsigned best_at = 0;
     unsigned c;
     unsigned k;
     enum pt_rc rc = PT_OK;
-    for (k = 0; k < out->outcome_count && n < PT_RULES_BEST_CANDIDATES_MAX; k++) {
-        const struct pt_rule_outcome *o = &out->outcomes[k];
-        if (order_wide(rules[o->rule]) && o->discount > 0) {
-            candidates[n++] = o->rule;
-        }
-    }
+    n = best_candidates(rules, out, dropped, candidates);
     if (n < 2) {
         return PT_OK;
     }
@@ -119,8 +152,10 @@ static enum pt_rc best_only(const struct pt_rule *const *rules, const struct pt_
         if (trial == NULL) {
             return pt_arena_err(arena, err);
         }
-        for (k = 0; k < n; k++) {
-            trial[candidates[k]].uses = k == c ? room[candidates[k]].uses : 0;
+        for (k = 0; k < count; k++) {
+            if (k != candidates[c] && order_wide(rules[k])) {
+                trial[k].uses = 0;
+            }
         }
         (*runs)++;
         rc = pt_rules_evaluate(rules, trial, count, in, arena, &alone, err);

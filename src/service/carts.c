@@ -356,6 +356,22 @@ static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, 
     }
 }
 
+/* A coupon whose discount took nothing off (what the coupons and rules before it left was
+ * nothing) is not used: the member keeps it. */
+static void coupons_empty(struct pt_cart_answer *out)
+{
+    unsigned k;
+    for (k = 0; k < out->coupon_count; k++) {
+        struct pt_cart_coupon *c = &out->coupons[k];
+        if (c->applied && c->discount == 0 &&
+            (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
+             c->type == PT_REWARD_FREE_PRODUCT)) {
+            c->applied = false;
+            c->reason = "nothing_to_discount";
+        }
+    }
+}
+
 /* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
  * discount to its coupon instead. */
 static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *const *rules,
@@ -480,6 +496,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         answer_rules(set, rules, &res, arena, out);
+        coupons_empty(out);
     }
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
         out->cashback = res.cashback;
