@@ -483,18 +483,24 @@ static enum pt_rc pg_step(struct pt_db *c, struct pt_db_stmt *st, bool *row, str
     return PT_OK;
 }
 
+/* A column past the result's is a query and its reader out of step: debug builds stop. */
+#define PG_COL_OK(st, col) pt_debug_assert((col) >= 0 && (col) < PQnfields((st)->res))
+
 static int64_t pg_col_int(struct pt_db_stmt *st, int col)
 {
+    PG_COL_OK(st, col);
     return strtoll(PQgetvalue(st->res, st->row, col), NULL, 10);
 }
 
 static bool pg_col_is_null(struct pt_db_stmt *st, int col)
 {
+    PG_COL_OK(st, col);
     return PQgetisnull(st->res, st->row, col) != 0;
 }
 
 static const char *pg_col_text(struct pt_db_stmt *st, int col, size_t *len)
 {
+    PG_COL_OK(st, col);
     if (PQgetisnull(st->res, st->row, col)) {
         *len = 0;
         return NULL;
@@ -511,6 +517,7 @@ static int hex_value(char ch)
 /* bytea comes back in PostgreSQL's hex text form, "\x0a1b...". */
 static const void *pg_col_blob(struct pt_db_stmt *st, int col, size_t *len)
 {
+    PG_COL_OK(st, col);
     const char *s = PQgetvalue(st->res, st->row, col);
     size_t n = (size_t)PQgetlength(st->res, st->row, col);
     size_t i;

@@ -593,18 +593,26 @@ static enum pt_rc sq_step(struct pt_db *c, struct pt_db_stmt *st, bool *row, str
     return db_fail(err, c->db, sqlite3_extended_errcode(c->db), "step");
 }
 
+/* A column past the statement's is a query and its reader out of step (PostgreSQL's driver
+ * would read a NULL there): debug builds stop. */
+#define SQ_COL_OK(st, col)                                                                         \
+    pt_debug_assert((col) >= 0 && (col) < sqlite3_column_count((sqlite3_stmt *)(st)))
+
 static int64_t sq_col_int(struct pt_db_stmt *st, int col)
 {
+    SQ_COL_OK(st, col);
     return sqlite3_column_int64((sqlite3_stmt *)st, col);
 }
 
 static bool sq_col_is_null(struct pt_db_stmt *st, int col)
 {
+    SQ_COL_OK(st, col);
     return sqlite3_column_type((sqlite3_stmt *)st, col) == SQLITE_NULL;
 }
 
 static const char *sq_col_text(struct pt_db_stmt *st, int col, size_t *len)
 {
+    SQ_COL_OK(st, col);
     /* sqlite3_column_bytes after sqlite3_column_text: the length of the text returned. */
     const unsigned char *s = sqlite3_column_text((sqlite3_stmt *)st, col);
     *len = s != NULL ? (size_t)sqlite3_column_bytes((sqlite3_stmt *)st, col) : 0;
@@ -613,6 +621,7 @@ static const char *sq_col_text(struct pt_db_stmt *st, int col, size_t *len)
 
 static const void *sq_col_blob(struct pt_db_stmt *st, int col, size_t *len)
 {
+    SQ_COL_OK(st, col);
     const void *bytes = sqlite3_column_blob((sqlite3_stmt *)st, col);
     int n = sqlite3_column_bytes((sqlite3_stmt *)st, col);
     pt_assert(n >= 0);

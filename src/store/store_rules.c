@@ -184,7 +184,7 @@ enum pt_rc pt_store_rule_versions(struct pt_store_txn *txn, const char *program_
     /* Name, trigger and priority are in the document; the version row keeps the document. */
     static const char sql[] =
         "SELECT v.rule_id, v.version, v.status, '', '', 0, v.document, v.key_id, "
-        "v.created_at_ms, v.created_at_ms, 0 FROM rule_versions v "
+        "v.created_at_ms, v.created_at_ms, 0, 0, 0 FROM rule_versions v "
         "WHERE v.program_id = ?1 AND v.rule_id = ?2 AND (?3 = 0 OR v.version < ?3) "
         "ORDER BY v.version DESC LIMIT ?4";
     struct pt_q q;

@@ -278,9 +278,10 @@ def test_event_feed_never_skips_an_event_that_commits_late(fresh):
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     try:
+        # A real event type, so that the feed's answer still meets docs/openapi.yaml.
         held.stdin.write(
             "BEGIN;\nINSERT INTO events (program_id, id, type, member_id, created_at_ms, "
-            "payload, txid) VALUES ('%s', 'evt_06h00000000000000000000held', 'test.held', "
+            "payload, txid) VALUES ('%s', 'evt_06h00000000000000000000held', 'points.expired', "
             "NULL, 0, '{}', pg_current_xact_id()::text::bigint);\n"
             "SELECT 'inserted';\n" % fresh.program_a)
         held.stdin.flush()
