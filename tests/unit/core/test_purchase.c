@@ -213,6 +213,25 @@ static void test_pt_return_spend__shares_add_up_to_the_spend(void **state)
     assert_int_equal(taken, 0);
 }
 
+static void test_pt_return_due__never_below_zero_nor_past_what_is_left(void **state)
+{
+    (void)state;
+    assert_int_equal(pt_return_due(130, 30, 0), 100);  /* The bonus goes. */
+    assert_int_equal(pt_return_due(130, 30, 100), 0);  /* Taken already. */
+    assert_int_equal(pt_return_due(130, 200, 0), 0);   /* Keeps more: nothing comes back. */
+    assert_int_equal(pt_return_due(130, -5, 20), 110); /* Nothing kept: all that is left. */
+    assert_int_equal(pt_return_due(0, 0, 0), 0);
+}
+
+static void test_pt_return_points_kept__each_rule_at_most_what_it_gave(void **state)
+{
+    static const int64_t kept[] = {100, 0, 70};
+    static const int64_t given[] = {100, 50, 40};
+    (void)state;
+    assert_int_equal(pt_return_points_kept(30, kept, given, 3), 30 + 100 + 0 + 40);
+    assert_int_equal(pt_return_points_kept(30, kept, given, 0), 30);
+}
+
 static void test_pt_external_id_taken__code_and_sentence(void **state)
 {
     struct pt_err err;
@@ -235,6 +254,8 @@ int main(void)
         PT_TEST(test_pt_return_window_check__closes_at_return_days),
         PT_TEST(test_pt_purchase_spend__paid_or_before_discounts),
         PT_TEST(test_pt_return_spend__shares_add_up_to_the_spend),
+        PT_TEST(test_pt_return_due__never_below_zero_nor_past_what_is_left),
+        PT_TEST(test_pt_return_points_kept__each_rule_at_most_what_it_gave),
         PT_TEST(test_pt_external_id_taken__code_and_sentence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
