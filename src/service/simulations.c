@@ -128,6 +128,8 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     struct pt_rule_time time;
     struct pt_eval_input in;
     struct pt_eval_result res;
+    enum pt_rule_drop *dropped;
+    unsigned runs = 1;
     unsigned n = p->item_count ? p->item_count : 1;
     unsigned i;
     enum pt_rc rc;
@@ -147,8 +149,15 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
         pt_rule_room_of(r, &s->given[i], s->uses[i], today, &s->room[i]);
     }
     pt_svc_eval_input(program, PT_TRIGGER_PURCHASE, &cart, facts, &time, &in);
-    s->eval_cost += pt_svc_eval_cost_run(s->rules, s->count, PT_TRIGGER_PURCHASE, cart.item_count);
-    rc = pt_rules_evaluate(s->rules, s->room, s->count, &in, arena, &res, err);
+    dropped = pt_arena_alloc(arena, (s->count ? s->count : 1) * sizeof(*dropped));
+    if (dropped == NULL) {
+        return pt_arena_err(arena, err); /* Filled by the evaluation. */
+    }
+    /* As the live purchase evaluates (carts.c): best_discount_only applies here too. */
+    rc = pt_rules_evaluate_offers(s->rules, s->room, s->count, &in, program->best_discount_only,
+                                  arena, &res, dropped, &runs, err);
+    s->eval_cost +=
+        runs * pt_svc_eval_cost_run(s->rules, s->count, PT_TRIGGER_PURCHASE, cart.item_count);
     for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
         unsigned k = res.outcomes[i].rule;
         if (!PT_ALWAYS(k < s->count)) { /* An outcome names one of the rules evaluated. */
