@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         items[i].eligible = i != 9;
     }
     {
-        struct pt_cart cart = {items, 10, "web", "berlin", NULL, 0, 0};
+        struct pt_cart cart = {items, 10, "web", "berlin", NULL, 0, 0, NULL};
         struct pt_rule_member member = {true,     "t7", "{\"vip\":false,\"visits\":3}", 5, 300, 12,
                                         "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};

@@ -134,7 +134,7 @@ int main(int argc, char **argv)
         items[i].eligible = true;
     }
     {
-        struct pt_cart cart = {items, lines, NULL, NULL, NULL, 0, 0};
+        struct pt_cart cart = {items, lines, NULL, NULL, NULL, 0, 0, NULL};
         struct pt_rule_member member = {false, NULL, NULL, 0, 0, 0, NULL, NULL};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
         struct pt_eval_input in = {PT_TRIGGER_PURCHASE,

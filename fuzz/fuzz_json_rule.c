@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pt_rule_compile((const char *)data, size, &arena, rule, &err) == PT_OK) {
         const struct pt_rule *set[1] = {rule};
         struct pt_rule_room room;
-        struct pt_cart cart = {items, 3, "web", "berlin", coupons, 1, 0};
+        struct pt_cart cart = {items, 3, "web", "berlin", coupons, 1, 0, NULL};
         struct pt_rule_member member = {true, "gold", "{\"vip\":true}", 5, 40, 3, "Berlin", "DE"};
         struct pt_rule_time time = {1764583200000LL, 1, 10, "2025-12-01"};
         struct pt_activity activity = {rule->activity_type, "{\"stars\":5}"};

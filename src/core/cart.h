@@ -26,6 +26,10 @@ struct pt_cart_request {
     const char *const *coupons;
     unsigned coupon_count;
     int64_t discount; /* Given at the till outside the rules (minor units; <= amount). */
+    /* How it is paid (arena; none: not said). pt_payments_prepare fills the points lines'
+     * amounts. */
+    struct pt_payment *payments;
+    unsigned payment_count;
 };
 
 /* One rule that fired, and what it gave. */
@@ -108,6 +112,17 @@ struct pt_cart_answer {
     struct pt_rule_member facts;    /* The member's facts the rules saw (strings borrowed). */
     struct pt_cart_coupon *coupons; /* One per code given, in order; arena */
     unsigned coupon_count;
+    /* What is left to pay after every discount (amount − discount), the payments given (the
+     * request's, their points lines' amounts filled), and what they leave to pay. */
+    int64_t to_pay;
+    const struct pt_payment *payments;
+    unsigned payment_count;
+    int64_t balance_due;
+    /* With a member of a program that takes points: the most points can pay of this cart now
+     * (the program's share, the member's spendable points, whole steps), and what they pay. */
+    bool points_payable;
+    int64_t points_payable_max;
+    int64_t points_payable_amount;
     /* Rules, coupons' rules and stamp cards run. */
     unsigned rules_evaluated;
     /* What the evaluations cost, as the evaluator counts it (pt_rules_eval_cost: about a ns of

@@ -67,6 +67,7 @@ const struct pt_field pt_program_fields[] = {
     CUSTOM_FIELD("referrals"),
     OBJECT_FIELD("wallet", "wallet is {\"pending_days\": N}"),
     INT_FIELD("wallet.pending_days", wallet_pending_days, 0, PT_PENDING_DAYS_MAX),
+    BOOL_FIELD("wallet.payment_earns_cashback", wallet_payment_earns_cashback),
     OBJECT_FIELD("adjust_limits", "adjust_limits is {\"staff\": points, \"admin\": points}"),
     INT_FIELD("adjust_limits.staff", adjust_staff_max, 0, PT_POINTS_MAX),
     INT_FIELD("adjust_limits.admin", adjust_admin_max, 0, PT_POINTS_MAX),
@@ -74,6 +75,13 @@ const struct pt_field pt_program_fields[] = {
     BOOL_FIELD("hold_returnable", hold_returnable),
     BOOL_FIELD("spend_before_discounts", spend_before_discounts),
     BOOL_FIELD("best_discount_only", best_discount_only),
+    OBJECT_FIELD("points_payment", "points_payment is {\"enabled\": true, \"min_points\": N, "
+                                   "\"max_percent\": N, \"multiple\": N, \"earns_points\": false}"),
+    BOOL_FIELD("points_payment.enabled", points_payment.enabled),
+    INT_FIELD("points_payment.min_points", points_payment.min_points, 1, PT_POINTS_MAX),
+    INT_FIELD("points_payment.max_percent", points_payment.max_percent, 1, 100),
+    INT_FIELD("points_payment.multiple", points_payment.multiple, 1, PT_POINTS_MAX),
+    BOOL_FIELD("points_payment.earns_points", points_payment.earns_points),
     CUSTOM_FIELD("time_zone"),
     CUSTOM_FIELD("rate_limits"),
 };
@@ -144,6 +152,11 @@ enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err)
                           "return_days must be 1 to %d (0, no return window, only without "
                           "hold_returnable)",
                           PT_RETURN_DAYS_MAX);
+    }
+    if (p->points_payment.enabled && p->point_cost_amount < 1) {
+        return pt_err_set(err, PT_EINVAL, "points_payment.enabled",
+                          "paying with points needs what points are worth: point_value.amount "
+                          "of at least 1");
     }
     rc = pt_tier_policy_validate(&p->tiers, err);
     if (rc == PT_OK) {

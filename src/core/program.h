@@ -14,6 +14,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/fields.h"
+#include "core/payment.h"
 #include "core/ratelimit.h"
 #include "core/referral.h"
 #include "core/tiers.h"
@@ -58,6 +59,10 @@ struct pt_program {
     bool spend_before_discounts;
     /* Of the order-wide discounts (rules' and coupons'), only the largest applies. */
     bool best_discount_only;
+    /* Paying with points at point_value (docs/ledger.md, "Paying with points"). */
+    struct pt_points_payment_policy points_payment;
+    /* Whether wallet money spent in a purchase earns cashback (default false). */
+    bool wallet_payment_earns_cashback;
     /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
     struct pt_rate_limits rate_limits;
 };

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/payment.h"
 
 struct pt_program;
 
@@ -73,6 +74,9 @@ struct pt_purchase {
     const char *const *coupons; /* The codes given with the cart (stored with its facts). */
     unsigned coupon_count;
     struct pt_purchase_facts facts;
+    /* How it was paid (docs/ledger.md, "Paying with points"); arena; none when not given. */
+    struct pt_payment *payments;
+    unsigned payment_count;
 };
 
 struct pt_return {
@@ -87,6 +91,12 @@ struct pt_return {
     int64_t created_at_ms;
     int64_t coupon_points_refunded; /* Points spent on the purchase's coupons given back. */
     int64_t reward_points_reversed; /* Stamp cards' rewards taken back (docs/stamp-cards.md). */
+    /* What it gave back of the purchase's payments, per payment line (docs/ledger.md, "Paying
+     * with points"): points and wallet money to the member, the rest for the till to refund. */
+    struct pt_payment refunds[PT_PAYMENTS_MAX];
+    unsigned refund_count;
+    int64_t points_payment_refunded; /* Points paid with, given back. */
+    int64_t wallet_payment_refunded; /* Wallet money paid with, given back (minor units). */
 };
 
 /* A rule version that fired on a purchase: what it gave, and its document (a return evaluates

@@ -29,6 +29,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/ledger.h"
+#include "core/payment.h"
 #include "core/tiers.h"
 
 #define PT_RULE_DOC_BYTES_MAX (16 * 1024) /* A rule document. */
@@ -88,6 +89,13 @@ enum pt_fact {
     PT_FACT_SELECTED_AMOUNT,    /* Their amount in minor units. */
     PT_FACT_CART_REMAINING,     /* What is left to pay of the cart after the discounts so far. */
     PT_FACT_SELECTED_REMAINING, /* What is left to pay of the selected items. */
+    /* What the cart's payments pay by each method (core/payment.h), in its order; absent when
+     * the cart names no payments. */
+    PT_FACT_PAYMENT_CARD,
+    PT_FACT_PAYMENT_CASH,
+    PT_FACT_PAYMENT_POINTS,
+    PT_FACT_PAYMENT_WALLET,
+    PT_FACT_PAYMENT_OTHER,
     PT_FACT_MEMBER_TIER,
     PT_FACT_MEMBER_ATTRIBUTE, /* member.attributes.KEY */
     PT_FACT_MEMBER_BIRTH_MONTH,
@@ -263,6 +271,9 @@ struct pt_cart {
     const char *const *coupons;
     unsigned coupon_count; /* <= PT_CART_COUPONS_MAX */
     int64_t discount;      /* Given at the till outside the rules; taken first, over all lines. */
+    /* How it is paid (nullable: not said). Points and wallet money are taken off what earns
+     * after every discount, unless the program says they earn (core/payment.h). */
+    const struct pt_tender *tender;
 };
 
 struct pt_rule_member {

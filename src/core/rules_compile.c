@@ -64,6 +64,11 @@ static const struct fact_def facts[] = {
     {"selected.amount", PT_FACT_SELECTED_AMOUNT, FT_INT, FS_SELECTED, 0, BIG},
     {"cart.remaining", PT_FACT_CART_REMAINING, FT_INT, FS_CART, 0, BIG},
     {"selected.remaining", PT_FACT_SELECTED_REMAINING, FT_INT, FS_SELECTED, 0, BIG},
+    {"payment.card", PT_FACT_PAYMENT_CARD, FT_INT, FS_CART, 0, BIG},
+    {"payment.cash", PT_FACT_PAYMENT_CASH, FT_INT, FS_CART, 0, BIG},
+    {"payment.points", PT_FACT_PAYMENT_POINTS, FT_INT, FS_CART, 0, BIG},
+    {"payment.wallet", PT_FACT_PAYMENT_WALLET, FT_INT, FS_CART, 0, BIG},
+    {"payment.other", PT_FACT_PAYMENT_OTHER, FT_INT, FS_CART, 0, BIG},
     {"member.tier", PT_FACT_MEMBER_TIER, FT_TEXT, FS_CART, 0, 0},
     {"member.attributes.", PT_FACT_MEMBER_ATTRIBUTE, FT_ANY, FS_CART, 0, 0},
     {"member.birth_month", PT_FACT_MEMBER_BIRTH_MONTH, FT_INT, FS_CART, 1, 12},
@@ -291,7 +296,8 @@ static enum pt_rc parse_fact(struct compiler *c, json_t *v, const char *field,
             if ((d->scope != FS_CART || d->fact == PT_FACT_CART_AMOUNT ||
                  d->fact == PT_FACT_CART_REMAINING || d->fact == PT_FACT_CART_ITEM_COUNT ||
                  d->fact == PT_FACT_CART_CHANNEL || d->fact == PT_FACT_CART_LOCATION ||
-                 d->fact == PT_FACT_CART_COUPONS) &&
+                 d->fact == PT_FACT_CART_COUPONS ||
+                 (d->fact >= PT_FACT_PAYMENT_CARD && d->fact <= PT_FACT_PAYMENT_OTHER)) &&
                 c->rule->trigger != PT_TRIGGER_PURCHASE) {
                 return pt_err_set(c->err, PT_EINVAL, field, "%s is a fact of purchases only", name);
             }

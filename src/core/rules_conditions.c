@@ -10,6 +10,10 @@
 
 #include <string.h>
 
+_Static_assert(PT_FACT_PAYMENT_OTHER - PT_FACT_PAYMENT_CARD == PT_PAY_OTHER - PT_PAY_CARD &&
+                   PT_PAY_CARD == 0,
+               "the payment facts follow the methods' order");
+
 /* FNV-1a, never 0 (0 means "not computed"): equal strings have equal hashes, so a test of
  * equality compares hashes first and the bytes only when they match. */
 uint32_t pt_rule_text_hash(const char *s)
@@ -92,6 +96,14 @@ struct pt_value pt_rules_fact_value(struct pt_eval *ev, const struct pt_rule_nod
         return int_value(ev->st.left_total);
     case PT_FACT_SELECTED_REMAINING:
         return int_value(ev->sel.left);
+    case PT_FACT_PAYMENT_CARD:
+    case PT_FACT_PAYMENT_CASH:
+    case PT_FACT_PAYMENT_POINTS:
+    case PT_FACT_PAYMENT_WALLET:
+    case PT_FACT_PAYMENT_OTHER:
+        return in->cart->tender != NULL
+                   ? int_value(in->cart->tender->paid[n->fact - PT_FACT_PAYMENT_CARD])
+                   : none;
     case PT_FACT_MEMBER_TIER:
         return m != NULL ? text_value(m->tier, ev->tier_h) : none;
     case PT_FACT_MEMBER_ATTRIBUTE:

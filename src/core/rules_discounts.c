@@ -76,22 +76,24 @@ enum pt_rc pt_effect_discount_parse(json_t *obj, const char *path, const struct 
 }
 
 /*
- * Takes `total` (<= the sum of the weights) from the lines in proportion to their weights
- * (NULL: what is left of each line; else at most that), never more than a line's weight: floor
- * shares first, then the units left over one at a time to the lines with the largest
- * remainders (ties: the earlier line), so that exactly `total` is taken.
+ * Splits `total` (<= the sum of the weights) over the lines in proportion to their weights
+ * (NULL: what is left of each line), never more than a line's weight: floor shares first, then
+ * the units left over one at a time to the lines with the largest remainders (ties: the earlier
+ * line), so that the shares add up to exactly `total`. OUT: shares[item_count] (0 off lines).
  */
-void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
-                            int64_t total)
+void pt_rules_split(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                    int64_t total, int64_t *shares)
 {
     int64_t weight = 0;
     int64_t given = 0;
     int64_t *rem = st->scratch_rem;
     unsigned i;
     for (i = 0; i < st->item_count; i++) {
+        shares[i] = 0;
+        rem[i] = 0;
         if (lines[i]) {
             int64_t w = weights != NULL ? weights[i] : st->line_left[i];
-            pt_assert(w >= 0 && w <= st->line_left[i]);
+            pt_assert(w >= 0);
             weight += w;
         }
     }
@@ -101,15 +103,11 @@ void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const i
     }
     for (i = 0; i < st->item_count; i++) {
         int64_t w = weights != NULL ? weights[i] : st->line_left[i];
-        int64_t share = 0;
-        rem[i] = 0;
         if (lines[i] && w > 0) {
             wide_int p = (wide_int)total * w;
-            share = (int64_t)(p / weight);
+            shares[i] = (int64_t)(p / weight);
             rem[i] = (int64_t)(p % weight);
-            st->line_left[i] -= share;
-            st->line_discount[i] += share;
-            given += share;
+            given += shares[i];
         }
     }
     while (given < total) {
@@ -121,10 +119,24 @@ void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const i
         }
         /* The remainders' fractions add up to what is left over: a line has one. */
         pt_assert(best < st->item_count);
-        st->line_left[best]--;
-        st->line_discount[best]++;
+        shares[best]++;
         rem[best] = 0;
         given++;
+    }
+}
+
+/* Takes `total` off the lines as a discount, split by pt_rules_split; each weight is at most
+ * what is left of its line. */
+void pt_rules_take_weighted(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                            int64_t total)
+{
+    int64_t *shares = st->scratch_share;
+    unsigned i;
+    pt_rules_split(st, lines, weights, total, shares);
+    for (i = 0; i < st->item_count; i++) {
+        pt_assert(shares[i] <= st->line_left[i]);
+        st->line_left[i] -= shares[i];
+        st->line_discount[i] += shares[i];
     }
     st->left_total -= total;
 }

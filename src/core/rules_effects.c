@@ -257,15 +257,19 @@ static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_
     int64_t amount;
     int64_t room = 0;
     unsigned i;
-    /* On what is left to pay of the eligible lines, floored: never more than was paid. */
-    enum pt_rc rc = pt_mul_div_floor(eligible_left(e, sel, st), e->percent_bp, 10000, &amount, err);
-    if (rc != PT_OK) {
-        return rc;
-    }
+    int64_t wallet = 0;
+    enum pt_rc rc;
     for (i = 0; i < st->item_count; i++) {
         if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
-            room += st->line_left[i] - st->line_cashback[i];
+            room += st->line_left[i] - st->line_cashback[i] - st->line_wallet[i];
+            wallet += st->line_wallet[i];
         }
+    }
+    /* On what is left to pay of the eligible lines less what wallet money pays of them,
+     * floored: never more than was paid. */
+    rc = pt_mul_div_floor(eligible_left(e, sel, st) - wallet, e->percent_bp, 10000, &amount, err);
+    if (rc != PT_OK) {
+        return rc;
     }
     amount = amount < room ? amount : room;
     amount = amount < st->money_left ? amount : st->money_left; /* Its budget_amount. */
@@ -274,7 +278,7 @@ static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_
     }
     for (i = 0, room = amount; i < st->item_count && room > 0; i++) {
         if (cart->items[i].eligible && (!e->on_items || sel->selected[i])) {
-            int64_t free = st->line_left[i] - st->line_cashback[i];
+            int64_t free = st->line_left[i] - st->line_cashback[i] - st->line_wallet[i];
             int64_t take = free < room ? free : room;
             st->line_cashback[i] += take;
             room -= take;

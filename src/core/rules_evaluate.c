@@ -142,6 +142,8 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.last_claim = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.scratch_rem = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.scratch_share = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.line_wallet = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.price_order = pt_arena_alloc(arena, slots * sizeof(unsigned));
     ev->st.price_sorted = false;
     ev->sku_h = pt_arena_alloc(arena, slots * sizeof(uint32_t));
@@ -212,6 +214,7 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
         ev->st.line_left[i] = line;
         ev->st.line_discount[i] = 0;
         ev->st.line_cashback[i] = 0;
+        ev->st.line_wallet[i] = 0;
         ev->st.last_claim[i] = 0;
     }
     return PT_OK;
@@ -513,6 +516,44 @@ static enum pt_rc fire_rules(struct run *x)
 
 /* ---- Pass 2: points, on what is left to pay after every discount ---- */
 
+/* How the cart is paid, once every discount is taken: what points pay earns nothing (it is
+ * taken off what is left of each line, in proportion, exactly), and what wallet money pays
+ * earns no cashback (set apart per line), unless the program says they earn (core/payment.h).
+ * The service checks the payments against what is left to pay (pt_payments_settle); here a
+ * larger tender only takes what there is, as it may in the trial runs of the offers. */
+static void take_payments(struct run *x)
+{
+    const struct pt_tender *t = x->input.cart->tender;
+    struct pt_eval_state *st = &x->ev.st;
+    int64_t *shares = st->scratch_share;
+    int64_t points;
+    int64_t wallet;
+    unsigned i;
+    if (t == NULL || st->item_count == 0) {
+        return;
+    }
+    points = t->paid[PT_PAY_POINTS] < st->left_total ? t->paid[PT_PAY_POINTS] : st->left_total;
+    wallet = t->paid[PT_PAY_WALLET] < st->left_total - points ? t->paid[PT_PAY_WALLET]
+                                                              : st->left_total - points;
+    for (i = 0; i < st->item_count; i++) {
+        x->scratch[i] = true;
+    }
+    pt_rules_split(st, x->scratch, NULL, points, shares);
+    for (i = 0; i < st->item_count; i++) {
+        /* The wallet's share is split over what the points left of each line. */
+        st->scratch_worth[i] = st->line_left[i] - shares[i];
+        if (!t->points_earn) {
+            st->line_left[i] -= shares[i];
+        }
+    }
+    if (!t->points_earn) {
+        st->left_total -= points;
+    }
+    if (!t->wallet_cashback) {
+        pt_rules_split(st, x->scratch, st->scratch_worth, wallet, st->line_wallet);
+    }
+}
+
 static enum pt_rc allocate_messages(struct run *x)
 {
     if (x->message_count == 0) {
@@ -642,7 +683,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
                              unsigned count, const struct pt_eval_input *in, struct pt_arena *arena,
                              struct pt_eval_result *out, struct pt_err *err)
 {
-    static const struct pt_cart empty_cart = {NULL, 0, NULL, NULL, NULL, 0, 0};
+    static const struct pt_cart empty_cart = {NULL, 0, NULL, NULL, NULL, 0, 0, NULL};
     struct run x;
     enum pt_rc rc;
     memset(out, 0, sizeof(*out));
@@ -685,6 +726,7 @@ enum pt_rc pt_rules_evaluate(const struct pt_rule *const *rules, const struct pt
         rc = allocate_messages(&x);
     }
     if (rc == PT_OK) {
+        take_payments(&x);
         rc = give_points(&x);
     }
     if (rc == PT_OK) {

@@ -30,7 +30,10 @@ struct pt_eval_state {
     int64_t *line_discount;     /* The discounts so far, per line. */
     int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
     int64_t *scratch_cashback;  /* A copy of it for an exclusive rule's trial. */
-    int64_t left_total;         /* The sum of line_left: what is left to pay of the cart. */
+    /* What wallet money pays of each line when it earns no cashback (else 0): cashback is a
+     * share of the rest (core/payment.h). */
+    int64_t *line_wallet;
+    int64_t left_total; /* The sum of line_left: what is left to pay of the cart. */
     /* Per line, 1 + the place in the order of the last rule whose discount targets it by its
      * items (0: none); and the place of the rule firing now. A fixed amount is charged to the
      * lines no later rule targets first, so that the later discounts keep their value. */
@@ -44,6 +47,7 @@ struct pt_eval_state {
     int64_t *scratch_worth;
     unsigned *scratch_order;
     int64_t *scratch_rem;
+    int64_t *scratch_share;
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
      * free_items effect asks, so that each further one only filters them. */
     unsigned *price_order;
@@ -121,6 +125,9 @@ bool pt_rule_claims_lines(const struct pt_rule *r);
 void pt_rule_claim(const struct pt_rule *r, const struct pt_selection *sel,
                    struct pt_eval_state *st, unsigned mark);
 
+/* Splits total over the marked lines by weights (NULL: what is left of each), exactly. */
+void pt_rules_split(struct pt_eval_state *st, const bool *lines, const int64_t *weights,
+                    int64_t total, int64_t *shares);
 /* Takes total (<= what the lines have left) from the marked lines in proportion, exactly. */
 void pt_rules_take_proportionally(struct pt_eval_state *st, const bool *lines, int64_t total);
 /* The same by the given weights, each at most what is left of its line. */

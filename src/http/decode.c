@@ -262,12 +262,86 @@ static enum pt_rc decode_coupons(json_t *coupons, struct pt_arena *arena, const 
     return PT_OK;
 }
 
+/* "payments": a list of at most PT_PAYMENTS_MAX lines {"method", "amount" | "points",
+ * "reference"} (absent or null: not said). The lines are checked against the program in the
+ * service (pt_payments_prepare). */
+static enum pt_rc decode_payments(json_t *list, struct pt_arena *arena, struct pt_payment **out,
+                                  unsigned *count, struct pt_err *err)
+{
+    static const char *const fields[] = {"method", "amount", "points", "reference", NULL};
+    struct pt_payment *pays;
+    size_t i;
+    *out = NULL;
+    *count = 0;
+    if (list == NULL || json_is_null(list)) {
+        return PT_OK;
+    }
+    if (!json_is_array(list) || json_array_size(list) > PT_PAYMENTS_MAX) {
+        return pt_err_set(err, PT_EINVAL, "payments", "payments is a list of at most %d lines",
+                          PT_PAYMENTS_MAX);
+    }
+    pays = pt_arena_alloc(arena, (json_array_size(list) + 1) * sizeof(*pays));
+    if (pays == NULL) {
+        return pt_arena_err(arena, err);
+    }
+    memset(pays, 0, (json_array_size(list) + 1) * sizeof(*pays));
+    for (i = 0; i < json_array_size(list); i++) {
+        json_t *line = json_array_get(list, i);
+        struct pt_payment *pay = &pays[i];
+        const char *method = NULL;
+        char field[48];
+        enum pt_rc rc;
+        (void)snprintf(field, sizeof(field), "payments.%zu", i);
+        if (!json_is_object(line)) {
+            return pt_err_set(err, PT_EINVAL, field,
+                              "%s is an object like {\"method\": \"card\", \"amount\": 1000}",
+                              field);
+        }
+        rc = pt_json_check_fields(line, fields, err);
+        if (rc == PT_OK) {
+            (void)snprintf(field, sizeof(field), "payments.%zu.method", i);
+            rc = pt_json_get_string(line, "method", true, arena, &method, err);
+            if (rc == PT_OK) {
+                rc = pt_pay_method_parse(method, field, &pay->method, err);
+            } else {
+                (void)snprintf(err->field, sizeof(err->field), "%s", field); /* Its path. */
+            }
+        }
+        if (rc == PT_OK) {
+            (void)snprintf(field, sizeof(field), "payments.%zu.amount", i);
+            rc = pt_json_get_int(line, "amount", field, false, 0, PT_AMOUNT_MAX, &pay->amount, NULL,
+                                 err);
+        }
+        if (rc == PT_OK) {
+            (void)snprintf(field, sizeof(field), "payments.%zu.points", i);
+            rc = pt_json_get_int(line, "points", field, false, 0, PT_POINTS_MAX, &pay->points, NULL,
+                                 err);
+        }
+        (void)snprintf(field, sizeof(field), "payments.%zu.reference", i);
+        if (rc == PT_OK) {
+            rc = pt_json_get_string(line, "reference", false, arena, &pay->reference, err);
+            if (rc != PT_OK) {
+                (void)snprintf(err->field, sizeof(err->field), "%s", field);
+            }
+        }
+        if (rc == PT_OK && pay->reference != NULL) {
+            rc = pt_validate_text(field, pay->reference, PT_PAYMENT_REFERENCE_BYTES_MAX, err);
+        }
+        if (rc != PT_OK) {
+            return rc;
+        }
+    }
+    *out = pays;
+    *count = (unsigned)json_array_size(list);
+    return PT_OK;
+}
+
 enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_purchase *p,
                               struct pt_err *err)
 {
     static const char *const fields[] = {"external_id", "member_id", "occurred_at", "currency",
                                          "amount",      "items",     "channel",     "location",
-                                         "discount",    "coupons",   NULL};
+                                         "discount",    "coupons",   "payments",    NULL};
     const char *occurred = NULL;
     const char *currency = NULL;
     const char *member_id = NULL;
@@ -300,6 +374,10 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
     if (rc == PT_OK) {
         rc = decode_coupons(json_object_get(body, "coupons"), arena, &p->coupons, &p->coupon_count,
                             err);
+    }
+    if (rc == PT_OK) {
+        rc = decode_payments(json_object_get(body, "payments"), arena, &p->payments,
+                             &p->payment_count, err);
     }
     if (rc == PT_OK && p->till_discount > p->amount) {
         rc = pt_err_set(err, PT_EINVAL, "discount", "discount must not exceed the amount");
@@ -334,8 +412,8 @@ enum pt_rc pt_decode_purchase(json_t *body, struct pt_arena *arena, struct pt_pu
 enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_request *cart,
                           const char **currency, struct pt_err *err)
 {
-    static const char *const fields[] = {"member_id", "currency", "amount",   "items", "channel",
-                                         "location",  "coupons",  "discount", NULL};
+    static const char *const fields[] = {"member_id", "currency", "amount",   "items",    "channel",
+                                         "location",  "coupons",  "discount", "payments", NULL};
     json_t *items = json_object_get(body, "items");
     json_t *coupons = json_object_get(body, "coupons");
     bool has_amount = json_object_get(body, "amount") != NULL;
@@ -363,6 +441,10 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
     }
     if (rc == PT_OK) {
         rc = decode_coupons(coupons, arena, &cart->coupons, &cart->coupon_count, err);
+    }
+    if (rc == PT_OK) {
+        rc = decode_payments(json_object_get(body, "payments"), arena, &cart->payments,
+                             &cart->payment_count, err);
     }
     if (rc != PT_OK) {
         return rc;

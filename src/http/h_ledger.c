@@ -34,6 +34,34 @@ static json_t *balance_json(const struct pt_balance *b)
                      (json_int_t)b->lifetime_expired, "expiring", expiring);
 }
 
+json_t *pt_http_payments_json(const struct pt_payment *payments, unsigned count)
+{
+    json_t *list = json_array();
+    unsigned i;
+    for (i = 0; i < count; i++) {
+        const struct pt_payment *pay = &payments[i];
+        (void)json_array_append_new(
+            list, json_pack("{s:s,s:I,s:I,s:o}", "method", pt_pay_method_names[pay->method],
+                            "amount", (json_int_t)pay->amount, "points", (json_int_t)pay->points,
+                            "reference", pt_json_string_or_null(pay->reference)));
+    }
+    return list;
+}
+
+/* What a return gave back of each payment line (the reference is the purchase's). */
+static json_t *refunds_json(const struct pt_return *r)
+{
+    json_t *list = json_array();
+    unsigned i;
+    for (i = 0; i < r->refund_count; i++) {
+        (void)json_array_append_new(list, json_pack("{s:s,s:I,s:I}", "method",
+                                                    pt_pay_method_names[r->refunds[i].method],
+                                                    "amount", (json_int_t)r->refunds[i].amount,
+                                                    "points", (json_int_t)r->refunds[i].points));
+    }
+    return list;
+}
+
 static json_t *purchase_json(const struct pt_purchase_result *r)
 {
     const struct pt_purchase *p = &r->purchase;
@@ -70,7 +98,7 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
 
 static json_t *return_json(const struct pt_return_result *r)
 {
-    return json_pack(
+    json_t *root = json_pack(
         "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I}", "id", r->ret.id, "external_id",
         r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id", r->ret.member_id,
         "amount", (json_int_t)r->ret.amount, "points_reversed", (json_int_t)r->ret.points_reversed,
@@ -79,6 +107,14 @@ static json_t *return_json(const struct pt_return_result *r)
         (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed,
         "reward_points_reversed", (json_int_t)r->ret.reward_points_reversed,
         "coupon_points_refunded", (json_int_t)r->ret.coupon_points_refunded);
+    if (root != NULL) {
+        (void)json_object_set_new(root, "points_payment_refunded",
+                                  json_integer(r->ret.points_payment_refunded));
+        (void)json_object_set_new(root, "wallet_payment_refunded",
+                                  json_integer(r->ret.wallet_payment_refunded));
+        (void)json_object_set_new(root, "refunds", refunds_json(&r->ret));
+    }
+    return root;
 }
 
 static json_t *redemption_json(const struct pt_redemption_result *r)

@@ -349,6 +349,15 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
     (void)json_object_set_new(obj, "messages", messages);
     (void)json_object_set_new(obj, "nudges", nudges);
     (void)json_object_set_new(obj, "coupons", cart_coupons_json(a));
+    (void)json_object_set_new(obj, "to_pay", json_integer(a->to_pay));
+    (void)json_object_set_new(obj, "payments",
+                              pt_http_payments_json(a->payments, a->payment_count));
+    (void)json_object_set_new(obj, "balance_due", json_integer(a->balance_due));
+    (void)json_object_set_new(
+        obj, "points_payment",
+        a->points_payable ? json_pack("{s:I,s:I}", "max_points", (json_int_t)a->points_payable_max,
+                                      "max_amount", (json_int_t)a->points_payable_amount)
+                          : json_null());
 }
 
 void pt_h_cart_evaluate(struct pt_http_ctx *ctx)

@@ -296,6 +296,8 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
 /* The rules' answer on a cart (evaluate) or purchase: sets discount, base_points, rules, lines,
  * free_shipping, messages and nudges on obj. */
 void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a);
+/* A purchase's or a cart's payment lines (h_ledger.c). */
+json_t *pt_http_payments_json(const struct pt_payment *payments, unsigned count);
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
                             struct pt_err *err);
 

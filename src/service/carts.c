@@ -279,6 +279,14 @@ static enum pt_rc cart_of(const struct pt_program *program, const struct pt_cart
         cart->coupon_count = req->coupon_count;
         cart->discount = req->discount;
     }
+    if (req != NULL && req->payment_count > 0) {
+        struct pt_tender *t = pt_arena_alloc(arena, sizeof(*t));
+        if (t == NULL) {
+            return pt_arena_err(arena, err); /* The evaluation reads it. */
+        }
+        pt_payments_tender(program, req->payments, req->payment_count, t);
+        cart->tender = t;
+    }
     return PT_OK;
 }
 
@@ -575,6 +583,20 @@ static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_pu
     cart->coupons = p->coupons;
     cart->coupon_count = p->coupon_count;
     rc = pt_mul_div_floor(p->till_discount, kept_amount, p->amount, &cart->discount, err);
+    if (rc == PT_OK && cart->items != NULL && p->payment_count > 0) {
+        /* What of each payment the kept cart keeps: the purchase's less what the returns give
+         * back of it, this one included (returns.c). */
+        struct pt_tender *t = pt_arena_alloc(arena, sizeof(*t));
+        if (t == NULL) {
+            return pt_arena_err(arena, err);
+        }
+        pt_payments_tender(program, p->payments, p->payment_count, t);
+        for (i = 0; i < p->payment_count; i++) {
+            t->paid[p->payments[i].method] -=
+                pt_payment_refund_due(p->payments[i].amount, p->amount - kept_amount, p->amount, 0);
+        }
+        cart->tender = t;
+    }
     return cart->items != NULL ? rc : pt_arena_err(arena, err);
 }
 
@@ -656,14 +678,62 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
     return rc;
 }
 
+/* How the cart of out is paid: the payments given against what is left to pay, and with a
+ * member of a program that takes points, what points can pay of it now. */
+static enum pt_rc cart_payments(struct pt_store_txn *txn, const struct pt_program *program,
+                                const struct pt_member *member, const struct pt_cart_request *req,
+                                int64_t now_ms, struct pt_arena *arena, struct pt_cart_answer *out,
+                                struct pt_err *err)
+{
+    int64_t spendable = 0;
+    enum pt_rc rc = PT_OK;
+    unsigned i;
+    out->to_pay = out->amount - out->discount;
+    out->payments = req->payments;
+    out->payment_count = req->payment_count;
+    out->balance_due = out->to_pay - pt_payments_total(req->payments, req->payment_count);
+    if (member == NULL || !program->points_payment.enabled) {
+        return pt_payments_settle(program, req->payments, req->payment_count, out->to_pay, false,
+                                  err);
+    }
+    rc = pt_svc_spendable(txn, program, member->id, now_ms, arena, &spendable, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    out->points_payable = true;
+    pt_points_payment_max(program, out->to_pay, spendable, &out->points_payable_amount,
+                          &out->points_payable_max);
+    for (i = 0; i < req->payment_count; i++) {
+        if (req->payments[i].method == PT_PAY_POINTS && req->payments[i].points > spendable) {
+            char field[48];
+            (void)snprintf(field, sizeof(field), "payments.%u.points", i);
+            (void)pt_err_set(err, PT_EINSUFFICIENT, field,
+                             "not enough available points: %lld available, %lld asked",
+                             (long long)spendable, (long long)req->payments[i].points);
+            return pt_err_code(err, "insufficient_points");
+        }
+    }
+    return pt_payments_settle(program, req->payments, req->payment_count, out->to_pay, false, err);
+}
+
 enum pt_rc pt_svc_cart_answer(struct pt_service *svc, struct pt_store_txn *txn,
                               const struct pt_program *program, const struct pt_member *member,
                               const struct pt_cart_request *req, int64_t now_ms,
                               struct pt_arena *arena, struct pt_cart_answer *out,
                               struct pt_err *err)
 {
-    return pt_svc_rules_answer(svc, txn, program, member, PT_TRIGGER_PURCHASE, NULL, req, now_ms,
-                               arena, out, err);
+    enum pt_rc rc =
+        pt_payments_prepare(program, member != NULL, req->payments, req->payment_count, err);
+    if (rc == PT_OK) {
+        rc = pt_svc_rules_answer(svc, txn, program, member, PT_TRIGGER_PURCHASE, NULL, req, now_ms,
+                                 arena, out, err);
+    }
+    if (rc == PT_OK) {
+        /* What the member may spend is read at the time of asking, as for coupons. */
+        rc = cart_payments(txn, program, member, req, pt_svc_now_ms(svc, program->id), arena, out,
+                           err);
+    }
+    return rc;
 }
 
 enum pt_rc pt_service_cart_evaluate(struct pt_service *svc, const struct pt_principal *who,

@@ -53,6 +53,9 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
      * (migration 16) say the same, and the insert leaves them to the database. */
     program->return_days = PT_RETURN_DAYS_DEFAULT;
     program->hold_returnable = true;
+    program->points_payment.min_points = 1; /* The defaults of migration 21. */
+    program->points_payment.max_percent = 100;
+    program->points_payment.multiple = 1;
     pt_svc_key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
     ctx.program = program;
     ctx.key = key;

@@ -61,6 +61,48 @@ static enum pt_rc purchase_earn(struct pt_store_txn *txn, struct purchase_ctx *c
     return pt_svc_post(txn, program->id, &entry, postings, 2, err);
 }
 
+/* How it is paid, spent before it earns (what it earns cannot pay for itself): its points
+ * (a points_payment entry, soonest-expiring points first) and its wallet money (a debit that
+ * only the purchase's returns give back), in the lines' order. */
+static enum pt_rc purchase_pay(struct pt_store_txn *txn, struct purchase_ctx *ctx,
+                               const struct pt_program *program, struct pt_purchase *p,
+                               struct pt_err *err)
+{
+    struct pt_svc_write *w = &ctx->w;
+    enum pt_rc rc = PT_OK;
+    unsigned i;
+    for (i = 0; rc == PT_OK && i < p->payment_count; i++) {
+        struct pt_payment *pay = &p->payments[i];
+        if (pay->method == PT_PAY_POINTS) {
+            char entry_id[PT_ID_BUF_BYTES];
+            pt_svc_new_id("ent", w->now_ms, entry_id);
+            rc = pt_svc_spend_points(txn, program, p->member_id, "points_payment", p->id, NULL,
+                                     pay->points, NULL, w->who->key_id, w->now_ms, w->arena,
+                                     entry_id, err);
+            if (rc == PT_EINSUFFICIENT) {
+                (void)snprintf(err->field, sizeof(err->field), "payments.%u.points", i);
+            }
+        } else if (pay->method == PT_PAY_WALLET) {
+            struct pt_wallet_debit d;
+            memset(&d, 0, sizeof(d));
+            memcpy(d.member_id, p->member_id, sizeof(d.member_id));
+            d.amount = pay->amount;
+            d.reason = "purchase";
+            d.external_id = p->external_id;
+            rc = pt_svc_wallet_spend(w->svc, txn, program, &d, w->who->key_id, w->now_ms, w->arena,
+                                     err);
+            if (rc == PT_OK) {
+                memcpy(pay->wallet_debit_id, d.id, sizeof(pay->wallet_debit_id));
+                rc =
+                    pt_svc_wallet_debited_event(w->svc, txn, program, &d, w->now_ms, w->arena, err);
+            } else if (err->rc == PT_EINVAL || err->rc == PT_EINSUFFICIENT) {
+                (void)snprintf(err->field, sizeof(err->field), "payments.%u.amount", i);
+            }
+        }
+    }
+    return rc;
+}
+
 /* Which rule versions fired and what each gave; each rule's use, day and budget. */
 static enum pt_rc purchase_rules_record(struct pt_store_txn *txn, const struct pt_program *program,
                                         const struct pt_purchase *p,
@@ -99,8 +141,15 @@ static enum pt_rc purchase_cart(struct pt_store_txn *txn, struct purchase_ctx *c
     cart.discount = p->till_discount;
     cart.coupons = p->coupons;
     cart.coupon_count = p->coupon_count;
+    cart.payments = p->payments;
+    cart.payment_count = p->payment_count;
     rc = pt_svc_cart_answer(ctx->w.svc, txn, program, member, &cart, p->occurred_at_ms,
                             ctx->w.arena, &ctx->out->cart, err);
+    if (rc == PT_OK) {
+        /* A purchase's payments, when given, say how all of it was paid. */
+        rc = pt_payments_settle(program, p->payments, p->payment_count, ctx->out->cart.to_pay, true,
+                                err);
+    }
     p->points_earned = ctx->out->cart.points;
     p->base_points = ctx->out->cart.base_points;
     p->discount = ctx->out->cart.discount;
@@ -183,6 +232,9 @@ static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
     p->created_at_ms = w->now_ms;
     rc = purchase_cart(w->txn, ctx, program, &w->member, p, err);
     if (rc == PT_OK) {
+        rc = purchase_pay(w->txn, ctx, program, p, err);
+    }
+    if (rc == PT_OK) {
         rc = purchase_earn(w->txn, ctx, program, p, err);
     }
     if (rc == PT_OK && ctx->out->cart.cashback > 0) {
@@ -197,6 +249,9 @@ static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
         /* Its local month: its tier metric is counted there, and its returns take from it. */
         p->tier_month = pt_tier_date_month(ctx->out->cart.local_date);
         rc = pt_store_purchase_insert(w->txn, program->id, p, err);
+    }
+    if (rc == PT_OK && p->payment_count > 0) {
+        rc = pt_store_purchase_payments_insert(w->txn, program->id, p, err);
     }
     if (rc == PT_OK) {
         rc = purchase_mechanics(w->txn, ctx, program, &w->member, p, err);
@@ -220,6 +275,18 @@ static const struct pt_write_case purchase_case = {
     .body = purchase_body,
 };
 
+/* A purchase paid with points or wallet money spends them: the member is locked first, as for
+ * a redemption or a wallet debit, so that two nodes cannot spend the same points. */
+static const struct pt_write_case purchase_spending_case = {
+    .name = "purchase",
+    .natural_key = "purchase:",
+    .lock_member = true,
+    .member = PT_WRITE_MEMBER_ACTIVE,
+    .event = "points.earned",
+    .encoder = offsetof(struct pt_encoders, purchase),
+    .body = purchase_body,
+};
+
 /* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
  * purchase's amount's doing: named so when the check that refused it named no field. */
 static enum pt_rc purchase_limit_field(enum pt_rc rc, struct pt_err *err)
@@ -237,11 +304,17 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
                                struct pt_err *err)
 {
     struct purchase_ctx ctx = {.req = p, .out = out};
+    bool spends = false;
+    unsigned i;
     pt_assert(idem != NULL);
     pt_assert(p->external_id != NULL);
     pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
     ctx.w.member_id = p->member_id;
     ctx.w.external_id = p->external_id;
-    return purchase_limit_field(pt_svc_write(&ctx.w, &purchase_case, err), err);
+    for (i = 0; i < p->payment_count; i++) {
+        spends |= p->payments[i].method == PT_PAY_POINTS || p->payments[i].method == PT_PAY_WALLET;
+    }
+    return purchase_limit_field(
+        pt_svc_write(&ctx.w, spends ? &purchase_spending_case : &purchase_case, err), err);
 }

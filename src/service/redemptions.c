@@ -20,10 +20,11 @@ struct redeem_ctx {
     struct pt_redemption_result *out;
 };
 
-enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_program *program,
-                                const char *member_id, int64_t points, const char *reason,
-                                const char *key_id, int64_t now_ms, struct pt_arena *arena,
-                                struct pt_redemption *r, struct pt_err *err)
+enum pt_rc pt_svc_spend_points(struct pt_store_txn *txn, const struct pt_program *program,
+                               const char *member_id, const char *entry_type, const char *ref_id,
+                               const char *redemption_id, int64_t points, const char *reason,
+                               const char *key_id, int64_t now_ms, struct pt_arena *arena,
+                               const char *entry_id, struct pt_err *err)
 {
     struct pt_entry entry;
     struct pt_posting postings[2];
@@ -37,23 +38,36 @@ enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_progra
     if (rc != PT_OK) {
         return rc;
     }
+    pt_svc_entry_init(&entry, member_id, entry_type, ref_id, reason, key_id, now_ms);
+    (void)snprintf(entry.id, sizeof(entry.id), "%s", entry_id);
+    rc = pt_svc_take_from_lots(txn, program->id, member_id, points, now_ms, arena, redemption_id,
+                               NULL, NULL, NULL, err);
+    pt_posting_init(&postings[0], member_id, member_id, -points);
+    postings[0].redeemed_delta = points;
+    pt_posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, points);
+    return rc == PT_OK ? pt_svc_post(txn, program->id, &entry, postings, 2, err) : rc;
+}
+
+enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn, const struct pt_program *program,
+                                const char *member_id, int64_t points, const char *reason,
+                                const char *key_id, int64_t now_ms, struct pt_arena *arena,
+                                struct pt_redemption *r, struct pt_err *err)
+{
+    enum pt_rc rc;
     memset(r, 0, sizeof(*r));
     pt_svc_new_id("red", now_ms, r->id);
     (void)snprintf(r->member_id, sizeof(r->member_id), "%s", member_id);
     r->points = points;
     r->reason = reason;
     r->created_at_ms = now_ms;
-    pt_svc_entry_init(&entry, member_id, "redeem", r->id, reason, key_id, now_ms);
-    memcpy(r->entry_id, entry.id, sizeof(r->entry_id));
+    /* The row first, with its entry's id: the takes from the lots name it. */
+    pt_svc_new_id("ent", now_ms, r->entry_id);
     rc = pt_store_redemption_insert(txn, program->id, r, err);
     if (rc == PT_OK) {
-        rc = pt_svc_take_from_lots(txn, program->id, member_id, points, now_ms, arena, r->id, NULL,
-                                   NULL, NULL, err);
+        rc = pt_svc_spend_points(txn, program, member_id, "redeem", r->id, r->id, points, reason,
+                                 key_id, now_ms, arena, r->entry_id, err);
     }
-    pt_posting_init(&postings[0], member_id, member_id, -points);
-    postings[0].redeemed_delta = points;
-    pt_posting_init(&postings[1], PT_ACCOUNT_REDEEMED, NULL, points);
-    return rc == PT_OK ? pt_svc_post(txn, program->id, &entry, postings, 2, err) : rc;
+    return rc;
 }
 
 static enum pt_rc redeem_body(struct pt_svc_write *w, struct pt_err *err)

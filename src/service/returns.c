@@ -93,6 +93,9 @@ static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
     if (rc == PT_OK) {
         rc = pt_return_window_check(program, p->occurred_at_ms, ctx->w.now_ms, err);
     }
+    if (rc == PT_OK) {
+        rc = pt_store_purchase_payments_get(txn, program_id, p, ctx->w.arena, err);
+    }
     return rc;
 }
 
@@ -198,6 +201,47 @@ static enum pt_rc return_coupon_points(struct pt_store_txn *txn, struct return_c
     return rc;
 }
 
+/* What the purchase was paid with, given back in proportion to the amount returned (p counts
+ * this return), floored over all its returns, all of it on a full return: points as a
+ * points_payment_refund entry from program:redeemed (a lot available at once), wallet money as
+ * a wallet_payment_refund credit available at once; each line's share is in the answer
+ * (r->refunds), so that the till gives back the card's and the cash's. */
+static enum pt_rc return_payments(struct pt_store_txn *txn, struct return_ctx *ctx,
+                                  const struct pt_program *program, struct pt_purchase *p,
+                                  struct pt_return *r, struct pt_err *err)
+{
+    enum pt_rc rc = PT_OK;
+    unsigned i;
+    for (i = 0; rc == PT_OK && i < p->payment_count; i++) {
+        const struct pt_payment *pay = &p->payments[i];
+        struct pt_payment *back = &r->refunds[r->refund_count++];
+        memset(back, 0, sizeof(*back));
+        back->method = pay->method;
+        back->amount =
+            pt_payment_refund_due(pay->amount, p->returned_amount, p->amount, pay->refunded_amount);
+        back->points =
+            pt_payment_refund_due(pay->points, p->returned_amount, p->amount, pay->refunded_points);
+        if (pay->method == PT_PAY_POINTS && back->points > 0) {
+            char entry_id[PT_ID_BUF_BYTES];
+            r->points_payment_refunded += back->points;
+            rc = pt_svc_refund_points(txn, program, p->member_id, "points_payment_refund", r->id,
+                                      back->points, ctx->w.now_ms, ctx->w.who->key_id, entry_id,
+                                      err);
+        }
+        if (pay->method == PT_PAY_WALLET && back->amount > 0) {
+            r->wallet_payment_refunded += back->amount;
+            rc = pt_svc_wallet_refund(ctx->w.svc, txn, program, p->member_id,
+                                      "wallet_payment_refund", r->id, back->amount, ctx->w.now_ms,
+                                      ctx->w.who->key_id, ctx->w.arena, err);
+        }
+        if (rc == PT_OK && (back->amount > 0 || back->points > 0)) {
+            rc = pt_store_purchase_payment_refunded(txn, program->id, p, i, back->amount,
+                                                    back->points, err);
+        }
+    }
+    return rc;
+}
+
 /* Records the return and what follows from it: the purchase's returned totals, the return
  * row, the tier metric of the purchase's month, the stamps, and on a full return the referral
  * the purchase qualified. */
@@ -263,6 +307,9 @@ static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
     }
     if (rc == PT_OK && p.facts.coupon_points > 0) {
         rc = return_coupon_points(txn, ctx, &program, &p, r, err);
+    }
+    if (rc == PT_OK && p.payment_count > 0) {
+        rc = return_payments(txn, ctx, &program, &p, r, err);
     }
     if (rc == PT_OK) {
         rc = return_record(txn, ctx, &program, &p, r, amount_now, err);

@@ -326,6 +326,30 @@ PT_MUSTCHECK enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_s
                                              int64_t available_at_ms, int64_t now_ms,
                                              const char *key_id, char *credit_id,
                                              struct pt_arena *arena, struct pt_err *err);
+/* Gives back `amount` (> 0) of wallet money a purchase spent (a return of a purchase paid from
+ * the wallet): a new credit available at now_ms (repaying what the wallet owes first), wallet
+ * +amount, program:wallet_spent -amount; wallet.credited. */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_refund(struct pt_service *svc, struct pt_store_txn *txn,
+                                             const struct pt_program *program,
+                                             const char *member_id, const char *entry_type,
+                                             const char *source_id, int64_t amount, int64_t now_ms,
+                                             const char *key_id, struct pt_arena *arena,
+                                             struct pt_err *err);
+/* Spends d->amount of d->member_id's available wallet money (less what the hold keeps, with
+ * hold_returnable), oldest credits first: the debit d (its id and times set here, its reason
+ * and external_id the caller's), wallet -amount, program:wallet_spent +amount. 422
+ * insufficient_funds or held_for_returns (nothing moved). The caller sends the event. */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_spend(struct pt_service *svc, struct pt_store_txn *txn,
+                                            const struct pt_program *program,
+                                            struct pt_wallet_debit *d, const char *key_id,
+                                            int64_t now_ms, struct pt_arena *arena,
+                                            struct pt_err *err);
+/* wallet.debited for debit d (spent by pt_svc_wallet_spend inside another write). */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_debited_event(struct pt_service *svc,
+                                                    struct pt_store_txn *txn,
+                                                    const struct pt_program *program,
+                                                    const struct pt_wallet_debit *d, int64_t now_ms,
+                                                    struct pt_arena *arena, struct pt_err *err);
 /* Takes `amount` back from the wallet for entry_type (a return, a reversed referral): from
  * the credit own_credit_id first (when given), then from the available money, and what is
  * still missing is owed; wallet.reversed. OUT: *owed_now. */
@@ -378,6 +402,17 @@ PT_MUSTCHECK enum pt_rc pt_svc_referral_return(struct pt_service *svc, struct pt
 /* A cancel's optional reason (NULL: none): PT_EINVAL field reason unless it is text of at most
  * PT_REASON_BYTES_MAX bytes, as an adjustment's. */
 PT_MUSTCHECK enum pt_rc pt_svc_cancel_reason_check(const char *reason, struct pt_err *err);
+/* Spends `points` of the member's available points (soonest-expiring lots first) as one entry
+ * of entry_type (id entry_id, made by the caller) referencing ref_id, each take from a lot
+ * added to redemption_id when given: member -points, program:redeemed +points.
+ * PT_EINSUFFICIENT (field points) when short, nothing moved. */
+PT_MUSTCHECK enum pt_rc pt_svc_spend_points(struct pt_store_txn *txn,
+                                            const struct pt_program *program, const char *member_id,
+                                            const char *entry_type, const char *ref_id,
+                                            const char *redemption_id, int64_t points,
+                                            const char *reason, const char *key_id, int64_t now_ms,
+                                            struct pt_arena *arena, const char *entry_id,
+                                            struct pt_err *err);
 /* Spends `points` of the member's available points (soonest-expiring lots first) as one
  * redemption with its entry. PT_EINSUFFICIENT (field points) when short. OUT: *r. */
 PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,

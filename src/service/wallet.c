@@ -39,11 +39,14 @@ static enum pt_rc wallet_event(struct pt_service *svc, struct pt_store_txn *txn,
                         NULL, err);
 }
 
-enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn,
-                                const struct pt_program *program, const char *member_id,
-                                const char *entry_type, const char *source_id, int64_t amount,
-                                int64_t available_at_ms, int64_t now_ms, const char *key_id,
-                                char *credit_id, struct pt_arena *arena, struct pt_err *err)
+/* A new credit of amount, from `counterpart`: program:wallet_issued for money the program
+ * gives (earned), program:wallet_spent for money a return gives back (spent no more). */
+static enum pt_rc credit_from(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const char *member_id,
+                              const char *entry_type, const char *source_id, int64_t amount,
+                              int64_t available_at_ms, int64_t now_ms, const char *key_id,
+                              const char *counterpart, char *credit_id, struct pt_arena *arena,
+                              struct pt_err *err)
 {
     struct pt_account acct;
     struct pt_entry entry;
@@ -75,9 +78,13 @@ enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn
     c.created_at_ms = now_ms;
     memcpy(credit_id, c.id, PT_ID_BUF_BYTES);
     pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member_id, amount);
-    postings[0].earned_delta = amount;
+    if (strcmp(counterpart, PT_ACCOUNT_WALLET_SPENT) == 0) {
+        postings[0].redeemed_delta = -amount;
+    } else {
+        postings[0].earned_delta = amount;
+    }
     postings[0].owed_delta = -repaid;
-    pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_ISSUED, NULL, -amount);
+    pt_posting_init(&postings[1], counterpart, NULL, -amount);
     rc = pt_store_wallet_credit_insert(txn, program->id, &c, err);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
@@ -87,6 +94,27 @@ enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn
                           available_at_ms, now_ms, arena, err);
     }
     return rc;
+}
+
+enum pt_rc pt_svc_wallet_credit(struct pt_service *svc, struct pt_store_txn *txn,
+                                const struct pt_program *program, const char *member_id,
+                                const char *entry_type, const char *source_id, int64_t amount,
+                                int64_t available_at_ms, int64_t now_ms, const char *key_id,
+                                char *credit_id, struct pt_arena *arena, struct pt_err *err)
+{
+    return credit_from(svc, txn, program, member_id, entry_type, source_id, amount, available_at_ms,
+                       now_ms, key_id, PT_ACCOUNT_WALLET_ISSUED, credit_id, arena, err);
+}
+
+enum pt_rc pt_svc_wallet_refund(struct pt_service *svc, struct pt_store_txn *txn,
+                                const struct pt_program *program, const char *member_id,
+                                const char *entry_type, const char *source_id, int64_t amount,
+                                int64_t now_ms, const char *key_id, struct pt_arena *arena,
+                                struct pt_err *err)
+{
+    char credit_id[PT_ID_BUF_BYTES];
+    return credit_from(svc, txn, program, member_id, entry_type, source_id, amount, now_ms, now_ms,
+                       key_id, PT_ACCOUNT_WALLET_SPENT, credit_id, arena, err);
 }
 
 /* Takes `amount` from the available credits, oldest first, recording each take for debit_id
@@ -233,39 +261,32 @@ struct debit_ctx {
     struct pt_wallet_debit_result *out;
 };
 
-static enum pt_rc debit_body(struct pt_svc_write *w, struct pt_err *err)
+enum pt_rc pt_svc_wallet_spend(struct pt_service *svc, struct pt_store_txn *txn,
+                               const struct pt_program *program, struct pt_wallet_debit *d,
+                               const char *key_id, int64_t now_ms, struct pt_arena *arena,
+                               struct pt_err *err)
 {
-    struct debit_ctx *ctx = (struct debit_ctx *)w;
-    struct pt_store_txn *txn = w->txn;
-    struct pt_wallet_debit *d = &ctx->out->debit;
-    const struct pt_member *member = &w->member;
-    const struct pt_program *program = &w->program;
     struct pt_entry entry;
     struct pt_posting postings[2];
     struct pt_account acct;
     int64_t taken = 0;
     enum pt_rc rc;
-    memset(d, 0, sizeof(*d));
-    pt_svc_new_id("wdb", ctx->w.now_ms, d->id);
-    memcpy(d->member_id, member->id, sizeof(d->member_id));
-    d->amount = ctx->req->amount;
-    d->reason = ctx->req->reason;
-    d->external_id = ctx->req->external_id;
-    d->created_at_ms = ctx->w.now_ms;
-    rc = pt_store_account_get_id(txn, program->id, member->id, PT_ACCOUNT_WALLET, &acct, err);
+    (void)svc;
+    pt_svc_new_id("wdb", now_ms, d->id);
+    d->created_at_ms = now_ms;
+    rc = pt_store_account_get_id(txn, program->id, d->member_id, PT_ACCOUNT_WALLET, &acct, err);
     if (rc == PT_OK && program->hold_returnable) {
         /* Cashback of purchases that may still be returned stays (docs/wallets.md). */
         struct pt_wallet before;
-        rc =
-            wallet_read(txn, program, member->id, ctx->w.now_ms, ctx->w.arena, false, &before, err);
+        rc = wallet_read(txn, program, d->member_id, now_ms, arena, false, &before, err);
         if (rc == PT_OK && before.available >= d->amount) {
-            rc = pt_svc_hold_check(txn, program, member->id, ctx->w.now_ms, PT_HOLD_MONEY,
+            rc = pt_svc_hold_check(txn, program, d->member_id, now_ms, PT_HOLD_MONEY,
                                    before.available, d->amount, err);
         }
     }
     if (rc == PT_OK) {
-        rc = take_available(txn, program->id, member->id, d->amount, acct.owed, ctx->w.now_ms,
-                            d->id, ctx->w.arena, &taken, err);
+        rc = take_available(txn, program->id, d->member_id, d->amount, acct.owed, now_ms, d->id,
+                            arena, &taken, err);
     }
     if (rc == PT_EINSUFFICIENT) {
         return pt_err_code(err, "insufficient_funds");
@@ -274,18 +295,44 @@ static enum pt_rc debit_body(struct pt_svc_write *w, struct pt_err *err)
         return rc;
     }
     pt_assert(taken == d->amount);
-    pt_svc_entry_init(&entry, member->id, "wallet_debit", d->id, d->reason, ctx->w.who->key_id,
-                      ctx->w.now_ms);
+    pt_svc_entry_init(&entry, d->member_id, "wallet_debit", d->id, d->reason, key_id, now_ms);
     memcpy(d->entry_id, entry.id, sizeof(d->entry_id));
-    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, member->id, -d->amount);
+    pt_posting_init(&postings[0], PT_ACCOUNT_WALLET, d->member_id, -d->amount);
     postings[0].redeemed_delta = d->amount;
     pt_posting_init(&postings[1], PT_ACCOUNT_WALLET_SPENT, NULL, d->amount);
     rc = pt_store_wallet_debit_insert(txn, program->id, d, err);
     if (rc == PT_OK) {
         rc = pt_svc_post(txn, program->id, &entry, postings, 2, err);
     }
+    return rc;
+}
+
+enum pt_rc pt_svc_wallet_debited_event(struct pt_service *svc, struct pt_store_txn *txn,
+                                       const struct pt_program *program,
+                                       const struct pt_wallet_debit *d, int64_t now_ms,
+                                       struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_entry entry;
+    pt_svc_entry_init(&entry, d->member_id, "wallet_debit", d->id, d->reason, NULL, now_ms);
+    memcpy(entry.id, d->entry_id, sizeof(entry.id));
+    return wallet_event(svc, txn, program->id, "wallet.debited", d->member_id, &entry, d->amount, 0,
+                        0, now_ms, arena, err);
+}
+
+static enum pt_rc debit_body(struct pt_svc_write *w, struct pt_err *err)
+{
+    struct debit_ctx *ctx = (struct debit_ctx *)w;
+    struct pt_wallet_debit *d = &ctx->out->debit;
+    const struct pt_program *program = &w->program;
+    enum pt_rc rc;
+    memset(d, 0, sizeof(*d));
+    memcpy(d->member_id, w->member.id, sizeof(d->member_id));
+    d->amount = ctx->req->amount;
+    d->reason = ctx->req->reason;
+    d->external_id = ctx->req->external_id;
+    rc = pt_svc_wallet_spend(w->svc, w->txn, program, d, w->who->key_id, w->now_ms, w->arena, err);
     if (rc == PT_OK) {
-        rc = wallet_read(txn, program, member->id, ctx->w.now_ms, ctx->w.arena, false,
+        rc = wallet_read(w->txn, program, d->member_id, w->now_ms, w->arena, false,
                          &ctx->out->wallet, err);
     }
     w->result = ctx->out;
@@ -359,6 +406,18 @@ static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
     }
     if (rc == PT_OK) {
         rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
+    }
+    if (rc == PT_OK && !d->cancelled) {
+        char purchase_id[PT_ID_BUF_BYTES];
+        rc = pt_store_wallet_debit_purchase(txn, program.id, d->member_id, d->id, purchase_id, err);
+        if (rc == PT_OK && purchase_id[0] != '\0') {
+            /* Its money comes back through the purchase's returns, once. */
+            (void)pt_err_set(err, PT_ECONFLICT, NULL,
+                             "this debit paid purchase %s: a return of the purchase gives the "
+                             "money back",
+                             purchase_id);
+            rc = pt_err_code(err, "debit_paid_purchase");
+        }
     }
     if (rc != PT_OK || d->cancelled) {
         /* Cancelling twice changes nothing: answer the current state. */

@@ -967,6 +967,33 @@ static const char migration_20[] =
     "ALTER TABLE purchase_stamps ADD COLUMN completed_returned INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE member_stamp_cards ADD COLUMN stamps_returned INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 21 (issue 18, paying with points): the program's policy for points as payment and
+ * whether wallet money spent in a purchase earns cashback; purchase_payments, a row per payment
+ * line of a purchase that gave them (how it was paid: card, cash, points, wallet, other), with
+ * what its returns gave back of it. A wallet line names the wallet debit it made.
+ */
+static const char migration_21[] =
+    "ALTER TABLE programs ADD COLUMN points_payment_enabled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN points_payment_min_points INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE programs ADD COLUMN points_payment_max_percent INTEGER NOT NULL DEFAULT 100;"
+    "ALTER TABLE programs ADD COLUMN points_payment_multiple INTEGER NOT NULL DEFAULT 1;"
+    "ALTER TABLE programs ADD COLUMN points_payment_earns_points INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE programs ADD COLUMN wallet_payment_earns_cashback INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE purchase_payments ("
+    "  program_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  purchase_id TEXT NOT NULL,"
+    "  position INTEGER NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  points INTEGER NOT NULL,"
+    "  reference TEXT,"
+    "  wallet_debit_id TEXT,"
+    "  refunded_amount INTEGER NOT NULL DEFAULT 0,"
+    "  refunded_points INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (program_id, member_id, purchase_id, position));";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -992,6 +1019,7 @@ static const char *const migration_17_parts[] = {migration_17, NULL};
 static const char *const migration_18_parts[] = {migration_18, NULL};
 static const char *const migration_19_parts[] = {migration_19, NULL};
 static const char *const migration_20_parts[] = {migration_20, NULL};
+static const char *const migration_21_parts[] = {migration_21, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1013,7 +1041,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_17_parts,
                                                   migration_18_parts,
                                                   migration_19_parts,
-                                                  migration_20_parts};
+                                                  migration_20_parts,
+                                                  migration_21_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1034,7 +1063,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_17_parts,
                                                      migration_18_parts,
                                                      migration_19_parts,
-                                                     migration_20_parts};
+                                                     migration_20_parts,
+                                                     migration_21_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

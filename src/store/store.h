@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 20
+#define PT_SCHEMA_VERSION 21
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -332,6 +332,28 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const
                                                  const struct pt_purchase *p, struct pt_err *err);
 /* Records p's facts (p->facts, and its codes p->coupons): a purchase that a rule or a stamp card
  * fired on or that used a coupon (docs/ledger.md, "Returns"). */
+/* The payment lines of p (p->payments[0..payment_count)), with their wallet debits. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_payments_insert(struct pt_store_txn *txn,
+                                                          const char *program_id,
+                                                          const struct pt_purchase *p,
+                                                          struct pt_err *err);
+/* The purchase whose wallet payment made debit debit_id; "" when none. OUT: purchase_id
+ * (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_store_wallet_debit_purchase(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       const char *member_id, const char *debit_id,
+                                                       char *purchase_id, struct pt_err *err);
+/* Reads p's payment lines (by p->member_id and p->id) into p->payments (arena), in order. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_payments_get(struct pt_store_txn *txn,
+                                                       const char *program_id,
+                                                       struct pt_purchase *p,
+                                                       struct pt_arena *arena, struct pt_err *err);
+/* Adds what a return gave back (minor units, points) to p's payment line `position`. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_payment_refunded(struct pt_store_txn *txn,
+                                                           const char *program_id,
+                                                           const struct pt_purchase *p,
+                                                           unsigned position, int64_t amount,
+                                                           int64_t points, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn,
                                                        const char *program_id,
                                                        const struct pt_purchase *p,

@@ -131,6 +131,17 @@ static const char *const audit_checks[] = {
     "SELECT 'purchase ' || id || ' reversed ' || cashback_reversed || ' of its cashback ' || "
     "cashback FROM purchases WHERE cashback_reversed < 0 OR cashback_reversed > cashback "
     "LIMIT 1",
+    /* A purchase's payment lines: no return gave back more than a line paid, and a wallet line
+     * names a debit of its member of exactly its amount (docs/ledger.md, "Paying with
+     * points"). */
+    "SELECT 'payment ' || position || ' of purchase ' || purchase_id || ' gave back ' || "
+    "refunded_amount || ' of ' || amount || ' (' || refunded_points || ' of ' || points || "
+    "' points)' FROM purchase_payments WHERE refunded_amount < 0 OR refunded_amount > amount "
+    "OR refunded_points < 0 OR refunded_points > points LIMIT 1",
+    "SELECT 'wallet payment of purchase ' || y.purchase_id || ' does not match its debit' "
+    "FROM purchase_payments y LEFT JOIN wallet_debits d ON d.program_id = y.program_id "
+    "AND d.member_id = y.member_id AND d.id = y.wallet_debit_id WHERE y.method = 'wallet' "
+    "AND (d.id IS NULL OR d.amount <> y.amount OR d.status = 'cancelled') LIMIT 1",
     /* A reward's issued count is its coupons that were not cancelled; a coupon not cancelled
      * has its redemption, and a cancelled one had it cancelled. */
     "SELECT 'reward ' || r.id || ' counts ' || r.issued || ' coupons but has ' || "

@@ -34,8 +34,10 @@ static const struct copy_table copy_tables[] = {
      "adjust_staff_max, adjust_admin_max, "
      "return_days, hold_returnable, rate_key_per_second, rate_key_burst, rate_program_per_second, "
      "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version, "
-     "spend_before_discounts, best_discount_only",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
+     "spend_before_discounts, best_discount_only, points_payment_enabled, "
+     "points_payment_min_points, points_payment_max_percent, points_payment_multiple, "
+     "points_payment_earns_points, wallet_payment_earns_cashback",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -122,6 +124,10 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, purchase_id, tier, attributes, birth_month, days_since_enrollment, "
      "purchase_count, city, country, codes, coupon_points, coupon_points_refunded",
      "tttttiiitttii", "program_id, member_id, purchase_id", NULL},
+    {"purchase_payments",
+     "program_id, member_id, purchase_id, position, method, amount, points, reference, "
+     "wallet_debit_id, refunded_amount, refunded_points",
+     "tttitiittii", "program_id, member_id, purchase_id, position", NULL},
     {"wallet_credits",
      "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
      "created_at_ms",

@@ -49,7 +49,9 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         "referral_within_days, referral_max_per_month, adjust_staff_max, adjust_admin_max, "
         "return_days, hold_returnable, rate_key_per_second, rate_key_burst, "
         "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
-        "rate_expensive_burst, settings_version, spend_before_discounts, best_discount_only "
+        "rate_expensive_burst, settings_version, spend_before_discounts, best_discount_only, "
+        "points_payment_enabled, points_payment_min_points, points_payment_max_percent, "
+        "points_payment_multiple, points_payment_earns_points, wallet_payment_earns_cashback "
         "FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
@@ -105,6 +107,12 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         *settings_version = pt_q_col_int(&q, 37);
         out->spend_before_discounts = pt_q_col_int(&q, 38) != 0;
         out->best_discount_only = pt_q_col_int(&q, 39) != 0;
+        out->points_payment.enabled = pt_q_col_int(&q, 40) != 0;
+        out->points_payment.min_points = pt_q_col_int(&q, 41);
+        out->points_payment.max_percent = pt_q_col_int(&q, 42);
+        out->points_payment.multiple = pt_q_col_int(&q, 43);
+        out->points_payment.earns_points = pt_q_col_int(&q, 44) != 0;
+        out->wallet_payment_earns_cashback = pt_q_col_int(&q, 45) != 0;
     } else if (q.rc == PT_OK) {
         q.rc = pt_program_not_found(err);
     }
@@ -133,7 +141,10 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "return_days = ?25, hold_returnable = ?26, rate_key_per_second = ?27, "
         "rate_key_burst = ?28, rate_program_per_second = ?29, rate_program_burst = ?30, "
         "rate_expensive_per_second = ?31, rate_expensive_burst = ?32, settings_version = ?33, "
-        "spend_before_discounts = ?34, best_discount_only = ?35 "
+        "spend_before_discounts = ?34, best_discount_only = ?35, points_payment_enabled = ?36, "
+        "points_payment_min_points = ?37, points_payment_max_percent = ?38, "
+        "points_payment_multiple = ?39, points_payment_earns_points = ?40, "
+        "wallet_payment_earns_cashback = ?41 "
         "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
@@ -177,6 +188,12 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 33, pt_store_settings_version_new());
     pt_q_int(&q, 34, program->spend_before_discounts);
     pt_q_int(&q, 35, program->best_discount_only);
+    pt_q_int(&q, 36, program->points_payment.enabled);
+    pt_q_int(&q, 37, program->points_payment.min_points);
+    pt_q_int(&q, 38, program->points_payment.max_percent);
+    pt_q_int(&q, 39, program->points_payment.multiple);
+    pt_q_int(&q, 40, program->points_payment.earns_points);
+    pt_q_int(&q, 41, program->wallet_payment_earns_cashback);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_program_not_found(err);

@@ -268,3 +268,124 @@ enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_purchase_payments_insert(struct pt_store_txn *txn, const char *program_id,
+                                             const struct pt_purchase *p, struct pt_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO purchase_payments (program_id, member_id, purchase_id, position, method, "
+        "amount, points, reference, wallet_debit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    enum pt_rc rc = PT_OK;
+    unsigned i;
+    pt_assert(pt_store_txn_is_write(txn));
+    for (i = 0; rc == PT_OK && i < p->payment_count; i++) {
+        const struct pt_payment *pay = &p->payments[i];
+        struct pt_q q;
+        pt_assert(pay->method < PT_PAY_METHODS);
+        (void)pt_q_open(&q, txn, sql, err);
+        pt_q_text(&q, 1, program_id);
+        pt_q_text(&q, 2, p->member_id);
+        pt_q_text(&q, 3, p->id);
+        pt_q_int(&q, 4, i);
+        pt_q_text(&q, 5, pt_pay_method_names[pay->method]);
+        pt_q_int(&q, 6, pay->amount);
+        pt_q_int(&q, 7, pay->points);
+        pt_q_text(&q, 8, pay->reference);
+        pt_q_text(&q, 9, pay->wallet_debit_id[0] != '\0' ? pay->wallet_debit_id : NULL);
+        (void)pt_q_exec(&q);
+        rc = pt_q_close(&q);
+    }
+    return rc;
+}
+
+enum pt_rc pt_store_purchase_payments_get(struct pt_store_txn *txn, const char *program_id,
+                                          struct pt_purchase *p, struct pt_arena *arena,
+                                          struct pt_err *err)
+{
+    static const char sql[] =
+        "SELECT method, amount, points, reference, wallet_debit_id, refunded_amount, "
+        "refunded_points FROM purchase_payments WHERE program_id = ?1 AND member_id = ?2 AND "
+        "purchase_id = ?3 ORDER BY position";
+    struct pt_payment *pays =
+        pt_arena_alloc(arena, PT_PAYMENTS_MAX * sizeof(*pays)); /* A purchase's bound. */
+    unsigned n = 0;
+    struct pt_q q;
+    enum pt_rc rc;
+    if (pays == NULL) {
+        return pt_arena_err(arena, err);
+    }
+    memset(pays, 0, PT_PAYMENTS_MAX * sizeof(*pays));
+    rc = pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->member_id);
+    pt_q_text(&q, 3, p->id);
+    while (rc == PT_OK && pt_q_next(&q)) {
+        struct pt_payment *pay = &pays[n];
+        char method[16];
+        if (n == PT_PAYMENTS_MAX) {
+            q.rc = pt_err_set(err, PT_ESTORE, NULL, "a purchase holds more than %d payments",
+                              PT_PAYMENTS_MAX);
+            break;
+        }
+        pt_q_col_copy(&q, 0, method, sizeof(method));
+        if (pt_pay_method_parse(method, "method", &pay->method, err) != PT_OK) {
+            q.rc = pt_err_set(err, PT_ESTORE, NULL, "unknown payment method in the store");
+            break;
+        }
+        pay->amount = pt_q_col_int(&q, 1);
+        pay->points = pt_q_col_int(&q, 2);
+        pay->reference = pt_q_col_text(&q, 3, arena);
+        pt_q_col_copy(&q, 4, pay->wallet_debit_id, sizeof(pay->wallet_debit_id));
+        pay->refunded_amount = pt_q_col_int(&q, 5);
+        pay->refunded_points = pt_q_col_int(&q, 6);
+        n++;
+    }
+    rc = pt_q_close(&q);
+    p->payments = n > 0 ? pays : NULL;
+    p->payment_count = n;
+    return rc;
+}
+
+enum pt_rc pt_store_purchase_payment_refunded(struct pt_store_txn *txn, const char *program_id,
+                                              const struct pt_purchase *p, unsigned position,
+                                              int64_t amount, int64_t points, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE purchase_payments SET refunded_amount = refunded_amount + ?5, "
+        "refunded_points = refunded_points + ?6 WHERE program_id = ?1 AND member_id = ?2 AND "
+        "purchase_id = ?3 AND position = ?4";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    pt_assert(amount >= 0 && points >= 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, p->member_id);
+    pt_q_text(&q, 3, p->id);
+    pt_q_int(&q, 4, position);
+    pt_q_int(&q, 5, amount);
+    pt_q_int(&q, 6, points);
+    (void)pt_q_exec(&q);
+    if (q.rc == PT_OK && pt_q_changes(&q) != 1) {
+        q.rc =
+            pt_err_set(err, PT_ESTORE, NULL, "payment %u of the purchase is not stored", position);
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_wallet_debit_purchase(struct pt_store_txn *txn, const char *program_id,
+                                          const char *member_id, const char *debit_id,
+                                          char *purchase_id, struct pt_err *err)
+{
+    static const char sql[] = "SELECT purchase_id FROM purchase_payments WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND wallet_debit_id = ?3";
+    struct pt_q q;
+    purchase_id[0] = '\0';
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, debit_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, purchase_id, PT_ID_BUF_BYTES);
+    }
+    return pt_q_close(&q);
+}

@@ -18,7 +18,8 @@ def setup_cashback(client, percent=5, pending_days=14):
     set_clock(client, START)
     # The return window and its hold are tested in test_smaller_rules.py; here, as before them.
     r = client.patch("/v1/program", {"wallet": {"pending_days": pending_days}, "hold_returnable": False, "return_days": 0})
-    assert r.status == 200 and r.json["wallet"] == {"pending_days": pending_days}, r
+    assert r.status == 200 and r.json["wallet"] == {"pending_days": pending_days,
+                                                    "payment_earns_cashback": False}, r
     r = client.post("/v1/rules", {"name": "%s%% back" % percent, "trigger": "purchase",
                                   "status": "active",
                                   "effects": [{"type": "cashback", "percent": percent}]})

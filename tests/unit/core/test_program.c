@@ -31,6 +31,9 @@ static void program_init(struct pt_program *p)
     p->point_cost_points = 100;
     p->return_days = 30;
     p->hold_returnable = true;
+    p->points_payment.min_points = 1;
+    p->points_payment.max_percent = 100;
+    p->points_payment.multiple = 1;
 }
 
 /* Validates p; the field named by a refusal, "" when valid. */
