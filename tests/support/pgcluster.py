@@ -40,8 +40,12 @@ class PgCluster:
         try:
             self._run([self.bin + "/initdb", "-D", self.data, "-A", "trust", "-U", "patron",
                        "--no-sync"])
+            # fsync off: the suite kills servers (Patron's, and PostgreSQL's immediate stop),
+            # never the machine, and a killed process loses nothing the kernel holds; each
+            # commit still writes its WAL before it returns (synchronous_commit). Measured on
+            # three files of the suite: 77-78 s against 94-120 s with fsync on.
             opts = ("-c listen_addresses='' -c unix_socket_directories=%s -c port=%d "
-                    "-c fsync=on -c synchronous_commit=on -c max_connections=400 -c checkpoint_timeout=30s "
+                    "-c fsync=off -c synchronous_commit=on -c max_connections=400 -c checkpoint_timeout=30s "
                     "-c shared_buffers=64MB" % (self.dir, self.port))
             self._run([self.bin + "/pg_ctl", "-D", self.data, "-o", opts, "-w", "-l",
                        os.path.join(self.dir, "log"), "start"])
