@@ -200,6 +200,7 @@ struct pt_redemption {
 struct pt_lot_share {
     char lot_id[PT_ID_BUF_BYTES];
     int64_t points;
+    int64_t restored; /* Of points, what was put back (returns of a purchase paid with points). */
 };
 
 struct pt_ledger_line {

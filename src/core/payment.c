@@ -164,6 +164,17 @@ void pt_payments_tender(const struct pt_program *program, const struct pt_paymen
     out->wallet_cashback = program->wallet_payment_earns_cashback;
 }
 
+void pt_payments_earning(const struct pt_program *program, struct pt_payment *payments,
+                         unsigned count)
+{
+    unsigned i;
+    for (i = 0; i < count; i++) {
+        payments[i].earns = payments[i].method == PT_PAY_POINTS   ? program->points_payment.earns_points
+                            : payments[i].method == PT_PAY_WALLET ? program->wallet_payment_earns_cashback
+                                                                  : true;
+    }
+}
+
 int64_t pt_payments_total(const struct pt_payment *payments, unsigned count)
 {
     int64_t sum = 0;
@@ -241,6 +252,7 @@ int64_t pt_payment_refund_due(int64_t paid, int64_t returned_total, int64_t amou
     int64_t due;
     pt_assert(amount > 0 && returned_total >= 0 && returned_total <= amount);
     due = (int64_t)((wide_int)paid * returned_total / amount);
-    pt_assert(due >= given_before);
-    return due - given_before;
+    /* A kept cart evaluated again may cost more than the one before it (a discount it no
+     * longer reaches): nothing comes back then, and nothing is taken. */
+    return due > given_before ? due - given_before : 0;
 }

@@ -40,6 +40,9 @@ struct pt_payment {
     int64_t points;        /* points only: the points spent; 0 otherwise. */
     const char *reference; /* nullable; arena */
     char wallet_debit_id[PT_ID_BUF_BYTES]; /* wallet only: the debit it made ("" before). */
+    /* Set by a purchase, as the program said then: whether what it pays earns (points: points
+     * and cashback; wallet: cashback; the others always). */
+    bool earns;
     /* Read back: what the purchase's returns gave back of it (minor units; points). */
     int64_t refunded_amount;
     int64_t refunded_points;
@@ -60,6 +63,10 @@ struct pt_tender {
     int64_t paid[PT_PAY_METHODS];
     bool points_earn;     /* points_payment.earns_points */
     bool wallet_cashback; /* wallet.payment_earns_cashback */
+    /* 0, or what was left to pay of the cart the amounts paid (a purchase whose return keeps
+     * part of it): the evaluation keeps of each what its own cart leaves to pay less the
+     * share the returns give back (pt_payment_refund_due). */
+    int64_t paid_of;
 };
 
 /* Parses a method's name. PT_EINVAL (field) otherwise. */
@@ -78,9 +85,12 @@ PT_MUSTCHECK enum pt_rc pt_payments_prepare(const struct pt_program *program, bo
                                             struct pt_payment *payments, unsigned count,
                                             struct pt_err *err);
 
-/* The tender of prepared payments (all zero when count is 0). */
+/* The tender of prepared payments (all zero when count is 0), earning as the program says. */
 void pt_payments_tender(const struct pt_program *program, const struct pt_payment *payments,
                         unsigned count, struct pt_tender *out);
+/* Sets each line's `earns` as the program says now (a purchase records it). */
+void pt_payments_earning(const struct pt_program *program, struct pt_payment *payments,
+                         unsigned count);
 
 /* The most points may pay of to_pay (what is left to pay after discounts), and the most points
  * that pays for within `spendable` points (whole steps; 0 below the minimum or when the program
@@ -99,10 +109,11 @@ PT_MUSTCHECK enum pt_rc pt_payments_settle(const struct pt_program *program,
 /* The sum of the payment lines' money. */
 int64_t pt_payments_total(const struct pt_payment *payments, unsigned count);
 
-/* What a return gives back of a payment line: its share of the purchase's amount returned so
- * far (returned_total, including this return, of amount), floored cumulatively so that the
+/* What a return gives back of a payment line: its share of what the purchase's returns give
+ * back so far (returned_total, this return included, of amount: its amount, or what was left
+ * to pay when a return evaluates the kept cart again), floored cumulatively so that the
  * returns of a purchase give back the line exactly once all is returned, less what was given
- * back before (given_before). OUT: *out. */
+ * back before (given_before); never below 0. */
 int64_t pt_payment_refund_due(int64_t paid, int64_t returned_total, int64_t amount,
                               int64_t given_before);
 

@@ -92,20 +92,21 @@ enum pt_rc pt_return_amounts(struct pt_purchase *p, const struct pt_return_reque
     *amount_now = 0;
     *eligible_now = 0;
     if (req->items == NULL) {
-        int64_t before = 0;
         int64_t after = 0;
         enum pt_rc rc;
         if (req->amount > p->amount - p->returned_amount) {
             goto exceeds;
         }
         *amount_now = req->amount;
-        /* Cumulative proportion of the eligible amount: exact once everything is returned. */
-        rc = pt_mul_div_floor(p->returned_amount, p->eligible_amount, p->amount, &before, err);
-        if (rc == PT_OK) {
-            rc = pt_mul_div_floor(p->returned_amount + req->amount, p->eligible_amount, p->amount,
-                                  &after, err);
+        /* Cumulative proportion of the eligible amount: exact once everything is returned.
+         * Returns by items before may have taken more or less than that proportion: this one
+         * takes what brings the total to it, within what is left (all of it at the end). */
+        rc = pt_mul_div_floor(p->returned_amount + req->amount, p->eligible_amount, p->amount,
+                              &after, err);
+        if (p->returned_amount + req->amount == p->amount) {
+            after = p->eligible_amount;
         }
-        *eligible_now = after - before;
+        *eligible_now = after > p->returned_eligible ? after - p->returned_eligible : 0;
         return rc;
     }
     for (i = 0; i < req->item_count; i++) {

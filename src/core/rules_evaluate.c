@@ -532,9 +532,16 @@ static void take_payments(struct run *x)
     if (t == NULL || st->item_count == 0) {
         return;
     }
-    points = t->paid[PT_PAY_POINTS] < st->left_total ? t->paid[PT_PAY_POINTS] : st->left_total;
-    wallet = t->paid[PT_PAY_WALLET] < st->left_total - points ? t->paid[PT_PAY_WALLET]
-                                                              : st->left_total - points;
+    points = t->paid[PT_PAY_POINTS];
+    wallet = t->paid[PT_PAY_WALLET];
+    if (t->paid_of > 0) {
+        /* A return's kept cart: what is kept of each, by the share its returns give back. */
+        int64_t back = t->paid_of > st->left_total ? t->paid_of - st->left_total : 0;
+        points -= pt_payment_refund_due(points, back, t->paid_of, 0);
+        wallet -= pt_payment_refund_due(wallet, back, t->paid_of, 0);
+    }
+    points = points < st->left_total ? points : st->left_total;
+    wallet = wallet < st->left_total - points ? wallet : st->left_total - points;
     for (i = 0; i < st->item_count; i++) {
         x->scratch[i] = true;
     }

@@ -556,6 +556,30 @@ static enum pt_rc fired_rules(struct pt_store_txn *txn, const struct pt_program 
     return rc;
 }
 
+struct pt_tender *pt_svc_purchase_tender(const struct pt_program *program,
+                                         const struct pt_purchase *p, struct pt_arena *arena)
+{
+    struct pt_tender *t;
+    unsigned i;
+    if (p->payment_count == 0) {
+        return NULL;
+    }
+    t = pt_arena_alloc(arena, sizeof(*t));
+    if (t == NULL) {
+        return NULL;
+    }
+    pt_payments_tender(program, p->payments, p->payment_count, t);
+    for (i = 0; i < p->payment_count; i++) {
+        /* Earning as the program said at the time of the purchase. */
+        if (p->payments[i].method == PT_PAY_POINTS) {
+            t->points_earn = p->payments[i].earns;
+        } else if (p->payments[i].method == PT_PAY_WALLET) {
+            t->wallet_cashback = p->payments[i].earns;
+        }
+    }
+    return t;
+}
+
 /* The cart the customer keeps of p: each line less what was returned (the lines all returned
  * left out), or without items one line of kept_amount; the till's discount in proportion. */
 static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_purchase *p,
@@ -584,17 +608,13 @@ static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_pu
     cart->coupon_count = p->coupon_count;
     rc = pt_mul_div_floor(p->till_discount, kept_amount, p->amount, &cart->discount, err);
     if (rc == PT_OK && cart->items != NULL && p->payment_count > 0) {
-        /* What of each payment the kept cart keeps: the purchase's less what the returns give
+        /* The purchase's payments: the evaluation keeps of each what the returns do not give
          * back of it, this one included (returns.c). */
-        struct pt_tender *t = pt_arena_alloc(arena, sizeof(*t));
+        struct pt_tender *t = pt_svc_purchase_tender(program, p, arena);
         if (t == NULL) {
             return pt_arena_err(arena, err);
         }
-        pt_payments_tender(program, p->payments, p->payment_count, t);
-        for (i = 0; i < p->payment_count; i++) {
-            t->paid[p->payments[i].method] -=
-                pt_payment_refund_due(p->payments[i].amount, p->amount - kept_amount, p->amount, 0);
-        }
+        t->paid_of = p->amount - p->discount;
         cart->tender = t;
     }
     return cart->items != NULL ? rc : pt_arena_err(arena, err);
@@ -671,6 +691,7 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         *points_kept = pt_return_points_kept(res.base_points + res.tier_points, kept, given, count);
+        out->to_pay = res.amount - res.discount;
         out->cashback = res.cashback;
         rc = stamps_answer(set, &in, &res, arena, out, err);
     }
@@ -692,6 +713,17 @@ static enum pt_rc cart_payments(struct pt_store_txn *txn, const struct pt_progra
     out->payments = req->payments;
     out->payment_count = req->payment_count;
     out->balance_due = out->to_pay - pt_payments_total(req->payments, req->payment_count);
+    for (i = 0; member != NULL && i < req->payment_count; i++) {
+        if (req->payments[i].method == PT_PAY_WALLET) {
+            /* As the purchase will judge it. */
+            rc = pt_svc_wallet_spendable_check(txn, program, member->id, req->payments[i].amount,
+                                               now_ms, arena, err);
+            if (rc != PT_OK) {
+                (void)snprintf(err->field, sizeof(err->field), "payments.%u.amount", i);
+                return rc;
+            }
+        }
+    }
     if (member == NULL || !program->points_payment.enabled) {
         return pt_payments_settle(program, req->payments, req->payment_count, out->to_pay, false,
                                   err);

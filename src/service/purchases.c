@@ -76,7 +76,8 @@ static enum pt_rc purchase_pay(struct pt_store_txn *txn, struct purchase_ctx *ct
         if (pay->method == PT_PAY_POINTS) {
             char entry_id[PT_ID_BUF_BYTES];
             pt_svc_new_id("ent", w->now_ms, entry_id);
-            rc = pt_svc_spend_points(txn, program, p->member_id, "points_payment", p->id, NULL,
+            /* Its takes from the lots are kept under the purchase's id: returns put them back. */
+            rc = pt_svc_spend_points(txn, program, p->member_id, "points_payment", p->id, p->id,
                                      pay->points, NULL, w->who->key_id, w->now_ms, w->arena,
                                      entry_id, err);
             if (rc == PT_EINSUFFICIENT) {
@@ -95,7 +96,8 @@ static enum pt_rc purchase_pay(struct pt_store_txn *txn, struct purchase_ctx *ct
                 memcpy(pay->wallet_debit_id, d.id, sizeof(pay->wallet_debit_id));
                 rc =
                     pt_svc_wallet_debited_event(w->svc, txn, program, &d, w->now_ms, w->arena, err);
-            } else if (err->rc == PT_EINVAL || err->rc == PT_EINSUFFICIENT) {
+            } else if (err->rc == PT_EINVAL || err->rc == PT_EINSUFFICIENT ||
+                       err->rc == PT_ELIMIT) {
                 (void)snprintf(err->field, sizeof(err->field), "payments.%u.amount", i);
             }
         }
@@ -232,7 +234,10 @@ static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
     p->created_at_ms = w->now_ms;
     rc = purchase_cart(w->txn, ctx, program, &w->member, p, err);
     if (rc == PT_OK) {
+        pt_payments_earning(program, p->payments, p->payment_count);
         rc = purchase_pay(w->txn, ctx, program, p, err);
+        /* What points could pay is a cart's question: the purchase has been paid. */
+        ctx->out->cart.points_payable = false;
     }
     if (rc == PT_OK) {
         rc = purchase_earn(w->txn, ctx, program, p, err);

@@ -122,35 +122,82 @@ enum pt_rc pt_svc_cancel_reason_check(const char *reason, struct pt_err *err)
     return reason == NULL ? PT_OK : pt_validate_text("reason", reason, PT_REASON_BYTES_MAX, err);
 }
 
-/* Puts a cancelled redemption's points back: live lots get them again, expired ones send
- * them to the expired account. OUT: *live and *expired. */
-static enum pt_rc cancel_restore(struct pt_store_txn *txn, const char *program_id,
-                                 const struct pt_redemption *r, int64_t now_ms,
-                                 struct pt_arena *arena, int64_t *live, int64_t *expired,
-                                 struct pt_err *err)
+/* Puts `points` of the takes recorded under takes_id back, in the order they were taken, each
+ * take at most what it took less what was put back before: live lots get them again, expired
+ * ones send them to the expired account. OUT: *live and *expired. */
+static enum pt_rc takes_restore(struct pt_store_txn *txn, const char *program_id,
+                                const char *member_id, const char *takes_id, int64_t points,
+                                int64_t now_ms, struct pt_arena *arena, int64_t *live,
+                                int64_t *expired, struct pt_err *err)
 {
     struct pt_lot_share *shares = NULL;
     unsigned count = 0;
     unsigned i;
+    int64_t left = points;
     enum pt_rc rc =
-        pt_store_redemption_lots(txn, program_id, r->member_id, r->id, arena, &shares, &count, err);
+        pt_store_redemption_lots(txn, program_id, member_id, takes_id, arena, &shares, &count, err);
     *live = 0;
     *expired = 0;
-    for (i = 0; rc == PT_OK && i < count; i++) {
+    for (i = 0; rc == PT_OK && i < count && left > 0; i++) {
         struct pt_lot_row lot;
-        rc = pt_store_lot_get(txn, program_id, r->member_id, shares[i].lot_id, &lot, err);
-        if (rc != PT_OK) {
-            break;
-        }
-        if (lot.lot.expires_at_ms <= now_ms) {
-            *expired += shares[i].points;
+        int64_t give = shares[i].points - shares[i].restored;
+        give = give < left ? give : left;
+        if (give <= 0) {
             continue;
         }
-        *live += shares[i].points;
-        rc = pt_store_lot_move(txn, program_id, r->member_id, shares[i].lot_id, shares[i].points,
-                               err);
+        rc = pt_store_lot_get(txn, program_id, member_id, shares[i].lot_id, &lot, err);
+        if (rc == PT_OK && lot.lot.expires_at_ms <= now_ms) {
+            *expired += give;
+        } else if (rc == PT_OK) {
+            *live += give;
+            rc = pt_store_lot_move(txn, program_id, member_id, shares[i].lot_id, give, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_redemption_lot_restored(txn, program_id, member_id, takes_id,
+                                                  shares[i].lot_id, give, err);
+        }
+        left -= give;
     }
-    pt_assert(rc != PT_OK || *live + *expired == r->points);
+    if (rc == PT_OK && PT_NEVER(left != 0)) {
+        return pt_err_set(err, PT_EINTERNAL, NULL, "the takes hold less than is put back");
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_points_restore(struct pt_store_txn *txn, const struct pt_program *program,
+                                 const char *member_id, const char *takes_id, int64_t points,
+                                 const char *entry_type, const char *ref_id, const char *reason,
+                                 const char *key_id, int64_t now_ms, struct pt_arena *arena,
+                                 char *entry_id, struct pt_err *err)
+{
+    struct pt_entry entry;
+    struct pt_posting postings[3];
+    size_t n = 0;
+    int64_t live = 0;
+    int64_t expired = 0;
+    enum pt_rc rc = takes_restore(txn, program->id, member_id, takes_id, points, now_ms, arena,
+                                  &live, &expired, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    pt_svc_entry_init(&entry, member_id, entry_type, ref_id, reason, key_id, now_ms);
+    memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
+    pt_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -points);
+    if (live > 0) {
+        pt_posting_init(&postings[n++], member_id, member_id, live);
+    }
+    if (expired > 0) {
+        pt_posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
+    }
+    rc = pt_svc_post(txn, program->id, &entry, postings, n, err);
+    if (rc == PT_OK) {
+        /* The member's counters move even when nothing came back (all of it had expired). */
+        struct pt_posting counters;
+        pt_posting_init(&counters, member_id, member_id, 0);
+        counters.redeemed_delta = -points;
+        counters.expired_delta = expired;
+        rc = pt_store_account_counters(txn, program->id, &counters, err);
+    }
     return rc;
 }
 
@@ -158,37 +205,12 @@ enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn, const struct pt_prog
                                   struct pt_redemption *r, const char *key_id, int64_t now_ms,
                                   struct pt_arena *arena, struct pt_err *err)
 {
-    struct pt_entry entry;
-    struct pt_posting postings[3];
-    size_t n = 0;
-    int64_t live = 0;
-    int64_t expired = 0;
-    enum pt_rc rc = cancel_restore(txn, program->id, r, now_ms, arena, &live, &expired, err);
+    enum pt_rc rc;
     pt_assert(!r->cancelled);
-    if (rc != PT_OK) {
-        return rc;
-    }
-    pt_svc_entry_init(&entry, r->member_id, "redeem_cancel", r->id, r->cancel_reason, key_id,
-                      now_ms);
-    pt_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -r->points);
-    if (live > 0) {
-        pt_posting_init(&postings[n++], r->member_id, r->member_id, live);
-    }
-    if (expired > 0) {
-        pt_posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);
-    }
+    rc = pt_svc_points_restore(txn, program, r->member_id, r->id, r->points, "redeem_cancel", r->id,
+                               r->cancel_reason, key_id, now_ms, arena, r->cancel_entry_id, err);
     r->cancelled = true;
     r->cancelled_at_ms = now_ms;
-    memcpy(r->cancel_entry_id, entry.id, sizeof(r->cancel_entry_id));
-    rc = pt_svc_post(txn, program->id, &entry, postings, n, err);
-    if (rc == PT_OK) {
-        /* The member's counters move even when nothing came back (all of it had expired). */
-        struct pt_posting counters;
-        pt_posting_init(&counters, r->member_id, r->member_id, 0);
-        counters.redeemed_delta = -r->points;
-        counters.expired_delta = expired;
-        rc = pt_store_account_counters(txn, program->id, &counters, err);
-    }
     return rc == PT_OK ? pt_store_redemption_cancel(txn, program->id, r, err) : rc;
 }
 

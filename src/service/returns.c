@@ -137,6 +137,11 @@ static enum pt_rc return_plan(struct pt_store_txn *txn, struct return_ctx *ctx,
         rc = pt_ledger_return_points(p->points_earned, p->eligible_amount, p->returned_eligible,
                                      *eligible_now, p->points_reversed, &r->points_reversed, err);
     }
+    if (rc == PT_OK && p->returned_amount + *amount_now == p->amount) {
+        /* A full return takes back all that is left, also of a rule's fixed points on a cart
+         * with nothing eligible (no share of 0 gives them back). */
+        r->points_reversed = p->points_earned - p->points_reversed;
+    }
     if (rc == PT_OK && ctx->reeval) {
         rc =
             return_kept(txn, ctx, program, p, p->amount - p->returned_amount - *amount_now, r, err);
@@ -210,23 +215,31 @@ static enum pt_rc return_payments(struct pt_store_txn *txn, struct return_ctx *c
                                   const struct pt_program *program, struct pt_purchase *p,
                                   struct pt_return *r, struct pt_err *err)
 {
+    /* In proportion to the amount returned; when the kept cart was evaluated again, to what
+     * it no longer costs: a line's own discount goes with its line. */
+    int64_t of = p->amount;
+    int64_t returned = p->returned_amount;
     enum pt_rc rc = PT_OK;
     unsigned i;
-    for (i = 0; rc == PT_OK && i < p->payment_count; i++) {
+    if (ctx->reeval && p->returned_amount < p->amount) {
+        of = p->amount - p->discount;
+        returned = ctx->kept.to_pay < of ? of - ctx->kept.to_pay : 0;
+    }
+    for (i = 0; rc == PT_OK && of > 0 && i < p->payment_count; i++) {
         const struct pt_payment *pay = &p->payments[i];
         struct pt_payment *back = &r->refunds[r->refund_count++];
         memset(back, 0, sizeof(*back));
         back->method = pay->method;
-        back->amount =
-            pt_payment_refund_due(pay->amount, p->returned_amount, p->amount, pay->refunded_amount);
-        back->points =
-            pt_payment_refund_due(pay->points, p->returned_amount, p->amount, pay->refunded_points);
+        back->amount = pt_payment_refund_due(pay->amount, returned, of, pay->refunded_amount);
+        back->points = pt_payment_refund_due(pay->points, returned, of, pay->refunded_points);
         if (pay->method == PT_PAY_POINTS && back->points > 0) {
             char entry_id[PT_ID_BUF_BYTES];
             r->points_payment_refunded += back->points;
-            rc = pt_svc_refund_points(txn, program, p->member_id, "points_payment_refund", r->id,
-                                      back->points, ctx->w.now_ms, ctx->w.who->key_id, entry_id,
-                                      err);
+            /* Into the lots they came from, expired ones to expired: a return does not make
+             * points spent young again. */
+            rc = pt_svc_points_restore(txn, program, p->member_id, p->id, back->points,
+                                       "points_payment_refund", r->id, NULL, ctx->w.who->key_id,
+                                       ctx->w.now_ms, ctx->w.arena, entry_id, err);
         }
         if (pay->method == PT_PAY_WALLET && back->amount > 0) {
             r->wallet_payment_refunded += back->amount;

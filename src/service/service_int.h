@@ -229,6 +229,10 @@ PT_MUSTCHECK enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store
                                          struct pt_arena *arena, struct pt_cart_answer *out,
                                          int64_t *points_kept, struct pt_err *err);
 
+/* The tender of stored purchase p (its payments read back), earning as the program said when
+ * it was made; NULL without payments or when the arena is out of memory (latched). */
+struct pt_tender *pt_svc_purchase_tender(const struct pt_program *program,
+                                         const struct pt_purchase *p, struct pt_arena *arena);
 /* Gives back `points` (> 0) the member spent (a coupon used in a purchase that is returned;
  * later, points paid with): as pt_svc_award_points at now_ms, but from program:redeemed, and
  * lowering the member's redeemed counter. OUT: entry_id (PT_ID_BUF_BYTES). */
@@ -344,6 +348,13 @@ PT_MUSTCHECK enum pt_rc pt_svc_wallet_spend(struct pt_service *svc, struct pt_st
                                             struct pt_wallet_debit *d, const char *key_id,
                                             int64_t now_ms, struct pt_arena *arena,
                                             struct pt_err *err);
+/* What pt_svc_wallet_spend checks before it moves money, for a cart's evaluation: 422
+ * insufficient_funds (field amount) or held_for_returns. */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_spendable_check(struct pt_store_txn *txn,
+                                                      const struct pt_program *program,
+                                                      const char *member_id, int64_t amount,
+                                                      int64_t now_ms, struct pt_arena *arena,
+                                                      struct pt_err *err);
 /* wallet.debited for debit d (spent by pt_svc_wallet_spend inside another write). */
 PT_MUSTCHECK enum pt_rc pt_svc_wallet_debited_event(struct pt_service *svc,
                                                     struct pt_store_txn *txn,
@@ -421,6 +432,18 @@ PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
                                              const char *reason, const char *key_id, int64_t now_ms,
                                              struct pt_arena *arena, struct pt_redemption *r,
                                              struct pt_err *err);
+/* Puts back `points` of the points spent under takes_id (a redemption's id, or a purchase's for
+ * its points payment) into the lots they came from, in the order they were taken; those of
+ * expired lots go to program:expired. One entry of entry_type referencing ref_id:
+ * program:redeemed -points. OUT: entry_id (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_svc_points_restore(struct pt_store_txn *txn,
+                                              const struct pt_program *program,
+                                              const char *member_id, const char *takes_id,
+                                              int64_t points, const char *entry_type,
+                                              const char *ref_id, const char *reason,
+                                              const char *key_id, int64_t now_ms,
+                                              struct pt_arena *arena, char *entry_id,
+                                              struct pt_err *err);
 /* Cancels redemption r (not cancelled): its points back into the lots they came from (expired
  * ones to expired), one entry, whose reason is r->cancel_reason. */
 PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,

@@ -142,6 +142,7 @@ static enum pt_rc sim_purchase(struct sim *s, const struct pt_program *program,
     cart.channel = p->channel;
     cart.location = p->location;
     cart.discount = p->till_discount;
+    cart.tender = pt_svc_purchase_tender(program, p, arena);
     pt_svc_time_facts(s->tz, p->occurred_at_ms, &time);
     for (i = 0; i < s->count; i++) {
         const struct pt_rule *r = s->rules[i];
@@ -237,6 +238,10 @@ static enum pt_rc sim_one(struct sim *s, struct pt_store_txn *txn, const struct 
     }
     if (rc == PT_OK) {
         rc = pt_store_purchase_get(txn, program->id, ref->id, &one, &p, err);
+    }
+    if (rc == PT_OK) {
+        /* How it was paid: points paid earn nothing, as when it was made. */
+        rc = pt_store_purchase_payments_get(txn, program->id, &p, &one, err);
     }
     if (rc == PT_OK) {
         s->facts.days_since_enrollment = (p.occurred_at_ms - s->member.enrolled_at_ms) / PT_DAY_MS;

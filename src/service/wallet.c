@@ -261,6 +261,40 @@ struct debit_ctx {
     struct pt_wallet_debit_result *out;
 };
 
+/* With hold_returnable, cashback of purchases that may still be returned stays
+ * (docs/wallets.md): 422 held_for_returns when amount would take it. OUT: *available (when
+ * given), the wallet's available money. */
+static enum pt_rc hold_check(struct pt_store_txn *txn, const struct pt_program *program,
+                             const char *member_id, int64_t amount, int64_t now_ms,
+                             struct pt_arena *arena, int64_t *available, struct pt_err *err)
+{
+    struct pt_wallet before;
+    enum pt_rc rc = wallet_read(txn, program, member_id, now_ms, arena, false, &before, err);
+    if (rc == PT_OK && available != NULL) {
+        *available = before.available;
+    }
+    if (rc == PT_OK && program->hold_returnable && before.available >= amount) {
+        rc = pt_svc_hold_check(txn, program, member_id, now_ms, PT_HOLD_MONEY, before.available,
+                               amount, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_svc_wallet_spendable_check(struct pt_store_txn *txn, const struct pt_program *program,
+                                         const char *member_id, int64_t amount, int64_t now_ms,
+                                         struct pt_arena *arena, struct pt_err *err)
+{
+    int64_t available = 0;
+    enum pt_rc rc = hold_check(txn, program, member_id, amount, now_ms, arena, &available, err);
+    if (rc == PT_OK && available < amount) {
+        (void)pt_err_set(err, PT_EINSUFFICIENT, "amount",
+                         "not enough money available in the wallet: %lld available, %lld asked",
+                         (long long)available, (long long)amount);
+        rc = pt_err_code(err, "insufficient_funds");
+    }
+    return rc;
+}
+
 enum pt_rc pt_svc_wallet_spend(struct pt_service *svc, struct pt_store_txn *txn,
                                const struct pt_program *program, struct pt_wallet_debit *d,
                                const char *key_id, int64_t now_ms, struct pt_arena *arena,
@@ -276,13 +310,7 @@ enum pt_rc pt_svc_wallet_spend(struct pt_service *svc, struct pt_store_txn *txn,
     d->created_at_ms = now_ms;
     rc = pt_store_account_get_id(txn, program->id, d->member_id, PT_ACCOUNT_WALLET, &acct, err);
     if (rc == PT_OK && program->hold_returnable) {
-        /* Cashback of purchases that may still be returned stays (docs/wallets.md). */
-        struct pt_wallet before;
-        rc = wallet_read(txn, program, d->member_id, now_ms, arena, false, &before, err);
-        if (rc == PT_OK && before.available >= d->amount) {
-            rc = pt_svc_hold_check(txn, program, d->member_id, now_ms, PT_HOLD_MONEY,
-                                   before.available, d->amount, err);
-        }
+        rc = hold_check(txn, program, d->member_id, d->amount, now_ms, arena, NULL, err);
     }
     if (rc == PT_OK) {
         rc = take_available(txn, program->id, d->member_id, d->amount, acct.owed, now_ms, d->id,

@@ -971,7 +971,10 @@ static const char migration_20[] =
  * Version 21 (issue 18, paying with points): the program's policy for points as payment and
  * whether wallet money spent in a purchase earns cashback; purchase_payments, a row per payment
  * line of a purchase that gave them (how it was paid: card, cash, points, wallet, other), with
- * what its returns gave back of it. A wallet line names the wallet debit it made.
+ * whether it earned as the program said then and what its returns gave back of it. A wallet
+ * line names the wallet debit it made; a points line's takes from the lots are in
+ * redemption_lots under the purchase's id, and redemption_lots.restored is what returns put
+ * back of each take (into the lot it came from, or expired with it).
  */
 static const char migration_21[] =
     "ALTER TABLE programs ADD COLUMN points_payment_enabled INTEGER NOT NULL DEFAULT 0;"
@@ -990,9 +993,11 @@ static const char migration_21[] =
     "  points INTEGER NOT NULL,"
     "  reference TEXT,"
     "  wallet_debit_id TEXT,"
+    "  earns INTEGER NOT NULL,"
     "  refunded_amount INTEGER NOT NULL DEFAULT 0,"
     "  refunded_points INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY (program_id, member_id, purchase_id, position));";
+    "  PRIMARY KEY (program_id, member_id, purchase_id, position));"
+    "ALTER TABLE redemption_lots ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};

@@ -138,6 +138,8 @@ static const char *const audit_checks[] = {
     "refunded_amount || ' of ' || amount || ' (' || refunded_points || ' of ' || points || "
     "' points)' FROM purchase_payments WHERE refunded_amount < 0 OR refunded_amount > amount "
     "OR refunded_points < 0 OR refunded_points > points LIMIT 1",
+    "SELECT 'take of ' || redemption_id || ' from lot ' || lot_id || ' put back ' || restored || "
+    "' of ' || points FROM redemption_lots WHERE restored < 0 OR restored > points LIMIT 1",
     "SELECT 'wallet payment of purchase ' || y.purchase_id || ' does not match its debit' "
     "FROM purchase_payments y LEFT JOIN wallet_debits d ON d.program_id = y.program_id "
     "AND d.member_id = y.member_id AND d.id = y.wallet_debit_id WHERE y.method = 'wallet' "

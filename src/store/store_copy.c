@@ -79,7 +79,7 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, id, points, reason, status, entry_id, cancel_entry_id, "
      "created_at_ms, cancelled_at_ms",
      "tttitttiii", "program_id, member_id, id", NULL},
-    {"redemption_lots", "program_id, member_id, redemption_id, lot_id, points", "tttti",
+    {"redemption_lots", "program_id, member_id, redemption_id, lot_id, points, restored", "ttttii",
      "program_id, member_id, redemption_id, lot_id", NULL},
     {"rules",
      "program_id, id, version, status, name, trigger_name, priority, document, key_id, "
@@ -126,8 +126,8 @@ static const struct copy_table copy_tables[] = {
      "tttttiiitttii", "program_id, member_id, purchase_id", NULL},
     {"purchase_payments",
      "program_id, member_id, purchase_id, position, method, amount, points, reference, "
-     "wallet_debit_id, refunded_amount, refunded_points",
-     "tttitiittii", "program_id, member_id, purchase_id, position", NULL},
+     "wallet_debit_id, earns, refunded_amount, refunded_points",
+     "tttitiittiii", "program_id, member_id, purchase_id, position", NULL},
     {"wallet_credits",
      "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
      "created_at_ms",

@@ -274,7 +274,8 @@ enum pt_rc pt_store_purchase_payments_insert(struct pt_store_txn *txn, const cha
 {
     static const char sql[] =
         "INSERT INTO purchase_payments (program_id, member_id, purchase_id, position, method, "
-        "amount, points, reference, wallet_debit_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        "amount, points, reference, wallet_debit_id, earns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+        "?8, ?9, ?10)";
     enum pt_rc rc = PT_OK;
     unsigned i;
     pt_assert(pt_store_txn_is_write(txn));
@@ -292,6 +293,7 @@ enum pt_rc pt_store_purchase_payments_insert(struct pt_store_txn *txn, const cha
         pt_q_int(&q, 7, pay->points);
         pt_q_text(&q, 8, pay->reference);
         pt_q_text(&q, 9, pay->wallet_debit_id[0] != '\0' ? pay->wallet_debit_id : NULL);
+        pt_q_int(&q, 10, pay->earns);
         (void)pt_q_exec(&q);
         rc = pt_q_close(&q);
     }
@@ -304,7 +306,7 @@ enum pt_rc pt_store_purchase_payments_get(struct pt_store_txn *txn, const char *
 {
     static const char sql[] =
         "SELECT method, amount, points, reference, wallet_debit_id, refunded_amount, "
-        "refunded_points FROM purchase_payments WHERE program_id = ?1 AND member_id = ?2 AND "
+        "refunded_points, earns FROM purchase_payments WHERE program_id = ?1 AND member_id = ?2 AND "
         "purchase_id = ?3 ORDER BY position";
     struct pt_payment *pays =
         pt_arena_alloc(arena, PT_PAYMENTS_MAX * sizeof(*pays)); /* A purchase's bound. */
@@ -338,6 +340,7 @@ enum pt_rc pt_store_purchase_payments_get(struct pt_store_txn *txn, const char *
         pt_q_col_copy(&q, 4, pay->wallet_debit_id, sizeof(pay->wallet_debit_id));
         pay->refunded_amount = pt_q_col_int(&q, 5);
         pay->refunded_points = pt_q_col_int(&q, 6);
+        pay->earns = pt_q_col_int(&q, 7) != 0;
         n++;
     }
     rc = pt_q_close(&q);

@@ -115,7 +115,7 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
                                     unsigned *count, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT lot_id, points FROM redemption_lots "
+        "SELECT lot_id, points, restored FROM redemption_lots "
         "WHERE program_id = ?1 AND member_id = ?3 AND redemption_id = ?2 ORDER BY lot_id";
     struct pt_lot_share *rows = NULL;
     size_t cap = 0;
@@ -128,8 +128,32 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
     while (pt_q_next(&q) && (rows = pt_q_grow(&q, arena, rows, *count, &cap, sizeof(*rows)))) {
         pt_q_col_copy(&q, 0, rows[*count].lot_id, sizeof(rows[*count].lot_id));
         rows[*count].points = pt_q_col_int(&q, 1);
+        rows[*count].restored = pt_q_col_int(&q, 2);
         (*count)++;
     }
     *out = rows;
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_redemption_lot_restored(struct pt_store_txn *txn, const char *program_id,
+                                            const char *member_id, const char *redemption_id,
+                                            const char *lot_id, int64_t points, struct pt_err *err)
+{
+    static const char sql[] =
+        "UPDATE redemption_lots SET restored = restored + ?5 WHERE program_id = ?1 AND "
+        "member_id = ?2 AND redemption_id = ?3 AND lot_id = ?4 AND restored + ?5 <= points";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn) && points > 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, redemption_id);
+    pt_q_text(&q, 4, lot_id);
+    pt_q_int(&q, 5, points);
+    (void)pt_q_exec(&q);
+    if (q.rc == PT_OK && pt_q_changes(&q) != 1) {
+        q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "a take from lot %s is not there to put back",
+                          lot_id);
+    }
     return pt_q_close(&q);
 }
