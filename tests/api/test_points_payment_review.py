@@ -166,6 +166,25 @@ def test_a_closed_or_unknown_member_pays_nothing(fresh):
     assert balance(fresh.a, m)["available"] == 3000
 
 
+def test_a_wallet_refusal_after_the_points_line_spends_no_points(fresh):
+    configure(fresh.a)
+    m = rich_member(fresh.a, 5000)
+    seed_wallet(fresh.a, m, 2000)
+    before = balance(fresh.a, m)
+    body = {"external_id": unique("r"), "member_id": m, "currency": "USD", "amount": 10000,
+            "payments": [pts(1000), wallet(3000), card(6000)]}
+    r = fresh.a.post("/v1/transactions", body)
+    assert r.status == 422 and r.error["code"] == "insufficient_funds", r
+    assert r.error["field"] == "payments.1.amount", r
+    assert balance(fresh.a, m) == before
+    assert wallet_of(fresh.a, m)["available"] == 2000
+    assert [e for e in ledger(fresh.a, m) if e["type"] == "points_payment"] == []
+    # The refusal kept nothing under the receipt number: the corrected purchase goes through.
+    body["payments"] = [pts(1000), wallet(2000), card(7000)]
+    r = fresh.a.post("/v1/transactions", body)
+    assert r.status == 201, r
+
+
 # ---- The policy's limits ----
 
 def test_max_percent_one_and_hundred(fresh):
@@ -394,6 +413,118 @@ def test_random_carts_evaluate_equals_purchase_and_returns_add_up(fresh):
         assert w["available"] == 30000 and w["owed"] == 0, w
 
 
+def test_points_wallet_and_cashback_by_hand(fresh):
+    """10% cashback; 20.00 of points, 20.00 of wallet money and 60.00 by card: points are
+    earned on 80.00 (not on what points paid) and cashback on 60.00 (not on either)."""
+    configure(fresh.a)
+    m = rich_member(fresh.a, 5000)
+    seed_wallet(fresh.a, m, 2000)
+    rule(fresh.a, name="10% back", effects=[{"type": "cashback", "percent": 10}])
+    lines = [pts(2000), wallet(2000), card(6000)]
+    ev = cart(fresh.a, m, 10000, lines).json
+    assert (ev["points"], ev["cashback"]) == (80, 600), ev
+    p = purchase(fresh.a, m, 10000, lines).json
+    assert (p["points_earned"], p["cashback"]) == (80, 600)
+    backs = [give_back(fresh.a, p, a) for a in (2500, 2500, 5000)]
+    assert [b["wallet_payment_refunded"] for b in backs] == [500, 500, 1000]
+    assert [b["points_payment_refunded"] for b in backs] == [500, 500, 1000]
+    assert sum(b["cashback_reversed"] for b in backs) == 600
+
+
+def test_excluded_lines_and_a_tier_multiplier_by_hand(fresh):
+    """Points pay every line in proportion, excluded ones too; the tier's extra is on the base
+    points of what is left."""
+    configure(fresh.a)
+    r = fresh.a.patch("/v1/program", {
+        "excluded_categories": ["tobacco"],
+        "tiers": {"metric": "spend", "window": {"rolling_months": 12}, "retain": False,
+                  "levels": [{"name": "Member", "threshold": 0},
+                             {"name": "Gold", "threshold": 1,
+                              "earn_multiplier": {"numerator": 3, "denominator": 2}}]}})
+    assert r.status == 200, r
+    m = rich_member(fresh.a, 10000)
+    purchase(fresh.a, m, 100)  # Gold from now on.
+    items = [{"sku": "X", "category": "tobacco", "quantity": 1, "unit_price": 5000},
+             {"sku": "B", "category": "bakery", "quantity": 1, "unit_price": 5000}]
+    lines = [pts(5000), card(5000)]
+    ev = cart(fresh.a, m, 10000, lines, items=items).json
+    # Bakery keeps 25.00 to pay: 25 base points, 12 more for Gold.
+    assert (ev["base_points"], ev["tier_points"], ev["points"]) == (25, 12, 37), ev
+    p = purchase(fresh.a, m, 10000, lines, items=items).json
+    assert p["points_earned"] == 37
+    back = give_items(fresh.a, p, [{"sku": "B", "quantity": 1}])
+    back2 = give_items(fresh.a, p, [{"sku": "X", "quantity": 1}])
+    assert back["points_reversed"] + back2["points_reversed"] == 37
+    assert back["points_payment_refunded"] + back2["points_payment_refunded"] == 5000
+
+
+def test_a_purchase_without_items_evaluated_again_on_return(fresh):
+    """A purchase without items that a rule fired on is evaluated again on what is kept, with
+    the kept share of each payment line."""
+    configure(fresh.a)
+    rule(fresh.a, name="100 over 80.00", conditions={"gte": ["cart.remaining", 8000]},
+         effects=[{"type": "award_points", "points": 100}])
+    m = rich_member(fresh.a, 5000)
+    p = purchase(fresh.a, m, 10000, [pts(3000), cash(7000)]).json
+    assert p["points_earned"] == 70 + 100
+    backs = [give_back(fresh.a, p, a) for a in (1000, 1, 8999)]
+    # Kept 90.00 (63.00 not paid by points): 63 and the bonus; then 89.99: 62 and the bonus.
+    assert [b["points_reversed"] for b in backs] == [7, 1, 162]
+    assert sum(b["refunds"][1]["amount"] for b in backs) == 7000
+    assert balance(fresh.a, m)["available"] == 5000
+
+
+def test_a_coupon_bought_with_points_and_points_paying_the_rest(fresh):
+    configure(fresh.a)
+    m = rich_member(fresh.a, 5000)
+    r = fresh.a.post("/v1/rewards", {"name": "5.00 off", "type": "discount_amount", "value": 500,
+                                     "cost_points": 1000})
+    assert r.status == 201, r
+    code = fresh.a.post("/v1/members/%s/rewards/%s/redeem" % (m, r.json["id"])).json["code"]
+    lines = [pts(4000), card(5500)]
+    assert cart(fresh.a, m, 10000, [pts(4100), card(5400)], coupons=[code],
+                status=422).error["code"] == "insufficient_points"
+    ev = cart(fresh.a, m, 10000, lines, coupons=[code]).json
+    assert ev["to_pay"] == 9500 and ev["balance_due"] == 0 and ev["points"] == 55, ev
+    assert ev["points_payment"]["max_points"] == 4000  # Half of 95.00, of the 4000 left.
+    p = purchase(fresh.a, m, 10000, lines, coupons=[code]).json
+    assert p["points_earned"] == 55
+    back = give_back(fresh.a, p, 10000)
+    assert back["coupon_points_refunded"] == 1000 and back["points_payment_refunded"] == 4000
+    assert balance(fresh.a, m)["available"] == 5000
+
+
+def test_wallet_money_owed_is_repaid_by_the_refund(fresh):
+    """The purchase that gave the wallet money is returned after the money paid another: the
+    wallet owes it; returning the second purchase gives the money back and repays the debt."""
+    configure(fresh.a)
+    m = new_member(fresh.a)["id"]
+    seed = seed_wallet(fresh.a, m, 2000)
+    p = purchase(fresh.a, m, 5000, [wallet(2000), card(3000)]).json
+    back = give_back(fresh.a, seed, seed["amount"])
+    assert back["cashback_reversed"] == 2000 and back["cashback_owed"] == 2000
+    assert wallet_of(fresh.a, m)["owed"] == 2000
+    back = give_back(fresh.a, p, 5000)
+    assert back["wallet_payment_refunded"] == 2000
+    w = wallet_of(fresh.a, m)
+    assert (w["available"], w["owed"]) == (0, 0), w
+
+
+def test_many_lines_of_every_method(fresh):
+    configure(fresh.a, min_points=1, multiple=1, max_percent=100)
+    m = rich_member(fresh.a, 1000)
+    seed_wallet(fresh.a, m, 1000)
+    lines = [pts(1000), wallet(1000)] + [card(1000), cash(1000), other(1000)] * 2 + \
+        [{"method": "card", "amount": 2000, "reference": "\u00e9t\u00e9 \U0001f600"}]
+    p = purchase(fresh.a, m, 10000, lines).json
+    assert [x["method"] for x in p["payments"]] == [x["method"] for x in lines]
+    assert len(lines) == 9 and p["payments"][8]["reference"] == "\u00e9t\u00e9 \U0001f600"
+    assert p["points_earned"] == 90  # On all but the points' 10.00 (wallet and other earn).
+    backs = [give_back(fresh.a, p, a) for a in (3333, 3333, 3334)]
+    for i, line in enumerate(p["payments"]):
+        assert sum(b["refunds"][i]["amount"] for b in backs) == line["amount"]
+
+
 # ---- The settings change between the purchase and its return ----
 
 def test_point_value_changed_before_the_return_gives_back_the_points_spent(fresh):
@@ -498,6 +629,32 @@ def test_a_purchase_and_a_redemption_racing_for_the_same_points(fresh):
     assert sum(r.status == 201 for r in got) == 1, got
     b = balance(fresh.a, m)
     assert b["available"] in (0, 10) and b["owed"] == 0, b
+
+
+def test_racing_returns_refund_each_line_once(fresh):
+    configure(fresh.a)
+    m = rich_member(fresh.a, 5000)
+    seed_wallet(fresh.a, m, 1000)
+    p = purchase(fresh.a, m, 10000, [pts(3000), wallet(1000), card(6000)]).json
+    before_points = balance(fresh.a, m)["available"]
+    same = {"external_id": unique("same"), "amount": 2000}
+
+    def go(i):
+        c = Client(fresh.server.port, fresh.key_a)
+        body = same if i < 4 else {"external_id": unique("ret"), "amount": 2000}
+        return c.post("/v1/transactions/%s/returns" % p["id"], body)
+
+    got = hammer(12, go)
+    ok = [r for r in got if r.status == 201]
+    assert all(r.status in (201, 422) for r in got), got
+    assert all(r.error["code"] == "return_exceeds_purchase" for r in got if r.status == 422)
+    applied = {r.json["id"]: r.json for r in ok}
+    assert len(applied) == 5, [r.status for r in got]
+    assert sum(b["points_payment_refunded"] for b in applied.values()) == 3000
+    assert sum(b["wallet_payment_refunded"] for b in applied.values()) == 1000
+    assert sum(b["refunds"][2]["amount"] for b in applied.values()) == 6000
+    assert balance(fresh.a, m)["available"] == before_points + 3000 - p["points_earned"]
+    assert wallet_of(fresh.a, m)["available"] == 1000
 
 
 def test_two_nodes_spend_each_point_once(fresh):
