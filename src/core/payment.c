@@ -29,8 +29,8 @@ enum pt_rc pt_pay_method_parse(const char *name, const char *field, enum pt_pay_
             return PT_OK;
         }
     }
-    return pt_err_set(err, PT_EINVAL, field,
-                      "%s is one of card, cash, points, wallet, other", field);
+    return pt_err_set(err, PT_EINVAL, field, "%s is one of card, cash, points, wallet, other",
+                      field);
 }
 
 static int64_t gcd(int64_t a, int64_t b)
@@ -54,7 +54,8 @@ int64_t pt_points_payment_step(const struct pt_program *program)
     wide_int step;
     pt_assert(program->point_cost_points >= 1 && program->point_cost_amount >= 1);
     pt_assert(pp->multiple >= 1);
-    whole = program->point_cost_points / gcd(program->point_cost_amount, program->point_cost_points);
+    whole =
+        program->point_cost_points / gcd(program->point_cost_amount, program->point_cost_points);
     step = (wide_int)pp->multiple / gcd(pp->multiple, whole) * whole;
     return step > PT_POINTS_MAX ? PT_POINTS_MAX + 1 : (int64_t)step;
 }
@@ -169,9 +170,10 @@ void pt_payments_earning(const struct pt_program *program, struct pt_payment *pa
 {
     unsigned i;
     for (i = 0; i < count; i++) {
-        payments[i].earns = payments[i].method == PT_PAY_POINTS   ? program->points_payment.earns_points
-                            : payments[i].method == PT_PAY_WALLET ? program->wallet_payment_earns_cashback
-                                                                  : true;
+        payments[i].earns =
+            payments[i].method == PT_PAY_POINTS   ? program->points_payment.earns_points
+            : payments[i].method == PT_PAY_WALLET ? program->wallet_payment_earns_cashback
+                                                  : true;
     }
 }
 

@@ -172,11 +172,22 @@ enum pt_rc pt_svc_points_restore(struct pt_store_txn *txn, const struct pt_progr
 {
     struct pt_entry entry;
     struct pt_posting postings[3];
+    struct pt_account acct;
     size_t n = 0;
     int64_t live = 0;
     int64_t expired = 0;
+    int64_t repaid = 0;
     enum pt_rc rc = takes_restore(txn, program->id, member_id, takes_id, points, now_ms, arena,
                                   &live, &expired, err);
+    if (rc == PT_OK) {
+        rc = pt_store_account_get(txn, program->id, member_id, &acct, err);
+    }
+    if (rc == PT_OK && acct.owed > 0 && live > 0) {
+        /* What the member owes is repaid first, as by any points that come in. */
+        repaid = acct.owed < live ? acct.owed : live;
+        rc = pt_svc_take_from_lots(txn, program->id, member_id, repaid, now_ms, arena, NULL, NULL,
+                                   NULL, NULL, err);
+    }
     if (rc != PT_OK) {
         return rc;
     }
@@ -184,7 +195,8 @@ enum pt_rc pt_svc_points_restore(struct pt_store_txn *txn, const struct pt_progr
     memcpy(entry_id, entry.id, PT_ID_BUF_BYTES);
     pt_posting_init(&postings[n++], PT_ACCOUNT_REDEEMED, NULL, -points);
     if (live > 0) {
-        pt_posting_init(&postings[n++], member_id, member_id, live);
+        pt_posting_init(&postings[n], member_id, member_id, live);
+        postings[n++].owed_delta = -repaid;
     }
     if (expired > 0) {
         pt_posting_init(&postings[n++], PT_ACCOUNT_EXPIRED, NULL, expired);

@@ -436,14 +436,12 @@ PT_MUSTCHECK enum pt_rc pt_svc_redeem_points(struct pt_store_txn *txn,
  * its points payment) into the lots they came from, in the order they were taken; those of
  * expired lots go to program:expired. One entry of entry_type referencing ref_id:
  * program:redeemed -points. OUT: entry_id (PT_ID_BUF_BYTES). */
-PT_MUSTCHECK enum pt_rc pt_svc_points_restore(struct pt_store_txn *txn,
-                                              const struct pt_program *program,
-                                              const char *member_id, const char *takes_id,
-                                              int64_t points, const char *entry_type,
-                                              const char *ref_id, const char *reason,
-                                              const char *key_id, int64_t now_ms,
-                                              struct pt_arena *arena, char *entry_id,
-                                              struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_svc_points_restore(struct pt_store_txn *txn, const struct pt_program *program,
+                      const char *member_id, const char *takes_id, int64_t points,
+                      const char *entry_type, const char *ref_id, const char *reason,
+                      const char *key_id, int64_t now_ms, struct pt_arena *arena, char *entry_id,
+                      struct pt_err *err);
 /* Cancels redemption r (not cancelled): its points back into the lots they came from (expired
  * ones to expired), one entry, whose reason is r->cancel_reason. */
 PT_MUSTCHECK enum pt_rc pt_svc_redemption_undo(struct pt_store_txn *txn,

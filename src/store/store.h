@@ -392,12 +392,10 @@ PT_MUSTCHECK enum pt_rc pt_store_redemption_lot_add(struct pt_store_txn *txn,
 
 /* Adds `points` to what was put back of redemption_id's take from lot_id (at most what it
  * took). */
-PT_MUSTCHECK enum pt_rc pt_store_redemption_lot_restored(struct pt_store_txn *txn,
-                                                         const char *program_id,
-                                                         const char *member_id,
-                                                         const char *redemption_id,
-                                                         const char *lot_id, int64_t points,
-                                                         struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_store_redemption_lot_restored(struct pt_store_txn *txn, const char *program_id,
+                                 const char *member_id, const char *redemption_id,
+                                 const char *lot_id, int64_t points, struct pt_err *err);
 /* The lots a redemption took points from. OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *program_id,
                                                  const char *member_id, const char *redemption_id,

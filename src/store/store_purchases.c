@@ -170,11 +170,12 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->stamped = pt_q_col_int(q, 21) != 0;
     out->spend = pt_q_col_int(q, 22);
     out->spend_returned = pt_q_col_int(q, 23);
-    facts_from_row(q, 24, arena, out);
+    out->discount = pt_q_col_int(q, 24);
+    facts_from_row(q, 25, arena, out);
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL (24 + FACTS_COLUMN_COUNT)
+#define ITEM_COL (25 + FACTS_COLUMN_COUNT)
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -194,7 +195,8 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
     "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
     "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, p.spend, "         \
-    "p.spend_returned, " FACTS_COLUMNS "i.line, i.sku, i.category, i.quantity, i.unit_price, "     \
+    "p.spend_returned, p.discount, " FACTS_COLUMNS                                                 \
+    "i.line, i.sku, i.category, i.quantity, i.unit_price, "                                        \
     "i.eligible, i.returned_quantity FROM purchases p "                                            \
     "LEFT JOIN purchase_facts f ON f.program_id = p.program_id AND f.member_id = p.member_id "     \
     "AND f.purchase_id = p.id "                                                                    \
@@ -306,7 +308,8 @@ enum pt_rc pt_store_purchase_payments_get(struct pt_store_txn *txn, const char *
 {
     static const char sql[] =
         "SELECT method, amount, points, reference, wallet_debit_id, refunded_amount, "
-        "refunded_points, earns FROM purchase_payments WHERE program_id = ?1 AND member_id = ?2 AND "
+        "refunded_points, earns FROM purchase_payments WHERE program_id = ?1 AND member_id = ?2 "
+        "AND "
         "purchase_id = ?3 ORDER BY position";
     struct pt_payment *pays =
         pt_arena_alloc(arena, PT_PAYMENTS_MAX * sizeof(*pays)); /* A purchase's bound. */

@@ -715,7 +715,7 @@ def test_the_debit_of_a_purchase_cannot_be_cancelled_even_after_its_return(fresh
 
 # ---- Bugs ----
 
-def test_bug_refunds_of_a_return_by_items_ignore_the_line_discount(fresh):
+def test_found_refunds_of_a_return_by_items_ignore_the_line_discount(fresh):
     """A return by items gives back each payment line's share of the returned items' full
     price, not of what was paid for them: returning the half-price item of a cart tells the
     till to give back more than the customer paid for it (and returning the other, less)."""
@@ -734,7 +734,7 @@ def test_bug_refunds_of_a_return_by_items_ignore_the_line_discount(fresh):
     assert abs(refunded - 2500) <= 1, back["refunds"]
 
 
-def test_bug_points_paid_come_back_with_a_fresh_expiry(fresh):
+def test_found_points_paid_come_back_with_a_fresh_expiry(fresh):
     """Points spent as payment come back on a return as a new lot with a new expiry, even when
     the points spent had expired meanwhile: paying with points about to expire and returning
     the purchase later renews them (a cancelled redemption gives expired points to expired)."""
@@ -754,7 +754,7 @@ def test_bug_points_paid_come_back_with_a_fresh_expiry(fresh):
     assert b["available"] == 0 and b["lifetime_expired"] == 1000, b
 
 
-def test_bug_a_return_evaluates_the_kept_cart_with_the_earning_setting_of_today(fresh):
+def test_found_a_return_evaluates_the_kept_cart_with_the_earning_setting_of_today(fresh):
     """The kept cart of a return by items is evaluated with points_payment.earns_points as
     the program says now, not as it was at the purchase: turned on after the purchase, a
     partial return takes back too little (the member keeps points the purchase never gave)."""
@@ -771,7 +771,7 @@ def test_bug_a_return_evaluates_the_kept_cart_with_the_earning_setting_of_today(
     assert back["points_reversed"] == 25, back
 
 
-def test_bug_a_simulation_replays_purchases_without_their_payments(fresh):
+def test_found_a_simulation_replays_purchases_without_their_payments(fresh):
     """POST /v1/rules/simulate replays stored purchases without how they were paid: a
     purchase half paid with points earned 50, and a simulation that changes nothing says it
     would have earned 100 (and a rule on payment.* never fires in a simulation)."""
@@ -789,7 +789,7 @@ def test_bug_a_simulation_replays_purchases_without_their_payments(fresh):
     assert s["simulated_points"] == s["actual_points"] and s["extra_points"] == 0, s
 
 
-def test_bug_evaluate_takes_more_wallet_money_than_the_member_has(fresh):
+def test_found_evaluate_takes_more_wallet_money_than_the_member_has(fresh):
     """The cart's evaluation refuses more points than the member may spend
     (insufficient_points), but not more wallet money: it answers 200 with nothing due, and
     the purchase of the same cart is then refused."""
@@ -804,7 +804,7 @@ def test_bug_evaluate_takes_more_wallet_money_than_the_member_has(fresh):
     assert ev.error["field"] == "payments.0.amount", ev
 
 
-def test_bug_held_wallet_money_names_the_purchase_amount(fresh):
+def test_found_held_wallet_money_names_the_purchase_amount(fresh):
     """Wallet money held for returns (hold_returnable) refuses a purchase's wallet line with
     field `amount`, the purchase's own amount, instead of the line (payments.0.amount)."""
     configure(fresh.a)
@@ -819,7 +819,7 @@ def test_bug_held_wallet_money_names_the_purchase_amount(fresh):
 
 # ---- Found on the way, older than pay with points ----
 
-def test_bug_prior_full_return_of_an_ineligible_cart_keeps_rule_points(fresh):
+def test_found_before_full_return_of_an_ineligible_cart_keeps_rule_points(fresh):
     """A purchase of excluded items only (eligible amount 0) that a fixed-points rule fired
     on, returned in full by amount, takes back none of the rule's points."""
     configure(fresh.a)
@@ -834,7 +834,7 @@ def test_bug_prior_full_return_of_an_ineligible_cart_keeps_rule_points(fresh):
     assert balance(fresh.a, m)["available"] == 0
 
 
-def test_bug_prior_an_amount_return_after_an_item_return_is_refused(fresh):
+def test_found_before_an_amount_return_after_an_item_return_is_refused(fresh):
     """After a return by items of the eligible line, a return by amount of part of what is
     left is refused as return_exceeds_purchase, though it is well within the purchase."""
     configure(fresh.a)

@@ -53,8 +53,8 @@ static void test_pt_points_payment_step__whole_minor_units(void **state)
 }
 
 /* Prepares one points line and a card line; the code and field of a refusal ("" when none). */
-static void check_points(const struct pt_program *p, bool member, int64_t points,
-                         const char *code, const char *field, int64_t amount)
+static void check_points(const struct pt_program *p, bool member, int64_t points, const char *code,
+                         const char *field, int64_t amount)
 {
     struct pt_payment pays[2];
     struct pt_err err;
