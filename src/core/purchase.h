@@ -40,6 +40,7 @@ struct pt_purchase_facts {
     const char *country;            /* nullable; arena */
     int64_t coupon_points;          /* Points the member spent on the coupons it used. */
     int64_t coupon_points_refunded; /* Of them, what its returns gave back. */
+    int64_t coupon_discount;        /* What its coupons took off (a kept cart keeps a share). */
 };
 
 struct pt_purchase {

@@ -581,7 +581,8 @@ struct pt_tender *pt_svc_purchase_tender(const struct pt_program *program,
 }
 
 /* The cart the customer keeps of p: each line less what was returned (the lines all returned
- * left out), or without items one line of kept_amount; the till's discount in proportion. */
+ * left out), or without items one line of kept_amount; the till's and the coupons' discounts
+ * in proportion. */
 static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_purchase *p,
                             int64_t kept_amount, struct pt_arena *arena, struct pt_cart *cart,
                             struct pt_err *err)
@@ -606,7 +607,10 @@ static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_pu
     cart->location = p->location;
     cart->coupons = p->coupons;
     cart->coupon_count = p->coupon_count;
-    rc = pt_mul_div_floor(p->till_discount, kept_amount, p->amount, &cart->discount, err);
+    /* The till's discount and the coupons' (not judged again) in proportion: the kept cart
+     * pays its share of them first, as the purchase did. */
+    rc = pt_mul_div_floor(p->till_discount + p->facts.coupon_discount, kept_amount, p->amount,
+                          &cart->discount, err);
     if (rc == PT_OK && cart->items != NULL && p->payment_count > 0) {
         /* The purchase's payments: the evaluation keeps of each what the returns do not give
          * back of it, this one included (returns.c). */

@@ -171,6 +171,9 @@ static enum pt_rc purchase_facts(struct pt_store_txn *txn, const struct pt_progr
     unsigned i;
     for (i = 0; i < cart->coupon_count; i++) {
         coupons |= cart->coupons[i].kind != PT_CART_CODE_RULE && cart->coupons[i].applied;
+        if (cart->coupons[i].kind != PT_CART_CODE_RULE && cart->coupons[i].applied) {
+            p->facts.coupon_discount += cart->coupons[i].discount; /* At most the amount. */
+        }
     }
     if (cart->rule_count == 0 && cart->stamp_count == 0 && !coupons) {
         return PT_OK;

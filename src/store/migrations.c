@@ -974,7 +974,9 @@ static const char migration_20[] =
  * whether it earned as the program said then and what its returns gave back of it. A wallet
  * line names the wallet debit it made; a points line's takes from the lots are in
  * redemption_lots under the purchase's id, and redemption_lots.restored is what returns put
- * back of each take (into the lot it came from, or expired with it).
+ * back of each take (into the lot it came from, or expired with it). purchase_facts
+ * .coupon_discount: what a purchase's coupons took off, which a return's kept cart keeps in
+ * proportion (coupons are not judged again there).
  */
 static const char migration_21[] =
     "ALTER TABLE programs ADD COLUMN points_payment_enabled INTEGER NOT NULL DEFAULT 0;"
@@ -997,7 +999,8 @@ static const char migration_21[] =
     "  refunded_amount INTEGER NOT NULL DEFAULT 0,"
     "  refunded_points INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (program_id, member_id, purchase_id, position));"
-    "ALTER TABLE redemption_lots ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;";
+    "ALTER TABLE redemption_lots ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE purchase_facts ADD COLUMN coupon_discount INTEGER NOT NULL DEFAULT 0;";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};

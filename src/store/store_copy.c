@@ -122,8 +122,9 @@ static const struct copy_table copy_tables[] = {
      "ttttiiiiii", "program_id, member_id, purchase_id, card_id", NULL},
     {"purchase_facts",
      "program_id, member_id, purchase_id, tier, attributes, birth_month, days_since_enrollment, "
-     "purchase_count, city, country, codes, coupon_points, coupon_points_refunded",
-     "tttttiiitttii", "program_id, member_id, purchase_id", NULL},
+     "purchase_count, city, country, codes, coupon_points, coupon_points_refunded, "
+     "coupon_discount",
+     "tttttiiitttiii", "program_id, member_id, purchase_id", NULL},
     {"purchase_payments",
      "program_id, member_id, purchase_id, position, method, amount, points, reference, "
      "wallet_debit_id, earns, refunded_amount, refunded_points",

@@ -121,8 +121,9 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
  * PURCHASE_SELECT, NULL when the purchase has none (its columns FACTS_COLUMNS). */
 #define FACTS_COLUMNS                                                                              \
     "f.purchase_id, f.tier, f.attributes, f.birth_month, f.days_since_enrollment, "                \
-    "f.purchase_count, f.city, f.country, f.codes, f.coupon_points, f.coupon_points_refunded, "
-#define FACTS_COLUMN_COUNT 11
+    "f.purchase_count, f.city, f.country, f.codes, f.coupon_points, f.coupon_points_refunded, "    \
+    "f.coupon_discount, "
+#define FACTS_COLUMN_COUNT 12
 static void facts_from_row(struct pt_q *q, int col, struct pt_arena *arena, struct pt_purchase *out)
 {
     struct pt_purchase_facts *f = &out->facts;
@@ -141,6 +142,7 @@ static void facts_from_row(struct pt_q *q, int col, struct pt_arena *arena, stru
     pt_q_col_lines(q, col + 8, arena, &out->coupons, &out->coupon_count);
     f->coupon_points = pt_q_col_int(q, col + 9);
     f->coupon_points_refunded = pt_q_col_int(q, col + 10);
+    f->coupon_discount = pt_q_col_int(q, col + 11);
 }
 
 /* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
@@ -247,7 +249,8 @@ enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *
     static const char sql[] =
         "INSERT INTO purchase_facts (program_id, member_id, purchase_id, tier, attributes, "
         "birth_month, days_since_enrollment, purchase_count, city, country, codes, "
-        "coupon_points) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+        "coupon_points, coupon_discount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+        "?12, ?13)";
     const struct pt_purchase_facts *f = &p->facts;
     /* The codes of a cart (at most PT_CART_COUPONS_MAX of PT_CART_TEXT_BYTES_MAX) joined. */
     char codes[PT_CART_COUPONS_MAX * (PT_CART_TEXT_BYTES_MAX + 1) + 1];
@@ -267,6 +270,7 @@ enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *
     pt_q_text(&q, 10, f->country);
     pt_q_lines(&q, 11, p->coupons, p->coupon_count, codes, sizeof(codes));
     pt_q_int(&q, 12, f->coupon_points);
+    pt_q_int(&q, 13, f->coupon_discount);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
