@@ -160,6 +160,8 @@ enum pt_effect_type {
     PT_EFFECT_CASHBACK,   /* docs/wallets.md */
     PT_EFFECT_DISCOUNT_CHEAPEST,
     PT_EFFECT_GET_PRODUCT,
+    /* A coupon of the catalog for a later purchase (docs/rules.md). */
+    PT_EFFECT_ISSUE_COUPON,
     PT_EFFECT_TYPES, /* count */
 };
 
@@ -193,6 +195,8 @@ struct pt_rule_effect {
     int64_t stamps;
     bool per_item;
     /* cashback: percent_bp of what is left to pay of the eligible lines, to the wallet. */
+    /* issue_coupon: the reward of the catalog ("rwd_...") whose coupon the member is given. */
+    const char *reward; /* arena */
 };
 
 struct pt_rule {
@@ -340,6 +344,8 @@ struct pt_rule_outcome {
     const char *stamp_card; /* add_stamps: the card (NULL when none) */
     int64_t stamps;         /* Stamps it adds to stamp_card. */
     int64_t cashback;       /* Minor units to the member's wallet. */
+    /* issue_coupon: the reward of the coupon it gives (NULL: none). */
+    const char *coupon_reward;
 };
 
 struct pt_nudge {

@@ -198,6 +198,24 @@ static const struct bad_rule bad_rules[] = {
     {PURCHASE EFFECT ",\"status\":\"live\"}", PT_EINVAL, "status"},
     {PURCHASE EFFECT ",\"budget_points\":0}", PT_EINVAL, "budget_points"},
     {PURCHASE EFFECT ",\"exclusive\":\"yes\"}", PT_EINVAL, "exclusive"},
+    /* issue_coupon: a reward's id, one per rule, no other field. */
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\"}]}", PT_EINVAL, "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"stc_1\"}]}", PT_EINVAL,
+     "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":7}]}", PT_EINVAL,
+     "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_"
+              "0123456789012345678901234567890123456789012345678901234567890123\"}]}",
+     PT_EINVAL, "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_1\",\"points\":5}]}",
+     PT_EINVAL, "effects.0.points"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_1\",\"on\":\"cart\"}"
+              "]}",
+     PT_EINVAL, "effects.0.on"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"points\":1},{\"type\":"
+              "\"issue_coupon\",\"reward\":\"rwd_1\"},{\"type\":\"issue_coupon\",\"reward\":"
+              "\"rwd_2\"}]}",
+     PT_EINVAL, "effects.2"},
 };
 
 static void test_pt_rule_compile__refuses_with_the_json_path(void **state)
@@ -253,6 +271,51 @@ static void test_pt_rule_compile__reads_every_field(void **state)
     assert_int_equal(r.effects[0].multiplier_pct, 150);
     assert_int_equal(r.valid_to_ms - r.valid_from_ms, 92LL * 86400000);
     assert_int_equal(r.root, -1);
+}
+
+/* issue_coupon is a gift as fixed points are: any trigger may give it. */
+static void test_pt_rule_compile__issue_coupon_on_every_trigger(void **state)
+{
+    static const char *const triggers[] = {"purchase", "activity:review", "enrollment", "birthday"};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+        char doc[256];
+        struct pt_rule r;
+        (void)snprintf(doc, sizeof(doc),
+                       "{\"name\":\"r\",\"trigger\":\"%s\",\"effects\":[{\"type\":"
+                       "\"issue_coupon\",\"reward\":\"rwd_01J\"}]}",
+                       triggers[i]);
+        assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_OK);
+        assert_int_equal(r.effects[0].type, PT_EFFECT_ISSUE_COUPON);
+        assert_string_equal(r.effects[0].reward, "rwd_01J");
+    }
+}
+
+/* A rule whose only effect is a coupon fires (an outcome naming the reward) when its
+ * conditions hold, takes nothing off and gives no points; an exclusive one ends the
+ * evaluation as a rule that gives something does. */
+static void test_issue_coupon_is_an_outcome_that_gives_a_coupon(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Coupon over 50\",\"trigger\":\"purchase\",\"exclusive\":true,"
+             "\"priority\":5,\"conditions\":{\"gte\":[\"cart.amount\",5000]},\"effects\":"
+             "[{\"type\":\"issue_coupon\",\"reward\":\"rwd_A\"}]}");
+    add_rule("{\"name\":\"Bonus\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":7}]}");
+    add_item("A", NULL, 1, 4000);
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 1);
+    assert_null(fx.out.outcomes[0].coupon_reward);
+    assert_int_equal(fx.out.rule_points, 7);
+    fx.items[0].unit_price = 6000;
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 1); /* Exclusive: the bonus is not evaluated. */
+    assert_int_equal(fx.out.outcomes[0].rule, 0);
+    assert_string_equal(fx.out.outcomes[0].coupon_reward, "rwd_A");
+    assert_int_equal(fx.out.outcomes[0].points, 0);
+    assert_int_equal(fx.out.discount, 0);
+    assert_int_equal(fx.out.points, 60);
 }
 
 /* ---- The ten sentences of the issue ---- */
@@ -858,6 +921,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__node_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__reads_every_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__issue_coupon_on_every_trigger, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_coupon_is_an_outcome_that_gives_a_coupon, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_double_points_on_weekends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_triple_points_on_coffee_beans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spend_50_get_100_and_its_nudge, setup, teardown),
