@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/limits.h"
+#include "core/reward.h"
 
 struct pt_program;
 
@@ -87,6 +88,9 @@ struct pt_return {
     int64_t created_at_ms;
     int64_t coupon_points_refunded; /* Points spent on the purchase's coupons given back. */
     int64_t reward_points_reversed; /* Stamp cards' rewards taken back (docs/stamp-cards.md). */
+    /* The coupons rules and stamp cards gave for the purchase that the return takes back:
+     * cancelled, or found used (docs/ledger.md, "Returns"). */
+    struct pt_issued_coupons coupons_back;
 };
 
 /* A rule version that fired on a purchase: what it gave, and its document (a return evaluates

@@ -50,8 +50,10 @@
 #define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
 /* The evaluation cost a program's active rules may reach at the largest cart when a rule is
  * saved: the bound of one evaluation (limits.h) less room for the rules that a cart's coupons
- * add (each costs at most PT_COUPON_RULE_LINE_COST per line; tests/unit/core/test_rules.c). */
-#define PT_COUPON_RULE_LINE_COST 12
+ * add (each costs at most PT_COUPON_RULE_LINE_COST per line: a coupon whose reward names 32
+ * SKUs and 32 categories selects its lines with two `in` lists, 80 a line;
+ * tests/unit/core/test_rules.c). */
+#define PT_COUPON_RULE_LINE_COST 80
 #define PT_RULES_SAVE_COST_MAX                                                                     \
     (PT_RULES_EVAL_COST_MAX -                                                                      \
      (int64_t)PT_CART_COUPONS_MAX * PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1))

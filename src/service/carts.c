@@ -90,6 +90,7 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned posi
 {
     struct pt_rule *r;
     struct pt_rule_effect *e;
+    struct pt_err ignored;
     unsigned i;
     if (c->type != PT_REWARD_DISCOUNT_AMOUNT && c->type != PT_REWARD_DISCOUNT_PERCENT &&
         c->type != PT_REWARD_FREE_PRODUCT) {
@@ -136,7 +137,8 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned posi
             }
         }
     }
-    return r;
+    /* Its reward's minimum and products (core/coupon.c); a full arena is latched. */
+    return pt_cart_coupon_conditions(c, r, arena, &ignored) == PT_OK ? r : NULL;
 }
 
 /* The rules with one more for each coupon of the cart that gives a discount; *extra of them,
@@ -358,17 +360,23 @@ static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, 
 
 /* A coupon whose discount took nothing off (what the coupons and rules before it left was
  * nothing) is not used: the member keeps it. */
-static void coupons_empty(struct pt_cart_answer *out)
+static void coupons_empty(struct pt_cart_answer *out, int64_t till_discount)
 {
+    int64_t remaining = out->amount - till_discount; /* Before each coupon, in order. */
     unsigned k;
     for (k = 0; k < out->coupon_count; k++) {
         struct pt_cart_coupon *c = &out->coupons[k];
-        if (c->applied && c->discount == 0 &&
-            (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
-             c->type == PT_REWARD_FREE_PRODUCT)) {
+        const char *unmet = c->applied ? pt_cart_coupon_unmet(c, remaining) : NULL;
+        if (unmet != NULL && c->discount == 0) {
+            c->applied = false; /* Its minimum was not met (its rule did not fire). */
+            c->reason = unmet;
+        } else if (c->applied && c->discount == 0 &&
+                   (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
+                    c->type == PT_REWARD_FREE_PRODUCT)) {
             c->applied = false;
             c->reason = "nothing_to_discount";
         }
+        remaining -= c->applied ? c->discount : 0;
     }
 }
 
@@ -407,6 +415,9 @@ static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *co
         a->cashback = o->cashback;
         if (o->stamp_card != NULL) {
             (void)snprintf(a->stamp_card, sizeof(a->stamp_card), "%s", o->stamp_card);
+        }
+        if (o->coupon_reward != NULL) {
+            (void)snprintf(a->coupon_reward, sizeof(a->coupon_reward), "%s", o->coupon_reward);
         }
     }
 }
@@ -496,7 +507,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         answer_rules(set, rules, &res, arena, out);
-        coupons_empty(out);
+        coupons_empty(out, cart.discount);
     }
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
         out->cashback = res.cashback;
@@ -600,6 +611,32 @@ static void kept_facts(const struct pt_program *program, const struct pt_purchas
     }
 }
 
+/* The rules of res that still give a coupon on what is kept, into out->rules: a return takes
+ * back the coupons of the others (coupons_given.c). */
+static enum pt_rc kept_coupons(const struct pt_rule *const *rules, const struct pt_eval_result *res,
+                               struct pt_arena *arena, struct pt_cart_answer *out,
+                               struct pt_err *err)
+{
+    unsigned i;
+    out->rules =
+        pt_arena_alloc(arena, (res->outcome_count ? res->outcome_count : 1) * sizeof(*out->rules));
+    if (out->rules == NULL) {
+        return pt_arena_err(arena, err); /* Filled below. */
+    }
+    for (i = 0; i < res->outcome_count; i++) {
+        const struct pt_rule_outcome *o = &res->outcomes[i];
+        struct pt_rule_applied *a;
+        if (o->coupon_reward == NULL) {
+            continue;
+        }
+        a = &out->rules[out->rule_count++];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->rule_id, rules[o->rule]->id, sizeof(a->rule_id));
+        (void)snprintf(a->coupon_reward, sizeof(a->coupon_reward), "%s", o->coupon_reward);
+    }
+    return PT_OK;
+}
+
 enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
                             const struct pt_program *program, const struct pt_purchase *p,
                             int64_t kept_amount, struct pt_arena *arena, struct pt_cart_answer *out,
@@ -651,6 +688,9 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
         *points_kept = pt_return_points_kept(res.base_points + res.tier_points, kept, given, count);
         out->cashback = res.cashback;
         rc = stamps_answer(set, &in, &res, arena, out, err);
+    }
+    if (rc == PT_OK) {
+        rc = kept_coupons(rules, &res, arena, out, err);
     }
     pt_svc_rule_set_release(svc, set);
     return rc;

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "core/coupon.h"
 #include "core/rules.h"
 
 #define MON_MS 1764547200000LL /* 2025-12-01T00:00:00Z, a Monday */
@@ -710,6 +711,89 @@ static void test_pt_rule_eval_cost__a_coupons_rule_fits_its_room(void **state)
                 (int64_t)PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1));
 }
 
+/* The dearest coupon's rule: a discount whose reward has a minimum and names as many SKUs and
+ * categories as a reward may (core/coupon.c selects its lines with them). */
+static void test_pt_rule_eval_cost__a_coupon_with_conditions_fits_its_room(void **state)
+{
+    static const char *names[PT_REWARD_PRODUCTS_MAX];
+    struct pt_cart_coupon c;
+    struct pt_rule r;
+    unsigned i;
+    (void)state;
+    for (i = 0; i < PT_REWARD_PRODUCTS_MAX; i++) {
+        names[i] = "a name of a product";
+    }
+    memset(&c, 0, sizeof(c));
+    c.type = PT_REWARD_DISCOUNT_AMOUNT;
+    c.min_amount = 5000;
+    c.skus = names;
+    c.sku_count = PT_REWARD_PRODUCTS_MAX;
+    c.categories = names;
+    c.category_count = PT_REWARD_PRODUCTS_MAX;
+    memset(&r, 0, sizeof(r));
+    r.trigger = PT_TRIGGER_PURCHASE;
+    r.root = -1;
+    r.items_root = -1;
+    r.effect_count = 1;
+    r.effects[0].type = PT_EFFECT_DISCOUNT;
+    r.effects[0].amount = 500;
+    assert_int_equal(pt_cart_coupon_conditions(&c, &r, &fx.arena, &fx.err), PT_OK);
+    assert_int_equal(r.node_count, 4);
+    assert_int_equal(r.root, 0);
+    assert_int_equal(r.items_root, 1);
+    assert_true(r.effects[0].on_items);
+    assert_int_equal(pt_rule_eval_cost(&r, PT_CART_ITEMS_MAX),
+                     (int64_t)PT_CART_ITEMS_MAX * PT_COUPON_RULE_LINE_COST + 2 * 4 + 6 + 1);
+    assert_true(pt_rule_eval_cost(&r, PT_CART_ITEMS_MAX) <=
+                (int64_t)PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1));
+}
+
+/* A coupon's conditions in the engine: its minimum is of what is left to pay when it applies
+ * (cart.remaining), and a discount with products takes from their lines only. */
+static void test_a_coupons_conditions_gate_and_select(void **state)
+{
+    static const char *const skus[] = {"TEA"};
+    static const char *const categories[] = {"pastry"};
+    struct pt_cart_coupon c;
+    struct pt_rule *r = &fx.rules[0];
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.type = PT_REWARD_DISCOUNT_PERCENT;
+    c.min_amount = 3000;
+    c.skus = skus;
+    c.sku_count = 1;
+    c.categories = categories;
+    c.category_count = 1;
+    memset(r, 0, sizeof(*r));
+    (void)snprintf(r->id, sizeof(r->id), "COUPON");
+    r->name = "coupon";
+    r->trigger = PT_TRIGGER_PURCHASE;
+    r->root = -1;
+    r->items_root = -1;
+    r->valid_from_ms = INT64_MIN;
+    r->valid_to_ms = INT64_MAX;
+    r->effect_count = 1;
+    r->effects[0].type = PT_EFFECT_DISCOUNT;
+    r->effects[0].percent_bp = 5000;
+    assert_int_equal(pt_cart_coupon_conditions(&c, r, &fx.arena, &fx.err), PT_OK);
+    fx.ptrs[0] = r;
+    pt_rule_room_unlimited(&fx.room[0]);
+    fx.count = 1;
+    add_item("TEA", "drinks", 1, 1000);
+    add_item("CROISSANT", "pastry", 1, 800);
+    add_item("COFFEE", "drinks", 1, 1400);
+    evaluate();
+    /* 32.00 left to pay: half of the tea and the croissant, not of the coffee. */
+    assert_int_equal(fx.out.discount, 900);
+    assert_int_equal(fx.out.line_discount[2], 0);
+    fx.cart.discount = 300; /* The till's discount first: 29.00 left, under the minimum. */
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 0);
+    assert_int_equal(fx.out.discount, 300);
+    assert_string_equal(pt_cart_coupon_unmet(&c, 2900), "minimum_not_met");
+    assert_null(pt_cart_coupon_unmet(&c, 3000));
+}
+
 /* The most expensive selector there is: 62 `in` lists of 32 SKUs that no line has, negated. */
 static void heavy_rule(char *doc, size_t size)
 {
@@ -943,6 +1027,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cart_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__counts_the_selector_per_line, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pt_rule_eval_cost__a_coupon_with_conditions_fits_its_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_coupons_conditions_gate_and_select, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__a_coupons_rule_fits_its_room, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
