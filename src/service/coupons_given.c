@@ -19,8 +19,8 @@
 #include <stdio.h>
 #include <string.h>
 
-enum pt_rc pt_svc_coupon_draw(struct pt_store_txn *txn, const char *program_id,
-                              struct pt_coupon *c, struct pt_err *err)
+enum pt_rc pt_svc_coupon_draw(struct pt_store_txn *txn, const char *program_id, struct pt_coupon *c,
+                              struct pt_err *err)
 {
     unsigned draw;
     /* 60 random bits: a taken code is rare but possible; draw again, a bounded number of
@@ -212,9 +212,8 @@ enum pt_rc pt_svc_coupon_take_back(struct pt_service *svc, struct pt_store_txn *
         rc = pt_store_member_get(txn, program->id, v.coupon.member_id, arena, &v.member, err);
     }
     v.reason = "coupon_cancelled";
-    return rc == PT_OK ? pt_svc_event(svc, txn, program->id, "coupon.cancelled",
-                                      v.coupon.member_id, svc->enc.coupon, &v, now_ms, arena, NULL,
-                                      err)
+    return rc == PT_OK ? pt_svc_event(svc, txn, program->id, "coupon.cancelled", v.coupon.member_id,
+                                      svc->enc.coupon, &v, now_ms, arena, NULL, err)
                        : rc;
 }
 
