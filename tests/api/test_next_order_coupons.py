@@ -178,7 +178,7 @@ def test_a_rule_naming_no_reward_of_the_program_is_refused(fresh):
     assert r.error["field"] == "effects.0.reward", r
 
 
-def test_activity_and_enrollment_rules_give_coupons(fresh):
+def test_activity_enrollment_and_birthday_rules_give_coupons(fresh):
     set_clock(fresh.a, START)
     five = reward(fresh.a, **FIVE_OFF)
     welcome = reward(fresh.a, **dict(FIVE_OFF, name="Welcome", value=300))
@@ -200,6 +200,17 @@ def test_activity_and_enrollment_rules_give_coupons(fresh):
     again = fresh.a.post("/v1/activities", dict(body, external_id=unique("rv")))
     assert again.status == 201 and again.json["coupons_issued"] == [], again
     assert issued_of(fresh.a, five["id"]) == 1
+    # A birthday rule gives one on the birthday, once a year, with no points.
+    cake = reward(fresh.a, **dict(FIVE_OFF, name="Birthday cake", type="gift"))
+    rule(fresh.a, gift(cake["id"]), trigger="birthday")
+    born = new_member(fresh.a, birth_date="1990-03-02")["id"]
+    run = fresh.a.post("/v1/jobs/birthdays")
+    assert run.status == 200 and run.json == {"members": 1, "points": 0}, run
+    assert fresh.a.post("/v1/jobs/birthdays").json == {"members": 0, "points": 0}
+    [party] = [e for e in events(fresh.a, "coupon.issued", born)
+               if e["reward"]["id"] == cake["id"]]
+    assert coupon(fresh.a, party["code"])["expires_at"] == "2026-03-16T10:00:00Z"
+    assert issued_of(fresh.a, cake["id"]) == 1
 
 
 # ---- Stamp cards whose reward is of the catalog ----
@@ -296,6 +307,12 @@ def test_a_return_below_the_threshold_cancels_the_rules_coupon(fresh):
     assert state(fresh.a, kept) == "active"
     assert [x["code"] for x in give_back(fresh.a, q, 5500)["coupons_taken_back"]] == [kept]
     assert state(fresh.a, kept) == "cancelled"
+    # docs/rules.md's example: returning 20.00 of 60.00 keeps 40.00, below the threshold.
+    t = purchase(fresh.a, cart(m, 6000)).json
+    back = give_back(fresh.a, t, 2000)
+    assert back["points_reversed"] == 20
+    assert [(x["code"], x["status"]) for x in back["coupons_taken_back"]] == [
+        (t["coupons_issued"][0]["code"], "cancelled")]
     # A purchase with items returned by amount cannot say what is kept: its coupon stays until
     # all is returned.
     s = purchase(fresh.a, cart(m, items=lines)).json
