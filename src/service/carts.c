@@ -611,32 +611,6 @@ static void kept_facts(const struct pt_program *program, const struct pt_purchas
     }
 }
 
-/* The rules of res that still give a coupon on what is kept, into out->rules: a return takes
- * back the coupons of the others (coupons_given.c). */
-static enum pt_rc kept_coupons(const struct pt_rule *const *rules, const struct pt_eval_result *res,
-                               struct pt_arena *arena, struct pt_cart_answer *out,
-                               struct pt_err *err)
-{
-    unsigned i;
-    out->rules =
-        pt_arena_alloc(arena, (res->outcome_count ? res->outcome_count : 1) * sizeof(*out->rules));
-    if (out->rules == NULL) {
-        return pt_arena_err(arena, err); /* Filled below. */
-    }
-    for (i = 0; i < res->outcome_count; i++) {
-        const struct pt_rule_outcome *o = &res->outcomes[i];
-        struct pt_rule_applied *a;
-        if (o->coupon_reward == NULL) {
-            continue;
-        }
-        a = &out->rules[out->rule_count++];
-        memset(a, 0, sizeof(*a));
-        memcpy(a->rule_id, rules[o->rule]->id, sizeof(a->rule_id));
-        (void)snprintf(a->coupon_reward, sizeof(a->coupon_reward), "%s", o->coupon_reward);
-    }
-    return PT_OK;
-}
-
 enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
                             const struct pt_program *program, const struct pt_purchase *p,
                             int64_t kept_amount, struct pt_arena *arena, struct pt_cart_answer *out,
@@ -690,7 +664,7 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
         rc = stamps_answer(set, &in, &res, arena, out, err);
     }
     if (rc == PT_OK) {
-        rc = kept_coupons(rules, &res, arena, out, err);
+        rc = pt_svc_coupons_kept(rules, &res, arena, out, err); /* coupons_given.c */
     }
     pt_svc_rule_set_release(svc, set);
     return rc;

@@ -217,6 +217,30 @@ enum pt_rc pt_svc_coupon_take_back(struct pt_service *svc, struct pt_store_txn *
                        : rc;
 }
 
+enum pt_rc pt_svc_coupons_kept(const struct pt_rule *const *rules, const struct pt_eval_result *res,
+                               struct pt_arena *arena, struct pt_cart_answer *out,
+                               struct pt_err *err)
+{
+    unsigned i;
+    out->rules =
+        pt_arena_alloc(arena, (res->outcome_count ? res->outcome_count : 1) * sizeof(*out->rules));
+    if (out->rules == NULL) {
+        return pt_arena_err(arena, err); /* Filled below. */
+    }
+    for (i = 0; i < res->outcome_count; i++) {
+        const struct pt_rule_outcome *o = &res->outcomes[i];
+        struct pt_rule_applied *a;
+        if (o->coupon_reward == NULL) {
+            continue;
+        }
+        a = &out->rules[out->rule_count++];
+        memset(a, 0, sizeof(*a));
+        memcpy(a->rule_id, rules[o->rule]->id, sizeof(a->rule_id));
+        (void)snprintf(a->coupon_reward, sizeof(a->coupon_reward), "%s", o->coupon_reward);
+    }
+    return PT_OK;
+}
+
 /* Whether kept (a re-evaluation of what a return keeps) still has rule_id give a coupon. */
 static bool still_given(const struct pt_cart_answer *kept, const char *rule_id)
 {

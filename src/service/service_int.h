@@ -445,6 +445,12 @@ PT_MUSTCHECK enum pt_rc pt_svc_coupon_take_back(struct pt_service *svc, struct p
                                                 const char *reason, int64_t now_ms,
                                                 struct pt_arena *arena,
                                                 struct pt_issued_coupons *list, struct pt_err *err);
+/* The rules of res (an evaluation of rules, what a return keeps: pt_svc_cart_kept) that still
+ * give a coupon, into out->rules (rule_id, coupon_reward). */
+PT_MUSTCHECK enum pt_rc pt_svc_coupons_kept(const struct pt_rule *const *rules,
+                                            const struct pt_eval_result *res,
+                                            struct pt_arena *arena, struct pt_cart_answer *out,
+                                            struct pt_err *err);
 /* After return r of p (p counts it): takes back the coupons p's rules gave (all on a full
  * return; with kept, a re-evaluation of what is kept, those whose rule no longer gives one)
  * into r->coupons_back. */
