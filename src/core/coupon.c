@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "core/coupon_code.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const pt_coupon_status_names[PT_COUPON_STATUSES] = {"active", "redeemed", "expired",
@@ -194,6 +195,31 @@ enum pt_rc pt_cart_coupon_conditions(const struct pt_cart_coupon *c, struct pt_r
 const char *pt_cart_coupon_unmet(const struct pt_cart_coupon *c, int64_t remaining)
 {
     return c->min_amount > 0 && remaining < c->min_amount ? "minimum_not_met" : NULL;
+}
+
+void pt_cart_coupons_unused(struct pt_cart_coupon *coupons, unsigned count, int64_t remaining)
+{
+    unsigned k;
+    for (k = 0; k < count; k++) {
+        struct pt_cart_coupon *c = &coupons[k];
+        const char *unmet = c->applied ? pt_cart_coupon_unmet(c, remaining) : NULL;
+        if (unmet != NULL && c->discount == 0) {
+            c->applied = false; /* Its minimum was not met: its rule did not fire. */
+            c->reason = unmet;
+        } else if (c->applied && c->discount == 0 &&
+                   (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
+                    c->type == PT_REWARD_FREE_PRODUCT)) {
+            c->applied = false;
+            c->reason = "nothing_to_discount";
+        }
+        remaining -= c->applied ? c->discount : 0; /* What the next one finds left. */
+    }
+}
+
+void pt_cart_coupon_reward_of(const struct pt_rule_outcome *o, char *reward_id)
+{
+    (void)snprintf(reward_id, PT_ID_BUF_BYTES, "%s",
+                   o->coupon_reward != NULL ? o->coupon_reward : "");
 }
 
 /* The refusal of a purchase for a code it could not use. */

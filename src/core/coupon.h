@@ -141,6 +141,14 @@ PT_MUSTCHECK enum pt_rc pt_cart_coupon_conditions(const struct pt_cart_coupon *c
  * (NULL: another reason): minimum_not_met when what was left to pay of the cart before it,
  * remaining, is below its min_amount. */
 const char *pt_cart_coupon_unmet(const struct pt_cart_coupon *c, int64_t remaining);
+/* After the evaluation (each coupon's discount set): a coupon that took nothing off is not used
+ * and the member keeps it: minimum_not_met when what was left to pay before it was below its
+ * min_amount, else nothing_to_discount for one that gives a discount (what the coupons and
+ * rules before it left was nothing). remaining: the cart's amount less the till's discount,
+ * what the first coupon found left; each applied coupon's discount is taken for the next. */
+void pt_cart_coupons_unused(struct pt_cart_coupon *coupons, unsigned count, int64_t remaining);
+/* The reward of outcome o's issue_coupon into reward_id (PT_ID_BUF_BYTES), "" when none. */
+void pt_cart_coupon_reward_of(const struct pt_rule_outcome *o, char *reward_id);
 /* The refusal of a purchase for a code c it could not use (c->reason as its code; 409 for
  * already_redeemed, else 422), field coupons. */
 PT_MUSTCHECK enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err *err);

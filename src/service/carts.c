@@ -358,28 +358,6 @@ static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, 
     }
 }
 
-/* A coupon whose discount took nothing off (what the coupons and rules before it left was
- * nothing) is not used: the member keeps it. */
-static void coupons_empty(struct pt_cart_answer *out, int64_t till_discount)
-{
-    int64_t remaining = out->amount - till_discount; /* Before each coupon, in order. */
-    unsigned k;
-    for (k = 0; k < out->coupon_count; k++) {
-        struct pt_cart_coupon *c = &out->coupons[k];
-        const char *unmet = c->applied ? pt_cart_coupon_unmet(c, remaining) : NULL;
-        if (unmet != NULL && c->discount == 0) {
-            c->applied = false; /* Its minimum was not met (its rule did not fire). */
-            c->reason = unmet;
-        } else if (c->applied && c->discount == 0 &&
-                   (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
-                    c->type == PT_REWARD_FREE_PRODUCT)) {
-            c->applied = false;
-            c->reason = "nothing_to_discount";
-        }
-        remaining -= c->applied ? c->discount : 0;
-    }
-}
-
 /* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
  * discount to its coupon instead. */
 static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *const *rules,
@@ -416,9 +394,7 @@ static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *co
         if (o->stamp_card != NULL) {
             (void)snprintf(a->stamp_card, sizeof(a->stamp_card), "%s", o->stamp_card);
         }
-        if (o->coupon_reward != NULL) {
-            (void)snprintf(a->coupon_reward, sizeof(a->coupon_reward), "%s", o->coupon_reward);
-        }
+        pt_cart_coupon_reward_of(o, a->coupon_reward); /* issue_coupon's reward, or "" */
     }
 }
 
@@ -507,7 +483,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         answer_rules(set, rules, &res, arena, out);
-        coupons_empty(out, cart.discount);
+        pt_cart_coupons_unused(out->coupons, out->coupon_count, out->amount - cart.discount);
     }
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
         out->cashback = res.cashback;

@@ -794,6 +794,38 @@ static void test_a_coupons_conditions_gate_and_select(void **state)
     assert_null(pt_cart_coupon_unmet(&c, 3000));
 }
 
+/* After an evaluation, the coupons that took nothing off are not used, each judged on what the
+ * ones before it left: a minimum not met, or nothing left to discount. */
+static void test_pt_cart_coupons_unused__each_on_what_the_ones_before_left(void **state)
+{
+    struct pt_cart_coupon c[4];
+    (void)state;
+    memset(c, 0, sizeof(c));
+    c[0].type = PT_REWARD_DISCOUNT_AMOUNT; /* 10.00 off, taken */
+    c[0].applied = true;
+    c[0].discount = 1000;
+    c[1].type = PT_REWARD_DISCOUNT_AMOUNT; /* From 30.00: 25.00 is left after the first. */
+    c[1].applied = true;
+    c[1].min_amount = 3000;
+    c[2].type = PT_REWARD_GIFT; /* From 25.00: met; a gift takes nothing and stays used. */
+    c[2].applied = true;
+    c[2].min_amount = 2500;
+    c[3].type = PT_REWARD_DISCOUNT_PERCENT; /* Took nothing without a minimum. */
+    c[3].applied = true;
+    pt_cart_coupons_unused(c, 4, 3500);
+    assert_true(c[0].applied);
+    assert_false(c[1].applied);
+    assert_string_equal(c[1].reason, "minimum_not_met");
+    assert_true(c[2].applied);
+    assert_null(c[2].reason);
+    assert_false(c[3].applied);
+    assert_string_equal(c[3].reason, "nothing_to_discount");
+    c[2].applied = true;
+    c[2].min_amount = 2501; /* At N + 1: short by one. */
+    pt_cart_coupons_unused(c + 2, 1, 2500);
+    assert_string_equal(c[2].reason, "minimum_not_met");
+}
+
 /* The most expensive selector there is: 62 `in` lists of 32 SKUs that no line has, negated. */
 static void heavy_rule(char *doc, size_t size)
 {
@@ -1030,6 +1062,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_pt_rule_eval_cost__a_coupon_with_conditions_fits_its_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_coupons_conditions_gate_and_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pt_cart_coupons_unused__each_on_what_the_ones_before_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__a_coupons_rule_fits_its_room, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
