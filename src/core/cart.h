@@ -45,6 +45,8 @@ struct pt_rule_applied {
     int64_t stamps; /* add_stamps: to stamp_card */
     char stamp_card[PT_ID_BUF_BYTES];
     int64_t cashback; /* minor units */
+    /* issue_coupon: the reward whose coupon it gives the member; "" when none. */
+    char coupon_reward[PT_ID_BUF_BYTES];
 };
 
 /* Stamps a cart adds to one stamp card (its own condition and rules' add_stamps together). */
@@ -86,6 +88,14 @@ struct pt_cart_coupon {
     int64_t discount;      /* What it took off the cart, minor units */
     int64_t uses_per_code; /* PROMO: the batch's */
     bool combines;         /* Its order-wide discount applies beside an exclusive rule. */
+    /* Its reward's conditions (docs/rewards.md): what is left to pay of the cart when it
+     * applies (minor units; 0: none), and the SKUs and categories one of which the cart must
+     * hold (borrowed from the reward). */
+    int64_t min_amount;
+    const char *const *skus;
+    unsigned sku_count;
+    const char *const *categories;
+    unsigned category_count;
 };
 
 /* What the rules make of a cart: the same for an evaluation and for the purchase. */
@@ -123,6 +133,9 @@ struct pt_cart_answer {
     bool points_payable;
     int64_t points_payable_max;
     int64_t points_payable_amount;
+    /* The coupons the write gave with it (rules' issue_coupon, stamp cards' rewards), or why
+     * it gave none: filled by a purchase or an activity, not by an evaluation. */
+    struct pt_issued_coupons issued;
     /* Rules, coupons' rules and stamp cards run. */
     unsigned rules_evaluated;
     /* What the evaluations cost, as the evaluator counts it (pt_rules_eval_cost: about a ns of

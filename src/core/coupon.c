@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "core/coupon_code.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *const pt_coupon_status_names[PT_COUPON_STATUSES] = {"active", "redeemed", "expired",
@@ -39,12 +40,45 @@ enum pt_rc pt_coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err)
     return pt_err_code(err, v->reason);
 }
 
+/* Whether name (nullable) is one of names[0..count). */
+static bool named(const char *const *names, unsigned count, const char *name)
+{
+    unsigned i;
+    for (i = 0; name != NULL && i < count; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether one of lines is of c's skus or categories (any line when it names none). */
+static bool holds_products(const struct pt_cart_coupon *c, const struct pt_cart_item *lines,
+                           unsigned line_count)
+{
+    unsigned i;
+    if (c->sku_count == 0 && c->category_count == 0) {
+        return true;
+    }
+    for (i = 0; i < line_count; i++) {
+        if (named(c->skus, c->sku_count, lines[i].sku) ||
+            named(c->categories, c->category_count, lines[i].category)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* What a reward type gives on a cart of lines: NULL when it applies, else why not. A
- * free_product needs its sku in the cart; a partner voucher is used at the partner. */
+ * free_product needs its sku in the cart, a coupon with products one of them; a partner
+ * voucher is used at the partner. */
 const char *pt_cart_coupon_gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
                                     unsigned line_count)
 {
     unsigned i;
+    if (c->type != PT_REWARD_PARTNER_VOUCHER && !holds_products(c, lines, line_count)) {
+        return "product_not_in_cart";
+    }
     switch (c->type) {
     case PT_REWARD_FREE_PRODUCT:
         for (i = 0; i < line_count; i++) {
@@ -75,6 +109,117 @@ void pt_cart_coupon_gives_reward(struct pt_cart_coupon *c, const struct pt_rewar
     c->value = r->value;
     c->sku = r->sku;
     c->combines = r->combines;
+    c->min_amount = r->min_amount;
+    c->skus = r->skus;
+    c->sku_count = r->sku_count;
+    c->categories = r->categories;
+    c->category_count = r->category_count;
+}
+
+_Static_assert(PT_REWARD_PRODUCTS_MAX <= PT_RULE_LIST_MAX, "a coupon's products are one in list");
+_Static_assert(PT_RULE_NODES_MAX >= 4, "a coupon's rule has at most four nodes");
+
+/* A test `in` of fact against names[0..count) into nodes[at]. */
+static enum pt_rc in_node(struct pt_rule_node *n, enum pt_fact fact, const char *const *names,
+                          unsigned count, struct pt_arena *arena, struct pt_err *err)
+{
+    struct pt_value *list = pt_arena_alloc(arena, count * sizeof(*list));
+    unsigned i;
+    if (list == NULL) {
+        return pt_arena_err(arena, err);
+    }
+    memset(n, 0, sizeof(*n));
+    memset(list, 0, count * sizeof(*list));
+    for (i = 0; i < count; i++) {
+        list[i].kind = PT_VALUE_TEXT;
+        list[i].s = names[i];
+        list[i].h = pt_rule_text_hash(names[i]);
+    }
+    n->kind = PT_NODE_TEST;
+    n->op = PT_OP_IN;
+    n->fact = fact;
+    n->list = list;
+    n->list_count = (uint16_t)count;
+    return PT_OK;
+}
+
+enum pt_rc pt_cart_coupon_conditions(const struct pt_cart_coupon *c, struct pt_rule *r,
+                                     struct pt_arena *arena, struct pt_err *err)
+{
+    bool both = c->sku_count > 0 && c->category_count > 0;
+    unsigned at;
+    enum pt_rc rc = PT_OK;
+    pt_assert(r->root < 0 && r->node_count + 4 <= PT_RULE_NODES_MAX);
+    pt_assert(c->sku_count <= PT_REWARD_PRODUCTS_MAX &&
+              c->category_count <= PT_REWARD_PRODUCTS_MAX);
+    if (c->min_amount > 0) {
+        /* What is left to pay of the cart after the till's discount and the coupons before. */
+        struct pt_rule_node *n = &r->nodes[r->node_count];
+        memset(n, 0, sizeof(*n));
+        n->kind = PT_NODE_TEST;
+        n->op = PT_OP_GTE;
+        n->fact = PT_FACT_CART_REMAINING;
+        n->a.kind = PT_VALUE_INT;
+        n->a.i = c->min_amount;
+        r->root = (int)r->node_count++;
+    }
+    if (r->items_root >= 0 || (c->sku_count == 0 && c->category_count == 0)) {
+        return PT_OK; /* A free product keeps its own lines; the cart holds one (gives_on). */
+    }
+    /* A discount takes from the lines of the products only. */
+    at = r->node_count;
+    if (both) {
+        struct pt_rule_node *any = &r->nodes[at];
+        memset(any, 0, sizeof(*any));
+        any->kind = PT_NODE_ANY;
+        any->first = (uint16_t)(at + 1);
+        any->count = 2;
+        rc = in_node(&r->nodes[at + 1], PT_FACT_ITEM_SKU, c->skus, c->sku_count, arena, err);
+        if (rc == PT_OK) {
+            rc = in_node(&r->nodes[at + 2], PT_FACT_ITEM_CATEGORY, c->categories, c->category_count,
+                         arena, err);
+        }
+        r->node_count += 3;
+    } else {
+        rc = c->sku_count > 0
+                 ? in_node(&r->nodes[at], PT_FACT_ITEM_SKU, c->skus, c->sku_count, arena, err)
+                 : in_node(&r->nodes[at], PT_FACT_ITEM_CATEGORY, c->categories, c->category_count,
+                           arena, err);
+        r->node_count += 1;
+    }
+    r->items_root = (int)at;
+    r->effects[0].on_items = true;
+    return rc;
+}
+
+const char *pt_cart_coupon_unmet(const struct pt_cart_coupon *c, int64_t remaining)
+{
+    return c->min_amount > 0 && remaining < c->min_amount ? "minimum_not_met" : NULL;
+}
+
+void pt_cart_coupons_unused(struct pt_cart_coupon *coupons, unsigned count, int64_t remaining)
+{
+    unsigned k;
+    for (k = 0; k < count; k++) {
+        struct pt_cart_coupon *c = &coupons[k];
+        const char *unmet = c->applied ? pt_cart_coupon_unmet(c, remaining) : NULL;
+        if (unmet != NULL && c->discount == 0) {
+            c->applied = false; /* Its minimum was not met: its rule did not fire. */
+            c->reason = unmet;
+        } else if (c->applied && c->discount == 0 &&
+                   (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
+                    c->type == PT_REWARD_FREE_PRODUCT)) {
+            c->applied = false;
+            c->reason = "nothing_to_discount";
+        }
+        remaining -= c->applied ? c->discount : 0; /* What the next one finds left. */
+    }
+}
+
+void pt_cart_coupon_reward_of(const struct pt_rule_outcome *o, char *reward_id)
+{
+    (void)snprintf(reward_id, PT_ID_BUF_BYTES, "%s",
+                   o->coupon_reward != NULL ? o->coupon_reward : "");
 }
 
 /* The refusal of a purchase for a code it could not use. */
@@ -92,7 +237,8 @@ enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err 
         {"member_required", "needs a member: it has a limit of uses per member"},
         {"member_limit_reached", "has been used by this member as often as one member may"},
         {"reward_inactive", "gives a reward that was archived"},
-        {"product_not_in_cart", "gives a product that is not in the cart"},
+        {"product_not_in_cart", "needs a product that is not in the cart"},
+        {"minimum_not_met", "needs more left to pay of the cart than there is"},
         {"coupon_not_applicable", "is used at the partner, not here"},
         {"duplicate_code", "was given twice"},
         {"batch_not_ready", "belongs to a batch whose codes are still being made"},

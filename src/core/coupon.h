@@ -47,6 +47,12 @@ struct pt_coupon {
     const char *cancel_reason; /* The cancel's (its redemption's cancel entry's); nullable; arena */
     char purchase_id[PT_ID_BUF_BYTES]; /* The purchase that used it; "" when none */
     const char *partner_code;          /* partner_voucher: the code drawn; nullable; arena */
+    /* Who gave it: a redemption (redemption_id), or a rule or a stamp card (source_id) that a
+     * purchase, an activity or the member's enrollment or birthday (source_ref: its id) fired;
+     * such a coupon cost no points and has no redemption. */
+    enum pt_coupon_source source;
+    char source_id[PT_ID_BUF_BYTES];
+    char source_ref[PT_ID_BUF_BYTES];
 };
 
 enum pt_batch_status {
@@ -118,11 +124,31 @@ struct pt_coupon_view {
  * reason as its code. */
 PT_MUSTCHECK enum pt_rc pt_coupon_refusal(const struct pt_coupon_view *v, struct pt_err *err);
 /* What c's reward type gives on a cart of lines: NULL when it applies, else why not
- * (product_not_in_cart, coupon_not_applicable). */
+ * (product_not_in_cart: its free product, or none of its skus and categories, is in the cart;
+ * coupon_not_applicable). */
 const char *pt_cart_coupon_gives_on(struct pt_cart_coupon *c, const struct pt_cart_item *lines,
                                     unsigned line_count);
-/* Sets what c gives from reward r (borrowed). */
+/* Sets what c gives from reward r (borrowed), with its conditions. */
 void pt_cart_coupon_gives_reward(struct pt_cart_coupon *c, const struct pt_reward *r);
+/* Adds c's conditions to r, the rule by which c gives its discount (r has no condition yet;
+ * a free product's selector of its sku at node 0, or none): what is left to pay of the cart
+ * must be at least c->min_amount, and a discount selects the lines of c's skus and
+ * categories. Its cost per line stays within PT_COUPON_RULE_LINE_COST (rules.h). Node values
+ * come from arena; PT_ENOMEM when it is full. */
+PT_MUSTCHECK enum pt_rc pt_cart_coupon_conditions(const struct pt_cart_coupon *c, struct pt_rule *r,
+                                                  struct pt_arena *arena, struct pt_err *err);
+/* After the evaluation, the reason of a coupon c with conditions that took nothing off
+ * (NULL: another reason): minimum_not_met when what was left to pay of the cart before it,
+ * remaining, is below its min_amount. */
+const char *pt_cart_coupon_unmet(const struct pt_cart_coupon *c, int64_t remaining);
+/* After the evaluation (each coupon's discount set): a coupon that took nothing off is not used
+ * and the member keeps it: minimum_not_met when what was left to pay before it was below its
+ * min_amount, else nothing_to_discount for one that gives a discount (what the coupons and
+ * rules before it left was nothing). remaining: the cart's amount less the till's discount,
+ * what the first coupon found left; each applied coupon's discount is taken for the next. */
+void pt_cart_coupons_unused(struct pt_cart_coupon *coupons, unsigned count, int64_t remaining);
+/* The reward of outcome o's issue_coupon into reward_id (PT_ID_BUF_BYTES), "" when none. */
+void pt_cart_coupon_reward_of(const struct pt_rule_outcome *o, char *reward_id);
 /* The refusal of a purchase for a code c it could not use (c->reason as its code; 409 for
  * already_redeemed, else 422), field coupons. */
 PT_MUSTCHECK enum pt_rc pt_cart_coupon_refusal(const struct pt_cart_coupon *c, struct pt_err *err);

@@ -13,6 +13,7 @@
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/payment.h"
+#include "core/reward.h"
 
 struct pt_program;
 
@@ -72,6 +73,7 @@ struct pt_purchase {
     int64_t cashback_reversed; /* Taken back by returns. */
     char wallet_credit_id[PT_ID_BUF_BYTES]; /* The cashback's credit ("" when none). */
     bool stamped; /* Read back: stamp cards counted it (it has purchase_stamps rows). */
+    bool paid;    /* Read back: it has payment lines (purchase_payments rows). */
     const char *const *coupons; /* The codes given with the cart (stored with its facts). */
     unsigned coupon_count;
     struct pt_purchase_facts facts;
@@ -98,6 +100,9 @@ struct pt_return {
     unsigned refund_count;
     int64_t points_payment_refunded; /* Points paid with, given back. */
     int64_t wallet_payment_refunded; /* Wallet money paid with, given back (minor units). */
+    /* The coupons rules and stamp cards gave for the purchase that the return takes back:
+     * cancelled, or found used (docs/ledger.md, "Returns"). */
+    struct pt_issued_coupons coupons_back;
 };
 
 /* A rule version that fired on a purchase: what it gave, and its document (a return evaluates

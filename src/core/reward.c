@@ -14,6 +14,28 @@
 const char *const pt_reward_type_names[PT_REWARD_TYPES] = {
     "discount_amount", "discount_percent", "free_product", "gift", "partner_voucher"};
 const char *const pt_reward_status_names[PT_REWARD_STATUSES] = {"active", "inactive", "archived"};
+const char *const pt_coupon_source_names[PT_COUPON_SOURCES] = {"redemption", "rule", "stamp_card"};
+
+struct pt_issued_coupon *pt_issued_coupon_add(struct pt_issued_coupons *list,
+                                              struct pt_arena *arena)
+{
+    struct pt_issued_coupon *one;
+    if (list->count == list->capacity) {
+        unsigned capacity = list->capacity ? 2 * list->capacity : 4;
+        struct pt_issued_coupon *items = pt_arena_alloc(arena, capacity * sizeof(*items));
+        if (items == NULL) {
+            return NULL;
+        }
+        if (list->count > 0) {
+            memcpy(items, list->items, list->count * sizeof(*items));
+        }
+        list->items = items;
+        list->capacity = capacity;
+    }
+    one = &list->items[list->count++];
+    memset(one, 0, sizeof(*one));
+    return one;
+}
 
 /* A refusal with its API code; the message names the reward. */
 enum pt_rc pt_reward_refuse(struct pt_err *err, const char *code, const char *message,
@@ -122,6 +144,31 @@ const struct pt_field pt_reward_fields[] = {
      .max = PT_REWARD_COUPON_DAYS_MAX,
      .message = "%s is 1 to %lld"},
     {.name = "combines", .type = PT_FIELD_BOOL, .offset = offsetof(struct pt_reward, combines)},
+    {.name = "min_amount",
+     .type = PT_FIELD_INT,
+     .offset = offsetof(struct pt_reward, min_amount),
+     .min = 1,
+     .max = PT_REWARD_VALUE_MAX,
+     .nullable = true,
+     .null_value = 0,
+     .message = "%s is null (none) or 1 to %lld minor units"},
+    {.name = "skus",
+     .type = PT_FIELD_NAMES,
+     .offset = offsetof(struct pt_reward, skus),
+     .count_offset = offsetof(struct pt_reward, sku_count),
+     .count = PT_REWARD_PRODUCTS_MAX,
+     .max = PT_EXTERNAL_ID_BYTES_MAX,
+     .shape = "skus is a list of at most 32 SKUs, one of which the cart must hold (empty: any)",
+     .message = "skus holds SKUs of 1 to 128 bytes"},
+    {.name = "categories",
+     .type = PT_FIELD_NAMES,
+     .offset = offsetof(struct pt_reward, categories),
+     .count_offset = offsetof(struct pt_reward, category_count),
+     .count = PT_REWARD_PRODUCTS_MAX,
+     .max = PT_EXTERNAL_ID_BYTES_MAX,
+     .shape = "categories is a list of at most 32 categories, one of which the cart must hold "
+              "(empty: any)",
+     .message = "categories holds categories of 1 to 128 bytes"},
     {.name = "status",
      .type = PT_FIELD_ENUM,
      .offset = offsetof(struct pt_reward, status),
@@ -189,6 +236,16 @@ enum pt_rc pt_reward_validate(const struct pt_reward *r, struct pt_err *err)
     }
     if (r->valid_from_ms >= r->valid_to_ms) {
         return pt_err_set(err, PT_EINVAL, "valid_to", "valid_to must be after valid_from");
+    }
+    /* Conditions are judged on a cart here; a partner voucher is used at the partner. */
+    if (r->type == PT_REWARD_PARTNER_VOUCHER &&
+        (r->min_amount > 0 || r->sku_count > 0 || r->category_count > 0)) {
+        return pt_err_set(err, PT_EINVAL,
+                          r->min_amount > 0  ? "min_amount"
+                          : r->sku_count > 0 ? "skus"
+                                             : "categories",
+                          "a partner_voucher is used at the partner: its coupon has no "
+                          "conditions on a cart");
     }
     return PT_OK;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/err.h"
 #include "base/limits.h"
 #include "core/fields.h"
@@ -25,6 +26,10 @@
 #define PT_REWARD_COUPON_DAYS_DEFAULT 30    /* coupon_valid_days of a reward that sets none */
 /* The tier names a reward may be for: as many as a program has tiers, each a tier's name. */
 #define PT_REWARD_TIERS_MAX PT_TIERS_MAX
+/* The SKUs, and the categories, one of which a cart must hold for the reward's coupon
+ * (docs/rewards.md, "Conditions"): as many as one `in` list of a rule holds, since the coupon
+ * selects its lines with one (core/rules.h PT_RULE_LIST_MAX); each a cart's text. */
+#define PT_REWARD_PRODUCTS_MAX 32
 
 enum pt_reward_type {
     PT_REWARD_DISCOUNT_AMOUNT,  /* value: minor units off */
@@ -64,19 +69,61 @@ struct pt_reward {
     unsigned tier_count;
     int64_t coupon_valid_days;
     bool combines; /* Its coupons' order-wide discount applies beside an exclusive rule. */
+    /* Conditions of its coupon in a cart (docs/rewards.md): what is left to pay of the cart
+     * when it applies must be at least min_amount (minor units; 0: none), and the cart must
+     * hold one of the skus or categories (none of either: any cart); a discount then applies
+     * to those lines only. The arrays and names are arena, NULL when their count is 0. */
+    int64_t min_amount;
+    const char *const *skus;
+    unsigned sku_count;
+    const char *const *categories;
+    unsigned category_count;
     enum pt_reward_status status;
     int64_t created_at_ms;
     int64_t updated_at_ms;
 };
 
+/* Who gave a coupon: a redemption of the member's points, a rule's issue_coupon, or a stamp
+ * card's reward (docs/rewards.md, "Coupons given by rules and stamp cards"). */
+enum pt_coupon_source {
+    PT_COUPON_FROM_REDEMPTION,
+    PT_COUPON_FROM_RULE,
+    PT_COUPON_FROM_CARD,
+    PT_COUPON_SOURCES,
+};
+
+/* A coupon a rule or a stamp card gave a member, or why it gave none; or what a return made of
+ * such a coupon (status). */
+struct pt_issued_coupon {
+    enum pt_coupon_source source;    /* RULE or CARD */
+    char source_id[PT_ID_BUF_BYTES]; /* The rule ("rul_...") or the stamp card ("stc_...") */
+    char reward_id[PT_ID_BUF_BYTES];
+    char code[PT_ID_BUF_BYTES]; /* "" when none was issued */
+    const char *reason;         /* Why none was: reward_inactive, out_of_stock; NULL; static */
+    const char *status;         /* A return's: "cancelled", or "redeemed" (it stays); static */
+    int64_t expires_at_ms;      /* 0 when none was issued */
+};
+
+/* A list of them that grows in an arena (pt_issued_coupon_add). */
+struct pt_issued_coupons {
+    struct pt_issued_coupon *items; /* arena */
+    unsigned count;
+    unsigned capacity;
+};
+
+/* A new entry at the end of list (its fields zero), or NULL when the arena is full. */
+struct pt_issued_coupon *pt_issued_coupon_add(struct pt_issued_coupons *list,
+                                              struct pt_arena *arena);
+
 /* The names of the types and statuses as the API and the store spell them (base/names.h finds
  * one). */
 extern const char *const pt_reward_type_names[PT_REWARD_TYPES];
 extern const char *const pt_reward_status_names[PT_REWARD_STATUSES];
+extern const char *const pt_coupon_source_names[PT_COUPON_SOURCES];
 
 /* A reward's fields as the API takes and shows them (between its id and its times), with their
  * limits. */
-#define PT_REWARD_FIELD_COUNT 17
+#define PT_REWARD_FIELD_COUNT 20
 extern const struct pt_field pt_reward_fields[PT_REWARD_FIELD_COUNT];
 
 /* PT_EINVAL naming the field unless r is a valid reward: its table (texts, an https image,

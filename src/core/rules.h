@@ -51,8 +51,10 @@
 #define PT_RULE_NUDGES_MAX 8 /* Nudges in one answer, the nearest first. */
 /* The evaluation cost a program's active rules may reach at the largest cart when a rule is
  * saved: the bound of one evaluation (limits.h) less room for the rules that a cart's coupons
- * add (each costs at most PT_COUPON_RULE_LINE_COST per line; tests/unit/core/test_rules.c). */
-#define PT_COUPON_RULE_LINE_COST 12
+ * add (each costs at most PT_COUPON_RULE_LINE_COST per line: a coupon whose reward names 32
+ * SKUs and 32 categories selects its lines with two `in` lists, 80 a line;
+ * tests/unit/core/test_rules.c). */
+#define PT_COUPON_RULE_LINE_COST 80
 #define PT_RULES_SAVE_COST_MAX                                                                     \
     (PT_RULES_EVAL_COST_MAX -                                                                      \
      (int64_t)PT_CART_COUPONS_MAX * PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1))
@@ -168,6 +170,8 @@ enum pt_effect_type {
     PT_EFFECT_CASHBACK,   /* docs/wallets.md */
     PT_EFFECT_DISCOUNT_CHEAPEST,
     PT_EFFECT_GET_PRODUCT,
+    /* A coupon of the catalog for a later purchase (docs/rules.md). */
+    PT_EFFECT_ISSUE_COUPON,
     PT_EFFECT_TYPES, /* count */
 };
 
@@ -201,6 +205,8 @@ struct pt_rule_effect {
     int64_t stamps;
     bool per_item;
     /* cashback: percent_bp of what is left to pay of the eligible lines, to the wallet. */
+    /* issue_coupon: the reward of the catalog ("rwd_...") whose coupon the member is given. */
+    const char *reward; /* arena */
 };
 
 struct pt_rule {
@@ -351,6 +357,8 @@ struct pt_rule_outcome {
     const char *stamp_card; /* add_stamps: the card (NULL when none) */
     int64_t stamps;         /* Stamps it adds to stamp_card. */
     int64_t cashback;       /* Minor units to the member's wallet. */
+    /* issue_coupon: the reward of the coupon it gives (NULL: none). */
+    const char *coupon_reward;
 };
 
 struct pt_nudge {

@@ -548,7 +548,8 @@ static enum pt_rc parse_effects(struct compiler *c, json_t *list)
         if (k == PT_EFFECT_TYPES) {
             return pt_err_set(c->err, PT_EINVAL, field,
                               "type is award_points, discount, free_items, free_shipping, "
-                              "message, add_stamps or cashback");
+                              "message, add_stamps, cashback, discount_cheapest, get_product or "
+                              "issue_coupon");
         }
         if ((pt_effect_kinds[k].triggers & PT_TRIGGER_BIT(r->trigger)) == 0) {
             return pt_err_set(c->err, PT_EINVAL, field, "%s applies to purchases only", type);

@@ -288,6 +288,46 @@ static enum pt_rc cashback_give(const struct pt_rule_effect *e, const struct pt_
     return pt_points_add(o->cashback, amount, &o->cashback, err);
 }
 
+/* ---- issue_coupon (docs/rules.md) ---- */
+
+/* {"type": "issue_coupon", "reward": "rwd_..."}: a gift, as fixed points are, so any trigger.
+ * Whether the program has that reward is the service's to check when the rule is saved. */
+static enum pt_rc coupon_parse(json_t *obj, const char *path, const struct pt_rule *rule,
+                               struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
+{
+    static const char *const keys[] = {"type", "reward", NULL};
+    const char *reward = json_string_value(json_object_get(obj, "reward"));
+    char field[PT_RULE_PATH_BYTES + 8];
+    unsigned i;
+    enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    for (i = 0; i < rule->effect_count; i++) {
+        if (rule->effects[i].type == PT_EFFECT_ISSUE_COUPON) {
+            return pt_err_set(err, PT_EINVAL, path, "a rule issues one coupon");
+        }
+    }
+    (void)snprintf(field, sizeof(field), "%s.reward", path);
+    if (reward == NULL || strncmp(reward, "rwd_", 4) != 0 || strlen(reward) > PT_ID_BYTES) {
+        return pt_err_set(err, PT_EINVAL, field, "reward is the id of a reward (rwd_...)");
+    }
+    e->reward = pt_arena_strndup(arena, reward, strlen(reward));
+    return e->reward != NULL ? PT_OK : pt_arena_err(arena, err);
+}
+
+/* What the coupon is is known when the rule fires; the service issues it with the write. */
+static enum pt_rc coupon_give(const struct pt_rule_effect *e, const struct pt_selection *sel,
+                              struct pt_eval_state *st, struct pt_rule_outcome *o,
+                              struct pt_err *err)
+{
+    (void)sel;
+    (void)st;
+    (void)err;
+    o->coupon_reward = e->reward;
+    return PT_OK;
+}
+
 /* ---- The table ---- */
 
 #define CART_ONLY PT_TRIGGER_BIT(PT_TRIGGER_PURCHASE)
@@ -328,4 +368,8 @@ const struct pt_effect_kind pt_effect_kinds[PT_EFFECT_TYPES] = {
                                .parse = pt_effect_product_parse,
                                .discount = pt_effect_product_apply,
                                .missing = pt_effect_product_missing},
+    [PT_EFFECT_ISSUE_COUPON] = {.name = "issue_coupon",
+                                .triggers = PT_TRIGGERS_ALL,
+                                .parse = coupon_parse,
+                                .gives = coupon_give},
 };

@@ -454,7 +454,7 @@ static enum pt_rc exclusive_gives(struct run *x, const struct pt_rule *r,
     st->line_cashback = cashback;
     st->money_left = money_left;
     *gives = rc == PT_OK && (points > 0 || o->discount > 0 || o->free_shipping || r->messages > 0 ||
-                             given.stamps > 0 || given.cashback > 0);
+                             given.stamps > 0 || given.cashback > 0 || given.coupon_reward != NULL);
     return rc;
 }
 
@@ -667,7 +667,8 @@ static void drop_empty_outcomes(struct run *x)
     for (i = 0; i < out->outcome_count; i++) {
         const struct pt_rule_outcome *o = &out->outcomes[i];
         if (o->points > 0 || o->discount > 0 || o->free_shipping ||
-            x->rules[o->rule]->messages > 0 || o->stamps > 0 || o->cashback > 0) {
+            x->rules[o->rule]->messages > 0 || o->stamps > 0 || o->cashback > 0 ||
+            o->coupon_reward != NULL) {
             out->outcomes[k++] = *o;
         }
     }

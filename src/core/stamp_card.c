@@ -65,12 +65,18 @@ enum pt_rc pt_stamp_card_validate(const struct pt_stamp_card *c, struct pt_arena
     if (rc != PT_OK) {
         return rc;
     }
-    if (c->reward_id != NULL) {
-        /* The shape is ready for catalog rewards; the catalog is not (docs/stamp-cards.md). */
-        return pt_err_set(err, PT_EINVAL, "reward.reward_id",
-                          "rewards from the catalog are not available yet: give reward.points");
+    if (c->reward_id != NULL && c->reward_points != 0) {
+        return pt_err_set(err, PT_EINVAL, "reward",
+                          "reward is {\"points\": N} or {\"reward_id\": \"rwd_...\"}, not both");
     }
-    if (c->reward_points < 1 || c->reward_points > PT_STAMP_CARD_REWARD_POINTS_MAX) {
+    if (c->reward_id != NULL) {
+        /* A reward of the catalog: its coupon at completion. Whether the program has it is
+         * the service's to check. */
+        if (strncmp(c->reward_id, "rwd_", 4) != 0 || strlen(c->reward_id) > PT_ID_BYTES) {
+            return pt_err_set(err, PT_EINVAL, "reward.reward_id",
+                              "reward.reward_id is the id of a reward (rwd_...)");
+        }
+    } else if (c->reward_points < 1 || c->reward_points > PT_STAMP_CARD_REWARD_POINTS_MAX) {
         return pt_err_set(err, PT_EINVAL, "reward.points", "reward.points is 1 to %lld",
                           PT_STAMP_CARD_REWARD_POINTS_MAX);
     }

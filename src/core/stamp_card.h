@@ -39,7 +39,7 @@ struct pt_stamp_card {
     const char *items;       /* JSON of the item selector; nullable; arena */
     const char *document;    /* The rule document evaluated on purchases; arena */
     int64_t reward_points;   /* Given at completion (> 0 unless reward_id). */
-    const char *reward_id;   /* A reward of the catalog (nullable; not yet offered). */
+    const char *reward_id;   /* Or a reward of the catalog whose coupon is given; nullable. */
     int64_t valid_days;      /* An instance is open this long from its first stamp; 0 = always. */
     int64_t created_at_ms;
     int64_t updated_at_ms;
@@ -57,6 +57,8 @@ struct pt_member_stamp_card {
     int64_t reward_points;
     char entry_id[PT_ID_BUF_BYTES]; /* The reward's entry ("" before completion) */
     int64_t stamps_returned;        /* Completed: of its stamps, those returns took back. */
+    /* The coupon its completion gave (a card whose reward is of the catalog); "" when none. */
+    char coupon_code[PT_ID_BUF_BYTES];
 };
 
 /* The stamps of a purchase on one card. */

@@ -92,6 +92,9 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
         (void)json_object_set_new(
             root, "stamp_cards",
             pt_http_stamp_gains_json(r->cart.stamps, r->cart.stamp_count, true));
+        /* The coupons its rules and completed cards gave for a later purchase. */
+        (void)json_object_set_new(root, "coupons_issued",
+                                  pt_http_issued_coupons_json(&r->cart.issued, false));
     }
     return root;
 }
@@ -99,14 +102,15 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
 static json_t *return_json(const struct pt_return_result *r)
 {
     json_t *root = json_pack(
-        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I}", "id", r->ret.id, "external_id",
+        "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "id", r->ret.id, "external_id",
         r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id", r->ret.member_id,
         "amount", (json_int_t)r->ret.amount, "points_reversed", (json_int_t)r->ret.points_reversed,
         "points_owed", (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
         "created_at", pt_json_time(r->ret.created_at_ms), "cashback_reversed",
         (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed,
         "reward_points_reversed", (json_int_t)r->ret.reward_points_reversed,
-        "coupon_points_refunded", (json_int_t)r->ret.coupon_points_refunded);
+        "coupon_points_refunded", (json_int_t)r->ret.coupon_points_refunded, "coupons_taken_back",
+        pt_http_issued_coupons_json(&r->ret.coupons_back, true));
     if (root != NULL) {
         (void)json_object_set_new(root, "points_payment_refunded",
                                   json_integer(r->ret.points_payment_refunded));
@@ -174,12 +178,17 @@ static json_t *activity_json(const struct pt_activity_result *r)
         unsigned i;
         for (i = 0; i < r->rules.rule_count; i++) {
             const struct pt_rule_applied *x = &r->rules.rules[i];
-            (void)json_array_append_new(
-                rules, json_pack("{s:s,s:I,s:s,s:I,s:b}", "rule_id", x->rule_id, "version",
-                                 (json_int_t)x->version, "name", x->name, "points",
-                                 (json_int_t)x->points, "capped", x->capped));
+            json_t *one = json_pack("{s:s,s:I,s:s,s:I,s:b}", "rule_id", x->rule_id, "version",
+                                    (json_int_t)x->version, "name", x->name, "points",
+                                    (json_int_t)x->points, "capped", x->capped);
+            if (one != NULL && x->coupon_reward[0] != '\0') {
+                (void)json_object_set_new(one, "coupon_reward_id", json_string(x->coupon_reward));
+            }
+            (void)json_array_append_new(rules, one);
         }
         (void)json_object_set_new(root, "rules", rules);
+        (void)json_object_set_new(root, "coupons_issued",
+                                  pt_http_issued_coupons_json(&r->rules.issued, false));
     }
     return root;
 }

@@ -36,6 +36,9 @@ static json_t *reward_json(const struct pt_reward *r)
                                         "tiers",
                                         "coupon_valid_days",
                                         "combines",
+                                        "min_amount",
+                                        "skus",
+                                        "categories",
                                         "status",
                                         NULL};
     json_t *root = pt_http_fields_encode_in(pt_reward_fields, PT_REWARD_FIELD_COUNT, shown, r,
@@ -220,7 +223,40 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
     if (root != NULL && v->balance.member_id[0] != '\0') {
         (void)json_object_set_new(root, "points_available", json_integer(v->balance.available));
     }
+    if (root != NULL) {
+        /* Who gave it: a redemption, or a rule or a stamp card (source_id). */
+        (void)json_object_set_new(root, "source", json_string(pt_coupon_source_names[c->source]));
+        (void)json_object_set_new(root, "source_id",
+                                  pt_json_string_or_null(c->source_id[0] ? c->source_id : NULL));
+    }
     return root;
+}
+
+json_t *pt_http_issued_coupons_json(const struct pt_issued_coupons *list, bool with_status)
+{
+    json_t *out = json_array();
+    unsigned i;
+    for (i = 0; i < list->count; i++) {
+        const struct pt_issued_coupon *c = &list->items[i];
+        char printed[PT_COUPON_PRINTED_BYTES];
+        bool rule = c->source == PT_COUPON_FROM_RULE;
+        json_t *one;
+        if (c->code[0] != '\0') {
+            pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
+        }
+        one = json_pack("{s:s,s:o,s:o,s:o,s:o,s:o}", "reward_id", c->reward_id, "code",
+                        c->code[0] ? json_string(printed) : json_null(), "rule_id",
+                        pt_json_string_or_null(rule ? c->source_id : NULL), "card_id",
+                        pt_json_string_or_null(rule ? NULL : c->source_id), "expires_at",
+                        c->expires_at_ms ? pt_json_time(c->expires_at_ms) : json_null(), "reason",
+                        pt_json_string_or_null(c->reason));
+        if (one != NULL && with_status) {
+            (void)json_object_del(one, "reason");
+            (void)json_object_set_new(one, "status", pt_json_string_or_null(c->status));
+        }
+        (void)json_array_append_new(out, one);
+    }
+    return out;
 }
 
 static enum pt_rc encode_coupon(void *ctx, const void *result, struct pt_arena *arena,

@@ -313,12 +313,16 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
     unsigned i;
     for (i = 0; i < a->rule_count; i++) {
         const struct pt_rule_applied *r = &a->rules[i];
-        (void)json_array_append_new(
-            rules,
+        json_t *one =
             json_pack("{s:s,s:I,s:s,s:I,s:I,s:I,s:b,s:b}", "rule_id", r->rule_id, "version",
                       (json_int_t)r->version, "name", r->name, "points", (json_int_t)r->points,
                       "discount", (json_int_t)r->discount, "free_units", (json_int_t)r->free_units,
-                      "free_shipping", r->free_shipping, "capped", r->capped));
+                      "free_shipping", r->free_shipping, "capped", r->capped);
+        if (one != NULL && r->coupon_reward[0] != '\0') {
+            /* issue_coupon: the purchase gives a coupon of this reward (docs/rules.md). */
+            (void)json_object_set_new(one, "coupon_reward_id", json_string(r->coupon_reward));
+        }
+        (void)json_array_append_new(rules, one);
     }
     for (i = 0; i < a->line_count; i++) {
         (void)json_array_append_new(lines, json_pack("{s:I,s:I}", "line", (json_int_t)i, "discount",

@@ -11,6 +11,7 @@
 #include "base/alloc.h"
 #include "base/assert.h"
 #include "base/names.h"
+#include "core/coupon_code.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +24,9 @@ static json_t *json_or_null(const char *text)
 
 static json_t *reward_json(const struct pt_stamp_card *c)
 {
-    return json_pack("{s:I,s:o}", "points", (json_int_t)c->reward_points, "reward_id",
-                     pt_json_string_or_null(c->reward_id));
+    return json_pack("{s:o,s:o}", "points",
+                     c->reward_id != NULL ? json_null() : json_integer(c->reward_points),
+                     "reward_id", pt_json_string_or_null(c->reward_id));
 }
 
 /* The card's fields the table leaves to this file (pt_stamp_card_fields). new */
@@ -111,8 +113,8 @@ static enum pt_rc card_document(struct pt_arena *arena, void *obj, struct pt_err
     return rc;
 }
 
-/* The card's reward: {"points": N} (or a reward of the catalog, not offered yet); it replaces
- * the card's. */
+/* The card's reward: {"points": N} or {"reward_id": "rwd_..."} (a reward of the catalog whose
+ * coupon completion gives); it replaces the card's. */
 static enum pt_rc card_reward(json_t *v, struct pt_arena *arena, struct pt_stamp_card *c,
                               struct pt_err *err)
 {
@@ -120,7 +122,7 @@ static enum pt_rc card_reward(json_t *v, struct pt_arena *arena, struct pt_stamp
     enum pt_rc rc;
     if (!json_is_object(v)) {
         return pt_err_set(err, PT_EINVAL, "reward",
-                          "reward is {\"points\": N} (or a reward of the catalog)");
+                          "reward is {\"points\": N} or {\"reward_id\": \"rwd_...\"}");
     }
     rc = pt_json_check_fields(v, reward_fields, err);
     c->reward_points = 0;
@@ -311,8 +313,21 @@ json_t *pt_http_stamps_event_json(const struct pt_stamps_event *e)
 
 json_t *pt_http_stamp_completion_json(const struct pt_stamp_completion *c)
 {
-    return json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:o}", "member_id", c->member_id, "card_id",
-                     c->card_id, "name", c->name, "n", (json_int_t)c->n, "reward_points",
-                     (json_int_t)c->reward_points, "entry_id", c->entry_id, "completed_at",
-                     pt_json_time(c->completed_at_ms));
+    char printed[PT_COUPON_PRINTED_BYTES];
+    json_t *root = json_pack("{s:s,s:s,s:s,s:I,s:I,s:o,s:o}", "member_id", c->member_id, "card_id",
+                             c->card_id, "name", c->name, "n", (json_int_t)c->n, "reward_points",
+                             (json_int_t)c->reward_points, "entry_id",
+                             pt_json_string_or_null(c->entry_id[0] ? c->entry_id : NULL),
+                             "completed_at", pt_json_time(c->completed_at_ms));
+    if (root != NULL && c->reward_id != NULL) {
+        /* A reward of the catalog: the coupon it gave, or why none. */
+        if (c->coupon_code[0] != '\0') {
+            pt_coupon_code_print(c->coupon_code, 0, printed, sizeof(printed));
+        }
+        (void)json_object_set_new(root, "reward_id", json_string(c->reward_id));
+        (void)json_object_set_new(root, "coupon_code",
+                                  c->coupon_code[0] ? json_string(printed) : json_null());
+        (void)json_object_set_new(root, "coupon_reason", pt_json_string_or_null(c->coupon_reason));
+    }
+    return root;
 }

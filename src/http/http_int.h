@@ -432,6 +432,9 @@ void pt_h_batch_codes(struct pt_http_ctx *ctx);
 json_t *pt_http_batch_json(const struct pt_coupon_batch *b);
 /* A coupon as the till and the member see it; the payload of coupon events. new */
 json_t *pt_http_coupon_json(const struct pt_coupon_view *v);
+/* The coupons rules and stamp cards gave (coupons_issued of a purchase or an activity), or a
+ * return took back (coupons_taken_back: with_status). new */
+json_t *pt_http_issued_coupons_json(const struct pt_issued_coupons *list, bool with_status);
 void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
 
 /* ---- Pictures (pictures.c) ---- */

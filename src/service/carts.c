@@ -90,6 +90,7 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned posi
 {
     struct pt_rule *r;
     struct pt_rule_effect *e;
+    struct pt_err ignored;
     unsigned i;
     if (c->type != PT_REWARD_DISCOUNT_AMOUNT && c->type != PT_REWARD_DISCOUNT_PERCENT &&
         c->type != PT_REWARD_FREE_PRODUCT) {
@@ -136,7 +137,8 @@ static struct pt_rule *coupon_rule(const struct pt_cart_coupon *c, unsigned posi
             }
         }
     }
-    return r;
+    /* Its reward's minimum and products (core/coupon.c); a full arena is latched. */
+    return pt_cart_coupon_conditions(c, r, arena, &ignored) == PT_OK ? r : NULL;
 }
 
 /* The rules with one more for each coupon of the cart that gives a discount; *extra of them,
@@ -364,22 +366,6 @@ static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, 
     }
 }
 
-/* A coupon whose discount took nothing off (what the coupons and rules before it left was
- * nothing) is not used: the member keeps it. */
-static void coupons_empty(struct pt_cart_answer *out)
-{
-    unsigned k;
-    for (k = 0; k < out->coupon_count; k++) {
-        struct pt_cart_coupon *c = &out->coupons[k];
-        if (c->applied && c->discount == 0 &&
-            (c->type == PT_REWARD_DISCOUNT_AMOUNT || c->type == PT_REWARD_DISCOUNT_PERCENT ||
-             c->type == PT_REWARD_FREE_PRODUCT)) {
-            c->applied = false;
-            c->reason = "nothing_to_discount";
-        }
-    }
-}
-
 /* What each rule of res gave, into out->rules; a coupon's rule (past set's rules) gives its
  * discount to its coupon instead. */
 static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *const *rules,
@@ -416,6 +402,7 @@ static void answer_rules(const struct pt_rule_set *set, const struct pt_rule *co
         if (o->stamp_card != NULL) {
             (void)snprintf(a->stamp_card, sizeof(a->stamp_card), "%s", o->stamp_card);
         }
+        pt_cart_coupon_reward_of(o, a->coupon_reward); /* issue_coupon's reward, or "" */
     }
 }
 
@@ -504,7 +491,7 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     }
     if (rc == PT_OK) {
         answer_rules(set, rules, &res, arena, out);
-        coupons_empty(out);
+        pt_cart_coupons_unused(out->coupons, out->coupon_count, out->amount - cart.discount);
     }
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
         out->cashback = res.cashback;
@@ -698,6 +685,9 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
         out->to_pay = res.amount - res.discount;
         out->cashback = res.cashback;
         rc = stamps_answer(set, &in, &res, arena, out, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_coupons_kept(rules, &res, arena, out, err); /* coupons_given.c */
     }
     pt_svc_rule_set_release(svc, set);
     return rc;

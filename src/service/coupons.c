@@ -289,10 +289,13 @@ static enum pt_rc coupon_cancel_body(struct pt_svc_write *w, struct pt_err *err)
     if (rc == PT_OK && !moved) {
         return pt_err_set(err, PT_EBUSY, NULL, "the coupon changed meanwhile: try again");
     }
-    if (rc == PT_OK) {
-        /* The points come back through the ledger's own redemption cancel. */
+    if (rc == PT_OK && v->coupon.redemption_id[0] != '\0') {
+        /* The points come back through the ledger's own redemption cancel (a coupon a rule or
+         * a stamp card gave cost none). */
         rc = pt_store_redemption_get(txn, program.id, v->coupon.redemption_id, ctx->w.arena, &red,
                                      err);
+    } else {
+        red.cancelled = true;
     }
     if (rc == PT_OK && !red.cancelled) {
         red.cancel_reason = ctx->reason;
@@ -549,8 +552,9 @@ enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct pt_store_txn *
             if (rc == PT_OK) {
                 rc = coupon_load(txn, program->id, c->code, now_ms, arena, &v, err);
             }
-            if (rc == PT_OK) {
-                /* What it cost: a return of the purchase gives it back (docs/rewards.md). */
+            if (rc == PT_OK && v.coupon.redemption_id[0] != '\0') {
+                /* What it cost: a return of the purchase gives it back (docs/rewards.md); a
+                 * coupon a rule or a stamp card gave cost nothing. */
                 struct pt_redemption red;
                 rc = pt_store_redemption_get(txn, program->id, v.coupon.redemption_id, arena, &red,
                                              err);

@@ -301,17 +301,28 @@ enum pt_rc pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
                               struct pt_cart_answer *out, char *entry_id, struct pt_err *err)
 {
     unsigned i;
+    bool coupons = false;
     enum pt_rc rc = pt_svc_rules_answer(svc, txn, program, member, trigger, activity, NULL, at_ms,
                                         arena, out, err);
     entry_id[0] = '\0';
-    if (rc != PT_OK || out->points == 0) {
+    for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
+        coupons |= out->rules[i].coupon_reward[0] != '\0';
+    }
+    if (rc != PT_OK || (out->points == 0 && !coupons)) {
         return rc;
     }
-    rc = pt_svc_award_points(txn, program, member->id, entry_type, ref_id, out->points, at_ms,
-                             now_ms, key_id, entry_id, err);
+    if (out->points > 0) {
+        rc = pt_svc_award_points(txn, program, member->id, entry_type, ref_id, out->points, at_ms,
+                                 now_ms, key_id, entry_id, err);
+    }
     for (i = 0; rc == PT_OK && i < out->rule_count; i++) {
         rc = pt_store_rule_used(txn, program->id, member->id, out->rules[i].rule_id,
                                 out->local_date, out->rules[i].points, 0, err);
+    }
+    if (rc == PT_OK && coupons) {
+        /* The coupons its rules give for a later purchase (coupons_given.c). */
+        rc = pt_svc_coupons_give_rules(svc, txn, program, member->id, out, ref_id, now_ms, arena,
+                                       err);
     }
     return rc;
 }

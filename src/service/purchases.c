@@ -206,6 +206,11 @@ static enum pt_rc purchase_mechanics(struct pt_store_txn *txn, struct purchase_c
         rc = purchase_facts(txn, program, &ctx->out->cart, p, err);
     }
     if (rc == PT_OK) {
+        /* The coupons its rules give for a later purchase (coupons_given.c). */
+        rc = pt_svc_coupons_give_rules(ctx->w.svc, txn, program, p->member_id, &ctx->out->cart,
+                                       p->id, ctx->w.now_ms, ctx->w.arena, err);
+    }
+    if (rc == PT_OK) {
         /* A crossing of a tier's threshold moves the member up at once. */
         struct pt_tier_metrics delta = {p->points_earned, p->spend, 1};
         rc = pt_svc_tier_purchase(ctx->w.svc, txn, program, member, p->tier_month, &delta,

@@ -93,7 +93,7 @@ static enum pt_rc return_load(struct pt_store_txn *txn, struct return_ctx *ctx,
     if (rc == PT_OK) {
         rc = pt_return_window_check(program, p->occurred_at_ms, ctx->w.now_ms, err);
     }
-    if (rc == PT_OK) {
+    if (rc == PT_OK && p->paid) {
         rc = pt_store_purchase_payments_get(txn, program_id, p, ctx->w.arena, err);
     }
     return rc;
@@ -326,6 +326,12 @@ static enum pt_rc return_body(struct pt_svc_write *w, struct pt_err *err)
     }
     if (rc == PT_OK) {
         rc = return_record(txn, ctx, &program, &p, r, amount_now, err);
+    }
+    if (rc == PT_OK) {
+        /* The coupons its rules gave that it no longer earns (coupons_given.c). */
+        bool reeval = ctx->reeval && p.returned_amount < p.amount;
+        rc = pt_svc_coupons_return(ctx->w.svc, txn, &program, &p, reeval ? &ctx->kept : NULL, r,
+                                   ctx->w.now_ms, ctx->w.arena, err);
     }
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, &program, p.member_id, ctx->w.now_ms, ctx->w.arena,

@@ -9,8 +9,6 @@
 #include "service/service_int.h"
 
 #include "base/clock.h"
-#include "base/random.h"
-#include "core/coupon_code.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -211,27 +209,6 @@ struct redeem_ctx {
     struct pt_coupon_view *out;
 };
 
-static enum pt_rc issue_coupon(struct pt_store_txn *txn, const char *program_id,
-                               struct pt_coupon *c, struct pt_err *err)
-{
-    unsigned draw;
-    /* 60 random bits: a taken code is rare but possible; draw again, a bounded number of
-     * times. */
-    for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
-        uint8_t random8[8];
-        bool claimed = false;
-        enum pt_rc rc;
-        pt_random_bytes(random8, sizeof(random8));
-        pt_coupon_code_make(random8, "", c->code, sizeof(c->code));
-        rc = pt_store_coupon_insert(txn, program_id, c, &claimed, err);
-        if (rc != PT_OK || claimed) {
-            return rc;
-        }
-    }
-    return pt_err_set(err, PT_EINTERNAL, NULL, "no free coupon code after %d draws",
-                      PT_UNIQUE_DRAWS_MAX);
-}
-
 /* Whether the member may redeem the reward now (v->member and v->reward read here, and the
  * program into *program): the reward's refusal otherwise. Stock is taken later, in one
  * statement. */
@@ -293,7 +270,7 @@ static enum pt_rc redeem_coupon(struct pt_store_txn *txn, struct redeem_ctx *ctx
     v->coupon.expires_at_ms = ctx->w.now_ms + v->reward.coupon_valid_days * PT_DAY_MS;
     v->reward.issued++;
     v->valid = true;
-    rc = issue_coupon(txn, program_id, &v->coupon, err);
+    rc = pt_svc_coupon_draw(txn, program_id, &v->coupon, err);
     if (rc == PT_OK && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {
         /* The next free partner code goes with the coupon; none left is out of stock (also
          * when another node drew the last one meanwhile). */

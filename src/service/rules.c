@@ -123,6 +123,9 @@ static enum pt_rc rule_create_body(struct pt_svc_write *w, struct pt_err *err)
         rc = pt_svc_stamp_cards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
     }
     if (rc == PT_OK) {
+        rc = pt_svc_rule_rewards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
+    }
+    if (rc == PT_OK) {
         rc = pt_store_rule_insert(txn, ctx->w.who->program_id, row, err);
     }
     w->result = row;
@@ -229,6 +232,9 @@ static enum pt_rc rule_change_body(struct pt_svc_write *w, struct pt_err *err)
         rc = rule_compile_into(ctx->document, ctx->w.arena, row, &ctx->compiled, err);
         if (rc == PT_OK) {
             rc = pt_svc_stamp_cards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
+        }
+        if (rc == PT_OK) {
+            rc = pt_svc_rule_rewards_exist(txn, ctx->w.who->program_id, ctx->compiled, err);
         }
     }
     if (rc == PT_OK && row->status == PT_RULE_ACTIVE &&

@@ -543,6 +543,11 @@ struct pt_stamp_completion {
     int64_t reward_points;
     char entry_id[PT_ID_BUF_BYTES];
     int64_t completed_at_ms;
+    /* A card whose reward is of the catalog: the reward and the coupon it gave ("" when the
+     * reward could not give one: coupon_reason). */
+    const char *reward_id;
+    char coupon_code[PT_ID_BUF_BYTES];
+    const char *coupon_reason;
 };
 
 /* ---- Wallets (wallet.c; docs/wallets.md) ---- */

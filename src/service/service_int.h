@@ -180,8 +180,9 @@ PT_MUSTCHECK enum pt_rc pt_svc_rules_cost(struct pt_service *svc, struct pt_stor
                                           struct pt_arena *arena, int64_t *cost,
                                           struct pt_err *err);
 /* Awards what the member's `trigger` rules give at at_ms (activity for activities) as one
- * ledger entry of entry_type referencing ref_id, and records each rule's use. OUT: *out
- * (out->points is the entry's points; entry_id "" when nothing was given). */
+ * ledger entry of entry_type referencing ref_id, gives the coupons they issue (issue_coupon,
+ * into out->issued) and records each rule's use. OUT: *out (out->points is the entry's points;
+ * entry_id "" when no points were given). */
 PT_MUSTCHECK enum pt_rc
 pt_svc_rules_award(struct pt_service *svc, struct pt_store_txn *txn,
                    const struct pt_program *program, const struct pt_member *member,
@@ -222,7 +223,8 @@ PT_MUSTCHECK enum pt_rc pt_svc_award_points(struct pt_store_txn *txn,
  * that fired on it evaluated again, without their limits, by the cart's own evaluator, on its
  * lines less what was returned (without items: one line of kept_amount), at its time and with
  * the member's facts it stored, with the active stamp cards. OUT: *points_kept (base, tier and
- * each rule's at most what it gave), out->cashback, out->stamps. */
+ * each rule's at most what it gave), out->cashback, out->stamps, and out->rules: the rules that
+ * still give a coupon (rule_id, coupon_reward). */
 PT_MUSTCHECK enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
                                          const struct pt_program *program,
                                          const struct pt_purchase *p, int64_t kept_amount,
@@ -468,6 +470,60 @@ PT_MUSTCHECK enum pt_rc pt_svc_purchase_coupons(struct pt_service *svc, struct p
                                                 struct pt_purchase *p,
                                                 const struct pt_cart_answer *cart, int64_t now_ms,
                                                 struct pt_arena *arena, struct pt_err *err);
+
+/* ---- Coupons given by rules and stamp cards (coupons_given.c; docs/rewards.md) ---- */
+
+/* Inserts coupon c with a fresh code (c->code), drawn again while it is taken. */
+PT_MUSTCHECK enum pt_rc pt_svc_coupon_draw(struct pt_store_txn *txn, const char *program_id,
+                                           struct pt_coupon *c, struct pt_err *err);
+/* Gives member_id a coupon of reward_id for a later purchase, from the rule or stamp card
+ * from->source, from->source_id, fired by source_ref (a purchase, activity or member id;
+ * nullable): no points, its stock, coupon.issued. Appends what it gave, or why it gave none
+ * (reward_inactive, out_of_stock: nothing written), to list. */
+PT_MUSTCHECK enum pt_rc
+pt_svc_coupon_give(struct pt_service *svc, struct pt_store_txn *txn,
+                   const struct pt_program *program, const char *member_id, const char *reward_id,
+                   const struct pt_issued_coupon *from, const char *source_ref, int64_t now_ms,
+                   struct pt_arena *arena, struct pt_issued_coupons *list, struct pt_err *err);
+/* The coupons of the rules of answer that issue one (issue_coupon), each given to member_id
+ * as pt_svc_coupon_give does, into answer->issued. */
+PT_MUSTCHECK enum pt_rc pt_svc_coupons_give_rules(struct pt_service *svc, struct pt_store_txn *txn,
+                                                  const struct pt_program *program,
+                                                  const char *member_id,
+                                                  struct pt_cart_answer *answer,
+                                                  const char *source_ref, int64_t now_ms,
+                                                  struct pt_arena *arena, struct pt_err *err);
+/* Takes back the given coupon `code`: cancels it when active (reason kept, its unit back to
+ * stock, coupon.cancelled), leaves it when used; appends either to list. An expired or
+ * cancelled coupon: nothing. */
+PT_MUSTCHECK enum pt_rc pt_svc_coupon_take_back(struct pt_service *svc, struct pt_store_txn *txn,
+                                                const struct pt_program *program, const char *code,
+                                                const char *reason, int64_t now_ms,
+                                                struct pt_arena *arena,
+                                                struct pt_issued_coupons *list, struct pt_err *err);
+/* The rules of res (an evaluation of rules, what a return keeps: pt_svc_cart_kept) that still
+ * give a coupon, into out->rules (rule_id, coupon_reward). */
+PT_MUSTCHECK enum pt_rc pt_svc_coupons_kept(const struct pt_rule *const *rules,
+                                            const struct pt_eval_result *res,
+                                            struct pt_arena *arena, struct pt_cart_answer *out,
+                                            struct pt_err *err);
+/* After return r of p (p counts it): takes back the coupons p's rules gave (all on a full
+ * return; with kept, a re-evaluation of what is kept, those whose rule no longer gives one)
+ * into r->coupons_back. */
+PT_MUSTCHECK enum pt_rc pt_svc_coupons_return(struct pt_service *svc, struct pt_store_txn *txn,
+                                              const struct pt_program *program,
+                                              const struct pt_purchase *p,
+                                              const struct pt_cart_answer *kept,
+                                              struct pt_return *r, int64_t now_ms,
+                                              struct pt_arena *arena, struct pt_err *err);
+/* Refuses a reward that a rule or a stamp card would give (field: its path): 422
+ * reward_not_found when the program has none of that id, reward_inactive when archived. */
+PT_MUSTCHECK enum pt_rc pt_svc_reward_of_gift(struct pt_store_txn *txn, const char *program_id,
+                                              const char *reward_id, const char *field,
+                                              struct pt_err *err);
+/* pt_svc_reward_of_gift for every issue_coupon effect of rule (field effects.N.reward). */
+PT_MUSTCHECK enum pt_rc pt_svc_rule_rewards_exist(struct pt_store_txn *txn, const char *program_id,
+                                                  const struct pt_rule *rule, struct pt_err *err);
 
 /* The member's points balance at now_ms (as GET .../balance shows it). */
 PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,

@@ -239,7 +239,7 @@ static enum pt_rc sim_one(struct sim *s, struct pt_store_txn *txn, const struct 
     if (rc == PT_OK) {
         rc = pt_store_purchase_get(txn, program->id, ref->id, &one, &p, err);
     }
-    if (rc == PT_OK) {
+    if (rc == PT_OK && p.paid) {
         /* How it was paid: points paid earn nothing, as when it was made. */
         rc = pt_store_purchase_payments_get(txn, program->id, &p, &one, err);
     }

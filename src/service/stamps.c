@@ -83,6 +83,10 @@ static enum pt_rc card_create_body(struct pt_svc_write *w, struct pt_err *err)
         rc = room_for_card_cost(ctx->w.svc, txn, ctx->w.who->program_id, ctx->card, ctx->compiled,
                                 ctx->w.arena, err);
     }
+    if (rc == PT_OK && ctx->card->reward_id != NULL) {
+        rc = pt_svc_reward_of_gift(txn, ctx->w.who->program_id, ctx->card->reward_id,
+                                   "reward.reward_id", err);
+    }
     if (rc == PT_OK) {
         rc = pt_store_stamp_card_insert(txn, ctx->w.who->program_id, ctx->card, err);
     }
@@ -153,6 +157,10 @@ static enum pt_rc card_update_body(struct pt_svc_write *w, struct pt_err *err)
         /* Made active, or changed while active: its cost with the others', as a rule's. */
         rc = room_for_card_cost(ctx->w.svc, txn, ctx->w.who->program_id, card, compiled,
                                 ctx->w.arena, err);
+    }
+    if (rc == PT_OK && card->reward_id != NULL) {
+        rc = pt_svc_reward_of_gift(txn, ctx->w.who->program_id, card->reward_id, "reward.reward_id",
+                                   err);
     }
     card->updated_at_ms = ctx->w.now_ms;
     return rc == PT_OK ? pt_store_stamp_card_update(txn, ctx->w.who->program_id, card, err) : rc;
@@ -265,15 +273,53 @@ static enum pt_rc open_instance(struct pt_store_txn *txn, const char *program_id
     return rc;
 }
 
+/* What completing instance c of card (a purchase's, p_id) gives member_id: its points through
+ * the ledger (c->entry_id), or the coupon of its reward of the catalog (c->coupon_code; the
+ * coupon, or why there is none, appended to issued); *done says which. */
+static enum pt_rc card_reward(struct pt_service *svc, struct pt_store_txn *txn,
+                              const struct pt_program *program, const char *member_id,
+                              const struct pt_stamp_card *card, const char *p_id, int64_t now_ms,
+                              struct pt_arena *arena, struct pt_issued_coupons *issued,
+                              struct pt_member_stamp_card *c, struct pt_stamp_completion *done,
+                              struct pt_err *err)
+{
+    struct pt_issued_coupon from;
+    enum pt_rc rc;
+    if (card->reward_id == NULL) {
+        c->reward_points = card->reward_points;
+        done->reward_points = card->reward_points;
+        rc = pt_svc_award_points(txn, program, member_id, "stamp_reward", card->id,
+                                 card->reward_points, now_ms, now_ms, NULL, c->entry_id, err);
+        memcpy(done->entry_id, c->entry_id, sizeof(done->entry_id));
+        return rc;
+    }
+    memset(&from, 0, sizeof(from));
+    from.source = PT_COUPON_FROM_CARD;
+    memcpy(from.source_id, card->id, sizeof(from.source_id));
+    rc = pt_svc_coupon_give(svc, txn, program, member_id, card->reward_id, &from, p_id, now_ms,
+                            arena, issued, err);
+    done->reward_id = card->reward_id;
+    if (rc == PT_OK) {
+        const struct pt_issued_coupon *one = &issued->items[issued->count - 1];
+        memcpy(c->coupon_code, one->code, sizeof(c->coupon_code));
+        memcpy(done->coupon_code, one->code, sizeof(done->coupon_code));
+        done->coupon_reason = one->reason;
+    }
+    return rc;
+}
+
 /* Adds the gain's stamps to the member's card; completes as many instances as they fill (at
  * most PT_STAMP_COMPLETIONS_MAX: stamps beyond wait on the open card and complete with the
- * next stamp). OUT: *s, what the purchase's return may take back. */
+ * next stamp), the coupons of a card whose reward is of the catalog into issued. OUT: *s, what
+ * the purchase's return may take back. */
 static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
-                             const struct pt_program *program, const char *member_id,
+                             const struct pt_program *program, const struct pt_purchase *p,
                              const struct pt_stamp_card *card, struct pt_stamp_gain *gain,
-                             int64_t now_ms, struct pt_arena *arena, struct pt_purchase_stamps *s,
+                             int64_t now_ms, struct pt_arena *arena,
+                             struct pt_issued_coupons *issued, struct pt_purchase_stamps *s,
                              struct pt_err *err)
 {
+    const char *member_id = p->member_id;
     struct pt_member_stamp_card c;
     enum pt_rc rc = open_instance(txn, program->id, member_id, card, now_ms, &c, err);
     if (rc != PT_OK) {
@@ -291,19 +337,16 @@ static enum pt_rc add_stamps(struct pt_service *svc, struct pt_store_txn *txn,
         c.stamps = card->stamps_required;
         c.status = "completed";
         c.completed_at_ms = now_ms;
-        c.reward_points = card->reward_points;
-        rc = pt_svc_award_points(txn, program, member_id, "stamp_reward", card->id,
-                                 card->reward_points, now_ms, now_ms, NULL, c.entry_id, err);
+        memset(&done, 0, sizeof(done));
+        rc = card_reward(svc, txn, program, member_id, card, p->id, now_ms, arena, issued, &c,
+                         &done, err);
         if (rc == PT_OK) {
             rc = pt_store_member_stamp_card_put(txn, program->id, member_id, &c, err);
         }
-        memset(&done, 0, sizeof(done));
         (void)snprintf(done.member_id, sizeof(done.member_id), "%s", member_id);
         memcpy(done.card_id, card->id, sizeof(done.card_id));
         done.name = card->name;
         done.n = c.n;
-        done.reward_points = card->reward_points;
-        memcpy(done.entry_id, c.entry_id, sizeof(done.entry_id));
         done.completed_at_ms = now_ms;
         if (rc == PT_OK) {
             rc = pt_svc_event(svc, txn, program->id, "stamp_card.completed", member_id,
@@ -350,7 +393,8 @@ enum pt_rc pt_svc_stamps_purchase(struct pt_service *svc, struct pt_store_txn *t
         struct pt_purchase_stamps s;
         rc = pt_store_stamp_card_get(txn, program->id, g->card_id, arena, &card, err);
         if (rc == PT_OK) {
-            rc = add_stamps(svc, txn, program, p->member_id, &card, g, now_ms, arena, &s, err);
+            rc =
+                add_stamps(svc, txn, program, p, &card, g, now_ms, arena, &answer->issued, &s, err);
         }
         if (rc == PT_OK) {
             rc = pt_store_purchase_stamps_add(txn, program->id, p->member_id, p->id, &s, err);
@@ -377,6 +421,8 @@ struct stamps_undo {
     int64_t now_ms;
     struct pt_arena *arena;
     int64_t reward_points; /* OUT: taken back from completed cards' rewards */
+    struct pt_service *svc;
+    struct pt_issued_coupons *coupons_back; /* OUT: the cards' coupons taken back */
 };
 
 /* Takes k of instance c's stamps back from its reward: a completed card keeps the reward of
@@ -392,6 +438,17 @@ static enum pt_rc instance_give_back(struct stamps_undo *u, struct pt_member_sta
     k = k < c->stamps - c->stamps_returned ? k : c->stamps - c->stamps_returned;
     if (strcmp(c->status, "completed") != 0 || k <= 0) {
         return PT_OK;
+    }
+    if (c->coupon_code[0] != '\0' && c->stamps_returned == 0) {
+        /* A coupon is one: the first stamp taken out of the card takes it back, cancelled
+         * unless used (docs/stamp-cards.md). */
+        char reason[PT_ID_BUF_BYTES + 8];
+        (void)snprintf(reason, sizeof(reason), "return %s", u->ref_id);
+        rc = pt_svc_coupon_take_back(u->svc, u->txn, u->program, c->coupon_code, reason, u->now_ms,
+                                     u->arena, u->coupons_back, err);
+        if (rc != PT_OK) {
+            return rc;
+        }
     }
     rc = pt_mul_div_floor(c->reward_points, c->stamps_returned, c->stamps, &before, err);
     if (rc == PT_OK) {
@@ -524,7 +581,8 @@ enum pt_rc pt_svc_stamps_return(struct pt_service *svc, struct pt_store_txn *txn
                                 struct pt_return *r, const char *key_id, int64_t now_ms,
                                 struct pt_arena *arena, struct pt_err *err)
 {
-    struct stamps_undo u = {txn, program, p, r->id, key_id, now_ms, arena, 0};
+    struct stamps_undo u = {txn,    program, p, r->id, key_id,
+                            now_ms, arena,   0, svc,   &r->coupons_back};
     struct pt_purchase_stamps *rows = NULL;
     struct pt_stamp_gain *taken;
     unsigned count = 0;

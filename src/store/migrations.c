@@ -1002,6 +1002,28 @@ static const char migration_21[] =
     "ALTER TABLE redemption_lots ADD COLUMN restored INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE purchase_facts ADD COLUMN coupon_discount INTEGER NOT NULL DEFAULT 0;";
 
+/*
+ * Version 22 (issue 18, next-order coupons): coupons that rules and stamp cards give, and the
+ * conditions of a reward's coupon in a cart. coupons.source: who gave it ('redemption' for
+ * those before); source_id, the rule or the stamp card; source_ref, what fired it (the
+ * purchase, the activity or the member), indexed so that a return finds its purchase's
+ * coupons; cancel_reason, the reason of a coupon that has no redemption to keep it.
+ * rewards.min_amount (0: none), skus and categories (names joined by newlines, '' for none).
+ * member_stamp_cards.coupon_code: the coupon a completed card gave.
+ */
+static const char migration_22[] =
+    "ALTER TABLE coupons ADD COLUMN source TEXT NOT NULL DEFAULT 'redemption' "
+    "CHECK (source IN ('redemption', 'rule', 'stamp_card'));"
+    "ALTER TABLE coupons ADD COLUMN source_id TEXT;"
+    "ALTER TABLE coupons ADD COLUMN source_ref TEXT;"
+    "ALTER TABLE coupons ADD COLUMN cancel_reason TEXT;"
+    "CREATE INDEX coupons_source_ref ON coupons (program_id, source_ref) "
+    "WHERE source_ref IS NOT NULL;"
+    "ALTER TABLE rewards ADD COLUMN min_amount INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE rewards ADD COLUMN skus TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE rewards ADD COLUMN categories TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE member_stamp_cards ADD COLUMN coupon_code TEXT;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1028,6 +1050,7 @@ static const char *const migration_18_parts[] = {migration_18, NULL};
 static const char *const migration_19_parts[] = {migration_19, NULL};
 static const char *const migration_20_parts[] = {migration_20, NULL};
 static const char *const migration_21_parts[] = {migration_21, NULL};
+static const char *const migration_22_parts[] = {migration_22, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1050,7 +1073,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_18_parts,
                                                   migration_19_parts,
                                                   migration_20_parts,
-                                                  migration_21_parts};
+                                                  migration_21_parts,
+                                                  migration_22_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1072,7 +1096,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_18_parts,
                                                      migration_19_parts,
                                                      migration_20_parts,
-                                                     migration_21_parts};
+                                                     migration_21_parts,
+                                                     migration_22_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

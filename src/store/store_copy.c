@@ -114,8 +114,8 @@ static const struct copy_table copy_tables[] = {
      "ttttittttitiii", "program_id, id", NULL},
     {"member_stamp_cards",
      "program_id, member_id, card_id, n, status, stamps, started_at_ms, expires_at_ms, "
-     "completed_at_ms, reward_points, entry_id, stamps_returned",
-     "tttitiiiiiti", "program_id, member_id, card_id, n", NULL},
+     "completed_at_ms, reward_points, entry_id, stamps_returned, coupon_code",
+     "tttitiiiiitit", "program_id, member_id, card_id, n", NULL},
     {"purchase_stamps",
      "program_id, member_id, purchase_id, card_id, stamps, stamps_removed, card_n, on_open, "
      "completed, completed_returned",
@@ -148,12 +148,13 @@ static const struct copy_table copy_tables[] = {
     {"rewards",
      "program_id, id, name, description, terms, image_url, type, value, sku, cost_points, stock, "
      "issued, per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "
-     "created_at_ms, updated_at_ms, combines",
-     "tttttttititiiiiitiiii", "program_id, id", NULL},
+     "created_at_ms, updated_at_ms, combines, min_amount, skus, categories",
+     "tttttttititiiiiitiiiiitt", "program_id, id", NULL},
     {"coupons",
      "program_id, code, member_id, reward_id, redemption_id, status, issued_at_ms, "
-     "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code",
-     "ttttttiiititt", "program_id, code", NULL},
+     "expires_at_ms, redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code, "
+     "source, source_id, source_ref, cancel_reason",
+     "ttttttiiititttttt", "program_id, code", NULL},
     {"partner_vouchers", "program_id, reward_id, code, n, uploaded_at_ms, coupon_code", "tttiit",
      "program_id, reward_id, code", NULL},
     {"coupon_batches",

@@ -173,11 +173,12 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->spend = pt_q_col_int(q, 22);
     out->spend_returned = pt_q_col_int(q, 23);
     out->discount = pt_q_col_int(q, 24);
-    facts_from_row(q, 25, arena, out);
+    out->paid = pt_q_col_int(q, 25) != 0;
+    facts_from_row(q, 26, arena, out);
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL (25 + FACTS_COLUMN_COUNT)
+#define ITEM_COL (26 + FACTS_COLUMN_COUNT)
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -197,8 +198,9 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "p.tier_month, p.cashback, p.cashback_reversed, p.wallet_credit_id, CASE WHEN EXISTS ("        \
     "SELECT 1 FROM purchase_stamps s WHERE s.program_id = p.program_id "                           \
     "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, p.spend, "         \
-    "p.spend_returned, p.discount, " FACTS_COLUMNS                                                 \
-    "i.line, i.sku, i.category, i.quantity, i.unit_price, "                                        \
+    "p.spend_returned, p.discount, CASE WHEN EXISTS (SELECT 1 FROM purchase_payments y "           \
+    "WHERE y.program_id = p.program_id AND y.member_id = p.member_id AND y.purchase_id = p.id) "   \
+    "THEN 1 ELSE 0 END, " FACTS_COLUMNS "i.line, i.sku, i.category, i.quantity, i.unit_price, "    \
     "i.eligible, i.returned_quantity FROM purchases p "                                            \
     "LEFT JOIN purchase_facts f ON f.program_id = p.program_id AND f.member_id = p.member_id "     \
     "AND f.purchase_id = p.id "                                                                    \

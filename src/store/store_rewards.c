@@ -14,7 +14,7 @@
 #define REWARD_COLUMNS                                                                             \
     "id, name, description, terms, image_url, type, value, sku, cost_points, stock, issued, "      \
     "per_member_limit, valid_from_ms, valid_to_ms, tiers, coupon_valid_days, status, "             \
-    "created_at_ms, updated_at_ms, combines"
+    "created_at_ms, updated_at_ms, combines, min_amount, skus, categories"
 
 static void reward_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
@@ -42,14 +42,19 @@ static void reward_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     r->created_at_ms = pt_q_col_int(q, 17);
     r->updated_at_ms = pt_q_col_int(q, 18);
     r->combines = pt_q_col_int(q, 19) != 0;
+    r->min_amount = pt_q_col_int(q, 20);
+    pt_q_col_lines(q, 21, arena, &r->skus, &r->sku_count);
+    pt_q_col_lines(q, 22, arena, &r->categories, &r->category_count);
 }
 
-/* The reward's tiers, joined as their column keeps them. */
+/* The reward's tiers, SKUs and categories, joined as their columns keep them. */
 struct tiers_text {
     char text[PT_REWARD_TIERS_MAX * (PT_TIER_NAME_BYTES_MAX + 1)];
+    char skus[PT_REWARD_PRODUCTS_MAX * (PT_EXTERNAL_ID_BYTES_MAX + 1)];
+    char categories[PT_REWARD_PRODUCTS_MAX * (PT_EXTERNAL_ID_BYTES_MAX + 1)];
 };
 
-/* Binds r; tiers holds the text of its tiers until pt_q_close. */
+/* Binds r; tiers holds the text of its lists until pt_q_close. */
 static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_reward *r,
                         struct tiers_text *tiers)
 {
@@ -77,6 +82,10 @@ static void reward_bind(struct pt_q *q, const char *program_id, const struct pt_
     pt_q_int(q, 18, r->created_at_ms);
     pt_q_int(q, 19, r->updated_at_ms);
     pt_q_int(q, 20, r->combines);
+    pt_q_int(q, 21, r->min_amount);
+    pt_q_lines(q, 22, r->skus, r->sku_count, tiers->skus, sizeof(tiers->skus));
+    pt_q_lines(q, 23, r->categories, r->category_count, tiers->categories,
+               sizeof(tiers->categories));
 }
 
 enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_id,
@@ -85,8 +94,9 @@ enum pt_rc pt_store_reward_insert(struct pt_store_txn *txn, const char *program_
     static const char sql[] =
         "INSERT INTO rewards (program_id, id, name, description, terms, image_url, type, value, "
         "sku, cost_points, stock, per_member_limit, valid_from_ms, valid_to_ms, tiers, "
-        "coupon_valid_days, status, created_at_ms, updated_at_ms, combines) VALUES (?1, ?2, ?3, "
-        "?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)";
+        "coupon_valid_days, status, created_at_ms, updated_at_ms, combines, min_amount, skus, "
+        "categories) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+        "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
     struct pt_q q;
     struct tiers_text tiers;
     pt_assert(pt_store_txn_is_write(txn));
@@ -103,8 +113,8 @@ enum pt_rc pt_store_reward_update(struct pt_store_txn *txn, const char *program_
         "UPDATE rewards SET name = ?3, description = ?4, terms = ?5, image_url = ?6, type = ?7, "
         "value = ?8, sku = ?9, cost_points = ?10, stock = ?11, per_member_limit = ?12, "
         "valid_from_ms = ?13, valid_to_ms = ?14, tiers = ?15, coupon_valid_days = ?16, "
-        "status = ?17, created_at_ms = ?18, updated_at_ms = ?19, combines = ?20 "
-        "WHERE program_id = ?1 AND id = ?2";
+        "status = ?17, created_at_ms = ?18, updated_at_ms = ?19, combines = ?20, "
+        "min_amount = ?21, skus = ?22, categories = ?23 WHERE program_id = ?1 AND id = ?2";
     struct pt_q q;
     struct tiers_text tiers;
     pt_assert(pt_store_txn_is_write(txn));
@@ -183,7 +193,8 @@ enum pt_rc pt_store_reward_give_back(struct pt_store_txn *txn, const char *progr
 
 #define COUPON_COLUMNS                                                                             \
     "code, member_id, reward_id, redemption_id, status, issued_at_ms, expires_at_ms, "             \
-    "redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code"
+    "redeemed_at_ms, location, cancelled_at_ms, purchase_id, partner_code, source, source_id, "    \
+    "source_ref"
 
 static const char *coupon_status(const char *s)
 {
@@ -209,7 +220,7 @@ enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_
 {
     static const char sql[] =
         "INSERT INTO coupons (program_id, " COUPON_COLUMNS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-        "?8, ?9, ?10, ?11, ?12, ?13) ON CONFLICT (program_id, code) DO NOTHING";
+        "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) ON CONFLICT (program_id, code) DO NOTHING";
     struct pt_q q;
     bool taken = false;
     enum pt_rc rc;
@@ -234,6 +245,9 @@ enum pt_rc pt_store_coupon_insert(struct pt_store_txn *txn, const char *program_
     pt_q_int(&q, 11, c->cancelled_at_ms);
     pt_q_text(&q, 12, c->purchase_id[0] ? c->purchase_id : NULL);
     pt_q_text(&q, 13, c->partner_code);
+    pt_q_text(&q, 14, pt_coupon_source_names[c->source]);
+    pt_q_text(&q, 15, c->source_id[0] ? c->source_id : NULL);
+    pt_q_text(&q, 16, c->source_ref[0] ? c->source_ref : NULL);
     if (pt_q_exec(&q) == PT_OK) {
         *claimed = pt_q_changes(&q) == 1;
     }
@@ -255,46 +269,79 @@ enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const char *program_
     return pt_q_close(&q);
 }
 
+/* A coupon of a row of COUPON_SELECT. */
+static void coupon_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_coupon *out = row;
+    char status[16];
+    char source[16];
+    int i;
+    memset(out, 0, sizeof(*out));
+    pt_q_col_copy(q, 0, out->code, sizeof(out->code));
+    pt_q_col_copy(q, 1, out->member_id, sizeof(out->member_id));
+    pt_q_col_copy(q, 2, out->reward_id, sizeof(out->reward_id));
+    pt_q_col_copy(q, 3, out->redemption_id, sizeof(out->redemption_id));
+    pt_q_col_copy(q, 4, status, sizeof(status));
+    out->status = coupon_status(status);
+    out->issued_at_ms = pt_q_col_int(q, 5);
+    out->expires_at_ms = pt_q_col_int(q, 6);
+    out->redeemed_at_ms = pt_q_col_int(q, 7);
+    out->location = pt_q_col_text(q, 8, arena);
+    out->cancelled_at_ms = pt_q_col_int(q, 9);
+    pt_q_col_copy(q, 10, out->purchase_id, sizeof(out->purchase_id));
+    out->partner_code = pt_q_col_text(q, 11, arena);
+    pt_q_col_copy(q, 12, source, sizeof(source));
+    i = pt_name_index(pt_coupon_source_names, PT_COUPON_SOURCES, source);
+    pt_assert(i >= 0); /* The CHECK constraint keeps the names known. */
+    out->source = (enum pt_coupon_source)i;
+    pt_q_col_copy(q, 13, out->source_id, sizeof(out->source_id));
+    pt_q_col_copy(q, 14, out->source_ref, sizeof(out->source_ref));
+    out->cancel_reason = pt_q_col_text(q, 15, arena);
+}
+
+/* A cancelled coupon's reason is its own, or its redemption's cancel's. */
+#define COUPON_SELECT                                                                              \
+    "SELECT " COUPON_COLUMNS ", COALESCE(c.cancel_reason, (SELECT " PT_SQL_CANCEL_REASON(          \
+        "r") " FROM redemptions r WHERE r.program_id = c.program_id AND r.member_id = "            \
+             "c.member_id AND r.id = c.redemption_id AND c.status = 'cancelled')) FROM coupons c " \
+             "WHERE program_id = ?1 "
+
 enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id, const char *code,
                                struct pt_arena *arena, struct pt_coupon *out, struct pt_err *err)
 {
-    /* A cancelled coupon's reason is its redemption's cancel's. */
-#define COUPON_SELECT                                                                              \
-    "SELECT " COUPON_COLUMNS ", (SELECT " PT_SQL_CANCEL_REASON(                                    \
-        "r") " FROM redemptions r "                                                                \
-             "WHERE r.program_id = c.program_id AND r.member_id = c.member_id AND r.id = "         \
-             "c.redemption_id AND c.status = 'cancelled') FROM coupons c WHERE program_id = ?1 "   \
-             "AND "                                                                                \
-             "code = ?2"
-    static const char sql[] = COUPON_SELECT;
-    static const char sql_lock[] = COUPON_SELECT " FOR UPDATE";
-#undef COUPON_SELECT
+    static const char sql[] = COUPON_SELECT "AND code = ?2";
+    static const char sql_lock[] = COUPON_SELECT "AND code = ?2 FOR UPDATE";
     struct pt_q q;
-    char status[16];
     (void)pt_q_open(&q, txn, pt_store_txn_locks_rows(txn) ? sql_lock : sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, code);
     if (pt_q_next(&q)) {
-        memset(out, 0, sizeof(*out));
-        pt_q_col_copy(&q, 0, out->code, sizeof(out->code));
-        pt_q_col_copy(&q, 1, out->member_id, sizeof(out->member_id));
-        pt_q_col_copy(&q, 2, out->reward_id, sizeof(out->reward_id));
-        pt_q_col_copy(&q, 3, out->redemption_id, sizeof(out->redemption_id));
-        pt_q_col_copy(&q, 4, status, sizeof(status));
-        out->status = coupon_status(status);
-        out->issued_at_ms = pt_q_col_int(&q, 5);
-        out->expires_at_ms = pt_q_col_int(&q, 6);
-        out->redeemed_at_ms = pt_q_col_int(&q, 7);
-        out->location = pt_q_col_text(&q, 8, arena);
-        out->cancelled_at_ms = pt_q_col_int(&q, 9);
-        pt_q_col_copy(&q, 10, out->purchase_id, sizeof(out->purchase_id));
-        out->partner_code = pt_q_col_text(&q, 11, arena);
-        out->cancel_reason = pt_q_col_text(&q, 12, arena);
+        coupon_from_row(&q, arena, out);
     } else if (q.rc == PT_OK) {
         q.rc = pt_coupon_not_found(err);
     }
     return pt_q_close(&q);
 }
+
+enum pt_rc pt_store_coupons_of_source(struct pt_store_txn *txn, const char *program_id,
+                                      const char *member_id, const char *source_ref,
+                                      enum pt_coupon_source source, unsigned limit,
+                                      struct pt_arena *arena, struct pt_coupon **out,
+                                      unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = COUPON_SELECT "AND source_ref = ?2 AND member_id = ?3 "
+                                            "AND source = ?4 ORDER BY code LIMIT ?5";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, source_ref);
+    pt_q_text(&q, 3, member_id);
+    pt_q_text(&q, 4, pt_coupon_source_names[source]);
+    pt_q_int(&q, 5, limit);
+    *out = pt_q_rows(&q, limit, sizeof(**out), coupon_from_row, arena, count);
+    return pt_q_close(&q);
+}
+#undef COUPON_SELECT
 
 enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,
                                 const struct pt_coupon *c, const char *from, bool *moved,
@@ -302,7 +349,8 @@ enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id
 {
     static const char sql[] =
         "UPDATE coupons SET status = ?3, redeemed_at_ms = ?4, location = ?5, "
-        "cancelled_at_ms = ?6 WHERE program_id = ?1 AND code = ?2 AND status = ?7";
+        "cancelled_at_ms = ?6, cancel_reason = ?8 WHERE program_id = ?1 AND code = ?2 "
+        "AND status = ?7";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     *moved = false;
@@ -314,6 +362,7 @@ enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id
     pt_q_text(&q, 5, c->location);
     pt_q_int(&q, 6, c->cancelled_at_ms);
     pt_q_text(&q, 7, from);
+    pt_q_text(&q, 8, c->cancel_reason);
     if (pt_q_exec(&q) == PT_OK) {
         *moved = pt_q_changes(&q) == 1;
     }

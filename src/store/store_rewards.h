@@ -47,6 +47,13 @@ PT_MUSTCHECK enum pt_rc pt_store_coupon_member(struct pt_store_txn *txn, const c
 PT_MUSTCHECK enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id,
                                             const char *code, struct pt_arena *arena,
                                             struct pt_coupon *out, struct pt_err *err);
+/* The member's coupons given by a `source` (a rule or a stamp card) that source_ref (a purchase)
+ * fired, at most limit, by code. */
+PT_MUSTCHECK enum pt_rc pt_store_coupons_of_source(struct pt_store_txn *txn, const char *program_id,
+                                                   const char *member_id, const char *source_ref,
+                                                   enum pt_coupon_source source, unsigned limit,
+                                                   struct pt_arena *arena, struct pt_coupon **out,
+                                                   unsigned *count, struct pt_err *err);
 /* Moves the coupon from status `from` to c's status, times and location: *moved false when it
  * was no longer `from` (another scan got there first). */
 PT_MUSTCHECK enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,

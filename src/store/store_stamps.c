@@ -151,7 +151,8 @@ static const char *instance_status(const char *s)
 /* An instance of a row of INSTANCE_SELECT (card card_id). */
 #define INSTANCE_SELECT                                                                            \
     "SELECT n, status, stamps, started_at_ms, expires_at_ms, completed_at_ms, reward_points, "     \
-    "entry_id, stamps_returned FROM member_stamp_cards WHERE program_id = ?1 AND member_id = ?2 "  \
+    "entry_id, stamps_returned, coupon_code FROM member_stamp_cards WHERE program_id = ?1 "        \
+    "AND member_id = ?2 "                                                                          \
     "AND card_id = ?3 "
 static void instance_from_row(struct pt_q *q, const char *card_id, struct pt_member_stamp_card *out)
 {
@@ -168,6 +169,7 @@ static void instance_from_row(struct pt_q *q, const char *card_id, struct pt_mem
     out->reward_points = pt_q_col_int(q, 6);
     pt_q_col_copy(q, 7, out->entry_id, sizeof(out->entry_id));
     out->stamps_returned = pt_q_col_int(q, 8);
+    pt_q_col_copy(q, 9, out->coupon_code, sizeof(out->coupon_code));
 }
 
 /* The member's instance n of card_id, or the last one when n is 0. */
@@ -214,11 +216,11 @@ enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *
 {
     static const char sql[] =
         "INSERT INTO member_stamp_cards (program_id, member_id, card_id, n, status, stamps, "
-        "started_at_ms, expires_at_ms, completed_at_ms, reward_points, entry_id, stamps_returned) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+        "started_at_ms, expires_at_ms, completed_at_ms, reward_points, entry_id, stamps_returned, "
+        "coupon_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
         "ON CONFLICT (program_id, member_id, card_id, n) DO UPDATE SET status = ?5, "
         "stamps = ?6, started_at_ms = ?7, expires_at_ms = ?8, completed_at_ms = ?9, "
-        "reward_points = ?10, entry_id = ?11, stamps_returned = ?12";
+        "reward_points = ?10, entry_id = ?11, stamps_returned = ?12, coupon_code = ?13";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(c->stamps >= 0 && c->stamps_returned >= 0 && c->stamps_returned <= c->stamps);
@@ -235,6 +237,7 @@ enum pt_rc pt_store_member_stamp_card_put(struct pt_store_txn *txn, const char *
     pt_q_int(&q, 10, c->reward_points);
     pt_q_text(&q, 11, c->entry_id[0] ? c->entry_id : NULL);
     pt_q_int(&q, 12, c->stamps_returned);
+    pt_q_text(&q, 13, c->coupon_code[0] ? c->coupon_code : NULL);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

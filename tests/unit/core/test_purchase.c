@@ -123,9 +123,17 @@ static void test_pt_return_amounts__by_amount_is_exact_once_all_returned(void **
     assert_int_equal(amount, 333);
     assert_int_equal(eligible, 166); /* floor(333 * 500 / 1000) */
     p.returned_amount = 333;
+    p.returned_eligible = 166; /* As the return recorded it. */
     assert_int_equal(pt_return_amounts(&p, &rest, &amount, &eligible, &err), PT_OK);
     assert_int_equal(amount, 667);
     assert_int_equal(eligible, 334); /* The rest: 500 in all. */
+    /* After a return by items that took more than the proportion (an eligible line of 400),
+     * an amount return takes only what brings the total to its share, never below 0. */
+    p.returned_amount = 400;
+    p.returned_eligible = 400;
+    first.amount = 100;
+    assert_int_equal(pt_return_amounts(&p, &first, &amount, &eligible, &err), PT_OK);
+    assert_int_equal(eligible, 0); /* floor(500 * 500 / 1000) = 250 < 400 */
     p.returned_amount = 1000;
     assert_int_equal(pt_return_amounts(&p, &more, &amount, &eligible, &err), PT_ELIMIT);
     assert_string_equal(err.code, "return_exceeds_purchase");

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "base/arena.h"
+#include "core/coupon.h"
 #include "core/rules.h"
 
 #define MON_MS 1764547200000LL /* 2025-12-01T00:00:00Z, a Monday */
@@ -198,6 +199,24 @@ static const struct bad_rule bad_rules[] = {
     {PURCHASE EFFECT ",\"status\":\"live\"}", PT_EINVAL, "status"},
     {PURCHASE EFFECT ",\"budget_points\":0}", PT_EINVAL, "budget_points"},
     {PURCHASE EFFECT ",\"exclusive\":\"yes\"}", PT_EINVAL, "exclusive"},
+    /* issue_coupon: a reward's id, one per rule, no other field. */
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\"}]}", PT_EINVAL, "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"stc_1\"}]}", PT_EINVAL,
+     "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":7}]}", PT_EINVAL,
+     "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_"
+              "0123456789012345678901234567890123456789012345678901234567890123\"}]}",
+     PT_EINVAL, "effects.0.reward"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_1\",\"points\":5}]}",
+     PT_EINVAL, "effects.0.points"},
+    {PURCHASE ",\"effects\":[{\"type\":\"issue_coupon\",\"reward\":\"rwd_1\",\"on\":\"cart\"}"
+              "]}",
+     PT_EINVAL, "effects.0.on"},
+    {PURCHASE ",\"effects\":[{\"type\":\"award_points\",\"points\":1},{\"type\":"
+              "\"issue_coupon\",\"reward\":\"rwd_1\"},{\"type\":\"issue_coupon\",\"reward\":"
+              "\"rwd_2\"}]}",
+     PT_EINVAL, "effects.2"},
 };
 
 static void test_pt_rule_compile__refuses_with_the_json_path(void **state)
@@ -253,6 +272,51 @@ static void test_pt_rule_compile__reads_every_field(void **state)
     assert_int_equal(r.effects[0].multiplier_pct, 150);
     assert_int_equal(r.valid_to_ms - r.valid_from_ms, 92LL * 86400000);
     assert_int_equal(r.root, -1);
+}
+
+/* issue_coupon is a gift as fixed points are: any trigger may give it. */
+static void test_pt_rule_compile__issue_coupon_on_every_trigger(void **state)
+{
+    static const char *const triggers[] = {"purchase", "activity:review", "enrollment", "birthday"};
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(triggers) / sizeof(triggers[0]); i++) {
+        char doc[256];
+        struct pt_rule r;
+        (void)snprintf(doc, sizeof(doc),
+                       "{\"name\":\"r\",\"trigger\":\"%s\",\"effects\":[{\"type\":"
+                       "\"issue_coupon\",\"reward\":\"rwd_01J\"}]}",
+                       triggers[i]);
+        assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_OK);
+        assert_int_equal(r.effects[0].type, PT_EFFECT_ISSUE_COUPON);
+        assert_string_equal(r.effects[0].reward, "rwd_01J");
+    }
+}
+
+/* A rule whose only effect is a coupon fires (an outcome naming the reward) when its
+ * conditions hold, takes nothing off and gives no points; an exclusive one ends the
+ * evaluation as a rule that gives something does. */
+static void test_issue_coupon_is_an_outcome_that_gives_a_coupon(void **state)
+{
+    (void)state;
+    add_rule("{\"name\":\"Coupon over 50\",\"trigger\":\"purchase\",\"exclusive\":true,"
+             "\"priority\":5,\"conditions\":{\"gte\":[\"cart.amount\",5000]},\"effects\":"
+             "[{\"type\":\"issue_coupon\",\"reward\":\"rwd_A\"}]}");
+    add_rule("{\"name\":\"Bonus\",\"trigger\":\"purchase\",\"effects\":[{\"type\":"
+             "\"award_points\",\"points\":7}]}");
+    add_item("A", NULL, 1, 4000);
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 1);
+    assert_null(fx.out.outcomes[0].coupon_reward);
+    assert_int_equal(fx.out.rule_points, 7);
+    fx.items[0].unit_price = 6000;
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 1); /* Exclusive: the bonus is not evaluated. */
+    assert_int_equal(fx.out.outcomes[0].rule, 0);
+    assert_string_equal(fx.out.outcomes[0].coupon_reward, "rwd_A");
+    assert_int_equal(fx.out.outcomes[0].points, 0);
+    assert_int_equal(fx.out.discount, 0);
+    assert_int_equal(fx.out.points, 60);
 }
 
 /* ---- The ten sentences of the issue ---- */
@@ -647,6 +711,121 @@ static void test_pt_rule_eval_cost__a_coupons_rule_fits_its_room(void **state)
                 (int64_t)PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1));
 }
 
+/* The dearest coupon's rule: a discount whose reward has a minimum and names as many SKUs and
+ * categories as a reward may (core/coupon.c selects its lines with them). */
+static void test_pt_rule_eval_cost__a_coupon_with_conditions_fits_its_room(void **state)
+{
+    static const char *names[PT_REWARD_PRODUCTS_MAX];
+    struct pt_cart_coupon c;
+    struct pt_rule r;
+    unsigned i;
+    (void)state;
+    for (i = 0; i < PT_REWARD_PRODUCTS_MAX; i++) {
+        names[i] = "a name of a product";
+    }
+    memset(&c, 0, sizeof(c));
+    c.type = PT_REWARD_DISCOUNT_AMOUNT;
+    c.min_amount = 5000;
+    c.skus = names;
+    c.sku_count = PT_REWARD_PRODUCTS_MAX;
+    c.categories = names;
+    c.category_count = PT_REWARD_PRODUCTS_MAX;
+    memset(&r, 0, sizeof(r));
+    r.trigger = PT_TRIGGER_PURCHASE;
+    r.root = -1;
+    r.items_root = -1;
+    r.effect_count = 1;
+    r.effects[0].type = PT_EFFECT_DISCOUNT;
+    r.effects[0].amount = 500;
+    assert_int_equal(pt_cart_coupon_conditions(&c, &r, &fx.arena, &fx.err), PT_OK);
+    assert_int_equal(r.node_count, 4);
+    assert_int_equal(r.root, 0);
+    assert_int_equal(r.items_root, 1);
+    assert_true(r.effects[0].on_items);
+    assert_int_equal(pt_rule_eval_cost(&r, PT_CART_ITEMS_MAX),
+                     (int64_t)PT_CART_ITEMS_MAX * PT_COUPON_RULE_LINE_COST + 2 * 4 + 6 + 1);
+    assert_true(pt_rule_eval_cost(&r, PT_CART_ITEMS_MAX) <=
+                (int64_t)PT_COUPON_RULE_LINE_COST * (PT_CART_ITEMS_MAX + 1));
+}
+
+/* A coupon's conditions in the engine: its minimum is of what is left to pay when it applies
+ * (cart.remaining), and a discount with products takes from their lines only. */
+static void test_a_coupons_conditions_gate_and_select(void **state)
+{
+    static const char *const skus[] = {"TEA"};
+    static const char *const categories[] = {"pastry"};
+    struct pt_cart_coupon c;
+    struct pt_rule *r = &fx.rules[0];
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.type = PT_REWARD_DISCOUNT_PERCENT;
+    c.min_amount = 3000;
+    c.skus = skus;
+    c.sku_count = 1;
+    c.categories = categories;
+    c.category_count = 1;
+    memset(r, 0, sizeof(*r));
+    (void)snprintf(r->id, sizeof(r->id), "COUPON");
+    r->name = "coupon";
+    r->trigger = PT_TRIGGER_PURCHASE;
+    r->root = -1;
+    r->items_root = -1;
+    r->valid_from_ms = INT64_MIN;
+    r->valid_to_ms = INT64_MAX;
+    r->effect_count = 1;
+    r->effects[0].type = PT_EFFECT_DISCOUNT;
+    r->effects[0].percent_bp = 5000;
+    assert_int_equal(pt_cart_coupon_conditions(&c, r, &fx.arena, &fx.err), PT_OK);
+    fx.ptrs[0] = r;
+    pt_rule_room_unlimited(&fx.room[0]);
+    fx.count = 1;
+    add_item("TEA", "drinks", 1, 1000);
+    add_item("CROISSANT", "pastry", 1, 800);
+    add_item("COFFEE", "drinks", 1, 1400);
+    evaluate();
+    /* 32.00 left to pay: half of the tea and the croissant, not of the coffee. */
+    assert_int_equal(fx.out.discount, 900);
+    assert_int_equal(fx.out.line_discount[2], 0);
+    fx.cart.discount = 300; /* The till's discount first: 29.00 left, under the minimum. */
+    evaluate();
+    assert_int_equal(fx.out.outcome_count, 0);
+    assert_int_equal(fx.out.discount, 300);
+    assert_string_equal(pt_cart_coupon_unmet(&c, 2900), "minimum_not_met");
+    assert_null(pt_cart_coupon_unmet(&c, 3000));
+}
+
+/* After an evaluation, the coupons that took nothing off are not used, each judged on what the
+ * ones before it left: a minimum not met, or nothing left to discount. */
+static void test_pt_cart_coupons_unused__each_on_what_the_ones_before_left(void **state)
+{
+    struct pt_cart_coupon c[4];
+    (void)state;
+    memset(c, 0, sizeof(c));
+    c[0].type = PT_REWARD_DISCOUNT_AMOUNT; /* 10.00 off, taken */
+    c[0].applied = true;
+    c[0].discount = 1000;
+    c[1].type = PT_REWARD_DISCOUNT_AMOUNT; /* From 30.00: 25.00 is left after the first. */
+    c[1].applied = true;
+    c[1].min_amount = 3000;
+    c[2].type = PT_REWARD_GIFT; /* From 25.00: met; a gift takes nothing and stays used. */
+    c[2].applied = true;
+    c[2].min_amount = 2500;
+    c[3].type = PT_REWARD_DISCOUNT_PERCENT; /* Took nothing without a minimum. */
+    c[3].applied = true;
+    pt_cart_coupons_unused(c, 4, 3500);
+    assert_true(c[0].applied);
+    assert_false(c[1].applied);
+    assert_string_equal(c[1].reason, "minimum_not_met");
+    assert_true(c[2].applied);
+    assert_null(c[2].reason);
+    assert_false(c[3].applied);
+    assert_string_equal(c[3].reason, "nothing_to_discount");
+    c[2].applied = true;
+    c[2].min_amount = 2501; /* At N + 1: short by one. */
+    pt_cart_coupons_unused(c + 2, 1, 2500);
+    assert_string_equal(c[2].reason, "minimum_not_met");
+}
+
 /* The most expensive selector there is: 62 `in` lists of 32 SKUs that no line has, negated. */
 static void heavy_rule(char *doc, size_t size)
 {
@@ -858,6 +1037,10 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__node_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__reads_every_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__issue_coupon_on_every_trigger, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_issue_coupon_is_an_outcome_that_gives_a_coupon, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_double_points_on_weekends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_triple_points_on_coffee_beans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spend_50_get_100_and_its_nudge, setup, teardown),
@@ -876,6 +1059,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cart_limits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__counts_the_selector_per_line, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pt_rule_eval_cost__a_coupon_with_conditions_fits_its_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_coupons_conditions_gate_and_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_pt_cart_coupons_unused__each_on_what_the_ones_before_left, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_eval_cost__a_coupons_rule_fits_its_room, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(

@@ -55,9 +55,17 @@ static void test_pt_stamp_card_validate__bounds_at_n_and_n_plus_1(void **state)
     card_init(&c);
     c.valid_days = PT_STAMP_CARD_VALID_DAYS_MAX + 1;
     assert_int_equal(validate(&c, "valid_days"), PT_EINVAL);
+    /* A reward of the catalog instead of points: one or the other, and a reward's id. */
     card_init(&c);
-    c.reward_id = "rwd_1"; /* Not offered yet. */
+    c.reward_id = "rwd_1";
+    assert_int_equal(validate(&c, "reward"), PT_EINVAL);
+    c.reward_points = 0;
+    c.reward_id = "stc_1";
     assert_int_equal(validate(&c, "reward.reward_id"), PT_EINVAL);
+    c.reward_id = "rwd_0123456789012345678901234567";
+    assert_int_equal(validate(&c, "reward.reward_id"), PT_EINVAL);
+    c.reward_id = NULL;
+    assert_int_equal(validate(&c, "reward.points"), PT_EINVAL);
 }
 
 static void test_pt_stamp_card_start__clock_from_first_stamp(void **state)
