@@ -2,20 +2,27 @@
 """Property test of the ledger: thousands of random operations (purchases, partial returns,
 redemptions, cancellations, transfers, adjustments, expiry) against a plain-Python model,
 extended with the wallet (cashback credits, debits and their cancellation, returns taking
-cashback back, owed money) and status tiers (the metric by month, moving up on the crossing
+cashback back, owed money), status tiers (the metric by month, moving up on the crossing
 purchase, the tier's earn multiplier, reviews as the clock advances, closed members not
-reviewed).
+reviewed) and issue 18's mechanics: rewards of the catalog redeemed into coupons (cancelled,
+expired, used in purchases in the order given, refused whole when one cannot be used), a
+threshold bonus capped per member and day, and a stamp card that gives points when complete;
+returns of those purchases give back the coupons' points in proportion (coupon_refund),
+evaluate the fired rules again on the amount kept (the bonus goes when the return takes the
+purchase below its threshold, never more than it gave), and take back the card's stamps and the
+reward of the cards they completed (stamp_reward_return).
 
-After every step the API's balances, wallets and tiers of every member equal the model's, and
-every AUDIT_EVERY steps and after the last one `patron audit` passes on the database (the audit
-checks lasting invariants of the stored ledger, so a violation shows at the next audit; the
-failure names the steps since the last good one). The seed is printed on failure;
-PATRON_MODEL_SEED, PATRON_MODEL_STEPS and PATRON_MODEL_AUDIT_EVERY (1 to pin a failure to its
-step) override the defaults.
+After every step the API's balances, wallets and tiers of every member equal the model's (and,
+after a purchase or a return, the member's stamp card), and every AUDIT_EVERY steps and after
+the last one `patron audit` passes on the database (the audit checks lasting invariants of the
+stored ledger, so a violation shows at the next audit; the failure names the steps since the
+last good one). The seed is printed on failure; PATRON_MODEL_SEED, PATRON_MODEL_STEPS and
+PATRON_MODEL_AUDIT_EVERY (1 to pin a failure to its step) override the defaults.
 """
 import calendar
 import datetime
 import os
+import collections
 import random
 
 import pytest
@@ -27,9 +34,10 @@ EXPIRY_MONTHS = 1
 DAY = 86400000
 NEVER = 2 ** 63 - 1
 # Average metric a member gathers in a month with this operation mix (about 20 steps a month,
-# one in four a purchase of 100.00 on average over four members, less returns), to place the
-# thresholds where members cross them both ways.
-PER_MONTH = {"spend": 7000, "purchases": 1.0, "qualifying_points": 70}
+# one in four a purchase of 100.00 on average over four members, less returns; three in four
+# earn the threshold bonus of 100 points), to place the thresholds where members cross them
+# both ways.
+PER_MONTH = {"spend": 7000, "purchases": 1.0, "qualifying_points": 130}
 # The default runs (seeds 1 and 2, and the negative-balance run) see the three metrics.
 METRICS = ["qualifying_points", "spend", "purchases"]
 
@@ -111,6 +119,74 @@ class TierState:
         self.grace = False
 
 
+class Reward:
+    """A reward of the catalog (docs/rewards.md): what its coupons give and cost."""
+
+    def __init__(self, rid, kind, value, cost, valid_days):
+        self.id = rid
+        self.kind = kind  # discount_amount, discount_percent or gift
+        self.value = value
+        self.cost = cost
+        self.valid_days = valid_days
+
+
+class Coupon:
+    def __init__(self, code, member, reward, takes, expires):
+        self.code = code
+        self.member = member
+        self.reward = reward
+        self.points = reward.cost  # What its redemption took: a return gives it back.
+        self.takes = takes  # [(lot, points)]: a cancel puts them back.
+        self.expires = expires
+        self.status = "active"  # active, redeemed or cancelled; expiry is a time (expires).
+        self.expiry_written = False  # The expiry job has written it down (coupons_expired).
+
+
+class Bonus:
+    """The threshold bonus: `points` when the fact (cart.amount, or cart.remaining after the
+    coupons) is at least `threshold`, at most `day_cap` points a member and day."""
+
+    def __init__(self, rid, fact, threshold, points, day_cap):
+        self.id = rid
+        self.fact = fact
+        self.threshold = threshold
+        self.points = points
+        self.day_cap = day_cap
+
+
+class Card:
+    """The stamp card (docs/stamp-cards.md): one stamp per purchase of at least min_amount, and
+    a rule adding extra_stamps more from extra_threshold."""
+
+    def __init__(self, cid, required, reward, valid_days, min_amount, rule_id, extra_threshold,
+                 extra_stamps):
+        self.id = cid
+        self.required = required
+        self.reward = reward
+        self.valid_days = valid_days
+        self.min_amount = min_amount
+        self.rule_id = rule_id
+        self.extra_threshold = extra_threshold
+        self.extra_stamps = extra_stamps
+
+    def stamps(self, amount, rule_fired=True):
+        """The stamps a cart of `amount` earns: the card's own, and the rule's when it fired on
+        the purchase (a return evaluates only the rules that fired)."""
+        extra = self.extra_stamps if rule_fired and amount >= self.extra_threshold else 0
+        return (1 if amount >= self.min_amount else 0) + extra
+
+
+class Instance:
+    """A member's instance of the card, numbered n (src/service/stamps.c)."""
+
+    def __init__(self, n, stamps=0):
+        self.n = n
+        self.stamps = stamps
+        self.status = "open"  # open, completed or expired (written when the next one opens)
+        self.expires = 0  # 0: no limit
+        self.returned = 0  # A completed card's stamps returned since (stamps_returned).
+
+
 class Model:
     def __init__(self, members, allow_negative=False, tiers=None, cashback_bp=0,
                  wallet_pending_days=0):
@@ -137,6 +213,14 @@ class Model:
         self.tier = {m: TierState() for m in members}
         self.metrics = {m: {} for m in members}
         self.status = {m: "active" for m in members}
+        # Issue 18: coupons, the threshold bonus (the points it gave by member and UTC day),
+        # the stamp card and each member's instances of it by number.
+        self.rewards = []
+        self.coupons = {}
+        self.bonus = None
+        self.bonus_day = {m: {} for m in members}
+        self.card = None
+        self.cards = {m: {} for m in members}
 
     def avail(self, lot):
         return lot.remaining > 0 and lot.available <= self.now < lot.expires
@@ -298,6 +382,160 @@ class Model:
         return {"tier": t.levels[s.position][0], "value": self.current_value(m),
                 "review": review}
 
+    # ---- Points given and taken back outside the purchase's own lot (src/service/ledger.c) ----
+
+    def give(self, m, points, redeemed=False):
+        """A lot available at once (stamp_reward; coupon_refund, which lowers what the member
+        redeemed rather than raising what it earned), repaying a debt first."""
+        if redeemed:
+            self.redeemed[m] -= points
+        else:
+            self.earned[m] += points
+        self.credit(m, points, self.now, add_months(self.now, EXPIRY_MONTHS))
+
+    def take_back(self, m, points):
+        """stamp_reward_return: from the available points, soonest-expiring first; the rest is
+        owed."""
+        t = min(self.spendable(m), points)
+        if t > 0:
+            self.take(m, t)
+        self.owed[m] += points - t
+        self.earned[m] -= points
+
+    # ---- Coupons in purchases (docs/rewards.md, src/service/coupons.c) ----
+
+    def coupon_reason(self, c, m):
+        if c.status == "redeemed":
+            return "already_redeemed"
+        if c.status == "cancelled":
+            return "coupon_cancelled"
+        if c.expires <= self.now:
+            return "coupon_expired"
+        return "coupon_not_yours" if c.member != m else None
+
+    def coupons_of(self, m, amount, codes):
+        """What each coupon takes off, in the order given, each on what the ones before it
+        left; and the reason of the first that cannot be used (it refuses the purchase)."""
+        left = amount
+        discounts = []
+        refusal = None
+        for code in codes:
+            c = self.coupons[code]
+            reason = self.coupon_reason(c, m)
+            taken = 0
+            if reason is None:
+                kind, value = c.reward.kind, c.reward.value
+                if kind == "discount_amount":
+                    taken = min(value, left)
+                elif kind == "discount_percent":
+                    taken = left * value // 10000
+                if kind != "gift" and taken == 0:
+                    reason = "nothing_to_discount"  # A gift takes nothing and is used.
+            left -= taken
+            discounts.append(taken)
+            refusal = refusal or reason
+        return discounts, refusal
+
+    # ---- The stamp card (src/service/stamps.c) ----
+
+    def card_view(self, m):
+        """GET /v1/members/{id}/stamp-cards: the open card's stamps, and the completed ones."""
+        inst = self.cards[m]
+        last = inst[max(inst)] if inst else None
+        stamps = last.stamps if last is not None and self.is_open(last) else 0
+        return {"stamps": stamps,
+                "completed": sum(1 for c in inst.values() if c.status == "completed")}
+
+    def is_open(self, c):
+        return c.status == "open" and (c.expires == 0 or c.expires > self.now)
+
+    def start(self, c):
+        c.expires = self.now + self.card.valid_days * DAY if self.card.valid_days else 0
+
+    def add_stamps(self, m, gain):
+        """A purchase's stamps on the open instance (a new one when the last is completed or
+        out of time: its stamps are lost); each full one completes with its reward, the
+        overflow opening the next. Returns the purchase's row (what its returns may take back:
+        the stamps on the instance it left open, those in the ones it completed), the
+        completions and the open instance's stamps."""
+        inst = self.cards[m]
+        c = Instance(1)
+        if inst:
+            last = inst[max(inst)]
+            if self.is_open(last):
+                c = last
+            else:
+                if last.status == "open":
+                    last.status = "expired"
+                c = Instance(last.n + 1)
+        if c.stamps == 0:
+            self.start(c)
+        c.stamps += gain
+        completed = 0
+        while c.stamps >= self.card.required:
+            overflow = c.stamps - self.card.required
+            c.stamps = self.card.required
+            c.status = "completed"
+            inst[c.n] = c
+            self.give(m, self.card.reward)
+            completed += 1
+            c = Instance(c.n + 1, overflow)
+            self.start(c)
+        if c.stamps > 0:
+            inst[c.n] = c
+        on_open = min(c.stamps, gain)
+        row = {"stamps": gain, "card_n": c.n, "on_open": on_open, "completed": gain - on_open,
+               "completed_returned": 0, "removed": 0}
+        return row, completed, c.stamps
+
+    def stamps_give_back(self, m, c, k):
+        """k of a completed instance's stamps returned: the share of its reward they earned,
+        floored over all its returns (all of it once every stamp is back)."""
+        k = min(k, c.stamps - c.returned)
+        if c.status != "completed" or k <= 0:
+            return 0  # An expired card had given nothing.
+        before = self.card.reward * c.returned // c.stamps
+        after = self.card.reward * (c.returned + k) // c.stamps
+        c.returned += k
+        if after > before:
+            self.take_back(m, after - before)
+        return after - before
+
+    def stamps_return(self, m, row, due):
+        """A return that takes back `due` of the row's stamps in all: first those on the
+        instance the purchase left open (off it while it is open, else from the reward of the
+        card they completed since), then those in the cards it completed, the newest first.
+        Returns the reward points taken back."""
+        now = due - row["removed"]
+        if now <= 0:
+            return 0
+        x = min(now, row["on_open"])
+        y = now - x
+        row["removed"] += now
+        back = 0
+        if x > 0:
+            row["on_open"] -= x
+            c = self.cards[m].get(row["card_n"])
+            if c is not None and self.is_open(c):
+                c.stamps -= min(x, c.stamps)
+            elif c is not None:
+                back += self.stamps_give_back(m, c, x)
+        y = min(y, row["completed"] - row["completed_returned"])
+        if y > 0:
+            skip, left, n = row["completed_returned"], row["completed"], row["card_n"] - 1
+            row["completed_returned"] += y
+            while y > 0 and left > 0 and n >= 1:
+                c = self.cards[m][n]
+                n -= 1
+                mine = min(c.stamps, left)  # The purchase's stamps in this card.
+                left -= mine
+                k = min(mine - skip, y)
+                skip = max(0, skip - mine)
+                if k > 0:
+                    y -= k
+                    back += self.stamps_give_back(m, c, k)
+        return back
+
 
 def tier_policy(rng, metric, calendar_year):
     """A random tier setting whose thresholds the members cross both ways."""
@@ -321,10 +559,51 @@ def tier_policy(rng, metric, calendar_year):
     return Tiers(metric, months, body["retain"], levels), body
 
 
+def setup_mechanics(c, rng, seed, model):
+    """Issue 18's mechanics, each drawn from the seed: three rewards (an amount off, a percent
+    off, a gift), the threshold bonus (on cart.amount for even seeds, on cart.remaining, after
+    the coupons, for odd ones) and the stamp card with its rule of extra stamps."""
+    for kind, value in (("discount_amount", rng.randint(300, 3000)),
+                        ("discount_percent", rng.choice([500, 1000, 2500, 3333])),
+                        ("gift", None)):
+        body = {"name": kind, "type": kind, "cost_points": rng.randint(10, 80),
+                "coupon_valid_days": rng.randint(20, 90)}
+        if value is not None:
+            body["value"] = value
+        r = c.post("/v1/rewards", body)
+        assert r.status == 201, r
+        model.rewards.append(Reward(r.json["id"], kind, value, body["cost_points"],
+                                    body["coupon_valid_days"]))
+    fact = "cart.remaining" if seed % 2 else "cart.amount"
+    # A member's second bonus of a day is cut to 50 points, and its third is not given: what
+    # a return may take back of it is never more than it gave.
+    r = c.post("/v1/rules", {"name": "100 over 50", "trigger": "purchase", "status": "active",
+                             "conditions": {"gte": [fact, 5000]},
+                             "effects": [{"type": "award_points", "points": 100}],
+                             "max_points_per_member_per_day": 150})
+    assert r.status == 201, r
+    model.bonus = Bonus(r.json["id"], fact, 5000, 100, 150)
+    required = rng.randint(3, 6)
+    body = {"name": "Card", "stamps_required": required, "stamps_per": "purchase",
+            "conditions": {"gte": ["cart.amount", 2000]},
+            "reward": {"points": rng.randint(20, 80)},
+            "valid_days": rng.choice([None, 15, 45])}
+    r = c.post("/v1/stamp-cards", body)
+    assert r.status == 201, r
+    card_id = r.json["id"]
+    r = c.post("/v1/rules", {"name": "Extra stamps over 120", "trigger": "purchase",
+                             "status": "active", "conditions": {"gte": ["cart.amount", 12000]},
+                             "effects": [{"type": "add_stamps", "card": card_id,
+                                          "per": "purchase", "stamps": 2}]})
+    assert r.status == 201, r
+    model.card = Card(card_id, required, body["reward"]["points"], body["valid_days"], 2000,
+                      r.json["id"], 12000, 2)
+
+
 def run_model(dep, seed, steps, allow_negative=False):
     rng = random.Random(seed)
     c = dep.a
-    metric = METRICS[(seed + (2 if allow_negative else 0)) % 3]
+    metric = METRICS[(seed + (1 if allow_negative else 0)) % 3]
     tiers, tiers_body = tier_policy(rng, metric, seed % 4 == 2)
     cashback_bp = rng.randint(1, 1500)
     wallet_pending_days = rng.choice([0, 1, 3, 14])
@@ -338,43 +617,96 @@ def run_model(dep, seed, steps, allow_negative=False):
     r = c.post("/v1/rules", {"name": "cashback", "trigger": "purchase", "status": "active",
                              "effects": [{"type": "cashback", "percent": cashback_bp / 100}]})
     assert r.status == 201, r
+    cashback_rule = r.json["id"]
     now = 1767225600000  # 2026-01-01T00:00:00Z
     assert c.put("/v1/test/clock", {"now": iso(now)}).status == 200
     members = [c.post("/v1/members", {"email": unique("model") + "@example.com"}).json["id"]
                for _ in range(4)]
     model = Model(members, allow_negative, tiers, cashback_bp, wallet_pending_days)
     model.now = now
+    setup_mechanics(c, rng, seed, model)
+    seen = collections.Counter()  # How often each of issue 18's cases came up.
+    again = None
     # How busy each member is changes about once a month, so that members cross the tiers'
     # thresholds both ways.
     busy = [rng.uniform(0.2, 3) for _ in members]
     for step in range(steps):
         if rng.random() < 0.05:
             busy = [rng.uniform(0.2, 3) for _ in members]
-        now += rng.randint(1000, 3 * DAY)
+        op = rng.choices(["buy", "return", "redeem", "cancel", "transfer", "adjust", "expire",
+                          "debit", "debit_cancel", "review", "status", "reward", "coupon_cancel"],
+                         [28, 15, 10, 6, 10, 10, 7, 12, 5, 6, 4, 12, 2])[0]
+        m = rng.choices(members, busy)[0]
+        if again is not None:
+            # A buyer back minutes later: its second bonus of the day meets the day's cap.
+            op, m, again = "buy", again, None
+            now += rng.randint(1000, 600000)
+        else:
+            now += rng.randint(1000, 3 * DAY)
         model.now = now
         assert c.put("/v1/test/clock", {"now": iso(now)}).status == 200
-        op = rng.choices(["buy", "return", "redeem", "cancel", "transfer", "adjust", "expire",
-                          "debit", "debit_cancel", "review", "status"],
-                         [30, 15, 20, 8, 10, 10, 7, 12, 5, 6, 2])[0]
-        m = rng.choices(members, busy)[0]
         context = "seed %d step %d op %s" % (seed, step, op)
         active = model.status[m] == "active"
+        stamped = None  # The member whose stamp card a purchase or a return moved.
         if op == "buy":
             amount = rng.randint(0, 20000)
-            r = c.post("/v1/transactions", {"external_id": unique("p"), "member_id": m,
-                                            "currency": "USD", "amount": amount})
+            # The member's usable coupons, one or two in a random order; now and then any
+            # coupon of the program, which the purchase may have to refuse. (Coupons are drawn
+            # in the order they were issued: their codes are random, and a run is replayed from
+            # its seed alone.)
+            mine = [code for code, cp in model.coupons.items()
+                    if cp.member == m and model.coupon_reason(cp, m) is None]
+            codes = []
+            if mine and rng.random() < 0.6:
+                codes = rng.sample(mine, min(len(mine), rng.choice([1, 2, 2])))
+            elif model.coupons and rng.random() < 0.08:
+                codes = [rng.choice(list(model.coupons))]
+            body = {"external_id": unique("p"), "member_id": m, "currency": "USD",
+                    "amount": amount}
+            if codes:
+                body["coupons"] = codes
+            r = c.post("/v1/transactions", body)
+            discounts, refusal = model.coupons_of(m, amount, codes)
             if not active:
                 assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            elif refusal is not None:
+                seen["refused " + refusal] += 1
+                # The whole purchase is refused and nothing changes (compared below).
+                status = 409 if refusal == "already_redeemed" else 422
+                assert r.status == status and r.error["code"] == refusal, (context, r)
+                assert r.error["field"] == "coupons", (context, r)
             else:
                 assert r.status == 201, (context, r)
+                discount = sum(discounts)
+                paid = amount - discount  # Points, cashback and the tiers' spend follow it.
                 level = tiers.levels[model.tier[m].position]
-                base = amount // 100
+                base = paid // 100
                 extra = base * level[2] // level[3] - base  # Earned at the tier before it.
-                points = base + extra
-                cashback = amount * cashback_bp // 10000
+                cashback = paid * cashback_bp // 10000
+                bonus = model.bonus
+                day = iso(now)[:10]
+                given = 0
+                if (amount if bonus.fact == "cart.amount" else paid) >= bonus.threshold:
+                    given = min(bonus.points, bonus.day_cap - model.bonus_day[m].get(day, 0))
+                    model.bonus_day[m][day] = model.bonus_day[m].get(day, 0) + given
+                points = base + extra + given
+                stamps = model.card.stamps(amount)
+                rules = {}  # The rules that gave something (cashback, points, stamps).
+                if cashback > 0:
+                    rules[cashback_rule] = (0, False)
+                if given > 0:
+                    rules[bonus.id] = (given, given < bonus.points)
+                    seen["bonus cut by the day's cap"] += given < bonus.points
+                if amount >= model.card.extra_threshold:
+                    rules[model.card.rule_id] = (0, False)
                 assert r.json["tier"] == level[0], (context, r.json["tier"])
-                assert (r.json["base_points"], r.json["tier_points"], r.json["points_earned"],
-                        r.json["cashback"]) == (base, extra, points, cashback), context
+                assert (r.json["discount"], r.json["base_points"], r.json["tier_points"],
+                        r.json["points_earned"], r.json["cashback"]) == \
+                    (discount, base, extra, points, cashback), (context, r.json)
+                got = {x["rule_id"]: (x["points"], x["capped"]) for x in r.json["rules"]}
+                assert got == rules, (context, r.json["rules"])
+                assert [(x["applied"], x["discount"]) for x in r.json["coupons"]] == \
+                    [(True, d) for d in discounts], (context, r.json["coupons"])
                 lot = None
                 if points > 0:
                     model.earned[m] += points
@@ -383,16 +715,51 @@ def run_model(dep, seed, steps, allow_negative=False):
                 credit = None
                 if cashback > 0:
                     credit = model.wallet_credit(m, cashback, now + wallet_pending_days * DAY)
+                for code in codes:
+                    model.coupons[code].status = "redeemed"
+                    seen["coupon used"] += 1
+                    seen[model.coupons[code].reward.kind] += 1
+                seen["two coupons"] += len(codes) == 2
                 month = month_of(now)
-                model.metric_add(m, month, points, amount, 1)
+                model.metric_add(m, month, points, paid, 1)
                 model.tier_purchase(m)
-                model.purchases[r.json["id"]] = {"member": m, "amount": amount, "points": points,
-                                                 "returned": 0, "reversed": 0, "lot": lot,
-                                                 "cashback": cashback, "cashback_reversed": 0,
-                                                 "credit": credit, "month": month,
-                                                 "level": level, "rules": bool(r.json["rules"])}
+                row = None
+                if stamps > 0:
+                    row, completed, progress = model.add_stamps(m, stamps)
+                    seen["card completed"] += completed
+                    stamped = m
+                    assert [(x["card_id"], x["stamps"], x["progress"], x["completed"])
+                            for x in r.json["stamp_cards"]] == \
+                        [(model.card.id, stamps, progress, completed)], context
+                assert [(x["card_id"], x["stamps"]) for x in r.json["stamps"]] == \
+                    ([(model.card.id, stamps)] if stamps else []), context
+                # What its returns give back in proportion to the amount returned, each with
+                # the field of the return's answer: the points spent on its coupons. (Points
+                # paid as a tender would be one more, refunded through the same path.)
+                refunds = []
+                coupon_points = sum(model.coupons[code].points for code in codes)
+                if coupon_points > 0:
+                    refunds.append({"field": "coupon_points_refunded", "points": coupon_points,
+                                    "refunded": 0})
+                if rng.random() < 0.15:
+                    again = m
+                model.purchases[r.json["id"]] = {
+                    "member": m, "amount": amount, "points": points, "returned": 0,
+                    "reversed": 0, "lot": lot, "cashback": cashback, "cashback_reversed": 0,
+                    "credit": credit, "month": month, "level": level, "spend": paid,
+                    # A rule, a card or a coupon: its returns evaluate what is kept again.
+                    "facts": bool(rules) or stamps > 0 or bool(codes),
+                    "bonus": given, "stamp_rule": model.card.rule_id in rules,
+                    "stamps": row, "refunds": refunds}
         elif op == "return" and model.purchases:
-            pid = rng.choice(sorted(model.purchases))
+            # Mostly a purchase with something left to return (and then any, which may be all
+            # returned already).
+            pids = sorted(model.purchases)
+            left_to_return = [x for x in pids
+                              if model.purchases[x]["returned"] < model.purchases[x]["amount"]]
+            if left_to_return and rng.random() < 0.7:
+                pids = left_to_return
+            pid = rng.choice(pids)
             p = model.purchases[pid]
             left = p["amount"] - p["returned"]
             amount = rng.randint(1, max(1, left + (5 if rng.random() < 0.1 else 0)))
@@ -409,11 +776,19 @@ def run_model(dep, seed, steps, allow_negative=False):
                 total = p["returned"] + amount
                 points = (p["points"] * total // p["amount"] if p["amount"] else 0) - p["reversed"]
                 kept = p["amount"] - total
-                if p["rules"] and kept > 0:
-                    # A purchase a rule fired on (the cashback rule): evaluated again on the
-                    # amount kept, at its tier; what the kept cart does not earn goes.
-                    level = p["level"]
+                level = p["level"]
+                if p["facts"] and kept > 0:
+                    # A purchase with a rule, a card or a coupon (docs/ledger.md, "Returns"):
+                    # the rules that fired on it are evaluated again on the amount kept, at its
+                    # tier, without the coupons' discounts (they stay as paid) and without the
+                    # rules' limits; each rule keeps at most what it gave. What the kept cart
+                    # does not earn goes.
                     kept_points = (kept // 100) * level[2] // level[3]
+                    if p["bonus"] and kept >= model.bonus.threshold:
+                        kept_points += min(model.bonus.points, p["bonus"])
+                        seen["bonus kept, cut to what it gave"] += p["bonus"] < model.bonus.points
+                    elif p["bonus"]:
+                        seen["bonus gone with a return"] += 1
                     points = max(0, p["points"] - kept_points - p["reversed"])
                 p["returned"], p["reversed"] = total, p["reversed"] + points
                 pm = p["member"]
@@ -435,7 +810,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                 # The cashback in proportion, from the purchase's own credit first (pending or
                 # not), then the other available credits oldest first; the rest is owed.
                 due = p["cashback"] * total // p["amount"] if p["amount"] else 0
-                if p["rules"] and kept > 0:
+                if p["facts"] and kept > 0:
                     due = max(p["cashback_reversed"], p["cashback"] - kept * cashback_bp // 10000)
                 back = due - p["cashback_reversed"]
                 owed = 0
@@ -453,8 +828,34 @@ def run_model(dep, seed, steps, allow_negative=False):
                     model.wallet_owed[pm] += owed
                 assert (r.json["cashback_reversed"], r.json["cashback_owed"]) == (back, owed), \
                     context
-                model.metric_add(pm, p["month"], -points, -amount,
+                # What was paid in points comes back in proportion, floored over all returns:
+                # a lot available at once, repaying a debt first.
+                for f in p["refunds"]:
+                    due = f["points"] * total // p["amount"]
+                    back = due - f["refunded"]
+                    if back > 0:
+                        f["refunded"] = due
+                        model.give(pm, back, redeemed=True)
+                        seen["coupon_refund"] += 1
+                    assert r.json[f["field"]] == back, (context, f)
+                spent_before = p["spend"] * (total - amount) // p["amount"]
+                model.metric_add(pm, p["month"], -points,
+                                 spent_before - p["spend"] * total // p["amount"],
                                  -1 if total == p["amount"] else 0)
+                reward_back = 0
+                row = p["stamps"]
+                if row is not None:
+                    # The stamps the kept cart does not earn (all of them on a full return),
+                    # with the reward of the cards they completed.
+                    if kept > 0:
+                        due = row["stamps"] - min(row["stamps"],
+                                                  model.card.stamps(kept, p["stamp_rule"]))
+                    else:
+                        due = row["stamps"]
+                    reward_back = model.stamps_return(pm, row, due)
+                    seen["stamp_reward_return"] += reward_back > 0
+                    stamped = pm
+                assert r.json["reward_points_reversed"] == reward_back, context
         elif op == "redeem":
             points = rng.randint(1, 120)
             r = c.post("/v1/members/%s/redemptions" % m, {"points": points, "reason": "model"})
@@ -526,6 +927,14 @@ def run_model(dep, seed, steps, allow_negative=False):
                         expected += lot.remaining
                         lot.remaining = 0
             assert r.json["points_expired"] == expected, context
+            # The job writes down the coupons past their date (the till knew at once).
+            expected = 0
+            for cp in model.coupons.values():
+                if cp.status == "active" and cp.expires <= now and not cp.expiry_written:
+                    cp.expiry_written = True
+                    seen["coupon expired"] += 1
+                    expected += 1
+            assert r.json["coupons_expired"] == expected, context
         elif op == "debit":
             # docs/wallets.md: what the wallet owes is not the member's to spend.
             available = model.wallet_spendable(m)
@@ -576,6 +985,11 @@ def run_model(dep, seed, steps, allow_negative=False):
             assert r.status == 200, (context, r)
             assert r.json == model.tier_reviews(), context
         elif op == "status":
+            inactive = [x for x in members if model.status[x] != "active"]
+            if inactive and rng.random() < 0.6:
+                # Members come back more often than they leave, so that most of the time most
+                # of them can buy (a status flipped at random would leave half of them out).
+                m, active = rng.choice(inactive), False
             status = "active" if not active else rng.choice(["closed", "suspended"])
             if model.status[m] == "closed":  # Only an explicit reopen opens a closed member.
                 r = c.post("/v1/members/%s/reopen" % m)
@@ -583,6 +997,50 @@ def run_model(dep, seed, steps, allow_negative=False):
                 r = c.patch("/v1/members/%s" % m, {"status": status})
             assert r.status == 200 and r.json["status"] == status, (context, r)
             model.status[m] = status
+        elif op == "reward":
+            # Rewards of the catalog redeemed into coupons (one, or two at once): their points
+            # spent as redemptions.
+            for rw in rng.sample(model.rewards, rng.choice([1, 1, 2])):
+                r = c.post("/v1/members/%s/rewards/%s/redeem" % (m, rw.id))
+                if not active:
+                    assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+                elif model.spendable(m) >= rw.cost:
+                    assert r.status == 201, (context, r)
+                    model.redeemed[m] += rw.cost
+                    cp = Coupon(r.json["code"], m, rw, model.take(m, rw.cost),
+                                now + rw.valid_days * DAY)
+                    model.coupons[cp.code] = cp
+                    assert r.json["expires_at"] == iso(cp.expires), (context, r.json)
+                else:
+                    assert r.status == 422 and r.error["code"] == "insufficient_points", \
+                        (context, r)
+        elif op == "coupon_cancel" and model.coupons:
+            cp = model.coupons[rng.choice(list(model.coupons))]
+            r = c.post("/v1/coupons/%s/cancel" % cp.code)
+            if model.status[cp.member] == "closed":
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            elif cp.status == "cancelled":
+                assert r.status == 200, (context, r)  # Twice changes nothing.
+            elif cp.status == "redeemed":
+                assert r.status == 409 and r.error["code"] == "already_redeemed", (context, r)
+            elif cp.expires <= now:
+                assert r.status == 422 and r.error["code"] == "coupon_expired", (context, r)
+            else:
+                # The points back into the lots they came from, as a redemption's cancel.
+                assert r.status == 200 and r.json["status"] == "cancelled", (context, r)
+                cp.status = "cancelled"
+                seen["coupon cancelled"] += 1
+                model.redeemed[cp.member] -= cp.points
+                for lot, t in cp.takes:
+                    if lot.expires <= now:
+                        model.expired[cp.member] += t
+                    else:
+                        lot.remaining += t
+        if stamped is not None:
+            view = [v for v in c.get("/v1/members/%s/stamp-cards" % stamped).json["data"]
+                    if v["card_id"] == model.card.id][0]
+            assert {"stamps": view["stamps"], "completed": view["completed"]} == \
+                model.card_view(stamped), (context, view)
         for mm in members:
             got = c.get("/v1/members/%s/balance" % mm).json
             got = {k: got[k] for k in model.balance(mm)}
@@ -600,6 +1058,7 @@ def run_model(dep, seed, steps, allow_negative=False):
             out = run_cli("audit", "--db", dep.db, check=False)
             since = "a violation since step %d" % (step // AUDIT_EVERY * AUDIT_EVERY)
             assert out.returncode == 0, (context, since, out.stderr)
+    return seen
 
 
 SEEDS = [int(os.environ["PATRON_MODEL_SEED"])] if "PATRON_MODEL_SEED" in os.environ else [1, 2]
@@ -607,11 +1066,25 @@ STEPS = int(os.environ.get("PATRON_MODEL_STEPS", "500"))
 AUDIT_EVERY = max(1, int(os.environ.get("PATRON_MODEL_AUDIT_EVERY", "10")))
 
 
+# What each default run sees of issue 18's cases at least once (the two runs of STEPS, also the
+# rarer ones): a change of the operation mix that loses one fails here instead of testing less
+# unseen.
+COVERED = ["coupon used", "coupon_refund", "bonus cut by the day's cap", "bonus gone with a return",
+           "card completed", "stamp_reward_return", "coupon expired"]
+DEFAULT_RUN = "PATRON_MODEL_SEED" not in os.environ and "PATRON_MODEL_STEPS" not in os.environ
+
+
+def covered(seen, *more):
+    if DEFAULT_RUN:
+        missing = [case for case in COVERED + list(more) if not seen[case]]
+        assert not missing, (missing, sorted(seen.items()))
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_ledger_matches_model(fresh, seed):
-    run_model(fresh, seed, STEPS)
+    covered(run_model(fresh, seed, STEPS), "two coupons", "bonus kept, cut to what it gave")
 
 
 def test_ledger_matches_model_with_negative_balances(fresh):
     """The same, in a program that lets balances go below zero (owed shown as negative)."""
-    run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True)
+    covered(run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True))

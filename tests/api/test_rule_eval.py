@@ -3,6 +3,7 @@
 purchase of the same cart at the same time gets exactly that (checked on random carts); limits
 and budgets run out; validity windows and weekdays follow the (test) clock; returns take back
 the rules' points in proportion; purchases record the rule versions that fired."""
+import collections
 import random
 
 import pytest
@@ -110,6 +111,185 @@ def test_evaluate_then_buy_gives_the_same_on_random_carts(shop):
         assert sum(l["discount"] for l in answer["lines"]) == answer["discount"]
         assert answer["points"] == answer["base_points"] + sum(r["points"]
                                                                 for r in answer["rules"])
+    shop.audit()
+
+
+# ---- Random rules with issue 18's effects ----
+
+CATALOG = [("BEANS", "coffee", 1200), ("C1", "course", 2500), ("C2", "course", 1800),
+           ("RED", "wine", 900), ("WHITE", "wine", 1100), ("MUG", "gear", 600),
+           ("CIGS", "tobacco", 800)]
+
+
+def capped(rng, effect):
+    """A discount effect, now and then capped per application and per cart."""
+    if rng.random() < 0.35:
+        effect["max_per_application"] = rng.randint(50, 1500)
+    if rng.random() < 0.35:
+        effect["max_per_cart"] = rng.randint(100, 3000)
+    return effect
+
+
+def random_effect(rng, selects, card):
+    """One effect of any kind a purchase rule may have (docs/rules.md, "Effects")."""
+    kind = rng.choice(["points", "per_item", "per_amount", "multiplier", "discount",
+                       "free_items", "discount_cheapest", "get_product", "cashback",
+                       "add_stamps", "free_shipping"])
+    if kind == "points":
+        return {"type": "award_points", "points": rng.randint(1, 80), "per": "purchase"}
+    if kind == "per_item":
+        e = {"type": "award_points", "points": rng.randint(1, 5), "per": "item"}
+        if selects and rng.random() < 0.3:
+            e["on"] = "cart"
+        return e
+    if kind == "per_amount":
+        return {"type": "award_points", "points": rng.randint(1, 3),
+                "per_amount": rng.choice([100, 500, 1000])}
+    if kind == "multiplier":
+        return {"type": "award_points", "multiplier": rng.choice([1.5, 2, 3])}
+    if kind == "discount":
+        if rng.random() < 0.5:
+            return capped(rng, {"type": "discount", "percent": rng.choice([5, 10, 12.5, 25])})
+        return capped(rng, {"type": "discount", "amount": rng.randint(100, 1500)})
+    if kind == "free_items":
+        return capped(rng, {"type": "free_items", "buy": rng.randint(1, 3), "get": 1})
+    if kind == "discount_cheapest":
+        return capped(rng, {"type": "discount_cheapest", "percent": rng.choice([20, 50, 100]),
+                            "units": rng.randint(1, 3)})
+    if kind == "get_product":
+        sku = rng.choice(["MUG", "BEANS", "RED"])
+        e = {"type": "get_product", "sku": sku, "buy": rng.randint(1, 3),
+             "get": rng.randint(1, 2), "percent": rng.choice([50, 100])}
+        if rng.random() < 0.5:
+            e["max_applications"] = rng.randint(1, 2)
+        return capped(rng, e)
+    if kind == "cashback":
+        return {"type": "cashback", "percent": rng.choice([1, 2.5, 5])}
+    if kind == "add_stamps":
+        return {"type": "add_stamps", "card": card, "per": rng.choice(["purchase", "item"]),
+                "stamps": rng.randint(1, 2)}
+    return {"type": "free_shipping"}
+
+
+def random_rule(rng, card):
+    """A purchase rule drawn at random: what it selects, when it fires, one or two effects,
+    its priority, exclusive or not, and limits that run out over a few carts (max_uses,
+    budget_amount, budget_points, max_uses_per_member)."""
+    body = {"name": unique("random"), "trigger": "purchase", "status": "active",
+            "priority": rng.randint(-2, 4)}
+    selects = rng.random() < 0.5
+    if selects:
+        if rng.random() < 0.5:
+            body["items"] = {"eq": ["item.category", rng.choice(["coffee", "course", "wine"])]}
+        else:
+            body["items"] = {"in": ["item.sku", rng.sample([c[0] for c in CATALOG], 2)]}
+    condition = rng.choice([None, None, ("cart.amount", 3000, 9000),
+                            ("cart.remaining", 2000, 8000), ("cart.item_count", 2, 6)]
+                           + ([("selected.quantity", 1, 4), ("selected.amount", 1000, 5000)]
+                              if selects else []))
+    if condition is not None:
+        body["conditions"] = {"gte": [condition[0], rng.randint(condition[1], condition[2])]}
+    elif rng.random() < 0.2:
+        body["conditions"] = {"contains": ["cart.coupons", "SPRING"]}
+    body["effects"] = [random_effect(rng, selects, card) for _ in range(rng.choice([1, 1, 2]))]
+    if rng.random() < 0.15:
+        body["exclusive"] = True
+    if rng.random() < 0.25:
+        body["max_uses"] = rng.randint(1, 5)
+    if rng.random() < 0.25:
+        body["budget_amount"] = rng.randint(300, 4000)
+    if rng.random() < 0.1:
+        body["budget_points"] = rng.randint(20, 300)
+    if rng.random() < 0.1:
+        body["max_uses_per_member"] = rng.randint(1, 3)
+    return body
+
+
+def test_evaluate_then_buy_gives_the_same_with_random_rules(shop):
+    """Random rules with issue 18's effects (discount_cheapest, get_product, caps per
+    application and per cart, points per item and per purchase, cashback, stamps), exclusive
+    ones, rules with max_uses and budget_amount that run out, coupons given in a random order
+    (amount and percent off, combining or not, a free product, a gift), with and without the
+    program's best_discount_only: POST /v1/carts/evaluate and the purchase that follows at the
+    same time answer the same (points, discount, lines, cashback, stamps, each rule's outcome,
+    each coupon's). A cart whose evaluation leaves a coupon out is refused as a purchase with
+    that coupon's reason, and bought without it."""
+    c = shop.a
+    rng = random.Random(18)
+    assert c.patch("/v1/program", {"excluded_categories": ["tobacco"]}).status == 200
+    r = c.post("/v1/stamp-cards", {"name": "Card", "stamps_required": 4, "stamps_per": "item",
+                                   "items": {"eq": ["item.category", "coffee"]},
+                                   "reward": {"points": 30}})
+    assert r.status == 201, r
+    card = r.json["id"]
+    rewards = []
+    for body in ({"type": "discount_amount", "value": 700},
+                 {"type": "discount_amount", "value": 400, "combines": True},
+                 {"type": "discount_percent", "value": 1500},
+                 {"type": "discount_percent", "value": 1000, "combines": True},
+                 {"type": "free_product", "sku": "MUG"},
+                 {"type": "gift"}):
+        r = c.post("/v1/rewards", dict(body, name=unique("reward"), cost_points=10))
+        assert r.status == 201, r
+        rewards.append(r.json["id"])
+    members = [new_member(c)["id"] for _ in range(2)]
+    for m in members:
+        assert c.post("/v1/members/%s/adjustments" % m,
+                      {"points": 100000, "reason": "coupons"}).status == 201
+    rules = []
+    refused = collections.Counter()
+    for round_ in range(4):
+        for old in rules:  # Each round its own rules.
+            assert c.post("/v1/rules/%s/archive" % old["id"]).status == 200
+        rules = [rule(c, random_rule(rng, card)) for _ in range(7)]
+        best = round_ % 2 == 0
+        r = c.patch("/v1/program", {"best_discount_only": best})
+        assert r.status == 200 and r.json["best_discount_only"] is best, r
+        for _ in range(12):
+            m = rng.choice(members)
+            items = [{"sku": sku, "category": category, "quantity": rng.randint(1, 4),
+                      "unit_price": rng.choice([price, rng.randint(0, 3000)])}
+                     for sku, category, price in rng.sample(CATALOG, rng.randint(1, 5))]
+            codes = []
+            for rid in rng.sample(rewards, rng.choice([0, 1, 1, 2, 3])):
+                r = c.post("/v1/members/%s/rewards/%s/redeem" % (m, rid))
+                assert r.status == 201, r
+                codes.append(r.json["code"])
+            if rng.random() < 0.2:
+                codes.insert(rng.randint(0, len(codes)), "SPRING")  # A code for the rules.
+            cart = {"member_id": m, "items": items}
+            while True:
+                if codes:
+                    cart["coupons"] = codes
+                answer = evaluate(c, cart)
+                body = dict(cart, external_id=unique("r"), currency="USD",
+                            amount=sum(i["quantity"] * i["unit_price"] for i in items))
+                bought = c.post("/v1/transactions", body)
+                left_out = [x for x in answer["coupons"]
+                            if x["kind"] != "rule_code" and not x["applied"]]
+                if not left_out:
+                    break
+                # The purchase is refused with the first coupon left out, and changes nothing.
+                reason = left_out[0]["reason"]
+                refused[reason] += 1
+                assert bought.status == 422 and bought.error["code"] == reason, (cart, bought)
+                codes = [x for x in codes if x not in {y["code"] for y in left_out}]
+                cart.pop("coupons")
+            assert bought.status == 201, (cart, bought)
+            got = bought.json
+            assert got["points_earned"] == answer["points"], (cart, answer, got)
+            for k in ("discount", "base_points", "tier_points", "cashback", "stamps", "rules",
+                      "lines", "free_shipping", "messages", "nudges", "coupons"):
+                assert got[k] == answer[k], (k, cart, answer[k], got[k])
+            assert sum(x["discount"] for x in answer["lines"]) == answer["discount"]
+            assert answer["discount"] <= answer["amount"]
+            assert answer["points"] == answer["base_points"] + answer["tier_points"] + \
+                sum(x["points"] for x in answer["rules"])
+        for x in rules:  # Limits that ran out were kept.
+            now = c.get("/v1/rules/" + x["id"]).json
+            assert now["uses"] <= (x.get("max_uses") or now["uses"]), now
+            assert now["amount_issued"] <= (x.get("budget_amount") or now["amount_issued"]), now
+            assert now["points_issued"] <= (x.get("budget_points") or now["points_issued"]), now
     shop.audit()
 
 
@@ -363,6 +543,44 @@ def test_simulation_replays_the_period_with_the_changed_rules(shop):
     assert shop.a.post("/v1/rules/simulate",
                        dict(march, rule_id="rul_00000000000000000000000000")).status == 404
     assert shop.a.get("/v1/rules?limit=200").json == before  # nothing changed
+
+
+def test_a_simulation_keeps_only_the_best_discount_as_purchases_do(shop):
+    """docs/rules.md, "What if": the replay evaluates the offers as a live purchase does, so
+    with the program's best_discount_only it keeps only the largest order-wide discount (fixed
+    in afde561: the simulation stacked them, and a rule left as it is showed a change)."""
+    ten = rule(shop.a, {"name": "10% off", "trigger": "purchase",
+                        "effects": [{"type": "discount", "percent": 10}]})
+    rule(shop.a, {"name": "7 off over 50", "trigger": "purchase",
+                  "conditions": {"gte": ["cart.amount", 5000]},
+                  "effects": [{"type": "discount", "amount": 700}]})
+    assert shop.a.patch("/v1/program", {"best_discount_only": True}).status == 200
+    m = new_member(shop.a)["id"]
+    # docs/rules.md's example: 60.00 gets 7.00 off, 90.00 gets 9.00 off (stacked they would
+    # have been 13.00 and 16.00 off: 47 and 74 points).
+    assert (buy(shop.a, m, amount=6000)["discount"], buy(shop.a, m, amount=9000)["discount"]) \
+        == (700, 900)
+    march = {"from": "2026-03-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"}
+
+    def simulate(**body):
+        r = shop.a.post("/v1/rules/simulate", dict(march, **body))
+        assert r.status == 200, r
+        return r.json
+
+    s = simulate(rule_id=ten["id"])  # The rule as it is: nothing changes.
+    assert (s["purchases"], s["actual_points"], s["simulated_points"]) == (2, 53 + 81, 134), s
+    assert (s["extra_points"], s["members_affected"]) == (0, 0), s
+    # A larger discount on carts over 80.00 would take the 90.00 cart's place alone: 75 points
+    # instead of 81 (stacked: 59).
+    s = simulate(rule={"name": "15 off over 80", "trigger": "purchase",
+                       "conditions": {"gte": ["cart.amount", 8000]},
+                       "effects": [{"type": "discount", "amount": 1500}]})
+    assert (s["simulated_points"], s["extra_points"], s["members_affected"]) == (128, -6, 1), s
+    # Without the setting the live purchases stack the discounts, and so does the replay.
+    assert shop.a.patch("/v1/program", {"best_discount_only": False}).status == 200
+    assert buy(shop.a, m, amount=6000)["discount"] == 1300
+    s = simulate(rule_id=ten["id"])
+    assert (s["purchases"], s["actual_points"], s["extra_points"]) == (3, 134 + 47, -13), s
 
 
 def test_a_till_discount_comes_first_and_points_follow_what_is_paid(shop):
