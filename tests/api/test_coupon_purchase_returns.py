@@ -6,13 +6,12 @@ the points in proportion to the eligible amount returned"; only "a purchase that
 stamp card fired on is evaluated again on what the customer keeps". docs/rewards.md: a coupon's
 purchase has "its points ... taken back ... as for any purchase".
 
-FAILS on main (afde561): src/service/returns.c evaluates again every purchase with stored facts
-(`ctx->reeval = p->facts.stored && ...`), and a coupon alone stores them (purchase_facts in
-src/service/purchases.c, for the points its coupons cost). The kept cart (kept_cart in
-src/service/carts.c) carries the till's discount in proportion but not the coupons', so the
-kept amount earns its base points as if nothing had been taken off it: of a purchase of 100.00
-with 30.00 off (70 points), returning half takes back 20 points instead of 35, and the member
-keeps 50 points for goods it paid 35.00 for. A full return still takes back all 70.
+Failed before 23f4d72: src/service/returns.c evaluates again every purchase with stored facts,
+and a coupon alone stores them, but the kept cart carried the till's discount in proportion and
+not the coupons', so the kept amount earned its base points as if nothing had been taken off
+it: of a purchase of 100.00 with 30.00 off (70 points), returning half took back 20 points
+instead of 35. The kept cart now pays its share of the coupons' discount first
+(purchase_facts.coupon_discount).
 """
 from conftest import unique
 from test_rewards import redeem, reward, rich_member, set_clock

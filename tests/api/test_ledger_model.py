@@ -747,6 +747,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                     "member": m, "amount": amount, "points": points, "returned": 0,
                     "reversed": 0, "lot": lot, "cashback": cashback, "cashback_reversed": 0,
                     "credit": credit, "month": month, "level": level, "spend": paid,
+                    "discount": discount,
                     # A rule, a card or a coupon: its returns evaluate what is kept again.
                     "facts": bool(rules) or stamps > 0 or bool(codes),
                     "bonus": given, "stamp_rule": model.card.rule_id in rules,
@@ -777,14 +778,18 @@ def run_model(dep, seed, steps, allow_negative=False):
                 points = (p["points"] * total // p["amount"] if p["amount"] else 0) - p["reversed"]
                 kept = p["amount"] - total
                 level = p["level"]
+                # The kept cart pays its share of what the coupons took off first (they are not
+                # judged again): it earns on what is left of that.
+                kept_paid = kept - p["discount"] * kept // p["amount"] if p["amount"] else 0
                 if p["facts"] and kept > 0:
                     # A purchase with a rule, a card or a coupon (docs/ledger.md, "Returns"):
                     # the rules that fired on it are evaluated again on the amount kept, at its
-                    # tier, without the coupons' discounts (they stay as paid) and without the
-                    # rules' limits; each rule keeps at most what it gave. What the kept cart
-                    # does not earn goes.
-                    kept_points = (kept // 100) * level[2] // level[3]
-                    if p["bonus"] and kept >= model.bonus.threshold:
+                    # tier, with the coupons' discount in proportion and without the rules'
+                    # limits; each rule keeps at most what it gave. What the kept cart does not
+                    # earn goes.
+                    kept_points = (kept_paid // 100) * level[2] // level[3]
+                    fact = kept if model.bonus.fact == "cart.amount" else kept_paid
+                    if p["bonus"] and fact >= model.bonus.threshold:
                         kept_points += min(model.bonus.points, p["bonus"])
                         seen["bonus kept, cut to what it gave"] += p["bonus"] < model.bonus.points
                     elif p["bonus"]:
@@ -811,7 +816,8 @@ def run_model(dep, seed, steps, allow_negative=False):
                 # not), then the other available credits oldest first; the rest is owed.
                 due = p["cashback"] * total // p["amount"] if p["amount"] else 0
                 if p["facts"] and kept > 0:
-                    due = max(p["cashback_reversed"], p["cashback"] - kept * cashback_bp // 10000)
+                    due = max(p["cashback_reversed"],
+                              p["cashback"] - kept_paid * cashback_bp // 10000)
                 back = due - p["cashback_reversed"]
                 owed = 0
                 if back > 0:
