@@ -216,6 +216,11 @@ def test_a_coupon_given_cancelled_and_given_again_keeps_the_stock_count(fresh):
     assert issued_of(fresh.a, two["id"]) == 1
     assert purchase(fresh.a, cart(m, 6000)).json["coupons_issued"][0]["reason"] is None
     assert issued_of(fresh.a, two["id"]) == 2
+    # Given coupons count toward the member's limit when it redeems the reward itself.
+    assert fresh.a.patch("/v1/rewards/" + two["id"], {"stock": 10, "per_member_limit": 2,
+                                                      "cost_points": 1}).status == 200
+    r = fresh.a.post("/v1/members/%s/rewards/%s/redeem" % (m, two["id"]))
+    assert r.status == 422 and r.error["code"] == "member_limit_reached", r
     audit(fresh)
 
 
@@ -269,8 +274,12 @@ def test_evaluate_equals_purchase_with_given_coupons_in_any_order(fresh):
     orders = [("tea", "ten", "free"), ("ten", "tea", "free"), ("free", "ten", "tea"),
               ("ten", "free", "tea"), ("free", "tea", "ten")]
     ids = {"tea": tea["id"], "ten": ten["id"], "free": free["id"]}
-    for best in (False, True):
+    exclusive = None
+    for best, exclusive_on in ((False, False), (True, False), (False, True), (True, True)):
         assert fresh.a.patch("/v1/program", {"best_discount_only": best}).status == 200
+        if exclusive_on and exclusive is None:
+            exclusive = rule(fresh.a, [{"type": "award_points", "points": 7}],
+                             {"gte": ["cart.amount", 4000]}, exclusive=True, priority=9)
         for order in orders:
             codes = [redeem(fresh.a, m, ids[n]).json["code"] for n in order]
             body = cart(m, items=items, coupons=codes)
@@ -414,6 +423,7 @@ def test_a_return_racing_a_purchase_that_uses_its_coupon_settles_one_way(fresh):
             assert got["use"].error["code"] == "coupon_cancelled", got["use"]
             assert back["status"] == "cancelled" and now == "cancelled", (back, now)
         outcomes.append(now)
+    print("race outcomes", outcomes)
     audit(fresh)
 
 
@@ -873,3 +883,82 @@ def test_bug_a_coupon_left_out_by_best_discount_only_is_said_to_have_nothing_to_
     reasons = [c["reason"] for c in answer["coupons"]]
     assert reasons[0] == "better_discount_applied", reasons
     assert reasons[1] in ("better_discount_applied", "minimum_not_met"), reasons
+
+
+def test_conditions_changed_after_a_coupon_was_given_apply_to_it(fresh):
+    set_clock(fresh.a, START)
+    five = reward(fresh.a, **FIVE_OFF)
+    rule(fresh.a, gift(five["id"]), OVER_50)
+    m = new_member(fresh.a)["id"]
+    code = purchase(fresh.a, cart(m, 6000)).json["coupons_issued"][0]["code"]
+    assert fresh.a.patch("/v1/rewards/" + five["id"],
+                         {"min_amount": 3000, "categories": ["pastry"]}).status == 200
+    plain = [{"sku": "COF", "quantity": 1, "unit_price": 4000}]
+    [c] = evaluate(fresh.a, cart(m, items=plain, coupons=[code]))["coupons"]
+    assert c["reason"] == "product_not_in_cart"
+    small = [{"sku": "CRO", "category": "pastry", "quantity": 1, "unit_price": 2000}]
+    [c] = evaluate(fresh.a, cart(m, items=small, coupons=[code]))["coupons"]
+    assert c["reason"] == "minimum_not_met"
+    r = purchase(fresh.a, cart(m, items=small, coupons=[code]), status=422)
+    assert r.error["code"] == "minimum_not_met" and state(fresh.a, code) == "active"
+    both = small + plain
+    answer = evaluate(fresh.a, cart(m, items=both, coupons=[code]))
+    assert [x["discount"] for x in answer["lines"]] == [500, 0]
+    same_answer(answer, purchase(fresh.a, cart(m, items=both, coupons=[code])).json)
+    assert state(fresh.a, code) == "redeemed"
+
+
+def test_bug_the_till_verifying_a_coupon_is_not_shown_its_conditions(fresh):
+    """Issue 18, item 14: "Coupons can carry conditions (minimum left to pay, products)
+    checked when used". POST /v1/coupons/{code}/redeem at the till has no cart, so
+    docs/rewards.md says "the cashier reads them on the reward". Expected: the coupon a till
+    verifies (GET /v1/coupons/{code}, whose answer holds the `reward`) shows the reward's
+    `min_amount`, `skus` and `categories`, so that the cashier can check them before
+    redeeming. Got: its `reward` is only id, name, type, value and sku; the till must look the
+    reward up again, and POST /v1/coupons/{code}/redeem uses a coupon whose conditions nothing
+    checked."""
+    set_clock(fresh.a, START)
+    half = reward(fresh.a, name="Half tea from 30", type="discount_percent", value=5000,
+                  sku=None, cost_points=10, skus=["TEA"], min_amount=3000)
+    rule(fresh.a, gift(half["id"]), OVER_50)
+    m = new_member(fresh.a)["id"]
+    code = purchase(fresh.a, cart(m, 6000)).json["coupons_issued"][0]["code"]
+    shown = fresh.a.get("/v1/coupons/" + code).json["reward"]
+    assert (shown.get("min_amount"), shown.get("skus"), shown.get("categories")) == (
+        3000, ["TEA"], []), shown
+
+
+def test_bug_an_exclusive_coupon_rule_out_of_stock_gives_nothing_yet_stops_every_other_offer(
+        fresh):
+    """docs/rules.md: "An exclusive rule that fires and gives something ends the evaluation; one
+    that gives nothing (a free-items rule short of a free unit) does not." An exclusive rule
+    whose one effect is issue_coupon, once its reward is out of stock, gives nothing (its entry
+    in coupons_issued says out_of_stock, code null). Expected: it does not end the evaluation,
+    and the 10% rule after it applies (6.00 off 60.00). Got: the evaluation counts the coupon's
+    reward as given whatever the stock (rules_evaluate.c exclusive_gives: coupon_reward !=
+    NULL), so the member gets neither the coupon nor the 10%."""
+    set_clock(fresh.a, START)
+    one = reward(fresh.a, **dict(FIVE_OFF, stock=1))
+    rule(fresh.a, gift(one["id"]), OVER_50, exclusive=True, priority=10)
+    rule(fresh.a, [{"type": "discount", "percent": 10}])
+    m = new_member(fresh.a)["id"]
+    first = purchase(fresh.a, cart(m, 6000)).json
+    assert first["discount"] == 0 and first["coupons_issued"][0]["reason"] is None
+    second = purchase(fresh.a, cart(m, 6000)).json
+    assert second["coupons_issued"][0]["reason"] == "out_of_stock"
+    assert second["discount"] == 600, second
+
+
+def test_bug_a_sku_with_a_nul_character_is_cut_short_silently(fresh):
+    """"Bad input gets a clear error and changes nothing" (API rules). A cart refuses a SKU
+    with a NUL character (400 `items.0.sku`), but PATCH /v1/rewards/{id} with `"skus":
+    ["A\\u0000B"]` answers 200 and stores `["A"]` (http/fields.c decode_names checks the JSON
+    length, then the text is copied as a C string): the coupon's condition now names another
+    product. The same for `categories` (and `tiers`, from before). Expected: 400 with field
+    `skus`, and the reward unchanged."""
+    half = reward(fresh.a, name="Half tea", type="discount_percent", value=5000, sku=None,
+                  cost_points=10, skus=["TEA"])
+    for field in ("skus", "categories"):
+        r = fresh.a.patch("/v1/rewards/" + half["id"], {field: ["A\u0000B"]})
+        assert r.status == 400 and r.error.get("field") == field, (field, r)
+    assert fresh.a.get("/v1/rewards/" + half["id"]).json == half
