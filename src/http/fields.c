@@ -70,7 +70,8 @@ static enum pt_rc decode_time(const struct pt_field *f, json_t *v, char *obj, st
     return PT_OK;
 }
 
-/* A NAMES list given: at most f->count names of 1..f->max bytes on one line. */
+/* A NAMES list given: at most f->count names of 1..f->max bytes on one line, without NUL
+ * (a name is kept as C text: one would cut it short). */
 static enum pt_rc decode_names(const struct pt_field *f, json_t *v, struct pt_arena *arena,
                                char *obj, struct pt_err *err)
 {
@@ -82,6 +83,7 @@ static enum pt_rc decode_names(const struct pt_field *f, json_t *v, struct pt_ar
         json_t *one = json_array_get(v, k);
         if (!json_is_string(one) || json_string_length(one) == 0 ||
             json_string_length(one) > (size_t)f->max ||
+            strlen(json_string_value(one)) != json_string_length(one) ||
             strchr(json_string_value(one), '\n') != NULL) {
             return pt_err_set(err, PT_EINVAL, f->name, "%s", f->message);
         }
