@@ -15,9 +15,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const struct pt_cart_item items[] = {{"beans", "coffee", 3, 1250, true},
-                                                {"mug", "gear", 1, 900, true},
-                                                {"cigs", "tobacco", 2, 700, false}};
+    static const struct pt_cart_item items[] = {{"beans", "coffee", 3, 1250, true, 0},
+                                                {"mug", "gear", 1, 900, true, 0},
+                                                {"cigs", "tobacco", 2, 700, false, 0}};
     static const char *const coupons[] = {"SUMMER"};
     int64_t live;
     struct pt_arena arena;

@@ -103,6 +103,7 @@ struct pt_cart_answer {
     int64_t amount;
     int64_t discount;
     int64_t *line_discount; /* per item; arena; NULL without items */
+    int64_t *line_coupon;   /* Of it, the coupons'; likewise. */
     unsigned line_count;
     int64_t base_points;
     int64_t tier_points;          /* What the member's tier multiplier adds to base_points. */

@@ -25,6 +25,7 @@ struct pt_purchase_item {
     int64_t unit_price;   /* minor units, >= 0 */
     bool eligible;        /* false when the category is excluded from earning */
     int64_t returned_quantity;
+    int64_t coupon_discount; /* What the purchase's coupons took off the line (with its facts). */
 };
 
 /* What a purchase's returns need to undo its mechanics (docs/ledger.md, "Returns"), kept only
@@ -42,6 +43,7 @@ struct pt_purchase_facts {
     int64_t coupon_points;          /* Points the member spent on the coupons it used. */
     int64_t coupon_points_refunded; /* Of them, what its returns gave back. */
     int64_t coupon_discount;        /* What its coupons took off (a kept cart keeps a share). */
+    const char *coupon_lines;       /* Read back: of it, each item line's ("0,500"); arena. */
 };
 
 struct pt_purchase {

@@ -106,7 +106,8 @@ const struct pt_field pt_reward_fields[] = {
      .offset = offsetof(struct pt_reward, cost_points),
      .min = 1,
      .max = PT_POINTS_MAX,
-     .message = "%s is 1 to %lld"},
+     .nullable = true, /* null: not for sale, only given (rules' issue_coupon, stamp cards) */
+     .message = "%s is 1 to %lld, or null for a reward only given"},
     {.name = "stock",
      .type = PT_FIELD_INT,
      .offset = offsetof(struct pt_reward, stock),
@@ -257,6 +258,9 @@ const char *pt_reward_not_eligible(const struct pt_reward *r, const struct pt_me
 {
     if (r->status != PT_REWARD_ACTIVE || now_ms < r->valid_from_ms || now_ms >= r->valid_to_ms) {
         return "reward_inactive";
+    }
+    if (r->cost_points == 0) {
+        return "not_for_sale"; /* Only given: a next-order coupon's discount. */
     }
     if (member->status != PT_MEMBER_ACTIVE) {
         return "member_inactive";

@@ -56,7 +56,7 @@ struct pt_reward {
     enum pt_reward_type type;
     int64_t value;            /* discount_amount: minor units; discount_percent: hundredths of % */
     const char *sku;          /* free_product; nullable; arena */
-    int64_t cost_points;      /* >= 1 */
+    int64_t cost_points;      /* >= 1; 0 (null in the API): not for sale, only given. */
     bool has_stock;           /* false: unlimited */
     int64_t stock;            /* Coupons it may ever issue (cancelled ones come back). */
     int64_t issued;           /* Issued and not cancelled (read only). */

@@ -267,6 +267,10 @@ struct pt_cart_item {
     int64_t quantity;     /* >= 1 */
     int64_t unit_price;   /* minor units, >= 0 */
     bool eligible;        /* Earns base points (not in an excluded category). */
+    /* Taken off the line before anything else, as a discount: a return's kept line, its share
+     * of what the purchase's coupons took off it (they are not judged again). 0 to the line's
+     * amount. */
+    int64_t taken;
 };
 
 struct pt_cart {
@@ -312,6 +316,10 @@ struct pt_rule_room {
     int64_t budget;       /* Points left in the rule's budget; INT64_MAX when unlimited. */
     int64_t uses_all;     /* Uses left across all members; INT64_MAX when unlimited. */
     int64_t amount;       /* Money left in its budget_amount, minor units; INT64_MAX: none. */
+    /* Its issue_coupon's reward cannot give a coupon now (not active, outside its validity,
+     * out of stock): an exclusive rule with only that effect gives nothing and does not end
+     * the evaluation (the purchase still says why no coupon came). */
+    bool coupon_out;
 };
 
 /* What a rule has given in all: its uses, points and money (rule_budgets). */
@@ -377,6 +385,7 @@ struct pt_eval_result {
     int64_t points;         /* base_points + tier_points + rule_points */
     int64_t discount;       /* Sum of the line discounts. */
     int64_t *line_discount; /* Per cart item; arena; NULL for an empty cart. */
+    int64_t *line_coupon;   /* Of it, what the cart's coupons took off; likewise. */
     int64_t amount;         /* The cart's amount before discounts. */
     int64_t cashback;       /* Sum of the outcomes' cashback, minor units. */
     bool free_shipping;

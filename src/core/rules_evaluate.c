@@ -134,6 +134,8 @@ static enum pt_rc allocate_lines(struct pt_eval *ev, unsigned n, struct pt_arena
     ev->st.line_amount = *line_amount;
     ev->st.line_left = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_discount = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.line_coupon = pt_arena_alloc(arena, slots * sizeof(int64_t));
+    ev->st.scratch_before = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.line_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_cashback = pt_arena_alloc(arena, slots * sizeof(int64_t));
     ev->st.scratch_lines = pt_arena_alloc(arena, slots * sizeof(bool));
@@ -176,6 +178,9 @@ static enum pt_rc check_item(const struct pt_cart_item *it, unsigned i, struct p
                           "each item has a sku, a quantity >= 1 "
                           "and a unit_price >= 0");
     }
+    if (it->taken < 0 || (it->taken > 0 && it->taken / it->quantity > it->unit_price)) {
+        return pt_err_set(err, PT_EINVAL, "items", "a line's discount exceeds its amount");
+    }
     if (strlen(it->sku) > PT_CART_TEXT_BYTES_MAX ||
         (it->category != NULL && strlen(it->category) > PT_CART_TEXT_BYTES_MAX)) {
         char field[32];
@@ -211,8 +216,13 @@ static enum pt_rc add_up_lines(struct pt_eval *ev, int64_t *line_amount, struct 
         ev->st.left_total += line;
         ev->sku_h[i] = pt_rule_text_hash(it->sku);
         ev->category_h[i] = hash_or_0(it->category);
-        ev->st.line_left[i] = line;
-        ev->st.line_discount[i] = 0;
+        if (it->taken > line) {
+            return pt_err_set(err, PT_EINVAL, "items", "a line's discount exceeds its amount");
+        }
+        ev->st.left_total -= it->taken;
+        ev->st.line_left[i] = line - it->taken;
+        ev->st.line_discount[i] = it->taken;
+        ev->st.line_coupon[i] = 0;
         ev->st.line_cashback[i] = 0;
         ev->st.line_wallet[i] = 0;
         ev->st.last_claim[i] = 0;
@@ -454,7 +464,8 @@ static enum pt_rc exclusive_gives(struct run *x, const struct pt_rule *r,
     st->line_cashback = cashback;
     st->money_left = money_left;
     *gives = rc == PT_OK && (points > 0 || o->discount > 0 || o->free_shipping || r->messages > 0 ||
-                             given.stamps > 0 || given.cashback > 0 || given.coupon_reward != NULL);
+                             given.stamps > 0 || given.cashback > 0 ||
+                             (given.coupon_reward != NULL && !x->room[o->rule].coupon_out));
     return rc;
 }
 
@@ -487,16 +498,28 @@ static enum pt_rc fire_rule(struct run *x, unsigned k, bool *stop)
     x->message_count += r->messages;
     x->ev.st.position = k;
     x->ev.st.money_left = x->room[index].amount;
+    if (r->coupon) {
+        /* What a coupon takes off each line is kept: a return's kept cart takes it again. */
+        memcpy(x->ev.st.scratch_before, x->ev.st.line_left,
+               (x->ev.st.item_count ? x->ev.st.item_count : 1) * sizeof(int64_t));
+    }
     rc = move_money(x, r, index, o);
+    if (r->coupon) {
+        unsigned i;
+        for (i = 0; i < x->ev.st.item_count; i++) {
+            x->ev.st.line_coupon[i] += x->ev.st.scratch_before[i] - x->ev.st.line_left[i];
+        }
+    }
     if (r->exclusive) {
         /* It ends the evaluation only if it gives something. */
         if (rc == PT_OK) {
             rc = exclusive_gives(x, r, o, &gives);
         }
-        if (!gives) {
+        if (!gives && !x->room[index].coupon_out) {
             return rc;
         }
-        *stop = true;
+        /* A coupon its reward cannot give now: it fired, and says why, without ending it. */
+        *stop = gives;
     }
     out->free_shipping |= o->free_shipping;
     out->outcome_count++;
@@ -682,6 +705,7 @@ static void sum_discounts(struct run *x)
     unsigned i;
     out->amount = x->ev.cart_amount;
     out->line_discount = x->ev.st.item_count > 0 ? x->ev.st.line_discount : NULL;
+    out->line_coupon = x->ev.st.item_count > 0 ? x->ev.st.line_coupon : NULL;
     for (i = 0; i < x->ev.st.item_count; i++) {
         out->discount += x->ev.st.line_discount[i];
     }

@@ -28,6 +28,7 @@ struct pt_eval_state {
     const int64_t *line_amount; /* quantity × unit_price per item */
     int64_t *line_left;         /* What is left to pay of each line after the discounts so far. */
     int64_t *line_discount;     /* The discounts so far, per line. */
+    int64_t *line_coupon;       /* Of them, the coupons'. */
     int64_t *line_cashback;     /* The cashback given so far, per line: at most line_left. */
     int64_t *scratch_cashback;  /* A copy of it for an exclusive rule's trial. */
     /* What wallet money pays of each line when it earns no cashback (else 0): cashback is a
@@ -48,6 +49,7 @@ struct pt_eval_state {
     unsigned *scratch_order;
     int64_t *scratch_rem;
     int64_t *scratch_share;
+    int64_t *scratch_before; /* What was left of each line before a coupon's discounts. */
     /* The lines dearest first (ties: earlier line), sorted once per evaluation when the first
      * free_items effect asks, so that each further one only filters them. */
     unsigned *price_order;

@@ -14,6 +14,7 @@ void pt_rule_room_unlimited(struct pt_rule_room *room)
     room->budget = INT64_MAX;
     room->uses_all = INT64_MAX;
     room->amount = INT64_MAX;
+    room->coupon_out = false;
 }
 
 bool pt_rule_has_budget(const struct pt_rule *r)

@@ -215,6 +215,13 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
         (void)json_object_set_new(root, "cancel_reason", pt_json_string_or_null(c->cancel_reason));
     }
     if (root != NULL) {
+        /* Its conditions in a cart, for the cashier who redeems it at the till without one. */
+        json_t *reward = json_object_get(root, "reward");
+        (void)json_object_set_new(reward, "min_amount", json_integer(v->reward.min_amount));
+        (void)json_object_set_new(reward, "skus",
+                                  pt_json_names(v->reward.skus, v->reward.sku_count));
+        (void)json_object_set_new(reward, "categories",
+                                  pt_json_names(v->reward.categories, v->reward.category_count));
         (void)json_object_set_new(root, "kind", json_string("coupon"));
     }
     if (root != NULL && v->reward.type == PT_REWARD_PARTNER_VOUCHER) {

@@ -27,12 +27,13 @@ void pt_svc_member_facts(const struct pt_member *member, struct pt_rule_member *
 /* What each rule may still give the member: uses, today's points and the budget. */
 static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *program,
                         const struct pt_member *member, const struct pt_rule_set *set,
-                        const char *today, struct pt_arena *arena, struct pt_rule_room **out,
-                        struct pt_err *err)
+                        const char *today, int64_t now_ms, struct pt_arena *arena,
+                        struct pt_rule_room **out, struct pt_err *err)
 {
     struct pt_rule_usage *usage = NULL;
     unsigned used = 0;
     unsigned i;
+    unsigned e;
     enum pt_rc rc = PT_OK;
     *out = pt_arena_alloc(arena, (set->count ? set->count : 1) * sizeof(**out));
     if (*out == NULL) {
@@ -58,6 +59,14 @@ static enum pt_rc rooms(struct pt_store_txn *txn, const struct pt_program *progr
         pt_rule_room_of(r, pt_rule_has_budget(r) ? &budget : NULL, u < used ? usage[u].uses : 0,
                         u < used && strcmp(usage[u].day, today) == 0 ? usage[u].points_day : 0,
                         &(*out)[i]);
+        for (e = 0; rc == PT_OK && e < r->effect_count; e++) {
+            if (r->effects[e].type == PT_EFFECT_ISSUE_COUPON) {
+                bool givable = false;
+                rc = pt_svc_coupon_givable(txn, program, r->effects[e].reward, now_ms, arena,
+                                           &givable, err);
+                (*out)[i].coupon_out = !givable;
+            }
+        }
     }
     return rc;
 }
@@ -75,6 +84,7 @@ struct pt_cart_item *pt_svc_cart_lines(const struct pt_program *program,
         lines[i].quantity = it != NULL ? it->quantity : 1;
         lines[i].unit_price = it != NULL ? it->unit_price : amount;
         lines[i].eligible = !pt_purchase_category_excluded(program, lines[i].category);
+        lines[i].taken = 0;
     }
     return lines;
 }
@@ -205,9 +215,7 @@ void pt_svc_eval_input(const struct pt_program *program, enum pt_rule_trigger tr
     in->currency_exponent = 2;
 }
 
-/* The stamps the cart earns on each active card: the cards' own conditions (a second
- * evaluation, without limits) and the rules' add_stamps effects (res). */
-static enum pt_rc stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
+enum pt_rc pt_svc_stamps_answer(const struct pt_rule_set *set, const struct pt_eval_input *in,
                                 const struct pt_eval_result *res, struct pt_arena *arena,
                                 struct pt_cart_answer *out, struct pt_err *err)
 {
@@ -331,6 +339,7 @@ static enum pt_rc answer_totals(const struct pt_eval_result *res, const struct p
     out->amount = res->amount;
     out->discount = res->discount;
     out->line_discount = req != NULL && req->items != NULL ? res->line_discount : NULL;
+    out->line_coupon = req != NULL && req->items != NULL ? res->line_coupon : NULL;
     out->line_count = req != NULL && req->items != NULL ? lines : 0;
     out->base_points = res->base_points;
     out->tier_points = res->tier_points;
@@ -362,6 +371,23 @@ static void coupons_dropped(const struct pt_rule *const *rules, unsigned first, 
                 c->reason = dropped[i] == PT_RULE_STOPPED_BY_EXCLUSIVE ? "not_combinable"
                                                                        : "better_discount_applied";
             }
+        }
+    }
+}
+
+/* With best_discount_only, an order-wide coupon that took nothing beside a discount that was
+ * taken was left out by the larger one, not for want of something to discount. */
+static void coupons_not_the_best(const struct pt_program *program, struct pt_cart_answer *out)
+{
+    unsigned k;
+    if (!program->best_discount_only || out->discount == 0) {
+        return;
+    }
+    for (k = 0; k < out->coupon_count; k++) {
+        struct pt_cart_coupon *c = &out->coupons[k];
+        if (c->reason != NULL && strcmp(c->reason, "nothing_to_discount") == 0 &&
+            c->type != PT_REWARD_FREE_PRODUCT) {
+            c->reason = "better_discount_applied";
         }
     }
 }
@@ -452,7 +478,9 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     memcpy(out->local_date, time.date, sizeof(out->local_date));
     rc = member_facts_now(txn, program, member, set, now_ms, &facts, &tier, err);
     if (rc == PT_OK) {
-        rc = rooms(txn, program, member, set, time.date, arena, &room, err);
+        /* A coupon's reward is judged at the time of asking, as coupons are. */
+        rc = rooms(txn, program, member, set, time.date, pt_svc_now_ms(svc, program->id), arena,
+                   &room, err);
     }
     rules = set->rules;
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE && req != NULL && req->coupon_count > 0) {
@@ -492,202 +520,14 @@ enum pt_rc pt_svc_rules_answer(struct pt_service *svc, struct pt_store_txn *txn,
     if (rc == PT_OK) {
         answer_rules(set, rules, &res, arena, out);
         pt_cart_coupons_unused(out->coupons, out->coupon_count, out->amount - cart.discount);
+        coupons_not_the_best(program, out);
     }
     if (rc == PT_OK && trigger == PT_TRIGGER_PURCHASE) {
         out->cashback = res.cashback;
-        rc = stamps_answer(set, &in, &res, arena, out, err);
+        rc = pt_svc_stamps_answer(set, &in, &res, arena, out, err);
     }
     if (rc == PT_OK) {
         answer_nudges(rules, &res, out);
-    }
-    pt_svc_rule_set_release(svc, set);
-    return rc;
-}
-
-/* ---- What a return keeps (docs/ledger.md, "Returns") ---- */
-
-/* The rule versions that fired on p, compiled, each with no limits (what it gave was within
- * them). A version that no longer compiles is left out: it keeps nothing. OUT: *rules, *room,
- * *given (what each gave), *count. */
-static enum pt_rc fired_rules(struct pt_store_txn *txn, const struct pt_program *program,
-                              const struct pt_purchase *p, struct pt_arena *arena,
-                              const struct pt_rule ***rules, struct pt_rule_room **room,
-                              int64_t **given, unsigned *count, struct pt_err *err)
-{
-    struct pt_purchase_rule *rows = NULL;
-    unsigned n = 0;
-    unsigned i;
-    enum pt_rc rc =
-        pt_store_purchase_rules_get(txn, program->id, p->member_id, p->id, arena, &rows, &n, err);
-    *count = 0;
-    *rules = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**rules));
-    *room = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**room));
-    *given = pt_arena_alloc(arena, (n ? n : 1) * sizeof(**given));
-    if (rc == PT_OK && (*rules == NULL || *room == NULL || *given == NULL)) {
-        rc = pt_arena_err(arena, err); /* Filled below. */
-    }
-    for (i = 0; rc == PT_OK && i < n; i++) {
-        struct pt_rule *r = pt_arena_alloc(arena, sizeof(*r));
-        struct pt_err cerr;
-        if (r == NULL ||
-            pt_rule_compile(rows[i].document, strlen(rows[i].document), arena, r, &cerr) != PT_OK) {
-            continue;
-        }
-        memcpy(r->id, rows[i].rule_id, sizeof(r->id));
-        r->version = rows[i].version;
-        r->status = PT_RULE_ACTIVE;
-        pt_rule_room_unlimited(&(*room)[*count]);
-        (*given)[*count] = rows[i].points;
-        (*rules)[(*count)++] = r;
-    }
-    return rc;
-}
-
-struct pt_tender *pt_svc_purchase_tender(const struct pt_program *program,
-                                         const struct pt_purchase *p, struct pt_arena *arena)
-{
-    struct pt_tender *t;
-    unsigned i;
-    if (p->payment_count == 0) {
-        return NULL;
-    }
-    t = pt_arena_alloc(arena, sizeof(*t));
-    if (t == NULL) {
-        return NULL;
-    }
-    pt_payments_tender(program, p->payments, p->payment_count, t);
-    for (i = 0; i < p->payment_count; i++) {
-        /* Earning as the program said at the time of the purchase. */
-        if (p->payments[i].method == PT_PAY_POINTS) {
-            t->points_earn = p->payments[i].earns;
-        } else if (p->payments[i].method == PT_PAY_WALLET) {
-            t->wallet_cashback = p->payments[i].earns;
-        }
-    }
-    return t;
-}
-
-/* The cart the customer keeps of p: each line less what was returned (the lines all returned
- * left out), or without items one line of kept_amount; the till's and the coupons' discounts
- * in proportion. */
-static enum pt_rc kept_cart(const struct pt_program *program, const struct pt_purchase *p,
-                            int64_t kept_amount, struct pt_arena *arena, struct pt_cart *cart,
-                            struct pt_err *err)
-{
-    struct pt_purchase_item *items = NULL;
-    unsigned n = 0;
-    unsigned i;
-    enum pt_rc rc;
-    if (p->item_count > 0) {
-        items = pt_arena_alloc(arena, p->item_count * sizeof(*items));
-        for (i = 0; items != NULL && i < p->item_count; i++) {
-            if (p->items[i].quantity > p->items[i].returned_quantity) {
-                items[n] = p->items[i];
-                items[n++].quantity -= p->items[i].returned_quantity;
-            }
-        }
-    }
-    memset(cart, 0, sizeof(*cart));
-    cart->items = pt_svc_cart_lines(program, items, items != NULL ? n : 1, kept_amount, arena);
-    cart->item_count = items != NULL ? n : 1;
-    cart->channel = p->channel;
-    cart->location = p->location;
-    cart->coupons = p->coupons;
-    cart->coupon_count = p->coupon_count;
-    /* The till's discount and the coupons' (not judged again) in proportion: the kept cart
-     * pays its share of them first, as the purchase did. */
-    rc = pt_mul_div_floor(p->till_discount + p->facts.coupon_discount, kept_amount, p->amount,
-                          &cart->discount, err);
-    if (rc == PT_OK && cart->items != NULL && p->payment_count > 0) {
-        /* The purchase's payments: the evaluation keeps of each what the returns do not give
-         * back of it, this one included (returns.c). */
-        struct pt_tender *t = pt_svc_purchase_tender(program, p, arena);
-        if (t == NULL) {
-            return pt_arena_err(arena, err);
-        }
-        t->paid_of = p->amount - p->discount;
-        cart->tender = t;
-    }
-    return cart->items != NULL ? rc : pt_arena_err(arena, err);
-}
-
-/* p's facts as its evaluation saw them (facts, *tier: the tier of that name, if any still). */
-static void kept_facts(const struct pt_program *program, const struct pt_purchase *p,
-                       struct pt_rule_member *facts, const struct pt_tier **tier)
-{
-    unsigned i;
-    memset(facts, 0, sizeof(*facts));
-    facts->known = true;
-    facts->tier = p->facts.tier;
-    facts->attributes = p->facts.attributes;
-    facts->birth_month = p->facts.birth_month;
-    facts->days_since_enrollment = p->facts.days_since_enrollment;
-    facts->purchase_count = p->facts.purchase_count;
-    facts->city = p->facts.city;
-    facts->country = p->facts.country;
-    *tier = NULL;
-    for (i = 0; p->facts.tier != NULL && i < program->tiers.count; i++) {
-        if (strcmp(program->tiers.tiers[i].name, p->facts.tier) == 0) {
-            *tier = &program->tiers.tiers[i];
-        }
-    }
-}
-
-enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
-                            const struct pt_program *program, const struct pt_purchase *p,
-                            int64_t kept_amount, struct pt_arena *arena, struct pt_cart_answer *out,
-                            int64_t *points_kept, struct pt_err *err)
-{
-    struct pt_rule_set *set = NULL;
-    const struct pt_rule **rules = NULL;
-    struct pt_rule_room *room = NULL;
-    int64_t *given = NULL;
-    int64_t *kept = NULL;
-    unsigned count = 0;
-    unsigned i;
-    struct pt_rule_member facts;
-    const struct pt_tier *tier = NULL;
-    struct pt_rule_time time;
-    struct pt_cart cart;
-    struct pt_eval_input in;
-    struct pt_eval_result res;
-    enum pt_rc rc = fired_rules(txn, program, p, arena, &rules, &room, &given, &count, err);
-    memset(out, 0, sizeof(*out));
-    if (rc == PT_OK) {
-        rc = kept_cart(program, p, kept_amount, arena, &cart, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_rule_set_get(svc, txn, program, &set, err);
-    }
-    if (rc != PT_OK) {
-        return rc;
-    }
-    kept_facts(program, p, &facts, &tier);
-    pt_svc_time_facts(set->tz, p->occurred_at_ms, &time);
-    pt_svc_eval_input(program, PT_TRIGGER_PURCHASE, &cart, &facts, &time, &in);
-    in.tier = tier;
-    in.active_cards = set->stamp_card_ids;
-    in.active_card_count = set->stamp_count;
-    /* The same evaluation as the purchase's (no second evaluator), of its own rules only. */
-    rc = pt_rules_evaluate(rules, room, count, &in, arena, &res, err);
-    kept = pt_arena_alloc(arena, (count ? count : 1) * sizeof(*kept));
-    if (rc == PT_OK && kept == NULL) {
-        rc = pt_arena_err(arena, err); /* Filled below. */
-    }
-    for (i = 0; rc == PT_OK && i < count; i++) {
-        kept[i] = 0;
-    }
-    for (i = 0; rc == PT_OK && i < res.outcome_count; i++) {
-        kept[res.outcomes[i].rule] += res.outcomes[i].points;
-    }
-    if (rc == PT_OK) {
-        *points_kept = pt_return_points_kept(res.base_points + res.tier_points, kept, given, count);
-        out->to_pay = res.amount - res.discount;
-        out->cashback = res.cashback;
-        rc = stamps_answer(set, &in, &res, arena, out, err);
-    }
-    if (rc == PT_OK) {
-        rc = pt_svc_coupons_kept(rules, &res, arena, out, err); /* coupons_given.c */
     }
     pt_svc_rule_set_release(svc, set);
     return rc;

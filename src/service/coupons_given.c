@@ -59,6 +59,25 @@ static enum pt_rc gift_refused(struct pt_store_txn *txn, const char *program_id,
     return rc;
 }
 
+enum pt_rc pt_svc_coupon_givable(struct pt_store_txn *txn, const struct pt_program *program,
+                                 const char *reward_id, int64_t now_ms, struct pt_arena *arena,
+                                 bool *givable, struct pt_err *err)
+{
+    struct pt_reward r;
+    const char *why = NULL;
+    enum pt_rc rc = pt_store_reward_get(txn, program->id, reward_id, arena, &r, err);
+    *givable = false;
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        return PT_OK; /* Checked when the rule was saved; gone since: it gives none. */
+    }
+    if (rc == PT_OK) {
+        rc = gift_refused(txn, program->id, &r, now_ms, &why, err);
+    }
+    *givable = rc == PT_OK && why == NULL && (!r.has_stock || r.issued < r.stock);
+    return rc;
+}
+
 /* Issues the coupon of view v (its reward and coupon set), with a partner code for a partner
  * voucher, and sends coupon.issued. */
 static enum pt_rc gift_issue(struct pt_service *svc, struct pt_store_txn *txn,
@@ -191,8 +210,12 @@ enum pt_rc pt_svc_coupon_take_back(struct pt_service *svc, struct pt_store_txn *
     memcpy(one->reward_id, v.coupon.reward_id, sizeof(one->reward_id));
     memcpy(one->code, v.coupon.code, sizeof(one->code));
     one->expires_at_ms = v.coupon.expires_at_ms;
-    one->status = strcmp(v.coupon.status, "redeemed") == 0 ? "redeemed" : "cancelled";
-    if (strcmp(v.coupon.status, "redeemed") == 0) {
+    /* A partner voucher whose code was shown could still be used at the partner: as a used
+     * one, it stays (the till's cancel refuses it too, partner_voucher_shown). */
+    one->status = strcmp(v.coupon.status, "redeemed") == 0 || v.coupon.partner_code != NULL
+                      ? "redeemed"
+                      : "cancelled";
+    if (strcmp(one->status, "redeemed") == 0) {
         return PT_OK;
     }
     v.coupon.status = "cancelled";

@@ -178,6 +178,9 @@ static enum pt_rc purchase_facts(struct pt_store_txn *txn, const struct pt_progr
     if (cart->rule_count == 0 && cart->stamp_count == 0 && !coupons) {
         return PT_OK;
     }
+    for (i = 0; cart->line_coupon != NULL && i < p->item_count; i++) {
+        p->items[i].coupon_discount = cart->line_coupon[i];
+    }
     p->facts.stored = true;
     p->facts.tier = m->tier;
     p->facts.attributes = m->attributes;

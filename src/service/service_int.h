@@ -231,6 +231,20 @@ PT_MUSTCHECK enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store
                                          struct pt_arena *arena, struct pt_cart_answer *out,
                                          int64_t *points_kept, struct pt_err *err);
 
+/* Whether reward reward_id can give a coupon at now_ms (active, within its validity, stock or
+ * partner codes left): what an issue_coupon rule's room says (coupon_out). OUT: *givable. */
+PT_MUSTCHECK enum pt_rc pt_svc_coupon_givable(struct pt_store_txn *txn,
+                                              const struct pt_program *program,
+                                              const char *reward_id, int64_t now_ms,
+                                              struct pt_arena *arena, bool *givable,
+                                              struct pt_err *err);
+/* The stamps a cart earns on each active card of set: the cards' own conditions (a second
+ * evaluation, without limits) and the rules' add_stamps effects (res), into out->stamps. */
+PT_MUSTCHECK enum pt_rc pt_svc_stamps_answer(const struct pt_rule_set *set,
+                                             const struct pt_eval_input *in,
+                                             const struct pt_eval_result *res,
+                                             struct pt_arena *arena, struct pt_cart_answer *out,
+                                             struct pt_err *err);
 /* The tender of stored purchase p (its payments read back), earning as the program said when
  * it was made; NULL without payments or when the arena is out of memory (latched). */
 struct pt_tender *pt_svc_purchase_tender(const struct pt_program *program,

@@ -1009,7 +1009,8 @@ static const char migration_21[] =
  * purchase, the activity or the member), indexed so that a return finds its purchase's
  * coupons; cancel_reason, the reason of a coupon that has no redemption to keep it.
  * rewards.min_amount (0: none), skus and categories (names joined by newlines, '' for none).
- * member_stamp_cards.coupon_code: the coupon a completed card gave.
+ * member_stamp_cards.coupon_code: the coupon a completed card gave. purchase_facts.coupon_lines:
+ * what the coupons took off each item line ("0,500"), which a return's kept line takes again.
  */
 static const char migration_22[] =
     "ALTER TABLE coupons ADD COLUMN source TEXT NOT NULL DEFAULT 'redemption' "
@@ -1022,7 +1023,8 @@ static const char migration_22[] =
     "ALTER TABLE rewards ADD COLUMN min_amount INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE rewards ADD COLUMN skus TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE rewards ADD COLUMN categories TEXT NOT NULL DEFAULT '';"
-    "ALTER TABLE member_stamp_cards ADD COLUMN coupon_code TEXT;";
+    "ALTER TABLE member_stamp_cards ADD COLUMN coupon_code TEXT;"
+    "ALTER TABLE purchase_facts ADD COLUMN coupon_lines TEXT;";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};

@@ -123,8 +123,8 @@ static const struct copy_table copy_tables[] = {
     {"purchase_facts",
      "program_id, member_id, purchase_id, tier, attributes, birth_month, days_since_enrollment, "
      "purchase_count, city, country, codes, coupon_points, coupon_points_refunded, "
-     "coupon_discount",
-     "tttttiiitttiii", "program_id, member_id, purchase_id", NULL},
+     "coupon_discount, coupon_lines",
+     "tttttiiitttiiit", "program_id, member_id, purchase_id", NULL},
     {"purchase_payments",
      "program_id, member_id, purchase_id, position, method, amount, points, reference, "
      "wallet_debit_id, earns, refunded_amount, refunded_points",

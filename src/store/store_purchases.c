@@ -8,6 +8,8 @@
 
 #include "base/assert.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Items are inserted ITEMS_PER_STATEMENT rows a statement: each row binds 6 parameters after the
@@ -122,8 +124,8 @@ enum pt_rc pt_store_purchase_insert(struct pt_store_txn *txn, const char *progra
 #define FACTS_COLUMNS                                                                              \
     "f.purchase_id, f.tier, f.attributes, f.birth_month, f.days_since_enrollment, "                \
     "f.purchase_count, f.city, f.country, f.codes, f.coupon_points, f.coupon_points_refunded, "    \
-    "f.coupon_discount, "
-#define FACTS_COLUMN_COUNT 12
+    "f.coupon_discount, f.coupon_lines, "
+#define FACTS_COLUMN_COUNT 13
 static void facts_from_row(struct pt_q *q, int col, struct pt_arena *arena, struct pt_purchase *out)
 {
     struct pt_purchase_facts *f = &out->facts;
@@ -143,6 +145,24 @@ static void facts_from_row(struct pt_q *q, int col, struct pt_arena *arena, stru
     f->coupon_points = pt_q_col_int(q, col + 9);
     f->coupon_points_refunded = pt_q_col_int(q, col + 10);
     f->coupon_discount = pt_q_col_int(q, col + 11);
+    f->coupon_lines = pt_q_col_text(q, col + 12, arena);
+}
+
+/* Each item's share of the coupons' discount, from the facts' list ("0,500,0", in line
+ * order); a line the list does not reach keeps 0. */
+static void coupon_lines_apply(struct pt_purchase *p)
+{
+    const char *s = p->facts.coupon_lines;
+    unsigned i;
+    for (i = 0; s != NULL && *s != '\0' && i < p->item_count; i++) {
+        char *end = NULL;
+        long long v = strtoll(s, &end, 10);
+        if (end == s) {
+            break;
+        }
+        p->items[i].coupon_discount = v;
+        s = *end == ',' ? end + 1 : end;
+    }
 }
 
 /* The purchase's columns of a row of the query of pt_store_purchase_get; strings from arena. */
@@ -239,6 +259,9 @@ enum pt_rc pt_store_purchase_get(struct pt_store_txn *txn, const char *program_i
         item_from_row(&q, arena, &items[out->item_count++]);
     }
     out->items = out->item_count > 0 ? items : NULL;
+    if (found) {
+        coupon_lines_apply(out);
+    }
     if (!found && q.rc == PT_OK) {
         q.rc = pt_purchase_not_found(purchase_id, err);
     }
@@ -251,14 +274,27 @@ enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *
     static const char sql[] =
         "INSERT INTO purchase_facts (program_id, member_id, purchase_id, tier, attributes, "
         "birth_month, days_since_enrollment, purchase_count, city, country, codes, "
-        "coupon_points, coupon_discount) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-        "?12, ?13)";
+        "coupon_points, coupon_discount, coupon_lines) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+        "?9, ?10, ?11, ?12, ?13, ?14)";
     const struct pt_purchase_facts *f = &p->facts;
+    /* Each line's share of the coupons' discount, "0,500": at most PT_CART_ITEMS_MAX numbers
+     * of at most 16 digits (a line's amount). */
+    char lines[PT_CART_ITEMS_MAX * 18 + 1];
+    size_t used = 0;
+    unsigned i;
     /* The codes of a cart (at most PT_CART_COUPONS_MAX of PT_CART_TEXT_BYTES_MAX) joined. */
     char codes[PT_CART_COUPONS_MAX * (PT_CART_TEXT_BYTES_MAX + 1) + 1];
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(f->coupon_points >= 0 && p->coupon_count <= PT_CART_COUPONS_MAX);
+    pt_assert(p->item_count <= PT_CART_ITEMS_MAX);
+    lines[0] = '\0';
+    for (i = 0; i < p->item_count; i++) {
+        int n = snprintf(lines + used, sizeof(lines) - used, "%s%lld", i ? "," : "",
+                         (long long)p->items[i].coupon_discount);
+        pt_assert(n > 0 && (size_t)n < sizeof(lines) - used);
+        used += (size_t)n;
+    }
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, p->member_id);
@@ -273,6 +309,7 @@ enum pt_rc pt_store_purchase_facts_insert(struct pt_store_txn *txn, const char *
     pt_q_lines(&q, 11, p->coupons, p->coupon_count, codes, sizeof(codes));
     pt_q_int(&q, 12, f->coupon_points);
     pt_q_int(&q, 13, f->coupon_discount);
+    pt_q_text(&q, 14, f->coupon_discount > 0 && p->item_count > 0 ? lines : NULL);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }

@@ -636,23 +636,33 @@ def test_bug_a_return_cancels_a_given_partner_voucher_whose_code_was_shown(fresh
 
 # ---- The issue's words: "a coupon (a catalog reward or a discount)" ----
 
-def test_bug_issue_coupon_cannot_give_a_discount_without_a_catalog_reward(fresh):
+def test_found_a_discount_coupon_needs_no_reward_for_sale(fresh):
     """Issue 18, item 14: "an effect `issue_coupon` that gives the member a coupon (a catalog
-    reward or a discount)". A batch of promotion codes takes exactly that choice (`reward_id`
-    or its own `discount`, docs/rewards.md). Expected: `{"type": "issue_coupon", "discount":
-    {"type": "discount_amount", "value": 500}}` is a rule that gives a 5.00 coupon without a
-    reward of the catalog. Got: 400, `reward` is required (rules_effects.c coupon_parse takes
-    only `reward`); a discount needs a catalog reward made for it."""
+    reward or a discount)". Found by review: a discount could only be given through a reward
+    of the catalog, which members could then also buy with points. A reward with
+    `cost_points: null` is only given: no member can redeem it (422 not_for_sale, and the
+    catalog says so), and a rule gives it as the discount of the next order."""
     set_clock(fresh.a, START)
-    r = fresh.a.post("/v1/rules", {"name": "5 off next", "trigger": "purchase",
-                                   "status": "active", "conditions": OVER_50,
-                                   "effects": [{"type": "issue_coupon", "discount": {
-                                       "type": "discount_amount", "value": 500}}]})
-    assert r.status == 201, r
+    five = reward(fresh.a, name="5 off next", type="discount_amount", value=500, sku=None,
+                  cost_points=None)
+    assert five["cost_points"] is None
+    rule(fresh.a, gift(five["id"]), OVER_50)
     m = new_member(fresh.a)["id"]
     [given] = purchase(fresh.a, cart(m, 6000)).json["coupons_issued"]
     assert given["code"] is not None
     assert evaluate(fresh.a, cart(m, 2000, coupons=[given["code"]]))["discount"] == 500
+    rich = fresh.a.post("/v1/members/%s/adjustments" % m, {"points": 1000, "reason": "seed"})
+    assert rich.status == 201, rich
+    r = fresh.a.post("/v1/members/%s/rewards/%s/redeem" % (m, five["id"]))
+    assert r.status == 422 and r.error["code"] == "not_for_sale", r
+    listed = [x for x in fresh.a.get("/v1/rewards?member_id=" + m).json["data"]
+              if x["id"] == five["id"]]
+    assert listed[0]["eligible"] is False and listed[0]["reason"] == "not_for_sale", listed
+    # It may be put on sale later, and taken off again.
+    assert fresh.a.patch("/v1/rewards/" + five["id"], {"cost_points": 300}).status == 200
+    assert fresh.a.post("/v1/members/%s/rewards/%s/redeem" % (m, five["id"])).status == 201
+    r = fresh.a.patch("/v1/rewards/" + five["id"], {"cost_points": 0})
+    assert r.status == 400 and r.error["field"] == "cost_points", r
 
 
 # ---- Two PostgreSQL nodes ----

@@ -80,8 +80,8 @@ static void test_pt_batch_validate__normalizes(void **state)
 
 static void test_pt_cart_coupon_gives_on__by_type(void **state)
 {
-    struct pt_cart_item lines[2] = {{"ESPRESSO", NULL, 1, 200, true},
-                                    {"LATTE", NULL, 1, 300, true}};
+    struct pt_cart_item lines[2] = {{"ESPRESSO", NULL, 1, 200, true, 0},
+                                    {"LATTE", NULL, 1, 300, true, 0}};
     struct pt_cart_coupon c;
     (void)state;
     memset(&c, 0, sizeof(c));

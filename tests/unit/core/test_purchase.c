@@ -44,9 +44,9 @@ static void purchase_init(struct pt_purchase *p, struct pt_purchase_item *items,
 static void test_pt_purchase_check__eligible_amount_leaves_excluded_items_out(void **state)
 {
     struct pt_program program;
-    struct pt_purchase_item items[3] = {{"A", NULL, "food", 2, 500, false, 0},
-                                        {"B", NULL, "tobacco", 1, 800, true, 0},
-                                        {"C", NULL, NULL, 3, 100, false, 0}};
+    struct pt_purchase_item items[3] = {{"A", NULL, "food", 2, 500, false, 0, 0},
+                                        {"B", NULL, "tobacco", 1, 800, true, 0, 0},
+                                        {"C", NULL, NULL, 3, 100, false, 0, 0}};
     struct pt_purchase p;
     struct pt_err err;
     (void)state;
@@ -65,9 +65,9 @@ static void test_pt_purchase_check__eligible_amount_leaves_excluded_items_out(vo
 static void test_pt_purchase_check__refusals(void **state)
 {
     struct pt_program program;
-    struct pt_purchase_item items[1] = {{"A", NULL, NULL, 2, 500, false, 0}};
-    struct pt_purchase_item huge[2] = {{"A", NULL, NULL, INT64_MAX / 2, 3, false, 0},
-                                       {"B", NULL, NULL, 1, 1, false, 0}};
+    struct pt_purchase_item items[1] = {{"A", NULL, NULL, 2, 500, false, 0, 0}};
+    struct pt_purchase_item huge[2] = {{"A", NULL, NULL, INT64_MAX / 2, 3, false, 0, 0},
+                                       {"B", NULL, NULL, 1, 1, false, 0, 0}};
     struct pt_purchase p;
     struct pt_err err;
     (void)state;
@@ -142,12 +142,12 @@ static void test_pt_return_amounts__by_amount_is_exact_once_all_returned(void **
 
 static void test_pt_return_amounts__by_items_matches_skus(void **state)
 {
-    struct pt_purchase_item bought[2] = {{"A", NULL, NULL, 2, 500, true, 0},
-                                         {"B", NULL, "tobacco", 1, 800, false, 0}};
-    struct pt_purchase_item back[2] = {{"B", NULL, NULL, 1, 0, false, 0},
-                                       {"A", NULL, NULL, 1, 0, false, 0}};
-    struct pt_purchase_item again[1] = {{"A", NULL, NULL, 2, 0, false, 0}};
-    struct pt_purchase_item unknown[1] = {{"Z", NULL, NULL, 1, 0, false, 0}};
+    struct pt_purchase_item bought[2] = {{"A", NULL, NULL, 2, 500, true, 0, 0},
+                                         {"B", NULL, "tobacco", 1, 800, false, 0, 0}};
+    struct pt_purchase_item back[2] = {{"B", NULL, NULL, 1, 0, false, 0, 0},
+                                       {"A", NULL, NULL, 1, 0, false, 0, 0}};
+    struct pt_purchase_item again[1] = {{"A", NULL, NULL, 2, 0, false, 0, 0}};
+    struct pt_purchase_item unknown[1] = {{"Z", NULL, NULL, 1, 0, false, 0, 0}};
     struct pt_return_request req = {"R-1", 0, back, 2};
     struct pt_purchase p;
     struct pt_err err;
