@@ -115,8 +115,10 @@ enum pt_rc pt_store_redemption_lots(struct pt_store_txn *txn, const char *progra
                                     unsigned *count, struct pt_err *err)
 {
     static const char sql[] =
-        "SELECT lot_id, points, restored FROM redemption_lots "
-        "WHERE program_id = ?1 AND member_id = ?3 AND redemption_id = ?2 ORDER BY lot_id";
+        "SELECT r.lot_id, r.points, r.restored FROM redemption_lots r JOIN lots l "
+        "ON l.program_id = r.program_id AND l.member_id = r.member_id AND l.id = r.lot_id "
+        "WHERE r.program_id = ?1 AND r.member_id = ?3 AND r.redemption_id = ?2 "
+        "ORDER BY l.expires_at_ms, l.earned_at_ms, l.id"; /* The order they were taken in. */
     struct pt_lot_share *rows = NULL;
     size_t cap = 0;
     struct pt_q q;
