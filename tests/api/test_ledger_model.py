@@ -945,6 +945,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                         model.redeemed[m] += ln["points"]
                         takes = [[lot, t, 0] for lot, t in model.take(m, ln["points"])]
                         seen["points payment"] += 1
+                        seen["points payment with a coupon"] += bool(codes)
                     elif ln["method"] == "wallet":
                         wallet_money = ln["amount"]
                         model.spent[m] += wallet_money
@@ -1154,6 +1155,8 @@ def run_model(dep, seed, steps, allow_negative=False):
                 of, returned = p["amount"], total
                 if p["facts"] and kept > 0:
                     of, returned = paid_of, gone
+                elif p["payments"] and kept > 0:
+                    seen["payments returned in proportion to the amount"] += 1
                 refunds = []
                 refunded = {"points": 0, "wallet": 0}
                 for x in p["payments"] if of > 0 else []:
@@ -1219,7 +1222,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                     red["cancelled"] = True
                     # Back into the lots they came from, expired ones to expired, what the
                     # member owes repaid first (pt_svc_points_restore).
-                    expired, repaid = model.points_restore(
+                    _, repaid = model.points_restore(
                         red["member"], [[lot, t, 0] for lot, t in red["takes"]], red["points"])
                     seen["redemption cancel repaid a debt"] += repaid > 0
         elif op == "transfer":
@@ -1399,6 +1402,7 @@ def run_model(dep, seed, steps, allow_negative=False):
             out = run_cli("audit", "--db", dep.db, check=False)
             since = "a violation since step %d" % (step // AUDIT_EVERY * AUDIT_EVERY)
             assert out.returncode == 0, (context, since, out.stderr)
+    print("seed %d: %s" % (seed, sorted(seen.items())))  # Shown with -s, or on a failure.
     return seen
 
 
@@ -1440,3 +1444,4 @@ def test_ledger_matches_model(fresh, seed):
 def test_ledger_matches_model_with_negative_balances(fresh):
     """The same, in a program that lets balances go below zero (owed shown as negative)."""
     covered(run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True))
+
