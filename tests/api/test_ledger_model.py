@@ -1445,3 +1445,59 @@ def test_ledger_matches_model_with_negative_balances(fresh):
     """The same, in a program that lets balances go below zero (owed shown as negative)."""
     covered(run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True))
 
+
+def test_points_payment_refund_goes_back_in_the_order_taken(fresh):
+    """Found by the model (seed 10, PATRON_MODEL_STEPS=1000, step 28): a partial return of a
+    purchase paid with points puts them back "in the order they were taken" (redemptions.c,
+    takes_restore), which is soonest-expiring first. A lot received by transfer keeps the
+    sender's earlier expiry though it is created later, so it is taken first; the return must
+    give back to it first, and since it has expired, those points go to expired. The store
+    reads the takes ORDER BY lot_id, the order the lots were created, and gives them to the
+    later-expiring lot instead, live."""
+    c = fresh.a
+
+    def set_clock(when):
+        r = c.put("/v1/test/clock", {"now": when})
+        assert r.status == 200, r
+
+    set_clock("2026-01-01T00:00:00Z")
+    r = c.patch("/v1/program", {"pending_days": 0, "hold_returnable": False, "return_days": 0,
+                                "expiry": {"policy": "rolling", "months": 1},
+                                "point_value": {"amount": 1, "points": 1},
+                                "points_payment": {"enabled": True, "min_points": 1,
+                                                   "max_percent": 100, "multiple": 1}})
+    assert r.status == 200, r
+    ada, bob = [c.post("/v1/members", {"email": unique("order") + "@example.com"}).json["id"]
+                for _ in range(2)]
+
+    def buy(member, amount, payments=None):
+        body = {"external_id": unique("p"), "member_id": member, "currency": "USD",
+                "amount": amount}
+        if payments:
+            body["payments"] = payments
+        r = c.post("/v1/transactions", body)
+        assert r.status == 201, r
+        return r.json
+
+    buy(bob, 5000)  # 50 points, expiring on 1 February.
+    set_clock("2026-01-11T00:00:00Z")
+    buy(ada, 10000)  # Ada's own 100, expiring on 11 February.
+    set_clock("2026-01-12T00:00:00Z")
+    r = c.post("/v1/transfers", {"from_member_id": bob, "to_member_id": ada, "points": 50})
+    assert r.status == 201, r  # Ada's lot of 50, created now, expiring on 1 February.
+    # 120 points pay 1.20: the 50 expiring first, then 70 of her own. She earns 198.
+    p = buy(ada, 20000, [{"method": "points", "points": 120},
+                         {"method": "card", "amount": 19880}])
+    assert p["points_earned"] == 198, p
+    set_clock("2026-02-05T00:00:00Z")
+    # Half returned: 60 of the points come back, the 50 of the transferred lot first (expired:
+    # to expired), then 10 of her own; 99 of the 198 earned are taken back.
+    r = c.post("/v1/transactions/%s/returns" % p["id"], {"external_id": unique("r"),
+                                                         "amount": 10000})
+    assert r.status == 201, r
+    assert (r.json["points_payment_refunded"], r.json["points_reversed"]) == (60, 99), r.json
+    b = c.get("/v1/members/%s/balance" % ada).json
+    got = {k: b[k] for k in ("available", "lifetime_expired")}
+    # Expected: her lot of 30 + 10 back, and 99 of the 198; 50 expired.
+    # (Got before a fix: 30 + 60 + 99 = 189 available, nothing expired.)
+    assert got == {"available": 30 + 10 + 99, "lifetime_expired": 50}, b
