@@ -10,7 +10,14 @@ threshold bonus capped per member and day, and a stamp card that gives points wh
 returns of those purchases give back the coupons' points in proportion (coupon_refund),
 evaluate the fired rules again on the amount kept (the bonus goes when the return takes the
 purchase below its threshold, never more than it gave), and take back the card's stamps and the
-reward of the cards they completed (stamp_reward_return).
+reward of the cards they completed (stamp_reward_return). Purchases are also paid with points
+and wallet money (docs/ledger.md, "Paying with points"): the points taken from the lots
+soonest-expiring first and the money from the oldest credits, what points pay earning nothing
+and what wallet money pays no cashback unless the program says so, the refusals of lines that
+do not fit the policy, the member or the total changing nothing; returns give each line back in
+proportion (to what the kept cart no longer costs when it is evaluated again), the points into
+the lots they came from (those expired meanwhile to expired, a debt repaid first) and the money
+as a new credit, and the kept cart earns on what it keeps of the lines.
 
 After every step the API's balances, wallets and tiers of every member equal the model's (and,
 after a purchase or a return, the member's stamp card), and every AUDIT_EVERY steps and after
@@ -20,9 +27,10 @@ last good one). The seed is printed on failure; PATRON_MODEL_SEED, PATRON_MODEL_
 PATRON_MODEL_AUDIT_EVERY (1 to pin a failure to its step) override the defaults.
 """
 import calendar
-import datetime
-import os
 import collections
+import datetime
+import math
+import os
 import random
 
 import pytest
@@ -40,6 +48,11 @@ NEVER = 2 ** 63 - 1
 PER_MONTH = {"spend": 7000, "purchases": 1.0, "qualifying_points": 130}
 # The default runs (seeds 1 and 2, and the negative-balance run) see the three metrics.
 METRICS = ["qualifying_points", "spend", "purchases"]
+# And the three policies of paying with points: (point_value amount, points, min_points,
+# max_percent, multiple). Each has a minimum and a step above one, so that both refusals can
+# happen: 2 points pay 5 cents in steps of 10 points, all of what is left to pay payable; a
+# point pays 10 cents in steps of 2, half payable; 4 points pay 25 cents, a quarter payable.
+PAY_POLICIES = [(5, 2, 20, 100, 5), (10, 1, 5, 50, 2), (25, 4, 8, 25, 1)]
 
 
 def add_months(ms, months):
@@ -52,8 +65,9 @@ def add_months(ms, months):
 
 
 def iso(ms):
+    """As the API writes a time (src/base/clock.c): milliseconds only when there are some."""
     t = datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + (".%03dZ" % (ms % 1000) if ms % 1000 else "Z")
 
 
 def month_of(ms):
@@ -187,6 +201,54 @@ class Instance:
         self.returned = 0  # A completed card's stamps returned since (stamps_returned).
 
 
+class PayPolicy:
+    """Paying with points and wallet money (docs/ledger.md, "Paying with points";
+    src/core/payment.c): `points` points are worth `amount` minor units."""
+
+    def __init__(self, amount, points, min_points, max_percent, multiple, earns_points,
+                 wallet_cashback):
+        self.amount = amount
+        self.points = points
+        self.min_points = min_points
+        self.max_percent = max_percent
+        self.multiple = multiple
+        self.earns_points = earns_points
+        self.wallet_cashback = wallet_cashback  # wallet.payment_earns_cashback
+        # Whole minor units need multiples of points / gcd(amount, points), and the policy's.
+        whole = points // math.gcd(amount, points)
+        self.step = multiple // math.gcd(multiple, whole) * whole
+
+    def body(self):
+        return {"point_value": {"amount": self.amount, "points": self.points},
+                "points_payment": {"enabled": True, "min_points": self.min_points,
+                                   "max_percent": self.max_percent, "multiple": self.multiple,
+                                   "earns_points": self.earns_points}}
+
+    def money(self, points):
+        return points * self.amount // self.points
+
+    def share(self, to_pay):
+        """The most points may pay of what is left to pay, in minor units."""
+        return to_pay * self.max_percent // 100
+
+    def max_points(self, to_pay, spendable):
+        """The cart's points_payment: the share, the points the member may spend, whole steps."""
+        if to_pay <= 0:
+            return 0
+        points = min(self.share(to_pay) * self.points // self.amount, spendable)
+        points -= points % self.step
+        return points if points >= self.min_points and points > 0 else 0
+
+    def earning(self, paid, points_money, wallet_money):
+        """What earns of a cart that left `paid` to pay, paid `points_money` with points and
+        `wallet_money` from the wallet (src/core/rules_evaluate.c, take_payments; one line):
+        (what earns points, what earns cashback)."""
+        points_money = min(points_money, paid)
+        wallet_money = min(wallet_money, paid - points_money)
+        left = paid if self.earns_points else paid - points_money
+        return left, left - (0 if self.wallet_cashback else wallet_money)
+
+
 class Model:
     def __init__(self, members, allow_negative=False, tiers=None, cashback_bp=0,
                  wallet_pending_days=0):
@@ -221,6 +283,10 @@ class Model:
         self.bonus_day = {m: {} for m in members}
         self.card = None
         self.cards = {m: {} for m in members}
+        # Paying with points and wallet money: the policy, and the debits purchases made
+        # (only their returns give the money back).
+        self.pay = None
+        self.purchase_debits = {}
 
     def avail(self, lot):
         return lot.remaining > 0 and lot.available <= self.now < lot.expires
@@ -287,6 +353,15 @@ class Model:
             amount -= t
             takes.append((c, t))
         return takes
+
+    def wallet_refund(self, m, amount):
+        """wallet_payment_refund: a new credit available at once, repaying what the wallet owes
+        first; money spent no more (lifetime_spent goes down, lifetime_credited stays)."""
+        repaid = min(amount, self.wallet_owed[m])
+        self.wallet_owed[m] -= repaid
+        self.spent[m] -= amount
+        self.credit_seq += 1
+        self.credits[m].append(Credit(amount, amount - repaid, self.now, self.credit_seq))
 
     def wallet_spendable(self, m):
         """What a debit may take: the available money less what the wallet owes."""
@@ -401,6 +476,135 @@ class Model:
             self.take(m, t)
         self.owed[m] += points - t
         self.earned[m] -= points
+
+    def points_restore(self, m, takes, points):
+        """pt_svc_points_restore (src/service/redemptions.c): `points` of the takes [lot, taken,
+        restored] put back in the order they were taken, each at most what it took less what
+        was put back before; a live lot gets them again, an expired one sends them to expired.
+        What the member owes is repaid first from what came back. Returns the expired part."""
+        live = expired = 0
+        left = points
+        for take in takes:
+            give = min(take[1] - take[2], left)
+            if give <= 0:
+                continue
+            take[2] += give
+            left -= give
+            if take[0].expires <= self.now:
+                expired += give
+            else:
+                take[0].remaining += give
+                live += give
+        assert left == 0
+        self.redeemed[m] -= points
+        self.expired[m] += expired
+        repaid = min(self.owed[m], live)
+        if repaid > 0:
+            self.take(m, repaid)
+            self.owed[m] -= repaid
+        return expired, repaid
+
+    # ---- Paying with points and wallet money (src/core/payment.c, src/service/carts.c) ----
+
+    def payment_refusal(self, m, lines, to_pay, coupon_refusal):
+        """What the API refuses of a purchase with these payment lines, in the order it checks
+        them: each points line's size and step (pt_payments_prepare), what the wallet and the
+        points may spend (cart_payments), the share and the total (pt_payments_settle), and
+        only then the coupons (pt_svc_purchase_coupons, once the purchase is paid for).
+        (code, field) or None."""
+        pay = self.pay
+        for i, ln in enumerate(lines):
+            if ln["method"] == "points" and ln["points"] < pay.min_points:
+                return "points_payment_too_small", "payments.%d.points" % i
+            if ln["method"] == "points" and ln["points"] % pay.step:
+                return "points_payment_not_a_multiple", "payments.%d.points" % i
+        for i, ln in enumerate(lines):
+            if ln["method"] == "wallet" and ln["amount"] > self.wallet_spendable(m):
+                return "insufficient_funds", "payments.%d.amount" % i
+        for i, ln in enumerate(lines):
+            if ln["method"] == "points" and ln["points"] > self.spendable(m):
+                return "insufficient_points", "payments.%d.points" % i
+        for i, ln in enumerate(lines):
+            if ln["method"] == "points" and pay.money(ln["points"]) > pay.share(to_pay):
+                return "points_payment_too_large", "payments.%d.points" % i
+        total = sum(pay.money(ln["points"]) if ln["method"] == "points" else ln["amount"]
+                    for ln in lines)
+        if total > to_pay:
+            return "payments_exceed_total", "payments"
+        if lines and total != to_pay:
+            return "payments_mismatch", "payments"
+        return None if coupon_refusal is None else (coupon_refusal, "coupons")
+
+    def draw_payments(self, prng, m, to_pay):
+        """How a till pays what is left to pay: now and then points (up to what the policy and
+        the member allow) and wallet money (up to what the wallet may spend), the rest by card
+        or card and cash, in a random order. None: no payments given."""
+        pay = self.pay
+        if to_pay <= 0 or prng.random() < 0.4:
+            return None
+        lines = []
+        rest = to_pay
+        most = pay.max_points(to_pay, self.spendable(m))
+        if most > 0 and prng.random() < 0.8:
+            least = -(-pay.min_points // pay.step) * pay.step
+            points = prng.randrange(least, most + 1, pay.step)
+            lines.append({"method": "points", "points": points})
+            rest -= pay.money(points)
+        wallet = min(self.wallet_spendable(m), rest)
+        if wallet > 0 and prng.random() < 0.4:
+            wallet = prng.randint(1, wallet)
+            lines.append({"method": "wallet", "amount": wallet})
+            rest -= wallet
+        if rest > 0:
+            cash = prng.randint(1, rest) if rest > 1 and prng.random() < 0.3 else 0
+            lines.append({"method": "card", "amount": rest - cash, "reference": "auth"})
+            if cash:
+                lines.append({"method": "cash", "amount": cash})
+        prng.shuffle(lines)
+        return lines
+
+    def spoil_payments(self, prng, m, to_pay, lines):
+        """The same lines with one thing the API refuses (a till's mistake before it gets the
+        payment right): points fewer than min_points, not whole steps, more than the share or
+        than the member may spend, wallet money the wallet does not have, or lines that do not
+        add up. Only what can happen in this cart and for this member is drawn."""
+        pay = self.pay
+        least = -(-pay.min_points // pay.step) * pay.step
+        over_share = (pay.share(to_pay) * pay.points // pay.amount) // pay.step * pay.step
+        while pay.money(over_share) <= pay.share(to_pay):
+            over_share += pay.step
+        over_share = max(least, over_share)
+        kinds = ["short", "funds", "total"]
+        if pay.min_points > 1:
+            kinds.append("small")
+        if pay.step > 1:
+            kinds.append("step")
+        kind = prng.choice(kinds)
+        if over_share <= self.spendable(m) and prng.random() < 0.8:
+            kind = "share"  # Only then: else it is refused as insufficient_points first.
+        lines = [dict(ln) for ln in lines if not (
+            kind in ("small", "step", "share", "short") and ln["method"] == "points" or
+            kind == "funds" and ln["method"] == "wallet")]
+        if kind == "small":
+            lines.append({"method": "points", "points": prng.randint(1, pay.min_points - 1)})
+        elif kind == "step":
+            lines.append({"method": "points", "points": least + prng.randint(1, pay.step - 1)})
+        elif kind == "share":
+            lines.append({"method": "points", "points": over_share})
+        elif kind == "short":
+            short = max(least, (self.spendable(m) // pay.step + 1) * pay.step)
+            lines.append({"method": "points", "points": short})
+        elif kind == "funds":
+            lines.append({"method": "wallet",
+                          "amount": self.wallet_spendable(m) + prng.randint(1, 500)})
+        else:
+            card = [ln for ln in lines if ln["method"] in ("card", "cash")]
+            if card and card[0]["amount"] > 1 and prng.random() < 0.5:
+                card[0]["amount"] -= 1  # One cent short: payments_mismatch.
+            else:
+                lines.append({"method": "cash", "amount": prng.randint(1, 100)})  # Too much.
+        prng.shuffle(lines)
+        return lines
 
     # ---- Coupons in purchases (docs/rewards.md, src/service/coupons.c) ----
 
@@ -625,6 +829,16 @@ def run_model(dep, seed, steps, allow_negative=False):
     model = Model(members, allow_negative, tiers, cashback_bp, wallet_pending_days)
     model.now = now
     setup_mechanics(c, rng, seed, model)
+    # Paying with points and wallet money: the policy by seed (the three default runs see the
+    # three), what points pay earning for even seeds only, wallet money earning cashback for
+    # one seed in three; the payments drawn from a stream of their own, so that the other
+    # operations stay as the seed drew them before.
+    model.pay = PayPolicy(*PAY_POLICIES[(seed + (1 if allow_negative else 0)) % 3],
+                          earns_points=seed % 2 == 0, wallet_cashback=seed % 3 == 2)
+    prng = random.Random(seed * 7919 + 18)
+    body = dict(model.pay.body(), wallet={"payment_earns_cashback": model.pay.wallet_cashback})
+    r = c.patch("/v1/program", body)
+    assert r.status == 200, r
     seen = collections.Counter()  # How often each of issue 18's cases came up.
     again = None
     # How busy each member is changes about once a month, so that members cross the tiers'
@@ -665,24 +879,88 @@ def run_model(dep, seed, steps, allow_negative=False):
                     "amount": amount}
             if codes:
                 body["coupons"] = codes
-            r = c.post("/v1/transactions", body)
             discounts, refusal = model.coupons_of(m, amount, codes)
+            # How it is paid: the lines add up to what the coupons left to pay (the till
+            # evaluates the cart first).
+            to_pay = amount - sum(discounts)
+            lines = model.draw_payments(prng, m, to_pay)
+            if lines is not None and active and prng.random() < 0.3:
+                # The till gets it wrong first: refused, and nothing changes (what follows
+                # finds every point and cent where the model has it).
+                spoilt = model.spoil_payments(prng, m, to_pay, lines)
+                code, field = model.payment_refusal(m, spoilt, to_pay, refusal)
+                r = c.post("/v1/transactions", dict(body, external_id=unique("p"),
+                                                    payments=spoilt))
+                assert (r.status, r.error["code"], r.error["field"]) == \
+                    (409 if code == "already_redeemed" else 422, code, field), \
+                    (context, spoilt, r)
+                seen["refused " + code] += 1
+            if lines is not None:
+                body["payments"] = lines
+                refusal = model.payment_refusal(m, lines, to_pay, refusal)
+            elif refusal is not None:
+                refusal = refusal, "coupons"
+            lines = lines or []
+            if active and refusal is None and lines and prng.random() < 0.2:
+                # The till's evaluation of the same cart, before the member spends anything.
+                ev = dict(body)
+                del ev["external_id"]
+                ev = c.post("/v1/carts/evaluate", ev)
+                most = model.pay.max_points(to_pay, model.spendable(m))
+                assert ev.status == 200 and ev.json["to_pay"] == to_pay, (context, ev)
+                assert ev.json["balance_due"] == 0, (context, ev.json)
+                assert ev.json["points_payment"] == {"max_points": most,
+                                                     "max_amount": model.pay.money(most)}, \
+                    (context, ev.json)
+                evaluated = ev.json
+            else:
+                evaluated = None
+            r = c.post("/v1/transactions", body)
             if not active:
                 assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
             elif refusal is not None:
-                seen["refused " + refusal] += 1
+                code, field = refusal
+                seen["refused " + code] += 1
                 # The whole purchase is refused and nothing changes (compared below).
-                status = 409 if refusal == "already_redeemed" else 422
-                assert r.status == status and r.error["code"] == refusal, (context, r)
-                assert r.error["field"] == "coupons", (context, r)
+                status = 409 if code == "already_redeemed" else 422
+                assert r.status == status and r.error["code"] == code, (context, r)
+                assert r.error["field"] == field, (context, r)
             else:
                 assert r.status == 201, (context, r)
                 discount = sum(discounts)
-                paid = amount - discount  # Points, cashback and the tiers' spend follow it.
+                paid = amount - discount  # The tiers' spend follows it, whatever the tender.
+                # What points and wallet money paid: taken before the purchase earns (what it
+                # earns does not pay for itself), the points soonest-expiring first, the money
+                # from the oldest available credits. What points pay earns neither points nor
+                # cashback, and what wallet money pays no cashback, unless the program says so.
+                payments = []
+                takes = []
+                points_money = wallet_money = 0
+                for ln in lines:
+                    row = {"method": ln["method"], "amount": ln.get("amount", 0),
+                           "points": ln.get("points", 0), "refunded_amount": 0,
+                           "refunded_points": 0}
+                    if ln["method"] == "points":
+                        row["amount"] = points_money = model.pay.money(ln["points"])
+                        model.redeemed[m] += ln["points"]
+                        takes = [[lot, t, 0] for lot, t in model.take(m, ln["points"])]
+                        seen["points payment"] += 1
+                        seen["points payment with a coupon"] += bool(codes)
+                    elif ln["method"] == "wallet":
+                        wallet_money = ln["amount"]
+                        model.spent[m] += wallet_money
+                        assert sum(t for _, t in model.wallet_take(m, wallet_money)) == \
+                            wallet_money
+                        seen["wallet payment"] += 1
+                    payments.append(row)
+                got = [(x["method"], x["amount"], x["points"]) for x in r.json["payments"]]
+                assert got == [(x["method"], x["amount"], x["points"]) for x in payments], \
+                    (context, r.json["payments"])
+                earning, cashback_on = model.pay.earning(paid, points_money, wallet_money)
                 level = tiers.levels[model.tier[m].position]
-                base = paid // 100
+                base = earning // 100
                 extra = base * level[2] // level[3] - base  # Earned at the tier before it.
-                cashback = paid * cashback_bp // 10000
+                cashback = cashback_on * cashback_bp // 10000
                 bonus = model.bonus
                 day = iso(now)[:10]
                 given = 0
@@ -703,6 +981,9 @@ def run_model(dep, seed, steps, allow_negative=False):
                 assert (r.json["discount"], r.json["base_points"], r.json["tier_points"],
                         r.json["points_earned"], r.json["cashback"]) == \
                     (discount, base, extra, points, cashback), (context, r.json)
+                if evaluated is not None:  # Evaluate equals purchase.
+                    assert (evaluated["points"], evaluated["cashback"]) == (points, cashback), \
+                        (context, evaluated)
                 got = {x["rule_id"]: (x["points"], x["capped"]) for x in r.json["rules"]}
                 assert got == rules, (context, r.json["rules"])
                 assert [(x["applied"], x["discount"]) for x in r.json["coupons"]] == \
@@ -733,9 +1014,15 @@ def run_model(dep, seed, steps, allow_negative=False):
                         [(model.card.id, stamps, progress, completed)], context
                 assert [(x["card_id"], x["stamps"]) for x in r.json["stamps"]] == \
                     ([(model.card.id, stamps)] if stamps else []), context
+                if wallet_money:
+                    # The purchase's debit, which only its returns give back (debit_cancel).
+                    moves = c.get("/v1/members/%s/wallet" % m).json["movements"]
+                    debit = [x for x in moves if x["type"] == "wallet_debit"][0]
+                    assert debit["amount"] == -wallet_money, (context, debit)
+                    model.purchase_debits[debit["reference"]] = m
                 # What its returns give back in proportion to the amount returned, each with
-                # the field of the return's answer: the points spent on its coupons. (Points
-                # paid as a tender would be one more, refunded through the same path.)
+                # the field of the return's answer: the points spent on its coupons. (Its
+                # payment lines are given back by their own rule: "payments" below.)
                 refunds = []
                 coupon_points = sum(model.coupons[code].points for code in codes)
                 if coupon_points > 0:
@@ -751,7 +1038,10 @@ def run_model(dep, seed, steps, allow_negative=False):
                     # A rule, a card or a coupon: its returns evaluate what is kept again.
                     "facts": bool(rules) or stamps > 0 or bool(codes),
                     "bonus": given, "stamp_rule": model.card.rule_id in rules,
-                    "stamps": row, "refunds": refunds}
+                    "stamps": row, "refunds": refunds,
+                    # Its payment lines, what returns gave back of each, and the takes of its
+                    # points line from the lots [lot, taken, put back].
+                    "payments": payments, "takes": takes}
         elif op == "return" and model.purchases:
             # Mostly a purchase with something left to return (and then any, which may be all
             # returned already).
@@ -781,13 +1071,26 @@ def run_model(dep, seed, steps, allow_negative=False):
                 # The kept cart pays its share of what the coupons took off first (they are not
                 # judged again): it earns on what is left of that.
                 kept_paid = kept - p["discount"] * kept // p["amount"] if p["amount"] else 0
+                # The kept cart is paid with what its returns do not give back of each line,
+                # this one included: of what it no longer costs (paid_of less kept_paid), each
+                # line's share floored (src/service/carts.c, kept_cart; rules_evaluate.c,
+                # take_payments). What it keeps of the points line earns as the line did.
+                paid_of = p["amount"] - p["discount"]
+                gone = max(0, paid_of - kept_paid)
+                kept_pay = {"points": 0, "wallet": 0}
+                for x in p["payments"]:
+                    if x["method"] in kept_pay:
+                        kept_pay[x["method"]] = x["amount"] - x["amount"] * gone // paid_of
+                kept_earning, kept_cashback_on = model.pay.earning(kept_paid, kept_pay["points"],
+                                                                   kept_pay["wallet"])
                 if p["facts"] and kept > 0:
                     # A purchase with a rule, a card or a coupon (docs/ledger.md, "Returns"):
                     # the rules that fired on it are evaluated again on the amount kept, at its
                     # tier, with the coupons' discount in proportion and without the rules'
                     # limits; each rule keeps at most what it gave. What the kept cart does not
                     # earn goes.
-                    kept_points = (kept_paid // 100) * level[2] // level[3]
+                    kept_points = (kept_earning // 100) * level[2] // level[3]
+                    seen["kept cart paid with points"] += kept_pay["points"] > 0
                     fact = kept if model.bonus.fact == "cart.amount" else kept_paid
                     if p["bonus"] and fact >= model.bonus.threshold:
                         kept_points += min(model.bonus.points, p["bonus"])
@@ -817,7 +1120,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                 due = p["cashback"] * total // p["amount"] if p["amount"] else 0
                 if p["facts"] and kept > 0:
                     due = max(p["cashback_reversed"],
-                              p["cashback"] - kept_paid * cashback_bp // 10000)
+                              p["cashback"] - kept_cashback_on * cashback_bp // 10000)
                 back = due - p["cashback_reversed"]
                 owed = 0
                 if back > 0:
@@ -844,6 +1147,39 @@ def run_model(dep, seed, steps, allow_negative=False):
                         model.give(pm, back, redeemed=True)
                         seen["coupon_refund"] += 1
                     assert r.json[f["field"]] == back, (context, f)
+                # Each payment line's share (src/service/returns.c, return_payments): in
+                # proportion to the amount returned, or, when the kept cart was evaluated
+                # again, to what it no longer costs; floored over all returns, the whole line on
+                # a full return. Points go back into the lots they came from (expired ones to
+                # expired), wallet money as a new credit available at once.
+                of, returned = p["amount"], total
+                if p["facts"] and kept > 0:
+                    of, returned = paid_of, gone
+                elif p["payments"] and kept > 0:
+                    seen["payments returned in proportion to the amount"] += 1
+                refunds = []
+                refunded = {"points": 0, "wallet": 0}
+                for x in p["payments"] if of > 0 else []:
+                    back_amount = max(0, x["amount"] * returned // of - x["refunded_amount"])
+                    back_points = max(0, x["points"] * returned // of - x["refunded_points"])
+                    x["refunded_amount"] += back_amount
+                    x["refunded_points"] += back_points
+                    refunds.append({"method": x["method"], "amount": back_amount,
+                                    "points": back_points})
+                    if x["method"] == "points" and back_points > 0:
+                        refunded["points"] = back_points
+                        expired, repaid = model.points_restore(pm, p["takes"], back_points)
+                        seen["points payment refunded"] += 1
+                        seen["points paid expired before the return"] += expired > 0
+                        seen["points payment refund repaid a debt"] += repaid > 0
+                    if x["method"] == "wallet" and back_amount > 0:
+                        refunded["wallet"] = back_amount
+                        seen["wallet payment refund repaid a debt"] += model.wallet_owed[pm] > 0
+                        model.wallet_refund(pm, back_amount)
+                        seen["wallet payment refunded"] += 1
+                assert r.json["refunds"] == refunds, (context, r.json["refunds"])
+                assert (r.json["points_payment_refunded"], r.json["wallet_payment_refunded"]) \
+                    == (refunded["points"], refunded["wallet"]), context
                 spent_before = p["spend"] * (total - amount) // p["amount"]
                 model.metric_add(pm, p["month"], -points,
                                  spent_before - p["spend"] * total // p["amount"],
@@ -884,13 +1220,11 @@ def run_model(dep, seed, steps, allow_negative=False):
                 assert r.status == 200, (context, r)
                 if not red["cancelled"]:
                     red["cancelled"] = True
-                    rm = red["member"]
-                    model.redeemed[rm] -= red["points"]
-                    for lot, t in red["takes"]:
-                        if lot.expires <= now:
-                            model.expired[rm] += t
-                        else:
-                            lot.remaining += t
+                    # Back into the lots they came from, expired ones to expired, what the
+                    # member owes repaid first (pt_svc_points_restore).
+                    _, repaid = model.points_restore(
+                        red["member"], [[lot, t, 0] for lot, t in red["takes"]], red["points"])
+                    seen["redemption cancel repaid a debt"] += repaid > 0
         elif op == "transfer":
             to = rng.choice([x for x in members if x != m])
             points = rng.randint(1, 80)
@@ -963,6 +1297,15 @@ def run_model(dep, seed, steps, allow_negative=False):
                                               "cancelled": False}
                 got = {k: r.json["wallet"][k] for k in before}
                 assert got == model.wallet(m), context
+        elif op == "debit_cancel" and model.purchase_debits and prng.random() < 0.25:
+            # A purchase's debit: only the purchase's returns give its money back.
+            did = prng.choice(sorted(model.purchase_debits))
+            r = c.post("/v1/wallet-debits/%s/cancel" % did)
+            if model.status[model.purchase_debits[did]] == "closed":
+                assert r.status == 422 and r.error["code"] == "member_inactive", (context, r)
+            else:
+                assert r.status == 409 and r.error["code"] == "debit_paid_purchase", (context, r)
+                seen["refused debit_paid_purchase"] += 1
         elif op == "debit_cancel" and model.debits:
             did = rng.choice(sorted(model.debits))
             d = model.debits[did]
@@ -1036,12 +1379,7 @@ def run_model(dep, seed, steps, allow_negative=False):
                 assert r.status == 200 and r.json["status"] == "cancelled", (context, r)
                 cp.status = "cancelled"
                 seen["coupon cancelled"] += 1
-                model.redeemed[cp.member] -= cp.points
-                for lot, t in cp.takes:
-                    if lot.expires <= now:
-                        model.expired[cp.member] += t
-                    else:
-                        lot.remaining += t
+                model.points_restore(cp.member, [[lot, t, 0] for lot, t in cp.takes], cp.points)
         if stamped is not None:
             view = [v for v in c.get("/v1/members/%s/stamp-cards" % stamped).json["data"]
                     if v["card_id"] == model.card.id][0]
@@ -1064,6 +1402,7 @@ def run_model(dep, seed, steps, allow_negative=False):
             out = run_cli("audit", "--db", dep.db, check=False)
             since = "a violation since step %d" % (step // AUDIT_EVERY * AUDIT_EVERY)
             assert out.returncode == 0, (context, since, out.stderr)
+    print("seed %d: %s" % (seed, sorted(seen.items())))  # Shown with -s, or on a failure.
     return seen
 
 
@@ -1076,7 +1415,18 @@ AUDIT_EVERY = max(1, int(os.environ.get("PATRON_MODEL_AUDIT_EVERY", "10")))
 # rarer ones): a change of the operation mix that loses one fails here instead of testing less
 # unseen.
 COVERED = ["coupon used", "coupon_refund", "bonus cut by the day's cap", "bonus gone with a return",
-           "card completed", "stamp_reward_return", "coupon expired"]
+           "card completed", "stamp_reward_return", "coupon expired", "points payment",
+           "wallet payment", "points payment refunded", "points paid expired before the return",
+           "kept cart paid with points", "wallet payment refunded",
+           "refused debit_paid_purchase"]
+# And what the two runs of STEPS see besides: every refusal of a purchase's payments, and a
+# wallet refund that repays what the wallet owes.
+COVERED_LONG = ["two coupons", "bonus kept, cut to what it gave",
+                "wallet payment refund repaid a debt"] + [
+    "refused " + code for code in ("points_payment_too_small", "points_payment_not_a_multiple",
+                                   "points_payment_too_large", "insufficient_points",
+                                   "insufficient_funds", "payments_exceed_total",
+                                   "payments_mismatch")]
 DEFAULT_RUN = "PATRON_MODEL_SEED" not in os.environ and "PATRON_MODEL_STEPS" not in os.environ
 
 
@@ -1088,9 +1438,66 @@ def covered(seen, *more):
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_ledger_matches_model(fresh, seed):
-    covered(run_model(fresh, seed, STEPS), "two coupons", "bonus kept, cut to what it gave")
+    covered(run_model(fresh, seed, STEPS), *COVERED_LONG)
 
 
 def test_ledger_matches_model_with_negative_balances(fresh):
     """The same, in a program that lets balances go below zero (owed shown as negative)."""
     covered(run_model(fresh, SEEDS[0] + 100, STEPS // 2, allow_negative=True))
+
+
+def test_points_payment_refund_goes_back_in_the_order_taken(fresh):
+    """Found by the model (seed 10, PATRON_MODEL_STEPS=1000, step 28): a partial return of a
+    purchase paid with points puts them back "in the order they were taken" (redemptions.c,
+    takes_restore), which is soonest-expiring first. A lot received by transfer keeps the
+    sender's earlier expiry though it is created later, so it is taken first; the return must
+    give back to it first, and since it has expired, those points go to expired. The store
+    reads the takes ORDER BY lot_id, the order the lots were created, and gives them to the
+    later-expiring lot instead, live."""
+    c = fresh.a
+
+    def set_clock(when):
+        r = c.put("/v1/test/clock", {"now": when})
+        assert r.status == 200, r
+
+    set_clock("2026-01-01T00:00:00Z")
+    r = c.patch("/v1/program", {"pending_days": 0, "hold_returnable": False, "return_days": 0,
+                                "expiry": {"policy": "rolling", "months": 1},
+                                "point_value": {"amount": 1, "points": 1},
+                                "points_payment": {"enabled": True, "min_points": 1,
+                                                   "max_percent": 100, "multiple": 1}})
+    assert r.status == 200, r
+    ada, bob = [c.post("/v1/members", {"email": unique("order") + "@example.com"}).json["id"]
+                for _ in range(2)]
+
+    def buy(member, amount, payments=None):
+        body = {"external_id": unique("p"), "member_id": member, "currency": "USD",
+                "amount": amount}
+        if payments:
+            body["payments"] = payments
+        r = c.post("/v1/transactions", body)
+        assert r.status == 201, r
+        return r.json
+
+    buy(bob, 5000)  # 50 points, expiring on 1 February.
+    set_clock("2026-01-11T00:00:00Z")
+    buy(ada, 10000)  # Ada's own 100, expiring on 11 February.
+    set_clock("2026-01-12T00:00:00Z")
+    r = c.post("/v1/transfers", {"from_member_id": bob, "to_member_id": ada, "points": 50})
+    assert r.status == 201, r  # Ada's lot of 50, created now, expiring on 1 February.
+    # 120 points pay 1.20: the 50 expiring first, then 70 of her own. She earns 198.
+    p = buy(ada, 20000, [{"method": "points", "points": 120},
+                         {"method": "card", "amount": 19880}])
+    assert p["points_earned"] == 198, p
+    set_clock("2026-02-05T00:00:00Z")
+    # Half returned: 60 of the points come back, the 50 of the transferred lot first (expired:
+    # to expired), then 10 of her own; 99 of the 198 earned are taken back.
+    r = c.post("/v1/transactions/%s/returns" % p["id"], {"external_id": unique("r"),
+                                                         "amount": 10000})
+    assert r.status == 201, r
+    assert (r.json["points_payment_refunded"], r.json["points_reversed"]) == (60, 99), r.json
+    b = c.get("/v1/members/%s/balance" % ada).json
+    got = {k: b[k] for k in ("available", "lifetime_expired")}
+    # Expected: her lot of 30 + 10 back, and 99 of the 198; 50 expired.
+    # (Got before a fix: 30 + 60 + 99 = 189 available, nothing expired.)
+    assert got == {"available": 30 + 10 + 99, "lifetime_expired": 50}, b
