@@ -225,4 +225,3 @@ enum pt_rc pt_svc_cart_kept(struct pt_service *svc, struct pt_store_txn *txn,
     pt_svc_rule_set_release(svc, set);
     return rc;
 }
-
