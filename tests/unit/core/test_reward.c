@@ -64,7 +64,13 @@ static void test_pt_reward_validate__bounds_at_n_and_n_plus_1(void **state)
     r.value = PT_REWARD_VALUE_MAX + 1;
     assert_int_equal(validate(&r, "value"), PT_EINVAL);
     reward_init(&r);
-    r.cost_points = 0;
+    r.cost_points = 0; /* null in the API: only given, not for sale */
+    assert_int_equal(validate(&r, ""), PT_OK);
+    r.cost_points = -1;
+    assert_int_equal(validate(&r, "cost_points"), PT_EINVAL);
+    r.cost_points = PT_POINTS_MAX;
+    assert_int_equal(validate(&r, ""), PT_OK);
+    r.cost_points = PT_POINTS_MAX + 1;
     assert_int_equal(validate(&r, "cost_points"), PT_EINVAL);
 }
 
