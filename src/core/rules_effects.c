@@ -176,12 +176,26 @@ static enum pt_rc message_parse(json_t *obj, const char *path, const struct pt_r
 
 #define STAMPS_MAX 1000 /* Stamps one effect adds per purchase or per unit. */
 
+/* obj[key]: the id of an object of the program ("stc_...", "rwd_..."), copied into the arena.
+ * PT_EINVAL (field path.key) naming what it is otherwise. */
+static enum pt_rc effect_id(json_t *obj, const char *key, const char *prefix, const char *what,
+                            const char *path, struct pt_arena *arena, const char **out,
+                            struct pt_err *err)
+{
+    const char *id = json_string_value(json_object_get(obj, key));
+    char field[PT_RULE_PATH_BYTES + 8];
+    if (id == NULL || strncmp(id, prefix, strlen(prefix)) != 0 || strlen(id) > PT_ID_BYTES) {
+        (void)snprintf(field, sizeof(field), "%s.%s", path, key);
+        return pt_err_set(err, PT_EINVAL, field, "%s is the id of %s (%s...)", key, what, prefix);
+    }
+    *out = pt_arena_strndup(arena, id, strlen(id));
+    return *out != NULL ? PT_OK : pt_arena_err(arena, err);
+}
+
 static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_rule *rule,
                                struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
 {
     static const char *const keys[] = {"type", "on", "card", "per", "stamps", NULL};
-    const char *card = json_string_value(json_object_get(obj, "card"));
-    char field[PT_RULE_PATH_BYTES + 8];
     unsigned i;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     if (rc != PT_OK) {
@@ -192,15 +206,10 @@ static enum pt_rc stamps_parse(json_t *obj, const char *path, const struct pt_ru
             return pt_err_set(err, PT_EINVAL, path, "a rule adds stamps to one card");
         }
     }
-    (void)snprintf(field, sizeof(field), "%s.card", path);
-    if (card == NULL || strncmp(card, "stc_", 4) != 0 || strlen(card) > PT_ID_BYTES) {
-        return pt_err_set(err, PT_EINVAL, field, "card is the id of a stamp card (stc_...)");
+    rc = effect_id(obj, "card", "stc_", "a stamp card", path, arena, &e->card, err);
+    if (rc == PT_OK) {
+        rc = per_parse(obj, path, e, err);
     }
-    e->card = pt_arena_strndup(arena, card, strlen(card));
-    if (e->card == NULL) {
-        return pt_arena_err(arena, err);
-    }
-    rc = per_parse(obj, path, e, err);
     if (rc != PT_OK) {
         return rc;
     }
@@ -296,8 +305,6 @@ static enum pt_rc coupon_parse(json_t *obj, const char *path, const struct pt_ru
                                struct pt_arena *arena, struct pt_rule_effect *e, struct pt_err *err)
 {
     static const char *const keys[] = {"type", "reward", NULL};
-    const char *reward = json_string_value(json_object_get(obj, "reward"));
-    char field[PT_RULE_PATH_BYTES + 8];
     unsigned i;
     enum pt_rc rc = pt_rule_json_only(obj, keys, path, err);
     if (rc != PT_OK) {
@@ -308,12 +315,7 @@ static enum pt_rc coupon_parse(json_t *obj, const char *path, const struct pt_ru
             return pt_err_set(err, PT_EINVAL, path, "a rule issues one coupon");
         }
     }
-    (void)snprintf(field, sizeof(field), "%s.reward", path);
-    if (reward == NULL || strncmp(reward, "rwd_", 4) != 0 || strlen(reward) > PT_ID_BYTES) {
-        return pt_err_set(err, PT_EINVAL, field, "reward is the id of a reward (rwd_...)");
-    }
-    e->reward = pt_arena_strndup(arena, reward, strlen(reward));
-    return e->reward != NULL ? PT_OK : pt_arena_err(arena, err);
+    return effect_id(obj, "reward", "rwd_", "a reward", path, arena, &e->reward, err);
 }
 
 /* What the coupon is is known when the rule fires; the service issues it with the write. */
