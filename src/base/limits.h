@@ -336,4 +336,13 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_RETURN_DAYS_MAX 3650
 #define PT_RETURN_DAYS_DEFAULT 30
 
+/* ---- Issue 19: the program's summary ---- */
+/* Months one GET /v1/program/summary may cover (its series has a row per month): three years,
+ * what a dashboard compares; each month is a few index range scans (docs/ledger.md, "The
+ * program's figures"), so the bound also bounds the request's work. */
+#define PT_SUMMARY_MONTHS_MAX 36
+/* Months of the default period: the last 12 whole months and the current one. */
+#define PT_SUMMARY_MONTHS_DEFAULT 13
+_Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default fits the bound");
+
 #endif
