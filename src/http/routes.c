@@ -75,6 +75,9 @@ const struct pt_route pt_routes[] = {
      PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, PT_ROUTE_ACTION},
+    /* The dashboard's figures (issue 19): a read of the whole program, so expensive. */
+    {"GET", "/v1/program/summary", pt_h_program_summary,
+     PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

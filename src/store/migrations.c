@@ -1026,6 +1026,35 @@ static const char migration_22[] =
     "ALTER TABLE member_stamp_cards ADD COLUMN coupon_code TEXT;"
     "ALTER TABLE purchase_facts ADD COLUMN coupon_lines TEXT;";
 
+/*
+ * Versions 23 and 24 belong to other branches of issue 19: these stand in for them until their
+ * migrations are merged here, and change nothing.
+ */
+static const char migration_23_placeholder[] = "SELECT 1;";
+static const char migration_24_placeholder[] = "SELECT 1;";
+
+/*
+ * Version 25 (issue 19, the program's summary; docs/ledger.md, "The program's figures"): what
+ * GET /v1/program/summary reads by time, each month a range of an index that holds every
+ * column the query reads. A posting carries its entry's time (created_at_ms, written with the
+ * entry; the existing ones take their entry's), so that the program accounts' postings of a
+ * month are one range of a partial index instead of a join to the entry of each (measured at
+ * 100,000 members and 1.3 million entries a year: about 0.5 s of CPU against over 40 s);
+ * purchases by the time they occurred, with what they cost; members by enrollment, with their
+ * status. Numbered 25 because other branches take 23 and 24: renumbering it is renaming
+ * migration_25 and its parts and moving their lines in the two lists below.
+ */
+static const char migration_25[] =
+    "ALTER TABLE postings ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE postings SET created_at_ms = coalesce((SELECT e.created_at_ms FROM entries e "
+    "WHERE e.program_id = postings.program_id AND e.member_id = postings.member_id "
+    "AND e.id = postings.entry_id), 0);"
+    "CREATE INDEX postings_program_time ON postings (program_id, created_at_ms, account_id, "
+    "points) WHERE substr(account_id, 1, 8) = 'program:';"
+    "CREATE INDEX purchases_occurred ON purchases (program_id, occurred_at_ms, amount, "
+    "discount);"
+    "CREATE INDEX members_enrolled ON members (program_id, enrolled_at_ms, status);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1053,6 +1082,9 @@ static const char *const migration_19_parts[] = {migration_19, NULL};
 static const char *const migration_20_parts[] = {migration_20, NULL};
 static const char *const migration_21_parts[] = {migration_21, NULL};
 static const char *const migration_22_parts[] = {migration_22, NULL};
+static const char *const migration_23_parts[] = {migration_23_placeholder, NULL};
+static const char *const migration_24_parts[] = {migration_24_placeholder, NULL};
+static const char *const migration_25_parts[] = {migration_25, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1076,7 +1108,10 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_19_parts,
                                                   migration_20_parts,
                                                   migration_21_parts,
-                                                  migration_22_parts};
+                                                  migration_22_parts,
+                                                  migration_23_parts,
+                                                  migration_24_parts,
+                                                  migration_25_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1099,7 +1134,10 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_19_parts,
                                                      migration_20_parts,
                                                      migration_21_parts,
-                                                     migration_22_parts};
+                                                     migration_22_parts,
+                                                     migration_23_parts,
+                                                     migration_24_parts,
+                                                     migration_25_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

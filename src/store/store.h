@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 22
+#define PT_SCHEMA_VERSION 25
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -750,5 +750,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 
 /* The rewards catalog, coupons, vouchers and batches (store_rewards.c, store_batches.c). */
 #include "store/store_rewards.h"
+/* The program's summary (store_summary.c). */
+#include "store/store_summary.h"
 
 #endif
