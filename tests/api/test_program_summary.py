@@ -14,9 +14,15 @@ transfer, expiry, a pending purchase, a suspended member), each figure compared 
 test did; the same history read in two other time zones; postings written straight into the
 database for the sums past int64. `patron audit` runs after the module (conftest).
 """
+import json
+import os
+import subprocess
+import tempfile
+
 import pytest
 
-from conftest import STORE, db_query, new_member, unique
+from conftest import (PATRON_BIN, STORE, Client, Server, db_query, new_database, new_member,
+                      run_cli, unique)
 
 NOW = "2026-04-05T12:00:00Z"
 ZERO = {"enrolled": 0, "issued": 0, "reversed": 0, "redeemed": 0, "expired": 0, "adjusted": 0,
@@ -237,19 +243,19 @@ def test_staff_keys_are_refused_and_programs_see_only_their_own(shop):
     assert set(other["points"].values()) == {0}
 
 
-def db_write(d, sql):
+def db_write(db, sql):
     """Changes the database behind the server's back (stopped), as a hand edit would."""
     if STORE != "postgres":
         import sqlite3
 
-        con = sqlite3.connect(d.db)
+        con = sqlite3.connect(db)
         try:
             con.execute(sql)
             con.commit()
         finally:
             con.close()
     else:
-        db_query(d.db, sql)
+        db_query(db, sql)
 
 
 def test_sums_past_int64_are_exact_or_refused(fresh):
@@ -266,7 +272,7 @@ def test_sums_past_int64_are_exact_or_refused(fresh):
             ("program:adjusted", big)]
     try:
         for i, (acct, pts) in enumerate(rows):
-            db_write(d, "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, "
+            db_write(d.db, "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, "
                      "points, balance_after, created_at_ms) VALUES ('%s', '%s', '%s', %d, "
                      "'ent_big%d', %d, 0, %d)" % (d.program_a, m, acct, 1000 + i, i, pts, at))
         d.restart()
@@ -274,7 +280,7 @@ def test_sums_past_int64_are_exact_or_refused(fresh):
         assert s["points"]["adjusted"] == 0 and s["series"][0]["adjusted"] == 0
         d.server.stop()
         for i in range(2):
-            db_write(d, "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, "
+            db_write(d.db, "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, "
                      "points, balance_after, created_at_ms) VALUES ('%s', '%s', "
                      "'program:issued', %d, 'ent_big%d', %d, 0, %d)"
                      % (d.program_a, m, 2000 + i, 10 + i, -big, at))
@@ -285,5 +291,58 @@ def test_sums_past_int64_are_exact_or_refused(fresh):
     finally:
         # Put the database back as the API wrote it, so that the fixture's audit passes.
         d.server.stop()
-        db_write(d, "DELETE FROM postings WHERE entry_id LIKE 'ent_big%%'")
+        db_write(d.db, "DELETE FROM postings WHERE entry_id LIKE 'ent_big%%'")
         d.restart()
+
+
+def test_migration_25_dates_the_postings_written_before_it():
+    # A ledger of schema 22 (no posting time): an adjustment of 70 points on 15 January 2026,
+    # written as the server of then wrote it. After the migration its postings carry their
+    # entry's time, so the summary counts it in January, and the audit (which checks that
+    # every posting has the time of its entry) passes.
+    at = 1768471200000  # 2026-01-15T10:00:00Z
+    with tempfile.TemporaryDirectory() as tmp:
+        db = new_database(tmp)
+        init = subprocess.run([PATRON_BIN, "init", "--db", db, "--json"], capture_output=True,
+                              text=True, timeout=60,
+                              env=dict(os.environ, PATRON_TEST_SCHEMA_VERSION="22"))
+        assert init.returncode == 0, init.stderr
+        program, key = json.loads(init.stdout)["program_id"], json.loads(init.stdout)["api_key"]
+        m = "mem_06f0000000000000000000old1"
+        values = {"p": program, "m": m, "at": at}
+        for sql in (
+                "INSERT INTO members (program_id, id, card_number, referral_code, status, "
+                "enrolled_at_ms, updated_at_ms, version) VALUES ('%(p)s', '%(m)s', "
+                "'4539578763621486', 'OLDCODE1', 'active', %(at)d, %(at)d, 1)",
+                "INSERT INTO member_keys VALUES ('%(p)s', 'card_number', '4539578763621486', "
+                "'%(m)s')",
+                "INSERT INTO member_keys VALUES ('%(p)s', 'referral_code', 'OLDCODE1', '%(m)s')",
+                "INSERT INTO entries (program_id, member_id, id, type, reason, created_at_ms) "
+                "VALUES ('%(p)s', '%(m)s', 'ent_06f000000000000000000000e1', 'adjust', 'seed', "
+                "%(at)d)",
+                "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "
+                "balance_after) VALUES ('%(p)s', '%(m)s', '%(m)s', 1, "
+                "'ent_06f000000000000000000000e1', 70, 70)",
+                "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "
+                "balance_after) VALUES ('%(p)s', '%(m)s', 'program:adjusted', 1, "
+                "'ent_06f000000000000000000000e1', -70, -70)",
+                "INSERT INTO accounts (program_id, member_id, id, balance, lifetime_earned, "
+                "postings) VALUES ('%(p)s', '%(m)s', '%(m)s', 70, 70, 1)",
+                "INSERT INTO accounts (program_id, member_id, id, balance, postings) VALUES "
+                "('%(p)s', '%(m)s', 'program:adjusted', -70, 1)",
+                "INSERT INTO lots (program_id, member_id, id, entry_id, points_earned, "
+                "points_remaining, earned_at_ms, available_at_ms, expires_at_ms) VALUES "
+                "('%(p)s', '%(m)s', 'lot_06f000000000000000000000l1', "
+                "'ent_06f000000000000000000000e1', 70, 70, %(at)d, %(at)d, "
+                "9223372036854775807)"):
+            db_write(db, sql % values)
+        server = Server(db)
+        try:
+            s = summary(Client(server.port, key), "?from=2026-01-01&to=2026-02-28")
+        finally:
+            server.stop()
+        assert s["series"][0] == dict(ZERO, month="2026-01", enrolled=1, adjusted=70)
+        assert s["series"][1] == dict(ZERO, month="2026-02")
+        assert s["points"]["outstanding"] == 70
+        out = run_cli("audit", "--db", db, check=False)
+        assert out.returncode == 0, out.stdout + out.stderr
