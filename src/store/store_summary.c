@@ -72,7 +72,8 @@ static enum pt_rc cols_exact(struct pt_q *q, int64_t *const *outs, int count, co
 
 /* Members of every status and the active ones; the members' balances and wallets; the points
  * in lots still pending at now_ms (?2) and not past their expiry, as a member's balance counts
- * them. */
+ * them: each member's from its range of lots_pending, the index the balance reads (the open
+ * lots of the whole program, by expiry, were four times slower at 100,000 members). */
 static const char now_sql[] =
     "SELECT m.total, m.active, a.outstanding, a.wallet, l.pending FROM "
     "(SELECT count(*) AS total, "
@@ -81,8 +82,10 @@ static const char now_sql[] =
     "(SELECT coalesce(sum(CASE WHEN id = member_id THEN balance ELSE 0 END), 0) AS outstanding, "
     "coalesce(sum(CASE WHEN id = '" PT_ACCOUNT_WALLET "' THEN balance ELSE 0 END), 0) AS wallet "
     "FROM accounts WHERE program_id = ?1) AS a, "
-    "(SELECT coalesce(sum(points_remaining), 0) AS pending FROM lots WHERE program_id = ?1 "
-    "AND points_remaining > 0 AND available_at_ms > ?2 AND expires_at_ms > ?2) AS l";
+    "(SELECT coalesce(sum(o.points_remaining), 0) AS pending FROM members AS n "
+    "CROSS JOIN lots AS o INDEXED BY lots_pending WHERE n.program_id = ?1 AND o.program_id = ?1 "
+    "AND o.member_id = n.id AND o.points_remaining > 0 AND o.available_at_ms > ?2 "
+    "AND o.expires_at_ms > ?2) AS l";
 
 static enum pt_rc summary_now(struct pt_store_txn *txn, const char *program_id, int64_t now_ms,
                               struct pt_summary *out, struct pt_err *err)
