@@ -48,7 +48,10 @@ static json_t *summary_json(const struct pt_program_summary *s)
         (void)json_object_set_new(points, "pending", json_integer(f->pending));
     }
     for (i = 0; series != NULL && i < s->period.month_count; i++) {
-        (void)json_array_append_new(series, month_json(s->period.months[i], &f->months[i]));
+        if (json_array_append_new(series, month_json(s->period.months[i], &f->months[i])) != 0) {
+            json_decref(series); /* A row the heap refused: no answer rather than a short one. */
+            series = NULL;
+        }
     }
     return json_pack(
         "{s:o,s:s,s:{s:s,s:s,s:s},s:{s:I,s:I,s:I},s:o,s:{s:I,s:I,s:{s:I,s:I}},s:{s:I},s:o}",
