@@ -1040,16 +1040,19 @@ static const char migration_24_placeholder[] = "SELECT 1;";
  * entry; the existing ones take their entry's), so that the program accounts' postings of a
  * month are one range of a partial index instead of a join to the entry of each (measured at
  * 100,000 members and 1.2 million entries a year: 13 months in 0.5 s of CPU against 10 s, and
- * 44 s or more from disk); the backfill is the long part (8.5 minutes for 4.8 million postings);
+ * 44 s or more from disk); the backfill is the long part (8.5 minutes for 4.8 million postings,
+ * measured with a subquery per posting before it became the join below);
  * purchases by the time they occurred, with what they cost; members by enrollment, with their
  * status. Numbered 25 because other branches take 23 and 24: renumbering it is renaming
  * migration_25 and its parts and moving their lines in the two lists below.
  */
 static const char migration_25[] =
     "ALTER TABLE postings ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;"
-    "UPDATE postings SET created_at_ms = coalesce((SELECT e.created_at_ms FROM entries e "
+    /* A join, not a subquery per posting: 2.5 times faster on SQLite (12 s against 18 to 31 s
+     * for 800,000 postings). A posting without its entry keeps 0, which the audit reports. */
+    "UPDATE postings SET created_at_ms = e.created_at_ms FROM entries e "
     "WHERE e.program_id = postings.program_id AND e.member_id = postings.member_id "
-    "AND e.id = postings.entry_id), 0);"
+    "AND e.id = postings.entry_id;"
     "CREATE INDEX postings_program_time ON postings (program_id, created_at_ms, account_id, "
     "points) WHERE substr(account_id, 1, 8) = 'program:';"
     "CREATE INDEX purchases_occurred ON purchases (program_id, occurred_at_ms, amount, "
