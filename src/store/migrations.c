@@ -1040,8 +1040,8 @@ static const char migration_24_placeholder[] = "SELECT 1;";
  * entry; the existing ones take their entry's), so that the program accounts' postings of a
  * month are one range of a partial index instead of a join to the entry of each (measured at
  * 100,000 members and 1.2 million entries a year: 13 months in 0.5 s of CPU against 10 s, and
- * 44 s or more from disk); the backfill is the long part (8.5 minutes for 4.8 million postings,
- * measured with a subquery per posting before it became the join below);
+ * 44 s or more from disk); the backfill is the long part (2.7 minutes for 4.8 million postings,
+ * 8.5 with a subquery per posting);
  * purchases by the time they occurred, with what they cost; members by enrollment, with their
  * status. Numbered 25 because other branches take 23 and 24: renumbering it is renaming
  * migration_25 and its parts and moving their lines in the two lists below.
