@@ -119,16 +119,16 @@ int64_t pt_summary_day_start_ms(const struct pt_tz *tz, int64_t days)
     int64_t b = midnight - (int64_t)pt_tz_offset_s(tz, midnight + PT_DAY_MS) * 1000;
     int64_t lo = a < b ? a : b;
     int64_t hi = a < b ? b : a;
-    if (local_ms(tz, lo) == midnight) {
+    if (local_ms(tz, lo) >= midnight) {
         return lo; /* The usual case, and the first midnight when the clocks went back. */
     }
-    if (local_ms(tz, hi) == midnight) {
-        return hi;
+    if (local_ms(tz, hi) <= midnight) {
+        return hi; /* Midnight under the later offset (or, for a zone's file that changes twice
+                      within the day, an approximation). */
     }
-    /* The clocks skipped midnight: the day starts at the change, the first instant whose local
-     * time is past midnight. local_ms is increasing over the gap [lo, hi]: bisect it. */
-    pt_assert(local_ms(tz, lo) < midnight);
-    pt_assert(local_ms(tz, hi) > midnight);
+    /* The clocks skipped midnight (Samoa skipped a whole day): the day starts at the change,
+     * the first instant whose local time is past midnight, found by bisection between an
+     * instant before the day and one after it (at most 28 steps: the two are < 3 days apart). */
     while (hi - lo > 1) {
         int64_t mid = lo + (hi - lo) / 2;
         if (local_ms(tz, mid) >= midnight) {
@@ -203,10 +203,15 @@ enum pt_rc pt_summary_period_make(const struct pt_tz *tz, const char *from, cons
         int64_t day = i == 0 ? from_days : month_first_day(m);
         month_label(m, out->months[i]);
         out->bounds_ms[i] = pt_summary_day_start_ms(tz, day);
-        pt_assert(i == 0 || out->bounds_ms[i] > out->bounds_ms[i - 1]);
     }
     out->bounds_ms[count] = pt_summary_day_start_ms(tz, to_days + 1);
-    pt_assert(out->bounds_ms[count] > out->bounds_ms[count - 1]);
+    /* A day the calendar skipped starts and ends at one instant (the period of it alone is
+     * empty); the zone's file is data, so the order of the bounds is made, not assumed. */
+    for (i = 1; i <= out->month_count; i++) {
+        if (out->bounds_ms[i] < out->bounds_ms[i - 1]) {
+            out->bounds_ms[i] = out->bounds_ms[i - 1];
+        }
+    }
     return PT_OK;
 }
 

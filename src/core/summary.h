@@ -27,7 +27,8 @@ struct pt_summary_period {
     char months[PT_SUMMARY_MONTHS_MAX][8]; /* "YYYY-MM" of each, in order. */
     /* Month i of the period is the instants [bounds_ms[i], bounds_ms[i + 1]), Unix ms: the
      * first local instant of the month (of `from` for the first), to that of the next month
-     * (of the day after `to` for the last). Strictly increasing. */
+     * (of the day after `to` for the last). Increasing; equal only around a day the calendar
+     * skipped (a period of that day alone is empty). */
     int64_t bounds_ms[PT_SUMMARY_MONTHS_MAX + 1];
 };
 

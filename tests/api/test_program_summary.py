@@ -208,6 +208,19 @@ def test_months_are_the_programs_time_zone(shop, zone, march, april):
         ok(c.patch("/v1/program", {"time_zone": "UTC"}), 200)
 
 
+def test_a_day_the_calendar_skipped_is_an_empty_period(shop):
+    # Samoa went from 29 to 31 December 2011: the 30th there has no instant.
+    c = shop.a
+    try:
+        ok(c.patch("/v1/program", {"time_zone": "Pacific/Apia"}), 200)
+        s = summary(c, "?from=2011-12-30&to=2011-12-30")
+        assert s["series"] == [dict(ZERO, month="2011-12")]
+        assert s["period"] == {"from": "2011-12-30", "to": "2011-12-30",
+                               "time_zone": "Pacific/Apia"}
+    finally:
+        ok(c.patch("/v1/program", {"time_zone": "UTC"}), 200)
+
+
 @pytest.mark.parametrize("query,status,field", [
     ("?from=2026-13-01", 400, "from"),
     ("?from=2026-02-30", 400, "from"),

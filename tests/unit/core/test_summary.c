@@ -191,6 +191,29 @@ static void test_pt_summary_day_start_ms__midnight_skipped_or_repeated(void **st
     pt_free(beirut);
 }
 
+static void test_pt_summary_period_make__a_day_the_calendar_skipped(void **state)
+{
+    struct pt_tz *apia = zone("Pacific/Apia");
+    struct pt_summary_period p;
+    int64_t start = utc_ms(2011, 12, 30) + 10 * HOUR_MS;
+    (void)state;
+    /* Samoa went from 29 December 2011 (-10) to 31 December (+14): the 30th never began, so it
+     * starts and ends at the same instant, 10:00 UTC, as the 31st begins. A period of that day
+     * alone is empty, not a refusal and not a crash. */
+    assert_int_equal(pt_summary_day_start_ms(apia, pt_days_from_civil(2011, 12, 30)), start);
+    assert_int_equal(pt_summary_day_start_ms(apia, pt_days_from_civil(2011, 12, 31)), start);
+    assert_int_equal(pt_summary_day_start_ms(apia, pt_days_from_civil(2011, 12, 29)),
+                     start - 24 * HOUR_MS);
+    assert_int_equal(period(apia, "2011-12-30", "2011-12-30", &p, ""), PT_OK);
+    assert_int_equal(p.month_count, 1);
+    assert_int_equal(p.bounds_ms[0], start);
+    assert_int_equal(p.bounds_ms[1], start);
+    assert_int_equal(period(apia, "2011-12-01", "2012-01-31", &p, ""), PT_OK);
+    assert_int_equal(p.month_count, 2);
+    assert_int_equal(p.bounds_ms[1], utc_ms(2011, 12, 31) + 10 * HOUR_MS);
+    pt_free(apia);
+}
+
 static void test_pt_summary_totals__sums_the_months_or_refuses(void **state)
 {
     struct pt_summary s;
@@ -251,6 +274,7 @@ int main(void)
         PT_TEST(test_pt_summary_period_make__refusals_name_their_field),
         PT_TEST(test_pt_summary_period_make__months_of_the_programs_zone),
         PT_TEST(test_pt_summary_day_start_ms__midnight_skipped_or_repeated),
+        PT_TEST(test_pt_summary_period_make__a_day_the_calendar_skipped),
         PT_TEST(test_pt_summary_totals__sums_the_months_or_refuses),
         PT_TEST(test_pt_summary_liability__floors_at_the_point_value),
     };
