@@ -249,7 +249,7 @@ static int cmd_user_create(const struct pt_config *cfg)
         req.password = drawn;
     }
     if (rc == PT_OK) {
-        rc = pt_service_user_create(svc, &who, &req, &arena, &user, &err);
+        rc = pt_service_user_create(svc, &who, &req, NULL, &arena, &user, &err);
     }
     status = rc == PT_OK ? print_user(cfg, &user, drawn[0] ? drawn : NULL) : fail(&err);
     pt_arena_fini(&arena);

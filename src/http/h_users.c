@@ -18,6 +18,13 @@ json_t *pt_http_user_json(const struct pt_user *u)
                      pt_json_time_or_null(u->locked_until_ms, 0));
 }
 
+/* The user's JSON in the arena: the answer, and what an Idempotency-Key keeps. */
+static enum pt_rc user_encode(const void *obj, struct pt_arena *arena, const char **json,
+                              struct pt_err *err)
+{
+    return pt_json_dump_arena(pt_http_user_json(obj), arena, json, err);
+}
+
 /* A text the body must (or may) give, as a writable arena copy. */
 static enum pt_rc body_text(json_t *body, const char *key, bool required, struct pt_arena *arena,
                             char **out, struct pt_err *err)
@@ -33,6 +40,7 @@ void pt_h_user_create(struct pt_http_ctx *ctx)
     static const char *const fields[] = {"email", "name", "role", "password", NULL};
     struct pt_user_new req;
     struct pt_user user;
+    struct pt_idem idem;
     struct pt_err err;
     char *name = NULL;
     char *role = NULL;
@@ -63,14 +71,19 @@ void pt_h_user_create(struct pt_http_ctx *ctx)
     }
     req.name = name;
     req.password = password;
-    if (rc == PT_OK) {
-        rc = pt_service_user_create(ctx->svc, &ctx->who, &req, &ctx->arena, &user, &err);
-    }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 201, pt_http_user_json(&user));
+    if (!pt_http_idem_setup(ctx, &idem, user_encode)) {
+        return; /* Answered 400 (a malformed Idempotency-Key). */
+    }
+    rc = pt_service_user_create(ctx->svc, &ctx->who, &req, &idem, &ctx->arena, &user, &err);
+    if (rc != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_written(ctx, &idem, user_encode, &user, 201);
 }
 
 static json_t *user_item_json(const void *item, const void *cls)

@@ -33,11 +33,14 @@ struct pt_user_patch {
 };
 
 /* Creates a user (admin callers; the route says so). PT_EINVAL naming the field (email, name,
- * role, password); PT_ECONFLICT user_exists; PT_EBUSY when too many hashes run. OUT: *out. */
+ * role, password); PT_ECONFLICT user_exists / idempotency_conflict; PT_EBUSY when too many
+ * hashes run. idem may be NULL; on a replay idem->replayed is set and nothing written. OUT:
+ * *out. */
 PT_MUSTCHECK enum pt_rc pt_service_user_create(struct pt_service *svc,
                                                const struct pt_principal *who,
-                                               struct pt_user_new *req, struct pt_arena *arena,
-                                               struct pt_user *out, struct pt_err *err);
+                                               struct pt_user_new *req, struct pt_idem *idem,
+                                               struct pt_arena *arena, struct pt_user *out,
+                                               struct pt_err *err);
 /* PT_ENOTFOUND when no such user in the program. */
 PT_MUSTCHECK enum pt_rc pt_service_user_get(struct pt_service *svc, const struct pt_principal *who,
                                             const char *user_id, struct pt_arena *arena,

@@ -52,14 +52,14 @@ static const struct pt_write_case user_create_case = {
 };
 
 enum pt_rc pt_service_user_create(struct pt_service *svc, const struct pt_principal *who,
-                                  struct pt_user_new *req, struct pt_arena *arena,
-                                  struct pt_user *out, struct pt_err *err)
+                                  struct pt_user_new *req, struct pt_idem *idem,
+                                  struct pt_arena *arena, struct pt_user *out, struct pt_err *err)
 {
     struct user_create_ctx ctx = {.user = out};
     char hash[PT_PASSWORD_HASH_BYTES];
     enum pt_rc rc;
     pt_assert(req->email != NULL && req->name != NULL && req->password != NULL);
-    pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
+    pt_svc_write_init(&ctx.w, svc, who, idem, arena);
     memset(out, 0, sizeof(*out));
     pt_email_normalize(req->email);
     out->email = req->email;

@@ -45,6 +45,19 @@ def test_users__created_listed_read_and_patched(d):
     assert d.a.get("/v1/users/" + u["id"]).json["role"] == "viewer"
 
 
+def test_users__an_idempotency_key_replays_the_creation(d):
+    body = {"email": email(), "name": "Once", "role": "staff", "password": PASSWORD}
+    key = {"Idempotency-Key": unique("user-create")}
+    first = d.a.post("/v1/users", body, headers=key)
+    assert first.status == 201, first
+    again = d.a.post("/v1/users", body, headers=key)
+    assert again.status == 201 and again.json == first.json, again
+    assert again.headers.get("idempotent-replayed") == "true"
+    other = d.a.post("/v1/users", dict(body, name="Twice"), headers=key)
+    assert other.status == 409 and other.error["code"] == "idempotency_conflict", other
+    assert PASSWORD not in d.server.log()
+
+
 def test_users__pages_like_other_lists(d):
     for _ in range(3):
         new_user(d, email())
