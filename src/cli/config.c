@@ -163,7 +163,10 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
     /* The HTTP edge's settings (docs/security.md). */
     static const char *const edge_keys[][2] = {
         {"PATRON_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
-        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"}};
+        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"},
+        {"PATRON_SIGN_IN_PER_MINUTE", "sign_in_per_minute"},
+        {"PATRON_RESET_DELIVERY", "reset_delivery"},
+        {"PATRON_SECURE_COOKIES", "secure_cookies"}};
     const size_t key_count = sizeof(keys) / sizeof(keys[0]);
     size_t i;
     for (i = 0; i < key_count + sizeof(edge_keys) / sizeof(edge_keys[0]); i++) {

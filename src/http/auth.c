@@ -45,14 +45,14 @@ unsigned pt_http_sign_in_per_minute(void)
 void pt_http_session_cookie(struct pt_http_ctx *ctx, const char *token, int64_t max_age_s)
 {
     char value[160];
+    bool fits;
     pt_assert(max_age_s >= 0);
     pt_assert(strlen(token) <= PT_SESSION_TOKEN_BYTES);
     (void)snprintf(value, sizeof(value), "%s=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Lax%s",
                    cookie_name, token, (long long)max_age_s, secure_cookies ? "; Secure" : "");
-    if (!pt_http_response_header(&ctx->resp, "Set-Cookie", value)) {
-        /* The block holds a few hundred bytes of headers; this one always fits. */
-        pt_assert(!"the Set-Cookie header fits");
-    }
+    fits = pt_http_response_header(&ctx->resp, "Set-Cookie", value);
+    /* The block (PT_HTTP_RESPONSE_HEADERS_BYTES) holds a few hundred bytes of headers before. */
+    pt_assert(fits);
 }
 
 /* The session token of the Cookie header, or NULL; *len its bytes. Cookies are "name=value"

@@ -258,8 +258,12 @@ static enum pt_rc sign_in_body(struct pt_svc_write *w, struct pt_err *err)
     enum pt_rc rc =
         pt_store_credential_get(w->txn, w->who->program_id, ctx->subject_id, &cred, err);
     ctx->outcome = REFUSED;
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        return PT_OK; /* Gone since it was checked: refused as wrong. */
+    }
     if (rc != PT_OK || strcmp(cred.password_hash, ctx->verified_hash) != 0) {
-        return rc; /* Gone, or a new password since it was checked: refused as wrong. */
+        return rc; /* A new password since it was checked: refused as wrong. */
     }
     if (pt_login_is_locked(&cred.login, w->now_ms, &ctx->retry_after_s)) {
         ctx->outcome = LOCKED;
@@ -523,8 +527,12 @@ static enum pt_rc password_change_body(struct pt_svc_write *w, struct pt_err *er
     struct pt_credential cred;
     enum pt_rc rc = pt_store_credential_get(w->txn, w->who->program_id, subject_id, &cred, err);
     ctx->outcome = REFUSED;
+    if (rc == PT_ENOTFOUND) {
+        pt_err_clear(err);
+        return PT_OK;
+    }
     if (rc != PT_OK || strcmp(cred.password_hash, ctx->verified_hash) != 0) {
-        return rc;
+        return rc; /* A new password since the current one was checked: refused. */
     }
     if (pt_login_is_locked(&cred.login, w->now_ms, &ctx->retry_after_s)) {
         ctx->outcome = LOCKED;

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import tempfile
+import time
 
 from conftest import Client, Deployment, run_cli
 
@@ -86,8 +87,19 @@ def clock(d, now, key=None):
     assert r.status == 200, r
 
 
-def reset_links(d):
-    """The reset links the server logged (serve --reset-delivery log), oldest first."""
+def reset_links(d, at_least=0):
+    """The reset links the server logged (serve --reset-delivery log), oldest first; waits (a
+    few seconds at most) until there are at_least of them: the server writes the line before it
+    answers, but the test reads its stderr through a thread."""
+    deadline = time.monotonic() + 10
+    while True:
+        links = logged_reset_links(d)
+        if len(links) >= at_least or time.monotonic() > deadline:
+            return links
+        time.sleep(0.02)
+
+
+def logged_reset_links(d):
     links = []
     for line in d.server.log().splitlines():
         if '"dev_only":true' in line:
@@ -120,7 +132,15 @@ def cli_user_create(db, *args):
 
 
 def log_has_no_secrets(d, *secrets):
+    """No secret is in the server's log, read once every request before this one is in it (a
+    marked request's line is waited for: the log is read through a thread)."""
+    marker = "req_marker_%d" % time.monotonic_ns()
+    Client(d.server.port).get("/healthz", headers={"X-Request-Id": marker})
+    deadline = time.monotonic() + 10
+    while marker not in d.server.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
     log = d.server.log()
+    assert marker in log
     for s in secrets:
         assert s and s not in log, "a secret is in the server log: %r" % s[:8]
 

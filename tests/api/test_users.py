@@ -7,11 +7,13 @@ with the program's admin key or through the CLI, and then sign in with the passw
 printed).
 """
 import json
+import os
+import tempfile
 
 import pytest
 
-from browser import PASSWORD, SignInDeployment, browser, cli_user_create, new_user
-from conftest import Client, unique
+from browser import PASSWORD, Browser, SignInDeployment, browser, cli_user_create, new_user
+from conftest import Client, Server, new_database, run_cli, unique
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +217,35 @@ def test_user_create_cli__a_given_password_and_refusals(d):
                           (("--email", email(), "--program", "prg_nope"), "program")):
         out = cli_user_create(d.db, *args)
         assert out.returncode != 0 and message in out.stderr, (args, out.stderr)
+
+
+def test_migrate_store__copies_users_passwords_and_sessions():
+    """patron migrate-store copies the tables of signing in: a user signs in on the copy with
+    its password, and a session of the source goes on there (its token's hash was copied)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = "sqlite:" + os.path.join(tmp, "source.db")
+        key = run_cli("init", "--db", source).stdout.strip().splitlines()[-1]
+        e = email()
+        out = cli_user_create(source, "--email", e, "--role", "viewer", "--password", PASSWORD)
+        assert out.returncode == 0, out.stderr
+        server = Server(source, ("--sign-in-per-minute", "1000"))
+        try:
+            b = Browser(server.port)
+            assert b.sign_in(e).status == 201
+            assert Client(server.port, key).patch("/v1/program",
+                                                  {"enrollment": "closed"}).status == 200
+        finally:
+            server.stop()
+        target = new_database(os.path.join(tmp, "t"))
+        os.makedirs(os.path.join(tmp, "t"), exist_ok=True)
+        out = run_cli("migrate-store", "--from", source, "--to", target, check=False)
+        assert out.returncode == 0, out.stderr
+        server = Server(target, ("--sign-in-per-minute", "1000"))
+        try:
+            assert Browser(server.port).sign_in(e).status == 201
+            b.port, b.conn = server.port, None
+            r = b.get("/v1/sessions/current")
+            assert r.status == 200 and r.json["user"]["email"] == e, r
+            assert Client(server.port, key).get("/v1/program").json["enrollment"] == "closed"
+        finally:
+            server.stop()
