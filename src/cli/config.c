@@ -85,6 +85,9 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
     } else if (strcmp(key, "sign_in_per_minute") == 0) {
         return set_bounded(value, origin, key, 1, PT_SIGN_IN_PER_MINUTE_MAX,
                            &cfg->sign_in_per_minute, err);
+    } else if (strcmp(key, "password_hashes") == 0) {
+        return set_bounded(value, origin, key, 1, PT_PASSWORD_HASHES_MAX, &cfg->password_hashes,
+                           err);
     } else if (strcmp(key, "reset_delivery") == 0) {
         if (strcmp(value, "log") != 0 && strcmp(value, "none") != 0) {
             return pt_err_set(err, PT_EINVAL, key, "%s: reset_delivery must be log or none",
@@ -166,7 +169,8 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
         {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"},
         {"PATRON_SIGN_IN_PER_MINUTE", "sign_in_per_minute"},
         {"PATRON_RESET_DELIVERY", "reset_delivery"},
-        {"PATRON_SECURE_COOKIES", "secure_cookies"}};
+        {"PATRON_SECURE_COOKIES", "secure_cookies"},
+        {"PATRON_PASSWORD_HASHES", "password_hashes"}};
     const size_t key_count = sizeof(keys) / sizeof(keys[0]);
     size_t i;
     for (i = 0; i < key_count + sizeof(edge_keys) / sizeof(edge_keys[0]); i++) {
@@ -206,7 +210,8 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
                                                    "--sign-in-per-minute",
                                                    "--reset-delivery",
                                                    "--email",
-                                                   "--password"};
+                                                   "--password",
+                                                   "--password-hashes"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {

@@ -4,7 +4,7 @@
  * The config file (--config FILE or PATRON_CONFIG) holds `key = value` lines; `#` starts a
  * comment. Keys: db, listen, threads, min_free_mb, max_write_wait_ms, jobs_interval_s,
  * max_connections_per_address, header_timeout_ms, sign_in_per_minute, reset_delivery,
- * secure_cookies. Strings are owned by the struct (static
+ * secure_cookies, password_hashes. Strings are owned by the struct (static
  * buffers).
  */
 #ifndef PT_CLI_CONFIG_H
@@ -41,6 +41,7 @@ struct pt_config {
     bool secure_cookies;         /* --secure-cookies: session cookies get Secure (TLS in front). */
     unsigned sign_in_per_minute; /* --sign-in-per-minute: per client address. Default 10. */
     char reset_delivery[8];      /* --reset-delivery log|none: where reset tokens go. */
+    unsigned password_hashes;    /* --password-hashes: at once; 0 = one per core (default). */
 };
 
 /*

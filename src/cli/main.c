@@ -60,6 +60,8 @@ static const char usage[] =
     "    connection or of the previous answer; idle keep-alives close then (default 10000).\n"
     "--secure-cookies (serve): session cookies get Secure (serve behind TLS).\n"
     "--sign-in-per-minute N (serve): sign-ins one client address may make (default 10).\n"
+    "--password-hashes N (serve): password hashes (64 MiB each) run at once; more sign-ins\n"
+    "    get 503 (default: one per CPU).\n"
     "--reset-delivery log|none (serve): where members' password reset links go; log writes\n"
     "    them to the log (development only; default none).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
@@ -167,6 +169,9 @@ static int cmd_serve(const struct pt_config *cfg)
     http.sign_in_per_minute = cfg->sign_in_per_minute;
     if (strcmp(cfg->reset_delivery, "log") == 0) {
         pt_service_set_reset_delivery(svc, pt_service_reset_deliver_log, NULL);
+    }
+    if (cfg->password_hashes != 0) {
+        pt_service_set_password_hashes(svc, cfg->password_hashes);
     }
 #ifdef PT_DEBUG
     if (getenv("PATRON_FAIL_ALLOC") != NULL) {

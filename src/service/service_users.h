@@ -117,6 +117,10 @@ PT_MUSTCHECK enum pt_rc pt_service_password_change(struct pt_service *svc,
                                                    struct pt_arena *arena, int64_t *retry_after_s,
                                                    struct pt_err *err);
 
+/* Sets how many password hashes may run at once (serve --password-hashes; the default is the
+ * cores, pt_svc_hashes_max), 1..PT_PASSWORD_HASHES_MAX. Call before serving. */
+void pt_service_set_password_hashes(struct pt_service *svc, unsigned n);
+
 /* ---- The member portal ---- */
 
 struct pt_sign_up {

@@ -36,6 +36,12 @@ unsigned pt_svc_hashes_max(void)
     return cores > PT_PASSWORD_HASHES_MAX ? PT_PASSWORD_HASHES_MAX : (unsigned)cores;
 }
 
+void pt_service_set_password_hashes(struct pt_service *svc, unsigned n)
+{
+    pt_assert(n >= 1 && n <= PT_PASSWORD_HASHES_MAX);
+    svc->hashes_max = n;
+}
+
 static enum pt_rc hash_slot_take(struct pt_service *svc, struct pt_err *err)
 {
     unsigned running = atomic_fetch_add(&svc->hashes_running, 1);

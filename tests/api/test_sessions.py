@@ -317,3 +317,35 @@ def test_secure_cookies_flag_adds_secure():
         assert "; Secure" in b.set_cookie, b.set_cookie
         assert b.delete("/v1/sessions/current").status == 204
         assert "; Secure" in b.set_cookie, b.set_cookie
+
+
+def test_password_hashes__beyond_the_bound_are_503_not_queued():
+    """serve --password-hashes 1: of sign-ins arriving together (each hash takes ~0.1 s of
+    64 MiB), one hashes at a time and the others are refused at once with 503 and Retry-After,
+    rather than holding memory while they wait; a sign-in after them succeeds."""
+    import threading
+
+    with SignInDeployment(("--password-hashes", "1")) as d:
+        e = email()
+        new_user(d, e)
+        start = threading.Barrier(6)
+        answers = []
+
+        def sign_in():
+            b = browser(d)
+            b.get("/healthz")  # Connected before the barrier: the sign-ins leave together.
+            start.wait()
+            answers.append(b.sign_in(e))
+
+        threads = [threading.Thread(target=sign_in) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        statuses = sorted(r.status for r in answers)
+        assert len(statuses) == 6 and set(statuses) <= {201, 503}, statuses
+        assert 201 in statuses and 503 in statuses, statuses
+        for r in answers:
+            if r.status == 503:
+                assert r.error["code"] == "unavailable" and r.headers["retry-after"] == "1", r
+        assert browser(d).sign_in(e).status == 201
