@@ -18,15 +18,30 @@
 #include "core/cart.h"
 #include "core/fields.h"
 #include "core/member.h"
+#include "core/user.h"
 #include "store/store.h"
 
 struct pt_service;
 
-/* Who is calling: resolved from the API key of the request. */
+/* How a caller was recognised: an API key, or a session cookie of a user or a member. */
+enum pt_principal_kind {
+    PT_PRINCIPAL_KEY,
+    PT_PRINCIPAL_USER,
+    PT_PRINCIPAL_MEMBER,
+};
+
+/* Who is calling: resolved from the request's API key or session cookie. */
 struct pt_principal {
     char program_id[PT_ID_BUF_BYTES];
+    /* The actor, recorded with what it writes (entries, rule versions) and whose rate bucket a
+     * request draws from: the key's id, or for a session the user's or the member's. */
     char key_id[PT_ID_BUF_BYTES];
-    enum pt_role role;
+    enum pt_role role; /* PT_ROLE_MEMBER for (and only for) a member's session. */
+    enum pt_principal_kind kind;
+    char user_id[PT_ID_BUF_BYTES];    /* PT_PRINCIPAL_USER: "usr_..."; else "". */
+    char member_id[PT_ID_BUF_BYTES];  /* PT_PRINCIPAL_MEMBER: "mem_..."; else "". */
+    char session_id[PT_ID_BUF_BYTES]; /* A session's "ses_..."; "" for a key. */
+    int64_t session_expires_at_ms;    /* A session's end; 0 for a key. */
 };
 
 /*
@@ -692,5 +707,8 @@ PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
 
 /* Rewards, coupons, vouchers and batches (rewards.c, coupons.c, vouchers.c, batches.c). */
 #include "service/service_rewards.h"
+
+/* Users, sessions and the member portal (users.c, sessions.c, portal.c). */
+#include "service/service_users.h"
 
 #endif

@@ -1026,6 +1026,80 @@ static const char migration_22[] =
     "ALTER TABLE member_stamp_cards ADD COLUMN coupon_code TEXT;"
     "ALTER TABLE purchase_facts ADD COLUMN coupon_lines TEXT;";
 
+/*
+ * Version 23 (issue 19, signing in): the program's users (staff, admins and viewers of the
+ * dashboard and the till); the passwords of users and members (credentials: the argon2id
+ * string, the failures in a row and the lock they led to, the last sign-in), one row per user
+ * or member that has one; browser sessions, found by their token's BLAKE2b hash (the token is
+ * never stored); password reset tokens of members, by hash, each used once. programs.enrollment:
+ * who may sign up on the portal. API keys may have the roles viewer and publishable: SQLite
+ * cannot change a column's CHECK, so the table is made again (as version 13 did).
+ */
+static const char migration_23_keys[] =
+    "CREATE TABLE api_keys_23 ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer', 'publishable')),"
+    "  key_hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  revoked_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, id));"
+    "INSERT INTO api_keys_23 (program_id, id, name, role, key_hash, prefix, created_at_ms, "
+    "revoked_at_ms) SELECT program_id, id, name, role, key_hash, prefix, created_at_ms, "
+    "revoked_at_ms FROM api_keys;"
+    "DROP TABLE api_keys;"
+    "ALTER TABLE api_keys_23 RENAME TO api_keys;";
+
+/* PostgreSQL changes the CHECK in place (its name is the table's and the column's). */
+static const char migration_23_keys_pg[] =
+    "ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;"
+    "ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check "
+    "CHECK (role IN ('admin', 'staff', 'viewer', 'publishable'));";
+
+static const char migration_23[] =
+    "ALTER TABLE programs ADD COLUMN enrollment TEXT NOT NULL DEFAULT 'open' "
+    "CHECK (enrollment IN ('open', 'invitation', 'closed'));"
+    "CREATE TABLE users ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE UNIQUE INDEX users_email ON users (program_id, email);"
+    "CREATE TABLE credentials ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  subject_id TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  failed_count INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_sign_in_at_ms INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, subject_id));"
+    "CREATE TABLE sessions ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('user', 'member')),"
+    "  subject_id TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX sessions_subject ON sessions (program_id, subject_id);"
+    "CREATE TABLE password_resets ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  member_id TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  used_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, member_id, token_hash));";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1053,6 +1127,8 @@ static const char *const migration_19_parts[] = {migration_19, NULL};
 static const char *const migration_20_parts[] = {migration_20, NULL};
 static const char *const migration_21_parts[] = {migration_21, NULL};
 static const char *const migration_22_parts[] = {migration_22, NULL};
+static const char *const migration_23_parts[] = {migration_23_keys, migration_23, NULL};
+static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migration_23, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1076,7 +1152,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_19_parts,
                                                   migration_20_parts,
                                                   migration_21_parts,
-                                                  migration_22_parts};
+                                                  migration_22_parts,
+                                                  migration_23_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1099,7 +1176,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_19_parts,
                                                      migration_20_parts,
                                                      migration_21_parts,
-                                                     migration_22_parts};
+                                                     migration_22_parts,
+                                                     migration_23_pg_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

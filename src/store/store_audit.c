@@ -47,6 +47,8 @@ static const char *const audit_checks[] = {
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM api_keys x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM users x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM returns x WHERE x.program_id = k.program_id AND x.id = "
