@@ -383,5 +383,13 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_LOGIN_BYTES_MAX PT_EMAIL_BYTES_MAX
 _Static_assert(PT_PASSWORD_BYTES_MIN <= PT_PASSWORD_BYTES_MAX, "a password can be valid");
 _Static_assert(PT_SIGN_IN_PER_MINUTE_DEFAULT <= PT_SIGN_IN_BURST_DEFAULT, "a burst holds a minute");
+/* ---- Issue 19: the program's summary ---- */
+/* Months one GET /v1/program/summary may cover (its series has a row per month): three years,
+ * what a dashboard compares; each month is a few index range scans (docs/ledger.md, "The
+ * program's figures"), so the bound also bounds the request's work. */
+#define PT_SUMMARY_MONTHS_MAX 36
+/* Months of the default period: the last 12 whole months and the current one. */
+#define PT_SUMMARY_MONTHS_DEFAULT 13
+_Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default fits the bound");
 
 #endif

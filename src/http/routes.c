@@ -97,6 +97,9 @@ const struct pt_route pt_routes[] = {
      PT_ROUTE_PUBLIC | PT_ROUTE_BODY | PT_ROUTE_SIGN_IN},
     {"POST", "/v1/portal/password-resets/confirm", pt_h_portal_reset_confirm,
      PT_ROUTE_PUBLIC | PT_ROUTE_BODY | PT_ROUTE_SIGN_IN},
+    /* The dashboard's figures (issue 19): a read of the whole program, so expensive. */
+    {"GET", "/v1/program/summary", pt_h_program_summary,
+     PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

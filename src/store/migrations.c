@@ -1100,6 +1100,28 @@ static const char migration_23[] =
     "  used_at_ms INTEGER,"
     "  PRIMARY KEY (program_id, member_id, token_hash));";
 
+/*
+ * Version 24 (issue 19, the program's summary; docs/ledger.md, "The program's figures"): what
+ * GET /v1/program/summary reads by time, each month a range of an index that holds every
+ * column the query reads. A posting carries its entry's time (created_at_ms, written with the
+ * entry; the existing ones take their entry's), so that the program accounts' postings of a
+ * month are one range of a partial index instead of a join to the entry of each (measured at
+ * 100,000 members and 1.2 million entries a year: 13 months in 0.5 s of CPU against 10 s, and
+ * 44 s or more from disk); the backfill is the long part (8.5 minutes for 4.8 million postings);
+ * purchases by the time they occurred, with what they cost; members by enrollment, with their
+ * status.
+ */
+static const char migration_24[] =
+    "ALTER TABLE postings ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE postings SET created_at_ms = coalesce((SELECT e.created_at_ms FROM entries e "
+    "WHERE e.program_id = postings.program_id AND e.member_id = postings.member_id "
+    "AND e.id = postings.entry_id), 0);"
+    "CREATE INDEX postings_program_time ON postings (program_id, created_at_ms, account_id, "
+    "points) WHERE substr(account_id, 1, 8) = 'program:';"
+    "CREATE INDEX purchases_occurred ON purchases (program_id, occurred_at_ms, amount, "
+    "discount);"
+    "CREATE INDEX members_enrolled ON members (program_id, enrolled_at_ms, status);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1129,6 +1151,7 @@ static const char *const migration_21_parts[] = {migration_21, NULL};
 static const char *const migration_22_parts[] = {migration_22, NULL};
 static const char *const migration_23_parts[] = {migration_23_keys, migration_23, NULL};
 static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migration_23, NULL};
+static const char *const migration_24_parts[] = {migration_24, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1153,7 +1176,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_20_parts,
                                                   migration_21_parts,
                                                   migration_22_parts,
-                                                  migration_23_parts};
+                                                  migration_23_parts,
+                                                  migration_24_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1177,7 +1201,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_20_parts,
                                                      migration_21_parts,
                                                      migration_22_parts,
-                                                     migration_23_pg_parts};
+                                                     migration_23_pg_parts,
+                                                     migration_24_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -38,7 +38,8 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 23
+
+#define PT_SCHEMA_VERSION 24
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -756,5 +757,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_rewards.h"
 /* Users, credentials, sessions and password resets (store_users.c). */
 #include "store/store_users.h"
+/* The program's summary (store_summary.c). */
+#include "store/store_summary.h"
 
 #endif

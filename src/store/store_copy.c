@@ -54,8 +54,10 @@ static const struct copy_table copy_tables[] = {
      "tttiiiiii", "program_id, member_id, id", NULL},
     {"entries", "program_id, member_id, id, type, reference, reason, key_id, created_at_ms",
      "ttttttti", "program_id, member_id, id", NULL},
-    {"postings", "program_id, member_id, account_id, n, entry_id, points, balance_after", "tttitii",
-     "program_id, member_id, account_id, n", NULL},
+    {"postings",
+     "program_id, member_id, account_id, n, entry_id, points, balance_after, "
+     "created_at_ms",
+     "tttitiii", "program_id, member_id, account_id, n", NULL},
     {"lots",
      "program_id, member_id, id, entry_id, source_id, points_earned, points_remaining, "
      "earned_at_ms, available_at_ms, expires_at_ms",
