@@ -336,4 +336,11 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_RETURN_DAYS_MAX 3650
 #define PT_RETURN_DAYS_DEFAULT 30
 
+/* ---- Issue 19: reading purchases back ---- */
+/* The returns GET /v1/transactions/{id} lists with its purchase, oldest first (return_count
+ * says how many there are): nothing bounds how often a purchase is returned (each return takes
+ * at least a minor unit), and a till needs the first few and the totals, which the purchase
+ * keeps (returned_amount, points_reversed, each line's returned_quantity). A page's worth. */
+#define PT_PURCHASE_RETURNS_SHOWN_MAX PT_PAGE_LIMIT_MAX
+
 #endif

@@ -82,6 +82,11 @@ struct pt_svc_write;
  * event is not about w->member, w->event_member_id. */
 typedef enum pt_rc (*pt_write_body_fn)(struct pt_svc_write *w, struct pt_err *err);
 
+/* Keeps answer, the case's answer encoded (JSON text, borrowed), with what the write made, in
+ * the write (w->txn). */
+typedef enum pt_rc (*pt_write_keep_fn)(struct pt_svc_write *w, const char *answer,
+                                       struct pt_err *err);
+
 /* A write use case, described once (a static const table entry in the case's file). */
 struct pt_write_case {
     const char *name;            /* The use case ("purchase"), for assertions and reading. */
@@ -93,6 +98,9 @@ struct pt_write_case {
                           (a body that changed nothing leaves it NULL); NULL for none. */
     size_t encoder;    /* offsetof(struct pt_encoders, ...): the event's encoder. */
     pt_write_body_fn body;
+    /* Keeps the answer after the event (a purchase's, which GET /v1/transactions/{id} gives
+     * again); NULL: not kept. Only with an event. */
+    pt_write_keep_fn keep_answer;
 };
 
 /* One run of a write case. A case's own context embeds it as its first member, so that its

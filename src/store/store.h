@@ -38,7 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
-#define PT_SCHEMA_VERSION 22
+#define PT_SCHEMA_VERSION 26
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -373,6 +373,53 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_update_returns(struct pt_store_txn *tx
 /* PT_ECONFLICT when the external_id is taken. */
 PT_MUSTCHECK enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const char *program_id,
                                                const struct pt_return *r, struct pt_err *err);
+
+/* ---- Reading purchases back (issue 19) ---- */
+
+/* Keeps body, the answer POST /v1/transactions gave for the purchase (JSON text, borrowed), with
+ * it. PT_ECONFLICT when one is kept already. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_answer_insert(struct pt_store_txn *txn,
+                                                        const char *program_id,
+                                                        const char *member_id,
+                                                        const char *purchase_id, const char *body,
+                                                        struct pt_err *err);
+/* The answer kept with the purchase. OUT: *body (arena), NULL for a purchase recorded before
+ * schema version 26, which kept none (PT_OK all the same). */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_answer_get(struct pt_store_txn *txn,
+                                                     const char *program_id, const char *member_id,
+                                                     const char *purchase_id,
+                                                     struct pt_arena *arena, const char **body,
+                                                     struct pt_err *err);
+/* The purchase's returns, oldest first (by time, then id), at most max. OUT: *out (arena
+ * array, NULL when none), *count; *total, how many it has in all. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_returns(struct pt_store_txn *txn, const char *program_id,
+                                                  const char *member_id, const char *purchase_id,
+                                                  unsigned max, struct pt_arena *arena,
+                                                  struct pt_purchase_return **out, unsigned *count,
+                                                  int64_t *total, struct pt_err *err);
+
+/* A page of a member's purchases, newest first: by occurred_at, then id, both descending. */
+struct pt_purchase_page {
+    int64_t from_ms; /* occurred_at >= from_ms (PT_TIME_INPUT_MIN_MS: no bound) */
+    int64_t to_ms;   /* occurred_at < to_ms (INT64_MAX: no bound) */
+    /* The page goes on after the purchase (after_at_ms, after_id), the last one of the page
+     * before: INT64_MAX and "" on the first page. after_id: borrowed. */
+    int64_t after_at_ms;
+    const char *after_id;
+    unsigned limit; /* Rows to read, 1..PT_PAGE_LIMIT_MAX + 1. */
+};
+/* When purchase_id of the member occurred, the position of a cursor. PT_ENOTFOUND (the
+ * purchase's refusal) when the member has no such purchase. */
+PT_MUSTCHECK enum pt_rc pt_store_purchase_occurred_at(struct pt_store_txn *txn,
+                                                      const char *program_id, const char *member_id,
+                                                      const char *purchase_id,
+                                                      int64_t *occurred_at_ms, struct pt_err *err);
+/* The member's purchases of page, each summed up (with its number of lines). OUT: *out (arena
+ * array, NULL when none), *count (at most page->limit). */
+PT_MUSTCHECK enum pt_rc
+pt_store_member_purchases(struct pt_store_txn *txn, const char *program_id, const char *member_id,
+                          const struct pt_purchase_page *page, struct pt_arena *arena,
+                          struct pt_purchase_summary **out, unsigned *count, struct pt_err *err);
 
 PT_MUSTCHECK enum pt_rc pt_store_redemption_insert(struct pt_store_txn *txn, const char *program_id,
                                                    const struct pt_redemption *r,

@@ -129,6 +129,8 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, purchase_id, position, method, amount, points, reference, "
      "wallet_debit_id, earns, refunded_amount, refunded_points",
      "tttitiittiii", "program_id, member_id, purchase_id, position", NULL},
+    {"purchase_answers", "program_id, member_id, purchase_id, body", "tttt",
+     "program_id, member_id, purchase_id", NULL},
     {"wallet_credits",
      "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
      "created_at_ms",
