@@ -342,3 +342,28 @@ def test_get__a_purchase_without_its_kept_answer_is_read_from_its_rows(shop):
     got = read(c, posted["id"])
     assert [it["returned_quantity"] for it in got["items"]] == [0, 1]
     assert got["return_count"] == 1 and got["status"] == "partially_returned"
+
+
+def test_get__the_largest_purchase_reads_back_whole(shop):
+    c = shop.a
+    member = new_member(c)["id"]
+    items = [{"sku": "SKU-%03d" % i, "name": "Product %03d " % i + "x" * 200,
+              "category": "pastry" if i % 2 else "coffee", "quantity": 1 + i % 3,
+              "unit_price": 100 + i} for i in range(200)]
+    posted = buy(c, member, items)
+    got = read(c, posted["id"])
+    assert without_returns(got) == posted and len(got["items"]) == 200
+
+
+def test_get__lists_the_first_200_returns_and_counts_them_all(shop):
+    c = shop.a
+    posted = buy(c, new_member(c)["id"], amount=201)
+    made = [give_back(c, posted["id"], amount=1)["id"] for _ in range(200)]
+    got = read(c, posted["id"])
+    assert [x["id"] for x in got["returns"]] == made and got["return_count"] == 200
+    assert got["status"] == "partially_returned"
+    made.append(give_back(c, posted["id"], amount=1)["id"])
+    got = read(c, posted["id"])
+    assert [x["id"] for x in got["returns"]] == made[:200]
+    assert got["return_count"] == 201 and got["returned_amount"] == 201
+    assert got["status"] == "returned"
