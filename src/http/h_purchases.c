@@ -18,6 +18,12 @@
 
 /* ---- GET /v1/transactions/{id} ---- */
 
+/* The status of a purchase of amount of which returned_amount was returned. new */
+static json_t *status_json(int64_t amount, int64_t returned_amount)
+{
+    return json_string(pt_purchase_status_names[pt_purchase_status_of(amount, returned_amount)]);
+}
+
 /* A return as its purchase lists it. new */
 static json_t *purchase_return_json(const struct pt_purchase_return *r)
 {
@@ -51,12 +57,7 @@ static json_t *purchase_returned_json(json_t *root, const struct pt_purchase_vie
         return NULL;
     }
     /* Each set takes its value, even when it fails. */
-    failed =
-        json_object_set_new(
-            root, "status",
-            json_string(
-                pt_purchase_status_names[pt_purchase_status_of(p->amount, p->returned_amount)])) !=
-        0;
+    failed = json_object_set_new(root, "status", status_json(p->amount, p->returned_amount)) != 0;
     failed = json_object_set_new(root, "returned_amount", json_integer(p->returned_amount)) != 0 ||
              failed;
     failed = json_object_set_new(root, "points_reversed", json_integer(p->points_reversed)) != 0 ||
@@ -105,11 +106,7 @@ static json_t *purchase_summary_json(const void *item, const void *cls)
         (json_int_t)s->points_reversed, "cashback", (json_int_t)s->cashback);
     if (root != NULL &&
         (json_object_set_new(root, "returned_amount", json_integer(s->returned_amount)) != 0 ||
-         json_object_set_new(
-             root, "status",
-             json_string(
-                 pt_purchase_status_names[pt_purchase_status_of(s->amount, s->returned_amount)])) !=
-             0)) {
+         json_object_set_new(root, "status", status_json(s->amount, s->returned_amount)) != 0)) {
         json_decref(root);
         root = NULL;
     }
