@@ -282,24 +282,17 @@ static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
     return rc;
 }
 
-/* Keeps the purchase's answer, which GET /v1/transactions/{id} gives again. */
-static enum pt_rc purchase_keep_answer(struct pt_svc_write *w, const char *answer,
-                                       struct pt_err *err)
-{
-    const struct purchase_ctx *ctx = (const struct purchase_ctx *)w;
-    const struct pt_purchase *p = &ctx->out->purchase;
-    return pt_store_purchase_answer_insert(w->txn, w->who->program_id, p->member_id, p->id, answer,
-                                           err);
-}
+/* A purchase's event: its payload is the purchase's answer, found again by the purchase. */
+static const char purchase_event[] = "points.earned";
 
 static const struct pt_write_case purchase_case = {
     .name = "purchase",
     .natural_key = "purchase:",
     .member = PT_WRITE_MEMBER_ACTIVE,
-    .event = "points.earned",
+    .event = purchase_event,
     .encoder = offsetof(struct pt_encoders, purchase),
     .body = purchase_body,
-    .keep_answer = purchase_keep_answer,
+    .event_ref = true, /* GET /v1/transactions/{id} answers its event's payload. */
 };
 
 /* A purchase paid with points or wallet money spends them: the member is locked first, as for
@@ -309,10 +302,10 @@ static const struct pt_write_case purchase_spending_case = {
     .natural_key = "purchase:",
     .lock_member = true,
     .member = PT_WRITE_MEMBER_ACTIVE,
-    .event = "points.earned",
+    .event = purchase_event,
     .encoder = offsetof(struct pt_encoders, purchase),
     .body = purchase_body,
-    .keep_answer = purchase_keep_answer,
+    .event_ref = true, /* GET /v1/transactions/{id} answers its event's payload. */
 };
 
 /* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
@@ -349,8 +342,8 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
 
 /* ---- Reading purchases back (issue 19) ---- */
 
-/* The answer of a purchase that kept none (recorded before schema version 26), from its rows:
- * see pt_service_purchase_get. */
+/* The answer of a purchase whose event does not name it (recorded before schema version 26),
+ * from its rows: see pt_service_purchase_get. */
 static enum pt_rc purchase_rebuild(struct pt_store_txn *txn, const struct pt_program *program,
                                    int64_t now_ms, struct pt_arena *arena,
                                    struct pt_purchase_result *r, struct pt_err *err)
@@ -397,8 +390,8 @@ enum pt_rc pt_service_purchase_get(struct pt_service *svc, const struct pt_princ
     }
     rc = pt_store_purchase_get(txn, who->program_id, purchase_id, arena, p, err);
     if (rc == PT_OK) {
-        rc = pt_store_purchase_answer_get(txn, who->program_id, p->member_id, p->id, arena,
-                                          &out->answer, err);
+        rc = pt_store_event_of(txn, who->program_id, purchase_event, p->id, arena, &out->answer,
+                               err);
     }
     if (rc == PT_OK) {
         rc = pt_store_purchase_returns(txn, who->program_id, p->member_id, p->id,

@@ -323,8 +323,9 @@ PT_MUSTCHECK enum pt_rc pt_service_return(struct pt_service *svc, const struct p
 
 /* A purchase as GET /v1/transactions/{id} shows it. */
 struct pt_purchase_view {
-    /* The answer POST /v1/transactions gave (JSON text; arena), as it gave it; NULL for a
-     * purchase recorded before schema version 26, which kept none. */
+    /* The answer POST /v1/transactions gave (JSON text; arena), as it gave it: its event's
+     * payload. NULL for a purchase recorded before schema version 26, whose event does not
+     * name it. */
     const char *answer;
     /* result.purchase: the purchase with its items, their returned quantities and its returned
      * amounts, always. Without answer, the rest too, from what its rows keep (see
@@ -335,8 +336,8 @@ struct pt_purchase_view {
     int64_t return_count;               /* Its returns in all. */
 };
 
-/* The purchase purchase_id of the caller's program, its kept answer and its returns.
- * A purchase that kept no answer is answered from its rows: its items without names, its
+/* The purchase purchase_id of the caller's program, its answer and its returns. A purchase
+ * whose answer is not found is answered from its rows: its items without names, its
  * discount, base points, tier, cashback, payments and what they leave to pay, and no rules,
  * lines, messages, nudges, coupons or stamps; its points still pending and the member's balance
  * are those of now. PT_ENOTFOUND (no such purchase in the program). */

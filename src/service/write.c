@@ -14,10 +14,10 @@
  *   4. runs the body, which fills w->result (and w->ref_id, w->event_member_id), then checks
  *      once whether an allocation of the request's arena failed (the arena latches it): the
  *      body's copies that nothing reads before then need no check of their own;
- *   5. appends the case's event (its payload is the answer, encoded once), lets the case keep
- *      that answer when it asks (a purchase's), and records it under the key, in the same
- *      transaction. A body that changed nothing (a second cancel answering the current state)
- *      leaves w->result NULL: no event then.
+ *   5. appends the case's event (its payload is the answer, encoded once; naming the object
+ *      when the case asks, so that the answer is found again: a purchase's) and records the
+ *      answer under the key, in the same transaction. A body that changed nothing (a second
+ *      cancel answering the current state) leaves w->result NULL: no event then.
  *
  * The writer may run the write again (a batch retried after a busy commit); the runner resets
  * what the body sets each time. A read use case ends with the same one check of its arena
@@ -55,20 +55,6 @@ static enum pt_rc write_member(struct pt_svc_write *w, struct pt_store_txn *txn,
     return pt_member_require_open(&w->member, err);
 }
 
-/* The case's answer, kept by the case: as the event encoded it for itself and the idempotency
- * record (pt_svc_event), or encoded now when the write has no idempotency. */
-static enum pt_rc write_keep(struct pt_svc_write *w, const pt_encode_fn *encode, struct pt_err *err)
-{
-    const char *answer = w->idem != NULL ? w->idem->body : NULL;
-    if (answer == NULL) {
-        enum pt_rc rc = (*encode)(w->result, w->arena, &answer, err);
-        if (rc != PT_OK) {
-            return rc;
-        }
-    }
-    return w->wcase->keep_answer(w, answer, err);
-}
-
 /* The case's event, then the idempotency record of its answer. */
 static enum pt_rc write_finish(struct pt_svc_write *w, struct pt_store_txn *txn, struct pt_err *err)
 {
@@ -83,11 +69,10 @@ static enum pt_rc write_finish(struct pt_svc_write *w, struct pt_store_txn *txn,
             member_id = w->member.id;
         }
         pt_assert(wc->encoder + sizeof(pt_encode_fn) <= sizeof(struct pt_encoders));
-        rc = pt_svc_event(w->svc, txn, program_id, wc->event, member_id, *encode, w->result,
-                          w->now_ms, w->arena, w->idem, err);
-        if (rc == PT_OK && wc->keep_answer != NULL) {
-            rc = write_keep(w, encode, err);
-        }
+        pt_assert(!wc->event_ref || w->ref_id != NULL);
+        rc = pt_svc_event_ref(w->svc, txn, program_id, wc->event, member_id,
+                              wc->event_ref ? w->ref_id : NULL, *encode, w->result, w->now_ms,
+                              w->arena, w->idem, err);
     }
     if (rc == PT_OK && w->idem != NULL && w->idem->key != NULL) {
         pt_assert(w->result != NULL);
@@ -141,7 +126,7 @@ enum pt_rc pt_svc_write(struct pt_svc_write *w, const struct pt_write_case *wc, 
     /* Without an arena, nothing of the runner's may allocate. */
     pt_assert(w->arena != NULL || (w->idem == NULL && wc->member == PT_WRITE_MEMBER_NONE));
     pt_assert(wc->name != NULL && wc->body != NULL);
-    pt_assert(wc->keep_answer == NULL || wc->event != NULL);
+    pt_assert(!wc->event_ref || wc->event != NULL);
     pt_assert(wc->member == PT_WRITE_MEMBER_NONE || w->member_id != NULL);
     pt_assert(!wc->lock_member || w->member_id != NULL);
     w->wcase = wc;

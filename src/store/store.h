@@ -376,20 +376,6 @@ PT_MUSTCHECK enum pt_rc pt_store_return_insert(struct pt_store_txn *txn, const c
 
 /* ---- Reading purchases back (issue 19) ---- */
 
-/* Keeps body, the answer POST /v1/transactions gave for the purchase (JSON text, borrowed), with
- * it. PT_ECONFLICT when one is kept already. */
-PT_MUSTCHECK enum pt_rc pt_store_purchase_answer_insert(struct pt_store_txn *txn,
-                                                        const char *program_id,
-                                                        const char *member_id,
-                                                        const char *purchase_id, const char *body,
-                                                        struct pt_err *err);
-/* The answer kept with the purchase. OUT: *body (arena), NULL for a purchase recorded before
- * schema version 26, which kept none (PT_OK all the same). */
-PT_MUSTCHECK enum pt_rc pt_store_purchase_answer_get(struct pt_store_txn *txn,
-                                                     const char *program_id, const char *member_id,
-                                                     const char *purchase_id,
-                                                     struct pt_arena *arena, const char **body,
-                                                     struct pt_err *err);
 /* The purchase's returns, oldest first (by time, then id), at most max. OUT: *out (arena
  * array, NULL when none), *count; *total, how many it has in all. */
 PT_MUSTCHECK enum pt_rc pt_store_purchase_returns(struct pt_store_txn *txn, const char *program_id,
@@ -756,6 +742,13 @@ PT_MUSTCHECK enum pt_rc pt_store_purchase_rules_get(struct pt_store_txn *txn,
 
 PT_MUSTCHECK enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_id,
                                               const struct pt_event *event, struct pt_err *err);
+/* The payload of the event of type that names ref_id (struct pt_event's ref_id). OUT: *payload
+ * (arena), NULL when there is none (PT_OK all the same): the object's write named none (before
+ * schema version 26). */
+PT_MUSTCHECK enum pt_rc pt_store_event_of(struct pt_store_txn *txn, const char *program_id,
+                                          const char *type, const char *ref_id,
+                                          struct pt_arena *arena, const char **payload,
+                                          struct pt_err *err);
 /* Where an event stands in the feed: the writing transaction's position, then seq. */
 struct pt_event_position {
     int64_t txid; /* PostgreSQL: the writing transaction's id; SQLite: 0 or 1 (one writer). */

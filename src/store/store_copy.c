@@ -129,8 +129,6 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, purchase_id, position, method, amount, points, reference, "
      "wallet_debit_id, earns, refunded_amount, refunded_points",
      "tttitiittiii", "program_id, member_id, purchase_id, position", NULL},
-    {"purchase_answers", "program_id, member_id, purchase_id, body", "tttt",
-     "program_id, member_id, purchase_id", NULL},
     {"wallet_credits",
      "program_id, member_id, id, entry_id, source_id, amount, remaining, available_at_ms, "
      "created_at_ms",
@@ -170,8 +168,10 @@ static const struct copy_table copy_tables[] = {
      "program_id, code, n", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
-    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",
-     "txid, seq", "seq, program_id, id, type, member_id, created_at_ms, payload, 0"},
+    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid, ref_id",
+     "ittttitit", "txid, seq",
+     "seq, program_id, id, type, member_id, created_at_ms, payload, 0, "
+     "ref_id"},
 };
 
 /* Bytes of one copied blob (hashes: 32). */

@@ -443,44 +443,6 @@ enum pt_rc pt_store_wallet_debit_purchase(struct pt_store_txn *txn, const char *
 
 /* ---- Reading purchases back (issue 19) ---- */
 
-enum pt_rc pt_store_purchase_answer_insert(struct pt_store_txn *txn, const char *program_id,
-                                           const char *member_id, const char *purchase_id,
-                                           const char *body, struct pt_err *err)
-{
-    static const char sql[] = "INSERT INTO purchase_answers (program_id, member_id, purchase_id, "
-                              "body) VALUES (?1, ?2, ?3, ?4)";
-    struct pt_q q;
-    pt_assert(pt_store_txn_is_write(txn));
-    pt_assert(body != NULL && body[0] == '{');
-    (void)pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    pt_q_text(&q, 3, purchase_id);
-    pt_q_text(&q, 4, body);
-    (void)pt_q_exec(&q);
-    return pt_q_close(&q);
-}
-
-enum pt_rc pt_store_purchase_answer_get(struct pt_store_txn *txn, const char *program_id,
-                                        const char *member_id, const char *purchase_id,
-                                        struct pt_arena *arena, const char **body,
-                                        struct pt_err *err)
-{
-    static const char sql[] = "SELECT body FROM purchase_answers WHERE program_id = ?1 "
-                              "AND member_id = ?2 AND purchase_id = ?3";
-    struct pt_q q;
-    pt_assert(member_id[0] != '\0');
-    *body = NULL;
-    (void)pt_q_open(&q, txn, sql, err);
-    pt_q_text(&q, 1, program_id);
-    pt_q_text(&q, 2, member_id);
-    pt_q_text(&q, 3, purchase_id);
-    if (pt_q_next(&q)) {
-        *body = pt_q_col_text(&q, 0, arena);
-    }
-    return pt_q_close(&q);
-}
-
 enum pt_rc pt_store_purchase_occurred_at(struct pt_store_txn *txn, const char *program_id,
                                          const char *member_id, const char *purchase_id,
                                          int64_t *occurred_at_ms, struct pt_err *err)

@@ -21,7 +21,8 @@ def snapshot(db, key):
         for m in members:
             seen["balances"][m["id"]] = c.get("/v1/members/%s/balance" % m["id"]).json
             seen["ledgers"][m["id"]] = c.get("/v1/members/%s/ledger" % m["id"]).json
-            # Each purchase as read back: its kept answer (purchase_answers) and its returns.
+            # Each purchase as read back: its answer (its event's payload, found by events.ref_id)
+            # and its returns.
             listed = c.get("/v1/members/%s/purchases" % m["id"]).json["data"]
             seen["purchases"][m["id"]] = [c.get("/v1/transactions/" + p["id"]).json
                                           for p in listed]

@@ -304,8 +304,8 @@ def test_list__unknown_and_another_programs_member_are_not_found(shop, history):
 
 
 def forget_answer(db, purchase_id):
-    """Makes the purchase one recorded before schema version 26, which kept no answer."""
-    sql = "DELETE FROM purchase_answers WHERE purchase_id = '%s'" % purchase_id
+    """Makes the purchase one recorded before schema version 26, whose event names no purchase."""
+    sql = "UPDATE events SET ref_id = NULL WHERE ref_id = '%s'" % purchase_id
     if STORE != "postgres":
         con = sqlite3.connect(db)
         try:
@@ -315,11 +315,10 @@ def forget_answer(db, purchase_id):
             con.close()
     else:
         db_query(db, sql)
-    assert db_query(db, "SELECT count(*) FROM purchase_answers WHERE purchase_id = '%s'"
-                    % purchase_id) == [("0",)]
+    assert db_query(db, "SELECT count(*) FROM events WHERE ref_id = '%s'" % purchase_id) == [("0",)]
 
 
-def test_get__a_purchase_without_its_kept_answer_is_read_from_its_rows(shop):
+def test_get__a_purchase_whose_event_names_it_not_is_read_from_its_rows(shop):
     c = shop.a
     member, posted = rich_purchase(c)
     forget_answer(shop.db, posted["id"])
