@@ -137,7 +137,7 @@ class Run:
         self.send("GET", "/v1/members?limit=5", None, (200,))
         self.send("GET", "/v1/members/%s/ledger" % member, None, (200,))
         self.send("GET", "/v1/members/%s/balance" % member, None, (200,))
-        # A purchase read back (its kept answer loaded and added to) and the member's purchases.
+        # A purchase read back (its event's payload, added to) and the member's purchases.
         if p is not None:
             self.send("GET", "/v1/transactions/%s" % p.json["id"], None, (200,))
         self.send("GET", "/v1/members/%s/purchases" % member, None, (200,))
