@@ -315,7 +315,8 @@ def forget_answer(db, purchase_id):
             con.close()
     else:
         db_query(db, sql)
-    assert db_query(db, "SELECT count(*) FROM events WHERE ref_id = '%s'" % purchase_id) == [("0",)]
+    left = db_query(db, "SELECT count(*) FROM events WHERE ref_id = '%s'" % purchase_id)
+    assert left == [("0",)], left
 
 
 def test_get__a_purchase_whose_event_names_it_not_is_read_from_its_rows(shop):
