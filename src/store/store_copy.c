@@ -170,8 +170,7 @@ static const struct copy_table copy_tables[] = {
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
     {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid, ref_id",
      "ittttitit", "txid, seq",
-     "seq, program_id, id, type, member_id, created_at_ms, payload, 0, "
-     "ref_id"},
+     "seq, program_id, id, type, member_id, created_at_ms, payload, 0, ref_id"},
 };
 
 /* Bytes of one copied blob (hashes: 32). */
