@@ -361,7 +361,6 @@ static enum pt_rc purchase_rebuild(struct pt_store_txn *txn, const struct pt_pro
     if (rc == PT_OK) {
         rc = pt_svc_balance(txn, program, p->member_id, now_ms, arena, &r->balance, err);
     }
-    pt_assert(p->discount >= 0 && p->discount <= p->amount);
     a->amount = p->amount;
     a->points = p->points_earned;
     a->discount = p->discount;

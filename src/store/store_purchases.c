@@ -450,6 +450,7 @@ enum pt_rc pt_store_purchase_occurred_at(struct pt_store_txn *txn, const char *p
     static const char sql[] = "SELECT occurred_at_ms FROM purchases WHERE program_id = ?1 "
                               "AND member_id = ?2 AND id = ?3";
     struct pt_q q;
+    pt_assert(member_id[0] != '\0');
     *occurred_at_ms = 0;
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
