@@ -1033,7 +1033,7 @@ static const char migration_22[] =
  * (ref_id, set by the write cases that ask: a purchase) and is found by it. The purchase's rows
  * do not hold all of the answer (the items' names, what each rule took off which line, the
  * messages and nudges, the coupons' verdicts, the balance right after it), and keeping it again
- * in a table of its own costed a statement (issue 17's bound) and a quarter more bytes a
+ * in a table of its own would cost a statement (issue 17's bound) and a quarter more bytes a
  * purchase. Events from before keep no ref_id: their purchases are read from their rows.
  */
 static const char migration_26[] =
