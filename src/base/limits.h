@@ -391,5 +391,11 @@ _Static_assert(PT_SIGN_IN_PER_MINUTE_DEFAULT <= PT_SIGN_IN_BURST_DEFAULT, "a bur
 /* Months of the default period: the last 12 whole months and the current one. */
 #define PT_SUMMARY_MONTHS_DEFAULT 13
 _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default fits the bound");
+/* ---- Issue 19: reading purchases back ---- */
+/* The returns GET /v1/transactions/{id} lists with its purchase, oldest first (return_count
+ * says how many there are): nothing bounds how often a purchase is returned (each return takes
+ * at least a minor unit), and a till needs the first few and the totals, which the purchase
+ * keeps (returned_amount, points_reversed, each line's returned_quantity). A page's worth. */
+#define PT_PURCHASE_RETURNS_SHOWN_MAX PT_PAGE_LIMIT_MAX
 
 #endif

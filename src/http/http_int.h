@@ -326,6 +326,8 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
 /* The rules' answer on a cart (evaluate) or purchase: sets discount, base_points, rules, lines,
  * free_shipping, messages and nudges on obj. */
 void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a);
+/* A purchase as POST /v1/transactions answers it (h_ledger.c). new */
+json_t *pt_http_purchase_json(const struct pt_purchase_result *r);
 /* A purchase's or a cart's payment lines (h_ledger.c). */
 json_t *pt_http_payments_json(const struct pt_payment *payments, unsigned count);
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
@@ -500,6 +502,9 @@ enum pt_rc pt_http_referrals_parse(json_t *v, struct pt_referral_policy *p, stru
 /* A referral, and the payload of referral.qualified / referral.reversed. new */
 json_t *pt_http_referral_json(const struct pt_referral *r);
 void pt_h_wallet_debit_create(struct pt_http_ctx *ctx);
+/* Reading purchases back (h_purchases.c). */
+void pt_h_purchase_get(struct pt_http_ctx *ctx);
+void pt_h_member_purchases(struct pt_http_ctx *ctx);
 void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
 
 /* Answers a write (h_ledger.c): the replayed record, or the encoded result. */

@@ -100,6 +100,8 @@ const struct pt_route pt_routes[] = {
     /* The dashboard's figures (issue 19): a read of the whole program, so expensive. */
     {"GET", "/v1/program/summary", pt_h_program_summary,
      PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
+    {"GET", "/v1/transactions/{id}", pt_h_purchase_get, 0},
+    {"GET", "/v1/members/{id}/purchases", pt_h_member_purchases, PT_ROUTE_QUERY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

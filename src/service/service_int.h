@@ -146,6 +146,9 @@ struct pt_write_case {
                           (a body that changed nothing leaves it NULL); NULL for none. */
     size_t encoder;    /* offsetof(struct pt_encoders, ...): the event's encoder. */
     pt_write_body_fn body;
+    /* Its event names w->ref_id (events.ref_id, indexed), so that its answer, the event's
+     * payload, is found again by the object (a purchase's: GET /v1/transactions/{id}). */
+    bool event_ref;
 };
 
 /* One run of a write case. A case's own context embeds it as its first member, so that its
@@ -208,6 +211,14 @@ PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn
                                      const char *member_id, pt_encode_fn encode, const void *obj,
                                      int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
                                      struct pt_err *err);
+/* The same, the event naming ref_id (nullable), the object its write made, by which
+ * pt_store_event_of finds it again. */
+PT_MUSTCHECK enum pt_rc pt_svc_event_ref(struct pt_service *svc, struct pt_store_txn *txn,
+                                         const char *program_id, const char *type,
+                                         const char *member_id, const char *ref_id,
+                                         pt_encode_fn encode, const void *obj, int64_t now_ms,
+                                         struct pt_arena *arena, struct pt_idem *idem,
+                                         struct pt_err *err);
 
 /* What the program's active purchase rules make of the cart for member (NULL: a guest) at
  * now_ms, read in txn (a read, or the purchase's write). */

@@ -1122,6 +1122,20 @@ static const char migration_24[] =
     "discount);"
     "CREATE INDEX members_enrolled ON members (program_id, enrolled_at_ms, status);";
 
+/*
+ * Version 25 (issue 19, reading purchases back): GET /v1/transactions/{id} answers what POST
+ * /v1/transactions answered, which is its event's payload (points.earned: the answer, encoded
+ * once for the answer, the event and the idempotency record), so the event names its purchase
+ * (ref_id, set by the write cases that ask: a purchase) and is found by it. The purchase's rows
+ * do not hold all of the answer (the items' names, what each rule took off which line, the
+ * messages and nudges, the coupons' verdicts, the balance right after it), and keeping it again
+ * in a table of its own would cost a statement (issue 17's bound) and a quarter more bytes a
+ * purchase. Events from before keep no ref_id: their purchases are read from their rows.
+ */
+static const char migration_25[] =
+    "ALTER TABLE events ADD COLUMN ref_id TEXT;"
+    "CREATE INDEX events_ref ON events (program_id, ref_id) WHERE ref_id IS NOT NULL;";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1152,6 +1166,7 @@ static const char *const migration_22_parts[] = {migration_22, NULL};
 static const char *const migration_23_parts[] = {migration_23_keys, migration_23, NULL};
 static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migration_23, NULL};
 static const char *const migration_24_parts[] = {migration_24, NULL};
+static const char *const migration_25_parts[] = {migration_25, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1177,7 +1192,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_21_parts,
                                                   migration_22_parts,
                                                   migration_23_parts,
-                                                  migration_24_parts};
+                                                  migration_24_parts,
+                                                  migration_25_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1202,7 +1218,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_21_parts,
                                                      migration_22_parts,
                                                      migration_23_pg_parts,
-                                                     migration_24_parts};
+                                                     migration_24_parts,
+                                                     migration_25_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -181,8 +181,9 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, token_hash", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
-    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",
-     "txid, seq", "seq, program_id, id, type, member_id, created_at_ms, payload, 0"},
+    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid, ref_id",
+     "ittttitit", "txid, seq",
+     "seq, program_id, id, type, member_id, created_at_ms, payload, 0, ref_id"},
 };
 
 /* Bytes of one copied blob (hashes: 32). */

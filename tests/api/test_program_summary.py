@@ -295,7 +295,7 @@ def test_sums_past_int64_are_exact_or_refused(fresh):
         d.restart()
 
 
-def test_migration_25_dates_the_postings_written_before_it():
+def test_migration_24_dates_the_postings_written_before_it():
     # A ledger of schema 22 (no posting time): an adjustment of 70 points on 15 January 2026,
     # written as the server of then wrote it. After the migration its postings carry their
     # entry's time, so the summary counts it in January, and the audit (which checks that
