@@ -749,7 +749,7 @@ PT_MUSTCHECK enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const ch
                                               const struct pt_event *event, struct pt_err *err);
 /* The payload of the event of type that names ref_id (struct pt_event's ref_id). OUT: *payload
  * (arena), NULL when there is none (PT_OK all the same): the object's write named none (before
- * schema version 26). */
+ * schema version 25). */
 PT_MUSTCHECK enum pt_rc pt_store_event_of(struct pt_store_txn *txn, const char *program_id,
                                           const char *type, const char *ref_id,
                                           struct pt_arena *arena, const char **payload,
