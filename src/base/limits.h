@@ -336,4 +336,10 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_RETURN_DAYS_MAX 3650
 #define PT_RETURN_DAYS_DEFAULT 30
 
+/* ---- Issue 19: the program's public face, exports, publishable keys ---- */
+/* A rule's description, shown to members on the portal's offers page beside its name: a few
+ * sentences in plain language (a tweet and a half). Longer is refused with 422 limit_exceeded
+ * (field description). */
+#define PT_RULE_DESCRIPTION_BYTES_MAX 500
+
 #endif
