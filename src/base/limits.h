@@ -341,5 +341,9 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
  * sentences in plain language (a tweet and a half). Longer is refused with 422 limit_exceeded
  * (field description). */
 #define PT_RULE_DESCRIPTION_BYTES_MAX 500
+/* Catalog rewards GET /v1/public/program lists (cheapest first): a catalog a member can read on
+ * a phone. The catalog itself has no bound; a public, keyless route must not answer with all of
+ * it (GET /v1/rewards pages through the rest). */
+#define PT_PUBLIC_REWARDS_MAX 100
 
 #endif

@@ -457,6 +457,10 @@ json_t *pt_http_referral_json(const struct pt_referral *r);
 void pt_h_wallet_debit_create(struct pt_http_ctx *ctx);
 void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
 
+/* ---- The program's public face (h_public.c; issue 19) ---- */
+
+void pt_h_public_program(struct pt_http_ctx *ctx);
+
 /* Answers a write (h_ledger.c): the replayed record, or the encoded result. */
 void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
                            const void *result, unsigned status);

@@ -159,6 +159,24 @@ enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id
     return pt_q_close(&q);
 }
 
+enum pt_rc pt_store_rewards_offered(struct pt_store_txn *txn, const char *program_id,
+                                    int64_t now_ms, unsigned limit, struct pt_arena *arena,
+                                    struct pt_reward **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " REWARD_COLUMNS " FROM rewards WHERE program_id = ?1 "
+                              "AND status = 'active' AND cost_points > 0 AND valid_from_ms <= ?2 "
+                              "AND valid_to_ms > ?2 ORDER BY cost_points, id LIMIT ?3";
+    struct pt_q q;
+    pt_assert(limit > 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, now_ms);
+    pt_q_int(&q, 3, limit);
+    *out = pt_q_rows(&q, limit, sizeof(**out), reward_from_row, arena, count);
+    pt_assert(*count <= limit);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
                                 const char *reward_id, bool *taken, struct pt_err *err)
 {

@@ -24,6 +24,12 @@ PT_MUSTCHECK enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const cha
                                              const char *cursor_id, unsigned limit,
                                              struct pt_arena *arena, struct pt_reward **out,
                                              unsigned *count, struct pt_err *err);
+/* The rewards a member may buy with points now (the public face of the program): active, with
+ * a cost in points, valid at now_ms; cheapest first (ties by id), at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_rewards_offered(struct pt_store_txn *txn, const char *program_id,
+                                                 int64_t now_ms, unsigned limit,
+                                                 struct pt_arena *arena, struct pt_reward **out,
+                                                 unsigned *count, struct pt_err *err);
 /* Takes one unit of the reward's stock: *taken false when none is left (nothing changed).
  * One statement, so that of two takes of the last unit exactly one succeeds. */
 PT_MUSTCHECK enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
