@@ -424,6 +424,7 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
+void pt_h_member_coupons(struct pt_http_ctx *ctx);
 void pt_h_batch_create(struct pt_http_ctx *ctx);
 void pt_h_batch_list(struct pt_http_ctx *ctx);
 void pt_h_batch_get(struct pt_http_ctx *ctx);
@@ -559,8 +560,11 @@ struct pt_http_list {
     const char *id_prefix;     /* Its key is an id with this prefix (char[] in the item); NULL:
                                   a whole number (int64_t in the item) of at least seq_min. */
     int64_t seq_min;           /* The least numeric cursor it can have given. */
-    size_t item_bytes;         /* The size of one item of the service's array. */
-    size_t key_offset;         /* Where an item holds its key, the next page's cursor. */
+    /* Or a key of another kind (a coupon's code, char[] in the item): the cursor is a text this
+     * accepts, with id_prefix NULL. NULL: an id or a number, as above. */
+    bool (*cursor_valid)(const char *cursor);
+    size_t item_bytes; /* The size of one item of the service's array. */
+    size_t key_offset; /* Where an item holds its key, the next page's cursor. */
     pt_http_item_encode_fn encode;
 };
 
