@@ -345,5 +345,15 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
  * a phone. The catalog itself has no bound; a public, keyless route must not answer with all of
  * it (GET /v1/rewards pages through the rest). */
 #define PT_PUBLIC_REWARDS_MAX 100
+/* Rows one member's export (GET /v1/members/{id}/export) may read in all: ledger lines,
+ * purchases' items (a purchase without items counts one), returns, redemptions, coupons, stamp
+ * cards, wallet lines, referrals, activities and tier changes. Ten thousand is decades of a
+ * weekly shopper; the answer is then a few MB of JSON built in memory (its own arena, below, and
+ * jansson's objects). A member past it is answered 422 limit_exceeded, and its paged lists
+ * (ledger, coupons, referrals, ...) read the rest. */
+#define PT_EXPORT_ROWS_MAX 10000
+/* The arena an export is read into: its rows at a few hundred bytes each, with the room
+ * pt_arena_grow leaves behind. */
+#define PT_EXPORT_ARENA_BYTES_MAX (32 * 1024 * 1024)
 
 #endif

@@ -299,13 +299,11 @@ void pt_h_reward_redeem(struct pt_http_ctx *ctx)
 
 /* A member's coupon as its list shows it (the coupon's own fields; its member is the list's).
  * new */
-static json_t *member_coupon_json(const void *item, const void *cls)
+json_t *pt_http_member_coupon_json(const struct pt_coupon_listed *l)
 {
-    const struct pt_coupon_listed *l = item;
     const struct pt_coupon *c = &l->coupon;
     char printed[PT_COUPON_PRINTED_BYTES];
     json_t *root;
-    (void)cls;
     pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
     root = json_pack(
         "{s:s,s:s,s:s,s:{s:s,s:o,s:s,s:I,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "code", printed,
@@ -322,6 +320,12 @@ static json_t *member_coupon_json(const void *item, const void *cls)
         (void)json_object_set_new(root, "partner_code", pt_json_string_or_null(c->partner_code));
     }
     return root;
+}
+
+static json_t *member_coupon_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return pt_http_member_coupon_json(item);
 }
 
 /* A cursor of the coupons list: a code in its canonical form (what next_cursor gives). */
@@ -343,7 +347,7 @@ void pt_h_member_coupons(struct pt_http_ctx *ctx)
                                              .item_bytes = sizeof(struct pt_coupon_listed),
                                              .key_offset =
                                                  offsetof(struct pt_coupon_listed, coupon.code),
-                                             .encode = member_coupon_json};
+                                             .encode = member_coupon_item_json};
     struct pt_http_page page;
     struct pt_coupon_listed *coupons = NULL;
     unsigned count = 0;

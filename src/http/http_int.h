@@ -425,6 +425,7 @@ void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
 void pt_h_member_coupons(struct pt_http_ctx *ctx);
+void pt_h_member_export(struct pt_http_ctx *ctx);
 void pt_h_batch_create(struct pt_http_ctx *ctx);
 void pt_h_batch_list(struct pt_http_ctx *ctx);
 void pt_h_batch_get(struct pt_http_ctx *ctx);
@@ -492,6 +493,22 @@ enum pt_rc pt_http_tiers_parse(json_t *v, struct pt_arena *arena, struct pt_tier
                                struct pt_err *err);
 /* The payload of tier.upgraded and tier.downgraded. new */
 json_t *pt_http_tier_event_json(const struct pt_tier_event *e);
+
+/* ---- The encoders a member's export shares with the routes of each part (issue 19) ---- */
+
+/* GET /v1/members/{id}/balance's answer (h_ledger.c). new */
+json_t *pt_http_balance_json(const struct pt_balance *b);
+/* A line of GET /v1/members/{id}/ledger (h_ledger.c). new */
+json_t *pt_http_ledger_line_json(const struct pt_ledger_line *l);
+/* GET /v1/members/{id}/wallet's answer, with its movements when w has lines (h_wallet.c). new */
+json_t *pt_http_wallet_json(const struct pt_wallet *w);
+/* GET /v1/members/{id}/tier's answer (h_tiers.c). new */
+json_t *pt_http_member_tier_json(const struct pt_member_tier *t);
+/* The member's referrals: its code, who referred it, and v->data, all of them (h_referrals.c).
+ * new */
+json_t *pt_http_referral_view_json(const struct pt_referral_view *v);
+/* A coupon of GET /v1/members/{id}/coupons (h_rewards.c). new */
+json_t *pt_http_member_coupon_json(const struct pt_coupon_listed *l);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);

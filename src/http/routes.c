@@ -76,6 +76,7 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, PT_ROUTE_ACTION},
     {"GET", "/v1/members/{id}/coupons", pt_h_member_coupons, PT_ROUTE_QUERY},
+    {"GET", "/v1/members/{id}/export", pt_h_member_export, PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE},
     {"GET", "/v1/public/program", pt_h_public_program, PT_ROUTE_PUBLIC | PT_ROUTE_QUERY},
 };
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The use cases of a program's public face (public.c; issue 19): what the member portal and a
- * web shop's script may read without a member's or a staff key, and what a publishable key may
- * read of one member. Part of the door: include service/service.h, which includes this header.
+ * The reads issue 19's faces need: a program's public face (public.c), what the member portal
+ * and a web shop's script may read without a member's or a staff key; and everything held about
+ * one member, its export (exports.c). Part of the door: include service/service.h, which
+ * includes this header.
  */
 #ifndef PT_SERVICE_SERVICE_PUBLIC_H
 #define PT_SERVICE_SERVICE_PUBLIC_H
@@ -46,5 +47,40 @@ PT_MUSTCHECK enum pt_rc pt_service_public_program(struct pt_service *svc, const 
                                                   struct pt_arena *arena,
                                                   struct pt_public_program *out,
                                                   struct pt_err *err);
+
+/* ---- A member's export (exports.c) ---- */
+
+/* Everything held about one member, read in one read transaction; arena arrays. */
+struct pt_member_export {
+    int64_t exported_at_ms;
+    struct pt_program program; /* The member's program (its id, name, currency). */
+    struct pt_member member;   /* Every field, attributes and consents included. */
+    struct pt_balance balance;
+    bool has_tier; /* The program has tiers: tier holds the member's, with its whole history. */
+    struct pt_member_tier tier;
+    struct pt_ledger_line *ledger; /* Every posting to its points, newest first. */
+    unsigned ledger_count;
+    struct pt_purchase_row *purchases; /* Newest first, with items and returns. */
+    unsigned purchase_count;
+    struct pt_redemption *redemptions; /* Newest first. */
+    unsigned redemption_count;
+    struct pt_coupon_listed *coupons; /* Newest first. */
+    unsigned coupon_count;
+    struct pt_member_stamp_card *stamp_cards; /* Every card it has had, by card then number. */
+    unsigned stamp_card_count;
+    struct pt_wallet wallet;            /* With every line (wallet.lines), newest first. */
+    struct pt_referral_view referrals;  /* Its own referral and all it made. */
+    struct pt_activity_row *activities; /* Newest first. */
+    unsigned activity_count;
+    unsigned rows; /* Rows read in all, at most PT_EXPORT_ROWS_MAX. */
+};
+
+/* Reads everything held about member_id (of who's program) in one read. PT_ENOTFOUND for a
+ * member not of the program; PT_ELIMIT (limit_exceeded) when it holds more than
+ * PT_EXPORT_ROWS_MAX rows (the member's paged lists read them all). OUT: *out in arena. */
+PT_MUSTCHECK enum pt_rc pt_service_member_export(struct pt_service *svc,
+                                                 const struct pt_principal *who,
+                                                 const char *member_id, struct pt_arena *arena,
+                                                 struct pt_member_export *out, struct pt_err *err);
 
 #endif

@@ -750,5 +750,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 
 /* The rewards catalog, coupons, vouchers and batches (store_rewards.c, store_batches.c). */
 #include "store/store_rewards.h"
+/* Everything held about one member, for its export (store_exports.c). */
+#include "store/store_exports.h"
 
 #endif
