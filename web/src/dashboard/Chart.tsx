@@ -6,14 +6,20 @@
 import 'uplot/dist/uPlot.min.css';
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-import { locale } from '../lib/i18n';
+import { locale, t } from '../lib/i18n';
 
 export interface ChartSeries {
   label: string;
   values: number[];
   color: string;
-  format: (value: number) => string;
+  format: (value: number) => string; // the legend's exact figure
+  axis?: (value: number) => string; // the axis's short one (compact notation)
   bars?: boolean;
+}
+
+// 1.2K, 3.4M: axis labels that fit beside a phone's chart.
+export function compact(value: number): string {
+  return new Intl.NumberFormat(locale(), { notation: 'compact', maximumFractionDigits: 1 }).format(value);
 }
 
 interface Props {
@@ -44,7 +50,11 @@ export default function Chart({ months, series, label, height = 260 }: Props) {
     const opts: uPlot.Options = {
       width: Math.max(el.clientWidth, 200),
       height,
-      scales: { x: { time: false, range: [-0.5, Math.max(months.length - 0.5, 0.5)] } },
+      scales: {
+        x: { time: false, range: [-0.5, Math.max(months.length - 0.5, 0.5)] },
+        // Amounts start at zero: a bar's height is its size.
+        y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
+      },
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       axes: [
@@ -53,18 +63,24 @@ export default function Chart({ months, series, label, height = 260 }: Props) {
           stroke: '#1b2330',
           grid: { show: false },
           splits: () => xs,
-          values: (_u, splits) => splits.map((i) => (Number.isInteger(i) && months[i] ? monthLabel(months[i]) : '')),
+          // As many month labels as fit (about 56 px each), the latest always among them.
+          values: (u, splits) => {
+            const step = Math.max(1, Math.ceil((months.length * 56) / Math.max(u.bbox.width / devicePixelRatio, 1)));
+            return splits.map((i) =>
+              Number.isInteger(i) && months[i] && (months.length - 1 - i) % step === 0 ? monthLabel(months[i]) : '',
+            );
+          },
         },
         {
           font: FONT,
           stroke: '#1b2330',
           grid: { stroke: '#dde2ea' },
-          size: 64,
-          values: (_u, splits) => splits.map((v) => series[0]!.format(v)),
+          size: 56,
+          values: (_u, splits) => splits.map((v) => (series[0]!.axis ?? compact)(v)),
         },
       ],
       series: [
-        { label: '', value: (_u, i) => (i === null || months[i] === undefined ? '' : monthLabel(months[i])) },
+        { label: t('dash.home.month'), value: (_u, i) => (i === null || months[i] === undefined ? '' : monthLabel(months[i])) },
         ...series.map((s) => ({
           label: s.label,
           stroke: s.color,

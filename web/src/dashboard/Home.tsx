@@ -7,8 +7,8 @@ import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { Card } from '../lib/components';
-import { formatMoney, formatNumber } from '../lib/format';
-import { t } from '../lib/i18n';
+import { formatMoney, formatNumber, minorDigits } from '../lib/format';
+import { locale, t } from '../lib/i18n';
 import { Link } from '../lib/router';
 import type { ChartSeries } from './Chart';
 import { useDash } from './ctx';
@@ -30,11 +30,17 @@ export interface Summary {
   }[];
 }
 
+// 12.5K ฿ on an axis: the currency's symbol with a compact number of major units.
+function compactMoney(minor: number, currency: string): string {
+  const major = minor / 10 ** minorDigits(currency);
+  return new Intl.NumberFormat(locale(), { style: 'currency', currency, currencyDisplay: 'narrowSymbol', notation: 'compact', maximumFractionDigits: 1 }).format(major);
+}
+
 function Kpi({ label, value, detail }: { label: string; value: string; detail?: string }) {
   return (
     <div class="dash-kpi">
       <p class="dash-kpi-label">{label}</p>
-      <p class="dash-kpi-value">{value}</p>
+      <p class={value.length > 10 ? 'dash-kpi-value dash-kpi-value-long' : 'dash-kpi-value'}>{value}</p>
       {detail && <p class="dash-kpi-detail">{detail}</p>}
     </div>
   );
@@ -70,6 +76,7 @@ function Charts({ summary, currency }: { summary: Summary; currency: string }) {
         values: summary.series.map((s) => s.revenue),
         color: '#7c3aed',
         format: (v) => formatMoney(Math.round(v), currency),
+        axis: (v) => compactMoney(v, currency),
         bars: true,
       },
     ],

@@ -16,6 +16,7 @@ export interface EditorError {
 
 interface Placed {
   line: number;
+  endLine: number; // the last line of the faulty part (a refused object spans several)
   start: number;
   end: number;
   exact: boolean;
@@ -23,17 +24,43 @@ interface Placed {
 
 function place(text: string, error: EditorError): Placed | null {
   if (error.pos !== undefined) {
-    return { line: lineOf(text, error.pos).line, start: error.pos, end: Math.min(error.pos + 1, text.length), exact: true };
+    const line = lineOf(text, error.pos).line;
+    return { line, endLine: line, start: error.pos, end: Math.min(error.pos + 1, text.length), exact: true };
   }
   if (error.path === undefined) {
     return null;
   }
   try {
     const where = locate(parseWithPositions(text), error.path);
-    return { line: lineOf(text, where.start).line, start: where.start, end: where.end, exact: where.exact };
+    const line = lineOf(text, where.start).line;
+    const endLine = lineOf(text, Math.max(where.start, where.end - 1)).line;
+    return { line, endLine: where.exact ? endLine : line, start: where.start, end: where.end, exact: where.exact };
   } catch {
     return null;
   }
+}
+
+// A document as the editor shows it: two spaces of indent, short lists of plain values on one
+// line (["time.weekday", [6, 7]]) so that a rule reads as it is written in docs/rules.md.
+export function pretty(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    const flat = value.every((v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((w) => w === null || typeof w !== 'object')));
+    const inline = '[' + value.map((v) => pretty(v)).join(', ') + ']';
+    if (value.length === 0 || (flat && inline.length <= 60)) {
+      return inline;
+    }
+    const inner = indent + '  ';
+    return '[\n' + value.map((v) => inner + pretty(v, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) {
+      return '{}';
+    }
+    const inner = indent + '  ';
+    return '{\n' + entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n') + '\n' + indent + '}';
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 // The document of text, or the editor's error for it.
@@ -58,7 +85,7 @@ interface Props {
   rows?: number;
 }
 
-export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }: Props) {
+export function JsonEditor({ label, value, onValue, error, readOnly, rows = 8 }: Props) {
   const id = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
@@ -71,9 +98,10 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }
     if (el !== null && placed !== null) {
       el.focus();
       el.setSelectionRange(placed.start, placed.end);
-      const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 20;
-      el.scrollTop = Math.max(0, (placed.line - 3) * lineHeight);
-      el.scrollIntoView({ block: 'center' });
+      // The text area is as tall as its text: the page scrolls to the marked line.
+      const lineHeight = parseFloat(getComputedStyle(el).lineHeight) || 24;
+      const top = el.getBoundingClientRect().top + window.scrollY + (placed.line - 1) * lineHeight;
+      window.scrollTo({ top: Math.max(0, top - window.innerHeight / 3) });
     }
   }, [placed]);
   const sync = () => {
@@ -92,9 +120,11 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }
   useLayoutEffect(sync, [value, placed]);
   const errorId = `${id}-error`;
   const where = placed
-    ? placed.exact
-      ? t('dash.editor.at_line', { line: placed.line })
-      : t('dash.editor.near_line', { line: placed.line })
+    ? !placed.exact
+      ? t('dash.editor.near_line', { line: placed.line })
+      : placed.endLine > placed.line
+        ? t('dash.editor.at_lines', { from: placed.line, to: placed.endLine })
+        : t('dash.editor.at_line', { line: placed.line })
     : '';
   return (
     <div class={`pt-field dash-editor${error ? ' pt-field-invalid' : ''}`}>
@@ -102,7 +132,7 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }
       <div class="dash-editor-box">
         <div class="dash-editor-gutter" ref={gutter} aria-hidden="true">
           {Array.from({ length: lines }, (_, i) => (
-            <div key={i} class={placed?.line === i + 1 ? 'dash-editor-mark' : undefined}>
+            <div key={i} class={placed && i + 1 >= placed.line && i + 1 <= placed.endLine ? 'dash-editor-mark' : undefined}>
               {i + 1}
             </div>
           ))}
@@ -114,7 +144,14 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }
                 {Array.from({ length: placed.line - 1 }, (_, i) => (
                   <br key={i} />
                 ))}
-                <span class="dash-editor-line-error">{value.split('\n')[placed.line - 1] || ' '}</span>
+                {value
+                  .split('\n')
+                  .slice(placed.line - 1, placed.endLine)
+                  .map((text, i) => (
+                    <span key={i} class="dash-editor-line-error">
+                      {text || ' '}
+                    </span>
+                  ))}
               </div>
             )}
           </div>
@@ -122,7 +159,7 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 18 }
             id={id}
             ref={area}
             class="dash-code"
-            rows={rows}
+            rows={Math.max(lines + 1, rows)}
             wrap="off"
             spellcheck={false}
             autocapitalize="off"

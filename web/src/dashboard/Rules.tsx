@@ -12,7 +12,7 @@ import { formatDate, formatDateTime, formatMoney, formatNumber } from '../lib/fo
 import { t } from '../lib/i18n';
 import { Link, navigate } from '../lib/router';
 import { useDash } from './ctx';
-import { JsonEditor, parseDocument } from './JsonEditor';
+import { JsonEditor, parseDocument, pretty } from './JsonEditor';
 import type { EditorError } from './JsonEditor';
 import { Badge, ConfirmButton, Control, Facts, LoadError, Loading, PageHeader, Pager, Saved, useLoad, usePaged } from './ui';
 
@@ -180,7 +180,7 @@ function editorError(e: unknown): EditorError {
 export function NewRule() {
   const { program } = useDash();
   const all = templates();
-  const [text, setText] = useState(() => JSON.stringify(all[0]!.doc, null, 2));
+  const [text, setText] = useState(() => pretty(all[0]!.doc));
   const [error, setError] = useState<EditorError>();
   const [busy, setBusy] = useState(false);
   const [key] = useState(newIdempotencyKey);
@@ -216,7 +216,7 @@ export function NewRule() {
               onChange={(e) => {
                 const tpl = all.find((x) => x.id === e.currentTarget.value);
                 if (tpl) {
-                  setText(JSON.stringify(tpl.doc, null, 2));
+                  setText(pretty(tpl.doc));
                   setError(undefined);
                 }
               }}
@@ -391,7 +391,7 @@ function Versions({ id }: { id: string; version: number }) {
             cell: (v) => (
               <details>
                 <summary>{t('dash.rules.show_document')}</summary>
-                <pre class="dash-pre">{JSON.stringify(documentOf(v), null, 2)}</pre>
+                <pre class="dash-pre">{pretty(documentOf(v))}</pre>
               </details>
             ),
           },
@@ -406,7 +406,7 @@ function RuleView({ rule, onChange }: { rule: Rule; onChange: (r: Rule) => void 
   const { program, canWrite } = useDash();
   const tz = program.time_zone;
   const saved = documentOf(rule);
-  const [text, setText] = useState(() => JSON.stringify(saved, null, 2));
+  const [text, setText] = useState(() => pretty(saved));
   const [error, setError] = useState<EditorError>();
   const [actionError, setActionError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -439,7 +439,7 @@ function RuleView({ rule, onChange }: { rule: Rule; onChange: (r: Rule) => void 
     try {
       const next = await api.patch<Rule>(`/v1/rules/${rule.id}`, patch);
       onChange(next);
-      setText(JSON.stringify(documentOf(next), null, 2));
+      setText(pretty(documentOf(next)));
       setDone(t('dash.rules.saved_version', { version: next.version }));
     } catch (e) {
       setError(editorError(e));
