@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { Button, Card, Table } from '../lib/components';
-import { formatDateTime, formatNumber } from '../lib/format';
+import { formatDateTime, formatMoney, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link } from '../lib/router';
 import { useDash } from './ctx';
@@ -30,15 +30,20 @@ const TYPES = [
 const PAGE = 50;
 
 // A line saying what the event's object holds that a person looks for first.
-function gist(e: LogEvent): string {
+function gist(e: LogEvent, currency: string): string {
   const d = e.data;
   const parts: string[] = [];
-  for (const key of ['points', 'amount', 'reason', 'code', 'name', 'external_id', 'tier', 'to']) {
+  const points = typeof d.points_earned === 'number' ? d.points_earned : d.points;
+  if (typeof points === 'number') {
+    parts.push(t('dash.events.points', { points: formatNumber(points) }));
+  }
+  if (typeof d.amount === 'number') {
+    parts.push(formatMoney(d.amount, typeof d.currency === 'string' ? d.currency : currency));
+  }
+  for (const key of ['reason', 'code', 'name', 'external_id']) {
     const v = d[key];
-    if (typeof v === 'number') {
-      parts.push(`${key}: ${formatNumber(v)}`);
-    } else if (typeof v === 'string' && v.length < 80) {
-      parts.push(`${key}: ${v}`);
+    if (typeof v === 'string' && v.length < 80) {
+      parts.push(v);
     }
   }
   return parts.join(' · ');
@@ -113,7 +118,7 @@ export function Events() {
             { key: 'when', header: t('dash.when'), cell: (e) => formatDateTime(e.created_at, program.time_zone) },
             { key: 'type', header: t('dash.events.type'), cell: (e) => tk(`dash.event.${e.type.replace(/\./g, '_')}`) },
             { key: 'member', header: t('dash.member.member'), cell: (e) => (e.member_id ? <Link href={`/members/${e.member_id}`}>{e.member_id}</Link> : '—') },
-            { key: 'gist', header: t('dash.events.what'), cell: (e) => gist(e) || '—' },
+            { key: 'gist', header: t('dash.events.what'), cell: (e) => gist(e, program.currency) || '—' },
             {
               key: 'data',
               header: t('dash.events.data'),

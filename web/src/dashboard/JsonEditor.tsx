@@ -85,7 +85,7 @@ interface Props {
   rows?: number;
 }
 
-export function JsonEditor({ label, value, onValue, error, readOnly, rows = 8 }: Props) {
+export function JsonEditor({ label, value, onValue, error, readOnly, rows = 6 }: Props) {
   const id = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
@@ -159,7 +159,7 @@ export function JsonEditor({ label, value, onValue, error, readOnly, rows = 8 }:
             id={id}
             ref={area}
             class="dash-code"
-            rows={Math.max(lines + 1, rows)}
+            rows={Math.max(lines, rows)}
             wrap="off"
             spellcheck={false}
             autocapitalize="off"

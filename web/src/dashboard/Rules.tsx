@@ -38,12 +38,19 @@ export interface Rule {
 // The fields the server keeps about a rule that are not its document.
 const NOT_DOCUMENT = ['id', 'version', 'status', 'updated_by', 'updated_at', 'created_at', 'points_issued', 'uses', 'amount_issued'];
 
+// The order docs/rules.md writes a rule in; fields it does not name follow in the API's order.
+const ORDER = ['name', 'description', 'public', 'trigger', 'priority', 'exclusive', 'conditions', 'items', 'effects'];
+
 function documentOf(rule: Rule): Record<string, unknown> {
   const doc: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(rule)) {
-    if (!NOT_DOCUMENT.includes(k)) {
-      doc[k] = v;
-    }
+  const keys = Object.keys(rule).filter((k) => !NOT_DOCUMENT.includes(k));
+  const rank = (k: string) => (ORDER.includes(k) ? ORDER.indexOf(k) : ORDER.length);
+  for (const k of keys.sort((a, b) => rank(a) - rank(b))) {
+    doc[k] = rule[k];
+  }
+  // Each effect with its type first: {"type": "award_points", "multiplier": 2}.
+  if (Array.isArray(doc.effects)) {
+    doc.effects = doc.effects.map((e: unknown) => (isObject(e) ? { type: e.type, ...e } : e));
   }
   return doc;
 }
@@ -484,7 +491,7 @@ function RuleView({ rule, onChange }: { rule: Rule; onChange: (r: Rule) => void 
           ]}
         />
       </Card>
-      <Card title={t('dash.rules.document')}>
+      <Card>
         {editable && <p class="pt-lead">{t('dash.rules.edit_lead')}</p>}
         <JsonEditor label={t('dash.rules.document')} value={text} onValue={setText} error={error} readOnly={!editable} />
         {editable && (
