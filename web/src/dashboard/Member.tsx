@@ -56,7 +56,7 @@ interface TierInfo {
   metric: string;
   value: number;
   next: { name: string; missing: number; by: string; text: string } | null;
-  review: { date: string; text: string; missing: number } | null;
+  review: { date: string; text: string; missing: number; by?: string } | null;
 }
 
 interface StampProgress {
@@ -125,6 +125,28 @@ function Part<T>({ title, loaded, missing, children }: { title: string; loaded: 
       )}
     </Card>
   );
+}
+
+// What is missing, in the tier metric's unit: money, points or purchases.
+function metricAmount(metric: string, n: number, currency: string): string {
+  if (metric === 'spend') {
+    return formatMoney(n, currency);
+  }
+  return metric === 'purchases'
+    ? t('dash.member.n_purchases', { count: n, n: formatNumber(n) })
+    : t('dash.member.n_points', { count: n, n: formatNumber(n) });
+}
+
+function nextText(ti: TierInfo, currency: string, tz: string): string {
+  const n = ti.next!;
+  return t('dash.member.tier_next_text', { missing: metricAmount(ti.metric, n.missing, currency), name: n.name, by: formatDate(n.by, tz) });
+}
+
+function reviewText(ti: TierInfo, currency: string, tz: string): string {
+  const r = ti.review!;
+  return r.missing > 0
+    ? t('dash.member.review_missing', { missing: metricAmount(ti.metric, r.missing, currency), by: formatDate(r.by ?? r.date, tz), date: formatDate(r.date, tz) })
+    : t('dash.member.review_kept', { date: formatDate(r.date, tz) });
 }
 
 function signed(n: number): string {
@@ -298,8 +320,8 @@ export function Member({ id }: { id: string }) {
                     items={[
                       [t('dash.member.tier_since'), formatDate(ti.since, tz)],
                       [t('dash.member.tier_value'), ti.metric === 'spend' ? formatMoney(ti.value, cur) : formatNumber(ti.value)],
-                      [t('dash.member.tier_next'), ti.next?.text ?? t('dash.member.tier_top')],
-                      [t('dash.member.tier_review'), ti.review?.text ?? '—'],
+                      [t('dash.member.tier_next'), ti.next ? nextText(ti, cur, tz) : t('dash.member.tier_top')],
+                      [t('dash.member.tier_review'), ti.review ? reviewText(ti, cur, tz) : '—'],
                     ]}
                   />
                 </>

@@ -197,6 +197,13 @@ export function ConfirmButton({
 }) {
   const [asking, setAsking] = useState(false);
   const [busy, setBusy] = useState(false);
+  const group = useRef<HTMLSpanElement>(null);
+  // The question replaces the button: the focus moves to its safe answer (No), not to the page.
+  useEffect(() => {
+    if (asking) {
+      group.current?.querySelector<HTMLButtonElement>('button:last-child')?.focus();
+    }
+  }, [asking]);
   if (!asking) {
     return (
       <Button variant={variant} onClick={() => setAsking(true)}>
@@ -205,7 +212,7 @@ export function ConfirmButton({
     );
   }
   return (
-    <span class="dash-confirm" role="group" aria-label={question}>
+    <span class="dash-confirm" role="group" aria-label={question} ref={group}>
       <span>{question}</span>
       <Button
         variant="danger"
