@@ -6,7 +6,7 @@
 // takes the focus with the faulty part selected, and the message below names the line.
 import { useEffect, useId, useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import { t } from '../lib/i18n';
-import { JsonSyntaxError, lineOf, locate, parseWithPositions } from './jsonpos';
+import { JsonSyntaxError, lineOf, locate, parseWithPositions } from './json';
 
 export interface EditorError {
   message: string;
@@ -38,29 +38,6 @@ function place(text: string, error: EditorError): Placed | null {
   } catch {
     return null;
   }
-}
-
-// A document as the editor shows it: two spaces of indent, short lists of plain values on one
-// line (["time.weekday", [6, 7]]) so that a rule reads as it is written in docs/rules.md.
-export function pretty(value: unknown, indent = ''): string {
-  if (Array.isArray(value)) {
-    const flat = value.every((v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((w) => w === null || typeof w !== 'object')));
-    const inline = '[' + value.map((v) => pretty(v)).join(', ') + ']';
-    if (value.length === 0 || (flat && inline.length <= 60)) {
-      return inline;
-    }
-    const inner = indent + '  ';
-    return '[\n' + value.map((v) => inner + pretty(v, inner)).join(',\n') + '\n' + indent + ']';
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0) {
-      return '{}';
-    }
-    const inner = indent + '  ';
-    return '{\n' + entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n') + '\n' + indent + '}';
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 // The document of text, or the editor's error for it.

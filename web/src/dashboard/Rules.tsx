@@ -12,7 +12,8 @@ import { formatDate, formatDateTime, formatMoney, formatNumber } from '../lib/fo
 import { t } from '../lib/i18n';
 import { Link, navigate } from '../lib/router';
 import { useDash } from './ctx';
-import { JsonEditor, parseDocument, pretty } from './JsonEditor';
+import { isObject, mergePatch, pretty } from './json';
+import { JsonEditor, parseDocument } from './JsonEditor';
 import type { EditorError } from './JsonEditor';
 import { Badge, ConfirmButton, Control, Facts, LoadError, Loading, PageHeader, Pager, Saved, useLoad, usePaged } from './ui';
 
@@ -53,30 +54,6 @@ function documentOf(rule: Rule): Record<string, unknown> {
     doc.effects = doc.effects.map((e: unknown) => (isObject(e) ? { type: e.type, ...e } : e));
   }
   return doc;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-// The JSON merge patch (RFC 7396) that turns before into after; undefined when they are equal.
-export function mergePatch(before: unknown, after: unknown): unknown {
-  if (!isObject(before) || !isObject(after)) {
-    return JSON.stringify(before) === JSON.stringify(after) ? undefined : after;
-  }
-  const patch: Record<string, unknown> = {};
-  for (const key of Object.keys(before)) {
-    if (!(key in after) && before[key] !== null) {
-      patch[key] = null;
-    }
-  }
-  for (const [key, value] of Object.entries(after)) {
-    const sub = key in before ? mergePatch(before[key], value) : value;
-    if (sub !== undefined) {
-      patch[key] = sub;
-    }
-  }
-  return Object.keys(patch).length === 0 ? undefined : patch;
 }
 
 function templates(): { id: string; label: string; doc: Record<string, unknown> }[] {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Where a field of a JSON text is: the API names a refused field by its path
+// JSON documents as the rule editor handles them (pure functions, unit-tested in
+// tests/dashboard-logic.test.ts). Where a field of a JSON text is: the API names a refused field by its path
 // ("effects.0.per", "conditions.all.1.gte.0"); the rule editor shows the error on that line of
 // the text the person typed. JSON.parse keeps no positions, so this small parser (strict JSON,
 // RFC 8259) records each value's start and end, and each member's key position. A text that is
@@ -169,3 +170,51 @@ export function lineOf(text: string, pos: number): { line: number; column: numbe
   const line = before.split('\n').length;
   return { line, column: pos - before.lastIndexOf('\n') };
 }
+
+// A document as the editor shows it: two spaces of indent, short lists of plain values on one
+// line (["time.weekday", [6, 7]]) so that a rule reads as it is written in docs/rules.md.
+export function pretty(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    const flat = value.every((v) => v === null || typeof v !== 'object' || (Array.isArray(v) && v.every((w) => w === null || typeof w !== 'object')));
+    const inline = '[' + value.map((v) => pretty(v)).join(', ') + ']';
+    if (value.length === 0 || (flat && inline.length <= 60)) {
+      return inline;
+    }
+    const inner = indent + '  ';
+    return '[\n' + value.map((v) => inner + pretty(v, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) {
+      return '{}';
+    }
+    const inner = indent + '  ';
+    return '{\n' + entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner)}`).join(',\n') + '\n' + indent + '}';
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+// The JSON merge patch (RFC 7396) that turns before into after; undefined when they are equal.
+export function mergePatch(before: unknown, after: unknown): unknown {
+  if (!isObject(before) || !isObject(after)) {
+    return JSON.stringify(before) === JSON.stringify(after) ? undefined : after;
+  }
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(before)) {
+    if (!(key in after) && before[key] !== null) {
+      patch[key] = null;
+    }
+  }
+  for (const [key, value] of Object.entries(after)) {
+    const sub = key in before ? mergePatch(before[key], value) : value;
+    if (sub !== undefined) {
+      patch[key] = sub;
+    }
+  }
+  return Object.keys(patch).length === 0 ? undefined : patch;
+}
+
