@@ -149,14 +149,20 @@ function Dashboard() {
   useLocale();
   const [session, setSession] = useSession();
   const face = t('face.dashboard');
+  const isStaff = session?.kind === 'user' && session.user.role === 'staff';
+  // Staff work at the till: the dashboard sends them there (the server refuses them its routes).
+  useEffect(() => {
+    if (isStaff) {
+      location.assign('/till/');
+    }
+  }, [isStaff]);
   if (session === undefined) {
     return <LoadingPage face={face} />;
   }
   if (session === null || session.kind !== 'user') {
     return <SignIn face={face} kind="user" onSignedIn={setSession} />;
   }
-  if (session.user.role === 'staff') {
-    location.assign('/till/');
+  if (isStaff) {
     return <LoadingPage face={face} />;
   }
   return <Signed face={face} session={session} onSignedOut={() => setSession(null)} />;
