@@ -15,6 +15,7 @@ import {
   PHONE,
   type Server,
   catalog,
+  contrastProblems,
   createUser,
   fontsUsed,
   launchBrowser,
@@ -408,6 +409,7 @@ describe('every screen', () => {
             const machine = fonts.filter((f) => !f.custom && f.glyphs > 0);
             assert.deepEqual(machine, [], `${name}: text drawn with a machine font: ${JSON.stringify(fonts)}`);
           }
+          assert.deepEqual(await contrastProblems(page), [], `${name}: text under AA contrast`);
           await screenshots(page, 'dashboard', name, locale);
         }
         assert.deepEqual(unexpected(problems), []);
