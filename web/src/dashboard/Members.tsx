@@ -8,7 +8,7 @@ import { formatDate } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link } from '../lib/router';
 import { useDash } from './ctx';
-import { Badge, Control, LoadError, PageHeader, Pager, usePaged } from './ui';
+import { Badge, Control, LoadError, PageHeader, Pager, tk, usePaged } from './ui';
 
 export interface MemberRow {
   id: string;
@@ -91,7 +91,7 @@ export function Members() {
               </select>
             )}
           </Control>
-          <Control label={t('dash.members.filter_value')} hint={t('dash.members.filter_hint')}>
+          <Control label={t('dash.members.filter_value')} hint={tk(`dash.members.hint_${by}`)}>
             {(id, described) => (
               <input id={id} name="value" value={value} aria-describedby={described} onInput={(e) => setValue(e.currentTarget.value)} />
             )}
