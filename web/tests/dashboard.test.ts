@@ -310,6 +310,24 @@ describe('an admin', () => {
     assert.deepEqual(unexpected(problems), []);
   });
 
+  test('sees a batch of codes made and downloads its codes.csv', async () => {
+    await page.getByRole('link', { name: en['dash.nav.coupon_batches'] }).click();
+    await settled(page);
+    const row = page.locator('table tbody tr', { hasText: 'May promo' });
+    await row.getByText(msg(en, 'dash.batches.generated', { generated: 20, count: 20 })).waitFor();
+    assert.equal(await row.locator('progress').getAttribute('value'), '100');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('link', { name: msg(en, 'dash.batches.download', { name: 'May promo' }) }).click(),
+    ]);
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync((await download.path())!, 'utf8').trimEnd().split('\n');
+    assert.equal(lines[0], 'n,code,printed');
+    assert.equal(lines.length, 21);
+    assert.match(lines[1]!, /^1,MAY26/);
+    assert.deepEqual(unexpected(problems), []);
+  });
+
   test('creates a user', async () => {
     await page.getByRole('link', { name: en['dash.nav.users'] }).click();
     await settled(page);

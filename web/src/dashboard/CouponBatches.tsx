@@ -10,8 +10,8 @@ import { formatDateTime, formatMoney, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link, navigate } from '../lib/router';
 import { useDash } from './ctx';
-import { Badge, LoadError, PageHeader, Pager, SpecFields, tk, usePaged, useSpecForm } from './ui';
-import type { Spec } from './ui';
+import { Badge, LoadError, PageHeader, Pager, SpecFields, tk, usePaged, useRewardOptions, useSpecForm } from './ui';
+import type { Option, Spec } from './ui';
 
 interface Batch {
   id: string;
@@ -31,7 +31,7 @@ interface Batch {
   created_at: string;
 }
 
-function specs(source: string): Spec[] {
+function specs(source: string, rewards: Option[]): Spec[] {
   const list: Spec[] = [
     { path: 'name', label: t('dash.batches.name'), kind: 'text', required: true },
     {
@@ -42,7 +42,7 @@ function specs(source: string): Spec[] {
     },
   ];
   if (source === 'reward') {
-    list.push({ path: 'reward_id', label: t('dash.batches.reward_id'), kind: 'text', required: true, hint: t('dash.batches.reward_id_hint') });
+    list.push({ path: 'reward_id', label: t('dash.batches.reward_id'), kind: 'select', required: true, options: rewards, hint: t('dash.batches.reward_id_hint') });
   } else if (source === 'discount_amount') {
     list.push({ path: 'discount.value', label: t('dash.rewards.value_amount'), kind: 'money', required: true });
   } else if (source === 'discount_percent') {
@@ -65,7 +65,8 @@ function specs(source: string): Spec[] {
 function NewBatch() {
   const { program } = useDash();
   const [source, setSource] = useState('discount_percent');
-  const list = specs(source);
+  const rewards = useRewardOptions(null, t('dash.batches.choose_reward'));
+  const list = specs(source, rewards);
   const form = useSpecForm(list, { source, count: 100, uses_per_code: 1, combines: false }, program.currency);
   const [key] = useState(newIdempotencyKey);
   const shown = form.values.source ?? source;

@@ -8,8 +8,8 @@ import { formatDate, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link, navigate } from '../lib/router';
 import { useDash } from './ctx';
-import { Badge, LoadError, Loading, PageHeader, Pager, Saved, SpecFields, changedFields, tk, useLoad, usePaged, useSpecForm } from './ui';
-import type { Spec } from './ui';
+import { Badge, LoadError, Loading, PageHeader, Pager, Saved, SpecFields, changedFields, tk, useLoad, usePaged, useRewardOptions, useSpecForm } from './ui';
+import type { Option, Spec } from './ui';
 
 interface StampCard {
   id: string;
@@ -23,7 +23,7 @@ interface StampCard {
   [field: string]: unknown;
 }
 
-function specs(creating: boolean): Spec[] {
+function specs(creating: boolean, rewards: Option[]): Spec[] {
   return [
     { path: 'name', label: t('dash.stamps.name'), kind: 'text', required: true },
     {
@@ -40,7 +40,7 @@ function specs(creating: boolean): Spec[] {
       options: ['purchase', 'item'].map((s) => ({ value: s, label: tk(`dash.stamps.per_${s}`) })),
     },
     { path: 'reward.points', label: t('dash.stamps.reward_points'), kind: 'int', nullable: true, hint: t('dash.stamps.reward_hint') },
-    { path: 'reward.reward_id', label: t('dash.stamps.reward_id'), kind: 'text', nullable: true },
+    { path: 'reward.reward_id', label: t('dash.stamps.reward_id'), kind: 'select', nullable: true, options: rewards },
     { path: 'valid_days', label: t('dash.stamps.valid_days'), kind: 'int', nullable: true, hint: t('dash.stamps.valid_days_hint') },
     { path: 'conditions', label: t('dash.stamps.conditions'), kind: 'json', nullable: true, hint: t('dash.stamps.conditions_hint') },
     { path: 'items', label: t('dash.stamps.items'), kind: 'json', nullable: true, hint: t('dash.stamps.items_hint') },
@@ -50,7 +50,8 @@ function specs(creating: boolean): Spec[] {
 function CardForm({ card, onSaved }: { card?: StampCard; onSaved: (c: StampCard) => void }) {
   const { program, canWrite } = useDash();
   const creating = card === undefined;
-  const list = specs(creating);
+  const rewards = useRewardOptions(card?.reward.reward_id, t('dash.stamps.no_reward'));
+  const list = specs(creating, rewards);
   const form = useSpecForm(list, card ?? { status: 'active', stamps_per: 'purchase', stamps_required: 10 }, program.currency);
   const [key] = useState(newIdempotencyKey);
   const [saved, setSaved] = useState(false);

@@ -146,6 +146,22 @@ export function isMissingRoute(e: unknown): boolean {
   return e instanceof ApiError && (e.status === 404 || e.status === 405);
 }
 
+// The catalog's rewards as the options of a select (a stamp card's reward, a batch's): the
+// first 200, newest first, archived ones left out; the current value stays even if absent.
+export function useRewardOptions(current: string | null | undefined, none?: string): Option[] {
+  const loaded = useLoad(() => api.get<Page<{ id: string; name: string; status: string }>>('/v1/rewards', { limit: 200 }), []);
+  const options: Option[] = none !== undefined ? [{ value: '', label: none }] : [];
+  for (const r of loaded.data?.data ?? []) {
+    if (r.status !== 'archived' || r.id === current) {
+      options.push({ value: r.id, label: `${r.name} (${r.id})` });
+    }
+  }
+  if (current && !options.some((o) => o.value === current)) {
+    options.push({ value: current, label: current });
+  }
+  return options;
+}
+
 // ---- Display ----
 
 export function PageHeader({ title, children }: { title: string; children?: ComponentChildren }) {
