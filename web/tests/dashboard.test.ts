@@ -369,6 +369,11 @@ describe('an admin', () => {
     const row = page.locator('table tbody tr', { hasText: 'Shop till 1' });
     await row.waitFor();
     assert.ok(!((await page.locator('main').textContent()) ?? '').includes(key), 'the secret is not shown again');
+    // Revoked after a question, it stops working at once.
+    await row.getByRole('button', { name: en['dash.keys.revoke'] }).click();
+    await row.getByRole('button', { name: en['dash.confirm.yes'] }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await call('GET', '/v1/members?limit=1', undefined, key)).status, 401);
     assert.deepEqual(unexpected(problems), []);
   });
 });
