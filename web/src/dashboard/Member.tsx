@@ -7,6 +7,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { api, newIdempotencyKey } from '../lib/api';
 import { Alert, Button, Card, Table } from '../lib/components';
+import { errorText } from '../lib/app';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link } from '../lib/router';
@@ -22,6 +23,7 @@ import {
   Pager,
   Saved,
   SpecFields,
+  changedFields,
   isMissingRoute,
   tk,
   useLoad,
@@ -191,6 +193,55 @@ function Adjust({ id, onDone }: { id: string; onDone: () => void }) {
   );
 }
 
+const PROFILE: [string, 'text' | 'email' | 'date' | 'select'][] = [
+  ['first_name', 'text'],
+  ['last_name', 'text'],
+  ['email', 'email'],
+  ['phone', 'text'],
+  ['birth_date', 'date'],
+  ['city', 'text'],
+  ['country', 'text'],
+  ['locale', 'text'],
+  ['external_id', 'text'],
+  ['status', 'select'],
+];
+
+// The member's profile changed by an admin (PATCH, the fields changed only); a closed member is
+// read-only until reopened (POST …/reopen).
+function ProfileEdit({ member, onDone }: { member: MemberRow; onDone: (m: MemberRow) => void }) {
+  const { program } = useDash();
+  const specs: Spec[] = PROFILE.map(([path, kind]) => ({
+    path,
+    kind,
+    label: tk(`dash.member.field_${path}`),
+    nullable: path !== 'status',
+    options: kind === 'select' ? ['active', 'suspended', 'closed'].map((v) => ({ value: v, label: tk(`dash.status.${v}`) })) : undefined,
+    hint: path === 'phone' ? t('dash.members.hint_phone') : path === 'country' ? t('dash.member.country_hint') : undefined,
+  }));
+  const form = useSpecForm(specs, member, program.currency);
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    await form.submit(async (obj) => {
+      const patch = changedFields(member as Record<string, unknown>, obj);
+      onDone(Object.keys(patch).length === 0 ? member : await api.patch<MemberRow>(`/v1/members/${member.id}`, patch));
+    });
+  };
+  return (
+    <form onSubmit={submit} noValidate class="dash-form">
+      {form.formError && <Alert>{form.formError}</Alert>}
+      <SpecFields specs={specs} form={form} currency={program.currency} />
+      <div class="dash-actions">
+        <Button type="submit" busy={form.busy}>
+          {t('dash.member.save_profile')}
+        </Button>
+        <Button variant="secondary" onClick={() => onDone(member)}>
+          {t('dash.cancel')}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 function Ledger({ id, version }: { id: string; version: number }) {
   const { program } = useDash();
   const paged = usePaged<LedgerEntry>(`/v1/members/${id}/ledger`, { v: version || undefined });
@@ -221,6 +272,9 @@ export function Member({ id }: { id: string }) {
   const cur = program.currency;
   const [version, setVersion] = useState(0);
   const member = useLoad(() => api.get<MemberRow>(`/v1/members/${id}`), [id]);
+  const [editing, setEditing] = useState(false);
+  const [changed, setChanged] = useState<MemberRow>();
+  const [reopenError, setReopenError] = useState<string>();
   const balance = useLoad(() => api.get<Balance>(`/v1/members/${id}/balance`), [id, version]);
   const tier = useLoad(() => api.get<TierInfo>(`/v1/members/${id}/tier`), [id, version]);
   const stamps = useLoad(() => api.get<{ data: StampProgress[] }>(`/v1/members/${id}/stamp-cards`), [id]);
@@ -239,7 +293,15 @@ export function Member({ id }: { id: string }) {
       </>
     );
   }
-  const m = member.data;
+  const m = changed?.id === id ? changed : member.data;
+  const reopen = async () => {
+    setReopenError(undefined);
+    try {
+      setChanged(await api.post<MemberRow>(`/v1/members/${id}/reopen`));
+    } catch (e) {
+      setReopenError(errorText(e));
+    }
+  };
   return (
     <>
       <p class="dash-back">
@@ -247,7 +309,25 @@ export function Member({ id }: { id: string }) {
       </p>
       <PageHeader title={memberName(m)}>
         <Badge status={m.status} />
+        {canWrite && m.status === 'closed' && <Button onClick={reopen}>{t('dash.member.reopen')}</Button>}
+        {canWrite && m.status !== 'closed' && !editing && (
+          <Button variant="secondary" onClick={() => setEditing(true)}>
+            {t('dash.member.edit_profile')}
+          </Button>
+        )}
       </PageHeader>
+      {reopenError && <Alert>{reopenError}</Alert>}
+      {editing && (
+        <Card title={t('dash.member.edit_profile')}>
+          <ProfileEdit
+            member={m}
+            onDone={(next) => {
+              setChanged(next);
+              setEditing(false);
+            }}
+          />
+        </Card>
+      )}
       <div class="dash-columns">
         <Card title={t('dash.member.profile')}>
           <Facts
