@@ -6,25 +6,32 @@
 import type { ComponentType } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../lib/api';
-import { Card } from '../lib/components';
-import { formatMoney, formatNumber, minorDigits } from '../lib/format';
+import { Button, Card } from '../lib/components';
+import { formatDate, formatMoney, formatNumber, minorDigits } from '../lib/format';
 import { locale, t } from '../lib/i18n';
 import { Link } from '../lib/router';
 import type { ChartSeries } from './Chart';
 import { useDash } from './ctx';
-import { PageHeader, isMissingRoute, useLoad, LoadError } from './ui';
+import { Control, LoadError, PageHeader, isMissingRoute, useLoad } from './ui';
 
-// GET /v1/program/summary (issue 19, branch kpi).
+// GET /v1/program/summary (docs/openapi.yaml): the figures of now (members, outstanding,
+// pending, liability, wallets) and of a period (enrolled, issued, reversed, redeemed, expired,
+// adjusted), with a row per month of the period.
 export interface Summary {
+  currency?: string;
+  period?: { from: string; to: string; time_zone: string };
   members: { total: number; active: number; enrolled: number };
-  points: { issued: number; redeemed: number; expired: number; outstanding: number; pending: number };
+  points: { issued: number; reversed?: number; redeemed: number; expired: number; adjusted?: number; outstanding: number; pending: number };
   liability: { points: number; amount: number };
+  wallet?: { outstanding: number };
   series: {
     month: string;
     enrolled: number;
     issued: number;
+    reversed?: number;
     redeemed: number;
     expired: number;
+    adjusted?: number;
     purchases: number;
     revenue: number;
   }[];
@@ -116,8 +123,10 @@ function Charts({ summary, currency }: { summary: Summary; currency: string }) {
                 <th scope="col">{t('dash.home.month')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.enrolled')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.issued')}</th>
+                <th scope="col" class="pt-num">{t('dash.home.reversed_short')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.redeemed')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.expired')}</th>
+                <th scope="col" class="pt-num">{t('dash.home.adjusted')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.purchases')}</th>
                 <th scope="col" class="pt-num">{t('dash.home.revenue')}</th>
               </tr>
@@ -128,8 +137,10 @@ function Charts({ summary, currency }: { summary: Summary; currency: string }) {
                   <th scope="row">{label(s.month)}</th>
                   <td class="pt-num">{formatNumber(s.enrolled)}</td>
                   <td class="pt-num">{formatNumber(s.issued)}</td>
+                  <td class="pt-num">{formatNumber(s.reversed ?? 0)}</td>
                   <td class="pt-num">{formatNumber(s.redeemed)}</td>
                   <td class="pt-num">{formatNumber(s.expired)}</td>
+                  <td class="pt-num">{formatNumber(s.adjusted ?? 0)}</td>
                   <td class="pt-num">{formatNumber(s.purchases)}</td>
                   <td class="pt-num">{formatMoney(s.revenue, currency)}</td>
                 </tr>
@@ -142,14 +153,48 @@ function Charts({ summary, currency }: { summary: Summary; currency: string }) {
   );
 }
 
+function Period({ applied, onApply }: { applied: { from: string; to: string }; onApply: (p: { from: string; to: string }) => void }) {
+  const [from, setFrom] = useState(applied.from);
+  const [to, setTo] = useState(applied.to);
+  return (
+    <form
+      class="dash-filters dash-period"
+      onSubmit={(e) => {
+        e.preventDefault();
+        onApply({ from, to });
+      }}
+    >
+      <Control label={t('dash.home.from')}>
+        {(id) => <input id={id} type="date" value={from} onInput={(e) => setFrom(e.currentTarget.value)} />}
+      </Control>
+      <Control label={t('dash.home.to')}>
+        {(id) => <input id={id} type="date" value={to} onInput={(e) => setTo(e.currentTarget.value)} />}
+      </Control>
+      <div class="dash-search-buttons">
+        <Button type="submit" variant="secondary">
+          {t('dash.home.show_period')}
+        </Button>
+      </div>
+    </form>
+  );
+}
+
 export function Home() {
   const { program } = useDash();
-  const loaded = useLoad(() => api.get<Summary>('/v1/program/summary'), []);
+  const [period, setPeriod] = useState({ from: '', to: '' });
+  const loaded = useLoad(
+    () => api.get<Summary>('/v1/program/summary', { from: period.from || undefined, to: period.to || undefined }),
+    [period.from, period.to],
+  );
   const currency = program.currency;
   const s = loaded.data;
+  const range = s?.period
+    ? t('dash.home.period', { from: formatDate(s.period.from), to: formatDate(s.period.to) })
+    : t('dash.home.points_unit');
   return (
     <>
       <PageHeader title={t('dash.home.title', { program: program.name })} />
+      {s?.period && <p class="pt-lead">{range}</p>}
       {loaded.error !== undefined &&
         (isMissingRoute(loaded.error) ? (
           <Card>
@@ -165,15 +210,20 @@ export function Home() {
       )}
       {s !== undefined && (
         <>
+          {s.period && <Period applied={{ from: s.period.from, to: s.period.to }} onApply={setPeriod} />}
           <section class="dash-kpis" aria-label={t('dash.home.kpis')}>
             <Kpi
               label={t('dash.home.members')}
               value={formatNumber(s.members.total)}
               detail={t('dash.home.members_detail', { active: formatNumber(s.members.active), enrolled: formatNumber(s.members.enrolled) })}
             />
-            <Kpi label={t('dash.home.issued')} value={formatNumber(s.points.issued)} detail={t('dash.home.points_unit')} />
-            <Kpi label={t('dash.home.redeemed')} value={formatNumber(s.points.redeemed)} detail={t('dash.home.points_unit')} />
-            <Kpi label={t('dash.home.expired')} value={formatNumber(s.points.expired)} detail={t('dash.home.points_unit')} />
+            <Kpi
+              label={t('dash.home.issued')}
+              value={formatNumber(s.points.issued)}
+              detail={s.points.reversed ? t('dash.home.reversed', { points: formatNumber(s.points.reversed) }) : range}
+            />
+            <Kpi label={t('dash.home.redeemed')} value={formatNumber(s.points.redeemed)} detail={range} />
+            <Kpi label={t('dash.home.expired')} value={formatNumber(s.points.expired)} detail={range} />
             <Kpi
               label={t('dash.home.outstanding')}
               value={formatNumber(s.points.outstanding)}
@@ -184,6 +234,9 @@ export function Home() {
               value={formatMoney(s.liability.amount, currency)}
               detail={t('dash.home.liability_detail', { points: formatNumber(s.liability.points) })}
             />
+            {s.wallet && (
+              <Kpi label={t('dash.home.wallets')} value={formatMoney(s.wallet.outstanding, currency)} detail={t('dash.home.wallets_detail')} />
+            )}
           </section>
           <Charts summary={s} currency={currency} />
         </>
