@@ -22,6 +22,7 @@ import {
   PageHeader,
   Pager,
   Saved,
+  Control,
   SpecFields,
   changedFields,
   isMissingRoute,
@@ -30,7 +31,7 @@ import {
   usePaged,
   useSpecForm,
 } from './ui';
-import type { Loaded, Spec } from './ui';
+import type { Loaded, Paged, Spec } from './ui';
 
 interface Balance {
   available: number;
@@ -244,7 +245,7 @@ function ProfileEdit({ member, onDone }: { member: MemberRow; onDone: (m: Member
 
 function Ledger({ id, version }: { id: string; version: number }) {
   const { program } = useDash();
-  const paged = usePaged<LedgerEntry>(`/v1/members/${id}/ledger`, { v: version || undefined });
+  const paged = usePaged<LedgerEntry>(`/v1/members/${id}/ledger`, {}, 20, version);
   return (
     <Card title={t('dash.member.ledger')}>
       {paged.error !== undefined && <LoadError error={paged.error} retry={paged.reload} />}
@@ -266,6 +267,112 @@ function Ledger({ id, version }: { id: string; version: number }) {
   );
 }
 
+// A paged part of the page whose route this server may not have yet.
+function PagedPart<T>({ title, path, query, version = 0, missing, children }: {
+  title: string;
+  path: string;
+  query: Record<string, string | number | undefined>;
+  version?: number;
+  missing: string;
+  children: (paged: Paged<T>) => ComponentChildren;
+}) {
+  const paged = usePaged<T>(path, query, 10, version);
+  return (
+    <Card title={title}>
+      {paged.error !== undefined && isMissingRoute(paged.error) ? (
+        <p class="pt-lead">{missing}</p>
+      ) : (
+        <>
+          {paged.error !== undefined && <LoadError error={paged.error} retry={paged.reload} />}
+          {children(paged)}
+          <Pager paged={paged as Paged<unknown>} label={title} />
+        </>
+      )}
+    </Card>
+  );
+}
+
+const COUPON_STATUSES = ['active', 'redeemed', 'expired', 'cancelled'];
+
+function Coupons({ id }: { id: string }) {
+  const { program } = useDash();
+  const [status, setStatus] = useState('');
+  return (
+    <PagedPart<CouponRow>
+      title={t('dash.member.coupons')}
+      path={`/v1/members/${id}/coupons`}
+      query={{ status: status || undefined }}
+      missing={t('dash.member.coupons_missing')}
+    >
+      {(paged) => (
+        <>
+          <div class="dash-filters">
+            <Control label={t('dash.member.coupon_status')}>
+              {(cid) => (
+                <select id={cid} value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+                  <option value="">{t('dash.member.all_coupons')}</option>
+                  {COUPON_STATUSES.map((x) => (
+                    <option key={x} value={x}>
+                      {tk(`dash.status.${x}`)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Control>
+          </div>
+          <Table
+            caption={t('dash.member.coupons')}
+            rows={paged.rows}
+            rowKey={(x) => x.code}
+            empty={paged.loading ? t('common.loading') : t('dash.member.no_coupons')}
+            columns={[
+              { key: 'code', header: t('dash.member.code'), cell: (x) => <span class="dash-mono">{x.code}</span> },
+              { key: 'reward', header: t('dash.member.reward'), cell: (x) => x.reward_name ?? x.reward?.name ?? x.reward_id ?? '—' },
+              { key: 'status', header: t('dash.status'), cell: (x) => <Badge status={x.status} /> },
+              { key: 'issued', header: t('dash.member.issued_at'), cell: (x) => formatDate(x.issued_at, program.time_zone) },
+              {
+                key: 'until',
+                header: t('dash.member.valid_until'),
+                cell: (x) => (x.valid_until ?? x.expires_at ? formatDate(String(x.valid_until ?? x.expires_at), program.time_zone) : '—'),
+              },
+            ]}
+          />
+        </>
+      )}
+    </PagedPart>
+  );
+}
+
+function Purchases({ id, version }: { id: string; version: number }) {
+  const { program } = useDash();
+  const cur = program.currency;
+  return (
+    <PagedPart<PurchaseRow>
+      title={t('dash.member.purchases')}
+      path={`/v1/members/${id}/purchases`}
+      query={{}}
+      version={version}
+      missing={t('dash.member.purchases_missing')}
+    >
+      {(paged) => (
+        <Table
+          caption={t('dash.member.purchases')}
+          rows={paged.rows}
+          rowKey={(x) => x.id}
+          empty={paged.loading ? t('common.loading') : t('dash.member.no_purchases')}
+          columns={[
+            { key: 'when', header: t('dash.when'), cell: (x) => formatDateTime(x.occurred_at, program.time_zone) },
+            { key: 'receipt', header: t('dash.member.receipt'), cell: (x) => x.external_id },
+            { key: 'amount', header: t('dash.amount'), numeric: true, cell: (x) => formatMoney(x.amount, x.currency ?? cur) },
+            { key: 'points', header: t('dash.points'), numeric: true, cell: (x) => formatNumber(x.points_earned) },
+            { key: 'where', header: t('dash.member.location'), cell: (x) => x.location ?? '—' },
+          ]}
+        />
+      )}
+    </PagedPart>
+  );
+}
+
 export function Member({ id }: { id: string }) {
   const { program, canWrite } = useDash();
   const tz = program.time_zone;
@@ -278,10 +385,8 @@ export function Member({ id }: { id: string }) {
   const balance = useLoad(() => api.get<Balance>(`/v1/members/${id}/balance`), [id, version]);
   const tier = useLoad(() => api.get<TierInfo>(`/v1/members/${id}/tier`), [id, version]);
   const stamps = useLoad(() => api.get<{ data: StampProgress[] }>(`/v1/members/${id}/stamp-cards`), [id]);
-  const coupons = useLoad(() => api.get<{ data: CouponRow[] }>(`/v1/members/${id}/coupons`, { limit: 50 }), [id]);
   const referrals = useLoad(() => api.get<Referrals>(`/v1/members/${id}/referrals`, { limit: 50 }), [id]);
   const wallet = useLoad(() => api.get<Wallet>(`/v1/members/${id}/wallet`), [id]);
-  const purchases = useLoad(() => api.get<{ data: PurchaseRow[] }>(`/v1/members/${id}/purchases`, { limit: 20 }), [id, version]);
 
   if (member.data === undefined) {
     return (
@@ -310,6 +415,11 @@ export function Member({ id }: { id: string }) {
       <PageHeader title={memberName(m)}>
         <Badge status={m.status} />
         {canWrite && m.status === 'closed' && <Button onClick={reopen}>{t('dash.member.reopen')}</Button>}
+        {canWrite && (
+          <a class="pt-button pt-button-secondary" href={`/v1/members/${id}/export`} download={`patron-export-${id}.json`}>
+            {t('dash.member.export')}
+          </a>
+        )}
         {canWrite && m.status !== 'closed' && !editing && (
           <Button variant="secondary" onClick={() => setEditing(true)}>
             {t('dash.member.edit_profile')}
@@ -453,44 +563,8 @@ export function Member({ id }: { id: string }) {
           )
         }
       </Part>
-      <Part title={t('dash.member.coupons')} loaded={coupons} missing={t('dash.member.coupons_missing')}>
-        {(c) => (
-          <Table
-            caption={t('dash.member.coupons')}
-            rows={c.data}
-            rowKey={(x) => x.code}
-            empty={t('dash.member.no_coupons')}
-            columns={[
-              { key: 'code', header: t('dash.member.code'), cell: (x) => <span class="dash-mono">{x.code}</span> },
-              { key: 'reward', header: t('dash.member.reward'), cell: (x) => x.reward_name ?? x.reward?.name ?? x.reward_id ?? '—' },
-              { key: 'status', header: t('dash.status'), cell: (x) => <Badge status={x.status} /> },
-              { key: 'issued', header: t('dash.member.issued_at'), cell: (x) => formatDate(x.issued_at, tz) },
-              {
-                key: 'until',
-                header: t('dash.member.valid_until'),
-                cell: (x) => (x.valid_until ?? x.expires_at ? formatDate(String(x.valid_until ?? x.expires_at), tz) : '—'),
-              },
-            ]}
-          />
-        )}
-      </Part>
-      <Part title={t('dash.member.purchases')} loaded={purchases} missing={t('dash.member.purchases_missing')}>
-        {(p) => (
-          <Table
-            caption={t('dash.member.purchases')}
-            rows={p.data}
-            rowKey={(x) => x.id}
-            empty={t('dash.member.no_purchases')}
-            columns={[
-              { key: 'when', header: t('dash.when'), cell: (x) => formatDateTime(x.occurred_at, tz) },
-              { key: 'receipt', header: t('dash.member.receipt'), cell: (x) => x.external_id },
-              { key: 'amount', header: t('dash.amount'), numeric: true, cell: (x) => formatMoney(x.amount, x.currency ?? cur) },
-              { key: 'points', header: t('dash.points'), numeric: true, cell: (x) => formatNumber(x.points_earned) },
-              { key: 'where', header: t('dash.member.location'), cell: (x) => x.location ?? '—' },
-            ]}
-          />
-        )}
-      </Part>
+      <Coupons id={id} />
+      <Purchases id={id} version={version} />
       <Part title={t('dash.member.referrals')} loaded={referrals}>
         {(r) => (
           <>

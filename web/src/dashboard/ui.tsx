@@ -64,9 +64,10 @@ export interface Paged<T> {
 }
 
 // A list of the API (data + next_cursor), a page at a time; the cursors of the pages seen are
-// kept so that Previous goes back. A change of path or query starts again at page 1.
-export function usePaged<T>(path: string, query: Query = {}, limit = 20): Paged<T> {
-  const key = path + JSON.stringify(query);
+// kept so that Previous goes back. A change of path, query or version (a change the caller made,
+// not sent: the API refuses query parameters it does not know) starts again at page 1.
+export function usePaged<T>(path: string, query: Query = {}, limit = 20, version = 0): Paged<T> {
+  const key = path + JSON.stringify(query) + version;
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
   const [currentKey, setCurrentKey] = useState(key);
   if (currentKey !== key) {
