@@ -182,6 +182,27 @@ describe('an admin', () => {
     assert.deepEqual(unexpected(problems, [/answer 400: PATCH .*\/v1\/program/]), []);
   });
 
+  test('changes a tier, and a refused threshold is shown at its tier', async () => {
+    await page.getByRole('link', { name: en['dash.nav.tiers'] }).click();
+    await settled(page);
+    const silver = page.locator('.pt-card', { has: page.getByRole('heading', { name: msg(en, 'dash.tiers.level', { n: 2 }) }) });
+    const threshold = silver.getByLabel(en['dash.tiers.threshold']!, { exact: true });
+    assert.equal(await threshold.inputValue(), '5000.00');
+    await threshold.fill('0');
+    await page.getByRole('button', { name: en['dash.tiers.save'] }).click();
+    await page.waitForFunction(() => document.querySelector('[name="tiers.levels.1.threshold"]')?.getAttribute('aria-invalid') === 'true');
+    assert.match((await silver.locator('.pt-error').textContent()) ?? '', /thresholds must increase/);
+    await screenshots(page, 'dashboard', 'tiers-error');
+    await threshold.fill('4000');
+    await silver.getByLabel(en['dash.tiers.perks']!, { exact: true }).fill('Free shipping\nBirthday cake');
+    await page.getByRole('button', { name: en['dash.tiers.save'] }).click();
+    await page.getByRole('status').filter({ hasText: en['dash.saved']! }).waitFor();
+    const program = await call<{ tiers: { levels: { threshold: number; perks?: string[] }[] } }>('GET', '/v1/program');
+    assert.equal(program.body.tiers.levels[1]!.threshold, 400000);
+    assert.deepEqual(program.body.tiers.levels[1]!.perks, ['Free shipping', 'Birthday cake']);
+    assert.deepEqual(unexpected(problems, [/answer 400: PATCH .*\/v1\/program/]), []);
+  });
+
   test('writes a rule with a mistake, sees it on its line, fixes it, activates it and simulates it', async () => {
     await page.getByRole('link', { name: en['dash.nav.rules'] }).click();
     await settled(page);
