@@ -540,7 +540,7 @@ describe('by keyboard alone', () => {
     const { context, page, problems } = await openPage(browser, server.url + '/', { viewport: DESKTOP });
     try {
       await page.getByRole('heading', { level: 1 }).waitFor();
-      const tabTo = async (test: () => boolean | string, limit = 60) => {
+      const tabTo = async (test: () => boolean | string, limit = 80) => {
         for (let i = 0; i < limit; i++) {
           await page.keyboard.press('Tab');
           if (await page.evaluate(test)) {
