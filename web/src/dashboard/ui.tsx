@@ -431,16 +431,18 @@ export function getPath(obj: unknown, path: string): unknown {
   return at;
 }
 
+// Sets path ("tiers.levels.2.name") in obj, making the objects on the way; a numeric part makes
+// a list ("levels" becomes an array, as the API wants it).
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
   const parts = path.split('.');
   let at: Record<string, unknown> = obj;
-  for (const part of parts.slice(0, -1)) {
+  parts.slice(0, -1).forEach((part, i) => {
     const next = at[part];
     if (next === null || typeof next !== 'object') {
-      at[part] = {};
+      at[part] = /^\d+$/.test(parts[i + 1]!) ? [] : {};
     }
     at = at[part] as Record<string, unknown>;
-  }
+  });
   at[parts[parts.length - 1]!] = value;
 }
 
