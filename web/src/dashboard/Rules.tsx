@@ -9,7 +9,7 @@ import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { errorText } from '../lib/app';
 import { Alert, Button, Card, Table } from '../lib/components';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../lib/format';
-import { t } from '../lib/i18n';
+import { locale, t } from '../lib/i18n';
 import { Link, navigate } from '../lib/router';
 import { useDash } from './ctx';
 import { isObject, mergePatch, pretty } from './json';
@@ -37,7 +37,9 @@ export interface Rule {
 }
 
 // The fields the server keeps about a rule that are not its document.
-const NOT_DOCUMENT = ['id', 'version', 'status', 'updated_by', 'updated_at', 'created_at', 'points_issued', 'uses', 'amount_issued'];
+const NOT_DOCUMENT = [
+  'id', 'version', 'status', 'updated_by', 'updated_at', 'changed_by', 'changed_at', 'created_at', 'points_issued', 'uses', 'amount_issued',
+];
 
 // The order docs/rules.md writes a rule in; fields it does not name follow in the API's order.
 const ORDER = ['name', 'description', 'public', 'trigger', 'priority', 'exclusive', 'conditions', 'items', 'effects'];
@@ -299,7 +301,12 @@ function Simulation({
       setBusy(false);
     }
   };
-  const pct = result && result.actual_points > 0 ? Math.round((result.extra_points / result.actual_points) * 1000) / 10 : null;
+  const pct =
+    result && result.actual_points > 0
+      ? new Intl.NumberFormat(locale(), { style: 'percent', signDisplay: 'exceptZero', maximumFractionDigits: 1 }).format(
+          result.extra_points / result.actual_points,
+        )
+      : null;
   const widest = result ? Math.max(result.actual_points, result.simulated_points, 1) : 1;
   return (
     <Card title={t('dash.sim.title')}>
@@ -344,7 +351,7 @@ function Simulation({
             {result.extra_points >= 0
               ? t('dash.sim.extra', { points: formatNumber(result.extra_points) })
               : t('dash.sim.fewer', { points: formatNumber(-result.extra_points) })}
-            {pct !== null && ` (${pct > 0 ? '+' : ''}${formatNumber(pct)} %)`}
+            {pct !== null && ` (${pct})`}
           </p>
           <p>{t('dash.sim.cost', { cost: formatMoney(result.cost, currency) })}</p>
         </div>
@@ -367,8 +374,9 @@ function Versions({ id }: { id: string; version: number }) {
         columns={[
           { key: 'v', header: t('dash.rules.version'), numeric: true, cell: (v) => formatNumber(v.version) },
           { key: 'status', header: t('dash.status'), cell: (v) => <Badge status={v.status} /> },
-          { key: 'by', header: t('dash.rules.updated_by'), cell: (v) => v.updated_by ?? '—' },
-          { key: 'at', header: t('dash.updated_at'), cell: (v) => formatDateTime(v.updated_at, program.time_zone) },
+          // A version says who changed it and when (changed_by, changed_at).
+          { key: 'by', header: t('dash.rules.updated_by'), cell: (v) => String(v.changed_by ?? v.updated_by ?? '—') },
+          { key: 'at', header: t('dash.updated_at'), cell: (v) => formatDateTime(String(v.changed_at ?? v.updated_at), program.time_zone) },
           {
             key: 'doc',
             header: t('dash.rules.document'),
