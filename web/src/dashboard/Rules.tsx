@@ -360,8 +360,25 @@ function Simulation({
   );
 }
 
+// Who changed a rule: a user's name when the admin may read the users, else the id (a user's
+// or an API key's).
+function useWho(): (id: unknown) => string {
+  const { canWrite } = useDash();
+  const users = useLoad(
+    () => (canWrite ? api.get<{ data: { id: string; name: string }[] }>('/v1/users', { limit: 200 }) : Promise.resolve({ data: [] })),
+    [canWrite],
+  );
+  return (id) => {
+    if (typeof id !== 'string') {
+      return '—';
+    }
+    return users.data?.data.find((u) => u.id === id)?.name ?? id;
+  };
+}
+
 function Versions({ id }: { id: string; version: number }) {
   const { program } = useDash();
+  const who = useWho();
   const paged = usePaged<Rule>(`/v1/rules/${id}/versions`, {}, 10);
   return (
     <Card title={t('dash.rules.versions')}>
@@ -375,7 +392,7 @@ function Versions({ id }: { id: string; version: number }) {
           { key: 'v', header: t('dash.rules.version'), numeric: true, cell: (v) => formatNumber(v.version) },
           { key: 'status', header: t('dash.status'), cell: (v) => <Badge status={v.status} /> },
           // A version says who changed it and when (changed_by, changed_at).
-          { key: 'by', header: t('dash.rules.updated_by'), cell: (v) => String(v.changed_by ?? v.updated_by ?? '—') },
+          { key: 'by', header: t('dash.rules.updated_by'), cell: (v) => who(v.changed_by ?? v.updated_by) },
           { key: 'at', header: t('dash.updated_at'), cell: (v) => formatDateTime(String(v.changed_at ?? v.updated_at), program.time_zone) },
           {
             key: 'doc',
@@ -396,6 +413,7 @@ function Versions({ id }: { id: string; version: number }) {
 
 function RuleView({ rule, onChange }: { rule: Rule; onChange: (r: Rule) => void }) {
   const { program, canWrite } = useDash();
+  const who = useWho();
   const tz = program.time_zone;
   const saved = documentOf(rule);
   const [text, setText] = useState(() => pretty(saved));
@@ -471,7 +489,7 @@ function RuleView({ rule, onChange }: { rule: Rule; onChange: (r: Rule) => void 
             [t('dash.rules.amount_issued'), formatMoney(rule.amount_issued ?? 0, program.currency)],
             [t('dash.rules.valid_from'), rule.valid_from ? formatDateTime(rule.valid_from, tz) : t('dash.rules.open')],
             [t('dash.rules.valid_to'), rule.valid_to ? formatDateTime(rule.valid_to, tz) : t('dash.rules.open')],
-            [t('dash.rules.updated_by'), rule.updated_by],
+            [t('dash.rules.updated_by'), who(rule.updated_by)],
             [t('dash.updated_at'), formatDateTime(rule.updated_at, tz)],
           ]}
         />
