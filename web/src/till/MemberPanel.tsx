@@ -60,7 +60,7 @@ export function MemberPanel({ member, program, version, onChange }: Props) {
         <div>
           <h2 id="till-member-name">{memberName(member)}</h2>
           <p class="till-card-number">
-            <span class="pt-visually-hidden">{t('till.member_card')} </span>
+            <span class="till-sr">{t('till.member_card')} </span>
             {formatCardNumber(member.card_number)}
           </p>
           {member.status !== 'active' && <p class="pt-error">{t(`till.member_status.${member.status}`)}</p>}

@@ -141,7 +141,7 @@ export function Sale({ state }: { state: TillState }) {
         <h1>{t('till.sale_title')}</h1>
         <Card>
           <p>{t('till.sale_no_member')}</p>
-          <Button onClick={() => go('')}>{t('till.nav.find')}</Button>
+          <Button onClick={() => go('')}>{t('till.find_title')}</Button>
         </Card>
       </>
     );
