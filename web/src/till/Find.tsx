@@ -177,7 +177,7 @@ export function Find({ state }: { state: TillState }) {
           </Card>
         )}
       </div>
-      {!state.readOnly && (
+      {!state.readOnly && !(outcome.kind === 'found' && outcome.members.length === 0) && (
         <p>
           <Button variant="secondary" onClick={() => go('enroll')}>
             {t('till.enroll_action')}

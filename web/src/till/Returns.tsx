@@ -144,8 +144,6 @@ export function Returns({ state }: { state: TillState }) {
       const value = state.code.value;
       state.setCode(null);
       void open(value);
-    } else if (state.lastPurchase !== null && purchase === null && manual === null) {
-      void open(state.lastPurchase.id);
     } else {
       input.current?.focus();
     }

@@ -14,7 +14,7 @@ import { Evaluation } from './Evaluation';
 import { MemberPanel, memberName } from './MemberPanel';
 import { refusal } from './program';
 import type { TillState } from './Till';
-import { go } from './Till';
+import { go, route } from './Till';
 import type { CartAnswer, Purchase } from './types';
 
 const EVALUATE_AFTER_MS = 250; // a pause in typing, not every key
@@ -116,7 +116,7 @@ function Result({ purchase, state, onNewSale }: { purchase: Purchase; state: Til
         >
           {t('till.result_next_customer')}
         </Button>
-        <Button variant="secondary" onClick={() => go('returns')}>
+        <Button variant="secondary" onClick={() => route({ kind: 'purchase', value: purchase.id }, state.setCode)}>
           {t('till.result_return')}
         </Button>
       </div>
