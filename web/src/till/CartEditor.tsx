@@ -112,79 +112,61 @@ function Lines({ cart, setCart, currency, answer }: Props) {
   if (cart.lines.length === 0) {
     return <p class="till-empty">{t('till.cart_empty')}</p>;
   }
+  // A list, not a table: on a phone each line is two rows (what it is; then its quantity,
+  // total and removal), on a wider screen one.
   return (
-    <div class="pt-table-wrap">
-      <table class="pt-table till-lines">
-        <caption class="till-sr">{t('till.cart_lines')}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('till.line_product')}</th>
-            <th scope="col" class="pt-num">
-              {t('till.line_quantity')}
-            </th>
-            <th scope="col" class="pt-num">
-              {t('till.line_total')}
-            </th>
-            <th scope="col">
-              <span class="till-sr">{t('till.line_actions')}</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {cart.lines.map((line, i) => {
-            const label = line.name !== '' ? line.name : line.sku;
-            const discount = answer?.lines?.[i]?.discount ?? 0;
-            const change = (q: number) => setCart({ ...cart, lines: setQuantity(cart.lines, i, q) });
-            return (
-              <tr key={`${line.sku}/${i}`}>
-                <td>
-                  <span class="till-line-name">{label}</span>
-                  <span class="till-line-meta">
-                    {line.sku}
-                    {line.category !== '' ? ` · ${line.category}` : ''} · {formatMoney(line.unit_price, currency)}
-                  </span>
-                </td>
-                <td class="pt-num">
-                  <span class="till-stepper">
-                    <button
-                      type="button"
-                      class="till-icon-button"
-                      aria-label={t('till.line_less', { name: label })}
-                      onClick={() => change(line.quantity - 1)}
-                    >
-                      −
-                    </button>
-                    <output aria-live="polite">{formatNumber(line.quantity)}</output>
-                    <button
-                      type="button"
-                      class="till-icon-button"
-                      aria-label={t('till.line_more', { name: label })}
-                      onClick={() => change(line.quantity + 1)}
-                    >
-                      +
-                    </button>
-                  </span>
-                </td>
-                <td class="pt-num">
-                  {formatMoney(line.quantity * line.unit_price, currency)}
-                  {discount > 0 && <span class="till-line-discount">−{formatMoney(discount, currency)}</span>}
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    class="till-icon-button till-remove"
-                    aria-label={t('till.line_remove', { name: label })}
-                    onClick={() => change(0)}
-                  >
-                    ×
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <ul class="till-cart-lines" aria-label={t('till.cart_lines')}>
+      {cart.lines.map((line, i) => {
+        const label = line.name !== '' ? line.name : line.sku;
+        const discount = answer?.lines?.[i]?.discount ?? 0;
+        const change = (q: number) => setCart({ ...cart, lines: setQuantity(cart.lines, i, q) });
+        return (
+          <li key={`${line.sku}/${i}`} class="till-cart-line">
+            <span class="till-line-info">
+              <span class="till-line-name">{label}</span>
+              <span class="till-line-meta">
+                {line.sku}
+                {line.category !== '' ? ` · ${line.category}` : ''}
+              </span>
+            </span>
+            <span class="till-stepper">
+              <button
+                type="button"
+                class="till-icon-button"
+                aria-label={t('till.line_less', { name: label })}
+                onClick={() => change(line.quantity - 1)}
+              >
+                −
+              </button>
+              <output aria-label={t('till.line_quantity_of', { name: label })}>{formatNumber(line.quantity)}</output>
+              <button
+                type="button"
+                class="till-icon-button"
+                aria-label={t('till.line_more', { name: label })}
+                onClick={() => change(line.quantity + 1)}
+              >
+                +
+              </button>
+            </span>
+            <span class="till-line-sum">
+              <span class="till-line-total">{formatMoney(line.quantity * line.unit_price, currency)}</span>
+              <span class="till-line-meta">
+                {formatNumber(line.quantity)} × {formatMoney(line.unit_price, currency)}
+              </span>
+              {discount > 0 && <span class="till-line-discount">−{formatMoney(discount, currency)}</span>}
+            </span>
+            <button
+              type="button"
+              class="till-icon-button till-remove"
+              aria-label={t('till.line_remove', { name: label })}
+              onClick={() => change(0)}
+            >
+              ×
+            </button>
+          </li>
+        );
+      })}
+    </ul>
   );
 }
 
