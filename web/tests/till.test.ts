@@ -219,6 +219,45 @@ test('a return of part of the purchase takes its points back', async () => {
   noProblems(problems, expected(404, 'GET', /\/v1\/(transactions\/txn_|members\/mem_\w+\/purchases)/));
 });
 
+test('a sale with a coupon in the cart, paid partly with points', async () => {
+  const { page, problems } = staff;
+  await apiCall(server, 'PATCH', '/v1/program', { points_payment: { enabled: true } });
+  await page.getByRole('link', { name: en['till.nav.sale'] }).click();
+  await fill(page, { sku: 'ESP', name: 'Espresso', category: 'espresso', quantity: '1', price: '2.50' });
+  await page.keyboard.press('Enter');
+  await fill(page, { sku: 'CAKE', name: 'Carrot cake', category: 'food', quantity: '1', price: '12.00' });
+  await page.keyboard.press('Enter');
+  await page.getByLabel(en['till.cart_coupon_label']).fill(program.coupons[3]!);
+  await page.getByRole('button', { name: en['till.cart_coupon_add'] }).click();
+  // The coupon gives the espresso: applied, 2.50 off.
+  await page.locator('.till-chip').filter({ hasText: en['till.cart_coupon_applied'] }).waitFor();
+  await page.getByTestId('eval-discount').filter({ hasText: '−$2.50' }).waitFor();
+  await page.getByLabel(en['till.pay_points']).fill('100');
+  await page.getByText(msg('till.eval_paid_points', { points: 100 })).waitFor();
+  const body = {
+    member_id: program.ada.id,
+    currency: 'USD',
+    items: cartOf([
+      ['ESP', 'Espresso', 'espresso', 1, 250],
+      ['CAKE', 'Carrot cake', 'food', 1, 1200],
+    ]),
+    coupons: [program.coupons[3]],
+    payments: [{ method: 'points', points: 100 }],
+  };
+  const expect = await apiCall<{ points: number; to_pay: number; balance_due: number }>(server, 'POST', '/v1/carts/evaluate', body);
+  assert.equal(expect.balance_due, expect.to_pay - 100);
+  await page.getByTestId('eval-points').filter({ hasText: String(expect.points) }).waitFor();
+  await screenshots(page, 'till', 'sale-coupon-points');
+  await page.getByRole('button', { name: en['till.record'] }).click();
+  await page.getByRole('heading', { name: en['till.result_title'] }).waitFor();
+  const coupon = await apiCall<{ status: string }>(server, 'GET', `/v1/coupons/${program.coupons[3]}`);
+  assert.equal(coupon.status, 'redeemed');
+  const ledger = await apiCall<{ data: { type: string; points: number }[] }>(server, 'GET', `/v1/members/${program.ada.id}/ledger`);
+  assert.equal(ledger.data.find((e) => e.type === 'points_payment')?.points, -100);
+  assert.equal(await page.getByTestId('result-points').textContent(), String(expect.points));
+  noProblems(problems);
+});
+
 test('verifies and redeems a coupon; a second redemption is refused on the screen', async () => {
   const { page, problems } = staff;
   await page.getByRole('link', { name: en['till.nav.coupons'] }).click();

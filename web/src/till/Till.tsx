@@ -16,7 +16,7 @@ import { classify } from './codes';
 import { Coupons } from './Coupons';
 import { Enroll } from './Enroll';
 import { Find } from './Find';
-import { loadProgram } from './program';
+import { SESSION_ENDED, loadProgram } from './program';
 import { Returns } from './Returns';
 import { Sale } from './Sale';
 import type { Member, Program, Purchase } from './types';
@@ -85,6 +85,11 @@ export function Till({ face, session, onSignedOut }: Props) {
       () => setProgramFailed(true),
     );
   }, [session.program_id]);
+
+  useEffect(() => {
+    window.addEventListener(SESSION_ENDED, onSignedOut);
+    return () => window.removeEventListener(SESSION_ENDED, onSignedOut);
+  }, [onSignedOut]);
 
   // A USB scanner types the code and Enter; when no field has the focus, the code still lands.
   useScannerWedge((text) => route(classify(text), setCode));

@@ -7,6 +7,8 @@ import type { MessageKey } from '../lib/i18n';
 import { t } from '../lib/i18n';
 import type { Program } from './types';
 
+export const SESSION_ENDED = 'till-session-ended';
+
 // GET /v1/public/program (any session) says it all; GET /v1/program (admins only) is the
 // fallback of a server without the public route. null when neither answers.
 export async function loadProgram(programId: string): Promise<Program | null> {
@@ -56,6 +58,11 @@ const REASONS: Record<string, MessageKey> = {
   insufficient_points: 'till.reason.insufficient_points',
   insufficient_funds: 'till.reason.insufficient_funds',
   forbidden: 'till.reason.forbidden',
+  points_payment_too_small: 'till.reason.points_payment_too_small',
+  points_payment_not_a_multiple: 'till.reason.points_payment_not_a_multiple',
+  points_payment_too_large: 'till.reason.points_payment_too_large',
+  points_payment_disabled: 'till.reason.points_payment_disabled',
+  payments_mismatch: 'till.reason.payments_mismatch',
 };
 
 export function reasonText(code: string | null | undefined): string | null {
@@ -66,6 +73,10 @@ export function reasonText(code: string | null | undefined): string | null {
 // A failed request as the till says it: its reason in the cashier's language when known, else
 // the shared wording; detail is the server's message.
 export function refusal(e: unknown): { text: string; detail?: string } {
+  if (e instanceof ApiError && e.status === 401) {
+    // The session ended (signed out elsewhere, expired, the user disabled): back to sign-in.
+    window.dispatchEvent(new Event(SESSION_ENDED));
+  }
   if (e instanceof ApiError && e.code !== 'network') {
     const known = reasonText(e.code);
     if (known !== null) {
