@@ -137,7 +137,13 @@ export async function openPage(
     }
   });
   page.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
-  page.on('requestfailed', (req) => problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText ?? '';
+    // A request the page's own navigation cancelled (a reload while a font loads) is no fault.
+    if (error !== 'net::ERR_ABORTED') {
+      problems.push(`failed: ${req.url()} ${error}`);
+    }
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) {
       problems.push(`answer ${res.status()}: ${res.request().method()} ${res.url()}`);
@@ -196,3 +202,51 @@ export async function fontsUsed(page: Page, selector: string): Promise<FontUse[]
     await cdp.detach();
   }
 }
+
+// Text whose contrast with what it is drawn on is under WCAG 2.x AA: 4.5:1, or 3:1 for large
+// text (24px, or 18.66px bold). The background is the first opaque one among the element and
+// its ancestors (a page without images behind text, as ours). Returns one line per failure.
+export async function contrastProblems(page: Page): Promise<string[]> {
+  // A string, not a function: tsx's transform names functions with a helper the page lacks.
+  return page.evaluate(CONTRAST_SCRIPT) as Promise<string[]>;
+}
+
+const CONTRAST_SCRIPT = `(() => {
+  const parse = (color) => {
+    const m = color.match(/rgba?\\(([^)]+)\\)/);
+    if (m === null) return [0, 0, 0, 0];
+    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const lin = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+  const luminance = (c) => 0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2]);
+  const background = (el) => {
+    for (let e = el; e !== null; e = e.parentElement) {
+      const bg = parse(getComputedStyle(e).backgroundColor);
+      if (bg[3] > 0.99) return bg;
+    }
+    return [255, 255, 255, 1];
+  };
+  const problems = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node !== null; node = walker.nextNode()) {
+    const el = node.parentElement;
+    const text = (node.textContent || '').trim();
+    if (el === null || text === '' || el.closest('noscript, option') !== null) continue;
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    /* Not shown: a visually hidden label, the skip link off screen. */
+    if (rect.width <= 1 || rect.height <= 1 || rect.bottom <= 0 || style.visibility === 'hidden') continue;
+    const fg = parse(style.color);
+    const bg = background(el);
+    const l1 = luminance(fg);
+    const l2 = luminance(bg);
+    const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && Number(style.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      problems.push('"' + text.slice(0, 40) + '": ' + ratio.toFixed(2) + ':1 (' + style.color + ' on rgb(' + bg.slice(0, 3).join(', ') + '))');
+    }
+  }
+  return problems;
+})()`;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Each face's sign-in screen, in English and Thai, at phone and desktop widths: it renders from
 // the binary with no console error or failed request, its language follows the browser's, its
-// controls are labelled, Thai is drawn with the bundled Noto Sans Thai (no machine font, no
+// controls are labelled, its text has AA contrast, Thai is drawn with the bundled Noto Sans Thai (no machine font, no
 // empty boxes), and the form says what is missing at the field, by keyboard alone.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import {
   type Server,
   catalog,
+  contrastProblems,
   fontsUsed,
   launchBrowser,
   openPage,
@@ -67,6 +68,7 @@ describe('sign-in screens', () => {
             `${family} draws nothing: ${JSON.stringify(fonts)}`,
           );
           await screenshots(page, face, 'sign-in', locale);
+          assert.deepEqual(await contrastProblems(page), []);
           assert.deepEqual(problems, []);
         } finally {
           await context.close();
@@ -98,6 +100,7 @@ test('the sign-in form names what is missing, by keyboard alone', async () => {
     const login = page.getByLabel(messages['signin.login'], { exact: true });
     assert.equal(await login.getAttribute('aria-invalid'), null);
     await screenshots(page, 'portal', 'sign-in-missing');
+    assert.deepEqual(await contrastProblems(page), []); // the error texts too
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
@@ -118,6 +121,7 @@ test('the language switcher changes the page and is remembered', async () => {
         await screenshots(page, 'till', 'sign-in', locale);
       }
     }
+    await page.evaluate(() => document.fonts.ready);
     await page.reload();
     await page.getByRole('heading', { level: 1, name: catalog('th')['signin.title'] }).waitFor();
     assert.deepEqual(problems, []);
