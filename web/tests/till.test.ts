@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, catalog, fontsUsed, launchBrowser, openPage, screenshots, startServer } from './harness';
+import { type Server, catalog, contrastProblems, fontsUsed, launchBrowser, openPage, screenshots, startServer } from './harness';
 import { type Program, STAFF, VIEWER, apiCall, cartOf, expected, fill, msg, seedProgram, signIn } from './till-fixture';
 
 let server: Server;
@@ -123,6 +123,7 @@ test('builds a cart and sees the evaluation the API answers', async () => {
     await page.locator('.till-rule').filter({ hasText: rule.name }).waitFor();
   }
   await screenshots(page, 'till', 'sale-cart');
+  assert.deepEqual(await contrastProblems(page), []);
 
   // Back to 3 coffees: the API's nudge ("1 more for a free one") is on the screen.
   await page.getByRole('button', { name: msg('till.line_less', { name: 'Coffee' }) }).click();
@@ -190,6 +191,7 @@ test('records the purchase once, whatever the taps, and sees the points', async 
   // The member panel shows the new balance too.
   await page.getByTestId('member-points').filter({ hasText: String(after.available) }).waitFor();
   await screenshots(page, 'till', 'sale-result');
+  assert.deepEqual(await contrastProblems(page), []);
   noProblems(problems, expected('network', 'POST', /\/v1\/transactions$/));
 });
 
@@ -298,6 +300,7 @@ test('verifies and redeems a coupon; a second redemption is refused on the scree
   assert.match((await alert.textContent()) ?? '', new RegExp(en['till.reason.already_redeemed']!.replace('.', '\\.')));
   assert.match((await alert.textContent()) ?? '', /already redeemed at \d{4}-\d\d-\d\dT/);
   await screenshots(page, 'till', 'coupon-refused');
+  assert.deepEqual(await contrastProblems(page), []);
   noProblems(problems, [...expected(400, 'GET', /\/v1\/coupons\//), ...expected(409, 'POST', /\/v1\/coupons\/.*\/redeem/)]);
 });
 
@@ -387,6 +390,7 @@ test('a viewer may sign in, and is told the till is read-only', async () => {
     assert.equal(await page.getByRole('button', { name: en['till.record'] }).count(), 0);
     assert.equal(await page.getByText(en['till.cart_title'], { exact: true }).count(), 0);
     await screenshots(page, 'till', 'viewer');
+    assert.deepEqual(await contrastProblems(page), []);
     await page.getByRole('link', { name: en['till.nav.coupons'] }).click();
     await page.getByLabel(en['till.coupon_label']).fill(program.coupons[1]!);
     await page.keyboard.press('Enter');

@@ -4,6 +4,7 @@
 // wherever the focus is. Screens (below /till/): "" find a member, "sale" the member and the
 // cart, "coupons" verify and redeem, "returns", "enroll".
 import { useEffect, useState } from 'preact/hooks';
+import { api } from '../lib/api';
 import { SignOutButton } from '../lib/app';
 import { Alert, AppShell } from '../lib/components';
 import { t } from '../lib/i18n';
@@ -77,14 +78,25 @@ export function Till({ face, session, onSignedOut }: Props) {
   const readOnly = session.user.role === 'viewer';
 
   useEffect(() => {
-    loadProgram(session.program_id).then(
-      (p) => {
-        setProgram(p);
-        setProgramFailed(p === null);
-      },
+    loadProgram(session.program_id, session.user.role === 'admin').then(
+      (p) => setProgram(p), // null: the member's wallet tells the currency (below)
       () => setProgramFailed(true),
     );
   }, [session.program_id]);
+
+  // A server without GET /v1/public/program tells a staff user the currency in a member's
+  // wallet (the program's): enough to sell to that member.
+  useEffect(() => {
+    if (program === null && member !== null) {
+      api.get<{ currency: string }>(`/v1/members/${encodeURIComponent(member.id)}/wallet`).then(
+        (wallet) => {
+          setProgram({ id: session.program_id, name: '', currency: wallet.currency, time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone, tiers: null });
+          setProgramFailed(false);
+        },
+        () => setProgramFailed(true),
+      );
+    }
+  }, [program, member?.id]);
 
   useEffect(() => {
     window.addEventListener(SESSION_ENDED, onSignedOut);

@@ -11,13 +11,16 @@ export const SESSION_ENDED = 'till-session-ended';
 
 // GET /v1/public/program (any session) says it all; GET /v1/program (admins only) is the
 // fallback of a server without the public route. null when neither answers.
-export async function loadProgram(programId: string): Promise<Program | null> {
+export async function loadProgram(programId: string, admin: boolean): Promise<Program | null> {
   try {
     return await api.get<Program>('/v1/public/program', { program_id: programId });
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 404) {
       throw e;
     }
+  }
+  if (!admin) {
+    return null;
   }
   try {
     return await api.get<Program>('/v1/program');
