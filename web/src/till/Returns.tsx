@@ -11,7 +11,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { Alert, Button, Card, Field } from '../lib/components';
-import { formatDate, formatMoney, formatNumber, parseMoney } from '../lib/format';
+import { formatDate, formatDateTime, formatMoney, formatNumber, parseMoney } from '../lib/format';
 import { t } from '../lib/i18n';
 import { classify } from './codes';
 import { refusal } from './program';
@@ -244,6 +244,16 @@ export function Returns({ state }: { state: TillState }) {
           <ScanButton title={t('till.scan_receipt_title')} onCode={(text) => void open(text)} />
         </form>
       </Card>
+      {state.lastPurchase !== null && purchase === null && manual === null && result === null && (
+        <p>
+          <Button variant="secondary" onClick={() => void open(state.lastPurchase!.id)}>
+            {t('till.return_last', {
+              amount: formatMoney(state.lastPurchase.amount, state.lastPurchase.currency),
+              time: formatDateTime(state.lastPurchase.occurred_at, state.program?.time_zone),
+            })}
+          </Button>
+        </p>
+      )}
       {state.member !== null && purchase === null && manual === null && result === null && (
         <Recent memberId={state.member.id} currency={currency} onPick={(pid) => void open(pid)} />
       )}

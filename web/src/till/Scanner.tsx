@@ -157,11 +157,19 @@ interface ScanButtonProps {
 // "Scan": opens the camera; the code found goes to onCode and the focus back to the button.
 export function ScanButton({ title, onCode, disabled }: ScanButtonProps) {
   const [open, setOpen] = useState(false);
+  const opened = useRef(false);
   const button = useRef<HTMLButtonElement>(null);
-  const close = () => {
-    setOpen(false);
-    button.current?.focus();
-  };
+  const close = () => setOpen(false);
+  // The focus goes back to the button once the dialog is gone (while a modal dialog is open,
+  // the rest of the page cannot take the focus).
+  useEffect(() => {
+    if (open) {
+      opened.current = true;
+    } else if (opened.current) {
+      opened.current = false;
+      button.current?.focus();
+    }
+  }, [open]);
   return (
     <>
       <button

@@ -6,7 +6,8 @@
 // focused button.
 import { useEffect, useRef } from 'preact/hooks';
 
-const GAP_MS = 60; // a scanner types a key every few ms; a person rarely under 60 ms twice
+const GAP_MS = 100; // a scanner types a key every few ms; a person rarely six keys that fast
+const ENTER_GAP_MS = 250; // some scanners pause before the Enter they add
 const MIN_LENGTH = 6; // shorter bursts are a person's keys
 
 function editable(target: EventTarget | null): boolean {
@@ -36,11 +37,12 @@ export function useScannerWedge(onCode: (text: string) => void): void {
         return; // the camera's dialog has the page
       }
       const now = event.timeStamp;
-      if (now - last > GAP_MS) {
-        buffer = '';
-      }
+      const gap = now - last;
       last = now;
       if (event.key === 'Enter') {
+        if (gap > ENTER_GAP_MS) {
+          buffer = '';
+        }
         if (buffer.length >= MIN_LENGTH) {
           event.preventDefault();
           event.stopPropagation();
@@ -51,8 +53,10 @@ export function useScannerWedge(onCode: (text: string) => void): void {
         buffer = '';
         return;
       }
+      // Shift (a scanner presses it for capitals) and other keys without a character add
+      // nothing and do not break the run.
       if (event.key.length === 1) {
-        buffer += event.key;
+        buffer = gap > GAP_MS ? event.key : buffer + event.key;
       }
     };
     window.addEventListener('keydown', keydown, true);
