@@ -3,7 +3,7 @@
 // stamp card, a reward and its coupons, a member with points, staff and viewer users), the
 // API called with the admin key `patron init` printed, the sign-in, and the catalog's texts.
 import type { Page } from 'playwright-core';
-import { type Server, catalog, createUser } from './harness';
+import { type Server, catalog, createUser, screenshots } from './harness';
 
 export const STAFF = { email: 'sam@example.com', name: 'Sam Cashier', role: 'staff', password: 'counter-password-1' } as const;
 export const VIEWER = { email: 'val@example.com', name: 'Val Viewer', role: 'viewer', password: 'viewer-password-1' } as const;
@@ -136,4 +136,11 @@ export function problemsLeft(problems: string[], allowed: RegExp[] = []): string
   const left = problems.filter((p) => !all.some((re) => re.test(p)));
   problems.length = 0;
   return left;
+}
+
+// The harness's screenshots at both widths, from the top of the page (the sale's evaluation
+// sticks to the top of the window: scrolled down, a full-page picture shows it lower).
+export async function shot(page: Page, screen: string, locale = 'en'): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshots(page, 'till', screen, locale);
 }

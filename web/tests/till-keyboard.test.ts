@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { type Server, catalog, launchBrowser, openPage, screenshots, startServer } from './harness';
-import { type Program, STAFF, apiCall, expected, msg, problemsLeft, seedProgram } from './till-fixture';
+import { type Server, catalog, launchBrowser, openPage, startServer } from './harness';
+import { type Program, STAFF, apiCall, expected, msg, problemsLeft, seedProgram, shot } from './till-fixture';
 
 const en = catalog('en');
 let server: Server;
@@ -92,7 +92,7 @@ test('the whole till by keyboard, with a USB scanner', async () => {
     await tabTo(page, msg('till.line_more', { name: 'Coffee' }));
     await page.keyboard.press('Space');
     await page.getByTestId('eval-amount').filter({ hasText: '$26.00' }).waitFor();
-    await screenshots(page, 'till', 'keyboard-cart');
+    await shot(page, 'keyboard-cart');
 
     await tabTo(page, en['till.record']!);
     await page.keyboard.press('Enter');
@@ -139,7 +139,7 @@ test('the whole till by keyboard, with a USB scanner', async () => {
     await page.getByTestId('new-card-number').waitFor();
     // From the new card straight to a sale for the new member.
     await tabTo(page, en['till.enroll_start_sale']!);
-    await screenshots(page, 'till', 'keyboard-focus');
+    await shot(page, 'keyboard-focus');
     await page.keyboard.press('Enter');
     await page.locator('#till-member-name').filter({ hasText: 'Alan Turing' }).waitFor();
     // GET /v1/transactions/{id} and the member's purchases may not exist on this server yet.

@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type Server, catalog, contrastProblems, fontsUsed, launchBrowser, openPage, screenshots, startServer } from './harness';
-import { type Program, STAFF, VIEWER, apiCall, cartOf, expected, fill, msg, problemsLeft, seedProgram, signIn } from './till-fixture';
+import { type Server, catalog, contrastProblems, fontsUsed, launchBrowser, openPage, startServer } from './harness';
+import { type Program, STAFF, VIEWER, apiCall, cartOf, expected, fill, msg, problemsLeft, seedProgram, signIn, shot } from './till-fixture';
 
 let server: Server;
 let browser: Browser;
@@ -45,7 +45,7 @@ test('a staff user signs in', async () => {
   const links = await page.getByRole('navigation').getByRole('link').allTextContents();
   assert.deepEqual(links, ['till.nav.find', 'till.nav.sale', 'till.nav.coupons', 'till.nav.returns', 'till.nav.enroll'].map((k) => en[k]));
   assert.match((await page.locator('.till-user').textContent()) ?? '', new RegExp(STAFF.name));
-  await screenshots(page, 'till', 'find');
+  await shot(page, 'find');
   noProblems(problems);
 });
 
@@ -55,7 +55,7 @@ test('finds a member by card number', async () => {
   await page.getByLabel(en['till.find_label'], { exact: true }).fill('4111111111111111');
   await page.keyboard.press('Enter');
   await page.getByText(msg('till.find_none', { query: '4111111111111111' })).waitFor();
-  await screenshots(page, 'till', 'find-none');
+  await shot(page, 'find-none');
 
   await page.getByLabel(en['till.find_label'], { exact: true }).fill(program.ada.card_number);
   await page.keyboard.press('Enter');
@@ -66,7 +66,7 @@ test('finds a member by card number', async () => {
   assert.match((await page.locator('.till-card-number').textContent()) ?? '', /7?\d{3} \d{4} \d{4} \d{4}$/);
   // The stamp card is shown with its progress.
   await page.getByText('Coffee card').first().waitFor();
-  await screenshots(page, 'till', 'member');
+  await shot(page, 'member');
   noProblems(problems);
 });
 
@@ -120,7 +120,7 @@ test('builds a cart and sees the evaluation the API answers', async () => {
   for (const rule of expected.rules) {
     await page.locator('.till-rule').filter({ hasText: rule.name }).waitFor();
   }
-  await screenshots(page, 'till', 'sale-cart');
+  await shot(page, 'sale-cart');
   assert.deepEqual(await contrastProblems(page), []);
 
   // Back to 3 coffees: the API's nudge ("1 more for a free one") is on the screen.
@@ -138,7 +138,7 @@ test('builds a cart and sees the evaluation the API answers', async () => {
     await page.locator('.till-nudge').filter({ hasText: nudge.text }).waitFor();
   }
   await page.getByTestId('eval-points').filter({ hasText: String(nudged.points) }).waitFor();
-  await screenshots(page, 'till', 'sale-nudge');
+  await shot(page, 'sale-nudge');
   // And the 4th coffee again, for the purchase.
   await page.getByRole('button', { name: msg('till.line_more', { name: 'Coffee' }) }).click();
   await page.getByTestId('eval-amount').filter({ hasText: '$38.00' }).waitFor();
@@ -167,7 +167,7 @@ test('records the purchase once, whatever the taps, and sees the points', async 
   const record = page.getByRole('button', { name: en['till.record'] });
   await record.click();
   await page.getByText(en['common.network_error']).waitFor();
-  await screenshots(page, 'till', 'sale-network-error');
+  await shot(page, 'sale-network-error');
   await record.dblclick();
   await page.getByRole('heading', { name: en['till.result_title'] }).waitFor();
   await page.unroute('**/v1/transactions');
@@ -188,7 +188,7 @@ test('records the purchase once, whatever the taps, and sees the points', async 
   assert.equal(await page.getByTestId('result-balance').textContent(), String(after.available));
   // The member panel shows the new balance too.
   await page.getByTestId('member-points').filter({ hasText: String(after.available) }).waitFor();
-  await screenshots(page, 'till', 'sale-result');
+  await shot(page, 'sale-result');
   assert.deepEqual(await contrastProblems(page), []);
   noProblems(problems, expected('network', 'POST', /\/v1\/transactions$/));
 });
@@ -199,7 +199,7 @@ test('a return of part of the purchase takes its points back', async () => {
   await page.getByRole('heading', { level: 1, name: en['till.returns_title'] }).waitFor();
   const cake = 'Carrot cake';
   await page.getByRole('button', { name: msg('till.line_more', { name: cake }) }).waitFor();
-  await screenshots(page, 'till', 'return');
+  await shot(page, 'return');
   // Nothing chosen: said so.
   await page.getByRole('button', { name: en['till.return_submit'] }).click();
   await page.getByText(en['till.return_nothing']).waitFor();
@@ -213,7 +213,7 @@ test('a return of part of the purchase takes its points back', async () => {
   assert.equal(await page.getByTestId('return-points').textContent(), String(-returned[0]!.points));
   assert.equal(await page.getByTestId('return-balance').textContent(), String(balance.available));
   assert.equal(await page.getByTestId('return-amount').textContent(), '$12.00');
-  await screenshots(page, 'till', 'return-done');
+  await shot(page, 'return-done');
   // GET /v1/transactions/{id} and the member's purchases are newer than this till on some
   // servers: their absence (404 "no such route") is not a failure.
   noProblems(problems, expected(404, 'GET', /\/v1\/(transactions\/txn_|members\/mem_\w+\/purchases)/));
@@ -247,7 +247,7 @@ test('a sale with a coupon in the cart, paid partly with points', async () => {
   const expect = await apiCall<{ points: number; to_pay: number; balance_due: number }>(server, 'POST', '/v1/carts/evaluate', body);
   assert.equal(expect.balance_due, expect.to_pay - 100);
   await page.getByTestId('eval-points').filter({ hasText: String(expect.points) }).waitFor();
-  await screenshots(page, 'till', 'sale-coupon-points');
+  await shot(page, 'sale-coupon-points');
   await page.getByRole('button', { name: en['till.record'] }).click();
   await page.getByRole('heading', { name: en['till.result_title'] }).waitFor();
   const coupon = await apiCall<{ status: string }>(server, 'GET', `/v1/coupons/${program.coupons[3]}`);
@@ -278,14 +278,14 @@ test('verifies and redeems a coupon; a second redemption is refused on the scree
   const coupon = await apiCall<{ expires_at: string }>(server, 'GET', `/v1/coupons/${program.coupons[0]}`);
   const until = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(coupon.expires_at));
   await card.getByText(until).waitFor();
-  await screenshots(page, 'till', 'coupon-verified');
+  await shot(page, 'coupon-verified');
 
   await page.getByRole('button', { name: en['till.coupon_redeem'], exact: true }).click();
   await page.getByText(en['till.coupon_redeemed']).waitFor();
   await status.filter({ hasText: en['till.coupon_status.redeemed'] }).waitFor();
   const redeemed = await apiCall<{ status: string }>(server, 'GET', `/v1/coupons/${program.coupons[0]}`);
   assert.equal(redeemed.status, 'redeemed');
-  await screenshots(page, 'till', 'coupon-redeemed');
+  await shot(page, 'coupon-redeemed');
 
   // The member shows the same code again: the till says it is used, and a redemption is
   // refused with the server's reason.
@@ -297,7 +297,7 @@ test('verifies and redeems a coupon; a second redemption is refused on the scree
   await alert.waitFor();
   assert.match((await alert.textContent()) ?? '', new RegExp(en['till.reason.already_redeemed']!.replace('.', '\\.')));
   assert.match((await alert.textContent()) ?? '', /already redeemed at \d{4}-\d\d-\d\dT/);
-  await screenshots(page, 'till', 'coupon-refused');
+  await shot(page, 'coupon-refused');
   assert.deepEqual(await contrastProblems(page), []);
   noProblems(problems, [...expected(400, 'GET', /\/v1\/coupons\//), ...expected(409, 'POST', /\/v1\/coupons\/.*\/redeem/)]);
 });
@@ -311,7 +311,7 @@ test('enrolls a member on the spot and shows the new card number', async () => {
   await page.getByLabel(en['till.enroll_phone']).fill('0812345678');
   await page.getByRole('button', { name: en['till.enroll_submit'] }).click();
   await page.getByText(en['till.enroll_phone_invalid']).waitFor();
-  await screenshots(page, 'till', 'enroll');
+  await shot(page, 'enroll');
   await page.getByLabel(en['till.enroll_first_name']).fill('Grace');
   await page.getByLabel(en['till.enroll_last_name']).fill('Hopper');
   await page.getByLabel(en['till.enroll_email']).fill('grace@example.com');
@@ -329,7 +329,7 @@ test('enrolls a member on the spot and shows the new card number', async () => {
   assert.equal((await shown.textContent())?.replace(/\s/g, ''), found.data[0]!.card_number);
   // Its QR code is the API's picture.
   assert.ok(await page.locator('img.till-qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0));
-  await screenshots(page, 'till', 'enrolled');
+  await shot(page, 'enrolled');
   // The same email again is refused at its field.
   await page.getByRole('button', { name: en['till.enroll_another'] }).click();
   await page.getByLabel(en['till.enroll_email']).fill('grace@example.com');
@@ -387,7 +387,7 @@ test('a viewer may sign in, and is told the till is read-only', async () => {
     // The member and the coupons can be looked at; nothing can be recorded.
     assert.equal(await page.getByRole('button', { name: en['till.record'] }).count(), 0);
     assert.equal(await page.getByText(en['till.cart_title'], { exact: true }).count(), 0);
-    await screenshots(page, 'till', 'viewer');
+    await shot(page, 'viewer');
     assert.deepEqual(await contrastProblems(page), []);
     await page.getByRole('link', { name: en['till.nav.coupons'] }).click();
     await page.getByLabel(en['till.coupon_label']).fill(program.coupons[1]!);
@@ -409,7 +409,7 @@ test('every screen in Thai, drawn with the bundled fonts', async () => {
   try {
     await signIn(page, STAFF, 'th');
     await page.getByRole('heading', { level: 1, name: th['till.find_title'] }).waitFor();
-    await screenshots(page, 'till', 'find', 'th');
+    await shot(page, 'find', 'th');
     await page.getByLabel(th['till.find_label'], { exact: true }).fill(program.ada.card_number);
     await page.keyboard.press('Enter');
     await page.locator('#till-member-name').waitFor();
@@ -425,7 +425,7 @@ test('every screen in Thai, drawn with the bundled fonts', async () => {
     // Money and numbers in Thai: the dollar amount as Intl writes it for th.
     const amount = new Intl.NumberFormat('th', { style: 'currency', currency: 'USD' }).format(22.5);
     await page.getByTestId('eval-amount').filter({ hasText: amount }).waitFor();
-    await screenshots(page, 'till', 'sale-cart', 'th');
+    await shot(page, 'sale-cart', 'th');
     const fonts = await fontsUsed(page, 'h1, h2, h3, label, button, dt, dd, p, a, span, li');
     const machine = fonts.filter((f) => !f.custom && f.glyphs > 0);
     assert.deepEqual(machine, [], `text drawn with a machine font: ${JSON.stringify(fonts)}`);
@@ -433,35 +433,35 @@ test('every screen in Thai, drawn with the bundled fonts', async () => {
 
     await page.getByRole('button', { name: th['till.record'] }).click();
     await page.getByRole('heading', { name: th['till.result_title'] }).waitFor();
-    await screenshots(page, 'till', 'sale-result', 'th');
+    await shot(page, 'sale-result', 'th');
     await page.getByRole('button', { name: th['till.result_return'] }).click();
     await page.getByRole('button', { name: th['till.return_all'] }).click();
-    await screenshots(page, 'till', 'return', 'th');
+    await shot(page, 'return', 'th');
     await page.getByRole('button', { name: th['till.return_submit'] }).click();
     await page.getByRole('heading', { name: th['till.return_done'] }).waitFor();
-    await screenshots(page, 'till', 'return-done', 'th');
+    await shot(page, 'return-done', 'th');
 
     await page.getByRole('link', { name: th['till.nav.coupons'] }).click();
     await page.getByLabel(th['till.coupon_label']).fill(program.coupons[2]!);
     await page.keyboard.press('Enter');
     await page.getByTestId('coupon-status').filter({ hasText: th['till.coupon_status.active'] }).waitFor();
-    await screenshots(page, 'till', 'coupon-verified', 'th');
+    await shot(page, 'coupon-verified', 'th');
     await page.getByRole('button', { name: th['till.coupon_redeem'], exact: true }).click();
     await page.getByText(th['till.coupon_redeemed']).waitFor();
     await page.getByLabel(th['till.coupon_label']).fill(program.coupons[2]!);
     await page.keyboard.press('Enter');
     await page.getByRole('button', { name: th['till.coupon_redeem'], exact: true }).click();
     await page.getByRole('alert').filter({ hasText: th['till.reason.already_redeemed'] }).waitFor();
-    await screenshots(page, 'till', 'coupon-refused', 'th');
+    await shot(page, 'coupon-refused', 'th');
 
     await page.getByRole('link', { name: th['till.nav.enroll'] }).click();
     await page.getByLabel(th['till.enroll_first_name']).fill('สมชาย');
     await page.getByLabel(th['till.enroll_last_name']).fill('ใจดี');
-    await screenshots(page, 'till', 'enroll', 'th');
+    await shot(page, 'enroll', 'th');
     await page.getByLabel(th['till.enroll_phone']).fill('+66 89 123 4567');
     await page.getByRole('button', { name: th['till.enroll_submit'] }).click();
     await page.getByTestId('new-card-number').waitFor();
-    await screenshots(page, 'till', 'enrolled', 'th');
+    await shot(page, 'enrolled', 'th');
     noProblems(problems, [
       ...expected(409, 'POST', /\/v1\/coupons\/.*\/redeem/),
       ...expected(404, 'GET', /\/v1\/(transactions\/txn_|members\/mem_\w+\/purchases)/),

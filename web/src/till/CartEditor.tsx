@@ -284,7 +284,6 @@ function Coupons({ cart, setCart, answer }: Omit<Props, 'currency'>) {
           )}
         </div>
       </form>
-      <ScanButton title={t('till.scan_coupon_title')} onCode={add} />
       {cart.coupons.length > 0 && (
         <ul class="till-chips" aria-label={t('till.cart_coupons')}>
           {cart.coupons.map((c) => {
@@ -308,6 +307,7 @@ function Coupons({ cart, setCart, answer }: Omit<Props, 'currency'>) {
           })}
         </ul>
       )}
+      <ScanButton title={t('till.scan_coupon_title')} onCode={add} />
     </div>
   );
 }

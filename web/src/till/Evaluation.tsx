@@ -116,7 +116,9 @@ export function Evaluation({ answer, currency, points }: Props) {
           </li>
         )}
       </ul>
-      {answer.rules.length === 0 && <p class="pt-hint">{t('till.eval_no_promotions')}</p>}
+      {answer.rules.length === 0 && !answer.coupons.some((c) => c.applied) && (
+        <p class="pt-hint">{t('till.eval_no_promotions')}</p>
+      )}
       {answer.coupons
         .filter((c) => !c.applied)
         .map((c) => (
