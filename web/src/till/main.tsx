@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// The till console (/till/): for staff and admins at the counter, phone or tablet first.
+// The till console (/till/): for staff and admins at the counter, phone or tablet first. A
+// viewer may sign in too, and is told the till is read-only for it.
 import { Loading, SignIn, mount, useSession } from '../lib/app';
 import { useLocale } from '../lib/components';
 import { t } from '../lib/i18n';
-import { Home } from './Home';
+import { Till } from './Till';
+import './till.css';
 
-function Till() {
+function App() {
   useLocale();
   const [session, setSession] = useSession();
   const face = t('face.till');
@@ -15,7 +17,7 @@ function Till() {
   if (session === null || session.kind !== 'user') {
     return <SignIn face={face} kind="user" onSignedIn={setSession} />;
   }
-  return <Home face={face} session={session} onSignedOut={() => setSession(null)} />;
+  return <Till face={face} session={session} onSignedOut={() => setSession(null)} />;
 }
 
-void mount(Till);
+void mount(App);
