@@ -50,8 +50,26 @@ function MemberCard({ tier }: { tier: string | null }) {
   );
 }
 
+// The lots that expire on one day (as the member reads days) make one line.
+export function expiringByDay(
+  lots: Balance['expiring'],
+  timeZone?: string,
+): { date: string; points: number }[] {
+  const days: { date: string; points: number }[] = [];
+  for (const lot of lots) {
+    const date = formatDate(lot.expires_at, timeZone);
+    const last = days[days.length - 1];
+    if (last !== undefined && last.date === date) {
+      last.points += lot.points;
+    } else {
+      days.push({ date, points: lot.points });
+    }
+  }
+  return days;
+}
+
 function Points({ balance, program }: { balance: Balance; program: PublicProgram | null }) {
-  const soon = balance.expiring.slice(0, 3);
+  const soon = expiringByDay(balance.expiring, program?.time_zone).slice(0, 3);
   return (
     <Card title={t('portal.home.points_title')}>
       <p class="pp-points" data-testid="points-available">
@@ -75,11 +93,8 @@ function Points({ balance, program }: { balance: Balance; program: PublicProgram
             {soon.length === 0
               ? t('portal.home.expiring_none')
               : soon.map((lot) => (
-                  <span class="pp-expiring" key={lot.expires_at}>
-                    {t('portal.home.expiring_on', {
-                      points: points(lot.points),
-                      date: formatDate(lot.expires_at, program?.time_zone),
-                    })}
+                  <span class="pp-expiring" key={lot.date}>
+                    {t('portal.home.expiring_on', { points: points(lot.points), date: lot.date })}
                   </span>
                 ))}
           </dd>
@@ -138,10 +153,17 @@ export function Progress({ value, label }: { value: number; label: string }) {
   );
 }
 
-function Stamps({ cards }: { cards: StampProgress[] }) {
+function Stamps({ cards, program }: { cards: StampProgress[]; program: PublicProgram | null }) {
   if (cards.length === 0) {
     return null;
   }
+  // The member's card names its catalog reward by id; the program's public face has its name.
+  const reward = (card: StampProgress) =>
+    stampReward(
+      card.reward?.points || card.reward?.name
+        ? card.reward
+        : program?.stamp_cards.find((c) => c.id === card.card_id)?.reward ?? card.reward,
+    );
   return (
     <Card title={t('portal.home.stamps_title')}>
       <ul class="pp-stamp-cards">
@@ -165,7 +187,7 @@ function Stamps({ cards }: { cards: StampProgress[] }) {
               {t('portal.stamps.missing', {
                 count: card.missing,
                 n: formatNumber(card.missing),
-                reward: stampReward(card.reward),
+                reward: reward(card),
               })}
             </p>
             {card.completed > 0 && (
@@ -215,7 +237,7 @@ export function Home() {
         <Points balance={balance.data} program={program} />
       )}
       {tier.data && <Tier state={tier.data} program={program} />}
-      {stamps.data && <Stamps cards={stamps.data.data} />}
+      {stamps.data && <Stamps cards={stamps.data.data} program={program} />}
       {wallet.data && <WalletCard wallet={wallet.data} />}
       <nav class="pp-more" aria-label={t('portal.home.more')}>
         <Link href={href('refer')}>{t('portal.home.refer')}</Link>

@@ -7,7 +7,7 @@ import { ApiError } from '../lib/api';
 import { Alert, Button, Card, Field } from '../lib/components';
 import { t } from '../lib/i18n';
 import { Link } from '../lib/router';
-import { programId } from '../lib/session';
+import { adoptSession, programId } from '../lib/session';
 import { ConsentBoxes, PASSWORD_MIN, PHONE_PATTERN } from './Account';
 import type { Consents, SignUpBody } from './api';
 import { portalApi } from './api';
@@ -103,8 +103,10 @@ export function SignUp() {
     if (showCode && code.trim()) body.invitation_code = code.trim();
     setBusy(true);
     try {
-      const session = await portalApi.signUp(body);
-      setSession(session);
+      const session = adoptSession(await portalApi.signUp(body));
+      if (session.kind === 'member') {
+        setSession(session);
+      }
       go('');
     } catch (e) {
       setErrors(serverErrors(e));
