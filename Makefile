@@ -7,7 +7,9 @@ all: build
 deps:
 	@scripts/install-deps
 
-# Release binary at build/patron (benchmarks and scripts rely on this path).
+# Release binary at build/patron (benchmarks and scripts rely on this path), with the web faces
+# built by Vite and embedded (docs/web.md): `npm ci` only when web/package-lock.json changed
+# since the last install, the Vite build only when a file of web/ changed.
 build: deps
 	@cmake --preset release -S . >/dev/null
 	@cmake --build build -j2

@@ -11,6 +11,11 @@ export default defineConfig({
   base: '/',
   // Preact's JSX runtime; no React compatibility layer is needed.
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  // `npm run dev`: the faces from source, the API of a server started beside it (`make run`).
+  server: {
+    host: '127.0.0.1',
+    proxy: { '/v1': process.env.PATRON_URL ?? 'http://127.0.0.1:8080' },
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -8,6 +8,7 @@
  */
 #include "http/http.h"
 #include "http/http_int.h"
+#include "http/static.h"
 
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -205,7 +206,8 @@ static bool route_match(const char *pattern, const char *path,
     return *pattern == '\0' && *path == '\0';
 }
 
-/* Sets ctx->route_index; answers 404 or 405 and returns false when no route fits. */
+/* Sets ctx->route_index; answers 404 or 405, or a file of the web faces for a GET or HEAD of a
+ * path no route has, and returns false when no route fits. */
 static bool route_find(struct pt_http_ctx *ctx)
 {
     bool path_known = false;
@@ -234,7 +236,8 @@ static bool route_find(struct pt_http_ctx *ctx)
         pt_http_reply_error(ctx, 405, "method_not_allowed", NULL,
                             "this path does not support this method");
         (void)pt_http_response_header(&ctx->resp, "Allow", allow);
-    } else {
+    } else if (!pt_http_static_answer(ctx)) {
+        /* Not a page of the web faces either (static.c): an unknown /v1 path, say. */
         pt_http_reply_error(ctx, 404, "not_found", NULL, "no such route");
     }
     return false;

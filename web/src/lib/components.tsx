@@ -216,3 +216,9 @@ export function Table<Row>({
     </div>
   );
 }
+
+// A picture the API draws (a member's card or a coupon as a QR code or a barcode:
+// /v1/members/{id}/card/qr.svg, /v1/coupons/{code}/barcode.svg); the session cookie goes with it.
+export function CodeImage({ src, alt, size = 'medium' }: { src: string; alt: string; size?: 'medium' | 'large' }) {
+  return <img class={`pt-code pt-code-${size}`} src={src} alt={alt} decoding="async" />;
+}

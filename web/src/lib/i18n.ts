@@ -67,7 +67,9 @@ export async function setLocale(next: Locale, remember = false): Promise<void> {
   const loaded = await loaders[next]();
   current = next;
   catalog = loaded;
-  document.documentElement.lang = next;
+  if (typeof document !== 'undefined') {
+    document.documentElement.lang = next; // (tests of the helpers run without a page)
+  }
   if (remember) {
     try {
       localStorage.setItem(STORAGE_KEY, next);
