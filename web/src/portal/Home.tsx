@@ -26,7 +26,7 @@ function MemberCard({ tier }: { tier: string | null }) {
       {name !== '' && <p class="pp-member-card-name">{name}</p>}
       <p class="pp-card-number">
         <span class="pp-visually-hidden">{t('portal.home.card_number')} </span>
-        {cardNumber(member.card_number)}
+        <span data-testid="card-digits">{cardNumber(member.card_number)}</span>
       </p>
       <div class="pp-member-card-codes">
         <img
