@@ -137,7 +137,13 @@ export async function openPage(
     }
   });
   page.on('pageerror', (error) => problems.push(`exception: ${error.message}`));
-  page.on('requestfailed', (req) => problems.push(`failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('requestfailed', (req) => {
+    const error = req.failure()?.errorText ?? '';
+    // A request the page's own navigation cancelled (a reload while a font loads) is no fault.
+    if (error !== 'net::ERR_ABORTED') {
+      problems.push(`failed: ${req.url()} ${error}`);
+    }
+  });
   page.on('response', (res) => {
     if (res.status() >= 400) {
       problems.push(`answer ${res.status()}: ${res.request().method()} ${res.url()}`);

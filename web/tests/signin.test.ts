@@ -121,6 +121,7 @@ test('the language switcher changes the page and is remembered', async () => {
         await screenshots(page, 'till', 'sign-in', locale);
       }
     }
+    await page.evaluate(() => document.fonts.ready);
     await page.reload();
     await page.getByRole('heading', { level: 1, name: catalog('th')['signin.title'] }).waitFor();
     assert.deepEqual(problems, []);
