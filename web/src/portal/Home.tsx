@@ -3,7 +3,7 @@
 // at the till), points available, pending and expiring soon, the tier and what the next one
 // needs, the stamp cards' progress, and the wallet when it holds money.
 import { Card } from '../lib/components';
-import { formatDate, formatMoney, formatNumber } from '../lib/format';
+import { formatMoney, formatNumber } from '../lib/format';
 import { t } from '../lib/i18n';
 import { Link } from '../lib/router';
 import type { Balance, PublicProgram, StampProgress, TierState, Wallet } from './api';
@@ -11,7 +11,7 @@ import { pictures, portalApi } from './api';
 import { href } from './routes';
 import { LoadError, Shell, Spinner } from './Shell';
 import { useLoad, useMember, usePortal } from './state';
-import { cardNumber, points, stampReward, tierMissing } from './text';
+import { cardNumber, expiringByDay, points, stampReward, tierMissing } from './text';
 
 function MemberCard({ tier }: { tier: string | null }) {
   const { member } = useMember();
@@ -48,24 +48,6 @@ function MemberCard({ tier }: { tier: string | null }) {
       </Link>
     </section>
   );
-}
-
-// The lots that expire on one day (as the member reads days) make one line.
-export function expiringByDay(
-  lots: Balance['expiring'],
-  timeZone?: string,
-): { date: string; points: number }[] {
-  const days: { date: string; points: number }[] = [];
-  for (const lot of lots) {
-    const date = formatDate(lot.expires_at, timeZone);
-    const last = days[days.length - 1];
-    if (last !== undefined && last.date === date) {
-      last.points += lot.points;
-    } else {
-      days.push({ date, points: lot.points });
-    }
-  }
-  return days;
 }
 
 function Points({ balance, program }: { balance: Balance; program: PublicProgram | null }) {

@@ -5,7 +5,7 @@
 import { locale, t } from '../lib/i18n';
 import type { MessageKey } from '../lib/i18n';
 import { formatDate, formatMoney, formatNumber } from '../lib/format';
-import type { Coupon, Offer, PublicProgram, PublicStampCard, PublicTier, Reward } from './api';
+import type { Balance, Coupon, Offer, PublicProgram, PublicStampCard, PublicTier, Reward } from './api';
 
 export function points(n: number): string {
   return t('portal.points', { count: n, n: formatNumber(n) });
@@ -45,6 +45,8 @@ export function tierMissing(
   const key = `portal.tier.missing_${metric === 'spend' ? 'spend' : metric === 'purchases' ? 'purchases' : 'points'}${by}` as MessageKey;
   return t(key, {
     amount: metricAmount(metric, next.missing, currency),
+    count: next.missing,
+    n: formatNumber(next.missing),
     tier: next.name,
     date: next.by ? formatDate(next.by, timeZone) : '',
   });
@@ -88,7 +90,7 @@ export function pointValue(program: PublicProgram): string | null {
   if (v === undefined || v.amount <= 0 || v.points <= 0) {
     return null;
   }
-  return t('portal.how.point_value', { points: points(v.points), amount: formatMoney(v.amount, program.currency) });
+  return t('portal.how.point_value', { count: v.points, n: formatNumber(v.points), amount: formatMoney(v.amount, program.currency) });
 }
 
 export function expiry(program: PublicProgram): string {
@@ -259,4 +261,22 @@ export function list(items: string[]): string {
   } catch {
     return items.join(', ');
   }
+}
+
+// The lots that expire on one day (as the member reads days) make one line.
+export function expiringByDay(
+  lots: Balance['expiring'],
+  timeZone?: string,
+): { date: string; points: number }[] {
+  const days: { date: string; points: number }[] = [];
+  for (const lot of lots) {
+    const date = formatDate(lot.expires_at, timeZone);
+    const last = days[days.length - 1];
+    if (last !== undefined && last.date === date) {
+      last.points += lot.points;
+    } else {
+      days.push({ date, points: lot.points });
+    }
+  }
+  return days;
 }
