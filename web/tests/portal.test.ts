@@ -155,6 +155,19 @@ describe('the member journey', () => {
   test("the till's redemption turns the shown code to used", async (t) => {
     if (skip(t) || ada?.code === undefined) return;
     const { page } = ada;
+    // Hidden (another app, the screen off), the page stops asking; shown again, it asks at once.
+    let asked = 0;
+    const count = (r: { url: () => string }) => {
+      if (/\/v1\/coupons\/[^/]+$/.test(new URL(r.url()).pathname)) asked += 1;
+    };
+    page.on('request', count);
+    await setVisibility(page, 'hidden');
+    await page.waitForTimeout(4000);
+    assert.equal(asked, 0, 'a hidden page does not poll');
+    await setVisibility(page, 'visible');
+    await page.waitForTimeout(500);
+    assert.ok(asked >= 1, 'a page shown again asks at once');
+    page.off('request', count);
     const redeemed = await call(till, 'POST', `/v1/coupons/${encodeURIComponent(ada.code)}/redeem`, { location: 'Front counter' });
     assert.equal(redeemed.status, 200, JSON.stringify(redeemed.json));
     // The page asks every 3 s while the code shows.
@@ -164,10 +177,7 @@ describe('the member journey', () => {
     assert.equal(await page.locator('.pp-big-qr').count(), 0, 'the used code is no longer shown to scan');
     await shoot(page, 'coupon-used');
     // Once used, the page stops asking.
-    let asked = 0;
-    const count = (r: { url: () => string }) => {
-      if (r.url().includes('/v1/coupons/')) asked += 1;
-    };
+    asked = 0;
     page.on('request', count);
     await page.waitForTimeout(4000);
     page.off('request', count);
@@ -486,12 +496,31 @@ describe('in Thai', () => {
       await page.getByTestId('coupon-code').waitFor();
       await picturesDrawn(page);
       await shoot(page, 'coupon', 'th');
+      // Closed, the code is no longer asked for.
+      await page.keyboard.press('Escape');
+      await page.getByRole('heading', { level: 1, name: th['portal.coupons.title'] }).waitFor();
+      let asked = 0;
+      const count = (r: { url: () => string }) => {
+        if (/\/v1\/coupons\/[^/]+$/.test(new URL(r.url()).pathname)) asked += 1;
+      };
+      page.on('request', count);
+      await page.waitForTimeout(4000);
+      page.off('request', count);
+      assert.equal(asked, 0, 'the closed coupon is not polled');
       assert.deepEqual(unexpected(problems, [/\/purchases/]), []);
     } finally {
       await context.close();
     }
   });
 });
+
+// The page's visibility as a phone changes it (the test's browser is always visible).
+async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
+  await page.evaluate((value) => {
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, state);
+}
 
 async function signInThai(page: Page): Promise<void> {
   await page.goto(server.url + '/portal/');
