@@ -516,10 +516,11 @@ describe('in Thai', () => {
 
 // The page's visibility as a phone changes it (the test's browser is always visible).
 async function setVisibility(page: Page, state: 'hidden' | 'visible'): Promise<void> {
-  await page.evaluate((value) => {
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => value });
-    document.dispatchEvent(new Event('visibilitychange'));
-  }, state);
+  // A string, not a function: tsx names inner functions with a helper the page lacks.
+  await page.evaluate(
+    `Object.defineProperty(document, 'visibilityState', { configurable: true, value: '${state}' });` +
+      `document.dispatchEvent(new Event('visibilitychange'));`,
+  );
 }
 
 async function signInThai(page: Page): Promise<void> {
