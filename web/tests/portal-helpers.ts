@@ -14,14 +14,14 @@ export interface Joined {
   referralCode: string;
 }
 
-// The harness's page, with a shorter wait for what never comes (a failure says so in 10 s, not 30).
+// The harness's page, with a shorter wait for what never comes (a failure says so in 15 s, not 30).
 export async function openPage(
   browser: Browser,
   url: string,
   options: { locale?: string; viewport?: { width: number; height: number } } = {},
 ): Promise<OpenedPage> {
   const opened = await openHarnessPage(browser, url, options);
-  opened.context.setDefaultTimeout(10_000);
+  opened.context.setDefaultTimeout(15_000);
   return opened;
 }
 
