@@ -3,6 +3,7 @@
 // the navigation - on a phone a bar of tabs at the bottom of the screen, within thumb's reach;
 // wider, a row under the header.
 import type { ComponentChildren } from 'preact';
+import { useEffect } from 'preact/hooks';
 import { AppShell, Alert, Button, useLocale } from '../lib/components';
 import { t } from '../lib/i18n';
 import type { MessageKey } from '../lib/i18n';
@@ -75,9 +76,9 @@ export function Nav() {
 export function Shell({ children, title }: { children: ComponentChildren; title: string }) {
   useLocale();
   const { program } = usePortal();
-  if (typeof document !== 'undefined') {
+  useEffect(() => {
     document.title = program ? `${title} · ${program.name}` : title;
-  }
+  }, [title, program]);
   return (
     <AppShell face={t('face.portal')} nav={<Nav />} narrow>
       {children}
