@@ -507,6 +507,15 @@ describe('in Thai', () => {
       await page.waitForTimeout(4000);
       page.off('request', count);
       assert.equal(asked, 0, 'the closed coupon is not polled');
+      // Opened again from the list, and used at the till.
+      const code = await page.locator('.pp-coupon-active').first().getAttribute('data-code');
+      assert.ok(code !== null);
+      await page.locator('.pp-coupon-active').first().getByRole('link').click();
+      await page.getByTestId('coupon-code').waitFor();
+      await must(till, 'POST', `/v1/coupons/${encodeURIComponent(code)}/redeem`, {});
+      await page.locator('[data-testid="coupon-status"][data-state="redeemed"]').waitFor({ timeout: 10_000 });
+      await page.getByText(th['portal.coupon.used']!, { exact: true }).waitFor();
+      await shoot(page, 'coupon-used', 'th');
       assert.deepEqual(unexpected(problems, [/\/purchases/]), []);
     } finally {
       await context.close();
