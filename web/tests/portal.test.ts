@@ -496,6 +496,8 @@ describe('in Thai', () => {
       await page.getByTestId('coupon-code').waitFor();
       await picturesDrawn(page);
       await shoot(page, 'coupon', 'th');
+      const codeFonts = await fontsUsed(page, '.pp-fullscreen h1, .pp-fullscreen p, .pp-fullscreen button');
+      assert.deepEqual(codeFonts.filter((f) => !f.custom && f.glyphs > 0), [], `machine fonts: ${JSON.stringify(codeFonts)}`);
       // Closed, the code is no longer asked for.
       await page.keyboard.press('Escape');
       await page.getByRole('heading', { level: 1, name: th['portal.coupons.title'] }).waitFor();
