@@ -59,6 +59,7 @@ function PurchaseList({ onMissing }: { onMissing: () => void }) {
   const { member } = useMember();
   const { program } = usePortal();
   const purchases = usePaged((cursor) => portalApi.purchases(member.id, cursor), [member.id]);
+  const currency = program?.currency ?? 'USD';
   const e = purchases.error;
   // A server without the route (or that keeps it from members) answers 404/403/405.
   const missing = e instanceof ApiError && (e.status === 404 || e.status === 403 || e.status === 405);
@@ -87,21 +88,31 @@ function PurchaseList({ onMissing }: { onMissing: () => void }) {
           {purchases.items.map((p: Purchase) => (
             <li key={p.id} class="pp-history-row">
               <div>
-                <p class="pp-history-what">{formatMoney(p.amount, p.currency || program?.currency || 'USD')}</p>
+                <p class="pp-history-what">{formatMoney(p.amount, p.currency || currency)}</p>
                 {p.location && <p class="pp-history-note">{p.location}</p>}
-                {p.items && p.items.length > 0 && (
+                {(p.item_count ?? 0) > 0 && (
                   <p class="pp-history-note">
-                    {t('portal.history.items', { count: p.items.length, n: formatNumber(p.items.length) })}
+                    {t('portal.history.items', { count: p.item_count ?? 0, n: formatNumber(p.item_count ?? 0) })}
                   </p>
                 )}
+                {(p.discount ?? 0) > 0 && (
+                  <p class="pp-history-note">
+                    {t('portal.history.discount', { amount: formatMoney(p.discount ?? 0, p.currency || currency) })}
+                  </p>
+                )}
+                {p.status === 'returned' || p.status === 'partially_returned' ? (
+                  <p class="pp-history-note">
+                    {t('portal.history.returned', { amount: formatMoney(p.returned_amount ?? 0, p.currency || currency) })}
+                  </p>
+                ) : null}
                 <p class="pp-history-when">
                   <time dateTime={p.occurred_at}>{formatDateTime(p.occurred_at, program?.time_zone)}</time>
                 </p>
               </div>
               <div class="pp-history-points">
-                <p class="pp-plus">{points(p.points_earned ?? 0)}</p>
-                {(p.points_pending ?? 0) > 0 && (
-                  <p class="pp-history-note">{t('portal.history.pending', { points: points(p.points_pending ?? 0) })}</p>
+                <p class="pp-plus">{signedPoints(p.points_earned ?? 0)}</p>
+                {(p.points_reversed ?? 0) > 0 && (
+                  <p class="pp-history-note">{t('portal.history.reversed', { points: points(p.points_reversed ?? 0) })}</p>
                 )}
               </div>
             </li>

@@ -123,16 +123,21 @@ export interface LedgerEntry {
   created_at: string;
 }
 
+// A purchase as GET /v1/members/{id}/purchases lists it (the purchases branch of issue 19).
 export interface Purchase {
   id: string;
   external_id?: string;
   occurred_at: string;
   currency: string;
   amount: number;
+  discount?: number;
+  item_count?: number;
   points_earned?: number;
-  points_pending?: number;
+  points_reversed?: number;
+  cashback?: number;
+  returned_amount?: number;
+  status?: 'completed' | 'partially_returned' | 'returned';
   location?: string | null;
-  items?: { sku?: string; name?: string; quantity?: number }[];
 }
 
 export interface Page<T> {
