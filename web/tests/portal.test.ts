@@ -219,6 +219,11 @@ describe('the member journey', () => {
     if (skip(t) || ada === undefined) return;
     const { page } = ada;
     const member = await currentMember(page);
+    // A phone's share sheet (navigator.share), stood in for: what the page hands it.
+    await ada.context.addInitScript(
+      'Object.defineProperty(navigator, "share", { configurable: true, value: (data) => ' +
+        '{ window.__shared = data; return Promise.resolve(); } });',
+    );
     await page.goto(server.url + '/portal/refer');
     await page.getByTestId('referral-code').waitFor();
     assert.equal(await page.getByTestId('referral-code').innerText(), member.referralCode);
@@ -227,6 +232,10 @@ describe('the member journey', () => {
     assert.equal(url.pathname, '/portal/join');
     assert.equal(url.searchParams.get('code'), member.referralCode);
     await shoot(page, 'refer');
+    await page.getByRole('button', { name: en['portal.refer.share'] }).click();
+    const shared = (await page.evaluate('window.__shared')) as { url: string; text: string };
+    assert.equal(shared.url, link);
+    assert.equal(shared.text, `Join Corner Café with my code ${member.referralCode}`);
 
     await page.getByRole('link', { name: en['portal.nav.account'] }).first().click();
     const first = page.getByLabel(en['portal.field.first_name']!, { exact: true });
