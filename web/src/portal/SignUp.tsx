@@ -12,7 +12,7 @@ import { ConsentBoxes, PASSWORD_MIN, PHONE_PATTERN } from './Account';
 import type { Consents, SignUpBody } from './api';
 import { portalApi } from './api';
 import { go, href, useRoute } from './routes';
-import { LoadError, Shell, Spinner } from './Shell';
+import { Shell, Spinner } from './Shell';
 import { portalError, usePortal } from './state';
 
 type Errors = Partial<Record<'email' | 'phone' | 'password' | 'invitation_code' | 'first_name' | 'last_name' | 'form', string>>;
@@ -78,15 +78,18 @@ export function SignUp() {
   const [consents, setConsents] = useState<Consents>({ email: false, sms: false, push: false });
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
-  if (program === null) {
+  // Until the program's public face is read the form waits; if it cannot be read, the form is
+  // shown as for open enrollment and the server's answer decides.
+  if (program === null && !programError) {
     return (
       <Shell title={t('portal.join.title')}>
         <h1>{t('portal.join.title')}</h1>
-        {programError ? <LoadError error={programError} /> : <Spinner />}
+        <Spinner />
       </Shell>
     );
   }
-  const needsCode = program.enrollment === 'invitation';
+  const enrollment = program?.enrollment ?? 'open';
+  const needsCode = enrollment === 'invitation';
   const showCode = needsCode || codeFromLink !== '';
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -95,7 +98,7 @@ export function SignUp() {
     if (Object.keys(found).length > 0) {
       return;
     }
-    const body: SignUpBody = { program_id: programId() ?? program.id, password, consents };
+    const body: SignUpBody = { program_id: programId() ?? program?.id, password, consents };
     if (email.trim()) body.email = email.trim();
     if (phone.trim()) body.phone = phone.trim();
     if (first.trim()) body.first_name = first.trim();
@@ -117,7 +120,7 @@ export function SignUp() {
     <Shell title={t('portal.join.title')}>
       <Card>
         <h1>{t('portal.join.title')}</h1>
-        {program.enrollment === 'closed' ? (
+        {enrollment === 'closed' ? (
           <div data-testid="join-closed">
             <p>{t('portal.join.closed')}</p>
             <p>{t('portal.join.closed_reset')}</p>
@@ -128,7 +131,7 @@ export function SignUp() {
           </div>
         ) : (
           <>
-            <p class="pt-lead">{t('portal.join.lead', { program: program.name })}</p>
+            <p class="pt-lead">{program ? t('portal.join.lead', { program: program.name }) : t('portal.join.lead_plain')}</p>
             <form onSubmit={submit} noValidate>
               {errors.form && (
                 <Alert>
