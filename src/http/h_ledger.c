@@ -99,6 +99,11 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
     return root;
 }
 
+json_t *pt_http_purchase_json(const struct pt_purchase_result *r)
+{
+    return purchase_json(r);
+}
+
 static json_t *return_json(const struct pt_return_result *r)
 {
     json_t *root = json_pack(

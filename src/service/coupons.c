@@ -117,6 +117,13 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
                        out, err);
         pt_store_read_end(txn);
     }
+    /* A member's session sees its own coupons only; another's, or a promotion code, is as
+     * absent as one that does not exist. */
+    if (rc == PT_OK && who->kind == PT_PRINCIPAL_MEMBER &&
+        (out->promo || strcmp(out->coupon.member_id, who->member_id) != 0)) {
+        memset(out, 0, sizeof(*out));
+        rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no such coupon");
+    }
     return rc;
 }
 

@@ -118,14 +118,15 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
     return rc;
 }
 
-/* A posting's row: the entry's program, member and id (?1, ?2, ?3) with 4 parameters of its
- * own (account, n, points, balance after). */
+/* A posting's row: the entry's program, member, id and time (?1, ?2, ?3, ?4) with 4 parameters
+ * of its own (account, n, points, balance after). The time is the entry's, so that the
+ * program's summary reads a month of postings without their entries (migration 24). */
 #define POSTINGS_INSERT                                                                            \
     "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "               \
-    "balance_after) VALUES "
-#define POSTING_1 "(?1, ?2, ?4, ?5, ?3, ?6, ?7)"
-#define POSTING_2 ", (?1, ?2, ?8, ?9, ?3, ?10, ?11)"
-#define POSTING_3 ", (?1, ?2, ?12, ?13, ?3, ?14, ?15)"
+    "balance_after, created_at_ms) VALUES "
+#define POSTING_1 "(?1, ?2, ?5, ?6, ?3, ?7, ?8, ?4)"
+#define POSTING_2 ", (?1, ?2, ?9, ?10, ?3, ?11, ?12, ?4)"
+#define POSTING_3 ", (?1, ?2, ?13, ?14, ?3, ?15, ?16, ?4)"
 
 /* Inserts the rows of the count postings, numbered n[i] in their accounts, in one statement. */
 static enum pt_rc postings_insert(struct pt_store_txn *txn, const char *program_id,
@@ -141,8 +142,9 @@ static enum pt_rc postings_insert(struct pt_store_txn *txn, const char *program_
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, entry->member_id);
     pt_q_text(&q, 3, entry->id);
+    pt_q_int(&q, 4, entry->created_at_ms);
     for (i = 0; i < count; i++) {
-        int at = 4 + 4 * (int)i;
+        int at = 5 + 4 * (int)i;
         pt_assert(n[i] >= 1);
         pt_assert(postings[i].points != 0);
         pt_q_text(&q, at, postings[i].account_id);
