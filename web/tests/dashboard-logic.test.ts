@@ -4,6 +4,8 @@
 // a rule document is shown.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { changedFields, fromValues, toValues } from '../src/dashboard/form';
+import type { Spec } from '../src/dashboard/form';
 import { JsonSyntaxError, lineOf, locate, mergePatch, parseWithPositions, pretty } from '../src/dashboard/json';
 
 const RULE = `{
@@ -101,5 +103,63 @@ describe('a rule document as the editor shows it', () => {
     assert.deepEqual(JSON.parse(text), doc);
     assert.match(text, /"in": \["time\.weekday", \[6, 7\]\]/);
     assert.match(text, /\n {2}"effects": \[\n {4}\{\n {6}"type": "award_points",/);
+  });
+});
+
+describe('the values of a form', () => {
+  const specs: Spec[] = [
+    { path: 'name', label: 'Name', kind: 'text', required: true },
+    { path: 'earn_rate.points', label: 'Points', kind: 'int' },
+    { path: 'earn_rate.per_amount', label: 'Per amount', kind: 'money' },
+    { path: 'value', label: 'Percent', kind: 'percent' },
+    { path: 'stock', label: 'Stock', kind: 'int', nullable: true },
+    { path: 'combines', label: 'Combines', kind: 'bool' },
+    { path: 'skus', label: 'SKUs', kind: 'list' },
+    { path: 'perks', label: 'Perks', kind: 'lines' },
+    { path: 'conditions', label: 'Conditions', kind: 'json', nullable: true },
+    { path: 'tiers.levels.1.name', label: 'Level', kind: 'text' },
+  ];
+
+  test('are shown as a person types them, in the currency\'s units, and read back the same', () => {
+    const obj = {
+      name: 'Club',
+      earn_rate: { points: 3, per_amount: 2500 },
+      value: 1250,
+      stock: null,
+      combines: true,
+      skus: ['COF', 'TEA'],
+      perks: ['Free shipping', 'Cake'],
+      conditions: { gte: ['cart.amount', 500] },
+      tiers: { levels: [{ name: 'Member' }, { name: 'Silver' }] },
+    };
+    const values = toValues(specs, obj, 'THB');
+    assert.deepEqual(
+      [values['earn_rate.per_amount'], values.value, values.stock, values.combines, values.skus, values.perks, values['tiers.levels.1.name']],
+      ['25.00', '12.5', '', 'true', 'COF, TEA', 'Free shipping\nCake', 'Silver'],
+    );
+    const back = fromValues(specs, values, 'THB');
+    assert.deepEqual(back.errors, {});
+    assert.deepEqual(back.obj.earn_rate, { points: 3, per_amount: 2500 });
+    assert.equal(back.obj.value, 1250);
+    assert.equal(back.obj.stock, null);
+    assert.deepEqual(back.obj.conditions, { gte: ['cart.amount', 500] });
+    // A numbered part makes a list, as the API wants tiers.levels.
+    assert.ok(Array.isArray((back.obj.tiers as { levels: unknown }).levels));
+    assert.equal(toValues(specs, { earn_rate: { per_amount: 1250 } }, 'JPY')['earn_rate.per_amount'], '1250');
+  });
+
+  test('a value the form can judge is refused at its field, before any request', () => {
+    const values = toValues(specs, {}, 'USD');
+    Object.assign(values, { name: ' ', 'earn_rate.points': '1.5', 'earn_rate.per_amount': '12.345', value: '10.005', conditions: '{"a":' });
+    const { errors } = fromValues(specs, values, 'USD');
+    assert.deepEqual(Object.keys(errors).sort(), ['conditions', 'earn_rate.per_amount', 'earn_rate.points', 'name', 'value']);
+    const fixed = fromValues(specs, { ...values, name: 'x', 'earn_rate.points': '+7', 'earn_rate.per_amount': '1', value: '5', conditions: '' }, 'USD');
+    assert.deepEqual(fixed.errors, {});
+    assert.deepEqual([fixed.obj.earn_rate, fixed.obj.value, fixed.obj.conditions], [{ points: 7, per_amount: 100 }, 500, null]);
+  });
+
+  test('only the fields that changed are patched', () => {
+    const before = { name: 'Club', earn_rate: { points: 1, per_amount: 100 }, tiers: null };
+    assert.deepEqual(changedFields(before, { name: 'Club', earn_rate: { points: 2, per_amount: 100 }, tiers: null }), { earn_rate: { points: 2, per_amount: 100 } });
   });
 });

@@ -375,7 +375,23 @@ describe('an admin', () => {
       body: JSON.stringify({ email: 'tom@example.com', password: 'tills are fun 42' }),
     });
     assert.equal(session.status, 201);
-    assert.deepEqual(unexpected(problems), []);
+
+    // Changed to a viewer; and the last admin cannot demote itself (said at the role).
+    await page.getByRole('button', { name: msg(en, 'dash.users.edit', { name: 'Tom Till' }) }).click();
+    await page.getByLabel(en['dash.users.role']!, { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: en['dash.users.save'] }).click();
+    await page.locator('table tbody tr', { hasText: 'tom@example.com' }).getByText(en['role.viewer']!).waitFor();
+    const tom = await call<{ data: { email: string; role: string }[] }>('GET', '/v1/users');
+    assert.equal(tom.body.data.find((u) => u.email === 'tom@example.com')?.role, 'viewer');
+    await page.getByRole('button', { name: msg(en, 'dash.users.edit', { name: 'Ada Admin' }) }).click();
+    const role = page.getByLabel(en['dash.users.role']!, { exact: true });
+    await role.selectOption('staff');
+    await page.getByRole('button', { name: en['dash.users.save'] }).click();
+    await page.getByText(en['dash.users.last_admin']!).waitFor();
+    assert.equal(await role.getAttribute('aria-invalid'), 'true');
+    await screenshots(page, 'dashboard', 'users-last-admin');
+    await page.getByRole('button', { name: en['dash.cancel'] }).click();
+    assert.deepEqual(unexpected(problems, [/answer 409: PATCH .*\/v1\/users\//]), []);
   });
 
   test('creates an API key, sees its secret once, and the key works', async () => {

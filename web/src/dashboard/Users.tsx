@@ -4,7 +4,7 @@
 // (disabled users cannot sign in) or a new password. The server ends a user's sessions when
 // its role, status or password changes, and keeps the last active admin (409).
 import { useState } from 'preact/hooks';
-import { api, newIdempotencyKey } from '../lib/api';
+import { ApiError, api, newIdempotencyKey } from '../lib/api';
 import { Alert, Button, Card, Table } from '../lib/components';
 import { formatDateTime } from '../lib/format';
 import { t } from '../lib/i18n';
@@ -84,7 +84,15 @@ function EditUser({ user, onDone }: { user: User; onDone: () => void }) {
     await form.submit(async (obj) => {
       const patch = changedFields(user as unknown as Record<string, unknown>, obj);
       if (Object.keys(patch).length > 0) {
-        await api.patch<User>(`/v1/users/${user.id}`, patch);
+        try {
+          await api.patch<User>(`/v1/users/${user.id}`, patch);
+        } catch (e) {
+          // The program keeps one active admin: said at the role (or status) that would end it.
+          if (e instanceof ApiError && e.code === 'last_admin') {
+            throw new ApiError(e.status, e.code, t('dash.users.last_admin'), 'role' in patch ? 'role' : 'status');
+          }
+          throw e;
+        }
       }
       onDone();
     });
