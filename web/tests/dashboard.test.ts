@@ -153,7 +153,10 @@ describe('an admin', () => {
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Web test');
     const summary = await call<{ members?: { total: number } }>('GET', '/v1/program/summary');
     if (summary.status === 200) {
-      const members = page.locator('.dash-kpi', { hasText: en['dash.home.members']! }).locator('.dash-kpi-value');
+      const members = page
+        .locator('.dash-kpi')
+        .filter({ has: page.getByText(en['dash.home.members']!, { exact: true }) })
+        .locator('.dash-kpi-value');
       assert.equal(await members.textContent(), String(summary.body.members!.total));
       await page.locator('.dash-chart canvas').first().waitFor();
     } else {
@@ -499,7 +502,7 @@ describe('a viewer', () => {
       // Buttons a viewer may press: reading, paging, searching, signing out.
       const reading = new Set([
         en['common.sign_out'], en['dash.pager.next'], en['dash.pager.previous'], en['dash.members.search'],
-        en['dash.members.clear'], en['dash.events.more'],
+        en['dash.members.clear'], en['dash.events.more'], en['dash.home.show_period'],
       ]);
       for (const [name, path] of screens()) {
         if (name === 'api-keys' || name === 'users' || name.endsWith('-new') || (name === 'rule' && ids.rule === undefined)) {
