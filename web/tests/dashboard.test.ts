@@ -151,14 +151,27 @@ describe('an admin', () => {
 
   test('sees the overview with the program figures', async () => {
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'Web test');
-    const summary = await call<{ members?: { total: number } }>('GET', '/v1/program/summary');
+    const summary = await call<{
+      members: { total: number };
+      points: { issued: number; outstanding: number };
+      liability: { amount: number };
+      series: unknown[];
+    }>('GET', '/v1/program/summary');
     if (summary.status === 200) {
-      const members = page
-        .locator('.dash-kpi')
-        .filter({ has: page.getByText(en['dash.home.members']!, { exact: true }) })
-        .locator('.dash-kpi-value');
-      assert.equal(await members.textContent(), String(summary.body.members!.total));
+      const kpi = (key: string) =>
+        page.locator('.dash-kpi').filter({ has: page.locator('.dash-kpi-label', { hasText: new RegExp(`^${en[key]}$`) }) }).locator('.dash-kpi-value');
+      const n = (v: number) => v.toLocaleString('en-US');
+      assert.equal(await kpi('dash.home.members').textContent(), n(summary.body.members.total));
+      assert.equal(await kpi('dash.home.issued').textContent(), n(summary.body.points.issued));
+      assert.equal(await kpi('dash.home.outstanding').textContent(), n(summary.body.points.outstanding));
+      // The liability in the program's currency (THB, two decimals), as Intl writes it.
+      const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'THB' }).format(summary.body.liability.amount / 100);
+      assert.equal(await kpi('dash.home.liability').textContent(), money);
+      assert.ok(summary.body.series.length > 0);
       await page.locator('.dash-chart canvas').first().waitFor();
+      assert.equal(await page.locator('.dash-chart canvas[role="img"]').count(), 3);
+      await page.getByText(en['dash.home.table']!, { exact: true }).first().click();
+      assert.equal(await page.locator('details[open] table tbody tr').count(), summary.body.series.length);
     } else {
       await page.getByText(en['dash.home.no_summary']!).waitFor();
     }

@@ -36,6 +36,10 @@ export function monthLabel(month: string): string {
   );
 }
 
+// The axis steps uPlot may choose from: whole numbers 1, 2, 5 × 10^n (every figure charted is an
+// integer: counts, points, minor units).
+const INTEGER_STEPS = Array.from({ length: 16 }, (_, e) => [1, 2, 5].map((m) => m * 10 ** e)).flat();
+
 const FONT = '12px "Noto Sans", "Noto Sans Thai", sans-serif';
 
 export default function Chart({ months, series, label, height = 260 }: Props) {
@@ -76,6 +80,8 @@ export default function Chart({ months, series, label, height = 260 }: Props) {
           stroke: '#1b2330',
           grid: { stroke: '#dde2ea' },
           size: 56,
+          // Counts and points are whole: no 0.5 on the axis of two new members.
+          incrs: INTEGER_STEPS,
           values: (_u, splits) => splits.map((v) => (series[0]!.axis ?? compact)(v)),
         },
       ],

@@ -2,6 +2,7 @@
 // Program settings: GET and PATCH /v1/program. Every setting the API shows, grouped; an admin
 // changes them (only the fields changed are sent, as a merge patch), a viewer reads them. The
 // API's error names the field ("earn_rate.per_amount"); it is shown at that control.
+import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { Alert, Button, Card } from '../lib/components';
@@ -125,6 +126,9 @@ function groups(program: Program): Group[] {
   ];
 }
 
+// Shown apart: the program's identity and times, and the tiers (their own screen).
+const KNOWN = ['id', 'rounding', 'created_at', 'updated_at', 'tiers'];
+
 export function ProgramSettings() {
   const { program, setProgram, canWrite } = useDash();
   const all = useMemo(() => groups(program), [program]);
@@ -185,6 +189,10 @@ export function ProgramSettings() {
               [t('dash.program.rounding'), String(program.rounding ?? 'floor')],
               [t('dash.created_at'), formatDateTime(String(program.created_at), program.time_zone)],
               [t('dash.updated_at'), formatDateTime(String(program.updated_at), program.time_zone)],
+              // Settings a newer server has that this screen does not edit yet, shown as they are.
+              ...Object.entries(program)
+                .filter(([key]) => !KNOWN.includes(key) && !specs.some((spec) => spec.path.split('.')[0] === key))
+                .map(([key, value]): [string, ComponentChildren] => [key, <code>{JSON.stringify(value)}</code>]),
             ]}
           />
         </Card>
