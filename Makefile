@@ -7,7 +7,9 @@ all: build
 deps:
 	@scripts/install-deps
 
-# Release binary at build/patron (benchmarks and scripts rely on this path).
+# Release binary at build/patron (benchmarks and scripts rely on this path), with the web faces
+# built by Vite and embedded (docs/web.md): `npm ci` only when web/package-lock.json changed
+# since the last install, the Vite build only when a file of web/ changed.
 build: deps
 	@cmake --preset release -S . >/dev/null
 	@cmake --build build -j2
@@ -16,11 +18,13 @@ run: build
 	@scripts/run.sh
 
 # Sanitizer build, every unit and API test, formatting and source rules; the release build too,
-# which `make run` and the benchmarks use (warnings are errors there as well).
+# which `make run` and the benchmarks use (warnings are errors there as well). Two tests at a
+# time: the API suites on SQLite and on PostgreSQL (the longest, COST in tests/CMakeLists.txt)
+# run side by side, each mostly waiting on its server, so a run takes about the longer of them.
 check: deps format-check check-src build
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
-	@cd build-asan && ctest --output-on-failure
+	@cd build-asan && ctest -j2 --output-on-failure
 
 unit: deps
 	@cmake --preset asan -S . >/dev/null

@@ -25,6 +25,7 @@
     XX(EVERSION, "database version not supported")                                                 \
     XX(EAUTH, "unauthorized")                                                                      \
     XX(EFORBIDDEN, "forbidden")                                                                    \
+    XX(ERATE, "too many attempts")                                                                 \
     XX(EINTERNAL, "internal error")
 
 enum pt_rc {

@@ -336,6 +336,53 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_RETURN_DAYS_MAX 3650
 #define PT_RETURN_DAYS_DEFAULT 30
 
+/* ---- Issue 19: sign-in (users, sessions, members) ---- */
+/* A user's display name. */
+#define PT_USER_NAME_BYTES_MAX 100
+/* A password: at least 10 bytes (NIST SP 800-63B asks 8; 10 keeps a drawn admin password and a
+ * typed one alike), at most 128 so that one request cannot make the hash read megabytes. */
+#define PT_PASSWORD_BYTES_MIN 10
+#define PT_PASSWORD_BYTES_MAX 128
+/* Bytes of a stored argon2id string (crypto_pwhash_STRBYTES, with its NUL). */
+#define PT_PASSWORD_HASH_BYTES 128
+/* Hashes (argon2id, 64 MiB and about 0.1 s each) computed at once in a process: one per core
+ * (the contract's N); a sign-in beyond them is answered 503 rather than queued, so that a flood
+ * of sign-ins cannot hold the memory of a thousand hashes. The process counts its cores at
+ * start, at least 1 and at most this. */
+#define PT_PASSWORD_HASHES_MAX 64
+/* Failures in a row that lock a user's or member's sign-in, and for how long (OWASP's
+ * authentication cheat sheet: a few attempts, minutes of lock): 5 guesses a quarter of an hour,
+ * 480 a day, against a drawn or a 10-byte password. */
+#define PT_SIGN_IN_FAILURES_MAX 5
+#define PT_SIGN_IN_LOCK_MS (15LL * 60 * 1000)
+/* Sign-in attempts one client address may make (POST /v1/sessions, the portal's sign-in,
+ * sign-up and password resets), a minute and in a burst: a till's shift change signs in a
+ * dozen people behind one address, a script trying a list of accounts gets 10 a minute.
+ * serve --sign-in-per-minute N sets the rate (1..PT_SIGN_IN_PER_MINUTE_MAX; the burst is the
+ * larger of the default burst and N). */
+#define PT_SIGN_IN_PER_MINUTE_DEFAULT 10
+#define PT_SIGN_IN_BURST_DEFAULT 20
+#define PT_SIGN_IN_PER_MINUTE_MAX 100000
+/* Session and reset tokens: 32 random bytes, base64url without padding (43 characters). */
+#define PT_SESSION_TOKEN_RANDOM_BYTES 32
+#define PT_SESSION_TOKEN_BYTES 43
+/* How long a session lasts from its sign-in: a working day for staff, a month for members on
+ * their phone (the contract's 12 h and 30 days). */
+#define PT_USER_SESSION_MS (12LL * 3600 * 1000)
+#define PT_MEMBER_SESSION_MS (30LL * 24 * 3600 * 1000)
+/* Sessions one user or member keeps: a sign-in beyond ends the oldest (a phone, a tablet, a
+ * laptop and their browsers), so that a script signing in in a loop cannot grow the table. */
+#define PT_SESSIONS_PER_SUBJECT_MAX 20
+/* Authenticated sessions remembered per process, and for how long: a session ended through
+ * another process may work that long (as PT_KEY_CACHE_TTL_MS for keys). */
+#define PT_SESSION_CACHE_SLOTS 256
+#define PT_SESSION_CACHE_TTL_MS 1000
+/* A password reset token is good for an hour, once. */
+#define PT_RESET_TOKEN_MS (3600LL * 1000)
+/* The login of a member (an email or a phone number) as the portal takes it. */
+#define PT_LOGIN_BYTES_MAX PT_EMAIL_BYTES_MAX
+_Static_assert(PT_PASSWORD_BYTES_MIN <= PT_PASSWORD_BYTES_MAX, "a password can be valid");
+_Static_assert(PT_SIGN_IN_PER_MINUTE_DEFAULT <= PT_SIGN_IN_BURST_DEFAULT, "a burst holds a minute");
 /* ---- Issue 19: the program's summary ---- */
 /* Months one GET /v1/program/summary may cover (its series has a row per month): three years,
  * what a dashboard compares; each month is a few index range scans (docs/ledger.md, "The
@@ -344,5 +391,30 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 /* Months of the default period: the last 12 whole months and the current one. */
 #define PT_SUMMARY_MONTHS_DEFAULT 13
 _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default fits the bound");
+/* ---- Issue 19: reading purchases back ---- */
+/* The returns GET /v1/transactions/{id} lists with its purchase, oldest first (return_count
+ * says how many there are): nothing bounds how often a purchase is returned (each return takes
+ * at least a minor unit), and a till needs the first few and the totals, which the purchase
+ * keeps (returned_amount, points_reversed, each line's returned_quantity). A page's worth. */
+#define PT_PURCHASE_RETURNS_SHOWN_MAX PT_PAGE_LIMIT_MAX
+/* ---- Issue 19: the program's public face, exports, publishable keys ---- */
+/* A rule's description, shown to members on the portal's offers page beside its name: a few
+ * sentences in plain language (a tweet and a half). Longer is refused with 422 limit_exceeded
+ * (field description). */
+#define PT_RULE_DESCRIPTION_BYTES_MAX 500
+/* Catalog rewards GET /v1/public/program lists (cheapest first): a catalog a member can read on
+ * a phone. The catalog itself has no bound; a public, keyless route must not answer with all of
+ * it (GET /v1/rewards pages through the rest). */
+#define PT_PUBLIC_REWARDS_MAX 100
+/* Rows one member's export (GET /v1/members/{id}/export) may read in all: ledger lines,
+ * purchases' items (a purchase without items counts one), returns, redemptions, coupons, stamp
+ * cards, wallet lines, referrals, activities and tier changes. Ten thousand is decades of a
+ * weekly shopper; the answer is then a few MB of JSON built in memory (its own arena, below, and
+ * jansson's objects). A member past it is answered 422 limit_exceeded, and its paged lists
+ * (ledger, coupons, referrals, ...) read the rest. */
+#define PT_EXPORT_ROWS_MAX 10000
+/* The arena an export is read into: its rows at a few hundred bytes each, with the room
+ * pt_arena_grow leaves behind. */
+#define PT_EXPORT_ARENA_BYTES_MAX (32 * 1024 * 1024)
 
 #endif

@@ -82,6 +82,24 @@ static enum pt_rc set_key(struct pt_config *cfg, const char *key, const char *va
     } else if (strcmp(key, "header_timeout_ms") == 0) {
         return set_bounded(value, origin, key, PT_HTTP_HEADERS_TIMEOUT_MS_MIN,
                            PT_HTTP_HEADERS_TIMEOUT_MS_MAX, &cfg->headers_timeout_ms, err);
+    } else if (strcmp(key, "sign_in_per_minute") == 0) {
+        return set_bounded(value, origin, key, 1, PT_SIGN_IN_PER_MINUTE_MAX,
+                           &cfg->sign_in_per_minute, err);
+    } else if (strcmp(key, "password_hashes") == 0) {
+        return set_bounded(value, origin, key, 1, PT_PASSWORD_HASHES_MAX, &cfg->password_hashes,
+                           err);
+    } else if (strcmp(key, "reset_delivery") == 0) {
+        if (strcmp(value, "log") != 0 && strcmp(value, "none") != 0) {
+            return pt_err_set(err, PT_EINVAL, key, "%s: reset_delivery must be log or none",
+                              origin);
+        }
+        (void)snprintf(cfg->reset_delivery, sizeof(cfg->reset_delivery), "%s", value);
+    } else if (strcmp(key, "secure_cookies") == 0) {
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
+            return pt_err_set(err, PT_EINVAL, key, "%s: secure_cookies must be true or false",
+                              origin);
+        }
+        cfg->secure_cookies = strcmp(value, "true") == 0;
     } else {
         return pt_err_set(err, PT_EINVAL, key, "%s: unknown setting '%s'", origin, key);
     }
@@ -148,7 +166,11 @@ static enum pt_rc load_env(struct pt_config *cfg, struct pt_err *err)
     /* The HTTP edge's settings (docs/security.md). */
     static const char *const edge_keys[][2] = {
         {"PATRON_MAX_CONNECTIONS_PER_ADDRESS", "max_connections_per_address"},
-        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"}};
+        {"PATRON_HEADER_TIMEOUT_MS", "header_timeout_ms"},
+        {"PATRON_SIGN_IN_PER_MINUTE", "sign_in_per_minute"},
+        {"PATRON_RESET_DELIVERY", "reset_delivery"},
+        {"PATRON_SECURE_COOKIES", "secure_cookies"},
+        {"PATRON_PASSWORD_HASHES", "password_hashes"}};
     const size_t key_count = sizeof(keys) / sizeof(keys[0]);
     size_t i;
     for (i = 0; i < key_count + sizeof(edge_keys) / sizeof(edge_keys[0]); i++) {
@@ -184,7 +206,12 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
         "--program", "--role",   "--config",  "--min-free-mb",    "--max-write-wait-ms",
         "--db-pool", "--from",   "--to",      "--jobs-interval-s"};
     static const char *const edge_value_flags[] = {"--max-connections-per-address",
-                                                   "--header-timeout-ms"};
+                                                   "--header-timeout-ms",
+                                                   "--sign-in-per-minute",
+                                                   "--reset-delivery",
+                                                   "--email",
+                                                   "--password",
+                                                   "--password-hashes"};
     int i;
     *positional_count = 0;
     for (i = first; i < argc; i++) {
@@ -197,6 +224,10 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
         }
         if (strcmp(a, "--test-clock") == 0) {
             cfg->test_clock = true;
+            continue;
+        }
+        if (strcmp(a, "--secure-cookies") == 0) {
+            cfg->secure_cookies = true;
             continue;
         }
         if (a[0] != '-' || a[1] != '-') {
@@ -234,6 +265,10 @@ static enum pt_rc load_flags(struct pt_config *cfg, int argc, char **argv, int f
             if (rc != PT_OK) {
                 return rc;
             }
+        } else if (strcmp(a, "--email") == 0) {
+            (void)snprintf(cfg->email, sizeof(cfg->email), "%s", argv[i]);
+        } else if (strcmp(a, "--password") == 0) {
+            (void)snprintf(cfg->password, sizeof(cfg->password), "%s", argv[i]);
         } else if (strcmp(a, "--from") == 0) {
             (void)snprintf(cfg->from, sizeof(cfg->from), "%s", argv[i]);
         } else if (strcmp(a, "--to") == 0) {
@@ -278,6 +313,8 @@ enum pt_rc pt_config_load(struct pt_config *cfg, int argc, char **argv, int firs
     cfg->jobs_interval_s = PT_JOBS_INTERVAL_S_DEFAULT;
     cfg->connections_per_address = PT_HTTP_CONNECTIONS_PER_ADDRESS_DEFAULT;
     cfg->headers_timeout_ms = PT_HTTP_HEADERS_TIMEOUT_MS_DEFAULT;
+    cfg->sign_in_per_minute = PT_SIGN_IN_PER_MINUTE_DEFAULT;
+    (void)snprintf(cfg->reset_delivery, sizeof(cfg->reset_delivery), "none");
     /* Read connections: requests that may read the database at once (each HTTP connection has
      * its own thread; writes go to the one writer). 8 per CPU, at least 16. */
     cfg->threads =

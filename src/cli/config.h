@@ -3,7 +3,8 @@
  * Configuration of the patron command: flags > PATRON_* environment > config file > defaults.
  * The config file (--config FILE or PATRON_CONFIG) holds `key = value` lines; `#` starts a
  * comment. Keys: db, listen, threads, min_free_mb, max_write_wait_ms, jobs_interval_s,
- * max_connections_per_address, header_timeout_ms. Strings are owned by the struct (static
+ * max_connections_per_address, header_timeout_ms, sign_in_per_minute, reset_delivery,
+ * secure_cookies, password_hashes. Strings are owned by the struct (static
  * buffers).
  */
 #ifndef PT_CLI_CONFIG_H
@@ -26,13 +27,21 @@ struct pt_config {
     char name[128];            /* --name for init / program create. */
     char currency[8];          /* --currency for init / program create. Default USD. */
     char program[64];          /* --program for key create. */
-    char role[16];             /* --role for key create. */
+    char role[16];             /* --role for key create and user create. */
+    char email[256];           /* --email for user create. */
+    char password[256];        /* --password for user create ("": drawn and printed). */
     bool json;                 /* --json output. */
     bool test_clock;           /* --test-clock: PUT /v1/test/clock sets the clock (tests only). */
 
     /* The HTTP edge (docs/security.md). */
     unsigned connections_per_address; /* --max-connections-per-address. Default 64. */
     unsigned headers_timeout_ms;      /* --header-timeout-ms: complete headers by then. */
+
+    /* Signing in (docs/security.md, "Sessions"). */
+    bool secure_cookies;         /* --secure-cookies: session cookies get Secure (TLS in front). */
+    unsigned sign_in_per_minute; /* --sign-in-per-minute: per client address. Default 10. */
+    char reset_delivery[8];      /* --reset-delivery log|none: where reset tokens go. */
+    unsigned password_hashes;    /* --password-hashes: at once; 0 = one per core (default). */
 };
 
 /*

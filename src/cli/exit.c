@@ -20,6 +20,7 @@ int pt_exit_status_of(enum pt_rc rc)
     case PT_ESTORE:
     case PT_EAUTH:
     case PT_EFORBIDDEN:
+    case PT_ERATE:
     case PT_EINTERNAL:
     case PT_RC_COUNT:
         return 1;

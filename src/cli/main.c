@@ -7,6 +7,7 @@
 #include "base/alloc.h"
 #include "base/arena.h"
 #include "base/log.h"
+#include "base/random.h"
 #include "cli/config.h"
 #include "cli/exit.h"
 #include "http/http.h"
@@ -26,9 +27,14 @@ static const char usage[] =
     "commands:\n"
     "  serve [--db PATH] [--listen HOST:PORT] [--threads N]   serve the HTTP API\n"
     "        [--min-free-mb N] [--max-write-wait-ms N] [--jobs-interval-s N] [--test-clock]\n"
+    "        [--secure-cookies] [--sign-in-per-minute N] [--reset-delivery log|none]\n"
     "  init [--db PATH] [--name NAME] [--currency XXX]        create the database, the first\n"
     "                                                         program and its admin key\n"
     "  program create NAME [--db PATH] [--currency XXX]       add a program and its admin key\n"
+    "  user create --email E [--name N] [--role admin|staff|viewer] [--program prg_...]\n"
+    "        [--password P] [--db PATH]                       add a user who signs in (the\n"
+    "                                                         password is drawn and printed\n"
+    "                                                         once without --password)\n"
     "  audit [--db PATH]                                      check every ledger invariant\n"
     "  backup [--db PATH] --to FILE                           a consistent copy of a SQLite\n"
     "                                                         database, while it serves\n"
@@ -52,6 +58,12 @@ static const char usage[] =
     "    (default 64).\n"
     "--header-timeout-ms MS (serve): a request's headers must be complete within MS of the\n"
     "    connection or of the previous answer; idle keep-alives close then (default 10000).\n"
+    "--secure-cookies (serve): session cookies get Secure (serve behind TLS).\n"
+    "--sign-in-per-minute N (serve): sign-ins one client address may make (default 10).\n"
+    "--password-hashes N (serve): password hashes (64 MiB each) run at once; more sign-ins\n"
+    "    get 503 (default: one per CPU).\n"
+    "--reset-delivery log|none (serve): where members' password reset links go; log writes\n"
+    "    them to the log (development only; default none).\n"
     "Settings: flags > PATRON_DB / PATRON_LISTEN / PATRON_THREADS / PATRON_MIN_FREE_MB >\n"
     "config file > defaults.\n";
 
@@ -153,6 +165,14 @@ static int cmd_serve(const struct pt_config *cfg)
     http.connections_per_address = cfg->connections_per_address;
     http.headers_timeout_ms = cfg->headers_timeout_ms;
     http.fail_alloc_every = 0;
+    http.secure_cookies = cfg->secure_cookies;
+    http.sign_in_per_minute = cfg->sign_in_per_minute;
+    if (strcmp(cfg->reset_delivery, "log") == 0) {
+        pt_service_set_reset_delivery(svc, pt_service_reset_deliver_log, NULL);
+    }
+    if (cfg->password_hashes != 0) {
+        pt_service_set_password_hashes(svc, cfg->password_hashes);
+    }
 #ifdef PT_DEBUG
     if (getenv("PATRON_FAIL_ALLOC") != NULL) {
         /* Allocation-failure injection (tests/api/test_alloc_failure.py): every Nth. */
@@ -166,6 +186,80 @@ static int cmd_serve(const struct pt_config *cfg)
         return fail(&err);
     }
     return 0;
+}
+
+/* Prints the user made, and the password when it was drawn (shown once). */
+static int print_user(const struct pt_config *cfg, const struct pt_user *u, const char *drawn)
+{
+    char email[PT_EMAIL_BYTES_MAX * 6 + 1];
+    pt_log_escape(u->email, strlen(u->email), email, sizeof(email));
+    if (cfg->json) {
+        printf("{\"user_id\": \"%s\", \"program_id\": \"%s\", \"email\": \"%s\", "
+               "\"role\": \"%s\", \"password\": %s%s%s}\n",
+               u->id, u->program_id, email, pt_role_names[u->role], drawn ? "\"" : "",
+               drawn ? drawn : "null", drawn ? "\"" : "");
+    } else {
+        printf("user %s (%s, %s) created in program %s\n", u->id, email, pt_role_names[u->role],
+               u->program_id);
+        if (drawn != NULL) {
+            printf("password (shown once, store it now):\n%s\n", drawn);
+        }
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+/* patron user create: a user of a program (the first admin), with a drawn password unless
+ * --password gives one. */
+static int cmd_user_create(const struct pt_config *cfg)
+{
+    struct pt_service *svc = NULL;
+    struct pt_principal who;
+    struct pt_user_new req;
+    struct pt_user user;
+    struct pt_program program;
+    struct pt_arena arena;
+    struct pt_err err;
+    char email[sizeof(cfg->email)];
+    char drawn[PT_SESSION_TOKEN_BYTES + 1] = "";
+    enum pt_rc rc;
+    int status;
+    pt_err_clear(&err);
+    memset(&who, 0, sizeof(who));
+    memset(&req, 0, sizeof(req));
+    who.kind = PT_PRINCIPAL_KEY;
+    who.role = PT_ROLE_ADMIN;
+    (void)snprintf(email, sizeof(email), "%s", cfg->email);
+    req.email = email;
+    req.name = cfg->name[0] != '\0' ? cfg->name : "Admin";
+    req.password = cfg->password;
+    rc = pt_service_open(cfg->db, 1, PT_STORE_OPEN_EXISTING, &svc, &err);
+    if (rc == PT_OK && strlen(cfg->program) >= sizeof(who.program_id)) {
+        rc = pt_err_set(&err, PT_ENOTFOUND, "program", "no such program");
+    } else if (rc == PT_OK && cfg->program[0] != '\0') {
+        memcpy(who.program_id, cfg->program, strlen(cfg->program) + 1);
+    } else if (rc == PT_OK) {
+        rc = pt_service_program_default(svc, who.program_id, &err);
+    }
+    pt_arena_init(&arena, 64 * 1024);
+    if (rc == PT_OK) {
+        rc = pt_service_program_get(svc, &who, &arena, &program, &err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_user_role_parse(cfg->role, &req.role, &err);
+    }
+    if (rc == PT_OK && cfg->password[0] == '\0') {
+        uint8_t random16[16];
+        pt_random_bytes(random16, sizeof(random16));
+        pt_base64url_encode(random16, sizeof(random16), drawn, sizeof(drawn));
+        req.password = drawn;
+    }
+    if (rc == PT_OK) {
+        rc = pt_service_user_create(svc, &who, &req, NULL, &arena, &user, &err);
+    }
+    status = rc == PT_OK ? print_user(cfg, &user, drawn[0] ? drawn : NULL) : fail(&err);
+    pt_arena_fini(&arena);
+    pt_service_close(svc);
+    return status;
 }
 
 /* Opens the store at db and audits it; problem is "" when every invariant holds. */
@@ -296,6 +390,9 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "migrate-store") == 0 && positional_count == 0) {
         return cmd_migrate_store(&cfg);
+    }
+    if (strcmp(cmd, "user") == 0 && positional_count == 1 && strcmp(positional[0], "create") == 0) {
+        return cmd_user_create(&cfg);
     }
     if (strcmp(cmd, "program") == 0 && positional_count == 2 &&
         strcmp(positional[0], "create") == 0) {

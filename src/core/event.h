@@ -17,6 +17,8 @@ struct pt_event {
     const char *member_id;    /* nullable */
     int64_t created_at_ms;
     const char *payload_json; /* The object as the API shows it. */
+    const char *ref_id;       /* The object its write made, when the write case names it (a
+                                 purchase's id, to find its answer again); NULL otherwise. */
     int64_t seq;              /* Commit order (OUT of list). */
 };
 

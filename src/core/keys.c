@@ -4,7 +4,12 @@
 
 #include "core/member.h"
 
-const char *const pt_role_names[PT_ROLES] = {"admin", "staff"};
+const char *const pt_role_names[PT_ROLES] = {"admin", "staff", "viewer", "member"};
+
+bool pt_role_is_key_role(enum pt_role role)
+{
+    return role == PT_ROLE_ADMIN || role == PT_ROLE_STAFF || role == PT_ROLE_VIEWER;
+}
 
 enum pt_rc pt_key_name_validate(const char *name, struct pt_err *err)
 {

@@ -7,19 +7,28 @@
 #ifndef PT_CORE_KEYS_H
 #define PT_CORE_KEYS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "base/err.h"
 #include "base/limits.h"
 
+/* Who may do what (docs/security.md, "Roles"): admin every route; staff the routes not
+ * flagged admin; viewer every GET but keys and users, no write; member (a member's session,
+ * never a key or a user) the routes flagged for members, for itself only. */
 enum pt_role {
     PT_ROLE_ADMIN,
     PT_ROLE_STAFF,
+    PT_ROLE_VIEWER,
+    PT_ROLE_MEMBER,
     PT_ROLES,
 };
 
 /* The roles' names, as the API and the store spell them. */
 extern const char *const pt_role_names[PT_ROLES];
+
+/* Whether an API key may have the role (admin, staff, viewer). */
+bool pt_role_is_key_role(enum pt_role role);
 
 struct pt_api_key {
     char id[PT_ID_BUF_BYTES];

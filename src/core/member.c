@@ -332,6 +332,20 @@ const struct pt_field pt_member_fields[] = {
 const char *const pt_member_server_fields[] = {"id",          "card_number", "referral_code",
                                                "enrolled_at", "updated_at",  NULL};
 
+const char *const pt_member_self_fields[] = {"first_name", "last_name", "phone", "birth_date",
+                                             "consents",   "locale",    NULL};
+
+bool pt_member_self_may_set(const char *name)
+{
+    size_t i;
+    for (i = 0; pt_member_self_fields[i] != NULL; i++) {
+        if (strcmp(pt_member_self_fields[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms, struct pt_err *err)
 {
     /* Each present field in the order of the API's field list; the first bad one is reported. */

@@ -92,6 +92,12 @@ void pt_email_normalize(char *email);
 #define PT_MEMBER_FIELD_COUNT 13
 extern const struct pt_field pt_member_fields[PT_MEMBER_FIELD_COUNT];
 extern const char *const pt_member_server_fields[];
+/* The fields a member may change in its own profile through the portal (a member session's
+ * PATCH), NULL-ended: first_name, last_name, phone, birth_date, consents, locale. The others
+ * (status, email, external_id, attributes, ...) are the program's. */
+extern const char *const pt_member_self_fields[];
+/* Whether name is one of pt_member_self_fields. */
+bool pt_member_self_may_set(const char *name);
 
 /*
  * Validates every client-settable field of m that is present, by its table. PT_EINVAL names the

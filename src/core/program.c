@@ -6,6 +6,7 @@
  */
 #include "core/program.h"
 
+#include "base/assert.h"
 #include "core/member.h"
 
 #include <stddef.h>
@@ -37,6 +38,8 @@
  * (a policy with months or without), excluded_categories (a list of names), time_zone (checked
  * against the tz database), tiers, referrals and rate_limits (policies with their own parsers
  * and validators). */
+const char *const pt_enrollment_names[PT_ENROLLMENTS] = {"open", "invitation", "closed"};
+
 const struct pt_field pt_program_fields[] = {
     {.name = "name",
      .type = PT_FIELD_TEXT,
@@ -84,6 +87,12 @@ const struct pt_field pt_program_fields[] = {
     BOOL_FIELD("points_payment.earns_points", points_payment.earns_points),
     CUSTOM_FIELD("time_zone"),
     CUSTOM_FIELD("rate_limits"),
+    {.name = "enrollment",
+     .type = PT_FIELD_ENUM,
+     .offset = offsetof(struct pt_program, enrollment),
+     .names = pt_enrollment_names,
+     .count = PT_ENROLLMENTS,
+     .shape = "enrollment is open, invitation or closed"},
 };
 const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);
 
@@ -171,4 +180,20 @@ enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err)
 enum pt_rc pt_program_not_found(struct pt_err *err)
 {
     return pt_err_set(err, PT_ENOTFOUND, NULL, "no such program");
+}
+
+enum pt_rc pt_enrollment_check(enum pt_enrollment enrollment, bool has_invitation_code,
+                               struct pt_err *err)
+{
+    pt_assert((unsigned)enrollment < PT_ENROLLMENTS);
+    if (enrollment == PT_ENROLLMENT_CLOSED) {
+        (void)pt_err_set(err, PT_EFORBIDDEN, NULL,
+                         "this program does not take sign-ups; ask the shop to enroll you");
+        return pt_err_code(err, "enrollment_closed");
+    }
+    if (enrollment == PT_ENROLLMENT_INVITATION && !has_invitation_code) {
+        return pt_err_set(err, PT_EINVAL, "invitation_code",
+                          "this program enrolls by invitation: invitation_code is required");
+    }
+    return PT_OK;
 }

@@ -19,6 +19,18 @@
 #include "core/referral.h"
 #include "core/tiers.h"
 
+/* Who may sign up on the member portal (the program setting `enrollment`). */
+enum pt_enrollment {
+    PT_ENROLLMENT_OPEN,       /* Anyone (the default). */
+    PT_ENROLLMENT_INVITATION, /* With the referral code of an active member (invitation_code). */
+    PT_ENROLLMENT_CLOSED,     /* Nobody: members are enrolled by staff (and may set a password by
+                                 a reset). */
+    PT_ENROLLMENTS,
+};
+
+/* "open", "invitation", "closed". */
+extern const char *const pt_enrollment_names[PT_ENROLLMENTS];
+
 struct pt_program {
     char id[PT_ID_BUF_BYTES];
     const char *name; /* arena */
@@ -65,6 +77,8 @@ struct pt_program {
     bool wallet_payment_earns_cashback;
     /* Token buckets (docs/security.md); a 0 field is the default of limits.h. */
     struct pt_rate_limits rate_limits;
+    /* Who may sign up on the portal. */
+    enum pt_enrollment enrollment;
 };
 
 /* The program's settings as a field table (core/fields.h), in the API's order: the http layer
@@ -87,6 +101,12 @@ PT_MUSTCHECK enum pt_rc pt_program_category_check(size_t index, const char *name
  * naming the first field out of bounds. The time zone's name is the caller's to check against
  * the tz database (I/O). */
 PT_MUSTCHECK enum pt_rc pt_program_validate(const struct pt_program *p, struct pt_err *err);
+
+/* Whether a portal sign-up may go on under the program's enrollment: PT_EFORBIDDEN
+ * enrollment_closed when closed; PT_EINVAL (field invitation_code) when by invitation and
+ * has_invitation_code is false. PT_OK otherwise (the code itself is the referral's to check). */
+PT_MUSTCHECK enum pt_rc pt_enrollment_check(enum pt_enrollment enrollment, bool has_invitation_code,
+                                            struct pt_err *err);
 
 /* The refusal of a program the store did not find: PT_ENOTFOUND. */
 PT_MUSTCHECK enum pt_rc pt_program_not_found(struct pt_err *err);

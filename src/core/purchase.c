@@ -14,6 +14,12 @@
 
 #include <string.h>
 
+const char *const pt_purchase_status_names[PT_PURCHASE_STATUSES] = {
+    [PT_PURCHASE_COMPLETED] = "completed",
+    [PT_PURCHASE_PARTIALLY_RETURNED] = "partially_returned",
+    [PT_PURCHASE_RETURNED] = "returned",
+};
+
 /* Validates the purchase against the program and computes its eligible amount. */
 enum pt_rc pt_purchase_check(const struct pt_program *program, struct pt_purchase *p,
                              int64_t now_ms, struct pt_err *err)
@@ -174,6 +180,16 @@ enum pt_rc pt_return_window_check(const struct pt_program *program, int64_t occu
                      "days",
                      (long long)program->return_days);
     return pt_err_code(err, "return_window_closed");
+}
+
+enum pt_purchase_status pt_purchase_status_of(int64_t amount, int64_t returned_amount)
+{
+    pt_assert(returned_amount >= 0);
+    pt_assert(returned_amount <= amount);
+    if (returned_amount == 0) {
+        return PT_PURCHASE_COMPLETED;
+    }
+    return returned_amount < amount ? PT_PURCHASE_PARTIALLY_RETURNED : PT_PURCHASE_RETURNED;
 }
 
 enum pt_rc pt_external_id_taken(const char *what, struct pt_err *err)

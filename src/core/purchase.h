@@ -107,6 +107,51 @@ struct pt_return {
     struct pt_issued_coupons coupons_back;
 };
 
+/* ---- Reading purchases back (GET /v1/transactions/{id}, GET /v1/members/{id}/purchases) ---- */
+
+/* Where a purchase's returns have left it, by the amounts returned: nothing returned, part of
+ * it, or all of it. A return always takes at least one minor unit, so a purchase of amount 0
+ * stays completed. */
+enum pt_purchase_status {
+    PT_PURCHASE_COMPLETED,
+    PT_PURCHASE_PARTIALLY_RETURNED,
+    PT_PURCHASE_RETURNED,
+    PT_PURCHASE_STATUSES
+};
+extern const char *const pt_purchase_status_names[PT_PURCHASE_STATUSES];
+
+/* A return as its purchase lists it. */
+struct pt_purchase_return {
+    char id[PT_ID_BUF_BYTES]; /* "ret_..." */
+    const char *external_id;  /* The return's receipt number; arena */
+    int64_t created_at_ms;    /* When it was recorded (a return has no other time). */
+    int64_t amount;           /* Minor units returned, >= 1. */
+    int64_t points_reversed;  /* The purchase's points it took back; points_owed of them owed. */
+    int64_t points_owed;
+};
+
+/* A purchase as a member's list shows it: its amounts and where its returns left it, without
+ * its lines. */
+struct pt_purchase_summary {
+    char id[PT_ID_BUF_BYTES];
+    const char *external_id; /* arena */
+    int64_t occurred_at_ms;
+    int64_t created_at_ms;
+    char currency[4];
+    int64_t amount;          /* Minor units, before discounts. */
+    int64_t discount;        /* Taken off the amount: the till's, the rules' and the coupons'. */
+    int64_t points_earned;   /* What it earned (base, tier and rules). */
+    int64_t points_reversed; /* Of them, what its returns took back. */
+    int64_t cashback;        /* Minor units credited to the wallet. */
+    int64_t returned_amount; /* Minor units its returns took back, at most amount. */
+    const char *channel;     /* nullable; arena */
+    const char *location;    /* nullable; arena */
+    int64_t item_count;      /* Its lines, at most PT_PURCHASE_ITEMS_MAX. */
+};
+
+/* The status of a purchase of amount of which returned_amount (0..amount) was returned. */
+enum pt_purchase_status pt_purchase_status_of(int64_t amount, int64_t returned_amount);
+
 /* A rule version that fired on a purchase: what it gave, and its document (a return evaluates
  * it again on what is kept). */
 struct pt_purchase_rule {

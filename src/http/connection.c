@@ -496,6 +496,9 @@ static void *conn_main(void *arg)
             break;
         }
         ctx = pt_http_request_new(c->svc, c->edge, o == HEAD_DONE ? &c->head : NULL, &werr);
+        if (ctx != NULL) {
+            ctx->client_addr = c->addr;
+        }
         more = ctx != NULL && serve_request(c, ctx);
     }
     pt_edge_close(c->edge); /* Before close(2): the watchdog never touches a reused fd. */

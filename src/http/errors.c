@@ -20,6 +20,7 @@ static const struct {
     [PT_EVERSION] = {503, "unavailable"},
     [PT_EAUTH] = {401, "unauthorized"},
     [PT_EFORBIDDEN] = {403, "forbidden"},
+    [PT_ERATE] = {429, "rate_limited"},
     [PT_EINTERNAL] = {500, "internal"},
 };
 

@@ -61,10 +61,13 @@ void pt_h_key_create(struct pt_http_ctx *ctx)
         rc = pt_json_get_string(body, "role", true, &ctx->arena, &role_s, &err);
     }
     json_decref(body);
-    if (rc == PT_OK && pt_name_index(pt_role_names, PT_ROLES, role_s) < 0) {
-        rc = pt_err_set(&err, PT_EINVAL, "role", "role must be admin or staff");
-    } else if (rc == PT_OK) {
-        role = (enum pt_role)pt_name_index(pt_role_names, PT_ROLES, role_s);
+    if (rc == PT_OK) {
+        int i = pt_name_index(pt_role_names, PT_ROLES, role_s);
+        if (i < 0 || !pt_role_is_key_role((enum pt_role)i)) {
+            rc = pt_err_set(&err, PT_EINVAL, "role", "role must be admin, staff or viewer");
+        } else {
+            role = (enum pt_role)i;
+        }
     }
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);

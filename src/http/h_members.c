@@ -136,6 +136,18 @@ static enum pt_rc member_update(struct pt_http_ctx *ctx, json_t *patch, void *ou
 {
     enum pt_rc rc = PT_OK;
     size_t i;
+    if (ctx->who.kind == PT_PRINCIPAL_MEMBER) {
+        /* A member changes its own profile only; status, email, points are the program's. */
+        const char *key;
+        json_t *value;
+        json_object_foreach(patch, key, value)
+        {
+            if (!pt_member_self_may_set(key)) {
+                (void)pt_err_set(err, PT_EFORBIDDEN, key, "a member may not change %s", key);
+                return PT_EFORBIDDEN;
+            }
+        }
+    }
     for (i = 0; pt_member_server_fields[i] != NULL; i++) {
         if (json_object_get(patch, pt_member_server_fields[i]) != NULL) {
             rc = pt_err_set(err, PT_EINVAL, pt_member_server_fields[i], "%s is set by the server",

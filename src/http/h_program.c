@@ -53,10 +53,19 @@ static json_t *program_json(const struct pt_program *p)
                                                "excluded_categories",
                                                "time_zone",
                                                NULL};
-    static const char *const after_times[] = {
-        "point_value",        "tiers",          "wallet",          "referrals",
-        "adjust_limits",      "return_days",    "hold_returnable", "spend_before_discounts",
-        "best_discount_only", "points_payment", "rate_limits",     NULL};
+    static const char *const after_times[] = {"point_value",
+                                              "tiers",
+                                              "wallet",
+                                              "referrals",
+                                              "adjust_limits",
+                                              "return_days",
+                                              "hold_returnable",
+                                              "spend_before_discounts",
+                                              "best_discount_only",
+                                              "points_payment",
+                                              "rate_limits",
+                                              "enrollment",
+                                              NULL};
     json_t *root = pt_http_fields_encode_in(pt_program_fields, pt_program_field_count, before_times,
                                             p, json_pack("{s:s}", "id", p->id), custom_json, NULL);
     if (root != NULL) {

@@ -19,6 +19,8 @@ struct pt_http_config {
     unsigned connections_per_address; /* Connections one client address may hold at once. */
     unsigned headers_timeout_ms;      /* Deadline for a request's complete headers. */
     int64_t fail_alloc_every;         /* Debug builds: pt_alloc_fail_every once listening. */
+    bool secure_cookies;              /* Session cookies get Secure (TLS at a proxy in front). */
+    unsigned sign_in_per_minute;      /* Sign-ins per client address a minute (limits.h). */
 };
 
 /* Sets up what the API gives the service before anything writes: jansson's allocator and the

@@ -39,6 +39,19 @@ enum pt_route_flags {
     /* An action (API.md): no body and {} are the same request; a body holds only the route's
      * fields (pt_route_action_fields), checked before the handler runs (pt_http_action_read). */
     PT_ROUTE_ACTION = 1 << 5,
+    /* A member's session may call it; what it answers is the member's own (the service keeps a
+     * coupon to its member: another's is 404). */
+    PT_ROUTE_MEMBER = 1 << 6,
+    /* A member's session may call it for its own id: the path's first parameter ({id}) must be
+     * the member's, else 404 as if absent. Any route a member may call carries one of these. */
+    PT_ROUTE_MEMBER_SELF = 1 << 7,
+    /* For signed-in sessions of any kind and role (the current session): an API key gets 403. */
+    PT_ROUTE_SESSION = 1 << 8,
+    /* Not for viewers, not even its GET (API keys, users). */
+    PT_ROUTE_NO_VIEWER = 1 << 9,
+    /* A sign-in route: draws from its client address's sign-in bucket before its body is read
+     * (ratelimit.c). */
+    PT_ROUTE_SIGN_IN = 1 << 10,
 };
 
 struct pt_route {
@@ -117,6 +130,10 @@ struct pt_http_ctx {
     char params[PT_ROUTE_PARAMS_MAX][PT_ROUTE_PARAM_BYTES_MAX];
     struct pt_principal who; /* Valid when has_who. */
     bool has_who;
+    uint32_t client_addr; /* The peer's IPv4 address (network order); 0 when unknown. */
+    /* The session cookie's token when the request was authenticated by it (auth.c); "" for a
+     * key or a public route. A secret: never logged. */
+    char session_token[PT_SESSION_TOKEN_BYTES + 1];
     int status; /* Status of the response sent. */
     /* This request's rate limiting (ratelimit.c). */
     struct pt_http_rate rate;
@@ -150,6 +167,19 @@ unsigned pt_http_requests_in_flight(void);
 const char *pt_http_header(const struct pt_http_ctx *ctx, const char *name);
 /* Adds "name: value" to the response being built; false when the header block is full. */
 bool pt_http_response_header(struct pt_http_response *resp, const char *name, const char *value);
+
+/* ---- Authentication (auth.c) ---- */
+
+/* Who calls (the Bearer key, else the session cookie) and whether the route lets them: 401,
+ * 403 (the role, or csrf_failed for a cookie's write without its X-CSRF-Token), 404 (a member's
+ * session on another member's path). Answers and returns false when refused. */
+bool pt_http_authorize(struct pt_http_ctx *ctx, const struct pt_route *route);
+/* Sets the session cookie of token, good for max_age_s seconds (0: ends it), on the answer. */
+void pt_http_session_cookie(struct pt_http_ctx *ctx, const char *token, int64_t max_age_s);
+/* The server's settings of sign-in (serve's flags), set before serving. */
+void pt_http_auth_configure(const struct pt_http_config *config);
+/* Sign-ins a client address may make a minute (serve --sign-in-per-minute). */
+unsigned pt_http_sign_in_per_minute(void);
 
 /* ---- Connections (connection.c) ---- */
 
@@ -296,6 +326,8 @@ enum pt_rc pt_decode_cart(json_t *body, struct pt_arena *arena, struct pt_cart_r
 /* The rules' answer on a cart (evaluate) or purchase: sets discount, base_points, rules, lines,
  * free_shipping, messages and nudges on obj. */
 void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a);
+/* A purchase as POST /v1/transactions answers it (h_ledger.c). new */
+json_t *pt_http_purchase_json(const struct pt_purchase_result *r);
 /* A purchase's or a cart's payment lines (h_ledger.c). */
 json_t *pt_http_payments_json(const struct pt_payment *payments, unsigned count);
 enum pt_rc pt_decode_return(json_t *body, struct pt_arena *arena, struct pt_return_request *req,
@@ -425,6 +457,8 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
+void pt_h_member_coupons(struct pt_http_ctx *ctx);
+void pt_h_member_export(struct pt_http_ctx *ctx);
 void pt_h_batch_create(struct pt_http_ctx *ctx);
 void pt_h_batch_list(struct pt_http_ctx *ctx);
 void pt_h_batch_get(struct pt_http_ctx *ctx);
@@ -437,6 +471,20 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v);
  * return took back (coupons_taken_back: with_status). new */
 json_t *pt_http_issued_coupons_json(const struct pt_issued_coupons *list, bool with_status);
 void pt_h_member_card_barcode(struct pt_http_ctx *ctx);
+void pt_h_user_create(struct pt_http_ctx *ctx);
+void pt_h_user_list(struct pt_http_ctx *ctx);
+void pt_h_user_get(struct pt_http_ctx *ctx);
+void pt_h_user_patch(struct pt_http_ctx *ctx);
+void pt_h_session_create(struct pt_http_ctx *ctx);
+void pt_h_session_get(struct pt_http_ctx *ctx);
+void pt_h_session_delete(struct pt_http_ctx *ctx);
+void pt_h_session_password(struct pt_http_ctx *ctx);
+void pt_h_portal_sign_up(struct pt_http_ctx *ctx);
+void pt_h_portal_session_create(struct pt_http_ctx *ctx);
+void pt_h_portal_reset_request(struct pt_http_ctx *ctx);
+void pt_h_portal_reset_confirm(struct pt_http_ctx *ctx);
+/* A user as the API shows it (never its password). new */
+json_t *pt_http_user_json(const struct pt_user *u);
 
 /* ---- Pictures (pictures.c) ---- */
 
@@ -456,7 +504,14 @@ enum pt_rc pt_http_referrals_parse(json_t *v, struct pt_referral_policy *p, stru
 /* A referral, and the payload of referral.qualified / referral.reversed. new */
 json_t *pt_http_referral_json(const struct pt_referral *r);
 void pt_h_wallet_debit_create(struct pt_http_ctx *ctx);
+/* Reading purchases back (h_purchases.c). */
+void pt_h_purchase_get(struct pt_http_ctx *ctx);
+void pt_h_member_purchases(struct pt_http_ctx *ctx);
 void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
+
+/* ---- The program's public face (h_public.c; issue 19) ---- */
+
+void pt_h_public_program(struct pt_http_ctx *ctx);
 
 /* Answers a write (h_ledger.c): the replayed record, or the encoded result. */
 void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
@@ -488,6 +543,22 @@ enum pt_rc pt_http_tiers_parse(json_t *v, struct pt_arena *arena, struct pt_tier
                                struct pt_err *err);
 /* The payload of tier.upgraded and tier.downgraded. new */
 json_t *pt_http_tier_event_json(const struct pt_tier_event *e);
+
+/* ---- The encoders a member's export shares with the routes of each part (issue 19) ---- */
+
+/* GET /v1/members/{id}/balance's answer (h_ledger.c). new */
+json_t *pt_http_balance_json(const struct pt_balance *b);
+/* A line of GET /v1/members/{id}/ledger (h_ledger.c). new */
+json_t *pt_http_ledger_line_json(const struct pt_ledger_line *l);
+/* GET /v1/members/{id}/wallet's answer, with its movements when w has lines (h_wallet.c). new */
+json_t *pt_http_wallet_json(const struct pt_wallet *w);
+/* GET /v1/members/{id}/tier's answer (h_tiers.c). new */
+json_t *pt_http_member_tier_json(const struct pt_member_tier *t);
+/* The member's referrals: its code, who referred it, and v->data, all of them (h_referrals.c).
+ * new */
+json_t *pt_http_referral_view_json(const struct pt_referral_view *v);
+/* A coupon of GET /v1/members/{id}/coupons (h_rewards.c). new */
+json_t *pt_http_member_coupon_json(const struct pt_coupon_listed *l);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);
@@ -556,8 +627,11 @@ struct pt_http_list {
     const char *id_prefix;     /* Its key is an id with this prefix (char[] in the item); NULL:
                                   a whole number (int64_t in the item) of at least seq_min. */
     int64_t seq_min;           /* The least numeric cursor it can have given. */
-    size_t item_bytes;         /* The size of one item of the service's array. */
-    size_t key_offset;         /* Where an item holds its key, the next page's cursor. */
+    /* Or a key of another kind (a coupon's code, char[] in the item): the cursor is a text this
+     * accepts, with id_prefix NULL. NULL: an id or a number, as above. */
+    bool (*cursor_valid)(const char *cursor);
+    size_t item_bytes; /* The size of one item of the service's array. */
+    size_t key_offset; /* Where an item holds its key, the next page's cursor. */
     pt_http_item_encode_fn encode;
 };
 

@@ -29,6 +29,7 @@ enum slot_kind {
     SLOT_KEY,       /* One API key's bucket; id is the key's id. */
     SLOT_PROGRAM,   /* A program's bucket and its limits; id is the program's id. */
     SLOT_EXPENSIVE, /* A program's expensive routes' bucket. */
+    SLOT_SIGN_IN,   /* A client address's sign-ins; id is the address, dotted. */
 };
 
 struct slot {
@@ -202,6 +203,45 @@ static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool c
     return count;
 }
 
+/* Sign-ins are counted in tokens of a second: the bucket gains per_minute of them a second and
+ * a sign-in costs 60, so that rates below one a second stay whole numbers. */
+#define SIGN_IN_COST 60
+_Static_assert((int64_t)PT_SIGN_IN_PER_MINUTE_MAX *SIGN_IN_COST <= PT_RATE_BURST_MAX,
+               "a sign-in burst fits a bucket");
+_Static_assert(PT_SIGN_IN_PER_MINUTE_MAX <= PT_RATE_PER_SECOND_MAX, "a sign-in rate fits");
+
+/* A sign-in route's draw from its client address's bucket (docs/security.md): answers 429
+ * rate_limited with Retry-After and returns false when the address made too many. */
+static bool sign_in_admit(struct pt_http_ctx *ctx)
+{
+    unsigned per_minute = pt_http_sign_in_per_minute();
+    struct pt_rate_policy policy = {.per_second = per_minute,
+                                    .burst = (int64_t)(per_minute > PT_SIGN_IN_BURST_DEFAULT
+                                                           ? per_minute
+                                                           : PT_SIGN_IN_BURST_DEFAULT) *
+                                             SIGN_IN_COST};
+    const struct pt_rate_policy *policies[1] = {&policy};
+    struct pt_rate_bucket *buckets[1];
+    struct pt_rate_verdict verdict;
+    const uint8_t *a = (const uint8_t *)&ctx->client_addr; /* Network order: a[0] first. */
+    int64_t now_us = pt_clock_mono_us();
+    char id[24];
+    char value[24];
+    (void)snprintf(id, sizeof(id), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+    pthread_mutex_lock(&table_mu);
+    buckets[0] = &slot_get(SLOT_SIGN_IN, id, &policy, now_us)->bucket;
+    pt_ratelimit_take(buckets, policies, 1, SIGN_IN_COST, now_us, &verdict);
+    pthread_mutex_unlock(&table_mu);
+    if (verdict.allowed) {
+        return true;
+    }
+    pt_http_reply_error(ctx, 429, "rate_limited", NULL,
+                        "too many sign-ins from this address; retry after Retry-After seconds");
+    (void)snprintf(value, sizeof(value), "%lld", (long long)verdict.retry_after_s);
+    (void)pt_http_response_header(&ctx->resp, "Retry-After", value);
+    return false;
+}
+
 bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
     struct pt_rate_bucket *buckets[PT_RATE_BUCKETS_PER_REQUEST_MAX];
@@ -210,6 +250,9 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
     int64_t now_us;
     unsigned n;
     char message[200];
+    if ((route->flags & PT_ROUTE_SIGN_IN) && !sign_in_admit(ctx)) {
+        return false;
+    }
     if ((route->flags & PT_ROUTE_PUBLIC) || !ctx->has_who) {
         return true; /* No key, no bucket: the edge's connection limits apply. */
     }

@@ -8,6 +8,7 @@
  */
 #include "http/http.h"
 #include "http/http_int.h"
+#include "http/static.h"
 
 #include "base/alloc.h"
 #include "base/assert.h"
@@ -205,7 +206,8 @@ static bool route_match(const char *pattern, const char *path,
     return *pattern == '\0' && *path == '\0';
 }
 
-/* Sets ctx->route_index; answers 404 or 405 and returns false when no route fits. */
+/* Sets ctx->route_index; answers 404 or 405, or a file of the web faces for a GET or HEAD of a
+ * path no route has, and returns false when no route fits. */
 static bool route_find(struct pt_http_ctx *ctx)
 {
     bool path_known = false;
@@ -234,39 +236,11 @@ static bool route_find(struct pt_http_ctx *ctx)
         pt_http_reply_error(ctx, 405, "method_not_allowed", NULL,
                             "this path does not support this method");
         (void)pt_http_response_header(&ctx->resp, "Allow", allow);
-    } else {
+    } else if (!pt_http_static_answer(ctx)) {
+        /* Not a page of the web faces either (static.c): an unknown /v1 path, say. */
         pt_http_reply_error(ctx, 404, "not_found", NULL, "no such route");
     }
     return false;
-}
-
-/* Resolves the Bearer key and checks the route's role; answers 401/403 and returns false. */
-static bool authorize(struct pt_http_ctx *ctx, const struct pt_route *route)
-{
-    const char *auth = pt_http_header(ctx, "Authorization");
-    struct pt_err err;
-    enum pt_rc rc;
-    pt_err_clear(&err);
-    if (route->flags & PT_ROUTE_PUBLIC) {
-        return true;
-    }
-    if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0) {
-        pt_http_reply_error(ctx, 401, "unauthorized", NULL,
-                            "send the API key as 'Authorization: Bearer <key>'");
-        return false;
-    }
-    rc =
-        pt_service_authenticate(ctx->svc, auth + 7, strlen(auth + 7), &ctx->arena, &ctx->who, &err);
-    if (rc != PT_OK) {
-        pt_http_reply_err(ctx, &err);
-        return false;
-    }
-    ctx->has_who = true;
-    if ((route->flags & PT_ROUTE_ADMIN) && ctx->who.role != PT_ROLE_ADMIN) {
-        pt_http_reply_error(ctx, 403, "forbidden", NULL, "this needs an admin key");
-        return false;
-    }
-    return true;
 }
 
 static bool is_json_content_type(const char *ct)
@@ -344,7 +318,7 @@ bool pt_http_request_admit(struct pt_http_ctx *ctx)
         return false;
     }
     route = &pt_routes[ctx->route_index];
-    if (!authorize(ctx, route)) {
+    if (!pt_http_authorize(ctx, route)) {
         return false;
     }
     if (!pt_http_ratelimit_admit(ctx, route)) {
@@ -752,6 +726,7 @@ enum pt_rc pt_http_serve(const struct pt_http_config *config, struct pt_service 
     int64_t drain_until_us;
     pt_assert(config->threads >= 1 && config->threads <= PT_HTTP_THREADS_MAX);
     pt_http_prepare(svc);
+    pt_http_auth_configure(config);
     if (pt_edge_start(config->headers_timeout_ms, err) != PT_OK) {
         return err->rc;
     }

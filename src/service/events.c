@@ -12,6 +12,16 @@ enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const 
                         const void *obj, int64_t now_ms, struct pt_arena *arena,
                         struct pt_idem *idem, struct pt_err *err)
 {
+    return pt_svc_event_ref(svc, txn, program_id, type, member_id, NULL, encode, obj, now_ms, arena,
+                            idem, err);
+}
+
+enum pt_rc pt_svc_event_ref(struct pt_service *svc, struct pt_store_txn *txn,
+                            const char *program_id, const char *type, const char *member_id,
+                            const char *ref_id, pt_encode_fn encode, const void *obj,
+                            int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
+                            struct pt_err *err)
+{
     struct pt_event event;
     enum pt_rc rc = PT_OK;
     (void)svc;
@@ -19,6 +29,7 @@ enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn *txn, const 
     pt_svc_new_id("evt", now_ms, event.id);
     event.type = type;
     event.member_id = member_id;
+    event.ref_id = ref_id;
     event.created_at_ms = now_ms;
     event.payload_json = "{}";
     if (encode != NULL && pt_arena_failed(arena)) {

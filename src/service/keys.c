@@ -111,6 +111,8 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
         return rc;
     }
     pt_assert(memcmp(key.hash, hash, sizeof(hash)) == 0);
+    memset(out, 0, sizeof(*out));
+    out->kind = PT_PRINCIPAL_KEY;
     memcpy(out->program_id, key.program_id, sizeof(out->program_id));
     memcpy(out->key_id, key.id, sizeof(out->key_id));
     out->role = key.role;

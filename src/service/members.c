@@ -41,18 +41,18 @@ struct member_create_ctx {
     const char *referred_by;
 };
 
-static enum pt_rc member_create_body(struct pt_svc_write *w, struct pt_err *err)
+enum pt_rc pt_svc_member_enroll(struct pt_svc_write *w, struct pt_member *m,
+                                const char *referred_by, const char *actor_id, struct pt_err *err)
 {
-    struct member_create_ctx *ctx = (struct member_create_ctx *)w;
     struct pt_store_txn *txn = w->txn;
     char referrer_id[PT_ID_BUF_BYTES] = "";
     enum pt_rc rc = PT_OK;
     int draw;
-    if (ctx->referred_by != NULL) {
+    if (referred_by != NULL) {
         /* Before the insert, so that a self-referral is refused as one and not as a taken
          * email or phone. */
-        rc = pt_svc_referral_check(txn, ctx->w.who->program_id, ctx->m, ctx->referred_by,
-                                   referrer_id, ctx->w.arena, err);
+        rc = pt_svc_referral_check(txn, w->who->program_id, m, referred_by, referrer_id, w->arena,
+                                   err);
         if (rc != PT_OK) {
             return rc;
         }
@@ -60,29 +60,36 @@ static enum pt_rc member_create_body(struct pt_svc_write *w, struct pt_err *err)
     /* A random card number or referral code may already be taken: draw again, a bounded number
      * of times (the failed INSERT leaves the transaction usable). */
     for (draw = 0; draw < PT_UNIQUE_DRAWS_MAX; draw++) {
-        member_draw_codes(ctx->m, ctx->w.now_ms);
-        rc = pt_store_member_insert(txn, ctx->m, err);
+        member_draw_codes(m, w->now_ms);
+        rc = pt_store_member_insert(txn, m, err);
         if (rc != PT_ECONFLICT || !is_code_collision(err)) {
             break;
         }
         pt_err_clear(err);
     }
-    if (rc == PT_OK && ctx->referred_by != NULL) {
-        rc = pt_svc_referral_record(txn, ctx->w.who->program_id, ctx->m, referrer_id, ctx->w.now_ms,
-                                    err);
+    if (rc == PT_OK && referred_by != NULL) {
+        rc = pt_svc_referral_record(txn, w->who->program_id, m, referrer_id, w->now_ms, err);
     }
     if (rc == PT_OK) {
         /* The program's enrollment rules (a welcome bonus), in the same transaction. */
         struct pt_program program;
         struct pt_cart_answer answer;
         char entry_id[PT_ID_BUF_BYTES];
-        rc = pt_store_program_get(txn, ctx->w.who->program_id, ctx->w.arena, &program, err);
+        rc = pt_store_program_get(txn, w->who->program_id, w->arena, &program, err);
         if (rc == PT_OK) {
-            rc = pt_svc_rules_award(ctx->w.svc, txn, &program, ctx->m, PT_TRIGGER_ENROLLMENT, NULL,
-                                    "enrollment", ctx->m->id, ctx->w.now_ms, ctx->w.now_ms,
-                                    ctx->w.who->key_id, ctx->w.arena, &answer, entry_id, err);
+            rc = pt_svc_rules_award(w->svc, txn, &program, m, PT_TRIGGER_ENROLLMENT, NULL,
+                                    "enrollment", m->id, w->now_ms, w->now_ms,
+                                    actor_id != NULL ? actor_id : m->id, w->arena, &answer,
+                                    entry_id, err);
         }
     }
+    return rc;
+}
+
+static enum pt_rc member_create_body(struct pt_svc_write *w, struct pt_err *err)
+{
+    struct member_create_ctx *ctx = (struct member_create_ctx *)w;
+    enum pt_rc rc = pt_svc_member_enroll(w, ctx->m, ctx->referred_by, w->who->key_id, err);
     w->result = ctx->m;
     w->ref_id = ctx->m->id;
     w->event_member_id = ctx->m->id;

@@ -282,13 +282,17 @@ static enum pt_rc purchase_body(struct pt_svc_write *w, struct pt_err *err)
     return rc;
 }
 
+/* A purchase's event: its payload is the purchase's answer, found again by the purchase. */
+static const char purchase_event[] = "points.earned";
+
 static const struct pt_write_case purchase_case = {
     .name = "purchase",
     .natural_key = "purchase:",
     .member = PT_WRITE_MEMBER_ACTIVE,
-    .event = "points.earned",
+    .event = purchase_event,
     .encoder = offsetof(struct pt_encoders, purchase),
     .body = purchase_body,
+    .event_ref = true, /* GET /v1/transactions/{id} answers its event's payload. */
 };
 
 /* A purchase paid with points or wallet money spends them: the member is locked first, as for
@@ -298,9 +302,10 @@ static const struct pt_write_case purchase_spending_case = {
     .natural_key = "purchase:",
     .lock_member = true,
     .member = PT_WRITE_MEMBER_ACTIVE,
-    .event = "points.earned",
+    .event = purchase_event,
     .encoder = offsetof(struct pt_encoders, purchase),
     .body = purchase_body,
+    .event_ref = true, /* GET /v1/transactions/{id} answers its event's payload. */
 };
 
 /* A bound passed by what a purchase earns (its points, or a metric it adds to) is the
@@ -333,4 +338,113 @@ enum pt_rc pt_service_purchase(struct pt_service *svc, const struct pt_principal
     }
     return purchase_limit_field(
         pt_svc_write(&ctx.w, spends ? &purchase_spending_case : &purchase_case, err), err);
+}
+
+/* ---- Reading purchases back (issue 19) ---- */
+
+/* The answer of a purchase whose event does not name it (recorded before schema version 25),
+ * from its rows: see pt_service_purchase_get. */
+static enum pt_rc purchase_rebuild(struct pt_store_txn *txn, const struct pt_program *program,
+                                   int64_t now_ms, struct pt_arena *arena,
+                                   struct pt_purchase_result *r, struct pt_err *err)
+{
+    struct pt_purchase *p = &r->purchase;
+    struct pt_cart_answer *a = &r->cart;
+    enum pt_rc rc = pt_store_purchase_payments_get(txn, program->id, p, arena, err);
+    if (rc == PT_OK && p->lot_id[0] != '\0') {
+        struct pt_lot_row lot;
+        rc = pt_store_lot_get(txn, program->id, p->member_id, p->lot_id, &lot, err);
+        if (rc == PT_OK && lot.lot.available_at_ms > now_ms && lot.lot.expires_at_ms > now_ms) {
+            r->points_pending = lot.lot.points_remaining;
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_balance(txn, program, p->member_id, now_ms, arena, &r->balance, err);
+    }
+    a->amount = p->amount;
+    a->points = p->points_earned;
+    a->discount = p->discount;
+    a->base_points = p->base_points;
+    a->tier = p->facts.tier;
+    a->cashback = p->cashback;
+    a->to_pay = p->amount - p->discount;
+    a->payments = p->payments;
+    a->payment_count = p->payment_count;
+    /* A purchase's payments, when given, paid all of it (pt_payments_settle). */
+    a->balance_due = a->to_pay - pt_payments_total(p->payments, p->payment_count);
+    return rc;
+}
+
+enum pt_rc pt_service_purchase_get(struct pt_service *svc, const struct pt_principal *who,
+                                   const char *purchase_id, struct pt_arena *arena,
+                                   struct pt_purchase_view *out, struct pt_err *err)
+{
+    struct pt_purchase *p = &out->result.purchase;
+    struct pt_store_txn *txn = NULL;
+    enum pt_rc rc;
+    memset(out, 0, sizeof(*out));
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_purchase_get(txn, who->program_id, purchase_id, arena, p, err);
+    if (rc == PT_OK) {
+        rc = pt_store_event_of(txn, who->program_id, purchase_event, p->id, arena, &out->answer,
+                               err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_purchase_returns(txn, who->program_id, p->member_id, p->id,
+                                       PT_PURCHASE_RETURNS_SHOWN_MAX, arena, &out->returns,
+                                       &out->return_shown, &out->return_count, err);
+    }
+    if (rc == PT_OK && out->answer == NULL) {
+        struct pt_member member;
+        struct pt_program program;
+        rc = pt_svc_member_load(txn, who->program_id, p->member_id, arena, &member, &program, err);
+        if (rc == PT_OK) {
+            rc = purchase_rebuild(txn, &program, pt_svc_now_ms(svc, who->program_id), arena,
+                                  &out->result, err);
+        }
+    }
+    return pt_svc_read_end(txn, arena, rc, err);
+}
+
+enum pt_rc pt_service_member_purchases(struct pt_service *svc, const struct pt_principal *who,
+                                       const char *member_id, const struct pt_purchase_query *query,
+                                       struct pt_arena *arena, struct pt_purchase_summary **out,
+                                       unsigned *count, struct pt_err *err)
+{
+    struct pt_purchase_page page = {.from_ms = query->from_ms,
+                                    .to_ms = query->to_ms,
+                                    .after_at_ms = INT64_MAX,
+                                    .after_id = "",
+                                    .limit = query->limit};
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    enum pt_rc rc;
+    *out = NULL;
+    *count = 0;
+    if (query->to_ms <= query->from_ms) {
+        return pt_err_set(err, PT_EINVAL, "to", "to must be after from");
+    }
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, NULL, err);
+    if (rc == PT_OK && query->cursor_id != NULL) {
+        /* The cursor is the last purchase listed: the page goes on after its time and id. */
+        rc = pt_store_purchase_occurred_at(txn, who->program_id, member.id, query->cursor_id,
+                                           &page.after_at_ms, err);
+        page.after_id = query->cursor_id;
+        if (rc == PT_ENOTFOUND) {
+            rc = pt_err_set(err, PT_EINVAL, "cursor",
+                            "cursor must be a next_cursor value of this list");
+        }
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_member_purchases(txn, who->program_id, member.id, &page, arena, out, count,
+                                       err);
+    }
+    return pt_svc_read_end(txn, arena, rc, err);
 }

@@ -36,6 +36,9 @@ enum pt_rc pt_service_open(const char *db_path, unsigned read_conns, enum pt_sto
     }
     pthread_mutex_init(&svc->key_cache_mu, NULL);
     pthread_mutex_init(&svc->rules_mu, NULL);
+    pthread_mutex_init(&svc->session_cache_mu, NULL);
+    atomic_init(&svc->hashes_running, 0);
+    svc->hashes_max = pt_svc_hashes_max();
     *out = svc;
     return PT_OK;
 }
@@ -47,6 +50,7 @@ void pt_service_close(struct pt_service *svc)
     }
     pt_store_close(svc->store);
     pthread_mutex_destroy(&svc->key_cache_mu);
+    pthread_mutex_destroy(&svc->session_cache_mu);
     pt_svc_rules_cache_fini(svc);
     pthread_mutex_destroy(&svc->rules_mu);
     if (svc->test_clocks != NULL) {

@@ -18,15 +18,30 @@
 #include "core/cart.h"
 #include "core/fields.h"
 #include "core/member.h"
+#include "core/user.h"
 #include "store/store.h"
 
 struct pt_service;
 
-/* Who is calling: resolved from the API key of the request. */
+/* How a caller was recognised: an API key, or a session cookie of a user or a member. */
+enum pt_principal_kind {
+    PT_PRINCIPAL_KEY,
+    PT_PRINCIPAL_USER,
+    PT_PRINCIPAL_MEMBER,
+};
+
+/* Who is calling: resolved from the request's API key or session cookie. */
 struct pt_principal {
     char program_id[PT_ID_BUF_BYTES];
+    /* The actor, recorded with what it writes (entries, rule versions) and whose rate bucket a
+     * request draws from: the key's id, or for a session the user's or the member's. */
     char key_id[PT_ID_BUF_BYTES];
-    enum pt_role role;
+    enum pt_role role; /* PT_ROLE_MEMBER for (and only for) a member's session. */
+    enum pt_principal_kind kind;
+    char user_id[PT_ID_BUF_BYTES];    /* PT_PRINCIPAL_USER: "usr_..."; else "". */
+    char member_id[PT_ID_BUF_BYTES];  /* PT_PRINCIPAL_MEMBER: "mem_..."; else "". */
+    char session_id[PT_ID_BUF_BYTES]; /* A session's "ses_..."; "" for a key. */
+    int64_t session_expires_at_ms;    /* A session's end; 0 for a key. */
 };
 
 /*
@@ -318,6 +333,51 @@ PT_MUSTCHECK enum pt_rc pt_service_return(struct pt_service *svc, const struct p
                                           const struct pt_return_request *req, struct pt_idem *idem,
                                           struct pt_arena *arena, struct pt_return_result *out,
                                           struct pt_err *err);
+
+/* ---- Reading purchases back (issue 19) ---- */
+
+/* A purchase as GET /v1/transactions/{id} shows it. */
+struct pt_purchase_view {
+    /* The answer POST /v1/transactions gave (JSON text; arena), as it gave it: its event's
+     * payload. NULL for a purchase recorded before schema version 25, whose event does not
+     * name it. */
+    const char *answer;
+    /* result.purchase: the purchase with its items, their returned quantities and its returned
+     * amounts, always. Without answer, the rest too, from what its rows keep (see
+     * pt_service_purchase_get). */
+    struct pt_purchase_result result;
+    struct pt_purchase_return *returns; /* Oldest first; arena; return_shown of them. */
+    unsigned return_shown;              /* At most PT_PURCHASE_RETURNS_SHOWN_MAX. */
+    int64_t return_count;               /* Its returns in all. */
+};
+
+/* The purchase purchase_id of the caller's program, its answer and its returns. A purchase
+ * whose answer is not found is answered from its rows: its items without names, its
+ * discount, base points, tier, cashback, payments and what they leave to pay, and no rules,
+ * lines, messages, nudges, coupons or stamps; its points still pending and the member's balance
+ * are those of now. PT_ENOTFOUND (no such purchase in the program). */
+PT_MUSTCHECK enum pt_rc pt_service_purchase_get(struct pt_service *svc,
+                                                const struct pt_principal *who,
+                                                const char *purchase_id, struct pt_arena *arena,
+                                                struct pt_purchase_view *out, struct pt_err *err);
+
+/* Which of a member's purchases to list (GET /v1/members/{id}/purchases). */
+struct pt_purchase_query {
+    int64_t from_ms;       /* occurred_at >= from_ms; PT_TIME_INPUT_MIN_MS: no bound. */
+    int64_t to_ms;         /* occurred_at < to_ms; INT64_MAX: no bound. */
+    const char *cursor_id; /* The last purchase listed before (next_cursor); NULL: the first. */
+    unsigned limit;        /* Purchases to read, 1..PT_PAGE_LIMIT_MAX + 1. */
+};
+
+/* The member's purchases newest first (occurred_at, then id), each summed up, after the cursor.
+ * PT_ENOTFOUND (no such member in the program); PT_EINVAL field "to" when to is not after
+ * from, field "cursor" when the cursor is not one of the member's purchases. OUT: *out (arena
+ * array), *count (at most query->limit). */
+PT_MUSTCHECK enum pt_rc
+pt_service_member_purchases(struct pt_service *svc, const struct pt_principal *who,
+                            const char *member_id, const struct pt_purchase_query *query,
+                            struct pt_arena *arena, struct pt_purchase_summary **out,
+                            unsigned *count, struct pt_err *err);
 
 /* Spends points. PT_EINSUFFICIENT when the available points are short. */
 PT_MUSTCHECK enum pt_rc pt_service_redeem(struct pt_service *svc, const struct pt_principal *who,
@@ -692,5 +752,10 @@ PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
 
 /* Rewards, coupons, vouchers and batches (rewards.c, coupons.c, vouchers.c, batches.c). */
 #include "service/service_rewards.h"
+/* The program's public face and the embed script's reads (public.c). */
+#include "service/service_public.h"
+
+/* Users, sessions and the member portal (users.c, sessions.c, portal.c). */
+#include "service/service_users.h"
 
 #endif

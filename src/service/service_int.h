@@ -19,6 +19,13 @@ struct pt_key_cache_slot {
     int64_t expires_us; /* Monotonic; 0 = empty. */
 };
 
+/* A recently authenticated session (sessions.c). */
+struct pt_session_cache_slot {
+    uint8_t hash[32]; /* Of the cookie's token. */
+    struct pt_principal who;
+    int64_t expires_us; /* Monotonic; 0 = empty. */
+};
+
 /* Programs whose compiled rules are kept (rule_sets.c). */
 #define PT_RULE_CACHE_SLOTS 64
 
@@ -50,6 +57,18 @@ struct pt_service {
      * thread); set before serving. */
     void (*batch_notify)(void *ctx);
     void *batch_notify_ctx;
+    /* Sessions seen in the last PT_SESSION_CACHE_TTL_MS (as keys above); a sign-out, a disabled
+     * user, a changed role or password empties it at once in this process. */
+    pthread_mutex_t session_cache_mu;
+    struct pt_session_cache_slot session_cache[PT_SESSION_CACHE_SLOTS];
+    uint64_t session_cache_generation; /* Bumped by each clear; session_cache_mu. */
+    /* Password hashes running now, and how many may (the cores, <= PT_PASSWORD_HASHES_MAX). */
+    atomic_uint hashes_running;
+    unsigned hashes_max;
+    /* Where a member's password reset token goes (serve --reset-delivery); NULL: nowhere. Set
+     * before serving. */
+    pt_reset_deliver_fn reset_deliver;
+    void *reset_deliver_ctx;
 };
 
 /* The one clock of the service for program_id: its test clock when set, else the system's.
@@ -62,6 +81,40 @@ int64_t pt_svc_now_ms(struct pt_service *svc, const char *program_id);
 PT_MUSTCHECK enum pt_rc pt_svc_member_open(struct pt_store_txn *txn, const char *program_id,
                                            const char *member_id, struct pt_arena *arena,
                                            struct pt_err *err);
+
+/* ---- Users, sessions and the portal (users.c, sessions.c, portal.c) ---- */
+
+struct pt_svc_write;
+
+/* The password hashes one process runs at once: its cores, 1..PT_PASSWORD_HASHES_MAX. */
+unsigned pt_svc_hashes_max(void);
+/* Hashes a new password (len bytes) on the caller's thread, at most svc->hashes_max at once:
+ * PT_EBUSY (503) beyond. */
+PT_MUSTCHECK enum pt_rc pt_svc_password_hash(struct pt_service *svc, const char *password,
+                                             char out[PT_PASSWORD_HASH_BYTES], struct pt_err *err);
+/* Checks password against stored (NULL: a made-up hash, so that an unknown login costs the
+ * same time), bounded as pt_svc_password_hash. OUT: *ok. PT_EBUSY. */
+PT_MUSTCHECK enum pt_rc pt_svc_password_verify(struct pt_service *svc, const char *stored,
+                                               const char *password, bool *ok, struct pt_err *err);
+/* Inside a write: starts a session of kind for subject_id at w->now_ms (a new token, ending the
+ * subject's expired sessions and those past PT_SESSIONS_PER_SUBJECT_MAX). OUT: out->session,
+ * out->token, out->csrf_token. */
+PT_MUSTCHECK enum pt_rc pt_svc_session_start(struct pt_svc_write *w, enum pt_session_kind kind,
+                                             const char *subject_id, struct pt_signed_in *out,
+                                             struct pt_err *err);
+/* Empties the session cache of this process (after sessions were ended). */
+void pt_svc_session_cache_clear(struct pt_service *svc);
+/* Inside a write: enrolls m (validated, its server-set fields but the codes set) for w->who's
+ * program with its referral (referred_by: a referral code, nullable) and the program's
+ * enrollment rules, whose entries name actor_id (NULL: the member itself, a portal sign-up).
+ * PT_ECONFLICT member_exists; the referral's refusals. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_enroll(struct pt_svc_write *w, struct pt_member *m,
+                                             const char *referred_by, const char *actor_id,
+                                             struct pt_err *err);
+/* The id of the program a portal or sign-in request names, or the default one (program_id
+ * NULL): PT_ENOTFOUND when there is none of that id. OUT: out (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_svc_program_pick(struct pt_service *svc, const char *program_id,
+                                            char *out, struct pt_err *err);
 
 /* Draws a new id "<prefix>_..." for the time now_ms into out (PT_ID_BUF_BYTES). */
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out);
@@ -93,6 +146,9 @@ struct pt_write_case {
                           (a body that changed nothing leaves it NULL); NULL for none. */
     size_t encoder;    /* offsetof(struct pt_encoders, ...): the event's encoder. */
     pt_write_body_fn body;
+    /* Its event names w->ref_id (events.ref_id, indexed), so that its answer, the event's
+     * payload, is found again by the object (a purchase's: GET /v1/transactions/{id}). */
+    bool event_ref;
 };
 
 /* One run of a write case. A case's own context embeds it as its first member, so that its
@@ -155,6 +211,14 @@ PT_MUSTCHECK enum pt_rc pt_svc_event(struct pt_service *svc, struct pt_store_txn
                                      const char *member_id, pt_encode_fn encode, const void *obj,
                                      int64_t now_ms, struct pt_arena *arena, struct pt_idem *idem,
                                      struct pt_err *err);
+/* The same, the event naming ref_id (nullable), the object its write made, by which
+ * pt_store_event_of finds it again. */
+PT_MUSTCHECK enum pt_rc pt_svc_event_ref(struct pt_service *svc, struct pt_store_txn *txn,
+                                         const char *program_id, const char *type,
+                                         const char *member_id, const char *ref_id,
+                                         pt_encode_fn encode, const void *obj, int64_t now_ms,
+                                         struct pt_arena *arena, struct pt_idem *idem,
+                                         struct pt_err *err);
 
 /* What the program's active purchase rules make of the cart for member (NULL: a guest) at
  * now_ms, read in txn (a read, or the purchase's write). */
@@ -540,6 +604,19 @@ PT_MUSTCHECK enum pt_rc pt_svc_rule_rewards_exist(struct pt_store_txn *txn, cons
                                                   const struct pt_rule *rule, struct pt_err *err);
 
 /* The member's points balance at now_ms (as GET .../balance shows it). */
+/* The member's wallet at now_ms (pending, available, owed, lifetime sums) and its last lines_max
+ * movements, newest first (0: none). OUT: *out (lines in arena). */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_read(struct pt_store_txn *txn,
+                                           const struct pt_program *program, const char *member_id,
+                                           int64_t now_ms, struct pt_arena *arena,
+                                           unsigned lines_max, struct pt_wallet *out,
+                                           struct pt_err *err);
+/* The member's tier as GET /v1/members/{id}/tier shows it, out->program set by the caller (a
+ * program with tiers), with at most history_max changes of its history, newest first. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_tier_read(struct pt_service *svc, struct pt_store_txn *txn,
+                                                const struct pt_member *member, int64_t now_ms,
+                                                unsigned history_max, struct pt_arena *arena,
+                                                struct pt_member_tier *out, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
                                        const char *member_id, int64_t now_ms,
                                        struct pt_arena *arena, struct pt_balance *out,

@@ -14,7 +14,8 @@
  *   4. runs the body, which fills w->result (and w->ref_id, w->event_member_id), then checks
  *      once whether an allocation of the request's arena failed (the arena latches it): the
  *      body's copies that nothing reads before then need no check of their own;
- *   5. appends the case's event (its payload is the answer, encoded once) and records the
+ *   5. appends the case's event (its payload is the answer, encoded once; naming the object
+ *      when the case asks, so that the answer is found again: a purchase's) and records the
  *      answer under the key, in the same transaction. A body that changed nothing (a second
  *      cancel answering the current state) leaves w->result NULL: no event then.
  *
@@ -68,8 +69,10 @@ static enum pt_rc write_finish(struct pt_svc_write *w, struct pt_store_txn *txn,
             member_id = w->member.id;
         }
         pt_assert(wc->encoder + sizeof(pt_encode_fn) <= sizeof(struct pt_encoders));
-        rc = pt_svc_event(w->svc, txn, program_id, wc->event, member_id, *encode, w->result,
-                          w->now_ms, w->arena, w->idem, err);
+        pt_assert(!wc->event_ref || w->ref_id != NULL);
+        rc = pt_svc_event_ref(w->svc, txn, program_id, wc->event, member_id,
+                              wc->event_ref ? w->ref_id : NULL, *encode, w->result, w->now_ms,
+                              w->arena, w->idem, err);
     }
     if (rc == PT_OK && w->idem != NULL && w->idem->key != NULL) {
         pt_assert(w->result != NULL);
@@ -123,6 +126,7 @@ enum pt_rc pt_svc_write(struct pt_svc_write *w, const struct pt_write_case *wc, 
     /* Without an arena, nothing of the runner's may allocate. */
     pt_assert(w->arena != NULL || (w->idem == NULL && wc->member == PT_WRITE_MEMBER_NONE));
     pt_assert(wc->name != NULL && wc->body != NULL);
+    pt_assert(!wc->event_ref || wc->event != NULL);
     pt_assert(wc->member == PT_WRITE_MEMBER_NONE || w->member_id != NULL);
     pt_assert(!wc->lock_member || w->member_id != NULL);
     w->wcase = wc;

@@ -1027,26 +1027,91 @@ static const char migration_22[] =
     "ALTER TABLE purchase_facts ADD COLUMN coupon_lines TEXT;";
 
 /*
- * Versions 23 and 24 belong to other branches of issue 19: these stand in for them until their
- * migrations are merged here, and change nothing.
+ * Version 23 (issue 19, signing in): the program's users (staff, admins and viewers of the
+ * dashboard and the till); the passwords of users and members (credentials: the argon2id
+ * string, the failures in a row and the lock they led to, the last sign-in), one row per user
+ * or member that has one; browser sessions, found by their token's BLAKE2b hash (the token is
+ * never stored); password reset tokens of members, by hash, each used once. programs.enrollment:
+ * who may sign up on the portal. API keys may have the roles viewer and publishable: SQLite
+ * cannot change a column's CHECK, so the table is made again (as version 13 did).
  */
-static const char migration_23_placeholder[] = "SELECT 1;";
-static const char migration_24_placeholder[] = "SELECT 1;";
+static const char migration_23_keys[] =
+    "CREATE TABLE api_keys_23 ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer', 'publishable')),"
+    "  key_hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  revoked_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, id));"
+    "INSERT INTO api_keys_23 (program_id, id, name, role, key_hash, prefix, created_at_ms, "
+    "revoked_at_ms) SELECT program_id, id, name, role, key_hash, prefix, created_at_ms, "
+    "revoked_at_ms FROM api_keys;"
+    "DROP TABLE api_keys;"
+    "ALTER TABLE api_keys_23 RENAME TO api_keys;";
+
+/* PostgreSQL changes the CHECK in place (its name is the table's and the column's). */
+static const char migration_23_keys_pg[] =
+    "ALTER TABLE api_keys DROP CONSTRAINT api_keys_role_check;"
+    "ALTER TABLE api_keys ADD CONSTRAINT api_keys_role_check "
+    "CHECK (role IN ('admin', 'staff', 'viewer', 'publishable'));";
+
+static const char migration_23[] =
+    "ALTER TABLE programs ADD COLUMN enrollment TEXT NOT NULL DEFAULT 'open' "
+    "CHECK (enrollment IN ('open', 'invitation', 'closed'));"
+    "CREATE TABLE users ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  email TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'staff', 'viewer')),"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE UNIQUE INDEX users_email ON users (program_id, email);"
+    "CREATE TABLE credentials ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  subject_id TEXT NOT NULL,"
+    "  password_hash TEXT NOT NULL,"
+    "  failed_count INTEGER NOT NULL DEFAULT 0,"
+    "  locked_until_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_sign_in_at_ms INTEGER NOT NULL DEFAULT 0,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, subject_id));"
+    "CREATE TABLE sessions ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('user', 'member')),"
+    "  subject_id TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX sessions_subject ON sessions (program_id, subject_id);"
+    "CREATE TABLE password_resets ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  member_id TEXT NOT NULL,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  expires_at_ms INTEGER NOT NULL,"
+    "  used_at_ms INTEGER,"
+    "  PRIMARY KEY (program_id, member_id, token_hash));";
 
 /*
- * Version 25 (issue 19, the program's summary; docs/ledger.md, "The program's figures"): what
+ * Version 24 (issue 19, the program's summary; docs/ledger.md, "The program's figures"): what
  * GET /v1/program/summary reads by time, each month a range of an index that holds every
  * column the query reads. A posting carries its entry's time (created_at_ms, written with the
  * entry; the existing ones take their entry's), so that the program accounts' postings of a
  * month are one range of a partial index instead of a join to the entry of each (measured at
  * 100,000 members and 1.2 million entries a year: 13 months in 0.5 s of CPU against 10 s, and
- * 44 s or more from disk); the backfill is the long part (2.7 minutes for 4.8 million postings,
- * 8.5 with a subquery per posting);
- * purchases by the time they occurred, with what they cost; members by enrollment, with their
- * status. Numbered 25 because other branches take 23 and 24: renumbering it is renaming
- * migration_25 and its parts and moving their lines in the two lists below.
+ * 44 s or more from disk); the backfill is the long part (2.7 minutes for 4.8 million
+ * postings, 8.5 with a subquery per posting); purchases by the time they occurred, with what
+ * they cost; members by enrollment, with their status.
  */
-static const char migration_25[] =
+static const char migration_24[] =
     "ALTER TABLE postings ADD COLUMN created_at_ms INTEGER NOT NULL DEFAULT 0;"
     /* A join, not a subquery per posting: 2.5 times faster on SQLite (12 s against 18 to 31 s
      * for 800,000 postings). A posting without its entry keeps 0, which the audit reports. */
@@ -1058,6 +1123,20 @@ static const char migration_25[] =
     "CREATE INDEX purchases_occurred ON purchases (program_id, occurred_at_ms, amount, "
     "discount);"
     "CREATE INDEX members_enrolled ON members (program_id, enrolled_at_ms, status);";
+
+/*
+ * Version 25 (issue 19, reading purchases back): GET /v1/transactions/{id} answers what POST
+ * /v1/transactions answered, which is its event's payload (points.earned: the answer, encoded
+ * once for the answer, the event and the idempotency record), so the event names its purchase
+ * (ref_id, set by the write cases that ask: a purchase) and is found by it. The purchase's rows
+ * do not hold all of the answer (the items' names, what each rule took off which line, the
+ * messages and nudges, the coupons' verdicts, the balance right after it), and keeping it again
+ * in a table of its own would cost a statement (issue 17's bound) and a quarter more bytes a
+ * purchase. Events from before keep no ref_id: their purchases are read from their rows.
+ */
+static const char migration_25[] =
+    "ALTER TABLE events ADD COLUMN ref_id TEXT;"
+    "CREATE INDEX events_ref ON events (program_id, ref_id) WHERE ref_id IS NOT NULL;";
 
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
@@ -1086,8 +1165,9 @@ static const char *const migration_19_parts[] = {migration_19, NULL};
 static const char *const migration_20_parts[] = {migration_20, NULL};
 static const char *const migration_21_parts[] = {migration_21, NULL};
 static const char *const migration_22_parts[] = {migration_22, NULL};
-static const char *const migration_23_parts[] = {migration_23_placeholder, NULL};
-static const char *const migration_24_parts[] = {migration_24_placeholder, NULL};
+static const char *const migration_23_parts[] = {migration_23_keys, migration_23, NULL};
+static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migration_23, NULL};
+static const char *const migration_24_parts[] = {migration_24, NULL};
 static const char *const migration_25_parts[] = {migration_25, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
@@ -1139,7 +1219,7 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_20_parts,
                                                      migration_21_parts,
                                                      migration_22_parts,
-                                                     migration_23_parts,
+                                                     migration_23_pg_parts,
                                                      migration_24_parts,
                                                      migration_25_parts};
 

@@ -38,6 +38,7 @@ struct pt_store;
 struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
+
 #define PT_SCHEMA_VERSION 25
 
 enum pt_store_open_mode {
@@ -154,6 +155,10 @@ PT_MUSTCHECK enum pt_rc pt_store_program_update(struct pt_store_txn *txn,
 PT_MUSTCHECK enum pt_rc pt_store_program_ids(struct pt_store_txn *txn, struct pt_arena *arena,
                                              unsigned max, char (**ids)[PT_ID_BUF_BYTES],
                                              unsigned *count, struct pt_err *err);
+/* The program of id program_id, or (NULL) the oldest one, the default of the sign-in and portal
+ * routes. PT_ENOTFOUND when there is no such program. OUT: out (PT_ID_BUF_BYTES). */
+PT_MUSTCHECK enum pt_rc pt_store_program_pick(struct pt_store_txn *txn, const char *program_id,
+                                              char *out, struct pt_err *err);
 /* OUT: *count is the number of programs. */
 PT_MUSTCHECK enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count,
                                                struct pt_err *err);
@@ -750,7 +755,13 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 
 /* The rewards catalog, coupons, vouchers and batches (store_rewards.c, store_batches.c). */
 #include "store/store_rewards.h"
+/* Users, credentials, sessions and password resets (store_users.c). */
+#include "store/store_users.h"
 /* The program's summary (store_summary.c). */
 #include "store/store_summary.h"
+/* Reading purchases back (store_purchases.c, store_returns.c, store_events.c). */
+#include "store/store_purchases.h"
+/* Everything held about one member, for its export (store_exports.c). */
+#include "store/store_exports.h"
 
 #endif

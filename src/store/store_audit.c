@@ -17,7 +17,7 @@ static const char *const audit_checks[] = {
     "(SELECT program_id, member_id, entry_id, count(*) AS n FROM postings "
     "GROUP BY program_id, member_id, entry_id) p ON p.program_id = e.program_id "
     "AND p.member_id = e.member_id AND p.entry_id = e.id WHERE coalesce(p.n, 0) < 2 LIMIT 1",
-    /* A posting carries its entry's time (the program's summary reads it; migration 25). */
+    /* A posting carries its entry's time (the program's summary reads it; migration 24). */
     "SELECT 'posting of entry ' || p.entry_id || ' has no entry of its time' FROM postings p "
     "WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.program_id = p.program_id "
     "AND e.member_id = p.member_id AND e.id = p.entry_id AND e.created_at_ms = p.created_at_ms) "
@@ -48,6 +48,8 @@ static const char *const audit_checks[] = {
     "AND NOT EXISTS (SELECT 1 FROM members x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM api_keys x WHERE x.program_id = k.program_id AND x.id = "
+    "k.ref_id) "
+    "AND NOT EXISTS (SELECT 1 FROM users x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "
     "AND NOT EXISTS (SELECT 1 FROM purchases x WHERE x.program_id = k.program_id AND x.id = "
     "k.ref_id) "

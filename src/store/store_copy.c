@@ -36,8 +36,8 @@ static const struct copy_table copy_tables[] = {
      "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version, "
      "spend_before_discounts, best_discount_only, points_payment_enabled, "
      "points_payment_min_points, points_payment_max_percent, points_payment_multiple, "
-     "points_payment_earns_points, wallet_payment_earns_cashback",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiii", "id", NULL},
+     "points_payment_earns_points, wallet_payment_earns_cashback, enrollment",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiiit", "id", NULL},
     {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
      "ttttbtii", "program_id, id", NULL},
     {"members",
@@ -168,10 +168,22 @@ static const struct copy_table copy_tables[] = {
     {"promo_code_uses",
      "program_id, code, n, batch_id, member_id, purchase_id, location, used_at_ms", "ttitttti",
      "program_id, code, n", NULL},
+    {"users", "program_id, id, email, name, role, status, created_at_ms, updated_at_ms", "ttttttii",
+     "program_id, id", NULL},
+    {"credentials",
+     "program_id, subject_id, password_hash, failed_count, locked_until_ms, last_sign_in_at_ms, "
+     "updated_at_ms",
+     "tttiiii", "program_id, subject_id", NULL},
+    {"sessions", "program_id, id, token_hash, kind, subject_id, created_at_ms, expires_at_ms",
+     "ttbttii", "program_id, id", NULL},
+    {"password_resets",
+     "program_id, member_id, token_hash, created_at_ms, expires_at_ms, used_at_ms", "ttbiii",
+     "program_id, member_id, token_hash", NULL},
     /* A copy's events come before any written on the target: the writing transactions'
      * ids of one engine mean nothing on the other, so they start again from 0 (oldest). */
-    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid", "ittttiti",
-     "txid, seq", "seq, program_id, id, type, member_id, created_at_ms, payload, 0"},
+    {"events", "seq, program_id, id, type, member_id, created_at_ms, payload, txid, ref_id",
+     "ittttitit", "txid, seq",
+     "seq, program_id, id, type, member_id, created_at_ms, payload, 0, ref_id"},
 };
 
 /* Bytes of one copied blob (hashes: 32). */

@@ -14,8 +14,8 @@ enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_i
 {
     /* pt_txid(): the driver's id of this transaction (see pt_store_event_list). */
     static const char sql[] = "INSERT INTO events (program_id, id, type, member_id, "
-                              "created_at_ms, payload, txid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                              "pt_txid())";
+                              "created_at_ms, payload, txid, ref_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+                              "?6, pt_txid(), ?7)";
     struct pt_q q;
     pt_assert(event->payload_json != NULL);
     pt_assert(event->type != NULL);
@@ -26,6 +26,7 @@ enum pt_rc pt_store_event_append(struct pt_store_txn *txn, const char *program_i
     pt_q_text(&q, 4, event->member_id);
     pt_q_int(&q, 5, event->created_at_ms);
     pt_q_text(&q, 6, event->payload_json);
+    pt_q_text(&q, 7, event->ref_id);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -80,5 +81,27 @@ enum pt_rc pt_store_event_list(struct pt_store_txn *txn, const char *program_id,
     pt_q_int(&q, 3, after->seq);
     pt_q_int(&q, 4, limit);
     *out = pt_q_rows(&q, limit, sizeof(**out), event_from_row, arena, count);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_event_of(struct pt_store_txn *txn, const char *program_id, const char *type,
+                             const char *ref_id, struct pt_arena *arena, const char **payload,
+                             struct pt_err *err)
+{
+    /* On the index events_ref (program_id, ref_id), which holds only the events that name
+     * their object. */
+    static const char sql[] = "SELECT payload FROM events WHERE program_id = ?1 AND ref_id = ?2 "
+                              "AND type = ?3";
+    struct pt_q q;
+    pt_assert(type != NULL);
+    pt_assert(ref_id != NULL && ref_id[0] != '\0');
+    *payload = NULL;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, ref_id);
+    pt_q_text(&q, 3, type);
+    if (pt_q_next(&q)) {
+        *payload = pt_q_col_text(&q, 0, arena);
+    }
     return pt_q_close(&q);
 }

@@ -120,7 +120,7 @@ static enum pt_rc posting_account_add(struct pt_store_txn *txn, const char *prog
 
 /* A posting's row: the entry's program, member, id and time (?1, ?2, ?3, ?4) with 4 parameters
  * of its own (account, n, points, balance after). The time is the entry's, so that the
- * program's summary reads a month of postings without their entries (migration 25). */
+ * program's summary reads a month of postings without their entries (migration 24). */
 #define POSTINGS_INSERT                                                                            \
     "INSERT INTO postings (program_id, member_id, account_id, n, entry_id, points, "               \
     "balance_after, created_at_ms) VALUES "

@@ -51,8 +51,8 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         "rate_program_per_second, rate_program_burst, rate_expensive_per_second, "
         "rate_expensive_burst, settings_version, spend_before_discounts, best_discount_only, "
         "points_payment_enabled, points_payment_min_points, points_payment_max_percent, "
-        "points_payment_multiple, points_payment_earns_points, wallet_payment_earns_cashback "
-        "FROM programs WHERE id = ?1";
+        "points_payment_multiple, points_payment_earns_points, wallet_payment_earns_cashback, "
+        "enrollment FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -113,6 +113,8 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         out->points_payment.multiple = pt_q_col_int(&q, 43);
         out->points_payment.earns_points = pt_q_col_int(&q, 44) != 0;
         out->wallet_payment_earns_cashback = pt_q_col_int(&q, 45) != 0;
+        out->enrollment =
+            (enum pt_enrollment)pt_q_col_name(&q, 46, pt_enrollment_names, PT_ENROLLMENTS);
     } else if (q.rc == PT_OK) {
         q.rc = pt_program_not_found(err);
     }
@@ -144,7 +146,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "spend_before_discounts = ?34, best_discount_only = ?35, points_payment_enabled = ?36, "
         "points_payment_min_points = ?37, points_payment_max_percent = ?38, "
         "points_payment_multiple = ?39, points_payment_earns_points = ?40, "
-        "wallet_payment_earns_cashback = ?41 "
+        "wallet_payment_earns_cashback = ?41, enrollment = ?42 "
         "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
@@ -194,6 +196,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 39, program->points_payment.multiple);
     pt_q_int(&q, 40, program->points_payment.earns_points);
     pt_q_int(&q, 41, program->wallet_payment_earns_cashback);
+    pt_q_text(&q, 42, pt_enrollment_names[program->enrollment]);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_program_not_found(err);
@@ -360,5 +363,22 @@ enum pt_rc pt_store_program_lock(struct pt_store_txn *txn, const char *program_i
     (void)pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
     (void)pt_q_next(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_program_pick(struct pt_store_txn *txn, const char *program_id, char *out,
+                                 struct pt_err *err)
+{
+    static const char sql[] = "SELECT id FROM programs WHERE (CAST(?1 AS TEXT) IS NULL OR id = ?1) "
+                              "ORDER BY created_at_ms, id LIMIT 1";
+    struct pt_q q;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        pt_q_col_copy(&q, 0, out, PT_ID_BUF_BYTES);
+        pt_assert(out[0] != '\0');
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_program_not_found(err);
+    }
     return pt_q_close(&q);
 }

@@ -194,11 +194,12 @@ static void purchase_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_
     out->spend_returned = pt_q_col_int(q, 23);
     out->discount = pt_q_col_int(q, 24);
     out->paid = pt_q_col_int(q, 25) != 0;
-    facts_from_row(q, 26, arena, out);
+    out->base_points = pt_q_col_int(q, 26); /* NULL (0) for purchases before version 6. */
+    facts_from_row(q, 27, arena, out);
 }
 
 /* The item of a row of the same query (its columns from ITEM_COL). */
-#define ITEM_COL (26 + FACTS_COLUMN_COUNT)
+#define ITEM_COL (27 + FACTS_COLUMN_COUNT)
 static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purchase_item *it)
 {
     memset(it, 0, sizeof(*it));
@@ -220,7 +221,8 @@ static void item_from_row(struct pt_q *q, struct pt_arena *arena, struct pt_purc
     "AND s.member_id = p.member_id AND s.purchase_id = p.id) THEN 1 ELSE 0 END, p.spend, "         \
     "p.spend_returned, p.discount, CASE WHEN EXISTS (SELECT 1 FROM purchase_payments y "           \
     "WHERE y.program_id = p.program_id AND y.member_id = p.member_id AND y.purchase_id = p.id) "   \
-    "THEN 1 ELSE 0 END, " FACTS_COLUMNS "i.line, i.sku, i.category, i.quantity, i.unit_price, "    \
+    "THEN 1 ELSE 0 END, p.base_points, " FACTS_COLUMNS                                             \
+    "i.line, i.sku, i.category, i.quantity, i.unit_price, "                                        \
     "i.eligible, i.returned_quantity FROM purchases p "                                            \
     "LEFT JOIN purchase_facts f ON f.program_id = p.program_id AND f.member_id = p.member_id "     \
     "AND f.purchase_id = p.id "                                                                    \
@@ -436,5 +438,85 @@ enum pt_rc pt_store_wallet_debit_purchase(struct pt_store_txn *txn, const char *
     if (pt_q_next(&q)) {
         pt_q_col_copy(&q, 0, purchase_id, PT_ID_BUF_BYTES);
     }
+    return pt_q_close(&q);
+}
+
+/* ---- Reading purchases back (issue 19) ---- */
+
+enum pt_rc pt_store_purchase_occurred_at(struct pt_store_txn *txn, const char *program_id,
+                                         const char *member_id, const char *purchase_id,
+                                         int64_t *occurred_at_ms, struct pt_err *err)
+{
+    static const char sql[] = "SELECT occurred_at_ms FROM purchases WHERE program_id = ?1 "
+                              "AND member_id = ?2 AND id = ?3";
+    struct pt_q q;
+    pt_assert(member_id[0] != '\0');
+    *occurred_at_ms = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    if (pt_q_next(&q)) {
+        *occurred_at_ms = pt_q_col_int(&q, 0);
+        pt_assert(*occurred_at_ms >= 0);
+    } else if (q.rc == PT_OK) {
+        q.rc = pt_purchase_not_found(purchase_id, err);
+    }
+    return pt_q_close(&q);
+}
+
+static void summary_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_purchase_summary *s = row;
+    pt_q_col_copy(q, 0, s->id, sizeof(s->id));
+    s->external_id = pt_q_col_text(q, 1, arena);
+    s->occurred_at_ms = pt_q_col_int(q, 2);
+    s->created_at_ms = pt_q_col_int(q, 3);
+    pt_q_col_copy(q, 4, s->currency, sizeof(s->currency));
+    s->amount = pt_q_col_int(q, 5);
+    s->discount = pt_q_col_int(q, 6);
+    s->points_earned = pt_q_col_int(q, 7);
+    s->points_reversed = pt_q_col_int(q, 8);
+    s->cashback = pt_q_col_int(q, 9);
+    s->returned_amount = pt_q_col_int(q, 10);
+    s->channel = pt_q_col_text(q, 11, arena);
+    s->location = pt_q_col_text(q, 12, arena);
+    s->item_count = pt_q_col_int(q, 13);
+    /* The store's own invariants (pt_store_purchase_update_returns asserts them as it writes). */
+    pt_assert(s->returned_amount >= 0 && s->returned_amount <= s->amount);
+    pt_assert(s->item_count >= 0 && s->item_count <= PT_PURCHASE_ITEMS_MAX);
+}
+
+enum pt_rc pt_store_member_purchases(struct pt_store_txn *txn, const char *program_id,
+                                     const char *member_id, const struct pt_purchase_page *page,
+                                     struct pt_arena *arena, struct pt_purchase_summary **out,
+                                     unsigned *count, struct pt_err *err)
+{
+    /* On the index purchases_member_time (program_id, member_id, occurred_at_ms), read
+     * backwards; the ties of one instant sorted by id. After the cursor's (time, id): an earlier
+     * time, or the same time and a smaller id. Its lines counted on their primary key. */
+    static const char sql[] =
+        "SELECT p.id, p.external_id, p.occurred_at_ms, p.created_at_ms, p.currency, p.amount, "
+        "p.discount, p.points_earned, p.points_reversed, p.cashback, p.returned_amount, "
+        "p.channel, p.location, (SELECT count(*) FROM purchase_items i "
+        "WHERE i.program_id = p.program_id AND i.member_id = p.member_id "
+        "AND i.purchase_id = p.id) FROM purchases p "
+        "WHERE p.program_id = ?1 AND p.member_id = ?2 AND p.occurred_at_ms >= ?3 "
+        "AND p.occurred_at_ms < ?4 AND p.occurred_at_ms <= ?5 "
+        "AND (p.occurred_at_ms < ?5 OR p.id < ?6) "
+        "ORDER BY p.occurred_at_ms DESC, p.id DESC LIMIT ?7";
+    struct pt_q q;
+    pt_assert(page->limit >= 1 && page->limit <= PT_PAGE_LIMIT_MAX + 1);
+    pt_assert(page->after_id != NULL);
+    pt_assert(page->from_ms >= 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_int(&q, 3, page->from_ms);
+    pt_q_int(&q, 4, page->to_ms);
+    pt_q_int(&q, 5, page->after_at_ms);
+    pt_q_text(&q, 6, page->after_id);
+    pt_q_int(&q, 7, page->limit);
+    *out = pt_q_rows(&q, page->limit, sizeof(**out), summary_from_row, arena, count);
     return pt_q_close(&q);
 }

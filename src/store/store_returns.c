@@ -134,3 +134,60 @@ enum pt_rc pt_store_purchases_returnable(struct pt_store_txn *txn, const char *p
     pt_assert(money->own_unavailable >= 0);
     return pt_q_close(&q);
 }
+
+/* ---- A purchase's returns, read back (issue 19) ---- */
+
+static void return_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_purchase_return *r = row;
+    pt_q_col_copy(q, 0, r->id, sizeof(r->id));
+    r->external_id = pt_q_col_text(q, 1, arena);
+    r->created_at_ms = pt_q_col_int(q, 2);
+    r->amount = pt_q_col_int(q, 3);
+    r->points_reversed = pt_q_col_int(q, 4);
+    r->points_owed = pt_q_col_int(q, 5);
+    /* As pt_store_return_insert wrote them. */
+    pt_assert(r->amount > 0);
+    pt_assert(r->points_owed >= 0 && r->points_owed <= r->points_reversed);
+}
+
+enum pt_rc pt_store_purchase_returns(struct pt_store_txn *txn, const char *program_id,
+                                     const char *member_id, const char *purchase_id, unsigned max,
+                                     struct pt_arena *arena, struct pt_purchase_return **out,
+                                     unsigned *count, int64_t *total, struct pt_err *err)
+{
+    /* Among the member's returns (their primary key's prefix): a member has few. */
+    static const char sql[] =
+        "SELECT id, external_id, created_at_ms, amount, points_reversed, points_owed "
+        "FROM returns WHERE program_id = ?1 AND member_id = ?2 AND purchase_id = ?3 "
+        "ORDER BY created_at_ms, id LIMIT ?4";
+    static const char sql_count[] = "SELECT count(*) FROM returns WHERE program_id = ?1 "
+                                    "AND member_id = ?2 AND purchase_id = ?3";
+    struct pt_q q;
+    enum pt_rc rc;
+    pt_assert(max >= 1 && max <= PT_PURCHASE_RETURNS_SHOWN_MAX);
+    pt_assert(member_id[0] != '\0');
+    *out = NULL;
+    *count = 0;
+    *total = 0;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    pt_q_int(&q, 4, max);
+    *out = pt_q_rows(&q, max, sizeof(**out), return_from_row, arena, count);
+    rc = pt_q_close(&q);
+    if (rc != PT_OK || *count < max) {
+        *total = *count; /* All of them were read: no need to count. */
+        return rc;
+    }
+    (void)pt_q_open(&q, txn, sql_count, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, purchase_id);
+    if (pt_q_next(&q)) {
+        *total = pt_q_col_int(&q, 0);
+    }
+    pt_assert(q.rc != PT_OK || *total >= *count);
+    return pt_q_close(&q);
+}

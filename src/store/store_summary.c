@@ -3,7 +3,7 @@
  * The program's summary (GET /v1/program/summary; docs/ledger.md, "The program's figures"):
  * the figures of now (members, the sum of the members' balances and wallets, the points still
  * pending) in one statement, and those of each month of the period in one statement per month,
- * each a range of an index that holds every column it reads (migration 25): the program
+ * each a range of an index that holds every column it reads (migration 24): the program
  * accounts' postings by time, purchases by the time they occurred, members by enrollment.
  * Every query runs in the caller's transaction, so that all the figures are of one snapshot.
  *

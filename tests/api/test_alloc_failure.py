@@ -89,7 +89,7 @@ class Run:
 
     def requests(self):
         """Member create, purchase, return, redemption, adjustment, rule and stamp card create,
-        cart, a purchase with rules and stamps, simulations, lists."""
+        cart, a purchase with rules and stamps, simulations, lists, purchases read back."""
         m = self.send("POST", "/v1/members", {"email": unique("m") + "@example.com"}, (201,),
                       key=unique("k"))
         if m is None:
@@ -137,6 +137,10 @@ class Run:
         self.send("GET", "/v1/members?limit=5", None, (200,))
         self.send("GET", "/v1/members/%s/ledger" % member, None, (200,))
         self.send("GET", "/v1/members/%s/balance" % member, None, (200,))
+        # A purchase read back (its event's payload, added to) and the member's purchases.
+        if p is not None:
+            self.send("GET", "/v1/transactions/%s" % p.json["id"], None, (200,))
+        self.send("GET", "/v1/members/%s/purchases" % member, None, (200,))
 
 
 @pytest.mark.skipif(not debug_build(), reason="allocation failures are injected in debug builds")

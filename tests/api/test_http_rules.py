@@ -70,11 +70,13 @@ def test_a_key_never_sees_another_program(dep):
 
 
 @pytest.mark.parametrize("method,path", [
-    ("GET", "/"), ("GET", "/v1"), ("GET", "/v1/"), ("GET", "/v2/members"),
+    ("POST", "/"), ("GET", "/v1"), ("GET", "/v1/"), ("POST", "/v2/members"),
     ("GET", "/v1/member"), ("GET", "/v1/members/"), ("GET", "/v1/members/x/y/z"),
     ("GET", "/v1/api-keys/key_00000000000000000000000000/extra"), ("POST", "/v1/nothing"),
-    ("GET", "/healthz/"), ("GET", "/V1/members")])
+    ("POST", "/healthz/"), ("POST", "/V1/members")])
 def test_unknown_routes_are_404(dep, method, path):
+    """Outside /v1 a GET or HEAD is a page of the web faces (test_static.py); other methods
+    and every unknown /v1 path stay the API's 404."""
     r = dep.a.request(method, path)
     assert_error(r, 404, "not_found")
 
@@ -385,7 +387,7 @@ def test_request_log_has_one_line_per_request_with_the_fields(dep):
         ("GET", "/v1/members/" + m["id"], None, dep.anon(), 401, None),
         ("POST", "/v1/members", {"bogus": 1}, dep.a, 400, dep.program_a),
         ("GET", "/healthz", None, dep.anon(), 200, None),
-        ("GET", "/nothing/here", None, dep.a, 404, None),
+        ("GET", "/v1/nothing/here", None, dep.a, 404, None),
         ("GET", "/v1/members?limit=2", None, dep.b, 200, dep.program_b),
     ]
     for i, (method, path, body, client, status, program) in enumerate(calls):
@@ -399,7 +401,7 @@ def test_request_log_has_one_line_per_request_with_the_fields(dep):
                 "program_id"} <= set(line), line
         assert line["method"] == method and line["status"] == status
         # A path that matches no route keeps only the segments routes have (docs/security.md).
-        logged = "/{?}/{?}" if path == "/nothing/here" else path.split("?")[0]
+        logged = "/v1/{?}/{?}" if path == "/v1/nothing/here" else path.split("?")[0]
         assert line["path"] == logged, line
         assert line["program_id"] == program, line
         assert isinstance(line["duration_us"], int) and line["duration_us"] >= 0

@@ -24,6 +24,7 @@ def lists(dep):
             ("/v1/rewards", "mem_x", None),
             ("/v1/coupon-batches", "mem_x", None),
             ("/v1/members/%s/referrals" % member, "rwd_x", None),
+            ("/v1/members/%s/purchases" % member, "mem_x", None),
             ("/v1/members/%s/ledger" % member, "x", "5"),
             ("/v1/rules/%s/versions" % rule, "1", "2")]
 

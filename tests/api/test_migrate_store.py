@@ -2,8 +2,9 @@
 """`patron migrate-store --from STORE --to STORE` copies a whole database and audits the target:
 a SQLite file with members, purchases, returns, redemptions, transfers and events goes to the
 suite's store (a PostgreSQL database in the api_postgres run, another SQLite file otherwise)
-and back to a new SQLite file; every member's balance and ledger, and the event log, are the
-same on all three, and a copy into a store that already holds a program is refused."""
+and back to a new SQLite file; every member's balance, ledger and purchases read back, and the
+event log, are the same on all three, and a copy into a store that already holds a program is
+refused."""
 import os
 import tempfile
 
@@ -16,10 +17,15 @@ def snapshot(db, key):
     try:
         c = Client(server.port, key)
         members = c.get("/v1/members?limit=200").json["data"]
-        seen = {"members": members, "balances": {}, "ledgers": {}}
+        seen = {"members": members, "balances": {}, "ledgers": {}, "purchases": {}}
         for m in members:
             seen["balances"][m["id"]] = c.get("/v1/members/%s/balance" % m["id"]).json
             seen["ledgers"][m["id"]] = c.get("/v1/members/%s/ledger" % m["id"]).json
+            # Each purchase as read back: its answer (its event's payload, found by events.ref_id)
+            # and its returns.
+            listed = c.get("/v1/members/%s/purchases" % m["id"]).json["data"]
+            seen["purchases"][m["id"]] = [c.get("/v1/transactions/" + p["id"]).json
+                                          for p in listed]
         seen["events"] = c.get("/v1/events?limit=200").json
         return seen
     finally:

@@ -308,17 +308,17 @@ def test_sums_past_int64_are_exact_or_refused(fresh):
         d.restart()
 
 
-def test_migration_25_dates_the_postings_written_before_it():
-    # A ledger of schema 22 (no posting time): an adjustment of 70 points on 15 January 2026,
-    # written as the server of then wrote it. After the migration its postings carry their
-    # entry's time, so the summary counts it in January, and the audit (which checks that
-    # every posting has the time of its entry) passes.
+def test_migration_24_dates_the_postings_written_before_it():
+    # A ledger of schema 23, the one before the summary's (no posting time): an adjustment of
+    # 70 points on 15 January 2026, written as the server of then wrote it. After the migration
+    # its postings carry their entry's time, so the summary counts it in January, and the audit
+    # (which checks that every posting has the time of its entry) passes.
     at = 1768471200000  # 2026-01-15T10:00:00Z
     with tempfile.TemporaryDirectory() as tmp:
         db = new_database(tmp)
         init = subprocess.run([PATRON_BIN, "init", "--db", db, "--json"], capture_output=True,
                               text=True, timeout=60,
-                              env=dict(os.environ, PATRON_TEST_SCHEMA_VERSION="22"))
+                              env=dict(os.environ, PATRON_TEST_SCHEMA_VERSION="23"))
         assert init.returncode == 0, init.stderr
         program, key = json.loads(init.stdout)["program_id"], json.loads(init.stdout)["api_key"]
         m = "mem_06f0000000000000000000old1"

@@ -75,6 +75,7 @@ def test_openapi__event_types_are_every_event_the_service_appends():
     kinds = set(re.findall(r'\.event = "([a-z_]+\.[a-z_]+)"', text))
     kinds |= set(re.findall(r'pt_svc_event\([^;]*?"([a-z_]+\.[a-z_]+)"', text, re.S))
     kinds |= set(re.findall(r'"((?:wallet|tier)\.[a-z_]+)"', text))  # Passed as a variable.
+    kinds |= set(re.findall(r'_event\[\] = "([a-z_]+\.[a-z_]+)"', text))  # Named once.
     assert len(kinds) >= 25, kinds
     item = spec()["paths"]["/v1/events"]["get"]["responses"]["200"]["content"][
         "application/json"]["schema"]["properties"]["data"]["items"]

@@ -58,7 +58,7 @@ static void test_pt_program_fields__well_formed(void **state)
     size_t j;
     (void)state;
     assert_string_equal(pt_program_fields[0].name, "name");
-    assert_string_equal(pt_program_fields[pt_program_field_count - 1].name, "rate_limits");
+    assert_string_equal(pt_program_fields[pt_program_field_count - 1].name, "enrollment");
     for (i = 0; i < pt_program_field_count; i++) {
         const struct pt_field *f = &pt_program_fields[i];
         for (j = 0; j < i; j++) {
@@ -177,6 +177,20 @@ static void test_pt_program_validate__categories_at_n_and_n_plus_1(void **state)
     assert_string_equal(err.field, "excluded_categories.3");
 }
 
+static void test_pt_enrollment_check__each_setting(void **state)
+{
+    struct pt_err err;
+    (void)state;
+    assert_int_equal(pt_enrollment_check(PT_ENROLLMENT_OPEN, false, &err), PT_OK);
+    assert_int_equal(pt_enrollment_check(PT_ENROLLMENT_OPEN, true, &err), PT_OK);
+    assert_int_equal(pt_enrollment_check(PT_ENROLLMENT_INVITATION, true, &err), PT_OK);
+    assert_int_equal(pt_enrollment_check(PT_ENROLLMENT_INVITATION, false, &err), PT_EINVAL);
+    assert_string_equal(err.field, "invitation_code");
+    assert_int_equal(pt_enrollment_check(PT_ENROLLMENT_CLOSED, true, &err), PT_EFORBIDDEN);
+    assert_string_equal(err.code, "enrollment_closed");
+    assert_string_equal(pt_enrollment_names[PT_ENROLLMENT_INVITATION], "invitation");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +199,7 @@ int main(void)
         PT_TEST(test_pt_program_validate__custom_settings),
         PT_TEST(test_pt_program_validate__referrals_at_n_and_n_plus_1),
         PT_TEST(test_pt_program_validate__categories_at_n_and_n_plus_1),
+        PT_TEST(test_pt_enrollment_check__each_setting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -251,6 +251,18 @@ static void test_pt_external_id_taken__code_and_sentence(void **state)
     assert_string_equal(err.msg, "a purchase with this external_id already exists");
 }
 
+static void test_pt_purchase_status_of__by_the_amount_returned(void **state)
+{
+    (void)state;
+    assert_int_equal(pt_purchase_status_of(0, 0), PT_PURCHASE_COMPLETED);
+    assert_int_equal(pt_purchase_status_of(1000, 0), PT_PURCHASE_COMPLETED);
+    assert_int_equal(pt_purchase_status_of(1000, 1), PT_PURCHASE_PARTIALLY_RETURNED);
+    assert_int_equal(pt_purchase_status_of(1000, 999), PT_PURCHASE_PARTIALLY_RETURNED);
+    assert_int_equal(pt_purchase_status_of(1000, 1000), PT_PURCHASE_RETURNED);
+    assert_string_equal(pt_purchase_status_names[PT_PURCHASE_PARTIALLY_RETURNED],
+                        "partially_returned");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -265,6 +277,7 @@ int main(void)
         PT_TEST(test_pt_return_due__never_below_zero_nor_past_what_is_left),
         PT_TEST(test_pt_return_points_kept__each_rule_at_most_what_it_gave),
         PT_TEST(test_pt_external_id_taken__code_and_sentence),
+        PT_TEST(test_pt_purchase_status_of__by_the_amount_returned),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
