@@ -250,6 +250,12 @@ def test_staff_keys_are_refused_and_programs_see_only_their_own(shop):
                             ["api_key"])
     r = staff.get("/v1/program/summary")
     assert r.status == 403 and r.error["code"] == "forbidden", r
+    # A viewer reads it as the admin does (the dashboard's read-only role).
+    viewer = shop.a.with_key(ok(shop.a.post("/v1/api-keys", {"name": "board", "role": "viewer"}))
+                             ["api_key"])
+    seen, admin = summary(viewer, "?from=2026-01-01"), summary(shop.a, "?from=2026-01-01")
+    seen.pop("as_of"), admin.pop("as_of")
+    assert seen == admin
     assert shop.anon().get("/v1/program/summary").status == 401
     other = summary(shop.b)
     assert other["members"] == {"total": 0, "active": 0, "enrolled": 0}
