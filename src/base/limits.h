@@ -397,5 +397,24 @@ _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default 
  * at least a minor unit), and a till needs the first few and the totals, which the purchase
  * keeps (returned_amount, points_reversed, each line's returned_quantity). A page's worth. */
 #define PT_PURCHASE_RETURNS_SHOWN_MAX PT_PAGE_LIMIT_MAX
+/* ---- Issue 19: the program's public face, exports, publishable keys ---- */
+/* A rule's description, shown to members on the portal's offers page beside its name: a few
+ * sentences in plain language (a tweet and a half). Longer is refused with 422 limit_exceeded
+ * (field description). */
+#define PT_RULE_DESCRIPTION_BYTES_MAX 500
+/* Catalog rewards GET /v1/public/program lists (cheapest first): a catalog a member can read on
+ * a phone. The catalog itself has no bound; a public, keyless route must not answer with all of
+ * it (GET /v1/rewards pages through the rest). */
+#define PT_PUBLIC_REWARDS_MAX 100
+/* Rows one member's export (GET /v1/members/{id}/export) may read in all: ledger lines,
+ * purchases' items (a purchase without items counts one), returns, redemptions, coupons, stamp
+ * cards, wallet lines, referrals, activities and tier changes. Ten thousand is decades of a
+ * weekly shopper; the answer is then a few MB of JSON built in memory (its own arena, below, and
+ * jansson's objects). A member past it is answered 422 limit_exceeded, and its paged lists
+ * (ledger, coupons, referrals, ...) read the rest. */
+#define PT_EXPORT_ROWS_MAX 10000
+/* The arena an export is read into: its rows at a few hundred bytes each, with the room
+ * pt_arena_grow leaves behind. */
+#define PT_EXPORT_ARENA_BYTES_MAX (32 * 1024 * 1024)
 
 #endif

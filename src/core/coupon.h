@@ -119,6 +119,13 @@ struct pt_coupon_view {
     struct pt_coupon_batch batch;
 };
 
+/* A member's coupon as its list shows it: the coupon, and its reward's id, name, type, value and
+ * sku (the rest of reward is zero). */
+struct pt_coupon_listed {
+    struct pt_coupon coupon;
+    struct pt_reward reward;
+};
+
 /* The refusal of a coupon or promotion code v that cannot be used (v->reason): 409
  * already_redeemed saying when and where (a coupon) or how often (a code), else 422 with the
  * reason as its code. */

@@ -226,6 +226,10 @@ struct pt_rule {
     unsigned messages; /* Effects of type message. */
     int64_t priority;  /* Higher first; ties by id. */
     bool exclusive;    /* When it fires, lower-priority rules are not evaluated. */
+    /* Shown to members among the program's offers (GET /v1/public/program), with description
+     * (arena; NULL when none, else 1..PT_RULE_DESCRIPTION_BYTES_MAX bytes). */
+    bool is_public;
+    const char *description;
     /* A coupon's rule (built by the service, not from a document), and whether the coupon
      * combines with an exclusive rule (pt_rules_evaluate_offers). */
     bool coupon;

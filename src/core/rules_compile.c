@@ -595,13 +595,37 @@ static enum pt_rc parse_time(struct compiler *c, json_t *doc, const char *key, i
     return PT_OK;
 }
 
+/* "public" (a bool, default false) and "description" (a text for members): what the portal's
+ * offers page shows of a rule. A description past its bound is a limit (422), not a typo. */
+static enum pt_rc parse_public_face(struct compiler *c, json_t *doc)
+{
+    json_t *v = json_object_get(doc, "public");
+    struct pt_rule *r = c->rule;
+    if (v != NULL && !json_is_null(v)) {
+        if (!json_is_boolean(v)) {
+            return pt_err_set(c->err, PT_EINVAL, "public", "public is true or false");
+        }
+        r->is_public = json_is_true(v);
+    }
+    v = json_object_get(doc, "description");
+    if (v == NULL || json_is_null(v)) {
+        return PT_OK;
+    }
+    if (json_is_string(v) && json_string_length(v) > PT_RULE_DESCRIPTION_BYTES_MAX) {
+        return pt_err_set(c->err, PT_ELIMIT, "description", "description is at most %d bytes",
+                          PT_RULE_DESCRIPTION_BYTES_MAX);
+    }
+    return copy_text(c, v, "description", PT_RULE_DESCRIPTION_BYTES_MAX, &r->description);
+}
+
 static enum pt_rc compile_doc(struct compiler *c, json_t *doc)
 {
     static const char *const keys[] = {
         "name",          "trigger",  "conditions",          "items",
         "effects",       "priority", "exclusive",           "valid_from",
         "valid_to",      "status",   "max_uses_per_member", "max_points_per_member_per_day",
-        "budget_points", "max_uses", "budget_amount",       NULL};
+        "budget_points", "max_uses", "budget_amount",       "public",
+        "description",   NULL};
     struct pt_rule *r = c->rule;
     json_t *v;
     enum pt_rc rc;
@@ -639,6 +663,9 @@ static enum pt_rc compile_doc(struct compiler *c, json_t *doc)
             rc = pt_err_set(c->err, PT_EINVAL, "exclusive", "exclusive is true or false");
         }
         r->exclusive = json_is_true(v);
+    }
+    if (rc == PT_OK) {
+        rc = parse_public_face(c, doc);
     }
     if (rc == PT_OK) {
         rc = parse_time(c, doc, "valid_from", &r->valid_from_ms);

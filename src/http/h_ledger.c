@@ -17,7 +17,7 @@
 
 /* ---- Encoders ---- */
 
-static json_t *balance_json(const struct pt_balance *b)
+json_t *pt_http_balance_json(const struct pt_balance *b)
 {
     json_t *expiring = json_array();
     unsigned i;
@@ -83,7 +83,7 @@ static json_t *purchase_json(const struct pt_purchase_result *r)
                      "items", items, "channel", pt_json_string_or_null(p->channel), "location",
                      pt_json_string_or_null(p->location), "points_earned",
                      (json_int_t)p->points_earned, "points_pending", (json_int_t)r->points_pending,
-                     "balance", balance_json(&r->balance), "created_at",
+                     "balance", pt_http_balance_json(&r->balance), "created_at",
                      pt_json_time(p->created_at_ms));
     if (root != NULL) {
         /* What the rules gave, as POST /v1/carts/evaluate shows it. */
@@ -110,7 +110,7 @@ static json_t *return_json(const struct pt_return_result *r)
         "{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "id", r->ret.id, "external_id",
         r->ret.external_id, "transaction_id", r->ret.purchase_id, "member_id", r->ret.member_id,
         "amount", (json_int_t)r->ret.amount, "points_reversed", (json_int_t)r->ret.points_reversed,
-        "points_owed", (json_int_t)r->ret.points_owed, "balance", balance_json(&r->balance),
+        "points_owed", (json_int_t)r->ret.points_owed, "balance", pt_http_balance_json(&r->balance),
         "created_at", pt_json_time(r->ret.created_at_ms), "cashback_reversed",
         (json_int_t)r->cashback_reversed, "cashback_owed", (json_int_t)r->cashback_owed,
         "reward_points_reversed", (json_int_t)r->ret.reward_points_reversed,
@@ -135,7 +135,7 @@ static json_t *redemption_json(const struct pt_redemption_result *r)
         red->cancelled ? "cancelled" : "completed", "created_at", pt_json_time(red->created_at_ms),
         "cancelled_at", red->cancelled ? pt_json_time(red->cancelled_at_ms) : json_null(),
         "cancel_reason", pt_json_string_or_null(red->cancel_reason), "balance",
-        balance_json(&r->balance));
+        pt_http_balance_json(&r->balance));
 }
 
 static json_t *adjustment_json(const struct pt_adjustment_result *a)
@@ -143,7 +143,7 @@ static json_t *adjustment_json(const struct pt_adjustment_result *a)
     return json_pack("{s:s,s:s,s:I,s:s,s:s,s:o,s:o}", "id", a->id, "member_id", a->member_id,
                      "points", (json_int_t)a->points, "reason", a->reason, "key_id", a->key_id,
                      "created_at", pt_json_time(a->created_at_ms), "balance",
-                     balance_json(&a->balance));
+                     pt_http_balance_json(&a->balance));
 }
 
 static json_t *transfer_json(const struct pt_transfer_result *t)
@@ -151,8 +151,8 @@ static json_t *transfer_json(const struct pt_transfer_result *t)
     return json_pack("{s:s,s:s,s:s,s:I,s:o,s:o,s:o}", "id", t->id, "from_member_id",
                      t->from_member_id, "to_member_id", t->to_member_id, "points",
                      (json_int_t)t->points, "created_at", pt_json_time(t->created_at_ms),
-                     "from_balance", balance_json(&t->from_balance), "to_balance",
-                     balance_json(&t->to_balance));
+                     "from_balance", pt_http_balance_json(&t->from_balance), "to_balance",
+                     pt_http_balance_json(&t->to_balance));
 }
 
 #define ENCODER(name, type, to_json)                                                               \
@@ -172,12 +172,12 @@ static json_t *activity_json(const struct pt_activity_result *r)
 {
     const struct pt_activity_row *a = &r->activity;
     json_t *props = json_loads(a->properties, 0, NULL);
-    json_t *root = json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o}", "id", a->id, "member_id",
-                             a->member_id, "type", a->type, "external_id", a->external_id,
-                             "occurred_at", pt_json_time(a->occurred_at_ms), "properties",
-                             props != NULL ? props : json_object(), "points_earned",
-                             (json_int_t)a->points_earned, "balance", balance_json(&r->balance),
-                             "created_at", pt_json_time(a->created_at_ms));
+    json_t *root = json_pack(
+        "{s:s,s:s,s:s,s:s,s:o,s:o,s:I,s:o,s:o}", "id", a->id, "member_id", a->member_id, "type",
+        a->type, "external_id", a->external_id, "occurred_at", pt_json_time(a->occurred_at_ms),
+        "properties", props != NULL ? props : json_object(), "points_earned",
+        (json_int_t)a->points_earned, "balance", pt_http_balance_json(&r->balance), "created_at",
+        pt_json_time(a->created_at_ms));
     if (root != NULL) {
         json_t *rules = json_array();
         unsigned i;
@@ -495,18 +495,22 @@ void pt_h_balance_get(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 200, balance_json(&b));
+    pt_http_reply_json(ctx, 200, pt_http_balance_json(&b));
 }
 
-static json_t *line_item_json(const void *item, const void *cls)
+json_t *pt_http_ledger_line_json(const struct pt_ledger_line *l)
 {
-    const struct pt_ledger_line *l = item;
-    (void)cls;
     return json_pack("{s:s,s:s,s:I,s:I,s:o,s:o,s:o}", "id", l->entry_id, "type", l->type, "points",
                      (json_int_t)l->points, "balance_after", (json_int_t)l->balance_after,
                      "reference", pt_json_string_or_null(l->reference), "reason",
                      pt_json_string_or_null(l->reason), "created_at",
                      pt_json_time(l->created_at_ms));
+}
+
+static json_t *line_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return pt_http_ledger_line_json(item);
 }
 
 void pt_h_ledger_list(struct pt_http_ctx *ctx)

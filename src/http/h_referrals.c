@@ -131,6 +131,18 @@ static json_t *referral_item_json(const void *item, const void *cls)
     return listed_json(cls, item);
 }
 
+json_t *pt_http_referral_view_json(const struct pt_referral_view *v)
+{
+    json_t *data = json_array();
+    unsigned i;
+    for (i = 0; i < v->count; i++) {
+        (void)json_array_append_new(data, listed_json(v, &v->data[i]));
+    }
+    return json_pack("{s:s,s:s,s:o,s:o}", "member_id", v->member_id, "referral_code",
+                     v->referral_code, "referred_by",
+                     v->referred ? listed_json(v, &v->referred_by) : json_null(), "data", data);
+}
+
 void pt_h_member_referrals(struct pt_http_ctx *ctx)
 {
     static const struct pt_http_list list = {.params = pt_http_page_query,

@@ -295,6 +295,82 @@ void pt_h_reward_redeem(struct pt_http_ctx *ctx)
     }
 }
 
+/* ---- A member's coupons ---- */
+
+/* A member's coupon as its list shows it (the coupon's own fields; its member is the list's).
+ * new */
+json_t *pt_http_member_coupon_json(const struct pt_coupon_listed *l)
+{
+    const struct pt_coupon *c = &l->coupon;
+    char printed[PT_COUPON_PRINTED_BYTES];
+    json_t *root;
+    pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
+    root = json_pack(
+        "{s:s,s:s,s:s,s:{s:s,s:o,s:s,s:I,s:o},s:o,s:o,s:o,s:o,s:o,s:o,s:s,s:o}", "code", printed,
+        "status", c->status, "reward_id", c->reward_id, "reward", "id", l->reward.id, "name",
+        pt_json_string_or_null(l->reward.name), "type", pt_reward_type_names[l->reward.type],
+        "value", (json_int_t)l->reward.value, "sku", pt_json_string_or_null(l->reward.sku),
+        "issued_at", pt_json_time(c->issued_at_ms), "expires_at", pt_json_time(c->expires_at_ms),
+        "redeemed_at", c->redeemed_at_ms ? pt_json_time(c->redeemed_at_ms) : json_null(),
+        "location", pt_json_string_or_null(c->location), "cancelled_at",
+        c->cancelled_at_ms ? pt_json_time(c->cancelled_at_ms) : json_null(), "cancel_reason",
+        pt_json_string_or_null(c->cancel_reason), "source", pt_coupon_source_names[c->source],
+        "source_id", pt_json_string_or_null(c->source_id[0] ? c->source_id : NULL));
+    if (root != NULL && l->reward.type == PT_REWARD_PARTNER_VOUCHER) {
+        (void)json_object_set_new(root, "partner_code", pt_json_string_or_null(c->partner_code));
+    }
+    return root;
+}
+
+static json_t *member_coupon_item_json(const void *item, const void *cls)
+{
+    (void)cls;
+    return pt_http_member_coupon_json(item);
+}
+
+/* A cursor of the coupons list: a code in its canonical form (what next_cursor gives). */
+static bool coupon_cursor_valid(const char *cursor)
+{
+    char canonical[PT_COUPON_CODE_MAX + 1];
+    struct pt_err err;
+    pt_err_clear(&err);
+    return strlen(cursor) <= PT_COUPON_CODE_MAX &&
+           pt_coupon_code_parse(cursor, canonical, sizeof(canonical), &err) == PT_OK &&
+           strcmp(canonical, cursor) == 0;
+}
+
+void pt_h_member_coupons(struct pt_http_ctx *ctx)
+{
+    static const char *const params[] = {"limit", "cursor", "status", NULL};
+    static const struct pt_http_list list = {.params = params,
+                                             .cursor_valid = coupon_cursor_valid,
+                                             .item_bytes = sizeof(struct pt_coupon_listed),
+                                             .key_offset =
+                                                 offsetof(struct pt_coupon_listed, coupon.code),
+                                             .encode = member_coupon_item_json};
+    struct pt_http_page page;
+    struct pt_coupon_listed *coupons = NULL;
+    unsigned count = 0;
+    const char *status;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (!pt_http_list_params(ctx, &list, &page)) {
+        return;
+    }
+    status = pt_http_query(ctx, "status");
+    if (status != NULL && pt_name_index(pt_coupon_status_names, PT_COUPON_STATUSES, status) < 0) {
+        pt_http_reply_error(ctx, 400, "validation_failed", "status",
+                            "status must be active, redeemed, expired or cancelled");
+        return;
+    }
+    if (pt_service_member_coupons(ctx->svc, &ctx->who, ctx->params[0], status, page.cursor,
+                                  page.limit + 1, &ctx->arena, &coupons, &count, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
+    pt_http_reply_list(ctx, &list, &page, coupons, count, NULL);
+}
+
 /* The canonical code of the path, or an answer 400 invalid_code (before any lookup). */
 static bool path_code(struct pt_http_ctx *ctx, char *code)
 {

@@ -40,6 +40,13 @@ static json_t *rule_json(const struct pt_rule_row *r, bool with_budget)
         json_decref(root);
         return NULL;
     }
+    /* The fields a document may leave out that the answer always shows (docs/rules.md). */
+    if (!json_is_boolean(json_object_get(root, "public"))) {
+        (void)json_object_set_new(root, "public", json_false());
+    }
+    if (json_object_get(root, "description") == NULL) {
+        (void)json_object_set_new(root, "description", json_null());
+    }
     (void)json_object_set_new(root, "id", json_string(r->id));
     (void)json_object_set_new(root, "version", json_integer(r->version));
     (void)json_object_set_new(root, "status", json_string(pt_rule_status_name(r->status)));

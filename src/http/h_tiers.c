@@ -202,7 +202,7 @@ static json_t *change_json(const struct pt_tier_change *c)
                      c->reason, "value", (json_int_t)c->metric_value, "at", pt_json_time(c->at_ms));
 }
 
-static json_t *member_tier_json(const struct pt_member_tier *t)
+json_t *pt_http_member_tier_json(const struct pt_member_tier *t)
 {
     const struct pt_tier_policy *p = &t->program.tiers;
     const struct pt_tier *cur = &p->tiers[t->state.position];
@@ -253,7 +253,7 @@ void pt_h_member_tier_get(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 200, member_tier_json(&t));
+    pt_http_reply_json(ctx, 200, pt_http_member_tier_json(&t));
 }
 
 void pt_h_tier_reviews_run(struct pt_http_ctx *ctx)

@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-static json_t *wallet_json(const struct pt_wallet *w)
+json_t *pt_http_wallet_json(const struct pt_wallet *w)
 {
     json_t *root = json_pack(
         "{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "member_id", w->member_id, "currency", w->currency,
@@ -44,7 +44,7 @@ json_t *pt_http_wallet_debit_json(const struct pt_wallet_debit_result *r)
         pt_json_string_or_null(d->external_id), "status", d->cancelled ? "cancelled" : "completed",
         "created_at", pt_json_time(d->created_at_ms), "cancelled_at",
         d->cancelled ? pt_json_time(d->cancelled_at_ms) : json_null(), "cancel_reason",
-        pt_json_string_or_null(d->cancel_reason), "wallet", wallet_json(&r->wallet));
+        pt_json_string_or_null(d->cancel_reason), "wallet", pt_http_wallet_json(&r->wallet));
 }
 
 json_t *pt_http_wallet_event_json(const struct pt_wallet_event *e)
@@ -71,7 +71,7 @@ void pt_h_wallet_get(struct pt_http_ctx *ctx)
         pt_http_reply_err(ctx, &err);
         return;
     }
-    pt_http_reply_json(ctx, 200, wallet_json(&w));
+    pt_http_reply_json(ctx, 200, pt_http_wallet_json(&w));
 }
 
 void pt_h_wallet_debit_create(struct pt_http_ctx *ctx)

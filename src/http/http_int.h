@@ -457,6 +457,8 @@ void pt_h_coupon_cancel(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr(struct pt_http_ctx *ctx);
 void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
+void pt_h_member_coupons(struct pt_http_ctx *ctx);
+void pt_h_member_export(struct pt_http_ctx *ctx);
 void pt_h_batch_create(struct pt_http_ctx *ctx);
 void pt_h_batch_list(struct pt_http_ctx *ctx);
 void pt_h_batch_get(struct pt_http_ctx *ctx);
@@ -507,6 +509,10 @@ void pt_h_purchase_get(struct pt_http_ctx *ctx);
 void pt_h_member_purchases(struct pt_http_ctx *ctx);
 void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
 
+/* ---- The program's public face (h_public.c; issue 19) ---- */
+
+void pt_h_public_program(struct pt_http_ctx *ctx);
+
 /* Answers a write (h_ledger.c): the replayed record, or the encoded result. */
 void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,
                            const void *result, unsigned status);
@@ -537,6 +543,22 @@ enum pt_rc pt_http_tiers_parse(json_t *v, struct pt_arena *arena, struct pt_tier
                                struct pt_err *err);
 /* The payload of tier.upgraded and tier.downgraded. new */
 json_t *pt_http_tier_event_json(const struct pt_tier_event *e);
+
+/* ---- The encoders a member's export shares with the routes of each part (issue 19) ---- */
+
+/* GET /v1/members/{id}/balance's answer (h_ledger.c). new */
+json_t *pt_http_balance_json(const struct pt_balance *b);
+/* A line of GET /v1/members/{id}/ledger (h_ledger.c). new */
+json_t *pt_http_ledger_line_json(const struct pt_ledger_line *l);
+/* GET /v1/members/{id}/wallet's answer, with its movements when w has lines (h_wallet.c). new */
+json_t *pt_http_wallet_json(const struct pt_wallet *w);
+/* GET /v1/members/{id}/tier's answer (h_tiers.c). new */
+json_t *pt_http_member_tier_json(const struct pt_member_tier *t);
+/* The member's referrals: its code, who referred it, and v->data, all of them (h_referrals.c).
+ * new */
+json_t *pt_http_referral_view_json(const struct pt_referral_view *v);
+/* A coupon of GET /v1/members/{id}/coupons (h_rewards.c). new */
+json_t *pt_http_member_coupon_json(const struct pt_coupon_listed *l);
 
 /* The member as the API shows it (h_members.c). new */
 json_t *pt_http_member_json(const struct pt_member *m);
@@ -605,8 +627,11 @@ struct pt_http_list {
     const char *id_prefix;     /* Its key is an id with this prefix (char[] in the item); NULL:
                                   a whole number (int64_t in the item) of at least seq_min. */
     int64_t seq_min;           /* The least numeric cursor it can have given. */
-    size_t item_bytes;         /* The size of one item of the service's array. */
-    size_t key_offset;         /* Where an item holds its key, the next page's cursor. */
+    /* Or a key of another kind (a coupon's code, char[] in the item): the cursor is a text this
+     * accepts, with id_prefix NULL. NULL: an id or a number, as above. */
+    bool (*cursor_valid)(const char *cursor);
+    size_t item_bytes; /* The size of one item of the service's array. */
+    size_t key_offset; /* Where an item holds its key, the next page's cursor. */
     pt_http_item_encode_fn encode;
 };
 

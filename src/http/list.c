@@ -59,7 +59,10 @@ bool pt_http_list_params(struct pt_http_ctx *ctx, const struct pt_http_list *lis
     if (cursor == NULL) {
         return true;
     }
-    if (list->id_prefix != NULL) {
+    if (list->cursor_valid != NULL) {
+        cursor_ok = list->cursor_valid(cursor);
+        page->cursor = cursor;
+    } else if (list->id_prefix != NULL) {
         cursor_ok = pt_id_is_valid(list->id_prefix, cursor);
         page->cursor = cursor;
     } else {
@@ -91,7 +94,7 @@ void pt_http_reply_list_in(struct pt_http_ctx *ctx, const struct pt_http_list *l
     }
     if (count > page->limit) {
         const char *key = item + (size_t)(page->limit - 1) * list->item_bytes + list->key_offset;
-        if (list->id_prefix == NULL) {
+        if (list->id_prefix == NULL && list->cursor_valid == NULL) {
             int64_t n;
             memcpy(&n, key, sizeof(n));
             (void)snprintf(seq, sizeof(seq), "%lld", (long long)n);

@@ -101,7 +101,12 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/program/summary", pt_h_program_summary,
      PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
     {"GET", "/v1/transactions/{id}", pt_h_purchase_get, 0},
-    {"GET", "/v1/members/{id}/purchases", pt_h_member_purchases, PT_ROUTE_QUERY},
+    {"GET", "/v1/members/{id}/purchases", pt_h_member_purchases,
+     PT_ROUTE_QUERY | PT_ROUTE_MEMBER_SELF},
+    {"GET", "/v1/members/{id}/coupons", pt_h_member_coupons, PT_ROUTE_QUERY | PT_ROUTE_MEMBER_SELF},
+    {"GET", "/v1/members/{id}/export", pt_h_member_export,
+     PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE | PT_ROUTE_MEMBER_SELF | PT_ROUTE_NO_VIEWER},
+    {"GET", "/v1/public/program", pt_h_public_program, PT_ROUTE_PUBLIC | PT_ROUTE_QUERY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -127,6 +127,28 @@ enum pt_rc pt_service_coupon_get(struct pt_service *svc, const struct pt_princip
     return rc;
 }
 
+enum pt_rc pt_service_member_coupons(struct pt_service *svc, const struct pt_principal *who,
+                                     const char *member_id, const char *status,
+                                     const char *cursor_code, unsigned limit,
+                                     struct pt_arena *arena, struct pt_coupon_listed **out,
+                                     unsigned *count, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    *out = NULL;
+    *count = 0;
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, NULL, err);
+    if (rc == PT_OK) {
+        rc = pt_store_member_coupons(txn, who->program_id, member.id, status, cursor_code, limit,
+                                     arena, out, count, err);
+    }
+    return pt_svc_read_end(txn, arena, rc, err);
+}
+
 /* One use of a promotion code at the till, by ctx->member_id when given. */
 static enum pt_rc promo_redeem(struct pt_store_txn *txn, struct till_ctx *ctx,
                                struct pt_coupon_view *v, struct pt_err *err)

@@ -752,6 +752,8 @@ PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
 
 /* Rewards, coupons, vouchers and batches (rewards.c, coupons.c, vouchers.c, batches.c). */
 #include "service/service_rewards.h"
+/* The program's public face and the embed script's reads (public.c). */
+#include "service/service_public.h"
 
 /* Users, sessions and the member portal (users.c, sessions.c, portal.c). */
 #include "service/service_users.h"

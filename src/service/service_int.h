@@ -604,6 +604,19 @@ PT_MUSTCHECK enum pt_rc pt_svc_rule_rewards_exist(struct pt_store_txn *txn, cons
                                                   const struct pt_rule *rule, struct pt_err *err);
 
 /* The member's points balance at now_ms (as GET .../balance shows it). */
+/* The member's wallet at now_ms (pending, available, owed, lifetime sums) and its last lines_max
+ * movements, newest first (0: none). OUT: *out (lines in arena). */
+PT_MUSTCHECK enum pt_rc pt_svc_wallet_read(struct pt_store_txn *txn,
+                                           const struct pt_program *program, const char *member_id,
+                                           int64_t now_ms, struct pt_arena *arena,
+                                           unsigned lines_max, struct pt_wallet *out,
+                                           struct pt_err *err);
+/* The member's tier as GET /v1/members/{id}/tier shows it, out->program set by the caller (a
+ * program with tiers), with at most history_max changes of its history, newest first. */
+PT_MUSTCHECK enum pt_rc pt_svc_member_tier_read(struct pt_service *svc, struct pt_store_txn *txn,
+                                                const struct pt_member *member, int64_t now_ms,
+                                                unsigned history_max, struct pt_arena *arena,
+                                                struct pt_member_tier *out, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_svc_balance(struct pt_store_txn *txn, const struct pt_program *program,
                                        const char *member_id, int64_t now_ms,
                                        struct pt_arena *arena, struct pt_balance *out,

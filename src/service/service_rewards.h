@@ -86,6 +86,14 @@ PT_MUSTCHECK enum pt_rc pt_service_coupon_get(struct pt_service *svc,
                                               const struct pt_principal *who, const char *code,
                                               struct pt_arena *arena, struct pt_coupon_view *out,
                                               struct pt_err *err);
+/* The member's coupons, newest first, of status (nullable: all; a name of
+ * pt_coupon_status_names), after the coupon cursor_code (canonical; nullable), at most limit.
+ * PT_ENOTFOUND for a member not of the program. OUT: arena array. */
+PT_MUSTCHECK enum pt_rc
+pt_service_member_coupons(struct pt_service *svc, const struct pt_principal *who,
+                          const char *member_id, const char *status, const char *cursor_code,
+                          unsigned limit, struct pt_arena *arena, struct pt_coupon_listed **out,
+                          unsigned *count, struct pt_err *err);
 /* Marks the coupon used at location, exactly once: 409 already_redeemed (when and where in
  * the message), 422 coupon_expired, coupon_cancelled. A promotion code counts one use, by
  * member_id (nullable) when given: 409 already_redeemed when its uses are used up, 422

@@ -125,32 +125,19 @@ enum pt_rc pt_svc_tier_purchase(struct pt_service *svc, struct pt_store_txn *txn
 
 /* ---- The member's view ---- */
 
-enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_principal *who,
-                                  const char *member_id, struct pt_arena *arena,
-                                  struct pt_member_tier *out, struct pt_err *err)
+enum pt_rc pt_svc_member_tier_read(struct pt_service *svc, struct pt_store_txn *txn,
+                                   const struct pt_member *member, int64_t now_ms,
+                                   unsigned history_max, struct pt_arena *arena,
+                                   struct pt_member_tier *out, struct pt_err *err)
 {
-    struct pt_store_txn *txn = NULL;
-    struct pt_member member;
     struct pt_tier_metrics m;
     const struct pt_tier_policy *policy = &out->program.tiers;
     char today[11];
     int64_t month_now;
-    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
-    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
-    memset(out, 0, sizeof(*out));
-    if (rc == PT_OK) {
-        rc =
-            pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &out->program, err);
-    }
-    if (rc == PT_OK && policy->metric == PT_TIER_METRIC_NONE) {
-        (void)pt_err_set(err, PT_ENOTFOUND, NULL,
-                         "the program has no tiers (PATCH /v1/program with tiers)");
-        rc = pt_err_code(err, "tiers_not_configured");
-    }
-    if (rc == PT_OK) {
-        (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member.id);
-        rc = pt_svc_tier_state(txn, &out->program, &member, &out->state, err);
-    }
+    enum pt_rc rc;
+    pt_assert(policy->metric != PT_TIER_METRIC_NONE);
+    (void)snprintf(out->member_id, sizeof(out->member_id), "%s", member->id);
+    rc = pt_svc_tier_state(txn, &out->program, member, &out->state, err);
     if (rc == PT_OK) {
         rc = pt_svc_local_date(svc, txn, &out->program, now_ms, today, err);
     }
@@ -162,7 +149,7 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
         last = pt_tier_window_last(policy, month_now);
         pt_tier_month_first_day(first, out->window_from);
         pt_tier_month_last_day(last, out->window_to);
-        rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, last, &m, err);
+        rc = pt_store_tier_metric_sum(txn, out->program.id, member->id, first, last, &m, err);
         out->value = pt_tier_metric_value(policy, &m);
         if (out->state.position + 1 < policy->count) {
             int64_t need = policy->tiers[out->state.position + 1].threshold - out->value;
@@ -178,14 +165,39 @@ enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_princi
         out->has_review = true;
         pt_tier_month_first_day(out->state.review_month, out->review_date);
         pt_tier_month_last_day(reviewed, out->keep_by);
-        rc = pt_store_tier_metric_sum(txn, out->program.id, member.id, first, reviewed, &m, err);
+        rc = pt_store_tier_metric_sum(txn, out->program.id, member->id, first, reviewed, &m, err);
         out->review_value = pt_tier_metric_value(policy, &m);
         need = policy->tiers[out->state.position].threshold - out->review_value;
         out->keep_missing = need > 0 ? need : 0;
     }
     if (rc == PT_OK) {
-        rc = pt_store_tier_changes(txn, out->program.id, member.id, PT_TIER_HISTORY_SHOWN, arena,
+        rc = pt_store_tier_changes(txn, out->program.id, member->id, history_max, arena,
                                    &out->history, &out->history_count, err);
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_member_tier(struct pt_service *svc, const struct pt_principal *who,
+                                  const char *member_id, struct pt_arena *arena,
+                                  struct pt_member_tier *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    int64_t now_ms = pt_svc_now_ms(svc, who->program_id);
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc =
+            pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &out->program, err);
+    }
+    if (rc == PT_OK && out->program.tiers.metric == PT_TIER_METRIC_NONE) {
+        (void)pt_err_set(err, PT_ENOTFOUND, NULL,
+                         "the program has no tiers (PATCH /v1/program with tiers)");
+        rc = pt_err_code(err, "tiers_not_configured");
+    }
+    if (rc == PT_OK) {
+        rc = pt_svc_member_tier_read(svc, txn, &member, now_ms, PT_TIER_HISTORY_SHOWN, arena, out,
+                                     err);
     }
     return pt_svc_read_end(txn, arena, rc, err);
 }

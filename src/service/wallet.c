@@ -201,9 +201,9 @@ enum pt_rc pt_svc_wallet_take_back(struct pt_service *svc, struct pt_store_txn *
     return rc;
 }
 
-static enum pt_rc wallet_read(struct pt_store_txn *txn, const struct pt_program *program,
+enum pt_rc pt_svc_wallet_read(struct pt_store_txn *txn, const struct pt_program *program,
                               const char *member_id, int64_t now_ms, struct pt_arena *arena,
-                              bool with_lines, struct pt_wallet *out, struct pt_err *err)
+                              unsigned lines_max, struct pt_wallet *out, struct pt_err *err)
 {
     struct pt_account acct;
     enum pt_rc rc =
@@ -214,10 +214,9 @@ static enum pt_rc wallet_read(struct pt_store_txn *txn, const struct pt_program 
     if (rc == PT_OK) {
         rc = pt_store_wallet_pending(txn, program->id, member_id, now_ms, &out->pending, err);
     }
-    if (rc == PT_OK && with_lines) {
-        rc = pt_store_account_lines(txn, program->id, member_id, PT_ACCOUNT_WALLET,
-                                    PT_WALLET_LINES_SHOWN, arena, &out->lines, &out->line_count,
-                                    err);
+    if (rc == PT_OK && lines_max > 0) {
+        rc = pt_store_account_lines(txn, program->id, member_id, PT_ACCOUNT_WALLET, lines_max,
+                                    arena, &out->lines, &out->line_count, err);
     }
     out->balance = acct.balance;
     out->owed = acct.owed;
@@ -244,8 +243,8 @@ enum pt_rc pt_service_wallet(struct pt_service *svc, const struct pt_principal *
         rc = pt_svc_member_load(txn, who->program_id, member_id, arena, &member, &program, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id), arena, true,
-                         out, err);
+        rc = pt_svc_wallet_read(txn, &program, member.id, pt_svc_now_ms(svc, who->program_id),
+                                arena, PT_WALLET_LINES_SHOWN, out, err);
     }
     pt_store_read_end(txn);
     return rc;
@@ -269,7 +268,7 @@ static enum pt_rc hold_check(struct pt_store_txn *txn, const struct pt_program *
                              struct pt_arena *arena, int64_t *available, struct pt_err *err)
 {
     struct pt_wallet before;
-    enum pt_rc rc = wallet_read(txn, program, member_id, now_ms, arena, false, &before, err);
+    enum pt_rc rc = pt_svc_wallet_read(txn, program, member_id, now_ms, arena, 0, &before, err);
     if (rc == PT_OK && available != NULL) {
         *available = before.available;
     }
@@ -360,8 +359,8 @@ static enum pt_rc debit_body(struct pt_svc_write *w, struct pt_err *err)
     d->external_id = ctx->req->external_id;
     rc = pt_svc_wallet_spend(w->svc, w->txn, program, d, w->who->key_id, w->now_ms, w->arena, err);
     if (rc == PT_OK) {
-        rc = wallet_read(w->txn, program, d->member_id, w->now_ms, w->arena, false,
-                         &ctx->out->wallet, err);
+        rc = pt_svc_wallet_read(w->txn, program, d->member_id, w->now_ms, w->arena, 0,
+                                &ctx->out->wallet, err);
     }
     w->result = ctx->out;
     w->ref_id = d->id;
@@ -449,8 +448,8 @@ static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
     }
     if (rc != PT_OK || d->cancelled) {
         /* Cancelling twice changes nothing: answer the current state. */
-        return rc == PT_OK ? wallet_read(txn, &program, d->member_id, ctx->w.now_ms, ctx->w.arena,
-                                         false, &ctx->out->wallet, err)
+        return rc == PT_OK ? pt_svc_wallet_read(txn, &program, d->member_id, ctx->w.now_ms,
+                                                ctx->w.arena, 0, &ctx->out->wallet, err)
                            : rc;
     }
     rc = pt_store_account_get_id(txn, program.id, d->member_id, PT_ACCOUNT_WALLET, &acct, err);
@@ -489,8 +488,8 @@ static enum pt_rc cancel_body(struct pt_svc_write *w, struct pt_err *err)
         rc = pt_store_wallet_debit_cancel(txn, program.id, d, err);
     }
     if (rc == PT_OK) {
-        rc = wallet_read(txn, &program, d->member_id, ctx->w.now_ms, ctx->w.arena, false,
-                         &ctx->out->wallet, err);
+        rc = pt_svc_wallet_read(txn, &program, d->member_id, ctx->w.now_ms, ctx->w.arena, 0,
+                                &ctx->out->wallet, err);
     }
     w->result = ctx->out;
     w->event_member_id = d->member_id;

@@ -761,5 +761,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_summary.h"
 /* Reading purchases back (store_purchases.c, store_returns.c, store_events.c). */
 #include "store/store_purchases.h"
+/* Everything held about one member, for its export (store_exports.c). */
+#include "store/store_exports.h"
 
 #endif

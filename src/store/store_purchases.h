@@ -46,7 +46,6 @@ pt_store_member_purchases(struct pt_store_txn *txn, const char *program_id, cons
                           const struct pt_purchase_page *page, struct pt_arena *arena,
                           struct pt_purchase_summary **out, unsigned *count, struct pt_err *err);
 
-
 /* The payload of the event of type that names ref_id (struct pt_event's ref_id). OUT: *payload
  * (arena), NULL when there is none (PT_OK all the same): the object's write named none (before
  * schema version 25). */

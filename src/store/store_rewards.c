@@ -159,6 +159,24 @@ enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const char *program_id
     return pt_q_close(&q);
 }
 
+enum pt_rc pt_store_rewards_offered(struct pt_store_txn *txn, const char *program_id,
+                                    int64_t now_ms, unsigned limit, struct pt_arena *arena,
+                                    struct pt_reward **out, unsigned *count, struct pt_err *err)
+{
+    static const char sql[] = "SELECT " REWARD_COLUMNS " FROM rewards WHERE program_id = ?1 "
+                              "AND status = 'active' AND cost_points > 0 AND valid_from_ms <= ?2 "
+                              "AND valid_to_ms > ?2 ORDER BY cost_points, id LIMIT ?3";
+    struct pt_q q;
+    pt_assert(limit > 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, now_ms);
+    pt_q_int(&q, 3, limit);
+    *out = pt_q_rows(&q, limit, sizeof(**out), reward_from_row, arena, count);
+    pt_assert(*count <= limit);
+    return pt_q_close(&q);
+}
+
 enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
                                 const char *reward_id, bool *taken, struct pt_err *err)
 {
@@ -305,6 +323,57 @@ static void coupon_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
         "r") " FROM redemptions r WHERE r.program_id = c.program_id AND r.member_id = "            \
              "c.member_id AND r.id = c.redemption_id AND c.status = 'cancelled')) FROM coupons c " \
              "WHERE program_id = ?1 "
+
+/* A row of member_coupons: a coupon of COUPON_SELECT's columns, then its reward's. */
+static void coupon_listed_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
+{
+    struct pt_coupon_listed *out = row;
+    memset(&out->reward, 0, sizeof(out->reward));
+    coupon_from_row(q, arena, &out->coupon);
+    memcpy(out->reward.id, out->coupon.reward_id, sizeof(out->reward.id));
+    out->reward.name = pt_q_col_text(q, 16, arena);
+    out->reward.type =
+        (enum pt_reward_type)pt_q_col_name(q, 17, pt_reward_type_names, PT_REWARD_TYPES);
+    out->reward.value = pt_q_col_int(q, 18);
+    out->reward.sku = pt_q_col_text(q, 19, arena);
+}
+
+enum pt_rc pt_store_member_coupons(struct pt_store_txn *txn, const char *program_id,
+                                   const char *member_id, const char *status,
+                                   const char *cursor_code, unsigned limit, struct pt_arena *arena,
+                                   struct pt_coupon_listed **out, unsigned *count,
+                                   struct pt_err *err)
+{
+    /* Newest first; the cursor is the code last listed, whose issue time places the page. */
+    static const char sql[] =
+        "SELECT c.code, c.member_id, c.reward_id, c.redemption_id, c.status, c.issued_at_ms, "
+        "c.expires_at_ms, c.redeemed_at_ms, c.location, c.cancelled_at_ms, c.purchase_id, "
+        "c.partner_code, c.source, c.source_id, c.source_ref, COALESCE(c.cancel_reason, (SELECT "
+        "" PT_SQL_CANCEL_REASON(
+            "r") " FROM redemptions r WHERE r.program_id = c.program_id AND "
+                 "r.member_id = c.member_id AND r.id = c.redemption_id AND c.status = "
+                 "'cancelled')), "
+                 "w.name, w.type, w.value, w.sku FROM coupons c JOIN rewards w ON w.program_id = "
+                 "c.program_id AND w.id = c.reward_id WHERE c.program_id = ?1 AND c.member_id = ?2 "
+                 "AND (CAST(?3 AS TEXT) IS NULL OR c.status = ?3) AND (CAST(?4 AS TEXT) IS NULL "
+                 "OR c.issued_at_ms < (SELECT k.issued_at_ms FROM coupons k WHERE k.program_id = "
+                 "?1 "
+                 "AND k.code = ?4) OR (c.issued_at_ms = (SELECT k.issued_at_ms FROM coupons k "
+                 "WHERE "
+                 "k.program_id = ?1 AND k.code = ?4) AND c.code < ?4)) "
+                 "ORDER BY c.issued_at_ms DESC, c.code DESC LIMIT ?5";
+    struct pt_q q;
+    pt_assert(limit > 0);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_text(&q, 2, member_id);
+    pt_q_text(&q, 3, status);
+    pt_q_text(&q, 4, cursor_code);
+    pt_q_int(&q, 5, limit);
+    *out = pt_q_rows(&q, limit, sizeof(**out), coupon_listed_from_row, arena, count);
+    pt_assert(*count <= limit);
+    return pt_q_close(&q);
+}
 
 enum pt_rc pt_store_coupon_get(struct pt_store_txn *txn, const char *program_id, const char *code,
                                struct pt_arena *arena, struct pt_coupon *out, struct pt_err *err)

@@ -24,6 +24,12 @@ PT_MUSTCHECK enum pt_rc pt_store_reward_list(struct pt_store_txn *txn, const cha
                                              const char *cursor_id, unsigned limit,
                                              struct pt_arena *arena, struct pt_reward **out,
                                              unsigned *count, struct pt_err *err);
+/* The rewards a member may buy with points now (the public face of the program): active, with
+ * a cost in points, valid at now_ms; cheapest first (ties by id), at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_rewards_offered(struct pt_store_txn *txn, const char *program_id,
+                                                 int64_t now_ms, unsigned limit,
+                                                 struct pt_arena *arena, struct pt_reward **out,
+                                                 unsigned *count, struct pt_err *err);
 /* Takes one unit of the reward's stock: *taken false when none is left (nothing changed).
  * One statement, so that of two takes of the last unit exactly one succeeds. */
 PT_MUSTCHECK enum pt_rc pt_store_reward_take(struct pt_store_txn *txn, const char *program_id,
@@ -54,6 +60,15 @@ PT_MUSTCHECK enum pt_rc pt_store_coupons_of_source(struct pt_store_txn *txn, con
                                                    enum pt_coupon_source source, unsigned limit,
                                                    struct pt_arena *arena, struct pt_coupon **out,
                                                    unsigned *count, struct pt_err *err);
+/* The member's coupons, newest first (by issue time, then code), of status (nullable: every
+ * status), after the coupon cursor_code (nullable: from the newest; a code of no coupon of the
+ * program gives an empty page), at most limit. */
+PT_MUSTCHECK enum pt_rc pt_store_member_coupons(struct pt_store_txn *txn, const char *program_id,
+                                                const char *member_id, const char *status,
+                                                const char *cursor_code, unsigned limit,
+                                                struct pt_arena *arena,
+                                                struct pt_coupon_listed **out, unsigned *count,
+                                                struct pt_err *err);
 /* Moves the coupon from status `from` to c's status, times and location: *moved false when it
  * was no longer `from` (another scan got there first). */
 PT_MUSTCHECK enum pt_rc pt_store_coupon_move(struct pt_store_txn *txn, const char *program_id,

@@ -64,7 +64,7 @@ test('every key the source uses is in the catalogs', () => {
 
 test('messages fill their placeholders in the chosen language', async () => {
   await setLocale('th');
-  assert.equal(t('portal.home_title', { name: 'Ada' }), 'สวัสดี Ada');
+  assert.equal(t('portal.home.hello', { name: 'Ada' }), 'สวัสดี Ada');
   await setLocale('uk');
   assert.equal(t('common.request_failed', { message: 'x' }), 'Щось пішло не так: x');
   await setLocale('en');

@@ -274,6 +274,39 @@ static void test_pt_rule_compile__reads_every_field(void **state)
     assert_int_equal(r.root, -1);
 }
 
+/* public and description (the offers members see): absent is false and NULL; a description of
+ * PT_RULE_DESCRIPTION_BYTES_MAX bytes is taken, one more byte is a limit naming the field. */
+static void test_pt_rule_compile__public_and_description(void **state)
+{
+    char doc[PT_RULE_DESCRIPTION_BYTES_MAX + 256];
+    char text[PT_RULE_DESCRIPTION_BYTES_MAX + 2];
+    static const char head[] = "{\"name\":\"N\",\"trigger\":\"purchase\",\"effects\":"
+                               "[{\"type\":\"award_points\",\"points\":1}]";
+    struct pt_rule r;
+    (void)state;
+    (void)snprintf(doc, sizeof(doc), "%s}", head);
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_OK);
+    assert_false(r.is_public);
+    assert_null(r.description);
+    memset(text, 'd', PT_RULE_DESCRIPTION_BYTES_MAX);
+    text[PT_RULE_DESCRIPTION_BYTES_MAX] = '\0';
+    (void)snprintf(doc, sizeof(doc), "%s,\"public\":true,\"description\":\"%s\"}", head, text);
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_OK);
+    assert_true(r.is_public);
+    assert_int_equal(strlen(r.description), PT_RULE_DESCRIPTION_BYTES_MAX);
+    text[PT_RULE_DESCRIPTION_BYTES_MAX] = 'd';
+    text[PT_RULE_DESCRIPTION_BYTES_MAX + 1] = '\0';
+    (void)snprintf(doc, sizeof(doc), "%s,\"description\":\"%s\"}", head, text);
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_ELIMIT);
+    assert_string_equal(fx.err.field, "description");
+    (void)snprintf(doc, sizeof(doc), "%s,\"public\":\"yes\"}", head);
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_EINVAL);
+    assert_string_equal(fx.err.field, "public");
+    (void)snprintf(doc, sizeof(doc), "%s,\"description\":\"\"}", head);
+    assert_int_equal(pt_rule_compile(doc, strlen(doc), &fx.arena, &r, &fx.err), PT_EINVAL);
+    assert_string_equal(fx.err.field, "description");
+}
+
 /* issue_coupon is a gift as fixed points are: any trigger may give it. */
 static void test_pt_rule_compile__issue_coupon_on_every_trigger(void **state)
 {
@@ -1037,6 +1070,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__node_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__reads_every_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pt_rule_compile__public_and_description, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_pt_rule_compile__issue_coupon_on_every_trigger, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_issue_coupon_is_an_outcome_that_gives_a_coupon, setup,

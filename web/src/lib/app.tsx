@@ -43,10 +43,11 @@ interface SignInProps {
   kind: 'user' | 'member';
   onSignedIn: (session: Session) => void;
   footer?: ComponentChildren;
+  nav?: ComponentChildren; // the face's navigation, when it has screens open without a session
 }
 
 // Email (or, for members, email or phone) and password; the server's answer decides.
-export function SignIn({ face, kind, onSignedIn, footer }: SignInProps) {
+export function SignIn({ face, kind, onSignedIn, footer, nav }: SignInProps) {
   useLocale();
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
@@ -74,7 +75,7 @@ export function SignIn({ face, kind, onSignedIn, footer }: SignInProps) {
     }
   };
   return (
-    <AppShell face={face} narrow>
+    <AppShell face={face} nav={nav} narrow>
       <Card>
         <h1>{t('signin.title')}</h1>
         <p class="pt-lead">{kind === 'user' ? t('signin.lead_staff') : t('signin.lead_member')}</p>

@@ -65,6 +65,12 @@ function begin(session: Session): Session {
   return session;
 }
 
+// A session the server began through another route (the portal's sign-up answers with a
+// member session, as a sign-in does): kept the same way.
+export function adoptSession(session: Session): Session {
+  return begin(session);
+}
+
 function forget(): void {
   setCsrfToken(null);
   storage()?.removeItem(HINT_KEY);
