@@ -130,7 +130,7 @@ test('the camera scans the member card and the member is found', async () => {
     await context.grantPermissions(['camera'], { origin: server.url });
     await signIn(page, STAFF);
     await page.getByRole('button', { name: en['till.scan'] }).click();
-    await page.locator('#till-member-name').filter({ hasText: 'Ada Lovelace' }).waitFor({ timeout: 15_000 });
+    await page.locator('#till-member-name').filter({ hasText: 'Ada Lovelace' }).waitFor({ timeout: 40_000 });
     // The dialog closed, and the camera with it.
     assert.equal(await page.locator('dialog[open]').count(), 0);
     assert.deepEqual(problemsLeft(problems), []);
@@ -149,7 +149,7 @@ test("the camera scans a coupon on the member's phone and it is verified", async
     await signIn(page, STAFF);
     await page.getByRole('link', { name: en['till.nav.coupons'] }).click();
     await page.getByRole('button', { name: en['till.scan'] }).click();
-    await page.getByTestId('coupon-status').filter({ hasText: en['till.coupon_status.active'] }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('coupon-status').filter({ hasText: en['till.coupon_status.active'] }).waitFor({ timeout: 40_000 });
     assert.equal(await page.getByLabel(en['till.coupon_label']).inputValue(), program.coupons[1]);
     assert.deepEqual(problemsLeft(problems), []);
   } finally {
