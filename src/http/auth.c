@@ -110,6 +110,12 @@ static bool authenticate_cookie(struct pt_http_ctx *ctx)
     if (pt_service_session_authenticate(ctx->svc, token, len, &ctx->arena, &ctx->who, &err) !=
         PT_OK) {
         pt_http_reply_err(ctx, &err);
+        /* An ended, expired or unknown session: the browser forgets the cookie, so that the
+         * next page shows the sign-in screen, not the same 401 (after the answer, which
+         * starts its headers afresh). */
+        if (err.rc == PT_EAUTH) {
+            pt_http_session_cookie(ctx, "", 0);
+        }
         return false;
     }
     pt_assert(len == PT_SESSION_TOKEN_BYTES); /* Its shape was checked. */

@@ -228,6 +228,8 @@ def test_session__ends_after_12_hours_on_the_programs_clock(d):
         assert b.get("/v1/members").status == 200
         clock(d, "2026-03-01T22:00:00Z")
         assert b.get("/v1/members").status == 401
+        # The browser is told to forget the cookie of a session that ended.
+        assert b.set_cookie.startswith("patron_session=;") and "Max-Age=0" in b.set_cookie
     finally:
         clock(d, T0)
 
