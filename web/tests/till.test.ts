@@ -280,7 +280,9 @@ test('verifies and redeems a coupon; a second redemption is refused on the scree
 
   await page.getByRole('button', { name: en['till.coupon_redeem'], exact: true }).click();
   await page.getByText(en['till.coupon_redeemed']).waitFor();
-  await status.filter({ hasText: en['till.coupon_status.redeemed'] }).waitFor();
+  // Just redeemed here: a success (green, "redeemed just now"), not a red "already used".
+  await status.filter({ hasText: en['till.coupon_status.done'] }).waitFor();
+  assert.equal(await card.evaluate((el) => el.classList.contains('till-coupon-valid')), true);
   const redeemed = await apiCall<{ status: string }>(server, 'GET', `/v1/coupons/${program.coupons[0]}`);
   assert.equal(redeemed.status, 'redeemed');
   await shot(page, 'coupon-redeemed');

@@ -112,6 +112,9 @@ export function Coupons({ state }: { state: TillState }) {
 
   const coupon = shown.state === 'verified' ? shown.coupon : null;
   const member = coupon?.member ?? null;
+  // The coupon this cashier has just redeemed is a success, not a refusal: shown green, as
+  // redeemed now, not red as "already used" (which is for a code used before it was shown).
+  const ok = coupon !== null && (coupon.valid || redeemed !== null);
   const inCart = coupon !== null && state.cart.coupons.some((c) => canonicalCoupon(c) === canonicalCoupon(coupon.code));
 
   return (
@@ -171,14 +174,14 @@ export function Coupons({ state }: { state: TillState }) {
         )}
         {coupon !== null && (
           <section
-            class={`pt-card till-coupon ${coupon.valid ? 'till-coupon-valid' : 'till-coupon-invalid'}`}
+            class={`pt-card till-coupon ${ok ? 'till-coupon-valid' : 'till-coupon-invalid'}`}
             aria-labelledby="till-coupon-title"
           >
             <h2 id="till-coupon-title">
               <span class="till-code">{coupon.code}</span>
             </h2>
-            <p class={`till-badge ${coupon.valid ? 'till-badge-ok' : 'till-badge-no'}`} data-testid="coupon-status">
-              {statusText(coupon)}
+            <p class={`till-badge ${ok ? 'till-badge-ok' : 'till-badge-no'}`} data-testid="coupon-status">
+              {redeemed !== null ? t('till.coupon_status.done') : statusText(coupon)}
             </p>
             <dl class="till-props">
               <div>
