@@ -80,10 +80,10 @@ _Static_assert(PT_WAL_CHECKPOINT_PAGES < PT_WAL_RESTART_PAGES, "background first
 #define PT_Q_BYTES_MAX 100                  /* Search prefix of GET /v1/members. */
 #define PT_PROGRAM_NAME_BYTES_MAX 100
 #define PT_KEY_NAME_BYTES_MAX 100
-/* A publishable key's allowed origins (docs/security.md, "Publishable keys"): a web shop has
- * its domain, a www variant, a staging copy and a developer's machine; 20 is many of those.
- * An origin is "scheme://host[:port]", at most a DNS name's 253 bytes. Stored joined by a space
- * (no origin holds one), so the text of them all fits PT_KEY_ORIGINS_TEXT_BYTES_MAX. */
+/* A publishable key's allowed origins (docs/security.md, "Publishable keys and CORS"): a web shop
+ * has its domain, a www variant, a staging copy and a developer's machine; 20 is many of those. An
+ * origin is "scheme://host[:port]", at most a DNS name's 253 bytes. Stored joined by a space (no
+ * origin holds one), so the text of them all fits PT_KEY_ORIGINS_TEXT_BYTES_MAX. */
 #define PT_KEY_ORIGINS_MAX 20
 #define PT_ORIGIN_BYTES_MAX 253
 #define PT_KEY_ORIGINS_TEXT_BYTES_MAX (PT_KEY_ORIGINS_MAX * (PT_ORIGIN_BYTES_MAX + 1))

@@ -13,8 +13,8 @@
  * admin; viewer every GET but those flagged no-viewer, and nothing else; a member's session
  * only routes flagged for members, and on a route of a member's path only its own id (another
  * is 404, as if absent). Routes flagged session are the current session's own, for every role.
- * A publishable key (docs/security.md, "Publishable keys") is a web shop's, its secret in the
- * shop's pages: its request must come from one of its allowed origins (the Origin header, which
+ * A publishable key (docs/security.md, "Publishable keys and CORS") is a web shop's, its secret in
+ * the shop's pages: its request must come from one of its allowed origins (the Origin header, which
  * a browser sets and a page cannot), else 403 origin_not_allowed, and may only call routes
  * flagged publishable, else 403 forbidden. The public routes among those read a key when one
  * is sent, so that its origin, its program and its rate bucket apply.

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * CORS for the routes a web shop's page calls with a publishable key (docs/security.md,
- * "CORS"), and for no other route. A preflight (OPTIONS) on such a route is answered 204 before
- * anything else: with Access-Control-Allow-Origin echoing the Origin when an active
- * publishable key of some program allows it, else without it (the browser then refuses the
+ * "Publishable keys and CORS"), and for no other route. A preflight (OPTIONS) on such a route is
+ * answered 204 before anything else: with Access-Control-Allow-Origin echoing the Origin when an
+ * active publishable key of some program allows it, else without it (the browser then refuses the
  * request). It reads no body and names no key or program, so it tells a caller nothing but
  * whether its origin is allowed somewhere. An actual request is answered with the origin only
  * when its publishable key allows it (auth.c sets ctx->cors). Never "*", never credentials: a

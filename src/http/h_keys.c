@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* API keys: POST/GET /v1/api-keys and DELETE /v1/api-keys/{id} (admin keys only); a
- * publishable key's allowed_origins (docs/security.md, "Publishable keys"). */
+ * publishable key's allowed_origins (docs/security.md, "Publishable keys and CORS"). */
 #include "http/http_int.h"
 
 #include "base/alloc.h"

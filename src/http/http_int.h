@@ -53,7 +53,8 @@ enum pt_route_flags {
      * (ratelimit.c). */
     PT_ROUTE_SIGN_IN = 1 << 10,
     /* A publishable key may call it (from an allowed Origin), and it answers CORS: a preflight
-     * (OPTIONS) and the headers of a publishable key's answers (docs/security.md, "CORS").
+     * (OPTIONS) and the headers of a publishable key's answers (docs/security.md,
+     * "Publishable keys and CORS").
      * Publishable keys may call no other route. */
     PT_ROUTE_PUBLISHABLE = 1 << 11,
 };

@@ -8,7 +8,6 @@
  */
 #include "service/service_int.h"
 
-#include "base/assert.h"
 #include "base/random.h"
 #include "core/embed.h"
 

@@ -334,6 +334,34 @@ def test_member_token(dep, shop):
     assert r.status == 401 and r.error["code"] == "invalid_member_token", r
 
 
+def test_member_token_shows_the_tier_by_name(fresh):
+    d = fresh
+    tiers = {"metric": "spend", "window": {"rolling_months": 12}, "retain": False,
+             "levels": [{"name": "Member", "threshold": 0},
+                        {"name": "Gold", "threshold": 100000,
+                         "earn_multiplier": {"numerator": 3, "denominator": 2},
+                         "perks": ["Free shipping"]}]}
+    assert d.a.patch("/v1/program", {"earn_rate": {"points": 1, "per_amount": 100},
+                                     "tiers": tiers}).status == 200
+    key = publishable(d.a)["api_key"]
+    secret = draw_secret(d.a)
+    m = new_member(d.a)["id"]
+    tok = token(secret, m, int(time.time()) + 3600)
+    r = member_of(d, key, tok)
+    assert r.status == 200 and r.json["tier"] == {"name": "Member"}, r
+    r = d.a.post("/v1/transactions", {"external_id": unique("r"), "member_id": m,
+                                      "currency": "USD", "amount": 120000})
+    assert r.status == 201, r
+    balance = d.a.get("/v1/members/%s/balance" % m).json
+    r = member_of(d, key, tok)
+    assert r.status == 200 and r.json["tier"] == {"name": "Gold"}, r
+    assert r.json["points_available"] == balance["available"]
+    assert set(r.json) == {"member_id", "points_available", "tier", "currency"}
+    d.server.stop()
+    assert tok not in d.server.log() and secret not in d.server.log()
+    d.restart()
+
+
 # ---- The publishable bucket ----
 
 def test_publishable_bucket_does_not_eat_the_staff_keys(fresh):
