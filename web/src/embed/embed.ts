@@ -218,7 +218,7 @@ function start(tag: HTMLScriptElement): PatronApi {
     const price = (el.getAttribute('data-patron-price') ?? '').trim();
     const sku = text(el, 'data-patron-sku');
     const category = text(el, 'data-patron-category');
-    const currency = el.getAttribute('data-patron-currency') ?? undefined;
+    const currency = el.getAttribute('data-patron-currency') || undefined;
     if (!PRICE.test(price) || sku === null || category === null ||
         (currency !== undefined && !CURRENCY.test(currency))) {
       warn('a data-patron- attribute is not valid');
