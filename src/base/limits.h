@@ -80,6 +80,20 @@ _Static_assert(PT_WAL_CHECKPOINT_PAGES < PT_WAL_RESTART_PAGES, "background first
 #define PT_Q_BYTES_MAX 100                  /* Search prefix of GET /v1/members. */
 #define PT_PROGRAM_NAME_BYTES_MAX 100
 #define PT_KEY_NAME_BYTES_MAX 100
+/* A publishable key's allowed origins (docs/security.md, "Publishable keys"): a web shop has
+ * its domain, a www variant, a staging copy and a developer's machine; 20 is many of those.
+ * An origin is "scheme://host[:port]", at most a DNS name's 253 bytes. Stored joined by a space
+ * (no origin holds one), so the text of them all fits PT_KEY_ORIGINS_TEXT_BYTES_MAX. */
+#define PT_KEY_ORIGINS_MAX 20
+#define PT_ORIGIN_BYTES_MAX 253
+#define PT_KEY_ORIGINS_TEXT_BYTES_MAX (PT_KEY_ORIGINS_MAX * (PT_ORIGIN_BYTES_MAX + 1))
+/* The embed signing secret (docs/web.md, "The publishable key and the member token"): 32
+ * random bytes, HMAC-SHA256's key size. A member token is "v1.<member id>.<expires>.<64 hex>":
+ * 3 + 31 + 21 + 64 bytes fit 128. It may expire at most a day ahead, so that a leaked token
+ * (it sits in a web page) shows a balance for a day at most. */
+#define PT_EMBED_SECRET_BYTES 32
+#define PT_EMBED_TOKEN_BYTES_MAX 128
+#define PT_EMBED_TOKEN_AHEAD_S_MAX (24 * 60 * 60)
 
 /* The ledger. */
 /* Open lots considered for one member's spend; a member earning daily for 27 years has fewer. */
@@ -269,6 +283,12 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
 #define PT_RATE_PROGRAM_BURST_DEFAULT 10000
 #define PT_RATE_EXPENSIVE_PER_SECOND_DEFAULT 1000
 #define PT_RATE_EXPENSIVE_BURST_DEFAULT 2000
+/* All the publishable keys of a program together (web shops' pages: docs/security.md, "Rate
+ * limits"), a bucket of their own that draws from none of the above, so that a page's visitors
+ * never take the tills' tokens: 100 requests a second, burst 200, a product listing of 48
+ * prices for two visitors a second; their evaluations' cost is charged to it alone. */
+#define PT_RATE_PUBLISHABLE_PER_SECOND_DEFAULT 100
+#define PT_RATE_PUBLISHABLE_BURST_DEFAULT 200
 /* The most a program may set: past a million a second a limit no longer limits anything (the
  * server answers far fewer), and bursts stay far from overflowing a level in micro-tokens. */
 #define PT_RATE_PER_SECOND_MAX 1000000

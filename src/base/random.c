@@ -34,6 +34,23 @@ void pt_hash32(const void *data, size_t n, uint8_t out[32])
     (void)rc;
 }
 
+void pt_hmac_sha256(const uint8_t *key, size_t key_bytes, const void *msg, size_t n,
+                    uint8_t out[32])
+{
+    crypto_auth_hmacsha256_state state;
+    _Static_assert(crypto_auth_hmacsha256_BYTES == 32, "a MAC of 32 bytes");
+    /* These fail on no input that a caller can give (sizes only). */
+    (void)crypto_auth_hmacsha256_init(&state, key, key_bytes);
+    (void)crypto_auth_hmacsha256_update(&state, msg, n);
+    (void)crypto_auth_hmacsha256_final(&state, out);
+    sodium_memzero(&state, sizeof(state));
+}
+
+void pt_secret_wipe(void *p, size_t n)
+{
+    sodium_memzero(p, n);
+}
+
 bool pt_secret_equal(const void *a, const void *b, size_t n)
 {
     return sodium_memcmp(a, b, n) == 0;

@@ -25,6 +25,14 @@ uint32_t pt_random_uniform(uint32_t upper_bound);
 /* Writes the 32-byte BLAKE2b hash of the n bytes at data into out. */
 void pt_hash32(const void *data, size_t n, uint8_t out[32]);
 
+/* Writes HMAC-SHA256 (RFC 2104) of the n bytes at msg under the key_bytes bytes of key into
+ * out (libsodium's crypto_auth_hmacsha256). */
+void pt_hmac_sha256(const uint8_t *key, size_t key_bytes, const void *msg, size_t n,
+                    uint8_t out[32]);
+
+/* Overwrites the n bytes at p with zeros in a way the compiler keeps (a secret's copy). */
+void pt_secret_wipe(void *p, size_t n);
+
 /* Whether the n bytes at a and b are equal, in a time that does not depend on where they
  * differ (secrets a client sends: CSRF tokens). */
 bool pt_secret_equal(const void *a, const void *b, size_t n);

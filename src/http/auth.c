@@ -13,6 +13,11 @@
  * admin; viewer every GET but those flagged no-viewer, and nothing else; a member's session
  * only routes flagged for members, and on a route of a member's path only its own id (another
  * is 404, as if absent). Routes flagged session are the current session's own, for every role.
+ * A publishable key (docs/security.md, "Publishable keys") is a web shop's, its secret in the
+ * shop's pages: its request must come from one of its allowed origins (the Origin header, which
+ * a browser sets and a page cannot), else 403 origin_not_allowed, and may only call routes
+ * flagged publishable, else 403 forbidden. The public routes among those read a key when one
+ * is sent, so that its origin, its program and its rate bucket apply.
  * The settings (secure cookies, the sign-in rate) are set once before serving.
  */
 #include "http/http_int.h"
@@ -156,10 +161,34 @@ static bool member_allowed(struct pt_http_ctx *ctx, const struct pt_route *route
     return true;
 }
 
+/* A publishable key's request: from one of its origins, to a route flagged for it. */
+static bool publishable_allowed(struct pt_http_ctx *ctx, const struct pt_route *route)
+{
+    const char *origin = pt_http_header(ctx, "Origin");
+    if (origin == NULL || !pt_origin_listed(ctx->who.origins, origin, strlen(origin))) {
+        pt_http_reply_error(ctx, 403, "origin_not_allowed", NULL,
+                            "a publishable key is used only from the origins it allows: send "
+                            "the request from one of its allowed_origins (the Origin header)");
+        return false;
+    }
+    ctx->cors = true; /* From here on, its answers (errors too) may be read by the page. */
+    if (!(route->flags & PT_ROUTE_PUBLISHABLE)) {
+        pt_http_reply_error(ctx, 403, "forbidden", NULL,
+                            "a publishable key may only evaluate guest carts, read the public "
+                            "program and read a member by a member token");
+        return false;
+    }
+    return true;
+}
+
 /* The route's flags against the caller's role; answers 403 (404) and returns false. */
 static bool role_allowed(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
     bool read = strcmp(ctx->method, "GET") == 0;
+    if (ctx->who.role == PT_ROLE_PUBLISHABLE) {
+        pt_assert(ctx->who.kind == PT_PRINCIPAL_KEY && ctx->who.origins != NULL);
+        return publishable_allowed(ctx, route); /* Its origin first, whatever the route. */
+    }
     if ((route->flags & PT_ROUTE_SESSION) && ctx->who.kind == PT_PRINCIPAL_KEY) {
         pt_http_reply_error(ctx, 403, "forbidden", NULL,
                             "this route is a signed-in session's, not an API key's");
@@ -183,6 +212,7 @@ static bool role_allowed(struct pt_http_ctx *ctx, const struct pt_route *route)
     case PT_ROLE_MEMBER:
         pt_assert(ctx->who.kind == PT_PRINCIPAL_MEMBER);
         return member_allowed(ctx, route);
+    case PT_ROLE_PUBLISHABLE: /* Decided above. */
     case PT_ROLES:
         break;
     }
@@ -192,7 +222,8 @@ static bool role_allowed(struct pt_http_ctx *ctx, const struct pt_route *route)
 
 bool pt_http_authorize(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
-    if (route->flags & PT_ROUTE_PUBLIC) {
+    if ((route->flags & PT_ROUTE_PUBLIC) &&
+        !((route->flags & PT_ROUTE_PUBLISHABLE) && pt_http_header(ctx, "Authorization") != NULL)) {
         return true;
     }
     if (!authenticate(ctx)) {

@@ -4,7 +4,9 @@
  * member portal's "how it works" and "offers" pages and a web shop's script show: the program's
  * name, currency, time zone, how members join, how points are earned and what they are worth,
  * its tiers with their benefits, active stamp cards with their reward, the rewards on offer and
- * the active rules marked public. Nothing about a member, a key or a count is in it.
+ * the active rules marked public. Nothing about a member, a key or a count is in it. Called
+ * with a web shop's publishable key, it answers the key's program: program_id may then only
+ * name it (another key changes nothing, as no key: the program named).
  */
 #include "http/http_int.h"
 
@@ -136,6 +138,13 @@ void pt_h_public_program(struct pt_http_ctx *ctx)
     program_id = pt_http_query(ctx, "program_id");
     if (program_id != NULL && program_id[0] == '\0') {
         program_id = NULL; /* "?program_id=" is the default program, as no parameter is. */
+    }
+    if (ctx->has_who && ctx->who.role == PT_ROLE_PUBLISHABLE) {
+        if (program_id != NULL && strcmp(program_id, ctx->who.program_id) != 0) {
+            pt_http_reply_error(ctx, 404, "not_found", NULL, "no such program");
+            return;
+        }
+        program_id = ctx->who.program_id;
     }
     if (pt_service_public_program(ctx->svc, program_id, &ctx->arena, &pp, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);

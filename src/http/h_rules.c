@@ -371,6 +371,26 @@ void pt_http_cart_answer_fields(json_t *obj, const struct pt_cart_answer *a)
                           : json_null());
 }
 
+/* A publishable key evaluates a guest's cart as a shop's page shows it, nothing more: a
+ * member's cart (their tier, their limits), a coupon (whether a code is valid), a payment or a
+ * till's discount would tell a page's visitor what only the till may know. Answers 403 naming
+ * the field and returns false. */
+static bool publishable_cart(struct pt_http_ctx *ctx, const struct pt_cart_request *cart)
+{
+    const char *field = cart->member_id != NULL   ? "member_id"
+                        : cart->coupon_count > 0  ? "coupons"
+                        : cart->payment_count > 0 ? "payments"
+                        : cart->discount != 0     ? "discount"
+                                                  : NULL;
+    if (field == NULL) {
+        return true;
+    }
+    pt_http_reply_error(ctx, 403, "forbidden", field,
+                        "a publishable key evaluates guest carts only: no member_id, coupons, "
+                        "payments or discount");
+    return false;
+}
+
 void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
 {
     struct pt_cart_request cart;
@@ -387,6 +407,9 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
     }
     rc = pt_decode_cart(body, &ctx->arena, &cart, &currency, &err);
     json_decref(body);
+    if (rc == PT_OK && ctx->who.role == PT_ROLE_PUBLISHABLE && !publishable_cart(ctx, &cart)) {
+        return; /* Answered 403. */
+    }
     if (rc == PT_OK) {
         rc = pt_service_cart_evaluate(ctx->svc, &ctx->who, &cart, currency, &ctx->arena, &answer,
                                       &err);

@@ -52,6 +52,10 @@ enum pt_route_flags {
     /* A sign-in route: draws from its client address's sign-in bucket before its body is read
      * (ratelimit.c). */
     PT_ROUTE_SIGN_IN = 1 << 10,
+    /* A publishable key may call it (from an allowed Origin), and it answers CORS: a preflight
+     * (OPTIONS) and the headers of a publishable key's answers (docs/security.md, "CORS").
+     * Publishable keys may call no other route. */
+    PT_ROUTE_PUBLISHABLE = 1 << 11,
 };
 
 struct pt_route {
@@ -137,6 +141,9 @@ struct pt_http_ctx {
     int status; /* Status of the response sent. */
     /* This request's rate limiting (ratelimit.c). */
     struct pt_http_rate rate;
+    /* A publishable key's request from one of its allowed origins (auth.c): its answer, errors
+     * included, carries Access-Control-Allow-Origin with the request's Origin. */
+    bool cors;
     /* An action's body (PT_ROUTE_ACTION): an object holding only its route's fields, {} when
      * none was sent; owned, released after the handler. NULL for other routes. */
     json_t *action;
@@ -174,6 +181,11 @@ bool pt_http_response_header(struct pt_http_response *resp, const char *name, co
  * 403 (the role, or csrf_failed for a cookie's write without its X-CSRF-Token), 404 (a member's
  * session on another member's path). Answers and returns false when refused. */
 bool pt_http_authorize(struct pt_http_ctx *ctx, const struct pt_route *route);
+/* Answers an OPTIONS request on a route flagged PT_ROUTE_PUBLISHABLE (a CORS preflight) and
+ * returns true; false, answering nothing, when the path is no such route's. */
+bool pt_http_cors_preflight(struct pt_http_ctx *ctx);
+/* Adds Access-Control-Allow-Origin and Vary to a publishable key's answer (ctx->cors). */
+void pt_http_cors_headers(const struct pt_http_ctx *ctx, struct pt_http_response *resp);
 /* Sets the session cookie of token, good for max_age_s seconds (0: ends it), on the answer. */
 void pt_http_session_cookie(struct pt_http_ctx *ctx, const char *token, int64_t max_age_s);
 /* The server's settings of sign-in (serve's flags), set before serving. */
@@ -512,6 +524,9 @@ void pt_h_wallet_debit_cancel(struct pt_http_ctx *ctx);
 /* ---- The program's public face (h_public.c; issue 19) ---- */
 
 void pt_h_public_program(struct pt_http_ctx *ctx);
+/* The embed (h_embed.c; docs/web.md, "The publishable key and the member token"). */
+void pt_h_embed_secret_draw(struct pt_http_ctx *ctx);
+void pt_h_embed_member(struct pt_http_ctx *ctx);
 
 /* Answers a write (h_ledger.c): the replayed record, or the encoded result. */
 void pt_http_reply_written(struct pt_http_ctx *ctx, const struct pt_idem *idem, pt_encode_fn encode,

@@ -9,6 +9,10 @@
  * request then succeeded. Every answer to an authenticated request carries RateLimit-Limit,
  * RateLimit-Remaining and RateLimit-Reset of its tightest bucket.
  *
+ * A publishable key's request (a web shop's page, its secret public) draws from its program's
+ * publishable bucket alone, and its evaluations are charged to it alone: the pages' visitors
+ * never spend the tokens of the program's other keys (PT_RATE_PUBLISHABLE_*_DEFAULT).
+ *
  * The buckets and each program's limits live in this process, in one table of
  * PT_RATE_BUCKET_SLOTS slots under one lock (the arithmetic is src/core/ratelimit.c): several
  * processes on one PostgreSQL database each keep their own. A program's limits are read from
@@ -26,11 +30,17 @@
 
 enum slot_kind {
     SLOT_EMPTY = 0,
-    SLOT_KEY,       /* One API key's bucket; id is the key's id. */
-    SLOT_PROGRAM,   /* A program's bucket and its limits; id is the program's id. */
-    SLOT_EXPENSIVE, /* A program's expensive routes' bucket. */
-    SLOT_SIGN_IN,   /* A client address's sign-ins; id is the address, dotted. */
+    SLOT_KEY,         /* One API key's bucket; id is the key's id. */
+    SLOT_PROGRAM,     /* A program's bucket and its limits; id is the program's id. */
+    SLOT_EXPENSIVE,   /* A program's expensive routes' bucket. */
+    SLOT_SIGN_IN,     /* A client address's sign-ins; id is the address, dotted. */
+    SLOT_PUBLISHABLE, /* A program's publishable keys together; id is the program's id. */
 };
+
+/* The publishable keys' bucket of a program. */
+static const struct pt_rate_policy publishable_policy = {
+    .per_second = PT_RATE_PUBLISHABLE_PER_SECOND_DEFAULT,
+    .burst = PT_RATE_PUBLISHABLE_BURST_DEFAULT};
 
 struct slot {
     enum slot_kind kind;
@@ -175,7 +185,24 @@ void pt_http_ratelimit_forget(const char *program_id)
 static const char *const bucket_names[PT_RATE_BUCKETS_PER_REQUEST_MAX] = {"key", "program",
                                                                           "expensive"};
 
-/* The request's buckets (key, program, and expensive when flagged) and their policies. */
+/* The program's publishable bucket, alone: a publishable key's request. table_mu held. */
+static unsigned publishable_bucket(const struct pt_http_ctx *ctx, int64_t now_us, bool create,
+                                   struct pt_rate_bucket **buckets,
+                                   const struct pt_rate_policy **policies)
+{
+    struct slot *s =
+        create ? slot_get(SLOT_PUBLISHABLE, ctx->who.program_id, &publishable_policy, now_us)
+               : slot_find(SLOT_PUBLISHABLE, ctx->who.program_id);
+    if (s == NULL) {
+        return 0;
+    }
+    buckets[0] = &s->bucket;
+    policies[0] = &publishable_policy;
+    return 1;
+}
+
+/* The request's buckets (key, program, and expensive when flagged; a publishable key's own)
+ * and their policies. table_mu held. */
 static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool create,
                            struct pt_rate_bucket **buckets, const struct pt_rate_policy **policies)
 {
@@ -185,6 +212,9 @@ static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool c
     unsigned n = ctx->rate.expensive ? 3 : 2;
     unsigned count = 0;
     unsigned i;
+    if (ctx->who.role == PT_ROLE_PUBLISHABLE) {
+        return publishable_bucket(ctx, now_us, create, buckets, policies);
+    }
     ids[0] = ctx->who.key_id;
     ids[1] = ctx->who.program_id;
     ids[2] = ctx->who.program_id;
@@ -242,6 +272,32 @@ static bool sign_in_admit(struct pt_http_ctx *ctx)
     return false;
 }
 
+/* A publishable key's draw from its program's publishable bucket: answers 429 and returns
+ * false when the program's pages used it up. */
+static bool publishable_admit(struct pt_http_ctx *ctx, int64_t now_us)
+{
+    struct pt_rate_bucket *buckets[1];
+    const struct pt_rate_policy *policies[1];
+    char message[200];
+    unsigned n;
+    pthread_mutex_lock(&table_mu);
+    n = publishable_bucket(ctx, now_us, true, buckets, policies);
+    pt_assert(n == 1);
+    pt_ratelimit_take(buckets, policies, n, 1, now_us, &ctx->rate.verdict);
+    pthread_mutex_unlock(&table_mu);
+    ctx->rate.checked = true;
+    if (ctx->rate.verdict.allowed) {
+        return true;
+    }
+    (void)snprintf(message, sizeof(message),
+                   "over the rate limit of the program's publishable keys (%d a second, burst "
+                   "%d); retry after %lld s",
+                   PT_RATE_PUBLISHABLE_PER_SECOND_DEFAULT, PT_RATE_PUBLISHABLE_BURST_DEFAULT,
+                   (long long)ctx->rate.verdict.retry_after_s);
+    pt_http_reply_error(ctx, 429, "rate_limited", NULL, message);
+    return false;
+}
+
 bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *route)
 {
     struct pt_rate_bucket *buckets[PT_RATE_BUCKETS_PER_REQUEST_MAX];
@@ -253,10 +309,14 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
     if ((route->flags & PT_ROUTE_SIGN_IN) && !sign_in_admit(ctx)) {
         return false;
     }
-    if ((route->flags & PT_ROUTE_PUBLIC) || !ctx->has_who) {
+    if (!ctx->has_who ||
+        ((route->flags & PT_ROUTE_PUBLIC) && ctx->who.role != PT_ROLE_PUBLISHABLE)) {
         return true; /* No key, no bucket: the edge's connection limits apply. */
     }
     now_us = pt_clock_mono_us();
+    if (ctx->who.role == PT_ROLE_PUBLISHABLE) {
+        return publishable_admit(ctx, now_us);
+    }
     limits_get(ctx, now_us, &ctx->rate.limits);
     ctx->rate.expensive = (route->flags & PT_ROUTE_EXPENSIVE) != 0;
     pthread_mutex_lock(&table_mu);

@@ -40,7 +40,8 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/rules/{id}/pause", pt_h_rule_pause, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"POST", "/v1/rules/{id}/archive", pt_h_rule_archive, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/rules/{id}/versions", pt_h_rule_versions, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
-    {"POST", "/v1/carts/evaluate", pt_h_cart_evaluate, PT_ROUTE_BODY | PT_ROUTE_EXPENSIVE},
+    {"POST", "/v1/carts/evaluate", pt_h_cart_evaluate,
+     PT_ROUTE_BODY | PT_ROUTE_EXPENSIVE | PT_ROUTE_PUBLISHABLE},
     {"POST", "/v1/activities", pt_h_activity_create, PT_ROUTE_BODY},
     {"POST", "/v1/jobs/birthdays", pt_h_birthdays_run, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/members/{id}/tier", pt_h_member_tier_get, PT_ROUTE_MEMBER_SELF},
@@ -106,7 +107,12 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members/{id}/coupons", pt_h_member_coupons, PT_ROUTE_QUERY | PT_ROUTE_MEMBER_SELF},
     {"GET", "/v1/members/{id}/export", pt_h_member_export,
      PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE | PT_ROUTE_MEMBER_SELF | PT_ROUTE_NO_VIEWER},
-    {"GET", "/v1/public/program", pt_h_public_program, PT_ROUTE_PUBLIC | PT_ROUTE_QUERY},
+    {"GET", "/v1/public/program", pt_h_public_program,
+     PT_ROUTE_PUBLIC | PT_ROUTE_QUERY | PT_ROUTE_PUBLISHABLE},
+    /* The embed (issue 19, points beside the price in a web shop). */
+    {"POST", "/v1/embed/signing-secret", pt_h_embed_secret_draw,
+     PT_ROUTE_ADMIN | PT_ROUTE_ACTION | PT_ROUTE_NO_VIEWER},
+    {"GET", "/v1/embed/member", pt_h_embed_member, PT_ROUTE_PUBLISHABLE},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

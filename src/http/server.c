@@ -51,6 +51,7 @@ static void reply_finish(struct pt_http_ctx *ctx, unsigned status)
 {
     (void)pt_http_response_header(&ctx->resp, "X-Request-Id", ctx->request_id);
     pt_http_ratelimit_headers(ctx, &ctx->resp);
+    pt_http_cors_headers(ctx, &ctx->resp);
     ctx->resp.status = status;
     ctx->answered = true;
     ctx->status = (int)status;
@@ -313,6 +314,9 @@ bool pt_http_request_admit(struct pt_http_ctx *ctx)
     if (ctx->after_stop) {
         pt_http_reply_error(ctx, 503, "unavailable", NULL, "the server is shutting down, retry");
         return false;
+    }
+    if (strcmp(ctx->method, "OPTIONS") == 0 && pt_http_cors_preflight(ctx)) {
+        return false; /* Answered: a preflight reads no body. */
     }
     if (!route_find(ctx)) {
         return false;

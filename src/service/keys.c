@@ -40,9 +40,10 @@ static struct pt_key_cache_slot *key_cache_slot(struct pt_service *svc, const ui
     return &svc->key_cache[(hash[0] | (unsigned)hash[1] << 8) % PT_KEY_CACHE_SLOTS];
 }
 
-/* Looks the key up; on a miss, *generation is what key_cache_put must be given. */
-static bool key_cache_get(struct pt_service *svc, const uint8_t *hash, struct pt_principal *out,
-                          uint64_t *generation)
+/* Looks the key up; on a miss, *generation is what key_cache_put must be given. A hit's
+ * origins are copied into the arena: false (a miss) when it cannot hold them. */
+static bool key_cache_get(struct pt_service *svc, const uint8_t *hash, struct pt_arena *arena,
+                          struct pt_principal *out, uint64_t *generation)
 {
     struct pt_key_cache_slot *slot = key_cache_slot(svc, hash);
     bool hit;
@@ -52,6 +53,10 @@ static bool key_cache_get(struct pt_service *svc, const uint8_t *hash, struct pt
           memcmp(slot->hash, hash, PT_API_KEY_HASH_BYTES) == 0;
     if (hit) {
         *out = slot->who;
+        if (out->role == PT_ROLE_PUBLISHABLE) {
+            out->origins = pt_arena_strndup(arena, slot->origins, strlen(slot->origins));
+            hit = out->origins != NULL;
+        }
     }
     pthread_mutex_unlock(&svc->key_cache_mu);
     return hit;
@@ -70,6 +75,9 @@ static void key_cache_put(struct pt_service *svc, const uint8_t *hash,
     }
     memcpy(slot->hash, hash, PT_API_KEY_HASH_BYTES);
     slot->who = *who;
+    slot->who.origins = NULL; /* The request's arena: the slot keeps its own copy. */
+    (void)snprintf(slot->origins, sizeof(slot->origins), "%s",
+                   who->origins != NULL ? who->origins : "");
     slot->expires_us = pt_clock_mono_us() + (int64_t)PT_KEY_CACHE_TTL_MS * 1000;
     pthread_mutex_unlock(&svc->key_cache_mu);
 }
@@ -95,7 +103,7 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
         return pt_err_set(err, PT_EAUTH, NULL, "the API key is missing, unknown or revoked");
     }
     pt_hash32(secret, secret_len, hash);
-    if (key_cache_get(svc, hash, out, &generation)) {
+    if (key_cache_get(svc, hash, arena, out, &generation)) {
         return PT_OK;
     }
     rc = pt_store_read_begin(svc->store, &txn, err);
@@ -116,6 +124,13 @@ enum pt_rc pt_service_authenticate(struct pt_service *svc, const char *secret, s
     memcpy(out->program_id, key.program_id, sizeof(out->program_id));
     memcpy(out->key_id, key.id, sizeof(out->key_id));
     out->role = key.role;
+    if (key.role == PT_ROLE_PUBLISHABLE) {
+        /* A stored publishable key always has its origins; "" allows none if one had not. */
+        out->origins = key.origins != NULL ? key.origins : "";
+        if (strlen(out->origins) >= PT_KEY_ORIGINS_TEXT_BYTES_MAX) {
+            return pt_err_set(err, PT_ESTORE, NULL, "a stored key's origins are too long");
+        }
+    }
     key_cache_put(svc, hash, out, generation);
     return PT_OK;
 }
@@ -139,9 +154,9 @@ static const struct pt_write_case key_create_case = {
 };
 
 enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_principal *who,
-                                 const char *name, enum pt_role role, struct pt_idem *idem,
-                                 struct pt_arena *arena, struct pt_key_created *out,
-                                 struct pt_err *err)
+                                 const char *name, enum pt_role role, const char *origins,
+                                 struct pt_idem *idem, struct pt_arena *arena,
+                                 struct pt_key_created *out, struct pt_err *err)
 {
     struct key_create_ctx ctx = {.out = out};
     enum pt_rc rc;
@@ -150,8 +165,36 @@ enum pt_rc pt_service_key_create(struct pt_service *svc, const struct pt_princip
     if (rc != PT_OK) {
         return rc;
     }
+    if ((role == PT_ROLE_PUBLISHABLE) != (origins != NULL)) {
+        return pt_err_set(err, PT_EINVAL, "allowed_origins",
+                          role == PT_ROLE_PUBLISHABLE
+                              ? "a publishable key needs allowed_origins (1 to 20 origins)"
+                              : "allowed_origins is only for a publishable key");
+    }
     pt_svc_key_make(who->program_id, name, role, ctx.w.now_ms, out);
+    out->key.origins = origins;
     return pt_svc_write(&ctx.w, &key_create_case, err);
+}
+
+enum pt_rc pt_service_origin_allowed(struct pt_service *svc, const char *origin, size_t len,
+                                     bool *allowed, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    char text[PT_ORIGIN_BYTES_MAX + 1];
+    enum pt_rc rc;
+    *allowed = false;
+    if (!pt_origin_is_valid(origin, len)) {
+        return PT_OK; /* No key can allow it: no need to ask the store. */
+    }
+    memcpy(text, origin, len);
+    text[len] = '\0';
+    rc = pt_store_read_begin(svc->store, &txn, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    rc = pt_store_origin_allowed(txn, text, allowed, err);
+    pt_store_read_end(txn);
+    return rc;
 }
 
 enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,

@@ -42,6 +42,9 @@ struct pt_principal {
     char member_id[PT_ID_BUF_BYTES];  /* PT_PRINCIPAL_MEMBER: "mem_..."; else "". */
     char session_id[PT_ID_BUF_BYTES]; /* A session's "ses_..."; "" for a key. */
     int64_t session_expires_at_ms;    /* A session's end; 0 for a key. */
+    /* PT_ROLE_PUBLISHABLE: the key's allowed origins joined by a space, in the arena of the
+     * request that authenticated; NULL for every other principal. */
+    const char *origins;
 };
 
 /*
@@ -158,12 +161,21 @@ PT_MUSTCHECK enum pt_rc pt_service_authenticate(struct pt_service *svc, const ch
                                                 size_t secret_len, struct pt_arena *arena,
                                                 struct pt_principal *out, struct pt_err *err);
 
-/* Creates a key in the principal's program. name: 1..PT_KEY_NAME_BYTES_MAX bytes of text. */
+/* Creates a key in the principal's program. name: 1..PT_KEY_NAME_BYTES_MAX bytes of text;
+ * origins (borrowed): a publishable key's allowed origins, valid and joined by a space
+ * (h_keys.c checks each), NULL for any other role (PT_EINVAL naming allowed_origins when the
+ * role and origins disagree). */
 PT_MUSTCHECK enum pt_rc pt_service_key_create(struct pt_service *svc,
                                               const struct pt_principal *who, const char *name,
-                                              enum pt_role role, struct pt_idem *idem,
-                                              struct pt_arena *arena, struct pt_key_created *out,
-                                              struct pt_err *err);
+                                              enum pt_role role, const char *origins,
+                                              struct pt_idem *idem, struct pt_arena *arena,
+                                              struct pt_key_created *out, struct pt_err *err);
+/* Whether an active publishable key of any program allows origin (len bytes; any bytes: an
+ * origin that is not valid is allowed by none), for a CORS preflight, which carries no key.
+ * OUT: *allowed. PT_ESTORE when the store cannot answer. */
+PT_MUSTCHECK enum pt_rc pt_service_origin_allowed(struct pt_service *svc, const char *origin,
+                                                  size_t len, bool *allowed, struct pt_err *err);
+
 /* Lists active keys, newest first; cursor_id NULL for the first page; limit 1..PT_PAGE_LIMIT_MAX+1.
  */
 PT_MUSTCHECK enum pt_rc pt_service_key_list(struct pt_service *svc, const struct pt_principal *who,
@@ -753,6 +765,7 @@ PT_MUSTCHECK enum pt_rc pt_service_rules_simulate(struct pt_service *svc,
 /* Rewards, coupons, vouchers and batches (rewards.c, coupons.c, vouchers.c, batches.c). */
 #include "service/service_rewards.h"
 /* The program's public face and the embed script's reads (public.c). */
+#include "service/service_embed.h"
 #include "service/service_public.h"
 
 /* Users, sessions and the member portal (users.c, sessions.c, portal.c). */

@@ -15,7 +15,8 @@
 /* A recently authenticated API key. */
 struct pt_key_cache_slot {
     uint8_t hash[PT_API_KEY_HASH_BYTES];
-    struct pt_principal who;
+    struct pt_principal who; /* who.origins NULL: origins holds them for a publishable key. */
+    char origins[PT_KEY_ORIGINS_TEXT_BYTES_MAX];
     int64_t expires_us; /* Monotonic; 0 = empty. */
 };
 

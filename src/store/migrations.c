@@ -1138,6 +1138,19 @@ static const char migration_25[] =
     "ALTER TABLE events ADD COLUMN ref_id TEXT;"
     "CREATE INDEX events_ref ON events (program_id, ref_id) WHERE ref_id IS NOT NULL;";
 
+/*
+ * Version 26 (issue 19, points beside the price in a web shop): the origins a publishable key
+ * allows, joined by a space (no origin holds one; NULL for the other roles), read with the key;
+ * the program's embed signing secret (32 random bytes, one row a program, replaced when it is
+ * drawn again), with which a shop's server signs its customer's member id. The secret is kept
+ * apart from programs, so that nothing that reads a program reads it.
+ */
+static const char migration_26[] = "ALTER TABLE api_keys ADD COLUMN allowed_origins TEXT;"
+                                   "CREATE TABLE embed_secrets ("
+                                   "  program_id TEXT PRIMARY KEY REFERENCES programs(id),"
+                                   "  secret BLOB NOT NULL,"
+                                   "  created_at_ms INTEGER NOT NULL);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1169,6 +1182,7 @@ static const char *const migration_23_parts[] = {migration_23_keys, migration_23
 static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migration_23, NULL};
 static const char *const migration_24_parts[] = {migration_24, NULL};
 static const char *const migration_25_parts[] = {migration_25, NULL};
+static const char *const migration_26_parts[] = {migration_26, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1195,7 +1209,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_22_parts,
                                                   migration_23_parts,
                                                   migration_24_parts,
-                                                  migration_25_parts};
+                                                  migration_25_parts,
+                                                  migration_26_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1221,7 +1236,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_22_parts,
                                                      migration_23_pg_parts,
                                                      migration_24_parts,
-                                                     migration_25_parts};
+                                                     migration_25_parts,
+                                                     migration_26_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -39,7 +39,7 @@ struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
 
-#define PT_SCHEMA_VERSION 25
+#define PT_SCHEMA_VERSION 26
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -181,6 +181,19 @@ PT_MUSTCHECK enum pt_rc pt_store_key_list(struct pt_store_txn *txn, const char *
 /* Revokes an active key. PT_ENOTFOUND when no active key of that id in the program. */
 PT_MUSTCHECK enum pt_rc pt_store_key_revoke(struct pt_store_txn *txn, const char *program_id,
                                             const char *key_id, int64_t now_ms, struct pt_err *err);
+/* OUT: *allowed is whether an active publishable key of any program allows origin (valid by
+ * pt_origin_is_valid). */
+PT_MUSTCHECK enum pt_rc pt_store_origin_allowed(struct pt_store_txn *txn, const char *origin,
+                                                bool *allowed, struct pt_err *err);
+/* Stores the program's embed signing secret, in place of the one before. */
+PT_MUSTCHECK enum pt_rc pt_store_embed_secret_put(struct pt_store_txn *txn, const char *program_id,
+                                                  const uint8_t secret[PT_EMBED_SECRET_BYTES],
+                                                  int64_t created_at_ms, struct pt_err *err);
+/* OUT: the program's embed secret in secret and *found true, or *found false when none was
+ * drawn. */
+PT_MUSTCHECK enum pt_rc pt_store_embed_secret_get(struct pt_store_txn *txn, const char *program_id,
+                                                  uint8_t secret[PT_EMBED_SECRET_BYTES],
+                                                  bool *found, struct pt_err *err);
 /* OUT: *count is the number of active admin keys of the program. */
 PT_MUSTCHECK enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *program_id,
                                                   int64_t *count, struct pt_err *err);

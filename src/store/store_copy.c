@@ -38,8 +38,11 @@ static const struct copy_table copy_tables[] = {
      "points_payment_min_points, points_payment_max_percent, points_payment_multiple, "
      "points_payment_earns_points, wallet_payment_earns_cashback, enrollment",
      "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiiit", "id", NULL},
-    {"api_keys", "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms",
-     "ttttbtii", "program_id, id", NULL},
+    {"api_keys",
+     "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms, "
+     "allowed_origins",
+     "ttttbtiit", "program_id, id", NULL},
+    {"embed_secrets", "program_id, secret, created_at_ms", "tbi", "program_id", NULL},
     {"members",
      "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "
      "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "

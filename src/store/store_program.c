@@ -246,7 +246,8 @@ enum pt_rc pt_store_program_count(struct pt_store_txn *txn, int64_t *count, stru
 
 /* ---- API keys ---- */
 
-#define KEY_COLUMNS "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms"
+#define KEY_COLUMNS                                                                                \
+    "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms, allowed_origins"
 
 static void key_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
@@ -261,17 +262,22 @@ static void key_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     pt_q_col_copy(q, 5, out->prefix, sizeof(out->prefix));
     out->created_at_ms = pt_q_col_int(q, 6);
     out->revoked_at_ms = pt_q_col_int(q, 7);
+    out->origins = pt_q_col_text(q, 8, arena);
 }
 
 enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key *key,
                                struct pt_err *err)
 {
-    static const char sql[] = "INSERT INTO api_keys (" KEY_COLUMNS ") VALUES "
-                              "(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL)";
+    /* A key without origins names no allowed_origins, so that `patron init` still writes the
+     * first admin key into a database of an older schema (the migration tests make them). */
+    static const char sql[] = "INSERT INTO api_keys (program_id, id, name, role, key_hash, "
+                              "prefix, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    static const char sql_origins[] = "INSERT INTO api_keys (" KEY_COLUMNS ") VALUES "
+                                      "(?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     pt_assert(key->revoked_at_ms == 0);
-    (void)pt_q_open(&q, txn, sql, err);
+    (void)pt_q_open(&q, txn, key->origins != NULL ? sql_origins : sql, err);
     pt_q_text(&q, 1, key->program_id);
     pt_q_text(&q, 2, key->id);
     pt_q_text(&q, 3, key->name);
@@ -279,6 +285,9 @@ enum pt_rc pt_store_key_insert(struct pt_store_txn *txn, const struct pt_api_key
     pt_q_blob(&q, 5, key->hash, PT_API_KEY_HASH_BYTES);
     pt_q_text(&q, 6, key->prefix);
     pt_q_int(&q, 7, key->created_at_ms);
+    if (key->origins != NULL) {
+        pt_q_text(&q, 8, key->origins);
+    }
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -348,6 +357,58 @@ enum pt_rc pt_store_key_count_admins(struct pt_store_txn *txn, const char *progr
     } else if (q.rc == PT_OK) {
         /* count(*) always returns a row: its absence is a failure of the database. */
         q.rc = pt_err_set(err, PT_ESTORE, NULL, "the database could not be used");
+    }
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_origin_allowed(struct pt_store_txn *txn, const char *origin, bool *allowed,
+                                   struct pt_err *err)
+{
+    /* An origin holds no '%', '_' or space (pt_origin_is_valid), so it matches itself alone. */
+    static const char sql[] = "SELECT 1 FROM api_keys WHERE role = 'publishable' "
+                              "AND revoked_at_ms IS NULL "
+                              "AND ' ' || allowed_origins || ' ' LIKE '% ' || ?1 || ' %' LIMIT 1";
+    struct pt_q q;
+    pt_assert(strpbrk(origin, "%_ ") == NULL);
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, origin);
+    *allowed = pt_q_next(&q);
+    return pt_q_close(&q);
+}
+
+/* ---- The embed signing secret ---- */
+
+enum pt_rc pt_store_embed_secret_put(struct pt_store_txn *txn, const char *program_id,
+                                     const uint8_t secret[PT_EMBED_SECRET_BYTES],
+                                     int64_t created_at_ms, struct pt_err *err)
+{
+    static const char sql[] = "INSERT INTO embed_secrets (program_id, secret, created_at_ms) "
+                              "VALUES (?1, ?2, ?3) ON CONFLICT (program_id) DO UPDATE SET "
+                              "secret = excluded.secret, created_at_ms = excluded.created_at_ms";
+    struct pt_q q;
+    pt_assert(pt_store_txn_is_write(txn));
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_blob(&q, 2, secret, PT_EMBED_SECRET_BYTES);
+    pt_q_int(&q, 3, created_at_ms);
+    (void)pt_q_exec(&q);
+    return pt_q_close(&q);
+}
+
+enum pt_rc pt_store_embed_secret_get(struct pt_store_txn *txn, const char *program_id,
+                                     uint8_t secret[PT_EMBED_SECRET_BYTES], bool *found,
+                                     struct pt_err *err)
+{
+    static const char sql[] = "SELECT secret FROM embed_secrets WHERE program_id = ?1";
+    struct pt_q q;
+    *found = false;
+    (void)pt_q_open(&q, txn, sql, err);
+    pt_q_text(&q, 1, program_id);
+    if (pt_q_next(&q)) {
+        *found = pt_q_col_blob(&q, 0, secret, PT_EMBED_SECRET_BYTES) == PT_EMBED_SECRET_BYTES;
+        if (!*found) {
+            q.rc = pt_err_set(err, PT_ESTORE, NULL, "a stored embed secret is not 32 bytes");
+        }
     }
     return pt_q_close(&q);
 }
