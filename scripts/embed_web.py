@@ -9,6 +9,8 @@ Usage: embed_web.py DIST_DIR OUT_C
 Also prints each page's script size, gzipped (the entry and the chunks its index.html preloads:
 what a browser must fetch before the page runs), and fails when one passes the budget of
 issue 19 (200 KB), so that a dependency that would make a page slow fails the build instead.
+The web shops' script /embed.js has its own, much smaller budget (8 KB gzipped), and must be one
+file that loads nothing else (no import, no /assets/ chunk): it runs on another site's pages.
 """
 import gzip
 import os
@@ -16,6 +18,8 @@ import re
 import sys
 
 SCRIPT_BUDGET_BYTES = 200 * 1024
+EMBED_PATH = "/embed.js"
+EMBED_BUDGET_BYTES = 8 * 1024
 
 TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -80,6 +84,25 @@ def page_scripts(dist, files):
     return sizes
 
 
+def embed_problem(dist):
+    """Why /embed.js (docs/web.md, "Points beside the price") is not what a shop's page may load:
+    missing, over its budget, or loading more script; None when it is fine. Prints its size."""
+    path = os.path.join(dist, EMBED_PATH.lstrip("/"))
+    if not os.path.isfile(path):
+        return "%s is missing from the build" % EMBED_PATH
+    with open(path, "rb") as f:
+        data = f.read()
+    size = len(gzipped(data))
+    print("web: %-9s script %6.1f KB gzipped (budget %d KB)" %
+          (EMBED_PATH, size / 1024, EMBED_BUDGET_BYTES // 1024))
+    text = data.decode("utf-8")
+    if re.search(r"\bimport\b|/assets/", text):
+        return "%s imports or names another file: it must be one script" % EMBED_PATH
+    if size > EMBED_BUDGET_BYTES:
+        return "%s is over its budget" % EMBED_PATH
+    return None
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: embed_web.py DIST_DIR OUT_C")
@@ -123,9 +146,12 @@ def main():
         print("web: %-9s script %6.1f KB gzipped (budget %d KB)" %
               (page, size / 1024, SCRIPT_BUDGET_BYTES // 1024))
         over = over or size > SCRIPT_BUDGET_BYTES
+    embed = embed_problem(dist)
     print("web: %d files, %.0f KB embedded" % (len(entries), total / 1024))
     if over:
         sys.exit("embed_web.py: a page's script is over the budget")
+    if embed is not None:
+        sys.exit("embed_web.py: " + embed)
 
 
 if __name__ == "__main__":

@@ -208,3 +208,20 @@ def test_root_files_are_served_with_their_type(dep):
     status, headers, body = fetch(dep.server.port, "GET", "/favicon.svg")
     assert status == 200 and headers["content-type"] == "image/svg+xml", headers
     assert body.startswith(b"<svg") and headers["cache-control"] == "public, max-age=300"
+
+
+def test_the_web_shop_script_is_one_small_file_at_a_stable_url(dep):
+    """/embed.js (docs/web.md, "Points beside the price in a web shop") is loaded by other sites'
+    pages: one classic script that imports nothing, not hashed, so cached for minutes only, and
+    not refused to another origin's <script>."""
+    port = dep.server.port
+    status, headers, body = fetch(port, "GET", "/embed.js")
+    assert status == 200 and headers["content-type"] == "text/javascript; charset=utf-8", headers
+    assert headers["cache-control"] == "public, max-age=300", headers
+    assert "cross-origin-resource-policy" not in headers, headers
+    text = body.decode()
+    assert text.startswith("(function") and "data-patron-price" in text, text[:200]
+    assert not re.search(r"\bimport\b|/assets/", text), text[:200]
+    status, headers, packed = fetch(port, "GET", "/embed.js", {"Accept-Encoding": "gzip"})
+    assert status == 200 and headers["content-encoding"] == "gzip", headers
+    assert gzip.decompress(packed) == body and len(packed) <= 8 * 1024, len(packed)
