@@ -18,13 +18,14 @@ run: build
 	@scripts/run.sh
 
 # Sanitizer build, every unit and API test, formatting and source rules; the release build too,
-# which `make run` and the benchmarks use (warnings are errors there as well). Two tests at a
-# time: the API suites on SQLite and on PostgreSQL (the longest, COST in tests/CMakeLists.txt)
-# run side by side, each mostly waiting on its server, so a run takes about the longer of them.
+# which `make run` and the benchmarks use (warnings are errors there as well). Three tests at a
+# time: the API suites on SQLite and on PostgreSQL (the longest, COST in tests/CMakeLists.txt,
+# each in two pytest workers) and the browser tests run side by side, each mostly waiting on
+# its servers, so a run takes about the longest of them.
 check: deps format-check check-src build
 	@cmake --preset asan -S . >/dev/null
 	@cmake --build build-asan -j2
-	@cd build-asan && ctest -j2 --output-on-failure
+	@cd build-asan && ctest -j3 --output-on-failure
 
 unit: deps
 	@cmake --preset asan -S . >/dev/null

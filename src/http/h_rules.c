@@ -423,7 +423,13 @@ void pt_h_cart_evaluate(struct pt_http_ctx *ctx)
     }
     out = json_pack("{s:I,s:I}", "amount", (json_int_t)answer.amount, "points",
                     (json_int_t)answer.points);
-    if (out != NULL) {
+    if (out != NULL && ctx->who.role == PT_ROLE_PUBLISHABLE) {
+        /* A shop's page shows what the cart earns and costs; the rules that fired, their
+         * names, messages and nudges are the program's own (a rule need not be public). */
+        (void)json_object_set_new(out, "base_points", json_integer(answer.base_points));
+        (void)json_object_set_new(out, "discount", json_integer(answer.discount));
+        (void)json_object_set_new(out, "to_pay", json_integer(answer.to_pay));
+    } else if (out != NULL) {
         pt_http_cart_answer_fields(out, &answer);
     }
     pt_http_reply_json(ctx, 200, out);

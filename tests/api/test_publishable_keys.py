@@ -174,6 +174,27 @@ def test_guest_carts_only(dep, shop):
     assert dep.a.post("/v1/carts/evaluate", dict(cart, member_id=m)).status == 200
 
 
+def test_a_publishable_answer_shows_the_points_not_the_programs_rules(dep, shop):
+    # A rule that is not public still counts in the points a shop's page shows, but its name,
+    # messages and nudges stay the program's (a staff key sees them).
+    rule = dep.a.post("/v1/rules", {
+        "name": "Staff-only beans bonus", "trigger": "purchase",
+        "items": {"eq": ["item.category", "hidden-beans"]},
+        "effects": [{"type": "award_points", "multiplier": 3}]}).json
+    assert dep.a.post("/v1/rules/%s/activate" % rule["id"]).status == 200
+    cart = {"currency": "USD", "items": [{"sku": "B1", "category": "hidden-beans",
+                                          "quantity": 1, "unit_price": 1000}]}
+    staff = dep.a.post("/v1/carts/evaluate", cart).json
+    r = call(dep, shop, "POST", "/v1/carts/evaluate", body=cart)
+    assert r.status == 200, r
+    assert any(x["rule_id"] == rule["id"] for x in staff["rules"]), staff
+    assert r.json == {"amount": 1000, "points": staff["points"],
+                      "base_points": staff["base_points"], "discount": 0, "to_pay": 1000}, r
+    assert staff["points"] == 3 * staff["base_points"] > 0
+    assert "Staff-only" not in r.body
+    assert dep.a.post("/v1/rules/%s/archive" % rule["id"]).status == 200
+
+
 def test_public_program_is_the_keys_program(dep):
     kb = publishable(dep.b)["api_key"]
     r = call(dep, kb, "GET", "/v1/public/program")

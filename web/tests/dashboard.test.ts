@@ -8,6 +8,7 @@
 // 403); the main flow by keyboard alone; every screen at phone and desktop widths, in English
 // and in Thai, without sideways overflow on a phone.
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
@@ -434,6 +435,43 @@ describe('an admin', () => {
     await row.getByRole('button', { name: en['dash.confirm.yes'] }).click();
     await row.waitFor({ state: 'detached' });
     assert.equal((await call('GET', '/v1/members?limit=1', undefined, key)).status, 401);
+    assert.deepEqual(unexpected(problems), []);
+  });
+
+  test("draws the web shop's member signing secret, after a question, and it signs tokens", async () => {
+    const shop = 'http://127.0.0.1:8123';
+    const pk = await call<{ api_key: string }>('POST', '/v1/api-keys', { name: 'Shop pages', role: 'publishable', allowed_origins: [shop] });
+    const member = await call<{ id: string }>('POST', '/v1/members', { email: 'signed@example.com' });
+    // A token signed with a secret the page showed: GET /v1/embed/member, as /embed.js asks it.
+    const memberRead = async (secret: string) => {
+      const expires = Math.floor(Date.now() / 1000) + 3600;
+      const signed = `v1.${member.body.id}.${expires}`;
+      const mac = createHmac('sha256', Buffer.from(secret, 'hex')).update(signed).digest('hex');
+      const r = await fetch(server.url + '/v1/embed/member', {
+        headers: { Authorization: `Bearer ${pk.body.api_key}`, Origin: shop, 'X-Patron-Member-Token': `${signed}.${mac}` },
+      });
+      return r.status;
+    };
+    const draw = async (): Promise<string> => {
+      const card = page.locator('.pt-card', { hasText: en['dash.keys.signing_hint']! });
+      await card.getByRole('button', { name: en['dash.keys.signing_draw'] }).click();
+      await card.getByRole('button', { name: en['dash.confirm.yes'] }).click();
+      const shown = card.locator('[data-secret]');
+      await shown.waitFor();
+      const secret = (await shown.textContent())!.trim();
+      assert.match(secret, /^[0-9a-f]{64}$/);
+      return secret;
+    };
+    const first = await draw();
+    await screenshots(page, 'dashboard', 'signing-secret');
+    assert.equal(await memberRead(first), 200);
+    await page.getByRole('button', { name: en['dash.keys.done'] }).click();
+    assert.ok(!((await page.locator('main').textContent()) ?? '').includes(first), 'the secret is not shown again');
+    // A new secret ends the tokens of the old one.
+    const second = await draw();
+    assert.notEqual(second, first);
+    assert.equal(await memberRead(first), 401);
+    assert.equal(await memberRead(second), 200);
     assert.deepEqual(unexpected(problems), []);
   });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // API keys (admin): the program's keys (never their secrets), a key created — its secret shown
-// this once, with the member signing secret of a publishable key — and a key revoked.
+// this once — and a key revoked; and the web shop's member signing secret (POST
+// /v1/embed/signing-secret, docs/web.md): drawn anew after a question, shown this once.
 import { useState } from 'preact/hooks';
 import { api, newIdempotencyKey } from '../lib/api';
 import { errorText } from '../lib/app';
@@ -22,7 +23,11 @@ interface ApiKey {
 
 interface Created extends ApiKey {
   api_key: string | null;
-  member_signing_secret?: string;
+}
+
+interface SigningSecret {
+  secret: string;
+  created_at: string;
 }
 
 const ROLES = ['admin', 'staff', 'viewer', 'publishable'];
@@ -84,6 +89,45 @@ function NewKey({ onCreated }: { onCreated: (k: Created) => void }) {
   );
 }
 
+// The secret a shop's server signs its signed-in customer's member id with, so that /embed.js
+// shows that member's points. Drawing a new one ends every token signed with the old one.
+function MemberSigning() {
+  const [drawn, setDrawn] = useState<SigningSecret>();
+  const [error, setError] = useState<string>();
+  const draw = async () => {
+    setError(undefined);
+    try {
+      setDrawn(await api.post<SigningSecret>('/v1/embed/signing-secret', {}));
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <Card title={t('dash.keys.signing_secret')}>
+      <p>{t('dash.keys.signing_hint')}</p>
+      {error && <Alert>{error}</Alert>}
+      {drawn ? (
+        <>
+          <p class="dash-warning" role="alert">
+            {t('dash.keys.once')}
+          </p>
+          <Secret label={t('dash.keys.signing_secret')} value={drawn.secret} />
+          <Button variant="secondary" onClick={() => setDrawn(undefined)}>
+            {t('dash.keys.done')}
+          </Button>
+        </>
+      ) : (
+        <ConfirmButton
+          variant="secondary"
+          label={t('dash.keys.signing_draw')}
+          question={t('dash.keys.signing_confirm')}
+          onConfirm={draw}
+        />
+      )}
+    </Card>
+  );
+}
+
 export function ApiKeys() {
   const { program } = useDash();
   const paged = usePaged<ApiKey>('/v1/api-keys', {});
@@ -107,7 +151,6 @@ export function ApiKeys() {
             {t('dash.keys.once')}
           </p>
           {created.api_key && <Secret label={t('dash.keys.secret')} value={created.api_key} />}
-          {created.member_signing_secret && <Secret label={t('dash.keys.signing_secret')} value={created.member_signing_secret} />}
           <Button variant="secondary" onClick={() => setCreated(undefined)}>
             {t('dash.keys.done')}
           </Button>
@@ -148,6 +191,7 @@ export function ApiKeys() {
         />
         <Pager paged={paged} label={t('dash.keys.pages')} />
       </Card>
+      <MemberSigning />
     </>
   );
 }
