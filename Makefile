@@ -45,6 +45,7 @@ crash-test: build
 bench: build
 	@scripts/install-deps bench
 	@/usr/bin/python3 bench/run_bench.py
+	@cd web && PATRON_BIN=$(CURDIR)/build/patron node --import tsx tests/first-render.bench.ts
 
 # libFuzzer on every request decoder for FUZZ_SECONDS each (default 60); new findings join
 # fuzz/corpus/<target>/ (-merge=1 keeps the corpus small).
