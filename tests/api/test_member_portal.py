@@ -189,6 +189,26 @@ def test_member_session__sees_only_itself(d):
     assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 0
 
 
+def test_member_session__reads_the_catalog_for_itself_only(d):
+    # GET /v1/rewards?member_id= answers what the member can afford: another member's is as
+    # absent as one that does not exist (it would tell their balance and tier).
+    reward = d.a.post("/v1/rewards", dict(ESPRESSO, name=unique("espresso"), cost_points=1000))
+    assert reward.status == 201, reward
+    me, b = sign_up(d)
+    other, _ = sign_up(d)
+    r = d.a.post("/v1/members/%s/adjustments" % other["id"], {"points": 250, "reason": "seed"})
+    assert r.status == 201, r
+    mine = b.get("/v1/rewards?limit=200&member_id=" + me["id"])
+    assert mine.status == 200, mine
+    offer = [o for o in mine.json["data"] if o["id"] == reward.json["id"]][0]
+    assert offer["points_missing"] == 1000
+    for member_id in (other["id"], "mem_" + "0" * 26):
+        r = b.get("/v1/rewards?member_id=" + member_id)
+        assert r.status == 404 and r.error["code"] == "not_found", r
+        assert r.error["field"] == "member_id", r
+    assert d.a.get("/v1/rewards?member_id=" + other["id"]).status == 200  # A key still may.
+
+
 def test_member_session__patches_only_its_profile_fields(d):
     me, b = sign_up(d)
     r = b.patch("/v1/members/" + me["id"], {"first_name": "New", "locale": "th",
