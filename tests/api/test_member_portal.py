@@ -209,6 +209,25 @@ def test_member_session__reads_the_catalog_for_itself_only(d):
     assert d.a.get("/v1/rewards?member_id=" + other["id"]).status == 200  # A key still may.
 
 
+def test_member_session__ends_when_the_member_is_closed(d):
+    # A closed member cannot sign in (403 member_inactive); the sessions it had end with the
+    # closing, as a disabled user's do, and a reopening does not bring them back.
+    me, b = sign_up(d)
+    assert b.get("/v1/members/" + me["id"]).status == 200
+    r = d.a.patch("/v1/members/" + me["id"], {"status": "closed"})
+    assert r.status == 200, r
+    for path in ("/v1/sessions/current", "/v1/members/%s/export" % me["id"]):
+        r = b.get(path)
+        assert r.status == 401 and r.error["code"] == "unauthorized", (path, r)
+    assert d.a.post("/v1/members/%s/reopen" % me["id"]).status == 200
+    b2 = browser(d)
+    assert b2.member_sign_in(me["email"]).status == 201
+    assert b2.get("/v1/members/" + me["id"]).status == 200
+    r = d.a.patch("/v1/members/" + me["id"], {"status": "suspended"})
+    assert r.status == 200, r
+    assert b2.get("/v1/members/" + me["id"]).status == 200  # Suspended: still signed in.
+
+
 def test_member_session__patches_only_its_profile_fields(d):
     me, b = sign_up(d)
     r = b.patch("/v1/members/" + me["id"], {"first_name": "New", "locale": "th",
