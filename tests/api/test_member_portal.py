@@ -275,6 +275,30 @@ def test_member_session__redeems_and_sees_only_its_own_coupons(d):
     assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 150
 
 
+def test_member_session__idempotency_keys_are_its_own(d):
+    # Anyone may sign up, so a member's Idempotency-Key must not take a key the program's
+    # tills may use (a receipt number printed on a receipt): it is kept apart, and replays
+    # for that member only.
+    reward = d.a.post("/v1/rewards", dict(ESPRESSO, name=unique("espresso"))).json
+    me, b = sign_up(d)
+    other, ob = sign_up(d)
+    for m in (me, other):
+        r = d.a.post("/v1/members/%s/adjustments" % m["id"], {"points": 250, "reason": "seed"})
+        assert r.status == 201, r
+    key = {"Idempotency-Key": unique("R-")}
+    path = "/v1/members/%s/rewards/%s/redeem" % (me["id"], reward["id"])
+    first = b.post(path, headers=key)
+    assert first.status == 201, first
+    again = b.post(path, headers=key)
+    assert again.status == 201 and again.headers.get("idempotent-replayed") == "true", again
+    assert again.json["code"] == first.json["code"]
+    r = d.a.post("/v1/members", {"email": email()}, headers=key)
+    assert r.status == 201 and r.headers.get("idempotent-replayed") is None, r
+    r = ob.post("/v1/members/%s/rewards/%s/redeem" % (other["id"], reward["id"]), headers=key)
+    assert r.status == 201 and r.json["code"] != first.json["code"], r
+    assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 150
+
+
 def test_member_password_change__ends_other_sessions(d):
     me, b1 = sign_up(d)
     b2 = browser(d)
