@@ -64,7 +64,10 @@ bool pt_origin_is_valid(const char *origin, size_t len)
     size_t scheme;
     const char *host;
     const char *colon;
+    const char *port;
+    const char *default_port;
     size_t rest;
+    size_t port_len;
     if (len == 0 || len > PT_ORIGIN_BYTES_MAX) {
         return false;
     }
@@ -81,8 +84,14 @@ bool pt_origin_is_valid(const char *origin, size_t len)
     if (colon == NULL) {
         return host_is_valid(host, rest);
     }
-    return host_is_valid(host, (size_t)(colon - host)) &&
-           port_is_valid(colon + 1, rest - (size_t)(colon - host) - 1);
+    port = colon + 1;
+    port_len = rest - (size_t)(colon - host) - 1;
+    /* A browser's Origin leaves the scheme's default port out: one written would never match. */
+    default_port = scheme == 8 ? "443" : "80";
+    if (port_len == strlen(default_port) && memcmp(port, default_port, port_len) == 0) {
+        return false;
+    }
+    return host_is_valid(host, (size_t)(colon - host)) && port_is_valid(port, port_len);
 }
 
 enum pt_rc pt_origin_validate(const char *field, const char *origin, struct pt_err *err)
@@ -92,7 +101,8 @@ enum pt_rc pt_origin_validate(const char *field, const char *origin, struct pt_e
     }
     return pt_err_set(err, PT_EINVAL, field,
                       "%s must be an origin 'scheme://host[:port]': http or https, a lowercase "
-                      "host, no path, query or trailing slash, at most 253 bytes",
+                      "host, a port only if not the scheme's default, no path, query or trailing "
+                      "slash, at most 253 bytes",
                       field);
 }
 

@@ -290,6 +290,18 @@ bool pt_http_idem_init(struct pt_http_ctx *ctx, struct pt_idem *idem, unsigned s
         return false;
     }
     idem->key = key;
+    if (ctx->has_who && ctx->who.kind == PT_PRINCIPAL_MEMBER) {
+        /* Anyone may sign up: a member's keys are its own ("<member id> <key>", a space no
+         * key holds), so that it cannot take one the program's tills will send. */
+        size_t bytes = strlen(ctx->who.member_id) + 1 + (size_t)n + 1;
+        char *own = pt_arena_alloc(&ctx->arena, bytes);
+        if (own == NULL) {
+            pt_http_reply_error(ctx, 503, "unavailable", NULL, "out of memory; retry");
+            return false;
+        }
+        (void)snprintf(own, bytes, "%s %s", ctx->who.member_id, key);
+        idem->key = own;
+    }
     return true;
 }
 

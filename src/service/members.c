@@ -181,6 +181,10 @@ static enum pt_rc member_change_body(struct pt_svc_write *w, struct pt_err *err)
     /* Inside the writer nobody else can have changed it: the version always matches. */
     rc = pt_store_member_update(w->txn, &current, ctx->out, current.version, err);
     pt_assert(rc != PT_EBUSY);
+    /* Closing ends the member's sessions, as it may not sign in (the cache after the commit). */
+    if (rc == PT_OK && ctx->out->status == PT_MEMBER_CLOSED) {
+        rc = pt_store_sessions_end(w->txn, current.program_id, current.id, NULL, err);
+    }
     ctx->out->version = current.version + 1;
     w->result = ctx->out;
     return rc;
@@ -200,10 +204,15 @@ enum pt_rc pt_service_member_change(struct pt_service *svc, const struct pt_prin
                                     struct pt_err *err)
 {
     struct member_change_ctx ctx = {.change = change, .change_ctx = change_ctx, .out = out};
+    enum pt_rc rc;
     pt_assert(change != NULL);
     pt_svc_write_init(&ctx.w, svc, who, NULL, arena);
     ctx.w.member_id = member_id;
-    return pt_svc_write(&ctx.w, &member_change_case, err);
+    rc = pt_svc_write(&ctx.w, &member_change_case, err);
+    if (rc == PT_OK && out->status == PT_MEMBER_CLOSED) {
+        pt_svc_session_cache_clear(svc);
+    }
+    return rc;
 }
 
 /* ---- Closed members ---- */

@@ -146,6 +146,13 @@ enum pt_rc pt_service_reward_list(struct pt_service *svc, const struct pt_princi
     *count = 0;
     if (rc == PT_OK && member_id != NULL) {
         rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+        /* A member's session asks for itself: another member is as absent as none (what it
+         * could afford would tell the other's balance and tier). */
+        if (rc == PT_OK && who->kind == PT_PRINCIPAL_MEMBER &&
+            strcmp(member.id, who->member_id) != 0) {
+            pt_err_clear(err);
+            rc = PT_ENOTFOUND;
+        }
         if (rc == PT_ENOTFOUND) {
             rc = pt_err_set(err, PT_ENOTFOUND, "member_id", "no member %s", member_id);
         }

@@ -220,8 +220,8 @@ typedef enum pt_rc (*pt_member_change_fn)(void *ctx, const struct pt_member *cur
 
 /*
  * Changes a member: reads it in the write, lets change compute the next state, validates it
- * (core), writes it with its member.updated event. OUT: *out is the member as written.
- * PT_ENOTFOUND, PT_EINVAL naming the field, PT_ECONFLICT member_exists.
+ * (core), writes it with its member.updated event; closing it ends its sessions. OUT: *out is
+ * the member as written. PT_ENOTFOUND, PT_EINVAL naming the field, PT_ECONFLICT member_exists.
  */
 PT_MUSTCHECK enum pt_rc pt_service_member_change(struct pt_service *svc,
                                                  const struct pt_principal *who,

@@ -189,6 +189,45 @@ def test_member_session__sees_only_itself(d):
     assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 0
 
 
+def test_member_session__reads_the_catalog_for_itself_only(d):
+    # GET /v1/rewards?member_id= answers what the member can afford: another member's is as
+    # absent as one that does not exist (it would tell their balance and tier).
+    reward = d.a.post("/v1/rewards", dict(ESPRESSO, name=unique("espresso"), cost_points=1000))
+    assert reward.status == 201, reward
+    me, b = sign_up(d)
+    other, _ = sign_up(d)
+    r = d.a.post("/v1/members/%s/adjustments" % other["id"], {"points": 250, "reason": "seed"})
+    assert r.status == 201, r
+    mine = b.get("/v1/rewards?limit=200&member_id=" + me["id"])
+    assert mine.status == 200, mine
+    offer = [o for o in mine.json["data"] if o["id"] == reward.json["id"]][0]
+    assert offer["points_missing"] == 1000
+    for member_id in (other["id"], "mem_" + "0" * 26):
+        r = b.get("/v1/rewards?member_id=" + member_id)
+        assert r.status == 404 and r.error["code"] == "not_found", r
+        assert r.error["field"] == "member_id", r
+    assert d.a.get("/v1/rewards?member_id=" + other["id"]).status == 200  # A key still may.
+
+
+def test_member_session__ends_when_the_member_is_closed(d):
+    # A closed member cannot sign in (403 member_inactive); the sessions it had end with the
+    # closing, as a disabled user's do, and a reopening does not bring them back.
+    me, b = sign_up(d)
+    assert b.get("/v1/members/" + me["id"]).status == 200
+    r = d.a.patch("/v1/members/" + me["id"], {"status": "closed"})
+    assert r.status == 200, r
+    for path in ("/v1/sessions/current", "/v1/members/%s/export" % me["id"]):
+        r = b.get(path)
+        assert r.status == 401 and r.error["code"] == "unauthorized", (path, r)
+    assert d.a.post("/v1/members/%s/reopen" % me["id"]).status == 200
+    b2 = browser(d)
+    assert b2.member_sign_in(me["email"]).status == 201
+    assert b2.get("/v1/members/" + me["id"]).status == 200
+    r = d.a.patch("/v1/members/" + me["id"], {"status": "suspended"})
+    assert r.status == 200, r
+    assert b2.get("/v1/members/" + me["id"]).status == 200  # Suspended: still signed in.
+
+
 def test_member_session__patches_only_its_profile_fields(d):
     me, b = sign_up(d)
     r = b.patch("/v1/members/" + me["id"], {"first_name": "New", "locale": "th",
@@ -233,6 +272,30 @@ def test_member_session__redeems_and_sees_only_its_own_coupons(d):
         assert r.status == 404 and r.error["code"] == "not_found", (suffix, r)
     r = b.post("/v1/coupons/%s/redeem" % mine)  # The till's, not the member's.
     assert r.status == 403, r
+    assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 150
+
+
+def test_member_session__idempotency_keys_are_its_own(d):
+    # Anyone may sign up, so a member's Idempotency-Key must not take a key the program's
+    # tills may use (a receipt number printed on a receipt): it is kept apart, and replays
+    # for that member only.
+    reward = d.a.post("/v1/rewards", dict(ESPRESSO, name=unique("espresso"))).json
+    me, b = sign_up(d)
+    other, ob = sign_up(d)
+    for m in (me, other):
+        r = d.a.post("/v1/members/%s/adjustments" % m["id"], {"points": 250, "reason": "seed"})
+        assert r.status == 201, r
+    key = {"Idempotency-Key": unique("R-")}
+    path = "/v1/members/%s/rewards/%s/redeem" % (me["id"], reward["id"])
+    first = b.post(path, headers=key)
+    assert first.status == 201, first
+    again = b.post(path, headers=key)
+    assert again.status == 201 and again.headers.get("idempotent-replayed") == "true", again
+    assert again.json["code"] == first.json["code"]
+    r = d.a.post("/v1/members", {"email": email()}, headers=key)
+    assert r.status == 201 and r.headers.get("idempotent-replayed") is None, r
+    r = ob.post("/v1/members/%s/rewards/%s/redeem" % (other["id"], reward["id"]), headers=key)
+    assert r.status == 201 and r.json["code"] != first.json["code"], r
     assert d.a.get("/v1/members/%s/balance" % me["id"]).json["available"] == 150
 
 

@@ -74,6 +74,8 @@ BAD_ORIGINS = [
     "https://user:pw@shop.example", "ftp://shop.example", "shop.example", "//shop.example",
     "https://", "http://", "https://shop.example:", "https://shop.example:0",
     "https://shop.example:65536", "https://shop.example:080", "https://shop.example:8o",
+    # A browser's Origin never names the scheme's default port: such a key would never match.
+    "https://shop.example:443", "http://shop.example:80",
     "https://-shop.example", "https://shop-.example", "https://shop..example",
     "https://shop.example.", "https://.shop.example", " https://shop.example",
     "https://shop.example ", "https://shop example", "https://shop_x.example",

@@ -289,6 +289,18 @@ test('the browser language is used when the page says none it knows; Ukrainian p
   await context.close();
 });
 
+test('a page language that names a property of every object is unknown, not a catalog', async () => {
+  // <html lang="constructor">: no language of ours, so the browser's decides (Ukrainian here).
+  for (const lang of ['constructor', 'toString', '__proto__']) {
+    const { context, page, problems } = await openPage(browser, 'about:blank', { locale: 'uk-UA' });
+    await page.goto(`${shop.origin}/?lang=${lang}`);
+    await settled(page);
+    assert.deepEqual((await earnTexts(page)).slice(0, 1), ['отримайте 12 балів'], lang);
+    assert.deepEqual(problems, [], lang);
+    await context.close();
+  }
+});
+
 test('a tampered or expired member token shows no balance, and the prices still show', async () => {
   const good = token();
   const last = good.at(-1) === '0' ? '1' : '0';

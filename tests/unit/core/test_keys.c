@@ -53,9 +53,10 @@ static bool valid(const char *origin)
 
 static void test_pt_origin_is_valid__shapes(void **state)
 {
-    static const char *const good[] = {"https://shop.example", "http://127.0.0.1:8123",
-                                       "http://localhost",     "https://a.b-c.example:65535",
-                                       "https://x1.example:1", "https://0.example"};
+    static const char *const good[] = {"https://shop.example",    "http://127.0.0.1:8123",
+                                       "http://localhost",        "https://a.b-c.example:65535",
+                                       "https://x1.example:1",    "https://0.example",
+                                       "http://shop.example:443", "https://shop.example:80"};
     static const char *const bad[] = {"",
                                       "https://",
                                       "http://",
@@ -87,7 +88,9 @@ static void test_pt_origin_is_valid__shapes(void **state)
                                       "https://a_b.example",
                                       "https://[::1]",
                                       "https://a%62.example",
-                                      "https://a.example:80:80"};
+                                      "https://a.example:80:80",
+                                      "https://shop.example:443",
+                                      "http://shop.example:80"};
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

@@ -104,7 +104,8 @@ function start(tag: HTMLScriptElement): PatronApi {
     const tags = [document.documentElement.lang, navigator.language, 'en'];
     for (const t of tags) {
       const lang = (t ?? '').toLowerCase().split('-')[0];
-      if (lang in CATALOG) {
+      // Own keys only: "constructor" or "__proto__" is in every object, and is no language.
+      if (Object.hasOwn(CATALOG, lang)) {
         return { lang, messages: CATALOG[lang] };
       }
     }
