@@ -289,6 +289,14 @@ _Static_assert(PT_HTTP_BODY_BYTES_MAX <= PT_HTTP_BODIES_PROGRAM_BYTES_MAX, "one 
  * prices for two visitors a second; their evaluations' cost is charged to it alone. */
 #define PT_RATE_PUBLISHABLE_PER_SECOND_DEFAULT 100
 #define PT_RATE_PUBLISHABLE_BURST_DEFAULT 200
+/* Members signed in to the portal are anyone who signed up: their requests draw from buckets of
+ * their own, never from the program's (docs/security.md, "Rate limits"). Each member 20 a
+ * second, burst 60 (a portal screen makes a handful of requests at once); all of a program's
+ * members together 500 a second, burst 1,000. Not settings yet. */
+#define PT_RATE_MEMBER_PER_SECOND_DEFAULT 20
+#define PT_RATE_MEMBER_BURST_DEFAULT 60
+#define PT_RATE_MEMBERS_PER_SECOND_DEFAULT 500
+#define PT_RATE_MEMBERS_BURST_DEFAULT 1000
 /* The most a program may set: past a million a second a limit no longer limits anything (the
  * server answers far fewer), and bursts stay far from overflowing a level in micro-tokens. */
 #define PT_RATE_PER_SECOND_MAX 1000000

@@ -11,7 +11,10 @@
  *
  * A publishable key's request (a web shop's page, its secret public) draws from its program's
  * publishable bucket alone, and its evaluations are charged to it alone: the pages' visitors
- * never spend the tokens of the program's other keys (PT_RATE_PUBLISHABLE_*_DEFAULT).
+ * never spend the tokens of the program's other keys (PT_RATE_PUBLISHABLE_*_DEFAULT). Likewise
+ * a member's session (anyone may sign up) draws from its member's bucket and from its program's
+ * members' bucket, never from the program's (PT_RATE_MEMBER*_DEFAULT): a member cannot take the
+ * tills' tokens, nor one member all the others'.
  *
  * The buckets and each program's limits live in this process, in one table of
  * PT_RATE_BUCKET_SLOTS slots under one lock (the arithmetic is src/core/ratelimit.c): several
@@ -35,12 +38,20 @@ enum slot_kind {
     SLOT_EXPENSIVE,   /* A program's expensive routes' bucket. */
     SLOT_SIGN_IN,     /* A client address's sign-ins; id is the address, dotted. */
     SLOT_PUBLISHABLE, /* A program's publishable keys together; id is the program's id. */
+    SLOT_MEMBER,      /* One member's sessions; id is the member's id. */
+    SLOT_MEMBERS,     /* A program's members' sessions together; id is the program's id. */
 };
 
 /* The publishable keys' bucket of a program. */
 static const struct pt_rate_policy publishable_policy = {
     .per_second = PT_RATE_PUBLISHABLE_PER_SECOND_DEFAULT,
     .burst = PT_RATE_PUBLISHABLE_BURST_DEFAULT};
+
+/* A member's sessions, and all the members' of a program. */
+static const struct pt_rate_policy member_policy = {.per_second = PT_RATE_MEMBER_PER_SECOND_DEFAULT,
+                                                    .burst = PT_RATE_MEMBER_BURST_DEFAULT};
+static const struct pt_rate_policy members_policy = {
+    .per_second = PT_RATE_MEMBERS_PER_SECOND_DEFAULT, .burst = PT_RATE_MEMBERS_BURST_DEFAULT};
 
 struct slot {
     enum slot_kind kind;
@@ -201,8 +212,32 @@ static unsigned publishable_bucket(const struct pt_http_ctx *ctx, int64_t now_us
     return 1;
 }
 
-/* The request's buckets (key, program, and expensive when flagged; a publishable key's own)
- * and their policies. table_mu held. */
+/* A member's session's buckets: its member's and its program's members'. table_mu held. */
+static unsigned member_buckets(const struct pt_http_ctx *ctx, int64_t now_us, bool create,
+                               struct pt_rate_bucket **buckets,
+                               const struct pt_rate_policy **policies)
+{
+    static const enum slot_kind kinds[2] = {SLOT_MEMBER, SLOT_MEMBERS};
+    const struct pt_rate_policy *const own[2] = {&member_policy, &members_policy};
+    const char *ids[2];
+    unsigned count = 0;
+    unsigned i;
+    ids[0] = ctx->who.key_id; /* A member's session: the member's id. */
+    ids[1] = ctx->who.program_id;
+    for (i = 0; i < 2; i++) {
+        struct slot *s =
+            create ? slot_get(kinds[i], ids[i], own[i], now_us) : slot_find(kinds[i], ids[i]);
+        if (s != NULL) {
+            buckets[count] = &s->bucket;
+            policies[count] = own[i];
+            count++;
+        }
+    }
+    return count;
+}
+
+/* The request's buckets (key, program, and expensive when flagged; a publishable key's own; a
+ * member's) and their policies. table_mu held. */
 static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool create,
                            struct pt_rate_bucket **buckets, const struct pt_rate_policy **policies)
 {
@@ -214,6 +249,9 @@ static unsigned buckets_of(const struct pt_http_ctx *ctx, int64_t now_us, bool c
     unsigned i;
     if (ctx->who.role == PT_ROLE_PUBLISHABLE) {
         return publishable_bucket(ctx, now_us, create, buckets, policies);
+    }
+    if (ctx->who.role == PT_ROLE_MEMBER) {
+        return member_buckets(ctx, now_us, create, buckets, policies);
     }
     ids[0] = ctx->who.key_id;
     ids[1] = ctx->who.program_id;
@@ -321,7 +359,7 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
     ctx->rate.expensive = (route->flags & PT_ROUTE_EXPENSIVE) != 0;
     pthread_mutex_lock(&table_mu);
     n = buckets_of(ctx, now_us, true, buckets, policies);
-    pt_assert(n == (ctx->rate.expensive ? 3u : 2u));
+    pt_assert(ctx->who.role == PT_ROLE_MEMBER ? n == 2u : n == (ctx->rate.expensive ? 3u : 2u));
     pt_ratelimit_take(buckets, policies, n, 1, now_us, &ctx->rate.verdict);
     pthread_mutex_unlock(&table_mu);
     ctx->rate.checked = true;
@@ -329,12 +367,22 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
         return true;
     }
     refused = policies[ctx->rate.verdict.bucket_index];
-    (void)snprintf(message, sizeof(message),
-                   "over the rate limit of the %s (rate_limits.%s: %lld a second, burst %lld); "
-                   "retry after %lld s",
-                   ctx->rate.verdict.bucket_index == 0 ? "API key" : "program",
-                   bucket_names[ctx->rate.verdict.bucket_index], (long long)refused->per_second,
-                   (long long)refused->burst, (long long)ctx->rate.verdict.retry_after_s);
+    if (ctx->who.role == PT_ROLE_MEMBER) {
+        (void)snprintf(message, sizeof(message),
+                       "over the rate limit of %s (%lld a second, burst %lld); retry after %lld s",
+                       ctx->rate.verdict.bucket_index == 0 ? "a member"
+                                                           : "the program's members together",
+                       (long long)refused->per_second, (long long)refused->burst,
+                       (long long)ctx->rate.verdict.retry_after_s);
+    } else {
+        (void)snprintf(message, sizeof(message),
+                       "over the rate limit of the %s (rate_limits.%s: %lld a second, burst "
+                       "%lld); retry after %lld s",
+                       ctx->rate.verdict.bucket_index == 0 ? "API key" : "program",
+                       bucket_names[ctx->rate.verdict.bucket_index],
+                       (long long)refused->per_second, (long long)refused->burst,
+                       (long long)ctx->rate.verdict.retry_after_s);
+    }
     pt_http_reply_error(ctx, 429, "rate_limited", NULL, message);
     return false;
 }

@@ -377,3 +377,32 @@ def test_reset__a_newer_request_replaces_the_older_token(d):
     r = browser(d).post("/v1/portal/password-resets/confirm", {"token": second,
                                                                "password": "second token pw"})
     assert r.status == 204, r
+
+
+def test_member_sessions__draw_from_their_own_buckets_not_the_programs():
+    # Found by review: members (anyone may sign up) drew from the program's buckets, so a few
+    # data exports by one member used up the expensive bucket and the tills' carts were 429.
+    # A member draws from its own bucket (20 a second, burst 60) and its program's members'
+    # (500, burst 1,000), never from the program's (docs/security.md, "Rate limits").
+    with SignInDeployment() as d:
+        r = d.a.patch("/v1/program", {"rate_limits": {"expensive": {"per_second": 1, "burst": 5}}})
+        assert r.status == 200, r
+        me, b = sign_up(d)
+        for _ in range(10):
+            r = b.get("/v1/members/%s/export" % me["id"])
+            assert r.status == 200, r
+        r = d.a.post("/v1/carts/evaluate", {"amount": 1000})
+        assert r.status == 200, r  # The program's expensive bucket is untouched.
+        # One member past its own bucket is refused; another member and the tills are not.
+        refused = None
+        for _ in range(400):
+            r = b.get("/v1/members/%s/balance" % me["id"])
+            if r.status != 200:
+                refused = r
+                break
+        assert refused is not None and refused.status == 429, refused
+        assert refused.error["code"] == "rate_limited" and "a member" in refused.error["message"]
+        assert int(refused.headers["retry-after"]) >= 1
+        other, c = sign_up(d)
+        assert c.get("/v1/members/%s/balance" % other["id"]).status == 200
+        assert d.a.get("/v1/members/%s/balance" % me["id"]).status == 200
