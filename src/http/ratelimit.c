@@ -379,9 +379,8 @@ bool pt_http_ratelimit_admit(struct pt_http_ctx *ctx, const struct pt_route *rou
                        "over the rate limit of the %s (rate_limits.%s: %lld a second, burst "
                        "%lld); retry after %lld s",
                        ctx->rate.verdict.bucket_index == 0 ? "API key" : "program",
-                       bucket_names[ctx->rate.verdict.bucket_index],
-                       (long long)refused->per_second, (long long)refused->burst,
-                       (long long)ctx->rate.verdict.retry_after_s);
+                       bucket_names[ctx->rate.verdict.bucket_index], (long long)refused->per_second,
+                       (long long)refused->burst, (long long)ctx->rate.verdict.retry_after_s);
     }
     pt_http_reply_error(ctx, 429, "rate_limited", NULL, message);
     return false;
