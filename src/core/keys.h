@@ -14,9 +14,9 @@
 #include "base/limits.h"
 
 /* Who may do what (docs/security.md, "Roles"): admin every route; staff the routes not
- * flagged admin; viewer every GET but keys and users, no write; member (a member's session,
- * never a key or a user) the routes flagged for members, for itself only; publishable (a key
- * only, whose secret sits in a web shop's pages) the routes flagged publishable, from its
+ * flagged admin; viewer every GET but keys, users and codes.csv, no write; member (a member's
+ * session, never a key or a user) the routes flagged for members, for itself only; publishable (a
+ * key only, whose secret sits in a web shop's pages) the routes flagged publishable, from its
  * allowed origins only. */
 enum pt_role {
     PT_ROLE_ADMIN,

@@ -75,7 +75,7 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/coupon-batches", pt_h_batch_list, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
     {"GET", "/v1/coupon-batches/{id}", pt_h_batch_get, PT_ROUTE_ADMIN},
     {"GET", "/v1/coupon-batches/{id}/codes.csv", pt_h_batch_codes,
-     PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE},
+     PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE | PT_ROUTE_NO_VIEWER},
     {"POST", "/v1/members/{id}/wallet/debits", pt_h_wallet_debit_create, PT_ROUTE_BODY},
     {"POST", "/v1/wallet-debits/{id}/cancel", pt_h_wallet_debit_cancel, PT_ROUTE_ACTION},
     /* Users and sessions (issue 19; docs/security.md, "Sessions"). */

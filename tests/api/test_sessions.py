@@ -244,6 +244,8 @@ def test_viewer_session__reads_and_writes_nothing(d):
                                ("PATCH", "/v1/members/" + member["id"], {"first_name": "V"}),
                                ("PATCH", "/v1/program", {"pending_days": 3}),
                                ("GET", "/v1/users", None), ("GET", "/v1/api-keys", None),
+                               # Unredeemed codes are as good as money (found by review).
+                               ("GET", "/v1/coupon-batches/cbt_x/codes.csv", None),
                                ("POST", "/v1/users", {"email": email(), "name": "N",
                                                       "role": "admin", "password": PASSWORD})):
         r = v.request(method, path, body=body)

@@ -165,7 +165,8 @@ function BatchList() {
               key: 'codes',
               header: t('dash.batches.codes'),
               cell: (b) =>
-                b.status === 'ready' ? (
+                // The codes are as good as money: an admin's to download, not a viewer's.
+                b.status === 'ready' && canWrite ? (
                   <a href={`/v1/coupon-batches/${b.id}/codes.csv`} download={`${b.prefix || b.id}-codes.csv`}>
                     {t('dash.batches.download', { name: b.name })}
                   </a>
