@@ -271,7 +271,17 @@ void pt_h_portal_reset_request(struct pt_http_ctx *ctx)
         rc = body_texts(body, texts, sizeof(texts) / sizeof(texts[0]), &ctx->arena, &err);
     }
     json_decref(body);
-    if (rc == PT_OK && strlen(login) <= PT_LOGIN_BYTES_MAX) {
+    /* An empty or over-long login, or a program id no id could be, is no one's by its shape:
+     * refused as bad input, which tells nothing of who is a member. */
+    if (rc == PT_OK && (login[0] == '\0' || strlen(login) > PT_LOGIN_BYTES_MAX)) {
+        rc = pt_err_set(&err, PT_EINVAL, "login",
+                        "login must be an email or a phone number of "
+                        "1 to %d bytes",
+                        PT_LOGIN_BYTES_MAX);
+    } else if (rc == PT_OK && program_id != NULL && strlen(program_id) >= PT_ID_BUF_BYTES) {
+        rc = pt_err_set(&err, PT_EINVAL, "program_id", "program_id is not a program's id");
+    }
+    if (rc == PT_OK) {
         rc = pt_service_reset_request(ctx->svc, program_id, (char *)(uintptr_t)login, &ctx->arena,
                                       &err);
     }

@@ -343,6 +343,11 @@ def test_reset__answers_alike_for_anyone_and_expires_after_an_hour(d):
     r = browser(d).post("/v1/portal/password-resets", {"login": email(),
                                                        "program_id": "prg_nope"})
     assert r.status == 202, r
+    # No login could have these shapes: bad input, 400 (found by review: it was 202).
+    for body, field in (({"login": ""}, "login"), ({"login": "a" * 5000}, "login"),
+                        ({"login": email(), "program_id": "p" * 5000}, "program_id")):
+        r = browser(d).post("/v1/portal/password-resets", body)
+        assert r.status == 400 and r.error["field"] == field, (field, r)
     me, _ = sign_up(d)
     assert browser(d).post("/v1/portal/password-resets", {"login": me["email"]}).status == 202
     links = reset_links(d, before + 1)
