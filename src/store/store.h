@@ -772,10 +772,11 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_users.h"
 /* The program's summary (store_summary.c). */
 #include "store/store_summary.h"
-#include "store/store_rfm.h"
 /* Reading purchases back (store_purchases.c, store_returns.c, store_events.c). */
 #include "store/store_purchases.h"
 /* Everything held about one member, for its export (store_exports.c). */
 #include "store/store_exports.h"
+/* RFM: each purchasing member's figures at a date (store_rfm.c). */
+#include "store/store_rfm.h"
 
 #endif
