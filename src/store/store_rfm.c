@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RFM's figures per member (store_rfm.h; docs/analytics.md, "RFM"): one statement over the
- * purchases that occurred before the end of as_of, grouped by member (the range of the index
- * purchases_occurred), joined with what the returns recorded before that end took back of those
- * purchases. It runs on a read connection, in the caller's read transaction, never the writer's.
+ * purchases that occurred before the end of as_of, grouped by member, joined with what the returns
+ * recorded before that end took back of those purchases. It runs on a read connection, in the
+ * caller's read transaction, never the writer's.
  *
  * The rows are read onto the heap, not the request's arena: a program may have up to
  * PT_RFM_MEMBERS_MAX purchasing members (about 100 bytes each). The sums are read as text and
