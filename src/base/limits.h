@@ -419,6 +419,12 @@ _Static_assert(PT_SIGN_IN_PER_MINUTE_DEFAULT <= PT_SIGN_IN_BURST_DEFAULT, "a bur
 /* Months of the default period: the last 12 whole months and the current one. */
 #define PT_SUMMARY_MONTHS_DEFAULT 13
 _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default fits the bound");
+/* ---- Issue 20: RFM ---- */
+/* Members with a purchase that one RFM request scores (GET /v1/analytics/rfm and the routes
+ * beside it; docs/analytics.md, "RFM"). The scores are quintiles of the whole program, so every
+ * request reads and sorts every purchasing member: about 100 bytes each on the heap, 100 MB at
+ * this bound, the issue's bench size. A program past it is answered 422 limit_exceeded. */
+#define PT_RFM_MEMBERS_MAX 1000000
 /* ---- Issue 19: reading purchases back ---- */
 /* The returns GET /v1/transactions/{id} lists with its purchase, oldest first (return_count
  * says how many there are): nothing bounds how often a purchase is returned (each return takes

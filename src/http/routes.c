@@ -101,6 +101,14 @@ const struct pt_route pt_routes[] = {
     /* The dashboard's figures (issue 19): a read of the whole program, so expensive. */
     {"GET", "/v1/program/summary", pt_h_program_summary,
      PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
+    /* RFM (issue 20; docs/analytics.md, "RFM"): business data, admin and viewer; every
+     * purchasing member read and scored, so expensive. */
+    {"GET", "/v1/analytics/rfm", pt_h_rfm_list,
+     PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
+    {"GET", "/v1/analytics/rfm/segments", pt_h_rfm_segments,
+     PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
+    {"GET", "/v1/members/{id}/rfm", pt_h_member_rfm,
+     PT_ROUTE_ADMIN | PT_ROUTE_QUERY | PT_ROUTE_EXPENSIVE},
     {"GET", "/v1/transactions/{id}", pt_h_purchase_get, 0},
     {"GET", "/v1/members/{id}/purchases", pt_h_member_purchases,
      PT_ROUTE_QUERY | PT_ROUTE_MEMBER_SELF},

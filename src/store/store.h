@@ -776,5 +776,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_purchases.h"
 /* Everything held about one member, for its export (store_exports.c). */
 #include "store/store_exports.h"
+/* RFM: each purchasing member's figures at a date (store_rfm.c). */
+#include "store/store_rfm.h"
 
 #endif
