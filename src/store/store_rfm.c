@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * RFM's figures per member (store_rfm.h; docs/analytics.md, "RFM"): one statement over the
- * purchases that occurred before the end of as_of, grouped by member, joined with what the returns
- * recorded before that end took back of those purchases. It runs on a read connection, in the
- * caller's read transaction, never the writer's.
+ * purchases that occurred before the end of as_of, grouped by member, then one over those of
+ * them with returns recorded before that end, whose share of what was paid is taken off. They
+ * run on a read connection, in the caller's read transaction, never the writer's.
  *
  * The rows are read onto the heap, not the request's arena: a program may have up to
  * PT_RFM_MEMBERS_MAX purchasing members (about 100 bytes each). The sums are read as text and
@@ -17,21 +17,27 @@
 
 #include <string.h>
 
+/* Products of two amounts (each up to PT_AMOUNT_MAX) in 128 bits. */
+__extension__ typedef __int128 wide_int;
+
 /* Rows the array grows by at first. */
 #define ROWS_FIRST 1024
 
+/* Both statements list members in the same order (the engine's own, whatever its collation),
+ * so that the returns are matched to their members in one pass. */
 static const char rfm_sql[] =
-    "SELECT p.member_id, p.n, p.last_ms, p.net, coalesce(r.returned, 0) FROM "
-    "(SELECT member_id, count(*) AS n, max(occurred_at_ms) AS last_ms, "
+    "SELECT member_id, count(*) AS n, max(occurred_at_ms) AS last_ms, "
     "sum(amount - discount) AS net FROM purchases "
-    "WHERE program_id = ?1 AND occurred_at_ms < ?2 GROUP BY member_id) AS p "
-    "LEFT JOIN "
-    "(SELECT r.member_id AS member_id, sum(r.amount) AS returned FROM returns AS r "
+    "WHERE program_id = ?1 AND occurred_at_ms < ?2 GROUP BY member_id ORDER BY member_id";
+
+/* Per purchase of those with returns: its amount, its discount, and what its returns recorded
+ * before the end took back (at prices before discounts, as a return takes them). */
+static const char returns_sql[] =
+    "SELECT q.member_id, q.amount, q.discount, sum(r.amount) FROM returns AS r "
     "JOIN purchases AS q ON q.program_id = r.program_id AND q.member_id = r.member_id "
     "AND q.id = r.purchase_id "
     "WHERE r.program_id = ?1 AND r.created_at_ms < ?2 AND q.occurred_at_ms < ?2 "
-    "GROUP BY r.member_id) AS r "
-    "ON r.member_id = p.member_id";
+    "GROUP BY q.member_id, q.id, q.amount, q.discount ORDER BY q.member_id";
 
 /* The column col as an exact int64_t; false when it is not one. */
 static bool col_exact(struct pt_q *q, int col, int64_t *out)
@@ -67,17 +73,53 @@ static bool col_exact(struct pt_q *q, int col, int64_t *out)
 /* Reads the current row into row; PT_ELIMIT for a sum that is not exact. */
 static enum pt_rc row_read(struct pt_q *q, struct pt_rfm_row *row, struct pt_err *err)
 {
-    int64_t net = 0;
-    int64_t returned = 0;
     memset(row, 0, sizeof(*row));
     pt_q_col_copy(q, 0, row->member_id, sizeof(row->member_id));
     row->transaction_count = pt_q_col_int(q, 1);
     row->last_ms = pt_q_col_int(q, 2);
-    if (!col_exact(q, 3, &net) || !col_exact(q, 4, &returned) ||
-        __builtin_sub_overflow(net, returned, &row->amount)) {
+    if (!col_exact(q, 3, &row->amount)) {
         return pt_err_set(err, PT_ELIMIT, NULL, "a member's amount is past the largest integer");
     }
     return PT_OK;
+}
+
+/* Takes off each member's amount what its returns took back of what was paid: a return's
+ * amount is at prices before discounts, so its share of the purchase's amount after discounts
+ * (returned x (amount - discount) / amount, rounded toward zero, in 128 bits: both factors may
+ * be up to PT_AMOUNT_MAX). A purchase wholly returned then counts 0, never below. rows are in
+ * the statements' member order. */
+static enum pt_rc returns_apply(struct pt_store_txn *txn, const char *program_id, int64_t end_ms,
+                                struct pt_rfm_row *rows, size_t count, struct pt_err *err)
+{
+    struct pt_q q;
+    size_t i = 0;
+    (void)pt_q_open(&q, txn, returns_sql, err);
+    pt_q_text(&q, 1, program_id);
+    pt_q_int(&q, 2, end_ms);
+    while (pt_q_next(&q)) {
+        char member_id[PT_ID_BUF_BYTES];
+        int64_t amount = pt_q_col_int(&q, 1);
+        int64_t paid = amount - pt_q_col_int(&q, 2);
+        int64_t returned = 0;
+        int64_t share;
+        if (q.rc != PT_OK) {
+            continue;
+        }
+        pt_q_col_copy(&q, 0, member_id, sizeof(member_id));
+        while (i < count && strcmp(rows[i].member_id, member_id) != 0) {
+            i++;
+        }
+        if (i == count || !col_exact(&q, 3, &returned)) {
+            q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "a return of no purchase scored");
+            continue;
+        }
+        share = amount <= 0 ? 0 : (int64_t)((wide_int)returned * paid / amount);
+        if (__builtin_sub_overflow(rows[i].amount, share, &rows[i].amount)) {
+            q.rc =
+                pt_err_set(err, PT_ELIMIT, NULL, "a member's amount is past the largest integer");
+        }
+    }
+    return pt_q_close(&q);
 }
 
 enum pt_rc pt_store_rfm_rows(struct pt_store_txn *txn, const char *program_id, int64_t end_ms,
@@ -120,6 +162,9 @@ enum pt_rc pt_store_rfm_rows(struct pt_store_txn *txn, const char *program_id, i
         }
     }
     rc = pt_q_close(&q);
+    if (rc == PT_OK) {
+        rc = returns_apply(txn, program_id, end_ms, out, n, err);
+    }
     if (rc != PT_OK) {
         pt_free(out);
         return rc;

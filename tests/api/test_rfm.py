@@ -268,8 +268,15 @@ def test_amount_is_less_discounts_and_returns_by_the_end_of_as_of(dep):
               {"external_id": unique("ret"), "amount": 3000}), 201)
     # The return was recorded today: not by the end of 2020-03-01, by the end of today.
     assert ok(c.get("/v1/members/%s/rfm?as_of=2020-03-10" % m))["amount"] == 9000
+    # 30.00 of 100.00 at prices before the discount is 30% of the 90.00 paid: 27.00 back.
     row = ok(c.get("/v1/members/%s/rfm" % m))
-    assert row["amount"] == 6000 and row["as_of"] >= "2026-01-01"
+    assert row["amount"] == 6300 and row["as_of"] >= "2026-01-01"
     assert row["recency_days"] == (date.fromisoformat(row["as_of"]) - date(2020, 3, 1)).days
     s = ok(c.get("/v1/analytics/rfm/segments"))
-    assert s["customers"] == 2 and sum(d["revenue"] for d in s["data"]) == 6500
+    assert s["customers"] == 2 and sum(d["revenue"] for d in s["data"]) == 6800
+    # Wholly returned, the purchase counts 0 (not 90.00 - 100.00 below zero); still a
+    # transaction.
+    ok(c.post("/v1/transactions/%s/returns" % buy["id"],
+              {"external_id": unique("ret"), "amount": 7000}), 201)
+    row = ok(c.get("/v1/members/%s/rfm" % m))
+    assert (row["amount"], row["transaction_count"]) == (0, 1), row
