@@ -19,6 +19,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_multimin.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 /* A descent stops when the simplex's mean distance to its centre (in log-parameters) is below
  * this; a restart stops when no parameter moved by more than PT_FIT_MOVE relatively. */
 #define PT_FIT_SIZE 1e-10
+#define PT_FIT_STALL_STEPS 50
 #define PT_FIT_MOVE 1e-7
 /* Log-parameters beyond +-PT_FIT_LOG_MAX (e^30, about 1e13) are refused by the objective. */
 #define PT_FIT_LOG_MAX 30.0
@@ -37,7 +39,7 @@ struct bg_point {
 };
 
 struct gg_point {
-    double x, mx;
+    double x, mx, log_mx;
 };
 
 struct bg_data {
@@ -62,23 +64,57 @@ static bool log_params_ok(const gsl_vector *v)
     return true;
 }
 
+/*
+ * The sum of the points' log-likelihoods (pt_bgnbd_ll's terms): the Gamma functions depend on
+ * x alone, and the points are in order of x, so they are computed once per distinct x rather
+ * than once per point (the fit's hot loop; pt_bgnbd_ll is the reference the unit test checks
+ * it against).
+ */
 static double bg_ll_sum(const struct pt_bgnbd *m, const struct bg_data *d)
 {
     double sum = 0;
+    double x_terms = 0;
+    double x_last = -1;
+    double log_a = log(m->a);
+    double base = -gsl_sf_lngamma(m->r) + m->r * log(m->alpha) + gsl_sf_lngamma(m->a + m->b) -
+                  gsl_sf_lngamma(m->b);
     size_t i;
     for (i = 0; i < d->count; i++) {
         const struct bg_point *p = &d->points[i];
-        sum += p->weight * pt_bgnbd_ll(m, p->x, p->t_x, p->T);
+        double rx = m->r + p->x;
+        double a3 = -rx * log(m->alpha + p->T);
+        double a4;
+        if (p->x != x_last) {
+            x_terms = base + gsl_sf_lngamma(rx) + gsl_sf_lngamma(m->b + p->x) -
+                      gsl_sf_lngamma(m->a + m->b + p->x);
+            x_last = p->x;
+        }
+        if (p->x > 0) {
+            a4 = log_a - log(m->b + p->x - 1) - rx * log(m->alpha + p->t_x);
+            a3 = a3 > a4 ? a3 + log1p(exp(a4 - a3)) : a4 + log1p(exp(a3 - a4));
+        }
+        sum += p->weight * (x_terms + a3);
     }
     return sum;
 }
 
+/* The sum of pt_gamma_gamma_ll over the points, in order of x: the Gamma functions and log x
+ * once per distinct x, log mx kept with the point. */
 static double gg_ll_sum(const struct pt_gamma_gamma *g, const struct gg_data *d)
 {
     double sum = 0;
+    double x_terms = 0;
+    double x_last = -1;
+    double base = -gsl_sf_lngamma(g->q) + g->q * log(g->gamma);
     size_t i;
     for (i = 0; i < d->count; i++) {
-        sum += pt_gamma_gamma_ll(g, d->points[i].x, d->points[i].mx);
+        const struct gg_point *p = &d->points[i];
+        double px = g->p * p->x;
+        if (p->x != x_last) {
+            x_terms = base + gsl_sf_lngamma(px + g->q) - gsl_sf_lngamma(px) + px * log(p->x);
+            x_last = p->x;
+        }
+        sum += x_terms + (px - 1) * p->log_mx - (px + g->q) * log(g->gamma + p->mx * p->x);
     }
     return sum;
 }
@@ -121,6 +157,8 @@ static enum pt_rc descend(gsl_multimin_function *f, double *theta, double step, 
     gsl_vector *steps = gsl_vector_alloc(f->n);
     enum pt_rc rc = PT_OK;
     int status = GSL_CONTINUE;
+    double best = HUGE_VAL;
+    unsigned still = 0;
     size_t i;
     unsigned n;
     if (s == NULL || x == NULL || steps == NULL) {
@@ -136,10 +174,18 @@ static enum pt_rc descend(gsl_multimin_function *f, double *theta, double step, 
                         "finite at its starting point");
     }
     for (n = 0; rc == PT_OK && status == GSL_CONTINUE && n < PT_CLV_FIT_STEPS_MAX; n++) {
+        double size;
         if (gsl_multimin_fminimizer_iterate(s) != GSL_SUCCESS) {
             break; /* The simplex cannot shrink further: its best point is the optimum. */
         }
-        status = gsl_multimin_test_size(gsl_multimin_fminimizer_size(s), PT_FIT_SIZE);
+        size = gsl_multimin_fminimizer_size(s);
+        /* Where the likelihood is flat to the last bit, ties keep the simplex from shrinking:
+         * a simplex whose best value has not gone down for PT_FIT_STALL_STEPS has stopped. */
+        still = gsl_multimin_fminimizer_minimum(s) < best ? 0 : still + 1;
+        best =
+            gsl_multimin_fminimizer_minimum(s) < best ? gsl_multimin_fminimizer_minimum(s) : best;
+        status =
+            still >= PT_FIT_STALL_STEPS ? GSL_SUCCESS : gsl_multimin_test_size(size, PT_FIT_SIZE);
     }
     for (i = 0; rc == PT_OK && i < f->n; i++) {
         theta[i] = gsl_vector_get(gsl_multimin_fminimizer_x(s), i);
@@ -253,6 +299,16 @@ static enum pt_rc fit_bgnbd(const struct pt_clv_customer *customers, size_t coun
     return rc;
 }
 
+static int gg_point_cmp(const void *l, const void *r)
+{
+    const struct gg_point *a = l;
+    const struct gg_point *b = r;
+    if (a->x != b->x) {
+        return a->x < b->x ? -1 : 1;
+    }
+    return a->mx < b->mx ? -1 : a->mx > b->mx;
+}
+
 static enum pt_rc fit_gamma_gamma(const struct pt_clv_customer *customers, size_t count,
                                   double scale, struct pt_clv_model *out, struct pt_err *err)
 {
@@ -271,10 +327,12 @@ static enum pt_rc fit_gamma_gamma(const struct pt_clv_customer *customers, size_
             points[data.count].x = (double)customers[i].x;
             points[data.count].mx =
                 (double)customers[i].repeat_amount / scale / (double)customers[i].x;
+            points[data.count].log_mx = log(points[data.count].mx);
             data.count++;
         }
     }
     pt_assert(data.count == (size_t)out->spend_customers);
+    qsort(points, data.count, sizeof(*points), gg_point_cmp);
     f.n = 3;
     f.f = gg_objective;
     f.params = &data;

@@ -424,6 +424,10 @@ void pt_h_member_list(struct pt_http_ctx *ctx);
 void pt_h_program_get(struct pt_http_ctx *ctx);
 void pt_h_program_patch(struct pt_http_ctx *ctx);
 void pt_h_program_summary(struct pt_http_ctx *ctx); /* h_summary.c */
+/* Customer lifetime value (h_clv.c). */
+void pt_h_clv_fit(struct pt_http_ctx *ctx);
+void pt_h_clv_get(struct pt_http_ctx *ctx);
+void pt_h_member_value(struct pt_http_ctx *ctx);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);
