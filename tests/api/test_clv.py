@@ -7,7 +7,7 @@ log-likelihood -9582.4; p = 6.25, q = 3.74, gamma = 15.44), deterministically; G
 /v1/members/{id}/value gives E[Y(39)] = 1.226 for the sample's customer 0001 (x = 2, t_x = 30.43,
 T = 38.86); bad input is a 400 naming its field and changes nothing; viewers read, staff cannot.
 Method: the sample's 2,357 customers are members and its 6,919 rows purchases with their 1997-98
-occurred_at (in the past, as POST /v1/transactions allows), posted over 8 connections at once;
+occurred_at (in the past, as POST /v1/transactions allows), posted over 16 connections at once;
 the program is USD in UTC, so a row's date is its local day.
 """
 import concurrent.futures
@@ -18,10 +18,10 @@ import time
 
 import pytest
 
-from conftest import SOURCE_DIR, Deployment
+from conftest import SOURCE_DIR, Client, Deployment, Server, new_database, run_cli
 
 SAMPLE = os.path.join(SOURCE_DIR, "tests", "data", "cdnow", "CDNOW_sample.txt")
-WORKERS = 8
+WORKERS = 16
 
 
 def sample_rows():
@@ -227,3 +227,20 @@ def test_same_day_purchases_are_one_and_returns_count(fresh):
     # The horizon is bounded in days too: ten years.
     assert c.get("/v1/members/%s/value?horizon=3650" % m).status == 200
     assert c.get("/v1/members/%s/value?horizon=3651" % m).error["field"] == "horizon"
+    # patron migrate-store copies the model and the discount rate with the rest.
+    assert c.patch("/v1/program", {"clv_discount_rate_bp": 500}).status == 200
+    model, value = c.get("/v1/analytics/clv").json, c.get("/v1/members/%s/value?horizon=30" % m).json
+    fresh.server.stop()
+    os.makedirs(os.path.join(fresh.dir, "copy"), exist_ok=True)
+    target = new_database(os.path.join(fresh.dir, "copy"))
+    out = run_cli("migrate-store", "--from", fresh.db, "--to", target, check=False)
+    assert out.returncode == 0, out.stderr
+    server = Server(target, ("--test-clock",))
+    try:
+        copy = Client(server.port, fresh.key_a)
+        assert copy.get("/v1/analytics/clv").json == model
+        assert copy.get("/v1/members/%s/value?horizon=30" % m).json == value
+        assert value["discount_rate_bp"] == 500
+    finally:
+        server.stop()
+    fresh.restart()

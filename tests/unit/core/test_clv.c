@@ -147,6 +147,23 @@ static void test_pt_bgnbd_expected__published(void **state)
         assert_int_equal(pt_bgnbd_expected(&published, 2, 30.43, 38.86, 520, &far, &err), PT_OK);
         assert_true(far > e && far < 20);
     }
+    /* The two forms of the 2F1 term (Pfaff's below alpha + T, the direct one above) agree where
+     * they meet. */
+    {
+        double below = 0;
+        double above = 0;
+        double edge = published.alpha + 38.86;
+        assert_int_equal(
+            pt_bgnbd_expected(&published, 2, 30.43, 38.86, edge * (1 - 1e-12), &below, &err),
+            PT_OK);
+        assert_int_equal(
+            pt_bgnbd_expected(&published, 2, 30.43, 38.86, edge * (1 + 1e-12), &above, &err),
+            PT_OK);
+        assert_true(fabs(above - below) < 1e-9);
+        assert_int_equal(pt_bgnbd_expected(&published, 0, 0, 5, 100, &below, &err), PT_OK);
+        assert_int_equal(pt_bgnbd_expected(&published, 0, 0, 5, 101, &above, &err), PT_OK);
+        assert_true(below > 0 && above > below);
+    }
     /* A customer without repeat purchases is alive for sure; this one is less so. */
     assert_true(pt_bgnbd_p_alive(&published, 0, 0, 38.86) == 1.0);
     assert_true(pt_bgnbd_p_alive(&published, 2, 30.43, 38.86) < 1.0);
@@ -174,6 +191,17 @@ static void test_pt_clv_fit__published(void **state)
     assert_true(m.gg.p >= 6.245 && m.gg.p < 6.255);
     assert_true(m.gg.q >= 3.735 && m.gg.q < 3.745);
     assert_true(m.gg.gamma >= 15.435 && m.gg.gamma < 15.445);
+    /* The fit's fast sum is the reference likelihood's. */
+    {
+        double ll = 0;
+        size_t i;
+        for (i = 0; i < b.count; i++) {
+            ll +=
+                pt_bgnbd_ll(&m.bgnbd, (double)b.customers[i].x, (double)b.customers[i].t_x_days / 7,
+                            (double)b.customers[i].T_days / 7);
+        }
+        assert_true(fabs(ll - m.bgnbd_ll) < 1e-6);
+    }
     assert_int_equal(m.customers, 2357);
     assert_int_equal(m.repeat_customers, 946);
     assert_int_equal(pt_clv_fit(b.customers, b.count, PT_CLV_UNIT_WEEK, 2, &again, &err), PT_OK);
