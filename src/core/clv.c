@@ -158,7 +158,10 @@ enum pt_rc pt_clv_builder_add(struct pt_clv_builder *b, bool new_member, int64_t
         c->t_x_days = day - b->first_day;
         b->last_day = day;
     }
-    /* Bounded: PT_CLV_PURCHASES_MAX rows of at most PT_AMOUNT_MAX fit int64_t. */
+    if (c->repeat_amount > INT64_MAX - amount) {
+        return pt_err_set(err, PT_ELIMIT, NULL,
+                          "a customer's repeat purchases add up past the money bounds");
+    }
     c->repeat_amount += amount;
     return PT_OK;
 }

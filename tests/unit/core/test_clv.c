@@ -111,6 +111,10 @@ static void test_pt_clv_builder__limits(void **state)
     assert_int_equal(pt_clv_builder_add(&b, false, day * PT_DAY_MS + 1, 8, &err), PT_OK);
     assert_int_equal(b.customers[1].x, 1);
     assert_int_equal(b.customers[1].repeat_amount, 15);
+    /* A customer's repeat values past int64_t are refused, at the bound and one past it. */
+    assert_int_equal(pt_clv_builder_add(&b, false, day * PT_DAY_MS + 2, INT64_MAX - 15, &err),
+                     PT_OK);
+    assert_int_equal(pt_clv_builder_add(&b, false, day * PT_DAY_MS + 3, 1, &err), PT_ELIMIT);
     /* After the end: not a customer, and not counted against the bound. */
     assert_int_equal(pt_clv_builder_add(&b, true, (day + 1) * PT_DAY_MS, 100, &err), PT_OK);
     assert_int_equal(b.count, 2);
