@@ -451,4 +451,24 @@ _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default 
  * pt_arena_grow leaves behind. */
 #define PT_EXPORT_ARENA_BYTES_MAX (32 * 1024 * 1024)
 
+/* ---- Issue 20: customer lifetime value (docs/analytics.md, "Customer lifetime value") ---- */
+/* Customers one CLV fit may read (members with a purchase on or before the calibration end):
+ * the issue's largest program (1,000,000 members) twice over. The fit keeps a summary of 32
+ * bytes per customer (64 MB at the bound) and reads their purchases in one pass; a program past
+ * it is answered 422 limit_exceeded. */
+#define PT_CLV_CUSTOMERS_MAX 2000000
+/* Purchases one fit reads: ten a customer at the bound (the issue's 10,000,000 twice). */
+#define PT_CLV_PURCHASES_MAX (10LL * PT_CLV_CUSTOMERS_MAX)
+/* Steps of the simplex in one descent, and descents restarted from the optimum before the fit
+ * gives up (each restart is a new simplex around the last optimum; the fit stops when one no
+ * longer moves any parameter by a relative 1e-7). The CDNOW sample converges in a few hundred
+ * steps and three descents. */
+#define PT_CLV_FIT_STEPS_MAX 20000
+#define PT_CLV_FIT_RESTARTS_MAX 50
+/* The horizon of GET /v1/members/{id}/value: ten years in the model's unit (a term each). */
+#define PT_CLV_HORIZON_DAYS_MAX 3650
+/* The program's annual discount rate of CLV, in basis points: at most 100% a year. */
+#define PT_CLV_DISCOUNT_BP_MAX 10000
+#define PT_CLV_DISCOUNT_BP_DEFAULT 1000
+
 #endif

@@ -93,6 +93,7 @@ const struct pt_field pt_program_fields[] = {
      .names = pt_enrollment_names,
      .count = PT_ENROLLMENTS,
      .shape = "enrollment is open, invitation or closed"},
+    INT_FIELD("clv_discount_rate_bp", clv_discount_rate_bp, 0, PT_CLV_DISCOUNT_BP_MAX),
 };
 const size_t pt_program_field_count = sizeof(pt_program_fields) / sizeof(pt_program_fields[0]);
 

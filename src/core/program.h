@@ -79,6 +79,9 @@ struct pt_program {
     struct pt_rate_limits rate_limits;
     /* Who may sign up on the portal. */
     enum pt_enrollment enrollment;
+    /* The annual rate customer lifetime value is discounted at, basis points (1000 is 10% a
+     * year): 0..PT_CLV_DISCOUNT_BP_MAX, default PT_CLV_DISCOUNT_BP_DEFAULT (the column's). */
+    int64_t clv_discount_rate_bp;
 };
 
 /* The program's settings as a field table (core/fields.h), in the API's order: the http layer

@@ -65,6 +65,7 @@ static json_t *program_json(const struct pt_program *p)
                                               "points_payment",
                                               "rate_limits",
                                               "enrollment",
+                                              "clv_discount_rate_bp",
                                               NULL};
     json_t *root = pt_http_fields_encode_in(pt_program_fields, pt_program_field_count, before_times,
                                             p, json_pack("{s:s}", "id", p->id), custom_json, NULL);

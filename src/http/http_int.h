@@ -427,6 +427,10 @@ void pt_h_program_summary(struct pt_http_ctx *ctx); /* h_summary.c */
 void pt_h_rfm_list(struct pt_http_ctx *ctx);        /* h_rfm.c */
 void pt_h_rfm_segments(struct pt_http_ctx *ctx);    /* h_rfm.c */
 void pt_h_member_rfm(struct pt_http_ctx *ctx);      /* h_rfm.c */
+/* Customer lifetime value (h_clv.c). */
+void pt_h_clv_fit(struct pt_http_ctx *ctx);
+void pt_h_clv_get(struct pt_http_ctx *ctx);
+void pt_h_member_value(struct pt_http_ctx *ctx);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);

@@ -121,6 +121,12 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/embed/signing-secret", pt_h_embed_secret_draw,
      PT_ROUTE_ADMIN | PT_ROUTE_ACTION | PT_ROUTE_NO_VIEWER},
     {"GET", "/v1/embed/member", pt_h_embed_member, PT_ROUTE_PUBLISHABLE},
+    /* Customer lifetime value (issue 20): a fit reads the whole program, so expensive; the
+     * model and a member's value are reads for admins and viewers. */
+    {"POST", "/v1/analytics/clv/fit", pt_h_clv_fit,
+     PT_ROUTE_ADMIN | PT_ROUTE_BODY | PT_ROUTE_EXPENSIVE},
+    {"GET", "/v1/analytics/clv", pt_h_clv_get, PT_ROUTE_ADMIN},
+    {"GET", "/v1/members/{id}/value", pt_h_member_value, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

@@ -56,6 +56,7 @@ enum pt_rc pt_service_program_create(struct pt_service *svc, const char *name, c
     program->points_payment.min_points = 1; /* The defaults of migration 21. */
     program->points_payment.max_percent = 100;
     program->points_payment.multiple = 1;
+    program->clv_discount_rate_bp = PT_CLV_DISCOUNT_BP_DEFAULT; /* Migration 27's default. */
     pt_svc_key_make(program->id, "first admin key", PT_ROLE_ADMIN, now_ms, key);
     ctx.program = program;
     ctx.key = key;

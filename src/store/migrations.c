@@ -1151,6 +1151,27 @@ static const char migration_26[] = "ALTER TABLE api_keys ADD COLUMN allowed_orig
                                    "  secret BLOB NOT NULL,"
                                    "  created_at_ms INTEGER NOT NULL);";
 
+/*
+ * Version 27 (issue 20, customer lifetime value; docs/analytics.md): the program's current CLV
+ * model, one row a program, replaced by each fit; the program's annual discount rate of CLV in
+ * basis points. The parameters are doubles kept as text of 17 significant digits, which reads
+ * back the same double on both engines (neither driver binds floating point).
+ */
+_Static_assert(PT_CLV_DISCOUNT_BP_DEFAULT == 1000,
+               "migration 27's default of clv_discount_rate_bp");
+static const char migration_27[] =
+    "ALTER TABLE programs ADD COLUMN clv_discount_rate_bp INTEGER NOT NULL DEFAULT 1000;"
+    "CREATE TABLE clv_models ("
+    "  program_id TEXT PRIMARY KEY REFERENCES programs(id),"
+    "  calibration_end TEXT NOT NULL,"
+    "  time_unit TEXT NOT NULL CHECK (time_unit IN ('day', 'week')),"
+    "  currency_exponent INTEGER NOT NULL,"
+    "  parameters TEXT NOT NULL,"
+    "  customers INTEGER NOT NULL,"
+    "  repeat_customers INTEGER NOT NULL,"
+    "  spend_customers INTEGER NOT NULL,"
+    "  fitted_at_ms INTEGER NOT NULL);";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1183,6 +1204,7 @@ static const char *const migration_23_pg_parts[] = {migration_23_keys_pg, migrat
 static const char *const migration_24_parts[] = {migration_24, NULL};
 static const char *const migration_25_parts[] = {migration_25, NULL};
 static const char *const migration_26_parts[] = {migration_26, NULL};
+static const char *const migration_27_parts[] = {migration_27, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1210,7 +1232,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_23_parts,
                                                   migration_24_parts,
                                                   migration_25_parts,
-                                                  migration_26_parts};
+                                                  migration_26_parts,
+                                                  migration_27_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1237,7 +1260,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_23_pg_parts,
                                                      migration_24_parts,
                                                      migration_25_parts,
-                                                     migration_26_parts};
+                                                     migration_26_parts,
+                                                     migration_27_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

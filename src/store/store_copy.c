@@ -36,13 +36,18 @@ static const struct copy_table copy_tables[] = {
      "rate_program_burst, rate_expensive_per_second, rate_expensive_burst, settings_version, "
      "spend_before_discounts, best_discount_only, points_payment_enabled, "
      "points_payment_min_points, points_payment_max_percent, points_payment_multiple, "
-     "points_payment_earns_points, wallet_payment_earns_cashback, enrollment",
-     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiiit", "id", NULL},
+     "points_payment_earns_points, wallet_payment_earns_cashback, enrollment, "
+     "clv_discount_rate_bp",
+     "tttiiiiiitiitiitiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiti", "id", NULL},
     {"api_keys",
      "program_id, id, name, role, key_hash, prefix, created_at_ms, revoked_at_ms, "
      "allowed_origins",
      "ttttbtiit", "program_id, id", NULL},
     {"embed_secrets", "program_id, secret, created_at_ms", "tbi", "program_id", NULL},
+    {"clv_models",
+     "program_id, calibration_end, time_unit, currency_exponent, parameters, customers, "
+     "repeat_customers, spend_customers, fitted_at_ms",
+     "tttitiiii", "program_id", NULL},
     {"members",
      "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "
      "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "

@@ -52,7 +52,7 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         "rate_expensive_burst, settings_version, spend_before_discounts, best_discount_only, "
         "points_payment_enabled, points_payment_min_points, points_payment_max_percent, "
         "points_payment_multiple, points_payment_earns_points, wallet_payment_earns_cashback, "
-        "enrollment FROM programs WHERE id = ?1";
+        "enrollment, clv_discount_rate_bp FROM programs WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc = pt_q_open(&q, txn, sql, err);
     pt_q_text(&q, 1, program_id);
@@ -115,6 +115,7 @@ enum pt_rc pt_store_program_read(struct pt_store_txn *txn, const char *program_i
         out->wallet_payment_earns_cashback = pt_q_col_int(&q, 45) != 0;
         out->enrollment =
             (enum pt_enrollment)pt_q_col_name(&q, 46, pt_enrollment_names, PT_ENROLLMENTS);
+        out->clv_discount_rate_bp = pt_q_col_int(&q, 47);
     } else if (q.rc == PT_OK) {
         q.rc = pt_program_not_found(err);
     }
@@ -146,7 +147,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
         "spend_before_discounts = ?34, best_discount_only = ?35, points_payment_enabled = ?36, "
         "points_payment_min_points = ?37, points_payment_max_percent = ?38, "
         "points_payment_multiple = ?39, points_payment_earns_points = ?40, "
-        "wallet_payment_earns_cashback = ?41, enrollment = ?42 "
+        "wallet_payment_earns_cashback = ?41, enrollment = ?42, clv_discount_rate_bp = ?43 "
         "WHERE id = ?1";
     struct pt_q q;
     enum pt_rc rc;
@@ -197,6 +198,7 @@ enum pt_rc pt_store_program_update(struct pt_store_txn *txn, const struct pt_pro
     pt_q_int(&q, 40, program->points_payment.earns_points);
     pt_q_int(&q, 41, program->wallet_payment_earns_cashback);
     pt_q_text(&q, 42, pt_enrollment_names[program->enrollment]);
+    pt_q_int(&q, 43, program->clv_discount_rate_bp);
     rc = pt_q_exec(&q);
     if (rc == PT_OK && pt_q_changes(&q) == 0) {
         q.rc = pt_program_not_found(err);

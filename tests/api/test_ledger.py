@@ -349,7 +349,8 @@ def test_program_settings_validation(led):
                        "allow_negative_balance", "excluded_categories", "time_zone", "created_at",
                        "updated_at", "point_value", "tiers", "wallet", "referrals",
                        "adjust_limits", "return_days", "hold_returnable", "spend_before_discounts",
-                       "best_discount_only", "points_payment", "rate_limits", "enrollment"], list(s)
+                       "best_discount_only", "points_payment", "rate_limits", "enrollment",
+                       "clv_discount_rate_bp"], list(s)
 
 
 def test_two_program_changes_at_once_both_land(fresh):

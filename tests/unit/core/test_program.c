@@ -34,6 +34,7 @@ static void program_init(struct pt_program *p)
     p->points_payment.min_points = 1;
     p->points_payment.max_percent = 100;
     p->points_payment.multiple = 1;
+    p->clv_discount_rate_bp = 1000;
 }
 
 /* Validates p; the field named by a refusal, "" when valid. */
@@ -58,7 +59,7 @@ static void test_pt_program_fields__well_formed(void **state)
     size_t j;
     (void)state;
     assert_string_equal(pt_program_fields[0].name, "name");
-    assert_string_equal(pt_program_fields[pt_program_field_count - 1].name, "enrollment");
+    assert_string_equal(pt_program_fields[pt_program_field_count - 1].name, "clv_discount_rate_bp");
     for (i = 0; i < pt_program_field_count; i++) {
         const struct pt_field *f = &pt_program_fields[i];
         for (j = 0; j < i; j++) {
