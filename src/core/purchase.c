@@ -203,3 +203,18 @@ enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err)
 {
     return pt_err_set(err, PT_ENOTFOUND, NULL, "no purchase %s", purchase_id);
 }
+
+int64_t pt_purchase_kept_value(int64_t amount, int64_t discount, int64_t returned)
+{
+    __extension__ typedef __int128 wide_int; /* Two amounts' product. */
+    int64_t paid;
+    /* Read from the store: a row out of its bounds is clamped into them, never trusted to
+     * divide or multiply by. */
+    if (amount <= 0) {
+        return 0;
+    }
+    discount = discount < 0 ? 0 : discount > amount ? amount : discount;
+    returned = returned < 0 ? 0 : returned > amount ? amount : returned;
+    paid = amount - discount;
+    return paid - (int64_t)((wide_int)returned * paid / amount);
+}

@@ -211,4 +211,11 @@ PT_MUSTCHECK enum pt_rc pt_external_id_taken(const char *what, struct pt_err *er
 /* No purchase has that id in the program (PT_ENOTFOUND). */
 PT_MUSTCHECK enum pt_rc pt_purchase_not_found(const char *purchase_id, struct pt_err *err);
 
+/* What a purchase is still worth to the business after its returns (docs/analytics.md): what
+ * was paid, amount - discount, less the returns' share of it. A return's amount is at prices
+ * before discounts, so its share is returned x (amount - discount) / amount, rounded toward
+ * zero; wholly returned (returned == amount) it is worth 0, and never below 0. discount and
+ * returned are clamped to 0..amount; an amount of 0 or less is worth 0. */
+int64_t pt_purchase_kept_value(int64_t amount, int64_t discount, int64_t returned);
+
 #endif

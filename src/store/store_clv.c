@@ -9,6 +9,7 @@
 #include "store/store_int.h"
 
 #include "base/assert.h"
+#include "core/purchase.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,12 +36,13 @@ enum pt_rc pt_store_clv_purchases(struct pt_store_txn *txn, const char *program_
     }
     while (q.rc == PT_OK && pt_q_next(&q)) {
         const char *member = pt_q_col_text_borrowed(&q, 0);
-        int64_t value = pt_q_col_int(&q, 2) - pt_q_col_int(&q, 3) - pt_q_col_int(&q, 4);
+        int64_t value =
+            pt_purchase_kept_value(pt_q_col_int(&q, 2), pt_q_col_int(&q, 3), pt_q_col_int(&q, 4));
         bool is_new = member == NULL || strcmp(member, last) != 0;
         if (is_new) {
             (void)snprintf(last, sizeof(last), "%s", member != NULL ? member : "");
         }
-        q.rc = pt_clv_builder_add(builder, is_new, pt_q_col_int(&q, 1), value > 0 ? value : 0, err);
+        q.rc = pt_clv_builder_add(builder, is_new, pt_q_col_int(&q, 1), value, err);
     }
     return pt_q_close(&q);
 }

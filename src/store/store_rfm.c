@@ -14,11 +14,9 @@
 
 #include "base/alloc.h"
 #include "base/assert.h"
+#include "core/purchase.h"
 
 #include <string.h>
-
-/* Products of two amounts (each up to PT_AMOUNT_MAX) in 128 bits. */
-__extension__ typedef __int128 wide_int;
 
 /* Rows the array grows by at first. */
 #define ROWS_FIRST 1024
@@ -84,10 +82,9 @@ static enum pt_rc row_read(struct pt_q *q, struct pt_rfm_row *row, struct pt_err
 }
 
 /* Takes off each member's amount what its returns took back of what was paid: a return's
- * amount is at prices before discounts, so its share of the purchase's amount after discounts
- * (returned x (amount - discount) / amount, rounded toward zero, in 128 bits: both factors may
- * be up to PT_AMOUNT_MAX). A purchase wholly returned then counts 0, never below. rows are in
- * the statements' member order. */
+ * amount is at prices before discounts, so its share of what was paid (pt_purchase_kept_value).
+ * A purchase wholly returned then counts 0, never below. rows are in the statements' member
+ * order. */
 static enum pt_rc returns_apply(struct pt_store_txn *txn, const char *program_id, int64_t end_ms,
                                 struct pt_rfm_row *rows, size_t count, struct pt_err *err)
 {
@@ -113,7 +110,7 @@ static enum pt_rc returns_apply(struct pt_store_txn *txn, const char *program_id
             q.rc = pt_err_set(err, PT_EINTERNAL, NULL, "a return of no purchase scored");
             continue;
         }
-        share = amount <= 0 ? 0 : (int64_t)((wide_int)returned * paid / amount);
+        share = paid - pt_purchase_kept_value(amount, pt_q_col_int(&q, 2), returned);
         if (__builtin_sub_overflow(rows[i].amount, share, &rows[i].amount)) {
             q.rc =
                 pt_err_set(err, PT_ELIMIT, NULL, "a member's amount is past the largest integer");

@@ -251,6 +251,22 @@ static void test_pt_external_id_taken__code_and_sentence(void **state)
     assert_string_equal(err.msg, "a purchase with this external_id already exists");
 }
 
+static void test_pt_purchase_kept_value__returns_take_their_share_of_what_was_paid(void **state)
+{
+    (void)state;
+    assert_int_equal(pt_purchase_kept_value(10000, 1000, 0), 9000);
+    assert_int_equal(pt_purchase_kept_value(10000, 1000, 3000), 6300); /* 30% of 90.00 back */
+    assert_int_equal(pt_purchase_kept_value(10000, 1000, 10000), 0);   /* wholly: 0, not -10 */
+    assert_int_equal(pt_purchase_kept_value(3, 1, 1), 2);              /* 1 x 2 / 3 floored */
+    assert_int_equal(pt_purchase_kept_value(PT_AMOUNT_MAX, PT_AMOUNT_MAX / 2, PT_AMOUNT_MAX - 1),
+                     1); /* 128 bits: the product is past int64_t */
+    /* Rows out of bounds are clamped, never trusted. */
+    assert_int_equal(pt_purchase_kept_value(0, 0, 0), 0);
+    assert_int_equal(pt_purchase_kept_value(-5, 0, 0), 0);
+    assert_int_equal(pt_purchase_kept_value(100, 200, 0), 0);
+    assert_int_equal(pt_purchase_kept_value(100, -1, 500), 0);
+}
+
 static void test_pt_purchase_status_of__by_the_amount_returned(void **state)
 {
     (void)state;
@@ -278,6 +294,7 @@ int main(void)
         PT_TEST(test_pt_return_points_kept__each_rule_at_most_what_it_gave),
         PT_TEST(test_pt_external_id_taken__code_and_sentence),
         PT_TEST(test_pt_purchase_status_of__by_the_amount_returned),
+        PT_TEST(test_pt_purchase_kept_value__returns_take_their_share_of_what_was_paid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
