@@ -215,8 +215,8 @@ static void reply_svg(struct pt_http_ctx *ctx,
         pt_http_reply_err(ctx, &err);
         return;
     }
-    if (m.status == PT_MEMBER_ERASED) {
-        (void)pt_member_erased(&m, &err); /* Its card number was released. */
+    /* An erased member's card number was released: no card to draw. */
+    if (m.status == PT_MEMBER_ERASED && pt_member_erased(&m, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }

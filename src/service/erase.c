@@ -28,8 +28,8 @@ static enum pt_rc member_erase_body(struct pt_svc_write *w, struct pt_err *err)
     char payload[PT_ID_BUF_BYTES + 48];
     /* What a replay of a request about the member answers from now on. */
     char idem_body[PT_ID_BUF_BYTES + 160];
-    enum pt_rc rc = pt_store_member_get(w->txn, w->who->program_id, w->member_id, w->arena,
-                                        &current, err);
+    enum pt_rc rc =
+        pt_store_member_get(w->txn, w->who->program_id, w->member_id, w->arena, &current, err);
     if (rc == PT_ENOTFOUND) {
         return pt_err_set(err, PT_ENOTFOUND, NULL, "no member %s", w->member_id);
     }
