@@ -170,6 +170,11 @@ def test_erase__removes_personal_data_everywhere_and_keeps_the_ledger(d):
     for value in personal:
         assert value not in dump, value
 
+    # Nor in the server's log (which never holds personal data).
+    log = d.server.log()
+    for value in personal[:5]:
+        assert value not in log, value
+
     # The identifiers are free: a new member takes the email, phone and external id.
     other = ok(a.post("/v1/members", {"email": mail, "phone": phone,
                                       "external_id": personal[5]}))
