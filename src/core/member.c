@@ -34,6 +34,8 @@ const char *pt_member_status_name(enum pt_member_status status)
         return "suspended";
     case PT_MEMBER_CLOSED:
         return "closed";
+    case PT_MEMBER_ERASED:
+        return "erased";
     }
     pt_assert(!"unknown member status");
     return "";
@@ -43,7 +45,10 @@ enum pt_rc pt_member_require_open(const struct pt_member *m, struct pt_err *err)
 {
     pt_assert(m != NULL);
     pt_assert(m->status == PT_MEMBER_ACTIVE || m->status == PT_MEMBER_SUSPENDED ||
-              m->status == PT_MEMBER_CLOSED);
+              m->status == PT_MEMBER_CLOSED || m->status == PT_MEMBER_ERASED);
+    if (m->status == PT_MEMBER_ERASED) {
+        return pt_member_erased(m, err);
+    }
     if (m->status != PT_MEMBER_CLOSED) {
         return PT_OK;
     }
@@ -52,6 +57,40 @@ enum pt_rc pt_member_require_open(const struct pt_member *m, struct pt_err *err)
                      "/v1/members/{id}/reopen)",
                      m->id);
     return pt_err_code(err, "member_inactive");
+}
+
+enum pt_rc pt_member_erased(const struct pt_member *m, struct pt_err *err)
+{
+    (void)pt_err_set(err, PT_ECONFLICT, "member_id",
+                     "member %s was erased: it is closed forever and takes no writes", m->id);
+    return pt_err_code(err, "member_erased");
+}
+
+bool pt_member_is_closed(const struct pt_member *m)
+{
+    return m->status == PT_MEMBER_CLOSED || m->status == PT_MEMBER_ERASED;
+}
+
+void pt_member_erase(struct pt_member *m, int64_t now_ms)
+{
+    m->external_id = NULL;
+    m->email = NULL;
+    m->phone = NULL;
+    m->first_name = NULL;
+    m->last_name = NULL;
+    m->birth_date = NULL;
+    m->gender = NULL;
+    m->locale = NULL;
+    m->city = NULL;
+    m->country = NULL;
+    m->attributes_json = "{}";
+    m->consent_email = false;
+    m->consent_sms = false;
+    m->consent_push = false;
+    memset(m->card_number, 0, sizeof(m->card_number));
+    memset(m->referral_code, 0, sizeof(m->referral_code));
+    m->status = PT_MEMBER_ERASED;
+    m->updated_at_ms = now_ms;
 }
 
 enum pt_rc pt_member_status_parse(const char *s, enum pt_member_status *out, struct pt_err *err)
@@ -361,6 +400,9 @@ enum pt_rc pt_member_validate(const struct pt_member *m, int64_t now_ms, struct 
 
 enum pt_rc pt_member_require_active(const struct pt_member *m, struct pt_err *err)
 {
+    if (m->status == PT_MEMBER_ERASED) {
+        return pt_member_erased(m, err);
+    }
     if (m->status != PT_MEMBER_ACTIVE) {
         (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s", m->id,
                          pt_member_status_name(m->status));

@@ -18,6 +18,7 @@ enum pt_member_status {
     PT_MEMBER_ACTIVE,
     PT_MEMBER_SUSPENDED,
     PT_MEMBER_CLOSED,
+    PT_MEMBER_ERASED, /* Personal data erased (POST /v1/members/{id}/erase): closed forever. */
 };
 
 struct pt_member {
@@ -49,7 +50,7 @@ struct pt_member {
 /* Genders accepted, NULL-terminated. */
 extern const char *const pt_member_genders[];
 
-/* Returns "active"/"suspended"/"closed". */
+/* Returns "active"/"suspended"/"closed"/"erased". */
 const char *pt_member_status_name(enum pt_member_status status);
 
 /*
@@ -61,7 +62,26 @@ const char *pt_member_status_name(enum pt_member_status status);
  */
 PT_MUSTCHECK enum pt_rc pt_member_require_open(const struct pt_member *m, struct pt_err *err);
 
-/* Parses a status name; PT_EINVAL (field "status") when unknown. */
+/*
+ * An erased member (docs/crm.md, "Privacy: export and erase") is closed forever: every write on
+ * it is refused with PT_ECONFLICT code member_erased (field "member_id"), also a reopen; reads
+ * show the erased shape. pt_member_require_open and pt_member_require_active refuse it so.
+ */
+PT_MUSTCHECK enum pt_rc pt_member_erased(const struct pt_member *m, struct pt_err *err);
+
+/* Whether the member is closed or erased (may not sign in, may not be written). */
+bool pt_member_is_closed(const struct pt_member *m);
+
+/*
+ * Erases m's personal data in place, irreversibly: email, phone, names, birth date, gender,
+ * locale, city, country, external id, card number and referral code absent, attributes "{}",
+ * consents false, status erased, updated_at now_ms. Id, program, enrollment time and version stay
+ * (the caller counts the version). Pure.
+ */
+void pt_member_erase(struct pt_member *m, int64_t now_ms);
+
+/* Parses a status name a client may set (not "erased"); PT_EINVAL (field "status") when
+ * unknown. */
 PT_MUSTCHECK enum pt_rc pt_member_status_parse(const char *s, enum pt_member_status *out,
                                                struct pt_err *err);
 

@@ -196,3 +196,34 @@ void pt_h_member_export(struct pt_http_ctx *ctx)
     pt_arena_fini(&arena);
     pt_http_reply_err(ctx, &err);
 }
+
+static enum pt_rc encode_erased(void *ctx, const void *result, struct pt_arena *arena,
+                                const char **body, struct pt_err *err)
+{
+    (void)ctx;
+    return pt_json_dump_arena(pt_http_member_json(result), arena, body, err);
+}
+
+/* POST /v1/members/{id}/erase (admin, an action): 200 with the erased member; 409
+ * already_erased the second time, unless it is a replay of the same Idempotency-Key. */
+void pt_h_member_erase(struct pt_http_ctx *ctx)
+{
+    struct pt_member m;
+    struct pt_idem idem;
+    struct pt_err err;
+    pt_err_clear(&err);
+    if (!pt_http_idem_init(ctx, &idem, 200)) {
+        return;
+    }
+    idem.encode = encode_erased;
+    if (pt_service_member_erase(ctx->svc, &ctx->who, ctx->params[0], &idem, &ctx->arena, &m,
+                                &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+    } else if (idem.replayed) {
+        pt_http_reply_replay(ctx, &idem);
+    } else if (idem.body != NULL) {
+        pt_http_reply_text_json(ctx, 200, idem.body);
+    } else {
+        pt_http_reply_json(ctx, 200, pt_http_member_json(&m));
+    }
+}

@@ -40,9 +40,13 @@ json_t *pt_http_member_json(const struct pt_member *m)
         return NULL;
     }
     if (root != NULL) {
-        (void)json_object_set_new(root, "card_number", json_string(m->card_number));
+        /* An erased member has neither (null): they were released. */
+        (void)json_object_set_new(
+            root, "card_number", pt_json_string_or_null(m->card_number[0] ? m->card_number : NULL));
         (void)json_object_set_new(root, "status", json_string(pt_member_status_name(m->status)));
-        (void)json_object_set_new(root, "referral_code", json_string(m->referral_code));
+        (void)json_object_set_new(
+            root, "referral_code",
+            pt_json_string_or_null(m->referral_code[0] ? m->referral_code : NULL));
         (void)json_object_set_new(root, "enrolled_at", pt_json_time(m->enrolled_at_ms));
         (void)json_object_set_new(root, "updated_at", pt_json_time(m->updated_at_ms));
     }

@@ -200,12 +200,13 @@ json_t *pt_http_coupon_json(const struct pt_coupon_view *v)
     }
     pt_coupon_code_print(c->code, 0, printed, sizeof(printed));
     root = json_pack(
-        "{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:I,s:o},s:{s:s,s:o,s:o,s:s},s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
+        "{s:s,s:s,s:s,s:{s:s,s:s,s:s,s:I,s:o},s:{s:s,s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:b,s:o}",
         "code", printed, "status", c->status, "member_id", c->member_id, "reward", "id",
         v->reward.id, "name", v->reward.name, "type", pt_reward_type_names[v->reward.type], "value",
         (json_int_t)v->reward.value, "sku", pt_json_string_or_null(v->reward.sku), "member", "id",
         v->member.id, "first_name", pt_json_string_or_null(v->member.first_name), "last_name",
-        pt_json_string_or_null(v->member.last_name), "card_number", v->member.card_number,
+        pt_json_string_or_null(v->member.last_name), "card_number",
+        pt_json_string_or_null(v->member.card_number[0] ? v->member.card_number : NULL),
         "issued_at", pt_json_time(c->issued_at_ms), "expires_at", pt_json_time(c->expires_at_ms),
         "redeemed_at", c->redeemed_at_ms ? pt_json_time(c->redeemed_at_ms) : json_null(),
         "location", pt_json_string_or_null(c->location), "cancelled_at",

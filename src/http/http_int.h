@@ -479,6 +479,7 @@ void pt_h_coupon_barcode(struct pt_http_ctx *ctx);
 void pt_h_coupon_qr_png(struct pt_http_ctx *ctx);
 void pt_h_member_coupons(struct pt_http_ctx *ctx);
 void pt_h_member_export(struct pt_http_ctx *ctx);
+void pt_h_member_erase(struct pt_http_ctx *ctx);
 void pt_h_batch_create(struct pt_http_ctx *ctx);
 void pt_h_batch_list(struct pt_http_ctx *ctx);
 void pt_h_batch_get(struct pt_http_ctx *ctx);

@@ -215,6 +215,11 @@ static void reply_svg(struct pt_http_ctx *ctx,
         pt_http_reply_err(ctx, &err);
         return;
     }
+    /* An erased member's card number was released: no card to draw. */
+    if (m.status == PT_MEMBER_ERASED && pt_member_erased(&m, &err) != PT_OK) {
+        pt_http_reply_err(ctx, &err);
+        return;
+    }
     pt_buf_init(&svg, PICTURE_BYTES_MAX);
     if (draw(m.card_number, &svg, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);

@@ -115,6 +115,7 @@ const struct pt_route pt_routes[] = {
     {"GET", "/v1/members/{id}/coupons", pt_h_member_coupons, PT_ROUTE_QUERY | PT_ROUTE_MEMBER_SELF},
     {"GET", "/v1/members/{id}/export", pt_h_member_export,
      PT_ROUTE_ADMIN | PT_ROUTE_EXPENSIVE | PT_ROUTE_MEMBER_SELF | PT_ROUTE_NO_VIEWER},
+    {"POST", "/v1/members/{id}/erase", pt_h_member_erase, PT_ROUTE_ADMIN | PT_ROUTE_ACTION},
     {"GET", "/v1/public/program", pt_h_public_program,
      PT_ROUTE_PUBLIC | PT_ROUTE_QUERY | PT_ROUTE_PUBLISHABLE},
     /* The embed (issue 19, points beside the price in a web shop). */

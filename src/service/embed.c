@@ -86,7 +86,7 @@ static enum pt_rc embed_member_read(struct pt_service *svc, struct pt_store_txn 
     if (rc == PT_OK) {
         rc = pt_svc_member_load(txn, who->program_id, claim.member_id, arena, &member, &program,
                                 err);
-        if (rc == PT_ENOTFOUND || (rc == PT_OK && member.status == PT_MEMBER_CLOSED)) {
+        if (rc == PT_ENOTFOUND || (rc == PT_OK && pt_member_is_closed(&member))) {
             return token_refused(err, "names no open member of this program");
         }
     }

@@ -241,6 +241,9 @@ static enum pt_rc member_reopen_body(struct pt_svc_write *w, struct pt_err *err)
     if (rc != PT_OK) {
         return rc;
     }
+    if (current.status == PT_MEMBER_ERASED) {
+        return pt_member_erased(&current, err); /* Closed forever. */
+    }
     if (current.status != PT_MEMBER_CLOSED) {
         (void)pt_err_set(err, PT_ELIMIT, "member_id", "member %s is %s, not closed", current.id,
                          pt_member_status_name(current.status));

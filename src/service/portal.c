@@ -214,7 +214,7 @@ static enum pt_rc reset_member(struct pt_service *svc, const char *program_id, c
         rc = pt_store_member_get(txn, program_id, member_id, arena, &m, err);
     }
     rc = pt_svc_read_end(txn, arena, rc, err);
-    if (rc == PT_ENOTFOUND || (rc == PT_OK && m.status == PT_MEMBER_CLOSED)) {
+    if (rc == PT_ENOTFOUND || (rc == PT_OK && pt_member_is_closed(&m))) {
         pt_err_clear(err);
         member_id[0] = '\0';
         rc = PT_OK;

@@ -239,6 +239,19 @@ PT_MUSTCHECK enum pt_rc pt_service_member_reopen(struct pt_service *svc,
                                                  const char *member_id, struct pt_arena *arena,
                                                  struct pt_member *out, struct pt_err *err);
 
+/*
+ * Erases a member's personal data (admin; docs/crm.md, "Privacy: export and erase"), in one
+ * write with a member.erased event: see pt_store_member_erase for what goes. Its ledger,
+ * purchases and the rest stay under its id. OUT: *out, the erased member. PT_ENOTFOUND;
+ * PT_ECONFLICT already_erased when it was erased before (a replay of the same Idempotency-Key
+ * answers the first answer instead).
+ */
+PT_MUSTCHECK enum pt_rc pt_service_member_erase(struct pt_service *svc,
+                                                const struct pt_principal *who,
+                                                const char *member_id, struct pt_idem *idem,
+                                                struct pt_arena *arena, struct pt_member *out,
+                                                struct pt_err *err);
+
 /* Lists members matching filter (see pt_store_member_list). */
 PT_MUSTCHECK enum pt_rc pt_service_member_list(struct pt_service *svc,
                                                const struct pt_principal *who,

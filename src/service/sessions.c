@@ -251,7 +251,7 @@ static enum pt_rc sign_in_account(struct sign_in_ctx *ctx, struct pt_err *err)
     }
     rc = pt_store_member_get(w->txn, w->who->program_id, ctx->subject_id, w->arena,
                              &ctx->out->member, err);
-    if (rc == PT_OK && ctx->out->member.status == PT_MEMBER_CLOSED) {
+    if (rc == PT_OK && pt_member_is_closed(&ctx->out->member)) {
         ctx->outcome = DISABLED;
     }
     return rc;

@@ -245,8 +245,8 @@ static enum pt_rc review_member(struct review_ctx *ctx, struct pt_store_txn *txn
     value = pt_tier_metric_value(policy, &m);
     decision = pt_tier_review_decide(policy, &state, value);
     from = state.position;
-    if (member.status == PT_MEMBER_CLOSED) {
-        /* A closed member keeps its standing; only the review month moves on. */
+    if (pt_member_is_closed(&member)) {
+        /* A closed (or erased) member keeps its standing; only the review month moves on. */
         state.review_month = decision.next_review_month;
         return pt_store_member_tier_put(txn, program->id, member.id, &state, err);
     }

@@ -1172,6 +1172,71 @@ static const char migration_27[] =
     "  spend_customers INTEGER NOT NULL,"
     "  fitted_at_ms INTEGER NOT NULL);";
 
+/*
+ * Version 28 (issue 20, privacy; docs/crm.md, "Privacy: export and erase"): a member may be
+ * erased: status 'erased', and its card number and referral code released (NULL), which
+ * version 1 made NOT NULL. SQLite cannot change a column's CHECK or NOT NULL, so the table is
+ * made again with its indexes (as version 13 did); PostgreSQL changes them in place. (Numbered
+ * 30 on main, after issue 20's inquiries and surveys.)
+ */
+
+/* The events of a member whose payload holds personal data, which an erase rewrites (a partial
+ * index: the other events, nearly all, cost nothing more to write). */
+#define EVENTS_28_INDEX                                                                            \
+    "CREATE INDEX events_member ON events (program_id, member_id) WHERE type IN "                  \
+    "('member.created', 'member.updated', 'member.reopened', 'activity.recorded');"
+#define MEMBERS_28_COLUMNS                                                                         \
+    "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "       \
+    "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "   \
+    "referral_code, status, enrolled_at_ms, updated_at_ms, version"
+#define MEMBERS_28_INDEXES                                                                         \
+    "CREATE INDEX members_email ON members (program_id, email);"                                   \
+    "CREATE INDEX members_phone ON members (program_id, phone);"                                   \
+    "CREATE INDEX members_external_id ON members (program_id, external_id);"                       \
+    "CREATE INDEX members_card_number ON members (program_id, card_number);"                       \
+    "CREATE INDEX members_first_name ON members (program_id, first_name COLLATE NOCASE);"          \
+    "CREATE INDEX members_last_name ON members (program_id, last_name COLLATE NOCASE);"            \
+    "CREATE INDEX members_birthday ON members (program_id, substr(birth_date, 6, 5));"             \
+    "CREATE INDEX members_enrolled ON members (program_id, enrolled_at_ms, status);"
+static const char migration_28[] =
+    "CREATE TABLE members_28 ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  external_id TEXT,"
+    "  email TEXT,"
+    "  phone TEXT,"
+    "  first_name TEXT,"
+    "  last_name TEXT,"
+    "  birth_date TEXT,"
+    "  gender TEXT,"
+    "  locale TEXT,"
+    "  city TEXT,"
+    "  country TEXT,"
+    "  attributes TEXT NOT NULL DEFAULT '{}',"
+    "  consent_email INTEGER NOT NULL DEFAULT 0,"
+    "  consent_sms INTEGER NOT NULL DEFAULT 0,"
+    "  consent_push INTEGER NOT NULL DEFAULT 0,"
+    "  card_number TEXT,"
+    "  referral_code TEXT,"
+    "  status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'closed', 'erased')),"
+    "  enrolled_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  version INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "INSERT INTO members_28 (" MEMBERS_28_COLUMNS ") SELECT " MEMBERS_28_COLUMNS " FROM members;"
+    "DROP TABLE members;"
+    "ALTER TABLE members_28 RENAME TO members;" MEMBERS_28_INDEXES EVENTS_28_INDEX;
+#undef MEMBERS_28_COLUMNS
+#undef MEMBERS_28_INDEXES
+
+static const char migration_28_pg[] =
+    "ALTER TABLE members DROP CONSTRAINT members_status_check;"
+    "ALTER TABLE members ADD CONSTRAINT members_status_check "
+    "CHECK (status IN ('active', 'suspended', 'closed', 'erased'));"
+    "ALTER TABLE members ALTER COLUMN card_number DROP NOT NULL;"
+    "ALTER TABLE members ALTER COLUMN referral_code DROP NOT NULL;" EVENTS_28_INDEX;
+#undef EVENTS_28_INDEX
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1205,6 +1270,8 @@ static const char *const migration_24_parts[] = {migration_24, NULL};
 static const char *const migration_25_parts[] = {migration_25, NULL};
 static const char *const migration_26_parts[] = {migration_26, NULL};
 static const char *const migration_27_parts[] = {migration_27, NULL};
+static const char *const migration_28_parts[] = {migration_28, NULL};
+static const char *const migration_28_pg_parts[] = {migration_28_pg, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1233,7 +1300,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_24_parts,
                                                   migration_25_parts,
                                                   migration_26_parts,
-                                                  migration_27_parts};
+                                                  migration_27_parts,
+                                                  migration_28_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1261,7 +1329,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_24_parts,
                                                      migration_25_parts,
                                                      migration_26_parts,
-                                                     migration_27_parts};
+                                                     migration_27_parts,
+                                                     migration_28_pg_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

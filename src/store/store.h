@@ -39,7 +39,7 @@ struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
 
-#define PT_SCHEMA_VERSION 27
+#define PT_SCHEMA_VERSION 28
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -774,6 +774,19 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_summary.h"
 /* Reading purchases back (store_purchases.c, store_returns.c, store_events.c). */
 #include "store/store_purchases.h"
+/*
+ * Erases member old (read in this write) as m (pt_member_erase of it) in one statement per table
+ * (store_erase.c): its row; its email, phone, external id, card number and referral code given
+ * back in member_keys; its credential, sessions and reset tokens deleted; its purchases' facts
+ * and activities' properties cleared; its member and activity events' payloads replaced by
+ * event_payload; its idempotency records (by reference, or whose answer names it) answering
+ * idem_status with idem_body. PT_EBUSY when the member's version moved.
+ */
+PT_MUSTCHECK enum pt_rc pt_store_member_erase(struct pt_store_txn *txn, const struct pt_member *old,
+                                              const struct pt_member *m, const char *event_payload,
+                                              int idem_status, const char *idem_body,
+                                              struct pt_err *err);
+
 /* Everything held about one member, for its export (store_exports.c). */
 #include "store/store_exports.h"
 /* RFM: each purchasing member's figures at a date (store_rfm.c). */

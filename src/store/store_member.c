@@ -47,9 +47,12 @@ static void member_from_row(struct pt_q *q, const char *program_id, struct pt_ar
     pt_q_col_copy(q, 15, m->card_number, sizeof(m->card_number));
     pt_q_col_copy(q, 16, m->referral_code, sizeof(m->referral_code));
     pt_q_col_copy(q, 17, status, sizeof(status));
-    /* The CHECK constraint guarantees one of the three names; were it broken, a release build
-     * reads the member as closed, which writes nothing until reopened. */
-    if (PT_NEVER(pt_member_status_parse(status, &m->status, &ignored) != PT_OK)) {
+    /* The CHECK constraint guarantees one of the four names; were it broken, a release build
+     * reads the member as closed, which writes nothing until reopened. "erased" is not a status
+     * a client may set, so pt_member_status_parse does not know it. */
+    if (strcmp(status, "erased") == 0) {
+        m->status = PT_MEMBER_ERASED;
+    } else if (PT_NEVER(pt_member_status_parse(status, &m->status, &ignored) != PT_OK)) {
         m->status = PT_MEMBER_CLOSED;
     }
     m->enrolled_at_ms = pt_q_col_int(q, 18);
