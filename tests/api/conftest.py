@@ -9,6 +9,7 @@ sanitizer report (the suite runs against the ASan/UBSan build). After every modu
 audit` must pass on each database the module used.
 """
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -302,12 +303,14 @@ def fresh():
             d.audit()
 
 
-_counter = [0]
+# next() of an itertools.count is one step under the GIL: threads loading data in parallel
+# (test_rfm, test_clv) never draw the same number ("+= 1" on a list item could, and two
+# purchases then shared an external_id: found as a flaky 409 idempotency_conflict).
+_counter = itertools.count(1)
 
 
 def unique(prefix="x"):
-    _counter[0] += 1
-    return "%s%d_%d" % (prefix, os.getpid(), _counter[0])
+    return "%s%d_%d" % (prefix, os.getpid(), next(_counter))
 
 
 def new_member(client, **fields):
