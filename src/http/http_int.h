@@ -431,6 +431,14 @@ void pt_h_member_rfm(struct pt_http_ctx *ctx);      /* h_rfm.c */
 void pt_h_clv_fit(struct pt_http_ctx *ctx);
 void pt_h_clv_get(struct pt_http_ctx *ctx);
 void pt_h_member_value(struct pt_http_ctx *ctx);
+/* Inquiries and staff notes (h_inquiries.c). */
+void pt_h_inquiry_create(struct pt_http_ctx *ctx);
+void pt_h_inquiry_list(struct pt_http_ctx *ctx);
+void pt_h_inquiry_get(struct pt_http_ctx *ctx);
+void pt_h_inquiry_patch(struct pt_http_ctx *ctx);
+void pt_h_inquiry_reply(struct pt_http_ctx *ctx);
+void pt_h_note_create(struct pt_http_ctx *ctx);
+void pt_h_note_list(struct pt_http_ctx *ctx);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);
