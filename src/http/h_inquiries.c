@@ -529,3 +529,34 @@ void pt_h_note_list(struct pt_http_ctx *ctx)
     }
     pt_http_reply_list(ctx, &list, &page, items, count, NULL);
 }
+
+enum pt_rc pt_http_inquiry_export_add(struct pt_http_ctx *ctx, const char *member_id,
+                                      struct pt_arena *arena, json_t *root, struct pt_err *err)
+{
+    struct pt_inquiry_export x;
+    json_t *inquiries;
+    json_t *notes;
+    unsigned i;
+    unsigned j;
+    enum pt_rc rc = pt_service_inquiry_export(ctx->svc, &ctx->who, member_id, arena, &x, err);
+    if (rc != PT_OK) {
+        return rc;
+    }
+    inquiries = json_array();
+    for (i = 0; i < x.inquiry_count; i++) {
+        json_t *one = inquiry_json(&x.inquiries[i]);
+        json_t *replies = json_array();
+        for (j = 0; j < x.reply_counts[i]; j++) {
+            (void)json_array_append_new(replies, reply_json(&x.replies[i][j]));
+        }
+        (void)json_object_set_new(one, "replies", replies);
+        (void)json_array_append_new(inquiries, one);
+    }
+    notes = json_array();
+    for (i = 0; i < x.note_count; i++) {
+        (void)json_array_append_new(notes, note_json(&x.notes[i]));
+    }
+    (void)json_object_set_new(root, "inquiries", inquiries);
+    (void)json_object_set_new(root, "notes", notes);
+    return PT_OK;
+}

@@ -439,6 +439,10 @@ void pt_h_inquiry_patch(struct pt_http_ctx *ctx);
 void pt_h_inquiry_reply(struct pt_http_ctx *ctx);
 void pt_h_note_create(struct pt_http_ctx *ctx);
 void pt_h_note_list(struct pt_http_ctx *ctx);
+/* Adds the member's "inquiries" (each with its "replies") and staff "notes" to the export's
+ * root (h_exports.c). PT_ENOTFOUND, PT_ELIMIT limit_exceeded. */
+enum pt_rc pt_http_inquiry_export_add(struct pt_http_ctx *ctx, const char *member_id,
+                                      struct pt_arena *arena, json_t *root, struct pt_err *err);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);

@@ -435,3 +435,58 @@ enum pt_rc pt_service_note_list(struct pt_service *svc, const struct pt_principa
     }
     return pt_svc_read_end(txn, arena, rc, err);
 }
+
+/* ---- The member's export ---- */
+
+static enum pt_rc export_read(struct pt_store_txn *txn, const struct pt_principal *who,
+                              const char *member_id, struct pt_arena *arena,
+                              struct pt_inquiry_export *out, struct pt_err *err)
+{
+    struct pt_inquiry_filter f = {.member_id = member_id};
+    unsigned rows;
+    unsigned i;
+    enum pt_rc rc = pt_store_inquiry_list(txn, who->program_id, &f, NULL, PT_EXPORT_ROWS_MAX + 1,
+                                          arena, &out->inquiries, &out->inquiry_count, err);
+    rows = out->inquiry_count;
+    if (rc == PT_OK) {
+        out->replies = pt_arena_alloc(arena, (rows + 1) * sizeof(*out->replies));
+        out->reply_counts = pt_arena_alloc(arena, (rows + 1) * sizeof(*out->reply_counts));
+        if (out->replies == NULL || out->reply_counts == NULL) {
+            rc = pt_arena_err(arena, err);
+        }
+    }
+    for (i = 0; rc == PT_OK && i < out->inquiry_count && rows <= PT_EXPORT_ROWS_MAX; i++) {
+        rc = pt_store_reply_list(txn, who->program_id, out->inquiries[i].id, true,
+                                 PT_INQUIRY_REPLIES_MAX, arena, &out->replies[i],
+                                 &out->reply_counts[i], err);
+        rows += rc == PT_OK ? out->reply_counts[i] : 0;
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_note_list(txn, who->program_id, member_id, NULL, PT_NOTES_PER_MEMBER_MAX,
+                                arena, &out->notes, &out->note_count, err);
+        rows += out->note_count;
+    }
+    if (rc == PT_OK && rows > PT_EXPORT_ROWS_MAX) {
+        rc = pt_err_set(err, PT_ELIMIT, NULL, "the member's export holds more than %d rows",
+                        PT_EXPORT_ROWS_MAX);
+        (void)pt_err_code(err, "limit_exceeded");
+    }
+    return rc;
+}
+
+enum pt_rc pt_service_inquiry_export(struct pt_service *svc, const struct pt_principal *who,
+                                     const char *member_id, struct pt_arena *arena,
+                                     struct pt_inquiry_export *out, struct pt_err *err)
+{
+    struct pt_store_txn *txn = NULL;
+    struct pt_member member;
+    enum pt_rc rc = pt_store_read_begin(svc->store, &txn, err);
+    memset(out, 0, sizeof(*out));
+    if (rc == PT_OK) {
+        rc = pt_store_member_get(txn, who->program_id, member_id, arena, &member, err);
+    }
+    if (rc == PT_OK) {
+        rc = export_read(txn, who, member_id, arena, out, err);
+    }
+    return pt_svc_read_end(txn, arena, rc, err);
+}

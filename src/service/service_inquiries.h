@@ -66,4 +66,22 @@ PT_MUSTCHECK enum pt_rc pt_service_note_list(struct pt_service *svc,
                                              struct pt_member_note **out, unsigned *count,
                                              struct pt_err *err);
 
+/* What the member's export holds of inquiries and notes (docs/crm.md, "In the export"). */
+struct pt_inquiry_export {
+    struct pt_inquiry *inquiries; /* The member's, newest first. */
+    unsigned inquiry_count;
+    struct pt_inquiry_reply **replies; /* [i]: inquiry i's replies, internal ones too. */
+    unsigned *reply_counts;
+    struct pt_member_note *notes; /* Newest first. */
+    unsigned note_count;
+};
+
+/* Everything held about the member's inquiries and the staff notes on it, in one read.
+ * PT_ELIMIT (limit_exceeded) past PT_EXPORT_ROWS_MAX rows; PT_ENOTFOUND. */
+PT_MUSTCHECK enum pt_rc pt_service_inquiry_export(struct pt_service *svc,
+                                                  const struct pt_principal *who,
+                                                  const char *member_id, struct pt_arena *arena,
+                                                  struct pt_inquiry_export *out,
+                                                  struct pt_err *err);
+
 #endif
