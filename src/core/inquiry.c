@@ -6,10 +6,10 @@
 
 #include <string.h>
 
-const char *const pt_inquiry_channel_names[PT_INQUIRY_CHANNELS] = {
-    "email", "phone", "chat", "in_store", "web", "social"};
+const char *const pt_inquiry_channel_names[PT_INQUIRY_CHANNELS] = {"email",    "phone", "chat",
+                                                                   "in_store", "web",   "social"};
 const char *const pt_inquiry_status_names[PT_INQUIRY_STATUSES] = {"open", "pending", "resolved",
-                                                                   "closed"};
+                                                                  "closed"};
 const char *const pt_inquiry_priority_names[PT_INQUIRY_PRIORITIES] = {"low", "normal", "high",
                                                                       "urgent"};
 const char *const pt_reply_author_names[PT_REPLY_AUTHORS] = {"staff", "member"};
@@ -17,12 +17,10 @@ const char *const pt_reply_author_names[PT_REPLY_AUTHORS] = {"staff", "member"};
 /* [from][to]: open -> pending, resolved, closed; pending -> open, resolved, closed; resolved ->
  * open (reopened), closed; closed -> nothing (final: a new question is a new inquiry). */
 static const bool moves[PT_INQUIRY_STATUSES][PT_INQUIRY_STATUSES] = {
-    [PT_INQUIRY_OPEN] = {[PT_INQUIRY_PENDING] = true,
-                         [PT_INQUIRY_RESOLVED] = true,
-                         [PT_INQUIRY_CLOSED] = true},
-    [PT_INQUIRY_PENDING] = {[PT_INQUIRY_OPEN] = true,
-                            [PT_INQUIRY_RESOLVED] = true,
-                            [PT_INQUIRY_CLOSED] = true},
+    [PT_INQUIRY_OPEN] =
+        {[PT_INQUIRY_PENDING] = true, [PT_INQUIRY_RESOLVED] = true, [PT_INQUIRY_CLOSED] = true},
+    [PT_INQUIRY_PENDING] =
+        {[PT_INQUIRY_OPEN] = true, [PT_INQUIRY_RESOLVED] = true, [PT_INQUIRY_CLOSED] = true},
     [PT_INQUIRY_RESOLVED] = {[PT_INQUIRY_OPEN] = true, [PT_INQUIRY_CLOSED] = true},
     [PT_INQUIRY_CLOSED] = {false},
 };
@@ -54,8 +52,7 @@ enum pt_rc pt_inquiry_text_check(const char *text, const char *field, size_t max
 }
 
 /* An optional contact field: absent, or 1..max bytes on one line. */
-static enum pt_rc contact_check(const char *text, const char *field, size_t max,
-                                struct pt_err *err)
+static enum pt_rc contact_check(const char *text, const char *field, size_t max, struct pt_err *err)
 {
     return text == NULL ? PT_OK : pt_inquiry_text_check(text, field, max, false, err);
 }
@@ -84,7 +81,8 @@ static enum pt_rc tags_check(const struct pt_inquiry *q, struct pt_err *err)
 
 enum pt_rc pt_inquiry_validate(const struct pt_inquiry *q, struct pt_err *err)
 {
-    enum pt_rc rc = contact_check(q->contact_name, "contact.name", PT_INQUIRY_CONTACT_NAME_MAX, err);
+    enum pt_rc rc =
+        contact_check(q->contact_name, "contact.name", PT_INQUIRY_CONTACT_NAME_MAX, err);
     if (rc == PT_OK) {
         rc = contact_check(q->contact_email, "contact.email", PT_INQUIRY_CONTACT_EMAIL_MAX, err);
     }

@@ -12,8 +12,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *seconds_or_null(int64_t s)
@@ -61,8 +61,8 @@ static json_t *note_json(const struct pt_member_note *n)
 }
 
 /* Reads obj[key] as one of names (NULL/absent: *out untouched). */
-static enum pt_rc get_name(json_t *obj, const char *key, const char *const *names,
-                           unsigned count, int *out, struct pt_err *err)
+static enum pt_rc get_name(json_t *obj, const char *key, const char *const *names, unsigned count,
+                           int *out, struct pt_err *err)
 {
     json_t *v = json_object_get(obj, key);
     int i;
@@ -128,8 +128,8 @@ static enum pt_rc get_changeable(json_t *obj, struct pt_arena *arena, struct pt_
                                  struct pt_err *err)
 {
     int v = (int)q->priority;
-    enum pt_rc rc = get_name(obj, "priority", pt_inquiry_priority_names, PT_INQUIRY_PRIORITIES,
-                             &v, err);
+    enum pt_rc rc =
+        get_name(obj, "priority", pt_inquiry_priority_names, PT_INQUIRY_PRIORITIES, &v, err);
     q->priority = (enum pt_inquiry_priority)v;
     if (rc == PT_OK && json_object_get(obj, "assignee") != NULL) {
         rc = get_id(obj, "assignee", q->assignee, sizeof(q->assignee), arena, err);
@@ -190,8 +190,8 @@ static enum pt_rc inquiry_decode(json_t *body, struct pt_arena *arena, struct pt
         rc = get_contact(body, arena, q, err);
     }
     if (rc == PT_OK) {
-        rc = get_name(body, "channel", pt_inquiry_channel_names, PT_INQUIRY_CHANNELS, &channel,
-                      err);
+        rc =
+            get_name(body, "channel", pt_inquiry_channel_names, PT_INQUIRY_CHANNELS, &channel, err);
     }
     if (rc == PT_OK && channel < 0) {
         rc = pt_err_set(err, PT_EINVAL, "channel", "channel is required");
@@ -372,8 +372,8 @@ void pt_h_inquiry_list(struct pt_http_ctx *ctx)
         !age_param(ctx, "newer_than", now_ms, &f.created_after_ms)) {
         return;
     }
-    if (pt_service_inquiry_list(ctx->svc, &ctx->who, &f, page.cursor, page.limit + 1,
-                                &ctx->arena, &items, &count, &err) != PT_OK) {
+    if (pt_service_inquiry_list(ctx->svc, &ctx->who, &f, page.cursor, page.limit + 1, &ctx->arena,
+                                &items, &count, &err) != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
     }
@@ -384,8 +384,7 @@ void pt_h_inquiry_list(struct pt_http_ctx *ctx)
 static enum pt_rc apply_patch(void *pctx, struct pt_arena *arena, struct pt_inquiry *q,
                               struct pt_err *err)
 {
-    static const char *const fields[] = {"status", "priority", "assignee", "tags", "subject",
-                                         NULL};
+    static const char *const fields[] = {"status", "priority", "assignee", "tags", "subject", NULL};
     static const char *const required[] = {"status", "priority", "subject", NULL};
     json_t *body = pctx;
     int status = (int)q->status;
@@ -455,8 +454,8 @@ void pt_h_inquiry_reply(struct pt_http_ctx *ctx)
     }
     r.internal = internal != NULL && json_is_true(internal);
     if (rc == PT_OK) {
-        rc = pt_service_inquiry_reply(ctx->svc, &ctx->who, ctx->params[0], &r, &idem,
-                                      &ctx->arena, &err);
+        rc = pt_service_inquiry_reply(ctx->svc, &ctx->who, ctx->params[0], &r, &idem, &ctx->arena,
+                                      &err);
     }
     json_decref(body);
     reply_created(ctx, &idem, rc, &err, reply_encode, &r);

@@ -32,10 +32,10 @@ PT_MUSTCHECK enum pt_rc pt_service_inquiry_get(struct pt_service *svc,
                                                unsigned *reply_count, struct pt_err *err);
 PT_MUSTCHECK enum pt_rc pt_service_inquiry_list(struct pt_service *svc,
                                                 const struct pt_principal *who,
-                                                struct pt_inquiry_filter *f,
-                                                const char *cursor_id, unsigned limit,
-                                                struct pt_arena *arena, struct pt_inquiry **out,
-                                                unsigned *count, struct pt_err *err);
+                                                struct pt_inquiry_filter *f, const char *cursor_id,
+                                                unsigned limit, struct pt_arena *arena,
+                                                struct pt_inquiry **out, unsigned *count,
+                                                struct pt_err *err);
 /* Applies patch to the stored inquiry in one write: a status move not in the table is 409
  * status_move_refused; an assignee not a user of the program PT_EINVAL. Events
  * inquiry.updated, and inquiry.resolved on a move to resolved. */
@@ -50,17 +50,15 @@ PT_MUSTCHECK enum pt_rc pt_service_inquiry_update(struct pt_service *svc,
  * inquiry.replied. */
 PT_MUSTCHECK enum pt_rc pt_service_inquiry_reply(struct pt_service *svc,
                                                  const struct pt_principal *who, const char *id,
-                                                 struct pt_inquiry_reply *r,
-                                                 struct pt_idem *idem, struct pt_arena *arena,
-                                                 struct pt_err *err);
+                                                 struct pt_inquiry_reply *r, struct pt_idem *idem,
+                                                 struct pt_arena *arena, struct pt_err *err);
 /* Adds a staff note on the member (author: the session's user, else the key). PT_ENOTFOUND;
  * PT_EINVAL body; PT_ELIMIT too_many_notes. */
 PT_MUSTCHECK enum pt_rc pt_service_note_create(struct pt_service *svc,
                                                const struct pt_principal *who,
                                                struct pt_member_note *n, struct pt_idem *idem,
                                                struct pt_arena *arena, struct pt_err *err);
-PT_MUSTCHECK enum pt_rc pt_service_note_list(struct pt_service *svc,
-                                             const struct pt_principal *who,
+PT_MUSTCHECK enum pt_rc pt_service_note_list(struct pt_service *svc, const struct pt_principal *who,
                                              const char *member_id, const char *cursor_id,
                                              unsigned limit, struct pt_arena *arena,
                                              struct pt_member_note **out, unsigned *count,

@@ -12,7 +12,7 @@
 
 #define INQUIRY_COLUMNS                                                                            \
     "id, member_id, contact_name, contact_email, contact_phone, channel, subject, body, status, "  \
-    "priority, assignee, tags, created_at_ms, updated_at_ms, first_response_at_ms, "              \
+    "priority, assignee, tags, created_at_ms, updated_at_ms, first_response_at_ms, "               \
     "resolved_at_ms, replies"
 
 static void inquiry_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
@@ -24,8 +24,8 @@ static void inquiry_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     r->contact_name = pt_q_col_text(q, 2, arena);
     r->contact_email = pt_q_col_text(q, 3, arena);
     r->contact_phone = pt_q_col_text(q, 4, arena);
-    r->channel = (enum pt_inquiry_channel)pt_q_col_name(q, 5, pt_inquiry_channel_names,
-                                                        PT_INQUIRY_CHANNELS);
+    r->channel =
+        (enum pt_inquiry_channel)pt_q_col_name(q, 5, pt_inquiry_channel_names, PT_INQUIRY_CHANNELS);
     r->subject = pt_q_col_text(q, 6, arena);
     r->body = pt_q_col_text(q, 7, arena);
     r->status =
@@ -112,8 +112,7 @@ enum pt_rc pt_store_inquiry_update(struct pt_store_txn *txn, const char *program
 }
 
 enum pt_rc pt_store_inquiry_get(struct pt_store_txn *txn, const char *program_id, const char *id,
-                                struct pt_arena *arena, struct pt_inquiry *out,
-                                struct pt_err *err)
+                                struct pt_arena *arena, struct pt_inquiry *out, struct pt_err *err)
 {
     static const char sql[] =
         "SELECT " INQUIRY_COLUMNS " FROM inquiries WHERE program_id = ?1 AND id = ?2";
@@ -174,8 +173,8 @@ static enum pt_rc count_of(struct pt_store_txn *txn, const char *sql, const char
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const char *program_id,
-                                  int64_t *count, struct pt_err *err)
+enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const char *program_id, int64_t *count,
+                                  struct pt_err *err)
 {
     return count_of(txn, "SELECT count(*) FROM inquiries WHERE program_id = ?1", program_id, NULL,
                     count, err);
@@ -208,8 +207,7 @@ static void reply_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, r->inquiry_id, sizeof(r->inquiry_id));
     pt_q_col_copy(q, 1, r->id, sizeof(r->id));
-    r->author =
-        (enum pt_reply_author)pt_q_col_name(q, 2, pt_reply_author_names, PT_REPLY_AUTHORS);
+    r->author = (enum pt_reply_author)pt_q_col_name(q, 2, pt_reply_author_names, PT_REPLY_AUTHORS);
     pt_q_col_copy(q, 3, r->author_id, sizeof(r->author_id));
     r->internal = pt_q_col_int(q, 4) != 0;
     r->body = pt_q_col_text(q, 5, arena);
@@ -269,8 +267,8 @@ static void note_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 
 enum pt_rc pt_store_note_list(struct pt_store_txn *txn, const char *program_id,
                               const char *member_id, const char *cursor_id, unsigned limit,
-                              struct pt_arena *arena, struct pt_member_note **out,
-                              unsigned *count, struct pt_err *err)
+                              struct pt_arena *arena, struct pt_member_note **out, unsigned *count,
+                              struct pt_err *err)
 {
     static const char sql[] =
         "SELECT member_id, id, body, pinned, author_id, created_at_ms FROM member_notes "
@@ -289,7 +287,8 @@ enum pt_rc pt_store_note_list(struct pt_store_txn *txn, const char *program_id,
 enum pt_rc pt_store_note_count(struct pt_store_txn *txn, const char *program_id,
                                const char *member_id, int64_t *count, struct pt_err *err)
 {
-    return count_of(txn, "SELECT count(*) FROM member_notes WHERE program_id = ?1 AND "
-                         "member_id = ?2",
+    return count_of(txn,
+                    "SELECT count(*) FROM member_notes WHERE program_id = ?1 AND "
+                    "member_id = ?2",
                     program_id, member_id, count, err);
 }

@@ -18,7 +18,7 @@ struct pt_arena;
 /* What a list of inquiries is filtered by; each NULL (0) for no filter. */
 struct pt_inquiry_filter {
     const char *status;
-    const char *assignee;  /* A user's id; "none": inquiries without one. */
+    const char *assignee; /* A user's id; "none": inquiries without one. */
     const char *member_id;
     int64_t created_before_ms; /* created_at_ms <= it; 0: none. */
     int64_t created_after_ms;  /* created_at_ms > it; 0: none. */
@@ -44,8 +44,7 @@ PT_MUSTCHECK enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const c
                                                int64_t *count, struct pt_err *err);
 
 PT_MUSTCHECK enum pt_rc pt_store_reply_insert(struct pt_store_txn *txn, const char *program_id,
-                                              const struct pt_inquiry_reply *r,
-                                              struct pt_err *err);
+                                              const struct pt_inquiry_reply *r, struct pt_err *err);
 /* The inquiry's replies, oldest first, without the internal ones unless with_internal; at most
  * limit. */
 PT_MUSTCHECK enum pt_rc pt_store_reply_list(struct pt_store_txn *txn, const char *program_id,

@@ -13,11 +13,12 @@ Method: a real server over HTTP on SQLite or PostgreSQL (PATRON_TEST_STORE), its
 member sessions through a cookie-keeping client (tests/api/browser.py).
 """
 import itertools
+import os
 
 import pytest
 
 from browser import PASSWORD, SignInDeployment, browser, new_user
-from conftest import Client, new_member, unique
+from conftest import Client, Server, new_database, new_member, run_cli, unique
 
 T0 = "2026-05-04T09:00:00Z"
 STATUSES = ("open", "pending", "resolved", "closed")
@@ -394,3 +395,32 @@ def test_export__holds_the_members_inquiries_replies_and_notes(d):
     assert [x["id"] for x in doc["inquiries"]] == [q["id"]]
     assert [x["body"] for x in doc["inquiries"][0]["replies"]] == ["internal"]
     assert [x["body"] for x in doc["notes"]] == ["VIP"]
+
+
+def test_migrate_store__copies_inquiries_replies_and_notes(fresh):
+    a = fresh.a
+    m = new_member(a)
+    q = ask(a, member_id=m["id"], tags=["t"])
+    c = ask(a, contact={"name": "Guest", "email": "g@example.com"})
+    assert a.post("/v1/inquiries/%s/replies" % q["id"], {"body": "hi", "internal": True}).status == 201
+    assert a.post("/v1/inquiries/%s/replies" % q["id"], {"body": "done"}).status == 201
+    assert a.patch("/v1/inquiries/" + q["id"], {"status": "resolved"}).status == 200
+    assert a.post("/v1/members/%s/notes" % m["id"], {"body": "VIP", "pinned": True}).status == 201
+
+    def seen(client):
+        return (client.get("/v1/inquiries").json,
+                [client.get("/v1/inquiries/" + x).json for x in (q["id"], c["id"])],
+                client.get("/v1/members/%s/notes" % m["id"]).json)
+
+    before = seen(a)
+    fresh.server.stop()
+    os.makedirs(os.path.join(fresh.dir, "copy"), exist_ok=True)
+    target = new_database(os.path.join(fresh.dir, "copy"))
+    out = run_cli("migrate-store", "--from", fresh.db, "--to", target, check=False)
+    assert out.returncode == 0, out.stderr
+    server = Server(target, ("--test-clock",))
+    try:
+        assert seen(Client(server.port, fresh.key_a)) == before
+    finally:
+        server.stop()
+    fresh.restart()
