@@ -140,7 +140,8 @@ enum pt_rc pt_store_inquiry_list(struct pt_store_txn *txn, const char *program_i
         "AND (CAST(?3 AS TEXT) IS NULL OR status = ?3) "
         "AND (CAST(?4 AS TEXT) IS NULL OR (?4 = 'none' AND assignee IS NULL) OR assignee = ?4) "
         "AND (CAST(?5 AS TEXT) IS NULL OR member_id = ?5) "
-        "AND (?6 = 0 OR created_at_ms <= ?6) AND (?7 = 0 OR created_at_ms > ?7) "
+        "AND (CAST(?6 AS BIGINT) = 0 OR created_at_ms <= ?6) "
+        "AND (CAST(?7 AS BIGINT) = 0 OR created_at_ms > ?7) "
         "ORDER BY id DESC LIMIT ?8";
     struct pt_q q;
     (void)pt_q_open(&q, txn, sql, err);
@@ -221,7 +222,8 @@ enum pt_rc pt_store_reply_list(struct pt_store_txn *txn, const char *program_id,
 {
     static const char sql[] =
         "SELECT inquiry_id, id, author, author_id, internal, body, created_at_ms FROM "
-        "inquiry_replies WHERE program_id = ?1 AND inquiry_id = ?2 AND (?3 = 1 OR internal = 0) "
+        "inquiry_replies WHERE program_id = ?1 AND inquiry_id = ?2 AND (CAST(?3 AS BIGINT) = 1 OR "
+        "internal = 0) "
         "ORDER BY id LIMIT ?4";
     struct pt_q q;
     (void)pt_q_open(&q, txn, sql, err);

@@ -397,6 +397,20 @@ def test_export__holds_the_members_inquiries_replies_and_notes(d):
     assert [x["body"] for x in doc["notes"]] == ["VIP"]
 
 
+def test_export__a_member_downloading_its_data_gets_notes_and_internal_replies(d):
+    # Staff notes and internal replies are personal data about the member (GDPR art. 15):
+    # its own export holds them, though GET /v1/inquiries/{id} does not show internal replies.
+    me, b = member_session(d)
+    q = ask(d.a, member_id=me["id"])
+    assert d.a.post("/v1/inquiries/%s/replies" % q["id"],
+                    {"body": "internal remark", "internal": True}).status == 201
+    assert d.a.post("/v1/members/%s/notes" % me["id"], {"body": "Called twice"}).status == 201
+    doc = b.get("/v1/members/%s/export" % me["id"]).json
+    assert [x["body"] for x in doc["inquiries"][0]["replies"]] == ["internal remark"]
+    assert [x["body"] for x in doc["notes"]] == ["Called twice"]
+    assert b.get("/v1/inquiries/" + q["id"]).json["replies"] == []
+
+
 def test_migrate_store__copies_inquiries_replies_and_notes(fresh):
     a = fresh.a
     m = new_member(a)

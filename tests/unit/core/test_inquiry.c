@@ -32,9 +32,9 @@ static void test_pt_inquiry_move_allowed__the_table(void **state)
     (void)state;
     for (from = 0; from < PT_INQUIRY_STATUSES; from++) {
         for (to = 0; to < PT_INQUIRY_STATUSES; to++) {
-            assert_int_equal(pt_inquiry_move_allowed((enum pt_inquiry_status)from,
-                                                     (enum pt_inquiry_status)to),
-                             table[from][to]);
+            assert_int_equal(
+                pt_inquiry_move_allowed((enum pt_inquiry_status)from, (enum pt_inquiry_status)to),
+                table[from][to]);
         }
     }
     assert_false(pt_inquiry_move_allowed(PT_INQUIRY_STATUSES, PT_INQUIRY_OPEN));
