@@ -438,3 +438,21 @@ def test_migrate_store__copies_inquiries_replies_and_notes(fresh):
     finally:
         server.stop()
     fresh.restart()
+
+
+def test_idempotency__a_repeated_create_or_reply_is_replayed(d):
+    body = {"channel": "chat", "subject": "Twice", "body": "Sent twice",
+            "contact": {"email": "twice@example.com"}}
+    k = {"Idempotency-Key": unique("inq-")}
+    first = d.a.post("/v1/inquiries", body, headers=k)
+    again = d.a.post("/v1/inquiries", body, headers=k)
+    assert first.status == again.status == 201, again
+    assert again.headers.get("idempotent-replayed") == "true" and again.json == first.json
+    other = dict(body, subject="Another")
+    assert d.a.post("/v1/inquiries", other, headers=k).error["code"] == "idempotency_conflict"
+    path = "/v1/inquiries/%s/replies" % first.json["id"]
+    k = {"Idempotency-Key": unique("rpl-")}
+    r1 = d.a.post(path, {"body": "once"}, headers=k)
+    r2 = d.a.post(path, {"body": "once"}, headers=k)
+    assert r1.status == r2.status == 201 and r1.json == r2.json
+    assert d.a.get("/v1/inquiries/" + first.json["id"]).json["reply_count"] == 1
