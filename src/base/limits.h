@@ -486,9 +486,11 @@ _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default 
 /* Replies of one inquiry: GET /v1/inquiries/{id} answers all of them (at most about 10 MB of
  * bodies); the next one is 422 limit_exceeded (too_many_replies). */
 #define PT_INQUIRY_REPLIES_MAX 1000
-/* Inquiries of one program: a store's decade of service requests; the next is 422
- * limit_exceeded (too_many_inquiries). */
-#define PT_INQUIRIES_PER_PROGRAM_MAX 1000000
+/* Inquiries of one member (counted on its index at each create; the next is 422
+ * too_many_inquiries): the bound of its export's rows. A contact's inquiries have no bound but
+ * the program's rate limits and storage: counting all of a program's at each create would cost
+ * the writer a scan. */
+#define PT_INQUIRIES_PER_MEMBER_MAX 10000
 /* A staff note's body; notes on one member (the next is 422 too_many_notes). */
 #define PT_NOTE_BODY_MAX 5000
 #define PT_NOTES_PER_MEMBER_MAX 1000

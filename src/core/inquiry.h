@@ -70,6 +70,7 @@ struct pt_inquiry {
     int64_t first_response_at_ms; /* The first staff reply that is not internal; 0: none yet. */
     int64_t resolved_at_ms;       /* The last move to resolved; 0: not resolved now. */
     int64_t replies;              /* How many replies it has (internal ones too). */
+    int64_t internal_replies;     /* How many of them are internal. */
 };
 
 struct pt_inquiry_reply {

@@ -83,6 +83,16 @@ static bool visible(const struct pt_principal *who, const struct pt_inquiry *q)
     return who->kind != PT_PRINCIPAL_MEMBER || strcmp(q->member_id, who->member_id) == 0;
 }
 
+/* What a member's session sees of its inquiries: its internal replies are not counted. */
+static void member_view(const struct pt_principal *who, struct pt_inquiry *items, unsigned count)
+{
+    unsigned i;
+    for (i = 0; who->kind == PT_PRINCIPAL_MEMBER && i < count; i++) {
+        items[i].replies -= items[i].internal_replies;
+        items[i].internal_replies = 0;
+    }
+}
+
 static enum pt_rc inquiry_read(struct pt_svc_write *w, const char *id, struct pt_inquiry *q,
                                struct pt_err *err)
 {
@@ -105,18 +115,21 @@ static enum pt_rc inquiry_create_body(struct pt_svc_write *w, struct pt_err *err
     struct inquiry_ctx *ctx = (struct inquiry_ctx *)w;
     struct pt_inquiry *q = ctx->q;
     int64_t count = 0;
-    enum pt_rc rc = pt_store_inquiry_count(w->txn, w->who->program_id, &count, err);
-    if (rc == PT_OK && count >= PT_INQUIRIES_PER_PROGRAM_MAX) {
-        rc = pt_err_set(err, PT_ELIMIT, NULL, "the program holds %d inquiries, the most it may",
-                        PT_INQUIRIES_PER_PROGRAM_MAX);
-        (void)pt_err_code(err, "too_many_inquiries");
-    }
-    if (rc == PT_OK && q->member_id[0] != '\0') {
+    enum pt_rc rc = PT_OK;
+    if (q->member_id[0] != '\0') {
         struct pt_member member;
         rc = pt_store_member_get(w->txn, w->who->program_id, q->member_id, w->arena, &member, err);
         if (rc == PT_ENOTFOUND) {
             pt_err_clear(err);
             rc = pt_err_set(err, PT_EINVAL, "member_id", "no member %s", q->member_id);
+        }
+        if (rc == PT_OK) {
+            rc = pt_store_inquiry_count(w->txn, w->who->program_id, q->member_id, &count, err);
+        }
+        if (rc == PT_OK && count >= PT_INQUIRIES_PER_MEMBER_MAX) {
+            rc = pt_err_set(err, PT_ELIMIT, NULL, "a member holds at most %d inquiries",
+                            PT_INQUIRIES_PER_MEMBER_MAX);
+            (void)pt_err_code(err, "too_many_inquiries");
         }
     }
     if (rc == PT_OK) {
@@ -162,6 +175,7 @@ enum pt_rc pt_service_inquiry_create(struct pt_service *svc, const struct pt_pri
     q->first_response_at_ms = 0;
     q->resolved_at_ms = 0;
     q->replies = 0;
+    q->internal_replies = 0;
     return pt_svc_write(&ctx.w, &inquiry_create_case, err);
 }
 
@@ -181,6 +195,9 @@ enum pt_rc pt_service_inquiry_get(struct pt_service *svc, const struct pt_princi
     }
     if (rc == PT_OK && !visible(who, out)) {
         rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no inquiry %s", id);
+    }
+    if (rc == PT_OK) {
+        member_view(who, out, 1);
     }
     if (rc == PT_OK) {
         rc = pt_store_reply_list(txn, who->program_id, id, who->kind != PT_PRINCIPAL_MEMBER,
@@ -208,6 +225,9 @@ enum pt_rc pt_service_inquiry_list(struct pt_service *svc, const struct pt_princ
     if (rc == PT_OK) {
         rc = pt_store_inquiry_list(txn, who->program_id, f, cursor_id, limit, arena, out, count,
                                    err);
+    }
+    if (rc == PT_OK) {
+        member_view(who, *out, *count);
     }
     return pt_svc_read_end(txn, arena, rc, err);
 }
@@ -313,6 +333,7 @@ static enum pt_rc reply_body(struct pt_svc_write *w, struct pt_err *err)
     }
     rc = pt_store_reply_insert(w->txn, w->who->program_id, r, err);
     q.replies++;
+    q.internal_replies += r->internal ? 1 : 0;
     if (r->author == PT_REPLY_STAFF && !r->internal && q.first_response_at_ms == 0) {
         q.first_response_at_ms = w->now_ms;
     }

@@ -17,7 +17,7 @@ typedef enum pt_rc (*pt_inquiry_patch_fn)(void *ctx, struct pt_arena *arena, str
 
 /* Creates q (validated here; its id, status open and times are set). A member's session
  * creates for itself only. PT_EINVAL (member_id or assignee not of the program, named);
- * PT_ELIMIT too_many_inquiries; 409 member_inactive for a closed member. Event
+ * PT_ELIMIT too_many_inquiries past PT_INQUIRIES_PER_MEMBER_MAX. Event
  * inquiry.created. */
 PT_MUSTCHECK enum pt_rc pt_service_inquiry_create(struct pt_service *svc,
                                                   const struct pt_principal *who,

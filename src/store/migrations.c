@@ -1198,6 +1198,7 @@ static const char migration_28[] =
     "  first_response_at_ms INTEGER NOT NULL,"
     "  resolved_at_ms INTEGER NOT NULL,"
     "  replies INTEGER NOT NULL,"
+    "  internal_replies INTEGER NOT NULL,"
     "  PRIMARY KEY (program_id, id));"
     "CREATE INDEX inquiries_member ON inquiries (program_id, member_id, id);"
     "CREATE TABLE inquiry_replies ("

@@ -51,8 +51,8 @@ static const struct copy_table copy_tables[] = {
     {"inquiries",
      "program_id, id, member_id, contact_name, contact_email, contact_phone, channel, subject, "
      "body, status, priority, assignee, tags, created_at_ms, updated_at_ms, "
-     "first_response_at_ms, resolved_at_ms, replies",
-     "tttttttttttttiiiii", "program_id, id", NULL},
+     "first_response_at_ms, resolved_at_ms, replies, internal_replies",
+     "tttttttttttttiiiiii", "program_id, id", NULL},
     {"inquiry_replies",
      "program_id, inquiry_id, id, author, author_id, internal, body, created_at_ms", "tttttiti",
      "program_id, inquiry_id, id", NULL},

@@ -13,7 +13,7 @@
 #define INQUIRY_COLUMNS                                                                            \
     "id, member_id, contact_name, contact_email, contact_phone, channel, subject, body, status, "  \
     "priority, assignee, tags, created_at_ms, updated_at_ms, first_response_at_ms, "               \
-    "resolved_at_ms, replies"
+    "resolved_at_ms, replies, internal_replies"
 
 static void inquiry_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 {
@@ -39,6 +39,7 @@ static void inquiry_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     r->first_response_at_ms = pt_q_col_int(q, 14);
     r->resolved_at_ms = pt_q_col_int(q, 15);
     r->replies = pt_q_col_int(q, 16);
+    r->internal_replies = pt_q_col_int(q, 17);
 }
 
 /* The text of an inquiry's tags until pt_q_close. */
@@ -56,7 +57,7 @@ enum pt_rc pt_store_inquiry_insert(struct pt_store_txn *txn, const char *program
 {
     static const char sql[] = "INSERT INTO inquiries (program_id, " INQUIRY_COLUMNS
                               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-                              "?14, ?15, ?16, ?17, ?18)";
+                              "?14, ?15, ?16, ?17, ?18, ?19)";
     struct tags_text tags;
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
@@ -79,6 +80,7 @@ enum pt_rc pt_store_inquiry_insert(struct pt_store_txn *txn, const char *program
     pt_q_int(&q, 16, r->first_response_at_ms);
     pt_q_int(&q, 17, r->resolved_at_ms);
     pt_q_int(&q, 18, r->replies);
+    pt_q_int(&q, 19, r->internal_replies);
     (void)pt_q_exec(&q);
     return pt_q_close(&q);
 }
@@ -88,8 +90,8 @@ enum pt_rc pt_store_inquiry_update(struct pt_store_txn *txn, const char *program
 {
     static const char sql[] =
         "UPDATE inquiries SET status = ?3, priority = ?4, assignee = ?5, tags = ?6, subject = ?7, "
-        "updated_at_ms = ?8, first_response_at_ms = ?9, resolved_at_ms = ?10, replies = ?11 "
-        "WHERE program_id = ?1 AND id = ?2";
+        "updated_at_ms = ?8, first_response_at_ms = ?9, resolved_at_ms = ?10, replies = ?11, "
+        "internal_replies = ?12 WHERE program_id = ?1 AND id = ?2";
     struct tags_text tags;
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
@@ -105,6 +107,7 @@ enum pt_rc pt_store_inquiry_update(struct pt_store_txn *txn, const char *program
     pt_q_int(&q, 9, r->first_response_at_ms);
     pt_q_int(&q, 10, r->resolved_at_ms);
     pt_q_int(&q, 11, r->replies);
+    pt_q_int(&q, 12, r->internal_replies);
     if (pt_q_exec(&q) == PT_OK && pt_q_changes(&q) != 1) {
         q.rc = pt_err_set(err, PT_ENOTFOUND, NULL, "no inquiry %s", r->id);
     }
@@ -134,17 +137,20 @@ enum pt_rc pt_store_inquiry_list(struct pt_store_txn *txn, const char *program_i
                                  unsigned limit, struct pt_arena *arena, struct pt_inquiry **out,
                                  unsigned *count, struct pt_err *err)
 {
-    static const char sql[] =
-        "SELECT " INQUIRY_COLUMNS " FROM inquiries WHERE program_id = ?1 "
-        "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) "
-        "AND (CAST(?3 AS TEXT) IS NULL OR status = ?3) "
-        "AND (CAST(?4 AS TEXT) IS NULL OR (?4 = 'none' AND assignee IS NULL) OR assignee = ?4) "
-        "AND (CAST(?5 AS TEXT) IS NULL OR member_id = ?5) "
-        "AND (CAST(?6 AS BIGINT) = 0 OR created_at_ms <= ?6) "
-        "AND (CAST(?7 AS BIGINT) = 0 OR created_at_ms > ?7) "
-        "ORDER BY id DESC LIMIT ?8";
+/* The other filters, after the program's (?1) and the member's (?5) when it has one. */
+#define INQUIRY_FILTERS                                                                            \
+    "AND (CAST(?2 AS TEXT) IS NULL OR id < ?2) "                                                   \
+    "AND (CAST(?3 AS TEXT) IS NULL OR status = ?3) "                                               \
+    "AND (CAST(?4 AS TEXT) IS NULL OR (?4 = 'none' AND assignee IS NULL) OR assignee = ?4) "       \
+    "AND (CAST(?6 AS BIGINT) = 0 OR created_at_ms <= ?6) "                                         \
+    "AND (CAST(?7 AS BIGINT) = 0 OR created_at_ms > ?7) ORDER BY id DESC LIMIT ?8"
+    /* A member's, on its index (program_id, member_id, id); else the program's, by id. */
+    static const char member_sql[] = "SELECT " INQUIRY_COLUMNS " FROM inquiries WHERE "
+                                     "program_id = ?1 AND member_id = ?5 " INQUIRY_FILTERS;
+    static const char all_sql[] = "SELECT " INQUIRY_COLUMNS " FROM inquiries WHERE "
+                                  "program_id = ?1 AND CAST(?5 AS TEXT) IS NULL " INQUIRY_FILTERS;
     struct pt_q q;
-    (void)pt_q_open(&q, txn, sql, err);
+    (void)pt_q_open(&q, txn, f->member_id != NULL ? member_sql : all_sql, err);
     pt_q_text(&q, 1, program_id);
     pt_q_text(&q, 2, cursor_id);
     pt_q_text(&q, 3, f->status);
@@ -174,11 +180,11 @@ static enum pt_rc count_of(struct pt_store_txn *txn, const char *sql, const char
     return pt_q_close(&q);
 }
 
-enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const char *program_id, int64_t *count,
-                                  struct pt_err *err)
+enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const char *program_id,
+                                  const char *member_id, int64_t *count, struct pt_err *err)
 {
-    return count_of(txn, "SELECT count(*) FROM inquiries WHERE program_id = ?1", program_id, NULL,
-                    count, err);
+    return count_of(txn, "SELECT count(*) FROM inquiries WHERE program_id = ?1 AND member_id = ?2",
+                    program_id, member_id, count, err);
 }
 
 enum pt_rc pt_store_reply_insert(struct pt_store_txn *txn, const char *program_id,

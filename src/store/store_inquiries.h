@@ -39,9 +39,10 @@ PT_MUSTCHECK enum pt_rc pt_store_inquiry_list(struct pt_store_txn *txn, const ch
                                               const char *cursor_id, unsigned limit,
                                               struct pt_arena *arena, struct pt_inquiry **out,
                                               unsigned *count, struct pt_err *err);
-/* OUT: *count, the program's inquiries. */
+/* OUT: *count, the member's inquiries. */
 PT_MUSTCHECK enum pt_rc pt_store_inquiry_count(struct pt_store_txn *txn, const char *program_id,
-                                               int64_t *count, struct pt_err *err);
+                                               const char *member_id, int64_t *count,
+                                               struct pt_err *err);
 
 PT_MUSTCHECK enum pt_rc pt_store_reply_insert(struct pt_store_txn *txn, const char *program_id,
                                               const struct pt_inquiry_reply *r, struct pt_err *err);

@@ -327,11 +327,13 @@ def test_member_session__own_inquiries_only_and_no_internal_replies(d):
     got = b.get("/v1/inquiries/" + mine)
     assert got.status == 200, got
     assert [x["body"] for x in got.json["replies"]] == ["New card sent"]
+    assert got.json["reply_count"] == 1  # Its internal reply is not counted for the member.
+    assert d.a.get("/v1/inquiries/" + mine).json["reply_count"] == 2
     for qid in (theirs, staff_only):
         assert b.get("/v1/inquiries/" + qid).status == 404
         assert b.post("/v1/inquiries/%s/replies" % qid, {"body": "hi"}).status == 404
     listed = b.get("/v1/inquiries").json["data"]
-    assert [q["id"] for q in listed] == [mine]
+    assert [q["id"] for q in listed] == [mine] and listed[0]["reply_count"] == 1
     assert b.get("/v1/inquiries?member_id=" + other["id"]).json["data"] == []
     r = b.post("/v1/inquiries/%s/replies" % mine, {"body": "Thanks"})
     assert r.status == 201 and r.json["author"] == "member" and r.json["author_id"] == me["id"]
@@ -456,3 +458,16 @@ def test_idempotency__a_repeated_create_or_reply_is_replayed(d):
     r2 = d.a.post(path, {"body": "once"}, headers=k)
     assert r1.status == r2.status == 201 and r1.json == r2.json
     assert d.a.get("/v1/inquiries/" + first.json["id"]).json["reply_count"] == 1
+
+
+def test_limits__the_thousand_and_first_reply_is_422(d):
+    q = ask(d.a, contact={"email": "many@example.com"})
+    path = "/v1/inquiries/%s/replies" % q["id"]
+    for i in range(1000):
+        r = d.a.post(path, {"body": "r%d" % i, "internal": i % 2 == 0})
+        assert r.status == 201, (i, r)
+    r = d.a.post(path, {"body": "one too many"})
+    assert r.status == 422 and r.error["code"] == "too_many_replies", r
+    got = d.a.get("/v1/inquiries/" + q["id"]).json
+    assert got["reply_count"] == 1000 and len(got["replies"]) == 1000
+    assert got["replies"][-1]["body"] == "r999" and got["first_response_at"] is not None
