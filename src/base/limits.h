@@ -471,4 +471,28 @@ _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default 
 #define PT_CLV_DISCOUNT_BP_MAX 10000
 #define PT_CLV_DISCOUNT_BP_DEFAULT 1000
 
+/* ---- Issue 20: inquiries and staff notes (docs/crm.md) ---- */
+/* An inquiry's subject and body, a reply's body, in bytes of UTF-8 (the API says characters of
+ * ASCII; a multibyte text holds fewer). */
+#define PT_INQUIRY_SUBJECT_MAX 200
+#define PT_INQUIRY_BODY_MAX 10000
+/* Tags of an inquiry, each 1..PT_INQUIRY_TAG_MAX bytes. */
+#define PT_INQUIRY_TAGS_MAX 20
+#define PT_INQUIRY_TAG_MAX 50
+/* A contact without membership: name, email, phone. */
+#define PT_INQUIRY_CONTACT_NAME_MAX 200
+#define PT_INQUIRY_CONTACT_EMAIL_MAX 254
+#define PT_INQUIRY_CONTACT_PHONE_MAX 32
+/* Replies of one inquiry: GET /v1/inquiries/{id} answers all of them (at most about 10 MB of
+ * bodies); the next one is 422 limit_exceeded (too_many_replies). */
+#define PT_INQUIRY_REPLIES_MAX 1000
+/* Inquiries of one member (counted on its index at each create; the next is 422
+ * too_many_inquiries): the bound of its export's rows. A contact's inquiries have no bound but
+ * the program's rate limits and storage: counting all of a program's at each create would cost
+ * the writer a scan. */
+#define PT_INQUIRIES_PER_MEMBER_MAX 10000
+/* A staff note's body; notes on one member (the next is 422 too_many_notes). */
+#define PT_NOTE_BODY_MAX 5000
+#define PT_NOTES_PER_MEMBER_MAX 1000
+
 #endif

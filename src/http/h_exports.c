@@ -183,7 +183,17 @@ void pt_h_member_export(struct pt_http_ctx *ctx)
                    : pt_arena_err(&arena, &err);
     if (rc == PT_OK) {
         /* Every part is copied into the JSON: the arena goes as soon as it is encoded. */
-        pt_http_reply_json(ctx, 200, export_json(x));
+        json_t *root = export_json(x);
+        /* Inquiries and staff notes (h_inquiries.c; docs/crm.md, "In the export"). */
+        rc = root != NULL ? pt_http_inquiry_export_add(ctx, x->member.id, &arena, root, &err)
+                          : PT_OK;
+        if (rc != PT_OK) {
+            json_decref(root);
+            pt_arena_fini(&arena);
+            pt_http_reply_err(ctx, &err);
+            return;
+        }
+        pt_http_reply_json(ctx, 200, root);
         if (ctx->resp.status == 200) {
             /* Opened by a browser, it is a file to keep (the id is a safe id: it was found). */
             (void)snprintf(disposition, sizeof(disposition),

@@ -431,6 +431,18 @@ void pt_h_member_rfm(struct pt_http_ctx *ctx);      /* h_rfm.c */
 void pt_h_clv_fit(struct pt_http_ctx *ctx);
 void pt_h_clv_get(struct pt_http_ctx *ctx);
 void pt_h_member_value(struct pt_http_ctx *ctx);
+/* Inquiries and staff notes (h_inquiries.c). */
+void pt_h_inquiry_create(struct pt_http_ctx *ctx);
+void pt_h_inquiry_list(struct pt_http_ctx *ctx);
+void pt_h_inquiry_get(struct pt_http_ctx *ctx);
+void pt_h_inquiry_patch(struct pt_http_ctx *ctx);
+void pt_h_inquiry_reply(struct pt_http_ctx *ctx);
+void pt_h_note_create(struct pt_http_ctx *ctx);
+void pt_h_note_list(struct pt_http_ctx *ctx);
+/* Adds the member's "inquiries" (each with its "replies") and staff "notes" to the export's
+ * root (h_exports.c). PT_ENOTFOUND, PT_ELIMIT limit_exceeded. */
+enum pt_rc pt_http_inquiry_export_add(struct pt_http_ctx *ctx, const char *member_id,
+                                      struct pt_arena *arena, json_t *root, struct pt_err *err);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);

@@ -128,6 +128,13 @@ const struct pt_route pt_routes[] = {
      PT_ROUTE_ADMIN | PT_ROUTE_BODY | PT_ROUTE_EXPENSIVE},
     {"GET", "/v1/analytics/clv", pt_h_clv_get, PT_ROUTE_ADMIN},
     {"GET", "/v1/members/{id}/value", pt_h_member_value, PT_ROUTE_ADMIN | PT_ROUTE_QUERY},
+    {"POST", "/v1/inquiries", pt_h_inquiry_create, PT_ROUTE_BODY | PT_ROUTE_MEMBER},
+    {"GET", "/v1/inquiries", pt_h_inquiry_list, PT_ROUTE_QUERY | PT_ROUTE_MEMBER},
+    {"GET", "/v1/inquiries/{id}", pt_h_inquiry_get, PT_ROUTE_MEMBER},
+    {"PATCH", "/v1/inquiries/{id}", pt_h_inquiry_patch, PT_ROUTE_BODY},
+    {"POST", "/v1/inquiries/{id}/replies", pt_h_inquiry_reply, PT_ROUTE_BODY | PT_ROUTE_MEMBER},
+    {"POST", "/v1/members/{id}/notes", pt_h_note_create, PT_ROUTE_BODY},
+    {"GET", "/v1/members/{id}/notes", pt_h_note_list, PT_ROUTE_QUERY},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

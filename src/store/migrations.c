@@ -1237,6 +1237,55 @@ static const char migration_28_pg[] =
     "ALTER TABLE members ALTER COLUMN referral_code DROP NOT NULL;" EVENTS_28_INDEX;
 #undef EVENTS_28_INDEX
 
+/*
+ * Version 29 (issue 20, inquiries and staff notes; docs/crm.md): inquiries (a member's or a
+ * contact's, newest first by id, also by member), their replies (in order, by inquiry) and
+ * staff notes on a member (newest first by member). Times not yet reached are 0. tags are
+ * joined by newlines as other lists are (store_lines.c).
+ */
+static const char migration_29[] =
+    "CREATE TABLE inquiries ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  member_id TEXT,"
+    "  contact_name TEXT,"
+    "  contact_email TEXT,"
+    "  contact_phone TEXT,"
+    "  channel TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('open', 'pending', 'resolved', 'closed')),"
+    "  priority TEXT NOT NULL,"
+    "  assignee TEXT,"
+    "  tags TEXT,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  first_response_at_ms INTEGER NOT NULL,"
+    "  resolved_at_ms INTEGER NOT NULL,"
+    "  replies INTEGER NOT NULL,"
+    "  internal_replies INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE INDEX inquiries_member ON inquiries (program_id, member_id, id);"
+    "CREATE TABLE inquiry_replies ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  inquiry_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  author TEXT NOT NULL CHECK (author IN ('staff', 'member')),"
+    "  author_id TEXT,"
+    "  internal INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, inquiry_id, id));"
+    "CREATE TABLE member_notes ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  member_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  pinned INTEGER NOT NULL,"
+    "  author_id TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, member_id, id));";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1272,6 +1321,7 @@ static const char *const migration_26_parts[] = {migration_26, NULL};
 static const char *const migration_27_parts[] = {migration_27, NULL};
 static const char *const migration_28_parts[] = {migration_28, NULL};
 static const char *const migration_28_pg_parts[] = {migration_28_pg, NULL};
+static const char *const migration_29_parts[] = {migration_29, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1301,7 +1351,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_25_parts,
                                                   migration_26_parts,
                                                   migration_27_parts,
-                                                  migration_28_parts};
+                                                  migration_28_parts,
+                                                  migration_29_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1330,7 +1381,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_25_parts,
                                                      migration_26_parts,
                                                      migration_27_parts,
-                                                     migration_28_pg_parts};
+                                                     migration_28_pg_parts,
+                                                     migration_29_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

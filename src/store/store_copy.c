@@ -48,6 +48,16 @@ static const struct copy_table copy_tables[] = {
      "program_id, calibration_end, time_unit, currency_exponent, parameters, customers, "
      "repeat_customers, spend_customers, fitted_at_ms",
      "tttitiiii", "program_id", NULL},
+    {"inquiries",
+     "program_id, id, member_id, contact_name, contact_email, contact_phone, channel, subject, "
+     "body, status, priority, assignee, tags, created_at_ms, updated_at_ms, "
+     "first_response_at_ms, resolved_at_ms, replies, internal_replies",
+     "tttttttttttttiiiiii", "program_id, id", NULL},
+    {"inquiry_replies",
+     "program_id, inquiry_id, id, author, author_id, internal, body, created_at_ms", "tttttiti",
+     "program_id, inquiry_id, id", NULL},
+    {"member_notes", "program_id, member_id, id, body, pinned, author_id, created_at_ms", "ttttiti",
+     "program_id, member_id, id", NULL},
     {"members",
      "program_id, id, external_id, email, phone, first_name, last_name, birth_date, gender, "
      "locale, city, country, attributes, consent_email, consent_sms, consent_push, card_number, "
