@@ -39,7 +39,7 @@ struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
 
-#define PT_SCHEMA_VERSION 27
+#define PT_SCHEMA_VERSION 28
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -780,5 +780,7 @@ PT_MUSTCHECK enum pt_rc pt_store_audit(struct pt_store_txn *txn, char *problem,
 #include "store/store_rfm.h"
 /* Customer lifetime value: the fit's purchases and the program's model (store_clv.c). */
 #include "store/store_clv.h"
+/* Surveys, their responses and answers (store_surveys.c). */
+#include "store/store_surveys.h"
 
 #endif
