@@ -431,6 +431,13 @@ void pt_h_member_rfm(struct pt_http_ctx *ctx);      /* h_rfm.c */
 void pt_h_clv_fit(struct pt_http_ctx *ctx);
 void pt_h_clv_get(struct pt_http_ctx *ctx);
 void pt_h_member_value(struct pt_http_ctx *ctx);
+/* Surveys (h_surveys.c). */
+void pt_h_survey_create(struct pt_http_ctx *ctx);
+void pt_h_survey_list(struct pt_http_ctx *ctx);
+void pt_h_survey_get(struct pt_http_ctx *ctx);
+void pt_h_survey_patch(struct pt_http_ctx *ctx);
+void pt_h_survey_respond(struct pt_http_ctx *ctx);
+void pt_h_survey_results(struct pt_http_ctx *ctx);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);
