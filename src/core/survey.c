@@ -304,13 +304,15 @@ enum pt_rc pt_survey_questions_text(const struct pt_survey *s, struct pt_arena *
 
 enum pt_rc pt_survey_validate(const struct pt_survey *s, struct pt_err *err)
 {
+    enum pt_rc rc;
     if (s->name == NULL) {
         return pt_err_set(err, PT_EINVAL, "name", "name is required");
     }
-    if (s->question_count == 0) {
-        return pt_err_set(err, PT_EINVAL, "questions", "questions is required");
+    rc = pt_validate_text("name", s->name, PT_SURVEY_NAME_BYTES_MAX, err);
+    if (rc == PT_OK && s->question_count == 0) {
+        rc = pt_err_set(err, PT_EINVAL, "questions", "questions is required");
     }
-    return pt_validate_text("name", s->name, PT_SURVEY_NAME_BYTES_MAX, err);
+    return rc;
 }
 
 bool pt_survey_status_move_ok(enum pt_survey_status from, enum pt_survey_status to)

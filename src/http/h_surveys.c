@@ -66,7 +66,7 @@ static enum pt_rc survey_apply(json_t *body, struct pt_arena *arena, struct pt_s
     json_t *v;
     enum pt_rc rc = pt_json_check_fields(body, fields, err);
     *questions_set = false;
-    if (rc == PT_OK && (v = json_object_get(body, "name")) != NULL) {
+    if (rc == PT_OK && (v = json_object_get(body, "name")) != NULL && !json_is_null(v)) {
         if (!json_is_string(v)) {
             return pt_err_set(err, PT_EINVAL, "name", "name must be a string");
         }
@@ -75,7 +75,7 @@ static enum pt_rc survey_apply(json_t *body, struct pt_arena *arena, struct pt_s
             return pt_arena_err(arena, err);
         }
     }
-    if (rc == PT_OK && (v = json_object_get(body, "status")) != NULL) {
+    if (rc == PT_OK && (v = json_object_get(body, "status")) != NULL && !json_is_null(v)) {
         rc = status_get(v, &s->status, err);
     }
     if (rc == PT_OK && (v = json_object_get(body, "allow_multiple_responses")) != NULL) {
@@ -112,9 +112,7 @@ void pt_h_survey_create(struct pt_http_ctx *ctx)
     }
     rc = survey_apply(body, &ctx->arena, &s, &questions_set, &err);
     json_decref(body);
-    if (rc == PT_OK && !questions_set) {
-        rc = pt_err_set(&err, PT_EINVAL, "questions", "questions is required");
-    }
+    (void)questions_set; /* Absent questions are refused with the survey's other fields. */
     if (rc != PT_OK) {
         pt_http_reply_err(ctx, &err);
         return;
