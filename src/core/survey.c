@@ -215,8 +215,7 @@ enum pt_rc pt_survey_questions_parse(const char *text, struct pt_arena *arena, s
             if (strcmp(s->questions[j].id, s->questions[i].id) == 0) {
                 char at[64];
                 (void)snprintf(at, sizeof(at), "questions.%u.id", i);
-                rc = pt_err_set(err, PT_EINVAL, at, "%s repeats the id %s", at,
-                                s->questions[i].id);
+                rc = pt_err_set(err, PT_EINVAL, at, "%s repeats the id %s", at, s->questions[i].id);
             }
         }
     }
@@ -258,8 +257,7 @@ static int text_append(const char *buffer, size_t size, void *data)
 
 /* Dumps root (stolen) into the arena as compact text with sorted keys (through a callback:
  * jansson allocates nothing that outlives the call). */
-static enum pt_rc dump(json_t *root, struct pt_arena *arena, const char **text,
-                       struct pt_err *err)
+static enum pt_rc dump(json_t *root, struct pt_arena *arena, const char **text, struct pt_err *err)
 {
     struct arena_text t = {.arena = arena};
     int rc = root != NULL ? json_dump_callback(root, text_append, &t,
@@ -283,9 +281,9 @@ enum pt_rc pt_survey_questions_text(const struct pt_survey *s, struct pt_arena *
     unsigned k;
     for (i = 0; root != NULL && i < s->question_count; i++) {
         const struct pt_survey_question *q = &s->questions[i];
-        json_t *one = json_pack("{s:s,s:s,s:s,s:b}", "id", q->id, "kind",
-                                pt_survey_kind_names[q->kind], "text", q->text, "required",
-                                q->required);
+        json_t *one =
+            json_pack("{s:s,s:s,s:s,s:b}", "id", q->id, "kind", pt_survey_kind_names[q->kind],
+                      "text", q->text, "required", q->required);
         if (one != NULL && q->kind == PT_SURVEY_CHOICE) {
             json_t *opts = json_array();
             for (k = 0; k < q->option_count; k++) {
@@ -366,8 +364,7 @@ static enum pt_rc choice_parse(const struct pt_survey_question *q, json_t *v, co
         return PT_OK;
     }
     if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > q->option_count) {
-        return pt_err_set(err, PT_EINVAL, at, "%s must be an array of the question's options",
-                          at);
+        return pt_err_set(err, PT_EINVAL, at, "%s must be an array of the question's options", at);
     }
     for (i = 0; i < json_array_size(v); i++) {
         k = option_of(q, json_array_get(v, i));
@@ -437,8 +434,8 @@ enum pt_rc pt_survey_answers_parse(const struct pt_survey *s, const char *text,
             return pt_err_set(err, PT_EINVAL, at, "%s is not a question of this survey", at);
         }
     }
-    out->items = pt_arena_alloc(arena, (s->question_count ? s->question_count : 1) *
-                                           sizeof(*out->items));
+    out->items =
+        pt_arena_alloc(arena, (s->question_count ? s->question_count : 1) * sizeof(*out->items));
     if (out->items == NULL) {
         rc = pt_arena_err(arena, err);
     }

@@ -51,9 +51,8 @@ PT_MUSTCHECK enum pt_rc pt_survey_questions_parse(const char *text, struct pt_ar
                                                   struct pt_survey *s, struct pt_err *err);
 /* The questions as canonical JSON text (the stored form; the same questions give the same
  * text). OUT: *text (arena). PT_ENOMEM. */
-PT_MUSTCHECK enum pt_rc pt_survey_questions_text(const struct pt_survey *s,
-                                                 struct pt_arena *arena, const char **text,
-                                                 struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_survey_questions_text(const struct pt_survey *s, struct pt_arena *arena,
+                                                 const char **text, struct pt_err *err);
 /* Checks a survey's own fields (name; questions were checked by parsing). PT_EINVAL. */
 PT_MUSTCHECK enum pt_rc pt_survey_validate(const struct pt_survey *s, struct pt_err *err);
 /* Whether the status may move from `from` to `to`: draft -> active -> closed, draft -> closed,
@@ -104,8 +103,8 @@ void pt_survey_nps(const int64_t dist[11], struct pt_nps_figures *out);
 /* A csat question's figures from its distribution of answers 1..5 (dist[0] is 1). */
 struct pt_csat_figures {
     int64_t responses;
-    int64_t satisfied; /* 4-5 */
-    bool has_score;    /* responses > 0 */
+    int64_t satisfied;       /* 4-5 */
+    bool has_score;          /* responses > 0 */
     int64_t mean_hundredths; /* The mean answer x 100, rounded (above): 100..500 */
     int64_t csat_bp;         /* satisfied / responses x 10,000, rounded */
 };

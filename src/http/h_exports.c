@@ -153,8 +153,8 @@ static json_t *enc_survey_response(const void *p)
 {
     const struct pt_survey_response *r = p;
     json_t *answers = json_loads(r->answers, 0, NULL);
-    return json_pack("{s:s,s:s,s:o,s:I,s:s,s:o}", "id", r->id, "survey_id", r->survey_id,
-                     "answers", answers != NULL ? answers : json_object(), "points_earned",
+    return json_pack("{s:s,s:s,s:o,s:I,s:s,s:o}", "id", r->id, "survey_id", r->survey_id, "answers",
+                     answers != NULL ? answers : json_object(), "points_earned",
                      (json_int_t)r->points_earned, "activity_id", r->activity_id, "created_at",
                      pt_json_time(r->created_at_ms));
 }

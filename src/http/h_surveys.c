@@ -61,8 +61,8 @@ static enum pt_rc status_get(json_t *v, enum pt_survey_status *out, struct pt_er
 static enum pt_rc survey_apply(json_t *body, struct pt_arena *arena, struct pt_survey *s,
                                bool *questions_set, struct pt_err *err)
 {
-    static const char *const fields[] = {"name", "status", "allow_multiple_responses",
-                                         "questions", NULL};
+    static const char *const fields[] = {"name", "status", "allow_multiple_responses", "questions",
+                                         NULL};
     json_t *v;
     enum pt_rc rc = pt_json_check_fields(body, fields, err);
     *questions_set = false;
@@ -228,12 +228,11 @@ static json_t *response_json(const struct pt_survey_response_result *r)
 {
     const struct pt_survey_response *x = &r->response;
     json_t *answers = json_loads(x->answers, 0, NULL);
-    return json_pack("{s:s,s:s,s:s,s:o,s:I,s:s,s:o,s:o}", "id", x->id, "survey_id", x->survey_id,
-                     "member_id", x->member_id, "answers",
-                     answers != NULL ? answers : json_object(), "points_earned",
-                     (json_int_t)x->points_earned, "activity_id", x->activity_id, "balance",
-                     pt_http_balance_json(&r->activity.balance), "created_at",
-                     pt_json_time(x->created_at_ms));
+    return json_pack(
+        "{s:s,s:s,s:s,s:o,s:I,s:s,s:o,s:o}", "id", x->id, "survey_id", x->survey_id, "member_id",
+        x->member_id, "answers", answers != NULL ? answers : json_object(), "points_earned",
+        (json_int_t)x->points_earned, "activity_id", x->activity_id, "balance",
+        pt_http_balance_json(&r->activity.balance), "created_at", pt_json_time(x->created_at_ms));
 }
 
 static enum pt_rc encode_response(void *ctx, const void *result, struct pt_arena *arena,
@@ -327,9 +326,8 @@ static json_t *distribution_json(const int64_t *counts, int first, int last)
 static json_t *question_result_json(const struct pt_survey_question_result *qr, bool texts)
 {
     const struct pt_survey_question *q = qr->question;
-    json_t *one = json_pack("{s:s,s:s,s:s,s:I}", "id", q->id, "kind",
-                            pt_survey_kind_names[q->kind], "text", q->text, "answers",
-                            (json_int_t)qr->answers);
+    json_t *one = json_pack("{s:s,s:s,s:s,s:I}", "id", q->id, "kind", pt_survey_kind_names[q->kind],
+                            "text", q->text, "answers", (json_int_t)qr->answers);
     json_t *list;
     unsigned k;
     if (one == NULL) {
@@ -346,9 +344,8 @@ static json_t *question_result_json(const struct pt_survey_question_result *qr, 
         break;
     case PT_SURVEY_CSAT:
         (void)json_object_set_new(one, "satisfied", json_integer(qr->csat.satisfied));
-        (void)json_object_set_new(one, "csat_bp", qr->csat.has_score
-                                                      ? json_integer(qr->csat.csat_bp)
-                                                      : json_null());
+        (void)json_object_set_new(
+            one, "csat_bp", qr->csat.has_score ? json_integer(qr->csat.csat_bp) : json_null());
         (void)json_object_set_new(one, "mean_hundredths",
                                   qr->csat.has_score ? json_integer(qr->csat.mean_hundredths)
                                                      : json_null());
@@ -365,7 +362,8 @@ static json_t *question_result_json(const struct pt_survey_question_result *qr, 
         break;
     case PT_SURVEY_TEXT:
         if (texts) {
-            (void)json_object_set_new(one, "latest", pt_json_names((const char *const *)qr->texts, qr->text_count));
+            (void)json_object_set_new(
+                one, "latest", pt_json_names((const char *const *)qr->texts, qr->text_count));
         }
         break;
     }

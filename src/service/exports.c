@@ -190,8 +190,8 @@ static enum pt_rc export_rest(struct pt_store_txn *txn, struct pt_arena *arena,
     }
     if (rc == PT_OK) {
         rc = pt_store_member_survey_responses(txn, program_id, member_id, export_room(out), arena,
-                                              &out->survey_responses,
-                                              &out->survey_response_count, err);
+                                              &out->survey_responses, &out->survey_response_count,
+                                              err);
     }
     return rc == PT_OK ? export_take(out, out->survey_response_count, err) : rc;
 }

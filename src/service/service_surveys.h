@@ -30,9 +30,9 @@ PT_MUSTCHECK enum pt_rc pt_service_survey_update(struct pt_service *svc,
                                                  struct pt_survey *out, struct pt_err *err);
 /* The survey; a member's session sees active surveys only (others 404). */
 PT_MUSTCHECK enum pt_rc pt_service_survey_get(struct pt_service *svc,
-                                              const struct pt_principal *who,
-                                              const char *survey_id, struct pt_arena *arena,
-                                              struct pt_survey *out, struct pt_err *err);
+                                              const struct pt_principal *who, const char *survey_id,
+                                              struct pt_arena *arena, struct pt_survey *out,
+                                              struct pt_err *err);
 /* Surveys newest first below cursor_id, of status (-1: any; a member's session: active only),
  * at most limit. */
 PT_MUSTCHECK enum pt_rc pt_service_survey_list(struct pt_service *svc,
@@ -52,13 +52,11 @@ struct pt_survey_response_result {
  * member_inactive; 400 for answers (core). The survey_completed activity (external_id the
  * response's id, properties {"survey_id", "nps" when answered}) applies the program's
  * activity:survey_completed rules in the same write. Idempotent by Idempotency-Key. */
-PT_MUSTCHECK enum pt_rc pt_service_survey_respond(struct pt_service *svc,
-                                                  const struct pt_principal *who,
-                                                  const char *survey_id, const char *member_id,
-                                                  const char *answers, struct pt_idem *idem,
-                                                  struct pt_arena *arena,
-                                                  struct pt_survey_response_result *out,
-                                                  struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_service_survey_respond(struct pt_service *svc, const struct pt_principal *who,
+                          const char *survey_id, const char *member_id, const char *answers,
+                          struct pt_idem *idem, struct pt_arena *arena,
+                          struct pt_survey_response_result *out, struct pt_err *err);
 
 /* One question's results. */
 struct pt_survey_question_result {
@@ -79,11 +77,9 @@ struct pt_survey_results {
 
 /* The survey's results; with_texts adds the latest PT_SURVEY_RESULTS_TEXTS_MAX text answers of
  * each text question. */
-PT_MUSTCHECK enum pt_rc pt_service_survey_results(struct pt_service *svc,
-                                                  const struct pt_principal *who,
-                                                  const char *survey_id, bool with_texts,
-                                                  struct pt_arena *arena,
-                                                  struct pt_survey_results *out,
-                                                  struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_service_survey_results(struct pt_service *svc, const struct pt_principal *who,
+                          const char *survey_id, bool with_texts, struct pt_arena *arena,
+                          struct pt_survey_results *out, struct pt_err *err);
 
 #endif

@@ -170,8 +170,8 @@ enum pt_rc pt_service_survey_list(struct pt_service *svc, const struct pt_princi
     if (rc == PT_OK && status == -2) {
         *out = NULL; /* A member asked for surveys it cannot see: none. */
     } else if (rc == PT_OK) {
-        rc = pt_store_survey_list(txn, who->program_id, status, cursor_id, limit, arena, out,
-                                  count, err);
+        rc = pt_store_survey_list(txn, who->program_id, status, cursor_id, limit, arena, out, count,
+                                  err);
     }
     return pt_svc_read_end(txn, arena, rc, err);
 }
@@ -251,9 +251,9 @@ static enum pt_rc respond_body(struct pt_svc_write *w, struct pt_err *err)
     }
     if (rc == PT_OK) {
         /* The activity's own event, as POST /v1/activities appends it. */
-        rc = pt_svc_event_ref(w->svc, w->txn, w->who->program_id, "activity.recorded",
-                              w->member.id, NULL, w->svc->enc.activity, &ctx->out->activity,
-                              w->now_ms, w->arena, NULL, err);
+        rc = pt_svc_event_ref(w->svc, w->txn, w->who->program_id, "activity.recorded", w->member.id,
+                              NULL, w->svc->enc.activity, &ctx->out->activity, w->now_ms, w->arena,
+                              NULL, err);
     }
     w->result = ctx->out;
     w->ref_id = r->id;
@@ -301,9 +301,8 @@ static void tally_place(struct pt_survey_results *out, const struct pt_survey_ta
 }
 
 enum pt_rc pt_service_survey_results(struct pt_service *svc, const struct pt_principal *who,
-                                     const char *survey_id, bool with_texts,
-                                     struct pt_arena *arena, struct pt_survey_results *out,
-                                     struct pt_err *err)
+                                     const char *survey_id, bool with_texts, struct pt_arena *arena,
+                                     struct pt_survey_results *out, struct pt_err *err)
 {
     struct pt_store_txn *txn = NULL;
     struct pt_survey_tally *tallies = NULL;
@@ -315,8 +314,8 @@ enum pt_rc pt_service_survey_results(struct pt_service *svc, const struct pt_pri
         rc = pt_store_survey_get(txn, who->program_id, survey_id, arena, &out->survey, NULL, err);
     }
     if (rc == PT_OK) {
-        out->questions = pt_arena_alloc(arena, out->survey.question_count *
-                                                   sizeof(*out->questions));
+        out->questions =
+            pt_arena_alloc(arena, out->survey.question_count * sizeof(*out->questions));
         rc = out->questions != NULL ? PT_OK : pt_arena_err(arena, err);
     }
     for (i = 0; rc == PT_OK && i < out->survey.question_count; i++) {
@@ -324,8 +323,7 @@ enum pt_rc pt_service_survey_results(struct pt_service *svc, const struct pt_pri
         out->questions[i].question = &out->survey.questions[i];
     }
     if (rc == PT_OK) {
-        rc = pt_store_survey_tallies(txn, who->program_id, survey_id, arena, &tallies, &count,
-                                     err);
+        rc = pt_store_survey_tallies(txn, who->program_id, survey_id, arena, &tallies, &count, err);
     }
     for (i = 0; rc == PT_OK && i < count; i++) {
         tally_place(out, &tallies[i]);

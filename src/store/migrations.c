@@ -1308,7 +1308,7 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_25_parts,
                                                      migration_26_parts,
                                                      migration_27_parts,
-                                                  migration_surveys_parts};
+                                                     migration_surveys_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

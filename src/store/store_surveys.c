@@ -12,16 +12,15 @@
 #include <string.h>
 
 #define SURVEY_COLUMNS                                                                             \
-    "id, name, status, allow_multiple_responses, questions, responses, created_at_ms, "           \
+    "id, name, status, allow_multiple_responses, questions, responses, created_at_ms, "            \
     "updated_at_ms"
 
 enum pt_rc pt_store_survey_insert(struct pt_store_txn *txn, const char *program_id,
                                   const struct pt_survey *s, const char *questions,
                                   struct pt_err *err)
 {
-    static const char sql[] =
-        "INSERT INTO surveys (program_id, " SURVEY_COLUMNS ") "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)";
+    static const char sql[] = "INSERT INTO surveys (program_id, " SURVEY_COLUMNS ") "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)";
     struct pt_q q;
     pt_assert(pt_store_txn_is_write(txn));
     (void)pt_q_open(&q, txn, sql, err);
@@ -74,8 +73,8 @@ static void survey_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
     memset(r, 0, sizeof(*r));
     pt_q_col_copy(q, 0, s->id, sizeof(s->id));
     s->name = pt_q_col_text(q, 1, arena);
-    s->status = (enum pt_survey_status)pt_q_col_name(q, 2, pt_survey_status_names,
-                                                     PT_SURVEY_STATUSES);
+    s->status =
+        (enum pt_survey_status)pt_q_col_name(q, 2, pt_survey_status_names, PT_SURVEY_STATUSES);
     s->allow_multiple_responses = pt_q_col_int(q, 3) != 0;
     r->questions = pt_q_col_text(q, 4, arena);
     s->responses = pt_q_col_int(q, 5);
@@ -84,8 +83,7 @@ static void survey_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 }
 
 /* Reads the row's questions into its survey. */
-static enum pt_rc survey_questions(struct survey_row *r, struct pt_arena *arena,
-                                   struct pt_err *err)
+static enum pt_rc survey_questions(struct survey_row *r, struct pt_arena *arena, struct pt_err *err)
 {
     struct pt_err ignored;
     if (r->questions == NULL) {
@@ -250,8 +248,8 @@ enum pt_rc pt_store_survey_response_insert(struct pt_store_txn *txn, const char 
         }
         for (k = 0; rc == PT_OK && k < question->option_count; k++) {
             if ((a->choices & (1u << k)) != 0) {
-                rc = answer_insert(txn, program_id, r->survey_id, question->id, k, r->id, NULL,
-                                   err);
+                rc =
+                    answer_insert(txn, program_id, r->survey_id, question->id, k, r->id, NULL, err);
             }
         }
     }
@@ -326,9 +324,8 @@ static void response_from_row(struct pt_q *q, struct pt_arena *arena, void *row)
 
 enum pt_rc pt_store_member_survey_responses(struct pt_store_txn *txn, const char *program_id,
                                             const char *member_id, unsigned limit,
-                                            struct pt_arena *arena,
-                                            struct pt_survey_response **out, unsigned *count,
-                                            struct pt_err *err)
+                                            struct pt_arena *arena, struct pt_survey_response **out,
+                                            unsigned *count, struct pt_err *err)
 {
     static const char sql[] =
         "SELECT id, survey_id, member_id, answers, points_earned, activity_id, created_at_ms "

@@ -61,13 +61,11 @@ PT_MUSTCHECK enum pt_rc pt_store_survey_answered(struct pt_store_txn *txn, const
 /* Inserts r (once: whether its survey takes one response a member) and its answers (of the
  * survey s), and counts it on the survey. PT_ECONFLICT already_answered when the member has
  * answered a once survey (the unique constraint's). */
-PT_MUSTCHECK enum pt_rc pt_store_survey_response_insert(struct pt_store_txn *txn,
-                                                        const char *program_id,
-                                                        const struct pt_survey *s,
-                                                        const struct pt_survey_response *r,
-                                                        bool once,
-                                                        const struct pt_survey_answers *answers,
-                                                        struct pt_err *err);
+PT_MUSTCHECK enum pt_rc
+pt_store_survey_response_insert(struct pt_store_txn *txn, const char *program_id,
+                                const struct pt_survey *s, const struct pt_survey_response *r,
+                                bool once, const struct pt_survey_answers *answers,
+                                struct pt_err *err);
 /* The answers' counts of survey_id by question and value, and by question the responses that
  * answered it (value -1). OUT: arena array. */
 PT_MUSTCHECK enum pt_rc pt_store_survey_tallies(struct pt_store_txn *txn, const char *program_id,
@@ -81,11 +79,8 @@ PT_MUSTCHECK enum pt_rc pt_store_survey_texts(struct pt_store_txn *txn, const ch
                                               const char ***out, unsigned *count,
                                               struct pt_err *err);
 /* The member's responses, newest first, at most limit (its export). */
-PT_MUSTCHECK enum pt_rc pt_store_member_survey_responses(struct pt_store_txn *txn,
-                                                         const char *program_id,
-                                                         const char *member_id, unsigned limit,
-                                                         struct pt_arena *arena,
-                                                         struct pt_survey_response **out,
-                                                         unsigned *count, struct pt_err *err);
+PT_MUSTCHECK enum pt_rc pt_store_member_survey_responses(
+    struct pt_store_txn *txn, const char *program_id, const char *member_id, unsigned limit,
+    struct pt_arena *arena, struct pt_survey_response **out, unsigned *count, struct pt_err *err);
 
 #endif

@@ -18,12 +18,12 @@
 #include "../../support/pt_test.h"
 #include "core/survey.h"
 
-#define QUESTIONS                                                                                 \
-    "[{\"id\":\"nps\",\"kind\":\"nps\",\"text\":\"Recommend us?\",\"required\":true},"            \
-    "{\"id\":\"sat\",\"kind\":\"csat\",\"text\":\"Happy?\"},"                                     \
-    "{\"id\":\"pick\",\"kind\":\"choice\",\"text\":\"Which?\",\"options\":[\"a\",\"b\",\"c\"]},"  \
-    "{\"id\":\"many\",\"kind\":\"choice\",\"text\":\"Which ones?\",\"options\":[\"x\",\"y\"],"    \
-    "\"multiple\":true},"                                                                         \
+#define QUESTIONS                                                                                  \
+    "[{\"id\":\"nps\",\"kind\":\"nps\",\"text\":\"Recommend us?\",\"required\":true},"             \
+    "{\"id\":\"sat\",\"kind\":\"csat\",\"text\":\"Happy?\"},"                                      \
+    "{\"id\":\"pick\",\"kind\":\"choice\",\"text\":\"Which?\",\"options\":[\"a\",\"b\",\"c\"]},"   \
+    "{\"id\":\"many\",\"kind\":\"choice\",\"text\":\"Which ones?\",\"options\":[\"x\",\"y\"],"     \
+    "\"multiple\":true},"                                                                          \
     "{\"id\":\"why\",\"kind\":\"text\",\"text\":\"Why?\"}]"
 
 /* Parses questions; returns the rc and checks the field named (NULL: none expected). */
