@@ -21,7 +21,8 @@ TIERS = {"metric": "spend", "window": {"rolling_months": 12}, "retain": False,
 REFERRALS = {"referrer": {"points": 500}, "referee": {"points": 200},
              "min_amount": 2000, "within_days": 30, "max_per_referrer_per_month": 2}
 KEYS = {"exported_at", "program", "member", "balance", "tier", "ledger", "purchases",
-        "redemptions", "coupons", "stamp_cards", "wallet", "referrals", "activities"}
+        "redemptions", "coupons", "stamp_cards", "wallet", "referrals", "activities",
+        "survey_responses"}
 
 
 def ok(r, status=201):
@@ -138,7 +139,8 @@ def test_export__a_new_member_has_empty_parts_and_no_tier(dep):
     x = export(dep.a, m["id"]).json
     assert set(x) == KEYS
     assert x["tier"] is None
-    for part in ("ledger", "purchases", "redemptions", "coupons", "stamp_cards", "activities"):
+    for part in ("ledger", "purchases", "redemptions", "coupons", "stamp_cards", "activities",
+                 "survey_responses"):
         assert x[part] == [], part
     assert x["referrals"]["data"] == [] and x["referrals"]["referred_by"] is None
     assert x["wallet"]["movements"] == [] and x["wallet"]["balance"] == 0
