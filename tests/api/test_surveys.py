@@ -241,14 +241,25 @@ def test_survey_completed_rule_awards_points_in_the_same_write(d):
     r = respond(d.a, other["id"], m, {"nps": 9})
     assert r.json["points_earned"] == 0
     assert d.a.get("/v1/members/%s/balance" % m).json["available"] == before + 50
+    # A rule may test the answer itself: promoters of any survey earn 5 more.
+    r = d.a.post("/v1/rules", {
+        "name": unique("promoters "), "trigger": "activity:survey_completed",
+        "status": "active", "conditions": {"gte": ["activity.nps", 9]},
+        "effects": [{"type": "award_points", "points": 5}]})
+    assert r.status == 201, r
+    third = survey(d.a)
+    assert respond(d.a, third["id"], m, {"nps": 10}).json["points_earned"] == 5
+    assert respond(d.a, survey(d.a)["id"], m, {"nps": 8}).json["points_earned"] == 0
+    assert respond(d.a, s["id"], new_member(d.a)["id"], {"nps": 9}).json["points_earned"] == 55
     # The activity is the member's like any other, its external id the response's.
     events = d.a.get("/v1/events?limit=200").json["data"]
     recorded = [e for e in events if e["type"] == "activity.recorded" and e["member_id"] == m]
-    assert len(recorded) == 2
+    assert len(recorded) == 4
     props = sorted((e["data"]["external_id"], e["data"]["properties"]["survey_id"],
                     e["data"]["properties"]["nps"]) for e in recorded)
-    assert sorted(p[1] for p in props) == sorted([s["id"], other["id"]])
-    assert all(p[0].startswith("rsp_") and p[2] == 9 for p in props)
+    assert s["id"] in [p[1] for p in props] and other["id"] in [p[1] for p in props]
+    assert sorted(p[2] for p in props) == [8, 9, 9, 10]
+    assert all(p[0].startswith("rsp_") for p in props)
 
 
 def test_results_on_a_hand_computed_set(d):
