@@ -11,6 +11,7 @@ Method: a real server over HTTP on SQLite or PostgreSQL (PATRON_TEST_STORE), mem
 through the API, a member's session through the portal's sign-up (tests/api/browser.py).
 """
 import os
+import threading
 
 import pytest
 
@@ -385,3 +386,24 @@ def test_export_and_migrate_store_carry_the_responses(d):
     finally:
         server.stop()
         d.restart()
+
+
+def test_once_per_member_holds_when_raced(d):
+    s = survey(d.a)
+    m = new_member(d.a)["id"]
+    results = []
+
+    def answer(score):
+        c = d.a.with_key(d.key_a)
+        results.append(c.post("/v1/surveys/%s/responses" % s["id"],
+                              {"member_id": m, "answers": {"nps": score}}))
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    statuses = sorted(r.status for r in results)
+    assert statuses == [201] + [409] * 9, statuses
+    assert all(r.error["code"] == "already_answered" for r in results if r.status == 409)
+    assert d.a.get("/v1/surveys/" + s["id"]).json["responses"] == 1
