@@ -33,8 +33,9 @@ scan assert '(^|[^_a-zA-Z0-9])assert\(' $src
 scan backend-header '#include <(sqlite3|libpq-fe)\.h>' $(echo "$src" | grep -v '^src/store/')
 scan picture-header '#include <(qrencode|zint|zlib)\.h>' $(echo "$src" | grep -v '^src/http/pictures\.c$')
 # JSON is parsed at the boundary (src/http), except rule documents and the member attributes
-# they test, which the rules engine reads itself (src/core/rules*; docs/architecture.md).
-scan json-header '#include <jansson\.h>' $(echo "$src" | grep -v -e '^src/http/' -e '^src/core/rules_int\.h$')
+# they test, which the rules engine reads itself (src/core/rules*), and surveys' questions and
+# answers (src/core/survey.c; docs/architecture.md).
+scan json-header '#include <jansson\.h>' $(echo "$src" | grep -v -e '^src/http/' -e '^src/core/rules_int\.h$' -e '^src/core/survey\.c$')
 scan spdx-missing '^$' /dev/null
 for f in $src; do
     if ! head -n 2 "$f" | grep -q 'SPDX-License-Identifier'; then

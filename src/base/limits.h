@@ -494,5 +494,20 @@ _Static_assert(PT_SUMMARY_MONTHS_DEFAULT <= PT_SUMMARY_MONTHS_MAX, "the default 
 /* A staff note's body; notes on one member (the next is 422 too_many_notes). */
 #define PT_NOTE_BODY_MAX 5000
 #define PT_NOTES_PER_MEMBER_MAX 1000
+/* ---- Issue 20: surveys (docs/crm.md, "Surveys") ---- */
+/* A survey's name, bytes. */
+#define PT_SURVEY_NAME_BYTES_MAX 200
+/* Questions a survey holds, 1..50; a question's id 1..32 of [a-z0-9_], its text 1..500 bytes. */
+#define PT_SURVEY_QUESTIONS_MAX 50
+#define PT_SURVEY_QUESTION_ID_BYTES_MAX 32
+#define PT_SURVEY_QUESTION_TEXT_BYTES_MAX 500
+/* A choice question's options: 2..20, each 1..100 bytes (a bit each of a 32-bit mask). */
+#define PT_SURVEY_OPTIONS_MIN 2
+#define PT_SURVEY_OPTIONS_MAX 20
+#define PT_SURVEY_OPTION_BYTES_MAX 100
+/* A text answer, 1..2,000 bytes of UTF-8. */
+#define PT_SURVEY_ANSWER_TEXT_BYTES_MAX 2000
+/* The latest text answers a survey's results show per text question. */
+#define PT_SURVEY_RESULTS_TEXTS_MAX 20
 
 #endif

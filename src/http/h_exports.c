@@ -148,6 +148,17 @@ static json_t *enc_activity(const void *p)
     return export_activity_json(p);
 }
 
+/* A survey response with its answers (stored as canonical JSON text). */
+static json_t *enc_survey_response(const void *p)
+{
+    const struct pt_survey_response *r = p;
+    json_t *answers = json_loads(r->answers, 0, NULL);
+    return json_pack("{s:s,s:s,s:o,s:I,s:s,s:o}", "id", r->id, "survey_id", r->survey_id, "answers",
+                     answers != NULL ? answers : json_object(), "points_earned",
+                     (json_int_t)r->points_earned, "activity_id", r->activity_id, "created_at",
+                     pt_json_time(r->created_at_ms));
+}
+
 /* The whole document; NULL when memory ran out anywhere (json_pack fails on a NULL part). new */
 static json_t *export_json(const struct pt_member_export *x)
 {
@@ -184,6 +195,12 @@ void pt_h_member_export(struct pt_http_ctx *ctx)
     if (rc == PT_OK) {
         /* Every part is copied into the JSON: the arena goes as soon as it is encoded. */
         json_t *root = export_json(x);
+        if (root != NULL) {
+            (void)json_object_set_new(root, "survey_responses",
+                                      export_list(x->survey_responses, x->survey_response_count,
+                                                  sizeof(*x->survey_responses),
+                                                  enc_survey_response));
+        }
         /* Inquiries and staff notes (h_inquiries.c; docs/crm.md, "In the export"). */
         rc = root != NULL ? pt_http_inquiry_export_add(ctx, x->member.id, &arena, root, &err)
                           : PT_OK;

@@ -443,6 +443,13 @@ void pt_h_note_list(struct pt_http_ctx *ctx);
  * root (h_exports.c). PT_ENOTFOUND, PT_ELIMIT limit_exceeded. */
 enum pt_rc pt_http_inquiry_export_add(struct pt_http_ctx *ctx, const char *member_id,
                                       struct pt_arena *arena, json_t *root, struct pt_err *err);
+/* Surveys (h_surveys.c). */
+void pt_h_survey_create(struct pt_http_ctx *ctx);
+void pt_h_survey_list(struct pt_http_ctx *ctx);
+void pt_h_survey_get(struct pt_http_ctx *ctx);
+void pt_h_survey_patch(struct pt_http_ctx *ctx);
+void pt_h_survey_respond(struct pt_http_ctx *ctx);
+void pt_h_survey_results(struct pt_http_ctx *ctx);
 void pt_h_purchase_create(struct pt_http_ctx *ctx);
 void pt_h_return_create(struct pt_http_ctx *ctx);
 void pt_h_redemption_create(struct pt_http_ctx *ctx);

@@ -135,6 +135,15 @@ const struct pt_route pt_routes[] = {
     {"POST", "/v1/inquiries/{id}/replies", pt_h_inquiry_reply, PT_ROUTE_BODY | PT_ROUTE_MEMBER},
     {"POST", "/v1/members/{id}/notes", pt_h_note_create, PT_ROUTE_BODY},
     {"GET", "/v1/members/{id}/notes", pt_h_note_list, PT_ROUTE_QUERY},
+    /* Surveys (issue 20; docs/crm.md): admins write them; every key reads them, a member's
+     * session the active ones; a key (for a member) or a member's session (for itself) answers;
+     * the results are for admins and viewers. */
+    {"POST", "/v1/surveys", pt_h_survey_create, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"GET", "/v1/surveys", pt_h_survey_list, PT_ROUTE_QUERY | PT_ROUTE_MEMBER},
+    {"GET", "/v1/surveys/{id}", pt_h_survey_get, PT_ROUTE_MEMBER},
+    {"PATCH", "/v1/surveys/{id}", pt_h_survey_patch, PT_ROUTE_ADMIN | PT_ROUTE_BODY},
+    {"POST", "/v1/surveys/{id}/responses", pt_h_survey_respond, PT_ROUTE_BODY | PT_ROUTE_MEMBER},
+    {"GET", "/v1/surveys/{id}/results", pt_h_survey_results, PT_ROUTE_ADMIN},
 };
 
 const unsigned pt_route_count = sizeof(pt_routes) / sizeof(pt_routes[0]);

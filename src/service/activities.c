@@ -14,35 +14,42 @@ struct activity_ctx {
     struct pt_activity_result *out;
 };
 
-static enum pt_rc activity_body(struct pt_svc_write *w, struct pt_err *err)
+enum pt_rc pt_svc_activity_record(struct pt_svc_write *w, const struct pt_activity_request *req,
+                                  struct pt_activity_result *out, struct pt_err *err)
 {
-    struct activity_ctx *ctx = (struct activity_ctx *)w;
-    struct pt_activity_row *a = &ctx->out->activity;
+    struct pt_activity_row *a = &out->activity;
     struct pt_activity facts;
     enum pt_rc rc;
     memset(a, 0, sizeof(*a));
     pt_svc_new_id("act", w->now_ms, a->id);
     memcpy(a->member_id, w->member.id, sizeof(a->member_id));
-    a->external_id = ctx->req->external_id;
-    a->type = ctx->req->type;
-    a->occurred_at_ms = ctx->req->occurred_at_ms;
-    a->properties = ctx->req->properties;
+    a->external_id = req->external_id;
+    a->type = req->type;
+    a->occurred_at_ms = req->occurred_at_ms;
+    a->properties = req->properties;
     a->created_at_ms = w->now_ms;
     facts.type = a->type;
     facts.properties = a->properties;
     rc = pt_svc_rules_award(w->svc, w->txn, &w->program, &w->member, PT_TRIGGER_ACTIVITY, &facts,
                             "activity", a->id, a->occurred_at_ms, w->now_ms, w->who->key_id,
-                            w->arena, &ctx->out->rules, a->entry_id, err);
-    a->points_earned = ctx->out->rules.points;
+                            w->arena, &out->rules, a->entry_id, err);
+    a->points_earned = out->rules.points;
     if (rc == PT_OK) {
         rc = pt_store_activity_insert(w->txn, w->program.id, a, err);
     }
     if (rc == PT_OK) {
-        rc = pt_svc_balance(w->txn, &w->program, w->member.id, w->now_ms, w->arena,
-                            &ctx->out->balance, err);
+        rc = pt_svc_balance(w->txn, &w->program, w->member.id, w->now_ms, w->arena, &out->balance,
+                            err);
     }
+    return rc;
+}
+
+static enum pt_rc activity_body(struct pt_svc_write *w, struct pt_err *err)
+{
+    struct activity_ctx *ctx = (struct activity_ctx *)w;
+    enum pt_rc rc = pt_svc_activity_record(w, ctx->req, ctx->out, err);
     w->result = ctx->out;
-    w->ref_id = a->id;
+    w->ref_id = ctx->out->activity.id;
     return rc;
 }
 

@@ -150,7 +150,7 @@ static enum pt_rc export_rewards(struct pt_store_txn *txn, struct pt_arena *aren
     return rc == PT_OK ? export_take(out, out->stamp_card_count, err) : rc;
 }
 
-/* The wallet with every line, the referrals, the activities. */
+/* The wallet with every line, the referrals, the activities, the survey responses. */
 static enum pt_rc export_rest(struct pt_store_txn *txn, struct pt_arena *arena,
                               struct pt_member_export *out, struct pt_err *err)
 {
@@ -185,7 +185,15 @@ static enum pt_rc export_rest(struct pt_store_txn *txn, struct pt_arena *arena,
         rc = pt_store_member_activities(txn, program_id, member_id, export_room(out), arena,
                                         &out->activities, &out->activity_count, err);
     }
-    return rc == PT_OK ? export_take(out, out->activity_count, err) : rc;
+    if (rc == PT_OK) {
+        rc = export_take(out, out->activity_count, err);
+    }
+    if (rc == PT_OK) {
+        rc = pt_store_member_survey_responses(txn, program_id, member_id, export_room(out), arena,
+                                              &out->survey_responses, &out->survey_response_count,
+                                              err);
+    }
+    return rc == PT_OK ? export_take(out, out->survey_response_count, err) : rc;
 }
 
 enum pt_rc pt_service_member_export(struct pt_service *svc, const struct pt_principal *who,

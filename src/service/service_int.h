@@ -117,6 +117,13 @@ PT_MUSTCHECK enum pt_rc pt_svc_member_enroll(struct pt_svc_write *w, struct pt_m
 PT_MUSTCHECK enum pt_rc pt_svc_program_pick(struct pt_service *svc, const char *program_id,
                                             char *out, struct pt_err *err);
 
+/* Inside a write whose member (w->member, w->program) is loaded: records the activity req
+ * (external_id unique in the program) and applies the program's activity:<type> rules to it,
+ * as POST /v1/activities does; the caller appends its event. OUT: *out (the activity, what
+ * its rules gave, the member's balance after). */
+PT_MUSTCHECK enum pt_rc pt_svc_activity_record(struct pt_svc_write *w,
+                                               const struct pt_activity_request *req,
+                                               struct pt_activity_result *out, struct pt_err *err);
 /* Draws a new id "<prefix>_..." for the time now_ms into out (PT_ID_BUF_BYTES). */
 void pt_svc_new_id(const char *prefix, int64_t now_ms, char *out);
 

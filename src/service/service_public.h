@@ -72,6 +72,8 @@ struct pt_member_export {
     struct pt_referral_view referrals;  /* Its own referral and all it made. */
     struct pt_activity_row *activities; /* Newest first. */
     unsigned activity_count;
+    struct pt_survey_response *survey_responses; /* Newest first (its answers as text). */
+    unsigned survey_response_count;
     unsigned rows; /* Rows read in all, at most PT_EXPORT_ROWS_MAX. */
 };
 

@@ -1176,8 +1176,7 @@ static const char migration_27[] =
  * Version 28 (issue 20, privacy; docs/crm.md, "Privacy: export and erase"): a member may be
  * erased: status 'erased', and its card number and referral code released (NULL), which
  * version 1 made NOT NULL. SQLite cannot change a column's CHECK or NOT NULL, so the table is
- * made again with its indexes (as version 13 did); PostgreSQL changes them in place. (Numbered
- * 30 on main, after issue 20's inquiries and surveys.)
+ * made again with its indexes (as version 13 did); PostgreSQL changes them in place.
  */
 
 /* The events of a member whose payload holds personal data, which an erase rewrites (a partial
@@ -1286,6 +1285,49 @@ static const char migration_29[] =
     "  created_at_ms INTEGER NOT NULL,"
     "  PRIMARY KEY (program_id, member_id, id));";
 
+/*
+ * Version 30 (issue 20, surveys; docs/crm.md, "Surveys"). A survey's questions are kept as their
+ * canonical JSON text (core/survey.c reads and writes it); responses counts its responses (kept by
+ * the write that adds one). A response's once_key is its member's id when the survey takes one
+ * response a member, NULL otherwise: the unique constraint, not a check, keeps it to one (NULLs
+ * differ on both engines). Each answer is a row of survey_answers (value: the nps or csat answer,
+ * or a chosen option's index, one row each; 0 for text), so that the results are counted by index.
+ */
+static const char migration_30[] =
+    "CREATE TABLE surveys ("
+    "  program_id TEXT NOT NULL REFERENCES programs(id),"
+    "  id TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  status TEXT NOT NULL CHECK (status IN ('draft', 'active', 'closed')),"
+    "  allow_multiple_responses INTEGER NOT NULL,"
+    "  questions TEXT NOT NULL,"
+    "  responses INTEGER NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  updated_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id));"
+    "CREATE TABLE survey_responses ("
+    "  program_id TEXT NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  survey_id TEXT NOT NULL,"
+    "  member_id TEXT NOT NULL,"
+    "  once_key TEXT,"
+    "  answers TEXT NOT NULL,"
+    "  points_earned INTEGER NOT NULL,"
+    "  activity_id TEXT NOT NULL,"
+    "  created_at_ms INTEGER NOT NULL,"
+    "  PRIMARY KEY (program_id, id),"
+    "  UNIQUE (program_id, survey_id, once_key));"
+    "CREATE INDEX survey_responses_survey ON survey_responses (program_id, survey_id, id);"
+    "CREATE INDEX survey_responses_member ON survey_responses (program_id, member_id, id);"
+    "CREATE TABLE survey_answers ("
+    "  program_id TEXT NOT NULL,"
+    "  survey_id TEXT NOT NULL,"
+    "  question_id TEXT NOT NULL,"
+    "  value INTEGER NOT NULL,"
+    "  response_id TEXT NOT NULL,"
+    "  text TEXT,"
+    "  PRIMARY KEY (program_id, survey_id, question_id, value, response_id));";
+
 /* Each migration is a NULL-terminated list of SQL texts (C limits one literal's length). */
 static const char *const migration_1_parts[] = {migration_1, NULL};
 static const char *const migration_2_parts[] = {migration_2, NULL};
@@ -1322,6 +1364,7 @@ static const char *const migration_27_parts[] = {migration_27, NULL};
 static const char *const migration_28_parts[] = {migration_28, NULL};
 static const char *const migration_28_pg_parts[] = {migration_28_pg, NULL};
 static const char *const migration_29_parts[] = {migration_29, NULL};
+static const char *const migration_30_parts[] = {migration_30, NULL};
 
 const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_1_parts,
@@ -1352,7 +1395,8 @@ const char *const *const pt_store_migrations[] = {NULL,
                                                   migration_26_parts,
                                                   migration_27_parts,
                                                   migration_28_parts,
-                                                  migration_29_parts};
+                                                  migration_29_parts,
+                                                  migration_30_parts};
 const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_1_parts,
                                                      migration_2_parts,
@@ -1382,7 +1426,8 @@ const char *const *const pt_store_migrations_pg[] = {NULL,
                                                      migration_26_parts,
                                                      migration_27_parts,
                                                      migration_28_pg_parts,
-                                                     migration_29_parts};
+                                                     migration_29_parts,
+                                                     migration_30_parts};
 
 _Static_assert(sizeof(pt_store_migrations) / sizeof(pt_store_migrations[0]) ==
                    PT_SCHEMA_VERSION + 1,

@@ -39,7 +39,7 @@ struct pt_store_txn;
 
 /* The schema version this binary writes; migrations bring older databases up to it. */
 
-#define PT_SCHEMA_VERSION 29
+#define PT_SCHEMA_VERSION 30
 
 enum pt_store_open_mode {
     PT_STORE_OPEN_EXISTING, /* Fail with PT_ENOTFOUND when the file does not exist. */
@@ -787,13 +787,13 @@ PT_MUSTCHECK enum pt_rc pt_store_member_erase(struct pt_store_txn *txn, const st
                                               int idem_status, const char *idem_body,
                                               struct pt_err *err);
 
-/* Everything held about one member, for its export (store_exports.c). */
-#include "store/store_exports.h"
-/* RFM: each purchasing member's figures at a date (store_rfm.c). */
-#include "store/store_rfm.h"
-/* Customer lifetime value: the fit's purchases and the program's model (store_clv.c). */
+/* Each in its own header, with its .c: everything held about one member for its export, RFM's
+ * figures per member, customer lifetime value's purchases and model, inquiries with their
+ * replies and staff notes, surveys with their responses and answers. */
 #include "store/store_clv.h"
-/* Inquiries, their replies and staff notes on members (store_inquiries.c). */
+#include "store/store_exports.h"
 #include "store/store_inquiries.h"
+#include "store/store_rfm.h"
+#include "store/store_surveys.h"
 
 #endif

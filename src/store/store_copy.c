@@ -118,6 +118,16 @@ static const struct copy_table copy_tables[] = {
      "program_id, member_id, id, external_id, type, occurred_at_ms, properties, points_earned, "
      "entry_id, created_at_ms",
      "tttttitiit", "program_id, member_id, id", NULL},
+    {"surveys",
+     "program_id, id, name, status, allow_multiple_responses, questions, responses, "
+     "created_at_ms, updated_at_ms",
+     "ttttitiii", "program_id, id", NULL},
+    {"survey_responses",
+     "program_id, id, survey_id, member_id, once_key, answers, points_earned, activity_id, "
+     "created_at_ms",
+     "ttttttiti", "program_id, id", NULL},
+    {"survey_answers", "program_id, survey_id, question_id, value, response_id, text", "tttitt",
+     "program_id, survey_id, question_id, value, response_id", NULL},
     {"birthday_awards", "program_id, member_id, year, points, entry_id, created_at_ms", "ttiiti",
      "program_id, member_id, year", NULL},
     {"tiers", "program_id, tier_index, name, threshold, multiplier_num, multiplier_den, perks",

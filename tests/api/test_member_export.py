@@ -22,7 +22,7 @@ REFERRALS = {"referrer": {"points": 500}, "referee": {"points": 200},
              "min_amount": 2000, "within_days": 30, "max_per_referrer_per_month": 2}
 KEYS = {"exported_at", "program", "member", "balance", "tier", "ledger", "purchases",
         "redemptions", "coupons", "stamp_cards", "wallet", "referrals", "activities",
-        "inquiries", "notes"}
+        "inquiries", "notes", "survey_responses"}
 
 
 def ok(r, status=201):
@@ -140,7 +140,7 @@ def test_export__a_new_member_has_empty_parts_and_no_tier(dep):
     assert set(x) == KEYS
     assert x["tier"] is None
     for part in ("ledger", "purchases", "redemptions", "coupons", "stamp_cards", "activities",
-                 "inquiries", "notes"):
+                 "inquiries", "notes", "survey_responses"):
         assert x[part] == [], part
     assert x["referrals"]["data"] == [] and x["referrals"]["referred_by"] is None
     assert x["wallet"]["movements"] == [] and x["wallet"]["balance"] == 0
