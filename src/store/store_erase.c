@@ -96,6 +96,19 @@ enum pt_rc pt_store_member_erase(struct pt_store_txn *txn, const struct pt_membe
         "birth_month = 0 WHERE program_id = ?1 AND member_id = ?2",
         /* An activity's properties are the integrator's words about the member. */
         "UPDATE activities SET properties = '{}' WHERE program_id = ?1 AND member_id = ?2",
+        /* What staff wrote about the member, and what the member and staff wrote in its
+         * inquiries: gone; an inquiry keeps its channel, status, times and counts (the service
+         * figures stay exact). */
+        "DELETE FROM member_notes WHERE program_id = ?1 AND member_id = ?2",
+        "UPDATE inquiry_replies SET body = '' WHERE program_id = ?1 AND inquiry_id IN "
+        "(SELECT id FROM inquiries WHERE program_id = ?1 AND member_id = ?2)",
+        "UPDATE inquiries SET subject = '', body = '', contact_name = NULL, contact_email = NULL, "
+        "contact_phone = NULL, tags = NULL WHERE program_id = ?1 AND member_id = ?2",
+        /* A survey's text answers are the member's words; its scores and choices stay, so that
+         * the results stay exact. */
+        "UPDATE survey_answers SET text = NULL WHERE program_id = ?1 AND response_id IN "
+        "(SELECT id FROM survey_responses WHERE program_id = ?1 AND member_id = ?2)",
+        "UPDATE survey_responses SET answers = '{}' WHERE program_id = ?1 AND member_id = ?2",
     };
     /* The events whose payload holds the member or an activity's properties (the type list is
      * events_member's, so that the index serves it). */

@@ -192,6 +192,41 @@ def test_erase__a_closed_member_and_an_empty_one(d):
     d.audit()
 
 
+def test_erase__its_inquiries_notes_and_survey_words_too(d):
+    # Issue 20's later tables hold the member's words: what staff noted, what was asked and
+    # replied, a survey's text answers. The scores and counts stay, so the figures stay exact.
+    a = d.a
+    m = new_member(a)
+    words = {k: unique(k) for k in ("subject", "body", "reply", "note", "answer", "tag")}
+    inquiry = ok(a.post("/v1/inquiries", {"member_id": m["id"], "channel": "email",
+                                          "subject": words["subject"], "body": words["body"],
+                                          "tags": [words["tag"]]}))
+    ok(a.post("/v1/inquiries/%s/replies" % inquiry["id"], {"body": words["reply"]}))
+    ok(a.post("/v1/members/%s/notes" % m["id"], {"body": words["note"]}))
+    survey = ok(a.post("/v1/surveys", {"name": unique("s"), "questions": [
+        {"id": "nps", "kind": "nps", "text": "Recommend us?", "required": True},
+        {"id": "why", "kind": "text", "text": "Why?"}]}))
+    ok(a.patch("/v1/surveys/%s" % survey["id"], {"status": "active"}), 200)
+    ok(a.post("/v1/surveys/%s/responses" % survey["id"],
+              {"member_id": m["id"], "answers": {"nps": 10, "why": words["answer"]}}))
+    before = ok(a.get("/v1/surveys/%s/results" % survey["id"]), 200)
+    dump = db_dump(d.db)
+    for k, w in words.items():
+        assert w in dump, k  # There before: the check after can fail.
+    ok(erase(a, m["id"]), 200)
+    dump = db_dump(d.db)
+    for k, w in words.items():
+        assert w not in dump, k
+    assert ok(a.get("/v1/members/%s/notes" % m["id"]), 200)["data"] == []
+    kept = ok(a.get("/v1/inquiries/%s" % inquiry["id"]), 200)
+    assert (kept["status"], kept["channel"], kept["subject"]) == ("open", "email", "")
+    after = ok(a.get("/v1/surveys/%s/results" % survey["id"]), 200)
+    assert after["responses"] == before["responses"] == 1
+    nps = lambda r: [q for q in r["questions"] if q["id"] == "nps"][0]  # noqa: E731
+    assert nps(after) == nps(before)
+    d.audit()
+
+
 def test_erase__admin_only_and_bad_ids(d):
     a = d.a
     m = new_member(a)
