@@ -99,7 +99,7 @@ static enum pt_rc options_parse(json_t *o, const char *path, struct pt_arena *ar
     for (i = 0; i < q->option_count; i++) {
         json_t *v = json_array_get(opts, i);
         enum pt_rc rc;
-        (void)snprintf(at, sizeof(at), "%s.%zu", path, i);
+        (void)snprintf(at, sizeof(at), "%.40s.%u", path, (unsigned)i);
         if (!json_is_string(v)) {
             return pt_err_set(err, PT_EINVAL, at, "%s must be a string", at);
         }
