@@ -123,6 +123,9 @@ static enum pt_rc inquiry_create_body(struct pt_svc_write *w, struct pt_err *err
             pt_err_clear(err);
             rc = pt_err_set(err, PT_EINVAL, "member_id", "no member %s", q->member_id);
         }
+        if (rc == PT_OK && member.status == PT_MEMBER_ERASED) {
+            rc = pt_member_erased(&member, err); /* Closed forever: no new words about it. */
+        }
         if (rc == PT_OK) {
             rc = pt_store_inquiry_count(w->txn, w->who->program_id, q->member_id, &count, err);
         }
@@ -319,6 +322,14 @@ static enum pt_rc reply_body(struct pt_svc_write *w, struct pt_err *err)
         rc = pt_err_set(err, PT_ECONFLICT, NULL, "a closed inquiry takes no reply");
         (void)pt_err_code(err, "inquiry_closed");
     }
+    if (rc == PT_OK && q.member_id[0] != '\0') {
+        /* An erased member's inquiry takes no more words (it may still be resolved or closed). */
+        struct pt_member member;
+        rc = pt_store_member_get(w->txn, w->who->program_id, q.member_id, w->arena, &member, err);
+        if (rc == PT_OK && member.status == PT_MEMBER_ERASED) {
+            rc = pt_member_erased(&member, err);
+        }
+    }
     if (rc == PT_OK && q.replies >= PT_INQUIRY_REPLIES_MAX) {
         rc = pt_err_set(err, PT_ELIMIT, NULL, "an inquiry holds at most %d replies",
                         PT_INQUIRY_REPLIES_MAX);
@@ -398,6 +409,9 @@ static enum pt_rc note_create_body(struct pt_svc_write *w, struct pt_err *err)
     int64_t count = 0;
     enum pt_rc rc = pt_store_member_get(w->txn, w->who->program_id, ctx->n->member_id, w->arena,
                                         &note_member, err);
+    if (rc == PT_OK && note_member.status == PT_MEMBER_ERASED) {
+        rc = pt_member_erased(&note_member, err); /* Closed forever: no new words about it. */
+    }
     if (rc == PT_OK) {
         rc = pt_store_note_count(w->txn, w->who->program_id, ctx->n->member_id, &count, err);
     }

@@ -100,10 +100,13 @@ enum pt_rc pt_store_member_erase(struct pt_store_txn *txn, const struct pt_membe
          * inquiries: gone; an inquiry keeps its channel, status, times and counts (the service
          * figures stay exact). */
         "DELETE FROM member_notes WHERE program_id = ?1 AND member_id = ?2",
-        "UPDATE inquiry_replies SET body = '' WHERE program_id = ?1 AND inquiry_id IN "
+        /* "(erased)", not empty: an inquiry is still checked whole when it is changed later
+         * (resolved, closed), and a subject or body must hold a character. */
+        "UPDATE inquiry_replies SET body = '(erased)' WHERE program_id = ?1 AND inquiry_id IN "
         "(SELECT id FROM inquiries WHERE program_id = ?1 AND member_id = ?2)",
-        "UPDATE inquiries SET subject = '', body = '', contact_name = NULL, contact_email = NULL, "
-        "contact_phone = NULL, tags = NULL WHERE program_id = ?1 AND member_id = ?2",
+        "UPDATE inquiries SET subject = '(erased)', body = '(erased)', contact_name = NULL, "
+        "contact_email = NULL, contact_phone = NULL, tags = NULL "
+        "WHERE program_id = ?1 AND member_id = ?2",
         /* A survey's text answers are the member's words; its scores and choices stay, so that
          * the results stay exact. */
         "UPDATE survey_answers SET text = NULL WHERE program_id = ?1 AND response_id IN "

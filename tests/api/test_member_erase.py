@@ -219,7 +219,18 @@ def test_erase__its_inquiries_notes_and_survey_words_too(d):
         assert w not in dump, k
     assert ok(a.get("/v1/members/%s/notes" % m["id"]), 200)["data"] == []
     kept = ok(a.get("/v1/inquiries/%s" % inquiry["id"]), 200)
-    assert (kept["status"], kept["channel"], kept["subject"]) == ("open", "email", "")
+    assert (kept["status"], kept["channel"], kept["subject"]) == ("open", "email", "(erased)")
+    # Found by review: no new words about the member land after its erase (a note, an inquiry,
+    # a reply), and its open inquiry can still be closed (it was refused as invalid).
+    for path, body in (("/v1/members/%s/notes" % m["id"], {"body": "zzafterzz"}),
+                       ("/v1/inquiries", {"member_id": m["id"], "channel": "web",
+                                          "subject": "zzafterzz", "body": "zzafterzz"}),
+                       ("/v1/inquiries/%s/replies" % inquiry["id"], {"body": "zzafterzz"})):
+        r = a.post(path, body)
+        assert r.status == 409 and r.error["code"] == "member_erased", (path, r)
+    assert ok(a.patch("/v1/inquiries/%s" % inquiry["id"], {"status": "closed"}),
+              200)["status"] == "closed"
+    assert "zzafterzz" not in str(ok(a.get("/v1/members/%s/export" % m["id"]), 200))
     after = ok(a.get("/v1/surveys/%s/results" % survey["id"]), 200)
     assert after["responses"] == before["responses"] == 1
     nps = lambda r: [q for q in r["questions"] if q["id"] == "nps"][0]  # noqa: E731
