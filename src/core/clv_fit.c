@@ -272,6 +272,25 @@ static enum pt_rc bg_points_make(const struct pt_clv_customer *customers, size_t
     return PT_OK;
 }
 
+/* A maximum found at the edge of the search (a log-parameter within 1 of +-PT_FIT_LOG_MAX) is
+ * no maximum: the likelihood still rises towards infinity, and the data do not determine the
+ * model (a handful of customers, all alike). Refused, so that no such model is stored (found
+ * by review: a fit of two customers answered b = 1.6e-13 and p_alive 7e-25). */
+static enum pt_rc identified(const double *theta, size_t n, struct pt_err *err)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (fabs(theta[i]) >= PT_FIT_LOG_MAX - 1) {
+            (void)pt_err_set(err, PT_ELIMIT, "calibration_end",
+                             "the purchases on or before calibration_end do not determine the "
+                             "model (its likelihood rises without bound): more customers with "
+                             "repeat purchases are needed");
+            return pt_err_code(err, "model_not_identified");
+        }
+    }
+    return PT_OK;
+}
+
 static enum pt_rc fit_bgnbd(const struct pt_clv_customer *customers, size_t count, double unit,
                             struct pt_clv_model *out, struct pt_err *err)
 {
@@ -288,6 +307,9 @@ static enum pt_rc fit_bgnbd(const struct pt_clv_customer *customers, size_t coun
     f.f = bg_objective;
     f.params = &data;
     rc = minimise(&f, theta, err);
+    if (rc == PT_OK) {
+        rc = identified(theta, 4, err);
+    }
     if (rc == PT_OK) {
         out->bgnbd.r = exp(theta[0]);
         out->bgnbd.alpha = exp(theta[1]);
@@ -337,6 +359,15 @@ static enum pt_rc fit_gamma_gamma(const struct pt_clv_customer *customers, size_
     f.f = gg_objective;
     f.params = &data;
     rc = minimise(&f, theta, err);
+    if (rc == PT_OK) {
+        rc = identified(theta, 3, err);
+    }
+    if (rc == PT_OK && exp(theta[1]) <= 1) {
+        /* E[spend] divides by q - 1: a model with q <= 1 values no customer. */
+        rc = pt_err_set(err, PT_ELIMIT, "calibration_end",
+                        "the purchases' values do not determine the spend model (q <= 1)");
+        (void)pt_err_code(err, "model_not_identified");
+    }
     if (rc == PT_OK) {
         out->gg.p = exp(theta[0]);
         out->gg.q = exp(theta[1]);

@@ -13,6 +13,7 @@ the program is USD in UTC, so a row's date is its local day.
 import concurrent.futures
 import json
 import os
+import random
 import tempfile
 import time
 
@@ -202,7 +203,10 @@ def test_viewer_reads_and_staff_cannot(cdnow):
 def test_same_day_purchases_are_one_and_returns_count(fresh):
     c = fresh.a
     m = c.post("/v1/members", {"email": "day@example.com"}).json["id"]
-    others = [c.post("/v1/members", {"email": "o%d@example.com" % i}).json["id"] for i in range(3)]
+    # Enough customers, unalike, for the model to be determined (a few alike are refused:
+    # test_a_fit_the_data_do_not_determine_is_refused).
+    others = [c.post("/v1/members", {"email": "o%d@example.com" % i}).json["id"]
+              for i in range(40)]
 
     def buy(member, when, amount):
         r = c.post("/v1/transactions", {"external_id": "r-%s-%s-%d" % (member, when, amount),
@@ -216,12 +220,14 @@ def test_same_day_purchases_are_one_and_returns_count(fresh):
     buy(m, "2020-01-08T18:00:00Z", 500)   # the same day: one purchase of 15.00
     buy(m, "2020-01-15T10:00:00Z", 2000)  # on the calibration end: counted
     buy(m, "2020-01-16T10:00:00Z", 9999)  # after it: not
-    for i, o in enumerate(others):
-        buy(o, "2020-01-0%dT10:00:00Z" % (i + 1), 1000)
-        buy(o, "2020-01-1%dT10:00:00Z" % (i + 1), 1000 + 100 * i)
+    rng = random.Random(20)
+    for o in others:
+        days = sorted(rng.sample(range(1, 16), rng.choice([1, 1, 2, 2, 3, 5, 8])))
+        for day in days:
+            buy(o, "2020-01-%02dT10:00:00Z" % day, rng.randrange(500, 5000))
     r = c.post("/v1/analytics/clv/fit", {"calibration_end": "2020-01-15", "time_unit": "day"})
     assert r.status == 200, r
-    assert (r.json["customers"], r.json["repeat_customers"], r.json["time_unit"]) == (4, 4, "day")
+    assert (r.json["customers"], r.json["time_unit"]) == (41, "day")
     v = c.get("/v1/members/%s/value?horizon=30" % m).json
     assert (v["x"], v["t_x"], v["T"]) == (2, 14, 14), v
     # The horizon is bounded in days too: ten years.
@@ -244,3 +250,20 @@ def test_same_day_purchases_are_one_and_returns_count(fresh):
     finally:
         server.stop()
     fresh.restart()
+
+
+def test_a_fit_the_data_do_not_determine_is_refused(fresh):
+    # Found by review: two customers alike were "fitted" at the edge of the search (b = 1.6e-13,
+    # P(alive) 7e-25 for a customer seen four months before) and the model was stored.
+    c = fresh.a
+    for i in range(2):
+        m = c.post("/v1/members", {"email": "same%d@example.com" % i}).json["id"]
+        for when in ("2026-01-01T10:00:00Z", "2026-02-01T10:00:00Z"):
+            r = c.post("/v1/transactions", {"external_id": "s-%d-%s" % (i, when), "member_id": m,
+                                            "currency": "USD", "amount": 1000,
+                                            "occurred_at": when})
+            assert r.status == 201, r
+    r = c.post("/v1/analytics/clv/fit", {"calibration_end": "2026-06-01"})
+    assert r.status == 422 and r.error["code"] == "model_not_identified", r
+    assert r.error["field"] == "calibration_end"
+    assert c.get("/v1/analytics/clv").status == 404  # Nothing stored.
