@@ -3,6 +3,7 @@
 #include "base/tz.h"
 
 #include "base/alloc.h"
+#include "base/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -391,4 +392,10 @@ int32_t pt_tz_offset_s(const struct pt_tz *tz, int64_t at_ms)
         }
     }
     return tz->offset_s[lo];
+}
+
+int64_t pt_tz_local_day(const struct pt_tz *tz, int64_t at_ms)
+{
+    int64_t local_ms = at_ms + (int64_t)pt_tz_offset_s(tz, at_ms) * 1000;
+    return local_ms >= 0 ? local_ms / PT_DAY_MS : -((-local_ms + PT_DAY_MS - 1) / PT_DAY_MS);
 }

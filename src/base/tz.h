@@ -45,4 +45,7 @@ PT_MUSTCHECK enum pt_rc pt_tz_load(const char *name, struct pt_tz *out, struct p
 /* The zone's UTC offset, in seconds east, at the instant at_ms. */
 int32_t pt_tz_offset_s(const struct pt_tz *tz, int64_t at_ms);
 
+/* The local day (days since 1970-01-01 in the zone's calendar, floored) of the instant at_ms. */
+int64_t pt_tz_local_day(const struct pt_tz *tz, int64_t at_ms);
+
 #endif

@@ -30,12 +30,6 @@ int64_t pt_clv_unit_days(enum pt_clv_unit unit)
 
 /* ---- Days and currencies ---- */
 
-int64_t pt_clv_local_day(const struct pt_tz *tz, int64_t at_ms)
-{
-    int64_t local_ms = at_ms + (int64_t)pt_tz_offset_s(tz, at_ms) * 1000;
-    return local_ms >= 0 ? local_ms / PT_DAY_MS : -((-local_ms + PT_DAY_MS - 1) / PT_DAY_MS);
-}
-
 enum pt_rc pt_clv_date_parse(const char *s, const char *field, int64_t *days, struct pt_err *err)
 {
     int64_t year = 0;
@@ -58,25 +52,6 @@ enum pt_rc pt_clv_date_parse(const char *s, const char *field, int64_t *days, st
     }
     *days = pt_days_from_civil(year, month, day);
     return PT_OK;
-}
-
-int pt_clv_currency_exponent(const char *currency)
-{
-    /* ISO 4217's currencies whose minor unit is not a hundredth. */
-    static const char zero[] =
-        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF";
-    static const char three[] = "BHD IQD JOD KWD LYD OMR TND";
-    static const char four[] = "CLF UYW";
-    if (strlen(currency) != 3) {
-        return 2;
-    }
-    if (strstr(zero, currency) != NULL) {
-        return 0;
-    }
-    if (strstr(three, currency) != NULL) {
-        return 3;
-    }
-    return strstr(four, currency) != NULL ? 4 : 2;
 }
 
 /* ---- Summaries ---- */
@@ -124,7 +99,7 @@ static enum pt_rc builder_open(struct pt_clv_builder *b, struct pt_err *err)
 enum pt_rc pt_clv_builder_add(struct pt_clv_builder *b, bool new_member, int64_t at_ms,
                               int64_t amount, struct pt_err *err)
 {
-    int64_t day = pt_clv_local_day(b->tz, at_ms);
+    int64_t day = pt_tz_local_day(b->tz, at_ms);
     struct pt_clv_customer *c;
     pt_assert(amount >= 0);
     if (++b->purchases > PT_CLV_PURCHASES_MAX) {

@@ -89,13 +89,9 @@ PT_MUSTCHECK enum pt_rc pt_clv_builder_add(struct pt_clv_builder *b, bool new_me
                                            int64_t amount, struct pt_err *err);
 void pt_clv_builder_fini(struct pt_clv_builder *b);
 
-/* The local day (since 1970-01-01 in the zone's calendar) of the instant at_ms. */
-int64_t pt_clv_local_day(const struct pt_tz *tz, int64_t at_ms);
 /* A date "YYYY-MM-DD" of years 1970..9999 as a day since 1970-01-01; PT_EINVAL naming field. */
 PT_MUSTCHECK enum pt_rc pt_clv_date_parse(const char *s, const char *field, int64_t *days,
                                           struct pt_err *err);
-/* Minor unit digits of an ISO 4217 currency (0 for JPY, 3 for KWD, 2 for the rest). */
-int pt_clv_currency_exponent(const char *currency);
 
 /* BG/NBD's log-likelihood of one customer (eq. 6, without the hypergeometric function). */
 double pt_bgnbd_ll(const struct pt_bgnbd *m, double x, double t_x, double T);

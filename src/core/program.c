@@ -198,3 +198,24 @@ enum pt_rc pt_enrollment_check(enum pt_enrollment enrollment, bool has_invitatio
     }
     return PT_OK;
 }
+
+int pt_currency_exponent(const char *currency)
+{
+    /* ISO 4217's currencies whose minor unit is not of 2 digits (the list of 2024). */
+    static const struct {
+        char code[4];
+        int exponent;
+    } other[] = {
+        {"BIF", 0}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"ISK", 0}, {"JPY", 0}, {"KMF", 0},
+        {"KRW", 0}, {"PYG", 0}, {"RWF", 0}, {"UGX", 0}, {"UYI", 0}, {"VND", 0}, {"VUV", 0},
+        {"XAF", 0}, {"XOF", 0}, {"XPF", 0}, {"BHD", 3}, {"IQD", 3}, {"JOD", 3}, {"KWD", 3},
+        {"LYD", 3}, {"OMR", 3}, {"TND", 3}, {"CLF", 4}, {"UYW", 4},
+    };
+    size_t i;
+    for (i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+        if (strcmp(other[i].code, currency) == 0) {
+            return other[i].exponent;
+        }
+    }
+    return 2;
+}

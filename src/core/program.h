@@ -91,6 +91,9 @@ extern const size_t pt_program_field_count;
 
 /* Whether s is an ISO 4217 code as the API takes it: three upper-case letters. */
 bool pt_program_currency_valid(const char *s);
+/* The digits of currency's minor unit (ISO 4217): 2 for most (USD, EUR), 0 for JPY, 3 for
+ * KWD, 4 for CLF. Money is stored in minor units; analytics quoting the major unit need it. */
+int pt_currency_exponent(const char *currency);
 /* PT_EINVAL (field currency) unless pt_program_currency_valid(currency). */
 PT_MUSTCHECK enum pt_rc pt_program_currency_check(const char *currency, struct pt_err *err);
 

@@ -222,42 +222,11 @@ void pt_rfm_date_format(int64_t days, char out[11])
     out[10] = '\0';
 }
 
-int64_t pt_rfm_local_day(const struct pt_tz *tz, int64_t at_ms)
-{
-    int64_t local = at_ms + (int64_t)pt_tz_offset_s(tz, at_ms) * 1000;
-    return local >= 0 ? local / PT_DAY_MS : -((-local + PT_DAY_MS - 1) / PT_DAY_MS);
-}
-
 void pt_rfm_recency(struct pt_rfm_row *rows, size_t count, const struct pt_tz *tz,
                     int64_t as_of_days)
 {
     size_t i;
     for (i = 0; i < count; i++) {
-        rows[i].recency_days = as_of_days - pt_rfm_local_day(tz, rows[i].last_ms);
+        rows[i].recency_days = as_of_days - pt_tz_local_day(tz, rows[i].last_ms);
     }
-}
-
-/* ---- Currencies ---- */
-
-/* ISO 4217's currencies whose minor unit is not of 2 digits (the list of 2024). */
-static const struct {
-    char code[4];
-    int64_t unit;
-} units[] = {
-    {"BIF", 1},     {"CLP", 1},     {"DJF", 1},    {"GNF", 1},    {"ISK", 1},    {"JPY", 1},
-    {"KMF", 1},     {"KRW", 1},     {"PYG", 1},    {"RWF", 1},    {"UGX", 1},    {"UYI", 1},
-    {"VND", 1},     {"VUV", 1},     {"XAF", 1},    {"XOF", 1},    {"XPF", 1},    {"BHD", 1000},
-    {"IQD", 1000},  {"JOD", 1000},  {"KWD", 1000}, {"LYD", 1000}, {"OMR", 1000}, {"TND", 1000},
-    {"CLF", 10000}, {"UYW", 10000},
-};
-
-int64_t pt_rfm_unit_minor(const char *currency)
-{
-    size_t i;
-    for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-        if (strcmp(units[i].code, currency) == 0) {
-            return units[i].unit;
-        }
-    }
-    return 100;
 }

@@ -85,15 +85,9 @@ PT_MUSTCHECK enum pt_rc pt_rfm_score(struct pt_rfm_row *rows, size_t count, int6
 bool pt_rfm_date_parse(const char *s, int64_t *days);
 /* "YYYY-MM-DD" of days (since 1970-01-01) into out[11]. */
 void pt_rfm_date_format(int64_t days, char out[11]);
-/* The local day (days since 1970-01-01 in the zone's calendar) of the instant at_ms. */
-int64_t pt_rfm_local_day(const struct pt_tz *tz, int64_t at_ms);
 /* Sets each row's recency_days: as_of_days less the local day of its last_ms (>= 0 when
  * last_ms is before the end of as_of). */
 void pt_rfm_recency(struct pt_rfm_row *rows, size_t count, const struct pt_tz *tz,
                     int64_t as_of_days);
-
-/* 10 to the power of the ISO 4217 minor-unit exponent of currency (100 for USD and EUR, 1 for
- * JPY, 1000 for KWD, 10000 for CLF): one whole unit in minor units. */
-int64_t pt_rfm_unit_minor(const char *currency);
 
 #endif

@@ -42,7 +42,7 @@ static enum pt_rc end_of_day(struct pt_service *svc, struct pt_store_txn *txn,
         rc = pt_svc_rule_set_get(svc, txn, program, &set, err);
     }
     if (rc == PT_OK && field != NULL &&
-        day > pt_clv_local_day(set->tz, pt_svc_now_ms(svc, who->program_id))) {
+        day > pt_tz_local_day(set->tz, pt_svc_now_ms(svc, who->program_id))) {
         rc = pt_err_set(err, PT_EINVAL, field, "%s must not be after today", field);
     }
     if (rc == PT_OK) {
@@ -98,7 +98,7 @@ enum pt_rc pt_service_clv_fit(struct pt_service *svc, const struct pt_principal 
     memset(&b, 0, sizeof(b));
     rc = customers_read(svc, who, NULL, end_day, "calibration_end", &arena, &program, &b, err);
     if (rc == PT_OK) {
-        rc = pt_clv_fit(b.customers, b.count, unit, pt_clv_currency_exponent(program.currency), out,
+        rc = pt_clv_fit(b.customers, b.count, unit, pt_currency_exponent(program.currency), out,
                         err);
     }
     pt_clv_builder_fini(&b);

@@ -9,10 +9,23 @@
 
 #include "base/alloc.h"
 #include "core/member.h"
+#include "core/program.h"
 #include "core/summary.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* One whole unit of currency in minor units: RFM's "+1" on a money cut point (docs/analytics.md).
+ */
+static int64_t unit_minor(const char *currency)
+{
+    int64_t unit = 1;
+    int e;
+    for (e = pt_currency_exponent(currency); e > 0; e--) {
+        unit *= 10;
+    }
+    return unit;
+}
 
 static int row_cmp(const void *a, const void *b)
 {
@@ -45,7 +58,7 @@ static enum pt_rc rfm_read(struct pt_service *svc, struct pt_store_txn *txn,
         return rc;
     }
     if (as_of == NULL) {
-        *as_of_days = pt_rfm_local_day(set->tz, pt_svc_now_ms(svc, who->program_id));
+        *as_of_days = pt_tz_local_day(set->tz, pt_svc_now_ms(svc, who->program_id));
     }
     /* On or before as_of: before the first instant of the next local day. */
     end_ms = pt_summary_day_start_ms(set->tz, *as_of_days + 1);
@@ -82,7 +95,7 @@ enum pt_rc pt_service_rfm(struct pt_service *svc, const struct pt_principal *who
     if (out->count == 0) {
         return PT_OK;
     }
-    rc = pt_rfm_score(out->rows, out->count, pt_rfm_unit_minor(out->currency), err);
+    rc = pt_rfm_score(out->rows, out->count, unit_minor(out->currency), err);
     /* Engines order text by their collation: the API's order is by bytes, sorted here. */
     qsort(out->rows, out->count, sizeof(*out->rows), row_cmp);
     return rc;

@@ -21,6 +21,7 @@
 #include "../../support/pt_test.h"
 #include "base/alloc.h"
 #include "base/clock.h"
+#include "core/program.h"
 #include "core/rfm.h"
 
 static void test_pt_rfm_quantile7__interpolates_as_r(void **state)
@@ -225,14 +226,14 @@ static void test_pt_rfm_recency__local_dates(void **state)
     pt_free(tz);
 }
 
-static void test_pt_rfm_unit_minor__exponents(void **state)
+static void test_pt_currency_exponent__iso_4217(void **state)
 {
     (void)state;
-    assert_int_equal(pt_rfm_unit_minor("USD"), 100);
-    assert_int_equal(pt_rfm_unit_minor("EUR"), 100);
-    assert_int_equal(pt_rfm_unit_minor("JPY"), 1);
-    assert_int_equal(pt_rfm_unit_minor("KWD"), 1000);
-    assert_int_equal(pt_rfm_unit_minor("CLF"), 10000);
+    assert_int_equal(pt_currency_exponent("USD"), 2); /* a unit is 100 minor units */
+    assert_int_equal(pt_currency_exponent("EUR"), 2);
+    assert_int_equal(pt_currency_exponent("JPY"), 0);
+    assert_int_equal(pt_currency_exponent("KWD"), 3);
+    assert_int_equal(pt_currency_exponent("CLF"), 4);
 }
 
 int main(void)
@@ -248,7 +249,7 @@ int main(void)
         PT_TEST(test_pt_rfm_score__one_member_and_refusals),
         PT_TEST(test_pt_rfm_date_parse__days_and_refusals),
         PT_TEST(test_pt_rfm_recency__local_dates),
-        PT_TEST(test_pt_rfm_unit_minor__exponents),
+        PT_TEST(test_pt_currency_exponent__iso_4217),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
